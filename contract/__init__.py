@@ -1,0 +1,85 @@
+"""The shared contract: the one normalised message type and the records that flow one way through the copilot.
+
+Every package imports these types; this package imports nothing of the project. See docs/architecture.md.
+"""
+
+from contract.decisions import DecisionKind, HumanDecision
+from contract.errors import (
+    AccessDenied,
+    BackendUnavailable,
+    ConflictError,
+    CopilotError,
+    ErrorCode,
+    InputError,
+    NotFound,
+    UserError,
+)
+from contract.evidence import Evidence, EvidenceKind, content_hash
+from contract.messages import (
+    BusinessCardPart,
+    Channel,
+    EmojiPart,
+    EventPart,
+    FilePart,
+    ImagePart,
+    InboundMessage,
+    LinkPart,
+    LocationPart,
+    MenuPart,
+    MiniProgramPart,
+    Part,
+    TextPart,
+    VideoPart,
+    VoicePart,
+)
+from contract.suggestions import (
+    Action,
+    Citation,
+    Draft,
+    DraftSource,
+    GuardVerdict,
+    Intent,
+    Suggestion,
+    SuggestionKind,
+    VerdictOutcome,
+)
+
+__all__ = [
+    "AccessDenied",
+    "Action",
+    "BackendUnavailable",
+    "BusinessCardPart",
+    "Channel",
+    "Citation",
+    "ConflictError",
+    "CopilotError",
+    "DecisionKind",
+    "Draft",
+    "DraftSource",
+    "EmojiPart",
+    "ErrorCode",
+    "EventPart",
+    "Evidence",
+    "EvidenceKind",
+    "FilePart",
+    "GuardVerdict",
+    "HumanDecision",
+    "ImagePart",
+    "InboundMessage",
+    "InputError",
+    "Intent",
+    "LinkPart",
+    "LocationPart",
+    "MenuPart",
+    "MiniProgramPart",
+    "NotFound",
+    "Part",
+    "Suggestion",
+    "SuggestionKind",
+    "TextPart",
+    "UserError",
+    "VerdictOutcome",
+    "VideoPart",
+    "VoicePart",
+    "content_hash",
+]

@@ -1,0 +1,63 @@
+"""`Evidence`: every fact a suggestion rests on — a policy clause, a CRM fact, a derived signal, a rule that fired, a
+guardrail verdict, a perception result. Each node of the graph appends to one evidence list; drafts cite evidence ids."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class EvidenceKind(StrEnum):
+    POLICY_CLAUSE = "policy_clause"
+    CUSTOMER_FACT = "customer_fact"
+    SIGNAL = "signal"
+    RULE = "rule"
+    GUARDRAIL_VERDICT = "guardrail_verdict"
+    PERCEPTION = "perception"  # transcript, OCR text, emoji meaning, file type
+
+
+def content_hash(content: Any) -> str:
+    """sha256 over canonical JSON (or the raw string), tagged with its algorithm so a later change is detectable."""
+    raw = content if isinstance(content, str) else json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+class Evidence(BaseModel):
+    """One piece of evidence.
+
+    `source_ids` identify where it came from:
+      policy clause → doc_id, version, clause, chunk_id (+ page, char_start, char_end)
+      customer fact → table, row_key, field (+ customer_id)
+      signal        → signal_id, business_unit
+      rule          → rule_id, playbook
+      verdict       → guard
+    `lineage` carries what reproduces it: the SQL query and parameters, the retrieval query and ranks, the rule inputs.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1)
+    kind: EvidenceKind
+    title: str = ""
+    content: str  # the clause text, "field = value", the signal statement, the rule's reason
+    source_ids: dict[str, str] = Field(default_factory=dict)
+    version: str = ""
+    score: float | None = None
+    content_hash: str = ""
+    lineage: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _hash(self) -> Evidence:
+        if not self.content_hash:
+            object.__setattr__(self, "content_hash", content_hash(self.content))
+        return self
+
+    @staticmethod
+    def make_id(kind: EvidenceKind, *parts: str) -> str:
+        """A stable id: the same source yields the same id in every run, so the ledger can join across runs."""
+        digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:12]
+        return f"{kind.value}:{digest}"

@@ -1,0 +1,204 @@
+"""Small protocols every backend implements. The graph (agents/) depends on these only; the composition root
+(copilot/wiring.py) picks implementations from Settings. One contract test suite runs against each implementation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contract.decisions import HumanDecision
+from contract.evidence import Evidence
+from contract.suggestions import Draft, GuardVerdict, Suggestion
+
+Role = Literal["rep", "agent", "evaluator", "admin"]
+
+
+class Actor(BaseModel):
+    """Who is asking. Travels in the per-run context; access control is decided on it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    role: Role
+    team: str = ""
+    call_customer_ref: str = ""  # for agents: the customer on their current call
+
+
+# ---- knowledge: policies and contracts -------------------------------------------------------------------------
+
+
+class PolicyQuery(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str
+    k: int = 5
+    business_unit: str | None = None
+    region: str | None = None
+    product_line: str | None = None
+    as_of: date | None = None  # None = today
+    include_superseded: bool = False  # only when explicitly asked for (history look-ups)
+
+
+@runtime_checkable
+class PolicyRetriever(Protocol):
+    def search(self, query: PolicyQuery) -> list[Evidence]:
+        """Ranked clauses of documents in force at `as_of`, as POLICY_CLAUSE evidence with scores."""
+        ...
+
+
+# ---- knowledge: customer data -----------------------------------------------------------------------------------
+
+
+class Customer360(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str
+    name: str
+    tier: str = ""
+    owner_rep: str = ""
+    business_unit: str = ""
+    region: str = ""
+    facts: list[Evidence] = Field(default_factory=list)  # CUSTOMER_FACT, each with table/row/field lineage
+    signals: list[Evidence] = Field(default_factory=list)  # SIGNAL, each with its query lineage
+    purchases_by_category: dict[str, dict[str, float]] = Field(default_factory=dict)  # category → {"30d": qty, …}
+    last_purchase: dict[str, str] = Field(default_factory=dict)  # category → ISO date
+    contracts: list[dict[str, Any]] = Field(default_factory=list)
+    open_tickets: list[dict[str, Any]] = Field(default_factory=list)
+    devices: list[dict[str, Any]] = Field(default_factory=list)
+    degraded: str = ""  # non-empty when the CRM timed out and this is partial; says why
+
+
+@runtime_checkable
+class CustomerData(Protocol):
+    def customer_360(self, customer_ref: str, actor: Actor) -> Customer360:
+        """Raises NotFound for an unknown customer, AccessDenied when the actor may not see them,
+        BackendUnavailable when the CRM times out."""
+        ...
+
+
+# ---- perception ---------------------------------------------------------------------------------------------------
+
+
+class Transcript(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    lang: str = "zh"
+    duration_s: float = 0.0
+    segments: list[dict[str, Any]] = Field(default_factory=list)  # {start, end, text}
+    signals: dict[str, float] = Field(default_factory=dict)  # pauses, fillers, speech rate
+    model: str = ""
+
+
+@runtime_checkable
+class Transcriber(Protocol):
+    def transcribe(self, audio: bytes, *, fmt: str, lang: str = "zh") -> Transcript: ...
+
+
+class OcrResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    lines: list[dict[str, Any]] = Field(default_factory=list)  # {text, score, box}
+    image_kind: str = "other"  # invoice | nameplate | error_screen | other
+    model: str = ""
+
+
+@runtime_checkable
+class OcrEngine(Protocol):
+    def read(self, image: bytes) -> OcrResult: ...
+
+
+@runtime_checkable
+class MediaStore(Protocol):
+    def fetch(self, media_ref: str) -> bytes:
+        """Bytes of a voice/image/file part. Raises NotFound / BackendUnavailable."""
+        ...
+
+
+# ---- LLM ------------------------------------------------------------------------------------------------------------
+
+
+class ChatResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    first_token_ms: float | None = None
+    total_ms: float = 0.0
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    name: str
+
+    def complete(
+        self, messages: list[dict[str, str]], *, max_tokens: int = 256, temperature: float = 0.2, timeout_s: float = 30.0
+    ) -> ChatResult:
+        """Raises BackendUnavailable on timeout or transport failure."""
+        ...
+
+
+# ---- guardrails -----------------------------------------------------------------------------------------------------
+
+
+class PiiSpan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    entity: str  # CN_RESIDENT_ID, CN_MOBILE, BANK_CARD, EMAIL, …
+    start: int
+    end: int
+    token: str  # the placeholder that replaced it, e.g. <CN_MOBILE_1>
+    score: float = 1.0
+
+
+class MaskResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str  # masked
+    spans: list[PiiSpan] = Field(default_factory=list)  # positions in the ORIGINAL text
+    vault_key: str = ""  # where the reversible token → value map is kept (role-gated)
+
+
+@runtime_checkable
+class PiiMasker(Protocol):
+    def mask(self, text: str) -> MaskResult: ...
+
+
+@runtime_checkable
+class InjectionDetector(Protocol):
+    def check(self, text: str, *, source: str) -> GuardVerdict:
+        """source: customer | ocr | transcript | document. WARN lowers autonomy; nothing here changes authority."""
+        ...
+
+
+@runtime_checkable
+class GroundingChecker(Protocol):
+    def check(self, draft: Draft, evidence: list[Evidence]) -> tuple[Draft, GuardVerdict]:
+        """Every number, price, percentage, date, product name and promise must trace to cited evidence; returns the
+        draft with unsupported claims removed or flagged, and a verdict listing each claim with its evidence id."""
+        ...
+
+
+@runtime_checkable
+class PolicyRails(Protocol):
+    def check(self, draft: Draft | None, actions: list[Any], actor: Actor) -> GuardVerdict: ...
+
+
+# ---- ledger ---------------------------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class LedgerSink(Protocol):
+    def record_suggestion(self, suggestion: Suggestion, *, inputs: dict[str, Any]) -> str:
+        """Durably appends the AI intervention (before it is delivered); returns the entry id."""
+        ...
+
+    def record_decision(self, decision: HumanDecision, *, actor: Actor) -> str:
+        """Raises NotFound for an unknown suggestion, ConflictError if already decided, AccessDenied if the actor does
+        not own the conversation (the denial itself is recorded)."""
+        ...

