@@ -45,5 +45,7 @@ class HumanDecision(BaseModel):
             if not self.reason_code:
                 raise ValueError("a rejection needs a reason_code")
             if self.reason_code not in REJECT_REASONS:
-                raise ValueError(f"unknown reason_code {self.reason_code!r}; use one of {', '.join(REJECT_REASONS)}")
+                raise ValueError(
+                    f"unknown reason_code {self.reason_code!r}; use one of {', '.join(REJECT_REASONS)}"
+                )
         return self

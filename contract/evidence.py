@@ -22,7 +22,11 @@ class EvidenceKind(StrEnum):
 
 def content_hash(content: Any) -> str:
     """sha256 over canonical JSON (or the raw string), tagged with its algorithm so a later change is detectable."""
-    raw = content if isinstance(content, str) else json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    raw = (
+        content
+        if isinstance(content, str)
+        else json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    )
     return "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 

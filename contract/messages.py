@@ -33,7 +33,9 @@ class VoicePart(_Part):
     format: str = "amr"  # amr | speex | pcm16 | wav | silk
     duration_ms: int | None = None
     transcript: str | None = None  # filled by perception (or by the live ASR for call segments)
-    signals: dict[str, float] = Field(default_factory=dict)  # pause_before_ms, filler_count, chars_per_s, overlap_ms …
+    signals: dict[str, float] = Field(
+        default_factory=dict
+    )  # pause_before_ms, filler_count, chars_per_s, overlap_ms …
 
 
 class ImagePart(_Part):

@@ -62,7 +62,9 @@ class Customer360(BaseModel):
     region: str = ""
     facts: list[Evidence] = Field(default_factory=list)  # CUSTOMER_FACT, each with table/row/field lineage
     signals: list[Evidence] = Field(default_factory=list)  # SIGNAL, each with its query lineage
-    purchases_by_category: dict[str, dict[str, float]] = Field(default_factory=dict)  # category → {"30d": qty, …}
+    purchases_by_category: dict[str, dict[str, float]] = Field(
+        default_factory=dict
+    )  # category → {"30d": qty, …}
     last_purchase: dict[str, str] = Field(default_factory=dict)  # category → ISO date
     contracts: list[dict[str, Any]] = Field(default_factory=list)
     open_tickets: list[dict[str, Any]] = Field(default_factory=list)
@@ -137,7 +139,12 @@ class ChatModel(Protocol):
     name: str
 
     def complete(
-        self, messages: list[dict[str, str]], *, max_tokens: int = 256, temperature: float = 0.2, timeout_s: float = 30.0
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.2,
+        timeout_s: float = 30.0,
     ) -> ChatResult:
         """Raises BackendUnavailable on timeout or transport failure."""
         ...

@@ -111,7 +111,9 @@ class Suggestion(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     verdicts: list[GuardVerdict] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)  # per graph node
-    flags: list[str] = Field(default_factory=list)  # e.g. "crm_unavailable", "lexical_only", "injection_suspected"
+    flags: list[str] = Field(
+        default_factory=list
+    )  # e.g. "crm_unavailable", "lexical_only", "injection_suspected"
     summary: dict[str, Any] = Field(default_factory=dict)  # wrap-up: summary, disposition, follow_ups
     model: str = ""
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))

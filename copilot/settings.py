@@ -45,13 +45,19 @@ class ASRSettings(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="COPILOT_", env_file=".env", env_nested_delimiter="__", extra="ignore", validate_default=True
+        env_prefix="COPILOT_",
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+        validate_default=True,
     )
 
     env: Literal["development", "test", "production"] = "development"
     tenant: str = "demo"
     tenant_dir: Path = DEMO_TENANT_DIR
-    data_dir: Path = REPO_ROOT / "var"  # embedded stores live here: ledger.sqlite, crm.sqlite, chroma/, checkpoints
+    data_dir: Path = (
+        REPO_ROOT / "var"
+    )  # embedded stores live here: ledger.sqlite, crm.sqlite, chroma/, checkpoints
     model_cache_dir: Path = REPO_ROOT / "var" / "models"  # joined whisper / gguf files
 
     # backends — embedded by default, scale-out by settings alone
@@ -69,7 +75,9 @@ class Settings(BaseSettings):
 
     # API
     api_keys: dict[str, str] = Field(default_factory=dict)  # sha256(key) hex → "role:actor_id[:team]"
-    dev_api_keys: bool = True  # in development, well-known demo keys exist (see copilot.auth); refused in production
+    dev_api_keys: bool = (
+        True  # in development, well-known demo keys exist (see copilot.auth); refused in production
+    )
     max_body_bytes: int = 1_000_000
     cors_origins: list[str] = Field(default_factory=list)  # closed by default
 

@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,7 +54,19 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir), "--save", "", "--appendonly", "yes"],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(workdir),
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -76,7 +89,8 @@ def _pg_binary(name: str) -> str:
 def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A throwaway PostgreSQL cluster. initdb refuses to run as root, so run it as the `postgres` user when root."""
     initdb, pg_ctl = _pg_binary("initdb"), _pg_binary("pg_ctl")
-    base = tmp_path_factory.mktemp("pg")
+    # pytest's tmp dirs are private to root (0700); the postgres user needs its own directory it can reach.
+    base = Path(tempfile.mkdtemp(prefix="copilot-pg-"))
     data, sock = base / "data", base / "sock"
     sock.mkdir()
     port = free_port()
@@ -99,5 +113,9 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://copilot@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], check=False,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+        shutil.rmtree(base, ignore_errors=True)
