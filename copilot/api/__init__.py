@@ -1,0 +1,1 @@
+"""FastAPI routes, grouped by who uses them."""

@@ -1,0 +1,59 @@
+"""The FastAPI application: REST ingest and decisions, queries, channel callbacks, live voice, pages.
+
+`create_app(settings)` builds services in the lifespan (so tests can pass their own) and starts the embedded worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from copilot.api import health, messages, queries
+from copilot.api.errors import install_error_handlers
+from copilot.api.limits import BodySizeLimit
+from copilot.settings import Settings, get_settings
+
+log = logging.getLogger("copilot.app")
+
+
+def create_app(settings: Settings | None = None, services: Any = None, *, start_worker: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from copilot.wiring import build_services, mount_channel_routes
+
+        owned = services is None
+        app.state.services = services or build_services(settings)
+        mount_channel_routes(app, app.state.services)
+        worker = app.state.services.start_worker() if start_worker else None
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            if owned:
+                app.state.services.close()
+
+    app = FastAPI(
+        title="Channel Copilot",
+        version="0.1.0",
+        description="Grounded, cited suggestions for WeCom / WeChat chats and voice calls, with an audit ledger.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:  # closed by default
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
+        )
+    app.include_router(health.router)
+    app.include_router(messages.router)
+    app.include_router(queries.router)
+    return app
