@@ -21,7 +21,9 @@ from copilot.settings import Settings, get_settings
 log = logging.getLogger("copilot.app")
 
 
-def create_app(settings: Settings | None = None, services: Any = None, *, start_worker: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, services: Any = None, *, start_worker: bool = True
+) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -51,7 +53,10 @@ def create_app(settings: Settings | None = None, services: Any = None, *, start_
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:  # closed by default
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
         )
     app.include_router(health.router)
     app.include_router(messages.router)

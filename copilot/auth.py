@@ -42,7 +42,9 @@ def _parse_identity(spec: str) -> Actor:
     role, _, rest = spec.partition(":")
     actor_id, _, team = rest.partition(":")
     if role not in ("rep", "agent", "evaluator", "admin") or not actor_id:
-        raise CopilotError(f"malformed API key identity {spec!r}: expected role:actor_id[:team]", reason="bad_key_config")
+        raise CopilotError(
+            f"malformed API key identity {spec!r}: expected role:actor_id[:team]", reason="bad_key_config"
+        )
     return Actor(id=actor_id, role=role, team=team)  # type: ignore[arg-type]
 
 
@@ -84,7 +86,8 @@ def require(*roles: Role) -> Callable[[Actor], Actor]:
     def check(actor: ActorDep) -> Actor:
         if actor.role not in roles:
             raise AccessDenied(
-                f"role {actor.role!r} may not use this route (allowed: {', '.join(roles)})", reason="wrong_role"
+                f"role {actor.role!r} may not use this route (allowed: {', '.join(roles)})",
+                reason="wrong_role",
             )
         return actor
 

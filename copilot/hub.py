@@ -26,7 +26,9 @@ class LocalHub:
     """Thread-safe fan-out to asyncio queues; publish may be called from worker threads."""
 
     def __init__(self, max_queue: int = 256) -> None:
-        self._subs: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]]] = defaultdict(list)
+        self._subs: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]]] = (
+            defaultdict(list)
+        )
         self._lock = threading.Lock()
         self._max_queue = max_queue
 
@@ -54,7 +56,9 @@ class LocalHub:
 
 
 def _offer(queue: asyncio.Queue[dict[str, Any]], event: dict[str, Any]) -> None:
-    if queue.full():  # a slow subscriber loses the oldest event, never blocks the publisher; pages catch up by id
+    if (
+        queue.full()
+    ):  # a slow subscriber loses the oldest event, never blocks the publisher; pages catch up by id
         queue.get_nowait()
     queue.put_nowait(event)
 

@@ -34,7 +34,9 @@ class Services:
         try:
             suggestion: Suggestion = self.copilot.handle(msg, actor)
         except AccessDenied as exc:
-            self.record_denial(actor, exc.reason, {"message_id": msg.message_id, "customer_ref": msg.customer_ref})
+            self.record_denial(
+                actor, exc.reason, {"message_id": msg.message_id, "customer_ref": msg.customer_ref}
+            )
             raise
         self.publish(suggestion)
         return suggestion
@@ -63,7 +65,11 @@ class Services:
 
     def readiness(self) -> dict[str, str]:
         checks: dict[str, str] = {}
-        for name, probe in (("ledger", self.ledger), ("policy_store", self.policy_store), ("crm", self.customers)):
+        for name, probe in (
+            ("ledger", self.ledger),
+            ("policy_store", self.policy_store),
+            ("crm", self.customers),
+        ):
             try:
                 ping = getattr(probe, "ping", None)
                 if ping is not None:

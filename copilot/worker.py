@@ -27,12 +27,18 @@ class ClaimingInbox(Protocol):
 def actor_for(msg: InboundMessage) -> Actor:
     """Channel messages are processed on behalf of the rep who owns the conversation; without one, as the system."""
     if msg.rep_ref:
-        return Actor(id=msg.rep_ref, role="agent" if msg.channel == "voice" else "rep", call_customer_ref=msg.customer_ref)
+        return Actor(
+            id=msg.rep_ref,
+            role="agent" if msg.channel == "voice" else "rep",
+            call_customer_ref=msg.customer_ref,
+        )
     return Actor(id="system", role="admin")
 
 
 class Worker:
-    def __init__(self, inbox: ClaimingInbox, services: Any, worker_id: str = "worker-1", poll_s: float = 0.1) -> None:
+    def __init__(
+        self, inbox: ClaimingInbox, services: Any, worker_id: str = "worker-1", poll_s: float = 0.1
+    ) -> None:
         self.inbox, self.services, self.worker_id, self.poll_s = inbox, services, worker_id, poll_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -46,7 +52,9 @@ class Worker:
             try:
                 self.services.handle_message(msg, actor_for(msg))
                 self.processed += 1
-            except CopilotError as exc:  # refused for a reason (unknown customer, access): recorded, not retried
+            except (
+                CopilotError
+            ) as exc:  # refused for a reason (unknown customer, access): recorded, not retried
                 log.warning("message %s refused: %s (%s)", msg.dedupe_key, exc.reason, exc.message)
                 self.failed += 1
             except Exception:  # a bug: keep the message acked so it cannot poison the queue, but shout

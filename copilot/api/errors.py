@@ -29,5 +29,10 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("refused %s %s: invalid input %s", request.method, request.url.path, errors[:3])
         return JSONResponse(
             status_code=422,
-            content={"error": "input", "reason": "invalid_request", "message": "request body is invalid", "errors": errors},
+            content={
+                "error": "input",
+                "reason": "invalid_request",
+                "message": "request body is invalid",
+                "errors": errors,
+            },
         )

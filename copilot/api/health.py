@@ -19,4 +19,6 @@ def healthz() -> dict[str, str]:
 def readyz(services: ServicesDep) -> JSONResponse:
     checks = services.readiness()
     ok = all(v == "ok" for v in checks.values())
-    return JSONResponse(status_code=200 if ok else 503, content={"status": "ok" if ok else "degraded", "checks": checks})
+    return JSONResponse(
+        status_code=200 if ok else 503, content={"status": "ok" if ok else "degraded", "checks": checks}
+    )

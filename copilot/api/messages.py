@@ -42,7 +42,9 @@ class DecisionIn(BaseModel):
 
 
 @router.post("/suggestions/{suggestion_id}/decision")
-async def decide(suggestion_id: str, body: DecisionIn, actor: HumanSide, services: ServicesDep) -> dict[str, str]:
+async def decide(
+    suggestion_id: str, body: DecisionIn, actor: HumanSide, services: ServicesDep
+) -> dict[str, str]:
     try:
         decision = HumanDecision(suggestion_id=suggestion_id, actor=actor.id, **body.model_dump())
     except ValueError as exc:  # pydantic's message says which field is wrong

@@ -15,7 +15,9 @@ console = Console()
 def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
-        no_llm: bool = typer.Option(False, "--no-llm", help="extractive drafts, clearly labelled, instead of the LLM"),
+        no_llm: bool = typer.Option(
+            False, "--no-llm", help="extractive drafts, clearly labelled, instead of the LLM"
+        ),
         fresh: bool = typer.Option(True, help="rebuild the demo stores from scratch"),
         only: str = typer.Option("", help="run only conversations whose id contains this"),
     ) -> None:
@@ -54,4 +56,6 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2)
         key = "ck_" + secrets.token_urlsafe(32)
         console.print(f"key (shown once): {key}")
-        console.print(f'COPILOT_API_KEYS entry: "{hash_key(key)}": "{role}:{actor_id}{":" + team if team else ""}"')
+        console.print(
+            f'COPILOT_API_KEYS entry: "{hash_key(key)}": "{role}:{actor_id}{":" + team if team else ""}"'
+        )

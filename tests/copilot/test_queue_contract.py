@@ -1,0 +1,79 @@
+"""One contract suite over both work queues: the embedded SQLite inbox and the Redis Streams consumer group."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from channels.inbox import SqliteInbox
+from contract import Channel, InboundMessage, TextPart
+from copilot.scale import RedisStreamInbox
+
+
+def _msg(i: int, conversation: str = "conv-1") -> InboundMessage:
+    return InboundMessage(
+        channel=Channel.WECOM_APP,
+        conversation_id=f"{conversation}-{i}",
+        message_id=f"m{i}",
+        customer_ref="C1001",
+        rep_ref="rep_zhang",
+        parts=[TextPart(text=f"第{i}条：返点政策是什么？")],
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def inbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    if request.param == "sqlite":
+        box: Any = SqliteInbox(tmp_path / "inbox.sqlite")
+    else:
+        url = request.getfixturevalue("redis_url")
+        box = RedisStreamInbox(url, stream=f"test:{request.node.name}:{time.time_ns()}", lease_s=0.2)
+    yield box
+    box.close()
+
+
+def test_duplicate_is_refused_and_enqueued_once(inbox: Any) -> None:
+    assert inbox.accept(_msg(1)) is True
+    assert inbox.accept(_msg(1)) is False  # Tencent's retry of the same MsgId
+    assert inbox.accept(_msg(1)) is False
+    claimed = inbox.claim("w1", 10)
+    assert [m.message_id for _, m in claimed] == ["m1"]
+
+
+def test_claim_then_ack_removes_work(inbox: Any) -> None:
+    for i in range(3):
+        inbox.accept(_msg(i))
+    first = inbox.claim("w1", 10)
+    assert sorted(m.message_id for _, m in first) == ["m0", "m1", "m2"]
+    for item_id, _ in first:
+        inbox.ack(item_id)
+    inbox.requeue_stale(0.0)
+    assert inbox.claim("w2", 10) == []
+
+
+def test_unacked_work_is_reclaimed_after_the_lease(inbox: Any) -> None:
+    """A worker that dies (kill -9) never acks; its message must come back to another worker exactly once."""
+    inbox.accept(_msg(7))
+    ((item_id, msg),) = inbox.claim("doomed-worker", 1)
+    assert msg.message_id == "m7"
+    time.sleep(0.3)
+    inbox.requeue_stale(0.25)
+    again = inbox.claim("survivor", 5)
+    assert [m.message_id for _, m in again] == ["m7"]
+    inbox.ack(again[0][0])
+    time.sleep(0.3)
+    inbox.requeue_stale(0.25)
+    assert inbox.claim("survivor", 5) == []
+
+
+def test_message_survives_reopen(tmp_path: Path) -> None:
+    box = SqliteInbox(tmp_path / "inbox.sqlite")
+    box.accept(_msg(3))
+    box.close()
+    reopened = SqliteInbox(tmp_path / "inbox.sqlite")
+    assert [m.message_id for _, m in reopened.claim("w", 5)] == ["m3"]
+    reopened.close()
