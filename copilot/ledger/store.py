@@ -1,0 +1,184 @@
+"""`Ledger`: the append-only, hash-chained record of every AI intervention and every human decision.
+
+Implements `contract.ports.LedgerSink`. Every append runs in one serialised transaction (engine.write_transaction) that
+reads the chain head, chains the new rows, inserts them and moves the head: it is committed, hence durable, before the
+call returns, and two writers can never fork the chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import IO, Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from contract.decisions import HumanDecision
+from contract.errors import AccessDenied, ConflictError, NotFound
+from contract.ports import Actor
+from contract.suggestions import Suggestion
+from copilot.ledger import entries as build
+from copilot.ledger import metrics as metrics_mod
+from copilot.ledger import query, retention, verify
+from copilot.ledger.canonical import chain_digest, now_iso
+from copilot.ledger.engine import write_transaction
+from copilot.ledger.models import Checkpoint, EntryKind, LedgerEntry, LedgerMetrics, VerifyReport
+from copilot.ledger.schema import entries, head, refs
+
+
+class Ledger:
+    def __init__(self, engine: Engine, *, checkpoint_key: str = "", tracer_provider: Any = None) -> None:
+        self.engine = engine
+        self.checkpoint_key = checkpoint_key
+        self.tracer_provider = tracer_provider  # OpenTelemetry export of GenAI spans; None = off
+
+    # ---- appends ------------------------------------------------------------------------------------------------
+
+    def _append(
+        self, conn: Connection, rows: list[build.Row], ref_rows: Iterable[build.Ref] = ()
+    ) -> list[str]:
+        seq, prev = conn.execute(select(head.c.seq, head.c.entry_hash).where(head.c.id == 1)).one()
+        recorded_at = now_iso()
+        for row in rows:
+            seq += 1
+            row.update(seq=seq, prev_hash=prev, recorded_at=recorded_at)
+            row["entry_hash"] = prev = chain_digest(prev, row)
+        conn.execute(insert(entries), rows)
+        ref_list = [{"suggestion_id": s, "ref_kind": k, "ref_value": v} for s, k, v in ref_rows]
+        if ref_list:
+            conn.execute(insert(refs), ref_list)
+        conn.execute(update(head).where(head.c.id == 1).values(seq=seq, entry_hash=prev))
+        return [row["id"] for row in rows]
+
+    def record_suggestion(self, suggestion: Suggestion, *, inputs: Mapping[str, Any]) -> str:
+        """Durably appends one AI intervention with its (already PII-masked) inputs; returns the entry id.
+        Recording the same suggestion id twice raises ConflictError."""
+        return self.append_many([(suggestion, inputs)])[0]
+
+    def append_many(
+        self, items: Iterable[tuple[Suggestion, Mapping[str, Any]]], *, batch_size: int = 5000
+    ) -> list[str]:
+        """Batched appends: one transaction (and one fsync) per `batch_size` suggestions. A batch is all or nothing."""
+        ids: list[str] = []
+        batch: list[tuple[Suggestion, build.Row, list[build.Ref]]] = []
+        for suggestion, inputs in items:
+            row, ref_rows = build.suggestion_row(suggestion, dict(inputs))
+            batch.append((suggestion, row, ref_rows))
+            if len(batch) >= batch_size:
+                ids += self._commit_suggestions(batch)
+                batch = []
+        if batch:
+            ids += self._commit_suggestions(batch)
+        return ids
+
+    def _commit_suggestions(self, batch: list[tuple[Suggestion, build.Row, list[build.Ref]]]) -> list[str]:
+        rows = [row for _, row, _ in batch]
+        try:
+            with self.engine_write() as conn:
+                ids = self._append(conn, rows, (r for _, _, refs_ in batch for r in refs_))
+        except IntegrityError as exc:
+            raise ConflictError(
+                "a suggestion with this id is already in the ledger", reason="already_recorded"
+            ) from exc
+        if self.tracer_provider is not None:
+            from copilot.ledger.otel import emit_genai_spans
+
+            for suggestion, _, _ in batch:
+                emit_genai_spans(suggestion, tracer_provider=self.tracer_provider)
+        return ids
+
+    def engine_write(self) -> AbstractContextManager[Connection]:
+        return write_transaction(self.engine)
+
+    def record_decision(self, decision: HumanDecision, *, actor: Actor) -> str:
+        """accept / edit / reject, linked to its suggestion. NotFound (404) for an unknown suggestion; AccessDenied
+        (403, and the denial is itself appended) for an actor who may not decide it; ConflictError (409) if decided."""
+        denied: AccessDenied | None = None
+        with self.engine_write() as conn:
+            sug = query.suggestion_header(conn, decision.suggestion_id)
+            if sug is None:
+                raise NotFound(
+                    f"no suggestion {decision.suggestion_id} in the ledger", reason="unknown_suggestion"
+                )
+            reason = build.denial_reason(actor, sug, deciding=True)
+            if not reason and decision.actor != actor.id:
+                reason = "actor_mismatch"
+            if reason:
+                message = f"{actor.role} {actor.id} may not decide suggestion {decision.suggestion_id}"
+                entry_id = self._append(conn, [build.denial_row(actor, "decision", reason, message, sug)])[0]
+                denied = AccessDenied(message, reason=reason, ledger_entry=entry_id)
+            else:
+                prior = query.decision_header(conn, decision.suggestion_id)
+                if prior is not None:
+                    raise ConflictError(
+                        f"suggestion {decision.suggestion_id} was already decided ({prior['decision']}) by "
+                        f"{prior['actor']} at {prior['created_at']}",
+                        reason="already_decided",
+                        decided_by=prior["actor"],
+                        decision=prior["decision"],
+                    )
+                row = build.decision_row(decision, actor, sug, query.draft_text(conn, sug))
+                return self._append(conn, [row])[0]
+        raise denied  # committed above: the refusal is on the record before the caller hears about it
+
+    # ---- reads ----------------------------------------------------------------------------------------------------
+
+    def get_suggestion(self, suggestion_id: str, *, actor: Actor | None = None) -> Suggestion:
+        """The suggestion as recorded. With an actor, a refused look-up raises AccessDenied and is recorded."""
+        with self.engine.connect() as conn:
+            sug = query.suggestion_header(conn, suggestion_id)
+        if sug is None:
+            raise NotFound(f"no suggestion {suggestion_id} in the ledger", reason="unknown_suggestion")
+        if actor is not None and (reason := build.denial_reason(actor, sug, deciding=False)):
+            message = f"{actor.role} {actor.id} may not read suggestion {suggestion_id}"
+            with self.engine_write() as conn:
+                entry_id = self._append(conn, [build.denial_row(actor, "lookup", reason, message, sug)])[0]
+            raise AccessDenied(message, reason=reason, ledger_entry=entry_id)
+        if sug["payload"] is None:
+            raise NotFound(
+                f"suggestion {suggestion_id} was redacted at {sug['redacted_at']}", reason="redacted"
+            )
+        return Suggestion.model_validate(json.loads(sug["payload"])["suggestion"])
+
+    def trail(self, suggestion_id: str) -> list[LedgerEntry]:
+        """The suggestion entry, its decision and any refusals, in chain order."""
+        return self.find(suggestion=suggestion_id)
+
+    def get_entry(self, entry_id: str) -> LedgerEntry:
+        found = query.find(self.engine, entry_id=entry_id)
+        if not found:
+            raise NotFound(f"no ledger entry {entry_id}", reason="unknown_entry")
+        return found[0]
+
+    def find(self, **filters: Any) -> list[LedgerEntry]:
+        """Filters: conversation, customer, rep, intent, action, rule, doc, suggestion, kind, since, until, limit."""
+        return query.find(self.engine, **filters)
+
+    def export(self, out: IO[str], *, fmt: str = "jsonl", **filters: Any) -> int:
+        return query.export(self.engine, out, fmt=fmt, **filters)
+
+    # ---- integrity, retention, metrics ----------------------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        return verify.verify(self.engine, checkpoint_key=self.checkpoint_key)
+
+    def checkpoint(self) -> Checkpoint:
+        return verify.write_checkpoint(self.engine, self.checkpoint_key)
+
+    def redact(self, *, before: datetime, actor_id: str = "retention") -> int:
+        return retention.redact(self, before=before, actor_id=actor_id)
+
+    def metrics(self, *, since: datetime | None = None, until: datetime | None = None) -> LedgerMetrics:
+        return metrics_mod.compute(self.engine, since=since, until=until)
+
+    def feed(
+        self, *, since: datetime | None = None, decided_only: bool = True
+    ) -> Iterator[tuple[Suggestion, HumanDecision | None]]:
+        return metrics_mod.feed(self.engine, since=since, decided_only=decided_only)
+
+    def count(self, kind: EntryKind | None = None) -> int:
+        return query.count(self.engine, kind)
