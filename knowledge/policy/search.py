@@ -1,0 +1,145 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by reciprocal rank fusion, restricted to the document
+versions eligible for the query (as_of, BU, region, product line). Results are POLICY_CLAUSE evidence whose lineage
+records both ranks, so a citation can be reproduced."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+
+from contract.evidence import Evidence, EvidenceKind
+from contract.ports import PolicyQuery
+from knowledge.embeddings.base import Embedder
+from knowledge.policy.lexical import tokenize
+from knowledge.policy.snapshot import Snapshot
+from knowledge.policy.vectors import VectorIndex
+
+Mode = Literal["hybrid", "dense", "lexical"]
+RRF_K = 60
+
+
+def _dense(
+    vectors: VectorIndex, snap: Snapshot, vector: np.ndarray, n: int, eligible: Any, total: int
+) -> list[tuple[int, float]]:
+    """Chunk indices with cosine scores. Ask unfiltered first (the cheap common case: most chunks are eligible), and
+    only if too few eligible hits come back ask again restricted to the eligible document versions."""
+    fetch = min(total, n if eligible.everything else n * 3)
+    hits = [(snap.index_of.get(cid, -1), s) for cid, s in vectors.query(vector, fetch)]
+    hits = [(i, s) for i, s in hits if i >= 0 and eligible.mask[i]]
+    if len(hits) < n and not eligible.everything and eligible.doc_keys and fetch < total:
+        hits = [
+            (snap.index_of.get(cid, -1), s) for cid, s in vectors.query(vector, n, list(eligible.doc_keys))
+        ]
+        hits = [(i, s) for i, s in hits if i >= 0 and eligible.mask[i]]
+    return hits[:n]
+
+
+def search(
+    snap: Snapshot,
+    vectors: VectorIndex,
+    embedder: Embedder,
+    query: PolicyQuery,
+    *,
+    mode: Mode = "hybrid",
+    candidates: int = 50,
+) -> list[Evidence]:
+    t0 = time.perf_counter()
+    as_of = query.as_of or date.today()
+    eligible = snap.eligible(
+        as_of, query.business_unit, query.region, query.product_line, query.include_superseded
+    )
+    if not eligible.doc_keys or not len(snap.rows):
+        return []
+    n = max(candidates, query.k)
+    degraded = ""
+    dense: list[tuple[int, float]] = []
+    lexical: list[tuple[int, float]] = []
+    if mode in ("hybrid", "dense"):
+        try:
+            dense = _dense(vectors, snap, embedder.embed_query(query.text), n, eligible, len(snap.rows))
+        except Exception as exc:  # Chroma or the embedder is down: answer from BM25 alone and say so
+            if mode == "dense":
+                raise
+            degraded = f"lexical_only: {exc.__class__.__name__}"
+    if mode in ("hybrid", "lexical"):
+        lexical = snap.bm25.top(tokenize(query.text), n, None if eligible.everything else eligible.mask)
+    fused: dict[int, dict[str, Any]] = {}
+    for name, ranking in (("dense", dense), ("lexical", lexical)):
+        for rank, (i, score) in enumerate(ranking, start=1):
+            entry = fused.setdefault(i, {"rrf": 0.0})
+            entry["rrf"] += 1.0 / (RRF_K + rank)
+            entry[f"{name}_rank"] = rank
+            entry[f"{name}_score"] = round(score, 6)
+    order = sorted(fused.items(), key=lambda kv: -kv[1]["rrf"])[: query.k]
+    took_ms = round((time.perf_counter() - t0) * 1000, 3)
+    return [
+        _evidence(snap, i, info, query, as_of, eligible.status, mode, embedder.name, degraded, took_ms)
+        for i, info in order
+    ]
+
+
+def _evidence(
+    snap: Snapshot,
+    i: int,
+    info: dict[str, Any],
+    query: PolicyQuery,
+    as_of: date,
+    status: dict[str, str],
+    mode: str,
+    embedder: str,
+    degraded: str,
+    took_ms: float,
+) -> Evidence:
+    row = snap.rows[i]
+    key = f"{row['doc_id']}@{row['version']}"
+    doc = snap.docs[key]
+    lineage: dict[str, Any] = {
+        "retriever": f"policy-{mode}",
+        "fusion": "rrf" if mode == "hybrid" else "none",
+        "rrf_k": RRF_K,
+        "query": query.text,
+        "as_of": as_of.isoformat(),
+        "filters": {
+            k: v
+            for k, v in (
+                ("business_unit", query.business_unit),
+                ("region", query.region),
+                ("product_line", query.product_line),
+            )
+            if v
+        },
+        "include_superseded": query.include_superseded,
+        "status": status.get(key, ""),
+        "effective_date": doc["effective_date"] or "",
+        "expiry_date": doc["expiry_date"] or "",
+        "embedder": embedder,
+        "ingest_id": doc["ingest_id"],
+        "catalog_generation": snap.generation,
+        "search_ms": took_ms,
+        **{k: v for k, v in info.items() if k != "rrf"},
+    }
+    if degraded:
+        lineage["degraded"] = degraded
+    return Evidence(
+        id=row["evidence_id"],
+        kind=EvidenceKind.POLICY_CLAUSE,
+        title=doc["title"],
+        content=row["text"],
+        source_ids={
+            "doc_id": row["doc_id"],
+            "version": row["version"],
+            "clause": row["clause"],
+            "clause_path": row["clause_path"],
+            "chunk_id": row["chunk_id"],
+            "page": str(row["page"]),
+            "char_start": str(row["char_start"]),
+            "char_end": str(row["char_end"]),
+        },
+        version=row["version"],
+        score=round(info["rrf"], 6),
+        content_hash=row["content_hash"],
+        lineage=lineage,
+    )

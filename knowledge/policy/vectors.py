@@ -1,0 +1,108 @@
+"""Chroma as the dense index: a persistent directory (embedded default) or a Chroma server by URL. We always pass our
+own vectors and create collections with `embedding_function=None`, so chromadb never fetches its ONNX default."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from contract.errors import BackendUnavailable, UserError
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def connect(chroma_url: str = "", chroma_dir: Path | None = None) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if chroma_url:
+            u = urlparse(chroma_url)
+            if u.scheme not in ("http", "https") or not u.hostname:
+                raise UserError(
+                    f"chroma_url {chroma_url!r} must look like http://host:port", reason="chroma_config"
+                )
+            return chromadb.HttpClient(
+                host=u.hostname,
+                port=u.port or (443 if u.scheme == "https" else 8000),
+                ssl=u.scheme == "https",
+                settings=settings,
+            )
+        if chroma_dir is None:
+            raise UserError("need chroma_url or chroma_dir", reason="chroma_config")
+        chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(chroma_dir), settings=settings)
+    except UserError:
+        raise
+    except Exception as exc:  # connection refused, bad path …
+        raise BackendUnavailable(
+            f"cannot open Chroma ({chroma_url or chroma_dir}): {exc}", reason="chroma_down"
+        ) from exc
+
+
+class VectorIndex:
+    """One collection per embedding model (vectors of different models never mix)."""
+
+    def __init__(self, client: Any, name: str) -> None:
+        self.client = client
+        self.name = name
+        self.col = self._open()
+
+    def _open(self) -> Any:
+        try:
+            return self.client.get_or_create_collection(
+                self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        except Exception as exc:
+            raise BackendUnavailable(f"Chroma collection {self.name}: {exc}", reason="chroma_down") from exc
+
+    def reset(self) -> None:
+        with contextlib.suppress(Exception):  # absent already is fine
+            self.client.delete_collection(self.name)
+        self.col = self._open()
+
+    def count(self) -> int:
+        return int(self.col.count())
+
+    def ids(self) -> set[str]:
+        out: set[str] = set()
+        offset = 0
+        while True:
+            got = self.col.get(include=[], limit=5000, offset=offset)["ids"]
+            out.update(got)
+            if len(got) < 5000:
+                return out
+            offset += len(got)
+
+    def upsert(
+        self, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]], batch: int = 2000
+    ) -> None:
+        for i in range(0, len(ids), batch):
+            self.col.upsert(
+                ids=ids[i : i + batch],
+                embeddings=vectors[i : i + batch].tolist(),
+                metadatas=metadatas[i : i + batch],
+            )
+
+    def delete(self, ids: list[str], batch: int = 2000) -> None:
+        for i in range(0, len(ids), batch):
+            self.col.delete(ids=ids[i : i + batch])
+
+    def query(self, vector: np.ndarray, n: int, doc_keys: list[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) best first; `doc_keys` restricts to those document versions."""
+        where = {"doc_key": {"$in": doc_keys}} if doc_keys else None
+        if n <= 0:
+            return []
+        try:
+            res = self.col.query(
+                query_embeddings=[vector.tolist()], n_results=n, where=where, include=["distances"]
+            )
+        except Exception as exc:
+            raise BackendUnavailable(f"Chroma query failed: {exc}", reason="chroma_down") from exc
+        return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
