@@ -1,0 +1,27 @@
+"""Voice: live call ASR over WebSocket and chat voice-message transcription (faster-whisper, offline whisper-base)."""
+
+from channels.voice.asr_service import AsrService, CallLimitExceeded
+from channels.voice.call import CallConfig, CallSession, SilenceTimeout
+from channels.voice.decoder import DecodeResult, WhisperDecoder
+from channels.voice.models import ensure_whisper_base, load_whisper
+from channels.voice.router import build_voice_router
+from channels.voice.signals import count_fillers, turn_signals
+from channels.voice.transcriber import WhisperTranscriber, decode_voice_bytes, tenant_prompt
+
+__all__ = [
+    "AsrService",
+    "CallConfig",
+    "CallLimitExceeded",
+    "CallSession",
+    "DecodeResult",
+    "SilenceTimeout",
+    "WhisperDecoder",
+    "WhisperTranscriber",
+    "build_voice_router",
+    "count_fillers",
+    "decode_voice_bytes",
+    "ensure_whisper_base",
+    "load_whisper",
+    "tenant_prompt",
+    "turn_signals",
+]

@@ -1,0 +1,232 @@
+"""One shared ASR worker for every live call and chat voice message.
+
+Whisper saturates both cores, so jobs run one at a time on a single worker thread, in this order:
+1. finals (FIFO, never dropped: each is a customer turn the graph must see),
+2. chat voice messages (`transcribe_file`),
+3. partials, one pending per call at most, picked round-robin by the call served longest ago. A partial reads the call's
+   newest audio when it starts (not when it was queued), so under load partials just come less often — they degrade,
+   finals do not.
+Calls above `max_calls` are refused with `CallLimitExceeded` so the client can be told.
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from os import PathLike
+from typing import Any
+
+import numpy as np
+
+from channels.voice.decoder import DecodeResult, WhisperDecoder
+from contract.errors import BackendUnavailable, InputError
+
+# A partial job returns the decode and how many samples of the utterance it covered (for promotion to the final).
+PartialSnapshot = Callable[[], "tuple[np.ndarray, int] | None"]
+
+
+class CallLimitExceeded(BackendUnavailable):
+    """More live calls than the ASR worker can serve; the client should retry later or fall back to no assist."""
+
+
+@dataclass
+class _Job:
+    kind: str  # final | batch | partial
+    call_id: str
+    run: Callable[[WhisperDecoder], Any]
+    future: concurrent.futures.Future[Any] = field(default_factory=concurrent.futures.Future)
+    queued_at: float = field(default_factory=time.perf_counter)
+
+
+class AsrService:
+    def __init__(
+        self,
+        decoder_factory: Callable[[], WhisperDecoder],
+        *,
+        max_calls: int = 4,
+        language: str = "zh",
+        initial_prompt: str = "",
+        hotwords: str = "",
+    ) -> None:
+        self._decoder_factory = decoder_factory
+        self.max_calls = max_calls
+        self.language = language
+        self.initial_prompt = initial_prompt
+        self.hotwords = hotwords
+        self._decoder: WhisperDecoder | None = None
+        self._cond = threading.Condition()
+        self._finals: collections.deque[_Job] = collections.deque()
+        self._batch: collections.deque[_Job] = collections.deque()
+        self._partials: dict[str, _Job] = {}
+        self._last_served: dict[str, float] = {}
+        self._calls: set[str] = set()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self.stats: dict[str, float] = collections.defaultdict(float)
+
+    @classmethod
+    def from_model_cache(
+        cls, cache_dir: str | PathLike[str], *, cpu_threads: int = 2, beam_size: int = 1, **kwargs: Any
+    ) -> AsrService:
+        """The offline whisper-base from the wheels, joined into `cache_dir` (loaded lazily on the worker thread)."""
+        from channels.voice.models import ensure_whisper_base, load_whisper
+
+        def factory() -> WhisperDecoder:
+            model = load_whisper(ensure_whisper_base(cache_dir), cpu_threads=cpu_threads)
+            return WhisperDecoder(model, language=kwargs.get("language", "zh"), beam_size=beam_size)
+
+        return cls(factory, **kwargs)
+
+    # ---- calls -------------------------------------------------------------------------------------------------
+    def open_call(self, call_id: str) -> None:
+        with self._cond:
+            if self._closed:
+                raise BackendUnavailable("the ASR service is shut down", reason="asr_closed")
+            if call_id in self._calls:
+                raise InputError(f"call {call_id!r} is already streaming", reason="call_id_in_use")
+            if len(self._calls) >= self.max_calls:
+                raise CallLimitExceeded(
+                    f"{len(self._calls)} calls are live, the limit is {self.max_calls}: no live assist for this call",
+                    reason="call_limit",
+                    max_calls=self.max_calls,
+                )
+            self._calls.add(call_id)
+
+    def close_call(self, call_id: str) -> None:
+        """Drops the call's pending partial; its finals still run (they are already queued)."""
+        with self._cond:
+            self._calls.discard(call_id)
+            keys = [k for k in self._partials if k.split("\x1f")[0] == call_id]
+            jobs = [self._partials.pop(k) for k in keys]
+            for key in [k for k in self._last_served if k.split("\x1f")[0] == call_id]:
+                del self._last_served[key]
+        for job in jobs:
+            job.future.set_result(None)
+
+    @property
+    def active_calls(self) -> int:
+        with self._cond:
+            return len(self._calls)
+
+    def pending(self) -> dict[str, int]:
+        with self._cond:
+            return {"finals": len(self._finals), "batch": len(self._batch), "partials": len(self._partials)}
+
+    # ---- submit ------------------------------------------------------------------------------------------------
+    def submit_final(self, call_id: str, audio: np.ndarray) -> concurrent.futures.Future[DecodeResult]:
+        job = _Job("final", call_id, lambda d: d.decode_utterance(audio, initial_prompt=self.initial_prompt))
+        return self._enqueue(job)
+
+    def submit_partial(
+        self, call_id: str, snapshot: PartialSnapshot, slot: str = ""
+    ) -> concurrent.futures.Future[Any]:
+        """Resolves to (DecodeResult, covered_samples), or None when the call ended, the utterance ended first, or a
+        newer partial for the same call/slot replaced it. Same (full) token budget as a final, so it can be promoted."""
+
+        def run(decoder: WhisperDecoder) -> tuple[DecodeResult, int] | None:
+            snap = snapshot()
+            if snap is None:
+                return None
+            audio, covered = snap
+            return decoder.decode_utterance(audio, initial_prompt=self.initial_prompt), covered
+
+        return self._enqueue(_Job("partial", f"{call_id}\x1f{slot}", run))
+
+    def transcribe_file(
+        self, audio: np.ndarray, *, lang: str | None = None, timeout_s: float = 300.0
+    ) -> DecodeResult:
+        """Blocking: a whole voice message through faster-whisper's long-form loop. Call from a thread, not the loop."""
+        job = _Job(
+            "batch",
+            "",
+            lambda d: d.transcribe_file(
+                audio, lang=lang or self.language, initial_prompt=self.initial_prompt, hotwords=self.hotwords
+            ),
+        )
+        try:
+            return self._enqueue(job).result(timeout=timeout_s)  # type: ignore[no-any-return]
+        except concurrent.futures.TimeoutError as exc:
+            raise BackendUnavailable(
+                f"ASR did not answer within {timeout_s:.0f} s", reason="asr_timeout"
+            ) from exc
+
+    def decode_now(self, audio: np.ndarray, *, max_new_tokens: int | None = None) -> DecodeResult:
+        """Blocking short-window decode through the queue (used by benchmarks and tests)."""
+        job = _Job("final", "", lambda d: d.decode_utterance(audio, max_new_tokens=max_new_tokens))
+        return self._enqueue(job).result()  # type: ignore[no-any-return]
+
+    def _enqueue(self, job: _Job) -> concurrent.futures.Future[Any]:
+        with self._cond:
+            if self._closed:
+                raise BackendUnavailable("the ASR service is shut down", reason="asr_closed")
+            if job.kind == "partial" and job.call_id.split("\x1f")[0] not in self._calls:
+                job.future.set_result(None)  # the call already hung up
+                return job.future
+            if job.kind == "partial":
+                old = self._partials.pop(job.call_id, None)
+                if old is not None:
+                    old.future.set_result(None)
+                self._partials[job.call_id] = job
+            else:
+                (self._finals if job.kind == "final" else self._batch).append(job)
+            self._ensure_worker()
+            self._cond.notify()
+        return job.future
+
+    # ---- worker ------------------------------------------------------------------------------------------------
+    def _ensure_worker(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._work, name="asr-worker", daemon=True)
+            self._thread.start()
+
+    def _next_job(self) -> _Job | None:
+        if self._finals:
+            return self._finals.popleft()
+        if self._batch:
+            return self._batch.popleft()
+        if self._partials:
+            call_id = min(self._partials, key=lambda c: self._last_served.get(c, 0.0))
+            self._last_served[call_id] = time.perf_counter()
+            return self._partials.pop(call_id)
+        return None
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed and not (self._finals or self._batch or self._partials):
+                    self._cond.wait()
+                if self._closed:
+                    return
+                job = self._next_job()
+            if job is None or not job.future.set_running_or_notify_cancel():
+                continue
+            try:
+                if self._decoder is None:
+                    self._decoder = self._decoder_factory()
+                started = time.perf_counter()
+                result = job.run(self._decoder)
+                self.stats[f"{job.kind}_jobs"] += 1
+                self.stats[f"{job.kind}_wait_s"] += started - job.queued_at
+                self.stats["busy_s"] += time.perf_counter() - started
+                job.future.set_result(result)
+            except Exception as exc:  # handed to the awaiting caller as a value; the worker keeps serving
+                job.future.set_exception(exc)
+
+    def warm_up(self) -> None:
+        """Loads the model (once) and runs one tiny decode so the first call does not pay for it."""
+        self.decode_now(np.zeros(16_000, dtype=np.float32), max_new_tokens=4)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            pending = [*self._finals, *self._batch, *self._partials.values()]
+            self._finals.clear(), self._batch.clear(), self._partials.clear()
+            self._cond.notify_all()
+        for job in pending:
+            job.future.cancel()
+        if self._thread is not None:
+            self._thread.join(timeout=30)

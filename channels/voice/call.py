@@ -1,0 +1,289 @@
+"""One live call as a small pipeline of processors: PCM decode → per-channel VAD segmenter → partial scheduler → shared
+ASR worker → final + signals → on_final (the graph) → suggestion. Socket-agnostic: the router pumps frames in and out.
+
+Latency trick: when a customer's trailing silence reaches ~100 ms, a *speculative* decode of the utterance starts; if the
+silence then lasts the full 300 ms end-of-turn window, that decode already covers every voiced sample and is promoted to
+the final (nothing is decoded twice). Otherwise the final is queued ahead of every partial.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from channels.voice.asr_service import AsrService
+from channels.voice.decoder import DecodeResult
+from channels.voice.pcm import GarbageDetector, PcmDecoder
+from channels.voice.segmenter import SR, SegmentEvent, Utterance, UtteranceSegmenter
+from channels.voice.signals import overlap_seconds, turn_signals
+from channels.voice.vad import make_vad
+from contract.errors import InputError
+from contract.messages import Channel, InboundMessage, VoicePart
+
+OnFinal = Callable[[InboundMessage], Awaitable[dict[str, Any] | None]]
+
+
+class SilenceTimeout(InputError):
+    """Nobody spoke for `max_silence_s`: the call is ended for the assist (the phone call itself is not ours)."""
+
+
+@dataclass
+class CallConfig:
+    call_id: str
+    sample_rate: int = 16_000
+    channels: int = 1
+    customer_ref: str = "unknown"
+    agent_ref: str = ""
+    tenant: str = "demo"
+    lang: str = "zh"
+    vad: str = "silero"
+    partial_interval_s: float = 0.5
+    speculative_silence_ms: int = 96
+    min_silence_ms: int = 300
+    max_silence_s: float = 120.0
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return (
+            ("agent", "customer") if self.channels == 2 else ("customer",)
+        )  # stereo: left = agent, right = customer
+
+
+@dataclass
+class _ChannelState:
+    index: int
+    segmenter: UtteranceSegmenter
+    wants_partials: bool
+    requested: bool = False
+    partial_event: asyncio.Event = field(default_factory=asyncio.Event)
+    inflight: tuple[Utterance, asyncio.Future[Any]] | None = None
+    cached: tuple[str, int, DecodeResult] | None = None  # utt_id, covered samples, result
+
+
+def _usable(result: DecodeResult) -> str:
+    """Whisper's own hallucination rule: high no-speech probability and low confidence → nothing was said."""
+    if result.no_speech_prob > 0.6 and result.avg_logprob < -0.7:
+        return ""
+    return result.text.strip()
+
+
+class CallSession:
+    def __init__(self, cfg: CallConfig, service: AsrService, on_final: OnFinal) -> None:
+        self.cfg = cfg
+        self.service = service
+        self.on_final = on_final
+        self.pcm = PcmDecoder(cfg.sample_rate, cfg.channels)
+        self.garbage = GarbageDetector()
+        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.turns: list[dict[str, Any]] = []
+        self.on_final_calls = 0
+        self._finals: asyncio.Queue[tuple[Utterance, _ChannelState] | None] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._last_customer_end_s: float | None = None
+        self.channels = [
+            _ChannelState(
+                i,
+                UtteranceSegmenter(role, make_vad(cfg.vad), min_silence_ms=cfg.min_silence_ms),
+                wants_partials=role == "customer",
+            )
+            for i, role in enumerate(cfg.roles)
+        ]
+
+    # ---- lifecycle ---------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._spawn(self._finals_loop(), "finals")
+        for ch in self.channels:
+            if ch.wants_partials:
+                self._spawn(self._partial_loop(ch), f"partials-{ch.index}")
+
+    def _spawn(self, coro: Awaitable[Any], name: str) -> None:
+        task = asyncio.ensure_future(coro)
+        task.set_name(f"voice:{self.cfg.call_id}:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def finish(self, timeout_s: float = 120.0) -> None:
+        """Hang-up: flush every open utterance, wait until all finals (and their on_final calls) are done."""
+        for ch in self.channels:
+            for event in ch.segmenter.flush():
+                self._on_event(ch, event)
+        await self._finals.put(None)
+        finals = [t for t in self._tasks if t.get_name().endswith(":finals")]
+        if finals:
+            await asyncio.wait(finals, timeout=timeout_s)
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Cancel whatever is left (idempotent) and release the call's ASR slot."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.service.close_call(self.cfg.call_id)
+
+    @property
+    def live_tasks(self) -> int:
+        return len(self._tasks)
+
+    # ---- audio in ----------------------------------------------------------------------------------------------
+    def feed_pcm(self, data: bytes) -> None:
+        audio = self.pcm.feed(data)
+        if audio.shape[0] == 0:
+            return
+        if self.garbage.push(audio):
+            raise InputError(
+                "the audio is full-scale noise: is it really 16-bit little-endian PCM?", reason="not_pcm16"
+            )
+        for ch in self.channels:
+            for event in ch.segmenter.push(audio[:, ch.index]):
+                self._on_event(ch, event)
+            self._maybe_request_partial(ch)
+        heard = max(ch.segmenter.last_speech_end_sample for ch in self.channels)
+        if (self.channels[0].segmenter.samples_seen - heard) / SR > self.cfg.max_silence_s:
+            raise SilenceTimeout(f"no speech for {self.cfg.max_silence_s:.0f} s", reason="silence_timeout")
+
+    def _on_event(self, ch: _ChannelState, event: SegmentEvent) -> None:
+        if event.kind == "end":
+            self._finals.put_nowait((event.utterance, ch))
+
+    def _maybe_request_partial(self, ch: _ChannelState) -> None:
+        utt = ch.segmenter.current
+        if not ch.wants_partials or utt is None or ch.requested:
+            return
+        covered = ch.cached[1] if ch.cached and ch.cached[0] == utt.utt_id else 0
+        speculative = (
+            ch.segmenter.trailing_silence >= self.cfg.speculative_silence_ms * SR // 1000
+            and covered < utt.last_voiced_end
+        )
+        periodic = (
+            utt.voiced_samples >= 0.3 * SR and utt.n_samples - covered >= self.cfg.partial_interval_s * SR
+        )
+        if speculative or periodic:
+            ch.requested = True
+            ch.partial_event.set()
+
+    # ---- partials ----------------------------------------------------------------------------------------------
+    async def _partial_loop(self, ch: _ChannelState) -> None:
+        seg = ch.segmenter
+        while True:
+            await ch.partial_event.wait()
+            ch.partial_event.clear()
+            utt = seg.current
+            if utt is None:
+                ch.requested = False
+                continue
+            fut = asyncio.wrap_future(
+                self.service.submit_partial(
+                    self.cfg.call_id, lambda u=utt: seg.snapshot(u), slot=str(ch.index)
+                )
+            )
+            ch.inflight = (utt, fut)
+            try:
+                res = await asyncio.shield(
+                    fut
+                )  # a cancelled call must not cancel a decode a final may promote
+            finally:
+                ch.inflight, ch.requested = None, False
+            if res is not None:
+                result, covered = res
+                ch.cached = (utt.utt_id, covered, result)
+                text = _usable(result)
+                if seg.current is utt and text:
+                    self.outbox.put_nowait(
+                        self._frame("partial", utt, text, end_s=(utt.start_sample + covered) / SR)
+                    )
+            self._maybe_request_partial(ch)
+
+    # ---- finals ------------------------------------------------------------------------------------------------
+    async def _decode_final(self, utt: Utterance, ch: _ChannelState) -> DecodeResult:
+        if ch.cached and ch.cached[0] == utt.utt_id and ch.cached[1] >= utt.last_voiced_end:
+            return ch.cached[2]  # promoted: a partial already covered every voiced sample
+        if ch.inflight and ch.inflight[0] is utt:
+            res = await asyncio.shield(ch.inflight[1])
+            if res is not None and res[1] >= utt.last_voiced_end:
+                return res[0]  # type: ignore[no-any-return]
+        return await asyncio.wrap_future(self.service.submit_final(self.cfg.call_id, utt.audio()))
+
+    async def _finals_loop(self) -> None:
+        while (item := await self._finals.get()) is not None:
+            utt, ch = item
+            try:
+                result = await self._decode_final(utt, ch)
+            except Exception as exc:  # a failed decode is reported, the call goes on
+                self.outbox.put_nowait(self._error("asr_failed", f"could not transcribe {utt.utt_id}: {exc}"))
+                continue
+            text = _usable(result)
+            if not text:
+                continue
+            signals = self._signals(utt, text)
+            self.turns.append({"utterance_id": utt.utt_id, "speaker": utt.speaker, "text": text,
+                               "start": round(utt.start_s, 2), "end": round(utt.end_s, 2)})  # fmt: skip
+            self.outbox.put_nowait(self._frame("final", utt, text, end_s=utt.end_s, signals=signals))
+            if utt.speaker == "customer":
+                await self._suggest(utt, text, signals)
+
+    async def _suggest(self, utt: Utterance, text: str, signals: dict[str, float]) -> None:
+        message = InboundMessage(
+            tenant=self.cfg.tenant,
+            channel=Channel.VOICE,
+            conversation_id=self.cfg.call_id,
+            message_id=f"{self.cfg.call_id}:{utt.utt_id}",
+            customer_ref=self.cfg.customer_ref,
+            rep_ref=self.cfg.agent_ref,
+            parts=[
+                VoicePart(
+                    format="pcm16",
+                    duration_ms=round((utt.end_s - utt.start_s) * 1000),
+                    transcript=text,
+                    signals=signals,
+                )
+            ],  # fmt: skip
+            lang=self.cfg.lang,
+        )
+        self.on_final_calls += 1
+        try:
+            payload = await self.on_final(message)
+        except Exception as exc:  # the graph failing must not end the call
+            self.outbox.put_nowait(self._error("suggest_failed", f"{type(exc).__name__}: {exc}"))
+            return
+        if payload:
+            self.outbox.put_nowait({"type": "suggestion", "call_id": self.cfg.call_id,
+                                    "utterance_id": utt.utt_id, "payload": payload})  # fmt: skip
+
+    def _signals(self, utt: Utterance, text: str) -> dict[str, float]:
+        first_voiced = utt.start_s + 0.2  # the pre-roll
+        pause_before: float | None = None
+        overlap = 0.0
+        if utt.speaker == "customer" and len(self.channels) == 2:
+            agent_spans = self.channels[0].segmenter.voiced_spans
+            before = [end for _start, end in agent_spans if end <= first_voiced + 0.05]
+            pause_before = first_voiced - before[-1] if before else None
+            overlap = overlap_seconds((utt.start_s, utt.end_s), agent_spans)
+        elif utt.speaker == "customer" and self._last_customer_end_s is not None:
+            pause_before = first_voiced - self._last_customer_end_s  # mono: the gap since the previous turn
+        if utt.speaker == "customer":
+            self._last_customer_end_s = utt.end_s
+        return turn_signals(
+            text,
+            start_s=utt.start_s,
+            end_s=utt.end_s,
+            voiced_s=utt.voiced_samples / SR,
+            internal_pauses_s=utt.internal_pauses_s,
+            pause_before_s=pause_before,
+            overlap_s=overlap,
+        )
+
+    def _frame(self, kind: str, utt: Utterance, text: str, *, end_s: float, **extra: Any) -> dict[str, Any]:
+        return {"type": kind, "call_id": self.cfg.call_id, "utterance_id": utt.utt_id, "speaker": utt.speaker,
+                "text": text, "start": round(utt.start_s, 2), "end": round(end_s, 2), **extra}  # fmt: skip
+
+    def _error(self, reason: str, message: str, *, fatal: bool = False) -> dict[str, Any]:
+        return {
+            "type": "error",
+            "call_id": self.cfg.call_id,
+            "reason": reason,
+            "message": message,
+            "fatal": fatal,
+        }

@@ -1,0 +1,184 @@
+"""Whisper decoding for short utterances with a short encoder window, plus the standard faster-whisper path for files.
+
+faster-whisper pads every segment to 30 s before the encoder. CTranslate2's Whisper encoder also accepts fewer mel frames
+(the whisper.cpp `audio_ctx` idea): on 2 cores the base encoder takes ~1.1 s for 30 s but ~0.1-0.2 s for a 3-10 s window,
+and the text on our Mandarin samples came out the same (measured in evals/bench/bench_voice.py). Live-call utterances are
+short and already cut by the VAD, so they take this path; chat voice messages use `transcribe_file` (faster-whisper's own
+loop, whose lazy `segments` generator is consumed right here, in the worker thread that calls it).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+SAMPLE_RATE = 16_000
+FRAMES_PER_S = 100  # whisper mel hop = 10 ms
+MIN_WINDOW_FRAMES = 300  # below ~3 s of context the base model starts to invent text
+MAX_WINDOW_S = 30.0
+
+
+@dataclass
+class DecodeResult:
+    text: str
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    audio_s: float = 0.0
+    cpu_s: float = (
+        0.0  # process CPU during the call (CTranslate2 runs in its own threads, so not thread time)
+    )
+    wall_s: float = 0.0
+    segments: list[dict[str, Any]] = field(default_factory=list)
+
+
+def token_budget(audio_s: float, cap: int) -> int:
+    """Speech is at most ~12 tokens/s (Mandarin ~5 chars/s); a budget tied to duration stops the base model's loops early."""
+    return int(min(cap, 12 + 12 * audio_s))
+
+
+def collapse_repeats(text: str, min_repeats: int = 3) -> str:
+    """'鲜胎我啥意思?鲜胎我啥意思?鲜胎…' → '鲜胎我啥意思?': a decoding loop, not speech."""
+    for size in range(1, len(text) // min_repeats + 1):
+        for start in range(0, len(text) - size * min_repeats + 1):
+            unit = text[start : start + size]
+            end = start + size
+            while text.startswith(unit, end):
+                end += size
+            if (end - start) // size >= min_repeats and (size > 1 or not unit.isalnum()):
+                rest = text[end:]
+                rest = "" if unit.startswith(rest) else rest  # the loop was cut mid-unit by the token budget
+                return text[: start + size] + collapse_repeats(rest, min_repeats)
+    return text
+
+
+def _window_frames(n_frames: int) -> int:
+    """Round the utterance up to whole seconds plus 0.5 s of padding, within [3 s, 30 s]."""
+    padded = n_frames + FRAMES_PER_S // 2
+    rounded = -(-padded // FRAMES_PER_S) * FRAMES_PER_S
+    return int(min(max(rounded, MIN_WINDOW_FRAMES), int(MAX_WINDOW_S * FRAMES_PER_S)))
+
+
+class WhisperDecoder:
+    """Thin, thread-confined wrapper over a faster-whisper WhisperModel (call it from one worker thread)."""
+
+    def __init__(self, model: Any, *, language: str = "zh", beam_size: int = 1, max_new_tokens: int = 96):
+        from faster_whisper.tokenizer import Tokenizer
+
+        self.model = model
+        self.language = language
+        self.beam_size = beam_size
+        self.max_new_tokens = max_new_tokens
+        self._tokenizer_cls = Tokenizer
+        self._tokenizers: dict[str, Any] = {}
+        self._prompt_cache: dict[tuple[str, str], list[int]] = {}
+
+    def _tokenizer(self, lang: str) -> Any:
+        if lang not in self._tokenizers:
+            self._tokenizers[lang] = self._tokenizer_cls(
+                self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe", language=lang
+            )
+        return self._tokenizers[lang]
+
+    def _prompt(self, lang: str, initial_prompt: str) -> list[int]:
+        key = (lang, initial_prompt)
+        if key not in self._prompt_cache:
+            tok = self._tokenizer(lang)
+            prompt: list[int] = []
+            if initial_prompt:
+                prompt = [tok.sot_prev, *tok.encode(" " + initial_prompt.strip())[-100:]]
+            self._prompt_cache[key] = [*prompt, *tok.sot_sequence, tok.no_timestamps]
+        return self._prompt_cache[key]
+
+    def decode_utterance(
+        self,
+        audio: np.ndarray,
+        *,
+        lang: str | None = None,
+        initial_prompt: str = "",
+        max_new_tokens: int | None = None,
+    ) -> DecodeResult:
+        """One greedy/beam pass over an utterance (≤ 30 s of 16 kHz float32) with a window sized to it."""
+        import ctranslate2
+
+        t0, c0 = time.perf_counter(), time.process_time()
+        lang = lang or self.language
+        audio = np.asarray(audio, dtype=np.float32)[: int(MAX_WINDOW_S * SAMPLE_RATE)]
+        if audio.size < SAMPLE_RATE // 10:
+            return DecodeResult(text="", audio_s=audio.size / SAMPLE_RATE)
+        feats = self.model.feature_extractor(audio)[:, :-1]
+        window = _window_frames(feats.shape[1])
+        if feats.shape[1] < window:
+            feats = np.pad(feats, ((0, 0), (0, window - feats.shape[1])))
+        encoded = self.model.model.encode(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(feats[None, :, :window])), to_cpu=False
+        )
+        tok = self._tokenizer(lang)
+        prompt = self._prompt(lang, initial_prompt)
+        result = self.model.model.generate(
+            encoded,
+            [prompt],
+            beam_size=self.beam_size,
+            max_length=len(prompt)
+            + token_budget(audio.size / SAMPLE_RATE, max_new_tokens or self.max_new_tokens),
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=[-1],
+            no_repeat_ngram_size=0,
+            repetition_penalty=1.1,  # the base model loops on Mandarin; a mild penalty cuts it without hurting text
+        )[0]
+        ids = [t for t in result.sequences_ids[0] if t < tok.eot]
+        text = collapse_repeats(tok.decode(ids).strip())
+        n_tokens = max(len(ids), 1)
+        avg_logprob = float(result.scores[0]) / n_tokens if result.scores else 0.0
+        return DecodeResult(
+            text=text,
+            avg_logprob=avg_logprob,
+            no_speech_prob=float(result.no_speech_prob),
+            audio_s=audio.size / SAMPLE_RATE,
+            cpu_s=time.process_time() - c0,
+            wall_s=time.perf_counter() - t0,
+        )
+
+    def transcribe_file(
+        self, audio: np.ndarray, *, lang: str | None = None, initial_prompt: str = "", hotwords: str = ""
+    ) -> DecodeResult:
+        """faster-whisper's own long-form loop (VAD filter on); segments are materialised here, in this thread."""
+        t0, c0 = time.perf_counter(), time.process_time()
+        segments_iter, _info = self.model.transcribe(
+            audio,
+            language=lang or self.language,
+            beam_size=self.beam_size,
+            vad_filter=True,
+            vad_parameters={"min_silence_duration_ms": 500},
+            condition_on_previous_text=False,
+            initial_prompt=initial_prompt or None,
+            hotwords=hotwords or None,
+            max_new_tokens=self.max_new_tokens,
+            without_timestamps=False,
+        )
+        segments = [
+            {
+                "start": round(s.start, 2),
+                "end": round(s.end, 2),
+                "text": s.text.strip(),
+                "avg_logprob": s.avg_logprob,
+            }
+            for s in segments_iter  # consumed in this (worker) thread: the decoding happens during this loop
+        ]
+        text = (
+            "".join(s["text"] for s in segments)
+            if lang in (None, "zh", "ja")
+            else " ".join(s["text"] for s in segments)
+        )
+        return DecodeResult(
+            text=text.strip(),
+            avg_logprob=float(np.mean([s["avg_logprob"] for s in segments])) if segments else 0.0,
+            audio_s=audio.size / SAMPLE_RATE,
+            cpu_s=time.process_time() - c0,
+            wall_s=time.perf_counter() - t0,
+            segments=segments,
+        )

@@ -1,0 +1,183 @@
+"""FastAPI WebSocket endpoint for live call audio: `/voice/calls/{call_id}`.
+
+Client → server: a JSON `start` frame, binary 16-bit little-endian PCM chunks (interleaved agent/customer when stereo),
+then `{"type": "stop"}`. Server → client: `ready`, `partial`, `final` (with signals), `suggestion`, `error`
+(`fatal: true` is followed by a close), and `wrapup` at hang-up. See docs in channels/voice/README.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from fastapi import APIRouter, WebSocket
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.websockets import WebSocketState
+
+from channels.voice.asr_service import AsrService, CallLimitExceeded
+from channels.voice.call import CallConfig, CallSession, OnFinal, SilenceTimeout
+from contract.errors import CopilotError, InputError
+
+OnHangup = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
+_STOP: dict[str, Any] = {"type": "__stop__"}
+
+
+class StartFrame(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: Literal["start"]
+    sample_rate: int
+    channels: int = 1
+    customer_ref: str = Field(default="unknown", min_length=1, max_length=200)
+    agent_ref: str = Field(default="", max_length=200)
+    tenant: str = Field(default="demo", min_length=1, max_length=100)
+    lang: str = "zh"
+
+
+def _error(reason: str, message: str, *, fatal: bool) -> dict[str, Any]:
+    return {"type": "error", "reason": reason, "message": message, "fatal": fatal}
+
+
+def build_voice_router(
+    asr_service: AsrService,
+    on_final: OnFinal,
+    on_hangup: OnHangup | None = None,
+    *,
+    idle_timeout_s: float = 30.0,
+    max_silence_s: float = 120.0,
+    start_timeout_s: float = 10.0,
+    vad: str = "silero",
+    partial_interval_s: float = 0.5,
+) -> APIRouter:
+    router = APIRouter()
+    sessions: dict[str, CallSession] = {}
+
+    @router.get("/voice/calls")
+    async def voice_status() -> dict[str, Any]:
+        """Live calls and voice tasks in this event loop (what the leak tests and operators look at)."""
+        tasks = [t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith("voice:")]
+        return {"active_calls": asr_service.active_calls, "sessions": sorted(sessions), "voice_tasks": tasks,
+                "max_calls": asr_service.max_calls, "pending_jobs": asr_service.pending()}  # fmt: skip
+
+    @router.websocket("/voice/calls/{call_id}")
+    async def voice_call(websocket: WebSocket, call_id: str) -> None:
+        await websocket.accept()
+        try:
+            start = await _read_start(websocket, start_timeout_s)
+            cfg = CallConfig(call_id=call_id, sample_rate=start.sample_rate, channels=start.channels,
+                             customer_ref=start.customer_ref, agent_ref=start.agent_ref, tenant=start.tenant,
+                             lang=start.lang, vad=vad, partial_interval_s=partial_interval_s,
+                             max_silence_s=max_silence_s)  # fmt: skip
+            session = CallSession(cfg, asr_service, on_final)  # validates rate/channels before taking a slot
+            asr_service.open_call(call_id)
+        except CopilotError as exc:
+            code = 1013 if isinstance(exc, CallLimitExceeded) else 1008
+            await _send_and_close(websocket, _error(exc.reason, exc.message, fatal=True), code)
+            return
+        sessions[call_id] = session
+        sender = asyncio.create_task(_sender(websocket, session.outbox), name=f"voice:{call_id}:sender")
+        try:
+            session.start()
+            await websocket.send_json({"type": "ready", "call_id": call_id, "sample_rate": cfg.sample_rate,
+                                       "channels": cfg.channels, "roles": list(cfg.roles)})  # fmt: skip
+            reason = await _receive_audio(websocket, session, idle_timeout_s)
+            await session.finish()
+            summary = {"call_id": call_id, "tenant": cfg.tenant, "customer_ref": cfg.customer_ref,
+                       "agent_ref": cfg.agent_ref, "reason": reason, "turns": session.turns,
+                       "duration_s": round(session.channels[0].segmenter.samples_seen / 16_000, 2)}  # fmt: skip
+            wrapup: dict[str, Any] = {"type": "wrapup", **summary}
+            if on_hangup is not None:
+                try:
+                    wrapup["payload"] = await on_hangup(summary)
+                except Exception as exc:  # the wrap-up failing must not hide the transcript
+                    session.outbox.put_nowait(
+                        _error("wrapup_failed", f"{type(exc).__name__}: {exc}", fatal=False)
+                    )
+            session.outbox.put_nowait(wrapup)
+            session.outbox.put_nowait(_STOP)
+            await sender
+            if websocket.client_state == WebSocketState.CONNECTED:
+                with contextlib.suppress(Exception):
+                    await websocket.close(code=1000)
+        finally:
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+            await session.aclose()
+            sessions.pop(call_id, None)
+
+    return router
+
+
+async def _read_start(websocket: WebSocket, timeout_s: float) -> StartFrame:
+    try:
+        message = await asyncio.wait_for(websocket.receive(), timeout_s)
+    except TimeoutError as exc:
+        raise InputError(f"no start frame within {timeout_s:.0f} s", reason="start_required") from exc
+    if message.get("type") == "websocket.disconnect":
+        raise InputError("disconnected before start", reason="start_required")
+    if message.get("text") is None:
+        raise InputError(
+            'send a JSON {"type": "start", "sample_rate": 16000, ...} frame first', reason="start_required"
+        )
+    try:
+        return StartFrame.model_validate_json(message["text"])
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "frame"
+        raise InputError(f"bad start frame: {where}: {first['msg']}", reason="bad_start") from exc
+
+
+async def _receive_audio(websocket: WebSocket, session: CallSession, idle_timeout_s: float) -> str:
+    """Feeds audio until stop / disconnect / a fatal input error; returns why the call ended."""
+    while True:
+        try:
+            message = await asyncio.wait_for(websocket.receive(), idle_timeout_s)
+        except TimeoutError:
+            session.outbox.put_nowait(
+                _error("idle_timeout", f"no data for {idle_timeout_s:.0f} s", fatal=True)
+            )
+            return "idle_timeout"
+        if message.get("type") == "websocket.disconnect":
+            return "disconnected"
+        if message.get("bytes") is not None:
+            try:
+                session.feed_pcm(message["bytes"])
+            except SilenceTimeout as exc:
+                session.outbox.put_nowait(_error(exc.reason, exc.message, fatal=True))
+                return exc.reason
+            except InputError as exc:
+                session.outbox.put_nowait(_error(exc.reason, exc.message, fatal=True))
+                return exc.reason
+            continue
+        try:
+            frame = json.loads(message.get("text") or "")
+            kind = frame.get("type") if isinstance(frame, dict) else None
+        except json.JSONDecodeError:
+            kind = "<not json>"
+        if kind == "stop":
+            return "stop"
+        session.outbox.put_nowait(
+            _error("unknown_frame", f"ignored a {kind!r} frame: send PCM bytes or stop", fatal=False)
+        )
+
+
+async def _sender(websocket: WebSocket, outbox: asyncio.Queue[dict[str, Any]]) -> None:
+    """Drains the outbox to the socket; once the client is gone it keeps draining so nothing piles up."""
+    alive = True
+    while (frame := await outbox.get()) is not _STOP:
+        if alive:
+            try:
+                await websocket.send_json(frame)
+            except (
+                Exception
+            ):  # the client went away; finals still reach on_final, frames just have nowhere to go
+                alive = False
+
+
+async def _send_and_close(websocket: WebSocket, frame: dict[str, Any], code: int) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.send_json(frame)
+        await websocket.close(code=code)
