@@ -1,0 +1,160 @@
+"""`ClaimGroundingChecker`: every claim in a draft must be found in the evidence it cites.
+
+Per sentence: the evidence cited by that sentence's markers is tried first, then the rest of the draft's citations
+(an uncited sentence may rest on the draft's sources). A claim is supported when the same normalised value occurs in
+that evidence (3% = 百分之三 = 97折, ¥1,200 = 1200元, 2026-07-01 = 2026年7月1日); a promise is supported only when an
+evidence sentence makes the same promise. Sentences with unsupported claims are removed (or flagged in place)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from contract.evidence import Evidence
+from contract.suggestions import CITATION_MARKER, Citation, Draft, DraftSource, GuardVerdict, VerdictOutcome
+from guardrails.grounding.claims import PROMISE, Claim, canon, extract
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;\n]|$)(?:\s*\[\d{1,3}\])*")
+FLAG = "【待核实】"
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.findall(text) if s]
+
+
+def _bigrams(text: str) -> set[str]:
+    t = re.sub(r"\s+|\[\d+\]", "", text)
+    return {t[i : i + 2] for i in range(len(t) - 1)}
+
+
+class _EvidenceIndex:
+    """Claims and promise sentences of one evidence text, computed once per check."""
+
+    def __init__(self, ev: Evidence) -> None:
+        text = canon(ev.content)
+        self.id = ev.id
+        self.claims = extract(text)
+        self.values = {(c.kind, _key(c.value)) for c in self.claims}
+        self.numbers = {_key(v) for c in self.claims for v in _numbers_in(c)}
+        self.flat = re.sub(r"[\s\-]", "", text).upper()
+        self.promises = [_bigrams(s) for s in _sentences(text) if PROMISE.search(s)]
+
+    def supports(self, claim: Claim, sentence: str) -> bool:
+        if claim.kind in ("model", "version"):
+            return (
+                str(claim.value).replace(".", "") in self.flat.replace(".", "")
+                or (claim.kind, claim.value) in self.values
+            )
+        if claim.kind == "date":
+            return any(k == "date" and _date_compatible(claim.value, v) for k, v in self.values)
+        if claim.kind == "number":
+            return _key(claim.value) in self.numbers
+        if claim.kind == "promise":
+            mine = _bigrams(sentence)
+            return any(len(mine & theirs) / max(1, len(mine)) >= 0.5 for theirs in self.promises)
+        return (claim.kind, _key(claim.value)) in self.values
+
+
+def _key(value: object) -> object:
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, tuple):
+        return tuple(_key(v) for v in value)
+    return value
+
+
+def _numbers_in(c: Claim) -> list[object]:
+    if c.kind in ("percent", "money", "number") and isinstance(c.value, float):
+        return [c.value]
+    if c.kind == "quantity" and isinstance(c.value, tuple):
+        return [c.value[0]]
+    if c.kind == "date" and isinstance(c.value, tuple):
+        return [float(v) for v in c.value if v is not None]
+    return []
+
+
+def _date_compatible(mine: object, theirs: object) -> bool:
+    if not isinstance(mine, tuple) or not isinstance(theirs, tuple):
+        return False
+    return all(a is None or a == b for a, b in zip(mine, theirs, strict=True)) and mine.count(
+        None
+    ) >= theirs.count(None)
+
+
+class ClaimGroundingChecker:
+    def __init__(self, on_unsupported: Literal["remove", "flag"] = "remove") -> None:
+        self.on_unsupported = on_unsupported
+
+    def check(self, draft: Draft, evidence: list[Evidence]) -> tuple[Draft, GuardVerdict]:
+        by_id = {e.id: e for e in evidence}
+        cited = {c.marker: c.evidence_id for c in draft.citations}
+        reasons: list[str] = []
+        dangling = [c.evidence_id for c in draft.citations if c.evidence_id not in by_id]
+        if dangling:
+            reasons.append(f"citations point at evidence not supplied: {', '.join(dangling)}")
+        indexes = {eid: _EvidenceIndex(by_id[eid]) for eid in dict.fromkeys(cited.values()) if eid in by_id}
+        if not indexes:
+            reasons.append(
+                "draft cites no supplied evidence: every claim is checked against all evidence given"
+            )
+            indexes = {e.id: _EvidenceIndex(e) for e in evidence}
+        records: list[dict[str, object]] = []
+        kept: list[str] = []
+        unsupported = 0
+        for idx, original in enumerate(_sentences(draft.text)):
+            sentence = canon(original)  # NFKC for matching only; the draft keeps its own punctuation
+            own = [cited[m] for m in CITATION_MARKER.findall(sentence) if m in cited and cited[m] in indexes]
+            order = list(dict.fromkeys(own + list(indexes)))
+            bad = False
+            for claim in extract(sentence):
+                support = next((eid for eid in order if indexes[eid].supports(claim, sentence)), "")
+                records.append(
+                    {
+                        "sentence": idx,
+                        "kind": claim.kind,
+                        "text": claim.text,
+                        "supported": bool(support),
+                        "evidence_id": support,
+                    }
+                )
+                bad = bad or not support
+            if bad:
+                unsupported += 1
+                if self.on_unsupported == "flag":
+                    kept.append(original + FLAG)
+            else:
+                kept.append(original)
+        new_text = "".join(kept).strip()
+        bad_claims = [r for r in records if not r["supported"]]
+        for r in bad_claims:
+            reasons.append(f"unsupported {r['kind']} claim「{r['text']}」")
+        if bad_claims and not CITATION_MARKER.sub("", new_text).strip(" 。，,.!！"):
+            outcome = VerdictOutcome.BLOCK
+            reasons.append("nothing supported is left of the draft")
+        else:
+            outcome = VerdictOutcome.WARN if bad_claims or dangling else VerdictOutcome.ALLOW
+        markers = set(CITATION_MARKER.findall(new_text))
+        new_draft = draft.model_copy(
+            update={
+                "text": new_text if outcome is not VerdictOutcome.BLOCK else "",
+                "citations": [c for c in draft.citations if c.marker in markers and c.evidence_id in by_id]
+                if outcome is not VerdictOutcome.BLOCK
+                else [],
+                "source": draft.source if outcome is not VerdictOutcome.BLOCK else DraftSource.NONE,
+            }
+        )
+        verdict = GuardVerdict(
+            guard="grounding",
+            outcome=outcome,
+            reasons=reasons,
+            details={
+                "claims": records,
+                "unsupported_sentences": unsupported,
+                "mode": self.on_unsupported,
+                "checked_claims": len(records),
+            },
+        )
+        return new_draft, verdict
+
+
+__all__ = ["FLAG", "Citation", "ClaimGroundingChecker"]

@@ -1,0 +1,79 @@
+"""`RuleMasker`: the `PiiMasker` for Chinese and English text. Detect on a length-preserving normalised copy (full-width
+digits, spoken digits), resolve overlaps, replace each span with a typed token from the vault."""
+
+from __future__ import annotations
+
+import uuid
+
+from contract.errors import InputError
+from contract.ports import Actor, MaskResult, PiiSpan
+from guardrails.pii.address import find_addresses
+from guardrails.pii.names import find_names
+from guardrails.pii.normalise import normalise
+from guardrails.pii.numbers import find_numbers
+from guardrails.pii.patterns import find_patterns
+from guardrails.pii.types import Candidate, resolve
+from guardrails.pii.vault import MemoryVault, Vault, unmask
+
+MAX_CHARS = 1_000_000  # a 1 MB paste is refused with a clear error rather than slowing the worker for seconds
+
+ENTITIES = (
+    "CN_RESIDENT_ID",
+    "CN_MOBILE",
+    "CN_LANDLINE",
+    "PHONE",
+    "BANK_CARD",
+    "EMAIL",
+    "HK_ID",
+    "MO_ID",
+    "TW_ID",
+    "TRAVEL_PERMIT",
+    "PASSPORT",
+    "CN_USCC",
+    "CN_PLATE",
+    "US_SSN",
+    "ADDRESS",
+    "PERSON",
+)
+
+
+def detect(text: str) -> list[Candidate]:
+    """The resolved PII spans of `text` (positions in `text` itself)."""
+    if len(text) > MAX_CHARS:
+        raise InputError(f"text of {len(text)} chars is over the {MAX_CHARS} limit", reason="text_too_long")
+    norm = normalise(text)
+    candidates = find_numbers(norm) + find_patterns(norm) + find_addresses(norm) + find_names(norm)
+    return resolve(candidates, len(norm))
+
+
+def _value_key(entity: str, raw: str) -> str:
+    """Same person, same token: 138 1234 5678 and 13812345678 are one value."""
+    if entity in ("ADDRESS", "PERSON", "EMAIL"):
+        return raw.strip().lower() if entity == "EMAIL" else raw.strip()
+    return "".join(c for c in normalise(raw) if c.isalnum()).upper()
+
+
+class RuleMasker:
+    def __init__(self, vault: Vault | None = None) -> None:
+        self.vault: Vault = vault if vault is not None else MemoryVault()
+
+    def mask(self, text: str, *, vault_key: str = "") -> MaskResult:
+        """Mask `text`. Pass the conversation's vault_key to keep tokens stable across its messages."""
+        key = vault_key or "v_" + uuid.uuid4().hex[:16]
+        found = detect(text)
+        parts: list[str] = []
+        spans: list[PiiSpan] = []
+        pos = 0
+        for c in found:
+            raw = text[c.start : c.end]
+            token = self.vault.token_for(key, c.entity, _value_key(c.entity, raw))
+            parts.append(text[pos : c.start])
+            parts.append(token)
+            spans.append(PiiSpan(entity=c.entity, start=c.start, end=c.end, token=token, score=c.score))
+            pos = c.end
+        parts.append(text[pos:])
+        return MaskResult(text="".join(parts), spans=spans, vault_key=key if spans or vault_key else "")
+
+    def unmask(self, text: str, vault_key: str, actor: Actor) -> str:
+        """Real values back in place of tokens, for roles rep / agent / admin; AccessDenied for evaluator."""
+        return unmask(self.vault, vault_key, text, actor)

@@ -1,0 +1,186 @@
+"""Person names. Chinese: a surname from the list plus one or two given-name characters, accepted only when a cue
+comes before it (我叫, 联系人：, 收货人) or a title after it (先生, 经理, 主任). English: capitalised words after a cue
+(my name is, contact:, Mr.). Rules, not a model: precise where the cues are, silent elsewhere (see the report)."""
+
+from __future__ import annotations
+
+import re
+
+from guardrails.pii.types import Candidate
+
+_SINGLE = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪"
+    "范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞"
+    "颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻"
+    "祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇"
+    "栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+_COMPOUND = (
+    "欧阳",
+    "司马",
+    "诸葛",
+    "上官",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "长孙",
+    "宇文",
+    "司徒",
+    "夏侯",
+    "令狐",
+    "端木",
+)
+# Characters that end a name: particles, verbs and the first characters of words that typically follow one.
+_STOP = set(
+    "的是在了和与及跟同向给找问叫请让被把对也都就还又很不没有这那个们我你他她它说去来到要会能可以为于上下里后前电手地身号码先女经主医老总的，。、！？；：,.!?;: \t\n（）()"
+)
+_CUE = re.compile(
+    r"(?:我叫|我的名字是|名字叫|联系人|收货人|收件人|寄件人|签收人|经办人|负责人|姓名|户名|开户名|持卡人|法定代表人|法人代表|患者|病人|学员|申请人)"
+    r"[是为:：\s]{0,3}"
+)
+_TITLE = re.compile(
+    r"(?:先生|女士|小姐|经理|总监|主任|医生|大夫|老师|护士长|院长|科长|处长|部长|工程师|师傅|同学|律师|教授|博士)"
+)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _surname_at(text: str, i: int) -> int:
+    """Length of the surname starting at i (2 for 欧阳, 1 for 王), 0 if none."""
+    if text[i : i + 2] in _COMPOUND:
+        return 2
+    return 1 if i < len(text) and text[i] in _SINGLE else 0
+
+
+def _given_len(text: str, i: int, *, strong_cue: bool = False) -> int:
+    """How many given-name characters (1 or 2) follow at i. After a strong cue (我叫, 收货人：) the name may run straight
+    into the next word (我叫王小明今天…); elsewhere running Han text means a company or place name."""
+    n = 0
+    while n < 2 and i + n < len(text) and _HAN.match(text[i + n]) and text[i + n] not in _STOP:
+        n += 1
+    if (
+        n == 2
+        and i + 2 < len(text)
+        and _HAN.match(text[i + 2])
+        and text[i + 2] not in _STOP
+        and not _TITLE.match(text, i + 2)
+    ):
+        return 2 if strong_cue else 0
+    return n
+
+
+def _cue_names(text: str) -> list[Candidate]:
+    out = []
+    for m in _CUE.finditer(text):
+        i = m.end()
+        s = _surname_at(text, i)
+        if not s:
+            continue
+        g = _given_len(text, i + s, strong_cue=True)
+        if g:
+            out.append(Candidate("PERSON", i, i + s + g, 0.85))
+    return out
+
+
+def _title_names(text: str) -> list[Candidate]:
+    out = []
+    for m in _TITLE.finditer(text):
+        end = m.start()
+        for length in (3, 2, 4):  # 张伟明 / 张伟 / 欧阳明月
+            start = end - length
+            if start < 0:
+                continue
+            s = _surname_at(text, start)
+            given = text[start + s : end]
+            if not s or not 1 <= len(given) <= 2 or any(c in _STOP or not _HAN.match(c) for c in given):
+                continue
+            before = text[start - 1] if start > 0 else " "
+            if _HAN.match(before) and before not in _STOP:
+                continue  # 骨科主任, 采购部王经理: the Han text before is part of another word
+            if (
+                length == 2
+                and given in _SINGLE
+                and before in _STOP
+                and before in "和跟与向给找问叫请让被把对同"
+            ):
+                continue  # 请和王经理: 和 is the verb, 王 the surname, no given name
+            out.append(Candidate("PERSON", start, end, 0.8))
+            break
+    return out
+
+
+_EN_CUE = re.compile(
+    r"(?:\b(?:[Mm]y name is|I am|I'm|[Tt]his is|[Cc]ontact(?: person)?:?|[Nn]ame:|[Aa]ttn:?|[Ss]igned by|[Dd]ear)\s+"
+    r"|\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+)"
+    r"((?:[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?)(?:\s+[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?){0,2})"
+)
+_EN_NOT_NAME = {
+    "Interested",
+    "Sorry",
+    "Not",
+    "Writing",
+    "Calling",
+    "Looking",
+    "Sure",
+    "Happy",
+    "Glad",
+    "Sales",
+    "Customer",
+    "Support",
+    "Team",
+    "The",
+    "Our",
+    "Your",
+    "Medical",
+    "Hospital",
+    "Company",
+    "Corp",
+    "Inc",
+    "Ltd",
+    "Group",
+    "Order",
+    "Please",
+    "Thanks",
+    "Thank",
+    "Hello",
+    "Hi",
+    "Manager",
+    "Sir",
+    "Madam",
+    "Following",
+    "Still",
+    "Just",
+    "Also",
+    "Channel",
+    "Copilot",
+    "Waiting",
+    "Checking",
+    "Asking",
+    "Very",
+    "Here",
+    "Available",
+    "Able",
+}
+
+
+def _english_names(text: str) -> list[Candidate]:
+    out = []
+    for m in _EN_CUE.finditer(text):
+        words = m.group(1).split()
+        keep = []
+        for w in words:
+            if w in _EN_NOT_NAME:
+                break
+            keep.append(w)
+        if not keep:
+            continue
+        start = m.start(1)
+        end = start + len(" ".join(keep))
+        if text[start:end] == " ".join(keep):
+            out.append(Candidate("PERSON", start, end, 0.8))
+    return out
+
+
+def find_names(text: str) -> list[Candidate]:
+    return _cue_names(text) + _title_names(text) + _english_names(text)

@@ -1,0 +1,119 @@
+"""Digit-run recogniser: resident IDs, mobiles, landlines, bank cards, foreign phones, bare-digit permits.
+
+A run is digits joined by at most three separators (space, dash, brackets), so 138 1234 5678, 138-1234-5678 and
+(0571) 8888 6666 are one run. Inside a run we try the longest consecutive groups first, so a date or a quantity typed
+next to a phone number does not hide it. Then the digits are classified by length, prefix and checksum, and the nearest
+context cue decides the ambiguous cases (an 11-digit order number after 订单号 is not a phone)."""
+
+from __future__ import annotations
+
+import re
+
+from guardrails.pii.checksums import luhn_valid, resident_id_structure, resident_id_valid
+from guardrails.pii.context import money_context, nearest_cue
+from guardrails.pii.types import Candidate
+
+_RUN = re.compile(r"\d+(?:[ \t\-()（）]{1,3}\d+)*(?:[Xx](?![A-Za-z]))?")
+_GROUP = re.compile(r"\d+[Xx]?")
+_MAX_GROUPS = 7  # a 19-digit card in 4-digit blocks is 5 groups; +86 138 1234 5678 is 4
+_MAX_DIGITS = 22
+
+
+def _classify(d: str, cue: str | None, plus: bool) -> tuple[str, float] | None:
+    n = len(d)
+    ends_x = d[-1] in "Xx"
+    if ends_x and n != 18:
+        return None
+    if n in (15, 18) and resident_id_structure(d):
+        if resident_id_valid(d):
+            return "CN_RESIDENT_ID", 1.0 if n == 18 else (0.9 if cue != "order" else 0.3)
+        if cue == "id":
+            return "CN_RESIDENT_ID", 0.7  # a mistyped check digit is still somebody's ID
+    if ends_x:
+        return None
+    if plus:
+        return _international(d)
+    order = cue == "order"
+    if n == 11 and d[0] == "1" and d[1] in "3456789":
+        return ("CN_MOBILE", 0.95) if not order else None
+    if n == 13 and d.startswith("86") and d[2] == "1" and d[3] in "3456789":
+        return ("CN_MOBILE", 0.95) if not order else None
+    if d[0] == "0" and d[1] != "0" and (n == 11 or (n == 12 and d[1] not in "12")):
+        return ("CN_LANDLINE", 0.9) if not order else None
+    if 16 <= n <= 19 and d[0] in "3456" and luhn_valid(d):
+        return ("BANK_CARD", 1.0 if cue == "card" else 0.9) if not order else None
+    if 16 <= n <= 19 and cue == "card":
+        return "BANK_CARD", 0.6
+    if cue == "phone" and 7 <= n <= 8 and d[0] in "23456789":
+        return "CN_LANDLINE", 0.7
+    if (
+        cue == "phone"
+        and n == 10
+        and d[:3] not in ("400", "800")
+        and d[0] in "23456789"
+        and d[3] in "23456789"
+    ):
+        return "PHONE", 0.8  # a North American number typed without format
+    if cue == "permit" and n in (8, 10):
+        return "TRAVEL_PERMIT", 0.9
+    if cue == "passport" and n == 9:
+        return "PASSPORT", 0.9
+    if cue == "ssn" and n == 9:
+        return "US_SSN", 0.9
+    return None
+
+
+def _international(d: str) -> tuple[str, float] | None:
+    """After a '+': China goes to its own types, every other country code is PHONE."""
+    if d.startswith("86"):
+        rest = d[2:]
+        if len(rest) == 11 and rest[0] == "1" and rest[1] in "3456789":
+            return "CN_MOBILE", 0.95
+        if 9 <= len(rest) <= 11:
+            return "CN_LANDLINE", 0.9
+        return None
+    return ("PHONE", 0.9) if 8 <= len(d) <= 15 else None
+
+
+def find_numbers(text: str) -> list[Candidate]:
+    out: list[Candidate] = []
+    for run in _RUN.finditer(text):
+        start = run.start()
+        if start > 0 and (text[start - 1].isascii() and text[start - 1].isalnum() or text[start - 1] in "_."):
+            continue  # part of a code like SO13812345678 or CA-2023-0815's tail, or a decimal
+        if start > 1 and text[start - 1] == "-" and text[start - 2].isascii() and text[start - 2].isalpha():
+            continue  # HJ-200, E-203
+        end = run.end()
+        if end < len(text) and text[end] == "." and end + 1 < len(text) and text[end + 1].isdigit():
+            continue  # a decimal amount
+        groups = [(m.start(), m.end()) for m in _GROUP.finditer(text, start, end)]
+        out.extend(_scan_groups(text, groups))
+    return out
+
+
+def _scan_groups(text: str, groups: list[tuple[int, int]]) -> list[Candidate]:
+    found: list[Candidate] = []
+    i = 0
+    while i < len(groups):
+        hit = None
+        for j in range(min(len(groups), i + _MAX_GROUPS) - 1, i - 1, -1):
+            s, e = groups[i][0], groups[j][1]
+            digits = "".join(text[a:b] for a, b in groups[i : j + 1])
+            if len(digits) > _MAX_DIGITS:
+                continue
+            plus = s > 0 and text[s - 1] == "+"
+            if digits.startswith("00") and len(digits) > 10:
+                plus, digits = True, digits[2:]  # 0086 … is +86 …
+            if money_context(text, s, e):
+                break
+            label = _classify(digits, nearest_cue(text, s), plus)
+            if label is not None:
+                span_start = s - 1 if s > 0 and text[s - 1] == "+" else s
+                hit = (Candidate(label[0], span_start, e, label[1]), j)
+                break
+        if hit is None:
+            i += 1
+            continue
+        found.append(hit[0])
+        i = hit[1] + 1
+    return found

@@ -1,0 +1,72 @@
+"""The one factory the wiring calls, and the input-guard pipeline (mask PII, flag injection) the graph runs on every text."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from contract.evidence import Evidence
+from contract.ports import MaskResult
+from contract.suggestions import GuardVerdict, VerdictOutcome
+from guardrails.grounding import ClaimGroundingChecker
+from guardrails.injection import HeuristicInjectionDetector
+from guardrails.pii import MemoryVault, RedisVault, RuleMasker
+from guardrails.rails import YamlPolicyRails
+from guardrails.verdicts import with_evidence
+
+
+@dataclass
+class Guardrails:
+    pii: RuleMasker
+    injection: HeuristicInjectionDetector
+    grounding: ClaimGroundingChecker
+    rails: YamlPolicyRails
+
+
+def build_guardrails(rails_path: Path, *, redis_url: str = "") -> Guardrails:
+    """All four guards for a tenant. With `redis_url` the PII vault is shared through Redis; else it is in-process."""
+    vault = RedisVault(redis_url) if redis_url else MemoryVault()
+    return Guardrails(
+        pii=RuleMasker(vault),
+        injection=HeuristicInjectionDetector(),
+        grounding=ClaimGroundingChecker(),
+        rails=YamlPolicyRails.from_file(rails_path),
+    )
+
+
+@dataclass
+class InputGuardResult:
+    masked: MaskResult
+    verdicts: list[GuardVerdict] = field(
+        default_factory=list
+    )  # pii, injection — each with its evidence_id set
+    evidence: list[Evidence] = field(default_factory=list)  # the verdicts as GUARDRAIL_VERDICT evidence
+
+    @property
+    def injection_suspected(self) -> bool:
+        return any(v.guard == "injection" and v.outcome is not VerdictOutcome.ALLOW for v in self.verdicts)
+
+
+def pii_verdict(masked: MaskResult) -> GuardVerdict:
+    counts = Counter(s.entity for s in masked.spans)
+    return GuardVerdict(
+        guard="pii",
+        outcome=VerdictOutcome.ALLOW,  # masking is the remedy; nothing to warn about
+        reasons=[f"masked {', '.join(f'{e}×{n}' for e, n in sorted(counts.items()))}"] if counts else [],
+        details={"entities": dict(sorted(counts.items())), "vault_key": masked.vault_key},
+    )
+
+
+def run_input_guards(
+    guards: Guardrails, text: str, *, source: str = "customer", vault_key: str = ""
+) -> InputGuardResult:
+    """Mask PII and check for injection on one text (a message, transcript, OCR text or retrieved document).
+    Downstream, use `result.masked.text` only; `injection_suspected` means: no autopilot, warn the human."""
+    masked = guards.pii.mask(text, vault_key=vault_key)
+    verdicts, evidence = [], []
+    for v in (pii_verdict(masked), guards.injection.check(text, source=source)):
+        v2, ev = with_evidence(v)
+        verdicts.append(v2)
+        evidence.append(ev)
+    return InputGuardResult(masked=masked, verdicts=verdicts, evidence=evidence)

@@ -1,0 +1,162 @@
+"""`YamlPolicyRails`: the tenant's rules over a draft and its proposed actions, for one actor.
+
+Discount authority by role (the draft's stated discount and each discount action), forbidden promises (a delivery date
+without order-system evidence), banned words, competitor mentions and required disclaimers. The verdict is BLOCK if any
+blocking rule fired, WARN if only warning rules did, ALLOW otherwise; each reason says which rule and why."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from contract.evidence import Evidence, EvidenceKind
+from contract.ports import Actor
+from contract.suggestions import Action, Draft, GuardVerdict, VerdictOutcome
+from guardrails.grounding.claims import canon
+from guardrails.rails_config import RailsConfig, load_rails
+
+# A percentage is a discount when a discount word is next to it; 97折 always is.
+_DISCOUNT_PCT = re.compile(
+    r"(?:折扣|优惠|让利|降价|减价|打折|discount(?:\s+of)?)\s*(?:为|是|达|到|可达|高达|of)?\s*(\d+(?:\.\d+)?)\s*%"
+    r"|(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:折扣|优惠|让利|off|discount)",
+    re.IGNORECASE,
+)
+_ZHE = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d)?)\s*折")
+
+
+def draft_discounts(text: str) -> list[float]:
+    """Percent-off figures a draft offers: 优惠5% → 5, 9折 → 10, 97折 → 3."""
+    text = canon(text)
+    out = [float(m.group(1) or m.group(2)) for m in _DISCOUNT_PCT.finditer(text)]
+    for m in _ZHE.finditer(text):
+        paid = float(m.group(1))
+        paid = paid * 10 if paid < 10 else paid
+        if 0 < paid < 100:
+            out.append(round(100 - paid, 4))
+    return out
+
+
+def _action_parts(action: Any) -> tuple[str, dict[str, Any], str]:
+    if isinstance(action, Action):
+        return action.name, dict(action.parameters), action.requires_authority
+    if isinstance(action, dict):
+        return (
+            str(action.get("name", "")),
+            dict(action.get("parameters") or {}),
+            str(action.get("requires_authority", "")),
+        )
+    return str(getattr(action, "name", "")), dict(getattr(action, "parameters", {}) or {}), ""
+
+
+def _as_percent(value: Any) -> float | None:
+    """5, "5%", "5 %" → 5; 0.05 → 5 (a fraction); None when it is not a number."""
+    try:
+        v = float(str(value).strip().rstrip("%").strip())
+    except ValueError:
+        return None
+    return v * 100 if 0 < v < 1 else v
+
+
+class YamlPolicyRails:
+    def __init__(self, config: RailsConfig) -> None:
+        self.config = config
+        self._promises = [(p, [re.compile(x) for x in p.patterns]) for p in config.forbidden_promises]
+
+    @classmethod
+    def from_file(cls, path: Path) -> YamlPolicyRails:
+        return cls(load_rails(path))
+
+    def check(
+        self, draft: Draft | None, actions: list[Any], actor: Actor, *, evidence: list[Evidence] | None = None
+    ) -> GuardVerdict:
+        """`evidence` (optional) lets a delivery date through when the draft cites order-system facts."""
+        blocks: list[str] = []
+        warns: list[str] = []
+        fired: list[str] = []
+        limit = self.config.discount_authority.get(actor.role, 0.0)
+        escalate = self.config.escalation.get(actor.role, "escalate_to_manager")
+
+        for name, params, needs in map(_action_parts, actions):
+            if name in self.config.discount_actions:
+                for key in self.config.discount_parameters:
+                    pct = _as_percent(params.get(key)) if key in params else None
+                    if pct is not None and pct > limit:
+                        fired.append("discount_authority")
+                        blocks.append(
+                            f"action {name}: discount {pct:g}% exceeds {actor.role} authority {limit:g}%; "
+                            f"use {escalate}"
+                        )
+            rank = self.config.role_rank
+            if needs and rank.get(needs, 99) > rank.get(actor.role, 0):
+                fired.append("requires_authority")
+                warns.append(f"action {name} needs {needs} authority; {actor.role} cannot execute it alone")
+
+        if draft is not None and draft.text.strip():
+            self._check_text(draft, actor, limit, escalate, evidence or [], blocks, warns, fired)
+
+        outcome = VerdictOutcome.BLOCK if blocks else VerdictOutcome.WARN if warns else VerdictOutcome.ALLOW
+        return GuardVerdict(
+            guard="policy_rails",
+            outcome=outcome,
+            reasons=blocks + warns,
+            details={
+                "rules": list(dict.fromkeys(fired)),
+                "actor_role": actor.role,
+                "discount_limit_pct": limit,
+            },
+        )
+
+    def _check_text(
+        self,
+        draft: Draft,
+        actor: Actor,
+        limit: float,
+        escalate: str,
+        evidence: list[Evidence],
+        blocks: list[str],
+        warns: list[str],
+        fired: list[str],
+    ) -> None:
+        text = canon(draft.text)
+        lower = text.lower()
+        sink = {"block": blocks, "warn": warns}
+        for pct in draft_discounts(text):
+            if pct > limit:
+                fired.append("discount_authority")
+                blocks.append(
+                    f"draft offers a {pct:g}% discount, over {actor.role} authority {limit:g}%; use {escalate}"
+                )
+        for rule, regexes in self._promises:
+            hit = next((m for r in regexes if (m := r.search(text))), None)
+            if hit and not self._confirmed(rule.confirmed_by, draft, evidence):
+                fired.append(rule.id)
+                sink[rule.severity].append(f"{rule.id}: 「{hit.group(0)}」 — {rule.description}")
+        banned = [w for w in self.config.banned_words.words if w.lower() in lower]
+        if banned:
+            fired.append("banned_words")
+            sink[self.config.banned_words.severity].append(f"banned words: {', '.join(banned)}")
+        rivals = [n for n in self.config.competitors.names if n.lower() in lower]
+        if rivals:
+            fired.append("competitor_mention")
+            sink[self.config.competitors.severity].append(f"competitor mentioned: {', '.join(rivals)}")
+        for d in self.config.disclaimers:
+            if any(w.lower() in lower for w in d.when_any) and not any(
+                r.lower() in lower for r in d.require_any
+            ):
+                fired.append(d.id)
+                sink[d.severity].append(
+                    f"missing disclaimer {d.id}: add one of {' / '.join(d.require_any[:2])}"
+                )
+
+    @staticmethod
+    def _confirmed(rule: Any, draft: Draft, evidence: list[Evidence]) -> bool:
+        if rule is None:
+            return False
+        cited = {c.evidence_id for c in draft.citations}
+        return any(
+            e.id in cited
+            and e.kind == EvidenceKind(rule.kind)
+            and e.source_ids.get("table", "") in rule.tables
+            for e in evidence
+        )
