@@ -127,12 +127,20 @@ def decision_row(decision: HumanDecision, actor: Actor, suggestion_entry: Row, d
     )
 
 
-def denial_row(actor: Actor, attempted: str, reason: str, message: str, suggestion_entry: Row | None) -> Row:
+def denial_row(
+    actor: Actor,
+    attempted: str,
+    reason: str,
+    message: str,
+    suggestion_entry: Row | None,
+    details: dict[str, Any] | None = None,
+) -> Row:
     payload = {
         "attempted": attempted,
         "reason": reason,
         "message": message,
         "actor": actor.model_dump(mode="json"),
+        "details": details or {},
     }
     ctx = _context(suggestion_entry) if suggestion_entry else {}
     return _row(EntryKind.ACCESS_DENIED, payload, now_iso(), **ctx, actor=actor.id, reason_code=reason[:40])

@@ -72,6 +72,9 @@ class VerifyReport(BaseModel):
     redacted: int = 0
     first_broken: BrokenEntry | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
     def summary(self) -> str:
         if self.ok:
             return f"ok: {self.entries} entries, head {self.head_seq} {self.head_hash}, {self.checkpoints_checked} checkpoints"
@@ -116,3 +119,6 @@ class LedgerMetrics(BaseModel):
     top_reject_reasons: list[tuple[str, int]] = Field(default_factory=list)
     time_to_decision_ms: dict[str, float] = Field(default_factory=dict)  # count, mean, p50, p90, max
     access_denied: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")

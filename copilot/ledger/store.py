@@ -144,6 +144,43 @@ class Ledger:
             )
         return Suggestion.model_validate(json.loads(sug["payload"])["suggestion"])
 
+    def get_suggestion_view(self, suggestion_id: str, *, actor: Actor) -> dict[str, Any]:
+        """What compliance sees for one suggestion: the suggestion, its masked inputs, its decision and the trail
+        (JSON-ready). Same access rule as get_suggestion; a refusal is recorded."""
+        suggestion = self.get_suggestion(suggestion_id, actor=actor)
+        trail = self.trail(suggestion_id)
+        first = trail[0].payload or {}
+        decision = next((e.payload for e in trail if e.kind is EntryKind.DECISION), None)
+        return {
+            "suggestion": suggestion.model_dump(mode="json"),
+            "inputs": first.get("inputs", {}),
+            "decision": decision,
+            "trail": [e.model_dump(mode="json", exclude={"payload"}) for e in trail],
+        }
+
+    def record_denial(
+        self, *, actor: Actor, reason: str, details: Mapping[str, Any], suggestion_id: str = ""
+    ) -> str:
+        """Records a refusal decided elsewhere (e.g. the API refusing a message or a customer 360); returns its id."""
+        with self.engine_write() as conn:
+            sug = query.suggestion_header(conn, suggestion_id) if suggestion_id else None
+            message = f"{actor.role} {actor.id} was refused: {reason}"
+            row = build.denial_row(
+                actor, str(details.get("attempted", "request")), reason, message, sug, dict(details)
+            )
+            return self._append(conn, [row])[0]
+
+    def query(self, **filters: Any) -> list[dict[str, Any]]:
+        """`find` as JSON-ready dicts (for the API)."""
+        return [e.model_dump(mode="json") for e in self.find(**filters)]
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(select(head.c.seq)).one()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
     def trail(self, suggestion_id: str) -> list[LedgerEntry]:
         """The suggestion entry, its decision and any refusals, in chain order."""
         return self.find(suggestion=suggestion_id)

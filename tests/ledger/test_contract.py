@@ -201,3 +201,20 @@ def test_append_many_is_all_or_nothing(ledger: Ledger) -> None:
     assert ledger.count() == 1 and ledger.verify().ok
     ids = ledger.append_many(((make_suggestion(), {}) for _ in range(25)), batch_size=10)
     assert len(set(ids)) == 25 and ledger.verify().entries == 26
+
+
+def test_views_for_the_api(ledger: Ledger) -> None:
+    s = make_suggestion()
+    ledger.record_suggestion(s, inputs=INPUTS)
+    ledger.record_decision(accept(s.id), actor=REP_ZHANG)
+    view = ledger.get_suggestion_view(s.id, actor=ADMIN)
+    assert view["inputs"] == INPUTS and view["suggestion"]["id"] == s.id
+    assert view["decision"]["decision"]["kind"] == "accept" and len(view["trail"]) == 2
+    with pytest.raises(AccessDenied):
+        ledger.get_suggestion_view(s.id, actor=REP_LI)
+    denial_id = ledger.record_denial(actor=REP_LI, reason="not_owner", details={"customer_ref": "C1004"})
+    rows = ledger.query(kind="access_denied")
+    assert rows[-1]["id"] == denial_id and rows[-1]["payload"]["details"] == {"customer_ref": "C1004"}
+    assert ledger.query(customer="C1001", limit=1)[0]["kind"] == "suggestion"
+    ledger.ping()
+    assert ledger.verify().as_dict()["ok"] is True
