@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from contract.errors import ConflictError, InputError, NotFound
+from contract.errors import BackendUnavailable, ConflictError, InputError, NotFound
 from contract.evidence import Evidence
 from contract.ports import PolicyQuery
 from knowledge.embeddings.base import Embedder
@@ -141,6 +141,17 @@ class PolicyStore:
 
     def history(self, doc_id: str | None = None) -> list[dict[str, Any]]:
         return self.catalog.history(doc_id)
+
+    def ping(self) -> None:
+        """Readiness: the catalog answers and Chroma answers (raises BackendUnavailable otherwise)."""
+        self.catalog.generation()
+        try:
+            self.vectors.count()
+        except Exception as exc:
+            raise BackendUnavailable(f"Chroma is not answering: {exc}", reason="chroma_down") from exc
+
+    def close(self) -> None:
+        self.catalog.close()
 
     # ---- writing ------------------------------------------------------------------------------------------------
     def add(
