@@ -1,0 +1,151 @@
+"""A read-only SQLAlchemy connection to the company's CRM with a statement timeout, for SQLite, PostgreSQL and
+MySQL-compatible databases (TiDB, OceanBase). Statements arrive pre-built (queries.py); values travel as parameters only.
+
+How each backend enforces "read-only, bounded time":
+  SQLite      — the file is opened with mode=ro, PRAGMA query_only=ON, and a progress handler interrupts a statement
+                past its deadline; a locked database waits at most the same timeout.
+  PostgreSQL  — statement_timeout, lock_timeout and default_transaction_read_only set as connection options.
+  MySQL       — SESSION max_execution_time and a READ ONLY session transaction.
+Any driver error (timeout, lock, connection refused) becomes `BackendUnavailable`; the caller proceeds without CRM data."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.sql import Executable
+
+from contract.errors import BackendUnavailable, UserError
+
+log = logging.getLogger(__name__)
+_TIMEOUT_HINTS = (
+    "interrupted",
+    "statement timeout",
+    "canceling statement",
+    "lock timeout",
+    "locked",
+    "max_execution_time",
+)
+
+
+def _sqlite_read_only(url: str) -> Any:
+    u = make_url(url)
+    db = u.database or ""
+    if db and db != ":memory:" and not db.startswith("file:"):
+        u = u.set(database=f"file:{db}", query={**u.query, "mode": "ro", "uri": "true"})
+    return u
+
+
+def create_readonly_engine(url: str, *, statement_timeout_ms: int) -> Engine:
+    if statement_timeout_ms <= 0:
+        raise UserError("crm statement timeout must be > 0 ms", reason="crm_config")
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError as e:
+        raise UserError(f"CRM database URL is not valid: {e}", reason="crm_url") from e
+    secs = statement_timeout_ms / 1000
+    kw: dict[str, Any] = {"pool_pre_ping": True, "pool_timeout": max(secs, 1.0)}
+    try:
+        if backend == "sqlite":
+            engine = create_engine(
+                _sqlite_read_only(url), connect_args={"timeout": secs, "check_same_thread": False}, **kw
+            )
+            _install_sqlite_guards(engine)
+        elif backend == "postgresql":
+            opts = f"-c statement_timeout={statement_timeout_ms} -c lock_timeout={statement_timeout_ms} "
+            opts += "-c default_transaction_read_only=on"
+            connect_args = {"options": opts, "connect_timeout": max(1, math.ceil(secs))}
+            engine = create_engine(url, connect_args=connect_args, **kw)
+        elif backend in ("mysql", "mariadb"):
+            engine = create_engine(url, **kw)
+            _install_mysql_guards(engine, statement_timeout_ms)
+        else:
+            raise UserError(
+                f"CRM backend {backend!r} is not supported (sqlite, postgresql, mysql)", reason="crm_url"
+            )
+    except (NoSuchModuleError, ImportError) as e:
+        raise UserError(
+            f"no database driver for {backend}: {e}; install the driver package", reason="crm_url"
+        ) from e
+    return engine
+
+
+def _install_sqlite_guards(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
+        state = {"deadline": math.inf}
+        dbapi_conn.execute("PRAGMA query_only = ON")
+        # sqlite calls this every 1000 VM steps; a non-zero return aborts the statement with "interrupted"
+        dbapi_conn.set_progress_handler(lambda: 1 if time.monotonic() > state["deadline"] else 0, 1000)
+        record.info["deadline"] = state
+
+
+def _install_mysql_guards(engine: Engine, timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f"SET SESSION max_execution_time = {int(timeout_ms)}")
+        cur.execute("SET SESSION TRANSACTION READ ONLY")
+        cur.close()
+
+
+class CrmConnector:
+    """Owns the engine; `session()` yields a `CrmSession` that runs several statements on one connection."""
+
+    def __init__(self, engine: Engine, *, statement_timeout_ms: int) -> None:
+        self.engine = engine
+        self.timeout_ms = statement_timeout_ms
+        self._sql_text: dict[str, str] = {}
+
+    def sql_text(self, name: str, stmt: Executable) -> str:
+        """The statement's SQL as this dialect sees it (placeholders, no values), for lineage; compiled once."""
+        if name not in self._sql_text:
+            self._sql_text[name] = str(stmt.compile(dialect=self.engine.dialect))  # type: ignore[attr-defined]
+        return self._sql_text[name]
+
+    @contextmanager
+    def session(self) -> Iterator[CrmSession]:
+        try:
+            with self.engine.connect() as conn:
+                yield CrmSession(conn, self.timeout_ms / 1000)
+        except DBAPIError as e:
+            raise _unavailable(e) from e
+        except SQLAlchemyError as e:  # pool timeout and friends
+            raise BackendUnavailable(f"CRM unavailable: {e}", reason="crm_error") from e
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class CrmSession:
+    def __init__(self, conn: Connection, timeout_s: float) -> None:
+        self.conn = conn
+        self.timeout_s = timeout_s
+        self._state: dict[str, float] | None = conn.info.get("deadline")  # type: ignore[assignment]
+
+    def rows(self, stmt: Executable, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        if self._state is not None:
+            self._state["deadline"] = time.monotonic() + self.timeout_s
+        try:
+            return [dict(r) for r in self.conn.execute(stmt, dict(params)).mappings().all()]
+        except DBAPIError as e:
+            raise _unavailable(e) from e
+        finally:
+            if self._state is not None:
+                self._state["deadline"] = math.inf
+
+
+def _unavailable(e: DBAPIError) -> BackendUnavailable:
+    text = str(e.orig).lower() if e.orig is not None else str(e).lower()
+    timed_out = any(h in text for h in _TIMEOUT_HINTS)
+    reason = "crm_timeout" if timed_out else "crm_error"
+    log.warning("CRM %s: %s", reason, text[:200])
+    what = "timed out" if timed_out else "failed"
+    return BackendUnavailable(f"CRM query {what}: {text[:160]}", reason=reason)

@@ -1,0 +1,107 @@
+"""`CrmCustomerData`: the `contract.ports.CustomerData` implementation over a mapped SQL CRM."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import literal, select
+
+from contract.errors import InputError, NotFound
+from contract.evidence import Evidence
+from contract.ports import Actor, Customer360
+from knowledge.crm.access import check_access, check_agent_before_lookup
+from knowledge.crm.cache import RedisCache
+from knowledge.crm.connector import CrmConnector
+from knowledge.crm.facts import build_360
+from knowledge.crm.mapping import CrmMapping
+from knowledge.crm.queries import build_queries
+from knowledge.crm.signal_specs import SignalBook
+from knowledge.crm.signals import evaluate
+from knowledge.crm.snapshot import read_profile, read_snapshot
+
+log = logging.getLogger(__name__)
+MAX_REF = 200
+
+
+class CrmCustomerData:
+    """Reads live at question time. Raises NotFound (unknown customer), AccessDenied (actor may not see them),
+    BackendUnavailable (CRM timeout or outage: the caller proceeds without CRM evidence), InputError (blank ref)."""
+
+    def __init__(
+        self,
+        connector: CrmConnector,
+        mapping: CrmMapping,
+        signals: SignalBook,
+        *,
+        team_visibility: bool = False,
+        cache: RedisCache | None = None,
+        clock: Callable[[], date] = date.today,
+    ) -> None:
+        signals.check_mapping(mapping)
+        self.connector, self.mapping, self.signals = connector, mapping, signals
+        self.queries = build_queries(mapping)
+        self.team_visibility = team_visibility
+        self.cache = cache
+        self.clock = clock
+        self.telemetry_lookback_days = signals.telemetry_lookback_days(
+            int(mapping.option("telemetry", "lookback_days", 30))
+        )
+
+    def customer_360(self, customer_ref: str, actor: Actor) -> Customer360:
+        ref = (customer_ref or "").strip()
+        if not ref or len(ref) > MAX_REF or not ref.isprintable():
+            raise InputError("customer_ref must be 1..200 printable characters", reason="bad_customer_ref")
+        check_agent_before_lookup(ref, actor)
+        if self.cache is not None and (hit := self.cache.get(ref)) is not None:
+            self._check(ref, hit["owner_rep"], hit["owner_team"], actor)
+            return Customer360.model_validate(hit["c360"])
+        profile = read_profile(self.connector, self.queries, ref)
+        if not profile.rows:
+            raise NotFound(f"customer {ref!r} is not in the CRM", reason="unknown_customer", customer_ref=ref)
+        row = profile.rows[0]
+        owner, owner_team = str(row.get("owner_rep") or ""), str(row.get("rep_team") or "")
+        self._check(ref, owner, owner_team, actor)
+        snap = read_snapshot(
+            self.connector,
+            self.queries,
+            profile,
+            today=self.clock(),
+            order_lookback_days=self.signals.order_lookback_days,
+            telemetry_lookback_days=self.telemetry_lookback_days,
+        )
+        c360 = build_360(snap, self.mapping)
+        kind = str(row.get("kind") or "")
+        c360.signals = evaluate(self.signals.for_customer(c360.business_unit, kind), snap, self.mapping)
+        if self.cache is not None:
+            entry = {"owner_rep": owner, "owner_team": owner_team, "c360": c360.model_dump(mode="json")}
+            self.cache.put(ref, entry)
+        return c360
+
+    def signals_for(self, customer_ref: str, actor: Actor) -> list[Evidence]:
+        return self.customer_360(customer_ref, actor).signals
+
+    def _check(self, ref: str, owner: str, owner_team: str, actor: Actor) -> None:
+        actor_team = actor.team
+        if self.team_visibility and actor.role == "rep" and not actor_team and actor.id != owner:
+            actor_team = self._team_of(actor.id)
+        check_access(
+            ref, owner, owner_team, actor, team_visibility=self.team_visibility, actor_team=actor_team
+        )
+
+    def _team_of(self, rep_id: str) -> str:
+        if not self.mapping.has("rep", "team"):
+            return ""
+        with self.connector.session() as s:
+            rows: list[dict[str, Any]] = s.rows(self.queries["rep_team"].stmt, {"rep_id": rep_id})
+        return str(rows[0].get("team") or "") if rows else ""
+
+    def ping(self) -> None:
+        """Readiness: one trivial read; raises BackendUnavailable when the CRM is down."""
+        with self.connector.session() as s:
+            s.rows(select(literal(1).label("ok")), {})
+
+    def close(self) -> None:
+        self.connector.dispose()

@@ -1,0 +1,97 @@
+"""Read everything the customer 360 and the signals need for one customer, in one connection, recording per section
+the SQL text, its parameters and the tables read — the lineage every fact and signal carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from knowledge.crm.connector import CrmConnector
+from knowledge.crm.queries import Query
+
+
+def as_date(value: Any) -> date | None:
+    """Drivers disagree (SQLite text, PostgreSQL date, MySQL datetime); the 360 speaks `date`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+@dataclass
+class Section:
+    rows: list[dict[str, Any]]
+    sql: str
+    params: dict[str, Any]
+    tables: tuple[str, ...]
+
+    def lineage(self, **extra: Any) -> dict[str, Any]:
+        params = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.params.items()}
+        return {"sql": self.sql, "params": params, "tables": list(self.tables), **extra}
+
+
+@dataclass
+class Snapshot:
+    customer_id: str
+    today: date
+    profile: dict[str, Any]
+    sections: dict[str, Section] = field(default_factory=dict)
+
+    def rows(self, name: str) -> list[dict[str, Any]]:
+        sec = self.sections.get(name)
+        return sec.rows if sec else []
+
+
+def read_profile(conn: CrmConnector, queries: dict[str, Query], customer_id: str) -> Section:
+    with conn.session() as s:
+        return _run(conn, s, queries["profile"], {"customer_id": customer_id})
+
+
+def read_snapshot(
+    conn: CrmConnector,
+    queries: dict[str, Query],
+    profile: Section,
+    *,
+    today: date,
+    order_lookback_days: int,
+    telemetry_lookback_days: int,
+) -> Snapshot:
+    cid = str(profile.rows[0]["id"])
+    snap = Snapshot(cid, today, profile.rows[0], {"profile": profile})
+    since = {
+        "order_lines": today - timedelta(days=order_lookback_days),
+        "telemetry": today - timedelta(days=telemetry_lookback_days),
+    }
+    with conn.session() as s:
+        for name in (
+            "contacts",
+            "order_lines",
+            "last_purchase",
+            "contracts",
+            "tickets",
+            "devices",
+            "telemetry",
+        ):
+            q = queries.get(name)
+            if q is None:
+                continue
+            params: dict[str, Any] = {"customer_id": cid}
+            if name in since:
+                params["since"] = since[name]
+            snap.sections[name] = _run(conn, s, q, params)
+    for sec in snap.sections.values():  # normalise dates once, here
+        for row in sec.rows:
+            for k in ("order_date", "end_date", "start_date", "opened_at", "installed_at", "reading_date"):
+                if k in row:
+                    row[k] = as_date(row[k])
+    return snap
+
+
+def _run(conn: CrmConnector, s: Any, q: Query, params: dict[str, Any]) -> Section:
+    full = {**params, **q.expanding}
+    rows = s.rows(q.stmt, full)
+    return Section(rows, conn.sql_text(q.name, q.stmt), full, q.tables)
