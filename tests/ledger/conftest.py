@@ -38,7 +38,12 @@ def make_suggestion(
         kind=EvidenceKind.POLICY_CLAUSE,
         title="骨科耗材返点协议V3.2 第4.2条",
         content="季度采购额达到50万元的A类代理商，返点比例为3%。",
-        source_ids={"doc_id": "rebate-ortho", "version": "3.2", "clause": "4.2", "chunk_id": "rebate-ortho:3.2:12"},
+        source_ids={
+            "doc_id": "rebate-ortho",
+            "version": "3.2",
+            "clause": "4.2",
+            "chunk_id": "rebate-ortho:3.2:12",
+        },
         version="3.2",
         score=0.83,
         lineage={"query": "返点 政策", "rank": 1},
@@ -48,9 +53,13 @@ def make_suggestion(
         kind=EvidenceKind.SIGNAL,
         content="该客户超过180天未采购脊柱耗材",
         source_ids={"signal_id": "no_spine_purchase_180d", "customer_id": customer},
-        lineage={"sql": "SELECT max(order_date) FROM orders WHERE customer_id = :c AND category = '脊柱耗材'"},
+        lineage={
+            "sql": "SELECT max(order_date) FROM orders WHERE customer_id = :c AND category = '脊柱耗材'"
+        },
     )
-    actions = [Action(name="send_policy_document", parameters={"doc_id": "rebate-ortho"}, evidence_ids=[clause.id])]
+    actions = [
+        Action(name="send_policy_document", parameters={"doc_id": "rebate-ortho"}, evidence_ids=[clause.id])
+    ]
     if spine_push:
         actions.append(
             Action(
@@ -77,7 +86,13 @@ def make_suggestion(
         ),
         evidence=[clause, signal],
         verdicts=[GuardVerdict(guard="grounding", outcome="allow", reasons=["所有数字均有出处"])],
-        timings_ms={"perceive": 3.0, "classify": 12.5, "retrieve": 40.0, "customer_360": 25.0, "draft": 900.0},
+        timings_ms={
+            "perceive": 3.0,
+            "classify": 12.5,
+            "retrieve": 40.0,
+            "customer_360": 25.0,
+            "draft": 900.0,
+        },
         model="qwen2.5-1.5b",
         created_at=created_at,
         **extra,

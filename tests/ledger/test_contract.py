@@ -62,12 +62,18 @@ def test_accept_edit_reject_are_recorded_with_their_details(ledger: Ledger) -> N
     ledger.record_decision(accept(a.id, minutes=1.5), actor=REP_ZHANG)
     edited = "您好，按返点协议V3.2，季度采购满50万元返点3%，详情我稍后发您[1]。"
     ledger.record_decision(
-        HumanDecision(suggestion_id=e.id, kind="edit", actor="rep_zhang", final_text=edited, decided_at=later(3)),
+        HumanDecision(
+            suggestion_id=e.id, kind="edit", actor="rep_zhang", final_text=edited, decided_at=later(3)
+        ),
         actor=REP_ZHANG,
     )
     ledger.record_decision(
         HumanDecision(
-            suggestion_id=r.id, kind="reject", actor="rep_zhang", reason_code="outdated_policy", reason_text="引用了旧版"
+            suggestion_id=r.id,
+            kind="reject",
+            actor="rep_zhang",
+            reason_code="outdated_policy",
+            reason_text="引用了旧版",
         ),
         actor=REP_ZHANG,
     )
@@ -77,7 +83,11 @@ def test_accept_edit_reject_are_recorded_with_their_details(ledger: Ledger) -> N
     assert edt.payload["decision"]["final_text"] == edited
     assert edt.payload["diff"].startswith("--- suggested\n+++ sent\n") and "+" + edited in edt.payload["diff"]
     assert edt.payload["suggestion_entry_hash"] == ledger.find(suggestion=e.id)[0].entry_hash
-    assert (rej.decision, rej.reason_code, rej.payload["decision"]["reason_text"]) == ("reject", "outdated_policy", "引用了旧版")
+    assert (rej.decision, rej.reason_code, rej.payload["decision"]["reason_text"]) == (
+        "reject",
+        "outdated_policy",
+        "引用了旧版",
+    )
     assert ledger.verify().ok
 
 
@@ -94,7 +104,8 @@ def test_second_decision_is_a_409_with_the_reason(ledger: Ledger) -> None:
     ledger.record_decision(accept(s.id), actor=REP_ZHANG)
     with pytest.raises(ConflictError) as err:
         ledger.record_decision(
-            HumanDecision(suggestion_id=s.id, kind="reject", actor="rep_zhang", reason_code="tone"), actor=REP_ZHANG
+            HumanDecision(suggestion_id=s.id, kind="reject", actor="rep_zhang", reason_code="tone"),
+            actor=REP_ZHANG,
         )
     assert err.value.http_status == 409 and err.value.reason == "already_decided"
     assert "accept" in err.value.message and err.value.details["decided_by"] == "rep_zhang"
@@ -109,7 +120,11 @@ def test_rep_who_does_not_own_the_conversation_is_refused_and_the_refusal_record
     assert err.value.http_status == 403
     denial = ledger.find(kind="access_denied")
     assert len(denial) == 1 and denial[0].id == err.value.details["ledger_entry"]
-    assert (denial[0].actor, denial[0].suggestion_id, denial[0].reason_code) == ("rep_li", s.id, "not_conversation_owner")
+    assert (denial[0].actor, denial[0].suggestion_id, denial[0].reason_code) == (
+        "rep_li",
+        s.id,
+        "not_conversation_owner",
+    )
     assert denial[0].payload["attempted"] == "decision"
     assert ledger.count(EntryKind.DECISION) == 0
     # the owner can still decide afterwards
@@ -118,7 +133,11 @@ def test_rep_who_does_not_own_the_conversation_is_refused_and_the_refusal_record
 
 
 def test_admin_decides_any_evaluator_none_agent_on_its_call(ledger: Ledger) -> None:
-    mine, call, other = make_suggestion(), make_suggestion(customer="C1004", rep="rep_wang"), make_suggestion()
+    mine, call, other = (
+        make_suggestion(),
+        make_suggestion(customer="C1004", rep="rep_wang"),
+        make_suggestion(),
+    )
     for s in (mine, call, other):
         ledger.record_suggestion(s, inputs=INPUTS)
     ledger.record_decision(accept(mine.id, actor="admin_zhou"), actor=ADMIN)
@@ -128,7 +147,10 @@ def test_admin_decides_any_evaluator_none_agent_on_its_call(ledger: Ledger) -> N
         ledger.record_decision(accept(other.id, actor="eval_bot"), actor=EVALUATOR)
     with pytest.raises(AccessDenied):  # deciding in someone else's name
         ledger.record_decision(accept(other.id, actor="rep_li"), actor=REP_ZHANG)
-    assert [e.reason_code for e in ledger.find(kind="access_denied")] == ["evaluator_cannot_decide", "actor_mismatch"]
+    assert [e.reason_code for e in ledger.find(kind="access_denied")] == [
+        "evaluator_cannot_decide",
+        "actor_mismatch",
+    ]
 
 
 def test_refused_lookup_is_recorded(ledger: Ledger) -> None:
@@ -144,7 +166,9 @@ def test_refused_lookup_is_recorded(ledger: Ledger) -> None:
 
 def test_queries_by_every_key(ledger: Ledger) -> None:
     spine = make_suggestion(created_at=later(0))
-    li = make_suggestion(customer="C1003", rep="rep_li", intent="contract_renewal", spine_push=False, created_at=later(60))
+    li = make_suggestion(
+        customer="C1003", rep="rep_li", intent="contract_renewal", spine_push=False, created_at=later(60)
+    )
     ledger.append_many([(spine, INPUTS), (li, {})])
     ledger.record_decision(accept(spine.id), actor=REP_ZHANG)
 

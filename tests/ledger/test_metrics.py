@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contract import HumanDecision
+from contract import AccessDenied, HumanDecision
 from copilot.ledger import Ledger
 from tests.ledger.conftest import INPUTS, REP_LI, REP_ZHANG, later, make_suggestion
 
@@ -15,7 +15,10 @@ def known(ledger: Ledger) -> Ledger:
     reject outdated_policy (4 min). rep_li: 2 renewal suggestions without the push → reject outdated_policy (6 min),
     one pending. One refused decision (rep_li on rep_zhang's)."""
     z = [make_suggestion() for _ in range(4)]
-    li = [make_suggestion(customer="C1003", rep="rep_li", intent="contract_renewal", spine_push=False) for _ in range(2)]
+    li = [
+        make_suggestion(customer="C1003", rep="rep_li", intent="contract_renewal", spine_push=False)
+        for _ in range(2)
+    ]
     ledger.append_many([(s, INPUTS) for s in z + li])
     plan = [
         (z[0], REP_ZHANG, {"kind": "accept"}, 1),
@@ -26,18 +29,25 @@ def known(ledger: Ledger) -> Ledger:
     ]
     for s, actor, fields, minutes in plan:
         ledger.record_decision(
-            HumanDecision(suggestion_id=s.id, actor=actor.id, decided_at=later(minutes), **fields), actor=actor
+            HumanDecision(suggestion_id=s.id, actor=actor.id, decided_at=later(minutes), **fields),
+            actor=actor,
         )
-    try:
-        ledger.record_decision(HumanDecision(suggestion_id=z[0].id, actor="rep_li", kind="accept"), actor=REP_LI)
-    except Exception:  # the refusal is the point: it is counted below
-        pass
+    with pytest.raises(AccessDenied):  # counted below
+        ledger.record_decision(
+            HumanDecision(suggestion_id=z[0].id, actor="rep_li", kind="accept"), actor=REP_LI
+        )
     return ledger
 
 
 def test_rates_per_group(known: Ledger) -> None:
     m = known.metrics()
-    assert (m.overall.shown, m.overall.decided, m.overall.accepted, m.overall.edited, m.overall.rejected) == (6, 5, 2, 1, 2)
+    assert (m.overall.shown, m.overall.decided, m.overall.accepted, m.overall.edited, m.overall.rejected) == (
+        6,
+        5,
+        2,
+        1,
+        2,
+    )
     assert m.overall.acceptance_rate == 0.4 and m.overall.reject_rate == 0.4 and m.overall.edit_rate == 0.2
     assert m.by_intent["rebate_policy"].acceptance_rate == 0.5
     assert m.by_intent["contract_renewal"].reject_rate == 1.0 and m.by_intent["contract_renewal"].shown == 2
@@ -67,4 +77,6 @@ def test_feed_yields_pairs_for_the_evals(known: Ledger) -> None:
 
 def test_empty_ledger_metrics_are_zero(ledger: Ledger) -> None:
     m = ledger.metrics()
-    assert m.overall.shown == 0 and m.overall.acceptance_rate == 0.0 and m.time_to_decision_ms == {"count": 0.0}
+    assert (
+        m.overall.shown == 0 and m.overall.acceptance_rate == 0.0 and m.time_to_decision_ms == {"count": 0.0}
+    )

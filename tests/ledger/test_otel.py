@@ -24,7 +24,10 @@ def test_spans_per_node_with_gen_ai_attributes(tmp_path) -> None:
     assert root.attributes["gen_ai.response.id"] == s.id
     assert root.attributes["copilot.intent"] == "rebate_policy"
     chat = spans["chat qwen2.5-1.5b"]
-    assert chat.attributes["gen_ai.request.model"] == "qwen2.5-1.5b" and chat.parent.span_id == root.context.span_id
+    assert (
+        chat.attributes["gen_ai.request.model"] == "qwen2.5-1.5b"
+        and chat.parent.span_id == root.context.span_id
+    )
     assert (chat.end_time - chat.start_time) == 900_000_000  # the draft node's 900 ms
     assert spans["execute_tool retrieve"].attributes["gen_ai.tool.name"] == "retrieve"
     assert len(spans) == 1 + len(s.timings_ms)

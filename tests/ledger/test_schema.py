@@ -45,10 +45,15 @@ def _type(t: sa.types.TypeEngine) -> str:
 
 def test_schema_is_pinned(ledger: Ledger) -> None:
     insp = sa.inspect(ledger.engine)
-    found = {t: [(c["name"], _type(c["type"]), c["nullable"]) for c in insp.get_columns(t)] for t in insp.get_table_names()}
+    found = {
+        t: [(c["name"], _type(c["type"]), c["nullable"]) for c in insp.get_columns(t)]
+        for t in insp.get_table_names()
+    }
     assert found == PINNED
     for table, pinned in PINNED_INDEXES.items():
-        indexes = [i for i in insp.get_indexes(table) if not i.get("duplicates_constraint")]  # PG: UNIQUE(id)'s own
+        indexes = [
+            i for i in insp.get_indexes(table) if not i.get("duplicates_constraint")
+        ]  # PG: UNIQUE(id)'s own
         assert {(i["name"], bool(i["unique"])) for i in indexes} == pinned
 
 
@@ -69,7 +74,10 @@ def test_migrations_are_named_recorded_and_applied_once(ledger: Ledger, ledger_u
 
 
 def test_a_database_from_a_newer_release_is_refused(ledger: Ledger, ledger_url: str) -> None:
-    raw(ledger, "INSERT INTO ledger_migrations (name, applied_at) VALUES ('m999_from_the_future', '2027-01-01')")
+    raw(
+        ledger,
+        "INSERT INTO ledger_migrations (name, applied_at) VALUES ('m999_from_the_future', '2027-01-01')",
+    )
     with pytest.raises(UserError) as err:
         open_ledger(ledger_url)
     assert err.value.reason == "ledger_schema_newer"

@@ -19,7 +19,8 @@ def filled(ledger: Ledger) -> Ledger:
     ledger.append_many([(s, INPUTS) for s in sugs])
     for s in sugs[:2]:
         ledger.record_decision(
-            HumanDecision(suggestion_id=s.id, kind="accept", actor="rep_zhang", decided_at=later(5)), actor=REP_ZHANG
+            HumanDecision(suggestion_id=s.id, kind="accept", actor="rep_zhang", decided_at=later(5)),
+            actor=REP_ZHANG,
         )
     assert ledger.verify().ok and ledger.verify().entries == 5
     return ledger
@@ -39,7 +40,12 @@ def test_edited_payload_is_named(filled: Ledger) -> None:
 def test_edited_payload_with_its_hash_recomputed_is_named(filled: Ledger) -> None:
     row = raw(filled, "SELECT payload FROM ledger_entries WHERE seq = 3").one()
     forged = row.payload.replace("rep_zhang", "rep_li")
-    raw(filled, "UPDATE ledger_entries SET payload = :p, payload_hash = :h WHERE seq = 3", p=forged, h=payload_digest(forged))
+    raw(
+        filled,
+        "UPDATE ledger_entries SET payload = :p, payload_hash = :h WHERE seq = 3",
+        p=forged,
+        h=payload_digest(forged),
+    )
     broken = filled.verify().first_broken
     assert broken is not None and (broken.seq, broken.problem) == (3, "entry_hash")
 
@@ -114,7 +120,9 @@ def test_a_forged_checkpoint_fails_its_signature(filled: Ledger) -> None:
     filled.checkpoint()
     rewrite_chain_from(filled, 2, rep="rep_li")
     head = raw(filled, "SELECT entry_hash FROM ledger_head").scalar_one()
-    raw(filled, "UPDATE ledger_checkpoints SET entry_hash = :h", h=head)  # attacker lacks the key for the signature
+    raw(
+        filled, "UPDATE ledger_checkpoints SET entry_hash = :h", h=head
+    )  # attacker lacks the key for the signature
     broken = filled.verify().first_broken
     assert broken is not None and broken.problem == "checkpoint" and "signature" in broken.detail
 
