@@ -1,0 +1,87 @@
+"""Checkpointer factory: SQLite by default (embedded), Redis (langgraph-checkpoint-redis) and PostgreSQL for scale-out,
+memory for tests. The same graph runs on each; a conversation is a thread (thread_id = tenant:conversation_id)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Literal
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from contract.errors import BackendUnavailable, UserError
+
+Kind = Literal["sqlite", "redis", "postgres", "memory"]
+
+
+def make_checkpointer(
+    kind: str = "sqlite",
+    *,
+    sqlite_path: str | Path = "var/checkpoints.sqlite",
+    redis_url: str = "",
+    postgres_url: str = "",
+) -> BaseCheckpointSaver:
+    if kind == "memory":
+        from langgraph.checkpoint.memory import InMemorySaver
+
+        return InMemorySaver()
+    if kind == "sqlite":
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        path = Path(sqlite_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(
+            str(path), check_same_thread=False
+        )  # the saver serialises access with its own lock
+        saver = SqliteSaver(conn)
+        saver.setup()
+        return saver
+    if kind == "redis":
+        if not redis_url:
+            raise UserError("checkpointer 'redis' needs redis_url", reason="checkpointer_config")
+        return _redis(redis_url)
+    if kind == "postgres":
+        if not postgres_url:
+            raise UserError("checkpointer 'postgres' needs postgres_url", reason="checkpointer_config")
+        return _postgres(postgres_url)
+    raise UserError(
+        f"unknown checkpointer {kind!r}; use sqlite, redis, postgres or memory", reason="checkpointer_config"
+    )
+
+
+def _redis(url: str) -> BaseCheckpointSaver:
+    try:
+        from langgraph.checkpoint.redis import RedisSaver
+    except ImportError as exc:
+        raise UserError(
+            "pip install 'channel-copilot[scale]' (langgraph-checkpoint-redis)", reason="missing_extra"
+        ) from exc
+    try:
+        saver = RedisSaver(redis_url=url)
+        saver.setup()
+    except Exception as exc:  # redis-py connection errors; one typed error for the operator
+        raise BackendUnavailable(
+            f"Redis checkpointer unavailable: {exc}", reason="redis_unavailable"
+        ) from exc
+    return saver
+
+
+def _postgres(url: str) -> BaseCheckpointSaver:
+    try:
+        import psycopg
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+    except ImportError as exc:
+        raise UserError(
+            "pip install 'channel-copilot[scale]' (langgraph-checkpoint-postgres)", reason="missing_extra"
+        ) from exc
+    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)  # accept the SQLAlchemy spelling too
+    try:
+        conn = psycopg.Connection.connect(dsn, autocommit=True, prepare_threshold=0, row_factory=dict_row)
+    except psycopg.Error as exc:
+        raise BackendUnavailable(
+            f"PostgreSQL checkpointer unavailable: {exc}", reason="postgres_unavailable"
+        ) from exc
+    saver = PostgresSaver(conn)
+    saver.setup()
+    return saver

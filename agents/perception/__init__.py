@@ -1,0 +1,1 @@
+"""Multimodal perception: every part of an InboundMessage becomes text, signals and PERCEPTION evidence."""

@@ -1,0 +1,32 @@
+"""Voice: transcript via the Transcriber port, plus pause, hesitation and speech-rate features."""
+
+from __future__ import annotations
+
+import re
+
+from contract.ports import Transcript
+
+FILLERS = re.compile(r"嗯+|呃+|啊+(?=[，,。\s])|那个|就是说|然后呢|\b(?:um+|uh+|er+|hmm+)\b", re.I)
+LONG_PAUSE_S = 0.7
+
+
+def voice_signals(transcript: Transcript) -> dict[str, float]:
+    """Pauses between segments, filler words, characters per second → a 0…1 hesitation score."""
+    segs = transcript.segments
+    gaps = [max(0.0, float(b["start"]) - float(a["end"])) for a, b in zip(segs, segs[1:], strict=False)]
+    long_pauses = sum(1 for g in gaps if g >= LONG_PAUSE_S)
+    fillers = len(FILLERS.findall(transcript.text))
+    chars = len(re.sub(r"\s", "", transcript.text))
+    duration = transcript.duration_s or (float(segs[-1]["end"]) if segs else 0.0)
+    signals = {
+        "pause_count": float(long_pauses),
+        "max_pause_s": round(max(gaps), 3) if gaps else 0.0,
+        "filler_count": float(fillers),
+        "chars_per_s": round(chars / duration, 3) if duration > 0 else 0.0,
+    }
+    signals.update({k: float(v) for k, v in transcript.signals.items()})  # the ASR's own measurements win
+    hesitation = 0.2 * signals["filler_count"] + 0.25 * signals["pause_count"]
+    if 0 < signals["chars_per_s"] < 2.0:  # slow speech for Mandarin (~4-5 chars/s is normal)
+        hesitation += 0.2
+    signals["hesitation"] = round(min(1.0, hesitation), 3)
+    return signals

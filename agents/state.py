@@ -1,0 +1,64 @@
+"""The graph's typed state. Values are plain JSON (model_dump(mode="json")) so every checkpointer (SQLite, Redis,
+PostgreSQL, memory) stores them without custom serialisers. Per-turn lists are reset by `perceive` with RESET; the
+thread keeps `history`, `context_entities` and `automation_paused` across turns."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypedDict
+
+RESET = "__reset__"
+HISTORY_LIMIT = 30
+
+
+def turn_list(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
+    """Appends (deduplicating dicts by 'id'); an update starting with RESET starts the list again."""
+    left = list(left or [])
+    right = list(right or [])
+    if right and right[0] == RESET:
+        left, right = [], right[1:]
+    seen = {item.get("id") for item in left if isinstance(item, dict) and item.get("id")}
+    for item in right:
+        key = item.get("id") if isinstance(item, dict) else None
+        if key and key in seen:
+            continue
+        if key:
+            seen.add(key)
+        left.append(item)
+    return left
+
+
+def turn_dict(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
+    right = dict(right or {})
+    if right.pop(RESET, None) is not None:
+        return right
+    return {**(left or {}), **right}
+
+
+def keep_last(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
+    return (list(left or []) + list(right or []))[-HISTORY_LIMIT:]
+
+
+class CopilotState(TypedDict, total=False):
+    # per turn
+    message: dict[str, Any]  # InboundMessage
+    text: str  # perceived text (all parts)
+    untrusted: list[
+        list[str]
+    ]  # [source, text] pairs the injection detector checks (customer, ocr, transcript …)
+    masked_text: str  # after PII masking: what is logged and sent to models
+    clean_text: str  # masked text without sentences the injection detector flagged: what understanding reads
+    signals: Annotated[dict[str, float], turn_dict]
+    evidence: Annotated[list[dict[str, Any]], turn_list]  # Evidence
+    verdicts: Annotated[list[dict[str, Any]], turn_list]  # GuardVerdict
+    flags: Annotated[list[str], turn_list]
+    timings_ms: Annotated[dict[str, float], turn_dict]
+    intent: dict[str, Any]  # Intent
+    customer: dict[str, Any]  # id, name, business_unit, owner_rep, signal_ids
+    actions: list[dict[str, Any]]  # Action
+    draft: dict[str, Any] | None  # Draft
+    suggestion: dict[str, Any] | None  # Suggestion, as delivered
+    decision: dict[str, Any] | None  # HumanDecision
+    # across turns (the thread)
+    history: Annotated[list[dict[str, Any]], keep_last]
+    context_entities: Annotated[dict[str, list[str]], turn_dict]
+    automation_paused: bool

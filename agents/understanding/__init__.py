@@ -1,0 +1,1 @@
+"""Understanding: intent (embedding few-shot or LLM), entities by rules, sentiment and urgency."""

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agents import AgentDeps, ModeSettings, TenantConfig
+from contract.ports import Actor
+from tests.agents.ports import (
+    AuthorityRails,
+    KeywordInjection,
+    KeywordPolicy,
+    ListLedger,
+    NumbersGrounding,
+    RegexPii,
+    TinyCrm,
+)
+
+TENANT_DIR = Path(__file__).resolve().parents[2] / "copilot" / "tenants" / "demo"
+
+
+@pytest.fixture(scope="session")
+def tenant() -> TenantConfig:
+    return TenantConfig.load(TENANT_DIR)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from agents.understanding.embedder import UseEmbedder
+
+    return UseEmbedder()
+
+
+@pytest.fixture
+def make_deps(tenant, embedder):
+    def make(**overrides) -> AgentDeps:
+        base = dict(
+            policy=KeywordPolicy(),
+            customers=TinyCrm(),
+            pii=RegexPii(),
+            injection=KeywordInjection(),
+            grounding=NumbersGrounding(),
+            rails=AuthorityRails(),
+            ledger=ListLedger(),
+            tenant=tenant,
+            embedder=embedder,
+            settings=ModeSettings(use_llm=False),
+        )
+        base.update(overrides)
+        return AgentDeps(**base)
+
+    return make
+
+
+@pytest.fixture
+def zhang() -> Actor:
+    return Actor(id="rep_zhang", role="rep", team="ortho-east-1")
