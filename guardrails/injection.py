@@ -31,98 +31,73 @@ def _r(rule_id: str, weight: float, pattern: str) -> Rule:
     return Rule(rule_id, weight, re.compile(pattern, re.IGNORECASE | re.MULTILINE))
 
 
-_INSTR = r"(?:指令|指示|提示词|提示|规则|设定|要求|约束|限制|命令|system\s*prompt|系统提示)"
+_INSTR = r"(?:指令|指示|提示词|系统提示|设定|规则|限制|约束|命令|system\s*prompt)"
+_IGNORE_ZH = r"(?:忽略|无视|忘记|忘掉|跳过|抛弃|不要理会|不用理会|不用管|别管|绕过|覆盖|抛开|不要管)"
+_AI = r"(?:AI|人工智能|大模型|语言模型|机器人|LLM|GPT|copilot|助手|助理)"
 RULES: tuple[Rule, ...] = (
-    _r(
-        "zh_ignore_instructions",
-        0.85,
-        rf"(?:忽略|无视|忘记|忘掉|跳过|抛弃|不要理会|不用管|别管|绕过|覆盖)(?:掉)?(?:你|您)?(?:之前|以前|此前|上面|上述|前面|先前|原来|原有|所有|全部|一切|系统|开发者)?的?(?:所有|全部|一切)?的?{_INSTR}",
-    ),
+    _r("zh_ignore_instructions", 0.85, rf"{_IGNORE_ZH}掉?[^，。！？,.!?\n]{{0,10}}?{_INSTR}"),
+    _r("zh_ignore_policy", 0.6, rf"{_IGNORE_ZH}[^，。！？,.!?\n]{{0,12}}?(?:规定|政策|制度|审批|流程)"),
     _r(
         "en_ignore_instructions",
         0.85,
-        r"\b(?:ignore|disregard|forget|skip|override|bypass|drop)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+)?(?:previous|prior|above|earlier|preceding|former|original|system|existing)?\s*(?:instructions?|prompts?|rules?|directions?|guidelines?|guardrails?|constraints?|context)",
+        r"\b(?:ignore|disregard|forget|skip|override|bypass|drop)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+)?"
+        r"(?:previous|prior|above|earlier|preceding|former|original|system|existing)?\s*"
+        r"(?:instructions?|prompts?|rules?|directions?|guidelines?|guardrails?|constraints?|context)",
+    ),
+    _r("en_ignore_above", 0.7, r"\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?(?:the\s+)?above\b"),
+    _r(
+        "en_ignore_policy",
+        0.6,
+        r"\b(?:ignore|disregard|override|bypass|circumvent|get around)\s+(?:\w+\s+){0,3}?"
+        r"(?:policy|policies|rules?|restrictions?|guidelines?|approval|limits?|guardrails?)\b",
     ),
     _r(
         "zh_role_switch",
         0.6,
-        r"(?:你|您)(?:现在|从现在起|从现在开始|接下来|今后)(?:是|就是|扮演|作为|变成|成为|充当)(?!哪|谁|什么|不是)",
+        r"(?:你|您)(?:现在|从现在起|从现在开始|接下来|今后|就)(?:是|就是)(?:一个|一名|一位|我的|个|名|位|"
+        r"[^，。？?]{0,6}(?:助手|助理|经理|总监|管理员|AI|机器人|模型|财务|专家|的人))"
+        r"|(?:你|您)(?:现在|从现在起|从现在开始|接下来|今后)?(?:扮演|充当|变成|成为)(?!.{0,3}(?:好|一下我们))",
     ),
-    _r(
-        "zh_roleplay",
-        0.55,
-        r"(?:扮演|角色扮演|假装(?:你|您)?是|假设(?:你|您)是|进入.{0,6}模式|开发者模式|越狱|不受(?:任何)?限制|没有(?:任何)?限制的)",
-    ),
+    _r("zh_roleplay", 0.55, r"(?:角色扮演|(?<!请)扮演(?!好)|假装(?:你|您)?是|假设(?:你|您)是|进入.{0,6}模式|开发者模式|越狱|不受(?:任何)?限制|没有(?:任何)?限制的)"),
     _r(
         "en_role_switch",
         0.6,
-        r"\b(?:you are now|from now on,? you(?: are| will)?|act as (?:an?|the) |pretend (?:to be|you are)|roleplay as|role-play as|you will now act)",
+        r"\b(?:you are now (?:an?|the|in|acting|DAN|my (?:personal |new )?(?:assistant|admin|servant))|"
+        r"from now on,? you(?: are| will)?|act as (?:an?|the) |pretend (?:to be|you are)|roleplay as|role-play as|"
+        r"you will now act)",
     ),
-    _r(
-        "en_jailbreak",
-        0.7,
-        r"\b(?:DAN|do anything now|developer mode|jailbreak|no restrictions|unfiltered|without (?:any )?restrictions)\b",
-    ),
+    _r("en_jailbreak", 0.7, r"\b(?:DAN|do anything now|developer mode|jailbreak|no restrictions|unfiltered|without (?:any )?(?:restrictions|guardrails))\b"),
     _r(
         "system_prompt_probe",
         0.7,
-        r"(?:system\s*prompt|系统提示词?|(?:你的|初始|原始)(?:提示词|指令|设定)|(?:reveal|print|show|repeat|output)\s+(?:your|the)\s+(?:instructions|prompt|rules))",
+        r"(?:系统提示词|(?:你的|初始|原始)(?:系统)?(?:提示词|指令|设定)|"
+        r"(?:输出|打印|告诉我|发给我|重复|复述|泄露|展示|显示)[^。！？\n]{0,8}?(?:系统提示|提示词|系统指令|系统设定|初始指令)|"
+        r"system\s*prompt|(?:reveal|print|show|repeat|output)\s+(?:\w+\s+){0,2}(?:instructions|prompt|rules)\b)",
     ),
     _r(
         "chat_template_tokens",
         0.8,
-        r"(?:<\|im_start\|>|<\|im_end\|>|<\|system\|>|\[INST\]|\[/INST\]|<<SYS>>|^\s*#{2,}\s*(?:system|instruction)s?\b|^\s*(?:system|assistant)\s*[:：])",
+        r"(?:<\|im_start\|>|<\|im_end\|>|<\|system\|>|\[INST\]|\[/INST\]|<<SYS>>|^\s*#{2,}\s*(?:system|instruction)s?\b|"
+        r"^\s*(?:system|assistant)\s*[:：]|(?-i:\bSYSTEM\s*:))",
     ),
-    _r(
-        "zh_authority_change",
-        0.45,
-        r"(?:把|将|给我把)?(?:折扣|价格|返点|优惠|权限|审批)(?:直接)?(?:改成|改为|设为|设置为|调到|调成|提高到)",
-    ),
-    _r(
-        "zh_force_action",
-        0.35,
-        r"(?:直接|立即|马上|必须|务必)(?:批准|同意|通过|发送|执行|退款|下单|打款|给我打)",
-    ),
-    _r(
-        "en_authority_change",
-        0.45,
-        r"\b(?:set|change|raise|increase)\s+(?:the\s+|my\s+)?(?:discount|price|rebate|authority|approval limit)\s+(?:to|=)",
-    ),
-    _r(
-        "en_force_action",
-        0.35,
-        r"\b(?:approve|authorize|execute|issue)\s+(?:the\s+|a\s+|this\s+)?(?:discount|refund|payment|order|transfer)\s+(?:immediately|now|without)",
-    ),
+    _r("zh_authority_change", 0.45, r"(?:把|将|给我把)?(?:折扣|价格|返点|优惠|权限|审批)(?:比例)?(?:直接)?(?:改成|改为|设为|设置为|调到|调成|提高到)"),
+    _r("zh_force_action", 0.35, r"(?:直接|立即|马上|必须|务必)(?:批准|同意|通过|发送|执行|退款|下单|打款|给我打)"),
+    _r("zh_obey", 0.4, rf"(?:你|{_AI})(?:必须|只能|要)(?:听|服从|按照)我的|(?:就说|你就说|回复说)[^，。]{{0,6}}(?:已经?同意|已批准|同意了)"),
+    _r("en_authority_change", 0.45, r"\b(?:set|change|raise|increase)\s+(?:the\s+|my\s+)?(?:discount|price|rebate|authority|approval limit)\s+(?:to|=)"),
+    _r("en_force_action", 0.35, r"\b(?:approve|authorize|execute|issue|grant)\s+(?:the\s+|a\s+|this\s+|every\s+|all\s+|any\s+)?(?:discount|refund|payment|order|transfer|request)s?\b"),
     _r(
         "addressed_to_ai",
         0.45,
-        r"(?:(?:AI|人工智能|智能|大模型|语言模型|机器人|LLM|GPT|copilot)\s*(?:助手|助理|客服)?\s*(?:请注意|注意|必须|应当|需要|你要)|(?:note|attention|instructions?)\s+(?:to|for)\s+(?:the\s+)?(?:AI|assistant|model|LLM|copilot)|\bif you are an? (?:AI|language model|assistant)\b|\bas an AI\b)",
+        rf"(?:{_AI}\s*(?:助手|助理|客服)?\s*你?\s*(?:请注意|注意|必须|应当|需要|你要)|(?:给|致){_AI}的?(?:说明|指令|提示|话)?|"
+        rf"如果你是(?:一个)?{_AI}|"
+        r"(?:note|attention|instructions?)\s+(?:to|for)\s+(?:the\s+)?(?:AI|assistant|model|LLM|copilot)|"
+        r"\bif you are an? (?:AI|language model|assistant)\b|\bas an AI\b)",
     ),
-    _r(
-        "hidden_markup",
-        0.5,
-        r"(?:<!--.{0,400}?(?:ignore|忽略|指令|instruction|assistant|AI).{0,400}?-->|display\s*:\s*none|font-size\s*:\s*0|color\s*:\s*(?:white|#fff(?:fff)?)\b)",
-    ),
-    _r(
-        "exfiltration",
-        0.5,
-        r"(?:发送到|发给|转发到|上传到|send (?:it |this |them |all )?to|forward (?:it |this |all )?to|post (?:it )?to)\s*(?:https?://|[\w.+-]+@[\w-]+\.\w+|这个(?:邮箱|网址|链接))",
-    ),
-    _r(
-        "zh_output_override",
-        0.45,
-        r"(?:只(?:需要|要|能)?(?:回复|回答|输出|说)|(?:回复|输出)(?:内容)?(?:必须|只能)(?:是|为))\s*[「“\"'‘]",
-    ),
-    _r(
-        "en_output_override",
-        0.45,
-        r"\b(?:only (?:reply|respond|answer|output|say)|respond only with|reply with exactly|your (?:reply|answer|output) must be)\b",
-    ),
-    _r(
-        "new_instructions",
-        0.5,
-        r"(?:新的?(?:指令|任务|规则)(?:如下|是|为)|以下是(?:新的?)?(?:指令|规则)|new (?:instructions|task|rules)\s*[:：]|updated instructions)",
-    ),
+    _r("hidden_markup", 0.5, r"(?:<!--.{0,400}?(?:ignore|忽略|指令|instruction|assistant|AI).{0,400}?-->|display\s*:\s*none|font-size\s*:\s*0|color\s*:\s*(?:white|#fff(?:fff)?)\b)"),
+    _r("exfiltration", 0.35, r"(?:发送到|发给|转发到|上传到|\b(?:send|forward|post|email|upload)\b[^.\n]{0,40}?\bto\b)\s*(?:https?://|[\w.+-]+@[\w-]+\.\w+|这个(?:邮箱|网址|链接))"),
+    _r("zh_output_override", 0.5, r"(?:只(?:需要|要|能)?(?:回复|回答|输出|说)|(?:回复|输出)(?:内容)?(?:必须|只能)(?:是|为|包含))\s*[「“\"'‘]"),
+    _r("en_output_override", 0.5, r"\b(?:only (?:reply|respond|answer|output|say)|respond only with|reply with exactly|your (?:reply|answer|output) must be)\b"),
+    _r("new_instructions", 0.5, r"(?:新的?(?:指令|任务|规则)(?:如下|是|为)|以下是(?:新的?)?(?:指令|规则)|你的任务变了|new (?:instructions|task|rules)\s*[:：]|updated instructions)"),
 )
 
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
@@ -155,10 +130,15 @@ def _decoded_payloads(text: str) -> list[str]:
     return out
 
 
+_SPACED = re.compile(r"(?<![A-Za-z])[A-Za-z](?: {1,3}[A-Za-z]){7,}(?![A-Za-z])")
+
+
 def _canon(text: str) -> str:
-    """NFKC (full-width, compatibility forms), no zero-width characters, collapsed spacing between Han characters."""
+    """NFKC (full-width, compatibility forms), no zero-width characters, collapsed spacing between Han characters,
+    and letter-by-letter English (i g n o r e   a l l) joined back into words."""
     text = unicodedata.normalize("NFKC", _ZERO_WIDTH.sub("", text))
-    return re.sub(r"(?<=[\u4e00-\u9fff])[\s\-_.*]+(?=[\u4e00-\u9fff])", "", text)
+    text = re.sub(r"(?<=[\u4e00-\u9fff])[\s\-_.*]+(?=[\u4e00-\u9fff])", "", text)
+    return _SPACED.sub(lambda m: re.sub(r" {2,}", "\x00", m.group(0)).replace(" ", "").replace("\x00", " "), text)
 
 
 def _hits(text: str) -> list[str]:

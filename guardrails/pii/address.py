@@ -23,7 +23,7 @@ _LEAD = re.compile(
     r"(?:.*(?:地址是|地址为|地址|寄到|送到|发到|寄往|送往|住在|住址|位于|搬到|在|到|是|为|往|至|请|的))"
 )
 _EN_ADDRESS = re.compile(
-    r"\b\d{1,5}(?:\s+[A-Z][a-z]+){1,3}\s+(?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl)\b\.?"
+    r"\b\d{1,5}(?:\s+[A-Z][a-z]+){1,3}\s+(?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|Parkway|Pkwy|Highway|Hwy|Square|Sq|Terrace)\b\.?"
     r"(?:,?\s+(?:Apt|Suite|Unit|Ste)\.?\s*#?\w+)?"
     r"(?:,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?:,\s+[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?)?)?"
 )

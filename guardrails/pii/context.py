@@ -90,24 +90,32 @@ CUES: dict[str, tuple[str, ...]] = {
     "mo": ("澳门身份证", "macau id", "bir"),
 }
 
-_ALT = "|".join(
-    f"(?P<{kind}_{i}>{re.escape(w)})" for kind, words in CUES.items() for i, w in enumerate(words)
-)
-_CUE_RE = re.compile(_ALT, re.IGNORECASE)
+# First character → (word, kind) longest first: a hand-rolled trie level, far faster than a 100-way regex alternation.
+_BY_FIRST: dict[str, list[tuple[str, str]]] = {}
+for _kind, _words in CUES.items():
+    for _w in _words:
+        _BY_FIRST.setdefault(_w[0], []).append((_w, _kind))
+for _entries in _BY_FIRST.values():
+    _entries.sort(key=lambda e: -len(e[0]))
 WINDOW = 16
 
 
 def nearest_cue(text: str, start: int, window: int = WINDOW) -> str | None:
-    """The kind of the cue closest before `start` (within `window` chars), or None."""
+    """The kind of the cue closest before `start` (within `window` chars), or None. The cue ending last wins (then the
+    longer word)."""
     lo = max(0, start - window)
-    best: tuple[int, int, str] | None = None  # (end, length, kind): latest end wins, then the longer word
-    for m in _CUE_RE.finditer(text, lo, start):
-        kind = (m.lastgroup or "").rsplit("_", 1)[0]
-        if m.group(0).isascii() and _inside_word(text, m.start(), m.end()):
-            continue  # "po" inside "report", "ref" inside "prefer"
-        key = (m.end(), len(m.group(0)), kind)
-        if best is None or key[:2] > best[:2]:
-            best = key
+    low = text[lo:start].lower()
+    best: tuple[int, int, str] | None = None
+    for i, ch in enumerate(low):
+        for word, kind in _BY_FIRST.get(ch, ()):
+            if not low.startswith(word, i):
+                continue
+            if word.isascii() and _inside_word(low, i, i + len(word)):
+                continue  # "po" inside "report", "ref" inside "prefer"
+            key = (i + len(word), len(word), kind)
+            if best is None or key[:2] > best[:2]:
+                best = key
+            break
     return best[2] if best else None
 
 

@@ -8,7 +8,7 @@ import uuid
 from contract.errors import InputError
 from contract.ports import Actor, MaskResult, PiiSpan
 from guardrails.pii.address import find_addresses
-from guardrails.pii.names import find_names
+from guardrails.pii.names import find_names, names_before_numbers
 from guardrails.pii.normalise import normalise
 from guardrails.pii.numbers import find_numbers
 from guardrails.pii.patterns import find_patterns
@@ -43,7 +43,9 @@ def detect(text: str) -> list[Candidate]:
         raise InputError(f"text of {len(text)} chars is over the {MAX_CHARS} limit", reason="text_too_long")
     norm = normalise(text)
     candidates = find_numbers(norm) + find_patterns(norm) + find_addresses(norm) + find_names(norm)
-    return resolve(candidates, len(norm))
+    first = resolve(candidates, len(norm))
+    pairs = names_before_numbers(norm, first)
+    return resolve(first + pairs, len(norm)) if pairs else first
 
 
 def _value_key(entity: str, raw: str) -> str:

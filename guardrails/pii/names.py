@@ -36,12 +36,14 @@ _COMPOUND = (
 _STOP = set(
     "的是在了和与及跟同向给找问叫请让被把对也都就还又很不没有这那个们我你他她它说去来到要会能可以为于上下里后前电手地身号码先女经主医老总的，。、！？；：,.!?;: \t\n（）()"
 )
+# Last characters of verbs that come straight before a name (联系张伟先生, 通知王芳女士, 一位李明先生).
+_BEFORE_OK = set("系知诉谢访见告找请问给和跟叫由让向对同及与等位名")
 _CUE = re.compile(
-    r"(?:我叫|我的名字是|名字叫|联系人|收货人|收件人|寄件人|签收人|经办人|负责人|姓名|户名|开户名|持卡人|法定代表人|法人代表|患者|病人|学员|申请人)"
+    r"(?:我叫|我的名字是|名字叫|联系人|收货人|收件人|寄件人|签收人|经办人|负责人|对接人|联络人|业务员|采购员|姓名|户名|开户名|持卡人|法定代表人|法人代表|患者|病人|学员|申请人)"
     r"[是为:：\s]{0,3}"
 )
 _TITLE = re.compile(
-    r"(?:先生|女士|小姐|经理|总监|主任|医生|大夫|老师|护士长|院长|科长|处长|部长|工程师|师傅|同学|律师|教授|博士)"
+    r"(?:(?<=[\u4e00-\u9fff])收(?=$|[，。,.\s）)])|先生|女士|小姐|经理|总监|主任|医生|大夫|老师|护士长|院长|科长|处长|部长|工程师|师傅|同学|律师|教授|博士)"
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -96,7 +98,7 @@ def _title_names(text: str) -> list[Candidate]:
             if not s or not 1 <= len(given) <= 2 or any(c in _STOP or not _HAN.match(c) for c in given):
                 continue
             before = text[start - 1] if start > 0 else " "
-            if _HAN.match(before) and before not in _STOP:
+            if _HAN.match(before) and before not in _STOP and before not in _BEFORE_OK:
                 continue  # 骨科主任, 采购部王经理: the Han text before is part of another word
             if (
                 length == 2
@@ -184,3 +186,27 @@ def _english_names(text: str) -> list[Candidate]:
 
 def find_names(text: str) -> list[Candidate]:
     return _cue_names(text) + _title_names(text) + _english_names(text)
+
+
+_PAIR_ENTITIES = {"CN_MOBILE", "CN_LANDLINE", "CN_RESIDENT_ID", "BANK_CARD", "PHONE"}
+
+
+def names_before_numbers(text: str, found: list[Candidate]) -> list[Candidate]:
+    """A contact pair: a stand-alone 2-4 character name written right before a phone or ID (曹琳东，3101…)."""
+    out = []
+    for c in found:
+        if c.entity not in _PAIR_ENTITIES:
+            continue
+        end = c.start
+        while end > 0 and text[end - 1] in " ，,:：":
+            end -= 1
+        start = end
+        while start > 0 and end - start < 5 and _HAN.match(text[start - 1]):
+            start -= 1
+        if not 2 <= end - start <= 4 or (start > 0 and _HAN.match(text[start - 1])):
+            continue
+        s = _surname_at(text, start)
+        given = text[start + s : end]
+        if s and 1 <= len(given) <= 2 and not any(ch in _STOP for ch in given):
+            out.append(Candidate("PERSON", start, end, 0.7))
+    return out

@@ -19,8 +19,11 @@ _MAX_GROUPS = 7  # a 19-digit card in 4-digit blocks is 5 groups; +86 138 1234 5
 _MAX_DIGITS = 22
 
 
-def _classify(d: str, cue: str | None, plus: bool) -> tuple[str, float] | None:
+def _classify(d: str, cue: str | None, plus: bool, whole: bool = True) -> tuple[str, float] | None:
+    """`whole`: the digits are the entire run; cue-only classes (a bare 8-digit landline) need that."""
     n = len(d)
+    if n < 7:
+        return None  # nothing we recognise is shorter than a 7-digit local landline
     ends_x = d[-1] in "Xx"
     if ends_x and n != 18:
         return None
@@ -44,6 +47,8 @@ def _classify(d: str, cue: str | None, plus: bool) -> tuple[str, float] | None:
         return ("BANK_CARD", 1.0 if cue == "card" else 0.9) if not order else None
     if 16 <= n <= 19 and cue == "card":
         return "BANK_CARD", 0.6
+    if not whole:
+        return None
     if cue == "phone" and 7 <= n <= 8 and d[0] in "23456789":
         return "CN_LANDLINE", 0.7
     if (
@@ -87,8 +92,15 @@ def find_numbers(text: str) -> list[Candidate]:
         if end < len(text) and text[end] == "." and end + 1 < len(text) and text[end + 1].isdigit():
             continue  # a decimal amount
         groups = [(m.start(), m.end()) for m in _GROUP.finditer(text, start, end)]
+        if _business_line(text[start:end]):
+            continue  # 400-800-1234: a company hotline; its parts are not a landline either
         out.extend(_scan_groups(text, groups))
     return out
+
+
+def _business_line(run: str) -> bool:
+    digits = "".join(c for c in run if c.isdigit())
+    return len(digits) == 10 and digits[:3] in ("400", "800")
 
 
 def _scan_groups(text: str, groups: list[tuple[int, int]]) -> list[Candidate]:
@@ -106,7 +118,8 @@ def _scan_groups(text: str, groups: list[tuple[int, int]]) -> list[Candidate]:
                 plus, digits = True, digits[2:]  # 0086 … is +86 …
             if money_context(text, s, e):
                 break
-            label = _classify(digits, nearest_cue(text, s), plus)
+            whole = i == 0 and j == len(groups) - 1
+            label = _classify(digits, nearest_cue(text, s), plus, whole)
             if label is not None:
                 span_start = s - 1 if s > 0 and text[s - 1] == "+" else s
                 hit = (Candidate(label[0], span_start, e, label[1]), j)

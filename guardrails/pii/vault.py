@@ -28,6 +28,7 @@ class MemoryVault:
     def __init__(self) -> None:
         self._tokens: dict[str, dict[str, str]] = {}  # vault_key → token → value
         self._reverse: dict[str, dict[tuple[str, str], str]] = {}
+        self._counters: dict[str, dict[str, int]] = {}
         self._lock = threading.Lock()
 
     def token_for(self, vault_key: str, entity: str, value: str) -> str:
@@ -36,7 +37,8 @@ class MemoryVault:
             if (entity, value) in reverse:
                 return reverse[(entity, value)]
             tokens = self._tokens.setdefault(vault_key, {})
-            n = 1 + sum(1 for e, _ in reverse if e == entity)
+            counters = self._counters.setdefault(vault_key, {})
+            n = counters[entity] = counters.get(entity, 0) + 1
             token = f"<{entity}_{n}>"
             reverse[(entity, value)] = token
             tokens[token] = value

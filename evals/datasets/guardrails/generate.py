@@ -1,0 +1,39 @@
+"""Deterministic generator of the guardrail evaluation sets (no import from guardrails/: honest evaluation).
+
+    python evals/datasets/guardrails/generate.py   → pii / injection / grounding.jsonl (dev sets, tuned on) and heldout_*.jsonl (never tuned on)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import gen_grounding  # noqa: E402 - the generator modules sit beside this script
+import gen_heldout  # noqa: E402
+import gen_injection  # noqa: E402
+import gen_pii  # noqa: E402
+
+
+def write(name: str, rows: list[dict[str, object]]) -> None:
+    path = HERE / name
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+    print(f"{path.name}: {len(rows)} rows, {path.stat().st_size // 1024} KB")
+
+
+def main() -> None:
+    write("pii.jsonl", gen_pii.build())
+    write("injection.jsonl", gen_injection.build())
+    write("grounding.jsonl", gen_grounding.build())
+    write("heldout_pii.jsonl", gen_heldout.build_pii())
+    write("heldout_injection.jsonl", gen_heldout.build_injection())
+    write("heldout_grounding.jsonl", gen_heldout.build_grounding())
+
+
+if __name__ == "__main__":
+    main()
