@@ -1,0 +1,234 @@
+"""The durable inbox every callback writes to before it answers 200.
+
+`Inbox` is the protocol the routers depend on. `SqliteInbox` is a real implementation good enough to be the embedded
+queue: a WAL-mode SQLite table whose UNIQUE dedupe key makes Tencent's retries (same MsgId up to 3 times) one row,
+claim/ack with a lease so a crashed worker's messages come back, and at most one in-flight message per conversation so
+a conversation's graph thread sees its messages in order.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from contract.errors import BackendUnavailable
+from contract.messages import InboundMessage
+
+
+@runtime_checkable
+class Inbox(Protocol):
+    def accept(self, msg: InboundMessage) -> bool:
+        """Durably enqueue `msg` unless `msg.dedupe_key` was seen. True = enqueued, False = duplicate.
+        Raises BackendUnavailable when the queue is down (the callback then answers 503 + Retry-After)."""
+        ...
+
+
+@runtime_checkable
+class SkipRecorder(Protocol):
+    def record_skipped(self, channel: str, message_id: str, reason: str, raw: dict[str, Any]) -> None:
+        """Remember a message we could not normalise (unsupported type) so an operator can see what was dropped."""
+        ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS inbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    dedupe_key TEXT NOT NULL UNIQUE,
+    conversation_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'claimed', 'done', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    claimed_at REAL,
+    created_at REAL NOT NULL,
+    done_at REAL
+);
+CREATE INDEX IF NOT EXISTS inbox_status_id ON inbox (status, id);
+CREATE TABLE IF NOT EXISTS inbox_skipped (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    at REAL NOT NULL
+);
+"""
+
+
+class SqliteInbox:
+    """Durable SQLite inbox. Safe across threads (one connection behind a lock) and processes (WAL + busy timeout).
+
+    `synchronous="FULL"` fsyncs every commit (survives power loss); "NORMAL" survives a process crash only.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        synchronous: Literal["FULL", "NORMAL"] = "FULL",
+        max_attempts: int = 5,
+        busy_timeout_ms: int = 5000,
+    ) -> None:
+        self.path = str(path)
+        self.max_attempts = max_attempts
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute(f"PRAGMA synchronous = {synchronous}")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise BackendUnavailable(
+                f"cannot open inbox {self.path}: {exc}", reason="inbox_unavailable"
+            ) from exc
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction under the lock; any SQLite failure becomes BackendUnavailable."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback_quietly()
+                raise BackendUnavailable(
+                    f"inbox {self.path} failed: {exc}", reason="inbox_unavailable"
+                ) from exc
+
+    def _rollback_quietly(self) -> None:
+        try:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # closed or broken connection: nothing to roll back
+
+    # ---- producer side -------------------------------------------------------------------------------------------
+
+    def accept(self, msg: InboundMessage) -> bool:
+        payload = msg.model_dump_json()
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO inbox (dedupe_key, conversation_id, payload, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (dedupe_key) DO NOTHING",
+                (
+                    msg.dedupe_key,
+                    f"{msg.tenant}:{msg.channel.value}:{msg.conversation_id}",
+                    payload,
+                    time.time(),
+                ),
+            )
+            return cur.rowcount == 1
+
+    def record_skipped(self, channel: str, message_id: str, reason: str, raw: dict[str, Any]) -> None:
+        raw_json = json.dumps(raw, ensure_ascii=False, default=str)[:4000]
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO inbox_skipped (channel, message_id, reason, raw, at) VALUES (?, ?, ?, ?, ?)",
+                (channel, message_id, reason, raw_json, time.time()),
+            )
+
+    # ---- consumer side -------------------------------------------------------------------------------------------
+
+    def claim(self, worker_id: str, limit: int = 10) -> list[tuple[int, InboundMessage]]:
+        """Lease up to `limit` pending messages, oldest first, at most one per conversation and none from a
+        conversation that already has a message in flight."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id, conversation_id, payload FROM inbox WHERE status = 'pending' AND conversation_id NOT IN"
+                " (SELECT conversation_id FROM inbox WHERE status = 'claimed') ORDER BY id LIMIT ?",
+                (max(limit, 1) * 20,),
+            ).fetchall()
+            picked: list[tuple[int, str]] = []
+            conversations: set[str] = set()
+            for row_id, conversation, payload in rows:
+                if conversation in conversations:
+                    continue
+                conversations.add(conversation)
+                picked.append((row_id, payload))
+                if len(picked) >= limit:
+                    break
+            now = time.time()
+            db.executemany(
+                "UPDATE inbox SET status = 'claimed', claimed_by = ?, claimed_at = ?, attempts = attempts + 1"
+                " WHERE id = ?",
+                [(worker_id, now, row_id) for row_id, _ in picked],
+            )
+        return [(row_id, InboundMessage.model_validate_json(payload)) for row_id, payload in picked]
+
+    def ack(self, item_id: int) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE inbox SET status = 'done', done_at = ? WHERE id = ?", (time.time(), item_id))
+
+    def nack(self, item_id: int) -> None:
+        """Give a claimed message back now (the worker failed); after `max_attempts` it is parked as dead."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE inbox SET status = CASE WHEN attempts >= ? THEN 'dead' ELSE 'pending' END,"
+                " claimed_by = NULL, claimed_at = NULL WHERE id = ? AND status = 'claimed'",
+                (self.max_attempts, item_id),
+            )
+
+    def requeue_stale(self, older_than_s: float) -> int:
+        """Return leases older than `older_than_s` (their worker died) to pending; returns how many."""
+        cutoff = time.time() - older_than_s
+        with self._tx() as db:
+            db.execute(
+                "UPDATE inbox SET status = 'dead' WHERE status = 'claimed' AND claimed_at < ? AND attempts >= ?",
+                (cutoff, self.max_attempts),
+            )
+            cur = db.execute(
+                "UPDATE inbox SET status = 'pending', claimed_by = NULL, claimed_at = NULL"
+                " WHERE status = 'claimed' AND claimed_at < ?",
+                (cutoff,),
+            )
+            return cur.rowcount
+
+    # ---- operations ------------------------------------------------------------------------------------------------
+
+    def prune(self, older_than_s: float) -> int:
+        """Delete done rows older than `older_than_s`. Keep them at least as long as Tencent may retry or kf may
+        re-deliver (3 days), since the rows are also the dedupe record."""
+        with self._tx() as db:
+            cur = db.execute(
+                "DELETE FROM inbox WHERE status = 'done' AND done_at < ?", (time.time() - older_than_s,)
+            )
+            return cur.rowcount
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            try:
+                rows = self._db.execute("SELECT status, COUNT(*) FROM inbox GROUP BY status").fetchall()
+                skipped = self._db.execute("SELECT COUNT(*) FROM inbox_skipped").fetchone()[0]
+            except sqlite3.Error as exc:
+                raise BackendUnavailable(
+                    f"inbox {self.path} failed: {exc}", reason="inbox_unavailable"
+                ) from exc
+        counts = {"pending": 0, "claimed": 0, "done": 0, "dead": 0, **dict(rows)}
+        counts["total"] = sum(counts[s] for s in ("pending", "claimed", "done", "dead"))
+        counts["skipped"] = skipped
+        return counts
+
+    def skipped(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT channel, message_id, reason, raw FROM inbox_skipped ORDER BY id"
+            ).fetchall()
+        return [{"channel": c, "message_id": m, "reason": r, "raw": json.loads(raw)} for c, m, r, raw in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,172 @@
+"""FastAPI routes for the callbacks. Acknowledge fast: verify, durably enqueue, answer an empty 200; everything
+else (the graph, 微信客服 sync) happens after. Mounted by the lead under /channels."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from channels.callback import Opened, check_fresh, check_replay, open_encrypted, open_plain, require
+from channels.config import CallbackCredentials, ChannelConfig
+from channels.dedupe import NonceCache
+from channels.inbox import Inbox, SkipRecorder
+from channels.kf.sync import KfSyncer
+from channels.outcome import KfTrigger
+from channels.wecom.crypto import CallbackCrypto
+from channels.wecom.normalise import normalise_xml
+from channels.wecom.xml import read_capped
+from contract.errors import BackendUnavailable, CopilotError
+from contract.messages import Channel, InboundMessage
+
+log = logging.getLogger("channels.callback")
+
+
+class CallbackHandler:
+    """Shared by every route: turns a request into an enqueue, and any refusal into a logged 4xx / 503."""
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        config: ChannelConfig,
+        replay: NonceCache,
+        skips: SkipRecorder | None,
+        kf_syncer: KfSyncer | None,
+    ) -> None:
+        self.inbox, self.config, self.replay, self.skips, self.kf_syncer = (
+            inbox,
+            config,
+            replay,
+            skips,
+            kf_syncer,
+        )
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    def refuse(self, request: Request, scope: str, exc: CopilotError) -> Response:
+        client = request.client.host if request.client else "?"
+        log.warning("refused %s callback from %s: %s (%s)", scope, client, exc.reason, exc.message)
+        headers = {}
+        if isinstance(exc, BackendUnavailable):
+            headers["Retry-After"] = str(self.config.policy.retry_after_s)
+        return JSONResponse(exc.as_dict(), status_code=exc.http_status, headers=headers)
+
+    async def verify_get(
+        self, request: Request, scope: str, verify: Callable[[dict[str, str]], str]
+    ) -> Response:
+        try:
+            params = dict(request.query_params)
+            check_fresh(require(params, "timestamp")[0], self.config.policy)
+            return PlainTextResponse(verify(params))  # the bare plaintext: no quotes, no newline
+        except CopilotError as exc:
+            return self.refuse(request, scope, exc)
+
+    async def receive(
+        self,
+        request: Request,
+        scope: str,
+        channel: Channel,
+        opener: Callable[[dict[str, str], bytes], Opened],
+    ) -> Response:
+        policy = self.config.policy
+        try:
+            params = dict(request.query_params)
+            timestamp, nonce = require(params, "timestamp", "nonce")
+            check_fresh(timestamp, policy)
+            body = await read_capped(
+                request.stream(), request.headers.get("content-length"), policy.max_body_bytes
+            )
+            opened = opener(params, body)
+            check_replay(self.replay, scope, timestamp, nonce, opened.fingerprint, policy.nonce_ttl_s)
+            outcome = normalise_xml(opened.fields, channel=channel, tenant=self.config.tenant)
+            if isinstance(outcome, InboundMessage):
+                fresh = await anyio.to_thread.run_sync(self.inbox.accept, outcome)
+                log.debug("%s %s %s", scope, outcome.message_id, "enqueued" if fresh else "duplicate")
+            elif isinstance(outcome, KfTrigger):
+                self.start_kf_sync(outcome)
+            else:
+                log.info("%s skipped %s: %s", scope, outcome.message_id, outcome.reason)
+                if self.skips is not None:
+                    await anyio.to_thread.run_sync(
+                        self.skips.record_skipped,
+                        channel.value,
+                        outcome.message_id,
+                        outcome.reason,
+                        outcome.raw,
+                    )
+        except CopilotError as exc:
+            return self.refuse(request, scope, exc)
+        return PlainTextResponse("")
+
+    def start_kf_sync(self, trigger: KfTrigger) -> None:
+        """sync_msg runs after the 200: the messages stay readable for 3 days and the cursor is persisted, so a
+        crash here only delays them until the next kf_msg_or_event."""
+        if self.kf_syncer is None:
+            log.warning(
+                "kf_msg_or_event for %s but no 微信客服 API credentials are configured", trigger.open_kfid
+            )
+            return
+        syncer = self.kf_syncer
+
+        async def run() -> None:
+            try:
+                await anyio.to_thread.run_sync(syncer.sync, trigger.open_kfid, trigger.token)
+            except CopilotError as exc:
+                log.warning("kf sync for %s failed: %s (%s)", trigger.open_kfid, exc.reason, exc.message)
+            except Exception:
+                log.exception("kf sync for %s crashed", trigger.open_kfid)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for background 微信客服 syncs (tests, graceful shutdown)."""
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+
+def add_wecom_routes(
+    router: APIRouter, handler: CallbackHandler, path: str, creds: CallbackCredentials, channel: Channel
+) -> None:
+    crypto = CallbackCrypto(creds)
+    scope = path.strip("/").replace("/", ".")
+
+    def verify(params: dict[str, str]) -> str:
+        sig, ts, nonce, echostr = require(params, "msg_signature", "timestamp", "nonce", "echostr")
+        return crypto.verify_echostr(sig, ts, nonce, echostr)
+
+    @router.get(path, response_class=PlainTextResponse, name=f"{scope}.verify")
+    async def wecom_verify(request: Request) -> Response:
+        return await handler.verify_get(request, scope, verify)
+
+    @router.post(path, response_class=PlainTextResponse, name=f"{scope}.receive")
+    async def wecom_receive(request: Request) -> Response:
+        return await handler.receive(request, scope, channel, lambda p, b: open_encrypted(crypto, p, b))
+
+
+def add_oa_routes(router: APIRouter, handler: CallbackHandler, path: str, creds: CallbackCredentials) -> None:
+    crypto = CallbackCrypto(creds)
+
+    def verify(params: dict[str, str]) -> str:
+        """OA verification is plaintext even in safe mode: sha1(token, timestamp, nonce), echo echostr unchanged."""
+        sig, ts, nonce, echostr = require(params, "signature", "timestamp", "nonce", "echostr")
+        crypto.check_signature(sig, ts, nonce)
+        return echostr
+
+    def opener(params: dict[str, str], body: bytes) -> Opened:
+        if params.get("encrypt_type", "raw") == "aes":  # safe and compatibility modes: trust only <Encrypt>
+            return open_encrypted(crypto, params, body)
+        return open_plain(crypto, params, body)
+
+    @router.get(path, response_class=PlainTextResponse, name="oa.verify")
+    async def oa_verify(request: Request) -> Response:
+        return await handler.verify_get(request, "oa", verify)
+
+    @router.post(path, response_class=PlainTextResponse, name="oa.receive")
+    async def oa_receive(request: Request) -> Response:
+        return await handler.receive(request, "oa", Channel.WECHAT_OA, opener)

@@ -1,0 +1,64 @@
+"""Reading callback bodies safely: a size cap while streaming, strict UTF-8, and defusedxml (no DTD, no entities)
+so an XML bomb is refused before it expands."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from channels.errors import CallbackRejected, malformed
+
+
+async def read_capped(chunks: AsyncIterator[bytes], declared_length: str | None, limit: int) -> bytes:
+    """The request body, refusing anything over `limit` bytes without reading it all (413)."""
+    if declared_length is not None:
+        try:
+            declared = int(declared_length)
+        except ValueError:
+            raise malformed("bad_content_length", "Content-Length is not a number") from None
+        if declared > limit:
+            raise CallbackRejected(
+                f"body of {declared} bytes exceeds {limit}", reason="body_too_large", status=413
+            )
+    body = bytearray()
+    async for chunk in chunks:
+        body += chunk
+        if len(body) > limit:
+            raise CallbackRejected(f"body exceeds {limit} bytes", reason="body_too_large", status=413)
+    return bytes(body)
+
+
+def _element_value(el: Element) -> Any:
+    children = list(el)
+    if not children:
+        return el.text or ""
+    same_tag = all(child.tag == children[0].tag for child in children)
+    if same_tag and (len(children) > 1 or children[0].tag == "Item"):
+        return [_element_value(child) for child in children]
+    return {child.tag: _element_value(child) for child in children}
+
+
+def parse_xml(data: bytes | str) -> dict[str, Any]:
+    """Parse a WeChat `<xml>…</xml>` document into a dict of its children (nested lists/dicts kept)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise malformed("not_utf8", "body is not valid UTF-8") from None
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if not data.strip():
+        raise malformed("empty_body", "body is empty")
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise malformed("xml_forbidden", f"XML with DTD/entities is refused: {type(exc).__name__}") from None
+    except (ParseError, ValueError) as exc:
+        raise malformed("xml_malformed", f"XML does not parse: {exc}") from None
+    if root.tag != "xml":
+        raise malformed("xml_malformed", f"root element is <{root.tag}>, expected <xml>")
+    return {child.tag: _element_value(child) for child in root}
