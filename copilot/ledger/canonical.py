@@ -40,9 +40,41 @@ HEADER_FIELDS = (
 )
 
 
-def canonical_json(value: Any) -> str:
-    """Sorted keys, real UTF-8 (no \\u escapes for Chinese), no whitespace, JSON types only (no silent str())."""
+try:  # ~10x faster than the stdlib for the same bytes; optional
+    import orjson
+except ImportError:  # pragma: no cover - orjson ships with the project's dependencies
+    orjson = None  # type: ignore[assignment]
+
+# Passthrough: orjson must not quietly turn datetimes or dataclasses into strings the stdlib would refuse.
+_ORJSON_OPTIONS = (
+    (
+        orjson.OPT_SORT_KEYS
+        | orjson.OPT_PASSTHROUGH_DATETIME
+        | orjson.OPT_PASSTHROUGH_DATACLASS
+        | orjson.OPT_PASSTHROUGH_SUBCLASS
+    )
+    if orjson is not None
+    else 0
+)
+
+
+def _stdlib_canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, real UTF-8 (no \\u escapes for Chinese), no whitespace, JSON types only (no silent str()).
+
+    Produced by orjson when installed, else by the stdlib: the two agree byte for byte on strings, ints, bools and
+    null, which is all a chained header holds; they differ only in the exponent spelling of tiny floats (1e-7 vs
+    1e-07), which can occur in payloads. That never matters to verify(), which hashes a payload's stored text as is.
+    """
+    if orjson is not None:
+        try:
+            return orjson.dumps(value, option=_ORJSON_OPTIONS).decode("utf-8")
+        except TypeError:  # datetimes, str subclasses, ints beyond 64 bits …: the stdlib decides (or refuses)
+            pass
+    return _stdlib_canonical(value)
 
 
 def digest(data: str) -> str:
@@ -54,14 +86,22 @@ def payload_digest(payload_json: str) -> str:
     return digest(payload_json)
 
 
-def header_json(row: dict[str, Any]) -> str:
+def header_json(row: Any) -> str:
+    """The chained header of an entry: its HEADER_FIELDS (from a mapping) plus the header version."""
     header = {name: row.get(name) for name in HEADER_FIELDS}
     header["v"] = HEADER_VERSION
     return canonical_json(header)
 
 
-def chain_digest(prev_hash: str, row: dict[str, Any]) -> str:
+def chain_digest(prev_hash: str, row: Any) -> str:
     return digest(prev_hash + "\n" + header_json(row))
+
+
+def chain_digest_values(prev_hash: str, values: tuple[Any, ...]) -> str:
+    """chain_digest for a tuple in HEADER_FIELDS order (verify's fast path: no intermediate mapping)."""
+    header = dict(zip(HEADER_FIELDS, values, strict=False))
+    header["v"] = HEADER_VERSION
+    return digest(prev_hash + "\n" + canonical_json(header))
 
 
 def checkpoint_signature(key: str, seq: int, entry_hash: str) -> str:

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -27,7 +27,18 @@ from copilot.ledger import query, retention, verify
 from copilot.ledger.canonical import chain_digest, now_iso
 from copilot.ledger.engine import write_transaction
 from copilot.ledger.models import Checkpoint, EntryKind, LedgerEntry, LedgerMetrics, VerifyReport
-from copilot.ledger.schema import entries, head, refs
+from copilot.ledger.schema import ENTRY_COLUMNS, entries, head, refs
+
+
+def _insert_many(conn: Connection, table: Table, values: list[tuple[Any, ...]]) -> None:
+    """DBAPI executemany of plain tuples: at 5k-row batches SQLAlchemy's per-row parameter processing would cost
+    more than the database does. Only the two paramstyles of our drivers are needed."""
+    if not values:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(c.name for c in table.columns)
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(table.columns))})"
+    conn.exec_driver_sql(sql, values)
 
 
 class Ledger:
@@ -47,10 +58,8 @@ class Ledger:
             seq += 1
             row.update(seq=seq, prev_hash=prev, recorded_at=recorded_at)
             row["entry_hash"] = prev = chain_digest(prev, row)
-        conn.execute(insert(entries), rows)
-        ref_list = [{"suggestion_id": s, "ref_kind": k, "ref_value": v} for s, k, v in ref_rows]
-        if ref_list:
-            conn.execute(insert(refs), ref_list)
+        _insert_many(conn, entries, [tuple(row[c] for c in ENTRY_COLUMNS) for row in rows])
+        _insert_many(conn, refs, list(ref_rows))
         conn.execute(update(head).where(head.c.id == 1).values(seq=seq, entry_hash=prev))
         return [row["id"] for row in rows]
 

@@ -22,7 +22,7 @@ from contract.errors import InputError, UserError
 from copilot.ledger.canonical import (
     GENESIS_HASH,
     HEADER_FIELDS,
-    chain_digest,
+    chain_digest_values,
     checkpoint_signature,
     now_iso,
     payload_digest,
@@ -42,72 +42,78 @@ class _Broken(Exception):
         self.broken = broken
 
 
-def _fail(row: dict[str, Any], problem: str, detail: str, expected: str = "", found: str = "") -> _Broken:
-    return _Broken(
-        BrokenEntry(
-            seq=row["seq"], id=row["id"], problem=problem, detail=detail, expected=expected, found=found
-        )
+def _fail(header: tuple[Any, ...], problem: str, detail: str, expected: str = "", found: str = "") -> _Broken:
+    """`header` starts (seq, id, …) as HEADER_FIELDS does."""
+    broken = BrokenEntry(
+        seq=header[0], id=header[1], problem=problem, detail=detail, expected=expected, found=found
     )
+    return _Broken(broken)
+
+
+_SEQ, _ID, _KIND = (HEADER_FIELDS.index(n) for n in ("seq", "id", "kind"))
+_CREATED, _PAYLOAD_HASH = HEADER_FIELDS.index("created_at"), HEADER_FIELDS.index("payload_hash")
 
 
 def verify(engine: Engine, *, checkpoint_key: str = "") -> VerifyReport:
+    """One streaming pass in seq order. The inner loop works on plain tuples: it runs a million times."""
     with engine.connect() as conn:
         head_seq, head_hash = conn.execute(select(head.c.seq, head.c.entry_hash).where(head.c.id == 1)).one()
         marks = {r.seq: r for r in conn.execute(select(checkpoints))}
         stmt = select(*_COLUMNS).order_by(entries.c.seq)
         rows = conn.execution_options(stream_results=True, yield_per=5000).execute(stmt)
-        expected_seq, prev, seen, redacted, checked = 1, GENESIS_HASH, 0, [], 0
+        expected_seq, prev, checked = 1, GENESIS_HASH, 0
+        redacted: list[dict[str, Any]] = []
         redaction_before = ""
         try:
             for values in rows:
-                row = dict(zip(HEADER_FIELDS, values[:_N], strict=True))
-                payload, stored_prev, stored_hash = values[_N:]
-                if row["seq"] != expected_seq:
-                    raise _fail(row, "seq_gap", f"expected seq {expected_seq}: entries are missing or renumbered",
-                                str(expected_seq), str(row["seq"]))  # fmt: skip
+                header, (payload, stored_prev, stored_hash) = values[:_N], values[_N:]
+                if header[_SEQ] != expected_seq:
+                    raise _fail(header, "seq_gap", f"expected seq {expected_seq}: entries are missing or renumbered",
+                                str(expected_seq), str(header[_SEQ]))  # fmt: skip
                 if stored_prev != prev:
-                    raise _fail(row, "prev_hash", "does not point at the entry before it (reordered or re-hashed)",
+                    raise _fail(header, "prev_hash", "does not point at the entry before it (reordered or re-hashed)",
                                 prev, stored_prev)  # fmt: skip
                 if payload is None:
-                    redacted.append(row)
+                    redacted.append({"seq": header[_SEQ], "id": header[_ID], "created_at": header[_CREATED]})
                 else:
-                    if payload_digest(payload) != row["payload_hash"]:
-                        raise _fail(row, "payload_hash", "payload bytes were changed", row["payload_hash"],
-                                    payload_digest(payload))  # fmt: skip
-                    if row["kind"] == EntryKind.REDACTION.value:
+                    found = payload_digest(payload)
+                    if found != header[_PAYLOAD_HASH]:
+                        raise _fail(
+                            header, "payload_hash", "payload bytes were changed", header[_PAYLOAD_HASH], found
+                        )
+                    if header[_KIND] == EntryKind.REDACTION.value:
                         redaction_before = max(redaction_before, json.loads(payload)["before"])
-                computed = chain_digest(prev, row)
+                computed = chain_digest_values(prev, header)
                 if computed != stored_hash:
-                    raise _fail(row, "entry_hash", "a chained column was changed", computed, stored_hash)
-                mark = marks.get(row["seq"])
-                if mark is not None:
-                    _check_mark(row, mark, stored_hash, checkpoint_key)
+                    raise _fail(header, "entry_hash", "a chained column was changed", computed, stored_hash)
+                if expected_seq in marks:
+                    _check_mark(header, marks[expected_seq], stored_hash, checkpoint_key)
                     checked += 1
-                prev, expected_seq, seen = stored_hash, expected_seq + 1, seen + 1
-            last = {"seq": expected_seq - 1, "id": "(head)"}
-            if (head_seq, head_hash) != (expected_seq - 1, prev):
+                prev, expected_seq = stored_hash, expected_seq + 1
+            seen = expected_seq - 1
+            last = (seen, "(head)")
+            if (head_seq, head_hash) != (seen, prev):
                 raise _fail(last, "head", "the chain head disagrees with the last entry: entries were removed from "
-                            "the end or appended around the ledger", f"{head_seq} {head_hash}", f"{expected_seq - 1} {prev}")  # fmt: skip
-            beyond = [s for s in marks if s >= expected_seq]
+                            "the end or appended around the ledger", f"{head_seq} {head_hash}", f"{seen} {prev}")  # fmt: skip
+            beyond = [s for s in marks if s > seen]
             if beyond:
                 raise _fail(
                     last,
                     "checkpoint",
                     f"a signed checkpoint at seq {min(beyond)} is past the end of the chain",
                 )
-            for row in redacted:
-                if not redaction_before or row["created_at"] >= redaction_before:
-                    raise _fail(
-                        row, "unrecorded_redaction", "payload removed without a redaction entry covering it"
-                    )
+            for r in redacted:
+                if not redaction_before or r["created_at"] >= redaction_before:
+                    raise _fail((r["seq"], r["id"]), "unrecorded_redaction",
+                                "payload removed without a redaction entry covering it")  # fmt: skip
         except _Broken as exc:
-            return VerifyReport(ok=False, entries=seen, head_seq=head_seq, head_hash=head_hash,
+            return VerifyReport(ok=False, entries=expected_seq - 1, head_seq=head_seq, head_hash=head_hash,
                                 checkpoints_checked=checked, redacted=len(redacted), first_broken=exc.broken)  # fmt: skip
     return VerifyReport(ok=True, entries=seen, head_seq=head_seq, head_hash=head_hash, checkpoints_checked=checked,
                         redacted=len(redacted))  # fmt: skip
 
 
-def _check_mark(row: dict[str, Any], mark: Any, stored_hash: str, key: str) -> None:
+def _check_mark(row: tuple[Any, ...], mark: Any, stored_hash: str, key: str) -> None:
     if mark.entry_hash != stored_hash:
         raise _fail(row, "checkpoint", "differs from the signed checkpoint at this seq (chain rewritten)",
                     mark.entry_hash, stored_hash)  # fmt: skip
