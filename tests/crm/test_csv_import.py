@@ -8,27 +8,30 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from contract.errors import InputError
 from contract.ports import Actor
-from knowledge.crm import build_customer_data, import_csv, load_mapping
+from knowledge.crm import CrmMapping, build_customer_data, import_csv, load_mapping
 from tests.crm.conftest import MAPPING, SIGNALS, TODAY
 
 ADMIN = Actor(id="admin_zhou", role="admin")
 
 
-def export_csvs(url: str, out: Path) -> None:
+def export_csvs(url: str, out: Path, target: CrmMapping | None = None) -> None:
+    """Write the demo tables as CSVs; with `target`, under that mapping's table and column names."""
     m = load_mapping(MAPPING)
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        for ent in m.entities.values():
+        for entity, ent in m.entities.items():
             cols = list(ent.columns.values())
             rows = conn.execute(
                 sa.select(*(sa.column(c) for c in cols)).select_from(sa.table(ent.table))
             ).all()
-            with (out / f"{ent.table}.csv").open("w", encoding="utf-8", newline="") as fh:
+            to = (target or m).entities[entity]
+            with (out / f"{to.table}.csv").open("w", encoding="utf-8", newline="") as fh:
                 w = csv.writer(fh)
-                w.writerow(cols)
+                w.writerow([to.columns[f] for f in ent.columns])
                 w.writerows(["" if v is None else v for v in r] for r in rows)
     engine.dispose()
 
@@ -86,3 +89,27 @@ def test_missing_column_or_file_or_duplicate_key(csv_dir: Path, tmp_path: Path) 
     reps.unlink()
     with pytest.raises(InputError, match="crm_sales_rep.csv"):
         import_csv(csv_dir, url, load_mapping(MAPPING))
+
+
+def test_reserved_words_and_chinese_identifiers_are_quoted(sqlite_crm_url: str, tmp_path: Path) -> None:
+    """A company whose order table is literally called `order` and whose customer columns are Chinese."""
+    raw = yaml.safe_load(MAPPING.read_text(encoding="utf-8"))
+    raw["entities"]["order"]["table"] = "order"
+    raw["entities"]["order"]["columns"]["order_date"] = "select"
+    raw["entities"]["customer"]["columns"].update({"id": "客户编号", "name": "客户名称", "tier": "等级"})
+    path = tmp_path / "mapping.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    target = load_mapping(path)
+    out = tmp_path / "csv"
+    out.mkdir()
+    export_csvs(sqlite_crm_url, out, target)
+    url = f"sqlite:///{tmp_path / 'renamed.sqlite'}"
+    import_csv(out, url, target)
+    cd = build_customer_data(url, path, SIGNALS, statement_timeout_ms=2000)
+    cd.clock = lambda: TODAY
+    c = cd.customer_360("C1001", ADMIN)
+    cd.close()
+    assert (c.name, c.tier) == ("宁波康达医疗器械有限公司", "A")
+    assert {s.source_ids["signal_id"] for s in c.signals} == {"no_spine_purchase_180d"}
+    assert any(f.source_ids["field"] == "等级" for f in c.facts)
+    assert '"order"' in c.signals[0].lineage["sql"]
