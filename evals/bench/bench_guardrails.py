@@ -40,6 +40,9 @@ GOAL_P95_MS = 15.0
 FIRST_RUN = {"pii_micro_precision": 0.9343, "pii_micro_recall": 0.965, "landline_precision": 0.4915,
              "person_recall": 0.825, "address_recall": 0.9355, "injection_detection": 0.7909,
              "injection_false_positive_rate": 0.0763, "grounding_catch": 1.0, "grounding_false_alarm": 0.0}
+HELDOUT1_FIRST = {"pii_micro_precision": 0.973, "pii_micro_recall": 0.973, "person_precision": 0.8333,
+                  "person_recall": 0.8333, "injection_detection": 0.3667, "injection_false_positive_rate": 0.075,
+                  "grounding_catch": 0.9375, "grounding_false_alarm": 0.0}
 
 
 def load(name: str) -> list[dict[str, Any]]:
@@ -232,6 +235,11 @@ def write_md(res: dict[str, Any]) -> str:
               f"**{h['injection']['detection_rate']}**, false positives **{h['injection']['false_positive_rate']}**.",
               f"Grounding held-out: {h['grounding']['planted_drafts']} planted → catch **{h['grounding']['catch_rate']}**, "
               f"false alarms {h['grounding']['false_alarm_rate']} on {h['grounding']['faithful_drafts']} faithful drafts.",
+              f"Held-out set 1 was then used for one tuning round (its numbers above are after it); its first evaluation, "
+              f"before that round: {json.dumps(HELDOUT1_FIRST)}.",
+              f"**Injection held-out set 2** (written after all tuning, never tuned on): {h['injection_2']['attacks']} "
+              f"attacks, {h['injection_2']['benign']} benign → detection **{h['injection_2']['detection_rate']}**, "
+              f"false positives **{h['injection_2']['false_positive_rate']}**.",
               "", f"First run on the dev sets, before any tuning on them: {json.dumps(FIRST_RUN)}"]
     lines += ["", "## Latency (ms per item; floor = NFKC + one digit-regex pass over the same text)", "",
               "| stage | p50 | p95 | max | floor p50 | floor p95 |", "|---|---|---|---|---|---|"]
@@ -261,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         "pii": pii_metrics(load("heldout_pii.jsonl")),
         "injection": injection_metrics(load("heldout_injection.jsonl"), guards),
         "grounding": grounding_metrics(load("heldout_grounding.jsonl"), guards),
+        "injection_2": injection_metrics(load("heldout2_injection.jsonl"), guards),
     }
     messages = [r["text"] for r in pii_rows if r["kind"] != "long_text"] + [r["text"] for r in inj_rows]
     res["latency"] = latency(guards, messages, grd_rows)

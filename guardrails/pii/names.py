@@ -85,6 +85,10 @@ def _cue_names(text: str) -> list[Candidate]:
     return out
 
 
+# Common nouns shaped like surname + given name (司机 = 司 + 机).
+_NOT_NAMES = frozenset("司机 老板 同事 客户 领导 主任 朋友 家人 老师 师傅 医生 护士 方便 和平 高兴 高级 金额 程序 安全 文件 单位".split())
+
+
 def _title_names(text: str) -> list[Candidate]:
     out = []
     for m in _TITLE.finditer(text):
@@ -96,6 +100,8 @@ def _title_names(text: str) -> list[Candidate]:
             s = _surname_at(text, start)
             given = text[start + s : end]
             if not s or not 1 <= len(given) <= 2 or any(c in _STOP or not _HAN.match(c) for c in given):
+                continue
+            if text[start:end] in _NOT_NAMES:
                 continue
             before = text[start - 1] if start > 0 else " "
             if _HAN.match(before) and before not in _STOP and before not in _BEFORE_OK:

@@ -14,6 +14,7 @@ sys.path.insert(0, str(HERE))
 
 import gen_grounding  # noqa: E402 - the generator modules sit beside this script
 import gen_heldout  # noqa: E402
+import gen_heldout2  # noqa: E402
 import gen_injection  # noqa: E402
 import gen_pii  # noqa: E402
 
@@ -33,6 +34,7 @@ def main() -> None:
     write("heldout_pii.jsonl", gen_heldout.build_pii())
     write("heldout_injection.jsonl", gen_heldout.build_injection())
     write("heldout_grounding.jsonl", gen_heldout.build_grounding())
+    write("heldout2_injection.jsonl", gen_heldout2.build())
 
 
 if __name__ == "__main__":
