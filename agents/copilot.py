@@ -55,22 +55,24 @@ class Copilot:
 
     def decide(
         self, decision: HumanDecision, actor: Actor, *, conversation_id: str = "", tenant: str = "demo"
-    ) -> None:
+    ) -> str:
+        """Records the human decision and returns its ledger entry id. Resumes the thread's interrupt when it still
+        waits for this suggestion; otherwise (a newer message advanced the thread, another process, a restart)
+        writes to the ledger directly. Ledger errors (NotFound, ConflictError, AccessDenied) propagate unchanged."""
         thread, channel = self._threads.get(decision.suggestion_id, (thread_id(tenant, conversation_id), ""))
         if conversation_id or decision.suggestion_id in self._threads:
             state = self.graph.get_state(self._config(thread))
-            waiting = (state.values.get("suggestion") or {}).get("id") == decision.suggestion_id and any(
-                t.interrupts for t in state.tasks
-            )
+            current = (state.values.get("suggestion") or {}).get("id")
+            waiting = current == decision.suggestion_id and any(t.interrupts for t in state.tasks)
             if waiting:
                 ctx = RunContext(deps=self.deps, actor=actor, tenant=thread.split(":", 1)[0], channel=channel)
-                self.graph.invoke(
-                    Command(resume=decision.model_dump(mode="json")), self._config(thread), context=ctx
-                )
+                resume = Command(resume=decision.model_dump(mode="json"))
+                out = self.graph.invoke(resume, self._config(thread), context=ctx)
                 self._threads.pop(decision.suggestion_id, None)
-                return
-        self.deps.ledger.record_decision(decision, actor=actor)
+                return str(out.get("decision_entry_id", ""))
+        entry_id = self.deps.ledger.record_decision(decision, actor=actor)
         self._threads.pop(decision.suggestion_id, None)
+        return entry_id
 
     def history(self, conversation_id: str, tenant: str = "demo") -> list[dict[str, Any]]:
         return list(

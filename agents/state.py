@@ -58,6 +58,7 @@ class CopilotState(TypedDict, total=False):
     draft: dict[str, Any] | None  # Draft
     suggestion: dict[str, Any] | None  # Suggestion, as delivered
     decision: dict[str, Any] | None  # HumanDecision
+    decision_entry_id: str  # the ledger entry of the recorded decision
     # across turns (the thread)
     history: Annotated[list[dict[str, Any]], keep_last]
     context_entities: Annotated[dict[str, list[str]], turn_dict]

@@ -38,7 +38,8 @@ def summarize(history: list[dict[str, Any]]) -> dict[str, Any]:
     decisions = {h["suggestion_id"]: h for h in history if h.get("role") == "decision"}
     intents = [t.get("intent", "") for t in turns if t.get("intent")]
     counts = Counter(i for i in intents if i != "out_of_scope")
-    main = counts.most_common(1)[0][0] if counts else "out_of_scope"
+    top = max(counts.values(), default=0)
+    main = next((i for i in reversed(intents) if counts.get(i) == top), "out_of_scope")  # ties: the latest wins
     accepted_actions: list[str] = []
     for t in turns:
         d = decisions.get(t.get("suggestion_id", ""))

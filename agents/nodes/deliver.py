@@ -87,7 +87,7 @@ def human_decision(state: CopilotState) -> dict[str, Any]:
 @timed("record")
 def record(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     decision = HumanDecision.model_validate(state["decision"])
-    runtime.context.deps.ledger.record_decision(decision, actor=runtime.context.actor)
+    entry_id = runtime.context.deps.ledger.record_decision(decision, actor=runtime.context.actor)
     note = {
         "role": "decision",
         "suggestion_id": decision.suggestion_id,
@@ -95,4 +95,4 @@ def record(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         "reason_code": decision.reason_code or "",
         "actor": decision.actor,
     }
-    return {"history": [note]}
+    return {"history": [note], "decision_entry_id": entry_id}

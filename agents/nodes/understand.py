@@ -13,9 +13,11 @@ from agents.tenant import OUT_OF_SCOPE
 from agents.timing import timed
 from agents.understanding.entities import extract_entities, resolve_references
 from agents.understanding.sentiment import score_sentiment
+from agents.understanding.intent import LlmIntentClassifier
 from agents.understanding.service import intent_classifier
 from contract.suggestions import Intent
 
+COMPLAINT_BOOST = 0.06
 CARRIED = ("product_model", "serial_number", "order_id", "sku", "alarm_code")
 
 
@@ -26,11 +28,11 @@ def understand(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, A
     signals = dict(state.get("signals", {}))
     if text:
         clf = intent_classifier(deps)
-        intent = (
-            clf.classify(text, timeout_s=deps.settings.llm_timeout_s)  # type: ignore[call-arg]
-            if hasattr(clf, "llm")
-            else clf.classify(text)
-        )
+        if isinstance(clf, LlmIntentClassifier):
+            intent = clf.classify(text, timeout_s=deps.settings.llm_timeout_s)
+        else:  # an angry or tearful emoji tips a borderline message towards complaint (emoji table, perception)
+            angry = signals.get("emoji_sentiment", 0.0) <= -0.5
+            intent = clf.classify(text, boosts={"complaint": COMPLAINT_BOOST} if angry else None)
     else:  # nothing trustworthy left to read (empty, or every sentence flagged as injection): abstain
         intent = Intent(name=OUT_OF_SCOPE, confidence=0.0, abstained=True)
     entities = resolve_references(text, extract_entities(text), state.get("context_entities", {}))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-ALARM_CODE = re.compile(r"\b([A-Z]-\d{2,4})\b")  # E-203: one letter, then digits
-SERIAL = re.compile(r"\b([A-Z]{2}-\d{4}-\d{3,6})\b")  # CA-2023-0815
+ALARM_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]-\d{2,4})(?![\d.])")  # E-203: one letter, then digits
+SERIAL = re.compile(r"([A-Z]{2}-\d{4}-\d{3,6})(?!\d)")  # CA-2023-0815
 PRODUCT_MODEL = re.compile(r"(?<![A-Za-z0-9-])([A-Z]{2,4}-\d{1,4}(?:\.\d+)?)(?![\d-])")
 SKU = re.compile(r"SKU\s*[:：#-]?\s*([A-Za-z0-9-]{3,})", re.I)
 ORDER_ID = re.compile(r"(?:订单号?|单号|order\s*(?:no\.?|id|#)?)\s*[:：#]?\s*([A-Za-z0-9-]{6,})", re.I)
@@ -16,6 +16,7 @@ AMOUNT = re.compile(
 PERCENT = re.compile(
     r"(?:\d+(?:\.\d+)?\s*[%％]|百分之[零一二三四五六七八九十百\d.]+|[一二三四五六七八九]\s*个点|\d+\s*个点)"
 )
+DISCOUNT = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d)?\s*折|[一二三四五六七八九][五]?折)")
 DATE = re.compile(
     r"(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}[日号]?|\d{1,2}月\d{1,2}[日号]|\d{4}年\d{1,2}月"
     r"|今天|明天|后天|昨天|本周[一二三四五六日天]?|下周[一二三四五六日天]?|月底|月初|年底)"
@@ -44,7 +45,12 @@ def extract_entities(text: str) -> dict[str, list[str]]:
     for pattern, kind in ((SKU, "sku"), (ORDER_ID, "order_id")):
         for m in pattern.findall(text):
             add(kind, m)
-    for pattern, kind in ((PERCENT, "percentage"), (AMOUNT, "amount"), (DATE, "date")):
+    for pattern, kind in (
+        (PERCENT, "percentage"),
+        (DISCOUNT, "discount"),
+        (AMOUNT, "amount"),
+        (DATE, "date"),
+    ):
         for m in pattern.findall(text):
             add(kind, m)
     return {k: v for k, v in found.items() if v}

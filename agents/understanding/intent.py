@@ -70,9 +70,13 @@ class EmbeddingIntentClassifier:
                 best_t, best_v = float(t), float(v)
         return best_t
 
-    def classify(self, text: str) -> Intent:
+    def classify(self, text: str, *, boosts: dict[str, float] | None = None) -> Intent:
+        """`boosts` adds to a class score before the argmax (e.g. an angry emoji nudges towards complaint)."""
         q = self.embedder.encode([text])[0]
         scores = self._class_scores(self._x @ q)
+        for name, bonus in (boosts or {}).items():
+            if name in self.classes:
+                scores[self.classes.index(name)] += bonus
         c = int(scores.argmax())
         name, top = self.classes[c], float(scores[c])
         probs = np.exp((scores - scores.max()) / TEMPERATURE)
