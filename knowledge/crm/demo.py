@@ -10,68 +10,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from knowledge.crm import demo_schema as s
+from knowledge.crm.demo_data import CITIES, GIVEN, HEADLINE, PRODUCTS, REPS, RHYTHMS, SURNAMES
 from knowledge.crm.write import writable_engine
 
-REPS = [
-    ("rep_zhang", "张伟", "ortho-east-1", "骨科华东一组"),
-    ("rep_li", "李娜", "ortho-east-1", "骨科华东一组"),
-    ("rep_wang", "王磊", "equipment-east", "设备华东组"),
-    ("rep_zhao", "赵刚", "ortho-east-2", "骨科华东二组"),
-    ("rep_sun", "孙丽", "equipment-east", "设备华东组"),
-]
-PRODUCTS = [  # sku, name, model, category, unit price (CNY)
-    ("LCP-3.5", "锁定加压接骨板", "LCP-3.5", "创伤耗材", 2600.0),
-    ("IMN-10", "股骨髓内钉", "IMN-10", "创伤耗材", 5800.0),
-    ("CS-4.0", "空心加压螺钉", "CS-4.0", "创伤耗材", 680.0),
-    ("HJ-200", "髋关节假体", "HJ-200", "关节耗材", 18500.0),
-    ("KJ-300", "膝关节假体", "KJ-300", "关节耗材", 21000.0),
-    ("PS-500", "椎弓根螺钉系统", "PS-500", "脊柱耗材", 9800.0),
-    ("PS-700", "椎弓根螺钉系统（新品）", "PS-700", "脊柱耗材", 11800.0),
-    ("CF-12", "椎间融合器", "CF-12", "脊柱耗材", 7200.0),
-    ("SA-5", "带线锚钉", "SA-5", "运动医学耗材", 3100.0),
-    ("AS-3", "关节镜刨削刀头", "AS-3", "运动医学耗材", 1500.0),
-    ("CA-9", "移动式C形臂", "CA-9", "影像设备", 980000.0),
-    ("DR-6", "数字化X射线摄影系统", "DR-6", "影像设备", 1350000.0),
-]
-HEADLINE = [  # id, name, kind, tier, owner, bu, city
-    ("C1001", "宁波康达医疗器械有限公司", "dealer", "A", "rep_zhang", "ortho", "宁波"),
-    ("C1002", "杭州仁济骨科器械有限公司", "dealer", "A", "rep_zhang", "ortho", "杭州"),
-    ("C1003", "苏州博远医疗科技有限公司", "dealer", "B", "rep_li", "ortho", "苏州"),
-    ("C1004", "上海瑞金康复医院", "hospital", "A", "rep_wang", "equipment", "上海"),
-    ("C1005", "南京鼓楼医疗器械经销部", "dealer", "C", "rep_li", "ortho", "南京"),
-]
-# each headline customer's ordering rhythm: (first days-ago, last days-ago, step, skus); the spine facts come from here
-RHYTHMS: dict[str, list[tuple[int, int, int, tuple[str, ...]]]] = {
-    "C1001": [
-        (15, 720, 30, ("LCP-3.5", "HJ-200")),
-        (225, 720, 60, ("PS-500",)),
-    ],  # spine last bought 225 days ago
-    "C1002": [(10, 720, 21, ("PS-500", "LCP-3.5")), (10, 200, 63, ("PS-700",))],
-    "C1003": [(12, 720, 28, ("LCP-3.5", "PS-500", "SA-5"))],
-    "C1004": [(20, 720, 45, ("IMN-10", "HJ-200"))],
-    "C1005": [
-        (91, 720, 10, ("LCP-3.5", "PS-500", "KJ-300")),
-        (40, 40, 1, ("PS-500",)),
-    ],  # one order in 90 days
-}
-CITIES = [
-    "杭州",
-    "宁波",
-    "温州",
-    "绍兴",
-    "嘉兴",
-    "湖州",
-    "苏州",
-    "无锡",
-    "常州",
-    "南京",
-    "南通",
-    "扬州",
-    "合肥",
-    "上海",
-]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
 SPINDLE = "spindle_temp_c"
 
 
@@ -139,12 +80,15 @@ class _Builder:
             )
         )
 
-    def contract(self, cid: str, n: int, start_ago: int, end_in: int, status: str) -> None:
+    def contract(
+        self, cid: str, n: int, start_ago: int, end_in: int, status: str, kind: str = "dealer"
+    ) -> None:
+        what = "经销商合作协议" if kind == "dealer" else "设备维保及耗材供货合同"
         self.rows["crm_contract"].append(
             dict(
                 contract_no=f"HT-{cid}-{n:02d}",
                 cust_no=cid,
-                title=f"{self.today.year - 2 + n}年度经销商合作协议",
+                title=f"{self.today.year - 2 + n}年度{what}",
                 start_date=self.day(start_ago),
                 end_date=self.today + timedelta(days=end_in),
                 status=status,
@@ -198,9 +142,10 @@ def _headline(b: _Builder) -> None:
             for days_ago in range(first, last + 1, step):
                 b.order(cid, days_ago, skus)
     ends = {"C1001": 210, "C1002": 300, "C1003": 35, "C1004": 260, "C1005": 120}
+    kinds = {row[0]: row[2] for row in HEADLINE}
     for cid, end_in in ends.items():
-        b.contract(cid, 1, 730 - end_in, end_in - 365, "expired")  # last year's, already renewed
-        b.contract(cid, 2, 365 - end_in, end_in, "active")
+        b.contract(cid, 1, 730 - end_in, end_in - 365, "expired", kinds[cid])  # last year's, already renewed
+        b.contract(cid, 2, 365 - end_in, end_in, "active", kinds[cid])
     b.device("C1004", "CA-2023-0815", "CA-9", "移动式C形臂 CA-9", date(2023, 8, 15), hot_days=3)
     b.device("C1004", "DR-2024-0311", "DR-6", "数字化X射线摄影系统 DR-6", date(2024, 3, 11))
     b.ticket("C1004", 1, "C形臂报警 E-203 主轴过热", "open", 1, "CA-2023-0815")
@@ -221,7 +166,7 @@ def _background(b: _Builder, n_customers: int, n_orders: int) -> None:
             "医疗器械有限公司" if kind == "dealer" else "人民医院"
         )
         b.customer(cid, f"{name}（{i + 1}）", kind, rng.choice("ABC"), owner, bu, city)
-        b.contract(cid, 1, rng.randint(30, 700), rng.randint(-200, 500), "active")
+        b.contract(cid, 1, rng.randint(30, 700), rng.randint(-200, 500), "active", kind)
         if kind == "hospital" and rng.random() < 0.5:
             serial = f"CA-{cid}"
             b.device(cid, serial, "CA-9", "移动式C形臂 CA-9", b.day(rng.randint(400, 1500)))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from contract.errors import BackendUnavailable
+from contract.errors import BackendUnavailable, UserError
 from knowledge.crm.cache import RedisCache
 from knowledge.crm.connector import CrmConnector, create_readonly_engine
 from knowledge.crm.mapping import load_mapping
@@ -26,6 +27,7 @@ def build_customer_data(
 ) -> CrmCustomerData:
     """Raises UserError for a bad URL, mapping (naming the missing table or column) or signals file, and
     BackendUnavailable when the CRM cannot be reached to validate the mapping."""
+    _sqlite_file_must_exist(url)
     mapping = load_mapping(Path(mapping_path))
     signals = load_signals(Path(signals_path))
     signals.check_mapping(mapping)
@@ -43,3 +45,18 @@ def build_customer_data(
     cache = RedisCache(redis_url, cache_ttl_s) if redis_url and cache_ttl_s > 0 else None
     connector = CrmConnector(engine, statement_timeout_ms=statement_timeout_ms)
     return CrmCustomerData(connector, mapping, signals, team_visibility=team_visibility, cache=cache)
+
+
+def _sqlite_file_must_exist(url: str) -> None:
+    """The CRM is opened read-only, so a missing SQLite file is a setup step not done, not an outage."""
+    try:
+        u = make_url(url)
+    except ArgumentError as e:
+        raise UserError(f"CRM database URL is not valid: {e}", reason="crm_url") from e
+    db = u.database or ""
+    on_disk = u.get_backend_name() == "sqlite" and db and db != ":memory:" and not db.startswith("file:")
+    if on_disk and not Path(db).is_file():
+        raise UserError(
+            f"CRM database {db} does not exist; run `copilot crm seed-demo` (demo) or `copilot crm import-csv DIR`",
+            reason="crm_missing",
+        )

@@ -147,9 +147,13 @@ def test_locked_crm_makes_customer_360_unavailable(make_crm: MakeCrm, crm_url: s
 
 
 def test_unreachable_crm_is_backend_unavailable_at_start(tmp_path: Path) -> None:
-    with pytest.raises((BackendUnavailable, UserError)):
+    with pytest.raises(UserError, match="seed-demo"):
         build_customer_data(
             f"sqlite:///{tmp_path / 'missing.sqlite'}", MAPPING, SIGNALS, statement_timeout_ms=500
+        )
+    with pytest.raises(BackendUnavailable):  # nothing listens on port 1
+        build_customer_data(
+            "postgresql+psycopg://copilot@127.0.0.1:1/x", MAPPING, SIGNALS, statement_timeout_ms=500
         )
     with pytest.raises(UserError):
         build_customer_data("not a url", MAPPING, SIGNALS, statement_timeout_ms=500)
