@@ -39,7 +39,9 @@ def summarize(history: list[dict[str, Any]]) -> dict[str, Any]:
     intents = [t.get("intent", "") for t in turns if t.get("intent")]
     counts = Counter(i for i in intents if i != "out_of_scope")
     top = max(counts.values(), default=0)
-    main = next((i for i in reversed(intents) if counts.get(i) == top), "out_of_scope")  # ties: the latest wins
+    main = next(
+        (i for i in reversed(intents) if counts.get(i) == top), "out_of_scope"
+    )  # ties: the latest wins
     accepted_actions: list[str] = []
     for t in turns:
         d = decisions.get(t.get("suggestion_id", ""))

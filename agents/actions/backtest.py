@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.evidence import Evidence
-from contract.suggestions import Intent
 from agents.actions.playbook import DecisionInput, rule_matches
 from agents.tenant import Playbook, TenantConfig
+from contract.evidence import Evidence
+from contract.suggestions import Intent
 
 
 @dataclass
@@ -37,7 +37,9 @@ class RuleStats:
     action: str
     fired: int = 0
     shown: int = 0
-    decisions: dict[str, int] = field(default_factory=lambda: {"accept": 0, "edit": 0, "reject": 0, "none": 0})
+    decisions: dict[str, int] = field(
+        default_factory=lambda: {"accept": 0, "edit": 0, "reject": 0, "none": 0}
+    )
     reject_reasons: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self, total: int) -> dict[str, Any]:
@@ -96,7 +98,9 @@ def cases_from_ledger(entries: Iterable[dict[str, Any]]) -> list[Case]:
     return cases
 
 
-def backtest(tenant: TenantConfig, playbook_id: str, cases: list[Case], *, business_unit: str = "") -> dict[str, Any]:
+def backtest(
+    tenant: TenantConfig, playbook_id: str, cases: list[Case], *, business_unit: str = ""
+) -> dict[str, Any]:
     playbook: Playbook | None = next((p for p in tenant.playbooks if p.id == playbook_id), None)
     if playbook is None:
         from contract.errors import NotFound
@@ -105,7 +109,9 @@ def backtest(tenant: TenantConfig, playbook_id: str, cases: list[Case], *, busin
     stats = {r.id: RuleStats(r.id, r.then.action) for r in playbook.rules}
     no_rule = 0
     for case in cases:
-        d = DecisionInput(intent=case.intent, text=case.text, evidence=case.evidence, business_unit=business_unit)
+        d = DecisionInput(
+            intent=case.intent, text=case.text, evidence=case.evidence, business_unit=business_unit
+        )
         fired_any = False
         for rule in playbook.rules:
             if not rule_matches(rule, d):

@@ -12,8 +12,8 @@ from agents.state import CopilotState
 from agents.tenant import OUT_OF_SCOPE
 from agents.timing import timed
 from agents.understanding.entities import extract_entities, resolve_references
-from agents.understanding.sentiment import score_sentiment
 from agents.understanding.intent import LlmIntentClassifier
+from agents.understanding.sentiment import score_sentiment
 from agents.understanding.service import intent_classifier
 from contract.suggestions import Intent
 

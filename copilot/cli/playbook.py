@@ -38,8 +38,8 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 def _conversation_cases(tenant_dir: Path, signals: dict[str, list[str]]) -> list:
     """Scripted turns: the expected intent stands for the intent, the scripted decision for the human's."""
     from agents.actions.backtest import Case
-    from agents.script import load_conversations
     from agents.perception.emoji import emoji_signals, find_emoji
+    from agents.script import load_conversations
     from agents.understanding.entities import extract_entities
     from agents.understanding.sentiment import score_sentiment
 
@@ -52,7 +52,12 @@ def _conversation_cases(tenant_dir: Path, signals: dict[str, list[str]]) -> list
             codes = find_emoji(text) + [p["code"] for p in turn.parts if p.get("kind") == "emoji"]
             sentiment, urgency = score_sentiment(text, emoji_signals(codes))
             evidence = [
-                Evidence(id=f"signal:{conv.customer_ref}:{s}", kind="signal", content=s, source_ids={"signal_id": s})
+                Evidence(
+                    id=f"signal:{conv.customer_ref}:{s}",
+                    kind="signal",
+                    content=s,
+                    source_ids={"signal_id": s},
+                )
                 for s in signals.get(conv.customer_ref, [])
             ]
             intent = Intent(
@@ -96,9 +101,15 @@ def list_playbooks(tenant_dir: Path = typer.Option(DEFAULT_TENANT, "--tenant-dir
 def backtest_cmd(
     playbook: str = typer.Option("channel-default", "--playbook", "-p", help="playbook id"),
     tenant_dir: Path = typer.Option(DEFAULT_TENANT, "--tenant-dir"),
-    ledger: Path | None = typer.Option(None, "--ledger", help="ledger export (JSONL, `copilot ledger export`)"),
-    conversations: bool = typer.Option(True, "--conversations/--no-conversations", help="include conversations.yaml"),
-    signal: list[str] = typer.Option([], "--signal", help="CUSTOMER=signal_id for scripted turns (repeatable)"),
+    ledger: Path | None = typer.Option(
+        None, "--ledger", help="ledger export (JSONL, `copilot ledger export`)"
+    ),
+    conversations: bool = typer.Option(
+        True, "--conversations/--no-conversations", help="include conversations.yaml"
+    ),
+    signal: list[str] = typer.Option(
+        [], "--signal", help="CUSTOMER=signal_id for scripted turns (repeatable)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Replay a playbook over history: how often each rule fires, and what humans did when it fired."""
@@ -123,10 +134,18 @@ def backtest_cmd(
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"playbook {report['playbook']}: {report['cases']} cases, {report['cases_without_rule']} with no rule")
+    typer.echo(
+        f"playbook {report['playbook']}: {report['cases']} cases, {report['cases_without_rule']} with no rule"
+    )
     typer.echo(f"{'rule':<30} {'action':<22} {'fired':>5} {'rate':>6} {'acc/edit/rej':>13} {'accept%':>8}")
     for r in report["rules"]:
         d = r["human_decisions_when_fired"]
-        acc = "-" if r["human_acceptance_when_fired"] is None else f"{100 * r['human_acceptance_when_fired']:.0f}%"
+        acc = (
+            "-"
+            if r["human_acceptance_when_fired"] is None
+            else f"{100 * r['human_acceptance_when_fired']:.0f}%"
+        )
         triple = f"{d['accept']}/{d['edit']}/{d['reject']}"
-        typer.echo(f"{r['rule_id']:<30} {r['action']:<22} {r['fired']:>5} {r['fire_rate']:>6.2f} {triple:>13} {acc:>8}")
+        typer.echo(
+            f"{r['rule_id']:<30} {r['action']:<22} {r['fired']:>5} {r['fire_rate']:>6.2f} {triple:>13} {acc:>8}"
+        )
