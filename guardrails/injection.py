@@ -36,7 +36,11 @@ _IGNORE_ZH = r"(?:忽略|无视|忘记|忘掉|跳过|抛弃|不要理会|不用�
 _AI = r"(?:AI|人工智能|大模型|语言模型|机器人|LLM|GPT|copilot|助手|助理)"
 RULES: tuple[Rule, ...] = (
     _r("zh_ignore_instructions", 0.85, rf"{_IGNORE_ZH}掉?[^，。！？,.!?\n]{{0,10}}?{_INSTR}"),
-    _r("zh_ignore_policy", 0.6, rf"(?<!不得)(?<!不要)(?<!禁止)(?<!不可)(?<!严禁)(?<!请勿){_IGNORE_ZH}[^，。！？,.!?\n]{{0,12}}?(?:规定|政策|制度|审批|流程)"),
+    _r(
+        "zh_ignore_policy",
+        0.6,
+        rf"(?<!不得)(?<!不要)(?<!禁止)(?<!不可)(?<!严禁)(?<!请勿){_IGNORE_ZH}[^，。！？,.!?\n]{{0,12}}?(?:规定|政策|制度|审批|流程)",
+    ),
     _r(
         "en_ignore_instructions",
         0.85,
@@ -44,7 +48,11 @@ RULES: tuple[Rule, ...] = (
         r"(?:previous|prior|above|earlier|preceding|former|original|system|existing)?\s*"
         r"(?:instructions?|prompts?|rules?|directions?|guidelines?|guardrails?|constraints?|context)",
     ),
-    _r("en_ignore_above", 0.7, r"\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?(?:the\s+)?above\b"),
+    _r(
+        "en_ignore_above",
+        0.7,
+        r"\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?(?:the\s+)?above\b",
+    ),
     _r(
         "en_ignore_policy",
         0.6,
@@ -58,7 +66,11 @@ RULES: tuple[Rule, ...] = (
         r"[^，。？?]{0,6}(?:助手|助理|经理|总监|管理员|AI|机器人|模型|财务|专家|的人))"
         r"|(?:你|您)(?:现在|从现在起|从现在开始|接下来|今后)?(?:扮演|充当|变成|成为)(?!.{0,3}(?:好|一下我们))",
     ),
-    _r("zh_roleplay", 0.55, r"(?:角色扮演|(?<!请)扮演(?!好)|假装(?:你|您)?是|假设(?:你|您)是|开发者模式|越狱|不受(?:任何)?限制|没有(?:任何)?限制的)"),
+    _r(
+        "zh_roleplay",
+        0.55,
+        r"(?:角色扮演|(?<!请)扮演(?!好)|假装(?:你|您)?是|假设(?:你|您)是|开发者模式|越狱|不受(?:任何)?限制|没有(?:任何)?限制的)",
+    ),
     _r(
         "en_role_switch",
         0.6,
@@ -66,7 +78,11 @@ RULES: tuple[Rule, ...] = (
         r"from now on,? you(?: are| will)?|act as (?:an?|the) |pretend (?:to be|you are)|roleplay as|role-play as|"
         r"you will now act)",
     ),
-    _r("en_jailbreak", 0.7, r"\b(?:DAN|do anything now|developer mode|jailbreak|no restrictions|unfiltered|without (?:any )?(?:restrictions|guardrails))\b"),
+    _r(
+        "en_jailbreak",
+        0.7,
+        r"\b(?:DAN|do anything now|developer mode|jailbreak|no restrictions|unfiltered|without (?:any )?(?:restrictions|guardrails))\b",
+    ),
     _r(
         "system_prompt_probe",
         0.7,
@@ -80,11 +96,31 @@ RULES: tuple[Rule, ...] = (
         r"(?:<\|im_start\|>|<\|im_end\|>|<\|system\|>|\[INST\]|\[/INST\]|<<SYS>>|^\s*#{2,}\s*(?:system|instruction)s?\b|"
         r"^\s*(?:system|assistant)\s*[:：]|(?-i:\bSYSTEM\s*:))",
     ),
-    _r("zh_authority_change", 0.45, r"(?:把|将|给我把)?(?:折扣|价格|返点|优惠|权限|审批)(?:比例)?(?:直接)?(?:改成|改为|设为|设置为|调到|调成|提高到)"),
-    _r("zh_force_action", 0.35, r"(?:直接|立即|马上|必须|务必)(?:批准|同意|通过|发送|执行|退款|下单|打款|给我打)"),
-    _r("zh_obey", 0.4, rf"(?:你|{_AI})(?:必须|只能|要)(?:听|服从|按照)我的|(?:就说|你就说|回复说)[^，。]{{0,6}}(?:已经?同意|已批准|同意了)"),
-    _r("en_authority_change", 0.45, r"\b(?:set|change|raise|increase)\s+(?:the\s+|my\s+)?(?:discount|price|rebate|authority|approval limit)\s+(?:to|=)"),
-    _r("en_force_action", 0.35, r"\b(?:approve|authorize|execute|issue|grant)\s+(?:the\s+|a\s+|this\s+|every\s+|all\s+|any\s+)?(?:discount|refund|payment|order|transfer|request)s?\b"),
+    _r(
+        "zh_authority_change",
+        0.45,
+        r"(?:把|将|给我把)?(?:折扣|价格|返点|优惠|权限|审批)(?:比例)?(?:直接)?(?:改成|改为|设为|设置为|调到|调成|提高到)",
+    ),
+    _r(
+        "zh_force_action",
+        0.35,
+        r"(?:直接|立即|马上|必须|务必)(?:批准|同意|通过|发送|执行|退款|下单|打款|给我打)",
+    ),
+    _r(
+        "zh_obey",
+        0.4,
+        rf"(?:你|{_AI})(?:必须|只能|要)(?:听|服从|按照)我的|(?:就说|你就说|回复说)[^，。]{{0,6}}(?:已经?同意|已批准|同意了)",
+    ),
+    _r(
+        "en_authority_change",
+        0.45,
+        r"\b(?:set|change|raise|increase)\s+(?:the\s+|my\s+)?(?:discount|price|rebate|authority|approval limit)\s+(?:to|=)",
+    ),
+    _r(
+        "en_force_action",
+        0.35,
+        r"\b(?:approve|authorize|execute|issue|grant)\s+(?:the\s+|a\s+|this\s+|every\s+|all\s+|any\s+)?(?:discount|refund|payment|order|transfer|request)s?\b",
+    ),
     _r(
         "addressed_to_ai",
         0.45,
@@ -93,12 +129,36 @@ RULES: tuple[Rule, ...] = (
         r"(?:note|attention|instructions?)\s+(?:to|for)\s+(?:the\s+)?(?:AI|assistant|model|LLM|copilot)|"
         r"\bif you are an? (?:AI|language model|assistant)\b|\bas an AI\b)",
     ),
-    _r("hidden_markup", 0.5, r"(?:<!--.{0,400}?(?:ignore|忽略|指令|instruction|assistant|AI).{0,400}?-->|display\s*:\s*none|font-size\s*:\s*0|color\s*:\s*(?:white|#fff(?:fff)?)\b)"),
-    _r("exfiltration", 0.35, r"(?:发送到|发给|转发到|上传到|\b(?:send|forward|post|email|upload)\b[^.\n]{0,40}?\bto\b)\s*(?:https?://|[\w.+-]+@[\w-]+\.\w+|这个(?:邮箱|网址|链接))"),
-    _r("zh_output_override", 0.5, r"(?:只(?:需要|要|能)?(?:回复|回答|输出|说)|(?:回复|输出)(?:内容)?(?:必须|只能)(?:是|为|包含))\s*[「“\"'‘]"),
-    _r("en_output_override", 0.5, r"\b(?:only (?:reply|respond|answer|output|say)|respond only with|reply with exactly|your (?:reply|answer|output) must be)\b"),
-    _r("special_mode", 0.3, r"(?:(?:进入|开启|切换到|打开)[^，。]{0,4}(?:测试|调试|开发者?|维护|上帝|管理员)模式|\b(?:debug|test|god|admin|maintenance) mode\b)"),
-    _r("skip_approval", 0.35, r"(?:自动通过|无需审批|免审批|不用审批|跳过审批|绕过审批|\bskip (?:all |the )?(?:compliance|checks|approval|review)s?\b|\bwithout approval\b)"),
+    _r(
+        "hidden_markup",
+        0.5,
+        r"(?:<!--.{0,400}?(?:ignore|忽略|指令|instruction|assistant|AI).{0,400}?-->|display\s*:\s*none|font-size\s*:\s*0|color\s*:\s*(?:white|#fff(?:fff)?)\b)",
+    ),
+    _r(
+        "exfiltration",
+        0.35,
+        r"(?:发送到|发给|转发到|上传到|\b(?:send|forward|post|email|upload)\b[^.\n]{0,40}?\bto\b)\s*(?:https?://|[\w.+-]+@[\w-]+\.\w+|这个(?:邮箱|网址|链接))",
+    ),
+    _r(
+        "zh_output_override",
+        0.5,
+        r"(?:只(?:需要|要|能)?(?:回复|回答|输出|说)|(?:回复|输出)(?:内容)?(?:必须|只能)(?:是|为|包含))\s*[「“\"'‘]",
+    ),
+    _r(
+        "en_output_override",
+        0.5,
+        r"\b(?:only (?:reply|respond|answer|output|say)|respond only with|reply with exactly|your (?:reply|answer|output) must be)\b",
+    ),
+    _r(
+        "special_mode",
+        0.3,
+        r"(?:(?:进入|开启|切换到|打开)[^，。]{0,4}(?:测试|调试|开发者?|维护|上帝|管理员)模式|\b(?:debug|test|god|admin|maintenance) mode\b)",
+    ),
+    _r(
+        "skip_approval",
+        0.35,
+        r"(?:自动通过|无需审批|免审批|不用审批|跳过审批|绕过审批|\bskip (?:all |the )?(?:compliance|checks|approval|review)s?\b|\bwithout approval\b)",
+    ),
     _r(
         "zh_rules_void",
         0.6,
@@ -121,9 +181,21 @@ RULES: tuple[Rule, ...] = (
         r"ignore what (?:they|you were|you've been|you have been) told|what (?:were|was) you told|print it exactly|"
         r"to (?:any|every|the) (?:AI|assistant|model|LLM)s? (?:reading|processing)|(?:AI|assistant|model) reading this)\b",
     ),
-    _r("system_notice", 0.5, r"(?:\[(?:系统|system)\]\s*[:：]|【系统(?:通知|消息|指令|提示)】|请(?:AI|助手|机器人)(?:照此|直接|立即)?执行)"),
-    _r("setting_probe", 0.6, r"(?:你被设定的|你(?:收到|被给予|被赋予)的(?:指令|设定|规则)|(?:念|读|复述|背)[^。！？\n]{0,6}?(?:设定|指令|提示词))"),
-    _r("new_instructions", 0.5, r"(?:新的?(?:指令|任务|规则)(?:如下|是|为)|以下是(?:新的?)?(?:指令|规则)|你的任务变了|new (?:instructions|task|rules)\s*[:：]|updated instructions)"),
+    _r(
+        "system_notice",
+        0.5,
+        r"(?:\[(?:系统|system)\]\s*[:：]|【系统(?:通知|消息|指令|提示)】|请(?:AI|助手|机器人)(?:照此|直接|立即)?执行)",
+    ),
+    _r(
+        "setting_probe",
+        0.6,
+        r"(?:你被设定的|你(?:收到|被给予|被赋予)的(?:指令|设定|规则)|(?:念|读|复述|背)[^。！？\n]{0,6}?(?:设定|指令|提示词))",
+    ),
+    _r(
+        "new_instructions",
+        0.5,
+        r"(?:新的?(?:指令|任务|规则)(?:如下|是|为)|以下是(?:新的?)?(?:指令|规则)|你的任务变了|new (?:instructions|task|rules)\s*[:：]|updated instructions)",
+    ),
 )
 
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
@@ -164,7 +236,9 @@ def _canon(text: str) -> str:
     and letter-by-letter English (i g n o r e   a l l) joined back into words."""
     text = unicodedata.normalize("NFKC", _ZERO_WIDTH.sub("", text))
     text = re.sub(r"(?<=[\u4e00-\u9fff])[\s\-_.*]+(?=[\u4e00-\u9fff])", "", text)
-    return _SPACED.sub(lambda m: re.sub(r" {2,}", "\x00", m.group(0)).replace(" ", "").replace("\x00", " "), text)
+    return _SPACED.sub(
+        lambda m: re.sub(r" {2,}", "\x00", m.group(0)).replace(" ", "").replace("\x00", " "), text
+    )
 
 
 def _hits(text: str) -> list[str]:

@@ -33,20 +33,43 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "evals" / "datasets" / "guardrails"
 RESULTS = ROOT / "evals" / "results"
 RAILS = ROOT / "copilot" / "tenants" / "demo" / "rails.yaml"
-GOAL_RECALL = {"CN_RESIDENT_ID": 0.99, "CN_MOBILE": 0.99, "CN_LANDLINE": 0.99, "PHONE": 0.99, "BANK_CARD": 0.99}
+GOAL_RECALL = {
+    "CN_RESIDENT_ID": 0.99,
+    "CN_MOBILE": 0.99,
+    "CN_LANDLINE": 0.99,
+    "PHONE": 0.99,
+    "BANK_CARD": 0.99,
+}
 GOAL_PRECISION = 0.95
 GOAL_P95_MS = 15.0
 # The dev-set numbers of the very first run, before the detectors were tuned on those sets (kept for honesty).
-FIRST_RUN = {"pii_micro_precision": 0.9343, "pii_micro_recall": 0.965, "landline_precision": 0.4915,
-             "person_recall": 0.825, "address_recall": 0.9355, "injection_detection": 0.7909,
-             "injection_false_positive_rate": 0.0763, "grounding_catch": 1.0, "grounding_false_alarm": 0.0}
-HELDOUT1_FIRST = {"pii_micro_precision": 0.973, "pii_micro_recall": 0.973, "person_precision": 0.8333,
-                  "person_recall": 0.8333, "injection_detection": 0.3667, "injection_false_positive_rate": 0.075,
-                  "grounding_catch": 0.9375, "grounding_false_alarm": 0.0}
+FIRST_RUN = {
+    "pii_micro_precision": 0.9343,
+    "pii_micro_recall": 0.965,
+    "landline_precision": 0.4915,
+    "person_recall": 0.825,
+    "address_recall": 0.9355,
+    "injection_detection": 0.7909,
+    "injection_false_positive_rate": 0.0763,
+    "grounding_catch": 1.0,
+    "grounding_false_alarm": 0.0,
+}
+HELDOUT1_FIRST = {
+    "pii_micro_precision": 0.973,
+    "pii_micro_recall": 0.973,
+    "person_precision": 0.8333,
+    "person_recall": 0.8333,
+    "injection_detection": 0.3667,
+    "injection_false_positive_rate": 0.075,
+    "grounding_catch": 0.9375,
+    "grounding_false_alarm": 0.0,
+}
 
 
 def load(name: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def _iou(a: tuple[int, int], b: tuple[int, int]) -> float:
@@ -66,11 +89,19 @@ def pii_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
             gold_total += 1
             if any(_iou((g[1], g[2]), (p[1], p[2])) >= 0.5 for p in pred):
                 untyped_hit += 1
-            k = next((i for i, p in enumerate(pred) if i not in used and p[0] == g[0]
-                      and _iou((g[1], g[2]), (p[1], p[2])) >= 0.5), None)
+            k = next(
+                (
+                    i
+                    for i, p in enumerate(pred)
+                    if i not in used and p[0] == g[0] and _iou((g[1], g[2]), (p[1], p[2])) >= 0.5
+                ),
+                None,
+            )
             if k is None:
                 fn[g[0]] += 1
-                errors.append({"id": row["id"], "type": "FN", "entity": g[0], "span": row["text"][g[1]:g[2]]})
+                errors.append(
+                    {"id": row["id"], "type": "FN", "entity": g[0], "span": row["text"][g[1] : g[2]]}
+                )
             else:
                 used.add(k)
                 tp[g[0]] += 1
@@ -78,23 +109,38 @@ def pii_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
         for i, p in enumerate(pred):
             if i not in used:
                 fp[p[0]] += 1
-                errors.append({"id": row["id"], "type": "FP", "entity": p[0], "span": row["text"][p[1]:p[2]]})
+                errors.append(
+                    {"id": row["id"], "type": "FP", "entity": p[0], "span": row["text"][p[1] : p[2]]}
+                )
         if row["kind"] == "hard_negative" and pred:
             neg_rows_flagged += 1
     per_entity = {}
     for e in sorted(set(tp) | set(fp) | set(fn)):
         p = tp[e] / (tp[e] + fp[e]) if tp[e] + fp[e] else None
         r = tp[e] / (tp[e] + fn[e]) if tp[e] + fn[e] else None
-        per_entity[e] = {"support": tp[e] + fn[e], "predicted": tp[e] + fp[e], "tp": tp[e], "fp": fp[e], "fn": fn[e],
-                         "precision": _r(p), "recall": _r(r), "exact_boundary": exact[e]}
+        per_entity[e] = {
+            "support": tp[e] + fn[e],
+            "predicted": tp[e] + fp[e],
+            "tp": tp[e],
+            "fp": fp[e],
+            "fn": fn[e],
+            "precision": _r(p),
+            "recall": _r(r),
+            "exact_boundary": exact[e],
+        }
     all_tp, all_fp, all_fn = sum(tp.values()), sum(fp.values()), sum(fn.values())
     negatives = sum(r["kind"] == "hard_negative" for r in rows)
     return {
-        "strings": len(rows), "by_kind": dict(Counter(r["kind"] for r in rows)),
-        "by_lang": dict(Counter(r["lang"] for r in rows)), "per_entity": per_entity,
+        "strings": len(rows),
+        "by_kind": dict(Counter(r["kind"] for r in rows)),
+        "by_lang": dict(Counter(r["lang"] for r in rows)),
+        "per_entity": per_entity,
         "micro": {"precision": _r(all_tp / (all_tp + all_fp)), "recall": _r(all_tp / (all_tp + all_fn))},
-        "untyped_recall": _r(untyped_hit / gold_total), "hard_negative_strings": negatives,
-        "hard_negative_strings_flagged": neg_rows_flagged, "errors_sample": errors[:60], "errors_total": len(errors),
+        "untyped_recall": _r(untyped_hit / gold_total),
+        "hard_negative_strings": negatives,
+        "hard_negative_strings_flagged": neg_rows_flagged,
+        "errors_sample": errors[:60],
+        "errors_total": len(errors),
     }
 
 
@@ -112,15 +158,20 @@ def injection_metrics(rows: list[dict[str, Any]], guards: Any) -> dict[str, Any]
     attacks = [r for r in rows if r["label"]]
     benign = [r for r in rows if not r["label"]]
     return {
-        "attacks": len(attacks), "benign": len(benign),
-        "detection_rate": _r(1 - len(missed) / len(attacks)), "false_positive_rate": _r(len(false_pos) / len(benign)),
+        "attacks": len(attacks),
+        "benign": len(benign),
+        "detection_rate": _r(1 - len(missed) / len(attacks)),
+        "false_positive_rate": _r(len(false_pos) / len(benign)),
         "flag_rate_by_kind": {k: _r(sum(v) / len(v)) for k, v in sorted(by_kind.items())},
-        "missed": missed, "false_positives": false_pos,
+        "missed": missed,
+        "false_positives": false_pos,
     }
 
 
 def _draft(row: dict[str, Any]) -> tuple[Draft, list[Evidence]]:
-    evidence = [Evidence(id=e["id"], kind=EvidenceKind.POLICY_CLAUSE, content=e["content"]) for e in row["evidence"]]
+    evidence = [
+        Evidence(id=e["id"], kind=EvidenceKind.POLICY_CLAUSE, content=e["content"]) for e in row["evidence"]
+    ]
     return Draft(text=row["draft"], citations=[Citation(**c) for c in row["citations"]]), evidence
 
 
@@ -145,11 +196,14 @@ def grounding_metrics(rows: list[dict[str, Any]], guards: Any) -> dict[str, Any]
         if not (flagged and named):
             missed.append({"id": row["id"], "planted": row["planted"], "unsupported": bad})
     return {
-        "planted_drafts": len(planted_rows), "faithful_drafts": len(controls),
-        "catch_rate": _r(caught / len(planted_rows)), "flagged_but_other_claim": flagged_only,
+        "planted_drafts": len(planted_rows),
+        "faithful_drafts": len(controls),
+        "catch_rate": _r(caught / len(planted_rows)),
+        "flagged_but_other_claim": flagged_only,
         "false_alarm_rate": _r(len(false_alarms) / len(controls)),
         "catch_rate_by_kind": {k: _r(sum(v) / len(v)) for k, v in sorted(by_kind.items())},
-        "missed": missed, "false_alarms": false_alarms,
+        "missed": missed,
+        "false_alarms": false_alarms,
     }
 
 
@@ -164,7 +218,9 @@ def _timed(fn: Any, *args: Any, **kw: Any) -> float:
     return (time.perf_counter() - t0) * 1000
 
 
-def latency(guards: Any, messages: list[str], drafts: list[dict[str, Any]], passes: int = 3) -> dict[str, Any]:
+def latency(
+    guards: Any, messages: list[str], drafts: list[dict[str, Any]], passes: int = 3
+) -> dict[str, Any]:
     rep = Actor(id="rep_zhang", role="rep")
     inp, out, floor_in, floor_out = [], [], [], []
     prepared = [_draft(d) for d in drafts]
@@ -181,10 +237,15 @@ def latency(guards: Any, messages: list[str], drafts: list[dict[str, Any]], pass
     combined = [a + out[i % len(out)] for i, a in enumerate(inp)]
     floor_combined = [a + floor_out[i % len(floor_out)] for i, a in enumerate(floor_in)]
     return {
-        "input_guards_ms": _pct(inp), "input_floor_ms": _pct(floor_in),
-        "output_guards_ms": _pct(out), "output_floor_ms": _pct(floor_out),
-        "message_plus_draft_ms": _pct(combined), "message_plus_draft_floor_ms": _pct(floor_combined),
-        "messages": len(messages), "drafts": len(drafts), "passes": passes,
+        "input_guards_ms": _pct(inp),
+        "input_floor_ms": _pct(floor_in),
+        "output_guards_ms": _pct(out),
+        "output_floor_ms": _pct(floor_out),
+        "message_plus_draft_ms": _pct(combined),
+        "message_plus_draft_floor_ms": _pct(floor_combined),
+        "messages": len(messages),
+        "drafts": len(drafts),
+        "passes": passes,
     }
 
 
@@ -192,13 +253,21 @@ def long_text(guards: Any, chars: int) -> dict[str, Any]:
     unit = "订单号13812345678已发货，请联系张伟先生，手机139 1234 5678，身份证号11010519491231002X。金额¥13,800.00。"
     text = (unit * (chars // len(unit) + 1))[:chars]
     ms = _timed(run_input_guards, guards, text, vault_key="bench-long")
-    return {"chars": len(text), "ms": round(ms, 1), "floor_ms": round(_timed(_floor, text), 2),
-            "spans": len(guards.pii.mask(text, vault_key="bench-long").spans)}
+    return {
+        "chars": len(text),
+        "ms": round(ms, 1),
+        "floor_ms": round(_timed(_floor, text), 2),
+        "spans": len(guards.pii.mask(text, vault_key="bench-long").spans),
+    }
 
 
 def _pct(xs: list[float]) -> dict[str, float]:
     s = sorted(xs)
-    return {"p50": round(statistics.median(s), 3), "p95": round(s[int(0.95 * (len(s) - 1))], 3), "max": round(s[-1], 3)}
+    return {
+        "p50": round(statistics.median(s), 3),
+        "p95": round(s[int(0.95 * (len(s) - 1))], 3),
+        "max": round(s[-1], 3),
+    }
 
 
 def _r(x: float | None) -> float | None:
@@ -207,51 +276,95 @@ def _r(x: float | None) -> float | None:
 
 def write_md(res: dict[str, Any]) -> str:
     p, inj, g, lat = res["pii"], res["injection"], res["grounding"], res["latency"]
-    lines = ["# Guardrails benchmark", "", f"Run {res['run_at']} on {res['machine']} (shared by ~7 engineers: timings are noisy).", "",
-             f"## PII — {p['strings']} strings ({p['by_lang']}), {p['hard_negative_strings']} hard negatives", "",
-             "| entity | support | predicted | precision | recall | exact boundary |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# Guardrails benchmark",
+        "",
+        f"Run {res['run_at']} on {res['machine']} (shared by ~7 engineers: timings are noisy).",
+        "",
+        f"## PII — {p['strings']} strings ({p['by_lang']}), {p['hard_negative_strings']} hard negatives",
+        "",
+        "| entity | support | predicted | precision | recall | exact boundary |",
+        "|---|---|---|---|---|---|",
+    ]
     for e, m in p["per_entity"].items():
-        lines.append(f"| {e} | {m['support']} | {m['predicted']} | {m['precision']} | {m['recall']} | {m['exact_boundary']} |")
-    lines += ["", f"Micro precision {p['micro']['precision']}, recall {p['micro']['recall']}; untyped recall (masked under "
-              f"any type) {p['untyped_recall']}; hard-negative strings with any flag: {p['hard_negative_strings_flagged']} "
-              f"/ {p['hard_negative_strings']}.", "",
-              f"## Injection — {inj['attacks']} attacks, {inj['benign']} benign", "",
-              f"Detection rate **{inj['detection_rate']}**, false-positive rate **{inj['false_positive_rate']}**.", "",
-              "| kind | flag rate |", "|---|---|"]
+        lines.append(
+            f"| {e} | {m['support']} | {m['predicted']} | {m['precision']} | {m['recall']} | {m['exact_boundary']} |"
+        )
+    lines += [
+        "",
+        f"Micro precision {p['micro']['precision']}, recall {p['micro']['recall']}; untyped recall (masked under "
+        f"any type) {p['untyped_recall']}; hard-negative strings with any flag: {p['hard_negative_strings_flagged']} "
+        f"/ {p['hard_negative_strings']}.",
+        "",
+        f"## Injection — {inj['attacks']} attacks, {inj['benign']} benign",
+        "",
+        f"Detection rate **{inj['detection_rate']}**, false-positive rate **{inj['false_positive_rate']}**.",
+        "",
+        "| kind | flag rate |",
+        "|---|---|",
+    ]
     lines += [f"| {k} | {v} |" for k, v in inj["flag_rate_by_kind"].items()]
-    lines += ["", f"## Grounding — {g['planted_drafts']} drafts with a planted error, {g['faithful_drafts']} faithful", "",
-              f"Catch rate **{g['catch_rate']}** (flagged and the planted claim named), false-alarm rate on faithful drafts "
-              f"**{g['false_alarm_rate']}**.", "", "| planted kind | catch rate |", "|---|---|"]
+    lines += [
+        "",
+        f"## Grounding — {g['planted_drafts']} drafts with a planted error, {g['faithful_drafts']} faithful",
+        "",
+        f"Catch rate **{g['catch_rate']}** (flagged and the planted claim named), false-alarm rate on faithful drafts "
+        f"**{g['false_alarm_rate']}**.",
+        "",
+        "| planted kind | catch rate |",
+        "|---|---|",
+    ]
     lines += [f"| {k} | {v} |" for k, v in g["catch_rate_by_kind"].items()]
     h = res["heldout"]
-    lines += ["", "## Held-out sets (written after tuning, never tuned on)", "",
-              "| entity | support | predicted | precision | recall |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Held-out sets (written after tuning, never tuned on)",
+        "",
+        "| entity | support | predicted | precision | recall |",
+        "|---|---|---|---|---|",
+    ]
     for e, m in h["pii"]["per_entity"].items():
         lines.append(f"| {e} | {m['support']} | {m['predicted']} | {m['precision']} | {m['recall']} |")
-    lines += ["", f"PII held-out: {h['pii']['strings']} strings, micro precision {h['pii']['micro']['precision']}, recall "
-              f"{h['pii']['micro']['recall']}, hard-negative strings flagged {h['pii']['hard_negative_strings_flagged']} / "
-              f"{h['pii']['hard_negative_strings']}.",
-              f"Injection held-out: {h['injection']['attacks']} attacks, {h['injection']['benign']} benign → detection "
-              f"**{h['injection']['detection_rate']}**, false positives **{h['injection']['false_positive_rate']}**.",
-              f"Grounding held-out: {h['grounding']['planted_drafts']} planted → catch **{h['grounding']['catch_rate']}**, "
-              f"false alarms {h['grounding']['false_alarm_rate']} on {h['grounding']['faithful_drafts']} faithful drafts.",
-              f"Held-out set 1 was then used for one tuning round (its numbers above are after it); its first evaluation, "
-              f"before that round: {json.dumps(HELDOUT1_FIRST)}.",
-              f"**Injection held-out set 2** (written after all tuning, never tuned on): {h['injection_2']['attacks']} "
-              f"attacks, {h['injection_2']['benign']} benign → detection **{h['injection_2']['detection_rate']}**, "
-              f"false positives **{h['injection_2']['false_positive_rate']}**.",
-              "", f"First run on the dev sets, before any tuning on them: {json.dumps(FIRST_RUN)}"]
-    lines += ["", "## Latency (ms per item; floor = NFKC + one digit-regex pass over the same text)", "",
-              "| stage | p50 | p95 | max | floor p50 | floor p95 |", "|---|---|---|---|---|---|"]
-    for name, key, fkey in [("input guards (mask + injection) per message", "input_guards_ms", "input_floor_ms"),
-                            ("output guards (grounding + rails) per draft", "output_guards_ms", "output_floor_ms"),
-                            ("message + draft", "message_plus_draft_ms", "message_plus_draft_floor_ms")]:
+    lines += [
+        "",
+        f"PII held-out: {h['pii']['strings']} strings, micro precision {h['pii']['micro']['precision']}, recall "
+        f"{h['pii']['micro']['recall']}, hard-negative strings flagged {h['pii']['hard_negative_strings_flagged']} / "
+        f"{h['pii']['hard_negative_strings']}.",
+        f"Injection held-out: {h['injection']['attacks']} attacks, {h['injection']['benign']} benign → detection "
+        f"**{h['injection']['detection_rate']}**, false positives **{h['injection']['false_positive_rate']}**.",
+        f"Grounding held-out: {h['grounding']['planted_drafts']} planted → catch **{h['grounding']['catch_rate']}**, "
+        f"false alarms {h['grounding']['false_alarm_rate']} on {h['grounding']['faithful_drafts']} faithful drafts.",
+        f"Held-out set 1 was then used for one tuning round (its numbers above are after it); its first evaluation, "
+        f"before that round: {json.dumps(HELDOUT1_FIRST)}.",
+        f"**Injection held-out set 2** (written after all tuning, never tuned on): {h['injection_2']['attacks']} "
+        f"attacks, {h['injection_2']['benign']} benign → detection **{h['injection_2']['detection_rate']}**, "
+        f"false positives **{h['injection_2']['false_positive_rate']}**.",
+        "",
+        f"First run on the dev sets, before any tuning on them: {json.dumps(FIRST_RUN)}",
+    ]
+    lines += [
+        "",
+        "## Latency (ms per item; floor = NFKC + one digit-regex pass over the same text)",
+        "",
+        "| stage | p50 | p95 | max | floor p50 | floor p95 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, key, fkey in [
+        ("input guards (mask + injection) per message", "input_guards_ms", "input_floor_ms"),
+        ("output guards (grounding + rails) per draft", "output_guards_ms", "output_floor_ms"),
+        ("message + draft", "message_plus_draft_ms", "message_plus_draft_floor_ms"),
+    ]:
         a, f = lat[key], lat[fkey]
         lines.append(f"| {name} | {a['p50']} | {a['p95']} | {a['max']} | {f['p50']} | {f['p95']} |")
     for lt in res["long_text"]:
-        lines.append(f"\nLong text: {lt['chars']:,} chars → {lt['ms']} ms ({lt['spans']} spans; floor {lt['floor_ms']} ms).")
-    lines += ["", f"Goals: recall ≥ 0.99 on resident IDs / phones / bank cards, precision ≥ {GOAL_PRECISION}, p95 < "
-              f"{GOAL_P95_MS} ms. Verdict: {json.dumps(res['goals'], ensure_ascii=False)}"]
+        lines.append(
+            f"\nLong text: {lt['chars']:,} chars → {lt['ms']} ms ({lt['spans']} spans; floor {lt['floor_ms']} ms)."
+        )
+    lines += [
+        "",
+        f"Goals: recall ≥ 0.99 on resident IDs / phones / bank cards, precision ≥ {GOAL_PRECISION}, p95 < "
+        f"{GOAL_P95_MS} ms. Verdict: {json.dumps(res['goals'], ensure_ascii=False)}",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -259,8 +372,10 @@ def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     guards = build_guardrails(RAILS)
     pii_rows, inj_rows, grd_rows = load("pii.jsonl"), load("injection.jsonl"), load("grounding.jsonl")
-    res: dict[str, Any] = {"run_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                           "machine": f"{platform.machine()} {platform.python_version()}"}
+    res: dict[str, Any] = {
+        "run_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": f"{platform.machine()} {platform.python_version()}",
+    }
     res["pii"] = pii_metrics(pii_rows)
     res["injection"] = injection_metrics(inj_rows, guards)
     res["grounding"] = grounding_metrics(grd_rows, guards)
@@ -273,7 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     messages = [r["text"] for r in pii_rows if r["kind"] != "long_text"] + [r["text"] for r in inj_rows]
     res["latency"] = latency(guards, messages, grd_rows)
-    res["long_text"] = [long_text(guards, 100_000)] + ([long_text(guards, 1_000_000)] if "--full" in args else [])
+    res["long_text"] = [long_text(guards, 100_000)] + (
+        [long_text(guards, 1_000_000)] if "--full" in args else []
+    )
     per = res["pii"]["per_entity"]
     res["goals"] = {
         "recall": {e: per.get(e, {}).get("recall") for e in GOAL_RECALL if e in per},
@@ -282,7 +399,9 @@ def main(argv: list[str] | None = None) -> int:
         "p95_met": res["latency"]["message_plus_draft_ms"]["p95"] < GOAL_P95_MS,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_guardrails.json").write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
+    (RESULTS / "bench_guardrails.json").write_text(
+        json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     md = write_md(res)
     (RESULTS / "bench_guardrails.md").write_text(md, encoding="utf-8")
     print(md)

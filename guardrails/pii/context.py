@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import re
-
 CUES: dict[str, tuple[str, ...]] = {
     "order": (
         "订单",

@@ -86,7 +86,10 @@ def _cue_names(text: str) -> list[Candidate]:
 
 
 # Common nouns shaped like surname + given name (司机 = 司 + 机).
-_NOT_NAMES = frozenset("司机 老板 同事 客户 领导 主任 朋友 家人 老师 师傅 医生 护士 方便 和平 高兴 高级 金额 程序 安全 文件 单位".split())
+_NOT_NAMES = frozenset(
+    "司机老板同事客户领导主任朋友家人老师师傅医生护士方便和平高兴高级金额程序安全文件单位"[i : i + 2]
+    for i in range(0, 42, 2)
+)
 
 
 def _title_names(text: str) -> list[Candidate]:

@@ -57,7 +57,9 @@ PATTERNS: tuple[Pattern, ...] = (
         re.compile(_NB + r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}" + _NA),
         0.97,
         # Registering authority (1-9, A, N, Y) and category (1, 2, 3, 9) before the MOD 31 check.
-        validate=lambda m: m.group(0)[0] in "123456789ANY" and m.group(0)[1] in "1239" and uscc_valid(m.group(0)),
+        validate=lambda m: (
+            m.group(0)[0] in "123456789ANY" and m.group(0)[1] in "1239" and uscc_valid(m.group(0))
+        ),
     ),
     Pattern(
         "HK_ID",

@@ -1,6 +1,6 @@
 """Deterministic generator of the guardrail evaluation sets (no import from guardrails/: honest evaluation).
 
-    python evals/datasets/guardrails/generate.py   → pii / injection / grounding.jsonl (dev sets, tuned on) and heldout_*.jsonl (never tuned on)
+python evals/datasets/guardrails/generate.py   → pii / injection / grounding.jsonl (dev sets, tuned on) and heldout_*.jsonl (never tuned on)
 """
 
 from __future__ import annotations
