@@ -12,28 +12,41 @@ What each check catches:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import LargeBinary, cast, func, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from contract.errors import InputError, UserError
 from copilot.ledger.canonical import (
+    ALGORITHM,
     GENESIS_HASH,
     HEADER_FIELDS,
     chain_digest_values,
     checkpoint_signature,
     now_iso,
-    payload_digest,
     signature_matches,
 )
 from copilot.ledger.engine import write_transaction
 from copilot.ledger.models import BrokenEntry, Checkpoint, EntryKind, VerifyReport
 from copilot.ledger.schema import checkpoints, entries, head
 
-_STORED = ("payload", "prev_hash", "entry_hash")
-_COLUMNS = [entries.c[name] for name in (*HEADER_FIELDS, *_STORED)]
+_HEADER_COLUMNS = [entries.c[name] for name in HEADER_FIELDS]
+
+
+def _payload_bytes(dialect: str) -> Any:
+    """The payload's UTF-8 bytes straight from the database: no decode to str and re-encode per row."""
+    if dialect == "sqlite":
+        return cast(entries.c.payload, LargeBinary)
+    return type_coerce(func.convert_to(entries.c.payload, "UTF8"), LargeBinary)  # PostgreSQL
+
+
+def _sha256_bytes(data: bytes) -> str:
+    return ALGORITHM + ":" + hashlib.sha256(data).hexdigest()
+
+
 _N = len(HEADER_FIELDS)
 
 
@@ -59,7 +72,10 @@ def verify(engine: Engine, *, checkpoint_key: str = "") -> VerifyReport:
     with engine.connect() as conn:
         head_seq, head_hash = conn.execute(select(head.c.seq, head.c.entry_hash).where(head.c.id == 1)).one()
         marks = {r.seq: r for r in conn.execute(select(checkpoints))}
-        stmt = select(*_COLUMNS).order_by(entries.c.seq)
+        payload_col = _payload_bytes(engine.dialect.name)
+        stmt = select(*_HEADER_COLUMNS, payload_col, entries.c.prev_hash, entries.c.entry_hash).order_by(
+            entries.c.seq
+        )
         rows = conn.execution_options(stream_results=True, yield_per=5000).execute(stmt)
         expected_seq, prev, checked = 1, GENESIS_HASH, 0
         redacted: list[dict[str, Any]] = []
@@ -76,7 +92,7 @@ def verify(engine: Engine, *, checkpoint_key: str = "") -> VerifyReport:
                 if payload is None:
                     redacted.append({"seq": header[_SEQ], "id": header[_ID], "created_at": header[_CREATED]})
                 else:
-                    found = payload_digest(payload)
+                    found = _sha256_bytes(payload)
                     if found != header[_PAYLOAD_HASH]:
                         raise _fail(
                             header, "payload_hash", "payload bytes were changed", header[_PAYLOAD_HASH], found
