@@ -28,11 +28,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from copilot.wiring import build_services, mount_channel_routes
+        from copilot.wiring import build_services, mount_channel_routes, mount_voice_routes
 
         owned = services is None
         app.state.services = services or build_services(settings)
         mount_channel_routes(app, app.state.services)
+        mount_voice_routes(app, app.state.services)
         worker = app.state.services.start_worker() if start_worker else None
         try:
             yield

@@ -7,10 +7,12 @@ Only this module (and the entry points) know which implementation backs each pro
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from contract import AccessDenied, HumanDecision, InboundMessage, Suggestion
+from contract import AccessDenied, HumanDecision, InboundMessage, NotFound, Suggestion, UserError
 from contract.ports import Actor
 from copilot.settings import Settings
 
@@ -30,16 +32,33 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
 
     # ---- the one-way flow ----------------------------------------------------------------------------------------
-    def handle_message(self, msg: InboundMessage, actor: Actor) -> Suggestion:
+    def handle_message(self, msg: InboundMessage, actor: Actor) -> Suggestion | None:
+        """Run one message through the graph, exactly once in effect: a message that already has a suggestion in the
+        ledger (a redelivery after a crash, a retried callback) returns that suggestion instead of a second one."""
+        earlier = self.existing_suggestion(msg)
+        if earlier is not None:
+            return earlier
         try:
-            suggestion: Suggestion = self.copilot.handle(msg, actor)
+            suggestion: Suggestion | None = self.copilot.handle(msg, actor)
         except AccessDenied as exc:
             self.record_denial(
                 actor, exc.reason, {"message_id": msg.message_id, "customer_ref": msg.customer_ref}
             )
             raise
-        self.publish(suggestion)
+        if suggestion is not None:
+            self.publish(suggestion)
         return suggestion
+
+    def existing_suggestion(self, msg: InboundMessage) -> Suggestion | None:
+        for entry in self.ledger.find(conversation=msg.conversation_id, kind="suggestion"):
+            payload = entry.payload or {}
+            sug = payload.get("suggestion") or {}
+            if (
+                sug.get("message_id") == msg.message_id
+                and sug.get("channel", msg.channel.value) == msg.channel.value
+            ):
+                return Suggestion.model_validate(sug)
+        return None
 
     def publish(self, suggestion: Suggestion) -> None:
         event = {"type": "suggestion", "suggestion": suggestion.model_dump(mode="json")}
@@ -48,12 +67,32 @@ class Services:
         self.hub.publish(f"conversation:{suggestion.tenant}:{suggestion.conversation_id}", event)
 
     def decide(self, decision: HumanDecision, actor: Actor) -> str:
-        entry_id: str = self.copilot.decide(decision, actor)
-        self.hub.publish(
-            f"rep:{actor.id}",
-            {"type": "decision", "suggestion_id": decision.suggestion_id, "kind": decision.kind.value},
+        suggestion = self.ledger.get_suggestion(decision.suggestion_id, actor=actor)
+        entry_id: str = self.copilot.decide(
+            decision, actor, conversation_id=suggestion.conversation_id, tenant=suggestion.tenant
         )
+        event = {"type": "decision", "suggestion_id": decision.suggestion_id, "kind": decision.kind.value}
+        if suggestion.rep_ref:
+            self.hub.publish(f"rep:{suggestion.rep_ref}", event)
+        self.hub.publish(f"conversation:{suggestion.tenant}:{suggestion.conversation_id}", event)
         return entry_id
+
+    def customer_360(self, customer_id: str, actor: Actor) -> Any:
+        try:
+            return self.customers.customer_360(customer_id, actor)
+        except AccessDenied as exc:
+            self.record_denial(actor, exc.reason, {"attempted": "customer_360", "customer_ref": customer_id})
+            raise
+
+    def make_worker(self, worker_id: str = "worker-1") -> Any:
+        from copilot.worker import Worker
+
+        return Worker(self.inbox, self, worker_id=worker_id)
+
+    def start_worker(self) -> Any:
+        worker = self.make_worker()
+        worker.start()
+        return worker
 
     def record_denial(self, actor: Actor, reason: str, details: dict[str, Any]) -> None:
         log.warning("access denied for %s (%s): %s %s", actor.id, actor.role, reason, details)
@@ -80,7 +119,9 @@ class Services:
         return checks
 
     def close(self) -> None:
-        for part in (self.hub, self.ledger, self.policy_store, self.customers, self.inbox):
+        asr = self.extras.get("asr")
+        llm = getattr(getattr(self.copilot, "deps", None), "llm", None)
+        for part in (self.hub, self.ledger, self.policy_store, self.customers, self.inbox, asr, llm):
             closer = getattr(part, "close", None)
             if closer is not None:
                 try:
@@ -89,6 +130,229 @@ class Services:
                     log.exception("closing %s failed", type(part).__name__)
 
 
+def _lazy_llm(settings: Settings, use_llm: bool) -> Any:
+    """The chat model from settings, loaded on first use (the local GGUF takes seconds to join and load)."""
+    if not use_llm or settings.llm.backend == "none":
+        return None
+    llm = settings.llm
+    if llm.backend == "openai":
+        from agents.llm.openai_compat import OpenAICompatChat
+
+        return OpenAICompatChat(llm.base_url, llm.model, api_key=llm.api_key.get_secret_value())
+    if llm.backend == "langchain":
+        from agents.llm.langchain_chat import LangChainChat
+
+        return LangChainChat(llm.langchain_class, model=llm.model)
+    return LazyLocalLlm(settings)
+
+
+class LazyLocalLlm:
+    """Joins and loads the offline GGUF on the first completion, once, under a lock."""
+
+    name = "local:qwen2.5-coder-1.5b-instruct-q4_k_m"
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from agents.llm.local import LocalLlm
+
+                path = self._settings.llm.model_path
+                self._model = LocalLlm(
+                    Path(path).parent if path else self._settings.model_cache_dir,
+                    n_threads=self._settings.llm.threads,
+                )
+            return self._model
+
+    def complete(self, messages: list[dict[str, str]], **kw: Any) -> Any:
+        return self.load().complete(messages, **kw)
+
+    def close(self) -> None:
+        if self._model is not None and hasattr(self._model, "close"):
+            self._model.close()
+
+
+def _asr(settings: Settings, product_names: list[str]) -> Any:
+    from channels.voice import AsrService, WhisperDecoder, ensure_whisper_base, load_whisper, tenant_prompt
+
+    asr = settings.asr
+
+    def decoder() -> WhisperDecoder:
+        model_dir = asr.model_dir or ensure_whisper_base(settings.model_cache_dir)
+        return WhisperDecoder(load_whisper(model_dir), language=asr.language, beam_size=asr.beam_size)
+
+    return AsrService(
+        decoder,
+        max_calls=asr.max_concurrent_calls,
+        language=asr.language,
+        initial_prompt=tenant_prompt(product_names),
+    )
+
+
+def open_inbox(settings: Settings) -> Any:
+    if settings.redis_url:
+        from copilot.scale import RedisStreamInbox
+
+        return RedisStreamInbox(settings.redis_url)
+    from channels import SqliteInbox
+
+    return SqliteInbox(settings.data_dir / "inbox.sqlite")
+
+
 def build_services(settings: Settings, *, use_llm: bool | None = None) -> Services:
-    """Wire every backend from settings. Heavy models load lazily on first use."""
-    raise NotImplementedError("wiring lands once the packages report their factories")
+    """Wire every backend from settings. Models (LLM, Whisper, OCR) load lazily on first use.
+
+    Raises UserError with what to do when tenant data is missing (e.g. the CRM was never seeded)."""
+    from agents import AgentDeps, Copilot, ModeSettings, TenantConfig, make_checkpointer
+    from agents.perception.ocr import RapidOcrEngine
+    from channels import ChannelConfig, build_channels
+    from channels.voice import WhisperTranscriber
+    from copilot.hub import make_hub
+    from copilot.ledger import open_ledger
+    from copilot.media import LocalMediaStore, RoutingMediaStore
+    from guardrails import build_guardrails
+    from knowledge.crm import build_customer_data
+    from knowledge.policy import build_policy_store
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tenant_dir = settings.tenant_dir
+    if not (tenant_dir / "intents.yaml").is_file():
+        raise UserError(f"tenant folder {tenant_dir} has no intents.yaml", reason="tenant_missing")
+    use_llm = settings.llm.backend != "none" if use_llm is None else use_llm
+    redis_client = None
+    if settings.redis_url:
+        import redis
+
+        redis_client = redis.Redis.from_url(settings.redis_url)
+
+    policy_store = build_policy_store(
+        settings.chroma_url,
+        settings.chroma_dir,
+        settings.data_dir / "policy_catalog.sqlite",
+        settings.embeddings.backend,
+        embedding_model=settings.embeddings.model,
+        embedding_base_url=settings.embeddings.base_url,
+        embedding_api_key=settings.embeddings.api_key.get_secret_value(),
+        embedding_cache=settings.data_dir / "embedding_cache.sqlite",
+    )
+    try:
+        customers = build_customer_data(
+            settings.crm_database_url,
+            tenant_dir / "crm" / "mapping.yaml",
+            tenant_dir / "crm" / "signals.yaml",
+            statement_timeout_ms=settings.crm_statement_timeout_ms,
+            redis_url=settings.redis_url,
+            cache_ttl_s=settings.crm_cache_ttl_s,
+        )
+    except UserError as exc:
+        raise UserError(
+            f"{exc.message} — for the demo tenant run `copilot crm seed-demo` (or `copilot demo`) first",
+            reason=exc.reason,
+        ) from exc
+    guards = build_guardrails(tenant_dir / "rails.yaml", redis_url=settings.redis_url)
+    ledger = open_ledger(settings.ledger_url)
+    tenant = TenantConfig.load(tenant_dir)
+    inbox = open_inbox(settings)
+    channel_rt = build_channels(
+        inbox,
+        ChannelConfig.from_settings(settings),
+        redis=redis_client,
+        state_path=str(settings.data_dir / "kf_state.sqlite"),
+    )
+    asr = _asr(settings, _product_names(tenant))
+    deps = AgentDeps(
+        policy=policy_store,
+        customers=customers,
+        pii=guards.pii,
+        injection=guards.injection,
+        grounding=guards.grounding,
+        rails=guards.rails,
+        ledger=ledger,
+        tenant=tenant,
+        transcriber=WhisperTranscriber(asr),
+        ocr=RapidOcrEngine(),
+        media=RoutingMediaStore(LocalMediaStore(tenant_dir), channel_rt.media),  # refs are relative to the tenant
+        llm=_lazy_llm(settings, use_llm),
+        settings=ModeSettings(
+            mode=settings.mode,
+            autopilot_min_confidence=settings.autopilot_min_confidence,
+            use_llm=use_llm,
+            llm_timeout_s=settings.llm.timeout_s,
+            max_draft_tokens=settings.llm.max_tokens,
+        ),
+    )
+    checkpointer = make_checkpointer(
+        settings.checkpointer,
+        sqlite_path=settings.checkpoint_path,
+        redis_url=settings.redis_url,
+        postgres_url=settings.database_url.replace("postgresql+psycopg://", "postgresql://"),
+    )
+    return Services(
+        settings=settings,
+        policy_store=policy_store,
+        customers=customers,
+        guardrails=guards,
+        ledger=ledger,
+        copilot=Copilot(deps, checkpointer),
+        hub=make_hub(settings.redis_url),
+        inbox=inbox,
+        extras={"channels": channel_rt, "asr": asr, "redis": redis_client},
+    )
+
+
+def _product_names(tenant: Any) -> list[str]:
+    names = getattr(tenant, "product_names", None)
+    return list(names) if names else ["锁定加压接骨板", "髋关节假体", "椎弓根螺钉系统", "移动式C形臂"]
+
+
+def mount_channel_routes(app: Any, services: Services) -> None:
+    """Tencent callbacks under /channels (signature-authenticated, not API keys)."""
+    runtime = services.extras.get("channels")
+    if runtime is not None and not getattr(app.state, "channels_mounted", False):
+        app.include_router(runtime.router, prefix="/channels")
+        app.state.channels_mounted = True
+
+
+def mount_voice_routes(app: Any, services: Services) -> None:
+    """Live call audio over WebSocket: each final customer segment runs through the same graph as chat; the
+    suggestion streams back on the socket and is pushed to the agent desktop (topic call:<call_id>)."""
+    from fastapi.concurrency import run_in_threadpool
+
+    from channels.voice import build_voice_router
+
+    asr = services.extras.get("asr")
+    if asr is None or getattr(app.state, "voice_mounted", False):
+        return
+
+    async def on_final(msg: InboundMessage) -> dict[str, Any] | None:
+        actor = Actor(id=msg.rep_ref or "agent", role="agent", call_customer_ref=msg.customer_ref)
+        services.hub.publish(
+            f"call:{msg.conversation_id}", {"type": "final", "message": msg.model_dump(mode="json")}
+        )
+        suggestion = await run_in_threadpool(services.handle_message, msg, actor)
+        if suggestion is None:
+            return None
+        payload = suggestion.model_dump(mode="json")
+        services.hub.publish(f"call:{msg.conversation_id}", {"type": "suggestion", "suggestion": payload})
+        return payload
+
+    async def on_hangup(summary: dict[str, Any]) -> dict[str, Any] | None:
+        actor = Actor(
+            id=summary.get("agent_ref") or "agent", role="agent", call_customer_ref=summary["customer_ref"]
+        )
+        try:
+            wrap = await run_in_threadpool(
+                services.copilot.wrap_up, summary["call_id"], actor, tenant=summary.get("tenant", "demo")
+            )
+        except NotFound:  # a call with no customer turn has nothing to wrap up
+            return None
+        payload = wrap.model_dump(mode="json")
+        services.hub.publish(f"call:{summary['call_id']}", {"type": "wrapup", "suggestion": payload})
+        return payload
+
+    app.include_router(build_voice_router(asr, on_final, on_hangup))
+    app.state.voice_mounted = True

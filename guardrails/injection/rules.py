@@ -1,23 +1,9 @@
-"""Prompt-injection detector for customer messages, OCR text, transcripts and retrieved documents (indirect injection).
-
-Weighted patterns in Chinese and English plus heuristics (encoded payloads, hidden characters, chat-template tokens).
-Scores combine as independent evidence: 1 − Π(1 − w). The verdict is WARN at or above the source's threshold — which
-lowers autonomy (no autopilot, a warning to the human) and NEVER changes actions or authority — and ALLOW below it."""
+"""Phrase rules of the injection detector: each a weighted regex over canonicalised text (see detector.py)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
-import unicodedata
 from dataclasses import dataclass
-
-from contract.errors import InputError
-from contract.suggestions import GuardVerdict, VerdictOutcome
-
-SOURCES = ("customer", "ocr", "transcript", "document")
-# Documents and OCR text are not addressed to the assistant at all, so weaker signals are enough there.
-THRESHOLDS = {"customer": 0.5, "transcript": 0.5, "ocr": 0.4, "document": 0.35}
 
 
 @dataclass(frozen=True)
@@ -197,100 +183,3 @@ RULES: tuple[Rule, ...] = (
         r"(?:新的?(?:指令|任务|规则)(?:如下|是|为)|以下是(?:新的?)?(?:指令|规则)|你的任务变了|new (?:instructions|task|rules)\s*[:：]|updated instructions)",
     ),
 )
-
-_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
-_BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/])")
-_HEX = re.compile(r"(?:\\x[0-9a-fA-F]{2}){8,}|(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}){16,}(?![0-9a-fA-F])")
-_UNICODE_ESC = re.compile(r"(?:\\u[0-9a-fA-F]{4}){4,}")
-MAX_CHARS = 1_000_000
-
-
-def _decoded_payloads(text: str) -> list[str]:
-    """Decode base64 / hex / \\u-escaped blobs, so an encoded "ignore previous instructions" is scored like plain text."""
-    out = []
-    for m in _BASE64.finditer(text):
-        blob = m.group(0)
-        try:
-            raw = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True)
-            out.append(raw.decode("utf-8"))
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            continue
-    for m in _HEX.finditer(text):
-        try:
-            out.append(bytes.fromhex(m.group(0).replace("\\x", "")).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            continue
-    for m in _UNICODE_ESC.finditer(text):
-        try:
-            out.append(m.group(0).encode("ascii").decode("unicode_escape"))
-        except UnicodeDecodeError:
-            continue
-    return out
-
-
-_SPACED = re.compile(r"(?<![A-Za-z])[A-Za-z](?: {1,3}[A-Za-z]){7,}(?![A-Za-z])")
-
-
-def _canon(text: str) -> str:
-    """NFKC (full-width, compatibility forms), no zero-width characters, collapsed spacing between Han characters,
-    and letter-by-letter English (i g n o r e   a l l) joined back into words."""
-    text = unicodedata.normalize("NFKC", _ZERO_WIDTH.sub("", text))
-    text = re.sub(r"(?<=[\u4e00-\u9fff])[\s\-_.*]+(?=[\u4e00-\u9fff])", "", text)
-    return _SPACED.sub(
-        lambda m: re.sub(r" {2,}", "\x00", m.group(0)).replace(" ", "").replace("\x00", " "), text
-    )
-
-
-def _hits(text: str) -> list[str]:
-    return [r.id for r in RULES if r.regex.search(text)]
-
-
-class HeuristicInjectionDetector:
-    def __init__(self, thresholds: dict[str, float] | None = None) -> None:
-        self.thresholds = {**THRESHOLDS, **(thresholds or {})}
-
-    def score(self, text: str) -> tuple[float, list[str]]:
-        canon = _canon(text)
-        hit_ids = _hits(canon)
-        for payload in _decoded_payloads(canon):
-            inner = _hits(_canon(payload))
-            hit_ids += [f"encoded:{h}" for h in inner]
-        if _ZERO_WIDTH.search(text) and hit_ids:
-            hit_ids.append("zero_width_obfuscation")
-        weights = {r.id: r.weight for r in RULES} | {"zero_width_obfuscation": 0.3}
-        miss = 1.0
-        for h in dict.fromkeys(hit_ids):
-            miss *= 1.0 - weights.get(h.removeprefix("encoded:"), 0.0) * (
-                1.1 if h.startswith("encoded:") else 1.0
-            )
-        return round(min(1.0, 1.0 - miss), 4), list(dict.fromkeys(hit_ids))
-
-    def check(self, text: str, *, source: str) -> GuardVerdict:
-        if source not in SOURCES:
-            raise InputError(
-                f"unknown injection source {source!r}; use one of {', '.join(SOURCES)}", reason="bad_source"
-            )
-        if len(text) > MAX_CHARS:
-            raise InputError(
-                f"text of {len(text)} chars is over the {MAX_CHARS} limit", reason="text_too_long"
-            )
-        score, hit_ids = self.score(text)
-        threshold = self.thresholds[source]
-        flagged = score >= threshold
-        return GuardVerdict(
-            guard="injection",
-            outcome=VerdictOutcome.WARN if flagged else VerdictOutcome.ALLOW,
-            reasons=[
-                f"possible prompt injection in {source} text (score {score:.2f} ≥ {threshold}): {', '.join(hit_ids)}"
-            ]
-            if flagged
-            else [],
-            # Rule ids and the score only: never the matched text, which may carry PII or the payload itself.
-            details={
-                "score": score,
-                "threshold": threshold,
-                "source": source,
-                "rules": hit_ids,
-                "effect": "lower_autonomy" if flagged else "none",
-            },
-        )
