@@ -177,8 +177,8 @@ class _Emitter:
             return
         own = _span(self.text, node.start, node.children[0].start)
         heading_only = own is not None and "\n" not in self.text[own[0] : own[1]] and node.level >= 0
-        if own and not (heading_only and node.level < 2):  # a bare chapter title is context, not a clause
-            self.leaf(path, *own)
+        if own and not (heading_only and not node.article):  # a bare section title is context, not a clause
+            self.leaf(path or ["前言"], *own)
         group: list[_Node] = []
         for child in [*node.children, None]:
             small = child is not None and not _has_articles(child) and child.end - child.start <= self.max

@@ -115,7 +115,7 @@ def _first_heading(text: str) -> str:
 class _HtmlToText(HTMLParser):
     """Block elements become lines, table rows become `| a | b |` rows, <meta name=… content=…> become metadata."""
 
-    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "title"}
+    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -123,11 +123,13 @@ class _HtmlToText(HTMLParser):
         self.buf: list[str] = []
         self.row: list[str] | None = None
         self.meta: dict[str, str] = {}
+        self.title_buf: list[str] = []
         self.skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
-        if tag in ("script", "style"):
+        if tag in ("script", "style", "title"):
+            self._flush()
             self.skip += 1
         elif tag == "meta" and a.get("name") and a.get("content") is not None:
             self.meta[str(a["name"])] = str(a["content"])
@@ -140,7 +142,9 @@ class _HtmlToText(HTMLParser):
             self._flush()
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
+        if tag in ("script", "style", "title"):
+            if tag == "title":
+                self.meta.setdefault("_html_title", " ".join("".join(self.title_buf).split()))
             self.skip = max(0, self.skip - 1)
         elif tag in ("td", "th") and self.row is not None:
             self.row.append(" ".join("".join(self.buf).split()))
@@ -156,6 +160,8 @@ class _HtmlToText(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.skip:
             self.buf.append(data)
+        elif self.lasttag == "title":
+            self.title_buf.append(data)
 
     def _flush(self) -> None:
         line = " ".join("".join(self.buf).split())
@@ -181,6 +187,8 @@ def _html_text(raw: str) -> tuple[dict[str, Any], str]:
         "region",
     }
     meta: dict[str, Any] = {k: html.unescape(v) for k, v in parser.meta.items() if k in keys}
+    if parser.meta.get("_html_title") and "title" not in meta:
+        meta["title"] = parser.meta["_html_title"]
     if "product_lines" in parser.meta:
         meta["product_lines"] = parser.meta["product_lines"]
     return meta, "\n".join(parser.lines)

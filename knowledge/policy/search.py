@@ -45,13 +45,14 @@ def search(
     *,
     mode: Mode = "hybrid",
     candidates: int = 50,
+    vector: np.ndarray | None = None,
 ) -> list[Evidence]:
     t0 = time.perf_counter()
     as_of = query.as_of or date.today()
     eligible = snap.eligible(
         as_of, query.business_unit, query.region, query.product_line, query.include_superseded
     )
-    if not eligible.doc_keys or not len(snap.rows):
+    if not eligible.count:
         return []
     n = max(candidates, query.k)
     degraded = ""
@@ -59,7 +60,8 @@ def search(
     lexical: list[tuple[int, float]] = []
     if mode in ("hybrid", "dense"):
         try:
-            dense = _dense(vectors, snap, embedder.embed_query(query.text), n, eligible, len(snap.rows))
+            qv = embedder.embed_query(query.text) if vector is None else vector
+            dense = _dense(vectors, snap, qv, n, eligible, len(snap.rows))
         except Exception as exc:  # Chroma or the embedder is down: answer from BM25 alone and say so
             if mode == "dense":
                 raise

@@ -23,6 +23,7 @@ class Eligible:
     doc_keys: tuple[str, ...]  # document versions that may be returned
     everything: bool  # no restriction at all (skip the filter)
     status: dict[str, str]
+    count: int  # eligible chunks
 
 
 class Snapshot:
@@ -77,4 +78,4 @@ class Snapshot:
         for k in ok_keys:
             ok_pos[pos[k]] = True
         mask = ok_pos[self.chunk_doc] if len(self.chunk_doc) else np.zeros(0, dtype=bool)
-        return Eligible(mask, tuple(ok_keys), len(ok_keys) == len(self.doc_keys), status)
+        return Eligible(mask, tuple(ok_keys), len(ok_keys) == len(self.doc_keys), status, int(mask.sum()))

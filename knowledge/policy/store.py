@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from contract.errors import BackendUnavailable, ConflictError, InputError, NotFound
 from contract.evidence import Evidence
 from contract.ports import PolicyQuery
@@ -63,13 +65,25 @@ class PolicyStore:
             return self._snap
 
     def search(
-        self, query: PolicyQuery, *, mode: _search.Mode = "hybrid", candidates: int = 50
+        self,
+        query: PolicyQuery,
+        *,
+        mode: _search.Mode = "hybrid",
+        candidates: int = 50,
+        vector: np.ndarray | None = None,
     ) -> list[Evidence]:
-        """PolicyRetriever: ranked clauses of the versions in force at `query.as_of` (today when None)."""
+        """PolicyRetriever: ranked clauses of the versions in force at `query.as_of` (today when None).
+        `mode` dense|lexical is for evaluation; `vector` skips the query embedding (benchmarks)."""
         if not query.text.strip():
             raise InputError("empty search query", reason="empty_query")
         return _search.search(
-            self.snapshot(), self.vectors, self.embedder, query, mode=mode, candidates=candidates
+            self.snapshot(),
+            self.vectors,
+            self.embedder,
+            query,
+            mode=mode,
+            candidates=candidates,
+            vector=vector,
         )
 
     def list(self, as_of: date | None = None) -> list[dict[str, Any]]:
