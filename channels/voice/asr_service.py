@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from channels.voice.decoder import DecodeResult, WhisperDecoder
+from channels.voice.prompt import tenant_prompt
 from contract.errors import BackendUnavailable, InputError
 
 # A partial job returns the decode and how many samples of the utterance it covered (for promotion to the final).
@@ -50,13 +51,13 @@ class AsrService:
         max_calls: int = 4,
         language: str = "zh",
         initial_prompt: str = "",
-        hotwords: str = "",
+        hotwords: list[str] | None = None,
     ) -> None:
         self._decoder_factory = decoder_factory
         self.max_calls = max_calls
         self.language = language
-        self.initial_prompt = initial_prompt
-        self.hotwords = hotwords
+        # hotwords (tenant product names) become the initial prompt unless one is given explicitly
+        self.initial_prompt = initial_prompt or (tenant_prompt(hotwords) if hotwords else "")
         self._decoder: WhisperDecoder | None = None
         self._cond = threading.Condition()
         self._finals: collections.deque[_Job] = collections.deque()
@@ -139,12 +140,12 @@ class AsrService:
     def transcribe_file(
         self, audio: np.ndarray, *, lang: str | None = None, timeout_s: float = 300.0
     ) -> DecodeResult:
-        """Blocking: a whole voice message through faster-whisper's long-form loop. Call from a thread, not the loop."""
+        """Blocking: a whole voice message (VAD groups → short-window decodes). Call from a thread, not the loop."""
         job = _Job(
             "batch",
             "",
             lambda d: d.transcribe_file(
-                audio, lang=lang or self.language, initial_prompt=self.initial_prompt, hotwords=self.hotwords
+                audio, lang=lang or self.language, initial_prompt=self.initial_prompt
             ),
         )
         try:

@@ -54,6 +54,7 @@ def build_voice_router(
 ) -> APIRouter:
     router = APIRouter()
     sessions: dict[str, CallSession] = {}
+    draining: set[asyncio.Task[None]] = set()
 
     @router.get("/voice/calls")
     async def voice_status() -> dict[str, Any]:
@@ -79,36 +80,59 @@ def build_voice_router(
             return
         sessions[call_id] = session
         sender = asyncio.create_task(_sender(websocket, session.outbox), name=f"voice:{call_id}:sender")
+        reason = "disconnected"  # also when the server cancels this handler (client gone, shutdown)
         try:
             session.start()
             await websocket.send_json({"type": "ready", "call_id": call_id, "sample_rate": cfg.sample_rate,
                                        "channels": cfg.channels, "roles": list(cfg.roles)})  # fmt: skip
             reason = await _receive_audio(websocket, session, idle_timeout_s)
-            await session.finish()
-            summary = {"call_id": call_id, "tenant": cfg.tenant, "customer_ref": cfg.customer_ref,
-                       "agent_ref": cfg.agent_ref, "reason": reason, "turns": session.turns,
-                       "duration_s": round(session.channels[0].segmenter.samples_seen / 16_000, 2)}  # fmt: skip
-            wrapup: dict[str, Any] = {"type": "wrapup", **summary}
-            if on_hangup is not None:
-                try:
-                    wrapup["payload"] = await on_hangup(summary)
-                except Exception as exc:  # the wrap-up failing must not hide the transcript
-                    session.outbox.put_nowait(
-                        _error("wrapup_failed", f"{type(exc).__name__}: {exc}", fatal=False)
-                    )
-            session.outbox.put_nowait(wrapup)
-            session.outbox.put_nowait(_STOP)
-            await sender
-            if websocket.client_state == WebSocketState.CONNECTED:
-                with contextlib.suppress(Exception):
-                    await websocket.close(code=1000)
         finally:
-            sender.cancel()
-            await asyncio.gather(sender, return_exceptions=True)
-            await session.aclose()
-            sessions.pop(call_id, None)
+            # Winding down runs as its own task: if this handler is cancelled at hang-up, the last utterance is still
+            # transcribed and handed to on_final, and on_hangup still runs.
+            wind_down = asyncio.create_task(
+                _wind_down(websocket, session, sender, reason, on_hangup, sessions),
+                name=f"voice:{call_id}:wind-down",
+            )
+            draining.add(wind_down)
+            wind_down.add_done_callback(draining.discard)
+        await asyncio.shield(wind_down)
 
     return router
+
+
+async def _wind_down(
+    websocket: WebSocket,
+    session: CallSession,
+    sender: asyncio.Task[None],
+    reason: str,
+    on_hangup: OnHangup | None,
+    sessions: dict[str, CallSession],
+) -> None:
+    cfg = session.cfg
+    try:
+        await session.finish()
+        summary = {"call_id": cfg.call_id, "tenant": cfg.tenant, "customer_ref": cfg.customer_ref,
+                   "agent_ref": cfg.agent_ref, "reason": reason, "turns": session.turns,
+                   "duration_s": round(session.channels[0].segmenter.samples_seen / 16_000, 2)}  # fmt: skip
+        wrapup: dict[str, Any] = {"type": "wrapup", **summary}
+        if on_hangup is not None:
+            try:
+                wrapup["payload"] = await on_hangup(summary)
+            except Exception as exc:  # the wrap-up failing must not hide the transcript
+                session.outbox.put_nowait(
+                    _error("wrapup_failed", f"{type(exc).__name__}: {exc}", fatal=False)
+                )
+        session.outbox.put_nowait(wrapup)
+        session.outbox.put_nowait(_STOP)
+        await asyncio.wait([sender], timeout=10)
+        if websocket.client_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await websocket.close(code=1000)
+    finally:
+        sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)
+        await session.aclose()
+        sessions.pop(cfg.call_id, None)
 
 
 async def _read_start(websocket: WebSocket, timeout_s: float) -> StartFrame:

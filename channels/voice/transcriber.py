@@ -14,17 +14,14 @@ import numpy as np
 from channels.voice.asr_service import AsrService
 from channels.voice.decoder import SAMPLE_RATE
 from channels.voice.models import MODEL_NAME
+from channels.voice.prompt import tenant_prompt
 from channels.voice.signals import turn_signals
 from contract.errors import InputError
 from contract.ports import Transcript
 
+__all__ = ["WhisperTranscriber", "decode_voice_bytes", "tenant_prompt"]
+
 CONTAINER_FORMATS = {"amr", "amr-nb", "amr-wb", "speex", "ogg", "wav", "mp3", "m4a", "aac", "opus", "webm"}
-
-
-def tenant_prompt(product_names: list[str], *, domain: str = "骨科耗材与医疗设备") -> str:
-    """An initial prompt that primes Whisper with the tenant's product names (and simplified Chinese)."""
-    names = "，".join(dict.fromkeys(n.strip() for n in product_names if n.strip()))
-    return f"以下是{domain}客户的咨询：{names}。" if names else "以下是客户的普通话咨询。"
 
 
 def decode_voice_bytes(audio: bytes, fmt: str) -> np.ndarray:
@@ -78,8 +75,9 @@ class WhisperTranscriber:
             )
         result = self.service.transcribe_file(samples, lang=lang)
         segs = result.segments
-        gaps = [b["start"] - a["end"] for a, b in zip(segs, segs[1:], strict=False)]
-        voiced = sum(s["end"] - s["start"] for s in segs)
+        spans = [span for s in segs for span in s["speech_spans"]]
+        gaps = [b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)]
+        voiced = sum(b - a for a, b in spans)
         signals = turn_signals(
             result.text,
             start_s=0.0,
