@@ -50,20 +50,32 @@ def make_checkpointer(
 
 
 def _redis(url: str) -> BaseCheckpointSaver:
+    """langgraph-checkpoint-redis when the server has RediSearch + RedisJSON; the plain-command saver otherwise."""
+    import redis
+
+    from agents.checkpoint_redis import PlainRedisSaver
+
     try:
-        from langgraph.checkpoint.redis import RedisSaver
-    except ImportError as exc:
-        raise UserError(
-            "pip install 'channel-copilot[scale]' (langgraph-checkpoint-redis)", reason="missing_extra"
-        ) from exc
-    try:
-        saver = RedisSaver(redis_url=url)
-        saver.setup()
-    except Exception as exc:  # redis-py connection errors; one typed error for the operator
+        client = redis.Redis.from_url(url)
+        modules = (
+            {m[b"name"].decode().lower() for m in client.module_list()}
+            if hasattr(client, "module_list")
+            else set()
+        )
+    except redis.RedisError as exc:
         raise BackendUnavailable(
             f"Redis checkpointer unavailable: {exc}", reason="redis_unavailable"
         ) from exc
-    return saver
+    if {"search", "rejson"} <= modules or {"search", "json"} <= modules:
+        try:
+            from langgraph.checkpoint.redis import RedisSaver
+
+            saver = RedisSaver(redis_url=url)
+            saver.setup()
+            return saver
+        except ImportError:
+            pass
+    return PlainRedisSaver(client)
 
 
 def _postgres(url: str) -> BaseCheckpointSaver:

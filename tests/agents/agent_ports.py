@@ -204,3 +204,24 @@ class ScriptedLlm:
         if isinstance(reply, Exception):
             raise reply
         return ChatResult(text=reply, model=self.name)
+
+
+class HashingEmbedder:
+    """Character uni/bi-gram hashing into 1024 signed dims: a real (weak) embedder with no model, for fast unit tests."""
+
+    name = "hashing"
+
+    def encode(self, texts: list[str]):
+        import hashlib
+
+        import numpy as np
+
+        out = np.zeros((len(texts), 1024), dtype=np.float32)
+        for i, text in enumerate(texts):
+            t = re.sub(r"\s+", "", text.lower())
+            grams = list(t) + [t[j : j + 2] for j in range(len(t) - 1)]
+            for g in grams:
+                h = int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "little")
+                out[i, h % 1024] += 1.0 if (h >> 20) & 1 else -1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)

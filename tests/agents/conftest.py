@@ -3,11 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from agents import AgentDeps, ModeSettings, TenantConfig
-from contract.ports import Actor
-from tests.agents.ports import (
+from agent_ports import (
     AuthorityRails,
+    HashingEmbedder,
     KeywordInjection,
     KeywordPolicy,
     ListLedger,
@@ -15,6 +13,9 @@ from tests.agents.ports import (
     RegexPii,
     TinyCrm,
 )
+
+from agents import AgentDeps, ModeSettings, TenantConfig
+from contract.ports import Actor
 
 TENANT_DIR = Path(__file__).resolve().parents[2] / "copilot" / "tenants" / "demo"
 
@@ -26,6 +27,12 @@ def tenant() -> TenantConfig:
 
 @pytest.fixture(scope="session")
 def embedder():
+    """Model-free embedder for node and graph tests; tests marked `models` use the real USE model instead."""
+    return HashingEmbedder()
+
+
+@pytest.fixture(scope="session")
+def use_embedder():
     from agents.understanding.embedder import UseEmbedder
 
     return UseEmbedder()
