@@ -30,7 +30,7 @@ class _Builder:
         return self.today - timedelta(days=days_ago)
 
     def person(self) -> str:
-        return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN) + self.rng.choice(["", *GIVEN])
+        return str(self.rng.choice(SURNAMES) + self.rng.choice(GIVEN) + self.rng.choice(["", *GIVEN]))
 
     def customer(self, cid: str, name: str, kind: str, tier: str, owner: str, bu: str, city: str) -> None:
         self.rows["crm_customer"].append(

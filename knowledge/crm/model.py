@@ -6,6 +6,7 @@ built from this model, so only identifiers named here and validated against the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Date, Float, Integer, String
 from sqlalchemy.types import TypeEngine
@@ -41,7 +42,7 @@ _FLOAT_FIELDS = {"amount", "value"}
 _INT_FIELDS = {"quantity"}
 
 
-def field_type(field: str) -> TypeEngine[object]:
+def field_type(field: str) -> TypeEngine[Any]:
     """The SQL type of a canonical field: dates are bound and read as `date`, so SQLite and PostgreSQL agree."""
     if field in _DATE_FIELDS:
         return Date()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Date, and_, bindparam, func, select
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 
 from knowledge.crm.mapping import CrmMapping
 
@@ -30,7 +31,7 @@ def _tables(m: CrmMapping, *entities: str) -> tuple[str, ...]:
     return tuple(m.entities[e].table for e in entities)
 
 
-CID = bindparam("customer_id")
+CID: BindParameter[str] = bindparam("customer_id")
 
 
 def build_queries(m: CrmMapping) -> dict[str, Query]:
