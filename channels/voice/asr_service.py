@@ -118,12 +118,19 @@ class AsrService:
             return {"finals": len(self._finals), "batch": len(self._batch), "partials": len(self._partials)}
 
     # ---- submit ------------------------------------------------------------------------------------------------
-    def submit_final(self, call_id: str, audio: np.ndarray) -> concurrent.futures.Future[DecodeResult]:
-        job = _Job("final", call_id, lambda d: d.decode_utterance(audio, initial_prompt=self.initial_prompt))
+    def prompt_for(self, lang: str | None) -> str:
+        """The tenant prompt is written in the service language; another language gets none (it would be misread)."""
+        return self.initial_prompt if (lang or self.language) == self.language else ""
+
+    def submit_final(
+        self, call_id: str, audio: np.ndarray, *, lang: str | None = None
+    ) -> concurrent.futures.Future[DecodeResult]:
+        prompt = self.prompt_for(lang)
+        job = _Job("final", call_id, lambda d: d.decode_utterance(audio, lang=lang, initial_prompt=prompt))
         return self._enqueue(job)
 
     def submit_partial(
-        self, call_id: str, snapshot: PartialSnapshot, slot: str = ""
+        self, call_id: str, snapshot: PartialSnapshot, slot: str = "", *, lang: str | None = None
     ) -> concurrent.futures.Future[Any]:
         """Resolves to (DecodeResult, covered_samples), or None when the call ended, the utterance ended first, or a
         newer partial for the same call/slot replaced it. Same (full) token budget as a final, so it can be promoted."""
@@ -133,7 +140,7 @@ class AsrService:
             if snap is None:
                 return None
             audio, covered = snap
-            return decoder.decode_utterance(audio, initial_prompt=self.initial_prompt), covered
+            return decoder.decode_utterance(audio, lang=lang, initial_prompt=self.prompt_for(lang)), covered
 
         return self._enqueue(_Job("partial", f"{call_id}\x1f{slot}", run))
 
@@ -145,7 +152,7 @@ class AsrService:
             "batch",
             "",
             lambda d: d.transcribe_file(
-                audio, lang=lang or self.language, initial_prompt=self.initial_prompt
+                audio, lang=lang or self.language, initial_prompt=self.prompt_for(lang)
             ),
         )
         try:

@@ -176,7 +176,7 @@ class CallSession:
                 continue
             fut = asyncio.wrap_future(
                 self.service.submit_partial(
-                    self.cfg.call_id, lambda u=utt: seg.snapshot(u), slot=str(ch.index)
+                    self.cfg.call_id, lambda u=utt: seg.snapshot(u), slot=str(ch.index), lang=self.cfg.lang
                 )
             )
             ch.inflight = (utt, fut)
@@ -204,7 +204,9 @@ class CallSession:
             res = await asyncio.shield(ch.inflight[1])
             if res is not None and res[1] >= utt.last_voiced_end:
                 return res[0]  # type: ignore[no-any-return]
-        return await asyncio.wrap_future(self.service.submit_final(self.cfg.call_id, utt.audio()))
+        return await asyncio.wrap_future(
+            self.service.submit_final(self.cfg.call_id, utt.audio(), lang=self.cfg.lang)
+        )
 
     async def _finals_loop(self) -> None:
         while (item := await self._finals.get()) is not None:
