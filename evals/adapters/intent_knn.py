@@ -1,0 +1,48 @@
+"""The copilot's few-shot intent rule (mean of the top-3 example similarities per intent, abstain under a
+threshold), re-implemented over a plain embedding matrix so it scales to benchmark-sized example sets."""
+
+from __future__ import annotations
+
+import numpy as np
+
+TOP_K = 3
+
+
+class KnnIntentClassifier:
+    def __init__(self, x: np.ndarray, labels: list[str]) -> None:
+        self.classes = sorted(set(labels))
+        self.y = np.array([self.classes.index(lbl) for lbl in labels])
+        self.x = x
+
+    def scores(self, q: np.ndarray) -> np.ndarray:
+        """(n_queries, n_classes) class scores: mean of each class's top-k similarities."""
+        sims = q @ self.x.T
+        out = np.full((len(q), len(self.classes)), -1.0, dtype=np.float32)
+        for c in range(len(self.classes)):
+            block = sims[:, self.y == c]
+            k = min(TOP_K, block.shape[1])
+            top = np.partition(block, -k, axis=1)[:, -k:]
+            out[:, c] = top.mean(axis=1)
+        return out
+
+    def predict(
+        self, q: np.ndarray, threshold: float | None = None, abstain: str = "oos"
+    ) -> tuple[list[str], np.ndarray]:
+        s = self.scores(q)
+        best = s.argmax(axis=1)
+        top = s[np.arange(len(q)), best]
+        labels = [self.classes[i] for i in best]
+        if threshold is not None:
+            labels = [abstain if t < threshold else lbl for lbl, t in zip(labels, top, strict=True)]
+        return labels, top
+
+
+def sample_per_label(labels: list[str], per_label: int, rng: np.random.Generator) -> list[int]:
+    """Indices of up to `per_label` examples of each label (the MTEB-style few-shot draw)."""
+    by: dict[str, list[int]] = {}
+    for i, lbl in enumerate(labels):
+        by.setdefault(lbl, []).append(i)
+    out: list[int] = []
+    for idx in by.values():
+        out += list(rng.choice(idx, size=min(per_label, len(idx)), replace=False))
+    return sorted(out)

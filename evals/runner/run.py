@@ -1,0 +1,193 @@
+"""Run a suite through a target: cases in parallel (threads), turns of a case in order, every crash recorded as an
+error on its case while the run goes on; case results cached by input hash; metrics and gates computed at the end."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import traceback
+import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from contract import CopilotError, InboundMessage
+from contract.ports import Actor
+from evals.cache import DiskCache, input_hash
+from evals.gates import evaluate_gates
+from evals.metrics import compute_metrics, score_turn
+from evals.runner.results import CaseResult, ErrorInfo, RunResult, TurnResult, package_versions
+from evals.runner.target import CaseTarget, describe_target
+from evals.suite.loader import suite_hash
+from evals.suite.models import ActorSpec, Case, Suite
+
+BASE_TIME = datetime(
+    2026, 11, 2, 9, 0, tzinfo=UTC
+)  # conversations without times get a fixed, reproducible one
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def error_info(exc: BaseException) -> ErrorInfo:
+    tb = "".join(traceback.format_exception(exc)[-6:])
+    reason = exc.reason if isinstance(exc, CopilotError) else ""
+    return ErrorInfo(type=type(exc).__name__, message=str(exc)[:2000], reason=reason, traceback=tb[-4000:])
+
+
+def messages_for(case: Case, run_id: str) -> list[InboundMessage]:
+    """Message ids are stable across runs (for replay and comparison); conversation ids are per run (fresh threads)."""
+    out = []
+    for i, turn in enumerate(case.turns):
+        out.append(
+            InboundMessage(
+                channel=case.channel,
+                conversation_id=f"eval:{run_id}:{case.id}",
+                message_id=f"{case.id}#t{i}",
+                customer_ref=case.customer_ref,
+                rep_ref=case.rep_ref,
+                sender=turn.sender,
+                sent_at=turn.sent_at or BASE_TIME + timedelta(minutes=i),
+                parts=turn.parts,
+            )
+        )
+    return out
+
+
+def _score(result: CaseResult, case: Case) -> CaseResult:
+    """(Re)score every turn against its expectations; scoring is never cached, so metric changes apply at once."""
+    expected = case.expectations_by_turn()
+    for t in result.turns:
+        exp = expected.get(t.index)
+        t.expect = exp.model_dump(mode="json", exclude_defaults=True) if exp is not None else None
+        t.checks, t.facts = [], None
+        if t.suggestion is not None:
+            t.facts = {"timings": dict(t.suggestion.get("timings_ms") or {})}
+            if exp is not None:
+                t.checks, t.facts = score_turn(t.suggestion, exp, t.ledger_inputs)
+            t.facts["timings"].setdefault("total", round(t.wall_ms, 3))  # the whole turn as the runner saw it
+        elif exp is not None and t.error is None:
+            t.checks = [{"name": "suggestion", "passed": False, "detail": "the target made no suggestion"}]
+    if result.error is not None:
+        result.status = "error"
+    else:
+        result.status = "fail" if result.failed_checks() else "pass"
+    return result
+
+
+class _Runner:
+    def __init__(self, target: CaseTarget, run_id: str, cache: DiskCache | None, key_base: str) -> None:
+        self.target, self.run_id, self.cache, self.key_base = target, run_id, cache, key_base
+        self.lock = None if getattr(target, "thread_safe", False) else threading.Lock()
+
+    def _call(self, msg: InboundMessage, actor: Actor) -> Any:
+        if self.lock is None:
+            return self.target.run_turn(msg, actor)
+        with self.lock:
+            return self.target.run_turn(msg, actor)
+
+    def run_case(self, case: Case) -> CaseResult:
+        key = input_hash(self.key_base, case.model_dump(mode="json"))
+        if self.cache is not None and (hit := self.cache.get_json(key)) is not None:
+            return _score(CaseResult.model_validate({**hit, "cached": True}), case)
+        spec = case.actor or ActorSpec(id=case.rep_ref or "rep_zhang")
+        actor = Actor(id=spec.id, role=spec.role, team=spec.team)
+        result = CaseResult(case_id=case.id, title=case.title, tags=case.tags, customer_ref=case.customer_ref)
+        started = time.perf_counter()
+        for i, msg in enumerate(messages_for(case, self.run_id)):
+            turn = TurnResult(index=i, message_id=msg.message_id, sender=msg.sender, text=msg.text())
+            t0 = time.perf_counter()
+            try:
+                suggestion = self._call(msg, actor)
+                if suggestion is not None:
+                    turn.suggestion = suggestion.model_dump(mode="json")
+                    inputs = getattr(self.target, "ledger_inputs", None)
+                    turn.ledger_inputs = inputs(suggestion, actor) if callable(inputs) else None
+            except Exception as exc:  # a crashing case is a result, never the end of the run
+                turn.error = error_info(exc)
+                result.error = turn.error
+            turn.wall_ms = (time.perf_counter() - t0) * 1000
+            result.turns.append(turn)
+            if turn.error is not None:
+                break
+        result.wall_ms = (time.perf_counter() - started) * 1000
+        if self.cache is not None and result.error is None:
+            self.cache.put_json(key, result.model_dump(mode="json"))
+        return _score(result, case)
+
+
+def run_suite(
+    suite: Suite,
+    target: CaseTarget,
+    *,
+    suite_path: str | Path | None = None,
+    config: dict[str, Any] | None = None,
+    workers: int = 1,
+    seed: int = 0,
+    cache: DiskCache | None = None,
+    run_id: str | None = None,
+    console: Console | None = None,
+) -> RunResult:
+    """Every case of `suite` through `target`. `console=None` runs quietly (tests); pass a Console for progress."""
+    run_id = run_id or new_run_id()
+    random.seed(seed)
+    try:
+        import numpy as np
+
+        np.random.seed(seed)
+    except ImportError:  # numpy is a base dependency; the guard keeps the runner importable without it
+        pass
+    target.reset()
+    target_info = describe_target(target)
+    versions = package_versions()
+    run = RunResult(
+        run_id=run_id,
+        suite={
+            "name": suite.name,
+            "version": suite.version,
+            "path": str(suite_path or ""),
+            "hash": suite_hash(suite_path) if suite_path else "",
+            "tenant": suite.tenant.model_dump() if suite.tenant else None,
+        },
+        started_at=datetime.now(UTC).isoformat(),
+        seed=seed,
+        workers=workers,
+        config=dict(config or {}),
+        target=target_info,
+        versions=versions,
+        sla=suite.sla.model_dump(mode="json"),
+    )
+    key_base = input_hash(target_info, seed, {k: v for k, v in versions.items() if k not in ("git_dirty",)})
+    runner = _Runner(target, run_id, cache, key_base)
+    order = {c.id: i for i, c in enumerate(suite.cases)}
+    results: list[CaseResult] = []
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=console or Console(quiet=True),
+        disable=console is None,
+    )
+    with progress, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        task = progress.add_task(f"eval {suite.name}", total=len(suite.cases), status="")
+        futures = {pool.submit(runner.run_case, c): c for c in suite.cases}
+        for fut in as_completed(futures):
+            res = fut.result()
+            results.append(res)
+            colour = {"pass": "green", "fail": "yellow", "error": "red"}[res.status]
+            progress.update(task, advance=1, status=f"[{colour}]{res.case_id} {res.status}")
+    run.cases = sorted(results, key=lambda r: order[r.case_id])
+    run.metrics = compute_metrics([c.model_dump(mode="json") for c in run.cases])
+    run.gates = evaluate_gates(suite.all_gates(), run.metrics)
+    if cache is not None:
+        run.cache = {"hits": cache.hits, "misses": cache.misses}
+    run.finished_at = datetime.now(UTC).isoformat()
+    return run

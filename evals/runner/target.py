@@ -1,0 +1,165 @@
+"""What the runner drives: a `CaseTarget` turns one inbound message into a Suggestion. The production target wraps
+`copilot.wiring.build_services` (imported lazily: evals sits at the entry-point level); tests use small scripted ones."""
+
+from __future__ import annotations
+
+import importlib
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from contract import InboundMessage, Suggestion, UserError
+from contract.ports import Actor
+
+
+@runtime_checkable
+class CaseTarget(Protocol):
+    def run_turn(self, msg: InboundMessage, actor: Actor) -> Suggestion | None:
+        """The suggestion for this message (None when the target makes none, e.g. for a rep's own message)."""
+        ...
+
+    def reset(self) -> None:
+        """Called once before a run: drop conversation state so the run starts fresh."""
+        ...
+
+
+def describe_target(target: Any) -> dict[str, Any]:
+    """The target's own description (settings, models) when it offers one: recorded in the run and hashed into the
+    case cache key, so a configuration change never reuses stale results."""
+    describe = getattr(target, "describe", None)
+    info = dict(describe()) if callable(describe) else {}
+    info.setdefault("class", f"{type(target).__module__}.{type(target).__qualname__}")
+    return info
+
+
+def _mask_secrets(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {
+            k: ("***" if any(s in k for s in ("key", "token", "secret")) and v else _mask_secrets(v))
+            for k, v in data.items()
+        }
+    return data
+
+
+class ServicesTarget:
+    """The real graph through `copilot.wiring`. Stores live in a fresh temporary data dir per target unless the
+    settings name one; the checkpointer is in-memory (evals never share conversation state with a server)."""
+
+    thread_safe = True
+
+    def __init__(
+        self, settings_overrides: dict[str, Any] | None = None, *, use_llm: bool | None = None
+    ) -> None:
+        self.overrides = dict(settings_overrides or {})
+        self.use_llm = use_llm
+        self._services: Any = None
+        self._lock = threading.Lock()
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def _settings(self) -> Any:
+        from copilot.settings import Settings
+
+        values = {"checkpointer": "memory", **self.overrides}
+        if "data_dir" not in values:
+            self._tmp = self._tmp or tempfile.TemporaryDirectory(prefix="copilot-eval-")
+            values["data_dir"] = Path(self._tmp.name)
+        return Settings(**values)
+
+    def services(self) -> Any:
+        with self._lock:
+            if self._services is None:
+                from copilot.wiring import build_services  # lazy: the lead's composition root
+
+                try:
+                    self._services = build_services(self._settings(), use_llm=self.use_llm)
+                except NotImplementedError as exc:
+                    raise UserError(f"copilot.wiring.build_services is not available yet: {exc}") from exc
+                load = getattr(self._services, "ensure_tenant_loaded", None)
+                if callable(load):
+                    load()
+            return self._services
+
+    def run_turn(self, msg: InboundMessage, actor: Actor) -> Suggestion | None:
+        return self.services().handle_message(msg, actor)  # type: ignore[no-any-return]
+
+    def ledger_inputs(self, suggestion: Suggestion, actor: Actor) -> dict[str, Any] | None:
+        """The inputs the ledger recorded for this suggestion (searched for planted PII)."""
+        try:
+            view = self.services().suggestion_view(suggestion.id, actor)
+        except Exception:  # the view is optional evidence; its absence is not a case failure
+            return None
+        return view.get("inputs") if isinstance(view, dict) else None
+
+    def reset(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._services is not None:
+                self._services.close()
+                self._services = None
+
+    def describe(self) -> dict[str, Any]:
+        try:
+            settings = self._settings().model_dump(mode="json")
+        except Exception as exc:  # invalid overrides show up in the record, and fail on the first turn
+            settings = {"invalid": str(exc), **self.overrides}
+        settings.pop("data_dir", None)
+        return {"kind": "services", "use_llm": self.use_llm, "settings": _mask_secrets(settings)}
+
+
+def services_target(
+    settings_overrides: dict[str, Any] | None = None, *, use_llm: bool | None = None
+) -> ServicesTarget:
+    """The real copilot as an eval target: `build_services(Settings(**overrides), use_llm=...)` on first use."""
+    return ServicesTarget(settings_overrides, use_llm=use_llm)
+
+
+class ReplayTarget:
+    """Answers from the suggestions stored in an earlier run (keyed by message id): re-scores a run with new
+    expectations or metrics without running the graph again. A message it has no answer for raises."""
+
+    thread_safe = True
+
+    def __init__(self, run_path: str | Path) -> None:
+        from evals.runner.results import RunResult
+
+        self.run_path = str(run_path)
+        run = RunResult.load(run_path)
+        self.answers = {
+            t.message_id: t.suggestion for c in run.cases for t in c.turns if t.suggestion is not None
+        }
+
+    def run_turn(self, msg: InboundMessage, actor: Actor) -> Suggestion | None:
+        found = self.answers.get(msg.message_id)
+        if found is None:
+            raise KeyError(f"no recorded suggestion for {msg.message_id}")
+        return Suggestion.model_validate(found)
+
+    def reset(self) -> None:
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "replay", "run": self.run_path}
+
+
+def target_from_config(config: dict[str, Any], *, tenant_dir: Path | None = None) -> CaseTarget:
+    """`target: services` (default) | `replay` (with `replay_run`) | `package.module:factory` (called with the config).
+    `settings` are Settings overrides; a suite's tenant folder becomes `tenant_dir` unless the config names one."""
+    kind = str(config.get("target", "services"))
+    if kind == "services":
+        overrides = dict(config.get("settings") or {})
+        if tenant_dir is not None:
+            overrides.setdefault("tenant_dir", str(tenant_dir))
+        return services_target(overrides, use_llm=config.get("use_llm"))
+    if kind == "replay":
+        return ReplayTarget(config["replay_run"])
+    if ":" in kind:
+        module, _, attr = kind.partition(":")
+        factory = getattr(importlib.import_module(module), attr)
+        target: CaseTarget = factory(config)
+        return target
+    raise UserError(
+        f"unknown eval target {kind!r}; use services, replay or module:factory", reason="eval_target"
+    )
