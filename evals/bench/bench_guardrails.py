@@ -14,6 +14,7 @@ Usage: python -m evals.bench.bench_guardrails [--full]   (--full also times a 1 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import statistics
@@ -22,11 +23,12 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from contract import Citation, Draft, Evidence, EvidenceKind, VerdictOutcome
 from contract.ports import Actor
-from guardrails import build_guardrails, run_input_guards
+from guardrails import HeuristicInjectionDetector, build_guardrails, run_input_guards
 from guardrails.pii import detect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +56,7 @@ FIRST_RUN = {
     "grounding_catch": 1.0,
     "grounding_false_alarm": 0.0,
 }
+HELDOUT2_FIRST = {"injection_detection": 0.1333, "injection_false_positive_rate": 0.0}
 HELDOUT1_FIRST = {
     "pii_micro_precision": 0.973,
     "pii_micro_recall": 0.973,
@@ -212,9 +215,13 @@ def _floor(text: str) -> None:
         pass
 
 
+CPU_MS: list[float] = []  # thread CPU time of each _timed call: wall time minus what other processes took
+
+
 def _timed(fn: Any, *args: Any, **kw: Any) -> float:
-    t0 = time.perf_counter()
+    c0, t0 = time.thread_time(), time.perf_counter()
     fn(*args, **kw)
+    CPU_MS.append((time.thread_time() - c0) * 1000)
     return (time.perf_counter() - t0) * 1000
 
 
@@ -222,22 +229,28 @@ def latency(
     guards: Any, messages: list[str], drafts: list[dict[str, Any]], passes: int = 3
 ) -> dict[str, Any]:
     rep = Actor(id="rep_zhang", role="rep")
-    inp, out, floor_in, floor_out = [], [], [], []
+    inp, out, floor_in, floor_out, inp_cpu, out_cpu = [], [], [], [], [], []
     prepared = [_draft(d) for d in drafts]
     for _ in range(passes):
         for n, text in enumerate(messages):
             inp.append(_timed(run_input_guards, guards, text, vault_key=f"bench-conv-{n % 50}"))
+            inp_cpu.append(CPU_MS[-1])
             floor_in.append(_timed(_floor, text))
         for draft, evidence in prepared:
-            t0 = time.perf_counter()
+            c0, t0 = time.thread_time(), time.perf_counter()
             checked, _ = guards.grounding.check(draft, evidence)
             guards.rails.check(checked, [], rep, evidence=evidence)
             out.append((time.perf_counter() - t0) * 1000)
+            out_cpu.append((time.thread_time() - c0) * 1000)
             floor_out.append(_timed(_floor, draft.text))
     combined = [a + out[i % len(out)] for i, a in enumerate(inp)]
     floor_combined = [a + floor_out[i % len(floor_out)] for i, a in enumerate(floor_in)]
     return {
         "input_guards_ms": _pct(inp),
+        "input_guards_cpu_ms": _pct(inp_cpu),
+        "output_guards_cpu_ms": _pct(out_cpu),
+        "message_plus_draft_cpu_ms": _pct([a + out_cpu[i % len(out_cpu)] for i, a in enumerate(inp_cpu)]),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "input_floor_ms": _pct(floor_in),
         "output_guards_ms": _pct(out),
         "output_floor_ms": _pct(floor_out),
@@ -253,9 +266,11 @@ def long_text(guards: Any, chars: int) -> dict[str, Any]:
     unit = "订单号13812345678已发货，请联系张伟先生，手机139 1234 5678，身份证号11010519491231002X。金额¥13,800.00。"
     text = (unit * (chars // len(unit) + 1))[:chars]
     ms = _timed(run_input_guards, guards, text, vault_key="bench-long")
+    cpu_ms = CPU_MS[-1]
     return {
         "chars": len(text),
         "ms": round(ms, 1),
+        "cpu_ms": round(cpu_ms, 1),
         "floor_ms": round(_timed(_floor, text), 2),
         "spans": len(guards.pii.mask(text, vault_key="bench-long").spans),
     }
@@ -318,7 +333,7 @@ def write_md(res: dict[str, Any]) -> str:
     h = res["heldout"]
     lines += [
         "",
-        "## Held-out sets (written after tuning, never tuned on)",
+        "## Held-out sets (written after the first tuning round)",
         "",
         "| entity | support | predicted | precision | recall |",
         "|---|---|---|---|---|",
@@ -330,15 +345,32 @@ def write_md(res: dict[str, Any]) -> str:
         f"PII held-out: {h['pii']['strings']} strings, micro precision {h['pii']['micro']['precision']}, recall "
         f"{h['pii']['micro']['recall']}, hard-negative strings flagged {h['pii']['hard_negative_strings_flagged']} / "
         f"{h['pii']['hard_negative_strings']}.",
-        f"Injection held-out: {h['injection']['attacks']} attacks, {h['injection']['benign']} benign → detection "
-        f"**{h['injection']['detection_rate']}**, false positives **{h['injection']['false_positive_rate']}**.",
         f"Grounding held-out: {h['grounding']['planted_drafts']} planted → catch **{h['grounding']['catch_rate']}**, "
         f"false alarms {h['grounding']['false_alarm_rate']} on {h['grounding']['faithful_drafts']} faithful drafts.",
-        f"Held-out set 1 was then used for one tuning round (its numbers above are after it); its first evaluation, "
-        f"before that round: {json.dumps(HELDOUT1_FIRST)}.",
-        f"**Injection held-out set 2** (written after all tuning, never tuned on): {h['injection_2']['attacks']} "
-        f"attacks, {h['injection_2']['benign']} benign → detection **{h['injection_2']['detection_rate']}**, "
-        f"false positives **{h['injection_2']['false_positive_rate']}**.",
+        f"PII held-out set 1 was then used for one tuning round (person names); its first evaluation: "
+        f"{json.dumps(HELDOUT1_FIRST)}.",
+        "",
+        "### Injection: which set was used for what",
+        "",
+        "The detector is phrase rules + category co-occurrence + a character n-gram logistic regression trained on the "
+        "dev set and held-out sets 1 and 2 (evals/datasets/guardrails/train_injection_model.py). Only held-out set 3 "
+        "was never tuned or trained on: **its numbers are the ones to quote**.",
+        "",
+        "| set | attacks / benign | detection | false positives | status |",
+        "|---|---|---|---|---|",
+        f"| dev (injection.jsonl) | {inj['attacks']} / {inj['benign']} | {inj['detection_rate']} | "
+        f"{inj['false_positive_rate']} | tuned + trained on; first run before tuning: "
+        f"{FIRST_RUN['injection_detection']} / {FIRST_RUN['injection_false_positive_rate']} |",
+        f"| held-out 1 | {h['injection']['attacks']} / {h['injection']['benign']} | {h['injection']['detection_rate']} | "
+        f"{h['injection']['false_positive_rate']} | tuned + trained on; first evaluation: "
+        f"{HELDOUT1_FIRST['injection_detection']} / {HELDOUT1_FIRST['injection_false_positive_rate']} |",
+        f"| held-out 2 | {h['injection_2']['attacks']} / {h['injection_2']['benign']} | "
+        f"{h['injection_2']['detection_rate']} | {h['injection_2']['false_positive_rate']} | tuned + trained on; "
+        f"first evaluation: {HELDOUT2_FIRST['injection_detection']} / {HELDOUT2_FIRST['injection_false_positive_rate']} |",
+        f"| **held-out 3** | {h['injection_3']['attacks']} / {h['injection_3']['benign']} | "
+        f"**{h['injection_3']['detection_rate']}** | **{h['injection_3']['false_positive_rate']}** | clean "
+        f"(rules alone: {h['injection_3_rules_only']['detection_rate']} / "
+        f"{h['injection_3_rules_only']['false_positive_rate']}) |",
         "",
         f"First run on the dev sets, before any tuning on them: {json.dumps(FIRST_RUN)}",
     ]
@@ -356,9 +388,21 @@ def write_md(res: dict[str, Any]) -> str:
     ]:
         a, f = lat[key], lat[fkey]
         lines.append(f"| {name} | {a['p50']} | {a['p95']} | {a['max']} | {f['p50']} | {f['p95']} |")
+    for name, key in [
+        ("input guards, CPU time", "input_guards_cpu_ms"),
+        ("output guards, CPU time", "output_guards_cpu_ms"),
+        ("message + draft, CPU time", "message_plus_draft_cpu_ms"),
+    ]:
+        cpu = lat[key]
+        lines.append(f"| {name} | {cpu['p50']} | {cpu['p95']} | {cpu['max']} | | |")
+    lines.append(
+        f"\nLoad average during the run: {lat['load_average_1m']} on {os.cpu_count()} cores. Wall-clock p95 includes "
+        "time the scheduler gave to other engineers' processes; the CPU-time row does not."
+    )
     for lt in res["long_text"]:
         lines.append(
-            f"\nLong text: {lt['chars']:,} chars → {lt['ms']} ms ({lt['spans']} spans; floor {lt['floor_ms']} ms)."
+            f"\nLong text (input guards): {lt['chars']:,} chars → {lt['ms']} ms wall, {lt['cpu_ms']} ms CPU "
+            f"({lt['spans']} spans; floor {lt['floor_ms']} ms)."
         )
     lines += [
         "",
@@ -379,12 +423,17 @@ def main(argv: list[str] | None = None) -> int:
     res["pii"] = pii_metrics(pii_rows)
     res["injection"] = injection_metrics(inj_rows, guards)
     res["grounding"] = grounding_metrics(grd_rows, guards)
-    # Held-out sets: written after tuning on the dev sets above and never tuned on — the honest generalisation estimate.
+    # Held-out sets, written in rounds after tuning; see the md for which were later tuned / trained on.
     res["heldout"] = {
         "pii": pii_metrics(load("heldout_pii.jsonl")),
         "injection": injection_metrics(load("heldout_injection.jsonl"), guards),
         "grounding": grounding_metrics(load("heldout_grounding.jsonl"), guards),
         "injection_2": injection_metrics(load("heldout2_injection.jsonl"), guards),
+        "injection_3": injection_metrics(load("heldout3_injection.jsonl"), guards),
+        "injection_3_rules_only": injection_metrics(
+            load("heldout3_injection.jsonl"),
+            SimpleNamespace(injection=HeuristicInjectionDetector(use_model=False)),
+        ),
     }
     messages = [r["text"] for r in pii_rows if r["kind"] != "long_text"] + [r["text"] for r in inj_rows]
     res["latency"] = latency(guards, messages, grd_rows)
@@ -396,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
         "recall": {e: per.get(e, {}).get("recall") for e in GOAL_RECALL if e in per},
         "recall_met": all((per[e]["recall"] or 0) >= g for e, g in GOAL_RECALL.items() if e in per),
         "precision_met_all_entities": all((m["precision"] or 0) >= GOAL_PRECISION for m in per.values()),
-        "p95_met": res["latency"]["message_plus_draft_ms"]["p95"] < GOAL_P95_MS,
+        "p95_wall_met": res["latency"]["message_plus_draft_ms"]["p95"] < GOAL_P95_MS,
+        "p95_cpu_met": res["latency"]["message_plus_draft_cpu_ms"]["p95"] < GOAL_P95_MS,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench_guardrails.json").write_text(

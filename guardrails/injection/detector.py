@@ -15,11 +15,15 @@ from contract.errors import InputError
 from contract.suggestions import GuardVerdict, VerdictOutcome
 from guardrails.injection.combos import WEIGHTS as COMBO_WEIGHTS
 from guardrails.injection.combos import combo_hits
+from guardrails.injection.ngram import score as ngram_score
 from guardrails.injection.rules import RULES
 
 SOURCES = ("customer", "ocr", "transcript", "document")
 # Documents and OCR text are not addressed to the assistant at all, so weaker signals are enough there.
 THRESHOLDS = {"customer": 0.5, "transcript": 0.5, "ocr": 0.4, "document": 0.35}
+MODEL_THRESHOLD = (
+    0.5  # the n-gram model's probability, the same for every source (fixed before held-out set 3)
+)
 
 
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
@@ -70,8 +74,9 @@ def _hits(text: str) -> list[str]:
 
 
 class HeuristicInjectionDetector:
-    def __init__(self, thresholds: dict[str, float] | None = None) -> None:
+    def __init__(self, thresholds: dict[str, float] | None = None, *, use_model: bool = True) -> None:
         self.thresholds = {**THRESHOLDS, **(thresholds or {})}
+        self.use_model = use_model
 
     def score(self, text: str) -> tuple[float, list[str]]:
         canon = _canon(text)
@@ -101,6 +106,11 @@ class HeuristicInjectionDetector:
         score, hit_ids = self.score(text)
         threshold = self.thresholds[source]
         flagged = score >= threshold
+        model_p = ngram_score(text) if self.use_model else 0.0
+        if model_p >= MODEL_THRESHOLD:
+            flagged = True
+            hit_ids.append("ngram_model")
+        score = round(max(score, model_p), 4)
         return GuardVerdict(
             guard="injection",
             outcome=VerdictOutcome.WARN if flagged else VerdictOutcome.ALLOW,
@@ -112,6 +122,7 @@ class HeuristicInjectionDetector:
             # Rule ids and the score only: never the matched text, which may carry PII or the payload itself.
             details={
                 "score": score,
+                "model_probability": round(model_p, 4),
                 "threshold": threshold,
                 "source": source,
                 "rules": hit_ids,
