@@ -22,13 +22,13 @@ class RedisCache:
         self.ttl_s = ttl_s
         self.namespace = namespace
 
-    def _key(self, customer_id: str) -> str:
+    def key(self, customer_id: str) -> str:
         return f"{self.namespace}:{customer_id}"
 
     def get(self, customer_id: str) -> dict[str, Any] | None:
         """A cache outage is not a CRM outage: on any Redis error, read through to the CRM."""
         try:
-            raw = self.client.get(self._key(customer_id))
+            raw = self.client.get(self.key(customer_id))
         except Exception as e:  # redis.RedisError and socket errors alike
             log.warning("CRM cache read failed, reading through: %s", e)
             return None
@@ -37,7 +37,7 @@ class RedisCache:
     def put(self, customer_id: str, value: dict[str, Any]) -> None:
         try:
             self.client.set(
-                self._key(customer_id), json.dumps(value, ensure_ascii=False, default=str), ex=self.ttl_s
+                self.key(customer_id), json.dumps(value, ensure_ascii=False, default=str), ex=self.ttl_s
             )
         except Exception as e:
             log.warning("CRM cache write failed: %s", e)

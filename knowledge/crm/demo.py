@@ -156,6 +156,7 @@ def _headline(b: _Builder) -> None:
 def _background(b: _Builder, n_customers: int, n_orders: int) -> None:
     rng = b.rng
     ids: list[tuple[str, str]] = []
+    used: dict[str, int] = {}  # name → times seen, so names stay unique without numbering them all
     for i in range(n_customers):
         cid = f"C{1006 + i}"
         kind = "dealer" if rng.random() < 0.6 else "hospital"
@@ -165,7 +166,8 @@ def _background(b: _Builder, n_customers: int, n_orders: int) -> None:
         name = f"{city}{rng.choice(['康泰', '华康', '瑞祥', '博安', '同仁', '永康', '仁和', '广济'])}" + (
             "医疗器械有限公司" if kind == "dealer" else "人民医院"
         )
-        b.customer(cid, f"{name}（{i + 1}）", kind, rng.choice("ABC"), owner, bu, city)
+        n = used[name] = used.get(name, 0) + 1
+        b.customer(cid, name if n == 1 else f"{name}（{n}）", kind, rng.choice("ABC"), owner, bu, city)
         b.contract(cid, 1, rng.randint(30, 700), rng.randint(-200, 500), "active", kind)
         if kind == "hospital" and rng.random() < 0.5:
             serial = f"CA-{cid}"

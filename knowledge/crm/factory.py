@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -42,7 +43,10 @@ def build_customer_data(
     except Exception:
         engine.dispose()
         raise
-    cache = RedisCache(redis_url, cache_ttl_s) if redis_url and cache_ttl_s > 0 else None
+    cache = None
+    if redis_url and cache_ttl_s > 0:  # one namespace per CRM, so two tenants sharing a Redis never mix
+        crm_key = hashlib.sha256(make_url(url).render_as_string(hide_password=True).encode()).hexdigest()[:10]
+        cache = RedisCache(redis_url, cache_ttl_s, namespace=f"crm360:{crm_key}")
     connector = CrmConnector(engine, statement_timeout_ms=statement_timeout_ms)
     return CrmCustomerData(connector, mapping, signals, team_visibility=team_visibility, cache=cache)
 
