@@ -8,7 +8,7 @@
   latency    input guards (mask + injection) per message, output guards (grounding + rails) per draft, and their sum,
              p50 / p95 — each beside its floor measured in the same run: NFKC + one digit-regex pass over the same text.
 Goals (issue 9): recall ≥ 0.99 on resident IDs, phones and bank cards; precision ≥ 0.95; p95 < 15 ms per message.
-Usage: python -m evals.bench.bench_guardrails [--full]   (--full also times a 1 MB text)
+Usage: python -m evals.bench.bench_guardrails [--full]   (--full also times a 200,000-char text, the limit)
 """
 
 from __future__ import annotations
@@ -438,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     messages = [r["text"] for r in pii_rows if r["kind"] != "long_text"] + [r["text"] for r in inj_rows]
     res["latency"] = latency(guards, messages, grd_rows)
     res["long_text"] = [long_text(guards, 100_000)] + (
-        [long_text(guards, 1_000_000)] if "--full" in args else []
+        [long_text(guards, 200_000)] if "--full" in args else []
     )
     per = res["pii"]["per_entity"]
     res["goals"] = {

@@ -121,10 +121,10 @@ def test_order_cue_does_not_hide_a_phone_after_it() -> None:
 
 
 def test_very_long_text_still_detected_and_too_long_refused() -> None:
-    text = "无关的句子。" * 20_000 + "我的手机13812345678" + "其他内容。" * 20_000
+    text = "无关的句子。" * 12_000 + "我的手机13812345678" + "其他内容。" * 12_000  # ~140k chars
     assert ("CN_MOBILE", "13812345678") in found(text)
     with pytest.raises(InputError):
-        detect("1" * 1_000_001)
+        detect("1" * 200_001)
 
 
 # ---- masking and the vault -----------------------------------------------------------------------------------------
