@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 from contract.messages import InboundMessage, TextPart
 
 _ids = itertools.count(1)
+TENANT_DIR = Path(__file__).resolve().parents[2] / "copilot" / "tenants" / "demo"
 
 
 def msg(

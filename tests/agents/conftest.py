@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from agent_helpers import TENANT_DIR
 from agent_ports import (
     AuthorityRails,
     HashingEmbedder,
@@ -16,8 +15,6 @@ from agent_ports import (
 
 from agents import AgentDeps, ModeSettings, TenantConfig
 from contract.ports import Actor
-
-TENANT_DIR = Path(__file__).resolve().parents[2] / "copilot" / "tenants" / "demo"
 
 
 @pytest.fixture(scope="session")
