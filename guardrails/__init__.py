@@ -4,7 +4,15 @@ Each guard returns a `GuardVerdict`; `verdict_evidence` turns any verdict into l
 from guardrails.grounding import ClaimGroundingChecker
 from guardrails.injection import HeuristicInjectionDetector
 from guardrails.pii import MemoryVault, RedisVault, RuleMasker
-from guardrails.pipeline import Guardrails, InputGuardResult, build_guardrails, pii_verdict, run_input_guards
+from guardrails.pipeline import (
+    Guardrails,
+    InputGuardResult,
+    OutputGuardResult,
+    build_guardrails,
+    pii_verdict,
+    run_input_guards,
+    run_output_guards,
+)
 from guardrails.rails import YamlPolicyRails
 from guardrails.verdicts import verdict_evidence, with_evidence
 
@@ -14,12 +22,14 @@ __all__ = [
     "HeuristicInjectionDetector",
     "InputGuardResult",
     "MemoryVault",
+    "OutputGuardResult",
     "RedisVault",
     "RuleMasker",
     "YamlPolicyRails",
     "build_guardrails",
     "pii_verdict",
     "run_input_guards",
+    "run_output_guards",
     "verdict_evidence",
     "with_evidence",
 ]

@@ -1,14 +1,16 @@
-"""The one factory the wiring calls, and the input-guard pipeline (mask PII, flag injection) the graph runs on every text."""
+"""The one factory the wiring calls, the input-guard pipeline (mask PII, flag injection) the graph runs on every text, and
+the output-guard pipeline (grounding, then policy rails) it runs on every draft."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from contract.evidence import Evidence
-from contract.ports import MaskResult
-from contract.suggestions import GuardVerdict, VerdictOutcome
+from contract.ports import Actor, MaskResult
+from contract.suggestions import Draft, GuardVerdict, VerdictOutcome
 from guardrails.grounding import ClaimGroundingChecker
 from guardrails.injection import HeuristicInjectionDetector
 from guardrails.pii import MemoryVault, RedisVault, RuleMasker
@@ -70,3 +72,28 @@ def run_input_guards(
         verdicts.append(v2)
         evidence.append(ev)
     return InputGuardResult(masked=masked, verdicts=verdicts, evidence=evidence)
+
+
+@dataclass
+class OutputGuardResult:
+    draft: Draft  # grounded: unsupported claims removed (or flagged), citations kept consistent
+    verdicts: list[GuardVerdict] = field(default_factory=list)  # grounding, policy_rails — evidence_id set
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> bool:
+        return any(v.outcome is VerdictOutcome.BLOCK for v in self.verdicts)
+
+
+def run_output_guards(
+    guards: Guardrails, draft: Draft, evidence: list[Evidence], actions: list[Any], actor: Actor
+) -> OutputGuardResult:
+    """Ground the draft in its evidence, then apply the tenant's rails to the grounded draft and the actions."""
+    grounded, grounding = guards.grounding.check(draft, evidence)
+    rails = guards.rails.check(grounded, actions, actor, evidence=evidence)
+    verdicts, ev = [], []
+    for v in (grounding, rails):
+        v2, e = with_evidence(v)
+        verdicts.append(v2)
+        ev.append(e)
+    return OutputGuardResult(draft=grounded, verdicts=verdicts, evidence=ev)

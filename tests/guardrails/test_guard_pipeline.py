@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from contract import EvidenceKind, GuardVerdict, Intent, Suggestion, VerdictOutcome
+from contract import Citation, Draft, Evidence, EvidenceKind, GuardVerdict, Intent, Suggestion, VerdictOutcome
 from contract.ports import Actor, GroundingChecker, InjectionDetector, PiiMasker, PolicyRails
-from guardrails import build_guardrails, run_input_guards, verdict_evidence, with_evidence
+from guardrails import build_guardrails, run_input_guards, run_output_guards, verdict_evidence, with_evidence
 
 RAILS_FILE = Path(__file__).resolve().parents[2] / "copilot" / "tenants" / "demo" / "rails.yaml"
 
@@ -73,3 +73,24 @@ def test_factory_with_redis_vault(redis_url: str) -> None:
         guards.pii.unmask(result.masked.text, "conv-r", Actor(id="rep_zhang", role="rep"))
         == "手机13812345678"
     )
+
+
+def test_output_guards_ground_then_apply_rails() -> None:
+    guards = build_guardrails(RAILS_FILE)
+    clause = Evidence(
+        id="ev-1", kind=EvidenceKind.POLICY_CLAUSE, content="A类代理商返点比例为3%，以正式协议为准。"
+    )
+    draft = Draft(
+        text="A类代理商返点为3%，以正式协议为准[1]。另外可以给您打9折[1]。",
+        citations=[Citation(marker="1", evidence_id="ev-1")],
+    )
+    result = run_output_guards(guards, draft, [clause], [], Actor(id="rep_zhang", role="rep"))
+    assert (
+        result.draft.text == "A类代理商返点为3%，以正式协议为准[1]。"
+    )  # the unsupported 9折 sentence is gone
+    assert [v.guard for v in result.verdicts] == ["grounding", "policy_rails"]
+    assert (
+        result.verdicts[0].outcome is VerdictOutcome.WARN
+        and result.verdicts[1].outcome is VerdictOutcome.ALLOW
+    )
+    assert not result.blocked and len(result.evidence) == 2
