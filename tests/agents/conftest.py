@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from agent_helpers import TENANT_DIR
-from agent_ports import (
+
+from agents import AgentDeps, ModeSettings, TenantConfig
+from contract.ports import Actor
+from tests.agents.agent_helpers import TENANT_DIR
+from tests.agents.agent_ports import (
     AuthorityRails,
     HashingEmbedder,
     KeywordInjection,
@@ -12,9 +15,6 @@ from agent_ports import (
     RegexPii,
     TinyCrm,
 )
-
-from agents import AgentDeps, ModeSettings, TenantConfig
-from contract.ports import Actor
 
 
 @pytest.fixture(scope="session")

@@ -4,11 +4,11 @@ Copilot on the same store), and a decision after restart still resumes the inter
 from __future__ import annotations
 
 import pytest
-from agent_helpers import msg
 
 from agents import Copilot, make_checkpointer
 from contract.decisions import DecisionKind, HumanDecision
 from contract.errors import UserError
+from tests.agents.agent_helpers import msg
 
 
 def _two_turns_across_restart(make_deps, zhang, make_saver, conv):

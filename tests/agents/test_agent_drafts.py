@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from agent_helpers import msg
-from agent_ports import ScriptedLlm
-
 from agents import Copilot, ModeSettings
 from agents.drafting.common import detect_lang
 from agents.drafting.llm_draft import garbage_reason
 from contract.errors import BackendUnavailable
 from contract.suggestions import DraftSource
+from tests.agents.agent_helpers import msg
+from tests.agents.agent_ports import ScriptedLlm
 
 
 def llm_deps(make_deps, replies):

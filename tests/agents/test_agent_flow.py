@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from agent_helpers import msg
-from agent_ports import TinyCrm
 
 from agents import Copilot, ModeSettings
 from contract.decisions import DecisionKind, HumanDecision
@@ -12,6 +10,8 @@ from contract.errors import AccessDenied, ConflictError, NotFound
 from contract.evidence import EvidenceKind
 from contract.ports import Actor
 from contract.suggestions import DraftSource, SuggestionKind
+from tests.agents.agent_helpers import msg
+from tests.agents.agent_ports import TinyCrm
 
 
 def test_headline_rebate_cites_v32_and_pushes_spine_plan_with_signal_and_clause(make_deps, zhang):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import wave
 
 import pytest
-from agent_helpers import TENANT_DIR
 
 from agents import Copilot
 from agents.perception.ocr import RapidOcrEngine
 from agents.script import load_conversations, replay
 from contract.errors import InputError
 from contract.ports import Actor, Transcript
+from tests.agents.agent_helpers import TENANT_DIR
 
 pytestmark = pytest.mark.models
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from agent_helpers import msg
-
 from agents.perception.emoji import EMOJI_TABLE, emoji_signals, find_emoji, lookup
 from agents.perception.files import document_text, file_type
 from agents.perception.ocr import classify_image_text
@@ -23,6 +21,7 @@ from contract.messages import (
     VoicePart,
 )
 from contract.ports import OcrResult, Transcript
+from tests.agents.agent_helpers import msg
 
 
 def test_every_documented_wechat_code_is_in_the_table_and_the_docstring():

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from agent_ports import KeywordPolicy, _signal
 from typer.testing import CliRunner
 
 from agents.actions.backtest import backtest, cases_from_ledger
 from agents.actions.playbook import DecisionInput, propose
 from contract.suggestions import Intent
+from tests.agents.agent_ports import KeywordPolicy, _signal
 
 
 def _input(intent: str, signals=(), text: str = "", **kw) -> DecisionInput:
