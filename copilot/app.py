@@ -12,11 +12,13 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
 
-from copilot.api import health, messages, queries
+from copilot.api import admin, health, messages, queries, stream
 from copilot.api.errors import install_error_handlers
 from copilot.api.limits import BodySizeLimit
 from copilot.settings import Settings, get_settings
+from copilot.web.pages import mount_pages
 
 log = logging.getLogger("copilot.app")
 
@@ -62,4 +64,12 @@ def create_app(
     app.include_router(health.router)
     app.include_router(messages.router)
     app.include_router(queries.router)
+    app.include_router(stream.router)
+    app.include_router(admin.router)
+    mount_pages(app)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui/")
+
     return app

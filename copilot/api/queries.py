@@ -79,3 +79,8 @@ async def kb_search(
     query = PolicyQuery(text=q, k=k, as_of=as_of, business_unit=business_unit)
     results = await run_in_threadpool(services.policy_store.search, query)
     return [e.model_dump(mode="json") for e in results]
+
+
+@router.get("/me")
+def me(actor: Anyone) -> dict[str, str]:
+    return {"id": actor.id, "role": actor.role, "team": actor.team}

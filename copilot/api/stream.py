@@ -1,0 +1,94 @@
+"""Server-sent events for the pages, and the listings pages use to catch up after a reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from contract import AccessDenied
+from contract.ports import Actor
+from copilot.api.deps import ServicesDep
+from copilot.auth import require
+
+router = APIRouter(prefix="/v1", tags=["push"])
+Anyone = Annotated[Actor, Depends(require("rep", "agent", "evaluator", "admin"))]
+HumanSide = Annotated[Actor, Depends(require("rep", "agent", "admin"))]
+KEEPALIVE_S = 15.0
+
+
+def _allowed_topic(actor: Actor, topic: str) -> str:
+    """A rep listens to their own topic; agents to calls; admins to anything."""
+    if not topic:
+        return f"rep:{actor.id}" if actor.role == "rep" else f"agent:{actor.id}"
+    if actor.role == "admin":
+        return topic
+    if actor.role == "rep" and topic == f"rep:{actor.id}":
+        return topic
+    if actor.role == "agent" and (topic.startswith("call:") or topic == f"agent:{actor.id}"):
+        return topic
+    raise AccessDenied(f"{actor.role} {actor.id} may not listen to {topic!r}", reason="topic_not_allowed")
+
+
+@router.get("/stream")
+async def stream(
+    request: Request, actor: HumanSide, services: ServicesDep, topic: str = ""
+) -> StreamingResponse:
+    """SSE: `event: suggestion|decision|final|partial|wrapup`, `data: <json>`. Reconnecting clients catch up with
+    GET /v1/suggestions and drop what they already have (events carry the suggestion id)."""
+    topic = _allowed_topic(actor, topic)
+
+    async def events() -> AsyncIterator[str]:
+        yield f"event: hello\ndata: {json.dumps({'topic': topic})}\n\n"
+        subscription = services.hub.subscribe(topic).__aiter__()
+        while True:
+            try:
+                event = await asyncio.wait_for(subscription.__anext__(), timeout=KEEPALIVE_S)
+            except TimeoutError:
+                if await request.is_disconnected():
+                    break
+                yield ": keep-alive\n\n"
+                continue
+            except StopAsyncIteration:
+                break
+            data = json.dumps(event, ensure_ascii=False, default=str)
+            yield f"event: {event.get('type', 'message')}\ndata: {data}\n\n"
+        await subscription.aclose()
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/suggestions")
+async def list_suggestions(
+    actor: Anyone,
+    services: ServicesDep,
+    customer: str | None = None,
+    conversation: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> list[dict[str, Any]]:
+    """Latest suggestions with their decision state. Reps only see their own."""
+    rep = actor.id if actor.role == "rep" else None
+
+    def load() -> list[dict[str, Any]]:
+        entries = services.ledger.find(
+            kind="suggestion", customer=customer, conversation=conversation, rep=rep
+        )
+        decided = {
+            e.suggestion_id: e.decision
+            for e in services.ledger.find(
+                kind="decision", customer=customer, conversation=conversation, rep=rep
+            )
+        }
+        out = []
+        for e in entries[-limit:]:
+            if not e.payload:
+                continue
+            out.append({"suggestion": e.payload["suggestion"], "decision": decided.get(e.suggestion_id)})
+        return out
+
+    return await run_in_threadpool(load)
