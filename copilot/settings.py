@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     crm_url: str = ""  # empty = the demo tenant's sqlite in data_dir
     crm_statement_timeout_ms: int = 2000
     crm_cache_ttl_s: int = 0  # 0 = no cache; otherwise Redis when redis_url is set
+    crm_team_visibility: bool = False  # True = a rep also sees the customers of their team
     redis_url: str = ""  # empty = in-process queue, dedupe and pub/sub
     chroma_url: str = ""  # empty = persistent directory in data_dir; http://host:port = Chroma server
     checkpointer: Literal["sqlite", "memory", "redis", "postgres"] = "sqlite"

@@ -247,6 +247,7 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
             statement_timeout_ms=settings.crm_statement_timeout_ms,
             redis_url=settings.redis_url,
             cache_ttl_s=settings.crm_cache_ttl_s,
+            team_visibility=settings.crm_team_visibility,
         )
     except UserError as exc:
         raise UserError(
