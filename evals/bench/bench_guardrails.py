@@ -296,6 +296,17 @@ def write_md(res: dict[str, Any]) -> str:
         "",
         f"Run {res['run_at']} on {res['machine']} (shared by ~7 engineers: timings are noisy).",
         "",
+        "**Read this first.** The dev sets (pii / injection / grounding.jsonl) were used to tune the detectors, so their "
+        "numbers (1.0 almost everywhere) are optimistic; the first-run numbers before tuning are at the end of the "
+        "held-out section. The honest estimates are the held-out sets — above all injection held-out set 3 — and even "
+        "they are written by the same author as the detectors, from templates: real customer text will be harder. "
+        "Matching rule: a prediction counts when its entity equals the gold entity and the spans overlap with IoU ≥ 0.5.",
+        "",
+        "Known gaps: Chinese person names are found only after a cue (我叫, 联系人, 收货人 …), before a title (先生, 经理 …) or "
+        "right before a phone / ID; English names only after a cue; addresses need a road + number or an estate + "
+        "building anchor; grounding compares values, so a correct number attached to the wrong subject (8% for reps "
+        "instead of managers) passes; injection detection on fresh phrasings is ~0.85 at ~5% false positives.",
+        "",
         f"## PII — {p['strings']} strings ({p['by_lang']}), {p['hard_negative_strings']} hard negatives",
         "",
         "| entity | support | predicted | precision | recall | exact boundary |",
@@ -347,7 +358,8 @@ def write_md(res: dict[str, Any]) -> str:
         f"{h['pii']['hard_negative_strings']}.",
         f"Grounding held-out: {h['grounding']['planted_drafts']} planted → catch **{h['grounding']['catch_rate']}**, "
         f"false alarms {h['grounding']['false_alarm_rate']} on {h['grounding']['faithful_drafts']} faithful drafts.",
-        f"PII held-out set 1 was then used for one tuning round (person names); its first evaluation: "
+        f"Held-out set 1 was then used for one tuning round each for PII (person names) and grounding (measure-word "
+        f"units); the numbers above are after it. Its first evaluation: "
         f"{json.dumps(HELDOUT1_FIRST)}.",
         "",
         "### Injection: which set was used for what",
