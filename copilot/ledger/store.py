@@ -8,6 +8,7 @@ call returns, and two writers can never fork the chain.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -28,6 +29,8 @@ from copilot.ledger.canonical import chain_digest, now_iso
 from copilot.ledger.engine import write_transaction
 from copilot.ledger.models import Checkpoint, EntryKind, LedgerEntry, LedgerMetrics, VerifyReport
 from copilot.ledger.schema import ENTRY_COLUMNS, entries, head, refs
+
+log = logging.getLogger("copilot.ledger")
 
 
 def _insert_many(conn: Connection, table: Table, values: list[tuple[Any, ...]]) -> None:
@@ -97,10 +100,14 @@ class Ledger:
             from copilot.ledger.otel import emit_genai_spans
 
             for suggestion, _, _ in batch:
-                emit_genai_spans(suggestion, tracer_provider=self.tracer_provider)
+                try:
+                    emit_genai_spans(suggestion, tracer_provider=self.tracer_provider)
+                except Exception:  # telemetry is best effort: the entry is already committed
+                    log.exception("OpenTelemetry export failed for %s", suggestion.id)
         return ids
 
     def engine_write(self) -> AbstractContextManager[Connection]:
+        """The serialised write transaction every append goes through (also used by retention)."""
         return write_transaction(self.engine)
 
     def record_decision(self, decision: HumanDecision, *, actor: Actor) -> str:
