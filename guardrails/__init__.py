@@ -3,6 +3,7 @@ Each guard returns a `GuardVerdict`; `verdict_evidence` turns any verdict into l
 
 from guardrails.grounding import ClaimGroundingChecker
 from guardrails.injection import HeuristicInjectionDetector
+from guardrails.message import MessageGuardResult, run_message_guards
 from guardrails.pii import MemoryVault, RedisVault, RuleMasker
 from guardrails.pipeline import (
     Guardrails,
@@ -22,6 +23,7 @@ __all__ = [
     "HeuristicInjectionDetector",
     "InputGuardResult",
     "MemoryVault",
+    "MessageGuardResult",
     "OutputGuardResult",
     "RedisVault",
     "RuleMasker",
@@ -29,6 +31,7 @@ __all__ = [
     "build_guardrails",
     "pii_verdict",
     "run_input_guards",
+    "run_message_guards",
     "run_output_guards",
     "verdict_evidence",
     "with_evidence",
