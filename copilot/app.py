@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from copilot.api import admin, health, messages, queries, stream
 from copilot.api.errors import install_error_handlers
 from copilot.api.limits import BodySizeLimit
+from copilot.scale import api_runs_worker
 from copilot.settings import Settings, get_settings
 from copilot.web.pages import mount_pages
 
@@ -36,7 +37,9 @@ def create_app(
         app.state.services = services or build_services(settings)
         mount_channel_routes(app, app.state.services)
         mount_voice_routes(app, app.state.services)
-        worker = app.state.services.start_worker() if start_worker else None
+        # scale-out (Redis): `copilot worker` processes consume; the API only acknowledges and enqueues
+        consume = start_worker and api_runs_worker(settings)
+        worker = app.state.services.start_worker() if consume else None
         try:
             yield
         finally:
