@@ -4,7 +4,11 @@
 accept() is one Lua script: SET NX the dedupe key and XADD the message atomically, so a crash between the two can
 neither lose a message nor mark it seen without enqueuing it. Durability before the 200 depends on Redis' AOF
 (`appendonly yes`, `appendfsync always` for no loss on power failure — see docs/deployment.md).
-claim() first takes over entries whose consumer went silent (XAUTOCLAIM after `lease_s`), then reads new ones.
+claim() first takes over entries whose consumer went silent (XAUTOCLAIM after `lease_s`), then reads new ones; a
+worker busy on a long message keeps its lease with touch() (XCLAIM JUSTID resets the idle time). An entry delivered
+more than `max_attempts` times (it keeps killing its worker) is moved to `<stream>:dead` and acked.
+
+Queue tuning comes from the environment (COPILOT_QUEUE_LEASE_S, _BATCH, _STREAM, _API_WORKER …), see QueueSettings.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import socket
 from typing import Any
 
 import redis
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contract import BackendUnavailable, InboundMessage
 
@@ -29,34 +34,61 @@ return 0
 """
 
 
+class QueueSettings(BaseSettings):
+    """Scale-out queue knobs (COPILOT_QUEUE_*). Separate from copilot.settings so the queue can be tuned per process."""
+
+    model_config = SettingsConfigDict(env_prefix="COPILOT_QUEUE_", extra="ignore")
+
+    stream: str = "copilot:inbox"
+    group: str = "workers"
+    lease_s: float = (
+        30.0  # a silent consumer's entries are reclaimed after this; workers heartbeat at lease/3
+    )
+    batch: int = 1  # entries per claim: 1 spreads a burst evenly over the workers
+    max_attempts: int = 5
+    dedupe_ttl_s: int = 3 * 24 * 3600  # kf may re-deliver for days; Tencent retries within seconds
+    max_len: int = 1_000_000
+    api_worker: bool = False  # True = `copilot serve` also consumes (one-box deployments with Redis)
+
+
+def api_runs_worker(settings: Any) -> bool:
+    """Embedded mode: the API process runs the worker. Scale-out: `copilot worker` processes do, unless asked."""
+    return not getattr(settings, "redis_url", "") or QueueSettings().api_worker
+
+
+def _unavailable(exc: Exception) -> BackendUnavailable:
+    return BackendUnavailable(f"redis queue unavailable: {exc}", reason="queue_unavailable")
+
+
 class RedisStreamInbox:
     def __init__(
         self,
         url: str,
         *,
-        stream: str = "copilot:inbox",
-        group: str = "workers",
-        dedupe_ttl_s: int = 3 * 24 * 3600,  # kf may re-deliver for days; Tencent retries within seconds
-        lease_s: float = 30.0,
-        max_len: int = 1_000_000,
-        max_attempts: int = 5,
+        stream: str | None = None,
+        group: str | None = None,
+        dedupe_ttl_s: int | None = None,
+        lease_s: float | None = None,
+        max_len: int | None = None,
+        max_attempts: int | None = None,
     ) -> None:
-        self.url, self.stream, self.group = url, stream, group
-        self.dedupe_ttl_s, self.lease_s, self.max_len, self.max_attempts = (
-            dedupe_ttl_s,
-            lease_s,
-            max_len,
-            max_attempts,
-        )
+        q = QueueSettings()
+        self.url = url
+        self.stream = stream or q.stream
+        self.group = group or q.group
+        self.dedupe_ttl_s = dedupe_ttl_s or q.dedupe_ttl_s
+        self.lease_s = lease_s if lease_s is not None else q.lease_s
+        self.max_len = max_len or q.max_len
+        self.max_attempts = max_attempts or q.max_attempts
         self._r = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
         self._accept = self._r.register_script(_ACCEPT)
         try:
-            self._r.xgroup_create(stream, group, id="0", mkstream=True)
+            self._r.xgroup_create(self.stream, self.group, id="0", mkstream=True)
         except redis.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
         except redis.RedisError as exc:
-            raise BackendUnavailable(f"redis queue unavailable: {exc}", reason="queue_unavailable") from exc
+            raise _unavailable(exc) from exc
 
     def accept(self, msg: InboundMessage) -> bool:
         try:
@@ -65,7 +97,7 @@ class RedisStreamInbox:
                 args=[self.dedupe_ttl_s, msg.model_dump_json(), self.max_len],
             )
         except redis.RedisError as exc:
-            raise BackendUnavailable(f"redis queue unavailable: {exc}", reason="queue_unavailable") from exc
+            raise _unavailable(exc) from exc
         return bool(added)
 
     def claim(self, worker_id: str, limit: int = 10) -> list[tuple[str, InboundMessage]]:
@@ -78,7 +110,7 @@ class RedisStreamInbox:
                 start_id="0-0",
                 count=limit,
             )
-            entries = list(stale)
+            entries = [e for e in stale if not self._dead_letter(e)]
             if len(entries) < limit:
                 fresh = self._r.xreadgroup(
                     self.group, worker_id, {self.stream: ">"}, count=limit - len(entries)
@@ -86,7 +118,7 @@ class RedisStreamInbox:
                 for _stream, items in fresh or []:
                     entries.extend(items)
         except redis.RedisError as exc:
-            raise BackendUnavailable(f"redis queue unavailable: {exc}", reason="queue_unavailable") from exc
+            raise _unavailable(exc) from exc
         out: list[tuple[str, InboundMessage]] = []
         for entry_id, fields in entries:
             eid = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
@@ -97,27 +129,63 @@ class RedisStreamInbox:
             out.append((eid, InboundMessage.model_validate_json(payload)))
         return out
 
+    def _dead_letter(self, entry: Any) -> bool:
+        """A reclaimed entry delivered too often is parked in <stream>:dead (kept for an operator) and acked."""
+        entry_id, fields = entry
+        info = self._r.xpending_range(self.stream, self.group, min=entry_id, max=entry_id, count=1)
+        if not info or info[0]["times_delivered"] <= self.max_attempts:
+            return False
+        log.error(
+            "queue entry %s was delivered %d times: moved to the dead stream",
+            entry_id,
+            info[0]["times_delivered"],
+        )
+        pipe = self._r.pipeline(transaction=True)
+        pipe.xadd(
+            f"{self.stream}:dead", dict(fields or {"payload": b""}), maxlen=self.max_len, approximate=True
+        )
+        pipe.xack(self.stream, self.group, entry_id)
+        pipe.execute()
+        return True
+
+    def touch(self, worker_id: str, item_ids: list[str]) -> None:
+        """Heartbeat: keep the lease of entries still being worked on (resets their idle time)."""
+        if item_ids:
+            try:
+                self._r.xclaim(self.stream, self.group, worker_id, 0, item_ids, justid=True)
+            except redis.RedisError as exc:
+                raise _unavailable(exc) from exc
+
     def ack(self, item_id: str) -> None:
         try:
             self._r.xack(self.stream, self.group, item_id)
         except redis.RedisError as exc:
-            raise BackendUnavailable(f"redis queue unavailable: {exc}", reason="queue_unavailable") from exc
+            raise _unavailable(exc) from exc
 
     def nack(self, item_id: str) -> None:
         """Leave it pending; XAUTOCLAIM hands it to a worker after the lease."""
 
     def requeue_stale(self, older_than_s: float) -> int:
         """Pending entries idle longer than this (their worker died) are claimable again by any worker."""
-        pending = self._r.xpending_range(self.stream, self.group, min="-", max="+", count=1000)
+        try:
+            pending = self._r.xpending_range(self.stream, self.group, min="-", max="+", count=1000)
+        except redis.RedisError as exc:
+            raise _unavailable(exc) from exc
         return sum(1 for p in pending if p["time_since_delivered"] >= older_than_s * 1000)
 
     def stats(self) -> dict[str, Any]:
-        info = self._r.xinfo_groups(self.stream)
+        try:
+            info = self._r.xinfo_groups(self.stream)
+            length = int(self._r.xlen(self.stream))
+            dead = int(self._r.xlen(f"{self.stream}:dead"))
+        except redis.RedisError as exc:
+            raise _unavailable(exc) from exc
         group = next((g for g in info if g["name"] in (self.group, self.group.encode())), {})
         return {
-            "length": int(self._r.xlen(self.stream)),
+            "length": length,
             "pending": int(group.get("pending", 0)),
             "lag": int(group.get("lag", 0) or 0),
+            "dead": dead,
         }
 
     def ping(self) -> None:
@@ -128,12 +196,13 @@ class RedisStreamInbox:
 
 
 def run_worker_process(worker_id: str) -> None:
-    """`copilot worker`: one process claiming from Redis until SIGTERM."""
+    """`copilot worker`: one process claiming from Redis until SIGTERM (finishes the message in hand, then exits)."""
     import signal
     import threading
 
     from copilot.settings import get_settings
     from copilot.wiring import build_services
+    from copilot.worker import Worker
 
     settings = get_settings()
     if not settings.redis_url:
@@ -141,11 +210,13 @@ def run_worker_process(worker_id: str) -> None:
             "copilot worker needs COPILOT_REDIS_URL (embedded mode runs the worker inside `serve`)"
         )
     services = build_services(settings)
-    worker = services.make_worker(f"{worker_id}@{socket.gethostname()}:{os.getpid()}")
+    consumer = f"{worker_id}@{socket.gethostname()}:{os.getpid()}"
+    worker = Worker(services.inbox, services, worker_id=consumer, batch=QueueSettings().batch)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     worker.start()
+    log.warning("worker %s consuming %s", consumer, services.inbox.stream)
     stop.wait()
     worker.stop()
     services.close()
