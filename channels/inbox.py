@@ -30,7 +30,33 @@ class Inbox(Protocol):
 
 
 @runtime_checkable
+class BatchInbox(Inbox, Protocol):
+    def accept_many(self, msgs: list[InboundMessage]) -> list[bool]:
+        """`accept` for several messages in one durable write (group commit); same result per message."""
+        ...
+
+
+@runtime_checkable
 class SkipRecorder(Protocol):
+    def accept_many(self, msgs: list[InboundMessage]) -> list[bool]:
+        """Group commit: one transaction (one fsync) for a batch, each message deduped as in `accept`."""
+        now = time.time()
+        with self._tx() as db:
+            fresh = []
+            for msg in msgs:
+                cur = db.execute(
+                    "INSERT INTO inbox (dedupe_key, conversation_id, payload, created_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (dedupe_key) DO NOTHING",
+                    (
+                        msg.dedupe_key,
+                        f"{msg.tenant}:{msg.channel.value}:{msg.conversation_id}",
+                        msg.model_dump_json(),
+                        now,
+                    ),
+                )
+                fresh.append(cur.rowcount == 1)
+            return fresh
+
     def record_skipped(self, channel: str, message_id: str, reason: str, raw: dict[str, Any]) -> None:
         """Remember a message we could not normalise (unsupported type) so an operator can see what was dropped."""
         ...
@@ -132,6 +158,25 @@ class SqliteInbox:
                 ),
             )
             return cur.rowcount == 1
+
+    def accept_many(self, msgs: list[InboundMessage]) -> list[bool]:
+        """Group commit: one transaction (one fsync) for a batch, each message deduped as in `accept`."""
+        now = time.time()
+        with self._tx() as db:
+            fresh = []
+            for msg in msgs:
+                cur = db.execute(
+                    "INSERT INTO inbox (dedupe_key, conversation_id, payload, created_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (dedupe_key) DO NOTHING",
+                    (
+                        msg.dedupe_key,
+                        f"{msg.tenant}:{msg.channel.value}:{msg.conversation_id}",
+                        msg.model_dump_json(),
+                        now,
+                    ),
+                )
+                fresh.append(cur.rowcount == 1)
+            return fresh
 
     def record_skipped(self, channel: str, message_id: str, reason: str, raw: dict[str, Any]) -> None:
         raw_json = json.dumps(raw, ensure_ascii=False, default=str)[:4000]

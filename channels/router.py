@@ -12,10 +12,11 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from channels.batching import GroupCommitter
 from channels.callback import Opened, check_fresh, check_replay, open_encrypted, open_plain, require
 from channels.config import CallbackCredentials, ChannelConfig
 from channels.dedupe import NonceCache
-from channels.inbox import Inbox, SkipRecorder
+from channels.inbox import BatchInbox, Inbox, SkipRecorder
 from channels.kf.sync import KfSyncer
 from channels.outcome import KfTrigger
 from channels.wecom.crypto import CallbackCrypto
@@ -46,6 +47,12 @@ class CallbackHandler:
             kf_syncer,
         )
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.committer = GroupCommitter(inbox) if isinstance(inbox, BatchInbox) else None
+
+    async def enqueue(self, msg: InboundMessage) -> bool:
+        if self.committer is not None:
+            return await self.committer.accept(msg)
+        return await anyio.to_thread.run_sync(self.inbox.accept, msg)
 
     def refuse(self, request: Request, scope: str, exc: CopilotError) -> Response:
         client = request.client.host if request.client else "?"
@@ -84,7 +91,7 @@ class CallbackHandler:
             check_replay(self.replay, scope, timestamp, nonce, opened.fingerprint, policy.nonce_ttl_s)
             outcome = normalise_xml(opened.fields, channel=channel, tenant=self.config.tenant)
             if isinstance(outcome, InboundMessage):
-                fresh = await anyio.to_thread.run_sync(self.inbox.accept, outcome)
+                fresh = await self.enqueue(outcome)
                 log.debug("%s %s %s", scope, outcome.message_id, "enqueued" if fresh else "duplicate")
             elif isinstance(outcome, KfTrigger):
                 self.start_kf_sync(outcome)

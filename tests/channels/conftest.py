@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-# `python -m pytest` (make test) puts the repo first on sys.path; a bare `pytest` only has tests/, where this directory
-# would shadow the real `channels` package as a namespace package. Put the repo first either way.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from wecom_fakes import PROTOCOL, FakeTencent, make_amr
-
 from channels import SqliteInbox
+from tests.channels.wecom_fakes import PROTOCOL, FakeTencent, make_amr
 
 
 @pytest.fixture(scope="session")

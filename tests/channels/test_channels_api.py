@@ -12,7 +12,6 @@ import av
 import pytest
 import redis
 from faster_whisper.audio import decode_audio
-from wecom_fakes import FakeTencent
 
 from channels import (
     ApiCredentials,
@@ -28,6 +27,7 @@ from channels import (
 from contract.errors import BackendUnavailable, ConflictError, NotFound, UserError
 from contract.ports import MediaStore
 from contract.suggestions import Action, Draft, Intent, Suggestion
+from tests.channels.wecom_fakes import FakeTencent
 
 
 def api_for(tencent: FakeTencent, **kwargs: object) -> WeComApi:

@@ -9,10 +9,10 @@ import struct
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from fastapi.testclient import TestClient
-from wecom_fakes import DOC, Clock, encrypted_post, make_runtime, text_xml
 
 from channels import CallbackCredentials, SqliteInbox
 from channels.wecom.crypto import signature
+from tests.channels.wecom_fakes import DOC, Clock, encrypted_post, make_runtime, text_xml
 
 NOW = 1764470000
 CREDS = CallbackCredentials(DOC["token"], DOC["aes_key"], DOC["corp_id"])

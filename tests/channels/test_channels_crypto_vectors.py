@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
-from wecom_fakes import Clock, make_runtime
 
 from channels import CallbackCredentials, SqliteInbox
+from tests.channels.wecom_fakes import Clock, make_runtime
 
 GET_VECTORS = ["wecom_official_doc_url_verify", "wecom_sbzhu_url_verify", "wechatpy_tests_url_verify"]
 POST_VECTORS = ["wecom_official_doc_post_text", "wecom_sbzhu_post_text_utf8", "wechatpy_tests_post_text"]

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from wecom_fakes import DOC, Clock, FakeTencent, encrypted_post, make_runtime, text_xml
 
 from channels import CallbackCredentials, SqliteInbox, SqliteKfState
 from contract.errors import BackendUnavailable
 from contract.messages import InboundMessage
+from tests.channels.wecom_fakes import DOC, Clock, FakeTencent, encrypted_post, make_runtime, text_xml
 
 NOW = 1764470000
 CREDS = CallbackCredentials(DOC["token"], DOC["aes_key"], DOC["corp_id"])

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import wechatpy
 import wechatpy.enterprise
-from wecom_fakes import PROTOCOL
 
 from channels.kf.normalise import normalise_kf
 from channels.outcome import KfTrigger, Skipped
 from channels.wecom.normalise import normalise_xml
 from channels.wecom.xml import parse_xml
 from contract.messages import Channel, InboundMessage
+from tests.channels.wecom_fakes import PROTOCOL
 
 MESSAGES = PROTOCOL / "messages"
 
