@@ -71,16 +71,26 @@ class AsrService:
 
     @classmethod
     def from_model_cache(
-        cls, cache_dir: str | PathLike[str], *, cpu_threads: int = 2, beam_size: int = 1, **kwargs: Any
+        cls,
+        cache_dir: str | PathLike[str],
+        *,
+        model_dir: str = "",
+        cpu_threads: int = 2,
+        beam_size: int = 1,
+        language: str = "zh",
+        **kwargs: Any,
     ) -> AsrService:
-        """The offline whisper-base from the wheels, joined into `cache_dir` (loaded lazily on the worker thread)."""
+        """`model_dir` (settings.asr.model_dir): any CTranslate2 Whisper directory (small, medium …); empty = the
+        offline whisper-base from the wheels, joined into `cache_dir`. Loaded lazily, on the worker thread."""
         from channels.voice.models import ensure_whisper_base, load_whisper
 
         def factory() -> WhisperDecoder:
-            model = load_whisper(ensure_whisper_base(cache_dir), cpu_threads=cpu_threads)
-            return WhisperDecoder(model, language=kwargs.get("language", "zh"), beam_size=beam_size)
+            path = model_dir or ensure_whisper_base(cache_dir)
+            return WhisperDecoder(
+                load_whisper(path, cpu_threads=cpu_threads), language=language, beam_size=beam_size
+            )
 
-        return cls(factory, **kwargs)
+        return cls(factory, language=language, **kwargs)
 
     # ---- calls -------------------------------------------------------------------------------------------------
     def open_call(self, call_id: str) -> None:

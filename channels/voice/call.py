@@ -62,7 +62,7 @@ class _ChannelState:
     cached: tuple[str, int, DecodeResult] | None = None  # utt_id, covered samples, result
 
 
-def _usable(result: DecodeResult) -> str:
+def usable_text(result: DecodeResult) -> str:
     """Whisper's own hallucination rule: high no-speech probability and low confidence → nothing was said."""
     if result.no_speech_prob > 0.6 and result.avg_logprob < -0.7:
         return ""
@@ -189,7 +189,7 @@ class CallSession:
             if res is not None:
                 result, covered = res
                 ch.cached = (utt.utt_id, covered, result)
-                text = _usable(result)
+                text = usable_text(result)
                 if seg.current is utt and text:
                     self.outbox.put_nowait(
                         self._frame("partial", utt, text, end_s=(utt.start_sample + covered) / SR)
@@ -216,7 +216,7 @@ class CallSession:
             except Exception as exc:  # a failed decode is reported, the call goes on
                 self.outbox.put_nowait(self._error("asr_failed", f"could not transcribe {utt.utt_id}: {exc}"))
                 continue
-            text = _usable(result)
+            text = usable_text(result)
             if not text:
                 continue
             signals = self._signals(utt, text)

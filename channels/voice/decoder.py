@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from channels.voice.prompt import strip_prompt_echo
+
 SAMPLE_RATE = 16_000
 FRAMES_PER_S = 100  # whisper mel hop = 10 ms
 MIN_WINDOW_FRAMES = 300  # below ~3 s of context the base model starts to invent text
@@ -131,7 +133,8 @@ class WhisperDecoder:
             repetition_penalty=1.1,  # the base model loops on Mandarin; a mild penalty cuts it without hurting text
         )[0]
         ids = [t for t in result.sequences_ids[0] if t < tok.eot]
-        text = collapse_repeats(tok.decode(ids).strip())
+        text = tok.decode(ids).replace("\ufffd", "").strip()  # U+FFFD: a character cut by the token budget
+        text = strip_prompt_echo(collapse_repeats(text), initial_prompt)
         n_tokens = max(len(ids), 1)
         avg_logprob = float(result.scores[0]) / n_tokens if result.scores else 0.0
         return DecodeResult(
@@ -195,6 +198,7 @@ class WhisperDecoder:
             condition_on_previous_text=False,
             initial_prompt=initial_prompt or None,
             max_new_tokens=self.max_new_tokens,
+            temperature=0.0,  # no fallback re-decodes: on looping audio they cost up to 6 passes per window
         )
         segments = [
             {"start": round(s.start, 2), "end": round(s.end, 2), "text": s.text.strip()}

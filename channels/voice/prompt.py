@@ -1,11 +1,44 @@
 """Domain priming for Whisper: hotwords (tenant product names) go into the initial prompt (`<|startofprev|>` tokens),
-which is exactly what faster-whisper's `hotwords=` does; a simplified-Chinese prompt also keeps the output simplified."""
+which is exactly what faster-whisper's `hotwords=` does; a simplified-Chinese prompt also keeps the output simplified.
+
+Whisper sometimes copies its prompt into the transcript ('…客户关于骨科耗材返点…'); a phantom product mention would
+mislead intent detection, so `strip_prompt_echo` cuts copied runs — except runs inside one product name, which the
+customer may really have said."""
 
 from __future__ import annotations
 
+import re
 
-def tenant_prompt(product_names: list[str], *, domain: str = "骨科耗材与医疗设备") -> str:
+_HEAD, _MID, _TAIL = "以下是客户关于", "等", "的普通话咨询。"
+DEFAULT_DOMAIN = "骨科耗材与医疗设备"
+
+
+def tenant_prompt(product_names: list[str], *, domain: str = DEFAULT_DOMAIN) -> str:
     """An initial prompt that primes Whisper with the tenant's product names (and simplified Chinese)."""
     names = "、".join(dict.fromkeys(n.strip() for n in product_names if n.strip()))
     # A closed sentence: a prompt ending in a list invites the model to continue the list into the transcript.
-    return f"以下是客户关于{names}等{domain}的普通话咨询。" if names else "以下是客户的普通话咨询。"
+    return f"{_HEAD}{names}{_MID}{domain}{_TAIL}" if names else "以下是客户的普通话咨询。"
+
+
+def prompt_terms(prompt: str) -> list[str]:
+    """The product names and domain inside a `tenant_prompt` (for any other prompt: its comma-separated pieces)."""
+    body = prompt.removeprefix(_HEAD).removesuffix(_TAIL)
+    return [t for t in re.split(r"[、，,。]|" + _MID, body) if t]
+
+
+def strip_prompt_echo(text: str, prompt: str, min_len: int = 6) -> str:
+    if not prompt or len(text) < min_len:
+        return text
+    terms = prompt_terms(prompt)
+    out, i = [], 0
+    while i < len(text):
+        j = i + min_len
+        if j <= len(text) and text[i:j] in prompt:
+            while j < len(text) and text[i : j + 1] in prompt:
+                j += 1
+            if not any(text[i:j] in term for term in terms):
+                i = j
+                continue
+        out.append(text[i])
+        i += 1
+    return "".join(out).strip(" ,，")
