@@ -25,7 +25,8 @@ DEMO_ACTORS = {
 STORE_FILES = (
     "ledger.sqlite",
     "crm.sqlite",
-    "policy_catalog.sqlite",
+    "policies.sqlite",
+    "embedding_cache.sqlite",
     "checkpoints.sqlite",
     "inbox.sqlite",
     "kf_state.sqlite",

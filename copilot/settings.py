@@ -140,6 +140,10 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def policy_catalog_path(self) -> Path:
+        return self.data_dir / "policies.sqlite"
+
+    @property
     def checkpoint_path(self) -> Path:
         return self.data_dir / "checkpoints.sqlite"
 

@@ -232,7 +232,7 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
     policy_store = build_policy_store(
         settings.chroma_url,
         settings.chroma_dir,
-        settings.data_dir / "policy_catalog.sqlite",
+        settings.policy_catalog_path,
         settings.embeddings.backend,
         embedding_model=settings.embeddings.model,
         embedding_base_url=settings.embeddings.base_url,

@@ -23,7 +23,7 @@ console = Console()
 
 
 def policy_sqlite_path(settings: Settings) -> Path:
-    return settings.data_dir / "policies.sqlite"
+    return settings.policy_catalog_path
 
 
 def open_store(settings: Settings | None = None) -> Any:
