@@ -4,6 +4,7 @@ of the detectors they grade (no generator imports guardrails/)."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -65,5 +66,5 @@ def test_spans_point_at_real_text() -> None:
 
 def test_generators_do_not_use_the_detectors() -> None:
     for path in [*DATA.glob("gen*.py"), DATA / "pii_values.py"]:
-        source = path.read_text(encoding="utf-8")
-        assert "import guardrails" not in source and "from guardrails" not in source, path.name
+        imports = re.findall(r"^\s*(?:from|import)\s+(\S+)", path.read_text(encoding="utf-8"), re.MULTILINE)
+        assert not [m for m in imports if m.split(".")[0] == "guardrails"], path.name

@@ -1,4 +1,4 @@
-"""Deterministic generator of the guardrail evaluation sets (no import from guardrails/: honest evaluation).
+"""Deterministic generator of the guardrail evaluation sets (it imports nothing of the detectors: honest evaluation).
 
 python evals/datasets/guardrails/generate.py   → pii / injection / grounding.jsonl (dev sets, tuned on) and heldout_*.jsonl (never tuned on)
 """
