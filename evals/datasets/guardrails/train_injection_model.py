@@ -21,7 +21,11 @@ EPOCHS, RATE, L2, SEED, PRUNE = 30, 0.1, 0.001, 0, 0.02
 
 
 def main() -> None:
-    rows = [json.loads(line) for name in TRAIN_SETS for line in (HERE / name).read_text(encoding="utf-8").splitlines()]
+    rows = [
+        json.loads(line)
+        for name in TRAIN_SETS
+        for line in (HERE / name).read_text(encoding="utf-8").splitlines()
+    ]
     xs = [features(r["text"]) for r in rows]
     ys = [int(r["label"]) for r in rows]
     weights: dict[str, float] = defaultdict(float)
@@ -38,11 +42,16 @@ def main() -> None:
             bias -= RATE * grad
     kept = {f: round(w, 4) for f, w in sorted(weights.items()) if abs(w) >= PRUNE}
     MODEL_PATH.write_text(
-        json.dumps({"bias": round(bias, 4), "trained_on": list(TRAIN_SETS), "rows": len(rows), "weights": kept},
-                   ensure_ascii=False, separators=(",", ":")),
+        json.dumps(
+            {"bias": round(bias, 4), "trained_on": list(TRAIN_SETS), "rows": len(rows), "weights": kept},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ),
         encoding="utf-8",
     )
-    print(f"{MODEL_PATH.name}: {len(kept)} weights from {len(rows)} texts, {MODEL_PATH.stat().st_size // 1024} KB")
+    print(
+        f"{MODEL_PATH.name}: {len(kept)} weights from {len(rows)} texts, {MODEL_PATH.stat().st_size // 1024} KB"
+    )
 
 
 if __name__ == "__main__":
