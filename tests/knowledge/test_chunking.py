@@ -8,7 +8,9 @@ from tests.knowledge.conftest import DEMO_POLICIES
 
 
 def _doc(text: str, fmt: str = "md", **meta: str):
-    return parse_bytes(text.encode(), fmt, {"doc_id": "t", "title": "测试", "version": "1", **meta}, source="t")
+    return parse_bytes(
+        text.encode(), fmt, {"doc_id": "t", "title": "测试", "version": "1", **meta}, source="t"
+    )
 
 
 CN_CONTRACT = """# 测试协议
@@ -48,13 +50,21 @@ def test_chinese_articles_become_clauses_with_chapter_paths() -> None:
 
 
 def test_long_article_splits_at_items_and_never_cuts_a_table() -> None:
-    table = "\n".join(["| 型号 | 说明 |", "|---|---|"] + [f"| PS-{i} | 椎弓根螺钉系统规格{i}，适用于胸腰椎固定 |" for i in range(40)])
-    items = "\n".join(f"（{n}）第{n}项要求：代理商应当按时上报终端医院销售流向数据并保证真实准确。" * 3 for n in "一二三四五")
+    table = "\n".join(
+        ["| 型号 | 说明 |", "|---|---|"]
+        + [f"| PS-{i} | 椎弓根螺钉系统规格{i}，适用于胸腰椎固定 |" for i in range(40)]
+    )
+    items = "\n".join(
+        f"（{n}）第{n}项要求：代理商应当按时上报终端医院销售流向数据并保证真实准确。" * 3
+        for n in "一二三四五"
+    )
     text = f"第一条 总则。\n\n第二条 规格如下：\n\n{table}\n\n{items}\n\n第三条 附则。"
     doc = _doc(text)
     chunks, _ = chunk_document(doc, max_chars=600)
     tables = [c for c in chunks if "| 型号 | 说明 |" in c.text]
-    assert len(tables) == 1 and "PS-39" in tables[0].text  # one chunk holds the whole table, even above max_chars
+    assert (
+        len(tables) == 1 and "PS-39" in tables[0].text
+    )  # one chunk holds the whole table, even above max_chars
     item_chunks = [c for c in chunks if c.path[:1] == ["第二条"] and "（" in c.clause]
     assert item_chunks, "an over-long article is split into its （一）（二） items"
     assert all(c.clause_path.startswith("第二条") for c in item_chunks)
@@ -72,7 +82,9 @@ def test_numeric_and_english_numbering() -> None:
     assert structure == "headings"
     assert [c.clause_path for c in chunks] == ["1", "2 > 2.1 > 2.1.1", "2 > 2.1 > 2.1.2", "2 > 2.2"]
     assert chunks[0].text.startswith("1 总则") and "1.2 范围" in chunks[0].text  # a small section stays whole
-    english = "Article 1 Scope\nThis agreement covers dealers.\n\nArticle 2 Rebates\nDealers earn 3% per quarter.\n"
+    english = (
+        "Article 1 Scope\nThis agreement covers dealers.\n\nArticle 2 Rebates\nDealers earn 3% per quarter.\n"
+    )
     chunks, structure = chunk_document(_doc(english))
     assert structure == "clauses"
     assert [c.clause for c in chunks] == ["Article 1", "Article 2"]
@@ -85,7 +97,9 @@ def test_no_structure_falls_back_to_paragraph_windows() -> None:
     assert structure == "paragraphs"
     assert [c.clause for c in chunks[:2]] == ["¶1", "¶2"]
     assert all(len(c.text) <= 400 for c in chunks)
-    assert "".join(doc.text[c.char_start : c.char_end] for c in chunks).replace("\n", "") == doc.text.replace("\n", "")
+    assert "".join(doc.text[c.char_start : c.char_end] for c in chunks).replace("\n", "") == doc.text.replace(
+        "\n", ""
+    )
 
 
 def test_demo_policies_chunk_into_articles() -> None:

@@ -57,7 +57,10 @@ def test_markdown_front_matter_gives_full_metadata() -> None:
 def test_pdf_text_layer_pages_and_spans(tmp_path: Path) -> None:
     pdf = make_pdf(
         tmp_path / "w.pdf",
-        [["第一条 设备保修24个月。", "第二条 球管保修12个月。"], ["第三条 报警代码E-203表示主轴过热。", "第四条 热线400-800-1234。"]],
+        [
+            ["第一条 设备保修24个月。", "第二条 球管保修12个月。"],
+            ["第三条 报警代码E-203表示主轴过热。", "第四条 热线400-800-1234。"],
+        ],
     )
     doc = load_file(pdf, {"doc_id": "warranty-pdf", "version": "1.0"})
     assert doc.meta.title == "设备保修条款PDF版"  # from the PDF's own metadata
@@ -108,7 +111,9 @@ def test_html_meta_tags_and_table(tmp_path: Path) -> None:
 def test_txt_with_sidecar_metadata_and_gb18030(tmp_path: Path) -> None:
     path = tmp_path / "notice.txt"
     path.write_bytes("第一条 本声明适用于全部客户。\n第二条 客户可以申请删除个人信息。\n".encode("gb18030"))
-    (tmp_path / "notice.txt.meta.yaml").write_text("doc_id: notice\nversion: '2.0'\ntitle: 通知\n", encoding="utf-8")
+    (tmp_path / "notice.txt.meta.yaml").write_text(
+        "doc_id: notice\nversion: '2.0'\ntitle: 通知\n", encoding="utf-8"
+    )
     doc = load_file(path)
     assert (doc.meta.doc_id, doc.meta.version) == ("notice", "2.0")
     assert "删除个人信息" in doc.text
@@ -121,7 +126,11 @@ def test_txt_with_sidecar_metadata_and_gb18030(tmp_path: Path) -> None:
         ("corrupt.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage without xref", "corrupt_file"),
         ("corrupt.docx", b"PK\x03\x04 not really a zip", "corrupt_file"),
         ("bad.md", "---\ndoc_id: 'bad id with spaces'\ntitle: t\n---\n\n第一条 x".encode(), "bad_metadata"),
-        ("bad-date.md", "---\ndoc_id: d\ntitle: t\neffective_date: someday\n---\n\n第一条 x".encode(), "bad_metadata"),
+        (
+            "bad-date.md",
+            "---\ndoc_id: d\ntitle: t\neffective_date: someday\n---\n\n第一条 x".encode(),
+            "bad_metadata",
+        ),
         ("deck.pptx", b"whatever", "unsupported_format"),
     ],
 )

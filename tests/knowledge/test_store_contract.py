@@ -59,7 +59,9 @@ def test_add_search_show_lineage(store_factory: StoreFactory) -> None:
     assert hits and all(h.kind is EvidenceKind.POLICY_CLAUSE for h in hits)
     top = hits[0]
     assert top.source_ids["doc_id"] == "rebate-ortho" and top.version == "3.2"
-    assert {"doc_id", "version", "clause", "chunk_id", "page", "char_start", "char_end"} <= set(top.source_ids)
+    assert {"doc_id", "version", "clause", "chunk_id", "page", "char_start", "char_end"} <= set(
+        top.source_ids
+    )
     assert top.score is not None and top.lineage["status"] == "in_force"
     assert "dense_rank" in top.lineage or "lexical_rank" in top.lineage
     assert all(h.version != "3.1" for h in hits if h.source_ids["doc_id"] == "rebate-ortho")
@@ -188,7 +190,9 @@ def test_bad_batch_is_refused_before_anything_is_written(store_factory: StoreFac
 
 def test_no_structure_document_is_indexed_with_paragraph_fallback(store_factory: StoreFactory) -> None:
     store = store_factory()
-    text = "\n\n".join(f"售后服务说明第{i}部分：设备报修请拨打热线，工程师会尽快联系您安排上门。" * 3 for i in range(12))
+    text = "\n\n".join(
+        f"售后服务说明第{i}部分：设备报修请拨打热线，工程师会尽快联系您安排上门。" * 3 for i in range(12)
+    )
     result = store.add_text(text, {"doc_id": "service-notes", "title": "售后说明", "version": "1"}, fmt="txt")
     assert result.structure == "paragraphs" and result.chunks > 1
     hit = store.search(PolicyQuery(text="报修热线", k=1))[0]
