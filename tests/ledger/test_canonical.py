@@ -15,7 +15,8 @@ from copilot.ledger.canonical import (
     chain_digest_values,
     header_json,
 )
-from tests.ledger.conftest import make_suggestion
+
+from .conftest import make_suggestion
 
 NASTY = "".join(chr(i) for i in range(0x80)) + "\u2028\u2029返点协议“V3.2”\U0001f600\\/"
 

@@ -15,7 +15,8 @@ import copilot.settings
 from contract import HumanDecision
 from copilot.cli.ledger import app
 from copilot.ledger import open_ledger
-from tests.ledger.conftest import INPUTS, REP_ZHANG, later, make_suggestion
+
+from .conftest import INPUTS, REP_ZHANG, later, make_suggestion
 
 runner = CliRunner()
 

@@ -10,7 +10,8 @@ from contract import AccessDenied, ConflictError, HumanDecision, NotFound
 from contract.ports import LedgerSink
 from contract.suggestions import SuggestionKind
 from copilot.ledger import EntryKind, Ledger, open_ledger
-from tests.ledger.conftest import ADMIN, AGENT, EVALUATOR, INPUTS, REP_LI, REP_ZHANG, later, make_suggestion
+
+from .conftest import ADMIN, AGENT, EVALUATOR, INPUTS, REP_LI, REP_ZHANG, later, make_suggestion
 
 
 def accept(suggestion_id: str, actor: str = "rep_zhang", minutes: float = 2) -> HumanDecision:

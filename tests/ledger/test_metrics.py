@@ -6,7 +6,8 @@ import pytest
 
 from contract import AccessDenied, HumanDecision
 from copilot.ledger import Ledger
-from tests.ledger.conftest import INPUTS, REP_LI, REP_ZHANG, later, make_suggestion
+
+from .conftest import INPUTS, REP_LI, REP_ZHANG, later, make_suggestion
 
 
 @pytest.fixture

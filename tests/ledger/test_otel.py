@@ -7,7 +7,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from copilot.ledger import Ledger, open_ledger
-from tests.ledger.conftest import INPUTS, make_suggestion
+
+from .conftest import INPUTS, make_suggestion
 
 
 def test_spans_per_node_with_gen_ai_attributes(tmp_path) -> None:

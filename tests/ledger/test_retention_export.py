@@ -11,7 +11,8 @@ import pytest
 from contract import HumanDecision, InputError, NotFound
 from copilot.ledger import Ledger
 from copilot.ledger.canonical import chain_digest, payload_digest
-from tests.ledger.conftest import INPUTS, REP_ZHANG, later, make_suggestion
+
+from .conftest import INPUTS, REP_ZHANG, later, make_suggestion
 
 
 def _decide(ledger: Ledger, suggestion_id: str, minutes: float, **kw: object) -> None:
@@ -48,7 +49,7 @@ def test_redacted_bytes_cannot_be_replaced(ledger: Ledger) -> None:
     s = make_suggestion()
     ledger.record_suggestion(s, inputs=INPUTS)
     ledger.redact(before=later(60))
-    from tests.ledger.conftest import raw
+    from .conftest import raw
 
     raw(ledger, "UPDATE ledger_entries SET payload = '{\"suggestion\":{}}' WHERE seq = 1")
     broken = ledger.verify().first_broken

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from contract import UserError
 from copilot.ledger import MIGRATIONS, Ledger, open_ledger
 from copilot.ledger.schema import metadata
-from tests.ledger.conftest import raw
+
+from .conftest import raw
 
 V = "VARCHAR"
 PINNED: dict[str, list[tuple[str, str, bool]]] = {

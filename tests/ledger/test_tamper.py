@@ -9,7 +9,8 @@ import pytest
 from contract import HumanDecision
 from copilot.ledger import Ledger, open_ledger
 from copilot.ledger.canonical import chain_digest, payload_digest
-from tests.ledger.conftest import INPUTS, REP_ZHANG, later, make_suggestion, raw
+
+from .conftest import INPUTS, REP_ZHANG, later, make_suggestion, raw
 
 
 @pytest.fixture
