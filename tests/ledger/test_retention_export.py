@@ -12,7 +12,7 @@ from contract import HumanDecision, InputError, NotFound
 from copilot.ledger import Ledger
 from copilot.ledger.canonical import chain_digest, payload_digest
 
-from .conftest import INPUTS, REP_ZHANG, later, make_suggestion
+from .conftest import INPUTS, REP_ZHANG, later, make_suggestion, raw
 
 
 def _decide(ledger: Ledger, suggestion_id: str, minutes: float, **kw: object) -> None:
@@ -49,8 +49,6 @@ def test_redacted_bytes_cannot_be_replaced(ledger: Ledger) -> None:
     s = make_suggestion()
     ledger.record_suggestion(s, inputs=INPUTS)
     ledger.redact(before=later(60))
-    from .conftest import raw
-
     raw(ledger, "UPDATE ledger_entries SET payload = '{\"suggestion\":{}}' WHERE seq = 1")
     broken = ledger.verify().first_broken
     assert broken is not None and broken.problem == "payload_hash"
