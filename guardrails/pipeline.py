@@ -4,6 +4,7 @@ the output-guard pipeline (grounding, then policy rails) it runs on every draft.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,12 @@ class Guardrails:
     rails: YamlPolicyRails
 
 
-def build_guardrails(rails_path: Path, *, redis_url: str = "") -> Guardrails:
-    """All four guards for a tenant. With `redis_url` the PII vault is shared through Redis; else it is in-process."""
+def build_guardrails(rails_path: Path, *, redis_url: str = "", known_names: Iterable[str] = ()) -> Guardrails:
+    """All four guards for a tenant. With `redis_url` the PII vault is shared through Redis; else it is in-process.
+    `known_names`: the tenant's contact names (from the CRM), masked wherever they occur."""
     vault = RedisVault(redis_url) if redis_url else MemoryVault()
     return Guardrails(
-        pii=RuleMasker(vault),
+        pii=RuleMasker(vault, known_names=known_names),
         injection=HeuristicInjectionDetector(),
         grounding=ClaimGroundingChecker(),
         rails=YamlPolicyRails.from_file(rails_path),

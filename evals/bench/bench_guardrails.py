@@ -356,6 +356,18 @@ def write_md(res: dict[str, Any]) -> str:
         f"PII held-out: {h['pii']['strings']} strings, micro precision {h['pii']['micro']['precision']}, recall "
         f"{h['pii']['micro']['recall']}, hard-negative strings flagged {h['pii']['hard_negative_strings_flagged']} / "
         f"{h['pii']['hard_negative_strings']}.",
+        "",
+        "**PII held-out set 2** (written after the name rules were tuned on set 1; never tuned on — quote these): "
+        f"{h['pii_2']['strings']} strings, micro precision {h['pii_2']['micro']['precision']}, recall "
+        f"{h['pii_2']['micro']['recall']}, hard-negative strings flagged {h['pii_2']['hard_negative_strings_flagged']} "
+        f"/ {h['pii_2']['hard_negative_strings']}. Per entity (support, precision, recall): "
+        + "; ".join(
+            f"{e} {m['support']}, {m['precision']}, {m['recall']}"
+            for e, m in h["pii_2"]["per_entity"].items()
+        )
+        + ". Person names written with no cue, title or adjacent phone (韩芳说下周来) are missed by the rules: pass the "
+        "tenant's CRM contact names as `known_names` to mask those.",
+        "",
         f"Grounding held-out: {h['grounding']['planted_drafts']} planted → catch **{h['grounding']['catch_rate']}**, "
         f"false alarms {h['grounding']['false_alarm_rate']} on {h['grounding']['faithful_drafts']} faithful drafts.",
         f"Held-out set 1 was then used for one tuning round each for PII (person names) and grounding (measure-word "
@@ -438,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
     # Held-out sets, written in rounds after tuning; see the md for which were later tuned / trained on.
     res["heldout"] = {
         "pii": pii_metrics(load("heldout_pii.jsonl")),
+        "pii_2": pii_metrics(load("heldout2_pii.jsonl")),
         "injection": injection_metrics(load("heldout_injection.jsonl"), guards),
         "grounding": grounding_metrics(load("heldout_grounding.jsonl"), guards),
         "injection_2": injection_metrics(load("heldout2_injection.jsonl"), guards),

@@ -3,7 +3,9 @@ digits, spoken digits), resolve overlaps, replace each span with a typed token f
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Iterable
 
 from contract.errors import InputError
 from contract.ports import Actor, MaskResult, PiiSpan
@@ -37,12 +39,15 @@ ENTITIES = (
 )
 
 
-def detect(text: str) -> list[Candidate]:
-    """The resolved PII spans of `text` (positions in `text` itself)."""
+def detect(text: str, known_names: re.Pattern[str] | None = None) -> list[Candidate]:
+    """The resolved PII spans of `text` (positions in `text` itself). `known_names`: a compiled alternation of names
+    that are always PERSON (the tenant's CRM contacts), found wherever they occur."""
     if len(text) > MAX_CHARS:
         raise InputError(f"text of {len(text)} chars is over the {MAX_CHARS} limit", reason="text_too_long")
     norm = normalise(text)
     candidates = find_numbers(norm) + find_patterns(norm) + find_addresses(norm) + find_names(norm)
+    if known_names is not None:
+        candidates += [Candidate("PERSON", m.start(), m.end(), 0.9) for m in known_names.finditer(norm)]
     first = resolve(candidates, len(norm))
     pairs = names_before_numbers(norm, first)
     return resolve(first + pairs, len(norm)) if pairs else first
@@ -55,14 +60,23 @@ def _value_key(entity: str, raw: str) -> str:
     return "".join(c for c in normalise(raw) if c.isalnum()).upper()
 
 
+def compile_names(names: Iterable[str]) -> re.Pattern[str] | None:
+    """Longest first, so 欧阳明月 wins over 欧阳明; names under two characters are ignored (too ambiguous)."""
+    kept = sorted({n.strip() for n in names if len(n.strip()) >= 2}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, kept))) if kept else None
+
+
 class RuleMasker:
-    def __init__(self, vault: Vault | None = None) -> None:
+    def __init__(self, vault: Vault | None = None, *, known_names: Iterable[str] = ()) -> None:
+        """`known_names`: contact names from the CRM. Rules find names after cues and titles; a name list is what
+        finds 「韩芳说下周来」, where nothing but the name itself says it is one."""
         self.vault: Vault = vault if vault is not None else MemoryVault()
+        self._known = compile_names(known_names)
 
     def mask(self, text: str, *, vault_key: str = "") -> MaskResult:
         """Mask `text`. Pass the conversation's vault_key to keep tokens stable across its messages."""
         key = vault_key or "v_" + uuid.uuid4().hex[:16]
-        found = detect(text)
+        found = detect(text, self._known)
         parts: list[str] = []
         spans: list[PiiSpan] = []
         pos = 0

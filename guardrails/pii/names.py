@@ -72,6 +72,12 @@ def _given_len(text: str, i: int, *, strong_cue: bool = False) -> int:
     return n
 
 
+# 我是 introduces a name as often as a company or a team (我是宁波康达的, 我是华东区的): weak, so the name must end at a
+# boundary and must not run into an organisation or place suffix.
+_WEAK_CUE = re.compile(r"(?:我是|我就是|这边是|这里是|本人是)")
+_ORG_SUFFIX = set("区市省县镇部司院科组店厂行局处室楼路街队所中号员长工师")
+
+
 def _cue_names(text: str) -> list[Candidate]:
     out = []
     for m in _CUE.finditer(text):
@@ -82,6 +88,16 @@ def _cue_names(text: str) -> list[Candidate]:
         g = _given_len(text, i + s, strong_cue=True)
         if g:
             out.append(Candidate("PERSON", i, i + s + g, 0.85))
+    for m in _WEAK_CUE.finditer(text):
+        i = m.end()
+        s = _surname_at(text, i)
+        g = _given_len(text, i + s) if s else 0
+        end = i + s + g
+        if not g or text[i:end] in _NOT_NAMES or any(c in _ORG_SUFFIX for c in text[i + s : end + 1]):
+            continue
+        if end < len(text) and _HAN.match(text[end]) and text[end] not in _STOP:
+            continue
+        out.append(Candidate("PERSON", i, end, 0.75))
     return out
 
 

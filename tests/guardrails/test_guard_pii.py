@@ -174,3 +174,12 @@ def test_redis_vault_shares_tokens_across_maskers(redis_url: str) -> None:
     assert second.unmask(a.text, "conv-redis", REP) == "手机13812345678"
     with pytest.raises(AccessDenied):
         second.unmask(a.text, "conv-redis", EVALUATOR)
+
+
+def test_known_contact_names_are_masked_without_any_cue() -> None:
+    masker = RuleMasker(known_names=["韩芳", "欧阳明月", "Mary Chen", "王"])
+    result = masker.mask("韩芳说下周三来取货，抄送欧阳明月和Mary Chen；王总另行通知")
+    assert result.text == "<PERSON_1>说下周三来取货，抄送<PERSON_2>和<PERSON_3>；王总另行通知"
+    assert (
+        RuleMasker().mask("韩芳说下周三来取货").spans == []
+    )  # without the list, no cue, no name: a known gap

@@ -15,6 +15,7 @@ sys.path.insert(0, str(HERE))
 import gen_grounding  # noqa: E402 - the generator modules sit beside this script
 import gen_heldout  # noqa: E402
 import gen_heldout2  # noqa: E402
+import gen_heldout2_pii  # noqa: E402
 import gen_heldout3  # noqa: E402
 import gen_injection  # noqa: E402
 import gen_pii  # noqa: E402
@@ -37,6 +38,7 @@ def main() -> None:
     write("heldout_grounding.jsonl", gen_heldout.build_grounding())
     write("heldout2_injection.jsonl", gen_heldout2.build())
     write("heldout3_injection.jsonl", gen_heldout3.build())
+    write("heldout2_pii.jsonl", gen_heldout2_pii.build())
 
 
 if __name__ == "__main__":
