@@ -95,3 +95,19 @@ def test_citation_to_missing_evidence_is_reported() -> None:
     draft = Draft(text="返点比例为3%[1]。", citations=[Citation(marker="1", evidence_id="ev-gone")])
     _, verdict = ClaimGroundingChecker().check(draft, [REBATE])
     assert any("ev-gone" in r for r in verdict.reasons)
+
+
+def test_value_stated_for_another_subject_is_not_support() -> None:
+    authority = Evidence(
+        id="ev-auth",
+        kind=EvidenceKind.POLICY_CLAUSE,
+        content="销售代表可审批不超过3%的折扣，区域经理可审批不超过8%，超过8%须总监审批。",
+    )
+    cite = [Citation(marker="1", evidence_id="ev-auth")]
+    checker = ClaimGroundingChecker()
+    _, wrong = checker.check(Draft(text="销售代表最多可审批8%的折扣[1]。", citations=cite), [authority])
+    assert wrong.outcome is VerdictOutcome.BLOCK
+    _, right = checker.check(
+        Draft(text="销售代表最多3%，区域经理最多百分之八[1]。", citations=cite), [authority]
+    )
+    assert right.outcome is VerdictOutcome.ALLOW
