@@ -82,6 +82,9 @@ class CallSession:
         self._finals: asyncio.Queue[tuple[Utterance, _ChannelState] | None] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_customer_end_s: float | None = None
+        # Partials come every partial_interval_s of audio, or every 1.25x the last partial's decode time if that is
+        # longer: the worker then stays idle part of the time, so a turn's end rarely waits behind a partial.
+        self._partial_interval_s = cfg.partial_interval_s
         self.channels = [
             _ChannelState(
                 i,
@@ -157,9 +160,7 @@ class CallSession:
             ch.segmenter.trailing_silence >= self.cfg.speculative_silence_ms * SR // 1000
             and covered < utt.last_voiced_end
         )
-        periodic = (
-            utt.voiced_samples >= 0.3 * SR and utt.n_samples - covered >= self.cfg.partial_interval_s * SR
-        )
+        periodic = utt.voiced_samples >= 0.3 * SR and utt.n_samples - covered >= self._partial_interval_s * SR
         if speculative or periodic:
             ch.requested = True
             ch.partial_event.set()
@@ -189,6 +190,7 @@ class CallSession:
             if res is not None:
                 result, covered = res
                 ch.cached = (utt.utt_id, covered, result)
+                self._partial_interval_s = max(self.cfg.partial_interval_s, 1.25 * result.wall_s)
                 text = usable_text(result)
                 if seg.current is utt and text:
                     self.outbox.put_nowait(

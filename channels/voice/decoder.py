@@ -197,7 +197,6 @@ class WhisperDecoder:
             beam_size=self.beam_size,
             condition_on_previous_text=False,
             initial_prompt=initial_prompt or None,
-            max_new_tokens=self.max_new_tokens,
             temperature=0.0,  # no fallback re-decodes: on looping audio they cost up to 6 passes per window
         )
         segments = [
