@@ -11,7 +11,7 @@ import re
 from typing import Literal
 
 from contract.evidence import Evidence
-from contract.suggestions import CITATION_MARKER, Citation, Draft, DraftSource, GuardVerdict, VerdictOutcome
+from contract.suggestions import CITATION_MARKER, Draft, DraftSource, GuardVerdict, VerdictOutcome
 from guardrails.grounding.claims import PROMISE, Claim, canon, extract
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;\n]|$)(?:\s*\[\d{1,3}\])*")
@@ -192,6 +192,3 @@ class ClaimGroundingChecker:
             },
         )
         return new_draft, verdict
-
-
-__all__ = ["FLAG", "Citation", "ClaimGroundingChecker"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 
-def _alt(*words: str) -> re.Pattern[str]:
-    """Matched against lower-cased text, so the lexicons are lower-cased once here (no IGNORECASE: much faster)."""
-    return re.compile("(?:" + "|".join(w.lower() for w in words) + ")")
+def _alt(alternatives: str) -> re.Pattern[str]:
+    """A lexicon as one `a|b|c` alternation, matched against lower-cased text (no IGNORECASE: much faster)."""
+    return re.compile("(?:" + alternatives.lower() + ")")
 
 
 _NEGATED = re.compile(
@@ -20,236 +20,52 @@ _NEGATED = re.compile(
     re.IGNORECASE,
 )
 OVERRIDE = _alt(
-    "忽略",
-    "忽视",
-    "无视",
-    "忘记",
-    "忘掉",
-    "跳过",
-    "抛开",
-    "放一边",
-    "放在一边",
-    "不用考虑",
-    "不必考虑",
-    "不用管",
-    "别管",
-    "不要理会",
-    "绕过",
-    "不受",
-    "不再受",
-    "暂停",
-    "关闭",
-    "停用",
-    "取消",
-    "作废",
-    "清空",
-    "覆盖",
-    "失效",
-    "不算数",
-    "不用遵守",
-    "不必遵守",
-    "不再遵守",
-    r"\bignore",
-    r"\bdisregard",
-    r"\bforget",
-    r"\bskip",
-    r"\bbypass",
-    r"\boverride",
-    r"\bcircumvent",
-    r"\bdisable",
-    r"\bturn off",
-    r"\bsuspend",
-    r"\bset aside",
-    r"doesn't exist",
-    r"does not exist",
-    r"\boutdated",
-    r"no longer appl",
-    r"\bis off\b",
-    r"\bare off\b",
-    r"\bno (?:pricing |longer )?restrictions",
+    "忽略|忽视|无视|忘记|忘掉|跳过|抛开|放一边|放在一边|不用考虑|不必考虑|不用管|别管|不要理会|绕过|不受|不再受|暂停|关闭|停用|取消|作废|清空"
+    r"|覆盖|失效|不算数|不用遵守|不必遵守|不再遵守|\bignore|\bdisregard|\bforget|\bskip|\bbypass"
+    r"|\boverride|\bcircumvent|\bdisable|\bturn off|\bsuspend|\bset aside"
+    r"|doesn't exist|does not exist|\boutdated|no longer appl|\bis off\b|\bare off\b"
+    r"|\bno (?:pricing |longer )?restrictions"
 )
 TARGET = _alt(
-    "规定",
-    "规矩",
-    "规则",
-    "政策",
-    "指令",
-    "提示",
-    "设定",
-    "约束",
-    "限制",
-    "合规",
-    "审批",
-    "权限",
-    "流程",
-    "正文",
-    "配置",
-    r"\bguardrails?",
-    r"\bpolic(?:y|ies)",
-    r"\brules?\b",
-    r"\binstructions?",
-    r"\brestrictions?",
-    r"\bcompliance",
-    r"\bguidelines?",
-    r"\blimits?\b",
-    r"\bcap\b",
-    r"\bapproval",
-    r"\bchecks\b",
+    r"规定|规矩|规则|政策|指令|提示|设定|约束|限制|合规|审批|权限|流程|正文|配置|\bguardrails?|\bpolic(?:y|ies)"
+    r"|\brules?\b|\binstructions?|\brestrictions?|\bcompliance|\bguidelines?"
+    r"|\blimits?\b|\bcap\b|\bapproval|\bchecks\b"
 )
 ADDRESSEE = _alt(
-    "助手",
-    "智能助手",
-    "模型",
-    r"\bAI\b",
-    "机器人",
-    "机器阅读",
-    "系统请注意",
-    "人工智能",
-    r"\bassistants?\b",
-    r"\bmodels?\b",
-    r"\bLLMs?\b",
-    r"\bautomated\b",
-    r"\bcopilot\b",
-    r"\bchatbot\b",
+    r"助手|智能助手|模型|\bAI\b|机器人|机器阅读|系统请注意|人工智能|\bassistants?\b|\bmodels?\b|\bLLMs?\b"
+    r"|\bautomated\b|\bcopilot\b|\bchatbot\b"
 )
 COMMAND = _alt(
-    "执行",
-    "回答时",
-    "回复时",
-    "统一说",
-    "告诉客户",
-    "一律",
-    "所有价格",
-    "按本段",
-    "照此",
-    "必须",
-    "务必",
-    "一切要求",
-    r"\balways\b",
-    r"\btell (?:the )?customers?\b",
-    r"\bwhen (?:summaris|summariz|answer|reply)",
-    r"\bpromise\b",
-    r"\bconfirm\b",
-    r"\bmust\b",
+    r"执行|回答时|回复时|统一说|告诉客户|一律|所有价格|按本段|照此|必须|务必|一切要求|\balways\b"
+    r"|\btell (?:the )?customers?\b|\bwhen (?:summaris|summariz|answer|reply)"
+    r"|\bpromise\b|\bconfirm\b|\bmust\b"
 )
 ROLE = _alt(
-    r"别当\S{0,4}了",
-    "不再是",
-    "角色改成",
-    "角色换成",
-    "身份改成",
-    r"切换到\S{0,6}模式",
-    "当我的",
-    "站在我们",
-    "你是我的",
-    "你现在是我的",
-    r"\bstop being\b",
-    r"\byou work for me\b",
-    r"\bsimulate (?:a version of )?yourself",
-    r"\bact as\b",
-    r"\byou are now\b",
-    r"\bpretend\b",
-    r"\bswitch to\b",
-    r"\byour new role\b",
+    r"别当\S{0,4}了|不再是|角色改成|角色换成|身份改成|切换到\S{0,6}模式|当我的|站在我们|你是我的|你现在是我的|\bstop being\b"
+    r"|\byou work for me\b|\bsimulate (?:a version of )?yourself|\bact as\b"
+    r"|\byou are now\b|\bpretend\b|\bswitch to\b|\byour new role\b"
 )
 SECRET = _alt(
-    "提示词",
-    "系统提示",
-    "收到的全部提示",
-    "收到的提示",
-    "后台的\\S{0,4}指令",
-    "你的指令",
-    "你的设定",
-    "初始指令",
-    "隐藏",
-    r"\bhidden (?:text|instructions|prompt)",
-    r"\bcontext window\b",
-    r"\bsystem prompt\b",
-    r"\binitial instructions\b",
-    r"\byour instructions\b",
-    r"\bstart of your context\b",
+    r"提示词|系统提示|收到的全部提示|收到的提示|后台的\S{0,4}指令|你的指令|你的设定|初始指令|隐藏"
+    r"|\bhidden (?:text|instructions|prompt)|\bcontext window\b|\bsystem prompt\b"
+    r"|\binitial instructions\b|\byour instructions\b|\bstart of your context\b"
 )
 REVEAL = _alt(
-    "贴出来",
-    "原封不动",
-    "说一下",
-    "念",
-    "读一遍",
-    "输出",
-    "展示",
-    "显示",
-    "发给我",
-    "告诉我",
-    "复述",
-    r"\boutput\b",
-    r"\bprint\b",
-    r"\breveal\b",
-    r"\bshow\b",
-    r"\brepeat\b",
-    r"\bpaste\b",
-    r"\bdump\b",
+    r"贴出来|原封不动|说一下|念|读一遍|输出|展示|显示|发给我|告诉我|复述|\boutput\b|\bprint\b|\breveal\b|\bshow\b"
+    r"|\brepeat\b|\bpaste\b|\bdump\b"
 )
 CLAIMED = _alt(
-    "授权",
-    "特批",
-    "总监同意",
-    "管理员",
-    "技术部门",
-    "系统配置",
-    "新配置",
-    "最高优先级",
-    r"\badministrator\b",
-    r"\boperator\b",
-    r"\bdeveloper\b",
-    r"message from the system",
-    r"\bI order you\b",
-    r"\bauthori[sz]ed\b",
+    r"授权|特批|总监同意|管理员|技术部门|系统配置|新配置|最高优先级|\badministrator\b|\boperator\b|\bdeveloper\b"
+    r"|message from the system|\bI order you\b|\bauthori[sz]ed\b"
 )
 STAKES = _alt(
-    "折",
-    "最低价",
-    "底价",
-    "成本价",
-    "任何价格",
-    "任意折扣",
-    "返点",
-    "免费",
-    "折扣",
-    "其他客户",
-    "订单信息",
-    "真实",
-    r"\bdiscount",
-    r"\blowest\b",
-    r"\bprice\b",
-    r"\bfree\b",
-    r"\bother dealers\b",
-    r"\bguardrails\b",
-    r"\bcompliance\b",
-    r"=\s*\d+\s*%",
+    r"折|最低价|底价|成本价|任何价格|任意折扣|返点|免费|折扣|其他客户|订单信息|真实|\bdiscount|\blowest\b|\bprice\b"
+    r"|\bfree\b|\bother dealers\b|\bguardrails\b|\bcompliance\b|=\s*\d+\s*%"
 )
 ROLE_OBJECT = _alt(
-    "顾问",
-    "律师",
-    "老板",
-    "总监",
-    "管理员",
-    "内部",
-    "员工",
-    "漏洞",
-    "代表我",
-    "代理商这边",
-    "底价",
-    "最低价",
-    "其他客户",
-    r"\bno (?:pricing )?(?:rules|restrictions)",
-    r"\bwithout\b",
-    r"\bother dealers\b",
-    r"\blowest\b",
-    r"\bdiscount",
-    r"\bdeveloper\b",
-    r"\badmin",
-    r"\bunfiltered\b",
-    r"\bno limits\b",
+    "顾问|律师|老板|总监|管理员|内部|员工|漏洞|代表我|代理商这边|底价|最低价|其他客户"
+    r"|\bno (?:pricing )?(?:rules|restrictions)|\bwithout\b|\bother dealers\b"
+    r"|\blowest\b|\bdiscount|\bdeveloper\b|\badmin|\bunfiltered\b|\bno limits\b"
 )
 _SENTENCE = re.compile(r"[^。！？!?\n]+")
 
