@@ -193,7 +193,12 @@ class GroundingChecker(Protocol):
 
 @runtime_checkable
 class PolicyRails(Protocol):
-    def check(self, draft: Draft | None, actions: list[Any], actor: Actor) -> GuardVerdict: ...
+    def check(
+        self, draft: Draft | None, actions: list[Any], actor: Actor, *, evidence: list[Evidence] | None = None
+    ) -> GuardVerdict:
+        """`evidence` lets a rule accept a claim that cited evidence backs (e.g. a delivery date confirmed by the
+        order system)."""
+        ...
 
 
 # ---- ledger ---------------------------------------------------------------------------------------------------------
