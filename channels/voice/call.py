@@ -80,6 +80,8 @@ class CallSession:
         self.turns: list[dict[str, Any]] = []
         self.on_final_calls = 0
         self._finals: asyncio.Queue[tuple[Utterance, _ChannelState] | None] = asyncio.Queue()
+        # on_final (the graph) runs in its own loop so a slow suggestion never delays the next final's decode
+        self._suggestions: asyncio.Queue[tuple[Utterance, str, dict[str, float]] | None] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_customer_end_s: float | None = None
         # Partials come every partial_interval_s of audio, or every 1.25x the last partial's decode time if that is
@@ -97,6 +99,7 @@ class CallSession:
     # ---- lifecycle ---------------------------------------------------------------------------------------------
     def start(self) -> None:
         self._spawn(self._finals_loop(), "finals")
+        self._spawn(self._suggest_loop(), "suggest")
         for ch in self.channels:
             if ch.wants_partials:
                 self._spawn(self._partial_loop(ch), f"partials-{ch.index}")
@@ -112,10 +115,10 @@ class CallSession:
         for ch in self.channels:
             for event in ch.segmenter.flush():
                 self._on_event(ch, event)
-        await self._finals.put(None)
-        finals = [t for t in self._tasks if t.get_name().endswith(":finals")]
-        if finals:
-            await asyncio.wait(finals, timeout=timeout_s)
+        await self._finals.put(None)  # the finals loop passes the end on to the suggest loop
+        pending = [t for t in self._tasks if t.get_name().endswith((":finals", ":suggest"))]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout_s)
         await self.aclose()
 
     async def aclose(self) -> None:
@@ -181,10 +184,8 @@ class CallSession:
                 )
             )
             ch.inflight = (utt, fut)
-            try:
-                res = await asyncio.shield(
-                    fut
-                )  # a cancelled call must not cancel a decode a final may promote
+            try:  # shielded: a cancelled call must not cancel a decode that a final may promote
+                res = await asyncio.shield(fut)
             finally:
                 ch.inflight, ch.requested = None, False
             if res is not None:
@@ -226,7 +227,12 @@ class CallSession:
                                "start": round(utt.start_s, 2), "end": round(utt.end_s, 2)})  # fmt: skip
             self.outbox.put_nowait(self._frame("final", utt, text, end_s=utt.end_s, signals=signals))
             if utt.speaker == "customer":
-                await self._suggest(utt, text, signals)
+                self._suggestions.put_nowait((utt, text, signals))
+        self._suggestions.put_nowait(None)
+
+    async def _suggest_loop(self) -> None:
+        while (item := await self._suggestions.get()) is not None:
+            await self._suggest(*item)
 
     async def _suggest(self, utt: Utterance, text: str, signals: dict[str, float]) -> None:
         message = InboundMessage(

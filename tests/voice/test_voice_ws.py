@@ -232,3 +232,38 @@ def test_call_over_the_limit_is_told_so(whisper_decoder: Any, rec: Recorder) -> 
             assert read_until_wrapup(first)[-1]["turns"] == []
         assert_clean(c)
     service.close()
+
+
+def test_a_slow_graph_never_holds_back_the_next_final(asr_service: AsrService) -> None:
+    """on_final for turn 1 blocks until the client has seen the final of turn 2: only possible if finals do not
+    wait for suggestions."""
+    import asyncio
+    import threading
+
+    seen_second_final = threading.Event()
+    calls: list[str] = []
+
+    async def slow_on_final(message: InboundMessage) -> dict[str, Any]:
+        calls.append(message.message_id)
+        if message.message_id.endswith("customer-1"):
+            for _ in range(1200):
+                if seen_second_final.is_set():
+                    break
+                await asyncio.sleep(0.05)
+        return {"for": message.message_id}
+
+    app = FastAPI()
+    app.include_router(build_voice_router(asr_service, slow_on_final))
+    with TestClient(app) as c, c.websocket_connect("/voice/calls/slow-graph") as ws:
+        ws.send_json(START)
+        ws.receive_json()
+        stream(ws, np.concatenate([silence(0.5), say(TURN_1), silence(1.0), say(TURN_2), silence(1.0)]))
+        ws.send_json({"type": "stop"})
+        frames = []
+        while (frame := ws.receive_json())["type"] != "wrapup":
+            frames.append(frame)
+            if frame["type"] == "final" and frame["utterance_id"] == "customer-2":
+                seen_second_final.set()
+    order = [(f["type"], f["utterance_id"]) for f in frames if f["type"] in ("final", "suggestion")]
+    assert order.index(("final", "customer-2")) < order.index(("suggestion", "customer-1"))
+    assert calls == ["slow-graph:customer-1", "slow-graph:customer-2"]
