@@ -39,23 +39,29 @@ class BatchInbox(Inbox, Protocol):
 @runtime_checkable
 class SkipRecorder(Protocol):
     def accept_many(self, msgs: list[InboundMessage]) -> list[bool]:
-        """Group commit: one transaction (one fsync) for a batch, each message deduped as in `accept`."""
+        """Group commit: one transaction (one fsync) for a batch, each message deduped as in `accept` (a key repeated
+        inside the batch is new only the first time)."""
         now = time.time()
+        rows = [
+            (m.dedupe_key, f"{m.tenant}:{m.channel.value}:{m.conversation_id}", m.model_dump_json(), now)
+            for m in msgs
+        ]
         with self._tx() as db:
-            fresh = []
-            for msg in msgs:
-                cur = db.execute(
-                    "INSERT INTO inbox (dedupe_key, conversation_id, payload, created_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (dedupe_key) DO NOTHING",
-                    (
-                        msg.dedupe_key,
-                        f"{msg.tenant}:{msg.channel.value}:{msg.conversation_id}",
-                        msg.model_dump_json(),
-                        now,
-                    ),
-                )
-                fresh.append(cur.rowcount == 1)
-            return fresh
+            # AUTOINCREMENT ids only grow, so this transaction's rows are exactly those above the current maximum
+            before = db.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'inbox'"
+            ).fetchone()[0]
+            db.executemany(
+                "INSERT INTO inbox (dedupe_key, conversation_id, payload, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (dedupe_key) DO NOTHING",
+                rows,
+            )
+            inserted = {key for (key,) in db.execute("SELECT dedupe_key FROM inbox WHERE id > ?", (before,))}
+        fresh: list[bool] = []
+        for key, *_ in rows:
+            fresh.append(key in inserted)
+            inserted.discard(key)
+        return fresh
 
     def record_skipped(self, channel: str, message_id: str, reason: str, raw: dict[str, Any]) -> None:
         """Remember a message we could not normalise (unsupported type) so an operator can see what was dropped."""
@@ -217,6 +223,13 @@ class SqliteInbox:
     def ack(self, item_id: int) -> None:
         with self._tx() as db:
             db.execute("UPDATE inbox SET status = 'done', done_at = ? WHERE id = ?", (time.time(), item_id))
+
+    def ack_many(self, item_ids: list[int]) -> None:
+        with self._tx() as db:
+            now = time.time()
+            db.executemany(
+                "UPDATE inbox SET status = 'done', done_at = ? WHERE id = ?", [(now, i) for i in item_ids]
+            )
 
     def nack(self, item_id: int) -> None:
         """Give a claimed message back now (the worker failed); after `max_attempts` it is parked as dead."""

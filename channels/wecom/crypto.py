@@ -37,6 +37,9 @@ class CallbackCrypto:
                 raise ValueError("EncodingAESKey is not base64") from None
             if len(self.key) != 32:
                 raise ValueError("EncodingAESKey must decode to 32 bytes")
+        self._cipher = (
+            WeChatCipher(self.key) if self.key else None
+        )  # built once; each decrypt gets a fresh context
 
     def check_signature(self, given: str, timestamp: str, nonce: str, *payload: str) -> None:
         expected = signature(self.creds.token, timestamp, nonce, *payload)
@@ -53,7 +56,8 @@ class CallbackCrypto:
             raise malformed("bad_base64", "Encrypt is not valid base64") from None
         if not raw or len(raw) % BLOCK:
             raise malformed("bad_block_length", f"ciphertext length {len(raw)} is not a multiple of {BLOCK}")
-        plain = WeChatCipher(self.key).decrypt(raw)
+        assert self._cipher is not None
+        plain = self._cipher.decrypt(raw)
         pad = plain[-1]
         if not 1 <= pad <= BLOCK or plain[-pad:] != bytes([pad]) * pad:
             raise malformed("bad_padding", "PKCS#7 padding is invalid (wrong EncodingAESKey?)")

@@ -1,16 +1,26 @@
 """Reading callback bodies safely: a size cap while streaming, strict UTF-8, and defusedxml (no DTD, no entities)
-so an XML bomb is refused before it expands."""
+so an XML bomb is refused before it expands.
+
+Speed: defusedxml parses with the pure-Python expat driver (~3x the C parser's cost, two parses per callback). Every
+attack defusedxml stops (entity expansion, external entities, DTD retrieval) needs a DTD, and a DTD can only be
+written as `<!DOCTYPE`/`<!ENTITY`… markup. So a document with no `<!` markup other than CDATA sections and comments,
+and no NUL byte (which rules out UTF-16 hiding the markup from a byte scan), goes to the C parser; anything else
+goes to defusedxml, which refuses the DTD."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import fromstring as c_fromstring
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from channels.errors import CallbackRejected, malformed
+
+_MARKUP_DECL = re.compile(rb"<!(?!\[CDATA\[|--)")  # <!DOCTYPE, <!ENTITY, <!ELEMENT, <!ATTLIST, …
 
 
 async def read_capped(chunks: AsyncIterator[bytes], declared_length: str | None, limit: int) -> bytes:
@@ -53,8 +63,13 @@ def parse_xml(data: bytes | str) -> dict[str, Any]:
     data = data.removeprefix(b"\xef\xbb\xbf")
     if not data.strip():
         raise malformed("empty_body", "body is empty")
+    if b"\x00" in data:
+        raise malformed("xml_malformed", "NUL byte in XML")
     try:
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        if _MARKUP_DECL.search(data) is None:
+            root = c_fromstring(data)  # noqa: S314 - no declaration markup, so nothing for a bomb or XXE to use
+        else:
+            root = defused_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise malformed("xml_forbidden", f"XML with DTD/entities is refused: {type(exc).__name__}") from None
     except (ParseError, ValueError) as exc:

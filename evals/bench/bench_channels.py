@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "evals" / "results"
 CORP_ID = "wwbench0000000001"
 GOAL_P99_MS, GOAL_RATIO = 50.0, 2.0
+TENCENT_TIMEOUT_S = 5.0  # Tencent drops the connection after 5 s and retries, up to 3 times
 
 
 def make_app() -> Any:
@@ -65,10 +66,10 @@ def consume(path: str, stop_file: str, out_file: str) -> None:
 
     inbox, seen = SqliteInbox(path), Counter[str]()
     while True:
-        batch = inbox.claim("bench-worker", 50)
-        for item_id, msg in batch:
+        batch = inbox.claim("bench-worker", 100)
+        for _, msg in batch:
             seen[msg.message_id] += 1
-            inbox.ack(item_id)
+        inbox.ack_many([item_id for item_id, _ in batch])
         if not batch:
             stats = inbox.stats()
             if os.path.exists(stop_file) and stats["pending"] == 0 and stats["claimed"] == 0:
@@ -165,19 +166,29 @@ async def load(
     t0 = loop.time() + 0.1
 
     async def one(due: float, msg_id: str, raw: bytes) -> None:
-        conn = idle.pop() if idle else None
-        try:
-            if conn is None:
-                conn = Conn(*await asyncio.open_connection(host, int(port)))
-            status = await asyncio.wait_for(conn.roundtrip(raw), 10.0)
-            statuses[str(status)] += 1
-            if status == 200:
-                acked.add(msg_id)
-            idle.append(conn)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-            statuses[type(exc).__name__] += 1
-            if conn is not None:
-                conn.writer.close()
+        for attempt in (1, 2):  # a reused keep-alive connection may have been closed by the server meanwhile
+            reused = bool(idle)
+            conn = idle.pop() if idle else None
+            try:
+                if conn is None:
+                    conn = Conn(*await asyncio.open_connection(host, int(port)))
+                status = await asyncio.wait_for(conn.roundtrip(raw), TENCENT_TIMEOUT_S)
+            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                if conn is not None:
+                    conn.writer.close()
+                if reused and attempt == 1:
+                    continue
+                statuses[type(exc).__name__] += 1
+            except (TimeoutError, OSError, ValueError) as exc:
+                statuses[type(exc).__name__] += 1
+                if conn is not None:
+                    conn.writer.close()
+            else:
+                statuses[str(status)] += 1
+                if status == 200:
+                    acked.add(msg_id)
+                idle.append(conn)
+            break
         latencies.append((loop.time() - due) * 1000)
 
     raws = [(msg_id, raw_request(f"{host}:{port}", path, params, body)) for msg_id, params, body in requests]
@@ -209,13 +220,19 @@ def run(coro: Any) -> Any:
     return uvloop.run(coro)
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (all its threads): what one request costs the server, whatever the machine load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     cmd = [
         sys.executable,
@@ -230,12 +247,15 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--timeout-keep-alive",
+        "120",
         "--loop",
         "uvloop",
         "--http",
         "httptools",
     ]
-    proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **env})
+    log = log_path.open("wb")  # refusals are logged per request; keep them out of the report
+    proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -269,30 +289,44 @@ def main(argv: list[str] | None = None) -> int:
     requests = build_requests(token, aes_key, n + warm, args.retry_ratio, args.seed)
     bare_requests = [("bare", {}, body) for _, _, body in requests[warm:]]
 
-    proc, base = start_server(
-        {
-            "BENCH_INBOX": inbox_path,
-            "BENCH_TOKEN": token,
-            "BENCH_AES_KEY": aes_key,
-            "BENCH_SYNC": args.synchronous,
-        }
-    )
+    server_env = {
+        "BENCH_INBOX": inbox_path,
+        "BENCH_TOKEN": token,
+        "BENCH_AES_KEY": aes_key,
+        "BENCH_SYNC": args.synchronous,
+    }
+    proc, base = start_server(server_env, work / "server.log")
     worker = multiprocessing.get_context("spawn").Process(
         target=consume, args=(inbox_path, stop_file, counts_file)
     )
     worker.start()
     try:
         run(load(base, "/bare", bare_requests[:warm], args.rate))  # warm both paths
-        run(load(base, "/channels/wecom/callback", requests[:warm], args.rate))
+        warm_acked = run(load(base, "/channels/wecom/callback", requests[:warm], args.rate))["acked"]
         print(f"bare endpoint: {args.seconds:.0f} s at {args.rate:.0f} req/s …", flush=True)
+        cpu0 = cpu_seconds(proc.pid)
         bare = run(load(base, "/bare", bare_requests, args.rate))
+        cpu1 = cpu_seconds(proc.pid)
         print(f"channels callback: {args.seconds:.0f} s at {args.rate:.0f} req/s …", flush=True)
         ours = run(load(base, "/channels/wecom/callback", requests[warm:], args.rate))
+        cpu2 = cpu_seconds(proc.pid)
+        bare["server_cpu_ms_per_request"] = round((cpu1 - cpu0) / n * 1000, 3)
+        ours["server_cpu_ms_per_request"] = round((cpu2 - cpu1) / n * 1000, 3)
+        acked = warm_acked | ours.pop("acked")
+        first_try_unacked = len({r[0] for r in requests} - acked)
+        retry_rounds = []
+        for _ in range(3):  # what Tencent does for every request that got no 200 within 5 s
+            pending = [r for r in requests if r[0] not in acked]
+            if not pending:
+                break
+            print(f"Tencent-style retry of {len(pending)} unacknowledged requests …", flush=True)
+            retry_rounds.append(run(load(base, "/channels/wecom/callback", pending, args.rate)))
+            acked |= retry_rounds[-1].pop("acked")
     finally:
-        Path(stop_file).touch()
-        worker.join(120)
-        proc.terminate()
-        proc.wait(30)
+        proc.terminate()  # graceful: requests already inside the server finish their writes
+        proc.wait(60)
+        Path(stop_file).touch()  # then the worker drains what is left and stops
+        worker.join(300)
 
     from channels import SqliteInbox
 
@@ -303,7 +337,6 @@ def main(argv: list[str] | None = None) -> int:
         Counter(json.loads(Path(counts_file).read_text())) if Path(counts_file).exists() else Counter()
     )
     bare.pop("acked")
-    acked = ours.pop("acked")
     result = {
         "benchmark": "channels",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -325,10 +358,15 @@ def main(argv: list[str] | None = None) -> int:
         "unique_messages": len(unique),
         "inbox_rows": len(rows),
         "duplicate_rows": len(rows) - len(set(rows)),
+        "first_try_unacked": first_try_unacked,
+        "tencent_retry_rounds": retry_rounds,
         "lost": len(unique - set(rows)),
         "acked_but_lost": len(acked - set(rows)),
         "processed": len(handed_out),
         "processed_twice": sum(1 for c in handed_out.values() if c > 1),
+        "server_log_refusals": sum(
+            1 for line in (work / "server.log").read_text().splitlines() if "refused" in line
+        ),
     }
     result["goals"] = {
         "p99_lt_50ms": ours["p99_ms"] < GOAL_P99_MS,
@@ -353,11 +391,11 @@ def render_md(r: dict[str, Any]) -> str:
             f"(half byte-identical, half re-encrypted), SqliteInbox synchronous={r['config']['sqlite_synchronous']}, "
             f"{r['config']['server']}; a worker process claims/acks during the run. {r['when']}.",
             "",
-            "| endpoint | sent | achieved req/s | p50 ms | p95 ms | p99 ms | max ms | statuses |",
-            "|---|---|---|---|---|---|---|---|",
+            "| endpoint | sent | achieved req/s | p50 ms | p95 ms | p99 ms | max ms | server CPU ms/req | statuses |",
+            "|---|---|---|---|---|---|---|---|---|",
             *(
                 f"| {name} | {x['sent']} | {x['achieved_rps']} | {x['p50_ms']} | {x['p95_ms']} | {x['p99_ms']} | {x['max_ms']} | "
-                f"{x['statuses']} |"
+                f"{x['server_cpu_ms_per_request']} | {x['statuses']} |"
                 for name, x in (
                     ("bare FastAPI 200 (floor)", b),
                     ("WeCom callback: verify+decrypt+enqueue", c),
@@ -366,9 +404,15 @@ def render_md(r: dict[str, Any]) -> str:
             "",
             f"- p99 ratio vs bare: **{r['p99_ratio_vs_bare']}×** (goal ≤ 2×: {'met' if g['p99_le_2x_bare'] else 'NOT met'}); "
             f"p99 < 50 ms: {'met' if g['p99_lt_50ms'] else 'NOT met'}",
+            f"- not acknowledged within 5 s on the first try: {r['first_try_unacked']}; Tencent-style retry rounds "
+            f"(up to 3, for those only): {[x['sent'] for x in r['tencent_retry_rounds']]}",
             f"- unique messages {r['unique_messages']}, inbox rows {r['inbox_rows']}, duplicate rows {r['duplicate_rows']}, "
             f"**lost {r['lost']}**, processed by the worker {r['processed']}, **processed twice {r['processed_twice']}**",
             "- Latency is measured from each request's scheduled send time (open loop), so generator or server stalls count.",
+            f"- 4xx/503 refusals logged by the server: {r['server_log_refusals']} (503 = the inbox could not write in time;"
+            " Tencent would retry those).",
+            "- Server CPU ms/req (utime+stime of the uvicorn process per request) does not depend on the machine's load:"
+            " 1000 / that number is the request rate one free core could sustain.",
             f"- The machine ({r['machine']['cpus']} CPUs) is shared by ~7 engineers running builds and tests right now "
             f"(load average after the run {r['machine']['loadavg_after'][0]:.1f}): timings are noisy; the generator, the "
             "server and the worker also share those cores.",
