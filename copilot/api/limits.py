@@ -1,10 +1,13 @@
-"""Request size limit (before the body is read into memory) and a per-key token-bucket rate limit."""
+"""Request size limit (before the body is read into memory) and token-bucket rate limits per API key and per channel."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
+from urllib.parse import parse_qs
 
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -73,3 +76,68 @@ class RateLimiter:
                 return False
             self._buckets[key] = (tokens - 1.0, now)
             return True
+
+
+class RateLimitSettings(BaseSettings):
+    """COPILOT_RATE_*: per API key (or per client address when no key is sent) and per channel callback URL.
+    Limits are per API process: with N processes behind a balancer the cluster allows N times these."""
+
+    model_config = SettingsConfigDict(env_prefix="COPILOT_RATE_", extra="ignore")
+
+    per_key_rps: float = 50.0
+    per_key_burst: int = 100
+    per_channel_rps: float = (
+        2000.0  # Tencent's own callback rate is bounded; this stops a flood of forged posts
+    )
+    per_channel_burst: int = 4000
+    enabled: bool = True
+
+
+class RateLimit:
+    """ASGI middleware: 429 + Retry-After when a key (on /v1) or a channel (on /channels/<name>) is over its budget.
+    Runs before auth, so an unknown key is limited too (by its hash); health checks and pages are not limited."""
+
+    def __init__(self, app: ASGIApp, settings: RateLimitSettings | None = None) -> None:
+        self.app = app
+        self.settings = settings or RateLimitSettings()
+        s = self.settings
+        self.per_key = RateLimiter(s.per_key_rps, s.per_key_burst)
+        self.per_channel = RateLimiter(s.per_channel_rps, s.per_channel_burst)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        bucket = self._bucket(scope) if scope["type"] == "http" and self.settings.enabled else None
+        if bucket is not None:
+            limiter, key = bucket
+            if not limiter.allow(key):
+                await _rate_limited(send, key.partition(":")[0])
+                return
+        await self.app(scope, receive, send)
+
+    def _bucket(self, scope: Scope) -> tuple[RateLimiter, str] | None:
+        path: str = scope.get("path", "")
+        if path.startswith("/channels/"):
+            return self.per_channel, "channel:" + path.split("/")[2]
+        if not path.startswith("/v1/"):
+            return None
+        headers = dict(scope.get("headers", []))
+        key = headers.get(b"x-api-key", b"")
+        auth = headers.get(b"authorization", b"")
+        if not key and auth[:7].lower() == b"bearer ":
+            key = auth[7:]
+        if not key:
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            key = query.get("api_key", [""])[0].encode()
+        if key:
+            return self.per_key, "key:" + hashlib.sha256(key.strip()).hexdigest()[:24]
+        client = scope.get("client") or ("?", 0)
+        return self.per_key, f"client:{client[0]}"
+
+
+async def _rate_limited(send: Send, scope_name: str) -> None:
+    body = (
+        f'{{"error":"rate_limited","reason":"rate_limited_{scope_name}",'
+        f'"message":"too many requests for this {scope_name}; retry after 1 s"}}'
+    ).encode()
+    headers = [(b"content-type", b"application/json"), (b"retry-after", b"1")]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
