@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 
 from copilot.api import admin, health, messages, queries, stream
 from copilot.api.errors import install_error_handlers
-from copilot.api.limits import BodySizeLimit
+from copilot.api.limits import BodySizeLimit, RateLimit
 from copilot.scale import api_runs_worker
 from copilot.settings import Settings, get_settings
 from copilot.web.pages import mount_pages
@@ -57,6 +57,7 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimit)  # per key and per channel, COPILOT_RATE_* (see copilot/api/limits.py)
     if settings.cors_origins:  # closed by default
         app.add_middleware(
             CORSMiddleware,
