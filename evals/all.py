@@ -68,7 +68,7 @@ def run_suite_file(
     path: Path, config: dict[str, Any], console: Console | None, results_dir: Path
 ) -> RunResult:
     suite = load_suite(path)
-    target = target_from_config(config, tenant_dir=resolve_tenant_dir(suite, path))
+    target = target_from_config(config, tenant_dir=resolve_tenant_dir(suite, path), tenant=suite.tenant)
     cache = DiskCache() if config.get("cache", True) else None
     run = run_suite(
         suite,
@@ -100,6 +100,7 @@ def run_all(
     only: list[str] | None = None,
     console: Console | None = None,
     results_dir: Path = RESULTS_DIR,
+    doc_path: Path | None = None,
 ) -> dict[str, Any]:
     """Returns {"suites": {name: gates_passed}, "adapters": {name: "ok" | error}}. A failing part never stops the rest."""
     console = console or Console()
@@ -131,6 +132,6 @@ def run_all(
         except Exception as exc:  # e.g. a benchmark folder missing on this machine
             console.print(f"[red]adapter {name} failed: {exc!r}")
             summary["adapters"][name] = repr(exc)
-    doc = write_benchmarks_doc(results_dir)
+    doc = write_benchmarks_doc(results_dir, doc_path) if doc_path else write_benchmarks_doc(results_dir)
     console.print(f"wrote {doc}")
     return summary

@@ -86,7 +86,7 @@ def run(
     try:
         s = load_suite(suite)
         cfg = load_config(config)
-        target = target_from_config(cfg, tenant_dir=resolve_tenant_dir(s, suite))
+        target = target_from_config(cfg, tenant_dir=resolve_tenant_dir(s, suite), tenant=s.tenant)
     except CopilotError as exc:
         raise _fail(exc) from exc
     run_id = new_run_id()
@@ -143,12 +143,15 @@ def compare(
     run_b: Annotated[Path, typer.Argument(help="the candidate run JSON")],
     md: Annotated[Path | None, typer.Option("--md", help="also write the comparison as markdown")] = None,
     fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression")] = False,
+    latency_tolerance: Annotated[
+        float, typer.Option(help="relative latency change treated as noise (shared machines)")
+    ] = 0.2,
 ) -> None:
     """What improved or regressed from RUN_A to RUN_B, per metric and per case."""
     from evals.report import compare_runs, render_comparison_markdown
     from evals.report.labels import fmt, metric_label
 
-    cmp = compare_runs(_load_run(run_a), _load_run(run_b))
+    cmp = compare_runs(_load_run(run_a), _load_run(run_b), latency_tolerance=latency_tolerance)
     style = {"improved": "green", "regressed": "red", "same": "dim", "added": "cyan", "removed": "yellow"}
     table = Table(title=f"{cmp.run_a} → {cmp.run_b}")
     for col in ("指标 Metric", "A", "B", "变化 Change"):

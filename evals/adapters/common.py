@@ -84,11 +84,18 @@ def source_lines(folder: str, *patterns: str, file: str = "SOURCE.md") -> list[s
     """Lines of a benchmark's SOURCE.md (or another notes file) matching any pattern: the published numbers, quoted."""
     text = bench_path(folder, file).read_text(encoding="utf-8")
     logical: list[str] = []
-    for line in text.splitlines():  # a wrapped bullet continues on indented lines: quote it whole
-        if logical and line.startswith("  ") and not line.strip().startswith(("-", "|")):
-            logical[-1] += " " + line.strip()
+    for line in text.splitlines():  # quote a wrapped bullet or paragraph whole, not the one line that matched
+        st = line.strip()
+        new = (
+            not logical
+            or not logical[-1]
+            or st.startswith(("-", "|", "#", "*"))
+            or logical[-1].startswith(("|", "#"))
+        )
+        if not st or new:
+            logical.append(st)
         else:
-            logical.append(line.strip())
+            logical[-1] += " " + st
     return [x.lstrip("-").strip() for x in logical if x and any(re.search(p, x) for p in patterns)]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 MARKER = re.compile(r"\[(\d{1,3})\]")
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
 NUMBER = re.compile(r"\d+(?:\.\d+)?\s*%?")
-MODEL_CODE = re.compile(r"[A-Za-z]{1,6}-?\d[\w.-]*")
+MODEL_CODE = re.compile(r"[A-Za-z]{1,6}-?\d(?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 BOOK_TITLE = re.compile(r"《([^》]+)》")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -55,7 +55,7 @@ def key_terms(claim: str) -> list[str]:
     """Numbers (with %), model codes (LCP-3.5) and 《titles》: what a citation must back up."""
     claim = MARKER.sub(" ", claim)
     terms = [t.strip() for t in NUMBER.findall(claim)]
-    terms += MODEL_CODE.findall(claim)
+    terms += [m.group(0) for m in MODEL_CODE.finditer(claim)]
     terms += BOOK_TITLE.findall(claim)
     return [t for t in dict.fromkeys(terms) if t]
 

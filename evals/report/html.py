@@ -113,7 +113,7 @@ def _case_html(c: CaseResult) -> str:
         f'<span class="muted">{escape(c.customer_ref)} · {failed} 项未通过 failed checks{" · cached" if c.cached else ""}</span>'
     )
     opened = " open" if c.status != "pass" else ""
-    return f'<details class="case {c.status}"{opened}><summary>{head}</summary>{"".join(_turn_html(t) for t in c.turns)}</details>'
+    return f'<details class="case case-{c.status}"{opened}><summary>{head}</summary>{"".join(_turn_html(t) for t in c.turns)}</details>'
 
 
 def render_html(run: RunResult) -> str:

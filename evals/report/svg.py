@@ -34,30 +34,33 @@ def rate_bars(
     return "".join(out)
 
 
-def latency_bars(stats: dict[str, tuple[float | None, float | None, float | None]], width: int = 640) -> str:
-    """node → (p50, p95, SLA p95). Bars scaled to the largest value; the SLA is a dashed line."""
+def latency_bars(stats: dict[str, tuple[float | None, float | None, float | None]], width: int = 760) -> str:
+    """node → (p50, p95, SLA p95). Each row is scaled to its own max(p95, SLA) so a fast node next to an 8 s SLA
+    still shows; the SLA is the dashed red line, a p95 past it turns the bar red."""
     rows = [(n, s) for n, s in stats.items() if s[1] is not None]
     if not rows:
         return ""
-    top = max(max(v for v in s if v is not None) for _, s in rows) or 1.0
-    label_w, bar_w, h = 140, width - 220, 34
+    label_w, bar_w, h = 140, width - 360, 34
     out = [
         f'<svg class="chart" width="{width}" height="{h * len(rows) + 10}" role="img" aria-label="latency">'
     ]
     for i, (node, (p50, p95, sla)) in enumerate(rows):
         y = 5 + i * h
+        top = max(v for v in (p50, p95, sla) if v is not None) or 1.0
+        over = sla is not None and p95 is not None and p95 > sla
         out.append(f'<text x="0" y="{y + 18}" font-size="12">{escape(node)}</text>')
-        for j, (val, colour) in enumerate(((p50, "#64b5f6"), (p95, "#1565c0"))):
+        for j, (val, colour) in enumerate(((p50, "#64b5f6"), (p95, "#c62828" if over else "#1565c0"))):
             if val is not None:
-                w = val / top * bar_w
+                w = max(1.0, val / top * bar_w)
                 out.append(
                     f'<rect x="{label_w}" y="{y + 3 + j * 13}" width="{w:.1f}" height="11" fill="{colour}"/>'
                 )
+        sla_text = f" · SLA {fmt(sla, '_ms')}" if sla is not None else ""
         out.append(
-            f'<text x="{label_w + bar_w + 6}" y="{y + 18}" font-size="11">p50 {fmt(p50, "_ms")} / p95 {fmt(p95, "_ms")} ms</text>'
+            f'<text x="{label_w + bar_w + 8}" y="{y + 18}" font-size="11">p50 {fmt(p50, "_ms")} / p95 {fmt(p95, "_ms")} ms{sla_text}</text>'
         )
         if sla is not None:
-            x = label_w + min(sla / top, 1.0) * bar_w
+            x = label_w + sla / top * bar_w
             out.append(
                 f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + 30}" stroke="#c62828" stroke-dasharray="4 2"/>'
             )

@@ -19,7 +19,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from contract import CopilotError, InboundMessage
 from contract.ports import Actor
 from evals.cache import DiskCache, input_hash
-from evals.gates import evaluate_gates
 from evals.metrics import compute_metrics, score_turn
 from evals.runner.results import CaseResult, ErrorInfo, RunResult, TurnResult, package_versions
 from evals.runner.target import CaseTarget, describe_target
@@ -79,6 +78,22 @@ def _score(result: CaseResult, case: Case) -> CaseResult:
     else:
         result.status = "fail" if result.failed_checks() else "pass"
     return result
+
+
+def _warm_up(target: CaseTarget, suite: Suite, run_id: str) -> None:
+    """Targets that load models lazily get one throwaway turn first, so no case's latency includes the loading."""
+    warm = getattr(target, "warm_up", None)
+    if not callable(warm):
+        return
+    first = suite.cases[0]
+    msg = messages_for(first, run_id)[0].model_copy(
+        update={"conversation_id": f"eval:{run_id}:warm-up", "message_id": f"warm-up:{run_id}"}
+    )
+    spec = first.actor or ActorSpec(id=first.rep_ref or "rep_zhang")
+    try:
+        warm(msg, Actor(id=spec.id, role=spec.role, team=spec.team))
+    except Exception:  # a broken target shows up, with its error, on the real cases
+        return
 
 
 class _Runner:
@@ -144,6 +159,7 @@ def run_suite(
     except ImportError:  # numpy is a base dependency; the guard keeps the runner importable without it
         pass
     target.reset()
+    _warm_up(target, suite, run_id)
     target_info = describe_target(target)
     versions = package_versions()
     run = RunResult(
@@ -186,6 +202,8 @@ def run_suite(
             progress.update(task, advance=1, status=f"[{colour}]{res.case_id} {res.status}")
     run.cases = sorted(results, key=lambda r: order[r.case_id])
     run.metrics = compute_metrics([c.model_dump(mode="json") for c in run.cases])
+    from evals.gates import evaluate_gates  # here: evals.gates imports the result types of this package
+
     run.gates = evaluate_gates(suite.all_gates(), run.metrics)
     if cache is not None:
         run.cache = {"hits": cache.hits, "misses": cache.misses}

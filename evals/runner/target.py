@@ -43,19 +43,30 @@ def _mask_secrets(data: Any) -> Any:
 
 
 class ServicesTarget:
-    """The real graph through `copilot.wiring`. Stores live in a fresh temporary data dir per target unless the
-    settings name one; the checkpointer is in-memory (evals never share conversation state with a server)."""
+    """The real graph through `copilot.wiring`. On first use: a fresh temporary data dir (unless the settings name
+    one), the tenant's CRM and policies loaded into it, then the services. The checkpointer is in-memory: evals never
+    share conversation state with a server."""
 
     thread_safe = True
 
     def __init__(
-        self, settings_overrides: dict[str, Any] | None = None, *, use_llm: bool | None = None
+        self,
+        settings_overrides: dict[str, Any] | None = None,
+        *,
+        use_llm: bool | None = None,
+        load_tenant: bool = True,
+        policies_subdir: str = "policies",
+        crm_subdir: str = "crm",
     ) -> None:
         self.overrides = dict(settings_overrides or {})
         self.use_llm = use_llm
+        self.load_tenant = load_tenant
+        self.subdirs = (policies_subdir, crm_subdir)
+        self.loaded: dict[str, Any] = {}
         self._services: Any = None
         self._lock = threading.Lock()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._fingerprint = ""
 
     def _settings(self) -> Any:
         from copilot.settings import Settings
@@ -70,18 +81,32 @@ class ServicesTarget:
         with self._lock:
             if self._services is None:
                 from copilot.wiring import build_services  # lazy: the lead's composition root
+                from evals.runner import tenant_loader
 
+                settings = self._settings()
+                if self.load_tenant:  # the CRM before wiring: wiring checks that its database exists
+                    tenant_loader.restore_embed_cache(settings)
+                    self.loaded["crm"] = tenant_loader.prepare_crm(
+                        settings, settings.tenant_dir, self.subdirs[1]
+                    )
                 try:
-                    self._services = build_services(self._settings(), use_llm=self.use_llm)
+                    services = build_services(settings, use_llm=self.use_llm)
                 except NotImplementedError as exc:
                     raise UserError(f"copilot.wiring.build_services is not available yet: {exc}") from exc
-                load = getattr(self._services, "ensure_tenant_loaded", None)
-                if callable(load):
-                    load()
+                if self.load_tenant:
+                    self.loaded["policies"] = tenant_loader.ingest_policies(
+                        services, settings.tenant_dir, self.subdirs[0]
+                    )
+                    tenant_loader.save_embed_cache(settings)
+                self._services = services
             return self._services
 
     def run_turn(self, msg: InboundMessage, actor: Actor) -> Suggestion | None:
         return self.services().handle_message(msg, actor)  # type: ignore[no-any-return]
+
+    def warm_up(self, msg: InboundMessage, actor: Actor) -> None:
+        """Build the services, load the tenant and the models behind one throwaway message (not timed)."""
+        self.services().handle_message(msg, actor)
 
     def ledger_inputs(self, suggestion: Suggestion, actor: Actor) -> dict[str, Any] | None:
         """The inputs the ledger recorded for this suggestion (searched for planted PII)."""
@@ -92,13 +117,17 @@ class ServicesTarget:
         return view.get("inputs") if isinstance(view, dict) else None
 
     def reset(self) -> None:
-        self.close()
+        """Conversation state is per run already (fresh conversation ids, in-memory checkpointer): keep the stores."""
+        return None
 
     def close(self) -> None:
         with self._lock:
             if self._services is not None:
                 self._services.close()
                 self._services = None
+            if self._tmp is not None:  # the fresh stores go with the target
+                self._tmp.cleanup()
+                self._tmp = None
 
     def describe(self) -> dict[str, Any]:
         try:
@@ -106,14 +135,26 @@ class ServicesTarget:
         except Exception as exc:  # invalid overrides show up in the record, and fail on the first turn
             settings = {"invalid": str(exc), **self.overrides}
         settings.pop("data_dir", None)
-        return {"kind": "services", "use_llm": self.use_llm, "settings": _mask_secrets(settings)}
+        if not self._fingerprint and settings.get("tenant_dir"):
+            from evals.runner.tenant_loader import tenant_fingerprint
+
+            tenant = Path(str(settings["tenant_dir"]))
+            self._fingerprint = tenant_fingerprint(tenant) if tenant.is_dir() else "missing"
+        return {
+            "kind": "services",
+            "use_llm": self.use_llm,
+            "load_tenant": self.load_tenant,
+            "tenant_fingerprint": self._fingerprint,
+            "settings": _mask_secrets(settings),
+        }
 
 
 def services_target(
-    settings_overrides: dict[str, Any] | None = None, *, use_llm: bool | None = None
+    settings_overrides: dict[str, Any] | None = None, *, use_llm: bool | None = None, load_tenant: bool = True
 ) -> ServicesTarget:
-    """The real copilot as an eval target: `build_services(Settings(**overrides), use_llm=...)` on first use."""
-    return ServicesTarget(settings_overrides, use_llm=use_llm)
+    """The real copilot as an eval target: on first use a fresh data dir (unless the overrides name one), the tenant's
+    CRM and policies loaded into it, then `build_services(Settings(**overrides), use_llm=...)`."""
+    return ServicesTarget(settings_overrides, use_llm=use_llm, load_tenant=load_tenant)
 
 
 class ReplayTarget:
@@ -144,15 +185,24 @@ class ReplayTarget:
         return {"kind": "replay", "run": self.run_path}
 
 
-def target_from_config(config: dict[str, Any], *, tenant_dir: Path | None = None) -> CaseTarget:
+def target_from_config(
+    config: dict[str, Any], *, tenant_dir: Path | None = None, tenant: Any = None
+) -> CaseTarget:
     """`target: services` (default) | `replay` (with `replay_run`) | `package.module:factory` (called with the config).
-    `settings` are Settings overrides; a suite's tenant folder becomes `tenant_dir` unless the config names one."""
+    `settings` are Settings overrides; a suite's tenant folder becomes `tenant_dir` unless the config names one, and
+    its `policies` / `crm` sub-folders (a suite's TenantRef) say where the runner loads them from."""
     kind = str(config.get("target", "services"))
     if kind == "services":
         overrides = dict(config.get("settings") or {})
         if tenant_dir is not None:
             overrides.setdefault("tenant_dir", str(tenant_dir))
-        return services_target(overrides, use_llm=config.get("use_llm"))
+        return ServicesTarget(
+            overrides,
+            use_llm=config.get("use_llm"),
+            load_tenant=bool(config.get("load_tenant", True)),
+            policies_subdir=str(config.get("policies_subdir", getattr(tenant, "policies", "policies"))),
+            crm_subdir=str(config.get("crm_subdir", getattr(tenant, "crm", "crm"))),
+        )
     if kind == "replay":
         return ReplayTarget(config["replay_run"])
     if ":" in kind:
