@@ -16,6 +16,7 @@ CITABLE = (
 EXTRACTIVE_LABEL = "【摘录草稿】"
 EXTRACTIVE_LABEL_EN = "[Extractive draft] "
 CJK = re.compile(r"[\u4e00-\u9fff]")
+VERSION_SUFFIX = re.compile(r"\s*[Vv]\d+(?:\.\d+)*\s*$")
 
 
 def detect_lang(text: str, declared: str = "zh") -> str:
@@ -46,16 +47,12 @@ def citations_for(text: str, numbering: list[tuple[str, Evidence]]) -> list[Cita
 
 
 def label(ev: Evidence) -> str:
-    """A human-readable source: 《title》V3.2 第5条 for a clause, the title for the rest."""
+    """A human-readable source: 《title》 第5条 for a clause, the title for the rest. The version stays in the citation's
+    evidence (doc, version, clause), not in the text: a version string is a claim the grounding check must find."""
     if ev.kind is EvidenceKind.POLICY_CLAUSE:
         clause = ev.source_ids.get("clause", "")
-        version = ev.version or ev.source_ids.get("version", "")
-        title = ev.title or ev.source_ids.get("doc_id", "")
-        return (
-            f"《{title}》"
-            + (f"V{version}" if version and f"V{version}" not in title else "")
-            + (f" {clause}" if clause else "")
-        )
+        title = VERSION_SUFFIX.sub("", ev.title or ev.source_ids.get("doc_id", ""))
+        return f"《{title}》" + (f" {clause}" if clause else "")
     return ev.title or ev.kind.value
 
 
@@ -69,3 +66,9 @@ def draft_evidence(evidence: list[Evidence], actions: list, limit: int = 3) -> l
             if ev is not None and ev.kind is EvidenceKind.POLICY_CLAUSE and ev not in picked:
                 picked.append(ev)
     return picked
+
+
+def focus_terms(entities: dict[str, list[str]]) -> list[str]:
+    """Entity values an extractive excerpt should centre on (alarm codes, models, serials, order ids)."""
+    keep = ("alarm_code", "product_model", "serial_number", "order_id", "sku")
+    return [v for k in keep for v in entities.get(k, [])]

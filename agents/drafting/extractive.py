@@ -21,14 +21,20 @@ from contract.suggestions import Action, Draft, DraftSource
 PROMPT_VERSION = "extractive-v1"
 
 
-def _first_sentences(text: str, limit: int = 120) -> str:
-    parts = re.split(r"(?<=[。！？；.!?])", text.strip())
+def _excerpt(text: str, focus: list[str], limit: int = 120) -> str:
+    """The sentences (or table rows) that mention what the customer asked about (e.g. E-203), else the opening ones;
+    verbatim, cut at a sentence or line boundary."""
+    parts = [p.strip() for p in re.split(r"(?<=[。！？；.!?])|\n", text) if p.strip()]
+    if not parts:
+        return text[:limit]
+    hits = [p for p in parts if any(f and f in p for f in focus)]
+    chosen = hits or parts
     out = ""
-    for p in parts:
-        if len(out) + len(p) > limit and out:
+    for p in chosen:
+        if out and len(out) + len(p) > limit:
             break
-        out += p
-    return out.strip() or text[:limit]
+        out += ("" if not out or out.endswith(("。", "；", "！", "？")) else " ") + p
+    return out[: limit * 2]
 
 
 def extractive_draft(
@@ -38,6 +44,7 @@ def extractive_draft(
     lang: str = "zh",
     source: DraftSource = DraftSource.EXTRACTIVE,
     polite: bool = False,
+    focus: list[str] | None = None,
 ) -> Draft:
     chosen = draft_evidence(evidence, actions, limit=2)
     push_ids = {eid for a in actions if a.name == "push_campaign" for eid in a.evidence_ids}
@@ -52,15 +59,21 @@ def extractive_draft(
         lines = [f"{EXTRACTIVE_LABEL}{'非常抱歉给您带来不便。' if polite else '您好，'}相关依据如下："]
     for ev in primary:
         sep = ": " if en else "："
-        lines.append(f"{'-' if en else '·'} {label(ev)}{sep}{_first_sentences(ev.content)} [{marker[ev.id]}]")
+        lines.append(
+            f"{'-' if en else '·'} {label(ev)}{sep}{_excerpt(ev.content, focus or [])} [{marker[ev.id]}]"
+        )
     for ev in pushed:
         m = marker[ev.id]
         if en:
-            lines.append(f"We can also send you {label(ev)}: {_first_sentences(ev.content)} [{m}]")
+            lines.append(f"We can also send you {label(ev)}: {_excerpt(ev.content, focus or [])} [{m}]")
         else:
             lines.append(
-                f"另外，{label(ev)}或许也适合贵司：{_first_sentences(ev.content)} [{m}] 需要的话我一并发您。"
+                f"另外，{label(ev)}或许也适合贵司：{_excerpt(ev.content, focus or [])} [{m}] 需要的话我一并发您。"
             )
+    if any(ev.kind is EvidenceKind.POLICY_CLAUSE for ev in chosen):
+        lines.append(
+            "Please refer to the original agreement for the binding terms." if en else "具体以协议原文为准。"
+        )
     if not numbering:
         lines.append(
             "(no evidence found — a colleague will follow up)" if en else "暂未找到相关依据，我确认后回复您。"

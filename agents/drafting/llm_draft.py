@@ -69,6 +69,7 @@ def llm_draft(
     tone: str,
     timeout_s: float,
     max_tokens: int,
+    focus: list[str] | None = None,
 ) -> tuple[Draft, list[str]]:
     """Returns the draft and flags (e.g. ['llm_fallback:llm_timeout'])."""
     numbering = numbered(draft_evidence(evidence, actions, limit=3))
@@ -77,15 +78,15 @@ def llm_draft(
     try:
         result = llm.complete(messages, max_tokens=max_tokens, temperature=0.2, timeout_s=timeout_s)
     except BackendUnavailable as exc:
-        return extractive_draft(evidence, actions, lang=lang, source=DraftSource.FALLBACK, polite=polite), [
-            f"llm_fallback:{exc.reason}"
-        ]
+        return extractive_draft(
+            evidence, actions, lang=lang, source=DraftSource.FALLBACK, polite=polite, focus=focus
+        ), [f"llm_fallback:{exc.reason}"]
     reply = result.text.strip()
     reason = garbage_reason(reply, numbering, lang)
     if reason:
-        return extractive_draft(evidence, actions, lang=lang, source=DraftSource.FALLBACK, polite=polite), [
-            f"llm_fallback:{reason}"
-        ]
+        return extractive_draft(
+            evidence, actions, lang=lang, source=DraftSource.FALLBACK, polite=polite, focus=focus
+        ), [f"llm_fallback:{reason}"]
     draft = Draft(
         text=reply,
         citations=citations_for(reply, numbering),

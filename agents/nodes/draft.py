@@ -8,7 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agents.context import RunContext
-from agents.drafting.common import detect_lang
+from agents.drafting.common import detect_lang, focus_terms
 from agents.drafting.extractive import extractive_draft
 from agents.drafting.llm_draft import llm_draft
 from agents.state import CopilotState
@@ -35,6 +35,7 @@ def draft(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     actions = [Action.model_validate(a) for a in state.get("actions", [])]
     lang = detect_lang(state.get("masked_text", ""), state["message"].get("lang", "zh"))
     tone = tone_for(intent)
+    focus = focus_terms(intent.entities)
     flags: list[str] = []
     if deps.settings.use_llm and deps.llm is not None:
         result, flags = llm_draft(
@@ -46,9 +47,11 @@ def draft(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             tone=tone,
             timeout_s=deps.settings.llm_timeout_s,
             max_tokens=deps.settings.max_draft_tokens,
+            focus=focus,
         )
     else:
+        polite = "apolog" in tone
         result = extractive_draft(
-            evidence, actions, lang=lang, source=DraftSource.EXTRACTIVE, polite="apolog" in tone
+            evidence, actions, lang=lang, source=DraftSource.EXTRACTIVE, polite=polite, focus=focus
         )
     return {"draft": result.model_dump(mode="json"), "flags": flags}

@@ -11,6 +11,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agents.context import RunContext
+from agents.drafting.common import focus_terms
 from agents.drafting.extractive import extractive_draft
 from agents.state import CopilotState
 from agents.timing import timed
@@ -95,7 +96,8 @@ def guard_output(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str,
         ):  # the draft claims what evidence does not hold: lift sentences instead
             flags.append("grounding_blocked")
             lang = draft.lang
-            checked = extractive_draft(evidence, actions, lang=lang, source=DraftSource.FALLBACK)
+            focus = focus_terms((state.get("intent") or {}).get("entities", {}))
+            checked = extractive_draft(evidence, actions, lang=lang, source=DraftSource.FALLBACK, focus=focus)
         draft = _consistent(checked)
         vd, ed = verdict_evidence(gv, scope)
         verdicts.append(vd)
