@@ -56,7 +56,8 @@ class WeComMediaStore:
                     raise BackendUnavailable(
                         f"media/get answered HTTP {response.status_code}", reason="wecom_down"
                     )
-                declared = int(response.headers.get("content-length") or 0)
+                length = response.headers.get("content-length") or "0"
+                declared = int(length) if length.isdigit() else 0
                 if declared > self.max_bytes:
                     raise InputError(
                         f"media of {declared} bytes exceeds {self.max_bytes}", reason="media_too_large"

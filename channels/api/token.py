@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
-from contract.errors import BackendUnavailable
+from contract.errors import BackendUnavailable, CopilotError
 
 Fetch = Callable[[], tuple[str, int]]  # → (access_token, expires_in seconds)
 EARLY_S = 300  # refresh this long before Tencent's expiry
@@ -80,7 +80,7 @@ class RedisTokenCache:
                 token = self._get(key, stale)
                 if token:
                     return token
-        except BackendUnavailable:
+        except CopilotError:  # from fetch(): a config error stays a config error
             raise
         except Exception as exc:  # redis errors
             raise BackendUnavailable(f"token cache failed: {exc}", reason="token_cache_unavailable") from exc

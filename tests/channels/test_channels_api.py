@@ -183,3 +183,15 @@ def test_kf_send_failure_gives_the_slot_back(tencent: FakeTencent, kf_state: KfS
     tencent.send_errcode = 0
     for _ in range(5):  # all five slots are still there
         outbox.kf_send_text("wk1", "wmC1003", "合同即将到期")
+
+
+@pytest.mark.redis
+def test_config_errors_stay_config_errors_through_the_redis_cache(tencent: FakeTencent, redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    bad = WeComApi(
+        ApiCredentials(tencent.corp_id, "wrong-secret", base_url=tencent.base_url),
+        token_cache=RedisTokenCache(client),
+    )
+    with pytest.raises(UserError):
+        bad.token()
+    assert not client.exists(f"copilot:wecom:token:lock:{bad._token_key}")  # the refresh lock was released
