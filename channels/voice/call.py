@@ -17,7 +17,7 @@ from channels.voice.asr_service import AsrService
 from channels.voice.decoder import DecodeResult
 from channels.voice.pcm import GarbageDetector, PcmDecoder
 from channels.voice.segmenter import SR, SegmentEvent, Utterance, UtteranceSegmenter
-from channels.voice.signals import overlap_seconds, turn_signals
+from channels.voice.signals import pause_and_overlap, turn_signals
 from channels.voice.vad import make_vad
 from contract.errors import InputError
 from contract.messages import Channel, InboundMessage, VoicePart
@@ -263,27 +263,20 @@ class CallSession:
                                     "utterance_id": utt.utt_id, "payload": payload})  # fmt: skip
 
     def _signals(self, utt: Utterance, text: str) -> dict[str, float]:
-        first_voiced = utt.start_s + 0.2  # the pre-roll
-        pause_before: float | None = None
-        overlap = 0.0
-        if utt.speaker == "customer" and len(self.channels) == 2:
-            agent_spans = self.channels[0].segmenter.voiced_spans
-            before = [end for _start, end in agent_spans if end <= first_voiced + 0.05]
-            pause_before = first_voiced - before[-1] if before else None
-            overlap = overlap_seconds((utt.start_s, utt.end_s), agent_spans)
-        elif utt.speaker == "customer" and self._last_customer_end_s is not None:
-            pause_before = first_voiced - self._last_customer_end_s  # mono: the gap since the previous turn
+        pause_before, overlap = None, 0.0
         if utt.speaker == "customer":
+            pause_before, overlap = pause_and_overlap(
+                utt.speech_start_sample / SR,
+                (utt.start_s, utt.end_s),
+                other_speaker_spans=self.channels[0].segmenter.voiced_spans
+                if len(self.channels) == 2
+                else None,
+                previous_turn_end_s=self._last_customer_end_s,
+            )
             self._last_customer_end_s = utt.end_s
-        return turn_signals(
-            text,
-            start_s=utt.start_s,
-            end_s=utt.end_s,
-            voiced_s=utt.voiced_samples / SR,
-            internal_pauses_s=utt.internal_pauses_s,
-            pause_before_s=pause_before,
-            overlap_s=overlap,
-        )
+        return turn_signals(text, start_s=utt.start_s, end_s=utt.end_s, voiced_s=utt.voiced_samples / SR,
+                            internal_pauses_s=utt.internal_pauses_s, pause_before_s=pause_before,
+                            overlap_s=overlap)  # fmt: skip
 
     def _frame(self, kind: str, utt: Utterance, text: str, *, end_s: float, **extra: Any) -> dict[str, Any]:
         return {"type": kind, "call_id": self.cfg.call_id, "utterance_id": utt.utt_id, "speaker": utt.speaker,

@@ -195,10 +195,8 @@ class WhisperDecoder:
             audio,
             language=lang or self.language,
             beam_size=self.beam_size,
-            condition_on_previous_text=False,
             initial_prompt=initial_prompt or None,
-            temperature=0.0,  # no fallback re-decodes: on looping audio they cost up to 6 passes per window
-        )
+        )  # everything else at faster-whisper's defaults (temperature fallback on): the reference as people run it
         segments = [
             {"start": round(s.start, 2), "end": round(s.end, 2), "text": s.text.strip()}
             for s in segments_iter

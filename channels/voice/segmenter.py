@@ -22,6 +22,7 @@ class Utterance:
     utt_id: str
     speaker: str
     start_sample: int  # call-relative, 16 kHz, including pre-roll
+    speech_start_sample: int = 0  # call-relative: the first frame the VAD called speech
     chunks: list[np.ndarray] = field(default_factory=list)
     n_samples: int = 0
     last_voiced_end: int = 0  # utterance-relative sample just after the last speech frame
@@ -108,7 +109,7 @@ class UtteranceSegmenter:
                 return []
             self._count += 1
             start = pos - FRAME * (len(self._pre_roll) - 1)
-            utt = Utterance(f"{self.id_prefix}-{self._count}", self.speaker, start)
+            utt = Utterance(f"{self.id_prefix}-{self._count}", self.speaker, start, speech_start_sample=pos)
             with self.lock:
                 utt.chunks, utt.n_samples = list(self._pre_roll), FRAME * len(self._pre_roll)
             utt.last_voiced_end, utt.voiced_samples = utt.n_samples, FRAME

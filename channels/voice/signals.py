@@ -32,6 +32,25 @@ def overlap_seconds(span: tuple[float, float], others: list[tuple[float, float]]
     return sum(max(0.0, min(end, b) - max(start, a)) for a, b in others)
 
 
+def pause_and_overlap(
+    speech_start_s: float,
+    span: tuple[float, float],
+    *,
+    other_speaker_spans: list[tuple[float, float]] | None,
+    previous_turn_end_s: float | None,
+) -> tuple[float | None, float]:
+    """Stereo: the pause since the other speaker (the agent) stopped, and how long both spoke at once.
+    Mono: the gap since the previous turn (no overlap can be seen in one channel)."""
+    if other_speaker_spans is not None:
+        overlap = overlap_seconds(span, other_speaker_spans)
+        if any(a <= speech_start_s < b for a, b in other_speaker_spans):
+            return 0.0, overlap  # barged in while the agent was talking
+        before = [end for _start, end in other_speaker_spans if end <= speech_start_s + 0.05]
+        pause = speech_start_s - before[-1] if before else None
+        return pause, overlap
+    return (None if previous_turn_end_s is None else speech_start_s - previous_turn_end_s), 0.0
+
+
 def turn_signals(
     text: str,
     *,

@@ -308,7 +308,9 @@ def ours_realtime(
         first = [ts[0] - f["start"] for f in finals if (ts := by_utt.get(f["utterance_id"]))]
         out.append({"latencies": latencies, "partial_gaps": gaps, "first_partial": first,
                     "cer": cer(ref, "".join(f["text"] for f in finals)), "audio_s": audio.size / SR,
-                    "errors": [f["reason"] for f in frames if f["type"] == "error"]})  # fmt: skip
+                    "errors": [f["reason"] for f in frames if f["type"] == "error"],
+                    "speech_ends": [round(e, 2) for e in ends],
+                    "finals": [(f["start"], f["end"], f["text"], round(f["_t"], 2)) for f in finals]})  # fmt: skip
     return out
 
 
@@ -334,7 +336,9 @@ def baseline_realtime(
             latencies.append(None if hit is None else round(hit[3] - end, 3))
         pt = res["partial_times"]
         out.append({"latencies": latencies, "partial_gaps": [b - a for a, b in zip(pt, pt[1:], strict=False)],
-                    "first_partial": [], "cer": cer(ref, res["text"]), "audio_s": audio.size / SR, "errors": []})  # fmt: skip
+                    "first_partial": [], "cer": cer(ref, res["text"]), "audio_s": audio.size / SR, "errors": [],
+                    "speech_ends": [round(e, 2) for e in ends],
+                    "commits": [(round(a, 2), round(b, 2), t, round(c, 2)) for a, b, t, c in res["commits"]]})  # fmt: skip
     return out
 
 
@@ -357,7 +361,7 @@ def summarize(per_call: list[dict[str, Any]], cpu_s: float) -> dict[str, Any]:
 
 # ---- main -------------------------------------------------------------------------------------------------------
 def accuracy(decoder: WhisperDecoder, sets: dict[str, tuple[str, list[tuple[str, np.ndarray]]]], prompt: str,
-             baseline_sets: set[str]) -> dict[str, Any]:  # fmt: skip
+             slow_sets: set[str]) -> dict[str, Any]:  # fmt: skip
     systems: dict[str, Any] = {
         "ours (Silero VAD + short window)": lambda a, lang, p: ours_offline(decoder, a, lang, p)["text"],
         "ours, energy VAD": lambda a, lang, p: ours_offline(decoder, a, lang, p, vad="energy")["text"],
@@ -369,7 +373,7 @@ def accuracy(decoder: WhisperDecoder, sets: dict[str, tuple[str, list[tuple[str,
     for set_name, (lang, items) in sets.items():
         p = prompt if lang == "zh" else ""
         for sys_name, fn in systems.items():
-            if sys_name.startswith("baseline") and set_name not in baseline_sets:
+            if sys_name.startswith(("baseline", "offline")) and set_name not in slow_sets:
                 continue
             if sys_name == "ours, no tenant prompt" and lang != "zh":
                 continue
@@ -408,9 +412,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     sets = {"espeak-ng cs sentences (zh)": ("zh", [espeak_file]), "pytest-audioeval (zh)": ("zh", audioeval)}
     if pyannote is not None:
         sets["pyannote sample call (en)"] = ("en", [pyannote])
-    baseline_sets = set(sets) if args.full else {"pytest-audioeval (zh)"}
+    # the 30 s-window systems loop for minutes on espeak audio (temperature fallback): only with --full there
+    slow_sets = set(sets) if args.full else {"pytest-audioeval (zh)", "pyannote sample call (en)"}
     print("accuracy …", flush=True)
-    acc = accuracy(decoder, sets, prompt, baseline_sets)
+    acc = accuracy(decoder, sets, prompt, slow_sets)
 
     n_clips = 10 if args.full else 4
     loads = [1, 2, 4]
@@ -419,16 +424,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         for n in loads:
             calls = [build_call(clips, seed=100 * n + i, n=n_clips) for i in range(n)]
-            c0 = time.process_time()
+            c0, jobs0 = time.process_time(), dict(service.stats)
             per_call = ours_realtime(server, calls, tag=f"ours{n}")
             live["ours"][n] = summarize(per_call, time.process_time() - c0)
-            print(f"  ours     {n} call(s): {live['ours'][n]}", flush=True)
+            live["ours"][n]["asr_jobs"] = {
+                k: round(v - jobs0.get(k, 0.0), 2) for k, v in service.stats.items()
+            }
+            live["ours"][n]["calls"] = per_call
+            print(
+                f"  ours     {n} call(s): { {k: v for k, v in live['ours'][n].items() if k != 'calls'} }",
+                flush=True,
+            )
             if n > 1 and not args.full:
                 continue  # the baseline falls further behind with every call; --full measures 2 and 4
             c0 = time.process_time()
             per_call = baseline_realtime(decoder.model, calls, prompt)
             live["baseline"][n] = summarize(per_call, time.process_time() - c0)
-            print(f"  baseline {n} call(s): {live['baseline'][n]}", flush=True)
+            live["baseline"][n]["calls"] = per_call
+            print(
+                f"  baseline {n} call(s): { {k: v for k, v in live['baseline'][n].items() if k != 'calls'} }",
+                flush=True,
+            )
     finally:
         server.stop()
         service.close()

@@ -13,7 +13,7 @@ from channels.voice.asr_service import AsrService, CallLimitExceeded
 from channels.voice.decoder import DecodeResult, collapse_repeats, token_budget
 from channels.voice.pcm import GarbageDetector, PcmDecoder
 from channels.voice.segmenter import UtteranceSegmenter
-from channels.voice.signals import count_fillers, turn_signals
+from channels.voice.signals import count_fillers, pause_and_overlap, turn_signals
 from channels.voice.transcriber import decode_voice_bytes, tenant_prompt
 from channels.voice.vad import EnergyVad, SileroStreamVad
 from contract.errors import InputError
@@ -88,6 +88,20 @@ def test_fillers_and_signals() -> None:
     )  # fmt: skip
     assert sig["filler_count"] == 2 and sig["hesitation_pauses"] == 1 and sig["long_pause_before"] == 1.0
     assert sig["pause_before_ms"] == 2600 and sig["overlap_ms"] == 300 and sig["chars_per_s"] == 4.0
+
+
+def test_pause_before_answer_and_barge_in_overlap() -> None:
+    agent = [(0.0, 2.0), (2.5, 4.0)]
+    assert pause_and_overlap(5.0, (4.8, 6.0), other_speaker_spans=agent, previous_turn_end_s=None) == (
+        1.0,
+        0.0,
+    )
+    pause, overlap = pause_and_overlap(3.5, (3.3, 6.0), other_speaker_spans=agent, previous_turn_end_s=None)
+    assert pause == 0.0 and overlap == pytest.approx(0.7)  # the customer cut the agent off
+    assert pause_and_overlap(9.0, (8.8, 10.0), other_speaker_spans=None, previous_turn_end_s=6.5) == (
+        2.5,
+        0.0,
+    )
 
 
 def test_collapse_repeats_and_token_budget() -> None:
