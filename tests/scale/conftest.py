@@ -1,0 +1,41 @@
+"""The scale-out stack for the tests: real redis-server, PostgreSQL (the session cluster), Chroma server, one
+`copilot serve` and two `copilot worker` processes, all in scale mode by environment settings alone (no LLM)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.scale.stack import Stack, kf_event_xml, signed_callback
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iterator[Stack]:
+    root = Path(tmp_path_factory.mktemp("scale"))
+    s = Stack(root, postgres_url, lease_s=3.0)
+    try:
+        s.prepare()
+        s.api_url = s.start_api(1)
+        s.start_worker("w1")
+        s.start_worker("w2")
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture(scope="session")
+def api(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.api_url, timeout=30) as client:
+        yield client
+
+
+def post_kf_callback(api: httpx.Client, nonce: str, times: int = 1) -> httpx.Response:
+    """Tencent's kf_msg_or_event on the WeCom app callback: the API answers 200, then pulls sync_msg. `times` > 1
+    re-sends the identical request, as Tencent does when it missed our answer."""
+    params, body = signed_callback(kf_event_xml(), nonce)
+    for _ in range(times):
+        r = api.post("/channels/wecom/callback", params=params, content=body)
+    return r
