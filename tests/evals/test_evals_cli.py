@@ -123,3 +123,11 @@ def test_from_ledger_and_human_rates_commands(tmp_path: Path, good_run: RunResul
     assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
     res = runner.invoke(app, ["human-rates", str(export), "--by", "intent"])
     assert res.exit_code == 0 and "intent=rebate_policy" in res.output
+
+
+def test_unknown_adapter_and_bad_config_are_refused(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["adapter", "不存在"]).exit_code == 2
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("- not a mapping\n", encoding="utf-8")
+    res = runner.invoke(app, ["run", str(DEMO), "--config", str(cfg)])
+    assert res.exit_code == 2 and "mapping" in res.output
