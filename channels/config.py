@@ -42,6 +42,9 @@ class CallbackPolicy:
     max_body_bytes: int = 1_000_000
     nonce_ttl_s: int = 900  # how long a (timestamp, nonce) pair is remembered; >= 2 * max_age_s
     retry_after_s: int = 2  # sent with 503 when the queue is down so Tencent retries
+    commit_on_loop: bool = (
+        False  # group-commit on the event loop instead of a writer thread (see channels.batching)
+    )
     clock: Callable[[], float] = field(default=time.time, compare=False)
 
 

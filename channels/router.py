@@ -12,7 +12,7 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from channels.batching import GroupCommitter
+from channels.batching import GroupCommitter, InlineGroupCommitter
 from channels.callback import Opened, check_fresh, check_replay, open_encrypted, open_plain, require
 from channels.config import CallbackCredentials, ChannelConfig
 from channels.dedupe import NonceCache
@@ -47,7 +47,10 @@ class CallbackHandler:
             kf_syncer,
         )
         self.tasks: set[asyncio.Task[Any]] = set()
-        self.committer = GroupCommitter(inbox) if isinstance(inbox, BatchInbox) else None
+        self.committer: GroupCommitter | InlineGroupCommitter | None = None
+        if isinstance(inbox, BatchInbox):
+            inline = config.policy.commit_on_loop
+            self.committer = InlineGroupCommitter(inbox) if inline else GroupCommitter(inbox)
 
     async def enqueue(self, msg: InboundMessage) -> bool:
         if self.committer is not None:

@@ -46,12 +46,15 @@ def make_app() -> Any:
     from fastapi import FastAPI
     from fastapi.responses import PlainTextResponse
 
-    from channels import CallbackCredentials, ChannelConfig, SqliteInbox, build_channel_router
+    from channels import CallbackCredentials, CallbackPolicy, ChannelConfig, SqliteInbox, build_channel_router
 
     inbox = SqliteInbox(os.environ["BENCH_INBOX"], synchronous=os.environ.get("BENCH_SYNC", "FULL"))  # type: ignore[arg-type]
     creds = CallbackCredentials(os.environ["BENCH_TOKEN"], os.environ["BENCH_AES_KEY"], CORP_ID)
     app = FastAPI()
-    app.include_router(build_channel_router(inbox, ChannelConfig(wecom=creds)), prefix="/channels")
+    policy = CallbackPolicy(commit_on_loop=os.environ.get("BENCH_COMMIT") == "loop")
+    app.include_router(
+        build_channel_router(inbox, ChannelConfig(wecom=creds, policy=policy)), prefix="/channels"
+    )
 
     @app.post("/bare", response_class=PlainTextResponse)
     async def bare() -> str:
@@ -221,9 +224,17 @@ def run(coro: Any) -> Any:
 
 
 def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (all its threads): what one request costs the server, whatever the machine load."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """utime + stime of the server and its worker processes (all threads): what requests cost the server,
+    whatever the machine load."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1] is the parent pid
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -232,7 +243,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(env: dict[str, str], log_path: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     cmd = [
         sys.executable,
@@ -249,6 +260,8 @@ def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[
         "--no-access-log",
         "--timeout-keep-alive",
         "120",
+        "--workers",
+        str(workers),
         "--loop",
         "uvloop",
         "--http",
@@ -275,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retry-ratio", type=float, default=0.10)
     parser.add_argument("--synchronous", choices=["FULL", "NORMAL"], default="FULL")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--commit", choices=["thread", "loop"], default="thread", help="group commit on a thread / the loop"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes (bare and ours alike)"
+    )
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
 
     token, aes_key = secrets.token_hex(16), base64.b64encode(secrets.token_bytes(32)).decode()[:43]
@@ -294,8 +313,9 @@ def main(argv: list[str] | None = None) -> int:
         "BENCH_TOKEN": token,
         "BENCH_AES_KEY": aes_key,
         "BENCH_SYNC": args.synchronous,
+        "BENCH_COMMIT": args.commit,
     }
-    proc, base = start_server(server_env, work / "server.log")
+    proc, base = start_server(server_env, work / "server.log", args.workers)
     worker = multiprocessing.get_context("spawn").Process(
         target=consume, args=(inbox_path, stop_file, counts_file)
     )
@@ -345,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
             "rate": args.rate,
             "retry_ratio": args.retry_ratio,
             "sqlite_synchronous": args.synchronous,
-            "server": "uvicorn 1 worker, uvloop, httptools",
+            "group_commit": args.commit,
+            "server": f"uvicorn {args.workers} worker(s), uvloop, httptools",
         },
         "machine": {
             "cpus": os.cpu_count(),

@@ -186,7 +186,9 @@ def test_kf_send_failure_gives_the_slot_back(tencent: FakeTencent, kf_state: KfS
 
 
 @pytest.mark.redis
-def test_config_errors_stay_config_errors_through_the_redis_cache(tencent: FakeTencent, redis_url: str) -> None:
+def test_config_errors_stay_config_errors_through_the_redis_cache(
+    tencent: FakeTencent, redis_url: str
+) -> None:
     client = redis.Redis.from_url(redis_url)
     bad = WeComApi(
         ApiCredentials(tencent.corp_id, "wrong-secret", base_url=tencent.base_url),

@@ -168,3 +168,27 @@ def test_kf_sync_with_the_queue_down_keeps_the_cursor(tencent: FakeTencent, inbo
     assert runtime.kf_state.cursor(KFID) == ""  # the page will be read again
     report = runtime.kf_syncer.sync(KFID, "tok")
     assert (report.accepted, runtime.kf_state.cursor(KFID)) == (1, "c1")
+
+
+def test_group_commit_on_the_loop_dedupes_too(inbox: SqliteInbox) -> None:
+    from fastapi import FastAPI
+
+    from channels import CallbackPolicy, ChannelConfig, build_channels
+
+    config = ChannelConfig(wecom=CREDS, policy=CallbackPolicy(clock=Clock(NOW), commit_on_loop=True))
+    app = FastAPI()
+    app.include_router(build_channels(inbox, config).router, prefix="/channels")
+    client = TestClient(app)
+    for i, nonce in enumerate(("a", "b", "c")):
+        xml = text_xml("8801" if i < 2 else "8802", "脊柱耗材的返点怎么算?")
+        params, body = encrypted_post(CREDS, xml, str(NOW), nonce)
+        assert client.post(PATH, params=params, content=body).status_code == 200
+    assert [m.message_id for _, m in inbox.claim("w", 5)] == ["8801"]  # one conversation: one in flight
+    assert inbox.stats()["total"] == 2
+
+
+def test_accept_many_reports_in_batch_repeats_once(inbox: SqliteInbox) -> None:
+    from tests.channels.test_channels_inbox import message
+
+    assert inbox.accept_many([message("x1"), message("x1"), message("x2")]) == [True, False, True]
+    assert inbox.accept_many([message("x2"), message("x3")]) == [False, True]
