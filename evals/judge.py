@@ -44,12 +44,26 @@ class LlmJudge:
 
 
 def judge_from_config(config: dict[str, Any]) -> LlmJudge | None:
-    """`judge: {factory: "package.module:callable"}` returning a ChatModel; absent → no judge."""
+    """`judge:` in the run config; absent → no judge. Backends: `{backend: openai, base_url, model, api_key}` (any
+    OpenAI-compatible server), `{backend: local}` (the offline GGUF; slow on 2 cores), or `{factory: "pkg.mod:fn"}`
+    returning a `contract.ports.ChatModel` (called with the judge mapping)."""
     spec = config.get("judge")
     if not spec:
         return None
-    module, _, attr = str(spec["factory"]).partition(":")
-    chat = getattr(importlib.import_module(module), attr)(spec)
+    backend = spec.get("backend", "")
+    chat: Any
+    if backend == "openai":
+        from agents.llm.openai_compat import OpenAICompatChat
+
+        chat = OpenAICompatChat(spec["base_url"], spec["model"], api_key=str(spec.get("api_key", "")))
+    elif backend == "local":
+        from agents.llm.local import LocalLlm
+        from copilot.settings import Settings
+
+        chat = LocalLlm(spec.get("model_dir") or Settings().model_cache_dir)
+    else:
+        module, _, attr = str(spec["factory"]).partition(":")
+        chat = getattr(importlib.import_module(module), attr)(spec)
     return LlmJudge(chat)
 
 

@@ -47,6 +47,19 @@ def chunks(doc: dict[str, str]) -> list[str]:
     return [f"{doc['title']}\n{p}" for p in parts] or [doc["title"]]
 
 
+BASELINE_ROWS = (r"^\| bm25stop doc", r"^\| usem3 doc", r"^\| RRF bm25stop\+minilm")
+
+
+def _baseline_row(row: str) -> str:
+    """'| name | a | b | c | d |' → 'name R@5 a, R@10 b, R@20 c, MRR d'."""
+    cells = [c.strip() for c in row.strip().strip("|").split("|")]
+    return (
+        f"{cells[0]} R@5 {cells[1]}, R@10 {cells[2]}, R@20 {cells[3]}, MRR {cells[4]}"
+        if len(cells) >= 5
+        else row
+    )
+
+
 def _rrf(*rankings: list[str]) -> list[str]:
     score: dict[str, float] = {}
     for ranking in rankings:
@@ -111,12 +124,8 @@ def run_tau_knowledge(limit: int | None = None) -> AdapterResult:
     published += [
         "End-to-end leaderboard (a DIFFERENT task: an LLM agent solving the whole task, pass^k): "
         + " ".join(source_lines(".", r"τ-Knowledge \(banking_knowledge", file="README.md")),
-        "BASELINES.md naive retrieval, same protocol as ours (Q_full; columns R@5 | R@10 | R@20 | MRR as doc/chunk): "
-        + " ".join(
-            source_lines(
-                ".", r"^\| bm25stop doc", r"^\| usem3 doc", r"^\| RRF bm25stop\+minilm", file="BASELINES.md"
-            )[:3]
-        ),
+        "BASELINES.md naive retrieval, same protocol as ours (Q_full; doc / chunk): "
+        + "; ".join(_baseline_row(r) for r in source_lines(".", *BASELINE_ROWS, file="BASELINES.md")[:3]),
     ]
     return AdapterResult(
         name="tau_knowledge",

@@ -52,6 +52,20 @@ def test_llm_judge_is_optional_and_tolerates_garbage(good_run: RunResult) -> Non
     assert "judge.mean_score" not in good_run.metrics  # off by default
 
 
+def make_scripted_judge(spec: dict[str, object]) -> _ScriptedJudge:
+    return _ScriptedJudge([str(spec.get("reply", ""))])
+
+
+def test_judge_comes_from_the_run_config() -> None:
+    from evals.judge import judge_from_config
+
+    assert judge_from_config({}) is None
+    judge = judge_from_config(
+        {"judge": {"factory": f"{__name__}:make_scripted_judge", "reply": '{"score": 0.5}'}}
+    )
+    assert judge is not None and judge.score("返点?", "按V3.2返点", {}) == (0.5, "")
+
+
 @pytest.mark.models
 @pytest.mark.slow
 def test_demo_suite_through_the_real_graph(demo_suite: Suite) -> None:
