@@ -59,6 +59,23 @@ def messages_for(case: Case, run_id: str) -> list[InboundMessage]:
     return out
 
 
+def display_text(msg: InboundMessage) -> str:
+    """What the report shows for a message: text parts, and for other parts their transcript / OCR / code / name."""
+    out = []
+    for p in msg.parts:
+        shown = getattr(p, "text", None) or getattr(p, "transcript", None) or getattr(p, "ocr_text", None)
+        label = {"voice": "🎤", "image": "🖼", "emoji": "", "file": "📎"}.get(p.kind, "")
+        if p.kind == "emoji":
+            shown = getattr(p, "code", "")
+        elif p.kind == "file":
+            shown = getattr(p, "name", "")
+        if shown:
+            out.append(f"{label} {shown}".strip() if p.kind != "text" else shown)
+        elif p.kind != "text":
+            out.append(f"[{p.kind}]")
+    return " ".join(out).strip()
+
+
 def _score(result: CaseResult, case: Case) -> CaseResult:
     """(Re)score every turn against its expectations; scoring is never cached, so metric changes apply at once."""
     expected = case.expectations_by_turn()
@@ -116,7 +133,7 @@ class _Runner:
         result = CaseResult(case_id=case.id, title=case.title, tags=case.tags, customer_ref=case.customer_ref)
         started = time.perf_counter()
         for i, msg in enumerate(messages_for(case, self.run_id)):
-            turn = TurnResult(index=i, message_id=msg.message_id, sender=msg.sender, text=msg.text())
+            turn = TurnResult(index=i, message_id=msg.message_id, sender=msg.sender, text=display_text(msg))
             t0 = time.perf_counter()
             try:
                 suggestion = self._call(msg, actor)
