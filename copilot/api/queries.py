@@ -55,7 +55,8 @@ def ledger_verify(actor: Auditor, services: ServicesDep) -> dict[str, Any]:
 
 @router.get("/ledger/metrics")
 def ledger_metrics(actor: Auditor, services: ServicesDep) -> dict[str, Any]:
-    metrics: dict[str, Any] = services.ledger.metrics()
+    # LedgerMetrics is a pydantic model: returned as is, FastAPI's dict response check fails with a 500
+    metrics: dict[str, Any] = services.ledger.metrics().model_dump(mode="json")
     return metrics
 
 
