@@ -46,6 +46,13 @@ def _fail(exc: CopilotError) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _table(*columns: str) -> Table:
+    table = Table()
+    for c in columns:
+        table.add_column(c, overflow="fold")  # ids must stay copyable: fold, never truncate
+    return table
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -97,7 +104,7 @@ def add(
             results = store.add(path, meta=meta or None, replace=replace, progress=step)
     except CopilotError as exc:
         raise _fail(exc) from exc
-    table = Table("doc_id", "version", "title", "status", "chunks", "embedded", "structure")
+    table = _table("doc_id", "version", "title", "status", "chunks", "embedded", "structure")
     for r in results:
         table.add_row(r.doc_id, r.version, r.title, r.status, str(r.chunks), str(r.embedded), r.structure)
     console.print(table)
@@ -116,7 +123,7 @@ def list_(
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
-    table = Table("doc_id", "version", "title", "status", "effective", "expiry", "chunks", "BU", "region")
+    table = _table("doc_id", "version", "title", "status", "effective", "expiry", "chunks", "BU", "region")
     for r in rows:
         table.add_row(
             r["doc_id"],

@@ -5,6 +5,7 @@ fails offline, so it is never used."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -35,3 +36,17 @@ def normalise(rows: np.ndarray) -> np.ndarray:
 
 def batched(texts: list[str], size: int) -> list[list[str]]:
     return [texts[i : i + size] for i in range(0, len(texts), size)]
+
+
+MAX_EMBED_CHARS = 1000  # longer passages are cut for the dense index only (BM25 still sees the whole clause)
+
+
+def encode_sorted(encode: Callable[[list[str]], np.ndarray], texts: list[str], size: int) -> np.ndarray:
+    """Encode in batches of similar length (a batch is padded to its longest text, and attention cost grows with
+    length), then restore the caller's order."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    cut = [texts[i][:MAX_EMBED_CHARS] for i in order]
+    rows = np.vstack([np.asarray(encode(b), dtype=np.float32) for b in batched(cut, size)])
+    out = np.empty_like(rows)
+    out[np.asarray(order)] = rows
+    return normalise(out)

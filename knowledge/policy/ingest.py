@@ -11,6 +11,8 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from contract.errors import BackendUnavailable, ConflictError, CopilotError, InputError
 from contract.evidence import Evidence, EvidenceKind, content_hash
 from knowledge.embeddings.base import Embedder
@@ -41,6 +43,34 @@ class IngestResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class PrefetchedEmbedder:
+    """Vectors for a batch's texts computed up front in one call; anything else falls through to the real model."""
+
+    def __init__(self, inner: Embedder, texts: list[str]) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        t0 = time.perf_counter()
+        try:
+            vecs = inner.embed_documents(texts) if texts else np.zeros((0, inner.dim), dtype=np.float32)
+        except CopilotError:
+            raise
+        except Exception as exc:
+            raise BackendUnavailable(f"embedding failed: {exc}", reason="embedding_failed") from exc
+        self._memo = {t: vecs[i] for i, t in enumerate(texts)}
+        self.prefetch_ms = (time.perf_counter() - t0) * 1000
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in texts if t not in self._memo]
+        if missing:
+            for t, v in zip(missing, self.inner.embed_documents(missing), strict=True):
+                self._memo[t] = v
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self._memo[t] for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
 
 
 def embed_text(title: str, chunk_path: str, text: str) -> str:

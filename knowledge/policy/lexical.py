@@ -17,12 +17,21 @@ jieba.setLogLevel(logging.WARNING)
 _JIEBA_LOCK = threading.Lock()
 CODE = re.compile(r"[A-Za-z]{1,6}-?\d{1,5}(?:\.\d+)?")  # model and alarm codes: PS-700, E-203, LCP-3.5, CA-9
 WORD = re.compile(r"[\w\u4e00-\u9fff]+")
+CJK = re.compile(r"[\u3400-\u9fff]")
+SCRIPT_RUN = re.compile(r"[\u3400-\u9fff]+|[^\u3400-\u9fff]+")  # alternating Chinese / non-Chinese stretches
+LATIN_WORD = re.compile(r"[^\W_]+")
 
 
 def tokenize(text: str) -> list[str]:
-    """Search-mode jieba tokens, lowercased, stop words and punctuation dropped, plus whole codes like "ps-700"."""
-    with _JIEBA_LOCK:  # jieba's lazy dictionary load is not thread-safe
-        words = jieba.lcut_for_search(text)
+    """Search-mode jieba tokens for Chinese runs, plain word tokens for the rest (jieba is slow on long English text),
+    lowercased, stop words and punctuation dropped, plus whole codes like "ps700"."""
+    words: list[str] = []
+    for run in SCRIPT_RUN.findall(text):
+        if CJK.match(run):
+            with _JIEBA_LOCK:  # jieba's lazy dictionary load is not thread-safe
+                words += jieba.lcut_for_search(run)
+        else:
+            words += LATIN_WORD.findall(run)
     tokens = [w.lower() for w in words if WORD.fullmatch(w) and w.lower() not in STOP_WORDS and w != "_"]
     tokens += [c.lower().replace("-", "") for c in CODE.findall(text)]
     return tokens

