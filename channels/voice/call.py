@@ -220,7 +220,10 @@ class CallSession:
                 self.outbox.put_nowait(self._error("asr_failed", f"could not transcribe {utt.utt_id}: {exc}"))
                 continue
             text = usable_text(result)
-            if not text:
+            if (
+                not text
+            ):  # still one final per utterance (the client sees the turn), but nothing for the graph
+                self.outbox.put_nowait(self._frame("final", utt, "", end_s=utt.end_s, signals={}))
                 continue
             signals = self._signals(utt, text)
             self.turns.append({"utterance_id": utt.utt_id, "speaker": utt.speaker, "text": text,

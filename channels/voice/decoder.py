@@ -2,9 +2,10 @@
 
 faster-whisper pads every segment to 30 s before the encoder. CTranslate2's Whisper encoder also accepts fewer mel frames
 (the whisper.cpp `audio_ctx` idea): on 2 cores the base encoder takes ~1.1 s for 30 s but ~0.1-0.2 s for a 3-10 s window,
-and the text on our Mandarin samples came out the same (measured in evals/bench/bench_voice.py). Live-call utterances are
-short and already cut by the VAD, so they take this path; chat voice messages use `transcribe_file` (faster-whisper's own
-loop, whose lazy `segments` generator is consumed right here, in the worker thread that calls it).
+and the text on our Mandarin samples came out the same or better (evals/results/bench_voice.md). Live-call utterances
+are short and already cut by the VAD, so they take this path; chat voice messages too (`transcribe_file`: Silero VAD
+groups → the same decoder). `transcribe_whole` is faster-whisper's own long-form loop, kept as the offline reference; its
+lazy `segments` generator is consumed right there, in the worker thread that calls it, never on an event loop.
 """
 
 from __future__ import annotations
@@ -29,9 +30,7 @@ class DecodeResult:
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
     audio_s: float = 0.0
-    cpu_s: float = (
-        0.0  # process CPU during the call (CTranslate2 runs in its own threads, so not thread time)
-    )
+    cpu_s: float = 0.0  # process CPU (CTranslate2 computes in its own threads, so thread time would miss it)
     wall_s: float = 0.0
     segments: list[dict[str, Any]] = field(default_factory=list)
 
