@@ -8,10 +8,36 @@ from agents.deps import AgentDeps
 from agents.understanding.intent import EmbeddingIntentClassifier, LlmIntentClassifier
 
 
+class QueryVectors:
+    """Wraps the embedder with a small cache so understand and decide embed a message once, not twice."""
+
+    def __init__(self, embedder, size: int = 4) -> None:  # only the message in flight is reused
+        self.embedder, self.name, self.size = embedder, embedder.name, size
+        self._cache: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if len(texts) != 1:  # batches (the taxonomy, the catalog) are encoded once at start: no cache
+            return self.embedder.encode(texts)
+        vec = self._cache.get(texts[0])
+        if vec is None:
+            vec = self.embedder.encode(texts)[0]
+            if len(self._cache) >= self.size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[texts[0]] = vec
+        return vec[None, :]
+
+
+def query_vectors(deps: AgentDeps) -> QueryVectors:
+    qv = deps.cache.get("query_vectors")
+    if qv is None:
+        qv = deps.cache["query_vectors"] = QueryVectors(deps.get_embedder())
+    return qv
+
+
 def embedding_classifier(deps: AgentDeps) -> EmbeddingIntentClassifier:
     clf = deps.cache.get("intent_classifier")
     if clf is None:
-        clf = EmbeddingIntentClassifier(deps.tenant, deps.get_embedder())
+        clf = EmbeddingIntentClassifier(deps.tenant, query_vectors(deps))
         deps.cache["intent_classifier"] = clf
     return clf
 
@@ -30,13 +56,11 @@ def action_scorer(deps: AgentDeps):
         mat = deps.get_embedder().encode([f"{a.label_zh} {a.description}" for a in deps.tenant.actions])
         vectors = dict(zip(names, mat, strict=True))
         deps.cache["action_vectors"] = vectors
-    query_cache: dict[str, np.ndarray] = {}
+    qv = query_vectors(deps)
+    by_description = {a.description: a.name for a in deps.tenant.actions}
 
     def score(text: str, description: str) -> float:
-        if text not in query_cache:
-            query_cache[text] = deps.get_embedder().encode([text])[0]
-        name = next((a.name for a in deps.tenant.actions if a.description == description), None)
-        vec = vectors.get(name) if name else None
-        return float(vec @ query_cache[text]) if vec is not None else 0.0
+        vec = vectors.get(by_description.get(description, ""))
+        return float(vec @ qv.encode([text])[0]) if vec is not None else 0.0
 
     return score
