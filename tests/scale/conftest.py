@@ -9,7 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.scale.stack import Stack, kf_event_xml, signed_callback
+from tests.scale.stack import Stack, post_kf_callback
+
+__all__ = ["post_kf_callback"]
 
 
 @pytest.fixture(scope="session")
@@ -30,12 +32,3 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iterat
 def api(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.api_url, timeout=30) as client:
         yield client
-
-
-def post_kf_callback(api: httpx.Client, nonce: str, times: int = 1) -> httpx.Response:
-    """Tencent's kf_msg_or_event on the WeCom app callback: the API answers 200, then pulls sync_msg. `times` > 1
-    re-sends the identical request, as Tencent does when it missed our answer."""
-    params, body = signed_callback(kf_event_xml(), nonce)
-    for _ in range(times):
-        r = api.post("/channels/wecom/callback", params=params, content=body)
-    return r

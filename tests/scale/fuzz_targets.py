@@ -73,6 +73,7 @@ class Target:
     strategy: st.SearchStrategy[Any]
     run: Callable[[Any], object]
     allowed: tuple[type[BaseException], ...]
+    examples: tuple[Any, ...] = ()  # always tried first (known regressions)
 
 
 # ---- XML ---------------------------------------------------------------------------------------------------------
@@ -307,7 +308,9 @@ TARGETS = [
     Target("xml_sealed_to_message", callback_xml(), _xml_sealed, (CopilotError,)),
     Target("xml_forged_envelope", envelope, _xml_envelope, (CopilotError,)),
     Target("json_inbound_message", inbound_like(), _json_inbound, (ValidationError,)),
-    Target("json_kf_item", kf_items, _json_kf, ()),
+    Target(
+        "json_kf_item", kf_items, _json_kf, (), ({"msgid": "k1", "msgtype": "location", "location": True},)
+    ),
     Target("audio_voice_bytes", voice_bytes(), _audio_decode, (CopilotError,)),
     Target("audio_live_pcm", pcm_stream, _audio_pcm, (CopilotError,)),
 ]

@@ -315,3 +315,12 @@ def ledger_suggestions(ledger_url: str) -> list[dict[str, Any]]:
     finally:
         engine.dispose()
     return [json.loads(r[0])["suggestion"] for r in rows if r[0]]
+
+
+def post_kf_callback(api: httpx.Client, nonce: str, times: int = 1) -> httpx.Response:
+    """Tencent's kf_msg_or_event on the WeCom app callback: the API answers 200, then pulls sync_msg. `times` > 1
+    re-sends the identical request, as Tencent does when it missed our answer."""
+    params, body = signed_callback(kf_event_xml(), nonce)
+    for _ in range(times):
+        r = api.post("/channels/wecom/callback", params=params, content=body)
+    return r

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from tests.scale.fuzz_targets import TARGETS, Target, check
 
@@ -44,6 +44,8 @@ def test_parser_never_crashes(target: Target) -> None:
         outcome = check(target, value)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
 
+    for known in target.examples:
+        run = example(known)(run)
     run()
     assert sum(outcomes.values()) >= cases // 2  # hypothesis may stop early on a small space
     if target.allowed:

@@ -4,6 +4,7 @@ schemathesis finds 0 server errors."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,7 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/v1/playbooks"): AUDITOR,
     ("GET", "/v1/evals/runs"): AUDITOR,
     ("GET", "/v1/evals/reports/{name}"): AUDITOR,
+    ("GET", "/voice/calls"): "gap",  # intended admin only; open today (see the xfail tests below)
 }
 PATH_VALUES = {
     "suggestion_id": "sug_doesnotexist",
@@ -98,6 +100,8 @@ def test_role_matrix_over_all_routes(api: httpx.Client, spec: dict[str, Any], ro
     for method, path in operations(spec):
         policy = POLICY[(method, path)]
         r = call(api, method, path, role)
+        if policy == "gap":
+            continue
         if r.status_code >= 500 and path != "/readyz":
             failures.append(f"{method} {path}: {r.status_code} server error")
         elif policy == "open":
@@ -119,10 +123,33 @@ def test_role_matrix_over_all_routes(api: httpx.Client, spec: dict[str, Any], ro
 
 def test_unknown_key_is_401_everywhere(api: httpx.Client, spec: dict[str, Any]) -> None:
     for method, path in operations(spec):
-        if POLICY[(method, path)] in ("open", "signature") or path == "/v1/stream":
+        if POLICY[(method, path)] in ("open", "signature", "gap") or path == "/v1/stream":
             continue
         r = api.request(method, path.format(**PATH_VALUES), headers={"X-API-Key": "stolen-or-guessed"})
         assert r.status_code == 401 and r.json()["reason"] == "bad_api_key", (method, path)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="channels/voice/router.py GET /voice/calls has no auth: anyone lists live call ids and ASR load",
+)
+def test_voice_status_needs_a_key(api: httpx.Client) -> None:
+    assert api.get("/voice/calls").status_code == 401
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="channels/voice/router.py WS /voice/calls/{call_id} has no auth: anyone can open a call and inject "
+    "customer audio whose suggestions are pushed to agents (copilot/wiring.py mount_voice_routes)",
+)
+def test_voice_websocket_needs_a_key(stack: Stack) -> None:
+    from websockets.sync.client import connect
+
+    url = stack.api_url.replace("http://", "ws://") + "/voice/calls/sec-anon-1"
+    with connect(url, open_timeout=30) as ws:
+        ws.send(json.dumps({"type": "start", "sample_rate": 16000, "channels": 1, "customer_ref": "C1001"}))
+        first = json.loads(ws.recv(timeout=60))
+    assert first["type"] != "ready"
 
 
 def test_cors_is_closed_by_default(api: httpx.Client) -> None:
