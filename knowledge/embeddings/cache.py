@@ -14,6 +14,7 @@ from knowledge.embeddings.base import Embedder
 
 
 class CachedEmbedder:
+    SAVE_EVERY = 128
     def __init__(self, inner: Embedder, path: Path) -> None:
         self.inner = inner
         self.name = inner.name
@@ -38,16 +39,17 @@ class CachedEmbedder:
                 marks = ",".join("?" * len(part))
                 for k, blob in self._db.execute(f"SELECT key, v FROM vec WHERE key IN ({marks})", part):
                     found[k] = np.frombuffer(blob, dtype=np.float32)
-        missing = [i for i, k in enumerate(keys) if k not in found]
-        if missing:
-            fresh = self.inner.embed_documents([texts[i] for i in missing])
+        missing = sorted((i for i, k in enumerate(keys) if k not in found), key=lambda i: len(texts[i]))
+        for start in range(0, len(missing), self.SAVE_EVERY):  # saved as it goes: an interrupted run keeps its work
+            part = missing[start : start + self.SAVE_EVERY]
+            fresh = self.inner.embed_documents([texts[i] for i in part])
             with self._lock:
                 self._db.executemany(
                     "INSERT OR REPLACE INTO vec VALUES (?, ?)",
-                    [(keys[i], fresh[j].astype(np.float32).tobytes()) for j, i in enumerate(missing)],
+                    [(keys[i], fresh[j].astype(np.float32).tobytes()) for j, i in enumerate(part)],
                 )
                 self._db.commit()
-            for j, i in enumerate(missing):
+            for j, i in enumerate(part):
                 found[keys[i]] = fresh[j]
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)

@@ -51,6 +51,7 @@ class Catalog:
         self._lock = threading.RLock()
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: no corruption on a crash, fewer fsyncs
             self._db.executescript(SCHEMA)
 
     def close(self) -> None:

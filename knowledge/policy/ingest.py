@@ -104,15 +104,49 @@ def doc_hash(doc: SourceDocument) -> str:
     return content_hash({"meta": doc.meta.model_dump(mode="json"), "text": doc.text})
 
 
-def ingest(
-    catalog: Catalog,
-    vectors: VectorIndex,
-    embedder: Embedder,
-    doc: SourceDocument,
-    *,
-    replace: bool,
-    max_chars: int,
-) -> IngestResult:
+@dataclass
+class Prepared:
+    """A document parsed, chunked, checked and embedded — everything except the write."""
+
+    doc: SourceDocument
+    structure: str
+    digest: str
+    rows: list[dict[str, Any]]
+    existing: bool
+    unchanged: bool
+    old_ids: set[str]
+    to_embed: list[dict[str, Any]]
+    vecs: np.ndarray
+    embed_ms: float
+    t0: float
+    ingest_id: int | None = None
+
+    def result(self, status: str) -> IngestResult:
+        meta, n_new = self.doc.meta, len(self.to_embed)
+        removed = len(self.old_ids - {r["chunk_id"] for r in self.rows})
+        return IngestResult(
+            doc_id=meta.doc_id,
+            version=meta.version,
+            title=meta.title,
+            status=status,
+            chunks=len(self.rows),
+            embedded=n_new,
+            reused=len(self.rows) - n_new,
+            removed=0 if self.unchanged else removed,
+            structure=self.structure,
+            pages=len(self.doc.page_starts),
+            chars=len(self.doc.text),
+            embed_ms=self.embed_ms,
+            total_ms=(time.perf_counter() - self.t0) * 1000,
+            ingest_id=self.ingest_id,
+            source_path=self.doc.source_path,
+        )
+
+
+def prepare(
+    catalog: Catalog, embedder: Embedder, doc: SourceDocument, *, replace: bool, max_chars: int
+) -> Prepared:
+    """Every check and the embedding; raises before anything is written."""
     t0 = time.perf_counter()
     meta = doc.meta
     chunks, structure = chunk_document(doc, max_chars)
@@ -120,27 +154,13 @@ def ingest(
         raise InputError(f"{doc.source_path}: no text to index", reason="empty_document")
     digest = doc_hash(doc)
     existing = catalog.document(meta.doc_id, meta.version)
-    base = dict(
-        doc_id=meta.doc_id,
-        version=meta.version,
-        title=meta.title,
-        structure=structure,
-        pages=len(doc.page_starts),
-        chars=len(doc.text),
-        source_path=doc.source_path,
-    )
+    rows = _chunk_row_list(doc, chunks)
+    empty = np.zeros((0, embedder.dim), dtype=np.float32)
     if existing and existing["content_hash"] == digest:
-        return IngestResult(
-            **base,
-            status="unchanged",
-            chunks=len(chunks),
-            embedded=0,
-            reused=len(chunks),
-            removed=0,
-            embed_ms=0.0,
-            total_ms=(time.perf_counter() - t0) * 1000,
-            ingest_id=existing["ingest_id"],
+        p = Prepared(
+            doc, structure, digest, rows, True, True, set(), [], empty, 0.0, t0, existing["ingest_id"]
         )
+        return p
     if existing and not replace:
         raise ConflictError(
             f"{meta.key} is already ingested with different content; use `kb add --replace` (update) or a new version",
@@ -148,9 +168,7 @@ def ingest(
             doc_id=meta.doc_id,
             version=meta.version,
         )
-    rows = _chunk_row_list(doc, chunks)
     old_ids = set(catalog.chunk_ids(meta.doc_id, meta.version))
-    new_ids = {r["chunk_id"] for r in rows}
     to_embed = [r for r in rows if r["chunk_id"] not in old_ids]
     t1 = time.perf_counter()
     try:
@@ -162,79 +180,91 @@ def ingest(
     except Exception as exc:
         raise BackendUnavailable(f"embedding {meta.key} failed: {exc}", reason="embedding_failed") from exc
     embed_ms = (time.perf_counter() - t1) * 1000
-    added = [r["chunk_id"] for r in to_embed]
+    return Prepared(
+        doc, structure, digest, rows, bool(existing), False, old_ids, to_embed, vecs, embed_ms, t0
+    )
+
+
+def commit(
+    catalog: Catalog, vectors: VectorIndex, batch: list[Prepared], embedder_name: str
+) -> list[IngestResult]:
+    """One Chroma upsert for the whole batch, then one catalog transaction: the batch lands entirely or not at all."""
+    todo = [p for p in batch if not p.unchanged]
+    added = [r["chunk_id"] for p in todo for r in p.to_embed]
     try:
-        vectors.upsert(
-            added,
-            vecs,
-            [
-                {"doc_id": meta.doc_id, "version": meta.version, "doc_key": meta.key, "clause": r["clause"]}
-                for r in to_embed
-            ],
-        )
-        status = "updated" if existing else "added"
-        with catalog.transaction() as db:
-            db.execute("DELETE FROM chunks WHERE doc_id = ? AND version = ?", (meta.doc_id, meta.version))
-            db.execute("DELETE FROM documents WHERE doc_id = ? AND version = ?", (meta.doc_id, meta.version))
-            ingest_id = catalog.log(
-                db,
-                status,
-                True,
-                meta.doc_id,
-                meta.version,
-                doc.source_path,
-                digest,
-                structure=structure,
-                chunks=len(rows),
-                embedded=len(added),
-                reused=len(rows) - len(added),
-                removed=len(old_ids - new_ids),
-                source_sha256=doc.source_sha256,
-                embedder=embedder.name,
+        if added:
+            vectors.upsert(
+                added,
+                np.vstack([p.vecs for p in todo if len(p.to_embed)]),
+                [
+                    {
+                        "doc_id": p.doc.meta.doc_id,
+                        "version": p.doc.meta.version,
+                        "doc_key": p.doc.meta.key,
+                        "clause": r["clause"],
+                    }
+                    for p in todo
+                    for r in p.to_embed
+                ],
             )
-            db.execute(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    meta.doc_id,
-                    meta.version,
-                    meta.title,
-                    json.dumps(meta.model_dump(mode="json"), ensure_ascii=False),
-                    meta.effective_date.isoformat() if meta.effective_date else None,
-                    meta.expiry_date.isoformat() if meta.expiry_date else None,
-                    digest,
-                    doc.source_path,
-                    doc.source_format,
-                    doc.source_sha256,
-                    structure,
-                    len(doc.page_starts),
-                    len(doc.text),
-                    ingest_id,
-                    now_iso(),
-                ),
-            )
-            cols = list(rows[0])
-            db.executemany(
-                f"INSERT INTO chunks ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                [tuple(r[c] for c in cols) for r in rows],
-            )
+        if todo:
+            with catalog.transaction() as db:
+                for p in todo:
+                    _write(catalog, db, p, embedder_name)
     except BaseException as exc:
         _forget(vectors, added)
         if isinstance(exc, CopilotError | KeyboardInterrupt):
             raise
-        raise BackendUnavailable(
-            f"ingest of {meta.key} failed and was rolled back: {exc}", reason="ingest_failed"
-        ) from exc
-    _forget(vectors, sorted(old_ids - new_ids))
-    return IngestResult(
-        **base,
-        status=status,
+        raise BackendUnavailable(f"ingest failed and was rolled back: {exc}", reason="ingest_failed") from exc
+    for p in todo:
+        _forget(vectors, sorted(p.old_ids - {r["chunk_id"] for r in p.rows}))
+    return [p.result("unchanged" if p.unchanged else "updated" if p.existing else "added") for p in batch]
+
+
+def _write(catalog: Catalog, db: Any, p: Prepared, embedder_name: str) -> None:
+    meta, doc, rows = p.doc.meta, p.doc, p.rows
+    db.execute("DELETE FROM chunks WHERE doc_id = ? AND version = ?", (meta.doc_id, meta.version))
+    db.execute("DELETE FROM documents WHERE doc_id = ? AND version = ?", (meta.doc_id, meta.version))
+    p.ingest_id = catalog.log(
+        db,
+        "updated" if p.existing else "added",
+        True,
+        meta.doc_id,
+        meta.version,
+        doc.source_path,
+        p.digest,
+        structure=p.structure,
         chunks=len(rows),
-        embedded=len(added),
-        reused=len(rows) - len(added),
-        removed=len(old_ids - new_ids),
-        embed_ms=embed_ms,
-        total_ms=(time.perf_counter() - t0) * 1000,
-        ingest_id=ingest_id,
+        embedded=len(p.to_embed),
+        reused=len(rows) - len(p.to_embed),
+        removed=len(p.old_ids - {r["chunk_id"] for r in rows}),
+        source_sha256=doc.source_sha256,
+        embedder=embedder_name,
+    )
+    db.execute(
+        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            meta.doc_id,
+            meta.version,
+            meta.title,
+            json.dumps(meta.model_dump(mode="json"), ensure_ascii=False),
+            meta.effective_date.isoformat() if meta.effective_date else None,
+            meta.expiry_date.isoformat() if meta.expiry_date else None,
+            p.digest,
+            doc.source_path,
+            doc.source_format,
+            doc.source_sha256,
+            p.structure,
+            len(doc.page_starts),
+            len(doc.text),
+            p.ingest_id,
+            now_iso(),
+        ),
+    )
+    cols = list(rows[0])
+    db.executemany(
+        f"INSERT INTO chunks ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        [tuple(r[c] for c in cols) for r in rows],
     )
 
 

@@ -24,7 +24,7 @@ from knowledge.policy import search as _search
 from knowledge.policy.catalog import Catalog
 from knowledge.policy.chunking import chunk_document
 from knowledge.policy.documents import SourceDocument
-from knowledge.policy.ingest import IngestResult, PrefetchedEmbedder, embed_text, ingest
+from knowledge.policy.ingest import IngestResult, PrefetchedEmbedder, commit, embed_text, prepare
 from knowledge.policy.loaders import MAX_BYTES, iter_sources, load_file, parse_bytes
 from knowledge.policy.snapshot import Snapshot
 from knowledge.policy.vectors import VectorIndex, connect
@@ -226,13 +226,14 @@ class PolicyStore:
                     reason="duplicate_version",
                 )
         embedder = self._prefetch(docs, progress)
-        results = []
+        prepared = []
         for i, d in enumerate(docs):
             if progress:
-                progress(f"index {d.meta.key}", i, len(docs))
-            results.append(
-                ingest(self.catalog, self.vectors, embedder, d, replace=replace, max_chars=self.max_chars)
-            )
+                progress(f"chunk {d.meta.key}", i, len(docs))
+            prepared.append(prepare(self.catalog, embedder, d, replace=replace, max_chars=self.max_chars))
+        if progress:
+            progress("write", len(docs) - 1, len(docs))
+        results = commit(self.catalog, self.vectors, prepared, self.embedder.name)
         embedded = sum(r.embedded for r in results) or 1
         for r in results:  # the batch was embedded in one pass: attribute its time by chunk count
             r.embed_ms += embedder.prefetch_ms * r.embedded / embedded
