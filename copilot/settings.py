@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     oa_token: SecretStr = SecretStr("")
     oa_aes_key: SecretStr = SecretStr("")
     callback_max_age_s: int = 300
+    public_base_url: str = ""  # e.g. https://copilot.example.com — enables text-card accept links to the rep
 
     # agent behaviour
     mode: Literal["suggest", "autopilot"] = "suggest"

@@ -6,13 +6,22 @@ Only this module (and the entry points) know which implementation backs each pro
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract import AccessDenied, HumanDecision, InboundMessage, NotFound, Suggestion, UserError
+from contract import (
+    AccessDenied,
+    CopilotError,
+    HumanDecision,
+    InboundMessage,
+    NotFound,
+    Suggestion,
+    UserError,
+)
 from contract.ports import Actor
 from copilot.settings import Settings
 
@@ -47,6 +56,7 @@ class Services:
             raise
         if suggestion is not None:
             self.publish(suggestion)
+            self.notify_rep(suggestion)
         return suggestion
 
     def existing_suggestion(self, msg: InboundMessage) -> Suggestion | None:
@@ -66,11 +76,43 @@ class Services:
             self.hub.publish(f"rep:{suggestion.rep_ref}", event)
         self.hub.publish(f"conversation:{suggestion.tenant}:{suggestion.conversation_id}", event)
 
+    def notify_rep(self, suggestion: Suggestion) -> None:
+        """Outside the sidebar, a WeCom text card tells the rep a suggestion is waiting (when the WeCom API and a
+        public URL are configured). Failing to notify never loses the suggestion: it is in the ledger and the hub."""
+        outbox = getattr(self.extras.get("channels"), "outbox", None)
+        if outbox is None or not outbox.accept_link_base or not suggestion.rep_ref:
+            return
+        if suggestion.channel not in ("wecom_app", "wecom_kf", "wechat_oa"):
+            return
+        try:
+            outbox.deliver_suggestion(suggestion, rep_userid=suggestion.rep_ref)
+        except Exception as exc:  # Tencent down or refusing: logged; the rep still sees it in the sidebar
+            log.warning("could not notify %s of %s: %s", suggestion.rep_ref, suggestion.id, exc)
+
+    def send_reply(self, suggestion: Suggestion, decision: HumanDecision) -> str:
+        """After a human accepts or edits, the reply goes to the customer where the channel lets us send
+        (微信客服 within its 48-hour / 5-message window). Returns the kf msgid, or "" when nothing was sent."""
+        outbox = getattr(self.extras.get("channels"), "outbox", None)
+        text = decision.final_text or (suggestion.draft.text if suggestion.draft else "")
+        if outbox is None or suggestion.channel != "wecom_kf" or decision.kind.value == "reject" or not text:
+            return ""
+        open_kfid, _, external = suggestion.conversation_id.partition(":")
+        if not external:
+            return ""
+        msgid: str = outbox.kf_send_text(open_kfid, external, text, msgid=f"cc{decision.suggestion_id[-24:]}")
+        return msgid
+
     def decide(self, decision: HumanDecision, actor: Actor) -> str:
         suggestion = self.ledger.get_suggestion(decision.suggestion_id, actor=actor)
         entry_id: str = self.copilot.decide(
             decision, actor, conversation_id=suggestion.conversation_id, tenant=suggestion.tenant
         )
+        try:
+            sent = self.send_reply(suggestion, decision)
+            if sent:
+                log.info("reply for %s sent through 微信客服 as %s", decision.suggestion_id, sent)
+        except CopilotError as exc:  # e.g. kf_window_closed: the rep must reply by hand; said in the log and page
+            log.warning("reply for %s not sent: %s (%s)", decision.suggestion_id, exc.reason, exc.message)
         event = {"type": "decision", "suggestion_id": decision.suggestion_id, "kind": decision.kind.value}
         if suggestion.rep_ref:
             self.hub.publish(f"rep:{suggestion.rep_ref}", event)
@@ -258,9 +300,14 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
     ledger = open_ledger(settings.ledger_url)
     tenant = TenantConfig.load(tenant_dir)
     inbox = open_inbox(settings)
+    channel_config = ChannelConfig.from_settings(settings)
+    if settings.public_base_url:
+        channel_config = dataclasses.replace(
+            channel_config, accept_link_base=settings.public_base_url.rstrip("/") + "/ui/s"
+        )
     channel_rt = build_channels(
         inbox,
-        ChannelConfig.from_settings(settings),
+        channel_config,
         redis=redis_client,
         state_path=str(settings.data_dir / "kf_state.sqlite"),
     )

@@ -37,3 +37,9 @@ def desk(request: Request) -> HTMLResponse:
 @router.get("/admin", response_class=HTMLResponse)
 def admin(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "admin.html", {"page": "admin"})
+
+
+@router.get("/s/{suggestion_id}", response_class=HTMLResponse)
+def one_suggestion(request: Request, suggestion_id: str) -> HTMLResponse:
+    """The accept link in the rep's WeCom text card: the sidebar, opened on that suggestion."""
+    return templates.TemplateResponse(request, "sidebar.html", {"page": "sidebar", "focus": suggestion_id})

@@ -111,8 +111,18 @@ async function catchUp() {
   for (const { suggestion, decision } of items) upsert(suggestion, decision);
 }
 
+async function focusFromLink() {
+  // /ui/s/<id> is the accept link of the WeCom text card: open the sidebar on that suggestion and its customer
+  const m = location.pathname.match(/^\/ui\/s\/([\w-]+)$/);
+  if (!m) return;
+  const view = await App.api(`/v1/suggestions/${m[1]}`);
+  state.customer = view.suggestion.customer_ref;
+  upsert(view.suggestion, view.decision && view.decision.decision);
+}
+
 App.init(async () => {
   state.customer = await currentCustomer();
+  await focusFromLink().catch(e => { document.getElementById("empty").textContent = `${e.status || ""} ${e.message}`; });
   const me = await App.api("/v1/me").catch(() => null);
   if (me) document.getElementById("who").textContent = `${me.id} (${me.role})`;
   load360();
