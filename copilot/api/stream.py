@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -46,19 +47,29 @@ async def stream(
     async def events() -> AsyncIterator[str]:
         yield f"event: hello\ndata: {json.dumps({'topic': topic})}\n\n"
         subscription = services.hub.subscribe(topic).__aiter__()
-        while True:
-            try:
-                event = await asyncio.wait_for(subscription.__anext__(), timeout=KEEPALIVE_S)
-            except TimeoutError:
-                if await request.is_disconnected():
+        # One pending __anext__ survives keep-alives: asyncio.wait_for would cancel it, which closes the generator
+        # (the subscription ends silently after the first quiet KEEPALIVE_S).
+        pending: asyncio.Future[Any] = asyncio.ensure_future(subscription.__anext__())
+        try:
+            while True:
+                done, _ = await asyncio.wait({pending}, timeout=KEEPALIVE_S)
+                if not done:
+                    if await request.is_disconnected():
+                        break
+                    yield ": keep-alive\n\n"
+                    continue
+                try:
+                    event = pending.result()
+                except StopAsyncIteration:
                     break
-                yield ": keep-alive\n\n"
-                continue
-            except StopAsyncIteration:
-                break
-            data = json.dumps(event, ensure_ascii=False, default=str)
-            yield f"event: {event.get('type', 'message')}\ndata: {data}\n\n"
-        await subscription.aclose()
+                pending = asyncio.ensure_future(subscription.__anext__())
+                data = json.dumps(event, ensure_ascii=False, default=str)
+                yield f"event: {event.get('type', 'message')}\ndata: {data}\n\n"
+        finally:
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
+            await subscription.aclose()
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
