@@ -223,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     ):  # refresh the τ² section of an existing run without re-running the classifiers
         results = json.loads((RESULTS / "bench_intent.json").read_text(encoding="utf-8"))
         results["tau2_actions"] = actions()
+        results["tenant"] = tenant()
         write(results)
         print(json.dumps(results["tau2_actions"], indent=2))
         return 0
