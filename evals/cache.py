@@ -57,7 +57,8 @@ class DiskCache:
         path = self.root / key[:2] / f"{key}.npy"
         if path.exists():
             self.hits += 1
-            return np.load(path)
+            cached: np.ndarray = np.load(path)
+            return cached
         self.misses += 1
         matrix = np.asarray(encode(list(texts)), dtype=np.float32)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -85,7 +85,7 @@ def suite_from_ledger(
             decisions[str(e.get("suggestion_id"))] = _decision(e)
     suggestions.sort(key=lambda e: (str(e.get("conversation_id")), str(e.get("created_at"))))
     by_conv: dict[str, list[Mapping[str, Any]]] = {}
-    cases = []
+    cases: list[Case] = []
     for e in suggestions:
         conv = str(e.get("conversation_id") or "conversation")
         history = by_conv.setdefault(conv, [])

@@ -7,13 +7,16 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from contract.errors import CopilotError
+
+if TYPE_CHECKING:  # imported lazily at run time to keep `copilot --help` fast
+    from evals.runner import GateResult, RunResult
 
 app = typer.Typer(no_args_is_help=True, help="eval suites, reports, comparisons and release gates")
 console = Console()
@@ -30,7 +33,7 @@ def _fail(exc: CopilotError) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _load_run(path: Path):  # noqa: ANN202  (RunResult; imported lazily to keep `copilot --help` fast)
+def _load_run(path: Path) -> RunResult:
     from pydantic import ValidationError
 
     from evals.runner import RunResult
@@ -42,7 +45,7 @@ def _load_run(path: Path):  # noqa: ANN202  (RunResult; imported lazily to keep 
         raise typer.Exit(2) from exc
 
 
-def _gate_table(gates: list) -> Table:  # type: ignore[type-arg]
+def _gate_table(gates: list[GateResult]) -> Table:
     from evals.report.labels import fmt, metric_label
 
     table = Table(title="发布门禁 Release gates")
@@ -213,7 +216,7 @@ def schema(out: Annotated[Path | None, typer.Option("--out")] = None) -> None:
     console.print(f"wrote {write_schema(out or SCHEMA_PATH)}")
 
 
-def _read_entries(path: Path) -> list[dict]:  # type: ignore[type-arg]
+def _read_entries(path: Path) -> list[dict[str, Any]]:
     text = path.read_text(encoding="utf-8")
     if text.lstrip().startswith("["):
         return list(json.loads(text))

@@ -38,7 +38,10 @@ def _words(name: str) -> str:
 
 def _tau2_tasks(domain: str) -> list[dict[str, Any]]:
     name = "tasks_small.json" if domain == "telecom" else "tasks.json"
-    return json.loads(bench_path("tau2-bench", domain, name).read_text(encoding="utf-8"))
+    tasks: list[dict[str, Any]] = json.loads(
+        bench_path("tau2-bench", domain, name).read_text(encoding="utf-8")
+    )
+    return tasks
 
 
 def _first_write(actions: list[dict[str, Any]]) -> str | None:

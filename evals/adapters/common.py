@@ -42,7 +42,8 @@ def bench_path(*parts: str) -> Path:
 
 def _normalise(v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, dtype=np.float32)
-    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+    out: np.ndarray = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+    return out
 
 
 class CachedEmbedder:

@@ -101,14 +101,14 @@ def score_turn(
         ]
         check("must mention", all(hits), f"missing: {missing}" if missing else "")
     if exp.must_not_claim:
-        bad = tc.violations(text, exp.must_not_claim)
-        facts["must_not_violations"] = len(bad)
-        check("must not claim", not bad, f"found: {bad}" if bad else "")
+        claims = tc.violations(text, exp.must_not_claim)
+        facts["must_not_violations"] = len(claims)
+        check("must not claim", not claims, f"found: {claims}" if claims else "")
     if exp.signals:
-        got = sv.signal_ids(s)
-        hit = [x for x in exp.signals if x in got]
+        found_signals = sv.signal_ids(s)
+        hit = [x for x in exp.signals if x in found_signals]
         facts["signals"] = (len(hit), len(exp.signals))
-        check("customer signals", len(hit) == len(exp.signals), f"found {sorted(got)}")
+        check("customer signals", len(hit) == len(exp.signals), f"found {sorted(found_signals)}")
     if exp.pii_must_not_leak:
         leaks = tc.pii_leaks(sv.searchable_text(s, inputs), exp.pii_must_not_leak)
         facts["pii_leaks"] = len(leaks)

@@ -83,7 +83,7 @@ def _duplicate_ids(root: yaml.Node, file: str) -> list[SuiteProblem]:
     """Duplicate case ids, reported at the line of the second id (the model check cannot see lines)."""
     cases = _node_for(root, ("cases",))
     seen: dict[str, int] = {}
-    problems = []
+    problems: list[SuiteProblem] = []
     if not isinstance(cases, yaml.SequenceNode):
         return problems
     for i, case in enumerate(cases.value):
