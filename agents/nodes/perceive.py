@@ -31,8 +31,12 @@ NEW_TURN: dict[str, Any] = {
 @timed("perceive")
 def perceive(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     msg = InboundMessage.model_validate(state["message"])
-    if msg.sender != "customer":
+    if (
+        msg.sender != "customer"
+    ):  # nothing to suggest; a rep's own reply pauses automation for the conversation
         note = {"role": msg.sender, "message_id": msg.message_id, "text": msg.text()[:200]}
+        if msg.sender == "system":
+            return {**NEW_TURN, "history": [note]}
         return {**NEW_TURN, "flags": [RESET, "human_replied"], "automation_paused": True, "history": [note]}
     deps = runtime.context.deps
     p = perceive_message(msg, PerceptionBackends(deps.transcriber, deps.ocr, deps.media))

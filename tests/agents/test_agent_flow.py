@@ -170,3 +170,11 @@ def test_actions_above_the_reps_authority_are_flagged_by_the_rails(make_deps):
     rails = next(v for v in s.verdicts if v.guard == "policy_rails")
     assert rails.outcome.value == "warn" and "needs_approval:renew_contract" in rails.reasons
     assert rails.evidence_id in s.evidence_by_id()
+
+
+def test_a_system_message_is_noted_without_pausing_automation(make_deps, zhang):
+    deps = make_deps(settings=ModeSettings(use_llm=False, mode="autopilot", autopilot_min_confidence=0.5))
+    cp = Copilot(deps)
+    assert cp.handle(msg("会话已接入", sender="system"), zhang) is None
+    assert cp.handle(msg("我的订单发货了吗"), zhang).kind is SuggestionKind.AUTOPILOT
+    assert [h["role"] for h in cp.history("conv-1")] == ["system", "customer"]
