@@ -72,6 +72,14 @@ def _tau2_query(task: dict[str, Any], domain: str, db: Any) -> str:
     )
     if domain == "telecom" and task.get("ticket"):
         text = f"{text}\n{task['ticket']}"
+    if domain == "telecom":  # the user's device / line state, as the DB holds it at the start of the task
+        init = ((task.get("initial_state") or {}).get("initialization_actions")) or []
+        state = [
+            _words(a["func_name"])
+            for a in init
+            if a["func_name"] not in ("set_user_info", "simulate_network_search")
+        ]
+        text = f"{text}\nstate: {'; '.join(state)}" if state else text
     facts = (
         _retail_db_facts(text, db)
         if domain == "retail"
@@ -146,7 +154,7 @@ def run_tau2_actions(limit: int | None = None) -> AdapterResult:
             "a single-shot ranking proxy, not the published interactive task: candidates are the distinct write tools named "
             "in the domain's gold actions (tools-data.json uses simplified names for retail/telecom, so its descriptions are "
             "attached only where names match); the query is reason_for_call + known_info (+ the telecom ticket) plus DB "
-            "facts (retail order statuses, airline reservation class/insurance); ranked by cosine similarity. Telecom gold "
+            "facts (retail order statuses, airline reservation class/insurance, telecom device/line state from the task's initialization actions); ranked by cosine similarity. Telecom gold "
             "actions include user-device tools; telecom uses the 20-task small split (the full set is absent)."
         ),
         ours=ours,
