@@ -18,7 +18,7 @@ from copilot.settings import REPO_ROOT
 router = APIRouter(prefix="/v1", tags=["admin"])
 Anyone = Annotated[Actor, Depends(require("rep", "agent", "evaluator", "admin"))]
 Auditor = Annotated[Actor, Depends(require("evaluator", "admin"))]
-RUNS_DIR = REPO_ROOT / "evals" / "results" / "runs"
+RUNS_DIR = REPO_ROOT / "evals" / "results" / "raw"  # `copilot eval run/all` write <name>.run.json + <name>.html
 
 
 @router.get("/kb/documents")
@@ -47,19 +47,21 @@ def playbooks(actor: Auditor, services: ServicesDep) -> dict[str, Any]:
 @router.get("/evals/runs")
 def eval_runs(actor: Auditor) -> list[dict[str, Any]]:
     runs = []
-    for path in sorted(RUNS_DIR.glob("*.json")) if RUNS_DIR.is_dir() else []:
+    for path in sorted(RUNS_DIR.glob("*.run.json")) if RUNS_DIR.is_dir() else []:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
+        html = path.with_name(path.name.removesuffix(".run.json") + ".html")
+        suite = data.get("suite", {})
         runs.append(
             {
-                "id": path.stem,
-                "suite": data.get("suite", ""),
-                "created_at": data.get("created_at", ""),
+                "id": data.get("run_id", path.stem),
+                "suite": suite.get("name", "") if isinstance(suite, dict) else str(suite),
+                "created_at": data.get("finished_at", ""),
                 "metrics": data.get("metrics", {}),
-                "gates": data.get("gates", {}),
-                "report": (path.with_suffix(".html").name if path.with_suffix(".html").is_file() else ""),
+                "gates": data.get("gates", []),
+                "report": html.name if html.is_file() else "",
             }
         )
     return runs
