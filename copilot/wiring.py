@@ -111,7 +111,9 @@ class Services:
             sent = self.send_reply(suggestion, decision)
             if sent:
                 log.info("reply for %s sent through 微信客服 as %s", decision.suggestion_id, sent)
-        except CopilotError as exc:  # e.g. kf_window_closed: the rep must reply by hand; said in the log and page
+        except (
+            CopilotError
+        ) as exc:  # e.g. kf_window_closed: the rep must reply by hand; said in the log and page
             log.warning("reply for %s not sent: %s (%s)", decision.suggestion_id, exc.reason, exc.message)
         event = {"type": "decision", "suggestion_id": decision.suggestion_id, "kind": decision.kind.value}
         if suggestion.rep_ref:
@@ -219,18 +221,17 @@ class LazyLocalLlm:
 
 
 def _asr(settings: Settings, product_names: list[str]) -> Any:
-    from channels.voice import AsrService, WhisperDecoder, ensure_whisper_base, load_whisper, tenant_prompt
+    """One shared ASR worker for live calls and chat voice messages; Whisper loads on first use."""
+    from channels.voice import AsrService, tenant_prompt
 
     asr = settings.asr
-
-    def decoder() -> WhisperDecoder:
-        model_dir = asr.model_dir or ensure_whisper_base(settings.model_cache_dir)
-        return WhisperDecoder(load_whisper(model_dir), language=asr.language, beam_size=asr.beam_size)
-
-    return AsrService(
-        decoder,
-        max_calls=asr.max_concurrent_calls,
+    return AsrService.from_model_cache(
+        settings.model_cache_dir,
+        model_dir=asr.model_dir,
         language=asr.language,
+        beam_size=asr.beam_size,
+        max_calls=asr.max_concurrent_calls,
+        hotwords=product_names,
         initial_prompt=tenant_prompt(product_names),
     )
 
@@ -323,7 +324,9 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         tenant=tenant,
         transcriber=WhisperTranscriber(asr),
         ocr=RapidOcrEngine(),
-        media=RoutingMediaStore(LocalMediaStore(tenant_dir), channel_rt.media),  # refs are relative to the tenant
+        media=RoutingMediaStore(
+            LocalMediaStore(tenant_dir), channel_rt.media
+        ),  # refs are relative to the tenant
         llm=_lazy_llm(settings, use_llm),
         settings=ModeSettings(
             mode=settings.mode,
@@ -367,20 +370,31 @@ def mount_channel_routes(app: Any, services: Services) -> None:
 
 def mount_voice_routes(app: Any, services: Services) -> None:
     """Live call audio over WebSocket: each final customer segment runs through the same graph as chat; the
-    suggestion streams back on the socket and is pushed to the agent desktop (topic call:<call_id>)."""
+    suggestion streams back on the socket. Partials, finals, suggestions and the wrap-up are mirrored to the agent
+    desktop through the hub (topic call:<call_id>). The socket needs an agent or admin API key (?api_key= or the
+    X-API-Key header)."""
+    from fastapi import WebSocket
     from fastapi.concurrency import run_in_threadpool
 
     from channels.voice import build_voice_router
+    from copilot.auth import actor_for_key
 
     asr = services.extras.get("asr")
     if asr is None or getattr(app.state, "voice_mounted", False):
         return
 
+    async def authorize(websocket: WebSocket) -> None:
+        key = websocket.query_params.get("api_key") or websocket.headers.get("x-api-key", "")
+        actor = actor_for_key(key.strip(), services.settings)
+        if actor.role not in ("agent", "admin"):
+            raise AccessDenied(f"role {actor.role!r} may not stream call audio", reason="wrong_role")
+
+    def on_frame(call_id: str, frame: dict[str, Any]) -> None:
+        if frame.get("type") in ("partial", "final"):
+            services.hub.publish(f"call:{call_id}", frame)
+
     async def on_final(msg: InboundMessage) -> dict[str, Any] | None:
         actor = Actor(id=msg.rep_ref or "agent", role="agent", call_customer_ref=msg.customer_ref)
-        services.hub.publish(
-            f"call:{msg.conversation_id}", {"type": "final", "message": msg.model_dump(mode="json")}
-        )
         suggestion = await run_in_threadpool(services.handle_message, msg, actor)
         if suggestion is None:
             return None
@@ -402,5 +416,5 @@ def mount_voice_routes(app: Any, services: Services) -> None:
         services.hub.publish(f"call:{summary['call_id']}", {"type": "wrapup", "suggestion": payload})
         return payload
 
-    app.include_router(build_voice_router(asr, on_final, on_hangup))
+    app.include_router(build_voice_router(asr, on_final, on_hangup, authorize=authorize, on_frame=on_frame))
     app.state.voice_mounted = True

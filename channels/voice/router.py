@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
@@ -22,6 +23,8 @@ from channels.voice.call import CallConfig, CallSession, OnFinal, SilenceTimeout
 from contract.errors import CopilotError, InputError
 
 OnHangup = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
+Authorize = Callable[[WebSocket], Awaitable[None]]
+OnFrame = Callable[[str, dict[str, Any]], None]
 _STOP: dict[str, Any] = {"type": "__stop__"}
 
 
@@ -51,7 +54,12 @@ def build_voice_router(
     start_timeout_s: float = 10.0,
     vad: str = "silero",
     partial_interval_s: float = 0.5,
+    authorize: Authorize | None = None,
+    on_frame: OnFrame | None = None,
 ) -> APIRouter:
+    """`authorize(websocket)` runs before the start frame and raises a CopilotError to refuse the caller (the socket
+    is closed with 1008); `on_frame(call_id, frame)` sees every frame sent to the client (e.g. to mirror partials to
+    the agent desktop)."""
     router = APIRouter()
     sessions: dict[str, CallSession] = {}
     draining: set[asyncio.Task[None]] = set()
@@ -67,6 +75,8 @@ def build_voice_router(
     async def voice_call(websocket: WebSocket, call_id: str) -> None:
         await websocket.accept()
         try:
+            if authorize is not None:
+                await authorize(websocket)
             start = await _read_start(websocket, start_timeout_s)
             cfg = CallConfig(call_id=call_id, sample_rate=start.sample_rate, channels=start.channels,
                              customer_ref=start.customer_ref, agent_ref=start.agent_ref, tenant=start.tenant,
@@ -79,7 +89,8 @@ def build_voice_router(
             await _send_and_close(websocket, _error(exc.reason, exc.message, fatal=True), code)
             return
         sessions[call_id] = session
-        sender = asyncio.create_task(_sender(websocket, session.outbox), name=f"voice:{call_id}:sender")
+        tap = functools.partial(on_frame, call_id) if on_frame is not None else None
+        sender = asyncio.create_task(_sender(websocket, session.outbox, tap), name=f"voice:{call_id}:sender")
         reason = "disconnected"  # also when the server cancels this handler (client gone, shutdown)
         try:
             session.start()
@@ -188,10 +199,15 @@ async def _receive_audio(websocket: WebSocket, session: CallSession, idle_timeou
         )
 
 
-async def _sender(websocket: WebSocket, outbox: asyncio.Queue[dict[str, Any]]) -> None:
+async def _sender(
+    websocket: WebSocket, outbox: asyncio.Queue[dict[str, Any]], tap: Callable[[dict[str, Any]], None] | None = None
+) -> None:
     """Drains the outbox to the socket; once the client is gone it keeps draining so nothing piles up."""
     alive = True
     while (frame := await outbox.get()) is not _STOP:
+        if tap is not None:
+            with contextlib.suppress(Exception):  # a failing observer never disturbs the call
+                tap(frame)
         if alive:
             try:
                 await websocket.send_json(frame)

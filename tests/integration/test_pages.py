@@ -4,8 +4,10 @@ admin console shows the ledger's verify status. Screenshots land in test-artifac
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -164,3 +166,63 @@ def test_screenshots_were_written() -> None:
     for name in ("sidebar.png", "admin-kb.png"):
         path = ARTIFACTS / name
         assert path.is_file() and path.stat().st_size > 5_000, name
+
+
+def _stream_call(base: str, call_id: str, key: str) -> list[dict[str, Any]]:
+    """Stream the demo voice clip (16 kHz mono PCM) as a live call, then hang up; returns every frame received."""
+    import json
+
+    import numpy as np
+    from faster_whisper import decode_audio
+    from websockets.sync.client import connect
+
+    audio = decode_audio(str(REPO_ROOT / "copilot/tenants/demo/media/c1004_alarm_voice.wav"))
+    pcm = (np.concatenate([audio, np.zeros(16_000, dtype=np.float32)]) * 32767).astype("<i2").tobytes()
+    frames: list[dict[str, Any]] = []
+    url = base.replace("http://", "ws://") + f"/voice/calls/{call_id}?api_key={key}"
+    with connect(url, open_timeout=20, close_timeout=60) as ws:
+        ws.send(json.dumps({"type": "start", "sample_rate": 16000, "channels": 1, "customer_ref": "C1004",
+                            "agent_ref": "agent_chen", "tenant": "demo"}))  # fmt: skip
+        chunk = 3200  # 100 ms
+        for i in range(0, len(pcm), chunk):
+            ws.send(pcm[i : i + chunk])
+            time.sleep(0.05)  # twice real time: the VAD still sees the pauses
+        ws.send(json.dumps({"type": "stop"}))
+        with contextlib.suppress(Exception):  # the server closes the socket after the wrap-up
+            while True:
+                frames.append(json.loads(ws.recv(timeout=120)))
+    return frames
+
+
+def test_call_desktop_shows_transcript_suggestion_and_wrapup(
+    server: str, browser: Any, demo_services: Any
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/ui/desk?call=call-ui-1&key=dev-agent-chen")
+    page.wait_for_selector("#conn.ok", timeout=20_000)
+    frames = _stream_call(server, "call-ui-1", "dev-agent-chen")
+    kinds = [f.get("type") for f in frames]
+    assert "final" in kinds and "wrapup" in kinds, kinds
+    page.wait_for_selector("#transcript li", timeout=60_000)
+    page.wait_for_selector("#intent strong", timeout=60_000)
+    page.wait_for_selector("#wrapup:not([hidden])", timeout=60_000)
+    assert page.input_value("#wu-disp")
+    page.fill("#wu-summary", "客户来电反映C形臂报警E-203，已建议创建服务工单。")
+    page.click("#wrapup-form button")
+    page.wait_for_function("document.querySelector('#wrapup-form .notice').textContent.length > 0")
+    page.screenshot(path=str(ARTIFACTS / "desk.png"), full_page=True)
+    wraps = [e for e in demo_services.ledger.find(conversation="call-ui-1") if e.kind.value == "decision"]
+    assert wraps and wraps[-1].decision == "edit"
+    page.close()
+
+
+def test_call_audio_needs_an_agent_key(server: str) -> None:
+    import json
+
+    from websockets.sync.client import connect
+
+    for key in ("", "dev-rep-zhang"):
+        url = server.replace("http://", "ws://") + f"/voice/calls/call-denied?api_key={key}"
+        with connect(url, open_timeout=20) as ws:
+            frame = json.loads(ws.recv(timeout=20))
+        assert frame["type"] == "error" and frame["reason"] in ("no_api_key", "wrong_role")

@@ -3,16 +3,18 @@
 "use strict";
 const desk = { call: new URLSearchParams(location.search).get("call") || "", seen: new Set(), wrap: null, es: null };
 
-function addFinal(msg) {
-  const part = (msg.parts || []).find(p => p.kind === "voice") || {};
-  if (desk.seen.has(msg.message_id)) return;
-  desk.seen.add(msg.message_id);
+function addFinal(f) {
+  // a `final` frame of the voice socket, mirrored by the server: {utterance_id, speaker, text, start, end, signals}
+  const key = `${f.utterance_id}:${f.speaker}`;
+  if (desk.seen.has(key) || !f.text) return;
+  desk.seen.add(key);
   const li = document.createElement("li");
-  const sig = part.signals || {};
-  const pause = sig.pause_before_s || (sig.pause_before_ms ? sig.pause_before_ms / 1000 : 0);
+  const sig = f.signals || {};
+  const pause = sig.pause_before_s || 0;
   const fillers = sig.filler_count || 0;
+  const who = f.speaker === "agent" ? "坐席 Agent" : "客户 Customer";
   li.innerHTML = (pause >= 1 ? `<div class="pause">⏸ ${pause.toFixed(1)} s</div>` : "") +
-    `<strong>${msg.sender === "customer" ? "客户 Customer" : "坐席 Agent"}</strong>: ${esc(part.transcript || "")}` +
+    `<strong>${who}</strong> <span class="muted">${Number(f.start || 0).toFixed(1)}s</span>: ${esc(f.text)}` +
     (fillers ? ` <span class="pill warn">嗯/那个 ×${fillers}</span>` : "");
   document.getElementById("transcript").append(li);
   document.getElementById("partial").textContent = "";
@@ -59,7 +61,7 @@ function watch(call) {
   document.getElementById("call-id").value = call;
   desk.es = App.stream(`call:${call}`, {
     partial: ev => { document.getElementById("partial").textContent = ev.text || ""; },
-    final: ev => addFinal(ev.message),
+    final: ev => addFinal(ev),
     suggestion: ev => showSuggestion(ev.suggestion),
     wrapup: ev => showWrapup(ev.suggestion),
   });
