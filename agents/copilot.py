@@ -46,7 +46,12 @@ class Copilot:
     def handle(self, msg: InboundMessage, actor: Actor) -> Suggestion | None:
         thread = thread_id(msg.tenant, msg.conversation_id)
         ctx = RunContext(deps=self.deps, actor=actor, tenant=msg.tenant, channel=msg.channel.value)
-        out = self.graph.invoke({"message": msg.model_dump(mode="json")}, self._config(thread), context=ctx)
+        out = self.graph.invoke(
+            {"message": msg.model_dump(mode="json")},
+            self._config(thread),
+            context=ctx,
+            durability=self.deps.settings.checkpoint_durability,
+        )
         if not out.get("suggestion"):
             return None
         suggestion = Suggestion.model_validate(out["suggestion"])
@@ -67,7 +72,12 @@ class Copilot:
             if waiting:
                 ctx = RunContext(deps=self.deps, actor=actor, tenant=thread.split(":", 1)[0], channel=channel)
                 resume = Command(resume=decision.model_dump(mode="json"))
-                out = self.graph.invoke(resume, self._config(thread), context=ctx)
+                out = self.graph.invoke(
+                    resume,
+                    self._config(thread),
+                    context=ctx,
+                    durability=self.deps.settings.checkpoint_durability,
+                )
                 self._threads.pop(decision.suggestion_id, None)
                 return str(out.get("decision_entry_id", ""))
         entry_id = self.deps.ledger.record_decision(decision, actor=actor)

@@ -37,6 +37,9 @@ class ModeSettings:
     max_draft_tokens: int = 220
     intent_backend: Literal["embedding", "llm"] = "embedding"
     policy_k: int = 4
+    # "exit": checkpoint once per run (at the interrupt or the end) — 20-40 % faster measured; a crash mid-run loses only
+    # that run, which the durable inbox replays; the suggestion itself is in the ledger before delivery either way.
+    checkpoint_durability: Literal["exit", "async", "sync"] = "exit"
 
 
 @dataclass
