@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "ledger",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-                    "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+                    "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)], "nice": os.nice(0),
                     "note": "shared by ~7 engineers during the run: wall timings are noisy; CPU time is steadier"},
         "entries": n,
         "batch_size": BATCH,
@@ -318,7 +318,7 @@ def markdown(r: dict[str, Any]) -> str:
     return f"""# Ledger benchmark ({n:,} entries, SQLite {m["sqlite"]}, {m["cpus"]} CPUs, {r["when"]})
 
 The machine was shared by ~7 engineers during the run (1-minute load average {m["load_avg_1m"][0]} before,
-{m["load_avg_1m"][1]} after, on {m["cpus"]} CPUs), so wall times are noisy and pessimistic. CPU time of this process is shown beside them: closer to what the
+{m["load_avg_1m"][1]} after, on {m["cpus"]} CPUs; this process at nice {m.get("nice", 0)}), so wall times are noisy and pessimistic. CPU time of this process is shown beside them: closer to what the
 work costs on an idle core, though still inflated by contention for caches. Average payload
 {r["payload_bytes_avg"]:,} bytes of canonical JSON; database {r["db_mb"]} MB. Floors are measured in the same run on
 the same data.
