@@ -59,6 +59,27 @@ def garbage_reason(out: str, numbering: list[tuple[str, Evidence]], lang: str) -
     return ""
 
 
+def _bigrams(text: str) -> set[str]:
+    t = re.sub(r"\s+", "", text)
+    return {t[i : i + 2] for i in range(len(t) - 1)}
+
+
+def attach_citations(reply: str, numbering: list[tuple[str, Evidence]], min_overlap: float = 0.35) -> str:
+    """Small models often answer from the evidence but forget the [n] markers: put the marker of the evidence a
+    sentence overlaps most (character bigrams) after it. Sentences that overlap nothing stay unmarked; the grounding
+    check still verifies every claim."""
+    grams = [(m, _bigrams(e.content)) for m, e in numbering]
+    out = []
+    for sentence in re.split(r"(?<=[。！？!?])", reply):
+        sg = _bigrams(sentence)
+        best = max(((len(sg & g) / len(sg), m) for m, g in grams), default=(0.0, "")) if sg else (0.0, "")
+        if best[0] >= min_overlap and sentence.strip():
+            stop = sentence[-1] if sentence[-1] in "。！？!?" else ""
+            sentence = sentence[: len(sentence) - len(stop)] + f"[{best[1]}]" + stop
+        out.append(sentence)
+    return "".join(out)
+
+
 def llm_draft(
     llm: ChatModel,
     text: str,
@@ -83,6 +104,11 @@ def llm_draft(
         ), [f"llm_fallback:{exc.reason}"]
     reply = result.text.strip()
     reason = garbage_reason(reply, numbering, lang)
+    flags: list[str] = []
+    if reason == "no_citation":
+        reply = attach_citations(reply, numbering)
+        reason = garbage_reason(reply, numbering, lang)
+        flags = ["citations_attached"] if not reason else []
     if reason:
         return extractive_draft(
             evidence, actions, lang=lang, source=DraftSource.FALLBACK, polite=polite, focus=focus
@@ -95,4 +121,4 @@ def llm_draft(
         prompt_version=PROMPT_VERSION,
         lang=lang,
     )
-    return draft, []
+    return draft, flags

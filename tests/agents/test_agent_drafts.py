@@ -69,3 +69,16 @@ def test_garbage_rules_and_language_detection():
     )
     assert garbage_reason("按协议执行[1]。", numbering, "zh") == ""
     assert detect_lang("Can you send the invoice?") == "en" and detect_lang("发票") == "zh"
+
+
+def test_llm_answer_from_evidence_without_markers_gets_them_attached(make_deps, zhang):
+    deps, _ = llm_deps(make_deps, ["您好，代理商季度回款达到100万元的，按回款额的3%返点。"])
+    s = Copilot(deps).handle(msg("返点政策是怎么规定的"), zhang)
+    assert s.draft.source is DraftSource.LLM and "citations_attached" in s.flags
+    assert s.draft.markers() == ["1"] and "grounding_blocked" not in s.flags
+
+
+def test_llm_answer_unrelated_to_evidence_still_falls_back(make_deps, zhang):
+    deps, _ = llm_deps(make_deps, ["您好，我们下周请您吃饭。"])
+    s = Copilot(deps).handle(msg("返点政策是怎么规定的"), zhang)
+    assert s.draft.source is DraftSource.FALLBACK and "llm_fallback:no_citation" in s.flags
