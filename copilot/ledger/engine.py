@@ -55,6 +55,9 @@ def _sqlite_engine(url: str, database: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")  # readers (verify, queries) never block the appender
         cur.execute("PRAGMA synchronous=FULL")  # committed means on disk: an entry is durable before delivery
         cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(
+            "PRAGMA cache_size=-32768"
+        )  # 32 MB: random-key indexes (ids) stay cached during batched appends
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -183,7 +183,7 @@ def bench_append_floor(src_url: str, floor_url: str) -> Clock:
     open_ledger(floor_url).close()  # same schema and indexes, empty
     src = sqlite3.connect(_sqlite_path(src_url))
     dst = sqlite3.connect(_sqlite_path(floor_url), isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=FULL"):
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "cache_size=-32768"):  # the ledger's own pragmas
         dst.execute(f"PRAGMA {pragma}")
     cols = [r[1] for r in src.execute("PRAGMA table_info(ledger_entries)")]
     insert = f"INSERT INTO ledger_entries ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})"
