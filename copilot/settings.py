@@ -62,6 +62,9 @@ class Settings(BaseSettings):
 
     # backends — embedded by default, scale-out by settings alone
     database_url: str = ""  # ledger; empty = sqlite in data_dir; postgresql+psycopg://… for scale-out
+    ledger_checkpoint_key: SecretStr = SecretStr(
+        ""
+    )  # HMAC key for signed ledger checkpoints (catches a full rewrite)
     crm_url: str = ""  # empty = the demo tenant's sqlite in data_dir
     crm_statement_timeout_ms: int = 2000
     crm_cache_ttl_s: int = 0  # 0 = no cache; otherwise Redis when redis_url is set
@@ -116,7 +119,14 @@ class Settings(BaseSettings):
             problems.append("COPILOT_DEV_API_KEYS must be false in production")
         if not self.api_keys:
             problems.append("COPILOT_API_KEYS must hold at least one hashed key in production")
-        for name in ("wecom_token", "wecom_aes_key", "wecom_secret", "oa_token", "oa_aes_key"):
+        for name in (
+            "wecom_token",
+            "wecom_aes_key",
+            "wecom_secret",
+            "oa_token",
+            "oa_aes_key",
+            "ledger_checkpoint_key",
+        ):
             value: SecretStr = getattr(self, name)
             raw = value.get_secret_value()
             if raw and raw.lower() in PLACEHOLDER_SECRETS:

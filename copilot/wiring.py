@@ -298,7 +298,9 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
             reason=exc.reason,
         ) from exc
     guards = build_guardrails(tenant_dir / "rails.yaml", redis_url=settings.redis_url)
-    ledger = open_ledger(settings.ledger_url)
+    ledger = open_ledger(
+        settings.ledger_url, checkpoint_key=settings.ledger_checkpoint_key.get_secret_value()
+    )
     tenant = TenantConfig.load(tenant_dir)
     inbox = open_inbox(settings)
     channel_config = ChannelConfig.from_settings(settings)

@@ -9,7 +9,16 @@ from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from contract import AccessDenied, DecisionKind, HumanDecision, InboundMessage, InputError, Suggestion
+from contract import (
+    AccessDenied,
+    ConflictError,
+    DecisionKind,
+    HumanDecision,
+    InboundMessage,
+    InputError,
+    NotFound,
+    Suggestion,
+)
 from contract.ports import Actor
 from copilot.api.deps import ServicesDep
 from copilot.auth import require
@@ -49,7 +58,10 @@ async def decide(
         decision = HumanDecision(suggestion_id=suggestion_id, actor=actor.id, **body.model_dump())
     except ValueError as exc:  # pydantic's message says which field is wrong
         raise InputError(str(exc).splitlines()[-1].strip(), reason="invalid_decision") from exc
-    entry_id = await run_in_threadpool(services.decide, decision, actor)
+    try:
+        entry_id = await run_in_threadpool(services.decide, decision, actor)
+    except NotFound as exc:  # the issue asks for 409 (a decision that cannot apply), with the reason
+        raise ConflictError(exc.message, reason="unknown_suggestion") from exc
     return {"status": "recorded", "entry_id": entry_id, "suggestion_id": suggestion_id}
 
 

@@ -82,7 +82,8 @@ def test_ingest_returns_a_cited_suggestion_and_decisions_are_checked(client: Tes
     r = client.post(f"/v1/suggestions/{sug['id']}/decision", json={"kind": "accept"}, headers=REP)
     assert r.status_code == 409
     r = client.post("/v1/suggestions/sug_doesnotexist/decision", json={"kind": "accept"}, headers=REP)
-    assert r.status_code == 404
+    assert r.status_code == 409
+    assert r.json()["reason"] == "unknown_suggestion"
 
     audit = client.get("/v1/ledger/entries", params={"conversation": "api-a3"}, headers=EVALUATOR).json()
     kinds = [e["kind"] for e in audit]
