@@ -103,6 +103,14 @@ def guard_output(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str,
         verdicts.append(vd)
         new_evidence.append(ed)
     rv = deps.rails.check(draft, actions, actor)
+    if rv.outcome is VerdictOutcome.BLOCK and draft is not None:
+        # the rails quote what they object to (「…」); when it came from a quoted clause, draft again without it
+        redrafted = _without_quoted(rv, draft, evidence, actions, state)
+        if redrafted is not None:
+            rv2 = deps.rails.check(redrafted, actions, actor)
+            if rv2.outcome is not VerdictOutcome.BLOCK:
+                flags.append("rails_redrafted")
+                draft, rv = redrafted, rv2
     vd, ed = verdict_evidence(rv, scope)
     verdicts.append(vd)
     new_evidence.append(ed)
@@ -114,3 +122,22 @@ def guard_output(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str,
         "evidence": new_evidence,
         "flags": flags,
     }
+
+
+QUOTED = re.compile(r"「([^」]{2,80})」")
+
+
+def _without_quoted(
+    verdict: GuardVerdict, draft: Draft, evidence: list[Evidence], actions: list[Action], state
+):
+    """An extractive draft without the clauses containing the text the rails objected to; None when nothing to drop."""
+    quotes = [q for reason in verdict.reasons for q in QUOTED.findall(reason)]
+    cited = {c.evidence_id for c in draft.citations}
+    squash = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
+    drop = {e.id for e in evidence if e.id in cited and any(squash(q) in squash(e.content) for q in quotes)}
+    if not drop:
+        return None
+    kept = [e for e in evidence if e.id not in drop]
+    focus = focus_terms((state.get("intent") or {}).get("entities", {}))
+    source = draft.source if draft.source is not DraftSource.LLM else DraftSource.FALLBACK
+    return _consistent(extractive_draft(kept, actions, lang=draft.lang, source=source, focus=focus))

@@ -82,3 +82,30 @@ def test_llm_answer_unrelated_to_evidence_still_falls_back(make_deps, zhang):
     deps, _ = llm_deps(make_deps, ["您好，我们下周请您吃饭。"])
     s = Copilot(deps).handle(msg("返点政策是怎么规定的"), zhang)
     assert s.draft.source is DraftSource.FALLBACK and "llm_fallback:no_citation" in s.flags
+
+
+class QuoteBlockingRails:
+    """Blocks any draft that states a return window, quoting it like the real rails do."""
+
+    def check(self, draft, actions, actor):
+        from contract.suggestions import GuardVerdict, VerdictOutcome
+
+        if draft is not None and "15日内" in draft.text:
+            return GuardVerdict(
+                guard="policy_rails",
+                outcome=VerdictOutcome.BLOCK,
+                reasons=["promise: 「15日内可申请退换货」"],
+            )
+        return GuardVerdict(guard="policy_rails", outcome=VerdictOutcome.ALLOW)
+
+
+def test_a_draft_the_rails_block_for_a_quoted_clause_is_drafted_again_without_it(make_deps, zhang):
+    from contract.suggestions import SuggestionKind
+
+    s = Copilot(make_deps(rails=QuoteBlockingRails())).handle(msg("退货流程是怎样的"), zhang)
+    assert "rails_redrafted" in s.flags and s.kind is SuggestionKind.SUGGESTION
+    assert "15日内" not in s.draft.text
+    assert all(
+        s.evidence_by_id()[c.evidence_id].source_ids.get("doc_id") != "returns-policy"
+        for c in s.draft.citations
+    )
