@@ -11,6 +11,9 @@ APT_PACKAGES := redis-server postgresql chromium espeak-ng sox fonts-noto-cjk
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
+# one BLAS thread per process: on 2 shared cores, multi-threaded BLAS made a 10 ms embedding take a second
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
 
 .PHONY: demo test lint bench eval serve install system-deps clean
 
