@@ -50,7 +50,9 @@ class _EvidenceIndex:
         self.claims = extract(text)
         self.values = {(c.kind, _key(c.value)) for c in self.claims}
         self.numbers = {_key(v) for c in self.claims for v in _numbers_in(c)}
-        self.flat = re.sub(r"[\s\-]", "", text).upper()
+        # the title and version count for model / version claims: a draft may name 《…V3.2》 it cites
+        label = canon(f"{ev.title} V{ev.version} " if ev.version else f"{ev.title} ")
+        self.flat = re.sub(r"[\s\-]", "", label + text).upper()
         self.promises = [_bigrams(s) for s in _sentences(text) if PROMISE.search(s)]
         # Which clause each value sits in, so 8% stated for 区域经理 does not support 8% claimed for 销售代表.
         self.clauses = [(m.start(), m.end(), _subject_bigrams(m.group(0))) for m in _CLAUSE.finditer(text)]

@@ -111,3 +111,27 @@ def test_value_stated_for_another_subject_is_not_support() -> None:
         Draft(text="销售代表最多3%，区域经理最多百分之八[1]。", citations=cite), [authority]
     )
     assert right.outcome is VerdictOutcome.ALLOW
+
+
+def test_a_version_named_in_the_cited_title_is_supported() -> None:
+    from contract import Citation, Draft, Evidence, EvidenceKind
+    from guardrails.grounding.checker import ClaimGroundingChecker
+
+    ev = Evidence(
+        id="policy_clause:v32",
+        kind=EvidenceKind.POLICY_CLAUSE,
+        title="骨科耗材返点协议V3.2",
+        version="3.2",
+        content="第三条 返点按自然季度结算。",
+    )
+    draft = Draft(
+        text="返点按《骨科耗材返点协议V3.2》执行，按自然季度结算[1]。",
+        citations=[Citation(marker="1", evidence_id=ev.id)],
+    )
+    _, verdict = ClaimGroundingChecker().check(draft, [ev])
+    assert verdict.outcome.value == "allow", verdict.reasons
+    wrong = Draft(
+        text="返点按《骨科耗材返点协议V3.1》执行[1]。", citations=[Citation(marker="1", evidence_id=ev.id)]
+    )
+    _, verdict = ClaimGroundingChecker().check(wrong, [ev])
+    assert verdict.outcome.value != "allow"
