@@ -32,14 +32,15 @@ def queue_idle(stack: Stack) -> bool:
 
 
 def listen(url: str, topic: str, got: list[dict[str, Any]], ready: threading.Event) -> None:
-    """A page's EventSource: collect suggestion events for `topic` until one arrives."""
+    """A page's EventSource: collect suggestion events for `topic` until one arrives. `ready` is set at the first
+    keep-alive, so the push is checked on a subscription that has already been quiet for a while."""
     with httpx.stream("GET", f"{url}/v1/stream", params={"topic": topic}, headers=ADMIN, timeout=180) as r:
         event = ""
         for line in r.iter_lines():
-            if line.startswith("event: "):
+            if line.startswith(": keep-alive"):
+                ready.set()  # subscribed and past a quiet keep-alive period: events must still arrive
+            elif line.startswith("event: "):
                 event = line[7:]
-                if event == "hello":
-                    ready.set()
             elif line.startswith("data: ") and event == "suggestion":
                 got.append(json.loads(line[6:]))
                 return
@@ -53,7 +54,7 @@ def test_kf_callback_to_one_suggestion_in_postgres_pushed_to_the_page(
     topic = f"conversation:demo:{KF_ID}:C1001"
     listener = threading.Thread(target=listen, args=(stack.api_url, topic, got, ready), daemon=True)
     listener.start()
-    assert ready.wait(30), "the SSE stream did not say hello"
+    assert ready.wait(90), "no keep-alive on the SSE stream"
 
     stack.kf.push([kf_text("e2e-kf-1", "返点协议最新版本是哪个？")])
     # Tencent retries the same callback (same nonce and body) when it missed our answer: 3 deliveries
