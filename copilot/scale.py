@@ -80,7 +80,8 @@ class RedisStreamInbox:
         self.lease_s = lease_s if lease_s is not None else q.lease_s
         self.max_len = max_len or q.max_len
         self.max_attempts = max_attempts or q.max_attempts
-        self._r = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        # redis-py's stubs type stream replies as unions of bytes|str|int; the shapes are checked by the tests
+        self._r: Any = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
         self._accept = self._r.register_script(_ACCEPT)
         try:
             self._r.xgroup_create(self.stream, self.group, id="0", mkstream=True)
@@ -148,6 +149,13 @@ class RedisStreamInbox:
         pipe.execute()
         return True
 
+    def register(self, worker_id: str) -> None:
+        """Make the consumer visible in the group now (XREADGROUP on an empty stream does not create it)."""
+        try:
+            self._r.xgroup_createconsumer(self.stream, self.group, worker_id)
+        except redis.RedisError as exc:
+            raise _unavailable(exc) from exc
+
     def touch(self, worker_id: str, item_ids: list[str]) -> None:
         """Heartbeat: keep the lease of entries still being worked on (resets their idle time)."""
         if item_ids:
@@ -180,7 +188,7 @@ class RedisStreamInbox:
             dead = int(self._r.xlen(f"{self.stream}:dead"))
         except redis.RedisError as exc:
             raise _unavailable(exc) from exc
-        group = next((g for g in info if g["name"] in (self.group, self.group.encode())), {})
+        group: dict[str, Any] = next((g for g in info if g["name"] in (self.group, self.group.encode())), {})
         return {
             "length": length,
             "pending": int(group.get("pending", 0)),
@@ -215,6 +223,7 @@ def run_worker_process(worker_id: str) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    services.inbox.register(consumer)
     worker.start()
     log.warning("worker %s consuming %s", consumer, services.inbox.stream)
     stop.wait()
