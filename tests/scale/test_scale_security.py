@@ -4,6 +4,7 @@ schemathesis finds 0 server errors."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -137,19 +138,35 @@ def test_voice_status_needs_a_key(api: httpx.Client) -> None:
     assert api.get("/voice/calls").status_code == 401
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="channels/voice/router.py WS /voice/calls/{call_id} has no auth: anyone can open a call and inject "
-    "customer audio whose suggestions are pushed to agents (copilot/wiring.py mount_voice_routes)",
-)
-def test_voice_websocket_needs_a_key(stack: Stack) -> None:
+def first_voice_frame(stack: Stack, key: str) -> dict[str, Any]:
+    """Open a live-call socket with `key` (or none) and return the server's first frame after the start frame."""
+    from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
-    url = stack.api_url.replace("http://", "ws://") + "/voice/calls/sec-anon-1"
+    query = f"?api_key={key}" if key else ""
+    url = stack.api_url.replace("http://", "ws://") + f"/voice/calls/sec-{key or 'anon'}{query}"
     with connect(url, open_timeout=30) as ws:
-        ws.send(json.dumps({"type": "start", "sample_rate": 16000, "channels": 1, "customer_ref": "C1001"}))
-        first = json.loads(ws.recv(timeout=60))
-    assert first["type"] != "ready"
+        with contextlib.suppress(
+            ConnectionClosed
+        ):  # refused before the start frame: the error frame is readable
+            ws.send(
+                json.dumps({"type": "start", "sample_rate": 16000, "channels": 1, "customer_ref": "C1001"})
+            )
+        frame: dict[str, Any] = json.loads(ws.recv(timeout=60))
+        if frame["type"] == "ready":
+            ws.send(json.dumps({"type": "stop"}))
+        return frame
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("none", False), ("rep", False), ("evaluator", False),
+                                               ("agent", True), ("admin", True)])  # fmt: skip
+def test_voice_websocket_needs_an_agent_or_admin_key(stack: Stack, role: str, allowed: bool) -> None:
+    frame = first_voice_frame(stack, KEYS[role])
+    if allowed:
+        assert frame["type"] == "ready", frame
+    else:
+        assert frame["type"] == "error" and frame["fatal"] is True, frame
+        assert frame["reason"] in {"no_api_key", "wrong_role"}
 
 
 def test_cors_is_closed_by_default(api: httpx.Client) -> None:
