@@ -375,11 +375,11 @@ def mount_voice_routes(app: Any, services: Services) -> None:
     suggestion streams back on the socket. Partials, finals, suggestions and the wrap-up are mirrored to the agent
     desktop through the hub (topic call:<call_id>). The socket needs an agent or admin API key (?api_key= or the
     X-API-Key header)."""
-    from fastapi import WebSocket
+    from fastapi import Depends, WebSocket
     from fastapi.concurrency import run_in_threadpool
 
     from channels.voice import build_voice_router
-    from copilot.auth import actor_for_key
+    from copilot.auth import actor_for_key, require
 
     asr = services.extras.get("asr")
     if asr is None or getattr(app.state, "voice_mounted", False):
@@ -418,5 +418,10 @@ def mount_voice_routes(app: Any, services: Services) -> None:
         services.hub.publish(f"call:{summary['call_id']}", {"type": "wrapup", "suggestion": payload})
         return payload
 
-    app.include_router(build_voice_router(asr, on_final, on_hangup, authorize=authorize, on_frame=on_frame))
+    status_guard = [Depends(require("admin"))]  # live call ids and ASR load are operator information
+    app.include_router(
+        build_voice_router(
+            asr, on_final, on_hangup, authorize=authorize, on_frame=on_frame, status_dependencies=status_guard
+        )
+    )
     app.state.voice_mounted = True

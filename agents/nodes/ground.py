@@ -36,7 +36,12 @@ def ground_policy(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str
         )
     except BackendUnavailable:
         return {"flags": ["policy_unavailable"]}
-    return {"evidence": [e.model_dump(mode="json") for e in hits]}
+    # the store falls back to keyword search when the vector store is down; the human must see that
+    degraded = any(str(e.lineage.get("degraded", "")).startswith("lexical_only") for e in hits)
+    out: dict[str, Any] = {"evidence": [e.model_dump(mode="json") for e in hits]}
+    if degraded:
+        out["flags"] = ["lexical_only"]
+    return out
 
 
 @timed("ground_customer")

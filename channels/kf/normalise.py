@@ -106,6 +106,7 @@ def normalise_kf(item: dict[str, Any], *, tenant: str = "demo") -> InboundMessag
             sent_at=from_epoch(item.get("send_time")),
             parts=parts,
         )
-    except (ValidationError, ValueError, TypeError, KeyError) as exc:
+    except (ValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        # AttributeError: a body that is not the object the msgtype promises (e.g. "location": true) — fuzzing found it
         first = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else repr(exc)
         return Skipped(msgid, f"invalid:{first}"[:200], item)

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import functools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal
 
 from fastapi import APIRouter, WebSocket
@@ -56,6 +56,7 @@ def build_voice_router(
     partial_interval_s: float = 0.5,
     authorize: Authorize | None = None,
     on_frame: OnFrame | None = None,
+    status_dependencies: Sequence[Any] = (),
 ) -> APIRouter:
     """`authorize(websocket)` runs before the start frame and raises a CopilotError to refuse the caller (the socket
     is closed with 1008); `on_frame(call_id, frame)` sees every frame sent to the client (e.g. to mirror partials to
@@ -64,7 +65,7 @@ def build_voice_router(
     sessions: dict[str, CallSession] = {}
     draining: set[asyncio.Task[None]] = set()
 
-    @router.get("/voice/calls")
+    @router.get("/voice/calls", dependencies=list(status_dependencies))
     async def voice_status() -> dict[str, Any]:
         """Live calls and voice tasks in this event loop (what the leak tests and operators look at)."""
         tasks = [t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith("voice:")]
@@ -200,7 +201,9 @@ async def _receive_audio(websocket: WebSocket, session: CallSession, idle_timeou
 
 
 async def _sender(
-    websocket: WebSocket, outbox: asyncio.Queue[dict[str, Any]], tap: Callable[[dict[str, Any]], None] | None = None
+    websocket: WebSocket,
+    outbox: asyncio.Queue[dict[str, Any]],
+    tap: Callable[[dict[str, Any]], None] | None = None,
 ) -> None:
     """Drains the outbox to the socket; once the client is gone it keeps draining so nothing piles up."""
     alive = True

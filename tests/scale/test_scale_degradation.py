@@ -112,11 +112,6 @@ def test_chroma_down_answers_lexical_only_and_says_so(stack: Stack, chroma_down:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agents/nodes/ground.py ground_policy does not lift the evidence's lineage.degraded into a "
-    "'lexical_only' suggestion flag yet (knowledge/policy/search.py already marks each clause)",
-)
 def test_chroma_down_sets_the_lexical_only_suggestion_flag(chroma_down: Any) -> None:
     sug = chroma_down.handle_message(message("chroma-down-2"), SYSTEM)
     assert "lexical_only" in sug.flags

@@ -50,7 +50,7 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/v1/playbooks"): AUDITOR,
     ("GET", "/v1/evals/runs"): AUDITOR,
     ("GET", "/v1/evals/reports/{name}"): AUDITOR,
-    ("GET", "/voice/calls"): "gap",  # intended admin only; open today (see the xfail tests below)
+    ("GET", "/voice/calls"): {"admin"},
 }
 PATH_VALUES = {
     "suggestion_id": "sug_doesnotexist",
@@ -130,10 +130,6 @@ def test_unknown_key_is_401_everywhere(api: httpx.Client, spec: dict[str, Any]) 
         assert r.status_code == 401 and r.json()["reason"] == "bad_api_key", (method, path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="channels/voice/router.py GET /voice/calls has no auth: anyone lists live call ids and ASR load",
-)
 def test_voice_status_needs_a_key(api: httpx.Client) -> None:
     assert api.get("/voice/calls").status_code == 401
 
