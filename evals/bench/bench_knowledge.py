@@ -134,10 +134,12 @@ def markdown(res: dict[str, Any]) -> str:
                 lines.append(
                     _row([backend, variant, mode, m["recall@5"], m["recall@10"], m["recall@20"], m["mrr"]])
                 )
+        lines.append("")
+        for backend, t in res["quality"]["tau"].items():
             i = t["ingest"]
             lines.append(
-                f"\n{backend}: {i['documents']} docs → {i['chunks']} chunks, ingest {i['ingest_s']} s "
-                f"(embedding {i['embed_s']} s; 0 when cached).\n"
+                f"{backend}: {i['documents']} docs → {i['chunks']} chunks, ingest {i['ingest_s']} s "
+                f"(embedding {i['embed_s']} s; passage vectors come from var/bench_cache when cached)."
             )
     s = res["scale"]
     thr = s["embed_throughput"]
