@@ -15,6 +15,7 @@ from knowledge.embeddings.base import Embedder
 
 class CachedEmbedder:
     SAVE_EVERY = 128
+
     def __init__(self, inner: Embedder, path: Path) -> None:
         self.inner = inner
         self.name = inner.name
@@ -40,7 +41,8 @@ class CachedEmbedder:
                 for k, blob in self._db.execute(f"SELECT key, v FROM vec WHERE key IN ({marks})", part):
                     found[k] = np.frombuffer(blob, dtype=np.float32)
         missing = sorted((i for i, k in enumerate(keys) if k not in found), key=lambda i: len(texts[i]))
-        for start in range(0, len(missing), self.SAVE_EVERY):  # saved as it goes: an interrupted run keeps its work
+        # saved as it goes: an interrupted run keeps its work
+        for start in range(0, len(missing), self.SAVE_EVERY):
             part = missing[start : start + self.SAVE_EVERY]
             fresh = self.inner.embed_documents([texts[i] for i in part])
             with self._lock:

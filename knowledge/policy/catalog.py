@@ -51,7 +51,8 @@ class Catalog:
         self._lock = threading.RLock()
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: no corruption on a crash, fewer fsyncs
+            # WAL + NORMAL: no corruption on a crash, fewer fsyncs
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
 
     def close(self) -> None:
