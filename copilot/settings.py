@@ -4,6 +4,7 @@ outside development. Use `get_settings()` (a FastAPI dependency too) rather than
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_TENANT_DIR = Path(__file__).resolve().parent / "tenants" / "demo"
+# ../shared beside the repo (benchmarks, protocol vectors); read at run time, never copied into the repo
+SHARED_DIR = Path(os.environ.get("COPILOT_SHARED_DIR", str(REPO_ROOT.parent / "shared")))
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "dev-key", "placeholder", "xxx", "test"}
 

@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from agents.blas import limit_blas_threads
+from copilot.settings import SHARED_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH = Path("/work/shared/benchmarks")
+BENCH = SHARED_DIR / "benchmarks"
 CACHE = ROOT / "var" / "bench_cache"
 RESULTS = ROOT / "evals" / "results"
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
-TAU = Path("/work/shared/benchmarks/tau2-bench")
+from copilot.settings import SHARED_DIR
+
+TAU = SHARED_DIR / "benchmarks" / "tau2-bench"
 READ = ("get_", "find_", "search_", "list_", "calculate", "think")
 
 CATALOG = {

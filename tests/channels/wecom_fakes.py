@@ -8,7 +8,6 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
@@ -19,8 +18,9 @@ from fastapi import FastAPI
 from channels import ApiCredentials, CallbackCredentials, CallbackPolicy, ChannelConfig, build_channels
 from channels.wecom.crypto import CallbackCrypto
 from channels.wiring import ChannelRuntime
+from copilot.settings import SHARED_DIR
 
-PROTOCOL = Path("/work/shared/protocol/wecom")
+PROTOCOL = SHARED_DIR / "protocol" / "wecom"
 DOC = {  # the official doc's config (Token QDG6eK)
     "token": "QDG6eK",
     "aes_key": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
