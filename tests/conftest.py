@@ -20,7 +20,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # chromadb: no network calls
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one BLAS thread: multi-threaded BLAS thrashes 2 shared cores
+os.environ.setdefault(
+    "OPENBLAS_NUM_THREADS", "1"
+)  # one BLAS thread: multi-threaded BLAS thrashes 2 shared cores
 os.environ.setdefault("COPILOT_ENV", "test")
 
 PG_BIN_DIRS = [Path(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]

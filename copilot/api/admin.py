@@ -18,7 +18,9 @@ from copilot.settings import REPO_ROOT
 router = APIRouter(prefix="/v1", tags=["admin"])
 Anyone = Annotated[Actor, Depends(require("rep", "agent", "evaluator", "admin"))]
 Auditor = Annotated[Actor, Depends(require("evaluator", "admin"))]
-RUNS_DIR = REPO_ROOT / "evals" / "results" / "raw"  # `copilot eval run/all` write <name>.run.json + <name>.html
+RUNS_DIR = (
+    REPO_ROOT / "evals" / "results" / "raw"
+)  # `copilot eval run/all` write <name>.run.json + <name>.html
 
 
 @router.get("/kb/documents")

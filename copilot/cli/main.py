@@ -11,7 +11,9 @@ import typer
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one BLAS thread: multi-threaded BLAS thrashes 2 shared cores
+os.environ.setdefault(
+    "OPENBLAS_NUM_THREADS", "1"
+)  # one BLAS thread: multi-threaded BLAS thrashes 2 shared cores
 
 app = typer.Typer(
     name="copilot",

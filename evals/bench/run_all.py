@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             module = importlib.import_module(f"evals.bench.{name}")
             rc = module.main([])
-            if isinstance(rc, int) and rc != 0:  # some benchmarks return their results dict instead of an exit code
+            if (
+                isinstance(rc, int) and rc != 0
+            ):  # some benchmarks return their results dict instead of an exit code
                 failed.append(name)
         except Exception as exc:  # keep going: one broken benchmark must not hide the others
             console.print(f"[red]{name} failed: {exc!r}")
