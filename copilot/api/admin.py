@@ -64,6 +64,7 @@ def eval_runs(actor: Auditor) -> list[dict[str, Any]]:
                 "metrics": data.get("metrics", {}),
                 "gates": data.get("gates", []),
                 "report": html.name if html.is_file() else "",
+                "file": path.name,
             }
         )
     return runs
@@ -75,3 +76,23 @@ def eval_report(name: str, actor: Auditor) -> HTMLResponse:
     if not path.is_relative_to(RUNS_DIR.resolve()) or path.suffix != ".html" or not path.is_file():
         raise NotFound(f"no report {name!r}", reason="unknown_report")
     return HTMLResponse(path.read_text(encoding="utf-8"))
+
+
+@router.get("/evals/compare")
+def eval_compare(a: str, b: str, actor: Auditor) -> dict[str, Any]:
+    """What improved or regressed from run A to run B, per metric and per case (the `copilot eval compare` view)."""
+    from evals.report.compare import compare_runs, render_comparison_markdown
+    from evals.runner.results import RunResult
+
+    paths = []
+    for name in (a, b):
+        path = (RUNS_DIR / name).resolve()
+        if (
+            not path.is_relative_to(RUNS_DIR.resolve())
+            or not name.endswith(".run.json")
+            or not path.is_file()
+        ):
+            raise NotFound(f"no eval run {name!r}", reason="unknown_run")
+        paths.append(path)
+    cmp = compare_runs(RunResult.load(paths[0]), RunResult.load(paths[1]))
+    return {"a": a, "b": b, "regressions": cmp.has_regressions, "markdown": render_comparison_markdown(cmp)}

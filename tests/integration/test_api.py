@@ -132,3 +132,30 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
         "/v1/ledger/entries",
         "/healthz",
     } <= set(paths)
+
+
+def test_eval_compare_view_names_what_changed(
+    client: TestClient, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two stored runs of a suite → the compare view lists the metric that regressed."""
+    import copilot.api.admin as admin
+    from evals.runner.results import RunResult
+
+    monkeypatch.setattr(admin, "RUNS_DIR", tmp_path)
+    base = {
+        "run_id": "r1", "kind": "suite", "suite": {"name": "demo"}, "started_at": "2026-11-30T00:00:00Z",
+        "finished_at": "2026-11-30T00:01:00Z", "seed": 0, "workers": 1, "config": {}, "target": {},
+        "versions": {}, "cache": {}, "cases": [], "metrics": {"intent_accuracy": 0.9}, "gates": [], "sla": {},
+        "notes": [],
+    }  # fmt: skip
+    a = RunResult.model_validate(base)
+    b = RunResult.model_validate({**base, "run_id": "r2", "metrics": {"intent_accuracy": 0.7}})
+    (tmp_path / "a.run.json").write_text(a.model_dump_json(), encoding="utf-8")
+    (tmp_path / "b.run.json").write_text(b.model_dump_json(), encoding="utf-8")
+    r = client.get("/v1/evals/compare", params={"a": "a.run.json", "b": "b.run.json"}, headers=EVALUATOR)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["regressions"] is True
+    assert "intent" in body["markdown"].lower()
+    r = client.get("/v1/evals/compare", params={"a": "../a.run.json", "b": "b.run.json"}, headers=EVALUATOR)
+    assert r.status_code == 404

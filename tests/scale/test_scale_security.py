@@ -50,6 +50,7 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/v1/playbooks"): AUDITOR,
     ("GET", "/v1/evals/runs"): AUDITOR,
     ("GET", "/v1/evals/reports/{name}"): AUDITOR,
+    ("GET", "/v1/evals/compare"): AUDITOR,
     ("GET", "/voice/calls"): {"admin"},
 }
 PATH_VALUES = {
@@ -58,7 +59,11 @@ PATH_VALUES = {
     "ref": "ev_doesnotexist",
     "name": "nothing.html",
 }
-QUERY = {"/v1/kb/search": {"q": "返点"}, "/v1/stream": {"topic": ""}}
+QUERY = {
+    "/v1/kb/search": {"q": "返点"},
+    "/v1/stream": {"topic": ""},
+    "/v1/evals/compare": {"a": "none.run.json", "b": "none.run.json"},
+}
 BODIES: dict[str, Any] = {
     "/v1/messages": {
         "channel": "rest",

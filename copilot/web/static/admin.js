@@ -32,10 +32,23 @@ async function loadKb() {
 
 async function loadEvals() {
   const runs = await App.api("/v1/evals/runs").catch(() => []);
+  for (const sel of ["run-a", "run-b"]) document.getElementById(sel).innerHTML =
+    runs.map(r => `<option value="${esc(r.file)}">${esc(r.id)}</option>`).join("");
+  if (runs.length > 1) document.getElementById("run-b").selectedIndex = runs.length - 1;
   document.querySelector("#runs-table tbody").innerHTML = runs.map(r =>
     `<tr><td>${esc(r.id)}</td><td>${esc(r.suite)}</td><td><code>${esc(JSON.stringify(r.metrics).slice(0, 160))}</code></td>` +
     `<td>${r.report ? `<a href="/v1/evals/reports/${encodeURIComponent(r.report)}?api_key=${encodeURIComponent(App.key)}">HTML</a>` : ""}</td></tr>`).join("");
 }
+
+document.getElementById("compare").onsubmit = async e => {
+  e.preventDefault();
+  const a = document.getElementById("run-a").value, b = document.getElementById("run-b").value;
+  const out = document.getElementById("compare-out");
+  try { const r = await App.api(`/v1/evals/compare?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`);
+        out.textContent = r.markdown; }
+  catch (err) { out.textContent = `${err.status || ""} ${err.message}`; }
+  out.hidden = false;
+};
 
 async function loadPlaybooks() {
   const data = await App.api("/v1/playbooks").catch(() => ({ playbooks: [] }));
