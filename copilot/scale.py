@@ -13,9 +13,14 @@ Queue tuning comes from the environment (COPILOT_QUEUE_LEASE_S, _BATCH, _STREAM,
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import redis
@@ -25,6 +30,11 @@ from contract import BackendUnavailable, InboundMessage
 
 log = logging.getLogger("copilot.scale")
 
+CONVERSATION_LOCK_TTL_S = 180.0  # longer than the slowest graph run (local LLM drafts on a busy CPU)
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 _ACCEPT = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'payload', ARGV[2])
@@ -83,6 +93,7 @@ class RedisStreamInbox:
         # redis-py's stubs type stream replies as unions of bytes|str|int; the shapes are checked by the tests
         self._r: Any = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
         self._accept = self._r.register_script(_ACCEPT)
+        self._release = self._r.register_script(_RELEASE)
         try:
             self._r.xgroup_create(self.stream, self.group, id="0", mkstream=True)
         except redis.ResponseError as exc:
@@ -169,6 +180,30 @@ class RedisStreamInbox:
             self._r.xack(self.stream, self.group, item_id)
         except redis.RedisError as exc:
             raise _unavailable(exc) from exc
+
+    @contextmanager
+    def conversation_lock(self, msg: InboundMessage, *, wait_s: float | None = None) -> Iterator[None]:
+        """One graph run per conversation at a time across every worker (the SQLite inbox gets this from its claim
+        rule). Waits up to `wait_s` (default: the lease), then raises BackendUnavailable so the message is retried
+        later. The lock expires by itself if its holder dies."""
+        key = f"{self.stream}:lock:{msg.tenant}:{msg.channel.value}:{msg.conversation_id}"
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + (self.lease_s if wait_s is None else wait_s)
+        try:
+            while not self._r.set(key, token, nx=True, px=int(CONVERSATION_LOCK_TTL_S * 1000)):
+                if time.monotonic() >= deadline:
+                    raise BackendUnavailable(
+                        f"conversation {msg.conversation_id} is being processed by another worker",
+                        reason="conversation_busy",
+                    )
+                time.sleep(0.05)
+        except redis.RedisError as exc:
+            raise BackendUnavailable(f"redis queue unavailable: {exc}", reason="queue_unavailable") from exc
+        try:
+            yield
+        finally:
+            with contextlib.suppress(redis.RedisError):  # expiry releases it if Redis is unreachable now
+                self._release(keys=[key], args=[token])
 
     def nack(self, item_id: str) -> None:
         """Leave it pending; XAUTOCLAIM hands it to a worker after the lease."""

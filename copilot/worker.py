@@ -76,8 +76,15 @@ class Worker:
 
     def _handle(self, msg: InboundMessage) -> bool:
         """False = leave the message for a retry (a backend is down)."""
+        lock = getattr(
+            self.inbox, "conversation_lock", None
+        )  # Redis queue: one run per conversation at a time
         try:
-            self.services.handle_message(msg, actor_for(msg))
+            if lock is None:
+                self.services.handle_message(msg, actor_for(msg))
+            else:
+                with lock(msg):
+                    self.services.handle_message(msg, actor_for(msg))
             self.processed += 1
         except BackendUnavailable as exc:
             log.warning("message %s waits for %s: %s", msg.dedupe_key, exc.reason, exc.message)

@@ -77,3 +77,45 @@ def test_message_survives_reopen(tmp_path: Path) -> None:
     reopened = SqliteInbox(tmp_path / "inbox.sqlite")
     assert [m.message_id for _, m in reopened.claim("w", 5)] == ["m3"]
     reopened.close()
+
+
+@pytest.mark.redis
+def test_redis_queue_runs_one_graph_per_conversation_at_a_time(redis_url: str) -> None:
+    """Two workers holding two messages of one conversation never run them at once; other conversations do run."""
+    import threading
+
+    box = RedisStreamInbox(redis_url, stream=f"test:lock:{time.time_ns()}", lease_s=5.0)
+    active: dict[str, int] = {}
+    peak: dict[str, int] = {}
+    guard = threading.Lock()
+
+    def run(msg: InboundMessage) -> None:
+        with box.conversation_lock(msg):
+            with guard:
+                active[msg.conversation_id] = active.get(msg.conversation_id, 0) + 1
+                peak[msg.conversation_id] = max(peak.get(msg.conversation_id, 0), active[msg.conversation_id])
+            time.sleep(0.2)
+            with guard:
+                active[msg.conversation_id] -= 1
+
+    same = [_msg(i, "conv") for i in (1, 2, 3)]
+    same = [m.model_copy(update={"conversation_id": "conv-shared"}) for m in same]
+    other = _msg(9, "other")
+    threads = [threading.Thread(target=run, args=(m,)) for m in [*same, other]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert peak["conv-shared"] == 1
+    assert peak[other.conversation_id] == 1
+
+    # a lock that cannot be had in time is a retryable refusal, not a crash
+    from contract import BackendUnavailable
+
+    with (
+        box.conversation_lock(same[0]),
+        pytest.raises(BackendUnavailable, match="another worker"),
+        box.conversation_lock(same[1], wait_s=0.2),
+    ):
+        pass
+    box.close()
