@@ -14,7 +14,7 @@ const I18N = {
         accepted: "已采纳", edited: "已编辑", rejected: "已拒绝", copied: "已复制到剪贴板", inserted: "已插入聊天",
         extractive: "摘录草稿（未经大模型改写）", fallback: "大模型超时，已改用摘录草稿", llm: "大模型草稿",
         clause: "条款", fact: "客户事实", signal: "信号", rule: "规则", verdict: "护栏结论", perception: "感知",
-        ok: "完整", broken: "被篡改", compare: "对比" },
+        ok: "完整", broken: "被篡改", compare: "对比", decided: "已在别处处理" },
   en: { brand: "Channel Copilot", apiKey: "API key", login: "Log in", close: "Close", customer: "Customer",
         suggestions: "Suggestions", waiting: "Waiting for the customer…", accept: "Accept", edit: "Edit",
         reject: "Reject", finalText: "Final reply", reason: "Reason", send: "Submit", callId: "Call ID", watch: "Watch",
@@ -29,7 +29,7 @@ const I18N = {
         rejected: "Rejected", copied: "Copied to clipboard", inserted: "Inserted into the chat",
         extractive: "Extractive draft (not rewritten by the LLM)", fallback: "LLM timed out: extractive draft",
         llm: "LLM draft", clause: "Clause", fact: "Customer fact", signal: "Signal", rule: "Rule",
-        verdict: "Guardrail verdict", perception: "Perception", ok: "intact", broken: "tampered", compare: "Compare" },
+        verdict: "Guardrail verdict", perception: "Perception", ok: "intact", broken: "tampered", compare: "Compare", decided: "decided elsewhere" },
 };
 const App = {
   lang: localStorage.getItem("copilot.lang") || "zh",

@@ -64,7 +64,7 @@ function render(li, s) {
 
 function markDecided(li, kind) {
   const st = li.querySelector(".state");
-  st.textContent = App.t({ accept: "accepted", edit: "edited", reject: "rejected" }[kind] || kind);
+  st.textContent = App.t({ accept: "accepted", edit: "edited", reject: "rejected" }[kind] || "decided");
   st.className = `state pill st-${kind}`;
   li.querySelectorAll(".buttons button, form button").forEach(b => b.disabled = true);
   li.querySelector(".editor").hidden = true; li.querySelector(".rejector").hidden = true;
