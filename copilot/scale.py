@@ -30,7 +30,11 @@ from contract import BackendUnavailable, InboundMessage
 
 log = logging.getLogger("copilot.scale")
 
-CONVERSATION_LOCK_TTL_S = 180.0  # longer than the slowest graph run (local LLM drafts on a busy CPU)
+# Conversation locks live 2 leases and are extended by the worker heartbeat (every lease/3) while held.
+_EXTEND = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -94,6 +98,8 @@ class RedisStreamInbox:
         self._r: Any = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
         self._accept = self._r.register_script(_ACCEPT)
         self._release = self._r.register_script(_RELEASE)
+        self._extend = self._r.register_script(_EXTEND)
+        self._held: dict[str, str] = {}  # conversation lock key → token, refreshed by touch()
         try:
             self._r.xgroup_create(self.stream, self.group, id="0", mkstream=True)
         except redis.ResponseError as exc:
@@ -168,12 +174,18 @@ class RedisStreamInbox:
             raise _unavailable(exc) from exc
 
     def touch(self, worker_id: str, item_ids: list[str]) -> None:
-        """Heartbeat: keep the lease of entries still being worked on (resets their idle time)."""
-        if item_ids:
-            try:
+        """Heartbeat: keep the lease of entries still being worked on (resets their idle time), and the conversation
+        locks this process holds (so a dead worker's lock lapses after about one lease, a live one's never)."""
+        try:
+            if item_ids:
                 self._r.xclaim(self.stream, self.group, worker_id, 0, item_ids, justid=True)
-            except redis.RedisError as exc:
-                raise _unavailable(exc) from exc
+            for key, token in list(self._held.items()):
+                self._extend(keys=[key], args=[token, self._lock_ttl_ms()])
+        except redis.RedisError as exc:
+            raise _unavailable(exc) from exc
+
+    def _lock_ttl_ms(self) -> int:
+        return int(max(2.0 * self.lease_s, 1.0) * 1000)
 
     def ack(self, item_id: str) -> None:
         try:
@@ -190,7 +202,7 @@ class RedisStreamInbox:
         token = uuid.uuid4().hex
         deadline = time.monotonic() + (self.lease_s if wait_s is None else wait_s)
         try:
-            while not self._r.set(key, token, nx=True, px=int(CONVERSATION_LOCK_TTL_S * 1000)):
+            while not self._r.set(key, token, nx=True, px=self._lock_ttl_ms()):
                 if time.monotonic() >= deadline:
                     raise BackendUnavailable(
                         f"conversation {msg.conversation_id} is being processed by another worker",
@@ -199,9 +211,11 @@ class RedisStreamInbox:
                 time.sleep(0.05)
         except redis.RedisError as exc:
             raise BackendUnavailable(f"redis queue unavailable: {exc}", reason="queue_unavailable") from exc
+        self._held[key] = token
         try:
             yield
         finally:
+            self._held.pop(key, None)
             with contextlib.suppress(redis.RedisError):  # expiry releases it if Redis is unreachable now
                 self._release(keys=[key], args=[token])
 
