@@ -80,6 +80,7 @@ class LocalLlm:
         params.model.path = str(self.path)
         params.n_ctx = n_ctx
         params.n_parallel = 1
+        params.verbosity = 0  # llama.cpp server logs would flood the demo and the service logs
         params.cpuparams.n_threads = n_threads
         params.cpuparams_batch.n_threads = n_threads
         try:
