@@ -314,7 +314,7 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         redis=redis_client,
         state_path=str(settings.data_dir / "kf_state.sqlite"),
     )
-    asr = _asr(settings, _product_names(tenant))
+    asr = _asr(settings, _product_names(tenant_dir))
     deps = AgentDeps(
         policy=policy_store,
         customers=customers,
@@ -357,9 +357,18 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
     )
 
 
-def _product_names(tenant: Any) -> list[str]:
-    names = getattr(tenant, "product_names", None)
-    return list(names) if names else ["锁定加压接骨板", "髋关节假体", "椎弓根螺钉系统", "移动式C形臂"]
+def _product_names(tenant_dir: Path) -> list[str]:
+    """Product names from the tenant's vocabulary.yaml (optional) for the ASR prompt; none without the file."""
+    import yaml
+
+    path = tenant_dir / "vocabulary.yaml"
+    if not path.is_file():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: {exc}", reason="tenant_config_invalid") from exc
+    return [str(n) for n in data.get("product_names", [])]
 
 
 def mount_channel_routes(app: Any, services: Services) -> None:
