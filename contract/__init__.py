@@ -33,6 +33,8 @@ from contract.messages import (
     VoicePart,
 )
 from contract.suggestions import (
+    Answer,
+    AnswerStatus,
     Action,
     Citation,
     Draft,
@@ -54,6 +56,8 @@ __all__ = [
     "ConflictError",
     "CopilotError",
     "DecisionKind",
+    "Answer",
+    "AnswerStatus",
     "Draft",
     "DraftSource",
     "EmojiPart",

@@ -18,6 +18,10 @@ class EvidenceKind(StrEnum):
     RULE = "rule"
     GUARDRAIL_VERDICT = "guardrail_verdict"
     PERCEPTION = "perception"  # transcript, OCR text, emoji meaning, file type
+    # A fact computed by a deterministic reasoning tool (tier lookup, date arithmetic, eligibility, authority, money).
+    # source_ids: tool (+ doc_id, version, clause, row when a policy row was read); lineage: {"inputs": [{"evidence_id"
+    # | "field", "value"}...], "output": ..., "unit": ...}. Its inputs are other evidence ids in the same suggestion.
+    COMPUTED_FACT = "computed_fact"
 
 
 def content_hash(content: Any) -> str:

@@ -152,7 +152,9 @@ class InboundMessage(BaseModel):
     message_id: str = Field(min_length=1, max_length=200)
     customer_ref: str = Field(min_length=1, max_length=200)
     rep_ref: str = Field(default="", max_length=200)  # the WeCom userid of the rep / the call agent id
-    sender: Literal["customer", "rep", "system"] = "customer"
+    # "rep_ask": the rep asks the copilot itself (sidebar ask box, a prefixed WeCom message); the answer goes to the
+    # rep, never to the customer, and automation does not pause.
+    sender: Literal["customer", "rep", "rep_ask", "system"] = "customer"
     sent_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     parts: list[Part] = Field(min_length=1)
     lang: str = "zh"

@@ -61,7 +61,8 @@ class Action(BaseModel):
 class DraftSource(StrEnum):
     LLM = "llm"
     EXTRACTIVE = "extractive"  # --no-llm or the fallback: sentences lifted from evidence, labelled as such
-    FALLBACK = "fallback"  # the LLM timed out or returned garbage; extractive text used instead
+    FALLBACK = "fallback"  # the LLM timed out or returned garbage; the template/extractive text used instead
+    TEMPLATE = "template"  # the answer-first template composer (no LLM): computed facts in locked slots
     NONE = "none"  # abstain / blocked
 
 
@@ -92,6 +93,26 @@ class SuggestionKind(StrEnum):
     SUMMARY = "summary"  # wrap-up: summary, disposition code, follow-ups
     BLOCKED = "blocked"  # a guardrail blocked the output; the human sees why
     ABSTAIN = "abstain"  # out of scope / unsure: no guess
+    REFUSAL = "refusal"  # refused with a logged reason (another rep's customer, another customer's prices …)
+    REP_ANSWER = "rep_answer"  # the answer to a rep's own ask: shown to the rep, never sent to the customer
+
+
+class AnswerStatus(StrEnum):
+    COMPUTED = "computed"  # the reasoning tools computed the answer from policy × CRM
+    CLAUSE_ONLY = "clause_only"  # no tool applies or "can't compute": the clause is cited, no number is guessed
+    NONE = "none"  # nothing to answer (greeting, thanks …)
+
+
+class Answer(BaseModel):
+    """The one-line answer shown first on the card, before the draft: what this customer needs to hear, computed
+    by deterministic tools from the policy and their own data. Every evidence id must be in the suggestion."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str  # e.g. "上季度关节耗材采购 86 万元，适用返点 2.5%（《骨科耗材返点协议V3.2》第四条）"
+    status: AnswerStatus = AnswerStatus.COMPUTED
+    evidence_ids: list[str] = Field(default_factory=list)  # computed facts and the clauses they rest on
+    cannot_compute: list[str] = Field(default_factory=list)  # "can't compute: <reason>", one per failed tool
 
 
 class Suggestion(BaseModel):
@@ -107,6 +128,7 @@ class Suggestion(BaseModel):
     rep_ref: str = ""
     intent: Intent
     actions: list[Action] = Field(default_factory=list)
+    answer: Answer | None = None
     draft: Draft | None = None
     evidence: list[Evidence] = Field(default_factory=list)
     verdicts: list[GuardVerdict] = Field(default_factory=list)
@@ -130,6 +152,10 @@ class Suggestion(BaseModel):
             for c in self.draft.citations:
                 if c.evidence_id not in ids:
                     raise ValueError(f"citation [{c.marker}] points at unknown evidence {c.evidence_id}")
+        if self.answer is not None:
+            missing_answer = [e for e in self.answer.evidence_ids if e not in ids]
+            if missing_answer:
+                raise ValueError(f"answer cites unknown evidence {missing_answer}")
         for a in self.actions:
             missing = [e for e in a.evidence_ids if e not in ids]
             if missing:
