@@ -1,4 +1,5 @@
-"""Every sample in ../shared/protocol/wecom/messages and kf/ normalised into InboundMessage parts."""
+"""Every sample in tests/fixtures/wecom/messages and kf/ (Tencent's published samples, vendored) normalised into
+InboundMessage parts."""
 
 from __future__ import annotations
 

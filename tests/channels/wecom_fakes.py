@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
@@ -18,9 +19,9 @@ from fastapi import FastAPI
 from channels import ApiCredentials, CallbackCredentials, CallbackPolicy, ChannelConfig, build_channels
 from channels.wecom.crypto import CallbackCrypto
 from channels.wiring import ChannelRuntime
-from copilot.settings import SHARED_DIR
 
-PROTOCOL = SHARED_DIR / "protocol" / "wecom"
+# Tencent's published samples and official vectors, vendored (see tests/fixtures/wecom/NOTICE.md)
+PROTOCOL = Path(__file__).resolve().parent.parent / "fixtures" / "wecom"
 DOC = {  # the official doc's config (Token QDG6eK)
     "token": "QDG6eK",
     "aes_key": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
