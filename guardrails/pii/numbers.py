@@ -13,9 +13,12 @@ from guardrails.pii.checksums import luhn_valid, resident_id_structure, resident
 from guardrails.pii.context import money_context, nearest_cue
 from guardrails.pii.types import Candidate
 
-_RUN = re.compile(r"\d+(?:[ \t\-()（）]{1,3}\d+)*(?:[Xx](?![A-Za-z]))?")
-_GROUP = re.compile(r"\d+[Xx]?")
+# An ID's check character may follow its last digit after one space when digits were read one by one ("9 8 X").
+_RUN = re.compile(r"\d+(?:[ \t\-()（）]{1,3}\d+)*(?: ?[Xx](?![A-Za-z]))?")
+_GROUP = re.compile(r"\d+(?: ?[Xx](?![A-Za-z]))?")
 _MAX_GROUPS = 7  # a 19-digit card in 4-digit blocks is 5 groups; +86 138 1234 5678 is 4
+# Digits read one by one come out of ASR spaced ("1 3 8 1 7 6 2 4 5 9 0"): when a run is made of short groups, look as
+# far as the digit budget allows instead of stopping at _MAX_GROUPS.
 _MAX_DIGITS = 22
 
 
@@ -103,14 +106,25 @@ def _business_line(run: str) -> bool:
     return len(digits) == 10 and digits[:3] in ("400", "800")
 
 
+def _last_group(groups: list[tuple[int, int]], i: int) -> int:
+    """The furthest group j such that groups i..j hold at most _MAX_DIGITS characters (at least _MAX_GROUPS groups)."""
+    total, j = 0, i
+    while j < len(groups):
+        total += groups[j][1] - groups[j][0]
+        if total > _MAX_DIGITS and j - i >= _MAX_GROUPS:
+            break
+        j += 1
+    return max(i, min(j, len(groups)) - 1)
+
+
 def _scan_groups(text: str, groups: list[tuple[int, int]]) -> list[Candidate]:
     found: list[Candidate] = []
     i = 0
     while i < len(groups):
         hit = None
-        for j in range(min(len(groups), i + _MAX_GROUPS) - 1, i - 1, -1):
+        for j in range(_last_group(groups, i), i - 1, -1):
             s, e = groups[i][0], groups[j][1]
-            digits = "".join(text[a:b] for a, b in groups[i : j + 1])
+            digits = "".join(text[a:b] for a, b in groups[i : j + 1]).replace(" ", "")
             if len(digits) > _MAX_DIGITS:
                 continue
             plus = s > 0 and text[s - 1] == "+"
