@@ -15,7 +15,7 @@ export ANONYMIZED_TELEMETRY := False
 export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 
-.PHONY: demo test lint bench eval serve install system-deps clean
+.PHONY: demo test test-bare lint bench eval serve install system-deps clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@echo "==> creating $(VENV) with $(PYTHON) and installing pinned dependencies (first run: a few minutes, ~1.5 GB of wheels)"
@@ -39,6 +39,12 @@ demo: install system-deps
 
 test: install system-deps
 	$(BIN)/python -m pytest
+
+# the suite as a clean clone without ../shared beside it sees it: shared and benchmarks dirs point at an empty folder
+test-bare: install system-deps
+	@bare=$$(mktemp -d); echo "==> pytest with no ../shared visible (COPILOT_SHARED_DIR=COPILOT_BENCHMARKS_DIR=$$bare)"; \
+	COPILOT_SHARED_DIR=$$bare COPILOT_BENCHMARKS_DIR=$$bare $(BIN)/python -m pytest -p no:cacheprovider; rc=$$?; \
+	rmdir $$bare; exit $$rc
 
 lint: install
 	$(BIN)/ruff check .

@@ -16,6 +16,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_TENANT_DIR = Path(__file__).resolve().parent / "tenants" / "demo"
 # ../shared beside the repo (benchmarks, protocol vectors); read at run time, never copied into the repo
 SHARED_DIR = Path(os.environ.get("COPILOT_SHARED_DIR", str(REPO_ROOT.parent / "shared")))
+# the public benchmarks `make eval` and `make bench` score against; tests that need them in full skip when absent
+BENCHMARKS_DIR = Path(os.environ.get("COPILOT_BENCHMARKS_DIR", str(SHARED_DIR / "benchmarks")))
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "dev-key", "placeholder", "xxx", "test"}
 

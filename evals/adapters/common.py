@@ -5,7 +5,6 @@ the result record each adapter writes to evals/results/adapter_<name>.{json,md}.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,11 +14,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from contract.errors import UserError
-from copilot.settings import REPO_ROOT
+from copilot.settings import BENCHMARKS_DIR, REPO_ROOT
 from evals.cache import DiskCache
 from evals.runner.results import package_versions
 
-BENCH_ROOT = Path(os.environ.get("COPILOT_BENCHMARKS_DIR", str(REPO_ROOT.parent / "shared" / "benchmarks")))
+BENCH_ROOT = BENCHMARKS_DIR  # COPILOT_BENCHMARKS_DIR, default ../shared/benchmarks
 RESULTS_DIR = REPO_ROOT / "evals" / "results"
 
 

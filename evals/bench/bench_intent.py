@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from agents.blas import limit_blas_threads
-from copilot.settings import SHARED_DIR
+from copilot.settings import BENCHMARKS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH = SHARED_DIR / "benchmarks"
+BENCH = BENCHMARKS_DIR
 CACHE = ROOT / "var" / "bench_cache"
 RESULTS = ROOT / "evals" / "results"
 

@@ -15,13 +15,13 @@ from typing import Any
 import yaml
 
 from contract.ports import PolicyQuery
-from copilot.settings import SHARED_DIR
+from copilot.settings import BENCHMARKS_DIR
 from knowledge.policy import PolicyStore
 from knowledge.policy.loaders import parse_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 ZH_SET = REPO / "evals" / "datasets" / "retrieval_zh.yaml"
-TAU_DIR = SHARED_DIR / "benchmarks" / "tau2-bench" / "banking_knowledge"
+TAU_DIR = BENCHMARKS_DIR / "tau2-bench" / "banking_knowledge"
 MODES = ("dense", "lexical", "hybrid")
 
 

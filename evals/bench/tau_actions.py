@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import re
 
-from copilot.settings import SHARED_DIR
+from copilot.settings import BENCHMARKS_DIR
 
-TAU = SHARED_DIR / "benchmarks" / "tau2-bench"
+TAU = BENCHMARKS_DIR / "tau2-bench"
 READ = ("get_", "find_", "search_", "list_", "calculate", "think")
 
 CATALOG = {

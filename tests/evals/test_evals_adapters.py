@@ -1,5 +1,7 @@
-"""Benchmark adapters on CI-sized subsets of ../shared/benchmarks (read in place), with the real offline embedder,
-and `eval all` writing results and docs/benchmarks.md (into a temp dir here)."""
+"""Benchmark adapters on CI-sized subsets of the full public benchmarks (COPILOT_BENCHMARKS_DIR, default
+../shared/benchmarks, read in place), with the real offline embedder, and `eval all` writing results and
+docs/benchmarks.md (into a temp dir here). Skipped when the benchmarks are absent; test_evals_adapters_slices.py runs the
+same adapters on the vendored slices in tests/fixtures/benchmarks on every machine."""
 
 from __future__ import annotations
 
@@ -16,8 +18,11 @@ pytestmark = [pytest.mark.models, pytest.mark.slow]
 
 @pytest.fixture(autouse=True)
 def _benchmarks_present() -> None:
-    if not BENCH_ROOT.exists():
-        pytest.fail(f"benchmarks folder missing: {BENCH_ROOT}")
+    if not (BENCH_ROOT / "banking77" / "train.csv").exists():
+        pytest.skip(
+            f"needs the full public benchmarks at {BENCH_ROOT} (set COPILOT_BENCHMARKS_DIR); "
+            "the vendored slices are tested in test_evals_adapters_slices.py"
+        )
 
 
 def _check_common(r: AdapterResult, tmp_path: Path) -> str:
