@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterator
 from datetime import date
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -132,6 +133,30 @@ class ChatResult(BaseModel):
     completion_tokens: int = 0
     first_token_ms: float | None = None
     total_ms: float = 0.0
+    finish_reason: str = ""  # "stop" | "length" (cut at max_tokens) | "" when the backend does not say
+
+
+class ChatStream(Iterator[str]):
+    """The text pieces of one streamed completion, in order. Iterating drives the request; once exhausted, `result`
+    holds the ChatResult (text, usage, first_token_ms measured at the first non-empty piece, total_ms). `close()`
+    stops early and releases the connection, so the server stops generating for a reader that gave up."""
+
+    def __init__(self, pieces: Generator[str, None, ChatResult]) -> None:
+        self._pieces = pieces
+        self.result: ChatResult | None = None
+
+    def __iter__(self) -> ChatStream:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return next(self._pieces)
+        except StopIteration as done:
+            self.result = done.value
+            raise
+
+    def close(self) -> None:
+        self._pieces.close()
 
 
 @runtime_checkable
@@ -147,6 +172,18 @@ class ChatModel(Protocol):
         timeout_s: float = 30.0,
     ) -> ChatResult:
         """Raises BackendUnavailable on timeout or transport failure."""
+        ...
+
+    def stream(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.2,
+        timeout_s: float = 30.0,
+    ) -> ChatStream:
+        """Yields text pieces as they are generated; `timeout_s` bounds the whole completion. Raises
+        BackendUnavailable (while iterating) on timeout or transport failure."""
         ...
 
 
