@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS ingest_log (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, action TEXT NOT NULL, ok INTEGER NOT NULL,
   doc_id TEXT, version TEXT, source_path TEXT, content_hash TEXT, detail_json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS facts (
+  doc_id TEXT NOT NULL, version TEXT NOT NULL, kind TEXT NOT NULL, clause TEXT, tbl INTEGER, row INTEGER,
+  data_json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS facts_doc ON facts (doc_id, version);
 """
 
 CHUNK_COLS = (
@@ -118,6 +122,13 @@ class Catalog:
             f"SELECT {CHUNK_COLS} FROM chunks WHERE chunk_id = ? OR evidence_id = ? LIMIT 1", (ref, ref)
         )
         return rows[0] if rows else None
+
+    def facts_of(self, doc_id: str, version: str) -> list[sqlite3.Row]:
+        """Structured facts (clauses, table rows) of one version, in document order (knowledge.policy.facts)."""
+        return self.query(
+            "SELECT kind, data_json FROM facts WHERE doc_id = ? AND version = ? ORDER BY rowid",
+            (doc_id, version),
+        )
 
     def ingest_record(self, ingest_id: int | None) -> dict[str, Any] | None:
         if ingest_id is None:

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from contract.errors import InputError
 
@@ -39,6 +39,23 @@ class DocumentMeta(BaseModel):
     region: str = "all"
     product_lines: list[str] = Field(default_factory=list)  # empty = every product line
     confidentiality: str = "internal"
+    # A version may govern by the date of a CRM event instead of (only) today's date: e.g. the old warranty terms still
+    # apply to devices accepted before the new version — `event_field: device.installed_at`, `event_until: 2025-06-30`.
+    event_field: str = (
+        ""  # entity.field in the CRM model (device.installed_at, order.order_date, contract.start_date)
+    )
+    event_from: date | None = None  # first event date this version governs (inclusive); None = open
+    event_until: date | None = None  # last event date this version governs (inclusive); None = open
+
+    @model_validator(mode="after")
+    def _event_window(self) -> DocumentMeta:
+        if (self.event_from or self.event_until) and not self.event_field:
+            raise ValueError("event_from/event_until need event_field (e.g. device.installed_at)")
+        if self.event_field and not re.match(r"^[a-z_]+\.[a-z_]+$", self.event_field):
+            raise ValueError("event_field is entity.field, e.g. device.installed_at or order.order_date")
+        if self.event_from and self.event_until and self.event_from > self.event_until:
+            raise ValueError("event_from is after event_until")
+        return self
 
     @field_validator("doc_id")
     @classmethod

@@ -19,6 +19,7 @@ from knowledge.embeddings.base import Embedder
 from knowledge.policy.catalog import Catalog, now_iso
 from knowledge.policy.chunking import Chunk, chunk_document
 from knowledge.policy.documents import SourceDocument
+from knowledge.policy.facts import extract_facts, fact_rows
 from knowledge.policy.lexical import tokenize
 from knowledge.policy.vectors import VectorIndex
 
@@ -266,6 +267,9 @@ def _write(catalog: Catalog, db: Any, p: Prepared, embedder_name: str) -> None:
         f"INSERT INTO chunks ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
         [tuple(r[c] for c in cols) for r in rows],
     )
+    # clauses and table rows as structured facts, in the same transaction as the chunks they point at
+    db.execute("DELETE FROM facts WHERE doc_id = ? AND version = ?", (meta.doc_id, meta.version))
+    db.executemany("INSERT INTO facts VALUES (?,?,?,?,?,?,?)", fact_rows(*extract_facts(doc, rows)))
 
 
 def _chunk_row_list(doc: SourceDocument, chunks: list[Chunk]) -> list[dict[str, Any]]:

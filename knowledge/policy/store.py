@@ -24,6 +24,7 @@ from knowledge.policy import search as _search
 from knowledge.policy.catalog import Catalog
 from knowledge.policy.chunking import chunk_document
 from knowledge.policy.documents import SourceDocument
+from knowledge.policy.fact_store import PolicyFacts
 from knowledge.policy.ingest import IngestResult, PrefetchedEmbedder, commit, embed_text, prepare
 from knowledge.policy.loaders import MAX_BYTES, iter_sources, load_file, parse_bytes
 from knowledge.policy.snapshot import Snapshot
@@ -154,6 +155,10 @@ class PolicyStore:
             "collection": self.vectors.name,
         }
 
+    def facts(self) -> PolicyFacts:
+        """Structured clauses and table rows for the reasoning tools, with version choice by event date."""
+        return PolicyFacts(self.catalog, self.snapshot())
+
     def history(self, doc_id: str | None = None) -> list[dict[str, Any]]:
         return self.catalog.history(doc_id)
 
@@ -270,6 +275,7 @@ class PolicyStore:
                 db.execute(
                     "DELETE FROM documents WHERE doc_id = ? AND version = ?", (d["doc_id"], d["version"])
                 )
+                db.execute("DELETE FROM facts WHERE doc_id = ? AND version = ?", (d["doc_id"], d["version"]))
                 self.catalog.log(
                     db, "remove", True, d["doc_id"], d["version"], d["source_path"] or "", d["content_hash"]
                 )
