@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -106,9 +106,13 @@ class SqliteInbox:
         synchronous: Literal["FULL", "NORMAL"] = "FULL",
         max_attempts: int = 5,
         busy_timeout_ms: int = 5000,
+        lease_s: float = 60.0,
     ) -> None:
         self.path = str(path)
         self.max_attempts = max_attempts
+        # A claim is a lease: a worker that stops heartbeating (touch) loses it after `lease_s`, and claim() hands the
+        # message out again, so a dead worker never strands a message or blocks its conversation for longer.
+        self.lease_s = lease_s
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -196,8 +200,9 @@ class SqliteInbox:
 
     def claim(self, worker_id: str, limit: int = 10) -> list[tuple[int, InboundMessage]]:
         """Lease up to `limit` pending messages, oldest first, at most one per conversation and none from a
-        conversation that already has a message in flight."""
+        conversation that already has a message under a live lease. Expired leases are reclaimed first."""
         with self._tx() as db:
+            self._expire_leases(db, time.time() - self.lease_s)
             rows = db.execute(
                 "SELECT id, conversation_id, payload FROM inbox WHERE status = 'pending' AND conversation_id NOT IN"
                 " (SELECT conversation_id FROM inbox WHERE status = 'claimed') ORDER BY id LIMIT ?",
@@ -220,6 +225,55 @@ class SqliteInbox:
             )
         return [(row_id, InboundMessage.model_validate_json(payload)) for row_id, payload in picked]
 
+    def touch(self, worker_id: str, item_ids: list[int]) -> None:
+        """Heartbeat: renew the leases this worker still holds (a message still being worked on)."""
+        if not item_ids:
+            return
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE inbox SET claimed_at = ? WHERE id = ? AND claimed_by = ? AND status = 'claimed'",
+                [(time.time(), i, worker_id) for i in item_ids],
+            )
+
+    def release(self, worker_id: str, item_ids: list[int] | None = None) -> int:
+        """Graceful shutdown: give claimed messages back now (all of this worker's when `item_ids` is None). A
+        give-back is not a failed attempt, so it does not count towards `max_attempts`."""
+        with self._tx() as db:
+            if item_ids is None:
+                cur = db.execute(
+                    "UPDATE inbox SET status = 'pending', claimed_by = NULL, claimed_at = NULL,"
+                    " attempts = MAX(attempts - 1, 0) WHERE status = 'claimed' AND claimed_by = ?",
+                    (worker_id,),
+                )
+                return cur.rowcount
+            count = 0
+            for i in item_ids:
+                cur = db.execute(
+                    "UPDATE inbox SET status = 'pending', claimed_by = NULL, claimed_at = NULL,"
+                    " attempts = MAX(attempts - 1, 0) WHERE id = ? AND status = 'claimed' AND claimed_by = ?",
+                    (i, worker_id),
+                )
+                count += cur.rowcount
+            return count
+
+    def reclaim_orphans(self, is_alive: Callable[[str], bool]) -> int:
+        """Start-up: claims whose worker is known dead (`is_alive(claimed_by)` is False, e.g. a pid on this host that
+        no longer runs after a kill -9) go back to pending at once instead of waiting out their lease."""
+        with self._tx() as db:
+            holders = [
+                r[0] for r in db.execute("SELECT DISTINCT claimed_by FROM inbox WHERE status = 'claimed'")
+            ]
+            dead = [h for h in holders if h is not None and not is_alive(h)]
+            count = 0
+            for holder in dead:
+                cur = db.execute(
+                    "UPDATE inbox SET status = CASE WHEN attempts >= ? THEN 'dead' ELSE 'pending' END,"
+                    " claimed_by = NULL, claimed_at = NULL WHERE status = 'claimed' AND claimed_by = ?",
+                    (self.max_attempts, holder),
+                )
+                count += cur.rowcount
+            return count
+
     def ack(self, item_id: int) -> None:
         with self._tx() as db:
             db.execute("UPDATE inbox SET status = 'done', done_at = ? WHERE id = ?", (time.time(), item_id))
@@ -240,20 +294,24 @@ class SqliteInbox:
                 (self.max_attempts, item_id),
             )
 
-    def requeue_stale(self, older_than_s: float) -> int:
-        """Return leases older than `older_than_s` (their worker died) to pending; returns how many."""
-        cutoff = time.time() - older_than_s
+    def requeue_stale(self, older_than_s: float | None = None) -> int:
+        """Return leases older than `older_than_s` (default: the lease) to pending; returns how many. A message
+        that already used `max_attempts` is parked as dead instead (it keeps killing its worker)."""
+        cutoff = time.time() - (self.lease_s if older_than_s is None else older_than_s)
         with self._tx() as db:
-            db.execute(
-                "UPDATE inbox SET status = 'dead' WHERE status = 'claimed' AND claimed_at < ? AND attempts >= ?",
-                (cutoff, self.max_attempts),
-            )
-            cur = db.execute(
-                "UPDATE inbox SET status = 'pending', claimed_by = NULL, claimed_at = NULL"
-                " WHERE status = 'claimed' AND claimed_at < ?",
-                (cutoff,),
-            )
-            return cur.rowcount
+            return self._expire_leases(db, cutoff)
+
+    def _expire_leases(self, db: sqlite3.Connection, cutoff: float) -> int:
+        db.execute(
+            "UPDATE inbox SET status = 'dead' WHERE status = 'claimed' AND claimed_at < ? AND attempts >= ?",
+            (cutoff, self.max_attempts),
+        )
+        cur = db.execute(
+            "UPDATE inbox SET status = 'pending', claimed_by = NULL, claimed_at = NULL"
+            " WHERE status = 'claimed' AND claimed_at < ?",
+            (cutoff,),
+        )
+        return cur.rowcount
 
     # ---- operations ------------------------------------------------------------------------------------------------
 
@@ -286,6 +344,16 @@ class SqliteInbox:
                 "SELECT channel, message_id, reason, raw FROM inbox_skipped ORDER BY id"
             ).fetchall()
         return [{"channel": c, "message_id": m, "reason": r, "raw": json.loads(raw)} for c, m, r, raw in rows]
+
+    def ping(self) -> None:
+        """Readiness: one trivial read; raises BackendUnavailable when the file cannot be read."""
+        with self._lock:
+            try:
+                self._db.execute("SELECT 1 FROM inbox LIMIT 1").fetchall()
+            except sqlite3.Error as exc:
+                raise BackendUnavailable(
+                    f"inbox {self.path} failed: {exc}", reason="inbox_unavailable"
+                ) from exc
 
     def close(self) -> None:
         with self._lock:

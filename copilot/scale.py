@@ -222,6 +222,24 @@ class RedisStreamInbox:
     def nack(self, item_id: str) -> None:
         """Leave it pending; XAUTOCLAIM hands it to a worker after the lease."""
 
+    def release(self, worker_id: str, item_ids: list[str] | None = None) -> int:
+        """Graceful shutdown: give entries back now. Streams have no "unclaim": XCLAIM with a large IDLE makes them
+        look expired, so the next XAUTOCLAIM of any worker takes them over without waiting out the lease."""
+        try:
+            if item_ids is None:
+                rows = self._r.xpending_range(
+                    self.stream, self.group, min="-", max="+", count=1000, consumername=worker_id
+                )
+                item_ids = [r["message_id"].decode() if isinstance(r["message_id"], bytes) else str(r["message_id"])
+                            for r in rows]  # fmt: skip
+            if not item_ids:
+                return 0
+            idle_ms = int(self.lease_s * 1000) * 10 + 1000
+            self._r.xclaim(self.stream, self.group, worker_id, 0, item_ids, idle=idle_ms, justid=True)
+        except redis.RedisError as exc:
+            raise _unavailable(exc) from exc
+        return len(item_ids)
+
     def requeue_stale(self, older_than_s: float) -> int:
         """Pending entries idle longer than this (their worker died) are claimable again by any worker."""
         try:

@@ -1,9 +1,14 @@
-"""Background worker: claims accepted messages from the inbox, runs them through the copilot, acks.
+"""Background worker: claims accepted messages from the inbox, runs them through the service, acks.
 
 Embedded mode runs one worker thread inside the API process; scale-out runs `copilot worker` processes against Redis
 Streams. A message is acked only after its suggestion is in the ledger, so a crash mid-processing means the message is
-reclaimed and processed again — and Services.handle_message returns the suggestion already in the ledger for that
-(channel, message id) instead of making a second one, so it is one suggestion in effect.
+reclaimed and processed again — and the ledger's unique key (tenant, channel, message id) makes the second run return
+the suggestion already recorded instead of a second one: exactly once in effect.
+
+Claims are leases. The worker renews the leases it holds (heartbeat, every lease/3) for at most `max_hold_s`, so a
+message stuck in a hung graph stops blocking its conversation after that; it reclaims expired leases in its loop and
+at start-up (where claims of a dead process on this host are given back at once); `stop()` gives the messages it
+still holds back to the queue.
 
 A backend that is down (BackendUnavailable: ledger, CRM, queue) is not the message's fault: it is nacked and retried,
 never acked away. A typed refusal (unknown customer, access) or a bug is acked so it cannot poison the queue.
@@ -12,19 +17,60 @@ never acked away. A typed refusal (unknown customer, access) or a bug is acked s
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol
 
-from contract import BackendUnavailable, CopilotError, InboundMessage
+from contract import BackendUnavailable, CopilotError, InboundMessage, Suggestion
 from contract.ports import Actor
 
 log = logging.getLogger("copilot.worker")
 
 
 class ClaimingInbox(Protocol):
+    lease_s: float
+
     def claim(self, worker_id: str, limit: int = 1) -> list[tuple[Any, InboundMessage]]: ...
 
     def ack(self, item_id: Any) -> None: ...
+
+    def nack(self, item_id: Any) -> None: ...
+
+    def touch(self, worker_id: str, item_ids: list[Any]) -> None: ...
+
+    def release(self, worker_id: str, item_ids: list[Any] | None = None) -> int: ...
+
+    def requeue_stale(self, older_than_s: float) -> int: ...
+
+
+class MessageHandler(Protocol):
+    def handle_message(self, msg: InboundMessage, actor: Actor) -> Suggestion | None: ...
+
+
+def worker_name(name: str) -> str:
+    """`name@host:pid`: unique per process, and tells a restarted process which claims belonged to a dead one."""
+    return f"{name}@{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_alive(holder: str) -> bool:
+    """False only when `holder` names a process on this host that no longer runs (its claims are orphans)."""
+    _, _, where = holder.rpartition("@")
+    host, _, pid = where.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another host, or a name we did not make: only its lease can tell
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def actor_for(msg: InboundMessage) -> Actor:
@@ -42,31 +88,42 @@ class Worker:
     def __init__(
         self,
         inbox: ClaimingInbox,
-        services: Any,
+        services: MessageHandler,
         worker_id: str = "worker-1",
         poll_s: float = 0.1,
         batch: int = 8,
+        max_hold_s: float | None = None,
     ) -> None:
-        self.inbox, self.services, self.worker_id, self.poll_s = inbox, services, worker_id, poll_s
+        self.inbox, self.services, self.poll_s = inbox, services, poll_s
+        self.worker_id = worker_id if "@" in worker_id else worker_name(worker_id)
         self.batch = max(1, batch)
+        self.lease_s = float(getattr(inbox, "lease_s", 0.0) or 0.0)
+        # a live worker keeps its lease this long at most: a hung graph then frees its conversation
+        self.max_hold_s = max_hold_s if max_hold_s is not None else max(self.lease_s * 5, 1.0)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._in_hand: list[Any] = []  # claimed, not yet acked: the heartbeat keeps their lease
+        self._beat: threading.Thread | None = None
+        self._in_hand: dict[Any, float] = {}  # claimed, not yet acked → claimed at (monotonic)
         self._hand_lock = threading.Lock()
+        self._last_reap = 0.0
         self.processed = 0
         self.failed = 0
         self.retried = 0
+        self.released = 0
 
     def run_once(self) -> int:
         """Process what is claimable now; returns how many messages were handled."""
+        self._reap_expired()
         items = self.inbox.claim(self.worker_id, self.batch)
+        now = time.monotonic()
         with self._hand_lock:
-            self._in_hand = [item_id for item_id, _ in items]
-        for item_id, msg in items:
+            self._in_hand = {item_id: now for item_id, _ in items}
+        for index, (item_id, msg) in enumerate(items):
+            if self._stop.is_set():  # shutting down: what was claimed but not started goes back now
+                self._give_back([i for i, _ in items[index:]])
+                break
             if not self._handle(msg):
-                nack = getattr(self.inbox, "nack", None)
-                if nack is not None:
-                    nack(item_id)
+                self._call_quietly("nack", item_id)
                 self._drop_from_hand(item_id)
                 self._stop.wait(1.0)  # the backend is down: don't spin through retries
                 continue
@@ -76,15 +133,12 @@ class Worker:
 
     def _handle(self, msg: InboundMessage) -> bool:
         """False = leave the message for a retry (a backend is down)."""
-        lock = getattr(
+        lock: Callable[[InboundMessage], AbstractContextManager[None]] | None = getattr(
             self.inbox, "conversation_lock", None
         )  # Redis queue: one run per conversation at a time
         try:
-            if lock is None:
+            with lock(msg) if lock is not None else nullcontext():
                 self.services.handle_message(msg, actor_for(msg))
-            else:
-                with lock(msg):
-                    self.services.handle_message(msg, actor_for(msg))
             self.processed += 1
         except BackendUnavailable as exc:
             log.warning("message %s waits for %s: %s", msg.dedupe_key, exc.reason, exc.message)
@@ -98,28 +152,77 @@ class Worker:
             self.failed += 1
         return True
 
+    def _reap_expired(self) -> None:
+        """Expired leases (a worker that died) back to pending, every half lease; cheap when there are none."""
+        if not self.lease_s:
+            return
+        now = time.monotonic()
+        if now - self._last_reap < self.lease_s / 2:
+            return
+        self._last_reap = now
+        try:
+            reclaimed = self.inbox.requeue_stale(self.lease_s)
+        except (AttributeError, NotImplementedError):
+            return
+        if reclaimed and not isinstance(reclaimed, bool):
+            log.warning("reclaimed %d expired lease(s)", reclaimed)
+
     def _drop_from_hand(self, item_id: Any) -> None:
         with self._hand_lock:
-            if item_id in self._in_hand:
-                self._in_hand.remove(item_id)
+            self._in_hand.pop(item_id, None)
+
+    def _give_back(self, item_ids: list[Any]) -> None:
+        if not item_ids:
+            return
+        release = getattr(self.inbox, "release", None)
+        try:
+            if release is not None:
+                self.released += int(release(self.worker_id, item_ids))
+            else:
+                for item_id in item_ids:
+                    self.inbox.nack(item_id)
+        except Exception:  # the queue is down: the leases expire by themselves
+            log.warning("could not give back %d message(s)", len(item_ids), exc_info=True)
+        with self._hand_lock:
+            for item_id in item_ids:
+                self._in_hand.pop(item_id, None)
+
+    def _call_quietly(self, name: str, item_id: Any) -> None:
+        method = getattr(self.inbox, name, None)
+        if method is not None:
+            method(item_id)
+
+    def recover(self) -> int:
+        """Start-up: claims left by a dead process on this host go back at once; expired leases too."""
+        recovered = 0
+        reclaim = getattr(self.inbox, "reclaim_orphans", None)
+        try:
+            if reclaim is not None:
+                recovered += int(reclaim(holder_alive))
+            if self.lease_s:
+                recovered += int(self.inbox.requeue_stale(self.lease_s))
+        except BackendUnavailable as exc:
+            log.warning("start-up reclaim failed: %s", exc.message)
+        if recovered:
+            log.warning("start-up: %d stranded message(s) back in the queue", recovered)
+        return recovered
 
     def start(self) -> None:
+        self.recover()
         self._thread = threading.Thread(target=self._loop, name=self.worker_id, daemon=True)
         self._thread.start()
-        lease_s = getattr(self.inbox, "lease_s", 0.0)
-        if hasattr(self.inbox, "touch") and lease_s:
-            beat = threading.Thread(target=self._heartbeat, args=(lease_s / 3,), daemon=True)
-            beat.start()
+        if hasattr(self.inbox, "touch") and self.lease_s:
+            self._beat = threading.Thread(target=self._heartbeat, args=(self.lease_s / 3,), daemon=True)
+            self._beat.start()
 
     def _heartbeat(self, every_s: float) -> None:
         while not self._stop.wait(every_s):
+            now = time.monotonic()
             with self._hand_lock:
-                ids = list(self._in_hand)
+                ids = [i for i, since in self._in_hand.items() if now - since < self.max_hold_s]
             try:
-                self.inbox.touch(self.worker_id, ids)  # type: ignore[attr-defined]
-            except (
-                Exception
-            ):  # Redis blip: the lease may lapse and another worker redo the message (idempotent)
+                self.inbox.touch(self.worker_id, ids)
+            except Exception:  # a blip: the lease may lapse and another worker redo the message (idempotent)
                 log.warning("lease heartbeat failed", exc_info=True)
 
     def _loop(self) -> None:
@@ -132,6 +235,10 @@ class Worker:
                 self._stop.wait(1.0)
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Graceful shutdown: finish the message in hand (up to `timeout`), then give back whatever is still held."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        with self._hand_lock:
+            held = list(self._in_hand)
+        self._give_back(held)

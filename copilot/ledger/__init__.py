@@ -22,13 +22,17 @@ from copilot.ledger.models import (
     VerifyReport,
 )
 from copilot.ledger.store import Ledger
+from copilot.ledger.witness import FileWitness, RedisWitness, Witness, WitnessSettings, open_witness
 
 
-def open_ledger(url: str, *, checkpoint_key: str = "", tracer_provider: Any = None) -> Ledger:
-    """Connects, applies any missing migrations, and returns the ledger. `tracer_provider` turns on GenAI spans."""
+def open_ledger(
+    url: str, *, checkpoint_key: str = "", tracer_provider: Any = None, witness: Witness | None = None
+) -> Ledger:
+    """Connects, applies any missing migrations, and returns the ledger. `tracer_provider` turns on GenAI spans;
+    `witness` keeps signed heads outside the database (see copilot.ledger.witness)."""
     engine = make_engine(url)
     migrate(engine)
-    return Ledger(engine, checkpoint_key=checkpoint_key, tracer_provider=tracer_provider)
+    return Ledger(engine, checkpoint_key=checkpoint_key, tracer_provider=tracer_provider, witness=witness)
 
 
 __all__ = [
@@ -36,10 +40,15 @@ __all__ = [
     "BrokenEntry",
     "Checkpoint",
     "EntryKind",
+    "FileWitness",
     "Ledger",
     "LedgerEntry",
     "LedgerMetrics",
     "Rates",
+    "RedisWitness",
     "VerifyReport",
+    "Witness",
+    "WitnessSettings",
     "open_ledger",
+    "open_witness",
 ]

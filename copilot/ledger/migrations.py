@@ -111,11 +111,29 @@ def m004_redaction(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE ledger_entries ADD COLUMN redacted_at VARCHAR(32)"))
 
 
+def m005_message_keys(conn: Connection) -> None:
+    """Exactly once: at most one suggestion per (tenant, channel, message id), whatever process or retry records it.
+    A separate table (not a chained column) so the hash chain of existing entries is untouched."""
+    md = MetaData()
+    keys = Table(
+        "ledger_message_keys",
+        md,
+        Column("tenant", String(100), primary_key=True),
+        Column("channel", String(20), primary_key=True),
+        Column("message_id", String(200), primary_key=True),
+        Column("conversation_id", String(200), nullable=False),
+        Column("suggestion_id", String(80), nullable=False),
+    )
+    Index("ix_ledger_message_keys_suggestion", keys.c.suggestion_id)
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("m001_entries_and_head", m001_entries_and_head),
     ("m002_refs", m002_refs),
     ("m003_checkpoints", m003_checkpoints),
     ("m004_redaction", m004_redaction),
+    ("m005_message_keys", m005_message_keys),
 )
 
 

@@ -75,4 +75,15 @@ checkpoints = Table(
     Column("created_at", STAMP, nullable=False),
 )
 
+# Exactly once (m005): one suggestion per (tenant, channel, message id). Written in the append's transaction; not chained.
+message_keys = Table(
+    "ledger_message_keys",
+    metadata,
+    Column("tenant", String(100), primary_key=True),
+    Column("channel", String(20), primary_key=True),
+    Column("message_id", String(200), primary_key=True),
+    Column("conversation_id", String(200), nullable=False),
+    Column("suggestion_id", String(80), nullable=False),
+)
+
 ENTRY_COLUMNS = tuple(c.name for c in entries.columns)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from contract.decisions import HumanDecision
-from contract.errors import AccessDenied, ConflictError, NotFound
+from contract.errors import AccessDenied, ConflictError, NotFound, UserError
 from contract.ports import Actor
 from contract.suggestions import Suggestion
 from copilot.ledger import entries as build
@@ -28,7 +28,8 @@ from copilot.ledger import query, retention, verify
 from copilot.ledger.canonical import chain_digest, now_iso
 from copilot.ledger.engine import write_transaction
 from copilot.ledger.models import Checkpoint, EntryKind, LedgerEntry, LedgerMetrics, VerifyReport
-from copilot.ledger.schema import ENTRY_COLUMNS, entries, head, refs
+from copilot.ledger.schema import ENTRY_COLUMNS, entries, head, message_keys, refs
+from copilot.ledger.witness import Witness
 
 log = logging.getLogger("copilot.ledger")
 
@@ -45,17 +46,32 @@ def _insert_many(conn: Connection, table: Table, values: list[tuple[Any, ...]]) 
 
 
 class Ledger:
-    def __init__(self, engine: Engine, *, checkpoint_key: str = "", tracer_provider: Any = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        checkpoint_key: str = "",
+        tracer_provider: Any = None,
+        witness: Witness | None = None,
+    ) -> None:
         self.engine = engine
         self.checkpoint_key = checkpoint_key
         self.tracer_provider = tracer_provider  # OpenTelemetry export of GenAI spans; None = off
+        self.witness = (
+            witness  # signed heads kept outside this database (verify checks the chain against them)
+        )
 
     # ---- appends ------------------------------------------------------------------------------------------------
 
     def _append(
         self, conn: Connection, rows: list[build.Row], ref_rows: Iterable[build.Ref] = ()
     ) -> list[str]:
-        seq, prev = conn.execute(select(head.c.seq, head.c.entry_hash).where(head.c.id == 1)).one()
+        head_row = conn.execute(select(head.c.seq, head.c.entry_hash).where(head.c.id == 1)).first()
+        if head_row is None:  # refuse to append to a chain whose head was deleted: verify says what happened
+            raise UserError(
+                "the ledger's chain head row is missing: run `copilot ledger verify`", reason="head_missing"
+            )
+        seq, prev = head_row
         recorded_at = now_iso()
         for row in rows:
             seq += 1
@@ -89,10 +105,24 @@ class Ledger:
 
     def _commit_suggestions(self, batch: list[tuple[Suggestion, build.Row, list[build.Ref]]]) -> list[str]:
         rows = [row for _, row, _ in batch]
+        keys = [
+            (s.tenant, s.channel, s.message_id, s.conversation_id, s.id) for s, _, _ in batch if s.message_id
+        ]
         try:
             with self.engine_write() as conn:
+                # the message key first: a second suggestion for one message fails before the chain moves
+                _insert_many(conn, message_keys, keys)
                 ids = self._append(conn, rows, (r for _, _, refs_ in batch for r in refs_))
         except IntegrityError as exc:
+            if len(batch) == 1 and keys:
+                tenant, channel, message_id, _, _ = keys[0]
+                held = self.message_suggestion(tenant, channel, message_id)
+                if held is not None:
+                    raise ConflictError(
+                        f"message {message_id} on {channel} already has a suggestion in the ledger",
+                        reason="message_already_recorded",
+                        suggestion_id=held[1],
+                    ) from exc
             raise ConflictError(
                 "a suggestion with this id is already in the ledger", reason="already_recorded"
             ) from exc
@@ -186,6 +216,18 @@ class Ledger:
             )
             return self._append(conn, [row])[0]
 
+    def message_suggestion(self, tenant: str, channel: str, message_id: str) -> tuple[str, str] | None:
+        """(conversation id, suggestion id) already recorded for this message, or None. The caller decides whether
+        the asker may see it: this returns ids only, never the suggestion."""
+        k = message_keys.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(k.conversation_id, k.suggestion_id).where(
+                    k.tenant == tenant, k.channel == channel, k.message_id == message_id
+                )
+            ).first()
+        return (str(row[0]), str(row[1])) if row is not None else None
+
     def query(self, **filters: Any) -> list[dict[str, Any]]:
         """`find` as JSON-ready dicts (for the API)."""
         return [e.model_dump(mode="json") for e in self.find(**filters)]
@@ -195,6 +237,8 @@ class Ledger:
             conn.execute(select(head.c.seq)).one()
 
     def close(self) -> None:
+        if self.witness is not None:
+            self.witness.close()
         self.engine.dispose()
 
     def trail(self, suggestion_id: str) -> list[LedgerEntry]:
@@ -217,10 +261,19 @@ class Ledger:
     # ---- integrity, retention, metrics ----------------------------------------------------------------------------
 
     def verify(self) -> VerifyReport:
-        return verify.verify(self.engine, checkpoint_key=self.checkpoint_key)
+        return verify.verify(self.engine, checkpoint_key=self.checkpoint_key, witness=self.witness)
 
     def checkpoint(self) -> Checkpoint:
-        return verify.write_checkpoint(self.engine, self.checkpoint_key)
+        """Sign the head, keep it in the database and, when configured, in the witness outside it."""
+        mark = verify.write_checkpoint(self.engine, self.checkpoint_key)
+        if self.witness is not None:
+            self.witness.record(mark)
+        return mark
+
+    def head(self) -> tuple[int, str]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(head.c.seq, head.c.entry_hash).where(head.c.id == 1)).first()
+        return (int(row[0]), str(row[1])) if row is not None else (0, "")
 
     def redact(self, *, before: datetime, actor_id: str = "retention") -> int:
         return retention.redact(self, before=before, actor_id=actor_id)

@@ -7,6 +7,8 @@ What each check catches:
   prev_hash     reordered entries, or an entry re-hashed after its successor was written
   head          entries deleted from the end (the head row remembers the last seq and hash)
   checkpoint    a chain rewritten wholesale: the signed checkpoint no longer matches, or its signature fails
+  witness       the head signed into the witness outside the database is past the end of the chain (entries
+                deleted from the end and the head row fixed), or disagrees with the entry at its seq
   unrecorded_redaction  a payload removed without a chained redaction entry covering it
 """
 
@@ -32,6 +34,7 @@ from copilot.ledger.canonical import (
 from copilot.ledger.engine import write_transaction
 from copilot.ledger.models import BrokenEntry, Checkpoint, EntryKind, VerifyReport
 from copilot.ledger.schema import checkpoints, entries, head
+from copilot.ledger.witness import Witness
 
 _HEADER_COLUMNS = [entries.c[name] for name in HEADER_FIELDS]
 
@@ -67,10 +70,16 @@ _SEQ, _ID, _KIND = (HEADER_FIELDS.index(n) for n in ("seq", "id", "kind"))
 _CREATED, _PAYLOAD_HASH = HEADER_FIELDS.index("created_at"), HEADER_FIELDS.index("payload_hash")
 
 
-def verify(engine: Engine, *, checkpoint_key: str = "") -> VerifyReport:
+def verify(engine: Engine, *, checkpoint_key: str = "", witness: Witness | None = None) -> VerifyReport:
     """One streaming pass in seq order. The inner loop works on plain tuples: it runs a million times."""
+    witnessed = witness.latest() if witness is not None else None
     with engine.connect() as conn:
-        head_seq, head_hash = conn.execute(select(head.c.seq, head.c.entry_hash).where(head.c.id == 1)).one()
+        head_row = conn.execute(select(head.c.seq, head.c.entry_hash).where(head.c.id == 1)).first()
+        if head_row is None:  # the head row was deleted: a clear verdict, not a crash
+            broken = BrokenEntry(seq=0, id="(head)", problem="head",
+                                 detail="the chain head row is missing (ledger_head was tampered with)")  # fmt: skip
+            return VerifyReport(ok=False, entries=0, head_seq=0, head_hash="", first_broken=broken)
+        head_seq, head_hash = head_row
         marks = {r.seq: r for r in conn.execute(select(checkpoints))}
         payload_col = _payload_bytes(engine.dialect.name)
         stmt = select(*_HEADER_COLUMNS, payload_col, entries.c.prev_hash, entries.c.entry_hash).order_by(
@@ -105,9 +114,16 @@ def verify(engine: Engine, *, checkpoint_key: str = "") -> VerifyReport:
                 if expected_seq in marks:
                     _check_mark(header, marks[expected_seq], stored_hash, checkpoint_key)
                     checked += 1
+                if witnessed is not None and expected_seq == witnessed.seq:
+                    _check_witness(header, witnessed, stored_hash, checkpoint_key)
+                    checked += 1
                 prev, expected_seq = stored_hash, expected_seq + 1
             seen = expected_seq - 1
             last = (seen, "(head)")
+            if witnessed is not None and witnessed.seq > seen:
+                raise _fail(last, "witness", f"the witness outside the database signed seq {witnessed.seq} but "
+                            f"the chain ends at {seen}: entries were removed from the end",
+                            f"{witnessed.seq} {witnessed.entry_hash}", f"{seen} {prev}")  # fmt: skip
             if (head_seq, head_hash) != (seen, prev):
                 raise _fail(last, "head", "the chain head disagrees with the last entry: entries were removed from "
                             "the end or appended around the ledger", f"{head_seq} {head_hash}", f"{seen} {prev}")  # fmt: skip
@@ -137,6 +153,14 @@ def _check_mark(row: tuple[Any, ...], mark: Any, stored_hash: str, key: str) -> 
         raise _fail(row, "checkpoint", "the checkpoint's signature is not valid under the configured key")
 
 
+def _check_witness(row: tuple[Any, ...], mark: Checkpoint, stored_hash: str, key: str) -> None:
+    if mark.entry_hash != stored_hash:
+        raise _fail(row, "witness", "differs from the head signed into the witness (chain rewritten)",
+                    mark.entry_hash, stored_hash)  # fmt: skip
+    if key and not signature_matches(key, mark.seq, mark.entry_hash, mark.signature):
+        raise _fail(row, "witness", "the witnessed head's signature is not valid under the configured key")
+
+
 def write_checkpoint(engine: Engine, key: str) -> Checkpoint:
     """Signs the current head with HMAC-SHA256. Keep the key outside the database (settings / a secret store):
     whoever can rewrite the tables cannot then forge a matching checkpoint."""
@@ -145,7 +169,12 @@ def write_checkpoint(engine: Engine, key: str) -> Checkpoint:
             "signed checkpoints need a key: set the ledger checkpoint key in settings", reason="no_key"
         )
     with write_transaction(engine) as conn:
-        seq, entry_hash = conn.execute(select(head.c.seq, head.c.entry_hash).where(head.c.id == 1)).one()
+        head_row = conn.execute(select(head.c.seq, head.c.entry_hash).where(head.c.id == 1)).first()
+        if head_row is None:
+            raise UserError(
+                "the chain head row is missing: run `copilot ledger verify`", reason="head_missing"
+            )
+        seq, entry_hash = head_row
         if seq == 0:
             raise InputError("the ledger is empty: nothing to checkpoint", reason="empty_ledger")
         existing = conn.execute(select(checkpoints).where(checkpoints.c.seq == seq)).first()

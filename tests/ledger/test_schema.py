@@ -27,6 +27,9 @@ PINNED: dict[str, list[tuple[str, str, bool]]] = {
     "ledger_head": [("id", "INT", False), ("seq", "INT", False), ("entry_hash", f"{V}(80)", False)],
     "ledger_migrations": [("name", f"{V}(100)", False), ("applied_at", f"{V}(32)", False)],
     "ledger_refs": [("suggestion_id", f"{V}(80)", False), ("ref_kind", f"{V}(10)", False), ("ref_value", f"{V}(200)", False)],
+    "ledger_message_keys": [("tenant", f"{V}(100)", False), ("channel", f"{V}(20)", False),
+                            ("message_id", f"{V}(200)", False), ("conversation_id", f"{V}(200)", False),
+                            ("suggestion_id", f"{V}(80)", False)],
 }  # fmt: skip
 PINNED_INDEXES = {
     "ledger_entries": {
@@ -36,8 +39,15 @@ PINNED_INDEXES = {
         ("ux_ledger_one_decision", True), ("ux_ledger_one_suggestion", True),
     },
     "ledger_refs": {("ix_ledger_refs_value", False)},
+    "ledger_message_keys": {("ix_ledger_message_keys_suggestion", False)},
 }  # fmt: skip
-MIGRATION_NAMES = ["m001_entries_and_head", "m002_refs", "m003_checkpoints", "m004_redaction"]
+MIGRATION_NAMES = [
+    "m001_entries_and_head",
+    "m002_refs",
+    "m003_checkpoints",
+    "m004_redaction",
+    "m005_message_keys",
+]
 
 
 def _type(t: sa.types.TypeEngine) -> str:
