@@ -127,6 +127,7 @@ def _purchases(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
             )
         )
     line_table = m.entities["order_line"].table
+    _quarter_amounts(snap, m, c360, sec)
     for cat in sorted(qty):
         windows = qty[cat]
         c360.purchases_by_category[cat] = windows
@@ -141,6 +142,52 @@ def _purchases(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
                 "分品类采购",
                 text,
                 lin,
+            )
+        )
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def _quarter_amounts(snap: Snapshot, m: CrmMapping, c360: Customer360, sec: Any) -> None:
+    """Purchase amount per category and calendar quarter (the last four complete quarters and the current one), when
+    order lines carry an amount: one fact each, its values in lineage (the reasoning tools read them, e.g. a rebate
+    tier from last quarter's amount)."""
+    if not m.has("order_line", "amount"):
+        return
+    this_q = quarter_of(snap.today)
+    wanted = [this_q]
+    y, q = this_q
+    for _ in range(4):
+        y, q = (y, q - 1) if q > 1 else (y - 1, 4)
+        wanted.append((y, q))
+    sums: dict[tuple[str, tuple[int, int]], float] = defaultdict(float)
+    keys: dict[tuple[str, tuple[int, int]], list[str]] = defaultdict(list)
+    for r in sec.rows:
+        yq = quarter_of(r["order_date"])
+        if yq in wanted and r.get("amount") is not None:
+            sums[(r["category"], yq)] += float(r["amount"])
+            keys[(r["category"], yq)].append(str(r["line_id"]))
+    for (cat, (yy, qq)), amount in sorted(sums.items()):
+        period = f"{yy}Q{qq}"
+        start = date(yy, 3 * qq - 2, 1)
+        status = "current" if (yy, qq) == this_q else "complete"
+        text = f"{cat} {yy}年第{qq}季度采购金额 = {amount:,.2f} 元" + (
+            "（本季度至今）" if status == "current" else ""
+        )
+        values = {"category": cat, "quarter": period, "start": start.isoformat(), "amount": round(amount, 2)}
+        lin = sec.lineage(**capped(keys[(cat, (yy, qq))]), values={**values, "status": status})
+        c360.facts.append(
+            fact(
+                snap,
+                m.entities["order_line"].table,
+                f"{snap.customer_id}/{cat}/{period}",
+                _col(m, "order_line", "amount"),
+                "季度采购金额",
+                text,
+                lin,
+                aspect=period,
             )
         )
 

@@ -75,6 +75,8 @@ def build_queries(m: CrmMapping) -> dict[str, Query]:
         m.col("order_line", "id").label("line_id"),
         m.col("order_line", "quantity").label("quantity"),
     ]
+    if m.has("order_line", "amount"):  # line amounts feed the per-quarter purchase amounts (reasoning tools)
+        line_cols.append(m.col("order_line", "amount").label("amount"))
     stmt = (
         select(*line_cols)
         .select_from(joined)
