@@ -5,15 +5,31 @@ A broken tenant file is an operator error (`UserError`) that names the file and 
 
 from __future__ import annotations
 
+import re
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from contract.errors import UserError
 
+if TYPE_CHECKING:
+    from agents.understanding.entities import EntityRules
+
 OUT_OF_SCOPE = "out_of_scope"
+
+
+class IntentCues(BaseModel):
+    """What, besides the words, points to an intent: extracted entity kinds (alarm_code → a fault intent), the kind
+    of image perception read (error_screen, invoice, nameplate) and the kind of file sent (document, spreadsheet …)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entities: list[str] = Field(default_factory=list)
+    image_kinds: list[str] = Field(default_factory=list)
+    file_kinds: list[str] = Field(default_factory=list)
 
 
 class IntentSpec(BaseModel):
@@ -21,9 +37,17 @@ class IntentSpec(BaseModel):
 
     name: str
     label_zh: str
-    description: str = ""
+    description: str = ""  # enough on its own: intent works zero-shot from label + description + keywords
     policy_hint: str = ""  # words added to the policy query for this intent (e.g. 返点协议)
-    examples: list[str] = Field(min_length=1)
+    keywords: list[str] = Field(default_factory=list)  # taxonomy words; one in the message nudges the intent
+    cues: IntentCues = Field(default_factory=IntentCues)
+    examples: list[str] = Field(default_factory=list)  # optional; more examples, better intent
+
+    @model_validator(mode="after")
+    def _describable(self) -> IntentSpec:
+        if not (self.description.strip() or self.examples or self.keywords):
+            raise ValueError(f"intent {self.name!r} needs a description, keywords or examples")
+        return self
 
 
 class ParameterSpec(BaseModel):
@@ -43,6 +67,31 @@ class ActionSpec(BaseModel):
     parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
     preconditions: list[str] = Field(default_factory=list)
     required_authority: str = "rep"  # rep | manager | director | agent
+    # Used to rank actions when no playbook rule fires: the intents it serves, the customer signals that make it
+    # relevant, and example requests (learned from reps' "wrong action" corrections).
+    intents: list[str] = Field(default_factory=list)
+    signals: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+
+
+Scalar = str | int | float | bool
+
+
+class FactTest(BaseModel):
+    """A test on one customer fact: `{eq: A}`, `{in: [华东, 华南]}`, `{gte: 100}`, `{contains: 车队}`, `{exists: true}`."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+    not_in: list[Scalar] | None = None
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+    contains: str | None = None
+    exists: bool | None = None
 
 
 class RuleWhen(BaseModel):
@@ -50,6 +99,15 @@ class RuleWhen(BaseModel):
 
     intent: list[str] = Field(default_factory=list)  # any of; empty = any intent except out_of_scope
     min_confidence: float = 0.0
+    max_confidence: float | None = None  # e.g. low confidence → hand over to a human
+    abstained: bool | None = None  # true: only when intent abstained (then `intent` may stay empty)
+    # customer facts by field (tier, region, business_unit or any mapped CRM column): a scalar = equal, a list = any
+    # of, a mapping = a FactTest
+    customer: dict[str, Scalar | list[Scalar] | FactTest] = Field(default_factory=dict)
+    flags_any: list[str] = Field(
+        default_factory=list
+    )  # guard flags: injection_suspected, pii_masked, crm_unavailable …
+    flags_none: list[str] = Field(default_factory=list)
     signals_all: list[str] = Field(default_factory=list)  # signal_ids the customer must have
     signals_none: list[str] = Field(default_factory=list)
     entities_any: list[str] = Field(
@@ -101,6 +159,42 @@ class Playbook(BaseModel):
     rules: list[Rule]
 
 
+class EntityPattern(BaseModel):
+    """One entity shape of the tenant (entities.yaml `patterns:` or vocabulary.yaml `patterns:`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str  # product_model, serial_number, vin, sku, alarm_code … (the playbooks' entity kinds)
+    regex: str
+    group: int = 0  # 0 = whole match (or the only group); n = capture group n
+    ignore_case: bool = False
+    description: str = ""
+    examples: list[str] = Field(default_factory=list)  # each must match: checked on load
+
+    @model_validator(mode="after")
+    def _compiles(self) -> EntityPattern:
+        try:
+            compiled = re.compile(self.regex, re.I if self.ignore_case else 0)
+        except re.error as exc:
+            raise ValueError(f"pattern for {self.kind!r} does not compile: {exc}") from exc
+        if self.group > compiled.groups:
+            raise ValueError(f"pattern for {self.kind!r} has no group {self.group}")
+        missed = [e for e in self.examples if not compiled.search(e)]
+        if missed:
+            raise ValueError(f"pattern for {self.kind!r} does not match its examples {missed}")
+        return self
+
+
+class EntitiesConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    patterns: list[EntityPattern] = Field(default_factory=list)
+    terms: dict[str, list[str]] = Field(default_factory=dict)  # kind → literal words (brand, model names …)
+    generic_shapes: bool = (
+        True  # letter-digit model / code shapes; switch off when they misread the tenant's ids
+    )
+
+
 class TenantConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -108,6 +202,7 @@ class TenantConfig(BaseModel):
     intents: list[IntentSpec]
     actions: list[ActionSpec]
     playbooks: list[Playbook]
+    entities: EntitiesConfig = Field(default_factory=EntitiesConfig)
     autopilot_intents: list[str] = Field(default_factory=list)
     abstain_thresholds: dict[str, float] = Field(
         default_factory=dict
@@ -124,7 +219,21 @@ class TenantConfig(BaseModel):
                 unknown = set(rule.when.intent) - intents
                 if unknown:
                     raise ValueError(f"rule {rule.id} names unknown intents {sorted(unknown)}")
+        for a in self.actions:
+            unknown = set(a.intents) - intents
+            if unknown:
+                raise ValueError(f"action {a.name} names unknown intents {sorted(unknown)}")
         return self
+
+    @cached_property
+    def entity_rules(self) -> EntityRules:
+        from agents.understanding.entities import compile_rules
+
+        return compile_rules(
+            [(p.kind, p.regex, p.group, p.ignore_case) for p in self.entities.patterns],
+            self.entities.terms,
+            generic_shapes=self.entities.generic_shapes,
+        )
 
     def action(self, name: str) -> ActionSpec:
         for a in self.actions:
@@ -137,19 +246,59 @@ class TenantConfig(BaseModel):
 
     @classmethod
     def load(cls, tenant_dir: str | Path) -> TenantConfig:
-        """Reads intents.yaml, actions.yaml and playbooks.yaml from the tenant directory."""
+        """Reads intents.yaml, actions.yaml and playbooks.yaml (and, when present, entities.yaml and the `patterns:` /
+        `terms:` blocks of vocabulary.yaml). A broken pack is a UserError listing every problem with file:line, field
+        and fix (`agents.tenant_validation.validate_tenant_dir`)."""
         root = Path(tenant_dir)
-        data: dict[str, Any] = {"tenant": root.name}
-        for fname in ("intents.yaml", "actions.yaml", "playbooks.yaml"):
-            path = root / fname
-            if not path.is_file():
-                raise UserError(f"tenant file missing: {path}", reason="tenant_file_missing")
-            try:
-                loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except yaml.YAMLError as exc:
-                raise UserError(f"{path}: not valid YAML ({exc})", reason="tenant_yaml_invalid") from exc
-            data.update(loaded)
+        for fname in REQUIRED_FILES:
+            if not (root / fname).is_file():
+                raise UserError(f"tenant file missing: {root / fname}", reason="tenant_file_missing")
         try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            raise UserError(f"tenant {root.name}: {exc}", reason="tenant_config_invalid") from exc
+            return cls.model_validate(read_tenant_data(root))
+        except (ValidationError, yaml.YAMLError, TenantFileError) as exc:
+            from agents.tenant_validation import format_problems, validate_tenant_dir
+
+            problems = validate_tenant_dir(root)
+            detail = format_problems(problems) if problems else str(exc)
+            raise UserError(
+                f"tenant {root.name} is invalid:\n{detail}", reason="tenant_config_invalid"
+            ) from exc
+
+
+REQUIRED_FILES = ("intents.yaml", "actions.yaml", "playbooks.yaml")
+
+
+class TenantFileError(ValueError):
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path, self.message = path, message
+
+
+def _yaml(path: Path) -> dict[str, Any]:
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(loaded, dict):
+        raise TenantFileError(path, "the file must be a YAML mapping (key: value)")
+    return loaded
+
+
+def read_tenant_data(root: Path) -> dict[str, Any]:
+    """The raw TenantConfig data of a pack folder (YAML errors propagate)."""
+    data: dict[str, Any] = {"tenant": root.name}
+    for fname in REQUIRED_FILES:
+        data.update(_yaml(root / fname))
+    entities: dict[str, Any] = {}
+    vocab = root / "vocabulary.yaml"
+    if vocab.is_file():
+        v = _yaml(vocab)
+        entities["patterns"] = list(v.get("patterns") or [])
+        entities["terms"] = dict(v.get("terms") or {})
+    ent = root / "entities.yaml"
+    if ent.is_file():
+        e = _yaml(ent)
+        entities["patterns"] = list(e.get("patterns") or []) + entities.get("patterns", [])
+        entities["terms"] = {**entities.get("terms", {}), **dict(e.get("terms") or {})}
+        if "generic_shapes" in e:
+            entities["generic_shapes"] = e["generic_shapes"]
+    if entities:
+        data["entities"] = entities
+    return data

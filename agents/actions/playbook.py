@@ -1,7 +1,12 @@
-"""Playbook rules over intent, entities, customer signals (by signal_id) and evidence → candidate actions.
+"""Playbook rules over intent (and its confidence), entities, customer facts (any field: region, tier, a mapped CRM
+column), customer signals (by signal_id), guard flags and evidence → candidate actions.
 
 Authority and parameters come from the catalog and from evidence/entities, never from free text, so an injected
-instruction cannot raise an action's authority or invent a parameter. Ranking: rule priority first, then model score."""
+instruction cannot raise an action's authority or invent a parameter. A rule whose action needs a parameter it cannot
+fill still proposes the action, with the parameter marked `{"missing": true}` for the rep, and says so.
+Ranking: rule priority first, then model score. When no rule fires, actions rank from the catalog itself (description
+and examples vs the message, the intents an action serves, the customer signals it answers), so a new tenant gets
+sensible actions before anyone writes a rule."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.tenant import OUT_OF_SCOPE, Playbook, Rule, TenantConfig
+from agents.tenant import OUT_OF_SCOPE, FactTest, Playbook, Rule, TenantConfig
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import PolicyQuery, PolicyRetriever
 from contract.suggestions import Action, Intent
@@ -23,6 +28,7 @@ class DecisionInput:
     business_unit: str = ""
     customer_known: bool = True
     flags: list[str] = field(default_factory=list)
+    customer: dict[str, Any] = field(default_factory=dict)  # customer facts by field name (and by label)
 
     def signal_ids(self) -> dict[str, Evidence]:
         return {e.source_ids.get("signal_id", ""): e for e in self.evidence if e.kind is EvidenceKind.SIGNAL}
@@ -38,6 +44,7 @@ class RuleFiring:
     action: Action
     rule_evidence: Evidence
     extra_evidence: list[Evidence]
+    missing: list[str] = field(default_factory=list)  # required parameters the rule could not fill
 
 
 PRECONDITIONS: dict[str, Callable[[DecisionInput], bool]] = {
@@ -51,6 +58,10 @@ PRECONDITIONS: dict[str, Callable[[DecisionInput], bool]] = {
 }
 
 
+def _always(_d: DecisionInput) -> bool:
+    return True
+
+
 def playbooks_for(tenant: TenantConfig, business_unit: str) -> list[Playbook]:
     bu = business_unit.lower()
     return [
@@ -60,13 +71,74 @@ def playbooks_for(tenant: TenantConfig, business_unit: str) -> list[Playbook]:
     ]
 
 
+def _number(value: Any) -> float | None:
+    try:
+        return float(str(value).replace(",", "").strip().rstrip("%"))
+    except ValueError:
+        return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return str(a).lower() == str(b).lower()
+    na, nb = _number(a), _number(b)
+    if na is not None and nb is not None:
+        return na == nb
+    return str(a).strip().lower() == str(b).strip().lower()
+
+
+def fact_matches(value: Any, test: Any) -> bool:
+    """A customer fact against a rule's test: scalar = equal, list = any of, FactTest = each set operator holds."""
+    if isinstance(test, FactTest):
+        if test.exists is not None and (value not in (None, "")) != test.exists:
+            return False
+        if value in (None, ""):
+            return all(
+                getattr(test, op) is None for op in ("eq", "in_", "gt", "gte", "lt", "lte", "contains")
+            )
+        if test.eq is not None and not _same(value, test.eq):
+            return False
+        if test.ne is not None and _same(value, test.ne):
+            return False
+        if test.in_ is not None and not any(_same(value, t) for t in test.in_):
+            return False
+        if test.not_in is not None and any(_same(value, t) for t in test.not_in):
+            return False
+        if test.contains is not None and test.contains.lower() not in str(value).lower():
+            return False
+        num = _number(value)
+        for op, bound in (("gt", test.gt), ("gte", test.gte), ("lt", test.lt), ("lte", test.lte)):
+            if bound is None:
+                continue
+            if num is None:
+                return False
+            if not {"gt": num > bound, "gte": num >= bound, "lt": num < bound, "lte": num <= bound}[op]:
+                return False
+        return True
+    if value in (None, ""):
+        return False
+    if isinstance(test, list):
+        return any(_same(value, t) for t in test)
+    return _same(value, test)
+
+
 def rule_matches(rule: Rule, d: DecisionInput) -> bool:
     w, intent = rule.when, d.intent
+    if w.abstained is not None and bool(intent.abstained or intent.name == OUT_OF_SCOPE) != w.abstained:
+        return False
     if w.intent and intent.name not in w.intent:
         return False
-    if not w.intent and (intent.abstained or intent.name == OUT_OF_SCOPE):
+    if not w.intent and w.abstained is None and (intent.abstained or intent.name == OUT_OF_SCOPE):
         return False
     if intent.confidence < w.min_confidence:
+        return False
+    if w.max_confidence is not None and intent.confidence > w.max_confidence:
+        return False
+    if any(not fact_matches(d.customer.get(k), t) for k, t in w.customer.items()):
+        return False
+    if w.flags_any and not any(f in d.flags for f in w.flags_any):
+        return False
+    if any(f in d.flags for f in w.flags_none):
         return False
     signals = d.signal_ids()
     if any(s not in signals for s in w.signals_all) or any(s in signals for s in w.signals_none):
@@ -84,7 +156,7 @@ def fire(
     rule: Rule, playbook: str, d: DecisionInput, tenant: TenantConfig, policy: PolicyRetriever
 ) -> RuleFiring | None:
     spec = tenant.action(rule.then.action)
-    if not all(PRECONDITIONS.get(p, lambda _d: True)(d) for p in spec.preconditions):
+    if not all(PRECONDITIONS.get(p, _always)(d) for p in spec.preconditions):
         return None
     extra: list[Evidence] = []
     if rule.then.retrieve is not None:  # e.g. the spine plan's clause, retrieved explicitly for this rule
@@ -101,9 +173,10 @@ def fire(
     for pname, key in rule.then.parameters_from_policy.items():
         if clauses and clauses[0].source_ids.get(key):
             params[pname] = clauses[0].source_ids[key]
+    # never drop the rule silently: the action is still suggested, the parameter marked for the rep to fill
     missing = [n for n, p in spec.parameters.items() if p.required and n not in params]
-    if missing:
-        return None
+    for n in missing:
+        params[n] = {"missing": True, "description": spec.parameters[n].description}
     matched_signals = [d.signal_ids()[s] for s in rule.when.signals_all]
     support = matched_signals + (extra or clauses[:1])
     rule_ev = Evidence(
@@ -120,17 +193,20 @@ def fire(
             "support": [e.id for e in support],
         },
     )
+    rationale = rule.then.rationale_zh or rule.description
+    if missing:
+        rationale += f"（缺少参数 missing: {', '.join(missing)}，请补充）"
     action = Action(
         name=spec.name,
         label=spec.label_zh,
         parameters=params,
-        rationale=rule.then.rationale_zh or rule.description,
+        rationale=rationale,
         evidence_ids=[rule_ev.id, *[e.id for e in support]],
         score=rule.then.priority / 100,
         rule_id=rule.id,
         requires_authority=spec.required_authority,
     )
-    return RuleFiring(rule, playbook, action, rule_ev, extra)
+    return RuleFiring(rule, playbook, action, rule_ev, extra, missing)
 
 
 def propose(
@@ -156,5 +232,88 @@ def propose(
             )
             if firing.action.name not in best or key > best[firing.action.name][0]:
                 best[firing.action.name] = (key, firing)
-    ranked = sorted(best.values(), key=lambda kv: kv[0], reverse=True)
-    return [f for _, f in ranked[:limit]]
+    ranked = [f for _, f in sorted(best.values(), key=lambda kv: kv[0], reverse=True)][:limit]
+    if not ranked:  # nothing written for this case yet: rank the catalog itself
+        ranked = rank_catalog(d, tenant, model_score, exclude=set(), limit=min(limit, 3))
+    return ranked
+
+
+# Catalog ranking (no rule fired): cosine(message, description/examples) + these bonuses; below the floor, nothing.
+INTENT_BONUS = 0.25
+SIGNAL_BONUS = 0.2
+CATALOG_FLOOR = 0.3
+CATALOG_SCORE_SCALE = 0.5  # catalog actions rank under any rule's action (rule scores are priority / 100)
+
+
+def rank_catalog(
+    d: DecisionInput,
+    tenant: TenantConfig,
+    model_score: Callable[[str, str], float] | None,
+    *,
+    exclude: set[str],
+    limit: int,
+) -> list[RuleFiring]:
+    """Actions from the catalog alone: what the action is for (description, taught examples), the intents it serves
+    and the customer signals it answers; preconditions must hold and required parameters are filled from entities
+    of the same name or marked missing. Each pick is explained by a RULE evidence `catalog_rank` with its scores."""
+    if d.intent.abstained or d.intent.name == OUT_OF_SCOPE or "injection_suspected" in d.flags:
+        return []
+    signals = d.signal_ids()
+    scored: list[tuple[float, RuleFiring]] = []
+    for spec in tenant.actions:
+        if spec.name in exclude:
+            continue
+        if not all(PRECONDITIONS.get(p, _always)(d) for p in spec.preconditions):
+            continue
+        sim = model_score(d.text, spec.name) if model_score else 0.0
+        serves = d.intent.name in spec.intents
+        answered = [signals[s] for s in spec.signals if s in signals]
+        total = sim + (INTENT_BONUS if serves else 0.0) + (SIGNAL_BONUS if answered else 0.0)
+        if total < CATALOG_FLOOR:
+            continue
+        params: dict[str, Any] = {}
+        for pname in spec.parameters:
+            if d.intent.entities.get(pname):
+                params[pname] = d.intent.entities[pname][0]
+        missing = [n for n, p in spec.parameters.items() if p.required and n not in params]
+        for n in missing:
+            params[n] = {"missing": True, "description": spec.parameters[n].description}
+        why = [f"与「{spec.label_zh}」的描述相似度 {sim:.2f}"]
+        if serves:
+            why.append(f"服务于意图 {d.intent.name}")
+        if answered:
+            why.append(
+                "客户信号 " + "、".join(e.title or e.source_ids.get("signal_id", "") for e in answered)
+            )
+        if missing:
+            why.append(f"缺少参数 missing: {', '.join(missing)}，请补充")
+        ev = Evidence(
+            id=Evidence.make_id(
+                EvidenceKind.RULE, "catalog", spec.name, d.intent.name, *[e.id for e in answered]
+            ),
+            kind=EvidenceKind.RULE,
+            title=f"动作目录排序 {spec.name}",
+            content="；".join(why),
+            source_ids={"rule_id": "catalog_rank", "playbook": "catalog"},
+            lineage={
+                "intent": d.intent.name,
+                "similarity": round(sim, 4),
+                "serves_intent": serves,
+                "signals": [e.source_ids.get("signal_id", "") for e in answered],
+                "support": [e.id for e in answered],
+            },
+        )
+        action = Action(
+            name=spec.name,
+            label=spec.label_zh,
+            parameters=params,
+            rationale="；".join(why),
+            evidence_ids=[ev.id, *[e.id for e in answered]],
+            score=round(CATALOG_SCORE_SCALE * min(total, 1.0), 4),
+            rule_id="",
+            requires_authority=spec.required_authority,
+        )
+        fake = Rule(id="catalog_rank", then={"action": spec.name, "priority": 0})  # type: ignore[arg-type]
+        scored.append((total, RuleFiring(fake, "catalog", action, ev, [], missing)))
+    scored.sort(key=lambda kv: kv[0], reverse=True)
+    return [f for _, f in scored[:limit]]

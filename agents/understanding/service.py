@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from agents.deps import AgentDeps
+from agents.understanding.embedder import IntentVectors, as_vectors
 from agents.understanding.intent import EmbeddingIntentClassifier, LlmIntentClassifier
 
-
-class QueryVectors:
-    """Wraps the embedder with a small cache so understand and decide embed a message once, not twice."""
-
-    def __init__(self, embedder, size: int = 4) -> None:  # only the message in flight is reused
-        self.embedder, self.name, self.size = embedder, embedder.name, size
-        self._cache: dict[str, np.ndarray] = {}
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        if len(texts) != 1:  # batches (the taxonomy, the catalog) are encoded once at start: no cache
-            return self.embedder.encode(texts)
-        vec = self._cache.get(texts[0])
-        if vec is None:
-            vec = self.embedder.encode(texts)[0]
-            if len(self._cache) >= self.size:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[texts[0]] = vec
-        return vec[None, :]
+QueryVectors = IntentVectors  # old name
 
 
-def query_vectors(deps: AgentDeps) -> QueryVectors:
+def query_vectors(deps: AgentDeps) -> IntentVectors:
+    """The embedder behind a small cache, so understand and decide embed a message once, not twice."""
     qv = deps.cache.get("query_vectors")
     if qv is None:
-        qv = deps.cache["query_vectors"] = QueryVectors(deps.get_embedder())
+        qv = deps.cache["query_vectors"] = as_vectors(deps.get_embedder())
     return qv
 
 
@@ -48,19 +35,40 @@ def intent_classifier(deps: AgentDeps) -> EmbeddingIntentClassifier | LlmIntentC
     return embedding_classifier(deps)
 
 
-def action_scorer(deps: AgentDeps):
-    """Cosine between the message and each action's description: the model score that breaks ties between rules."""
+def action_vectors(deps: AgentDeps) -> dict[str, np.ndarray]:
+    """Per action: its description (passage side) and, when reps taught it, the mean of its examples."""
     vectors = deps.cache.get("action_vectors")
     if vectors is None:
-        names = [a.name for a in deps.tenant.actions]
-        mat = deps.get_embedder().encode([f"{a.label_zh} {a.description}" for a in deps.tenant.actions])
-        vectors = dict(zip(names, mat, strict=True))
+        qv = query_vectors(deps)
+        actions = deps.tenant.actions
+        mat = qv.passages([f"{a.label_zh} {a.description}" for a in actions])
+        vectors = {}
+        for a, row in zip(actions, mat, strict=True):
+            vectors[a.name] = row
+            if a.examples:
+                ex = qv.encode(list(a.examples))
+                vectors[f"{a.name}#examples"] = ex
         deps.cache["action_vectors"] = vectors
+    return vectors
+
+
+def action_scorer(deps: AgentDeps) -> Callable[[str, str], float]:
+    """score(text, action name or description): cosine between the message and the action's description, or its
+    best example when reps taught it one. Breaks ties between rules and ranks actions when no rule fires."""
+    vectors = action_vectors(deps)
     qv = query_vectors(deps)
     by_description = {a.description: a.name for a in deps.tenant.actions}
 
-    def score(text: str, description: str) -> float:
-        vec = vectors.get(by_description.get(description, ""))
-        return float(vec @ qv.encode([text])[0]) if vec is not None else 0.0
+    def score(text: str, action: str) -> float:
+        name = action if action in vectors else by_description.get(action, "")
+        vec = vectors.get(name)
+        if vec is None or not text.strip():
+            return 0.0
+        q = qv.encode([text])[0]
+        s = float(vec @ q)
+        examples = vectors.get(f"{name}#examples")
+        if examples is not None and len(examples):
+            s = max(s, float((examples @ q).max()))
+        return s
 
     return score
