@@ -103,6 +103,15 @@ def _dotted(path: tuple[str | int, ...]) -> str:
     return out
 
 
+def _message(err: Any) -> str:
+    name = str(err["loc"][-1]) if err["loc"] else ""
+    if err["type"] == "missing":
+        return f"required field `{name}` is missing"
+    if err["type"] == "extra_forbidden":
+        return f"unknown field `{name}`"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
 def _fix(err: Any, model: type[BaseModel]) -> str:
     kind, loc = err["type"], err["loc"]
     name = str(loc[-1]) if loc else ""
@@ -122,7 +131,14 @@ def _fix(err: Any, model: type[BaseModel]) -> str:
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"make `{name}` a mapping (key: value)"
     if kind == "value_error":
-        return "see the message"
+        msg = str(err["msg"])
+        if "needs a description" in msg:
+            return "add `description:` — one line on what the customer wants (examples are optional)"
+        if "does not match its examples" in msg:
+            return "widen the regex or correct the examples"
+        if "does not compile" in msg:
+            return "fix the regex (quote it in single quotes; escape backslashes once)"
+        return "correct the value as the message says"
     return "correct the value"
 
 
@@ -157,7 +173,7 @@ def _check_items(
         except ValidationError as exc:
             for err in exc.errors():
                 loc = (key, i, *err["loc"])
-                msg = str(err["msg"]).removeprefix("Value error, ")
+                msg = _message(err)
                 problems.append(Problem(doc.shown, doc.line(loc), _dotted(loc), msg, _fix(err, model)))
             continue
         good.append((i, item))
@@ -181,6 +197,15 @@ def _duplicates(
                 )
             )
         seen.setdefault(name, i)
+
+
+def _names(doc: _Doc | None, key: str) -> set[str]:
+    items = doc.data.get(key) if doc is not None and isinstance(doc.data, dict) else None
+    return (
+        {str(i["name"]) for i in items or [] if isinstance(i, dict) and i.get("name")}
+        if isinstance(items, list)
+        else set()
+    )
 
 
 def validate_tenant_dir(path: str | Path) -> list[Problem]:
@@ -234,12 +259,14 @@ def validate_tenant_dir(path: str | Path) -> list[Problem]:
     if "playbooks.yaml" in docs:
         playbooks = _check_items(docs["playbooks.yaml"], "playbooks", Playbook, problems)
 
-    intent_names = {str(it.get("name")) for _, it in intents} | {OUT_OF_SCOPE}
-    action_names = {str(a.get("name")) for _, a in actions}
+    # cross references use every named entry, valid or not, so one broken intent does not hide its rules' problems
+    intent_names = _names(docs.get("intents.yaml"), "intents") | {OUT_OF_SCOPE}
+    action_names = _names(docs.get("actions.yaml"), "actions")
+    have_intents = len(intent_names) > 1
     if "intents.yaml" in docs:
         d = docs["intents.yaml"]
         for j, name in enumerate(d.data.get("autopilot_intents") or []):
-            if intents and name not in intent_names:
+            if have_intents and name not in intent_names:
                 problems.append(
                     Problem(
                         d.shown,
@@ -249,7 +276,7 @@ def validate_tenant_dir(path: str | Path) -> list[Problem]:
                         f"use one of: {', '.join(sorted(intent_names))}",
                     )  # fmt: skip
                 )
-    if actions and intents:
+    if actions and have_intents:
         d = docs["actions.yaml"]
         for i, a in actions:
             for j, name in enumerate(a.get("intents") or []):
@@ -280,7 +307,7 @@ def validate_tenant_dir(path: str | Path) -> list[Problem]:
                         )  # fmt: skip
                     )
                 for j, name in enumerate(when.get("intent") or []):
-                    if intents and name not in intent_names:
+                    if have_intents and name not in intent_names:
                         loc = ("playbooks", i, "rules", r, "when", "intent", j)  # type: ignore[assignment]
                         problems.append(
                             Problem(

@@ -239,8 +239,8 @@ def propose(
 
 
 # Catalog ranking (no rule fired): cosine(message, description/examples) + these bonuses; below the floor, nothing.
-INTENT_BONUS = 0.25
-SIGNAL_BONUS = 0.2
+INTENT_BONUS = 0.3
+SIGNAL_BONUS = 0.3
 CATALOG_FLOOR = 0.3
 CATALOG_SCORE_SCALE = 0.5  # catalog actions rank under any rule's action (rule scores are priority / 100)
 
