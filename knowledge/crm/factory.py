@@ -25,6 +25,7 @@ def build_customer_data(
     team_visibility: bool = False,
     redis_url: str = "",
     cache_ttl_s: int = 0,
+    tenant: str = "",
 ) -> CrmCustomerData:
     """Raises UserError for a bad URL, mapping (naming the missing table or column) or signals file, and
     BackendUnavailable when the CRM cannot be reached to validate the mapping."""
@@ -46,9 +47,12 @@ def build_customer_data(
     cache = None
     if redis_url and cache_ttl_s > 0:  # one namespace per CRM, so two tenants sharing a Redis never mix
         crm_key = hashlib.sha256(make_url(url).render_as_string(hide_password=True).encode()).hexdigest()[:10]
-        cache = RedisCache(redis_url, cache_ttl_s, namespace=f"crm360:{crm_key}")
+        scope = f"{tenant}:" if tenant else ""
+        cache = RedisCache(redis_url, cache_ttl_s, namespace=f"crm360:{scope}{crm_key}")
     connector = CrmConnector(engine, statement_timeout_ms=statement_timeout_ms)
-    return CrmCustomerData(connector, mapping, signals, team_visibility=team_visibility, cache=cache)
+    return CrmCustomerData(
+        connector, mapping, signals, team_visibility=team_visibility, cache=cache, tenant=tenant
+    )
 
 
 def _sqlite_file_must_exist(url: str) -> None:

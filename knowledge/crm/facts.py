@@ -1,5 +1,7 @@
 """Turn a customer snapshot into the `Customer360`: every fact an `Evidence` (CUSTOMER_FACT) naming the table, row key
-and field it came from, with the SQL and parameters that read it."""
+and field it came from, with the SQL and parameters that read it. Every mapped column becomes a fact: the canonical
+ones with their Chinese labels, the mapping's `extra:` fields with their own label and unit (source_ids.attribute names
+the field, so playbook conditions can test any of them)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from typing import Any
 
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import Customer360
-from knowledge.crm.mapping import CrmMapping
-from knowledge.crm.snapshot import Snapshot
+from knowledge.crm.mapping import CrmMapping, ExtraField
+from knowledge.crm.queries import EXTRA_PREFIX
+from knowledge.crm.snapshot import Snapshot, as_date
 
 WINDOWS = (30, 90, 180, 365)
 MAX_ROW_KEYS = 50  # lineage lists at most this many row keys and says how many there were
@@ -34,13 +37,24 @@ def fact(
     content: str,
     lineage: dict[str, Any],
     aspect: str = "",  # tells apart two facts read from one row and field (one order, two categories)
+    *,
+    entity: str = "",
+    attribute: str = "",  # the canonical or extra field name (tier, warranty_end, mileage_km …)
 ) -> Evidence:
+    parts = (snap.customer_id, table, row_key, field, aspect) + ((snap.tenant,) if snap.tenant else ())
+    source = {"table": table, "row_key": row_key, "field": field, "customer_id": snap.customer_id}
+    if snap.tenant:
+        source["tenant"] = snap.tenant
+    if entity:
+        source["entity"] = entity
+    if attribute:
+        source["attribute"] = attribute
     return Evidence(
-        id=Evidence.make_id(EvidenceKind.CUSTOMER_FACT, snap.customer_id, table, row_key, field, aspect),
+        id=Evidence.make_id(EvidenceKind.CUSTOMER_FACT, *parts),
         kind=EvidenceKind.CUSTOMER_FACT,
         title=title,
         content=content,
-        source_ids={"table": table, "row_key": row_key, "field": field, "customer_id": snap.customer_id},
+        source_ids=source,
         version=snap.today.isoformat(),  # facts are as of the day they were read
         lineage=lineage,
     )
@@ -58,7 +72,91 @@ def capped(keys: list[str]) -> dict[str, Any]:
     return {"row_keys": keys[:MAX_ROW_KEYS], "row_count": len(keys)}
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def normalise_rows(snap: Snapshot, m: CrmMapping) -> None:
+    """Extras arrive as the driver's text: dates become `date`, numbers `float`, lists are split on their `sep`."""
+    prefixes = {"profile": ("customer", EXTRA_PREFIX), "contacts": ("contact", EXTRA_PREFIX)}
+    prefixes.update({k: (k.rstrip("s"), EXTRA_PREFIX) for k in ("orders", "contracts", "tickets", "devices")})
+    for name, sec in snap.sections.items():
+        targets = []
+        if name in prefixes:
+            targets.append(prefixes[name])
+        if name == "order_lines":
+            targets += [("product", "px_"), ("order_line", "lx_")]
+        for entity, prefix in targets:
+            if entity not in m.entities:
+                continue
+            for attr, spec in m.entities[entity].extra.items():
+                for row in sec.rows:
+                    if prefix + attr in row:
+                        row[prefix + attr] = _coerce(row[prefix + attr], spec)
+        for row in sec.rows:
+            for k in ("confirmed_ship_date", "warranty_end"):
+                if k in row:
+                    row[k] = as_date(row[k])
+
+
+def _coerce(value: Any, spec: ExtraField) -> Any:
+    if value is None or value == "":
+        return None
+    try:
+        if spec.type == "date":
+            return as_date(value)
+        if spec.type == "number":
+            return float(value)
+    except (TypeError, ValueError):
+        return value  # shown as read; the CSV import refuses such cells, a live CRM may still hold them
+    if spec.type == "list":
+        return [v.strip() for v in str(value).split(spec.sep) if v.strip()]
+    return value
+
+
+def _attribute_facts(
+    snap: Snapshot,
+    m: CrmMapping,
+    entity: str,
+    row: dict[str, Any],
+    row_key: str,
+    subject: str,
+    lineage: dict[str, Any],
+    fields: tuple[str, ...] = (),
+    prefix: str = EXTRA_PREFIX,
+) -> list[Evidence]:
+    """One fact per non-empty canonical `fields` and per extra of `entity` found in `row`."""
+    ent = m.entities[entity]
+    out = []
+    items: list[tuple[str, str, str, str]] = [(f, f, ent.columns[f], "") for f in fields if f in ent.columns]
+    items += [(name, prefix + name, e.column, e.unit) for name, e in ent.extra.items()]
+    for attr, key, col, unit in items:
+        value = row.get(key)
+        if value in (None, "", []):
+            continue
+        label = m.label(entity, attr)
+        text = f"{subject}{label} = {_shown(value)}{(' ' + unit) if unit else ''}"
+        lin = {**lineage, "row_keys": [row_key], "values": {attr: _plain(value)}}
+        if unit:
+            lin["unit"] = unit
+        out.append(
+            fact(snap, ent.table, row_key, col, label, text, lin, aspect=attr, entity=entity, attribute=attr)
+        )
+    return out
+
+
 def build_360(snap: Snapshot, m: CrmMapping) -> Customer360:
+    normalise_rows(snap, m)
     p, cid = snap.profile, snap.customer_id
     c360 = Customer360(
         customer_id=cid,
@@ -70,6 +168,8 @@ def build_360(snap: Snapshot, m: CrmMapping) -> Customer360:
     )
     _profile(snap, m, c360)
     _purchases(snap, m, c360)
+    _orders(snap, m, c360)
+    _products(snap, m, c360)
     _contracts(snap, m, c360)
     _tickets(snap, m, c360)
     _devices(snap, m, c360, dict(m.option("telemetry", "metric_labels", {}) or {}))
@@ -86,14 +186,31 @@ def _profile(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
         if f == "owner_rep" and snap.profile.get("rep_name"):
             text += f"（{snap.profile['rep_name']}，{snap.profile.get('rep_team_name') or snap.profile.get('rep_team') or ''}）"
         col = m.entities["customer"].columns[f]
-        c360.facts.append(fact(snap, table, snap.customer_id, col, label, text, sec.lineage()))
+        c360.facts.append(
+            fact(
+                snap, table, snap.customer_id, col, label, text, sec.lineage(), entity="customer", attribute=f
+            )
+        )
+    c360.facts += _attribute_facts(snap, m, "customer", snap.profile, snap.customer_id, "", sec.lineage())
     if "contacts" in snap.sections:
         sec, table = snap.sections["contacts"], m.entities["contact"].table
         for r in sec.rows:
             text = f"联系人 = {r['name']}" + (f"（{r['title']}）" if r.get("title") else "")
             c360.facts.append(
-                fact(snap, table, str(r["id"]), _col(m, "contact", "name"), "联系人", text, sec.lineage())
+                fact(
+                    snap,
+                    table,
+                    str(r["id"]),
+                    _col(m, "contact", "name"),
+                    "联系人",
+                    text,
+                    sec.lineage(),
+                    entity="contact",
+                    attribute="name",
+                )
             )
+            subject = f"联系人 {r['name']} "
+            c360.facts += _attribute_facts(snap, m, "contact", r, str(r["id"]), subject, sec.lineage())
 
 
 def _purchases(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
@@ -209,8 +326,13 @@ def _contracts(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
             sec.lineage(row_keys=[str(r["id"])]),
         )
         c360.facts.append(ev)
-        row = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()}
-        c360.contracts.append({**row, "days_to_expiry": days_left, "evidence_id": ev.id})
+        more = _attribute_facts(
+            snap, m, "contract", r, str(r["id"]), f"合同 {r['id']} ", sec.lineage(), ("tier", "start_date")
+        )
+        c360.facts += more
+        row = {k: _plain(v) for k, v in r.items()}
+        ids = [ev.id, *(e.id for e in more)]
+        c360.contracts.append({**row, "days_to_expiry": days_left, "evidence_id": ev.id, "evidence_ids": ids})
 
 
 def _tickets(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
@@ -222,7 +344,8 @@ def _tickets(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
         text += f"，开单 {r['opened_at'].isoformat()}）" if r.get("opened_at") else "）"
         ev = fact(snap, table, str(r["id"]), _col(m, "ticket", "status"), "未关闭工单", text, sec.lineage())
         c360.facts.append(ev)
-        row = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()}
+        c360.facts += _attribute_facts(snap, m, "ticket", r, str(r["id"]), f"工单 {r['id']} ", sec.lineage())
+        row = {k: _plain(v) for k, v in r.items()}
         c360.open_tickets.append({**row, "evidence_id": ev.id})
 
 
@@ -248,6 +371,20 @@ def _devices(snap: Snapshot, m: CrmMapping, c360: Customer360, labels: dict[str,
         )
         c360.facts.append(ev)
         entry["evidence_ids"].append(ev.id)
+        more = _attribute_facts(
+            snap,
+            m,
+            "device",
+            d,
+            dev_id,
+            f"设备 {dev_id} ",
+            dev_sec.lineage(),
+            ("warranty_end", "installed_at"),
+        )
+        c360.facts += more
+        entry["evidence_ids"] += [e.id for e in more]
+        if isinstance(d.get("warranty_end"), date):
+            entry["warranty_days_left"] = (d["warranty_end"] - snap.today).days
         for metric, r in sorted(latest.get(dev_id, {}).items()):
             label = labels.get(metric, metric)
             day = r["reading_date"].isoformat()
@@ -257,17 +394,59 @@ def _devices(snap: Snapshot, m: CrmMapping, c360: Customer360, labels: dict[str,
                 "date": day,
                 "label": label,
             }
-            text = f"设备 {dev_id} 最新{label} = {r['value']:g}{r.get('unit') or ''}（{day}）"
+            text = f"设备 {dev_id} 最新{label} = {float(r['value']):g}{r.get('unit') or ''}（{day}）"
             lin = snap.sections["telemetry"].lineage(row_keys=[str(r["id"])])
+            tel = m.entities["telemetry"]
+            column_name = tel.wide_metrics.get(metric) or tel.columns.get("value", "value")
             ev = fact(
                 snap,
-                m.entities["telemetry"].table,
+                tel.table,
                 str(r["id"]),
-                _col(m, "telemetry", "value"),
+                column_name,
                 f"设备读数·{label}",
                 text,
                 lin,
+                aspect=metric if tel.wide_metrics else "",
+                entity="telemetry",
+                attribute=metric,
             )
             c360.facts.append(ev)
             entry["evidence_ids"].append(ev.id)
         c360.devices.append(entry)
+
+
+def _orders(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
+    """The recent orders' own fields (status, amount, confirmed ship date, discount, extras), and the extras of their
+    lines, as facts."""
+    if "orders" not in snap.sections:
+        return
+    sec = snap.sections["orders"]
+    fields = ("status", "amount", "confirmed_ship_date", "discount")
+    recent: set[str] = set()
+    for r in sec.rows:
+        oid = str(r["id"])
+        recent.add(oid)
+        c360.facts += _attribute_facts(snap, m, "order", r, oid, f"订单 {oid} ", sec.lineage(), fields)
+    if "order_line" in m.entities and m.entities["order_line"].extra and "order_lines" in snap.sections:
+        lines = snap.sections["order_lines"]
+        for r in lines.rows:
+            if str(r["order_id"]) in recent:
+                subject = f"订单 {r['order_id']} 行 {r['line_id']} "
+                c360.facts += _attribute_facts(
+                    snap, m, "order_line", r, str(r["line_id"]), subject, lines.lineage(), prefix="lx_"
+                )
+
+
+def _products(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
+    """Extras of the products this customer bought in the lookback window (one fact per product and field)."""
+    if not m.entities["product"].extra or "order_lines" not in snap.sections:
+        return
+    sec = snap.sections["order_lines"]
+    seen: set[str] = set()
+    for r in sec.rows:
+        pid = str(r.get("product_id") or "")
+        if not pid or pid in seen:
+            continue
+        seen.add(pid)
+        subject = f"产品 {r.get('product_name') or pid} "
+        c360.facts += _attribute_facts(snap, m, "product", r, pid, subject, sec.lineage(), prefix="px_")

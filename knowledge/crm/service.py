@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import literal, select
 
+from contract import clock as clock_port
 from contract.errors import InputError, NotFound
 from contract.evidence import Evidence
 from contract.ports import Actor, Customer360
@@ -38,14 +39,16 @@ class CrmCustomerData:
         *,
         team_visibility: bool = False,
         cache: RedisCache | None = None,
-        clock: Callable[[], date] = date.today,
+        clock: Callable[[], date] = clock_port.today,
+        tenant: str = "",
     ) -> None:
         signals.check_mapping(mapping)
         self.connector, self.mapping, self.signals = connector, mapping, signals
         self.queries = build_queries(mapping)
         self.team_visibility = team_visibility
         self.cache = cache
-        self.clock = clock
+        self.clock = clock  # the clock port: an evaluation or replay pins it to the suite's / message's time
+        self.tenant = tenant
         self.telemetry_lookback_days = signals.telemetry_lookback_days(
             int(mapping.option("telemetry", "lookback_days", 30))
         )
@@ -55,7 +58,11 @@ class CrmCustomerData:
         if not ref or len(ref) > MAX_REF or not ref.isprintable():
             raise InputError("customer_ref must be 1..200 printable characters", reason="bad_customer_ref")
         check_agent_before_lookup(ref, actor)
-        if self.cache is not None and (hit := self.cache.get(ref)) is not None:
+        today = self.clock()
+        cache_key = (
+            f"{today.isoformat()}:{ref}"  # a 360 is as of a day: a replay at another date never reuses it
+        )
+        if self.cache is not None and (hit := self.cache.get(cache_key)) is not None:
             self._check(ref, hit["owner_rep"], hit["owner_team"], actor)
             return Customer360.model_validate(hit["c360"])
         profile = read_profile(self.connector, self.queries, ref)
@@ -68,16 +75,17 @@ class CrmCustomerData:
             self.connector,
             self.queries,
             profile,
-            today=self.clock(),
+            today=today,
             order_lookback_days=self.signals.order_lookback_days,
             telemetry_lookback_days=self.telemetry_lookback_days,
+            tenant=self.tenant,
         )
         c360 = build_360(snap, self.mapping)
         kind = str(row.get("kind") or "")
         c360.signals = evaluate(self.signals.for_customer(c360.business_unit, kind), snap, self.mapping)
         if self.cache is not None:
             entry = {"owner_rep": owner, "owner_team": owner_team, "c360": c360.model_dump(mode="json")}
-            self.cache.put(ref, entry)
+            self.cache.put(cache_key, entry)
         return c360
 
     def signals_for(self, customer_ref: str, actor: Actor) -> list[Evidence]:

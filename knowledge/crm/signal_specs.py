@@ -27,6 +27,11 @@ class ContractExpiringParams(BaseModel):
     days: int = Field(gt=0)
 
 
+class WarrantyParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: int = Field(gt=0)
+
+
 class TelemetryParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     metric: str = Field(min_length=1)
@@ -47,8 +52,13 @@ PARAMS: dict[str, type[BaseModel]] = {
     "contract_expiring": ContractExpiringParams,
     "telemetry_over_threshold": TelemetryParams,
     "order_volume_drop": VolumeDropParams,
+    "warranty_expiring": WarrantyParams,
 }
-NEEDS_ENTITY = {"contract_expiring": "contract", "telemetry_over_threshold": "telemetry"}
+NEEDS_ENTITY = {
+    "contract_expiring": "contract",
+    "telemetry_over_threshold": "telemetry",
+    "warranty_expiring": "device",
+}
 
 
 class SignalSpec(BaseModel):
@@ -56,7 +66,11 @@ class SignalSpec(BaseModel):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")
     type: Literal[
-        "no_purchase_in_category", "contract_expiring", "telemetry_over_threshold", "order_volume_drop"
+        "no_purchase_in_category",
+        "contract_expiring",
+        "telemetry_over_threshold",
+        "order_volume_drop",
+        "warranty_expiring",
     ]
     title: str = ""
     params: dict[str, Any] = Field(default_factory=dict)
@@ -102,6 +116,11 @@ class SignalBook(BaseModel):
     def check_mapping(self, m: CrmMapping) -> None:
         for s in self.all():
             need = NEEDS_ENTITY.get(s.type)
+            if s.type == "warranty_expiring" and not m.has("device", "warranty_end"):
+                raise UserError(
+                    f"signal {s.id} (warranty_expiring) needs device.columns.warranty_end in the CRM mapping",
+                    reason="crm_signals",
+                )
             if need and not m.has(need):
                 raise UserError(
                     f"signal {s.id} ({s.type}) needs the CRM mapping to include entity {need!r}",

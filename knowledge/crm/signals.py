@@ -25,10 +25,14 @@ def _signal(
     spec: SignalSpec, snap: Snapshot, subject: str, content: str, lineage: dict[str, Any], **ids: str
 ) -> Evidence:
     source = {"signal_id": spec.id, "business_unit": spec.business_unit, "customer_id": snap.customer_id}
+    if snap.tenant:
+        source["tenant"] = snap.tenant
     source.update({k: str(v) for k, v in spec.params.items()})
     source.update(ids)
     return Evidence(
-        id=Evidence.make_id(EvidenceKind.SIGNAL, spec.id, snap.customer_id, subject),
+        id=Evidence.make_id(
+            EvidenceKind.SIGNAL, spec.id, snap.customer_id, subject, *((snap.tenant,) if snap.tenant else ())
+        ),
         kind=EvidenceKind.SIGNAL,
         title=spec.title or spec.id,
         content=content,
@@ -144,9 +148,34 @@ def _volume_drop(spec: SignalSpec, snap: Snapshot, m: CrmMapping) -> list[Eviden
     return [_signal(spec, snap, f"{p.window_days}d", content, lin)]
 
 
+def _warranty(spec: SignalSpec, snap: Snapshot, m: CrmMapping) -> list[Evidence]:
+    p = spec.typed()
+    sec = snap.sections.get("devices")
+    if sec is None:
+        return []
+    out = []
+    for d in sec.rows:
+        end = d.get("warranty_end")
+        if not isinstance(end, date):
+            continue
+        left = (end - snap.today).days
+        if not 0 <= left <= p.days:
+            continue
+        name = f"（{d['name']}）" if d.get("name") else ""
+        content = (
+            f"设备 {d['id']}{name} 质保将于 {end.isoformat()} 到期（剩余 {left} 天，规则：{p.days} 天内）"
+        )
+        lin = sec.lineage(
+            row_keys=[str(d["id"])], values={"warranty_end": end.isoformat(), "days_left": left}
+        )
+        out.append(_signal(spec, snap, str(d["id"]), content, lin, device_id=str(d["id"])))
+    return out
+
+
 _EVALUATORS = {
     "no_purchase_in_category": _no_purchase,
     "contract_expiring": _contract_expiring,
     "telemetry_over_threshold": _telemetry,
     "order_volume_drop": _volume_drop,
+    "warranty_expiring": _warranty,
 }

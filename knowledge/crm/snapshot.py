@@ -40,6 +40,7 @@ class Snapshot:
     today: date
     profile: dict[str, Any]
     sections: dict[str, Section] = field(default_factory=dict)
+    tenant: str = ""  # stamped on every fact and signal, so two tenants' evidence never share an id
 
     def rows(self, name: str) -> list[dict[str, Any]]:
         sec = self.sections.get(name)
@@ -59,9 +60,10 @@ def read_snapshot(
     today: date,
     order_lookback_days: int,
     telemetry_lookback_days: int,
+    tenant: str = "",
 ) -> Snapshot:
     cid = str(profile.rows[0]["id"])
-    snap = Snapshot(cid, today, profile.rows[0], {"profile": profile})
+    snap = Snapshot(cid, today, profile.rows[0], {"profile": profile}, tenant=tenant)
     since = {
         "order_lines": today - timedelta(days=order_lookback_days),
         "telemetry": today - timedelta(days=telemetry_lookback_days),
@@ -71,6 +73,7 @@ def read_snapshot(
             "contacts",
             "order_lines",
             "last_purchase",
+            "orders",
             "contracts",
             "tickets",
             "devices",
@@ -85,10 +88,22 @@ def read_snapshot(
             snap.sections[name] = _run(conn, s, q, params)
     for sec in snap.sections.values():  # normalise dates once, here
         for row in sec.rows:
-            for k in ("order_date", "end_date", "start_date", "opened_at", "installed_at", "reading_date"):
+            for k in DATE_KEYS:
                 if k in row:
                     row[k] = as_date(row[k])
     return snap
+
+
+DATE_KEYS = (
+    "order_date",
+    "end_date",
+    "start_date",
+    "opened_at",
+    "installed_at",
+    "reading_date",
+    "confirmed_ship_date",
+    "warranty_end",
+)
 
 
 def _run(conn: CrmConnector, s: Any, q: Query, params: dict[str, Any]) -> Section:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from contract.errors import AccessDenied
 from contract.ports import Actor
 from knowledge.crm.cache import RedisCache
-from tests.crm.conftest import MakeCrm
+from tests.crm.conftest import TODAY, MakeCrm
 
 pytestmark = pytest.mark.redis
 ADMIN = Actor(id="admin_zhou", role="admin")
@@ -32,7 +32,7 @@ def test_hit_within_ttl_then_fresh_after_expiry(make_crm: MakeCrm, crm_url: str,
     assert cd.cache is not None
     cd.cache.clear()
     assert cd.customer_360("C1001", ADMIN).tier == "A"
-    ttl = redis.Redis.from_url(redis_url).ttl(cd.cache.key("C1001"))
+    ttl = redis.Redis.from_url(redis_url).ttl(cd.cache.key(f"{TODAY.isoformat()}:C1001"))
     assert 0 < ttl <= 30  # never staler than the TTL: Redis drops the entry itself
 
     engine = sa.create_engine(crm_url)
@@ -40,7 +40,7 @@ def test_hit_within_ttl_then_fresh_after_expiry(make_crm: MakeCrm, crm_url: str,
         conn.execute(sa.text("UPDATE crm_customer SET grade = 'B' WHERE cust_no = 'C1001'"))
     engine.dispose()
     assert cd.customer_360("C1001", ADMIN).tier == "A"  # served from cache within the TTL
-    redis.Redis.from_url(redis_url).delete(cd.cache.key("C1001"))  # what expiry does
+    redis.Redis.from_url(redis_url).delete(cd.cache.key(f"{TODAY.isoformat()}:C1001"))  # what expiry does
     assert cd.customer_360("C1001", ADMIN).tier == "B"
 
 

@@ -105,7 +105,16 @@ def test_every_fact_traces_to_a_row_and_field(make_crm: MakeCrm, crm_url: str) -
     c = make_crm().customer_360("C1004", ADMIN)
     assert c.facts and all(f.kind is EvidenceKind.CUSTOMER_FACT for f in c.facts)
     for f in c.facts:
-        assert set(f.source_ids) == {"table", "row_key", "field", "customer_id"}
+        assert {"table", "row_key", "field", "customer_id"} <= set(f.source_ids)
+        assert set(f.source_ids) <= {
+            "table",
+            "row_key",
+            "field",
+            "customer_id",
+            "entity",
+            "attribute",
+            "tenant",
+        }
         assert f.source_ids["customer_id"] == "C1004"
         assert f.lineage["sql"] and f.lineage["params"]["customer_id"] == "C1004"
         assert f.content_hash.startswith("sha256:")
