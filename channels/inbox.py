@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from contract.errors import BackendUnavailable
-from contract.messages import InboundMessage
+from contract.messages import InboundMessage, TextPart
 
 
 @runtime_checkable
@@ -93,6 +93,27 @@ CREATE TABLE IF NOT EXISTS inbox_skipped (
 """
 
 
+REDACTED_TEXT = "[已处理，原文已清除 · processed, content removed]"
+
+
+def redacted_payload(payload: str) -> str:
+    """A processed message keeps its identity (dedupe key, conversation, ids) and loses its content: the raw text of
+    a customer message lives in the inbox only until it is processed (privacy: the graph's masked copy is what stays)."""
+    try:
+        msg = InboundMessage.model_validate_json(payload)
+    except ValueError:
+        return json.dumps({"redacted": True})
+    return msg.model_copy(update={"parts": [TextPart(text=REDACTED_TEXT)]}).model_dump_json()
+
+
+def _redact_payloads(db: sqlite3.Connection, item_ids: list[int]) -> None:
+    rows = [db.execute("SELECT payload FROM inbox WHERE id = ?", (i,)).fetchone() for i in item_ids]
+    db.executemany(
+        "UPDATE inbox SET payload = ? WHERE id = ?",
+        [(redacted_payload(r[0]), i) for i, r in zip(item_ids, rows, strict=True) if r is not None],
+    )
+
+
 class SqliteInbox:
     """Durable SQLite inbox. Safe across threads (one connection behind a lock) and processes (WAL + busy timeout).
 
@@ -121,6 +142,8 @@ class SqliteInbox:
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute(f"PRAGMA synchronous = {synchronous}")
+            # redacted payloads are overwritten on disk, not just unlinked
+            self._db.execute("PRAGMA secure_delete = ON")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise BackendUnavailable(
@@ -277,6 +300,7 @@ class SqliteInbox:
     def ack(self, item_id: int) -> None:
         with self._tx() as db:
             db.execute("UPDATE inbox SET status = 'done', done_at = ? WHERE id = ?", (time.time(), item_id))
+            _redact_payloads(db, [item_id])
 
     def ack_many(self, item_ids: list[int]) -> None:
         with self._tx() as db:
@@ -284,6 +308,7 @@ class SqliteInbox:
             db.executemany(
                 "UPDATE inbox SET status = 'done', done_at = ? WHERE id = ?", [(now, i) for i in item_ids]
             )
+            _redact_payloads(db, item_ids)
 
     def nack(self, item_id: int) -> None:
         """Give a claimed message back now (the worker failed); after `max_attempts` it is parked as dead."""

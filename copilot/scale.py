@@ -63,6 +63,13 @@ class QueueSettings(BaseSettings):
     dedupe_ttl_s: int = 3 * 24 * 3600  # kf may re-deliver for days; Tencent retries within seconds
     max_len: int = 1_000_000
     api_worker: bool = False  # True = `copilot serve` also consumes (one-box deployments with Redis)
+    redact_after_s: float = 300.0  # processed entries are deleted from the stream after this (privacy)
+
+
+def _stream_id(value: Any) -> tuple[int, int]:
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
 
 
 def api_runs_worker(settings: Any) -> bool:
@@ -94,6 +101,8 @@ class RedisStreamInbox:
         self.lease_s = lease_s if lease_s is not None else q.lease_s
         self.max_len = max_len or q.max_len
         self.max_attempts = max_attempts or q.max_attempts
+        self.redact_after_s = q.redact_after_s
+        self._last_purge = time.monotonic()
         # redis-py's stubs type stream replies as unions of bytes|str|int; the shapes are checked by the tests
         self._r: Any = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
         self._accept = self._r.register_script(_ACCEPT)
@@ -190,6 +199,8 @@ class RedisStreamInbox:
     def ack(self, item_id: str) -> None:
         try:
             self._r.xack(self.stream, self.group, item_id)
+            if time.monotonic() - self._last_purge >= 5.0:
+                self.purge_processed()
         except redis.RedisError as exc:
             raise _unavailable(exc) from exc
 
@@ -218,6 +229,32 @@ class RedisStreamInbox:
             self._held.pop(key, None)
             with contextlib.suppress(redis.RedisError):  # expiry releases it if Redis is unreachable now
                 self._release(keys=[key], args=[token])
+
+    def purge_processed(self, older_than_s: float | None = None) -> int:
+        """Privacy: delete entries that were delivered and acknowledged more than `older_than_s` ago (default
+        COPILOT_QUEUE_REDACT_AFTER_S), so a raw customer message does not outlive its processing in the stream. The
+        dedupe keys are separate and keep their TTL; pending and never-delivered entries are never touched. Runs from
+        ack() at most every 5 s; returns how many entries went."""
+        self._last_purge = time.monotonic()
+        older = self.redact_after_s if older_than_s is None else older_than_s
+        cutoff_ms = int((time.time() - older) * 1000)
+        group = next(
+            (g for g in self._r.xinfo_groups(self.stream) if g["name"] in (self.group, self.group.encode())),
+            None,
+        )
+        if group is None:
+            return 0
+        last = _stream_id(group["last-delivered-id"])
+        pending = {
+            _stream_id(p["message_id"])
+            for p in self._r.xpending_range(self.stream, self.group, min="-", max="+", count=10_000)
+        }
+        done = [
+            eid
+            for eid, _fields in self._r.xrange(self.stream, min="-", max=str(max(cutoff_ms, 0)), count=1000)
+            if _stream_id(eid) <= last and _stream_id(eid) not in pending
+        ]
+        return int(self._r.xdel(self.stream, *done)) if done else 0
 
     def nack(self, item_id: str) -> None:
         """Leave it pending; XAUTOCLAIM hands it to a worker after the lease."""

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     ledger_checkpoint_key: SecretStr = SecretStr(
         ""
     )  # HMAC key for signed ledger checkpoints (catches a full rewrite)
+    # PII vault (raw values for unmasking on the rep's screen): AES-GCM key material for the Redis vault; empty = a
+    # random key file in data_dir outside production. Values expire pii_vault_ttl_s after the conversation's last use.
+    pii_vault_key: SecretStr = SecretStr("")
+    pii_vault_ttl_s: int = 72 * 3600
     crm_url: str = ""  # empty = the demo tenant's sqlite in data_dir
     crm_statement_timeout_ms: int = 2000
     crm_cache_ttl_s: int = 0  # 0 = no cache; otherwise Redis when redis_url is set
@@ -133,11 +137,16 @@ class Settings(BaseSettings):
             "oa_token",
             "oa_aes_key",
             "ledger_checkpoint_key",
+            "pii_vault_key",
         ):
             value: SecretStr = getattr(self, name)
             raw = value.get_secret_value()
             if raw and raw.lower() in PLACEHOLDER_SECRETS:
                 problems.append(f"COPILOT_{name.upper()} is a placeholder")
+        if self.redis_url and not self.pii_vault_key.get_secret_value():
+            problems.append(
+                "COPILOT_PII_VAULT_KEY must be set in production with Redis (it seals the PII vault)"
+            )
         if self.llm.api_key.get_secret_value().lower() in PLACEHOLDER_SECRETS - {""}:
             problems.append("COPILOT_LLM__API_KEY is a placeholder")
         if problems:

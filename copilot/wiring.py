@@ -297,7 +297,17 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
             f"{exc.message} — for the demo tenant run `copilot crm seed-demo` (or `copilot demo`) first",
             reason=exc.reason,
         ) from exc
-    guards = build_guardrails(tenant_dir / "rails.yaml", redis_url=settings.redis_url)
+    from copilot.privacy.setup import contact_names, guard_checkpoints, vault_secret
+
+    guards = build_guardrails(
+        tenant_dir / "rails.yaml",
+        redis_url=settings.redis_url,
+        known_names=contact_names(settings.crm_database_url, tenant_dir / "crm" / "mapping.yaml"),
+        vault_secret=vault_secret(
+            settings.pii_vault_key.get_secret_value(), settings.data_dir, env=settings.env
+        ),
+        vault_ttl_s=settings.pii_vault_ttl_s,
+    )
     ledger = open_ledger(
         settings.ledger_url, checkpoint_key=settings.ledger_checkpoint_key.get_secret_value()
     )
@@ -350,7 +360,7 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         customers=customers,
         guardrails=guards,
         ledger=ledger,
-        copilot=Copilot(deps, checkpointer),
+        copilot=Copilot(deps, guard_checkpoints(checkpointer, guards.pii)),  # checkpoints hold masked text only
         hub=make_hub(settings.redis_url),
         inbox=inbox,
         extras={"channels": channel_rt, "asr": asr, "redis": redis_client},

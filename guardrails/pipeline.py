@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract.errors import UserError
 from contract.evidence import Evidence
 from contract.ports import Actor, MaskResult
 from contract.suggestions import Draft, GuardVerdict, VerdictOutcome
 from guardrails.grounding import ClaimGroundingChecker
 from guardrails.injection import HeuristicInjectionDetector
 from guardrails.pii import MemoryVault, RedisVault, RuleMasker
+from guardrails.pii.vault import DEFAULT_TTL_S
 from guardrails.rails import YamlPolicyRails
 from guardrails.verdicts import with_evidence
 
@@ -27,10 +29,23 @@ class Guardrails:
     rails: YamlPolicyRails
 
 
-def build_guardrails(rails_path: Path, *, redis_url: str = "", known_names: Iterable[str] = ()) -> Guardrails:
-    """All four guards for a tenant. With `redis_url` the PII vault is shared through Redis; else it is in-process.
+def build_guardrails(
+    rails_path: Path,
+    *,
+    redis_url: str = "",
+    known_names: Iterable[str] = (),
+    vault_secret: str | bytes = b"",
+    vault_ttl_s: int = DEFAULT_TTL_S,
+) -> Guardrails:
+    """All four guards for a tenant. With `redis_url` the PII vault is shared through Redis, its values sealed with
+    `vault_secret` (AES-GCM) and expiring after `vault_ttl_s`; else it is in-process.
     `known_names`: the tenant's contact names (from the CRM), masked wherever they occur."""
-    vault = RedisVault(redis_url) if redis_url else MemoryVault()
+    if redis_url and not vault_secret:
+        raise UserError(
+            "the Redis PII vault needs a key: set COPILOT_PII_VAULT_KEY (32+ random bytes)",
+            reason="pii_vault_key_missing",
+        )
+    vault = RedisVault(redis_url, secret=vault_secret, ttl_s=vault_ttl_s) if redis_url else MemoryVault()
     return Guardrails(
         pii=RuleMasker(vault, known_names=known_names),
         injection=HeuristicInjectionDetector(),

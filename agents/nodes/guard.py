@@ -6,6 +6,7 @@ and a flag turns autopilot off. Authority always comes from the action catalog."
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -17,6 +18,8 @@ from agents.state import CopilotState
 from agents.timing import timed
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import CITATION_MARKER, Action, Draft, DraftSource, GuardVerdict, VerdictOutcome
+from guardrails.message import mask_text
+from guardrails.pii.vault import TOKEN_RE
 
 SENTENCE = re.compile(r"[^。！？!?\n；;]+[。！？!?\n；;]?")
 
@@ -35,21 +38,29 @@ def verdict_evidence(v: GuardVerdict, scope: str) -> tuple[dict[str, Any], dict[
 
 @timed("guard_input")
 def guard_input(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """perceive already masked everything with the conversation's vault key; masking again here is the second line
+    (a no-op on tokens) and the verdict counts the tokens the turn's texts now carry."""
     deps = runtime.context.deps
     scope = state["message"]["message_id"]
-    masked = deps.pii.mask(state.get("text", ""))
+    key = f"{state['message'].get('tenant', '')}:{state['message']['conversation_id']}"
+    masked = mask_text(deps.pii, state.get("text", ""), key)
+    untrusted = [(src, text) for src, text in state.get("untrusted", [])]
+    tokens = {
+        m.group(0): m.group(1)
+        for t in [masked.text, *(t for _, t in untrusted)]
+        for m in TOKEN_RE.finditer(t)
+    }
+    entities = Counter(tokens.values())
     pii = GuardVerdict(
         guard="pii",
-        outcome=VerdictOutcome.WARN if masked.spans else VerdictOutcome.ALLOW,
-        reasons=sorted({s.entity for s in masked.spans}),
-        details={"masked": len(masked.spans), "vault_key": masked.vault_key},
+        outcome=VerdictOutcome.WARN if entities else VerdictOutcome.ALLOW,
+        reasons=sorted(entities),
+        details={"masked": sum(entities.values()), "vault_key": key if entities else ""},
     )
     verdicts, evidence, flags = [], [], []
-    if masked.spans:
+    if entities:
         flags.append("pii_masked")
-    injection = [
-        deps.injection.check(text, source=src) for src, text in state.get("untrusted", []) if text.strip()
-    ]
+    injection = [deps.injection.check(text, source=src) for src, text in untrusted if text.strip()]
     flagged = [v for v in injection if v.outcome is not VerdictOutcome.ALLOW]
     clean = masked.text
     if flagged:

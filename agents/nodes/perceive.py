@@ -1,5 +1,9 @@
 """perceive: every part → text + signals + PERCEPTION evidence. Starts a new turn (resets the per-turn lists).
-A message from the rep (sender='rep') is a human reply: it pauses automation for the conversation and ends the run."""
+A message from the rep (sender='rep') is a human reply: it pauses automation for the conversation and ends the run.
+
+This node is the masking boundary: everything it writes to the state (the message itself, the perceived text, the
+injection-check texts, the evidence: transcripts, OCR text, file text) is PII-masked with the conversation's vault key,
+so checkpoints, the ledger, the LLM prompt, pushes and pages only ever see tokens. Raw values stay in the vault."""
 
 from __future__ import annotations
 
@@ -11,7 +15,10 @@ from agents.context import RunContext
 from agents.perception.parts import PerceptionBackends, perceive_message
 from agents.state import RESET, CopilotState
 from agents.timing import timed
+from contract.evidence import Evidence
 from contract.messages import InboundMessage
+from contract.ports import PiiMasker
+from guardrails.message import conversation_vault_key, mask_message, mask_text
 
 NEW_TURN: dict[str, Any] = {
     "evidence": [RESET],
@@ -28,25 +35,46 @@ NEW_TURN: dict[str, Any] = {
 }
 
 
+def _masked_evidence(masker: PiiMasker, evidence: Evidence, key: str) -> dict[str, Any]:
+    masked = mask_text(masker, evidence.content, key).text
+    return evidence.model_copy(update={"content": masked}).model_dump(mode="json")
+
+
 @timed("perceive")
 def perceive(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
-    msg = InboundMessage.model_validate(state["message"])
-    if (
-        msg.sender != "customer"
-    ):  # nothing to suggest; a rep's own reply pauses automation for the conversation
-        note = {"role": msg.sender, "message_id": msg.message_id, "text": msg.text()[:200]}
-        if msg.sender == "system":
-            return {**NEW_TURN, "history": [note]}
-        return {**NEW_TURN, "flags": [RESET, "human_replied"], "automation_paused": True, "history": [note]}
+    raw = InboundMessage.model_validate(state["message"])
     deps = runtime.context.deps
-    p = perceive_message(msg, PerceptionBackends(deps.transcriber, deps.ocr, deps.media))
+    key = conversation_vault_key(raw)
+    masked_msg, _ = mask_message(deps.pii, raw, key)
+    message = masked_msg.model_dump(
+        mode="json"
+    )  # replaces the raw message in the state (and so in checkpoints)
+    if (
+        raw.sender != "customer"
+    ):  # nothing to suggest; a rep's own reply pauses automation for the conversation
+        note = {"role": raw.sender, "message_id": raw.message_id, "text": masked_msg.text()[:200]}
+        if raw.sender == "system":
+            return {**NEW_TURN, "message": message, "history": [note]}
+        return {
+            **NEW_TURN,
+            "message": message,
+            "flags": [RESET, "human_replied"],
+            "automation_paused": True,
+            "history": [note],
+        }
+    p = perceive_message(raw, PerceptionBackends(deps.transcriber, deps.ocr, deps.media))
+    text = mask_text(deps.pii, p.text, key)
+    untrusted = [(src, mask_text(deps.pii, t, key)) for src, t in p.untrusted]
+    masked_any = bool(text.spans) or any(m.spans for _, m in untrusted)
     return {
         **NEW_TURN,
-        "text": p.text,
-        "untrusted": [list(u) for u in p.untrusted],
+        "message": message,
+        "text": text.text,
+        "masked_text": text.text,
+        "untrusted": [[src, m.text] for src, m in untrusted],
         "signals": {RESET: 1, **p.signals},
-        "evidence": [RESET, *[e.model_dump(mode="json") for e in p.evidence]],
-        "flags": [RESET, *p.flags],
+        "evidence": [RESET, *[_masked_evidence(deps.pii, e, key) for e in p.evidence]],
+        "flags": [RESET, *p.flags, *(["pii_masked"] if masked_any else [])],
     }
 
 

@@ -1,10 +1,17 @@
 """Reversible tokenisation: token → original value, kept per vault key (a conversation, typically), and shown back
 only to roles that may see it. In-process by default; Redis-backed (hashes with a TTL) when several processes share it.
 
-Values in the vault are the raw PII: keep Redis private (the ledger and logs only ever see tokens)."""
+The vault is the only place raw values live, and only for its TTL. In Redis they are encrypted at rest: each value is
+AES-256-GCM sealed (random nonce, the vault key and token as associated data, so a sealed value copied to another
+token does not open) and the reverse index (value → token, for stable tokens) is keyed by an HMAC of the value, never
+the value itself. A dump of Redis therefore holds no personal data without the key from settings."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import os
 import re
 import threading
 from typing import Protocol
@@ -12,6 +19,9 @@ from typing import Protocol
 from contract.errors import AccessDenied, BackendUnavailable, InputError
 from contract.ports import Actor
 
+DEFAULT_TTL_S = (
+    72 * 3600
+)  # long enough for a conversation that runs over a weekend, short enough to be a cache
 UNMASK_ROLES = frozenset({"rep", "agent", "admin"})  # an evaluator reads masked transcripts only
 TOKEN_RE = re.compile(r"<([A-Z][A-Z_]*?)_(\d+)>")
 
@@ -48,13 +58,61 @@ class MemoryVault:
         with self._lock:
             return dict(self._tokens.get(vault_key, {}))
 
+    def forget(self, vault_key: str) -> int:
+        with self._lock:
+            found = vault_key in self._tokens
+            for store in (self._tokens, self._reverse, self._counters):
+                store.pop(vault_key, None)
+            return int(found)
+
+
+class VaultCipher:
+    """AES-256-GCM for vault values and HMAC-SHA256 for the reverse index, both keyed from one secret (separate
+    sub-keys derived with HMAC, so the index key never encrypts and the encryption key never indexes)."""
+
+    def __init__(self, secret: str | bytes) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        raw = secret.encode() if isinstance(secret, str) else secret
+        if len(raw) < 16:
+            raise InputError("the PII vault key must hold at least 16 bytes", reason="pii_vault_key_short")
+        self._aead = AESGCM(hmac.new(raw, b"copilot-pii-vault:aes", hashlib.sha256).digest())
+        self._index_key = hmac.new(raw, b"copilot-pii-vault:index", hashlib.sha256).digest()
+
+    def seal(self, value: str, context: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, value.encode(), context.encode())
+        return "g1:" + base64.b64encode(nonce + sealed).decode()
+
+    def open(self, sealed: str, context: str) -> str:
+        from cryptography.exceptions import InvalidTag
+
+        if not sealed.startswith("g1:"):
+            raise InputError(
+                "PII vault value is not sealed (written without encryption)", reason="pii_vault_plain"
+            )
+        blob = base64.b64decode(sealed[3:])
+        try:
+            return self._aead.decrypt(blob[:12], blob[12:], context.encode()).decode()
+        except InvalidTag as exc:
+            raise InputError(
+                "PII vault value does not open with the configured key", reason="pii_vault_key_mismatch"
+            ) from exc
+
+    def index(self, entity: str, value: str) -> str:
+        return hmac.new(self._index_key, f"{entity}\x1f{value}".encode(), hashlib.sha256).hexdigest()
+
 
 class RedisVault:
-    """Three keys per vault: tokens (token → value), reverse (entity\\x1fvalue → token), counters (entity → n)."""
+    """Three keys per vault: tokens (token → sealed value), reverse (HMAC of entity+value → token), counters
+    (entity → n). All three expire `ttl_s` after the vault's last new token."""
 
     _ASSIGN = """
     local existing = redis.call('HGET', KEYS[2], ARGV[1])
-    if existing then return existing end
+    if existing then
+      for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
+      return existing
+    end
     local n = redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
     local token = '<' .. ARGV[2] .. '_' .. n .. '>'
     redis.call('HSET', KEYS[2], ARGV[1], token)
@@ -63,10 +121,13 @@ class RedisVault:
     return token
     """
 
-    def __init__(self, url: str, *, ttl_s: int = 30 * 24 * 3600, prefix: str = "copilot:pii") -> None:
+    def __init__(
+        self, url: str, *, secret: str | bytes, ttl_s: int = DEFAULT_TTL_S, prefix: str = "copilot:pii"
+    ) -> None:
         import redis  # the scale extra's client; imported here so the in-process default never needs it
 
         self._r = redis.Redis.from_url(url, decode_responses=True, socket_timeout=2.0)
+        self._cipher = VaultCipher(secret)
         self._ttl = ttl_s
         self._prefix = prefix
         self._assign = self._r.register_script(self._ASSIGN)
@@ -75,10 +136,14 @@ class RedisVault:
         return [f"{self._prefix}:{vault_key}:{part}" for part in ("tokens", "reverse", "counters")]
 
     def token_for(self, vault_key: str, entity: str, value: str) -> str:
+        # The sealed value is bound to the token it will be stored under; the script assigns the token, so the
+        # value is sealed for the vault key here and re-checked on open (a token's context is vault_key + entity).
+        sealed = self._cipher.seal(value, f"{vault_key}\x1f{entity}")
         try:
             return str(
                 self._assign(
-                    keys=self._keys(vault_key), args=[f"{entity}\x1f{value}", entity, value, self._ttl]
+                    keys=self._keys(vault_key),
+                    args=[self._cipher.index(entity, value), entity, sealed, self._ttl],
                 )
             )
         except Exception as exc:  # redis raises its own hierarchy; callers get the contract's error
@@ -86,7 +151,20 @@ class RedisVault:
 
     def values(self, vault_key: str) -> dict[str, str]:
         try:
-            return dict(self._r.hgetall(self._keys(vault_key)[0]))
+            sealed = dict(self._r.hgetall(self._keys(vault_key)[0]))
+        except Exception as exc:
+            raise BackendUnavailable(f"PII vault unreachable: {exc}", reason="pii_vault") from exc
+        out: dict[str, str] = {}
+        for token, blob in sealed.items():
+            name = token.decode() if isinstance(token, bytes) else str(token)
+            m = TOKEN_RE.fullmatch(name)
+            out[name] = self._cipher.open(str(blob), f"{vault_key}\x1f{m.group(1) if m else ''}")
+        return out
+
+    def forget(self, vault_key: str) -> int:
+        """Drop a vault now (a subject's erasure request); returns how many keys went."""
+        try:
+            return int(self._r.delete(*self._keys(vault_key)))
         except Exception as exc:
             raise BackendUnavailable(f"PII vault unreachable: {exc}", reason="pii_vault") from exc
 

@@ -167,13 +167,38 @@ def test_text_without_pii_is_unchanged() -> None:
 
 @pytest.mark.redis
 def test_redis_vault_shares_tokens_across_maskers(redis_url: str) -> None:
-    first, second = RuleMasker(RedisVault(redis_url)), RuleMasker(RedisVault(redis_url))
+    key = "test-vault-key-32-bytes-long-xxxx"
+    first, second = (
+        RuleMasker(RedisVault(redis_url, secret=key)),
+        RuleMasker(RedisVault(redis_url, secret=key)),
+    )
     a = first.mask("手机13812345678", vault_key="conv-redis")
     b = second.mask("还是13812345678，另加13912345678", vault_key="conv-redis")
     assert b.text == "还是<CN_MOBILE_1>，另加<CN_MOBILE_2>"
     assert second.unmask(a.text, "conv-redis", REP) == "手机13812345678"
     with pytest.raises(AccessDenied):
         second.unmask(a.text, "conv-redis", EVALUATOR)
+
+
+@pytest.mark.redis
+def test_redis_vault_is_encrypted_at_rest_expires_and_needs_the_key(redis_url: str) -> None:
+    import redis
+
+    key = "test-vault-key-32-bytes-long-yyyy"
+    masker = RuleMasker(RedisVault(redis_url, secret=key, ttl_s=120, prefix="t:enc"))
+    masked = masker.mask("手机13812345678，身份证11010519491231002X", vault_key="conv-enc")
+    r = redis.Redis.from_url(redis_url)
+    keys = r.keys("t:enc:conv-enc:*")
+    assert len(keys) == 3
+    dump = b"".join(k + b"".join(a + b for a, b in r.hgetall(k).items()) for k in keys)
+    assert b"13812345678" not in dump and b"11010519491231002X" not in dump  # sealed values, HMAC index
+    assert all(0 < r.ttl(k) <= 120 for k in keys)
+    assert masker.unmask(masked.text, "conv-enc", REP) == "手机13812345678，身份证11010519491231002X"
+    other = RedisVault(redis_url, secret="another-key-of-32-bytes-zzzzzzzzz", prefix="t:enc")
+    with pytest.raises(InputError):
+        other.values("conv-enc")
+    assert masker.vault.forget("conv-enc") == 3  # type: ignore[attr-defined]
+    assert r.keys("t:enc:conv-enc:*") == []
 
 
 def test_known_contact_names_are_masked_without_any_cue() -> None:

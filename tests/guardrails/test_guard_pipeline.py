@@ -22,6 +22,7 @@ from contract import (
     VerdictOutcome,
     VoicePart,
 )
+from contract.errors import UserError
 from contract.ports import Actor, GroundingChecker, InjectionDetector, PiiMasker, PolicyRails
 from guardrails import (
     build_guardrails,
@@ -89,12 +90,19 @@ def test_verdict_evidence_is_stable_and_typed() -> None:
 
 @pytest.mark.redis
 def test_factory_with_redis_vault(redis_url: str) -> None:
-    guards = build_guardrails(RAILS_FILE, redis_url=redis_url)
+    guards = build_guardrails(
+        RAILS_FILE, redis_url=redis_url, vault_secret="test-vault-key-32-bytes-long-xxxx"
+    )
     result = run_input_guards(guards, "手机13812345678", vault_key="conv-r")
     assert (
         guards.pii.unmask(result.masked.text, "conv-r", Actor(id="rep_zhang", role="rep"))
         == "手机13812345678"
     )
+
+
+def test_redis_vault_without_a_key_is_refused_with_what_to_set() -> None:
+    with pytest.raises(UserError, match="COPILOT_PII_VAULT_KEY"):
+        build_guardrails(RAILS_FILE, redis_url="redis://127.0.0.1:1/0")
 
 
 def test_output_guards_ground_then_apply_rails() -> None:

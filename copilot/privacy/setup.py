@@ -1,0 +1,77 @@
+"""What the composition root needs from the privacy side: the vault key, the CRM's contact names for the masker, and
+the masking wrapper around the checkpointer. Kept here so copilot/wiring.py only calls three functions."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import MetaData, Table, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from contract.errors import UserError
+
+log = logging.getLogger("copilot.privacy")
+MAX_KNOWN_NAMES = 200_000  # a compiled alternation of this many names still masks a message in milliseconds
+
+
+def vault_secret(configured: str, data_dir: Path, *, env: str) -> bytes:
+    """The PII vault key: COPILOT_PII_VAULT_KEY when set. Outside production an unset key falls back to a random key
+    file in the data dir (0600), so one box keeps working across restarts. In production there is no fallback:
+    copilot.settings refuses to start with Redis and no key, and the in-process vault needs none."""
+    if configured:
+        return configured.encode()
+    if env == "production":
+        return b""
+    path = data_dir / "pii_vault.key"
+    if not path.is_file():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()
+
+
+def contact_names(
+    crm_url: str, mapping_path: Path, *, limit: int = MAX_KNOWN_NAMES, timeout_ms: int = 5000
+) -> list[str]:
+    """The person names the CRM holds (the mapping's contact.name column), for the masker's known_names: a name is
+    then masked wherever a customer writes it, with no cue around it. Empty (and logged) when the mapping has no
+    contact names or the CRM cannot be read: masking by rules still runs."""
+    try:
+        mapping = yaml.safe_load(mapping_path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        log.warning("contact names not loaded (mapping %s unreadable: %s)", mapping_path, exc)
+        return []
+    contact = (mapping.get("entities") or {}).get("contact") or {}
+    table_name = contact.get("table")
+    column = (contact.get("columns") or {}).get("name")
+    if not table_name or not column:
+        return []
+    from knowledge.crm.connector import create_readonly_engine  # read-only: never creates or writes the CRM
+
+    try:
+        engine = create_readonly_engine(crm_url, statement_timeout_ms=timeout_ms)
+    except UserError as exc:
+        log.warning("contact names not loaded: %s", exc.message)
+        return []
+    try:
+        table = Table(table_name, MetaData(), autoload_with=engine)
+        with engine.connect() as conn:
+            rows = conn.execute(select(table.c[column]).distinct().limit(limit)).scalars().all()
+    except (SQLAlchemyError, KeyError) as exc:
+        log.warning("contact names not loaded from the CRM: %s", exc.__class__.__name__)
+        return []
+    finally:
+        engine.dispose()
+    return sorted({str(n).strip() for n in rows if n and len(str(n).strip()) >= 2})
+
+
+def guard_checkpoints(saver: Any, masker: Any) -> Any:
+    from copilot.privacy.checkpoint_mask import mask_checkpoints
+
+    return mask_checkpoints(saver, masker)
