@@ -1,7 +1,10 @@
 """`YamlPolicyRails`: the tenant's rules over a draft and its proposed actions, for one actor.
 
 Discount authority by role (the draft's stated discount and each discount action), forbidden promises (a delivery date
-without order-system evidence), banned words, competitor mentions and required disclaimers. The verdict is BLOCK if any
+without order-system evidence), banned words, competitor mentions and required disclaimers, all from the tenant pack's
+rails.yaml. Quoting the tenant's own policy is not an offer: a sentence that cites a policy clause (or names it, 根据《…》)
+with only that clause's figures passes the discount and promise rails; the verdict lists it under
+`policy_quotes_not_offers`. The verdict is BLOCK if any
 blocking rule fired, WARN if only warning rules did, ALLOW otherwise; each reason says which rule and why."""
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import Actor
-from contract.suggestions import Action, Draft, GuardVerdict, VerdictOutcome
+from contract.suggestions import CITATION_MARKER, Action, Draft, GuardVerdict, VerdictOutcome
 from guardrails.grounding.claims import canon
 from guardrails.rails_config import RailsConfig, load_rails
 
@@ -58,10 +61,63 @@ def _as_percent(value: Any) -> float | None:
     return v * 100 if 0 < v < 1 else v
 
 
+_SENTENCE = re.compile(r"[^。！？!?\n；;]+[。！？!?\n；;]?(?:\s*\[\d{1,3}\])*")
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+_TITLE = re.compile(r"《([^》]{1,40})》")
+_RELATIVE_DAY = re.compile(
+    r"今天|今日|明天|明日|后天|本周|这周|下周|周[一二三四五六日末]|星期|礼拜|tomorrow|today", re.I
+)
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences with the citation markers that follow their full stop ("…折扣。[1]")."""
+    return [s for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def _figures(text: str) -> set[str]:
+    return set(_FIGURE.findall(CITATION_MARKER.sub("", text)))
+
+
 class YamlPolicyRails:
     def __init__(self, config: RailsConfig) -> None:
         self.config = config
         self._promises = [(p, [re.compile(x) for x in p.patterns]) for p in config.forbidden_promises]
+        self._frames = [re.compile(f) for f in config.policy_quotes.frames]
+
+    def _quoted_policy(self, sent: str, draft: Draft, evidence: list[Evidence]) -> set[str] | None:
+        """The figures of the policy text this sentence quotes (it cites a policy clause, or names one with a quoting
+        frame such as 根据《…》), or None when the sentence quotes no policy."""
+        cfg = self.config.policy_quotes
+        if not cfg.enabled:
+            return None
+        kinds = set(cfg.evidence_kinds)
+        by_id = {e.id: e for e in evidence}
+        cited = {c.marker: c.evidence_id for c in draft.citations}
+        sources = [
+            by_id[cited[m]]
+            for m in CITATION_MARKER.findall(sent)
+            if m in cited and cited[m] in by_id and by_id[cited[m]].kind.value in kinds
+        ]
+        if not sources and any(f.search(sent) for f in self._frames):
+            titles = _TITLE.findall(sent)
+            policy = [e for e in evidence if e.kind.value in kinds]
+            sources = [
+                e for e in policy if any(t in (e.title or "") or (e.title and e.title in t) for t in titles)
+            ]
+        if not sources:
+            return None
+        return _figures(canon(" ".join(e.content for e in sources)))
+
+    @staticmethod
+    def _quotes_promise(
+        hit: str, sent: str, figures: set[str], evidence: list[Evidence], draft: Draft
+    ) -> bool:
+        """A promise-shaped phrase is the policy's own wording when its figures are the clause's and it names no day
+        relative to today (今天/明天/下周… are about this customer's order, never a policy's)."""
+        if _RELATIVE_DAY.search(hit):
+            return False
+        own = _figures(hit)
+        return bool(own) and own <= figures
 
     @classmethod
     def from_file(cls, path: Path) -> YamlPolicyRails:
@@ -92,8 +148,11 @@ class YamlPolicyRails:
                 fired.append("requires_authority")
                 warns.append(f"action {name} needs {needs} authority; {actor.role} cannot execute it alone")
 
+        quotes: list[
+            str
+        ] = []  # sentences quoting the tenant's policy: not offers (kept in the verdict's details)
         if draft is not None and draft.text.strip():
-            self._check_text(draft, actor, limit, escalate, evidence or [], blocks, warns, fired)
+            self._check_text(draft, actor, limit, escalate, evidence or [], blocks, warns, fired, quotes)
 
         outcome = VerdictOutcome.BLOCK if blocks else VerdictOutcome.WARN if warns else VerdictOutcome.ALLOW
         return GuardVerdict(
@@ -104,6 +163,7 @@ class YamlPolicyRails:
                 "rules": list(dict.fromkeys(fired)),
                 "actor_role": actor.role,
                 "discount_limit_pct": limit,
+                **({"policy_quotes_not_offers": quotes} if quotes else {}),
             },
         )
 
@@ -117,21 +177,33 @@ class YamlPolicyRails:
         blocks: list[str],
         warns: list[str],
         fired: list[str],
+        quoted: list[str],
     ) -> None:
         text = canon(draft.text)
         lower = text.lower()
         sink = {"block": blocks, "warn": warns}
-        for pct in draft_discounts(text):
-            if pct > limit:
+        for sent in _sentences(text):
+            source = self._quoted_policy(sent, draft, evidence)
+            for pct in draft_discounts(sent):
+                if pct <= limit:
+                    continue
+                if source is not None and _figures(sent) <= source:
+                    quoted.append(sent.strip())
+                    continue
                 fired.append("discount_authority")
                 blocks.append(
                     f"draft offers a {pct:g}% discount, over {actor.role} authority {limit:g}%; use {escalate}"
                 )
-        for rule, regexes in self._promises:
-            hit = next((m for r in regexes if (m := r.search(text))), None)
-            if hit and not self._confirmed(rule.confirmed_by, draft, evidence):
+            for rule, regexes in self._promises:
+                hit = next((m for r in regexes if (m := r.search(sent))), None)
+                if hit is None or self._confirmed(rule.confirmed_by, draft, evidence):
+                    continue
+                if source is not None and self._quotes_promise(hit.group(0), sent, source, evidence, draft):
+                    quoted.append(sent.strip())
+                    continue
                 fired.append(rule.id)
                 sink[rule.severity].append(f"{rule.id}: 「{hit.group(0)}」 — {rule.description}")
+        quoted[:] = list(dict.fromkeys(quoted))
         banned = [w for w in self.config.banned_words.words if w.lower() in lower]
         if banned:
             fired.append("banned_words")

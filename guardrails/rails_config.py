@@ -56,6 +56,33 @@ class Disclaimer(_Strict):
     require_any: list[str]
 
 
+DEFAULT_QUOTE_FRAMES = [
+    r"根据《[^》]{1,40}》",
+    r"按照?《[^》]{1,40}》",
+    r"依据《[^》]{1,40}》",
+    r"《[^》]{1,40}》(?:第[一二三四五六七八九十百\d]+[条款章节项])?(?:规定|约定|明确|写明|中写)",
+    r"(?:政策|协议|规定|条款|合同)(?:中|里|上)?(?:规定|约定|写明|明确)",
+    r"(?i)\b(?:according to|per|under) (?:the|our) [\w\s-]{0,40}(?:policy|agreement|terms)\b",
+]
+
+
+class PolicyQuotes(_Strict):
+    """Quoting the tenant's own policy is not an offer: a sentence that cites a policy clause (or names it with a
+    quoting frame such as 根据《…》) and whose figures all appear in that clause is left out of the discount and
+    promise rails. A figure the clause does not contain is still checked as the rep's own offer."""
+
+    enabled: bool = True
+    frames: list[str] = Field(default_factory=lambda: list(DEFAULT_QUOTE_FRAMES))
+    evidence_kinds: list[str] = Field(default_factory=lambda: ["policy_clause"])
+
+    @field_validator("frames")
+    @classmethod
+    def _compiles(cls, frames: list[str]) -> list[str]:
+        for p in frames:
+            re.compile(p)
+        return frames
+
+
 class RailsConfig(_Strict):
     version: int = 1
     discount_authority: dict[str, float]
@@ -67,6 +94,7 @@ class RailsConfig(_Strict):
     banned_words: WordList = Field(default_factory=WordList)
     competitors: Competitors = Field(default_factory=Competitors)
     disclaimers: list[Disclaimer] = Field(default_factory=list)
+    policy_quotes: PolicyQuotes = Field(default_factory=PolicyQuotes)
 
 
 def load_rails(path: Path) -> RailsConfig:
