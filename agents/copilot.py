@@ -2,6 +2,7 @@
 
 handle(msg, actor)      → runs one message on its conversation thread; returns the delivered Suggestion (already in the
                           ledger), or None for a rep's own message (nothing to suggest; automation pauses).
+                          `progress=callback` also pushes phase 1 and the streaming draft (agents.context.RunProgress).
 decide(decision, actor) → resumes the thread's interrupt when it still waits for this suggestion; when a newer message
                           has already advanced the thread, writes the decision to the ledger directly (the ledger is the
                           source of truth for decisions).
@@ -16,7 +17,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from agents.context import RunContext
+from agents.context import ProgressCallback, RunContext, RunProgress
 from agents.deps import AgentDeps
 from agents.graph import build_graph
 from agents.tenant import OUT_OF_SCOPE
@@ -26,6 +27,8 @@ from contract.errors import NotFound
 from contract.messages import InboundMessage
 from contract.ports import Actor
 from contract.suggestions import Intent, Suggestion, SuggestionKind
+
+PHASE1_AFTER = "decide"  # intent, evidence, the computed answer and the actions all exist once decide has run
 
 
 def thread_id(tenant: str, conversation_id: str) -> str:
@@ -43,20 +46,64 @@ class Copilot:
     def _config(self, thread: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": thread}}
 
-    def handle(self, msg: InboundMessage, actor: Actor) -> Suggestion | None:
+    def handle(
+        self, msg: InboundMessage, actor: Actor, *, progress: ProgressCallback | None = None
+    ) -> Suggestion | None:
+        """`progress` (optional) receives the two-phase push while the run goes on: one `suggestion_partial` as soon
+        as decide has finished, then `draft_token` events as the draft streams (shapes in agents.context.RunProgress).
+        The returned Suggestion is the final word either way."""
         thread = thread_id(msg.tenant, msg.conversation_id)
-        ctx = RunContext(deps=self.deps, actor=actor, tenant=msg.tenant, channel=msg.channel.value)
-        out = self.graph.invoke(
-            {"message": msg.model_dump(mode="json")},
-            self._config(thread),
-            context=ctx,
-            durability=self.deps.settings.checkpoint_durability,
+        sink = None
+        if progress is not None:
+            sink = RunProgress(
+                progress,
+                tenant=msg.tenant,
+                channel=msg.channel.value,
+                conversation_id=msg.conversation_id,
+                message_id=msg.message_id,
+                customer_ref=msg.customer_ref,
+                rep_ref=msg.rep_ref,
+            )
+        ctx = RunContext(
+            deps=self.deps, actor=actor, tenant=msg.tenant, channel=msg.channel.value, progress=sink
         )
+        graph_input = {"message": msg.model_dump(mode="json")}
+        if sink is None:
+            out = self.graph.invoke(
+                graph_input,
+                self._config(thread),
+                context=ctx,
+                durability=self.deps.settings.checkpoint_durability,
+            )
+        else:
+            out = self._run_with_progress(graph_input, thread, ctx, sink)
         if not out.get("suggestion"):
             return None
         suggestion = Suggestion.model_validate(out["suggestion"])
         self._threads[suggestion.id] = (thread, msg.channel.value)
         return suggestion
+
+    def _run_with_progress(
+        self, graph_input: dict[str, Any], thread: str, ctx: RunContext, sink: RunProgress
+    ) -> dict[str, Any]:
+        """Same run as `invoke`, streamed step by step: the state after the step in which decide ran is phase 1.
+        The sync stream runs the next step only when asked for it, so phase 1 is out before the draft starts."""
+        out: dict[str, Any] = {}
+        decided = False
+        for mode, chunk in self.graph.stream(
+            graph_input,
+            self._config(thread),
+            context=ctx,
+            durability=self.deps.settings.checkpoint_durability,
+            stream_mode=["updates", "values"],
+        ):
+            if mode == "updates" and isinstance(chunk, dict) and PHASE1_AFTER in chunk:
+                decided = True
+            elif mode == "values" and isinstance(chunk, dict):
+                out = chunk
+                if decided:
+                    sink.phase1(chunk)
+        return out
 
     def decide(
         self, decision: HumanDecision, actor: Actor, *, conversation_id: str = "", tenant: str = "demo"
