@@ -87,7 +87,7 @@ class RedisHub:
                     yield json.loads(message["data"])
         finally:
             await pubsub.unsubscribe()
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
             await client.aclose()
 
     def close(self) -> None:

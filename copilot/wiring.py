@@ -1,7 +1,9 @@
-"""Composition root: Settings → concrete backends → the copilot. Embedded by default (SQLite, Chroma directory,
-in-process queue and hub); Redis / PostgreSQL / Chroma server / an OpenAI-compatible LLM by settings alone.
+"""Composition root: Settings → concrete backends → `Services` (copilot/service.py). It only constructs: the use
+cases live in the service, what follows them in copilot/listeners.py, the routes in copilot/api/.
 
-Only this module (and the entry points) know which implementation backs each protocol in contract/ports.py.
+Embedded by default (SQLite ledger and inbox, Chroma directory, in-process hub and call registry); Redis / PostgreSQL /
+Chroma server / an OpenAI-compatible LLM by settings alone. Only this module (and the entry points) know which
+implementation backs each port.
 """
 
 from __future__ import annotations
@@ -9,169 +11,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract import (
-    AccessDenied,
-    CopilotError,
-    HumanDecision,
-    InboundMessage,
-    NotFound,
-    Suggestion,
-    UserError,
-)
+from contract import AccessDenied, InboundMessage, NotFound, UserError
 from contract.ports import Actor
-from copilot.settings import Settings
+from copilot.service import MessageRefusedError, Services
+from copilot.settings import REPO_ROOT, Settings
 
 log = logging.getLogger("copilot.wiring")
-
-
-@dataclass
-class Services:
-    settings: Settings
-    policy_store: Any
-    customers: Any
-    guardrails: Any
-    ledger: Any
-    copilot: Any
-    hub: Any
-    inbox: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    # ---- the one-way flow ----------------------------------------------------------------------------------------
-    def handle_message(self, msg: InboundMessage, actor: Actor) -> Suggestion | None:
-        """Run one message through the graph, exactly once in effect: a message that already has a suggestion in the
-        ledger (a redelivery after a crash, a retried callback) returns that suggestion instead of a second one."""
-        earlier = self.existing_suggestion(msg)
-        if earlier is not None:
-            return earlier
-        try:
-            suggestion: Suggestion | None = self.copilot.handle(msg, actor)
-        except AccessDenied as exc:
-            self.record_denial(
-                actor, exc.reason, {"message_id": msg.message_id, "customer_ref": msg.customer_ref}
-            )
-            raise
-        if suggestion is not None:
-            self.publish(suggestion)
-            self.notify_rep(suggestion)
-        return suggestion
-
-    def existing_suggestion(self, msg: InboundMessage) -> Suggestion | None:
-        for entry in self.ledger.find(conversation=msg.conversation_id, kind="suggestion"):
-            payload = entry.payload or {}
-            sug = payload.get("suggestion") or {}
-            if (
-                sug.get("message_id") == msg.message_id
-                and sug.get("channel", msg.channel.value) == msg.channel.value
-            ):
-                return Suggestion.model_validate(sug)
-        return None
-
-    def publish(self, suggestion: Suggestion) -> None:
-        event = {"type": "suggestion", "suggestion": suggestion.model_dump(mode="json")}
-        if suggestion.rep_ref:
-            self.hub.publish(f"rep:{suggestion.rep_ref}", event)
-        self.hub.publish(f"conversation:{suggestion.tenant}:{suggestion.conversation_id}", event)
-
-    def notify_rep(self, suggestion: Suggestion) -> None:
-        """Outside the sidebar, a WeCom text card tells the rep a suggestion is waiting (when the WeCom API and a
-        public URL are configured). Failing to notify never loses the suggestion: it is in the ledger and the hub."""
-        outbox = getattr(self.extras.get("channels"), "outbox", None)
-        if outbox is None or not outbox.accept_link_base or not suggestion.rep_ref:
-            return
-        if suggestion.channel not in ("wecom_app", "wecom_kf", "wechat_oa"):
-            return
-        try:
-            outbox.deliver_suggestion(suggestion, rep_userid=suggestion.rep_ref)
-        except Exception as exc:  # Tencent down or refusing: logged; the rep still sees it in the sidebar
-            log.warning("could not notify %s of %s: %s", suggestion.rep_ref, suggestion.id, exc)
-
-    def send_reply(self, suggestion: Suggestion, decision: HumanDecision) -> str:
-        """After a human accepts or edits, the reply goes to the customer where the channel lets us send
-        (微信客服 within its 48-hour / 5-message window). Returns the kf msgid, or "" when nothing was sent."""
-        outbox = getattr(self.extras.get("channels"), "outbox", None)
-        text = decision.final_text or (suggestion.draft.text if suggestion.draft else "")
-        if outbox is None or suggestion.channel != "wecom_kf" or decision.kind.value == "reject" or not text:
-            return ""
-        open_kfid, _, external = suggestion.conversation_id.partition(":")
-        if not external:
-            return ""
-        msgid: str = outbox.kf_send_text(open_kfid, external, text, msgid=f"cc{decision.suggestion_id[-24:]}")
-        return msgid
-
-    def decide(self, decision: HumanDecision, actor: Actor) -> str:
-        suggestion = self.ledger.get_suggestion(decision.suggestion_id, actor=actor)
-        entry_id: str = self.copilot.decide(
-            decision, actor, conversation_id=suggestion.conversation_id, tenant=suggestion.tenant
-        )
-        try:
-            sent = self.send_reply(suggestion, decision)
-            if sent:
-                log.info("reply for %s sent through 微信客服 as %s", decision.suggestion_id, sent)
-        except (
-            CopilotError
-        ) as exc:  # e.g. kf_window_closed: the rep must reply by hand; said in the log and page
-            log.warning("reply for %s not sent: %s (%s)", decision.suggestion_id, exc.reason, exc.message)
-        event = {"type": "decision", "suggestion_id": decision.suggestion_id, "kind": decision.kind.value}
-        if suggestion.rep_ref:
-            self.hub.publish(f"rep:{suggestion.rep_ref}", event)
-        self.hub.publish(f"conversation:{suggestion.tenant}:{suggestion.conversation_id}", event)
-        return entry_id
-
-    def customer_360(self, customer_id: str, actor: Actor) -> Any:
-        try:
-            return self.customers.customer_360(customer_id, actor)
-        except AccessDenied as exc:
-            self.record_denial(actor, exc.reason, {"attempted": "customer_360", "customer_ref": customer_id})
-            raise
-
-    def make_worker(self, worker_id: str = "worker-1") -> Any:
-        from copilot.worker import Worker
-
-        return Worker(self.inbox, self, worker_id=worker_id)
-
-    def start_worker(self) -> Any:
-        worker = self.make_worker()
-        worker.start()
-        return worker
-
-    def record_denial(self, actor: Actor, reason: str, details: dict[str, Any]) -> None:
-        log.warning("access denied for %s (%s): %s %s", actor.id, actor.role, reason, details)
-        self.ledger.record_denial(actor=actor, reason=reason, details=details)
-
-    def suggestion_view(self, suggestion_id: str, actor: Actor) -> dict[str, Any]:
-        view: dict[str, Any] = self.ledger.get_suggestion_view(suggestion_id, actor=actor)
-        return view
-
-    def readiness(self) -> dict[str, str]:
-        checks: dict[str, str] = {}
-        for name, probe in (
-            ("ledger", self.ledger),
-            ("policy_store", self.policy_store),
-            ("crm", self.customers),
-        ):
-            try:
-                ping = getattr(probe, "ping", None)
-                if ping is not None:
-                    ping()
-                checks[name] = "ok"
-            except Exception as exc:  # readiness reports, never raises
-                checks[name] = f"down: {exc.__class__.__name__}"
-        return checks
-
-    def close(self) -> None:
-        asr = self.extras.get("asr")
-        llm = getattr(getattr(self.copilot, "deps", None), "llm", None)
-        for part in (self.hub, self.ledger, self.policy_store, self.customers, self.inbox, asr, llm):
-            closer = getattr(part, "close", None)
-            if closer is not None:
-                try:
-                    closer()
-                except Exception:  # closing is best effort at shutdown
-                    log.exception("closing %s failed", type(part).__name__)
 
 
 def _lazy_llm(settings: Settings, use_llm: bool) -> Any:
@@ -237,13 +85,13 @@ def _asr(settings: Settings, product_names: list[str]) -> Any:
 
 
 def open_inbox(settings: Settings) -> Any:
-    if settings.redis_url:
-        from copilot.scale import RedisStreamInbox
+    from copilot.scale import QueueSettings, RedisStreamInbox
 
+    if settings.redis_url:
         return RedisStreamInbox(settings.redis_url)
     from channels import SqliteInbox
 
-    return SqliteInbox(settings.data_dir / "inbox.sqlite")
+    return SqliteInbox(settings.data_dir / "inbox.sqlite", lease_s=QueueSettings().lease_s)
 
 
 def build_services(settings: Settings, *, use_llm: bool | None = None) -> Services:
@@ -254,9 +102,15 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
     from agents.perception.ocr import RapidOcrEngine
     from channels import ChannelConfig, build_channels
     from channels.voice import WhisperTranscriber
+    from copilot.calls import LocalCalls, RedisCalls
+    from copilot.events import EventBus
     from copilot.hub import make_hub
     from copilot.ledger import open_ledger
+    from copilot.ledger.otel import tracer_provider_from_env
+    from copilot.ledger.witness import WitnessSettings, WitnessTicker, open_witness
+    from copilot.listeners import subscribe_all
     from copilot.media import LocalMediaStore, RoutingMediaStore
+    from copilot.metrics import ServiceMetrics, declared_sla_ms
     from guardrails import build_guardrails
     from knowledge.crm import build_customer_data
     from knowledge.policy import build_policy_store
@@ -308,8 +162,21 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         ),
         vault_ttl_s=settings.pii_vault_ttl_s,
     )
+    checkpoint_key = settings.ledger_checkpoint_key.get_secret_value()
+    if settings.env == "production" and not checkpoint_key:
+        raise UserError(
+            "COPILOT_LEDGER_CHECKPOINT_KEY is required in production: the ledger head is signed with it "
+            "(generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`)",
+            reason="no_checkpoint_key",
+        )
+    witness_settings = WitnessSettings()
     ledger = open_ledger(
-        settings.ledger_url, checkpoint_key=settings.ledger_checkpoint_key.get_secret_value()
+        settings.ledger_url,
+        checkpoint_key=checkpoint_key,
+        tracer_provider=tracer_provider_from_env(),
+        witness=open_witness(
+            witness_settings.witness, data_dir=settings.data_dir, redis_url=settings.redis_url
+        ),
     )
     tenant = TenantConfig.load(tenant_dir)
     inbox = open_inbox(settings)
@@ -347,6 +214,7 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
             llm_timeout_s=settings.llm.timeout_s,
             max_draft_tokens=settings.llm.max_tokens,
         ),
+        tenant_dir=tenant_dir,  # tools.yaml + profile.yaml (agents/reasoning)
     )
     checkpointer = make_checkpointer(
         settings.checkpointer,
@@ -354,17 +222,41 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         redis_url=settings.redis_url,
         postgres_url=settings.database_url.replace("postgresql+psycopg://", "postgresql://"),
     )
+    hub = make_hub(settings.redis_url)
+    metrics = ServiceMetrics(
+        declared_sla_ms(REPO_ROOT / "evals" / "suites" / f"{settings.tenant}.yaml"), tenant=settings.tenant
+    )
+    bus = EventBus(on_failure=lambda name: metrics.listener_failures.inc(listener=name))
+    subscribe_all(bus, hub, channel_rt, metrics)
+    ticker = WitnessTicker(ledger, witness_settings.witness_interval_s).start()
+    probes: dict[str, Any] = {"redis": redis_client} if redis_client is not None else {}
     return Services(
         settings=settings,
         policy_store=policy_store,
         customers=customers,
-        guardrails=guards,
         ledger=ledger,
-        copilot=Copilot(deps, guard_checkpoints(checkpointer, guards.pii)),  # checkpoints hold masked text only
-        hub=make_hub(settings.redis_url),
+        copilot=Copilot(
+            deps, guard_checkpoints(checkpointer, guards.pii)
+        ),  # checkpoints hold masked text only
+        hub=hub,
         inbox=inbox,
-        extras={"channels": channel_rt, "asr": asr, "redis": redis_client},
+        calls=RedisCalls(redis_client) if redis_client is not None else LocalCalls(),
+        bus=bus,
+        metrics=metrics,
+        channels=channel_rt,
+        guardrails=guards,
+        asr=asr,
+        tenant_playbooks=list(tenant.playbooks),
+        readiness_probes=probes,
+        closers=[ticker, *(c for c in (deps.llm, redis_client) if c is not None)],
+        worker_factory=_embedded_worker,
     )
+
+
+def _embedded_worker(services: Services, worker_id: str) -> Any:
+    from copilot.worker import Worker
+
+    return Worker(services.inbox, services, worker_id=worker_id)  # type: ignore[arg-type]
 
 
 def _product_names(tenant_dir: Path) -> list[str]:
@@ -383,9 +275,9 @@ def _product_names(tenant_dir: Path) -> list[str]:
 
 def mount_channel_routes(app: Any, services: Services) -> None:
     """Tencent callbacks under /channels (signature-authenticated, not API keys)."""
-    runtime = services.extras.get("channels")
+    runtime = services.channels
     if runtime is not None and not getattr(app.state, "channels_mounted", False):
-        app.include_router(runtime.router, prefix="/channels")
+        app.include_router(runtime.router, prefix="/channels")  # type: ignore[attr-defined]
         app.state.channels_mounted = True
 
 
@@ -400,7 +292,7 @@ def mount_voice_routes(app: Any, services: Services) -> None:
     from channels.voice import build_voice_router
     from copilot.auth import actor_for_key, require
 
-    asr = services.extras.get("asr")
+    asr = services.asr
     if asr is None or getattr(app.state, "voice_mounted", False):
         return
 
@@ -412,16 +304,22 @@ def mount_voice_routes(app: Any, services: Services) -> None:
 
     def on_frame(call_id: str, frame: dict[str, Any]) -> None:
         if frame.get("type") in ("partial", "final"):
-            services.hub.publish(f"call:{call_id}", frame)
+            try:
+                services.hub.publish(f"call:{call_id}", frame)
+            except Exception:  # the desk mirror is best effort (Redis blip); the socket still gets the frame
+                log.warning(
+                    "could not mirror a %s frame of call %s", frame.get("type"), call_id, exc_info=True
+                )
 
     async def on_final(msg: InboundMessage) -> dict[str, Any] | None:
+        """The call desk gets the suggestion through the service's events (topic call:<id>); the socket too."""
+        services.call_started(msg.conversation_id, msg.rep_ref or "agent", msg.customer_ref, msg.tenant)
         actor = Actor(id=msg.rep_ref or "agent", role="agent", call_customer_ref=msg.customer_ref)
-        suggestion = await run_in_threadpool(services.handle_message, msg, actor)
-        if suggestion is None:
-            return None
-        payload = suggestion.model_dump(mode="json")
-        services.hub.publish(f"call:{msg.conversation_id}", {"type": "suggestion", "suggestion": payload})
-        return payload
+        try:
+            suggestion = await run_in_threadpool(services.handle_message, msg, actor)
+        except MessageRefusedError as refused:
+            suggestion = refused.suggestion
+        return suggestion.model_dump(mode="json") if suggestion is not None else None
 
     async def on_hangup(summary: dict[str, Any]) -> dict[str, Any] | None:
         actor = Actor(
@@ -429,13 +327,11 @@ def mount_voice_routes(app: Any, services: Services) -> None:
         )
         try:
             wrap = await run_in_threadpool(
-                services.copilot.wrap_up, summary["call_id"], actor, tenant=summary.get("tenant", "demo")
+                services.wrap_up, summary["call_id"], actor, tenant=summary.get("tenant", "demo")
             )
         except NotFound:  # a call with no customer turn has nothing to wrap up
             return None
-        payload = wrap.model_dump(mode="json")
-        services.hub.publish(f"call:{summary['call_id']}", {"type": "wrapup", "suggestion": payload})
-        return payload
+        return wrap.model_dump(mode="json")
 
     status_guard = [Depends(require("admin"))]  # live call ids and ASR load are operator information
     app.include_router(
@@ -444,3 +340,6 @@ def mount_voice_routes(app: Any, services: Services) -> None:
         )
     )
     app.state.voice_mounted = True
+
+
+__all__ = ["MessageRefusedError", "Services", "build_services", "mount_channel_routes", "mount_voice_routes"]

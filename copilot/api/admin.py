@@ -38,8 +38,7 @@ async def kb_lineage(ref: str, actor: Anyone, services: ServicesDep) -> dict[str
 
 @router.get("/playbooks")
 def playbooks(actor: Auditor, services: ServicesDep) -> dict[str, Any]:
-    tenant = services.copilot.deps.tenant
-    result: dict[str, Any] = {"playbooks": [p.model_dump(mode="json") for p in tenant.playbooks]}
+    result: dict[str, Any] = {"playbooks": [p.model_dump(mode="json") for p in services.tenant_playbooks]}
     backtest = REPO_ROOT / "evals" / "results" / "playbook_backtest.json"
     if backtest.is_file():
         result["backtest"] = json.loads(backtest.read_text(encoding="utf-8"))

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from contract import (
-    AccessDenied,
     ConflictError,
     DecisionKind,
     HumanDecision,
@@ -22,6 +22,7 @@ from contract import (
 from contract.ports import Actor
 from copilot.api.deps import ServicesDep
 from copilot.auth import require
+from copilot.service import MessageRefusedError
 
 log = logging.getLogger("copilot.api")
 router = APIRouter(prefix="/v1", tags=["suggestions"])
@@ -30,17 +31,33 @@ HumanSide = Annotated[Actor, Depends(require("rep", "agent", "admin"))]
 Reader = Annotated[Actor, Depends(require("rep", "agent", "evaluator", "admin"))]
 
 
-@router.post("/messages", response_model=Suggestion)
-async def ingest_message(msg: InboundMessage, actor: HumanSide, services: ServicesDep) -> Suggestion:
-    """Run one customer message through the copilot and return the suggestion (also pushed to subscribers)."""
-    if actor.role == "rep":
-        if msg.rep_ref and msg.rep_ref != actor.id:
-            services.record_denial(actor, "message_for_other_rep", {"message_id": msg.message_id})
-            raise AccessDenied("this conversation belongs to another rep", reason="not_your_conversation")
-        msg = msg.model_copy(update={"rep_ref": actor.id})
-    if actor.role == "agent":
-        actor = actor.model_copy(update={"call_customer_ref": msg.customer_ref})
-    return await run_in_threadpool(services.handle_message, msg, actor)
+@router.post(
+    "/messages",
+    response_model=Suggestion,
+    responses={
+        200: {"description": "the suggestion; `kind: refusal` (header X-Copilot-Refused: <reason>) when the actor "
+              "may not have what the message asks for — the refusal is recorded in the ledger"},
+        403: {"description": "a rep posting for another rep's conversation"},
+        409: {"description": "the message id is already used by another conversation (no data returned)"},
+    },
+)  # fmt: skip
+async def ingest_message(
+    msg: InboundMessage, actor: HumanSide, services: ServicesDep
+) -> Suggestion | JSONResponse:
+    """Run one customer message through the copilot and return the suggestion (also pushed to subscribers).
+
+    Scope first (a rep's own conversations and customers, an agent's active calls), then the ledger's message key
+    (a redelivery gets the suggestion already recorded), then the graph. A refusal is a suggestion too: 200 with
+    `kind: refusal` and the reason as a guardrail verdict."""
+    try:
+        suggestion = await run_in_threadpool(services.handle_message, msg, actor)
+    except MessageRefusedError as refused:
+        return JSONResponse(
+            refused.suggestion.model_dump(mode="json"), headers={"X-Copilot-Refused": refused.reason}
+        )
+    if suggestion is None:  # a rep's own message: nothing to suggest
+        return JSONResponse({"status": "no_suggestion", "message_id": msg.message_id})
+    return suggestion
 
 
 class DecisionIn(BaseModel):

@@ -62,8 +62,7 @@ def ledger_metrics(actor: Auditor, services: ServicesDep) -> dict[str, Any]:
 
 @router.get("/customers/{customer_id}/360")
 async def customer_360(customer_id: str, actor: HumanSide, services: ServicesDep) -> dict[str, Any]:
-    if actor.role == "agent":
-        actor = actor.model_copy(update={"call_customer_ref": customer_id})
+    """A rep: their own customers (403 otherwise, recorded); an agent: only the customer of an active call."""
     view = await run_in_threadpool(services.customer_360, customer_id, actor)
     return view.model_dump(mode="json")
 

@@ -68,3 +68,56 @@ def emit_genai_spans(suggestion: Suggestion, *, tracer_provider: Any) -> list[st
     finally:
         root.end(end_time=_ns(end))
     return names
+
+
+def tracer_provider_from_env(environ: dict[str, str] | None = None) -> Any:
+    """A TracerProvider when the standard OpenTelemetry settings ask for export, else None (off).
+
+    On when OTEL_TRACES_EXPORTER names an exporter (otlp | console) or OTEL_EXPORTER_OTLP_ENDPOINT /
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set; off when OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none. The OTLP
+    exporter reads its own OTEL_EXPORTER_OTLP_* settings (endpoint, headers, protocol, timeout); the resource takes
+    OTEL_SERVICE_NAME (default channel-copilot) and OTEL_RESOURCE_ATTRIBUTES."""
+    import os
+
+    env = dict(os.environ if environ is None else environ)
+    if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return None
+    exporters = [e.strip().lower() for e in env.get("OTEL_TRACES_EXPORTER", "").split(",") if e.strip()]
+    endpoint = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    if not exporters:
+        exporters = ["otlp"] if endpoint else []
+    exporters = [e for e in exporters if e != "none"]
+    if not exporters:
+        return None
+    from opentelemetry.sdk.resources import OTELResourceDetector, Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+
+    resource = Resource.create({"service.name": env.get("OTEL_SERVICE_NAME") or AGENT_NAME}).merge(
+        OTELResourceDetector().detect()
+    )
+    provider = TracerProvider(resource=resource)
+    for name in exporters:
+        if name == "console":
+            provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+        elif name == "otlp":
+            protocol = env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or env.get(
+                "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"
+            )
+            if protocol.startswith("http"):
+                try:
+                    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+                except ImportError as exc:
+                    from contract.errors import UserError
+
+                    raise UserError('OTLP over HTTP needs: pip install "opentelemetry-exporter-otlp-proto-http"; '
+                                    "or set OTEL_EXPORTER_OTLP_PROTOCOL=grpc", reason="otel_exporter") from exc  # fmt: skip
+            else:
+                from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter  # type: ignore[assignment]
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        else:
+            from contract.errors import UserError
+
+            raise UserError(f"OTEL_TRACES_EXPORTER={name!r} is not supported here: use otlp, console or none",
+                            reason="otel_exporter")  # fmt: skip
+    return provider

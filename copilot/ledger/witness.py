@@ -13,6 +13,7 @@ head when it moved.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -22,6 +23,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contract.errors import BackendUnavailable, UserError
 from copilot.ledger.models import Checkpoint
+
+log = logging.getLogger("copilot.ledger.witness")
 
 
 class WitnessSettings(BaseSettings):
@@ -61,7 +64,6 @@ class FileWitness:
     def latest(self) -> Checkpoint | None:
         if not self.path.is_file():
             return None
-        last = b""
         with self.path.open("rb") as fh:  # small lines; read from the end for long files
             fh.seek(0, os.SEEK_END)
             size = fh.tell()
@@ -132,3 +134,39 @@ def open_witness(spec: str, *, data_dir: Path, redis_url: str = "", key: str = "
     raise UserError(
         f"COPILOT_LEDGER_WITNESS={spec!r}: use file:<path>, redis, redis://… or none", reason="witness_config"
     )
+
+
+class WitnessTicker:
+    """Signs the chain head into the witness every `interval_s` when it moved, and once more at close."""
+
+    def __init__(self, ledger: Any, interval_s: float) -> None:
+        self.ledger = ledger  # copilot.ledger.Ledger (its witness_head)
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._last = -1
+        self._thread = threading.Thread(target=self._run, name="ledger-witness", daemon=True)
+
+    def start(self) -> WitnessTicker:
+        if self.interval_s > 0:
+            self._thread.start()
+        return self
+
+    def tick(self) -> None:
+        seq, _ = self.ledger.head()
+        if seq > 0 and seq != self._last:
+            self.ledger.witness_head()
+            self._last = seq
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.tick()
+            except Exception:  # the ledger or witness store is down now: next tick tries again
+                log.warning("could not sign the ledger head into the witness", exc_info=True)
+
+    def close(self) -> None:
+        self._stop.set()
+        try:
+            self.tick()
+        except Exception:
+            log.warning("final witness of the ledger head failed", exc_info=True)

@@ -1,0 +1,108 @@
+"""Which calls each contact-center agent is on: the scope of what an agent may read (a customer's 360, the call's
+suggestions) and write. Filled by the live-call socket (first final → start, hang-up → end); an ended call stays in
+scope for `grace_s` so the agent can finish the wrap-up.
+
+In-process by default; Redis when configured, so an API process answering the desk sees calls another one holds.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ActiveCall:
+    call_id: str
+    agent_id: str
+    customer_ref: str
+    tenant: str = "demo"
+    started_at: float = 0.0
+    ended_at: float = 0.0  # 0 = still on the call
+
+
+class CallRegistry(Protocol):
+    def start(self, call: ActiveCall) -> None: ...
+
+    def end(self, call_id: str) -> None: ...
+
+    def for_agent(self, agent_id: str) -> list[ActiveCall]: ...
+
+
+def _in_scope(call: ActiveCall, now: float, grace_s: float) -> bool:
+    return not call.ended_at or now - call.ended_at <= grace_s
+
+
+class LocalCalls:
+    def __init__(self, grace_s: float = 1800.0) -> None:
+        self.grace_s = grace_s
+        self._calls: dict[str, ActiveCall] = {}
+        self._lock = threading.Lock()
+
+    def start(self, call: ActiveCall) -> None:
+        with self._lock:
+            held = self._calls.get(call.call_id)
+            if held is None or held.ended_at:
+                self._calls[call.call_id] = ActiveCall(
+                    call.call_id,
+                    call.agent_id,
+                    call.customer_ref,
+                    call.tenant,
+                    call.started_at or time.time(),
+                )
+
+    def end(self, call_id: str) -> None:
+        with self._lock:
+            held = self._calls.get(call_id)
+            if held is not None:
+                self._calls[call_id] = ActiveCall(
+                    held.call_id, held.agent_id, held.customer_ref, held.tenant, held.started_at, time.time()
+                )
+
+    def for_agent(self, agent_id: str) -> list[ActiveCall]:
+        now = time.time()
+        with self._lock:
+            for cid in [c for c, call in self._calls.items() if not _in_scope(call, now, self.grace_s)]:
+                del self._calls[cid]
+            found = [c for c in self._calls.values() if c.agent_id == agent_id]
+        return sorted(found, key=lambda c: c.started_at, reverse=True)
+
+
+class RedisCalls:
+    """One hash per agent (call id → JSON), expiring a day after its last change."""
+
+    def __init__(self, client: Any, grace_s: float = 1800.0, prefix: str = "copilot:calls:") -> None:
+        self._r = client  # redis.Redis
+        self.grace_s = grace_s
+        self.prefix = prefix
+
+    def start(self, call: ActiveCall) -> None:
+        stamped = ActiveCall(
+            call.call_id, call.agent_id, call.customer_ref, call.tenant, call.started_at or time.time()
+        )
+        key = self.prefix + call.agent_id
+        self._r.hsetnx(key, call.call_id, json.dumps(asdict(stamped)))
+        self._r.set(self.prefix + "call:" + call.call_id, call.agent_id, ex=86400)
+        self._r.expire(key, 86400)
+
+    def end(self, call_id: str) -> None:
+        agent = self._r.get(self.prefix + "call:" + call_id)
+        if agent is None:
+            return
+        key = self.prefix + (agent.decode() if isinstance(agent, bytes) else str(agent))
+        raw = self._r.hget(key, call_id)
+        if raw is None:
+            return
+        data = json.loads(raw)
+        data["ended_at"] = time.time()
+        self._r.hset(key, call_id, json.dumps(data))
+
+    def for_agent(self, agent_id: str) -> list[ActiveCall]:
+        now = time.time()
+        calls = [ActiveCall(**json.loads(v)) for v in self._r.hvals(self.prefix + agent_id)]
+        return sorted(
+            (c for c in calls if _in_scope(c, now, self.grace_s)), key=lambda c: c.started_at, reverse=True
+        )

@@ -1,0 +1,202 @@
+"""What happens after a use case: each listener subscribes to the service's events (copilot/events.py).
+
+  HubPush     suggestions, refusals, decisions and the two-phase progress → the rep's and the conversation's topics
+  CallDesk    a voice call's suggestions, progress and wrap-up → the call's topic (the agent desktop)
+  WeComCard   a new suggestion for a WeCom / 微信客服 / 公众号 conversation → a text card to the rep (when configured)
+  KfReply     an accepted or edited suggestion on 微信客服 → the reply to the customer (48-hour / 5-message window)
+  Metrics     latencies, SLA breaches, refusals and decisions → /metrics
+
+A failing listener is logged by the bus and counted; the ledger already holds the suggestion or decision.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from contract.errors import CopilotError
+from contract.suggestions import DraftSource, Suggestion, SuggestionKind
+from copilot.events import (
+    DecisionRecorded,
+    EventBus,
+    MessageRefused,
+    SuggestionMade,
+    SuggestionProgress,
+)
+from copilot.hub import Hub
+from copilot.metrics import ServiceMetrics
+from copilot.service import ChannelRuntime
+
+log = logging.getLogger("copilot.listeners")
+_DRAFT_NODES = ("draft", "llm", "compose", "phrase")  # graph nodes whose time is the LLM's
+
+
+def _topics(tenant: str, conversation_id: str, rep_ref: str) -> list[str]:
+    topics = [f"conversation:{tenant}:{conversation_id}"]
+    if rep_ref:
+        topics.insert(0, f"rep:{rep_ref}")
+    return topics
+
+
+class HubPush:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def suggestion(self, event: SuggestionMade) -> None:
+        self._suggestion(event.suggestion)
+
+    def refused(self, event: MessageRefused) -> None:
+        self._suggestion(event.refusal)
+
+    def _suggestion(self, suggestion: Suggestion) -> None:
+        payload = {"type": "suggestion", "suggestion": suggestion.model_dump(mode="json")}
+        for topic in _topics(suggestion.tenant, suggestion.conversation_id, suggestion.rep_ref):
+            self.hub.publish(topic, payload)
+
+    def decision(self, event: DecisionRecorded) -> None:
+        s = event.suggestion
+        payload = {
+            "type": "decision",
+            "suggestion_id": event.decision.suggestion_id,
+            "kind": event.decision.kind.value,
+        }
+        for topic in _topics(s.tenant, s.conversation_id, s.rep_ref):
+            self.hub.publish(topic, payload)
+
+    def progress(self, event: SuggestionProgress) -> None:
+        msg = event.message
+        for topic in _topics(msg.tenant, msg.conversation_id, msg.rep_ref):
+            self.hub.publish(topic, progress_payload(event))
+
+
+def progress_payload(event: SuggestionProgress) -> dict[str, Any]:
+    kind = "draft_token" if event.phase == "draft_token" else "suggestion_partial"
+    msg = event.message
+    return {
+        "type": kind,
+        "phase": event.phase,
+        "message_id": msg.message_id,
+        "conversation_id": msg.conversation_id,
+        "data": event.data,
+    }
+
+
+class CallDesk:
+    """The agent desktop listens on call:<call id>."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def suggestion(self, event: SuggestionMade) -> None:
+        s = event.suggestion
+        if s.channel != "voice":
+            return
+        kind = "wrapup" if s.kind is SuggestionKind.SUMMARY else "suggestion"
+        self.hub.publish(f"call:{s.conversation_id}", {"type": kind, "suggestion": s.model_dump(mode="json")})
+
+    def progress(self, event: SuggestionProgress) -> None:
+        if event.message.channel.value == "voice":
+            self.hub.publish(f"call:{event.message.conversation_id}", progress_payload(event))
+
+
+class WeComCard:
+    """Outside the sidebar, a WeCom text card tells the rep a suggestion is waiting (when the WeCom API and a public
+    URL are configured)."""
+
+    def __init__(self, channels: ChannelRuntime | None) -> None:
+        self.channels = channels
+
+    def suggestion(self, event: SuggestionMade) -> None:
+        s = event.suggestion
+        outbox = self.channels.outbox if self.channels is not None else None
+        if event.redelivered or outbox is None or not outbox.accept_link_base or not s.rep_ref:
+            return
+        if s.channel not in ("wecom_app", "wecom_kf", "wechat_oa") or s.kind is SuggestionKind.REFUSAL:
+            return
+        outbox.deliver_suggestion(s, rep_userid=s.rep_ref)
+
+
+class KfReply:
+    """After a human accepts or edits, the reply goes to the customer where the channel lets us send."""
+
+    def __init__(self, channels: ChannelRuntime | None) -> None:
+        self.channels = channels
+
+    def decision(self, event: DecisionRecorded) -> None:
+        sent = send_reply(self.channels, event)
+        if sent:
+            log.info("reply for %s sent through 微信客服 as %s", event.decision.suggestion_id, sent)
+
+
+def send_reply(channels: ChannelRuntime | None, event: DecisionRecorded) -> str:
+    """The kf msgid, or "" when nothing was sent (not kf, rejected, nothing to send, window closed)."""
+    suggestion, decision = event.suggestion, event.decision
+    outbox = channels.outbox if channels is not None else None
+    text = decision.final_text or (suggestion.draft.text if suggestion.draft else "")
+    if outbox is None or suggestion.channel != "wecom_kf" or decision.kind.value == "reject" or not text:
+        return ""
+    open_kfid, _, external = suggestion.conversation_id.partition(":")
+    if not external:
+        return ""
+    try:
+        return outbox.kf_send_text(open_kfid, external, text, msgid=f"cc{decision.suggestion_id[-24:]}")
+    except CopilotError as exc:  # e.g. kf_window_closed: the rep must reply by hand; said in the log and page
+        log.warning("reply for %s not sent: %s (%s)", decision.suggestion_id, exc.reason, exc.message)
+        return ""
+
+
+class Metrics:
+    def __init__(self, metrics: ServiceMetrics) -> None:
+        self.m = metrics
+        self._first_token: OrderedDict[str, None] = OrderedDict()  # messages whose first token was timed
+
+    def suggestion(self, event: SuggestionMade) -> None:
+        if event.redelivered:
+            return
+        s = event.suggestion
+        self.m.suggestions.inc(kind=s.kind.value, tenant=s.tenant)
+        if s.kind is SuggestionKind.SUMMARY:
+            return
+        llm_ms = sum(ms for node, ms in s.timings_ms.items() if any(p in node.lower() for p in _DRAFT_NODES))
+        used_llm = s.draft is not None and s.draft.source is DraftSource.LLM
+        self.m.observe("suggestion_no_llm", max(event.elapsed_ms - (llm_ms if used_llm else 0.0), 0.0))
+        if used_llm:
+            self.m.observe("full_draft", event.elapsed_ms)
+        if s.channel == "voice":
+            self.m.observe("voice_final", event.elapsed_ms)
+
+    def refused(self, event: MessageRefused) -> None:
+        self.m.refusals.inc(reason=event.reason, tenant=event.message.tenant)
+
+    def decision(self, event: DecisionRecorded) -> None:
+        self.m.decisions.inc(kind=event.decision.kind.value, tenant=event.suggestion.tenant)
+
+    def progress(self, event: SuggestionProgress) -> None:
+        if event.phase != "draft_token":
+            return
+        key = event.message.dedupe_key
+        if key in self._first_token:
+            return
+        self._first_token[key] = None
+        while len(self._first_token) > 10_000:
+            self._first_token.popitem(last=False)
+        self.m.observe("first_draft_token", event.elapsed_ms)
+
+
+def subscribe_all(bus: EventBus, hub: Hub, channels: ChannelRuntime | None, metrics: ServiceMetrics) -> None:
+    """The standard listeners, in order: metrics first (cheap, never fails), then pushes, then WeCom calls."""
+    m, push, desk = Metrics(metrics), HubPush(hub), CallDesk(hub)
+    card, reply = WeComCard(channels), KfReply(channels)
+    bus.subscribe(SuggestionMade, m.suggestion)
+    bus.subscribe(MessageRefused, m.refused)
+    bus.subscribe(DecisionRecorded, m.decision)
+    bus.subscribe(SuggestionProgress, m.progress)
+    bus.subscribe(SuggestionMade, push.suggestion)
+    bus.subscribe(MessageRefused, push.refused)
+    bus.subscribe(DecisionRecorded, push.decision)
+    bus.subscribe(SuggestionProgress, push.progress)
+    bus.subscribe(SuggestionMade, desk.suggestion)
+    bus.subscribe(SuggestionProgress, desk.progress)
+    bus.subscribe(SuggestionMade, card.suggestion)
+    bus.subscribe(DecisionRecorded, reply.decision)

@@ -1,0 +1,578 @@
+"""The use cases, typed: handle a message, record a decision, read a customer's 360, list suggestions, wrap up a
+call. Every backend is a port (contract/ports.py or a small protocol below); `copilot/wiring.py` picks the
+implementations and nothing else. Entry points (API, worker, CLI, demo, evals) all go through `Services`.
+
+Order inside each use case, always:
+  1. scope   — who is asking, and what they may touch (tenant, role, own customers, an agent's active calls);
+               refused before anything that could return data is looked up;
+  2. dedupe  — the ledger's unique key (tenant, channel, message id) says whether this message already has a
+               suggestion; it is returned only when it belongs to this conversation and this actor may read it;
+  3. run     — the graph (the suggestion is in the ledger before anyone sees it);
+  4. one event — SuggestionMade | MessageRefused | MessageSkipped | DecisionRecorded; listeners push to the
+               sidebar, the WeCom card, the kf reply, the call desk and the metrics (copilot/listeners.py).
+
+A refusal (a rep asking about another rep's customer, an agent without a call to that customer) becomes a REFUSAL
+suggestion with the reason as a guardrail verdict, recorded in the ledger with the access_denied entry, pushed like
+any suggestion; `handle_message` then raises MessageRefusedError (an AccessDenied carrying the refusal), and the REST
+API answers 200 with the refusal (see docs/architecture.md, "Refusals").
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from contract.decisions import HumanDecision
+from contract.errors import AccessDenied, ConflictError, NotFound
+from contract.evidence import Evidence
+from contract.messages import InboundMessage
+from contract.ports import Actor, Customer360, CustomerData, PolicyQuery, PolicyRetriever
+from contract.suggestions import GuardVerdict, Intent, Suggestion, SuggestionKind, VerdictOutcome
+from copilot.calls import ActiveCall, CallRegistry
+from copilot.events import (
+    DecisionRecorded,
+    EventBus,
+    MessageRefused,
+    MessageSkipped,
+    SuggestionMade,
+    SuggestionProgress,
+)
+from copilot.hub import Hub
+from copilot.metrics import ServiceMetrics
+from copilot.settings import Settings
+
+log = logging.getLogger("copilot.service")
+
+JsonDict = dict[str, object]
+ProgressCallback = Callable[[str, Mapping[str, object]], None]
+
+
+# ---- ports the service needs beyond contract/ports.py -------------------------------------------------------------
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Pingable(Protocol):
+    def ping(self) -> object: ...
+
+
+class PolicyStore(PolicyRetriever, Protocol):
+    def search(self, query: PolicyQuery) -> list[Evidence]: ...
+
+    def ping(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class CustomerStore(CustomerData, Protocol):
+    def ping(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class LedgerRow(Protocol):
+    @property
+    def suggestion_id(self) -> str: ...
+
+    @property
+    def decision(self) -> str: ...
+
+    @property
+    def payload(self) -> Mapping[str, object] | None: ...
+
+
+class VerifyResult(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+    def summary(self) -> str: ...
+
+
+class Mark(Protocol):
+    @property
+    def seq(self) -> int: ...
+
+
+class LedgerPort(Protocol):
+    def record_suggestion(self, suggestion: Suggestion, *, inputs: Mapping[str, object]) -> str: ...
+
+    def record_decision(self, decision: HumanDecision, *, actor: Actor) -> str: ...
+
+    def record_denial(
+        self, *, actor: Actor, reason: str, details: Mapping[str, object], suggestion_id: str = ""
+    ) -> str: ...
+
+    def get_suggestion(self, suggestion_id: str, *, actor: Actor | None = None) -> Suggestion: ...
+
+    def get_suggestion_view(self, suggestion_id: str, *, actor: Actor) -> dict[str, object]: ...
+
+    def message_suggestion(self, tenant: str, channel: str, message_id: str) -> tuple[str, str] | None: ...
+
+    def find(self, **filters: object) -> Sequence[LedgerRow]: ...
+
+    def verify(self) -> VerifyResult: ...
+
+    def checkpoint(self) -> Mark: ...
+
+    def head(self) -> tuple[int, str]: ...
+
+    def ping(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Graph(Protocol):
+    """agents.Copilot: the LangGraph copilot."""
+
+    def handle(self, msg: InboundMessage, actor: Actor) -> Suggestion | None: ...
+
+    def decide(
+        self, decision: HumanDecision, actor: Actor, *, conversation_id: str = "", tenant: str = "demo"
+    ) -> str: ...
+
+    def wrap_up(self, conversation_id: str, actor: Actor, *, tenant: str = "demo") -> Suggestion: ...
+
+
+class ProgressGraph(Protocol):
+    def handle(
+        self, msg: InboundMessage, actor: Actor, *, on_progress: ProgressCallback
+    ) -> Suggestion | None: ...
+
+
+class WorkQueue(Protocol):
+    """The durable inbox (channels.SqliteInbox embedded, copilot.scale.RedisStreamInbox scaled out)."""
+
+    lease_s: float
+
+    def accept(self, msg: InboundMessage) -> bool: ...
+
+    def ack(self, item_id: object) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Outbox(Protocol):
+    """channels.api.messages.Outbox: what the listeners send through WeCom."""
+
+    @property
+    def accept_link_base(self) -> str: ...
+
+    def deliver_suggestion(self, suggestion: Suggestion, *, rep_userid: str) -> object: ...
+
+    def kf_send_text(self, open_kfid: str, external_userid: str, text: str, *, msgid: str = "") -> str: ...
+
+
+class ChannelRuntime(Protocol):
+    """channels.wiring.ChannelRuntime, as far as the service is concerned."""
+
+    @property
+    def outbox(self) -> Outbox | None: ...
+
+
+class WorkerHandle(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self, timeout: float = 10.0) -> None: ...
+
+
+class MessageRefusedError(AccessDenied):
+    """The message was refused for access; the REFUSAL suggestion recorded for it travels along."""
+
+    def __init__(self, refusal: Suggestion, reason: str, message: str) -> None:
+        super().__init__(message, reason=reason, suggestion_id=refusal.id)
+        self.suggestion = refusal
+
+
+# ---- the service ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Services:
+    settings: Settings
+    policy_store: PolicyStore
+    customers: CustomerStore
+    ledger: LedgerPort
+    copilot: Graph
+    hub: Hub
+    inbox: WorkQueue
+    calls: CallRegistry
+    bus: EventBus
+    metrics: ServiceMetrics
+    channels: ChannelRuntime | None = None
+    guardrails: object = None  # guardrails.Guardrails: the graph uses it; kept for operators' introspection
+    asr: Closeable | None = None  # channels.voice.AsrService: the live-call socket needs it
+    tenant_playbooks: Sequence[BaseModel] = ()
+    readiness_probes: Mapping[str, Pingable] = field(default_factory=dict)  # e.g. redis, witness
+    closers: Sequence[Closeable] = ()  # the LLM, the Redis client …: closed last
+    worker_factory: Callable[[Services, str], WorkerHandle] | None = None
+    _inflight: dict[str, tuple[threading.Lock, int]] = field(default_factory=dict, repr=False)
+    _inflight_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _progress_kw: bool | None = field(default=None, repr=False)
+
+    # ---- scope ---------------------------------------------------------------------------------------------------
+
+    def scope_message(self, msg: InboundMessage, actor: Actor) -> InboundMessage:
+        """Request-level rules: a rep speaks for themselves only (the message is bound to them)."""
+        if actor.role == "rep":
+            if msg.rep_ref and msg.rep_ref != actor.id:
+                self.record_denial(actor, "not_your_conversation", {"message_id": msg.message_id})
+                raise AccessDenied("this conversation belongs to another rep", reason="not_your_conversation")
+            if not msg.rep_ref:
+                msg = msg.model_copy(update={"rep_ref": actor.id})
+        return msg
+
+    def agent_scope(self, actor: Actor, customer_ref: str = "") -> Actor:
+        """An agent reads through their calls: the actor with the call's customer, or AccessDenied (not_on_call).
+        Trusted callers (the worker, the live-call socket) already set the call's customer."""
+        if actor.role != "agent":
+            return actor
+        if actor.call_customer_ref and (not customer_ref or actor.call_customer_ref == customer_ref):
+            return actor
+        calls = self.calls.for_agent(actor.id)
+        match = next((c for c in calls if not customer_ref or c.customer_ref == customer_ref), None)
+        if match is None:
+            raise AccessDenied(
+                f"agent {actor.id} has no active call with {customer_ref or 'any customer'}",
+                reason="not_on_call",
+                actor=actor.id,
+                customer_ref=customer_ref,
+            )
+        return actor.model_copy(update={"call_customer_ref": match.customer_ref})
+
+    def authorize_customer(self, msg: InboundMessage, actor: Actor) -> Actor:
+        """Before any look-up: the actor may touch this customer (CRM ownership for reps, a call for agents)."""
+        actor = self.agent_scope(actor, msg.customer_ref)
+        if actor.role == "rep":
+            self.customers.customer_360(msg.customer_ref, actor)  # AccessDenied / NotFound, nothing returned
+        return actor
+
+    # ---- handle a message --------------------------------------------------------------------------------------------
+
+    def handle_message(self, msg: InboundMessage, actor: Actor) -> Suggestion | None:
+        """Run one message, exactly once in effect. Returns the suggestion (a redelivery returns the one already
+        recorded), None for a rep's own message; raises MessageRefusedError (an AccessDenied) after recording a
+        REFUSAL suggestion, ConflictError when the message id belongs to another conversation."""
+        started = time.perf_counter()
+        msg = self.scope_message(msg, actor)
+        try:
+            actor = self.authorize_customer(msg, actor)
+        except AccessDenied as exc:
+            with self._message_lock(msg):
+                return self._refuse(msg, actor, exc, started)
+        with self._message_lock(msg):
+            earlier = self._recorded(msg, actor)
+            if earlier is not None:
+                return self._redelivered(msg, actor, earlier, started)
+            try:
+                suggestion = self._run_graph(msg, actor, started)
+            except (
+                AccessDenied
+            ) as exc:  # the graph's own checks (e.g. a customer reassigned mid-conversation)
+                return self._refuse(msg, actor, exc, started)
+            except ConflictError as exc:
+                if exc.reason != "message_already_recorded":
+                    raise
+                earlier = self._recorded(msg, actor)  # another process recorded it first
+                if earlier is None:
+                    raise
+                return self._redelivered(msg, actor, earlier, started)
+        elapsed = _ms(started)
+        if suggestion is None:
+            self.bus.publish(MessageSkipped(msg, actor, elapsed))
+            return None
+        self.bus.publish(SuggestionMade(msg, actor, suggestion, elapsed))
+        return suggestion
+
+    def _run_graph(self, msg: InboundMessage, actor: Actor, started: float) -> Suggestion | None:
+        if self._progress_kw is None:
+            try:
+                self._progress_kw = "on_progress" in inspect.signature(self.copilot.handle).parameters
+            except (TypeError, ValueError):
+                self._progress_kw = False
+        if not self._progress_kw:
+            return self.copilot.handle(msg, actor)
+        graph: ProgressGraph = self.copilot  # type: ignore[assignment]  # checked by signature above
+        return graph.handle(msg, actor, on_progress=self.progress_sink(msg, started))
+
+    def progress_sink(self, msg: InboundMessage, started: float | None = None) -> ProgressCallback:
+        """What the graph calls while it runs (phase 1 parts, then draft tokens): forwarded as events."""
+        since = time.perf_counter() if started is None else started
+
+        def forward(phase: str, data: Mapping[str, object]) -> None:
+            self.bus.publish(SuggestionProgress(msg, phase, dict(data), _ms(since)))
+
+        return forward
+
+    def _recorded(self, msg: InboundMessage, actor: Actor) -> Suggestion | None:
+        """The suggestion already recorded for this message, if this actor may have it. The key says which
+        conversation it belongs to; another conversation's is never returned (409, no data)."""
+        held = self.ledger.message_suggestion(msg.tenant, msg.channel.value, msg.message_id)
+        if held is None:
+            return None
+        conversation_id, suggestion_id = held
+        if conversation_id != msg.conversation_id:
+            self.record_denial(
+                actor, "message_id_taken", {"message_id": msg.message_id, "attempted": "message"}
+            )
+            raise ConflictError(
+                f"message id {msg.message_id!r} was already used in another conversation",
+                reason="message_id_taken",
+            )
+        earlier = self.ledger.get_suggestion(suggestion_id, actor=actor)  # AccessDenied is recorded there
+        if earlier.customer_ref != msg.customer_ref:
+            raise ConflictError(
+                f"message id {msg.message_id!r} was already used for another customer",
+                reason="message_id_taken",
+            )
+        return earlier
+
+    def _redelivered(
+        self, msg: InboundMessage, actor: Actor, earlier: Suggestion, started: float
+    ) -> Suggestion:
+        self.bus.publish(SuggestionMade(msg, actor, earlier, _ms(started), redelivered=True))
+        if earlier.kind is SuggestionKind.REFUSAL:
+            reason = next(
+                (v.reasons[0] for v in earlier.verdicts if v.guard == "access" and v.reasons), "refused"
+            )
+            raise MessageRefusedError(earlier, reason, f"this message was refused: {reason}")
+        return earlier
+
+    def _refuse(self, msg: InboundMessage, actor: Actor, exc: AccessDenied, started: float) -> Suggestion:
+        """Record the refusal as a REFUSAL suggestion (and the access_denied entry), publish it, raise it."""
+        rep_ref = actor.id if actor.role in ("rep", "agent") else msg.rep_ref
+        earlier = self._recorded_refusal(msg, actor, rep_ref)
+        if earlier is not None:
+            return self._redelivered(msg, actor, earlier, started)
+        refusal = Suggestion(
+            kind=SuggestionKind.REFUSAL,
+            tenant=msg.tenant,
+            channel=msg.channel.value,
+            conversation_id=msg.conversation_id,
+            message_id=msg.message_id,
+            customer_ref=msg.customer_ref,
+            rep_ref=rep_ref,
+            intent=Intent(
+                name="out_of_scope", confidence=1.0, abstained=True, label_zh="无权限 / not allowed"
+            ),
+            verdicts=[
+                GuardVerdict(
+                    guard="access",
+                    outcome=VerdictOutcome.BLOCK,
+                    reasons=[exc.reason],
+                    details={"message": exc.message},
+                )
+            ],
+            flags=["access_denied"],
+            timings_ms={"access": _ms(started)},
+        )
+        inputs: JsonDict = {
+            "refused": exc.reason,
+            "actor": actor.id,
+            "part_kinds": [p.kind for p in msg.parts],
+        }
+        try:
+            self.ledger.record_suggestion(refusal, inputs=inputs)
+        except ConflictError as conflict:
+            if conflict.reason != "message_already_recorded":
+                raise
+            earlier = self._recorded_refusal(msg, actor, rep_ref)  # another process recorded it first
+            if earlier is None:
+                raise
+            return self._redelivered(msg, actor, earlier, started)
+        details: JsonDict = {
+            "attempted": "message",
+            "message_id": msg.message_id,
+            "customer_ref": msg.customer_ref,
+        }
+        self.ledger.record_denial(actor=actor, reason=exc.reason, details=details, suggestion_id=refusal.id)
+        log.warning("refused %s for %s (%s): %s", msg.dedupe_key, actor.id, actor.role, exc.reason)
+        self.bus.publish(MessageRefused(msg, actor, refusal, exc.reason, _ms(started)))
+        raise MessageRefusedError(refusal, exc.reason, exc.message)
+
+    def _recorded_refusal(self, msg: InboundMessage, actor: Actor, rep_ref: str) -> Suggestion | None:
+        """A refused actor sending the same message again gets the same refusal; any other suggestion recorded
+        under this message id stays hidden from them (409, no data)."""
+        held = self.ledger.message_suggestion(msg.tenant, msg.channel.value, msg.message_id)
+        if held is None:
+            return None
+        if held[0] == msg.conversation_id:
+            earlier = self.ledger.get_suggestion(held[1])
+            same_asker = earlier.rep_ref == rep_ref and earlier.customer_ref == msg.customer_ref
+            if earlier.kind is SuggestionKind.REFUSAL and same_asker:
+                return earlier
+        self.record_denial(actor, "message_id_taken", {"message_id": msg.message_id, "attempted": "message"})
+        raise ConflictError(
+            f"message id {msg.message_id!r} was already used by another conversation or actor",
+            reason="message_id_taken",
+        )
+
+    @contextmanager
+    def _message_lock(self, msg: InboundMessage) -> Iterator[None]:
+        """Identical concurrent messages in this process wait for the first one (then get its suggestion); across
+        processes the ledger's unique key decides."""
+        key = msg.dedupe_key
+        with self._inflight_guard:
+            lock, users = self._inflight.get(key, (threading.Lock(), 0))
+            self._inflight[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._inflight_guard:
+                lock, users = self._inflight[key]
+                if users <= 1:
+                    del self._inflight[key]
+                else:
+                    self._inflight[key] = (lock, users - 1)
+
+    # ---- decisions -----------------------------------------------------------------------------------------------
+
+    def decide(self, decision: HumanDecision, actor: Actor) -> str:
+        """Record a human decision (NotFound, AccessDenied recorded, ConflictError when already decided)."""
+        if actor.role == "agent" and not actor.call_customer_ref:
+            calls = self.calls.for_agent(actor.id)
+            if calls:
+                actor = actor.model_copy(update={"call_customer_ref": calls[0].customer_ref})
+        suggestion = self.ledger.get_suggestion(decision.suggestion_id, actor=actor)
+        entry_id = self.copilot.decide(
+            decision, actor, conversation_id=suggestion.conversation_id, tenant=suggestion.tenant
+        )
+        self.bus.publish(DecisionRecorded(suggestion, decision, actor, entry_id))
+        return entry_id
+
+    # ---- reads ---------------------------------------------------------------------------------------------------
+
+    def customer_360(self, customer_id: str, actor: Actor) -> Customer360:
+        try:
+            return self.customers.customer_360(customer_id, self.agent_scope(actor, customer_id))
+        except AccessDenied as exc:
+            self.record_denial(actor, exc.reason, {"attempted": "customer_360", "customer_ref": customer_id})
+            raise
+
+    def suggestion_view(self, suggestion_id: str, actor: Actor) -> dict[str, object]:
+        if actor.role == "agent" and not actor.call_customer_ref:
+            calls = self.calls.for_agent(actor.id)
+            if calls:
+                actor = actor.model_copy(update={"call_customer_ref": calls[0].customer_ref})
+        return self.ledger.get_suggestion_view(suggestion_id, actor=actor)
+
+    def list_suggestions(
+        self, actor: Actor, *, customer: str | None = None, conversation: str | None = None, limit: int = 20
+    ) -> list[JsonDict]:
+        """Latest suggestions with their decision state, in the actor's scope: a rep their own, an agent those of
+        their active calls, evaluators and admins all."""
+        scopes: list[dict[str, object]]
+        if actor.role == "rep":
+            scopes = [{"rep": actor.id}]
+        elif actor.role == "agent":
+            calls = [c.call_id for c in self.calls.for_agent(actor.id)]
+            scopes = [{"conversation": c} for c in calls if conversation in (None, c)]
+        else:
+            scopes = [{}]
+        out: list[JsonDict] = []
+        for scope in scopes:
+            filters: dict[str, object] = {"customer": customer, "conversation": conversation, **scope}
+            entries = self.ledger.find(kind="suggestion", **filters)
+            decided = {e.suggestion_id: e.decision for e in self.ledger.find(kind="decision", **filters)}
+            for e in entries:
+                if e.payload is not None:
+                    out.append(
+                        {"suggestion": e.payload.get("suggestion"), "decision": decided.get(e.suggestion_id)}
+                    )
+        return out[-limit:]
+
+    def record_denial(self, actor: Actor, reason: str, details: Mapping[str, object]) -> None:
+        log.warning("access denied for %s (%s): %s %s", actor.id, actor.role, reason, dict(details))
+        self.ledger.record_denial(actor=actor, reason=reason, details=details)
+
+    # ---- calls -----------------------------------------------------------------------------------------------------
+
+    def call_started(self, call_id: str, agent_id: str, customer_ref: str, tenant: str) -> None:
+        self.calls.start(ActiveCall(call_id, agent_id, customer_ref, tenant, time.time()))
+
+    def wrap_up(self, call_id: str, actor: Actor, *, tenant: str) -> Suggestion:
+        """The call's wrap-up (NotFound when no customer turn was heard); the call then leaves the active set after
+        the grace period the agent has to decide on it."""
+        try:
+            wrap = self.copilot.wrap_up(call_id, actor, tenant=tenant)
+        finally:
+            self.calls.end(call_id)
+        self.bus.publish(SuggestionMade(_wrap_message(wrap), actor, wrap, 0.0))
+        return wrap
+
+    # ---- operations ------------------------------------------------------------------------------------------------
+
+    def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        probes: dict[str, object] = {
+            "ledger": self.ledger,
+            "policy_store": self.policy_store,
+            "crm": self.customers,
+            "queue": self.inbox,
+            **self.readiness_probes,
+        }
+        for name, probe in probes.items():
+            try:
+                if isinstance(probe, Pingable):
+                    probe.ping()
+                checks[name] = "ok"
+            except Exception as exc:  # readiness reports, never raises
+                checks[name] = f"down: {exc.__class__.__name__}"
+        return checks
+
+    def make_worker(self, worker_id: str = "worker-1") -> WorkerHandle:
+        if self.worker_factory is None:
+            raise NotFound("no worker factory wired", reason="no_worker")
+        return self.worker_factory(self, worker_id)
+
+    def start_worker(self) -> WorkerHandle:
+        worker = self.make_worker()
+        worker.start()
+        return worker
+
+    @property
+    def extras(self) -> Mapping[str, object]:
+        """Deprecated read-only view for callers written against the old `extras` dict."""
+        return {"channels": self.channels, "asr": self.asr}
+
+    def close(self) -> None:
+        parts: list[object] = [self.hub, self.ledger, self.policy_store, self.customers, self.inbox, self.asr]
+        for part in [*parts, *self.closers]:
+            closer = getattr(part, "close", None)
+            if closer is not None:
+                try:
+                    closer()
+                except Exception:  # closing is best effort at shutdown
+                    log.exception("closing %s failed", type(part).__name__)
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000.0, 1)
+
+
+def _wrap_message(wrap: Suggestion) -> InboundMessage:
+    """The (synthetic) message a wrap-up answers, so its event has the same shape as any other."""
+    from contract.messages import Channel, EventPart
+
+    channel = Channel(wrap.channel) if wrap.channel in {c.value for c in Channel} else Channel.VOICE
+    return InboundMessage(
+        tenant=wrap.tenant,
+        channel=channel,
+        conversation_id=wrap.conversation_id,
+        message_id=wrap.message_id,
+        customer_ref=wrap.customer_ref,
+        rep_ref=wrap.rep_ref,
+        sender="system",
+        parts=[EventPart(event="wrap_up")],
+    )
