@@ -115,6 +115,8 @@ def build_queries(m: CrmMapping) -> dict[str, Query]:
         m.col("order_line", "id").label("line_id"),
         m.col("order_line", "quantity").label("quantity"),
     ]
+    if m.has("order_line", "amount"):  # line amounts feed the per-quarter purchase amounts (agents/reasoning)
+        line_cols.append(m.col("order_line", "amount").label("amount"))
     product_cols = [m.col("product", "id").label("product_id"), *_pick(m, "product", ("name",), "product_")]
     stmt = (
         select(*line_cols, *product_cols, *extras(m, "product", "px_"), *extras(m, "order_line", "lx_"))
