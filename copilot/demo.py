@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
@@ -14,6 +13,7 @@ from rich.table import Table
 
 from contract import CopilotError, EvidenceKind, Suggestion
 from contract.ports import Actor
+from copilot.service import MessageRefusedError, Services
 from copilot.settings import Settings, get_settings
 
 DEMO_ACTORS = {
@@ -30,6 +30,7 @@ STORE_FILES = (
     "checkpoints.sqlite",
     "inbox.sqlite",
     "kf_state.sqlite",
+    "ledger.witness.jsonl",
     "chroma",
 )
 
@@ -44,7 +45,7 @@ def reset_stores(settings: Settings) -> None:
                 path.unlink()
 
 
-def prepare(settings: Settings, *, use_llm: bool, fresh: bool, console: Console) -> Any:
+def prepare(settings: Settings, *, use_llm: bool, fresh: bool, console: Console) -> Services:
     """Models, CRM, policies → wired services. Shows progress for each step."""
     from copilot.wiring import build_services
     from knowledge.crm.demo import build_demo_crm
@@ -190,6 +191,11 @@ def run_demo(*, use_llm: bool, fresh: bool, only: str = "", console: Console | N
                 started = time.perf_counter()
                 try:
                     suggestion = services.handle_message(msg, actor)
+                except (
+                    MessageRefusedError
+                ) as refused:  # a refusal is a suggestion too, recorded in the ledger
+                    show_suggestion(console, refused.suggestion, time.perf_counter() - started)
+                    continue
                 except CopilotError as exc:
                     console.print(f"[red]refused: {exc.reason}: {exc.message}")
                     continue
@@ -208,7 +214,7 @@ def run_demo(*, use_llm: bool, fresh: bool, only: str = "", console: Console | N
                     )
             if conv.wrap_up:
                 try:
-                    wrap = services.copilot.wrap_up(conv.id, actor, tenant=settings.tenant)
+                    wrap = services.wrap_up(conv.id, actor, tenant=settings.tenant)
                 except CopilotError as exc:
                     console.print(f"[red]wrap-up refused: {exc.reason}: {exc.message}")
                     continue
@@ -228,7 +234,7 @@ def run_demo(*, use_llm: bool, fresh: bool, only: str = "", console: Console | N
     return 0 if getattr(report, "ok", True) and (headline is None or headline[0]) else 1
 
 
-def show_ledger(console: Console, services: Any) -> None:
+def show_ledger(console: Console, services: Services) -> None:
     table = Table(title="账本 ledger (最近 / latest 20)")
     for col in ("seq", "kind", "conversation", "intent", "decision", "hash"):
         table.add_column(col)

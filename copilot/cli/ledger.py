@@ -28,12 +28,22 @@ def _main(ctx: typer.Context, url: UrlOpt = "") -> None:
 
 
 def _open(ctx: typer.Context) -> Ledger:
+    """The ledger with its checkpoint key and witness (COPILOT_LEDGER_WITNESS; the file in the data dir by default)."""
+    from copilot.ledger import WitnessSettings, open_witness
     from copilot.settings import get_settings
 
     settings = get_settings()
-    key: Any = getattr(settings, "ledger_checkpoint_key", "")  # SecretStr once the setting exists
+    key: Any = getattr(settings, "ledger_checkpoint_key", "")
     key = key.get_secret_value() if hasattr(key, "get_secret_value") else str(key or "")
-    return open_ledger((ctx.obj or {}).get("url") or settings.ledger_url, checkpoint_key=key)
+    url = (ctx.obj or {}).get("url") or settings.ledger_url
+    spec = WitnessSettings().witness
+    data_dir = getattr(settings, "data_dir", None)
+    # the default witness belongs to the configured ledger; another --url is checked against an explicit one only
+    if (url != settings.ledger_url or data_dir is None) and not spec:
+        spec = "none"
+    redis_url = str(getattr(settings, "redis_url", "") or "")
+    witness = open_witness(spec, data_dir=Path(data_dir or "."), redis_url=redis_url)
+    return open_ledger(url, checkpoint_key=key, witness=witness)
 
 
 def _fail(exc: CopilotError) -> typer.Exit:
@@ -66,11 +76,16 @@ def verify(
         bool, typer.Option(help="after a green verify, write an HMAC-signed checkpoint")
     ] = False,
 ) -> None:
-    """Re-hash the whole chain; names the first broken entry and exits 1 if there is one."""
+    """Re-hash the whole chain and check it against the signed heads in the witness outside the database; names the
+    first broken entry and exits 1 if there is one (truncation included)."""
     try:
         ledger = _open(ctx)
         report = ledger.verify()
         typer.echo(report.summary())
+        if ledger.witness is not None:
+            mark = ledger.witness.latest()
+            seen = f"signed head at seq {mark.seq}" if mark is not None else "no signed head yet"
+            typer.echo(f"witness {ledger.witness.describe()}: {seen}")
         if not report.ok:
             b = report.first_broken
             if b is not None and (b.expected or b.found):
@@ -199,7 +214,8 @@ def redact(
 
 @app.command()
 def checkpoint(ctx: typer.Context) -> None:
-    """Sign the current head (HMAC-SHA256 with the ledger checkpoint key from settings)."""
+    """Sign the current head (HMAC-SHA256 with the ledger checkpoint key from settings), in the database and the
+    witness."""
     try:
         mark = _open(ctx).checkpoint()
         typer.echo(f"checkpoint at seq {mark.seq} {mark.entry_hash}: {mark.signature}")

@@ -32,6 +32,7 @@ AUDITOR = {"evaluator", "admin"}
 POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/healthz"): "open",
     ("GET", "/readyz"): "open",
+    ("GET", "/metrics"): "open",  # latencies and counts, no customer data (keep it off the public ingress)
     ("GET", "/channels/wecom/callback"): "signature",
     ("POST", "/channels/wecom/callback"): "signature",
     ("POST", "/v1/messages"): HUMAN_SIDE,
@@ -120,6 +121,9 @@ def test_role_matrix_over_all_routes(api: httpx.Client, spec: dict[str, Any], ro
             ok = r.status_code == 401 and r.json()["reason"] == "no_api_key"
         elif role not in policy:
             ok = r.status_code == 403 and r.json()["reason"] == "wrong_role"
+        elif role == "agent" and path == "/v1/customers/{customer_id}/360":
+            # past the role gate, then scoped: an agent reads a 360 only with an active call to that customer
+            ok = r.status_code == 403 and r.json()["reason"] == "not_on_call"
         else:  # allowed: past the role gate (404, or 409 for a decision on a made-up suggestion id)
             ok = r.status_code in (200, 404, 409)
         if not ok:
