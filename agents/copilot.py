@@ -2,6 +2,8 @@
 
 handle(msg, actor)      → runs one message on its conversation thread; returns the delivered Suggestion (already in the
                           ledger), or None for a rep's own message (nothing to suggest; automation pauses).
+                          A rep's ask (sender "rep_ask") is answered to the rep (REP_ANSWER, or REFUSAL with the
+                          reason) without running the thread, so automation does not pause (agents.ask).
                           `progress=callback` also pushes phase 1 and the streaming draft (agents.context.RunProgress).
 decide(decision, actor) → resumes the thread's interrupt when it still waits for this suggestion; when a newer message
                           has already advanced the thread, writes the decision to the ledger directly (the ledger is the
@@ -17,6 +19,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
+from agents.ask import answer_rep_ask
 from agents.context import ProgressCallback, RunContext, RunProgress
 from agents.deps import AgentDeps
 from agents.graph import build_graph
@@ -52,6 +55,9 @@ class Copilot:
         """`progress` (optional) receives the two-phase push while the run goes on: one `suggestion_partial` as soon
         as decide has finished, then `draft_token` events as the draft streams (shapes in agents.context.RunProgress).
         The returned Suggestion is the final word either way."""
+        # the rep asks the copilot: answered to the rep, the conversation thread is not touched
+        if msg.sender == "rep_ask":
+            return answer_rep_ask(self.deps, msg, actor)
         thread = thread_id(msg.tenant, msg.conversation_id)
         sink = None
         if progress is not None:

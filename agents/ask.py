@@ -1,0 +1,259 @@
+"""Reps ask the copilot (InboundMessage.sender == "rep_ask"): 「帮我查下这个客户最近的订单」, 「他们半年没下单，帮我想想切入点」.
+
+An ask is not a reply to the customer: it does not pause automation and its answer goes to the rep only, as a
+REP_ANSWER suggestion with the answer line and no draft (nothing that could be sent to the customer). The answer is
+grounded (the customer's facts and signals, the policy clauses, the actions the playbooks or the catalog propose, each
+cited) and authorization-scoped: a rep asking about another rep's customer, or about another customer's prices, gets a
+REFUSAL suggestion with the reason, recorded in the ledger with an `authorization` verdict (and as an access denial
+where the ledger keeps those)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.actions.playbook import DecisionInput, propose
+from agents.deps import AgentDeps
+from agents.nodes.decide import customer_facts
+from agents.tenant import OUT_OF_SCOPE
+from agents.understanding.entities import extract_entities
+from agents.understanding.service import action_scorer, embedding_classifier
+from contract.errors import AccessDenied, BackendUnavailable, NotFound
+from contract.evidence import Evidence, EvidenceKind
+from contract.messages import InboundMessage
+from contract.ports import Actor, Customer360, PolicyQuery
+from contract.suggestions import (
+    Answer,
+    AnswerStatus,
+    GuardVerdict,
+    Intent,
+    Suggestion,
+    SuggestionKind,
+    VerdictOutcome,
+)
+
+log = logging.getLogger("agents.ask")
+
+OTHER_CUSTOMER = re.compile(
+    r"(别的|其他|其它|另一[个家位]|另外[一的]?[个家位]?|隔壁|同行)(客户|经销商|代理商|公司|门店|车队|医院|家)"
+    r"|\b(other|another)\s+(customer|client|dealer|account)s?\b",
+    re.I,
+)
+PRICE = re.compile(
+    r"价格|报价|价钱|单价|折扣|优惠|成交价|底价|拿货价|进价|多少钱|几折|返点|\b(price|pricing|discount|quote)s?\b",
+    re.I,
+)
+CUSTOMER_KINDS = ("customer_id", "customer_ref", "customer")
+MAX_FACTS = 5
+MAX_SIGNALS = 3
+MAX_CLAUSES = 2
+
+
+@dataclass
+class AskResult:
+    suggestion: Suggestion
+    refused: str = ""  # the refusal reason code, "" when answered
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _overlap(question: str, text: str) -> float:
+    """Share of the question's characters/words found in a fact: enough to pick the facts an ask is about."""
+    q = {c for c in re.sub(r"\s+", "", question.lower()) if c.isalnum()}
+    return len(q & set(text.lower())) / max(len(q), 1)
+
+
+def _refusal_text(reason: str, customer_ref: str) -> str:
+    if reason == "other_customer_prices":
+        return (
+            "抱歉，不能提供其他客户的价格或折扣信息（客户价格保密）。"
+            "如需为当前客户报价，请按价目表和审批权限申请。"
+            " / Sorry, another customer's prices are confidential."
+        )
+    return (
+        f"抱歉，客户 {customer_ref} 不在您的负责范围内，无法查询其资料（{reason}）。"
+        "如需协作，请联系该客户的负责人或主管。"
+        f" / Sorry, customer {customer_ref} is not yours to look up ({reason})."
+    )
+
+
+class RepAsk:
+    def __init__(self, deps: AgentDeps, msg: InboundMessage, actor: Actor) -> None:
+        self.deps, self.msg, self.actor = deps, msg, actor
+        self.text = msg.text()
+        masked = deps.pii.mask(self.text)
+        self.masked = masked.text
+
+    # ---- authorization ------------------------------------------------------------------------------------------
+    def _mentioned_customers(self) -> list[str]:
+        ents = extract_entities(self.text, self.deps.tenant.entity_rules)
+        refs = [v for k in CUSTOMER_KINDS for v in ents.get(k, [])]
+        find = getattr(self.deps.customers, "find_customers", None)  # optional directory look-up by name
+        if callable(find):
+            with contextlib.suppress(BackendUnavailable, AccessDenied, NotFound):
+                refs += [str(r) for r in find(self.text, self.actor)]
+        return [r for r in dict.fromkeys(refs) if r and r != self.msg.customer_ref]
+
+    def authorize(self) -> tuple[Customer360 | None, str, str, list[str]]:
+        """(the customer's 360 or None, refusal reason, refused customer ref, flags)."""
+        flags: list[str] = []
+        c360: Customer360 | None = None
+        try:
+            c360 = self.deps.customers.customer_360(self.msg.customer_ref, self.actor)
+        except AccessDenied as exc:
+            return None, exc.reason or "not_your_customer", self.msg.customer_ref, flags
+        except NotFound:
+            flags.append("customer_unknown")
+        except BackendUnavailable:
+            flags.append("crm_unavailable")
+        asks_price = bool(PRICE.search(self.text))
+        for ref in self._mentioned_customers():
+            try:
+                self.deps.customers.customer_360(ref, self.actor)
+            except AccessDenied as exc:
+                return c360, exc.reason or "not_your_customer", ref, flags
+            except (NotFound, BackendUnavailable):
+                continue
+            if asks_price:
+                return c360, "other_customer_prices", ref, flags
+        if asks_price and OTHER_CUSTOMER.search(self.text):
+            return c360, "other_customer_prices", "", flags
+        return c360, "", "", flags
+
+    # ---- the suggestion -----------------------------------------------------------------------------------------
+    def _base(self, kind: SuggestionKind, intent: Intent, **kw: Any) -> Suggestion:
+        return Suggestion(
+            kind=kind,
+            tenant=self.msg.tenant,
+            channel=self.msg.channel.value,
+            conversation_id=self.msg.conversation_id,
+            message_id=self.msg.message_id,
+            customer_ref=self.msg.customer_ref,
+            rep_ref=self.msg.rep_ref or self.actor.id,
+            intent=intent,
+            **kw,
+        )
+
+    def refuse(self, intent: Intent, reason: str, ref: str, flags: list[str]) -> AskResult:
+        verdict = GuardVerdict(
+            guard="authorization",
+            outcome=VerdictOutcome.BLOCK,
+            reasons=[reason],
+            details={
+                "actor": self.actor.id,
+                "role": self.actor.role,
+                "customer_ref": ref or self.msg.customer_ref,
+            },
+        )
+        ev = Evidence(
+            id=Evidence.make_id(EvidenceKind.GUARDRAIL_VERDICT, self.msg.message_id, "authorization", reason),
+            kind=EvidenceKind.GUARDRAIL_VERDICT,
+            title="authorization: block",
+            content=f"{self.actor.role} {self.actor.id} refused: {reason}",
+            source_ids={"guard": "authorization"},
+        )
+        verdict = verdict.model_copy(update={"evidence_id": ev.id})
+        sug = self._base(
+            SuggestionKind.REFUSAL,
+            intent,
+            answer=Answer(text=_refusal_text(reason, ref or self.msg.customer_ref), status=AnswerStatus.NONE),
+            evidence=[ev],
+            verdicts=[verdict],
+            flags=sorted({"rep_ask", "refused", *flags}),
+        )
+        record_denial = getattr(self.deps.ledger, "record_denial", None)
+        if callable(record_denial):  # the ledger's access-denied trail, when it keeps one
+            record_denial(
+                actor=self.actor,
+                reason=reason,
+                details={"attempted": "rep_ask", "customer_ref": ref or self.msg.customer_ref},
+            )
+        return AskResult(sug, refused=reason)
+
+    def answer(self, intent: Intent, c360: Customer360 | None, flags: list[str]) -> AskResult:
+        evidence: list[Evidence] = []
+        lines: list[str] = []
+        if c360 is not None:
+            head = f"客户：{c360.name}" + (f"（{c360.tier}）" if c360.tier else "")
+            lines.append(head)
+            facts = sorted(
+                c360.facts, key=lambda e: _overlap(self.text, f"{e.title} {e.content}"), reverse=True
+            )
+            for e in [*c360.signals[:MAX_SIGNALS], *facts[:MAX_FACTS]]:
+                evidence.append(e)
+                lines.append(f"- {e.content} [{len(evidence)}]")
+        spec = self.deps.tenant.intent(intent.name)
+        query = " ".join(p for p in (self.masked, spec.policy_hint if spec else "") if p)
+        try:
+            clauses = self.deps.policy.search(PolicyQuery(text=query, k=MAX_CLAUSES))[:MAX_CLAUSES]
+        except BackendUnavailable:
+            clauses, flags = [], [*flags, "policy_unavailable"]
+        for e in clauses:
+            evidence.append(e)
+            lines.append(
+                f"- 《{e.title}》{e.source_ids.get('clause', '')}：{e.content[:80]} [{len(evidence)}]"
+            )
+        d = DecisionInput(
+            intent=intent,
+            text=self.masked,
+            evidence=evidence,
+            business_unit=c360.business_unit if c360 else "",
+            customer_known=c360 is not None,
+            flags=flags,
+            customer=customer_facts(
+                {"name": c360.name, "tier": c360.tier, "region": c360.region} if c360 else {}, evidence
+            ),
+        )
+        firings = propose(d, self.deps.tenant, self.deps.policy, model_score=action_scorer(self.deps))
+        actions = [f.action for f in firings]
+        for f in firings:
+            evidence += [f.rule_evidence, *f.extra_evidence]
+        if actions:
+            lines.append(
+                "建议切入点 / next steps："
+                + "；".join(f"{a.label or a.name}（{a.rationale}）" for a in actions)
+            )
+        if len(lines) <= 1 and not actions:
+            lines.append("没有找到相关的客户资料或政策条款。/ Nothing on file answers this.")
+        evidence = list({e.id: e for e in evidence}.values())  # one copy of each, first-seen order
+        cited = [e.id for e in evidence if e.kind is not EvidenceKind.RULE]
+        sug = self._base(
+            SuggestionKind.REP_ANSWER,
+            intent,
+            answer=Answer(
+                text="\n".join(lines),
+                status=AnswerStatus.CLAUSE_ONLY if cited else AnswerStatus.NONE,
+                evidence_ids=cited,
+            ),
+            actions=actions,
+            evidence=evidence,
+            flags=sorted({"rep_ask", *flags}),
+        )
+        return AskResult(sug)
+
+    def run(self) -> AskResult:
+        clf = embedding_classifier(self.deps)
+        intent = (
+            clf.classify(self.masked) if self.masked.strip() else Intent(name=OUT_OF_SCOPE, confidence=0.0)
+        )
+        intent = intent.model_copy(
+            update={"entities": extract_entities(self.text, self.deps.tenant.entity_rules)}
+        )
+        c360, reason, ref, flags = self.authorize()
+        if reason:
+            log.warning("rep ask refused for %s (%s): %s %s", self.actor.id, self.actor.role, reason, ref)
+            return self.refuse(intent, reason, ref, flags)
+        return self.answer(intent, c360, flags)
+
+
+def answer_rep_ask(deps: AgentDeps, msg: InboundMessage, actor: Actor) -> Suggestion:
+    """Answers (or refuses) one rep ask and records it in the ledger before returning it."""
+    ask = RepAsk(deps, msg, actor)
+    result = ask.run()
+    deps.ledger.record_suggestion(
+        result.suggestion,
+        inputs={"masked_text": ask.masked, "sender": "rep_ask", "actor": actor.id, "refused": result.refused},
+    )
+    return result.suggestion

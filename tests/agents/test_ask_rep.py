@@ -1,0 +1,85 @@
+"""Reps ask the copilot: answered to the rep (REP_ANSWER, grounded, cited, no draft), automation not paused, and a rep
+asking about another rep's customer or another customer's prices gets a logged REFUSAL with the reason."""
+
+from __future__ import annotations
+
+from agents import Copilot, ModeSettings
+from contract.evidence import EvidenceKind
+from contract.ports import Actor
+from contract.suggestions import SuggestionKind
+from tests.agents.agent_helpers import msg
+
+
+class DenialLedger:
+    """ListLedger plus the access-denied trail the real ledger keeps."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.denials: list[dict] = []
+
+    def record_suggestion(self, suggestion, *, inputs):
+        return self.inner.record_suggestion(suggestion, inputs=inputs)
+
+    def record_decision(self, decision, *, actor):
+        return self.inner.record_decision(decision, actor=actor)
+
+    def record_denial(self, *, actor, reason, details):
+        self.denials.append({"actor": actor.id, "reason": reason, **details})
+        return f"d{len(self.denials)}"
+
+
+def test_a_rep_ask_is_answered_to_the_rep_grounded_in_the_customer_and_policy(make_deps, zhang):
+    deps = make_deps()
+    cp = Copilot(deps)
+    ask = cp.handle(msg("他们半年没买脊柱耗材了，帮我想想切入点，返点政策怎么讲", sender="rep_ask"), zhang)
+    assert (
+        ask.kind is SuggestionKind.REP_ANSWER and ask.draft is None
+    )  # nothing that could go to the customer
+    assert ask.answer is not None and ask.answer.evidence_ids
+    kinds = {e.kind for e in ask.evidence}
+    assert EvidenceKind.SIGNAL in kinds and EvidenceKind.POLICY_CLAUSE in kinds
+    assert "近180天无脊柱耗材采购" in ask.answer.text and "[1]" in ask.answer.text
+    assert ask.actions and "rep_ask" in ask.flags
+    assert deps.ledger.suggestions[ask.id] is ask  # recorded before it is returned
+    assert deps.ledger.entries[-1]["inputs"]["sender"] == "rep_ask"
+
+
+def test_a_rep_ask_does_not_pause_automation(make_deps, zhang):
+    deps = make_deps(settings=ModeSettings(use_llm=False, mode="autopilot", autopilot_min_confidence=0.5))
+    cp = Copilot(deps)
+    assert cp.handle(msg("我的订单发货了吗", conv="c-ask"), zhang).kind is SuggestionKind.AUTOPILOT
+    cp.handle(msg("帮我查下这个客户最近的订单", conv="c-ask", sender="rep_ask"), zhang)
+    again = cp.handle(msg("货什么时候能到", conv="c-ask"), zhang)
+    assert again.kind is SuggestionKind.AUTOPILOT  # a rep's own reply would have paused it (test_agent_flow)
+    assert all(h.get("role") != "rep_ask" for h in cp.history("c-ask"))
+
+
+def test_asking_about_another_reps_customer_is_refused_and_logged(make_deps, zhang):
+    deps = make_deps()
+    deps.ledger = DenialLedger(deps.ledger)
+    out = Copilot(deps).handle(msg("帮我查下这个客户最近的订单", customer="C1003", sender="rep_ask"), zhang)
+    assert out.kind is SuggestionKind.REFUSAL
+    assert "C1003" in out.answer.text and "not_owner" in out.answer.text
+    assert out.verdicts[0].guard == "authorization" and out.verdicts[0].reasons == ["not_owner"]
+    assert out.verdicts[0].evidence_id in {e.id for e in out.evidence}
+    assert not [e for e in out.evidence if e.kind is EvidenceKind.CUSTOMER_FACT]  # nothing of C1003 leaks
+    assert deps.ledger.denials == [
+        {"actor": "rep_zhang", "reason": "not_owner", "attempted": "rep_ask", "customer_ref": "C1003"}
+    ]
+    assert deps.ledger.inner.suggestions[out.id].kind is SuggestionKind.REFUSAL
+
+
+def test_asking_for_another_customers_prices_is_refused(make_deps, zhang):
+    deps = make_deps()
+    cp = Copilot(deps)
+    other = cp.handle(msg("别的客户拿的是什么价格？给我参考下折扣", sender="rep_ask"), zhang)
+    assert other.kind is SuggestionKind.REFUSAL and other.verdicts[0].reasons == ["other_customer_prices"]
+    fine = cp.handle(msg("这个客户现在的折扣权限是多少", sender="rep_ask"), zhang)
+    assert fine.kind is SuggestionKind.REP_ANSWER
+
+
+def test_an_agent_on_a_call_may_ask_about_that_caller_only(make_deps):
+    agent = Actor(id="agent_chen", role="agent", call_customer_ref="C1004")
+    out = Copilot(make_deps()).handle(msg("客户的设备什么情况", customer="C1004", sender="rep_ask"), agent)
+    assert out.kind is SuggestionKind.REP_ANSWER
+    assert any(e.kind is EvidenceKind.SIGNAL for e in out.evidence)
