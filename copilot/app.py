@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 
-from copilot.api import admin, health, messages, queries, stream
+from copilot.api import admin, ask, health, messages, queries, stream
 from copilot.api.errors import install_error_handlers
 from copilot.api.limits import BodySizeLimit, RateLimit
 from copilot.scale import api_runs_worker
@@ -67,6 +67,7 @@ def create_app(
         )
     app.include_router(health.router)
     app.include_router(messages.router)
+    app.include_router(ask.router)  # POST /v1/ask: a rep asks the copilot (answer to the rep only)
     app.include_router(queries.router)
     app.include_router(stream.router)
     app.include_router(admin.router)
