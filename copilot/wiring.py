@@ -115,6 +115,13 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
     from knowledge.crm import build_customer_data
     from knowledge.policy import build_policy_store
 
+    checkpoint_key = settings.ledger_checkpoint_key.get_secret_value()
+    if settings.env == "production" and not checkpoint_key:  # before anything is opened or written
+        raise UserError(
+            "COPILOT_LEDGER_CHECKPOINT_KEY is required in production: the ledger head is signed with it "
+            "(generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`)",
+            reason="no_checkpoint_key",
+        )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tenant_dir = settings.tenant_dir
     if not (tenant_dir / "intents.yaml").is_file():
@@ -162,13 +169,6 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         ),
         vault_ttl_s=settings.pii_vault_ttl_s,
     )
-    checkpoint_key = settings.ledger_checkpoint_key.get_secret_value()
-    if settings.env == "production" and not checkpoint_key:
-        raise UserError(
-            "COPILOT_LEDGER_CHECKPOINT_KEY is required in production: the ledger head is signed with it "
-            "(generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`)",
-            reason="no_checkpoint_key",
-        )
     witness_settings = WitnessSettings()
     ledger = open_ledger(
         settings.ledger_url,
