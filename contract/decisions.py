@@ -16,6 +16,7 @@ class DecisionKind(StrEnum):
 
 REJECT_REASONS = (
     "wrong_intent",
+    "wrong_action",  # with the right action named in reason_text: a candidate example (agents.learning)
     "wrong_evidence",
     "outdated_policy",
     "wrong_customer_data",

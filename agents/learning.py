@@ -1,0 +1,313 @@
+"""The copilot learns from its humans. A rejection with reason `wrong_intent` or `wrong_action` whose reason text names
+the right intent / action (「应为 price_discount」, "intent: price_discount", or the label 价格与折扣) becomes a candidate
+example; an admin reviews the candidates file (status: pending → approved / rejected) and applies it, which appends
+the approved texts to the intent's (intents.yaml) or the action's (actions.yaml) `examples`.
+
+`copilot tenant learn` calls `collect_candidates` + `write_candidates`, then `apply_candidates`. Applying is idempotent
+(an example already present is not added twice), keeps the files' comments (lines are inserted, not re-dumped), and
+writes nothing when the result would not load."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import yaml
+
+from agents.tenant import TenantConfig
+from contract.errors import UserError
+
+LEARNABLE = {"wrong_intent": "intent_example", "wrong_action": "action_example"}
+Status = Literal["pending", "approved", "rejected", "applied"]
+STATUSES = ("pending", "approved", "rejected", "applied")
+HEADER = (
+    "# Candidate examples learned from reps' rejections (wrong intent / wrong action + the corrected value).\n"
+    "# Review each one: set `status: approved` to teach it, `status: rejected` to drop it, then apply\n"
+    "# (`copilot tenant learn --apply`). Applied candidates are kept here with `status: applied`.\n"
+)
+
+
+class LedgerEntryLike(Protocol):
+    kind: Any
+    tenant: str
+    suggestion_id: str
+    reason_code: str
+    actor: str
+    created_at: str
+    payload: dict[str, Any] | None
+
+
+class LedgerReader(Protocol):
+    def find(self, **filters: Any) -> list[Any]: ...
+
+
+@dataclass
+class Candidate:
+    id: str
+    kind: str  # intent_example | action_example
+    text: str
+    corrected: str
+    predicted: str = ""
+    suggestion_id: str = ""
+    decided_by: str = ""
+    decided_at: str = ""
+    reason_text: str = ""
+    status: str = "pending"
+
+
+@dataclass
+class CollectReport:
+    candidates: list[Candidate] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # {suggestion_id, why}
+
+
+@dataclass
+class ApplyReport:
+    applied: list[Candidate] = field(default_factory=list)
+    already_present: list[Candidate] = field(default_factory=list)
+    files_changed: list[str] = field(default_factory=list)
+
+
+def candidate_id(kind: str, text: str, corrected: str) -> str:
+    return "cand_" + hashlib.sha256(f"{kind}\x1f{text}\x1f{corrected}".encode()).hexdigest()[:12]
+
+
+def corrected_value(reason_text: str, names: dict[str, str]) -> str:
+    """The intent/action the rep says was right: a name (`price_discount`, `intent: price_discount`) or its Chinese
+    label (价格与折扣). `names`: name → label. "" when the text names none, or more than one."""
+    found = [n for n in names if re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", reason_text)]
+    if not found:
+        found = [n for n, label in names.items() if label and label in reason_text]
+    return found[0] if len(set(found)) == 1 else ""
+
+
+def _value(entry: Any, name: str) -> Any:
+    return entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
+
+
+def collect_candidates(
+    ledger: LedgerReader, tenant: TenantConfig, *, since: str | None = None
+) -> CollectReport:
+    """Candidate examples from the ledger's `wrong_intent` / `wrong_action` rejections for this tenant. The text is the
+    masked message the suggestion was made for (PII never reaches the tenant files)."""
+    report = CollectReport()
+    intents = {i.name: i.label_zh for i in tenant.intents}
+    actions = {a.name: a.label_zh for a in tenant.actions}
+    seen: set[str] = set()
+    for entry in ledger.find(kind="decision", since=since):
+        reason = str(_value(entry, "reason_code") or "")
+        entry_tenant = str(_value(entry, "tenant") or "")
+        if reason not in LEARNABLE or (entry_tenant and entry_tenant != tenant.tenant):
+            continue
+        payload = _value(entry, "payload") or {}
+        decision = payload.get("decision") or {}
+        sid = str(_value(entry, "suggestion_id") or decision.get("suggestion_id", ""))
+        reason_text = str(decision.get("reason_text", ""))
+        kind = LEARNABLE[reason]
+        corrected = corrected_value(reason_text, intents if kind == "intent_example" else actions)
+        if not corrected:
+            report.skipped.append(
+                {"suggestion_id": sid, "why": f"reason text names no known value: {reason_text!r}"}
+            )
+            continue
+        found = ledger.find(kind="suggestion", suggestion=sid)
+        sug_payload = (_value(found[0], "payload") or {}) if found else {}
+        text = str((sug_payload.get("inputs") or {}).get("masked_text", "")).strip()
+        if not text:
+            report.skipped.append(
+                {"suggestion_id": sid, "why": "the suggestion's message text is not in the ledger"}
+            )
+            continue
+        sug = sug_payload.get("suggestion") or {}
+        predicted = (
+            str((sug.get("intent") or {}).get("name", ""))
+            if kind == "intent_example"
+            else ",".join(a.get("name", "") for a in sug.get("actions", []))
+        )
+        cid = candidate_id(kind, text, corrected)
+        if cid in seen:
+            continue
+        seen.add(cid)
+        report.candidates.append(
+            Candidate(
+                id=cid,
+                kind=kind,
+                text=text[:300],
+                corrected=corrected,
+                predicted=predicted,
+                suggestion_id=sid,
+                decided_by=str(_value(entry, "actor") or ""),
+                decided_at=str(_value(entry, "created_at") or ""),
+                reason_text=reason_text[:200],
+            )
+        )
+    return report
+
+
+def read_candidates(path: Path) -> list[Candidate]:
+    if not path.is_file():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: not valid YAML ({exc})", reason="candidates_invalid") from exc
+    out = []
+    for i, raw in enumerate(data.get("candidates") or []):
+        try:
+            c = Candidate(**raw)
+        except TypeError as exc:
+            raise UserError(
+                f"{path}: candidates[{i}] is malformed ({exc})", reason="candidates_invalid"
+            ) from exc
+        if c.status not in STATUSES:
+            raise UserError(
+                f"{path}: candidates[{i}].status is {c.status!r}; use one of {', '.join(STATUSES)}",
+                reason="candidates_invalid",
+            )
+        out.append(c)
+    return out
+
+
+def write_candidates(
+    candidates: Iterable[Candidate], path: Path, *, tenant: str, replace: bool = False
+) -> list[Candidate]:
+    """Merges new candidates into the reviewable file (reviewed statuses are kept unless `replace`); returns the
+    merged list."""
+    merged = {c.id: c for c in read_candidates(path)}
+    for c in candidates:
+        if replace:
+            merged[c.id] = c
+        else:
+            merged.setdefault(c.id, c)
+    rows = list(merged.values())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = yaml.safe_dump(
+        {"tenant": tenant, "candidates": [asdict(c) for c in rows]},
+        allow_unicode=True,
+        sort_keys=False,
+        width=200,
+    )
+    path.write_text(HEADER + body, encoding="utf-8")
+    return rows
+
+
+_ITEM = re.compile(r"^(?P<indent>\s*)-\s+name:\s*(?P<name>[A-Za-z0-9_\-]+)\s*$")
+
+
+def _insert_example(text: str, name: str, example: str) -> str | None:
+    """Appends `example` to the `examples:` block list of the item `- name: <name>`; adds the key when missing.
+    None when the layout is not the block style this can edit safely (then nothing is written)."""
+    lines = text.splitlines(keepends=True)
+    start = next(
+        (i for i, ln in enumerate(lines) if (m := _ITEM.match(ln)) and m.group("name") == name), None
+    )
+    if start is None:
+        return None
+    item_indent = len(_ITEM.match(lines[start]).group("indent"))  # type: ignore[union-attr]
+    key_indent = item_indent + 2
+    end = len(lines)
+    for i in range(start + 1, len(lines)):
+        stripped = lines[i].strip()
+        if (
+            stripped
+            and not stripped.startswith("#")
+            and len(lines[i]) - len(lines[i].lstrip()) <= item_indent
+        ):
+            end = i
+            break
+    quoted = json.dumps(example, ensure_ascii=False)
+    for i in range(start + 1, end):
+        if re.match(rf"^\s{{{key_indent}}}examples:\s*(#.*)?$", lines[i].rstrip("\n")):
+            last = i
+            for j in range(i + 1, end):
+                s = lines[j].strip()
+                if s.startswith("- "):
+                    last = j
+                elif s and not s.startswith("#"):
+                    break
+            if last == i:
+                item = " " * (key_indent + 2) + f"- {quoted}\n"
+            else:
+                item = lines[last][: len(lines[last]) - len(lines[last].lstrip())] + f"- {quoted}\n"
+            if not lines[last].endswith("\n"):
+                lines[last] += "\n"
+            lines.insert(last + 1, item)
+            return "".join(lines)
+        if re.match(rf"^\s{{{key_indent}}}examples:\s*\[", lines[i]):
+            return None  # flow style: not edited in place
+    insert_at = end
+    while insert_at > start + 1 and not lines[insert_at - 1].strip():
+        insert_at -= 1
+    if not lines[insert_at - 1].endswith("\n"):
+        lines[insert_at - 1] += "\n"
+    lines[insert_at:insert_at] = [" " * key_indent + "examples:\n", " " * (key_indent + 2) + f"- {quoted}\n"]
+    return "".join(lines)
+
+
+def apply_candidates(candidates_path: Path, tenant_dir: Path) -> ApplyReport:
+    """Merges the approved candidates into the tenant's intents.yaml / actions.yaml examples, then marks them
+    applied. Validates the result before writing: a pack that would not load is left untouched."""
+    candidates = read_candidates(candidates_path)
+    tenant = TenantConfig.load(tenant_dir)
+    report = ApplyReport()
+    files = {"intent_example": tenant_dir / "intents.yaml", "action_example": tenant_dir / "actions.yaml"}
+    texts = {k: p.read_text(encoding="utf-8") for k, p in files.items()}
+    existing = {
+        "intent_example": {i.name: set(i.examples) for i in tenant.intents},
+        "action_example": {a.name: set(a.examples) for a in tenant.actions},
+    }
+    for c in candidates:
+        if c.status != "approved":
+            continue
+        if c.kind not in files:
+            raise UserError(f"candidate {c.id}: unknown kind {c.kind!r}", reason="candidates_invalid")
+        known = existing[c.kind]
+        if c.corrected not in known:
+            raise UserError(
+                f"candidate {c.id}: {c.corrected!r} is not in the tenant's {files[c.kind].name}",
+                reason="candidates_invalid",
+            )
+        if c.text in known[c.corrected]:
+            report.already_present.append(c)
+            c.status = "applied"
+            continue
+        edited = _insert_example(texts[c.kind], c.corrected, c.text)
+        if edited is None:
+            raise UserError(
+                f"{files[c.kind]}: cannot add an example to {c.corrected!r} in place (write its `examples:` as a "
+                "block list, one `- ` item per line)",
+                reason="candidates_not_applicable",
+            )
+        texts[c.kind] = edited
+        known[c.corrected].add(c.text)
+        report.applied.append(c)
+        c.status = "applied"
+    if report.applied:
+        _check_loads(tenant_dir, texts)
+        for kind, path in files.items():
+            if texts[kind] != path.read_text(encoding="utf-8"):
+                path.write_text(texts[kind], encoding="utf-8")
+                report.files_changed.append(str(path))
+    if report.applied or report.already_present:
+        write_candidates(candidates, candidates_path, tenant=tenant.tenant, replace=True)
+    return report
+
+
+def _check_loads(tenant_dir: Path, texts: dict[str, str]) -> None:
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp) / tenant_dir.name
+        probe.mkdir()
+        for name in ("intents.yaml", "actions.yaml", "playbooks.yaml", "entities.yaml", "vocabulary.yaml"):
+            if (tenant_dir / name).is_file():
+                shutil.copy(tenant_dir / name, probe / name)
+        (probe / "intents.yaml").write_text(texts["intent_example"], encoding="utf-8")
+        (probe / "actions.yaml").write_text(texts["action_example"], encoding="utf-8")
+        TenantConfig.load(probe)  # raises the UserError listing what is wrong
