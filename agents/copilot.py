@@ -13,6 +13,7 @@ wrap_up(conversation_id, actor) → a SUMMARY suggestion (summary, disposition c
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -34,6 +35,19 @@ from contract.suggestions import Intent, Suggestion, SuggestionKind
 PHASE1_AFTER = "decide"  # intent, evidence, the computed answer and the actions all exist once decide has run
 
 
+PhaseCallback = Callable[[str, Mapping[str, Any]], None]
+
+
+def as_event_callback(on_progress: PhaseCallback) -> ProgressCallback:
+    """(phase, data) callbacks, as copilot.service passes them, from RunProgress's event dicts."""
+
+    def forward(event: dict[str, Any]) -> None:
+        data = {k: v for k, v in event.items() if k != "type"}
+        on_progress("draft_token" if event["type"] == "draft_token" else "partial", data)
+
+    return forward
+
+
 def thread_id(tenant: str, conversation_id: str) -> str:
     return f"{tenant}:{conversation_id}"
 
@@ -50,11 +64,19 @@ class Copilot:
         return {"configurable": {"thread_id": thread}}
 
     def handle(
-        self, msg: InboundMessage, actor: Actor, *, progress: ProgressCallback | None = None
+        self,
+        msg: InboundMessage,
+        actor: Actor,
+        *,
+        progress: ProgressCallback | None = None,
+        on_progress: PhaseCallback | None = None,
     ) -> Suggestion | None:
         """`progress` (optional) receives the two-phase push while the run goes on: one `suggestion_partial` as soon
         as decide has finished, then `draft_token` events as the draft streams (shapes in agents.context.RunProgress).
-        The returned Suggestion is the final word either way."""
+        `on_progress(phase, data)` is the same push for copilot.service: phase "partial" | "draft_token", data = the
+        event without its "type". The returned Suggestion is the final word either way."""
+        if progress is None and on_progress is not None:
+            progress = as_event_callback(on_progress)
         # the rep asks the copilot: answered to the rep, the conversation thread is not touched
         if msg.sender == "rep_ask":
             return answer_rep_ask(self.deps, msg, actor)

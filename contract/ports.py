@@ -151,6 +151,7 @@ class ChatResult(BaseModel):
     model: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_prompt_tokens: int = 0  # prompt tokens reused from the server's cache (prefix caching)
     first_token_ms: float | None = None
     total_ms: float = 0.0
     finish_reason: str = ""  # "stop" | "length" (cut at max_tokens) | "" when the backend does not say

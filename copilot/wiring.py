@@ -63,6 +63,9 @@ class LazyLocalLlm:
     def complete(self, messages: list[dict[str, str]], **kw: Any) -> Any:
         return self.load().complete(messages, **kw)
 
+    def stream(self, messages: list[dict[str, str]], **kw: Any) -> Any:
+        return self.load().stream(messages, **kw)
+
     def close(self) -> None:
         if self._model is not None and hasattr(self._model, "close"):
             self._model.close()

@@ -61,7 +61,7 @@ class OpenAICompatChat:
         deadline = t0 + timeout_s
         first: float | None = None
         chunks: list[str] = []
-        usage: dict[str, int] = {}
+        usage: dict[str, Any] = {}
         finish = ""
         try:
             # httpx's read timeout is per read: it bounds the wait for the first byte (the prefill); the deadline
@@ -110,6 +110,7 @@ class OpenAICompatChat:
             text="".join(chunks),
             model=self.model,
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            cached_prompt_tokens=int((usage.get("prompt_tokens_details") or {}).get("cached_tokens", 0) or 0),
             completion_tokens=int(usage.get("completion_tokens", len(chunks))),
             first_token_ms=round((first - t0) * 1000, 2) if first is not None else None,
             total_ms=round((end - t0) * 1000, 2),

@@ -78,3 +78,12 @@ def test_draft_tokens_stream_in_order_and_first_token_time_is_kept(make_deps, zh
     assert [e["seq"] for e in tokens] == list(range(len(tokens)))
     assert ctx.progress_timings()["first_token_ms"] == tokens[0]["at_ms"]
     assert RunContext(deps=ctx.deps, actor=zhang).on_draft_token is None
+
+
+def test_the_service_style_phase_callback_gets_partial_then_nothing_else_without_an_llm(make_deps, zhang):
+    seen: list[tuple[str, dict]] = []
+    s = Copilot(make_deps()).handle(
+        msg("返点政策再给我讲一下"), zhang, on_progress=lambda phase, data: seen.append((phase, dict(data)))
+    )
+    assert [phase for phase, _ in seen] == ["partial"]  # extractive draft: no tokens to stream
+    assert seen[0][1]["intent"]["name"] == s.intent.name and "type" not in seen[0][1]
