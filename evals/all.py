@@ -68,8 +68,13 @@ def run_suite_file(
     path: Path, config: dict[str, Any], console: Console | None, results_dir: Path
 ) -> RunResult:
     suite = load_suite(path)
-    target = target_from_config(config, tenant_dir=resolve_tenant_dir(suite, path), tenant=suite.tenant)
     cache = DiskCache() if config.get("cache", True) else None
+    target = target_from_config(
+        config,
+        tenant_dir=resolve_tenant_dir(suite, path),
+        tenant=suite.tenant,
+        cache_root=cache.root.parent if cache is not None else None,
+    )
     run = run_suite(
         suite,
         target,

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # imported lazily at run time to keep `copilot --help` fast
 
 app = typer.Typer(no_args_is_help=True, help="eval suites, reports, comparisons and release gates")
 console = Console()
-RUNS_DIR = Path("evals/results/runs")
+RUNS_SUBDIR = "eval-runs"  # under the data directory: `eval run` writes nothing outside it
 
 
 def _fail(exc: CopilotError) -> typer.Exit:
@@ -70,33 +70,73 @@ def run(
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1)] = None,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="run JSON (default evals/results/runs/<id>.json)")
+        Path | None, typer.Option("--out", "-o", help="run JSON (default <data dir>/eval-runs/<id>.json)")
     ] = None,
     html: Annotated[Path | None, typer.Option("--html", help="HTML report (default next to --out)")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="run every case again")] = False,
     fail_on_gate: Annotated[
         bool, typer.Option("--fail-on-gate", help="exit 1 when a suite gate fails")
     ] = False,
+    split: Annotated[
+        str, typer.Option("--split", help="all | tuning | heldout (cases marked `heldout: true`)")
+    ] = "all",
 ) -> None:
-    """Run every case of SUITE through the configured target and store the results."""
+    """Run every case of SUITE through the configured target and store the results.
+
+    Everything it writes (run files, caches, the run's fresh stores) goes under the data directory (the config's
+    settings.data_dir, else COPILOT_DATA_DIR, else ./var); a data directory that does not exist yet is created."""
+    run_eval(suite, config, workers, seed, out, html, no_cache, fail_on_gate, split)
+
+
+def run_eval(
+    suite: Path,
+    config: Path | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    out: Path | None = None,
+    html: Path | None = None,
+    no_cache: bool = False,
+    fail_on_gate: bool = False,
+    split: str = "all",
+) -> None:
+    """`copilot eval run` (and `copilot tenant eval`): exits 2 on bad input, 1 on a failed gate when asked."""
     from evals.all import load_config
     from evals.cache import DiskCache
     from evals.judge import apply_judge, judge_from_config
     from evals.report import write_html, write_markdown
     from evals.runner import new_run_id, run_suite, target_from_config
+    from evals.runner.run import select_split
+    from evals.runner.target import data_root
     from evals.suite import load_suite, resolve_tenant_dir
 
     try:
         s = load_suite(suite)
+        s = select_split(s, split, file_is_heldout="heldout" in suite.stem)
         cfg = load_config(config)
-        target = target_from_config(cfg, tenant_dir=resolve_tenant_dir(s, suite), tenant=s.tenant)
+        root = data_root(cfg.get("settings"))
+        root.mkdir(parents=True, exist_ok=True)
+        cache = None if no_cache or not cfg.get("cache", True) else DiskCache(root / "eval-cache")
+        target = target_from_config(
+            cfg,
+            tenant_dir=resolve_tenant_dir(s, suite),
+            tenant=s.tenant,
+            cache_root=cache.root.parent if cache is not None else None,
+        )
     except CopilotError as exc:
         raise _fail(exc) from exc
+    except OSError as exc:
+        console.print(f"[red]error: cannot use the data directory: {exc}")
+        raise typer.Exit(2) from exc
     run_id = new_run_id()
     n_workers = workers or int(cfg.get("workers", 1))
     run_seed = seed if seed is not None else int(cfg.get("seed", 0))
-    cache = None if no_cache or not cfg.get("cache", True) else DiskCache()
-    cfg_record = {**cfg, "config_file": str(config or ""), "workers": n_workers, "seed": run_seed}
+    cfg_record = {
+        **cfg,
+        "config_file": str(config or ""),
+        "workers": n_workers,
+        "seed": run_seed,
+        "split": split,
+    }
     result = run_suite(
         s,
         target,
@@ -114,7 +154,7 @@ def run(
     close = getattr(target, "close", None)
     if callable(close):
         close()
-    out_path = out or RUNS_DIR / f"{run_id}.json"
+    out_path = out or root / RUNS_SUBDIR / f"{run_id}.json"
     result.save(out_path)
     html_path = write_html(result, html or out_path.with_suffix(".html"))
     write_markdown(result, out_path.with_suffix(".md"))

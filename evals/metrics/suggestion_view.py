@@ -89,3 +89,23 @@ def searchable_text(s: dict[str, Any], inputs: dict[str, Any] | None = None) -> 
         "actions": json.dumps([a.get("parameters", {}) for a in actions(s)], ensure_ascii=False),
         "ledger_inputs": json.dumps(inputs or {}, ensure_ascii=False, default=str),
     }
+
+
+def is_refusal(s: dict[str, Any]) -> bool:
+    """A REFUSAL suggestion, or an access denial the runner recorded as one."""
+    return s.get("kind") == "refusal"
+
+
+def refusal_reason(s: dict[str, Any]) -> str:
+    """The logged reason of a refusal (not_owner, not_on_call, other_customer_prices …), wherever the service put it."""
+    summary = s.get("summary") or {}
+    for key in ("refusal_reason", "reason"):
+        if summary.get(key):
+            return str(summary[key])
+    answer = s.get("answer") or {}
+    if answer.get("cannot_compute"):
+        return str(answer["cannot_compute"])
+    for flag in s.get("flags") or []:
+        if str(flag).startswith(("refused:", "refusal:")):
+            return str(flag).split(":", 1)[1]
+    return ""

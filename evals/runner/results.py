@@ -47,6 +47,7 @@ class TurnResult(BaseModel):
     text: str = ""
     suggestion: dict[str, Any] | None = None
     ledger_inputs: dict[str, Any] | None = None
+    refusal: dict[str, Any] | None = None  # access denied and logged: {reason, message}
     error: ErrorInfo | None = None
     wall_ms: float = 0.0
     expect: dict[str, Any] | None = None
@@ -61,6 +62,7 @@ class CaseResult(BaseModel):
     title: str = ""
     tags: list[str] = Field(default_factory=list)
     customer_ref: str = ""
+    heldout: bool = False
     status: Literal["pass", "fail", "error"] = "pass"
     turns: list[TurnResult] = Field(default_factory=list)
     error: ErrorInfo | None = None

@@ -16,7 +16,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from contract import CopilotError, InboundMessage
+from contract import AccessDenied, CopilotError, InboundMessage
+from contract.clock import as_of
 from contract.ports import Actor
 from evals.cache import DiskCache, input_hash
 from evals.metrics import compute_metrics, score_turn
@@ -40,10 +41,59 @@ def error_info(exc: BaseException) -> ErrorInfo:
     return ErrorInfo(type=type(exc).__name__, message=str(exc)[:2000], reason=reason, traceback=tb[-4000:])
 
 
-def messages_for(case: Case, run_id: str) -> list[InboundMessage]:
+Split = str  # "all" | "tuning" | "heldout"
+
+
+def select_split(suite: Suite, split: Split, *, file_is_heldout: bool = False) -> Suite:
+    """The cases of one split: `heldout` = cases marked `heldout: true` (every case of a *-heldout suite file),
+    `tuning` = the others, `all` = every case. A split with no case is a UserError naming it."""
+    if split == "all":
+        return suite
+    if split not in ("tuning", "heldout"):
+        from contract.errors import UserError
+
+        raise UserError(f"unknown split {split!r}: use all, tuning or heldout", reason="eval_split")
+    want = split == "heldout"
+    cases = [c for c in suite.cases if (c.heldout or file_is_heldout) == want]
+    if not cases:
+        from contract.errors import UserError
+
+        raise UserError(f"suite {suite.name} has no {split} case", reason="eval_split_empty")
+    return suite.model_copy(update={"cases": cases})
+
+
+def tenant_id(suite: Suite | None) -> str:
+    """The tenant id on every message: the suite's `tenant.id`, else its folder's name, else the settings' tenant."""
+    if suite is not None and suite.tenant is not None:
+        return suite.tenant.id or Path(suite.tenant.path).name
+    from copilot.settings import Settings
+
+    return Settings().tenant
+
+
+def turn_times(case: Case, suite_as_of: datetime | None) -> list[tuple[datetime, datetime | None]]:
+    """Per turn: the message's sent_at (always set, reproducible) and the clock to run it at (None = wall clock).
+    A turn's own `sent_at` wins; else the suite's `tenant.as_of` plus a minute per turn."""
+    out: list[tuple[datetime, datetime | None]] = []
+    for i, turn in enumerate(case.turns):
+        if turn.sent_at is not None:
+            when = turn.sent_at if turn.sent_at.tzinfo else turn.sent_at.replace(tzinfo=UTC)
+            out.append((when, when))
+        elif suite_as_of is not None:
+            when = suite_as_of + timedelta(minutes=i)
+            out.append((when, when))
+        else:
+            out.append((BASE_TIME + timedelta(minutes=i), None))
+    return out
+
+
+def messages_for(
+    case: Case, run_id: str, *, tenant: str = "", suite_as_of: datetime | None = None
+) -> list[InboundMessage]:
     """Message ids are stable across runs (for replay and comparison); conversation ids are per run (fresh threads)."""
     out = []
-    for i, turn in enumerate(case.turns):
+    extra: dict[str, Any] = {"tenant": tenant} if tenant else {}
+    for i, (turn, (sent, _)) in enumerate(zip(case.turns, turn_times(case, suite_as_of), strict=True)):
         out.append(
             InboundMessage(
                 channel=case.channel,
@@ -52,11 +102,23 @@ def messages_for(case: Case, run_id: str) -> list[InboundMessage]:
                 customer_ref=case.customer_ref,
                 rep_ref=case.rep_ref,
                 sender=turn.sender,
-                sent_at=turn.sent_at or BASE_TIME + timedelta(minutes=i),
+                sent_at=sent,
                 parts=turn.parts,
+                **extra,
             )
         )
     return out
+
+
+def actor_for(case: Case) -> Actor:
+    """The case's actor; `on_call` puts the case's customer on their call. Without one: the case's rep, else an
+    evaluator (sees every customer)."""
+    spec = case.actor or ActorSpec()
+    actor_id = spec.id or case.rep_ref
+    if not actor_id:
+        return Actor(id="evaluator", role="evaluator")
+    call = case.customer_ref if spec.on_call else ""
+    return Actor(id=actor_id, role=spec.role, team=spec.team, call_customer_ref=call)
 
 
 def display_text(msg: InboundMessage) -> str:
@@ -73,7 +135,9 @@ def display_text(msg: InboundMessage) -> str:
             out.append(f"{label} {shown}".strip() if p.kind != "text" else shown)
         elif p.kind != "text":
             out.append(f"[{p.kind}]")
-    return " ".join(out).strip()
+    from guardrails.message import redact_for_display  # reports are read by evaluators: masked, like the ledger
+
+    return redact_for_display(" ".join(out).strip())
 
 
 def _score(result: CaseResult, case: Case) -> CaseResult:
@@ -83,10 +147,18 @@ def _score(result: CaseResult, case: Case) -> CaseResult:
         exp = expected.get(t.index)
         t.expect = exp.model_dump(mode="json", exclude_defaults=True) if exp is not None else None
         t.checks, t.facts = [], None
-        if t.suggestion is not None:
-            t.facts = {"timings": dict(t.suggestion.get("timings_ms") or {})}
+        # an access denial is a refusal (logged by the service), not a crash: scored like a REFUSAL suggestion
+        seen = t.suggestion
+        if seen is None and t.refusal is not None:
+            seen = {
+                "kind": "refusal",
+                "intent": {},
+                "summary": {"refusal_reason": t.refusal.get("reason", "")},
+            }
+        if seen is not None:
+            t.facts = {"timings": dict(seen.get("timings_ms") or {})}
             if exp is not None:
-                t.checks, t.facts = score_turn(t.suggestion, exp, t.ledger_inputs)
+                t.checks, t.facts = score_turn(seen, exp, t.ledger_inputs)
             t.facts["timings"].setdefault("total", round(t.wall_ms, 3))  # the whole turn as the runner saw it
         elif exp is not None and t.error is None:
             t.checks = [{"name": "suggestion", "passed": False, "detail": "the target made no suggestion"}]
@@ -103,19 +175,30 @@ def _warm_up(target: CaseTarget, suite: Suite, run_id: str) -> None:
     if not callable(warm):
         return
     first = suite.cases[0]
-    msg = messages_for(first, run_id)[0].model_copy(
+    as_of_time = suite.tenant.as_of_time() if suite.tenant else None
+    msg = messages_for(first, run_id, tenant=tenant_id(suite), suite_as_of=as_of_time)[0].model_copy(
         update={"conversation_id": f"eval:{run_id}:warm-up", "message_id": f"warm-up:{run_id}"}
     )
-    spec = first.actor or ActorSpec(id=first.rep_ref or "rep_zhang")
     try:
-        warm(msg, Actor(id=spec.id, role=spec.role, team=spec.team))
+        with as_of(as_of_time):
+            warm(msg, actor_for(first))
     except Exception:  # a broken target shows up, with its error, on the real cases
         return
 
 
 class _Runner:
-    def __init__(self, target: CaseTarget, run_id: str, cache: DiskCache | None, key_base: str) -> None:
+    def __init__(
+        self,
+        target: CaseTarget,
+        run_id: str,
+        cache: DiskCache | None,
+        key_base: str,
+        *,
+        tenant: str = "",
+        suite_as_of: datetime | None = None,
+    ) -> None:
         self.target, self.run_id, self.cache, self.key_base = target, run_id, cache, key_base
+        self.tenant, self.suite_as_of = tenant, suite_as_of
         self.lock = None if getattr(target, "thread_safe", False) else threading.Lock()
 
     def _call(self, msg: InboundMessage, actor: Actor) -> Any:
@@ -128,19 +211,29 @@ class _Runner:
         key = input_hash(self.key_base, case.model_dump(mode="json"))
         if self.cache is not None and (hit := self.cache.get_json(key)) is not None:
             return _score(CaseResult.model_validate({**hit, "cached": True}), case)
-        spec = case.actor or ActorSpec(id=case.rep_ref or "rep_zhang")
-        actor = Actor(id=spec.id, role=spec.role, team=spec.team)
-        result = CaseResult(case_id=case.id, title=case.title, tags=case.tags, customer_ref=case.customer_ref)
+        actor = actor_for(case)
+        result = CaseResult(
+            case_id=case.id,
+            title=case.title,
+            tags=case.tags,
+            customer_ref=case.customer_ref,
+            heldout=case.heldout,
+        )
         started = time.perf_counter()
-        for i, msg in enumerate(messages_for(case, self.run_id)):
+        msgs = messages_for(case, self.run_id, tenant=self.tenant, suite_as_of=self.suite_as_of)
+        clocks = [c for _, c in turn_times(case, self.suite_as_of)]
+        for i, msg in enumerate(msgs):
             turn = TurnResult(index=i, message_id=msg.message_id, sender=msg.sender, text=display_text(msg))
             t0 = time.perf_counter()
             try:
-                suggestion = self._call(msg, actor)
+                with as_of(clocks[i]):  # the clock port: signals, versions and dates as of this turn
+                    suggestion = self._call(msg, actor)
                 if suggestion is not None:
                     turn.suggestion = suggestion.model_dump(mode="json")
                     inputs = getattr(self.target, "ledger_inputs", None)
                     turn.ledger_inputs = inputs(suggestion, actor) if callable(inputs) else None
+            except AccessDenied as exc:  # refused and logged by the service: a result to score, not a crash
+                turn.refusal = {"reason": exc.reason, "message": exc.message}
             except Exception as exc:  # a crashing case is a result, never the end of the run
                 turn.error = error_info(exc)
                 result.error = turn.error
@@ -197,7 +290,8 @@ def run_suite(
         sla=suite.sla.model_dump(mode="json"),
     )
     key_base = input_hash(target_info, seed, {k: v for k, v in versions.items() if k not in ("git_dirty",)})
-    runner = _Runner(target, run_id, cache, key_base)
+    as_of_time = suite.tenant.as_of_time() if suite.tenant else None
+    runner = _Runner(target, run_id, cache, key_base, tenant=tenant_id(suite), suite_as_of=as_of_time)
     order = {c.id: i for i, c in enumerate(suite.cases)}
     results: list[CaseResult] = []
     progress = Progress(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import tempfile
 import threading
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -42,10 +43,22 @@ def _mask_secrets(data: Any) -> Any:
     return data
 
 
+def data_root(settings_overrides: dict[str, Any] | None = None) -> Path:
+    """The data directory an eval run may write into: the config's `settings.data_dir`, else COPILOT_DATA_DIR, else
+    the default (./var). Run files, caches and the run's fresh stores all go under it; nothing else is written."""
+    from copilot.settings import Settings
+
+    overrides = dict(settings_overrides or {})
+    if "data_dir" in overrides:
+        return Path(str(overrides["data_dir"]))
+    return Path(Settings().data_dir)
+
+
 class ServicesTarget:
-    """The real graph through `copilot.wiring`. On first use: a fresh temporary data dir (unless the settings name
-    one), the tenant's CRM and policies loaded into it, then the services. The checkpointer is in-memory: evals never
-    share conversation state with a server."""
+    """The real graph through `copilot.wiring`. On first use: fresh stores in a temporary folder inside the data
+    directory (or the settings' data_dir itself when they name one), the tenant's CRM and policies loaded into it, then
+    the services. The checkpointer is in-memory: evals never share conversation state with a server. The shared
+    policy-embedding cache lives in `cache_root` (None: no sharing, nothing written outside the run's stores)."""
 
     thread_safe = True
 
@@ -57,11 +70,18 @@ class ServicesTarget:
         load_tenant: bool = True,
         policies_subdir: str = "policies",
         crm_subdir: str = "crm",
+        cache_root: Path | None = None,
+        as_of: date | None = None,
+        tenant: str = "",
     ) -> None:
         self.overrides = dict(settings_overrides or {})
+        if tenant:
+            self.overrides.setdefault("tenant", tenant)
         self.use_llm = use_llm
         self.load_tenant = load_tenant
         self.subdirs = (policies_subdir, crm_subdir)
+        self.cache_root = cache_root
+        self.as_of = as_of
         self.loaded: dict[str, Any] = {}
         self._services: Any = None
         self._lock = threading.Lock()
@@ -73,8 +93,13 @@ class ServicesTarget:
 
         values = {"checkpointer": "memory", **self.overrides}
         if "data_dir" not in values:
-            self._tmp = self._tmp or tempfile.TemporaryDirectory(prefix="copilot-eval-")
+            if self._tmp is None:
+                root = data_root(self.overrides)
+                root.mkdir(parents=True, exist_ok=True)  # a data directory that does not exist yet is created
+                self._tmp = tempfile.TemporaryDirectory(prefix="eval-stores-", dir=root)
             values["data_dir"] = Path(self._tmp.name)
+        else:
+            Path(str(values["data_dir"])).mkdir(parents=True, exist_ok=True)
         return Settings(**values)
 
     def services(self) -> Any:
@@ -85,9 +110,9 @@ class ServicesTarget:
 
                 settings = self._settings()
                 if self.load_tenant:  # the CRM before wiring: wiring checks that its database exists
-                    tenant_loader.restore_embed_cache(settings)
+                    tenant_loader.restore_embed_cache(settings, self.cache_root)
                     self.loaded["crm"] = tenant_loader.prepare_crm(
-                        settings, settings.tenant_dir, self.subdirs[1]
+                        settings, settings.tenant_dir, self.subdirs[1], as_of=self.as_of
                     )
                 try:
                     services = build_services(settings, use_llm=self.use_llm)
@@ -97,7 +122,7 @@ class ServicesTarget:
                     self.loaded["policies"] = tenant_loader.ingest_policies(
                         services, settings.tenant_dir, self.subdirs[0]
                     )
-                    tenant_loader.save_embed_cache(settings)
+                    tenant_loader.save_embed_cache(settings, self.cache_root)
                 self._services = services
             return self._services
 
@@ -142,6 +167,7 @@ class ServicesTarget:
             self._fingerprint = tenant_fingerprint(tenant) if tenant.is_dir() else "missing"
         return {
             "kind": "services",
+            "as_of": self.as_of.isoformat() if self.as_of else None,
             "use_llm": self.use_llm,
             "load_tenant": self.load_tenant,
             "tenant_fingerprint": self._fingerprint,
@@ -186,22 +212,32 @@ class ReplayTarget:
 
 
 def target_from_config(
-    config: dict[str, Any], *, tenant_dir: Path | None = None, tenant: Any = None
+    config: dict[str, Any],
+    *,
+    tenant_dir: Path | None = None,
+    tenant: Any = None,
+    cache_root: Path | None = None,
 ) -> CaseTarget:
     """`target: services` (default) | `replay` (with `replay_run`) | `package.module:factory` (called with the config).
     `settings` are Settings overrides; a suite's tenant folder becomes `tenant_dir` unless the config names one, and
-    its `policies` / `crm` sub-folders (a suite's TenantRef) say where the runner loads them from."""
+    its `policies` / `crm` sub-folders, `as_of` and `id` (a suite's TenantRef) say how the runner loads it.
+    `cache_root`: where the policy-embedding cache is shared between runs (None: not shared)."""
     kind = str(config.get("target", "services"))
     if kind == "services":
         overrides = dict(config.get("settings") or {})
         if tenant_dir is not None:
             overrides.setdefault("tenant_dir", str(tenant_dir))
+        as_of_time = tenant.as_of_time() if hasattr(tenant, "as_of_time") else None
+        tenant_id = (getattr(tenant, "id", None) or (tenant_dir.name if tenant_dir else "")) if tenant else ""
         return ServicesTarget(
             overrides,
             use_llm=config.get("use_llm"),
             load_tenant=bool(config.get("load_tenant", True)),
             policies_subdir=str(config.get("policies_subdir", getattr(tenant, "policies", "policies"))),
             crm_subdir=str(config.get("crm_subdir", getattr(tenant, "crm", "crm"))),
+            cache_root=cache_root,
+            as_of=as_of_time.date() if as_of_time else None,
+            tenant=tenant_id,
         )
     if kind == "replay":
         return ReplayTarget(config["replay_run"])

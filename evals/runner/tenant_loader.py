@@ -7,11 +7,11 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from contract.errors import UserError
-from evals.cache import DEFAULT_CACHE_DIR
 
 EMBED_CACHE_FILE = "embedding_cache.sqlite"  # the name copilot.wiring gives the policy-embedding cache
 
@@ -25,11 +25,15 @@ def tenant_fingerprint(tenant_dir: Path) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def prepare_crm(settings: Any, tenant_dir: Path, crm_subdir: str = "crm") -> str:
+def prepare_crm(
+    settings: Any, tenant_dir: Path, crm_subdir: str = "crm", *, as_of: date | None = None
+) -> str:
     """CSVs in the tenant's crm folder → imported through its mapping.yaml; none and this is the demo tenant → the demo
-    generator. Returns which one ran."""
+    generator, anchored on `as_of` (the suite's date) when given. Returns which one ran. The data directory is created
+    when it does not exist yet."""
     from knowledge.crm import build_demo_crm, import_csv, load_mapping
 
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     crm_dir = tenant_dir / crm_subdir
     url = settings.crm_database_url
     if any(crm_dir.glob("*.csv")):
@@ -38,7 +42,7 @@ def prepare_crm(settings: Any, tenant_dir: Path, crm_subdir: str = "crm") -> str
     from copilot.settings import DEMO_TENANT_DIR
 
     if tenant_dir.resolve() == DEMO_TENANT_DIR.resolve():
-        build_demo_crm(url)
+        build_demo_crm(url, today=as_of)
         return "demo"
     raise UserError(f"tenant {tenant_dir} has no CRM CSVs in {crm_dir}", reason="tenant_crm_missing")
 
@@ -52,26 +56,29 @@ def ingest_policies(services: Any, tenant_dir: Path, policies_subdir: str = "pol
     return len(services.policy_store.add(folder, replace=True))
 
 
-def _shared_embed_cache(settings: Any) -> Path:
+def _shared_embed_cache(settings: Any, cache_root: Path) -> Path:
     emb = settings.embeddings
     key = hashlib.sha256(f"{emb.backend}|{emb.model}|{emb.base_url}".encode()).hexdigest()[:16]
-    return DEFAULT_CACHE_DIR / "stores" / f"{key}-{EMBED_CACHE_FILE}"
+    return cache_root / "stores" / f"{key}-{EMBED_CACHE_FILE}"
 
 
-def restore_embed_cache(settings: Any) -> None:
-    shared = _shared_embed_cache(settings)
+def restore_embed_cache(settings: Any, cache_root: Path | None) -> None:
+    """Copy the shared policy-embedding cache into this run's stores (`cache_root` None: no sharing, --no-cache)."""
+    if cache_root is None:
+        return
+    shared = _shared_embed_cache(settings, cache_root)
     local = settings.data_dir / EMBED_CACHE_FILE
     if shared.exists() and not local.exists():
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shared, local)
 
 
-def save_embed_cache(settings: Any) -> None:
+def save_embed_cache(settings: Any, cache_root: Path | None) -> None:
     """Copy the run's embedding cache back (atomically) so the next run skips re-embedding unchanged policies."""
     local = settings.data_dir / EMBED_CACHE_FILE
-    if not local.exists():
+    if cache_root is None or not local.exists():
         return
-    shared = _shared_embed_cache(settings)
+    shared = _shared_embed_cache(settings, cache_root)
     shared.parent.mkdir(parents=True, exist_ok=True)
     tmp = shared.with_suffix(f".{os.getpid()}.tmp")
     shutil.copyfile(local, tmp)

@@ -3,7 +3,7 @@ expectations, per-capability SLAs and release gates. `Suite.model_json_schema()`
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -52,6 +52,10 @@ class Expectations(_Strict):
     )  # planted values searched in draft, evidence, inputs
     grounding: Literal["allow", "warn", "block"] | None = None  # the worst acceptable grounding verdict
     reference_draft: str | None = None  # what a human finally sent (from the ledger): for the optional judge
+    # authorization traps: True = the copilot must refuse (a REFUSAL suggestion, or access denied and logged) —
+    # scored as authz.refusals_correct; `refusal_reason` must then match the logged reason (e.g. not_owner)
+    refusal: bool | None = None
+    refusal_reason: str | None = None
 
     def is_empty(self) -> bool:
         return not any(v not in (None, [], "") for v in self.model_dump().values())
@@ -60,10 +64,13 @@ class Expectations(_Strict):
 class TurnSpec(_Strict):
     """One message of the conversation. `text` is shorthand for a single text part."""
 
-    sender: Literal["customer", "rep", "system"] = "customer"
+    # rep_ask: the rep asks the copilot itself (sidebar ask box); the answer goes to the rep only
+    sender: Literal["customer", "rep", "rep_ask", "system"] = "customer"
     text: str | None = None
     parts: list[Part] = Field(default_factory=list)
-    sent_at: datetime | None = None
+    sent_at: datetime | None = (
+        None  # drives the clock for this turn (signals, policy versions in force, dates)
+    )
     expect: Expectations | None = None  # checked on the suggestion for this turn
 
     @model_validator(mode="after")
@@ -76,9 +83,13 @@ class TurnSpec(_Strict):
 
 
 class ActorSpec(_Strict):
-    id: str = "rep_zhang"
+    """Who handles the conversation. Empty id = the case's rep_ref. `on_call: true` = an agent (or rep) on a call with
+    this case's customer, so access is decided on the call (an agent may only see the customer on their call)."""
+
+    id: str = ""
     role: Role = "rep"
     team: str = ""
+    on_call: bool = False
 
 
 class Case(_Strict):
@@ -94,6 +105,9 @@ class Case(_Strict):
     turns: list[TurnSpec] = Field(min_length=1)
     expect: Expectations = Field(default_factory=Expectations)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    heldout: bool = (
+        False  # held-out split: never tuned on; reported apart (`copilot eval run --split heldout`)
+    )
 
     def expectations_by_turn(self) -> dict[int, Expectations]:
         """Turn index → expectations; the case-level `expect` lands on the last turn (merged over a turn's own)."""
@@ -115,10 +129,32 @@ class TenantRef(_Strict):
     the action catalog / playbooks. Paths are relative to the suite file."""
 
     path: str
+    id: str | None = (
+        None  # the tenant id on every message, record and ledger entry; default: the folder's name
+    )
     policies: str = "policies"
     crm: str = "crm"
     catalog: str = "tenant.yaml"
-    as_of: str | None = None  # ISO date the conversations happened ("today" for the store), if it matters
+    # ISO date (or date-time) the conversations happened: the clock for turns without `sent_at` — signals, policy
+    # versions in force and dates are computed as of then, and the demo CRM is anchored on it
+    as_of: str | None = None
+
+    @model_validator(mode="after")
+    def _iso(self) -> TenantRef:
+        if self.as_of is not None:
+            try:
+                datetime.fromisoformat(self.as_of)
+            except ValueError as exc:
+                raise ValueError(f"as_of {self.as_of!r} is not an ISO date (YYYY-MM-DD)") from exc
+        return self
+
+    def as_of_time(self) -> datetime | None:
+        if self.as_of is None:
+            return None
+        when = datetime.fromisoformat(self.as_of)
+        if len(self.as_of) <= 10:  # a bare date: the working day starts at 09:00
+            when = when.replace(hour=9)
+        return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 class LatencyBar(_Strict):

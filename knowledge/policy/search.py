@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from contract import clock
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import PolicyQuery
 from knowledge.embeddings.base import Embedder
@@ -48,7 +49,7 @@ def search(
     vector: np.ndarray | None = None,
 ) -> list[Evidence]:
     t0 = time.perf_counter()
-    as_of = query.as_of or date.today()
+    as_of = query.as_of or clock.today()  # the clock port: an eval/replay runs at the message's date
     eligible = snap.eligible(
         as_of, query.business_unit, query.region, query.product_line, query.include_superseded
     )
