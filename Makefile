@@ -15,7 +15,7 @@ export ANONYMIZED_TELEMETRY := False
 export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 
-.PHONY: demo test test-bare lint bench eval serve install system-deps clean
+.PHONY: demo test test-bare security lint bench eval serve install system-deps clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@echo "==> creating $(VENV) with $(PYTHON) and installing pinned dependencies (first run: a few minutes, ~1.5 GB of wheels)"
@@ -56,6 +56,11 @@ bench: install system-deps
 
 eval: install system-deps
 	$(BIN)/copilot eval all
+	$(MAKE) security
+
+# every security probe in tests/security → evals/results/security.{json,md} (probes_total, probes_failed)
+security: install system-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/security
 
 serve: install system-deps
 	$(BIN)/copilot serve

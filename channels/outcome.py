@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,13 +26,23 @@ class Skipped:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+MAX_EPOCH_S = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime can hold
+
+
 def from_epoch(value: Any) -> datetime:
+    """Epoch seconds (or the archive's milliseconds) → UTC datetime; missing/non-numeric → now. A value no clock
+    could send (negative, NaN, past year 9999) is a ValueError, which the normalisers turn into a refusal: without
+    the check, datetime raised OverflowError/OSError and the callback ended in a 500."""
     try:
         seconds = float(value)
     except (TypeError, ValueError):
         return datetime.now(UTC)
+    if not math.isfinite(seconds):
+        raise ValueError(f"timestamp {str(value)[:40]!r} is not a finite number")
     if seconds > 1e11:  # the archive sends milliseconds
         seconds /= 1000
+    if not 0 <= seconds <= MAX_EPOCH_S:
+        raise ValueError(f"timestamp {str(value)[:40]!r} is out of range")
     return datetime.fromtimestamp(seconds, UTC)
 
 

@@ -16,6 +16,7 @@ from channels.batching import GroupCommitter, InlineGroupCommitter
 from channels.callback import Opened, check_fresh, check_replay, open_encrypted, open_plain, require
 from channels.config import CallbackCredentials, ChannelConfig
 from channels.dedupe import NonceCache
+from channels.errors import forbidden
 from channels.inbox import BatchInbox, Inbox, SkipRecorder
 from channels.kf.sync import KfSyncer
 from channels.outcome import KfTrigger
@@ -171,6 +172,14 @@ def add_oa_routes(router: APIRouter, handler: CallbackHandler, path: str, creds:
     def opener(params: dict[str, str], body: bytes) -> Opened:
         if params.get("encrypt_type", "raw") == "aes":  # safe and compatibility modes: trust only <Encrypt>
             return open_encrypted(crypto, params, body)
+        if crypto.key:
+            # An EncodingAESKey means the account runs in safe/compatibility mode, where Tencent always sends
+            # encrypt_type=aes. A plain body here is unsigned: accepting it would let anyone who drops the
+            # parameter inject messages (a downgrade). Plain mode is only for accounts configured without a key.
+            raise forbidden(
+                "encryption_required",
+                "plain (unencrypted) OA callback refused: an EncodingAESKey is configured, send encrypt_type=aes",
+            )
         return open_plain(crypto, params, body)
 
     @router.get(path, response_class=PlainTextResponse, name="oa.verify")

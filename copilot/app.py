@@ -14,8 +14,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 
-from copilot.api import admin, ask, health, messages, queries, stream
+from copilot.api import admin, ask, health, messages, metrics, queries, stream
 from copilot.api.errors import install_error_handlers
+from copilot.api.hardening import RefuseNul, SecurityHeaders
 from copilot.api.limits import BodySizeLimit, RateLimit
 from copilot.scale import api_runs_worker
 from copilot.settings import Settings, get_settings
@@ -48,14 +49,23 @@ def create_app(
             if owned:
                 app.state.services.close()
 
+    production = settings.env == "production"
     app = FastAPI(
         title="Channel Copilot",
         version="0.1.0",
         description="Grounded, cited suggestions for WeCom / WeChat chats and voice calls, with an audit ledger.",
         lifespan=lifespan,
+        # the API map is for developers: closed in production (404), where it would only help an attacker
+        docs_url=None if production else "/docs",
+        redoc_url=None if production else "/redoc",
+        openapi_url=None if production else "/openapi.json",
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(metrics.CallbackAckTimer)  # callback_ack latency for /channels/*
+    app.add_middleware(
+        RefuseNul
+    )  # innermost of the limits: reads JSON bodies already capped by BodySizeLimit
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimit)  # per key and per channel, COPILOT_RATE_* (see copilot/api/limits.py)
     if settings.cors_origins:  # closed by default
@@ -65,7 +75,10 @@ def create_app(
             allow_methods=["GET", "POST"],
             allow_headers=["*"],
         )
+    # outermost: every answer, refusals from the limits included, carries CSP / nosniff / frame-ancestors
+    app.add_middleware(SecurityHeaders, sidebar_frame_ancestors=settings.sidebar_frame_ancestors)
     app.include_router(health.router)
+    app.include_router(metrics.router)  # GET /metrics (Prometheus)
     app.include_router(messages.router)
     app.include_router(ask.router)  # POST /v1/ask: a rep asks the copilot (answer to the rep only)
     app.include_router(queries.router)

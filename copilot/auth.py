@@ -7,8 +7,12 @@ them (see Settings). `copilot keys hash KEY` prints the hash to put in the envir
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
+import secrets
+import time
 from collections.abc import Callable
 from typing import Annotated
 
@@ -69,17 +73,71 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 def current_actor(
+    request: Request,
     settings: SettingsDep,
     x_api_key: Annotated[str, Header()] = "",
     authorization: Annotated[str, Header()] = "",
-    api_key: Annotated[str, Query(include_in_schema=False)] = "",
+    token: Annotated[str, Query(include_in_schema=False)] = "",
 ) -> Actor:
-    """The key comes from X-API-Key, `Authorization: Bearer`, or ?api_key= (only for EventSource/WebSocket pages)."""
-    key = x_api_key or (authorization[7:] if authorization.lower().startswith("bearer ") else "") or api_key
+    """The key comes from X-API-Key or `Authorization: Bearer` only, never from the query string: a URL ends up in
+    access logs, browser history and Referer headers. What a browser must open by URL (EventSource, a report link)
+    carries ?token=, a signed token from POST /v1/stream/token that names the actor and expires in about a minute;
+    it is honoured on GET only."""
+    key = x_api_key or (authorization[7:] if authorization.lower().startswith("bearer ") else "")
+    if not key and token and request.method in ("GET", "HEAD"):
+        return actor_for_stream_token(token.strip(), settings)
     return actor_for_key(key.strip(), settings)
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+
+# ---- short-lived stream tokens (EventSource cannot send headers) ----------------------------------------------
+
+_RANDOM_TOKEN_KEY = secrets.token_bytes(32)
+
+
+def _token_key(settings: Settings) -> bytes:
+    explicit = settings.stream_token_key.get_secret_value()
+    if explicit:
+        return explicit.encode("utf-8")
+    checkpoint = settings.ledger_checkpoint_key.get_secret_value()
+    if checkpoint:  # a secret every API process shares: derive a separate key from it
+        return hmac.new(checkpoint.encode("utf-8"), b"copilot-stream-token", hashlib.sha256).digest()
+    return _RANDOM_TOKEN_KEY
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def mint_stream_token(actor: Actor, settings: Settings, now: float | None = None) -> tuple[str, int]:
+    """A signed token naming the actor, valid `stream_token_ttl_s` seconds: (token, expires_at epoch seconds)."""
+    expires = int((time.time() if now is None else now) + settings.stream_token_ttl_s)
+    claims = {"sub": actor.id, "role": actor.role, "team": actor.team, "exp": expires}
+    body = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+    mac = _b64(hmac.new(_token_key(settings), body.encode("ascii"), hashlib.sha256).digest())
+    return f"{body}.{mac}", expires
+
+
+def actor_for_stream_token(token: str, settings: Settings, now: float | None = None) -> Actor:
+    body, _, mac = token.partition(".")
+    expected = _b64(hmac.new(_token_key(settings), body.encode("ascii", "replace"), hashlib.sha256).digest())
+    if not body or not hmac.compare_digest(expected.encode(), mac.encode("utf-8", "replace")):
+        raise Unauthenticated("stream token is not valid", reason="bad_stream_token")
+    try:
+        claims = json.loads(_unb64(body))
+        expires, role, actor_id = int(claims["exp"]), str(claims["role"]), str(claims["sub"])
+    except (ValueError, KeyError, TypeError):
+        raise Unauthenticated("stream token is not valid", reason="bad_stream_token") from None
+    if (time.time() if now is None else now) > expires:
+        raise Unauthenticated(
+            "stream token expired: ask POST /v1/stream/token again", reason="stream_token_expired"
+        )
+    return _parse_identity(f"{role}:{actor_id}:{claims.get('team', '')}")
 
 
 def require(*roles: Role) -> Callable[[Actor], Actor]:

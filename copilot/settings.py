@@ -5,11 +5,12 @@ outside development. Use `get_settings()` (a FastAPI dependency too) rather than
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,15 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = 1_000_000
     cors_origins: list[str] = Field(default_factory=list)  # closed by default
+    # Who may frame the rep sidebar (/ui/sidebar, /ui/s/*): WeCom's clients show it in a chat-toolbar frame. Every
+    # other page and API answer says frame-ancestors 'none'. Override e.g. COPILOT_SIDEBAR_FRAME_ANCESTORS='["'self'"]'.
+    sidebar_frame_ancestors: list[str] = Field(
+        default_factory=lambda: ["'self'", "https://*.qq.com", "https://*.weixin.qq.com"]
+    )
+    # Short-lived tokens for EventSource (which cannot send headers): HMAC key; empty = derived from
+    # ledger_checkpoint_key, else random per process (then several API processes need the key set explicitly).
+    stream_token_key: SecretStr = SecretStr("")
+    stream_token_ttl_s: int = 60
 
     # WeCom / WeChat
     wecom_corp_id: str = ""
@@ -175,6 +185,34 @@ class Settings(BaseSettings):
         return self.data_dir / "checkpoints.sqlite"
 
 
+EX_CONFIG = 78  # sysexits.h: configuration error
+
+
+class StartupRefused(SystemExit):
+    """Settings that must not run (e.g. production with demo keys). A SystemExit so the process ends with
+    EX_CONFIG and the one-line reason already printed, never a pydantic traceback (uvicorn's factory, the CLI)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(EX_CONFIG)
+        self.message = message
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """Pydantic's multi-line report → one line: `field: reason; field: reason`."""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        msg = str(err.get("msg", "")).removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}" if where else msg)
+    return "; ".join(parts)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        message = f"copilot: invalid settings (COPILOT_ENV={os.environ.get('COPILOT_ENV', 'development')}): "
+        message += settings_problem(exc)
+        print(message, file=sys.stderr)  # noqa: T201 - the start-up refusal is for the operator's terminal
+        raise StartupRefused(message) from None

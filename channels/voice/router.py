@@ -50,6 +50,7 @@ def build_voice_router(
     on_hangup: OnHangup | None = None,
     *,
     idle_timeout_s: float = 30.0,
+    min_audio_per_idle_s: float = 1.0,
     max_silence_s: float = 120.0,
     start_timeout_s: float = 10.0,
     vad: str = "silero",
@@ -60,7 +61,9 @@ def build_voice_router(
 ) -> APIRouter:
     """`authorize(websocket)` runs before the start frame and raises a CopilotError to refuse the caller (the socket
     is closed with 1008); `on_frame(call_id, frame)` sees every frame sent to the client (e.g. to mirror partials to
-    the agent desktop)."""
+    the agent desktop). A call must deliver at least `min_audio_per_idle_s` seconds of audio every `idle_timeout_s`
+    seconds of wall-clock time (a live call sends one second per second), or it ends with `no_audio` and frees its
+    ASR slot: tiny frames that only keep the socket busy cannot hold a slot forever."""
     router = APIRouter()
     sessions: dict[str, CallSession] = {}
     draining: set[asyncio.Task[None]] = set()
@@ -97,7 +100,7 @@ def build_voice_router(
             session.start()
             await websocket.send_json({"type": "ready", "call_id": call_id, "sample_rate": cfg.sample_rate,
                                        "channels": cfg.channels, "roles": list(cfg.roles)})  # fmt: skip
-            reason = await _receive_audio(websocket, session, idle_timeout_s)
+            reason = await _receive_audio(websocket, session, idle_timeout_s, min_audio_per_idle_s)
         finally:
             # Winding down runs as its own task: if this handler is cancelled at hang-up, the last utterance is still
             # transcribed and handed to on_final, and on_hangup still runs.
@@ -166,19 +169,43 @@ async def _read_start(websocket: WebSocket, timeout_s: float) -> StartFrame:
         raise InputError(f"bad start frame: {where}: {first['msg']}", reason="bad_start") from exc
 
 
-async def _receive_audio(websocket: WebSocket, session: CallSession, idle_timeout_s: float) -> str:
-    """Feeds audio until stop / disconnect / a fatal input error; returns why the call ended."""
+async def _receive_audio(
+    websocket: WebSocket, session: CallSession, idle_timeout_s: float, min_audio_per_idle_s: float = 1.0
+) -> str:
+    """Feeds audio until stop / disconnect / a fatal input error / too little audio; returns why the call ended.
+
+    Two clocks: `idle_timeout` when nothing at all arrives for `idle_timeout_s`, and `no_audio` when frames keep
+    arriving but carry less than `min_audio_per_idle_s` of audio in that window (e.g. 2-byte frames every 20 s,
+    which reset a per-message timer and add no audio time for the silence limit to count)."""
+    loop = asyncio.get_running_loop()
+    bytes_per_s = 2 * session.cfg.channels * session.cfg.sample_rate
+    progress_deadline = loop.time() + idle_timeout_s
+    audio_in_window_s = 0.0
+    got_frames = False
     while True:
+        wait_s = max(0.0, progress_deadline - loop.time())
         try:
-            message = await asyncio.wait_for(websocket.receive(), idle_timeout_s)
+            message = await asyncio.wait_for(websocket.receive(), wait_s)
         except TimeoutError:
+            if got_frames:
+                session.outbox.put_nowait(_error(
+                    "no_audio",
+                    f"less than {min_audio_per_idle_s:g} s of audio in {idle_timeout_s:.0f} s: not a live call",
+                    fatal=True,
+                ))  # fmt: skip
+                return "no_audio"
             session.outbox.put_nowait(
                 _error("idle_timeout", f"no data for {idle_timeout_s:.0f} s", fatal=True)
             )
             return "idle_timeout"
         if message.get("type") == "websocket.disconnect":
             return "disconnected"
+        got_frames = True
         if message.get("bytes") is not None:
+            audio_in_window_s += len(message["bytes"]) / bytes_per_s
+            if audio_in_window_s >= min_audio_per_idle_s:  # real audio flowing: a fresh window
+                audio_in_window_s, got_frames = 0.0, False
+                progress_deadline = loop.time() + idle_timeout_s
             try:
                 session.feed_pcm(message["bytes"])
             except SilenceTimeout as exc:

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from channels.errors import malformed
 from channels.outcome import KfTrigger, Skipped, bounded_id, from_epoch, voice_format
 from contract.messages import (
     Channel,
@@ -80,10 +81,20 @@ def _contact_event(f: dict[str, Any], *, channel: Channel, tenant: str) -> Inbou
     )
 
 
+def _check_create_time(f: dict[str, Any]) -> None:
+    """A CreateTime no clock could send (huge, negative, NaN) is a malformed callback: a clear 400, not a 500."""
+    try:
+        from_epoch(f.get("CreateTime"))
+    except ValueError as exc:
+        raise malformed("bad_create_time", f"CreateTime: {exc}") from None
+
+
 def normalise_xml(f: dict[str, Any], *, channel: Channel, tenant: str = "demo") -> Outcome:
-    """One decrypted callback → an InboundMessage, a KfTrigger or a Skipped (never raises on content)."""
+    """One decrypted callback → an InboundMessage, a KfTrigger or a Skipped. Raises only for an impossible
+    CreateTime (a CallbackRejected, 400); other bad content is a Skipped with a reason."""
     msg_type = f.get("MsgType", "")
     event = f.get("Event", "")
+    _check_create_time(f)
     try:
         if not msg_type and f.get("InfoType") in _CONTACT_EVENTS:
             return _contact_event(f, channel=channel, tenant=tenant)

@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from contract import AccessDenied
 from contract.ports import Actor
 from copilot.api.deps import ServicesDep
-from copilot.auth import require
+from copilot.auth import SettingsDep, mint_stream_token, require
 
 router = APIRouter(prefix="/v1", tags=["push"])
 Anyone = Annotated[Actor, Depends(require("rep", "agent", "evaluator", "admin"))]
@@ -36,12 +36,22 @@ def _allowed_topic(actor: Actor, topic: str) -> str:
     raise AccessDenied(f"{actor.role} {actor.id} may not listen to {topic!r}", reason="topic_not_allowed")
 
 
+@router.post("/stream/token")
+def stream_token(actor: Anyone, settings: SettingsDep) -> dict[str, object]:
+    """A signed token for GET /v1/stream?token=… (EventSource cannot send headers, and an API key in a URL lands in
+    access logs), also accepted by other GET routes a page opens by URL (an eval report). Valid `stream_token_ttl_s`
+    seconds (60 by default) to open a stream; an open stream stays open. It carries the caller's own role only."""
+    token, expires_at = mint_stream_token(actor, settings)
+    return {"token": token, "expires_at": expires_at, "expires_in": settings.stream_token_ttl_s}
+
+
 @router.get("/stream")
 async def stream(
     request: Request, actor: HumanSide, services: ServicesDep, topic: str = ""
 ) -> StreamingResponse:
     """SSE: `event: suggestion|decision|final|partial|wrapup`, `data: <json>`. Reconnecting clients catch up with
-    GET /v1/suggestions and drop what they already have (events carry the suggestion id)."""
+    GET /v1/suggestions and drop what they already have (events carry the suggestion id). Authenticated by a header
+    key or ?token= from POST /v1/stream/token."""
     topic = _allowed_topic(actor, topic)
 
     async def events() -> AsyncIterator[str]:

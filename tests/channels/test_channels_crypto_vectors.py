@@ -173,9 +173,12 @@ def test_stale_timestamp_is_403(inbox: SqliteInbox, wecom_vectors: dict) -> None
 # ---- Official Account ------------------------------------------------------------------------------------------
 
 
-def oa_client(inbox: SqliteInbox, oa_vector: dict, app_id: str | None = None) -> TestClient:
+def oa_client(
+    inbox: SqliteInbox, oa_vector: dict, app_id: str | None = None, *, aes_key: str | None = None
+) -> TestClient:
     cfg = oa_vector["config"]
-    creds = CallbackCredentials(cfg["token"], cfg["encoding_aes_key"], app_id or cfg["app_id"])
+    key = cfg["encoding_aes_key"] if aes_key is None else aes_key
+    creds = CallbackCredentials(cfg["token"], key, app_id or cfg["app_id"])
     app, _ = make_runtime(inbox, clock=Clock(float(oa_vector["post"]["timestamp"])), oa=creds)
     return TestClient(app)
 
@@ -238,7 +241,7 @@ def test_oa_plain_mode(inbox: SqliteInbox, oa_vector: dict) -> None:
         "timestamp": post["timestamp"],
         "nonce": post["nonce"],
     }
-    client = oa_client(inbox, oa_vector)
+    client = oa_client(inbox, oa_vector, aes_key="")  # plain mode: an account configured without a key
     assert (
         client.post("/channels/oa/callback", params=query, content=post["expected_plaintext"]).status_code
         == 200

@@ -39,6 +39,7 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/v1/suggestions/{suggestion_id}/decision"): HUMAN_SIDE,
     ("GET", "/v1/customers/{customer_id}/360"): HUMAN_SIDE,
     ("GET", "/v1/stream"): HUMAN_SIDE,
+    ("POST", "/v1/stream/token"): ANYONE,
     ("GET", "/v1/suggestions/{suggestion_id}"): ANYONE,
     ("GET", "/v1/suggestions"): ANYONE,
     ("GET", "/v1/kb/search"): ANYONE,

@@ -37,7 +37,13 @@ async function loadEvals() {
   if (runs.length > 1) document.getElementById("run-b").selectedIndex = runs.length - 1;
   document.querySelector("#runs-table tbody").innerHTML = runs.map(r =>
     `<tr><td>${esc(r.id)}</td><td>${esc(r.suite)}</td><td><code>${esc(JSON.stringify(r.metrics).slice(0, 160))}</code></td>` +
-    `<td>${r.report ? `<a href="/v1/evals/reports/${encodeURIComponent(r.report)}?api_key=${encodeURIComponent(App.key)}">HTML</a>` : ""}</td></tr>`).join("");
+    `<td>${r.report ? `<a href="#" class="report-link" data-report="${esc(r.report)}">HTML</a>` : ""}</td></tr>`).join("");
+  // a report opens by URL, so it carries a short-lived token, never the API key (which would land in logs)
+  document.querySelectorAll("#runs-table .report-link").forEach(a => a.onclick = async e => {
+    e.preventDefault();
+    const { token } = await App.api("/v1/stream/token", { method: "POST" });
+    window.open(`/v1/evals/reports/${encodeURIComponent(a.dataset.report)}?token=${encodeURIComponent(token)}`, "_blank", "noopener");
+  });
 }
 
 document.getElementById("compare").onsubmit = async e => {

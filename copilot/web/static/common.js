@@ -33,7 +33,9 @@ const I18N = {
 };
 const App = {
   lang: localStorage.getItem("copilot.lang") || "zh",
-  key: new URLSearchParams(location.search).get("key") || localStorage.getItem("copilot.key") || "",
+  // A ?key= link may log a fresh browser in, but never replaces a key already stored here (a link from someone else
+  // would otherwise switch the rep into that key's identity). The key is then removed from the address bar.
+  key: localStorage.getItem("copilot.key") || new URLSearchParams(location.search).get("key") || "",
   t(k) { return (I18N[this.lang] || I18N.zh)[k] || k; },
   applyI18n() {
     document.documentElement.lang = this.lang === "zh" ? "zh-CN" : "en";
@@ -47,16 +49,28 @@ const App = {
     if (!r.ok) { const e = new Error((body && body.message) || r.statusText); e.status = r.status; e.body = body; throw e; }
     return body;
   },
-  // EventSource reconnects by itself; on every (re)open we call onOpen so the page can catch up by id.
+  // EventSource cannot send headers and an API key in a URL lands in logs, so each connection first asks for a
+  // short-lived stream token (POST /v1/stream/token, ~60 s). EventSource retries by itself; once the token has
+  // expired its retry is refused and the source closes, so we fetch a fresh token and open a new one. On every
+  // (re)open onOpen lets the page catch up by id.
   stream(topic, handlers, onOpen) {
-    const url = `/v1/stream?api_key=${encodeURIComponent(this.key)}${topic ? "&topic=" + encodeURIComponent(topic) : ""}`;
-    const es = new EventSource(url);
-    this.es = es;  // kept so a page (or a test) can close it
     const conn = document.getElementById("conn");
-    es.onopen = () => { conn.textContent = this.t("online"); conn.className = "pill ok"; onOpen && onOpen(); };
-    es.onerror = () => { conn.textContent = this.t("offline"); conn.className = "pill warn"; };
-    for (const [name, fn] of Object.entries(handlers)) es.addEventListener(name, ev => fn(JSON.parse(ev.data)));
-    return es;
+    const offline = () => { conn.textContent = this.t("offline"); conn.className = "pill warn"; };
+    const handle = { es: null, closed: false, close() { this.closed = true; this.es && this.es.close(); } };
+    const connect = async () => {
+      if (handle.closed) return;
+      let token;
+      try { token = (await this.api("/v1/stream/token", { method: "POST" })).token; }
+      catch (e) { offline(); if (e.status !== 401 && e.status !== 403) setTimeout(connect, 3000); return; }
+      const es = new EventSource(`/v1/stream?token=${encodeURIComponent(token)}${topic ? "&topic=" + encodeURIComponent(topic) : ""}`);
+      if (handle.closed) { es.close(); return; }
+      this.es = handle.es = es;  // kept so a page (or a test) can close it
+      es.onopen = () => { conn.textContent = this.t("online"); conn.className = "pill ok"; onOpen && onOpen(); };
+      es.onerror = () => { offline(); if (es.readyState === EventSource.CLOSED && handle.es === es) setTimeout(connect, 1000); };
+      for (const [name, fn] of Object.entries(handlers)) es.addEventListener(name, ev => fn(JSON.parse(ev.data)));
+    };
+    connect();
+    return handle;  // handle.close() ends the stream for good (e.g. the desk switching calls)
   },
   bars(figure, rows, { max } = {}) {  // rows: [[label, value, note]] → a horizontal SVG bar chart
     const m = max || Math.max(1, ...rows.map(r => r[1]));
@@ -87,6 +101,11 @@ const App = {
     const login = document.getElementById("login");
     login.onsubmit = e => { e.preventDefault(); this.key = document.getElementById("key").value.trim();
                             localStorage.setItem("copilot.key", this.key); login.hidden = true; start(); };
+    const params = new URLSearchParams(location.search);
+    if (params.has("key")) {  // keep the key out of history, bookmarks and screenshots
+      params.delete("key");
+      history.replaceState(null, "", location.pathname + (params.toString() ? "?" + params : "") + location.hash);
+    }
     if (!this.key) { login.hidden = false; return; }
     localStorage.setItem("copilot.key", this.key);
     start();
