@@ -83,9 +83,19 @@ class RedisCalls:
         stamped = ActiveCall(
             call.call_id, call.agent_id, call.customer_ref, call.tenant, call.started_at or time.time()
         )
-        key = self.prefix + call.agent_id
-        self._r.hsetnx(key, call.call_id, json.dumps(asdict(stamped)))
-        self._r.set(self.prefix + "call:" + call.call_id, call.agent_id, ex=86400)
+        owner = self._r.get(self.prefix + "call:" + call.call_id)
+        agent = owner.decode() if isinstance(owner, bytes) else (owner or call.agent_id)
+        key = self.prefix + agent
+        raw = self._r.hget(key, call.call_id)
+        held = ActiveCall(**json.loads(raw)) if raw else None
+        if held is None or held.ended_at:
+            self._r.hset(key, call.call_id, json.dumps(asdict(stamped)))
+        elif not held.customer_ref and call.customer_ref:
+            updated = ActiveCall(
+                held.call_id, held.agent_id, call.customer_ref, call.tenant or held.tenant, held.started_at
+            )
+            self._r.hset(key, call.call_id, json.dumps(asdict(updated)))
+        self._r.set(self.prefix + "call:" + call.call_id, agent, ex=86400)
         self._r.expire(key, 86400)
 
     def end(self, call_id: str) -> None:

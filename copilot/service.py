@@ -329,7 +329,13 @@ class Services:
                 f"message id {msg.message_id!r} was already used in another conversation",
                 reason="message_id_taken",
             )
-        earlier = self.ledger.get_suggestion(suggestion_id, actor=actor)  # AccessDenied is recorded there
+        try:
+            earlier = self.ledger.get_suggestion(suggestion_id, actor=actor)  # the refusal is recorded there
+        except AccessDenied as exc:  # someone else's: same answer as any taken id, naming nothing of theirs
+            raise ConflictError(
+                f"message id {msg.message_id!r} was already used by another conversation or actor",
+                reason="message_id_taken",
+            ) from exc
         if earlier.customer_ref != msg.customer_ref:
             raise ConflictError(
                 f"message id {msg.message_id!r} was already used for another customer",

@@ -304,6 +304,11 @@ def mount_voice_routes(app: Any, services: Services) -> None:
         actor = actor_for_key(key.strip(), services.settings)
         if actor.role not in ("agent", "admin"):
             raise AccessDenied(f"role {actor.role!r} may not stream call audio", reason="wrong_role")
+        call_id = str(websocket.path_params.get("call_id", ""))
+        if (
+            actor.role == "agent" and call_id
+        ):  # the call is this agent's from the first frame (desk events, scope)
+            services.call_started(call_id, actor.id, "", services.settings.tenant)
 
     def on_frame(call_id: str, frame: dict[str, Any]) -> None:
         if frame.get("type") in ("partial", "final"):

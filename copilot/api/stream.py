@@ -16,11 +16,19 @@ from contract import AccessDenied
 from contract.ports import Actor
 from copilot.api.deps import ServicesDep
 from copilot.auth import SettingsDep, mint_stream_token, require
+from copilot.calls import CallRegistry
 
 router = APIRouter(prefix="/v1", tags=["push"])
 Anyone = Annotated[Actor, Depends(require("rep", "agent", "evaluator", "admin"))]
 HumanSide = Annotated[Actor, Depends(require("rep", "agent", "admin"))]
 KEEPALIVE_S = 15.0
+
+
+def _in_scope(actor: Actor, topic: str, calls: CallRegistry) -> bool:
+    """An agent gets a call's events only while it is one of their calls (on it, or just wrapped up)."""
+    if actor.role != "agent" or not topic.startswith("call:"):
+        return True
+    return topic.removeprefix("call:") in {c.call_id for c in calls.for_agent(actor.id)}
 
 
 def _allowed_topic(actor: Actor, topic: str) -> str:
@@ -32,7 +40,7 @@ def _allowed_topic(actor: Actor, topic: str) -> str:
     if actor.role == "rep" and topic == f"rep:{actor.id}":
         return topic
     if actor.role == "agent" and (topic.startswith("call:") or topic == f"agent:{actor.id}"):
-        return topic
+        return topic  # a call topic may be opened before the call starts; events are filtered by _in_scope
     raise AccessDenied(f"{actor.role} {actor.id} may not listen to {topic!r}", reason="topic_not_allowed")
 
 
@@ -73,6 +81,8 @@ async def stream(
                 except StopAsyncIteration:
                     break
                 pending = asyncio.ensure_future(subscription.__anext__())
+                if not await run_in_threadpool(_in_scope, actor, topic, services.calls):
+                    continue  # another agent's call: not delivered
                 data = json.dumps(event, ensure_ascii=False, default=str)
                 yield f"event: {event.get('type', 'message')}\ndata: {data}\n\n"
         finally:
@@ -92,24 +102,8 @@ async def list_suggestions(
     conversation: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[dict[str, Any]]:
-    """Latest suggestions with their decision state. Reps only see their own."""
-    rep = actor.id if actor.role == "rep" else None
-
-    def load() -> list[dict[str, Any]]:
-        entries = services.ledger.find(
-            kind="suggestion", customer=customer, conversation=conversation, rep=rep
-        )
-        decided = {
-            e.suggestion_id: e.decision
-            for e in services.ledger.find(
-                kind="decision", customer=customer, conversation=conversation, rep=rep
-            )
-        }
-        out = []
-        for e in entries[-limit:]:
-            if not e.payload:
-                continue
-            out.append({"suggestion": e.payload["suggestion"], "decision": decided.get(e.suggestion_id)})
-        return out
-
-    return await run_in_threadpool(load)
+    """Latest suggestions with their decision state, in the caller's scope: a rep their own, an agent those of their
+    active calls, evaluators and admins all (Services.list_suggestions)."""
+    return await run_in_threadpool(
+        services.list_suggestions, actor, customer=customer, conversation=conversation, limit=limit
+    )
