@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from agents.drafting.common import CJK, citations_for, draft_evidence, label, numbered
 from agents.drafting.extractive import extractive_draft
-from agents.drafting.plan import DraftPlan
-from agents.llm.streaming import open_stream
+from agents.drafting.plan import DraftPlan, TenantVoice
+from agents.llm.streaming import drain, open_stream
 from contract.errors import BackendUnavailable
 from contract.evidence import Evidence
 from contract.ports import ChatModel
@@ -480,3 +480,22 @@ def phrase(
         prompt_version=PHRASE_PROMPT_VERSION,
         lang=plan.lang,
     )
+
+
+def warm_phrase_prefix(
+    llm: ChatModel, voice: TenantVoice, lang: str = "zh", timeout_s: float = 300.0
+) -> float:
+    """Prefills a tenant's stable prompt prefix (rules + voice) once, e.g. at start-up, so the first real draft only
+    prefills its short per-message part. Returns the milliseconds it took; raises BackendUnavailable like the model."""
+    plan = DraftPlan(lang=lang, addressee="", voice=voice, answer="", next_step="", template_text="您好[1]。")
+    t0 = time.perf_counter()
+    drain(
+        open_stream(
+            llm,
+            phrase_messages(plan, mask_template(plan)),
+            max_tokens=1,
+            temperature=0.0,
+            timeout_s=timeout_s,
+        )
+    )
+    return round((time.perf_counter() - t0) * 1000, 2)

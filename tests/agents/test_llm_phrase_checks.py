@@ -147,3 +147,19 @@ def test_phrase_returns_none_when_a_slot_is_changed():
         responses=[GOOD.replace("{B}", "3.5%")],
     )
     assert phrase(PLAN, llm, None, timeout_s=10) is None
+
+
+def test_warming_the_prefix_sends_the_same_system_prompt_phrase_will_send():
+    from agents.drafting.llm_draft import warm_phrase_prefix
+
+    sent: list[list[dict[str, str]]] = []
+    llm = LangChainChat("langchain_core.language_models.fake_chat_models.FakeListChatModel", responses=["好"])
+    original = llm.stream
+
+    def recording(messages, **kw):
+        sent.append(messages)
+        return original(messages, **kw)
+
+    llm.stream = recording  # type: ignore[method-assign]
+    assert warm_phrase_prefix(llm, PLAN.voice) >= 0
+    assert sent[0][0] == phrase_messages(PLAN, mask_template(PLAN))[0]
