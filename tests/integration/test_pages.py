@@ -121,9 +121,8 @@ def test_sidebar_live_suggestion_citation_and_decisions(
         headers={"X-API-Key": "dev-rep-zhang"},
     ).raise_for_status()
     page.locator(f"li[data-id='{sug4['id']}'] button.accept").click()
-    page.wait_for_function(
-        f"document.querySelector(\"li[data-id='{sug4['id']}'] .notice\").textContent.includes('别处')"
-    )
+    # selectors, not wait_for_function: a string predicate is eval'd in the page, which the CSP (no 'unsafe-eval') refuses
+    page.wait_for_selector(f"li[data-id='{sug4['id']}'] .notice:has-text('别处')")
     assert page.locator(f"li[data-id='{sug4['id']}'] button.accept").is_disabled()
     page.screenshot(path=str(ARTIFACTS / "sidebar.png"), full_page=True)
 
@@ -209,7 +208,7 @@ def test_call_desktop_shows_transcript_suggestion_and_wrapup(
     assert page.input_value("#wu-disp")
     page.fill("#wu-summary", "客户来电反映C形臂报警E-203，已建议创建服务工单。")
     page.click("#wrapup-form button")
-    page.wait_for_function("document.querySelector('#wrapup-form .notice').textContent.length > 0")
+    page.wait_for_selector("#wrapup-form .notice:not(:empty)")
     page.screenshot(path=str(ARTIFACTS / "desk.png"), full_page=True)
     wraps = [e for e in demo_services.ledger.find(conversation="call-ui-1") if e.kind.value == "decision"]
     assert wraps and wraps[-1].decision == "edit"
