@@ -8,6 +8,8 @@ a Chroma server, `copilot serve` and `copilot worker` processes, no LLM.
    process at the same rate.
 3. crash: a worker holding unacked messages is killed -9; the others reclaim them; suggestions per message counted.
 4. fuzz: ≥ 10k property-based cases over the XML, JSON and audio parsers (tests/scale/fuzz_targets.py).
+5. embedded_crash: embedded mode (SQLite inbox and ledger, the worker inside `copilot serve`): kill -9 mid-batch,
+   restart, SIGTERM mid-batch, restart; messages processed exactly once, nothing stranded (tests/scale/embedded.py).
 
 Writes evals/results/bench_scale.{json,md}. `python -m evals.bench.bench_scale [--rate 300 --seconds 30 --full]`.
 """
@@ -394,6 +396,30 @@ def fuzz(total: int) -> dict[str, Any]:
     return out
 
 
+def _embedded_md(e: dict[str, Any]) -> list[str]:
+    return [
+        "## Embedded mode: kill -9 and restart (SQLite inbox and ledger, worker inside `copilot serve`)",
+        "",
+        f"{e['messages']} messages over {e['conversations']} conversations, lease {e['lease_s']} s (longer than the "
+        "run, so only start-up recovery and graceful give-back can explain the result).",
+        "",
+        "| step | suggested | claimed | pending | done | held by the stopped process |",
+        "|---|---|---|---|---|---|",
+        f"| after kill -9 | {e['after_kill9']['suggested']} | {e['after_kill9']['claimed']} | "
+        f"{e['after_kill9']['pending']} | {e['after_kill9']['done']} | {e['after_kill9']['held_by_killed']} |",
+        f"| after SIGTERM | {e['after_sigterm']['suggested']} | {e['after_sigterm']['claimed']} | "
+        f"{e['after_sigterm']['pending']} | {e['after_sigterm']['done']} | {e['after_sigterm']['held_by_stopped']} |",
+        f"| final | {e['messages']} | {e['final_inbox']['claimed']} | {e['final_inbox']['pending']} | "
+        f"{e['final_inbox']['done']} | – |",
+        "",
+        f"Killed process's claims left after restart: {e['killed_claims_left_after_restart']} (reclaimed "
+        f"{e['restart_to_reclaim_s']} s after the restart began, model loading included); suggestions per message: "
+        f"{e['suggestions_per_message']}; processed exactly once: {e['processed_exactly_once']}; stranded: "
+        f"{e['stranded']}; `copilot ledger verify`: {' / '.join(e['ledger_verify'])}.",
+        "",
+    ]
+
+
 def write_md(res: dict[str, Any], path: Path) -> None:
     lines = ["# Scale-out benchmark (real processes, no LLM)", ""]
     lines.append(
@@ -470,6 +496,8 @@ def write_md(res: dict[str, Any], path: Path) -> None:
                     f"{'; '.join(f'{k} ×{n}' for k, n in v['crash_kinds'].items()) or '—'} |"
                 )
         lines.append("")
+    if "embedded_crash" in res:
+        lines += _embedded_md(res["embedded_crash"])
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -483,7 +511,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--messages", type=int, default=30, help="messages per throughput run")
     ap.add_argument("--fuzz-cases", type=int, default=10_500)
     ap.add_argument("--full", action="store_true", help="60 s of load and 100 messages per throughput run")
-    ap.add_argument("--only", default="throughput,load,crash,fuzz")
+    ap.add_argument("--only", default="throughput,load,crash,fuzz,embedded_crash")
+    ap.add_argument("--embedded-messages", type=int, default=24, help="messages in the embedded kill -9 run")
     ap.add_argument("--api-processes", type=int, default=1, help="uvicorn worker processes for the load part")
     args = ap.parse_args(argv)
     if args.full:
@@ -527,12 +556,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             subprocess.run(pg_stop, check=False, stdout=subprocess.DEVNULL)
             shutil.rmtree(root, ignore_errors=True)
             shutil.rmtree(pg_root, ignore_errors=True)
+    if "embedded_crash" in parts:
+        from tests.scale.embedded import run as embedded_run
+
+        root = Path(tempfile.mkdtemp(prefix="bench-embedded-"))
+        try:
+            res["embedded_crash"] = embedded_run(root, n=args.embedded_messages)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        print(json.dumps(res["embedded_crash"], ensure_ascii=False), flush=True)
     if "fuzz" in parts:
         res["fuzz"] = fuzz(args.fuzz_cases)
         print(json.dumps({k: v for k, v in res["fuzz"].items() if not isinstance(v, dict)}), flush=True)
     # parts run separately are merged into one result file (e.g. fuzz first, then the stack)
     out = RESULTS / "bench_scale.json"
-    if parts != {"throughput", "load", "crash", "fuzz"} and out.is_file():
+    if parts != {"throughput", "load", "crash", "fuzz", "embedded_crash"} and out.is_file():
         previous = json.loads(out.read_text(encoding="utf-8"))
         res = {**previous, **res, "args": {**previous.get("args", {}), **vars(args)}}
     out.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
