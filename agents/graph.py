@@ -1,7 +1,7 @@
 """The copilot graph. `build_graph()` returns the uncompiled StateGraph; compile at the edge with a checkpointer
 (`agents.checkpoint.make_checkpointer`), as `agents.Copilot` does.
 
-perceive → guard_input → understand → (ground_policy ∥ ground_customer) → decide → draft → guard_output → deliver
+perceive → guard_input → understand → (ground_policy ∥ ground_customer) → reason → decide → draft → guard_output → deliver
 → human_decision (interrupt) → record. A rep's own message ends after perceive (automation pauses)."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from agents.nodes.draft import draft
 from agents.nodes.ground import ground_customer, ground_policy
 from agents.nodes.guard import guard_input, guard_output
 from agents.nodes.perceive import after_perceive, perceive
+from agents.nodes.reason import reason
 from agents.nodes.understand import understand
 from agents.state import CopilotState
 
@@ -26,6 +27,7 @@ def build_graph() -> StateGraph:
     g.add_node("understand", understand)
     g.add_node("ground_policy", ground_policy)
     g.add_node("ground_customer", ground_customer)
+    g.add_node("reason", reason)
     g.add_node("decide", decide)
     g.add_node("draft", draft)
     g.add_node("guard_output", guard_output)
@@ -38,7 +40,8 @@ def build_graph() -> StateGraph:
     g.add_edge("guard_input", "understand")
     g.add_edge("understand", "ground_policy")  # the two grounding branches run in parallel …
     g.add_edge("understand", "ground_customer")
-    g.add_edge(["ground_policy", "ground_customer"], "decide")  # … and decide waits for both
+    g.add_edge(["ground_policy", "ground_customer"], "reason")  # … and reason waits for both
+    g.add_edge("reason", "decide")  # computed facts (policy × CRM) are evidence before the playbooks run
     g.add_edge("decide", "draft")
     g.add_edge("draft", "guard_output")
     g.add_edge("guard_output", "deliver")

@@ -54,6 +54,8 @@ class CopilotState(TypedDict, total=False):
     timings_ms: Annotated[dict[str, float], turn_dict]
     intent: dict[str, Any]  # Intent
     customer: dict[str, Any]  # id, name, business_unit, owner_rep, signal_ids
+    crm: dict[str, Any]  # the customer 360 without its evidence lists: what the reasoning tools read
+    answer: dict[str, Any] | None  # Answer: the computed one-line answer (reason node)
     actions: list[dict[str, Any]]  # Action
     draft: dict[str, Any] | None  # Draft
     suggestion: dict[str, Any] | None  # Suggestion, as delivered

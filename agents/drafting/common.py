@@ -8,6 +8,7 @@ from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Citation
 
 CITABLE = (
+    EvidenceKind.COMPUTED_FACT,
     EvidenceKind.POLICY_CLAUSE,
     EvidenceKind.CUSTOMER_FACT,
     EvidenceKind.SIGNAL,
@@ -28,8 +29,19 @@ def detect_lang(text: str, declared: str = "zh") -> str:
 
 
 def citable(evidence: list[Evidence], limit: int = 6) -> list[Evidence]:
-    """Policy clauses first (the answer), then signals and customer facts; PERCEPTION only when nothing else exists."""
-    order = {EvidenceKind.POLICY_CLAUSE: 0, EvidenceKind.SIGNAL: 1, EvidenceKind.CUSTOMER_FACT: 2}
+    """Computed facts first (the answer), then policy clauses, signals and customer facts; PERCEPTION only when nothing
+    else exists. A document's preamble is never cited as a clause."""
+    order = {
+        EvidenceKind.COMPUTED_FACT: -1,
+        EvidenceKind.POLICY_CLAUSE: 0,
+        EvidenceKind.SIGNAL: 1,
+        EvidenceKind.CUSTOMER_FACT: 2,
+    }
+    evidence = [
+        e
+        for e in evidence
+        if not (e.kind is EvidenceKind.POLICY_CLAUSE and e.source_ids.get("clause", "x") in ("前言", ""))
+    ]
     picked = [e for e in evidence if e.kind in order]
     picked.sort(key=lambda e: (order[e.kind], -(e.score or 0.0)))
     if not picked:

@@ -1,40 +1,18 @@
-"""Extractive drafts: sentences lifted verbatim from evidence, each cited, clearly labelled 【摘录草稿】.
+"""Extractive drafts: clause sentences lifted verbatim from evidence, each cited — the last-resort fallback when a
+drafted text fails a check (the grounding guard, the rails) and no computed answer can be stated.
 
-Used for --no-llm (DraftSource.EXTRACTIVE) and as the fallback when the LLM times out or returns garbage
-(DraftSource.FALLBACK). Nothing is paraphrased, so no number, date or price can appear that the evidence lacks."""
+Nothing is paraphrased, so no number, date or price appears that the evidence lacks. The text carries no internal tag
+(where it came from is `Draft.source`), no table markup (a focused row becomes "列：值" pairs), no repeated clause
+heading, and never breaks a clause number ("3.1" stays "3.1")."""
 
 from __future__ import annotations
 
-import re
-
-from agents.drafting.common import (
-    EXTRACTIVE_LABEL,
-    EXTRACTIVE_LABEL_EN,
-    citations_for,
-    draft_evidence,
-    label,
-    numbered,
-)
+from agents.drafting.common import citations_for, draft_evidence, numbered
+from agents.drafting.template import clean_clause, doc_label
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Draft, DraftSource
 
-PROMPT_VERSION = "extractive-v1"
-
-
-def _excerpt(text: str, focus: list[str], limit: int = 120) -> str:
-    """The sentences (or table rows) that mention what the customer asked about (e.g. E-203), else the opening ones;
-    verbatim, cut at a sentence or line boundary."""
-    parts = [p.strip() for p in re.split(r"(?<=[。！？；.!?])|\n", text) if p.strip()]
-    if not parts:
-        return text[:limit]
-    hits = [p for p in parts if any(f and f in p for f in focus)]
-    chosen = hits or parts
-    out = ""
-    for p in chosen:
-        if out and len(out) + len(p) > limit:
-            break
-        out += ("" if not out or out.endswith(("。", "；", "！", "？")) else " ") + p
-    return out[: limit * 2]
+PROMPT_VERSION = "extractive-v2"
 
 
 def extractive_draft(
@@ -46,39 +24,31 @@ def extractive_draft(
     polite: bool = False,
     focus: list[str] | None = None,
 ) -> Draft:
-    chosen = draft_evidence(evidence, actions, limit=2)
-    push_ids = {eid for a in actions if a.name == "push_campaign" for eid in a.evidence_ids}
-    pushed = [e for e in chosen if e.id in push_ids and e.kind is EvidenceKind.POLICY_CLAUSE]
-    primary = [e for e in chosen if e not in pushed]
-    numbering = numbered(primary + pushed)
-    marker = {ev.id: m for m, ev in numbering}
+    chosen = [
+        e
+        for e in draft_evidence(evidence, actions, limit=2)
+        if not (e.kind is EvidenceKind.POLICY_CLAUSE and e.source_ids.get("clause", "") in ("前言", ""))
+    ]
+    numbering = numbered(chosen)
     en = lang == "en"
-    if en:
-        lines = [EXTRACTIVE_LABEL_EN + ("Sorry for the trouble. " if polite else "") + "From our records:"]
-    else:
-        lines = [f"{EXTRACTIVE_LABEL}{'非常抱歉给您带来不便。' if polite else '您好，'}相关依据如下："]
-    for ev in primary:
-        sep = ": " if en else "："
-        lines.append(
-            f"{'-' if en else '·'} {label(ev)}{sep}{_excerpt(ev.content, focus or [])} [{marker[ev.id]}]"
-        )
-    for ev in pushed:
-        m = marker[ev.id]
-        if en:
-            lines.append(f"We can also send you {label(ev)}: {_excerpt(ev.content, focus or [])} [{m}]")
-        else:
-            lines.append(
-                f"另外，{label(ev)}或许也适合贵司：{_excerpt(ev.content, focus or [])} [{m}] 需要的话我一并发您。"
+    parts = [
+        ("Sorry for the trouble. " if polite else "Hello, ")
+        if en
+        else ("您好，非常抱歉给您带来不便。" if polite else "您好，")
+    ]
+    for m, ev in numbering:
+        if ev.kind is EvidenceKind.POLICY_CLAUSE:
+            body = clean_clause(ev.content, focus or []).rstrip("。.；;，,：: ")
+            parts.append(
+                f"Under {doc_label(ev)}: {body}[{m}]. " if en else f"按{doc_label(ev)}：{body}[{m}]。"
             )
+        else:
+            parts.append(f"{ev.content}[{m}]. " if en else f"{ev.content}[{m}]。")
     if any(ev.kind is EvidenceKind.POLICY_CLAUSE for ev in chosen):
-        lines.append(
-            "Please refer to the original agreement for the binding terms." if en else "具体以协议原文为准。"
-        )
+        parts.append("The signed agreement prevails." if en else "具体以协议原文为准。")
     if not numbering:
-        lines.append(
-            "(no evidence found — a colleague will follow up)" if en else "暂未找到相关依据，我确认后回复您。"
-        )
-    text = "\n".join(lines)
+        parts.append("I will check and get back to you." if en else "我确认后回复您。")
+    text = "".join(parts).strip()
     return Draft(
         text=text,
         citations=citations_for(text, numbering),

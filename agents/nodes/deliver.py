@@ -50,6 +50,7 @@ def deliver(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]
         rep_ref=msg.get("rep_ref", ""),
         intent=state["intent"],
         actions=state.get("actions", []),
+        answer=state.get("answer"),
         draft=state.get("draft"),
         evidence=state.get("evidence", []),
         verdicts=state.get("verdicts", []),

@@ -1,28 +1,107 @@
-"""draft: a reply in the customer's language and tone citing evidence [n]; the LLM when configured, else extractive.
-An abstain gets no draft (no guess)."""
+"""draft: the answer-first reply. The template composer (agents/drafting/template.py) always builds the plan and its
+text: the computed answer with its citation, the next step, addressed to the CRM contact in the tenant's voice.
+Without an LLM that text is the draft (source TEMPLATE). With one, `phrase(plan, llm, on_token)` may re-word it; a
+phrased draft that is missing, or drops or changes a locked slot (a computed number, date or amount), is discarded and
+the template text is sent instead (source FALLBACK, the reason in flags). An abstain gets no draft (no guess)."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from agents.context import RunContext
+from agents.drafting import llm_draft as llm_module
 from agents.drafting.common import detect_lang, focus_terms
-from agents.drafting.extractive import extractive_draft
-from agents.drafting.llm_draft import llm_draft
+from agents.drafting.plan import DraftPlan, TenantVoice
+from agents.drafting.template import Composition, compose, render
+from agents.reasoning.config import Profile, load_profile
+from agents.reasoning.crm import CrmRecord
 from agents.state import CopilotState
 from agents.timing import timed
-from contract.evidence import Evidence
-from contract.suggestions import Action, DraftSource, Intent
+from contract.evidence import Evidence, EvidenceKind
+from contract.suggestions import Action, Draft, DraftSource, Intent
 
 
-def tone_for(intent: Intent) -> str:
+def tone_for(intent: Intent, profile: Profile | None = None) -> str:
     if intent.sentiment <= -0.3:
         return "apologetic 诚恳致歉、安抚"
     if intent.urgency >= 0.5:
         return "urgent 简短、先给出处理方式"
-    return "formal 礼貌、专业，称呼“您”"
+    return profile.tone if profile is not None and profile.tone else "formal 礼貌、专业，称呼“您”"
+
+
+def tenant_profile(deps: Any) -> Profile:
+    cached: Profile | None = deps.cache.get("tenant_profile")
+    if cached is None:
+        tenant_dir = getattr(deps, "tenant_dir", None)
+        cached = load_profile(Path(tenant_dir)) if tenant_dir else Profile()
+        deps.cache["tenant_profile"] = cached
+    return cached
+
+
+def voice_of(profile: Profile, lang: str) -> TenantVoice:
+    sign_off = profile.sign_off_en if lang == "en" else profile.sign_off
+    return TenantVoice(company=profile.company, persona=profile.persona, tone=profile.tone, sign_off=sign_off)
+
+
+def offer_tables(deps: Any, actions: list[Action], evidence: list[Evidence]) -> list[Evidence]:
+    """For an action resting on a document (a campaign, a plan), the clause of that document holding its table — the
+    offer itself — when retrieval did not bring it (read from the structured facts of the version in force)."""
+    facts_of = getattr(deps.policy, "facts", None)
+    if not callable(facts_of):
+        return []
+    by_id = {e.id: e for e in evidence}
+    docs = {
+        (by_id[eid].source_ids.get("doc_id", ""), by_id[eid].source_ids.get("version", ""))
+        for a in actions
+        for eid in a.evidence_ids
+        if eid in by_id and by_id[eid].kind is EvidenceKind.POLICY_CLAUSE
+    }
+    have = {(e.source_ids.get("doc_id"), e.source_ids.get("version")) for e in evidence if "|" in e.content}
+    out: list[Evidence] = []
+    facts = None
+    for doc_id, version in sorted(docs - have):
+        facts = facts or facts_of()
+        rows = facts.rows(doc_id, version)
+        if rows and rows[0].evidence_id and rows[0].evidence_id not in by_id:
+            ev = facts.chunk_evidence(rows[0].evidence_id)
+            if ev is not None:
+                out.append(ev)
+    return out
+
+
+def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPlan, str, list[Evidence]]:
+    deps = runtime.context.deps
+    intent = Intent.model_validate(state["intent"])
+    evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
+    actions = [Action.model_validate(a) for a in state.get("actions", [])]
+    lang = detect_lang(state.get("masked_text", ""), state["message"].get("lang", "zh"))
+    profile = tenant_profile(deps)
+    spec = deps.tenant.intent(intent.name)
+    contacts = CrmRecord(dict(state.get("crm") or {}), evidence, today=date.today()).contacts()
+    labels = {a.name: a.label_zh for a in deps.tenant.actions}
+    evidence += offer_tables(deps, actions, evidence)
+    comp = Composition(
+        lang=lang,
+        evidence=evidence,
+        actions=actions,
+        contact=contacts[0] if contacts else None,
+        voice=voice_of(profile, lang),
+        next_steps=profile.next_steps_en if lang == "en" else profile.next_steps,
+        customer_text=state.get("masked_text", ""),
+        focus=tuple(focus_terms(intent.entities)),
+        cite_policy=bool(spec is not None and spec.policy_hint) or bool(state.get("answer")),
+        apologetic=intent.sentiment <= -0.3,
+        action_labels=labels,
+        policy_words=tuple((spec.policy_hint if spec else "").split()),
+        disclaimer=profile.disclaimer_en if lang == "en" else profile.disclaimer,
+        disclaimer_when=tuple(profile.disclaimer_when),
+    )
+    known = {e["id"] for e in state.get("evidence", [])}
+    return compose(comp), tone_for(intent, profile), [e for e in evidence if e.id not in known]
 
 
 @timed("draft")
@@ -31,27 +110,59 @@ def draft(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     intent = Intent.model_validate(state["intent"])
     if intent.abstained:
         return {"draft": None}
+    plan, tone, added = plan_for(state, runtime)
+    template = render(plan)
+    flags: list[str] = []
+    result: Draft = template
+    if deps.settings.use_llm and deps.llm is not None:
+        result, flags = _phrased(state, runtime, plan, template, tone)
+    out: dict[str, Any] = {"draft": result.model_dump(mode="json"), "flags": flags}
+    if added:  # a clause the draft cites must be in the suggestion's evidence
+        out["evidence"] = [e.model_dump(mode="json") for e in added]
+    timings = getattr(runtime.context, "progress_timings", None)
+    if callable(timings) and (marks := timings()):
+        out["timings_ms"] = marks
+    return out
+
+
+def _phrased(
+    state: CopilotState, runtime: Runtime[RunContext], plan: DraftPlan, template: Draft, tone: str
+) -> tuple[Draft, list[str]]:
+    """The LLM's wording of the plan, or the template text (FALLBACK) when it is missing or breaks a locked slot."""
+    deps = runtime.context.deps
+    phrase = getattr(llm_module, "phrase", None)
+    fallback = render(plan, source=DraftSource.FALLBACK)
+    if callable(phrase):  # the LLM engineer's interface: phrase(plan, llm, on_token) -> Draft | None
+        on_token = getattr(runtime.context, "on_draft_token", None)
+        try:
+            phrased = phrase(plan, deps.llm, on_token)
+        except Exception as exc:  # a broken phrasing must never lose the answer
+            return fallback, [f"llm_fallback:{type(exc).__name__}"]
+        if phrased is None:
+            return fallback, ["llm_fallback:no_phrase"]
+        missing = plan.missing_slots(phrased.text)
+        if missing:
+            return fallback, ["llm_fallback:slot_changed:" + ",".join(s.text for s in missing)]
+        return phrased, []
+    # until phrase() lands: the previous LLM path; its own fallback is replaced by the template text
     evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
     actions = [Action.model_validate(a) for a in state.get("actions", [])]
-    lang = detect_lang(state.get("masked_text", ""), state["message"].get("lang", "zh"))
-    tone = tone_for(intent)
-    focus = focus_terms(intent.entities)
-    flags: list[str] = []
-    if deps.settings.use_llm and deps.llm is not None:
-        result, flags = llm_draft(
-            deps.llm,
-            state.get("clean_text", ""),
-            evidence,
-            actions,
-            lang=lang,
-            tone=tone,
-            timeout_s=deps.settings.llm_timeout_s,
-            max_tokens=deps.settings.max_draft_tokens,
-            focus=focus,
-        )
-    else:
-        polite = "apolog" in tone
-        result = extractive_draft(
-            evidence, actions, lang=lang, source=DraftSource.EXTRACTIVE, polite=polite, focus=focus
-        )
-    return {"draft": result.model_dump(mode="json"), "flags": flags}
+    intent = Intent.model_validate(state["intent"])
+    assert deps.llm is not None  # _phrased runs only with an LLM
+    result, flags = llm_module.llm_draft(
+        deps.llm,
+        state.get("clean_text", ""),
+        evidence,
+        actions,
+        lang=plan.lang,
+        tone=tone,
+        timeout_s=deps.settings.llm_timeout_s,
+        max_tokens=deps.settings.max_draft_tokens,
+        focus=focus_terms(intent.entities),
+    )
+    if result.source is not DraftSource.LLM:
+        return fallback, flags
+    missing = plan.missing_slots(result.text)
+    if missing:
+        return fallback, [*flags, "llm_fallback:slot_changed:" + ",".join(s.text for s in missing)]
+    return result, flags

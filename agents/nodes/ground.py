@@ -50,7 +50,11 @@ def ground_customer(state: CopilotState, runtime: Runtime[RunContext]) -> dict[s
     try:
         c360 = deps.customers.customer_360(state["message"]["customer_ref"], actor)
     except BackendUnavailable:
-        return {"flags": ["crm_unavailable"], "customer": {"customer_id": state["message"]["customer_ref"]}}
+        return {
+            "flags": ["crm_unavailable"],
+            "customer": {"customer_id": state["message"]["customer_ref"]},
+            "crm": {},
+        }
     customer = {
         "customer_id": c360.customer_id,
         "name": c360.name,
@@ -61,4 +65,7 @@ def ground_customer(state: CopilotState, runtime: Runtime[RunContext]) -> dict[s
     }
     flags = ["crm_degraded"] if c360.degraded else []
     evidence = [e.model_dump(mode="json") for e in [*c360.signals, *c360.facts]]
-    return {"customer": customer, "evidence": evidence, "flags": flags}
+    crm = c360.model_dump(
+        mode="json", exclude={"facts", "signals"}
+    )  # structured fields for the reasoning tools
+    return {"customer": customer, "crm": crm, "evidence": evidence, "flags": flags}

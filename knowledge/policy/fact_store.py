@@ -57,7 +57,7 @@ class PolicyFacts:
 
     def windows(self, doc_id: str) -> list[VersionWindow]:
         out = []
-        for key, d in self.snap.docs.items():
+        for d in self.snap.docs.values():
             if d["doc_id"] != doc_id:
                 continue
             m = DocumentMeta(**d["meta"])
@@ -144,13 +144,19 @@ class PolicyFacts:
         """The POLICY_CLAUSE evidence for a clause (the chunk holding it), so a computed fact can cite it even when
         retrieval did not return it (e.g. an old version that still governs this customer's device)."""
         fact = next((c for c in self.clauses(doc_id, version) if c.clause == clause), None)
-        if fact is None or not fact.chunk_id:
+        if fact is None or not fact.evidence_id:
             return None
-        row = self.catalog.chunk(fact.chunk_id)
+        return self.chunk_evidence(fact.evidence_id, governing)
+
+    def chunk_evidence(self, ref: str, governing: Governing | None = None) -> Evidence | None:
+        """POLICY_CLAUSE evidence for a chunk id or evidence id, shaped like a search hit."""
+        row = self.catalog.chunk(ref)
         if row is None:
             return None
-        d = self.snap.docs[f"{doc_id}@{version}"]
-        lineage: dict[str, Any] = {"via": "reasoning", "clause_path": row["clause_path"]}
+        d = self.snap.docs.get(f"{row['doc_id']}@{row['version']}")
+        if d is None:
+            return None
+        lineage: dict[str, Any] = {"via": "reasoning"}
         if governing is not None and governing.reason == "event_window":
             lineage["governs_by_event"] = {"field": governing.event_field, "date": governing.event_date}
         return Evidence(
@@ -159,8 +165,8 @@ class PolicyFacts:
             title=d["title"],
             content=row["text"],
             source_ids={
-                "doc_id": doc_id,
-                "version": version,
+                "doc_id": row["doc_id"],
+                "version": row["version"],
                 "clause": row["clause"],
                 "clause_path": row["clause_path"],
                 "chunk_id": row["chunk_id"],
@@ -168,7 +174,8 @@ class PolicyFacts:
                 "char_start": str(row["char_start"]),
                 "char_end": str(row["char_end"]),
             },
-            version=version,
+            version=row["version"],
+            score=0.0,  # not ranked by retrieval: brought by a computation
             content_hash=row["content_hash"],
             lineage=lineage,
         )

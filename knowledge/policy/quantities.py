@@ -126,6 +126,9 @@ class Quantity:
 
 def _quantity(num: str, unit: str, raw: str) -> Quantity:
     canon, factor = UNITS[unit]
+    if unit == "折" and len(num) == 2 and all(c in CN_DIGITS for c in num):
+        # 九五折 / 七五折 are read digit by digit: 9.5 折, 7.5 折
+        return Quantity(Decimal(f"{CN_DIGITS[num[0]]}.{CN_DIGITS[num[1]]}"), canon, raw)
     return Quantity(number(num) * factor, canon, raw)
 
 

@@ -36,11 +36,11 @@ def test_headline_rebate_cites_v32_and_pushes_spine_plan_with_signal_and_clause(
     assert send.parameters == {"doc_id": "rebate-ortho", "version": "3.2"}
     versions = {e.version for e in s.evidence if e.source_ids.get("doc_id", "").startswith("rebate-ortho")}
     assert versions == {"3.2"}
-    assert s.draft is not None and s.draft.source is DraftSource.EXTRACTIVE
-    assert s.draft.text.startswith("【摘录草稿】")
+    assert s.draft is not None and s.draft.source is DraftSource.TEMPLATE  # no LLM: the answer-first template
+    assert "【摘录草稿】" not in s.draft.text
     assert {by_id[c.evidence_id].source_ids["doc_id"] for c in s.draft.citations} >= {"spine-trial-incentive"}
     assert deps.ledger.suggestions[s.id] == s  # recorded before it was returned
-    assert {"perceive", "understand", "ground_policy", "ground_customer", "decide", "draft"} <= set(
+    assert {"perceive", "understand", "ground_policy", "ground_customer", "reason", "decide", "draft"} <= set(
         s.timings_ms
     )
 

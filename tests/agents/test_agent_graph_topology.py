@@ -18,9 +18,9 @@ def test_graph_topology_matches_snapshot():
     assert drawing == SNAPSHOT.read_text(encoding="utf-8")
 
 
-def test_grounding_runs_in_two_parallel_branches_that_join_at_decide():
+def test_grounding_runs_in_two_parallel_branches_that_join_at_reason_before_decide():
     graph = build_graph().compile().get_graph()
     edges = {(e.source, e.target) for e in graph.edges}
     assert {("understand", "ground_policy"), ("understand", "ground_customer")} <= edges
-    assert {("ground_policy", "decide"), ("ground_customer", "decide")} <= edges
+    assert {("ground_policy", "reason"), ("ground_customer", "reason"), ("reason", "decide")} <= edges
     assert ("deliver", "human_decision") in edges and ("human_decision", "record") in edges

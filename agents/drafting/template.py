@@ -1,0 +1,366 @@
+"""The answer-first template composer: a `DraftPlan` and its text, without a model.
+
+One sentence answers with the computed fact and its citation; the next sentence is the next step (the chosen action),
+in the rep's voice to this customer, addressed by the CRM contact's name and title, in the tenant's tone and sign-off
+(profile.yaml). It never repeats the customer's message, never pastes table markup or a clause heading twice, never
+promises what needs approval, and carries no internal tag: where the text came from is `Draft.source`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from agents.drafting.common import CJK
+from agents.drafting.plan import DraftPlan, Slot, TenantVoice
+from agents.reasoning.crm import Contact
+from contract.evidence import Evidence, EvidenceKind
+from contract.suggestions import Action, Citation, Draft, DraftSource
+from knowledge.policy.tables import find_tables
+
+PROMPT_VERSION = "template-v1"
+CN = "一二三四五六七八九十百千零〇两"
+CLAUSE_LABEL = re.compile(
+    rf"^\s*(?:第[{CN}\d]+条|(?:Article|Section|Clause)\s+\d+(?:\.\d+)*|\d{{1,2}}(?:\.\d{{1,2}})+|[（(][{CN}]+[)）])\s*[:：、.]?\s*"
+)
+# sentence ends; a '.' between digits (3.1, 2.5%) is never one
+SENTENCE = re.compile(r"[^。！？；!?\n]+?(?:[。！？；!?]|(?<!\d)\.(?!\d)|$)")
+COMPOUND_SURNAMES = {
+    "欧阳",
+    "司马",
+    "诸葛",
+    "上官",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "令狐",
+    "长孙",
+    "宇文",
+    "司徒",
+    "夏侯",
+}
+# how a title becomes a form of address (王 + 总经理 → 王总); checked in order
+ADDRESS_FORMS = (
+    ("副总经理", "总"),
+    ("总经理", "总"),
+    ("总裁", "总"),
+    ("董事长", "董"),
+    ("总监", "总监"),
+    ("经理", "经理"),
+    ("主任", "主任"),
+    ("科长", "科长"),
+    ("处长", "处长"),
+    ("部长", "部长"),
+    ("院长", "院长"),
+    ("店长", "店长"),
+    ("主管", "主管"),
+    ("工程师", "工"),
+    ("医生", "医生"),
+    ("教授", "教授"),
+    ("老师", "老师"),
+    ("律师", "律师"),
+)
+DEFAULT_DOC_NEXT = {
+    "zh": "另外，{doc}或许也适合您：{summary}。",
+    "en": "Also, {doc} may interest you: {summary}.",
+}
+DEFAULT_NEXT = {"zh": "接下来我这边为您{label}。", "en": "I will follow up on this for you."}
+
+
+def address(contact: Contact | None) -> str:
+    """王芳 + 采购经理 → 王经理; 李强 + 总经理 → 李总; a title with no form of address → the full name."""
+    if contact is None or not contact.name.strip():
+        return ""
+    name = contact.name.strip()
+    if not CJK.search(name):
+        return name
+    surname = name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
+    for ending, form in ADDRESS_FORMS:
+        if contact.title.endswith(ending):
+            return surname + form
+    return name
+
+
+def clean_clause(text: str, focus: list[str], limit: int = 90) -> str:
+    """A clause as a customer can read it: a focused table row as "列：值" pairs (never `|` markup), else the clause's
+    first sentences without its own heading ("第四条 …" → "…")."""
+    tables = find_tables(text)
+    if tables:
+        for t in tables:
+            for row in t.rows:
+                if any(f and any(f in c.raw for c in row) for f in focus):
+                    return "，".join(
+                        f"{h}{c.raw}" if h.endswith(("：", ":")) else f"{h}：{c.raw}"
+                        for h, c in zip(t.headers, row, strict=True)
+                        if c.raw
+                    )
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith(("|", "#"))]
+    if tables and lines and re.search(r"如下|下表", lines[-1]):
+        return _table_summary(text)  # "…按下表时限申请：" says nothing without its rows
+    body = "".join(CLAUSE_LABEL.sub("", ln, count=1) if i == 0 else ln for i, ln in enumerate(lines))
+    body = CLAUSE_LABEL.sub("", body, count=1)
+    parts = [p.strip() for p in SENTENCE.findall(body) if p.strip()]
+    hits = [p for p in parts if any(f and f in p for f in focus)] or parts
+    out = ""
+    for p in hits:
+        if out and len(out) + len(p) > limit:
+            break
+        out += p
+    out = out or body[:limit]
+    return out.rstrip("：:；;，,")
+
+
+def doc_label(ev: Evidence) -> str:
+    """《title》第四条 — the full title (versions included: the cited evidence backs them)."""
+    clause = ev.source_ids.get("clause", "")
+    if clause in ("前言", "") or clause.startswith("¶"):
+        clause = ""
+    return f"《{ev.title or ev.source_ids.get('doc_id', '')}》{clause}"
+
+
+@dataclass
+class _Numbering:
+    items: list[tuple[str, Evidence]] = field(default_factory=list)
+
+    def mark(self, ev: Evidence) -> str:
+        for m, e in self.items:
+            if e.id == ev.id:
+                return f"[{m}]"
+        m = str(len(self.items) + 1)
+        self.items.append((m, ev))
+        return f"[{m}]"
+
+    def citations(self, text: str) -> list[Citation]:
+        used = set(re.findall(r"\[(\d{1,3})\]", text))
+        return [Citation(marker=m, evidence_id=e.id) for m, e in self.items if m in used]
+
+
+def _citable_clause(e: Evidence) -> bool:
+    clause = e.source_ids.get("clause", "")
+    return e.kind is EvidenceKind.POLICY_CLAUSE and clause not in ("前言", "") and not clause.startswith("¶")
+
+
+@dataclass(frozen=True)
+class Composition:
+    """Everything the composer needs, gathered by the draft node."""
+
+    lang: str
+    evidence: list[Evidence]
+    actions: list[Action]
+    contact: Contact | None
+    voice: TenantVoice
+    next_steps: dict[str, str]
+    customer_text: str = ""
+    focus: tuple[str, ...] = ()
+    cite_policy: bool = True  # False for small talk: a greeting gets no clause and no pitch
+    apologetic: bool = False
+    action_labels: dict[str, str] = field(default_factory=dict)
+    policy_words: tuple[
+        str, ...
+    ] = ()  # the intent's policy hint: a clause-only answer must be about one of them
+    disclaimer: str = ""  # said after a computed or quoted policy figure (e.g. 具体以协议原文为准。)
+    disclaimer_when: tuple[str, ...] = ()  # … when the answer names one of these words (返点, 折扣 …)
+
+
+def compose(c: Composition) -> DraftPlan:
+    en = c.lang == "en"
+    by_id = {e.id: e for e in c.evidence}
+    nums = _Numbering()
+    slots: list[Slot] = []
+    computed = [e for e in c.evidence if e.kind is EvidenceKind.COMPUTED_FACT]
+    approvals = [
+        str(e.lineage.get("needs_approval") or "") for e in computed if e.lineage.get("needs_approval")
+    ]
+    answer_parts: list[str] = []
+    answered_clauses: set[str] = set()
+    for ev in computed[:3]:
+        clause_id = str(ev.lineage.get("clause_evidence_id") or "")
+        marks = nums.mark(ev)
+        if clause_id in by_id:
+            marks += nums.mark(by_id[clause_id])
+            answered_clauses.add(clause_id)
+        statement = str(ev.lineage.get("statement_en") or "") if en else str(ev.lineage.get("say") or "")
+        statement = statement or ev.content.split("\n")[0]
+        answer_parts.append(statement + marks)
+        for s in ev.lineage.get("slots") or []:
+            slots.append(Slot(str(s), ev.id, marks.strip("[]").split("][")[0]))
+    if answer_parts:
+        answer_parts = _merge(answer_parts)
+        answer = ("; ".join(answer_parts) + ".") if en else ("；".join(answer_parts) + "。")
+    elif c.cite_policy:
+        clauses = sorted(
+            [e for e in c.evidence if _citable_clause(e) and _about(e, c.policy_words)],
+            key=lambda e: -(e.score or 0.0),
+        )
+        action_clause_ids = {eid for a in c.actions for eid in a.evidence_ids}
+        primary = next((e for e in clauses if e.id not in action_clause_ids), clauses[0] if clauses else None)
+        if primary is not None:
+            answered_clauses.add(primary.id)
+            excerpt = clean_clause(primary.content, list(c.focus)).rstrip("。.；;，,：: ")
+            label = doc_label(primary)
+            answer = (
+                f"Under {label}: {excerpt}{nums.mark(primary)}."
+                if en
+                else f"按{label}：{excerpt}{nums.mark(primary)}。"
+            )
+        else:
+            answer = ""
+    else:
+        answer = ""
+    next_step = (
+        _next_steps(c, nums, by_id, answered_clauses, approvals) if c.cite_policy or answer_parts else ""
+    )
+    if (
+        not (answer or next_step) and c.cite_policy
+    ):  # a question the policies do not answer: acknowledge, no guess
+        next_step = "I will check and get back to you." if en else "收到，我确认后尽快回复您。"
+    greeting = _greeting(c, bare=not (answer or next_step))
+    disclaimer = (
+        c.disclaimer if answer and c.disclaimer and any(w in answer for w in c.disclaimer_when) else ""
+    )
+    body = [greeting, answer, disclaimer, next_step, c.voice.sign_off]
+    text = " ".join(p for p in body if p) if en else "".join(p for p in body if p)
+    text = re.sub(r"([。！？])\1+", r"\1", text)
+    citations = tuple(nums.citations(text))
+    return DraftPlan(
+        lang=c.lang,
+        addressee=address(c.contact),
+        voice=c.voice,
+        answer=answer,
+        next_step=next_step,
+        template_text=text,
+        slots=tuple(slots),
+        citations=citations,
+        customer_text_masked=c.customer_text,
+        notes=tuple(f"needs approval: {a}" for a in approvals),
+    )
+
+
+BOILERPLATE = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十\d]+条\s*)?(?:为[^。]{0,80}?制定本|本(?:协议|规定|方案|条款|规范|声明|办法)(?:自|由))"
+)
+
+
+def _about(e: Evidence, words: tuple[str, ...]) -> bool:
+    """A clause answers the intent when its document title or its heading names one of the intent's policy words (the
+    tenant's policy hint), and it is not boilerplate (purpose, effective date, who interprets it)."""
+    if BOILERPLATE.match(e.content):
+        return False
+    if not words:
+        return True
+    hay = f"{e.title}\n{CLAUSE_LABEL.sub('', e.content, count=1)[:12]}"
+    return any(w in hay for w in words)
+
+
+CITED_LABEL = re.compile(r"（《[^》]+》[^（）]*）(?=(?:\[\d+\])*$)")
+PERIOD_PREFIX = re.compile(r"^(您[^（]{0,6}（[^）]+）)")
+
+
+def _merge(parts: list[str]) -> list[str]:
+    """Several answers from one table: say the period once and the citation once (on the last)."""
+    out = list(parts)
+    labels = [m.group(0) if (m := CITED_LABEL.search(p)) else "" for p in out]
+    if len(out) > 1 and labels[0] and len(set(labels)) == 1:
+        out = [CITED_LABEL.sub("", p) if i < len(out) - 1 else p for i, p in enumerate(out)]
+    prefixes = [m.group(1) if (m := PERIOD_PREFIX.match(p)) else "" for p in out]
+    if len(out) > 1 and prefixes[0] and len(set(prefixes)) == 1:
+        out = [p if i == 0 else p[len(prefixes[0]) :] for i, p in enumerate(out)]
+    return out
+
+
+def _greeting(c: Composition, *, bare: bool = False) -> str:
+    who = address(c.contact)
+    if c.lang == "en":
+        hello = f"Hello {who}," if who else "Hello,"
+        return hello + (" sorry for the trouble." if c.apologetic else "")
+    hello = f"{who}您好{'！' if bare else '，'}" if who else f"您好{'！' if bare else '，'}"
+    return hello + ("非常抱歉给您带来不便。" if c.apologetic else "")
+
+
+def _next_steps(
+    c: Composition, nums: _Numbering, by_id: dict[str, Evidence], answered: set[str], approvals: list[str]
+) -> str:
+    en = c.lang == "en"
+    phrases = c.next_steps
+    out: list[str] = []
+    mentioned = 0
+    for action in c.actions:
+        template = phrases.get(action.name)
+        if mentioned and template is None:
+            template = DEFAULT_DOC_NEXT[
+                "en" if en else "zh"
+            ]  # another document this action rests on (a campaign)
+        if mentioned and template is not None and "{doc}" not in template and "{summary}" not in template:
+            continue  # beyond the first action, only a phrase that adds a document (a campaign, a plan)
+        template = template or DEFAULT_NEXT["en" if en else "zh"]
+        label = action.label or c.action_labels.get(action.name, action.name)
+        candidates = [
+            by_id[e]
+            for e in action.evidence_ids
+            if e in by_id and _citable_clause(by_id[e]) and e not in answered
+        ]
+        docs = {e.source_ids.get("doc_id") for e in candidates}
+        # a clause of the same document with a table (the offer itself) says more than the scope clause before it
+        tabled = [
+            e
+            for e in c.evidence
+            if _citable_clause(e)
+            and e.source_ids.get("doc_id") in docs
+            and e.id not in answered
+            and find_tables(e.content)
+        ]
+        clause = tabled[0] if tabled else (candidates[0] if candidates else None)
+        values = {
+            "label": label,
+            "approver": approvals[0] if approvals else ("my manager" if en else "主管"),
+            "approval": (f"submit it to {approvals[0]} for approval" if en else f"提交{approvals[0]}审批")
+            if approvals
+            else ("pass it to my manager" if en else "反馈给主管"),
+            "doc": f"《{clause.title}》" if clause else "",
+            "summary": "",
+        }
+        if "{summary}" in template or "{doc}" in template:
+            if clause is None:
+                continue  # the phrase needs a document this action does not rest on
+            values["summary"] = (
+                clean_clause(clause.content, list(c.focus))
+                if not find_tables(clause.content)
+                else _table_summary(clause.content)
+            )
+            template = template.rstrip("。.") + nums.mark(clause) + ("." if en else "。")
+            values["summary"] = values["summary"].rstrip("。.；;，, ")
+            answered.add(clause.id)
+        try:
+            sentence = template.format(**values)
+        except (KeyError, IndexError):
+            sentence = DEFAULT_NEXT["en" if en else "zh"].format(label=label)
+        if approvals and action.requires_authority and action.requires_authority not in ("rep", "agent"):
+            pass  # the tenant's phrase for an approval step says who decides; nothing is promised here
+        out.append(sentence)
+        mentioned += 1
+        if mentioned >= 2:
+            break
+    return (" " if en else "").join(out)
+
+
+def _table_summary(text: str, limit: int = 3) -> str:
+    """A table clause in one line: each row's cells joined ("首单折扣：首次采购 PS-700，首单货款九折")."""
+    tables = find_tables(text)
+    rows = []
+    for t in tables:
+        for row in t.rows[:limit]:
+            cells = [c.raw for c in row if c.raw]
+            if cells:
+                rows.append(f"{cells[0]}：" + "，".join(cells[1:]) if len(cells) > 1 else cells[0])
+    return "；".join(rows)
+
+
+def render(plan: DraftPlan, *, source: DraftSource = DraftSource.TEMPLATE) -> Draft:
+    return Draft(
+        text=plan.template_text,
+        citations=list(plan.citations),
+        source=source,
+        prompt_version=PROMPT_VERSION,
+        lang=plan.lang,
+    )

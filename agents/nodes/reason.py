@@ -1,0 +1,94 @@
+"""reason: between ground and decide. Runs the reasoning tools the tenant's tools.yaml maps to this intent, over the
+governing policy version's structured facts and this customer's CRM data. Computed facts join the evidence list (with
+the clauses they rest on, even an old version that governs by event date); the answer line goes to `answer`. A tool
+that cannot compute says why, and the draft then cites the clause without a number."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agents.context import RunContext
+from agents.reasoning.answer import build_answer, computed_evidence
+from agents.reasoning.config import ToolsConfig, load_tools
+from agents.reasoning.crm import CrmRecord
+from agents.reasoning.results import Computed, Result
+from agents.reasoning.tools import FactSource, ToolContext, run_tool
+from agents.state import CopilotState
+from agents.timing import timed
+from contract.evidence import Evidence, EvidenceKind
+from contract.suggestions import Intent
+
+
+def tools_config(deps: Any) -> ToolsConfig:
+    """tools.yaml of the tenant (cached on the deps); an empty config when the tenant has none."""
+    cached: ToolsConfig | None = deps.cache.get("tools_config")
+    if cached is None:
+        tenant_dir = getattr(deps, "tenant_dir", None)
+        cached = load_tools(Path(tenant_dir)) if tenant_dir else ToolsConfig()
+        deps.cache["tools_config"] = cached
+    return cached
+
+
+def fact_source(deps: Any) -> FactSource | None:
+    facts = getattr(deps.policy, "facts", None)
+    return facts() if callable(facts) else None
+
+
+def as_of(state: CopilotState, evidence: list[Evidence]) -> date:
+    """The day the CRM was read (customer facts carry it), else the message's own date: dates count from there."""
+    for e in evidence:
+        if e.kind is EvidenceKind.CUSTOMER_FACT and e.version:
+            try:
+                return date.fromisoformat(e.version[:10])
+            except ValueError:
+                break
+    sent = (state.get("message") or {}).get("sent_at")
+    if isinstance(sent, str):
+        try:
+            return datetime.fromisoformat(sent.replace("Z", "+00:00")).date()
+        except ValueError:
+            pass
+    return date.today()
+
+
+@timed("reason")
+def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    deps = runtime.context.deps
+    intent = Intent.model_validate(state["intent"])
+    if intent.abstained:
+        return {"answer": None}
+    specs = tools_config(deps).for_intent(intent.name)
+    facts = fact_source(deps) if specs else None
+    if not specs or facts is None:
+        return {"answer": None}
+    evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
+    crm = CrmRecord(
+        dict(state.get("crm") or state.get("customer") or {}), evidence, today=as_of(state, evidence)
+    )
+    ctx = ToolContext(facts, crm, dict(intent.entities), state.get("clean_text", ""), crm.today)
+    results: list[Result] = []
+    for spec in specs:
+        results += run_tool(spec, ctx)
+    customer_id = str((state.get("customer") or {}).get("customer_id", ""))
+    computed = [r for r in results if isinstance(r, Computed)]
+    facts_ev = [computed_evidence(r, customer_id) for r in computed]
+    known = {e.id for e in evidence}
+    clause_ev: list[Evidence] = []
+    for r in results:  # the clauses the computations rest on, when retrieval did not bring them
+        src = r.source
+        if src.evidence_id and src.evidence_id not in known:
+            ev = facts.chunk_evidence(src.evidence_id)
+            if ev is not None and ev.id not in known:
+                clause_ev.append(ev)
+                known.add(ev.id)
+    answer = build_answer(results, facts_ev)
+    flags = ["answer_computed"] if computed else (["answer_clause_only"] if answer else [])
+    return {
+        "evidence": [e.model_dump(mode="json") for e in [*clause_ev, *facts_ev]],
+        "answer": answer.model_dump(mode="json") if answer else None,
+        "flags": flags,
+    }

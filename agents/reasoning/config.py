@@ -1,0 +1,129 @@
+"""The tenant's low-code files, owned by the business:
+
+- `tools.yaml` — which reasoning tools each intent runs, with their parameters (which document and table, which CRM
+  field). Validated at load; a bad file is a UserError naming the file and the entry.
+- `profile.yaml` — company, industry, persona, tone, sign-off and language: how the tenant's reps speak. The code never
+  names a tenant; drafts and prompts read this."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from contract.errors import UserError
+
+ToolKind = Literal[
+    "tier_rate", "row_lookup", "authority", "term_end", "renewal_window", "eligibility", "days_since"
+]
+
+
+class ToolSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    tool: ToolKind
+    doc: str = ""  # policy doc_id
+    table: int = 1  # table index within the governing version (1-based)
+    clause: str = ""  # 第二条, 3.1 …
+    label: str = ""  # what the output is called in the answer (返点, 保修期 …)
+    label_en: str = ""
+    # tier_rate
+    key_column: str = ""  # the row key (产品线)
+    model_column: str = ""  # a column listing models (适用型号): a model in the message picks the row
+    amount: Literal["quarter_amount"] = "quarter_amount"
+    period: Literal["last_quarter", "this_quarter"] = "last_quarter"
+    money: bool = False  # also compute the amount (e.g. the rebate in 元)
+    rounding: str = "0.01"
+    rounding_mode: Literal["half_up", "half_even", "down"] = "half_up"
+    # row_lookup: column → source ("entity:alarm_code", "crm:customer.tier", "text:<column>" or a literal)
+    match: dict[str, str] = Field(default_factory=dict)
+    outputs: list[str] = Field(default_factory=list)
+    template: str = ""  # e.g. "{报警代码}（{含义}）：{现场处理}"
+    # authority
+    limit_column: str = ""
+    approver_column: str = ""
+    actor: str = ""  # the row for the rep's own role (销售代表)
+    # term_end / renewal_window / days_since
+    term: str = ""  # the words before the term in the clause (整机保修)
+    start_field: str = ""  # device.installed_at, contract.start_date, order.order_date …
+    field: str = ""  # contract.end_date …
+    days: int | None = None  # renewal window length when the clause does not say
+    category: str = ""  # days_since: a fixed category (else the one in the message)
+    # eligibility
+    checks: list[Literal["region", "window", "customer_kind", "product_line"]] = Field(default_factory=list)
+    customer_kinds: list[str] = Field(default_factory=list)
+    when_entities: list[str] = Field(
+        default_factory=list
+    )  # run only when one of these entity kinds is present
+    when_words: list[str] = Field(default_factory=list)  # run only when the message has one of these words
+
+
+class ToolsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    intents: dict[str, list[ToolSpec]] = Field(default_factory=dict)
+    period_words: dict[str, str] = Field(default_factory=dict)  # optional wording overrides
+
+    def for_intent(self, intent: str) -> list[ToolSpec]:
+        return list(self.intents.get(intent, []))
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(
+        extra="ignore", frozen=True
+    )  # the tenant pack may carry more than drafting needs
+
+    company: str = ""
+    industry: str = ""
+    persona: str = ""  # who drafts: "销售代表" / "customer advisor"
+    tone: str = ""
+    sign_off: str = ""
+    sign_off_en: str = ""
+    lang: str = "zh"
+    products: list[str] = Field(
+        default_factory=list
+    )  # product and brand names (the no-tenant-in-code test reads them)
+    # how the rep states the next step for an action of the catalog ("{label}" = the action's label); never a promise
+    next_steps: dict[str, str] = Field(default_factory=dict)
+    disclaimer: str = ""  # said after a policy figure, e.g. 具体以协议原文为准。
+    disclaimer_en: str = ""
+    disclaimer_when: list[str] = Field(
+        default_factory=list
+    )  # words in the answer that call for the disclaimer
+    next_steps_en: dict[str, str] = Field(default_factory=dict)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: not valid YAML ({exc})", reason="tenant_yaml_invalid") from exc
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: must be a mapping", reason="tenant_yaml_invalid")
+    return data
+
+
+def _explain(path: Path, exc: ValidationError) -> str:
+    lines = [f"{path.name}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:8]]
+    return "; ".join(lines)
+
+
+def load_tools(tenant_dir: Path) -> ToolsConfig:
+    path = tenant_dir / "tools.yaml"
+    try:
+        return ToolsConfig.model_validate(_load(path))
+    except ValidationError as exc:
+        raise UserError(f"{path}: {_explain(path, exc)}", reason="tenant_config_invalid") from exc
+
+
+def load_profile(tenant_dir: Path) -> Profile:
+    path = tenant_dir / "profile.yaml"
+    try:
+        return Profile.model_validate(_load(path))
+    except ValidationError as exc:
+        raise UserError(f"{path}: {_explain(path, exc)}", reason="tenant_config_invalid") from exc

@@ -1,0 +1,211 @@
+"""This customer's CRM data as typed fields for the tools, read from what ground_customer put in the state: the
+customer 360 (devices, contracts, last purchases, profile) and the CUSTOMER_FACT evidence (quarterly purchase amounts,
+contacts). Each value comes with the evidence id it rests on, so a computed fact's lineage can name it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from contract.evidence import Evidence, EvidenceKind
+
+CONTACT = re.compile(r"^联系人 = (?P<name>[^（(]+)(?:[（(](?P<title>[^）)]*)[）)])?")
+
+
+class MissingField(LookupError):
+    """A CRM field the tool needs is absent or ambiguous: the answer falls back to citing the clause."""
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    path: str  # "device.installed_at"
+    value: Any
+    evidence_id: str = ""
+    label: str = ""  # "设备 CA-2023-0815" — what the value belongs to
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    title: str
+    evidence_id: str
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+class CrmRecord:
+    def __init__(self, crm: dict[str, Any], evidence: list[Evidence], *, today: date) -> None:
+        self.crm, self.today = crm, today
+        self.facts = [e for e in evidence if e.kind is EvidenceKind.CUSTOMER_FACT]
+
+    @property
+    def available(self) -> bool:
+        return bool(self.crm.get("customer_id"))
+
+    # ---- profile ---------------------------------------------------------------------------------------------
+    def profile(self, name: str) -> FieldValue:
+        value = self.crm.get(name)
+        if value in (None, ""):
+            value = self._profile_fact(name)
+        if value in (None, ""):
+            raise MissingField(f"缺少 CRM 字段 customer.{name}")
+        return FieldValue(f"customer.{name}", value, self._fact_id(name))
+
+    def _profile_fact(self, name: str) -> str:
+        labels = {
+            "kind": "客户类型",
+            "tier": "客户等级",
+            "region": "区域",
+            "city": "城市",
+            "name": "客户名称",
+        }
+        for e in self.facts:
+            if e.title == labels.get(name) and " = " in e.content:
+                return e.content.split(" = ", 1)[1].split("（")[0].strip()
+        return ""
+
+    def _fact_id(self, name: str) -> str:
+        labels = {
+            "kind": "客户类型",
+            "tier": "客户等级",
+            "region": "区域",
+            "city": "城市",
+            "name": "客户名称",
+        }
+        return next((e.id for e in self.facts if e.title == labels.get(name)), "")
+
+    def contacts(self) -> list[Contact]:
+        out = []
+        for e in self.facts:
+            if e.title == "联系人" and (m := CONTACT.match(e.content)):
+                out.append(Contact(m["name"].strip(), (m["title"] or "").strip(), e.id))
+        return out
+
+    # ---- entities with dates -----------------------------------------------------------------------------------
+    def device(self, hints: list[str], text: str = "") -> dict[str, Any]:
+        devices: list[dict[str, Any]] = [dict(d) for d in self.crm.get("devices") or []]
+        if not devices:
+            raise MissingField("CRM 中没有该客户的设备/资产记录")
+        # an open ticket naming the hint (an alarm code) points at its device
+        linked = {
+            str(t.get("device_id"))
+            for t in self.crm.get("open_tickets") or []
+            if t.get("device_id") and any(h and h in str(t.get("subject", "")) for h in hints)
+        }
+        by_ticket = [d for d in devices if str(d.get("id")) in linked]
+        if len(by_ticket) == 1:
+            return by_ticket[0]
+        # the device's name (without its model code) written in the message
+        named = [
+            d
+            for d in devices
+            if text and (n := re.sub(r"\s*[A-Z]{1,4}-?\d[\w.-]*$", "", str(d.get("name", "")))) and n in text
+        ]
+        if hints:
+            hit = [
+                d
+                for d in devices
+                if any(
+                    h
+                    and (
+                        h in str(d.get("id", ""))
+                        or h in str(d.get("name", ""))
+                        or h == str(d.get("product_id", ""))
+                    )
+                    for h in hints
+                )
+            ]
+            if len(hit) == 1:
+                return hit[0]
+            if len(hit) > 1:
+                raise MissingField(f"有 {len(hit)} 台符合「{'、'.join(hints)}」的设备，无法确定是哪一台")
+        if len(named) == 1:
+            return named[0]
+        if len(devices) == 1:
+            return devices[0]
+        raise MissingField(f"客户有 {len(devices)} 台设备，消息里没有指明型号或序列号")
+
+    def device_field(self, field: str, hints: list[str], text: str = "") -> FieldValue:
+        d = self.device(hints, text)
+        value = d.get(field)
+        if value in (None, ""):
+            raise MissingField(f"缺少 CRM 字段 device.{field}（设备 {d.get('id', '?')}）")
+        ev = (d.get("evidence_ids") or [""])[0]
+        label = f"{d.get('name') or ''}（{d.get('id', '')}）" if d.get("name") else str(d.get("id", ""))
+        return FieldValue(f"device.{field}", value, ev, label)
+
+    def contract(self) -> dict[str, Any]:
+        contracts = [
+            c for c in self.crm.get("contracts") or [] if str(c.get("status", "active")) in ("active", "")
+        ]
+        if not contracts:
+            raise MissingField("CRM 中没有该客户的有效合同")
+        return min(contracts, key=lambda c: str(c.get("end_date") or "9999"))
+
+    def contract_field(self, field: str) -> FieldValue:
+        c = self.contract()
+        value = c.get(field)
+        if value in (None, ""):
+            raise MissingField(f"缺少 CRM 字段 contract.{field}")
+        return FieldValue(f"contract.{field}", value, str(c.get("evidence_id", "")), str(c.get("id", "")))
+
+    def date_field(self, path: str, hints: list[str], text: str = "") -> FieldValue:
+        """A date at `entity.field`: device.installed_at, contract.start_date / end_date, order.order_date (last)."""
+        entity, _, field = path.partition(".")
+        if entity == "device":
+            fv = self.device_field(field, hints, text)
+        elif entity == "contract":
+            fv = self.contract_field(field)
+        elif entity in ("order", "purchase") and field in ("order_date", "last_date"):
+            fv = self.last_purchase(hints[0] if hints else "")
+        else:
+            raise MissingField(f"不支持的日期字段 {path}")
+        day = _date(fv.value)
+        if day is None:
+            raise MissingField(f"CRM 字段 {path} 不是日期：{fv.value!r}")
+        return FieldValue(fv.path, day, fv.evidence_id, fv.label)
+
+    # ---- purchases ---------------------------------------------------------------------------------------------
+    def last_purchase(self, category: str = "") -> FieldValue:
+        last = dict(self.crm.get("last_purchase") or {})
+        if category:
+            if category not in last:
+                raise MissingField(f"CRM 中没有 {category} 的采购记录")
+            day = last[category]
+        elif last:
+            category, day = max(last.items(), key=lambda kv: kv[1])
+        else:
+            raise MissingField("CRM 中没有采购记录")
+        ev = next((e.id for e in self.facts if e.title == "最近采购" and e.content.startswith(category)), "")
+        return FieldValue("order.order_date", day, ev, category)
+
+    def quarter_amounts(self, quarter: str) -> dict[str, FieldValue]:
+        """category → amount (Decimal 元) in a quarter ("2026Q3"), from the 季度采购金额 facts."""
+        out = {}
+        for e in self.facts:
+            values = (e.lineage or {}).get("values") or {}
+            if e.title == "季度采购金额" and values.get("quarter") == quarter:
+                try:
+                    amount = Decimal(str(values["amount"]))
+                except (InvalidOperation, KeyError):
+                    continue
+                out[str(values["category"])] = FieldValue(
+                    f"order_line.amount[{values['category']},{quarter}]",
+                    amount,
+                    e.id,
+                    str(values["category"]),
+                )
+        return out
+
+    def has_quarter_amounts(self) -> bool:
+        return any(e.title == "季度采购金额" for e in self.facts)

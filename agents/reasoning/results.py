@@ -1,0 +1,73 @@
+"""What a tool returns: a `Computed` fact with its inputs, or `CannotCompute` with the reason (shown to the rep)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+InputKind = Literal["evidence", "field", "message", "policy"]
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input of a computation: a piece of evidence (clause, table row, CRM fact), a CRM field, or the customer's own
+    words (a request, never a fact)."""
+
+    kind: InputKind
+    ref: str  # evidence id, CRM field path ("device.installed_at"), or "message"
+    value: str
+
+    def as_lineage(self) -> dict[str, str]:
+        key = "evidence_id" if self.kind in ("evidence", "policy") else "field"
+        return {key: self.ref, "value": self.value, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class Source:
+    """The policy row or clause a computation read (empty when it read none)."""
+
+    doc_id: str = ""
+    version: str = ""
+    title: str = ""
+    clause: str = ""
+    row: str = ""
+    evidence_id: str = ""  # the POLICY_CLAUSE evidence that holds the clause/row
+
+    def label(self) -> str:
+        """《title》第四条 — the citation as the customer reads it."""
+        return f"《{self.title}》{self.clause}" if self.title else ""
+
+
+@dataclass(frozen=True)
+class Computed:
+    tool: str
+    name: str  # the tools.yaml id, e.g. "rebate_rate"
+    output: str  # canonical value ("2.5", "2027-03-14", "true")
+    unit: str  # "%", "元", "date", "days", "bool", "text"
+    statement: (
+        str  # what the answer says, without the citation: "上季度创伤耗材采购 23.62 万元，适用返点 2.5%"
+    )
+    slots: tuple[str, ...]  # the exact strings the sent text must keep ("2.5%", "23.62 万元")
+    inputs: tuple[Input, ...]
+    source: Source = field(default_factory=Source)
+    subject: str = ""  # what it is about (a category, a device, a contract) — part of the evidence id
+    statement_en: str = ""
+    say: str = ""  # how the draft says it to the customer when it differs from the answer line (e.g. without
+    # restating the figure they asked for); "" = the statement itself
+    needs_approval: str = ""  # who must approve (authority): the draft must not promise it
+    next_step: str = ""  # an optional next step the tool implies ("提交销售总监审批")
+
+
+@dataclass(frozen=True)
+class CannotCompute:
+    tool: str
+    name: str
+    reason: str  # "缺少 CRM 字段 device.installed_at" …
+    source: Source = field(default_factory=Source)
+
+    @property
+    def text(self) -> str:
+        return f"can't compute: {self.reason}"
+
+
+Result = Computed | CannotCompute

@@ -1,0 +1,600 @@
+"""The reasoning tools. Each reads the governing version's structured facts (knowledge.policy.fact_store) and this
+customer's CRM fields, computes in Decimal / calendar arithmetic, and returns `Computed` (with every input) or
+`CannotCompute` (with the reason). Nothing here guesses: a missing field, an ambiguous table or an unparseable number
+stops the tool. What the customer asks for ("九折", "你们答应过9折") is a request input, never a fact."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from agents.reasoning import dates, money
+from agents.reasoning.config import ToolSpec
+from agents.reasoning.crm import CrmRecord, MissingField
+from agents.reasoning.lookup import LookupError_, find_rows, tier_across, tier_down
+from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
+from contract.evidence import Evidence
+from knowledge.policy.documents import DocumentMeta
+from knowledge.policy.fact_store import Governing, NoGoverningVersion
+from knowledge.policy.facts import ClauseFact, RowFact
+from knowledge.policy.quantities import ParseError, Quantity, discount_percent, quantities
+
+
+class FactSource(Protocol):
+    """What the tools read from the policy store (knowledge.policy.fact_store.PolicyFacts implements it)."""
+
+    def governing(self, doc_id: str, *, as_of: date, event: date | None = None) -> Governing: ...
+    def event_field(self, doc_id: str) -> str: ...
+    def rows(self, doc_id: str, version: str, *, table: int | None = None) -> list[RowFact]: ...
+    def clauses(self, doc_id: str, version: str) -> list[ClauseFact]: ...
+    def chunk_evidence(self, ref: str, governing: Governing | None = None) -> Evidence | None: ...
+    def meta(self, doc_id: str, version: str) -> DocumentMeta: ...
+
+
+@dataclass
+class ToolContext:
+    facts: FactSource
+    crm: CrmRecord
+    entities: dict[str, list[str]]
+    text: str  # the customer's message (masked): requests are read from it, never facts
+    today: date
+    lang: str = "zh"
+
+    def hints(self) -> list[str]:
+        keep = ("serial_number", "product_model", "sku", "vin", "plate", "asset_id", "alarm_code")
+        return [v for k in keep for v in self.entities.get(k, [])]
+
+
+def fmt(value: Decimal) -> str:
+    return money.fmt_number(value)
+
+
+def _governing(ctx: ToolContext, spec: ToolSpec, event: date | None = None) -> Governing | CannotCompute:
+    if not spec.doc:
+        return CannotCompute(spec.tool, spec.id, "tools.yaml 未指定政策文档 doc")
+    field = ctx.facts.event_field(spec.doc)
+    if field and event is None:
+        try:
+            event = ctx.crm.date_field(field, ctx.hints(), ctx.text).value
+        except MissingField as exc:
+            return CannotCompute(spec.tool, spec.id, f"{exc}，无法确定适用哪个版本的《{spec.doc}》")
+    try:
+        return ctx.facts.governing(spec.doc, as_of=ctx.today, event=event)
+    except NoGoverningVersion as exc:
+        return CannotCompute(spec.tool, spec.id, str(exc))
+
+
+def _row_source(g: Governing, row: RowFact) -> Source:
+    return Source(g.doc_id, g.version, g.title, row.clause, str(row.row), row.evidence_id)
+
+
+def _version_input(g: Governing) -> list[Input]:
+    if g.reason == "event_window":
+        return [Input("field", g.event_field, g.event_date)]
+    return []
+
+
+# ---- tier_rate: a rate from a tier table by this customer's purchase amount ------------------------------------
+
+
+def tier_rate(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    y, q = dates.previous_quarter(ctx.today) if spec.period == "last_quarter" else dates.quarter_of(ctx.today)
+    period = dates.quarter_label(y, q)
+    start = date(y, 3 * q - 2, 1)
+    g = _governing(ctx, spec, event=start)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    if not rows:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    if not ctx.crm.has_quarter_amounts():
+        return [CannotCompute(spec.tool, spec.id, "CRM 没有按季度的采购金额（订单行金额未映射）")]
+    amounts = ctx.crm.quarter_amounts(period)
+    chosen: list[RowFact] = []
+    models = ctx.entities.get("product_model", []) + ctx.entities.get("sku", [])
+    if spec.model_column:
+        for m in models:
+            chosen += [r for r in find_rows(rows, spec.model_column, m) if r not in chosen]
+    if not chosen:  # a product line named in the message
+        chosen = [
+            r for r in rows if (c := r.cell(spec.key_column)) is not None and c.raw and c.raw in ctx.text
+        ]
+    if not chosen:  # else every line they bought that quarter (largest first)
+        bought = sorted(amounts.items(), key=lambda kv: kv[1].value, reverse=True)
+        for cat, _ in bought:
+            chosen += [r for r in find_rows(rows, spec.key_column, cat) if r not in chosen]
+    if not chosen:
+        return [CannotCompute(spec.tool, spec.id, f"{period} 没有可对应到《{g.title}》表格的采购记录")]
+    label = spec.label or "比例"
+    out: list[Result] = []
+    for row in chosen[:3]:
+        key_cell = row.cell(spec.key_column)
+        key = key_cell.raw if key_cell else ""
+        fv = amounts.get(key)
+        amount = fv.value if fv else Decimal(0)  # a complete quarter without orders bought nothing
+        source = _row_source(g, row)
+        try:
+            tier = tier_across(row, amount, "元")
+        except LookupError_ as exc:
+            out.append(CannotCompute(spec.tool, spec.id, str(exc), source))
+            continue
+        rate = tier.cell.quantity
+        if rate is None or rate.unit != "%":
+            out.append(CannotCompute(spec.tool, spec.id, f"「{tier.cell.raw}」不是可读的百分比", source))
+            continue
+        amount_text = money.fmt_yuan(amount)
+        rate_text = f"{fmt(rate.value)}%"
+        inputs = [
+            Input("policy", row.evidence_id, f"{key}｜{tier.header}｜{tier.cell.raw}"),
+            Input("evidence", fv.evidence_id, str(amount))
+            if fv
+            else Input("field", f"order_line.amount[{key},{period}]", "0"),
+            *_version_input(g),
+        ]
+        when = (
+            f"您上季度（{y}年第{q}季度）"
+            if spec.period == "last_quarter"
+            else f"您本季度（{y}年第{q}季度）至今"
+        )
+        if amount == 0:
+            statement = f"{when}没有{key}采购，对应「{tier.header}」档，{label} {rate_text}"
+            amount_text = tier.header
+        else:
+            statement = f"{when}{key}采购 {amount_text}，适用{label} {rate_text}"
+        en_label = spec.label_en or "rate"
+        en = (
+            f"{'Last quarter' if spec.period == 'last_quarter' else 'This quarter'} ({y}年第{q}季度) your {key} "
+            f"purchases came to {money.fmt_yuan_en(amount)}, so the {en_label} is {rate_text}"
+        )
+        slots: tuple[str, ...] = (amount_text, rate_text)
+        if spec.money:
+            value = money.percent_of(amount, rate.value, spec.rounding, spec.rounding_mode)
+            statement += f"，按此计{label} {money.fmt_yuan(value)}"
+            slots += (money.fmt_yuan(value),)
+        out.append(
+            Computed(
+                spec.tool,
+                spec.id,
+                fmt(rate.value),
+                "%",
+                statement,
+                slots,
+                tuple(inputs),
+                source,
+                subject=f"{key}/{period}",
+                statement_en=en,
+            )
+        )
+    return out
+
+
+# ---- row_lookup: the row for this customer / this message, stated from its cells ---------------------------------
+
+
+def _match_value(source: str, ctx: ToolContext) -> tuple[str, Input] | None:
+    kind, _, name = source.partition(":")
+    if kind == "entity":
+        values = ctx.entities.get(name, [])
+        return (values[0], Input("message", f"entity.{name}", values[0])) if values else None
+    if kind == "crm":
+        try:
+            fv = ctx.crm.profile(name.split(".")[-1])
+        except MissingField:
+            return None
+        return str(fv.value), Input(
+            "evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value)
+        )
+    if kind == "text":
+        return None  # resolved against the column's own values (below)
+    return source, Input("policy", "tools.yaml", source)
+
+
+def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    if not rows:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    inputs: list[Input] = [*_version_input(g)]
+    for column, source in spec.match.items():
+        if source.startswith("text:") or source == "text":
+            # a value of this column that the customer's message names (e.g. an alarm code, a 情形)
+            named = [r for r in rows if (c := r.cell(column)) is not None and c.raw and c.raw in ctx.text]
+            if not named:
+                return [CannotCompute(spec.tool, spec.id, f"消息里没有提到「{column}」中的任何一项")]
+            rows = named
+            inputs.append(Input("message", f"text.{column}", named[0].cell(column).raw))  # type: ignore[union-attr]
+            continue
+        found = _match_value(source, ctx)
+        if found is None:
+            return [CannotCompute(spec.tool, spec.id, f"缺少「{column}」的取值（{source}）")]
+        value, inp = found
+        rows = find_rows(rows, column, value)
+        inputs.append(inp)
+        if not rows:
+            return [CannotCompute(spec.tool, spec.id, f"《{g.title}》表中没有「{column}」为「{value}」的行")]
+    if len(rows) > 1:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》表中有 {len(rows)} 行符合条件，无法确定")]
+    row = rows[0]
+    values = {h: c.raw for h, c in zip(row.headers, row.cells, strict=True)}
+    outputs = spec.outputs or [h for h in row.headers if h not in spec.match]
+    missing = [o for o in outputs if not values.get(o)]
+    if missing:
+        return [CannotCompute(spec.tool, spec.id, f"表中缺少列 {missing}", _row_source(g, row))]
+    if spec.template:
+        try:
+            statement = spec.template.format(**values)
+        except (KeyError, IndexError) as exc:
+            return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了不存在的列 {exc}")]
+    else:
+        statement = "，".join(f"{o}：{values[o]}" for o in outputs)
+    slots = tuple(values[o] for o in outputs if re.search(r"\d", values[o]))
+    inputs.insert(0, Input("policy", row.evidence_id, row.as_text()))
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            "；".join(values[o] for o in outputs),
+            "text",
+            statement,
+            slots,
+            tuple(inputs),
+            _row_source(g, row),
+            subject="/".join(values.get(c, "") for c in spec.match),
+        )
+    ]
+
+
+# ---- authority: the asked discount against what the actor may grant ---------------------------------------------
+
+REQUEST = re.compile(
+    r"(?P<q>(?:\d+(?:\.\d+)?|[一二三四五六七八九]{1,2}(?:点[一二三四五六七八九])?)\s*折|\d+(?:\.\d+)?\s*(?:%|个点|个百分点))"
+)
+
+
+def requested_discount(text: str) -> tuple[Decimal, str] | None:
+    """The discount the customer asks for, as % off, and how they wrote it ("九折" → 10); None when none is named."""
+    m = REQUEST.search(text)
+    if not m:
+        return None
+    raw = m.group("q").replace("个百分点", "%").replace("个点", "%")
+    try:
+        q = quantities(raw)
+        if not q:
+            return None
+        return discount_percent(q[0]), m.group("q")
+    except ParseError:
+        return None
+
+
+def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    if not rows:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    asked = requested_discount(ctx.text)
+    if asked is None:
+        return [CannotCompute(spec.tool, spec.id, "客户没有提出具体的折扣")]
+    off, written = asked
+    own = find_rows(rows, spec.approver_column, spec.actor)
+    own_limit = own[0].cell(spec.limit_column) if len(own) == 1 else None
+    if own_limit is None or own_limit.range is None:
+        return [CannotCompute(spec.tool, spec.id, f"表中找不到「{spec.actor}」的权限上限")]
+    own_cell = own[0].cell(spec.limit_column)
+    assert own_cell is not None and own_cell.range is not None
+    try:
+        tier = tier_down(rows, spec.limit_column, off, "%")
+    except LookupError_ as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc))]
+    approver_cell = tier.row.cell(spec.approver_column)
+    approver = approver_cell.raw if approver_cell else ""
+    within = own_cell.range.contains(off)
+    off_text = f"{fmt(off)}%"
+    asked_text = written if "折" in written else off_text
+    inputs = (
+        Input("message", "message.requested_discount", written),
+        Input("policy", own[0].evidence_id, own[0].as_text()),
+        Input("policy", tier.row.evidence_id, tier.row.as_text()),
+        *_version_input(g),
+    )
+    source = _row_source(g, tier.row)
+    if within:
+        statement = (
+            f"您提到的{asked_text}（折扣 {off_text}）在{spec.actor}可自行决定的范围内（{own_cell.raw}）"
+        )
+        en = f"the {off_text} discount you asked for is within what a {spec.actor} may grant ({own_cell.raw})"
+        return [
+            Computed(
+                spec.tool,
+                spec.id,
+                "within",
+                "bool",
+                statement,
+                (off_text,),
+                inputs,
+                source,
+                subject=off_text,
+                statement_en=en,
+            )
+        ]
+    zhe = f"（即折扣 {off_text}）" if "折" in written else ""
+    statement = f"您提到的{asked_text}{zhe}超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批"
+    en = f"a {off_text} discount is above what a {spec.actor} may grant ({own_cell.raw}) and needs approval by {approver}"
+    # to the customer: no restating of the figure they asked for (it is their request, not an offer)
+    say = f"您提到的折扣超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批"
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            approver,
+            "text",
+            statement,
+            (own_cell.raw, approver),
+            inputs,
+            source,
+            subject=off_text,
+            statement_en=en,
+            needs_approval=approver,
+            next_step=f"提交{approver}审批",
+            say=say,
+        )
+    ]
+
+
+# ---- term_end: a term from a clause, counted from a CRM date ----------------------------------------------------
+
+
+def _clause(ctx: ToolContext, g: Governing, label: str) -> ClauseFact | None:
+    return next((c for c in ctx.facts.clauses(g.doc_id, g.version) if c.clause == label), None)
+
+
+def _term(clause: ClauseFact, words: str) -> Quantity | None:
+    """The first period (个月 / 年 / 天) written after `words` in the clause ("整机保修24个月" → 24 个月)."""
+    text = clause.text
+    at = text.find(words) if words else 0
+    if at < 0:
+        return None
+    for q in quantities(text[at : at + len(words) + 16]):
+        if q.unit in ("个月", "年", "天"):
+            return q
+    return None
+
+
+def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    clause = _clause(ctx, g, spec.clause)
+    if clause is None:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")]
+    source = Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+    q = _term(clause, spec.term)
+    if q is None:
+        return [CannotCompute(spec.tool, spec.id, f"{spec.clause}里读不出「{spec.term}」的期限", source)]
+    try:
+        fv = ctx.crm.date_field(spec.start_field, ctx.hints(), ctx.text)
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc), source)]
+    start: date = fv.value
+    if q.value != q.value.to_integral():
+        return [CannotCompute(spec.tool, spec.id, f"期限「{q.raw}」不是整数", source)]
+    end = dates.term_end(start, int(q.value), q.unit)
+    left = dates.days_between(ctx.today, end)
+    who = f"您的{fv.label}" if fv.label else "您的设备"
+    status = f"还剩 {left} 天" if left >= 0 else f"已于{dates.zh_date(end)}到期，目前已过保"
+    statement = f"{who}自{dates.zh_date(start)}起{spec.term}{q.raw}，" + (
+        f"至{dates.zh_date(end)}，{status}" if left >= 0 else status
+    )
+    en = f"{who}: {spec.term} {q.raw} from {start.isoformat()} runs to {end.isoformat()}; " + (
+        f"{left} days left" if left >= 0 else f"ended {-left} days ago"
+    )
+    inputs = (
+        Input("policy", clause.evidence_id, q.raw),
+        Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, start.isoformat()),
+        *_version_input(g),
+    )
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            end.isoformat(),
+            "date",
+            statement,
+            (dates.zh_date(end),),
+            inputs,
+            source,
+            subject=fv.label,
+            statement_en=en,
+        )
+    ]
+
+
+def renewal_window(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    clause = _clause(ctx, g, spec.clause) if spec.clause else None
+    days = spec.days
+    if clause is not None and days is None:
+        m = re.search(r"前\s*(\d+)\s*[日天]", clause.text)
+        days = int(m.group(1)) if m else None
+    if days is None:
+        return [CannotCompute(spec.tool, spec.id, f"{spec.clause or '条款'}里读不出续约期天数")]
+    source = Source(
+        g.doc_id,
+        g.version,
+        g.title,
+        clause.clause if clause else "",
+        "",
+        clause.evidence_id if clause else "",
+    )
+    try:
+        fv = ctx.crm.date_field(spec.field or "contract.end_date", ctx.hints(), ctx.text)
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc), source)]
+    end: date = fv.value
+    window = dates.window_before(end, days)
+    left = dates.days_between(ctx.today, end)
+    if left < 0:
+        state = f"已过期 {-left} 天"
+    elif window.contains(ctx.today):
+        state = f"还有 {left} 天，已进入期满前{days}日的续约期"
+    else:
+        state = f"还有 {left} 天，{dates.zh_date(window.start)}起进入续约期"
+    ref = f"（{fv.label}）" if fv.label else ""
+    statement = f"您的合同{ref}{'将于' if left >= 0 else '已于'}{dates.zh_date(end)}到期，{state}"
+    en = f"the contract {fv.label} ends on {end.isoformat()}; {left} days left" + (
+        f", inside the {days}-day renewal window" if window.contains(ctx.today) else ""
+    )
+    inputs = (
+        Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, end.isoformat()),
+        Input("policy", source.evidence_id, f"期满前{days}日"),
+    )
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            str(left),
+            "days",
+            statement,
+            (dates.zh_date(end),),
+            inputs,
+            source,
+            subject=fv.label,
+            statement_en=en,
+        )
+    ]
+
+
+def days_since(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    category = spec.category or next((c for c in ctx.entities.get("product_line", [])), "")
+    try:
+        fv = ctx.crm.last_purchase(category)
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc))]
+    try:
+        day = date.fromisoformat(str(fv.value)[:10])
+    except ValueError:
+        return [CannotCompute(spec.tool, spec.id, f"最近采购日期不可读：{fv.value!r}")]
+    n = dates.days_between(day, ctx.today)
+    statement = f"距上次采购{fv.label}（{dates.zh_date(day)}）已 {n} 天"
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            str(n),
+            "days",
+            statement,
+            (f"{n} 天",),
+            (Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, day.isoformat()),),
+            subject=fv.label,
+            statement_en=f"{n} days since the last {fv.label} purchase ({day.isoformat()})",
+        )
+    ]
+
+
+# ---- eligibility: scope checks against a document ---------------------------------------------------------------
+
+
+def eligibility(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    clauses = ctx.facts.clauses(g.doc_id, g.version)
+    meta = ctx.facts.meta(g.doc_id, g.version)
+    failed, passed, inputs = [], [], list(_version_input(g))
+    cite = next((c for c in clauses if c.citable), None)
+    for check in spec.checks:
+        if check == "region":
+            region = str(getattr(meta, "region", "") or "")
+            try:
+                fv = ctx.crm.profile("region")
+            except MissingField as exc:
+                return [CannotCompute(spec.tool, spec.id, str(exc))]
+            inputs.append(
+                Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value))
+            )
+            if region.lower() in ("", "all", "全国", "*") or region == fv.value:
+                passed.append(f"区域{fv.value}")
+            else:
+                failed.append(f"区域{fv.value}不在适用范围（{region}）")
+        elif check == "window":
+            windows = [(c, w) for c in clauses for w in c.date_windows]
+            if not windows:
+                return [CannotCompute(spec.tool, spec.id, f"《{g.title}》里没有写明日期区间")]
+            c, w = windows[0]
+            cite = c
+            start, end = date.fromisoformat(w["start"]), date.fromisoformat(w["end"])
+            inputs.append(Input("policy", c.evidence_id, w["raw"]))
+            label = f"{dates.zh_date(start)}至{dates.zh_date(end)}"
+            (passed if start <= ctx.today <= end else failed).append(
+                f"在活动期内（{label}）" if start <= ctx.today <= end else f"不在活动期内（{label}）"
+            )
+        elif check == "customer_kind":
+            try:
+                fv = ctx.crm.profile("kind")
+            except MissingField as exc:
+                return [CannotCompute(spec.tool, spec.id, str(exc))]
+            inputs.append(
+                Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value))
+            )
+            (passed if str(fv.value) in spec.customer_kinds else failed).append(f"客户类型{fv.value}")
+        elif check == "product_line":
+            lines = list(getattr(meta, "product_lines", []) or [])
+            asked = ctx.entities.get("product_line", []) + ctx.entities.get("product_model", [])
+            if lines and asked and not any(a in lines or any(a in c.text for c in clauses) for a in asked):
+                failed.append(f"产品{'、'.join(asked)}不在适用产品线（{'、'.join(lines)}）")
+            else:
+                passed.append("产品线")
+    source = Source(
+        g.doc_id, g.version, g.title, cite.clause if cite else "", "", cite.evidence_id if cite else ""
+    )
+    ok = not failed
+    what = spec.label or f"《{g.title}》"
+    statement = (
+        f"贵司符合{what}的参与条件（{'，'.join(p for p in passed if p != '产品线')}）"
+        if ok
+        else f"贵司暂不符合{what}的条件：{'；'.join(failed)}"
+    )
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            "true" if ok else "false",
+            "bool",
+            statement,
+            (),
+            tuple(inputs),
+            source,
+            subject=g.doc_id,
+            statement_en=("eligible" if ok else "not eligible: " + "; ".join(failed)),
+        )
+    ]
+
+
+TOOLS: dict[str, Any] = {
+    "tier_rate": tier_rate,
+    "row_lookup": row_lookup,
+    "authority": authority,
+    "term_end": term_end,
+    "renewal_window": renewal_window,
+    "eligibility": eligibility,
+    "days_since": days_since,
+}
+
+
+def run_tool(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    if spec.when_entities and not any(ctx.entities.get(k) for k in spec.when_entities):
+        return []
+    if spec.when_words and not any(w in ctx.text for w in spec.when_words):
+        return []
+    try:
+        return list(TOOLS[spec.tool](spec, ctx))
+    except (ParseError, ValueError, ArithmeticError) as exc:  # a policy number the parser cannot read
+        return [CannotCompute(spec.tool, spec.id, f"无法解析：{exc}")]

@@ -1,0 +1,427 @@
+"""The reasoning tools, table-driven: edge dates, tier boundaries, authority ladders, versions chosen by event date,
+and every "can't compute" path (missing CRM field, ambiguous table, no number) — over a real policy store."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from agents.reasoning import dates, money
+from agents.reasoning.answer import build_answer, computed_evidence
+from agents.reasoning.config import ToolSpec, load_tools
+from agents.reasoning.crm import CrmRecord
+from agents.reasoning.results import CannotCompute, Computed
+from agents.reasoning.tools import ToolContext, requested_discount, run_tool
+from contract.errors import UserError
+from contract.evidence import Evidence, EvidenceKind
+from contract.suggestions import AnswerStatus
+from knowledge.embeddings import CachedEmbedder, Usem3Embedder
+from knowledge.policy import PolicyStore
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "end"),
+    [
+        (date(2023, 8, 15), 24, date(2025, 8, 15)),
+        (date(2025, 1, 31), 1, date(2025, 2, 28)),  # "1个月" from the 31st ends on the month's last day
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),  # leap year
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),
+        (date(2025, 3, 31), 6, date(2025, 9, 30)),
+        (date(2025, 12, 31), 2, date(2026, 2, 28)),
+        (date(2025, 5, 15), 0, date(2025, 5, 15)),
+    ],
+)
+def test_month_terms(start: date, months: int, end: date) -> None:
+    assert dates.term_end(start, months, "个月") == end
+
+
+@pytest.mark.parametrize(
+    ("end", "days", "today", "inside"),
+    [
+        (date(2027, 1, 9), 60, date(2026, 11, 11), True),  # first day of the 60
+        (date(2027, 1, 9), 60, date(2026, 11, 10), False),
+        (date(2027, 1, 9), 60, date(2027, 1, 9), True),  # the end date itself
+        (date(2027, 1, 9), 60, date(2027, 1, 10), False),
+    ],
+)
+def test_renewal_window_includes_both_ends(end: date, days: int, today: date, inside: bool) -> None:
+    assert dates.window_before(end, days).contains(today) is inside
+
+
+@pytest.mark.parametrize(
+    ("today", "prev"),
+    [
+        (date(2026, 12, 5), (2026, 3)),
+        (date(2026, 1, 1), (2025, 4)),
+        (date(2026, 3, 31), (2025, 4)),
+        (date(2026, 4, 1), (2026, 1)),
+    ],
+)
+def test_previous_quarter(today: date, prev: tuple[int, int]) -> None:
+    assert dates.previous_quarter(today) == prev
+
+
+@pytest.mark.parametrize(
+    ("amount", "pct", "step", "mode", "out"),
+    [
+        (D("820000"), D("3.5"), "0.01", "half_up", D("28700.00")),  # never "3.5万"
+        (D("100.005"), D("100"), "0.01", "half_up", D("100.01")),
+        (D("100.005"), D("100"), "0.01", "half_even", D("100.00")),
+        (D("999.99"), D("2.5"), "1", "down", D("24")),
+    ],
+)
+def test_money_rounding(amount: Decimal, pct: Decimal, step: str, mode: str, out: Decimal) -> None:
+    assert money.percent_of(amount, pct, step, mode) == out
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(D("862345"), "86.23 万元"), (D("10000"), "1 万元"), (D("4300.5"), "4,300.50 元"), (D("0"), "0.00 元")],
+)
+def test_money_format(value: Decimal, text: str) -> None:
+    assert money.fmt_yuan(value) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "off"),
+    [
+        ("能不能直接给我们打个九折？", D(10)),
+        ("你们答应过9折", D(10)),
+        ("95折行不行", D(5)),
+        ("再优惠5个点", D(5)),
+        ("便宜点吧", None),
+    ],
+)
+def test_requested_discount_is_read_as_a_request(text: str, off: Decimal | None) -> None:
+    got = requested_discount(text)
+    assert (got[0] if got else None) == off
+
+
+TIERS = """---
+doc_id: rebate
+title: 返点协议V2
+version: "2"
+effective_date: 2026-07-01
+supersedes: rebate@1
+event_field: order.order_date
+event_from: 2026-07-01
+---
+# 返点协议V2
+
+第四条 返点阶梯如下：
+
+| 产品线 | 适用型号 | 季度采购额 50万元以下 | 50万（含）至100万元 | 100万（含）以上 |
+|---|---|---|---|---|
+| 创伤耗材 | LCP-3.5 | 0% | 2.5% | 3.5% |
+| 关节耗材 | HJ-200、HJ-300 | 0% | 2% | 3% |
+| 坏行 | X-1 | 0% | 两个点 | 3% |
+"""
+TIERS_OLD = """---
+doc_id: rebate
+title: 返点协议V1
+version: "1"
+effective_date: 2025-01-01
+event_field: order.order_date
+event_until: 2026-06-30
+---
+# 返点协议V1
+
+第四条 返点阶梯如下：
+
+| 产品线 | 适用型号 | 季度采购额 50万元以下 | 50万（含）至100万元 | 100万（含）以上 |
+|---|---|---|---|---|
+| 创伤耗材 | LCP-3.5 | 0% | 2% | 3% |
+"""
+AUTHORITY = """---
+doc_id: authority
+title: 折扣审批权限
+version: "1"
+---
+# 折扣审批权限
+
+第三条 权限如下：
+
+| 审批人 | 单笔订单折扣上限 |
+|---|---|
+| 销售代表 | 不超过3% |
+| 区域销售经理 | 超过3%且不超过8% |
+| 销售总监 | 超过8% |
+"""
+WARRANTY_OLD = """---
+doc_id: warranty
+title: 保修条款V1
+version: "1"
+effective_date: 2023-01-01
+event_field: device.installed_at
+event_until: 2025-06-30
+---
+# 保修条款
+
+第二条 设备自安装验收合格之日起享受整机保修12个月。
+"""
+WARRANTY_NEW = """---
+doc_id: warranty
+title: 保修条款V2
+version: "2"
+effective_date: 2025-07-01
+supersedes: warranty@1
+event_field: device.installed_at
+event_from: 2025-07-01
+---
+# 保修条款
+
+第二条 设备自安装验收合格之日起享受整机保修24个月。
+"""
+TIERS_AMBIGUOUS = """---
+doc_id: grades
+title: 分级
+version: "1"
+---
+# 分级
+
+第五条 按年度采购额分级：
+
+| 等级 | 年度采购额 | 账期 |
+|---|---|---|
+| A级 | 800万元以上 | 90天 |
+| B级 | 300万至800万元 | 60天 |
+"""
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> PolicyStore:
+    d = tmp_path_factory.mktemp("reason-store")
+    s = PolicyStore(d / "chroma", CachedEmbedder(Usem3Embedder(), d / "emb.sqlite"), d / "catalog.sqlite")
+    for text in (TIERS_OLD, TIERS, AUTHORITY, WARRANTY_OLD, WARRANTY_NEW, TIERS_AMBIGUOUS):
+        s.add_text(text, {})
+    return s
+
+
+def quarter_fact(category: str, quarter: str, amount: str) -> Evidence:
+    return Evidence(
+        id=Evidence.make_id(EvidenceKind.CUSTOMER_FACT, category, quarter),
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="季度采购金额",
+        content=f"{category} {quarter} 采购金额 = {amount} 元",
+        lineage={"values": {"category": category, "quarter": quarter, "amount": float(amount)}},
+    )
+
+
+def ctx(
+    store: PolicyStore,
+    *,
+    text: str = "",
+    today: date = date(2026, 12, 5),
+    crm: dict | None = None,
+    facts: list[Evidence] | None = None,
+    entities: dict | None = None,
+) -> ToolContext:
+    record = CrmRecord({"customer_id": "C1", **(crm or {})}, facts or [], today=today)
+    return ToolContext(store.facts(), record, entities or {}, text, today)
+
+
+REBATE = ToolSpec(
+    id="rebate_rate",
+    tool="tier_rate",
+    doc="rebate",
+    key_column="产品线",
+    model_column="适用型号",
+    label="返点",
+)
+
+
+@pytest.mark.parametrize(
+    ("amount", "rate"),
+    [("499999.99", "0"), ("500000", "2.5"), ("999999.99", "2.5"), ("1000000", "3.5"), ("0", "0")],
+)
+def test_tier_boundaries_follow_the_marked_inclusive_bound(
+    store: PolicyStore, amount: str, rate: str
+) -> None:
+    c = ctx(
+        store, entities={"product_model": ["LCP-3.5"]}, facts=[quarter_fact("创伤耗材", "2026Q3", amount)]
+    )
+    [r] = run_tool(REBATE, c)
+    assert isinstance(r, Computed) and r.output == rate and r.unit == "%"
+    assert (r.source.doc_id, r.source.version, r.source.clause, r.source.row) == (
+        "rebate",
+        "2",
+        "第四条",
+        "1",
+    )
+    assert f"{rate}%" in r.statement
+
+
+def test_superseded_version_governs_the_quarter_in_its_window(store: PolicyStore) -> None:
+    # Q2 2026 orders are settled under V1 (event_until 2026-06-30): 600k → 2 %, not V2's 2.5 %
+    c = ctx(
+        store,
+        today=date(2026, 8, 1),
+        entities={"product_model": ["LCP-3.5"]},
+        facts=[quarter_fact("创伤耗材", "2026Q2", "600000")],
+    )
+    [r] = run_tool(REBATE, c)
+    assert isinstance(r, Computed) and (r.source.version, r.output) == ("1", "2")
+    assert any(i.ref == "order.order_date" for i in r.inputs)  # the event that chose the version is an input
+
+
+def test_model_listed_with_others_picks_its_row(store: PolicyStore) -> None:
+    c = ctx(
+        store, entities={"product_model": ["HJ-300"]}, facts=[quarter_fact("关节耗材", "2026Q3", "700000")]
+    )
+    [r] = run_tool(REBATE, c)
+    assert isinstance(r, Computed) and r.output == "2" and "关节耗材" in r.statement
+
+
+def test_unparseable_rate_and_missing_amounts_cannot_compute(store: PolicyStore) -> None:
+    c = ctx(store, entities={"product_model": ["X-1"]}, facts=[quarter_fact("坏行", "2026Q3", "600000")])
+    [r] = run_tool(REBATE, c)
+    assert isinstance(r, CannotCompute) and "两个点" in r.reason
+    [r] = run_tool(REBATE, ctx(store, entities={"product_model": ["LCP-3.5"]}))
+    assert isinstance(r, CannotCompute) and "采购金额" in r.reason
+
+
+AUTH = ToolSpec(
+    id="auth",
+    tool="authority",
+    doc="authority",
+    limit_column="单笔订单折扣上限",
+    approver_column="审批人",
+    actor="销售代表",
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "approver", "within"),
+    [
+        ("能打97折吗", "销售代表", True),  # 3 % is the rep's own limit (不超过 includes it)
+        ("能打个九五折吗", "区域销售经理", False),  # 5 %
+        ("你们答应过92折", "区域销售经理", False),  # 8 %: the manager's upper bound, included
+        ("你们答应过9折", "销售总监", False),  # a customer-supplied figure is a request, never a fact
+        ("打个八折", "销售总监", False),
+    ],
+)
+def test_authority_ladder(store: PolicyStore, text: str, approver: str, within: bool) -> None:
+    [r] = run_tool(AUTH, ctx(store, text=text))
+    assert isinstance(r, Computed)
+    assert (r.output == "within") is within
+    if not within:
+        assert r.needs_approval == approver and "不超过3%" in r.say and "审批" in r.say
+        assert r.inputs[0].kind == "message"  # the asked figure is recorded as the customer's request
+
+
+def test_authority_without_a_figure_cannot_compute(store: PolicyStore) -> None:
+    [r] = run_tool(AUTH, ctx(store, text="再便宜点吧"))
+    assert isinstance(r, CannotCompute)
+
+
+WARRANTY = ToolSpec(
+    id="w",
+    tool="term_end",
+    doc="warranty",
+    clause="第二条",
+    term="整机保修",
+    start_field="device.installed_at",
+)
+
+
+@pytest.mark.parametrize(
+    ("installed", "version", "end"),
+    [
+        (date(2025, 6, 30), "1", "2026-06-30"),  # old version: 12 months
+        (date(2025, 7, 1), "2", "2027-07-01"),  # new version: 24 months
+        (date(2024, 2, 29), "1", "2025-02-28"),  # leap day + 12 months
+    ],
+)
+def test_warranty_end_by_the_version_the_install_date_chooses(
+    store: PolicyStore, installed: date, version: str, end: str
+) -> None:
+    crm = {
+        "devices": [
+            {
+                "id": "SN-1",
+                "name": "C形臂",
+                "installed_at": installed.isoformat(),
+                "evidence_ids": ["customer_fact:x"],
+            }
+        ]
+    }
+    [r] = run_tool(WARRANTY, ctx(store, crm=crm))
+    assert isinstance(r, Computed) and r.source.version == version and r.output == end
+
+
+def test_missing_crm_field_and_ambiguous_device_cannot_compute(store: PolicyStore) -> None:
+    [r] = run_tool(WARRANTY, ctx(store, crm={"devices": [{"id": "SN-1", "name": "C形臂"}]}))
+    assert isinstance(r, CannotCompute) and "installed_at" in r.reason
+    two = {"devices": [{"id": "A", "installed_at": "2025-01-01"}, {"id": "B", "installed_at": "2025-09-01"}]}
+    [r] = run_tool(WARRANTY, ctx(store, crm=two))
+    assert isinstance(r, CannotCompute) and "2 台" in r.reason
+    [r] = run_tool(WARRANTY, ctx(store, crm=two, entities={"serial_number": ["B"]}))
+    assert isinstance(r, Computed) and r.source.version == "2"
+
+
+def test_ambiguous_tier_boundary_cannot_compute(store: PolicyStore) -> None:
+    spec = ToolSpec(id="g", tool="row_lookup", doc="grades", match={"等级": "A级"}, outputs=["账期"])
+    [r] = run_tool(spec, ctx(store))
+    assert isinstance(r, Computed) and r.output == "90天"
+    from agents.reasoning.lookup import LookupError_, tier_down
+
+    rows = store.facts().rows("grades", "1")
+    with pytest.raises(LookupError_, match="歧义"):
+        tier_down(rows, "年度采购额", D(8_000_000), "元")
+    assert tier_down(rows, "年度采购额", D(5_000_000), "元").row.row == 2
+
+
+def test_renewal_window_and_days_since(store: PolicyStore) -> None:
+    spec = ToolSpec(id="r", tool="renewal_window", doc="authority", field="contract.end_date", days=60)
+    crm = {
+        "contracts": [
+            {"id": "HT-1", "end_date": "2027-01-09", "status": "active", "evidence_id": "customer_fact:c"}
+        ]
+    }
+    [r] = run_tool(spec, ctx(store, crm=crm))
+    assert isinstance(r, Computed) and r.output == "35" and "续约期" in r.statement
+    [r] = run_tool(
+        ToolSpec(id="d", tool="days_since", category="脊柱耗材"),
+        ctx(store, crm={"last_purchase": {"脊柱耗材": "2026-04-24"}}),
+    )
+    assert isinstance(r, Computed) and r.output == "225"
+
+
+def test_computed_fact_evidence_lineage_and_answer(store: PolicyStore) -> None:
+    fact = quarter_fact("创伤耗材", "2026Q3", "860000")
+    [r] = run_tool(REBATE, ctx(store, entities={"product_model": ["LCP-3.5"]}, facts=[fact]))
+    assert isinstance(r, Computed)
+    ev = computed_evidence(r, "C1")
+    assert (
+        ev.kind is EvidenceKind.COMPUTED_FACT
+        and ev.source_ids["row"] == "1"
+        and ev.source_ids["version"] == "2"
+    )
+    inputs = ev.lineage["inputs"]
+    assert {"evidence_id": fact.id, "value": "860000.0", "kind": "evidence"} in inputs
+    assert ev.lineage["output"] == "2.5" and ev.lineage["unit"] == "%"
+    assert "86 万元" in ev.content and "2.5%" in ev.content and "《返点协议V2》第四条" in ev.content
+    answer = build_answer([r], [ev])
+    assert answer is not None and answer.status is AnswerStatus.COMPUTED and ev.id in answer.evidence_ids
+    failed = build_answer([CannotCompute("authority", "auth", "客户没有提出具体的折扣")], [])
+    assert failed is not None and failed.status is AnswerStatus.CLAUSE_ONLY
+    assert failed.cannot_compute == ["can't compute: 客户没有提出具体的折扣"]
+
+
+def test_tools_yaml_is_validated_with_the_file_named(tmp_path: Path) -> None:
+    (tmp_path / "tools.yaml").write_text(
+        "intents:\n  x:\n    - {id: a, tool: no_such_tool}\n", encoding="utf-8"
+    )
+    with pytest.raises(UserError, match="tools.yaml"):
+        load_tools(tmp_path)
+    demo = load_tools(Path(__file__).resolve().parents[2] / "copilot" / "tenants" / "demo")
+    assert {s.tool for specs in demo.intents.values() for s in specs} >= {
+        "tier_rate",
+        "authority",
+        "term_end",
+    }
