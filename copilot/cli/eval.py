@@ -98,8 +98,10 @@ def run_eval(
     no_cache: bool = False,
     fail_on_gate: bool = False,
     split: str = "all",
+    tenant_dir: Path | None = None,
 ) -> None:
-    """`copilot eval run` (and `copilot tenant eval`): exits 2 on bad input, 1 on a failed gate when asked."""
+    """`copilot eval run` (and `copilot tenant eval`): exits 2 on bad input, 1 on a failed gate when asked.
+    `tenant_dir`: the pack to load when the suite names none."""
     from evals.all import load_config
     from evals.cache import DiskCache
     from evals.judge import apply_judge, judge_from_config
@@ -118,7 +120,7 @@ def run_eval(
         cache = None if no_cache or not cfg.get("cache", True) else DiskCache(root / "eval-cache")
         target = target_from_config(
             cfg,
-            tenant_dir=resolve_tenant_dir(s, suite),
+            tenant_dir=resolve_tenant_dir(s, suite) or tenant_dir,
             tenant=s.tenant,
             cache_root=cache.root.parent if cache is not None else None,
         )

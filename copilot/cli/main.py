@@ -28,6 +28,8 @@ SUB_APPS = {
     "ledger": "the tamper-evident intervention ledger",
     "playbook": "next-best-action playbooks and backtests",
     "eval": "eval suites, reports, comparisons and release gates",
+    "privacy": "PIPL: CRM field-level privacy scan, subject export and erasure",
+    "tenant": "tenant packs: init, validate, import, eval, infer-mapping, learn",
 }
 
 for _name, _help in SUB_APPS.items():

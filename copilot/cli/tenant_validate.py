@@ -1,0 +1,525 @@
+"""Validate a whole tenant pack and report EVERY problem at once, each with file:line, the field and a fix — never a
+raw pydantic dump. Nothing is loaded anywhere: `copilot tenant import` runs this first and stops on any problem.
+
+Checked here: profile.yaml, tools.yaml (YAML), the CRM (mapping.yaml against the model, signals.yaml, and the
+mapping against the data: the CSVs, or the live database named by profile `crm.url`), every policy's front matter
+(incl. event_field / event_from / event_until against the mapping), and the pack's eval suites. The agent files
+(intents, actions, playbooks, entities, vocabulary, rails) are checked by `agents.tenant_validation`."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+POLICY_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".docx", ".pdf"}
+FRONT = re.compile(r"\A\ufeff?---\s*\n(.*?)\n---\s*(\n|\Z)", re.S)
+TENANT_ID = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
+
+
+@dataclass(frozen=True)
+class PackProblem:
+    file: str
+    line: int  # 1-based; 0 = the file as a whole
+    field: str
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        text = f"{where}: {self.field + ': ' if self.field else ''}{self.message}"
+        return text + (f" — fix: {self.fix}" if self.fix else "")
+
+
+class CrmSource(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = ""  # a SQL URL (read-only); empty = the CSVs in crm/
+    csv: str = "crm"  # the CSV folder, relative to the pack
+
+
+class Profile(BaseModel):
+    """profile.yaml: who the copilot speaks for. Free-form fields (persona, tone, sign_off …) are kept for drafting."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = ""  # the tenant id; default: the folder's name
+    company: str = ""
+    lang: str = "zh"
+    as_of: str | None = None  # the date the pack's data is anchored on (evals run at this date)
+    crm: CrmSource = Field(default_factory=CrmSource)
+    evals: list[str] = Field(default_factory=list)  # suite files, relative to the pack
+
+
+def shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+class YamlDoc:
+    """A YAML file read once into data and a node tree (for line numbers)."""
+
+    def __init__(self, path: Path, root: Path) -> None:
+        self.path, self.name = path, shown(path, root)
+        self.data: Any = None
+        self.node: yaml.Node | None = None
+        self.problem: PackProblem | None = None
+        try:
+            text = path.read_text(encoding="utf-8")
+            self.node = yaml.compose(text, Loader=yaml.SafeLoader)
+            self.data = yaml.safe_load(text)
+        except UnicodeDecodeError:
+            self.problem = PackProblem(self.name, 0, "", "not UTF-8 text", "save the file as UTF-8")
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark
+            line = mark.line + 1 if mark is not None else 1
+            self.problem = PackProblem(
+                self.name, line, "", f"YAML syntax: {e.problem}", "check indentation, colons and quotes here"
+            )
+
+    def line(self, path: list[Any] | tuple[Any, ...]) -> int:
+        node = self.node
+        if node is None:
+            return 1
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                match = next((v for k, v in node.value if getattr(k, "value", None) == str(part)), None)
+                if match is None:
+                    break
+                node = match
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+            else:
+                break
+        return int(node.start_mark.line) + 1
+
+    def find_line(self, needle: str) -> int:
+        for n, text in enumerate(self.path.read_text(encoding="utf-8").splitlines(), start=1):
+            if needle in text:
+                return n
+        return 1
+
+
+def _msg(text: str) -> str:
+    return text.removeprefix("Value error, ")
+
+
+def _dotted(path: list[Any] | tuple[Any, ...]) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def load_profile(root: Path, problems: list[PackProblem] | None = None) -> Profile:
+    """profile.yaml (optional). Problems go to `problems` (or are ignored) and a default profile is returned."""
+    path = root / "profile.yaml"
+    if not path.is_file():
+        return Profile(id=root.name)
+    doc = YamlDoc(path, root)
+    if doc.problem is not None:
+        if problems is not None:
+            problems.append(doc.problem)
+        return Profile(id=root.name)
+    try:
+        profile = Profile.model_validate(doc.data or {})
+    except ValidationError as e:
+        for err in e.errors(include_url=False):
+            if problems is not None:
+                loc = list(err["loc"])
+                problems.append(PackProblem(doc.name, doc.line(loc), _dotted(loc), _msg(err["msg"]), ""))
+        return Profile(id=root.name)
+    if profile.as_of is not None:
+        profile.as_of = str(profile.as_of)
+    if not profile.id:
+        profile.id = root.name
+    if not TENANT_ID.match(profile.id) and problems is not None:
+        problems.append(
+            PackProblem(
+                doc.name,
+                doc.line(["id"]),
+                "id",
+                f"tenant id {profile.id!r} must be 2-40 lowercase letters, digits, '-' or '_'",
+                "e.g. id: acme-auto",
+            )
+        )
+    return profile
+
+
+def _agent_files(root: Path) -> list[PackProblem]:
+    from agents import tenant_validation as tv
+
+    out = []
+    for p in tv.validate_tenant_dir(root):
+        out.append(PackProblem(shown(Path(p.file), root), p.line, p.field, p.message, p.fix))
+    if not (root / "rails.yaml").is_file():
+        out.append(
+            PackProblem(
+                shown(root / "rails.yaml", root),
+                0,
+                "",
+                "file missing: the copilot needs its policy rails to start",
+                "create rails.yaml (`copilot tenant init` scaffolds one; see docs/tenant-pack.md#rails)",
+            )
+        )
+    return out
+
+
+def _crm(root: Path, profile: Profile) -> list[PackProblem]:
+    from contract.errors import CopilotError
+    from knowledge.crm.csv_import import check_csv_dir
+    from knowledge.crm.mapping import parse_mapping
+    from knowledge.crm.signal_specs import load_signals
+
+    problems: list[PackProblem] = []
+    crm_dir = root / "crm"
+    mapping_path = crm_dir / "mapping.yaml"
+    if not mapping_path.is_file():
+        return [
+            PackProblem(
+                shown(mapping_path, root),
+                0,
+                "",
+                "missing CRM mapping",
+                "write crm/mapping.yaml, or propose one: copilot tenant infer-mapping crm/ > crm/mapping.yaml",
+            )
+        ]
+    doc = YamlDoc(mapping_path, root)
+    if doc.problem is not None:
+        return [doc.problem]
+    try:
+        mapping = parse_mapping(doc.data or {}, doc.name)
+    except CopilotError as e:
+        listed = e.details.get("problems")
+        for p in listed if isinstance(listed, list) else []:
+            path = list(p.get("path") or [])
+            problems.append(
+                PackProblem(
+                    doc.name,
+                    int(p.get("line") or doc.line(path)),
+                    _dotted(path),
+                    p["message"],
+                    p.get("fix", ""),
+                )
+            )
+        if not profile.crm.url:  # the data can still be checked against the columns the file names
+            problems += _raw_header_check(doc.data, (root / profile.crm.csv).resolve(), root)
+        return problems
+    signals_path = crm_dir / "signals.yaml"
+    if signals_path.is_file():
+        sdoc = YamlDoc(signals_path, root)
+        if sdoc.problem is not None:
+            problems.append(sdoc.problem)
+        else:
+            try:
+                load_signals(signals_path).check_mapping(mapping)
+            except CopilotError as e:
+                ids = re.findall(r"signal[s]? (?:\S+: )?(?:[^']*')?([a-z][a-z0-9_]+)", e.message)
+                line = sdoc.find_line(ids[0]) if ids else 1
+                msg = e.message.split(": ", 1)[-1] if e.message.startswith("signals ") else e.message
+                problems.append(
+                    PackProblem(
+                        sdoc.name, line, "", msg[:400], "see docs/tenant-pack.md#signals for the types"
+                    )
+                )
+    csv_dir = (root / profile.crm.csv).resolve()
+    if profile.crm.url:
+        problems += _live_crm(profile.crm.url, mapping, doc)
+    elif any(csv_dir.glob("*.csv")):
+        try:
+            _, data_problems = check_csv_dir(csv_dir, mapping)
+        except CopilotError as e:
+            data_problems = [e.message]
+        for text in data_problems:
+            m = re.match(r"^(?P<file>[^:]+\.csv):(?P<line>\d+): (?P<msg>.*)$", text, re.S)
+            if m:
+                problems.append(PackProblem(shown(csv_dir / m["file"], root), int(m["line"]), "", m["msg"]))
+            else:
+                problems.append(PackProblem(doc.name, 0, "", text))
+    else:
+        problems.append(
+            PackProblem(
+                doc.name,
+                0,
+                "",
+                f"no CRM data: no CSVs in {shown(csv_dir, root)} and no `crm.url` in profile.yaml",
+                "export one CSV per mapped table there, or set crm: {url: postgresql+psycopg://…}",
+            )
+        )
+    return problems
+
+
+def _raw_header_check(raw: Any, csv_dir: Path, root: Path) -> list[PackProblem]:
+    """Columns a (broken) mapping names that its CSV lacks — so a bad mapping does not hide the data's problems."""
+    out: list[PackProblem] = []
+    entities = raw.get("entities") if isinstance(raw, dict) else None
+    if not isinstance(entities, dict):
+        return out
+    headers: dict[str, set[str] | None] = {}
+    for name, ent in entities.items():
+        if not isinstance(ent, dict) or not isinstance(ent.get("table"), str):
+            continue
+        path = csv_dir / f"{ent['table']}.csv"
+        if ent["table"] not in headers:
+            if path.is_file():
+                with path.open(encoding="utf-8-sig") as fh:
+                    headers[ent["table"]] = {h.strip() for h in fh.readline().rstrip("\r\n").split(",")}
+            else:
+                headers[ent["table"]] = None
+        header = headers[ent["table"]]
+        if header is None:
+            continue
+        named: list[tuple[str, str]] = []
+        for f, col in (ent.get("columns") or {}).items():
+            named.append((f"{name}.columns.{f}", str(col)))
+        for f, spec in (ent.get("extra") or {}).items():
+            col = spec.get("column") if isinstance(spec, dict) else spec
+            named.append((f"{name}.extra.{f}", str(col)))
+        for f, col in (ent.get("wide_metrics") or {}).items():
+            named.append((f"{name}.wide_metrics.{f}", str(col)))
+        for where, col in named:
+            if col not in header:
+                out.append(
+                    PackProblem(
+                        shown(path, root),
+                        1,
+                        "",
+                        f"missing column {col} (mapping {where})",
+                        "add the column to the CSV or remove the field from mapping.yaml",
+                    )
+                )
+    return out
+
+
+def _live_crm(url: str, mapping: Any, doc: YamlDoc) -> list[PackProblem]:
+    from contract.errors import CopilotError
+    from knowledge.crm.connector import create_readonly_engine
+
+    try:
+        engine = create_readonly_engine(url, statement_timeout_ms=5000)
+        try:
+            missing = mapping.missing_in(engine)
+        finally:
+            engine.dispose()
+    except CopilotError as e:
+        return [PackProblem(doc.name, 0, "", f"CRM database: {e.message}", "check crm.url in profile.yaml")]
+    except Exception as e:  # an unreachable database is reported, not raised
+        return [PackProblem(doc.name, 0, "", f"CRM database unreachable: {str(e)[:200]}", "check crm.url")]
+    return [PackProblem(doc.name, doc.line(list(p.path)), _dotted(p.path), p.message, p.fix) for p in missing]
+
+
+def _policies(root: Path) -> list[PackProblem]:
+    from contract.errors import CopilotError
+    from knowledge.policy.documents import DocumentMeta
+    from knowledge.policy.loaders import load_file
+
+    folder = root / "policies"
+    if not folder.is_dir() or not any(p.suffix.lower() in POLICY_SUFFIXES for p in folder.rglob("*")):
+        return [
+            PackProblem(
+                shown(folder, root),
+                0,
+                "",
+                "no policy documents",
+                "add Markdown / DOCX / PDF / HTML policies with front matter (doc_id, title, version …)",
+            )
+        ]
+    mapped = _mapped_fields(root)
+    problems: list[PackProblem] = []
+    seen: dict[str, str] = {}
+    for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in POLICY_SUFFIXES):
+        name = shown(path, root)
+        if path.name.endswith(".meta.yaml"):
+            continue
+        meta: DocumentMeta | None = None
+        if path.suffix.lower() in (".md", ".markdown", ".txt"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            m = FRONT.match(text)
+            if not m:
+                problems.append(
+                    PackProblem(
+                        name, 1, "", "no front matter", "start with ---, doc_id:, title:, version:, ---"
+                    )
+                )
+                continue
+            try:
+                node = yaml.compose(m.group(1), Loader=yaml.SafeLoader)
+                values = yaml.safe_load(m.group(1)) or {}
+            except yaml.MarkedYAMLError as e:
+                line = (e.problem_mark.line + 2) if e.problem_mark is not None else 1
+                problems.append(PackProblem(name, line, "front matter", f"YAML syntax: {e.problem}"))
+                continue
+            values.setdefault("doc_id", path.stem)
+            try:
+                meta = DocumentMeta(**values)
+            except ValidationError as e:
+                for err in e.errors(include_url=False):
+                    loc = list(err["loc"])
+                    line = 2
+                    if isinstance(node, yaml.MappingNode) and loc:
+                        key = next((v for k, v in node.value if getattr(k, "value", None) == loc[0]), None)
+                        line = (key.start_mark.line + 2) if key is not None else 2
+                    problems.append(
+                        PackProblem(
+                            name, line, _dotted(loc) or "front matter", _msg(err["msg"]), _meta_fix(loc)
+                        )
+                    )
+                continue
+        else:
+            try:
+                meta = load_file(path).meta  # type: ignore[attr-defined]
+            except CopilotError as e:
+                problems.append(PackProblem(name, 0, "", e.message))
+                continue
+            except Exception as e:  # a corrupt DOCX / PDF is a problem to report, not a crash
+                problems.append(PackProblem(name, 0, "", f"cannot read: {str(e)[:200]}"))
+                continue
+        if meta is None:
+            continue
+        if meta.key in seen:
+            problems.append(
+                PackProblem(name, 2, "version", f"{meta.key} is also in {seen[meta.key]}", "bump the version")
+            )
+        seen.setdefault(meta.key, name)
+        if meta.event_field and mapped is not None and meta.event_field not in mapped:
+            problems.append(
+                PackProblem(
+                    name,
+                    2,
+                    "event_field",
+                    f"{meta.event_field} is not a mapped CRM field",
+                    "map it in crm/mapping.yaml (e.g. device.columns.installed_at) or fix the name",
+                )
+            )
+    return problems
+
+
+def _meta_fix(loc: list[Any]) -> str:
+    if not loc:
+        return "event_from / event_until need event_field: entity.field (e.g. device.installed_at)"
+    return {
+        "version": 'quote it: version: "1.3"',
+        "effective_date": "YYYY-MM-DD",
+        "expiry_date": "YYYY-MM-DD or null",
+        "event_from": "YYYY-MM-DD",
+        "event_until": "YYYY-MM-DD",
+        "doc_id": "letters, digits, '.', '_' or '-'",
+    }.get(str(loc[0]), "")
+
+
+def _mapped_fields(root: Path) -> set[str] | None:
+    """entity.field names the mapping maps (canonical and extra), or None when the mapping does not load."""
+    try:
+        from knowledge.crm.mapping import load_mapping
+
+        m = load_mapping(root / "crm" / "mapping.yaml")
+    except Exception:  # reported by the CRM check
+        return None
+    out: set[str] = set()
+    for name, ent in m.entities.items():
+        out.update(f"{name}.{f}" for f in ent.columns)
+        out.update(f"{name}.{f}" for f in ent.extra)
+        out.update(f"{name}.extra.{f}" for f in ent.extra)
+    return out
+
+
+def suite_paths(root: Path, profile: Profile) -> list[Path]:
+    """The pack's eval suites: profile `evals:`, else evals/*.yaml|jsonl inside the pack."""
+    if profile.evals:
+        return [(root / p).resolve() for p in profile.evals]
+    folder = root / "evals"
+    return (
+        sorted([*folder.glob("*.yaml"), *folder.glob("*.yml"), *folder.glob("*.jsonl")])
+        if folder.is_dir()
+        else []
+    )
+
+
+def _suites(root: Path, profile: Profile) -> list[PackProblem]:
+    from evals.suite import SuiteError, load_suite
+
+    problems: list[PackProblem] = []
+    for path in suite_paths(root, profile):
+        try:
+            load_suite(path)
+        except SuiteError as e:
+            for p in e.problems:
+                problems.append(PackProblem(shown(Path(p.file), root), p.line, p.path, p.message))
+    return problems
+
+
+def _tools(root: Path) -> list[PackProblem]:
+    """tools.yaml against the reasoning engine's schema (when that module is present)."""
+    path = root / "tools.yaml"
+    if not path.is_file():
+        return []
+    doc = YamlDoc(path, root)
+    if doc.problem is not None:
+        return [doc.problem]
+    if doc.data is not None and not isinstance(doc.data, dict):
+        return [PackProblem(doc.name, 1, "", "must be a YAML mapping", "top-level `intents:`")]
+    try:
+        from agents.reasoning.config import ToolsConfig
+    except ImportError:  # the reasoning engine is optional for validation
+        return []
+    try:
+        ToolsConfig.model_validate(doc.data or {})
+    except ValidationError as e:
+        return [
+            PackProblem(
+                doc.name,
+                doc.line(list(err["loc"])),
+                _dotted(list(err["loc"])),
+                _msg(err["msg"]),
+                "tools.yaml is `intents: {intent: [{id, tool, doc, clause, …}]}`",
+            )
+            for err in e.errors(include_url=False)
+        ]
+    return []
+
+
+def collapse(problems: list[PackProblem]) -> list[PackProblem]:
+    """The same problem repeated over a list (45 intents without examples) is one line saying how many."""
+    groups: dict[tuple[str, str, str], list[PackProblem]] = defaultdict(list)
+    for p in problems:
+        groups[(p.file, re.sub(r"\[\d+\]", "[*]", p.field), p.message)].append(p)
+    out = []
+    for (_, field, _), items in groups.items():
+        first = items[0]
+        if len(items) == 1:
+            out.append(first)
+        else:
+            lines = ", ".join(str(p.line) for p in items[:6]) + (" …" if len(items) > 6 else "")
+            out.append(
+                PackProblem(
+                    first.file,
+                    first.line,
+                    field,
+                    f"{first.message} ({len(items)}×, lines {lines})",
+                    first.fix,
+                )
+            )
+    return out
+
+
+def validate_pack(root: Path) -> list[PackProblem]:
+    """Every problem in the pack, in file order; [] = the pack is valid."""
+    root = Path(root).resolve()
+    if not root.is_dir():
+        return [PackProblem(str(root), 0, "", "not a folder", "pass the tenant pack's folder")]
+    problems: list[PackProblem] = []
+    profile = load_profile(root, problems)
+    problems += _agent_files(root)
+    problems += _tools(root)
+    problems += _crm(root, profile)
+    problems += _policies(root)
+    problems += _suites(root, profile)
+    order = {name: i for i, name in enumerate(dict.fromkeys(p.file for p in problems))}
+    return collapse(sorted(problems, key=lambda p: (order[p.file], p.line)))
