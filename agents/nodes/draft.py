@@ -132,14 +132,21 @@ def _phrased(
     deps = runtime.context.deps
     phrase = getattr(llm_module, "phrase", None)
     fallback = render(plan, source=DraftSource.FALLBACK)
-    if callable(phrase):  # the LLM engineer's interface: phrase(plan, llm, on_token) -> Draft | None
+    if callable(
+        phrase
+    ):  # phrase(plan, llm, on_token, timeout_s, outcome=…) -> Draft | None (agents/drafting/llm_draft)
         on_token = getattr(runtime.context, "on_draft_token", None)
+        outcome_cls = getattr(llm_module, "PhraseOutcome", None)
+        outcome = outcome_cls() if outcome_cls is not None else None
         try:
-            phrased = phrase(plan, deps.llm, on_token)
+            kwargs: dict[str, Any] = {"max_tokens": deps.settings.max_draft_tokens}
+            if outcome is not None:
+                kwargs["outcome"] = outcome
+            phrased = phrase(plan, deps.llm, on_token, deps.settings.llm_timeout_s, **kwargs)
         except Exception as exc:  # a broken phrasing must never lose the answer
             return fallback, [f"llm_fallback:{type(exc).__name__}"]
         if phrased is None:
-            return fallback, ["llm_fallback:no_phrase"]
+            return fallback, [f"llm_fallback:{getattr(outcome, 'reason', '') or 'no_phrase'}"]
         missing = plan.missing_slots(phrased.text)
         if missing:
             return fallback, ["llm_fallback:slot_changed:" + ",".join(s.text for s in missing)]

@@ -1,4 +1,5 @@
-"""Drafts: citations map to evidence; the LLM's garbage or timeout falls back to the extractive draft, recorded."""
+"""Drafts: citations map to evidence; the LLM only re-phrases the template, and its garbage, timeout or a changed slot
+falls back to the template text (source FALLBACK, reason in flags)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,29 @@ def llm_deps(make_deps, replies):
     return make_deps(llm=llm, settings=ModeSettings(use_llm=True)), llm
 
 
-def test_llm_draft_with_known_markers_is_kept_and_cited(make_deps, zhang):
-    deps, llm = llm_deps(make_deps, ["您好，返点按《骨科耗材返点协议V3.2》执行，详见条款[1]。"])
+class RephrasingLlm(ScriptedLlm):
+    """Re-phrases like a well-behaved model: returns the masked draft it was given, changed by `edit`."""
+
+    def __init__(self, edit=lambda t: t) -> None:
+        super().__init__([])
+        self.edit = edit
+
+    def complete(self, messages, *, max_tokens=256, temperature=0.2, timeout_s=30.0):
+        from contract.ports import ChatResult
+
+        self.calls.append(messages)
+        user = messages[-1]["content"]
+        draft = user.split("【草稿】", 1)[1].split("\n【改写】", 1)[0] if "【草稿】" in user else user
+        return ChatResult(text=self.edit(draft), model=self.name)
+
+
+def test_llm_phrasing_that_keeps_every_slot_and_marker_is_sent(make_deps, zhang):
+    llm = RephrasingLlm()
+    deps = make_deps(llm=llm, settings=ModeSettings(use_llm=True))
     s = Copilot(deps).handle(msg("返点政策是怎么规定的"), zhang)
     assert s.draft.source is DraftSource.LLM and s.draft.model == "scripted"
-    assert [c.marker for c in s.draft.citations] == ["1"]
-    assert s.evidence_by_id()[s.draft.citations[0].evidence_id].source_ids["doc_id"] == "rebate-ortho"
-    prompt = llm.calls[0][1]["content"]
-    assert "[1]" in prompt and "返点" in prompt
+    assert s.draft.citations and all(c.evidence_id in s.evidence_by_id() for c in s.draft.citations)
+    assert "返点" in llm.calls[0][-1]["content"]
 
 
 def test_llm_garbage_falls_back_to_extractive_and_is_recorded(make_deps, zhang):
@@ -41,11 +57,11 @@ def test_llm_timeout_falls_back_and_is_recorded(make_deps, zhang):
     assert s.draft.source is DraftSource.FALLBACK and "llm_fallback:llm_timeout" in s.flags
 
 
-def test_llm_inventing_a_number_is_caught_by_grounding(make_deps, zhang):
-    deps, _ = llm_deps(make_deps, ["您好，返点比例为12%[1]。"])
+def test_llm_inventing_a_number_falls_back_to_the_template(make_deps, zhang):
+    deps = make_deps(llm=RephrasingLlm(lambda t: t + "返点比例为12%。"), settings=ModeSettings(use_llm=True))
     s = Copilot(deps).handle(msg("返点政策是怎么规定的"), zhang)
-    assert "grounding_blocked" in s.flags
     assert "12%" not in s.draft.text and s.draft.source is DraftSource.FALLBACK
+    assert any(f.startswith("llm_fallback:") for f in s.flags)
 
 
 def test_no_llm_gives_a_template_draft_and_english_for_english(make_deps, zhang):
@@ -72,17 +88,11 @@ def test_garbage_rules_and_language_detection():
     assert detect_lang("Can you send the invoice?") == "en" and detect_lang("发票") == "zh"
 
 
-def test_llm_answer_from_evidence_without_markers_gets_them_attached(make_deps, zhang):
-    deps, _ = llm_deps(make_deps, ["您好，代理商季度回款达到100万元的，按回款额的3%返点。"])
-    s = Copilot(deps).handle(msg("返点政策是怎么规定的"), zhang)
-    assert s.draft.source is DraftSource.LLM and "citations_attached" in s.flags
-    assert s.draft.markers() == ["1"] and "grounding_blocked" not in s.flags
-
-
-def test_llm_answer_unrelated_to_evidence_still_falls_back(make_deps, zhang):
+def test_llm_answer_unrelated_to_the_plan_falls_back_to_the_template(make_deps, zhang):
     deps, _ = llm_deps(make_deps, ["您好，我们下周请您吃饭。"])
     s = Copilot(deps).handle(msg("返点政策是怎么规定的"), zhang)
-    assert s.draft.source is DraftSource.FALLBACK and "llm_fallback:no_citation" in s.flags
+    assert s.draft.source is DraftSource.FALLBACK and any(f.startswith("llm_fallback:") for f in s.flags)
+    assert "吃饭" not in s.draft.text
 
 
 class QuoteBlockingRails:
