@@ -199,7 +199,9 @@ class RedisStreamInbox:
     def ack(self, item_id: str) -> None:
         try:
             self._r.xack(self.stream, self.group, item_id)
-            if time.monotonic() - self._last_purge >= 5.0:
+            if self.redact_after_s <= 0:
+                self._r.xdel(self.stream, item_id)  # privacy: no grace period, the raw entry goes with its ack
+            elif time.monotonic() - self._last_purge >= 5.0:
                 self.purge_processed()
         except redis.RedisError as exc:
             raise _unavailable(exc) from exc

@@ -147,3 +147,10 @@ def mask_message(
             update["detail"] = mask_value(masker, part.detail, key)
         parts.append(part.model_copy(update=update) if update else part)
     return message.model_copy(update={"parts": parts}), spans
+
+
+def redact_for_display(text: str) -> str:
+    """Masked text for pages and reports nobody unmasks (eval reports, exports): typed tokens, no vault kept."""
+    from guardrails.pii import RuleMasker
+
+    return RuleMasker().mask(text).text if text else text
