@@ -1,0 +1,93 @@
+"""No tenant in product code: the company, product and industry names of every tenant (from its profile.yaml) never
+appear in agents, channels, knowledge, guardrails, contract, copilot (outside copilot/tenants/) or the eval engine.
+Tenant specifics live in the tenant folder; code reads them from there."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCT_CODE = [
+    "agents",
+    "channels",
+    "knowledge",
+    "guardrails",
+    "contract",
+    "copilot",
+    "evals/suite",
+    "evals/runner",
+    "evals/metrics",
+    "evals/report",
+]
+SUFFIXES = {".py", ".js", ".html", ".css", ".yaml", ".yml", ".json", ".sql"}
+# Known exceptions, each with its owner and why. Remove an entry once the file is fixed.
+ALLOWLIST = {
+    # The demo tenant's CRM generator (owned by the CRM engineer): it writes the demo's fictitious customers and
+    # products into a SQLite CRM. It belongs in copilot/tenants/demo/ (data, not code) — moving it is pending.
+    "knowledge/crm/demo.py",
+    "knowledge/crm/demo_data.py",
+    # The ASR prompt's DEFAULT_DOMAIN ("骨科耗材与医疗设备", voice engineer) names the demo's industry; it should come
+    # from the tenant's vocabulary.yaml / profile.yaml. Reported to the lead; remove this entry when fixed.
+    "channels/voice/prompt.py",
+}
+
+
+def tenant_terms() -> dict[str, set[str]]:
+    """tenant → names that must not appear in code: company, industry terms, product names (≥ 2 characters)."""
+    out: dict[str, set[str]] = {}
+    for profile in sorted((ROOT / "copilot" / "tenants").glob("*/profile.yaml")):
+        data = yaml.safe_load(profile.read_text(encoding="utf-8")) or {}
+        terms = {str(data.get("company") or ""), str(data.get("industry") or "")}
+        terms |= {str(t) for t in data.get("industry_terms") or []}
+        terms |= {str(t) for t in data.get("products") or []}
+        out[profile.parent.name] = {t.strip() for t in terms if len(t.strip()) >= 2}
+    return out
+
+
+def code_files() -> list[Path]:
+    files = []
+    for top in PRODUCT_CODE:
+        for p in (ROOT / top).rglob("*"):
+            rel = p.relative_to(ROOT).as_posix()
+            if (
+                p.is_file()
+                and p.suffix in SUFFIXES
+                and not rel.startswith("copilot/tenants/")
+                and "__pycache__" not in rel
+            ):
+                files.append(p)
+    return files
+
+
+def test_every_tenant_has_a_profile_with_names_to_check() -> None:
+    terms = tenant_terms()
+    assert "demo" in terms and terms["demo"], (
+        "copilot/tenants/demo/profile.yaml names the company and products"
+    )
+
+
+def test_no_tenant_company_product_or_industry_in_product_code() -> None:
+    terms = tenant_terms()
+    found: list[str] = []
+    for path in code_files():
+        rel = path.relative_to(ROOT).as_posix()
+        if rel in ALLOWLIST:
+            continue
+        text = path.read_text(encoding="utf-8", errors="ignore")
+        for tenant, names in terms.items():
+            for name in names:
+                pattern = (
+                    re.escape(name) if re.search(r"[\u4e00-\u9fff]", name) else rf"(?i)\b{re.escape(name)}\b"
+                )
+                if re.search(pattern, text):
+                    found.append(f"{rel}: {tenant} 「{name}」")
+    assert not found, "tenant names in product code (move them to copilot/tenants/<t>/):\n" + "\n".join(
+        sorted(found)
+    )
+
+
+def test_allowlist_entries_still_exist() -> None:
+    assert all((ROOT / rel).exists() for rel in ALLOWLIST), "drop allowlist entries for files that are gone"
