@@ -56,6 +56,7 @@ bench: install system-deps
 
 eval: install system-deps
 	$(BIN)/copilot eval all
+	$(BIN)/python -m evals.privacy_report
 	$(MAKE) security
 
 # every security probe in tests/security → evals/results/security.{json,md} (probes_total, probes_failed)
