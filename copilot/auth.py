@@ -150,3 +150,13 @@ def require(*roles: Role) -> Callable[[Actor], Actor]:
         return actor
 
     return check
+
+
+def actor_for_socket(headers: dict[str, str], query: dict[str, str], settings: Settings) -> Actor:
+    """For WebSockets (live call audio): a gateway sends X-API-Key or Authorization; a browser, which cannot set
+    headers on a WebSocket, sends ?token= from POST /v1/stream/token. A raw ?api_key= is not read."""
+    auth = headers.get("authorization", "")
+    key = headers.get("x-api-key", "") or (auth[7:] if auth.lower().startswith("bearer ") else "")
+    if not key and query.get("token"):
+        return actor_for_stream_token(query["token"].strip(), settings)
+    return actor_for_key(key.strip(), settings)
