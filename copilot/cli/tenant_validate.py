@@ -489,7 +489,8 @@ def collapse(problems: list[PackProblem]) -> list[PackProblem]:
     """The same problem repeated over a list (45 intents without examples) is one line saying how many."""
     groups: dict[tuple[str, str, str], list[PackProblem]] = defaultdict(list)
     for p in problems:
-        groups[(p.file, re.sub(r"\[\d+\]", "[*]", p.field), p.message)].append(p)
+        shape = re.sub(r"'[^']*'", "'…'", p.message)  # the same message about another item
+        groups[(p.file, re.sub(r"\[\d+\]", "[*]", p.field), shape)].append(p)
     out = []
     for (_, field, _), items in groups.items():
         first = items[0]

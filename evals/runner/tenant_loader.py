@@ -41,7 +41,13 @@ def prepare_crm(
         return "csv"
     from copilot.settings import DEMO_TENANT_DIR
 
-    if tenant_dir.resolve() == DEMO_TENANT_DIR.resolve():
+    demo_mapping = DEMO_TENANT_DIR / "crm" / "mapping.yaml"
+    same_crm = (crm_dir / "mapping.yaml").is_file() and (
+        crm_dir / "mapping.yaml"
+    ).read_bytes() == demo_mapping.read_bytes()
+    if (
+        tenant_dir.resolve() == DEMO_TENANT_DIR.resolve() or same_crm
+    ):  # the demo's CRM (or a copy of its pack)
         build_demo_crm(url, today=as_of)
         return "demo"
     raise UserError(f"tenant {tenant_dir} has no CRM CSVs in {crm_dir}", reason="tenant_crm_missing")

@@ -1,0 +1,223 @@
+"""Per-tenant, per-split quality: every tenant's suites in evals/suites (grouped by the tenant folder they name) run
+through the real copilot (the no-LLM config `make eval` uses), reported under keys `<tenant>.<split>.<metric>` in
+evals/results/tenants.json + .md, with the splits `tuning` and `heldout` (cases marked `heldout: true`, or every case
+of a *heldout* suite file). Plus a zero-config row per tenant, `<tenant>:zero-config.<split>.<metric>`: the same pack
+with intents reduced to their descriptions (no examples, keywords or cues), no action examples and no playbook rules.
+
+Held-out cases are run, never shown: the report holds aggregate numbers only, for every split.
+
+    python -m evals.tenants_report [--only TENANT] [--no-zero-config] [--config evals/configs/no-llm.yaml]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+
+from copilot.settings import REPO_ROOT
+from evals.all import DEFAULT_CONFIG, load_config
+from evals.metrics import compute_metrics
+from evals.runner import CaseResult, run_suite, target_from_config
+from evals.runner.run import tenant_id
+from evals.suite import Suite, load_suite, resolve_tenant_dir
+
+SUITES_DIR = REPO_ROOT / "evals" / "suites"
+RESULTS_DIR = REPO_ROOT / "evals" / "results"
+SPLITS = ("tuning", "heldout")
+METRICS = {  # report name → run metric
+    "intent_accuracy": "intent.accuracy",
+    "clause_recall_at_5": "retrieval.recall@5",
+    "action_top2": "action.top2",
+    "must_mention_coverage": "must_mention.coverage",
+    "signal_recall": "signals.recall",
+    "pii_leaks": "pii.leaks",
+    "authz_refusals_correct": "authz.refusals_correct",
+}
+EXTRA = {"cases": "cases.n", "errors": "cases.errors", "pass_rate": "cases.pass_rate"}
+GOALS = {  # issue 16, on the second tenant's held-out split
+    "intent_accuracy": (">=", 0.9),
+    "clause_recall_at_5": (">=", 0.85),
+    "action_top2": (">=", 0.85),
+    "signal_recall": (">=", 0.8),
+    "pii_leaks": ("==", 0.0),
+    "authz_refusals_correct": ("==", 1.0),
+}
+
+
+def tenant_suites(only: list[str] | None = None) -> dict[str, list[tuple[Path, Suite]]]:
+    """Tenant id → its suite files (a suite without a tenant block is skipped: it names no pack)."""
+    out: dict[str, list[tuple[Path, Suite]]] = defaultdict(list)
+    for path in sorted([*SUITES_DIR.glob("*.yaml"), *SUITES_DIR.glob("*.jsonl")]):
+        suite = load_suite(path)
+        if suite.tenant is None:
+            continue
+        tid = tenant_id(suite)
+        if only and tid not in only:
+            continue
+        out[tid].append((path, suite))
+    return dict(out)
+
+
+def zero_config_copy(tenant_dir: Path, dest: Path) -> Path:
+    """The pack with intents reduced to name, label, description and policy hint; no action examples; no rules."""
+    shutil.copytree(tenant_dir, dest)
+    intents_path = dest / "intents.yaml"
+    data = yaml.safe_load(intents_path.read_text(encoding="utf-8")) or {}
+    keep = ("name", "label_zh", "description", "policy_hint")
+    data["intents"] = [{k: v for k, v in i.items() if k in keep} for i in data.get("intents") or []]
+    data["abstain_thresholds"] = {}
+    intents_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    actions_path = dest / "actions.yaml"
+    actions = yaml.safe_load(actions_path.read_text(encoding="utf-8")) or {}
+    for a in actions.get("actions") or []:
+        a.pop("examples", None)
+    actions_path.write_text(yaml.safe_dump(actions, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    playbooks_path = dest / "playbooks.yaml"
+    pbs = yaml.safe_load(playbooks_path.read_text(encoding="utf-8")) or {}
+    for pb in pbs.get("playbooks") or []:
+        pb["rules"] = []
+    playbooks_path.write_text(yaml.safe_dump(pbs, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return dest
+
+
+def run_tenant(
+    suites: list[tuple[Path, Suite]], config: dict[str, Any], console: Console, tenant_dir: Path | None = None
+) -> dict[str, list[CaseResult]]:
+    """Every case of the tenant's suites through one target; results grouped by split."""
+    first_path, first = suites[0]
+    folder = tenant_dir or resolve_tenant_dir(first, first_path)
+    target = target_from_config(config, tenant_dir=folder, tenant=first.tenant)
+    by_split: dict[str, list[CaseResult]] = {s: [] for s in SPLITS}
+    try:
+        for path, suite in suites:
+            file_heldout = "heldout" in path.stem
+            console.print(f"  {path.name}: {len(suite.cases)} cases")
+            run = run_suite(
+                suite, target, suite_path=path, config=config, workers=int(config.get("workers", 1))
+            )
+            for case in run.cases:
+                by_split["heldout" if (case.heldout or file_heldout) else "tuning"].append(case)
+    finally:
+        close = getattr(target, "close", None)
+        if callable(close):
+            close()
+    return by_split
+
+
+def metrics_for(tenant: str, by_split: dict[str, list[CaseResult]]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for split in SPLITS:
+        cases = by_split.get(split, [])
+        m = compute_metrics([c.model_dump(mode="json") for c in cases]) if cases else {}
+        for name, key in {**METRICS, **EXTRA}.items():
+            value = m.get(key)
+            if name == "cases":
+                value = float(len(cases))
+            out[f"{tenant}.{split}.{name}"] = round(value, 4) if isinstance(value, float) else value
+    return out
+
+
+def _goal_met(value: float | None, goal: tuple[str, float]) -> str:
+    if value is None:
+        return "n/a"
+    op, bar = goal
+    ok = value >= bar if op == ">=" else value == bar
+    return "✔" if ok else "✘"
+
+
+def render_markdown(results: dict[str, Any], tenants: list[str]) -> str:
+    meta = results["_meta"]
+    lines = [
+        "# Tenants — quality per tenant and split",
+        "",
+        f"_Generated {meta['generated_at']} by `python -m evals.tenants_report` (config `{meta['config']}`, "
+        "the real graph without the LLM)._",
+        "",
+        "Splits: `tuning` = cases the pack may be tuned on; `heldout` = cases marked `heldout: true` (never tuned on; "
+        "aggregates only). `:zero-config` = the same pack with intents reduced to their descriptions (no examples, "
+        "keywords or cues), no action examples and no playbook rules.",
+        "",
+        "| tenant | split | cases | errors | intent acc | clause R@5 | action top-2 | must-mention | signal recall "
+        "| PII leaks | authz refusals |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def fmt(v: Any) -> str:
+        if v is None:
+            return "—"
+        return f"{v:.0f}" if float(v).is_integer() and v > 1 else f"{v:.3f}".rstrip("0").rstrip(".") or "0"
+
+    for t in tenants:
+        for split in SPLITS:
+            row = [results.get(f"{t}.{split}.{k}") for k in ("cases", "errors", *METRICS)]
+            lines.append(f"| {t} | {split} | " + " | ".join(fmt(v) for v in row) + " |")
+    second = [t for t in tenants if ":" not in t and t != "demo"]
+    if second:
+        lines += ["", f"## Goals on the held-out split ({', '.join(second)})", ""]
+        lines += ["| tenant | metric | goal | value | met |", "|---|---|---|---:|:-:|"]
+        for t in second:
+            for name, goal in GOALS.items():
+                v = results.get(f"{t}.heldout.{name}")
+                lines.append(f"| {t} | {name} | {goal[0]} {goal[1]:g} | {fmt(v)} | {_goal_met(v, goal)} |")
+    lines += [
+        "",
+        "— = the split has no case that scores this metric (e.g. no held-out case in the demo suite).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
+    ap.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    ap.add_argument("--only", action="append", help="tenant id (repeatable)")
+    ap.add_argument("--no-zero-config", action="store_true")
+    ap.add_argument("--out", type=Path, default=RESULTS_DIR)
+    args = ap.parse_args(argv)
+    console = Console()
+    config = {**load_config(args.config), "cache": False}
+    results: dict[str, Any] = {
+        "_meta": {
+            "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "config": str(
+                args.config.relative_to(REPO_ROOT) if args.config.is_relative_to(REPO_ROOT) else args.config
+            ),
+            "metrics": METRICS,
+            "goals_heldout": {k: f"{op} {bar:g}" for k, (op, bar) in GOALS.items()},
+        }
+    }
+    tenants: list[str] = []
+    for tid, suites in tenant_suites(args.only).items():
+        console.rule(f"tenant {tid}")
+        results.update(metrics_for(tid, run_tenant(suites, config, console)))
+        tenants.append(tid)
+        if args.no_zero_config:
+            continue
+        console.rule(f"tenant {tid} — zero-config")
+        first_path, first = suites[0]
+        folder = resolve_tenant_dir(first, first_path)
+        if folder is None:
+            continue
+        with tempfile.TemporaryDirectory(prefix="zero-config-") as tmp:
+            bare = zero_config_copy(folder, Path(tmp) / folder.name)
+            results.update(metrics_for(f"{tid}:zero-config", run_tenant(suites, config, console, bare)))
+        tenants.append(f"{tid}:zero-config")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "tenants.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    (args.out / "tenants.md").write_text(render_markdown(results, tenants), encoding="utf-8")
+    console.print(f"wrote {args.out / 'tenants.json'} and {args.out / 'tenants.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

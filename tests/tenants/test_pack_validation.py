@@ -1,0 +1,114 @@
+"""Malformed packs: `copilot tenant validate` names every problem at once with file:line (no pydantic dump), and
+`copilot tenant import` loads nothing. Also: `tenant init` scaffolds a pack that validates, and `infer-mapping`
+proposes a mapping that reproduces the hand-written one on CSVs exported from a real schema."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from copilot.cli.main import app
+from copilot.cli.tenant_validate import validate_pack
+from tests.tenants.pack_factory import write_pack
+
+
+def _break(root: Path) -> None:
+    intents = root / "intents.yaml"  # an intent with nothing to classify by, on every intent of a long list
+    data = yaml.safe_load(intents.read_text(encoding="utf-8"))
+    data["intents"] += [{"name": f"extra_{i}", "label_zh": f"额外{i}"} for i in range(40)]
+    intents.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    actions = root / "actions.yaml"
+    actions.write_text(
+        actions.read_text(encoding="utf-8").replace("  - name: quote_parts\n", "  - nam: quote_parts\n")
+    )
+    mapping = root / "crm" / "mapping.yaml"
+    text = mapping.read_text(encoding="utf-8")
+    text = text.replace("tier: level,", "tier: level, vip: grade,").replace("type: list", "type: array")
+    mapping.write_text(text, encoding="utf-8")
+    lifts = root / "crm" / "lifts.csv"
+    lifts.write_text(lifts.read_text(encoding="utf-8").replace("wty_end", "warranty"), encoding="utf-8")
+    policy = root / "policies" / "service-sla-v2.0.md"
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace("effective_date: 2026-01-01", "effective_date: 明年")
+    )
+    (root / "tools.yaml").write_text("intents: [oops\n", encoding="utf-8")
+    suite = root / "evals" / "suite.yaml"
+    suite.write_text(suite.read_text(encoding="utf-8").replace("intent: parts_order", "intnt: parts_order"))
+
+
+def test_every_problem_at_once_with_file_and_line(tmp_path: Path) -> None:
+    root = write_pack(tmp_path / "liftcare")
+    _break(root)
+    problems = validate_pack(root)
+    text = "\n".join(str(p) for p in problems)
+    files = {p.file.split("/", 1)[1] for p in problems}
+    assert {
+        "intents.yaml",
+        "actions.yaml",
+        "tools.yaml",
+        "crm/mapping.yaml",
+        "crm/lifts.csv",
+        "policies/service-sla-v2.0.md",
+        "evals/suite.yaml",
+    } <= files, text
+    assert all(re.match(r"^liftcare/\S+:\d+: ", str(p)) for p in problems if p.line), text
+    assert "validation error" not in text and "pydantic" not in text  # readable lines, not a dump
+    repeated = [p for p in problems if "40×" in p.message]  # 40 bad intents: one line saying so
+    assert len(repeated) == 1 and len(problems) < 20, text
+    assert "liftcare/crm/lifts.csv:1: missing column wty_end (mapping device.columns.warranty_end)" in text
+    assert re.search(
+        r"liftcare/crm/mapping.yaml:\d+: entities.customer.columns.vip: .*fix: move it under `extra:`", text
+    )
+
+
+def test_malformed_pack_loads_nothing(tmp_path: Path) -> None:
+    root = write_pack(tmp_path / "liftcare")
+    _break(root)
+    data = tmp_path / "data"
+    result = CliRunner().invoke(app, ["tenant", "import", str(root), "--data-dir", str(data)])
+    assert result.exit_code == 1
+    assert "nothing was loaded" in result.output and "liftcare/crm/lifts.csv:1" in result.output
+    assert not data.exists() or not any(data.iterdir())
+    result = CliRunner().invoke(app, ["tenant", "validate", str(root)])
+    assert result.exit_code == 1 and "problem(s)" in result.output
+
+
+def test_init_scaffolds_a_valid_pack(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["tenant", "init", "acme-co", "--dir", str(tmp_path / "acme")])
+    assert result.exit_code == 0, result.output
+    assert validate_pack(tmp_path / "acme") == []
+    again = CliRunner().invoke(app, ["tenant", "init", "acme-co", "--dir", str(tmp_path / "acme")])
+    assert again.exit_code == 2 and "not empty" in again.output
+    assert CliRunner().invoke(app, ["tenant", "init", "Bad Name!"]).exit_code == 2
+
+
+def test_infer_mapping_reproduces_a_hand_written_mapping(tmp_path: Path) -> None:
+    """CSVs exported from the demo schema (names like crm_customer, erp_order_line, iot_device): the proposal
+    maps every table to its entity and every key and foreign key to the right column, by names and values."""
+    from knowledge.crm import build_demo_crm, import_csv, load_mapping
+    from tests.crm.conftest import MAPPING, TODAY
+    from tests.crm.test_csv_import import export_csvs
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    build_demo_crm(url, today=TODAY)
+    csv_dir = tmp_path / "csv"
+    csv_dir.mkdir()
+    export_csvs(url, csv_dir)
+    result = CliRunner().invoke(app, ["tenant", "infer-mapping", str(csv_dir)])
+    assert result.exit_code == 0, result.output
+    proposed_path = tmp_path / "mapping.yaml"
+    proposed_path.write_text(result.output, encoding="utf-8")
+    proposed = load_mapping(proposed_path)
+    hand = load_mapping(MAPPING)
+    keys = ("id", "customer_id", "order_id", "product_id", "device_id", "owner_rep", "order_date", "quantity")
+    for entity, ent in hand.entities.items():
+        assert proposed.entities[entity].table == ent.table
+        for f in keys:
+            if f in ent.columns:
+                assert proposed.entities[entity].columns.get(f) == ent.columns[f], (entity, f)
+    assert import_csv(csv_dir, f"sqlite:///{tmp_path / 'again.sqlite'}", proposed)["erp_order"] >= 300
+    bad = CliRunner().invoke(app, ["tenant", "infer-mapping", str(tmp_path / "nope")])
+    assert bad.exit_code == 2 and "not a folder" in bad.output
