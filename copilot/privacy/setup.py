@@ -30,9 +30,18 @@ def vault_secret(configured: str, data_dir: Path, *, env: str) -> bytes:
     path = data_dir / "pii_vault.key"
     if not path.is_file():
         data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # written whole under a private name, then linked into place: a second process starting at the same moment
+        # either wins the link or reads the complete winner, never a half-written key
+        tmp = data_dir / f".pii_vault.key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text().strip().encode()
 
 
