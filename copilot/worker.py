@@ -160,11 +160,14 @@ class Worker:
         if now - self._last_reap < self.lease_s / 2:
             return
         self._last_reap = now
+        if not hasattr(self.inbox, "reclaim_orphans"):
+            return  # Redis Streams: claim() takes expired entries over itself (XAUTOCLAIM)
         try:
             reclaimed = self.inbox.requeue_stale(self.lease_s)
-        except (AttributeError, NotImplementedError):
+        except BackendUnavailable as exc:
+            log.warning("could not reclaim expired leases: %s", exc.message)
             return
-        if reclaimed and not isinstance(reclaimed, bool):
+        if reclaimed:
             log.warning("reclaimed %d expired lease(s)", reclaimed)
 
     def _drop_from_hand(self, item_id: Any) -> None:
@@ -196,9 +199,10 @@ class Worker:
         """Start-up: claims left by a dead process on this host go back at once; expired leases too."""
         recovered = 0
         reclaim = getattr(self.inbox, "reclaim_orphans", None)
+        if reclaim is None:
+            return 0  # Redis Streams: XAUTOCLAIM in claim() takes a silent consumer's entries over after the lease
         try:
-            if reclaim is not None:
-                recovered += int(reclaim(holder_alive))
+            recovered += int(reclaim(holder_alive))
             if self.lease_s:
                 recovered += int(self.inbox.requeue_stale(self.lease_s))
         except BackendUnavailable as exc:
