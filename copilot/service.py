@@ -31,7 +31,7 @@ from typing import Protocol, runtime_checkable
 from pydantic import BaseModel
 
 from contract.decisions import HumanDecision
-from contract.errors import AccessDenied, ConflictError, NotFound
+from contract.errors import AccessDenied, BackendUnavailable, ConflictError, NotFound
 from contract.evidence import Evidence
 from contract.messages import InboundMessage
 from contract.ports import Actor, Customer360, CustomerData, PolicyQuery, PolicyRetriever
@@ -254,7 +254,14 @@ class Services:
         """Before any look-up: the actor may touch this customer (CRM ownership for reps, a call for agents)."""
         actor = self.agent_scope(actor, msg.customer_ref)
         if actor.role == "rep":
-            self.customers.customer_360(msg.customer_ref, actor)  # AccessDenied / NotFound, nothing returned
+            try:
+                self.customers.customer_360(
+                    msg.customer_ref, actor
+                )  # AccessDenied / NotFound, nothing returned
+            except BackendUnavailable as exc:
+                # The CRM is down: the graph degrades without CRM evidence (flag crm_unavailable), and a recorded
+                # suggestion is still only returned to its own rep (the ledger's rule in get_suggestion).
+                log.warning("ownership of %s not checked, CRM unavailable: %s", msg.customer_ref, exc.message)
         return actor
 
     # ---- handle a message --------------------------------------------------------------------------------------------
