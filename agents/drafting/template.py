@@ -72,6 +72,8 @@ def address(contact: Contact | None) -> str:
     """王芳 + 采购经理 → 王经理; 李强 + 总经理 → 李总; a title with no form of address → the full name."""
     if contact is None or not contact.name.strip():
         return ""
+    if contact.salutation.strip():
+        return contact.salutation.strip()
     name = contact.name.strip()
     if not CJK.search(name):
         return name

@@ -81,7 +81,9 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
     lang = detect_lang(state.get("masked_text", ""), state["message"].get("lang", "zh"))
     profile = tenant_profile(deps)
     spec = deps.tenant.intent(intent.name)
-    contacts = CrmRecord(dict(state.get("crm") or {}), evidence, today=date.today()).contacts()
+    contacts = CrmRecord(dict(state.get("crm") or {}), evidence, today=date.today()).contacts(
+        state.get("masked_text", "")
+    )
     labels = {a.name: a.label_zh for a in deps.tenant.actions}
     evidence += offer_tables(deps, actions, evidence)
     comp = Composition(

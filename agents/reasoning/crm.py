@@ -12,6 +12,7 @@ from typing import Any
 
 from contract.evidence import Evidence, EvidenceKind
 
+EXTRA = "x_"  # knowledge.crm.queries.EXTRA_PREFIX: how mapped extra fields appear in the 360's entity rows
 CONTACT = re.compile(r"^联系人 = (?P<name>[^（(]+)(?:[（(](?P<title>[^）)]*)[）)])?")
 
 
@@ -32,6 +33,11 @@ class Contact:
     name: str
     title: str
     evidence_id: str
+    salutation: str = ""  # how the CRM says to address them (韩经理, 王先生), when it records one
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"[\s·.\-]", "", s).upper()
 
 
 def _date(value: Any) -> date | None:
@@ -84,12 +90,23 @@ class CrmRecord:
         }
         return next((e.id for e in self.facts if e.title == labels.get(name)), "")
 
-    def contacts(self) -> list[Contact]:
+    def contacts(self, text: str = "") -> list[Contact]:
+        """The customer's contacts (the CRM's order), the one named in the message first; a `salutation` the CRM
+        records (an extra field, e.g. 韩经理) is how they are addressed."""
+        salutations: dict[str, str] = {}
+        for e in self.facts:
+            values = (e.lineage or {}).get("values") or {}
+            if e.source_ids.get("attribute") == "salutation" and values.get("salutation"):
+                salutations[e.source_ids.get("row_key", "")] = str(values["salutation"])
         out = []
         for e in self.facts:
             if e.title == "联系人" and (m := CONTACT.match(e.content)):
-                out.append(Contact(m["name"].strip(), (m["title"] or "").strip(), e.id))
-        return out
+                row_key = e.source_ids.get("row_key", "")
+                out.append(
+                    Contact(m["name"].strip(), (m["title"] or "").strip(), e.id, salutations.get(row_key, ""))
+                )
+        named = [c for c in out if text and c.name and c.name in text]
+        return named + [c for c in out if c not in named]
 
     # ---- entities with dates -----------------------------------------------------------------------------------
     def device(self, hints: list[str], text: str = "") -> dict[str, Any]:
@@ -105,6 +122,15 @@ class CrmRecord:
         by_ticket = [d for d in devices if str(d.get("id")) in linked]
         if len(by_ticket) == 1:
             return by_ticket[0]
+        # a value of the device written in the message (its plate, VIN) names it
+        by_value = [
+            d
+            for d in devices
+            if text
+            and any(isinstance(v, str) and len(v) >= 5 and _squash(v) in _squash(text) for v in d.values())
+        ]
+        if len(by_value) == 1:
+            return by_value[0]
         # the device's name (without its model code) written in the message
         named = [
             d
@@ -138,6 +164,8 @@ class CrmRecord:
     def device_field(self, field: str, hints: list[str], text: str = "") -> FieldValue:
         d = self.device(hints, text)
         value = d.get(field)
+        if value in (None, ""):
+            value = d.get(EXTRA + field)  # a field the tenant maps under `extra:` (knowledge/crm: x_<name>)
         if value in (None, ""):
             raise MissingField(f"缺少 CRM 字段 device.{field}（设备 {d.get('id', '?')}）")
         ev = (d.get("evidence_ids") or [""])[0]

@@ -22,15 +22,20 @@ def add_years(start: date, years: int) -> date:
     return add_months(start, 12 * years)
 
 
-def term_end(start: date, amount: int, unit: str) -> date:
-    """The last day of a term of `amount` 个月 / 年 / 天 starting on `start` (the start day itself not counted)."""
+def term_end(start: date, amount: int, unit: str, rule: str = "same_day") -> date:
+    """The last day of a term of `amount` 个月 / 年 / 天 starting on `start`.
+
+    rule "same_day" (民法典: the start day is not counted, the term ends on the corresponding day) or "day_before"
+    (policies that write "至满约定月数之日的前一日止": 2025-09-10 + 48 个月 → 2029-09-09)."""
     if unit == "个月":
-        return add_months(start, amount)
-    if unit == "年":
-        return add_years(start, amount)
-    if unit in ("天", "日"):
-        return start + timedelta(days=amount)
-    raise ValueError(f"a term in {unit!r} is not a date period")
+        end = add_months(start, amount)
+    elif unit == "年":
+        end = add_years(start, amount)
+    elif unit in ("天", "日"):
+        end = start + timedelta(days=amount)
+    else:
+        raise ValueError(f"a term in {unit!r} is not a date period")
+    return end - timedelta(days=1) if rule == "day_before" else end
 
 
 def days_between(a: date, b: date) -> int:
@@ -47,8 +52,8 @@ class Window:
 
 
 def window_before(end: date, days: int) -> Window:
-    """ "期满前60日内": the 60 days ending on (and including) `end`."""
-    return Window(end - timedelta(days=days - 1), end)
+    """ "期满前60日内" / "到期前30日起": from the day `days` days before `end` up to and including `end`."""
+    return Window(end - timedelta(days=days), end)
 
 
 def quarter_of(day: date) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from agents.reasoning import dates, money
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import CrmRecord, MissingField
-from agents.reasoning.lookup import LookupError_, find_rows, tier_across, tier_down
+from agents.reasoning.lookup import LookupError_, Tier, find_rows, tier_across, tier_down
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
 from contract.evidence import Evidence
 from knowledge.policy.documents import DocumentMeta
@@ -271,6 +271,26 @@ def requested_discount(text: str) -> tuple[Decimal, str] | None:
         return None
 
 
+def approver_row(rows: list[RowFact], column: str, off: Decimal) -> Tier:
+    """Who may grant `off` % : with disjoint tiers the one holding it; with a ladder of ceilings (2%以内 / 3%以内 /
+    5%以内 / 5%以上) the lowest ceiling that holds it — the most junior role that may decide."""
+    holding = []
+    for r in rows:
+        c = r.cell(column)
+        if c is not None and c.range is not None and c.range.unit in ("%", "") and c.range.contains(off):
+            holding.append((r, c))
+    if not holding:
+        raise LookupError_(f"「{column}」没有哪一档包含 {off}%")
+    inf = Decimal("Infinity")
+    holding.sort(key=lambda rc: rc[1].range.high if rc[1].range and rc[1].range.high is not None else inf)
+    first = holding[0][1].range
+    tied = [rc for rc in holding if rc[1].range and rc[1].range.high == (first.high if first else None)]
+    if len(tied) > 1:
+        return tier_down([rc[0] for rc in tied], column, off, "%")  # two equal ceilings: ambiguous, says why
+    r, c = holding[0]
+    return Tier(c.raw, c, r)
+
+
 def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     g = _governing(ctx, spec)
     if isinstance(g, CannotCompute):
@@ -289,7 +309,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     own_cell = own[0].cell(spec.limit_column)
     assert own_cell is not None and own_cell.range is not None
     try:
-        tier = tier_down(rows, spec.limit_column, off, "%")
+        tier = approver_row(rows, spec.limit_column, off)
     except LookupError_ as exc:
         return [CannotCompute(spec.tool, spec.id, str(exc))]
     approver_cell = tier.row.cell(spec.approver_column)
@@ -366,7 +386,21 @@ def _term(clause: ClauseFact, words: str) -> Quantity | None:
     return None
 
 
+def _pick_row(rows: list[RowFact], column: str, value: str) -> RowFact | None:
+    """The row whose `column` names `value`: exact, then the cell starting with it ("营运" → "营运车辆", not
+    "非营运车辆"), then the only cell containing it."""
+    cells = [(r, (r.cell(column).raw if r.cell(column) else "")) for r in rows]
+    for test in (lambda c: c == value, lambda c: c.startswith(value)):
+        hit = [r for r, c in cells if c and test(c)]
+        if len(hit) == 1:
+            return hit[0]
+    hit = [r for r, c in cells if c and value in c]
+    return hit[0] if len(hit) == 1 else None
+
+
 def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    if spec.row_column and spec.term_column:
+        return _term_from_table(spec, ctx)
     g = _governing(ctx, spec)
     if isinstance(g, CannotCompute):
         return [g]
@@ -384,7 +418,7 @@ def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     start: date = fv.value
     if q.value != q.value.to_integral():
         return [CannotCompute(spec.tool, spec.id, f"期限「{q.raw}」不是整数", source)]
-    end = dates.term_end(start, int(q.value), q.unit)
+    end = dates.term_end(start, int(q.value), q.unit, spec.end_rule)
     left = dates.days_between(ctx.today, end)
     who = f"您的{fv.label}" if fv.label else "您的设备"
     status = f"还剩 {left} 天" if left >= 0 else f"已于{dates.zh_date(end)}到期，目前已过保"
@@ -408,6 +442,96 @@ def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             statement,
             (dates.zh_date(end),),
             inputs,
+            source,
+            subject=fv.label,
+            statement_en=en,
+        )
+    ]
+
+
+def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """A term read from a table row chosen by a CRM field (车辆类别 by device.use_type), counted from a CRM date; the
+    row's distance limit (km) is checked against the odometer when the CRM has one."""
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = [r for r in ctx.facts.rows(g.doc_id, g.version) if r.cell(spec.row_column) is not None]
+    if spec.clause:
+        rows = [r for r in rows if r.clause == spec.clause] or rows
+    if not rows:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有「{spec.row_column}」表")]
+    try:
+        by = (
+            ctx.crm.device_field(spec.row_by.partition(".")[2], ctx.hints(), ctx.text)
+            if spec.row_by
+            else None
+        )
+        fv = ctx.crm.date_field(spec.start_field, ctx.hints(), ctx.text)
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc))]
+    row = _pick_row(rows, spec.row_column, str(by.value)) if by else (rows[0] if len(rows) == 1 else None)
+    if row is None:
+        return [
+            CannotCompute(
+                spec.tool, spec.id, f"「{spec.row_column}」里找不到「{by.value if by else ''}」对应的行"
+            )
+        ]
+    source = _row_source(g, row)
+    cell = row.cell(spec.term_column)
+    if cell is None:
+        return [CannotCompute(spec.tool, spec.id, f"表中没有「{spec.term_column}」列", source)]
+    periods = [q for q in quantities(cell.raw) if q.unit in ("个月", "年", "天")]
+    if not periods or periods[0].value != periods[0].value.to_integral():
+        return [CannotCompute(spec.tool, spec.id, f"「{cell.raw}」里读不出整数期限", source)]
+    q = periods[0]
+    start: date = fv.value
+    end = dates.term_end(start, int(q.value), q.unit, spec.end_rule)
+    left = dates.days_between(ctx.today, end)
+    key = row.cell(spec.row_column)
+    kind = key.raw if key else ""
+    who = f"您的{fv.label}" if fv.label else "您的车辆"
+    label = spec.label or spec.term_column
+    # "交付日为…" states a past fact; "于…交付" reads like a delivery promise to the rails
+    statement = f"{who}交付日为{dates.zh_date(start)}，属{kind}，{label}{cell.raw}，" + (
+        f"至{dates.zh_date(end)}，还剩 {left} 天"
+        if left >= 0
+        else f"已于{dates.zh_date(end)}到期，目前已过保"
+    )
+    slots: tuple[str, ...] = (dates.zh_date(end),)
+    inputs = [
+        Input("policy", row.evidence_id, f"{kind}｜{spec.term_column}｜{cell.raw}"),
+        Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, start.isoformat()),
+        *_version_input(g),
+    ]
+    if by is not None:
+        inputs.append(Input("field", by.path, str(by.value)))
+    km = [x for x in quantities(cell.raw) if x.unit == "km"]
+    if km and spec.mileage_field:
+        try:
+            odo = ctx.crm.device_field(spec.mileage_field.partition(".")[2], ctx.hints(), ctx.text)
+            odometer = Decimal(str(odo.value))
+        except (MissingField, ArithmeticError, ValueError):
+            odometer = None
+        if odometer is not None:
+            rest = km[0].value - odometer
+            inputs.append(Input("field", odo.path, str(odometer)))
+            if rest > 0:
+                statement += f"；当前里程 {odometer:,.0f} km，距 {km[0].raw} 上限还剩 {rest:,.0f} km"
+            else:
+                statement += (
+                    f"；当前里程 {odometer:,.0f} km，已超过 {km[0].raw} 上限，按时间与里程先到者为准已过保"
+                )
+            slots += (f"{abs(rest):,.0f} km",) if rest > 0 else ()
+    en = f"{fv.label}: delivered {start.isoformat()}, {kind} {label} {cell.raw}, until {end.isoformat()}"
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            end.isoformat(),
+            "date",
+            statement,
+            slots,
+            tuple(inputs),
             source,
             subject=fv.label,
             statement_en=en,

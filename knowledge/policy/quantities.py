@@ -57,6 +57,8 @@ UNITS: dict[str, tuple[str, Decimal]] = {
     "小时": ("小时", Decimal(1)),
     "分钟": ("分钟", Decimal(1)),
     "万公里": ("km", Decimal(10_000)),
+    "万km": ("km", Decimal(10_000)),
+    "万千米": ("km", Decimal(10_000)),
     "公里": ("km", Decimal(1)),
     "km": ("km", Decimal(1)),
     "万次": ("次", Decimal(10_000)),
@@ -176,7 +178,14 @@ LOWER_WORDS = r"(?:达到|超过|高于|多于|大于|不低于|不少于|至少
 UPPER_WORDS = r"(?:不超过|不高于|不多于|最多|少于|低于|不足|不满|未满|小于|≤|<=|<|不大于)"
 PRE_LOW = re.compile(rf"(?<!不)(?P<w>{LOWER_WORDS})\s*" + _bound("a"))
 PRE_HIGH = re.compile(rf"(?<!不)(?P<w>{UPPER_WORDS})\s*" + _bound("b"))
-POST = re.compile(_bound("a") + r"\s*(?P<w>及以上|以上|及以下|以下|以内|之内|内)")
+POST = re.compile(
+    _bound("a")
+    + r"\s*(?P<w>及以上|以上|及以下|以下|以内|之内|内)\s*(?P<tail>"
+    + INCL_MARK
+    + "|"
+    + EXCL_MARK
+    + ")?"
+)
 EXCLUSIVE_WORDS = {"超过", "高于", "多于", "大于", ">", "少于", "低于", "不足", "不满", "未满", "小于", "<"}
 
 
@@ -279,6 +288,8 @@ def parse_range(text: str, default_unit: str = "") -> Range | None:
         v, u = _value(m, "a", None)
         unit = (u.rstrip("?") or default_unit) if u != "元?" else "元"
         mark = _mark(m, "a")
+        if mark is None and m.group("tail"):  # "5%以内（含）": the mark after the word
+            mark = "不含" not in m.group("tail")
         if m.group("w") in ("以上", "及以上"):
             return Range(unit, low=v, low_inclusive=mark is not False, explicit_low=mark is not None, raw=t)
         return Range(unit, high=v, high_inclusive=mark is not False, explicit_high=mark is not None, raw=t)

@@ -3,7 +3,7 @@ and every "can't compute" path (missing CRM field, ambiguous table, no number) �
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -38,13 +38,16 @@ D = Decimal
 )
 def test_month_terms(start: date, months: int, end: date) -> None:
     assert dates.term_end(start, months, "个月") == end
+    # policies that end a term "至满约定月数之日的前一日止" (2025-09-10 + 48 个月 → 2029-09-09)
+    assert dates.term_end(start, months, "个月", "day_before") == end - timedelta(days=1)
 
 
 @pytest.mark.parametrize(
     ("end", "days", "today", "inside"),
     [
-        (date(2027, 1, 9), 60, date(2026, 11, 11), True),  # first day of the 60
-        (date(2027, 1, 9), 60, date(2026, 11, 10), False),
+        (date(2027, 1, 9), 60, date(2026, 11, 10), True),  # "期满前60日": from the day 60 days before the end
+        (date(2027, 1, 9), 60, date(2026, 11, 9), False),
+        (date(2026, 12, 31), 30, date(2026, 12, 1), True),  # "到期前30日起（到期日12月31日，则自12月1日起）"
         (date(2027, 1, 9), 60, date(2027, 1, 9), True),  # the end date itself
         (date(2027, 1, 9), 60, date(2027, 1, 10), False),
     ],
@@ -312,6 +315,45 @@ def test_authority_ladder(store: PolicyStore, text: str, approver: str, within: 
     if not within:
         assert r.needs_approval == approver and "不超过3%" in r.say and "审批" in r.say
         assert r.inputs[0].kind == "message"  # the asked figure is recorded as the customer's request
+
+
+LADDER = """---
+doc_id: ladder
+title: 权限阶梯
+version: "1"
+---
+# 权限阶梯
+
+第三条 权限如下：
+
+| 审批人 | 整车（占指导价） |
+|---|---|
+| 销售顾问 | 2%以内（含） |
+| 大客户经理 | 3%以内（含） |
+| 销售经理 | 5%以内（含） |
+| 总经理 | 5%以上 |
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "approver"),
+    [("给我优惠2个点", "销售顾问"), ("打个95折", "销售经理"), ("再给5个点", "销售经理"), ("九折", "总经理")],
+)
+def test_authority_ladder_of_ceilings_picks_the_most_junior_role_that_may_grant(
+    store: PolicyStore, text: str, approver: str
+) -> None:
+    store.add_text(LADDER, {})
+    spec = ToolSpec(
+        id="l",
+        tool="authority",
+        doc="ladder",
+        limit_column="整车（占指导价）",
+        approver_column="审批人",
+        actor="销售顾问",
+    )
+    [r] = run_tool(spec, ctx(store, text=text))
+    assert isinstance(r, Computed)
+    assert (r.output == "within") if approver == "销售顾问" else r.needs_approval == approver
 
 
 def test_authority_without_a_figure_cannot_compute(store: PolicyStore) -> None:
