@@ -56,6 +56,7 @@ bench: install system-deps
 
 eval: install system-deps
 	$(BIN)/copilot eval all
+	$(BIN)/python -m evals.answers  # answers.json/md: must-mention per tenant and mode, draft hygiene (llm mode: a labelled subset)
 	$(BIN)/python -m evals.tenants_report
 	$(BIN)/python -m evals.privacy_report
 	$(MAKE) security
