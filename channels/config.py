@@ -58,6 +58,11 @@ class ChannelConfig:
     oa: CallbackCredentials | None = None
     policy: CallbackPolicy = field(default_factory=CallbackPolicy)
     accept_link_base: str = ""  # e.g. https://copilot.example.com/suggestions/ for text-card accept links
+    ask_prefixes: tuple[str, ...] = (
+        "@助手",
+        "问：",
+        "问:",
+    )  # a member's app message asking the copilot (rep_ask)
 
     @property
     def kf_api_or_app(self) -> ApiCredentials | None:
@@ -90,6 +95,12 @@ class ChannelConfig:
             max_age_s=int(getattr(settings, "callback_max_age_s", 300)),
             max_body_bytes=int(getattr(settings, "max_body_bytes", 1_000_000)),
         )
+        prefixes = tuple(getattr(settings, "rep_ask_prefixes", None) or cls.ask_prefixes)
         return cls(
-            tenant=getattr(settings, "tenant", "demo"), wecom=wecom, wecom_api=api, oa=oa, policy=policy
+            tenant=getattr(settings, "tenant", "demo"),
+            wecom=wecom,
+            wecom_api=api,
+            oa=oa,
+            policy=policy,
+            ask_prefixes=prefixes,
         )

@@ -93,7 +93,12 @@ class CallbackHandler:
             )
             opened = opener(params, body)
             check_replay(self.replay, scope, timestamp, nonce, opened.fingerprint, policy.nonce_ttl_s)
-            outcome = normalise_xml(opened.fields, channel=channel, tenant=self.config.tenant)
+            outcome = normalise_xml(
+                opened.fields,
+                channel=channel,
+                tenant=self.config.tenant,
+                ask_prefixes=self.config.ask_prefixes,
+            )
             if isinstance(outcome, InboundMessage):
                 fresh = await self.enqueue(outcome)
                 log.debug("%s %s %s", scope, outcome.message_id, "enqueued" if fresh else "duplicate")

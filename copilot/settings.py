@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     wecom_secret: SecretStr = SecretStr("")
     wecom_agent_id: str = ""
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    # a member's WeCom app message starting with one of these asks the copilot (answered to the rep, never sent on)
+    rep_ask_prefixes: list[str] = Field(default_factory=lambda: ["@助手", "问：", "问:"])
     oa_app_id: str = ""
     oa_token: SecretStr = SecretStr("")
     oa_aes_key: SecretStr = SecretStr("")

@@ -26,6 +26,10 @@ from contract.messages import (
 
 Outcome = InboundMessage | KfTrigger | Skipped
 
+# A member's app message that starts with one of these is an ask to the copilot (sender "rep_ask"), not a reply to a
+# customer: COPILOT_REP_ASK_PREFIXES in settings, passed through ChannelConfig.
+REP_ASK_PREFIXES: tuple[str, ...] = ("@助手", "问：", "问:")
+
 _ENVELOPE = {"ToUserName", "FromUserName", "CreateTime", "MsgType", "Event", "AgentID", "MsgId", "Encrypt"}
 _CONTACT_EVENTS = {"change_external_contact", "change_external_chat", "change_external_tag"}
 
@@ -89,7 +93,25 @@ def _check_create_time(f: dict[str, Any]) -> None:
         raise malformed("bad_create_time", f"CreateTime: {exc}") from None
 
 
-def normalise_xml(f: dict[str, Any], *, channel: Channel, tenant: str = "demo") -> Outcome:
+def _rep_ask(parts: list[Part], prefixes: tuple[str, ...]) -> list[Part] | None:
+    """The parts without the ask prefix when the first text starts with one, else None."""
+    first = parts[0] if parts else None
+    if not isinstance(first, TextPart):
+        return None
+    text = first.text.lstrip()
+    prefix = next((p for p in prefixes if p and text.startswith(p)), None)
+    if prefix is None or not text[len(prefix) :].strip():
+        return None
+    return [TextPart(text=text[len(prefix) :].strip()), *parts[1:]]
+
+
+def normalise_xml(
+    f: dict[str, Any],
+    *,
+    channel: Channel,
+    tenant: str = "demo",
+    ask_prefixes: tuple[str, ...] = REP_ASK_PREFIXES,
+) -> Outcome:
     """One decrypted callback → an InboundMessage, a KfTrigger or a Skipped. Raises only for an impossible
     CreateTime (a CallbackRejected, 400); other bad content is a Skipped with a reason."""
     msg_type = f.get("MsgType", "")
@@ -130,6 +152,9 @@ def normalise_xml(f: dict[str, Any], *, channel: Channel, tenant: str = "demo") 
         if parts is None:
             return Skipped(message_id, f"unsupported_type:{msg_type}", f)
         sender = "rep" if from_member else "customer"
+        asked = _rep_ask(parts, ask_prefixes) if from_member else None
+        if asked is not None:  # 「@助手 帮我查下这个客户最近的订单」: the member asks the copilot
+            return InboundMessage(message_id=message_id, sender="rep_ask", parts=asked, **common)
         return InboundMessage(message_id=message_id, sender=sender, parts=parts, **common)
     except (ValidationError, ValueError, TypeError, KeyError) as exc:
         first = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
