@@ -25,10 +25,6 @@ PRODUCT_CODE = [
 SUFFIXES = {".py", ".js", ".html", ".css", ".yaml", ".yml", ".json", ".sql"}
 # Known exceptions, each with its owner and why. Remove an entry once the file is fixed.
 ALLOWLIST = {
-    # The demo tenant's CRM generator (owned by the CRM engineer): it writes the demo's fictitious customers and
-    # products into a SQLite CRM. It belongs in copilot/tenants/demo/ (data, not code) — moving it is pending.
-    "knowledge/crm/demo.py",
-    "knowledge/crm/demo_data.py",
     # The ASR prompt's DEFAULT_DOMAIN ("骨科耗材与医疗设备", voice engineer) names the demo's industry; it should come
     # from the tenant's vocabulary.yaml / profile.yaml. Reported to the lead; remove this entry when fixed.
     "channels/voice/prompt.py",

@@ -29,7 +29,6 @@ SUB_APPS = {
     "playbook": "next-best-action playbooks and backtests",
     "eval": "eval suites, reports, comparisons and release gates",
     "privacy": "PIPL: CRM field-level privacy scan, subject export and erasure",
-    "privacy": "PIPL: CRM field-level privacy scan, subject export and erasure",
     "tenant": "tenant packs: init, validate, import, eval, infer-mapping, learn",
 }
 

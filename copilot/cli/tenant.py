@@ -90,6 +90,7 @@ def import_pack(
     from copilot.cli.tenant_validate import load_profile, validate_pack
     from copilot.settings import Settings
     from knowledge.crm import import_csv, load_mapping
+    from knowledge.crm.generator import has_generator, run_generator
 
     say = say or (lambda _m: None)
     root = Path(path).resolve()
@@ -113,6 +114,12 @@ def import_pack(
     if profile.crm.url:
         say(f"CRM: live database {profile.crm.url.split('@')[-1]} (read-only), mapping checked")
         report["crm"] = "live"
+    elif not any((root / profile.crm.csv).glob("*.csv")) and has_generator(root):
+        from datetime import date
+
+        as_of = date.fromisoformat(profile.as_of[:10]) if profile.as_of else None
+        say(f"CRM: running the pack's generator (crm/generate.py) as of {as_of or 'today'} …")
+        report["crm"] = run_generator(root, settings.crm_database_url, today=as_of)
     else:
         say("CRM: importing CSVs …")
         report["crm"] = import_csv(

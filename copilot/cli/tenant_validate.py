@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 POLICY_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".docx", ".pdf"}
 FRONT = re.compile(r"\A\ufeff?---\s*\n(.*?)\n---\s*(\n|\Z)", re.S)
@@ -52,6 +53,19 @@ class Profile(BaseModel):
     company: str = ""
     lang: str = "zh"
     as_of: str | None = None  # the date the pack's data is anchored on (evals run at this date)
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _iso(cls, v: Any) -> Any:
+        if isinstance(v, date | datetime):
+            return v.isoformat()
+        if v is not None:
+            try:
+                date.fromisoformat(str(v)[:10])
+            except ValueError as exc:
+                raise ValueError(f"as_of {v!r} is not an ISO date (YYYY-MM-DD)") from exc
+        return v
+
     crm: CrmSource = Field(default_factory=CrmSource)
     evals: list[str] = Field(default_factory=list)  # suite files, relative to the pack
 
@@ -232,6 +246,8 @@ def _crm(root: Path, profile: Profile) -> list[PackProblem]:
     csv_dir = (root / profile.crm.csv).resolve()
     if profile.crm.url:
         problems += _live_crm(profile.crm.url, mapping, doc)
+    elif not any(csv_dir.glob("*.csv")) and (root / "crm" / "generate.py").is_file():
+        pass  # the pack generates its CRM (crm/generate.py); the mapping is checked when it has run
     elif any(csv_dir.glob("*.csv")):
         try:
             _, data_problems = check_csv_dir(csv_dir, mapping)

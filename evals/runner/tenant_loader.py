@@ -28,10 +28,11 @@ def tenant_fingerprint(tenant_dir: Path) -> str:
 def prepare_crm(
     settings: Any, tenant_dir: Path, crm_subdir: str = "crm", *, as_of: date | None = None
 ) -> str:
-    """CSVs in the tenant's crm folder → imported through its mapping.yaml; none and this is the demo tenant → the demo
-    generator, anchored on `as_of` (the suite's date) when given. Returns which one ran. The data directory is created
-    when it does not exist yet."""
-    from knowledge.crm import build_demo_crm, import_csv, load_mapping
+    """CSVs in the tenant's crm folder → imported through its mapping.yaml; else the pack's CRM generator
+    (crm/generate.py, e.g. the demo's), anchored on `as_of` (the suite's date) when given. Returns which one ran. The
+    data directory is created when it does not exist yet."""
+    from knowledge.crm import import_csv, load_mapping
+    from knowledge.crm.generator import has_generator, run_generator
 
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     crm_dir = tenant_dir / crm_subdir
@@ -39,18 +40,15 @@ def prepare_crm(
     if any(crm_dir.glob("*.csv")):
         import_csv(crm_dir, url, load_mapping(crm_dir / "mapping.yaml"))
         return "csv"
-    from copilot.settings import DEMO_TENANT_DIR
-
-    demo_mapping = DEMO_TENANT_DIR / "crm" / "mapping.yaml"
-    same_crm = (crm_dir / "mapping.yaml").is_file() and (
-        crm_dir / "mapping.yaml"
-    ).read_bytes() == demo_mapping.read_bytes()
-    if (
-        tenant_dir.resolve() == DEMO_TENANT_DIR.resolve() or same_crm
-    ):  # the demo's CRM (or a copy of its pack)
-        build_demo_crm(url, today=as_of)
-        return "demo"
-    raise UserError(f"tenant {tenant_dir} has no CRM CSVs in {crm_dir}", reason="tenant_crm_missing")
+    if has_generator(
+        tenant_dir
+    ):  # a pack that generates its CRM (the bundled demo), anchored on the suite's date
+        run_generator(tenant_dir, url, today=as_of)
+        return "generator"
+    raise UserError(
+        f"tenant {tenant_dir} has no CRM CSVs in {crm_dir} and no crm/generate.py",
+        reason="tenant_crm_missing",
+    )
 
 
 def ingest_policies(services: Any, tenant_dir: Path, policies_subdir: str = "policies") -> int:
