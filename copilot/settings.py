@@ -97,9 +97,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     cors_origins: list[str] = Field(default_factory=list)  # closed by default
     # Who may frame the rep sidebar (/ui/sidebar, /ui/s/*): WeCom's clients show it in a chat-toolbar frame. Every
-    # other page and API answer says frame-ancestors 'none'. Override e.g. COPILOT_SIDEBAR_FRAME_ANCESTORS='["'self'"]'.
+    # other page and API answer says frame-ancestors 'none'. A JSON list of CSP sources, e.g.
+    # COPILOT_SIDEBAR_FRAME_ANCESTORS='["https://work.weixin.qq.com"]'.
     sidebar_frame_ancestors: list[str] = Field(
-        default_factory=lambda: ["'self'", "https://*.qq.com", "https://*.weixin.qq.com"]
+        default_factory=lambda: ["'self'", "https://*.qq.com"]  # work.weixin.qq.com and its subdomains
     )
     # Short-lived tokens for EventSource (which cannot send headers): HMAC key; empty = derived from
     # ledger_checkpoint_key, else random per process (then several API processes need the key set explicitly).
@@ -150,6 +151,7 @@ class Settings(BaseSettings):
             "oa_aes_key",
             "ledger_checkpoint_key",
             "pii_vault_key",
+            "stream_token_key",
         ):
             value: SecretStr = getattr(self, name)
             raw = value.get_secret_value()
