@@ -100,7 +100,14 @@ def render(report: dict[str, Any]) -> str:
         f"{can['canaries_seeded']} canary parts ({can['canary_values_seeded']} values: name, mobile, resident ID, bank "
         "card) planted across text, voice transcripts, OCR'd PNG images (Noto CJK) and text files, one per case, "
         "through inbox → worker → graph → ledger → decisions → wrap-ups → ledger exports → subject exports → eval "
-        f"HTML/JSON report. **Leaked: {can['canaries_leaked_total']}** (goal 0).",
+        f"HTML/JSON report. **Leaked: {can['canaries_leaked_total']}** (goal 0). Reached the pipeline and came out "
+        f"masked: {can['canaries_reached']} of {can['canaries_seeded']}"
+        + (
+            " — the others never got past a refusal before perception (e.g. a tenant configuration the graph rejects, "
+            "see each run's `case_status`), so their zero leak proves nothing."
+            if can["canaries_reached"] < can["canaries_seeded"]
+            else "."
+        ),
         "",
         "| run | cases | seeded | reached the pipeline and masked (text/voice/image/file) | verify | leaked |",
         "|---|---|---|---|---|---|",
@@ -193,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     report["spoken_pii_recall"] = report["spoken_pii"]["spoken_pii_recall"]
     report["canaries_seeded"] = report["canary"]["canaries_seeded"]
     report["canaries_leaked"] = report["canary"]["canaries_leaked"]
+    report["canaries_reached"] = report["canary"]["canaries_reached"]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "privacy.json").write_text(
         json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

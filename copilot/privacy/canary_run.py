@@ -442,6 +442,7 @@ def run_canaries(
             leaked[store] += s["canaries_leaked"]
     return {
         "runs": runs,
+        "canaries_reached": sum(v["tokens_seen"] for r in runs for v in r["masked_in_pipeline"].values()),
         "canaries_seeded": sum(r["canaries_seeded"] for r in runs),
         "canary_values_seeded": sum(r["canaries_seeded"] * r["values_per_canary"] for r in runs),
         "canaries_leaked": dict(sorted(leaked.items())),
