@@ -80,6 +80,16 @@ def _parts(item: dict[str, Any], msgtype: str) -> list[Part] | None:
     return None
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def normalise_kf(item: dict[str, Any], *, tenant: str = "demo") -> InboundMessage | Skipped:
     msgtype = str(item.get("msgtype", ""))
     event = item.get("event") if msgtype == "event" else None
@@ -87,6 +97,8 @@ def normalise_kf(item: dict[str, Any], *, tenant: str = "demo") -> InboundMessag
     msgid = str(item.get("msgid") or "")
     if not msgid:
         return Skipped("?", f"no_msgid:{msgtype}", item)
+    if _has_nul(item):  # PostgreSQL text cannot hold U+0000: refuse here, not later as a poison message
+        return Skipped(msgid.replace("\x00", ""), "invalid:nul_character", {})
     open_kfid = str(holder.get("open_kfid") or item.get("open_kfid") or "")
     customer = str(holder.get("external_userid") or item.get("external_userid") or "")
     servicer = str(holder.get("servicer_userid") or item.get("servicer_userid") or "")

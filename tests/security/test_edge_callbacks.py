@@ -100,3 +100,28 @@ def test_impossible_create_time_is_a_clear_400(tmp_path: Path, create_time: str)
     query, body = encrypted_post(creds, _text_xml("1764470000"), "1764470000", "ok-nonce")
     assert TestClient(app).post("/channels/wecom/callback", params=query, content=body).status_code == 200
     assert inbox.stats()["total"] == 1
+
+
+@pytest.mark.probe(
+    id="nul-in-kf-sync-item",
+    sends='a 微信客服 sync_msg item whose external_userid / text holds "\\u0000"',
+    expect="skipped as invalid:nul_character (never enqueued to become a poison message on PostgreSQL)",
+)
+def test_kf_item_with_a_nul_is_skipped() -> None:
+    from channels.kf.normalise import normalise_kf
+    from channels.outcome import Skipped
+
+    item = {
+        "msgid": "kf-nul-1",
+        "open_kfid": "wkDemoKf0001",
+        "external_userid": "wmA\x00B",
+        "send_time": 1764470000,
+        "origin": 3,
+        "msgtype": "text",
+        "text": {"content": "你好"},
+    }
+    out = normalise_kf(item)
+    assert isinstance(out, Skipped) and out.reason == "invalid:nul_character" and "\x00" not in out.message_id
+    text_nul = {**item, "external_userid": "wmAB", "text": {"content": "退\x00款"}}
+    assert isinstance(normalise_kf(text_nul), Skipped)
+    assert not isinstance(normalise_kf({**text_nul, "text": {"content": "退款"}}), Skipped)
