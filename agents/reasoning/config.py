@@ -16,7 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from contract.errors import UserError
 
 ToolKind = Literal[
-    "tier_rate", "row_lookup", "authority", "term_end", "renewal_window", "eligibility", "days_since"
+    "tier_rate",
+    "row_lookup",
+    "authority",
+    "term_end",
+    "renewal_window",
+    "eligibility",
+    "days_since",
+    "crm_record",
 ]
 
 
@@ -57,6 +64,16 @@ class ToolSpec(BaseModel):
     field: str = ""  # contract.end_date …
     days: int | None = None  # renewal window length when the clause does not say
     category: str = ""  # days_since: a fixed category (else the one in the message)
+    # crm_record: one of this customer's CRM records (open_tickets | contracts | devices), stated through `template`
+    records: Literal["open_tickets", "contracts", "devices"] = "open_tickets"
+    pick: Literal["named", "latest", "only"] = (
+        "named"  # named: the one the message names (id, words), else latest
+    )
+    require: list[str] = Field(default_factory=list)  # fields the record must have (e.g. x_visits_total)
+    compute: dict[str, str] = Field(default_factory=dict)  # name → "a - b" over the record's numeric fields
+    labels: dict[str, dict[str, str]] = Field(
+        default_factory=dict
+    )  # field → value → wording (in_progress → 处理中)
     # eligibility
     checks: list[Literal["region", "window", "customer_kind", "product_line"]] = Field(default_factory=list)
     customer_kinds: list[str] = Field(default_factory=list)

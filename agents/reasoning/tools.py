@@ -702,6 +702,87 @@ def eligibility(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     ]
 
 
+ARITH = re.compile(r"^\s*([A-Za-z_][\w]*)\s*([-+*])\s*([A-Za-z_][\w]*|\d+(?:\.\d+)?)\s*$")
+
+
+def _arith(expr: str, record: dict[str, Any]) -> Decimal:
+    """ "a - b" / "a + b" / "a * b" over the record's numeric fields (or a number): nothing else is evaluated."""
+    m = ARITH.match(expr)
+    if not m:
+        raise ValueError(f"只支持「字段 - 字段」形式的计算：{expr!r}")
+
+    def val(name: str) -> Decimal:
+        if re.match(r"^\d", name):
+            return Decimal(name)
+        v = record.get(name, record.get("x_" + name))
+        if v in (None, ""):
+            raise MissingField(f"缺少 CRM 字段 {name}")
+        return Decimal(str(v))
+
+    a, op, b = val(m.group(1)), m.group(2), val(m.group(3))
+    return a - b if op == "-" else a + b if op == "+" else a * b
+
+
+def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """One of this customer's CRM records stated through the tenant's template, with simple field arithmetic
+    (visits left = total - used). The CRM is the source; no policy row is read."""
+    records = [dict(r) for r in ctx.crm.crm.get(spec.records) or []]
+    records = [r for r in records if all(r.get(f, r.get("x_" + f)) not in (None, "") for f in spec.require)]
+    if not records:
+        return [CannotCompute(spec.tool, spec.id, f"CRM 中没有该客户的相关记录（{spec.records}）")]
+    named = [r for r in records if str(r.get("id", "")) and str(r.get("id")) in ctx.text]
+    if not named and spec.pick == "named":  # words of the record (a subject) in the message
+        named = [
+            r
+            for r in records
+            if any(w in ctx.text for w in re.findall(r"[\u4e00-\u9fff]{2,}", str(r.get("subject", ""))))
+        ]
+    if spec.pick == "only" and len(records) > 1 and len(named) != 1:
+        return [CannotCompute(spec.tool, spec.id, f"有 {len(records)} 条记录，消息里没有指明哪一条")]
+    date_key = next((k for k in ("opened_at", "end_date", "installed_at") if k in records[0]), "")
+    record = named[0] if len(named) == 1 else max(records, key=lambda r: str(r.get(date_key, "")))
+    values: dict[str, Any] = {}
+    for k, v in record.items():
+        key = k[2:] if k.startswith("x_") else k
+        shown = spec.labels.get(key, {}).get(str(v), v)
+        if isinstance(shown, float) and shown.is_integer():
+            shown = int(shown)
+        values[key] = shown
+        values.setdefault(k, shown)
+    for name, expr in spec.compute.items():
+        try:
+            values[name] = fmt(_arith(expr, record))
+        except MissingField as exc:
+            return [CannotCompute(spec.tool, spec.id, str(exc))]
+    try:
+        statement = (
+            spec.template.format(**values)
+            if spec.template
+            else "，".join(f"{k}：{v}" for k, v in values.items())
+        )
+    except (KeyError, IndexError) as exc:
+        return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了记录里没有的字段 {exc}")]
+    ev = str(record.get("evidence_id") or (record.get("evidence_ids") or [""])[0])
+    inputs = tuple(
+        Input("evidence" if ev else "field", ev or f"{spec.records}.{k}", str(v))
+        for k, v in record.items()
+        if k in {m for m in re.findall(r"\{(\w+)\}", spec.template)} or "x_" + k in record
+    )
+    slots = tuple(str(values[n]) for n in spec.compute)
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            statement,
+            "text",
+            statement,
+            slots,
+            inputs or (Input("evidence" if ev else "field", ev or spec.records, str(record.get("id", ""))),),
+            subject=str(record.get("id", "")),
+        )
+    ]
+
+
 TOOLS: dict[str, Any] = {
     "tier_rate": tier_rate,
     "row_lookup": row_lookup,
@@ -710,6 +791,7 @@ TOOLS: dict[str, Any] = {
     "renewal_window": renewal_window,
     "eligibility": eligibility,
     "days_since": days_since,
+    "crm_record": crm_record,
 }
 
 

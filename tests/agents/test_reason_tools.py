@@ -467,3 +467,49 @@ def test_tools_yaml_is_validated_with_the_file_named(tmp_path: Path) -> None:
         "authority",
         "term_end",
     }
+
+
+def test_crm_record_states_a_record_with_field_arithmetic(store: PolicyStore) -> None:
+    spec = ToolSpec(
+        id="v",
+        tool="crm_record",
+        records="contracts",
+        require=["visits_total"],
+        compute={"left": "visits_total - visits_used"},
+        template="{title}（{id}）还剩 {left} 次，{end_date} 到期",
+    )
+    crm = {
+        "contracts": [
+            {
+                "id": "SC-1",
+                "title": "保养套餐",
+                "end_date": "2028-07-14",
+                "x_visits_total": 6.0,
+                "x_visits_used": 2.0,
+                "evidence_id": "customer_fact:c",
+            }
+        ]
+    }
+    [r] = run_tool(spec, ctx(store, crm=crm))
+    assert isinstance(r, Computed) and "还剩 4 次" in r.statement and r.slots == ("4",)
+    [r] = run_tool(spec, ctx(store, crm={"contracts": [{"id": "SC-2", "end_date": "2027-01-01"}]}))
+    assert isinstance(r, CannotCompute)  # a contract without visits: nothing to compute
+    tickets = ToolSpec(
+        id="t",
+        tool="crm_record",
+        records="open_tickets",
+        template="{id} {status}",
+        labels={"status": {"in_progress": "处理中"}},
+    )
+    crm = {
+        "open_tickets": [
+            {"id": "TK-1", "subject": "充电口盖打不开", "status": "in_progress", "opened_at": "2026-10-20"},
+            {"id": "TK-2", "subject": "异响", "status": "open", "opened_at": "2026-11-01"},
+        ]
+    }
+    [r] = run_tool(tickets, ctx(store, crm=crm, text="充电口盖打不开的工单到哪一步了"))
+    assert isinstance(r, Computed) and r.statement == "TK-1 处理中"
+    with pytest.raises(ValueError):
+        from agents.reasoning.tools import _arith
+
+        _arith("__import__('os')", {})
