@@ -28,7 +28,11 @@ def build_customer_data(
     tenant: str = "",
 ) -> CrmCustomerData:
     """Raises UserError for a bad URL, mapping (naming the missing table or column) or signals file, and
-    BackendUnavailable when the CRM cannot be reached to validate the mapping."""
+    BackendUnavailable when the CRM cannot be reached to validate the mapping. `tenant` (default: the pack folder
+    holding crm/mapping.yaml, which is the tenant id unless profile.yaml says otherwise) is stamped on every fact,
+    signal and cache key."""
+    crm_dir = Path(mapping_path).resolve().parent
+    tenant = tenant or (crm_dir.parent.name if crm_dir.name == "crm" else "")
     _sqlite_file_must_exist(url)
     mapping = load_mapping(Path(mapping_path))
     signals = load_signals(Path(signals_path))

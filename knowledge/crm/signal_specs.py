@@ -32,6 +32,39 @@ class WarrantyParams(BaseModel):
     days: int = Field(gt=0)
 
 
+class DaysSinceParams(BaseModel):
+    """`field` = entity.field or entity.extra.name holding a date (device.extra.last_service_date, order.order_date);
+    fires when it is more than `days` before today: `latest` = the newest value over the customer's rows (the customer
+    has not done it for N days), `any` = any row (one asset overdue is enough)."""
+
+    model_config = ConfigDict(extra="forbid")
+    field: str = Field(pattern=r"^[a-z_]+\.(extra\.)?[A-Za-z_]\w*$")
+    days: int = Field(gt=0)
+    aggregate: Literal["latest", "any"] = "latest"
+
+    @property
+    def entity(self) -> str:
+        return self.field.split(".", 1)[0]
+
+    @property
+    def attribute(self) -> str:
+        return self.field.rsplit(".", 1)[1]
+
+    @property
+    def is_extra(self) -> bool:
+        return ".extra." in self.field
+
+
+DAYS_SINCE_SECTIONS = {
+    "customer": "profile",
+    "contact": "contacts",
+    "order": "orders",
+    "contract": "contracts",
+    "ticket": "tickets",
+    "device": "devices",
+}
+
+
 class TelemetryParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     metric: str = Field(min_length=1)
@@ -53,6 +86,7 @@ PARAMS: dict[str, type[BaseModel]] = {
     "telemetry_over_threshold": TelemetryParams,
     "order_volume_drop": VolumeDropParams,
     "warranty_expiring": WarrantyParams,
+    "days_since": DaysSinceParams,
 }
 NEEDS_ENTITY = {
     "contract_expiring": "contract",
@@ -71,6 +105,7 @@ class SignalSpec(BaseModel):
         "telemetry_over_threshold",
         "order_volume_drop",
         "warranty_expiring",
+        "days_since",
     ]
     title: str = ""
     params: dict[str, Any] = Field(default_factory=dict)
@@ -121,6 +156,20 @@ class SignalBook(BaseModel):
                     f"signal {s.id} (warranty_expiring) needs device.columns.warranty_end in the CRM mapping",
                     reason="crm_signals",
                 )
+            if s.type == "days_since":
+                p = DaysSinceParams.model_validate(s.params)
+                ent = m.entities.get(p.entity)
+                known = ent is not None and (
+                    (p.attribute in ent.extra)
+                    if p.is_extra
+                    else (p.attribute in ent.columns or p.attribute in ent.extra)
+                )
+                if p.entity not in DAYS_SINCE_SECTIONS or not known:
+                    raise UserError(
+                        f"signal {s.id} (days_since) reads {p.field}, which the CRM mapping does not map "
+                        f"(entities: {', '.join(DAYS_SINCE_SECTIONS)})",
+                        reason="crm_signals",
+                    )
             if need and not m.has(need):
                 raise UserError(
                     f"signal {s.id} ({s.type}) needs the CRM mapping to include entity {need!r}",

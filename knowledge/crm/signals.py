@@ -10,7 +10,7 @@ from typing import Any
 from contract.evidence import Evidence, EvidenceKind
 from knowledge.crm.facts import capped
 from knowledge.crm.mapping import CrmMapping
-from knowledge.crm.signal_specs import SignalSpec
+from knowledge.crm.signal_specs import DAYS_SINCE_SECTIONS, SignalSpec
 from knowledge.crm.snapshot import Snapshot
 
 
@@ -172,10 +172,45 @@ def _warranty(spec: SignalSpec, snap: Snapshot, m: CrmMapping) -> list[Evidence]
     return out
 
 
+def _days_since(spec: SignalSpec, snap: Snapshot, m: CrmMapping) -> list[Evidence]:
+    p = spec.typed()
+    sec = snap.sections.get(DAYS_SINCE_SECTIONS[p.entity])
+    if sec is None:
+        return []
+    ent = m.entities[p.entity]
+    key = f"x_{p.attribute}" if (p.is_extra or p.attribute not in ent.columns) else p.attribute
+    label = m.label(p.entity, p.attribute)
+    dated = []
+    for r in sec.rows:
+        value = r.get(key)
+        if isinstance(value, date):
+            row_key = str(r.get("id", snap.customer_id))
+            dated.append((value, row_key))
+    if not dated:
+        return []
+    overdue = [(d, k) for d, k in dated if (snap.today - d).days > p.days]
+    if p.aggregate == "latest":
+        newest = max(dated)
+        overdue = [newest] if (snap.today - newest[0]).days > p.days else []
+    if not overdue:
+        return []
+    overdue.sort()
+    shown = "、".join(f"{k}（{d.isoformat()}，距今 {(snap.today - d).days} 天）" for d, k in overdue[:5])
+    more = f" 等 {len(overdue)} 项" if len(overdue) > 5 else ""
+    what = "最近一次" if p.aggregate == "latest" else ""
+    content = f"{what}{label}已超过 {p.days} 天：{shown}{more}"
+    values = [
+        {"row_key": k, p.attribute: d.isoformat(), "days_since": (snap.today - d).days} for d, k in overdue
+    ]
+    lin = sec.lineage(**capped([k for _, k in overdue]), values=values[:50])
+    return [_signal(spec, snap, p.field, content, lin)]
+
+
 _EVALUATORS = {
     "no_purchase_in_category": _no_purchase,
     "contract_expiring": _contract_expiring,
     "telemetry_over_threshold": _telemetry,
     "order_volume_drop": _volume_drop,
     "warranty_expiring": _warranty,
+    "days_since": _days_since,
 }

@@ -54,6 +54,7 @@ MAPPING = {
             "extra": {
                 "mileage_km": {"column": "odometer_km", "type": "number", "unit": "km", "label": "里程"},
                 "codes": {"column": "fault_codes", "type": "list", "sep": ";", "label": "故障码"},
+                "serviced": {"column": "last_service", "type": "date", "label": "最近保养"},
             },
         },
         "telemetry": {
@@ -85,9 +86,9 @@ CSVS = {
     ],
     "plans": [["plan_no", "acct", "ends", "plan_level"], ["PL1", "A1", "2026-08-01", "gold"]],
     "vehicles": [
-        ["vin", "acct", "wty_end", "odometer_km", "fault_codes"],
-        ["VIN001", "A1", "2026-07-15", "58000", "W-203;E-203"],
-        ["VIN002", "A2", "2027-01-01", "1200", ""],
+        ["vin", "acct", "wty_end", "odometer_km", "fault_codes", "last_service"],
+        ["VIN001", "A1", "2026-07-15", "58000", "W-203;E-203", "2026-01-05"],
+        ["VIN002", "A2", "2027-01-01", "1200", "", "2026-06-01"],
     ],
     "daily": [
         ["vin", "day", "batt", "coolant"],
@@ -111,6 +112,11 @@ def write_pack(root: Path) -> tuple[Path, Path]:
             },
             {"id": "plan_ending", "type": "contract_expiring", "params": {"days": 60}},
             {"id": "warranty_ending", "type": "warranty_expiring", "params": {"days": 30}},
+            {
+                "id": "no_service_90d",
+                "type": "days_since",
+                "params": {"field": "device.extra.serviced", "days": 90},
+            },
         ]
     }
     (crm / "signals.yaml").write_text(yaml.safe_dump(signals, allow_unicode=True), encoding="utf-8")
@@ -150,10 +156,22 @@ def test_natural_shapes_import_and_become_facts_with_lineage(pack: tuple[Path, P
     assert c.purchases_by_category["vehicle"]["365d"] == 3.0
     # wide telemetry: unpivoted into readings, labelled, and the streak signal fires on the coolant column
     fired = {s.source_ids["signal_id"]: s for s in c.signals}
-    assert set(fired) == {"hot_coolant", "plan_ending", "warranty_ending"}
+    assert set(fired) == {"hot_coolant", "plan_ending", "warranty_ending", "no_service_90d"}
+    assert fired["no_service_90d"].lineage["values"] == [
+        {"row_key": "VIN001", "serviced": "2026-01-05", "days_since": 176}
+    ]
     assert [v["value"] for v in fired["hot_coolant"].lineage["values"]] == [101.0, 104.0]
     assert c.devices[0]["latest"]["coolant_c"]["label"] == "冷却液温度"
     assert all(s.source_ids["tenant"] == "acme" for s in c.signals)
+
+
+def test_days_since_fires_on_the_newest_date_only(pack: tuple[Path, Path, str]) -> None:
+    mapping, signals, url = pack
+    cd = build_customer_data(url, mapping, signals, statement_timeout_ms=2000)
+    cd.clock = lambda: TODAY
+    fired = {s.source_ids["signal_id"] for s in cd.customer_360("A2", ADMIN).signals}
+    cd.close()
+    assert "no_service_90d" not in fired  # A2 was serviced 29 days before TODAY
 
 
 def test_never_read_column_is_never_selected(pack: tuple[Path, Path, str]) -> None:
