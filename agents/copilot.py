@@ -24,6 +24,7 @@ from agents.ask import answer_rep_ask
 from agents.context import ProgressCallback, RunContext, RunProgress
 from agents.deps import AgentDeps
 from agents.graph import build_graph
+from agents.perception.masking import mask_decision
 from agents.tenant import OUT_OF_SCOPE
 from agents.wrapup import summarize
 from contract.decisions import HumanDecision
@@ -140,6 +141,7 @@ class Copilot:
         waits for this suggestion; otherwise (a newer message advanced the thread, another process, a restart)
         writes to the ledger directly. Ledger errors (NotFound, ConflictError, AccessDenied) propagate unchanged."""
         thread, channel = self._threads.get(decision.suggestion_id, (thread_id(tenant, conversation_id), ""))
+        decision = mask_decision(self.deps.pii, decision, thread)  # the ledger keeps a rep's free text masked
         if conversation_id or decision.suggestion_id in self._threads:
             state = self.graph.get_state(self._config(thread))
             current = (state.values.get("suggestion") or {}).get("id")

@@ -7,20 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contract.evidence import Evidence
-from contract.messages import (
-    BusinessCardPart,
-    EventPart,
-    FilePart,
-    ImagePart,
-    InboundMessage,
-    LinkPart,
-    LocationPart,
-    MenuPart,
-    MiniProgramPart,
-    TextPart,
-    VoicePart,
-)
-from contract.ports import MaskResult, PiiMasker, PiiSpan
+from contract.messages import ImagePart, InboundMessage, LinkPart, MenuPart, TextPart, VoicePart
+from contract.ports import MaskResult
 from contract.suggestions import GuardVerdict, VerdictOutcome
 from guardrails.pipeline import Guardrails, pii_verdict
 from guardrails.verdicts import with_evidence
@@ -78,75 +66,6 @@ def run_message_guards(
         verdicts.append(v2)
         evidence.append(ev)
     return MessageGuardResult(message=masked_message, vault_key=key, verdicts=verdicts, evidence=evidence)
-
-
-# ---- masking at the perception boundary ------------------------------------------------------------------------------
-
-# Every part field that can carry what a customer wrote or said (names, numbers, addresses): masked before the message
-# is stored anywhere (graph state, checkpoints, ledger, inbox after processing).
-_MASKED_FIELDS: dict[type, tuple[str, ...]] = {
-    TextPart: ("text",),
-    VoicePart: ("transcript",),
-    ImagePart: ("ocr_text",),
-    FilePart: ("name",),
-    LinkPart: ("title", "description"),
-    MenuPart: ("text",),
-    LocationPart: ("label",),
-    BusinessCardPart: ("name",),
-    MiniProgramPart: ("title",),
-}
-
-
-def conversation_vault_key(message: InboundMessage) -> str:
-    """One vault key per conversation: a value keeps its token across the conversation's messages, and the rep's
-    screen unmasks with this key."""
-    return f"{message.tenant}:{message.conversation_id}"
-
-
-def mask_text(masker: PiiMasker, text: str, vault_key: str) -> MaskResult:
-    """`masker.mask` with the conversation's vault key when the masker takes one (the contract's port does not)."""
-    if not text:
-        return MaskResult(text=text, spans=[], vault_key="")
-    try:
-        result: MaskResult = masker.mask(text, vault_key=vault_key)  # type: ignore[call-arg]
-    except TypeError as exc:
-        if "vault_key" not in str(exc):
-            raise
-        result = masker.mask(text)
-    return result
-
-
-def mask_value(masker: PiiMasker, value: Any, vault_key: str) -> Any:
-    """Strings inside JSON-like data (an event's detail), masked; other values unchanged."""
-    if isinstance(value, str):
-        return mask_text(masker, value, vault_key).text
-    if isinstance(value, dict):
-        return {k: mask_value(masker, v, vault_key) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_value(masker, v, vault_key) for v in value]
-    return value
-
-
-def mask_message(
-    masker: PiiMasker, message: InboundMessage, vault_key: str = ""
-) -> tuple[InboundMessage, list[PiiSpan]]:
-    """A copy of `message` with every text-bearing field of every part masked, and the spans found."""
-    key = vault_key or conversation_vault_key(message)
-    parts: list[Any] = []
-    spans: list[PiiSpan] = []
-    for part in message.parts:
-        update: dict[str, Any] = {}
-        for name in _MASKED_FIELDS.get(type(part), ()):
-            value = getattr(part, name, None)
-            if isinstance(value, str) and value:
-                result = mask_text(masker, value, key)
-                spans.extend(result.spans)
-                if result.text != value:
-                    update[name] = result.text
-        if isinstance(part, EventPart) and part.detail:
-            update["detail"] = mask_value(masker, part.detail, key)
-        parts.append(part.model_copy(update=update) if update else part)
-    return message.model_copy(update={"parts": parts}), spans
 
 
 def redact_for_display(text: str) -> str:

@@ -14,12 +14,11 @@ from langgraph.runtime import Runtime
 from agents.context import RunContext
 from agents.drafting.common import focus_terms
 from agents.drafting.extractive import extractive_draft
+from agents.perception.masking import TOKEN_RE, mask_text
 from agents.state import CopilotState
 from agents.timing import timed
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import CITATION_MARKER, Action, Draft, DraftSource, GuardVerdict, VerdictOutcome
-from guardrails.message import mask_text
-from guardrails.pii.vault import TOKEN_RE
 
 SENTENCE = re.compile(r"[^。！？!?\n；;]+[。！？!?\n；;]?")
 

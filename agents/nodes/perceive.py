@@ -12,13 +12,13 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agents.context import RunContext
+from agents.perception.masking import conversation_vault_key, mask_message, mask_text
 from agents.perception.parts import PerceptionBackends, perceive_message
 from agents.state import RESET, CopilotState
 from agents.timing import timed
 from contract.evidence import Evidence
 from contract.messages import InboundMessage
 from contract.ports import PiiMasker
-from guardrails.message import conversation_vault_key, mask_message, mask_text
 
 NEW_TURN: dict[str, Any] = {
     "evidence": [RESET],

@@ -11,9 +11,9 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from agents.perception.masking import mask_message, mask_text
 from contract.messages import InboundMessage
 from contract.ports import PiiMasker
-from guardrails.message import mask_message, mask_text
 
 _MESSAGE_KEYS = frozenset({"parts", "conversation_id", "message_id", "channel", "customer_ref"})
 _DECISION_KEYS = frozenset({"suggestion_id", "kind", "actor", "final_text"})

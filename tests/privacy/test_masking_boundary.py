@@ -8,6 +8,7 @@ from pathlib import Path
 
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
+from agents.perception.masking import conversation_vault_key, mask_message
 from contract.messages import (
     BusinessCardPart,
     EventPart,
@@ -21,7 +22,6 @@ from contract.messages import (
 )
 from copilot.privacy.checkpoint_mask import MaskingSerde
 from copilot.privacy.setup import vault_secret
-from guardrails.message import conversation_vault_key, mask_message
 from guardrails.pii import MemoryVault, RuleMasker
 
 MOBILE = "13917624580"

@@ -148,3 +148,21 @@ def test_cli_export_and_erase(stack, monkeypatch: pytest.MonkeyPatch) -> None:
     res = runner.invoke(app, ["ledger", "--url", url, "verify"])
     assert res.exit_code == 0 and res.output.startswith("ok")
     get_settings.cache_clear()
+
+
+def test_a_reps_edited_reply_is_masked_in_the_ledger(stack) -> None:
+    from contract.decisions import DecisionKind, HumanDecision
+
+    copilot, ledger, *_ = stack
+    _call(copilot, "v1", [VoicePart(transcript=TRANSCRIPT, format="pcm16")])
+    suggestion = ledger.find(customer="C1001", kind="suggestion")[0]
+    decision = HumanDecision(
+        suggestion_id=suggestion.suggestion_id,
+        kind=DecisionKind.EDIT,
+        actor="rep_zhang",
+        final_text=f"好的，已记录您的手机 {MOBILE}，稍后回电。",
+    )
+    copilot.decide(decision, REP, conversation_id="call-21", tenant="demo")
+    recorded = ledger.find(customer="C1001", kind="decision")[0].payload
+    assert _leaks(json.dumps(recorded, ensure_ascii=False)) == []
+    assert "<CN_MOBILE_1>" in json.dumps(recorded, ensure_ascii=False)  # the same token as in the transcript

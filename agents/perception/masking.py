@@ -1,0 +1,105 @@
+"""The masking boundary's helpers, for the graph (perceive, guard_input) and the facade (a rep's decision text): mask
+every text-bearing field of a message, a decision's free text, JSON-like details, always with the conversation's
+vault key. Built on the `PiiMasker` port only (agents depend on contract, never on guardrails)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from contract.decisions import HumanDecision
+from contract.messages import (
+    BusinessCardPart,
+    EventPart,
+    FilePart,
+    ImagePart,
+    InboundMessage,
+    LinkPart,
+    LocationPart,
+    MenuPart,
+    MiniProgramPart,
+    TextPart,
+    VoicePart,
+)
+from contract.ports import MaskResult, PiiMasker, PiiSpan
+
+# The masker's placeholders: <CN_MOBILE_1>, <PERSON_2> (guardrails.pii.vault.TOKEN_RE, repeated here so agents only
+# depend on the contract).
+TOKEN_RE = re.compile(r"<([A-Z][A-Z_]*?)_(\d+)>")
+
+# Every part field that can carry what a customer wrote or said (names, numbers, addresses): masked before the message
+# is stored anywhere (graph state, checkpoints, ledger, inbox after processing).
+_MASKED_FIELDS: dict[type, tuple[str, ...]] = {
+    TextPart: ("text",),
+    VoicePart: ("transcript",),
+    ImagePart: ("ocr_text",),
+    FilePart: ("name",),
+    LinkPart: ("title", "description"),
+    MenuPart: ("text",),
+    LocationPart: ("label",),
+    BusinessCardPart: ("name",),
+    MiniProgramPart: ("title",),
+}
+
+
+def conversation_vault_key(message: InboundMessage) -> str:
+    """One vault key per conversation: a value keeps its token across the conversation's messages, and the rep's
+    screen unmasks with this key."""
+    return f"{message.tenant}:{message.conversation_id}"
+
+
+def mask_text(masker: PiiMasker, text: str, vault_key: str) -> MaskResult:
+    """`masker.mask` with the conversation's vault key when the masker takes one (the contract's port does not)."""
+    if not text:
+        return MaskResult(text=text, spans=[], vault_key="")
+    try:
+        result: MaskResult = masker.mask(text, vault_key=vault_key)  # type: ignore[call-arg]
+    except TypeError as exc:
+        if "vault_key" not in str(exc):
+            raise
+        result = masker.mask(text)
+    return result
+
+
+def mask_value(masker: PiiMasker, value: Any, vault_key: str) -> Any:
+    """Strings inside JSON-like data (an event's detail), masked; other values unchanged."""
+    if isinstance(value, str):
+        return mask_text(masker, value, vault_key).text
+    if isinstance(value, dict):
+        return {k: mask_value(masker, v, vault_key) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_value(masker, v, vault_key) for v in value]
+    return value
+
+
+def mask_message(
+    masker: PiiMasker, message: InboundMessage, vault_key: str = ""
+) -> tuple[InboundMessage, list[PiiSpan]]:
+    """A copy of `message` with every text-bearing field of every part masked, and the spans found."""
+    key = vault_key or conversation_vault_key(message)
+    parts: list[Any] = []
+    spans: list[PiiSpan] = []
+    for part in message.parts:
+        update: dict[str, Any] = {}
+        for name in _MASKED_FIELDS.get(type(part), ()):
+            value = getattr(part, name, None)
+            if isinstance(value, str) and value:
+                result = mask_text(masker, value, key)
+                spans.extend(result.spans)
+                if result.text != value:
+                    update[name] = result.text
+        if isinstance(part, EventPart) and part.detail:
+            update["detail"] = mask_value(masker, part.detail, key)
+        parts.append(part.model_copy(update=update) if update else part)
+    return message.model_copy(update={"parts": parts}), spans
+
+
+def mask_decision(masker: PiiMasker, decision: HumanDecision, vault_key: str) -> HumanDecision:
+    """A rep's edited reply or reject note may carry what the customer said: the ledger keeps it masked (the text
+    actually sent to the customer is the caller's own copy, never this one)."""
+    update: dict[str, Any] = {}
+    if decision.final_text:
+        update["final_text"] = mask_text(masker, decision.final_text, vault_key).text
+    if decision.reason_text:
+        update["reason_text"] = mask_text(masker, decision.reason_text, vault_key).text
+    return decision.model_copy(update=update) if update else decision
