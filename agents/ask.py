@@ -20,6 +20,7 @@ from agents.deps import AgentDeps
 from agents.nodes.decide import customer_facts
 from agents.tenant import OUT_OF_SCOPE
 from agents.understanding.entities import extract_entities
+from agents.understanding.intent import IntentInput
 from agents.understanding.service import action_scorer, embedding_classifier
 from contract.errors import AccessDenied, BackendUnavailable, NotFound
 from contract.evidence import Evidence, EvidenceKind
@@ -235,12 +236,14 @@ class RepAsk:
 
     def run(self) -> AskResult:
         clf = embedding_classifier(self.deps)
+        ents = extract_entities(self.text, self.deps.tenant.entity_rules)
+        ctx = IntentInput(entities=ents, sender="rep_ask")  # rep-only intents (查客户, 要建议) get their cue
         intent = (
-            clf.classify(self.masked) if self.masked.strip() else Intent(name=OUT_OF_SCOPE, confidence=0.0)
+            clf.classify(self.masked, context=ctx)
+            if self.masked.strip()
+            else Intent(name=OUT_OF_SCOPE, confidence=0.0)
         )
-        intent = intent.model_copy(
-            update={"entities": extract_entities(self.text, self.deps.tenant.entity_rules)}
-        )
+        intent = intent.model_copy(update={"entities": ents})
         c360, reason, ref, flags = self.authorize()
         if reason:
             log.warning("rep ask refused for %s (%s): %s %s", self.actor.id, self.actor.role, reason, ref)

@@ -30,6 +30,7 @@ class IntentCues(BaseModel):
     entities: list[str] = Field(default_factory=list)
     image_kinds: list[str] = Field(default_factory=list)
     file_kinds: list[str] = Field(default_factory=list)
+    senders: list[str] = Field(default_factory=list)  # [rep_ask]: an intent of reps asking the copilot
 
 
 class IntentSpec(BaseModel):

@@ -45,6 +45,7 @@ def intent_input(state: CopilotState, entities: dict[str, list[str]]) -> IntentI
         image_kinds=image_kinds,
         file_kinds=file_kinds,
         file_names=file_names,
+        sender=str((state.get("message") or {}).get("sender", "customer")),
     )
 
 

@@ -4,8 +4,9 @@ The hybrid classifier works from the taxonomy alone and improves with examples. 
 - the similarity of the message to the intent's *description* (label, description, keywords; zero-shot), and
 - the mean of its top-k *example* similarities, weighted up as examples accumulate (few-shot),
 then adds small nudges for the intent's keywords found in the message and its cues (entity kinds, image kinds, file
-kinds). A message that says little on its own ("[OK][抱拳]", "好的", a sticker) is read together with the customer's
-previous turn, so it continues that turn's intent instead of looking like a greeting.
+kinds). A message that says little on its own ("[OK][抱拳]", "好的", a sticker) gets the customer's previous turn as a
+prior (message + previous turn, centred, added to the message's own scores), so it continues that turn's intent
+instead of looking like a greeting — unless the taxonomy has an intent for exactly that reply.
 
 It abstains (out_of_scope) when the best intent is the out-of-scope class or its score is under a threshold: pinned per
 embedding model in the tenant, else calibrated by leave-one-out over the tenant's examples, else (no examples) a
@@ -31,6 +32,7 @@ DESCRIPTION_WEIGHT = 2.0  # the description counts as this many examples once a 
 PHRASE_WEIGHT = 0.5
 KEYWORD_BONUS = 0.08
 CUE_BONUS = 0.05
+SENDER_BONUS = 0.1
 CONTEXT_MAX = 0.8  # weight of "previous turn + this message" for a message with no content of its own
 # Zero-shot abstain floors on the description score, per embedding model, measured on the demo taxonomy with its
 # examples removed (evals/bench/bench_intent.py `zero_shot`); unknown models get 0 (never abstain on score alone).
@@ -67,6 +69,7 @@ class IntentInput:
     image_kinds: list[str] = field(default_factory=list)
     file_kinds: list[str] = field(default_factory=list)
     file_names: list[str] = field(default_factory=list)
+    sender: str = "customer"  # customer | rep_ask (a rep asking the copilot)
 
 
 def intent_view(text: str, ctx: IntentInput) -> str:
@@ -187,6 +190,8 @@ class EmbeddingIntentClassifier:
                 or set(cues.file_kinds) & set(ctx.file_kinds)
             ):
                 bonus[c] += CUE_BONUS
+            if cues.senders:  # intents only a rep asks (查客户, 要建议) or only a customer says
+                bonus[c] += SENDER_BONUS if ctx.sender in cues.senders else -SENDER_BONUS
         return bonus
 
     def scores(self, text: str, ctx: IntentInput | None = None) -> tuple[np.ndarray, dict[str, float]]:
@@ -200,7 +205,9 @@ class EmbeddingIntentClassifier:
             weight = CONTEXT_MAX * (1.0 - content)
             joint = f"{ctx.previous[-1][:300]} {view}"
             s_ctx = self._semantic(self.vectors.encode([joint])[0]) + self._nudges(joint, ctx)
-            s = (1.0 - weight) * s + weight * s_ctx
+            # the previous turn is a prior over the message's own reading, not a replacement: an 「[OK][抱拳]」 after
+            # a quote continues the quote, unless the taxonomy has an intent for exactly that (确认下单)
+            s = s + weight * (s_ctx - float(s_ctx.mean()))
             info["context_weight"] = round(weight, 3)
         return s, info
 

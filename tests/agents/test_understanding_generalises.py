@@ -192,3 +192,16 @@ def test_intent_uses_the_knowledge_embedding_layer_and_caches_the_message():
     b = vec.encode(["返点政策"])
     assert a is not b and np.allclose(a, b) and len(vec._cache) == 1
     assert np.isclose(float(np.linalg.norm(a[0])), 1.0, atol=1e-4)
+
+
+def test_rep_only_intents_are_cued_by_the_sender(pack, embedder):
+    tenant = TenantConfig.load(pack)
+    lookup = tenant.intents[0].model_copy(
+        update={"name": "customer_lookup", "label_zh": "查客户", "cues": {"senders": ["rep_ask"]}}
+    )
+    tenant = tenant.model_copy(update={"intents": [*tenant.intents, lookup]})
+    clf = EmbeddingIntentClassifier(tenant, embedder, threshold=-1.0)
+    i = clf.classes.index("customer_lookup")
+    as_rep, _ = clf.scores("帮我查下这个客户最近的订单", IntentInput(sender="rep_ask"))
+    as_customer, _ = clf.scores("帮我查下这个客户最近的订单", IntentInput(sender="customer"))
+    assert as_rep[i] - as_customer[i] == pytest.approx(0.2, abs=1e-6)
