@@ -18,6 +18,7 @@ _DIGIT = rf"[0-9０-９{HAN_DIGITS}]"
 _SEP = r"[ \u3000,，、\-－]"
 # A run may end in an ID check character: X, x, or 叉 (how a caller says it).
 _RUN = re.compile(rf"{_DIGIT}(?:{_SEP}?{_DIGIT})*(?:{_SEP}?[Xx叉](?![A-Za-z]))?")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _SEP_CHARS = frozenset(" \u3000,，、-－")
 DEFAULT_MIN_DIGITS = 7
 
@@ -30,10 +31,21 @@ def han_to_ascii(text: str) -> str:
 def spoken_runs(text: str, min_digits: int = DEFAULT_MIN_DIGITS) -> Iterator[tuple[int, int]]:
     """(start, end) of every digit run with at least `min_digits` digits and at least one Chinese digit."""
     for m in _RUN.finditer(text):
-        run = m.group(0)
+        start, end = m.start(), m.end()
+        # 13812345678一直开着, 两个: a lone Chinese digit glued to written digits and followed by a word is that word's
+        # first character, not the number's last digit
+        if (
+            end < len(text)
+            and _CJK.match(text[end])
+            and text[end] not in HAN_DIGITS
+            and text[end - 1] in HAN_DIGITS
+            and (end - start < 2 or text[end - 2] not in HAN_DIGITS)
+        ):
+            end -= 1
+        run = text[start:end]
         digits = sum(1 for c in run if c not in _SEP_CHARS and c not in "Xx叉")
         if digits >= min_digits and any(c in HAN_DIGITS for c in run):
-            yield m.start(), m.end()
+            yield start, end
 
 
 def _convert_run(run: str) -> str:

@@ -37,6 +37,12 @@ def test_spoken_values_are_detected_with_the_right_entity(text: str, entity: str
     assert [c.entity for c in detect(text)] == [entity]
 
 
+def test_a_word_starting_with_a_chinese_digit_does_not_swallow_into_a_written_number() -> None:
+    # 一直 / 两个 after a typed mobile: the 一 / 两 is the word's, the mobile stays 11 digits
+    assert [c.entity for c in detect("我手机13812345678一直开着")] == ["CN_MOBILE"]
+    assert [c.entity for c in detect("电话13812345678两个人都能接")] == ["CN_MOBILE"]
+
+
 def test_checksums_still_decide_spoken_ids_and_cards() -> None:
     # one digit off: no longer a valid ID (no 身份证 cue, so not masked) or a Luhn card (no card cue)
     assert detect("号码四四零三零五一九八八零七二一幺零六叉") == []
