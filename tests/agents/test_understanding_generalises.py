@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.tenant import TenantConfig
+from agents.tenant import IntentCues, TenantConfig
 from agents.understanding.embedder import IntentVectors, make_embedder
 from agents.understanding.entities import extract_entities
 from agents.understanding.intent import EmbeddingIntentClassifier, IntentInput, content_ratio, intent_view
@@ -197,7 +197,7 @@ def test_intent_uses_the_knowledge_embedding_layer_and_caches_the_message():
 def test_rep_only_intents_are_cued_by_the_sender(pack, embedder):
     tenant = TenantConfig.load(pack)
     lookup = tenant.intents[0].model_copy(
-        update={"name": "customer_lookup", "label_zh": "查客户", "cues": {"senders": ["rep_ask"]}}
+        update={"name": "customer_lookup", "label_zh": "查客户", "cues": IntentCues(senders=["rep_ask"])}
     )
     tenant = tenant.model_copy(update={"intents": [*tenant.intents, lookup]})
     clf = EmbeddingIntentClassifier(tenant, embedder, threshold=-1.0)
