@@ -138,12 +138,15 @@ QUOTED = re.compile(r"「([^」]{2,80})」")
 
 
 def _without_quoted(
-    verdict: GuardVerdict, draft: Draft, evidence: list[Evidence], actions: list[Action], state
-):
+    verdict: GuardVerdict, draft: Draft, evidence: list[Evidence], actions: list[Action], state: CopilotState
+) -> Draft | None:
     """An extractive draft without the clauses containing the text the rails objected to; None when nothing to drop."""
     quotes = [q for reason in verdict.reasons for q in QUOTED.findall(reason)]
     cited = {c.evidence_id for c in draft.citations}
-    squash = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
+
+    def squash(t: str) -> str:
+        return re.sub(r"\s+", "", t)
+
     drop = {e.id for e in evidence if e.id in cited and any(squash(q) in squash(e.content) for q in quotes)}
     if not drop:
         return None
