@@ -99,9 +99,10 @@ def run_eval(
     fail_on_gate: bool = False,
     split: str = "all",
     tenant_dir: Path | None = None,
+    as_of: str | None = None,
 ) -> None:
     """`copilot eval run` (and `copilot tenant eval`): exits 2 on bad input, 1 on a failed gate when asked.
-    `tenant_dir`: the pack to load when the suite names none."""
+    `tenant_dir` / `as_of`: the pack to load and its date when the suite names none (the pack's profile)."""
     from evals.all import load_config
     from evals.cache import DiskCache
     from evals.judge import apply_judge, judge_from_config
@@ -114,6 +115,12 @@ def run_eval(
     try:
         s = load_suite(suite)
         s = select_split(s, split, file_is_heldout="heldout" in suite.stem)
+        if tenant_dir is not None and s.tenant is None:
+            from evals.suite import TenantRef
+
+            s = s.model_copy(update={"tenant": TenantRef(path=str(tenant_dir.resolve()), as_of=as_of)})
+        elif as_of and s.tenant is not None and s.tenant.as_of is None:
+            s = s.model_copy(update={"tenant": s.tenant.model_copy(update={"as_of": as_of})})
         cfg = load_config(config)
         root = data_root(cfg.get("settings"))
         root.mkdir(parents=True, exist_ok=True)

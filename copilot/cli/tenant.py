@@ -200,7 +200,8 @@ def eval_cmd(
     if not root.is_dir():
         err.print(f"[red]{path}: not a folder")
         raise typer.Exit(2)
-    suites = suite_paths(root, load_profile(root))
+    profile = load_profile(root)
+    suites = suite_paths(root, profile)
     if not suites:
         err.print(f"[red]{path}: no eval suite (add evals/suite.yaml or `evals:` in profile.yaml)")
         raise typer.Exit(2)
@@ -213,6 +214,7 @@ def eval_cmd(
             no_cache=no_cache,
             split=split,
             tenant_dir=root,
+            as_of=profile.as_of,
         )
 
 
@@ -249,7 +251,7 @@ def learn(
     from agents.learning import apply_candidates, collect_candidates, write_candidates
     from agents.tenant import TenantConfig
     from copilot.ledger import open_ledger
-    from copilot.settings import get_settings
+    from copilot.settings import Settings
 
     root = Path(path).resolve()
     file = candidates or root / "learning" / "candidates.yaml"
@@ -262,7 +264,8 @@ def learn(
             )
             return
         tenant = TenantConfig.load(root)
-        settings = get_settings()
+        settings = Settings()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         ledger = open_ledger(settings.ledger_url)
         try:
             found = collect_candidates(ledger, tenant, since=since)

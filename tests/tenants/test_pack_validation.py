@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -112,3 +113,33 @@ def test_infer_mapping_reproduces_a_hand_written_mapping(tmp_path: Path) -> None
     assert import_csv(csv_dir, f"sqlite:///{tmp_path / 'again.sqlite'}", proposed)["erp_order"] >= 300
     bad = CliRunner().invoke(app, ["tenant", "infer-mapping", str(tmp_path / "nope")])
     assert bad.exit_code == 2 and "not a folder" in bad.output
+
+
+def test_learn_collects_from_the_ledger_and_applies_approved_examples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_pack(tmp_path / "liftcare")
+    monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path / "data"))
+    found = CliRunner().invoke(app, ["tenant", "learn", str(root)])
+    assert found.exit_code == 0, found.output
+    assert "0 candidate(s) from the ledger" in found.output  # a fresh ledger has no corrections yet
+    candidates = tmp_path / "candidates.yaml"
+    candidate = {
+        "id": "cand_test00000001",
+        "kind": "intent_example",
+        "text": "合同明年还能按今年的价续吗",
+        "corrected": "contract_renewal",
+        "status": "approved",
+    }
+    candidates.write_text(
+        yaml.safe_dump({"tenant": "liftcare", "candidates": [candidate]}, allow_unicode=True),
+        encoding="utf-8",
+    )
+    applied = CliRunner().invoke(
+        app, ["tenant", "learn", str(root), "--candidates", str(candidates), "--apply"]
+    )
+    assert applied.exit_code == 0, applied.output
+    intents = yaml.safe_load((root / "intents.yaml").read_text(encoding="utf-8"))["intents"]
+    renewal = next(i for i in intents if i["name"] == "contract_renewal")
+    assert "合同明年还能按今年的价续吗" in renewal["examples"]
+    assert validate_pack(root) == []
