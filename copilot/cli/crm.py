@@ -94,11 +94,14 @@ def show(
         typer.echo(json.dumps(c.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
     typer.echo(f"{c.customer_id} {c.name}  tier {c.tier}  owner {c.owner_rep}  BU {c.business_unit}")
+    extras = [f for f in c.facts if f.source_ids.get("entity") == "customer" and f.title not in ("客户名称",)]
+    if extras:
+        typer.echo("  " + "；".join(f.content for f in extras))
     for cat, windows in c.purchases_by_category.items():
         last = c.last_purchase.get(cat, "-")
         typer.echo(f"  {cat}: " + " ".join(f"{k}={v:g}" for k, v in windows.items()) + f"  last {last}")
-    for ev in c.facts:
-        if ev.title in ("合同到期", "未关闭工单") or ev.title.startswith("设备"):
+    for ev in c.facts:  # every mapped column is a fact; purchases are summarised above
+        if ev.title not in ("分品类采购", "最近采购") and ev.source_ids.get("entity") != "customer":
             typer.echo(f"  · {ev.content}")
     for ev in c.signals:
         typer.echo(f"  ! [{ev.source_ids['signal_id']}] {ev.content}")
