@@ -1,18 +1,27 @@
-"""The copilot's few-shot intent rule (mean of the top-3 example similarities per intent, abstain under a
-threshold), re-implemented over a plain embedding matrix so it scales to benchmark-sized example sets."""
+"""The copilot's hybrid intent rule (mean of the top-3 example similarities per intent, blended with the similarity to
+the intent's description when one is given — here the label name — as agents/understanding/intent.py does; abstain
+under a threshold), re-implemented over a plain embedding matrix so it scales to benchmark-sized example sets."""
 
 from __future__ import annotations
 
 import numpy as np
 
 TOP_K = 3
+DESCRIPTION_WEIGHT = 2.0  # as agents.understanding.intent: the description counts as two examples
 
 
 class KnnIntentClassifier:
-    def __init__(self, x: np.ndarray, labels: list[str]) -> None:
+    def __init__(
+        self, x: np.ndarray, labels: list[str], descriptions: dict[str, np.ndarray] | None = None
+    ) -> None:
         self.classes = sorted(set(labels))
         self.y = np.array([self.classes.index(lbl) for lbl in labels])
         self.x = x
+        self.desc = (
+            np.vstack([descriptions[c] for c in self.classes])
+            if descriptions and all(c in descriptions for c in self.classes)
+            else None
+        )
 
     def scores(self, q: np.ndarray) -> np.ndarray:
         """(n_queries, n_classes) class scores: mean of each class's top-k similarities."""
@@ -23,6 +32,11 @@ class KnnIntentClassifier:
             k = min(TOP_K, block.shape[1])
             top = np.partition(block, -k, axis=1)[:, -k:]
             out[:, c] = top.mean(axis=1)
+            if self.desc is not None:
+                n = block.shape[1]
+                out[:, c] = (n * out[:, c] + DESCRIPTION_WEIGHT * (q @ self.desc[c])) / (
+                    n + DESCRIPTION_WEIGHT
+                )
         return out
 
     def predict(
