@@ -205,3 +205,26 @@ def test_rep_only_intents_are_cued_by_the_sender(pack, embedder):
     as_rep, _ = clf.scores("帮我查下这个客户最近的订单", IntentInput(sender="rep_ask"))
     as_customer, _ = clf.scores("帮我查下这个客户最近的订单", IntentInput(sender="customer"))
     assert as_rep[i] - as_customer[i] == pytest.approx(0.2, abs=1e-6)
+
+
+def test_understand_reads_recent_turns_image_kinds_and_file_names_from_the_state():
+    from agents.nodes.understand import intent_input
+
+    state = {
+        "history": [
+            {"role": "customer", "text": "这个价格能不能再便宜点", "intent": "price_discount"},
+            {"role": "decision", "kind": "accept"},
+            {"role": "customer", "text": "LCP-3.5报价多少", "intent": "price_discount"},
+        ],
+        "signals": {"image_error_screen": 1.0, "emoji_sentiment": -0.5},
+        "evidence": [{"kind": "perception", "lineage": {"file_kind": "spreadsheet"}}],
+        "message": {"sender": "customer", "parts": [{"kind": "file", "name": "待置换车辆清单.xlsx"}]},
+    }
+    ctx = intent_input(state, {"alarm_code": ["E-203"]})  # type: ignore[arg-type]
+    assert (
+        ctx.previous == ["这个价格能不能再便宜点", "LCP-3.5报价多少"]
+        and ctx.previous_intent == "price_discount"
+    )
+    assert ctx.image_kinds == ["error_screen"] and ctx.file_kinds == ["spreadsheet"]
+    assert ctx.file_names == ["待置换车辆清单.xlsx"] and ctx.entities == {"alarm_code": ["E-203"]}
+    assert "待置换车辆清单" in intent_view("", ctx) and "报警" in intent_view("", ctx)
