@@ -103,8 +103,8 @@ def import_pack(
         )
     profile = load_profile(root)
     values: dict[str, Any] = {"tenant_dir": root, "tenant": profile.id}
-    if data_dir is not None:
-        values["data_dir"] = data_dir
+    # one data directory per tenant by default, so two tenants' CRM, policies and ledger never share a store
+    values["data_dir"] = data_dir if data_dir is not None else Settings().data_dir / "tenants" / profile.id
     if profile.crm.url:
         values["crm_url"] = profile.crm.url
     settings = Settings(**values)
