@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contract import InboundMessage, Suggestion
@@ -19,6 +20,7 @@ from contract.messages import Channel, TextPart
 from contract.ports import Actor
 from copilot.api.deps import ServicesDep
 from copilot.auth import SettingsDep, require
+from copilot.service import MessageRefusedError
 
 router = APIRouter(prefix="/v1", tags=["suggestions"])
 
@@ -47,16 +49,20 @@ async def ask(body: AskIn, actor: Asker, services: ServicesDep, settings: Settin
     msg = InboundMessage(
         tenant=settings.tenant,
         channel=body.channel,
-        conversation_id=body.conversation_id or f"ask:{actor.id}:{body.customer_ref}",
+        conversation_id=body.conversation_id or f"ask:{actor.id}:{body.customer_ref}"[:200],
         message_id=body.message_id or f"ask_{uuid.uuid4().hex[:20]}",
         customer_ref=body.customer_ref,
         rep_ref=actor.id,
         sender="rep_ask",
         parts=[TextPart(text=body.text)],
     )
-    if actor.role == "agent":  # as /v1/messages: the agent's call is with this customer
-        actor = actor.model_copy(update={"call_customer_ref": body.customer_ref})
-    suggestion: Suggestion | None = await run_in_threadpool(services.handle_message, msg, actor)
+    # an agent's scope (an active call with this customer) is decided by the service, as for /v1/messages
+    try:
+        suggestion: Suggestion | None = await run_in_threadpool(services.handle_message, msg, actor)
+    except MessageRefusedError as refused:  # the REFUSAL suggestion, recorded; 200 as on /v1/messages
+        return JSONResponse(  # type: ignore[return-value]
+            refused.suggestion.model_dump(mode="json"), headers={"X-Copilot-Refused": refused.reason}
+        )
     if suggestion is None:  # handle_message answers every ask; None would be a wiring fault
         raise BackendUnavailable("the ask was not answered", reason="ask_not_answered")
     return suggestion

@@ -66,7 +66,7 @@ def test_kf_callback_to_one_suggestion_in_postgres_pushed_to_the_page(
     (sug,) = suggestions_for(stack, "e2e-kf-1")
     assert sug["channel"] == "wecom_kf" and sug["customer_ref"] == "C1001"
     assert sug["intent"]["name"] == "rebate_policy"
-    assert sug["draft"]["source"] == "extractive"  # COPILOT_LLM__BACKEND=none
+    assert sug["draft"]["source"] in ("template", "extractive")  # COPILOT_LLM__BACKEND=none: no LLM draft
     evidence = {e["id"] for e in sug["evidence"]}
     assert all(c["evidence_id"] in evidence for c in sug["draft"]["citations"])
 

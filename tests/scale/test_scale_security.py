@@ -36,6 +36,7 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/channels/wecom/callback"): "signature",
     ("POST", "/channels/wecom/callback"): "signature",
     ("POST", "/v1/messages"): HUMAN_SIDE,
+    ("POST", "/v1/ask"): HUMAN_SIDE,
     ("POST", "/v1/suggestions/{suggestion_id}/decision"): HUMAN_SIDE,
     ("GET", "/v1/customers/{customer_id}/360"): HUMAN_SIDE,
     ("GET", "/v1/stream"): HUMAN_SIDE,
@@ -75,6 +76,7 @@ BODIES: dict[str, Any] = {
         "parts": [{"kind": "text", "text": "返点政策是什么？"}],
     },
     "/v1/suggestions/{suggestion_id}/decision": {"kind": "accept"},
+    "/v1/ask": {"text": "这个客户最近买了什么？", "customer_ref": "C1001", "conversation_id": "matrix-ask"},
 }
 
 
@@ -149,9 +151,9 @@ def first_voice_frame(stack: Stack, key: str) -> dict[str, Any]:
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
-    query = f"?api_key={key}" if key else ""
-    url = stack.api_url.replace("http://", "ws://") + f"/voice/calls/sec-{key or 'anon'}{query}"
-    with connect(url, open_timeout=30) as ws:
+    headers = {"X-API-Key": key} if key else {}  # never the URL: it would land in access logs
+    url = stack.api_url.replace("http://", "ws://") + f"/voice/calls/sec-{key or 'anon'}"
+    with connect(url, open_timeout=30, additional_headers=headers) as ws:
         with contextlib.suppress(
             ConnectionClosed
         ):  # refused before the start frame: the error frame is readable
