@@ -205,8 +205,8 @@ def _kind(values: list[str]) -> str:
 
 
 def _profile(name: str, header: list[str], rows: list[list[str]]) -> TableProfile:
-    t = TableProfile(name, rows=len(rows))
-    for i, col in enumerate(header):
+    t = TableProfile(str(name), rows=len(rows))
+    for i, col in enumerate(str(h) for h in header):  # drivers may hand back str subclasses (quoted_name)
         vals = [r[i] if i < len(r) else "" for r in rows]
         filled = [v for v in vals if v]
         t.columns[col] = ColumnProfile(

@@ -111,6 +111,17 @@ def test_infer_mapping_reproduces_a_hand_written_mapping(tmp_path: Path) -> None
             if f in ent.columns:
                 assert proposed.entities[entity].columns.get(f) == ent.columns[f], (entity, f)
     assert import_csv(csv_dir, f"sqlite:///{tmp_path / 'again.sqlite'}", proposed)["erp_order"] >= 300
+    from_sql = CliRunner().invoke(
+        app, ["tenant", "infer-mapping", url]
+    )  # the same from the live (read-only) database
+    assert from_sql.exit_code == 0, from_sql.output
+    sql_path = tmp_path / "from_sql.yaml"
+    sql_path.write_text(from_sql.output, encoding="utf-8")
+    from_db = load_mapping(sql_path)
+    for entity, ent in hand.entities.items():
+        assert {f: from_db.entities[entity].columns.get(f) for f in keys if f in ent.columns} == {
+            f: ent.columns[f] for f in keys if f in ent.columns
+        }, entity
     bad = CliRunner().invoke(app, ["tenant", "infer-mapping", str(tmp_path / "nope")])
     assert bad.exit_code == 2 and "not a folder" in bad.output
 
