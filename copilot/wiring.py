@@ -287,21 +287,21 @@ def mount_channel_routes(app: Any, services: Services) -> None:
 def mount_voice_routes(app: Any, services: Services) -> None:
     """Live call audio over WebSocket: each final customer segment runs through the same graph as chat; the
     suggestion streams back on the socket. Partials, finals, suggestions and the wrap-up are mirrored to the agent
-    desktop through the hub (topic call:<call_id>). The socket needs an agent or admin API key (?api_key= or the
-    X-API-Key header)."""
+    desktop through the hub (topic call:<call_id>). The socket needs an agent or admin: the X-API-Key header, or
+    ?token= from POST /v1/stream/token."""
     from fastapi import Depends, WebSocket
     from fastapi.concurrency import run_in_threadpool
 
     from channels.voice import build_voice_router
-    from copilot.auth import actor_for_key, require
+    from copilot.auth import actor_for_socket, require
 
     asr = services.asr
     if asr is None or getattr(app.state, "voice_mounted", False):
         return
 
     async def authorize(websocket: WebSocket) -> None:
-        key = websocket.query_params.get("api_key") or websocket.headers.get("x-api-key", "")
-        actor = actor_for_key(key.strip(), services.settings)
+        # a gateway sends X-API-Key; a browser ?token= from POST /v1/stream/token; never ?api_key= (access logs)
+        actor = actor_for_socket(dict(websocket.headers), dict(websocket.query_params), services.settings)
         if actor.role not in ("agent", "admin"):
             raise AccessDenied(f"role {actor.role!r} may not stream call audio", reason="wrong_role")
         call_id = str(websocket.path_params.get("call_id", ""))

@@ -178,8 +178,8 @@ def _stream_call(base: str, call_id: str, key: str) -> list[dict[str, Any]]:
     audio = decode_audio(str(REPO_ROOT / "copilot/tenants/demo/media/c1004_alarm_voice.wav"))
     pcm = (np.concatenate([audio, np.zeros(16_000, dtype=np.float32)]) * 32767).astype("<i2").tobytes()
     frames: list[dict[str, Any]] = []
-    url = base.replace("http://", "ws://") + f"/voice/calls/{call_id}?api_key={key}"
-    with connect(url, open_timeout=20, close_timeout=60) as ws:
+    url = base.replace("http://", "ws://") + f"/voice/calls/{call_id}"  # the key in a header, never the URL
+    with connect(url, open_timeout=20, close_timeout=60, additional_headers={"X-API-Key": key}) as ws:
         ws.send(json.dumps({"type": "start", "sample_rate": 16000, "channels": 1, "customer_ref": "C1004",
                             "agent_ref": "agent_chen", "tenant": "demo"}))  # fmt: skip
         chunk = 3200  # 100 ms
@@ -221,7 +221,7 @@ def test_call_audio_needs_an_agent_key(server: str) -> None:
     from websockets.sync.client import connect
 
     for key in ("", "dev-rep-zhang"):
-        url = server.replace("http://", "ws://") + f"/voice/calls/call-denied?api_key={key}"
-        with connect(url, open_timeout=20) as ws:
+        url = server.replace("http://", "ws://") + "/voice/calls/call-denied"
+        with connect(url, open_timeout=20, additional_headers={"X-API-Key": key} if key else {}) as ws:
             frame = json.loads(ws.recv(timeout=20))
         assert frame["type"] == "error" and frame["reason"] in ("no_api_key", "wrong_role")

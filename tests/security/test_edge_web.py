@@ -177,3 +177,23 @@ def test_api_docs_are_closed_in_production(tmp_path: Any) -> None:
         assert client.get(path).status_code == 404, path
     dev = TestClient(create_app(Settings(env="test", data_dir=tmp_path), start_worker=False))
     assert dev.get("/openapi.json").status_code == 200
+
+
+@pytest.mark.probe(
+    id="api-key-in-websocket-url",
+    sends="WS /voice/calls/{id}?api_key=dev-agent-chen (live call audio with the key in the URL)",
+    expect="error frame no_api_key and close; the same socket with ?token= from POST /v1/stream/token is ready",
+)
+def test_call_socket_takes_a_token_not_a_key_in_the_url(security_client: TestClient) -> None:
+    with security_client.websocket_connect("/voice/calls/ws-probe-1?api_key=dev-agent-chen") as ws:
+        frame = ws.receive_json()
+    assert frame["type"] == "error" and frame["reason"] == "no_api_key" and frame["fatal"]
+    agent = {"X-API-Key": "dev-agent-chen"}
+    token = security_client.post("/v1/stream/token", headers=agent).json()["token"]
+    with security_client.websocket_connect(f"/voice/calls/ws-probe-2?token={token}") as ws:
+        ws.send_json({"type": "start", "sample_rate": 16000, "channels": 1, "customer_ref": "C1004"})
+        assert ws.receive_json()["type"] == "ready"
+        ws.send_json({"type": "stop"})
+        while (frame := ws.receive_json())["type"] != "wrapup":
+            pass
+    assert frame["reason"] == "stop"
