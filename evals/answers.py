@@ -68,9 +68,22 @@ def run_one(path: Path, mode: str, limit: int | None) -> tuple[RunResult, int]:
     return run, total
 
 
+def sources(run: RunResult) -> dict[str, int]:
+    """How many drafts each source wrote (template / llm / fallback …): an llm run whose drafts all fell back says so."""
+    out: dict[str, int] = {}
+    for case in run.cases:
+        for turn in case.turns:
+            s = turn.suggestion or {}
+            s = s if isinstance(s, dict) else s.model_dump(mode="json")
+            d = s.get("draft") or {}
+            if d.get("text"):
+                out[str(d.get("source"))] = out.get(str(d.get("source")), 0) + 1
+    return out
+
+
 def hygiene(run: RunResult, *, examples: bool) -> tuple[dict[str, int], int, list[dict[str, Any]]]:
     counts = dict.fromkeys(CHECKS, 0)
-    drafts, found_examples = 0, []
+    drafts, found_examples = 0, list[dict[str, Any]]()
     for case in run.cases:
         for turn in case.turns:
             s = turn.suggestion or {}
@@ -127,6 +140,7 @@ def measure(modes: list[str], llm_limit: int | None, only: list[str] | None) -> 
                 "errors": run.metrics.get("cases.errors"),
                 "must_mention": out["metrics"][key],
                 "drafts": drafts,
+                "draft_sources": sources(run),
                 "hygiene": counts,
                 "wall_s": round(time.perf_counter() - t0, 1),
             }
@@ -173,7 +187,7 @@ def to_markdown(result: dict[str, Any]) -> str:
             continue
         lines.append(
             f"| {name} | {r['cases']}/{r['cases_in_suite']} | {'yes' if r['subset'] else 'no'} | {r['pass_rate']} | "
-            f"{r['must_mention']} | {r['drafts']} | {r['wall_s']} |"
+            f"{r['must_mention']} | {r['drafts']} {json.dumps(r.get('draft_sources', {}))} | {r['wall_s']} |"
         )
     ttft = result.get("ttft_ratio_vs_raw")
     lines += [

@@ -296,6 +296,8 @@ def _next_steps(
         if mentioned and template is not None and "{doc}" not in template and "{summary}" not in template:
             continue  # beyond the first action, only a phrase that adds a document (a campaign, a plan)
         template = template or DEFAULT_NEXT["en" if en else "zh"]
+        if not approvals and "{approver}" in template:
+            continue  # "submit to {approver}" only when a computed fact names who must approve
         label = action.label or c.action_labels.get(action.name, action.name)
         candidates = [
             by_id[e]

@@ -24,6 +24,8 @@ ToolKind = Literal[
     "eligibility",
     "days_since",
     "crm_record",
+    "scope_rows",
+    "row_tier",
 ]
 
 
@@ -74,6 +76,19 @@ class ToolSpec(BaseModel):
     labels: dict[str, dict[str, str]] = Field(
         default_factory=dict
     )  # field → value → wording (in_progress → 处理中)
+    # row_tier: the row by `match`, then the tier (across the header) holding a CRM-derived value
+    value: Literal["device_age_years"] = "device_age_years"
+    # scope_rows: rows of a table (promotions, offers) checked against this customer's scope
+    scope: dict[Literal["date", "region", "product", "customer"], str] = Field(
+        default_factory=dict
+    )  # → column
+    kind_words: dict[str, str] = Field(
+        default_factory=dict
+    )  # CRM customer kind → word in the customer column
+    all_words: list[str] = Field(default_factory=lambda: ["全国", "全部", "所有", "不限"])
+    name_columns: list[str] = Field(
+        default_factory=list
+    )  # columns that name a row (活动名称 …) for "named" rows
     # eligibility
     checks: list[Literal["region", "window", "customer_kind", "product_line"]] = Field(default_factory=list)
     customer_kinds: list[str] = Field(default_factory=list)

@@ -20,7 +20,7 @@ from contract.evidence import Evidence
 from knowledge.policy.documents import DocumentMeta
 from knowledge.policy.fact_store import Governing, NoGoverningVersion
 from knowledge.policy.facts import ClauseFact, RowFact
-from knowledge.policy.quantities import ParseError, Quantity, discount_percent, quantities
+from knowledge.policy.quantities import ParseError, Quantity, date_windows, discount_percent, quantities
 
 
 class FactSource(Protocol):
@@ -389,9 +389,11 @@ def _term(clause: ClauseFact, words: str) -> Quantity | None:
 def _pick_row(rows: list[RowFact], column: str, value: str) -> RowFact | None:
     """The row whose `column` names `value`: exact, then the cell starting with it ("营运" → "营运车辆", not
     "非营运车辆"), then the only cell containing it."""
-    cells = [(r, (r.cell(column).raw if r.cell(column) else "")) for r in rows]
-    for test in (lambda c: c == value, lambda c: c.startswith(value)):
-        hit = [r for r, c in cells if c and test(c)]
+    cells: list[tuple[RowFact, str]] = []
+    for r in rows:
+        cell = r.cell(column)
+        cells.append((r, cell.raw if cell is not None else ""))
+    for hit in ([r for r, c in cells if c == value], [r for r, c in cells if c and c.startswith(value)]):
         if len(hit) == 1:
             return hit[0]
     hit = [r for r, c in cells if c and value in c]
@@ -783,6 +785,181 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     ]
 
 
+def _named_rows(rows: list[RowFact], columns: list[str], text: str) -> list[RowFact]:
+    """Rows the message names: a name cell written in it, else the row sharing most (≥ 3) two-character words."""
+    exact = [
+        r for r in rows if any((c := r.cell(col)) is not None and c.raw and c.raw in text for col in columns)
+    ]
+    if exact:
+        return exact
+    grams = {
+        text[i : i + 2] for i in range(len(text) - 1) if re.match(r"[\u4e00-\u9fff]{2}", text[i : i + 2])
+    }
+    scored = []
+    for r in rows:
+        hay = "".join(c.raw for c in r.cells)
+        scored.append((len({g for g in grams if g in hay}), r))
+    scored.sort(key=lambda x: -x[0])
+    if scored and scored[0][0] >= 3 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return [scored[0][1]]
+    return []
+
+
+def _scope_failures(row: RowFact, spec: ToolSpec, ctx: ToolContext, inputs: list[Input]) -> list[str]:
+    """Why this customer is outside the row's scope ([] = inside). Missing CRM data fails the check, never passes it."""
+    fails: list[str] = []
+    every = tuple(spec.all_words)
+    for kind, column in spec.scope.items():
+        cell = row.cell(column)
+        raw = cell.raw if cell else ""
+        if not raw or any(w in raw for w in every):
+            continue
+        if kind == "date":
+            windows = date_windows(raw)
+            if not windows:
+                fails.append(f"{column}「{raw}」读不出日期")
+            elif not windows[0].contains(ctx.today):
+                w = windows[0]
+                fails.append(
+                    f"活动已于{dates.zh_date(w.end)}结束"
+                    if ctx.today > w.end
+                    else f"活动{dates.zh_date(w.start)}才开始"
+                )
+        elif kind == "region":
+            try:
+                fv = ctx.crm.profile("region")
+            except MissingField as exc:
+                fails.append(str(exc))
+                continue
+            inputs.append(
+                Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value))
+            )
+            if str(fv.value) not in raw:
+                fails.append(f"适用区域为{raw}，您在{fv.value}")
+        elif kind == "product":
+            asked = ctx.entities.get("product_model", []) + re.findall(r"[A-Z]{1,3}\d{1,3}", ctx.text)
+            if asked and not any(a in raw for a in asked):
+                fails.append(f"适用车型为{raw}，不含{'、'.join(dict.fromkeys(asked))}")
+        elif kind == "customer":
+            try:
+                fv = ctx.crm.profile("kind")
+            except MissingField as exc:
+                fails.append(str(exc))
+                continue
+            inputs.append(
+                Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value))
+            )
+            word = spec.kind_words.get(str(fv.value), str(fv.value))
+            if word not in raw:
+                fails.append(f"客户类型限{raw}")
+    return fails
+
+
+def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """Offers (table rows) checked against this customer: the rows the message names, with why they do or do not
+    apply (period, region, product, customer type), plus the rows that do apply to what they asked about."""
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    if not rows:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    named = _named_rows(rows, spec.name_columns, ctx.text) if spec.name_columns else []
+    out: list[Result] = []
+    for row in rows:
+        inputs: list[Input] = [Input("policy", row.evidence_id, row.as_text()), *_version_input(g)]
+        fails = _scope_failures(row, spec, ctx, inputs)
+        if row not in named and fails:
+            continue
+        values = {h: c.raw for h, c in zip(row.headers, row.cells, strict=True)}
+        try:
+            what = spec.template.format(**values) if spec.template else row.as_text()
+        except (KeyError, IndexError) as exc:
+            return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了不存在的列 {exc}")]
+        statement = f"{what}，您不适用：{'；'.join(fails)}" if fails else f"{what}，您符合条件"
+        slots = tuple(v for v in values.values() if re.search(r"\d", v) and v in statement)[:3]
+        out.append(
+            Computed(
+                spec.tool,
+                spec.id,
+                "false" if fails else "true",
+                "bool",
+                statement,
+                slots,
+                tuple(inputs),
+                _row_source(g, row),
+                subject=row.as_text()[:40],
+            )
+        )
+    if not out:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》中没有适用于贵司的项目")]
+    return out[:3]
+
+
+def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """A row chosen like row_lookup (match), then the tier across its header that holds a value derived from this
+    customer's CRM data — e.g. a trade-in subsidy by the vehicle's age (车龄3年（含）以内 | 3年以上至6年（含） | …)."""
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    inputs: list[Input] = [*_version_input(g)]
+    for column, source in spec.match.items():
+        found = _match_value(source, ctx)
+        if found is None:
+            return [CannotCompute(spec.tool, spec.id, f"缺少「{column}」的取值（{source}）")]
+        rows = find_rows(rows, column, found[0])
+        inputs.append(found[1])
+    if len(rows) != 1:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》表中有 {len(rows)} 行符合条件，无法确定")]
+    row = rows[0]
+    try:
+        fv = ctx.crm.date_field("device.installed_at", ctx.hints(), ctx.text)
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc), _row_source(g, row))]
+    start: date = fv.value
+    # age by the calendar: whole years plus the elapsed share of the current year, so "3年（含）以内" holds a vehicle
+    # exactly on its third anniversary and not a day later
+    years = ctx.today.year - start.year - ((ctx.today.month, ctx.today.day) < (start.month, start.day))
+    anniversary = dates.add_years(start, years)
+    following = dates.add_years(start, years + 1)
+    share = Decimal((ctx.today - anniversary).days) / Decimal((following - anniversary).days)
+    age = Decimal(years) + share.quantize(Decimal("0.0001"))
+    months = (
+        years * 12
+        + (ctx.today.year - anniversary.year) * 12
+        + ctx.today.month
+        - anniversary.month
+        - (ctx.today.day < anniversary.day)
+    )
+    age_text = f"{months // 12} 年 {months % 12} 个月" if months % 12 else f"{months // 12} 年"
+    try:
+        tier = tier_across(row, age, "年")
+    except LookupError_ as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc), _row_source(g, row))]
+    inputs.insert(0, Input("policy", row.evidence_id, f"{tier.header}｜{tier.cell.raw}"))
+    inputs.append(
+        Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, start.isoformat())
+    )
+    label = spec.label or "标准"
+    first = row.cells[0].raw if row.cells else ""
+    statement = f"您的{fv.label}交付日为{dates.zh_date(start)}，车龄 {age_text}，属「{tier.header}」，{first}{label}为{tier.cell.raw}"
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            tier.cell.raw,
+            "text",
+            statement,
+            (tier.cell.raw,),
+            tuple(inputs),
+            _row_source(g, row),
+            subject=fv.label,
+            statement_en=f"{fv.label}: {age_text}, {tier.header}: {tier.cell.raw}",
+        )
+    ]
+
+
 TOOLS: dict[str, Any] = {
     "tier_rate": tier_rate,
     "row_lookup": row_lookup,
@@ -792,6 +969,8 @@ TOOLS: dict[str, Any] = {
     "eligibility": eligibility,
     "days_since": days_since,
     "crm_record": crm_record,
+    "scope_rows": scope_rows,
+    "row_tier": row_tier,
 }
 
 

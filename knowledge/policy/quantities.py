@@ -174,6 +174,8 @@ def _bound(tag: str) -> str:
 
 
 BETWEEN = re.compile(_bound("a") + r"\s*(?:至|到|~|～|—|–|-)\s*" + _bound("b"))
+# "3年以上至6年（含）": above A up to B
+ABOVE_TO = re.compile(_bound("a") + r"\s*(?:以上|及以上)\s*(?:至|到|~|～)\s*" + _bound("b"))
 LOWER_WORDS = r"(?:达到|超过|高于|多于|大于|不低于|不少于|至少|满|≥|>=|>|不小于)"
 UPPER_WORDS = r"(?:不超过|不高于|不多于|最多|少于|低于|不足|不满|未满|小于|≤|<=|<|不大于)"
 PRE_LOW = re.compile(rf"(?<!不)(?P<w>{LOWER_WORDS})\s*" + _bound("a"))
@@ -275,6 +277,12 @@ def parse_range(text: str, default_unit: str = "") -> Range | None:
         return Range(
             unit, a, b, lo.group("w") not in EXCLUSIVE_WORDS, hi.group("w") not in EXCLUSIVE_WORDS, raw=t
         )
+    if m := ABOVE_TO.search(t):
+        a, ua = _value(m, "a", m.group("bu"))
+        b, ub = _value(m, "b", m.group("au"))
+        unit = _unify(ua, ub) or default_unit
+        lb = _mark(m, "b")
+        return Range("元" if unit == "元?" else unit, a, b, True, lb is not False, False, lb is not None, t)
     if m := BETWEEN.search(t):
         ub_raw = m.group("bu")
         a, ua = _value(m, "a", ub_raw)  # "50万至100万元": the first bound takes the second's unit

@@ -513,3 +513,85 @@ def test_crm_record_states_a_record_with_field_arithmetic(store: PolicyStore) ->
         from agents.reasoning.tools import _arith
 
         _arith("__import__('os')", {})
+
+
+TRADE_IN = """---
+doc_id: tradein
+title: 置换补贴
+version: "1"
+---
+# 置换补贴
+
+第三条 补贴标准如下：
+
+| 旧车品牌 | 车龄3年（含）以内 | 车龄3年以上至6年（含） | 车龄6年以上 |
+|---|---|---|---|
+| 本品牌 | 6000元/台 | 8000元/台 | 10000元/台 |
+"""
+PROMOS = """---
+doc_id: promos
+title: 促销方案
+version: "1"
+---
+# 促销方案
+
+第二条 活动如下：
+
+| 活动编号 | 活动名称 | 活动期间 | 适用区域 | 适用车型 | 客户类型 | 优惠内容 |
+|---|---|---|---|---|---|---|
+| PR-1 | 夏季购车礼 | 2026年6月1日至2026年8月31日 | 全国 | 全部车型 | 个人客户 | 赠送保养套餐 |
+| PR-2 | 冬季焕新季 | 2026年11月1日至2026年12月31日 | 华东 | 凌越S7 | 个人客户 | 每台立减8000元 |
+| PR-3 | 车队补贴 | 2026年9月1日至2026年12月31日 | 全国 | 凌越E5 | 企业车队 | 每台补贴6000元 |
+"""
+
+
+@pytest.mark.parametrize(
+    ("delivered", "subsidy"),
+    [
+        (date(2023, 11, 20), "6000元/台"),
+        (date(2023, 11, 19), "8000元/台"),
+        (date(2020, 11, 20), "8000元/台"),
+        (date(2020, 11, 19), "10000元/台"),
+    ],
+)
+def test_row_tier_by_vehicle_age_is_exact_at_anniversaries(
+    store: PolicyStore, delivered: date, subsidy: str
+) -> None:
+    store.add_text(TRADE_IN, {})
+    spec = ToolSpec(id="t", tool="row_tier", doc="tradein", match={"旧车品牌": "本品牌"}, label="置换补贴")
+    crm = {"devices": [{"id": "V1", "name": "S7", "installed_at": delivered.isoformat()}]}
+    [r] = run_tool(spec, ctx(store, crm=crm, today=date(2026, 11, 20)))
+    assert isinstance(r, Computed) and r.output == subsidy
+
+
+def test_scope_rows_check_period_region_product_and_customer_type(store: PolicyStore) -> None:
+    store.add_text(PROMOS, {})
+    spec = ToolSpec(
+        id="p",
+        tool="scope_rows",
+        doc="promos",
+        scope={"date": "活动期间", "region": "适用区域", "product": "适用车型", "customer": "客户类型"},
+        kind_words={"individual": "个人", "fleet": "企业"},
+        name_columns=["活动名称"],
+        template="{活动名称}：{优惠内容}",
+    )
+    person = {"region": "华东", "kind": "individual"}
+    results = run_tool(
+        spec,
+        ctx(
+            store,
+            crm=person,
+            text="S7有什么优惠",
+            entities={"product_model": ["S7"]},
+            today=date(2026, 11, 20),
+        ),
+    )
+    assert [r.statement for r in results if isinstance(r, Computed)] == [
+        "冬季焕新季：每台立减8000元，您符合条件"
+    ]
+    named, *others = run_tool(spec, ctx(store, crm=person, text="夏季购车礼还有吗", today=date(2026, 11, 20)))
+    assert isinstance(named, Computed) and named.output == "false" and "2026年8月31日结束" in named.statement
+    assert all(isinstance(o, Computed) and o.output == "true" for o in others)  # what does apply now
+    fleet = {"region": "华东", "kind": "fleet"}
+    [r] = run_tool(spec, ctx(store, crm=fleet, text="车队补贴V9能用吗", today=date(2026, 11, 20)))
+    assert isinstance(r, Computed) and "不含V9" in r.statement
