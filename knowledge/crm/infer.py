@@ -109,7 +109,7 @@ PREFIXES = ("crm", "erp", "dms", "svc", "iot", "tlm", "tbl", "t", "dim", "fact",
 FIELD_CUES: dict[str, tuple[tuple[str, ...], str]] = {
     "name": (("name", "名称", "姓名", "名字"), "string"),
     "kind": (("kind", "type", "类型", "类别"), "string"),
-    "tier": (("tier", "grade", "level", "vip", "等级", "级别"), "string"),
+    "tier": (("tier", "grade", "level", "vip", "plan", "package", "等级", "级别", "套餐"), "string"),
     "business_unit": (("bu", "business_unit", "division", "事业部", "业务"), "string"),
     "region": (("region", "area", "大区", "区域"), "string"),
     "city": (("city", "城市"), "string"),
@@ -314,17 +314,19 @@ def _id_column(t: TableProfile, entity: str) -> str | None:
     best, best_score = None, 0.0
     stem = entity.split("_")[0]
     for col, p in t.columns.items():
+        if p.kind in ("date", "empty") or not p.unique:
+            continue  # a key is unique; a day is never a key, even when the sample happens to be unique
         c = col.lower()
         score = 0.0
         if c in ("id", f"{stem}_id", f"{stem}_no", f"{stem}id", *STRONG_ID):
             score = 4
         elif any(c.endswith(cue) or c.startswith(cue) for cue in ID_CUES) or "编号" in c:
             score = 2
-        if p.unique:
-            score += 2
-        if not p.unique:
-            score -= 3
-        if list(t.columns).index(col) == 0:
+        first = list(t.columns).index(col) == 0
+        if score <= 0 and not first:
+            continue  # an unnamed column is a key only when it comes first (a count may be unique by chance)
+        score += 2
+        if first:
             score += 1.5  # exports put the key first
         if score > best_score:
             best, best_score = col, score
@@ -348,8 +350,59 @@ def _overlap(col: ColumnProfile, ids: set[str]) -> float:
     return len(vals & ids) / len(vals)
 
 
+def _structural(tables: list[TableProfile], assigned: dict[str, TableProfile]) -> None:
+    """Tables whose names said nothing, placed by what they hold: a table whose ids other tables' orders point at is
+    the product table; one that points at customers with install/warranty dates (or whose ids tickets point at) is the
+    installed base; one with a status is tickets, one with end dates contracts; one pointing at devices with a date and
+    numbers is telemetry."""
+    left = [t for t in tables if all(t is not a for a in assigned.values())]
+
+    def ids_of(entity: str) -> set[str]:
+        t = assigned.get(entity)
+        col = _id_column(t, entity) if t else None
+        return t.columns[col].distinct if t and col else set()
+
+    def points_at(t: TableProfile, ids: set[str]) -> bool:
+        return any(_overlap(p, ids) >= 0.8 for p in t.columns.values())
+
+    def has(t: TableProfile, field: str) -> bool:
+        cues, kind = FIELD_CUES[field]
+        return any(
+            _cue_score(c, cues) >= 1 and (kind == "string" or p.kind == kind) for c, p in t.columns.items()
+        )
+
+    order_side = [assigned[e] for e in ("order", "order_line") if e in assigned]
+    if "product" not in assigned:
+        for t in left:
+            col = _id_column(t, "product")
+            if col and any(
+                _overlap(p, t.columns[col].distinct) >= 0.8 for o in order_side for p in o.columns.values()
+            ):
+                assigned["product"] = t
+                break
+    customers = ids_of("customer")
+    for t in [t for t in left if all(t is not a for a in assigned.values())]:
+        if not customers or not points_at(t, customers):
+            continue
+        if "ticket" not in assigned and has(t, "status") and not has(t, "end_date"):
+            assigned["ticket"] = t
+        elif "contract" not in assigned and has(t, "end_date"):
+            assigned["contract"] = t
+        elif "device" not in assigned and (has(t, "installed_at") or has(t, "warranty_end")):
+            assigned["device"] = t
+    devices = ids_of("device")
+    if "telemetry" not in assigned and devices:
+        for t in [t for t in left if all(t is not a for a in assigned.values())]:
+            numeric = sum(1 for p in t.columns.values() if p.kind == "number")
+            dated = any(p.kind == "date" for p in t.columns.values())
+            if points_at(t, devices) and dated and numeric:
+                assigned["telemetry"] = t
+                break
+
+
 def infer_mapping(tables: list[TableProfile]) -> dict[str, Proposal]:
     assigned = _assign_tables(tables)
+    _structural(tables, assigned)
     props: dict[str, Proposal] = {}
     ids: dict[str, set[str]] = {}
     for entity, t in assigned.items():
@@ -369,78 +422,85 @@ def infer_mapping(tables: list[TableProfile]) -> dict[str, Proposal]:
             line_id = next((c for c in t.columns if re.search(r"line", c.lower())), None)
             props["order_line"].columns["id"] = line_id or props["order"].columns.get("id", "")
     for entity, t in assigned.items():
-        prop = props[entity]
-        used = set(prop.columns.values())
-        # foreign keys by values, then by name
-        for f, target in FOREIGN_KEYS.get(entity, {}).items():
-            target_ids = ids.get(target, set())
-            cands = []
-            for col, p in t.columns.items():
-                if col in used and not (entity == "order_line" and f == "order_id"):
-                    continue
-                ov = _overlap(p, target_ids)
-                name_hint = _cue_score(
-                    col, (target, target[:4], "owner", "rep", "sales", "serial", "vin", "sku")
-                )
-                if ov >= 0.8 or (not target_ids and name_hint >= 2):
-                    cands.append((ov + 0.1 * name_hint, col))
-            if cands:
-                col = max(cands)[1]
-                prop.columns[f] = col
-                used.add(col)
-        spec = ENTITIES[entity]
-        for f in spec.fields:
-            if f in prop.columns or f not in FIELD_CUES:
-                continue
-            cues, kind = FIELD_CUES[f]
-            best, best_score = None, 0.0
-            for col, p in t.columns.items():
-                if col in used or any(x in col.lower() for x in PII):
-                    continue
-                if kind == "date" and p.kind != "date":
-                    continue
-                if kind == "number" and p.kind != "number":
-                    continue
-                if kind == "string" and p.kind in ("date",):
-                    continue
-                s = _cue_score(col, cues)
-                if s > best_score:
-                    best, best_score = col, s
-            if best is not None and best_score >= 1:
-                prop.columns[f] = best
-                used.add(best)
-        if entity == "telemetry" and not {"metric", "value"} <= set(prop.columns):
-            prop.columns.pop("metric", None)
-            prop.columns.pop("value", None)
-            prop.columns.pop("unit", None)
-            if "id" in prop.columns and not t.columns[prop.columns["id"]].unique:
-                prop.columns.pop("id")
-            used = set(prop.columns.values())
-            for col, p in t.columns.items():
-                if col not in used and p.kind == "number":
-                    prop.wide_metrics[_attr(col)] = col
-                    used.add(col)
-            prop.notes.append("wide telemetry: one column per metric")
-        shared = [e for e, other in assigned.items() if other is t and e != entity]
-        claimed = {c for e in shared for c in props[e].columns.values()} if shared else set()
-        for col, p in t.columns.items():
-            if col in used or col in claimed:
-                continue
-            if any(x in col.lower() for x in PII):
-                prop.never_read.append(col)
-                continue
-            if shared and entity == "order_line":
-                continue  # leftovers of a shared table are offered once, on the order
-            kind = "string" if p.kind == "empty" else p.kind
-            spec_extra: dict[str, Any] = {"column": col, "type": kind}
-            if kind == "list":
-                spec_extra["sep"] = (
-                    ";"
-                    if any(";" in v for v in p.values)
-                    else ("；" if any("；" in v for v in p.values) else "|")
-                )
-            prop.extra[_attr(col)] = spec_extra
+        _fields(entity, t, props[entity], ids)
+    for (
+        entity,
+        t,
+    ) in assigned.items():  # second pass: what no entity of the table claimed is extra / never_read
+        _leftovers(entity, t, props, assigned)
     return props
+
+
+def _fields(entity: str, t: TableProfile, prop: Proposal, ids: dict[str, set[str]]) -> None:
+    used = set(prop.columns.values())
+    for f, target in FOREIGN_KEYS.get(entity, {}).items():  # foreign keys by values, then by name
+        target_ids = ids.get(target, set())
+        cands = []
+        for col, p in t.columns.items():
+            if col in used and not (entity == "order_line" and f == "order_id"):
+                continue
+            ov = _overlap(p, target_ids)
+            name_hint = _cue_score(col, (target, target[:4], "owner", "rep", "sales", "serial", "vin", "sku"))
+            if ov >= 0.8 or (not target_ids and name_hint >= 2):
+                cands.append((ov + 0.1 * name_hint, col))
+        if cands:
+            col = max(cands)[1]
+            prop.columns[f] = col
+            used.add(col)
+    for f in ENTITIES[entity].fields:
+        if f in prop.columns or f not in FIELD_CUES:
+            continue
+        cues, kind = FIELD_CUES[f]
+        best, best_score = None, 0.0
+        for col, p in t.columns.items():
+            if col in used or any(x in col.lower() for x in PII):
+                continue
+            if kind in ("date", "number") and p.kind != kind:
+                continue
+            if kind == "string" and p.kind == "date":
+                continue
+            score = _cue_score(col, cues)
+            if score > best_score:
+                best, best_score = col, score
+        if best is not None and best_score >= 1:
+            prop.columns[f] = best
+            used.add(best)
+    if entity == "telemetry" and not {"metric", "value"} <= set(prop.columns):
+        for f in ("metric", "value", "unit"):
+            prop.columns.pop(f, None)
+        if "id" in prop.columns and not t.columns[prop.columns["id"]].unique:
+            prop.columns.pop("id")
+        if prop.columns.get("id") == prop.columns.get("device_id"):
+            prop.columns.pop("id", None)
+        used = set(prop.columns.values())
+        for col, p in t.columns.items():
+            if col not in used and p.kind == "number":
+                prop.wide_metrics[_attr(col)] = col
+        prop.notes.append("wide telemetry: one column per metric")
+
+
+def _leftovers(
+    entity: str, t: TableProfile, props: dict[str, Proposal], assigned: dict[str, TableProfile]
+) -> None:
+    prop = props[entity]
+    shared = [e for e, other in assigned.items() if other is t and e != entity]
+    if shared and entity == "order_line":
+        return  # leftovers of a shared table are offered once, on the order
+    claimed = {c for e in [entity, *shared] for c in props[e].columns.values()}
+    claimed |= {c for e in [entity, *shared] for c in props[e].wide_metrics.values()}
+    for col, p in t.columns.items():
+        if col in claimed:
+            continue
+        if any(x in col.lower() for x in PII):
+            prop.never_read.append(col)
+            continue
+        kind = "string" if p.kind == "empty" else p.kind
+        spec_extra: dict[str, Any] = {"column": col, "type": kind}
+        if kind == "list":
+            spec_extra["sep"] = next(
+                (sep for sep in (";", "；", "|") if any(sep in v for v in p.values)), ";"
+            )
+        prop.extra[_attr(col)] = spec_extra
 
 
 def _attr(col: str) -> str:

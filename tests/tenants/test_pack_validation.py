@@ -5,6 +5,7 @@ proposes a mapping that reproduces the hand-written one on CSVs exported from a 
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,36 @@ def test_learn_collects_from_the_ledger_and_applies_approved_examples(
     renewal = next(i for i in intents if i["name"] == "contract_renewal")
     assert "合同明年还能按今年的价续吗" in renewal["examples"]
     assert validate_pack(root) == []
+
+
+def test_infer_mapping_finds_shared_tables_wide_telemetry_and_personal_columns(tmp_path: Path) -> None:
+    """The never-seen pack's CSVs: tables named by their business (parts, repairs, lifts, lift_daily) are placed by
+    what they hold; order lines in the orders table, wide telemetry, a multi-valued cell and a phone column are found."""
+    from contract import clock
+    from contract.ports import Actor
+    from knowledge.crm import build_customer_data, import_csv, load_mapping
+
+    root = write_pack(tmp_path / "liftcare")
+    result = CliRunner().invoke(app, ["tenant", "infer-mapping", str(root / "crm")])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "crm" / "mapping.yaml"
+    path.parent.mkdir()
+    path.write_text(result.output, encoding="utf-8")
+    m = load_mapping(path)
+    hand = load_mapping(root / "crm" / "mapping.yaml")
+    assert {e: x.table for e, x in m.entities.items()} == {e: x.table for e, x in hand.entities.items()}
+    assert m.same_table("order", "order_line") and m.entities["order_line"].columns["product_id"] == "part_no"
+    assert set(m.entities["telemetry"].wide_metrics.values()) == {"door_faults", "vibration"}
+    assert m.entities["telemetry"].columns == {"device_id": "lift_no", "reading_date": "day"}
+    assert m.entities["customer"].never_read == ["contact_phone"]
+    assert m.entities["ticket"].extra["fault_codes"].type == "list"
+    assert m.entities["device"].columns["warranty_end"] == "wty_end"
+    (tmp_path / "crm" / "signals.yaml").write_text("hq: []\n", encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    import_csv(root / "crm", url, m)
+    cd = build_customer_data(url, path, tmp_path / "crm" / "signals.yaml", statement_timeout_ms=2000)
+    with clock.as_of(date(2026, 9, 15)):  # the pack's as_of
+        c = cd.customer_360("L01", Actor(id="admin", role="admin"))
+    cd.close()
+    assert c.purchases_by_category["门机配件"]["365d"] == 6.0
+    assert any(f.source_ids.get("attribute") == "fault_codes" for f in c.facts)
