@@ -83,3 +83,20 @@ def test_an_agent_on_a_call_may_ask_about_that_caller_only(make_deps):
     out = Copilot(make_deps()).handle(msg("客户的设备什么情况", customer="C1004", sender="rep_ask"), agent)
     assert out.kind is SuggestionKind.REP_ANSWER
     assert any(e.kind is EvidenceKind.SIGNAL for e in out.evidence)
+
+
+def test_answers_and_refusals_are_in_the_real_ledger(make_deps, zhang, tmp_path):
+    from copilot.ledger import open_ledger
+
+    ledger = open_ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    try:
+        cp = Copilot(make_deps(ledger=ledger))
+        answer = cp.handle(msg("帮我查下这个客户最近的订单", conv="real-1", sender="rep_ask"), zhang)
+        refusal = cp.handle(msg("这个客户的订单", customer="C1003", conv="real-2", sender="rep_ask"), zhang)
+        kinds = {e.suggestion_id: e.suggestion_kind for e in ledger.find(kind="suggestion")}
+        assert kinds == {answer.id: "rep_answer", refusal.id: "refusal"}
+        denied = ledger.find(kind="access_denied")
+        assert len(denied) == 1 and denied[0].reason_code == "not_owner" and denied[0].actor == "rep_zhang"
+        assert ledger.verify().ok
+    finally:
+        ledger.close()
