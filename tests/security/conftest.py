@@ -6,7 +6,7 @@ After a run, evals/results/security.json + security.md list every probe, what it
 (passed / failed / skipped), with `probes_total` and `probes_failed`. An expected failure (xfail: a defect still open)
 counts as failed. The report is written only when the whole tests/security directory ran with nothing deselected, or
 when COPILOT_SECURITY_REPORT=1, so a partial local run (one file, -k, -x stopping early) never clobbers it.
-`make security` runs the directory and writes it."""
+`make security` runs the directory and writes it; COPILOT_SECURITY_RESULTS_DIR writes elsewhere (self-checks)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from typing import Any
 import pytest
 
 SECURITY_DIR = Path(__file__).resolve().parent
-RESULTS_DIR = SECURITY_DIR.parents[1] / "evals" / "results"
+RESULTS_DIR = Path(
+    os.environ.get("COPILOT_SECURITY_RESULTS_DIR", SECURITY_DIR.parents[1] / "evals" / "results")
+)
 FORCE_ENV = "COPILOT_SECURITY_REPORT"
 _PROBES = pytest.StashKey[dict[str, "ProbeResult"]]()
 _INCOMPLETE = pytest.StashKey[list[str]]()
@@ -85,13 +87,14 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
         items[0].config.stash[_INCOMPLETE].append("some security tests were deselected (-k / -m)")
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, None, None]:
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     probe = item.config.stash[_PROBES].get(_probe_id(item))
     if probe is None:
-        return
+        return report
     probe.duration_s = round(probe.duration_s + report.duration, 3)
     if hasattr(report, "wasxfail") and report.skipped:  # the attack still works: a known open defect fails
         probe.verdict, probe.detail = "failed", f"xfail: {report.wasxfail}"
@@ -104,6 +107,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         probe.detail = str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr or "")
     elif report.when == "call" and report.passed and probe.verdict == "not run":
         probe.verdict = "passed"
+    return report
 
 
 def _probe_id(item: pytest.Item) -> str:
@@ -134,13 +138,14 @@ def _whole_directory_ran(session: pytest.Session) -> tuple[bool, str]:
 
 def write_report(probes: list[ProbeResult], results_dir: Path = RESULTS_DIR) -> tuple[Path, Path]:
     failed = [p for p in probes if p.verdict == "failed"]
+    rows = [asdict(p) for p in sorted(probes, key=lambda p: p.id)]
     data = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "probes_total": len(probes),
         "probes_failed": len(failed),
         "probes_skipped": sum(p.verdict == "skipped" for p in probes),
-        "probes": [asdict(p) for p in sorted(probes, key=lambda p: p.id)],
+        "probes": rows,
     }
     results_dir.mkdir(parents=True, exist_ok=True)
     json_path, md_path = results_dir / "security.json", results_dir / "security.md"
@@ -162,7 +167,7 @@ def write_report(probes: list[ProbeResult], results_dir: Path = RESULTS_DIR) -> 
     lines += [
         f"| `{p['id']}` | {cell(p['sends'])} | {cell(p['expect'])} | "
         f"{'✅ passed' if p['verdict'] == 'passed' else ('❌ ' if p['verdict'] == 'failed' else '') + p['verdict']} |"
-        for p in data["probes"]  # type: ignore[union-attr]
+        for p in rows
     ]
     md_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return json_path, md_path
