@@ -99,8 +99,8 @@ def render(report: dict[str, Any]) -> str:
         "",
         f"{can['canaries_seeded']} canary parts ({can['canary_values_seeded']} values: name, mobile, resident ID, bank "
         "card) planted across text, voice transcripts, OCR'd PNG images (Noto CJK) and text files, one per case, "
-        "through inbox → worker → graph → ledger → decisions → wrap-ups → ledger exports → subject exports → eval "
-        f"HTML/JSON report. **Leaked: {can['canaries_leaked_total']}** (goal 0). Reached the pipeline and came out "
+        "through inbox → worker → graph → ledger → decisions → wrap-ups → hub pushes → page data → ledger exports → "
+        f"subject exports → eval HTML/JSON report. **Leaked: {can['canaries_leaked_total']}** (goal 0). Reached the pipeline and came out "
         f"masked: {can['canaries_reached']} of {can['canaries_seeded']}"
         + (
             " — the others never got past a refusal before perception (e.g. a tenant configuration the graph rejects, "

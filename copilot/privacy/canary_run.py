@@ -214,6 +214,7 @@ def run_canary_suite(
         )
         services = build_services(settings, use_llm=False)
         ledger: Any = services.ledger  # the concrete Ledger (export, verify), not only the port
+        pushes = _record_pushes(services.hub, data_dir / "pushes" / "events.jsonl")
         try:
             tenant_loader.ingest_policies(services, tenant_dir, subdirs[0])
             run = run_suite(
@@ -255,8 +256,18 @@ def run_canary_suite(
                     json.dumps(export_subject(ledger, customer), ensure_ascii=False),
                     encoding="utf-8",
                 )
+            pages = data_dir / "pages"
+            pages.mkdir(parents=True, exist_ok=True)
+            for entry in ledger.find(kind="suggestion")[
+                :50
+            ]:  # what the rep's sidebar and the admin ledger page load
+                view = services.suggestion_view(entry.suggestion_id, ADMIN)
+                (pages / f"{entry.suggestion_id}.json").write_text(
+                    json.dumps(view, ensure_ascii=False, default=str), encoding="utf-8"
+                )
             verify_ok = bool(ledger.verify().ok)
         finally:
+            pushes.close()
             services.close()
     scan = scan_stores(people, data_dir, redis_url=redis_url)
     return {
@@ -302,6 +313,27 @@ def reached(run: Any, seeded: Any) -> dict[str, dict[str, int]]:
     return out
 
 
+class _PushRecorder:
+    """Every event the hub publishes (sidebar and desk pushes), appended to a file the scan reads."""
+
+    def __init__(self, hub: Any, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.hub, self._file, self._inner = hub, path.open("a", encoding="utf-8"), hub.publish
+        hub.publish = self.publish
+
+    def publish(self, topic: str, event: dict[str, Any]) -> None:
+        self._file.write(json.dumps({"topic": topic, "event": event}, ensure_ascii=False, default=str) + "\n")
+        self._inner(topic, event)
+
+    def close(self) -> None:
+        self.hub.publish = self._inner
+        self._file.close()
+
+
+def _record_pushes(hub: Any, path: Path) -> _PushRecorder:
+    return _PushRecorder(hub, path)
+
+
 STORES: dict[str, tuple[str, ...]] = {
     "ledger": ("ledger.sqlite*",),
     "checkpoints": ("checkpoints.sqlite*",),
@@ -310,6 +342,8 @@ STORES: dict[str, tuple[str, ...]] = {
     "logs": ("logs/**/*",),
     "html_reports": ("reports/**/*",),
     "exports": ("exports/**/*",),
+    "pushes": ("pushes/**/*",),
+    "pages": ("pages/**/*",),
 }
 
 

@@ -26,9 +26,13 @@ def _assert_clean(result: dict) -> None:
 def test_demo_canaries_leak_into_no_embedded_store(tmp_path: Path) -> None:
     result = run_canary_suite(ROOT / "evals/suites/demo.yaml", tmp_path, max_cases=4)
     assert result["canaries_seeded"] == 4 and set(result["stores"]) >= {
-        "ledger", "checkpoints", "inbox", "chroma", "logs", "html_reports", "exports",
+        "ledger", "checkpoints", "inbox", "chroma", "logs", "html_reports", "exports", "pushes", "pages",
     }  # fmt: skip
-    assert all(s["items_scanned"] > 0 for name, s in result["stores"].items() if name != "other_data_files")
+    assert all(
+        s["items_scanned"] > 0
+        for name, s in result["stores"].items()
+        if name not in ("other_data_files", "logs")
+    )
     _assert_clean(result)
 
 
