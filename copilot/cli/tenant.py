@@ -201,7 +201,7 @@ def eval_cmd(
         err.print(f"[red]{path}: not a folder")
         raise typer.Exit(2)
     profile = load_profile(root)
-    suites = suite_paths(root, profile)
+    suites = suite_paths(root, profile) or _repo_suites(profile.id)
     if not suites:
         err.print(f"[red]{path}: no eval suite (add evals/suite.yaml or `evals:` in profile.yaml)")
         raise typer.Exit(2)
@@ -216,6 +216,14 @@ def eval_cmd(
             tenant_dir=root,
             as_of=profile.as_of,
         )
+
+
+def _repo_suites(tenant: str) -> list[Path]:
+    """A bundled pack's suites live in evals/suites/: <id>.yaml (tuning) and <id>-heldout.yaml."""
+    from copilot.settings import REPO_ROOT
+
+    folder = REPO_ROOT / "evals" / "suites"
+    return [p for p in (folder / f"{tenant}.yaml", folder / f"{tenant}-heldout.yaml") if p.is_file()]
 
 
 @app.command("infer-mapping")
