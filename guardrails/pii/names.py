@@ -85,6 +85,20 @@ def _cue_names(text: str) -> list[Candidate]:
         i = m.end()
         s = _surname_at(text, i)
         if not s:
+            # a surname not on the list (禤, 宓, 阙 …) after a strong cue: accept 2-3 Han characters that stand alone
+            # (punctuation, a space or the end right after), the only shape a cue-introduced word can take here
+            n = 0
+            while n < 3 and i + n < len(text) and _HAN.match(text[i + n]) and text[i + n] not in _STOP:
+                n += 1
+            after = text[i + n] if i + n < len(text) else "。"
+            word = text[i : i + n]
+            if (
+                2 <= n <= 3
+                and not _HAN.match(after)
+                and word not in _NOT_NAMES
+                and word[-1] not in _ORG_SUFFIX
+            ):
+                out.append(Candidate("PERSON", i, i + n, 0.7))
             continue
         g = _given_len(text, i + s, strong_cue=True)
         if g:

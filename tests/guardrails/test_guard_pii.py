@@ -208,3 +208,10 @@ def test_known_contact_names_are_masked_without_any_cue() -> None:
     assert (
         RuleMasker().mask("韩芳说下周三来取货").spans == []
     )  # without the list, no cue, no name: a known gap
+
+
+def test_a_surname_off_the_list_is_still_a_name_after_a_strong_cue() -> None:
+    assert found("姓名：禤嘉琰，电话见下") == [("PERSON", "禤嘉琰")]
+    assert found("联系人：宓晓彤 手机：13912345678") == [("PERSON", "宓晓彤"), ("CN_MOBILE", "13912345678")]
+    assert found("收货人：财务部") == []  # a department, not a person
+    assert found("我叫什么来着") == []  # running text after the cue is not a standalone name
