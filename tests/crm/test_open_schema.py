@@ -240,3 +240,32 @@ def test_every_mapping_problem_at_once(tmp_path: Path) -> None:
     assert "entities.device.extra.codes.type" in paths  # a pydantic error …
     assert "entities.order.columns.vip" in paths  # … and the model's own checks, in one run
     assert any("'rep' is required" in pr["message"] for pr in problems)  # type: ignore[index]
+
+
+@pytest.mark.postgres
+def test_open_schema_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """The same shapes on the session's real PostgreSQL: the shared table, the unpivoted wide telemetry (UNION ALL of
+    typed literals), DISTINCT over recent orders and devices, list extras."""
+    from sqlalchemy.engine import make_url
+
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE IF EXISTS crm_open_schema"))
+        conn.execute(sa.text("CREATE DATABASE crm_open_schema"))
+    admin.dispose()
+    url = make_url(postgres_url).set(database="crm_open_schema").render_as_string(hide_password=False)
+    mapping, signals = write_pack(tmp_path)
+    import_csv(mapping.parent, url, load_mapping(mapping))
+    cd = build_customer_data(url, mapping, signals, statement_timeout_ms=5000)
+    cd.clock = lambda: TODAY
+    c = cd.customer_360("A1", ADMIN)
+    cd.close()
+    assert {s.source_ids["signal_id"] for s in c.signals} == {
+        "hot_coolant",
+        "plan_ending",
+        "warranty_ending",
+        "no_service_90d",
+    }
+    assert c.purchases_by_category["vehicle"]["365d"] == 3.0
+    codes = next(f for f in c.facts if f.source_ids.get("attribute") == "codes")
+    assert codes.lineage["values"] == {"codes": ["W-203", "E-203"]}
