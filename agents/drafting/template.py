@@ -182,6 +182,11 @@ def compose(c: Composition) -> DraftPlan:
         if clause_id in by_id:
             marks += nums.mark(by_id[clause_id])
             answered_clauses.add(clause_id)
+        for eid in (
+            ev.lineage.get("cite_evidence_ids") or []
+        ):  # a CRM record the answer states (an order, a ticket)
+            if eid in by_id and f"{nums.mark(by_id[eid])}" not in marks:
+                marks += nums.mark(by_id[eid])
         statement = str(ev.lineage.get("statement_en") or "") if en else str(ev.lineage.get("say") or "")
         statement = statement or ev.content.split("\n")[0]
         answer_parts.append(statement + marks)

@@ -112,12 +112,12 @@ def guard_output(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str,
         vd, ed = verdict_evidence(gv, scope)
         verdicts.append(vd)
         new_evidence.append(ed)
-    rv = deps.rails.check(draft, actions, actor)
+    rv = deps.rails.check(draft, actions, actor, evidence=evidence)  # cited CRM facts may confirm a date
     if rv.outcome is VerdictOutcome.BLOCK and draft is not None:
         # the rails quote what they object to (「…」); when it came from a quoted clause, draft again without it
         redrafted = _without_quoted(rv, draft, evidence, actions, state)
         if redrafted is not None:
-            rv2 = deps.rails.check(redrafted, actions, actor)
+            rv2 = deps.rails.check(redrafted, actions, actor, evidence=evidence)
             if rv2.outcome is not VerdictOutcome.BLOCK:
                 flags.append("rails_redrafted")
                 draft, rv = redrafted, rv2

@@ -56,6 +56,7 @@ def computed_evidence(c: Computed, customer_id: str) -> Evidence:
             "needs_approval": c.needs_approval,
             "next_step": c.next_step,
             "clause_evidence_id": src.evidence_id,
+            "cite_evidence_ids": [i.ref for i in c.inputs if i.kind == "evidence"] if c.cite_inputs else [],
         },
     )
 

@@ -67,7 +67,7 @@ class ToolSpec(BaseModel):
     days: int | None = None  # renewal window length when the clause does not say
     category: str = ""  # days_since: a fixed category (else the one in the message)
     # crm_record: one of this customer's CRM records (open_tickets | contracts | devices), stated through `template`
-    records: Literal["open_tickets", "contracts", "devices"] = "open_tickets"
+    records: Literal["open_tickets", "contracts", "devices", "orders"] = "open_tickets"
     pick: Literal["named", "latest", "only"] = (
         "named"  # named: the one the message names (id, words), else latest
     )

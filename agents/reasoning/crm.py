@@ -235,5 +235,22 @@ class CrmRecord:
                 )
         return out
 
+    def entity_records(self, entity: str) -> list[dict[str, Any]]:
+        """Records of an entity the 360 gives only as facts (orders): one dict per row, its fields from the facts'
+        lineage values, `evidence_ids` the facts it was read from."""
+        rows: dict[str, dict[str, Any]] = {}
+        for e in self.facts:
+            if e.source_ids.get("entity") != entity or not e.source_ids.get("attribute"):
+                continue
+            key = e.source_ids.get("row_key", "")
+            values = (e.lineage or {}).get("values") or {}
+            attr = e.source_ids["attribute"]
+            if attr in values:
+                row = rows.setdefault(key, {"id": key, "evidence_ids": [], "evidence_by_field": {}})
+                row[attr] = values[attr]
+                row["evidence_ids"].append(e.id)
+                row["evidence_by_field"][attr] = e.id
+        return list(rows.values())
+
     def has_quarter_amounts(self) -> bool:
         return any(e.title == "季度采购金额" for e in self.facts)

@@ -56,6 +56,9 @@ class Computed:
     # restating the figure they asked for); "" = the statement itself
     needs_approval: str = ""  # who must approve (authority): the draft must not promise it
     next_step: str = ""  # an optional next step the tool implies ("提交销售总监审批")
+    cite_inputs: bool = (
+        False  # the draft cites the CRM evidence the fact was read from (a record, not a rule)
+    )
 
 
 @dataclass(frozen=True)

@@ -728,7 +728,10 @@ def _arith(expr: str, record: dict[str, Any]) -> Decimal:
 def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     """One of this customer's CRM records stated through the tenant's template, with simple field arithmetic
     (visits left = total - used). The CRM is the source; no policy row is read."""
-    records = [dict(r) for r in ctx.crm.crm.get(spec.records) or []]
+    if spec.records == "orders":  # orders reach the tools as facts, one per field
+        records = ctx.crm.entity_records("order")
+    else:
+        records = [dict(r) for r in ctx.crm.crm.get(spec.records) or []]
     records = [r for r in records if all(r.get(f, r.get("x_" + f)) not in (None, "") for f in spec.require)]
     if not records:
         return [CannotCompute(spec.tool, spec.id, f"CRM 中没有该客户的相关记录（{spec.records}）")]
@@ -741,7 +744,9 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         ]
     if spec.pick == "only" and len(records) > 1 and len(named) != 1:
         return [CannotCompute(spec.tool, spec.id, f"有 {len(records)} 条记录，消息里没有指明哪一条")]
-    date_key = next((k for k in ("opened_at", "end_date", "installed_at") if k in records[0]), "")
+    date_key = next(
+        (k for k in ("opened_at", "order_date", "end_date", "installed_at") if k in records[0]), ""
+    )
     record = named[0] if len(named) == 1 else max(records, key=lambda r: str(r.get(date_key, "")))
     values: dict[str, Any] = {}
     for k, v in record.items():
@@ -765,6 +770,10 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     except (KeyError, IndexError) as exc:
         return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了记录里没有的字段 {exc}")]
     ev = str(record.get("evidence_id") or (record.get("evidence_ids") or [""])[0])
+    used = set(re.findall(r"\{(\w+)\}", spec.template))
+    by_field = dict(record.get("evidence_by_field") or {})
+    # cite the facts holding the fields the sentence states (an order's confirmed date), else the record's own fact
+    cited = [str(by_field[f]) for f in used if f in by_field][:2] or ([ev] if ev else [])
     inputs = tuple(
         Input("evidence" if ev else "field", ev or f"{spec.records}.{k}", str(v))
         for k, v in record.items()
@@ -779,8 +788,10 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             "text",
             statement,
             slots,
-            inputs or (Input("evidence" if ev else "field", ev or spec.records, str(record.get("id", ""))),),
+            (inputs or (Input("evidence" if ev else "field", ev or spec.records, str(record.get("id", ""))),))
+            + tuple(Input("evidence", e, "cited") for e in cited if e != ev),
             subject=str(record.get("id", "")),
+            cite_inputs=True,  # the CRM record itself is the source the customer is told about
         )
     ]
 

@@ -156,7 +156,9 @@ class NumbersGrounding:
 class AuthorityRails:
     RANK = {"rep": 0, "agent": 0, "manager": 1, "director": 2, "admin": 3}
 
-    def check(self, draft: Draft | None, actions: list[Any], actor: Actor) -> GuardVerdict:
+    def check(
+        self, draft: Draft | None, actions: list[Any], actor: Actor, *, evidence: list[Evidence] | None = None
+    ) -> GuardVerdict:
         over = [
             a.name for a in actions if self.RANK.get(a.requires_authority, 0) > self.RANK.get(actor.role, 0)
         ]

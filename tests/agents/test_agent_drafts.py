@@ -98,7 +98,7 @@ def test_llm_answer_unrelated_to_the_plan_falls_back_to_the_template(make_deps, 
 class QuoteBlockingRails:
     """Blocks any draft that states a return window, quoting it like the real rails do."""
 
-    def check(self, draft, actions, actor):
+    def check(self, draft, actions, actor, *, evidence=None):
         from contract.suggestions import GuardVerdict, VerdictOutcome
 
         if draft is not None and "15日内" in draft.text:
