@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import LargeBinary, cast, func, select, type_coerce
 from sqlalchemy.engine import Engine
 
-from contract.errors import InputError, UserError
+from contract.errors import BackendUnavailable, InputError, UserError
 from copilot.ledger.canonical import (
     ALGORITHM,
     GENESIS_HASH,
@@ -72,7 +72,13 @@ _CREATED, _PAYLOAD_HASH = HEADER_FIELDS.index("created_at"), HEADER_FIELDS.index
 
 def verify(engine: Engine, *, checkpoint_key: str = "", witness: Witness | None = None) -> VerifyReport:
     """One streaming pass in seq order. The inner loop works on plain tuples: it runs a million times."""
-    witnessed = witness.latest() if witness is not None else None
+    try:
+        witnessed = witness.latest() if witness is not None else None
+    except (UserError, BackendUnavailable) as exc:  # damaged or unreachable: the chain cannot be vouched for
+        broken = BrokenEntry(
+            seq=0, id="(witness)", problem="witness", detail=f"the witness cannot be read: {exc}"
+        )
+        return VerifyReport(ok=False, entries=0, head_seq=0, head_hash="", first_broken=broken)
     with engine.connect() as conn:
         head_row = conn.execute(select(head.c.seq, head.c.entry_hash).where(head.c.id == 1)).first()
         if head_row is None:  # the head row was deleted: a clear verdict, not a crash

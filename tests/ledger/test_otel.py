@@ -37,3 +37,24 @@ def test_spans_per_node_with_gen_ai_attributes(tmp_path) -> None:
 
 def test_off_by_default(ledger: Ledger) -> None:
     assert ledger.tracer_provider is None
+
+
+def test_export_is_switched_on_by_the_standard_otel_settings() -> None:
+    from copilot.ledger.otel import tracer_provider_from_env
+
+    assert tracer_provider_from_env({}) is None  # off unless asked
+    assert tracer_provider_from_env({"OTEL_TRACES_EXPORTER": "none"}) is None
+    assert (
+        tracer_provider_from_env(
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317", "OTEL_SDK_DISABLED": "true"}
+        )
+        is None
+    )
+    otlp = tracer_provider_from_env(
+        {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317", "OTEL_SERVICE_NAME": "cc-x"}
+    )
+    assert otlp is not None and otlp.resource.attributes["service.name"] == "cc-x"
+    console = tracer_provider_from_env({"OTEL_TRACES_EXPORTER": "console"})
+    assert console is not None and console.resource.attributes["service.name"] == "channel-copilot"
+    otlp.shutdown()
+    console.shutdown()
