@@ -119,3 +119,63 @@ def test_redis_queue_runs_one_graph_per_conversation_at_a_time(redis_url: str) -
     ):
         pass
     box.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def leased(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """Both queues with a short lease (0.3 s)."""
+    if request.param == "sqlite":
+        box: Any = SqliteInbox(tmp_path / "inbox.sqlite", lease_s=0.3)
+    else:
+        url = request.getfixturevalue("redis_url")
+        box = RedisStreamInbox(url, stream=f"test:lease:{request.node.name}:{time.time_ns()}", lease_s=0.3)
+    yield box
+    box.close()
+
+
+def test_an_expired_lease_is_taken_over_by_claim_alone(leased: Any) -> None:
+    """No requeue_stale call needed: a silent worker's message comes back to the next claim after the lease."""
+    leased.accept(_msg(1))
+    assert [m.message_id for _, m in leased.claim("silent", 5)] == ["m1"]
+    assert leased.claim("other", 5) == []
+    time.sleep(0.45)
+    assert [m.message_id for _, m in leased.claim("other", 5)] == ["m1"]
+
+
+def test_a_heartbeat_keeps_the_lease(leased: Any) -> None:
+    leased.accept(_msg(2))
+    ((item_id, _),) = leased.claim("busy", 5)
+    for _ in range(4):  # 0.6 s of work, two leases long, renewed every 0.15 s
+        time.sleep(0.15)
+        leased.touch("busy", [item_id])
+    assert leased.claim("other", 5) == []
+    leased.ack(item_id)
+
+
+def test_release_gives_messages_back_at_once(leased: Any) -> None:
+    """Graceful shutdown: what a stopping worker still holds is claimable immediately, not after the lease."""
+    for i in (3, 4):
+        leased.accept(_msg(i))
+    held = leased.claim("stopping", 5)
+    assert len(held) == 2
+    assert leased.release("stopping", [item_id for item_id, _ in held]) == 2
+    again = leased.claim("successor", 5)
+    assert sorted(m.message_id for _, m in again) == ["m3", "m4"]
+
+
+def test_orphaned_claims_of_a_dead_process_come_back_at_start_up(tmp_path: Path) -> None:
+    from copilot.worker import holder_alive, worker_name
+
+    box = SqliteInbox(tmp_path / "inbox.sqlite", lease_s=3600.0)
+    box.accept(_msg(5))
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    ghost = worker_name("ghost").rsplit(":", 1)[0] + f":{dead.pid}"
+    assert box.claim(ghost, 5)
+    assert not holder_alive(ghost) and holder_alive(worker_name("me")) and holder_alive("w@another-host:1")
+    assert box.reclaim_orphans(holder_alive) == 1
+    assert [m.message_id for _, m in box.claim("heir", 5)] == ["m5"]
+    box.close()
