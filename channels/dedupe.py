@@ -1,7 +1,9 @@
-"""Seen-before stores shared by the callbacks: a dedupe set (MsgId / event key / kf msgid) and a nonce replay cache.
+"""Seen-before stores shared by the callbacks: the nonce replay cache (used by every callback) and a dedupe set.
 
-In-process by default; Redis when configured so several API workers agree. Both are tiny protocols so the lead's
-Redis Streams inbox can reuse them.
+One dedupe in the product: the inbox's own key (`tenant:channel:message id`; SQLite UNIQUE, or SET NX inside the Redis
+accept script) decides whether a message is new, and the ledger's message key (copilot/ledger, `ledger_message_keys`)
+decides whether it already has a suggestion. `Deduper` / `DedupedInbox` below are kept for queues that cannot dedupe
+by themselves; nothing in the product wires them.
 """
 
 from __future__ import annotations
