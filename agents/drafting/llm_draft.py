@@ -345,6 +345,26 @@ def phrase_problem(plan: DraftPlan, masked: Masked, raw: str, *, finish_reason: 
         return "unknown_citation"
     if template_markers - markers:
         return "missing_citation"
+    claim = _claims_problem(plan, masked, out)
+    if claim:
+        return claim
+    if re.search(r"【[^】]*】", out):
+        return "markup"
+    final = unmask(out, masked.values)
+    if plan.addressee and plan.addressee not in final:
+        return "wrong_addressee"
+    if plan.customer_text_masked and _parrots(final, plan.customer_text_masked, plan.template_text):
+        return "parrots_customer"
+    if len(out) > 2 * len(masked.text) + 60:
+        return "too_long"
+    if re.search(r"(.{6,}?)\1{2,}", out):
+        return "repetition"
+    return ""
+
+
+def _claims_problem(plan: DraftPlan, masked: Masked, out: str) -> str:
+    """What the model wrote on its own (outside placeholders and markers) that the template does not say. Once true
+    for a prefix of the output it stays true, so it also runs on the partial stream."""
     free = MARKER.sub("", PLACEHOLDER.sub("", out))
     if re.search(r"\d", free):
         return "invented_number"
@@ -355,15 +375,26 @@ def phrase_problem(plan: DraftPlan, masked: Masked, raw: str, *, finish_reason: 
         return "approval_claim"
     if any(p.group(0) not in plan.template_text for p in NEW_PROMISE.finditer(free)):
         return "new_promise"
-    if "|" in out and out.count("|") >= 2 or re.search(r"【[^】]*】", out):
+    if out.count("|") >= 2:
         return "markup"
     if any(c.group(0) not in template_free for c in AS_CUSTOMER.finditer(free)):
         return "as_customer"
-    final = unmask(out, masked.values)
-    if plan.addressee and plan.addressee not in final:
-        return "wrong_addressee"
-    if plan.customer_text_masked and _parrots(final, plan.customer_text_masked, plan.template_text):
-        return "parrots_customer"
+    return ""
+
+
+def early_problem(plan: DraftPlan, masked: Masked, partial: str) -> str:
+    """The checks that a prefix of the output already fails for good (an unknown placeholder or marker, an invented
+    number, approval or promise, the customer's voice, a ramble): phrase() stops the model at once instead of letting
+    a doomed draft use the shared CPU for another minute."""
+    out = LABEL_PREFIX.sub("", partial.lstrip(), count=1)
+    out = re.sub(r"(?:\[\d{0,3}|\{[A-Z]{0,2})$", "", out)  # a marker or placeholder still being written
+    if set(PLACEHOLDER.findall(out)) - set(masked.values):
+        return "unknown_placeholder"
+    if set(MARKER.findall(out)) - set(MARKER.findall(masked.text)):
+        return "unknown_citation"
+    claim = _claims_problem(plan, masked, out)
+    if claim:
+        return claim
     if len(out) > 2 * len(masked.text) + 60:
         return "too_long"
     if re.search(r"(.{6,}?)\1{2,}", out):
@@ -445,6 +476,11 @@ def phrase(
             unmasker.feed(piece)
             if time.perf_counter() > deadline:
                 report.reason = "llm_timeout"
+                return None
+            doomed = early_problem(plan, masked, unmasker.raw)
+            if doomed:  # stop generating now: the draft will be the template anyway
+                report.reason = doomed
+                report.notes.append("stopped_early")
                 return None
         unmasker.finish()
     except BackendUnavailable as exc:

@@ -163,3 +163,19 @@ def test_warming_the_prefix_sends_the_same_system_prompt_phrase_will_send():
     llm.stream = recording  # type: ignore[method-assign]
     assert warm_phrase_prefix(llm, PLAN.voice) >= 0
     assert sent[0][0] == phrase_messages(PLAN, mask_template(PLAN))[0]
+
+
+def test_a_doomed_stream_is_stopped_at_the_first_bad_piece():
+    from agents.drafting.llm_draft import PhraseOutcome, early_problem
+
+    masked = mask_template(PLAN)
+    assert early_problem(PLAN, masked, "王主任，您好！您上季度采购{") == ""  # placeholder still being written
+    assert early_problem(PLAN, masked, "王主任，您好！返点{B}[") == ""  # marker still being written
+    assert early_problem(PLAN, masked, "王主任，已经为您提交了申请") == "approval_claim"
+    bad = "王主任，已经为您提交了申请。" + GOOD
+    llm = LangChainChat("langchain_core.language_models.fake_chat_models.FakeListChatModel", responses=[bad])
+    pieces: list[str] = []
+    outcome = PhraseOutcome()
+    assert phrase(PLAN, llm, pieces.append, timeout_s=10, outcome=outcome) is None
+    assert outcome.reason == "approval_claim" and "stopped_early" in outcome.notes
+    assert len("".join(pieces)) < len("王主任，已经为您提交了申请。")  # nothing after the claim was read
