@@ -501,6 +501,183 @@ def _tools(root: Path) -> list[PackProblem]:
     return []
 
 
+def _signal_ids(root: Path) -> set[str] | None:
+    path = root / "crm" / "signals.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return None
+    specs = list(raw.get("hq") or [])
+    for more in (raw.get("business_units") or {}).values():
+        specs += list(more or [])
+    return {str(s.get("id")) for s in specs if isinstance(s, dict)}
+
+
+def _customer_fields(root: Path) -> set[str] | None:
+    fields = _mapped_fields(root)
+    if fields is None:
+        return None
+    out = {f.split(".", 1)[1] for f in fields if f.startswith("customer.")}
+    return out | {"customer_id", "name", "tier", "owner_rep", "business_unit", "region"}
+
+
+def _cross_refs(root: Path, profile: Profile) -> list[PackProblem]:
+    """Names one file uses that another must define: a signal id in actions / rules / suites that signals.yaml does
+    not declare never fires; a rule's customer field the mapping does not read is never true; a suite expecting an
+    intent, action or document the pack does not have can never pass."""
+    problems: list[PackProblem] = []
+    signals = _signal_ids(root)
+    customer = _customer_fields(root)
+    docs: dict[str, Any] = {}
+    for name in ("actions.yaml", "playbooks.yaml", "intents.yaml"):
+        path = root / name
+        if path.is_file():
+            doc = YamlDoc(path, root)
+            if doc.problem is None and isinstance(doc.data, dict):
+                docs[name] = doc
+    intents = (
+        {str(i.get("name")) for i in (docs["intents.yaml"].data.get("intents") or [])}
+        if "intents.yaml" in docs
+        else None
+    )
+    actions = (
+        {str(a.get("name")) for a in (docs["actions.yaml"].data.get("actions") or [])}
+        if "actions.yaml" in docs
+        else None
+    )
+
+    def unknown_signal(doc: YamlDoc, where: list[Any], ids: Any) -> None:
+        if signals is None or not isinstance(ids, list):
+            return
+        for sid in ids:
+            if str(sid) not in signals:
+                problems.append(
+                    PackProblem(
+                        doc.name,
+                        doc.line(where),
+                        _dotted(where),
+                        f"signal {sid!r} is not declared in crm/signals.yaml, so it never fires",
+                        f"declare it there, or use one of: {', '.join(sorted(signals)) or '(none declared)'}",
+                    )
+                )
+
+    if "actions.yaml" in docs:
+        d = docs["actions.yaml"]
+        for i, a in enumerate(d.data.get("actions") or []):
+            if isinstance(a, dict):
+                unknown_signal(d, ["actions", i, "signals"], a.get("signals"))
+    if "playbooks.yaml" in docs:
+        d = docs["playbooks.yaml"]
+        for i, pb in enumerate(d.data.get("playbooks") or []):
+            for j, rule in enumerate((pb or {}).get("rules") or []):
+                when = (rule or {}).get("when") or {}
+                if not isinstance(when, dict):
+                    continue
+                base = ["playbooks", i, "rules", j, "when"]
+                unknown_signal(d, [*base, "signals_all"], when.get("signals_all"))
+                unknown_signal(d, [*base, "signals_none"], when.get("signals_none"))
+                for field in when.get("customer") or {}:
+                    if customer is not None and str(field) not in customer:
+                        problems.append(
+                            PackProblem(
+                                d.name,
+                                d.line([*base, "customer", field]),
+                                _dotted([*base, "customer", field]),
+                                f"customer field {field!r} is not read from the CRM, so this condition is never true",
+                                "map it in crm/mapping.yaml (customer.columns or customer.extra)",
+                            )
+                        )
+    doc_ids = _policy_ids(root)
+    for path in suite_paths(root, profile):
+        if not path.is_file():
+            continue
+        sdoc = YamlDoc(path, root)
+        if sdoc.problem is not None or not isinstance(sdoc.data, dict):
+            continue
+        for i, case in enumerate(sdoc.data.get("cases") or []):
+            if not isinstance(case, dict):
+                continue
+            expects = [(["cases", i, "expect"], case.get("expect") or {})]
+            expects += [
+                (["cases", i, "turns", k, "expect"], t.get("expect") or {})
+                for k, t in enumerate(case.get("turns") or [])
+                if isinstance(t, dict)
+            ]
+            for where, exp in expects:
+                if not isinstance(exp, dict):
+                    continue
+                if (
+                    intents is not None
+                    and exp.get("intent")
+                    and str(exp["intent"]) not in intents | {"out_of_scope"}
+                ):
+                    problems.append(
+                        PackProblem(
+                            sdoc.name,
+                            sdoc.line([*where, "intent"]),
+                            _dotted([*where, "intent"]),
+                            f"intent {exp['intent']!r} is not in intents.yaml",
+                            "fix the name",
+                        )
+                    )
+                for k, a in enumerate(exp.get("actions") or []):
+                    action_name = a.get("name") if isinstance(a, dict) else None
+                    if actions is not None and action_name and str(action_name) not in actions:
+                        problems.append(
+                            PackProblem(
+                                sdoc.name,
+                                sdoc.line([*where, "actions", k]),
+                                _dotted([*where, "actions", k]),
+                                f"action {action_name!r} is not in actions.yaml",
+                                "fix the name",
+                            )
+                        )
+                for k, d in enumerate(exp.get("documents") or []):
+                    did = d.get("doc_id") if isinstance(d, dict) else None
+                    if doc_ids is not None and did and str(did) not in doc_ids:
+                        problems.append(
+                            PackProblem(
+                                sdoc.name,
+                                sdoc.line([*where, "documents", k]),
+                                _dotted([*where, "documents", k]),
+                                f"document {did!r} is not among the pack's policies",
+                                "fix the doc_id",
+                            )
+                        )
+                unknown_signal(sdoc, [*where, "signals"], exp.get("signals"))
+    return problems
+
+
+def _policy_ids(root: Path) -> set[str] | None:
+    folder = root / "policies"
+    if not folder.is_dir():
+        return None
+    out: set[str] = set()
+    for path in folder.rglob("*"):
+        if path.suffix.lower() not in POLICY_SUFFIXES:
+            continue
+        text = (
+            path.read_text(encoding="utf-8", errors="ignore")
+            if path.suffix.lower() in (".md", ".txt")
+            else ""
+        )
+        m = FRONT.match(text)
+        values: Any = None
+        if m:
+            try:
+                values = yaml.safe_load(m.group(1))
+            except yaml.YAMLError:
+                values = None
+        sidecar = path.with_name(path.name + ".meta.yaml")
+        if values is None and sidecar.is_file():
+            try:
+                values = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+            except yaml.YAMLError:
+                values = None
+        out.add(str(values.get("doc_id")) if isinstance(values, dict) and values.get("doc_id") else path.stem)
+    return out
+
+
 def collapse(problems: list[PackProblem]) -> list[PackProblem]:
     """The same problem repeated over a list (45 intents without examples) is one line saying how many."""
     groups: dict[tuple[str, str, str], list[PackProblem]] = defaultdict(list)
@@ -538,5 +715,6 @@ def validate_pack(root: Path) -> list[PackProblem]:
     problems += _crm(root, profile)
     problems += _policies(root)
     problems += _suites(root, profile)
+    problems += _cross_refs(root, profile)
     order = {name: i for i, name in enumerate(dict.fromkeys(p.file for p in problems))}
     return collapse(sorted(problems, key=lambda p: (order[p.file], p.line)))

@@ -188,3 +188,29 @@ def test_infer_mapping_finds_shared_tables_wide_telemetry_and_personal_columns(t
     cd.close()
     assert c.purchases_by_category["门机配件"]["365d"] == 6.0
     assert any(f.source_ids.get("attribute") == "fault_codes" for f in c.facts)
+
+
+def test_cross_references_that_would_fail_silently(tmp_path: Path) -> None:
+    """A signal id nobody declares never fires; a rule on a customer field the CRM does not read is never true; a
+    suite expecting an intent, action or document the pack lacks can never pass — validate says so, with the line."""
+    root = write_pack(tmp_path / "liftcare")
+    actions = root / "actions.yaml"
+    actions.write_text(actions.read_text(encoding="utf-8").replace("contract_ending_60d", "contract_end_60d"))
+    (root / "playbooks.yaml").write_text(
+        "playbooks:\n  - id: p\n    rules:\n      - id: r\n"
+        "        when: {intent: [fault_report], customer: {fleet_size: {gte: 10}}}\n"
+        "        then: {action: dispatch_technician}\n",
+        encoding="utf-8",
+    )
+    suite = root / "evals" / "suite.yaml"
+    suite.write_text(
+        suite.read_text(encoding="utf-8").replace("doc_id: service-sla, version", "doc_id: sla, version")
+    )
+    text = "\n".join(str(p) for p in validate_pack(root))
+    assert re.search(
+        r"liftcare/actions.yaml:\d+: actions\[2\].signals: signal 'contract_end_60d' is not declared", text
+    )
+    assert re.search(
+        r"liftcare/playbooks.yaml:5: .*customer field 'fleet_size' is not read from the CRM", text
+    )
+    assert re.search(r"liftcare/evals/suite.yaml:\d+: cases\[0\].expect.documents\[0\]: document 'sla'", text)
