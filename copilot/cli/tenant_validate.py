@@ -518,6 +518,12 @@ def _customer_fields(root: Path) -> set[str] | None:
     if fields is None:
         return None
     out = {f.split(".", 1)[1] for f in fields if f.startswith("customer.")}
+    from knowledge.crm.mapping import load_mapping
+
+    try:  # the company's own column names count too
+        out |= set(load_mapping(root / "crm" / "mapping.yaml").entities["customer"].all_columns().values())
+    except Exception:  # reported by the CRM check
+        return None
     return out | {"customer_id", "name", "tier", "owner_rep", "business_unit", "region"}
 
 
