@@ -173,12 +173,13 @@ class CrmRecord:
         return FieldValue(f"device.{field}", value, ev, label)
 
     def contract(self) -> dict[str, Any]:
-        contracts = [
-            c for c in self.crm.get("contracts") or [] if str(c.get("status", "active")) in ("active", "")
-        ]
-        if not contracts:
-            raise MissingField("CRM 中没有该客户的有效合同")
-        return min(contracts, key=lambda c: str(c.get("end_date") or "9999"))
+        every: list[dict[str, Any]] = [dict(c) for c in self.crm.get("contracts") or []]
+        contracts = [c for c in every if str(c.get("status", "active")) in ("active", "")]
+        if contracts:
+            return min(contracts, key=lambda c: str(c.get("end_date") or "9999"))
+        if every:  # none active: the one that ended last (the customer asks about a lapsed contract)
+            return max(every, key=lambda c: str(c.get("end_date") or ""))
+        raise MissingField("CRM 中没有该客户的合同")
 
     def contract_field(self, field: str) -> FieldValue:
         c = self.contract()

@@ -34,6 +34,18 @@ class FactSource(Protocol):
     def meta(self, doc_id: str, version: str) -> DocumentMeta: ...
 
 
+SPOKEN_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z])([零〇一二三四五六七八九幺两]{3,5})")
+SPOKEN_DIGIT = {
+    "零": "0", "〇": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3",
+    "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
+}  # fmt: skip
+
+
+def spoken_codes(text: str) -> str:
+    """Codes read aloud in a transcript ("P零二一七") written as codes ("P0217") so table cells can match them."""
+    return SPOKEN_CODE.sub(lambda m: m.group(1).upper() + "".join(SPOKEN_DIGIT[c] for c in m.group(2)), text)
+
+
 @dataclass
 class ToolContext:
     facts: FactSource
@@ -42,6 +54,9 @@ class ToolContext:
     text: str  # the customer's message (masked): requests are read from it, never facts
     today: date
     lang: str = "zh"
+
+    def __post_init__(self) -> None:
+        self.text = spoken_codes(self.text)
 
     def hints(self) -> list[str]:
         keep = ("serial_number", "product_model", "sku", "vin", "plate", "asset_id", "alarm_code")

@@ -595,3 +595,19 @@ def test_scope_rows_check_period_region_product_and_customer_type(store: PolicyS
     fleet = {"region": "华东", "kind": "fleet"}
     [r] = run_tool(spec, ctx(store, crm=fleet, text="车队补贴V9能用吗", today=date(2026, 11, 20)))
     assert isinstance(r, Computed) and "不含V9" in r.statement
+
+
+@pytest.mark.parametrize(
+    ("spoken", "code"), [("故障码P零二一七", "故障码P0217"), ("报U零一零零", "报U0100"), ("P0420", "P0420")]
+)
+def test_codes_read_aloud_are_matched_as_codes(spoken: str, code: str) -> None:
+    from agents.reasoning.tools import spoken_codes
+
+    assert spoken_codes(spoken) == code
+
+
+def test_lapsed_contract_is_reported_as_expired(store: PolicyStore) -> None:
+    spec = ToolSpec(id="r", tool="renewal_window", doc="authority", field="contract.end_date", days=30)
+    crm = {"contracts": [{"id": "SC-9", "end_date": "2026-05-31", "status": "expired"}]}
+    [r] = run_tool(spec, ctx(store, crm=crm, today=date(2026, 11, 20)))
+    assert isinstance(r, Computed) and "已于2026年5月31日到期" in r.statement and r.output == "-173"
