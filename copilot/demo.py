@@ -100,6 +100,10 @@ def show_suggestion(console: Console, suggestion: Suggestion, elapsed_s: float) 
     lines.append(
         f"[bold]意图 intent[/]: {intent.label_zh or intent.name} ({intent.name}) 置信度 {intent.confidence:.2f}{state}"
     )
+    if suggestion.answer is not None:  # the computed answer, first: what this customer needs to hear, and why
+        lines.append(f"[bold]答案 answer ({suggestion.answer.status.value})[/]: {suggestion.answer.text}")
+        for reason in suggestion.answer.cannot_compute:
+            lines.append(f"[yellow]{reason}[/]")
     for e in suggestion.evidence:
         if e.kind is EvidenceKind.PERCEPTION:  # what perception made of voice / image / file / emoji
             lines.append(f"[bold]感知 perceived[/] {e.title}: {e.content[:120]}")
