@@ -111,7 +111,7 @@ def suite_from_ledger(
                 tags=tags,
                 customer_ref=str(s.get("customer_ref") or e.get("customer_ref") or "unknown"),
                 rep_ref=str(s.get("rep_ref") or ""),
-                actor=ActorSpec(id=str(inputs.get("actor") or s.get("rep_ref") or "rep_zhang")),
+                actor=ActorSpec(id=str(inputs.get("actor") or s.get("rep_ref") or "")),
                 turns=turns,
                 expect=exp,
                 metadata={
