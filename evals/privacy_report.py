@@ -138,8 +138,10 @@ def render(report: dict[str, Any]) -> str:
     lines += [
         "",
         "Not covered: audio bytes (voice parts arrive transcribed here, as live calls do; a chat voice message's audio "
-        "file stays in the media store), the customer's own uploads in the media store, a rep's edited text "
-        "(`final_text`) in the ledger, and PostgreSQL (erased rows need VACUUM to leave the heap).",
+        "file stays in the media store), the customer's own uploads in the media store, and a rep's edited text "
+        "(masked before the ledger, tested in tests/privacy, but not exercised by this run). The PostgreSQL run reads "
+        "every table back through SQL (large values are TOAST-compressed on disk) and every cluster file after a "
+        "CHECKPOINT; a subject erasure there needs a VACUUM before the old row versions leave the heap.",
         "",
         "## CRM field-level baseline (PIPL) CRM 字段级基线",
         "",

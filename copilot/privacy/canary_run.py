@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -166,6 +167,7 @@ def run_canary_suite(
     work_dir: Path,
     *,
     redis_url: str = "",
+    database_url: str = "",
     canaries: int = 12,
     max_cases: int | None = None,
     seed: int = 2121,
@@ -201,6 +203,9 @@ def run_canary_suite(
     }
     if redis_url:
         overrides["pii_vault_key"] = "canary-run-vault-key-" + "k" * 16
+    if database_url:  # the ledger and the graph's checkpoints in PostgreSQL, as scale-out runs them
+        overrides["database_url"] = database_url
+        overrides["checkpointer"] = "postgres"
     settings = Settings(**overrides)
     subdirs = (suite.tenant.policies, suite.tenant.crm) if suite.tenant else ("policies", "crm")
     decided = denied = 0
@@ -273,7 +278,7 @@ def run_canary_suite(
     return {
         "masked_in_pipeline": reached(run, seeded),
         "suite": suite.name,
-        "mode": "redis" if redis_url else "embedded",
+        "mode": "postgres" if database_url else "redis" if redis_url else "embedded",
         "cases": len(seeded.cases),
         "case_status": dict(Counter(c.status for c in run.cases)),
         "canary_identities": len(people),
@@ -345,6 +350,60 @@ STORES: dict[str, tuple[str, ...]] = {
     "pushes": ("pushes/**/*",),
     "pages": ("pages/**/*",),
 }
+
+
+@contextmanager
+def temporary_postgres(work_dir: Path) -> Iterator[tuple[str, Path]]:
+    """A throwaway PostgreSQL cluster (initdb runs as `postgres` when we are root); yields (url, its data dir)."""
+    import socket
+    import subprocess
+
+    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    initdb = next((str(b / "initdb") for b in bins if (b / "initdb").exists()), None)
+    pg_ctl = next((str(b / "pg_ctl") for b in bins if (b / "pg_ctl").exists()), None)
+    if initdb is None or pg_ctl is None:
+        raise CopilotError("PostgreSQL not found: apt-get install postgresql", reason="postgres_missing")
+    base = Path(tempfile.mkdtemp(prefix="canary-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(base, user="postgres")
+        shutil.chown(sock, user="postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    run = subprocess.run  # noqa: S603 - our own argv: binaries from the PostgreSQL package, temp paths
+    run([*as_user, initdb, "-D", str(data), "-U", "copilot", "--auth=trust", "-E", "UTF8", "--no-locale"],
+        check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"
+    run([*as_user, pg_ctl, "-D", str(data), "-o", opts, "-l", str(base / "log"), "-w", "start"],
+        check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    try:
+        yield f"postgresql+psycopg://copilot@127.0.0.1:{port}/postgres", data
+    finally:
+        run([*as_user, pg_ctl, "-D", str(data), "-m", "fast", "stop"], check=False, stdout=subprocess.DEVNULL)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def scan_postgres_files(canaries: list[Canary], url: str, data: Path) -> dict[str, Any]:
+    """Every file of the cluster (tables, indexes, TOAST, WAL) after a CHECKPOINT, i.e. the bytes on disk; and, since
+    PostgreSQL compresses large values (TOAST, pglz) where a byte scan cannot read them, every row of every table
+    read back as text through SQL."""
+    import psycopg
+    from psycopg import sql
+
+    scanner = Scanner(canaries)
+    scan = StoreScan("postgres")
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+        tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        for table in tables:
+            rows = conn.execute(sql.SQL("SELECT t::text FROM {} t").format(sql.Identifier(table))).fetchall()
+            scanner.scan_text("\n".join(r[0] for r in rows), scan, f"table {table}")
+    scanner.scan_files(sorted(p for p in data.rglob("*") if p.is_file()), scan, data)
+    return scan.as_dict()
 
 
 @contextmanager
@@ -453,7 +512,12 @@ def _vault_bytes(client: Any, key: str) -> Iterator[bytes]:
 
 
 def run_canaries(
-    suites: list[Path], work_dir: Path, *, with_redis: bool = True, max_cases: int | None = None
+    suites: list[Path],
+    work_dir: Path,
+    *,
+    with_redis: bool = True,
+    with_postgres: bool = True,
+    max_cases: int | None = None,
 ) -> dict[str, Any]:
     """Every suite in embedded mode, and (with_redis) the first one again with Redis holding the inbox, checkpoints
     and vault, its keys and AOF scanned. Totals: canaries seeded, leaked per store (goal 0)."""
@@ -468,6 +532,21 @@ def run_canaries(
             aof = scan_redis_aof(make_canaries(result["canary_identities"]), url, redis_dir)
             result["stores"]["redis_aof"] = aof["redis_aof"]
             result["redis_aof_before_rewrite"] = aof["redis_aof_before_rewrite"]
+            result["canaries_leaked"] = sum(s["canaries_leaked"] for s in result["stores"].values())
+            runs.append(result)
+    if (
+        with_postgres
+        and suites
+        and shutil.which("runuser")
+        and list(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    ):
+        with temporary_postgres(work_dir / "pg-run") as (url, data):
+            result = run_canary_suite(
+                suites[0], work_dir / f"{suites[0].stem}-postgres", database_url=url, max_cases=max_cases
+            )
+            result["stores"]["postgres"] = scan_postgres_files(
+                make_canaries(result["canary_identities"]), url, data
+            )
             result["canaries_leaked"] = sum(s["canaries_leaked"] for s in result["stores"].values())
             runs.append(result)
     leaked: Counter[str] = Counter()

@@ -53,3 +53,18 @@ def test_demo_canaries_leak_into_no_redis_key_and_the_vault_is_sealed(tmp_path: 
     assert (
         aof["redis_aof"]["canaries_leaked"] == 0
     )  # after the rewrite the AOF holds the current (clean) data only
+
+
+@pytest.mark.models
+@pytest.mark.postgres
+def test_demo_canaries_leak_into_no_postgres_table_or_file(tmp_path: Path) -> None:
+    from copilot.privacy.canary import make_canaries
+    from copilot.privacy.canary_run import scan_postgres_files, temporary_postgres
+
+    with temporary_postgres(tmp_path) as (url, data):
+        result = run_canary_suite(
+            ROOT / "evals/suites/demo.yaml", tmp_path / "run", max_cases=4, database_url=url
+        )
+        pg = scan_postgres_files(make_canaries(result["canary_identities"]), url, data)
+    _assert_clean(result)
+    assert result["mode"] == "postgres" and pg["items_scanned"] > 100 and pg["canaries_leaked"] == 0
