@@ -72,6 +72,20 @@ def render(report: dict[str, Any]) -> str:
         "",
         f"Generated {report['generated_at']} in {report['seconds']} s{' (quick: 8 cases per suite)' if report['quick'] else ''}.",
         "",
+        "## The masking boundary 脱敏边界",
+        "",
+        "`perceive` is the boundary: the message (every text-bearing part field), the perceived text, the injection-check "
+        "texts and the perception evidence (voice transcripts, OCR text, file text) are masked with the conversation's "
+        "vault key before anything is written to the graph state. So intent entities, the LLM prompt, the ledger "
+        "(suggestion, inputs, evidence), pushes and pages carry tokens such as `<CN_MOBILE_1>`. Behind it: the "
+        "checkpointer's serializer masks any message it persists (durability sync/async checkpoint the raw input "
+        "before `perceive` runs), a rep's edited reply is masked before the ledger, the inbox redacts a payload when "
+        "it is acknowledged (SQLite, secure_delete) or deletes the stream entry (Redis, after "
+        "`COPILOT_QUEUE_REDACT_AFTER_S`), eval reports mask the turn text. Raw values live only in the vault: Redis "
+        "hashes sealed with AES-256-GCM (key `COPILOT_PII_VAULT_KEY`, required in production with Redis), an HMAC "
+        "index instead of the value, TTL `COPILOT_PII_VAULT_TTL_S` (72 h) refreshed on use, dropped by a subject "
+        "erasure. CRM contact names are the masker's `known_names`.",
+        "",
         "## Spoken and mixed PII 口述与混写号码",
         "",
         f"**spoken_pii_recall {sp['spoken_pii_recall']}** (goal ≥ 0.99) over {sp['labelled_values']} labelled values in "
@@ -185,8 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="8 cases per suite instead of all")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--render-only", action="store_true", help="rewrite privacy.md from privacy.json")
     args = parser.parse_args(argv)
     from copilot.ledger.canonical import now_iso
+
+    if args.render_only:
+        saved = json.loads((args.out / "privacy.json").read_text(encoding="utf-8"))
+        (args.out / "privacy.md").write_text(render(saved), encoding="utf-8")
+        return 0
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="privacy-report-") as tmp:
