@@ -49,6 +49,18 @@ class ASRSettings(BaseModel):
     language: str = "zh"
     beam_size: int = 1
     max_concurrent_calls: int = 4
+    # voice engineer (issue 19): which backend, and the vocabulary after decoding instead of in the prompt
+    backend: Literal["whisper", "sherpa", "openai"] = "whisper"
+    sherpa_model_dir: str = ""  # a sherpa-onnx model directory (SenseVoice, Paraformer, Zipformer)
+    sherpa_model_type: Literal[
+        "auto", "sense_voice", "paraformer", "transducer", "streaming_transducer", "streaming_paraformer"
+    ] = "auto"
+    streaming: bool = False  # sherpa: load the directory as a streaming (online) model
+    base_url: str = ""  # OpenAI-compatible transcription server, e.g. http://asr-host:8000/v1
+    api_key: SecretStr = SecretStr("")
+    model: str = "whisper-1"  # the model name the server expects
+    timeout_s: float = 30.0
+    prompt_vocabulary: bool = False  # True = tenant terms in the decoder prompt (made whisper-base invent codes)
 
 
 class Settings(BaseSettings):

@@ -72,8 +72,11 @@ class LazyLocalLlm:
 
 
 def _asr(settings: Settings, product_names: list[str]) -> Any:
-    """One shared ASR worker for live calls and chat voice messages; Whisper loads on first use."""
+    """One shared ASR worker for live calls and chat voice messages; the backend (whisper / sherpa / openai) loads
+    on first use. The tenant vocabulary corrects transcripts after decoding; it primes the decoder only when
+    asr.prompt_vocabulary is set (evals/results/bench_voice.md measures both)."""
     from channels.voice import AsrService, tenant_prompt
+    from channels.voice.vocabulary import VocabularyCorrector
 
     asr = settings.asr
     return AsrService.from_model_cache(
@@ -82,8 +85,16 @@ def _asr(settings: Settings, product_names: list[str]) -> Any:
         language=asr.language,
         beam_size=asr.beam_size,
         max_calls=asr.max_concurrent_calls,
-        hotwords=product_names,
-        initial_prompt=tenant_prompt(product_names),
+        backend=asr.backend,
+        sherpa_model_dir=asr.sherpa_model_dir,
+        sherpa_model_type=asr.sherpa_model_type,
+        streaming=asr.streaming,
+        base_url=asr.base_url,
+        api_key=asr.api_key.get_secret_value(),
+        model=asr.model,
+        timeout_s=asr.timeout_s,
+        initial_prompt=tenant_prompt(product_names) if asr.prompt_vocabulary else "",
+        corrector=VocabularyCorrector.from_tenant_dir(settings.tenant_dir),
     )
 
 
@@ -311,7 +322,7 @@ def mount_voice_routes(app: Any, services: Services) -> None:
             services.call_started(call_id, actor.id, "", services.settings.tenant)
 
     def on_frame(call_id: str, frame: dict[str, Any]) -> None:
-        if frame.get("type") in ("partial", "final"):
+        if frame.get("type") in ("partial", "final", "state"):  # state: silence, no_speech, low_confidence …
             try:
                 services.hub.publish(f"call:{call_id}", frame)
             except Exception:  # the desk mirror is best effort (Redis blip); the socket still gets the frame

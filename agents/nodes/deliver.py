@@ -9,10 +9,11 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from agents.context import RunContext
+from agents.perception.voice import LOW_CONFIDENCE_FLAG, confirmation_texts, transcript_uncertain
 from agents.state import CopilotState
 from agents.timing import timed
 from contract.decisions import HumanDecision
-from contract.suggestions import Suggestion, SuggestionKind
+from contract.suggestions import Answer, AnswerStatus, Draft, DraftSource, Suggestion, SuggestionKind
 
 
 def choose_kind(state: CopilotState, runtime: Runtime[RunContext]) -> SuggestionKind:
@@ -40,7 +41,13 @@ def deliver(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]
     ctx = runtime.context
     msg = state["message"]
     kind = choose_kind(state, runtime)
-    suggestion = Suggestion(
+    # voice: an unsure transcript turns the card into a confirmation question (never autopilot on a guess)
+    # (an abstention too: unheard words are a reason to ask, not to give up); blocked cards stay blocked
+    confirm = _confirmation(state) if kind in (SuggestionKind.SUGGESTION, SuggestionKind.AUTOPILOT,
+                                               SuggestionKind.ABSTAIN) else None  # fmt: skip
+    if confirm is not None:
+        kind = SuggestionKind.SUGGESTION
+    fields: dict[str, Any] = dict(
         kind=kind,
         tenant=ctx.tenant,
         channel=msg["channel"],
@@ -58,6 +65,7 @@ def deliver(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]
         flags=sorted(set(state.get("flags", []))),
         model=(state.get("draft") or {}).get("model", ""),
     )
+    suggestion = Suggestion(**{**fields, **(confirm or {})})
     inputs = {
         "masked_text": state.get("masked_text", ""),
         "part_kinds": [p["kind"] for p in msg["parts"]],
@@ -77,6 +85,23 @@ def deliver(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]
         "evidence_ids": [e.id for e in suggestion.evidence][:20],
     }
     return {"suggestion": suggestion.model_dump(mode="json"), "history": [turn]}
+
+
+def _confirmation(state: CopilotState) -> dict[str, Any] | None:
+    """A low-confidence voice transcript (channels/voice/confidence.py): the card asks the agent to confirm what the
+    customer said instead of acting on a guess — no actions, the answer is the question, the draft a line to say.
+    Additive hook owned by the voice engineer; everything else in the suggestion is as the graph built it."""
+    if not transcript_uncertain(state.get("signals", {})):
+        return None
+    intent = state["intent"]
+    question, line = confirmation_texts(state.get("masked_text", ""), dict(intent.get("entities") or {}))
+    return {
+        "actions": [],
+        "answer": Answer(text=question, status=AnswerStatus.NONE),
+        "draft": Draft(text=line, source=DraftSource.TEMPLATE, lang=state["message"].get("lang", "zh")),
+        "intent": {**intent, "confidence": min(float(intent.get("confidence", 0.0)), 0.5)},
+        "flags": sorted({*state.get("flags", []), LOW_CONFIDENCE_FLAG}),
+    }
 
 
 def human_decision(state: CopilotState) -> dict[str, Any]:

@@ -30,3 +30,33 @@ def voice_signals(transcript: Transcript) -> dict[str, float]:
         hesitation += 0.2
     signals["hesitation"] = round(min(1.0, hesitation), 3)
     return signals
+
+
+# ---- confidence gate (channels/voice/confidence.py sets asr_* signals on the transcript) -------------------------------
+LOW_CONFIDENCE = "voice_asr_low_confidence"  # the transcript's asr_low_confidence, as perception prefixes it
+LOW_CONFIDENCE_FLAG = "asr_low_confidence"
+_KEY_ENTITIES = (("alarm_code", "报警 "), ("fault_code", "故障码 "), ("product_model", "型号 "),
+                 ("serial_number", "序列号 "), ("order_id", "订单 "), ("sku", ""))  # fmt: skip
+
+
+def transcript_uncertain(signals: dict[str, float]) -> bool:
+    """The speech recogniser itself was unsure (low log-prob, a loop, cut off …): confirm before acting."""
+    return float(signals.get(LOW_CONFIDENCE, 0.0)) >= 1.0
+
+
+def confirmation_texts(text: str, entities: dict[str, list[str]]) -> tuple[str, str]:
+    """(question for the agent, line the agent can say to the customer). Names the key entity heard when there is
+    one ('客户是否在说报警 E-203？'); otherwise quotes what was heard (already PII-masked by perceive)."""
+    for kind, label in _KEY_ENTITIES:
+        values = entities.get(kind) or []
+        if values:
+            heard = f"{label}{values[0]}".strip()
+            return (
+                f"客户是否在说{heard}？语音识别不确定，请先与客户确认再处理。",
+                f"不好意思，刚才没有听清楚，您是说{heard}吗？",
+            )
+    quote = re.sub(r"\s+", " ", text).strip()[:30] or "（听不清）"
+    return (
+        f"客户是否在说：「{quote}」？语音识别不确定，请先与客户确认再处理。",
+        "不好意思，刚才没有听清楚，麻烦您再说一遍好吗？",
+    )

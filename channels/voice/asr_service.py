@@ -22,8 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from channels.voice.decoder import DecodeResult, WhisperDecoder
+from channels.voice.backends import AsrBackend, BackendKind, SherpaModelType, build_backend
+from channels.voice.decoder import DecodeResult
 from channels.voice.prompt import tenant_prompt
+from channels.voice.vocabulary import VocabularyCorrector
 from contract.errors import BackendUnavailable, InputError
 
 # A partial job returns the decode and how many samples of the utterance it covered (for promotion to the final).
@@ -38,7 +40,7 @@ class CallLimitExceeded(BackendUnavailable):
 class _Job:
     kind: str  # final | batch | partial
     call_id: str
-    run: Callable[[WhisperDecoder], Any]
+    run: Callable[[AsrBackend], Any]
     future: concurrent.futures.Future[Any] = field(default_factory=concurrent.futures.Future)
     queued_at: float = field(default_factory=time.perf_counter)
 
@@ -46,19 +48,23 @@ class _Job:
 class AsrService:
     def __init__(
         self,
-        decoder_factory: Callable[[], WhisperDecoder],
+        decoder_factory: Callable[[], AsrBackend],
         *,
         max_calls: int = 4,
         language: str = "zh",
         initial_prompt: str = "",
         hotwords: list[str] | None = None,
+        corrector: VocabularyCorrector | None = None,
     ) -> None:
         self._decoder_factory = decoder_factory
         self.max_calls = max_calls
         self.language = language
-        # hotwords (tenant product names) become the initial prompt unless one is given explicitly
+        # hotwords (tenant product names) become the initial prompt unless one is given explicitly. Off by default in
+        # the wiring: primed with product names, Whisper base invents product codes; `corrector` applies them after.
         self.initial_prompt = initial_prompt or (tenant_prompt(hotwords) if hotwords else "")
-        self._decoder: WhisperDecoder | None = None
+        self.corrector = corrector
+        self.backend_name = ""
+        self._decoder: AsrBackend | None = None
         self._cond = threading.Condition()
         self._finals: collections.deque[_Job] = collections.deque()
         self._batch: collections.deque[_Job] = collections.deque()
@@ -78,19 +84,38 @@ class AsrService:
         cpu_threads: int = 2,
         beam_size: int = 1,
         language: str = "zh",
+        backend: BackendKind = "whisper",
+        sherpa_model_dir: str = "",
+        sherpa_model_type: SherpaModelType = "auto",
+        streaming: bool = False,
+        base_url: str = "",
+        api_key: str = "",
+        model: str = "whisper-1",
+        timeout_s: float = 30.0,
         **kwargs: Any,
     ) -> AsrService:
-        """`model_dir` (settings.asr.model_dir): any CTranslate2 Whisper directory (small, medium …); empty = the
-        offline whisper-base from the wheels, joined into `cache_dir`. Loaded lazily, on the worker thread."""
-        from channels.voice.models import ensure_whisper_base, load_whisper
+        """`backend` (settings.asr.backend): whisper = `model_dir` (any CTranslate2 Whisper directory) or, empty, the
+        offline whisper-base from the wheels joined into `cache_dir`; sherpa = a sherpa-onnx model directory; openai =
+        an OpenAI-compatible transcription server. Loaded lazily, on the worker thread."""
 
-        def factory() -> WhisperDecoder:
-            path = model_dir or ensure_whisper_base(cache_dir)
-            return WhisperDecoder(
-                load_whisper(path, cpu_threads=cpu_threads), language=language, beam_size=beam_size
-            )
+        def factory() -> AsrBackend:
+            return build_backend(
+                backend, cache_dir=cache_dir, model_dir=model_dir, language=language, beam_size=beam_size,
+                cpu_threads=cpu_threads, sherpa_model_dir=sherpa_model_dir, sherpa_model_type=sherpa_model_type,
+                streaming=streaming, base_url=base_url, api_key=api_key, model=model, timeout_s=timeout_s,
+            )  # fmt: skip
 
         return cls(factory, language=language, **kwargs)
+
+    def correct(self, result: DecodeResult) -> DecodeResult:
+        """The tenant vocabulary after decoding (codes, spoken digits, pinyin-near terms); the heard text is kept."""
+        if self.corrector is None or not result.text:
+            return result
+        fixed = self.corrector.correct(result.text)
+        if fixed.text != result.text:
+            result.heard_text, result.text = result.text, fixed.text
+            result.corrections = [(c.heard, c.corrected) for c in fixed.corrections]
+        return result
 
     # ---- calls -------------------------------------------------------------------------------------------------
     def open_call(self, call_id: str) -> None:
@@ -136,7 +161,11 @@ class AsrService:
         self, call_id: str, audio: np.ndarray, *, lang: str | None = None
     ) -> concurrent.futures.Future[DecodeResult]:
         prompt = self.prompt_for(lang)
-        job = _Job("final", call_id, lambda d: d.decode_utterance(audio, lang=lang, initial_prompt=prompt))
+        job = _Job(
+            "final",
+            call_id,
+            lambda d: self.correct(d.decode_utterance(audio, lang=lang, initial_prompt=prompt)),
+        )
         return self._enqueue(job)
 
     def submit_partial(
@@ -145,12 +174,14 @@ class AsrService:
         """Resolves to (DecodeResult, covered_samples), or None when the call ended, the utterance ended first, or a
         newer partial for the same call/slot replaced it. Same (full) token budget as a final, so it can be promoted."""
 
-        def run(decoder: WhisperDecoder) -> tuple[DecodeResult, int] | None:
+        def run(decoder: AsrBackend) -> tuple[DecodeResult, int] | None:
             snap = snapshot()
             if snap is None:
                 return None
             audio, covered = snap
-            return decoder.decode_utterance(audio, lang=lang, initial_prompt=self.prompt_for(lang)), covered
+            return self.correct(
+                decoder.decode_utterance(audio, lang=lang, initial_prompt=self.prompt_for(lang))
+            ), covered
 
         return self._enqueue(_Job("partial", f"{call_id}\x1f{slot}", run))
 
@@ -161,8 +192,8 @@ class AsrService:
         job = _Job(
             "batch",
             "",
-            lambda d: d.transcribe_file(
-                audio, lang=lang or self.language, initial_prompt=self.prompt_for(lang)
+            lambda d: self.correct(
+                d.transcribe_file(audio, lang=lang or self.language, initial_prompt=self.prompt_for(lang))
             ),
         )
         try:
@@ -225,6 +256,7 @@ class AsrService:
             try:
                 if self._decoder is None:
                     self._decoder = self._decoder_factory()
+                    self.backend_name = str(getattr(self._decoder, "name", ""))
                 started = time.perf_counter()
                 result = job.run(self._decoder)
                 self.stats[f"{job.kind}_jobs"] += 1

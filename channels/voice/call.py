@@ -13,7 +13,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from channels.voice.asr_service import AsrService
+from channels.voice.confidence import Confidence, assess
 from channels.voice.decoder import DecodeResult
 from channels.voice.pcm import GarbageDetector, PcmDecoder
 from channels.voice.segmenter import SR, SegmentEvent, Utterance, UtteranceSegmenter
@@ -43,6 +46,7 @@ class CallConfig:
     speculative_silence_ms: int = 96
     min_silence_ms: int = 300
     max_silence_s: float = 120.0
+    silence_notice_s: float = 8.0  # the desk is told after this much silence (the call goes on)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -60,6 +64,31 @@ class _ChannelState:
     partial_event: asyncio.Event = field(default_factory=asyncio.Event)
     inflight: tuple[Utterance, asyncio.Future[Any]] | None = None
     cached: tuple[str, int, DecodeResult] | None = None  # utt_id, covered samples, result
+
+
+# Desk states (frame {"type": "state", "state": …}): what the agent should know about the audio itself.
+STATE_MESSAGES = {
+    "narrowband": "8 kHz 窄带电话音频：识别准确率较低，关键信息请与客户确认 / narrow-band audio",
+    "silence": "长时间没有听到语音 / no speech for a while",
+    "no_speech": "听到的是音乐或噪声，未转写 / music or noise, not transcribed",
+    "foreign_language": "客户说的不是本通话设定的语言，未交给助手 / another language: not sent to the copilot",
+    "low_confidence": "识别不确定：请与客户确认后再处理 / unsure transcript: confirm with the customer",
+    "channels_swapped": "左右声道可能接反（坐席/客户）：已暂停自动建议，请检查声道设置 / agent and customer channels look "
+    "swapped: suggestions paused",
+    "disconnected": "连接中断：最后一句可能不完整 / connection dropped: the last words may be cut",
+}
+HIGH_BAND_HZ = 3800.0  # telephone audio carries nothing above ~3.4-4 kHz; a headset microphone does
+NARROW_MAX_RATIO, WIDE_MIN_RATIO = 0.002, 0.02
+
+
+def high_band_ratio(audio: np.ndarray) -> float:
+    """Share of the energy above 3.8 kHz (16 kHz audio): ~0 for a phone line, a few % for a wideband microphone."""
+    if audio.size < 1024:
+        return 0.0
+    power = np.abs(np.fft.rfft(audio.astype(np.float32))) ** 2
+    freqs = np.fft.rfftfreq(audio.size, 1 / SR)
+    total = float(power[freqs > 100].sum())
+    return float(power[freqs > HIGH_BAND_HZ].sum()) / total if total > 0 else 0.0
 
 
 def usable_text(result: DecodeResult) -> str:
@@ -87,6 +116,10 @@ class CallSession:
         # Partials come every partial_interval_s of audio, or every 1.25x the last partial's decode time if that is
         # longer: the worker then stays idle part of the time, so a turn's end rarely waits behind a partial.
         self._partial_interval_s = cfg.partial_interval_s
+        self.states: list[str] = []  # every state sent, in order (the wrap-up lists them)
+        self._band: dict[str, float] = {}  # speaker → high-band ratio of their first utterances
+        self.channels_swapped = False
+        self._silence_noted_at = -1
         self.channels = [
             _ChannelState(
                 i,
@@ -98,6 +131,8 @@ class CallSession:
 
     # ---- lifecycle ---------------------------------------------------------------------------------------------
     def start(self) -> None:
+        if self.cfg.sample_rate == 8000:
+            self.state("narrowband", sample_rate=8000)
         self._spawn(self._finals_loop(), "finals")
         self._spawn(self._suggest_loop(), "suggest")
         for ch in self.channels:
@@ -110,11 +145,15 @@ class CallSession:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def finish(self, timeout_s: float = 120.0) -> None:
+    async def finish(self, timeout_s: float = 120.0, *, reason: str = "stop") -> None:
         """Hang-up: flush every open utterance, wait until all finals (and their on_final calls) are done."""
+        mid_utterance = False
         for ch in self.channels:
             for event in ch.segmenter.flush():
+                mid_utterance |= event.kind == "end" and event.utterance.cut_off
                 self._on_event(ch, event)
+        if reason == "disconnected":
+            self.state("disconnected", mid_utterance=mid_utterance)
         await self._finals.put(None)  # the finals loop passes the end on to the suggest loop
         pending = [t for t in self._tasks if t.get_name().endswith((":finals", ":suggest"))]
         if pending:
@@ -147,12 +186,42 @@ class CallSession:
                 self._on_event(ch, event)
             self._maybe_request_partial(ch)
         heard = max(ch.segmenter.last_speech_end_sample for ch in self.channels)
-        if (self.channels[0].segmenter.samples_seen - heard) / SR > self.cfg.max_silence_s:
+        silent_s = (self.channels[0].segmenter.samples_seen - heard) / SR
+        if silent_s >= self.cfg.silence_notice_s and self._silence_noted_at != heard:
+            self._silence_noted_at = heard  # once per silent stretch
+            self.state("silence", silent_s=round(silent_s, 1))
+        if silent_s > self.cfg.max_silence_s:
             raise SilenceTimeout(f"no speech for {self.cfg.max_silence_s:.0f} s", reason="silence_timeout")
 
     def _on_event(self, ch: _ChannelState, event: SegmentEvent) -> None:
         if event.kind == "end":
+            self._check_channels(event.utterance)
             self._finals.put_nowait((event.utterance, ch))
+
+    def _check_channels(self, utt: Utterance) -> None:
+        """Stereo at 16 kHz: the agent's headset is wideband, the customer's phone line is not. A narrow 'agent' and a
+        wide 'customer' mean the channels are swapped: the copilot would read the agent's words as the customer's."""
+        if len(self.channels) != 2 or self.cfg.sample_rate != 16_000 or self.channels_swapped:
+            return
+        if utt.speaker not in self._band:
+            self._band[utt.speaker] = high_band_ratio(utt.audio())
+        agent, customer = self._band.get("agent"), self._band.get("customer")
+        if (
+            agent is not None
+            and customer is not None
+            and agent < NARROW_MAX_RATIO
+            and customer > WIDE_MIN_RATIO
+        ):
+            self.channels_swapped = True
+            self.state(
+                "channels_swapped", agent_high_band=round(agent, 4), customer_high_band=round(customer, 4)
+            )
+
+    def state(self, name: str, **details: Any) -> None:
+        """A desk state frame (also mirrored to the agent desktop by the router's frame tap)."""
+        self.states.append(name)
+        self.outbox.put_nowait({"type": "state", "call_id": self.cfg.call_id, "state": name,
+                                "message": STATE_MESSAGES.get(name, name), **details})  # fmt: skip
 
     def _maybe_request_partial(self, ch: _ChannelState) -> None:
         utt = ch.segmenter.current
@@ -219,17 +288,28 @@ class CallSession:
             except Exception as exc:  # a failed decode is reported, the call goes on
                 self.outbox.put_nowait(self._error("asr_failed", f"could not transcribe {utt.utt_id}: {exc}"))
                 continue
-            text = usable_text(result)
+            confidence = assess(result, expected_lang=self.cfg.lang, cut_off=utt.cut_off)
+            text = "" if confidence.no_speech else usable_text(result)
             if (
                 not text
             ):  # still one final per utterance (the client sees the turn), but nothing for the graph
+                if result.text.strip() or confidence.no_speech:
+                    self.state("no_speech", utterance_id=utt.utt_id)
                 self.outbox.put_nowait(self._frame("final", utt, "", end_s=utt.end_s, signals={}))
                 continue
-            signals = self._signals(utt, text)
+            signals = {**self._signals(utt, text), **confidence.signals(result)}
             self.turns.append({"utterance_id": utt.utt_id, "speaker": utt.speaker, "text": text,
-                               "start": round(utt.start_s, 2), "end": round(utt.end_s, 2)})  # fmt: skip
-            self.outbox.put_nowait(self._frame("final", utt, text, end_s=utt.end_s, signals=signals))
+                               "start": round(utt.start_s, 2), "end": round(utt.end_s, 2),
+                               "low_confidence": confidence.low})  # fmt: skip
+            self.outbox.put_nowait(self._final_frame(utt, text, signals, confidence, result))
+            if confidence.foreign_lang:
+                self.state("foreign_language", utterance_id=utt.utt_id, lang=confidence.foreign_lang)
+                continue  # the graph reads the call's language; a wrong-language guess would be acted on
+            if utt.speaker == "customer" and self.channels_swapped:
+                continue  # the 'customer' channel carries the agent: no suggestion built on the agent's own words
             if utt.speaker == "customer":
+                if confidence.low:
+                    self.state("low_confidence", utterance_id=utt.utt_id, reasons=list(confidence.reasons))
                 self._suggestions.put_nowait((utt, text, signals))
         self._suggestions.put_nowait(None)
 
@@ -280,6 +360,23 @@ class CallSession:
         return turn_signals(text, start_s=utt.start_s, end_s=utt.end_s, voiced_s=utt.voiced_samples / SR,
                             internal_pauses_s=utt.internal_pauses_s, pause_before_s=pause_before,
                             overlap_s=overlap)  # fmt: skip
+
+    def _final_frame(
+        self,
+        utt: Utterance,
+        text: str,
+        signals: dict[str, float],
+        confidence: Confidence,
+        result: DecodeResult,
+    ) -> dict[str, Any]:
+        extra: dict[str, Any] = {
+            "low_confidence": confidence.low,
+            "confidence_reasons": list(confidence.reasons),
+        }
+        if result.corrections:  # the desk can show what the vocabulary changed
+            extra["heard"] = result.heard_text
+            extra["corrections"] = [list(c) for c in result.corrections]
+        return self._frame("final", utt, text, end_s=utt.end_s, signals=signals, **extra)
 
     def _frame(self, kind: str, utt: Utterance, text: str, *, end_s: float, **extra: Any) -> dict[str, Any]:
         return {"type": kind, "call_id": self.cfg.call_id, "utterance_id": utt.utt_id, "speaker": utt.speaker,

@@ -33,6 +33,12 @@ class DecodeResult:
     cpu_s: float = 0.0  # process CPU (CTranslate2 computes in its own threads, so thread time would miss it)
     wall_s: float = 0.0
     segments: list[dict[str, Any]] = field(default_factory=list)
+    lang: str = ""  # the language the model itself hears ("" when the backend does not say)
+    lang_prob: float = 0.0
+    loop_cut: bool = False  # a repetition loop was collapsed: the decode went wrong somewhere
+    backend: str = ""
+    heard_text: str = ""  # before the vocabulary post-correction ("" when nothing was corrected)
+    corrections: list[tuple[str, str]] = field(default_factory=list)  # (heard, corrected)
 
 
 def token_budget(audio_s: float, cap: int) -> int:
@@ -40,16 +46,25 @@ def token_budget(audio_s: float, cap: int) -> int:
     return int(min(cap, 12 + 12 * audio_s))
 
 
+_DIGIT_CHARS = "0123456789０１２３４５６７８９〇零洞幺一二两三四五六七八九十百千万 -,，、"
+
+
 def collapse_repeats(text: str, min_repeats: int = 3) -> str:
     """'鲜胎我啥意思?鲜胎我啥意思?鲜胎…' → '鲜胎我啥意思?': a decoding loop, not speech."""
-    for size in range(1, len(text) // min_repeats + 1):
-        for start in range(0, len(text) - size * min_repeats + 1):
+    for size in range(1, len(text) // 2 + 1):
+        for start in range(0, len(text) - size * 2 + 1):
             unit = text[start : start + size]
             end = start + size
             while text.startswith(unit, end):
                 end += size
-            if (end - start) // size >= min_repeats and (size > 1 or not unit.isalnum()):
-                rest = text[end:]
+            repeats, rest = (end - start) // size, text[end:]
+            # a long phrase twice, then cut mid-third by the token budget, is a loop too ('我想追犯意的貴' x 2.5)
+            cut_loop = repeats >= 2 and size >= 4 and bool(rest) and unit.startswith(rest)
+            # one character: only a long run is a loop ('祝祝祝祝祝…'); '喂喂喂' and '哈哈哈' are speech
+            single_loop = size == 1 and unit.isalnum() and repeats >= 5
+            if unit.strip(_DIGIT_CHARS) == "":
+                continue  # digits repeat in real numbers (138 0000 0000, 一零零零零): never collapse them
+            if (repeats >= min_repeats and (size > 1 or not unit.isalnum())) or cut_loop or single_loop:
                 rest = "" if unit.startswith(rest) else rest  # the loop was cut mid-unit by the token budget
                 return text[: start + size] + collapse_repeats(rest, min_repeats)
     return text
@@ -62,15 +77,51 @@ def _window_frames(n_frames: int) -> int:
     return int(min(max(rounded, MIN_WINDOW_FRAMES), int(MAX_WINDOW_S * FRAMES_PER_S)))
 
 
+MAX_BEAM = 5  # beam 5 on a looping utterance costs ~5x greedy per token; the token budget bounds the rest
+
+
+def merge_segments(
+    segments: list[dict[str, Any]], lang: str, audio_s: float, c0: float, t0: float, backend: str
+) -> DecodeResult:
+    """One DecodeResult for a whole voice message: texts joined, confidence from the worst segment (one garbled
+    group is enough to ask for confirmation), the language of the longest segment."""
+    joiner = "" if lang in ("zh", "ja") else " "
+    longest = max(segments, key=lambda s: s["end"] - s["start"], default={})
+    return DecodeResult(
+        text=joiner.join(s["text"] for s in segments).strip(),
+        avg_logprob=min((float(s.get("avg_logprob", 0.0)) for s in segments), default=0.0),
+        no_speech_prob=max((float(s.get("no_speech_prob", 0.0)) for s in segments), default=0.0),
+        audio_s=audio_s,
+        cpu_s=time.process_time() - c0,
+        wall_s=time.perf_counter() - t0,
+        segments=segments,
+        lang=str(longest.get("lang", "")),
+        lang_prob=float(longest.get("lang_prob", 0.0)),
+        loop_cut=any(s.get("loop_cut") for s in segments),
+        backend=backend,
+    )
+
+
 class WhisperDecoder:
     """Thin, thread-confined wrapper over a faster-whisper WhisperModel (call it from one worker thread)."""
 
-    def __init__(self, model: Any, *, language: str = "zh", beam_size: int = 1, max_new_tokens: int = 96):
+    name = "whisper"
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        language: str = "zh",
+        beam_size: int = 1,
+        max_new_tokens: int = 96,
+        detect_language: bool = True,
+    ):
         from faster_whisper.tokenizer import Tokenizer
 
         self.model = model
         self.language = language
-        self.beam_size = beam_size
+        self.beam_size = max(1, min(int(beam_size), MAX_BEAM))
+        self.detect_language = detect_language
         self.max_new_tokens = max_new_tokens
         self._tokenizer_cls = Tokenizer
         self._tokenizers: dict[str, Any] = {}
@@ -116,14 +167,19 @@ class WhisperDecoder:
         encoded = self.model.model.encode(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(feats[None, :, :window])), to_cpu=False
         )
+        heard, heard_prob = "", 0.0
+        if self.detect_language and self.model.model.is_multilingual:
+            # one decoder step on the encoder output we already have: what language the model hears
+            top = self.model.model.detect_language(encoded)[0][0]
+            heard, heard_prob = top[0][2:-2], float(top[1])
         tok = self._tokenizer(lang)
         prompt = self._prompt(lang, initial_prompt)
+        budget = token_budget(audio.size / SAMPLE_RATE, max_new_tokens or self.max_new_tokens)
         result = self.model.model.generate(
             encoded,
             [prompt],
             beam_size=self.beam_size,
-            max_length=len(prompt)
-            + token_budget(audio.size / SAMPLE_RATE, max_new_tokens or self.max_new_tokens),
+            max_length=len(prompt) + budget,
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
@@ -132,12 +188,18 @@ class WhisperDecoder:
             repetition_penalty=1.1,  # the base model loops on Mandarin; a mild penalty cuts it without hurting text
         )[0]
         ids = [t for t in result.sequences_ids[0] if t < tok.eot]
-        text = tok.decode(ids).replace("\ufffd", "").strip()  # U+FFFD: a character cut by the token budget
-        text = strip_prompt_echo(collapse_repeats(text), initial_prompt)
-        n_tokens = max(len(ids), 1)
-        avg_logprob = float(result.scores[0]) / n_tokens if result.scores else 0.0
+        raw = tok.decode(ids).replace("\ufffd", "").strip()  # U+FFFD: a character cut by the token budget
+        collapsed = collapse_repeats(raw)
+        text = strip_prompt_echo(collapsed, initial_prompt)
+        # CTranslate2 returns the length-normalised score; faster-whisper's avg_logprob is cum / (len + 1)
+        n_tokens = len(result.sequences_ids[0])
+        avg_logprob = float(result.scores[0]) * n_tokens / (n_tokens + 1) if result.scores else 0.0
         return DecodeResult(
             text=text,
+            lang=heard,
+            lang_prob=heard_prob,
+            loop_cut=collapsed != raw or (n_tokens >= budget and bool(raw)),
+            backend=self.name,
             avg_logprob=avg_logprob,
             no_speech_prob=float(result.no_speech_prob),
             audio_s=audio.size / SAMPLE_RATE,
@@ -173,16 +235,10 @@ class WhisperDecoder:
             if res.text and not (res.no_speech_prob > 0.6 and res.avg_logprob < -0.7):
                 segments.append({"start": round(start / SAMPLE_RATE, 2), "end": round(end / SAMPLE_RATE, 2),
                                  "text": res.text, "avg_logprob": res.avg_logprob,
+                                 "no_speech_prob": res.no_speech_prob, "lang": res.lang, "lang_prob": res.lang_prob,
+                                 "loop_cut": res.loop_cut,
                                  "speech_spans": [(sp["start"] / SAMPLE_RATE, sp["end"] / SAMPLE_RATE) for sp in group]})  # fmt: skip
-        joiner = "" if (lang or self.language) in ("zh", "ja") else " "
-        return DecodeResult(
-            text=joiner.join(s["text"] for s in segments).strip(),
-            avg_logprob=float(np.mean([s["avg_logprob"] for s in segments])) if segments else 0.0,
-            audio_s=audio.size / SAMPLE_RATE,
-            cpu_s=time.process_time() - c0,
-            wall_s=time.perf_counter() - t0,
-            segments=segments,
-        )
+        return merge_segments(segments, lang or self.language, audio.size / SAMPLE_RATE, c0, t0, self.name)
 
     def transcribe_whole(
         self, audio: np.ndarray, *, lang: str | None = None, initial_prompt: str = ""

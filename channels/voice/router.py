@@ -125,9 +125,9 @@ async def _wind_down(
 ) -> None:
     cfg = session.cfg
     try:
-        await session.finish()
+        await session.finish(reason=reason)
         summary = {"call_id": cfg.call_id, "tenant": cfg.tenant, "customer_ref": cfg.customer_ref,
-                   "agent_ref": cfg.agent_ref, "reason": reason, "turns": session.turns,
+                   "agent_ref": cfg.agent_ref, "reason": reason, "turns": session.turns, "states": session.states,
                    "duration_s": round(session.channels[0].segmenter.samples_seen / 16_000, 2)}  # fmt: skip
         wrapup: dict[str, Any] = {"type": "wrapup", **summary}
         if on_hangup is not None:

@@ -30,6 +30,9 @@ class Utterance:
     internal_pauses_s: list[float] = field(default_factory=list)
     end_sample: int = 0
     forced_cut: bool = False
+    cut_off: bool = (
+        False  # the call ended (hang-up / dropped connection) while this utterance was still voiced
+    )
 
     @property
     def start_s(self) -> float:
@@ -154,11 +157,13 @@ class UtteranceSegmenter:
         return SegmentEvent("end", utt)
 
     def flush(self) -> list[SegmentEvent]:
-        """Hang-up: close the open utterance however short its trailing silence is (never lose the last words)."""
+        """Hang-up: close the open utterance however short its trailing silence is (never lose the last words).
+        An utterance still voiced in its last 100 ms is marked `cut_off` (a dropped connection mid-word)."""
         events = (
             self.push(np.zeros(FRAME - self._pending.size, dtype=np.float32)) if self._pending.size else []
         )
         if self.current is not None:
+            self.current.cut_off = self._silence_run < SR // 10
             events.append(self._close(self.current, forced=False))
         return events
 

@@ -12,6 +12,7 @@ import io
 import numpy as np
 
 from channels.voice.asr_service import AsrService
+from channels.voice.confidence import assess
 from channels.voice.decoder import SAMPLE_RATE
 from channels.voice.models import MODEL_NAME
 from channels.voice.prompt import tenant_prompt
@@ -19,7 +20,7 @@ from channels.voice.signals import turn_signals
 from contract.errors import InputError
 from contract.ports import Transcript
 
-__all__ = ["WhisperTranscriber", "decode_voice_bytes", "tenant_prompt"]
+__all__ = ["AsrTranscriber", "WhisperTranscriber", "decode_voice_bytes", "tenant_prompt"]
 
 CONTAINER_FORMATS = {"amr", "amr-nb", "amr-wb", "speex", "ogg", "wav", "mp3", "m4a", "aac", "opus", "webm"}
 
@@ -59,7 +60,9 @@ def decode_voice_bytes(audio: bytes, fmt: str) -> np.ndarray:
 
 
 class WhisperTranscriber:
-    """Chat voice → Transcript with segments and pause / filler / speech-rate signals."""
+    """Chat voice → Transcript with segments, pause / filler / speech-rate signals and the confidence gate's signals
+    (`asr_low_confidence` … : the graph asks the agent to confirm instead of acting on a guess). Works with any ASR
+    backend the service runs (the name is historical)."""
 
     def __init__(self, service: AsrService, *, max_duration_s: float = 300.0) -> None:
         self.service = service
@@ -87,11 +90,22 @@ class WhisperTranscriber:
             pause_before_s=segs[0]["start"] if segs else None,
         )
         signals["cpu_s"] = round(result.cpu_s, 3)
+        confidence = assess(result, expected_lang=lang)
+        if result.text or confidence.low:
+            signals.update(confidence.signals(result))
+        if confidence.no_speech or confidence.foreign_lang:
+            # music, noise or another language: nothing the graph should read as the customer's words
+            result.text, segs = "", []
         return Transcript(
             text=result.text,
             lang=lang,
             duration_s=round(duration, 3),
             segments=[{"start": s["start"], "end": s["end"], "text": s["text"]} for s in segs],
             signals=signals,
-            model=MODEL_NAME,
+            model=self.service.backend_name
+            if self.service.backend_name not in ("", "whisper")
+            else MODEL_NAME,
         )
+
+
+AsrTranscriber = WhisperTranscriber

@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from channels.voice import AsrService, WhisperDecoder, ensure_whisper_base, load_whisper, tenant_prompt
+from channels.voice import AsrService, WhisperDecoder, ensure_whisper_base, load_whisper
+from channels.voice.vocabulary import VocabularyCorrector
+from copilot.settings import DEMO_TENANT_DIR
 
 DEMO_PRODUCTS = [
     "锁定加压接骨板 LCP-3.5",
@@ -82,6 +84,9 @@ def whisper_decoder(whisper_dir: Path) -> WhisperDecoder:
 
 @pytest.fixture(scope="session")
 def asr_service(whisper_decoder: WhisperDecoder) -> Iterator[AsrService]:
-    service = AsrService(lambda: whisper_decoder, max_calls=4, initial_prompt=tenant_prompt(DEMO_PRODUCTS))
+    # as wired in production: no tenant terms in the decoder prompt, the demo vocabulary applied after decoding
+    service = AsrService(
+        lambda: whisper_decoder, max_calls=4, corrector=VocabularyCorrector.from_tenant_dir(DEMO_TENANT_DIR)
+    )
     yield service
     service.close()
