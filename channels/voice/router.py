@@ -52,6 +52,7 @@ def build_voice_router(
     idle_timeout_s: float = 30.0,
     min_audio_per_idle_s: float = 1.0,
     max_silence_s: float = 120.0,
+    silence_notice_s: float = 8.0,
     start_timeout_s: float = 10.0,
     vad: str = "silero",
     partial_interval_s: float = 0.5,
@@ -85,7 +86,7 @@ def build_voice_router(
             cfg = CallConfig(call_id=call_id, sample_rate=start.sample_rate, channels=start.channels,
                              customer_ref=start.customer_ref, agent_ref=start.agent_ref, tenant=start.tenant,
                              lang=start.lang, vad=vad, partial_interval_s=partial_interval_s,
-                             max_silence_s=max_silence_s)  # fmt: skip
+                             max_silence_s=max_silence_s, silence_notice_s=silence_notice_s)  # fmt: skip
             session = CallSession(cfg, asr_service, on_final)  # validates rate/channels before taking a slot
             asr_service.open_call(call_id)
         except CopilotError as exc:
