@@ -14,8 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from contract import AccessDenied, InboundMessage, NotFound, UserError
-from contract.ports import Actor
+from contract import UserError
 from copilot.service import MessageRefusedError, Services
 from copilot.settings import REPO_ROOT, Settings
 
@@ -287,78 +286,6 @@ def _product_names(tenant_dir: Path) -> list[str]:
     return [str(n) for n in data.get("product_names", [])]
 
 
-def mount_channel_routes(app: Any, services: Services) -> None:
-    """Tencent callbacks under /channels (signature-authenticated, not API keys)."""
-    runtime = services.channels
-    if runtime is not None and not getattr(app.state, "channels_mounted", False):
-        app.include_router(runtime.router, prefix="/channels")  # type: ignore[attr-defined]
-        app.state.channels_mounted = True
-
-
-def mount_voice_routes(app: Any, services: Services) -> None:
-    """Live call audio over WebSocket: each final customer segment runs through the same graph as chat; the
-    suggestion streams back on the socket. Partials, finals, suggestions and the wrap-up are mirrored to the agent
-    desktop through the hub (topic call:<call_id>). The socket needs an agent or admin: the X-API-Key header, or
-    ?token= from POST /v1/stream/token."""
-    from fastapi import Depends, WebSocket
-    from fastapi.concurrency import run_in_threadpool
-
-    from channels.voice import build_voice_router
-    from copilot.auth import actor_for_socket, require
-
-    asr = services.asr
-    if asr is None or getattr(app.state, "voice_mounted", False):
-        return
-
-    async def authorize(websocket: WebSocket) -> None:
-        # a gateway sends X-API-Key; a browser ?token= from POST /v1/stream/token; never ?api_key= (access logs)
-        actor = actor_for_socket(dict(websocket.headers), dict(websocket.query_params), services.settings)
-        if actor.role not in ("agent", "admin"):
-            raise AccessDenied(f"role {actor.role!r} may not stream call audio", reason="wrong_role")
-        call_id = str(websocket.path_params.get("call_id", ""))
-        if (
-            actor.role == "agent" and call_id
-        ):  # the call is this agent's from the first frame (desk events, scope)
-            services.call_started(call_id, actor.id, "", services.settings.tenant)
-
-    def on_frame(call_id: str, frame: dict[str, Any]) -> None:
-        if frame.get("type") in ("partial", "final", "state"):  # state: silence, no_speech, low_confidence …
-            try:
-                services.hub.publish(f"call:{call_id}", frame)
-            except Exception:  # the desk mirror is best effort (Redis blip); the socket still gets the frame
-                log.warning(
-                    "could not mirror a %s frame of call %s", frame.get("type"), call_id, exc_info=True
-                )
-
-    async def on_final(msg: InboundMessage) -> dict[str, Any] | None:
-        """The call desk gets the suggestion through the service's events (topic call:<id>); the socket too."""
-        services.call_started(msg.conversation_id, msg.rep_ref or "agent", msg.customer_ref, msg.tenant)
-        actor = Actor(id=msg.rep_ref or "agent", role="agent", call_customer_ref=msg.customer_ref)
-        try:
-            suggestion = await run_in_threadpool(services.handle_message, msg, actor)
-        except MessageRefusedError as refused:
-            suggestion = refused.suggestion
-        return suggestion.model_dump(mode="json") if suggestion is not None else None
-
-    async def on_hangup(summary: dict[str, Any]) -> dict[str, Any] | None:
-        actor = Actor(
-            id=summary.get("agent_ref") or "agent", role="agent", call_customer_ref=summary["customer_ref"]
-        )
-        try:
-            wrap = await run_in_threadpool(
-                services.wrap_up, summary["call_id"], actor, tenant=summary.get("tenant", "demo")
-            )
-        except NotFound:  # a call with no customer turn has nothing to wrap up
-            return None
-        return wrap.model_dump(mode="json")
-
-    status_guard = [Depends(require("admin"))]  # live call ids and ASR load are operator information
-    app.include_router(
-        build_voice_router(
-            asr, on_final, on_hangup, authorize=authorize, on_frame=on_frame, status_dependencies=status_guard
-        )
-    )
-    app.state.voice_mounted = True
-
+from copilot.api.live import mount_channel_routes, mount_voice_routes  # noqa: E402  (routes live in copilot/api)
 
 __all__ = ["MessageRefusedError", "Services", "build_services", "mount_channel_routes", "mount_voice_routes"]
