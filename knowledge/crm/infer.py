@@ -8,6 +8,7 @@ validate` then checks it against the data."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -504,10 +505,11 @@ def _leftovers(
 
 
 def _attr(col: str) -> str:
+    """An extra field's name from its column: lowercased words (Chinese stays Chinese); a stable fallback otherwise."""
     a = re.sub(r"\W+", "_", col.lower()).strip("_")
-    if not a or not IDENT.match(a) or not a.isascii():
-        a = "field_" + str(abs(hash(col)) % 10_000)
-    return a
+    if a and IDENT.match(a):
+        return a
+    return "field_" + hashlib.sha256(col.encode("utf-8")).hexdigest()[:8]
 
 
 def to_yaml(props: dict[str, Proposal], source: str) -> str:

@@ -214,3 +214,29 @@ def test_cross_references_that_would_fail_silently(tmp_path: Path) -> None:
         r"liftcare/playbooks.yaml:5: .*customer field 'fleet_size' is not read from the CRM", text
     )
     assert re.search(r"liftcare/evals/suite.yaml:\d+: cases\[0\].expect.documents\[0\]: document 'sla'", text)
+
+
+def test_infer_mapping_reads_chinese_tables_and_columns(tmp_path: Path) -> None:
+    files = {
+        "客户": "客户编号,客户名称,负责销售,客户等级,区域,手机\nK1,甲公司,S1,A,华东,13900000001\nK2,乙公司,S2,B,华南,13900000002\n",
+        "销售员工": "员工编号,姓名,团队\nS1,张三,一组\nS2,李四,二组\n",
+        "产品": "产品编号,产品名称,品类\nP1,甲产品,设备\nP2,乙产品,耗材\n",
+        "订单": "订单编号,客户编号,下单日期,状态,金额\nO1,K1,2026-01-01,完成,100\nO2,K2,2026-02-01,完成,200\n",
+        "订单明细": "明细编号,订单编号,产品编号,数量,备注\nL1,O1,P1,2,加急\nL2,O2,P2,3,\n",
+    }
+    for name, text in files.items():
+        (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["tenant", "infer-mapping", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    raw = yaml.safe_load(result.output)["entities"]
+    assert raw["customer"]["columns"] == {
+        "id": "客户编号",
+        "owner_rep": "负责销售",
+        "name": "客户名称",
+        "tier": "客户等级",
+        "region": "区域",
+    }
+    assert raw["customer"]["never_read"] == ["手机"]
+    assert raw["order"]["columns"]["order_date"] == "下单日期" and raw["order_line"]["table"] == "订单明细"
+    assert raw["order_line"]["columns"]["order_id"] == "订单编号"
+    assert raw["order_line"]["extra"] == {"备注": {"column": "备注", "type": "string"}}
