@@ -179,3 +179,12 @@ def test_a_doomed_stream_is_stopped_at_the_first_bad_piece():
     assert phrase(PLAN, llm, pieces.append, timeout_s=10, outcome=outcome) is None
     assert outcome.reason == "approval_claim" and "stopped_early" in outcome.notes
     assert len("".join(pieces)) < len("王主任，已经为您提交了申请。")  # nothing after the claim was read
+
+
+def test_swapped_facts_are_rejected_even_when_every_value_is_there():
+    from agents.drafting.llm_draft import early_problem
+
+    masked = mask_template(PLAN)
+    swapped = GOOD.replace("{A}", "{X}").replace("{B}", "{A}").replace("{X}", "{B}")
+    assert phrase_problem(PLAN, masked, swapped) == "reordered_facts"
+    assert early_problem(PLAN, masked, "王主任，您好！您上季度关节耗材采购{B}，返点{A}") == "reordered_facts"
