@@ -224,6 +224,7 @@ def run_demo(*, use_llm: bool, fresh: bool, only: str = "", console: Console | N
                     continue
                 console.print(Panel(str(wrap.summary), title=f"小结 wrap-up {wrap.id}"))
         show_ledger(console, services)
+        services.ledger.witness_head()  # sign the head into the witness outside the database, then verify against it
         report = services.ledger.verify()
     finally:
         services.close()
