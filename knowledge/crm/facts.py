@@ -94,6 +94,8 @@ def normalise_rows(snap: Snapshot, m: CrmMapping) -> None:
         targets = []
         if name in prefixes:
             targets.append(prefixes[name])
+        if name == "profile":
+            targets.append(("rep", "rx_"))
         if name == "order_lines":
             targets += [("product", "px_"), ("order_line", "lx_")]
         for entity, prefix in targets:
@@ -192,6 +194,12 @@ def _profile(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
             )
         )
     c360.facts += _attribute_facts(snap, m, "customer", snap.profile, snap.customer_id, "", sec.lineage())
+    owner = str(snap.profile.get("owner_rep") or "")
+    if owner and m.entities["rep"].extra:  # the owning rep's own extra columns (position …)
+        subject = f"负责销售 {snap.profile.get('rep_name') or owner} "
+        c360.facts += _attribute_facts(
+            snap, m, "rep", snap.profile, owner, subject, sec.lineage(), prefix="rx_"
+        )
     if "contacts" in snap.sections:
         sec, table = snap.sections["contacts"], m.entities["contact"].table
         for r in sec.rows:

@@ -76,10 +76,8 @@ def build_queries(m: CrmMapping) -> dict[str, Query]:
     fields = ("id", "name", "kind", "tier", "owner_rep", "business_unit", "region", "city")
     prof = _From(m, "customer").join("rep", m.col("rep", "id") == m.col("customer", "owner_rep"), outer=True)
     rep_cols = _pick(m, "rep", ("name", "team", "team_name"), "rep_")
-    if m.same_table("customer", "rep"):  # the rep's id is the customer's owner column, read from the same row
-        rep_cols = [c for c in rep_cols if c.name != "rep_id"]
     stmt = (
-        select(*_pick(m, "customer", fields), *rep_cols, *extras(m, "customer"))
+        select(*_pick(m, "customer", fields), *rep_cols, *extras(m, "customer"), *extras(m, "rep", "rx_"))
         .select_from(prof.clause)
         .where(m.col("customer", "id") == CID)
     )

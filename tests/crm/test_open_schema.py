@@ -28,7 +28,11 @@ MAPPING = {
             "extra": {"fleet_size": {"column": "fleet", "type": "number", "label": "车队规模", "unit": "辆"}},
             "never_read": ["id_card"],
         },
-        "rep": {"table": "staff", "columns": {"id": "staff_id", "name": "staff_name"}},
+        "rep": {
+            "table": "staff",
+            "columns": {"id": "staff_id", "name": "staff_name"},
+            "extra": {"position": {"column": "title", "label": "岗位"}},
+        },
         "product": {"table": "items", "columns": {"id": "item", "name": "item_name", "category": "family"}},
         "order": {
             "table": "sales",
@@ -72,7 +76,11 @@ CSVS = {
         ["A1", "顺达物流", "s1", "A", "42", "330102199001011234"],
         ["A2", "个人客户", "s2", "B", "", "330102199001015678"],
     ],
-    "staff": [["staff_id", "staff_name"], ["s1", "Rep One"], ["s2", "Rep Two"]],
+    "staff": [
+        ["staff_id", "staff_name", "title"],
+        ["s1", "Rep One", "大客户经理"],
+        ["s2", "Rep Two", "销售顾问"],
+    ],
     "items": [
         ["item", "item_name", "family"],
         ["M1", "Model One", "vehicle"],
@@ -152,6 +160,8 @@ def test_natural_shapes_import_and_become_facts_with_lineage(pack: tuple[Path, P
     codes = by_attr[("device", "codes")]
     assert codes.lineage["values"] == {"codes": ["W-203", "E-203"]}
     assert all(f.source_ids["tenant"] == "acme" for f in c.facts)
+    position = by_attr[("rep", "position")]  # the owning rep's extra column
+    assert position.content == "负责销售 Rep One 岗位 = 大客户经理" and position.source_ids["row_key"] == "s1"
     # order lines in the orders table: purchases counted once per line, not squared by a self-join
     assert c.purchases_by_category["vehicle"]["365d"] == 3.0
     # wide telemetry: unpivoted into readings, labelled, and the streak signal fires on the coolant column
