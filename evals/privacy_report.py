@@ -132,6 +132,12 @@ def render(report: dict[str, Any]) -> str:
             f"| {r['suite']} ({r['mode']}) | {r['cases']} | {r['canaries_seeded']} | {reached} | "
             f"{'ok' if r['ledger_verify_ok'] else 'BROKEN'} | {r['canaries_leaked']} |"
         )
+    lines += [
+        "",
+        "Case pass/fail is not what this run measures: the planted sentence changes what some cases are about (a "
+        "customer registering a phone number reads as a privacy request), so cases fail their own intent checks; "
+        "the suites' real scores are in suite_*.json.",
+    ]
     lines += ["", "| store | items scanned | leaked |", "|---|---|---|"]
     for r in can["runs"]:
         for store, s in r["stores"].items():

@@ -304,8 +304,8 @@ def reached(run: Any, seeded: Any) -> dict[str, dict[str, int]]:
     for k, case in enumerate(seeded.cases):
         modality = MODALITIES[k % len(MODALITIES)]
         result = by_id.get(case.id)
-        if result is None:
-            continue
+        if result is None or not any(t.sender == "customer" for t in case.turns):
+            continue  # a rep-only case carries no canary
         out[modality]["cases"] += 1
         first = next((t for t in result.turns if t.sender == "customer"), None)
         suggestion = (first.suggestion or {}) if first else {}
