@@ -317,6 +317,14 @@ def mapping_problems(m: CrmMapping) -> list[MappingProblem]:
                 add(
                     MappingProblem(("entities", name, "columns", f), f"{col!r} is not a plain SQL identifier")
                 )
+        if name == "telemetry" and ent.extra:
+            add(
+                MappingProblem(
+                    ("entities", name, "extra"),
+                    "telemetry readings take no extra fields",
+                    "map a metric column under wide_metrics, or leave the column out",
+                )
+            )
         for f, e in ent.extra.items():
             if not ATTRIBUTE.match(f):
                 add(
