@@ -495,6 +495,8 @@ def _leftovers(
         if any(x in col.lower() for x in PII):
             prop.never_read.append(col)
             continue
+        if entity == "telemetry":
+            continue  # a reading takes no extras (its numbers are wide_metrics, found above)
         kind = "string" if p.kind == "empty" else p.kind
         spec_extra: dict[str, Any] = {"column": col, "type": kind}
         if kind == "list":
