@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from agents.blas import limit_blas_threads
+from evals.bench.machine import machine_load_report, measure_load
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = ROOT / "copilot" / "tenants" / "demo"
@@ -141,12 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     limit_blas_threads(1)
     n = 60 if "--full" not in args else 200
     deps, store = build_deps()
-    totals, nodes = suggestions(deps, n)
-    texts = ["这个型号的代理商返点政策能再发一遍吗?", "设备显示报警代码E-203", "我的订单发货了吗"]
-    fl = floor(store, texts, n)
+    with measure_load() as load:
+        totals, nodes = suggestions(deps, n)
+        texts = ["这个型号的代理商返点政策能再发一遍吗?", "设备显示报警代码E-203", "我的订单发货了吗"]
+        fl = floor(store, texts, n)
     res = {
         "run_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "messages": n,
+        "load": load.as_dict(),
         "suggestion_no_llm_ms": {
             "p50": pct(totals, 0.5),
             "p95": pct(totals, 0.95),
@@ -162,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     overhead = [t - sum(v[i] for v in nodes.values() if i < len(v)) for i, t in enumerate(totals)]
     res["graph_and_durable_writes_ms"] = {"p50": pct(overhead, 0.5), "p95": pct(overhead, 0.95)}
     if "--llm" in args:
-        res["llm"] = {**llm_bench(deps), "run_at": res["run_at"]}
+        with measure_load() as llm_load:
+            llm_res = llm_bench(deps)
+        res["llm"] = {**llm_res, "run_at": res["run_at"], "load": llm_load.as_dict()}
     elif (
         RESULTS / "bench_agent.json"
     ).exists():  # keep the last (slow) LLM measurement when only re-running the rest
@@ -184,8 +189,13 @@ def write(res: dict) -> None:
     lines = [
         "# Agent latency benchmark",
         "",
-        f"Run {res['run_at']}, {res['messages']} scripted text messages, on a shared 2-core machine with ~7 engineers "
-        "running tests and benchmarks at the same time: absolute timings are noisy, compare each with its floor.",
+        f"Run {res['run_at']}, {res['messages']} scripted text messages. "
+        + (
+            machine_load_report(res["load"])
+            if "load" in res
+            else "Machine load was not recorded for this run."
+        )
+        + " Compare each timing with its floor from the same run.",
         f"Ports: {res['ports']}.",
         "",
         "| measure | p50 ms | p95 ms | goal |",
@@ -205,8 +215,12 @@ def write(res: dict) -> None:
         lines += [
             "",
             f"## Local LLM (Qwen2.5-Coder-1.5B Q4_K_M via xllamacpp), same prompt — measured {m.get('run_at', '')}",
-            "The machine was saturated (load 9–14 on 2 cores) during this run; raw and agent-path runs were sequential, so "
-            "their ratio reflects load changes more than client overhead (the agent path streams the same server's SSE).",
+            (
+                machine_load_report(m["load"])
+                if "load" in m
+                else "Machine load was not recorded for this LLM run."
+            )
+            + " Raw and agent-path runs were sequential, so a load change between them shows in their ratio.",
             "| measure | value |",
             "|---|---|",
             f"| load + warm-up | {m['load_and_warm_s']} s |",

@@ -34,6 +34,8 @@ from urllib.parse import urlencode
 
 import httpx
 
+from evals.bench.machine import machine_load_report, measure_load
+
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "evals" / "results"
 CORP_ID = "wwbench0000000001"
@@ -326,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         target=consume, args=(inbox_path, stop_file, counts_file)
     )
     worker.start()
+    window = measure_load()
+    load_window = window.__enter__()
     try:
         run(load(base, "/bare", bare_requests[:warm], args.rate))  # warm both paths
         warm_acked = run(load(base, "/channels/wecom/callback", requests[:warm], args.rate))["acked"]
@@ -353,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         proc.wait(60)
         Path(stop_file).touch()  # then the worker drains what is left and stops
         worker.join(300)
+        window.__exit__(None, None, None)
 
     from channels import SqliteInbox
 
@@ -376,9 +381,10 @@ def main(argv: list[str] | None = None) -> int:
         },
         "machine": {
             "cpus": os.cpu_count(),
-            "loadavg_after": os.getloadavg(),
+            "loadavg_after": list(load_window.load_after),
             "python": platform.python_version(),
         },
+        "load": load_window.as_dict(),
         "bare": bare,
         "channels": ours,
         "p99_ratio_vs_bare": round(ours["p99_ms"] / max(bare["p99_ms"], 0.01), 2),
@@ -443,9 +449,14 @@ def render_md(r: dict[str, Any]) -> str:
             f" req/s, bare ≈ {1000 / max(b['server_cpu_ms_per_request'], 0.001):.0f} req/s). When achieved req/s falls short of the offered"
             " rate, the server got less CPU than the load needs (achieved × CPU/req ≈ "
             f"{c['achieved_rps'] * c['server_cpu_ms_per_request'] / 1000:.2f} of a core for ours) and the latency is queueing.",
-            f"- The machine ({r['machine']['cpus']} CPUs) is shared by ~7 engineers running builds and tests right now "
-            f"(load average after the run {r['machine']['loadavg_after'][0]:.1f}): timings are noisy; the generator, the "
-            "server and the worker also share those cores.",
+            "- "
+            + (
+                machine_load_report(r["load"])
+                if "load" in r
+                else "Machine load was not recorded for this run."
+            )
+            + " The load generator (this process), the server and the worker share those CPUs; the server's CPU is"
+            " counted separately above.",
             "",
         ]
     )

@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from contract.ports import Actor
+from evals.bench.machine import machine_load_report, measure_load
 from knowledge.crm import build_customer_data, build_demo_crm
 from knowledge.crm.facts import build_360
 from knowledge.crm.signals import evaluate
@@ -161,7 +162,8 @@ def write(res: dict[str, Any]) -> None:
         f"# CRM benchmark: customer-360 build latency ({d['orders']:,} orders, SQLite {m['sqlite']}, "
         f"{m['cpus']} CPUs, {res['at']})",
         "",
-        "Timings are noisy: the machine was shared by ~7 engineers during the run. The floor is measured in the same",
+        (machine_load_report(res["load"]) if "load" in res else "Machine load was not recorded for this run.")
+        + " The floor is measured in the same",
         f"run, interleaved call by call with the 360. Dataset: {d['customers']:,} customers, {d['orders']:,} orders, "
         f"{d['order_lines']:,} order lines, {d['telemetry']:,} telemetry rows, {d['db_mb']} MB, built in "
         f"{d['build_s']} s. Each 360 carried on average {res['avg_facts']} facts and {res['avg_signals']} signals, "
@@ -195,8 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     if "--orders" in args:
         orders = int(args[args.index("--orders") + 1])
         customers = max(20, orders // 50)
-    with tempfile.TemporaryDirectory(prefix="bench_crm_") as tmp:
+    with measure_load() as load_window, tempfile.TemporaryDirectory(prefix="bench_crm_") as tmp:
         res = run(orders, customers, calls, Path(tmp))
+    res["load"] = load_window.as_dict()
     write(res)
     print((RESULTS / "bench_crm.md").read_text(encoding="utf-8"))
     return 0

@@ -28,6 +28,7 @@ from typing import Any
 
 from contract import Citation, Draft, Evidence, EvidenceKind, VerdictOutcome
 from contract.ports import Actor
+from evals.bench.machine import machine_load_report, measure_load
 from guardrails import HeuristicInjectionDetector, build_guardrails, run_input_guards
 from guardrails.pii import detect
 
@@ -294,7 +295,12 @@ def write_md(res: dict[str, Any]) -> str:
     lines = [
         "# Guardrails benchmark",
         "",
-        f"Run {res['run_at']} on {res['machine']} (shared by ~7 engineers: timings are noisy).",
+        f"Run {res['run_at']} on {res['machine']}. "
+        + (
+            machine_load_report(res["load"])
+            if "load" in res
+            else "Machine load was not recorded for this run."
+        ),
         "",
         "**Read this first.** The dev sets (pii / injection / grounding.jsonl) were used to tune the detectors, so their "
         "numbers (1.0 almost everywhere) are optimistic; the first-run numbers before tuning are at the end of the "
@@ -421,8 +427,8 @@ def write_md(res: dict[str, Any]) -> str:
         cpu = lat[key]
         lines.append(f"| {name} | {cpu['p50']} | {cpu['p95']} | {cpu['max']} | | |")
     lines.append(
-        f"\nLoad average during the run: {lat['load_average_1m']} on {os.cpu_count()} cores. Wall-clock p95 includes "
-        "time the scheduler gave to other engineers' processes; the CPU-time row does not."
+        f"\n1-minute load average when the latency loop ended: {lat['load_average_1m']} on {os.cpu_count()} cores. "
+        "Wall-clock p95 includes time the scheduler gave to other processes; the CPU-time row does not."
     )
     for lt in res["long_text"]:
         lines.append(
@@ -437,14 +443,14 @@ def write_md(res: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = argv if argv is not None else sys.argv[1:]
-    guards = build_guardrails(RAILS)
-    pii_rows, inj_rows, grd_rows = load("pii.jsonl"), load("injection.jsonl"), load("grounding.jsonl")
-    res: dict[str, Any] = {
-        "run_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": f"{platform.machine()} {platform.python_version()}",
-    }
+def run_all_measures(
+    res: dict[str, Any],
+    guards: Any,
+    pii_rows: list[dict],
+    inj_rows: list[dict],
+    grd_rows: list[dict],
+    args: list[str],
+) -> None:
     res["pii"] = pii_metrics(pii_rows)
     res["injection"] = injection_metrics(inj_rows, guards)
     res["grounding"] = grounding_metrics(grd_rows, guards)
@@ -466,6 +472,19 @@ def main(argv: list[str] | None = None) -> int:
     res["long_text"] = [long_text(guards, 100_000)] + (
         [long_text(guards, 200_000)] if "--full" in args else []
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argv if argv is not None else sys.argv[1:]
+    guards = build_guardrails(RAILS)
+    pii_rows, inj_rows, grd_rows = load("pii.jsonl"), load("injection.jsonl"), load("grounding.jsonl")
+    res: dict[str, Any] = {
+        "run_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": f"{platform.machine()} {platform.python_version()}",
+    }
+    with measure_load() as load_window:
+        run_all_measures(res, guards, pii_rows, inj_rows, grd_rows, args)
+    res["load"] = load_window.as_dict()
     per = res["pii"]["per_entity"]
     res["goals"] = {
         "recall": {e: per.get(e, {}).get("recall") for e in GOAL_RECALL if e in per},

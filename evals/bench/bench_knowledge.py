@@ -22,6 +22,7 @@ from typing import Any
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from evals.bench.knowledge_scale import grow_to, latency  # noqa: E402
+from evals.bench.machine import machine_load_report, measure_load  # noqa: E402
 from evals.bench.retrieval_eval import REPO, eval_tau, eval_zh, ingest_tau, load_zh  # noqa: E402
 from knowledge.embeddings import build_embedder  # noqa: E402
 from knowledge.policy import PolicyStore  # noqa: E402
@@ -95,7 +96,12 @@ def markdown(res: dict[str, Any]) -> str:
     lines = [
         "# bench_knowledge — policy store (issue 3)",
         "",
-        f"Run {res['started']} on {res['machine']}; {res['note']}",
+        f"Run {res['started']} on {res['machine']}; compare each timing to its floor measured in the same run. "
+        + (
+            machine_load_report(res["load"])
+            if "load" in res
+            else "Machine load was not recorded for this run."
+        ),
         "",
         "## Chinese demo set (70 questions, clause-level gold; evals/datasets/retrieval_zh.yaml)",
         "",
@@ -219,17 +225,20 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-knowledge-"))
     res: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load avg {os.getloadavg()[0]:.1f} at start",
-        "note": "shared machine with ~7 engineers running builds/tests: timings are noisy; compare each to its floor "
-        "measured in the same run.",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "note": "compare each timing to its floor measured in the same run.",
     }
     t0 = time.perf_counter()
+    window = measure_load()
+    load_window = window.__enter__()
     try:
         tau_backends = [b for b in args.tau_backends.split(",") if b]
         res["quality"] = quality(tmp, args.backends.split(","), tau_backends)
         res["scale"] = scale(tmp, [1000, 10000] + ([100000] if args.full else []), args.repeat)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        window.__exit__(None, None, None)
+    res["load"] = load_window.as_dict()
     res["runtime_s"] = round(time.perf_counter() - t0, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench_knowledge.json").write_text(json.dumps(res, ensure_ascii=False, indent=2), "utf-8")

@@ -32,6 +32,7 @@ from typing import Any
 from contract import Action, Citation, Draft, Evidence, EvidenceKind, GuardVerdict, Intent, Suggestion
 from copilot.ledger import open_ledger
 from copilot.ledger.canonical import HEADER_FIELDS, header_json
+from evals.bench.machine import machine_load_report, measure_load
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 BATCH = 5000
@@ -262,8 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     n = 1_000_000 if "--full" in args else 100_000
     if "--n" in args:
         n = int(args[args.index("--n") + 1])
-    load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="bench_ledger_") as tmp:
+    with measure_load() as load_window, tempfile.TemporaryDirectory(prefix="bench_ledger_") as tmp:
         url, floor_url = f"sqlite:///{tmp}/ledger.sqlite", f"sqlite:///{tmp}/floor.sqlite"
         append = bench_append(url, n)
         floor_append = bench_append_floor(url, floor_url)
@@ -279,8 +279,9 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "ledger",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-                    "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)], "nice": os.nice(0),
-                    "note": "shared by ~7 engineers during the run: wall timings are noisy; CPU time is steadier"},
+                    "load_avg_1m": [round(load_window.load_before[0], 1), round(load_window.load_after[0], 1)],
+                    "nice": os.nice(0)},
+        "load": load_window.as_dict(),
         "entries": n,
         "batch_size": BATCH,
         "payload_bytes_avg": round(payload_bytes / n),
@@ -311,15 +312,22 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "NO"
 
 
+def _load_sentence(r: dict[str, Any]) -> str:
+    if "load" in r:
+        return machine_load_report(r["load"])
+    before, after = r["machine"].get("load_avg_1m", ["?", "?"])
+    return f"1-minute load average {before} before and {after} after the run (whole-run CPU time was not recorded then)."
+
+
 def markdown(r: dict[str, Any]) -> str:
     a, v, n, m = r["append"], r["verify"], r["entries"], r["machine"]
     al, af, vl, vf = a["ledger"], a["floor"], v["ledger"], v["floor"]
     how = "measured" if v["ledger_1m_measured"] else f"extrapolated linearly from {n:,}; 1M not run"
     return f"""# Ledger benchmark ({n:,} entries, SQLite {m["sqlite"]}, {m["cpus"]} CPUs, {r["when"]})
 
-The machine was shared by ~7 engineers during the run (1-minute load average {m["load_avg_1m"][0]} before,
-{m["load_avg_1m"][1]} after, on {m["cpus"]} CPUs; this process at nice {m.get("nice", 0)}), so wall times are noisy and pessimistic. CPU time of this process is shown beside them: closer to what the
-work costs on an idle core, though still inflated by contention for caches. Average payload
+{_load_sentence(r)} This process ran
+at nice {m.get("nice", 0)}. CPU time of this process is shown beside each wall time: wall time also holds fsync waits
+and whatever the scheduler gave to other processes. Average payload
 {r["payload_bytes_avg"]:,} bytes of canonical JSON; database {r["db_mb"]} MB. Floors are measured in the same run on
 the same data.
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from copilot.settings import REPO_ROOT
+from evals.bench.machine import machine_load_report, measure_load
 
 RESULTS = REPO_ROOT / "evals" / "results"
 QUESTIONS = [
@@ -423,8 +424,13 @@ def _embedded_md(e: dict[str, Any]) -> list[str]:
 def write_md(res: dict[str, Any], path: Path) -> None:
     lines = ["# Scale-out benchmark (real processes, no LLM)", ""]
     lines.append(
-        f"Machine: {res['machine']}. Shared with ~7 engineers running tests and benchmarks at the same time, "
-        "so every timing is noisy; compare numbers inside one run (each has its floor beside it)."
+        f"Machine: {res['machine']}. "
+        + (
+            machine_load_report(res["load"])
+            if "load" in res
+            else "Machine load was not recorded for this run."
+        )
+        + " Compare numbers inside one run (each has its floor beside it)."
     )
     lines.append("")
     if "throughput" in res:
@@ -525,6 +531,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
+    window = measure_load()  # entered here, left before the results are written: the timed parts only
+    load_window = window.__enter__()
     if parts & {"throughput", "load", "crash"}:
         from tests.scale.stack import Stack
 
@@ -568,6 +576,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if "fuzz" in parts:
         res["fuzz"] = fuzz(args.fuzz_cases)
         print(json.dumps({k: v for k, v in res["fuzz"].items() if not isinstance(v, dict)}), flush=True)
+    window.__exit__(None, None, None)
+    res["load"] = load_window.as_dict()
     # parts run separately are merged into one result file (e.g. fuzz first, then the stack)
     out = RESULTS / "bench_scale.json"
     if parts != {"throughput", "load", "crash", "fuzz", "embedded_crash"} and out.is_file():
