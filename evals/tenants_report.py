@@ -172,6 +172,8 @@ def render_markdown(results: dict[str, Any], tenants: list[str]) -> str:
         "— = the split has no case that scores this metric (e.g. no held-out case in the demo suite).",
         "",
     ]
+    for name, message in (meta.get("errors") or {}).items():
+        lines.append(f"- **{name} could not run**: {message}")
     return "\n".join(lines)
 
 
@@ -195,10 +197,21 @@ def main(argv: list[str] | None = None) -> int:
         }
     }
     tenants: list[str] = []
+    errors: dict[str, str] = {}
+
+    def measure(name: str, suites: list[tuple[Path, Suite]], folder: Path | None = None) -> None:
+        """One row pair; a tenant that cannot run at all is reported as such, and the others still run."""
+        try:
+            results.update(metrics_for(name, run_tenant(suites, config, console, folder)))
+        except Exception as exc:  # a broken pack must not hide the other tenants' numbers
+            errors[name] = f"{type(exc).__name__}: {str(exc)[:300]}"
+            console.print(f"[red]{name}: {errors[name]}")
+            results.update(metrics_for(name, {}))
+        tenants.append(name)
+
     for tid, suites in tenant_suites(args.only).items():
         console.rule(f"tenant {tid}")
-        results.update(metrics_for(tid, run_tenant(suites, config, console)))
-        tenants.append(tid)
+        measure(tid, suites)
         if args.no_zero_config:
             continue
         console.rule(f"tenant {tid} — zero-config")
@@ -207,9 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         if folder is None:
             continue
         with tempfile.TemporaryDirectory(prefix="zero-config-") as tmp:
-            bare = zero_config_copy(folder, Path(tmp) / folder.name)
-            results.update(metrics_for(f"{tid}:zero-config", run_tenant(suites, config, console, bare)))
-        tenants.append(f"{tid}:zero-config")
+            measure(f"{tid}:zero-config", suites, zero_config_copy(folder, Path(tmp) / folder.name))
+    results["_meta"]["errors"] = errors
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "tenants.json").write_text(
         json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
