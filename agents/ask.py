@@ -162,7 +162,8 @@ class RepAsk:
             answer=Answer(text=_refusal_text(reason, ref or self.msg.customer_ref), status=AnswerStatus.NONE),
             evidence=[ev],
             verdicts=[verdict],
-            flags=sorted({"rep_ask", "refused", *flags}),
+            flags=sorted({"rep_ask", "refused", f"refused:{reason}", *flags}),
+            summary={"refusal_reason": reason, "customer_ref": ref or self.msg.customer_ref},
         )
         record_denial = getattr(self.deps.ledger, "record_denial", None)
         if callable(record_denial):  # the ledger's access-denied trail, when it keeps one

@@ -61,6 +61,7 @@ def test_asking_about_another_reps_customer_is_refused_and_logged(make_deps, zha
     assert out.kind is SuggestionKind.REFUSAL
     assert "C1003" in out.answer.text and "not_owner" in out.answer.text
     assert out.verdicts[0].guard == "authorization" and out.verdicts[0].reasons == ["not_owner"]
+    assert out.summary["refusal_reason"] == "not_owner" and "refused:not_owner" in out.flags
     assert out.verdicts[0].evidence_id in {e.id for e in out.evidence}
     assert not [e for e in out.evidence if e.kind is EvidenceKind.CUSTOMER_FACT]  # nothing of C1003 leaks
     assert deps.ledger.denials == [
