@@ -106,16 +106,23 @@ class GroupCommitter:
                 None,
                 BackendUnavailable(f"inbox write failed: {exc}", reason="inbox_unavailable"),
             )
+        # One wake-up per loop for the whole batch, not one per message: each call_soon_threadsafe writes the loop's
+        # self-pipe (a syscall and a loop wake-up), which under CPU contention cost more than the insert itself.
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[bool], bool]]] = {}
         for i, (_, loop, future) in enumerate(batch):
-            if results is not None:
-                loop.call_soon_threadsafe(_settle, future, results[i], None)
-            else:
-                loop.call_soon_threadsafe(_settle, future, False, error)
+            by_loop.setdefault(loop, []).append((future, results[i] if results is not None else False))
+        for loop, settled in by_loop.items():
+            loop.call_soon_threadsafe(_settle_all, settled, error)
 
     def close(self) -> None:
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(5)
+
+
+def _settle_all(settled: list[tuple[asyncio.Future[bool], bool]], error: BaseException | None) -> None:
+    for future, result in settled:
+        _settle(future, result, error)
 
 
 def _settle(future: asyncio.Future[bool], result: bool, error: BaseException | None) -> None:
