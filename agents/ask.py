@@ -21,6 +21,7 @@ from agents.nodes.decide import customer_facts
 from agents.tenant import OUT_OF_SCOPE
 from agents.understanding.entities import extract_entities
 from agents.understanding.intent import IntentInput
+from agents.understanding.others import PRICE, asks_other_customer_price, other_customer_mentions
 from agents.understanding.service import action_scorer, embedding_classifier
 from contract.errors import AccessDenied, BackendUnavailable, NotFound
 from contract.evidence import Evidence, EvidenceKind
@@ -38,15 +39,6 @@ from contract.suggestions import (
 
 log = logging.getLogger("agents.ask")
 
-OTHER_CUSTOMER = re.compile(
-    r"(别的|其他|其它|另一[个家位]|另外[一的]?[个家位]?|隔壁|同行)(客户|经销商|代理商|公司|门店|车队|医院|家)"
-    r"|\b(other|another)\s+(customer|client|dealer|account)s?\b",
-    re.I,
-)
-PRICE = re.compile(
-    r"价格|报价|价钱|单价|折扣|优惠|成交价|底价|拿货价|进价|多少钱|几折|返点|\b(price|pricing|discount|quote)s?\b",
-    re.I,
-)
 CUSTOMER_KINDS = ("customer_id", "customer_ref", "customer")
 MAX_FACTS = 5
 MAX_SIGNALS = 3
@@ -67,6 +59,12 @@ def _overlap(question: str, text: str) -> float:
 
 
 def _refusal_text(reason: str, customer_ref: str) -> str:
+    if reason == "other_customer_not_in_context":
+        return (
+            f"这里是当前客户的会话，不能查询「{customer_ref}」的资料。请在该客户的会话中提问；"
+            "若不是您负责的客户，请联系其负责人。"
+            f" / This conversation is about another customer: ask about {customer_ref} in theirs."
+        )
     if reason == "other_customer_prices":
         return (
             "抱歉，不能提供其他客户的价格或折扣信息（客户价格保密）。"
@@ -110,6 +108,7 @@ class RepAsk:
         except BackendUnavailable:
             flags.append("crm_unavailable")
         asks_price = bool(PRICE.search(self.text))
+        own_name = c360.name if c360 is not None else ""
         for ref in self._mentioned_customers():
             try:
                 self.deps.customers.customer_360(ref, self.actor)
@@ -119,8 +118,13 @@ class RepAsk:
                 continue
             if asks_price:
                 return c360, "other_customer_prices", ref, flags
-        if asks_price and OTHER_CUSTOMER.search(self.text):
+        if asks_other_customer_price(self.text, own_name):
             return c360, "other_customer_prices", "", flags
+        named = other_customer_mentions(self.text, own_name)
+        if (
+            named
+        ):  # 「帮我查下迅达物流的订单」 in another customer's conversation: answering here would mix them up
+            return c360, "other_customer_not_in_context", named[0], flags
         return c360, "", "", flags
 
     # ---- the suggestion -----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from agents.actions.playbook import DecisionInput, propose
 from agents.context import RunContext
 from agents.state import CopilotState
 from agents.timing import timed
+from agents.understanding.others import asks_other_customer_price
 from agents.understanding.service import action_scorer
 from agents.wrapup import summarize
 from contract.evidence import Evidence, EvidenceKind
@@ -22,6 +23,7 @@ from contract.suggestions import Intent
 
 log = logging.getLogger("agents.decide")
 _FACT = re.compile(r"^\s*(?P<label>[^=]+?)\s*=\s*(?P<value>[^（(]*)")
+OTHER_CUSTOMER_PRICES = "other_customer_prices"
 CUSTOMER_FIELDS = ("customer_id", "name", "tier", "owner_rep", "business_unit", "region")
 
 
@@ -78,6 +80,12 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             f.rule_evidence.model_dump(mode="json"),
             *[e.model_dump(mode="json") for e in f.extra_evidence],
         ]
+    sender = str((state.get("message") or {}).get("sender", "customer"))
+    if sender == "customer" and asks_other_customer_price(
+        d.text, str(customer.get("name", "")), named_only=True
+    ):
+        # what another customer pays is confidential: the card is a refusal (actions for this customer stay)
+        flags.append(f"refused:{OTHER_CUSTOMER_PRICES}")
     out: dict[str, Any] = {"actions": actions, "evidence": new_evidence}
     if flags:
         out["flags"] = sorted(set(flags))

@@ -23,6 +23,10 @@ def choose_kind(state: CopilotState, runtime: Runtime[RunContext]) -> Suggestion
         return SuggestionKind.ABSTAIN
     if "rails_blocked" in flags:
         return SuggestionKind.BLOCKED
+    if any(
+        f.startswith("refused:") for f in flags
+    ):  # e.g. another customer's prices (decide): refused, logged
+        return SuggestionKind.REFUSAL
     draft = state.get("draft") or {}
     autopilot_ok = (
         deps.settings.mode == "autopilot"

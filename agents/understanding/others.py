@@ -1,0 +1,59 @@
+"""Is a message asking about *another* customer? Used by rep asks (refuse another customer's data) and by decide (a
+customer asking what another customer pays is refused: prices are confidential).
+
+Another customer is named either generically (「别的客户」「其他公司」「别人家」) or by an organisation-shaped name
+(「安途出租」「迅达物流」「恒康医院」: a name followed by a generic organisation word) that is not the current customer's own
+name. Function words are stripped from the name first, so 「我们公司」「给我们公司」 are never someone else."""
+
+from __future__ import annotations
+
+import re
+
+OTHER_CUSTOMER = re.compile(
+    r"(别的|其他|其它|另一[个家位]|另外[一的]?[个家位]?|隔壁|同行|别人)(客户|经销商|代理商|公司|门店|车队|医院|家|单位)?"
+    r"|\b(other|another)\s+(customer|client|dealer|account|compan(?:y|ies))s?\b",
+    re.I,
+)
+PRICE = re.compile(
+    r"价格|报价|价钱|单价|折扣|优惠|成交价|底价|拿货价|进价|多少钱|几折|什么价|一样的价|同样的价|返点"
+    r"|\b(price|pricing|discount|quote)s?\b",
+    re.I,
+)
+# generic organisation words (any industry) that end a company-like name
+ORG = re.compile(
+    r"([\u4e00-\u9fff]{2,8}?)(?:有限公司|股份公司|公司|集团|物流|快运|运输|出租|租赁|客运|约车|医院|诊所|科技|贸易|商贸|商行|"
+    r"经销部|门店|工厂|车队|酒店|学校)"
+)
+FUNCTION_CHARS = set("我你他她它们的了在是给帮看说听要这那个把和与跟向对从请问就也都还吧呢吗啊哪家些")
+
+
+def _core(name: str) -> str:
+    return "".join(ch for ch in name if ch not in FUNCTION_CHARS)
+
+
+def other_customer_mentions(text: str, own_name: str = "") -> list[str]:
+    """Organisation-shaped names in the text that are not the current customer (by any shared 2-character piece)."""
+    out = []
+    for m in ORG.finditer(text):
+        core = _core(m.group(1))
+        if len(core) < 2:
+            continue
+        grams = {core[i : i + 2] for i in range(len(core) - 1)}
+        if own_name and any(g in own_name for g in grams):
+            continue
+        out.append(m.group(0))
+    return list(dict.fromkeys(out))
+
+
+def asks_about_other_customer(text: str, own_name: str = "") -> bool:
+    return bool(OTHER_CUSTOMER.search(text)) or bool(other_customer_mentions(text, own_name))
+
+
+def asks_other_customer_price(text: str, own_name: str = "", *, named_only: bool = False) -> bool:
+    """A price / discount question about someone other than the current customer. `named_only` (a customer's own
+    message): only a named organisation counts — 「别人家都给9折」 is haggling, not a question about their price."""
+    if not PRICE.search(text):
+        return False
+    if named_only:
+        return bool(other_customer_mentions(text, own_name))
+    return asks_about_other_customer(text, own_name)
