@@ -23,9 +23,8 @@ def choose_kind(state: CopilotState, runtime: Runtime[RunContext]) -> Suggestion
         return SuggestionKind.ABSTAIN
     if "rails_blocked" in flags:
         return SuggestionKind.BLOCKED
-    if any(
-        f.startswith("refused:") for f in flags
-    ):  # e.g. another customer's prices (decide): refused, logged
+    # refused with a reason (e.g. another customer's prices, flagged by decide): the card says so, never autopilot
+    if any(f.startswith("refused:") for f in flags):
         return SuggestionKind.REFUSAL
     draft = state.get("draft") or {}
     autopilot_ok = (
