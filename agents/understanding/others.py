@@ -24,7 +24,9 @@ ORG = re.compile(
     r"([\u4e00-\u9fff]{2,8}?)(?:有限公司|股份公司|公司|集团|物流|快运|运输|出租|租赁|客运|约车|医院|诊所|科技|贸易|商贸|商行|"
     r"经销部|门店|工厂|车队|酒店|学校)"
 )
-FUNCTION_CHARS = set("我你他她它们的了在是给帮看说听要这那个把和与跟向对从请问就也都还吧呢吗啊哪家些")
+FUNCTION_CHARS = set("我你他她它们的了在是给帮看说听要这那个把和与跟向对从请问就也都还吧呢吗啊哪家些下查找")
+# a person referred to as someone else's customer: 「李敏那个客户」 (「这个客户」 is the current one)
+PERSON = re.compile(r"([\u4e00-\u9fff]{2,5})那(?:个|位)客户")
 
 
 def _core(name: str) -> str:
@@ -42,6 +44,10 @@ def other_customer_mentions(text: str, own_name: str = "") -> list[str]:
         if own_name and any(g in own_name for g in grams):
             continue
         out.append(m.group(0))
+    for m in PERSON.finditer(text):
+        core = _core(m.group(1))
+        if len(core) >= 2 and not (own_name and (core in own_name or own_name in core)):
+            out.append(core)
     return list(dict.fromkeys(out))
 
 

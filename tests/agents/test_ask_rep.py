@@ -111,6 +111,9 @@ def test_other_customer_detection():
         other_customer_mentions("甬通物流半年没下单了", "宁波甬通物流有限公司") == []
     )  # the customer itself
     assert other_customer_mentions("我们公司想问下价格，给我们公司报个价", "郑凯") == []
+    assert other_customer_mentions("帮我看下李敏那个客户的车哪天交的", "吴芳") == ["李敏"]
+    assert other_customer_mentions("吴芳那位客户的保养还剩几次", "吴芳") == []
+    assert other_customer_mentions("帮我查下这个客户最近的订单", "吴芳") == []
     assert asks_other_customer_price("安途出租每台多少钱？我也要一样的价", "郑凯", named_only=True)
     assert not asks_other_customer_price("别人家都给9折，你们能不能也给", "郑凯", named_only=True)  # haggling
     assert asks_other_customer_price("别的客户拿的是什么价格", "郑凯")
