@@ -135,6 +135,7 @@ def signals(
 def import_csv_cmd(
     directory: Path,
     mapping: Annotated[Path | None, typer.Option(help="mapping.yaml (default: the tenant's)")] = None,
+    force: Annotated[bool, typer.Option(help="re-import even when the files are unchanged")] = False,
 ) -> None:
     """Load one CSV per mapped table (<table>.csv, header = mapped columns) into the configured CRM database."""
     from knowledge.crm import import_csv, load_mapping
@@ -145,7 +146,7 @@ def import_csv_cmd(
     _ensure_sqlite_dir(url)
     try:
         m = load_mapping(mapping or _paths(settings)[0])
-        counts = import_csv(directory, url, m)
+        counts = import_csv(directory, url, m, progress=typer.echo, force=force)
         engine = create_readonly_engine(url, statement_timeout_ms=settings.crm_statement_timeout_ms)
         try:
             m.validate_against(engine)

@@ -66,11 +66,20 @@ def init(
 
 
 @app.command()
-def validate(path: PackPath) -> None:
+def validate(
+    path: PackPath,
+    as_json: Annotated[bool, typer.Option("--json", help="print the problems as JSON (for CI)")] = False,
+) -> None:
     """Report EVERY problem of the pack at once, each with file:line, the field and a fix."""
     from copilot.cli.tenant_validate import validate_pack
 
     problems = validate_pack(path)
+    if as_json:
+        import dataclasses
+        import json
+
+        typer.echo(json.dumps([dataclasses.asdict(p) for p in problems], ensure_ascii=False, indent=1))
+        raise typer.Exit(1 if problems else 0)
     if not problems:
         console.print(f"[green]{path}: valid")
         return
