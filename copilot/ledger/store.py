@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
+from operator import itemgetter
 from typing import IO, Any
 
 from sqlalchemy import Connection, Table, select, update
@@ -25,13 +26,16 @@ from contract.suggestions import Suggestion
 from copilot.ledger import entries as build
 from copilot.ledger import metrics as metrics_mod
 from copilot.ledger import query, retention, verify
-from copilot.ledger.canonical import chain_digest, now_iso
+from copilot.ledger.canonical import HEADER_FIELDS, chain_digest_values, now_iso
 from copilot.ledger.engine import write_transaction
 from copilot.ledger.models import Checkpoint, EntryKind, LedgerEntry, LedgerMetrics, VerifyReport
 from copilot.ledger.schema import ENTRY_COLUMNS, entries, head, message_keys, refs
 from copilot.ledger.witness import Witness
 
 log = logging.getLogger("copilot.ledger")
+
+_entry_values = itemgetter(*ENTRY_COLUMNS)
+_header_values = itemgetter(*HEADER_FIELDS)
 
 
 def _insert_many(conn: Connection, table: Table, values: list[tuple[Any, ...]]) -> None:
@@ -76,8 +80,9 @@ class Ledger:
         for row in rows:
             seq += 1
             row.update(seq=seq, prev_hash=prev, recorded_at=recorded_at)
-            row["entry_hash"] = prev = chain_digest(prev, row)
-        _insert_many(conn, entries, [tuple(row[c] for c in ENTRY_COLUMNS) for row in rows])
+            # the same digest as chain_digest(prev, row): every header field is set on a built row by now
+            row["entry_hash"] = prev = chain_digest_values(prev, _header_values(row))
+        _insert_many(conn, entries, [_entry_values(row) for row in rows])  # C-level tuple building
         _insert_many(conn, refs, list(ref_rows))
         conn.execute(update(head).where(head.c.id == 1).values(seq=seq, entry_hash=prev))
         return [row["id"] for row in rows]
