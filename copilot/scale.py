@@ -199,12 +199,15 @@ class RedisStreamInbox:
     def ack(self, item_id: str) -> None:
         try:
             self._r.xack(self.stream, self.group, item_id)
+        except redis.RedisError as exc:
+            raise _unavailable(exc) from exc
+        try:  # privacy clean-up: never fails the ack (the next ack or purge catches up)
             if self.redact_after_s <= 0:
-                self._r.xdel(self.stream, item_id)  # privacy: no grace period, the raw entry goes with its ack
+                self._r.xdel(self.stream, item_id)  # no grace period: the raw entry goes with its ack
             elif time.monotonic() - self._last_purge >= 5.0:
                 self.purge_processed()
         except redis.RedisError as exc:
-            raise _unavailable(exc) from exc
+            log.warning("could not delete processed queue entries yet: %s", exc)
 
     @contextmanager
     def conversation_lock(self, msg: InboundMessage, *, wait_s: float | None = None) -> Iterator[None]:
