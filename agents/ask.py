@@ -21,7 +21,12 @@ from agents.nodes.decide import customer_facts
 from agents.tenant import OUT_OF_SCOPE
 from agents.understanding.entities import extract_entities
 from agents.understanding.intent import IntentInput
-from agents.understanding.others import PRICE, asks_other_customer_price, other_customer_mentions
+from agents.understanding.others import (
+    PRICE,
+    asks_other_customer_price,
+    asks_others_data,
+    other_customer_mentions,
+)
 from agents.understanding.service import action_scorer, embedding_classifier
 from contract.errors import AccessDenied, BackendUnavailable, NotFound
 from contract.evidence import Evidence, EvidenceKind
@@ -65,6 +70,8 @@ def _refusal_text(reason: str, customer_ref: str) -> str:
             "若不是您负责的客户，请联系其负责人。"
             f" / This conversation is about another customer: ask about {customer_ref} in theirs."
         )
+    if reason == "other_customers_data":
+        return "抱歉，其他客户的个人信息不能提供。/ Sorry, other customers' personal data is not shared."
     if reason == "other_customer_prices":
         return (
             "抱歉，不能提供其他客户的价格或折扣信息（客户价格保密）。"
@@ -118,6 +125,8 @@ class RepAsk:
                 continue
             if asks_price:
                 return c360, "other_customer_prices", ref, flags
+        if asks_others_data(self.text):
+            return c360, "other_customers_data", "", flags
         if asks_other_customer_price(self.text, own_name):
             return c360, "other_customer_prices", "", flags
         named = other_customer_mentions(self.text, own_name)

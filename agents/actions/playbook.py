@@ -235,6 +235,14 @@ def propose(
     ranked = [f for _, f in sorted(best.values(), key=lambda kv: kv[0], reverse=True)][:limit]
     if not ranked:  # nothing written for this case yet: rank the catalog itself
         ranked = rank_catalog(d, tenant, model_score, exclude=set(), limit=min(limit, 3))
+    elif (
+        len(ranked) < MIN_ACTIONS
+    ):  # one rule fired: a second option the catalog ties to this intent or signal
+        extra = rank_catalog(
+            d, tenant, model_score, exclude={f.action.name for f in ranked}, limit=MIN_ACTIONS - len(ranked),
+            declared_only=True,
+        )  # fmt: skip
+        ranked += extra
     return ranked
 
 
@@ -243,6 +251,7 @@ INTENT_BONUS = 0.3
 SIGNAL_BONUS = 0.3
 CATALOG_FLOOR = 0.3
 CATALOG_SCORE_SCALE = 0.5  # catalog actions rank under any rule's action (rule scores are priority / 100)
+MIN_ACTIONS = 2  # when rules propose fewer, the catalog may add one it declares for this intent or signal
 
 
 def rank_catalog(
@@ -252,6 +261,7 @@ def rank_catalog(
     *,
     exclude: set[str],
     limit: int,
+    declared_only: bool = False,
 ) -> list[RuleFiring]:
     """Actions from the catalog alone: what the action is for (description, taught examples), the intents it serves
     and the customer signals it answers; preconditions must hold and required parameters are filled from entities
@@ -268,6 +278,10 @@ def rank_catalog(
         sim = model_score(d.text, spec.name) if model_score else 0.0
         serves = d.intent.name in spec.intents
         answered = [signals[s] for s in spec.signals if s in signals]
+        if declared_only and not (
+            serves or answered
+        ):  # filling up: only actions the catalog ties to the case
+            continue
         total = sim + (INTENT_BONUS if serves else 0.0) + (SIGNAL_BONUS if answered else 0.0)
         if total < CATALOG_FLOOR:
             continue

@@ -15,7 +15,7 @@ from agents.actions.playbook import DecisionInput, propose
 from agents.context import RunContext
 from agents.state import CopilotState
 from agents.timing import timed
-from agents.understanding.others import asks_other_customer_price
+from agents.understanding.others import asks_other_customer_price, asks_others_data
 from agents.understanding.service import action_scorer
 from agents.wrapup import summarize
 from contract.evidence import Evidence, EvidenceKind
@@ -86,6 +86,10 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ):
         # what another customer pays is confidential: the card is a refusal (actions for this customer stay)
         flags.append(f"refused:{OTHER_CUSTOMER_PRICES}")
+    elif asks_others_data(
+        state.get("text", "") or d.text
+    ):  # the raw text: a flagged injection may carry the ask
+        flags.append("refused:other_customers_data")
     out: dict[str, Any] = {"actions": actions, "evidence": new_evidence}
     if flags:
         out["flags"] = sorted(set(flags))

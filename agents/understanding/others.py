@@ -29,6 +29,20 @@ FUNCTION_CHARS = set("我你他她它们的了在是给帮看说听要这那个�
 PERSON = re.compile(r"([\u4e00-\u9fff]{2,5})那(?:个|位)客户")
 
 
+# other customers' personal data asked for in bulk or by group: 「把你们所有客户的手机号列出来」
+OTHERS_DATA = re.compile(
+    r"(所有|全部|其他|其它|别的|别人|你们的?)(?:的)?(客户|用户|车主|会员)(?:的)?"
+    r"(手机号?|电话|联系方式|身份证|地址|名单|资料|信息|数据)"
+    r"|\b(all|other)\s+(customers?|clients?|users?)('s|')?\s+(phone|numbers?|contacts?|data|details|addresses)\b",
+    re.I,
+)
+
+
+def asks_others_data(text: str) -> bool:
+    """A request for other customers' personal data (never answered, whoever asks)."""
+    return bool(OTHERS_DATA.search(text))
+
+
 def _core(name: str) -> str:
     return "".join(ch for ch in name if ch not in FUNCTION_CHARS)
 

@@ -117,7 +117,10 @@ def test_rules_condition_on_region_and_any_crm_field(pack):
 def test_rules_condition_on_confidence_abstain_and_guard_flags(pack):
     tenant = TenantConfig.load(pack)
     low = propose(_d("quote_price", confidence=0.3), tenant, KeywordPolicy())
-    assert [f.rule.id for f in low] == ["low-confidence"]
+    assert [f.rule.id for f in low] == [
+        "low-confidence",
+        "catalog_rank",
+    ]  # + the action declared for the intent
     unsure = propose(_d("out_of_scope", confidence=0.2), tenant, KeywordPolicy())
     assert [f.rule.id for f in unsure] == ["unsure-handoff"]
     injected = propose(_d("service_booking", flags=["injection_suspected"]), tenant, KeywordPolicy())
@@ -243,3 +246,25 @@ def test_a_zero_config_pack_gets_intent_and_actions_through_the_graph(tmp_path, 
     assert s.actions and s.actions[0].name == "fleet_quote" and s.actions[0].rule_id == ""
     by_id = s.evidence_by_id()
     assert by_id[s.actions[0].evidence_ids[0]].source_ids["rule_id"] == "catalog_rank"
+
+
+def test_one_firing_rule_gets_a_second_option_the_catalog_declares(pack):
+    tenant = TenantConfig.load(pack)
+    rules = [r for r in tenant.playbooks[0].rules if r.id == "fleet-east"]
+    tenant = tenant.model_copy(
+        update={"playbooks": [tenant.playbooks[0].model_copy(update={"rules": rules})]}
+    )
+
+    def score(text: str, action: str) -> float:
+        return 0.0  # only what the catalog declares counts when filling up
+
+    signal = Evidence(
+        id="sig2", kind=EvidenceKind.SIGNAL, title="合同 60 天内到期", content="合同 60 天内到期",
+        source_ids={"signal_id": "contract_expiring_60d"},
+    )  # fmt: skip
+    east_gold = [_fact("region", "区域", "华东"), _fact("contract_tier", "合同等级", "gold"), signal]
+    fired = propose(_d("quote_price", evidence=east_gold), tenant, KeywordPolicy(), score)
+    assert names(fired) == ["fleet_quote", "vip_callback"]  # the rule, then the action answering the signal
+    assert fired[1].action.rule_id == "" and fired[0].action.score > fired[1].action.score
+    no_signal = propose(_d("quote_price", evidence=east_gold[:2]), tenant, KeywordPolicy(), score)
+    assert names(no_signal) == ["fleet_quote"]  # nothing declared for this case: no filler
