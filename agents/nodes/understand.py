@@ -15,10 +15,11 @@ from agents.timing import timed
 from agents.understanding.entities import extract_entities, resolve_references
 from agents.understanding.intent import IntentInput, LlmIntentClassifier
 from agents.understanding.sentiment import score_sentiment
-from agents.understanding.service import intent_classifier
+from agents.understanding.service import embedding_classifier, intent_classifier
 from contract.suggestions import Intent
 
 COMPLAINT_BOOST = 0.06
+FLAGGED_TEXT_CONFIDENCE = 0.5
 CARRIED = ("product_model", "serial_number", "order_id", "sku", "alarm_code")
 RECENT_TURNS = 3
 
@@ -65,7 +66,17 @@ def understand(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, A
         else:  # an angry or tearful emoji tips a borderline message towards complaint (emoji table, perception)
             angry = signals.get("emoji_sentiment", 0.0) <= -0.5
             intent = clf.classify(text, boosts={"complaint": COMPLAINT_BOOST} if angry else None, context=ctx)
-    else:  # nothing trustworthy left to read (empty, or every sentence flagged as injection): abstain
+    elif state.get("masked_text", "").strip() and "injection_suspected" in state.get("flags", []):
+        # every sentence was flagged: still say what the message is about (a human decides; autopilot is off and
+        # authority never comes from text), at a confidence no autopilot or confident rule accepts
+        read = embedding_classifier(deps).classify(state["masked_text"], context=ctx)
+        intent = read.model_copy(
+            update={
+                "confidence": min(read.confidence, FLAGGED_TEXT_CONFIDENCE),
+                "signals": {**read.signals, "read_flagged_text": 1.0},
+            }
+        )
+    else:  # nothing left to read: abstain
         intent = Intent(name=OUT_OF_SCOPE, confidence=0.0, abstained=True)
     sentiment, urgency = score_sentiment(text or state.get("masked_text", ""), signals)
     intent = intent.model_copy(
