@@ -75,6 +75,7 @@ def _asr(settings: Settings, product_names: list[str]) -> Any:
     on first use. The tenant vocabulary corrects transcripts after decoding; it primes the decoder only when
     asr.prompt_vocabulary is set (evals/results/bench_voice.md measures both)."""
     from channels.voice import AsrService, tenant_prompt
+    from channels.voice.prompt import NEUTRAL_PROMPT
     from channels.voice.vocabulary import VocabularyCorrector
 
     asr = settings.asr
@@ -92,7 +93,7 @@ def _asr(settings: Settings, product_names: list[str]) -> Any:
         api_key=asr.api_key.get_secret_value(),
         model=asr.model,
         timeout_s=asr.timeout_s,
-        initial_prompt=tenant_prompt(product_names) if asr.prompt_vocabulary else "",
+        initial_prompt=tenant_prompt(product_names) if asr.prompt_vocabulary else NEUTRAL_PROMPT,
         corrector=VocabularyCorrector.from_tenant_dir(settings.tenant_dir),
     )
 

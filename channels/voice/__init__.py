@@ -1,5 +1,12 @@
 """Voice: live call ASR over WebSocket and chat voice-message transcription (faster-whisper, offline whisper-base)."""
 
+import os
+
+# CTranslate2 runs on libgomp: its default spin-waiting threads burned ~2x the CPU per decode on the shared 2-core box
+# (0.52 vs 0.30 CPU-s for a 4 s utterance, evals/results/bench_voice.md). Set before ctranslate2 is first loaded;
+# an explicit setting in the environment wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from channels.voice.asr_service import AsrService, CallLimitExceeded
 from channels.voice.call import CallConfig, CallSession, SilenceTimeout
 from channels.voice.decoder import DecodeResult, WhisperDecoder

@@ -179,9 +179,10 @@ class AsrService:
             if snap is None:
                 return None
             audio, covered = snap
-            return self.correct(
-                decoder.decode_utterance(audio, lang=lang, initial_prompt=self.prompt_for(lang))
-            ), covered
+            result = decoder.decode_utterance(
+                audio, lang=lang, initial_prompt=self.prompt_for(lang), detect_language=False
+            )  # partials are for display; only finals need the language check
+            return self.correct(result), covered
 
         return self._enqueue(_Job("partial", f"{call_id}\x1f{slot}", run))
 

@@ -41,6 +41,7 @@ class AsrBackend(Protocol):
         lang: str | None = None,
         initial_prompt: str = "",
         max_new_tokens: int | None = None,
+        detect_language: bool = True,
     ) -> DecodeResult: ...
 
     def transcribe_file(
@@ -221,6 +222,7 @@ class SherpaOnnxBackend:
         lang: str | None = None,
         initial_prompt: str = "",
         max_new_tokens: int | None = None,
+        detect_language: bool = True,
     ) -> DecodeResult:
         t0, c0 = time.perf_counter(), time.process_time()
         audio = np.asarray(audio, dtype=np.float32)
@@ -316,6 +318,7 @@ class OpenAICompatBackend:
         lang: str | None = None,
         initial_prompt: str = "",
         max_new_tokens: int | None = None,
+        detect_language: bool = True,
     ) -> DecodeResult:
         t0, c0 = time.perf_counter(), time.process_time()
         audio = np.asarray(audio, dtype=np.float32)

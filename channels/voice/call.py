@@ -289,7 +289,13 @@ class CallSession:
                 self.outbox.put_nowait(self._error("asr_failed", f"could not transcribe {utt.utt_id}: {exc}"))
                 continue
             confidence = assess(result, expected_lang=self.cfg.lang, cut_off=utt.cut_off)
-            text = "" if confidence.no_speech else usable_text(result)
+            text = (
+                result.text.strip()
+                if confidence.foreign_lang
+                else ""
+                if confidence.no_speech
+                else usable_text(result)
+            )
             if (
                 not text
             ):  # still one final per utterance (the client sees the turn), but nothing for the graph

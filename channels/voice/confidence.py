@@ -71,7 +71,10 @@ def foreign_language(result: DecodeResult, expected: str) -> str:
 def assess(result: DecodeResult, *, expected_lang: str, cut_off: bool = False) -> Confidence:
     reasons: list[str] = []
     text = result.text.strip()
-    if result.no_speech_prob > NO_SPEECH and result.avg_logprob < -0.5:
+    foreign = foreign_language(result, expected_lang) if text else ""
+    # clear speech in another language can look like 'no speech' to a model told to expect this one (its prompt is
+    # in the call's language): the language heard, cross-checked with the script, wins
+    if result.no_speech_prob > NO_SPEECH and result.avg_logprob < -0.5 and not foreign:
         reasons.append("no_speech")
     if text and HALLUCINATIONS.search(text):
         reasons.append("hallucination")
@@ -79,7 +82,6 @@ def assess(result: DecodeResult, *, expected_lang: str, cut_off: bool = False) -
         reasons.append("low_logprob")
     if result.loop_cut:
         reasons.append("repetition_loop")
-    foreign = foreign_language(result, expected_lang) if text else ""
     if foreign:
         reasons.append(f"foreign_language:{foreign}")
     if cut_off:

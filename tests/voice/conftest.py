@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from channels.voice import AsrService, WhisperDecoder, ensure_whisper_base, load_whisper
+from channels.voice.prompt import NEUTRAL_PROMPT
 from channels.voice.vocabulary import VocabularyCorrector
 from copilot.settings import DEMO_TENANT_DIR
 
@@ -84,9 +85,13 @@ def whisper_decoder(whisper_dir: Path) -> WhisperDecoder:
 
 @pytest.fixture(scope="session")
 def asr_service(whisper_decoder: WhisperDecoder) -> Iterator[AsrService]:
-    # as wired in production: no tenant terms in the decoder prompt, the demo vocabulary applied after decoding
+    # as wired in production: no tenant terms in the decoder prompt (the neutral one keeps output simplified), the
+    # demo vocabulary applied after decoding
     service = AsrService(
-        lambda: whisper_decoder, max_calls=4, corrector=VocabularyCorrector.from_tenant_dir(DEMO_TENANT_DIR)
+        lambda: whisper_decoder,
+        max_calls=4,
+        corrector=VocabularyCorrector.from_tenant_dir(DEMO_TENANT_DIR),
+        initial_prompt=NEUTRAL_PROMPT,
     )
     yield service
     service.close()

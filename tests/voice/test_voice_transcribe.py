@@ -13,7 +13,7 @@ from channels.voice.models import WHISPER_BASE_SHA256, WHISPER_BASE_SIZE
 from contract.errors import InputError
 from contract.ports import Transcriber
 
-from .conftest import audioeval_zh_dir, say, silence, to_amr_nb, to_pcm16
+from .conftest import audioeval_zh_dir, silence, to_amr_nb, to_pcm16
 
 pytestmark = pytest.mark.models
 
@@ -76,9 +76,15 @@ def test_short_window_decoder_without_prompt(whisper_decoder: WhisperDecoder) ->
 
 
 def test_hesitation_signals_on_a_voice_message(transcriber: WhisperTranscriber) -> None:
+    from faster_whisper import decode_audio
+
+    clips = [
+        np.asarray(decode_audio(str(audioeval_zh_dir() / n)), dtype=np.float32)
+        for n in ("nihao_shijie.wav", "pangrama.wav")
+    ]
     audio = np.concatenate(
-        [silence(1.5), say("jia4 ge2 you3 dian3 gui4."), silence(1.2), say("wo3 zai4 kao3 lv4.")]
-    )
+        [silence(1.5), clips[0], silence(1.2), clips[1]]
+    )  # real voices, a pause before each
     result = transcriber.transcribe(to_pcm16(audio), fmt="pcm16", lang="zh")
     assert result.text
     assert result.signals["pause_before_ms"] >= 1000  # the customer waited before speaking
