@@ -170,8 +170,18 @@ def to_markdown(result: dict[str, Any]) -> str:
         "| 指标 Metric | 值 Value |",
         "|---|---|",
     ]
+    subsets = {
+        name: r
+        for name, r in result["runs"].items()
+        if isinstance(r, dict) and r.get("subset") and "cases" in r
+    }
     for k, v in sorted(result["metrics"].items()):
-        lines.append(f"| {k} | {'—' if v is None else f'{v:.3f}'} |")
+        mode = k.rsplit(".", 1)[-1]
+        tenant = k.split(".")[1]
+        split = k.split(".")[2] if k.count(".") == 3 else ""
+        run = f"{tenant}-heldout.{mode}" if split == "heldout" else f"{tenant}.{mode}"
+        note = f" (subset {subsets[run]['cases']}/{subsets[run]['cases_in_suite']})" if run in subsets else ""
+        lines.append(f"| {k}{note} | {'—' if v is None else f'{v:.3f}'} |")
     hv = result["hygiene_violations"]
     lines += ["", f"Draft hygiene over {hv.get('drafts', 0)} drafts: **{hv.get('total', 0)} violations**", ""]
     lines += ["| check | drafts with it |", "|---|---|"]
@@ -189,6 +199,13 @@ def to_markdown(result: dict[str, Any]) -> str:
             f"| {name} | {r['cases']}/{r['cases_in_suite']} | {'yes' if r['subset'] else 'no'} | {r['pass_rate']} | "
             f"{r['must_mention']} | {r['drafts']} {json.dumps(r.get('draft_sources', {}))} | {r['wall_s']} |"
         )
+    if subsets:
+        lines += [
+            "",
+            "A subset run covers the first cases of its suite only (the local LLM on 2 shared cores is slow): its "
+            "coverage is not comparable with the full no_llm runs. `draft_sources` shows how many drafts the LLM "
+            "phrased and how many fell back to the template (a phrasing that failed a check).",
+        ]
     ttft = result.get("ttft_ratio_vs_raw")
     lines += [
         "",
@@ -207,7 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--llm-limit", type=int, default=6, help="cases per suite in llm mode (0 = all)")
     ap.add_argument("--only", default="", help="comma-separated suite names (file stems)")
     ap.add_argument("--out", default=str(RESULTS / "answers.json"))
+    ap.add_argument("--render", action="store_true", help="only re-render answers.md from --out")
     args = ap.parse_args(argv)
+    if args.render:
+        data = json.loads(Path(args.out).read_text(encoding="utf-8"))
+        Path(args.out).with_suffix(".md").write_text(to_markdown(data), encoding="utf-8")
+        return 0
     modes = [m for m in args.modes.split(",") if m]
     unknown = set(modes) - set(CONFIGS)
     if unknown:
