@@ -33,10 +33,10 @@ class TenantVoice:
 @dataclass(frozen=True)
 class DraftPlan:
     lang: str  # "zh" | "en"
-    addressee: str  # how to address the customer, from the CRM contact (name + title); "" → a neutral greeting
+    addressee: str  # how to address the customer (CRM contact: salutation or name + title); "" → neutral
     voice: TenantVoice
     answer: str  # the answer sentence as the template writes it, with [n] markers ("" when there is nothing to answer)
-    next_step: str  # the next step (the chosen action) as a sentence, with [n] markers; never a promise of approval
+    next_step: str  # the next step (the chosen action), with [n] markers; never a promise of approval
     template_text: str  # the complete template draft: the fallback and the no-LLM draft
     slots: tuple[Slot, ...] = ()
     citations: tuple[Citation, ...] = ()
