@@ -40,8 +40,8 @@ class DraftPlan:
     template_text: str  # the complete template draft: the fallback and the no-LLM draft
     slots: tuple[Slot, ...] = ()
     citations: tuple[Citation, ...] = ()
-    customer_text_masked: str = ""  # what the customer said, masked: context for phrasing, never to be repeated
-    notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "needs approval above 3%": what must not be promised
+    customer_text_masked: str = ""  # what the customer said, masked: context only, never to be repeated
+    notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. "needs approval: …" — never promised
 
     def missing_slots(self, text: str) -> list[Slot]:
         """The locked slots a phrased text dropped or altered."""
