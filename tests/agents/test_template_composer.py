@@ -161,3 +161,33 @@ def test_extractive_fallback_is_clean() -> None:
     d = extractive_draft([ev, clause(TABLE_CLAUSE)], [], focus=["LCP-3.5"], source=DraftSource.FALLBACK)
     assert "【" not in d.text and "|" not in d.text and "0. 5" not in d.text and "0.5%" in d.text
     assert "第五条：第五条" not in d.text and "第五条 第五条" not in d.text
+
+
+@pytest.mark.parametrize(
+    ("draft", "check"),
+    [
+        ("王经理您好，| 产品线 | 适用型号 |\n|---|---|", "table_markup"),
+        ("【摘录草稿】王经理您好，返点见协议[1]。", "internal_tag"),
+        ("王经理您好，按《返点协议》第四条：第四条 返点阶梯如下[1]。", "repeated_heading"),
+        ("尊敬的主管，返点按季度结算[1]。", "wrong_addressee"),
+        ("王经理您好，返点比例为12%[1]。", "unsupported_claim"),
+        ("王经理您好，已经为您提交了申请[1]。", "unsupported_claim"),
+        ("这个型号的代理商返点政策能再发一遍吗", "parrots_customer"),
+    ],
+)
+def test_hygiene_checks_catch_what_a_customer_must_never_receive(draft: str, check: str) -> None:
+    from evals.answers_hygiene import check_draft
+
+    contact = Evidence(
+        id="customer_fact:k1",
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="联系人",
+        content="联系人 = 王芳（采购经理）",
+        source_ids={"row_key": "K1"},
+    )
+    clause_ev = clause("第四条 返点阶梯：50万（含）至100万元 2.5%。")
+    s = {"evidence": [contact.model_dump(mode="json"), clause_ev.model_dump(mode="json")]}
+    found = check_draft(draft, "这个型号的代理商返点政策能再发一遍吗?", s)
+    assert found[check], found
+    clean = check_draft("王经理您好，适用返点 2.5%（《返点协议V3.2》第四条）[1]。", "返点怎么算？", s)
+    assert not any(clean.values()), clean
