@@ -40,6 +40,22 @@ class StartFrame(BaseModel):
     lang: str = "zh"
 
 
+MIRRORED_TEXT_FIELDS = ("text", "heard")
+
+
+def masked_frame(frame: dict[str, Any], mask: Callable[[str], str]) -> dict[str, Any]:
+    """A copy of a partial / final frame whose transcript fields went through `mask` (the PII masker), for mirrors
+    that leave the call (the desk's pub/sub topic): numbers read aloud must not travel unmasked. The frame sent on
+    the call's own socket is untouched."""
+    out = dict(frame)
+    for name in MIRRORED_TEXT_FIELDS:
+        if isinstance(out.get(name), str) and out[name]:
+            out[name] = mask(out[name])
+    if out.get("corrections"):
+        out["corrections"] = [[mask(str(a)), mask(str(b))] for a, b in out["corrections"]]
+    return out
+
+
 def _error(reason: str, message: str, *, fatal: bool) -> dict[str, Any]:
     return {"type": "error", "reason": reason, "message": message, "fatal": fatal}
 

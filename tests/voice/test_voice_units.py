@@ -198,3 +198,22 @@ def test_call_limit_and_partial_after_hangup() -> None:
     service.open_call("y")  # the slot was released
     assert service.active_calls == 1
     service.close()
+
+
+def test_desk_mirror_masks_spoken_numbers_and_keeps_the_socket_frame() -> None:
+    """A caller reads their mobile number aloud; the post-correction compacts it; the desk mirror masks it."""
+    from channels.voice.router import masked_frame
+    from channels.voice.vocabulary import VocabularyCorrector
+    from guardrails.pii import RuleMasker
+
+    heard = "我的手机号是幺三八 一七六二 四五九零，报警E二零三"
+    fixed = VocabularyCorrector([]).correct(heard).text
+    assert "13817624590" in fixed and "E-203" in fixed
+    frame = {"type": "final", "text": fixed, "heard": heard, "corrections": [[heard, fixed]]}
+    masker = RuleMasker()
+    out = masked_frame(frame, lambda t: masker.mask(t, vault_key="demo:call-1").text)
+    assert (
+        "13817624590" not in out["text"] and "E-203" in out["text"]
+    )  # the number masked, the alarm code kept
+    assert "幺三八" not in out["heard"] and "13817624590" not in str(out["corrections"])
+    assert frame["text"] == fixed  # the call's own socket frame is untouched
