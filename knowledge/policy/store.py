@@ -59,11 +59,13 @@ class PolicyStore:
 
     # ---- reading ------------------------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        """The read view for the catalog's current generation (rebuilt after any write, in any process)."""
+        """The read view for the catalog's current generation (advanced after any write, in any process)."""
         gen = self.catalog.generation()
         with self._lock:
-            if self._snap is None or self._snap.generation != gen:
+            if self._snap is None:
                 self._snap = Snapshot(self.catalog, gen)
+            elif self._snap.generation != gen:  # a write: take the difference, never a full rebuild
+                self._snap = self._snap.advanced(self.catalog, gen)
             return self._snap
 
     def search(
@@ -92,10 +94,7 @@ class PolicyStore:
         """Every stored version (history included) with its status on `as_of`."""
         snap = self.snapshot()
         status = statuses(list(snap.versions.values()), as_of or date.today())
-        counts: dict[str, int] = {}
-        for r in snap.rows:
-            key = f"{r['doc_id']}@{r['version']}"
-            counts[key] = counts.get(key, 0) + 1
+        counts = {key: len(positions) for key, positions in snap.doc_rows.items()}
         return [
             {
                 "doc_id": d["doc_id"],
