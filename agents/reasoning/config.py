@@ -26,6 +26,7 @@ ToolKind = Literal[
     "crm_record",
     "scope_rows",
     "row_tier",
+    "volume_tier",
 ]
 
 
@@ -76,6 +77,9 @@ class ToolSpec(BaseModel):
     labels: dict[str, dict[str, str]] = Field(
         default_factory=dict
     )  # field → value → wording (in_progress → 处理中)
+    # volume_tier: last calendar year's units of `category` → the tier row (down `tier_column`) → `output_column`
+    tier_column: str = ""
+    output_column: str = ""
     # row_tier: the row by `match`, then the tier (across the header) holding a CRM-derived value
     value: Literal["device_age_years"] = "device_age_years"
     # scope_rows: rows of a table (promotions, offers) checked against this customer's scope
@@ -96,6 +100,7 @@ class ToolSpec(BaseModel):
         default_factory=list
     )  # run only when one of these entity kinds is present
     when_words: list[str] = Field(default_factory=list)  # run only when the message has one of these words
+    only_kinds: list[str] = Field(default_factory=list)  # run only for these CRM customer kinds (fleet …)
 
 
 class ToolsConfig(BaseModel):

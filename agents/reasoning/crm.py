@@ -253,5 +253,35 @@ class CrmRecord:
                 row["evidence_by_field"][attr] = e.id
         return list(rows.values())
 
+    def year_quantity(self, category: str, year: int) -> tuple[Decimal, list[str]]:
+        """Units bought in a calendar year in a category, from the quarterly purchase facts (0 for a quarter with no
+        purchases: the CRM read covers the whole of last year)."""
+        total, ids = Decimal(0), []
+        for e in self.facts:
+            values = (e.lineage or {}).get("values") or {}
+            if e.title != "季度采购金额" or values.get("category") != category:
+                continue
+            if str(values.get("quarter", "")).startswith(f"{year}Q") and values.get("quantity") is not None:
+                total += Decimal(str(values["quantity"]))
+                ids.append(e.id)
+        return total, ids
+
+    def list_price(self, model: str) -> FieldValue:
+        """A product's list price (a mapped product field, read as a fact) for the model the message names."""
+        hits = []
+        for e in self.facts:
+            values = (e.lineage or {}).get("values") or {}
+            if (
+                e.source_ids.get("entity") == "product"
+                and "list_price" in values
+                and model
+                and model in e.content
+            ):
+                hits.append(e)
+        if len({str((h.lineage.get("values") or {}).get("list_price")) for h in hits}) != 1:
+            raise MissingField(f"CRM 中找不到 {model} 的唯一指导价")
+        value = Decimal(str(hits[0].lineage["values"]["list_price"]))
+        return FieldValue("product.list_price", value, hits[0].id, model)
+
     def has_quarter_amounts(self) -> bool:
         return any(e.title == "季度采购金额" for e in self.facts)

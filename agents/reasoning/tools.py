@@ -986,6 +986,111 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     ]
 
 
+ASKED_UNITS = re.compile(r"(\d+)\s*(?:台|辆)")
+
+
+def _yuan_plain(value: Decimal) -> str:
+    """117180 → "117,180", 4300.5 → "4,300.50": amounts as a quote writes them."""
+    q = money.rounded(value, "0.01")
+    return f"{q:,.0f}" if q == q.to_integral() else f"{q:,.2f}"
+
+
+def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """The volume tier from last calendar year's units in a category (a fleet discount ladder), and — when the
+    message asks for N units of a model the CRM prices — the discounted unit price and the total."""
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    if not rows:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    if not ctx.crm.has_quarter_amounts():
+        return [CannotCompute(spec.tool, spec.id, "CRM 没有按季度的采购记录（订单行金额未映射）")]
+    year = ctx.today.year - 1
+    units, ids = ctx.crm.year_quantity(spec.category, year)
+    inputs: list[Input] = [Input("evidence", i, "quarter") for i in ids] or [
+        Input("field", f"order_line.quantity[{spec.category},{year}]", "0")
+    ]
+    inputs += _version_input(g)
+    n = fmt(units)
+    try:
+        tier = tier_down(rows, spec.tier_column, units, "台")
+    except LookupError_:
+        lowest = min(
+            (r for r in rows if (c := r.cell(spec.tier_column)) is not None and c.range is not None),
+            key=lambda r: r.cell(spec.tier_column).range.low or Decimal(0),  # type: ignore[union-attr]
+            default=None,
+        )
+        need = (
+            lowest.cell(spec.tier_column).raw if lowest is not None and lowest.cell(spec.tier_column) else ""
+        )
+        statement = f"贵司{year}年{spec.category}采购 {n} 台，未达到最低阶梯（{need}），不享受阶梯折扣"
+        src = _row_source(g, lowest) if lowest is not None else Source(g.doc_id, g.version, g.title)
+        return [
+            Computed(
+                spec.tool,
+                spec.id,
+                "none",
+                "text",
+                statement,
+                (f"{n} 台",),
+                tuple(inputs),
+                src,
+                subject=str(year),
+                statement_en=f"{year}: {n} units of {spec.category}, below the lowest tier ({need})",
+            )
+        ]
+    out_cell = tier.row.cell(spec.output_column)
+    rate = out_cell.quantity if out_cell is not None else None
+    if rate is None or rate.unit != "%":
+        return [
+            CannotCompute(
+                spec.tool, spec.id, f"「{spec.output_column}」不是可读的百分比", _row_source(g, tier.row)
+            )
+        ]
+    key = tier.row.cell(spec.key_column).raw if spec.key_column and tier.row.cell(spec.key_column) else ""
+    inputs.insert(0, Input("policy", tier.row.evidence_id, tier.row.as_text()))
+    rate_text = f"{fmt(rate.value)}%"
+    statement = f"贵司{year}年{spec.category}采购 {n} 台，属{key}阶梯（{tier.header}），{spec.output_column} {rate_text}"
+    en = f"{year}: {n} units of {spec.category}, tier {key} ({tier.header}), discount {rate_text}"
+    slots: tuple[str, ...] = (rate_text, f"{n} 台")
+    asked = ASKED_UNITS.search(ctx.text)
+    models = ctx.entities.get("product_model", [])
+    if asked and models:
+        try:
+            price = ctx.crm.list_price(models[0])
+        except MissingField:
+            price = None
+        if price is not None:
+            count = Decimal(asked.group(1))
+            unit_price = money.discounted(price.value, rate.value, spec.rounding, spec.rounding_mode)
+            total = money.rounded(unit_price * count, spec.rounding, spec.rounding_mode)
+            inputs += [
+                Input("message", "message.units", asked.group(0)),
+                Input("evidence", price.evidence_id, str(price.value)),
+            ]
+            statement += (
+                f"；{models[0]} 指导价 {_yuan_plain(price.value)} 元，折后单价 {_yuan_plain(unit_price)} 元，"
+                f"{asked.group(1)} 台合计 {_yuan_plain(total)} 元"
+            )
+            en += f"; {models[0]} list CNY {_yuan_plain(price.value)}, net CNY {_yuan_plain(unit_price)}, total CNY {_yuan_plain(total)}"
+            slots += (_yuan_plain(unit_price), _yuan_plain(total))
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            fmt(rate.value),
+            "%",
+            statement,
+            slots,
+            tuple(inputs),
+            _row_source(g, tier.row),
+            subject=str(year),
+            statement_en=en,
+        )
+    ]
+
+
 TOOLS: dict[str, Any] = {
     "tier_rate": tier_rate,
     "row_lookup": row_lookup,
@@ -997,6 +1102,7 @@ TOOLS: dict[str, Any] = {
     "crm_record": crm_record,
     "scope_rows": scope_rows,
     "row_tier": row_tier,
+    "volume_tier": volume_tier,
 }
 
 
@@ -1005,6 +1111,13 @@ def run_tool(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         return []
     if spec.when_words and not any(w in ctx.text for w in spec.when_words):
         return []
+    if spec.only_kinds:
+        try:
+            kind = str(ctx.crm.profile("kind").value)
+        except MissingField:
+            return []
+        if kind not in spec.only_kinds:
+            return []
     try:
         return list(TOOLS[spec.tool](spec, ctx))
     except (ParseError, ValueError, ArithmeticError) as exc:  # a policy number the parser cannot read

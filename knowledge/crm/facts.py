@@ -276,32 +276,39 @@ def quarter_of(day: date) -> tuple[int, int]:
 
 
 def _quarter_amounts(snap: Snapshot, m: CrmMapping, c360: Customer360, sec: Any) -> None:
-    """Purchase amount per category and calendar quarter (the last four complete quarters and the current one), when
-    order lines carry an amount: one fact each, its values in lineage (the reasoning tools read them, e.g. a rebate
-    tier from last quarter's amount)."""
+    """Purchase amount and quantity per category and calendar quarter, from the first quarter of last year to the
+    current one, when order lines carry an amount: one fact each, its values in lineage (the reasoning tools read them:
+    a rebate tier from last quarter's amount, a volume tier from last year's quantity)."""
     if not m.has("order_line", "amount"):
         return
     this_q = quarter_of(snap.today)
-    wanted = [this_q]
-    y, q = this_q
-    for _ in range(4):
-        y, q = (y, q - 1) if q > 1 else (y - 1, 4)
-        wanted.append((y, q))
+    wanted = [
+        (y, q) for y in (snap.today.year - 1, snap.today.year) for q in (1, 2, 3, 4) if (y, q) <= this_q
+    ]
     sums: dict[tuple[str, tuple[int, int]], float] = defaultdict(float)
+    qty: dict[tuple[str, tuple[int, int]], float] = defaultdict(float)
     keys: dict[tuple[str, tuple[int, int]], list[str]] = defaultdict(list)
     for r in sec.rows:
         yq = quarter_of(r["order_date"])
         if yq in wanted and r.get("amount") is not None:
             sums[(r["category"], yq)] += float(r["amount"])
+            qty[(r["category"], yq)] += float(r.get("quantity") or 0)
             keys[(r["category"], yq)].append(str(r["line_id"]))
     for (cat, (yy, qq)), amount in sorted(sums.items()):
         period = f"{yy}Q{qq}"
         start = date(yy, 3 * qq - 2, 1)
         status = "current" if (yy, qq) == this_q else "complete"
-        text = f"{cat} {yy}年第{qq}季度采购金额 = {amount:,.2f} 元" + (
+        n = qty[(cat, (yy, qq))]
+        text = f"{cat} {yy}年第{qq}季度采购金额 = {amount:,.2f} 元，数量 {n:g}" + (
             "（本季度至今）" if status == "current" else ""
         )
-        values = {"category": cat, "quarter": period, "start": start.isoformat(), "amount": round(amount, 2)}
+        values = {
+            "category": cat,
+            "quarter": period,
+            "start": start.isoformat(),
+            "amount": round(amount, 2),
+            "quantity": n,
+        }
         lin = sec.lineage(**capped(keys[(cat, (yy, qq))]), values={**values, "status": status})
         c360.facts.append(
             fact(

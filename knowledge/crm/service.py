@@ -76,7 +76,10 @@ class CrmCustomerData:
             self.queries,
             profile,
             today=today,
-            order_lookback_days=self.signals.order_lookback_days,
+            # at least back to 1 January of last year: last calendar year's purchases decide tiers (reasoning tools)
+            order_lookback_days=max(
+                self.signals.order_lookback_days, (today - date(today.year - 1, 1, 1)).days
+            ),
             telemetry_lookback_days=self.telemetry_lookback_days,
             tenant=self.tenant,
         )

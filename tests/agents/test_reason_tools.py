@@ -611,3 +611,88 @@ def test_lapsed_contract_is_reported_as_expired(store: PolicyStore) -> None:
     crm = {"contracts": [{"id": "SC-9", "end_date": "2026-05-31", "status": "expired"}]}
     [r] = run_tool(spec, ctx(store, crm=crm, today=date(2026, 11, 20)))
     assert isinstance(r, Computed) and "已于2026年5月31日到期" in r.statement and r.output == "-173"
+
+
+FLEET = """---
+doc_id: fleet
+title: 车队折扣阶梯
+version: "2"
+---
+# 车队折扣阶梯
+
+第三条 企业车队客户按以下阶梯享受折扣：
+
+| 阶梯 | 上年度整车采购量 | 整车折扣 |
+|---|---|---|
+| F1 | 5台（含）至10台 | 3% |
+| F2 | 10台（含）至30台 | 5% |
+| F3 | 30台（含）以上 | 7% |
+"""
+
+
+def year_fact(quarter: str, qty: float) -> Evidence:
+    return Evidence(
+        id=Evidence.make_id(EvidenceKind.CUSTOMER_FACT, "整车", quarter),
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="季度采购金额",
+        content=f"整车 {quarter} 数量 {qty}",
+        lineage={"values": {"category": "整车", "quarter": quarter, "amount": 1.0, "quantity": qty}},
+    )
+
+
+def price_fact() -> Evidence:
+    return Evidence(
+        id="customer_fact:price",
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="指导价",
+        content="产品 凌越T3 轻型厢式货车 指导价 = 126000 元",
+        source_ids={"entity": "product", "attribute": "list_price", "row_key": "V-T3"},
+        lineage={"values": {"list_price": 126000.0}},
+    )
+
+
+@pytest.mark.parametrize(
+    ("quarters", "rate", "text"),
+    [
+        ({"2025Q1": 4, "2025Q3": 6}, "5", "10 台"),  # 10 units: the F2 tier writes （含）
+        ({"2025Q2": 9}, "3", "9 台"),
+        ({"2025Q4": 31, "2026Q1": 40}, "7", "31 台"),  # only last calendar year counts
+        ({"2025Q4": 4}, "none", "未达到最低阶梯"),
+    ],
+)
+def test_volume_tier_from_last_calendar_years_units(
+    store: PolicyStore, quarters: dict[str, float], rate: str, text: str
+) -> None:
+    store.add_text(FLEET, {})
+    spec = ToolSpec(
+        id="f", tool="volume_tier", doc="fleet", category="整车", tier_column="上年度整车采购量",
+        key_column="阶梯", output_column="整车折扣", only_kinds=["fleet"],
+    )  # fmt: skip
+    facts = [year_fact(q, n) for q, n in quarters.items()]
+    [r] = run_tool(spec, ctx(store, crm={"kind": "fleet"}, facts=facts, today=date(2026, 11, 20)))
+    assert isinstance(r, Computed) and r.output == rate and text in r.statement
+    assert run_tool(spec, ctx(store, crm={"kind": "individual"}, facts=facts)) == []
+
+
+def test_volume_tier_prices_the_asked_units(store: PolicyStore) -> None:
+    store.add_text(FLEET, {})
+    spec = ToolSpec(
+        id="f", tool="volume_tier", doc="fleet", category="整车", tier_column="上年度整车采购量",
+        key_column="阶梯", output_column="整车折扣",
+    )  # fmt: skip
+    facts = [year_fact("2025Q2", 32), price_fact()]
+    c = ctx(
+        store,
+        crm={"kind": "fleet"},
+        facts=facts,
+        text="年底前再订20台T3",
+        entities={"product_model": ["T3"]},
+        today=date(2026, 11, 20),
+    )
+    [r] = run_tool(spec, c)
+    assert (
+        isinstance(r, Computed)
+        and "折后单价 117,180 元" in r.statement
+        and "合计 2,343,600 元" in r.statement
+    )
+    assert {"117,180", "2,343,600"} <= set(r.slots)
