@@ -15,7 +15,7 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
-from contract.errors import CopilotError
+from contract.errors import BackendUnavailable, ConflictError, CopilotError
 from contract.suggestions import DraftSource, Suggestion, SuggestionKind
 from copilot.events import (
     DecisionRecorded,
@@ -26,6 +26,7 @@ from copilot.events import (
 )
 from copilot.hub import Hub
 from copilot.metrics import ServiceMetrics
+from copilot.privacy.reveal import VaultReader, reveal, tokens_in, vault_key_of, vault_values
 from copilot.service import ChannelRuntime
 
 log = logging.getLogger("copilot.listeners")
@@ -120,17 +121,22 @@ class WeComCard:
 class KfReply:
     """After a human accepts or edits, the reply goes to the customer where the channel lets us send."""
 
-    def __init__(self, channels: ChannelRuntime | None) -> None:
+    def __init__(self, channels: ChannelRuntime | None, vault: VaultReader | None = None) -> None:
         self.channels = channels
+        self.vault = vault  # the PII vault: tokens in the reply are unmasked right before sending
 
     def decision(self, event: DecisionRecorded) -> None:
-        sent = send_reply(self.channels, event)
+        sent = send_reply(self.channels, event, vault=self.vault)
         if sent:
             log.info("reply for %s sent through 微信客服 as %s", event.decision.suggestion_id, sent)
 
 
-def send_reply(channels: ChannelRuntime | None, event: DecisionRecorded) -> str:
-    """The kf msgid, or "" when nothing was sent (not kf, rejected, nothing to send, window closed)."""
+def send_reply(
+    channels: ChannelRuntime | None, event: DecisionRecorded, *, vault: VaultReader | None = None
+) -> str:
+    """The kf msgid, or "" when nothing was sent (not kf, rejected, nothing to send, window closed, a token the vault
+    no longer holds). The draft carries vault tokens (<CN_MOBILE_1>); the customer must never receive a token, so they
+    are replaced from the vault here, in memory, right before the send: the unmasked text is never stored or logged."""
     suggestion, decision = event.suggestion, event.decision
     outbox = channels.outbox if channels is not None else None
     text = decision.final_text or (suggestion.draft.text if suggestion.draft else "")
@@ -140,10 +146,33 @@ def send_reply(channels: ChannelRuntime | None, event: DecisionRecorded) -> str:
     if not external:
         return ""
     try:
+        text = _unmasked_reply(text, suggestion, vault)
         return outbox.kf_send_text(open_kfid, external, text, msgid=f"cc{decision.suggestion_id[-24:]}")
     except CopilotError as exc:  # e.g. kf_window_closed: the rep must reply by hand; said in the log and page
         log.warning("reply for %s not sent: %s (%s)", decision.suggestion_id, exc.reason, exc.message)
         return ""
+
+
+def _unmasked_reply(text: str, suggestion: Suggestion, vault: VaultReader | None) -> str:
+    """`text` with its tokens replaced from the vault; ConflictError kf_unmask_expired when any token has no value
+    any more (TTL or erasure): better no reply than a reply with <PHONE_1> in it."""
+    if not tokens_in(text):
+        return text
+    try:
+        values = vault_values(vault, vault_key_of(suggestion))
+    except BackendUnavailable as exc:
+        raise BackendUnavailable(
+            f"the reply holds masked values and the PII vault is unavailable ({exc.reason}): not sent",
+            reason="kf_unmask_unavailable",
+        ) from exc
+    revealed = reveal(text, values)
+    if revealed.missing:
+        raise ConflictError(
+            f"the reply holds {len(revealed.missing)} masked value(s) the PII vault no longer has"
+            f" ({', '.join(revealed.missing)}): not sent, the rep must write them by hand",
+            reason="kf_unmask_expired",
+        )
+    return revealed.text
 
 
 class Metrics:
@@ -184,10 +213,18 @@ class Metrics:
         self.m.observe("first_draft_token", event.elapsed_ms)
 
 
-def subscribe_all(bus: EventBus, hub: Hub, channels: ChannelRuntime | None, metrics: ServiceMetrics) -> None:
-    """The standard listeners, in order: metrics first (cheap, never fails), then pushes, then WeCom calls."""
+def subscribe_all(
+    bus: EventBus,
+    hub: Hub,
+    channels: ChannelRuntime | None,
+    metrics: ServiceMetrics,
+    *,
+    vault: VaultReader | None = None,
+) -> None:
+    """The standard listeners, in order: metrics first (cheap, never fails), then pushes, then WeCom calls. `vault`:
+    the PII vault the kf reply is unmasked from (without it, a reply holding tokens is not sent)."""
     m, push, desk = Metrics(metrics), HubPush(hub), CallDesk(hub)
-    card, reply = WeComCard(channels), KfReply(channels)
+    card, reply = WeComCard(channels), KfReply(channels, vault)
     bus.subscribe(SuggestionMade, m.suggestion)
     bus.subscribe(MessageRefused, m.refused)
     bus.subscribe(DecisionRecorded, m.decision)

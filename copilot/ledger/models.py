@@ -14,6 +14,7 @@ class EntryKind(StrEnum):
     DECISION = "decision"  # the human's accept / edit / reject
     ACCESS_DENIED = "access_denied"  # a refused decision or look-up, kept as evidence
     REDACTION = "redaction"  # the retention policy dropped payloads (their hashes stay in the chain)
+    PII_ACCESS = "pii_access"  # an authorised unmasking of vault tokens (who, which tokens; never the values)
 
 
 class LedgerEntry(BaseModel):

@@ -38,6 +38,7 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/v1/messages"): HUMAN_SIDE,
     ("POST", "/v1/ask"): HUMAN_SIDE,
     ("POST", "/v1/suggestions/{suggestion_id}/decision"): HUMAN_SIDE,
+    ("POST", "/v1/suggestions/{suggestion_id}/unmask"): {"rep", "agent"},  # raw values: no admin
     ("GET", "/v1/customers/{customer_id}/360"): HUMAN_SIDE,
     ("GET", "/v1/stream"): HUMAN_SIDE,
     ("POST", "/v1/stream/token"): ANYONE,
