@@ -8,15 +8,26 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from channels.voice.asr_service import AsrService, CallLimitExceeded
+from channels.voice.backends import AsrBackend, OpenAICompatBackend, SherpaOnnxBackend, build_backend
 from channels.voice.call import CallConfig, CallSession, SilenceTimeout
+from channels.voice.confidence import Confidence, assess
 from channels.voice.decoder import DecodeResult, WhisperDecoder
 from channels.voice.models import ensure_whisper_base, load_whisper
 from channels.voice.router import build_voice_router
 from channels.voice.signals import count_fillers, turn_signals
-from channels.voice.transcriber import WhisperTranscriber, decode_voice_bytes, tenant_prompt
+from channels.voice.transcriber import AsrTranscriber, WhisperTranscriber, decode_voice_bytes, tenant_prompt
+from channels.voice.vocabulary import VocabularyCorrector
 
 __all__ = [
+    "AsrBackend",
     "AsrService",
+    "AsrTranscriber",
+    "Confidence",
+    "OpenAICompatBackend",
+    "SherpaOnnxBackend",
+    "VocabularyCorrector",
+    "assess",
+    "build_backend",
     "CallConfig",
     "CallLimitExceeded",
     "CallSession",
