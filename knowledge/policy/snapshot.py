@@ -28,10 +28,12 @@ class Eligible:
 
 
 # What tells a document version changed between two generations (any of these differs → its chunks are re-read)
-_SIGNATURE_SQL = (
-    "SELECT doc_id, version, content_hash, meta_json, effective_date, expiry_date, title, ingest_id, ingested_at "
-    "FROM documents"
-)
+# Every ingest (added or updated, metadata included) writes a new ingest_id; a removal deletes the row.
+_SIGNATURE_SQL = "SELECT doc_id || '@' || version, ingest_id, content_hash FROM documents"
+
+
+def _signatures(catalog: Catalog) -> dict[str, tuple[Any, ...]]:
+    return {key: (ingest_id, content_hash) for key, ingest_id, content_hash in catalog.query(_SIGNATURE_SQL)}
 
 
 def _version_info(d: dict[str, Any]) -> VersionInfo:
@@ -57,6 +59,8 @@ class ChunkPositions:
         self, base: dict[str, int], added: dict[str, int] | None = None, removed: frozenset[str] = frozenset()
     ) -> None:
         self.base, self.added, self.removed = base, added or {}, removed
+        if not self.added and not self.removed:
+            self.get = base.get  # type: ignore[method-assign,assignment]  # nothing overlaid: the dict's own C lookup
 
     def get(self, chunk_id: str, default: int = -1) -> int:
         if chunk_id in self.added:
@@ -80,7 +84,7 @@ class Snapshot:
             info = _version_info(d)
             self.versions[info.key] = info
             self.docs[info.key] = d
-        self.signatures = {f"{r[0]}@{r[1]}": tuple(r[2:]) for r in catalog.query(_SIGNATURE_SQL)}
+        self.signatures = _signatures(catalog)
         rows = catalog.all_chunks()
         self.rows = rows
         self.index_of = ChunkPositions({r["chunk_id"]: i for i, r in enumerate(rows)})
@@ -101,7 +105,7 @@ class Snapshot:
         """The snapshot of `generation` built from this one: only the document versions whose catalog row changed
         are re-read, their old rows become tombstones and the BM25 index takes the difference (no rebuild). Falls
         back to a full build when tombstones would outnumber the live rows (memory, not correctness)."""
-        signatures = {f"{r[0]}@{r[1]}": tuple(r[2:]) for r in catalog.query(_SIGNATURE_SQL)}
+        signatures = _signatures(catalog)
         changed = [k for k, sig in signatures.items() if self.signatures.get(k) != sig]
         stale = [k for k in self.signatures if k not in signatures or self.signatures[k] != signatures[k]]
         dead = [i for k in stale for i in self.doc_rows.get(k, [])]
