@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 
-from copilot.api import admin, ask, health, messages, metrics, queries, stream, unmask
+from copilot.api import admin, ask, health, jssdk, messages, metrics, queries, stream, unmask
 from copilot.api.errors import install_error_handlers
 from copilot.api.hardening import RefuseNul, SecurityHeaders
 from copilot.api.limits import BodySizeLimit, RateLimit
@@ -85,6 +85,7 @@ def create_app(
     app.include_router(stream.router)
     app.include_router(admin.router)
     app.include_router(unmask.router)  # POST /v1/suggestions/{id}/unmask (rep's own screen)
+    app.include_router(jssdk.router)  # POST /v1/wecom/jssdk: wx.config / wx.agentConfig signatures
     mount_pages(app)
 
     @app.get("/", include_in_schema=False)

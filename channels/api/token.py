@@ -87,3 +87,48 @@ class RedisTokenCache:
         raise BackendUnavailable(
             "timed out waiting for another worker's token refresh", reason="token_refresh_timeout"
         )
+
+
+# ---- JS-SDK tickets (企业微信 JS-SDK: wx.config uses the corp's ticket, wx.agentConfig the app's) ------------------
+
+TicketCall = Callable[[str, dict[str, str]], dict[str, Any]]  # (path, params) → Tencent's JSON (errcode 0)
+CORP_TICKET_PATH = "/cgi-bin/get_jsapi_ticket"  # 企业 jsapi_ticket → wx.config
+AGENT_TICKET_PATH = "/cgi-bin/ticket/get"  # 应用 jsapi_ticket (type=agent_config) → wx.agentConfig
+
+
+class JsapiTickets:
+    """Both jsapi_tickets, kept in the same TokenCache as the access token (Redis when scaled out, so every worker
+    signs with the one ticket and Tencent's 400-per-hour limit is never near). A ticket lives 7200 s and is refreshed
+    EARLY_S before; `call` is WeComApi.call (it adds the access token and retries once when that was stale)."""
+
+    def __init__(self, call: TicketCall, cache: TokenCache, key: str) -> None:
+        # In-process, tickets get a cache of their own: InMemoryTokenCache holds its lock while fetching, and a
+        # ticket fetch needs the access token from that same lock. RedisTokenCache locks per key: shared as is.
+        self._cache = InMemoryTokenCache() if isinstance(cache, InMemoryTokenCache) else cache
+        self._call, self._key = call, key
+
+    def _fetch(self, path: str, params: dict[str, str]) -> Fetch:
+        def fetch() -> tuple[str, int]:
+            data = self._call(path, params)
+            ticket = str(data.get("ticket") or "")
+            if not ticket:
+                raise BackendUnavailable(f"WeCom {path} returned no ticket", reason="wecom_bad_response")
+            return ticket, int(data.get("expires_in", 7200))
+
+        return fetch
+
+    def corp(self) -> str:
+        return self._cache.get_or_refresh(f"jsapi:corp:{self._key}", self._fetch(CORP_TICKET_PATH, {}))
+
+    def agent(self) -> str:
+        fetch = self._fetch(AGENT_TICKET_PATH, {"type": "agent_config"})
+        return self._cache.get_or_refresh(f"jsapi:agent:{self._key}", fetch)
+
+
+def js_signature(ticket: str, noncestr: str, timestamp: int, url: str) -> str:
+    """Tencent's JS-SDK signature: sha1 over `jsapi_ticket=…&noncestr=…&timestamp=…&url=…` in this order, values
+    raw (no URL-encoding), the url without its #fragment."""
+    import hashlib
+
+    plain = f"jsapi_ticket={ticket}&noncestr={noncestr}&timestamp={timestamp}&url={url.split('#', 1)[0]}"
+    return hashlib.sha1(plain.encode("utf-8")).hexdigest()  # noqa: S324 - the algorithm Tencent specifies

@@ -59,6 +59,7 @@ class FakeTencent:
         self.kf_pages: dict[str, dict[str, Any]] = {}  # cursor → page
         self.requests: list[tuple[str, dict[str, Any]]] = []  # (path, json body or query)
         self.send_errcode = 0
+        self.ticket_calls: dict[str, int] = {}  # jsapi tickets issued: corp / agent
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
@@ -126,6 +127,17 @@ class FakeTencent:
                     self._json(
                         {"errcode": 0, "errmsg": "ok", "access_token": fake.current_token, "expires_in": 7200}
                     )
+                elif url.path in ("/cgi-bin/get_jsapi_ticket", "/cgi-bin/ticket/get"):
+                    if not self._token_ok(query):
+                        return
+                    scope = "agent" if url.path.endswith("/ticket/get") else "corp"
+                    if scope == "agent" and query.get("type", [""])[0] != "agent_config":
+                        self._json({"errcode": 40004, "errmsg": "invalid type"})
+                        return
+                    with fake.lock:
+                        fake.ticket_calls[scope] = fake.ticket_calls.get(scope, 0) + 1
+                        ticket = f"{scope}-ticket-{fake.ticket_calls[scope]}"
+                    self._json({"errcode": 0, "errmsg": "ok", "ticket": ticket, "expires_in": 7200})
                 elif url.path == "/cgi-bin/media/get":
                     if not self._token_ok(query):
                         return
