@@ -753,6 +753,15 @@ NOTES = [
     "`partial` frames of one utterance. At 2 and 4 calls partials are deliberately starved (finals first).",
     "- **CPU-s per audio-s**: process CPU (server, ASR worker, client) over the run / audio seconds streamed (summed "
     "over calls). The machine is shared: see the measured load above; timings (not CPU-s) stretch with it.",
+    "- **Why CPU and partial cadence trade off**: every partial re-decodes the utterance so far (~10 ms CPU per token "
+    "for whisper-base int8 here; CTranslate2 gained nothing from a forced prefix). At a quiet moment partials come "
+    "every ~0.5 s and cost ~0.2 CPU-s each; under load they thin out (1.25x the last decode time) and CPU per audio-s "
+    "falls. Meeting both goals needs a model with native streaming partials (a sherpa-onnx streaming Zipformer / "
+    "Paraformer directory, `COPILOT_ASR__STREAMING=true`), or a smaller partial budget: not measurable here.",
+    "- **Domain-term recall 0 everywhere**: whisper-base hears neither the synthetic demo clip nor espeak-ng's "
+    "letters and codes; the post-correction only fixes what is near a term (unit tests in "
+    "tests/voice/test_voice_vocabulary.py) and changed none of these hypotheses. What the settings differ in is "
+    "*invented* terms: only the tenant prompt puts product names and codes into transcripts that never had them.",
 ]
 
 
