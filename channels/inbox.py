@@ -9,6 +9,7 @@ a conversation's graph thread sees its messages in order.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -19,6 +20,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from contract.errors import BackendUnavailable
 from contract.messages import InboundMessage, TextPart
+
+_log = logging.getLogger("channels.inbox")
 
 
 @runtime_checkable
@@ -94,16 +97,23 @@ CREATE TABLE IF NOT EXISTS inbox_skipped (
 
 
 REDACTED_TEXT = "[已处理，原文已清除 · processed, content removed]"
+DEAD_REDACTED_TEXT = "[未能处理，原文已按保留期清除 · not processed, content removed after retention]"
+_REDACTED_MARK = "content removed"  # in both texts: a row holding it was redacted already
+DEAD_REDACT_AFTER_S = 72 * 3600  # as long as the PII vault keeps values: long enough for an operator to look
+_SWEEP_EVERY_S = 60.0
 
 
-def redacted_payload(payload: str) -> str:
+def redacted_payload(payload: str, text: str = REDACTED_TEXT) -> str:
     """A processed message keeps its identity (dedupe key, conversation, ids) and loses its content: the raw text of
     a customer message lives in the inbox only until it is processed (privacy: the graph's masked copy is what stays)."""
     try:
         msg = InboundMessage.model_validate_json(payload)
     except ValueError:
         return json.dumps({"redacted": True})
-    return msg.model_copy(update={"parts": [TextPart(text=REDACTED_TEXT)]}).model_dump_json()
+    return msg.model_copy(update={"parts": [TextPart(text=text)]}).model_dump_json()
+
+
+_SKIPPED_REDACTED = json.dumps({"redacted": True})
 
 
 def _redact_payloads(db: sqlite3.Connection, item_ids: list[int]) -> None:
@@ -128,9 +138,13 @@ class SqliteInbox:
         max_attempts: int = 5,
         busy_timeout_ms: int = 5000,
         lease_s: float = 60.0,
+        dead_redact_after_s: float = DEAD_REDACT_AFTER_S,
     ) -> None:
         self.path = str(path)
         self.max_attempts = max_attempts
+        # dead-lettered rows and skipped callbacks keep their raw content this long (operators look), then lose it
+        self.dead_redact_after_s = dead_redact_after_s
+        self._last_sweep = float("-inf")
         # A claim is a lease: a worker that stops heartbeating (touch) loses it after `lease_s`, and claim() hands the
         # message out again, so a dead worker never strands a message or blocks its conversation for longer.
         self.lease_s = lease_s
@@ -301,6 +315,7 @@ class SqliteInbox:
         with self._tx() as db:
             db.execute("UPDATE inbox SET status = 'done', done_at = ? WHERE id = ?", (time.time(), item_id))
             _redact_payloads(db, [item_id])
+        self._maybe_sweep()
 
     def ack_many(self, item_ids: list[int]) -> None:
         with self._tx() as db:
@@ -309,6 +324,7 @@ class SqliteInbox:
                 "UPDATE inbox SET status = 'done', done_at = ? WHERE id = ?", [(now, i) for i in item_ids]
             )
             _redact_payloads(db, item_ids)
+        self._maybe_sweep()
 
     def nack(self, item_id: int) -> None:
         """Give a claimed message back now (the worker failed); after `max_attempts` it is parked as dead."""
@@ -318,6 +334,49 @@ class SqliteInbox:
                 " claimed_by = NULL, claimed_at = NULL WHERE id = ? AND status = 'claimed'",
                 (self.max_attempts, item_id),
             )
+        self._maybe_sweep()
+
+    # ---- privacy retention ---------------------------------------------------------------------------------------
+
+    def redact_stale(self, older_than_s: float | None = None) -> dict[str, int]:
+        """Dead-lettered rows and skipped callbacks that arrived more than `older_than_s` ago (default
+        `dead_redact_after_s`, COPILOT_QUEUE_DEAD_REDACT_AFTER_S) lose their raw content; done rows not redacted yet
+        (written before redaction on ack) too. Pending and claimed rows are never touched: they must still be
+        processed. Returns how many rows of each kind were redacted."""
+        self._last_sweep = time.monotonic()
+        cutoff = time.time() - (self.dead_redact_after_s if older_than_s is None else older_than_s)
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id, status, payload FROM inbox WHERE status IN ('dead', 'done') AND created_at <= ?"
+                " AND instr(payload, ?) = 0 AND instr(payload, '\"redacted\"') = 0",
+                (cutoff, _REDACTED_MARK),
+            ).fetchall()
+            db.executemany(
+                "UPDATE inbox SET payload = ? WHERE id = ?",
+                [
+                    (redacted_payload(p, DEAD_REDACTED_TEXT if st == "dead" else REDACTED_TEXT), i)
+                    for i, st, p in rows
+                ],
+            )
+            skipped = db.execute(
+                "UPDATE inbox_skipped SET raw = ? WHERE at <= ? AND raw != ?",
+                (_SKIPPED_REDACTED, cutoff, _SKIPPED_REDACTED),
+            ).rowcount
+        return {
+            "dead": sum(1 for _, st, _ in rows if st == "dead"),
+            "done": sum(1 for _, st, _ in rows if st == "done"),
+            "skipped": skipped,
+        }
+
+    def _maybe_sweep(self) -> None:
+        """At most once a minute, from the consumer's own calls (no extra thread); never fails the caller."""
+        if time.monotonic() - self._last_sweep < _SWEEP_EVERY_S:
+            return
+        try:
+            self.redact_stale()
+        except BackendUnavailable as exc:
+            self._last_sweep = time.monotonic()
+            _log.warning("inbox retention sweep failed (next one in a minute): %s", exc.message)
 
     def requeue_stale(self, older_than_s: float | None = None) -> int:
         """Return leases older than `older_than_s` (default: the lease) to pending; returns how many. A message

@@ -64,6 +64,8 @@ class QueueSettings(BaseSettings):
     max_len: int = 1_000_000
     api_worker: bool = False  # True = `copilot serve` also consumes (one-box deployments with Redis)
     redact_after_s: float = 300.0  # processed entries are deleted from the stream after this (privacy)
+    # dead letters (and the SQLite inbox's dead rows and skipped callbacks) keep their raw content this long
+    dead_redact_after_s: float = 72 * 3600
 
 
 def _stream_id(value: Any) -> tuple[int, int]:
@@ -102,6 +104,8 @@ class RedisStreamInbox:
         self.max_len = max_len or q.max_len
         self.max_attempts = max_attempts or q.max_attempts
         self.redact_after_s = q.redact_after_s
+        self.dead_redact_after_s = q.dead_redact_after_s
+        self._last_dead_sweep = float("-inf")
         self._last_purge = time.monotonic()
         # redis-py's stubs type stream replies as unions of bytes|str|int; the shapes are checked by the tests
         self._r: Any = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
@@ -259,7 +263,36 @@ class RedisStreamInbox:
             for eid, _fields in self._r.xrange(self.stream, min="-", max=str(max(cutoff_ms, 0)), count=1000)
             if _stream_id(eid) <= last and _stream_id(eid) not in pending
         ]
-        return int(self._r.xdel(self.stream, *done)) if done else 0
+        purged = int(self._r.xdel(self.stream, *done)) if done else 0
+        if time.monotonic() - self._last_dead_sweep >= 60.0:
+            self.redact_dead()
+        return purged
+
+    def redact_dead(self, older_than_s: float | None = None) -> int:
+        """Privacy retention for `<stream>:dead`: an entry parked more than `older_than_s` ago (default
+        COPILOT_QUEUE_DEAD_REDACT_AFTER_S) is replaced by a stub that keeps its identity (dedupe key, conversation,
+        ids) and loses the content. A stream entry cannot be rewritten in place: the stub is appended, the raw entry
+        deleted (Redis' AOF keeps the old bytes until its next rewrite, see docs/deployment.md). Returns how many."""
+        from channels.inbox import DEAD_REDACTED_TEXT, redacted_payload
+
+        self._last_dead_sweep = time.monotonic()
+        older = self.dead_redact_after_s if older_than_s is None else older_than_s
+        cutoff_ms = int((time.time() - older) * 1000)
+        dead = f"{self.stream}:dead"
+        due = []
+        for eid, fields in self._r.xrange(dead, min="-", max=str(max(cutoff_ms, 0)), count=1000):
+            raw = fields.get(b"payload", b"")
+            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+            if "content removed" not in text and '"redacted"' not in text:
+                due.append((eid, redacted_payload(text, DEAD_REDACTED_TEXT)))
+        if not due:
+            return 0
+        pipe = self._r.pipeline(transaction=True)
+        for eid, stub in due:
+            pipe.xadd(dead, {"payload": stub, "redacted": "1"}, maxlen=self.max_len, approximate=True)
+            pipe.xdel(dead, eid)
+        pipe.execute()
+        return len(due)
 
     def nack(self, item_id: str) -> None:
         """Leave it pending; XAUTOCLAIM hands it to a worker after the lease."""

@@ -105,7 +105,12 @@ def open_inbox(settings: Settings) -> Any:
         return RedisStreamInbox(settings.redis_url)
     from channels import SqliteInbox
 
-    return SqliteInbox(settings.data_dir / "inbox.sqlite", lease_s=QueueSettings().lease_s)
+    queue = QueueSettings()
+    return SqliteInbox(
+        settings.data_dir / "inbox.sqlite",
+        lease_s=queue.lease_s,
+        dead_redact_after_s=queue.dead_redact_after_s,
+    )
 
 
 def build_services(settings: Settings, *, use_llm: bool | None = None) -> Services:
