@@ -104,12 +104,14 @@ class Snapshot:
     def advanced(self, catalog: Catalog, generation: str) -> Snapshot:
         """The snapshot of `generation` built from this one: only the document versions whose catalog row changed
         are re-read, their old rows become tombstones and the BM25 index takes the difference (no rebuild). Falls
-        back to a full build when tombstones would outnumber the live rows (memory, not correctness)."""
+        back to a full build when tombstones would outnumber the live rows or on a bulk ingest (cost, not correctness)."""
         signatures = _signatures(catalog)
         changed = [k for k, sig in signatures.items() if self.signatures.get(k) != sig]
         stale = [k for k in self.signatures if k not in signatures or self.signatures[k] != signatures[k]]
         dead = [i for k in stale for i in self.doc_rows.get(k, [])]
-        if 2 * (self.dead + len(dead)) > len(self.rows):
+        if 2 * (self.dead + len(dead)) > len(self.rows) or 4 * len(changed) > max(len(self.signatures), 1):
+            # tombstones would outnumber live rows, or a bulk ingest (a quarter of the documents or more): one
+            # numpy build is cheaper than taking that difference token by token
             return Snapshot(catalog, generation)
         snap = object.__new__(Snapshot)
         snap.generation, snap.signatures = generation, signatures
