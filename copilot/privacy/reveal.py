@@ -7,18 +7,20 @@ unmasked which tokens of which suggestion, never the values."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from contract.errors import BackendUnavailable
+from contract.errors import BackendUnavailable, InputError
 from contract.ports import Actor
 from contract.suggestions import Suggestion
 
 # The masker's placeholders (guardrails.pii.vault.TOKEN_RE; repeated so this module needs only the vault's shape).
 TOKEN_RE = re.compile(r"<([A-Z][A-Z_]*?)_(\d+)>")
 ACCESS_REASON = "pii_unmask"
+log = logging.getLogger("copilot.privacy")
 
 
 class VaultReader(Protocol):
@@ -56,18 +58,17 @@ def reveal(text: str, values: Mapping[str, str]) -> Revealed:
 
 
 def vault_values(vault: VaultReader | None, vault_key: str) -> dict[str, str]:
-    """The vault's values for a conversation; {} when there is no vault. BackendUnavailable passes through (the
-    caller decides: the page shows tokens, the kf reply is not sent)."""
+    """The vault's values for a conversation; {} when there is no vault or its values do not open with the current
+    key. BackendUnavailable (Redis down) passes through: the page answers 503, the kf reply is not sent."""
     if vault is None:
         return {}
     try:
         return vault.values(vault_key)
-    except BackendUnavailable:
-        raise
-    except Exception as exc:  # a value sealed with another key (rotation): treated as unavailable, never raw
-        raise BackendUnavailable(
-            f"PII vault could not be read: {exc}", reason="pii_vault_unreadable"
-        ) from exc
+    except InputError as exc:
+        # values sealed with a previous COPILOT_PII_VAULT_KEY (rotation) or written unsealed cannot be opened: they
+        # count as gone (tokens stay tokens), exactly like values past their TTL
+        log.warning("PII vault %s not readable (%s): its tokens count as expired", vault_key, exc.reason)
+        return {}
 
 
 def record_access(

@@ -218,3 +218,19 @@ def test_kf_reply_after_the_redis_vault_ttl_is_not_sent(wired: Any, redis_url: s
     before = len(tencent.calls("/cgi-bin/kf/send_msg"))
     assert send_reply(services.channels, event, vault=vault) == ""
     assert len(tencent.calls("/cgi-bin/kf/send_msg")) == before
+
+
+@pytest.mark.redis
+def test_values_sealed_with_a_rotated_key_count_as_expired(redis_url: str) -> None:
+    """After COPILOT_PII_VAULT_KEY is rotated, values sealed with the old key never open: their tokens stay tokens
+    (the page shows them, a kf reply holding them is refused), as after the TTL."""
+    from copilot.privacy.reveal import reveal, vault_values
+    from guardrails.pii import RedisVault
+
+    old = RedisVault(redis_url, secret="rotation-old-key-0123456789", ttl_s=60, prefix="t:rotation:pii")
+    token = old.token_for("demo:c-rotation", "CN_MOBILE", TYPED_MOBILE)
+    assert vault_values(old, "demo:c-rotation") == {token: TYPED_MOBILE}
+    new = RedisVault(redis_url, secret="rotation-new-key-9876543210", ttl_s=60, prefix="t:rotation:pii")
+    shown = reveal(f"打 {token}", vault_values(new, "demo:c-rotation"))
+    assert shown.missing == [token] and TYPED_MOBILE not in shown.text
+    old.forget("demo:c-rotation")
