@@ -135,6 +135,8 @@ def throughput(stack: Any, workers: int, n: int) -> dict[str, Any]:
         lambda: count_suggestions(stack.ledger_url, warm) >= 3 * workers, 1800, "warm-up", interval=0.5
     )
     prefix = f"tp{workers}-{time.time_ns()}-"
+    pids = [proc.popen.pid for proc in stack.workers.values()]
+    cpu0 = sum(process_cpu_s(pid) for pid in pids)
     t0 = time.perf_counter()
     for i in range(n):
         enqueue(prefix, i)
@@ -142,7 +144,9 @@ def throughput(stack: Any, workers: int, n: int) -> dict[str, Any]:
         lambda: count_suggestions(stack.ledger_url, prefix) >= n, 1800, "all suggestions", interval=0.25
     )
     elapsed = time.perf_counter() - t0
+    cpu_per_msg = (sum(process_cpu_s(pid) for pid in pids) - cpu0) / n
     made = count_suggestions(stack.ledger_url, prefix)
+    per_worker = n / elapsed / workers
     return {
         "workers": workers,
         "messages": n,
@@ -150,7 +154,24 @@ def throughput(stack: Any, workers: int, n: int) -> dict[str, Any]:
         "msg_per_s": round(n / elapsed, 2),
         "suggestions": made,
         "duplicates": made - n,
+        # the floor, same run: CPU seconds the worker processes spent per message (all their threads; the polling
+        # while waiting for work is in it too). 1 / that = what one worker could do if it never waited.
+        "worker_cpu_ms_per_msg": round(cpu_per_msg * 1000, 2),
+        "per_worker_msg_per_s": round(per_worker, 2),
+        "per_worker_ideal_msg_per_s": round(1 / cpu_per_msg, 2) if cpu_per_msg > 0 else None,
+        "worker_efficiency": round(per_worker * cpu_per_msg, 3),
     }
+
+
+def process_cpu_s(pid: int) -> float:
+    """utime + stime of one process (all its threads) from /proc; 0 when it is gone."""
+    import os
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def raw_request(method: str, target: str, body: bytes = b"") -> bytes:
@@ -426,8 +447,8 @@ def write_md(res: dict[str, Any], path: Path) -> None:
     lines.append(
         f"Machine: {res['machine']}. "
         + (
-            machine_load_report(res["load"])
-            if "load" in res
+            machine_load_report(res["machine_load"])
+            if "machine_load" in res
             else "Machine load was not recorded for this run."
         )
         + " Compare numbers inside one run (each has its floor beside it)."
@@ -437,15 +458,23 @@ def write_md(res: dict[str, Any], path: Path) -> None:
         lines += [
             "## End-to-end throughput (enqueue → suggestion in the PostgreSQL ledger)",
             "",
-            "| workers | messages | seconds | messages/s | duplicates | floor: bare Redis Streams round trip msg/s |",
-            "|---|---|---|---|---|---|",
+            "| workers | messages | seconds | messages/s | duplicates | floor: bare Redis Streams round trip msg/s "
+            "| worker CPU ms/msg (same run) | per worker msg/s vs 1/CPU | `worker_efficiency` (goal ≥ 0.8) |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for t in res["throughput"]:
             lines.append(
                 f"| {t['workers']} | {t['messages']} | {t['seconds']} | **{t['msg_per_s']}** | "
-                f"{t['duplicates']} | {res['queue_floor_msg_per_s']} |"
+                f"{t['duplicates']} | {res['queue_floor_msg_per_s']} | {t.get('worker_cpu_ms_per_msg', '—')} | "
+                f"{t.get('per_worker_msg_per_s', '—')} vs {t.get('per_worker_ideal_msg_per_s', '—')} | "
+                f"{t.get('worker_efficiency', 'not measured')} |"
             )
-        lines.append("")
+        lines += [
+            "",
+            "worker_efficiency = per-worker messages/s × the worker processes' CPU seconds per message: the share of "
+            "wall time a worker spent on the CPU. docs/deployment.md says where the rest goes.",
+            "",
+        ]
     for key in sorted(k for k in res if k.startswith("load")):
         ld = res[key]
         cb, fl = ld["callbacks"], ld["floor_healthz"]
@@ -577,7 +606,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         res["fuzz"] = fuzz(args.fuzz_cases)
         print(json.dumps({k: v for k, v in res["fuzz"].items() if not isinstance(v, dict)}), flush=True)
     window.__exit__(None, None, None)
-    res["load"] = load_window.as_dict()
+    res["machine_load"] = load_window.as_dict()  # "load" holds the callback load part
     # parts run separately are merged into one result file (e.g. fuzz first, then the stack)
     out = RESULTS / "bench_scale.json"
     if parts != {"throughput", "load", "crash", "fuzz", "embedded_crash"} and out.is_file():
