@@ -45,7 +45,11 @@ def build_guardrails(
             "the Redis PII vault needs a key: set COPILOT_PII_VAULT_KEY (32+ random bytes)",
             reason="pii_vault_key_missing",
         )
-    vault = RedisVault(redis_url, secret=vault_secret, ttl_s=vault_ttl_s) if redis_url else MemoryVault()
+    vault = (
+        RedisVault(redis_url, secret=vault_secret, ttl_s=vault_ttl_s)
+        if redis_url
+        else MemoryVault(ttl_s=vault_ttl_s)
+    )
     return Guardrails(
         pii=RuleMasker(vault, known_names=known_names),
         injection=HeuristicInjectionDetector(),

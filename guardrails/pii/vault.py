@@ -14,6 +14,7 @@ import hmac
 import os
 import re
 import threading
+import time
 from typing import Protocol
 
 from contract.errors import AccessDenied, BackendUnavailable, InputError
@@ -35,14 +36,32 @@ class Vault(Protocol):
 
 
 class MemoryVault:
-    def __init__(self) -> None:
+    """In-process vault (one-box deployments). With `ttl_s`, a conversation's values are forgotten `ttl_s` after its
+    last new or repeated value, as the Redis vault's keys expire: raw values never outlive the TTL in memory either."""
+
+    def __init__(self, ttl_s: float | None = None) -> None:
         self._tokens: dict[str, dict[str, str]] = {}  # vault_key → token → value
         self._reverse: dict[str, dict[tuple[str, str], str]] = {}
         self._counters: dict[str, dict[str, int]] = {}
+        self._touched: dict[str, float] = {}  # vault_key → monotonic time of its last token_for
+        self._ttl = ttl_s
+        self._calls = 0
         self._lock = threading.Lock()
+
+    def _expire(self, vault_key: str, now: float) -> None:
+        """Under the lock: drop `vault_key` when its TTL has passed."""
+        touched = self._touched.get(vault_key)
+        if self._ttl is not None and touched is not None and now - touched > self._ttl:
+            for store in (self._tokens, self._reverse, self._counters, self._touched):
+                store.pop(vault_key, None)
 
     def token_for(self, vault_key: str, entity: str, value: str) -> str:
         with self._lock:
+            now = time.monotonic()
+            self._calls += 1
+            for key in list(self._touched) if self._calls % 1000 == 0 else [vault_key]:
+                self._expire(key, now)  # every 1000th call sweeps all keys, so idle conversations go too
+            self._touched[vault_key] = now
             reverse = self._reverse.setdefault(vault_key, {})
             if (entity, value) in reverse:
                 return reverse[(entity, value)]
@@ -56,12 +75,13 @@ class MemoryVault:
 
     def values(self, vault_key: str) -> dict[str, str]:
         with self._lock:
+            self._expire(vault_key, time.monotonic())
             return dict(self._tokens.get(vault_key, {}))
 
     def forget(self, vault_key: str) -> int:
         with self._lock:
             found = vault_key in self._tokens
-            for store in (self._tokens, self._reverse, self._counters):
+            for store in (self._tokens, self._reverse, self._counters, self._touched):
                 store.pop(vault_key, None)
             return int(found)
 
