@@ -7,8 +7,11 @@ heading, and never breaks a clause number ("3.1" stays "3.1")."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from agents.drafting.common import citations_for, draft_evidence, numbered
-from agents.drafting.template import clean_clause, doc_label
+from agents.drafting.template import address, clean_clause, doc_label
+from agents.reasoning.crm import CrmRecord
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Draft, DraftSource
 
@@ -31,11 +34,14 @@ def extractive_draft(
     ]
     numbering = numbered(chosen)
     en = lang == "en"
-    parts = [
-        ("Sorry for the trouble. " if polite else "Hello, ")
-        if en
-        else ("您好，非常抱歉给您带来不便。" if polite else "您好，")
-    ]
+    # the customer is still addressed by the CRM contact (the facts are in the evidence), in a sentence of its own so a
+    # guard that drops a sentence never drops the greeting
+    contacts = CrmRecord({}, evidence, today=date.today()).contacts()
+    who = address(contacts[0]) if contacts else ""
+    if en:
+        parts = [f"Hello {who}. " if who else "Hello. ", "Sorry for the trouble. " if polite else ""]
+    else:
+        parts = [f"{who}您好！" if who else "您好！", "非常抱歉给您带来不便。" if polite else ""]
     for m, ev in numbering:
         if ev.kind is EvidenceKind.POLICY_CLAUSE:
             body = clean_clause(ev.content, focus or []).rstrip("。.；;，,：: ")
