@@ -283,5 +283,20 @@ class CrmRecord:
         value = Decimal(str(hits[0].lineage["values"]["list_price"]))
         return FieldValue("product.list_price", value, hits[0].id, model)
 
+    def priced_model_in(self, text: str) -> str:
+        """The model of a CRM-priced product that the message names (its name, or its model code such as T3)."""
+        found = []
+        for e in self.facts:
+            if e.source_ids.get("entity") != "product" or "list_price" not in (
+                (e.lineage or {}).get("values") or {}
+            ):
+                continue
+            m = re.match(r"^产品 (.+?) \S+ = ", e.content)
+            name = m.group(1) if m else ""
+            for token in [name, *re.findall(r"[A-Z]{1,3}\d{1,3}[A-Z]?", name)]:
+                if token and token in text:
+                    found.append(token)
+        return max(found, key=len) if found else ""
+
     def has_quarter_amounts(self) -> bool:
         return any(e.title == "季度采购金额" for e in self.facts)

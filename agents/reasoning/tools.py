@@ -1055,7 +1055,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     en = f"{year}: {n} units of {spec.category}, tier {key} ({tier.header}), discount {rate_text}"
     slots: tuple[str, ...] = (rate_text, f"{n} 台")
     asked = ASKED_UNITS.search(ctx.text)
-    models = ctx.entities.get("product_model", [])
+    models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
     if asked and models:
         try:
             price = ctx.crm.list_price(models[0])
