@@ -55,7 +55,13 @@ def test_every_yaml_example_in_the_pack_doc_validates() -> None:
         if "cases" in data:
             Suite.model_validate(data)
             checked.append("suite")
+        if "discount_authority" in data:
+            from guardrails.rails_config import RailsConfig
+
+            RailsConfig.model_validate(data)
+            checked.append("rails")
     assert set(checked) >= {
+        "rails",
         "mapping",
         "signals",
         "intents",
