@@ -157,7 +157,12 @@ def markdown(res: dict[str, Any]) -> str:
             lines.append(
                 f"{backend}: {i['documents']} docs → {i['chunks']} chunks, ingest {i['ingest_s']} s "
                 f"(embedding {i['embed_s']} s; passage vectors come from var/bench_cache when cached)."
+                + (f" Measured {t['run_at']}: {machine_load_report(t['load'])}" if t.get("run_at") else "")
             )
+        lines.append(
+            "\n`decomposed_*`: the request split into its sentences (knowledge/policy/retrieval_multi.py), one search "
+            "per need plus the whole request, fused by RRF; not tuned on these tasks (one design, one run)."
+        )
     s = res["scale"]
     thr = s["embed_throughput"]
     lines += [

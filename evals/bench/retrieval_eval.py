@@ -18,6 +18,7 @@ from contract.ports import PolicyQuery
 from copilot.settings import BENCHMARKS_DIR
 from knowledge.policy import PolicyStore
 from knowledge.policy.loaders import parse_bytes
+from knowledge.policy.retrieval_multi import multi_need_search
 
 REPO = Path(__file__).resolve().parents[2]
 ZH_SET = REPO / "evals" / "datasets" / "retrieval_zh.yaml"
@@ -132,4 +133,15 @@ def eval_tau(store: PolicyStore, modes: Sequence[str] = MODES, candidates: int =
                 hits = store.search(q, mode=mode, candidates=candidates)  # type: ignore[arg-type]
                 runs.append((_dedupe([h.source_ids["doc_id"] for h in hits]), gold))
             out[f"{variant}/{mode}"] = rank_metrics(runs, ks=(5, 10, 20))
+    # the long request decomposed into its needs, one search each, fused by RRF (knowledge.policy.retrieval_multi)
+    for mode in modes:
+        runs = []
+        for t in tasks:
+            gold = {tau_doc_key(d) for d in t.get("required_documents") or []}
+            if not gold:
+                continue
+            q = PolicyQuery(text=tau_queries(t)["Q_full"], k=candidates)
+            hits = multi_need_search(store, q, mode=mode, candidates=candidates)
+            runs.append((_dedupe([h.source_ids["doc_id"] for h in hits]), gold))
+        out[f"Q_full/decomposed_{mode}"] = rank_metrics(runs, ks=(5, 10, 20))
     return out
