@@ -45,13 +45,17 @@ class HubPush:
         self.hub = hub
 
     def suggestion(self, event: SuggestionMade) -> None:
-        self._suggestion(event.suggestion)
+        self._suggestion(event.suggestion, message_text(event.message))
 
     def refused(self, event: MessageRefused) -> None:
-        self._suggestion(event.refusal)
+        self._suggestion(event.refusal, message_text(event.message))
 
-    def _suggestion(self, suggestion: Suggestion) -> None:
-        payload = {"type": "suggestion", "suggestion": suggestion.model_dump(mode="json")}
+    def _suggestion(self, suggestion: Suggestion, text: str = "") -> None:
+        payload = {
+            "type": "suggestion",
+            "suggestion": suggestion.model_dump(mode="json"),
+            "message_text": text,
+        }
         for topic in _topics(suggestion.tenant, suggestion.conversation_id, suggestion.rep_ref):
             self.hub.publish(topic, payload)
 
@@ -71,6 +75,14 @@ class HubPush:
             self.hub.publish(topic, progress_payload(event))
 
 
+def message_text(msg: Any) -> str:
+    """The customer's words as the page quotes them on the card (text parts; a voice part's transcript)."""
+    parts = getattr(msg, "parts", None) or []
+    return " ".join(str(getattr(p, "text", "") or getattr(p, "transcript", "") or "") for p in parts).strip()[
+        :2000
+    ]
+
+
 def progress_payload(event: SuggestionProgress) -> dict[str, Any]:
     kind = "draft_token" if event.phase == "draft_token" else "suggestion_partial"
     msg = event.message
@@ -80,6 +92,7 @@ def progress_payload(event: SuggestionProgress) -> dict[str, Any]:
         "message_id": msg.message_id,
         "conversation_id": msg.conversation_id,
         "data": event.data,
+        **({"message_text": message_text(msg)} if kind == "suggestion_partial" else {}),
     }
 
 

@@ -92,6 +92,12 @@ class LedgerRow(Protocol):
     def payload(self) -> Mapping[str, object] | None: ...
 
 
+def _masked_text(payload: Mapping[str, object]) -> str:
+    """The customer's words as the ledger holds them (PII-masked), for the card's quote."""
+    inputs = payload.get("inputs")
+    return str(inputs.get("masked_text", "")) if isinstance(inputs, Mapping) else ""
+
+
 class VerifyResult(Protocol):
     @property
     def ok(self) -> bool: ...
@@ -499,11 +505,18 @@ class Services:
         for scope in scopes:
             filters: dict[str, object] = {"customer": customer, "conversation": conversation, **scope}
             entries = self.ledger.find(kind="suggestion", **filters)
-            decided = {e.suggestion_id: e.decision for e in self.ledger.find(kind="decision", **filters)}
+            decided = {e.suggestion_id: e for e in self.ledger.find(kind="decision", **filters)}
             for e in entries:
                 if e.payload is not None:
+                    d = decided.get(e.suggestion_id)
                     out.append(
-                        {"suggestion": e.payload.get("suggestion"), "decision": decided.get(e.suggestion_id)}
+                        {
+                            "suggestion": e.payload.get("suggestion"),
+                            "decision": d.decision if d is not None else None,
+                            "decided_by": str(getattr(d, "actor", "")),  # the page shows who and when
+                            "decided_at": str(getattr(d, "created_at", "")),
+                            "message_text": _masked_text(e.payload),
+                        }
                     )
         return out[-limit:]
 

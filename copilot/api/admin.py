@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from contract import NotFound
+from contract.errors import InputError
 from contract.ports import Actor
 from copilot.api.deps import ServicesDep
-from copilot.auth import require
-from copilot.settings import REPO_ROOT
+from copilot.auth import SettingsDep, require
+from copilot.settings import REPO_ROOT, Settings
 
 router = APIRouter(prefix="/v1", tags=["admin"])
 Anyone = Annotated[Actor, Depends(require("rep", "agent", "evaluator", "admin"))]
 Auditor = Annotated[Actor, Depends(require("evaluator", "admin"))]
-RUNS_DIR = (
-    REPO_ROOT / "evals" / "results" / "raw"
-)  # `copilot eval run/all` write <name>.run.json + <name>.html
+RUNS_DIR = REPO_ROOT / "evals" / "results" / "raw"  # `evals/all.py` writes <name>.run.json + <name>.html here
 
 
 @router.get("/kb/documents")
@@ -42,56 +42,312 @@ def playbooks(actor: Auditor, services: ServicesDep) -> dict[str, Any]:
     backtest = REPO_ROOT / "evals" / "results" / "playbook_backtest.json"
     if backtest.is_file():
         result["backtest"] = json.loads(backtest.read_text(encoding="utf-8"))
+    else:
+        result["backtests"] = _live_backtests(services)
     return result
 
 
+def _live_backtests(services: Any) -> dict[str, Any]:
+    """Each playbook replayed over the decisions in this ledger (`copilot playbook backtest`'s numbers): how often
+    each rule fired and what humans did when it did. Per playbook id: {rule_id: {...}}."""
+    from agents.actions.backtest import backtest, cases_from_ledger
+    from agents.tenant import TenantConfig
+
+    try:
+        tenant = TenantConfig.load(Path(services.settings.tenant_dir))
+        cases = cases_from_ledger(services.ledger.query())
+        out: dict[str, Any] = {}
+        for p in services.tenant_playbooks:
+            report = backtest(tenant, p.id, cases)
+            out[p.id] = {"cases": report["cases"], "rules": {r["rule_id"]: r for r in report["rules"]}}
+        return out
+    except Exception as exc:  # a backtest problem must not hide the playbooks themselves
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+def _run_dirs(settings: Settings) -> dict[str, Path]:
+    """Where runs are written: `copilot eval run` → <data dir>/eval-runs/<id>.json (+ .html), a copy kept in
+    evals/results/runs/, and evals/all.py → evals/results/raw/<name>.run.json (+ .html)."""
+    return {
+        "eval-runs": Path(settings.data_dir) / "eval-runs",
+        "runs": REPO_ROOT / "evals" / "results" / "runs",
+        "raw": RUNS_DIR,
+    }
+
+
+def _run_path(settings: Settings, ref: str, suffixes: tuple[str, ...]) -> Path:
+    """`<dir>/<file>` as listed by /v1/evals/runs; anything else (or outside that directory) is unknown."""
+    where, _, name = ref.partition("/")
+    base = _run_dirs(settings).get(where)
+    if base is None or not name or "/" in name:
+        raise NotFound(f"no eval run {ref!r}", reason="unknown_run")
+    path = (base / name).resolve()
+    if not path.is_relative_to(base.resolve()) or not name.endswith(suffixes) or not path.is_file():
+        raise NotFound(f"no eval run {ref!r}", reason="unknown_run")
+    return path
+
+
 @router.get("/evals/runs")
-def eval_runs(actor: Auditor) -> list[dict[str, Any]]:
+def eval_runs(actor: Auditor, settings: SettingsDep) -> list[dict[str, Any]]:
+    """Every stored run, newest first: id, suite, when, metrics, gates, its HTML report and where it lives."""
     runs = []
-    for path in sorted(RUNS_DIR.glob("*.run.json")) if RUNS_DIR.is_dir() else []:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        html = path.with_name(path.name.removesuffix(".run.json") + ".html")
-        suite = data.get("suite", {})
-        runs.append(
-            {
-                "id": data.get("run_id", path.stem),
-                "suite": suite.get("name", "") if isinstance(suite, dict) else str(suite),
-                "created_at": data.get("finished_at", ""),
-                "metrics": data.get("metrics", {}),
-                "gates": data.get("gates", []),
-                "report": html.name if html.is_file() else "",
-                "file": path.name,
-            }
-        )
+    for where, base in _run_dirs(settings).items():
+        for path in sorted(base.glob("*.json")) if base.is_dir() else []:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(data, dict) or "cases" not in data and "metrics" not in data:
+                continue  # a cache or another result file
+            stem = path.name.removesuffix(".json").removesuffix(".run")
+            html = path.with_name(stem + ".html")
+            suite = data.get("suite", {})
+            runs.append(
+                {
+                    "id": data.get("run_id", stem),
+                    "suite": suite.get("name", "") if isinstance(suite, dict) else str(suite),
+                    "created_at": data.get("finished_at") or data.get("started_at", ""),
+                    "metrics": data.get("metrics", {}),
+                    "gates": data.get("gates", []),
+                    "report": f"{where}/{html.name}" if html.is_file() else "",
+                    "file": f"{where}/{path.name}",
+                    "where": where,
+                }
+            )
+    runs.sort(key=lambda r: str(r["created_at"]), reverse=True)
     return runs
 
 
-@router.get("/evals/reports/{name}", response_class=HTMLResponse)
-def eval_report(name: str, actor: Auditor) -> HTMLResponse:
-    path = (RUNS_DIR / name).resolve()
-    if not path.is_relative_to(RUNS_DIR.resolve()) or path.suffix != ".html" or not path.is_file():
-        raise NotFound(f"no report {name!r}", reason="unknown_report")
-    return HTMLResponse(path.read_text(encoding="utf-8"))
+@router.get("/evals/reports/{ref:path}", response_class=HTMLResponse)
+def eval_report(ref: str, actor: Auditor, settings: SettingsDep) -> HTMLResponse:
+    if "/" not in ref:
+        ref = f"raw/{ref}"  # the older links named a file of raw/
+    return HTMLResponse(_run_path(settings, ref, (".html",)).read_text(encoding="utf-8"))
 
 
 @router.get("/evals/compare")
-def eval_compare(a: str, b: str, actor: Auditor) -> dict[str, Any]:
+def eval_compare(a: str, b: str, actor: Auditor, settings: SettingsDep) -> dict[str, Any]:
     """What improved or regressed from run A to run B, per metric and per case (the `copilot eval compare` view)."""
     from evals.report.compare import compare_runs, render_comparison_markdown
     from evals.runner.results import RunResult
 
-    paths = []
-    for name in (a, b):
-        path = (RUNS_DIR / name).resolve()
-        if (
-            not path.is_relative_to(RUNS_DIR.resolve())
-            or not name.endswith(".run.json")
-            or not path.is_file()
-        ):
-            raise NotFound(f"no eval run {name!r}", reason="unknown_run")
-        paths.append(path)
+    paths = [_run_path(settings, ref if "/" in ref else f"raw/{ref}", (".json",)) for ref in (a, b)]
     cmp = compare_runs(RunResult.load(paths[0]), RunResult.load(paths[1]))
     return {"a": a, "b": b, "regressions": cmp.has_regressions, "markdown": render_comparison_markdown(cmp)}
+
+
+# ---- what the pages need to speak the tenant's language and show the ledger ------------------------------------------
+
+
+def _humanise(name: str) -> str:
+    return name.replace("_", " ").replace("-", " ").strip().capitalize()
+
+
+@router.get("/ui/labels")
+def ui_labels(actor: Anyone, settings: SettingsDep) -> dict[str, Any]:
+    """Display names from the tenant pack (intents.yaml label_zh / label_en, actions.yaml, parameters'
+    descriptions), so pages never show raw ids; English falls back to the id made readable."""
+    import yaml
+
+    def load(name: str) -> dict[str, Any]:
+        path = Path(settings.tenant_dir) / name
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except (OSError, yaml.YAMLError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    intents = {
+        str(i["name"]): {
+            "zh": str(i.get("label_zh") or i["name"]),
+            "en": str(i.get("label_en") or _humanise(i["name"])),
+        }
+        for i in load("intents.yaml").get("intents", [])
+        if isinstance(i, dict) and i.get("name")
+    }
+    actions: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    for a in load("actions.yaml").get("actions", []):
+        if not isinstance(a, dict) or not a.get("name"):
+            continue
+        actions[str(a["name"])] = {
+            "zh": str(a.get("label_zh") or a["name"]),
+            "en": str(a.get("label_en") or _humanise(a["name"])),
+            "authority": str(a.get("required_authority", "")),
+        }
+        for pname, spec in (a.get("parameters") or {}).items():
+            desc = spec.get("description", "") if isinstance(spec, dict) else ""
+            params[str(pname)] = {"zh": str(desc or pname), "en": _humanise(str(pname))}
+    intents.setdefault("out_of_scope", {"zh": "超出范围", "en": "Out of scope"})
+    computations: dict[str, Any] = {}  # tools.yaml: the computed facts' names (evidence titles carry the id)
+    for tools in (load("tools.yaml").get("intents") or {}).values():
+        for t in tools if isinstance(tools, list) else []:
+            if isinstance(t, dict) and t.get("id"):
+                zh = str(t.get("label") or t["id"])
+                computations[str(t["id"])] = {"zh": zh, "en": str(t.get("label_en") or _humanise(t["id"]))}
+    return {"tenant": settings.tenant, "intents": intents, "actions": actions, "parameters": params,
+            "computations": computations}  # fmt: skip
+
+
+@router.get("/admin/ledger")
+def admin_ledger(
+    actor: Auditor,
+    services: ServicesDep,
+    kind: str | None = None,
+    actor_id: Annotated[str | None, Query(alias="actor")] = None,
+    decision: str | None = None,
+    conversation: str | None = None,
+    customer: str | None = None,
+    rep: str | None = None,
+    intent: str | None = None,
+    doc: str | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 25,
+) -> dict[str, Any]:
+    """The ledger newest first, one page at a time: who, when, what was decided and why (no payloads)."""
+    filters = {"kind": kind, "actor": actor_id, "conversation": conversation, "customer": customer, "rep": rep,
+               "intent": intent, "doc": doc}  # fmt: skip
+    ledger: Any = services.ledger  # the store's LedgerEntry rows (the Services protocol types them loosely)
+    found: list[Any] = list(ledger.find(**{k: v for k, v in filters.items() if v}))
+    if decision:
+        found = [e for e in found if e.decision == decision]
+    found.reverse()
+    page = found[offset : offset + limit]
+    return {
+        "total": len(found),
+        "offset": offset,
+        "limit": limit,
+        "items": [
+            {
+                "seq": e.seq,
+                "id": e.id,
+                "kind": e.kind.value,
+                "created_at": e.created_at,
+                "actor": e.actor,
+                "decision": e.decision,
+                "reason_code": e.reason_code,
+                "reason_text": str((e.payload or {}).get("decision", {}).get("reason_text", ""))
+                if e.decision
+                else "",
+                "intent": e.intent,
+                "suggestion_kind": e.suggestion_kind,
+                "suggestion_id": e.suggestion_id,
+                "conversation_id": e.conversation_id,
+                "customer_ref": e.customer_ref,
+                "rep_ref": e.rep_ref,
+                "entry_hash": e.entry_hash,
+            }
+            for e in page
+        ],
+    }
+
+
+@router.get("/admin/chain/{suggestion_id}")
+def evidence_chain(suggestion_id: str, actor: Auditor, services: ServicesDep) -> dict[str, Any]:
+    """One suggestion's whole chain from the ledger: the masked input, the clauses, the computed facts with their
+    inputs, the CRM fields with their query, the rules fired, the guardrail verdicts and the human's diff."""
+    import difflib
+
+    ledger: Any = services.ledger
+    trail: list[Any] = list(ledger.find(suggestion=suggestion_id))
+    sug_entry = next((e for e in trail if e.kind.value == "suggestion"), None)
+    if sug_entry is None:
+        raise NotFound(f"no suggestion {suggestion_id} in the ledger", reason="unknown_suggestion")
+    if sug_entry.payload is None:
+        raise InputError("this entry was redacted (retention); only its hashes remain", reason="redacted")
+    payload = sug_entry.payload
+    sug: dict[str, Any] = payload.get("suggestion", {})
+    evidence: list[dict[str, Any]] = sug.get("evidence", [])
+
+    def of(*kinds: str) -> list[dict[str, Any]]:
+        return [e for e in evidence if e.get("kind") in kinds]
+
+    decisions = []
+    for e in trail:
+        if e.kind.value != "decision":
+            continue
+        d = (e.payload or {}).get("decision", {})
+        before = ((sug.get("draft") or {}).get("text")) or ""
+        after = d.get("final_text") or ""
+        diff = (
+            list(difflib.unified_diff(before.splitlines(), after.splitlines(), "draft", "sent", lineterm=""))
+            if e.decision == "edit"
+            else []
+        )
+        decisions.append(
+            {
+                "actor": e.actor,
+                "at": e.created_at,
+                "decision": e.decision,
+                "reason_code": e.reason_code,
+                "reason_text": d.get("reason_text", ""),
+                "final_text": after,
+                "diff": diff,
+                "time_to_decision_ms": e.time_to_decision_ms,
+            }  # fmt: skip
+        )
+    return {
+        "suggestion_id": suggestion_id,
+        "entry": {
+            "seq": sug_entry.seq,
+            "created_at": sug_entry.created_at,
+            "entry_hash": sug_entry.entry_hash,
+        },
+        "input": payload.get("inputs", {}),
+        "intent": sug.get("intent", {}),
+        "answer": sug.get("answer"),
+        "draft": sug.get("draft"),
+        "actions": sug.get("actions", []),
+        "clauses": of("policy_clause"),
+        "computed_facts": of("computed_fact"),
+        "crm_fields": of("customer_fact"),
+        "signals": of("signal"),
+        "rules": of("rule") or [a for a in sug.get("actions", []) if a.get("rule_id")],
+        "verdicts": sug.get("verdicts", []),
+        "decisions": decisions,
+    }
+
+
+@router.get("/admin/tenants")
+def admin_tenants(actor: Auditor, services: ServicesDep, settings: SettingsDep) -> list[dict[str, Any]]:
+    """The tenant packs beside the active one, and what the active one has imported: documents (by status, last
+    ingest) against the policy files in its folder."""
+    import yaml
+
+    active = Path(settings.tenant_dir).resolve()
+    roots = {active.parent, REPO_ROOT / "copilot" / "tenants"}
+    out = []
+    for root in sorted(roots):
+        for folder in sorted(p for p in root.iterdir() if p.is_dir() and (p / "intents.yaml").is_file()):
+            profile: dict[str, Any] = {}
+            if (folder / "profile.yaml").is_file():
+                try:
+                    loaded = yaml.safe_load((folder / "profile.yaml").read_text(encoding="utf-8"))
+                    profile = loaded if isinstance(loaded, dict) else {}
+                except (OSError, yaml.YAMLError):
+                    profile = {}
+            policy_files = (
+                [p for p in (folder / "policies").rglob("*") if p.is_file()]
+                if (folder / "policies").is_dir()
+                else []
+            )
+            row: dict[str, Any] = {
+                "id": folder.name,
+                "company": str(profile.get("company", "")),
+                "industry": str(profile.get("industry", "")),
+                "active": folder.resolve() == active,
+                "policy_files": len(policy_files),
+            }
+            if row["active"]:
+                docs: list[dict[str, Any]] = services.policy_store.list()  # type: ignore[attr-defined]
+                statuses: dict[str, int] = {}
+                for d in docs:
+                    statuses[str(d["status"])] = statuses.get(str(d["status"]), 0) + 1
+                row.update(
+                    documents=len(docs),
+                    statuses=statuses,
+                    last_ingested_at=max((str(d.get("ingested_at") or "") for d in docs), default=""),
+                    chunks=sum(int(d.get("chunks", 0)) for d in docs),
+                )
+            out.append(row)
+    return out

@@ -36,7 +36,9 @@ def register(app: typer.Typer) -> None:
         """Run the API: OpenAPI docs at /docs, health at /healthz and /readyz, channel callbacks, pages."""
         import uvicorn
 
-        uvicorn.run("copilot.app:create_app", factory=True, host=host, port=port, workers=workers)
+        # open SSE streams would hold a shutdown forever: after 5 s they are closed and the pages reconnect
+        uvicorn.run("copilot.app:create_app", factory=True, host=host, port=port, workers=workers,
+                    timeout_graceful_shutdown=5)  # fmt: skip
 
     @app.command()
     def worker(worker_id: str = typer.Option("worker-1", help="consumer name in the queue group")) -> None:
