@@ -15,7 +15,10 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
+from agents.perception.masking import conversation_vault_key, mask_text
 from contract.errors import BackendUnavailable, ConflictError, CopilotError
+from contract.messages import InboundMessage
+from contract.ports import PiiMasker
 from contract.suggestions import DraftSource, Suggestion, SuggestionKind
 from copilot.events import (
     DecisionRecorded,
@@ -41,14 +44,20 @@ def _topics(tenant: str, conversation_id: str, rep_ref: str) -> list[str]:
 
 
 class HubPush:
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, masker: PiiMasker | None = None) -> None:
         self.hub = hub
+        self.masker = (
+            masker  # pushes leave the vault's boundary: the quoted message is masked like the ledger's
+        )
 
     def suggestion(self, event: SuggestionMade) -> None:
-        self._suggestion(event.suggestion, message_text(event.message))
+        self._suggestion(event.suggestion, self._quote(event.message))
 
     def refused(self, event: MessageRefused) -> None:
-        self._suggestion(event.refusal, message_text(event.message))
+        self._suggestion(event.refusal, self._quote(event.message))
+
+    def _quote(self, msg: InboundMessage) -> str:
+        return masked_quote(self.masker, msg)
 
     def _suggestion(self, suggestion: Suggestion, text: str = "") -> None:
         payload = {
@@ -71,8 +80,9 @@ class HubPush:
 
     def progress(self, event: SuggestionProgress) -> None:
         msg = event.message
+        quote = self._quote(msg) if event.phase != "draft_token" else ""
         for topic in _topics(msg.tenant, msg.conversation_id, msg.rep_ref):
-            self.hub.publish(topic, progress_payload(event))
+            self.hub.publish(topic, progress_payload(event, quote))
 
 
 def message_text(msg: Any) -> str:
@@ -83,7 +93,18 @@ def message_text(msg: Any) -> str:
     ]
 
 
-def progress_payload(event: SuggestionProgress) -> dict[str, Any]:
+def masked_quote(masker: PiiMasker | None, msg: InboundMessage) -> str:
+    """The customer's words for the card, masked with the conversation's vault key (the same tokens as the ledger; the
+    page unmasks through POST /v1/suggestions/{id}/unmask). Pushes leave the vault's boundary (Redis pub/sub, the
+    browser): without a masker they quote nothing, never the raw text."""
+    text = message_text(msg)
+    if not text or masker is None:
+        return ""
+    return mask_text(masker, text, conversation_vault_key(msg)).text
+
+
+def progress_payload(event: SuggestionProgress, quote: str = "") -> dict[str, Any]:
+    """`quote`: the masked customer words (masked_quote) for a suggestion_partial."""
     kind = "draft_token" if event.phase == "draft_token" else "suggestion_partial"
     msg = event.message
     return {
@@ -92,15 +113,16 @@ def progress_payload(event: SuggestionProgress) -> dict[str, Any]:
         "message_id": msg.message_id,
         "conversation_id": msg.conversation_id,
         "data": event.data,
-        **({"message_text": message_text(msg)} if kind == "suggestion_partial" else {}),
+        **({"message_text": quote} if kind == "suggestion_partial" else {}),
     }
 
 
 class CallDesk:
     """The agent desktop listens on call:<call id>."""
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, masker: PiiMasker | None = None) -> None:
         self.hub = hub
+        self.masker = masker
 
     def suggestion(self, event: SuggestionMade) -> None:
         s = event.suggestion
@@ -111,7 +133,8 @@ class CallDesk:
 
     def progress(self, event: SuggestionProgress) -> None:
         if event.message.channel.value == "voice":
-            self.hub.publish(f"call:{event.message.conversation_id}", progress_payload(event))
+            quote = masked_quote(self.masker, event.message) if event.phase != "draft_token" else ""
+            self.hub.publish(f"call:{event.message.conversation_id}", progress_payload(event, quote))
 
 
 class WeComCard:
@@ -233,10 +256,12 @@ def subscribe_all(
     metrics: ServiceMetrics,
     *,
     vault: VaultReader | None = None,
+    masker: PiiMasker | None = None,
 ) -> None:
     """The standard listeners, in order: metrics first (cheap, never fails), then pushes, then WeCom calls. `vault`:
-    the PII vault the kf reply is unmasked from (without it, a reply holding tokens is not sent)."""
-    m, push, desk = Metrics(metrics), HubPush(hub), CallDesk(hub)
+    the PII vault the kf reply is unmasked from (without it, a reply holding tokens is not sent); `masker`: masks the
+    customer's words quoted in pushes (without it, pushes quote nothing)."""
+    m, push, desk = Metrics(metrics), HubPush(hub, masker), CallDesk(hub, masker)
     card, reply = WeComCard(channels), KfReply(channels, vault)
     bus.subscribe(SuggestionMade, m.suggestion)
     bus.subscribe(MessageRefused, m.refused)

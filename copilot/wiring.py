@@ -246,7 +246,9 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         declared_sla_ms(REPO_ROOT / "evals" / "suites" / f"{settings.tenant}.yaml"), tenant=settings.tenant
     )
     bus = EventBus(on_failure=lambda name: metrics.listener_failures.inc(listener=name))
-    subscribe_all(bus, hub, channel_rt, metrics, vault=guards.pii.vault)  # kf replies: unmasked to send
+    subscribe_all(
+        bus, hub, channel_rt, metrics, vault=guards.pii.vault, masker=guards.pii
+    )  # kf replies: unmasked to send
     ticker = WitnessTicker(ledger, witness_settings.witness_interval_s).start()
     probes: dict[str, Any] = {"redis": redis_client} if redis_client is not None else {}
     return Services(

@@ -9,6 +9,7 @@ with a local HTTP server playing Tencent's API:
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from contract.ports import Actor
 from copilot.app import create_app
 from copilot.events import DecisionRecorded
 from copilot.listeners import send_reply
+from copilot.privacy.canary import normalise_haystack
 from copilot.privacy.reveal import vault_key_of
 from copilot.settings import REPO_ROOT, Settings
 from tests.channels.wecom_fakes import FakeTencent
@@ -234,3 +236,25 @@ def test_values_sealed_with_a_rotated_key_count_as_expired(redis_url: str) -> No
     shown = reveal(f"打 {token}", vault_values(new, "demo:c-rotation"))
     assert shown.missing == [token] and TYPED_MOBILE not in shown.text
     old.forget("demo:c-rotation")
+
+
+def test_pushes_to_the_pages_carry_tokens_never_raw_values(wired: Any) -> None:
+    """The sidebar / desk pushes (Redis pub/sub in scale mode) are outside the vault: whatever they quote of the
+    customer's message or the suggestion must be masked; the page unmasks through the endpoint above."""
+    services, _tencent, _client = wired
+    published: list[str] = []
+    inner = services.hub.publish
+
+    def record(topic: str, event: dict[str, Any]) -> None:
+        published.append(json.dumps(event, ensure_ascii=False))
+        inner(topic, event)
+
+    services.hub.publish = record
+    try:
+        _voice_suggestion(services, "um-push")
+        _kf_suggestion(services, "kf-um-push", "wmUnmaskPush")
+    finally:
+        services.hub.publish = inner
+    assert published
+    flat = normalise_haystack("\n".join(published))  # spoken digits (幺五九…) read as digits too
+    assert MOBILE not in flat and TYPED_MOBILE not in flat
