@@ -10,17 +10,19 @@ from __future__ import annotations
 import re
 
 _HEAD, _MID, _TAIL = "以下是客户关于", "等", "的普通话咨询。"
-DEFAULT_DOMAIN = "骨科耗材与医疗设备"
 # No tenant term in it: it only keeps whisper's Mandarin output in simplified characters (without any prompt the base
 # model often writes traditional ones, which costs CER and breaks term matching). evals/results/bench_voice.md.
 NEUTRAL_PROMPT = "以下是普通话客服电话的简体中文转写。"
 
 
-def tenant_prompt(product_names: list[str], *, domain: str = DEFAULT_DOMAIN) -> str:
-    """An initial prompt that primes Whisper with the tenant's product names (and simplified Chinese)."""
+def tenant_prompt(product_names: list[str], *, domain: str = "") -> str:
+    """An initial prompt that primes Whisper with the tenant's product names (and simplified Chinese). `domain` is the
+    tenant's own words for its business (its profile), never a default written here."""
     names = "、".join(dict.fromkeys(n.strip() for n in product_names if n.strip()))
+    if not names:
+        return "以下是客户的普通话咨询。"
     # A closed sentence: a prompt ending in a list invites the model to continue the list into the transcript.
-    return f"{_HEAD}{names}{_MID}{domain}{_TAIL}" if names else "以下是客户的普通话咨询。"
+    return f"{_HEAD}{names}{_MID}{domain}{_TAIL}" if domain else f"{_HEAD}{names}{_TAIL}"
 
 
 def prompt_terms(prompt: str) -> list[str]:
