@@ -167,6 +167,10 @@ class KfReply:
             log.info("reply for %s sent through 微信客服 as %s", event.decision.suggestion_id, sent)
 
 
+# Only a drafted reply to the customer's own message goes back to the customer when a human accepts or edits it.
+_CUSTOMER_FACING = frozenset({SuggestionKind.SUGGESTION, SuggestionKind.AUTOPILOT})
+
+
 def send_reply(
     channels: ChannelRuntime | None, event: DecisionRecorded, *, vault: VaultReader | None = None
 ) -> str:
@@ -177,6 +181,13 @@ def send_reply(
     outbox = channels.outbox if channels is not None else None
     text = decision.final_text or (suggestion.draft.text if suggestion.draft else "")
     if outbox is None or suggestion.channel != "wecom_kf" or decision.kind.value == "reject" or not text:
+        return ""
+    if (
+        suggestion.kind not in _CUSTOMER_FACING
+    ):  # a rep's own answer, a refusal, a summary: never to the customer
+        log.info(
+            "decision on %s (%s) sends nothing to the customer", decision.suggestion_id, suggestion.kind.value
+        )
         return ""
     open_kfid, _, external = suggestion.conversation_id.partition(":")
     if not external:

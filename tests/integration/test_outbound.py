@@ -100,3 +100,29 @@ def test_a_rejected_suggestion_sends_nothing(wired: tuple[Any, FakeTencent]) -> 
         ZHANG,
     )
     assert len(tencent.calls("/cgi-bin/kf/send_msg")) == before
+
+
+def test_an_edited_rep_answer_is_never_sent_to_the_customer(wired: tuple[Any, FakeTencent]) -> None:
+    """A rep's ask on a 微信客服 conversation is answered to the rep; accepting or editing it must not reach the customer."""
+    services, tencent = wired
+    open_kfid, external = "wkDemoKf01", "wmCustomer1001"
+    services.extras["channels"].kf_state.customer_spoke(open_kfid, external, time.time())
+    before = len(tencent.calls("/cgi-bin/kf/send_msg"))
+    ask = InboundMessage(
+        channel=Channel.WECOM_KF,
+        conversation_id=f"{open_kfid}:{external}",
+        message_id="out-kf-ask-1",
+        customer_ref="C1001",
+        rep_ref="rep_zhang",
+        sender="rep_ask",
+        parts=[TextPart(text="帮我查下这个客户最近的订单")],
+    )
+    sug = services.handle_message(ask, ZHANG)
+    assert sug is not None and sug.kind.value == "rep_answer"
+    services.decide(
+        HumanDecision(
+            suggestion_id=sug.id, kind=DecisionKind.EDIT, actor="rep_zhang", final_text="最近订单已看过"
+        ),
+        ZHANG,
+    )
+    assert len(tencent.calls("/cgi-bin/kf/send_msg")) == before
