@@ -139,6 +139,7 @@ def _axe(page: Any, name: str) -> list[dict[str, Any]]:
 
 
 def _shot(page: Any, name: str) -> None:
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
@@ -249,6 +250,48 @@ def test_more_cards_for_timing(server: str, browser: Any) -> None:
     for i, text in enumerate(["返点协议的结算周期是多久？", "脊柱新品有什么活动？", "订单什么时候发货？",
                               "我们能拿到多少折扣？", "C形臂报警E-203怎么办？", "上个季度的返利什么时候到账"]):  # fmt: skip
         _post_and_time(page, server, f"ui-t{i}", text)
+    page.close()
+
+
+def test_two_phase_card_streams_the_draft(server: str, browser: Any, demo_services: Any) -> None:
+    """Phase 1 (intent, computed answer, evidence, actions) shows first, the draft streams below it token by token,
+    and the final suggestion replaces both on the same card. The LLM is off in this session, so the events are the
+    shapes the graph pushes (agents/context.RunProgress), taken from a real suggestion and published on the real hub;
+    the time measured is hub → token visible, not the LLM's."""
+    page = browser.new_page(viewport={"width": 360, "height": 720})
+    page.goto(f"{server}/ui/sidebar?customer=C1001&key={REP}")
+    page.wait_for_selector("#conn[data-state='online']", timeout=20_000)
+    real = _post(server, "ui-phase-src", "返点比例是多少？")
+    page.wait_for_selector(f"li[data-id='{real['id']}']", timeout=30_000)
+    ids = {"conversation_id": "ui-phase", "message_id": "ui-phase-1"}
+    data = {
+        k: real[k] for k in ("intent", "answer", "evidence", "actions", "flags", "customer_ref", "rep_ref")
+    }
+    topic = "rep:rep_zhang"
+    demo_services.hub.publish(topic, {"type": "suggestion_partial", "phase": "partial", **ids,
+                                      "message_text": "返点比例是多少？", "data": {**data, **ids}})  # fmt: skip
+    card = "li[data-key='ui-phase|ui-phase-1']"
+    page.wait_for_selector(f"{card}[data-state='streaming'] .answer-line", timeout=10_000)
+    assert page.locator(f"{card} .buttons").is_hidden()  # nothing to accept before the draft is final
+    words = ["马经理您好，", "您上季度关节耗材", "采购 140.6 万元，", "适用返点 3.5%。"]
+    t0 = time.time() * 1000
+    for i, w in enumerate(words):
+        demo_services.hub.publish(topic, {"type": "draft_token", "phase": "draft_token", **ids,
+                                          "data": {"seq": i, "text": w, **ids}})  # fmt: skip
+        if i == 0:
+            page.wait_for_selector(f"{card} .draft:has-text('马经理您好')", timeout=10_000)
+            MEASURED["token_push_ms"] = MEASURED.get("token_push_ms", []) + [
+                round(time.time() * 1000 - t0, 1)
+            ]
+    page.wait_for_selector(f"{card} .draft:has-text('适用返点 3.5%')", timeout=10_000)
+    _shot(page, "sidebar-streaming-zh-360")
+    final = {**real, "id": "sug_phase_final_0001", **ids}
+    demo_services.hub.publish(
+        topic, {"type": "suggestion", "suggestion": final, "message_text": "返点比例是多少？"}
+    )
+    page.wait_for_selector(f"{card}[data-id='sug_phase_final_0001'][data-state='pending']", timeout=10_000)
+    assert page.locator("li[data-key='ui-phase|ui-phase-1']").count() == 1  # one card, replaced in place
+    assert page.locator(f"{card} button.accept").is_visible()
     page.close()
 
 
@@ -374,6 +417,53 @@ def test_admin_console_ledger_chain_and_tabs(server: str, browser: Any) -> None:
     _shot(page, "admin-ledger-en-1440")
     _axe(page, "admin-ledger-en")
     _lang(page, "zh")
+    page.close()
+
+
+def test_eval_run_console_and_compare(
+    server: str, browser: Any, demo_settings: Settings, tmp_path: Any
+) -> None:
+    """`copilot eval run` twice on a two-case slice of the demo suite, into the server's data directory; the console
+    lists both (newest first), compares them and opens the HTML report with a short-lived token."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    suite = yaml.safe_load((REPO_ROOT / "evals/suites/demo.yaml").read_text(encoding="utf-8"))
+    suite["tenant"]["path"] = str(REPO_ROOT / "copilot/tenants/demo")
+    suite["cases"], suite["name"] = suite["cases"][:2], "pages-mini"
+    path = tmp_path / "mini.yaml"
+    path.write_text(yaml.safe_dump(suite, allow_unicode=True), encoding="utf-8")
+    env = {**os.environ, "COPILOT_DATA_DIR": str(demo_settings.data_dir)}
+    run_ids = []
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-m", "copilot.cli.main", "eval", "run", str(path), "--no-cache",
+                              "--config", str(REPO_ROOT / "evals/configs/no-llm.yaml")],
+                             env=env, capture_output=True, text=True, timeout=600, check=True)  # fmt: skip
+        run_ids.append(
+            next(w for w in out.stdout.split() if w[:8].isdigit() and "T" in w and "-" in w).rstrip(":")
+        )
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{server}/ui/admin?key=dev-admin")
+    page.wait_for_selector("body[data-loaded='1']", timeout=60_000)
+    page.click("[data-tab=evals]")
+    for rid in run_ids:
+        page.wait_for_selector(f"#runs-table tbody tr:has-text('{rid}')")
+    assert page.inner_text("#runs-table tbody tr:first-child").find(run_ids[1]) >= 0  # newest first
+    page.click("#compare button")
+    page.wait_for_selector("#compare-out:not([hidden])")
+    assert run_ids[0][:8] in page.inner_text("#compare-out") or page.inner_text("#compare-out").strip()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways overflow
+    _shot(page, "admin-evals-zh-1440")
+    _axe(page, "admin-evals-zh")
+    with page.expect_popup() as popup:
+        page.locator("#runs-table .report-link").first.click()
+    report = popup.value
+    report.wait_for_load_state()
+    assert "pages-mini" in report.content() and "key=" not in report.url
+    report.close()
     page.close()
 
 

@@ -106,7 +106,7 @@ document.getElementById("compare").onsubmit = async e => {
   const a = document.getElementById("run-a").value, b = document.getElementById("run-b").value;
   const out = document.getElementById("compare-out");
   try { const r = await App.api(`/v1/evals/compare?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`);
-        out.textContent = r.markdown; }
+        out.innerHTML = renderMarkdown(r.markdown.replace(/^#+\s*/gm, "")); }
   catch (err) { out.textContent = `${err.status || ""} ${err.message}`; }
   out.hidden = false;
 };
@@ -117,7 +117,7 @@ async function loadPlaybooks() {
   document.getElementById("playbooks").innerHTML = data.playbooks.map(p => {
     const bt = (bts[p.id] && bts[p.id].rules) || ((data.backtest && data.backtest.rules) || {});
     const cases = bts[p.id] ? bts[p.id].cases : "";
-    return `<h2>${esc(p.id)}</h2><p class="muted">${App.t("businessUnits")}：${esc((p.business_units || []).join("、"))}` +
+    return `<h2>${esc(p.id)}</h2><p class="muted">${App.t("businessUnits")}：${esc((p.business_units || []).map(u => u === "*" ? App.t("allUnits") : u).join("、"))}` +
       `${cases !== "" ? ` · ${App.t("backtest")}：${cases}` : ""}</p><div class="table-wrap"><table><thead><tr><th>${App.t("rule")}</th><th>${App.t("nextActions")}</th><th>${App.t("backtest")}</th></tr></thead><tbody>` +
       p.rules.map(r => { const b = bt[r.id]; const d = b && b.human_decisions_when_fired;
         return `<tr><td>${esc(r.id)}<div class="muted small">${esc(r.description || "")}</div></td><td>${esc(App.label("actions", r.then.action))}</td>` +

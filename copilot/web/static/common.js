@@ -35,7 +35,7 @@ const I18N = {
         humanDiff: "人工修改", allDecisions: "全部决定", allKinds: "全部类型", apply: "应用", reportOpen: "打开报告",
         approval: "需主管审批", authority: "权限", loading: "加载中…", empty: "暂无", sentToRep: "仅你可见",
         inForce: "现行有效", superseded: "已被替代", expired: "已失效", draftStatus: "草稿", suggestionKind: "建议",
-        skip: "跳到内容", decisionKind: "决定", denialKind: "拒绝访问", checkpointKind: "检查点", redactionKind: "脱敏" },
+        skip: "跳到内容", allUnits: "全部", decisionKind: "决定", denialKind: "拒绝访问", checkpointKind: "检查点", redactionKind: "脱敏" },
   en: { brand: "Channel Copilot", apiKey: "API key", login: "Sign in", close: "Close", customer: "Customer",
         suggestions: "Suggestions", waiting: "Waiting for the customer…", accept: "Accept", edit: "Edit",
         reject: "Reject", finalText: "Final reply", reason: "Reason", send: "Submit", callId: "Call ID", watch: "Watch",
@@ -74,7 +74,7 @@ const I18N = {
         humanDiff: "Human's edit", allDecisions: "All decisions", allKinds: "All kinds", apply: "Apply",
         reportOpen: "Open report", approval: "Needs manager approval", authority: "authority", loading: "Loading…",
         empty: "None", sentToRep: "Only you see this", inForce: "In force", superseded: "Superseded", expired: "Expired",
-        skip: "Skip to content", draftStatus: "Draft", suggestionKind: "Suggestion", decisionKind: "Decision", denialKind: "Access denied",
+        skip: "Skip to content", allUnits: "all", draftStatus: "Draft", suggestionKind: "Suggestion", decisionKind: "Decision", denialKind: "Access denied",
         checkpointKind: "Checkpoint", redactionKind: "Redaction" },
 };
 const KIND_KEY = { policy_clause: "clause", customer_fact: "fact", signal: "signal", rule: "rule",

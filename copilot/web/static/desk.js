@@ -18,19 +18,24 @@ function addFinal(f) {
   const key = `${f.utterance_id}:${f.speaker}`;
   if (desk.seen.has(key) || !f.text) return;
   desk.seen.add(key); startTimer();
+  desk.finals = (desk.finals || []).concat([f]);
+  const tr = document.getElementById("transcript");
+  tr.append(finalLine(f)); tr.scrollTop = tr.scrollHeight;
+  document.getElementById("partial").textContent = "";
+}
+
+function finalLine(f) {
   const li = document.createElement("li");
   const sig = f.signals || {};
   const pauseS = (sig.pause_before_ms ?? (sig.pause_before_s != null ? sig.pause_before_s * 1000 : 0)) / 1000;
   const fillers = Math.round(sig.filler_count || 0);
   const who = App.t(f.speaker === "agent" ? "agentSpk" : "customerSpk");
   if (f.low_confidence) { li.className = "low-conf"; li.title = App.t("lowConfidence"); }
-  li.innerHTML = (pauseS >= 1 ? `<div class="pause" data-pause-ms="${Math.round(pauseS * 1000)}">⏸ ${App.t("pause")} ${pauseS.toFixed(1)} s</div>` : "") +
+  li.innerHTML = (pauseS >= 1 ? `<div class="pause" data-pause-ms="${Math.round(pauseS * 1000)}">‖ ${App.t("pause")} ${pauseS.toFixed(1)} s</div>` : "") +
     `<strong>${esc(who)}</strong> <span class="muted">${Number(f.start || 0).toFixed(1)}s</span>：${esc(f.text)}` +
     (fillers ? ` <span class="pill warn filler">${App.t("filler")} ×${fillers}</span>` : "") +
     (f.low_confidence ? ` <span class="pill warn">${App.t("lowConfidence")}</span>` : "");
-  const tr = document.getElementById("transcript");
-  tr.append(li); tr.scrollTop = tr.scrollHeight;
-  document.getElementById("partial").textContent = "";
+  return li;
 }
 
 function showState(ev) {  // audio states from the voice socket: narrow-band, silence, low confidence …
@@ -39,6 +44,7 @@ function showState(ev) {  // audio states from the voice socket: narrow-band, si
 }
 
 function showSuggestion(s, text) {
+  desk.last = { s, text };
   document.getElementById("intent").innerHTML =
     `<strong>${esc(App.intentName(s.intent))}</strong> <meter min="0" max="1" value="${s.intent.confidence}" aria-label="${esc(App.t("intent"))}"></meter>`;
   if (s.customer_ref) setCustomer(s.customer_ref);
@@ -52,7 +58,7 @@ function showSuggestion(s, text) {
   const shown = s.evidence.filter(e => e.kind === "computed_fact").concat(s.evidence.filter(e => e.kind === "policy_clause")).slice(0, 4);
   shown.forEach((e, i) => {   // buttons: Tab reaches them, Enter opens the clause; keys 1-4 too
     const li = document.createElement("li"), b = document.createElement("button"); b.type = "button";
-    b.innerHTML = `<strong>${i + 1}. ${e.kind === "computed_fact" ? App.t("computed") + "：" : "《" + esc(e.title) + "》"}${esc(e.version ? " v" + e.version : "")} ${esc(e.source_ids.clause || "")}</strong><br><span class="muted">${esc(e.content.slice(0, 140))}</span>`;
+    b.innerHTML = `<strong>${i + 1}. ${e.kind === "computed_fact" ? App.t("computed") + "：" : "《" + esc(e.title) + "》"}${esc(e.version ? " v" + e.version : "")} ${esc(e.source_ids.clause || "")}</strong><br><span class="muted">${esc(e.content.replace(/\|[-| ]*\|/g, " ").replace(/\|/g, " ").slice(0, 140))}</span>`;
     b.onclick = () => App.showEvidence(e, s.evidence); li.append(b); cards.append(li);
   });
   const next = document.getElementById("next"); next.innerHTML = "";
@@ -105,6 +111,11 @@ function watch(call) {
   });
 }
 
+document.addEventListener("copilot:lang", () => {  // the transcript's labels in the other language
+  const tr = document.getElementById("transcript"); tr.innerHTML = "";
+  for (const f of desk.finals || []) tr.append(finalLine(f));
+  if (desk.last) showSuggestion(desk.last.s, desk.last.text);
+});
 document.addEventListener("keydown", e => {
   if (e.target.closest("input, textarea, select") || e.metaKey || e.ctrlKey || e.altKey) return;
   const n = Number(e.key);

@@ -86,7 +86,8 @@ function paramWords(a, evidence) {
   const p = a.parameters || {};
   if (p.doc_id) {
     const doc = evidence.find(e => e.source_ids && e.source_ids.doc_id === p.doc_id);
-    out.push(`《${doc ? doc.title : p.doc_id}》${p.version ? " v" + p.version : ""}`);
+    const title = doc ? doc.title : p.doc_id;
+    out.push(`《${title}》${p.version && !title.includes(p.version) ? " v" + p.version : ""}`);
   }
   for (const [k, v] of Object.entries(p)) {
     if (["doc_id", "version"].includes(k) || v === "" || v == null) continue;
