@@ -104,8 +104,8 @@ function watch(call) {
   desk.es = App.stream(`call:${call}`, {
     partial: ev => { startTimer(); document.getElementById("partial").textContent = ev.text || ""; },
     final: ev => addFinal(ev),
-    state: ev => showState(ev),
-    suggestion_partial: ev => { const d = ev.data || {}; if (d.intent) showSuggestion({ intent: d.intent, answer: d.answer, evidence: d.evidence || [], actions: d.actions || [], customer_ref: d.customer_ref }, ev.message_text); },
+    state: ev => { startTimer(); showState(ev); },
+    suggestion_partial: ev => { const d = ev.data || {}; if (d.customer_ref) setCustomer(d.customer_ref); if (d.intent) showSuggestion({ intent: d.intent, answer: d.answer, evidence: d.evidence || [], actions: d.actions || [], customer_ref: d.customer_ref }, ev.message_text); },
     suggestion: ev => showSuggestion(ev.suggestion, ev.message_text),
     wrapup: ev => showWrapup(ev.suggestion),
   });
