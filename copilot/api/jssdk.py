@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from channels.api.token import JsapiTickets, js_signature
-from contract.errors import BackendUnavailable, InputError
+from contract.errors import InputError, NotFound
 from contract.ports import Actor
 from copilot.api.deps import ServicesDep
 from copilot.auth import SettingsDep, require
@@ -95,7 +95,8 @@ async def jssdk(body: JssdkIn, actor: Rep, services: ServicesDep, settings: Sett
     channels = getattr(services, "channels", None)
     api = getattr(channels, "api", None)
     if api is None or not settings.wecom_agent_id:
-        raise BackendUnavailable(
+        # not an outage: this deployment has no WeCom app, so there is nothing to sign (the page falls back to keys)
+        raise NotFound(
             "WeCom app API is not configured (COPILOT_WECOM_CORP_ID / _SECRET / _AGENT_ID)",
             reason="wecom_off",
         )

@@ -53,9 +53,14 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/v1/ledger/metrics"): AUDITOR,
     ("GET", "/v1/playbooks"): AUDITOR,
     ("GET", "/v1/evals/runs"): AUDITOR,
-    ("GET", "/v1/evals/reports/{name}"): AUDITOR,
+    ("GET", "/v1/evals/reports/{ref}"): AUDITOR,
     ("GET", "/v1/evals/compare"): AUDITOR,
     ("GET", "/voice/calls"): {"admin"},
+    ("POST", "/v1/wecom/jssdk"): HUMAN_SIDE,  # 404 wecom_off here: the stack has no WeCom app
+    ("GET", "/v1/ui/labels"): ANYONE,
+    ("GET", "/v1/admin/ledger"): AUDITOR,
+    ("GET", "/v1/admin/chain/{suggestion_id}"): AUDITOR,
+    ("GET", "/v1/admin/tenants"): AUDITOR,
 }
 PATH_VALUES = {
     "suggestion_id": "sug_doesnotexist",
@@ -78,6 +83,7 @@ BODIES: dict[str, Any] = {
     },
     "/v1/suggestions/{suggestion_id}/decision": {"kind": "accept"},
     "/v1/ask": {"text": "这个客户最近买了什么？", "customer_ref": "C1001", "conversation_id": "matrix-ask"},
+    "/v1/wecom/jssdk": {"url": "https://copilot.example.com/ui/sidebar"},
 }
 
 
