@@ -163,6 +163,13 @@ class Composition:
     ] = ()  # the intent's policy hint: a clause-only answer must be about one of them
     disclaimer: str = ""  # said after a computed or quoted policy figure (e.g. 具体以协议原文为准。)
     disclaimer_when: tuple[str, ...] = ()  # … when the answer names one of these words (返点, 折扣 …)
+    intent_actions: tuple[
+        str, ...
+    ] = ()  # the catalog's actions that serve this intent: the next step comes from them
+    cannot_compute: tuple[str, ...] = ()  # why a tool could not compute (the reason step's answer)
+    terms_en: dict[str, str] = field(default_factory=dict)  # the tenant's words in English (profile.yaml)
+    internal_docs: tuple[str, ...] = ()  # documents of the rep's own limits (authority tables): never pasted
+    clarify_which: str = ""  # the tenant's question when several of the customer's assets match ("{count}")
 
 
 def compose(c: Composition) -> DraftPlan:
@@ -176,7 +183,9 @@ def compose(c: Composition) -> DraftPlan:
     ]
     answer_parts: list[str] = []
     answered_clauses: set[str] = set()
-    for ev in computed[:3]:
+    has_approval_step = any("{approver}" in c.next_steps.get(a.name, "") for a in c.actions)
+    said = _customer_statements(c, computed, en=en, approval_step=has_approval_step)
+    for ev, statement in said[:3]:
         clause_id = str(ev.lineage.get("clause_evidence_id") or "")
         marks = nums.mark(ev)
         if clause_id in by_id:
@@ -187,17 +196,27 @@ def compose(c: Composition) -> DraftPlan:
         ):  # a CRM record the answer states (an order, a ticket)
             if eid in by_id and f"{nums.mark(by_id[eid])}" not in marks:
                 marks += nums.mark(by_id[eid])
-        statement = str(ev.lineage.get("statement_en") or "") if en else str(ev.lineage.get("say") or "")
-        statement = statement or ev.content.split("\n")[0]
         answer_parts.append(statement + marks)
         for s in ev.lineage.get("slots") or []:
             slots.append(Slot(str(s), ev.id, marks.strip("[]").split("][")[0]))
     if answer_parts:
         answer_parts = _merge(answer_parts)
         answer = ("; ".join(answer_parts) + ".") if en else ("；".join(answer_parts) + "。")
+        if en:
+            answer = _in_english(answer, c.terms_en)
+    elif computed:  # computed, but nothing for the customer's ears (the next step says it): no clause pasted
+        answer = ""
+    elif question := _clarifying_question(c):
+        answer = question
     elif c.cite_policy:
         clauses = sorted(
-            [e for e in c.evidence if _citable_clause(e) and _about(e, c.policy_words)],
+            [
+                e
+                for e in c.evidence
+                if _citable_clause(e)
+                and _about(e, c.policy_words)
+                and e.source_ids.get("doc_id") not in c.internal_docs
+            ],
             key=lambda e: -(e.score or 0.0),
         )
         action_clause_ids = {eid for a in c.actions for eid in a.evidence_ids}
@@ -216,7 +235,9 @@ def compose(c: Composition) -> DraftPlan:
     else:
         answer = ""
     next_step = (
-        _next_steps(c, nums, by_id, answered_clauses, approvals) if c.cite_policy or answer_parts else ""
+        _next_steps(c, nums, by_id, answered_clauses, approvals)
+        if (c.cite_policy or answer_parts) and not (answer and not answer_parts and _clarifying_question(c))
+        else ""
     )
     if (
         not (answer or next_step) and c.cite_policy
@@ -226,10 +247,15 @@ def compose(c: Composition) -> DraftPlan:
     disclaimer = (
         c.disclaimer if answer and c.disclaimer and any(w in answer for w in c.disclaimer_when) else ""
     )
+    if en and greeting.endswith(",") and re.match(r"[A-Z][a-z]", answer):
+        answer = answer[0].lower() + answer[1:]  # "Hello 黄经理, last quarter …", not ", Last quarter"
     body = [greeting, answer, disclaimer, next_step, c.voice.sign_off]
     text = " ".join(p for p in body if p) if en else "".join(p for p in body if p)
     text = re.sub(r"([。！？])\1+", r"\1", text)
     citations = tuple(nums.citations(text))
+    slots = [
+        s for s in slots if s.text in text
+    ]  # a fact kept for the rep only locks nothing in the sent text
     return DraftPlan(
         lang=c.lang,
         addressee=address(c.contact),
@@ -244,8 +270,159 @@ def compose(c: Composition) -> DraftPlan:
     )
 
 
-BOILERPLATE = re.compile(
-    r"^\s*(?:第[一二三四五六七八九十\d]+条\s*)?(?:为[^。]{0,80}?制定本|本(?:协议|规定|方案|条款|规范|声明|办法)(?:自|由))"
+RATE = re.compile(r"\d\s*%|\d\s*折")
+ROW_PAIR = re.compile(r"([^；：]+)：([^；]*)")
+AUTHORITY_OK = {
+    "zh": "您提到的{asked}优惠在我的权限内，可以直接给您",
+    "en": "The {asked} you asked for is within what I can grant",
+}
+AUTHORITY_NEEDS = {
+    "zh": "您提到的{asked}优惠需要{approver}审批",
+    "en": "The {asked} you asked for needs approval by {approver}",
+}
+
+
+def _row(ev: Evidence) -> dict[str, str]:
+    """The policy row a computed fact read ("列：值；列：值" in its first policy input)."""
+    for inp in ev.lineage.get("inputs") or []:
+        if isinstance(inp, dict) and inp.get("kind") == "policy":
+            return {k.strip(): v.strip() for k, v in ROW_PAIR.findall(str(inp.get("value", "")))}
+    return {}
+
+
+def _statement(ev: Evidence, *, en: bool) -> str:
+    statement = str(ev.lineage.get("statement_en") or "") if en else str(ev.lineage.get("say") or "")
+    return statement or ev.content.split("\n")[0]
+
+
+def _asked(ev: Evidence) -> str:
+    for inp in ev.lineage.get("inputs") or []:
+        if isinstance(inp, dict) and str(inp.get("field", "")).endswith("requested_discount"):
+            return str(inp.get("value", ""))
+    return ""
+
+
+def _customer_statements(
+    c: Composition, computed: list[Evidence], *, en: bool, approval_step: bool
+) -> list[tuple[Evidence, str]]:
+    """What the customer hears of each computed fact (the answer line keeps them whole for the rep):
+    - an eligibility row that does not apply (a promotion the customer cannot use) only when the customer named it;
+    - an authority check in the customer's words: never the rep's internal limit; when approval is needed and the
+      next step already says who approves, nothing more;
+    - a table row with one value per column of another fact's value (SLA hours per fault level) only for the value
+      that another computed fact names (this fault's level)."""
+    out: list[tuple[Evidence, str]] = []
+    named_values = {v for e in computed for v in _row(e).values() if v}
+    told = [e for e in computed if e.lineage.get("to_customer", True) is not False] or computed[:1]
+    for ev in told:
+        statement = _statement(ev, en=en)
+        unit = str(ev.lineage.get("unit") or "")
+        output = str(ev.lineage.get("output") or "")
+        tool = ev.source_ids.get("tool", "")
+        if unit == "bool" and output == "false":
+            row = _row(ev)
+            names = [v for v in row.values() if v and len(v) <= 20]
+            named = any(n in c.customer_text for n in names) or any(
+                _shared_bigrams(v, c.customer_text) >= 3 for v in row.values()
+            )
+            if not named:
+                continue  # a promotion the customer did not ask about and cannot use: not worth their time
+        if tool == "authority":
+            asked = _asked(ev) or ("the discount" if en else "")
+            approver = str(ev.lineage.get("needs_approval") or "")
+            if approver and approval_step:
+                continue  # the next step says who approves; the rep's own limit stays in the answer line
+            phrase = (AUTHORITY_NEEDS if approver else AUTHORITY_OK)["en" if en else "zh"]
+            statement = phrase.format(asked=asked, approver=approver)
+            if not en and not asked:
+                statement = statement.replace("您提到的优惠", "这个优惠")
+        if (
+            unit == "bool"
+        ):  # an eligibility row: its name and what it gives; the scope checked stays for the rep
+            statement = _short_scope(statement, _row(ev))
+        statement = _only_named_column(ev, statement, named_values - set(_row(ev).values()))
+        if RATE.search(
+            statement
+        ):  # a rate stays in the sentence that cites it: uncited, the rails read an offer
+            statement = re.sub(r"[；;]\s*", "，" if not en else ", ", statement)
+        out.append((ev, statement))
+    return out
+
+
+EN_RANGES = (
+    (re.compile(r"（含）以上"), " or more"),
+    (re.compile(r"（含）至"), " to "),
+    (re.compile(r"（含）"), ""),
+    (re.compile(r"(\d{4})年第(\d)季度"), r"Q\2 \1"),
+)
+
+
+def _in_english(text: str, terms: dict[str, str]) -> str:
+    """An English answer keeps no Chinese the tenant gave a word for (longest first), nor Chinese range words."""
+    for pattern, repl in EN_RANGES:
+        text = pattern.sub(repl, text)
+    for zh in sorted(terms, key=len, reverse=True):
+        text = text.replace(zh, terms[zh])
+    return re.sub(r"  +", " ", text)
+
+
+DATE_WORD = re.compile(r"\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}")
+SCOPE_PARENS = re.compile(r"（((?:[^（）]|（[^（）]*）)*)）")
+
+
+def _short_scope(statement: str, row: dict[str, str]) -> str:
+    """'冬季焕新季（PR-2605，2026年11月1日至…，华东、华南，…）：…' → '冬季焕新季（PR-2605，2026年11月1日至…）：…'
+    (the first bracket listing three or more of the row's own values is its scope; the window is kept)."""
+    values = {v for v in row.values() if v}
+    m = SCOPE_PARENS.search(statement)
+    if m is None:
+        return statement
+    parts = [p.strip() for p in m.group(1).split("，")]
+    if len(parts) < 3 or sum(p in values for p in parts) < 3:
+        return statement
+    kept = [parts[0], *(p for p in parts[1:] if DATE_WORD.search(p))]  # the window: until when it runs
+    return statement[: m.start()] + f"（{'，'.join(kept)}）" + statement[m.end() :]
+
+
+def _shared_bigrams(a: str, b: str) -> int:
+    """How many Chinese character pairs two texts share ("送保养套餐" and "赠送基础保养套餐" share 保养, 养套, 套餐)."""
+
+    def pairs(t: str) -> set[str]:
+        return {t[i : i + 2] for i in range(len(t) - 1) if CJK.match(t[i]) and CJK.match(t[i + 1])}
+
+    return len(pairs(a) & pairs(b))
+
+
+def _only_named_column(ev: Evidence, statement: str, other_values: set[str]) -> str:
+    """'一级故障24小时，二级故障48小时，三级故障72小时' → '二级故障48小时' when another fact says this is 二级."""
+    row = _row(ev)
+    outputs = [h for h in row if row[h] and f"{h}{row[h]}" in statement.replace("：", "")]
+    if len(outputs) < 2:
+        return statement
+    chosen = [h for h in outputs if any(v and h.startswith(v) for v in other_values)]
+    if len(chosen) != 1:
+        return statement
+    for h in outputs:
+        if h != chosen[0]:
+            statement = re.sub(
+                rf"[，,；;]?\s*{re.escape(h)}[：:]?\s*{re.escape(row[h])}", "", statement, count=1
+            )
+    return re.sub(r"([：:])[，,；;]\s*", r"\1", statement)
+
+
+def _clarifying_question(c: Composition) -> str:
+    """Several of the customer's assets match and the tools could not tell which: ask, naming what tells them apart."""
+    if not c.clarify_which:
+        return ""
+    for reason in c.cannot_compute:
+        m = re.search(r"有 (\d+) 台符合「([^」、]*)」", reason)
+        if m:  # one model named, several of it on record (several models named: the customer means them all)
+            return c.clarify_which.format(count=m.group(1), hint=m.group(2))
+    return ""
+
+
+BOILERPLATE = re.compile(  # purpose, effective date, who interprets it, what a word means: never the answer
+    r"^\s*(?:第[一二三四五六七八九十\d]+条\s*)?(?:为[^。]{0,80}?制定本|本(?:协议|规定|方案|条款|规范|声明|办法)(?:自|由|所称))"
 )
 
 
@@ -292,7 +469,13 @@ def _next_steps(
     phrases = c.next_steps
     out: list[str] = []
     mentioned = 0
-    for action in c.actions:
+    # the next step comes from an action that serves this intent (a quote, not a service ticket, for a price question)
+    serving = [a for a in c.actions if a.name in c.intent_actions] if c.intent_actions else []
+    ordered = serving + [a for a in c.actions if a not in serving]
+    if approvals:  # who must approve is the first thing the customer needs to hear
+        asks = [a for a in ordered if "{approver}" in phrases.get(a.name, "")]
+        ordered = asks + [a for a in ordered if a not in asks]
+    for action in ordered:
         template = phrases.get(action.name)
         if mentioned and template is None:
             template = DEFAULT_DOC_NEXT[

@@ -17,6 +17,7 @@ from agents.drafting import llm_draft as llm_module
 from agents.drafting.common import detect_lang, focus_terms
 from agents.drafting.plan import DraftPlan, TenantVoice
 from agents.drafting.template import Composition, compose, render
+from agents.nodes.reason import tools_config
 from agents.reasoning.config import Profile, load_profile
 from agents.reasoning.crm import CrmRecord
 from agents.state import CopilotState
@@ -101,6 +102,16 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         policy_words=tuple((spec.policy_hint if spec else "").split()),
         disclaimer=profile.disclaimer_en if lang == "en" else profile.disclaimer,
         disclaimer_when=tuple(profile.disclaimer_when),
+        intent_actions=tuple(a.name for a in deps.tenant.actions if intent.name in a.intents),
+        cannot_compute=tuple((state.get("answer") or {}).get("cannot_compute") or ()),
+        clarify_which=profile.clarify_which_en if lang == "en" else profile.clarify_which,
+        terms_en=dict(profile.terms_en),
+        internal_docs=tuple(
+            t.doc
+            for specs in tools_config(deps).intents.values()
+            for t in specs
+            if t.tool == "authority" and t.doc
+        ),
     )
     known = {e["id"] for e in state.get("evidence", [])}
     return compose(comp), tone_for(intent, profile), [e for e in evidence if e.id not in known]

@@ -15,7 +15,7 @@ from agents.context import RunContext
 from agents.reasoning.answer import build_answer, computed_evidence
 from agents.reasoning.config import ToolsConfig, load_tools
 from agents.reasoning.crm import CrmRecord
-from agents.reasoning.results import Computed, Result
+from agents.reasoning.results import CannotCompute, Computed, Result
 from agents.reasoning.tools import FactSource, ToolContext, run_tool
 from agents.state import CopilotState
 from agents.timing import timed
@@ -71,11 +71,16 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     )
     ctx = ToolContext(facts, crm, dict(intent.entities), state.get("clean_text", ""), crm.today)
     results: list[Result] = []
+    unsaid: set[int] = set()  # ids of computed results the customer is not told (say_when_words not met)
     for spec in specs:
-        results += run_tool(spec, ctx)
+        out = run_tool(spec, ctx)
+        if spec.say_when_words and not any(w in ctx.text for w in spec.say_when_words):
+            unsaid |= {id(r) for r in out}
+        results += out
+    results = _tier_rate_is_not_an_ask(results)
     customer_id = str((state.get("customer") or {}).get("customer_id", ""))
     computed = [r for r in results if isinstance(r, Computed)]
-    facts_ev = [computed_evidence(r, customer_id) for r in computed]
+    facts_ev = [_told(computed_evidence(r, customer_id), id(r) not in unsaid) for r in computed]
     known = {e.id for e in evidence}
     clause_ev: list[Evidence] = []
     for r in results:  # the clauses the computations rest on, when retrieval did not bring them
@@ -92,3 +97,45 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         "answer": answer.model_dump(mode="json") if answer else None,
         "flags": flags,
     }
+
+
+def _told(ev: Evidence, to_customer: bool) -> Evidence:
+    """Mark a computed fact the draft keeps for the rep only (lineage.to_customer = False)."""
+    if to_customer:
+        return ev
+    return ev.model_copy(update={"lineage": {**ev.lineage, "to_customer": False}})
+
+
+RATE_TOOLS = ("volume_tier", "tier_rate")
+
+
+def _percent(value: str) -> float | None:
+    try:
+        return float(value.strip().rstrip("%").strip())
+    except ValueError:
+        return None
+
+
+def _tier_rate_is_not_an_ask(results: list[Result]) -> list[Result]:
+    """A rate the customer quotes that is the tier rate this customer already qualifies for (a quote showing "F2 5%")
+    is the policy's own discount, not an extra discount to approve: the authority check does not apply to it."""
+    rates = {
+        _percent(r.output)
+        for r in results
+        if isinstance(r, Computed) and r.tool in RATE_TOOLS and r.unit == "%"
+    }
+    rates.discard(None)
+    out: list[Result] = []
+    for r in results:
+        asked = (
+            next((i.value for i in r.inputs if i.ref.endswith("requested_discount")), "")
+            if isinstance(r, Computed)
+            else ""
+        )
+        if isinstance(r, Computed) and r.tool == "authority" and asked and _percent(asked) in rates:
+            out.append(
+                CannotCompute(r.tool, r.name, f"客户提到的{asked}是其已享的阶梯折扣，不是追加折扣", r.source)
+            )
+            continue
+        out.append(r)
+    return out

@@ -100,6 +100,9 @@ class ToolSpec(BaseModel):
         default_factory=list
     )  # run only when one of these entity kinds is present
     when_words: list[str] = Field(default_factory=list)  # run only when the message has one of these words
+    # always computed (answer line and evidence for the rep), told to the customer only when the message has one of
+    # these words: a fault report gets the warranty date only when the customer asks about the warranty
+    say_when_words: list[str] = Field(default_factory=list)
     only_kinds: list[str] = Field(default_factory=list)  # run only for these CRM customer kinds (fleet …)
 
 
@@ -136,6 +139,12 @@ class Profile(BaseModel):
         default_factory=list
     )  # words in the answer that call for the disclaimer
     next_steps_en: dict[str, str] = Field(default_factory=dict)
+    # asked when several of the customer's assets match and no tool could tell which ({count}, {hint})
+    clarify_which: str = ""
+    terms_en: dict[str, str] = Field(
+        default_factory=dict
+    )  # the tenant's words in English drafts (创伤耗材 → trauma …)
+    clarify_which_en: str = ""
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -161,7 +161,7 @@ def tier_rate(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             statement = f"{when}{key}采购 {amount_text}，适用{label} {rate_text}"
         en_label = spec.label_en or "rate"
         en = (
-            f"{'Last quarter' if spec.period == 'last_quarter' else 'This quarter'} ({y}年第{q}季度) your {key} "
+            f"{'Last quarter' if spec.period == 'last_quarter' else 'This quarter'} (Q{q} {y}) your {key} "
             f"purchases came to {money.fmt_yuan_en(amount)}, so the {en_label} is {rate_text}"
         )
         slots: tuple[str, ...] = (amount_text, rate_text)

@@ -191,3 +191,171 @@ def test_hygiene_checks_catch_what_a_customer_must_never_receive(draft: str, che
     assert found[check], found
     clean = check_draft("王经理您好，适用返点 2.5%（《返点协议V3.2》第四条）[1]。", "返点怎么算？", s)
     assert not any(clean.values()), clean
+
+
+def fact(statement: str, clause_ev: Evidence, *, tool: str, row: str = "", **lineage: object) -> Evidence:
+    """A computed fact as the reason step writes it: the tool, the policy row it read, its output and unit."""
+    inputs = [{"kind": "policy", "evidence_id": clause_ev.id, "value": row}] if row else []
+    inputs += list(lineage.pop("inputs", []))  # type: ignore[call-overload]
+    return Evidence(
+        id=Evidence.make_id(EvidenceKind.COMPUTED_FACT, statement),
+        kind=EvidenceKind.COMPUTED_FACT,
+        title=f"计算 · {tool}",
+        content=statement,
+        source_ids={"tool": tool},
+        lineage={"clause_evidence_id": clause_ev.id, "inputs": inputs, **lineage},
+    )
+
+
+PROMO_ROW = "活动编号：PR-1；活动名称：夏日礼；活动期间：2026年6月1日至2026年8月31日；适用区域：全国；客户类型：个人客户；优惠内容：赠送保养套餐"
+WINTER_ROW = "活动编号：PR-5；活动名称：冬季季；活动期间：2026年11月1日至2026年12月31日；适用区域：华东；客户类型：个人客户；优惠内容：每台立减8000元"
+
+
+def promo_facts(c_ev: Evidence) -> list[Evidence]:
+    expired = fact(
+        "夏日礼（PR-1，2026年6月1日至2026年8月31日，全国，个人客户）：赠送保养套餐，您不适用：活动已于2026年8月31日结束",
+        c_ev,
+        tool="scope_rows",
+        row=PROMO_ROW,
+        output="false",
+        unit="bool",
+    )
+    running = fact(
+        "冬季季（PR-5，2026年11月1日至2026年12月31日，华东，个人客户）：每台立减8000元，您符合条件",
+        c_ev,
+        tool="scope_rows",
+        row=WINTER_ROW,
+        output="true",
+        unit="bool",
+    )
+    return [expired, running]
+
+
+@pytest.mark.parametrize(
+    ("customer_text", "expired_said"),
+    [
+        ("S7 能便宜点吗？", False),  # not asked about: a promotion they cannot use is not worth their time
+        ("夏日礼还有吗？", True),  # named
+        (
+            "暑期买车送保养套餐那个活动还有吗？",
+            True,
+        ),  # described (shares 保养, 养套, 套餐 with what it gives)
+    ],
+)
+def test_a_promotion_that_does_not_apply_is_said_only_when_asked(
+    customer_text: str, expired_said: bool
+) -> None:
+    c_ev = clause("第二条 活动如下", "第二条", "活动方案", doc="promo")
+    text = compose(base([c_ev, *promo_facts(c_ev)], customer_text=customer_text)).template_text
+    assert ("夏日礼" in text) is expired_said
+    # the running one: its name, id and window (until when), not the scope the tool checked
+    assert "冬季季（PR-5，2026年11月1日至2026年12月31日）：每台立减8000元，您符合条件" in text
+    assert "华东" not in text
+
+
+def test_the_customer_never_hears_the_reps_own_limit() -> None:
+    c_ev = clause("第三条 审批权限如下", "第三条", "折扣审批权限", doc="authority")
+    row = "审批人：销售顾问；整车：2%以内（含）"
+    asked = {"kind": "message", "field": "message.requested_discount", "value": "5%"}
+    over = fact(
+        "您提到的5%超出销售顾问的权限（2%以内（含）），须由销售经理审批",
+        c_ev,
+        tool="authority",
+        row=row,
+        inputs=[asked],
+        needs_approval="销售经理",
+        say="您提到的折扣超出销售顾问的权限（2%以内（含）），须由销售经理审批",
+        slots=["2%以内（含）", "销售经理"],
+    )
+    approve = Action(name="request_discount_approval", label="申请折扣审批")
+    quote = Action(name="send_quote", label="发送报价")
+    steps = {
+        "request_discount_approval": "超出我权限的部分，我提交{approver}审批。",
+        "send_quote": "我把报价单发您。",
+    }
+    plan = compose(base([c_ev, over], [quote, approve], next_steps=steps))
+    assert "权限（" not in plan.template_text and "2%" not in plan.template_text
+    assert plan.template_text.startswith(
+        "王经理您好，超出我权限的部分，我提交销售经理审批。"
+    )  # who approves first
+    assert not plan.missing_slots(plan.template_text)  # the limit is not locked in a text that never says it
+    # no step that names the approver: the customer hears that it needs approval, still without the limit
+    alone = compose(base([c_ev, over], [quote], next_steps=steps)).template_text
+    assert "您提到的5%优惠需要销售经理审批" in alone and "权限（" not in alone
+    within = fact(
+        "您提到的2%在销售顾问可自行决定的范围内",
+        c_ev,
+        tool="authority",
+        row=row,
+        inputs=[{**asked, "value": "2%"}],
+    )
+    assert (
+        "您提到的2%优惠在我的权限内" in compose(base([c_ev, within], [quote], next_steps=steps)).template_text
+    )
+
+
+def test_a_table_row_says_only_the_column_another_fact_names() -> None:
+    dtc_ev = clause("第二条 故障码表", "第二条", "故障码表", doc="dtc")
+    sla_ev = clause("第四条 响应时限", "第四条", "SLA", doc="sla")
+    dtc = fact("P0301 属二级故障", dtc_ev, tool="row_lookup", row="故障码：P0301；故障等级：二级")
+    sla = fact(
+        "普通客户的响应时限：一级故障24小时，二级故障48小时，三级故障72小时",
+        sla_ev,
+        tool="row_lookup",
+        row="客户等级：普通；一级故障：24小时；二级故障：48小时；三级故障：72小时",
+    )
+    text = compose(base([dtc_ev, sla_ev, dtc, sla])).template_text
+    assert "普通客户的响应时限：二级故障48小时" in text and "24小时" not in text and "72小时" not in text
+    alone = compose(base([sla_ev, sla])).template_text  # no fault level known: every column stays
+    assert "一级故障24小时" in alone and "三级故障72小时" in alone
+
+
+def test_the_next_step_comes_from_an_action_serving_the_intent() -> None:
+    c_ev = clause(TABLE_CLAUSE)
+    tier = fact("贵司去年采购 32 台，折扣 7%", c_ev, tool="volume_tier", slots=["7%"])
+    ticket = Action(name="create_service_ticket", label="创建工单")
+    quote = Action(name="send_quote", label="发送报价")
+    steps = {"create_service_ticket": "我这就为您创建服务工单。", "send_quote": "我整理一份正式报价单发您。"}
+    text = compose(
+        base([c_ev, tier], [ticket, quote], next_steps=steps, intent_actions=("send_quote",))
+    ).template_text
+    assert "报价单" in text and "工单" not in text
+
+
+def test_several_matching_assets_get_a_clarifying_question_not_a_clause() -> None:
+    c_ev = clause("第五条 整车质保期限如下", "第五条", "质保政策", doc="warranty")
+    ask = "您名下有多台{hint}，请问是哪一台？麻烦告诉我车牌号或车架号后6位。"
+    reason = "can't compute: 有 100 台符合「E5」的设备，无法确定是哪一台，无法确定适用哪个版本"
+    plan = compose(base([c_ev], cannot_compute=(reason,), clarify_which=ask))
+    assert (
+        plan.template_text
+        == "王经理您好，您名下有多台E5，请问是哪一台？麻烦告诉我车牌号或车架号后6位。有问题随时找我。"
+    )
+    several = (
+        "can't compute: 有 32 台符合「L5、E5」的设备，无法确定是哪一台"  # several models: they mean them all
+    )
+    assert "哪一台" not in compose(base([c_ev], cannot_compute=(several,), clarify_which=ask)).template_text
+
+
+def test_a_fact_for_the_rep_only_is_not_said_nor_locked() -> None:
+    c_ev = clause(TABLE_CLAUSE)
+    dtc = fact("P0217 属一级故障", c_ev, tool="row_lookup", slots=["一级"])
+    warranty = fact(
+        "整车质保至2027年3月17日", c_ev, tool="term_end", slots=["2027年3月17日"], to_customer=False
+    )
+    plan = compose(base([c_ev, dtc, warranty]))
+    assert "P0217" in plan.template_text and "2027年3月17日" not in plan.template_text
+    assert [s.text for s in plan.slots] == ["一级"]
+
+
+def test_english_drafts_use_the_tenants_words_and_no_capital_after_the_greeting() -> None:
+    c_ev = clause(TABLE_CLAUSE)
+    en = fact(
+        "x",
+        c_ev,
+        tool="tier_rate",
+        statement_en="Last quarter (2026年第3季度) your 创伤耗材 purchases came to CNY 345,800.00, tier 60台（含）以上",
+    )
+    text = compose(base([c_ev, en], lang="en", terms_en={"创伤耗材": "trauma consumables"})).template_text
+    assert text.startswith("Hello 王经理, last quarter (Q3 2026) your trauma consumables purchases")
+    assert "60台 or more" in text and "（含）" not in text
