@@ -218,6 +218,32 @@ def to_markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def keep_other_modes(new: dict[str, Any], old: dict[str, Any], modes: list[str]) -> dict[str, Any]:
+    """The new runs plus the old file's runs of the other modes (as they were, labelled by their own rows); hygiene
+    totals are summed again over the merged runs."""
+    merged = dict(new)
+    runs = dict(new["runs"])
+    metrics = dict(new["metrics"])
+    for name, row in (old.get("runs") or {}).items():
+        if name.rsplit(".", 1)[-1] not in modes and name not in runs:
+            runs[name] = row
+    for key, value in (old.get("metrics") or {}).items():
+        if key.rsplit(".", 1)[-1] not in modes and key not in metrics:
+            metrics[key] = value
+    totals = dict.fromkeys(CHECKS, 0)
+    drafts = 0
+    for row in runs.values():
+        for k, v in (row.get("hygiene") or {}).items():
+            totals[k] = totals.get(k, 0) + int(v)
+        drafts += int(row.get("drafts") or 0)
+    merged.update(
+        runs=runs,
+        metrics=metrics,
+        hygiene_violations={"total": sum(totals.values()), "by_check": totals, "drafts": drafts},
+    )
+    return merged
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m evals.answers", description=__doc__.splitlines()[0])
     ap.add_argument("--modes", default="no_llm,llm", help="comma-separated: no_llm, llm")
@@ -225,6 +251,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated suite names (file stems)")
     ap.add_argument("--out", default=str(RESULTS / "answers.json"))
     ap.add_argument("--render", action="store_true", help="only re-render answers.md from --out")
+    ap.add_argument(
+        "--keep-other-modes",
+        action="store_true",
+        help="keep the rows of the modes not run now from the existing --out (e.g. re-run no_llm, keep the llm rows)",
+    )
     args = ap.parse_args(argv)
     if args.render:
         data = json.loads(Path(args.out).read_text(encoding="utf-8"))
@@ -236,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown mode(s) {sorted(unknown)}; use no_llm, llm")
     result = measure(modes, args.llm_limit or None, [s for s in args.only.split(",") if s] or None)
     out = Path(args.out)
+    if args.keep_other_modes and out.exists():
+        result = keep_other_modes(result, json.loads(out.read_text(encoding="utf-8")), modes)
     out.parent.mkdir(parents=True, exist_ok=True)
     result = {**result["metrics"], **result}  # flat keys at the top: must_mention.<tenant>.<mode>
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
