@@ -117,16 +117,56 @@ function renderActions(li, actions, evidence) {
   });
 }
 
-function renderDraft(li, s) {
+// Drafts carry vault tokens (<CN_MOBILE_1>) instead of personal data; the rep's own screen may show the values, fetched
+// on request from the vault (POST /v1/suggestions/{id}/unmask, audited), kept in memory only, and never delivered as
+// tokens to the customer.
+const TOKEN = /<[A-Z][A-Z_]*?_\d+>/g;
+const hasTokens = text => new RegExp(TOKEN.source).test(text || "");
+
+function tokenValues(masked, plain) {  // which value stands for which token, from the masked and unmasked draft
+  const names = [];
+  const pattern = masked.split(/(<[A-Z][A-Z_]*?_\d+>)/).map(part => {
+    if (/^<[A-Z][A-Z_]*?_\d+>$/.test(part)) { names.push(part); return "(.+?)"; }
+    return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }).join("");
+  const m = new RegExp(`^${pattern}$`, "s").exec(plain || "");
+  return m ? Object.fromEntries(names.map((n, i) => [n, m[i + 1]])) : {};
+}
+
+async function revealed(s) {  // {draft, values} for this suggestion, or null when the vault no longer has them all
+  const r = await App.api(`/v1/suggestions/${s.id}/unmask`, { method: "POST" });
+  if (!r.draft || (r.missing && r.missing.length)) return null;
+  return { draft: r.draft, values: tokenValues(s.draft.text, r.draft) };
+}
+
+function paintDraft(li, s, text) {
   const draft = li.querySelector(".draft");
   const ev = Object.fromEntries(s.evidence.map(e => [e.id, e]));
+  const cites = Object.fromEntries(s.draft.citations.map(c => [c.marker, c.evidence_id]));
+  draft.innerHTML = esc(text).replace(/\[(\d{1,3})\]/g, (m, n) =>
+    cites[n] ? `<button type="button" class="cite" data-ev="${esc(cites[n])}" aria-label="${App.t("source")} ${n}">[${n}]</button>` : m);
+  draft.querySelectorAll(".cite").forEach(b => b.onclick = () => App.showEvidence(ev[b.dataset.ev], s.evidence));
+  li.querySelector("textarea").value = text;
+}
+
+function renderDraft(li, s) {
   if (s.draft && s.draft.text) {
-    const cites = Object.fromEntries(s.draft.citations.map(c => [c.marker, c.evidence_id]));
-    draft.innerHTML = esc(s.draft.text).replace(/\[(\d{1,3})\]/g, (m, n) =>
-      cites[n] ? `<button type="button" class="cite" data-ev="${esc(cites[n])}" aria-label="${App.t("source")} ${n}">[${n}]</button>` : m);
-    draft.querySelectorAll(".cite").forEach(b => b.onclick = () => App.showEvidence(ev[b.dataset.ev], s.evidence));
-    li.querySelector(".draft-source").textContent = App.t(s.draft.source);
-    li.querySelector("textarea").value = s.draft.text;
+    paintDraft(li, s, s.draft.text);
+    const source = li.querySelector(".draft-source");
+    source.textContent = App.t(s.draft.source);
+    if (hasTokens(s.draft.text) && !li.querySelector(".reveal")) {
+      const b = document.createElement("button"); b.type = "button"; b.className = "reveal ghost small";
+      b.textContent = App.t("reveal");
+      b.onclick = async () => {
+        b.disabled = true;
+        try {
+          const r = await revealed(s);
+          if (r) { paintDraft(li, s, r.draft); b.textContent = App.t("revealed"); }
+          else { b.textContent = App.t("expiredValues"); }
+        } catch (e) { b.disabled = false; b.textContent = `${App.t("failed")}：${e.message}`; }
+      };
+      source.after(b);
+    }
     li.querySelector(".draft-box").hidden = false;
   } else { li.querySelector(".draft-box").hidden = true; }
 }
@@ -260,9 +300,16 @@ async function decide(li, s, body) {
   notice.className = "notice";
   li.querySelectorAll(".buttons button, form button").forEach(b => b.disabled = true);
   try {
+    let text = body.kind === "edit" ? body.final_text : (s.draft && s.draft.text);
+    let blocked = false;  // a token the vault no longer holds: never hand "<CN_MOBILE_1>" to the customer
+    if (body.kind !== "reject" && hasTokens(text)) {
+      const r = await revealed(s).catch(() => null);
+      if (r) text = text.replace(TOKEN, t => r.values[t] ?? t);
+      blocked = hasTokens(text);
+    }
     await App.api(`/v1/suggestions/${s.id}/decision`, { method: "POST", body: JSON.stringify(body) });
     markDecided(li, body.kind);
-    const text = body.kind === "edit" ? body.final_text : (s.draft && s.draft.text);
+    if (blocked) { notice.textContent = App.t("expiredValues"); notice.className = "notice warn-text"; return; }
     if (body.kind !== "reject" && text) { notice.textContent = await deliver(text); notice.className = "notice ok-text"; }
   } catch (e) {
     if (e.status === 409) { markDecided(li, "decided"); setState(li, "stale"); notice.textContent = App.t("stale"); notice.className = "notice warn-text"; return; }
