@@ -41,7 +41,7 @@ def build(measured: dict[str, Any]) -> dict[str, Any]:
     axe = {name: r["serious_critical"] for name, r in sorted(measured.get("axe", {}).items())}
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores shared with other engineers",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "axe_serious_critical": axe,
         "axe_serious_critical_total": sum(axe.values()),
