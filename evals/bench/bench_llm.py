@@ -280,7 +280,7 @@ def write(res: dict[str, Any]) -> None:
         f"Run {res['run_at']}, {res['model']}, {res['rounds']} round(s) × {len(c['ours_ttft_ms']) // res['rounds']} "
         f"prompts = {len(c['ours_ttft_ms'])} agent/raw pairs per case "
         f"(the exact prompts phrase() sends; {', '.join(map(str, res['prompt_tokens']))} prompt tokens).",
-        f"Machine: {m['cores']} cores shared with other engineers; load average (1/5/15 min) "
+        f"Machine: {m['cores']} cores; load average (1/5/15 min) "
         f"{' / '.join(map(str, m['loadavg_before']))} before and {' / '.join(map(str, m['loadavg_after']))} after. "
         f"Measuring took {m['measure_wall_s']} s wall and {m['measure_process_cpu_s']} s of this process's CPU "
         f"({m['cpu_s_per_wall_s']} CPU-s per wall-s; llama.cpp's threads included); load + warm-up "
