@@ -56,6 +56,7 @@ class ToolSpec(BaseModel):
     limit_column: str = ""
     approver_column: str = ""
     actor: str = ""  # the row for the rep's own role (销售代表)
+    actor_field: str = ""  # "rep.position": the role read from the 360 (the owning rep's 岗位), else `actor`
     # term_end / renewal_window / days_since
     term: str = ""  # the words before the term in the clause (整机保修)
     end_rule: Literal["same_day", "day_before"] = "same_day"  # how the policy counts the last day of a term

@@ -67,6 +67,19 @@ class CrmRecord:
             raise MissingField(f"缺少 CRM 字段 customer.{name}")
         return FieldValue(f"customer.{name}", value, self._fact_id(name))
 
+    def entity_fact(self, entity: str, attribute: str) -> FieldValue | None:
+        """A 360 fact by its entity and attribute ("rep", "position": the owning rep's 岗位), or None."""
+        for e in self.facts:
+            if (
+                e.source_ids.get("entity") == entity
+                and e.source_ids.get("attribute") == attribute
+                and " = " in e.content
+            ):
+                value = e.content.split(" = ", 1)[1].split("（")[0].strip()
+                if value:
+                    return FieldValue(f"{entity}.{attribute}", value, e.id)
+        return None
+
     def _profile_fact(self, name: str) -> str:
         labels = {
             "kind": "客户类型",

@@ -306,6 +306,17 @@ def approver_row(rows: list[RowFact], column: str, off: Decimal) -> Tier:
     return Tier(c.raw, c, r)
 
 
+def _actor(spec: ToolSpec, ctx: ToolContext, rows: list[RowFact]) -> tuple[str, tuple[Input, ...]]:
+    """Whose limit applies: the role the 360 gives (spec.actor_field, e.g. the owning rep's 岗位) when the authority table
+    has a row for it, else the configured `actor`."""
+    if spec.actor_field and "." in spec.actor_field:
+        entity, attribute = spec.actor_field.split(".", 1)
+        fv = ctx.crm.entity_fact(entity, attribute)
+        if fv is not None and find_rows(rows, spec.approver_column, str(fv.value)):
+            return str(fv.value), (Input("evidence", fv.evidence_id, str(fv.value)),)
+    return spec.actor, ()
+
+
 def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     g = _governing(ctx, spec)
     if isinstance(g, CannotCompute):
@@ -317,6 +328,8 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     if asked is None:
         return [CannotCompute(spec.tool, spec.id, "客户没有提出具体的折扣")]
     off, written = asked
+    actor, actor_input = _actor(spec, ctx, rows)
+    spec = spec.model_copy(update={"actor": actor})
     own = find_rows(rows, spec.approver_column, spec.actor)
     own_limit = own[0].cell(spec.limit_column) if len(own) == 1 else None
     if own_limit is None or own_limit.range is None:
@@ -337,6 +350,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         Input("policy", own[0].evidence_id, own[0].as_text()),
         Input("policy", tier.row.evidence_id, tier.row.as_text()),
         *_version_input(g),
+        *actor_input,
     )
     source = _row_source(g, tier.row)
     if within:
@@ -1021,9 +1035,8 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             key=lambda r: r.cell(spec.tier_column).range.low or Decimal(0),  # type: ignore[union-attr]
             default=None,
         )
-        need = (
-            lowest.cell(spec.tier_column).raw if lowest is not None and lowest.cell(spec.tier_column) else ""
-        )
+        need_cell = lowest.cell(spec.tier_column) if lowest is not None else None
+        need = need_cell.raw if need_cell is not None else ""
         statement = f"贵司{year}年{spec.category}采购 {n} 台，未达到最低阶梯（{need}），不享受阶梯折扣"
         src = _row_source(g, lowest) if lowest is not None else Source(g.doc_id, g.version, g.title)
         return [
@@ -1048,7 +1061,8 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 spec.tool, spec.id, f"「{spec.output_column}」不是可读的百分比", _row_source(g, tier.row)
             )
         ]
-    key = tier.row.cell(spec.key_column).raw if spec.key_column and tier.row.cell(spec.key_column) else ""
+    key_cell = tier.row.cell(spec.key_column) if spec.key_column else None
+    key = key_cell.raw if key_cell is not None else ""
     inputs.insert(0, Input("policy", tier.row.evidence_id, tier.row.as_text()))
     rate_text = f"{fmt(rate.value)}%"
     statement = f"贵司{year}年{spec.category}采购 {n} 台，属{key}阶梯（{tier.header}），{spec.output_column} {rate_text}"

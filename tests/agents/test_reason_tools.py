@@ -696,3 +696,29 @@ def test_volume_tier_prices_the_asked_units(store: PolicyStore) -> None:
         and "合计 2,343,600 元" in r.statement
     )
     assert {"117,180", "2,343,600"} <= set(r.slots)
+
+
+def test_authority_reads_the_reps_position_from_the_360(store: PolicyStore) -> None:
+    """The owning rep's 岗位 (a rep extra in the 360) picks whose limit applies; without it, the configured actor."""
+    store.add_text(LADDER, {})
+    position = Evidence(
+        id="customer_fact:pos",
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="岗位",
+        content="负责销售 陈思远 岗位 = 大客户经理",
+        source_ids={"entity": "rep", "attribute": "position"},
+    )
+    spec = ToolSpec(
+        id="l",
+        tool="authority",
+        doc="ladder",
+        limit_column="整车（占指导价）",
+        approver_column="审批人",
+        actor="销售顾问",
+        actor_field="rep.position",
+    )
+    for facts, within in (([position], True), ([], False)):
+        [r] = run_tool(spec, ctx(store, text="给我优惠3个点", facts=facts))
+        assert isinstance(r, Computed) and (r.output == "within") is within
+        if within:
+            assert "大客户经理" in r.statement and any(i.ref == "customer_fact:pos" for i in r.inputs)
