@@ -340,7 +340,8 @@ def _customer_statements(
             unit == "bool"
         ):  # an eligibility row: its name and what it gives; the scope checked stays for the rep
             statement = _short_scope(statement, _row(ev))
-        statement = _only_named_column(ev, statement, named_values - set(_row(ev).values()))
+        others = tuple(_statement(e, en=en) for e in computed if e.id != ev.id)
+        statement = _only_named_column(ev, statement, named_values - set(_row(ev).values()), others)
         if RATE.search(
             statement
         ):  # a rate stays in the sentence that cites it: uncited, the rails read an offer
@@ -393,13 +394,17 @@ def _shared_bigrams(a: str, b: str) -> int:
     return len(pairs(a) & pairs(b))
 
 
-def _only_named_column(ev: Evidence, statement: str, other_values: set[str]) -> str:
+def _only_named_column(
+    ev: Evidence, statement: str, other_values: set[str], other_statements: tuple[str, ...] = ()
+) -> str:
     """'一级故障24小时，二级故障48小时，三级故障72小时' → '二级故障48小时' when another fact says this is 二级."""
     row = _row(ev)
     outputs = [h for h in row if row[h] and f"{h}{row[h]}" in statement.replace("：", "")]
     if len(outputs) < 2:
         return statement
-    chosen = [h for h in outputs if any(v and h.startswith(v) for v in other_values)]
+    chosen = [h for h in outputs if any(v and h.startswith(v) for v in other_values)] or [
+        h for h in outputs if any(h in t for t in other_statements)
+    ]
     if len(chosen) != 1:
         return statement
     for h in outputs:

@@ -359,3 +359,17 @@ def test_english_drafts_use_the_tenants_words_and_no_capital_after_the_greeting(
     text = compose(base([c_ev, en], lang="en", terms_en={"创伤耗材": "trauma consumables"})).template_text
     assert text.startswith("Hello 王经理, last quarter (Q3 2026) your trauma consumables purchases")
     assert "60台 or more" in text and "（含）" not in text
+
+
+def test_a_ticket_fault_level_picks_its_response_time() -> None:
+    sla_ev = clause("第四条 响应时限", "第四条", "SLA", doc="sla")
+    ticket_ev = clause("工单", "¶1", "工单", doc="tickets")
+    ticket = fact("您的工单 TK-1（充电口盖无法打开，三级故障）目前处理中", ticket_ev, tool="crm_record")
+    sla = fact(
+        "钻石客户的响应时限：一级故障2小时，二级故障4小时，三级故障24小时",
+        sla_ev,
+        tool="row_lookup",
+        row="客户等级：钻石；一级故障：2小时；二级故障：4小时；三级故障：24小时",
+    )
+    text = compose(base([sla_ev, ticket, sla])).template_text
+    assert "目前处理中" in text and "钻石客户的响应时限：三级故障24小时" in text and "2小时，" not in text
