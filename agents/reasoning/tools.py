@@ -528,6 +528,8 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         if left >= 0
         else f"已于{dates.zh_date(end)}到期，目前已过保"
     )
+    # what the customer hears: the term and its end; days left and the mileage only when they matter (below)
+    say = statement.split("，还剩 ")[0] if left >= 0 else statement
     slots: tuple[str, ...] = (dates.zh_date(end),)
     inputs = [
         Input("policy", row.evidence_id, f"{kind}｜{spec.term_column}｜{cell.raw}"),
@@ -548,10 +550,13 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             inputs.append(Input("field", odo.path, str(odometer)))
             if rest > 0:
                 statement += f"；当前里程 {odometer:,.0f} km，距 {km[0].raw} 上限还剩 {rest:,.0f} km"
+                if rest * 5 < km[0].value:  # within the last fifth of the mileage: the customer should know
+                    say += f"，当前里程距 {km[0].raw} 上限仅剩 {rest:,.0f} km"
             else:
                 statement += (
                     f"；当前里程 {odometer:,.0f} km，已超过 {km[0].raw} 上限，按时间与里程先到者为准已过保"
                 )
+                say += f"，当前里程 {odometer:,.0f} km 已超过 {km[0].raw} 上限，按时间与里程先到者为准已过保"
             slots += (f"{abs(rest):,.0f} km",) if rest > 0 else ()
     en = f"{fv.label}: delivered {start.isoformat()}, {kind} {label} {cell.raw}, until {end.isoformat()}"
     return [
@@ -566,6 +571,7 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             source,
             subject=fv.label,
             statement_en=en,
+            say=say if say != statement else "",
         )
     ]
 

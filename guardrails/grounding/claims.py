@@ -200,6 +200,9 @@ def extract(text: str) -> list[Claim]:
                 continue  # single digits (第3条, 1个) carry too little to check on their own
             taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
             claims.append(Claim(kind, m[0], value, m.start(), m.end()))
+    titles = [t.span() for t in re.finditer(r"《[^》]{1,60}》", text)]
     for m in PROMISE.finditer(text):
+        if any(a <= m.start() < b for a, b in titles):
+            continue  # a word of a cited document's title (《…质量保证政策》) promises nothing
         claims.append(Claim("promise", m[0], m[0].lower(), m.start(), m.end()))
     return sorted(claims, key=lambda c: c.start)

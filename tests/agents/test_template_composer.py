@@ -373,3 +373,12 @@ def test_a_ticket_fault_level_picks_its_response_time() -> None:
     )
     text = compose(base([sla_ev, ticket, sla])).template_text
     assert "目前处理中" in text and "钻石客户的响应时限：三级故障24小时" in text and "2小时，" not in text
+
+
+def test_a_cited_title_is_not_a_promise() -> None:
+    """Drafts cite 《…质量保证政策》: the grounding check must not read the title's 保证 as the rep's promise."""
+    from guardrails.grounding.claims import extract
+
+    cited = "整车质保至2028年5月19日（《凌越品牌整车质量保证政策V1.0》第五条）[1]。"
+    assert not [c for c in extract(cited) if c.kind == "promise"]
+    assert [c for c in extract("我保证三天内修好。") if c.kind == "promise"]
