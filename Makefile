@@ -60,6 +60,7 @@ eval: install system-deps
 	$(BIN)/python -m evals.tenants_report
 	$(BIN)/python -m evals.privacy_report
 	$(MAKE) security
+	$(BIN)/python -c "from evals.report.summary import write_benchmarks_doc; print(write_benchmarks_doc())"  # with every report above
 
 # every security probe in tests/security → evals/results/security.{json,md} (probes_total, probes_failed)
 security: install system-deps
