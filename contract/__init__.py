@@ -33,9 +33,9 @@ from contract.messages import (
     VoicePart,
 )
 from contract.suggestions import (
+    Action,
     Answer,
     AnswerStatus,
-    Action,
     Citation,
     Draft,
     DraftSource,

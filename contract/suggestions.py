@@ -99,7 +99,9 @@ class SuggestionKind(StrEnum):
 
 class AnswerStatus(StrEnum):
     COMPUTED = "computed"  # the reasoning tools computed the answer from policy × CRM
-    CLAUSE_ONLY = "clause_only"  # no tool applies or "can't compute": the clause is cited, no number is guessed
+    CLAUSE_ONLY = (
+        "clause_only"  # no tool applies or "can't compute": the clause is cited, no number is guessed
+    )
     NONE = "none"  # nothing to answer (greeting, thanks …)
 
 

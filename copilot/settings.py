@@ -60,7 +60,9 @@ class ASRSettings(BaseModel):
     api_key: SecretStr = SecretStr("")
     model: str = "whisper-1"  # the model name the server expects
     timeout_s: float = 30.0
-    prompt_vocabulary: bool = False  # True = tenant terms in the decoder prompt (made whisper-base invent codes);
+    prompt_vocabulary: bool = (
+        False  # True = tenant terms in the decoder prompt (made whisper-base invent codes);
+    )
     # False = a neutral prompt with no tenant term (keeps output simplified) and the vocabulary after decoding
 
 

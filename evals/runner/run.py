@@ -135,7 +135,9 @@ def display_text(msg: InboundMessage) -> str:
             out.append(f"{label} {shown}".strip() if p.kind != "text" else shown)
         elif p.kind != "text":
             out.append(f"[{p.kind}]")
-    from guardrails.message import redact_for_display  # reports are read by evaluators: masked, like the ledger
+    from guardrails.message import (
+        redact_for_display,  # reports are read by evaluators: masked, like the ledger
+    )
 
     return redact_for_display(" ".join(out).strip())
 
