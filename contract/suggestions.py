@@ -111,7 +111,7 @@ class Answer(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    text: str  # e.g. "上季度关节耗材采购 86 万元，适用返点 2.5%（《骨科耗材返点协议V3.2》第四条）"
+    text: str  # e.g. "上季度<品类>采购 86 万元，适用返点 2.5%（《<协议名>》第四条）": the fact, its inputs, its clause
     status: AnswerStatus = AnswerStatus.COMPUTED
     evidence_ids: list[str] = Field(default_factory=list)  # computed facts and the clauses they rest on
     cannot_compute: list[str] = Field(default_factory=list)  # "can't compute: <reason>", one per failed tool

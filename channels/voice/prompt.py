@@ -1,7 +1,7 @@
 """Domain priming for Whisper: hotwords (tenant product names) go into the initial prompt (`<|startofprev|>` tokens),
 which is exactly what faster-whisper's `hotwords=` does; a simplified-Chinese prompt also keeps the output simplified.
 
-Whisper sometimes copies its prompt into the transcript ('…客户关于骨科耗材返点…'); a phantom product mention would
+Whisper sometimes copies its prompt into the transcript ('…客户关于<产品>…'); a phantom product mention would
 mislead intent detection, so `strip_prompt_echo` cuts copied runs — except runs inside one product name, which the
 customer may really have said."""
 

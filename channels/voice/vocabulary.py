@@ -4,7 +4,7 @@ Whisper base given the tenant's product names as its prompt wrote product codes 
 a list of invented model numbers). Here the decoder runs without tenant terms and the transcript is corrected afterwards:
 
 1. Codes read aloud: letters followed by spoken digits become the tenant's code format — "E二零三" → "E-203",
-   "LCP三点五" → "LCP-3.5", "P零三零一" → "P0301" when the tenant's patterns say codes have no dash. 幺 / 两 / 洞 read as
+   "AB三点五" → "AB-3.5", "P零三零一" → "P0301" when the tenant's patterns say codes have no dash. 幺 / 两 / 洞 read as
    1 / 2 / 0 (the digit table is the PII normaliser's, guardrails/pii/spoken.py, not a copy).
 2. Long digit runs (phone numbers, IDs read one by one) become plain digits for display (spoken_to_digits, same module).
 3. Pinyin-aware fuzzy matching: a window of the transcript whose pinyin is (nearly) that of a tenant term — a term

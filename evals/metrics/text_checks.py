@@ -52,7 +52,7 @@ def pii_leaks(places: Mapping[str, str], planted: Sequence[str]) -> list[str]:
 
 
 def key_terms(claim: str) -> list[str]:
-    """Numbers (with %), model codes (LCP-3.5) and 《titles》: what a citation must back up."""
+    """Numbers (with %), model codes (XY-3.5) and 《titles》: what a citation must back up."""
     claim = MARKER.sub(" ", claim)
     terms = [t.strip() for t in NUMBER.findall(claim)]
     terms += [m.group(0) for m in MODEL_CODE.finditer(claim)]

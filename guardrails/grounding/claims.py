@@ -1,5 +1,5 @@
 """Claims a draft makes that evidence must support: percentages (3%, 百分之三, 97折), money (¥1,200 / 1200元 / 1.2万元),
-dates (2026-07-01, 2026年7月1日, 7月1日), quantities with units (15天, 2年, 30 days), product models (PS-700, LCP-3.5),
+dates (2026-07-01, 2026年7月1日, 7月1日), quantities with units (15天, 2年, 30 days), product models (AB-700, XY-3.5),
 versions (V3.2), bare numbers, and promises (保证, 承诺, 一定, guarantee). Each claim has a normalised value so the
 draft's wording and the evidence's wording compare equal."""
 

@@ -139,7 +139,7 @@ def _title_names(text: str) -> list[Candidate]:
                 continue
             before = text[start - 1] if start > 0 else " "
             if _HAN.match(before) and before not in _STOP and before not in _BEFORE_OK:
-                continue  # 骨科主任, 采购部王经理: the Han text before is part of another word
+                continue  # 科室主任, 采购部王经理: the Han text before is part of another word
             if (
                 length == 2
                 and given in _SINGLE

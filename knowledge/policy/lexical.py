@@ -16,7 +16,7 @@ from knowledge.policy.stopwords import STOP_WORDS
 
 jieba.setLogLevel(logging.WARNING)
 _JIEBA_LOCK = threading.Lock()
-CODE = re.compile(r"[A-Za-z]{1,6}-?\d{1,5}(?:\.\d+)?")  # model and alarm codes: PS-700, E-203, LCP-3.5, CA-9
+CODE = re.compile(r"[A-Za-z]{1,6}-?\d{1,5}(?:\.\d+)?")  # model and alarm codes: AB-700, E-12, XY-3.5, K-9
 WORD = re.compile(r"[\w\u4e00-\u9fff]+")
 CJK = re.compile(r"[\u3400-\u9fff]")
 SCRIPT_RUN = re.compile(r"[\u3400-\u9fff]+|[^\u3400-\u9fff]+")  # alternating Chinese / non-Chinese stretches
