@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from contract.evidence import Evidence, EvidenceKind
+from contract.evidence import Evidence
 from knowledge.policy.catalog import Catalog
 from knowledge.policy.documents import DocumentMeta, SourceDocument
 from knowledge.policy.facts import (
@@ -23,6 +23,7 @@ from knowledge.policy.facts import (
     extract_facts,
     row_from_json,
 )
+from knowledge.policy.search import clause_evidence
 from knowledge.policy.snapshot import Snapshot
 from knowledge.policy.versions import IN_FORCE, statuses
 
@@ -159,23 +160,5 @@ class PolicyFacts:
         lineage: dict[str, Any] = {"via": "reasoning"}
         if governing is not None and governing.reason == "event_window":
             lineage["governs_by_event"] = {"field": governing.event_field, "date": governing.event_date}
-        return Evidence(
-            id=row["evidence_id"],
-            kind=EvidenceKind.POLICY_CLAUSE,
-            title=d["title"],
-            content=row["text"],
-            source_ids={
-                "doc_id": row["doc_id"],
-                "version": row["version"],
-                "clause": row["clause"],
-                "clause_path": row["clause_path"],
-                "chunk_id": row["chunk_id"],
-                "page": str(row["page"]),
-                "char_start": str(row["char_start"]),
-                "char_end": str(row["char_end"]),
-            },
-            version=row["version"],
-            score=0.0,  # not ranked by retrieval: brought by a computation
-            content_hash=row["content_hash"],
-            lineage=lineage,
-        )
+        # not ranked by retrieval: brought by a computation
+        return clause_evidence(row, d["title"], score=0.0, lineage=lineage)

@@ -135,10 +135,16 @@ def _evidence(
     }
     if degraded:
         lineage["degraded"] = degraded
+    return clause_evidence(row, doc["title"], score=round(info["rrf"], 6), lineage=lineage)
+
+
+def clause_evidence(row: dict[str, Any], title: str, *, score: float, lineage: dict[str, Any]) -> Evidence:
+    """One clause row of the snapshot as POLICY_CLAUSE evidence: the same shape whether retrieval ranked it or a
+    reasoning tool brought it."""
     return Evidence(
         id=row["evidence_id"],
         kind=EvidenceKind.POLICY_CLAUSE,
-        title=doc["title"],
+        title=title,
         content=row["text"],
         source_ids={
             "doc_id": row["doc_id"],
@@ -151,7 +157,7 @@ def _evidence(
             "char_end": str(row["char_end"]),
         },
         version=row["version"],
-        score=round(info["rrf"], 6),
+        score=score,
         content_hash=row["content_hash"],
         lineage=lineage,
     )
