@@ -52,7 +52,7 @@ lint: install
 	$(BIN)/mypy
 
 bench: install system-deps
-	$(BIN)/python -m evals.bench.run_all
+	$(BIN)/python -m bench.run_all
 
 eval: install system-deps
 	$(BIN)/copilot eval all

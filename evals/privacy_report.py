@@ -105,7 +105,7 @@ def render(report: dict[str, Any]) -> str:
     lines += [
         "",
         "`spoken_pii.jsonl` is the development set the normaliser was checked against; `spoken_pii_fresh.jsonl` was "
-        "generated afterwards from other templates and seeds. Both are synthetic (evals/datasets/privacy/gen_spoken.py): "
+        "generated afterwards from other templates and seeds. Both are synthetic (bench/datasets/privacy/gen_spoken.py): "
         "real ASR output has its own errors (a misheard digit is no longer the customer's number, but 10 of 11 digits "
         "still are personal data), which this set does not measure.",
         "",

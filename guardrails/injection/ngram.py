@@ -1,5 +1,5 @@
 """A character n-gram logistic-regression scorer, trained offline on the labelled injection sets
-(evals/datasets/guardrails/train_injection_model.py) and shipped as a small JSON of weights.
+(bench/datasets/guardrails/train_injection_model.py) and shipped as a small JSON of weights.
 
 Why: hand-written phrase rules caught 25 % of a fresh held-out set written by the same author; character n-grams
 (忽视, 规章, 你的…) carry over to new phrasings far better, at a fraction of a millisecond per message."""

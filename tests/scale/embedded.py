@@ -1,7 +1,7 @@
 """Embedded mode on real processes: `copilot serve` with its in-process worker over the SQLite inbox and ledger (no
 Redis, no PostgreSQL), killed -9 and restarted, then stopped with SIGTERM and restarted.
 
-Used by tests/scale/test_embedded_crash.py and by evals/bench/bench_scale.py (`embedded_crash` in bench_scale.json).
+Used by tests/scale/test_embedded_crash.py and by bench/bench_scale.py (`embedded_crash` in bench_scale.json).
 """
 
 from __future__ import annotations

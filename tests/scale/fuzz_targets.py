@@ -2,7 +2,7 @@
 envelope into normalisation), JSON (InboundMessage, 微信客服 sync_msg items) and audio (voice bytes, live PCM).
 
 Each target states the only exceptions it may raise (a typed refusal); anything else is a crash. Shared by the CI-sized
-tests (tests/scale/test_fuzz_parsers.py) and the ≥ 10k-case run in evals/bench/bench_scale.py."""
+tests (tests/scale/test_fuzz_parsers.py) and the ≥ 10k-case run in bench/bench_scale.py."""
 
 from __future__ import annotations
 

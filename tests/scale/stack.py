@@ -1,7 +1,7 @@
 """The scale-out stack as real processes on free ports: a dedicated redis-server (AOF, appendfsync always — the tests
 kill it), a Chroma server, `copilot serve` API processes and `copilot worker` processes, plus a local HTTP server that
 plays Tencent's qyapi for 微信客服 sync_msg. PostgreSQL comes from the caller (the session fixture, or the benchmark's
-own cluster). Used by tests/scale and evals/bench/bench_scale.py."""
+own cluster). Used by tests/scale and bench/bench_scale.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """CI-sized property-based fuzzing of the outside-facing parsers (XML, JSON, audio): typed refusals only, no crash.
-The ≥ 10k-case run is in evals/bench/bench_scale.py (results in evals/results/bench_scale.md)."""
+The ≥ 10k-case run is in bench/bench_scale.py (results in evals/results/bench_scale.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Deterministic generator of the guardrail evaluation sets (it imports nothing of the detectors: honest evaluation).
 
-python evals/datasets/guardrails/generate.py   → pii / injection / grounding.jsonl (dev sets, tuned on) and heldout_*.jsonl (never tuned on)
+python bench/datasets/guardrails/generate.py   → pii / injection / grounding.jsonl (dev sets, tuned on) and heldout_*.jsonl (never tuned on)
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# The generated sets live with the evaluator's data; this generator is a development tool.
+OUT = HERE.parents[2] / "evals" / "datasets" / "guardrails"
 sys.path.insert(0, str(HERE))
 
 import gen_grounding  # noqa: E402 - the generator modules sit beside this script
@@ -22,7 +24,7 @@ import gen_pii  # noqa: E402
 
 
 def write(name: str, rows: list[dict[str, object]]) -> None:
-    path = HERE / name
+    path = OUT / name
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")

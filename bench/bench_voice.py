@@ -7,8 +7,8 @@ clip (synthetic), espeak-ng Mandarin domain sentences built from the demo vocabu
 not, post-correction or not), an OpenAI-compatible server (FastAPI + faster-whisper on 127.0.0.1), sherpa-onnx (skipped:
 no weights on the registries). Live calls: the real WebSocket route (uvicorn + websockets client), espeak-ng clips
 streamed in real time in 100 ms chunks; speech-end truth is each clip's last sample above -40 dBFS. The machine load is
-measured (evals/bench/machine.py). `--full` adds longer calls and the WhisperLive-style growing-buffer baseline.
-Run: `.venv/bin/python -m evals.bench.bench_voice [--full]`.
+measured (bench/machine.py). `--full` adds longer calls and the WhisperLive-style growing-buffer baseline.
+Run: `.venv/bin/python -m bench.bench_voice [--full]`.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from channels.voice.segmenter import UtteranceSegmenter
 from channels.voice.vad import EnergyVad, SileroStreamVad
 from channels.voice.vocabulary import VocabularyCorrector
 from copilot.settings import DEMO_TENANT_DIR
-from evals.bench.machine import machine_load_report, measure_load
+from bench.machine import machine_load_report, measure_load
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "bench_voice"
 RESULTS = ROOT / "evals" / "results"
 SR = 16_000
@@ -665,7 +665,7 @@ def _goal(value: Any, goal: float, *, higher: bool = False) -> str:
 def render_md(r: dict[str, Any]) -> str:
     cfg = r["config"]
     lines = [
-        "# Voice benchmark (evals/bench/bench_voice.py)",
+        "# Voice benchmark (bench/bench_voice.py)",
         "",
         f"whisper-base int8, {cfg['cpu_threads']} CPU threads, beam {cfg['beam_size']}, OMP_WAIT_POLICY="
         f"{cfg['omp_wait_policy'] or 'unset'}. {machine_load_report(r['machine'])}",

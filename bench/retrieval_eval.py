@@ -20,7 +20,7 @@ from knowledge.policy import PolicyStore
 from knowledge.policy.loaders import parse_bytes
 from knowledge.policy.retrieval_multi import multi_need_search
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 ZH_SET = REPO / "evals" / "datasets" / "retrieval_zh.yaml"
 TAU_DIR = BENCHMARKS_DIR / "tau2-bench" / "banking_knowledge"
 MODES = ("dense", "lexical", "hybrid")

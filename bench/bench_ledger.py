@@ -9,7 +9,7 @@ in the same run on the same data.
 Default 100k entries (~3-5 min on 2 heavily shared cores); `--full` runs 1M and writes bench_ledger_full.*;
 `--n N` any size (bench_ledger_N.*). Goals (issue 6): ≥ 5k appends/s
 batched, verify 1M entries < 30 s. When 1M is not run, the 1M verify time is extrapolated linearly and labelled so.
-Writes evals/results/bench_ledger.json and .md. Usage: python -m evals.bench.bench_ledger [--full | --n N]
+Writes evals/results/bench_ledger.json and .md. Usage: python -m bench.bench_ledger [--full | --n N]
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from typing import Any
 from contract import Action, Citation, Draft, Evidence, EvidenceKind, GuardVerdict, Intent, Suggestion
 from copilot.ledger import open_ledger
 from copilot.ledger.canonical import HEADER_FIELDS, header_json
-from evals.bench.machine import machine_load_report, measure_load
+from bench.machine import machine_load_report, measure_load
 
-RESULTS = Path(__file__).resolve().parents[1] / "results"
+RESULTS = Path(__file__).resolve().parents[1] / "evals" / "results"
 BATCH = 5000
 GOAL_APPENDS_PER_S = 5000
 GOAL_VERIFY_1M_S = 30.0

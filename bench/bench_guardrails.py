@@ -8,7 +8,7 @@
   latency    input guards (mask + injection) per message, output guards (grounding + rails) per draft, and their sum,
              p50 / p95 — each beside its floor measured in the same run: NFKC + one digit-regex pass over the same text.
 Goals (issue 9): recall ≥ 0.99 on resident IDs, phones and bank cards; precision ≥ 0.95; p95 < 15 ms per message.
-Usage: python -m evals.bench.bench_guardrails [--full]   (--full also times a 200,000-char text, the limit)
+Usage: python -m bench.bench_guardrails [--full]   (--full also times a 200,000-char text, the limit)
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from typing import Any
 
 from contract import Citation, Draft, Evidence, EvidenceKind, VerdictOutcome
 from contract.ports import Actor
-from evals.bench.machine import machine_load_report, measure_load
+from bench.machine import machine_load_report, measure_load
 from guardrails import HeuristicInjectionDetector, build_guardrails, run_input_guards
 from guardrails.pii import detect
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "evals" / "datasets" / "guardrails"
 RESULTS = ROOT / "evals" / "results"
 RAILS = ROOT / "copilot" / "tenants" / "demo" / "rails.yaml"
@@ -384,7 +384,7 @@ def write_md(res: dict[str, Any]) -> str:
         "### Injection: which set was used for what",
         "",
         "The detector is phrase rules + category co-occurrence + a character n-gram logistic regression trained on the "
-        "dev set and held-out sets 1 and 2 (evals/datasets/guardrails/train_injection_model.py). Only held-out set 3 "
+        "dev set and held-out sets 1 and 2 (bench/datasets/guardrails/train_injection_model.py). Only held-out set 3 "
         "was never tuned or trained on: **its numbers are the ones to quote**.",
         "",
         "| set | attacks / benign | detection | false positives | status |",
