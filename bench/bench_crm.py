@@ -26,8 +26,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from contract.ports import Actor
 from bench.machine import machine_load_report, measure_load
+from contract.ports import Actor
 from knowledge.crm import build_customer_data, build_demo_crm
 from knowledge.crm.facts import build_360
 from knowledge.crm.signals import evaluate

@@ -26,9 +26,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from bench.machine import machine_load_report, measure_load
 from contract import Citation, Draft, Evidence, EvidenceKind, VerdictOutcome
 from contract.ports import Actor
-from bench.machine import machine_load_report, measure_load
 from guardrails import HeuristicInjectionDetector, build_guardrails, run_input_guards
 from guardrails.pii import detect
 

@@ -29,10 +29,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.machine import machine_load_report, measure_load
 from contract import Action, Citation, Draft, Evidence, EvidenceKind, GuardVerdict, Intent, Suggestion
 from copilot.ledger import open_ledger
 from copilot.ledger.canonical import HEADER_FIELDS, header_json
-from bench.machine import machine_load_report, measure_load
 
 RESULTS = Path(__file__).resolve().parents[1] / "evals" / "results"
 BATCH = 5000

@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from copilot.settings import REPO_ROOT
 from bench.machine import machine_load_report, measure_load
+from copilot.settings import REPO_ROOT
 
 RESULTS = REPO_ROOT / "evals" / "results"
 QUESTIONS = [

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from bench.machine import machine_load_report, measure_load
 from channels.voice import AsrService, WhisperDecoder, build_voice_router, ensure_whisper_base, load_whisper
 from channels.voice.backends import OpenAICompatBackend
 from channels.voice.decoder import collapse_repeats
@@ -38,7 +39,6 @@ from channels.voice.segmenter import UtteranceSegmenter
 from channels.voice.vad import EnergyVad, SileroStreamVad
 from channels.voice.vocabulary import VocabularyCorrector
 from copilot.settings import DEMO_TENANT_DIR
-from bench.machine import machine_load_report, measure_load
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "bench_voice"
