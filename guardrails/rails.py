@@ -40,6 +40,40 @@ def draft_discounts(text: str) -> list[float]:
     return out
 
 
+# A figure the customer asked for, named with the approval it needs, is not an offer ("您提到的9折优惠需要销售总监审批"):
+# the figure follows a request frame, the sentence says approval is needed, and nothing in it grants or applies it.
+_REQUEST_BEFORE = re.compile(r"(?:您|客户|贵司)(?:刚才|之前)?(?:提到|提出|说|要|希望|想要|要求|申请|问)的?")
+_REQUEST_AFTER = re.compile(r"(?:you|the customer)\s+(?:asked|requested|mentioned|wanted)", re.IGNORECASE)
+_NEEDS_APPROVAL = re.compile(
+    r"(?:需要|须|需|要|得)(?:由|经|经过|报|提交|请)?[^，。；;,]{0,8}?(?:审批|批准|同意|签批)"
+    r"|超出[^，。；;,]{0,10}?权限|不在[^，。；;,]{0,6}?权限"
+    r"|\bneeds?\s+(?:\w+\s+){0,3}?approv|\babove\s+(?:what|my)\b",
+    re.IGNORECASE,
+)
+_GRANTS = re.compile(
+    r"可以(?:直接)?(?:给|按|打|做)|能(?:直接)?(?:给|按|打|做)|给您(?:打|按|做|申请到|批)|按[^，。；;,]{0,6}?(?:算|给|执行|成交)"
+    r"|没问题|不成问题|包您|保证|肯定能|一定能|(?:已经?|已为您)[^，。；;,]{0,4}?(?:批|审批|同意|通过)|批下来了|特批"
+    r"|\b(?:can|will|'ll)\s+(?:give|grant|offer|apply|do)\b|\bapproved\b",
+    re.IGNORECASE,
+)
+
+
+def requested_with_approval(sentence: str) -> bool:
+    """The sentence names a discount the customer asked for together with the approval it needs, and grants nothing:
+    a request being escalated, not an offer."""
+    text = canon(sentence)
+    if _GRANTS.search(text) or not _NEEDS_APPROVAL.search(text):
+        return False
+    figures = [m.span() for m in (*_DISCOUNT_PCT.finditer(text), *_ZHE.finditer(text))]
+    before = [m.end() for m in _REQUEST_BEFORE.finditer(text)]  # 您提到的 | 9折
+    after = [m.start() for m in _REQUEST_AFTER.finditer(text)]  # the 10% discount | you asked for
+
+    def requested(start: int, end: int) -> bool:
+        return any(0 <= start - b <= 2 for b in before) or any(0 <= a - end <= 12 for a in after)
+
+    return bool(figures) and all(requested(*span) for span in figures)
+
+
 def _action_parts(action: Any) -> tuple[str, dict[str, Any], str]:
     if isinstance(action, Action):
         return action.name, dict(action.parameters), action.requires_authority
@@ -188,6 +222,9 @@ class YamlPolicyRails:
                 if pct <= limit:
                     continue
                 if source is not None and _figures(sent) <= source:
+                    quoted.append(sent.strip())
+                    continue
+                if requested_with_approval(sent):  # the customer's figure escalated, not offered
                     quoted.append(sent.strip())
                     continue
                 fired.append("discount_authority")

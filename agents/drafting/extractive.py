@@ -7,11 +7,10 @@ heading, and never breaks a clause number ("3.1" stays "3.1")."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from agents.drafting.common import citations_for, draft_evidence, numbered
 from agents.drafting.template import address, clean_clause, doc_label
 from agents.reasoning.crm import CrmRecord
+from contract import clock
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Draft, DraftSource
 
@@ -36,7 +35,7 @@ def extractive_draft(
     en = lang == "en"
     # the customer is still addressed by the CRM contact (the facts are in the evidence), in a sentence of its own so a
     # guard that drops a sentence never drops the greeting
-    contacts = CrmRecord({}, evidence, today=date.today()).contacts()
+    contacts = CrmRecord({}, evidence, today=clock.today()).contacts()
     who = address(contacts[0]) if contacts else ""
     if en:
         parts = [f"Hello {who}. " if who else "Hello. ", "Sorry for the trouble. " if polite else ""]

@@ -168,6 +168,43 @@ APPROVAL_CLAIM = re.compile(
     r"[^，。！？,.!?]{0,6}?(?:提交|申请|批准|审批|通过|批下|办理|开通|安排|发货|寄出|退款|下单|预约|确认|调整|升级|延长|同意)"
     r"|特批|破例|额外(?:的)?(?:优惠|折扣|返点)|(?:可以|能)(?:给您|为您)?(?:打|再打|申请)\s*[{CN_NUM}\d.]+\s*折"
 )
+# A step reported as done ("我整理了一份报价发给您", "已安排", "I've sent you"): the template says only what will be
+# done next, so a completed action the template does not state is one nobody took. Future and modal forms
+# ("我整理一份报价发您", "我会安排", "I will send") and words where 了 is not the past tense (了解, 为了) pass.
+DONE_VERBS = (
+    r"整理|准备|发送|发给|发到|发出|发过去|发了|寄出|寄给|提交|递交|申请|安排|预约|预订|创建|新建|建好|登记|录入|办理|"
+    r"开通|下单|核对|核实|确认|联系|通知|上报|报备|审批|批准|处理|调整|修改|更新|退款|退回|派|转交"
+)
+COMPLETED_ACTION = re.compile(
+    rf"(?:已经?|已为您|已帮您|已给您|刚刚?|刚才)[^，。！？,.!?；;]{{0,6}}?(?:{DONE_VERBS})"
+    rf"|(?:{DONE_VERBS})(?:好|完|过)?了(?!解|结|吗|么|没)(?:[^，。！？,.!?；;]{{0,12}}?(?:给您|发您|给你|发你|您))?"
+    r"|(?:{DONE_VERBS})(?:好|完)(?:了)?"
+    r"|\b(?:I|we)(?:'ve| have)\s+(?:already\s+)?(?:sent|submitted|arranged|booked|scheduled|prepared|applied|filed|"
+    r"created|opened|confirmed|processed|forwarded|emailed|registered|approved|escalated)\b"
+    r"|\b(?:has|have)\s+(?:already\s+)?been\s+(?:sent|submitted|arranged|booked|scheduled|approved|processed|"
+    r"confirmed|registered|created|escalated)\b",
+    re.IGNORECASE,
+)
+
+
+def completed_actions(text: str) -> list[str]:
+    """The completed-action claims in a text ("整理了一份报价发给您", "已安排", "I've sent"); an action of the
+    customer's or a condition ("您确认好了告诉我", "等审批好了") is not one."""
+    return [
+        m.group(0)
+        for m in COMPLETED_ACTION.finditer(text)
+        if not re.search(r"(?<![为帮给替])您|请", text[max(0, m.start() - 3) : m.start()])
+        and not re.search(
+            r"等|待|如果|若|一旦|\b(?:when|once|after|if)\b", text[max(0, m.start() - 12) : m.start()], re.I
+        )
+    ]
+
+
+def _done_verb(claim: str) -> str:
+    m = re.search(DONE_VERBS, claim)
+    return m.group(0) if m else claim.lower()
+
+
 NEW_PROMISE = re.compile(r"免费|赠送|包邮|返现|补偿|退款|特价|优惠价|保证|承诺|一定会")
 # The customer's voice: "你们" for the supplier, asking for documents, stating their own needs. The rep says 我们/您.
 AS_CUSTOMER = re.compile(
@@ -382,6 +419,10 @@ def _claims_problem(plan: DraftPlan, masked: Masked, out: str) -> str:
         return "invented_number"
     if any(c.group(0) not in plan.template_text for c in APPROVAL_CLAIM.finditer(free)):
         return "approval_claim"
+    # a completed action is backed only when the template (which states what the system did) reports the same one
+    done_in_template = {_done_verb(c) for c in completed_actions(template_free)}
+    if any(_done_verb(c) not in done_in_template for c in completed_actions(free)):
+        return "completed_action_claim"
     if any(p.group(0) not in plan.template_text for p in NEW_PROMISE.finditer(free)):
         return "new_promise"
     if out.count("|") >= 2:

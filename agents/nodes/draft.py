@@ -6,7 +6,6 @@ the template text is sent instead (source FALLBACK, the reason in flags). An abs
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from agents.reasoning.config import Profile, load_profile
 from agents.reasoning.crm import CrmRecord
 from agents.state import CopilotState
 from agents.timing import timed
+from contract import clock
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Draft, DraftSource, Intent
 
@@ -82,7 +82,7 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
     lang = detect_lang(state.get("masked_text", ""), state["message"].get("lang", "zh"))
     profile = tenant_profile(deps)
     spec = deps.tenant.intent(intent.name)
-    contacts = CrmRecord(dict(state.get("crm") or {}), evidence, today=date.today()).contacts(
+    contacts = CrmRecord(dict(state.get("crm") or {}), evidence, today=clock.today()).contacts(
         state.get("masked_text", "")
     )
     labels = {a.name: a.label_zh for a in deps.tenant.actions}

@@ -19,6 +19,7 @@ from agents.reasoning.results import CannotCompute, Computed, Result
 from agents.reasoning.tools import FactSource, ToolContext, run_tool
 from agents.state import CopilotState
 from agents.timing import timed
+from contract import clock
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Intent
 
@@ -52,7 +53,7 @@ def as_of(state: CopilotState, evidence: list[Evidence]) -> date:
             return datetime.fromisoformat(sent.replace("Z", "+00:00")).date()
         except ValueError:
             pass
-    return date.today()
+    return clock.today()  # the clock port: an eval or replay runs at the suite's / message's time
 
 
 @timed("reason")
