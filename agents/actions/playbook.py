@@ -4,9 +4,12 @@ column), customer signals (by signal_id), guard flags and evidence → candidate
 Authority and parameters come from the catalog and from evidence/entities, never from free text, so an injected
 instruction cannot raise an action's authority or invent a parameter. A rule whose action needs a parameter it cannot
 fill still proposes the action, with the parameter marked `{"missing": true}` for the rep, and says so.
-Ranking: rule priority first, then model score. When no rule fires, actions rank from the catalog itself (description
-and examples vs the message, the intents an action serves, the customer signals it answers), so a new tenant gets
-sensible actions before anyone writes a rule."""
+Ranking: rule priority first, then model score, blended with the message and the computed answer (agents.actions.
+computed): a rule fired by the customer's background alone ranks under the actions that answer the message, an action
+the computed answer supports rises (and gets the parameters it computed, e.g. the approver), one it rules out goes.
+When no rule fires, actions rank from the catalog itself (description and examples vs the message, the intents an
+action serves, the entities its parameters take, the customer signals it answers, the computed answer), so a new
+tenant gets sensible actions before anyone writes a rule."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents.actions.computed import Link, computed_facts, links
 from agents.tenant import OUT_OF_SCOPE, FactTest, Playbook, Rule, TenantConfig
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import PolicyQuery, PolicyRetriever
@@ -209,6 +213,45 @@ def fire(
     return RuleFiring(rule, playbook, action, rule_ev, extra, missing)
 
 
+def is_proactive(rule: Rule) -> bool:
+    """A rule that fires on the customer's background (signals, facts) alone, whatever the message asks."""
+    w = rule.when
+    return (
+        not (w.intent or w.keywords_any or w.entities_any or w.flags_any or w.abstained is not None)
+        and w.sentiment_below is None
+    )
+
+
+def _blend(firing: RuleFiring, link: Link | None) -> RuleFiring | None:
+    """A rule's action with what the computed answer says about it: parameters it could not fill, the facts it rests
+    on; None when the facts rule out every id the action could carry."""
+    if link is None:
+        return firing
+    action = firing.action
+    params = dict(action.parameters)
+    for pname, bad in link.ruled_out.items():
+        value = params.get(pname)
+        if isinstance(value, str) and value in bad:
+            return None  # the rule's own id is one the facts rule out
+        if link.vetoed and not isinstance(value, str):
+            return None
+    filled = [n for n, v in link.params.items() if not isinstance(params.get(n), str | int | float)]
+    for n in filled:
+        params[n] = link.params[n]
+    missing = [n for n in firing.missing if n not in filled]
+    rationale = firing.rule.then.rationale_zh or firing.rule.description
+    if link.why:
+        rationale += "（" + "；".join(dict.fromkeys(link.why)) + "）"
+    if missing:
+        rationale += f"（缺少参数 missing: {', '.join(missing)}，请补充）"
+    ids = [*action.evidence_ids, *[e.id for e in link.support if e.id not in action.evidence_ids]]
+    firing.action = action.model_copy(
+        update={"parameters": params, "rationale": rationale, "evidence_ids": list(dict.fromkeys(ids))}
+    )
+    firing.missing = missing
+    return firing
+
+
 def propose(
     d: DecisionInput,
     tenant: TenantConfig,
@@ -216,7 +259,10 @@ def propose(
     model_score: Callable[[str, str], float] | None = None,
     limit: int = 4,
 ) -> list[RuleFiring]:
-    """All firing rules of the matching playbooks, one per action name (highest priority wins), ranked."""
+    """All firing rules of the matching playbooks, one per action name (highest key wins), ranked; blended with the
+    computed answer (an action it supports rises and gets its parameters, one it rules out goes) and with the
+    message (a rule fired by the customer's background alone ranks under the actions that answer the message)."""
+    computed = links(d.evidence, tenant)
     best: dict[str, tuple[float, RuleFiring]] = {}
     for pb in playbooks_for(tenant, d.business_unit):
         for rule in pb.rules:
@@ -225,22 +271,43 @@ def propose(
             firing = fire(rule, pb.id, d, tenant, policy)
             if firing is None:
                 continue
-            ms = model_score(d.text, tenant.action(rule.then.action).description) if model_score else 0.0
+            spec = tenant.action(rule.then.action)
+            link = computed.get(spec.name)
+            firing = _blend(firing, link)
+            if firing is None:
+                continue
+            ms = model_score(d.text, spec.description) if model_score else 0.0
             key = rule.then.priority + ms  # priority dominates (integers), model score breaks ties
+            if is_proactive(rule) and d.intent.name not in spec.intents:
+                key -= PROACTIVE_PENALTY
+            if link is not None and link.supported:
+                key += COMPUTED_BONUS
+            elif link is not None and link.against:
+                key -= COMPUTED_PENALTY
             firing.action = firing.action.model_copy(
-                update={"score": round(rule.then.priority / 100 + 0.01 * ms, 4)}
+                update={"score": round(min(max(key, 0.0), 100.0) / 100, 4)}
             )
             if firing.action.name not in best or key > best[firing.action.name][0]:
                 best[firing.action.name] = (key, firing)
+    if best:  # an action the computed answer supports and no rule proposed still joins the rules' actions
+        for name, link in computed.items():
+            if name in best or not link.supported or link.vetoed:
+                continue
+            extra = rank_catalog(
+                d, tenant, model_score, exclude=set(best), limit=1, only={name}, computed=computed
+            )
+            for f in extra:
+                best[name] = (COMPUTED_PRIORITY + f.action.score, f)
+                f.action = f.action.model_copy(update={"score": round(COMPUTED_PRIORITY / 100, 4)})
     ranked = [f for _, f in sorted(best.values(), key=lambda kv: kv[0], reverse=True)][:limit]
     if not ranked:  # nothing written for this case yet: rank the catalog itself
-        ranked = rank_catalog(d, tenant, model_score, exclude=set(), limit=min(limit, 3))
+        ranked = rank_catalog(d, tenant, model_score, exclude=set(), limit=min(limit, 3), computed=computed)
     elif (
         len(ranked) < MIN_ACTIONS
     ):  # one rule fired: a second option the catalog ties to this intent or signal
         extra = rank_catalog(
             d, tenant, model_score, exclude={f.action.name for f in ranked}, limit=MIN_ACTIONS - len(ranked),
-            declared_only=True,
+            declared_only=True, computed=computed,
         )  # fmt: skip
         ranked += extra
     return ranked
@@ -252,6 +319,16 @@ SIGNAL_BONUS = 0.3
 CATALOG_FLOOR = 0.3
 CATALOG_SCORE_SCALE = 0.5  # catalog actions rank under any rule's action (rule scores are priority / 100)
 MIN_ACTIONS = 2  # when rules propose fewer, the catalog may add one it declares for this intent or signal
+ANSWER_SIM_WEIGHT = 0.5  # cosine(computed answer line, action) counts half as much as the message's
+MAX_ANSWER_LINES = 4
+ENTITY_BONUS = 0.1  # the message names what the action's parameters take (an order id for an order look-up)
+COMPUTED_CATALOG_BONUS = 0.4  # the computed answer makes it the next step (须审批 → the approval action)
+COMPUTED_CATALOG_PENALTY = 0.2
+# Blending rules with the message and the computed answer, in priority points
+PROACTIVE_PENALTY = 25  # a background-signal rule whose action does not serve the message's intent
+COMPUTED_BONUS = 10  # the computed answer supports the rule's action
+COMPUTED_PENALTY = 10  # the computed answer says it is not the next step (e.g. no approval needed)
+COMPUTED_PRIORITY = 85  # an action the computed answer supports, which no rule proposed
 
 
 def rank_catalog(
@@ -262,6 +339,8 @@ def rank_catalog(
     exclude: set[str],
     limit: int,
     declared_only: bool = False,
+    only: set[str] | None = None,
+    computed: dict[str, Link] | None = None,
 ) -> list[RuleFiring]:
     """Actions from the catalog alone: what the action is for (description, taught examples), the intents it serves
     and the customer signals it answers; preconditions must hold and required parameters are filled from entities
@@ -269,36 +348,59 @@ def rank_catalog(
     if d.intent.abstained or d.intent.name == OUT_OF_SCOPE or "injection_suspected" in d.flags:
         return []
     signals = d.signal_ids()
+    computed = links(d.evidence, tenant) if computed is None else computed
+    # what the computed answer says to do next («处理：7天内预约进店检查») is read like the message itself
+    answer_lines = [e.content.split("\n")[0] for e in computed_facts(d.evidence)][:MAX_ANSWER_LINES]
     scored: list[tuple[float, RuleFiring]] = []
     for spec in tenant.actions:
-        if spec.name in exclude:
+        if spec.name in exclude or (only is not None and spec.name not in only):
+            continue
+        link = computed.get(spec.name)
+        if link is not None and link.vetoed:
             continue
         if not all(PRECONDITIONS.get(p, _always)(d) for p in spec.preconditions):
             continue
         sim = model_score(d.text, spec.name) if model_score else 0.0
+        answer_sim = (
+            max((model_score(t, spec.name) for t in answer_lines), default=0.0) if model_score else 0.0
+        )
         serves = d.intent.name in spec.intents
         answered = [signals[s] for s in spec.signals if s in signals]
+        supported = link is not None and link.supported
         if declared_only and not (
-            serves or answered
+            serves or answered or supported
         ):  # filling up: only actions the catalog ties to the case
             continue
-        total = sim + (INTENT_BONUS if serves else 0.0) + (SIGNAL_BONUS if answered else 0.0)
+        named = [p for p in spec.parameters if d.intent.entities.get(p)]
+        total = (
+            sim
+            + ANSWER_SIM_WEIGHT * answer_sim
+            + (INTENT_BONUS if serves else 0.0)
+            + (SIGNAL_BONUS if answered else 0.0)
+            + (ENTITY_BONUS if named else 0.0)
+            + (COMPUTED_CATALOG_BONUS if supported else 0.0)
+            - (COMPUTED_CATALOG_PENALTY if link is not None and link.against and not supported else 0.0)
+        )
         if total < CATALOG_FLOOR:
             continue
-        params: dict[str, Any] = {}
-        for pname in spec.parameters:
-            if d.intent.entities.get(pname):
-                params[pname] = d.intent.entities[pname][0]
+        params: dict[str, Any] = {p: d.intent.entities[p][0] for p in named}
+        if link is not None:
+            params.update({k: v for k, v in link.params.items() if k in spec.parameters})
         missing = [n for n, p in spec.parameters.items() if p.required and n not in params]
         for n in missing:
             params[n] = {"missing": True, "description": spec.parameters[n].description}
         why = [f"与「{spec.label_zh}」的描述相似度 {sim:.2f}"]
+        if answer_sim:
+            why.append(f"与计算结果相似度 {answer_sim:.2f}")
         if serves:
             why.append(f"服务于意图 {d.intent.name}")
         if answered:
             why.append(
                 "客户信号 " + "、".join(e.title or e.source_ids.get("signal_id", "") for e in answered)
             )
+        if link is not None and link.why:
+            why += list(dict.fromkeys(link.why))
+        facts = [e for e in (link.support if link is not None else []) if supported]
         if missing:
             why.append(f"缺少参数 missing: {', '.join(missing)}，请补充")
         ev = Evidence(
@@ -312,9 +414,11 @@ def rank_catalog(
             lineage={
                 "intent": d.intent.name,
                 "similarity": round(sim, 4),
+                "answer_similarity": round(answer_sim, 4),
                 "serves_intent": serves,
                 "signals": [e.source_ids.get("signal_id", "") for e in answered],
-                "support": [e.id for e in answered],
+                "support": [e.id for e in answered] + [e.id for e in facts],
+                "computed": supported,
             },
         )
         action = Action(
@@ -322,7 +426,7 @@ def rank_catalog(
             label=spec.label_zh,
             parameters=params,
             rationale="；".join(why),
-            evidence_ids=[ev.id, *[e.id for e in answered]],
+            evidence_ids=list(dict.fromkeys([ev.id, *[e.id for e in answered], *[e.id for e in facts]])),
             score=round(CATALOG_SCORE_SCALE * min(total, 1.0), 4),
             rule_id="",
             requires_authority=spec.required_authority,

@@ -1,0 +1,179 @@
+"""What the computed answer says about the next action: COMPUTED_FACT evidence (reasoning tools) → per-action links.
+
+Read from the catalog only, never from tenant-specific names, so a new tenant's actions are linked the day its
+catalog is written:
+  * an **approval** action is one with an approver parameter (named `approver`, or described as 审批人/approver). A fact
+    that `needs_approval` supports it and fills the approver (and a percentage parameter from the fact); a fact of an
+    authority tool that says the ask is *within* the rep's own authority supports the actions that grant it instead.
+  * an **id parameter** described with an id shape («活动编号 PR-xxxx», «合同号 SC-xxxx») is filled from a computed slot of
+    that shape. A yes/no fact (unit bool) decides eligibility: "true" supports the action with that id, "false" rules
+    that id out; when every id the facts considered is ruled out, the action is vetoed (e.g. a promotion the customer
+    does not qualify for is not registered just because a rule matched the intent).
+Each link carries the facts it rests on, so the action cites them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.tenant import ActionSpec, TenantConfig
+from contract.evidence import Evidence, EvidenceKind
+
+APPROVER_WORDS = ("审批人", "approver")
+PERCENT_WORDS = ("百分比", "percent", "%")
+AUTHORITY_TOOL = "authority"
+# an id shape written in a parameter description: 2–5 capital letters, a dash, then x/X/0/# placeholders
+ID_SHAPE = re.compile(r"\b([A-Z]{1,5})-[xX#0]{2,}")
+PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+
+
+@dataclass
+class Link:
+    """What the computed facts say about one action."""
+
+    action: str
+    params: dict[str, Any] = field(default_factory=dict)
+    support: list[Evidence] = field(default_factory=list)
+    supported: bool = False  # a fact makes this action the right next step
+    against: bool = False  # a fact says the action is not the right step (approval not needed, ineligible id)
+    vetoed: bool = False  # every id the facts considered for it is ruled out
+    ruled_out: dict[str, set[str]] = field(default_factory=dict)  # id parameter → values a fact ruled out
+    why: list[str] = field(default_factory=list)
+
+
+def is_approval(spec: ActionSpec) -> bool:
+    return any(
+        n == "approver" or any(w in (p.description or "").lower() for w in APPROVER_WORDS)
+        for n, p in spec.parameters.items()
+    )
+
+
+def _percent_params(spec: ActionSpec) -> list[str]:
+    return [
+        n
+        for n, p in spec.parameters.items()
+        if p.type == "number" and any(w in f"{n} {p.description}".lower() for w in PERCENT_WORDS)
+    ]
+
+
+def _approver_param(spec: ActionSpec) -> str:
+    for n, p in spec.parameters.items():
+        if n == "approver" or any(w in (p.description or "").lower() for w in APPROVER_WORDS):
+            return n
+    return ""
+
+
+def _grants(spec: ActionSpec) -> bool:
+    """An action that grants a percentage itself (no approver): within one's own authority."""
+    return bool(_percent_params(spec)) and not is_approval(spec)
+
+
+def id_shapes(spec: ActionSpec) -> dict[str, re.Pattern[str]]:
+    """Parameter → the id pattern its description shows («活动编号 PR-xxxx» → PR-[A-Za-z0-9]+)."""
+    out: dict[str, re.Pattern[str]] = {}
+    for n, p in spec.parameters.items():
+        m = ID_SHAPE.search(p.description or "")
+        if m:
+            out[n] = re.compile(rf"\b{re.escape(m.group(1))}-[A-Za-z0-9]+")
+    return out
+
+
+def _number(text: str) -> float | int | None:
+    m = PERCENT.search(text)
+    if m is None:
+        return None
+    v = float(m.group(1))
+    return int(v) if v.is_integer() else v
+
+
+def computed_facts(evidence: list[Evidence]) -> list[Evidence]:
+    return [e for e in evidence if e.kind is EvidenceKind.COMPUTED_FACT]
+
+
+def links(evidence: list[Evidence], tenant: TenantConfig) -> dict[str, Link]:
+    """Action name → Link, for every action some computed fact speaks to."""
+    facts = computed_facts(evidence)
+    out: dict[str, Link] = {}
+    if not facts:
+        return out
+
+    def link(name: str) -> Link:
+        return out.setdefault(name, Link(name))
+
+    approvals = [s for s in tenant.actions if is_approval(s)]
+    grants = [s for s in tenant.actions if _grants(s)]
+    approval_needed = [e for e in facts if str(e.lineage.get("needs_approval") or "")]
+    for e in approval_needed:
+        approver = str(e.lineage["needs_approval"])
+        pct = _number(e.content.split("\n")[0])
+        for spec in approvals:
+            lk = link(spec.name)
+            lk.supported = True
+            lk.support.append(e)
+            lk.params.setdefault(_approver_param(spec), approver)
+            for p in _percent_params(spec):
+                if pct is not None:
+                    lk.params.setdefault(p, pct)
+            lk.why.append(f"计算结果：须{approver}审批")
+        for spec in grants:  # the rep may not grant it alone
+            lk = link(spec.name)
+            lk.against = True
+            lk.support.append(e)
+            lk.why.append(f"超出本人权限，须{approver}审批")
+    within = [
+        e
+        for e in facts
+        if e.source_ids.get("tool") == AUTHORITY_TOOL and not str(e.lineage.get("needs_approval") or "")
+    ]
+    for e in within:
+        pct = _number(e.content.split("\n")[0])
+        for spec in grants:
+            lk = link(spec.name)
+            lk.supported = True
+            lk.support.append(e)
+            for p in _percent_params(spec):
+                if pct is not None:
+                    lk.params.setdefault(p, pct)
+            lk.why.append("计算结果：在本人权限内")
+        for spec in approvals:
+            lk = link(spec.name)
+            lk.against = True
+            lk.support.append(e)
+            lk.why.append("在本人权限内，无需审批")
+    if not approval_needed and not within:
+        # an answer was computed and nothing in it needs anyone's approval: an approval is not the next step
+        for spec in approvals:
+            link(spec.name).against = True
+    for spec in tenant.actions:
+        for pname, shape in id_shapes(spec).items():
+            eligible: list[tuple[str, Evidence]] = []
+            ruled_out: list[tuple[str, Evidence]] = []
+            mentioned: list[tuple[str, Evidence]] = []
+            for e in facts:
+                values = [str(s) for s in e.lineage.get("slots") or []] + [str(e.lineage.get("output", ""))]
+                ids = [m.group(0) for v in values for m in shape.finditer(v)]
+                if not ids:
+                    continue
+                verdict = str(e.lineage.get("output", "")).lower() if e.lineage.get("unit") == "bool" else ""
+                bucket = {"true": eligible, "false": ruled_out}.get(verdict, mentioned)
+                bucket += [(i, e) for i in dict.fromkeys(ids)]
+            if not (eligible or ruled_out or mentioned):
+                continue
+            lk = link(spec.name)
+            lk.ruled_out.setdefault(pname, set()).update(v for v, _ in ruled_out)
+            if eligible:
+                value, e = eligible[0]
+                lk.params.setdefault(pname, value)
+                lk.supported = True
+                lk.support.append(e)
+                lk.why.append(f"计算结果：符合 {value}")
+            elif mentioned:
+                value, e = mentioned[0]
+                lk.params.setdefault(pname, value)
+                lk.support.append(e)
+            elif ruled_out:
+                lk.vetoed = True
+                lk.support += [e for _, e in ruled_out]
+                lk.why.append("计算结果：不符合 " + "、".join(dict.fromkeys(v for v, _ in ruled_out)))
+    return out

@@ -1,0 +1,183 @@
+"""Actions blended with the computed answer and the message: an approval action gets the approver a reasoning tool
+computed; an action a yes/no fact rules out goes, one it supports joins the rules' actions with its id; a rule fired
+by the customer's background alone ranks under the actions that answer the message. The pack is made up here (a
+software vendor), so nothing depends on a real tenant's names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agents.actions.computed import id_shapes, is_approval, links
+from agents.actions.playbook import DecisionInput, propose
+from agents.tenant import TenantConfig
+from contract.evidence import Evidence, EvidenceKind
+from contract.suggestions import Intent
+from tests.agents.agent_ports import KeywordPolicy
+
+INTENTS = """
+intents:
+  - {name: ask_price, label_zh: 询价, description: 询问价格和折扣}
+  - {name: ask_offer, label_zh: 活动, description: 询问优惠活动}
+  - {name: outage, label_zh: 故障, description: 服务中断}
+  - {name: out_of_scope, label_zh: 无关, description: 闲聊}
+"""
+ACTIONS = """
+actions:
+  - name: give_rebate
+    label_zh: 给予返点
+    description: 在本人权限内给客户返点
+    parameters: {pct: {type: number, required: true, description: 返点百分比}}
+    intents: [ask_price]
+  - name: ask_for_signoff
+    label_zh: 提交审批
+    description: 超出本人权限的返点提交上级审批
+    parameters:
+      pct: {type: number, required: true, description: 申请的返点百分比}
+      who: {type: string, required: true, description: 审批人岗位}
+    intents: [ask_price]
+  - name: send_price_sheet
+    label_zh: 发送价目表
+    description: 按价目表发送报价
+    intents: [ask_price, ask_offer]
+  - name: enrol_campaign
+    label_zh: 登记活动
+    description: 为符合条件的订单登记优惠活动
+    parameters: {campaign: {type: string, required: true, description: 活动编号 CP-xxxx}}
+    intents: [ask_offer]
+  - name: open_incident
+    label_zh: 创建事件单
+    description: 为服务中断创建事件单
+    intents: [outage]
+  - name: plan_renewal
+    label_zh: 续约拜访
+    description: 订阅即将到期时安排续约拜访
+    signals: [renewal_due_60d]
+"""
+PLAYBOOKS = """
+playbooks:
+  - id: default
+    rules:
+      - id: signoff
+        when: {intent: [ask_price], keywords_any: [折, 返点, "%"]}
+        then: {action: ask_for_signoff, priority: 75}
+      - id: price-sheet
+        when: {intent: [ask_price]}
+        then: {action: send_price_sheet, priority: 70}
+      - id: campaign
+        when: {intent: [ask_offer]}
+        then: {action: enrol_campaign, priority: 80}
+      - id: renewal-background
+        when: {signals_all: [renewal_due_60d]}
+        then: {action: plan_renewal, priority: 90}
+      - id: incident
+        when: {intent: [outage]}
+        then: {action: open_incident, priority: 85}
+"""
+
+
+@pytest.fixture
+def tenant(tmp_path: Path) -> TenantConfig:
+    for name, text in (("intents.yaml", INTENTS), ("actions.yaml", ACTIONS), ("playbooks.yaml", PLAYBOOKS)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return TenantConfig.load(tmp_path)
+
+
+def _computed(
+    tool: str, content: str, *, output: str, unit: str = "text", slots=(), needs: str = ""
+) -> Evidence:
+    return Evidence(
+        id=Evidence.make_id(EvidenceKind.COMPUTED_FACT, tool, content),
+        kind=EvidenceKind.COMPUTED_FACT,
+        title=f"计算 · {tool}",
+        content=content,
+        source_ids={"tool": tool, "tool_id": tool},
+        lineage={"output": output, "unit": unit, "slots": list(slots), "needs_approval": needs},
+    )
+
+
+SIGNAL = Evidence(
+    id="signal:renewal",
+    kind=EvidenceKind.SIGNAL,
+    title="订阅60天内到期",
+    content="订阅60天内到期",
+    source_ids={"signal_id": "renewal_due_60d"},
+)
+
+
+def _d(intent: str, text: str, evidence: list[Evidence]) -> DecisionInput:
+    return DecisionInput(intent=Intent(name=intent, confidence=0.9), text=text, evidence=evidence)
+
+
+def names(firings) -> list[str]:
+    return [f.action.name for f in firings]
+
+
+def test_catalog_shapes_are_read_from_descriptions(tenant):
+    spec = {a.name: a for a in tenant.actions}
+    assert is_approval(spec["ask_for_signoff"]) and not is_approval(spec["give_rebate"])
+    shape = id_shapes(spec["enrol_campaign"])["campaign"]
+    assert shape.search("活动 CP-2611 适用") and not shape.search("PR-2611")
+
+
+def test_needs_approval_fills_the_approver_and_ranks_the_approval_first(tenant):
+    fact = _computed(
+        "authority",
+        "您要的 6%（返点）超出顾问权限（3%以内），须由区域经理审批",
+        output="区域经理",
+        needs="区域经理",
+    )
+    fired = propose(_d("ask_price", "能给6%返点吗", [fact]), tenant, KeywordPolicy())
+    top = fired[0]
+    assert top.action.name == "ask_for_signoff"
+    assert top.action.parameters == {"who": "区域经理", "pct": 6} and top.missing == []
+    assert fact.id in top.action.evidence_ids and "须区域经理审批" in top.action.rationale
+    assert "give_rebate" not in names(fired)[:2]
+
+
+def test_within_authority_grants_instead_of_asking_for_approval(tenant):
+    fact = _computed(
+        "authority", "您要的 2% 在顾问可自行决定的范围内（3%以内）", output="within", unit="bool"
+    )
+    fired = propose(_d("ask_price", "给我2%返点可以吗", [fact]), tenant, KeywordPolicy())
+    assert names(fired)[0] == "give_rebate" and fired[0].action.parameters == {"pct": 2}
+    assert names(fired).index("ask_for_signoff") > names(fired).index("send_price_sheet")
+
+
+def test_a_computed_answer_without_approval_demotes_the_keyword_approval_rule(tenant):
+    fact = _computed("tier", "贵司上年度采购 40 套，属T3档，折扣 7%", output="7")
+    fired = propose(_d("ask_price", "能拿几个点折扣？", [fact]), tenant, KeywordPolicy())
+    assert names(fired)[0] == "send_price_sheet"
+    without = propose(_d("ask_price", "能拿几个点折扣？", []), tenant, KeywordPolicy())
+    assert names(without)[0] == "ask_for_signoff"  # nothing computed: the rule's priority stands
+
+
+def test_an_ineligible_campaign_is_not_registered_and_an_eligible_one_joins(tenant):
+    no = _computed("scope", "CP-2604 不适用：仅限新客户", output="false", unit="bool", slots=["CP-2604"])
+    fired = propose(_d("ask_offer", "CP-2604 能用吗", [no]), tenant, KeywordPolicy())
+    assert "enrol_campaign" not in names(fired)
+    yes = _computed("scope", "CP-2605 适用", output="true", unit="bool", slots=["CP-2605"])
+    fired = propose(_d("ask_offer", "有什么活动", [no, yes]), tenant, KeywordPolicy())
+    assert fired[0].action.name == "enrol_campaign" and fired[0].action.parameters == {"campaign": "CP-2605"}
+    # an eligible campaign joins even when the intent's rules propose something else
+    fired = propose(_d("ask_price", "多少钱", [yes]), tenant, KeywordPolicy())
+    got = {f.action.name: f for f in fired}
+    assert got["enrol_campaign"].action.parameters == {"campaign": "CP-2605"}
+    assert names(fired).index("enrol_campaign") < names(fired).index("send_price_sheet")
+
+
+def test_a_background_signal_rule_ranks_under_the_actions_that_answer_the_message(tenant):
+    fired = propose(_d("outage", "服务挂了", [SIGNAL]), tenant, KeywordPolicy())
+    assert names(fired)[:2] == ["open_incident", "plan_renewal"]
+    links_now = links([SIGNAL], tenant)
+    assert links_now == {}  # a signal is not a computed fact
+
+
+def test_zero_config_catalog_uses_the_computed_answer(tenant):
+    bare = tenant.model_copy(update={"playbooks": []})
+    fact = _computed("authority", "您要的 8% 超出权限，须由总监审批", output="总监", needs="总监")
+    fired = propose(_d("ask_price", "8个点行吗", [fact]), bare, KeywordPolicy(), lambda text, action: 0.1)
+    assert fired[0].action.name == "ask_for_signoff"
+    assert fired[0].action.parameters == {"who": "总监", "pct": 8}
+    assert fired[0].rule_evidence.lineage["computed"] is True
