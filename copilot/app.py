@@ -18,6 +18,7 @@ from copilot.api import admin, ask, health, jssdk, messages, metrics, queries, s
 from copilot.api.errors import install_error_handlers
 from copilot.api.hardening import RefuseNul, SecurityHeaders
 from copilot.api.limits import BodySizeLimit, RateLimit
+from copilot.api.plugins import mount_api_plugins
 from copilot.scale import api_runs_worker
 from copilot.settings import Settings, get_settings
 from copilot.web.pages import mount_pages
@@ -84,6 +85,7 @@ def create_app(
     app.include_router(queries.router)
     app.include_router(stream.router)
     app.include_router(admin.router)
+    mount_api_plugins(app)  # entry points `copilot.api`: the evaluator's /v1/evals/* (runs, reports, compare)
     app.include_router(unmask.router)  # POST /v1/suggestions/{id}/unmask (rep's own screen)
     app.include_router(jssdk.router)  # POST /v1/wecom/jssdk: wx.config / wx.agentConfig signatures
     mount_pages(app)

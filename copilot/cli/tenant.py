@@ -1,6 +1,7 @@
 """`copilot tenant …` — tenant packs as a product: scaffold one, validate it (every problem with file:line and a fix),
-import it (CRM, policies, config — validated first, nothing half-way, idempotent), evaluate it, propose its CRM
-mapping from the data, and learn from the humans' corrections. The pack layout: docs/tenant-pack.md.
+import it (CRM, policies, config — validated first, nothing half-way, idempotent), propose its CRM mapping from the
+data, and learn from the humans' corrections. `copilot tenant eval` comes from the evaluator plugin (evals/cli.py).
+The pack layout: docs/tenant-pack.md.
 
 Exit codes: 0 ok · 1 the pack has problems / a gate failed · 2 bad input (no such folder, unreadable source)."""
 
@@ -191,48 +192,6 @@ def import_cmd(
         f"serve it: COPILOT_TENANT={report['tenant']} COPILOT_TENANT_DIR={Path(path).resolve()} "
         f"COPILOT_DATA_DIR={report['data_dir']} copilot serve"
     )
-
-
-@app.command("eval")
-def eval_cmd(
-    path: PackPath,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="run config YAML")] = None,
-    split: Annotated[str, typer.Option(help="all | tuning | heldout")] = "all",
-    no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="run JSON (one suite only)")] = None,
-) -> None:
-    """Run the pack's eval suites (profile `evals:`, else evals/*.yaml in the pack) through the real copilot."""
-    from copilot.cli.eval import run_eval
-    from copilot.cli.tenant_validate import load_profile, suite_paths
-
-    root = Path(path).resolve()
-    if not root.is_dir():
-        err.print(f"[red]{path}: not a folder")
-        raise typer.Exit(2)
-    profile = load_profile(root)
-    suites = suite_paths(root, profile) or _repo_suites(profile.id)
-    if not suites:
-        err.print(f"[red]{path}: no eval suite (add evals/suite.yaml or `evals:` in profile.yaml)")
-        raise typer.Exit(2)
-    for suite in suites:
-        console.rule(str(suite.name))
-        run_eval(
-            suite,
-            config,
-            out=out if len(suites) == 1 else None,
-            no_cache=no_cache,
-            split=split,
-            tenant_dir=root,
-            as_of=profile.as_of,
-        )
-
-
-def _repo_suites(tenant: str) -> list[Path]:
-    """A bundled pack's suites live in evals/suites/: <id>.yaml (tuning) and <id>-heldout.yaml."""
-    from copilot.settings import REPO_ROOT
-
-    folder = REPO_ROOT / "evals" / "suites"
-    return [p for p in (folder / f"{tenant}.yaml", folder / f"{tenant}-heldout.yaml") if p.is_file()]
 
 
 @app.command("infer-mapping")

@@ -3,8 +3,9 @@ raw pydantic dump. Nothing is loaded anywhere: `copilot tenant import` runs this
 
 Checked here: profile.yaml, tools.yaml (YAML), the CRM (mapping.yaml against the model, signals.yaml, and the
 mapping against the data: the CSVs, or the live database named by profile `crm.url`), every policy's front matter
-(incl. event_field / event_from / event_until against the mapping), and the pack's eval suites. The agent files
-(intents, actions, playbooks, entities, vocabulary, rails) are checked by `agents.tenant_validation`."""
+(incl. event_field / event_from / event_until against the mapping), the cross-references of the pack's eval suites,
+and the checks other packages register (`copilot.tenant_checks`: the evaluator checks the suites' schema). The agent
+files (intents, actions, playbooks, entities, vocabulary, rails) are checked by `agents.tenant_validation`."""
 
 from __future__ import annotations
 
@@ -458,16 +459,21 @@ def suite_paths(root: Path, profile: Profile) -> list[Path]:
     )
 
 
-def _suites(root: Path, profile: Profile) -> list[PackProblem]:
-    from evals.suite import SuiteError, load_suite
+def _plugin_checks(root: Path, profile: Profile) -> list[PackProblem]:
+    """Checks other packages register (entry point group `copilot.tenant_checks`): the evaluator's suite schema check.
+    One that cannot be loaded is skipped (logged), one that fails is a problem: validation never ends in a traceback."""
+    from copilot.plugins import TENANT_CHECKS, plugins
 
     problems: list[PackProblem] = []
-    for path in suite_paths(root, profile):
+    for plugin in plugins(TENANT_CHECKS):
+        if not plugin.loaded or not callable(plugin.obj):
+            continue
         try:
-            load_suite(path)
-        except SuiteError as e:
-            for p in e.problems:
-                problems.append(PackProblem(shown(Path(p.file), root), p.line, p.path, p.message))
+            problems += plugin.obj(root, profile)
+        except Exception as e:  # a check's own bug is reported, not raised
+            problems.append(
+                PackProblem(root.name, 0, plugin.name, f"check {plugin.target} failed: {e}"[:300])
+            )
     return problems
 
 
@@ -720,7 +726,7 @@ def validate_pack(root: Path) -> list[PackProblem]:
     problems += _tools(root)
     problems += _crm(root, profile)
     problems += _policies(root)
-    problems += _suites(root, profile)
+    problems += _plugin_checks(root, profile)
     problems += _cross_refs(root, profile)
     order = {name: i for i, name in enumerate(dict.fromkeys(p.file for p in problems))}
     return collapse(sorted(problems, key=lambda p: (order[p.file], p.line)))

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from copilot.cli.eval import app
+from evals.cli import app
 from evals.runner import RunResult
 
 runner = CliRunner()

@@ -174,7 +174,7 @@ def scripted_factory(config: dict[str, Any]) -> RecordingTarget:
 
 
 def test_eval_run_writes_only_under_a_new_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from copilot.cli.eval import app
+    from evals.cli import app
 
     suite = tmp_path / "suite.yaml"
     suite.write_text(SUITE, encoding="utf-8")

@@ -138,7 +138,7 @@ def test_eval_compare_view_names_what_changed(
     client: TestClient, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two stored runs of a suite → the compare view lists the metric that regressed."""
-    import copilot.api.admin as admin
+    import evals.plugin_api as admin
     from evals.runner.results import RunResult
 
     monkeypatch.setattr(admin, "RUNS_DIR", tmp_path)

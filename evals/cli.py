@@ -1,4 +1,6 @@
-"""`copilot eval …`: run suites, report, compare runs, gate releases, build suites from the ledger, run adapters.
+"""`copilot eval …`: run suites, report, compare runs, gate releases, build suites from the ledger, run adapters;
+and `copilot tenant eval`. The evaluator's commands, mounted on the `copilot` CLI through the `copilot.cli` entry
+points (pyproject.toml): copilot never imports this module.
 
 Exit codes: 0 ok · 1 a gate failed / a regression (when asked) · 2 bad input (malformed suite, config, run file)."""
 
@@ -20,6 +22,7 @@ if TYPE_CHECKING:  # imported lazily at run time to keep `copilot --help` fast
 
 app = typer.Typer(no_args_is_help=True, help="eval suites, reports, comparisons and release gates")
 console = Console()
+err = Console(stderr=True, highlight=False)
 RUNS_SUBDIR = "eval-runs"  # under the data directory: `eval run` writes nothing outside it
 
 
@@ -373,3 +376,44 @@ def docs_cmd() -> None:
     from evals.report import write_benchmarks_doc
 
     console.print(f"wrote {write_benchmarks_doc()}")
+
+
+# ---- `copilot tenant eval` (entry point `tenant.eval`) ----------------------------------------------------------------
+
+
+def tenant_eval(
+    path: Annotated[Path, typer.Argument(help="the tenant pack's folder")],
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="run config YAML")] = None,
+    split: Annotated[str, typer.Option(help="all | tuning | heldout")] = "all",
+    no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="run JSON (one suite only)")] = None,
+) -> None:
+    """Run the pack's eval suites (profile `evals:`, else evals/*.yaml in the pack) through the real copilot."""
+    from copilot.cli.tenant_validate import load_profile, suite_paths
+
+    root = Path(path).resolve()
+    if not root.is_dir():
+        err.print(f"[red]{path}: not a folder")
+        raise typer.Exit(2)
+    profile = load_profile(root)
+    suites = suite_paths(root, profile) or _repo_suites(profile.id)
+    if not suites:
+        err.print(f"[red]{path}: no eval suite (add evals/suite.yaml or `evals:` in profile.yaml)")
+        raise typer.Exit(2)
+    for suite in suites:
+        console.rule(str(suite.name))
+        run_eval(
+            suite,
+            config,
+            out=out if len(suites) == 1 else None,
+            no_cache=no_cache,
+            split=split,
+            tenant_dir=root,
+            as_of=profile.as_of,
+        )
+
+
+def _repo_suites(tenant: str) -> list[Path]:
+    """A bundled pack's suites live in evals/suites/: <id>.yaml (tuning) and <id>-heldout.yaml."""
+    folder = Path(__file__).resolve().parent / "suites"
+    return [p for p in (folder / f"{tenant}.yaml", folder / f"{tenant}-heldout.yaml") if p.is_file()]
