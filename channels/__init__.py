@@ -6,15 +6,7 @@ from channels.api.media import MediaFile, WeComMediaStore
 from channels.api.messages import Outbox
 from channels.api.token import InMemoryTokenCache, RedisTokenCache, TokenCache
 from channels.config import ApiCredentials, CallbackCredentials, CallbackPolicy, ChannelConfig
-from channels.dedupe import (
-    DedupedInbox,
-    Deduper,
-    InMemoryDeduper,
-    InMemoryNonceCache,
-    NonceCache,
-    RedisDeduper,
-    RedisNonceCache,
-)
+from channels.dedupe import InMemoryNonceCache, NonceCache, RedisNonceCache
 from channels.errors import CallbackRejected
 from channels.inbox import Inbox, SkipRecorder, SqliteInbox
 from channels.kf.state import KfState, RedisKfState, SqliteKfState
@@ -28,9 +20,6 @@ __all__ = [
     "CallbackRejected",
     "ChannelConfig",
     "ChannelRuntime",
-    "DedupedInbox",
-    "Deduper",
-    "InMemoryDeduper",
     "InMemoryNonceCache",
     "InMemoryTokenCache",
     "Inbox",
@@ -39,7 +28,6 @@ __all__ = [
     "MediaFile",
     "NonceCache",
     "Outbox",
-    "RedisDeduper",
     "RedisKfState",
     "RedisNonceCache",
     "RedisTokenCache",

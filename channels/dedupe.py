@@ -1,9 +1,8 @@
-"""Seen-before stores shared by the callbacks: the nonce replay cache (used by every callback) and a dedupe set.
+"""The nonce replay cache every callback uses (in-process, or Redis shared by the API processes).
 
-One dedupe in the product: the inbox's own key (`tenant:channel:message id`; SQLite UNIQUE, or SET NX inside the Redis
+Message dedupe is not here: the inbox's own key (`tenant:channel:message id`; SQLite UNIQUE, or SET NX inside the Redis
 accept script) decides whether a message is new, and the ledger's message key (copilot/ledger, `ledger_message_keys`)
-decides whether it already has a suggestion. `Deduper` / `DedupedInbox` below are kept for queues that cannot dedupe
-by themselves; nothing in the product wires them.
+decides whether it already has a suggestion.
 """
 
 from __future__ import annotations
@@ -13,20 +12,7 @@ import time
 from collections import OrderedDict
 from typing import Any, Protocol, runtime_checkable
 
-from channels.inbox import Inbox
 from contract.errors import BackendUnavailable
-from contract.messages import InboundMessage
-
-
-@runtime_checkable
-class Deduper(Protocol):
-    def first_seen(self, key: str, ttl_s: int) -> bool:
-        """Atomically mark `key`; True only for the first caller within `ttl_s`."""
-        ...
-
-    def forget(self, key: str) -> None:
-        """Undo a mark (the enqueue after it failed, so the retry must go through)."""
-        ...
 
 
 class _TtlSet:
@@ -53,56 +39,6 @@ class _TtlSet:
     def delete(self, key: str) -> None:
         with self._lock:
             self._items.pop(key, None)
-
-
-class InMemoryDeduper:
-    def __init__(self, max_items: int = 200_000) -> None:
-        self._set = _TtlSet(max_items)
-
-    def first_seen(self, key: str, ttl_s: int) -> bool:
-        return self._set.set_if_absent(key, "1", ttl_s) is None
-
-    def forget(self, key: str) -> None:
-        self._set.delete(key)
-
-
-class RedisDeduper:
-    """SET key 1 NX EX ttl: atomic across workers."""
-
-    def __init__(self, redis: Any, prefix: str = "copilot:dedupe:") -> None:
-        self._redis = redis
-        self._prefix = prefix
-
-    def first_seen(self, key: str, ttl_s: int) -> bool:
-        try:
-            return bool(self._redis.set(self._prefix + key, "1", nx=True, ex=max(int(ttl_s), 1)))
-        except Exception as exc:  # redis-py raises ConnectionError/TimeoutError subclasses of RedisError
-            raise BackendUnavailable(f"redis dedupe failed: {exc}", reason="dedupe_unavailable") from exc
-
-    def forget(self, key: str) -> None:
-        try:
-            self._redis.delete(self._prefix + key)
-        except Exception as exc:
-            raise BackendUnavailable(f"redis dedupe failed: {exc}", reason="dedupe_unavailable") from exc
-
-
-class DedupedInbox:
-    """An Inbox that consults a shared Deduper before a queue that cannot dedupe by itself (e.g. Redis Streams).
-    The mark is undone when the enqueue fails, so Tencent's retry is not swallowed."""
-
-    def __init__(self, inner: Inbox, deduper: Deduper, ttl_s: int = 3 * 24 * 3600) -> None:
-        self.inner = inner
-        self.deduper = deduper
-        self.ttl_s = ttl_s
-
-    def accept(self, msg: InboundMessage) -> bool:
-        if not self.deduper.first_seen(msg.dedupe_key, self.ttl_s):
-            return False
-        try:
-            return self.inner.accept(msg)
-        except BaseException:
-            self.deduper.forget(msg.dedupe_key)
-            raise
 
 
 # ---- nonce replay cache ----------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The SqliteInbox contract, the dedupers and nonce caches (one suite over the in-process and Redis versions)."""
+"""The SqliteInbox contract (its UNIQUE key is the one dedupe) and the nonce caches (one suite over the in-process and
+Redis versions)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from channels import (
-    DedupedInbox,
-    InMemoryDeduper,
-    InMemoryNonceCache,
-    RedisDeduper,
-    RedisNonceCache,
-    SqliteInbox,
-)
+from channels import InMemoryNonceCache, RedisNonceCache, SqliteInbox
 from contract.errors import BackendUnavailable
 from contract.messages import Channel, InboundMessage, TextPart
 
@@ -150,14 +144,6 @@ def redis_client(backend: str, request: pytest.FixtureRequest) -> Iterator[redis
     client.close()
 
 
-def test_deduper_contract(redis_client: redis.Redis | None) -> None:
-    deduper = RedisDeduper(redis_client) if redis_client else InMemoryDeduper()
-    assert deduper.first_seen("demo:wecom_kf:m1", 60) is True
-    assert deduper.first_seen("demo:wecom_kf:m1", 60) is False
-    deduper.forget("demo:wecom_kf:m1")
-    assert deduper.first_seen("demo:wecom_kf:m1", 60) is True
-
-
 def test_nonce_cache_contract(redis_client: redis.Redis | None) -> None:
     cache = RedisNonceCache(redis_client) if redis_client else InMemoryNonceCache()
     assert cache.remember("wecom:1700000000:n1", "sig-a", 60) is None
@@ -166,26 +152,8 @@ def test_nonce_cache_contract(redis_client: redis.Redis | None) -> None:
     assert cache.remember("wecom:1700000000:n1", "sig-b", 60) is None
 
 
-class DownInbox:
-    def accept(self, msg: InboundMessage) -> bool:
-        raise BackendUnavailable("queue down", reason="inbox_unavailable")
-
-
-def test_deduped_inbox_forgets_the_mark_when_the_queue_is_down(
-    redis_client: redis.Redis | None, inbox: SqliteInbox
-) -> None:
-    deduper = RedisDeduper(redis_client) if redis_client else InMemoryDeduper()
-    with pytest.raises(BackendUnavailable):
-        DedupedInbox(DownInbox(), deduper).accept(message("m1"))
-    box = DedupedInbox(inbox, deduper)
-    assert box.accept(message("m1")) is True  # the retry is not swallowed
-    assert box.accept(message("m1")) is False
-
-
 @pytest.mark.redis
 def test_redis_down_is_backend_unavailable() -> None:
     dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-    with pytest.raises(BackendUnavailable):
-        RedisDeduper(dead).first_seen("k", 10)
     with pytest.raises(BackendUnavailable):
         RedisNonceCache(dead).remember("k", "v", 10)
