@@ -44,6 +44,21 @@ _FILLER = re.compile(
     r"(好的|好滴|好嘞|嗯嗯|嗯|哦|噢|喔|啊|呀|哈+|收到|了解|明白|知道了|可以|行|没问题|ok|okay|yes|好)", re.I
 )
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
+# Clauses that say nothing about what the customer wants: an opening (喂 / 你好 / 我是某某), or words addressed to the
+# model rather than to the business (ignore your rules, you are now…, print your prompt). Intent reads the rest, so a
+# voice call's self-introduction or an injection's wrapper does not decide the intent; the guard still flags them.
+_CLAUSE_SPLIT = re.compile(r"(?<=[，,。.!！？?；;\n])")
+_OPENING = re.compile(
+    r"^\s*(?:(?:喂+|你好|您好|hi|hello|hey|嗨|哈喽)[\s,，!！。]*)*(?:(?:我是|我叫|这里是|this is|i am|i'm)[^，,。？?！!]{0,16})?"
+    r"[\s,，。!！]*$",
+    re.I,
+)
+_META = re.compile(
+    r"(忽略|忘掉|忘记|无视|不要管)[^，,。]{0,12}(规则|指令|设定|提示|要求|限制)|你现在是|你现在扮演|扮演一个|假装你是"
+    r"|提示词|系统提示|system prompt|你是(?:ai|AI|机器人|人工智能)|并?回复[\"“「『]|ignore (?:all |any )?(?:previous|prior|your)"
+    r"|you are now|pretend (?:to be|you are)|reveal your",
+    re.I,
+)
 
 IMAGE_KIND_WORDS = {
     "error_screen": "报警 错误画面 故障",
@@ -58,6 +73,51 @@ def content_ratio(text: str) -> float:
     # keep only letters, digits and CJK (unicode emoji and symbols carry no topic)
     rest = "".join(ch for ch in rest if ch.isalnum())
     return min(1.0, len(rest) / 6.0)
+
+
+# The guard's placeholders (<PERSON_1>, <CN_MOBILE_1>) read as what they stand for: an embedder sees "<PERSON_1>" as
+# noise, while "某人" / "手机号" keep the sentence's meaning (a phone number in a message is about contact details).
+PLACEHOLDER_WORDS = {
+    "PERSON": "某人",
+    "PHONE": "手机号",
+    "CN_MOBILE": "手机号",
+    "CN_LANDLINE": "电话",
+    "EMAIL": "邮箱",
+    "CN_RESIDENT_ID": "身份证号",
+    "BANK_CARD": "银行卡号",
+    "ADDRESS": "地址",
+    "CN_USCC": "信用代码",
+    "CN_PLATE": "车牌",
+}
+_PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*?)_\d+>")
+
+
+def readable(text: str) -> str:
+    return _PLACEHOLDER.sub(lambda m: PLACEHOLDER_WORDS.get(m.group(1), ""), text)
+
+
+def focus_text(text: str) -> str:
+    """The message without the clauses that carry no request (openings, self-introductions, words to the model); the
+    whole message when nothing would be left (「你好」 alone is a greeting)."""
+    clauses = [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
+    if len(clauses) < 2:
+        return text if not _META.search(text) or not _strip_meta(text) else _strip_meta(text)
+    kept = [c for c in clauses if not _OPENING.match(c) and not _META.search(c)]
+    return "".join(kept).strip() if kept else text
+
+
+def _strip_meta(text: str) -> str:
+    return _META.sub(" ", text).strip(" ，,。")
+
+
+def keyword_hit(keyword: str, low: str) -> bool:
+    """A taxonomy keyword in the message. A two-character Chinese keyword also matches split by one character
+    (离合词: 打折 in 打九折 / 打个折, 退款 in 退个款), as customers write them."""
+    if keyword in low:
+        return True
+    if len(keyword) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in keyword):
+        return re.search(rf"{re.escape(keyword[0])}[\u4e00-\u9fff\d]{re.escape(keyword[1])}", low) is not None
+    return False
 
 
 @dataclass
@@ -144,6 +204,13 @@ class EmbeddingIntentClassifier:
             else np.zeros(len(self.classes), dtype=int)
         )
         self._keywords = [[k.lower() for k in self.specs[c].keywords if k.strip()] for c in self.classes]
+        # Who says each intent. Once a taxonomy names a sender anywhere (rep_ask intents), an intent that names none is
+        # a customer's: a rep asking the copilot about a customer's package is looking the customer up, not asking for
+        # a package. out_of_scope is anyone's. A taxonomy that names no sender is left as it is.
+        declares = any(self.specs[c].cues.senders for c in self.classes)
+        self._customer_only = [
+            declares and not self.specs[c].cues.senders and c != OUT_OF_SCOPE for c in self.classes
+        ]
         configured = tenant.abstain_thresholds.get(self.vectors.name)
         self.threshold_source = "pinned" if threshold is not None or configured is not None else ""
         self.threshold: float = float(threshold if threshold is not None else (configured or 0.0))
@@ -182,7 +249,7 @@ class EmbeddingIntentClassifier:
         low = text.lower()
         bonus = np.zeros(len(self.classes), dtype=np.float32)
         for c, name in enumerate(self.classes):
-            if any(k in low for k in self._keywords[c]):
+            if any(keyword_hit(k, low) for k in self._keywords[c]):
                 bonus[c] += KEYWORD_BONUS
             cues = self.specs[name].cues
             if (
@@ -191,13 +258,18 @@ class EmbeddingIntentClassifier:
                 or set(cues.file_kinds) & set(ctx.file_kinds)
             ):
                 bonus[c] += CUE_BONUS
-            if cues.senders:  # intents only a rep asks (查客户, 要建议) or only a customer says
-                bonus[c] += SENDER_BONUS if ctx.sender in cues.senders else -SENDER_BONUS
+            # who says it: a mismatch costs; a match lifts only a message that is not the customer's (a rep's ask
+            # finds the intents reps ask), so listing `customer` among an intent's senders is not a bonus for it
+            senders = cues.senders or (["customer"] if self._customer_only[c] else [])
+            if senders and ctx.sender not in senders:
+                bonus[c] -= SENDER_BONUS
+            elif senders and ctx.sender != "customer":
+                bonus[c] += SENDER_BONUS
         return bonus
 
     def scores(self, text: str, ctx: IntentInput | None = None) -> tuple[np.ndarray, dict[str, float]]:
         ctx = ctx or IntentInput()
-        view = intent_view(text, ctx)
+        view = intent_view(focus_text(readable(text)), ctx)
         s = self._semantic(self.vectors.encode([view or " "])[0]) + self._nudges(view, ctx)
         info: dict[str, float] = {}
         content = content_ratio(text) if not (ctx.image_kinds or ctx.file_names) else 1.0
