@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from urllib.parse import parse_qs
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -124,9 +123,7 @@ class RateLimit:
         auth = headers.get(b"authorization", b"")
         if not key and auth[:7].lower() == b"bearer ":
             key = auth[7:]
-        if not key:
-            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-            key = query.get("api_key", [""])[0].encode()
+        # keys come from headers only (auth refuses `?api_key=`): a key in the URL is not a bucket of its own
         if key:
             return self.per_key, "key:" + hashlib.sha256(key.strip()).hexdigest()[:24]
         client = scope.get("client") or ("?", 0)

@@ -36,6 +36,14 @@ def test_requests_without_a_key_are_limited_per_client(client: TestClient) -> No
     assert client.get("/v1/me").status_code == 429
 
 
+def test_a_key_in_the_query_string_is_not_a_budget_of_its_own(client: TestClient) -> None:
+    """`?api_key=` is refused by auth and not read by the limiter either: such requests share the client's budget, so
+    a new made-up key in every URL buys nothing."""
+    assert [client.get("/v1/me", params={"api_key": f"k{i}"}).status_code for i in range(3)] == [401] * 3
+    assert client.get("/v1/me", params={"api_key": "dev-admin"}).status_code == 429
+    assert client.get("/v1/me", headers={"X-API-Key": "dev-admin"}).status_code == 200  # a real key: its own
+
+
 def test_per_channel_budget_and_health_is_free(client: TestClient) -> None:
     # routes are mounted in the lifespan, which this client does not run: 404 means "let through"
     assert [client.post("/channels/wecom/callback").status_code for _ in range(2)] == [404, 404]
