@@ -90,6 +90,7 @@ def template(i: int) -> Suggestion:
         },
     )
     return Suggestion(
+        tenant="demo",
         conversation_id=f"conv_{customer}_{i % 97}",
         message_id=f"msg_{i}",
         customer_ref=customer,

@@ -14,9 +14,14 @@ What each check catches:
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
+import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, LargeBinary, Select, cast, func, select, type_coerce
@@ -24,16 +29,15 @@ from sqlalchemy.engine import Engine
 
 from contract.errors import BackendUnavailable, InputError, UserError
 from copilot.ledger.canonical import (
-    ALGORITHM,
     GENESIS_HASH,
     HEADER_FIELDS,
-    chain_digest_values,
     checkpoint_signature,
     now_iso,
     signature_matches,
 )
+from copilot.ledger.chain_scan import ChainBreak, scan, scan_sqlite_range
 from copilot.ledger.engine import write_transaction
-from copilot.ledger.models import BrokenEntry, Checkpoint, EntryKind, VerifyReport
+from copilot.ledger.models import BrokenEntry, Checkpoint, VerifyReport
 from copilot.ledger.schema import checkpoints, entries, head
 from copilot.ledger.witness import Witness
 
@@ -64,32 +68,51 @@ def _stream_rows(conn: Connection, stmt: Select[Any]) -> Iterator[tuple[Any, ...
         cursor.close()
 
 
-def _sha256_bytes(data: bytes) -> str:
-    return ALGORITHM + ":" + hashlib.sha256(data).hexdigest()
-
-
-_N = len(HEADER_FIELDS)
-
-
 class _Broken(Exception):
-    def __init__(self, broken: BrokenEntry) -> None:
-        self.broken = broken
+    def __init__(self, broken: BrokenEntry, intact: int, checked: int, redacted: int) -> None:
+        self.broken, self.intact, self.checked, self.redacted = broken, intact, checked, redacted
 
 
-def _fail(header: tuple[Any, ...], problem: str, detail: str, expected: str = "", found: str = "") -> _Broken:
+def _fail(
+    header: tuple[Any, ...], problem: str, detail: str, expected: str = "", found: str = ""
+) -> ChainBreak:
     """`header` starts (seq, id, …) as HEADER_FIELDS does."""
-    broken = BrokenEntry(
-        seq=header[0], id=header[1], problem=problem, detail=detail, expected=expected, found=found
-    )
-    return _Broken(broken)
+    return ChainBreak(header, problem, detail, expected, found)
 
 
-_SEQ, _ID, _KIND = (HEADER_FIELDS.index(n) for n in ("seq", "id", "kind"))
-_CREATED, _PAYLOAD_HASH = HEADER_FIELDS.index("created_at"), HEADER_FIELDS.index("payload_hash")
+def _broken(exc: ChainBreak) -> BrokenEntry:
+    return BrokenEntry(seq=exc.header[0], id=exc.header[1], problem=exc.problem, detail=exc.detail,
+                       expected=exc.expected, found=exc.found)  # fmt: skip
 
 
-def verify(engine: Engine, *, checkpoint_key: str = "", witness: Witness | None = None) -> VerifyReport:
-    """One streaming pass in seq order. The inner loop works on plain tuples: it runs a million times."""
+# The parallel pass: above this many entries a SQLite ledger is checked in seq ranges by several processes (one per
+# CPU), each range on its own read-only connection. The links between ranges, the checkpoints and the witness are then
+# checked here; any disagreement re-runs the sequential pass, so a broken ledger is always reported exactly as the
+# sequential pass names it (first broken entry, entries intact before it).
+PARALLEL_MIN_ENTRIES = 200_000
+MAX_WORKERS = 8
+_SCAN_SCRIPT = str(Path(__file__).with_name("chain_scan.py"))
+
+
+@dataclass
+class _Pass:
+    seen: int
+    prev: str
+    checked: int
+    redacted: list[tuple[int, str, str]]
+    redaction_before: str
+
+
+def verify(
+    engine: Engine,
+    *,
+    checkpoint_key: str = "",
+    witness: Witness | None = None,
+    workers: int | None = None,
+    parallel_min_entries: int = PARALLEL_MIN_ENTRIES,
+) -> VerifyReport:
+    """Every entry re-hashed, in seq order. `workers` (default: the CPU count) > 1 splits a large SQLite ledger into
+    seq ranges checked in parallel processes; the checks and the report are the same as the sequential pass's."""
     try:
         witnessed = witness.latest() if witness is not None else None
     except (UserError, BackendUnavailable) as exc:  # damaged or unreachable: the chain cannot be vouched for
@@ -105,68 +128,170 @@ def verify(engine: Engine, *, checkpoint_key: str = "", witness: Witness | None 
             return VerifyReport(ok=False, entries=0, head_seq=0, head_hash="", first_broken=broken)
         head_seq, head_hash = head_row
         marks = {r.seq: r for r in conn.execute(select(checkpoints))}
-        payload_col = _payload_bytes(engine.dialect.name)
-        stmt = select(*_HEADER_COLUMNS, payload_col, entries.c.prev_hash, entries.c.entry_hash).order_by(
-            entries.c.seq
-        )
-        rows = _stream_rows(conn, stmt)
-        expected_seq, prev, checked = 1, GENESIS_HASH, 0
-        redacted: list[dict[str, Any]] = []
-        redaction_before = ""
+        done = None
+        n_workers = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
+        path = _sqlite_file(engine)
+        if n_workers > 1 and path:
+            max_seq = conn.execute(select(func.max(entries.c.seq))).scalar() or 0
+            if max_seq >= parallel_min_entries:
+                done = _parallel_pass(path, max_seq, n_workers, marks, witnessed, checkpoint_key)
         try:
-            for values in rows:
-                header, (payload, stored_prev, stored_hash) = values[:_N], values[_N:]
-                if header[_SEQ] != expected_seq:
-                    raise _fail(header, "seq_gap", f"expected seq {expected_seq}: entries are missing or renumbered",
-                                str(expected_seq), str(header[_SEQ]))  # fmt: skip
-                if stored_prev != prev:
-                    raise _fail(header, "prev_hash", "does not point at the entry before it (reordered or re-hashed)",
-                                prev, stored_prev)  # fmt: skip
-                if payload is None:
-                    redacted.append({"seq": header[_SEQ], "id": header[_ID], "created_at": header[_CREATED]})
-                else:
-                    found = _sha256_bytes(payload)
-                    if found != header[_PAYLOAD_HASH]:
-                        raise _fail(
-                            header, "payload_hash", "payload bytes were changed", header[_PAYLOAD_HASH], found
-                        )
-                    if header[_KIND] == EntryKind.REDACTION.value:
-                        redaction_before = max(redaction_before, json.loads(payload)["before"])
-                computed = chain_digest_values(prev, header)
-                if computed != stored_hash:
-                    raise _fail(header, "entry_hash", "a chained column was changed", computed, stored_hash)
-                if expected_seq in marks:
-                    _check_mark(header, marks[expected_seq], stored_hash, checkpoint_key)
-                    checked += 1
-                if witnessed is not None and expected_seq == witnessed.seq:
-                    _check_witness(header, witnessed, stored_hash, checkpoint_key)
-                    checked += 1
-                prev, expected_seq = stored_hash, expected_seq + 1
-            seen = expected_seq - 1
-            last = (seen, "(head)")
-            if witnessed is not None and witnessed.seq > seen:
-                raise _fail(last, "witness", f"the witness outside the database signed seq {witnessed.seq} but "
-                            f"the chain ends at {seen}: entries were removed from the end",
-                            f"{witnessed.seq} {witnessed.entry_hash}", f"{seen} {prev}")  # fmt: skip
-            if (head_seq, head_hash) != (seen, prev):
-                raise _fail(last, "head", "the chain head disagrees with the last entry: entries were removed from "
-                            "the end or appended around the ledger", f"{head_seq} {head_hash}", f"{seen} {prev}")  # fmt: skip
-            beyond = [s for s in marks if s > seen]
-            if beyond:
-                raise _fail(
-                    last,
-                    "checkpoint",
-                    f"a signed checkpoint at seq {min(beyond)} is past the end of the chain",
-                )
-            for r in redacted:
-                if not redaction_before or r["created_at"] >= redaction_before:
-                    raise _fail((r["seq"], r["id"]), "unrecorded_redaction",
-                                "payload removed without a redaction entry covering it")  # fmt: skip
+            if done is None:
+                done = _sequential_pass(conn, engine.dialect.name, marks, witnessed, checkpoint_key)
+            _final_checks(done, marks, witnessed, head_seq, head_hash)
         except _Broken as exc:
-            return VerifyReport(ok=False, entries=expected_seq - 1, head_seq=head_seq, head_hash=head_hash,
-                                checkpoints_checked=checked, redacted=len(redacted), first_broken=exc.broken)  # fmt: skip
-    return VerifyReport(ok=True, entries=seen, head_seq=head_seq, head_hash=head_hash, checkpoints_checked=checked,
-                        redacted=len(redacted))  # fmt: skip
+            return VerifyReport(ok=False, entries=exc.intact, head_seq=head_seq, head_hash=head_hash,
+                                checkpoints_checked=exc.checked, redacted=exc.redacted,
+                                first_broken=exc.broken)  # fmt: skip
+    return VerifyReport(ok=True, entries=done.seen, head_seq=head_seq, head_hash=head_hash,
+                        checkpoints_checked=done.checked, redacted=len(done.redacted))  # fmt: skip
+
+
+def _sequential_pass(
+    conn: Connection, dialect: str, marks: dict[int, Any], witnessed: Checkpoint | None, key: str
+) -> _Pass:
+    """One streaming pass in seq order (chain_scan.scan: the inner loop runs a million times on plain tuples)."""
+    payload_col = _payload_bytes(dialect)
+    stmt = select(*_HEADER_COLUMNS, payload_col, entries.c.prev_hash, entries.c.entry_hash).order_by(
+        entries.c.seq
+    )
+    watched = set(marks) | ({witnessed.seq} if witnessed is not None else set())
+    checked = 0
+
+    def at_watched(header: tuple[Any, ...], stored_hash: str) -> None:
+        nonlocal checked
+        seq = header[0]
+        if seq in marks:
+            _check_mark(header, marks[seq], stored_hash, key)
+            checked += 1
+        if witnessed is not None and seq == witnessed.seq:
+            _check_witness(header, witnessed, stored_hash, key)
+            checked += 1
+
+    try:
+        res = scan(_stream_rows(conn, stmt), expected_seq=1, prev=GENESIS_HASH, watched=watched,
+                   at_watched=at_watched)  # fmt: skip
+    except ChainBreak as exc:
+        raise _Broken(_broken(exc), exc.intact, checked, exc.redacted) from None
+    return _Pass(res.last_seq, res.last_hash or GENESIS_HASH, checked, res.redacted, res.redaction_before)
+
+
+def _final_checks(
+    done: _Pass, marks: dict[int, Any], witnessed: Checkpoint | None, head_seq: int, head_hash: str
+) -> None:
+    seen, prev = done.seen, done.prev
+    last = (seen, "(head)")
+    try:
+        if witnessed is not None and witnessed.seq > seen:
+            raise _fail(last, "witness", f"the witness outside the database signed seq {witnessed.seq} but "
+                        f"the chain ends at {seen}: entries were removed from the end",
+                        f"{witnessed.seq} {witnessed.entry_hash}", f"{seen} {prev}")  # fmt: skip
+        if (head_seq, head_hash) != (seen, prev):
+            raise _fail(last, "head", "the chain head disagrees with the last entry: entries were removed from "
+                        "the end or appended around the ledger", f"{head_seq} {head_hash}", f"{seen} {prev}")  # fmt: skip
+        beyond = [s for s in marks if s > seen]
+        if beyond:
+            raise _fail(
+                last,
+                "checkpoint",
+                f"a signed checkpoint at seq {min(beyond)} is past the end of the chain",
+            )
+        for seq, entry_id, created_at in done.redacted:
+            if not done.redaction_before or created_at >= done.redaction_before:
+                raise _fail((seq, entry_id), "unrecorded_redaction",
+                            "payload removed without a redaction entry covering it")  # fmt: skip
+    except ChainBreak as exc:
+        raise _Broken(_broken(exc), seen, done.checked, len(done.redacted)) from None
+
+
+def _sqlite_file(engine: Engine) -> str:
+    """The database file of a file-backed SQLite ledger ('' for PostgreSQL and in-memory databases)."""
+    if engine.dialect.name != "sqlite":
+        return ""
+    database = engine.url.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return ""
+    return database if Path(database).is_file() else ""
+
+
+def _parallel_pass(
+    path: str, max_seq: int, n_workers: int, marks: dict[int, Any], witnessed: Checkpoint | None, key: str
+) -> _Pass | None:
+    """Seq ranges checked at once: ranges 2…n in worker processes (chain_scan.py run as a script: no package
+    imports), range 1 here. None = anything disagrees or a worker failed: the caller runs the sequential pass."""
+    size = -(-max_seq // n_workers)
+    bounds = [(1 + i * size, (i + 1) * size) for i in range(n_workers)]
+    los = [lo for lo, _ in bounds]
+    watched = sorted(set(marks) | ({witnessed.seq} if witnessed is not None else set()))
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for i, (lo, hi) in enumerate(bounds[1:], start=1):
+            job = {"path": path, "lo": lo, "hi": None if i == n_workers - 1 else hi, "watched": watched}
+            proc = subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script of this package, no shell
+                [sys.executable, _SCAN_SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            assert proc.stdin is not None
+            proc.stdin.write(json.dumps(job).encode("utf-8"))
+            proc.stdin.close()
+            procs.append(proc)
+        first = scan_sqlite_range(path, 1, bounds[0][1] if n_workers > 1 else None, watched)
+        results = [first]
+        for proc in procs:
+            assert proc.stdout is not None
+            out = proc.stdout.read()
+            if proc.wait() != 0:
+                return None
+            results.append(json.loads(out))
+    except (OSError, ValueError, sqlite3.Error):
+        return None
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return _join_ranges(results, los, marks, witnessed, key)
+
+
+def _join_ranges(
+    results: list[dict[str, Any]],
+    los: list[int],
+    marks: dict[int, Any],
+    witnessed: Checkpoint | None,
+    key: str,
+) -> _Pass | None:
+    prev, seen = GENESIS_HASH, 0
+    hashes: dict[int, str] = {}
+    redacted: list[tuple[int, str, str]] = []
+    redaction_before = ""
+    for i, res in enumerate(results):
+        if not res.get("ok") or res["lo"] != los[i]:
+            return None
+        if res["rows"] == 0:
+            if any(r.get("rows") for r in results[i + 1 :]):
+                return None  # an empty range before a non-empty one: a gap (the sequential pass names it)
+            continue
+        if res["first_prev"] != prev or res["lo"] != seen + 1:
+            return None
+        prev, seen = res["last_hash"], res["last_seq"]
+        hashes.update({int(k): v for k, v in res["hashes"].items()})
+        redacted.extend((int(a), str(b), str(c)) for a, b, c in res["redacted"])
+        redaction_before = max(redaction_before, res["redaction_before"])
+    checked = 0
+    for seq, mark in marks.items():
+        if seq <= seen:
+            if hashes.get(seq) != mark.entry_hash:
+                return None
+            if key and not signature_matches(key, mark.seq, mark.entry_hash, mark.signature):
+                return None
+            checked += 1
+    if witnessed is not None and witnessed.seq <= seen:
+        if hashes.get(witnessed.seq) != witnessed.entry_hash:
+            return None
+        if key and not signature_matches(key, witnessed.seq, witnessed.entry_hash, witnessed.signature):
+            return None
+        checked += 1
+    return _Pass(seen, prev, checked, redacted, redaction_before)
 
 
 def _check_mark(row: tuple[Any, ...], mark: Any, stored_hash: str, key: str) -> None:

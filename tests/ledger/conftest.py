@@ -71,6 +71,7 @@ def make_suggestion(
             )
         )
     return Suggestion(
+        tenant="demo",
         conversation_id=conversation or f"conv_{customer}",
         message_id="msg_" + uuid.uuid4().hex[:8],
         customer_ref=customer,
