@@ -62,7 +62,10 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     intent = Intent.model_validate(state["intent"])
     if intent.abstained:
         return {"answer": None}
-    specs = tools_config(deps).for_intent(intent.name)
+    config = tools_config(deps)
+    specs = config.for_intent(intent.name)
+    extra = {id(s) for s in config.extra_for(intent.name)}
+    specs += config.extra_for(intent.name)
     facts = fact_source(deps) if specs else None
     if not specs or facts is None:
         return {"answer": None}
@@ -70,15 +73,23 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     crm = CrmRecord(
         dict(state.get("crm") or state.get("customer") or {}), evidence, today=as_of(state, evidence)
     )
-    ctx = ToolContext(facts, crm, dict(intent.entities), state.get("clean_text", ""), crm.today)
+    # The tools read the whole masked message, sentences the injection guard held back from intent included: they
+    # only look this customer's facts up and check what is asked (a request is checked, never granted), so an
+    # instruction cannot steer them, while a question the detector over-flags still gets its answer.
+    text = state.get("masked_text") or state.get("clean_text", "")
+    ctx = ToolContext(facts, crm, dict(intent.entities), text, crm.today)
     results: list[Result] = []
     unsaid: set[int] = set()  # ids of computed results the customer is not told (say_when_words not met)
     for spec in specs:
         out = run_tool(spec, ctx)
+        if id(spec) in extra:  # an any-intent tool only adds what it computed
+            out = [r for r in out if isinstance(r, Computed)]
         if spec.say_when_words and not any(w in ctx.text for w in spec.say_when_words):
             unsaid |= {id(r) for r in out}
         results += out
     results = _tier_rate_is_not_an_ask(results)
+    if not results:
+        return {"answer": None}
     customer_id = str((state.get("customer") or {}).get("customer_id", ""))
     computed = [r for r in results if isinstance(r, Computed)]
     facts_ev = [_told(computed_evidence(r, customer_id), id(r) not in unsaid) for r in computed]

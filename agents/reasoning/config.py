@@ -111,10 +111,18 @@ class ToolsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     intents: dict[str, list[ToolSpec]] = Field(default_factory=dict)
+    # tools for a message of ANY intent, gated by their when_words / when_entities (a discount figure named in a
+    # complaint still gets the authority check); they add what they compute and stay silent when they cannot
+    any_intent: list[ToolSpec] = Field(default_factory=list)
     period_words: dict[str, str] = Field(default_factory=dict)  # optional wording overrides
 
     def for_intent(self, intent: str) -> list[ToolSpec]:
         return list(self.intents.get(intent, []))
+
+    def extra_for(self, intent: str) -> list[ToolSpec]:
+        """The any-intent tools this intent does not already run (by id)."""
+        own = {t.id for t in self.intents.get(intent, [])}
+        return [t for t in self.any_intent if t.id not in own]
 
 
 class Profile(BaseModel):

@@ -1007,6 +1007,9 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
 
 
 ASKED_UNITS = re.compile(r"(\d+)\s*(?:台|辆)")
+PRICE_WORDS = re.compile(
+    r"单价|折后价|折后|到手价|落地价|多少钱|unit price|net price|price after", re.IGNORECASE
+)
 
 
 def _yuan_plain(value: Decimal) -> str:
@@ -1076,6 +1079,19 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     slots: tuple[str, ...] = (rate_text, f"{n} 台")
     asked = ASKED_UNITS.search(ctx.text)
     models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
+    if not asked and models and PRICE_WORDS.search(ctx.text):  # "折后单价多少": the unit price alone
+        try:
+            price = ctx.crm.list_price(models[0])
+        except MissingField:
+            price = None
+        if price is not None:
+            unit_price = money.discounted(price.value, rate.value, spec.rounding, spec.rounding_mode)
+            inputs.append(Input("evidence", price.evidence_id, str(price.value)))
+            statement += (
+                f"；{models[0]} 指导价 {_yuan_plain(price.value)} 元，折后单价 {_yuan_plain(unit_price)} 元"
+            )
+            en += f"; {models[0]} list CNY {_yuan_plain(price.value)}, net unit price CNY {_yuan_plain(unit_price)}"
+            slots += (_yuan_plain(unit_price),)
     if asked and models:
         try:
             price = ctx.crm.list_price(models[0])
