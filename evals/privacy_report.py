@@ -59,7 +59,7 @@ def crm_section(work: Path) -> dict[str, Any]:
 
 
 def canary_section(work: Path, quick: bool) -> dict[str, Any]:
-    from copilot.privacy.canary_run import run_canaries
+    from evals.privacy_canary import run_canaries
 
     suites = [s for s in SUITES if s.is_file() and "heldout" not in s.name]
     return run_canaries(suites, work, with_redis=True, max_cases=8 if quick else None)

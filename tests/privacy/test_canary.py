@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from copilot.privacy.canary_run import MODALITIES, run_canary_suite, scan_redis_aof
+from evals.privacy_canary import MODALITIES, run_canary_suite, scan_redis_aof
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +40,7 @@ def test_demo_canaries_leak_into_no_embedded_store(tmp_path: Path) -> None:
 @pytest.mark.redis
 def test_demo_canaries_leak_into_no_redis_key_and_the_vault_is_sealed(tmp_path: Path) -> None:
     from copilot.privacy.canary import make_canaries
-    from copilot.privacy.canary_run import temporary_redis
+    from evals.privacy_canary import temporary_redis
 
     with temporary_redis(tmp_path) as (url, redis_dir):
         result = run_canary_suite(
@@ -59,7 +59,7 @@ def test_demo_canaries_leak_into_no_redis_key_and_the_vault_is_sealed(tmp_path: 
 @pytest.mark.postgres
 def test_demo_canaries_leak_into_no_postgres_table_or_file(tmp_path: Path) -> None:
     from copilot.privacy.canary import make_canaries
-    from copilot.privacy.canary_run import scan_postgres_files, temporary_postgres
+    from evals.privacy_canary import scan_postgres_files, temporary_postgres
 
     with temporary_postgres(tmp_path) as (url, data):
         result = run_canary_suite(

@@ -1,6 +1,7 @@
 """The canary run: an eval suite replayed through the real stack (inbox → worker → graph → ledger → decisions →
 exports → HTML report) with canary identities planted in text, voice transcripts, OCR images and files, then every
-persisted byte scanned (copilot.privacy.canary). A canary found anywhere outside the vault is a leak.
+persisted byte scanned (copilot.privacy.canary, the product's scanner). A canary found anywhere outside the vault is a
+leak. It drives the evaluator's suite runner, so it lives here, beside evals/privacy_report.py that runs it.
 
 Embedded mode by default (SQLite ledger, checkpoints and inbox, Chroma directory); with `redis_url` the inbox, the
 checkpoints and the PII vault live in Redis and its keys are scanned too (the vault's sealed values are counted apart)."""
