@@ -238,8 +238,22 @@ def _insert_example(text: str, name: str, example: str) -> str | None:
                 lines[last] += "\n"
             lines.insert(last + 1, item)
             return "".join(lines)
+        flow = re.match(rf"^(\s{{{key_indent}}})examples:\s*(\[.*\])\s*(#.*)?$", lines[i].rstrip("\n"))
+        if flow:  # a one-line flow list ([a, b]) becomes a block list with the new item last
+            try:
+                items = yaml.safe_load(flow.group(2))
+            except yaml.YAMLError:
+                return None
+            if not isinstance(items, list):
+                return None
+            pad = " " * (key_indent + 2)
+            block = [" " * key_indent + "examples:" + (f"  {flow.group(3)}" if flow.group(3) else "") + "\n"]
+            block += [pad + f"- {json.dumps(str(x), ensure_ascii=False)}\n" for x in items]
+            block.append(pad + f"- {quoted}\n")
+            lines[i : i + 1] = block
+            return "".join(lines)
         if re.match(rf"^\s{{{key_indent}}}examples:\s*\[", lines[i]):
-            return None  # flow style: not edited in place
+            return None  # a flow list over several lines: not edited in place
     insert_at = end
     while insert_at > start + 1 and not lines[insert_at - 1].strip():
         insert_at -= 1

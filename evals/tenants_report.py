@@ -4,9 +4,18 @@ evals/results/tenants.json + .md, with the splits `tuning` and `heldout` (cases 
 of a *heldout* suite file). Plus a zero-config row per tenant, `<tenant>:zero-config.<split>.<metric>`: the same pack
 with intents reduced to their descriptions (no examples, keywords or cues), no action examples and no playbook rules.
 
+Learning gain (issue 16): the tuning split is run once more, and every turn it gets wrong becomes a rep's rejection in
+that run's ledger — reason `wrong_intent` (「应为 <intent>」) when the intent is wrong, else `wrong_action` (「应为
+<action>」) when the expected action is not in the top two. The product's learning path then collects them
+(agents/learning.py: `collect_candidates`, what `copilot tenant learn` runs), every candidate is approved (standing in
+for the admin's review) and applied to a copy of the pack (`apply_candidates`), and both splits are scored with the
+learned copy: `<tenant>:learned.<split>.<metric>` and `<tenant>.<split>.learning_gain.<metric>` = learned − as shipped.
+Corrections come from tuning cases only; held-out cases are only scored.
+
 Held-out cases are run, never shown: the report holds aggregate numbers only, for every split.
 
-    python -m evals.tenants_report [--only TENANT] [--no-zero-config] [--config evals/configs/no-llm.yaml]"""
+    python -m evals.tenants_report [--only TENANT] [--no-zero-config] [--no-learning-gain]
+                                   [--config evals/configs/no-llm.yaml]"""
 
 from __future__ import annotations
 
@@ -15,6 +24,7 @@ import json
 import shutil
 import tempfile
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +36,7 @@ from copilot.settings import REPO_ROOT
 from evals.all import DEFAULT_CONFIG, load_config
 from evals.metrics import compute_metrics
 from evals.runner import CaseResult, run_suite, target_from_config
+from evals.runner.results import TurnResult
 from evals.runner.run import tenant_id
 from evals.suite import Suite, load_suite, resolve_tenant_dir
 
@@ -86,6 +97,107 @@ def zero_config_copy(tenant_dir: Path, dest: Path) -> Path:
         pb["rules"] = []
     playbooks_path.write_text(yaml.safe_dump(pbs, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return dest
+
+
+def tuning_only(suites: list[tuple[Path, Suite]]) -> list[tuple[Path, Suite]]:
+    """The suites with their held-out cases (and held-out files) removed: what corrections may be gathered on."""
+    out = []
+    for path, suite in suites:
+        if "heldout" in path.stem:
+            continue
+        cases = [c for c in suite.cases if not c.heldout]
+        if cases:
+            out.append((path, suite.model_copy(update={"cases": cases})))
+    return out
+
+
+def correction_for(turn: TurnResult) -> tuple[str, str] | None:
+    """(reason_code, reason_text) a rep would give rejecting this turn's suggestion; None when it was right."""
+    expect, sug = turn.expect or {}, turn.suggestion or {}
+    if not sug.get("id"):
+        return None
+    want = expect.get("intent")
+    got = (sug.get("intent") or {}).get("name")
+    if want and got != want:
+        return "wrong_intent", f"应为 {want}"
+    wanted = [a["name"] if isinstance(a, dict) else str(a) for a in expect.get("actions") or []]
+    top2 = [a.get("name") for a in (sug.get("actions") or [])[:2]]
+    if wanted and not set(wanted) & set(top2):
+        return "wrong_action", f"应为 {wanted[0]}"
+    return None
+
+
+@dataclass
+class LearnedPack:
+    folder: Path
+    rejections: int = 0
+    candidates: int = 0
+    applied: int = 0
+    skipped: int = 0
+
+
+def learn_from_tuning(
+    suites: list[tuple[Path, Suite]], config: dict[str, Any], console: Console, folder: Path, dest: Path
+) -> LearnedPack:
+    """Runs the tuning split, records a rejection for each wrong turn in that run's ledger, then collects, approves
+    and applies the candidates to a copy of the pack at `dest` through agents/learning.py."""
+    from agents.learning import apply_candidates, collect_candidates, write_candidates
+    from agents.tenant import TenantConfig
+    from contract.decisions import DecisionKind, HumanDecision
+    from contract.ports import Actor
+
+    shutil.copytree(folder, dest)
+    tuning = tuning_only(suites)
+    learned = LearnedPack(folder=dest)
+    if not tuning:
+        return learned
+    first_path, first = tuning[0]
+    target = target_from_config(config, tenant_dir=folder, tenant=first.tenant)
+    try:
+        tenant = TenantConfig.load(folder)
+        reviewer = Actor(id="learning-review", role="admin", tenant=tenant.tenant)
+        for path, suite in tuning:
+            console.print(f"  {path.name}: {len(suite.cases)} tuning cases, gathering corrections")
+            run = run_suite(suite, target, suite_path=path, config=config, workers=1)
+            ledger = target.services().ledger  # type: ignore[attr-defined]
+            for case in run.cases:
+                for turn in case.turns:
+                    found = correction_for(turn)
+                    if found is None:
+                        continue
+                    code, text = found
+                    decision = HumanDecision(
+                        suggestion_id=str((turn.suggestion or {})["id"]),
+                        kind=DecisionKind.REJECT,
+                        actor=reviewer.id,
+                        reason_code=code,
+                        reason_text=text,
+                    )
+                    ledger.record_decision(decision, actor=reviewer)
+                    learned.rejections += 1
+        report = collect_candidates(target.services().ledger, tenant)  # type: ignore[attr-defined]
+    finally:
+        close = getattr(target, "close", None)
+        if callable(close):
+            close()
+    learned.candidates, learned.skipped = len(report.candidates), len(report.skipped)
+    for c in report.candidates:
+        c.status = "approved"  # stands in for the admin's review: every correction is taught
+    file = dest / "learning" / "candidates.yaml"
+    write_candidates(report.candidates, file, tenant=tenant.tenant, replace=True)
+    learned.applied = len(apply_candidates(file, dest).applied)
+    return learned
+
+
+def gains(tenant: str, before: dict[str, Any], after: dict[str, Any]) -> dict[str, float | None]:
+    """`<tenant>.<split>.learning_gain.<metric>` = learned − as shipped (None when either is missing)."""
+    out: dict[str, float | None] = {}
+    for split in SPLITS:
+        for name in METRICS:
+            b, a = before.get(f"{tenant}.{split}.{name}"), after.get(f"{tenant}:learned.{split}.{name}")
+            ok = isinstance(a, int | float) and isinstance(b, int | float)
+            out[f"{tenant}.{split}.learning_gain.{name}"] = round(float(a) - float(b), 4) if ok else None  # type: ignore[arg-type]
+    return out
 
 
 def run_tenant(
@@ -167,6 +279,31 @@ def render_markdown(results: dict[str, Any], tenants: list[str]) -> str:
             for name, goal in GOALS.items():
                 v = results.get(f"{t}.heldout.{name}")
                 lines.append(f"| {t} | {name} | {goal[0]} {goal[1]:g} | {fmt(v)} | {_goal_met(v, goal)} |")
+    learned = [t for t in tenants if f"{t}.learning.rejections" in results]
+    if learned:
+        lines += [
+            "",
+            "## Learning from corrections (gathered on the tuning split only)",
+            "",
+            "Each wrong tuning turn became a rep's rejection (wrong intent / wrong action + the right value); "
+            "`agents/learning.py` collected them, all were approved and applied to a copy of the pack; gain = "
+            "learned − as shipped.",
+            "",
+            "| tenant | rejections | candidates | applied | split | intent acc gain | action top-2 gain "
+            "| must-mention gain | intent acc learned |",
+            "|---|---:|---:|---:|---|---:|---:|---:|---:|",
+        ]
+        for t in learned:
+            counts = [results.get(f"{t}.learning.{k}") for k in ("rejections", "candidates", "applied")]
+            for split in SPLITS:
+                g = [
+                    results.get(f"{t}.{split}.learning_gain.{k}")
+                    for k in ("intent_accuracy", "action_top2", "must_mention_coverage")
+                ]
+                row = [*counts, split, *g, results.get(f"{t}:learned.{split}.intent_accuracy")]
+                lines.append(
+                    f"| {t} | " + " | ".join(v if isinstance(v, str) else fmt(v) for v in row) + " |"
+                )
     lines += [
         "",
         "— = the split has no case that scores this metric (e.g. no held-out case in the demo suite).",
@@ -182,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     ap.add_argument("--only", action="append", help="tenant id (repeatable)")
     ap.add_argument("--no-zero-config", action="store_true")
+    ap.add_argument(
+        "--no-learning-gain", action="store_true", help="skip the corrections → learned pack → rescore step"
+    )
     ap.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = ap.parse_args(argv)
     console = Console()
@@ -209,9 +349,37 @@ def main(argv: list[str] | None = None) -> int:
             results.update(metrics_for(name, {}))
         tenants.append(name)
 
+    def measure_learning(tid: str, suites: list[tuple[Path, Suite]]) -> None:
+        first_path, first = suites[0]
+        folder = resolve_tenant_dir(first, first_path)
+        if folder is None:
+            return
+        with tempfile.TemporaryDirectory(prefix="learned-") as tmp:
+            try:
+                learned = learn_from_tuning(suites, config, console, folder, Path(tmp) / folder.name)
+            except Exception as exc:  # the learning step must not hide the tenant's own numbers
+                errors[f"{tid}:learned"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+                console.print(f"[red]{tid} learning: {errors[f'{tid}:learned']}")
+                return
+            for key in ("rejections", "candidates", "applied", "skipped"):
+                results[f"{tid}.learning.{key}"] = float(getattr(learned, key))
+            console.print(
+                f"  {learned.rejections} rejections → {learned.candidates} candidates → {learned.applied} applied"
+            )
+            name = f"{tid}:learned"
+            if learned.applied:
+                results.update(metrics_for(name, run_tenant(suites, config, console, learned.folder)))
+            else:  # nothing learned: the learned pack is the shipped one
+                before = metrics_for(tid, {})
+                results.update({k.replace(tid, name, 1): results.get(k) for k in before})
+            results.update(gains(tid, results, results))
+
     for tid, suites in tenant_suites(args.only).items():
         console.rule(f"tenant {tid}")
         measure(tid, suites)
+        if not args.no_learning_gain:
+            console.rule(f"tenant {tid} — learning from tuning-split corrections")
+            measure_learning(tid, suites)
         if args.no_zero_config:
             continue
         console.rule(f"tenant {tid} — zero-config")

@@ -142,3 +142,15 @@ def test_a_candidate_for_an_unknown_intent_is_refused_and_nothing_is_written(pac
     path.write_text("candidates:\n  - {id: x, kind: intent_example, text: a, corrected: b, status: maybe}\n")
     with pytest.raises(UserError, match="status"):
         read_candidates(path)
+
+
+def test_a_one_line_flow_list_of_examples_becomes_a_block_list_with_the_new_one():
+    from agents.learning import _insert_example
+
+    text = 'intents:\n  - name: fault\n    label_zh: 故障\n    examples: ["灯不亮", "门 关不上"]  # seed\n  - name: other\n'
+    out = _insert_example(text, "fault", "按钮没反应")
+    assert out is not None
+    data = yaml.safe_load(out)
+    assert data["intents"][0]["examples"] == ["灯不亮", "门 关不上", "按钮没反应"]
+    assert "# seed" in out and data["intents"][1]["name"] == "other"
+    assert _insert_example("intents:\n  - name: fault\n    examples: [a,\n      b]\n", "fault", "c") is None
