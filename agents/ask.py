@@ -9,26 +9,25 @@ where the ledger keeps those)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from agents.actions.playbook import DecisionInput, propose
+from agents.authz import EN_PRICE_OF_OTHERS, check_mentions, english_org_mentions, personal_data_lookup
 from agents.deps import AgentDeps
 from agents.nodes.decide import customer_facts
 from agents.tenant import OUT_OF_SCOPE
 from agents.understanding.entities import extract_entities
 from agents.understanding.intent import IntentInput
 from agents.understanding.others import (
-    PRICE,
     asks_other_customer_price,
     asks_others_data,
     other_customer_mentions,
 )
 from agents.understanding.service import action_scorer, embedding_classifier
-from contract.errors import AccessDenied, BackendUnavailable, NotFound
+from contract.errors import AccessDenied, BackendUnavailable, InputError, NotFound
 from contract.evidence import Evidence, EvidenceKind
 from contract.messages import InboundMessage
 from contract.ports import Actor, Customer360, PolicyQuery
@@ -63,12 +62,22 @@ def _overlap(question: str, text: str) -> float:
     return len(q & set(text.lower())) / max(len(q), 1)
 
 
-def _refusal_text(reason: str, customer_ref: str) -> str:
+def _refusal_text(reason: str, customer_ref: str, owner: str = "") -> str:
     if reason == "other_customer_not_in_context":
         return (
             f"这里是当前客户的会话，不能查询「{customer_ref}」的资料。请在该客户的会话中提问；"
             "若不是您负责的客户，请联系其负责人。"
             f" / This conversation is about another customer: ask about {customer_ref} in theirs."
+        )
+    if reason == "personal_data_lookup":
+        return (
+            "抱歉，不能按手机号或证件号查找客户（个人信息保护）。请在您负责的客户会话中提问。"
+            " / Sorry, customers are not looked up by phone or ID number."
+        )
+    if reason == "not_on_call":
+        return (
+            f"抱歉，您当前的通话不是与客户 {customer_ref}，不能查询其资料（not_on_call）。"
+            f" / Sorry, you may only look up the customer on your current call ({reason})."
         )
     if reason == "other_customers_data":
         return "抱歉，其他客户的个人信息不能提供。/ Sorry, other customers' personal data is not shared."
@@ -78,10 +87,12 @@ def _refusal_text(reason: str, customer_ref: str) -> str:
             "如需为当前客户报价，请按价目表和审批权限申请。"
             " / Sorry, another customer's prices are confidential."
         )
+    whom = f"该客户由{owner}负责，" if owner else ""
     return (
         f"抱歉，客户 {customer_ref} 不在您的负责范围内，无法查询其资料（{reason}）。"
-        "如需协作，请联系该客户的负责人或主管。"
+        f"{whom}如需协作，请联系该客户的负责人或主管。"
         f" / Sorry, customer {customer_ref} is not yours to look up ({reason})."
+        + (" Please ask its owner." if owner else "")
     )
 
 
@@ -91,49 +102,52 @@ class RepAsk:
         self.text = msg.text()
         masked = deps.pii.mask(self.text)
         self.masked = masked.text
+        self.owner, self.via, self.subject = "", "", ""  # set by authorize
 
     # ---- authorization ------------------------------------------------------------------------------------------
-    def _mentioned_customers(self) -> list[str]:
-        ents = extract_entities(self.text, self.deps.tenant.entity_rules)
-        refs = [v for k in CUSTOMER_KINDS for v in ents.get(k, [])]
-        find = getattr(self.deps.customers, "find_customers", None)  # optional directory look-up by name
-        if callable(find):
-            with contextlib.suppress(BackendUnavailable, AccessDenied, NotFound):
-                refs += [str(r) for r in find(self.text, self.actor)]
-        return [r for r in dict.fromkeys(refs) if r and r != self.msg.customer_ref]
-
     def authorize(self) -> tuple[Customer360 | None, str, str, list[str]]:
-        """(the customer's 360 or None, refusal reason, refused customer ref, flags)."""
+        """(the 360 the ask is about or None, refusal reason, refused customer ref, flags). Every check runs before
+        anything of a customer is read for the answer (agents/authz.py)."""
         flags: list[str] = []
         c360: Customer360 | None = None
+        self.owner = ""
         try:
             c360 = self.deps.customers.customer_360(self.msg.customer_ref, self.actor)
         except AccessDenied as exc:
             return None, exc.reason or "not_your_customer", self.msg.customer_ref, flags
-        except NotFound:
-            flags.append("customer_unknown")
+        except (NotFound, InputError):
+            flags.append("customer_unknown")  # e.g. a WeCom app ask: the subject comes from the text
         except BackendUnavailable:
             flags.append("crm_unavailable")
-        asks_price = bool(PRICE.search(self.text))
         own_name = c360.name if c360 is not None else ""
-        for ref in self._mentioned_customers():
-            try:
-                self.deps.customers.customer_360(ref, self.actor)
-            except AccessDenied as exc:
-                return c360, exc.reason or "not_your_customer", ref, flags
-            except (NotFound, BackendUnavailable):
-                continue
-            if asks_price:
-                return c360, "other_customer_prices", ref, flags
+        ents = extract_entities(self.text, self.deps.tenant.entity_rules)
+        refs = tuple(str(v) for k in CUSTOMER_KINDS for v in ents.get(k, []))
+        named = check_mentions(self.deps.customers, self.text, self.actor, self.msg.customer_ref, refs)
+        flags += named.flags
+        if named.refused:
+            self.owner, self.via = named.owner, named.via
+            return c360, named.reason, named.customer_ref, flags
+        if personal_data_lookup(self.text):
+            return c360, "personal_data_lookup", "", flags
         if asks_others_data(self.text):
             return c360, "other_customers_data", "", flags
-        if asks_other_customer_price(self.text, own_name):
+        if named.subject:  # the rep's own other customer: answered about them
+            try:
+                c360 = self.deps.customers.customer_360(named.subject, self.actor)
+                flags.append("subject_from_text")
+                self.subject = named.subject
+            except (AccessDenied, NotFound, BackendUnavailable):
+                return c360, "other_customer_not_in_context", named.subject, flags
+            return c360, "", "", flags
+        if asks_other_customer_price(self.text, own_name) or (
+            EN_PRICE_OF_OTHERS.search(self.text) and english_org_mentions(self.text, own_name)
+        ):
             return c360, "other_customer_prices", "", flags
-        named = other_customer_mentions(self.text, own_name)
+        unresolved = other_customer_mentions(self.text, own_name) + english_org_mentions(self.text, own_name)
         if (
-            named
+            unresolved
         ):  # 「帮我查下迅达物流的订单」 in another customer's conversation: answering here would mix them up
-            return c360, "other_customer_not_in_context", named[0], flags
+            return c360, "other_customer_not_in_context", unresolved[0], flags
         return c360, "", "", flags
 
     # ---- the suggestion -----------------------------------------------------------------------------------------
@@ -172,18 +186,28 @@ class RepAsk:
         sug = self._base(
             SuggestionKind.REFUSAL,
             intent,
-            answer=Answer(text=_refusal_text(reason, ref or self.msg.customer_ref), status=AnswerStatus.NONE),
+            answer=Answer(
+                text=_refusal_text(reason, ref or self.msg.customer_ref, self.owner), status=AnswerStatus.NONE
+            ),
             evidence=[ev],
             verdicts=[verdict],
             flags=sorted({"rep_ask", "refused", f"refused:{reason}", *flags}),
-            summary={"refusal_reason": reason, "customer_ref": ref or self.msg.customer_ref},
+            summary={
+                "refusal_reason": reason,
+                "customer_ref": ref or self.msg.customer_ref,
+                **({"named_by": self.via} if self.via else {}),
+            },
         )
         record_denial = getattr(self.deps.ledger, "record_denial", None)
         if callable(record_denial):  # the ledger's access-denied trail, when it keeps one
             record_denial(
                 actor=self.actor,
                 reason=reason,
-                details={"attempted": "rep_ask", "customer_ref": ref or self.msg.customer_ref},
+                details={
+                    "attempted": "rep_ask",
+                    "customer_ref": ref or self.msg.customer_ref,
+                    **({"named_by": self.via} if self.via else {}),
+                },
             )
         return AskResult(sug, refused=reason)
 
@@ -245,6 +269,7 @@ class RepAsk:
             actions=actions,
             evidence=evidence,
             flags=sorted({"rep_ask", *flags}),
+            summary={"about_customer": self.subject} if self.subject else {},
         )
         return AskResult(sug)
 

@@ -259,13 +259,25 @@ class Services:
         return actor.model_copy(update={"call_customer_ref": match.customer_ref})
 
     def authorize_customer(self, msg: InboundMessage, actor: Actor) -> Actor:
-        """Before any look-up: the actor may touch this customer (CRM ownership for reps, a call for agents)."""
+        """Before any look-up: the actor works for this tenant and may touch this customer (CRM ownership for reps,
+        a call for agents). A rep's ask without a known customer (a WeCom app ask names its subject in the text) goes
+        on: the ask checks every customer it names before reading anything (agents/authz.py)."""
+        actor_tenant = str(getattr(actor, "tenant", "") or "")  # "" = a development identity (any tenant)
+        if actor_tenant and msg.tenant and actor_tenant != msg.tenant:
+            raise AccessDenied(
+                f"{actor.role} {actor.id} belongs to tenant {actor_tenant!r}, not {msg.tenant!r}",
+                reason="wrong_tenant",
+                actor=actor.id,
+            )
         actor = self.agent_scope(actor, msg.customer_ref)
         if actor.role == "rep":
             try:
                 self.customers.customer_360(
                     msg.customer_ref, actor
                 )  # AccessDenied / NotFound, nothing returned
+            except NotFound:
+                if msg.sender != "rep_ask":
+                    raise
             except BackendUnavailable as exc:
                 # The CRM is down: the graph degrades without CRM evidence (flag crm_unavailable), and a recorded
                 # suggestion is still only returned to its own rep (the ledger's rule in get_suggestion).

@@ -12,6 +12,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agents.actions.playbook import DecisionInput, propose
+from agents.authz import names_other_customer_confidential
 from agents.context import RunContext
 from agents.state import CopilotState
 from agents.timing import timed
@@ -81,8 +82,9 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             *[e.model_dump(mode="json") for e in f.extra_evidence],
         ]
     sender = str((state.get("message") or {}).get("sender", "customer"))
-    if sender == "customer" and asks_other_customer_price(
-        d.text, str(customer.get("name", "")), named_only=True
+    if sender == "customer" and (
+        asks_other_customer_price(d.text, str(customer.get("name", "")), named_only=True)
+        or names_other_customer_confidential(deps.customers, d.text, str(customer.get("customer_id", "")))
     ):
         # what another customer pays is confidential: the card is a refusal (actions for this customer stay)
         flags.append(f"refused:{OTHER_CUSTOMER_PRICES}")

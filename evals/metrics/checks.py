@@ -91,7 +91,7 @@ def score_turn(
     for name in exp.forbidden_actions:
         check(f"no action {name}", all(a.get("name") != name for a in acts))
 
-    text = sv.draft_text(s)
+    text = sv.shown_text(s)  # the draft, or the answer a rep's ask got
     if exp.must_mention:
         hits = tc.mention_hits(text, exp.must_mention)
         facts["mentions"] = (sum(hits), len(hits))

@@ -46,6 +46,15 @@ def draft_text(s: dict[str, Any]) -> str:
     return str(d.get("text", ""))
 
 
+def shown_text(s: dict[str, Any]) -> str:
+    """What the human reads: the draft; for a rep's ask (REP_ANSWER) or a refusal without a draft, the answer line
+    addressed to the rep."""
+    text = draft_text(s)
+    if not text and s.get("kind") in ("rep_answer", "refusal"):
+        text = str((s.get("answer") or {}).get("text", ""))
+    return text
+
+
 def cited_ids(s: dict[str, Any]) -> set[str]:
     """Evidence the suggestion stands on: the draft's citations and every action's evidence ids."""
     d = s.get("draft") or {}

@@ -16,6 +16,7 @@ from contract.ports import Actor, Customer360
 from knowledge.crm.access import check_access, check_agent_before_lookup
 from knowledge.crm.cache import RedisCache
 from knowledge.crm.connector import CrmConnector
+from knowledge.crm.directory import CustomerDirectory, Hit
 from knowledge.crm.facts import build_360
 from knowledge.crm.mapping import CrmMapping
 from knowledge.crm.queries import build_queries
@@ -90,6 +91,24 @@ class CrmCustomerData:
             entry = {"owner_rep": owner, "owner_team": owner_team, "c360": c360.model_dump(mode="json")}
             self.cache.put(cache_key, entry)
         return c360
+
+    def mentions(self, text: str) -> list[Hit]:
+        """Customers a question names (by name, contact, id, VIN/plate, order/contract/ticket number): ids and owners
+        only, for authorization before anything of theirs is read (knowledge/crm/directory.py)."""
+        directory = self.__dict__.get("_directory")
+        if directory is None:
+            directory = self.__dict__["_directory"] = CustomerDirectory(self.connector, self.mapping)
+        return directory.lookup(text)
+
+    def check_access(self, customer_ref: str, actor: Actor) -> None:
+        """AccessDenied / NotFound for this actor and customer, from the owner row alone (no 360 is built)."""
+        ref = (customer_ref or "").strip()
+        check_agent_before_lookup(ref, actor)
+        profile = read_profile(self.connector, self.queries, ref)
+        if not profile.rows:
+            raise NotFound(f"customer {ref!r} is not in the CRM", reason="unknown_customer", customer_ref=ref)
+        row = profile.rows[0]
+        self._check(ref, str(row.get("owner_rep") or ""), str(row.get("rep_team") or ""), actor)
 
     def signals_for(self, customer_ref: str, actor: Actor) -> list[Evidence]:
         return self.customer_360(customer_ref, actor).signals
