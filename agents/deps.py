@@ -36,6 +36,9 @@ class ModeSettings:
     use_llm: bool = True  # False = --no-llm: extractive drafts, labelled 【摘录草稿】
     llm_timeout_s: float = 30.0
     max_draft_tokens: int = 220
+    # the LLM may also call the reasoning tools (OpenAI `tools`), when its backend supports them: off by default,
+    # one more LLM round per message is slow on a small CPU; the tools.yaml results stand without it
+    llm_tool_calling: bool = False
     intent_backend: Literal["embedding", "llm"] = "embedding"
     policy_k: int = 4
     # "exit": checkpoint once per run (at the interrupt or the end) — 20-40 % faster measured; a crash mid-run loses only

@@ -65,6 +65,11 @@ class LazyLocalLlm:
     def stream(self, messages: list[dict[str, str]], **kw: Any) -> Any:
         return self.load().stream(messages, **kw)
 
+    supports_tools = True  # llama.cpp's server parses tool calls (agents/llm/local.py)
+
+    def call_tools(self, messages: list[dict[str, str]], tools: list[dict[str, Any]], **kw: Any) -> Any:
+        return self.load().call_tools(messages, tools, **kw)
+
     def close(self) -> None:
         if self._model is not None and hasattr(self._model, "close"):
             self._model.close()
@@ -232,6 +237,7 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
             use_llm=use_llm,
             llm_timeout_s=settings.llm.timeout_s,
             max_draft_tokens=settings.llm.max_tokens,
+            llm_tool_calling=bool(getattr(settings.llm, "tool_calling", False)),  # off unless configured
         ),
         tenant_dir=tenant_dir,  # tools.yaml + profile.yaml (agents/reasoning)
     )

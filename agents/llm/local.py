@@ -17,8 +17,9 @@ import importlib.util
 import os
 from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
-from agents.llm.openai_compat import OpenAICompatChat
+from agents.llm.openai_compat import OpenAICompatChat, ToolCallResult
 from contract.errors import BackendUnavailable, UserError
 from contract.ports import ChatResult, ChatStream
 
@@ -144,6 +145,20 @@ class LocalLlm:
             inner.close()  # a reader that stops early hangs up, so llama.cpp stops generating
         assert inner.result is not None  # set by the exhausted inner stream
         return inner.result.model_copy(update={"model": self.name})
+
+    supports_tools = (
+        True  # llama.cpp's server parses tool calls with the model's jinja chat template (use_jinja)
+    )
+
+    def call_tools(
+        self,
+        messages: list[dict[str, str]],
+        tools: list[dict[str, Any]],
+        *,
+        max_tokens: int = 256,
+        timeout_s: float = 30.0,
+    ) -> ToolCallResult:
+        return self._client.call_tools(messages, tools, max_tokens=max_tokens, timeout_s=timeout_s)
 
     @property
     def server(self) -> object:

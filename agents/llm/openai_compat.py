@@ -5,8 +5,10 @@ first non-empty piece); `complete()` drains the same stream. A timeout raises Ba
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Generator
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -14,6 +16,62 @@ import httpx
 from agents.llm.streaming import drain
 from contract.errors import BackendUnavailable
 from contract.ports import ChatResult, ChatStream
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One function call the model asked for: its name and its arguments (parsed JSON; {} when they were not JSON,
+    with the raw text kept so the caller can say why)."""
+
+    name: str
+    arguments: dict[str, Any]
+    raw_arguments: str = ""
+    call_id: str = ""
+
+
+@dataclass(frozen=True)
+class ToolCallResult:
+    calls: list[ToolCall] = field(default_factory=list)
+    content: str = ""  # any text the model wrote instead of (or besides) calls
+    total_ms: float = 0.0
+    model: str = ""
+
+
+# Some servers hand back a model's native tool-call markup as text (Qwen: <tool_call>{"name": …}</tool_call>)
+# instead of parsing it into `tool_calls`: read it the same way.
+_TOOL_CALL_TAG = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>", re.DOTALL)
+
+
+def _arguments(raw: Any) -> tuple[dict[str, Any], str]:
+    if isinstance(raw, dict):
+        return raw, json.dumps(raw, ensure_ascii=False)
+    text = str(raw or "")
+    try:
+        value = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError:
+        return {}, text
+    return (value if isinstance(value, dict) else {}), text
+
+
+def parse_tool_calls(message: dict[str, Any]) -> list[ToolCall]:
+    """The calls of one assistant message: OpenAI `tool_calls`, else tagged calls in its content."""
+    calls: list[ToolCall] = []
+    for c in message.get("tool_calls") or []:
+        fn = (c or {}).get("function") or {}
+        if not fn.get("name"):
+            continue
+        args, raw = _arguments(fn.get("arguments"))
+        calls.append(ToolCall(str(fn["name"]), args, raw, str(c.get("id", ""))))
+    if not calls:
+        for m in _TOOL_CALL_TAG.finditer(str(message.get("content") or "")):
+            try:
+                obj = json.loads(m.group(1))
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict) and obj.get("name"):
+                args, raw = _arguments(obj.get("arguments", obj.get("parameters", {})))
+                calls.append(ToolCall(str(obj["name"]), args, raw))
+    return calls
 
 
 class OpenAICompatChat:
@@ -127,4 +185,51 @@ class OpenAICompatChat:
     ) -> ChatResult:
         return drain(
             self.stream(messages, max_tokens=max_tokens, temperature=temperature, timeout_s=timeout_s)
+        )
+
+    supports_tools = True  # the OpenAI protocol's `tools`; a server without them answers with text (no calls)
+
+    def call_tools(
+        self,
+        messages: list[dict[str, str]],
+        tools: list[dict[str, Any]],
+        *,
+        max_tokens: int = 256,
+        timeout_s: float = 30.0,
+    ) -> ToolCallResult:
+        """One non-streamed round of function calling: which of `tools` (OpenAI JSON-schema functions) the model
+        calls, with which arguments. The caller runs them; nothing here executes anything."""
+        body = {
+            **self.extra_body,
+            "model": self.model,
+            "messages": messages,
+            "tools": tools,
+            "tool_choice": "auto",
+            "max_tokens": max_tokens,
+            "temperature": 0.0,
+            "stream": False,
+        }
+        t0 = time.perf_counter()
+        try:
+            timeout = httpx.Timeout(timeout_s, connect=min(5.0, timeout_s))
+            with httpx.Client(timeout=timeout, headers=self._headers) as client:
+                resp = client.post(f"{self.base_url}/chat/completions", json=body)
+            if resp.status_code >= 400:
+                raise BackendUnavailable(
+                    f"LLM endpoint answered {resp.status_code}",
+                    reason="llm_http_error",
+                    status=resp.status_code,
+                )
+            data = resp.json()
+        except httpx.TimeoutException as exc:
+            raise BackendUnavailable(f"LLM timed out after {timeout_s}s", reason="llm_timeout") from exc
+        except (httpx.HTTPError, json.JSONDecodeError) as exc:
+            raise BackendUnavailable(f"LLM transport failed: {exc}", reason="llm_transport") from exc
+        choices = data.get("choices") or [] if isinstance(data, dict) else []
+        message = (choices[0] or {}).get("message") or {} if choices else {}
+        return ToolCallResult(
+            calls=parse_tool_calls(message),
+            content=str(message.get("content") or ""),
+            total_ms=round((time.perf_counter() - t0) * 1000, 2),
+            model=str(data.get("model") or self.model) if isinstance(data, dict) else self.model,
         )

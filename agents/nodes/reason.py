@@ -12,14 +12,16 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agents.context import RunContext
+from agents.reasoning import function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
-from agents.reasoning.config import ToolsConfig, load_tools
+from agents.reasoning.config import ToolsConfig, ToolSpec, load_tools
 from agents.reasoning.crm import CrmRecord
 from agents.reasoning.results import CannotCompute, Computed, Result
 from agents.reasoning.tools import FactSource, ToolContext, run_tool
 from agents.state import CopilotState
 from agents.timing import timed
 from contract import clock
+from contract.errors import BackendUnavailable
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Intent
 
@@ -87,12 +89,26 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         if spec.say_when_words and not any(w in ctx.text for w in spec.say_when_words):
             unsaid |= {id(r) for r in out}
         results += out
+    customer_id = str((state.get("customer") or {}).get("customer_id", ""))
+    notes: list[str] = []
+    by_llm: set[int] = set()  # results of the tools the LLM chose to call (lineage.called_by = llm)
+    if _tool_calling(deps):
+        got, note = _llm_tool_results(deps, specs, ctx)
+        notes.append(note)
+        have = {computed_evidence(r, customer_id).id for r in results if isinstance(r, Computed)}
+        for r in got:
+            if isinstance(r, Computed) and (eid := computed_evidence(r, customer_id).id) not in have:
+                have.add(eid)
+                by_llm.add(id(r))
+                results.append(r)
     results = _tier_rate_is_not_an_ask(results)
     if not results:
-        return {"answer": None}
-    customer_id = str((state.get("customer") or {}).get("customer_id", ""))
+        return {"answer": None, "flags": notes} if notes else {"answer": None}
     computed = [r for r in results if isinstance(r, Computed)]
-    facts_ev = [_told(computed_evidence(r, customer_id), id(r) not in unsaid) for r in computed]
+    facts_ev = [
+        _called_by_llm(_told(computed_evidence(r, customer_id), id(r) not in unsaid), id(r) in by_llm)
+        for r in computed
+    ]
     known = {e.id for e in evidence}
     clause_ev: list[Evidence] = []
     for r in results:  # the clauses the computations rest on, when retrieval did not bring them
@@ -104,11 +120,51 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
                 known.add(ev.id)
     answer = build_answer(results, facts_ev)
     flags = ["answer_computed"] if computed else (["answer_clause_only"] if answer else [])
+    flags += notes
     return {
         "evidence": [e.model_dump(mode="json") for e in [*clause_ev, *facts_ev]],
         "answer": answer.model_dump(mode="json") if answer else None,
         "flags": flags,
     }
+
+
+TOOL_SYSTEM = (
+    "You choose the computation tools that answer a customer's message to a sales rep. Call every tool that "
+    "applies, with arguments copied only from the message (never invent a figure). Do not write an answer."
+)
+
+
+def _tool_calling(deps: Any) -> bool:
+    """Off by default (ModeSettings.llm_tool_calling): one more LLM round per message is slow on a small CPU."""
+    settings = deps.settings
+    llm = deps.llm
+    return bool(
+        getattr(settings, "llm_tool_calling", False)
+        and settings.use_llm
+        and llm is not None
+        and getattr(llm, "supports_tools", False)
+        and callable(getattr(llm, "call_tools", None))
+    )
+
+
+def _llm_tool_results(deps: Any, specs: list[ToolSpec], ctx: ToolContext) -> tuple[list[Result], str]:
+    """The tools the LLM calls for this message (the same typed tools, the same code), and a flag saying how it went;
+    a backend that fails or times out adds nothing (the tools.yaml results stand alone)."""
+    messages = [{"role": "system", "content": TOOL_SYSTEM}, {"role": "user", "content": ctx.text}]
+    try:
+        reply = deps.llm.call_tools(
+            messages, function_tools.schemas(specs), timeout_s=deps.settings.llm_timeout_s
+        )
+    except BackendUnavailable as exc:
+        return [], f"llm_tools_unavailable:{exc.reason or 'error'}"
+    results = function_tools.run_calls(reply.calls, specs, ctx)
+    return results, f"llm_tools_called:{len(reply.calls)}"
+
+
+def _called_by_llm(ev: Evidence, by_llm: bool) -> Evidence:
+    if not by_llm:
+        return ev
+    return ev.model_copy(update={"lineage": {**ev.lineage, "called_by": "llm"}})
 
 
 def _told(ev: Evidence, to_customer: bool) -> Evidence:

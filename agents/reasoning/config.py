@@ -30,6 +30,16 @@ ToolKind = Literal[
 ]
 
 
+class RecordCase(BaseModel):
+    """crm_record: a template said when a condition on the record holds ("days <= 7", "status == confirmed";
+    several joined by " and ")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    when: str = Field(min_length=3)
+    template: str = Field(min_length=1)
+
+
 class ToolSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -75,6 +85,15 @@ class ToolSpec(BaseModel):
     )
     require: list[str] = Field(default_factory=list)  # fields the record must have (e.g. x_visits_total)
     compute: dict[str, str] = Field(default_factory=dict)  # name → "a - b" over the record's numeric fields
+    # (dates too: "today - order_date" = days since), and the `policy_values` below
+    where: dict[str, list[str]] = Field(
+        default_factory=dict
+    )  # only records whose field is one of these values
+    # name → a unit: the first figure written with that unit in the governing `doc`'s `clause` ("元/台/年" → 1980)
+    policy_values: dict[str, str] = Field(default_factory=dict)
+    cases: list[RecordCase] = Field(
+        default_factory=list
+    )  # the first case whose `when` holds picks the template
     labels: dict[str, dict[str, str]] = Field(
         default_factory=dict
     )  # field → value → wording (in_progress → 处理中)

@@ -264,6 +264,16 @@ class CrmRecord:
                 row[attr] = values[attr]
                 row["evidence_ids"].append(e.id)
                 row["evidence_by_field"][attr] = e.id
+        for e in self.facts:  # a record's other facts (an order's date, read with its last purchase) join it
+            key = e.source_ids.get("row_key", "")
+            field_name = e.source_ids.get("field", "")
+            values = (e.lineage or {}).get("values") or {}
+            if key in rows and not e.source_ids.get("attribute") and field_name in values:
+                row = rows[key]
+                if field_name not in row:
+                    row[field_name] = values[field_name]
+                    row["evidence_ids"].append(e.id)
+                    row["evidence_by_field"][field_name] = e.id
         return list(rows.values())
 
     def year_quantity(self, category: str, year: int) -> tuple[Decimal, list[str]]:

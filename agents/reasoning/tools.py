@@ -740,24 +740,86 @@ def eligibility(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
 
 
 ARITH = re.compile(r"^\s*([A-Za-z_][\w]*)\s*([-+*])\s*([A-Za-z_][\w]*|\d+(?:\.\d+)?)\s*$")
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
-def _arith(expr: str, record: dict[str, Any]) -> Decimal:
-    """ "a - b" / "a + b" / "a * b" over the record's numeric fields (or a number): nothing else is evaluated."""
+def _day(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    text = str(value or "")
+    return date.fromisoformat(text[:10]) if ISO_DAY.match(text) else None
+
+
+def _arith(expr: str, record: dict[str, Any], today: date | None = None) -> Decimal:
+    """ "a - b" / "a + b" / "a * b" over the record's numeric fields (or a number); "today - a_date" / "date - date"
+    = days between: nothing else is evaluated."""
     m = ARITH.match(expr)
     if not m:
         raise ValueError(f"只支持「字段 - 字段」形式的计算：{expr!r}")
 
-    def val(name: str) -> Decimal:
+    def raw(name: str) -> Any:
+        if name == "today" and today is not None:
+            return today
         if re.match(r"^\d", name):
             return Decimal(name)
         v = record.get(name, record.get("x_" + name))
         if v in (None, ""):
             raise MissingField(f"缺少 CRM 字段 {name}")
-        return Decimal(str(v))
+        return v
 
-    a, op, b = val(m.group(1)), m.group(2), val(m.group(3))
+    left, op, right = raw(m.group(1)), m.group(2), raw(m.group(3))
+    if op == "-" and (d1 := _day(left)) is not None and (d2 := _day(right)) is not None:
+        return Decimal(dates.days_between(d2, d1))
+    a, b = Decimal(str(left)), Decimal(str(right))
     return a - b if op == "-" else a + b if op == "+" else a * b
+
+
+CONDITION = re.compile(r"^\s*(\w+)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$")
+
+
+def _holds(when: str, values: dict[str, Any]) -> bool:
+    """ "days <= 7 and status == pending": numbers compare as numbers, anything else as text."""
+    for part in re.split(r"\s+and\s+", when.strip()):
+        m = CONDITION.match(part)
+        if not m:
+            raise ValueError(f"看不懂的条件：{part!r}（写成「字段 <= 数字」或「字段 == 取值」）")
+        name, op, want = m.groups()
+        have = values.get(name, values.get("x_" + name))
+        if have is None:
+            return False
+        try:
+            a, b = Decimal(str(have).replace(",", "")), Decimal(want)
+            ok = {"<=": a <= b, ">=": a >= b, "==": a == b, "!=": a != b, "<": a < b, ">": a > b}[op]
+        except ArithmeticError:
+            if op not in ("==", "!="):
+                raise ValueError(f"「{name}」不是数字，只能用 == / !=") from None
+            ok = (str(have) == want) == (op == "==")
+        if not ok:
+            return False
+    return True
+
+
+def _policy_values(
+    spec: ToolSpec, ctx: ToolContext
+) -> tuple[dict[str, Decimal], Source | None] | CannotCompute:
+    """The figures tools.yaml names by unit in the governing clause (续购价 1980 元/台/年), and that clause as the
+    source the answer cites."""
+    if not spec.doc or not spec.clause:
+        return {}, None
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return g
+    clause = _clause(ctx, g, spec.clause)
+    if clause is None:
+        return CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")
+    source = Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+    found: dict[str, Decimal] = {}
+    for name, unit in spec.policy_values.items():
+        m = re.search(rf"(\d[\d,]*(?:\.\d+)?)\s*{re.escape(unit)}", clause.text)
+        if m is None:
+            return CannotCompute(spec.tool, spec.id, f"{spec.clause}里没有以「{unit}」计的数", source)
+        found[name] = Decimal(m.group(1).replace(",", ""))
+    return found, source
 
 
 def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
@@ -768,6 +830,12 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     else:
         records = [dict(r) for r in ctx.crm.crm.get(spec.records) or []]
     records = [r for r in records if all(r.get(f, r.get("x_" + f)) not in (None, "") for f in spec.require)]
+    for field_name, allowed in spec.where.items():
+        records = [r for r in records if str(r.get(field_name, r.get("x_" + field_name, ""))) in allowed]
+    policy = _policy_values(spec, ctx)
+    if isinstance(policy, CannotCompute):
+        return [policy]
+    policy_figures, rule_source = policy
     if not records:
         return [CannotCompute(spec.tool, spec.id, f"CRM 中没有该客户的相关记录（{spec.records}）")]
     named = [r for r in records if str(r.get("id", "")) and str(r.get("id")) in ctx.text]
@@ -791,30 +859,46 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             shown = int(shown)
         values[key] = shown
         values.setdefault(k, shown)
+    scope = {**record, **{k: v for k, v in policy_figures.items()}}
+    for name, figure in policy_figures.items():
+        values[name] = _yuan_plain(figure) if figure >= 1000 else fmt(figure)
     for name, expr in spec.compute.items():
         try:
-            values[name] = fmt(_arith(expr, record))
+            result = _arith(expr, scope, ctx.today)
         except MissingField as exc:
             return [CannotCompute(spec.tool, spec.id, str(exc))]
+        scope[name] = result
+        values[name] = _yuan_plain(result) if abs(result) >= 1000 else fmt(result)
+    template = spec.template
+    for case in spec.cases:
+        if _holds(case.when, {**values, **scope}):
+            template = case.template
+            break
+    else:
+        if spec.cases and not spec.template:
+            return [CannotCompute(spec.tool, spec.id, "记录不符合 tools.yaml 列出的任何情形")]
     try:
         statement = (
-            spec.template.format(**values)
-            if spec.template
-            else "，".join(f"{k}：{v}" for k, v in values.items())
+            template.format(**values) if template else "，".join(f"{k}：{v}" for k, v in values.items())
         )
     except (KeyError, IndexError) as exc:
         return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了记录里没有的字段 {exc}")]
     ev = str(record.get("evidence_id") or (record.get("evidence_ids") or [""])[0])
-    used = set(re.findall(r"\{(\w+)\}", spec.template))
+    used = set(re.findall(r"\{(\w+)\}", template))
     by_field = dict(record.get("evidence_by_field") or {})
     # cite the facts holding the fields the sentence states (an order's confirmed date), else the record's own fact
     cited = [str(by_field[f]) for f in used if f in by_field][:2] or ([ev] if ev else [])
     inputs = tuple(
         Input("evidence" if ev else "field", ev or f"{spec.records}.{k}", str(v))
         for k, v in record.items()
-        if k in {m for m in re.findall(r"\{(\w+)\}", spec.template)} or "x_" + k in record
+        if k in used or "x_" + k in record
     )
-    slots = tuple(str(values[n]) for n in spec.compute)
+    policy_inputs = tuple(
+        Input("policy", rule_source.evidence_id, f"{spec.policy_values[n]}｜{fmt(v)}")
+        for n, v in policy_figures.items()
+        if rule_source is not None
+    )
+    slots = tuple(str(values[n]) for n in spec.compute if str(values[n]) in statement)
     return [
         Computed(
             spec.tool,
@@ -824,7 +908,10 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             statement,
             slots,
             (inputs or (Input("evidence" if ev else "field", ev or spec.records, str(record.get("id", ""))),))
-            + tuple(Input("evidence", e, "cited") for e in cited if e != ev),
+            + tuple(Input("evidence", e, "cited") for e in cited if e != ev)
+            + policy_inputs,
+            rule_source
+            or Source(),  # the clause the rule or the figures come from, when tools.yaml names one
             subject=str(record.get("id", "")),
             cite_inputs=True,  # the CRM record itself is the source the customer is told about
         )
