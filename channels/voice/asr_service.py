@@ -23,10 +23,15 @@ from typing import Any
 import numpy as np
 
 from channels.voice.backends import AsrBackend, BackendKind, SherpaModelType, build_backend
-from channels.voice.decoder import DecodeResult
+from channels.voice.decoder import SAMPLE_RATE, DecodeResult
 from channels.voice.prompt import tenant_prompt
 from channels.voice.vocabulary import VocabularyCorrector
 from contract.errors import BackendUnavailable, InputError
+
+# A display-only partial may add this many tokens per second of new audio to its predecessor's count (Mandarin runs
+# ~5-6 characters per second; whisper-base loops cost ~10 ms per token), plus a small slack for a rewritten ending.
+PARTIAL_TOKENS_PER_S = 8
+PARTIAL_SLACK_TOKENS = 4
 
 # A partial job returns the decode and how many samples of the utterance it covered (for promotion to the final).
 PartialSnapshot = Callable[[], "tuple[np.ndarray, int] | None"]
@@ -41,6 +46,7 @@ class _Job:
     kind: str  # final | batch | partial
     call_id: str
     run: Callable[[AsrBackend], Any]
+    label: str = ""  # what the stats call it (default: kind); a final-grade partial is "speculative"
     future: concurrent.futures.Future[Any] = field(default_factory=concurrent.futures.Future)
     queued_at: float = field(default_factory=time.perf_counter)
 
@@ -169,22 +175,43 @@ class AsrService:
         return self._enqueue(job)
 
     def submit_partial(
-        self, call_id: str, snapshot: PartialSnapshot, slot: str = "", *, lang: str | None = None
+        self,
+        call_id: str,
+        snapshot: PartialSnapshot,
+        slot: str = "",
+        *,
+        lang: str | None = None,
+        final_grade: bool = False,
+        previous: tuple[int, int] | None = None,
     ) -> concurrent.futures.Future[Any]:
         """Resolves to (DecodeResult, covered_samples), or None when the call ended, the utterance ended first, or a
-        newer partial for the same call/slot replaced it. Same (full) token budget as a final, so it can be promoted."""
+        newer partial for the same call/slot replaced it.
+
+        `final_grade=True` (the speculative decode at a pause, which may be promoted to the final): exactly the final's
+        settings. Otherwise a display-only partial: greedy, no language step, and a token budget that grows from the
+        previous decode of the same utterance (`previous` = (covered_samples, n_tokens), none for the first) by what
+        the new audio can hold, so a looping partial stops early (the final always gets the full budget)."""
 
         def run(decoder: AsrBackend) -> tuple[DecodeResult, int] | None:
             snap = snapshot()
             if snap is None:
                 return None
             audio, covered = snap
-            result = decoder.decode_utterance(
-                audio, lang=lang, initial_prompt=self.prompt_for(lang), detect_language=False
-            )  # partials are for display; only finals need the language check
+            prompt = self.prompt_for(lang)
+            if final_grade:
+                result = decoder.decode_utterance(audio, lang=lang, initial_prompt=prompt)
+            else:
+                done_samples, done_tokens = previous or (0, 0)
+                new_s = max(0, covered - done_samples) / SAMPLE_RATE
+                budget = done_tokens + PARTIAL_SLACK_TOKENS + int(PARTIAL_TOKENS_PER_S * new_s)
+                result = decoder.decode_utterance(
+                    audio, lang=lang, initial_prompt=prompt, max_new_tokens=budget,
+                    detect_language=False, greedy=True,
+                )  # fmt: skip
             return self.correct(result), covered
 
-        return self._enqueue(_Job("partial", f"{call_id}\x1f{slot}", run))
+        label = "speculative" if final_grade else "partial"
+        return self._enqueue(_Job("partial", f"{call_id}\x1f{slot}", run, label=label))
 
     def transcribe_file(
         self, audio: np.ndarray, *, lang: str | None = None, timeout_s: float = 300.0
@@ -258,10 +285,14 @@ class AsrService:
                 if self._decoder is None:
                     self._decoder = self._decoder_factory()
                     self.backend_name = str(getattr(self._decoder, "name", ""))
-                started = time.perf_counter()
+                started, cpu0 = time.perf_counter(), time.process_time()
                 result = job.run(self._decoder)
-                self.stats[f"{job.kind}_jobs"] += 1
-                self.stats[f"{job.kind}_wait_s"] += started - job.queued_at
+                label = job.label or job.kind
+                self.stats[f"{label}_jobs"] += 1
+                self.stats[f"{label}_wait_s"] += started - job.queued_at
+                # process CPU while the job ran (the decoder computes in its own threads); includes whatever else
+                # this process did meanwhile, so it is an upper bound per job
+                self.stats[f"{label}_cpu_s"] += time.process_time() - cpu0
                 self.stats["busy_s"] += time.perf_counter() - started
                 job.future.set_result(result)
             except Exception as exc:  # handed to the awaiting caller as a value; the worker keeps serving
@@ -275,7 +306,9 @@ class AsrService:
         with self._cond:
             self._closed = True
             pending = [*self._finals, *self._batch, *self._partials.values()]
-            self._finals.clear(), self._batch.clear(), self._partials.clear()
+            self._finals.clear()
+            self._batch.clear()
+            self._partials.clear()
             self._cond.notify_all()
         for job in pending:
             job.future.cancel()

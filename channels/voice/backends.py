@@ -29,7 +29,8 @@ SherpaModelType = Literal[
 
 @runtime_checkable
 class AsrBackend(Protocol):
-    """What the ASR worker calls, always from its one worker thread."""
+    """What the ASR worker calls, always from its one worker thread. `greedy=True, detect_language=False` mark a
+    display-only partial: a backend may decode it cheaper (whisper: beam 1, no language step); others ignore them."""
 
     name: str
     language: str
@@ -42,6 +43,7 @@ class AsrBackend(Protocol):
         initial_prompt: str = "",
         max_new_tokens: int | None = None,
         detect_language: bool = True,
+        greedy: bool = False,
     ) -> DecodeResult: ...
 
     def transcribe_file(
@@ -223,6 +225,7 @@ class SherpaOnnxBackend:
         initial_prompt: str = "",
         max_new_tokens: int | None = None,
         detect_language: bool = True,
+        greedy: bool = False,
     ) -> DecodeResult:
         t0, c0 = time.perf_counter(), time.process_time()
         audio = np.asarray(audio, dtype=np.float32)
@@ -319,6 +322,7 @@ class OpenAICompatBackend:
         initial_prompt: str = "",
         max_new_tokens: int | None = None,
         detect_language: bool = True,
+        greedy: bool = False,
     ) -> DecodeResult:
         t0, c0 = time.perf_counter(), time.process_time()
         audio = np.asarray(audio, dtype=np.float32)

@@ -9,6 +9,7 @@ the final (nothing is decoded twice). Otherwise the final is queued ahead of eve
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from channels.voice.decoder import DecodeResult
 from channels.voice.pcm import GarbageDetector, PcmDecoder
 from channels.voice.segmenter import SR, SegmentEvent, Utterance, UtteranceSegmenter
 from channels.voice.signals import pause_and_overlap, turn_signals
-from channels.voice.vad import make_vad
+from channels.voice.vad import FRAME, make_vad
 from contract.errors import InputError
 from contract.messages import Channel, InboundMessage, VoicePart
 
@@ -42,7 +43,11 @@ class CallConfig:
     tenant: str = "demo"
     lang: str = "zh"
     vad: str = "silero"
-    partial_interval_s: float = 0.5
+    # Partials every 0.45 s of utterance audio: decodes take longer as the utterance grows, so a 0.5 s audio grid
+    # shows up at the desk ~0.52 s apart (bench/bench_voice.py); the first one once 0.9 s is heard (a shorter
+    # window gives whisper-base one or two invented characters, evals/results/bench_voice.md).
+    partial_interval_s: float = 0.45
+    first_partial_s: float = 0.9
     speculative_silence_ms: int = 96
     min_silence_ms: int = 300
     max_silence_s: float = 120.0
@@ -56,14 +61,25 @@ class CallConfig:
 
 
 @dataclass
+class _Decoded:
+    utt_id: str
+    covered: int  # utterance samples the decode saw
+    result: DecodeResult
+    final_grade: bool  # decoded with the final's settings: may be promoted to the final
+
+
+@dataclass
 class _ChannelState:
     index: int
     segmenter: UtteranceSegmenter
     wants_partials: bool
-    requested: bool = False
+    requested: str = ""  # "" | "periodic" | "speculative": the partial loop's next job
     partial_event: asyncio.Event = field(default_factory=asyncio.Event)
-    inflight: tuple[Utterance, asyncio.Future[Any]] | None = None
-    cached: tuple[str, int, DecodeResult] | None = None  # utt_id, covered samples, result
+    inflight: tuple[Utterance, asyncio.Future[Any], bool] | None = None  # utterance, future, final_grade
+    last: _Decoded | None = None  # the newest decode of any kind (display, next token budget)
+    promotable: _Decoded | None = None  # the newest final-grade decode
+    grid_utt: str = ""  # the utterance the partial grid belongs to
+    next_partial_at: int = 0  # utterance samples when the next periodic partial is due (an audio-time grid)
 
 
 # Desk states (frame {"type": "state", "state": …}): what the agent should know about the audio itself.
@@ -113,9 +129,6 @@ class CallSession:
         self._suggestions: asyncio.Queue[tuple[Utterance, str, dict[str, float]] | None] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_customer_end_s: float | None = None
-        # Partials come every partial_interval_s of audio, or every 1.25x the last partial's decode time if that is
-        # longer: the worker then stays idle part of the time, so a turn's end rarely waits behind a partial.
-        self._partial_interval_s = cfg.partial_interval_s
         self.states: list[str] = []  # every state sent, in order (the wrap-up lists them)
         self._band: dict[str, float] = {}  # speaker → high-band ratio of their first utterances
         self.channels_swapped = False
@@ -224,18 +237,35 @@ class CallSession:
                                 "message": STATE_MESSAGES.get(name, name), **details})  # fmt: skip
 
     def _maybe_request_partial(self, ch: _ChannelState) -> None:
-        utt = ch.segmenter.current
+        """Partials on an audio-time grid (every partial_interval_s of utterance audio, whatever the last decode took;
+        a missed grid point is skipped, not queued), at most one in flight per channel. The VAD decides the rest:
+        - a pause of speculative_silence_ms → a final-grade decode of everything voiced (promoted if the turn ends);
+        - a periodic partial waits while the newest frame is silent (a pause's speculative decode would repeat it)
+          and is skipped when nothing was voiced since the last decode (its text could not change)."""
+        seg = ch.segmenter
+        utt = seg.current
         if not ch.wants_partials or utt is None or ch.requested:
             return
-        covered = ch.cached[1] if ch.cached and ch.cached[0] == utt.utt_id else 0
-        speculative = (
-            ch.segmenter.trailing_silence >= self.cfg.speculative_silence_ms * SR // 1000
-            and covered < utt.last_voiced_end
-        )
-        periodic = utt.voiced_samples >= 0.3 * SR and utt.n_samples - covered >= self._partial_interval_s * SR
-        if speculative or periodic:
-            ch.requested = True
+        step = max(FRAME, int(self.cfg.partial_interval_s * SR))
+        if ch.grid_utt != utt.utt_id:
+            ch.grid_utt, ch.next_partial_at = utt.utt_id, max(step, int(self.cfg.first_partial_s * SR))
+        promoted_upto = ch.promotable.covered if ch.promotable and ch.promotable.utt_id == utt.utt_id else 0
+        if (
+            seg.trailing_silence >= self.cfg.speculative_silence_ms * SR // 1000
+            and promoted_upto < utt.last_voiced_end
+        ):
+            ch.requested = "speculative"
             ch.partial_event.set()
+            return
+        if utt.voiced_samples < 0.5 * SR or utt.n_samples < ch.next_partial_at or seg.trailing_silence > 0:
+            return
+        while ch.next_partial_at <= utt.n_samples:
+            ch.next_partial_at += step
+        decoded_upto = ch.last.covered if ch.last and ch.last.utt_id == utt.utt_id else 0
+        if utt.last_voiced_end <= decoded_upto:
+            return  # silence since the last decode: same audio, same text
+        ch.requested = "periodic"
+        ch.partial_event.set()
 
     # ---- partials ----------------------------------------------------------------------------------------------
     async def _partial_loop(self, ch: _ChannelState) -> None:
@@ -244,23 +274,31 @@ class CallSession:
             await ch.partial_event.wait()
             ch.partial_event.clear()
             utt = seg.current
+            final_grade = ch.requested == "speculative"
             if utt is None:
-                ch.requested = False
+                ch.requested = ""
                 continue
+            previous = (
+                (ch.last.covered, ch.last.result.n_tokens)
+                if ch.last and ch.last.utt_id == utt.utt_id
+                else None
+            )
             fut = asyncio.wrap_future(
                 self.service.submit_partial(
-                    self.cfg.call_id, lambda u=utt: seg.snapshot(u), slot=str(ch.index), lang=self.cfg.lang
+                    self.cfg.call_id, functools.partial(seg.snapshot, utt), slot=str(ch.index), lang=self.cfg.lang,
+                    final_grade=final_grade, previous=previous,
                 )
-            )
-            ch.inflight = (utt, fut)
+            )  # fmt: skip
+            ch.inflight = (utt, fut, final_grade)
             try:  # shielded: a cancelled call must not cancel a decode that a final may promote
                 res = await asyncio.shield(fut)
             finally:
-                ch.inflight, ch.requested = None, False
+                ch.inflight, ch.requested = None, ""
             if res is not None:
                 result, covered = res
-                ch.cached = (utt.utt_id, covered, result)
-                self._partial_interval_s = max(self.cfg.partial_interval_s, 1.25 * result.wall_s)
+                ch.last = _Decoded(utt.utt_id, covered, result, final_grade)
+                if final_grade:
+                    ch.promotable = ch.last
                 text = usable_text(result)
                 if seg.current is utt and text:
                     self.outbox.put_nowait(
@@ -270,12 +308,14 @@ class CallSession:
 
     # ---- finals ------------------------------------------------------------------------------------------------
     async def _decode_final(self, utt: Utterance, ch: _ChannelState) -> DecodeResult:
-        if ch.cached and ch.cached[0] == utt.utt_id and ch.cached[1] >= utt.last_voiced_end:
-            return ch.cached[2]  # promoted: a partial already covered every voiced sample
-        if ch.inflight and ch.inflight[0] is utt:
+        done = ch.promotable
+        if done and done.utt_id == utt.utt_id and done.covered >= utt.last_voiced_end:
+            return done.result  # promoted: the pause's final-grade decode covered every voiced sample
+        if ch.inflight and ch.inflight[0] is utt and ch.inflight[2]:
             res = await asyncio.shield(ch.inflight[1])
             if res is not None and res[1] >= utt.last_voiced_end:
                 return res[0]  # type: ignore[no-any-return]
+        # a display-only partial still running is not waited for: the final is queued ahead of every partial
         return await asyncio.wrap_future(
             self.service.submit_final(self.cfg.call_id, utt.audio(), lang=self.cfg.lang)
         )

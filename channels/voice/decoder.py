@@ -36,6 +36,7 @@ class DecodeResult:
     lang: str = ""  # the language the model itself hears ("" when the backend does not say)
     lang_prob: float = 0.0
     loop_cut: bool = False  # a repetition loop was collapsed: the decode went wrong somewhere
+    n_tokens: int = 0  # tokens the decoder generated (a partial's token budget grows from its predecessor's)
     backend: str = ""
     heard_text: str = ""  # before the vocabulary post-correction ("" when nothing was corrected)
     corrections: list[tuple[str, str]] = field(default_factory=list)  # (heard, corrected)
@@ -152,9 +153,11 @@ class WhisperDecoder:
         initial_prompt: str = "",
         max_new_tokens: int | None = None,
         detect_language: bool = True,
+        greedy: bool = False,
     ) -> DecodeResult:
-        """One greedy/beam pass over an utterance (≤ 30 s of 16 kHz float32) with a window sized to it. Partials pass
-        `detect_language=False` (one decoder step each, ~14 ms CPU, only finals need it)."""
+        """One greedy/beam pass over an utterance (≤ 30 s of 16 kHz float32) with a window sized to it. Display-only
+        partials pass `detect_language=False` (one decoder step, ~14 ms CPU: only finals need it) and `greedy=True`
+        (beam 1 whatever the configured beam: a beam of 5 costs ~5x per token)."""
         import ctranslate2
 
         t0, c0 = time.perf_counter(), time.process_time()
@@ -180,7 +183,7 @@ class WhisperDecoder:
         result = self.model.model.generate(
             encoded,
             [prompt],
-            beam_size=self.beam_size,
+            beam_size=1 if greedy else self.beam_size,
             max_length=len(prompt) + budget,
             return_scores=True,
             return_no_speech_prob=True,
@@ -201,6 +204,7 @@ class WhisperDecoder:
             lang=heard,
             lang_prob=heard_prob,
             loop_cut=collapsed != raw or (n_tokens >= budget and bool(raw)),
+            n_tokens=n_tokens,
             backend=self.name,
             avg_logprob=avg_logprob,
             no_speech_prob=float(result.no_speech_prob),

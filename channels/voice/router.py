@@ -71,7 +71,7 @@ def build_voice_router(
     silence_notice_s: float = 8.0,
     start_timeout_s: float = 10.0,
     vad: str = "silero",
-    partial_interval_s: float = 0.5,
+    partial_interval_s: float = 0.45,
     authorize: Authorize | None = None,
     on_frame: OnFrame | None = None,
     status_dependencies: Sequence[Any] = (),
