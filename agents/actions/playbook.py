@@ -321,7 +321,10 @@ CATALOG_SCORE_SCALE = 0.5  # catalog actions rank under any rule's action (rule 
 MIN_ACTIONS = 2  # when rules propose fewer, the catalog may add one it declares for this intent or signal
 ANSWER_SIM_WEIGHT = 0.5  # cosine(computed answer line, action) counts half as much as the message's
 MAX_ANSWER_LINES = 4
-ENTITY_BONUS = 0.1  # the message names what the action's parameters take (an order id for an order look-up)
+ENTITY_BONUS = 0.1
+FILLED_BONUS = 0.15  # every required parameter filled from entities, the computed answer or the cited clause
+MISSING_PENALTY = 0.1  # per required parameter the rep would have to fill
+SIGNAL_ABSENT_PENALTY = 0.15  # the catalog ties the action to signals and the customer shows none  # the message names what the action's parameters take (an order id for an order look-up)
 COMPUTED_CATALOG_BONUS = 0.4  # the computed answer makes it the next step (须审批 → the approval action)
 COMPUTED_CATALOG_PENALTY = 0.2
 # Blending rules with the message and the computed answer, in priority points
@@ -351,6 +354,7 @@ def rank_catalog(
     computed = links(d.evidence, tenant) if computed is None else computed
     # what the computed answer says to do next («处理：7天内预约进店检查») is read like the message itself
     answer_lines = [e.content.split("\n")[0] for e in computed_facts(d.evidence)][:MAX_ANSWER_LINES]
+    top_clause = next((e for e in d.evidence if e.kind is EvidenceKind.POLICY_CLAUSE), None)
     scored: list[tuple[float, RuleFiring]] = []
     for spec in tenant.actions:
         if spec.name in exclude or (only is not None and spec.name not in only):
@@ -381,11 +385,21 @@ def rank_catalog(
             + (COMPUTED_CATALOG_BONUS if supported else 0.0)
             - (COMPUTED_CATALOG_PENALTY if link is not None and link.against and not supported else 0.0)
         )
-        if total < CATALOG_FLOOR:
-            continue
         params: dict[str, Any] = {p: d.intent.entities[p][0] for p in named}
         if link is not None:
             params.update({k: v for k, v in link.params.items() if k in spec.parameters})
+        for pname in spec.parameters:  # doc_id / version / clause of the clause the answer rests on
+            if pname not in params and top_clause is not None and top_clause.source_ids.get(pname):
+                params[pname] = top_clause.source_ids[pname]
+        required = [n for n, p in spec.parameters.items() if p.required]
+        unfilled = [n for n in required if n not in params]
+        # an action the copilot can fully prepare is a better suggestion than one the rep must complete; an action the
+        # catalog ties to customer signals is for customers who show one
+        total += (FILLED_BONUS if required and not unfilled else 0.0) - MISSING_PENALTY * len(unfilled)
+        if spec.signals and not answered:
+            total -= SIGNAL_ABSENT_PENALTY
+        if total < CATALOG_FLOOR:
+            continue
         missing = [n for n, p in spec.parameters.items() if p.required and n not in params]
         for n in missing:
             params[n] = {"missing": True, "description": spec.parameters[n].description}

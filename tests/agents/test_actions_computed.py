@@ -181,3 +181,38 @@ def test_zero_config_catalog_uses_the_computed_answer(tenant):
     assert fired[0].action.name == "ask_for_signoff"
     assert fired[0].action.parameters == {"who": "总监", "pct": 8}
     assert fired[0].rule_evidence.lineage["computed"] is True
+
+
+def test_catalog_prefers_actions_it_can_fill_and_signal_actions_need_their_signal(tmp_path):
+    (tmp_path / "intents.yaml").write_text(INTENTS, encoding="utf-8")
+    (tmp_path / "playbooks.yaml").write_text("playbooks: []\n", encoding="utf-8")
+    (tmp_path / "actions.yaml").write_text(
+        """
+actions:
+  - name: send_terms
+    label_zh: 发送条款
+    description: 发送相关条款
+    parameters: {doc_id: {type: string, required: true, description: 文件编号}}
+    intents: [ask_offer]
+  - name: plan_renewal
+    label_zh: 续约拜访
+    description: 订阅即将到期时安排续约拜访
+    intents: [ask_offer]
+    signals: [renewal_due_60d]
+""",
+        encoding="utf-8",
+    )
+    tenant = TenantConfig.load(tmp_path)
+    clause = Evidence(
+        id="policy_clause:1",
+        kind=EvidenceKind.POLICY_CLAUSE,
+        title="活动方案",
+        content="第二条 ……",
+        source_ids={"doc_id": "offers-2026", "version": "1.0", "clause": "第二条"},
+    )
+    flat = lambda text, action: 0.3  # noqa: E731  (equal similarity: only the catalog's own structure decides)
+    fired = propose(_d("ask_offer", "有什么活动", [clause]), tenant, KeywordPolicy(), flat)
+    assert names(fired) == ["send_terms", "plan_renewal"]
+    assert fired[0].action.parameters == {"doc_id": "offers-2026"} and not fired[0].missing
+    with_signal = propose(_d("ask_offer", "有什么活动", [clause, SIGNAL]), tenant, KeywordPolicy(), flat)
+    assert names(with_signal)[0] == "plan_renewal"  # the customer shows the signal it is for
