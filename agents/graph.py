@@ -1,12 +1,32 @@
 """The copilot graph. `build_graph()` returns the uncompiled StateGraph; compile at the edge with a checkpointer
 (`agents.checkpoint.make_checkpointer`), as `agents.Copilot` does.
 
-perceive → guard_input → understand → (ground_policy ∥ ground_customer) → reason → decide → draft → guard_output → deliver
-→ human_decision (interrupt) → record. A rep's own message ends after perceive (automation pauses)."""
+One turn is ONE graph step, `turn`, which runs the nodes in order on a local copy of the state:
+
+    perceive → guard_input → understand → (ground_policy ∥ ground_customer) → reason → decide → draft → guard_output
+    → deliver
+
+then `human_decision` (interrupt: the rep accepts, edits or rejects) → `record`. A rep's own message ends after
+perceive (automation pauses). Each node keeps its own function, its own timing (`timings_ms`) and its own update; the
+state's reducers merge the updates exactly as LangGraph would between steps.
+
+Why one step and not one LangGraph node per function: nothing in the product stops, resumes or branches between those
+nodes — the only pause is the human decision — yet each LangGraph step costs task preparation, channel writes and
+checkpoint bookkeeping, and the two grounding branches cost a thread pool per run. Measured on the no-LLM suggestion
+(bench/bench_agent.py) that machinery was a third of the whole path. The two grounding branches still run at the same
+time, on one long-lived thread (`_GROUNDING`), since both wait on I/O (vector store, CRM database).
+The first-phase push (agents.context.RunProgress.phase1) goes out as soon as decide has run, before the draft."""
 
 from __future__ import annotations
 
+import contextvars
+import typing
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
 
 from agents.context import RunContext
 from agents.nodes.decide import decide
@@ -17,35 +37,96 @@ from agents.nodes.guard import guard_input, guard_output
 from agents.nodes.perceive import after_perceive, perceive
 from agents.nodes.reason import reason
 from agents.nodes.understand import understand
-from agents.state import CopilotState
+from agents.state import RESET, CopilotState, keep_last, turn_dict, turn_list
+
+Node = Callable[[CopilotState, Runtime[RunContext]], dict[str, Any]]
+
+# The state's reducers by key (from CopilotState's Annotated fields), so the turn merges updates as LangGraph does.
+_REDUCERS: dict[str, Callable[[Any, Any], Any]] = {
+    name: hint.__metadata__[0]
+    for name, hint in typing.get_type_hints(CopilotState, include_extras=True).items()
+    if hasattr(hint, "__metadata__")
+}
+# One long-lived thread for the customer branch of grounding: a pool per run would start a thread per message.
+# Several turns may ground at once (one per conversation in the worker); they queue here for at most one branch.
+DELIVERED_WITH_SUGGESTION = ("evidence", "verdicts")
+_GROUNDING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ground")
 
 
-def build_graph() -> StateGraph:
+class _Turn:
+    """The state as the nodes see it, and the one update the turn step returns."""
+
+    def __init__(self, state: CopilotState) -> None:
+        self.state: dict[str, Any] = dict(state)
+        self.touched: set[str] = set()
+        self.appended: dict[str, list[Any]] = {}  # keep_last keys: what this turn appended
+
+    def apply(self, update: dict[str, Any]) -> None:
+        for key, value in update.items():
+            reducer = _REDUCERS.get(key)
+            self.state[key] = reducer(self.state.get(key), value) if reducer else value
+            if reducer is keep_last:
+                self.appended.setdefault(key, []).extend(value or [])
+            self.touched.add(key)
+
+    def update(self) -> dict[str, Any]:
+        """Turns the local state back into one update: list and dict reducers restart from the merged value
+        (RESET), keep_last gets what was appended, plain keys their last value."""
+        out: dict[str, Any] = {}
+        for key in self.touched:
+            reducer = _REDUCERS.get(key)
+            if reducer is turn_list:
+                out[key] = [RESET, *self.state[key]]
+            elif reducer is turn_dict:
+                out[key] = {RESET: 1, **self.state[key]}
+            elif reducer is keep_last:
+                out[key] = self.appended.get(key, [])
+            else:
+                out[key] = self.state[key]
+        return out
+
+
+def turn(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    t = _Turn(state)
+    t.apply(perceive(t.state, runtime))  # type: ignore[arg-type]
+    if after_perceive(t.state) == END:  # type: ignore[arg-type]
+        return t.update()
+    for node in (guard_input, understand):
+        t.apply(node(t.state, runtime))  # type: ignore[arg-type]
+    snapshot: CopilotState = dict(t.state)  # type: ignore[assignment]
+    customer = _GROUNDING.submit(contextvars.copy_context().run, ground_customer, snapshot, runtime)
+    try:
+        policy = ground_policy(snapshot, runtime)
+    finally:
+        crm = customer.result()  # an error of either branch propagates, as from parallel graph branches
+    t.apply(
+        crm
+    )  # in the order LangGraph applied the two branches' writes (by node name): evidence order matters
+    t.apply(policy)
+    t.apply(reason(t.state, runtime))  # type: ignore[arg-type]
+    t.apply(decide(t.state, runtime))  # type: ignore[arg-type]
+    if runtime.context.progress is not None:  # phase 1: intent, evidence, answer and actions exist
+        runtime.context.progress.phase1(t.state)
+    for node in (draft, guard_output, deliver):
+        t.apply(node(t.state, runtime))  # type: ignore[arg-type]
+    # The delivered suggestion carries this turn's evidence and verdicts (and the ledger keeps it): the thread's
+    # checkpoint need not store them a second time (they were half of its bytes). The next turn starts them afresh.
+    t.apply({key: [RESET] for key in DELIVERED_WITH_SUGGESTION})
+    return t.update()
+
+
+def after_turn(state: CopilotState) -> str:
+    """A customer's message waits for the rep's decision on its suggestion; anything else ends the run."""
+    return "human_decision" if after_perceive(state) != END and state.get("suggestion") else END
+
+
+def build_graph() -> StateGraph[CopilotState, RunContext, CopilotState, CopilotState]:
     g = StateGraph(CopilotState, context_schema=RunContext)
-    g.add_node("perceive", perceive)
-    g.add_node("guard_input", guard_input)
-    g.add_node("understand", understand)
-    g.add_node("ground_policy", ground_policy)
-    g.add_node("ground_customer", ground_customer)
-    g.add_node("reason", reason)
-    g.add_node("decide", decide)
-    g.add_node("draft", draft)
-    g.add_node("guard_output", guard_output)
-    g.add_node("deliver", deliver)
+    g.add_node("turn", turn)
     g.add_node("human_decision", human_decision)
     g.add_node("record", record)
-
-    g.add_edge(START, "perceive")
-    g.add_conditional_edges("perceive", after_perceive, {"guard_input": "guard_input", "__end__": END})
-    g.add_edge("guard_input", "understand")
-    g.add_edge("understand", "ground_policy")  # the two grounding branches run in parallel …
-    g.add_edge("understand", "ground_customer")
-    g.add_edge(["ground_policy", "ground_customer"], "reason")  # … and reason waits for both
-    g.add_edge("reason", "decide")  # computed facts (policy × CRM) are evidence before the playbooks run
-    g.add_edge("decide", "draft")
-    g.add_edge("draft", "guard_output")
-    g.add_edge("guard_output", "deliver")
-    g.add_edge("deliver", "human_decision")
+    g.add_edge(START, "turn")
+    g.add_conditional_edges("turn", after_turn, {"human_decision": "human_decision", "__end__": END})
     g.add_edge("human_decision", "record")
     g.add_edge("record", END)
     return g

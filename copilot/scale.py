@@ -59,6 +59,9 @@ class QueueSettings(BaseSettings):
         30.0  # a silent consumer's entries are reclaimed after this; workers heartbeat at lease/3
     )
     batch: int = 1  # entries per claim: 1 spreads a burst evenly over the workers
+    # message loops per `copilot worker` process: one waits on a round trip while the other computes
+    # (docs/deployment.md, "Where a worker's time goes")
+    concurrency: int = 2
     max_attempts: int = 5
     dedupe_ttl_s: int = 3 * 24 * 3600  # kf may re-deliver for days; Tencent retries within seconds
     max_len: int = 1_000_000
@@ -361,7 +364,10 @@ def run_worker_process(worker_id: str) -> None:
         )
     services = build_services(settings)
     consumer = f"{worker_id}@{socket.gethostname()}:{os.getpid()}"
-    worker = Worker(services.inbox, services, worker_id=consumer, batch=QueueSettings().batch)
+    queue = QueueSettings()
+    worker = Worker(
+        services.inbox, services, worker_id=consumer, batch=queue.batch, concurrency=queue.concurrency
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -93,15 +93,21 @@ class Worker:
         poll_s: float = 0.1,
         batch: int = 8,
         max_hold_s: float | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.inbox, self.services, self.poll_s = inbox, services, poll_s
         self.worker_id = worker_id if "@" in worker_id else worker_name(worker_id)
         self.batch = max(1, batch)
+        # Message loops in this process. A message is a chain of waits (vector store, CRM and ledger round trips, the
+        # ledger's commit flush, checkpoint writes) between CPU bursts: a second loop uses the CPU while the first
+        # waits. Conversations stay in order: the inbox's claim rule / conversation lock allows one run per
+        # conversation at a time.
+        self.concurrency = max(1, concurrency)
         self.lease_s = float(getattr(inbox, "lease_s", 0.0) or 0.0)
         # a live worker keeps its lease this long at most: a hung graph then frees its conversation
         self.max_hold_s = max_hold_s if max_hold_s is not None else max(self.lease_s * 5, 1.0)
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._beat: threading.Thread | None = None
         self._in_hand: dict[Any, float] = {}  # claimed, not yet acked → claimed at (monotonic)
         self._hand_lock = threading.Lock()
@@ -116,8 +122,8 @@ class Worker:
         self._reap_expired()
         items = self.inbox.claim(self.worker_id, self.batch)
         now = time.monotonic()
-        with self._hand_lock:
-            self._in_hand = {item_id: now for item_id, _ in items}
+        with self._hand_lock:  # shared by this process's message loops: each adds and drops its own items
+            self._in_hand.update({item_id: now for item_id, _ in items})
         for index, (item_id, msg) in enumerate(items):
             if self._stop.is_set():  # shutting down: what was claimed but not started goes back now
                 self._give_back([i for i, _ in items[index:]])
@@ -213,8 +219,12 @@ class Worker:
 
     def start(self) -> None:
         self.recover()
-        self._thread = threading.Thread(target=self._loop, name=self.worker_id, daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"{self.worker_id}#{i}", daemon=True)
+            for i in range(self.concurrency)
+        ]
+        for thread in self._threads:
+            thread.start()
         if hasattr(self.inbox, "touch") and self.lease_s:
             self._beat = threading.Thread(target=self._heartbeat, args=(self.lease_s / 3,), daemon=True)
             self._beat.start()
@@ -241,8 +251,9 @@ class Worker:
     def stop(self, timeout: float = 10.0) -> None:
         """Graceful shutdown: finish the message in hand (up to `timeout`), then give back whatever is still held."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
         with self._hand_lock:
             held = list(self._in_hand)
         self._give_back(held)
