@@ -83,6 +83,37 @@ class Catalog:
             row = self._db.execute("SELECT value FROM state WHERE key = 'generation'").fetchone()
         return row[0] if row else "0"
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Several reads that see one committed state (a read transaction in WAL mode): a snapshot reads the change
+        feed's high-water mark, the documents and the chunks inside one, so a concurrent write is either wholly in it
+        or wholly after it (and then in the feed the next advance reads)."""
+        with self._lock:
+            if self._db.in_transaction:  # already inside one (a nested read): it sees one state already
+                yield
+                return
+            self._db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._db.execute("COMMIT")
+
+    def last_change(self) -> int:
+        """The change feed's high-water mark: the id of the last ingest-log record. Every write that changes a
+        document version (add, update, remove) logs a record naming it inside the same transaction."""
+        with self._lock:
+            row = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM ingest_log").fetchone()
+        return int(row[0])
+
+    def changed_since(self, change_id: int) -> list[str]:
+        """Document versions ("doc_id@version") named by the change feed after `change_id`, in first-change order."""
+        rows = self.query(
+            "SELECT doc_id, version, MIN(id) AS first FROM ingest_log WHERE id > ? AND doc_id != '' "
+            "GROUP BY doc_id, version ORDER BY first",
+            (change_id,),
+        )
+        return [f"{r[0]}@{r[1]}" for r in rows]
+
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import Counter
 from collections.abc import Sequence
 
 import jieba
@@ -15,6 +16,7 @@ import numpy as np
 from knowledge.policy.stopwords import STOP_WORDS
 
 jieba.setLogLevel(logging.WARNING)
+_MAX_SEGMENTS = 4  # delta segments per term before they are merged into one
 _JIEBA_LOCK = threading.Lock()
 CODE = re.compile(r"[A-Za-z]{1,6}-?\d{1,5}(?:\.\d+)?")  # model and alarm codes: AB-700, E-12, XY-3.5, K-9
 WORD = re.compile(r"[\w\u4e00-\u9fff]+")
@@ -45,7 +47,12 @@ class Bm25Index:
     delta, removed ones become tombstones (their document frequencies are taken back, their scores forced to 0). Each
     write returns a NEW index that shares the immutable parts with the old one, so a query running on the old index
     is never disturbed. Statistics (N, avgdl, idf with rank-bm25's epsilon floor) are always those of the live
-    documents, so scores equal a fresh BM25Okapi over exactly the live documents (a test checks it)."""
+    documents, so scores equal a fresh BM25Okapi over exactly the live documents (a test checks it).
+
+    Nothing per write or per query is proportional to the corpus in Python, and a write does no O(N) numpy either:
+    N and the total length are kept as running sums, idf is computed for the query's terms only, length norms for
+    the postings a query touches, and the epsilon floor (which needs the mean idf over the vocabulary) only when a
+    query term has a negative idf, once per index version."""
 
     def __init__(
         self, corpus: list[list[str]], k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25
@@ -72,86 +79,123 @@ class Bm25Index:
         self.base_terms = len(vocab)  # terms with a CSR slice
         self.df = np.diff(self.offsets).astype(np.int64)
         self.alive = np.ones(self.n, dtype=bool)
-        self.delta: dict[
-            int, tuple[np.ndarray, np.ndarray]
-        ] = {}  # term id → (docs, tf) added after the build
-        self._refresh()
+        # term id → (docs, tf) segments added after the build, one per write batch until merged
+        self.delta: dict[int, tuple[tuple[np.ndarray, np.ndarray], ...]] = {}
+        self.live_n = self.n
+        self.total_len = float(
+            len(doc_ids)
+        )  # tokens in the live documents (exact in float64 at any real size)
+        self._floor: float | None = None
 
-    def _refresh(self) -> None:
-        """Corpus statistics of the live documents (O(N + V) numpy, no postings touched)."""
-        live_n = int(self.alive.sum())
-        live_lengths = self.lengths[self.alive]
-        avgdl = float(live_lengths.mean()) if live_n and live_lengths.sum() else 1.0
-        self.norm = (self.k1 * (1 - self.b + self.b * self.lengths / avgdl)).astype(np.float32)
-        df = self.df.astype(np.float64)
-        present = df > 0
-        idf = np.log(live_n - df + 0.5) - np.log(df + 0.5)
-        count = int(present.sum())
-        floor = self.epsilon * (float(idf[present].sum()) / count) if count else 0.0
-        self.idf = np.where(present & (idf < 0), floor, idf).astype(np.float32)
-        self.has_dead = live_n < self.n
+    @property
+    def has_dead(self) -> bool:
+        return self.live_n < self.n
+
+    @property
+    def avgdl(self) -> float:
+        return self.total_len / self.live_n if self.live_n and self.total_len else 1.0
+
+    def idf(self, tid: int) -> float:
+        """rank-bm25's idf over the live documents, with its epsilon floor for terms in more than half of them."""
+        df = float(self.df[tid])
+        value = float(np.log(self.live_n - df + 0.5) - np.log(df + 0.5))
+        return value if value >= 0 else self.floor()
+
+    def floor(self) -> float:
+        """epsilon × the mean idf of every term present in a live document (O(V) numpy, once per index version)."""
+        if self._floor is None:
+            df = self.df[self.df > 0].astype(np.float64)
+            idf = np.log(self.live_n - df + 0.5) - np.log(df + 0.5)
+            self._floor = self.epsilon * float(idf.mean()) if len(df) else 0.0
+        return self._floor
 
     def with_changes(
         self, added: Sequence[list[str]] = (), removed: Sequence[tuple[int, list[str]]] = ()
     ) -> Bm25Index:
         """A new index with `added` documents appended (positions n, n+1, …) and `removed` (position, tokens) gone.
-        Costs O(tokens written) for the postings plus O(N + V) numpy for the statistics: never a rebuild."""
+        Costs O(tokens written) plus a copy of the per-document and per-term arrays: never a rebuild."""
         new = object.__new__(Bm25Index)
         new.__dict__.update(self.__dict__)  # immutable CSR arrays and the append-only vocab are shared
         new.alive = self.alive.copy()
         new.df = self.df.copy()
         new.delta = dict(self.delta)
+        new._floor = None
         for position, tokens in removed:
             if position < new.n and new.alive[position]:
                 new.alive[position] = False
+                new.live_n -= 1
+                new.total_len -= len(tokens)
                 for t in set(tokens):
                     tid = new.vocab.get(t)
                     if tid is not None and tid < len(new.df):
                         new.df[tid] -= 1
         lengths: list[int] = []
-        touched: dict[int, tuple[list[int], list[float]]] = {}
+        term_ids: list[int] = []
+        positions: list[int] = []
+        counts: list[int] = []
         for offset, tokens in enumerate(added):
-            position = new.n + offset
             lengths.append(len(tokens))
-            counts: dict[str, int] = {}
-            for t in tokens:
-                counts[t] = counts.get(t, 0) + 1
-            for t, c in counts.items():
-                tid = new.vocab.setdefault(t, len(new.vocab))
-                docs, tfs = touched.setdefault(tid, ([], []))
-                docs.append(position)
-                tfs.append(float(c))
+            for t, c in Counter(tokens).items():
+                term_ids.append(new.vocab.setdefault(t, len(new.vocab)))
+                positions.append(new.n + offset)
+                counts.append(c)
         if len(new.vocab) > len(new.df):
             new.df = np.concatenate([new.df, np.zeros(len(new.vocab) - len(new.df), dtype=np.int64)])
-        for tid, (docs, tfs) in touched.items():
-            new.df[tid] += len(docs)
-            old_docs, old_tf = new.delta.get(tid, (np.zeros(0, np.int64), np.zeros(0, np.float32)))
-            new.delta[tid] = (
-                np.concatenate([old_docs, np.asarray(docs, dtype=np.int64)]),
-                np.concatenate([old_tf, np.asarray(tfs, dtype=np.float32)]),
-            )
+        if term_ids:
+            # the batch's postings as two arrays sorted by term; each term gets views into them (no per-term copy)
+            tids = np.asarray(term_ids, dtype=np.int64)
+            order = np.argsort(tids, kind="stable")
+            tids = tids[order]
+            docs = np.asarray(positions, dtype=np.int64)[order]
+            tfs = np.asarray(counts, dtype=np.float32)[order]
+            new.df += np.bincount(tids, minlength=len(new.df))
+            starts = np.flatnonzero(np.r_[True, tids[1:] != tids[:-1]])
+            ends = np.r_[starts[1:], len(tids)]
+            for tid, lo, hi in zip(tids[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
+                segments = (*new.delta.get(tid, ()), (docs[lo:hi], tfs[lo:hi]))
+                if len(segments) > _MAX_SEGMENTS:  # a term written to often: merge its segments (amortised)
+                    segments = (
+                        (
+                            np.concatenate([d for d, _ in segments]),
+                            np.concatenate([f for _, f in segments]),
+                        ),
+                    )
+                new.delta[tid] = segments
         if added:
             new.n = self.n + len(added)
             new.lengths = np.concatenate([self.lengths, np.asarray(lengths, dtype=np.float32)])
             new.alive = np.concatenate([new.alive, np.ones(len(added), dtype=bool)])
-        new._refresh()
+            new.live_n += len(added)
+            new.total_len += float(sum(lengths))
         return new
 
-    def scores(self, query_tokens: list[str]) -> np.ndarray:
-        """BM25 score of every chunk (a repeated query token counts again, as in rank-bm25); removed ones score 0."""
-        out = np.zeros(self.n, dtype=np.float32)
+    def _postings(self, query_tokens: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(docs, BM25 contribution) per query term and segment; a repeated query token counts again (rank-bm25)."""
+        out: list[tuple[np.ndarray, np.ndarray]] = []
+        scale = np.float32(self.k1 * self.b / self.avgdl)
+        base = np.float32(self.k1 * (1 - self.b))
         for t in query_tokens:
             tid = self.vocab.get(t)
             if tid is None or tid >= len(self.df):  # unknown, or added by a later version of the index
                 continue
-            segments = []
+            segments: list[tuple[np.ndarray, np.ndarray]] = []
             if tid < self.base_terms:
                 lo, hi = self.offsets[tid], self.offsets[tid + 1]
                 segments.append((self.post_docs[lo:hi], self.post_tf[lo:hi]))
             if tid in self.delta:
-                segments.append(self.delta[tid])
+                segments.extend(self.delta[tid])
+            if not segments:
+                continue
+            weight = np.float32(self.idf(tid) * (self.k1 + 1))
             for docs, tf in segments:
-                out[docs] += self.idf[tid] * tf * (self.k1 + 1) / (tf + self.norm[docs])
+                out.append((docs, weight * tf / (tf + base + scale * self.lengths[docs])))
+        return out
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 score of every chunk; removed ones score 0 (tests and tools; `top` does not build this)."""
+        out = np.zeros(self.n, dtype=np.float32)
+        for docs, contribution in self._postings(query_tokens):
+            out[docs] += contribution
         if self.has_dead:
             out[~self.alive] = 0.0
         return out
@@ -159,13 +203,29 @@ class Bm25Index:
     def top(
         self, query_tokens: list[str], n: int, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
-        """Indices and scores of the best n chunks with a positive score (restricted to `allowed` when given)."""
-        scores = self.scores(query_tokens)
+        """Indices and scores of the best n chunks with a positive score (restricted to `allowed` when given).
+        Works on the candidates the query's postings reach, not on all N chunks: the dense accumulator is one calloc,
+        and only the candidates are filtered, partitioned and sorted."""
+        postings = self._postings(query_tokens)
+        if not postings:
+            return []
+        acc = np.zeros(self.n, dtype=np.float32)
+        for docs, contribution in postings:
+            acc[docs] += contribution
+        candidates = np.flatnonzero(acc > 0)  # O(N) in C, cheaper than a unique over long postings
+        keep = np.ones(len(candidates), dtype=bool)
+        if self.has_dead:
+            keep &= self.alive[candidates]
         if allowed is not None:
-            scores = np.where(allowed, scores, 0.0)
-        n = min(n, int((scores > 0).sum()))
+            keep &= allowed[candidates]
+        candidates = candidates[keep]
+        scores = acc[candidates]
+        n = min(n, len(candidates))
         if n <= 0:
             return []
-        idx = np.argpartition(-scores, n - 1)[:n]
-        idx = idx[np.argsort(-scores[idx], kind="stable")]
-        return [(int(i), float(scores[i])) for i in idx]
+        if n < len(candidates):
+            part = np.argpartition(-scores, n - 1)[:n]
+            candidates, scores = candidates[part], scores[part]
+        # ties broken by position, as a stable sort over all chunks would
+        order = np.lexsort((candidates, -scores))
+        return [(int(candidates[i]), float(scores[i])) for i in order]

@@ -5,6 +5,7 @@ records both ranks, so a citation can be reproduced."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from typing import Any, Literal
 
@@ -42,6 +43,13 @@ def _dense(
     return hits[:n]
 
 
+_LEXICAL_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="policy-bm25")
+
+
+def _lexical(snap: Snapshot, text: str, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    return snap.bm25.top(tokenize(text), n, allowed)
+
+
 def search(
     snap: Snapshot,
     vectors: VectorIndex,
@@ -63,6 +71,12 @@ def search(
     degraded = ""
     dense: list[tuple[int, float]] = []
     lexical: list[tuple[int, float]] = []
+    allowed = None if eligible.everything else eligible.mask
+    # hybrid: BM25 runs on a worker thread while this one waits on Chroma (its query releases the GIL), so the
+    # lexical half costs wall time only when it is slower than the vector query
+    pending: Future[list[tuple[int, float]]] | None = (
+        _LEXICAL_POOL.submit(_lexical, snap, query.text, n, allowed) if mode == "hybrid" else None
+    )
     if mode in ("hybrid", "dense"):
         try:
             qv = embedder.embed_query(query.text) if vector is None else vector
@@ -71,8 +85,10 @@ def search(
             if mode == "dense":
                 raise
             degraded = f"lexical_only: {exc.__class__.__name__}"
-    if mode in ("hybrid", "lexical"):
-        lexical = snap.bm25.top(tokenize(query.text), n, None if eligible.everything else eligible.mask)
+    if pending is not None:
+        lexical = pending.result()
+    elif mode == "lexical":
+        lexical = _lexical(snap, query.text, n, allowed)
     fused: dict[int, dict[str, Any]] = {}
     for name, ranking in (("dense", dense), ("lexical", lexical)):
         rank_key, score_key = f"{name}_rank", f"{name}_score"

@@ -5,35 +5,71 @@ the next query without a restart: only the changed document versions are re-read
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from knowledge.policy.catalog import Catalog
 from knowledge.policy.documents import DocumentMeta
+from knowledge.policy.layered import AppendOnlyRows, LayeredMap
 from knowledge.policy.lexical import Bm25Index
 from knowledge.policy.versions import IN_FORCE, VersionInfo, matches, statuses
 
 
-@dataclass(frozen=True)
 class Eligible:
-    mask: np.ndarray  # bool per chunk
-    doc_keys: tuple[str, ...]  # document versions that may be returned
-    everything: bool  # no restriction at all (skip the filter)
-    status: dict[str, str]
-    count: int  # eligible chunks
+    """The chunks one filter (as_of, BU, region, product line, include_superseded) may return."""
+
+    def __init__(self, mask: np.ndarray, status: dict[str, str], live_rows: int, snap: Snapshot) -> None:
+        self.mask = mask  # bool per chunk row
+        self.status = status  # version key → status on as_of, for every live version
+        self.count = int(mask.sum())  # eligible chunks
+        # no restriction at all (skip the filter): every live row is eligible (a version always has a chunk)
+        self.everything = self.count == live_rows
+        # weak: a carried Eligible must not keep its (older, bigger) snapshot alive
+        self._snap = weakref.ref(snap)
+        self._doc_keys: tuple[str, ...] | None = None
+
+    @property
+    def doc_keys(self) -> tuple[str, ...]:
+        """Document versions that may be returned (for Chroma's filtered query; computed on first use only)."""
+        if self._doc_keys is None:
+            snap = self._snap()
+            assert snap is not None, "doc_keys is read while the query holds its snapshot"
+            positions = np.unique(snap.chunk_doc[self.mask])
+            self._doc_keys = tuple(snap.doc_keys[p] for p in positions if p >= 0)
+        return self._doc_keys
 
 
-# What tells a document version changed between two generations (any of these differs → its chunks are re-read)
-# Every ingest (added or updated, metadata included) writes a new ingest_id; a removal deletes the row.
-_SIGNATURE_SQL = "SELECT doc_id || '@' || version, ingest_id, content_hash FROM documents"
+_FilterKey = tuple[date, str | None, str | None, str | None, bool]
+_CACHE_SIZE = 256  # filters kept per snapshot
+_CARRY = 64  # filters carried to the next snapshot after a write (updated on first use, never recomputed)
 
 
-def _signatures(catalog: Catalog) -> dict[str, tuple[Any, ...]]:
-    return {key: (ingest_id, content_hash) for key, ingest_id, content_hash in catalog.query(_SIGNATURE_SQL)}
+@dataclass(frozen=True)
+class _Delta:
+    """What changed between the snapshot an Eligible was computed on and a later one."""
+
+    docs: frozenset[str]  # doc ids whose versions' status may differ (changed ones and those they supersede)
+    stale: frozenset[str]  # version keys removed or replaced
+    dead: tuple[int, ...]  # row positions that became tombstones
+
+    def then(self, later: _Delta) -> _Delta:
+        return _Delta(self.docs | later.docs, self.stale | later.stale, self.dead + later.dead)
+
+
+def _signature(d: dict[str, Any] | None) -> tuple[Any, ...] | None:
+    """What tells a document version changed: every ingest (added or updated, metadata included) writes a new
+    ingest_id; a removal deletes the row."""
+    return None if d is None else (d["ingest_id"], d["content_hash"])
+
+
+def _target_doc(target: str) -> str:
+    return target.split("@", 1)[0]
 
 
 def _version_info(d: dict[str, Any]) -> VersionInfo:
@@ -78,63 +114,136 @@ class ChunkPositions:
 class Snapshot:
     def __init__(self, catalog: Catalog, generation: str) -> None:
         self.generation = generation
-        self.versions: dict[str, VersionInfo] = {}
-        self.docs: dict[str, dict[str, Any]] = {}
-        for d in catalog.documents():
+        with catalog.reading():  # the feed mark, documents and chunks of one committed state
+            self.change_id = catalog.last_change()
+            documents = catalog.documents()
+            rows = catalog.all_chunks()
+        versions: dict[str, VersionInfo] = {}
+        docs: dict[str, dict[str, Any]] = {}
+        for d in documents:
             info = _version_info(d)
-            self.versions[info.key] = info
-            self.docs[info.key] = d
-        self.signatures = _signatures(catalog)
-        rows = catalog.all_chunks()
-        self.rows = rows
-        self.index_of = ChunkPositions({r["chunk_id"]: i for i, r in enumerate(rows)})
-        self.doc_rows: dict[str, list[int]] = {}  # document version → its row positions
+            versions[info.key] = info
+            docs[info.key] = d
+        doc_rows: dict[str, list[int]] = {}  # document version → its row positions
         for i, r in enumerate(rows):
-            self.doc_rows.setdefault(f"{r['doc_id']}@{r['version']}", []).append(i)
-        keys = list(self.versions)
-        self.key_pos = {k: i for i, k in enumerate(keys)}
+            doc_rows.setdefault(f"{r['doc_id']}@{r['version']}", []).append(i)
+        keys = list(versions)
+        key_pos = {k: i for i, k in enumerate(keys)}
         self.chunk_doc = np.asarray(
-            [self.key_pos.get(f"{r['doc_id']}@{r['version']}", -1) for r in rows], dtype=np.int64
+            [key_pos.get(f"{r['doc_id']}@{r['version']}", -1) for r in rows], dtype=np.int64
         )
+        # the indexes that let a write recompute the status of the versions it touches only
+        by_doc: dict[str, tuple[str, ...]] = {}  # doc id → its version keys
+        self.superseders: dict[
+            str, frozenset[str]
+        ] = {}  # "doc" or "doc@version" → keys of versions naming it
+        for k, v in versions.items():
+            by_doc[v.doc_id] = (*by_doc.get(v.doc_id, ()), k)
+            for target in v.supersedes:
+                self.superseders[target] = self.superseders.get(target, frozenset()) | {k}
+        self.versions, self.docs, self.doc_rows = LayeredMap(versions), LayeredMap(docs), LayeredMap(doc_rows)
+        self.key_pos, self.by_doc = LayeredMap(key_pos), LayeredMap(by_doc)
+        self.rows = AppendOnlyRows(rows)
+        self.index_of = ChunkPositions({r["chunk_id"]: i for i, r in enumerate(rows)})
         self.doc_keys = keys  # append-only across incremental snapshots: a removed version keeps its slot
         self.dead = 0  # row positions whose chunk was removed (kept so positions stay stable)
         self.bm25 = Bm25Index([r["tokens"].split() for r in rows])
-        self.eligible = lru_cache(maxsize=256)(self._eligible)
+        self._cache: OrderedDict[_FilterKey, Eligible] = OrderedDict()
+        self._carried: dict[_FilterKey, tuple[Eligible, _Delta]] = {}
+        self._cache_lock = threading.Lock()
 
     def advanced(self, catalog: Catalog, generation: str) -> Snapshot:
-        """The snapshot of `generation` built from this one: only the document versions whose catalog row changed
-        are re-read, their old rows become tombstones and the BM25 index takes the difference (no rebuild). Falls
-        back to a full build when tombstones would outnumber the live rows or on a bulk ingest (cost, not correctness)."""
-        signatures = _signatures(catalog)
-        changed = [k for k, sig in signatures.items() if self.signatures.get(k) != sig]
-        stale = [k for k in self.signatures if k not in signatures or self.signatures[k] != signatures[k]]
+        """The snapshot of `generation` built from this one. The catalog's change feed names the document versions
+        written since this snapshot; only those are re-read, their old rows become tombstones, the BM25 index takes
+        the difference, and the eligibility masks are updated for the touched documents on first use (no rebuild,
+        nothing proportional to the corpus but a few numpy copies). Falls back to a full build when tombstones would
+        outnumber the live rows or on a bulk write (cost, not correctness)."""
+        with catalog.reading():
+            change_id = catalog.last_change()
+            if change_id < self.change_id:  # the catalog was replaced underneath us
+                return Snapshot(catalog, generation)
+            keys = catalog.changed_since(self.change_id)
+            if 4 * len(keys) > max(len(self.versions), 1):
+                # a bulk write (a quarter of the documents or more): one numpy build is cheaper than the difference
+                return Snapshot(catalog, generation)
+            fresh: dict[str, dict[str, Any] | None] = {}
+            for k in keys:
+                doc_id, version = k.split("@", 1)
+                fresh[k] = catalog.document(doc_id, version)
+            changed = [
+                k for k, d in fresh.items() if d is not None and _signature(d) != _signature(self.docs.get(k))
+            ]
+            stale = [
+                k for k, d in fresh.items() if k in self.docs and _signature(d) != _signature(self.docs[k])
+            ]
+            chunk_rows = {k: catalog.chunks_of(*k.split("@", 1)) for k in changed}
         dead = [i for k in stale for i in self.doc_rows.get(k, [])]
-        if 2 * (self.dead + len(dead)) > len(self.rows) or 4 * len(changed) > max(len(self.signatures), 1):
-            # tombstones would outnumber live rows, or a bulk ingest (a quarter of the documents or more): one
-            # numpy build is cheaper than taking that difference token by token
+        if 2 * (self.dead + len(dead)) > len(self.rows):  # tombstones would outnumber live rows
             return Snapshot(catalog, generation)
         snap = object.__new__(Snapshot)
-        snap.generation, snap.signatures = generation, signatures
-        snap.versions, snap.docs, snap.doc_rows = dict(self.versions), dict(self.docs), dict(self.doc_rows)
-        snap.key_pos, snap.doc_keys = dict(self.key_pos), list(self.doc_keys)
+        snap.generation, snap.change_id = generation, change_id
+        if (
+            not changed and not stale
+        ):  # the generation moved without touching a version (e.g. a reindex record)
+            snap.__dict__.update(
+                {k: v for k, v in self.__dict__.items() if k not in ("generation", "change_id")}
+            )
+            snap._cache, snap._carried, snap._cache_lock = (
+                OrderedDict(),
+                self._carry_over(None),
+                threading.Lock(),
+            )
+            return snap
+        # copy-on-write layers, never a copy of a per-version or per-row structure (knowledge/policy/layered.py)
+        superseders = dict(self.superseders)  # only versions that name another: small
+        touched_docs: set[str] = set()
+        versions: dict[str, VersionInfo] = {}
+        docs: dict[str, dict[str, Any]] = {}
+        doc_rows: dict[str, list[int]] = {}
+        key_pos: dict[str, int] = {}
+        by_doc: dict[str, tuple[str, ...]] = {}
         for k in stale:
-            snap.versions.pop(k, None)
-            snap.docs.pop(k, None)
-            snap.doc_rows.pop(k, None)
+            old = self.versions[k]
+            touched_docs.add(old.doc_id)
+            kept = by_doc.get(old.doc_id, self.by_doc.get(old.doc_id, ()))
+            by_doc[old.doc_id] = tuple(x for x in kept if x != k)
+            for target in old.supersedes:
+                touched_docs.add(_target_doc(target))
+                left = superseders.get(target, frozenset()) - {k}
+                if left:
+                    superseders[target] = left
+                else:
+                    superseders.pop(target, None)
         new_rows: list[Any] = []
         for k in changed:
-            doc_id, version = k.split("@", 1)
-            d = catalog.document(doc_id, version)
-            if d is None:  # removed again since the signature query: the next generation sees it
-                continue
-            snap.versions[k], snap.docs[k] = _version_info(d), d
-            if k not in snap.key_pos:
-                snap.key_pos[k] = len(snap.doc_keys)
-                snap.doc_keys.append(k)
+            d = fresh[k]
+            assert d is not None
+            info = _version_info(d)
+            versions[k], docs[k] = info, d
+            touched_docs.add(info.doc_id)
+            by_doc[info.doc_id] = (*by_doc.get(info.doc_id, self.by_doc.get(info.doc_id, ())), k)
+            for target in info.supersedes:
+                touched_docs.add(_target_doc(target))
+                superseders[target] = superseders.get(target, frozenset()) | {k}
+            if k not in self.key_pos:
+                key_pos[k] = len(self.doc_keys)
+                self.doc_keys.append(
+                    k
+                )  # shared and append-only: older snapshots never index past their own keys
             start = len(self.rows) + len(new_rows)
-            chunk_rows = catalog.chunks_of(doc_id, version)
-            snap.doc_rows[k] = list(range(start, start + len(chunk_rows)))
-            new_rows += chunk_rows
+            doc_rows[k] = list(range(start, start + len(chunk_rows[k])))
+            new_rows += chunk_rows[k]
+        gone = [k for k in stale if k not in versions]
+        snap.versions = self.versions.changed(versions, gone)
+        snap.docs = self.docs.changed(docs, gone)
+        snap.doc_rows = self.doc_rows.changed(doc_rows, gone)
+        snap.key_pos = self.key_pos.changed(key_pos)
+        snap.doc_keys = self.doc_keys
+        snap.by_doc = self.by_doc.changed(
+            {doc: keys for doc, keys in by_doc.items() if keys},
+            [doc for doc, keys in by_doc.items() if not keys],
+        )
+        snap.superseders = superseders
         snap.rows = self.rows + new_rows
         chunk_doc = np.concatenate(
             [
@@ -152,10 +261,24 @@ class Snapshot:
             added=[r["tokens"].split() for r in new_rows],
             removed=[(i, self.rows[i]["tokens"].split()) for i in dead],
         )
-        snap.eligible = lru_cache(maxsize=256)(snap._eligible)
+        snap._cache, snap._cache_lock = OrderedDict(), threading.Lock()
+        snap._carried = self._carry_over(_Delta(frozenset(touched_docs), frozenset(stale), tuple(dead)))
         return snap
 
-    def _eligible(
+    def _carry_over(self, delta: _Delta | None) -> dict[_FilterKey, tuple[Eligible, _Delta]]:
+        """The most recently used filters of this snapshot (and those carried into it, not used since), each with
+        what changed since it was computed: the next snapshot updates one on first use instead of recomputing it."""
+        none = _Delta(frozenset(), frozenset(), ())
+        with self._cache_lock:
+            out = {
+                key: (e, d.then(delta or none))
+                for key, (e, d) in self._carried.items()
+                if key not in self._cache
+            }
+            out.update({key: (e, delta or none) for key, e in self._cache.items()})
+        return dict(list(out.items())[-_CARRY:])
+
+    def eligible(
         self,
         as_of: date,
         business_unit: str | None,
@@ -163,17 +286,58 @@ class Snapshot:
         product_line: str | None,
         include_superseded: bool,
     ) -> Eligible:
-        status = statuses(list(self.versions.values()), as_of)
-        ok_keys = [
-            k
-            for k, v in self.versions.items()
-            if (include_superseded or status[k] == IN_FORCE)
-            and matches(v, business_unit, region, product_line)
-        ]
+        key: _FilterKey = (as_of, business_unit, region, product_line, include_superseded)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+            carried = self._carried.pop(key, None)
+        e = self._updated(key, *carried) if carried else self._computed(key)
+        with self._cache_lock:
+            self._cache[key] = e
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return e
+
+    def _ok(self, key: _FilterKey, k: str, status: str) -> bool:
+        _, business_unit, region, product_line, include_superseded = key
+        return (include_superseded or status == IN_FORCE) and matches(
+            self.versions[k], business_unit, region, product_line
+        )
+
+    def _live_rows(self) -> int:
+        return len(self.rows) - self.dead
+
+    def _computed(self, key: _FilterKey) -> Eligible:
+        """Every version's status and filter match: O(versions), once per filter and snapshot lineage."""
+        status = statuses(list(self.versions.values()), key[0])
         ok_pos = np.zeros(len(self.doc_keys) + 1, dtype=bool)  # the extra last slot: chunk_doc -1 (removed)
-        for k in ok_keys:
-            ok_pos[self.key_pos[k]] = True
+        for k in self.versions:
+            if self._ok(key, k, status[k]):
+                ok_pos[self.key_pos[k]] = True
         mask = ok_pos[self.chunk_doc] if len(self.chunk_doc) else np.zeros(0, dtype=bool)
-        # "everything": every live version is eligible (removed rows never come back: BM25 scores them 0 and their
-        # chunk ids are gone from index_of)
-        return Eligible(mask, tuple(ok_keys), len(ok_keys) == len(self.versions), status, int(mask.sum()))
+        return Eligible(mask, status, self._live_rows(), self)
+
+    def _updated(self, key: _FilterKey, old: Eligible, delta: _Delta) -> Eligible:
+        """`old` (computed on an earlier snapshot) brought up to this one: only the versions of the touched
+        documents get a new status (with every version that supersedes them, the status depends on nothing else);
+        rows written since are appended, tombstones cleared. Equal to `_computed` (a test checks it)."""
+        mask = np.zeros(len(self.rows), dtype=bool)
+        mask[: len(old.mask)] = old.mask
+        if delta.dead:
+            mask[list(delta.dead)] = False
+        keys = [k for doc in delta.docs for k in self.by_doc.get(doc, ())]
+        related = set(keys)
+        for k in keys:
+            related |= self.superseders.get(k, frozenset()) | self.superseders.get(
+                self.versions[k].doc_id, frozenset()
+            )
+        fresh = statuses([self.versions[k] for k in related], key[0])
+        status = dict(old.status)
+        for k in delta.stale:
+            status.pop(k, None)
+        for k in keys:
+            status[k] = fresh[k]
+            mask[self.doc_rows[k]] = self._ok(key, k, fresh[k])
+        return Eligible(mask, status, self._live_rows(), self)
