@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from agents.actions.playbook import DecisionInput, propose
 from agents.authz import EN_PRICE_OF_OTHERS, check_mentions, english_org_mentions, personal_data_lookup
 from agents.deps import AgentDeps
 from agents.nodes.decide import customer_facts
+from agents.nodes.reason import reason as reason_node
 from agents.tenant import OUT_OF_SCOPE
 from agents.understanding.entities import extract_entities
 from agents.understanding.intent import IntentInput
@@ -234,6 +236,14 @@ class RepAsk:
             lines.append(
                 f"- 《{e.title}》{e.source_ids.get('clause', '')}：{e.content[:80]} [{len(evidence)}]"
             )
+        computed, computed_text = self.compute(intent, c360, clauses)
+        if computed_text:  # the answer the reasoning tools computed (policy × CRM), first, with its citations
+            marks = []
+            for e in computed:
+                evidence.append(e)
+                marks.append(f"[{len(evidence)}]")
+            lines.insert(1 if c360 is not None else 0, f"计算结果：{computed_text} {''.join(marks)}")
+            flags = [*flags, "answer_computed"]
         d = DecisionInput(
             intent=intent,
             text=self.masked,
@@ -258,12 +268,13 @@ class RepAsk:
             lines.append("没有找到相关的客户资料或政策条款。/ Nothing on file answers this.")
         evidence = list({e.id: e for e in evidence}.values())  # one copy of each, first-seen order
         cited = [e.id for e in evidence if e.kind is not EvidenceKind.RULE]
+        status = AnswerStatus.CLAUSE_ONLY if cited else AnswerStatus.NONE
         sug = self._base(
             SuggestionKind.REP_ANSWER,
             intent,
             answer=Answer(
                 text="\n".join(lines),
-                status=AnswerStatus.CLAUSE_ONLY if cited else AnswerStatus.NONE,
+                status=AnswerStatus.COMPUTED if computed else status,
                 evidence_ids=cited,
             ),
             actions=actions,
@@ -272,6 +283,33 @@ class RepAsk:
             summary={"about_customer": self.subject} if self.subject else {},
         )
         return AskResult(sug)
+
+    def compute(
+        self, intent: Intent, c360: Customer360 | None, clauses: list[Evidence]
+    ) -> tuple[list[Evidence], str]:
+        """The reasoning tools the tenant maps to this intent, over this customer's data and the governing policy
+        versions — the same node the conversation graph runs — so an ask gets computed figures (days left, the
+        approver, a promotion's eligibility) and the actions they imply, not only the facts on file."""
+        if c360 is None or intent.abstained:
+            return [], ""
+        state: dict[str, Any] = {
+            "intent": intent.model_dump(mode="json"),
+            "evidence": [e.model_dump(mode="json") for e in [*c360.signals, *c360.facts, *clauses]],
+            "crm": c360.model_dump(mode="json", exclude={"facts", "signals"}),
+            "customer": {"customer_id": c360.customer_id, "name": c360.name},
+            "clean_text": self.masked,
+            "message": self.msg.model_dump(mode="json"),
+        }
+        try:
+            out = reason_node(state, SimpleNamespace(context=SimpleNamespace(deps=self.deps)))  # type: ignore[arg-type]
+        except BackendUnavailable:
+            return [], ""
+        new = [Evidence.model_validate(e) for e in out.get("evidence") or []]
+        facts = [e for e in new if e.kind is EvidenceKind.COMPUTED_FACT]
+        answer = out.get("answer") or {}
+        if not facts or not answer.get("text"):
+            return [], ""
+        return facts, str(answer["text"])
 
     def run(self) -> AskResult:
         clf = embedding_classifier(self.deps)
