@@ -10,7 +10,8 @@ that run's ledger — reason `wrong_intent` (「应为 <intent>」) when the int
 (agents/learning.py: `collect_candidates`, what `copilot tenant learn` runs), every candidate is approved (standing in
 for the admin's review) and applied to a copy of the pack (`apply_candidates`), and both splits are scored with the
 learned copy: `<tenant>:learned.<split>.<metric>` and `<tenant>.<split>.learning_gain.<metric>` = learned − as shipped.
-Corrections come from tuning cases only; held-out cases are only scored.
+The same for the zero-config copy (`<tenant>:zero-config.<split>.learning_gain.<metric>`): what reps' corrections teach a
+descriptions-only pack. Corrections come from tuning cases only; held-out cases are only scored.
 
 Held-out cases are run, never shown: the report holds aggregate numbers only, for every split.
 
@@ -349,9 +350,9 @@ def main(argv: list[str] | None = None) -> int:
             results.update(metrics_for(name, {}))
         tenants.append(name)
 
-    def measure_learning(tid: str, suites: list[tuple[Path, Suite]]) -> None:
+    def measure_learning(tid: str, suites: list[tuple[Path, Suite]], folder: Path | None = None) -> None:
         first_path, first = suites[0]
-        folder = resolve_tenant_dir(first, first_path)
+        folder = folder or resolve_tenant_dir(first, first_path)
         if folder is None:
             return
         with tempfile.TemporaryDirectory(prefix="learned-") as tmp:
@@ -388,7 +389,11 @@ def main(argv: list[str] | None = None) -> int:
         if folder is None:
             continue
         with tempfile.TemporaryDirectory(prefix="zero-config-") as tmp:
-            measure(f"{tid}:zero-config", suites, zero_config_copy(folder, Path(tmp) / folder.name))
+            bare = zero_config_copy(folder, Path(tmp) / folder.name)
+            measure(f"{tid}:zero-config", suites, bare)
+            if not args.no_learning_gain:  # what a new tenant's reps teach a descriptions-only pack
+                console.rule(f"tenant {tid} — zero-config, learning from tuning-split corrections")
+                measure_learning(f"{tid}:zero-config", suites, bare)
     results["_meta"]["errors"] = errors
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "tenants.json").write_text(

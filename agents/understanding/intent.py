@@ -49,8 +49,9 @@ _NOISE = re.compile(r"[\W_]+", re.UNICODE)
 # voice call's self-introduction or an injection's wrapper does not decide the intent; the guard still flags them.
 _CLAUSE_SPLIT = re.compile(r"(?<=[，,。.!！？?；;\n])")
 _OPENING = re.compile(
-    r"^\s*(?:(?:喂+|你好|您好|hi|hello|hey|嗨|哈喽)[\s,，!！。]*)*(?:(?:我是|我叫|这里是|this is|i am|i'm)[^，,。？?！!]{0,16})?"
-    r"[\s,，。!！]*$",
+    r"^\s*(?:(?:喂+|你好|您好|hi|hello|hey|嗨|哈喽)[\s,，!！。]*)*(?:(?:我是|我叫|这里是|this is|i am|i'm)"
+    r"(?![^，,。？?！!]*(?:想|要|问|能|可以|怎么|什么|吗|呢|多少|请|帮|需要|want|need|ask|can|could|would))"
+    r"[^，,。？?！!]{0,16})?[\s,，。!！]*$",
     re.I,
 )
 _META = re.compile(
