@@ -1146,7 +1146,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 tuple(inputs),
                 src,
                 subject=str(year),
-                statement_en=f"{year}: {n} units of {spec.category}, below the lowest tier ({need})",
+                statement_en=f"your {year} purchases came to {n} units ({spec.category}), below the lowest tier ({need})",
             )
         ]
     out_cell = tier.row.cell(spec.output_column)
@@ -1162,7 +1162,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     inputs.insert(0, Input("policy", tier.row.evidence_id, tier.row.as_text()))
     rate_text = f"{fmt(rate.value)}%"
     statement = f"贵司{year}年{spec.category}采购 {n} 台，属{key}阶梯（{tier.header}），{spec.output_column} {rate_text}"
-    en = f"{year}: {n} units of {spec.category}, tier {key} ({tier.header}), discount {rate_text}"
+    en = f"your {year} purchases came to {n} units ({spec.category}), so you are in tier {key} ({tier.header}) with a {rate_text} discount"
     slots: tuple[str, ...] = (rate_text, f"{n} 台")
     asked = ASKED_UNITS.search(ctx.text)
     models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
@@ -1177,7 +1177,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             statement += (
                 f"；{models[0]} 指导价 {_yuan_plain(price.value)} 元，折后单价 {_yuan_plain(unit_price)} 元"
             )
-            en += f"; {models[0]} list CNY {_yuan_plain(price.value)}, net unit price CNY {_yuan_plain(unit_price)}"
+            en += f"; the {models[0]} lists at CNY {_yuan_plain(price.value)}, so your net unit price is CNY {_yuan_plain(unit_price)}"
             slots += (_yuan_plain(unit_price),)
     if asked and models:
         try:
