@@ -26,9 +26,13 @@ KEEPALIVE_S = 15.0
 
 def _in_scope(actor: Actor, topic: str, calls: CallRegistry) -> bool:
     """An agent gets a call's events only while it is one of their calls (on it, or just wrapped up)."""
-    if actor.role != "agent" or not topic.startswith("call:"):
+    if not _needs_scope_check(actor, topic):
         return True
     return topic.removeprefix("call:") in {c.call_id for c in calls.for_agent(actor.id)}
+
+
+def _needs_scope_check(actor: Actor, topic: str) -> bool:
+    return actor.role == "agent" and topic.startswith("call:")
 
 
 def _allowed_topic(actor: Actor, topic: str) -> str:
@@ -81,7 +85,11 @@ async def stream(
                 except StopAsyncIteration:
                     break
                 pending = asyncio.ensure_future(subscription.__anext__())
-                if not await run_in_threadpool(_in_scope, actor, topic, services.calls):
+                # only an agent on a call topic needs the call registry (a thread hop); a rep's phase-1 card and every
+                # draft token go out without one
+                if _needs_scope_check(actor, topic) and not await run_in_threadpool(
+                    _in_scope, actor, topic, services.calls
+                ):
                     continue  # another agent's call: not delivered
                 data = json.dumps(event, ensure_ascii=False, default=str)
                 yield f"event: {event.get('type', 'message')}\ndata: {data}\n\n"

@@ -80,10 +80,15 @@ def test_draft_tokens_stream_in_order_and_first_token_time_is_kept(make_deps, zh
     assert RunContext(deps=ctx.deps, actor=zhang).on_draft_token is None
 
 
-def test_the_service_style_phase_callback_gets_partial_then_nothing_else_without_an_llm(make_deps, zhang):
+def test_the_service_style_phase_callback_gets_partial_then_the_template_draft_without_an_llm(
+    make_deps, zhang
+):
     seen: list[tuple[str, dict]] = []
     s = Copilot(make_deps()).handle(
         msg("返点政策再给我讲一下"), zhang, on_progress=lambda phase, data: seen.append((phase, dict(data)))
     )
-    assert [phase for phase, _ in seen] == ["partial"]  # extractive draft: no tokens to stream
+    # no LLM: the template draft goes out as one provisional piece once the draft node returns (the page shows it
+    # before the output guard and the ledger write); the final suggestion replaces it
+    assert [phase for phase, _ in seen] == ["partial", "draft_token"]
     assert seen[0][1]["intent"]["name"] == s.intent.name and "type" not in seen[0][1]
+    assert s.draft is not None and seen[1][1]["text"] == s.draft.text and seen[1][1]["seq"] == 0

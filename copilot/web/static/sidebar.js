@@ -176,8 +176,9 @@ function partial(ev) {  // phase 1: intent, computed answer, evidence, actions â
   if (state.customer && d.customer_ref && d.customer_ref !== state.customer) return;
   const key = `${ev.conversation_id}|${ev.message_id}`;
   if (state.byMessage.has(key)) return;
+  const received = Date.now();  // the event reached the page (timings read by the page tests)
   const li = newCard(key);
-  li.dataset.tPartial = String(Date.now());
+  li.dataset.tRecv = String(received);
   state.byMessage.set(key, li);
   li.dataset.messageId = ev.message_id;
   quote(li, ev.message_text);
@@ -188,6 +189,13 @@ function partial(ev) {  // phase 1: intent, computed answer, evidence, actions â
   li.querySelector(".draft-box").hidden = true;
   li.querySelector(".buttons").hidden = true;  // nothing to accept until the draft is final
   setState(li, "streaming");
+  stampPainted(li, "tPartial");
+}
+
+function stampPainted(li, name) {
+  // "visible" = the frame holding the change is being painted, not just the DOM updated (rAF runs before that paint)
+  li.dataset[name + "Dom"] = String(Date.now());
+  requestAnimationFrame(() => { if (!li.dataset[name]) li.dataset[name] = String(Date.now()); });
 }
 
 function token(ev) {
@@ -197,11 +205,11 @@ function token(ev) {
   const seq = Number(d.seq ?? 0);
   if (seq < Number(li.dataset.seq ?? -1) + 1 && li.dataset.seq !== undefined) return;
   li.dataset.seq = String(seq);
-  if (!li.dataset.tToken) li.dataset.tToken = String(Date.now());
   const draft = li.querySelector(".draft");
   li.querySelector(".draft-box").hidden = false;
   draft.textContent += d.text || "";
   li.querySelector(".draft-source").textContent = App.t("streaming");
+  if (!li.dataset.tTokenDom) stampPainted(li, "tToken");
 }
 
 function quote(li, text) {
@@ -232,10 +240,10 @@ function upsert(s, view = {}) {
     state.byMessage.set(key, li);
     li.dataset.id = s.id;
     li.dataset.kind = s.kind;
-    li.dataset.tFinal = String(Date.now());
     state.cards.set(s.id, li);
     state.data.set(s.id, s);
     render(li, s);
+    stampPainted(li, "tFinal");
   }
   if (view.message_text && !li.querySelector(".quote-text").textContent) quote(li, view.message_text);
   else if (!li.querySelector(".quote-text").textContent) quote(li, "");
