@@ -40,6 +40,22 @@ class RecordCase(BaseModel):
     template: str = Field(min_length=1)
 
 
+class StackSpec(BaseModel):
+    """volume_tier: per-unit offers (a promotion table) that a rule clause lets stack on the tier price ("PR-X可与…
+    同享：先按阶梯折扣计算折后单价，再减每台补贴"); each row is checked against this customer like scope_rows."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    doc: str = Field(min_length=1)
+    table: int = 1
+    rule_clause: str = Field(min_length=1)  # the clause naming which rows stack (by their id)
+    id_column: str = Field(min_length=1)  # 活动编号
+    name_column: str = ""  # 活动名称
+    amount_column: str = Field(min_length=1)  # 优惠内容: "每台补贴6000元" / "S7每台立减8000元"
+    scope: dict[Literal["date", "region", "product", "customer"], str] = Field(default_factory=dict)
+    kind_words: dict[str, str] = Field(default_factory=dict)
+
+
 class ToolSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -100,6 +116,7 @@ class ToolSpec(BaseModel):
     # volume_tier: last calendar year's units of `category` → the tier row (down `tier_column`) → `output_column`
     tier_column: str = ""
     output_column: str = ""
+    stack: StackSpec | None = None  # per-unit offers that stack on the tier price (net price and total)
     # row_tier: the row by `match`, then the tier (across the header) holding a CRM-derived value
     value: Literal["device_age_years"] = "device_age_years"
     # scope_rows: rows of a table (promotions, offers) checked against this customer's scope

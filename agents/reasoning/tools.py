@@ -6,7 +6,7 @@ stops the tool. What the customer asks for ("九折", "你们答应过9折") is 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -1105,6 +1105,57 @@ def _yuan_plain(value: Decimal) -> str:
     return f"{q:,.0f}" if q == q.to_integral() else f"{q:,.2f}"
 
 
+PER_UNIT = re.compile(r"每台(?:补贴|立减|优惠|减)\s*(\d[\d,]*)\s*元")
+MIN_UNITS = re.compile(r"(\d+)\s*台[（(]含[)）]以上")
+
+
+def _stacked(
+    spec: ToolSpec, ctx: ToolContext, model: str, count: Decimal
+) -> tuple[Decimal, str, list[Input]] | None:
+    """The per-unit amount of the offer rows the rule clause lets stack on the tier price, for this customer, this
+    model and this many units (None when none applies). A row stacks when a sentence of the rule clause names its id
+    with 同享/叠加 and no 不; a sentence naming it with 不适用 and this customer's industry excludes them."""
+    stack = spec.stack
+    assert stack is not None
+    sub = spec.model_copy(update={"doc": stack.doc, "table": stack.table, "clause": stack.rule_clause})
+    g = _governing(ctx, sub)
+    if isinstance(g, CannotCompute):
+        return None
+    clause = _clause(ctx, g, stack.rule_clause)
+    if clause is None:
+        return None
+    try:
+        industry = str(ctx.crm.profile("industry").value)
+    except MissingField:
+        industry = ""
+    sentences = [x for x in re.split(r"[。；;]", clause.text) if x.strip()]
+    scoped = sub.model_copy(update={"scope": stack.scope, "kind_words": stack.kind_words})
+    for row in ctx.facts.rows(g.doc_id, g.version, table=stack.table):
+        id_cell = row.cell(stack.id_column)
+        rid = id_cell.raw if id_cell is not None else ""
+        about = [x for x in sentences if rid and rid in x]
+        if not any(("同享" in x or "叠加" in x) and "不" not in x for x in about):
+            continue
+        if industry and any("不适用" in x and industry in x for x in about):
+            continue
+        inputs: list[Input] = [Input("policy", clause.evidence_id, f"{rid}｜{stack.rule_clause}")]
+        if _scope_failures(row, scoped, replace(ctx, text=f"{ctx.text} {model}"), inputs):
+            continue
+        amount_cell = row.cell(stack.amount_column)
+        text = amount_cell.raw if amount_cell else ""
+        m = re.search(
+            rf"{re.escape(model)}每台(?:补贴|立减|优惠|减)\s*(\d[\d,]*)\s*元", text
+        ) or PER_UNIT.search(text)
+        least = MIN_UNITS.search(text)
+        if m is None or (least is not None and count < int(least.group(1))):
+            continue
+        name_cell = row.cell(stack.name_column) if stack.name_column else None
+        label = f"{name_cell.raw}（{rid}）" if name_cell is not None and name_cell.raw else rid
+        inputs.insert(0, Input("policy", row.evidence_id, row.as_text()))
+        return Decimal(m.group(1).replace(",", "")), label, inputs
+    return None
+
+
 def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     """The volume tier from last calendar year's units in a category (a fleet discount ladder), and — when the
     message asks for N units of a model the CRM prices — the discounted unit price and the total."""
@@ -1196,6 +1247,17 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 f"；{models[0]} 指导价 {_yuan_plain(price.value)} 元，折后单价 {_yuan_plain(unit_price)} 元，"
                 f"{asked.group(1)} 台合计 {_yuan_plain(total)} 元"
             )
+            stacked = _stacked(spec, ctx, models[0], count) if spec.stack else None
+            if stacked is not None:
+                per_unit, label, stack_inputs = stacked
+                net = unit_price - per_unit
+                net_total = money.rounded(net * count, spec.rounding, spec.rounding_mode)
+                statement += (
+                    f"；叠加{label}每台 {_yuan_plain(per_unit)} 元后，单价 {_yuan_plain(net)} 元，"
+                    f"{asked.group(1)} 台合计 {_yuan_plain(net_total)} 元"
+                )
+                inputs += stack_inputs
+                slots += (_yuan_plain(net), _yuan_plain(net_total))
             en += f"; {models[0]} list CNY {_yuan_plain(price.value)}, net CNY {_yuan_plain(unit_price)}, total CNY {_yuan_plain(total)}"
             slots += (_yuan_plain(unit_price), _yuan_plain(total))
     return [
