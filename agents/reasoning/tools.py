@@ -317,6 +317,23 @@ def _actor(spec: ToolSpec, ctx: ToolContext, rows: list[RowFact]) -> tuple[str, 
     return spec.actor, ()
 
 
+def _discount_worth(
+    ctx: ToolContext, off: Decimal, inputs: tuple[Input, ...]
+) -> tuple[str, tuple[tuple[str, ...], tuple[Input, ...]]]:
+    """What the asked discount is worth on the list price of the model the message names ("，按S7指导价 225,800 元计
+    为 4,516 元"), or "" when no priced model is named (never a guessed price)."""
+    models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
+    if not models:
+        return "", ((), ())
+    try:
+        price = ctx.crm.list_price(models[0])
+    except MissingField:
+        return "", ((), ())
+    amount = money.rounded(price.value * off / Decimal(100), "1", "half_up")
+    text = f"，按{models[0]}指导价 {_yuan_plain(price.value)} 元计为 {_yuan_plain(amount)} 元"
+    return text, ((_yuan_plain(amount),), (Input("evidence", price.evidence_id, str(price.value)),))
+
+
 def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     g = _governing(ctx, spec)
     if isinstance(g, CannotCompute):
@@ -353,10 +370,11 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         *actor_input,
     )
     source = _row_source(g, tier.row)
+    worth, worth_slots = _discount_worth(ctx, off, inputs)
+    if worth:
+        inputs = (*inputs, *worth_slots[1])
     if within:
-        statement = (
-            f"您提到的{asked_text}（折扣 {off_text}）在{spec.actor}可自行决定的范围内（{own_cell.raw}）"
-        )
+        statement = f"您提到的{asked_text}（折扣 {off_text}）在{spec.actor}可自行决定的范围内（{own_cell.raw}）{worth}"
         en = f"the {off_text} discount you asked for is within what a {spec.actor} may grant ({own_cell.raw})"
         return [
             Computed(
@@ -365,7 +383,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 "within",
                 "bool",
                 statement,
-                (off_text,),
+                (off_text, *worth_slots[0]),
                 inputs,
                 source,
                 subject=off_text,
@@ -373,7 +391,9 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             )
         ]
     zhe = f"（即折扣 {off_text}）" if "折" in written else ""
-    statement = f"您提到的{asked_text}{zhe}超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批"
+    statement = (
+        f"您提到的{asked_text}{zhe}超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批{worth}"
+    )
     en = f"a {off_text} discount is above what a {spec.actor} may grant ({own_cell.raw}) and needs approval by {approver}"
     # to the customer: no restating of the figure they asked for (it is their request, not an offer)
     say = f"您提到的折扣超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批"

@@ -232,3 +232,23 @@ def test_a_backend_without_tools_is_never_asked():
     assert function_tools.PARAMETERS["authority"]["requested_discount"]["type"] == "string"
     with pytest.raises(BackendUnavailable):
         OpenAICompatChat("http://127.0.0.1:9", "nobody").call_tools([], [], timeout_s=1)
+
+
+def test_the_asked_discount_is_also_worth_a_sum_on_the_named_models_list_price(store: PolicyStore):
+    from contract.evidence import Evidence, EvidenceKind
+
+    product = Evidence(
+        id=Evidence.make_id(EvidenceKind.CUSTOMER_FACT, "product", "X7"),
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="产品",
+        content="产品 星驰X7 商务车 指导价 = 199900 元",
+        source_ids={"entity": "product"},
+        lineage={"values": {"list_price": 199900}},
+    )
+    crm = CrmRecord({"customer_id": "C1"}, [product], today=TODAY)
+    ctx_x7 = ToolContext(store.facts(), crm, {"product_model": ["X7"]}, "X7能给2个点吗", TODAY)
+    [r] = run_tool(AUTH, ctx_x7)
+    assert isinstance(r, Computed) and r.output == "within"
+    assert "按X7指导价 199,900 元计为 3,998 元" in r.statement and "3,998" in r.slots
+    [r] = run_tool(AUTH, ctx(store, "能给2个点吗"))  # no priced model named: no sum, never a guessed price
+    assert isinstance(r, Computed) and "指导价" not in r.statement
