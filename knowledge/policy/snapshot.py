@@ -95,8 +95,6 @@ class ChunkPositions:
         self, base: dict[str, int], added: dict[str, int] | None = None, removed: frozenset[str] = frozenset()
     ) -> None:
         self.base, self.added, self.removed = base, added or {}, removed
-        if not self.added and not self.removed:
-            self.get = base.get  # type: ignore[method-assign,assignment]  # nothing overlaid: the dict's own C lookup
 
     def get(self, chunk_id: str, default: int = -1) -> int:
         if chunk_id in self.added:
@@ -108,7 +106,13 @@ class ChunkPositions:
     def changed(self, added: dict[str, int], removed: set[str]) -> ChunkPositions:
         overlay = {k: v for k, v in self.added.items() if k not in removed}
         overlay.update(added)
-        return ChunkPositions(self.base, overlay, (self.removed | removed) - added.keys())
+        gone = (self.removed | removed) - added.keys()
+        if len(overlay) + len(gone) > max(4096, len(self.base) // 8):
+            # the overlay is copied on every write: fold it into a new base once it grows (amortised O(1) per write)
+            base = {k: v for k, v in self.base.items() if k not in gone}
+            base.update(overlay)
+            return ChunkPositions(base)
+        return ChunkPositions(self.base, overlay, gone)
 
 
 class Snapshot:

@@ -16,7 +16,7 @@ from knowledge.embeddings import CachedEmbedder
 from knowledge.policy import PolicyStore
 from knowledge.policy.layered import AppendOnlyRows, LayeredMap
 from knowledge.policy.lexical import tokenize
-from knowledge.policy.snapshot import Snapshot
+from knowledge.policy.snapshot import ChunkPositions, Snapshot
 from tests.knowledge.conftest import DEMO_POLICIES
 
 WORDS = [
@@ -173,3 +173,24 @@ def test_layered_map_and_rows_behave_like_a_dict_and_a_list() -> None:
         assert rows[len(rows_ref) - 1] == rows_ref[-1] and rows[0] == 0
     with pytest.raises(KeyError):
         layered["never-set"]
+
+
+def test_chunk_positions_overlay_and_fold_behave_like_a_dict() -> None:
+    rng = random.Random(11)
+    reference = {f"c{i}": i for i in range(100)}
+    positions = ChunkPositions(dict(reference))
+    n = 100
+    for _ in range(120):  # ~6000 overlaid entries: folds past 4096
+        removed = set(rng.sample(sorted(reference), k=min(len(reference), rng.randint(0, 5))))
+        added = {f"c{n + j}": n + j for j in range(rng.randint(0, 90))}
+        n += len(added)
+        older, older_ref = positions, dict(reference)
+        positions = positions.changed(added, removed)
+        for k in removed:
+            del reference[k]
+        reference.update(added)
+        probe = rng.sample(range(n + 5), k=50)
+        assert all(positions.get(f"c{i}") == reference.get(f"c{i}", -1) for i in probe)
+        assert all(
+            older.get(f"c{i}") == older_ref.get(f"c{i}", -1) for i in probe
+        )  # the older one is unchanged
