@@ -145,7 +145,7 @@ def test_the_decide_node_flags_and_logs_the_missing_parameter(pack, make_deps, z
     from agents.nodes.decide import decide
 
     deps = make_deps(tenant=TenantConfig.load(pack))
-    runtime = SimpleNamespace(context=RunContext(deps=deps, actor=zhang))
+    runtime = SimpleNamespace(context=RunContext(deps=deps, actor=zhang, tenant="demo"))
     state = {
         "intent": Intent(name="service_booking", confidence=0.9).model_dump(mode="json"),
         "clean_text": "下周六想进厂保养",
