@@ -877,6 +877,8 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         shown = spec.labels.get(key, {}).get(str(v), v)
         if isinstance(shown, float) and shown.is_integer():
             shown = int(shown)
+        if isinstance(shown, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown):
+            shown = dates.zh_date(date.fromisoformat(shown))  # dates read as the other answers write them
         values[key] = shown
         values.setdefault(k, shown)
     scope = {**record, **{k: v for k, v in policy_figures.items()}}
