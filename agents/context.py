@@ -108,7 +108,7 @@ class RunProgress:
 class RunContext:
     deps: AgentDeps
     actor: Actor
-    tenant: str = "demo"
+    tenant: str
     channel: str = ""
     progress: RunProgress | None = None
 

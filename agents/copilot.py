@@ -148,9 +148,7 @@ class Copilot:
                     sink.phase1(chunk)
         return out
 
-    def decide(
-        self, decision: HumanDecision, actor: Actor, *, conversation_id: str = "", tenant: str = "demo"
-    ) -> str:
+    def decide(self, decision: HumanDecision, actor: Actor, *, tenant: str, conversation_id: str = "") -> str:
         """Records the human decision and returns its ledger entry id. Resumes the thread's interrupt when it still
         waits for this suggestion; otherwise (a newer message advanced the thread, another process, a restart)
         writes to the ledger directly. Ledger errors (NotFound, ConflictError, AccessDenied) propagate unchanged."""
@@ -175,12 +173,12 @@ class Copilot:
         self._threads.pop(decision.suggestion_id, None)
         return entry_id
 
-    def history(self, conversation_id: str, tenant: str = "demo") -> list[dict[str, Any]]:
+    def history(self, conversation_id: str, tenant: str) -> list[dict[str, Any]]:
         return list(
             self.graph.get_state(self._config(thread_id(tenant, conversation_id))).values.get("history", [])
         )
 
-    def wrap_up(self, conversation_id: str, actor: Actor, *, tenant: str = "demo") -> Suggestion:
+    def wrap_up(self, conversation_id: str, actor: Actor, *, tenant: str) -> Suggestion:
         state = self.graph.get_state(self._config(thread_id(tenant, conversation_id))).values
         history = list(state.get("history", []))
         if not history:

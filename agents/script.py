@@ -64,7 +64,7 @@ def load_conversations(tenant_dir: str | Path) -> list[ScriptedConversation]:
         raise UserError(f"{path}: {exc}", reason="tenant_config_invalid") from exc
 
 
-def to_message(conv: ScriptedConversation, turn: ScriptedTurn, *, tenant: str = "demo") -> InboundMessage:
+def to_message(conv: ScriptedConversation, turn: ScriptedTurn, *, tenant: str) -> InboundMessage:
     return InboundMessage(
         tenant=tenant,
         channel=conv.channel,
@@ -114,17 +114,19 @@ class ReplayResult:
         return ok / len(scored) if scored else 0.0
 
 
-def replay(copilot: Any, conversations: list[ScriptedConversation], actors: dict[str, Actor]) -> ReplayResult:
+def replay(
+    copilot: Any, conversations: list[ScriptedConversation], actors: dict[str, Actor], *, tenant: str
+) -> ReplayResult:
     """Runs every turn through `copilot.handle`, applies the scripted decision via `copilot.decide`, wraps up."""
     out = ReplayResult()
     for conv in conversations:
         actor = actors[conv.rep_ref]
         for turn in conv.turns:
-            suggestion = copilot.handle(to_message(conv, turn), actor)
+            suggestion = copilot.handle(to_message(conv, turn, tenant=tenant), actor)
             decision = to_decision(turn, suggestion, actor) if suggestion is not None else None
             if decision is not None:
-                copilot.decide(decision, actor)
+                copilot.decide(decision, actor, tenant=tenant, conversation_id=conv.id)
             out.turns.append(TurnResult(conv.id, turn, suggestion, decision))
         if conv.wrap_up:
-            out.wrap_ups.append(copilot.wrap_up(conv.id, actor))
+            out.wrap_ups.append(copilot.wrap_up(conv.id, actor, tenant=tenant))
     return out

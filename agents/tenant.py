@@ -199,7 +199,7 @@ class EntitiesConfig(BaseModel):
 class TenantConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tenant: str = "demo"
+    tenant: str = Field(min_length=1)  # the folder name (read_tenant_data) or profile id
     intents: list[IntentSpec]
     actions: list[ActionSpec]
     playbooks: list[Playbook]

@@ -97,7 +97,7 @@ def suggestions(deps, n: int) -> tuple[list[float], dict[str, list[float]], obje
     # warm-up: models load, classifier calibrates; its suggestion is what the floor's ledger append records
     # (message ids carry a run tag: the ledger under var/ keeps one suggestion per message id across runs)
     run_tag = f"r{int(time.time())}"
-    first = to_message(*turns[0])
+    first = to_message(*turns[0], tenant=TENANT.name)
     sample = cp.handle(
         first.model_copy(update={"message_id": f"{first.message_id}-{run_tag}-warm"}),
         actors[turns[0][0].rep_ref],
@@ -105,7 +105,7 @@ def suggestions(deps, n: int) -> tuple[list[float], dict[str, list[float]], obje
     totals, nodes = [], {}
     for i in range(n):
         conv, turn = turns[i % len(turns)]
-        msg = to_message(conv, turn).model_copy(
+        msg = to_message(conv, turn, tenant=TENANT.name).model_copy(
             update={
                 "message_id": f"{turn.message_id}-{run_tag}-{i}",
                 "conversation_id": f"{conv.id}-{run_tag}-{i // len(turns)}",

@@ -55,7 +55,8 @@ def make_app() -> Any:
     app = FastAPI()
     policy = CallbackPolicy(commit_on_loop=os.environ.get("BENCH_COMMIT") == "loop")
     app.include_router(
-        build_channel_router(inbox, ChannelConfig(wecom=creds, policy=policy)), prefix="/channels"
+        build_channel_router(inbox, ChannelConfig(tenant="demo", wecom=creds, policy=policy)),
+        prefix="/channels",
     )
 
     @app.post("/bare", response_class=PlainTextResponse)

@@ -120,6 +120,7 @@ def throughput(stack: Any, workers: int, n: int) -> dict[str, Any]:
     def enqueue(prefix: str, i: int) -> None:
         inbox.accept(
             InboundMessage(
+                tenant="demo",
                 channel=Channel.REST,
                 conversation_id=f"{prefix}{i}",
                 message_id=f"{prefix}{i}",

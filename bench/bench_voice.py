@@ -246,7 +246,7 @@ class Server:
             return {"ack": message.message_id}
 
         app = FastAPI()
-        app.include_router(build_voice_router(service, on_final))
+        app.include_router(build_voice_router(service, on_final, tenant="demo"))
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]

@@ -50,7 +50,7 @@ class CallbackPolicy:
 
 @dataclass(frozen=True)
 class ChannelConfig:
-    tenant: str = "demo"
+    tenant: str  # the deployment's tenant: every message this runtime accepts is stamped with it
     wecom: CallbackCredentials | None = None  # self-built app callback (its kf events are handled too)
     wecom_api: ApiCredentials | None = None
     kf: CallbackCredentials | None = None  # a separate 微信客服 callback config, if the company uses one
@@ -97,7 +97,7 @@ class ChannelConfig:
         )
         prefixes = tuple(getattr(settings, "rep_ask_prefixes", None) or cls.ask_prefixes)
         return cls(
-            tenant=getattr(settings, "tenant", "demo"),
+            tenant=str(settings.tenant),
             wecom=wecom,
             wecom_api=api,
             oa=oa,

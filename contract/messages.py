@@ -146,7 +146,7 @@ class InboundMessage(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    tenant: str = "demo"
+    tenant: str = Field(min_length=1, max_length=100)  # no default: every message says whose it is
     channel: Channel
     conversation_id: str = Field(min_length=1, max_length=200)
     message_id: str = Field(min_length=1, max_length=200)

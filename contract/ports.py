@@ -25,6 +25,7 @@ class Actor(BaseModel):
     role: Role
     team: str = ""
     call_customer_ref: str = ""  # for agents: the customer on their current call
+    tenant: str = ""  # the tenant the key was issued for; "" only for development keys (any tenant)
 
 
 # ---- knowledge: policies and contracts -------------------------------------------------------------------------

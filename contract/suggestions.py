@@ -122,7 +122,7 @@ class Suggestion(BaseModel):
 
     id: str = Field(default_factory=lambda: "sug_" + uuid.uuid4().hex[:20])
     kind: SuggestionKind = SuggestionKind.SUGGESTION
-    tenant: str = "demo"
+    tenant: str = Field(min_length=1, max_length=100)  # no default: every suggestion says whose it is
     channel: str = ""
     conversation_id: str
     message_id: str

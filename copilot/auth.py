@@ -1,6 +1,8 @@
 """API-key authentication with roles (rep, agent, evaluator, admin).
 
-Keys are stored hashed (sha256) in settings: COPILOT_API_KEYS='{"<sha256 hex>": "rep:rep_zhang:ortho-east-1"}'.
+Keys are stored hashed (sha256) in settings: COPILOT_API_KEYS='{"<sha256 hex>": "rep:rep_zhang:ortho-east-1:acme"}'
+(role:actor_id[:team[:tenant]]). A key that names a tenant works only on a service of that tenant (403 wrong_tenant
+elsewhere), so one key list can be shared by the services of several tenants.
 In development and test, well-known demo keys exist so `make demo` and the pages work out of the box; production refuses
 them (see Settings). `copilot keys hash KEY` prints the hash to put in the environment.
 """
@@ -44,12 +46,24 @@ def hash_key(key: str) -> str:
 
 def _parse_identity(spec: str) -> Actor:
     role, _, rest = spec.partition(":")
-    actor_id, _, team = rest.partition(":")
+    actor_id, _, rest = rest.partition(":")
+    team, _, tenant = rest.partition(":")
     if role not in ("rep", "agent", "evaluator", "admin") or not actor_id:
         raise CopilotError(
-            f"malformed API key identity {spec!r}: expected role:actor_id[:team]", reason="bad_key_config"
+            f"malformed API key identity {spec!r}: expected role:actor_id[:team[:tenant]]",
+            reason="bad_key_config",
         )
-    return Actor(id=actor_id, role=role, team=team)  # type: ignore[arg-type]
+    return Actor(id=actor_id, role=role, team=team, tenant=tenant)  # type: ignore[arg-type]
+
+
+def in_tenant(actor: Actor, settings: Settings) -> Actor:
+    """A key issued for another tenant is refused before anything is read (keys are scoped to a tenant)."""
+    if actor.tenant and actor.tenant != settings.tenant:
+        raise AccessDenied(
+            f"this key belongs to tenant {actor.tenant!r}; this service serves {settings.tenant!r}",
+            reason="wrong_tenant",
+        )
+    return actor
 
 
 def actor_for_key(key: str, settings: Settings) -> Actor:
@@ -58,7 +72,7 @@ def actor_for_key(key: str, settings: Settings) -> Actor:
     digest = hash_key(key)
     for stored, spec in settings.api_keys.items():
         if hmac.compare_digest(stored, digest):
-            return _parse_identity(spec)
+            return in_tenant(_parse_identity(spec), settings)
     if settings.dev_api_keys and settings.env != "production" and key in DEV_KEYS:
         return _parse_identity(DEV_KEYS[key])
     raise Unauthenticated("unknown API key", reason="bad_api_key")
@@ -117,7 +131,7 @@ def _unb64(text: str) -> bytes:
 def mint_stream_token(actor: Actor, settings: Settings, now: float | None = None) -> tuple[str, int]:
     """A signed token naming the actor, valid `stream_token_ttl_s` seconds: (token, expires_at epoch seconds)."""
     expires = int((time.time() if now is None else now) + settings.stream_token_ttl_s)
-    claims = {"sub": actor.id, "role": actor.role, "team": actor.team, "exp": expires}
+    claims = {"sub": actor.id, "role": actor.role, "team": actor.team, "tenant": actor.tenant, "exp": expires}
     body = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode("utf-8"))
     mac = _b64(hmac.new(_token_key(settings), body.encode("ascii"), hashlib.sha256).digest())
     return f"{body}.{mac}", expires
@@ -137,7 +151,9 @@ def actor_for_stream_token(token: str, settings: Settings, now: float | None = N
         raise Unauthenticated(
             "stream token expired: ask POST /v1/stream/token again", reason="stream_token_expired"
         )
-    return _parse_identity(f"{role}:{actor_id}:{claims.get('team', '')}")
+    return in_tenant(
+        _parse_identity(f"{role}:{actor_id}:{claims.get('team', '')}:{claims.get('tenant', '')}"), settings
+    )
 
 
 def require(*roles: Role) -> Callable[[Actor], Actor]:

@@ -19,7 +19,7 @@ class ActiveCall:
     call_id: str
     agent_id: str
     customer_ref: str
-    tenant: str = "demo"
+    tenant: str
     started_at: float = 0.0
     ended_at: float = 0.0  # 0 = still on the call
 

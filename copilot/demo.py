@@ -189,7 +189,7 @@ def run_demo(*, use_llm: bool, fresh: bool, only: str = "", console: Console | N
                 f"[bold cyan]{conv.title or conv.id}[/] · {conv.channel.value} · 客户 {conv.customer_ref} · {conv.rep_ref}"
             )
             for turn in conv.turns:
-                msg = to_message(conv, turn)
+                msg = to_message(conv, turn, tenant=settings.tenant)
                 said = " ".join(getattr(p, "text", "") or f"<{p.kind}>" for p in msg.parts)
                 console.print(f"[green]{msg.sender}[/]: {said}")
                 started = time.perf_counter()

@@ -146,10 +146,10 @@ class Graph(Protocol):
     def handle(self, msg: InboundMessage, actor: Actor) -> Suggestion | None: ...
 
     def decide(
-        self, decision: HumanDecision, actor: Actor, *, conversation_id: str = "", tenant: str = "demo"
+        self, decision: HumanDecision, actor: Actor, *, tenant: str, conversation_id: str = ""
     ) -> str: ...
 
-    def wrap_up(self, conversation_id: str, actor: Actor, *, tenant: str = "demo") -> Suggestion: ...
+    def wrap_up(self, conversation_id: str, actor: Actor, *, tenant: str) -> Suggestion: ...
 
 
 class ProgressGraph(Protocol):
@@ -231,7 +231,14 @@ class Services:
     # ---- scope ---------------------------------------------------------------------------------------------------
 
     def scope_message(self, msg: InboundMessage, actor: Actor) -> InboundMessage:
-        """Request-level rules: a rep speaks for themselves only (the message is bound to them)."""
+        """Request-level rules: the message is this service's tenant's; a rep speaks for themselves only (the message
+        is bound to them)."""
+        if msg.tenant != self.settings.tenant:
+            self.record_denial(actor, "wrong_tenant", {"message_id": msg.message_id, "tenant": msg.tenant})
+            raise AccessDenied(
+                f"this service serves tenant {self.settings.tenant!r}, not {msg.tenant!r}",
+                reason="wrong_tenant",
+            )
         if actor.role == "rep":
             if msg.rep_ref and msg.rep_ref != actor.id:
                 self.record_denial(actor, "not_your_conversation", {"message_id": msg.message_id})

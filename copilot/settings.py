@@ -66,6 +66,19 @@ class ASRSettings(BaseModel):
     # False = a neutral prompt with no tenant term (keeps output simplified) and the vocabulary after decoding
 
 
+def pack_tenant_id(tenant_dir: Path) -> str:
+    """A pack's tenant id: `id` in its profile.yaml, else the folder name (docs/tenant-pack.md)."""
+    import yaml
+
+    profile = tenant_dir / "profile.yaml"
+    try:
+        data = yaml.safe_load(profile.read_text(encoding="utf-8")) if profile.is_file() else None
+    except (OSError, yaml.YAMLError):
+        data = None  # `copilot tenant validate` reports a broken profile; the id falls back to the folder
+    found = data.get("id") if isinstance(data, dict) else None
+    return str(found) if found else tenant_dir.name
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="COPILOT_",
@@ -76,7 +89,7 @@ class Settings(BaseSettings):
     )
 
     env: Literal["development", "test", "production"] = "development"
-    tenant: str = "demo"
+    tenant: str = ""  # empty = the pack's own id (profile.yaml `id`, else its folder name)
     tenant_dir: Path = DEMO_TENANT_DIR
     data_dir: Path = (
         REPO_ROOT / "var"
@@ -148,6 +161,12 @@ class Settings(BaseSettings):
         if not 0.0 <= v <= 1.0:
             raise ValueError("autopilot_min_confidence must be within 0..1")
         return v
+
+    @model_validator(mode="after")
+    def _tenant_from_pack(self) -> Settings:
+        if not self.tenant:
+            self.tenant = pack_tenant_id(self.tenant_dir)
+        return self
 
     @model_validator(mode="after")
     def _no_placeholders_in_production(self) -> Settings:

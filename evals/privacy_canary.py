@@ -233,7 +233,7 @@ def run_canary_suite(
             conversations = set()
             for entry in ledger.find(kind="suggestion"):
                 sug: dict[str, Any] = dict((entry.payload or {}).get("suggestion") or {})
-                conversations.add((sug.get("tenant", "demo"), sug.get("conversation_id", "")))
+                conversations.add((str(sug["tenant"]), sug.get("conversation_id", "")))
                 try:
                     services.copilot.decide(
                         HumanDecision(
@@ -241,7 +241,7 @@ def run_canary_suite(
                         ),
                         ADMIN,
                         conversation_id=sug.get("conversation_id", ""),
-                        tenant=sug.get("tenant", "demo"),
+                        tenant=str(sug["tenant"]),
                     )
                     decided += 1
                 except CopilotError:

@@ -90,7 +90,7 @@ def _parts(record: dict[str, Any], msgtype: str) -> list[Part] | None:
     return None
 
 
-def normalise_archive(record: dict[str, Any], *, tenant: str = "demo") -> InboundMessage | Skipped:
+def normalise_archive(record: dict[str, Any], *, tenant: str) -> InboundMessage | Skipped:
     msgid = str(record.get("msgid") or "")
     action = record.get("action", "send")
     msgtype = str(record.get("msgtype", ""))
@@ -165,7 +165,7 @@ def import_records(
     records: Iterable[dict[str, Any]],
     inbox: Inbox,
     *,
-    tenant: str = "demo",
+    tenant: str,
     skips: SkipRecorder | None = None,
 ) -> ImportReport:
     report = ImportReport()

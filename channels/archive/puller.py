@@ -53,7 +53,7 @@ class ArchiveSync:
         seq_store: SeqStore,
         *,
         key: str = "archive",
-        tenant: str = "demo",
+        tenant: str,
         skips: SkipRecorder | None = None,
         limit: int = 1000,
     ) -> None:

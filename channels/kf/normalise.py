@@ -90,7 +90,7 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-def normalise_kf(item: dict[str, Any], *, tenant: str = "demo") -> InboundMessage | Skipped:
+def normalise_kf(item: dict[str, Any], *, tenant: str) -> InboundMessage | Skipped:
     msgtype = str(item.get("msgtype", ""))
     event = item.get("event") if msgtype == "event" else None
     holder = event if isinstance(event, dict) else item

@@ -32,7 +32,7 @@ class KfSyncer:
         inbox: Inbox,
         state: KfState,
         *,
-        tenant: str = "demo",
+        tenant: str,
         skips: SkipRecorder | None = None,
         limit: int = 1000,
         max_pages: int = 1000,

@@ -36,11 +36,11 @@ class SilenceTimeout(InputError):
 @dataclass
 class CallConfig:
     call_id: str
+    tenant: str
     sample_rate: int = 16_000
     channels: int = 1
     customer_ref: str = "unknown"
     agent_ref: str = ""
-    tenant: str = "demo"
     lang: str = "zh"
     vad: str = "silero"
     # Partials every 0.45 s of utterance audio: decodes take longer as the utterance grows, so a 0.5 s audio grid

@@ -20,7 +20,7 @@ from starlette.websockets import WebSocketState
 
 from channels.voice.asr_service import AsrService, CallLimitExceeded
 from channels.voice.call import CallConfig, CallSession, OnFinal, SilenceTimeout
-from contract.errors import CopilotError, InputError
+from contract.errors import AccessDenied, CopilotError, InputError
 
 OnHangup = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
 Authorize = Callable[[WebSocket], Awaitable[None]]
@@ -36,7 +36,7 @@ class StartFrame(BaseModel):
     channels: int = 1
     customer_ref: str = Field(default="unknown", min_length=1, max_length=200)
     agent_ref: str = Field(default="", max_length=200)
-    tenant: str = Field(default="demo", min_length=1, max_length=100)
+    tenant: str = Field(default="", max_length=100)  # optional; must name the deployment's tenant when sent
     lang: str = "zh"
 
 
@@ -65,6 +65,7 @@ def build_voice_router(
     on_final: OnFinal,
     on_hangup: OnHangup | None = None,
     *,
+    tenant: str,
     idle_timeout_s: float = 30.0,
     min_audio_per_idle_s: float = 1.0,
     max_silence_s: float = 120.0,
@@ -99,8 +100,14 @@ def build_voice_router(
             if authorize is not None:
                 await authorize(websocket)
             start = await _read_start(websocket, start_timeout_s)
-            cfg = CallConfig(call_id=call_id, sample_rate=start.sample_rate, channels=start.channels,
-                             customer_ref=start.customer_ref, agent_ref=start.agent_ref, tenant=start.tenant,
+            if (
+                start.tenant and start.tenant != tenant
+            ):  # the call belongs to this deployment's tenant, never the client's pick
+                raise AccessDenied(
+                    f"this service serves tenant {tenant!r}, not {start.tenant!r}", reason="wrong_tenant"
+                )
+            cfg = CallConfig(call_id=call_id, tenant=tenant, sample_rate=start.sample_rate, channels=start.channels,
+                             customer_ref=start.customer_ref, agent_ref=start.agent_ref,
                              lang=start.lang, vad=vad, partial_interval_s=partial_interval_s,
                              max_silence_s=max_silence_s, silence_notice_s=silence_notice_s)  # fmt: skip
             session = CallSession(cfg, asr_service, on_final)  # validates rate/channels before taking a slot

@@ -109,7 +109,7 @@ def normalise_xml(
     f: dict[str, Any],
     *,
     channel: Channel,
-    tenant: str = "demo",
+    tenant: str,
     ask_prefixes: tuple[str, ...] = REP_ASK_PREFIXES,
 ) -> Outcome:
     """One decrypted callback → an InboundMessage, a KfTrigger or a Skipped. Raises only for an impossible

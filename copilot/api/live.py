@@ -81,7 +81,7 @@ def mount_voice_routes(app: Any, services: Services) -> None:
         )
         try:
             wrap = await run_in_threadpool(
-                services.wrap_up, summary["call_id"], actor, tenant=summary.get("tenant", "demo")
+                services.wrap_up, summary["call_id"], actor, tenant=services.settings.tenant
             )
         except NotFound:  # a call with no customer turn has nothing to wrap up
             return None
@@ -90,7 +90,13 @@ def mount_voice_routes(app: Any, services: Services) -> None:
     status_guard = [Depends(require("admin"))]  # live call ids and ASR load are operator information
     app.include_router(
         build_voice_router(
-            asr, on_final, on_hangup, authorize=authorize, on_frame=on_frame, status_dependencies=status_guard
+            asr,
+            on_final,
+            on_hangup,
+            tenant=services.settings.tenant,
+            authorize=authorize,
+            on_frame=on_frame,
+            status_dependencies=status_guard,
         )
     )
     app.state.voice_mounted = True

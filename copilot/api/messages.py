@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from contract import (
     ConflictError,
@@ -27,6 +27,13 @@ from copilot.service import MessageRefusedError
 log = logging.getLogger("copilot.api")
 router = APIRouter(prefix="/v1", tags=["suggestions"])
 
+
+class MessageIn(InboundMessage):
+    """The REST body: an InboundMessage whose `tenant` may be left out (the service's own tenant is used)."""
+
+    tenant: str = Field(default="", max_length=100)
+
+
 HumanSide = Annotated[Actor, Depends(require("rep", "agent", "admin"))]
 Reader = Annotated[Actor, Depends(require("rep", "agent", "evaluator", "admin"))]
 
@@ -42,13 +49,16 @@ Reader = Annotated[Actor, Depends(require("rep", "agent", "evaluator", "admin"))
     },
 )  # fmt: skip
 async def ingest_message(
-    msg: InboundMessage, actor: HumanSide, services: ServicesDep
+    body: MessageIn, actor: HumanSide, services: ServicesDep
 ) -> Suggestion | JSONResponse:
     """Run one customer message through the copilot and return the suggestion (also pushed to subscribers).
 
     Scope first (a rep's own conversations and customers, an agent's active calls), then the ledger's message key
     (a redelivery gets the suggestion already recorded), then the graph. A refusal is a suggestion too: 200 with
     `kind: refusal` and the reason as a guardrail verdict."""
+    msg = InboundMessage.model_validate(
+        {**body.model_dump(), "tenant": body.tenant or services.settings.tenant}
+    )  # another tenant's id is refused in scope_message, with the reason logged
     try:
         suggestion = await run_in_threadpool(services.handle_message, msg, actor)
     except MessageRefusedError as refused:

@@ -51,13 +51,18 @@ def register(app: typer.Typer) -> None:
     app.add_typer(keys, name="keys")
 
     @keys.command("new")
-    def new_key(role: str, actor_id: str, team: str = "") -> None:
-        """Create a key; prints the key once and the COPILOT_API_KEYS entry (only the hash is stored)."""
+    def new_key(role: str, actor_id: str, team: str = "", tenant: str = "") -> None:
+        """Create a key; prints the key once and the COPILOT_API_KEYS entry (only the hash is stored). The key is
+        scoped to `--tenant` (default: the configured tenant): other tenants' services refuse it."""
+        from copilot.settings import Settings
+
         if role not in ("rep", "agent", "evaluator", "admin"):
             console.print(f"[red]unknown role {role!r}: use rep, agent, evaluator or admin")
             raise typer.Exit(2)
+        scope = tenant or Settings().tenant
         key = "ck_" + secrets.token_urlsafe(32)
-        console.print(f"key (shown once): {key}")
+        console.print(f"key (shown once): {key}", soft_wrap=True)
+        # soft_wrap: the entry is copied into the environment, a wrapped line would break it
         console.print(
-            f'COPILOT_API_KEYS entry: "{hash_key(key)}": "{role}:{actor_id}{":" + team if team else ""}"'
+            f'COPILOT_API_KEYS entry: "{hash_key(key)}": "{role}:{actor_id}:{team}:{scope}"', soft_wrap=True
         )

@@ -20,6 +20,7 @@ def msg(
 ):
     parts = kw.pop("parts", None) or [TextPart(text=text)]
     return InboundMessage(
+        tenant=kw.pop("tenant", "demo"),
         channel=kw.pop("channel", "wecom_app"),
         conversation_id=conv,
         message_id=f"m{next(_ids)}",

@@ -21,9 +21,10 @@ def _two_turns_across_restart(make_deps, zhang, make_saver, conv):
         HumanDecision(suggestion_id=s.id, kind=DecisionKind.ACCEPT, actor="rep_zhang"),
         zhang,
         conversation_id=conv,
+        tenant="demo",
     )
     assert entry and deps.ledger.decisions[s.id].kind is DecisionKind.ACCEPT
-    assert [h["role"] for h in restarted.history(conv)] == ["customer", "customer", "decision"]
+    assert [h["role"] for h in restarted.history(conv, tenant="demo")] == ["customer", "customer", "decision"]
     assert first.id != s.id
 
 

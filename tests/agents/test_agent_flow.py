@@ -63,11 +63,17 @@ def test_decide_resumes_the_interrupt_and_records_once(make_deps, zhang):
     deps = make_deps()
     cp = Copilot(deps)
     s = cp.handle(msg("我的订单发货了吗"), zhang)
-    entry = cp.decide(HumanDecision(suggestion_id=s.id, kind=DecisionKind.ACCEPT, actor="rep_zhang"), zhang)
+    entry = cp.decide(
+        HumanDecision(suggestion_id=s.id, kind=DecisionKind.ACCEPT, actor="rep_zhang"), zhang, tenant="demo"
+    )
     assert entry and deps.ledger.decisions[s.id].kind is DecisionKind.ACCEPT
-    assert cp.history("conv-1")[-1]["role"] == "decision"
+    assert cp.history("conv-1", tenant="demo")[-1]["role"] == "decision"
     with pytest.raises(ConflictError):
-        cp.decide(HumanDecision(suggestion_id=s.id, kind=DecisionKind.ACCEPT, actor="rep_zhang"), zhang)
+        cp.decide(
+            HumanDecision(suggestion_id=s.id, kind=DecisionKind.ACCEPT, actor="rep_zhang"),
+            zhang,
+            tenant="demo",
+        )
 
 
 def test_decide_after_a_newer_message_goes_to_the_ledger(make_deps, zhang):
@@ -78,12 +84,14 @@ def test_decide_after_a_newer_message_goes_to_the_ledger(make_deps, zhang):
     cp.decide(
         HumanDecision(suggestion_id=first.id, kind=DecisionKind.EDIT, actor="rep_zhang", final_text="已查"),
         zhang,
+        tenant="demo",
     )
     cp.decide(
         HumanDecision(
             suggestion_id=second.id, kind=DecisionKind.REJECT, actor="rep_zhang", reason_code="not_needed"
         ),
         zhang,
+        tenant="demo",
     )
     assert deps.ledger.decisions[first.id].kind is DecisionKind.EDIT
     assert deps.ledger.decisions[second.id].reason_code == "not_needed"
@@ -92,7 +100,9 @@ def test_decide_after_a_newer_message_goes_to_the_ledger(make_deps, zhang):
 def test_decision_on_an_unknown_suggestion_is_not_found(make_deps, zhang):
     with pytest.raises(NotFound):
         Copilot(make_deps()).decide(
-            HumanDecision(suggestion_id="sug_nope", kind=DecisionKind.ACCEPT, actor="rep_zhang"), zhang
+            HumanDecision(suggestion_id="sug_nope", kind=DecisionKind.ACCEPT, actor="rep_zhang"),
+            zhang,
+            tenant="demo",
         )
 
 
@@ -128,14 +138,16 @@ def test_wrap_up_is_a_summary_suggestion_recorded_in_the_ledger(make_deps, zhang
     deps = make_deps()
     cp = Copilot(deps)
     s = cp.handle(msg("设备显示报警代码E-203", customer="C1001"), zhang)
-    cp.decide(HumanDecision(suggestion_id=s.id, kind=DecisionKind.ACCEPT, actor="rep_zhang"), zhang)
-    w = cp.wrap_up("conv-1", zhang)
+    cp.decide(
+        HumanDecision(suggestion_id=s.id, kind=DecisionKind.ACCEPT, actor="rep_zhang"), zhang, tenant="demo"
+    )
+    w = cp.wrap_up("conv-1", zhang, tenant="demo")
     assert w.kind is SuggestionKind.SUMMARY
     assert w.summary["disposition"] == "service_ticket"
     assert "跟进服务工单处理进度" in w.summary["follow_ups"]
     assert deps.ledger.suggestions[w.id] == w
     with pytest.raises(NotFound):
-        cp.wrap_up("never-seen", zhang)
+        cp.wrap_up("never-seen", zhang, tenant="demo")
 
 
 def test_handoff_carries_a_conversation_summary(make_deps, zhang):
@@ -177,4 +189,4 @@ def test_a_system_message_is_noted_without_pausing_automation(make_deps, zhang):
     cp = Copilot(deps)
     assert cp.handle(msg("会话已接入", sender="system"), zhang) is None
     assert cp.handle(msg("我的订单发货了吗"), zhang).kind is SuggestionKind.AUTOPILOT
-    assert [h["role"] for h in cp.history("conv-1")] == ["system", "customer"]
+    assert [h["role"] for h in cp.history("conv-1", tenant="demo")] == ["system", "customer"]

@@ -67,7 +67,7 @@ def test_scripted_demo_conversations_run_through_the_graph(make_deps, use_embedd
         "rep_wang": Actor(id="rep_wang", role="rep"),
         "agent_chen": Actor(id="agent_chen", role="agent", call_customer_ref="C1004"),
     }
-    result = replay(Copilot(deps), convs, actors)
+    result = replay(Copilot(deps), convs, actors, tenant="demo")
     assert result.intent_accuracy() == 1.0, [
         (t.turn.message_id, t.suggestion.intent.name) for t in result.turns if t.suggestion is not None
     ]

@@ -57,7 +57,7 @@ def test_draft_tokens_stream_in_order_and_first_token_time_is_kept(make_deps, zh
     sink = RunProgress(
         events.append, tenant="demo", channel="wecom_app", conversation_id="c1", message_id="m1"
     )
-    ctx = RunContext(deps=make_deps(), actor=zhang, progress=sink)
+    ctx = RunContext(deps=make_deps(), actor=zhang, tenant="demo", progress=sink)
     plan = DraftPlan(
         lang="zh",
         addressee="王主任",
@@ -77,7 +77,7 @@ def test_draft_tokens_stream_in_order_and_first_token_time_is_kept(make_deps, zh
     assert draft is not None and "".join(e["text"] for e in tokens) == draft.text
     assert [e["seq"] for e in tokens] == list(range(len(tokens)))
     assert ctx.progress_timings()["first_token_ms"] == tokens[0]["at_ms"]
-    assert RunContext(deps=ctx.deps, actor=zhang).on_draft_token is None
+    assert RunContext(deps=ctx.deps, actor=zhang, tenant="demo").on_draft_token is None
 
 
 def test_the_service_style_phase_callback_gets_partial_then_the_template_draft_without_an_llm(

@@ -65,6 +65,7 @@ def test_rejections_become_candidates_that_an_admin_applies(make_deps, zhang, le
         ),  # fmt: skip
         zhang,
         conversation_id="learn-1",
+        tenant="demo",
     )
     action = cp.handle(msg("那帮我约个时间来谈谈合同吧", conv="learn-2"), zhang)
     cp.decide(
@@ -77,6 +78,7 @@ def test_rejections_become_candidates_that_an_admin_applies(make_deps, zhang, le
         ),  # fmt: skip
         zhang,
         conversation_id="learn-2",
+        tenant="demo",
     )
     vague = cp.handle(msg("这个呢", conv="learn-3"), zhang)
     cp.decide(
@@ -89,6 +91,7 @@ def test_rejections_become_candidates_that_an_admin_applies(make_deps, zhang, le
         ),  # fmt: skip
         zhang,
         conversation_id="learn-3",
+        tenant="demo",
     )
 
     report = collect_candidates(ledger, tenant)

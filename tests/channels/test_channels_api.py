@@ -121,6 +121,7 @@ def test_media_errors_are_json_with_http_200(tencent: FakeTencent) -> None:
 def test_text_card_with_accept_link(tencent: FakeTencent) -> None:
     outbox = Outbox(api_for(tencent), accept_link_base="https://copilot.example.com/s/")
     suggestion = Suggestion(
+        tenant="demo",
         conversation_id="wk:C1001",
         message_id="m1",
         customer_ref="C1001",

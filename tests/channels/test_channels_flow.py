@@ -175,7 +175,9 @@ def test_group_commit_on_the_loop_dedupes_too(inbox: SqliteInbox) -> None:
 
     from channels import CallbackPolicy, ChannelConfig, build_channels
 
-    config = ChannelConfig(wecom=CREDS, policy=CallbackPolicy(clock=Clock(NOW), commit_on_loop=True))
+    config = ChannelConfig(
+        tenant="demo", wecom=CREDS, policy=CallbackPolicy(clock=Clock(NOW), commit_on_loop=True)
+    )
     app = FastAPI()
     app.include_router(build_channels(inbox, config).router, prefix="/channels")
     client = TestClient(app)

@@ -20,6 +20,7 @@ from contract.messages import Channel, InboundMessage, TextPart
 
 def message(msg_id: str, conversation: str = "C1001", text: str = "返点政策能再发一遍吗?") -> InboundMessage:
     return InboundMessage(
+        tenant="demo",
         channel=Channel.WECOM_KF,
         conversation_id=conversation,
         message_id=msg_id,

@@ -60,7 +60,7 @@ def test_every_sample_file_is_covered() -> None:
 @pytest.mark.parametrize("name", sorted(APP_EXPECTED))
 def test_wecom_app_samples(name: str) -> None:
     path = MESSAGES / "wecom_app" / name
-    msg = normalise_xml(load(path), channel=Channel.WECOM_APP)
+    msg = normalise_xml(load(path), channel=Channel.WECOM_APP, tenant="demo")
     kind, event, sender = APP_EXPECTED[name]
     assert isinstance(msg, InboundMessage)
     assert (msg.parts[0].kind, msg.sender) == (kind, sender)
@@ -77,7 +77,7 @@ def test_wecom_app_samples(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(OA_EXPECTED))
 def test_oa_samples(name: str) -> None:
     path = MESSAGES / "oa" / name
-    msg = normalise_xml(load(path), channel=Channel.WECHAT_OA)
+    msg = normalise_xml(load(path), channel=Channel.WECHAT_OA, tenant="demo")
     kind, event = OA_EXPECTED[name]
     assert isinstance(msg, InboundMessage)
     assert msg.parts[0].kind == kind
@@ -99,12 +99,12 @@ def test_oa_samples(name: str) -> None:
 
 
 def test_voice_format_and_media_id() -> None:
-    msg = normalise_xml(load(MESSAGES / "wecom_app" / "voice.xml"), channel=Channel.WECOM_APP)
+    msg = normalise_xml(load(MESSAGES / "wecom_app" / "voice.xml"), channel=Channel.WECOM_APP, tenant="demo")
     assert isinstance(msg, InboundMessage)
     voice = msg.parts[0]
     assert (voice.media_ref, voice.format) == ("media_id", "amr")  # the sample's Format is a placeholder
     speex = load(MESSAGES / "oa" / "voice.xml") | {"Format": "Speex"}
-    out = normalise_xml(speex, channel=Channel.WECHAT_OA)
+    out = normalise_xml(speex, channel=Channel.WECHAT_OA, tenant="demo")
     assert isinstance(out, InboundMessage) and out.parts[0].format == "speex"
 
 
@@ -130,7 +130,7 @@ def test_voice_format_and_media_id() -> None:
 def test_external_contact_events(name: str, event: str, customer: str) -> None:
     """Self-built (Event=change_external_contact) and suite (InfoType, no MsgType: wechatpy raises KeyError) forms."""
     fields = load(MESSAGES / "wecom_external_contact" / name)
-    msg = normalise_xml(fields, channel=Channel.WECOM_APP)
+    msg = normalise_xml(fields, channel=Channel.WECOM_APP, tenant="demo")
     assert isinstance(msg, InboundMessage)
     assert (msg.parts[0].event, msg.customer_ref, msg.sender) == (event, customer, "system")
     if "UserID" in fields:
@@ -141,9 +141,9 @@ def test_external_contact_events(name: str, event: str, customer: str) -> None:
 
 def test_external_contact_events_from_sys_in_the_same_second_stay_distinct() -> None:
     base = load(MESSAGES / "wecom_external_contact" / "selfbuilt_add_external_contact.xml")
-    first = normalise_xml(base, channel=Channel.WECOM_APP)
-    again = normalise_xml(dict(base), channel=Channel.WECOM_APP)
-    other = normalise_xml(base | {"ExternalUserID": "wmOTHER"}, channel=Channel.WECOM_APP)
+    first = normalise_xml(base, channel=Channel.WECOM_APP, tenant="demo")
+    again = normalise_xml(dict(base), channel=Channel.WECOM_APP, tenant="demo")
+    other = normalise_xml(base | {"ExternalUserID": "wmOTHER"}, channel=Channel.WECOM_APP, tenant="demo")
     assert (
         isinstance(first, InboundMessage)
         and isinstance(again, InboundMessage)
@@ -153,10 +153,14 @@ def test_external_contact_events_from_sys_in_the_same_second_stay_distinct() -> 
 
 
 def test_kf_callback_is_a_sync_trigger() -> None:
-    out = normalise_xml(load(MESSAGES / "wecom_kf" / "event_kf_msg_or_event.xml"), channel=Channel.WECOM_APP)
+    out = normalise_xml(
+        load(MESSAGES / "wecom_kf" / "event_kf_msg_or_event.xml"), channel=Channel.WECOM_APP, tenant="demo"
+    )
     assert out == KfTrigger(token="ENCApHxnGDNAVNY4AaSJKj4Tb5mwsEMzxhFmHVGcra996NR", open_kfid="wkxxxxxxx")
     auth = normalise_xml(
-        load(MESSAGES / "wecom_kf" / "event_kf_account_auth_change.xml"), channel=Channel.WECOM_APP
+        load(MESSAGES / "wecom_kf" / "event_kf_account_auth_change.xml"),
+        channel=Channel.WECOM_APP,
+        tenant="demo",
     )
     assert isinstance(auth, InboundMessage) and auth.parts[0].event == "kf_account_auth_change"
 
@@ -165,16 +169,17 @@ def test_suite_envelope_without_msgtype_is_skipped_not_crashed() -> None:
     out = normalise_xml(
         load(MESSAGES / "wecom_archive" / "thirdparty_conversation_new_message.xml"),
         channel=Channel.WECOM_APP,
+        tenant="demo",
     )
     assert isinstance(out, Skipped) and out.reason == "no_msgtype"
 
 
 def test_invalid_fields_are_skipped_with_a_reason() -> None:
     fields = load(MESSAGES / "wecom_app" / "location.xml") | {"Location_X": "north"}
-    out = normalise_xml(fields, channel=Channel.WECOM_APP)
+    out = normalise_xml(fields, channel=Channel.WECOM_APP, tenant="demo")
     assert isinstance(out, Skipped) and out.reason.startswith("invalid:")
     empty = load(MESSAGES / "wecom_app" / "text.xml") | {"Content": "   "}
-    out = normalise_xml(empty, channel=Channel.WECOM_APP)
+    out = normalise_xml(empty, channel=Channel.WECOM_APP, tenant="demo")
     assert isinstance(out, Skipped) and "empty" in out.reason
 
 
@@ -201,7 +206,7 @@ def test_kf_every_type() -> None:
     )
     seen_events = []
     for item in page["msg_list"]:
-        msg = normalise_kf(item)
+        msg = normalise_kf(item, tenant="demo")
         assert isinstance(msg, InboundMessage), item
         kind, sender = KF_EXPECTED[item["msgtype"]]
         assert (msg.parts[0].kind, msg.sender, msg.message_id) == (kind, sender, item["msgid"])
@@ -227,7 +232,7 @@ def test_kf_every_type() -> None:
 
 def test_kf_skit_sample_unsupported_types_are_skipped() -> None:
     page = json.loads((PROTOCOL / "kf" / "sync_msg_response_skit.json").read_text(encoding="utf-8"))
-    outcomes = [normalise_kf(item) for item in page["msg_list"]]
+    outcomes = [normalise_kf(item, tenant="demo") for item in page["msg_list"]]
     assert all(isinstance(o, Skipped) for o in outcomes)
     reasons = [o.reason for o in outcomes if isinstance(o, Skipped)]
     assert reasons[0] == "unsupported_type:MSG_TYPE"
@@ -238,9 +243,9 @@ def test_kf_skit_sample_unsupported_types_are_skipped() -> None:
         "origin": 4,
         **{k: v for k, v in page["msg_list"][1].items() if k != "msgtype"},
     }
-    out = normalise_kf(recall)
+    out = normalise_kf(recall, tenant="demo")
     assert isinstance(out, InboundMessage) and out.parts[0].event == "user_recall_msg"
     channels_shop = {"msgid": "m-shop", **page["msg_list"][3]}
-    assert normalise_kf(channels_shop) == Skipped(
+    assert normalise_kf(channels_shop, tenant="demo") == Skipped(
         "m-shop", "unsupported_type:channels_shop_product", channels_shop
     )

@@ -85,7 +85,7 @@ def test_redis_wiring_dedupes_across_two_workers(tmp_path, redis_url: str) -> No
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     queue = SqliteInbox(tmp_path / "shared.sqlite")
-    config = ChannelConfig(wecom=CREDS, policy=CallbackPolicy(clock=Clock(NOW)))
+    config = ChannelConfig(tenant="demo", wecom=CREDS, policy=CallbackPolicy(clock=Clock(NOW)))
     apps = []
     for _ in range(2):
         runtime = build_channels(queue, config, redis=client)

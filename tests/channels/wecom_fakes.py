@@ -207,6 +207,7 @@ def make_runtime(
     if tencent is not None:
         api = ApiCredentials(tencent.corp_id, tencent.secret, agent_id="1000002", base_url=tencent.base_url)
     config = ChannelConfig(
+        tenant="demo",
         wecom=CallbackCredentials(token, aes_key, corp_id),
         wecom_api=api,
         oa=oa,

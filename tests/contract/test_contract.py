@@ -27,6 +27,7 @@ from contract import (
 
 def _msg(**kw: object) -> InboundMessage:
     base: dict[str, object] = {
+        "tenant": "demo",
         "channel": Channel.WECOM_KF,
         "conversation_id": "wmAbc:kf001",
         "message_id": "msg-1",
@@ -60,6 +61,7 @@ def test_message_round_trips_through_json_with_every_part_kind() -> None:
         {"parts": [TextPart(text="   ")]},
         {"customer_ref": ""},
         {"message_id": ""},
+        {"tenant": ""},
     ],
 )
 def test_message_refuses_empty_or_anonymous_input(bad: dict[str, object]) -> None:
@@ -96,6 +98,7 @@ def test_evidence_hash_is_tagged_and_ids_are_stable() -> None:
 def test_suggestion_must_cite_only_its_own_evidence() -> None:
     ev = _clause()
     ok = Suggestion(
+        tenant="demo",
         conversation_id="c",
         message_id="m",
         customer_ref="C1001",
@@ -107,6 +110,7 @@ def test_suggestion_must_cite_only_its_own_evidence() -> None:
     assert ok.evidence_by_id()[ev.id].version == "3.2"
     with pytest.raises(ValidationError, match="no citation"):
         Suggestion(
+            tenant="demo",
             conversation_id="c",
             message_id="m",
             customer_ref="C1001",
@@ -116,6 +120,7 @@ def test_suggestion_must_cite_only_its_own_evidence() -> None:
         )
     with pytest.raises(ValidationError, match="unknown evidence"):
         Suggestion(
+            tenant="demo",
             conversation_id="c",
             message_id="m",
             customer_ref="C1001",
@@ -141,3 +146,13 @@ def test_decisions_need_what_makes_them_auditable() -> None:
         reason_text="旧版",
     )
     assert rejected.reason_code == "outdated_policy"
+
+
+def test_a_message_and_a_suggestion_must_say_whose_they_are() -> None:
+    """No tenant is assumed: a message or suggestion built without one is refused (no `tenant="demo"` default)."""
+    raw = _msg().model_dump(mode="json")
+    del raw["tenant"]
+    with pytest.raises(ValidationError, match="tenant"):
+        InboundMessage.model_validate(raw)
+    with pytest.raises(ValidationError, match="tenant"):
+        Suggestion.model_validate({"conversation_id": "c", "message_id": "m", "customer_ref": "C1"})

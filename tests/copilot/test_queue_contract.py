@@ -16,6 +16,7 @@ from copilot.scale import RedisStreamInbox
 
 def _msg(i: int, conversation: str = "conv-1") -> InboundMessage:
     return InboundMessage(
+        tenant="demo",
         channel=Channel.WECOM_APP,
         conversation_id=f"{conversation}-{i}",
         message_id=f"m{i}",

@@ -60,6 +60,7 @@ def wired(base: Services) -> tuple[Services, list[object], LocalHub]:
 
 def _msg(message_id: str, sender: str = "customer") -> InboundMessage:
     return InboundMessage(
+        tenant="demo",
         channel=Channel.WECOM_APP,
         conversation_id="flow-1",
         message_id=message_id,

@@ -96,6 +96,7 @@ def build(
 
     verdicts = [GuardVerdict(guard="grounding", outcome=VerdictOutcome(grounding))] if grounding else []
     return Suggestion(
+        tenant="demo",
         conversation_id=msg.conversation_id,
         message_id=msg.message_id,
         customer_ref=msg.customer_ref,

@@ -70,6 +70,7 @@ def test_citation_precision_checks_key_terms_against_the_cited_evidence() -> Non
 
 def _msg(text: str, customer: str = "C1001") -> InboundMessage:
     return InboundMessage(
+        tenant="demo",
         channel="wecom_app",
         conversation_id="c",
         message_id="m",

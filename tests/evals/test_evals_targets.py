@@ -124,8 +124,13 @@ def test_a_tenant_folder_the_developers_never_saw(demo_suite: Suite, tmp_path: P
     build_demo_crm(seed_db)
     _export_crm_csvs(seed_db, tenant / "crm" / "mapping.yaml", tenant / "crm")
     target = services_target({"tenant_dir": str(tenant), "llm": {"backend": "none"}}, use_llm=False)
+    # the suite now speaks for the new folder: its messages carry that tenant's id (the folder name)
+    assert demo_suite.tenant is not None
     headline = demo_suite.model_copy(
-        update={"cases": [c for c in demo_suite.cases if c.id == "headline-rebate-c1001"]}
+        update={
+            "cases": [c for c in demo_suite.cases if c.id == "headline-rebate-c1001"],
+            "tenant": demo_suite.tenant.model_copy(update={"path": str(tenant), "id": None}),
+        }
     )
     try:
         run = run_suite(headline, target)

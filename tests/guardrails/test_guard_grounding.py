@@ -81,6 +81,7 @@ def test_normalisation_of_units_and_formats() -> None:
 def test_checked_draft_still_makes_a_valid_suggestion() -> None:
     draft, _ = check("返点比例为5%[1]。PS-700试销期90天[2]。")
     suggestion = Suggestion(
+        tenant="demo",
         conversation_id="c",
         message_id="m",
         customer_ref="C1001",

@@ -58,6 +58,7 @@ def test_input_guards_mask_and_flag_and_yield_evidence() -> None:
         [e.model_dump() for e in result.evidence]
     )  # no PII in the ledger evidence
     suggestion = Suggestion(
+        tenant="demo",
         conversation_id="conv-9",
         message_id="m1",
         customer_ref="C1001",
@@ -129,6 +130,7 @@ def test_output_guards_ground_then_apply_rails() -> None:
 def test_whole_message_is_masked_part_by_part_with_the_right_sources() -> None:
     guards = build_guardrails(RAILS_FILE)
     message = InboundMessage(
+        tenant="demo",
         channel=Channel.WECOM_KF,
         conversation_id="conv-77",
         message_id="m-1",

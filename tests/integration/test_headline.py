@@ -18,6 +18,7 @@ ZHANG = Actor(id="rep_zhang", role="rep", team="ortho-east-1")
 
 def _msg(conversation: str, message_id: str, text: str, customer: str = "C1001") -> InboundMessage:
     return InboundMessage(
+        tenant="demo",
         channel=Channel.WECOM_APP,
         conversation_id=conversation,
         message_id=message_id,
@@ -79,6 +80,7 @@ def test_rep_cannot_get_suggestions_for_someone_elses_customer(demo_services: An
 
     wang = Actor(id="rep_wang", role="rep", team="equipment-east")
     msg = InboundMessage(
+        tenant="demo",
         channel=Channel.REST,
         conversation_id="it-steal",
         message_id="it-steal-1",

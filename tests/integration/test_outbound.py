@@ -43,6 +43,7 @@ def wired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, FakeT
 def test_rep_gets_a_text_card_with_an_accept_link(wired: tuple[Any, FakeTencent]) -> None:
     services, tencent = wired
     msg = InboundMessage(
+        tenant="demo",
         channel=Channel.WECOM_APP,
         conversation_id="rep_zhang:wmC1001",
         message_id="out-1",
@@ -63,6 +64,7 @@ def test_accepted_kf_reply_is_sent_to_the_customer(wired: tuple[Any, FakeTencent
     open_kfid, external = "wkDemoKf01", "wmCustomer1001"
     services.extras["channels"].kf_state.customer_spoke(open_kfid, external, time.time())
     msg = InboundMessage(
+        tenant="demo",
         channel=Channel.WECOM_KF,
         conversation_id=f"{open_kfid}:{external}",
         message_id="out-kf-1",
@@ -85,6 +87,7 @@ def test_a_rejected_suggestion_sends_nothing(wired: tuple[Any, FakeTencent]) -> 
     services, tencent = wired
     before = len(tencent.calls("/cgi-bin/kf/send_msg"))
     msg = InboundMessage(
+        tenant="demo",
         channel=Channel.WECOM_KF,
         conversation_id="wkDemoKf01:wmCustomer1001",
         message_id="out-kf-2",
@@ -109,6 +112,7 @@ def test_an_edited_rep_answer_is_never_sent_to_the_customer(wired: tuple[Any, Fa
     services.extras["channels"].kf_state.customer_spoke(open_kfid, external, time.time())
     before = len(tencent.calls("/cgi-bin/kf/send_msg"))
     ask = InboundMessage(
+        tenant="demo",
         channel=Channel.WECOM_KF,
         conversation_id=f"{open_kfid}:{external}",
         message_id="out-kf-ask-1",

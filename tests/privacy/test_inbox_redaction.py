@@ -15,6 +15,7 @@ SECRET = "我的手机13817624590，身份证310112198203154019"
 
 def message(mid: str, conv: str = "c-1") -> InboundMessage:
     return InboundMessage(
+        tenant="demo",
         channel="wecom_app",
         conversation_id=conv,
         message_id=mid,

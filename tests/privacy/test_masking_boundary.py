@@ -29,6 +29,7 @@ MOBILE = "13917624580"
 
 def _message() -> InboundMessage:
     return InboundMessage(
+        tenant="demo",
         channel="wecom_kf",
         conversation_id="kf-1",
         message_id="m1",

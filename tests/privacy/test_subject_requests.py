@@ -67,7 +67,7 @@ def stack(tmp_path: Path):
 
 
 def _call(copilot: Copilot, mid: str, parts: list) -> None:
-    msg = InboundMessage(
+    msg = InboundMessage(tenant="demo",
         channel="voice", conversation_id="call-21", message_id=mid, customer_ref="C1001", rep_ref="rep_zhang",
         parts=parts,
     )  # fmt: skip

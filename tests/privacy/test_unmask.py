@@ -70,6 +70,7 @@ def wired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, FakeT
 
 def _voice_suggestion(services: Any, mid: str) -> Any:
     msg = InboundMessage(
+        tenant="demo",
         channel=Channel.VOICE,
         conversation_id=f"call-{mid}",
         message_id=mid,
@@ -138,6 +139,7 @@ def test_agent_on_an_active_call_with_the_customer_may_unmask(wired: Any) -> Non
 def _kf_suggestion(services: Any, mid: str, external: str) -> Any:
     services.extras["channels"].kf_state.customer_spoke(OPEN_KFID, external, time.time())
     msg = InboundMessage(
+        tenant="demo",
         channel=Channel.WECOM_KF,
         conversation_id=f"{OPEN_KFID}:{external}",
         message_id=mid,

@@ -63,6 +63,7 @@ def enqueue(data_dir: Path, n: int, conversations: int) -> list[str]:
     for i in range(n):
         conv = f"emb-conv-{i % conversations}"
         msg = InboundMessage(
+            tenant="demo",
             channel=Channel.WECOM_APP,
             conversation_id=conv,
             message_id=f"emb-{i}",

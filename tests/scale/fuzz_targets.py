@@ -129,7 +129,7 @@ def _xml_sealed(plaintext: str) -> object:
     body = f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
     params = {"msg_signature": signature, "timestamp": "1764470000", "nonce": "fuzz"}
     opened = open_encrypted(crypto, params, body)
-    return normalise_xml(opened.fields, channel=Channel.WECOM_APP)
+    return normalise_xml(opened.fields, channel=Channel.WECOM_APP, tenant="demo")
 
 
 def _xml_envelope(pair: tuple[bytes, str]) -> object:
@@ -171,6 +171,7 @@ def inbound_like(draw: st.DrawFn) -> bytes:
     if draw(st.integers(0, 9)) == 0:
         return draw(st.binary(max_size=200))
     body: dict[str, Any] = {
+        "tenant": draw(st.sampled_from(["demo", "", "x" * 101])),
         "channel": draw(st.sampled_from(["rest", "wecom_app", "wecom_kf", "voice", "oa", "??"])),
         "conversation_id": draw(text_any),
         "message_id": draw(text_any),
@@ -245,7 +246,7 @@ kf_items = st.fixed_dictionaries(
 def _json_kf(item: dict[str, Any]) -> object:
     from channels.kf.normalise import normalise_kf
 
-    return normalise_kf(item)  # never raises: a Skipped for what it cannot read
+    return normalise_kf(item, tenant="demo")  # never raises: a Skipped for what it cannot read
 
 
 # ---- audio -------------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ def scale_settings(stack: Stack, **overrides: Any) -> Settings:
 
 def message(mid: str, text: str = "返点协议最新版本是哪个？") -> InboundMessage:
     return InboundMessage(
+        tenant="demo",
         channel=Channel.REST,
         conversation_id=f"degrade-{mid}",
         message_id=mid,

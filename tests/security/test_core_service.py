@@ -118,6 +118,7 @@ def test_agent_suggestions_are_scoped_to_active_calls(client: TestClient, servic
     assert r.status_code == 200 and r.json() == []
     services.call_started("call-sec-1", "agent_chen", "C1004", "demo")
     msg = InboundMessage(
+        tenant="demo",
         channel=Channel.VOICE,
         conversation_id="call-sec-1",
         message_id="call-sec-1:seg1",
@@ -175,6 +176,42 @@ def test_refusal_is_a_logged_suggestion(client: TestClient, services: Services) 
     assert again.status_code == 200 and again.json()["id"] == refusal["id"]
 
 
+@pytest.mark.probe(
+    id="key-or-message-of-another-tenant",
+    sends="a key issued for tenant acme calls this demo service; a demo rep POSTs a message naming tenant acme",
+    expect="403 wrong_tenant for the key before anything is read; 403 wrong_tenant for the message, recorded as "
+    "an access_denied entry; a key issued for this tenant works",
+)
+def test_keys_and_messages_are_scoped_to_the_tenant(settings: Settings, services: Services) -> None:
+    from copilot.auth import hash_key
+
+    keys = {
+        hash_key("acme-key"): "rep:rep_zhang:ortho-east-1:acme",
+        hash_key("demo-key"): "rep:rep_zhang::demo",
+    }
+    scoped = settings.model_copy(update={"api_keys": keys})
+    with TestClient(create_app(scoped, services=services, start_worker=False)) as c:
+        r = c.get("/v1/customers/C1001/360", headers={"X-API-Key": "acme-key"})
+        assert r.status_code == 403 and r.json()["reason"] == "wrong_tenant", r.text
+        assert "facts" not in r.json() and "宁波" not in r.text
+        r = c.post(
+            "/v1/messages", json=body("tenant-1", "tenant-conv", "C1001"), headers={"X-API-Key": "acme-key"}
+        )
+        assert r.status_code == 403 and r.json()["reason"] == "wrong_tenant"
+        ok = c.post(
+            "/v1/messages", json=body("tenant-2", "tenant-conv", "C1001"), headers={"X-API-Key": "demo-key"}
+        )
+        assert ok.status_code == 200 and ok.json()["tenant"] == "demo", ok.text
+    with TestClient(create_app(settings, services=services, start_worker=False)) as c:
+        r = c.post(
+            "/v1/messages", json={**body("tenant-3", "tenant-conv", "C1001"), "tenant": "acme"}, headers=ZHANG
+        )
+    assert r.status_code == 403 and r.json()["reason"] == "wrong_tenant", r.text
+    assert suggestions_for(services, "tenant-3") == []
+    denials = services.ledger.find(kind="access_denied", actor="rep_zhang")
+    assert any(d.reason_code == "wrong_tenant" for d in denials)
+
+
 # ---- exactly once ---------------------------------------------------------------------------------------------------
 
 
@@ -211,6 +248,7 @@ def _dead_pid() -> int:
 
 def _message(i: int, conversation: str) -> InboundMessage:
     return InboundMessage(
+        tenant="demo",
         channel=Channel.WECOM_APP,
         conversation_id=conversation,
         message_id=f"{conversation}-m{i}",

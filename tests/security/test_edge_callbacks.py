@@ -120,8 +120,8 @@ def test_kf_item_with_a_nul_is_skipped() -> None:
         "msgtype": "text",
         "text": {"content": "你好"},
     }
-    out = normalise_kf(item)
+    out = normalise_kf(item, tenant="demo")
     assert isinstance(out, Skipped) and out.reason == "invalid:nul_character" and "\x00" not in out.message_id
     text_nul = {**item, "external_userid": "wmAB", "text": {"content": "退\x00款"}}
-    assert isinstance(normalise_kf(text_nul), Skipped)
-    assert not isinstance(normalise_kf({**text_nul, "text": {"content": "退款"}}), Skipped)
+    assert isinstance(normalise_kf(text_nul, tenant="demo"), Skipped)
+    assert not isinstance(normalise_kf({**text_nul, "text": {"content": "退款"}}, tenant="demo"), Skipped)

@@ -59,7 +59,9 @@ def test_tiny_frames_do_not_hold_a_call_slot() -> None:
     service = _service()
     app = FastAPI()
     # production: 1 s of audio per 30 s window; scaled to a 1.5 s window here so the test takes seconds
-    app.include_router(build_voice_router(service, _on_final, idle_timeout_s=1.5, min_audio_per_idle_s=1.0))
+    app.include_router(
+        build_voice_router(service, _on_final, tenant="demo", idle_timeout_s=1.5, min_audio_per_idle_s=1.0)
+    )
     try:
         with TestClient(app) as client:
             with client.websocket_connect("/voice/calls/squatter") as ws:

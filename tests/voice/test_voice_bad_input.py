@@ -48,7 +48,9 @@ def rec() -> Tapped:
 def client(asr_service: AsrService, rec: Tapped) -> Iterator[TestClient]:
     app = FastAPI()
     app.include_router(
-        build_voice_router(asr_service, rec.on_final, rec.on_hangup, on_frame=rec.tap, silence_notice_s=2.0)
+        build_voice_router(
+            asr_service, rec.on_final, rec.on_hangup, tenant="demo", on_frame=rec.tap, silence_notice_s=2.0
+        )
     )
     with TestClient(app) as c:
         yield c

@@ -44,7 +44,7 @@ def _copilot(mode: str = "suggest") -> tuple[Copilot, ListLedger]:
 
 
 def _voice_turn(text: str, signals: dict[str, float], n: int = 1) -> InboundMessage:
-    return InboundMessage(
+    return InboundMessage(tenant="demo",
         channel=Channel.VOICE, conversation_id="call-c1004", message_id=f"call-c1004:customer-{n}",
         customer_ref="C1004", rep_ref="agent_chen",
         parts=[VoicePart(format="pcm16", duration_ms=5100, transcript=text, signals=signals)],

@@ -47,7 +47,7 @@ class Recorder:
 
 def make_client(service: AsrService, rec: Recorder, **kwargs: Any) -> TestClient:
     app = FastAPI()
-    app.include_router(build_voice_router(service, rec.on_final, rec.on_hangup, **kwargs))
+    app.include_router(build_voice_router(service, rec.on_final, rec.on_hangup, tenant="demo", **kwargs))
     return TestClient(app)
 
 
@@ -253,7 +253,7 @@ def test_a_slow_graph_never_holds_back_the_next_final(asr_service: AsrService) -
         return {"for": message.message_id}
 
     app = FastAPI()
-    app.include_router(build_voice_router(asr_service, slow_on_final))
+    app.include_router(build_voice_router(asr_service, slow_on_final, tenant="demo"))
     with TestClient(app) as c, c.websocket_connect("/voice/calls/slow-graph") as ws:
         ws.send_json(START)
         ws.receive_json()
