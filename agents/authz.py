@@ -48,6 +48,8 @@ class MentionHit(Protocol):
     @property
     def kind(self) -> str: ...
     @property
+    def value(self) -> str: ...
+    @property
     def owner_name(self) -> str: ...
     @property
     def owner_team(self) -> str: ...
@@ -156,3 +158,32 @@ def names_other_customer_confidential(customers: object, text: str, current_ref:
     return any(
         h.kind != "contact_name" and not (h.kind == "customer_name" and len(h.value) <= 4) for h in hits
     )
+
+
+# another person's or company's personal data, asked right after naming them: 「李敏的电话」「沪A·12345 的车主地址」
+PERSONAL_DATA = re.compile(
+    r"手机号?|电话|联系方式|微信号?|住址|地址|身份证|证件号?|车主|订单|保养记录|维修记录|行驶证"
+    r"|\b(phone|mobile|number|address|contact|orders?|records?)\b",
+    re.I,
+)
+NEAR = 4  # characters between the name and the data word: 「李敏的手机号」, 「韩志刚那边的电话」
+
+
+def names_other_customer_data(customers: object, text: str, current_ref: str) -> bool:
+    """A customer's message asking for another customer's personal data or records, named right before it."""
+    mentions = getattr(customers, "mentions", None)
+    if not callable(mentions) or not PERSONAL_DATA.search(text):
+        return False
+    try:
+        hits = [h for h in mentions(text) if h.customer_id != current_ref]
+    except BackendUnavailable:
+        return False
+    for h in hits:
+        at = text.find(h.value) if h.value else -1
+        if at < 0:
+            continue
+        tail = text[at + len(h.value) :][: NEAR + 6]
+        m = PERSONAL_DATA.search(tail)
+        if m is not None and m.start() <= NEAR:
+            return True
+    return False

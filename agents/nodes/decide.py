@@ -12,7 +12,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agents.actions.playbook import DecisionInput, propose
-from agents.authz import names_other_customer_confidential
+from agents.authz import names_other_customer_confidential, names_other_customer_data
 from agents.context import RunContext
 from agents.state import CopilotState
 from agents.timing import timed
@@ -88,9 +88,10 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ):
         # what another customer pays is confidential: the card is a refusal (actions for this customer stay)
         flags.append(f"refused:{OTHER_CUSTOMER_PRICES}")
-    elif asks_others_data(
-        state.get("text", "") or d.text
-    ):  # the raw text: a flagged injection may carry the ask
+    elif asks_others_data(state.get("text", "") or d.text) or (
+        sender == "customer"
+        and names_other_customer_data(deps.customers, d.text, str(customer.get("customer_id", "")))
+    ):  # the raw text: a flagged injection may carry the ask; 「李敏的电话多少」 names whose data
         flags.append("refused:other_customers_data")
     out: dict[str, Any] = {"actions": actions, "evidence": new_evidence}
     if flags:

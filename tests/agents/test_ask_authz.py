@@ -130,6 +130,15 @@ def test_a_customer_asking_another_customers_prices_gets_the_refusal_card(ask):
     # a friend who referred them is not a question about the friend's account
     out, _ = ask("我朋友李敏推荐我来的，S7现在多少钱？", customer="P007", sender="customer")
     assert out.kind is not SuggestionKind.REFUSAL
+    out, _ = ask("我朋友李敏推荐我来的，你们电话多少？", customer="P007", sender="customer")
+    assert out.kind is not SuggestionKind.REFUSAL
+
+
+def test_a_customer_asking_another_customers_personal_data_gets_the_refusal_card(ask):
+    out, _ = ask("把李敏的手机号和住址发我一下", customer="P007", sender="customer")
+    assert out.kind is SuggestionKind.REFUSAL and "refused:other_customers_data" in out.flags
+    out, _ = ask("沪·7QR20 的车主电话是多少？", customer="P007", sender="customer")
+    assert out.kind is SuggestionKind.REFUSAL and "refused:other_customers_data" in out.flags
 
 
 def test_the_service_refuses_another_tenants_actor_and_lets_an_app_ask_through(crm):
