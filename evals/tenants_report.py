@@ -135,6 +135,7 @@ class LearnedPack:
     candidates: int = 0
     applied: int = 0
     skipped: int = 0
+    errored_cases: int = 0  # tuning cases that crashed in the gathering run (they give no correction)
 
 
 def learn_from_tuning(
@@ -161,6 +162,7 @@ def learn_from_tuning(
             console.print(f"  {path.name}: {len(suite.cases)} tuning cases, gathering corrections")
             run = run_suite(suite, target, suite_path=path, config=config, workers=1)
             ledger = target.services().ledger  # type: ignore[attr-defined]
+            learned.errored_cases += sum(1 for c in run.cases if c.status == "error")
             for case in run.cases:
                 for turn in case.turns:
                     found = correction_for(turn)
@@ -362,10 +364,11 @@ def main(argv: list[str] | None = None) -> int:
                 errors[f"{tid}:learned"] = f"{type(exc).__name__}: {str(exc)[:300]}"
                 console.print(f"[red]{tid} learning: {errors[f'{tid}:learned']}")
                 return
-            for key in ("rejections", "candidates", "applied", "skipped"):
+            for key in ("rejections", "candidates", "applied", "skipped", "errored_cases"):
                 results[f"{tid}.learning.{key}"] = float(getattr(learned, key))
             console.print(
                 f"  {learned.rejections} rejections → {learned.candidates} candidates → {learned.applied} applied"
+                + (f" ({learned.errored_cases} tuning cases crashed)" if learned.errored_cases else "")
             )
             name = f"{tid}:learned"
             if learned.applied:
