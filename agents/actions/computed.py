@@ -64,7 +64,7 @@ def _approver_param(spec: ActionSpec) -> str:
     return ""
 
 
-def _grants(spec: ActionSpec) -> bool:
+def grants(spec: ActionSpec) -> bool:
     """An action that grants a percentage itself (no approver): within one's own authority."""
     return bool(_percent_params(spec)) and not is_approval(spec)
 
@@ -102,7 +102,7 @@ def links(evidence: list[Evidence], tenant: TenantConfig) -> dict[str, Link]:
         return out.setdefault(name, Link(name))
 
     approvals = [s for s in tenant.actions if is_approval(s)]
-    grants = [s for s in tenant.actions if _grants(s)]
+    granting = [s for s in tenant.actions if grants(s)]
     approval_needed = [e for e in facts if str(e.lineage.get("needs_approval") or "")]
     for e in approval_needed:
         approver = str(e.lineage["needs_approval"])
@@ -116,7 +116,7 @@ def links(evidence: list[Evidence], tenant: TenantConfig) -> dict[str, Link]:
                 if pct is not None:
                     lk.params.setdefault(p, pct)
             lk.why.append(f"计算结果：须{approver}审批")
-        for spec in grants:  # the rep may not grant it alone
+        for spec in granting:  # the rep may not grant it alone
             lk = link(spec.name)
             lk.against = True
             lk.support.append(e)
@@ -128,7 +128,7 @@ def links(evidence: list[Evidence], tenant: TenantConfig) -> dict[str, Link]:
     ]
     for e in within:
         pct = _number(e.content.split("\n")[0])
-        for spec in grants:
+        for spec in granting:
             lk = link(spec.name)
             lk.supported = True
             lk.support.append(e)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.actions.computed import Link, computed_facts, links
+from agents.actions.computed import Link, computed_facts, grants, links
 from agents.tenant import OUT_OF_SCOPE, FactTest, Playbook, Rule, TenantConfig
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import PolicyQuery, PolicyRetriever
@@ -348,8 +348,11 @@ def rank_catalog(
     """Actions from the catalog alone: what the action is for (description, taught examples), the intents it serves
     and the customer signals it answers; preconditions must hold and required parameters are filled from entities
     of the same name or marked missing. Each pick is explained by a RULE evidence `catalog_rank` with its scores."""
-    if d.intent.abstained or d.intent.name == OUT_OF_SCOPE or "injection_suspected" in d.flags:
+    if d.intent.abstained or d.intent.name == OUT_OF_SCOPE:
         return []
+    # a suspected injection may still be a real request (the catalog then proposes it), but nothing it wrote may grant
+    # anything or fill a parameter: no action that grants a percentage itself, no parameter taken from its entities
+    injected = "injection_suspected" in d.flags
     signals = d.signal_ids()
     computed = links(d.evidence, tenant) if computed is None else computed
     # what the computed answer says to do next («处理：7天内预约进店检查») is read like the message itself
@@ -360,7 +363,7 @@ def rank_catalog(
         if spec.name in exclude or (only is not None and spec.name not in only):
             continue
         link = computed.get(spec.name)
-        if link is not None and link.vetoed:
+        if (link is not None and link.vetoed) or (injected and grants(spec)):
             continue
         if not all(PRECONDITIONS.get(p, _always)(d) for p in spec.preconditions):
             continue
@@ -375,7 +378,7 @@ def rank_catalog(
             serves or answered or supported
         ):  # filling up: only actions the catalog ties to the case
             continue
-        named = [p for p in spec.parameters if d.intent.entities.get(p)]
+        named = [] if injected else [p for p in spec.parameters if d.intent.entities.get(p)]
         total = (
             sim
             + ANSWER_SIM_WEIGHT * answer_sim
