@@ -63,14 +63,41 @@ def parse_tool_calls(message: dict[str, Any]) -> list[ToolCall]:
         args, raw = _arguments(fn.get("arguments"))
         calls.append(ToolCall(str(fn["name"]), args, raw, str(c.get("id", ""))))
     if not calls:
-        for m in _TOOL_CALL_TAG.finditer(str(message.get("content") or "")):
-            try:
-                obj = json.loads(m.group(1))
-            except json.JSONDecodeError:
-                continue
-            if isinstance(obj, dict) and obj.get("name"):
-                args, raw = _arguments(obj.get("arguments", obj.get("parameters", {})))
-                calls.append(ToolCall(str(obj["name"]), args, raw))
+        calls = _calls_in_text(str(message.get("content") or ""))
+    return calls
+
+
+def _calls_in_text(content: str) -> list[ToolCall]:
+    """Calls a model wrote as text: <tool_call> tags, else bare JSON objects {"name": …, "arguments": …} (a small
+    model seen here doubles the braces, {{"name": …}}, and llama.cpp then does not parse it as a call)."""
+    calls: list[ToolCall] = []
+    for m in _TOOL_CALL_TAG.finditer(content):
+        try:
+            obj = json.loads(m.group(1))
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict) and obj.get("name"):
+            args, raw = _arguments(obj.get("arguments", obj.get("parameters", {})))
+            calls.append(ToolCall(str(obj["name"]), args, raw))
+    if calls or '"name"' not in content:
+        return calls
+    return _json_calls(content) or _json_calls(content.replace("{{", "{").replace("}}", "}"))
+
+
+def _json_calls(text: str) -> list[ToolCall]:
+    calls: list[ToolCall] = []
+    decoder = json.JSONDecoder()
+    at = text.find("{")
+    while at != -1:
+        try:
+            obj, end = decoder.raw_decode(text, at)
+        except json.JSONDecodeError:
+            at = text.find("{", at + 1)
+            continue
+        if isinstance(obj, dict) and obj.get("name") and isinstance(obj.get("arguments", {}), dict | str):
+            args, raw = _arguments(obj.get("arguments", obj.get("parameters", {})))
+            calls.append(ToolCall(str(obj["name"]), args, raw))
+        at = text.find("{", end)
     return calls
 
 

@@ -202,6 +202,13 @@ def test_a_call_the_model_got_wrong_is_refused_with_a_reason(store: PolicyStore,
         ({"content": '<tool_call>{"name": "g", "arguments": {"b": "x"}}</tool_call>'}, [("g", {"b": "x"})]),
         ({"content": "<tool_call>{broken</tool_call>"}, []),
         ({"content": "plain text"}, []),
+        # what the local 1.5B model wrote through llama.cpp (doubled braces, not parsed into tool_calls by the server)
+        (
+            {"content": '{{"name": "discount_authority", "arguments": {"requested_discount": "9折"}}}}'},
+            [("discount_authority", {"requested_discount": "9折"})],
+        ),
+        ({"content": '好的 {"name": "f", "arguments": {}} 还有 {"name": "g"}'}, [("f", {}), ("g", {})]),
+        ({"content": '{"name": "f", "arguments": [1]}'}, []),  # arguments must be an object
     ],
 )
 def test_parse_tool_calls(message: dict[str, Any], calls: list[tuple[str, dict[str, Any]]]):

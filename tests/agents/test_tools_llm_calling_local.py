@@ -66,8 +66,8 @@ def test_the_local_model_calls_the_authority_tool(tmp_path: Path):
                 {"role": "user", "content": "能不能给我们打个九折？"},
             ],
             schemas([AUTH]),
-            max_tokens=96,
-            timeout_s=240,
+            max_tokens=64,
+            timeout_s=480,
         )
         elapsed = time.perf_counter() - t0
     finally:
