@@ -542,9 +542,9 @@ def decode_cost(decoder: WhisperDecoder, clip: np.ndarray) -> dict[str, Any]:
 def spoken_pii(corrector: VocabularyCorrector) -> dict[str, Any]:
     """The privacy engineer's labelled sets, scored by the privacy engineer's scorer on the transcripts as spoken, and
     again on what the voice path hands the masker (after the vocabulary post-correction: digits compacted)."""
+    from contract.numerals import han_to_ascii
     from copilot.privacy.spoken_eval import load, score
     from guardrails.pii import detect
-    from guardrails.pii.spoken import han_to_ascii
 
     base = ROOT / "evals" / "datasets" / "privacy"
     rows = load(base / "spoken_pii.jsonl") + load(base / "spoken_pii_fresh.jsonl")

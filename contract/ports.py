@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contract.decisions import HumanDecision
 from contract.evidence import Evidence
+from contract.policy_facts import ClauseFact, Governing, RowFact
 from contract.suggestions import Draft, GuardVerdict, Suggestion
 
 Role = Literal["rep", "agent", "evaluator", "admin"]
@@ -48,6 +49,55 @@ class PolicyRetriever(Protocol):
     def search(self, query: PolicyQuery) -> list[Evidence]:
         """Ranked clauses of documents in force at `as_of`, as POLICY_CLAUSE evidence with scores."""
         ...
+
+
+class DocumentScope(Protocol):
+    """The scope a document version declares (its front matter): what an eligibility check compares a customer with."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def business_unit(self) -> str: ...
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def product_lines(self) -> list[str]: ...
+
+
+@runtime_checkable
+class FactSource(Protocol):
+    """The structured facts of one policy snapshot, for the reasoning tools (agents/reasoning). knowledge.policy's
+    `PolicyFacts` implements it; the agents reach it as `deps.policy.facts()` (`PolicyFactsProvider`)."""
+
+    def governing(self, doc_id: str, *, as_of: date, event: date | None = None) -> Governing:
+        """The version that governs an event (by its date window) or today (in force on `as_of`); raises
+        `contract.policy_facts.NoGoverningVersion` when none does."""
+        ...
+
+    def event_field(self, doc_id: str) -> str:
+        """The CRM field (entity.field) whose date picks the version; "" when versions go by `as_of` only."""
+        ...
+
+    def rows(self, doc_id: str, version: str, *, table: int | None = None) -> list[RowFact]: ...
+
+    def clauses(self, doc_id: str, version: str) -> list[ClauseFact]: ...
+
+    def chunk_evidence(self, ref: str, governing: Governing | None = None) -> Evidence | None:
+        """POLICY_CLAUSE evidence for a chunk or evidence id, so a computed fact can cite a clause retrieval missed."""
+        ...
+
+    def meta(self, doc_id: str, version: str) -> DocumentScope: ...
+
+
+@runtime_checkable
+class PolicyFactsProvider(Protocol):
+    """A PolicyRetriever that also serves its snapshot's structured facts (knowledge.policy.PolicyStore): the reason
+    node calls `facts()` once per run, so the tools read one consistent snapshot."""
+
+    def facts(self) -> FactSource: ...
 
 
 # ---- knowledge: customer data -----------------------------------------------------------------------------------

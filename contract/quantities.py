@@ -6,7 +6,8 @@ Policies write "50万（含）至100万元", "不超过3%", "超过3%且不超�
 
 Bounds: "以上/以下/以内/不超过/不低于" include the number itself (民法典第一千二百五十九条: 以上、以下、以内、届满包括本数;
 不满、超过、以外不包括本数), an explicit （含）/（不含） overrides, and a bare "X至Y" includes both ends. Adjacent tiers that
-both claim a boundary are settled by the table (`knowledge.policy.tables.settle_tiers`)."""
+both claim a boundary are settled by the table (`contract.tables.settle_tiers`). Chinese numerals are read by
+`contract.numerals`."""
 
 from __future__ import annotations
 
@@ -16,22 +17,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-CN_NUM = "[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?"
+from contract.numerals import CN_DIGITS, CN_NUM, cn_number
+
 NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 
 # unit as written → (canonical unit, factor to the canonical unit)
@@ -76,28 +63,6 @@ QUANTITY = re.compile(rf"(?P<num>{NUM}|{CN_NUM})\s*(?P<unit>{UNIT_RE})")
 
 class ParseError(ValueError):
     """A number, range or date the policy states in a form this parser cannot read: a tool says "can't compute"."""
-
-
-def cn_number(text: str) -> Decimal | None:
-    """三 → 3, 十五 → 15, 二十四 → 24, 一百零五 → 105, 三点五 → 3.5; None when it is not a Chinese numeral."""
-    if not text:
-        return None
-    if "点" in text:
-        whole, _, frac = text.partition("点")
-        w = cn_number(whole) if whole else Decimal(0)
-        if w is None or not frac or any(c not in CN_DIGITS for c in frac):
-            return None
-        return w + Decimal("0." + "".join(str(CN_DIGITS[c]) for c in frac))
-    total, current = 0, 0
-    for ch in text:
-        if ch in CN_DIGITS:
-            current = CN_DIGITS[ch]
-        elif ch in CN_UNITS:
-            total += (current or 1) * CN_UNITS[ch]
-            current = 0
-        else:
-            return None
-    return Decimal(total + current)
 
 
 def number(text: str) -> Decimal:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from knowledge.policy.quantities import ParseError, Quantity, Range, parse_range, quantities
+from contract.quantities import ParseError, Quantity, Range, parse_range, quantities
 
 SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 PDF_COLUMNS = re.compile(r"\S(?:.*?\S)?(?=\s{2,}|\t|$)")

@@ -40,17 +40,10 @@ KNOWN: dict[tuple[str, str], str] = {
         "agents/tenant_validation.py",
         "guardrails",
     ): "validates rails.yaml with guardrails.rails_config's schema",
-    ("agents/drafting/template.py", "knowledge"): "reads policy tables (knowledge.policy.tables.find_tables)",
-    ("agents/reasoning/lookup.py", "knowledge"): "row/cell value types of the policy snapshot",
-    (
-        "agents/reasoning/tools.py",
-        "knowledge",
-    ): "clause/row facts, governing versions, quantities of the snapshot",
     (
         "agents/understanding/embedder.py",
         "knowledge",
     ): "builds the embedder from knowledge.embeddings (two layers)",
-    ("channels/voice/vocabulary.py", "guardrails"): "spoken-digit normalisation shared with the PII masker",
 }
 
 

@@ -15,7 +15,7 @@ from agents.drafting.plan import DraftPlan, Slot, TenantVoice
 from agents.reasoning.crm import Contact
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Citation, Draft, DraftSource
-from knowledge.policy.tables import find_tables
+from contract.tables import find_tables
 
 PROMPT_VERSION = "template-v1"
 CN = "一二三四五六七八九十百千零〇两"

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from knowledge.policy.facts import RowFact
-from knowledge.policy.tables import Cell
+from contract.policy_facts import RowFact
+from contract.tables import Cell
 
 
 class LookupError_(LookupError):

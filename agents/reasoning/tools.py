@@ -1,4 +1,4 @@
-"""The reasoning tools. Each reads the governing version's structured facts (knowledge.policy.fact_store) and this
+"""The reasoning tools. Each reads the governing version's structured facts (contract.ports.FactSource) and this
 customer's CRM fields, computes in Decimal / calendar arithmetic, and returns `Computed` (with every input) or
 `CannotCompute` (with the reason). Nothing here guesses: a missing field, an ambiguous table or an unparseable number
 stops the tool. What the customer asks for ("九折", "你们答应过9折") is a request input, never a fact."""
@@ -9,30 +9,16 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from agents.reasoning import dates, money
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import CrmRecord, MissingField
 from agents.reasoning.lookup import LookupError_, Tier, find_rows, tier_across, tier_down
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
-from contract.evidence import Evidence
-from knowledge.policy.documents import DocumentMeta
-from knowledge.policy.fact_store import Governing, NoGoverningVersion
-from knowledge.policy.facts import ClauseFact, RowFact
-from knowledge.policy.quantities import ParseError, Quantity, date_windows, discount_percent, quantities
-
-
-class FactSource(Protocol):
-    """What the tools read from the policy store (knowledge.policy.fact_store.PolicyFacts implements it)."""
-
-    def governing(self, doc_id: str, *, as_of: date, event: date | None = None) -> Governing: ...
-    def event_field(self, doc_id: str) -> str: ...
-    def rows(self, doc_id: str, version: str, *, table: int | None = None) -> list[RowFact]: ...
-    def clauses(self, doc_id: str, version: str) -> list[ClauseFact]: ...
-    def chunk_evidence(self, ref: str, governing: Governing | None = None) -> Evidence | None: ...
-    def meta(self, doc_id: str, version: str) -> DocumentMeta: ...
-
+from contract.policy_facts import ClauseFact, Governing, NoGoverningVersion, RowFact
+from contract.ports import FactSource
+from contract.quantities import ParseError, Quantity, date_windows, discount_percent, quantities
 
 SPOKEN_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z])([零〇一二三四五六七八九幺两]{3,5})")
 SPOKEN_DIGIT = {

@@ -5,7 +5,7 @@ a list of invented model numbers). Here the decoder runs without tenant terms an
 
 1. Codes read aloud: letters followed by spoken digits become the tenant's code format — "E二零三" → "E-203",
    "AB三点五" → "AB-3.5", "P零三零一" → "P0301" when the tenant's patterns say codes have no dash. 幺 / 两 / 洞 read as
-   1 / 2 / 0 (the digit table is the PII normaliser's, guardrails/pii/spoken.py, not a copy).
+   1 / 2 / 0 (the digit table is the PII normaliser's, contract/numerals.py, not a copy).
 2. Long digit runs (phone numbers, IDs read one by one) become plain digits for display (spoken_to_digits, same module).
 3. Pinyin-aware fuzzy matching: a window of the transcript whose pinyin is (nearly) that of a tenant term — a term
    "K形架" is restored from "K型架" or "K行架"; z/zh, c/ch, s/sh, n/l and -n/-ng count as near. Only whole terms, only when every syllable is at
@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from contract.errors import UserError
-from guardrails.pii.spoken import HAN_DIGITS, han_to_ascii, spoken_to_digits
+from contract.numerals import HAN_DIGITS, han_to_ascii, spoken_to_digits
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _CODE_DIGITS = rf"[0-9{HAN_DIGITS}]"

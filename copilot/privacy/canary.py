@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract.numerals import han_to_ascii
 from guardrails.pii.checksums import luhn_valid, resident_id_check_digit
-from guardrails.pii.spoken import han_to_ascii
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁沈任姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾毛郝龚邵万钱严赖覃洪武莫孔"
 _GIVEN = "嘉琰思源晓彤若溪梓萱子墨宇轩浩然欣怡雨桐沐辰一诺语嫣俊熙瑾瑜书瑶昊天景行亦凡"

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from guardrails.grounding.numerals import CN_NUM_CHARS, cn_to_number
+from contract.numerals import CN_NUM_CHARS, cn_to_number
 
 NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|[{CN_NUM_CHARS}]+)"
 _MONTHS = {

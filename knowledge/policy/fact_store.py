@@ -1,4 +1,5 @@
-"""`PolicyFacts`: the read side of the structured facts, for the reasoning tools (agents/reasoning).
+"""`PolicyFacts`: the read side of the structured facts, for the reasoning tools (agents/reasoning), through the
+`contract.ports.FactSource` port.
 
 Which version a tool reads is decided by the event when the policy says so: a version whose front matter names an
 `event_field` and a window (`event_from`/`event_until`, inclusive) governs the events in that window — even after it is
@@ -8,16 +9,14 @@ A document version ingested before facts existed gets its facts derived from its
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from contract.evidence import Evidence
+from contract.policy_facts import ClauseFact, Governing, NoGoverningVersion, RowFact
 from knowledge.policy.catalog import Catalog
 from knowledge.policy.documents import DocumentMeta, SourceDocument
 from knowledge.policy.facts import (
-    ClauseFact,
-    RowFact,
     VersionWindow,
     clause_from_json,
     extract_facts,
@@ -26,23 +25,6 @@ from knowledge.policy.facts import (
 from knowledge.policy.search import clause_evidence
 from knowledge.policy.snapshot import Snapshot
 from knowledge.policy.versions import IN_FORCE, statuses
-
-
-@dataclass(frozen=True)
-class Governing:
-    """The version chosen for an event, and why (shown in the computed fact's lineage)."""
-
-    doc_id: str
-    version: str
-    title: str
-    reason: str  # "in_force" | "event_window"
-    status_today: str  # in_force | superseded | expired | future
-    event_field: str = ""
-    event_date: str = ""
-
-
-class NoGoverningVersion(LookupError):
-    """No version of the document governs this event (none in force, or the event falls outside every window)."""
 
 
 class PolicyFacts:

@@ -3,23 +3,25 @@
 - **Clauses.** Sub-clauses are the citable unit: 第N条, its items （一）（二）…, and decimal numbering 3 / 3.1 / 3.1.2
   (never split: "3.1" is one label). Text before the first clause (title, preamble, front matter) is kept as
   `preamble` and is never cited as a clause.
-- **Table rows.** Every table row with its headers; each cell parsed to a range / quantity / text (knowledge.policy.tables).
+- **Table rows.** Every table row with its headers; each cell parsed to a range / quantity / text (contract.tables).
 - **Numbers, dates, scopes.** Per clause: quantities with units, date windows, and the scope words it names (regions,
   models, customer types and tiers), plus the document's own scope (business unit, region, product lines).
 
-Every fact keeps its lineage: doc_id, version, clause, row, the chunk (and its POLICY_CLAUSE evidence id) it sits in."""
+Every fact keeps its lineage: doc_id, version, clause, row, the chunk (and its POLICY_CLAUSE evidence id) it sits in.
+The fact types (`ClauseFact`, `RowFact`) are the contract's (contract/policy_facts.py): the reasoning tools read them."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from contract.policy_facts import ClauseFact, RowFact
+from contract.quantities import date_windows, quantities
+from contract.tables import Cell, find_tables
 from knowledge.policy.documents import SourceDocument
-from knowledge.policy.quantities import date_windows, quantities
-from knowledge.policy.tables import Cell, find_tables
 
 CN = "一二三四五六七八九十百千零〇两"
 ARTICLE = re.compile(rf"^\s*(?:#+\s*)?(?:\*\*)?(第[{CN}\d]+条)")
@@ -40,60 +42,6 @@ MODEL = re.compile(r"(?<![A-Za-z0-9])(?!V\d)[A-Z]{1,4}-?\d{1,4}(?:\.\d+)?[A-Z]?(
 CUSTOMER_TYPE = re.compile(
     r"([A-E]级(?:代理商|经销商|客户)?|代理商|经销商|医院|终端|个人客户|企业客户|集团客户|车队客户|新客户|老客户|VIP客户|大客户|渠道商)"
 )
-
-
-@dataclass
-class ClauseFact:
-    doc_id: str
-    version: str
-    clause: str  # "第四条", "第六条（一）", "3.1"
-    parent: str  # the article a sub-clause belongs to ("" for an article)
-    kind: str  # article | item | numbered | preamble
-    text: str
-    char_start: int
-    char_end: int
-    chunk_id: str = ""
-    evidence_id: str = ""
-    quantities: list[dict[str, Any]] = field(default_factory=list)
-    date_windows: list[dict[str, str]] = field(default_factory=list)
-    scope: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def citable(self) -> bool:
-        return self.kind != "preamble"
-
-
-@dataclass
-class RowFact:
-    doc_id: str
-    version: str
-    clause: str  # the clause the table sits in
-    table: int  # table index within the document
-    row: int  # 1-based data row
-    headers: list[str]
-    cells: list[Cell]
-    chunk_id: str = ""
-    evidence_id: str = ""
-    notes: list[str] = field(default_factory=list)
-    header_cells: list[Cell] = field(default_factory=list)
-
-    def cell(self, header: str) -> Cell | None:
-        """The cell under a header: exact match first, then the header containing the name."""
-        for h, c in zip(self.headers, self.cells, strict=True):
-            if h == header:
-                return c
-        for h, c in zip(self.headers, self.cells, strict=True):
-            if header and header in h:
-                return c
-        return None
-
-    @property
-    def lineage(self) -> dict[str, Any]:
-        return {"doc_id": self.doc_id, "version": self.version, "clause": self.clause, "row": self.row}
-
-    def as_text(self) -> str:
-        """One row as 'header: value' pairs (never table markup)."""
-        return "；".join(f"{h}：{c.raw}" for h, c in zip(self.headers, self.cells, strict=True) if c.raw)
 
 
 def _label_of(line: str, has_articles: bool) -> tuple[str, str] | None:

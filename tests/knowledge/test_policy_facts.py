@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from contract.errors import InputError
+from contract.quantities import discount_percent, parse_range, quantities
+from contract.tables import find_tables
 from knowledge.embeddings import CachedEmbedder
 from knowledge.policy import PolicyStore
 from knowledge.policy.chunking import chunk_document
@@ -18,8 +20,6 @@ from knowledge.policy.fact_store import NoGoverningVersion
 from knowledge.policy.facts import extract_clauses, extract_facts
 from knowledge.policy.ingest import _chunk_row_list
 from knowledge.policy.loaders import parse_bytes
-from knowledge.policy.quantities import discount_percent, parse_range, quantities
-from knowledge.policy.tables import find_tables
 
 D = Decimal
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from contract.numerals import normalise_spoken, spoken_runs, spoken_to_digits
 from copilot.privacy.spoken_eval import load, score
 from guardrails.pii import RuleMasker, detect
-from guardrails.pii.spoken import normalise_spoken, spoken_runs, spoken_to_digits
 
 DATA = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "privacy"
 
