@@ -55,8 +55,9 @@ _OPENING = re.compile(
     re.I,
 )
 _META = re.compile(
-    r"(忽略|忘掉|忘记|无视|不要管)[^，,。]{0,12}(规则|指令|设定|提示|要求|限制)|你现在是|你现在扮演|扮演一个|假装你是"
-    r"|提示词|系统提示|system prompt|你是(?:ai|AI|机器人|人工智能)|并?回复[\"“「『]|ignore (?:all |any )?(?:previous|prior|your)"
+    r"(忽略|忘掉|忘记|无视|不要管)[^，,。]{0,6}(之前|以上|上面|前面|所有|全部|你的|系统)[^，,。]{0,8}(规则|指令|设定|提示|要求|限制)"
+    r"|你现在是|你现在扮演|扮演一个|假装你是"
+    r"|提示词|system prompt|你是(?:ai|AI|机器人|人工智能)|并?回复[\"“「『]|ignore (?:all |any )?(?:previous|prior|your)"
     r"|you are now|pretend (?:to be|you are)|reveal your",
     re.I,
 )

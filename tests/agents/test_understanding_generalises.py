@@ -225,6 +225,9 @@ def test_focus_text_drops_openings_and_words_to_the_model_but_keeps_a_bare_greet
     )
     assert focus_text("你好") == "你好" and focus_text("我是王小明") == "我是王小明"
     assert focus_text("谢谢，辛苦了") == "谢谢，辛苦了"
+    # a fault that mentions a system prompt on the car's screen, or forgotten requirements, is not words to the model
+    assert focus_text("车机系统提示更新失败，中控黑屏了") == "车机系统提示更新失败，中控黑屏了"
+    assert focus_text("我忘记了保养的要求，能再说下吗") == "我忘记了保养的要求，能再说下吗"
     # 「我是想问…」 is a request, not a self-introduction
     assert focus_text("我是想问下质保到什么时候，谢谢") == "我是想问下质保到什么时候，谢谢"
     assert focus_text("I'm calling about my order, it is late") == "I'm calling about my order, it is late"
