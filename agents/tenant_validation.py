@@ -1,12 +1,15 @@
 """Validation of a tenant pack's agent files that names file, line, field and fix — every problem at once, never a
-pydantic dump. `copilot tenant validate` calls `validate_tenant_dir(path)`; `TenantConfig.load` formats the same list.
+pydantic dump. `copilot tenant validate` calls `validate_tenant_dir(path, check_rails=…)`; `TenantConfig.load` formats
+the same list.
 
 Checked: intents.yaml, actions.yaml, playbooks.yaml (required), entities.yaml and vocabulary.yaml `patterns:` /
-`terms:` (optional), rails.yaml (optional) and the cross references between them (a rule's action and intents,
+`terms:` (optional), rails.yaml (optional; its schema is guardrails', so the caller passes the check — the copilot layer
+passes `guardrails.rails_config.load_rails`) and the cross references between them (a rule's action and intents,
 an action's intents, autopilot intents, duplicate names)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,8 +211,11 @@ def _names(doc: _Doc | None, key: str) -> set[str]:
     )
 
 
-def validate_tenant_dir(path: str | Path) -> list[Problem]:
-    """Every problem of the pack's agent files (empty list = loads cleanly)."""
+def validate_tenant_dir(
+    path: str | Path, *, check_rails: Callable[[Path], object] | None = None
+) -> list[Problem]:
+    """Every problem of the pack's agent files (empty list = loads cleanly). `check_rails` loads rails.yaml and raises
+    UserError when it is invalid (guardrails.rails_config.load_rails); without it rails.yaml is not checked here."""
     root = Path(path)
     problems: list[Problem] = []
     if not root.is_dir():
@@ -340,17 +346,16 @@ def validate_tenant_dir(path: str | Path) -> list[Problem]:
                     )  # fmt: skip
                 )
     rails = root / "rails.yaml"
-    if rails.is_file():
-        problems += _rails_problems(rails)
+    if rails.is_file() and check_rails is not None:
+        problems += _rails_problems(rails, check_rails)
     return problems
 
 
-def _rails_problems(path: Path) -> list[Problem]:
+def _rails_problems(path: Path, check_rails: Callable[[Path], object]) -> list[Problem]:
     from contract.errors import UserError
-    from guardrails.rails_config import load_rails
 
     try:
-        load_rails(path)
+        check_rails(path)
     except UserError as exc:
         doc = _Doc(path, str(path))
         if doc.error:

@@ -37,10 +37,6 @@ SERVICE_MAY = {
 # (module file, the other package it imports) → why it is still there. Only shrink this.
 KNOWN: dict[tuple[str, str], str] = {
     (
-        "agents/tenant_validation.py",
-        "guardrails",
-    ): "validates rails.yaml with guardrails.rails_config's schema",
-    (
         "agents/understanding/embedder.py",
         "knowledge",
     ): "builds the embedder from knowledge.embeddings (two layers)",

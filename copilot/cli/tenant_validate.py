@@ -170,9 +170,10 @@ def load_profile(root: Path, problems: list[PackProblem] | None = None) -> Profi
 
 def _agent_files(root: Path) -> list[PackProblem]:
     from agents import tenant_validation as tv
+    from guardrails.rails_config import load_rails
 
     out = []
-    for p in tv.validate_tenant_dir(root):
+    for p in tv.validate_tenant_dir(root, check_rails=load_rails):  # rails.yaml's schema is guardrails'
         out.append(PackProblem(shown(Path(p.file), root), p.line, p.field, p.message, p.fix))
     if not (root / "rails.yaml").is_file():
         out.append(
