@@ -782,12 +782,14 @@ NOTES = [
     "- **CPU-s per audio-s**: process CPU (server, ASR worker, client) over the run / audio seconds streamed (summed "
     "over calls). The machine is shared: see the measured load above; timings (not CPU-s) stretch with it.",
     "- **Partial schedule** (channels/voice/call.py): partials on an audio-time grid (every 0.45 s of utterance "
-    "audio, the first at 0.9 s; a grid point missed while a decode runs is skipped, never queued), at most one in "
-    "flight per call. Display-only partials decode greedy, without the language step, with a token budget grown from "
-    "the previous partial (+8 tokens per new audio-second + 4), so a looping partial stops early. A periodic partial "
-    "waits while the newest 32 ms frame is silent and is skipped when nothing was voiced since the last decode. At a "
-    "96 ms pause one *final-grade* decode (the final's settings, language step included) runs; it becomes the final "
-    "if the turn ends. A display-only partial is never promoted, and a final never waits for one.",
+    "audio, the first at 1.35 s: before that whisper-base mostly invents one to four characters; a grid point missed "
+    "while a decode runs is skipped, never queued). Display-only partials decode greedy, without the language step, "
+    "with a token budget grown from the previous partial (+8 tokens per new audio-second + 4), so a looping partial "
+    "stops early; one runs at a time per call, it waits while the newest 32 ms frame is silent and is skipped when "
+    "nothing was voiced since the last decode. At a 96 ms pause one *final-grade* decode (the final's settings, "
+    "language step included) is queued at once, ahead of every display partial; if it starts after the turn closed "
+    "it decodes the closed turn, so it always becomes the final when the turn ends there. A display partial is never "
+    "promoted and a final never waits for one: *final* jobs in the CPU table are turns no pause decode covered.",
     "- **Where a decode's CPU goes** (whisper-base int8, measured here with the load noted): the log-mel features "
     "1-3 ms; the encoder ~11 ms per second of window (33 ms for the 3 s minimum, 150 ms for 11 s); the language step "
     "12-20 ms; the first decoder step ~25-30 ms (the 27-token neutral prompt adds ~5 ms); every further token "

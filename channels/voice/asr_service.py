@@ -3,9 +3,10 @@
 Whisper saturates both cores, so jobs run one at a time on a single worker thread, in this order:
 1. finals (FIFO, never dropped: each is a customer turn the graph must see),
 2. chat voice messages (`transcribe_file`),
-3. partials, one pending per call at most, picked round-robin by the call served longest ago. A partial reads the call's
-   newest audio when it starts (not when it was queued), so under load partials just come less often — they degrade,
-   finals do not.
+3. final-grade decodes started at a pause (they usually become the final), oldest first,
+4. display-only partials, one pending per call at most, picked round-robin by the call served longest ago. A partial
+   reads the call's newest audio when it starts (not when it was queued), so under load partials just come less
+   often — they degrade, finals do not.
 Calls above `max_calls` are refused with `CallLimitExceeded` so the client can be told.
 """
 
@@ -266,7 +267,13 @@ class AsrService:
         if self._batch:
             return self._batch.popleft()
         if self._partials:
-            call_id = min(self._partials, key=lambda c: self._last_served.get(c, 0.0))
+            # a pause's final-grade decode is probably its turn's final (promoted, nothing decoded twice): it goes
+            # before display-only partials, oldest first; those are picked round-robin
+            graded = [k for k, j in self._partials.items() if j.label == "speculative"]
+            if graded:
+                call_id = min(graded, key=lambda k: self._partials[k].queued_at)
+            else:
+                call_id = min(self._partials, key=lambda c: self._last_served.get(c, 0.0))
             self._last_served[call_id] = time.perf_counter()
             return self._partials.pop(call_id)
         return None

@@ -1,17 +1,17 @@
 """One live call as a small pipeline of processors: PCM decode → per-channel VAD segmenter → partial scheduler → shared
 ASR worker → final + signals → on_final (the graph) → suggestion. Socket-agnostic: the router pumps frames in and out.
 
-Latency trick: when a customer's trailing silence reaches ~100 ms, a *speculative* decode of the utterance starts; if the
-silence then lasts the full 300 ms end-of-turn window, that decode already covers every voiced sample and is promoted to
-the final (nothing is decoded twice). Otherwise the final is queued ahead of every partial.
+Latency trick: when a customer's trailing silence reaches ~100 ms, a *speculative* decode of the utterance with the
+final's settings is queued; if the silence then lasts the full 300 ms end-of-turn window, that decode covers every voiced
+sample and is promoted to the final (nothing is decoded twice). Otherwise the final is queued ahead of every partial.
+Display partials follow an audio-time grid and are decoded cheaper (greedy, no language step, a bounded token budget).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,10 +44,10 @@ class CallConfig:
     lang: str = "zh"
     vad: str = "silero"
     # Partials every 0.45 s of utterance audio: decodes take longer as the utterance grows, so a 0.5 s audio grid
-    # shows up at the desk ~0.52 s apart (bench/bench_voice.py); the first one once 0.9 s is heard (a shorter
-    # window gives whisper-base one or two invented characters, evals/results/bench_voice.md).
+    # shows up at the desk ~0.52 s apart (bench/bench_voice.py). The first once 1.35 s is heard (200 ms pre-roll
+    # included): before that whisper-base mostly invents one to four characters, and each decode costs ~0.1 CPU-s.
     partial_interval_s: float = 0.45
-    first_partial_s: float = 0.9
+    first_partial_s: float = 1.35
     speculative_silence_ms: int = 96
     min_silence_ms: int = 300
     max_silence_s: float = 120.0
@@ -73,9 +73,9 @@ class _ChannelState:
     index: int
     segmenter: UtteranceSegmenter
     wants_partials: bool
-    requested: str = ""  # "" | "periodic" | "speculative": the partial loop's next job
-    partial_event: asyncio.Event = field(default_factory=asyncio.Event)
-    inflight: tuple[Utterance, asyncio.Future[Any], bool] | None = None  # utterance, future, final_grade
+    # in flight (queued or running): the pause's final-grade decode and a display-only partial, one of each at most
+    graded: tuple[Utterance, asyncio.Future[Any]] | None = None
+    shown: tuple[Utterance, asyncio.Future[Any]] | None = None
     last: _Decoded | None = None  # the newest decode of any kind (display, next token budget)
     promotable: _Decoded | None = None  # the newest final-grade decode
     grid_utt: str = ""  # the utterance the partial grid belongs to
@@ -148,9 +148,6 @@ class CallSession:
             self.state("narrowband", sample_rate=8000)
         self._spawn(self._finals_loop(), "finals")
         self._spawn(self._suggest_loop(), "suggest")
-        for ch in self.channels:
-            if ch.wants_partials:
-                self._spawn(self._partial_loop(ch), f"partials-{ch.index}")
 
     def _spawn(self, coro: Awaitable[Any], name: str) -> None:
         task = asyncio.ensure_future(coro)
@@ -238,81 +235,97 @@ class CallSession:
 
     def _maybe_request_partial(self, ch: _ChannelState) -> None:
         """Partials on an audio-time grid (every partial_interval_s of utterance audio, whatever the last decode took;
-        a missed grid point is skipped, not queued), at most one in flight per channel. The VAD decides the rest:
-        - a pause of speculative_silence_ms → a final-grade decode of everything voiced (promoted if the turn ends);
-        - a periodic partial waits while the newest frame is silent (a pause's speculative decode would repeat it)
-          and is skipped when nothing was voiced since the last decode (its text could not change)."""
+        a missed grid point is skipped, not queued). The VAD decides the rest:
+        - a pause of speculative_silence_ms → a final-grade decode of everything voiced, started even while a
+          display partial runs (it is promoted to the final if the turn ends: nothing is decoded twice);
+        - a display partial runs only when nothing else of this channel is in flight, waits while the newest frame
+          is silent (the pause's decode would repeat it) and is skipped when nothing was voiced since the last
+          decode (its text could not change)."""
         seg = ch.segmenter
         utt = seg.current
-        if not ch.wants_partials or utt is None or ch.requested:
+        if not ch.wants_partials or utt is None:
             return
         step = max(FRAME, int(self.cfg.partial_interval_s * SR))
         if ch.grid_utt != utt.utt_id:
             ch.grid_utt, ch.next_partial_at = utt.utt_id, max(step, int(self.cfg.first_partial_s * SR))
         promoted_upto = ch.promotable.covered if ch.promotable and ch.promotable.utt_id == utt.utt_id else 0
         if (
-            seg.trailing_silence >= self.cfg.speculative_silence_ms * SR // 1000
+            ch.graded is None
+            and seg.trailing_silence >= self.cfg.speculative_silence_ms * SR // 1000
             and promoted_upto < utt.last_voiced_end
         ):
-            ch.requested = "speculative"
-            ch.partial_event.set()
+            self._start_partial(ch, utt, final_grade=True)
             return
-        if utt.voiced_samples < 0.5 * SR or utt.n_samples < ch.next_partial_at or seg.trailing_silence > 0:
+        if ch.graded or ch.shown or utt.voiced_samples < 0.5 * SR:
+            return
+        if utt.n_samples < ch.next_partial_at or seg.trailing_silence > 0:
             return
         while ch.next_partial_at <= utt.n_samples:
             ch.next_partial_at += step
         decoded_upto = ch.last.covered if ch.last and ch.last.utt_id == utt.utt_id else 0
         if utt.last_voiced_end <= decoded_upto:
             return  # silence since the last decode: same audio, same text
-        ch.requested = "periodic"
-        ch.partial_event.set()
+        self._start_partial(ch, utt, final_grade=False)
 
     # ---- partials ----------------------------------------------------------------------------------------------
-    async def _partial_loop(self, ch: _ChannelState) -> None:
+    def _start_partial(self, ch: _ChannelState, utt: Utterance, *, final_grade: bool) -> None:
         seg = ch.segmenter
-        while True:
-            await ch.partial_event.wait()
-            ch.partial_event.clear()
-            utt = seg.current
-            final_grade = ch.requested == "speculative"
-            if utt is None:
-                ch.requested = ""
-                continue
-            previous = (
-                (ch.last.covered, ch.last.result.n_tokens)
-                if ch.last and ch.last.utt_id == utt.utt_id
-                else None
+
+        def snapshot() -> tuple[np.ndarray, int] | None:
+            snap = seg.snapshot(utt)
+            if (
+                snap is None and final_grade
+            ):  # the turn ended before the job started: this decode is its final
+                return utt.audio(), utt.n_samples
+            return snap
+
+        last = ch.last if ch.last and ch.last.utt_id == utt.utt_id else None
+        fut = asyncio.wrap_future(
+            self.service.submit_partial(
+                self.cfg.call_id, snapshot, slot=f"{ch.index}{'g' if final_grade else ''}", lang=self.cfg.lang,
+                final_grade=final_grade, previous=(last.covered, last.result.n_tokens) if last else None,
             )
-            fut = asyncio.wrap_future(
-                self.service.submit_partial(
-                    self.cfg.call_id, functools.partial(seg.snapshot, utt), slot=str(ch.index), lang=self.cfg.lang,
-                    final_grade=final_grade, previous=previous,
+        )  # fmt: skip
+        if final_grade:
+            ch.graded = (utt, fut)
+        else:
+            ch.shown = (utt, fut)
+        self._spawn(self._partial_done(ch, utt, fut, final_grade), f"partial-{ch.index}")
+
+    async def _partial_done(
+        self, ch: _ChannelState, utt: Utterance, fut: asyncio.Future[Any], final_grade: bool
+    ) -> None:
+        try:  # shielded: a cancelled call must not cancel a decode that a final may promote
+            res = await asyncio.shield(fut)
+        finally:
+            if final_grade:
+                ch.graded = None
+            else:
+                ch.shown = None
+        if res is not None:
+            result, covered = res
+            decoded = _Decoded(utt.utt_id, covered, result, final_grade)
+            newer = ch.last is None or ch.last.utt_id != utt.utt_id or covered >= ch.last.covered
+            if newer:
+                ch.last = decoded
+            if final_grade:
+                ch.promotable = decoded
+            text = usable_text(result)
+            if newer and ch.segmenter.current is utt and text:  # a closed turn shows its final
+                self.outbox.put_nowait(
+                    self._frame("partial", utt, text, end_s=(utt.start_sample + covered) / SR)
                 )
-            )  # fmt: skip
-            ch.inflight = (utt, fut, final_grade)
-            try:  # shielded: a cancelled call must not cancel a decode that a final may promote
-                res = await asyncio.shield(fut)
-            finally:
-                ch.inflight, ch.requested = None, ""
-            if res is not None:
-                result, covered = res
-                ch.last = _Decoded(utt.utt_id, covered, result, final_grade)
-                if final_grade:
-                    ch.promotable = ch.last
-                text = usable_text(result)
-                if seg.current is utt and text:
-                    self.outbox.put_nowait(
-                        self._frame("partial", utt, text, end_s=(utt.start_sample + covered) / SR)
-                    )
-            self._maybe_request_partial(ch)
+        self._maybe_request_partial(ch)
 
     # ---- finals ------------------------------------------------------------------------------------------------
     async def _decode_final(self, utt: Utterance, ch: _ChannelState) -> DecodeResult:
         done = ch.promotable
         if done and done.utt_id == utt.utt_id and done.covered >= utt.last_voiced_end:
             return done.result  # promoted: the pause's final-grade decode covered every voiced sample
-        if ch.inflight and ch.inflight[0] is utt and ch.inflight[2]:
-            res = await asyncio.shield(ch.inflight[1])
+        if (
+            ch.graded and ch.graded[0] is utt
+        ):  # queued or running: if it starts late it decodes the closed turn
+            res = await asyncio.shield(ch.graded[1])
             if res is not None and res[1] >= utt.last_voiced_end:
                 return res[0]  # type: ignore[no-any-return]
         # a display-only partial still running is not waited for: the final is queued ahead of every partial

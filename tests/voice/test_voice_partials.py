@@ -5,6 +5,7 @@ pause that becomes the final (nothing decoded twice). Real whisper-base, real Si
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from channels.voice.asr_service import PARTIAL_SLACK_TOKENS, PARTIAL_TOKENS_PER_
 from channels.voice.call import CallConfig, CallSession
 from channels.voice.decoder import DecodeResult, WhisperDecoder
 from channels.voice.prompt import NEUTRAL_PROMPT
-from contract.messages import InboundMessage
+from contract.messages import InboundMessage, VoicePart
 
 from .conftest import say, silence, to_pcm16
 
@@ -47,7 +48,7 @@ async def _stream(session: CallSession, audio: np.ndarray) -> list[dict[str, Any
     for i in range(0, audio.size, step):
         session.feed_pcm(to_pcm16(audio[i : i + step]))
         await asyncio.sleep(0)
-        while any(ch.inflight or ch.requested for ch in session.channels):  # noqa: ASYNC110 (session state)
+        while any(ch.graded or ch.shown for ch in session.channels):  # noqa: ASYNC110 (session state)
             await asyncio.sleep(0.005)
     await session.finish(timeout_s=60)
     frames = []
@@ -99,7 +100,8 @@ def test_partials_follow_the_audio_grid_and_the_pause_decode_becomes_the_final(
     kinds = [f["type"] for f in frames]
     assert kinds.count("final") == 1 and kinds.index("partial") < kinds.index("final")
     final = next(f for f in frames if f["type"] == "final")
-    assert final["text"] and len(finals) == 1 and finals[0].parts[0].transcript == final["text"]
+    part = finals[0].parts[0] if len(finals) == 1 else None
+    assert final["text"] and isinstance(part, VoicePart) and part.transcript == final["text"]
 
 
 def test_display_partial_budget_and_final_grade_settings(whisper_decoder: WhisperDecoder) -> None:
@@ -117,3 +119,38 @@ def test_display_partial_budget_and_final_grade_settings(whisper_decoder: Whispe
     assert (
         shown is not None and graded is not None and graded[0].lang
     )  # the final-grade decode heard a language
+
+
+class GatedDecoder:
+    """Blocks until released so the queue fills up first; notes the order jobs ran in (queue order only)."""
+
+    name = "gated"
+    language = "zh"
+
+    def __init__(self) -> None:
+        self.ran: list[str] = []
+        self.gate = threading.Event()
+
+    def decode_utterance(self, audio: np.ndarray, **_: object) -> DecodeResult:
+        self.gate.wait(10)
+        self.ran.append(f"{audio[0]:.0f}")
+        return DecodeResult(text=f"t{audio[0]:.0f}")
+
+
+def test_a_pause_decode_runs_before_display_partials_after_finals() -> None:
+    decoder = GatedDecoder()
+    service = AsrService(lambda: decoder, max_calls=3)  # type: ignore[arg-type,return-value]
+    for call in ("a", "b", "c"):
+        service.open_call(call)
+    blocker = service.submit_final("a", np.full(4, 0.0))  # occupies the worker
+    shown = service.submit_partial("a", lambda: (np.full(4, 1.0), 4))
+    pause_c = service.submit_partial("c", lambda: (np.full(4, 3.0), 4), final_grade=True)
+    pause_b = service.submit_partial("b", lambda: (np.full(4, 2.0), 4), final_grade=True)
+    final_b = service.submit_final("b", np.full(4, 5.0))
+    decoder.gate.set()
+    for fut in (blocker, shown, pause_c, pause_b, final_b):
+        assert fut.result(10) is not None
+    service.close()
+    # finals first, then the pauses' final-grade decodes (oldest first), then the display-only partial
+    assert decoder.ran == ["0", "5", "3", "2", "1"]
+    assert service.stats["speculative_jobs"] == 2 and service.stats["partial_jobs"] == 1
