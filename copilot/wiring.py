@@ -237,7 +237,7 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
             use_llm=use_llm,
             llm_timeout_s=settings.llm.timeout_s,
             max_draft_tokens=settings.llm.max_tokens,
-            llm_tool_calling=bool(getattr(settings.llm, "tool_calling", False)),  # off unless configured
+            llm_tool_calling=settings.llm.tool_calling,  # off unless COPILOT_LLM__TOOL_CALLING=true
         ),
         tenant_dir=tenant_dir,  # tools.yaml + profile.yaml (agents/reasoning)
     )
