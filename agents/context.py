@@ -94,6 +94,14 @@ class RunProgress:
             seq, self._seq = self._seq, self._seq + 1
         self._emit({"type": "draft_token", **self.ids, "seq": seq, "text": text, "at_ms": at})
 
+    def draft_ready(self, draft: Any) -> None:
+        """The draft node has returned: a draft nobody streamed (the template — no LLM, or an LLM that gave no piece
+        before it fell back) goes out now as one provisional draft_token, before the output guard and the ledger
+        write. The final suggestion replaces it as it replaces LLM pieces."""
+        if "first_token_ms" in self.marks or not isinstance(draft, dict):
+            return
+        self.draft_token(str(draft.get("text") or ""))
+
     def timings(self) -> dict[str, float]:
         return dict(self.marks)
 

@@ -34,21 +34,8 @@ from contract.ports import Actor
 from contract.suggestions import Intent, Suggestion, SuggestionKind
 
 PHASE1_AFTER = "decide"  # intent, evidence, the computed answer and the actions all exist once decide has run
-DRAFT_NODE = "draft"
-
 
 PhaseCallback = Callable[[str, Mapping[str, Any]], None]
-
-
-def _stream_unstreamed_draft(update: Any, sink: RunProgress) -> None:
-    """A draft nobody streamed (the template: no LLM, or the LLM gave no piece before it fell back) goes out as one
-    provisional draft_token as soon as the draft node returns, before the output guard and the ledger write; the final
-    suggestion still replaces it, as it replaces LLM pieces."""
-    if "first_token_ms" in sink.marks or not isinstance(update, dict):
-        return
-    draft = update.get("draft")
-    if isinstance(draft, dict) and draft.get("text"):
-        sink.draft_token(str(draft["text"]))
 
 
 def as_event_callback(on_progress: PhaseCallback) -> ProgressCallback:
@@ -140,8 +127,6 @@ class Copilot:
         ):
             if mode == "updates" and isinstance(chunk, dict) and PHASE1_AFTER in chunk:
                 decided = True
-            elif mode == "updates" and isinstance(chunk, dict) and DRAFT_NODE in chunk:
-                _stream_unstreamed_draft(chunk[DRAFT_NODE], sink)
             elif mode == "values" and isinstance(chunk, dict):
                 out = chunk
                 if decided:

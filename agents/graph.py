@@ -107,7 +107,11 @@ def turn(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     t.apply(decide(t.state, runtime))  # type: ignore[arg-type]
     if runtime.context.progress is not None:  # phase 1: intent, evidence, answer and actions exist
         runtime.context.progress.phase1(t.state)
-    for node in (draft, guard_output, deliver):
+    t.apply(draft(t.state, runtime))  # type: ignore[arg-type]
+    # a draft nobody streamed (the template) is shown now, before the output guard and the ledger write
+    if runtime.context.progress is not None:
+        runtime.context.progress.draft_ready(t.state.get("draft"))
+    for node in (guard_output, deliver):
         t.apply(node(t.state, runtime))  # type: ignore[arg-type]
     # The delivered suggestion carries this turn's evidence and verdicts (and the ledger keeps it): the thread's
     # checkpoint need not store them a second time (they were half of its bytes). The next turn starts them afresh.
