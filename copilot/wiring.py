@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from contract import UserError
+from contract.ports import TextEmbedder
 from copilot.service import MessageRefusedError, Services
 from copilot.settings import REPO_ROOT, Settings
 
@@ -157,15 +158,9 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
 
         redis_client = redis.Redis.from_url(settings.redis_url)
 
+    policy_embedder, intent_embedder = build_embedders(settings)
     policy_store = build_policy_store(
-        settings.chroma_url,
-        settings.chroma_dir,
-        settings.policy_catalog_path,
-        settings.embeddings.backend,
-        embedding_model=settings.embeddings.model,
-        embedding_base_url=settings.embeddings.base_url,
-        embedding_api_key=settings.embeddings.api_key.get_secret_value(),
-        embedding_cache=settings.data_dir / "embedding_cache.sqlite",
+        settings.chroma_url, settings.chroma_dir, settings.policy_catalog_path, embedder=policy_embedder
     )
     try:
         customers = build_customer_data(
@@ -231,6 +226,7 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
             LocalMediaStore(tenant_dir), channel_rt.media
         ),  # refs are relative to the tenant
         llm=_lazy_llm(settings, use_llm),
+        embedder=intent_embedder,
         settings=ModeSettings(
             mode=settings.mode,
             autopilot_min_confidence=settings.autopilot_min_confidence,
@@ -278,6 +274,22 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         closers=[ticker, *(c for c in (deps.llm, redis_client) if c is not None)],
         worker_factory=_embedded_worker,
     )
+
+
+def build_embedders(settings: Settings) -> tuple[TextEmbedder, TextEmbedder]:
+    """The one embedder layer (knowledge.embeddings), built once: (the policy store's, the intent classifier's). One
+    instance serves both when `embeddings.intent_backend` names the same model as `embeddings.backend`."""
+    from knowledge.embeddings import build_embedder, make_embedder
+
+    emb = settings.embeddings
+    policy: TextEmbedder = build_embedder(
+        emb.backend,
+        model=emb.model,
+        base_url=emb.base_url,
+        api_key=emb.api_key.get_secret_value(),
+        cache_path=settings.data_dir / "embedding_cache.sqlite",
+    )
+    return policy, policy if emb.intent_backend == emb.backend else make_embedder(emb.intent_backend)
 
 
 def _embedded_worker(services: Services, worker_id: str) -> Any:

