@@ -143,3 +143,13 @@ def test_the_service_core_depends_on_ports_only() -> None:
     project = {n for n in names if _top(n) in PROJECT}
     allowed = {n for n in project if any(n == a or n.startswith(f"{a}.") for a in SERVICE_MAY)}
     assert project - allowed == set(), sorted(project - allowed)
+
+
+def test_knowledge_implements_the_fact_ports() -> None:
+    """The reasoning tools read the snapshot's facts through contract ports, never through knowledge's classes."""
+    from contract.ports import FactSource, PolicyFactsProvider, PolicyRetriever
+    from knowledge.policy.fact_store import PolicyFacts
+    from knowledge.policy.store import PolicyStore
+
+    assert issubclass(PolicyFacts, FactSource)
+    assert issubclass(PolicyStore, PolicyFactsProvider) and issubclass(PolicyStore, PolicyRetriever)

@@ -23,6 +23,7 @@ from agents.timing import timed
 from contract import clock
 from contract.errors import BackendUnavailable
 from contract.evidence import Evidence, EvidenceKind
+from contract.ports import PolicyFactsProvider
 from contract.suggestions import Intent
 
 
@@ -37,8 +38,8 @@ def tools_config(deps: Any) -> ToolsConfig:
 
 
 def fact_source(deps: Any) -> FactSource | None:
-    facts = getattr(deps.policy, "facts", None)
-    return facts() if callable(facts) else None
+    """The snapshot's facts through the contract port (knowledge.policy.PolicyStore implements it)."""
+    return deps.policy.facts() if isinstance(deps.policy, PolicyFactsProvider) else None
 
 
 def as_of(state: CopilotState, evidence: list[Evidence]) -> date:
