@@ -108,6 +108,8 @@ def queue_floor(redis_url: str, n: int = 2000) -> float:
 
 
 def throughput(stack: Any, workers: int, n: int) -> dict[str, Any]:
+    import os
+
     from contract import Channel, InboundMessage, TextPart
     from copilot.scale import RedisStreamInbox
     from tests.scale.stack import wait_until
@@ -139,6 +141,7 @@ def throughput(stack: Any, workers: int, n: int) -> dict[str, Any]:
     pids = [proc.popen.pid for proc in stack.workers.values()]
     cpu0 = sum(process_cpu_s(pid) for pid in pids)
     tree0 = descendants_cpu_s()
+    sched0 = [sched_s(pid) for pid in pids]
     t0 = time.perf_counter()
     for i in range(n):
         enqueue(prefix, i)
@@ -148,6 +151,10 @@ def throughput(stack: Any, workers: int, n: int) -> dict[str, Any]:
     elapsed = time.perf_counter() - t0
     cpu_per_msg = (sum(process_cpu_s(pid) for pid in pids) - cpu0) / n
     tree_per_msg = (descendants_cpu_s() - tree0) / n
+    sched1 = [sched_s(pid) for pid in pids]
+    # the time the workers' threads were runnable but the scheduler ran something else (other engineers' work, the
+    # API, Redis, Chroma): CPU the workers wanted and did not get. Summed over threads, per message.
+    runq_per_msg = sum(b[1] - a[1] for a, b in zip(sched0, sched1, strict=True)) / n
     made = count_suggestions(stack.ledger_url, prefix)
     per_worker = n / elapsed / workers
     return {
@@ -166,6 +173,8 @@ def throughput(stack: Any, workers: int, n: int) -> dict[str, Any]:
         # every process this benchmark started (API, workers, Redis, Chroma, …; PostgreSQL daemonises and is not in
         # it) and this process (the enqueuer): the CPU one message costs the whole path
         "path_cpu_ms_per_msg": round(tree_per_msg * 1000, 2),
+        "worker_runqueue_wait_ms_per_msg": round(runq_per_msg * 1000, 2),
+        "concurrency": int(os.environ.get("COPILOT_QUEUE_CONCURRENCY", "2")),
         "wall_ms_per_msg": round(elapsed / n * 1000, 2),
     }
 
@@ -192,6 +201,19 @@ def descendants_cpu_s() -> float:
         if p == me:
             total += value
     return total
+
+
+def sched_s(pid: int) -> tuple[float, float]:
+    """(seconds on a CPU, seconds runnable but waiting for a CPU) summed over a process's threads, from
+    /proc/<pid>/task/*/schedstat; (0, 0) when it is gone or the kernel does not keep schedstats."""
+    on_cpu = waiting = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            fields = stat.read_text().split()
+        except OSError:
+            continue
+        on_cpu, waiting = on_cpu + int(fields[0]), waiting + int(fields[1])
+    return on_cpu / 1e9, waiting / 1e9
 
 
 def process_cpu_s(pid: int) -> float:
@@ -510,6 +532,18 @@ def write_md(res: dict[str, Any], path: Path) -> None:
                 for t in res["throughput"]
                 if "path_cpu_ms_per_msg" in t
             )
+            + ".",
+            "",
+            "Measured beside it (kernel schedstat of the worker processes' threads): the time they were ready to run "
+            "but waited for a CPU, per message — "
+            + "; ".join(
+                f"{t['workers']} worker(s): {t['worker_runqueue_wait_ms_per_msg']} ms waiting vs "
+                f"{t['worker_cpu_ms_per_msg']} ms on a CPU"
+                for t in res["throughput"]
+                if "worker_runqueue_wait_ms_per_msg" in t
+            )
+            + ". Message loops per worker process (COPILOT_QUEUE_CONCURRENCY): "
+            + ", ".join(sorted({str(t.get("concurrency", 1)) for t in res["throughput"]}))
             + ".",
             "",
         ]
