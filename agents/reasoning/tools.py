@@ -16,20 +16,17 @@ from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import CrmRecord, MissingField
 from agents.reasoning.lookup import LookupError_, Tier, find_rows, tier_across, tier_down
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
+from contract.numerals import han_to_ascii
 from contract.policy_facts import ClauseFact, Governing, NoGoverningVersion, RowFact
 from contract.ports import FactSource
 from contract.quantities import ParseError, Quantity, date_windows, discount_percent, quantities
 
 SPOKEN_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z])([零〇一二三四五六七八九幺两]{3,5})")
-SPOKEN_DIGIT = {
-    "零": "0", "〇": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3",
-    "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
-}  # fmt: skip
 
 
 def spoken_codes(text: str) -> str:
     """Codes read aloud in a transcript ("P零二一七") written as codes ("P0217") so table cells can match them."""
-    return SPOKEN_CODE.sub(lambda m: m.group(1).upper() + "".join(SPOKEN_DIGIT[c] for c in m.group(2)), text)
+    return SPOKEN_CODE.sub(lambda m: m.group(1).upper() + han_to_ascii(m.group(2)), text)
 
 
 @dataclass
