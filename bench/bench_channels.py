@@ -248,6 +248,25 @@ def cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def runqueue_wait_s(pid: int) -> float:
+    """Seconds the server's threads (and its worker processes') were ready to run but waited for a CPU, from the
+    kernel's schedstat: the part of the latency that is the machine's load, not the server's work."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name != str(pid) and fields[1] != str(pid):
+            continue
+        for task in (stat.parent / "task").glob("*/schedstat"):
+            try:
+                total += int(task.read_text().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return total / 1e9
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -337,14 +356,16 @@ def main(argv: list[str] | None = None) -> int:
         run(load(base, "/bare", bare_requests[:warm], args.rate))  # warm both paths
         warm_acked = run(load(base, "/channels/wecom/callback", requests[:warm], args.rate))["acked"]
         print(f"bare endpoint: {args.seconds:.0f} s at {args.rate:.0f} req/s …", flush=True)
-        cpu0 = cpu_seconds(proc.pid)
+        cpu0, wait0 = cpu_seconds(proc.pid), runqueue_wait_s(proc.pid)
         bare = run(load(base, "/bare", bare_requests, args.rate))
-        cpu1 = cpu_seconds(proc.pid)
+        cpu1, wait1 = cpu_seconds(proc.pid), runqueue_wait_s(proc.pid)
         print(f"channels callback: {args.seconds:.0f} s at {args.rate:.0f} req/s …", flush=True)
         ours = run(load(base, "/channels/wecom/callback", requests[warm:], args.rate))
-        cpu2 = cpu_seconds(proc.pid)
+        cpu2, wait2 = cpu_seconds(proc.pid), runqueue_wait_s(proc.pid)
         bare["server_cpu_ms_per_request"] = round((cpu1 - cpu0) / n * 1000, 3)
         ours["server_cpu_ms_per_request"] = round((cpu2 - cpu1) / n * 1000, 3)
+        bare["server_runqueue_wait_ms_per_request"] = round((wait1 - wait0) / n * 1000, 3)
+        ours["server_runqueue_wait_ms_per_request"] = round((wait2 - wait1) / n * 1000, 3)
         acked = warm_acked | ours.pop("acked")
         first_try_unacked = len({r[0] for r in requests} - acked)
         retry_rounds = []
@@ -446,6 +467,15 @@ def render_md(r: dict[str, Any]) -> str:
             f"- p99 ratio vs bare: **{r['p99_ratio_vs_bare']}×** (goal ≤ 2×: {'met' if g['p99_le_2x_bare'] else 'NOT met'}); "
             f"p99 < 50 ms: {'met' if g['p99_lt_50ms'] else 'NOT met'}; server CPU per request vs bare: "
             f"{r.get('server_cpu_ratio_vs_bare', '—')}× (load-independent)",
+            *(
+                [
+                    f"- Server threads ready to run but waiting for a CPU (kernel schedstat), per request: bare "
+                    f"{b['server_runqueue_wait_ms_per_request']} ms, ours {c['server_runqueue_wait_ms_per_request']} ms "
+                    "— the machine's load, beside the server's own CPU above."
+                ]
+                if "server_runqueue_wait_ms_per_request" in c
+                else []
+            ),
             f"- not acknowledged within 5 s on the first try: {r['first_try_unacked']}; Tencent-style retry rounds "
             f"(up to 3, for those only): {[x['sent'] for x in r['tencent_retry_rounds']]}",
             f"- unique messages {r['unique_messages']}, inbox rows {r['inbox_rows']}, duplicate rows {r['duplicate_rows']}, "
