@@ -12,7 +12,7 @@ from typing import Any
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import Customer360
 from knowledge.crm.mapping import CrmMapping, ExtraField
-from knowledge.crm.queries import EXTRA_PREFIX
+from knowledge.crm.queries import EXTRA_PREFIX, catalog_max
 from knowledge.crm.snapshot import Snapshot, as_date
 
 WINDOWS = (30, 90, 180, 365)
@@ -40,8 +40,10 @@ def fact(
     *,
     entity: str = "",
     attribute: str = "",  # the canonical or extra field name (tier, warranty_end, mileage_km …)
+    scope: str = "",  # "catalog": company data (the price list), not this customer's own record
 ) -> Evidence:
     parts = (snap.customer_id, table, row_key, field, aspect) + ((snap.tenant,) if snap.tenant else ())
+    parts += (scope,) if scope else ()
     source = {"table": table, "row_key": row_key, "field": field, "customer_id": snap.customer_id}
     if snap.tenant:
         source["tenant"] = snap.tenant
@@ -49,6 +51,8 @@ def fact(
         source["entity"] = entity
     if attribute:
         source["attribute"] = attribute
+    if scope:
+        source["scope"] = scope
     return Evidence(
         id=Evidence.make_id(EvidenceKind.CUSTOMER_FACT, *parts),
         kind=EvidenceKind.CUSTOMER_FACT,
@@ -98,6 +102,8 @@ def normalise_rows(snap: Snapshot, m: CrmMapping) -> None:
             targets.append(("rep", "rx_"))
         if name == "order_lines":
             targets += [("product", "px_"), ("order_line", "lx_")]
+        if name == "catalog":
+            targets.append(("product", "px_"))
         for entity, prefix in targets:
             if entity not in m.entities:
                 continue
@@ -136,6 +142,7 @@ def _attribute_facts(
     lineage: dict[str, Any],
     fields: tuple[str, ...] = (),
     prefix: str = EXTRA_PREFIX,
+    scope: str = "",
 ) -> list[Evidence]:
     """One fact per non-empty canonical `fields` and per extra of `entity` found in `row`."""
     ent = m.entities[entity]
@@ -151,8 +158,21 @@ def _attribute_facts(
         lin = {**lineage, "row_keys": [row_key], "values": {attr: _plain(value)}}
         if unit:
             lin["unit"] = unit
+        title = f"产品目录·{label}" if scope == "catalog" else label
         out.append(
-            fact(snap, ent.table, row_key, col, label, text, lin, aspect=attr, entity=entity, attribute=attr)
+            fact(
+                snap,
+                ent.table,
+                row_key,
+                col,
+                title,
+                text,
+                lin,
+                aspect=attr,
+                entity=entity,
+                attribute=attr,
+                scope=scope,
+            )
         )
     return out
 
@@ -171,7 +191,8 @@ def build_360(snap: Snapshot, m: CrmMapping) -> Customer360:
     _profile(snap, m, c360)
     _purchases(snap, m, c360)
     _orders(snap, m, c360)
-    _products(snap, m, c360)
+    bought = _products(snap, m, c360)
+    _catalog(snap, m, c360, bought)
     _contracts(snap, m, c360)
     _tickets(snap, m, c360)
     _devices(snap, m, c360, dict(m.option("telemetry", "metric_labels", {}) or {}))
@@ -452,12 +473,13 @@ def _orders(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
                 )
 
 
-def _products(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
-    """Extras of the products this customer bought in the lookback window (one fact per product and field)."""
-    if not m.entities["product"].extra or "order_lines" not in snap.sections:
-        return
-    sec = snap.sections["order_lines"]
+def _products(snap: Snapshot, m: CrmMapping, c360: Customer360) -> set[str]:
+    """Extras of the products this customer bought in the lookback window (one fact per product and field); returns
+    their ids."""
     seen: set[str] = set()
+    if not m.entities["product"].extra or "order_lines" not in snap.sections:
+        return seen
+    sec = snap.sections["order_lines"]
     for r in sec.rows:
         pid = str(r.get("product_id") or "")
         if not pid or pid in seen:
@@ -465,3 +487,25 @@ def _products(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
         seen.add(pid)
         subject = f"产品 {r.get('product_name') or pid} "
         c360.facts += _attribute_facts(snap, m, "product", r, pid, subject, sec.lineage(), prefix="px_")
+    return seen
+
+
+def _catalog(snap: Snapshot, m: CrmMapping, c360: Customer360, bought: set[str]) -> None:
+    """The company's price list (the product table's mapped extras) for products this customer did not buy, so a
+    tool can price a model they ask about (queries._catalog: capped, their categories first). Each fact carries
+    source_ids.scope = "catalog" and the title 产品目录·<label>: it is company data, not this customer's purchase."""
+    sec = snap.sections.get("catalog")
+    if sec is None:
+        return
+    cap = catalog_max(m)
+    cut = len(sec.rows) > cap  # the query reads cap + 1 rows to tell
+    note = {"catalog": {"cap": cap, "truncated": cut, "order": "bought categories first, then product id"}}
+    for r in sec.rows[:cap]:
+        pid = str(r.get("product_id") or "")
+        if not pid or pid in bought:
+            continue
+        bought.add(pid)  # DISTINCT rows may still repeat an id whose extras differ between lines
+        subject = f"产品 {r.get('product_name') or pid} "
+        c360.facts += _attribute_facts(
+            snap, m, "product", r, pid, subject, sec.lineage(**note), prefix="px_", scope="catalog"
+        )

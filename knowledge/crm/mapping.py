@@ -380,6 +380,15 @@ def mapping_problems(m: CrmMapping) -> list[MappingProblem]:
                         "remove that field",
                     )
                 )
+    cap = m.entities["product"].options.get("catalog_max") if "product" in m.entities else None
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 0):
+        add(
+            MappingProblem(
+                ("entities", "product", "options", "catalog_max"),
+                f"catalog_max must be a whole number >= 0, not {cap!r}",
+                "how many catalog products one customer 360 carries (0: none)",
+            )
+        )
     return problems
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Date, String, and_, bindparam, cast, func, literal, select, union_all
+from sqlalchemy import Date, Integer, String, and_, bindparam, case, cast, func, literal, select, union_all
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.expression import FromClause
@@ -18,6 +18,12 @@ from knowledge.crm.mapping import CrmMapping
 
 RECENT_ORDERS = 5  # orders whose own fields (status, amount, ship date, discount, extras) become facts
 EXTRA_PREFIX = "x_"
+CATALOG_MAX = 50  # default cap on catalog products in one 360 (mapping: product.options.catalog_max)
+
+
+def catalog_max(m: CrmMapping) -> int:
+    """How many catalog products (the product table's priced rows) one 360 carries; 0 turns the catalog off."""
+    return int(m.option("product", "catalog_max", CATALOG_MAX))
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,8 @@ def build_queries(m: CrmMapping) -> dict[str, Query]:
     stmt = select(inner.c.category, inner.c.order_id, inner.c.order_date).where(inner.c.rn == 1)
     q["last_purchase"] = Query("last_purchase", stmt.order_by(inner.c.category), tables, expanding)
 
+    q.update(_catalog(m))
+
     # the most recent orders with their own fields; DISTINCT because order lines may share the orders table
     order_fields = ("id", "order_date", "status", "amount", "confirmed_ship_date", "discount")
     if _has_order_detail(m):
@@ -174,6 +182,32 @@ def build_queries(m: CrmMapping) -> dict[str, Query]:
         if m.has("telemetry"):
             q["telemetry"] = _telemetry(m)
     return q
+
+
+def _catalog(m: CrmMapping) -> dict[str, Query]:
+    """The company's product list with its mapped extras (list price …), read for every customer: a rep may quote a
+    model this customer never bought. Capped at catalog_max rows, the categories this customer bought first, then by
+    product id (the 360 carries no message text, so the products a message names cannot be picked here); one more row
+    than the cap is read so the 360 can say the catalog was cut."""
+    if not m.entities["product"].extra or catalog_max(m) <= 0:
+        return {}
+    category = m.col("product", "category")
+    bought_first = case((category.in_(bindparam("bought_categories", expanding=True)), 0), else_=1)
+    stmt = (
+        select(
+            m.col("product", "id").label("product_id"),
+            *_pick(m, "product", ("name", "category"), "product_"),
+            *extras(m, "product", "px_"),
+            cast(bought_first, Integer).label(
+                "bought_rank"
+            ),  # selected: PostgreSQL's DISTINCT orders by listed
+        )
+        .distinct()  # a product table shared with order lines repeats a product per line
+        .where(m.col("product", "id").is_not(None))
+        .order_by(cast(bought_first, Integer), m.col("product", "id"))
+        .limit(catalog_max(m) + 1)
+    )
+    return {"catalog": Query("catalog", stmt, _tables(m, "product"))}
 
 
 def _has_order_detail(m: CrmMapping) -> bool:

@@ -86,6 +86,9 @@ def read_snapshot(
             if name in since:
                 params["since"] = since[name]
             snap.sections[name] = _run(conn, s, q, params)
+        if (q := queries.get("catalog")) is not None:  # company data, not this customer's: no customer_id
+            bought = {str(r["category"]) for n in ("order_lines", "last_purchase") for r in snap.rows(n)}
+            snap.sections["catalog"] = _run(conn, s, q, {"bought_categories": sorted(bought)})
     for sec in snap.sections.values():  # normalise dates once, here
         for row in sec.rows:
             for k in DATE_KEYS:
