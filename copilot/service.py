@@ -58,6 +58,7 @@ ProgressCallback = Callable[[str, Mapping[str, object]], None]
 # ---- ports the service needs beyond contract/ports.py -------------------------------------------------------------
 
 
+@runtime_checkable
 class Closeable(Protocol):
     def close(self) -> None: ...
 

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
 from contract import UserError
-from contract.ports import TextEmbedder
-from copilot.service import MessageRefusedError, Services
+from contract.ports import ChatModel, TextEmbedder
+from copilot.service import Closeable, MessageRefusedError, Services
 from copilot.settings import REPO_ROOT, Settings
 
 log = logging.getLogger("copilot.wiring")
 
 
-def _lazy_llm(settings: Settings, use_llm: bool) -> Any:
+def _lazy_llm(settings: Settings, use_llm: bool) -> ChatModel | None:
     """The chat model from settings, loaded on first use (the local GGUF takes seconds to join and load)."""
     if not use_llm or settings.llm.backend == "none":
         return None
@@ -35,45 +34,10 @@ def _lazy_llm(settings: Settings, use_llm: bool) -> Any:
         from agents.llm.langchain_chat import LangChainChat
 
         return LangChainChat(llm.langchain_class, model=llm.model)
-    return LazyLocalLlm(settings)
+    from agents.llm.local import LazyLocalLlm
 
-
-class LazyLocalLlm:
-    """Joins and loads the offline GGUF on the first completion, once, under a lock."""
-
-    name = "local:qwen2.5-coder-1.5b-instruct-q4_k_m"
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._model: Any = None
-        self._lock = threading.Lock()
-
-    def load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                from agents.llm.local import LocalLlm
-
-                path = self._settings.llm.model_path
-                self._model = LocalLlm(
-                    Path(path).parent if path else self._settings.model_cache_dir,
-                    n_threads=self._settings.llm.threads,
-                )
-            return self._model
-
-    def complete(self, messages: list[dict[str, str]], **kw: Any) -> Any:
-        return self.load().complete(messages, **kw)
-
-    def stream(self, messages: list[dict[str, str]], **kw: Any) -> Any:
-        return self.load().stream(messages, **kw)
-
-    supports_tools = True  # llama.cpp's server parses tool calls (agents/llm/local.py)
-
-    def call_tools(self, messages: list[dict[str, str]], tools: list[dict[str, Any]], **kw: Any) -> Any:
-        return self.load().call_tools(messages, tools, **kw)
-
-    def close(self) -> None:
-        if self._model is not None and hasattr(self._model, "close"):
-            self._model.close()
+    path = llm.model_path
+    return LazyLocalLlm(Path(path).parent if path else settings.model_cache_dir, n_threads=llm.threads)
 
 
 def _asr(settings: Settings, product_names: list[str]) -> Any:
@@ -104,7 +68,7 @@ def _asr(settings: Settings, product_names: list[str]) -> Any:
     )
 
 
-def open_inbox(settings: Settings) -> Any:
+def open_inbox(settings: Settings) -> Any:  # SqliteInbox | RedisStreamInbox (their item ids differ: int, str)
     from copilot.scale import QueueSettings, RedisStreamInbox
 
     if settings.redis_url:
@@ -271,7 +235,7 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         asr=asr,
         tenant_playbooks=list(tenant.playbooks),
         readiness_probes=probes,
-        closers=[ticker, *(c for c in (deps.llm, redis_client) if c is not None)],
+        closers=[ticker, *(c for c in (deps.llm, redis_client) if isinstance(c, Closeable))],
         worker_factory=_embedded_worker,
     )
 

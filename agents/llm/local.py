@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import threading
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -168,3 +169,35 @@ class LocalLlm:
     def close(self) -> None:
         """Frees the model (about 1.9 GB): llama.cpp's server is released with its last reference."""
         self.__dict__.pop("_server", None)
+
+
+class LazyLocalLlm:
+    """A LocalLlm that joins and loads the offline GGUF on the first completion, once, under a lock: building the
+    services must not cost the seconds a load takes when no draft is ever phrased."""
+
+    name = LocalLlm.name
+    supports_tools = True  # llama.cpp parses tool calls (LocalLlm.call_tools)
+
+    def __init__(self, model_dir: Path, *, n_threads: int = 2) -> None:
+        self._model_dir, self._n_threads = model_dir, n_threads
+        self._model: LocalLlm | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> LocalLlm:
+        with self._lock:
+            if self._model is None:
+                self._model = LocalLlm(self._model_dir, n_threads=self._n_threads)
+            return self._model
+
+    def complete(self, messages: list[dict[str, str]], **kw: Any) -> ChatResult:
+        return self.load().complete(messages, **kw)
+
+    def stream(self, messages: list[dict[str, str]], **kw: Any) -> ChatStream:
+        return self.load().stream(messages, **kw)
+
+    def call_tools(self, messages: list[dict[str, str]], tools: list[dict[str, Any]], **kw: Any) -> Any:
+        return self.load().call_tools(messages, tools, **kw)
+
+    def close(self) -> None:
+        if self._model is not None:
+            self._model.close()
