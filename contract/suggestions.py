@@ -87,6 +87,12 @@ class Draft(BaseModel):
         return CITATION_MARKER.findall(self.text)
 
 
+def customer_text(text: str) -> str:
+    """What the customer receives: the draft without its citation markers ([1], [2] …). The markers point the rep at
+    the evidence on the card; to a customer they mean nothing, and the clause is already named in words."""
+    return re.sub(r"[ \t]*\[\d{1,3}\]", "", text).strip()
+
+
 class SuggestionKind(StrEnum):
     SUGGESTION = "suggestion"
     AUTOPILOT = "autopilot"  # sent without a human, per intent above a confidence threshold

@@ -19,7 +19,7 @@ from agents.perception.masking import conversation_vault_key, mask_text
 from contract.errors import BackendUnavailable, ConflictError, CopilotError
 from contract.messages import InboundMessage
 from contract.ports import PiiMasker
-from contract.suggestions import DraftSource, Suggestion, SuggestionKind
+from contract.suggestions import DraftSource, Suggestion, SuggestionKind, customer_text
 from copilot.events import (
     DecisionRecorded,
     EventBus,
@@ -193,7 +193,7 @@ def send_reply(
     if not external:
         return ""
     try:
-        text = _unmasked_reply(text, suggestion, vault)
+        text = _unmasked_reply(customer_text(text), suggestion, vault)
         return outbox.kf_send_text(open_kfid, external, text, msgid=f"cc{decision.suggestion_id[-24:]}")
     except CopilotError as exc:  # e.g. kf_window_closed: the rep must reply by hand; said in the log and page
         log.warning("reply for %s not sent: %s (%s)", decision.suggestion_id, exc.reason, exc.message)

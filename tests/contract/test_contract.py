@@ -156,3 +156,13 @@ def test_a_message_and_a_suggestion_must_say_whose_they_are() -> None:
         InboundMessage.model_validate(raw)
     with pytest.raises(ValidationError, match="tenant"):
         Suggestion.model_validate({"conversation_id": "c", "message_id": "m", "customer_ref": "C1"})
+
+
+def test_the_customer_never_receives_citation_markers() -> None:
+    from contract.suggestions import customer_text
+
+    assert customer_text("至2028年5月19日（《质保政策V1.0》第五条）[1][2]。有需要随时联系我。") == (
+        "至2028年5月19日（《质保政策V1.0》第五条）。有需要随时联系我。"
+    )
+    assert customer_text("rate is 0% [1] [2]. Thanks") == "rate is 0%. Thanks"
+    assert customer_text("第[一]条 [x] stays") == "第[一]条 [x] stays"  # only numeric markers are removed

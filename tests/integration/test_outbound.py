@@ -3,6 +3,7 @@ card with an accept link when a suggestion is made, and an accepted 微信客服
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,7 @@ from rich.console import Console
 
 from contract import Channel, DecisionKind, HumanDecision, InboundMessage, TextPart
 from contract.ports import Actor
+from contract.suggestions import customer_text
 from copilot.settings import REPO_ROOT, Settings
 from tests.channels.wecom_fakes import FakeTencent
 
@@ -81,6 +83,28 @@ def test_accepted_kf_reply_is_sent_to_the_customer(wired: tuple[Any, FakeTencent
     sends = tencent.calls("/cgi-bin/kf/send_msg")
     assert sends and sends[-1]["touser"] == external and sends[-1]["open_kfid"] == open_kfid
     assert sends[-1]["text"]["content"] == final
+
+
+def test_an_accepted_draft_reaches_the_customer_without_citation_markers(
+    wired: tuple[Any, FakeTencent],
+) -> None:
+    services, tencent = wired
+    open_kfid, external = "wkDemoKf01", "wmCustomer1002"
+    services.extras["channels"].kf_state.customer_spoke(open_kfid, external, time.time())
+    msg = InboundMessage(
+        tenant="demo",
+        channel=Channel.WECOM_KF,
+        conversation_id=f"{open_kfid}:{external}",
+        message_id="out-kf-markers",
+        customer_ref="C1001",
+        rep_ref="rep_zhang",
+        parts=[TextPart(text="这个型号的代理商返点政策能再发一遍吗?")],
+    )
+    sug = services.handle_message(msg, ZHANG)
+    assert sug.draft is not None and sug.draft.markers(), sug.draft  # the card's draft cites its evidence
+    services.decide(HumanDecision(suggestion_id=sug.id, kind=DecisionKind.ACCEPT, actor="rep_zhang"), ZHANG)
+    sent = tencent.calls("/cgi-bin/kf/send_msg")[-1]["text"]["content"]
+    assert sent == customer_text(sug.draft.text) and sent and not re.search(r"\[\d+\]", sent)
 
 
 def test_a_rejected_suggestion_sends_nothing(wired: tuple[Any, FakeTencent]) -> None:

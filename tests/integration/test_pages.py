@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
 import threading
 import time
@@ -248,6 +249,10 @@ def test_sidebar_card_citation_and_decisions(server: str, browser: Any, demo_ser
     assert not page.locator(f"{card} button.accept").is_visible()
     notice = page.locator(f"{card} .notice")
     assert "已复制" in notice.inner_text() and "error" not in (notice.get_attribute("class") or "")
+    # what Accept copies or inserts for the customer has no citation markers (they point the rep at evidence)
+    draft_text = (sug.get("draft") or {}).get("text") or ""
+    copied = page.evaluate("t => customerText(t)", draft_text)
+    assert copied and not re.search(r"\[\d{1,3}\]", copied), copied
     trail = demo_services.ledger.find(suggestion=sug["id"])
     assert [e.decision for e in trail if e.kind.value == "decision"] == ["accept"]
 

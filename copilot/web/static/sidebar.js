@@ -303,12 +303,17 @@ function markDecided(li, kind, by, at) {
   li.querySelector(".editor").hidden = true; li.querySelector(".rejector").hidden = true;
 }
 
+function customerText(text) {
+  return text ? text.replace(/[ \t]*\[\d{1,3}\]/g, "").trim() : text;
+}
+
 async function decide(li, s, body) {
   const notice = li.querySelector(".notice");
   notice.className = "notice";
   li.querySelectorAll(".buttons button, form button").forEach(b => b.disabled = true);
   try {
-    let text = body.kind === "edit" ? body.final_text : (s.draft && s.draft.text);
+    // the customer gets the words without the card's citation markers ([1] [2] point the rep at the evidence)
+    let text = customerText(body.kind === "edit" ? body.final_text : (s.draft && s.draft.text));
     let blocked = false;  // a token the vault no longer holds: never hand "<CN_MOBILE_1>" to the customer
     if (body.kind !== "reject" && hasTokens(text)) {
       const r = await revealed(s).catch(() => null);
