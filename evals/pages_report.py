@@ -105,6 +105,9 @@ def build(measured: dict[str, Any]) -> dict[str, Any]:
         "first_draft_token_llm_p50_ms": percentile(
             [float(x) for x in measured.get("first_token_llm_ms", [])], 0.5
         ),
+        # per POST (the first one warms the model and is not a sample): llm = the LLM phrased the draft, fallback =
+        # its phrasing failed a check and the template was sent, so that sample's first piece is the template's
+        "first_draft_token_llm_sources": measured.get("llm_drafts", []),
         "first_draft_token_note": (
             "POST → the first streamed draft piece painted on the card. Without the LLM the template draft goes out as "
             "one provisional draft_token as soon as the draft node returns (before the output guard and the ledger "
