@@ -62,7 +62,7 @@ def template(i: int) -> Suggestion:
     clause = Evidence(
         id=Evidence.make_id(EvidenceKind.POLICY_CLAUSE, "rebate-ortho", str(i)),
         kind=EvidenceKind.POLICY_CLAUSE,
-        title="骨科耗材返点协议V3.2 第4.2条",
+        title="示例返点协议V3.2 第4.2条",
         content="季度采购额达到50万元的A类代理商，返点比例为3%；达到100万元的，返点比例为5%，返点以货款抵扣方式结算。",
         source_ids={
             "doc_id": "rebate-ortho",
@@ -112,7 +112,7 @@ def template(i: int) -> Suggestion:
             ),
         ],  # fmt: skip
         draft=Draft(
-            text="您好，按现行《骨科耗材返点协议V3.2》，A类代理商季度采购满50万元可享3%返点[1]。另外我们的脊柱新品PS-700正在试销，有专项激励，需要我发您方案吗？",
+            text="您好，按现行《示例返点协议V3.2》，A类代理商季度采购满50万元可享3%返点[1]。另外我们的新品X-7正在试销，有专项激励，需要我发您方案吗？",
             citations=[Citation(marker="1", evidence_id=clause.id)],
             model="qwen2.5-1.5b-instruct-q4_k_m",
             prompt_version="draft-v3",

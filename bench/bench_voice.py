@@ -374,14 +374,13 @@ def summarize(per_call: list[dict[str, Any]], cpu_s: float) -> dict[str, Any]:
 
 # ---- main -------------------------------------------------------------------------------------------------------
 # ---- accuracy: backends x settings x labelled sets --------------------------------------------------------------
-DEMO_DOMAIN = [  # synthetic domain sentences built from the demo vocabulary (espeak-ng reads the pinyin pypinyin gives)
-    "移动式C形臂报警E二零三，主轴过热。",
-    "髋关节假体HJ二零零有现货吗？",
-    "椎弓根螺钉系统PS七零零的价格是多少？",
-    "锁定加压接骨板LCP三点五还有库存吗？",
-    "C形臂开机就报警，屏幕显示E一零一。",
-    "我想订十套髋关节假体。",
-]
+def demo_domain_sentences() -> list[str]:
+    """Synthetic domain sentences built from the demo vocabulary (espeak-ng reads the pinyin pypinyin gives); the
+    tenant's words live in its folder (copilot/tenants/demo/voice_sentences.yaml)."""
+    data = yaml.safe_load((DEMO_TENANT_DIR / "voice_sentences.yaml").read_text(encoding="utf-8")) or {}
+    return [str(t) for t in data.get("sentences", [])]
+
+
 SETTINGS: dict[str, tuple[str, bool]] = {  # name: (decoder prompt, post-correction)
     "tenant prompt": ("tenant", False),
     "tenant prompt + post-correction": ("tenant", True),
@@ -414,7 +413,7 @@ def load_domain_clips() -> list[tuple[str, np.ndarray]]:
     (VAR / "espeak").mkdir(parents=True, exist_ok=True)
     return [
         (t, espeak(pinyin_for_espeak(t), VAR / "espeak" / f"domain{i:02d}.wav"))
-        for i, t in enumerate(DEMO_DOMAIN)
+        for i, t in enumerate(demo_domain_sentences())
     ]
 
 

@@ -100,7 +100,7 @@ def perturb(doc: SourceDocument, i: int, rng: random.Random) -> SourceDocument:
     text = re.sub(
         r"(\d+)(%|万元|日|天|个月|小时)", lambda m: f"{int(m.group(1)) + rng.randint(0, 9)}{m.group(2)}", text
     )
-    text = text.replace("公司", rng.choice(["公司", "本公司", "甲方", "康诺公司"]))
+    text = text.replace("公司", rng.choice(["公司", "本公司", "甲方", "供方公司"]))
     meta = doc.meta.model_copy(
         update={
             "doc_id": f"{doc.meta.doc_id}-syn{i:06d}",

@@ -24,10 +24,22 @@ PRODUCT_CODE = [
     "evals/runner",
     "evals/metrics",
     "evals/report",
+    "bench",
 ]
 SUFFIXES = {".py", ".js", ".html", ".css", ".yaml", ".yml", ".json", ".sql"}
 # Known exceptions, each with its owner and why. Remove an entry once the file is fixed.
-ALLOWLIST: set[str] = set()  # nothing is excused: a tenant's words come from its folder
+# The guardrail and spoken-PII dataset generators write synthetic conversations in the demo tenant's domain; their
+# output is checked in (evals/datasets/) and regenerated exactly by tests/guardrails/test_guard_datasets.py, so moving
+# their product vocabulary into copilot/tenants/demo/ changes the datasets and the guardrail numbers measured on them.
+# Owner: guardrails. Everything else is excused nothing: a tenant's words come from its folder.
+ALLOWLIST: set[str] = {
+    "bench/datasets/guardrails/gen_grounding.py",
+    "bench/datasets/guardrails/gen_heldout.py",
+    "bench/datasets/guardrails/gen_heldout3.py",
+    "bench/datasets/guardrails/gen_injection.py",
+    "bench/datasets/guardrails/gen_pii.py",
+    "bench/datasets/privacy/gen_spoken.py",
+}
 
 
 def code_text(path: Path) -> str:
