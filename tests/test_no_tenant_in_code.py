@@ -39,7 +39,6 @@ PENDING: dict[str, set[str]] = {
     "bench/bench_channels.py": {"PS-700"},  # corepath: a load-test message
     "bench/bench_scale.py": {"CA-9"},  # corepath: a load-test message
     "bench/bench_ledger.py": {"脊柱耗材"},  # corepath: fixture evidence text and SQL
-    "bench/bench_llm.py": {"整车"},  # fixture draft text (《整车质保政策》)
     "bench/knowledge_scale.py": {"LCP-3.5", "HJ-200", "PS-500", "PS-700", "CA-9"},  # retrieval: corpus models
 }
 
