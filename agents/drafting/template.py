@@ -330,12 +330,15 @@ def _customer_statements(
         if tool == "authority":
             asked = _asked(ev) or ("the discount" if en else "")
             approver = str(ev.lineage.get("needs_approval") or "")
-            if approver and approval_step:
-                continue  # the next step says who approves; the rep's own limit stays in the answer line
-            phrase = (AUTHORITY_NEEDS if approver else AUTHORITY_OK)["en" if en else "zh"]
-            statement = phrase.format(asked=asked, approver=approver)
-            if not en and not asked:
-                statement = statement.replace("您提到的优惠", "这个优惠")
+            say = str(ev.lineage.get("say") or "")
+            if approver and say and not en:
+                # what the rep may decide alone, and that the ask is above it; who approves is the next step's
+                statement = say.split("，须由")[0] + _cited_label(say) if approval_step else say
+            else:
+                phrase = (AUTHORITY_NEEDS if approver else AUTHORITY_OK)["en" if en else "zh"]
+                statement = phrase.format(asked=asked, approver=approver)
+                if not en and not asked:
+                    statement = statement.replace("您提到的优惠", "这个优惠")
         if (
             unit == "bool"
         ):  # an eligibility row: its name and what it gives; the scope checked stays for the rep
@@ -348,6 +351,12 @@ def _customer_statements(
             statement = re.sub(r"[；;]\s*", "，" if not en else ", ", statement)
         out.append((ev, statement))
     return out
+
+
+def _cited_label(text: str) -> str:
+    """The trailing （《title》clause） of a statement, kept when the sentence before it is shortened."""
+    m = CITED_LABEL.search(text)
+    return m.group(0) if m else ""
 
 
 EN_RANGES = (

@@ -66,13 +66,17 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if intent.abstained:
         return {"answer": None}
     config = tools_config(deps)
+    evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
     specs = config.for_intent(intent.name)
     extra = {id(s) for s in config.extra_for(intent.name)}
     specs += config.extra_for(intent.name)
+    fallback = config.fallbacks(intent.name, retrieved_docs(evidence))
+    extra |= {id(s) for s in fallback}
+    fallback_ids = {id(s) for s in fallback}
+    specs += fallback
     facts = fact_source(deps) if specs else None
     if not specs or facts is None:
         return {"answer": None}
-    evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
     crm = CrmRecord(
         dict(state.get("crm") or state.get("customer") or {}), evidence, today=as_of(state, evidence)
     )
@@ -83,10 +87,16 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ctx = ToolContext(facts, crm, dict(intent.entities), text, crm.today)
     results: list[Result] = []
     unsaid: set[int] = set()  # ids of computed results the customer is not told (say_when_words not met)
+    fell_back = 0
     for spec in specs:
+        if id(spec) in fallback_ids and fell_back >= config.fallback_facts:
+            break
         out = run_tool(spec, ctx)
-        if id(spec) in extra:  # an any-intent tool only adds what it computed
+        if id(spec) in extra:  # an any-intent or fallback tool only adds what it computed
             out = [r for r in out if isinstance(r, Computed)]
+        if id(spec) in fallback_ids:
+            out = out[:1]
+            fell_back += len(out)
         if spec.say_when_words and not any(w in ctx.text for w in spec.say_when_words):
             unsaid |= {id(r) for r in out}
         results += out
@@ -127,6 +137,17 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         "answer": answer.model_dump(mode="json") if answer else None,
         "flags": flags,
     }
+
+
+def retrieved_docs(evidence: list[Evidence]) -> list[str]:
+    """The policy documents retrieval brought for this message, best first (by their best clause's score)."""
+    clauses = [e for e in evidence if e.kind is EvidenceKind.POLICY_CLAUSE and (e.score or 0.0) > 0.0]
+    out: list[str] = []
+    for e in sorted(clauses, key=lambda e: -(e.score or 0.0)):
+        doc = e.source_ids.get("doc_id", "")
+        if doc and doc not in out:
+            out.append(doc)
+    return out
 
 
 TOOL_SYSTEM = (

@@ -151,9 +151,31 @@ class ToolsConfig(BaseModel):
     # complaint still gets the authority check); they add what they compute and stay silent when they cannot
     any_intent: list[ToolSpec] = Field(default_factory=list)
     period_words: dict[str, str] = Field(default_factory=dict)  # optional wording overrides
+    # the tools of OTHER intents whose policy document is among the top `fallback_docs` documents retrieval brought
+    # for this message also run (gated by their own when_words / when_entities; they add only what they compute, at
+    # most `fallback_facts`): a question the intent model files under a neighbouring intent still gets its computed
+    # answer. 0 turns it off.
+    fallback_docs: int = Field(default=2, ge=0, le=5)
+    fallback_facts: int = Field(default=2, ge=0, le=5)
 
     def for_intent(self, intent: str) -> list[ToolSpec]:
         return list(self.intents.get(intent, []))
+
+    def fallbacks(self, intent: str, docs: list[str]) -> list[ToolSpec]:
+        """Tools of other intents on the given retrieved documents (best-ranked document first), one per id: of the
+        specs sharing an id, the most gated one (a tool that is unconditional for its own intent may need words here)."""
+        docs = docs[: self.fallback_docs]
+        have = {t.id for t in self.intents.get(intent, [])} | {t.id for t in self.extra_for(intent)}
+        best: dict[str, ToolSpec] = {}
+        for specs in self.intents.values():
+            for t in specs:
+                if t.id in have or not t.doc or t.doc not in docs:
+                    continue
+                gates = len(t.when_words) + len(t.when_entities) + len(t.only_kinds)
+                old = best.get(t.id)
+                if old is None or gates > len(old.when_words) + len(old.when_entities) + len(old.only_kinds):
+                    best[t.id] = t
+        return sorted(best.values(), key=lambda t: docs.index(t.doc))
 
     def extra_for(self, intent: str) -> list[ToolSpec]:
         """The any-intent tools this intent does not already run (by id)."""

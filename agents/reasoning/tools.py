@@ -269,13 +269,17 @@ def requested_discount(text: str) -> tuple[Decimal, str] | None:
         return None
 
 
-def approver_row(rows: list[RowFact], column: str, off: Decimal) -> Tier:
+def approver_row(rows: list[RowFact], column: str, off: Decimal, above: Decimal | None = None) -> Tier:
     """Who may grant `off` % : with disjoint tiers the one holding it; with a ladder of ceilings (2%以内 / 3%以内 /
-    5%以内 / 5%以上) the lowest ceiling that holds it — the most junior role that may decide."""
+    5%以内 / 5%以上) the lowest ceiling that holds it — the most junior role that may decide. `above`: the asking
+    role's own ceiling; an approver is a higher rung ("提交上一级审批"), never a peer with the same or a lower one."""
     holding = []
     for r in rows:
         c = r.cell(column)
         if c is not None and c.range is not None and c.range.unit in ("%", "") and c.range.contains(off):
+            high = c.range.high
+            if above is not None and high is not None and high <= above:
+                continue
             holding.append((r, c))
     if not holding:
         raise LookupError_(f"「{column}」没有哪一档包含 {off}%")
@@ -287,6 +291,28 @@ def approver_row(rows: list[RowFact], column: str, off: Decimal) -> Tier:
         return tier_down([rc[0] for rc in tied], column, off, "%")  # two equal ceilings: ambiguous, says why
     r, c = holding[0]
     return Tier(c.raw, c, r)
+
+
+RESTRICTED = re.compile(r"限[^，。；;]{0,12}")
+
+
+def _other_kind_only(row: RowFact, spec: ToolSpec, ctx: ToolContext) -> bool:
+    """A rung whose own cells restrict it to another kind of customer ("自行决定，限本人负责的企业客户" when this customer
+    is an individual) cannot decide for this one. Needs tools.yaml `kind_words` (CRM kind → the word the table uses)."""
+    if not spec.kind_words:
+        return False
+    try:
+        kind = str(ctx.crm.profile("kind").value)
+    except MissingField:
+        return False
+    mine = spec.kind_words.get(kind, "")
+    others = [w for k, w in spec.kind_words.items() if k != kind and w]
+    for cell in row.cells:
+        for m in RESTRICTED.finditer(cell.raw):
+            said = m.group(0)
+            if any(w in said for w in others) and not (mine and mine in said):
+                return True
+    return False
 
 
 def _actor(spec: ToolSpec, ctx: ToolContext, rows: list[RowFact]) -> tuple[str, tuple[Input, ...]]:
@@ -336,10 +362,14 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         return [CannotCompute(spec.tool, spec.id, f"表中找不到「{spec.actor}」的权限上限")]
     own_cell = own[0].cell(spec.limit_column)
     assert own_cell is not None and own_cell.range is not None
+    ladder = [r for r in rows if r in own or not _other_kind_only(r, spec, ctx)]
     try:
-        tier = approver_row(rows, spec.limit_column, off)
+        tier = approver_row(ladder, spec.limit_column, off, above=own_cell.range.high)
     except LookupError_ as exc:
-        return [CannotCompute(spec.tool, spec.id, str(exc))]
+        if own_cell.range.contains(off):
+            tier = Tier(own_cell.raw, own_cell, own[0])
+        else:
+            return [CannotCompute(spec.tool, spec.id, str(exc))]
     approver_cell = tier.row.cell(spec.approver_column)
     approver = approver_cell.raw if approver_cell else ""
     within = own_cell.range.contains(off)
@@ -377,9 +407,13 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     statement = (
         f"您提到的{asked_text}{zhe}超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批{worth}"
     )
-    en = f"a {off_text} discount is above what a {spec.actor} may grant ({own_cell.raw}) and needs approval by {approver}"
-    # to the customer: no restating of the figure they asked for (it is their request, not an offer)
-    say = f"您提到的折扣超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批"
+    en = (
+        f"a {off_text} discount is above what I may grant as {spec.actor} ({own_cell.raw}) and needs approval by "
+        f"{approver}"
+    )
+    # to the customer: what the rep may decide alone and who decides the rest — their figure is a request, never an
+    # offer, and nothing above the rep's own limit is promised
+    say = f"按规定我（{spec.actor}）可自行决定的折扣为{own_cell.raw}，您提到的{asked_text}超出这一权限，须由{approver}审批"
     return [
         Computed(
             spec.tool,

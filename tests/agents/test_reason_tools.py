@@ -356,6 +356,63 @@ def test_authority_ladder_of_ceilings_picks_the_most_junior_role_that_may_grant(
     assert (r.output == "within") if approver == "销售顾问" else r.needs_approval == approver
 
 
+RESTRICTED_LADDER = """---
+doc_id: ladder-kinds
+title: 权限阶梯（按客户类型）
+version: "1"
+---
+# 权限阶梯
+
+第三条 权限如下：
+
+| 审批人 | 整车（占指导价） | 审批方式 |
+|---|---|---|
+| 销售顾问 | 2%以内（含） | 自行决定 |
+| 大客户经理 | 3%以内（含） | 自行决定，限本人负责的企业客户 |
+| 销售经理 | 5%以内（含） | 系统提交审批 |
+| 总经理 | 5%以上 | 须附说明 |
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "actor", "text", "approver"),
+    [
+        (
+            "individual",
+            "销售顾问",
+            "给我优惠3个点",
+            "销售经理",
+        ),  # the 企业-only rung does not decide for a person
+        ("fleet", "销售顾问", "给我优惠3个点", "大客户经理"),
+        ("individual", "销售顾问", "九五折", "销售经理"),
+        ("individual", "销售顾问", "九折", "总经理"),
+        ("fleet", "大客户经理", "再给4个点", "销售经理"),  # never a peer or a lower rung: the next one up
+        ("fleet", "大客户经理", "再给3个点", ""),  # within the asker's own limit
+    ],
+)
+def test_authority_approver_is_a_higher_rung_that_may_decide_for_this_customer(
+    store: PolicyStore, kind: str, actor: str, text: str, approver: str
+) -> None:
+    store.add_text(RESTRICTED_LADDER, {})
+    spec = ToolSpec(
+        id="k",
+        tool="authority",
+        doc="ladder-kinds",
+        limit_column="整车（占指导价）",
+        approver_column="审批人",
+        actor=actor,
+        kind_words={"individual": "个人", "fleet": "企业"},
+    )
+    [r] = run_tool(spec, ctx(store, text=text, crm={"kind": kind}))
+    assert isinstance(r, Computed)
+    if not approver:
+        assert r.output == "within"
+        return
+    assert r.needs_approval == approver
+    # the customer hears the rep's own limit and that the ask is above it, not an offer of their figure
+    assert f"我（{actor}）可自行决定的折扣为" in r.say and "超出这一权限" in r.say
+
+
 def test_authority_without_a_figure_cannot_compute(store: PolicyStore) -> None:
     [r] = run_tool(AUTH, ctx(store, text="再便宜点吧"))
     assert isinstance(r, CannotCompute)
@@ -722,3 +779,33 @@ def test_authority_reads_the_reps_position_from_the_360(store: PolicyStore) -> N
         assert isinstance(r, Computed) and (r.output == "within") is within
         if within:
             assert "大客户经理" in r.statement and any(i.ref == "customer_fact:pos" for i in r.inputs)
+
+
+def test_fallback_tools_come_from_the_retrieved_documents_of_other_intents() -> None:
+    """A question filed under a neighbouring intent still runs the tools on the documents retrieval ranked first (the
+    most gated spec of an id, best-ranked document first); none beyond `fallback_docs`, none the intent already runs."""
+    from agents.reasoning.config import ToolsConfig
+
+    cfg = ToolsConfig.model_validate(
+        {
+            "intents": {
+                "warranty": [{"id": "w", "tool": "term_end", "doc": "warranty", "clause": "第二条"}],
+                "fault": [
+                    {"id": "sla", "tool": "row_lookup", "doc": "sla"},
+                    {
+                        "id": "w",
+                        "tool": "term_end",
+                        "doc": "warranty",
+                        "clause": "第二条",
+                        "when_words": ["保修"],
+                    },
+                ],
+                "price": [{"id": "tier", "tool": "volume_tier", "doc": "tiers"}],
+            }
+        }
+    )
+    got = cfg.fallbacks("price", ["sla", "warranty", "tiers"])
+    assert [t.id for t in got] == ["sla", "w"] and got[1].when_words == ["保修"]
+    assert [t.id for t in cfg.fallbacks("fault", ["sla", "warranty"])] == []
+    off = cfg.model_copy(update={"fallback_docs": 0})
+    assert off.fallbacks("price", ["sla", "warranty"]) == []

@@ -253,7 +253,9 @@ def test_a_promotion_that_does_not_apply_is_said_only_when_asked(
     assert "华东" not in text
 
 
-def test_the_customer_never_hears_the_reps_own_limit() -> None:
+def test_over_authority_the_customer_hears_the_reps_limit_and_who_approves() -> None:
+    """Above the rep's authority the customer hears what the rep may decide alone (a quoted, cited policy limit, never
+    an offer of their figure) and, in the next step, who approves; without an approval step the sentence names them."""
     c_ev = clause("第三条 审批权限如下", "第三条", "折扣审批权限", doc="authority")
     row = "审批人：销售顾问；整车：2%以内（含）"
     asked = {"kind": "message", "field": "message.requested_discount", "value": "5%"}
@@ -264,7 +266,7 @@ def test_the_customer_never_hears_the_reps_own_limit() -> None:
         row=row,
         inputs=[asked],
         needs_approval="销售经理",
-        say="您提到的折扣超出销售顾问的权限（2%以内（含）），须由销售经理审批",
+        say="按规定我（销售顾问）可自行决定的折扣为2%以内（含），您提到的5%超出这一权限，须由销售经理审批",
         slots=["2%以内（含）", "销售经理"],
     )
     approve = Action(name="request_discount_approval", label="申请折扣审批")
@@ -273,15 +275,12 @@ def test_the_customer_never_hears_the_reps_own_limit() -> None:
         "request_discount_approval": "超出我权限的部分，我提交{approver}审批。",
         "send_quote": "我把报价单发您。",
     }
-    plan = compose(base([c_ev, over], [quote, approve], next_steps=steps))
-    assert "权限（" not in plan.template_text and "2%" not in plan.template_text
-    assert plan.template_text.startswith(
-        "王经理您好，超出我权限的部分，我提交销售经理审批。"
-    )  # who approves first
-    assert not plan.missing_slots(plan.template_text)  # the limit is not locked in a text that never says it
-    # no step that names the approver: the customer hears that it needs approval, still without the limit
+    text = compose(base([c_ev, over], [quote, approve], next_steps=steps)).template_text
+    assert "可自行决定的折扣为2%以内（含），您提到的5%超出这一权限" in text
+    assert "须由销售经理审批" not in text and "我提交销售经理审批" in text  # said once, as the next step
+    assert "给您5%" not in text and "可以5%" not in text
     alone = compose(base([c_ev, over], [quote], next_steps=steps)).template_text
-    assert "您提到的5%优惠需要销售经理审批" in alone and "权限（" not in alone
+    assert "超出这一权限，须由销售经理审批" in alone
     within = fact(
         "您提到的2%在销售顾问可自行决定的范围内",
         c_ev,
