@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from agents.drafting.template import address
+from agents.drafting.template import address, address_en
 from agents.reasoning.crm import CrmRecord
 from guardrails.grounding.claims import canon, extract
 
@@ -52,7 +52,8 @@ def expected_addressees(evidence: Iterable[dict[str, Any]]) -> set[str]:
     facts = [Evidence.model_validate(e) for e in evidence if e.get("kind") == "customer_fact"]
     from datetime import date
 
-    return {address(c) for c in CrmRecord({}, facts, today=date.today()).contacts()} - {""}
+    contacts = CrmRecord({}, facts, today=date.today()).contacts()
+    return {f(c) for c in contacts for f in (address, address_en)} - {""}  # Chinese or English drafts
 
 
 def _claim_keys(text: str) -> set[tuple[str, str]]:

@@ -84,6 +84,32 @@ def address(contact: Contact | None) -> str:
     return name
 
 
+def _pinyin(text: str) -> str:
+    from pypinyin import (
+        lazy_pinyin,
+    )  # a product dependency (voice vocabulary); imported when an English draft needs it
+
+    return "".join(lazy_pinyin(text)).capitalize()
+
+
+def address_en(contact: Contact | None) -> str:
+    """How an English draft addresses the contact: 王先生 → Mr. Wang, 李女士 → Ms. Li; a title that says no gender
+    (韩志刚, 车队经理) → the name in pinyin, surname first (Han Zhigang). Never a Chinese form like 曹总."""
+    if contact is None or not contact.name.strip():
+        return ""
+    name = contact.name.strip()
+    if not CJK.search(name):
+        return name
+    surname = name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
+    form = contact.salutation.strip() or contact.title.strip()
+    if form.endswith("先生"):
+        return f"Mr. {_pinyin(surname)}"
+    if form.endswith(("女士", "小姐", "太太")):
+        return f"Ms. {_pinyin(surname)}"
+    given = name[len(surname) :]
+    return f"{_pinyin(surname)} {_pinyin(given)}".strip()
+
+
 def clean_clause(text: str, focus: list[str], limit: int = 90) -> str:
     """A clause as a customer can read it: a focused table row as "列：值" pairs (never `|` markup), else the clause's
     first sentences without its own heading ("第四条 …" → "…")."""
@@ -258,7 +284,7 @@ def compose(c: Composition) -> DraftPlan:
     ]  # a fact kept for the rep only locks nothing in the sent text
     return DraftPlan(
         lang=c.lang,
-        addressee=address(c.contact),
+        addressee=address_en(c.contact) if en else address(c.contact),
         voice=c.voice,
         answer=answer,
         next_step=next_step,
@@ -360,6 +386,10 @@ def _cited_label(text: str) -> str:
 
 
 EN_RANGES = (
+    (re.compile(r"(\d+)个月"), r"\1 months"),
+    (re.compile(r"(\d+)年或"), r"\1 years or "),
+    (re.compile(r"或"), " or "),
+    (re.compile(r"质保"), " warranty"),
     (re.compile(r"（含）以上"), " or more"),
     (re.compile(r"（含）至"), " to "),
     (re.compile(r"（含）"), ""),
@@ -369,10 +399,10 @@ EN_RANGES = (
 
 def _in_english(text: str, terms: dict[str, str]) -> str:
     """An English answer keeps no Chinese the tenant gave a word for (longest first), nor Chinese range words."""
+    for zh in sorted(terms, key=len, reverse=True):  # the tenant's words first (整车质保 before 质保)
+        text = text.replace(zh, terms[zh])
     for pattern, repl in EN_RANGES:
         text = pattern.sub(repl, text)
-    for zh in sorted(terms, key=len, reverse=True):
-        text = text.replace(zh, terms[zh])
     return re.sub(r"  +", " ", text)
 
 
@@ -468,7 +498,7 @@ def _merge(parts: list[str]) -> list[str]:
 
 
 def _greeting(c: Composition, *, bare: bool = False) -> str:
-    who = address(c.contact)
+    who = address_en(c.contact) if c.lang == "en" else address(c.contact)
     if c.lang == "en":
         hello = f"Hello {who}," if who else "Hello,"
         return hello + (" sorry for the trouble." if c.apologetic else "")
@@ -480,9 +510,19 @@ def _next_steps(
     c: Composition, nums: _Numbering, by_id: dict[str, Evidence], answered: set[str], approvals: list[str]
 ) -> str:
     en = c.lang == "en"
-    phrases = c.next_steps
+    phrases = dict(c.next_steps)
     out: list[str] = []
     mentioned = 0
+    if any(
+        e.lineage.get("next_step") == FOLLOW_UP for e in c.evidence if e.kind is EvidenceKind.COMPUTED_FACT
+    ):
+        # the customer already has an open ticket (its status is the answer): follow it up, never open another
+        follow = phrases.get(FOLLOW_UP) or (
+            "I will chase this ticket for you." if en else "我这边马上催办这张工单，有进展第一时间告诉您。"
+        )
+        for name in list(phrases):
+            if "ticket" in name and name != FOLLOW_UP:
+                phrases[name] = follow
     # the next step comes from an action that serves this intent (a quote, not a service ticket, for a price question)
     serving = [a for a in c.actions if a.name in c.intent_actions] if c.intent_actions else []
     ordered = serving + [a for a in c.actions if a not in serving]
@@ -548,6 +588,9 @@ def _next_steps(
         if mentioned >= 2:
             break
     return (" " if en else "").join(out)
+
+
+FOLLOW_UP = "follow_up_open_ticket"  # agents.reasoning.tools.OPEN_TICKET_STEP; profile next_steps may word it
 
 
 def _table_summary(text: str, limit: int = 3) -> str:

@@ -27,6 +27,7 @@ ToolKind = Literal[
     "scope_rows",
     "row_tier",
     "volume_tier",
+    "clause_quote",
 ]
 
 

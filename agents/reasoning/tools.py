@@ -544,6 +544,47 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 spec.tool, spec.id, f"「{spec.row_column}」里找不到「{by.value if by else ''}」对应的行"
             )
         ]
+    out: list[Result] = []
+    for i, column in enumerate(_asked_columns(row, spec, ctx.text)):
+        label = spec.label if column == spec.term_column else re.split(r"[（(]", column)[0]
+        col_spec = spec.model_copy(update={"term_column": column, "label": label})
+        out += _term_in_column(col_spec, ctx, g, row, fv, by, first=i == 0)
+    return out
+
+
+def _en_term(raw: str) -> str:
+    """ "24个月或15万km" → "24 months or 150,000 km": an English term carries its own figures (the grounding check
+    reads them in the fact's evidence)."""
+    text = re.sub(r"(\d+(?:\.\d+)?)万\s*km", lambda m: f"{Decimal(m.group(1)) * 10000:,.0f} km", raw)
+    text = re.sub(r"(\d+)\s*个月", r"\1 months", text)
+    text = re.sub(r"(\d+)\s*年", r"\1 years", text)
+    return text.replace("或", " or ")
+
+
+def _column_words(header: str) -> list[str]:
+    """ "动力总成（发动机、变速箱）" → [动力总成, 发动机, 变速箱]: the words a customer would use for a column."""
+    return [w for w in re.split(r"[（）()、/,，\s]|及|和|与", header) if len(w) >= 2]
+
+
+ASKS_TERM = re.compile(r"保修|质保|保[到几多]|保\S{0,2}(?:年|月|公里)|warranty", re.IGNORECASE)
+
+
+def _asked_columns(row: RowFact, spec: ToolSpec, text: str) -> list[str]:
+    """The configured term column, plus the other term columns a question about the term names ("动力电池保几年",
+    "发动机和变速箱保修到什么时候" → their columns); a fault described with the same words ("发动机故障灯") asks nothing."""
+    if not ASKS_TERM.search(text):
+        return [spec.term_column]
+    asked = [
+        h
+        for h in row.headers
+        if h != spec.row_column and h != spec.term_column and any(w in text for w in _column_words(h))
+    ]
+    return [spec.term_column, *asked[:2]]
+
+
+def _term_in_column(
+    spec: ToolSpec, ctx: ToolContext, g: Governing, row: RowFact, fv: Any, by: Any, *, first: bool = True
+) -> list[Result]:
     source = _row_source(g, row)
     cell = row.cell(spec.term_column)
     if cell is None:
@@ -560,7 +601,8 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     who = f"您的{fv.label}" if fv.label else "您的车辆"
     label = spec.label or spec.term_column
     # "交付日为…" states a past fact; "于…交付" reads like a delivery promise to the rails
-    statement = f"{who}交付日为{dates.zh_date(start)}，属{kind}，{label}{cell.raw}，" + (
+    lead = f"{who}交付日为{dates.zh_date(start)}，属{kind}，" if first else ""  # the vehicle is said once
+    statement = f"{lead}{label}{cell.raw}，" + (
         f"至{dates.zh_date(end)}，还剩 {left} 天"
         if left >= 0
         else f"已于{dates.zh_date(end)}到期，目前已过保"
@@ -595,7 +637,10 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 )
                 say += f"，当前里程 {odometer:,.0f} km 已超过 {km[0].raw} 上限，按时间与里程先到者为准已过保"
             slots += (f"{abs(rest):,.0f} km",) if rest > 0 else ()
-    en = f"{fv.label}: delivered {start.isoformat()}, {kind} {label} {cell.raw}, until {end.isoformat()}"
+    en = (
+        f"your {fv.label} was delivered on {start.isoformat()} ({kind}); its {label} of {_en_term(cell.raw)} "
+        + (f"runs until {end.isoformat()}" if left >= 0 else f"ended on {end.isoformat()}")
+    )
     return [
         Computed(
             spec.tool,
@@ -953,8 +998,13 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             or Source(),  # the clause the rule or the figures come from, when tools.yaml names one
             subject=str(record.get("id", "")),
             cite_inputs=True,  # the CRM record itself is the source the customer is told about
+            # an open ticket already exists: the next step follows it up instead of opening another
+            next_step=OPEN_TICKET_STEP if spec.records == "open_tickets" else "",
         )
     ]
+
+
+OPEN_TICKET_STEP = "follow_up_open_ticket"
 
 
 def _named_rows(rows: list[RowFact], columns: list[str], text: str) -> list[RowFact]:
@@ -1315,6 +1365,68 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     ]
 
 
+QUOTE_UNITS = re.compile(r"\d+(?:\.\d+)?\s*(?:个工作日|个月|小时|天|日|年|元|%|km|万km)")
+
+
+def clause_quote(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """A clause of the governing version said as the answer's next fact ("退款在审核通过后7个工作日内原路退回",
+    "一般配车周期：现车15日内…"): from `term` (the words it starts at) to the end of that sentence, else the clause's
+    first sentence. With `where`, only when one of the customer's `records` matches (an order still pending), and the
+    template may name that record ({id}) beside the quote ({quote})."""
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    clause = _clause(ctx, g, spec.clause)
+    if clause is None:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")]
+    source = Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+    record: dict[str, Any] = {}
+    if spec.where:
+        records = (
+            ctx.crm.entity_records("order")
+            if spec.records == "orders"
+            else [dict(r) for r in ctx.crm.crm.get(spec.records) or []]
+        )
+        for field_name, allowed in spec.where.items():
+            records = [r for r in records if str(r.get(field_name, r.get("x_" + field_name, ""))) in allowed]
+        records = [r for r in records if all(r.get(f, r.get("x_" + f)) in (None, "") for f in spec.require)]
+        if not records:
+            return [CannotCompute(spec.tool, spec.id, f"CRM 中没有符合条件的记录（{spec.records}）", source)]
+        named = [r for r in records if str(r.get("id", "")) and str(r.get("id")) in ctx.text]
+        record = named[0] if named else max(records, key=lambda r: str(r.get("order_date", r.get("id", ""))))
+    body = re.sub(r"^\s*第[一二三四五六七八九十百\d]+条\s*", "", clause.text.strip())
+    at = body.find(spec.term) if spec.term else -1
+    start, ends = (body[at:], r"(?<=[。！？；])") if at >= 0 else (body, r"(?<=[。！？])")
+    quote = re.split(ends, start)[0]
+    quote = quote.strip().rstrip("。；;，,")
+    if not quote:
+        return [CannotCompute(spec.tool, spec.id, f"{spec.clause}没有可引用的文字", source)]
+    values = {**{k[2:] if k.startswith("x_") else k: v for k, v in record.items()}, "quote": quote}
+    try:
+        statement = spec.template.format(**values) if spec.template else quote
+    except (KeyError, IndexError) as exc:
+        return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了不存在的字段 {exc}", source)]
+    inputs: list[Input] = [Input("policy", clause.evidence_id, quote), *_version_input(g)]
+    if record:
+        ev = str((record.get("evidence_ids") or [""])[0] or record.get("evidence_id") or "")
+        inputs.append(
+            Input("evidence" if ev else "field", ev or f"{spec.records}.id", str(record.get("id", "")))
+        )
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            quote,
+            "text",
+            statement,
+            tuple(m.group(0) for m in QUOTE_UNITS.finditer(quote))[:3],
+            tuple(inputs),
+            source,
+            subject=f"{spec.clause}/{record.get('id', '')}",
+        )
+    ]
+
+
 TOOLS: dict[str, Any] = {
     "tier_rate": tier_rate,
     "row_lookup": row_lookup,
@@ -1327,6 +1439,7 @@ TOOLS: dict[str, Any] = {
     "scope_rows": scope_rows,
     "row_tier": row_tier,
     "volume_tier": volume_tier,
+    "clause_quote": clause_quote,
 }
 
 

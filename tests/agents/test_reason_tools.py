@@ -809,3 +809,87 @@ def test_fallback_tools_come_from_the_retrieved_documents_of_other_intents() -> 
     assert [t.id for t in cfg.fallbacks("fault", ["sla", "warranty"])] == []
     off = cfg.model_copy(update={"fallback_docs": 0})
     assert off.fallbacks("price", ["sla", "warranty"]) == []
+
+
+TERMS_TABLE = """---
+doc_id: terms
+title: 质保政策
+version: "1"
+---
+# 质保政策
+
+第五条 期限如下：
+
+| 车辆类别 | 整车质保 | 动力总成（发动机、变速箱） | 动力电池及电驱系统（纯电车型） |
+|---|---|---|---|
+| 非营运车辆 | 36个月或10万km | 60个月或15万km | 8年或15万km |
+
+第六条 退款在审核通过后7个工作日内原路退回。
+
+第七条 订单未确认前不得承诺日期，只能告知一般配车周期：现车15日内，订车30至45日，以系统确认为准。
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "ends"),
+    [
+        ("整车质保到哪天", ["2027年1月9日"]),
+        ("动力电池保几年？保到哪天", ["2027年1月9日", "2032年1月9日"]),  # the asked column beside the default
+        ("发动机和变速箱保修到什么时候", ["2027年1月9日", "2029年1月9日"]),
+        ("发动机故障灯亮了怎么办", ["2027年1月9日"]),  # a fault named with a column's word asks no other term
+    ],
+)
+def test_term_columns_the_question_names(store: PolicyStore, text: str, ends: list[str]) -> None:
+    store.add_text(TERMS_TABLE, {})
+    spec = ToolSpec(
+        id="t",
+        tool="term_end",
+        doc="terms",
+        clause="第五条",
+        row_column="车辆类别",
+        row_by="device.use_type",
+        term_column="整车质保",
+        end_rule="day_before",
+        start_field="device.installed_at",
+    )
+    device = {"id": "V1", "name": "E5", "installed_at": "2024-01-10", "x_use_type": "非营运"}
+    got = run_tool(spec, ctx(store, text=text, crm={"devices": [device]}, today=date(2026, 11, 20)))
+    assert all(isinstance(r, Computed) for r in got)
+    assert [r.slots[0] for r in got if isinstance(r, Computed)] == ends
+
+
+@pytest.mark.parametrize(
+    ("spec_kw", "records", "said"),
+    [
+        ({"clause": "第六条"}, [], "退款在审核通过后7个工作日内原路退回"),
+        (  # a pending order without a confirmed date: the general cycle, never a date
+            {
+                "clause": "第七条",
+                "term": "一般配车周期",
+                "where": {"status": ["pending"]},
+                "require": ["confirmed_delivery"],
+                "template": "您的订单 {id} 尚未确认交车日期；{quote}",
+            },
+            [{"id": "SO-1", "status": "pending", "order_date": "2026-11-16"}],
+            "您的订单 SO-1 尚未确认交车日期；一般配车周期：现车15日内，订车30至45日，以系统确认为准",
+        ),
+        (
+            {
+                "clause": "第七条",
+                "term": "一般配车周期",
+                "where": {"status": ["pending"]},
+                "require": ["confirmed_delivery"],
+            },
+            [{"id": "SO-2", "status": "confirmed", "confirmed_delivery": "2026-12-08"}],
+            "",
+        ),
+    ],
+)
+def test_clause_quote(store: PolicyStore, spec_kw: dict, records: list, said: str) -> None:
+    store.add_text(TERMS_TABLE, {})
+    spec = ToolSpec(id="q", tool="clause_quote", doc="terms", records="open_tickets", **spec_kw)
+    [r] = run_tool(spec, ctx(store, crm={"open_tickets": records}))
+    if said:
+        assert isinstance(r, Computed) and r.statement == said
+    else:
+        assert isinstance(r, CannotCompute)

@@ -356,7 +356,8 @@ def test_english_drafts_use_the_tenants_words_and_no_capital_after_the_greeting(
         statement_en="Last quarter (2026年第3季度) your 创伤耗材 purchases came to CNY 345,800.00, tier 60台（含）以上",
     )
     text = compose(base([c_ev, en], lang="en", terms_en={"创伤耗材": "trauma consumables"})).template_text
-    assert text.startswith("Hello 王经理, last quarter (Q3 2026) your trauma consumables purchases")
+    # an English draft addresses the contact in English (the name in pinyin), never the Chinese form 王经理
+    assert text.startswith("Hello Wang Fang, last quarter (Q3 2026) your trauma consumables purchases")
     assert "60台 or more" in text and "（含）" not in text
 
 
@@ -381,3 +382,48 @@ def test_a_cited_title_is_not_a_promise() -> None:
     cited = "整车质保至2028年5月19日（《凌越品牌整车质量保证政策V1.0》第五条）[1]。"
     assert not [c for c in extract(cited) if c.kind == "promise"]
     assert [c for c in extract("我保证三天内修好。") if c.kind == "promise"]
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "salutation", "form"),
+    [
+        ("王建华", "车主", "王先生", "Mr. Wang"),
+        ("李敏", "车主", "李女士", "Ms. Li"),
+        ("曹阳", "采购总监", "曹总", "Cao Yang"),  # a title says no gender: the name, surname first
+        ("欧阳娜娜", "经理", "", "Ouyang Nana"),  # compound surname
+        ("Anna Smith", "Buyer", "", "Anna Smith"),
+    ],
+)
+def test_english_form_of_address(name: str, title: str, salutation: str, form: str) -> None:
+    from agents.drafting.template import address_en
+
+    assert address_en(Contact(name, title, "e", salutation)) == form
+
+
+@pytest.mark.parametrize(
+    ("steps", "said"),
+    [
+        (
+            {"create_service_ticket": "我这就为您创建服务工单。"},
+            "我这边马上催办这张工单",
+        ),  # the product's wording
+        (
+            {
+                "create_service_ticket": "我这就为您创建服务工单。",
+                "follow_up_open_ticket": "我去催一下这张工单。",
+            },
+            "我去催一下这张工单。",  # the tenant's wording
+        ),
+    ],
+)
+def test_an_open_ticket_is_followed_up_not_opened_again(steps: dict[str, str], said: str) -> None:
+    c_ev = clause("第四条 响应时限", "第四条", "SLA", doc="sla")
+    ticket = fact(
+        "您的工单 TK-1（充电口盖无法打开）目前处理中",
+        c_ev,
+        tool="crm_record",
+        next_step="follow_up_open_ticket",
+    )
+    create = Action(name="create_service_ticket", label="创建服务工单")
+    text = compose(base([c_ev, ticket], [create], next_steps=steps)).template_text
+    assert "目前处理中" in text and said in text and "创建服务工单" not in text
