@@ -16,7 +16,14 @@ from types import SimpleNamespace
 from typing import Any
 
 from agents.actions.playbook import DecisionInput, propose
-from agents.authz import EN_PRICE_OF_OTHERS, check_mentions, english_org_mentions, personal_data_lookup
+from agents.authz import (
+    EN_PRICE_OF_OTHERS,
+    check_mentions,
+    english_org_mentions,
+    generic_other_terms,
+    governing_clause,
+    personal_data_lookup,
+)
 from agents.deps import AgentDeps
 from agents.nodes.decide import customer_facts
 from agents.nodes.reason import reason as reason_node
@@ -64,7 +71,15 @@ def _overlap(question: str, text: str) -> float:
     return len(q & set(text.lower())) / max(len(q), 1)
 
 
-def _refusal_text(reason: str, customer_ref: str, owner: str = "") -> str:
+def _refusal_text(reason: str, customer_ref: str, owner: str = "", via: str = "") -> str:
+    if via == "rep_book" and reason == "not_owner":
+        return (
+            f"抱歉，{owner or '其他销售'}负责的客户不在您的负责范围内，无法查询其价格、订单或资料（{reason}）。"
+            "如需协作，请联系其负责人或主管。"
+            f" / Sorry, customers owned by {owner or 'another rep'} are not yours to look up ({reason})."
+        )
+    if via == "rep_book":
+        return "抱歉，您只能查询当前通话客户的资料（not_on_call）。 / Sorry, only the caller's data is available."
     if reason == "other_customer_not_in_context":
         return (
             f"这里是当前客户的会话，不能查询「{customer_ref}」的资料。请在该客户的会话中提问；"
@@ -82,7 +97,7 @@ def _refusal_text(reason: str, customer_ref: str, owner: str = "") -> str:
             f" / Sorry, you may only look up the customer on your current call ({reason})."
         )
     if reason == "other_customers_data":
-        return "抱歉，其他客户的个人信息不能提供。/ Sorry, other customers' personal data is not shared."
+        return "抱歉，其他客户的订单、记录和个人信息不能提供。/ Sorry, other customers' orders and personal data are not shared."
     if reason == "other_customer_prices":
         return (
             "抱歉，不能提供其他客户的价格或折扣信息（客户价格保密）。"
@@ -141,6 +156,9 @@ class RepAsk:
             except (AccessDenied, NotFound, BackendUnavailable):
                 return c360, "other_customer_not_in_context", named.subject, flags
             return c360, "", "", flags
+        generic = generic_other_terms(self.text, self.deps.customers)
+        if generic:  # «其他车队拿的什么价», «隔壁那家订了几台», «what are other fleets paying»
+            return c360, generic, "", flags
         if asks_other_customer_price(self.text, own_name) or (
             EN_PRICE_OF_OTHERS.search(self.text) and english_org_mentions(self.text, own_name)
         ):
@@ -185,13 +203,19 @@ class RepAsk:
             source_ids={"guard": "authorization"},
         )
         verdict = verdict.model_copy(update={"evidence_id": ev.id})
+        text = _refusal_text(reason, ref or self.msg.customer_ref, self.owner, self.via)
+        rule = governing_clause(self.deps.policy, reason)  # the tenant's own rule, cited
+        if rule is not None:
+            text += f"\n依据 / per：《{rule.title}》{rule.source_ids.get('clause', '')} [1]"
         sug = self._base(
             SuggestionKind.REFUSAL,
             intent,
             answer=Answer(
-                text=_refusal_text(reason, ref or self.msg.customer_ref, self.owner), status=AnswerStatus.NONE
+                text=text,
+                status=AnswerStatus.NONE,
+                evidence_ids=[rule.id] if rule is not None else [],
             ),
-            evidence=[ev],
+            evidence=[ev, *([rule] if rule is not None else [])],
             verdicts=[verdict],
             flags=sorted({"rep_ask", "refused", f"refused:{reason}", *flags}),
             summary={

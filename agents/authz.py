@@ -15,10 +15,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
+from agents.authz_phrases import (
+    COMPETITOR,
+    OTHER_PARTY,
+    PRICE_TERMS,
+    generic_other_party,
+    unresolved_party_asked,
+    what_is_asked,
+)
+from agents.understanding.others import other_customer_mentions
+from contract import clock
 from contract.errors import AccessDenied, BackendUnavailable, InputError, NotFound
-from contract.ports import Actor
+from contract.ports import Actor, PolicyQuery
 
 # a phone or ID number typed into an ask, used to find someone: the CRM never reads those columns, so the owner cannot
 # be checked — the look-up is refused whoever it would find
@@ -38,6 +48,9 @@ EN_PRICE_OF_OTHERS = re.compile(
     r"\b(what|how much)\b.{0,40}\b(did|do|does|are|is)\b.{0,40}\b(pay|paying|get|getting|price|discount)\b",
     re.I,
 )
+
+
+ROMAN = ".roman"  # the kind suffix of a romanised handle («Xunda» for 迅达): a looser match than the CRM's own text
 
 
 class MentionHit(Protocol):
@@ -111,6 +124,9 @@ def check_mentions(
     for h in hits:
         if h.customer_id != current_ref:
             unique.setdefault(h.customer_id, h)
+    book = other_reps_book(customers, text, actor)
+    if book is not None:  # «刘洋的客户拿的什么价»: another rep's book, named by its owner
+        return book
     check = getattr(customers, "check_access", None)
     subject = ""
     for hit in unique.values():
@@ -120,6 +136,17 @@ def check_mentions(
             else:  # a CRM port without the owner-row check: the 360 call checks before returning anything
                 customers.customer_360(hit.customer_id, actor)  # type: ignore[attr-defined]
         except AccessDenied as exc:
+            if hit.kind.endswith(
+                ROMAN
+            ):  # a loose match («Xunda»): refused on general grounds, no owner revealed
+                start, end = _span(hit, text)
+                return Decision(
+                    reason="other_customer_prices"
+                    if PRICE_TERMS.search(text)
+                    else "other_customer_not_in_context",
+                    customer_ref=text[start:end] if start >= 0 else "",
+                    via=hit.kind,
+                )
             return Decision(
                 reason=exc.reason or "not_owner",
                 customer_ref=hit.customer_id,
@@ -135,55 +162,198 @@ def check_mentions(
     return Decision(subject=subject)  # own customers' prices are the rep's to see: no refusal on price alone
 
 
-# what one customer must never learn about another: prices, discounts, contract terms
-CONFIDENTIAL = re.compile(
-    r"价格|报价|价钱|单价|折扣|优惠|成交价|底价|多少钱|几折|什么价|一样的价|同样的价|返点|补贴|合同|条款|账期|付款条件|协议价"
-    r"|\b(price|pricing|discount|rebate|terms|contract|paid|pay)s?\b",
-    re.I,
-)
-
-
-def names_other_customer_confidential(customers: object, text: str, current_ref: str) -> bool:
-    """A customer's message naming another customer of the CRM (by name, contact, plate, order …) and asking what
-    they pay or signed: refused like «别人拿的什么价» (the customer's own actions stay on the card)."""
-    mentions = getattr(customers, "mentions", None)
-    if not callable(mentions) or not CONFIDENTIAL.search(text):
-        return False
+def other_reps_book(customers: object, text: str, actor: Actor) -> Decision | None:
+    """A rep or agent asking about the customers of another rep, named as their owner («刘洋的客户», «黄蕾手上那几家»):
+    refused as not_owner for a rep (not_on_call for an agent) before any of those customers is looked up. Admins and
+    evaluators see every book; with team visibility a rep sees their team's."""
+    reps_named = getattr(customers, "rep_mentions", None)
+    if not callable(reps_named) or actor.role in ("admin", "evaluator"):
+        return None
     try:
-        hits = [h for h in mentions(text) if h.customer_id != current_ref]
+        named = reps_named(text)
     except BackendUnavailable:
-        return False
-    # a person's name in a customer's message is often a friend or relative who referred them, not a question about
-    # that person's account: only organisations and records (orders, vehicles, contracts) count here
-    return any(
-        h.kind != "contact_name" and not (h.kind == "customer_name" and len(h.value) <= 4) for h in hits
-    )
-
-
-# another person's or company's personal data, asked right after naming them: 「李敏的电话」「沪A·12345 的车主地址」
-PERSONAL_DATA = re.compile(
-    r"手机号?|电话|联系方式|微信号?|住址|地址|身份证|证件号?|车主|订单|保养记录|维修记录|行驶证"
-    r"|\b(phone|mobile|number|address|contact|orders?|records?)\b",
-    re.I,
-)
-NEAR = 4  # characters between the name and the data word: 「李敏的手机号」, 「韩志刚那边的电话」
-
-
-def names_other_customer_data(customers: object, text: str, current_ref: str) -> bool:
-    """A customer's message asking for another customer's personal data or records, named right before it."""
-    mentions = getattr(customers, "mentions", None)
-    if not callable(mentions) or not PERSONAL_DATA.search(text):
-        return False
-    try:
-        hits = [h for h in mentions(text) if h.customer_id != current_ref]
-    except BackendUnavailable:
-        return False
-    for h in hits:
-        at = text.find(h.value) if h.value else -1
-        if at < 0:
+        return None
+    team_visible = bool(getattr(customers, "team_visibility", False))
+    for rep in named:
+        if rep.rep_id == actor.id or (team_visible and actor.team and rep.team in (actor.team, "")):
             continue
-        tail = text[at + len(h.value) :][: NEAR + 6]
-        m = PERSONAL_DATA.search(tail)
-        if m is not None and m.start() <= NEAR:
-            return True
-    return False
+        reason = "not_on_call" if actor.role == "agent" else "not_owner"
+        owner = " ".join(p for p in (rep.team, rep.name) if p) if actor.role == "rep" else ""
+        return Decision(reason=reason, customer_ref=f"{rep.name}的客户", owner=owner, via="rep_book")
+    return None
+
+
+def customer_trap(customers: object, text: str, current_ref: str, own_name: str = "") -> tuple[str, str]:
+    """A customer's message (WeCom, 微信客服, a call) asking about another customer: (reason, how they were named) or
+    ("", ""). Reasons: other_customer_prices (their prices, discounts, contract terms), other_customers_data (their
+    orders, records, personal data). Another customer is named through the CRM's directory (any handle), by an
+    organisation-shaped name the CRM does not know, or generically («别的客户», «隔壁那家»). Not a trap: the
+    customer's own company, a competitor's quote («别人家4S店给9折»), a friend who referred them."""
+    mentions = getattr(customers, "mentions", None)
+    hits: list[MentionHit] = []
+    if callable(mentions):
+        try:
+            hits = [h for h in mentions(text) if h.customer_id != current_ref]
+        except BackendUnavailable:
+            hits = []
+    for h in hits:
+        start, end = _span(h, text)
+        if start < 0:
+            continue
+        person = h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value))
+        record = h.kind.split(".")[0] in RECORD_KINDS
+        asked = what_is_asked(text, start, end, person=person and not record, record=record)
+        if asked:
+            return _REASON[asked], h.kind
+    for _name, start, end in unknown_org_mentions(text, own_name):
+        asked = unresolved_party_asked(text, start, end)
+        if asked:
+            return _REASON[asked], "unresolved_name"
+    asked = generic_other_party(text, customer=True, party_words=party_words_of(customers))
+    if asked:
+        return _REASON[asked], "generic"
+    return "", ""
+
+
+_REASON = {"prices": "other_customer_prices", "records": "other_customers_data"}
+RECORD_KINDS = {"device", "order", "contract", "ticket", "customer_id"}
+_ORG_WORDS = re.compile(r"公司|集团|有限|厂|院|所|店|中心|\b(Ltd|Inc|LLC|Corp|Co)\b", re.I)
+
+
+def _is_org(name: str) -> bool:
+    return bool(_ORG_WORDS.search(name)) or len(name) > 5
+
+
+def _span(hit: MentionHit, text: str) -> tuple[int, int]:
+    start, end = int(getattr(hit, "start", -1)), int(getattr(hit, "end", -1))
+    if start >= 0 and end > start:
+        return start, end
+    at = text.find(hit.value) if hit.value else -1  # a port whose hits carry no offsets
+    return (at, at + len(hit.value)) if at >= 0 else (-1, -1)
+
+
+def unknown_org_mentions(text: str, own_name: str = "") -> list[tuple[str, int, int]]:
+    """Organisation-shaped names (agents.understanding.others) with their offsets, the asker's own excepted."""
+    out = []
+    for name in other_customer_mentions(text, own_name):
+        at = text.find(name)
+        if at >= 0:
+            out.append((name, at, at + len(name)))
+    for name in english_org_mentions(text, own_name):
+        at = text.find(name)
+        if at >= 0:
+            out.append((name, at, at + len(name)))
+    return out
+
+
+def party_words_of(customers: object) -> tuple[str, ...]:
+    words = getattr(customers, "party_words", None)
+    if not callable(words):
+        return ()
+    try:
+        return tuple(words())
+    except BackendUnavailable:
+        return ()
+
+
+def generic_other_terms(text: str, customers: object = None) -> str:
+    """A rep's ask about other customers' prices or orders in general («其他车队都拿的什么价», «隔壁那家签的几个点»,
+    «what are other fleets paying»): the reason, or ""."""
+    asked = generic_other_party(text, customer=False, party_words=party_words_of(customers))
+    if asked:
+        return _REASON[asked]
+    if EN_PRICE_OF_OTHERS.search(text) and OTHER_PARTY.search(text) and not COMPETITOR.search(text):
+        return "other_customer_prices"
+    return ""
+
+
+# what the rep says to the customer when the message asked about someone else (the rep's voice, before the answer)
+_CUSTOMER_LINES = {
+    (
+        "other_customer_prices",
+        "zh",
+    ): "抱歉，其他客户的价格、折扣和合同条款都是保密的，我这边不便透露，还请您理解。",
+    ("other_customers_data", "zh"): "抱歉，其他客户的订单和个人信息都是保密的，我这边不能提供，还请您理解。",
+    (
+        "other_customer_prices",
+        "en",
+    ): "Sorry, other customers' prices and terms are confidential, so I can't share them.",
+    ("other_customers_data", "en"): "Sorry, other customers' orders and personal details are confidential.",
+}
+
+
+def customer_refusal_line(reason: str, lang: str = "zh") -> str:
+    """The polite line a customer-facing refusal opens with; "" for a reason that has none."""
+    return _CUSTOMER_LINES.get((reason, "en" if lang.startswith("en") else "zh"), "")
+
+
+def refusal_draft(
+    draft: dict[str, Any] | None,
+    flags: list[str],
+    lang: str = "zh",
+    evidence: list[dict[str, Any]] | None = None,
+) -> dict[str, Any] | None:
+    """A customer-facing refusal's draft: the polite line first (citing the tenant's rule when decide found one), then
+    whatever the draft answers about the customer's own case (their promotion, their warranty). Without a draft (an
+    unsure intent) the line alone, as a template."""
+    reason = next((f.removeprefix("refused:") for f in flags if f.startswith("refused:")), "")
+    lang = str((draft or {}).get("lang") or lang or "zh")
+    line = customer_refusal_line(reason, lang)
+    if not line:
+        return draft
+    base = dict(draft or {"text": "", "citations": [], "source": "template", "lang": lang})
+    if str(base.get("text", "")).startswith(line[:8]):
+        return draft
+    citations = list(base.get("citations") or [])
+    by_id = {str(e.get("id")): e for e in evidence or []}
+    verdict = next(
+        (e for e in evidence or [] if (e.get("source_ids") or {}).get("guard") == "authorization"), None
+    )
+    rule = by_id.get(str(((verdict or {}).get("source_ids") or {}).get("clause_evidence", "")))
+    if rule is not None:
+        marker = str(
+            1 + max((int(c["marker"]) for c in citations if str(c.get("marker", "")).isdigit()), default=0)
+        )
+        src = rule.get("source_ids") or {}
+        where = (
+            f"《{rule.get('title', '')}》{src.get('clause', '')}"
+            if lang == "zh"
+            else str(rule.get("title", ""))
+        )
+        line = (
+            f"{line[:-1]}（{where}）[{marker}]{line[-1]}"
+            if lang == "zh"
+            else f"{line[:-1]} ({where}) [{marker}]."
+        )
+        citations.append({"marker": marker, "evidence_id": rule["id"]})
+    text = f"{line}{' ' if lang.startswith('en') else ''}{base.get('text', '')}".strip()
+    return {**base, "text": text, "citations": citations}
+
+
+# the tenant's own rule behind a refusal, found by meaning (any company's privacy or data policy says it somehow)
+_RULE_QUERY = {
+    "other_customer_prices": "不得向第三方或其他客户透露客户的订单价格、折扣和合同条款",
+    "other_customers_data": "不得向第三方或其他客户透露客户的个人信息和订单",
+    "not_owner": "销售人员只能查询本人负责客户的信息",
+    "not_on_call": "客服坐席只能在与客户通话期间查询该客户的信息",
+}
+_RULE_WORDS = re.compile(
+    r"(透露|泄露|披露|保密|提供给|不得.{0,12}(?:查询|告知)|只能.{0,12}查询|disclos|confidential|only\s+(?:access|view|see))"
+    r".*?(第三方|其他客户|他人|本人负责|通话期间|third[- ]part|other customers?|own customers?|on (?:a|the) call)"
+    r"|(第三方|其他客户|他人|本人负责|通话期间|third[- ]part|other customers?).*?(透露|泄露|披露|保密|只能|disclos|confidential)",
+    re.I | re.S,
+)
+
+
+def governing_clause(policy: object, reason: str) -> Any:
+    """The clause in force that forbids what was asked (e.g. a privacy notice's «不得向…其他客户透露…价格及折扣»), to
+    cite in the refusal; None when the tenant's policies have none (nothing unrelated is ever cited)."""
+    query = _RULE_QUERY.get(reason)
+    search = getattr(policy, "search", None)
+    if not query or not callable(search):
+        return None
+    try:
+        found = search(PolicyQuery(text=query, k=5, as_of=clock.today()))
+    except BackendUnavailable:
+        return None
+    return next((e for e in found if _RULE_WORDS.search(str(getattr(e, "content", "")))), None)

@@ -8,6 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from agents.authz import refusal_draft
 from agents.context import RunContext
 from agents.perception.voice import LOW_CONFIDENCE_FLAG, confirmation_texts, transcript_uncertain
 from agents.state import CopilotState
@@ -19,13 +20,14 @@ from contract.suggestions import Answer, AnswerStatus, Draft, DraftSource, Sugge
 def choose_kind(state: CopilotState, runtime: Runtime[RunContext]) -> SuggestionKind:
     deps = runtime.context.deps
     intent, flags = state["intent"], set(state.get("flags", []))
+    # refused with a reason (e.g. another customer's prices, flagged by decide): the card says so, never autopilot;
+    # an access decision outranks an unsure intent («其他车队拿的什么价» may abstain and is still refused)
+    if any(f.startswith("refused:") for f in flags):
+        return SuggestionKind.REFUSAL
     if intent.get("abstained"):
         return SuggestionKind.ABSTAIN
     if "rails_blocked" in flags:
         return SuggestionKind.BLOCKED
-    # refused with a reason (e.g. another customer's prices, flagged by decide): the card says so, never autopilot
-    if any(f.startswith("refused:") for f in flags):
-        return SuggestionKind.REFUSAL
     draft = state.get("draft") or {}
     autopilot_ok = (
         deps.settings.mode == "autopilot"
@@ -61,7 +63,14 @@ def deliver(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]
         intent=state["intent"],
         actions=state.get("actions", []),
         answer=state.get("answer"),
-        draft=state.get("draft"),
+        draft=refusal_draft(
+            state.get("draft"),
+            state.get("flags", []),
+            state["message"].get("lang", "zh"),
+            state.get("evidence", []),
+        )
+        if kind is SuggestionKind.REFUSAL
+        else state.get("draft"),
         evidence=state.get("evidence", []),
         verdicts=state.get("verdicts", []),
         timings_ms=dict(state.get("timings_ms", {})),

@@ -1,17 +1,21 @@
 """Who does a mention in a question belong to? The directory resolves the handles people use for a customer — company
-name (or its short form 「迅达物流」 for 「上海迅达物流有限公司」), a contact's or individual's name, a customer id, a VIN /
-serial / plate, an order, contract or ticket number — to the customer id and its owning rep, so an ask about someone
-else's customer can be refused before anything of theirs is read.
+name and its short forms (「迅达物流」 or 「迅达那边」 for 「上海迅达物流有限公司」), a contact's or individual's name or
+salutation, a customer id, a VIN (or its last six characters after 「尾号」), a plate, an order, contract or ticket
+number — to the customer id and its owning rep, so an ask about someone else's customer can be refused before anything
+of theirs is read. It also finds other reps named as owners of a book of customers («刘洋的客户»).
 
 It returns ids and owners only (never a fact), reads only mapped columns (never a `never_read` one: a phone number is
 therefore not a handle here; asks that look people up by phone are refused upstream), and is built once per CRM and
-refreshed after `ttl_s`."""
+refreshed after `ttl_s`. Every handle is compiled into one Aho–Corasick automaton, so a message costs one pass over
+its characters whatever the size of the CRM (a 10k-customer CRM has ~100k handles)."""
 
 from __future__ import annotations
 
 import re
 import threading
 import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,25 +24,70 @@ from sqlalchemy import select
 from knowledge.crm.connector import CrmConnector
 from knowledge.crm.mapping import CrmMapping
 
-# generic organisation suffixes (any industry) removed to get a company's short name
+# generic organisation suffixes (any industry) removed to get a company's short name; the longest first
 ORG_SUFFIXES = (
+    "集团股份有限公司",
     "股份有限公司",
     "有限责任公司",
     "集团有限公司",
     "有限公司",
     "集团公司",
+    "分公司",
+    "总公司",
     "集团",
     "公司",
     "Co., Ltd.",
     "Co.,Ltd.",
+    "Co. Ltd.",
     "Ltd.",
     "Ltd",
     "Inc.",
     "Inc",
     "LLC",
+    "Corp.",
+    "Corp",
+    "GmbH",
 )
+# provinces and municipalities (generic geography): a leading one is not part of a company's own name
+PROVINCES = [
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+]
 LONG_ID = 6
 MIN_ORG_PREFIX = 4  # 「迅达物流」 names 「迅达物流有限公司」; three characters would also hit ordinary words
+TAIL_ID = 6  # 「尾号366286」: the last six characters of a VIN / serial, said after a tail word
 ID_FIELDS = {  # entity → the fields whose values are handles for the row's customer
     "order": ("id",),
     "contract": ("id",),
@@ -46,12 +95,47 @@ ID_FIELDS = {  # entity → the fields whose values are handles for the row's cu
     "device": ("id",),
 }
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_SQUASH = re.compile(r"[\s·•\-_/]")
+_SQUASH = re.compile(r"[\s·•\-_/.]")
+# a short name (the 2–3 character trade name 「迅达」, a salutation 「许总」) counts only when the words after it point at
+# an organisation or a party: 「迅达那边」「迅达他们」「迅达公司」「迅达拿的价」 — never 「畅行无阻」 or 「羊城的天气」
+PARTY_AFTER = (
+    r"\s*(?:他们|她们|那边|那家|那个|这家|这边|家的|公司|集团|方面|那批|那单|那台|拿|买|签|订|要的|提的"
+    r"|的(?:单|订单|合同|价|报价|折扣|优惠|人|情况|资料|老板|经理|采购|负责人|联系人)"
+)
+
+
+def _party_after(words: Iterable[str]) -> re.Pattern[str]:
+    """PARTY_AFTER plus the customers' own kinds as party words («迅达物流» when 物流 is how customers are named)."""
+    return _with_words(PARTY_AFTER, words)
+
+
+def _with_words(pattern: str, words: Iterable[str]) -> re.Pattern[str]:
+    extra = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w)
+    return re.compile(pattern + (f"|{extra}" if extra else "") + ")")
+
+
+# a rep named as the owner of a book: 「刘洋的客户」「刘洋手上那几家」「刘洋负责的客户」
+BOOK_AFTER = (
+    r"\s*(?:手上|手里|名下|负责的|跟的|管的)"  # «刘洋手上那几个…»: owned, whatever the noun
+    r"|\s*(?:的|那边的?)?\s*(?:那|这)?(?:几|些)?[个家位批]?(?:客户|公司|单子|订单|大客户|那几家|几家|那些"
+)
+GENDER_HONORIFIC = re.compile(r"(先生|女士|小姐|师傅|老师)$")
+TAIL_BEFORE = re.compile(r"(?:尾号|后六位|后6位|末六位|末6位|后几位是|tail|ending(?: in)?)\s*$", re.I)
 
 
 def squash(text: str) -> str:
     """Compare ids and plates the way people type them: no spaces, dots or dashes, upper case."""
     return _SQUASH.sub("", text).upper()
+
+
+def _upper_same_length(text: str) -> str:
+    """Upper case that keeps every position (a character whose upper form is longer stays as it is)."""
+    return "".join(u if len(u := c.upper()) == 1 else c for c in text)
+
+
+def _squash_with_positions(upper: str) -> tuple[str, list[int]]:
+    kept = [(c, i) for i, c in enumerate(upper) if not _SQUASH.match(c)]
+    return "".join(c for c, _ in kept), [i for _, i in kept]
 
 
 @dataclass(frozen=True)
@@ -62,22 +146,178 @@ class Hit:
     owner_rep: str = ""
     owner_name: str = ""
     owner_team: str = ""  # the team's name when mapped, else its id
+    start: int = -1  # where the text names them (character offsets into the asked text)
+    end: int = -1
 
 
 @dataclass(frozen=True)
-class _Handle:
-    key: str  # what is searched in the text
-    customer_id: str
+class RepHit:
+    """Another rep named as the owner of a book of customers: 「刘洋的客户」."""
+
+    rep_id: str
+    name: str
+    team: str
+    start: int
+    end: int
+
+
+# match modes: TEXT a substring (names), WORD an id not inside a longer id, PARTY a short name followed by a party
+# word, TAIL the last characters of a long id after a tail word, BOOK a rep's name followed by a book word
+TEXT, WORD, PARTY, TAIL, BOOK = "text", "word", "party", "tail", "book"
+
+
+@dataclass(frozen=True)
+class Handle:
+    key: str  # what is searched in the upper-cased text (squashed for ids)
+    customer_id: str  # for BOOK: the rep id
     kind: str
     value: str
-    cjk: bool
+    mode: str = TEXT
+
+
+class Automaton:
+    """Aho–Corasick over a fixed set of keys: `find(text)` yields (start, end, key index) for every occurrence of every
+    key in one pass (pure Python: dict transitions, failure links, outputs merged along the failure chain)."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.goto: list[dict[str, int]] = [{}]
+        self.out: list[list[int]] = [[]]
+        self.lengths: list[int] = []
+        for index, key in enumerate(keys):
+            self.lengths.append(len(key))
+            node = 0
+            for ch in key:
+                nxt = self.goto[node].get(ch)
+                if nxt is None:
+                    nxt = len(self.goto)
+                    self.goto[node][ch] = nxt
+                    self.goto.append({})
+                    self.out.append([])
+                node = nxt
+            self.out[node].append(index)
+        self.fail = [0] * len(self.goto)
+        queue = list(self.goto[0].values())
+        head = 0
+        while head < len(queue):  # breadth first: a node's failure target is finished before its children
+            node = queue[head]
+            head += 1
+            for ch, child in self.goto[node].items():
+                queue.append(child)
+                f = self.fail[node]
+                while f and ch not in self.goto[f]:
+                    f = self.fail[f]
+                target = self.goto[f].get(ch, 0)
+                self.fail[child] = target if target != child else 0
+                if self.out[self.fail[child]]:
+                    self.out[child] = self.out[child] + self.out[self.fail[child]]
+
+    def find(self, text: str) -> Iterator[tuple[int, int, int]]:
+        goto, fail, out, lengths = self.goto, self.fail, self.out, self.lengths
+        node = 0
+        for i, ch in enumerate(text):
+            while node and ch not in goto[node]:
+                node = fail[node]
+            node = goto[node].get(ch, 0)
+            for index in out[node]:
+                yield i + 1 - lengths[index], i + 1, index
+
+
+class HandleIndex:
+    """The handles of one CRM compiled for look-up. Pure (no I/O): the directory builds it from the CRM's rows."""
+
+    def __init__(
+        self, handles: list[Handle], owners: dict[str, tuple[str, str, str]], party_words: Iterable[str] = ()
+    ) -> None:
+        self.handles, self.owners = handles, owners
+        self.party_words = tuple(sorted(set(party_words)))
+        self._party_after = _party_after(self.party_words)
+        self._book_after = _with_words(BOOK_AFTER, self.party_words)
+        self._plain = [i for i, h in enumerate(handles) if h.mode != WORD or len(h.key) < LONG_ID]
+        self._plain_auto = Automaton(handles[i].key for i in self._plain)
+        # ids long enough to be found whatever the spacing: searched in the squashed text as well
+        self._long = [i for i, h in enumerate(handles) if h.mode == WORD and len(h.key) >= LONG_ID]
+        self._long_auto = Automaton(handles[i].key for i in self._long)
+
+    def _accept(self, h: Handle, upper: str, start: int, end: int) -> bool:
+        if h.mode == TEXT:
+            return True
+        if h.mode == WORD:
+            return _word_bounded(upper, start, end)
+        if h.mode == PARTY or h.mode == BOOK:
+            after = self._party_after if h.mode == PARTY else self._book_after
+            return after.match(upper, end) is not None and not _inside_cjk_name(upper, start)
+        if h.mode == TAIL:
+            return (
+                _word_bounded(upper, start, end)
+                and TAIL_BEFORE.search(upper[max(0, start - 12) : start]) is not None
+            )
+        return False
+
+    def scan(self, text: str) -> tuple[list[Hit], list[RepHit]]:
+        upper = _upper_same_length(text)
+        found: dict[str, Hit] = {}
+        reps: dict[str, RepHit] = {}
+
+        def add(h: Handle, start: int, end: int) -> None:
+            if h.mode == BOOK:
+                if h.customer_id not in reps:
+                    reps[h.customer_id] = RepHit(h.customer_id, h.value, h.kind, start, end)
+                return
+            seen = found.get(h.customer_id)
+            if seen is not None and (seen.start, -seen.end) <= (
+                start,
+                -end,
+            ):  # first named, longest handle there
+                return
+            owner, owner_name, team = self.owners.get(h.customer_id, ("", "", ""))
+            found[h.customer_id] = Hit(h.customer_id, h.kind, h.value, owner, owner_name, team, start, end)
+
+        for start, end, k in self._plain_auto.find(upper):
+            h = self.handles[self._plain[k]]
+            if self._accept(h, upper, start, end):
+                add(h, start, end)
+        if self._long:
+            squashed, positions = _squash_with_positions(upper)
+            for start, end, k in self._long_auto.find(squashed):
+                h = self.handles[self._long[k]]
+                a, b = positions[start], positions[end - 1] + 1
+                if _word_bounded(upper, a, b):
+                    add(h, a, b)
+        hits = sorted(found.values(), key=lambda x: x.start)
+        return hits, sorted(reps.values(), key=lambda r: r.start)
+
+    def scan_linear(self, text: str) -> list[str]:
+        """The old way (every handle searched in turn), kept only for the benchmark's comparison: customer ids."""
+        upper = _upper_same_length(text)
+        squashed = squash(text)
+        out = []
+        for h in self.handles:
+            at = upper.find(h.key)
+            if at < 0 and h.mode == WORD and len(h.key) >= LONG_ID:
+                at = squashed.find(h.key)
+            if at >= 0:
+                out.append(h.customer_id)
+        return list(dict.fromkeys(out))
+
+
+def _word_bounded(text: str, start: int, end: int) -> bool:
+    """Not inside a longer id: 「K001」 is not in 「K0012」."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
+
+
+def _inside_cjk_name(text: str, start: int) -> bool:
+    """A short name right after another CJK character that starts a longer known word is still a mention; only an
+    ASCII letter glued in front disqualifies it («Xunda» handles are WORD keys)."""
+    before = text[start - 1] if start > 0 else ""
+    return before.isascii() and before.isalpha()
 
 
 class CustomerDirectory:
     def __init__(self, connector: CrmConnector, mapping: CrmMapping, *, ttl_s: float = 300.0) -> None:
         self.connector, self.mapping, self.ttl_s = connector, mapping, ttl_s
-        self._handles: list[_Handle] = []
-        self._owners: dict[str, tuple[str, str, str]] = {}
+        self._index = HandleIndex([], {})
         self._loaded = -1.0
         self._lock = threading.Lock()
 
@@ -92,7 +332,7 @@ class CustomerDirectory:
         for label, f in fields.items():
             if f.startswith("extra."):
                 extra = ent.extra.get(f.removeprefix("extra."))
-                if extra is not None:
+                if extra is not None and not getattr(extra, "never_read", False):
                     cols.append(m.raw_col(entity, extra.column).label(label))
             elif m.has(entity, f):
                 cols.append(m.col(entity, f).label(label))
@@ -102,28 +342,28 @@ class CustomerDirectory:
             return s.rows(select(*cols).select_from(m.table(entity)), {})
 
     def _load(self) -> None:
-        handles: list[_Handle] = []
-        owners: dict[str, tuple[str, str, str]] = {}
         reps = {
             str(r["id"]): (str(r.get("name") or ""), str(r.get("team_name") or r.get("team") or ""))
             for r in self._rows("rep", {"id": "id", "name": "name", "team": "team", "team_name": "team_name"})
             if r.get("id")
         }
-        fields = {"id": "id", "name": "name", "owner": "owner_rep", "city": "city", "region": "region"}
-        for r in self._rows("customer", fields):
-            cid = str(r.get("id") or "")
-            if not cid:
-                continue
-            owner = str(r.get("owner") or "")
-            owners[cid] = (owner, *reps.get(owner, ("", "")))
-            handles.append(_Handle(squash(cid), cid, "customer_id", cid, False))
-            name = str(r.get("name") or "").strip()
-            for key in name_keys(name, (str(r.get("city") or ""), str(r.get("region") or ""))):
-                handles.append(_Handle(key, cid, "customer_name", name, bool(_CJK.search(key))))
-        for r in self._rows("contact", {"cid": "customer_id", "name": "name"}):
-            name, cid = str(r.get("name") or "").strip(), str(r.get("cid") or "")
-            if cid and len(name) >= 2:
-                handles.append(_Handle(name, cid, "contact_name", name, bool(_CJK.search(name))))
+        customers = [
+            (str(r.get("id") or ""), str(r.get("name") or "").strip(), str(r.get("owner") or ""),
+             (str(r.get("city") or ""), str(r.get("region") or "")))
+            for r in self._rows("customer", {"id": "id", "name": "name", "owner": "owner_rep", "city": "city",
+                                             "region": "region"})
+        ]  # fmt: skip
+        contacts = [
+            (
+                str(r.get("cid") or ""),
+                str(r.get("name") or "").strip(),
+                str(r.get("salutation") or "").strip(),
+            )
+            for r in self._rows(
+                "contact", {"cid": "customer_id", "name": "name", "salutation": "extra.salutation"}
+            )
+        ]
+        records: list[tuple[str, str, str]] = []  # (customer id, kind, value)
         for entity, id_fields in ID_FIELDS.items():
             if entity not in self.mapping.entities or not self.mapping.has(entity, "customer_id"):
                 continue
@@ -132,56 +372,129 @@ class CustomerDirectory:
             # identifier-like extra columns (a plate, a serial): string values that carry a digit
             wanted |= {f"x_{k}": f"extra.{k}" for k, e in ent.extra.items() if e.type == "string"}
             for r in self._rows(entity, {"cid": "customer_id", **wanted}):
-                cid = str(r.get("cid") or "")
                 for label in wanted:
-                    value = str(r.get(label) or "").strip()
-                    if cid and len(squash(value)) >= 5 and any(c.isdigit() for c in value):
-                        kind = entity if label.startswith("f_") else f"{entity}.{label[2:]}"
-                        handles.append(_Handle(squash(value), cid, kind, value, False))
-        self._handles, self._owners = handles, owners
+                    kind = entity if label.startswith("f_") else f"{entity}.{label[2:]}"
+                    records.append((str(r.get("cid") or ""), kind, str(r.get(label) or "").strip()))
+        # how this company's people speak of customers as a kind (「车队」, 「门诊」): the mapping's customer option
+        said = [str(w) for w in self.mapping.option("customer", "party_words", []) or [] if str(w).strip()]
+        self._index = build_index(customers, contacts, records, reps, said)
         self._loaded = time.monotonic()
 
-    def _fresh(self) -> None:
+    def _fresh(self) -> HandleIndex:
         with self._lock:
             if self._loaded < 0 or time.monotonic() - self._loaded > self.ttl_s:
                 self._load()
+            return self._index
 
     # ---- lookup -----------------------------------------------------------------------------------------------------
     def lookup(self, text: str) -> list[Hit]:
         """Every customer a handle in the text names, once each, in the order first named."""
-        self._fresh()
-        plain, upper, squashed = text, text.upper(), squash(text)
-        found: dict[str, tuple[int, Hit]] = {}
-        for h in self._handles:
-            at = plain.find(h.key) if h.cjk else _id_at(upper, squashed, h.key)
-            if at < 0:
-                continue
-            owner, owner_name, team = self._owners.get(h.customer_id, ("", "", ""))
-            hit = Hit(h.customer_id, h.kind, h.value, owner, owner_name, team)
-            if h.customer_id not in found or at < found[h.customer_id][0]:
-                found[h.customer_id] = (at, hit)
-        return [hit for _, hit in sorted(found.values(), key=lambda kv: kv[0])]
+        return self._fresh().scan(text)[0]
+
+    def party_words(self) -> tuple[str, ...]:
+        """How this CRM's organisation customers name their kind («物流», «租赁»): words for «其他…» asks."""
+        return self._fresh().party_words
+
+    def reps_named(self, text: str) -> list[RepHit]:
+        """Reps the text names as owners of customers («刘洋的客户», «刘洋手上那几家»)."""
+        return self._fresh().scan(text)[1]
 
 
-def _id_at(upper: str, squashed: str, key: str) -> int:
-    """An id as a word of the text («K001», not inside «K0012»); a long one (≥ LONG_ID characters) also when typed
-    with other spacing or dots («沪 7QR20», «SO 2611 009»), where a chance hit inside another word is unlikely."""
-    at = _word_at(upper, key)
-    if at < 0 and len(key) >= LONG_ID:
-        at = squashed.find(key)
-    return at
+def build_index(
+    customers: list[tuple[str, str, str, tuple[str, ...]]],
+    contacts: list[tuple[str, str, str]],
+    records: list[tuple[str, str, str]],
+    reps: dict[str, tuple[str, str]],
+    party_words: Iterable[str] = (),
+) -> HandleIndex:
+    """customers: (id, name, owner rep, places); contacts: (customer id, name, salutation); records: (customer id,
+    kind, value) of orders, contracts, tickets, devices and their id-like columns; reps: id → (name, team)."""
+    handles: list[Handle] = []
+    owners: dict[str, tuple[str, str, str]] = {}
+    kinds: set[str] = (
+        set()
+    )  # the industry part of organisation names, after the trade name: 「物流」「汽车租赁」
+    short: list[
+        tuple[str, str, str, str]
+    ] = []  # (short name, customer id, kind, full name): kept when unambiguous
+    for cid, name, owner, places in customers:
+        if not cid:
+            continue
+        owners[cid] = (owner, *reps.get(owner, ("", "")))
+        handles.append(Handle(squash(cid), cid, "customer_id", cid, WORD))
+        for key in name_keys(name, places):
+            handles.append(_name_handle(key, cid, "customer_name", name))
+        kinds.update(kind_words(name, places))
+        for key in short_names(name, places):
+            short.append((key, cid, "customer_name" if _CJK.search(key) else "customer_name.roman", name))
+    for cid, name, salutation in contacts:
+        if cid and len(name) >= 2:
+            handles.append(_name_handle(name, cid, "contact_name", name))
+        # 「韩经理」「许总」 name someone; 「王先生」「李女士」 could be anyone
+        if cid and len(salutation) >= 2 and salutation != name and not GENDER_HONORIFIC.search(salutation):
+            short.append((salutation, cid, "contact_name", name))
+    short = list(dict.fromkeys(short))
+    customers_of_short = Counter(key for key, *_ in short)
+    taken = {h.key for h in handles}
+    for key, cid, kind, name in short:
+        upper = _upper_same_length(key)
+        if customers_of_short[key] == 1 and upper not in taken:  # 「韩经理」 of two customers names neither
+            handles.append(Handle(upper, cid, kind, name, PARTY if _CJK.search(key) else WORD))
+    for cid, kind, value in records:
+        if cid and len(squash(value)) >= 5 and any(c.isdigit() for c in value):
+            handles.append(Handle(squash(value), cid, kind, value, WORD))
+            tail = _plate_tail(value)
+            if tail:  # 「9C715」 of 「浙A·9C715」
+                handles.append(Handle(tail, cid, kind, value, WORD))
+            if kind.startswith("device") and len(squash(value)) >= 10:  # 「尾号366286」 of a VIN or serial
+                handles.append(Handle(squash(value)[-TAIL_ID:], cid, kind, value, TAIL))
+    for rep_id, (name, team) in reps.items():
+        if len(name) >= 2:
+            handles.append(Handle(_upper_same_length(name), rep_id, team, name, BOOK))
+    return HandleIndex(handles, owners, {*kinds, *party_words})
 
 
-def _word_at(text: str, key: str) -> int:
-    """Position of an id in the text, not inside a longer id (「K001」 is not in 「K0012」)."""
-    start = 0
-    while (at := text.find(key, start)) >= 0:
-        before = text[at - 1] if at else ""
-        after = text[at + len(key)] if at + len(key) < len(text) else ""
-        if not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum()):
-            return at
-        start = at + 1
-    return -1
+def _name_handle(key: str, cid: str, kind: str, value: str) -> Handle:
+    if _CJK.search(key):
+        return Handle(_upper_same_length(key), cid, kind, value, TEXT)
+    return Handle(squash(key), cid, kind, value, WORD)
+
+
+def _plate_tail(value: str) -> str:
+    """The part after a plate's separator when it is id-like on its own (five or more characters, a digit)."""
+    parts = re.split(r"[·•\-\s]", value.strip())
+    if len(parts) != 2 or not _CJK.search(parts[0]):
+        return ""
+    tail = parts[1].upper()
+    return tail if len(tail) >= 5 and tail.isalnum() and any(c.isdigit() for c in tail) else ""
+
+
+def _strip_suffix(name: str) -> str:
+    for suffix in ORG_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)].strip()
+    return name
+
+
+def _strip_places(core: str, places: tuple[str, ...]) -> str:
+    """「上海迅达物流」 → 「迅达物流」: the customer's own city/region columns, then a province or municipality, then a
+    leading 「…市」「…省」 of two or three characters."""
+    for _ in range(2):  # 「浙江杭州…」: a province and a city
+        before = core
+        candidates = sorted(
+            {p for p in places if p} | {p.rstrip("市省") for p in places if p}, key=len, reverse=True
+        )
+        for form in [*candidates, *sorted(PROVINCES, key=len, reverse=True)]:
+            if form and core.startswith(form) and len(core) - len(form) >= 2:
+                core = core[len(form) :].lstrip("省市区县")
+                break
+        else:
+            m = re.match(r"^[\u4e00-\u9fff]{2,3}[市省]", core)
+            if m and len(core) - m.end() >= 2:
+                core = core[m.end() :]
+        if core == before:
+            break
+    return core
 
 
 def name_keys(name: str, places: tuple[str, ...] = ()) -> list[str]:
@@ -191,20 +504,52 @@ def name_keys(name: str, places: tuple[str, ...] = ()) -> list[str]:
     name = name.strip()
     if len(name) < 2:
         return []
-    core = name
-    for suffix in ORG_SUFFIXES:
-        if core.endswith(suffix) and len(core) > len(suffix) + 1:
-            core = core[: -len(suffix)].strip()
-            break
+    core = _strip_suffix(name)
     if core == name:
         return [name]
     keys = [name, core]
-    for place in sorted((p for p in places if p), key=len, reverse=True):
-        for form in (place, place.rstrip("市省")):
-            if form and core.startswith(form) and len(core) - len(form) >= 2:
-                core = core[len(form) :]
-                break
+    core = _strip_places(core, places)
     keys.append(core)
     if _CJK.search(core):
         keys += [core[:n] for n in range(MIN_ORG_PREFIX, len(core))]
     return list(dict.fromkeys(k for k in keys if len(k) >= 2))
+
+
+def kind_words(name: str, places: tuple[str, ...] = ()) -> list[str]:
+    """What follows an organisation's trade name — 「物流」 of 「迅达物流」, 「汽车租赁」 of 「畅行汽车租赁」 —
+    is how such customers are spoken of as a kind («其他物流公司», «迅达物流他们»)."""
+    core = _strip_suffix(name.strip())
+    if core == name.strip():
+        return []
+    rest = _strip_places(core, places)[2:]
+    if len(rest) < 2 or not _CJK.fullmatch(rest[0]):
+        return []
+    return [
+        rest
+    ]  # not its first two characters: 「汽车」 of 「汽车租赁」 would make «其他汽车多少钱» about a customer
+
+
+def short_names(name: str, places: tuple[str, ...] = ()) -> list[str]:
+    """An organisation's trade name (字号) — the first two characters of its core name 「迅达」 — and its romanised
+    form for English asks («Xunda»). Short names match only before a party word (see PARTY_AFTER) and only when no
+    other customer shares them."""
+    core = _strip_suffix(name.strip())
+    if core == name.strip():
+        return []
+    core = _strip_places(core, places)
+    if not _CJK.search(core) or len(core) < 4:
+        return []
+    trade = core[:2]
+    out = [trade]
+    roman = _pinyin(trade)
+    if len(roman) >= 4:
+        out.append(roman)
+    return out
+
+
+def _pinyin(text: str) -> str:
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # optional: English asks then name the company by its other handles only
+        return ""
+    return "".join(lazy_pinyin(text)).capitalize() if all(_CJK.match(c) for c in text) else ""

@@ -16,7 +16,7 @@ from contract.ports import Actor, Customer360
 from knowledge.crm.access import check_access, check_agent_before_lookup
 from knowledge.crm.cache import RedisCache
 from knowledge.crm.connector import CrmConnector
-from knowledge.crm.directory import CustomerDirectory, Hit
+from knowledge.crm.directory import CustomerDirectory, Hit, RepHit
 from knowledge.crm.facts import build_360
 from knowledge.crm.mapping import CrmMapping
 from knowledge.crm.queries import build_queries
@@ -95,10 +95,21 @@ class CrmCustomerData:
     def mentions(self, text: str) -> list[Hit]:
         """Customers a question names (by name, contact, id, VIN/plate, order/contract/ticket number): ids and owners
         only, for authorization before anything of theirs is read (knowledge/crm/directory.py)."""
+        return self._customer_directory().lookup(text)
+
+    def rep_mentions(self, text: str) -> list[RepHit]:
+        """Reps a question names as owners of customers («刘洋的客户»): the ask is about their book."""
+        return self._customer_directory().reps_named(text)
+
+    def party_words(self) -> tuple[str, ...]:
+        """How this CRM's organisation customers name their kind («物流», «租赁»), for «其他…» asks."""
+        return self._customer_directory().party_words()
+
+    def _customer_directory(self) -> CustomerDirectory:
         directory = self.__dict__.get("_directory")
         if directory is None:
             directory = self.__dict__["_directory"] = CustomerDirectory(self.connector, self.mapping)
-        return directory.lookup(text)
+        return directory
 
     def check_access(self, customer_ref: str, actor: Actor) -> None:
         """AccessDenied / NotFound for this actor and customer, from the owner row alone (no 360 is built)."""
