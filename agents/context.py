@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from agents.deps import AgentDeps
@@ -119,6 +119,8 @@ class RunContext:
     tenant: str
     channel: str = ""
     progress: RunProgress | None = None
+    # the run's delivered suggestion (JSON), set by the graph's turn: the thread's checkpoint keeps only its reference
+    delivered: dict[str, Any] = field(default_factory=dict)
 
     @property
     def on_draft_token(self) -> Callable[[str], None] | None:

@@ -107,7 +107,8 @@ class Copilot:
             out = self._run_with_progress(graph_input, thread, ctx, sink)
         if not out.get("suggestion"):
             return None
-        suggestion = Suggestion.model_validate(out["suggestion"])
+        # the full suggestion comes back through the run context (the thread's state keeps its reference only)
+        suggestion = Suggestion.model_validate(ctx.delivered.get("suggestion") or out["suggestion"])
         self._threads[suggestion.id] = (thread, msg.channel.value)
         return suggestion
 

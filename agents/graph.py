@@ -19,9 +19,11 @@ The first-phase push (agents.context.RunProgress.phase1) goes out as soon as dec
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import os
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -50,6 +52,17 @@ _REDUCERS: dict[str, Callable[[Any, Any], Any]] = {
 # One long-lived thread for the customer branch of grounding: a pool per run would start a thread per message.
 # Several turns may ground at once (one per conversation in the worker); they queue here for at most one branch.
 DELIVERED_WITH_SUGGESTION = ("evidence", "verdicts")
+# What the thread keeps of a delivered suggestion (agents.copilot.Copilot.decide and human_decision read the id).
+SUGGESTION_REF = (
+    "id",
+    "kind",
+    "tenant",
+    "channel",
+    "conversation_id",
+    "message_id",
+    "customer_ref",
+    "rep_ref",
+)
 _GROUNDING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ground")
 
 
@@ -94,6 +107,9 @@ def turn(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     for node in (guard_input, understand):
         t.apply(node(t.state, runtime))  # type: ignore[arg-type]
     snapshot: CopilotState = dict(t.state)  # type: ignore[assignment]
+    # (Starting the customer branch right after perceive was measured and is slower: its fact building is Python and
+    # holds the GIL, so guard_input and understand waited for switch intervals. It starts here, beside the policy
+    # branch, whose vector query runs without the GIL.)
     customer = _GROUNDING.submit(contextvars.copy_context().run, ground_customer, snapshot, runtime)
     try:
         policy = ground_policy(snapshot, runtime)
@@ -113,10 +129,54 @@ def turn(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         runtime.context.progress.draft_ready(t.state.get("draft"))
     for node in (guard_output, deliver):
         t.apply(node(t.state, runtime))  # type: ignore[arg-type]
-    # The delivered suggestion carries this turn's evidence and verdicts (and the ledger keeps it): the thread's
-    # checkpoint need not store them a second time (they were half of its bytes). The next turn starts them afresh.
+    # The delivered suggestion is in the ledger (deliver wrote it, durably) and goes back to the caller through the run
+    # context. The thread's checkpoint keeps only its reference: the whole suggestion (evidence, verdicts) was ~90 % of
+    # the checkpoint's bytes, written, masked (copilot/privacy/checkpoint_mask.py walks every value) and read back on
+    # the conversation's next turn for nothing — the thread needs the id to resume the decision, and no more.
+    delivered = t.state.get("suggestion")
+    if delivered:
+        runtime.context.delivered["suggestion"] = delivered
+        t.apply({"suggestion": {k: delivered[k] for k in SUGGESTION_REF if k in delivered}})
     t.apply({key: [RESET] for key in DELIVERED_WITH_SUGGESTION})
     return t.update()
+
+
+def _reuse_langgraph_threads() -> None:
+    """LangGraph's sync runner opens a new thread pool for every invoke (langchain_core's get_executor_for_config) and
+    hands the checkpoint writes to it, so each message started one or two threads and joined them. Measured on the
+    no-LLM suggestion with the turn stubbed out (bench/bench_agent.py machinery only): that was ~0.7 ms of CPU per
+    message at p50 and most of the tail on a loaded machine. The runner gets one long-lived pool per process instead
+    (max_concurrency, when a caller sets it, still gets its own bounded pool as before). The runner still waits for its
+    own tasks at the end of the invoke, so durability is unchanged."""
+    try:
+        from langchain_core.runnables.config import ContextThreadPoolExecutor
+        from langgraph.pregel import _executor
+    except ImportError:  # another LangGraph layout: keep its default
+        return
+    original = getattr(_executor, "get_executor_for_config", None)
+    if original is None or getattr(original, "__wrapped_by_copilot__", False):
+        return
+    pools: dict[
+        int, ContextThreadPoolExecutor
+    ] = {}  # by process id: a forked child never reuses its parent's threads
+
+    @contextlib.contextmanager
+    def shared(config: Any) -> Iterator[Any]:
+        if (config or {}).get("max_concurrency") is not None:
+            with original(config) as bounded:
+                yield bounded
+            return
+        pid = os.getpid()
+        pool = pools.get(pid)
+        if pool is None:
+            pool = pools[pid] = ContextThreadPoolExecutor(max_workers=32, thread_name_prefix="graph-bg")
+        yield pool
+
+    shared.__wrapped_by_copilot__ = True  # type: ignore[attr-defined]
+    _executor.get_executor_for_config = shared
+
+
+_reuse_langgraph_threads()
 
 
 def after_turn(state: CopilotState) -> str:

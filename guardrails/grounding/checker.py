@@ -8,6 +8,8 @@ evidence sentence makes the same promise. Sentences with unsupported claims are 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from typing import Literal
 
 from contract.evidence import Evidence
@@ -92,6 +94,29 @@ class _EvidenceIndex:
         return not (claim.kind in _SUBJECT_KINDS and self.misattributed(claim, sentence))
 
 
+# An evidence text's index depends on that text alone, and the same clauses and customer facts come back message after
+# message: built once per (id, content, title, version) instead of once per check (it was most of guard_output's time).
+# Indexes are read-only once built. Bounded; the oldest is dropped first.
+_INDEX_CACHE: OrderedDict[tuple[str, str, str, str], _EvidenceIndex] = OrderedDict()
+_INDEX_CACHE_MAX = 4096
+_INDEX_LOCK = threading.Lock()
+
+
+def _index(ev: Evidence) -> _EvidenceIndex:
+    key = (ev.id, ev.content, ev.title, ev.version)
+    with _INDEX_LOCK:
+        hit = _INDEX_CACHE.get(key)
+        if hit is not None:
+            _INDEX_CACHE.move_to_end(key)
+            return hit
+    built = _EvidenceIndex(ev)
+    with _INDEX_LOCK:
+        _INDEX_CACHE[key] = built
+        while len(_INDEX_CACHE) > _INDEX_CACHE_MAX:
+            _INDEX_CACHE.popitem(last=False)
+    return built
+
+
 def _key(value: object) -> object:
     if isinstance(value, float):
         return round(value, 4)
@@ -129,10 +154,10 @@ class ClaimGroundingChecker:
         dangling = [c.evidence_id for c in draft.citations if c.evidence_id not in by_id]
         if dangling:
             reasons.append(f"citations point at evidence not supplied: {', '.join(dangling)}")
-        indexes = {eid: _EvidenceIndex(by_id[eid]) for eid in dict.fromkeys(cited.values()) if eid in by_id}
+        indexes = {eid: _index(by_id[eid]) for eid in dict.fromkeys(cited.values()) if eid in by_id}
         uncited = not indexes
         if uncited:
-            indexes = {e.id: _EvidenceIndex(e) for e in evidence}
+            indexes = {e.id: _index(e) for e in evidence}
         records: list[dict[str, object]] = []
         kept: list[str] = []
         unsupported = 0
