@@ -11,18 +11,22 @@ its characters whatever the size of the CRM (a 10k-customer CRM has ~100k handle
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
 from knowledge.crm.connector import CrmConnector
 from knowledge.crm.mapping import CrmMapping
+
+log = logging.getLogger(__name__)
 
 # generic organisation suffixes (any industry) removed to get a company's short name; the longest first
 ORG_SUFFIXES = (
@@ -85,6 +89,8 @@ PROVINCES = [
     "香港",
     "澳门",
 ]
+_PROVINCES_LONGEST_FIRST = sorted(PROVINCES, key=len, reverse=True)
+_DIGIT = re.compile(r"\d")
 LONG_ID = 6
 MIN_ORG_PREFIX = 4  # 「迅达物流」 names 「迅达物流有限公司」; three characters would also hit ordinary words
 TAIL_ID = 6  # 「尾号366286」: the last six characters of a VIN / serial, said after a tail word
@@ -130,12 +136,10 @@ def squash(text: str) -> str:
 
 def _upper_same_length(text: str) -> str:
     """Upper case that keeps every position (a character whose upper form is longer stays as it is)."""
+    upper = text.upper()
+    if len(upper) == len(text):  # nearly always (CJK and ASCII keep their length)
+        return upper
     return "".join(u if len(u := c.upper()) == 1 else c for c in text)
-
-
-def _squash_with_positions(upper: str) -> tuple[str, list[int]]:
-    kept = [(c, i) for i, c in enumerate(upper) if not _SQUASH.match(c)]
-    return "".join(c for c, _ in kept), [i for _, i in kept]
 
 
 @dataclass(frozen=True)
@@ -166,8 +170,7 @@ class RepHit:
 TEXT, WORD, PARTY, TAIL, BOOK = "text", "word", "party", "tail", "book"
 
 
-@dataclass(frozen=True)
-class Handle:
+class Handle(NamedTuple):  # a tuple: a 10k-customer CRM has ~200k of them
     key: str  # what is searched in the upper-cased text (squashed for ids)
     customer_id: str  # for BOOK: the rep id
     kind: str
@@ -232,25 +235,24 @@ class HandleIndex:
         self.party_words = tuple(sorted(set(party_words)))
         self._party_after = _party_after(self.party_words)
         self._book_after = _with_words(BOOK_AFTER, self.party_words)
-        self._plain = [i for i, h in enumerate(handles) if h.mode != WORD or len(h.key) < LONG_ID]
+        # names (CJK substrings) in one automaton; ids (plates, VINs, order numbers, romanised names) by their tokens
+        self._plain = [i for i, h in enumerate(handles) if h.mode not in (WORD, TAIL)]
         self._plain_auto = Automaton(handles[i].key for i in self._plain)
-        # ids long enough to be found whatever the spacing: searched in the squashed text as well
-        self._long = [i for i, h in enumerate(handles) if h.mode == WORD and len(h.key) >= LONG_ID]
-        self._long_auto = Automaton(handles[i].key for i in self._long)
+        self._ids: dict[str, list[int]] = {}
+        for i, h in enumerate(handles):
+            if h.mode in (WORD, TAIL):
+                self._ids.setdefault(h.key, []).append(i)
 
     def _accept(self, h: Handle, upper: str, start: int, end: int) -> bool:
         if h.mode == TEXT:
             return True
         if h.mode == WORD:
-            return _word_bounded(upper, start, end)
+            return True  # id tokens are whole tokens by construction
         if h.mode == PARTY or h.mode == BOOK:
             after = self._party_after if h.mode == PARTY else self._book_after
             return after.match(upper, end) is not None and not _inside_cjk_name(upper, start)
         if h.mode == TAIL:
-            return (
-                _word_bounded(upper, start, end)
-                and TAIL_BEFORE.search(upper[max(0, start - 12) : start]) is not None
-            )
+            return TAIL_BEFORE.search(upper[max(0, start - 12) : start]) is not None
         return False
 
     def scan(self, text: str) -> tuple[list[Hit], list[RepHit]]:
@@ -276,13 +278,11 @@ class HandleIndex:
             h = self.handles[self._plain[k]]
             if self._accept(h, upper, start, end):
                 add(h, start, end)
-        if self._long:
-            squashed, positions = _squash_with_positions(upper)
-            for start, end, k in self._long_auto.find(squashed):
-                h = self.handles[self._long[k]]
-                a, b = positions[start], positions[end - 1] + 1
-                if _word_bounded(upper, a, b):
-                    add(h, a, b)
+        for start, end, key in id_tokens(upper):
+            for k in self._ids.get(key, ()):
+                h = self.handles[k]
+                if self._accept(h, upper, start, end):
+                    add(h, start, end)
         hits = sorted(found.values(), key=lambda x: x.start)
         return hits, sorted(reps.values(), key=lambda r: r.start)
 
@@ -300,11 +300,30 @@ class HandleIndex:
         return list(dict.fromkeys(out))
 
 
-def _word_bounded(text: str, start: int, end: int) -> bool:
-    """Not inside a longer id: 「K001」 is not in 「K0012」."""
-    before = text[start - 1] if start > 0 else ""
-    after = text[end] if end < len(text) else ""
-    return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
+_RUN = re.compile(r"[A-Z0-9]+")
+MAX_ID_PARTS = 5  # «SO 2611 009», «沪 7QR 20»: an id typed in up to five pieces
+
+
+def id_tokens(upper: str) -> Iterator[tuple[int, int, str]]:
+    """Every way the text can spell an id: each run of letters and digits; runs joined across separators only
+    (spaces, dots, dashes) when the result is at least LONG_ID long (a short id must be typed as it is: «K 001» is not
+    K001); each with the CJK character just before it when there is one (a plate's province, 「沪·7QR20」)."""
+    runs = [(m.start(), m.end(), m.group()) for m in _RUN.finditer(upper)]
+    for i, (start, _, _) in enumerate(runs):
+        prefix_at = start - 1
+        while prefix_at >= 0 and _SQUASH.match(upper[prefix_at]):
+            prefix_at -= 1
+        prefix = upper[prefix_at] if prefix_at >= 0 and _CJK.match(upper[prefix_at]) else ""
+        joined = ""
+        for j in range(i, min(i + MAX_ID_PARTS, len(runs))):
+            if j > i and not all(_SQUASH.match(c) for c in upper[runs[j - 1][1] : runs[j][0]]):
+                break
+            joined += runs[j][2]
+            end = runs[j][1]
+            if j == i or len(joined) >= LONG_ID:
+                yield start, end, joined
+                if prefix:
+                    yield prefix_at, end, prefix + joined
 
 
 def _inside_cjk_name(text: str, start: int) -> bool:
@@ -319,6 +338,7 @@ class CustomerDirectory:
         self.connector, self.mapping, self.ttl_s = connector, mapping, ttl_s
         self._index = HandleIndex([], {})
         self._loaded = -1.0
+        self._refreshing = False
         self._lock = threading.Lock()
 
     # ---- loading ----------------------------------------------------------------------------------------------------
@@ -381,10 +401,24 @@ class CustomerDirectory:
         self._loaded = time.monotonic()
 
     def _fresh(self) -> HandleIndex:
+        """The first look-up builds the index; later a stale one is rebuilt in the background while the current one
+        keeps answering (a 10k-customer CRM takes seconds to compile; no ask should wait for that)."""
         with self._lock:
-            if self._loaded < 0 or time.monotonic() - self._loaded > self.ttl_s:
+            if self._loaded < 0:
                 self._load()
+            elif time.monotonic() - self._loaded > self.ttl_s and not self._refreshing:
+                self._refreshing = True
+                threading.Thread(target=self._refresh, name="crm-directory-refresh", daemon=True).start()
             return self._index
+
+    def _refresh(self) -> None:
+        try:
+            self._load()
+        except Exception:  # noqa: BLE001 — a failed refresh keeps the previous index; the next stale look-up retries
+            log.warning("CRM directory refresh failed; keeping the previous index", exc_info=True)
+            self._loaded = time.monotonic() - self.ttl_s / 2  # retry after half a TTL, not on every look-up
+        finally:
+            self._refreshing = False
 
     # ---- lookup -----------------------------------------------------------------------------------------------------
     def lookup(self, text: str) -> list[Hit]:
@@ -441,7 +475,7 @@ def build_index(
         if customers_of_short[key] == 1 and upper not in taken:  # 「韩经理」 of two customers names neither
             handles.append(Handle(upper, cid, kind, name, PARTY if _CJK.search(key) else WORD))
     for cid, kind, value in records:
-        if cid and len(squash(value)) >= 5 and any(c.isdigit() for c in value):
+        if cid and len(squash(value)) >= 5 and _DIGIT.search(value):
             handles.append(Handle(squash(value), cid, kind, value, WORD))
             tail = _plate_tail(value)
             if tail:  # 「9C715」 of 「浙A·9C715」
@@ -484,7 +518,7 @@ def _strip_places(core: str, places: tuple[str, ...]) -> str:
         candidates = sorted(
             {p for p in places if p} | {p.rstrip("市省") for p in places if p}, key=len, reverse=True
         )
-        for form in [*candidates, *sorted(PROVINCES, key=len, reverse=True)]:
+        for form in [*candidates, *_PROVINCES_LONGEST_FIRST]:
             if form and core.startswith(form) and len(core) - len(form) >= 2:
                 core = core[len(form) :].lstrip("省市区县")
                 break
@@ -547,6 +581,7 @@ def short_names(name: str, places: tuple[str, ...] = ()) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def _pinyin(text: str) -> str:
     try:
         from pypinyin import lazy_pinyin

@@ -1,0 +1,121 @@
+"""The customer directory behind authorization (knowledge/crm/directory.py): handles compiled into one Aho–Corasick
+automaton. Checked here: the automaton finds exactly what a plain search finds, short names only count before a party
+word, and the per-message cost at 20 and 10,000 customers (printed, not asserted: the machine is shared)."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+
+import pytest
+
+from knowledge.crm.directory import Automaton, build_index, kind_words, name_keys, short_names
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+)
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红文斌海波晓东林"
+TRADE = "迅安畅顺京港鹏甬金浦羊北华恒泰宏达通远航星辰瑞祥鑫源丰盛"
+KINDS = ["物流", "快运", "出租汽车", "汽车租赁", "科技", "贸易", "建设", "医疗器械", "食品"]
+CITIES = ["上海", "杭州", "苏州", "广州", "北京", "天津", "深圳", "宁波", "南京", "成都", "武汉", "西安"]
+
+
+def synthetic_crm(n: int, seed: int = 7):
+    """n customers (three in four organisations), two contacts each, three orders and two devices each."""
+    rnd = random.Random(seed)
+    customers, contacts, records = [], [], []
+    reps = {
+        f"rep_{i}": (rnd.choice(SURNAMES) + rnd.choice(GIVEN) + rnd.choice(GIVEN), f"T{i % 5}")
+        for i in range(40)
+    }
+    for i in range(n):
+        cid = f"C{i:05d}"
+        city = rnd.choice(CITIES)
+        if i % 4:
+            trade = "".join(rnd.choice(TRADE) for _ in range(2)) + str(i)  # unique trade names
+            name = f"{city}{trade}{rnd.choice(KINDS)}有限公司"
+        else:
+            name = rnd.choice(SURNAMES) + rnd.choice(GIVEN) + rnd.choice(GIVEN)
+        customers.append((cid, name, f"rep_{i % 40}", (city, "")))
+        for k in range(2):
+            person = rnd.choice(SURNAMES) + rnd.choice(GIVEN) + rnd.choice(GIVEN)
+            contacts.append((cid, person, person[0] + "经理" if k == 0 else ""))
+        for k in range(3):
+            records.append((cid, "order", f"SO-{i:05d}-{k:03d}"))
+        for k in range(2):
+            records.append((cid, "device", f"LHV{i:06d}{k}{rnd.randrange(10**7):07d}"))
+            records.append((cid, "device.plate_no", f"沪·{rnd.randrange(10**5):05d}"))
+    return customers, contacts, records, reps
+
+
+def test_the_automaton_finds_every_occurrence_of_every_key():
+    keys = ["he", "she", "his", "hers", "迅达", "迅达物流", "达物"]
+    auto = Automaton(keys)
+    text = "ushers 上海迅达物流 his"
+    found = sorted((s, e, keys[k]) for s, e, k in auto.find(text))
+    expected = sorted((i, i + len(k), k) for k in keys for i in range(len(text)) if text.startswith(k, i))
+    assert found == expected
+
+
+def test_handles_are_derived_generally():
+    assert name_keys("上海迅达物流有限公司", ("上海", "华东"))[:3] == [
+        "上海迅达物流有限公司",
+        "上海迅达物流",
+        "迅达物流",
+    ]
+    assert "宏远科技" in name_keys("浙江杭州宏远科技股份有限公司", ("杭州",))  # a province, then the city
+    assert short_names("上海迅达物流有限公司", ("上海",))[0] == "迅达"
+    assert short_names("王建华") == []  # a person has no trade name
+    assert kind_words("苏州畅行汽车租赁有限公司", ("苏州",)) == ["汽车租赁"]
+
+
+def test_lookup_matches_a_plain_search_and_respects_party_words():
+    customers, contacts, records, reps = synthetic_crm(200)
+    index = build_index(customers, contacts, records, reps, ["车队"])
+    rnd = random.Random(3)
+    for _ in range(200):
+        cid, name, _, (city, _) = rnd.choice(customers)
+        text = rnd.choice(["帮我查下{}最近的订单", "{}拿的什么价？", "听说{}那边签了合同"]).format(name)
+        hits, _ = index.scan(text)
+        assert cid in {h.customer_id for h in hits}, text
+        assert set(index.scan_linear(text)) >= {h.customer_id for h in hits if h.kind == "customer_name"}
+    org = next(c for c in customers if c[1].endswith("有限公司"))
+    trade = short_names(org[1], org[3])[0]
+    assert [h.customer_id for h in index.scan(f"{trade}那边拿的什么价")[0]] == [org[0]]
+    assert [h.customer_id for h in index.scan(f"{trade}车队上个月")[0]] == [
+        org[0]
+    ]  # a party word from the mapping
+    assert index.scan(f"{trade}")[0] == []  # alone, two characters name nobody
+
+
+@pytest.mark.parametrize("n", [20, 10_000])
+def test_per_message_cost_at_20_and_10k_customers(n, capsys):
+    customers, contacts, records, reps = synthetic_crm(n)
+    started = time.perf_counter()
+    index = build_index(customers, contacts, records, reps, ["车队"])
+    build_s = time.perf_counter() - started
+    rnd = random.Random(5)
+    texts = [
+        "你好，我们那20台车的报价出来了吗？上次说的折扣能不能再谈谈",
+        f"帮我查下{rnd.choice(customers)[1]}最近的订单和他们拿的折扣",
+        f"{rnd.choice(records)[2]} 这个单子什么时候交车？单价多少？",
+        "我的车仪表提示发动机过热，水温报警，现在在高速上，怎么办？" * 2,
+    ] * 25
+    timings = []
+    for text in texts:
+        t0 = time.perf_counter()
+        index.scan(text)
+        timings.append((time.perf_counter() - t0) * 1000)
+    linear = []
+    for text in texts[:8]:
+        t0 = time.perf_counter()
+        index.scan_linear(text)
+        linear.append((time.perf_counter() - t0) * 1000)
+    with capsys.disabled():
+        print(
+            f"\n[directory] {n} customers, {len(index.handles)} handles, build {build_s:.2f} s: automaton p50 "
+            f"{statistics.median(timings):.3f} ms p95 {sorted(timings)[int(len(timings) * 0.95)]:.3f} ms per message; "
+            f"linear scan p50 {statistics.median(linear):.3f} ms"
+        )
+    assert len(timings) == len(texts) and all(t >= 0 for t in timings)
