@@ -73,6 +73,8 @@ def build_voice_router(
     start_timeout_s: float = 10.0,
     vad: str = "silero",
     partial_interval_s: float = 0.45,
+    first_partial_s: float | None = None,
+    cpu_budget_per_audio_s: float | None = None,
     authorize: Authorize | None = None,
     on_frame: OnFrame | None = None,
     status_dependencies: Sequence[Any] = (),
@@ -81,7 +83,10 @@ def build_voice_router(
     is closed with 1008); `on_frame(call_id, frame)` sees every frame sent to the client (e.g. to mirror partials to
     the agent desktop). A call must deliver at least `min_audio_per_idle_s` seconds of audio every `idle_timeout_s`
     seconds of wall-clock time (a live call sends one second per second), or it ends with `no_audio` and frees its
-    ASR slot: tiny frames that only keep the socket busy cannot hold a slot forever."""
+    ASR slot: tiny frames that only keep the socket busy cannot hold a slot forever. `first_partial_s` and
+    `cpu_budget_per_audio_s` override CallConfig's partial schedule (None: its defaults)."""
+    first_s = CallConfig.first_partial_s if first_partial_s is None else first_partial_s
+    budget = CallConfig.cpu_budget_per_audio_s if cpu_budget_per_audio_s is None else cpu_budget_per_audio_s
     router = APIRouter()
     sessions: dict[str, CallSession] = {}
     draining: set[asyncio.Task[None]] = set()
@@ -109,7 +114,8 @@ def build_voice_router(
             cfg = CallConfig(call_id=call_id, tenant=tenant, sample_rate=start.sample_rate, channels=start.channels,
                              customer_ref=start.customer_ref, agent_ref=start.agent_ref,
                              lang=start.lang, vad=vad, partial_interval_s=partial_interval_s,
-                             max_silence_s=max_silence_s, silence_notice_s=silence_notice_s)  # fmt: skip
+                             max_silence_s=max_silence_s, silence_notice_s=silence_notice_s,
+                             first_partial_s=first_s, cpu_budget_per_audio_s=budget)  # fmt: skip
             session = CallSession(cfg, asr_service, on_final)  # validates rate/channels before taking a slot
             asr_service.open_call(call_id)
         except CopilotError as exc:

@@ -154,3 +154,46 @@ def test_a_pause_decode_runs_before_display_partials_after_finals() -> None:
     # finals first, then the pauses' final-grade decodes (oldest first), then the display-only partial
     assert decoder.ran == ["0", "5", "3", "2", "1"]
     assert service.stats["speculative_jobs"] == 2 and service.stats["partial_jobs"] == 1
+
+
+def _two_turns(
+    whisper_decoder: WhisperDecoder, **schedule: float
+) -> tuple[CallSession, list[dict[str, Any]], int]:
+    """Two turns of the same sentence; returns the session, its frames and how many display partials were decoded."""
+    recorder = RecordingDecoder(whisper_decoder)
+    service = AsrService(lambda: recorder, max_calls=1, initial_prompt=NEUTRAL_PROMPT)  # type: ignore[arg-type,return-value]
+    finals: list[InboundMessage] = []
+
+    async def on_final(message: InboundMessage) -> None:
+        finals.append(message)
+
+    session = CallSession(CallConfig(call_id="budget", tenant="demo", **schedule), service, on_final)  # type: ignore[arg-type]
+    service.open_call("budget")
+    speech = say(TURN)
+    audio = np.concatenate([silence(0.5), speech, silence(1.0), speech, silence(1.0)])
+    frames = asyncio.run(_stream(session, audio))
+    service.close()
+    assert len(finals) == 2  # the budget never holds back a final
+    return session, frames, sum(1 for c in recorder.calls if c.get("greedy"))
+
+
+def _partials_per_turn(frames: list[dict[str, Any]]) -> list[int]:
+    turns = [f["utterance_id"] for f in frames if f["type"] == "final"]
+    return [sum(1 for f in frames if f["type"] == "partial" and f["utterance_id"] == t) for t in turns]
+
+
+def test_cpu_budget_holds_back_partials_never_finals(whisper_decoder: WhisperDecoder) -> None:
+    """A call over its ASR CPU budget: mid-turn grid points are skipped once its debt passes cpu_debt_s, and the next
+    turn's first partial waits until the call is back within budget (here it never is); both finals still come."""
+    free, free_frames, free_shown = _two_turns(whisper_decoder, cpu_budget_per_audio_s=0.0)
+    assert free.budget_held == {"delayed_turns": 0, "skipped_partials": 0}
+    assert all(n >= 2 for n in _partials_per_turn(free_frames)), _partials_per_turn(free_frames)
+
+    tight, frames, shown = _two_turns(
+        whisper_decoder, cpu_budget_per_audio_s=0.01, cpu_burst_s=0.3, cpu_debt_s=0.1
+    )
+    first, second = _partials_per_turn(frames)  # a pause's final-grade decode also shows as a partial
+    assert first >= 1 and second < first and shown < free_shown, (first, second, shown, free_shown)
+    assert tight.budget_held["delayed_turns"] == 1 and tight.budget_held["skipped_partials"] >= 1
+    assert tight.cpu_credit_s < 0  # decodes were charged: the finals ran although the call was over budget
+    assert all(f["text"] for f in frames if f["type"] == "final")
