@@ -61,6 +61,12 @@ _OPENING = re.compile(
     r"[^，,。？?！!]{0,16})?[\s,，。!！]*$",
     re.I,
 )
+# A form of address opening a chat message (刘经理， / 孙顾问在吗 / Hi 王总): who is addressed, not what is wanted.
+_SALUTATION = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|嗨|哈喽|你好|您好)[\s,，!！]*)?[\u4e00-\u9fff]{1,3}"
+    r"(?:经理|顾问|总|老师|师傅|先生|女士|小姐|主任|专员|老板)(?:在吗|在不在|在么|好|早|早上好|您好|你好)?[\s,，!！～~。:：]+",
+    re.I,
+)
 _META = re.compile(
     r"(忽略|忘掉|忘记|无视|不要管)[^，,。]{0,6}(之前|以上|上面|前面|所有|全部|你的|系统)[^，,。]{0,8}(规则|指令|设定|提示|要求|限制)"
     r"|你现在是|你现在扮演|扮演一个|假装你是"
@@ -108,6 +114,9 @@ def readable(text: str) -> str:
 def focus_text(text: str) -> str:
     """The message without the clauses that carry no request (openings, self-introductions, words to the model); the
     whole message when nothing would be left (「你好」 alone is a greeting)."""
+    rest = _SALUTATION.sub("", text, count=1)
+    if rest != text and content_ratio(rest) > 0:
+        text = rest
     clauses = [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
     if len(clauses) < 2:
         return text if not _META.search(text) or not _strip_meta(text) else _strip_meta(text)
