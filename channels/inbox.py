@@ -155,6 +155,7 @@ class SqliteInbox:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._busy_timeout_ms = int(busy_timeout_ms)
+        self._synchronous = synchronous
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
@@ -169,10 +170,20 @@ class SqliteInbox:
             ) from exc
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction under the lock; any SQLite failure becomes BackendUnavailable."""
+    def _tx(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction under the lock; any SQLite failure becomes BackendUnavailable.
+
+        `durable=False` (the worker's bookkeeping: claims, lease renewals, acks, give-backs) commits without an fsync
+        even when the inbox is FULL. Such a commit survives a process crash; a power cut can undo the last ones, which
+        only hands those messages out again — and the ledger's message key turns a second run into the suggestion
+        already recorded. WAL is one sequential file, so the next durable commit (an accepted callback) makes them
+        durable too. Why: each of them held the write lock for one fsync, and the callbacks' durable enqueue queued
+        behind it (the acknowledgement's tail latency)."""
+        relax = not durable and self._synchronous == "FULL"
         with self._lock:
             try:
+                if relax:
+                    self._db.execute("PRAGMA synchronous = NORMAL")
                 self._begin_immediate()
                 try:
                     yield self._db
@@ -185,6 +196,15 @@ class SqliteInbox:
                 raise BackendUnavailable(
                     f"inbox {self.path} failed: {exc}", reason="inbox_unavailable"
                 ) from exc
+            finally:
+                if relax:
+                    self._restore_synchronous()
+
+    def _restore_synchronous(self) -> None:
+        try:
+            self._db.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error:  # a broken connection: the next transaction reports it
+            _log.warning("could not restore synchronous=FULL on inbox %s", self.path)
 
     def _begin_immediate(self) -> None:
         """BEGIN IMMEDIATE, polling every 0.05–0.5 ms for up to ~5 ms while another process writes, then SQLite's own
@@ -265,7 +285,7 @@ class SqliteInbox:
     def claim(self, worker_id: str, limit: int = 10) -> list[tuple[int, InboundMessage]]:
         """Lease up to `limit` pending messages, oldest first, at most one per conversation and none from a
         conversation that already has a message under a live lease. Expired leases are reclaimed first."""
-        with self._tx() as db:
+        with self._tx(durable=False) as db:
             self._expire_leases(db, time.time() - self.lease_s)
             rows = db.execute(
                 "SELECT id, conversation_id, payload FROM inbox WHERE status = 'pending' AND conversation_id NOT IN"
@@ -293,7 +313,7 @@ class SqliteInbox:
         """Heartbeat: renew the leases this worker still holds (a message still being worked on)."""
         if not item_ids:
             return
-        with self._tx() as db:
+        with self._tx(durable=False) as db:
             db.executemany(
                 "UPDATE inbox SET claimed_at = ? WHERE id = ? AND claimed_by = ? AND status = 'claimed'",
                 [(time.time(), i, worker_id) for i in item_ids],
@@ -302,7 +322,7 @@ class SqliteInbox:
     def release(self, worker_id: str, item_ids: list[int] | None = None) -> int:
         """Graceful shutdown: give claimed messages back now (all of this worker's when `item_ids` is None). A
         give-back is not a failed attempt, so it does not count towards `max_attempts`."""
-        with self._tx() as db:
+        with self._tx(durable=False) as db:
             if item_ids is None:
                 cur = db.execute(
                     "UPDATE inbox SET status = 'pending', claimed_by = NULL, claimed_at = NULL,"
@@ -323,7 +343,7 @@ class SqliteInbox:
     def reclaim_orphans(self, is_alive: Callable[[str], bool]) -> int:
         """Start-up: claims whose worker is known dead (`is_alive(claimed_by)` is False, e.g. a pid on this host that
         no longer runs after a kill -9) go back to pending at once instead of waiting out their lease."""
-        with self._tx() as db:
+        with self._tx(durable=False) as db:
             holders = [
                 r[0] for r in db.execute("SELECT DISTINCT claimed_by FROM inbox WHERE status = 'claimed'")
             ]
@@ -339,13 +359,13 @@ class SqliteInbox:
             return count
 
     def ack(self, item_id: int) -> None:
-        with self._tx() as db:
+        with self._tx(durable=False) as db:
             db.execute("UPDATE inbox SET status = 'done', done_at = ? WHERE id = ?", (time.time(), item_id))
             _redact_payloads(db, [item_id])
         self._maybe_sweep()
 
     def ack_many(self, item_ids: list[int]) -> None:
-        with self._tx() as db:
+        with self._tx(durable=False) as db:
             now = time.time()
             db.executemany(
                 "UPDATE inbox SET status = 'done', done_at = ? WHERE id = ?", [(now, i) for i in item_ids]
@@ -355,7 +375,7 @@ class SqliteInbox:
 
     def nack(self, item_id: int) -> None:
         """Give a claimed message back now (the worker failed); after `max_attempts` it is parked as dead."""
-        with self._tx() as db:
+        with self._tx(durable=False) as db:
             db.execute(
                 "UPDATE inbox SET status = CASE WHEN attempts >= ? THEN 'dead' ELSE 'pending' END,"
                 " claimed_by = NULL, claimed_at = NULL WHERE id = ? AND status = 'claimed'",
@@ -409,7 +429,7 @@ class SqliteInbox:
         """Return leases older than `older_than_s` (default: the lease) to pending; returns how many. A message
         that already used `max_attempts` is parked as dead instead (it keeps killing its worker)."""
         cutoff = time.time() - (self.lease_s if older_than_s is None else older_than_s)
-        with self._tx() as db:
+        with self._tx(durable=False) as db:
             return self._expire_leases(db, cutoff)
 
     def _expire_leases(self, db: sqlite3.Connection, cutoff: float) -> int:
