@@ -44,10 +44,11 @@ class CallConfig:
     lang: str = "zh"
     vad: str = "silero"
     # Partials every 0.45 s of utterance audio: decodes take longer as the utterance grows, so a 0.5 s audio grid
-    # shows up at the desk ~0.52 s apart (bench/bench_voice.py). The first once 1.35 s is heard (200 ms pre-roll
-    # included): before that whisper-base mostly invents one to four characters, and each decode costs ~0.1 CPU-s.
+    # shows up at the desk ~0.52 s apart (bench/bench_voice.py). The first once 1.8 s is heard (200 ms pre-roll
+    # included; was 1.35 s): whisper-base mostly invents one to four characters on the first second, and each early
+    # partial costs ~0.1-0.15 CPU-s: later first partials were the cheapest CPU cut measured that keeps the gaps.
     partial_interval_s: float = 0.45
-    first_partial_s: float = 1.35
+    first_partial_s: float = 1.8
     # ASR CPU budget per second of call audio (0 = none), a token bucket holding at most cpu_burst_s: a turn's first
     # display partial waits until the call is back within it (later than first_partial_s when the previous turn
     # overspent); once a turn shows partials they keep the grid unless the call owes more than cpu_debt_s (then
