@@ -21,7 +21,11 @@ def policy_query_text(state: CopilotState, runtime: Runtime[RunContext]) -> str:
     intent = Intent.model_validate(state["intent"])
     spec = runtime.context.deps.tenant.intent(intent.name)
     models = " ".join(intent.entities.get("product_model", []) + intent.entities.get("alarm_code", []))
-    return " ".join(p for p in (state.get("clean_text", ""), models, spec.policy_hint if spec else "") if p)
+    # the intent's description expands the query better than its policy_hint (autodealer tuning, retrieval alone at
+    # k=4: R@5 0.872 → 0.953, and on the 14 fresh ad-t4 cases 0.893 → 0.964); every pack has descriptions, hints are
+    # optional. The hint stays the fallback for an intent described by examples or keywords only.
+    expansion = (spec.description or spec.policy_hint) if spec else ""
+    return " ".join(p for p in (state.get("clean_text", ""), models, expansion) if p)
 
 
 @timed("ground_policy")

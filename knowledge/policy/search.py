@@ -110,6 +110,22 @@ def search(
     ]
 
 
+def lexical_best(snap: Snapshot, query: PolicyQuery) -> str | None:
+    """The evidence id of the best BM25 clause for `query.text` among the versions the query may see, or None: one
+    need of a multi-part question (knowledge/policy/retrieval_multi.py), without building evidence or asking Chroma."""
+    eligible = snap.eligible(
+        query.as_of or clock.today(),
+        query.business_unit,
+        query.region,
+        query.product_line,
+        query.include_superseded,
+    )
+    if not eligible.count:
+        return None
+    top = _lexical(snap, query.text, 1, None if eligible.everything else eligible.mask)
+    return str(snap.rows[top[0][0]]["evidence_id"]) if top else None
+
+
 def _evidence(
     snap: Snapshot,
     i: int,
