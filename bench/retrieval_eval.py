@@ -125,6 +125,7 @@ def eval_tau(store: PolicyStore, modes: Sequence[str] = MODES, candidates: int =
     for variant in ("Q_full", "Q_open"):
         for mode in modes:
             runs = []
+            t0 = time.perf_counter()
             for t in tasks:
                 gold = {tau_doc_key(d) for d in t.get("required_documents") or []}
                 if not gold:
@@ -133,9 +134,11 @@ def eval_tau(store: PolicyStore, modes: Sequence[str] = MODES, candidates: int =
                 hits = store.search(q, mode=mode, candidates=candidates)  # type: ignore[arg-type]
                 runs.append((_dedupe([h.source_ids["doc_id"] for h in hits]), gold))
             out[f"{variant}/{mode}"] = rank_metrics(runs, ks=(5, 10, 20))
+            out[f"{variant}/{mode}"]["ms_per_query"] = _ms_per_query(t0, len(runs))
     # the long request decomposed into its needs, one search each, fused by RRF (knowledge.policy.retrieval_multi)
     for mode in modes:
         runs = []
+        t0 = time.perf_counter()
         for t in tasks:
             gold = {tau_doc_key(d) for d in t.get("required_documents") or []}
             if not gold:
@@ -144,4 +147,10 @@ def eval_tau(store: PolicyStore, modes: Sequence[str] = MODES, candidates: int =
             hits = multi_need_search(store, q, mode=mode, candidates=candidates)
             runs.append((_dedupe([h.source_ids["doc_id"] for h in hits]), gold))
         out[f"Q_full/decomposed_{mode}"] = rank_metrics(runs, ks=(5, 10, 20))
+        out[f"Q_full/decomposed_{mode}"]["ms_per_query"] = _ms_per_query(t0, len(runs))
     return out
+
+
+def _ms_per_query(t0: float, n: int) -> float:
+    """Wall time per task of one row (query embedding included; 100 candidates, evidence built for each)."""
+    return round((time.perf_counter() - t0) * 1000 / max(n, 1), 2)
