@@ -13,6 +13,7 @@ conversation), wrong_tenant (the service)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -50,6 +51,7 @@ EN_PRICE_OF_OTHERS = re.compile(
 )
 
 
+log = logging.getLogger("agents.authz")
 ROMAN = ".roman"  # the kind suffix of a romanised handle («Xunda» for 迅达): a looser match than the CRM's own text
 
 
@@ -205,7 +207,9 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
         asked = what_is_asked(text, start, end, person=person and not record, record=record)
         if asked:
             return _REASON[asked], h.kind
-    for _name, start, end in unknown_org_mentions(text, own_name):
+    for name, start, end in unknown_org_mentions(text, own_name):
+        if callable(mentions) and _names_current(mentions, name, current_ref):
+            continue  # «我们顺捷快运»: the customer's own company, whatever the masker or the 360 knew
         asked = unresolved_party_asked(text, start, end)
         if asked:
             return _REASON[asked], "unresolved_name"
@@ -213,6 +217,28 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
     if asked:
         return _REASON[asked], "generic"
     return "", ""
+
+
+def _names_current(mentions: Any, name: str, current_ref: str) -> bool:
+    try:
+        return any(h.customer_id == current_ref for h in mentions(name))
+    except BackendUnavailable:
+        return False
+
+
+SCREEN = "authz_screen:"  # the flag perceive leaves for decide: «authz_screen:<reason>:<how named>», no names
+
+
+def screen_customer_text(customers: object, raw_text: str, customer_ref: str) -> str:
+    """Run at the masking boundary (perceive) on the raw text — masking turns a plate or a name into a token, after
+    which nobody could be recognised — and leave only the verdict: a flag with the reason and the kind of handle,
+    never who was named nor anything of theirs. "" when the message asks about nobody else."""
+    try:
+        reason, named_by = customer_trap(customers, raw_text, customer_ref)
+    except Exception:  # noqa: BLE001 — a CRM fault must not stop the message; nothing of anyone is read after this
+        log.warning("authorization screen skipped: the CRM directory failed", exc_info=True)
+        return ""
+    return f"{SCREEN}{reason}:{named_by}" if reason else ""
 
 
 _REASON = {"prices": "other_customer_prices", "records": "other_customers_data"}

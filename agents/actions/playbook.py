@@ -358,7 +358,7 @@ def rank_catalog(
     # what the computed answer says to do next («处理：7天内预约进店检查») is read like the message itself
     answer_lines = [e.content.split("\n")[0] for e in computed_facts(d.evidence)][:MAX_ANSWER_LINES]
     top_clause = next((e for e in d.evidence if e.kind is EvidenceKind.POLICY_CLAUSE), None)
-    scored: list[tuple[float, RuleFiring]] = []
+    scored: list[tuple[tuple[int, float], RuleFiring]] = []
     for spec in tenant.actions:
         if spec.name in exclude or (only is not None and spec.name not in only):
             continue
@@ -401,8 +401,8 @@ def rank_catalog(
         total += (FILLED_BONUS if required and not unfilled else 0.0) - MISSING_PENALTY * len(unfilled)
         if spec.signals and not answered:
             total -= SIGNAL_ABSENT_PENALTY
-        if total < CATALOG_FLOOR:
-            continue
+        if total < CATALOG_FLOOR and not (serves or answered or supported):
+            continue  # the floor keeps unrelated actions out; what the catalog declares for this case stays eligible
         missing = [n for n, p in spec.parameters.items() if p.required and n not in params]
         for n in missing:
             params[n] = {"missing": True, "description": spec.parameters[n].description}
@@ -449,6 +449,9 @@ def rank_catalog(
             requires_authority=spec.required_authority,
         )
         fake = Rule(id="catalog_rank", then={"action": spec.name, "priority": 0})  # type: ignore[arg-type]
-        scored.append((total, RuleFiring(fake, "catalog", action, ev, [], missing)))
+        # the message's own ask first: an action serving the intent (or the computed answer's next step) ranks above
+        # one that only answers the customer's background signals (as a proactive rule does, PROACTIVE_PENALTY)
+        tier = 1 if (serves or supported) else 0
+        scored.append(((tier, total), RuleFiring(fake, "catalog", action, ev, [], missing)))
     scored.sort(key=lambda kv: kv[0], reverse=True)
     return [f for _, f in scored[:limit]]

@@ -11,6 +11,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agents.authz import screen_customer_text
 from agents.context import RunContext
 from agents.perception.masking import conversation_vault_key, mask_message, mask_text
 from agents.perception.parts import PerceptionBackends, perceive_message
@@ -63,6 +64,8 @@ def perceive(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any
             "history": [note],
         }
     p = perceive_message(raw, PerceptionBackends(deps.transcriber, deps.ocr, deps.media))
+    # authorization sees the raw text once, here, and keeps only its verdict (agents/authz.py, decide refuses)
+    screen = screen_customer_text(deps.customers, p.text, raw.customer_ref)
     text = mask_text(deps.pii, p.text, key)
     untrusted = [(src, mask_text(deps.pii, t, key)) for src, t in p.untrusted]
     masked_any = bool(text.spans) or any(m.spans for _, m in untrusted)
@@ -74,7 +77,7 @@ def perceive(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any
         "untrusted": [[src, m.text] for src, m in untrusted],
         "signals": {RESET: 1, **p.signals},
         "evidence": [RESET, *[_masked_evidence(deps.pii, e, key) for e in p.evidence]],
-        "flags": [RESET, *p.flags, *(["pii_masked"] if masked_any else [])],
+        "flags": [RESET, *p.flags, *(["pii_masked"] if masked_any else []), *([screen] if screen else [])],
     }
 
 
