@@ -97,6 +97,10 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         if id(spec) in fallback_ids:
             out = out[:1]
             fell_back += len(out)
+            if any(isinstance(r, Computed) and id(r) not in unsaid for r in results):
+                unsaid |= {
+                    id(r) for r in out
+                }  # the intent's own tools answered: a fallback fact is the rep's
         if spec.say_when_words and not any(w in ctx.text for w in spec.say_when_words):
             unsaid |= {id(r) for r in out}
         results += out

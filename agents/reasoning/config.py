@@ -120,6 +120,9 @@ class ToolSpec(BaseModel):
     stack: StackSpec | None = None  # per-unit offers that stack on the tier price (net price and total)
     # row_tier: the row by `match`, then the tier (across the header) holding a CRM-derived value
     value: Literal["device_age_years"] = "device_age_years"
+    bonus_clause: str = (
+        ""  # row_tier: a clause adding a per-unit amount for a batch ("10台（含）以上…另加1000元")
+    )
     # scope_rows: rows of a table (promotions, offers) checked against this customer's scope
     scope: dict[Literal["date", "region", "product", "customer"], str] = Field(
         default_factory=dict

@@ -40,6 +40,27 @@ def _squash(s: str) -> str:
     return re.sub(r"[\s·.\-]", "", s).upper()
 
 
+DELIVERY_WHEN = re.compile(r"(20\d{2}\s*年|去年|今年|前年)\s*(?:(\d{1,2})\s*月)?")
+RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
+
+
+def _dated(devices: list[dict[str, Any]], text: str, today: date | None = None) -> list[dict[str, Any]]:
+    """The devices delivered in the years (and months) the message names ("2020年的L5", "一批去年3月、一批去年11月"),
+    when that narrows the list; otherwise all of them (a date about something else must not empty the list)."""
+    prefixes = []
+    for m in DELIVERY_WHEN.finditer(text or ""):
+        word = m.group(1).replace(" ", "")
+        if word in RELATIVE_YEAR:
+            if today is None:
+                continue
+            year = str(today.year - RELATIVE_YEAR[word])
+        else:
+            year = word.rstrip("年")
+        prefixes.append(year + (f"-{int(m.group(2)):02d}" if m.group(2) else ""))
+    hit = [d for d in devices if any(str(d.get("installed_at", "")).startswith(p) for p in prefixes)]
+    return hit if hit and len(hit) < len(devices) else devices
+
+
 def _date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
@@ -122,10 +143,34 @@ class CrmRecord:
         return named + [c for c in out if c not in named]
 
     # ---- entities with dates -----------------------------------------------------------------------------------
+    def device_group(self, hints: list[str], text: str = "") -> list[dict[str, Any]]:
+        """Every asset the message may mean: the one it names, else those matching its hints (a model) and the
+        delivery year/month it names ("2020年的L5", "2024年6月批次") — a batch of one fleet order shares its dates."""
+        try:
+            return [self.device(hints, text)]
+        except MissingField:
+            pass
+        devices = _dated(self._devices(), text, self.today)
+        if hints:
+            devices = [
+                d
+                for d in devices
+                if any(
+                    h and (h in str(d.get("name", "")) or h == str(d.get("product_id", ""))) for h in hints
+                )
+            ]
+        if not devices:
+            raise MissingField("CRM 中没有与消息相符的设备/资产记录")
+        return devices
+
+    def _devices(self) -> list[dict[str, Any]]:
+        return [dict(d) for d in self.crm.get("devices") or []]
+
     def device(self, hints: list[str], text: str = "") -> dict[str, Any]:
-        devices: list[dict[str, Any]] = [dict(d) for d in self.crm.get("devices") or []]
+        devices: list[dict[str, Any]] = self._devices()
         if not devices:
             raise MissingField("CRM 中没有该客户的设备/资产记录")
+        devices = _dated(devices, text, self.today)
         # an open ticket naming the hint (an alarm code) points at its device
         linked = {
             str(t.get("device_id"))
@@ -135,12 +180,16 @@ class CrmRecord:
         by_ticket = [d for d in devices if str(d.get("id")) in linked]
         if len(by_ticket) == 1:
             return by_ticket[0]
-        # a value of the device written in the message (its plate, VIN) names it
+        # a value of the device written in the message (its plate, VIN, a fault code it records) names it
         by_value = [
             d
             for d in devices
             if text
-            and any(isinstance(v, str) and len(v) >= 5 and _squash(v) in _squash(text) for v in d.values())
+            and any(
+                isinstance(v, str) and len(v) >= 5 and _squash(v) in _squash(text)
+                for value in d.values()
+                for v in (value if isinstance(value, list) else [value])
+            )
         ]
         if len(by_value) == 1:
             return by_value[0]

@@ -520,6 +520,24 @@ def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
 def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     """A term read from a table row chosen by a CRM field (车辆类别 by device.use_type), counted from a CRM date; the
     row's distance limit (km) is checked against the odometer when the CRM has one."""
+    try:
+        ctx.crm.date_field(spec.start_field, ctx.hints(), ctx.text)
+    except MissingField:
+        batches = _batches(ctx, spec)
+        # a fleet's batches (one delivery date each): each batch's own term and version
+        if batches is not None:
+            per_batch: list[Result] = []
+            for first_id, count in batches:
+                for r in _term_from_table(spec, replace(ctx, text=first_id, entities={})):
+                    # "您12台凌越L5…交付日为…": the batch, not one VIN
+                    if isinstance(r, Computed) and count > 1:
+
+                        def batch(t: str, n: int = count, vin: str = first_id) -> str:
+                            return t.replace("您的", f"您{n}台", 1).replace(f"（{vin}）", "", 1)
+
+                        r = replace(r, statement=batch(r.statement), say=batch(r.say))
+                    per_batch.append(r)
+            return per_batch
     g = _governing(ctx, spec)
     if isinstance(g, CannotCompute):
         return [g]
@@ -550,6 +568,22 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         col_spec = spec.model_copy(update={"term_column": column, "label": label})
         out += _term_in_column(col_spec, ctx, g, row, fv, by, first=i == 0)
     return out
+
+
+def _batches(ctx: ToolContext, spec: ToolSpec) -> list[tuple[str, int]] | None:
+    """Several assets match and they came in two or three deliveries (one date each): (first asset id, count) per
+    batch, oldest first; None when one asset is meant or the batches are too many to state (then ask which)."""
+    try:
+        group = ctx.crm.device_group(ctx.hints(), ctx.text)
+    except MissingField:
+        return None
+    field = spec.start_field.partition(".")[2] or "installed_at"
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for d in group:
+        by_day.setdefault(str(d.get(field, ""))[:10], []).append(d)
+    if len(group) < 2 or not 1 <= len(by_day) <= 3 or "" in by_day:
+        return None
+    return [(str(ds[0].get("id", "")), len(ds)) for _, ds in sorted(by_day.items())]
 
 
 def _en_term(raw: str) -> str:
@@ -1136,7 +1170,21 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         return [CannotCompute(spec.tool, spec.id, f"《{g.title}》表中有 {len(rows)} 行符合条件，无法确定")]
     row = rows[0]
     try:
-        fv = ctx.crm.date_field("device.installed_at", ctx.hints(), ctx.text)
+        group = ctx.crm.device_group(ctx.hints(), ctx.text)
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc), _row_source(g, row))]
+    if len({str(d.get("installed_at", ""))[:10] for d in group}) > 1:
+        return [
+            CannotCompute(
+                spec.tool,
+                spec.id,
+                f"有 {len(group)} 台符合「{'、'.join(ctx.hints())}」的设备且交付日不同，无法确定是哪一批",
+                _row_source(g, row),
+            )
+        ]
+    try:
+        # the batch's first asset by its own id (no hints: an open ticket about the model must not pick another)
+        fv = ctx.crm.date_field("device.installed_at", [], str(group[0].get("id", "")))
     except MissingField as exc:
         return [CannotCompute(spec.tool, spec.id, str(exc), _row_source(g, row))]
     start: date = fv.value
@@ -1165,7 +1213,20 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     )
     label = spec.label or "标准"
     first = row.cells[0].raw if row.cells else ""
-    statement = f"您的{fv.label}交付日为{dates.zh_date(start)}，车龄 {age_text}，属「{tier.header}」，{first}{label}为{tier.cell.raw}"
+    units_m = ASKED_UNITS.search(ctx.text)
+    units = int(units_m.group(1)) if units_m else len(group)
+    who = f"您的{fv.label}" if units <= 1 else f"您这批{units}台{group[0].get('name') or ''}"
+    statement = f"{who}交付日为{dates.zh_date(start)}，车龄 {age_text}，属「{tier.header}」，{first}{label}为{tier.cell.raw}"
+    slots: tuple[str, ...] = (tier.cell.raw,)
+    per = tier.cell.quantity.value if tier.cell.quantity is not None else None
+    bonus = _batch_bonus(spec, ctx, g, units, inputs)
+    if per is not None and bonus:
+        per += bonus[0]
+        statement += f"；批量{units}台按{spec.bonus_clause}每台另加 {_yuan_plain(bonus[0])} 元，每台合计 {_yuan_plain(per)} 元"
+        slots += (_yuan_plain(per),)
+    if per is not None and units > 1:
+        statement += f"，{units} 台共 {_yuan_plain(per * units)} 元"
+        slots += (_yuan_plain(per * units),)
     return [
         Computed(
             spec.tool,
@@ -1173,13 +1234,39 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             tier.cell.raw,
             "text",
             statement,
-            (tier.cell.raw,),
+            slots,
             tuple(inputs),
             _row_source(g, row),
             subject=fv.label,
             statement_en=f"{fv.label}: {age_text}, {tier.header}: {tier.cell.raw}",
         )
     ]
+
+
+def _batch_bonus(
+    spec: ToolSpec, ctx: ToolContext, g: Governing, units: int, inputs: list[Input]
+) -> tuple[Decimal] | None:
+    """The per-unit amount a batch clause adds ("批量置换10台（含）以上的，每台…另加1000元"), when this many units
+    qualify and the clause's customer kind (企业客户 …, by tools.yaml kind_words) is this customer's."""
+    if not spec.bonus_clause:
+        return None
+    clause = _clause(ctx, g, spec.bonus_clause)
+    if clause is None:
+        return None
+    least = re.search(r"(\d+)\s*台[（(]含[)）]以上", clause.text)
+    extra = re.search(r"另加\s*(\d[\d,]*)\s*元", clause.text)
+    if least is None or extra is None or units < int(least.group(1)):
+        return None
+    if spec.kind_words:
+        try:
+            kind = str(ctx.crm.profile("kind").value)
+        except MissingField:
+            return None
+        named = [w for w in spec.kind_words.values() if w and w in clause.text]
+        if named and spec.kind_words.get(kind, "") not in named:
+            return None
+    inputs.append(Input("policy", clause.evidence_id, f"{least.group(0)}｜另加{extra.group(1)}元"))
+    return (Decimal(extra.group(1).replace(",", "")),)
 
 
 ASKED_UNITS = re.compile(r"(\d+)\s*(?:台|辆)")
@@ -1192,6 +1279,22 @@ def _yuan_plain(value: Decimal) -> str:
     """117180 → "117,180", 4300.5 → "4,300.50": amounts as a quote writes them."""
     q = money.rounded(value, "0.01")
     return f"{q:,.0f}" if q == q.to_integral() else f"{q:,.2f}"
+
+
+def _units_model_first(text: str, models: list[str], asked: re.Match[str] | None) -> list[str]:
+    """ "他们的S7和L5多少钱？我们订6台E5" → E5 first: the model written right after (else before) the asked units is
+    the one the units are of; other models the message names are context."""
+    if asked is None or len(models) < 2:
+        return models
+
+    def code(m: str) -> str:
+        found = re.findall(r"[A-Za-z]{1,3}\d{1,3}[A-Za-z]?", m)
+        return found[-1] if found else m
+
+    after = text[asked.end() : asked.end() + 8]
+    before = text[max(0, asked.start() - 8) : asked.start()]
+    near = [m for m in models if code(m) in after] or [m for m in models if code(m) in before]
+    return near[:1] + [m for m in models if m not in near[:1]]
 
 
 PER_UNIT = re.compile(r"每台(?:补贴|立减|优惠|减)\s*(\d[\d,]*)\s*元")
@@ -1306,6 +1409,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     slots: tuple[str, ...] = (rate_text, f"{n} 台")
     asked = ASKED_UNITS.search(ctx.text)
     models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
+    models = _units_model_first(ctx.text, models, asked)
     if not asked and models and PRICE_WORDS.search(ctx.text):  # "折后单价多少": the unit price alone
         try:
             price = ctx.crm.list_price(models[0])

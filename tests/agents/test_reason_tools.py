@@ -893,3 +893,119 @@ def test_clause_quote(store: PolicyStore, spec_kw: dict, records: list, said: st
         assert isinstance(r, Computed) and r.statement == said
     else:
         assert isinstance(r, CannotCompute)
+
+
+TRADE_IN_BATCH = """---
+doc_id: tradein-batch
+title: 置换补贴（批量）
+version: "1"
+---
+# 置换补贴
+
+第三条 补贴标准如下：
+
+| 旧车品牌 | 车龄3年（含）以内 | 车龄3年以上至6年（含） | 车龄6年以上 |
+|---|---|---|---|
+| 本品牌 | 6000元/台 | 8000元/台 | 10000元/台 |
+
+第四条 企业客户在同一订单中批量置换10台（含）以上的，每台在第三条标准基础上另加1000元。
+"""
+
+
+def fleet(n: int, day: str, name: str = "凌越L5 轿车", start: int = 0) -> list[dict]:
+    return [{"id": f"VIN{start + i:03d}", "name": name, "installed_at": day} for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "slots"),
+    [  # 12 of 2020 → > 6 years: 10000 + 1000 (≥ 10, 企业) = 11,000 × 12; the 2024 ones are another batch
+        ("fleet", "这12台2020年的L5想换新，补贴怎么算", ["10000元/台", "11,000", "132,000"]),
+        ("fleet", "2024年6月那批L5置换补贴多少", ["6000元/台", "48,000"]),  # 8 < 10: no batch bonus
+        ("individual", "这12台2020年的L5想换新", ["10000元/台", "120,000"]),  # the bonus is for 企业客户 only
+    ],
+)
+def test_trade_in_for_a_batch_named_by_its_delivery_year(
+    store: PolicyStore, kind: str, text: str, slots: list[str]
+) -> None:
+    store.add_text(TRADE_IN_BATCH, {})
+    spec = ToolSpec(
+        id="t",
+        tool="row_tier",
+        doc="tradein-batch",
+        match={"旧车品牌": "本品牌"},
+        label="置换补贴",
+        bonus_clause="第四条",
+        kind_words={"individual": "个人", "fleet": "企业"},
+    )
+    devices = fleet(12, "2020-06-15") + fleet(8, "2024-06-28", start=20)
+    [r] = run_tool(
+        spec,
+        ctx(
+            store,
+            crm={"devices": devices, "kind": kind},
+            text=text,
+            entities={"product_model": ["L5"]},
+            today=date(2026, 11, 20),
+        ),
+    )
+    assert isinstance(r, Computed) and list(r.slots) == slots
+
+
+def test_warranty_for_each_batch_the_message_names(store: PolicyStore) -> None:
+    """ "一批去年3月、一批去年11月": each batch gets its own version and term; too many batches → ask which one."""
+    store.add_text(TERMS_TABLE, {})
+    spec = ToolSpec(
+        id="t",
+        tool="term_end",
+        doc="terms",
+        clause="第五条",
+        row_column="车辆类别",
+        row_by="device.use_type",
+        term_column="整车质保",
+        end_rule="day_before",
+        start_field="device.installed_at",
+    )
+    devices = [
+        {**d, "x_use_type": "非营运"}
+        for d in fleet(3, "2025-03-06") + fleet(2, "2025-11-19", start=10) + fleet(4, "2024-01-10", start=20)
+    ]
+    text = "两批L5，一批去年3月，一批去年11月，分别保到哪天"
+    got = run_tool(
+        spec,
+        ctx(
+            store,
+            crm={"devices": devices},
+            text=text,
+            entities={"product_model": ["L5"]},
+            today=date(2026, 11, 20),
+        ),
+    )
+    assert [r.slots[0] for r in got if isinstance(r, Computed)] == ["2028年3月5日", "2028年11月18日"]
+    assert got[0].statement.startswith("您3台凌越L5 轿车交付日为2025年3月6日")  # type: ignore[union-attr]
+    many = devices + fleet(1, "2023-05-05", start=40) + fleet(1, "2022-05-05", start=50)
+    [r] = run_tool(
+        spec,
+        ctx(
+            store,
+            crm={"devices": [{**d, "x_use_type": "非营运"} for d in many]},
+            text="L5保到哪天",
+            entities={"product_model": ["L5"]},
+            today=date(2026, 11, 20),
+        ),
+    )
+    assert isinstance(r, CannotCompute)
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("他们的S7和L5多少钱？我们订6台E5", "E5"),  # the units' own model
+        ("6台S7，和L5比哪个划算", "S7"),
+        ("S7和L5各报个价", "S7"),  # no units: as named
+    ],
+)
+def test_the_model_next_to_the_units_is_the_one_priced(text: str, first: str) -> None:
+    from agents.reasoning.tools import ASKED_UNITS, _units_model_first
+
+    models = [m for m in ("S7", "L5", "E5") if m in text]
+    assert _units_model_first(text, models, ASKED_UNITS.search(text))[0] == first
