@@ -14,12 +14,14 @@ from functools import lru_cache
 
 # what one customer must never learn about another
 PRICE_TERMS = re.compile(
-    r"价|折扣|几折|打折|[0-9一二三四五六七八九]折|优惠|多少钱|返点|返利|让利|补贴|合同|条款|账期|付款条件|协议|点数|几个点|多少个点"
-    r"|\b(prices?|pricing|priced|discounts?|rebates?|terms|contracts?|paid|pay|paying|deal|quotes?|quoted|cost)\b",
+    r"价|折扣|几折|打折|让到|让了|降到|便宜|[0-9一二三四五六七八九]折|优惠|多少钱|返点|返利|让利|补贴|合同|条款|账期|付款条件|协议|点数|几个点|多少个点"
+    r"|\d+(?:\.\d+)?\s*%|\b(prices?|pricing|priced|discounts?|rebates?|terms|contracts?|paid|pay|paying|deal|quotes?"
+    r"|quoted|cost|signed|sign|percent)\b",
     re.I,
 )
 RECORDS = re.compile(
-    r"订单|下单|订了|买了|采购了|采购量|多少台|几台|多少件|交付|发货|到货|提货|记录|工单|手机号?|电话|联系方式|微信号?"
+    r"订单|下单|订了|买了|采购了|采购量|多少台|几台|多少件|交付|发货|到货|提货|交了|发了|到了没|进度|到哪一步|记录|工单"
+    r"|手机号?|电话|联系方式|微信号?"
     r"|住址|地址|身份证|证件号?|名下"
     r"|\b(orders?|ordered|bought|purchases?|records?|phone|mobile|address|contact details)\b",
     re.I,
@@ -55,15 +57,24 @@ _OTHER_FIXED = (
 
 @lru_cache(maxsize=64)
 def other_party(extra: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """«其他公司», «其他出租公司» (a few words may qualify the noun), «那家网约车公司», the fixed phrasings."""
     nouns = "|".join(re.escape(w) for w in sorted({*PARTY_NOUNS, *extra}, key=len, reverse=True) if w)
-    return re.compile(rf"{_OTHER}(?:{nouns})|{_OTHER_DID}|{_OTHER_FIXED}", re.I)
+    # «那家公司», «那几家物流公司», «那个网约车公司»; not «这个客户» / «那个客户» (the one being talked about)
+    that = (
+        rf"(?:那|某|另)[一几]?家(?!店)[\u4e00-\u9fff]{{0,4}}?(?:{nouns})"
+        rf"|(?:那|某|另)[一几]?[个位][\u4e00-\u9fff]{{1,4}}?(?:{nouns})"
+    )
+    return re.compile(rf"{_OTHER}[\u4e00-\u9fff]{{0,4}}?(?:{nouns})|{that}|{_OTHER_DID}|{_OTHER_FIXED}", re.I)
 
 
 OTHER_PARTY = other_party()
 # bare «别人»: a person in general unless tied to this seller («别人在你们这买的», «你们给别人的价»)
-SOMEONE = re.compile(r"别人|其他人|其它人|别的人")
+SOMEONE = re.compile(
+    r"别人|其他人|其它人|别的人|同事|朋友|邻居|亲戚|老乡|熟人|\b(my (?:friend|colleague|neighbou?r))\b", re.I
+)
 AT_SELLER = re.compile(
-    r"在你们|从你们|你们给|给了?(?:别人|其他人|他们|她们)|你们卖给|拿的|拿到|签的|谈的|谈下|成交|买的|提的|订的"
+    r"在你们|从你们|你们给|给了?(?:别人|其他人|他们|她们)|你们卖给|你们跟|拿的|拿到|拿了|签的|签了|谈的|谈下|成交|买的|买了|提的"
+    r"|订的|订了"
     r"|\b(from you|you gave|you give|you sold|did (?:they|he|she) (?:get|pay))\b",
     re.I,
 )
@@ -76,13 +87,37 @@ COMPETITOR = re.compile(
 OWN_SCOPE = re.compile(r"我们|我司|咱们|自己|本公司|我家|我的|我手上|我负责|我名下|\b(our|my|we)\b", re.I)
 # a question or a request to be told — «是多少», «发我看看», «what did»
 ASKING = re.compile(
-    r"多少|什么|啥|几|怎么|如何|吗|么|呢|哪|是不是|有没有|告诉|透露|发我|给我看|说说|讲讲|一样|同样|照着|按照?|参考|[?？]"
+    r"多少|什么|啥|几|怎么|如何|吗|么|呢|哪|是不是|有没有|告诉|透露|发我|给我看|看看|看下|查下|查查|查一下|说说|讲讲"
+    r"|一样|同样|照着|按照?|参考|[?？]"
     r"|\b(what|how much|how many|which|tell me|show me|same|match|as low as)\b",
     re.I,
 )
 POINTS_BACK = re.compile(r"他们|她们|他家|那家|人家|他的|她的|\b(they|their|them|theirs)\b", re.I)
-PERSON_LINK = re.compile(r"\s*(?:的|家的?|那边的?|他们?的?|她们?的?|买|拿|签|订|提|那台|那个|'s\b)", re.I)
-REFERRAL = re.compile(r"介绍|推荐|引荐|朋友|亲戚|同事|\b(referred|recommended|friend)\b", re.I)
+SAME = re.compile(r"一样|同样|也要|也能|也按|照着|按照?他们|按那个|\b(same|match)\b", re.I)
+
+
+def continues(next_clause: str) -> bool:
+    """The next clause is still about the party just named: it points back («他们每台多少钱»), asks for the same
+    terms («我们能一样吗»), or is a bare short question without a subject of its own («多少钱？»)."""
+    if not next_clause:
+        return False
+    if POINTS_BACK.search(next_clause) or SAME.search(next_clause):
+        return True
+    return (
+        len(next_clause.strip()) <= 8
+        and bool(ASKING.search(next_clause))
+        and not OWN_SCOPE.search(next_clause)
+    )
+
+
+PERSON_LINK = re.compile(
+    r"\s*(?:上次|最近|之前|去年|今年|那次)?\s*(?:的|家的?|那边的?|他们?的?|她们?的?|买|拿|签|订|提|那台|那个|来|在你们|'s\b)",
+    re.I,
+)
+# the asker saying who they are («我们是迅达物流的», «我是…介绍来的»): not a question about that name
+SELF_ID = re.compile(r"(?:我们|我|我司|咱们)(?:公司|单位)?(?:就|也)?是")
+# an introduction («迅达物流介绍我来的»); hearsay («听朋友说迅达拿到了八五折») is not one
+REFERRAL = re.compile(r"介绍|推荐|引荐|\b(referred|recommended|introduced)\b", re.I)
 _SPLIT = re.compile(r"[。！？!?；;，,\n]")
 
 
@@ -96,8 +131,11 @@ def clauses(text: str) -> list[Span]:
     """The text cut at sentence and comma boundaries, each piece with its offsets."""
     out, start = [], 0
     for m in _SPLIT.finditer(text):
-        if m.start() > start:
-            out.append(Span(start, m.start()))
+        end = (
+            m.end() if m.group() in "?？" else m.start()
+        )  # a question keeps its mark: it says the clause asks
+        if end > start:
+            out.append(Span(start, end))
         start = m.end()
     if start < len(text):
         out.append(Span(start, len(text)))
@@ -139,9 +177,14 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
         return "records" if RECORDS.search(piece) or ASKING.search(piece) else ""
     own = text[spans[i].start : spans[i].end]
     candidates = []
-    if not REFERRAL.search(own):
+    # «我们是迅达物流介绍来的», «我们跟迅达物流一样»: a referral or the asker's own side is not a question about them
+    if not REFERRAL.search(own) and not SELF_ID.search(text[spans[i].start : at]):
         candidates.append(own)
-    if i + 1 < len(spans):
+        if i + 1 < len(spans):
+            nxt = text[spans[i + 1].start : spans[i + 1].end]
+            if continues(nxt):
+                candidates.append(nxt)
+    elif i + 1 < len(spans):
         nxt = text[spans[i + 1].start : spans[i + 1].end]
         if POINTS_BACK.search(nxt):
             candidates.append(nxt)
@@ -163,7 +206,7 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
     for i, span in enumerate(spans):
         piece = text[span.start : span.end]
         nxt = text[spans[i + 1].start : spans[i + 1].end] if i + 1 < len(spans) else ""
-        if POINTS_BACK.search(nxt):  # «隔壁那家上个月提了十台，他们每台多少钱？»
+        if continues(nxt):  # «隔壁那家上个月提了十台，他们每台多少钱？», «…拿了九折，我们能一样吗»
             piece = f"{piece}，{nxt}"
         m = other_party(party_words).search(piece)
         if m is None:
@@ -172,7 +215,7 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
                 continue
         if COMPETITOR.search(piece) or OWN_SCOPE.search(piece[: m.start()]):
             continue
-        if customer and not ASKING.search(piece[m.start() :]):
+        if customer and not ASKING.search(piece):
             continue
         if PRICE_TERMS.search(piece):
             return "prices"
@@ -192,7 +235,7 @@ def unresolved_party_asked(text: str, name_at: int, name_end: int) -> str:
     if COMPETITOR.search(piece) or REFERRAL.search(piece):
         return ""
     nxt = text[spans[i + 1].start : spans[i + 1].end] if i + 1 < len(spans) else ""
-    if POINTS_BACK.search(nxt) and not COMPETITOR.search(nxt):  # «…，他们什么价？» continues the clause
+    if continues(nxt) and not COMPETITOR.search(nxt):  # «…，他们什么价？» continues the clause
         piece = f"{piece}，{nxt}"
     if not (AT_SELLER.search(piece) or POINTS_BACK.search(piece)) or not ASKING.search(piece):
         return ""

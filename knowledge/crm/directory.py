@@ -105,7 +105,7 @@ _SQUASH = re.compile(r"[\s·•\-_/.]")
 # a short name (the 2–3 character trade name 「迅达」, a salutation 「许总」) counts only when the words after it point at
 # an organisation or a party: 「迅达那边」「迅达他们」「迅达公司」「迅达拿的价」 — never 「畅行无阻」 or 「羊城的天气」
 PARTY_AFTER = (
-    r"\s*(?:他们|她们|那边|那家|那个|这家|这边|家的|公司|集团|方面|那批|那单|那台|拿|买|签|订|要的|提的"
+    r"\s*(?:上次|最近|之前|去年|今年|前几天|现在|那次)?\s*(?:他们|她们|那边|那家|那个|这家|这边|家的|公司|集团|方面|那批|那单|那台|拿|买|签|订|要的|提的"
     r"|的(?:单|订单|合同|价|报价|折扣|优惠|人|情况|资料|老板|经理|采购|负责人|联系人)"
 )
 
@@ -120,6 +120,7 @@ def _with_words(pattern: str, words: Iterable[str]) -> re.Pattern[str]:
     return re.compile(pattern + (f"|{extra}" if extra else "") + ")")
 
 
+PARTY_BEFORE = re.compile(r"(?:给|卖给|跟|和|比|按)\s*$")
 # a rep named as the owner of a book: 「刘洋的客户」「刘洋手上那几家」「刘洋负责的客户」
 BOOK_AFTER = (
     r"\s*(?:手上|手里|名下|负责的|跟的|管的)"  # «刘洋手上那几个…»: owned, whatever the noun
@@ -248,6 +249,10 @@ class HandleIndex:
             return True
         if h.mode == WORD:
             return True  # id tokens are whole tokens by construction
+        if h.mode == PARTY and PARTY_BEFORE.search(upper[max(0, start - 3) : start]):
+            return not _inside_cjk_name(
+                upper, start
+            )  # «你们给北辰打的几折», «卖给京畿的»: the object of a sale
         if h.mode == PARTY or h.mode == BOOK:
             after = self._party_after if h.mode == PARTY else self._book_after
             return after.match(upper, end) is not None and not _inside_cjk_name(upper, start)

@@ -163,3 +163,51 @@ def test_the_tables_cover_every_channel_and_sender():
     traps = {(t[1], t[2]) for t in TRAPS}
     assert traps == {(c, s) for c in ("wecom_app", "wecom_kf", "voice") for s in ("customer", "rep_ask")}
     assert len(TRAPS) + len(NOT_TRAPS) >= 20
+
+
+# Sentence-level checks of the detector alone (no graph), on the same CRM: written in two rounds while building it
+# (so they are regression cases now, not a measure of generalisation — that was a third, untouched round).
+SENTENCES = [
+    ("你们卖给京畿约车的E5是什么价格？", "P007", True),
+    ("我听说北京那家网约车公司拿了九折，我们能一样吗", "K012", True),
+    ("同样是车队客户，迅达他们一台T3多少钱？", "K004", True),
+    ("你们跟安途签的保养合同几年的？", "K003", True),
+    ("羊城出租那批车交了没有？", "K004", True),
+    ("羊城出租那批车交了没有？我们的什么时候交", "K011", False),  # their own company
+    ("What did the taxi company next door pay for their E5s?", "K009", True),
+    ("你们给其他出租公司的E5报价是多少", "K009", True),
+    ("港城物流现在在你们那用的是什么保养套餐，多少钱", "K001", True),
+    ("SO-2611-009这单我想看看", "K004", True),
+    ("嗯那个我想问一下就是安途出租他们那个E5是多少钱拿的", "P010", True),  # a transcript, no punctuation
+    ("我老婆吴芳上次来修车花了多少钱", "P010", True),
+    ("你们上海那几家物流公司都是什么折扣", "K004", True),
+    ("我同事在你们这买的L5是几折？", "P007", True),
+    ("我们要跟迅达物流一样的折扣", "K006", True),
+    ("上次你们给北辰打的是几折", "K006", True),
+    ("其他车型的价格是多少", "K004", False),
+    ("别的车主保养一次都花多少？", "P001", False),
+    ("听说别的4S店S7能优惠三万，你们能给多少", "P001", False),
+    ("懂车帝上S7报价20万出头，你们这能到多少", "P001", False),
+    ("我们是鹏程租车的，之前的合同快到期了", "K007", False),
+    ("我是马超介绍来的，L5现在有什么优惠", "P007", False),
+    ("How much is the S7 now? My friend Li Min recommended you.", "P007", False),
+    ("我们公司跟浦江商务是合作伙伴，他们推荐的你们", "K001", False),
+    ("我看别人在网上晒的提车价比我低", "P001", False),
+    ("你们店里其他客户的车也报P0217吗", "K001", False),
+    ("北辰路那边有没有你们的店", "K006", False),
+    ("金陵饭店附近有你们的店吗", "K009", False),
+    ("你们有没有合同模板可以参考", "K003", False),
+    # the two misses of the untouched third round (22/24 before these fixes): hearsay is not a referral; a percentage
+    ("听朋友说港城那边的T3拿到了八五折，真的假的", "K004", True),
+    ("Other fleets get 8% off, right? What did they sign?", "K004", True),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "trap"), SENTENCES, ids=[f"s{i}" for i in range(len(SENTENCES))]
+)
+def test_the_detector_sentence_by_sentence(crm, text, customer, trap):  # noqa: F811
+    from agents.authz import customer_trap
+
+    reason, _ = customer_trap(crm, text, customer)
+    assert bool(reason) is trap, (text, reason)
