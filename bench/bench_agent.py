@@ -59,17 +59,18 @@ def build_deps():
     return deps, store
 
 
-def floor(deps, store, texts: list[str], n: int, sample) -> tuple[list[float], list[float]]:
+def floor_op(deps, store, texts: list[str], sample):
     """The least any suggestion must do, measured in the same run: one query embedding + one vector query (Chroma,
     k=8) + one indexed SQL read (orders of one customer) + one durable ledger append (the same ledger and call the
-    graph uses: a committed, fsynced record_suggestion of a suggestion the graph produced in this run)."""
+    graph uses: a committed, fsynced record_suggestion of a suggestion the graph produced in this run).
+    Returns op(i) → (wall ms, CPU ms) of one such operation."""
     import uuid
 
     collection = store.vectors.client.get_collection(store.vectors.name)
     conn = sqlite3.connect(WORK / "crm.sqlite")
     inputs = {"text": texts[0], "channel": "wecom_app", "history_turns": 0}
-    out, cpu = [], []
-    for i in range(n):
+
+    def op(i: int) -> tuple[float, float]:
         record = sample.model_copy(update={"id": f"sug_floor_{uuid.uuid4().hex[:16]}",
                                            "message_id": f"floor-{uuid.uuid4().hex[:16]}"})  # fmt: skip
         t0, c0 = time.perf_counter(), time.process_time()
@@ -80,12 +81,17 @@ def floor(deps, store, texts: list[str], n: int, sample) -> tuple[list[float], l
             ("C1001",),
         ).fetchall()
         deps.ledger.record_suggestion(record, inputs=inputs)
-        out.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
-    return out, cpu
+        return (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
+
+    return op
 
 
-def suggestions(deps, n: int) -> tuple[list[float], dict[str, list[float]], object, list[float]]:
+def suggestions(
+    deps, n: int, floor_texts: list[str] | None = None, store=None
+) -> tuple[list[float], dict[str, list[float]], object, list[float], list[float], list[float]]:
+    """n suggestions; with `floor_texts`, one floor operation right after each suggestion, so the suggestion and its
+    floor are sampled alternately under the same machine load (run one after the other, a load change between the
+    two phases moved their ratio by 2-3x on this shared machine)."""
     from agents import Copilot, make_checkpointer
     from agents.script import load_conversations, to_message
     from contract.ports import Actor
@@ -104,7 +110,8 @@ def suggestions(deps, n: int) -> tuple[list[float], dict[str, list[float]], obje
         first.model_copy(update={"message_id": f"{first.message_id}-{run_tag}-warm"}),
         actors[turns[0][0].rep_ref],
     )
-    totals, nodes, cpu = [], {}, []
+    totals, nodes, cpu, fl, fl_cpu = [], {}, [], [], []
+    op = floor_op(deps, store, floor_texts, sample) if floor_texts else None
     for i in range(n):
         conv, turn = turns[i % len(turns)]
         msg = to_message(conv, turn, tenant=TENANT.name).model_copy(
@@ -119,7 +126,11 @@ def suggestions(deps, n: int) -> tuple[list[float], dict[str, list[float]], obje
         cpu.append((time.process_time() - c0) * 1000)
         for k, v in (s.timings_ms if s else {}).items():
             nodes.setdefault(k, []).append(v)
-    return totals, nodes, sample, cpu
+        if op is not None:
+            wall_ms, cpu_ms = op(i)
+            fl.append(wall_ms)
+            fl_cpu.append(cpu_ms)
+    return totals, nodes, sample, cpu, fl, fl_cpu
 
 
 def llm_bench(deps) -> dict:
@@ -162,9 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     n = 60 if "--full" not in args else 200
     deps, store = build_deps()
     with measure_load() as load:
-        totals, nodes, sample, cpu = suggestions(deps, n)
         texts = ["这个型号的代理商返点政策能再发一遍吗?", "设备显示报警代码E-203", "我的订单发货了吗"]
-        fl, fl_cpu = floor(deps, store, texts, n, sample)
+        totals, nodes, sample, cpu, fl, fl_cpu = suggestions(deps, n, texts, store)
+        # the previous method beside it, for comparison: the same floor operation n times in a row after the
+        # suggestions (hot caches, and whatever load the machine has by then)
+        sequential_op = floor_op(deps, store, texts, sample)
+        fl_seq = [sequential_op(i)[0] for i in range(n)]
     res = {
         "run_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "messages": n,
@@ -175,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             "mean": round(statistics.mean(totals), 2),
         },
         "floor_ms": {"p50": pct(fl, 0.5), "p95": pct(fl, 0.95)},
+        "sampling": "interleaved: one floor operation after each suggestion, under the same load",
         # CPU time of this process per suggestion / per floor operation (all its threads): what the work costs
         # whatever the machine's load; wall time above also holds fsync waits and time the scheduler gave others
         "suggestion_no_llm_cpu_ms": {"p50": pct(cpu, 0.5), "p95": pct(cpu, 0.95)},
@@ -184,6 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     res["p95_over_floor_p95"] = round(
         res["suggestion_no_llm_ms"]["p95"] / max(res["floor_ms"]["p95"], 1e-6), 2
+    )
+    res["floor_sequential_ms"] = {"p50": pct(fl_seq, 0.5), "p95": pct(fl_seq, 0.95)}
+    res["p95_over_floor_sequential_p95"] = round(
+        res["suggestion_no_llm_ms"]["p95"] / max(res["floor_sequential_ms"]["p95"], 1e-6), 2
     )
     res["cpu_p95_over_floor_cpu_p95"] = round(
         res["suggestion_no_llm_cpu_ms"]["p95"] / max(res["floor_cpu_ms"]["p95"], 1e-6), 2
@@ -221,7 +240,12 @@ def write(res: dict) -> None:
             if "load" in res
             else "Machine load was not recorded for this run."
         )
-        + " Compare each timing with its floor from the same run.",
+        + " Compare each timing with its floor from the same run"
+        + (
+            " (sampled alternately: one floor operation after each suggestion)."
+            if res.get("sampling")
+            else "."
+        ),
         f"Ports: {res['ports']}.",
         "",
         "| measure | p50 ms | p95 ms | goal |",
@@ -229,6 +253,15 @@ def write(res: dict) -> None:
         f"| message → first suggestion, no LLM | {s['p50']} | {s['p95']} | p95 < 300 ms, ≤ 2× floor |",
         f"| floor: 1 query embedding + 1 vector query + 1 indexed SQL read + 1 durable ledger append | {f['p50']} | {f['p95']} | |",
         f"| ratio (p95 / floor p95, `p95_over_floor_p95`) | | {res['p95_over_floor_p95']} | ≤ 2 |",
+        *(
+            [
+                f"| floor measured the previous way (n in a row after the suggestions; hot caches) | "
+                f"{res['floor_sequential_ms']['p50']} | {res['floor_sequential_ms']['p95']} | |",
+                f"| ratio to that floor (`p95_over_floor_sequential_p95`) | | {res['p95_over_floor_sequential_p95']} | |",
+            ]
+            if "floor_sequential_ms" in res
+            else []
+        ),
         *(
             [
                 f"| CPU time per suggestion (this process, all threads) | {res['suggestion_no_llm_cpu_ms']['p50']} | "

@@ -192,6 +192,14 @@ def throughput(stack: Any, workers: int, n: int) -> dict[str, Any]:
         # it) and this process (the enqueuer): the CPU one message costs the whole path
         "path_cpu_ms_per_msg": round(tree_per_msg * 1000, 2),
         "worker_runqueue_wait_ms_per_msg": round(runq_per_msg * 1000, 2),
+        # The most worker_efficiency can be on this machine whatever the code waits for: the whole path's CPU
+        # (PostgreSQL's not even counted) has to fit on the cores, so each of `workers` workers can be on a CPU at most
+        # cores × worker CPU / (workers × path CPU) of the time. An upper bound, load-independent.
+        "worker_efficiency_cpu_ceiling": round(
+            min(1.0, (os.cpu_count() or 1) * cpu_per_msg / (workers * tree_per_msg)), 3
+        )
+        if tree_per_msg > 0
+        else None,
         "concurrency": int(os.environ.get("COPILOT_QUEUE_CONCURRENCY", "2")),
         "wall_ms_per_msg": round(elapsed / n * 1000, 2),
     }
@@ -559,6 +567,13 @@ def write_md(res: dict[str, Any], path: Path) -> None:
                 f"{t['worker_cpu_ms_per_msg']} ms on a CPU"
                 for t in res["throughput"]
                 if "worker_runqueue_wait_ms_per_msg" in t
+            )
+            + ". Upper bound of `worker_efficiency` from CPU alone (cores × worker CPU / (workers × path CPU), "
+            "PostgreSQL's CPU not counted, so the true bound is lower): "
+            + "; ".join(
+                f"{t['workers']} worker(s): {t['worker_efficiency_cpu_ceiling']}"
+                for t in res["throughput"]
+                if t.get("worker_efficiency_cpu_ceiling") is not None
             )
             + ". Message loops per worker process (COPILOT_QUEUE_CONCURRENCY): "
             + ", ".join(sorted({str(t.get("concurrency", 1)) for t in res["throughput"]}))
