@@ -37,6 +37,9 @@ class PolicyQuery(BaseModel):
 
     text: str
     k: int = 5
+    # words for the keyword (BM25) half only, e.g. the intent's description: they help BM25 find the document, while
+    # the dense half embeds `text` alone (a longer query costs more to embed and blurs the vector)
+    expansion: str = ""
     business_unit: str | None = None
     region: str | None = None
     product_line: str | None = None

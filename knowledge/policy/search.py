@@ -75,8 +75,9 @@ def search(
     allowed = None if eligible.everything else eligible.mask
     # hybrid: BM25 runs on a worker thread while this one waits on Chroma (its query releases the GIL), so the
     # lexical half costs wall time only when it is slower than the vector query
+    keywords = f"{query.text} {query.expansion}" if query.expansion else query.text
     pending: Future[list[tuple[int, float]]] | None = (
-        _LEXICAL_POOL.submit(_lexical, snap, query.text, n, allowed) if mode == "hybrid" else None
+        _LEXICAL_POOL.submit(_lexical, snap, keywords, n, allowed) if mode == "hybrid" else None
     )
     if mode in ("hybrid", "dense"):
         try:
@@ -89,7 +90,7 @@ def search(
     if pending is not None:
         lexical = pending.result()
     elif mode == "lexical":
-        lexical = _lexical(snap, query.text, n, allowed)
+        lexical = _lexical(snap, keywords, n, allowed)
     fused: dict[int, dict[str, Any]] = {}
     for name, ranking in (("dense", dense), ("lexical", lexical)):
         rank_key, score_key = f"{name}_rank", f"{name}_score"
@@ -146,6 +147,7 @@ def _evidence(
         "fusion": "rrf" if mode == "hybrid" else "none",
         "rrf_k": RRF_K,
         "query": query.text,
+        **({"query_expansion": query.expansion} if query.expansion else {}),
         "as_of": as_of.isoformat(),
         "filters": {
             k: v
