@@ -93,6 +93,13 @@ ASKING = re.compile(
     re.I,
 )
 POINTS_BACK = re.compile(r"他们|她们|他家|那家|人家|他的|她的|\b(they|their|them|theirs)\b", re.I)
+THEIR_PRONOUN = re.compile(r"[他她]们?的|他家|\btheir\b", re.I)
+POSSESSIVE = re.compile(r"\s*(?:的|那台|那个|那份|家的?|那边的?|他们?的?|她们?的?|'s\b)", re.I)
+# what a customer has with a seller, in any industry: warranty, service, contract, account
+THEIR_THINGS = re.compile(
+    r"质保|保修|保养|维修|到期|套餐|合同|订单|记录|账户|余额|积分|发票|工单|\b(warranty|service|contract|account|invoice)\b",
+    re.I,
+)
 SAME = re.compile(r"一样|同样|也要|也能|也按|照着|按照?他们|按那个|\b(same|match)\b", re.I)
 
 
@@ -208,10 +215,15 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
         nxt = text[spans[i + 1].start : spans[i + 1].end] if i + 1 < len(spans) else ""
         if continues(nxt):  # «隔壁那家上个月提了十台，他们每台多少钱？», «…拿了九折，我们能一样吗»
             piece = f"{piece}，{nxt}"
+        owned = False
         m = other_party(party_words).search(piece)
         if m is None:
             m = SOMEONE.search(piece)
-            if m is None or not AT_SELLER.search(piece):
+            if m is None:
+                continue
+            theirs = POSSESSIVE.match(piece, m.end()) or THEIR_PRONOUN.search(piece, m.end())
+            owned = bool(theirs and THEIR_THINGS.search(piece, m.end()))
+            if not AT_SELLER.search(piece) and not owned:  # «我朋友那台车的质保到哪天»: their things, asked
                 continue
         if COMPETITOR.search(piece) or OWN_SCOPE.search(piece[: m.start()]):
             continue
@@ -219,7 +231,7 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
             continue
         if PRICE_TERMS.search(piece):
             return "prices"
-        if RECORDS.search(piece):
+        if RECORDS.search(piece) or (m.re is SOMEONE and owned):
             return "records"
     return ""
 

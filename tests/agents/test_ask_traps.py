@@ -200,6 +200,11 @@ SENTENCES = [
     # the two misses of the untouched third round (22/24 before these fixes): hearsay is not a referral; a percentage
     ("听朋友说港城那边的T3拿到了八五折，真的假的", "K004", True),
     ("Other fleets get 8% off, right? What did they sign?", "K004", True),
+    # a caller asking about a friend's things, unnamed
+    ("我朋友那台S7的质保到什么时候", "P010", True),
+    ("帮我朋友问下，她的S7保养套餐还剩几次", "P010", True),
+    ("我朋友的车也是这个问题吗", "P010", False),
+    ("我朋友也想买S7，有什么优惠", "P010", False),
 ]
 
 
