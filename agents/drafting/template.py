@@ -260,6 +260,18 @@ def compose(c: Composition) -> DraftPlan:
             answer = ""
     else:
         answer = ""
+    if not answer and not answer_parts and c.cite_policy and QUESTION.search(c.customer_text):
+        # nothing the policies or the CRM answer: say the question is being checked, never only an unrelated step
+        topic = next((f for f in c.focus if f in c.customer_text), "")
+        answer = (
+            (
+                f"about {topic}, I will check the latest and get back to you shortly."
+                if topic
+                else "I will check this and get back to you shortly."
+            )
+            if en
+            else (f"关于{topic}，我确认最新情况后尽快回复您。" if topic else "您问的情况我确认后尽快回复您。")
+        )
     next_step = (
         _next_steps(c, nums, by_id, answered_clauses, approvals)
         if (c.cite_policy or answer_parts) and not (answer and not answer_parts and _clarifying_question(c))
@@ -297,6 +309,7 @@ def compose(c: Composition) -> DraftPlan:
 
 
 RATE = re.compile(r"\d\s*%|\d\s*折")
+QUESTION = re.compile(r"[？?]|吗|怎么|多少|什么|哪|几|能不能|是否|how|what|when|which|can you", re.IGNORECASE)
 ROW_PAIR = re.compile(r"([^；：]+)：([^；]*)")
 AUTHORITY_OK = {
     "zh": "您提到的{asked}优惠在我的权限内，可以直接给您",
@@ -339,12 +352,18 @@ def _customer_statements(
       that another computed fact names (this fault's level)."""
     out: list[tuple[Evidence, str]] = []
     named_values = {v for e in computed for v in _row(e).values() if v}
-    told = [e for e in computed if e.lineage.get("to_customer", True) is not False] or computed[:1]
+    told = [e for e in computed if e.lineage.get("to_customer", True) is not False] or [
+        e
+        for e in computed[:1]
+        if not e.lineage.get("fallback")  # another intent's fact is never said by default
+    ]
     for ev in told:
         statement = _statement(ev, en=en)
         unit = str(ev.lineage.get("unit") or "")
         output = str(ev.lineage.get("output") or "")
         tool = ev.source_ids.get("tool", "")
+        if unit == "bool" and output == "true" and not _offer_is_about(_row(ev), c.customer_text):
+            continue  # an offer on something else (a service promotion on a vehicle quote): not for this message
         if unit == "bool" and output == "false":
             row = _row(ev)
             names = [v for v in row.values() if v and len(v) <= 20]
@@ -422,6 +441,27 @@ def _short_scope(statement: str, row: dict[str, str]) -> str:
         return statement
     kept = [parts[0], *(p for p in parts[1:] if DATE_WORD.search(p))]  # the window: until when it runs
     return statement[: m.start()] + f"（{'，'.join(kept)}）" + statement[m.end() :]
+
+
+BLANKET = ("全部", "所有", "不限")
+ROW_ID = re.compile(r"[A-Z]{1,4}-\d{1,6}")
+MODEL_CODE = re.compile(r"[A-Z]{1,3}-?\d{1,3}(?:\.\d)?[A-Z]?")
+
+
+def _offer_is_about(row: dict[str, str], customer_text: str) -> bool:
+    """An offer the customer qualifies for is worth saying when the message names no particular product, or when the
+    offer names that product (its model code) or shares words with the message (蓄电池); a blanket offer on another
+    kind of thing is not ("全部车型" service promotion on a vehicle quote)."""
+    asked = set(MODEL_CODE.findall(customer_text))
+    if not asked or not row:
+        return True
+    values = [v for v in row.values() if v]
+    # the products a row names (its own id cell, "PR-2605", is not a product)
+    codes = set(MODEL_CODE.findall(" ".join(v for v in values if not ROW_ID.fullmatch(v))))
+    if asked & codes or any(_shared_bigrams(v, customer_text) >= 2 for v in values if len(v) >= 4):
+        return True
+    # about other products, or a blanket scope ("全部车型") over a kind of offer the message does not mention
+    return not codes and not any(v.startswith(BLANKET) for v in values)
 
 
 def _shared_bigrams(a: str, b: str) -> int:

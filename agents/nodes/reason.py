@@ -88,6 +88,9 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     results: list[Result] = []
     unsaid: set[int] = set()  # ids of computed results the customer is not told (say_when_words not met)
     fell_back = 0
+    fallback_made: set[int] = (
+        set()
+    )  # ids of the results of fallback tools (another intent's, by retrieved doc)
     for spec in specs:
         if id(spec) in fallback_ids and fell_back >= config.fallback_facts:
             break
@@ -97,10 +100,16 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         if id(spec) in fallback_ids:
             out = out[:1]
             fell_back += len(out)
-            if any(isinstance(r, Computed) and id(r) not in unsaid for r in results):
-                unsaid |= {
-                    id(r) for r in out
-                }  # the intent's own tools answered: a fallback fact is the rep's
+            # the intent's own tools answered: a fallback fact is the rep's; otherwise the customer hears one only
+            # when it is about what they wrote (it shares a word with the message)
+            fallback_made |= {id(r) for r in out}
+            answered = any(isinstance(r, Computed) and id(r) not in unsaid for r in results)
+            # (a tool gated on words the message has is about it by the tenant's own word list)
+            unsaid |= {
+                id(r)
+                for r in out
+                if answered or not (spec.when_words or _about_message(r.statement, ctx.text))
+            }
         if spec.say_when_words and not any(w in ctx.text for w in spec.say_when_words):
             unsaid |= {id(r) for r in out}
         results += out
@@ -120,8 +129,12 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if not results:
         return {"answer": None, "flags": notes} if notes else {"answer": None}
     computed = [r for r in results if isinstance(r, Computed)]
+    fallback_results = {id(r) for r in results if id(r) in fallback_made}
     facts_ev = [
-        _called_by_llm(_told(computed_evidence(r, customer_id), id(r) not in unsaid), id(r) in by_llm)
+        _fallback(
+            _called_by_llm(_told(computed_evidence(r, customer_id), id(r) not in unsaid), id(r) in by_llm),
+            id(r) in fallback_results,
+        )
         for r in computed
     ]
     known = {e.id for e in evidence}
@@ -141,6 +154,24 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         "answer": answer.model_dump(mode="json") if answer else None,
         "flags": flags,
     }
+
+
+FILLER = set("您的我们是了吗呢吧啊这那有在")
+
+
+def _about_message(statement: str, text: str) -> bool:
+    """A computed statement shares a two-character word with the customer's message (质保, 返点, 套餐 …)."""
+
+    def pairs(t: str) -> set[str]:
+        return {
+            t[i : i + 2]
+            for i in range(len(t) - 1)
+            if "\u4e00" <= t[i] <= "\u9fff"
+            and "\u4e00" <= t[i + 1] <= "\u9fff"
+            and not FILLER & {t[i], t[i + 1]}
+        }
+
+    return bool(pairs(statement) & pairs(text))
 
 
 def retrieved_docs(evidence: list[Evidence]) -> list[str]:
@@ -191,6 +222,13 @@ def _called_by_llm(ev: Evidence, by_llm: bool) -> Evidence:
     if not by_llm:
         return ev
     return ev.model_copy(update={"lineage": {**ev.lineage, "called_by": "llm"}})
+
+
+def _fallback(ev: Evidence, fallback: bool) -> Evidence:
+    """Mark a fact computed by another intent's tool (lineage.fallback): the draft never says it just to say something."""
+    if not fallback:
+        return ev
+    return ev.model_copy(update={"lineage": {**ev.lineage, "fallback": True}})
 
 
 def _told(ev: Evidence, to_customer: bool) -> Evidence:

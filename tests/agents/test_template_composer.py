@@ -427,3 +427,49 @@ def test_an_open_ticket_is_followed_up_not_opened_again(steps: dict[str, str], s
     create = Action(name="create_service_ticket", label="创建服务工单")
     text = compose(base([c_ev, ticket], [create], next_steps=steps)).template_text
     assert "目前处理中" in text and said in text and "创建服务工单" not in text
+
+
+@pytest.mark.parametrize(
+    ("customer_text", "said"),
+    [
+        ("5台T3的报价我收到了，按这个走", False),  # a blanket service offer on a vehicle quote: not said
+        ("T3换个蓄电池有优惠吗", True),  # the offer is about what they asked (蓄电池)
+        ("有什么活动吗", True),  # no product named: every offer they qualify for
+    ],
+)
+def test_an_offer_on_something_else_is_not_pitched(customer_text: str, said: bool) -> None:
+    c_ev = clause("第二条 活动如下", "第二条", "活动方案", doc="promo")
+    row = "活动编号：PR-6；活动名称：冬季保养季；适用车型：全部车型；优惠内容：保养工时费8折，12V蓄电池享9折"
+    offer = fact(
+        "冬季保养季（PR-6）：保养工时费8折，12V蓄电池享9折，您符合条件",
+        c_ev,
+        tool="scope_rows",
+        row=row,
+        output="true",
+        unit="bool",
+    )
+    text = compose(base([c_ev, offer], customer_text=customer_text)).template_text
+    assert ("冬季保养季" in text) is said
+
+
+@pytest.mark.parametrize(
+    ("customer_text", "opening"),
+    [
+        ("LCP-3.5 最近货期怎么样？", "王经理您好，关于LCP-3.5，我确认最新情况后尽快回复您。"),
+        ("这个怎么弄？", "王经理您好，您问的情况我确认后尽快回复您。"),
+    ],
+)
+def test_a_question_nothing_answers_is_acknowledged_before_the_next_step(
+    customer_text: str, opening: str
+) -> None:
+    quote = Action(name="send_quote", label="发送报价")
+    plan = compose(
+        base(
+            [],
+            [quote],
+            customer_text=customer_text,
+            focus=("LCP-3.5",),
+            next_steps={"send_quote": "我整理一份报价发您。"},
+        )
+    )
+    assert plan.template_text.startswith(opening) and "我整理一份报价发您。" in plan.template_text
