@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -440,9 +440,9 @@ class CustomerDirectory:
 
 
 def build_index(
-    customers: list[tuple[str, str, str, tuple[str, ...]]],
-    contacts: list[tuple[str, str, str]],
-    records: list[tuple[str, str, str]],
+    customers: Sequence[tuple[str, str, str, tuple[str, ...]]],
+    contacts: Sequence[tuple[str, str, str]],
+    records: Sequence[tuple[str, str, str]],
     reps: dict[str, tuple[str, str]],
     party_words: Iterable[str] = (),
 ) -> HandleIndex:
