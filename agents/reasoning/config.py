@@ -57,6 +57,18 @@ class StackSpec(BaseModel):
     kind_words: dict[str, str] = Field(default_factory=dict)
 
 
+class RowValue(BaseModel):
+    """crm_record: a figure read from the policy table row the record names (a package's 价格 by its 编码)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    doc: str = Field(min_length=1)
+    table: int = 1
+    key_column: str = Field(min_length=1)  # 编码
+    key_field: str = Field(min_length=1)  # the record's field holding the key (package_code)
+    column: str = Field(min_length=1)  # 价格
+
+
 class ToolSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -108,6 +120,12 @@ class ToolSpec(BaseModel):
     )  # only records whose field is one of these values
     # name → a unit: the first figure written with that unit in the governing `doc`'s `clause` ("元/台/年" → 1980)
     policy_values: dict[str, str] = Field(default_factory=dict)
+    row_values: dict[str, RowValue] = Field(
+        default_factory=dict
+    )  # name → a figure from the row the record names
+    round_whole: list[str] = Field(
+        default_factory=list
+    )  # computed names rounded to a whole unit (按元四舍五入取整)
     cases: list[RecordCase] = Field(
         default_factory=list
     )  # the first case whose `when` holds picks the template

@@ -871,7 +871,7 @@ def _arith(expr: str, record: dict[str, Any], today: date | None = None) -> Deci
     = days between: nothing else is evaluated."""
     m = ARITH.match(expr)
     if not m:
-        raise ValueError(f"只支持「字段 - 字段」形式的计算：{expr!r}")
+        return _formula(expr, record)
 
     def raw(name: str) -> Any:
         if name == "today" and today is not None:
@@ -888,6 +888,74 @@ def _arith(expr: str, record: dict[str, Any], today: date | None = None) -> Deci
         return Decimal(dates.days_between(d2, d1))
     a, b = Decimal(str(left)), Decimal(str(right))
     return a - b if op == "-" else a + b if op == "+" else a * b
+
+
+def _formula(expr: str, record: dict[str, Any]) -> Decimal:
+    """A money formula over the record's numeric fields and the policy's figures, in Decimal: + - * / and brackets
+    only ("price * (visits_total - visits_used) / visits_total * (100 - fee) / 100"); anything else is refused."""
+    import ast
+
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"看不懂的计算式：{expr!r}") from exc
+
+    def ev(node: ast.AST) -> Decimal:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+            a, b = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Div):
+                if b == 0:
+                    raise ValueError("除数为 0")
+                return a / b
+            return a + b if isinstance(node.op, ast.Add) else a - b if isinstance(node.op, ast.Sub) else a * b
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -ev(node.operand)
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, int | float)
+            and not isinstance(node.value, bool)
+        ):
+            return Decimal(str(node.value))
+        if isinstance(node, ast.Name):
+            v = record.get(node.id, record.get("x_" + node.id))
+            if v in (None, ""):
+                raise MissingField(f"缺少 CRM 字段 {node.id}")
+            return Decimal(str(v).replace(",", ""))
+        raise ValueError(f"只支持 + - * / 与括号的计算：{expr!r}")
+
+    return ev(tree)
+
+
+def _row_figures(
+    spec: ToolSpec, ctx: ToolContext, record: dict[str, Any]
+) -> dict[str, Decimal] | CannotCompute:
+    """Figures read from the policy table row this record names (a package's 价格 by its 编码)."""
+    out: dict[str, Decimal] = {}
+    for name, ref in spec.row_values.items():
+        sub = spec.model_copy(update={"doc": ref.doc})
+        g = _governing(ctx, sub)
+        if isinstance(g, CannotCompute):
+            return g
+        key = str(record.get(ref.key_field, record.get("x_" + ref.key_field, "")) or "")
+        rows = (
+            find_rows(ctx.facts.rows(g.doc_id, g.version, table=ref.table), ref.key_column, key)
+            if key
+            else []
+        )
+        if len(rows) != 1:
+            return CannotCompute(
+                spec.tool, spec.id, f"《{g.title}》中找不到「{ref.key_column}」为「{key}」的唯一一行"
+            )
+        cell = rows[0].cell(ref.column)
+        q = cell.quantity if cell is not None else None
+        if q is None:
+            return CannotCompute(
+                spec.tool, spec.id, f"「{ref.column}」不是可读的数：{cell.raw if cell else ''}"
+            )
+        out[name] = q.value
+    return out
 
 
 CONDITION = re.compile(r"^\s*(\w+)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$")
@@ -977,6 +1045,10 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             shown = dates.zh_date(date.fromisoformat(shown))  # dates read as the other answers write them
         values[key] = shown
         values.setdefault(k, shown)
+    row_figures = _row_figures(spec, ctx, record) if spec.row_values else {}
+    if isinstance(row_figures, CannotCompute):
+        return [row_figures]
+    policy_figures = {**policy_figures, **row_figures}
     scope = {**record, **{k: v for k, v in policy_figures.items()}}
     for name, figure in policy_figures.items():
         values[name] = _yuan_plain(figure) if figure >= 1000 else fmt(figure)
@@ -985,6 +1057,8 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             result = _arith(expr, scope, ctx.today)
         except MissingField as exc:
             return [CannotCompute(spec.tool, spec.id, str(exc))]
+        if name in spec.round_whole:  # 按元四舍五入取整
+            result = money.rounded(result, "1", "half_up")
         scope[name] = result
         values[name] = _yuan_plain(result) if abs(result) >= 1000 else fmt(result)
     template = spec.template
@@ -1012,7 +1086,11 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         if k in used or "x_" + k in record
     )
     policy_inputs = tuple(
-        Input("policy", rule_source.evidence_id, f"{spec.policy_values[n]}｜{fmt(v)}")
+        Input(
+            "policy",
+            rule_source.evidence_id,
+            f"{spec.policy_values[n] if n in spec.policy_values else spec.row_values[n].column}｜{fmt(v)}",
+        )
         for n, v in policy_figures.items()
         if rule_source is not None
     )

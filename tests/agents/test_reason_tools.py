@@ -1009,3 +1009,64 @@ def test_the_model_next_to_the_units_is_the_one_priced(text: str, first: str) ->
 
     models = [m for m in ("S7", "L5", "E5") if m in text]
     assert _units_model_first(text, models, ASKED_UNITS.search(text))[0] == first
+
+
+PACKAGES = """---
+doc_id: packages
+title: 套餐条款
+version: "1"
+---
+# 套餐条款
+
+第三条 套餐如下：
+
+| 产品 | 编码 | 价格 | 服务次数 |
+|---|---|---|---|
+| 基础套餐 | PKG-B | 2680元 | 4次 |
+| 畅享套餐 | PKG-P | 4980元 | 6次 |
+
+第四条 套餐退订的，扣除10%手续费，即：退款金额 = 套餐价格 × 未使用次数 ÷ 总次数 × 90%，按元四舍五入取整。
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "total", "used", "refund"),
+    [("PKG-B", 4, 1, "1,809"), ("PKG-P", 6, 2, "2,988"), ("PKG-P", 6, 5, "747"), ("PKG-B", 4, 4, "0")],
+)
+def test_package_refund_from_the_rows_price_and_the_clauses_fee(
+    store: PolicyStore, code: str, total: int, used: int, refund: str
+) -> None:
+    store.add_text(PACKAGES, {})
+    spec = ToolSpec.model_validate(
+        {
+            "id": "refund",
+            "tool": "crm_record",
+            "records": "contracts",
+            "require": ["visits_total"],
+            "doc": "packages",
+            "clause": "第四条",
+            "policy_values": {"fee": "%手续费"},
+            "row_values": {
+                "price": {
+                    "doc": "packages",
+                    "key_column": "编码",
+                    "key_field": "package_code",
+                    "column": "价格",
+                }
+            },
+            "compute": {"refund": "price * (visits_total - visits_used) / visits_total * (100 - fee) / 100"},
+            "round_whole": ["refund"],
+            "template": "退款 {refund} 元",
+        }
+    )
+    contract = {
+        "id": "SC-1",
+        "package_code": code,
+        "visits_total": total,
+        "visits_used": used,
+        "end_date": "2028-01-01",
+    }
+    [r] = run_tool(spec, ctx(store, crm={"contracts": [contract]}))
+    assert isinstance(r, Computed) and r.statement == f"退款 {refund} 元"
+    [bad] = run_tool(spec, ctx(store, crm={"contracts": [{**contract, "package_code": "PKG-X"}]}))
+    assert isinstance(bad, CannotCompute)  # no row for the record's code: never a guessed price
