@@ -136,6 +136,9 @@ class ToolSpec(BaseModel):
     tier_column: str = ""
     output_column: str = ""
     stack: StackSpec | None = None  # per-unit offers that stack on the tier price (net price and total)
+    # an order-size approval rule ("单笔订单金额超过300万元…须报总经理审批") checked against the computed total
+    approval_doc: str = ""
+    approval_clause: str = ""
     # row_tier: the row by `match`, then the tier (across the header) holding a CRM-derived value
     value: Literal["device_age_years"] = "device_age_years"
     bonus_clause: str = (

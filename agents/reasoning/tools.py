@@ -1139,6 +1139,24 @@ def _named_rows(rows: list[RowFact], columns: list[str], text: str) -> list[RowF
     return []
 
 
+def _net_price(ctx: ToolContext, values: dict[str, str]) -> tuple[str, Decimal, Decimal, str] | None:
+    """The model the message names, its CRM list price and the per-unit cut this offer row gives that model
+    ("S7每台立减8000元，L5每台立减5000元" → L5: 5000); None when the row gives it no per-unit cut."""
+    models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
+    for model in models[:2]:
+        codes = re.findall(r"[A-Za-z]{1,3}\d{1,3}[A-Za-z]?", model) or [model]
+        pattern = rf"{re.escape(codes[-1])}每台(?:补贴|立减|优惠|减)\s*(\d[\d,]*)\s*元"
+        m = next((m for v in values.values() if (m := re.search(pattern, v))), None)
+        if m is None:
+            continue
+        try:
+            price = ctx.crm.list_price(model)
+        except MissingField:
+            continue
+        return codes[-1], price.value, Decimal(m.group(1).replace(",", "")), price.evidence_id
+    return None
+
+
 def _scope_failures(row: RowFact, spec: ToolSpec, ctx: ToolContext, inputs: list[Input]) -> list[str]:
     """Why this customer is outside the row's scope ([] = inside). Missing CRM data fails the check, never passes it."""
     fails: list[str] = []
@@ -1212,6 +1230,12 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了不存在的列 {exc}")]
         statement = f"{what}，您不适用：{'；'.join(fails)}" if fails else f"{what}，您符合条件"
         slots = tuple(v for v in values.values() if re.search(r"\d", v) and v in statement)[:3]
+        net = _net_price(ctx, values) if not fails else None
+        if net is not None:  # "L5每台立减5000元" and the customer asks about an L5: its price after the offer
+            model, price, cut, price_ev = net
+            statement += f"；{model}指导价 {_yuan_plain(price)} 元，立减后 {_yuan_plain(price - cut)} 元"
+            slots += (_yuan_plain(price - cut),)
+            inputs.append(Input("evidence", price_ev, str(price)))
         out.append(
             Computed(
                 spec.tool,
@@ -1501,6 +1525,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             )
             en += f"; the {models[0]} lists at CNY {_yuan_plain(price.value)}, so your net unit price is CNY {_yuan_plain(unit_price)}"
             slots += (_yuan_plain(unit_price),)
+    over: tuple[str, str] | None = None
     if asked and models:
         try:
             price = ctx.crm.list_price(models[0])
@@ -1531,6 +1556,11 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 slots += (_yuan_plain(net), _yuan_plain(net_total))
             en += f"; {models[0]} list CNY {_yuan_plain(price.value)}, net CNY {_yuan_plain(unit_price)}, total CNY {_yuan_plain(total)}"
             slots += (_yuan_plain(unit_price), _yuan_plain(total))
+            order_total = net_total if stacked is not None else total
+            over = _order_approval(spec, ctx, order_total, inputs)
+            if over is not None:
+                statement += f"；{over[1]}"
+                slots += (over[0],)
     return [
         Computed(
             spec.tool,
@@ -1543,8 +1573,38 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             _row_source(g, tier.row),
             subject=str(year),
             statement_en=en,
+            needs_approval=over[0] if over is not None else "",
         )
     ]
+
+
+def _order_approval(
+    spec: ToolSpec, ctx: ToolContext, total: Decimal, inputs: list[Input]
+) -> tuple[str, str] | None:
+    """An order-size rule of the authority document ("单笔订单金额超过300万元的，无论折扣比例，均须报总经理审批"):
+    (approver, what the customer hears) when the order total is above it, else None."""
+    if not spec.approval_doc or not spec.approval_clause:
+        return None
+    sub = spec.model_copy(update={"doc": spec.approval_doc})
+    g = _governing(ctx, sub)
+    if isinstance(g, CannotCompute):
+        return None
+    clause = _clause(ctx, g, spec.approval_clause)
+    if clause is None:
+        return None
+    limit = re.search(r"金额超过\s*(\d+(?:\.\d+)?)\s*(万元|元)", clause.text)
+    who = re.search(r"(?:报|由)([\u4e00-\u9fff]{2,5}?)审批", clause.text)
+    if limit is None or who is None:
+        return None
+    threshold = Decimal(limit.group(1)) * (10000 if limit.group(2) == "万元" else 1)
+    if total <= threshold:
+        return None
+    inputs.append(Input("policy", clause.evidence_id, limit.group(0)))
+    said = (
+        f"订单金额 {_yuan_plain(total)} 元超过{limit.group(1)}{limit.group(2)}，"
+        f"按《{g.title}》{spec.approval_clause}须报{who.group(1)}审批"
+    )
+    return who.group(1), said
 
 
 QUOTE_UNITS = re.compile(r"\d+(?:\.\d+)?\s*(?:个工作日|个月|小时|天|日|年|元|%|km|万km)")

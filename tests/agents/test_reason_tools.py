@@ -1070,3 +1070,79 @@ def test_package_refund_from_the_rows_price_and_the_clauses_fee(
     assert isinstance(r, Computed) and r.statement == f"退款 {refund} 元"
     [bad] = run_tool(spec, ctx(store, crm={"contracts": [{**contract, "package_code": "PKG-X"}]}))
     assert isinstance(bad, CannotCompute)  # no row for the record's code: never a guessed price
+
+
+ORDER_RULE = """---
+doc_id: order-rule
+title: 审批规定
+version: "1"
+---
+# 审批规定
+
+第五条 单笔订单金额超过200万元的，无论折扣比例，均须报总经理审批。
+"""
+
+
+@pytest.mark.parametrize(
+    ("units", "approver"),
+    [("17", ""), ("18", "总经理")],  # 117,180 × 17 = 1,992,060 ≤ 200万; × 18 = 2,109,240 > 200万
+)
+def test_an_order_above_the_size_rule_needs_its_approver(
+    store: PolicyStore, units: str, approver: str
+) -> None:
+    store.add_text(FLEET, {})
+    store.add_text(ORDER_RULE, {})
+    spec = ToolSpec(
+        id="f", tool="volume_tier", doc="fleet", category="整车", tier_column="上年度整车采购量",
+        key_column="阶梯", output_column="整车折扣", approval_doc="order-rule", approval_clause="第五条",
+    )  # fmt: skip
+    c = ctx(
+        store,
+        crm={"kind": "fleet"},
+        facts=[year_fact("2025Q2", 32), price_fact()],
+        text=f"再订{units}台T3",
+        entities={"product_model": ["T3"]},
+        today=date(2026, 11, 20),
+    )
+    [r] = run_tool(spec, c)
+    assert isinstance(r, Computed) and r.needs_approval == approver
+    assert ("须报总经理审批" in r.statement) is bool(approver)
+
+
+PROMO_CUT = """---
+doc_id: promo-cut
+title: 促销
+version: "1"
+---
+# 促销
+
+第二条 活动如下：
+
+| 活动编号 | 活动名称 | 活动期间 | 适用车型 | 优惠内容 |
+|---|---|---|---|---|
+| PR-9 | 年末冲量 | 2026年11月1日至2026年12月31日 | 凌越T3、凌越S7 | T3每台立减5000元，S7每台立减8000元 |
+"""
+
+
+@pytest.mark.parametrize(
+    ("model", "net"),
+    [("T3", "121,000"), ("S7", None)],  # the CRM prices the T3 only: no S7 price, never a guessed one
+)
+def test_an_offer_that_cuts_the_asked_models_price_states_the_net_price(
+    store: PolicyStore, model: str, net: str | None
+) -> None:
+    store.add_text(PROMO_CUT, {})
+    spec = ToolSpec(
+        id="p", tool="scope_rows", doc="promo-cut", scope={"date": "活动期间", "product": "适用车型"},
+        name_columns=["活动名称"],
+    )  # fmt: skip
+    c = ctx(
+        store,
+        facts=[price_fact()],
+        text=f"{model}年末冲量活动还有吗",
+        entities={"product_model": [model]},
+        today=date(2026, 11, 20),
+    )
+    [r] = run_tool(spec, c)
+    assert isinstance(r, Computed) and r.output == "true"
+    assert (f"立减后 {net} 元" in r.statement) if net else ("立减后" not in r.statement)
