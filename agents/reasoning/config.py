@@ -69,6 +69,17 @@ class RowValue(BaseModel):
     column: str = Field(min_length=1)  # 价格
 
 
+class PriceRow(BaseModel):
+    """volume_tier: the price table whose row the message names (by a name or code cell) and its price column."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    doc: str = Field(min_length=1)
+    table: int = 1
+    key_column: str = ""  # the code column, said beside the name (编码)
+    column: str = Field(min_length=1)  # 价格
+
+
 class ToolSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -136,6 +147,9 @@ class ToolSpec(BaseModel):
     tier_column: str = ""
     output_column: str = ""
     stack: StackSpec | None = None  # per-unit offers that stack on the tier price (net price and total)
+    # volume_tier: the tier's rate applied to a product priced in a policy table row the message names (a package
+    # "PKG-F 2200元/台/年"), instead of a CRM list price
+    price_row: PriceRow | None = None
     # an order-size approval rule ("单笔订单金额超过300万元…须报总经理审批") checked against the computed total
     approval_doc: str = ""
     approval_clause: str = ""

@@ -1510,6 +1510,38 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     en = f"your {year} purchases came to {n} units ({spec.category}), so you are in tier {key} ({tier.header}) with a {rate_text} discount"
     slots: tuple[str, ...] = (rate_text, f"{n} 台")
     asked = ASKED_UNITS.search(ctx.text)
+    if (
+        spec.price_row is not None
+    ):  # the tier's rate on a product priced in a policy table (a package per unit)
+        priced = _priced_row(spec, ctx, spec.price_row)
+        if priced is None:
+            return [
+                CannotCompute(spec.tool, spec.id, "消息里没有提到价格表中的产品", _row_source(g, tier.row))
+            ]
+        name, row_price, unit, price_ev = priced
+        unit_price = money.discounted(row_price, rate.value, spec.rounding, spec.rounding_mode)
+        inputs.append(Input("policy", price_ev, f"{name}｜{_yuan_plain(row_price)}{unit}"))
+        statement += f"；{name} {_yuan_plain(row_price)} {unit}，折后 {_yuan_plain(unit_price)} {unit}"
+        slots += (_yuan_plain(unit_price),)
+        if asked:
+            total = money.rounded(unit_price * Decimal(asked.group(1)), spec.rounding, spec.rounding_mode)
+            inputs.append(Input("message", "message.units", asked.group(0)))
+            statement += f"，{asked.group(1)} 台合计 {_yuan_plain(total)} 元"
+            slots += (_yuan_plain(total),)
+        return [
+            Computed(
+                spec.tool,
+                spec.id,
+                fmt(rate.value),
+                "%",
+                statement,
+                slots,
+                tuple(inputs),
+                _row_source(g, tier.row),
+                subject=f"{year}/{name}",
+                statement_en=en,
+            )
+        ]
     models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
     models = _units_model_first(ctx.text, models, asked)
     if not asked and models and PRICE_WORDS.search(ctx.text):  # "折后单价多少": the unit price alone
@@ -1576,6 +1608,39 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             needs_approval=over[0] if over is not None else "",
         )
     ]
+
+
+def _priced_row(spec: ToolSpec, ctx: ToolContext, ref: Any) -> tuple[str, Decimal, str, str] | None:
+    """The row of a price table the message names (by any of its cells: a code such as PKG-F, or a name), with its
+    price and the unit the price is written in ("2200元/台/年" → 2200, "元/台/年")."""
+    sub = spec.model_copy(update={"doc": ref.doc})
+    g = _governing(ctx, sub)
+    if isinstance(g, CannotCompute):
+        return None
+    rows = ctx.facts.rows(g.doc_id, g.version, table=ref.table)
+
+    def names(raw: str) -> bool:  # a name or a code of the row written in the message, not a bare figure
+        return (
+            len(raw) >= 4
+            and raw in ctx.text
+            and (not re.search(r"\d", raw) or bool(re.fullmatch(r"[A-Z]{2,5}-[A-Z0-9]{1,4}", raw)))
+        )
+
+    named = [r for r in rows if any(names(c.raw) for c in r.cells)]
+    if len(named) != 1:
+        return None
+    row = named[0]
+    cell = row.cell(ref.column)
+    if cell is None or cell.quantity is None:
+        return None
+    unit = cell.raw[cell.raw.find("元") :] if "元" in cell.raw else "元"
+    key = row.cell(ref.key_column)
+    name = (
+        f"{row.cells[0].raw}（{key.raw}）"
+        if key is not None and key.raw != row.cells[0].raw
+        else row.cells[0].raw
+    )
+    return name, cell.quantity.value, unit, row.evidence_id
 
 
 def _order_approval(

@@ -1146,3 +1146,33 @@ def test_an_offer_that_cuts_the_asked_models_price_states_the_net_price(
     [r] = run_tool(spec, c)
     assert isinstance(r, Computed) and r.output == "true"
     assert (f"立减后 {net} 元" in r.statement) if net else ("立减后" not in r.statement)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("PKG-B 续8台多少钱", "基础套餐（PKG-B） 2,680 元，折后 2,492 元，8 台合计 19,936 元"),  # 7 % off
+        ("畅享套餐怎么卖", "畅享套餐（PKG-P） 4,980 元，折后 4,631 元"),
+        ("套餐怎么卖", None),  # no row named: can't compute, never a guessed package
+    ],
+)
+def test_volume_tier_rate_on_a_product_priced_in_a_policy_table(
+    store: PolicyStore, text: str, said: str | None
+) -> None:
+    store.add_text(FLEET, {})
+    store.add_text(PACKAGES, {})
+    spec = ToolSpec.model_validate(
+        {
+            "id": "pkg", "tool": "volume_tier", "doc": "fleet", "category": "整车",
+            "tier_column": "上年度整车采购量", "key_column": "阶梯", "output_column": "整车折扣", "rounding": "1",
+            "price_row": {"doc": "packages", "key_column": "编码", "column": "价格"},
+        }
+    )  # fmt: skip
+    c = ctx(
+        store, crm={"kind": "fleet"}, facts=[year_fact("2025Q2", 32)], text=text, today=date(2026, 11, 20)
+    )
+    [r] = run_tool(spec, c)
+    if said is None:
+        assert isinstance(r, CannotCompute)
+    else:
+        assert isinstance(r, Computed) and said in r.statement
