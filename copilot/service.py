@@ -35,7 +35,15 @@ from contract.errors import AccessDenied, BackendUnavailable, ConflictError, Not
 from contract.evidence import Evidence
 from contract.messages import InboundMessage
 from contract.ports import Actor, Customer360, CustomerData, PolicyQuery, PolicyRetriever
-from contract.suggestions import GuardVerdict, Intent, Suggestion, SuggestionKind, VerdictOutcome
+from contract.suggestions import (
+    Answer,
+    AnswerStatus,
+    GuardVerdict,
+    Intent,
+    Suggestion,
+    SuggestionKind,
+    VerdictOutcome,
+)
 from copilot.calls import ActiveCall, CallRegistry
 from copilot.events import (
     DecisionRecorded,
@@ -193,6 +201,22 @@ class WorkerHandle(Protocol):
     def start(self) -> None: ...
 
     def stop(self, timeout: float = 10.0) -> None: ...
+
+
+# what the refused rep or agent reads (bilingual, polite, naming nobody): the reason code stays in the verdict
+_REFUSAL_LINES = {
+    "not_owner": "抱歉，该客户不在您的负责范围内，无法查看或处理其会话。如需协作，请联系其负责人或主管。"
+    " / Sorry, this customer is not yours; please ask their owner or your manager.",
+    "not_on_call": "抱歉，您当前没有与该客户的通话，不能查询其资料。"
+    " / Sorry, you can only look up the customer on your current call.",
+    "wrong_tenant": "抱歉，该请求不属于本租户。 / Sorry, this request belongs to another tenant.",
+}
+
+
+def refusal_line(reason: str) -> str:
+    return _REFUSAL_LINES.get(
+        reason, f"抱歉，无权处理该请求（{reason}）。 / Sorry, this is not allowed ({reason})."
+    )
 
 
 class MessageRefusedError(AccessDenied):
@@ -414,6 +438,9 @@ class Services:
                     details={"message": exc.message},
                 )
             ],
+            answer=Answer(
+                text=refusal_line(exc.reason), status=AnswerStatus.NONE
+            ),  # to the asker, never sent on
             flags=["access_denied"],
             timings_ms={"access": _ms(started)},
         )

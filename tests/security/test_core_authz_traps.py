@@ -150,5 +150,22 @@ def test_a_competitor_quote_or_own_company_is_not_refused(services: Any) -> None
     assert out.kind is not SuggestionKind.REFUSAL, out.flags
 
 
+@pytest.mark.probe(
+    id="refusal-at-the-door-is-polite",
+    sends="rep_huang handles a message in 迅达物流's conversation (rep_liu's customer); agent_zhou asks about P006 "
+    "while on a call with P010",
+    expect="a REFUSAL whose answer line to the asker is polite and bilingual and names nobody; no draft, no evidence",
+)
+def test_a_refusal_at_the_door_tells_the_asker_politely(services: Any) -> None:
+    out = send(
+        services, HUANG, "K001", "你好，我们那20台T3的报价出来了吗？", channel="wecom_app", sender="customer"
+    )
+    assert out.kind is SuggestionKind.REFUSAL and out.draft is None and out.evidence == []
+    assert out.answer is not None and out.answer.text.startswith("抱歉") and "Sorry" in out.answer.text
+    assert "刘洋" not in out.answer.text and "迅达" not in out.answer.text
+    out = send(services, ZHOU_ON_P010, "P006", "这个客户的L5保修到哪天？", channel="voice", sender="rep_ask")
+    assert out.kind is SuggestionKind.REFUSAL and out.answer is not None and "通话" in out.answer.text
+
+
 def test_the_tenant_folder_is_there() -> None:
     assert Path(TENANT / "crm" / "mapping.yaml").is_file()
