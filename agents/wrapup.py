@@ -33,14 +33,19 @@ DISPOSITIONS = {
 }
 
 
-def summarize(history: list[dict[str, Any]]) -> dict[str, Any]:
-    turns = [h for h in history if h.get("role") == "customer"]
+def summarize(history: list[dict[str, Any]], current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`current` is the turn being handled right now (a hand-off is proposed before its turn reaches the history).
+    A turn whose transcript was uncertain (the card asked the agent to confirm) never decides the main request: its
+    intent was a guess, and a wrap-up is read as fact."""
+    turns = [h for h in history if h.get("role") == "customer"] + ([current] if current else [])
     decisions = {h["suggestion_id"]: h for h in history if h.get("role") == "decision"}
     intents = [t.get("intent", "") for t in turns if t.get("intent")]
-    counts = Counter(i for i in intents if i != "out_of_scope")
+    confident = [t["intent"] for t in turns if t.get("intent") and not t.get("uncertain")]
+    uncertain = sum(1 for t in turns if t.get("uncertain"))
+    counts = Counter(i for i in confident if i != "out_of_scope")
     top = max(counts.values(), default=0)
     main = next(
-        (i for i in reversed(intents) if counts.get(i) == top), "out_of_scope"
+        (i for i in reversed(confident) if counts.get(i) == top), "out_of_scope"
     )  # ties: the latest wins
     accepted_actions: list[str] = []
     for t in turns:
@@ -50,14 +55,16 @@ def summarize(history: list[dict[str, Any]]) -> dict[str, Any]:
     follow_ups = [FOLLOW_UP_ACTIONS[a] for a in dict.fromkeys(accepted_actions) if a in FOLLOW_UP_ACTIONS]
     asked = "；".join(t.get("text", "")[:60] for t in turns[-5:])
     rep_replies = sum(1 for h in history if h.get("role") == "rep")
+    said_main = "待坐席确认（转写不确定）" if main == "out_of_scope" and uncertain else main
     text = (
-        f"客户共发来 {len(turns)} 条消息，主要诉求：{main}。最近的问题：{asked}。"
+        f"客户共发来 {len(turns)} 条消息，主要诉求：{said_main}。最近的问题：{asked}。"
         f"已建议动作：{'、'.join(dict.fromkeys(accepted_actions)) or '无'}；人工回复 {rep_replies} 次。"
     )
     return {
         "summary": text,
-        "disposition": DISPOSITIONS.get(main, "other"),
+        "disposition": "pending_confirmation" if said_main != main else DISPOSITIONS.get(main, "other"),
         "follow_ups": follow_ups,
         "intents": intents,
         "turns": len(turns),
+        "uncertain_turns": uncertain,
     }

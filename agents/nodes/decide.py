@@ -85,7 +85,8 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     for f in firings:
         action = f.action
         if action.name == "handoff_to_human":  # the human taking over gets the conversation so far
-            summary = summarize(list(state.get("history", [])))["summary"]
+            now = {"role": "customer", "text": state.get("masked_text", "")[:200], "intent": intent.name}
+            summary = summarize(list(state.get("history", [])), current=now)["summary"]
             action = action.model_copy(update={"parameters": {**action.parameters, "summary": summary}})
         if f.missing:
             log.warning(

@@ -95,6 +95,7 @@ def deliver(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]
         "entities": suggestion.intent.entities,
         "actions": [a.name for a in suggestion.actions],
         "evidence_ids": [e.id for e in suggestion.evidence][:20],
+        "uncertain": confirm is not None,  # the card asked to confirm the transcript: its intent is a guess
     }
     return {"suggestion": suggestion.model_dump(mode="json"), "history": [turn]}
 

@@ -155,7 +155,9 @@ def test_handoff_carries_a_conversation_summary(make_deps, zhang):
     cp.handle(msg("我的订单发货了吗"), zhang)
     s = cp.handle(msg("我要投诉，转人工"), zhang)
     handoff = next(a for a in s.actions if a.name == "handoff_to_human")
-    assert "客户共发来 1 条消息" in handoff.parameters["summary"]
+    # the message asking for the hand-off counts: the human taking over reads both and what they are about
+    assert "客户共发来 2 条消息，主要诉求：complaint" in handoff.parameters["summary"]
+    assert "我要投诉，转人工" in handoff.parameters["summary"]
 
 
 def test_unknown_or_foreign_customer_is_a_typed_error_and_nothing_is_recorded(make_deps, zhang):
