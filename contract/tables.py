@@ -9,6 +9,8 @@ by `settle_tiers`: when two neighbours both include their shared boundary, the o
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,7 +20,7 @@ SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 PDF_COLUMNS = re.compile(r"\S(?:.*?\S)?(?=\s{2,}|\t|$)")
 
 
-@dataclass
+@dataclass(frozen=True)  # frozen: find_tables' cache hands the same cells to every caller
 class Cell:
     raw: str
     range: Range | None = None
@@ -73,8 +75,43 @@ def _split_pipe(line: str) -> list[str]:
     return [c.strip() for c in s.split("|")]
 
 
+# One suggestion reads the same clause texts several times (plan, next steps, summaries): parsing is pure, so a small
+# cache keyed by the text returns what the first parse found. Callers get fresh Table objects and lists each call (a
+# caller may append to `notes` or replace a cell); the cells themselves are frozen and shared. Whole documents (parsed
+# once at ingest) are not kept: at most _CACHE_SIZE clause-sized texts are.
+_CACHE_SIZE = 512
+_CACHE_MAX_CHARS = 8000
+_cache: OrderedDict[str, tuple[Table, ...]] = OrderedDict()
+
+
 def find_tables(text: str) -> list[Table]:
     """Every `|` table and every space-aligned (PDF) table in `text`, with character spans."""
+    if len(text) > _CACHE_MAX_CHARS:
+        return _find_tables(text)
+    parsed = _cache.get(text)
+    if parsed is None:
+        parsed = tuple(_find_tables(text))
+        _cache[text] = parsed
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    else:
+        with suppress(KeyError):  # another thread evicted it meanwhile: the parse in hand is still right
+            _cache.move_to_end(text)
+    return [_copy(t) for t in parsed]
+
+
+def _copy(t: Table) -> Table:
+    return Table(
+        list(t.headers),
+        [list(r) for r in t.rows],
+        t.char_start,
+        t.char_end,
+        list(t.header_cells),
+        list(t.notes),
+    )
+
+
+def _find_tables(text: str) -> list[Table]:
     tables: list[Table] = []
     lines = text.splitlines(keepends=True)
     offsets, pos = [], 0

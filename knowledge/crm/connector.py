@@ -134,7 +134,10 @@ class CrmSession:
         if self._state is not None:
             self._state["deadline"] = time.monotonic() + self.timeout_s
         try:
-            return [dict(r) for r in self.conn.execute(stmt, dict(params)).mappings().all()]
+            result = self.conn.execute(stmt, dict(params))
+            # plain rows zipped with the labels: the same dicts as .mappings(), without a RowMapping per row
+            names = list(result.keys())
+            return [dict(zip(names, row, strict=True)) for row in result.all()]
         except DBAPIError as e:
             raise _unavailable(e) from e
         finally:

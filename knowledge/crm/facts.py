@@ -309,12 +309,23 @@ def _quarter_amounts(snap: Snapshot, m: CrmMapping, c360: Customer360, sec: Any)
     sums: dict[tuple[str, tuple[int, int]], float] = defaultdict(float)
     qty: dict[tuple[str, tuple[int, int]], float] = defaultdict(float)
     keys: dict[tuple[str, tuple[int, int]], list[str]] = defaultdict(list)
+    # Per row: one dict lookup instead of quarter_of + a list scan (many lines share a date). The sums are added in
+    # row order as before, so every float is bit-identical. Not pushed into a grouped SQL query: the lineage names the
+    # order-lines read and its row keys, and a database's SUM (PostgreSQL numeric) would round differently.
+    in_window = set(wanted)
+    quarter_on: dict[date, tuple[int, int] | None] = {}  # the quarter of a day, None when outside the window
     for r in sec.rows:
-        yq = quarter_of(r["order_date"])
-        if yq in wanted and r.get("amount") is not None:
-            sums[(r["category"], yq)] += float(r["amount"])
-            qty[(r["category"], yq)] += float(r.get("quantity") or 0)
-            keys[(r["category"], yq)].append(str(r["line_id"]))
+        day = r["order_date"]
+        if day in quarter_on:
+            yq = quarter_on[day]
+        else:
+            q = quarter_of(day)
+            yq = quarter_on[day] = q if q in in_window else None
+        if yq is not None and (value := r.get("amount")) is not None:
+            k = (r["category"], yq)
+            sums[k] += float(value)
+            qty[k] += float(r.get("quantity") or 0)
+            keys[k].append(str(r["line_id"]))
     for (cat, (yy, qq)), amount in sorted(sums.items()):
         period = f"{yy}Q{qq}"
         start = date(yy, 3 * qq - 2, 1)
