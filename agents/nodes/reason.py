@@ -5,6 +5,8 @@ that cannot compute says why, and the draft then cites the clause without a numb
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # only look this customer's facts up and check what is asked (a request is checked, never granted), so an
     # instruction cannot steer them, while a question the detector over-flags still gets its answer.
     text = state.get("masked_text") or state.get("clean_text", "")
+    text = with_context(text, list(state.get("history") or []), lambda code: bool(crm.priced_model_in(code)))
     ctx = ToolContext(facts, crm, dict(intent.entities), text, crm.today)
     results: list[Result] = []
     unsaid: set[int] = set()  # ids of computed results the customer is not told (say_when_words not met)
@@ -154,6 +157,38 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         "answer": answer.model_dump(mode="json") if answer else None,
         "flags": flags,
     }
+
+
+MODEL_CODE = re.compile(r"[A-Z]{1,3}\d{1,3}[A-Z]?|[A-Z]{2,5}-[A-Z0-9.]{1,5}")
+UNITS = re.compile(r"\d+\s*(?:台|辆|件|套)")
+
+
+def with_context(
+    text: str, history: list[dict[str, Any]], known: Callable[[str], bool] = lambda code: True
+) -> str:
+    """A short confirmation ("行，就按这个走 3台 [OK]") names no product: the tools read the products and units of the
+    turn it answers (the quote the rep sent, the customer's own screenshot) — only those, never that turn's requests
+    (a rep's "3%" is not the customer asking for 3%)."""
+    if MODEL_CODE.search(text) or len(text) > 40:
+        return text
+    last = next(
+        (
+            h
+            for h in reversed(history)
+            if h.get("role") in ("rep", "customer") and str(h.get("text") or "").strip()
+        ),
+        None,
+    )
+    if last is None:
+        return text
+    before = str(last["text"])
+    models = [m for m in dict.fromkeys(MODEL_CODE.findall(before)) if known(m)][
+        :2
+    ]  # products, not tier names
+    units = [] if UNITS.search(text) else UNITS.findall(before)[:1]
+    if not models:
+        return text
+    return f"{text} 〔上文：{' '.join(models + [u.replace(' ', '') for u in units])}〕"
 
 
 FILLER = set("您的我们是了吗呢吧啊这那有在")

@@ -1176,3 +1176,28 @@ def test_volume_tier_rate_on_a_product_priced_in_a_policy_table(
         assert isinstance(r, CannotCompute)
     else:
         assert isinstance(r, Computed) and said in r.statement
+
+
+@pytest.mark.parametrize(
+    ("text", "history", "seen"),
+    [
+        ("行 就按这个走 3台 [OK]", [{"role": "rep", "text": "3台凌越S7按F1阶梯3%报给您"}], "〔上文：S7〕"),
+        (
+            "[OK] [抱拳]",
+            [{"role": "customer", "text": "报价单 凌越T3 数量 5 台 折扣 5%"}],
+            "〔上文：T3 5台〕",
+        ),
+        ("T3 再来2台", [{"role": "rep", "text": "S7 报价"}], ""),  # names its own product: no context
+        ("好的", [], ""),
+    ],
+)
+def test_a_bare_confirmation_reads_the_products_of_the_turn_it_answers(
+    text: str, history: list[dict], seen: str
+) -> None:
+    from agents.nodes.reason import with_context
+
+    out = with_context(text, history, lambda code: code in ("S7", "T3"))  # F1 is a tier, not a product
+    assert out == (f"{text} {seen}" if seen else text)
+    assert (
+        "3%" not in out and "5%" not in out
+    )  # the other turn's figures are never read as this customer's ask
