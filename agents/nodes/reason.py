@@ -111,7 +111,10 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             unsaid |= {
                 id(r)
                 for r in out
-                if answered or not (spec.when_words or _about_message(r.statement, ctx.text))
+                if answered
+                or not (
+                    spec.when_words or (isinstance(r, Computed) and _about_message(r.statement, ctx.text))
+                )
             }
         if spec.say_when_words and not any(w in ctx.text for w in spec.say_when_words):
             unsaid |= {id(r) for r in out}
