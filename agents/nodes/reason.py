@@ -19,13 +19,13 @@ from agents.reasoning.answer import build_answer, computed_evidence
 from agents.reasoning.config import ToolsConfig, ToolSpec, load_tools
 from agents.reasoning.crm import CrmRecord
 from agents.reasoning.results import CannotCompute, Computed, Result
-from agents.reasoning.tools import FactSource, ToolContext, run_tool
+from agents.reasoning.tools import ToolContext, run_tool
 from agents.state import CopilotState
 from agents.timing import timed
 from contract import clock
 from contract.errors import BackendUnavailable
 from contract.evidence import Evidence, EvidenceKind
-from contract.ports import PolicyFactsProvider
+from contract.ports import FactSource, PolicyFactsProvider
 from contract.suggestions import Intent
 
 
