@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -69,3 +70,34 @@ class Evidence(BaseModel):
         """A stable id: the same source yields the same id in every run, so the ledger can join across runs."""
         digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:12]
         return f"{kind.value}:{digest}"
+
+
+class EvidenceMemo:
+    """Validated `Evidence` for the graph state's evidence dicts, within one turn.
+
+    The graph keeps evidence as dicts (checkpointable state) and several nodes (reason, decide, draft, guard_output)
+    each re-validated the whole list: ~60 items x 4 nodes per message, ~3 µs each. A node that validates through one
+    memo per turn pays that once per item: a dict seen before, still the same object with the same top-level values,
+    returns the Evidence built from it. Ids and content hashes are whatever validation gives (nothing is recomputed
+    differently). State evidence dicts are write-once (nodes append `model_dump()`s and never edit one in place); a
+    dict whose top-level values were replaced is validated again."""
+
+    def __init__(self) -> None:
+        # id(dict) → (the dict itself, pinned so its id can't be reused; its top-level values then; the Evidence)
+        self._seen: dict[int, tuple[dict[str, Any], tuple[Any, ...], Evidence]] = {}
+
+    def validate(self, items: Iterable[Evidence | dict[str, Any]]) -> list[Evidence]:
+        out: list[Evidence] = []
+        for item in items:
+            if isinstance(item, Evidence):
+                out.append(item)
+                continue
+            values = tuple(item.items())
+            hit = self._seen.get(id(item))
+            if hit is not None and hit[0] is item and hit[1] == values:
+                out.append(hit[2])
+                continue
+            evidence = Evidence.model_validate(item)
+            self._seen[id(item)] = (item, values, evidence)
+            out.append(evidence)
+        return out
