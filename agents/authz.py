@@ -319,7 +319,7 @@ def refusal_draft(
     lang: str = "zh",
     evidence: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
-    """A customer-facing refusal's draft: the polite line first (citing the tenant's rule when decide found one), then
+    """A customer-facing refusal's draft: after the greeting, the polite line (citing the tenant's rule when decide found one), then
     whatever the draft answers about the customer's own case (their promotion, their warranty). Without a draft (an
     unsure intent) the line alone, as a template."""
     reason = next((f.removeprefix("refused:") for f in flags if f.startswith("refused:")), "")
@@ -328,7 +328,7 @@ def refusal_draft(
     if not line:
         return draft
     base = dict(draft or {"text": "", "citations": [], "source": "template", "lang": lang})
-    if str(base.get("text", "")).startswith(line[:8]):
+    if line[:8] in str(base.get("text", ""))[:60]:  # already said (after the greeting)
         return draft
     citations = list(base.get("citations") or [])
     by_id = {str(e.get("id")): e for e in evidence or []}
@@ -352,8 +352,16 @@ def refusal_draft(
             else f"{line[:-1]} ({where}) [{marker}]."
         )
         citations.append({"marker": marker, "evidence_id": rule["id"]})
-    text = f"{line}{' ' if lang.startswith('en') else ''}{base.get('text', '')}".strip()
+    body = str(base.get("text", ""))
+    greeting = _GREETING.match(body)  # the customer is addressed first, as in every draft; then the refusal
+    head, rest = (greeting.group(0), body[greeting.end() :]) if greeting else ("", body)
+    text = f"{head}{line}{' ' if lang.startswith('en') else ''}{rest}".strip()
     return {**base, "text": text, "citations": citations}
+
+
+_GREETING = re.compile(
+    r"^\s*(?:[^。！!\n]{0,20}?(?:您好|你好)[，,！!]\s*|(?:Hello|Hi|Dear)\s[^,\n]{1,40},\s*)"
+)
 
 
 # the tenant's own rule behind a refusal, found by meaning (any company's privacy or data policy says it somehow)

@@ -8,6 +8,7 @@ answered. Written for this change, not copied from any suite, to check that the 
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -147,7 +148,11 @@ def test_every_trap_is_refused_with_its_reason(
                 "刘洋" not in out.answer.text and "黄蕾" not in out.answer.text
             )  # agents are not told owners
     else:  # to the customer: a polite line in the rep's voice opens the draft
-        assert out.draft is not None and out.draft.text.startswith(("抱歉", "Sorry")), out.draft
+        assert out.draft is not None, out
+        # addressed first ("郑先生您好，" / "Hello Mr. Zheng, "), then the refusal
+        assert re.match(
+            r"^(?:[^。！!]{0,20}?您好[，！]|Hello [^,]{1,40}, )?(?:抱歉|Sorry)", out.draft.text
+        ), out.draft
         assert "保密" in out.draft.text or "confidential" in out.draft.text
 
 

@@ -8,6 +8,7 @@ card or the ledger; a competitor's quote is not refused."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -106,7 +107,9 @@ def test_a_customer_asking_another_customers_terms_is_refused(
     assert out.kind is SuggestionKind.REFUSAL, (out.kind, out.flags)
     assert {"refused:other_customer_prices", "refused:other_customers_data"} & set(out.flags)
     assert any(e.source_ids.get("guard") == "authorization" for e in out.evidence)
-    assert out.draft is not None and out.draft.text.startswith("抱歉")
+    assert out.draft is not None and re.match(
+        r"^(?:[^。！!]{0,20}?您好[，！])?抱歉", out.draft.text
+    )  # after the greeting
     card = out.model_dump_json()
     recorded = ledger_text(services, out.id)
     assert recorded and out.id in recorded
