@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from contract.evidence import Evidence, EvidenceKind
@@ -79,8 +80,8 @@ def capped(keys: list[str]) -> dict[str, Any]:
 def _shown(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:g}"
+    if isinstance(value, float):  # every digit, never an exponent: ":g" showed 1287065.5 as "1.28707e+06"
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)
