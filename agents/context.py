@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.deps import AgentDeps
+from contract.evidence import Evidence, EvidenceMemo
 from contract.ports import Actor
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,8 @@ class RunContext:
     progress: RunProgress | None = None
     # the run's delivered suggestion (JSON), set by the graph's turn: the thread's checkpoint keeps only its reference
     delivered: dict[str, Any] = field(default_factory=dict)
+    # one per turn: reason, decide, draft and guard_output each read the state's evidence; validated once per item
+    evidence_memo: EvidenceMemo = field(default_factory=EvidenceMemo)
 
     @property
     def on_draft_token(self) -> Callable[[str], None] | None:
@@ -130,3 +133,12 @@ class RunContext:
     def progress_timings(self) -> dict[str, float]:
         """{"phase1_ms", "first_token_ms"} when this run pushed progress, else {}: merge into `timings_ms`."""
         return self.progress.timings() if self.progress is not None else {}
+
+
+def state_evidence(context: object, items: list[dict[str, Any]]) -> list[Evidence]:
+    """The state's evidence as `Evidence`, through the turn's memo when the caller's context has one (a rep's ask
+    runs the reason node with a bare context)."""
+    memo = getattr(context, "evidence_memo", None)
+    if isinstance(memo, EvidenceMemo):
+        return memo.validate(items)
+    return [Evidence.model_validate(e) for e in items]

@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 
 from agents.actions.playbook import DecisionInput, propose
 from agents.authz import SCREEN, customer_trap, governing_clause
-from agents.context import RunContext
+from agents.context import RunContext, state_evidence
 from agents.state import CopilotState
 from agents.timing import timed
 from agents.understanding.others import asks_others_data
@@ -69,7 +69,7 @@ def customer_facts(customer: dict[str, Any], evidence: list[Evidence]) -> dict[s
 def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     deps = runtime.context.deps
     intent = Intent.model_validate(state["intent"])
-    evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
+    evidence = state_evidence(runtime.context, state.get("evidence", []))
     customer = state.get("customer", {})
     d = DecisionInput(
         intent=intent,

@@ -11,7 +11,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.context import RunContext
+from agents.context import RunContext, state_evidence
 from agents.drafting import llm_draft as llm_module
 from agents.drafting.common import detect_lang, focus_terms
 from agents.drafting.plan import DraftPlan, TenantVoice
@@ -77,7 +77,7 @@ def offer_tables(deps: Any, actions: list[Action], evidence: list[Evidence]) -> 
 def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPlan, str, list[Evidence]]:
     deps = runtime.context.deps
     intent = Intent.model_validate(state["intent"])
-    evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
+    evidence = state_evidence(runtime.context, state.get("evidence", []))
     actions = [Action.model_validate(a) for a in state.get("actions", [])]
     lang = detect_lang(state.get("masked_text", ""), state["message"].get("lang", "zh"))
     profile = tenant_profile(deps)
@@ -165,7 +165,7 @@ def _phrased(
             return fallback, ["llm_fallback:slot_changed:" + ",".join(s.text for s in missing)]
         return phrased, []
     # until phrase() lands: the previous LLM path; its own fallback is replaced by the template text
-    evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
+    evidence = state_evidence(runtime.context, state.get("evidence", []))
     actions = [Action.model_validate(a) for a in state.get("actions", [])]
     intent = Intent.model_validate(state["intent"])
     assert deps.llm is not None  # _phrased runs only with an LLM

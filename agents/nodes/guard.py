@@ -11,7 +11,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.context import RunContext
+from agents.context import RunContext, state_evidence
 from agents.drafting.common import focus_terms
 from agents.drafting.extractive import extractive_draft
 from agents.perception.masking import TOKEN_RE, mask_text
@@ -95,7 +95,7 @@ def _consistent(draft: Draft) -> Draft:
 def guard_output(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     deps, actor = runtime.context.deps, runtime.context.actor
     scope = state["message"]["message_id"]
-    evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
+    evidence = state_evidence(runtime.context, state.get("evidence", []))
     actions = [Action.model_validate(a) for a in state.get("actions", [])]
     draft = Draft.model_validate(state["draft"]) if state.get("draft") else None
     verdicts, new_evidence, flags = [], [], []

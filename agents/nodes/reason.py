@@ -13,7 +13,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.context import RunContext
+from agents.context import RunContext, state_evidence
 from agents.reasoning import function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
 from agents.reasoning.config import ToolsConfig, ToolSpec, load_tools
@@ -68,7 +68,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if intent.abstained:
         return {"answer": None}
     config = tools_config(deps)
-    evidence = [Evidence.model_validate(e) for e in state.get("evidence", [])]
+    evidence = state_evidence(runtime.context, state.get("evidence", []))
     specs = config.for_intent(intent.name)
     extra = {id(s) for s in config.extra_for(intent.name)}
     specs += config.extra_for(intent.name)
