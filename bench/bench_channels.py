@@ -43,6 +43,16 @@ GOAL_P99_MS, GOAL_RATIO = 50.0, 2.0
 TENCENT_TIMEOUT_S = 5.0  # Tencent drops the connection after 5 s and retries, up to 3 times
 
 
+def load_messages() -> dict[str, list[str]]:
+    """The demo tenant's load-test messages (copilot/tenants/demo/synthetic/load_messages.yaml): its words, not ours."""
+    import yaml
+
+    from copilot.settings import DEMO_TENANT_DIR
+
+    data = yaml.safe_load((DEMO_TENANT_DIR / "synthetic" / "load_messages.yaml").read_text(encoding="utf-8"))
+    return {key: [str(t) for t in data[key]] for key in ("callback_texts", "service_questions")}
+
+
 def make_app() -> Any:
     """uvicorn --factory target: the channels router (config from env) plus the bare floor endpoint."""
     from fastapi import FastAPI
@@ -94,12 +104,7 @@ def build_requests(
     from channels.wecom.crypto import CallbackCrypto
 
     crypto, rng = CallbackCrypto(CallbackCredentials(token, aes_key, CORP_ID)), random.Random(seed)
-    texts = [
-        "这个型号的代理商返点政策能再发一遍吗?",
-        "PS-700 的试销激励怎么申请?",
-        "C臂报警 E-203 怎么处理",
-        "合同续签",
-    ]
+    texts = load_messages()["callback_texts"]
 
     def seal(msg_id: str, kind: str) -> tuple[str, dict[str, str], bytes]:
         ts, nonce = str(int(time.time())), secrets.token_hex(8)

@@ -84,11 +84,9 @@ def template(i: int) -> Suggestion:
     signal = Evidence(
         id=Evidence.make_id(EvidenceKind.SIGNAL, customer, "no_spine_purchase_180d"),
         kind=EvidenceKind.SIGNAL,
-        content="该客户超过180天未采购脊柱耗材",
+        content="该客户超过180天未采购品类B",
         source_ids={"signal_id": "no_spine_purchase_180d", "business_unit": "ortho"},
-        lineage={
-            "sql": "SELECT max(order_date) FROM orders WHERE customer_id = :c AND category = '脊柱耗材'"
-        },
+        lineage={"sql": "SELECT max(order_date) FROM orders WHERE customer_id = :c AND category = '品类B'"},
     )
     return Suggestion(
         tenant="demo",
@@ -108,7 +106,7 @@ def template(i: int) -> Suggestion:
                 evidence_ids=[signal.id],
                 rule_id="rebate_spine_push",
                 score=0.9,
-                rationale="返点咨询 + 180天未采购脊柱耗材",
+                rationale="返点咨询 + 180天未采购品类B",
             ),
         ],  # fmt: skip
         draft=Draft(

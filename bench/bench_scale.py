@@ -26,15 +26,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.bench_channels import load_messages
 from bench.machine import machine_load_report, measure_load
 from copilot.settings import REPO_ROOT
 
 RESULTS = REPO_ROOT / "evals" / "results"
-QUESTIONS = [
-    "返点协议最新版本是哪个？",
-    "CA-9 报警 E-203 怎么处理？",
-    "What is the return policy for implants?",
-]
+QUESTIONS = load_messages()["service_questions"]  # the demo tenant's words, from its folder
 CUSTOMERS = ["C1001", "C1002", "C1003", "C1004", "C1005"]
 
 

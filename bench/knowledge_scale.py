@@ -30,7 +30,17 @@ from knowledge.policy.ingest import embed_text
 from knowledge.policy.loaders import iter_sources, load_file
 
 REGIONS = ["华东", "华南", "华北", "华中", "西南", "西北", "东北"]
-PRODUCTS = ["LCP-3.5", "HJ-200", "PS-500", "PS-700", "CA-9", "SA-30", "KJ-310", "TR-80", "SP-900"]
+PRODUCTS = [
+    "QX-3.5",
+    "HB-200",
+    "RM-500",
+    "RM-700",
+    "DV-9",
+    "SA-30",
+    "KJ-310",
+    "TR-80",
+    "SP-900",
+]  # made-up models
 CITIES = ["上海", "杭州", "南京", "广州", "深圳", "成都", "武汉", "西安", "沈阳", "青岛", "厦门", "苏州"]
 
 

@@ -35,12 +35,7 @@ ALLOWLIST: set[str] = set()
 # Narrower than the allowlist: a file still scanned for every other term, excused one term it is known to hold until its
 # owner replaces it. Found when the scan began reading vocabulary.yaml's product models and the profile's product lines
 # (see tenant_terms); each entry names its owner. Remove an entry once the file is fixed (a stale one fails).
-PENDING: dict[str, set[str]] = {
-    "bench/bench_channels.py": {"PS-700"},  # corepath: a load-test message
-    "bench/bench_scale.py": {"CA-9"},  # corepath: a load-test message
-    "bench/bench_ledger.py": {"脊柱耗材"},  # corepath: fixture evidence text and SQL
-    "bench/knowledge_scale.py": {"LCP-3.5", "HJ-200", "PS-500", "PS-700", "CA-9"},  # retrieval: corpus models
-}
+PENDING: dict[str, set[str]] = {}
 
 
 def code_text(path: Path) -> str:
