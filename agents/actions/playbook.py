@@ -174,9 +174,10 @@ def fire(
         if d.intent.entities.get(kind):
             params[pname] = d.intent.entities[kind][0]
     clauses = [e for e in d.evidence if e.kind is EvidenceKind.POLICY_CLAUSE]
+    source = answer_source(d.evidence)
     for pname, key in rule.then.parameters_from_policy.items():
-        if clauses and clauses[0].source_ids.get(key):
-            params[pname] = clauses[0].source_ids[key]
+        if source.get(key):
+            params[pname] = source[key]
     # never drop the rule silently: the action is still suggested, the parameter marked for the rep to fill
     missing = [n for n, p in spec.parameters.items() if p.required and n not in params]
     for n in missing:
@@ -357,7 +358,7 @@ def rank_catalog(
     computed = links(d.evidence, tenant) if computed is None else computed
     # what the computed answer says to do next («处理：7天内预约进店检查») is read like the message itself
     answer_lines = [e.content.split("\n")[0] for e in computed_facts(d.evidence)][:MAX_ANSWER_LINES]
-    top_clause = next((e for e in d.evidence if e.kind is EvidenceKind.POLICY_CLAUSE), None)
+    top_source = answer_source(d.evidence)
     scored: list[tuple[tuple[int, float], RuleFiring]] = []
     for spec in tenant.actions:
         if spec.name in exclude or (only is not None and spec.name not in only):
@@ -392,8 +393,8 @@ def rank_catalog(
         if link is not None:
             params.update({k: v for k, v in link.params.items() if k in spec.parameters})
         for pname in spec.parameters:  # doc_id / version / clause of the clause the answer rests on
-            if pname not in params and top_clause is not None and top_clause.source_ids.get(pname):
-                params[pname] = top_clause.source_ids[pname]
+            if pname not in params and top_source.get(pname):
+                params[pname] = top_source[pname]
         required = [n for n, p in spec.parameters.items() if p.required]
         unfilled = [n for n in required if n not in params]
         # an action the copilot can fully prepare is a better suggestion than one the rep must complete; an action the
@@ -455,3 +456,20 @@ def rank_catalog(
         scored.append(((tier, total), RuleFiring(fake, "catalog", action, ev, [], missing)))
     scored.sort(key=lambda kv: kv[0], reverse=True)
     return [f for _, f in scored[:limit]]
+
+
+def answer_source(evidence: list[Evidence]) -> dict[str, Any]:
+    """doc_id / version / clause of the clause the answer rests on: the top retrieved clause, in the version a computed
+    fact on the same document chose. A policy can be governed by an event's date (a vehicle delivered before V2.0 took
+    effect stays under V1.0) while the current version ranks first: sending the customer V2.0 would contradict the
+    answer."""
+    top = next((e for e in evidence if e.kind is EvidenceKind.POLICY_CLAUSE), None)
+    if top is None:
+        return {}
+    ids: dict[str, Any] = dict(top.source_ids)
+    for e in evidence:
+        same_doc = e.source_ids.get("doc_id") == ids.get("doc_id")
+        if e.kind is EvidenceKind.COMPUTED_FACT and same_doc and e.source_ids.get("version"):
+            ids.update({k: e.source_ids[k] for k in ("version", "clause") if e.source_ids.get(k)})
+            break
+    return ids
