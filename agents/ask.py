@@ -257,9 +257,8 @@ class RepAsk:
             clauses, flags = [], [*flags, "policy_unavailable"]
         for e in clauses:
             evidence.append(e)
-            lines.append(
-                f"- 《{e.title}》{e.source_ids.get('clause', '')}：{e.content[:80]} [{len(evidence)}]"
-            )
+            clause = str(e.source_ids.get("clause", ""))
+            lines.append(f"- 《{e.title}》{clause}：{clause_excerpt(e.content, clause)} [{len(evidence)}]")
         computed, computed_text = self.compute(intent, c360, clauses)
         if computed_text:  # the answer the reasoning tools computed (policy × CRM), first, with its citations
             marks = []
@@ -361,3 +360,13 @@ def answer_rep_ask(deps: AgentDeps, msg: InboundMessage, actor: Actor) -> Sugges
         inputs={"masked_text": ask.masked, "sender": "rep_ask", "actor": actor.id, "refused": result.refused},
     )
     return result.suggestion
+
+
+def clause_excerpt(content: str, clause: str, limit: int = 80) -> str:
+    """A clause as the rep reads it in an answer: its prose, without the clause number said twice ("第六条：第六条") and
+    without table markup (the table's rows are facts the tools compute from, not text to paste)."""
+    prose = re.split(r"\n\s*\|", content, maxsplit=1)[0]
+    prose = re.sub(r"\s+", " ", prose).strip()
+    if clause and prose.startswith(clause):
+        prose = prose[len(clause) :].lstrip(" ：:、")
+    return prose if len(prose) <= limit else prose[:limit].rstrip() + "…"
