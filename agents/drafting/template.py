@@ -537,8 +537,15 @@ def _merge(parts: list[str]) -> list[str]:
     return out
 
 
+THANKS = re.compile(r"谢谢|感谢|多谢|辛苦|\bthx\b|\bthanks\b|thank you", re.I)
+
+
 def _greeting(c: Composition, *, bare: bool = False) -> str:
     who = address_en(c.contact) if c.lang == "en" else address(c.contact)
+    if bare and THANKS.search(c.customer_text):  # a thank-you is answered as one, not with "hello"
+        if c.lang == "en":
+            return f"You're welcome, {who}." if who else "You're welcome."
+        return f"{who}，不客气！" if who else "不客气！"
     if c.lang == "en":
         hello = f"Hello {who}," if who else "Hello,"
         return hello + (" sorry for the trouble." if c.apologetic else "")

@@ -473,3 +473,19 @@ def test_a_question_nothing_answers_is_acknowledged_before_the_next_step(
         )
     )
     assert plan.template_text.startswith(opening) and "我整理一份报价发您。" in plan.template_text
+
+
+@pytest.mark.parametrize(
+    ("lang", "customer_text", "opening"),
+    [
+        ("zh", "好嘞 辛苦王经理 [抱拳]", "王经理，不客气！"),
+        ("zh", "收到，谢谢", "王经理，不客气！"),
+        ("zh", "在吗", "王经理您好！"),
+        ("en", "thanks a lot", "You're welcome, "),
+    ],
+)
+def test_a_thank_you_is_answered_as_one(lang: str, customer_text: str, opening: str) -> None:
+    plan = compose(
+        base([], lang=lang, customer_text=customer_text, cite_policy=False)
+    )  # a greeting cites nothing
+    assert plan.template_text.startswith(opening)
