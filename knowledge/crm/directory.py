@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
+from contract.geography import PROVINCES
 from knowledge.crm.connector import CrmConnector
 from knowledge.crm.mapping import CrmMapping
 
@@ -52,43 +53,7 @@ ORG_SUFFIXES = (
     "Corp",
     "GmbH",
 )
-# provinces and municipalities (generic geography): a leading one is not part of a company's own name
-PROVINCES = [
-    "北京",
-    "天津",
-    "上海",
-    "重庆",
-    "河北",
-    "山西",
-    "辽宁",
-    "吉林",
-    "黑龙江",
-    "江苏",
-    "浙江",
-    "安徽",
-    "福建",
-    "江西",
-    "山东",
-    "河南",
-    "湖北",
-    "湖南",
-    "广东",
-    "海南",
-    "四川",
-    "贵州",
-    "云南",
-    "陕西",
-    "甘肃",
-    "青海",
-    "台湾",
-    "内蒙古",
-    "广西",
-    "西藏",
-    "宁夏",
-    "新疆",
-    "香港",
-    "澳门",
-]
+# provinces and municipalities (generic geography, contract/geography.py): a leading one is not part of a company's own name
 _PROVINCES_LONGEST_FIRST = sorted(PROVINCES, key=len, reverse=True)
 _DIGIT = re.compile(r"\d")
 LONG_ID = 6
