@@ -24,6 +24,7 @@ from agents.authz import (
     governing_clause,
     personal_data_lookup,
 )
+from agents.context import RunContext
 from agents.deps import AgentDeps
 from agents.nodes.decide import customer_facts
 from agents.nodes.reason import reason as reason_node
@@ -324,7 +325,10 @@ class RepAsk:
             "message": self.msg.model_dump(mode="json"),
         }
         try:
-            out = reason_node(state, SimpleNamespace(context=SimpleNamespace(deps=self.deps)))  # type: ignore[arg-type]
+            ctx = RunContext(
+                deps=self.deps, actor=self.actor, tenant=self.msg.tenant, channel=self.msg.channel
+            )
+            out = reason_node(state, SimpleNamespace(context=ctx))  # type: ignore[arg-type]  # the node reads .context only
         except BackendUnavailable:
             return [], ""
         new = [Evidence.model_validate(e) for e in out.get("evidence") or []]

@@ -135,10 +135,6 @@ class RunContext:
         return self.progress.timings() if self.progress is not None else {}
 
 
-def state_evidence(context: object, items: list[dict[str, Any]]) -> list[Evidence]:
-    """The state's evidence as `Evidence`, through the turn's memo when the caller's context has one (a rep's ask
-    runs the reason node with a bare context)."""
-    memo = getattr(context, "evidence_memo", None)
-    if isinstance(memo, EvidenceMemo):
-        return memo.validate(items)
-    return [Evidence.model_validate(e) for e in items]
+def state_evidence(context: RunContext, items: list[dict[str, Any]]) -> list[Evidence]:
+    """The state's evidence as `Evidence`, validated once per turn through the run's memo."""
+    return context.evidence_memo.validate(items)
