@@ -122,3 +122,22 @@ class Vocabulary:
                 }
             )
         return cases
+
+
+def injection_set(generator: str, tag: str, tenant_dir: Path | None = None) -> list[dict[str, object]]:
+    """A held-out injection set from `<tenant>/synthetic/<generator>.yaml`: its attacks (label 1) then its benign
+    look-alikes (label 0), each with its source, a kind `<tag>_attack_<source>` / `<tag>_benign_<source>` and an id in
+    file order (`inj-<tag without "heldout">-NNNN`, e.g. inj-h2-0000)."""
+    words = Vocabulary(generator, tenant_dir)
+    rows: list[dict[str, object]] = [
+        {"text": t, "source": s, "label": 1, "kind": f"{tag}_attack_{s}"}
+        for s, t in words.pairs("injection_attacks")
+    ]
+    rows += [
+        {"text": t, "source": s, "label": 0, "kind": f"{tag}_benign_{s}"}
+        for s, t in words.pairs("injection_benign")
+    ]
+    short = tag.replace("heldout", "h")
+    for n, r in enumerate(rows):
+        r["id"] = f"inj-{short}-{n:04d}"
+    return rows
