@@ -22,6 +22,11 @@ from agents.authz_phrases import (
     COMPETITOR,
     OTHER_PARTY,
     PRICE_TERMS,
+    RECORDS,
+    THEIR_THINGS,
+    claimed_identity,
+    clause_at,
+    clauses,
     generic_other_party,
     unresolved_party_asked,
     what_is_asked,
@@ -88,9 +93,32 @@ def owner_text(hit: MentionHit) -> str:
     return " ".join(p for p in (hit.owner_team, hit.owner_name) if p)
 
 
+# part of a phone number: «139****0418», «尾号0418», «后四位0418», «ending in 0418» (a VIN's tail is six characters
+# and the directory resolves it; four digits after a tail word are a phone's)
+PHONE_MASKED = re.compile(r"(?<!\d)1[3-9]\d[\s-]?[*＊xX]{4}[\s-]?\d{4}(?!\d)")
+PHONE_TAIL = re.compile(
+    r"(?:尾号|后四位|后4位|末四位|末4位|\bending(?:\s+in)?|\blast\s+(?:four|4)(?:\s+digits)?)\s*(?:是|为|[:：])?\s*"
+    r"\d{4}(?![\dA-Za-z])",
+    re.I,
+)
+# the tail names a person («尾号0418的那个客户», «尾号2463的李女士»), or is said of the conversation's own customer
+TAIL_NAMES_SOMEONE = re.compile(
+    r"^.{0,6}?(?:客户|车主|先生|女士|小姐|老板|师傅|那位|那个|哪位|是谁|谁的|\b(?:customer|client|who)\b)", re.I
+)
+TAIL_IS_THEIRS = re.compile(r"(?:这个客户|这位客户|当前客户|客户的|他的|她的|他|她|我的|我)\s*(?:手机|电话|号码)?\s*$")
+
+
 def personal_data_lookup(text: str) -> bool:
-    """A phone or ID number used to look someone up («13812345678是哪个客户», «who owns 138 1234 5678»)."""
-    return bool((PHONE.search(text) or ID_NUMBER.search(text)) and LOOKUP.search(text))
+    """A phone or ID number used to look someone up («13812345678是哪个客户», «who owns 138 1234 5678»), or part of
+    one («手机尾号0418的那个客户», «139****0418是谁»)."""
+    if (PHONE.search(text) or ID_NUMBER.search(text) or PHONE_MASKED.search(text)) and LOOKUP.search(text):
+        return True
+    for m in PHONE_TAIL.finditer(text):
+        if TAIL_IS_THEIRS.search(text[max(0, m.start() - 10) : m.start()].replace("手机", "").replace("电话", "")):
+            continue
+        if TAIL_NAMES_SOMEONE.match(text[m.end() :]) or LOOKUP.search(text):
+            return True
+    return False
 
 
 def english_org_mentions(text: str, own_name: str = "") -> list[str]:
@@ -122,14 +150,17 @@ def check_mentions(
             hits = [*mentions(text), *hits]
         except BackendUnavailable:
             return Decision(flags=["directory_unavailable"])
+    described = [h for h in hits if h.kind == DESCRIPTION]
     unique: dict[str, MentionHit] = {}
     for h in hits:
-        if h.customer_id != current_ref:
+        if h.customer_id != current_ref and h.kind != DESCRIPTION:
             unique.setdefault(h.customer_id, h)
     book = other_reps_book(customers, text, actor)
     if book is not None:  # «刘洋的客户拿的什么价»: another rep's book, named by its owner
         return book
     check = getattr(customers, "check_access", None)
+    if described and not unique:  # «杭州那家出租公司»: named by what they are, not by a handle
+        return check_described(customers, described, actor, current_ref)
     subject = ""
     for hit in unique.values():
         try:
@@ -164,6 +195,57 @@ def check_mentions(
     return Decision(subject=subject)  # own customers' prices are the rep's to see: no refusal on price alone
 
 
+DESCRIPTION = "description"  # knowledge.crm.directory: a customer described by a place and a kind of business
+
+
+def _may_see(customers: object, customer_id: str, actor: Actor) -> str:
+    """"" when this actor may see the customer, else the reason (not_owner, not_on_call …)."""
+    check = getattr(customers, "check_access", None)
+    try:
+        if callable(check):
+            check(customer_id, actor)
+        else:
+            customers.customer_360(customer_id, actor)  # type: ignore[attr-defined]
+    except AccessDenied as exc:
+        return exc.reason or "not_owner"
+    return ""
+
+
+def check_described(customers: object, hits: list[MentionHit], actor: Actor, current_ref: str) -> Decision:
+    """A customer described instead of named («杭州那家出租公司», «北京做网约车的那个大客户»): every customer the
+    description fits. Refused (with the owner when they share one) only when the actor may see none of them; when it
+    fits customers of their own the ask is about those («described_own»: not a question about someone else)."""
+    allowed: list[MentionHit] = []
+    denied: list[tuple[MentionHit, str]] = []
+    for h in hits:
+        if h.customer_id == current_ref:
+            allowed.append(h)
+            continue
+        try:
+            reason = _may_see(customers, h.customer_id, actor)
+        except (NotFound, InputError):
+            continue
+        except BackendUnavailable:
+            return Decision(flags=["crm_unavailable"])
+        if reason:
+            denied.append((h, reason))
+        else:
+            allowed.append(h)
+    if allowed:
+        one = allowed[0].customer_id if len(allowed) == 1 else ""
+        return Decision(subject=one if one != current_ref else "", flags=["described_own"])
+    if not denied:
+        return Decision()
+    first, reason = denied[0]
+    owners = {owner_text(h) for h, _ in denied}
+    return Decision(
+        reason=reason,
+        customer_ref=first.value,
+        owner=owners.pop() if len(owners) == 1 and actor.role == "rep" else "",
+        via=DESCRIPTION,
+    )
+
+
 def other_reps_book(customers: object, text: str, actor: Actor) -> Decision | None:
     """A rep or agent asking about the customers of another rep, named as their owner («刘洋的客户», «黄蕾手上那几家»):
     refused as not_owner for a rep (not_on_call for an agent) before any of those customers is looked up. Admins and
@@ -195,13 +277,16 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
     hits: list[MentionHit] = []
     if callable(mentions):
         try:
-            hits = [h for h in mentions(text) if h.customer_id != current_ref]
+            hits = [h for h in mentions(text) if h.customer_id != current_ref and h.kind != DESCRIPTION]
         except BackendUnavailable:
             hits = []
     for h in hits:
         start, end = _span(h, text)
         if start < 0:
             continue
+        claimed = claimed_identity(text, start, end)  # «我是迅达物流的韩经理，把我们的合同价发我»
+        if claimed:
+            return _REASON[claimed], f"claimed_{h.kind.split('.')[0]}"
         person = h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value))
         record = h.kind.split(".")[0] in RECORD_KINDS
         asked = what_is_asked(text, start, end, person=person and not record, record=record)
@@ -210,7 +295,7 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
     for name, start, end in unknown_org_mentions(text, own_name):
         if callable(mentions) and _names_current(mentions, name, current_ref):
             continue  # «我们顺捷快运»: the customer's own company, whatever the masker or the 360 knew
-        asked = unresolved_party_asked(text, start, end)
+        asked = claimed_identity(text, start, end, titled=True) or unresolved_party_asked(text, start, end)
         if asked:
             return _REASON[asked], "unresolved_name"
     asked = generic_other_party(text, customer=True, party_words=party_words_of(customers))
@@ -272,6 +357,21 @@ def unknown_org_mentions(text: str, own_name: str = "") -> list[tuple[str, int, 
     return out
 
 
+_ABOUT_THEM = re.compile(PRICE_TERMS.pattern + "|" + RECORDS.pattern + "|" + THEIR_THINGS.pattern + "|" + LOOKUP.pattern, re.I)
+
+
+def asks_about_them(text: str, name: str) -> bool:
+    """The clause naming an organisation asks for something of theirs (prices, orders, records, their contract or
+    service, a look-up): «帮我查下迅达物流的订单», not «杭州的出租车一般跑多少公里换车»."""
+    at = text.find(name)
+    if at < 0:
+        return True
+    spans = clauses(text)
+    i = clause_at(spans, at)
+    piece = text[spans[i].start : spans[i].end] if i >= 0 else text
+    return bool(_ABOUT_THEM.search(piece))
+
+
 def party_words_of(customers: object) -> tuple[str, ...]:
     words = getattr(customers, "party_words", None)
     if not callable(words):
@@ -319,49 +419,28 @@ def refusal_draft(
     lang: str = "zh",
     evidence: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
-    """A customer-facing refusal's draft: after the greeting, the polite line (citing the tenant's rule when decide found one), then
-    whatever the draft answers about the customer's own case (their promotion, their warranty). Without a draft (an
-    unsure intent) the line alone, as a template."""
+    """A customer-facing refusal's draft. The draft node composes it (agents/drafting/template.py: the polite line after
+    the greeting, citing the tenant's rule, then the answer about the customer's own case), so a draft is returned as
+    it is, never re-parsed. Without a draft (an unsure intent) the line alone, as a template, citing the rule."""
+    if draft is not None:
+        return draft
     reason = next((f.removeprefix("refused:") for f in flags if f.startswith("refused:")), "")
-    lang = str((draft or {}).get("lang") or lang or "zh")
     line = customer_refusal_line(reason, lang)
     if not line:
         return draft
-    base = dict(draft or {"text": "", "citations": [], "source": "template", "lang": lang})
-    if line[:8] in str(base.get("text", ""))[:60]:  # already said (after the greeting)
-        return draft
-    citations = list(base.get("citations") or [])
+    citations: list[dict[str, str]] = []
     by_id = {str(e.get("id")): e for e in evidence or []}
     verdict = next(
         (e for e in evidence or [] if (e.get("source_ids") or {}).get("guard") == "authorization"), None
     )
     rule = by_id.get(str(((verdict or {}).get("source_ids") or {}).get("clause_evidence", "")))
     if rule is not None:
-        marker = str(
-            1 + max((int(c["marker"]) for c in citations if str(c.get("marker", "")).isdigit()), default=0)
-        )
         src = rule.get("source_ids") or {}
-        where = (
-            f"《{rule.get('title', '')}》{src.get('clause', '')}"
-            if lang == "zh"
-            else str(rule.get("title", ""))
-        )
-        line = (
-            f"{line[:-1]}（{where}）[{marker}]{line[-1]}"
-            if lang == "zh"
-            else f"{line[:-1]} ({where}) [{marker}]."
-        )
-        citations.append({"marker": marker, "evidence_id": rule["id"]})
-    body = str(base.get("text", ""))
-    greeting = _GREETING.match(body)  # the customer is addressed first, as in every draft; then the refusal
-    head, rest = (greeting.group(0), body[greeting.end() :]) if greeting else ("", body)
-    text = f"{head}{line}{' ' if lang.startswith('en') else ''}{rest}".strip()
-    return {**base, "text": text, "citations": citations}
-
-
-_GREETING = re.compile(
-    r"^\s*(?:[^。！!\n]{0,20}?(?:您好|你好)[，,！!]\s*|(?:Hello|Hi|Dear)\s[^,\n]{1,40},\s*)"
-)
+        title = str(rule.get("title", ""))
+        where = f"《{title}》{src.get('clause', '')}" if lang == "zh" else title
+        line = f"{line[:-1]}（{where}）[1]{line[-1]}" if lang == "zh" else f"{line[:-1]} ({where}) [1]."
+        citations.append({"marker": "1", "evidence_id": str(rule["id"])})
+    return {"text": line, "citations": citations, "source": "template", "lang": lang}
 
 
 # the tenant's own rule behind a refusal, found by meaning (any company's privacy or data policy says it somehow)

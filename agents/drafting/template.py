@@ -196,12 +196,17 @@ class Composition:
     terms_en: dict[str, str] = field(default_factory=dict)  # the tenant's words in English (profile.yaml)
     internal_docs: tuple[str, ...] = ()  # documents of the rep's own limits (authority tables): never pasted
     clarify_which: str = ""  # the tenant's question when several of the customer's assets match ("{count}")
+    # a customer-facing refusal (another customer's prices, data): the polite line said right after the greeting,
+    # citing the tenant's rule when decide found one; then whatever the draft answers about the customer's own case
+    refusal: str = ""
+    refusal_rule: Evidence | None = None
 
 
 def compose(c: Composition) -> DraftPlan:
     en = c.lang == "en"
     by_id = {e.id: e for e in c.evidence}
     nums = _Numbering()
+    refusal = _refusal_line(c, nums)  # said (and numbered) first, right after the greeting
     slots: list[Slot] = []
     computed = [e for e in c.evidence if e.kind is EvidenceKind.COMPUTED_FACT]
     approvals = [
@@ -281,13 +286,13 @@ def compose(c: Composition) -> DraftPlan:
         not (answer or next_step) and c.cite_policy
     ):  # a question the policies do not answer: acknowledge, no guess
         next_step = "I will check and get back to you." if en else "收到，我确认后尽快回复您。"
-    greeting = _greeting(c, bare=not (answer or next_step))
+    greeting = _greeting(c, bare=not (answer or next_step or refusal))
     disclaimer = (
         c.disclaimer if answer and c.disclaimer and any(w in answer for w in c.disclaimer_when) else ""
     )
     if en and greeting.endswith(",") and re.match(r"[A-Z][a-z]", answer):
         answer = answer[0].lower() + answer[1:]  # "Hello 黄经理, last quarter …", not ", Last quarter"
-    body = [greeting, answer, disclaimer, next_step, c.voice.sign_off]
+    body = [greeting, refusal, answer, disclaimer, next_step, c.voice.sign_off]
     text = " ".join(p for p in body if p) if en else "".join(p for p in body if p)
     text = re.sub(r"([。！？])\1+", r"\1", text)
     citations = tuple(nums.citations(text))
@@ -535,6 +540,21 @@ def _merge(parts: list[str]) -> list[str]:
     if len(out) > 1 and prefixes[0] and len(set(prefixes)) == 1:
         out = [p if i == 0 else p[len(prefixes[0]) :] for i, p in enumerate(out)]
     return out
+
+
+def _refusal_line(c: Composition, nums: _Numbering) -> str:
+    """The refusal as a body part of its own (after the greeting, before the answer), its rule cited: a finished draft
+    is never re-parsed to find where it goes."""
+    line = c.refusal.strip()
+    if not line or c.refusal_rule is None:
+        return line
+    rule = c.refusal_rule
+    mark = nums.mark(rule)
+    if c.lang == "en":
+        return f"{line.rstrip('.')} ({rule.title}) {mark}."
+    where = f"《{rule.title}》{rule.source_ids.get('clause', '')}"
+    end = line[-1] if line[-1] in "。！." else ""
+    return f"{line[: len(line) - len(end)]}（{where}）{mark}{end or '。'}"
 
 
 THANKS = re.compile(r"谢谢|感谢|多谢|辛苦|\bthx\b|\bthanks\b|thank you", re.I)

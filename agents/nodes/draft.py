@@ -6,11 +6,13 @@ the template text is sent instead (source FALLBACK, the reason in flags). An abs
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agents.authz import customer_refusal_line
 from agents.context import RunContext, state_evidence
 from agents.drafting import llm_draft as llm_module
 from agents.drafting.common import detect_lang, focus_terms
@@ -113,8 +115,25 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
             if t.tool == "authority" and t.doc
         ),
     )
+    reason = refusal_reason(list(state.get("flags") or []))
+    if reason:
+        comp = replace(comp, refusal=customer_refusal_line(reason, lang), refusal_rule=refusal_rule(evidence))
     known = {e["id"] for e in state.get("evidence", [])}
     return compose(comp), tone_for(intent, profile), [e for e in evidence if e.id not in known]
+
+
+def refusal_reason(flags: list[str]) -> str:
+    """decide's `refused:<reason>` flag (another customer's prices or data), "" when the message is not refused."""
+    return next((f.removeprefix("refused:") for f in flags if f.startswith("refused:")), "")
+
+
+def refusal_rule(evidence: list[Evidence]) -> Evidence | None:
+    """The tenant's rule the authorization verdict applies (its `clause_evidence`), to cite in the refusal line."""
+    by_id = {e.id: e for e in evidence}
+    for e in evidence:
+        if e.kind is EvidenceKind.GUARDRAIL_VERDICT and e.source_ids.get("guard") == "authorization":
+            return by_id.get(str(e.source_ids.get("clause_evidence", "")))
+    return None
 
 
 @timed("draft")
@@ -127,7 +146,9 @@ def draft(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     template = render(plan)
     flags: list[str] = []
     result: Draft = template
-    if deps.settings.use_llm and deps.llm is not None:
+    # a refusal keeps the tenant's own wording (the template): a model must not re-phrase what is confidential
+    refused = bool(refusal_reason(list(state.get("flags") or [])))
+    if deps.settings.use_llm and deps.llm is not None and not refused:
         result, flags = _phrased(state, runtime, plan, template, tone)
     out: dict[str, Any] = {"draft": result.model_dump(mode="json"), "flags": flags}
     if added:  # a clause the draft cites must be in the suggestion's evidence
