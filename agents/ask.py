@@ -18,6 +18,7 @@ from typing import Any
 from agents.actions.playbook import DecisionInput, propose
 from agents.authz import (
     EN_PRICE_OF_OTHERS,
+    asks_about_them,
     check_mentions,
     english_org_mentions,
     generic_other_terms,
@@ -157,6 +158,8 @@ class RepAsk:
             except (AccessDenied, NotFound, BackendUnavailable):
                 return c360, "other_customer_not_in_context", named.subject, flags
             return c360, "", "", flags
+        if "described_own" in named.flags:  # «杭州那家出租公司» is one of theirs: not someone else's
+            return c360, "", "", flags
         generic = generic_other_terms(self.text, self.deps.customers)
         if generic:  # «其他车队拿的什么价», «隔壁那家订了几台», «what are other fleets paying»
             return c360, generic, "", flags
@@ -164,7 +167,12 @@ class RepAsk:
             EN_PRICE_OF_OTHERS.search(self.text) and english_org_mentions(self.text, own_name)
         ):
             return c360, "other_customer_prices", "", flags
-        unresolved = other_customer_mentions(self.text, own_name) + english_org_mentions(self.text, own_name)
+        unresolved = [
+            name
+            for name in other_customer_mentions(self.text, own_name)
+            + english_org_mentions(self.text, own_name)
+            if asks_about_them(self.text, name)  # «杭州的出租车一般跑多少公里» asks nothing of anyone
+        ]
         if (
             unresolved
         ):  # 「帮我查下迅达物流的订单」 in another customer's conversation: answering here would mix them up

@@ -103,9 +103,12 @@ PHONE_TAIL = re.compile(
 )
 # the tail names a person («尾号0418的那个客户», «尾号2463的李女士»), or is said of the conversation's own customer
 TAIL_NAMES_SOMEONE = re.compile(
-    r"^.{0,6}?(?:客户|车主|先生|女士|小姐|老板|师傅|那位|那个|哪位|是谁|谁的|\b(?:customer|client|who)\b)", re.I
+    r"^.{0,6}?(?:客户|车主|先生|女士|小姐|老板|师傅|那位|那个|哪位|是谁|谁的|\b(?:customer|client|who)\b)",
+    re.I,
 )
-TAIL_IS_THEIRS = re.compile(r"(?:这个客户|这位客户|当前客户|客户的|他的|她的|他|她|我的|我)\s*(?:手机|电话|号码)?\s*$")
+TAIL_IS_THEIRS = re.compile(
+    r"(?:这个客户|这位客户|当前客户|客户的|他的|她的|他|她|我的|我)\s*(?:手机|电话|号码)?\s*$"
+)
 
 
 def personal_data_lookup(text: str) -> bool:
@@ -114,7 +117,9 @@ def personal_data_lookup(text: str) -> bool:
     if (PHONE.search(text) or ID_NUMBER.search(text) or PHONE_MASKED.search(text)) and LOOKUP.search(text):
         return True
     for m in PHONE_TAIL.finditer(text):
-        if TAIL_IS_THEIRS.search(text[max(0, m.start() - 10) : m.start()].replace("手机", "").replace("电话", "")):
+        if TAIL_IS_THEIRS.search(
+            text[max(0, m.start() - 10) : m.start()].replace("手机", "").replace("电话", "")
+        ):
             continue
         if TAIL_NAMES_SOMEONE.match(text[m.end() :]) or LOOKUP.search(text):
             return True
@@ -199,7 +204,7 @@ DESCRIPTION = "description"  # knowledge.crm.directory: a customer described by 
 
 
 def _may_see(customers: object, customer_id: str, actor: Actor) -> str:
-    """"" when this actor may see the customer, else the reason (not_owner, not_on_call …)."""
+    """Empty when this actor may see the customer, else the reason (not_owner, not_on_call …)."""
     check = getattr(customers, "check_access", None)
     try:
         if callable(check):
@@ -357,7 +362,9 @@ def unknown_org_mentions(text: str, own_name: str = "") -> list[tuple[str, int, 
     return out
 
 
-_ABOUT_THEM = re.compile(PRICE_TERMS.pattern + "|" + RECORDS.pattern + "|" + THEIR_THINGS.pattern + "|" + LOOKUP.pattern, re.I)
+_ABOUT_THEM = re.compile(
+    PRICE_TERMS.pattern + "|" + RECORDS.pattern + "|" + THEIR_THINGS.pattern + "|" + LOOKUP.pattern, re.I
+)
 
 
 def asks_about_them(text: str, name: str) -> bool:

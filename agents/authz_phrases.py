@@ -52,6 +52,9 @@ _OTHER_FIXED = (
     r"隔壁(?:那|这)?(?:家|个)?|同行|人家公司|跟我同(?:一)?批"
     r"|\b(?:other|another)\s+(?:customers?|clients?|fleets?|compan(?:y|ies)|buyers?|accounts?|firms?)\b"
     r"|\b(?:the\s+)?(?:company|fleet|firm|guys?)\s+next\s+door\b|\bsomeone\s+else\b|\beveryone\s+else\b"
+    # «the taxi company in Hangzhou», «the guy who came in yesterday»: someone described, not named
+    r"|\bthe\s+(?:[a-z]+\s+){0,2}(?:company|fleet|firm|customer|client|buyer|guy|lady|man|woman|driver|owner)"
+    r"\s+(?:in|from|at|on|who|that)\b"
 )
 
 
@@ -70,7 +73,10 @@ def other_party(extra: tuple[str, ...] = ()) -> re.Pattern[str]:
 OTHER_PARTY = other_party()
 # bare «别人»: a person in general unless tied to this seller («别人在你们这买的», «你们给别人的价»)
 SOMEONE = re.compile(
-    r"别人|其他人|其它人|别的人|同事|朋友|邻居|亲戚|老乡|熟人|\b(my (?:friend|colleague|neighbou?r))\b", re.I
+    r"别人|其他人|其它人|别的人|同事|朋友|邻居|亲戚|老乡|熟人|\b(my (?:friend|colleague|neighbou?r))\b"
+    # «刚才那位女士», «跟我一起看车的那个大哥»: a person pointed at, tied to this seller by what they did here
+    r"|(?:那|这)[个位](?:女士|先生|小姐|大哥|大姐|大叔|阿姨|师傅|哥们|车主|老板|老板娘|客人|顾客)",
+    re.I,
 )
 AT_SELLER = re.compile(
     r"在你们|从你们|你们给|给了?(?:别人|其他人|他们|她们)|你们卖给|你们跟|拿的|拿到|拿了|签的|签了|谈的|谈下|成交|买的|买了|提的"
@@ -103,12 +109,21 @@ THEIR_THINGS = re.compile(
 SAME = re.compile(r"一样|同样|也要|也能|也按|照着|按照?他们|按那个|\b(same|match)\b", re.I)
 
 
+# a clause that opens with «他» / «她» is about the person just mentioned («那位大哥，他最后几折拿的车»)
+LEADS_BACK = re.compile(r"^\s*(?:那)?[他她](?!们)|^\s*(?:he|she)\b", re.I)
+# what a party is said to do in general or to want («做网约车的都在你们这买», «隔壁老王也想买车»): hearsay or a
+# prospect, after which a bare question («E5现在什么价») is the asker's own
+BROAD = re.compile(
+    r"都|大家|一般|普遍|很多|不少|想|打算|准备|考虑|也要|有意|\b(?:all|everyone|want|wants|planning)\b", re.I
+)
+
+
 def continues(next_clause: str) -> bool:
     """The next clause is still about the party just named: it points back («他们每台多少钱»), asks for the same
     terms («我们能一样吗»), or is a bare short question without a subject of its own («多少钱？»)."""
     if not next_clause:
         return False
-    if POINTS_BACK.search(next_clause) or SAME.search(next_clause):
+    if POINTS_BACK.search(next_clause) or SAME.search(next_clause) or LEADS_BACK.match(next_clause):
         return True
     return (
         len(next_clause.strip()) <= 8
@@ -132,6 +147,15 @@ _SPLIT = re.compile(r"[。！？!?；;，,\n]")
 class Span:
     start: int
     end: int
+
+
+def joins(party_clause: str, next_clause: str) -> bool:
+    """The next clause is read with the party's: it continues it, unless the party's clause is hearsay about a kind of
+    customer or a prospect's wish and the next clause does not point back («隔壁老王也想买车，你们有什么优惠»)."""
+    if not continues(next_clause):
+        return False
+    pointed = POINTS_BACK.search(next_clause) or SAME.search(next_clause) or LEADS_BACK.match(next_clause)
+    return bool(pointed) or not BROAD.search(party_clause)
 
 
 def clauses(text: str) -> list[Span]:
@@ -189,7 +213,7 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
         candidates.append(own)
         if i + 1 < len(spans):
             nxt = text[spans[i + 1].start : spans[i + 1].end]
-            if continues(nxt):
+            if joins(own, nxt):
                 candidates.append(nxt)
     elif i + 1 < len(spans):
         nxt = text[spans[i + 1].start : spans[i + 1].end]
@@ -213,7 +237,7 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
     for i, span in enumerate(spans):
         piece = text[span.start : span.end]
         nxt = text[spans[i + 1].start : spans[i + 1].end] if i + 1 < len(spans) else ""
-        if continues(nxt):  # «隔壁那家上个月提了十台，他们每台多少钱？», «…拿了九折，我们能一样吗»
+        if joins(piece, nxt):  # «隔壁那家上个月提了十台，他们每台多少钱？», «…拿了九折，我们能一样吗»
             piece = f"{piece}，{nxt}"
         owned = False
         m = other_party(party_words).search(piece)
@@ -247,10 +271,52 @@ def unresolved_party_asked(text: str, name_at: int, name_end: int) -> str:
     if COMPETITOR.search(piece) or REFERRAL.search(piece):
         return ""
     nxt = text[spans[i + 1].start : spans[i + 1].end] if i + 1 < len(spans) else ""
-    if continues(nxt) and not COMPETITOR.search(nxt):  # «…，他们什么价？» continues the clause
+    if joins(piece, nxt) and not COMPETITOR.search(nxt):  # «…，他们什么价？» continues the clause
         piece = f"{piece}，{nxt}"
     if not (AT_SELLER.search(piece) or POINTS_BACK.search(piece)) or not ASKING.search(piece):
         return ""
     if PRICE_TERMS.search(piece):
         return "prices"
     return "records" if RECORDS.search(piece) else ""
+
+
+# the asker saying they are someone: «我是迅达物流的韩经理», «I'm the fleet manager at Xunda Logistics»
+SELF_CLAIM = re.compile(
+    r"(?:我|我们|本人|咱们?)(?:就|也|这边|这里)?是[^，,。！？!?]{0,4}$|\b(?:i am|i'm|this is|we are|we're)\b[^.,!?]{0,40}$",
+    re.I,
+)
+CLAIM_OPEN = re.compile(r"(?:我|我们|本人|咱们?)(?:就|也|这边|这里)?是")
+TITLE_AFTER = re.compile(
+    r"^[^，,。！？!?]{0,6}?(?:总|经理|主管|总监|队长|老板|负责人|采购|\b(?:manager|director|owner|head)\b)",
+    re.I,
+)
+# what only the party itself may be told: its existing terms and records, not a new quote
+EXISTING = re.compile(
+    r"合同|协议|条款|折扣|几个点|点数|返点|返利|订单|单子|发票|记录|账期|那批|上次|之前|拿的|签的|订的|提的|发我|发一下|发过来|发给我"
+    r"|\b(?:our|contract|discount|order|invoice|records?|send me)\b",
+    re.I,
+)
+
+
+def claimed_identity(text: str, at: int, end: int, *, titled: bool = False) -> str:
+    """The asker claims to be the party named at text[at:end] («我是迅达物流的韩经理，把我们的合同价发我») and asks
+    for its existing terms or records: "prices" / "records", else "". Who they are cannot be checked in a chat, so
+    another customer's terms are never sent on a claim. `titled`: only with a title after the name («…的王总»), for
+    a name the CRM does not know. A referral («…介绍来的») is not a claim."""
+    spans = clauses(text)
+    i = clause_at(spans, at)
+    if i < 0:
+        return ""
+    own = text[spans[i].start : spans[i].end]
+    # an organisation-shaped match may have swallowed the claim's opening («我是杭州华通物流»)
+    claim = SELF_CLAIM.search(text[spans[i].start : at]) or (titled and CLAIM_OPEN.match(text, at))
+    if REFERRAL.search(own) or not claim:
+        return ""
+    if titled and not TITLE_AFTER.match(text[end : spans[i].end]):
+        return ""
+    rest = text[end:]
+    if not EXISTING.search(rest):
+        return ""
+    if PRICE_TERMS.search(rest):
+        return "prices"
+    return "records" if RECORDS.search(rest) or ASKING.search(rest) else ""

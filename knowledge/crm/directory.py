@@ -71,7 +71,9 @@ _SQUASH = re.compile(r"[\s·•\-_/.]")
 # an organisation or a party: 「迅达那边」「迅达他们」「迅达公司」「迅达拿的价」 — never 「畅行无阻」 or 「羊城的天气」
 PARTY_AFTER = (
     r"\s*(?:上次|最近|之前|去年|今年|前几天|现在|那次)?\s*(?:他们|她们|那边|那家|那个|这家|这边|家的|公司|集团|方面|那批|那单|那台|拿|买|签|订|要的|提的"
-    r"|的(?:单|订单|合同|价|报价|折扣|优惠|人|情况|资料|老板|经理|采购|负责人|联系人)"
+    r"|的(?:单|订单|合同|价|报价|折扣|优惠|人|情况|资料|老板|经理|采购|负责人|联系人|车|保养|套餐|工单|质保)"
+    r"|的[\u4e00-\u9fff]{1,2}?(?:总|经理|主管|总监|队长)"  # «安途的许总»: someone of theirs, by title
+    r"|下单|下了|提了|提车|采购|续约|续签|付款|回款|交车"
 )
 
 
@@ -86,6 +88,17 @@ def _with_words(pattern: str, words: Iterable[str]) -> re.Pattern[str]:
 
 
 PARTY_BEFORE = re.compile(r"(?:给|卖给|跟|和|比|按)\s*$")
+# «我是许总», «安途的许总»: a salutation right after «是» or «的» names that person, whatever follows
+PERSON_BEFORE = re.compile(r"(?:是|的)\s*$")
+# business titles of any industry: «韩经理» is also spoken of as «韩总», «老韩»; a salutation's surname with these
+TITLES = ("总", "经理", "主管", "总监", "队长", "老板")
+SURNAME_FORMS = ("老{}", "小{}")
+# a customer described instead of named: a place of theirs and the kind of business they are, with a word that makes
+# it a description of someone («杭州那家出租公司», «北京做网约车的», «天津的物流车队»), never a bare «杭州出租车»
+DESCRIBED_BY = re.compile(r"(?:那|这|某|一)[一几]?[家个位批]|[做开跑搞干]$")
+DESCRIBED_AFTER = re.compile(r"\s*(?:的)?(?:公司|车队|客户|老板|企业|集团|单位|大客户|那家|那个|那位|老总)")
+DESCRIPTION_GAP = 8  # characters at most between the place and the kind
+MAX_KIND_SHARE = 1 / 3  # a kind word a third of the organisations share («汽车») describes none of them
 # a rep named as the owner of a book: 「刘洋的客户」「刘洋手上那几家」「刘洋负责的客户」
 BOOK_AFTER = (
     r"\s*(?:手上|手里|名下|负责的|跟的|管的)"  # «刘洋手上那几个…»: owned, whatever the noun
@@ -134,6 +147,12 @@ class RepHit:
 # match modes: TEXT a substring (names), WORD an id not inside a longer id, PARTY a short name followed by a party
 # word, TAIL the last characters of a long id after a tail word, BOOK a rep's name followed by a book word
 TEXT, WORD, PARTY, TAIL, BOOK = "text", "word", "party", "tail", "book"
+PLACE, KIND = "place", "kind"  # parts of a description: matched together only (HandleIndex.describe)
+DESCRIPTION = "description"
+GIVEN = "contact_name.given"  # a contact's given name alone («志刚»): often an ordinary word too («国庆»)
+GIVEN_AFTER = re.compile(
+    r"\s*(?:那边|他们|她们|那里|手上|家的|他家)"
+)  # the kind of a Hit found by a description: one hit per customer it fits
 
 
 class Handle(NamedTuple):  # a tuple: a 10k-customer CRM has ~200k of them
@@ -195,9 +214,14 @@ class HandleIndex:
     """The handles of one CRM compiled for look-up. Pure (no I/O): the directory builds it from the CRM's rows."""
 
     def __init__(
-        self, handles: list[Handle], owners: dict[str, tuple[str, str, str]], party_words: Iterable[str] = ()
+        self,
+        handles: list[Handle],
+        owners: dict[str, tuple[str, str, str]],
+        party_words: Iterable[str] = (),
+        described: dict[str, set[str]] | None = None,
     ) -> None:
         self.handles, self.owners = handles, owners
+        self.described = described or {}  # a PLACE or KIND key → the customers it fits
         self.party_words = tuple(sorted(set(party_words)))
         self._party_after = _party_after(self.party_words)
         self._book_after = _with_words(BOOK_AFTER, self.party_words)
@@ -214,6 +238,16 @@ class HandleIndex:
             return True
         if h.mode == WORD:
             return True  # id tokens are whole tokens by construction
+        if h.mode in (PLACE, KIND):
+            return False  # only as part of a description (scan pairs them)
+        if h.kind == GIVEN:  # only when plainly a person's side: «志刚那边», never «国庆的保养活动»
+            return GIVEN_AFTER.match(upper, end) is not None and not _inside_cjk_name(upper, start)
+        if (
+            h.kind == "contact_name"
+            and h.mode == PARTY
+            and PERSON_BEFORE.search(upper[max(0, start - 2) : start])
+        ):
+            return not _inside_cjk_name(upper, start)  # «我是许总», «安途的许总»
         if h.mode == PARTY and PARTY_BEFORE.search(upper[max(0, start - 3) : start]):
             return not _inside_cjk_name(
                 upper, start
@@ -244,10 +278,22 @@ class HandleIndex:
             owner, owner_name, team = self.owners.get(h.customer_id, ("", "", ""))
             found[h.customer_id] = Hit(h.customer_id, h.kind, h.value, owner, owner_name, team, start, end)
 
+        places: list[tuple[int, int, str]] = []
+        kinds: list[tuple[int, int, str]] = []
         for start, end, k in self._plain_auto.find(upper):
             h = self.handles[self._plain[k]]
-            if self._accept(h, upper, start, end):
+            if h.mode == PLACE:
+                places.append((start, end, h.key))
+            elif h.mode == KIND:
+                kinds.append((start, end, h.key))
+            elif self._accept(h, upper, start, end):
                 add(h, start, end)
+        if places and kinds:
+            for start, end, cids, said in self.describe(upper, places, kinds):
+                for cid in sorted(cids):
+                    if cid not in found:
+                        owner, owner_name, team = self.owners.get(cid, ("", "", ""))
+                        found[cid] = Hit(cid, DESCRIPTION, said, owner, owner_name, team, start, end)
         for start, end, key in id_tokens(upper):
             for k in self._ids.get(key, ()):
                 h = self.handles[k]
@@ -255,6 +301,28 @@ class HandleIndex:
                     add(h, start, end)
         hits = sorted(found.values(), key=lambda x: x.start)
         return hits, sorted(reps.values(), key=lambda r: r.start)
+
+    def describe(
+        self, upper: str, places: list[tuple[int, int, str]], kinds: list[tuple[int, int, str]]
+    ) -> Iterator[tuple[int, int, set[str], str]]:
+        """Customers described by a place of theirs and their kind of business in one phrase («杭州那家出租公司»,
+        «北京做网约车的», «天津的物流车队»): (start, end, the customers both fit, the phrase). Only with a word that
+        makes the phrase a description of someone (a determiner between, «做/开» before the kind, or a party noun
+        after it), so «杭州的出租车多少钱» describes nobody."""
+        for p_start, p_end, place in places:
+            for k_start, k_end, kind in kinds:
+                gap = upper[p_end:k_start]
+                if k_start < p_end or len(gap) > DESCRIPTION_GAP or _CLAUSE_BREAK.search(gap):
+                    continue
+                if not (DESCRIBED_BY.search(gap) or DESCRIBED_AFTER.match(upper, k_end)):
+                    continue
+                cids = self.described.get(f"{PLACE}:{place}", set()) & self.described.get(
+                    f"{KIND}:{kind}", set()
+                )
+                if cids:
+                    m = DESCRIBED_AFTER.match(upper, k_end)
+                    end = m.end() if m else k_end
+                    yield p_start, end, cids, upper[p_start:end]
 
     def scan_linear(self, text: str) -> list[str]:
         """The old way (every handle searched in turn), kept only for the benchmark's comparison: customer ids."""
@@ -271,6 +339,7 @@ class HandleIndex:
 
 
 _RUN = re.compile(r"[A-Z0-9]+")
+_CLAUSE_BREAK = re.compile(r"[。！？!?；;，,\n]")
 MAX_ID_PARTS = 5  # «SO 2611 009», «沪 7QR 20»: an id typed in up to five pieces
 
 
@@ -431,12 +500,17 @@ def build_index(
         kinds.update(kind_words(name, places))
         for key in short_names(name, places):
             short.append((key, cid, "customer_name" if _CJK.search(key) else "customer_name.roman", name))
+    rep_surnames = {name[0] for name, _ in reps.values() if name}
     for cid, name, salutation in contacts:
         if cid and len(name) >= 2:
             handles.append(_name_handle(name, cid, "contact_name", name))
         # 「韩经理」「许总」 name someone; 「王先生」「李女士」 could be anyone
         if cid and len(salutation) >= 2 and salutation != name and not GENDER_HONORIFIC.search(salutation):
             short.append((salutation, cid, "contact_name", name))
+            for form in surname_forms(name, salutation, rep_surnames):
+                short.append((form, cid, "contact_name", name))
+        if cid and len(name) == 3 and all(_CJK.match(c) for c in name):  # 「志刚」 of 「韩志刚」
+            short.append((name[1:], cid, GIVEN, name))
     short = list(dict.fromkeys(short))
     customers_of_short = Counter(key for key, *_ in short)
     taken = {h.key for h in handles}
@@ -455,7 +529,46 @@ def build_index(
     for rep_id, (name, team) in reps.items():
         if len(name) >= 2:
             handles.append(Handle(_upper_same_length(name), rep_id, team, name, BOOK))
-    return HandleIndex(handles, owners, {*kinds, *party_words})
+    described = describing_keys(customers)
+    handles += [
+        Handle(key.split(":", 1)[1], "", key.split(":", 1)[0], key, key.split(":", 1)[0]) for key in described
+    ]
+    return HandleIndex(handles, owners, {*kinds, *party_words}, described)
+
+
+def surname_forms(name: str, salutation: str, rep_surnames: set[str]) -> list[str]:
+    """How a contact with a business title is also spoken of: 「韩经理」 → 「韩总」「韩主管」「老韩」「小韩」. Not for a
+    surname one of the company's own reps shares (「陈经理」 may be the rep), nor for a gender honorific."""
+    if not name or not _CJK.match(name[0]) or name[0] in rep_surnames or not salutation.startswith(name[0]):
+        return []
+    surname = name[0]
+    return [f"{surname}{t}" for t in TITLES] + [f.format(surname) for f in SURNAME_FORMS]
+
+
+def describing_keys(customers: Sequence[tuple[str, str, str, tuple[str, ...]]]) -> dict[str, set[str]]:
+    """«place:杭州» / «kind:出租» → the organisations a description with them fits. A kind is the part of the name after
+    the trade name (「出租汽车」) and its first and last two characters (「出租」「汽车」), minus any a third of the
+    organisations share (「汽车」 describes none of them)."""
+    out: dict[str, set[str]] = {}
+    orgs = 0
+    for cid, name, _, places in customers:
+        words = kind_words(name, places)
+        if not cid or not words:
+            continue
+        orgs += 1
+        for w in words:
+            for key in {w, w[:2], w[-2:]}:
+                out.setdefault(f"{KIND}:{key}", set()).add(cid)
+        for place in places:
+            if len(place) >= 2:
+                out.setdefault(f"{PLACE}:{_upper_same_length(place)}", set()).add(cid)
+                if place[-1] in "市省" and len(place) >= 3:
+                    out.setdefault(f"{PLACE}:{place[:-1]}", set()).add(cid)
+    return {
+        k: v
+        for k, v in out.items()
+        if not (k.startswith(f"{KIND}:") and orgs >= 3 and len(v) > orgs * MAX_KIND_SHARE)
+    }
 
 
 def _name_handle(key: str, cid: str, kind: str, value: str) -> Handle:
