@@ -428,8 +428,9 @@ def refusal_draft(
 ) -> dict[str, Any] | None:
     """A customer-facing refusal's draft. The draft node composes it (agents/drafting/template.py: the polite line after
     the greeting, citing the tenant's rule, then the answer about the customer's own case), so a draft is returned as
-    it is, never re-parsed. Without a draft (an unsure intent) the line alone, as a template, citing the rule."""
-    if draft is not None:
+    it is, never re-parsed. Without a draft (an unsure intent), or when the guard replaced the composed draft by an
+    excerpt (its refusal line is gone with it), the line alone, as a template, citing the rule."""
+    if draft is not None and draft.get("source") == "template":
         return draft
     reason = next((f.removeprefix("refused:") for f in flags if f.startswith("refused:")), "")
     line = customer_refusal_line(reason, lang)
