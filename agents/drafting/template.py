@@ -372,8 +372,10 @@ def _customer_statements(
         if unit == "bool" and output == "false":
             row = _row(ev)
             names = [v for v in row.values() if v and len(v) <= 20]
-            named = any(n in c.customer_text for n in names) or any(
-                _shared_bigrams(v, c.customer_text) >= 3 for v in row.values()
+            named = (
+                any(n in c.customer_text for n in names)
+                or any(_shared_bigrams(v, c.customer_text) >= 3 for v in row.values())
+                or _shared_words(" ".join(row.values()), c.customer_text) >= 3
             )
             if not named:
                 continue  # a promotion the customer did not ask about and cannot use: not worth their time
@@ -476,6 +478,16 @@ def _shared_bigrams(a: str, b: str) -> int:
         return {t[i : i + 2] for i in range(len(t) - 1) if CJK.match(t[i]) and CJK.match(t[i + 1])}
 
     return len(pairs(a) & pairs(b))
+
+
+CODE_OR_FIGURE = re.compile(r"[A-Za-z]+\d+|\d{3,}")
+
+
+def _shared_words(a: str, b: str) -> int:
+    """Chinese character pairs plus codes and figures ("S7", "8000") two texts share: "S7冬季立减8000" names the row
+    "冬季焕新季 … S7每台立减8000元" (冬季, 立减, S7, 8000)."""
+    codes = set(CODE_OR_FIGURE.findall(a)) & set(CODE_OR_FIGURE.findall(b))
+    return _shared_bigrams(a, b) + len(codes)
 
 
 def _only_named_column(

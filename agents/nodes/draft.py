@@ -18,7 +18,7 @@ from agents.drafting import llm_draft as llm_module
 from agents.drafting.common import detect_lang, focus_terms
 from agents.drafting.plan import DraftPlan, TenantVoice
 from agents.drafting.template import Composition, compose, render
-from agents.nodes.reason import tools_config
+from agents.nodes.reason import MISFILED, tools_config
 from agents.reasoning.config import Profile, load_profile
 from agents.reasoning.crm import CrmRecord
 from agents.state import CopilotState
@@ -88,6 +88,13 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         state.get("masked_text", "")
     )
     labels = {a.name: a.label_zh for a in deps.tenant.actions}
+    serving = tuple(a.name for a in deps.tenant.actions if intent.name in a.intents)
+    if MISFILED in (state.get("flags") or []):
+        # the message asked what another intent's tools answer (reason): the next step is not an action that serves
+        # only the guessed intent ("约评估师评估旧车" for a warranty question), nor is the guessed intent's preferred
+        only_theirs = {a.name for a in deps.tenant.actions if list(a.intents) == [intent.name]}
+        actions = [a for a in actions if a.name not in only_theirs]
+        serving = ()
     evidence += offer_tables(deps, actions, evidence)
     comp = Composition(
         lang=lang,
@@ -104,7 +111,7 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         policy_words=tuple((spec.policy_hint if spec else "").split()),
         disclaimer=profile.disclaimer_en if lang == "en" else profile.disclaimer,
         disclaimer_when=tuple(profile.disclaimer_when),
-        intent_actions=tuple(a.name for a in deps.tenant.actions if intent.name in a.intents),
+        intent_actions=serving,
         cannot_compute=tuple((state.get("answer") or {}).get("cannot_compute") or ()),
         clarify_which=profile.clarify_which_en if lang == "en" else profile.clarify_which,
         terms_en=dict(profile.terms_en),

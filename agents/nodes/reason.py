@@ -72,7 +72,20 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     specs = config.for_intent(intent.name)
     extra = {id(s) for s in config.extra_for(intent.name)}
     specs += config.extra_for(intent.name)
-    fallback = config.fallbacks(intent.name, retrieved_docs(evidence))
+    # what the message asks for, whatever its intent (a warranty question filed as a trade-in, a ticket named in a
+    # price question, a second question): those tools run too, and what they compute is told
+    text = state.get("masked_text") or state.get("clean_text", "")
+    needed = config.needed(intent.name, text)
+    needed_ids = {id(s) for s in needed}
+    extra |= needed_ids
+    specs += needed
+    asked_ids, unasked_ids = config.asked(text)
+    own = config.for_intent(intent.name)
+    # the intent's own tools all answer needs the tenant lists, none of which this message has, while it has another
+    # one: the intent was a neighbour's guess ("要换三元催化器，得我自己掏钱吗" is not a trade-in); its facts are the rep's
+    misfiled = bool(asked_ids) and bool(own) and all(t.id in unasked_ids for t in own)
+    running = {s.id for s in specs}
+    fallback = [f for f in config.fallbacks(intent.name, retrieved_docs(evidence)) if f.id not in running]
     extra |= {id(s) for s in fallback}
     fallback_ids = {id(s) for s in fallback}
     specs += fallback
@@ -85,7 +98,6 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # The tools read the whole masked message, sentences the injection guard held back from intent included: they
     # only look this customer's facts up and check what is asked (a request is checked, never granted), so an
     # instruction cannot steer them, while a question the detector over-flags still gets its answer.
-    text = state.get("masked_text") or state.get("clean_text", "")
     text = with_context(text, list(state.get("history") or []), lambda code: bool(crm.priced_model_in(code)))
     ctx = ToolContext(facts, crm, dict(intent.entities), text, crm.today)
     results: list[Result] = []
@@ -117,6 +129,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
                 )
             }
         if spec.say_when_words and not any(w in ctx.text for w in spec.say_when_words):
+            unsaid |= {id(r) for r in out}
+        if misfiled and id(spec) not in extra:
             unsaid |= {id(r) for r in out}
         results += out
     customer_id = str((state.get("customer") or {}).get("customer_id", ""))
@@ -154,6 +168,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
                 known.add(ev.id)
     answer = build_answer(results, facts_ev)
     flags = ["answer_computed"] if computed else (["answer_clause_only"] if answer else [])
+    if misfiled and any(id(r) not in unsaid for r in computed):
+        flags.append(MISFILED)  # the draft's next step is not the misfiled intent's own action
     flags += notes
     return {
         "evidence": [e.model_dump(mode="json") for e in [*clause_ev, *facts_ev]],
@@ -162,6 +178,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     }
 
 
+MISFILED = "intent_misfiled"
 MODEL_CODE = re.compile(r"[A-Z]{1,3}\d{1,3}[A-Z]?|[A-Z]{2,5}-[A-Z0-9.]{1,5}")
 UNITS = re.compile(r"\d+\s*(?:台|辆|件|套)")
 

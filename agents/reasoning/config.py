@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from contract.errors import UserError
 
@@ -114,6 +114,11 @@ class ToolSpec(BaseModel):
     row_by: str = ""  # … picked by this CRM field's value (device.use_type) …
     term_column: str = ""  # … and the column holding the term (整车质保: "36个月或10万km")
     mileage_field: str = ""  # optional: device field with the odometer, checked against the term's km limit
+    # who pays, when the message has one of `covered_words`: the clause saying what is free within the term (第八条)
+    # and the one saying what applies after it (第十条), quoted from the same document's governing version
+    covered_clause: str = ""
+    expired_clause: str = ""
+    covered_words: list[str] = Field(default_factory=list)
     start_field: str = ""  # device.installed_at, contract.start_date, order.order_date …
     field: str = ""  # contract.end_date …
     days: int | None = None  # renewal window length when the clause does not say
@@ -176,16 +181,44 @@ class ToolSpec(BaseModel):
         default_factory=list
     )  # run only when one of these entity kinds is present
     when_words: list[str] = Field(default_factory=list)  # run only when the message has one of these words
+    # never run when the message has one of these words: the question is about another thing the same words price
+    # (a package for six new vehicles is not a quote for six vehicles)
+    unless_words: list[str] = Field(default_factory=list)
     # always computed (answer line and evidence for the rep), told to the customer only when the message has one of
     # these words: a fault report gets the warranty date only when the customer asks about the warranty
     say_when_words: list[str] = Field(default_factory=list)
     only_kinds: list[str] = Field(default_factory=list)  # run only for these CRM customer kinds (fleet …)
+
+    def clause_label_for(self, ended: bool) -> str:
+        """term_end: the clause saying who pays within the term (or, `ended`, after it)."""
+        return self.expired_clause if ended else self.covered_clause
+
+
+class Need(BaseModel):
+    """What a message asks for, whatever intent it was filed under: when it has one of `words` (and, when `with_words`
+    is given, one of those too), the tools named in `tools` (ids of tools.yaml entries) run as well and their facts
+    are told — a warranty question filed as a trade-in, a ticket named in a price question, a second question in the
+    same message. The tools still need their inputs (a CRM record, a named product): without them they stay silent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    words: list[str] = Field(min_length=1)
+    with_words: list[str] = Field(default_factory=list)
+    tools: list[str] = Field(min_length=1)
+
+    def asked(self, text: str) -> bool:
+        low = text.lower()
+        return any(w.lower() in low for w in self.words) and (
+            not self.with_words or any(w.lower() in low for w in self.with_words)
+        )
 
 
 class ToolsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     intents: dict[str, list[ToolSpec]] = Field(default_factory=dict)
+    # needs found in the message (words → tool ids): tools of any intent the question asks about also run
+    needs: list[Need] = Field(default_factory=list)
     # tools for a message of ANY intent, gated by their when_words / when_entities (a discount figure named in a
     # complaint still gets the authority check); they add what they compute and stay silent when they cannot
     any_intent: list[ToolSpec] = Field(default_factory=list)
@@ -196,6 +229,15 @@ class ToolsConfig(BaseModel):
     # answer. 0 turns it off.
     fallback_docs: int = Field(default=2, ge=0, le=5)
     fallback_facts: int = Field(default=2, ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _needs_name_tools(self) -> ToolsConfig:
+        known = {t.id for specs in self.intents.values() for t in specs} | {t.id for t in self.any_intent}
+        for i, need in enumerate(self.needs):
+            unknown = [t for t in need.tools if t not in known]
+            if unknown:
+                raise ValueError(f"needs[{i}] names tools that no intent defines: {unknown}")
+        return self
 
     def for_intent(self, intent: str) -> list[ToolSpec]:
         return list(self.intents.get(intent, []))
@@ -215,6 +257,37 @@ class ToolsConfig(BaseModel):
                 if old is None or gates > len(old.when_words) + len(old.when_entities) + len(old.only_kinds):
                     best[t.id] = t
         return sorted(best.values(), key=lambda t: docs.index(t.doc))
+
+    def spec(self, tool_id: str) -> ToolSpec | None:
+        """The least gated entry with this id (any intent, or any_intent): a need already says the question asks it."""
+        found = [t for specs in self.intents.values() for t in specs if t.id == tool_id]
+        found += [t for t in self.any_intent if t.id == tool_id]
+        if not found:
+            return None
+        return min(found, key=lambda t: (len(t.when_words) + len(t.when_entities), len(t.say_when_words)))
+
+    def asked(self, text: str) -> tuple[list[str], set[str]]:
+        """(tool ids the message's needs ask for, in the order the needs are listed; ids that some need lists but
+        no need of this message asks)."""
+        wanted: list[str] = []
+        listed: set[str] = set()
+        for need in self.needs:
+            listed |= set(need.tools)
+            if need.asked(text):
+                wanted += [t for t in need.tools if t not in wanted]
+        return wanted, listed - set(wanted)
+
+    def needed(self, intent: str, text: str) -> list[ToolSpec]:
+        """The tools the message's needs ask for that this intent does not run already (own, any-intent), ungated by
+        words: the need's words are the question."""
+        have = {t.id for t in self.intents.get(intent, [])} | {t.id for t in self.extra_for(intent)}
+        out: list[ToolSpec] = []
+        for tool_id in self.asked(text)[0]:
+            spec = self.spec(tool_id)
+            if tool_id in have or spec is None:
+                continue
+            out.append(spec.model_copy(update={"when_words": [], "say_when_words": []}))
+        return out
 
     def extra_for(self, intent: str) -> list[ToolSpec]:
         """The any-intent tools this intent does not already run (by id)."""

@@ -254,9 +254,35 @@ REQUEST = re.compile(
 )
 
 
+# a bare "78%" is a discount only when the words around it are about price ("SOC 78%" on a dashboard photo is not)
+DISCOUNT_CONTEXT = re.compile(
+    r"折扣|优惠|打折|让|便宜|降|减|价|阶梯|给|批|再|返|discount|off|price", re.IGNORECASE
+)
+
+
+CLAUSE_BREAK = re.compile(r"[，。,；;！？!?\n]")
+
+
+def _clause_around(text: str, start: int, end: int, reach: int = 12) -> str:
+    """The words around a figure within its own clause (up to `reach` characters each side)."""
+    left = CLAUSE_BREAK.split(text[max(0, start - reach) : start])[-1]
+    right = CLAUSE_BREAK.split(text[end : end + reach])[0]
+    return left + text[start:end] + right
+
+
 def requested_discount(text: str) -> tuple[Decimal, str] | None:
-    """The discount the customer asks for, as % off, and how they wrote it ("九折" → 10); None when none is named."""
-    m = REQUEST.search(text)
+    """The discount the customer asks for, as % off, and how they wrote it ("九折" → 10); None when none is named.
+    "折" and "个点" are discount words themselves; a "%" counts when a price word is within 12 characters of it."""
+    m = next(
+        (
+            m
+            for m in REQUEST.finditer(text)
+            if "折" in m.group("q")
+            or "点" in m.group("q")
+            or DISCOUNT_CONTEXT.search(_clause_around(text, m.start(), m.end()))
+        ),
+        None,
+    )
     if not m:
         return None
     raw = m.group("q").replace("个百分点", "%").replace("个点", "%")
@@ -501,7 +527,7 @@ def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, start.isoformat()),
         *_version_input(g),
     )
-    return [
+    term: list[Result] = [
         Computed(
             spec.tool,
             spec.id,
@@ -515,6 +541,7 @@ def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             statement_en=en,
         )
     ]
+    return term + _coverage(spec, ctx, g, term)
 
 
 def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
@@ -567,7 +594,58 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         label = spec.label if column == spec.term_column else re.split(r"[（(]", column)[0]
         col_spec = spec.model_copy(update={"term_column": column, "label": label})
         out += _term_in_column(col_spec, ctx, g, row, fv, by, first=i == 0)
-    return out
+    return out + _coverage(spec, ctx, g, out)
+
+
+def _coverage(spec: ToolSpec, ctx: ToolContext, g: Governing, terms: list[Result]) -> list[Result]:
+    """Who pays, when the message asks it (`covered_words`: 自费, 免费, 掏钱 …): within the term just computed, the
+    policy's in-term clause (`covered_clause`: "…由4S店免费维修或更换零部件…"); past it (date or mileage), the
+    after-term clause (`expired_clause`: "…自费维修"). Quoted from the governing version, cited; nothing is guessed."""
+    if not spec.covered_words or not any(w in ctx.text for w in spec.covered_words):
+        return []
+    term = next((r for r in reversed(terms) if isinstance(r, Computed)), None)
+    if term is None:
+        return []
+    ended = "已过保" in term.statement or "已超过" in term.statement
+    label = spec.clause_label_for(ended)
+    if not label:
+        return []
+    clause = _clause(ctx, g, label)
+    if clause is None:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{label}")]
+    body = re.sub(r"^\s*第[一二三四五六七八九十百\d]+条\s*", "", clause.text.strip())
+    quote = re.split(r"(?<=[。！？])", body)[0].strip().rstrip("。；;，,")
+    quote = re.sub(
+        r"^在[^，。]{1,8}[内后]，", "", quote
+    )  # "在质保期内，…" after "目前仍在整车质保期内" says it twice
+    if not quote:
+        return []
+    what = term.name if not term.subject else term.subject
+    statement = (
+        f"目前已超出{spec.label or '期限'}期，{quote}"
+        if ended
+        else f"目前仍在{spec.label or '期限'}期内，{quote}"
+    )
+    en = "the term has ended: " if ended else "still within the term: "
+    return [
+        Computed(
+            spec.tool,
+            f"{spec.id}_cover",
+            "ended" if ended else "covered",
+            "text",
+            statement,
+            tuple(w for w in ("免费", "自费", "不向客户收取") if w in quote)[:1],
+            (
+                Input("policy", clause.evidence_id, quote),
+                Input("evidence", term.inputs[1].ref, term.output)
+                if len(term.inputs) > 1
+                else Input("field", "term_end", term.output),
+            ),
+            Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id),
+            subject=f"{what}/{label}",
+            statement_en=en + quote,
+        )
+    ]
 
 
 def _batches(ctx: ToolContext, spec: ToolSpec) -> list[tuple[str, int]] | None:
@@ -1129,6 +1207,7 @@ def _named_rows(rows: list[RowFact], columns: list[str], text: str) -> list[RowF
     grams = {
         text[i : i + 2] for i in range(len(text) - 1) if re.match(r"[\u4e00-\u9fff]{2}", text[i : i + 2])
     }
+    grams |= set(re.findall(r"[A-Za-z]+\d+|\d{3,}", text))  # codes and figures the row also writes (S7, 8000)
     scored = []
     for r in rows:
         hay = "".join(c.raw for c in r.cells)
@@ -1754,6 +1833,8 @@ def run_tool(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     if spec.when_entities and not any(ctx.entities.get(k) for k in spec.when_entities):
         return []
     if spec.when_words and not any(w in ctx.text for w in spec.when_words):
+        return []
+    if spec.unless_words and any(w in ctx.text for w in spec.unless_words):
         return []
     if spec.only_kinds:
         try:

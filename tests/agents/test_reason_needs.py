@@ -1,0 +1,205 @@
+"""What the question needs, whatever its intent (tools.yaml `needs`): the words that ask for a tool, the tools they
+add ungated, the intent's own tools kept for the rep when they answer none of the message's needs; who pays under a
+term (`covered_clause` / `expired_clause`), on the term's last day and the day after; a bare "%" is a discount only
+among price words. Real policy store, a made-up tenant."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from agents.reasoning.config import Need, ToolsConfig, ToolSpec, load_tools
+from agents.reasoning.crm import CrmRecord
+from agents.reasoning.results import CannotCompute, Computed
+from agents.reasoning.tools import ToolContext, requested_discount, run_tool
+from contract.errors import UserError
+from knowledge.embeddings import CachedEmbedder, Usem3Embedder
+from knowledge.policy import PolicyStore
+
+WARRANTY = """---
+doc_id: wty
+title: 设备质量保证政策V1.0
+version: "1.0"
+effective_date: 2020-01-01
+---
+# 设备质量保证政策V1.0
+
+第二条 整机保修24个月，自安装日起算，至满约定月数之日的前一日止。
+
+第八条 在保修期内，因材料或制造缺陷导致的故障，免费维修或更换零部件，工时费与材料费均不向客户收取。
+
+第十条 保修期届满后发生的故障，按当期工时及配件价格自费维修。
+"""
+
+TERM = ToolSpec(
+    id="w",
+    tool="term_end",
+    doc="wty",
+    clause="第二条",
+    term="整机保修",
+    end_rule="day_before",
+    start_field="device.installed_at",
+    label="整机保修",
+    covered_clause="第八条",
+    expired_clause="第十条",
+    covered_words=["自费", "免费", "掏钱"],
+)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> PolicyStore:
+    d = tmp_path_factory.mktemp("needs")
+    s = PolicyStore(d / "chroma", CachedEmbedder(Usem3Embedder(), d / "emb.sqlite"), d / "catalog.sqlite")
+    s.add_text(WARRANTY, {})
+    return s
+
+
+def run(store: PolicyStore, text: str, installed: str, today: date) -> list:
+    device = {"id": "SN-1", "name": "分析仪", "installed_at": installed, "evidence_ids": ["customer_fact:d"]}
+    crm = CrmRecord({"customer_id": "C1", "devices": [device]}, [], today=today)
+    return run_tool(TERM, ToolContext(store.facts(), crm, {}, text, today))
+
+
+@pytest.mark.parametrize(
+    ("installed", "today", "text", "cover"),
+    [
+        (
+            "2024-03-01",
+            date(2026, 2, 28),
+            "要换零件，得我自己掏钱吗",
+            "免费维修",
+        ),  # the term's last day: covered
+        ("2024-03-01", date(2026, 3, 1), "要换零件，得我自己掏钱吗", "自费维修"),  # the day after: self-pay
+        (
+            "2024-02-29",
+            date(2026, 2, 27),
+            "这个算免费吗",
+            "免费维修",
+        ),  # leap day + 24 months, day before → 2-27
+        ("2024-02-29", date(2026, 2, 28), "这个算免费吗", "自费维修"),
+        ("2024-01-31", date(2025, 12, 1), "保修到哪天", None),  # no one asked who pays: the term alone
+    ],
+)
+def test_who_pays_follows_the_term_just_computed(
+    store: PolicyStore, installed: str, today: date, text: str, cover: str | None
+) -> None:
+    results = run(store, text, installed, today)
+    assert isinstance(results[0], Computed) and results[0].name == "w"
+    if cover is None:
+        assert len(results) == 1
+        return
+    [said] = results[1:]
+    assert isinstance(said, Computed) and said.name == "w_cover"
+    assert cover in said.statement and said.source.clause in ("第八条", "第十条")
+    assert said.source.evidence_id  # the clause is cited
+    assert "在保修期内，" not in said.statement  # not said twice after "目前仍在整机保修期内"
+
+
+def test_who_pays_without_the_clause_says_why(store: PolicyStore) -> None:
+    spec = TERM.model_copy(update={"covered_clause": "第九条"})
+    crm = CrmRecord({"devices": [{"id": "SN-1", "installed_at": "2025-01-01"}]}, [], today=date(2025, 6, 1))
+    results = run_tool(spec, ToolContext(store.facts(), crm, {}, "免费吗", date(2025, 6, 1)))
+    assert isinstance(results[-1], CannotCompute) and "第九条" in results[-1].reason
+
+
+@pytest.mark.parametrize(
+    ("need", "text", "asked"),
+    [
+        (Need(words=["质保"], tools=["w"]), "我的车质保到哪天", True),
+        (Need(words=["质保"], tools=["w"]), "发动机故障灯亮了", False),
+        (Need(words=["到期"], with_words=["合同", "套餐"], tools=["w"]), "套餐什么时候到期", True),
+        (Need(words=["到期"], with_words=["合同", "套餐"], tools=["w"]), "质保什么时候到期", False),
+        (Need(words=["Warranty"], tools=["w"]), "how long is the WARRANTY", True),  # case-insensitive
+    ],
+)
+def test_a_need_is_asked_by_its_words(need: Need, text: str, asked: bool) -> None:
+    assert need.asked(text) is asked
+
+
+CONFIG = ToolsConfig.model_validate(
+    {
+        "intents": {
+            "trade_in": [{"id": "subsidy", "tool": "row_tier", "doc": "t"}],
+            "warranty": [{"id": "w", "tool": "term_end", "doc": "wty", "when_words": ["保修"]}],
+            "fault": [
+                {"id": "w", "tool": "term_end", "doc": "wty", "say_when_words": ["质保"]},
+                {"id": "dtc", "tool": "row_lookup", "doc": "dtc"},
+            ],
+            "complaint": [{"id": "ticket", "tool": "crm_record"}],
+        },
+        "needs": [
+            {"words": ["质保", "掏钱"], "tools": ["w"]},
+            {"words": ["置换", "旧车"], "tools": ["subsidy"]},
+            {"words": ["工单", "维修"], "tools": ["ticket"]},
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "added", "misfiled"),
+    [
+        # a warranty question the intent model filed as a trade-in: the warranty tool runs, the subsidy is the rep's
+        ("trade_in", "要换个零件，得我自己掏钱吗", ["w"], True),
+        ("trade_in", "旧车置换能补多少", [], False),  # its own need: nothing added
+        ("trade_in", "旧车置换能补多少？质保还剩多久", ["w"], False),  # two needs, both answered
+        (
+            "fault",
+            "报警了，工单处理到哪了",
+            ["ticket"],
+            False,
+        ),  # the fault's tools are not all listed by needs
+        ("complaint", "维修太慢了", [], False),  # the intent already runs it
+        ("trade_in", "你好", [], False),  # no need at all
+    ],
+)
+def test_needs_add_tools_and_spot_a_misfiled_intent(
+    intent: str, text: str, added: list[str], misfiled: bool
+) -> None:
+    needed = CONFIG.needed(intent, text)
+    assert [s.id for s in needed] == added
+    assert all(not s.when_words and not s.say_when_words for s in needed)  # the need's words are the question
+    asked, unasked = CONFIG.asked(text)
+    own = CONFIG.for_intent(intent)
+    assert (bool(asked) and all(t.id in unasked for t in own)) is misfiled
+
+
+def test_the_least_gated_entry_is_the_needed_one() -> None:
+    spec = CONFIG.spec("w")
+    assert spec is not None and spec.when_words == []
+
+
+def test_a_need_naming_an_unknown_tool_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "tools.yaml").write_text(
+        "intents:\n  a:\n    - {id: x, tool: term_end}\nneeds:\n  - {words: [质保], tools: [y]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UserError, match="needs"):
+        load_tools(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "off"),
+    [
+        ("凌越E5 动力电池 SOC 78% 续航 312 km", None),  # a dashboard reading, not a discount
+        ("电量还剩 45%，能开到店吗", None),
+        ("能不能再优惠3%", Decimal(3)),
+        ("阶梯之外再让1个点就签", Decimal(1)),
+        ("直接批九折吧", Decimal(10)),
+        ("折扣 大客户阶梯 F2 5%", Decimal(5)),
+        ("SOC 80%，另外这台车能给5%的折扣吗", Decimal(5)),  # the first % is a reading, the second the ask
+    ],
+)
+def test_a_bare_percent_is_a_discount_only_among_price_words(text: str, off: Decimal | None) -> None:
+    got = requested_discount(text)
+    assert (got[0] if got else None) == off
+
+
+def test_unless_words_keep_a_tool_off(store: PolicyStore) -> None:
+    spec = TERM.model_copy(update={"unless_words": ["套餐"]})
+    crm = CrmRecord({"devices": [{"id": "SN-1", "installed_at": "2025-01-01"}]}, [], today=date(2025, 6, 1))
+    assert run_tool(spec, ToolContext(store.facts(), crm, {}, "套餐保修到哪天", date(2025, 6, 1))) == []
+    assert run_tool(spec, ToolContext(store.facts(), crm, {}, "保修到哪天", date(2025, 6, 1)))
