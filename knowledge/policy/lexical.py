@@ -169,11 +169,16 @@ class Bm25Index:
             new.total_len += float(sum(lengths))
         return new
 
-    def _postings(self, query_tokens: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(docs, BM25 contribution) per query term and segment; a repeated query token counts again (rank-bm25)."""
+    def _postings(
+        self, query_tokens: list[str], k1: float | None = None, b: float | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(docs, BM25 contribution) per query term and segment; a repeated query token counts again (rank-bm25).
+        `k1`/`b` override the index's for this query only (knowledge/policy/query_profile.py: long requests)."""
+        k1 = self.k1 if k1 is None else k1
+        b = self.b if b is None else b
         out: list[tuple[np.ndarray, np.ndarray]] = []
-        scale = np.float32(self.k1 * self.b / self.avgdl)
-        base = np.float32(self.k1 * (1 - self.b))
+        scale = np.float32(k1 * b / self.avgdl)
+        base = np.float32(k1 * (1 - b))
         for t in query_tokens:
             tid = self.vocab.get(t)
             if tid is None or tid >= len(self.df):  # unknown, or added by a later version of the index
@@ -186,27 +191,33 @@ class Bm25Index:
                 segments.extend(self.delta[tid])
             if not segments:
                 continue
-            weight = np.float32(self.idf(tid) * (self.k1 + 1))
+            weight = np.float32(self.idf(tid) * (k1 + 1))
             for docs, tf in segments:
                 out.append((docs, weight * tf / (tf + base + scale * self.lengths[docs])))
         return out
 
-    def scores(self, query_tokens: list[str]) -> np.ndarray:
+    def scores(self, query_tokens: list[str], k1: float | None = None, b: float | None = None) -> np.ndarray:
         """BM25 score of every chunk; removed ones score 0 (tests and tools; `top` does not build this)."""
         out = np.zeros(self.n, dtype=np.float32)
-        for docs, contribution in self._postings(query_tokens):
+        for docs, contribution in self._postings(query_tokens, k1, b):
             out[docs] += contribution
         if self.has_dead:
             out[~self.alive] = 0.0
         return out
 
     def top(
-        self, query_tokens: list[str], n: int, allowed: np.ndarray | None = None
+        self,
+        query_tokens: list[str],
+        n: int,
+        allowed: np.ndarray | None = None,
+        *,
+        k1: float | None = None,
+        b: float | None = None,
     ) -> list[tuple[int, float]]:
         """Indices and scores of the best n chunks with a positive score (restricted to `allowed` when given).
         Works on the candidates the query's postings reach, not on all N chunks: the dense accumulator is one calloc,
         and only the candidates are filtered, partitioned and sorted."""
-        postings = self._postings(query_tokens)
+        postings = self._postings(query_tokens, k1, b)
         if not postings:
             return []
         acc = np.zeros(self.n, dtype=np.float32)
@@ -228,4 +239,69 @@ class Bm25Index:
             candidates, scores = candidates[part], scores[part]
         # ties broken by position, as a stable sort over all chunks would
         order = np.lexsort((candidates, -scores))
+        return [(int(candidates[i]), float(scores[i])) for i in order]
+
+    def grouped_top(
+        self,
+        query_tokens: list[str],
+        groups: np.ndarray,
+        n: int,
+        allowed: np.ndarray | None = None,
+        *,
+        k1: float | None = None,
+        b: float | None = None,
+    ) -> list[tuple[int, float]]:
+        """The best n groups (e.g. the chunks of one document version, `groups[i]` = its group, -1 = none) scored by
+        BM25 as if each group were one document made of its chunks' tokens: term counts and lengths summed per group,
+        document frequency and average length over the live groups. A document whose chunks each say part of a long
+        request wins here where no single chunk does. No index of its own: built from the chunk postings the query
+        touches plus one O(chunks) length sum, so it is asked for long requests only (query_profile.py)."""
+        k1 = self.k1 if k1 is None else k1
+        b = self.b if b is None else b
+        live = (groups[: self.n] >= 0) & self.alive[: len(groups)]
+        n_groups = int(groups.max()) + 1 if len(groups) else 0
+        if not n_groups or not live.any():
+            return []
+        glen = np.bincount(
+            groups[: self.n][live], weights=self.lengths[: len(groups)][live], minlength=n_groups
+        )
+        present = glen > 0
+        total = int(present.sum())
+        avg = float(glen[present].mean()) if total else 1.0
+        acc = np.zeros(n_groups, dtype=np.float64)
+        for t in query_tokens:
+            tid = self.vocab.get(t)
+            if tid is None or tid >= len(self.df):
+                continue
+            parts: list[tuple[np.ndarray, np.ndarray]] = []
+            if tid < self.base_terms:
+                lo, hi = self.offsets[tid], self.offsets[tid + 1]
+                parts.append((self.post_docs[lo:hi], self.post_tf[lo:hi]))
+            parts.extend(self.delta.get(tid, ()))
+            if not parts:
+                continue
+            docs = np.concatenate([d for d, _ in parts])
+            tfs = np.concatenate([f for _, f in parts])
+            docs_ok = docs < len(groups)
+            docs, tfs = docs[docs_ok], tfs[docs_ok]
+            keep = live[docs]
+            g, tf = groups[docs[keep]], tfs[keep]
+            if not len(g):
+                continue
+            gtf = np.bincount(g, weights=tf, minlength=n_groups)
+            hit = np.flatnonzero(gtf)
+            df = len(hit)
+            idf = max(float(np.log(total - df + 0.5) - np.log(df + 0.5)), self.epsilon * 0.1)
+            norm = k1 * (1 - b + b * glen[hit] / avg)
+            acc[hit] += idf * gtf[hit] * (k1 + 1) / (gtf[hit] + norm)
+        candidates = np.flatnonzero(acc > 0)
+        if allowed is not None:
+            ok = np.zeros(n_groups, dtype=bool)
+            ok[np.unique(groups[: len(allowed)][allowed & (groups[: len(allowed)] >= 0)])] = True
+            candidates = candidates[ok[candidates]]
+        scores = acc[candidates]
+        n = min(n, len(candidates))
+        if n <= 0:
+            return []
+        order = np.lexsort((candidates, -scores))[:n]
         return [(int(candidates[i]), float(scores[i])) for i in order]

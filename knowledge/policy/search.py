@@ -1,6 +1,7 @@
 """Hybrid retrieval: dense (Chroma) and BM25 rankings fused by reciprocal rank fusion, restricted to the document
 versions eligible for the query (as_of, BU, region, product line). Results are POLICY_CLAUSE evidence whose lineage
-records both ranks, so a citation can be reproduced."""
+records both ranks, so a citation can be reproduced. A long request is fused with less weight on its dense ranking
+and BM25 saturating sooner (knowledge/policy/query_profile.py); at weight 0 it is not embedded at all."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from contract.evidence import Evidence, EvidenceKind
 from contract.ports import PolicyQuery
 from knowledge.embeddings.base import Embedder
 from knowledge.policy.lexical import tokenize
+from knowledge.policy.query_profile import QueryProfile, profile
 from knowledge.policy.snapshot import Snapshot
 from knowledge.policy.vectors import VectorIndex
 
@@ -47,8 +49,12 @@ def _dense(
 _LEXICAL_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="policy-bm25")
 
 
-def _lexical(snap: Snapshot, text: str, n: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-    return snap.bm25.top(tokenize(text), n, allowed)
+def _lexical(
+    snap: Snapshot, text: str, n: int, allowed: np.ndarray | None, prof: QueryProfile | None = None
+) -> list[tuple[int, float]]:
+    if prof is None or (prof.k1, prof.b) == (snap.bm25.k1, snap.bm25.b):  # a short question: as it always was
+        return snap.bm25.top(tokenize(text), n, allowed)
+    return snap.bm25.top(tokenize(text), n, allowed, k1=prof.k1, b=prof.b)
 
 
 def search(
@@ -60,7 +66,9 @@ def search(
     mode: Mode = "hybrid",
     candidates: int = 50,
     vector: np.ndarray | None = None,
+    query_profile: QueryProfile | None = None,
 ) -> list[Evidence]:
+    """`query_profile` replaces the one the query's length picks (evaluation of other weights)."""
     t0 = time.perf_counter()
     as_of = query.as_of or clock.today()  # the clock port: an eval/replay runs at the message's date
     eligible = snap.eligible(
@@ -76,10 +84,12 @@ def search(
     # hybrid: BM25 runs on a worker thread while this one waits on Chroma (its query releases the GIL), so the
     # lexical half costs wall time only when it is slower than the vector query
     keywords = f"{query.text} {query.expansion}" if query.expansion else query.text
+    prof = query_profile or profile(query.text)  # by the message's length, not the keyword expansion's
+    dense_weight = prof.dense_weight if mode == "hybrid" else 1.0
     pending: Future[list[tuple[int, float]]] | None = (
-        _LEXICAL_POOL.submit(_lexical, snap, keywords, n, allowed) if mode == "hybrid" else None
+        _LEXICAL_POOL.submit(_lexical, snap, keywords, n, allowed, prof) if mode == "hybrid" else None
     )
-    if mode in ("hybrid", "dense"):
+    if mode == "dense" or (mode == "hybrid" and dense_weight > 0):
         try:
             qv = embedder.embed_query(query.text) if vector is None else vector
             dense = _dense(vectors, snap, qv, n, eligible, len(snap.rows) - snap.dead)
@@ -90,23 +100,40 @@ def search(
     if pending is not None:
         lexical = pending.result()
     elif mode == "lexical":
-        lexical = _lexical(snap, keywords, n, allowed)
+        lexical = _lexical(snap, keywords, n, allowed, prof)
     fused: dict[int, dict[str, Any]] = {}
-    for name, ranking in (("dense", dense), ("lexical", lexical)):
+    for name, ranking, weight in (("dense", dense, dense_weight), ("lexical", lexical, 1.0)):
         rank_key, score_key = f"{name}_rank", f"{name}_score"
         for rank, (i, score) in enumerate(ranking, start=1):
             entry = fused.setdefault(i, {"rrf": 0.0})
-            entry["rrf"] += 1.0 / (RRF_K + rank)
+            entry["rrf"] += weight / (RRF_K + rank)
             entry[rank_key] = rank
             entry[score_key] = score
+    if prof.doc_weight > 0 and mode != "dense" and fused:
+        # a long request: each candidate clause also gets its document's rank as a whole (Bm25Index.grouped_top)
+        doc_rank = {
+            g: r
+            for r, (g, _) in enumerate(
+                snap.bm25.grouped_top(tokenize(keywords), snap.chunk_doc, n, allowed, k1=prof.k1, b=prof.b), 1
+            )
+        }
+        for i, entry in fused.items():
+            r = doc_rank.get(int(snap.chunk_doc[i]))
+            if r is not None:
+                entry["rrf"] += prof.doc_weight / (RRF_K + r)
+                entry["doc_rank"] = r
     order = sorted(fused.items(), key=lambda kv: -kv[1]["rrf"])[: query.k]
     for _, info in order:  # rounded for the lineage of the k returned only, not for every candidate
         for key in ("dense_score", "lexical_score"):
             if key in info:
                 info[key] = round(info[key], 6)
     took_ms = round((time.perf_counter() - t0) * 1000, 3)
+    # a short question's lineage stays as it was; a long request's says how it was weighed
+    weighed = prof.as_lineage() if prof.long_share or query_profile is not None else None
     return [
-        _evidence(snap, i, info, query, as_of, eligible.status, mode, embedder.name, degraded, took_ms)
+        _evidence(
+            snap, i, info, query, as_of, eligible.status, mode, embedder.name, degraded, took_ms, weighed
+        )
         for i, info in order
     ]
 
@@ -123,7 +150,7 @@ def lexical_best(snap: Snapshot, query: PolicyQuery) -> str | None:
     )
     if not eligible.count:
         return None
-    top = _lexical(snap, query.text, 1, None if eligible.everything else eligible.mask)
+    top = _lexical(snap, query.text, 1, None if eligible.everything else eligible.mask, profile(query.text))
     return str(snap.rows[top[0][0]]["evidence_id"]) if top else None
 
 
@@ -138,6 +165,7 @@ def _evidence(
     embedder: str,
     degraded: str,
     took_ms: float,
+    weighed: dict[str, float] | None = None,
 ) -> Evidence:
     row = snap.rows[i]
     key = f"{row['doc_id']}@{row['version']}"
@@ -170,6 +198,8 @@ def _evidence(
     }
     if degraded:
         lineage["degraded"] = degraded
+    if weighed:
+        lineage["query_profile"] = weighed
     return clause_evidence(row, doc["title"], score=round(info["rrf"], 6), lineage=lineage)
 
 

@@ -28,6 +28,7 @@ from knowledge.policy.documents import SourceDocument
 from knowledge.policy.fact_store import PolicyFacts
 from knowledge.policy.ingest import IngestResult, PrefetchedEmbedder, commit, embed_text, prepare
 from knowledge.policy.loaders import MAX_BYTES, iter_sources, load_file, parse_bytes
+from knowledge.policy.query_profile import QueryProfile
 from knowledge.policy.retrieval_multi import MAX_NEEDS, need_slots, split_needs
 from knowledge.policy.snapshot import Snapshot
 from knowledge.policy.vectors import VectorIndex, connect
@@ -79,11 +80,13 @@ class PolicyStore:
         candidates: int = 50,
         vector: np.ndarray | None = None,
         per_need: bool = True,
+        query_profile: QueryProfile | None = None,
     ) -> list[Evidence]:
         """PolicyRetriever: ranked clauses of the versions in force at `query.as_of` (today when None).
         `mode` dense|lexical is for evaluation; `vector` skips the query embedding (benchmarks); `per_need`: a question
         asking several things gets a keyword search per need, and a need the top k misses gets a slot when the whole
-        request ranks its clause in the top 2k too (knowledge/policy/retrieval_multi.py, `need_slots`)."""
+        request ranks its clause in the top 2k too (knowledge/policy/retrieval_multi.py, `need_slots`).
+        `query_profile`: weigh dense vs BM25 this way instead of by the query's length (evaluation only)."""
         if not query.text.strip():
             raise InputError("empty search query", reason="empty_query")
         snap = self.snapshot()
@@ -97,6 +100,7 @@ class PolicyStore:
             mode=mode,
             candidates=max(candidates, 2 * query.k) if multi else candidates,
             vector=vector,
+            query_profile=query_profile,
         )
         if not multi or not hits:
             return hits
