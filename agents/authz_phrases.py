@@ -65,7 +65,7 @@ def other_party(extra: tuple[str, ...] = ()) -> re.Pattern[str]:
     # «那家公司», «那几家物流公司», «那个网约车公司»; not «这个客户» / «那个客户» (the one being talked about)
     that = (
         rf"(?:那|某|另)[一几]?家(?!店)[\u4e00-\u9fff]{{0,4}}?(?:{nouns})"
-        rf"|(?:那|某|另)[一几]?[个位][\u4e00-\u9fff]{{1,4}}?(?:{nouns})"
+        rf"|(?:那|某|另)[一几]?[个位][\u4e00-\u9fffA-Za-z0-9]{{1,8}}?(?:{nouns})"
     )
     return re.compile(rf"{_OTHER}[\u4e00-\u9fff]{{0,4}}?(?:{nouns})|{that}|{_OTHER_DID}|{_OTHER_FIXED}", re.I)
 
@@ -75,7 +75,8 @@ OTHER_PARTY = other_party()
 SOMEONE = re.compile(
     r"别人|其他人|其它人|别的人|同事|朋友|邻居|亲戚|老乡|熟人|\b(my (?:friend|colleague|neighbou?r))\b"
     # «刚才那位女士», «跟我一起看车的那个大哥»: a person pointed at, tied to this seller by what they did here
-    r"|(?:那|这)[个位](?:女士|先生|小姐|大哥|大姐|大叔|阿姨|师傅|哥们|车主|老板|老板娘|客人|顾客)",
+    r"|那[个位][\u4e00-\u9fffA-Za-z0-9]{0,8}?(?:女士|先生|小姐|大哥|大姐|大叔|阿姨|师傅|哥们|车主|老板娘|老板"
+    r"|客人|顾客)",
     re.I,
 )
 AT_SELLER = re.compile(
@@ -147,6 +148,11 @@ _SPLIT = re.compile(r"[。！？!?；;，,\n]")
 class Span:
     start: int
     end: int
+
+
+# a clause that ends by pointing at the one described («去年提车那位»): the description goes on in the next
+APPOSITIVE = re.compile(r"(?:那位|那个|那家)\s*$")
+_LEADS_BACK_ANY = re.compile(r"[，,]\s*(?:那)?[他她](?!们)|\b(?:he|she|his|her)\b", re.I)
 
 
 def joins(party_clause: str, next_clause: str) -> bool:
@@ -236,8 +242,10 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
     spans = clauses(text)
     for i, span in enumerate(spans):
         piece = text[span.start : span.end]
-        nxt = text[spans[i + 1].start : spans[i + 1].end] if i + 1 < len(spans) else ""
-        if joins(piece, nxt):  # «隔壁那家上个月提了十台，他们每台多少钱？», «…拿了九折，我们能一样吗»
+        for j in range(i + 1, min(i + 3, len(spans))):  # «隔壁那家上个月提了十台，他们每台多少钱？»
+            nxt = text[spans[j].start : spans[j].end]
+            if not (joins(piece, nxt) or APPOSITIVE.search(piece) or APPOSITIVE.search(nxt)):  # «…那位，她…»
+                break
             piece = f"{piece}，{nxt}"
         owned = False
         m = other_party(party_words).search(piece)
@@ -256,6 +264,9 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
         if PRICE_TERMS.search(piece):
             return "prices"
         if RECORDS.search(piece) or (m.re is SOMEONE and owned):
+            return "records"
+        after = piece[m.end() :]  # «那位女车主，她整车质保到哪天»: their own things, pointed back at
+        if THEIR_THINGS.search(after) and (THEIR_PRONOUN.search(after) or _LEADS_BACK_ANY.search(after)):
             return "records"
     return ""
 
