@@ -120,7 +120,8 @@ class RunContext:
     tenant: str
     channel: str = ""
     progress: RunProgress | None = None
-    # the run's delivered suggestion (JSON), set by the graph's turn: the thread's checkpoint keeps only its reference
+    # the run's delivered suggestion: "suggestion" (JSON) set by the graph's turn — the thread's checkpoint keeps only
+    # its reference — and "model", the Suggestion object deliver recorded in the ledger
     delivered: dict[str, Any] = field(default_factory=dict)
     # one per turn: reason, decide, draft and guard_output each read the state's evidence; validated once per item
     evidence_memo: EvidenceMemo = field(default_factory=EvidenceMemo)

@@ -23,7 +23,7 @@ from langgraph.types import Command
 from agents.ask import answer_rep_ask
 from agents.context import ProgressCallback, RunContext, RunProgress
 from agents.deps import AgentDeps
-from agents.graph import build_graph
+from agents.graph import build_graph, inline_graph_writes
 from agents.perception.masking import mask_decision
 from agents.tenant import OUT_OF_SCOPE
 from agents.wrapup import summarize
@@ -96,19 +96,25 @@ class Copilot:
             deps=self.deps, actor=actor, tenant=msg.tenant, channel=msg.channel.value, progress=sink
         )
         graph_input = {"message": msg.model_dump(mode="json")}
-        if sink is None:
-            out = self.graph.invoke(
-                graph_input,
-                self._config(thread),
-                context=ctx,
-                durability=self.deps.settings.checkpoint_durability,
-            )
-        else:
-            out = self._run_with_progress(graph_input, thread, ctx, sink)
+        with inline_graph_writes():
+            if sink is None:
+                out = self.graph.invoke(
+                    graph_input,
+                    self._config(thread),
+                    context=ctx,
+                    durability=self.deps.settings.checkpoint_durability,
+                )
+            else:
+                out = self._run_with_progress(graph_input, thread, ctx, sink)
         if not out.get("suggestion"):
             return None
         # the full suggestion comes back through the run context (the thread's state keeps its reference only)
-        suggestion = Suggestion.model_validate(ctx.delivered.get("suggestion") or out["suggestion"])
+        recorded = ctx.delivered.get("model")
+        suggestion = (
+            recorded
+            if isinstance(recorded, Suggestion)
+            else Suggestion.model_validate(ctx.delivered.get("suggestion") or out["suggestion"])
+        )
         self._threads[suggestion.id] = (thread, msg.channel.value)
         return suggestion
 
@@ -147,12 +153,13 @@ class Copilot:
             if waiting:
                 ctx = RunContext(deps=self.deps, actor=actor, tenant=thread.split(":", 1)[0], channel=channel)
                 resume = Command(resume=decision.model_dump(mode="json"))
-                out = self.graph.invoke(
-                    resume,
-                    self._config(thread),
-                    context=ctx,
-                    durability=self.deps.settings.checkpoint_durability,
-                )
+                with inline_graph_writes():
+                    out = self.graph.invoke(
+                        resume,
+                        self._config(thread),
+                        context=ctx,
+                        durability=self.deps.settings.checkpoint_durability,
+                    )
                 self._threads.pop(decision.suggestion_id, None)
                 return str(out.get("decision_entry_id", ""))
         entry_id = self.deps.ledger.record_decision(decision, actor=actor)

@@ -24,7 +24,7 @@ import contextvars
 import os
 import typing
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -141,13 +141,53 @@ def turn(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     return t.update()
 
 
+# Set by agents.copilot.Copilot around its own runs: LangGraph's background writes then run in the calling thread.
+INLINE_GRAPH_WRITES: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "copilot_inline_graph_writes", default=False
+)
+
+
+class _InlineExecutor(Executor):
+    """Runs each submitted call at once in the caller's thread and returns its finished future.
+
+    What LangGraph submits in a copilot run is its checkpoint bookkeeping (the pending interrupt's writes, the
+    checkpoint at exit), and the runner waits for all of it before `invoke` returns anyway. Handing each call to a
+    pool thread only added a thread wake-up and a GIL hand-over per write: measured with the turn stubbed out (LangGraph
+    and the SQLite checkpointer only), ~0.8 ms of wall per message on the quiet machine and several ms on the loaded
+    one (the woken thread waits for a core), for the same writes in the same order. Exceptions land in the future, so
+    LangGraph re-raises them at exit exactly as before."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - the future carries it, as a pool thread's would
+            future.set_exception(exc)
+        return future
+
+
+_INLINE = _InlineExecutor()
+
+
+@contextlib.contextmanager
+def inline_graph_writes() -> Iterator[None]:
+    """Around a copilot run (invoke / stream / get_state): LangGraph's writes run in the calling thread."""
+    token = INLINE_GRAPH_WRITES.set(True)
+    try:
+        yield
+    finally:
+        INLINE_GRAPH_WRITES.reset(token)
+
+
 def _reuse_langgraph_threads() -> None:
     """LangGraph's sync runner opens a new thread pool for every invoke (langchain_core's get_executor_for_config) and
     hands the checkpoint writes to it, so each message started one or two threads and joined them. Measured on the
     no-LLM suggestion with the turn stubbed out (bench/bench_agent.py machinery only): that was ~0.7 ms of CPU per
-    message at p50 and most of the tail on a loaded machine. The runner gets one long-lived pool per process instead
-    (max_concurrency, when a caller sets it, still gets its own bounded pool as before). The runner still waits for its
-    own tasks at the end of the invoke, so durability is unchanged."""
+    message at p50 and most of the tail on a loaded machine. The copilot's own runs (INLINE_GRAPH_WRITES) get no pool
+    at all: every step of its graph is one task, which the runner already runs in the calling thread, so only the
+    checkpoint writes were ever submitted, and they now run inline (_InlineExecutor). Other callers get one
+    long-lived pool per process (max_concurrency, when a caller sets it, still gets its own bounded pool as before).
+    The runner still waits for its own tasks at the end of the invoke, so durability is unchanged."""
     try:
         from langchain_core.runnables.config import ContextThreadPoolExecutor
         from langgraph.pregel import _executor
@@ -165,6 +205,9 @@ def _reuse_langgraph_threads() -> None:
         if (config or {}).get("max_concurrency") is not None:
             with original(config) as bounded:
                 yield bounded
+            return
+        if INLINE_GRAPH_WRITES.get():
+            yield _INLINE
             return
         pid = os.getpid()
         pool = pools.get(pid)

@@ -159,12 +159,15 @@ def throughput(stack: Any, workers: int, n: int) -> dict[str, Any]:
     cpu0 = sum(process_cpu_s(pid) for pid in pids)
     tree0 = descendants_cpu_s()
     sched0 = [sched_s(pid) for pid in pids]
+    machine0 = machine_cpu_s()
     t0 = time.perf_counter()
     for i in range(n):
         enqueue(prefix, i)
     wait_until(lambda: count_recorded(stack.ledger_url, prefix) >= n, 1800, "all suggestions", interval=0.05)
     elapsed = time.perf_counter() - t0
-    cpu_per_msg = (sum(process_cpu_s(pid) for pid in pids) - cpu0) / n
+    machine1 = machine_cpu_s()
+    worker_cpu_s = sum(process_cpu_s(pid) for pid in pids) - cpu0
+    cpu_per_msg = worker_cpu_s / n
     tree_per_msg = (descendants_cpu_s() - tree0) / n
     sched1 = [sched_s(pid) for pid in pids]
     # the time the workers' threads were runnable but the scheduler ran something else (other engineers' work, the
@@ -172,6 +175,14 @@ def throughput(stack: Any, workers: int, n: int) -> dict[str, Any]:
     runq_per_msg = sum(b[1] - a[1] for a, b in zip(sched0, sched1, strict=True)) / n
     made = count_suggestions(stack.ledger_url, prefix)
     per_worker = n / elapsed / workers
+    # The CPU the workers could have had, measured (not assumed from the core count): every core's time during the
+    # run (/proc/stat) minus what everything else on the machine used — the API, Redis, Chroma, PostgreSQL, this
+    # enqueuer, other users' processes. = the machine's idle time + the workers' own CPU. A worker process is one
+    # core at most (one interpreter), so each worker's share is also capped at the run's wall time.
+    machine_total_s = machine1[0] - machine0[0]
+    others_cpu_s = max(0.0, (machine1[0] - machine1[1]) - (machine0[0] - machine0[1]) - worker_cpu_s)
+    available_s = max(machine_total_s - others_cpu_s, 1e-9)
+    usable_s = min(workers * elapsed, available_s)
     return {
         "workers": workers,
         "messages": n,
@@ -197,9 +208,29 @@ def throughput(stack: Any, workers: int, n: int) -> dict[str, Any]:
         )
         if tree_per_msg > 0
         else None,
+        # measured CPU accounting of the run (s): all cores' time, what the rest of the machine used, what was left
+        # for the workers (idle + their own), and the workers' use of it
+        "machine_cpu_s": round(machine_total_s, 3),
+        "others_cpu_s": round(others_cpu_s, 3),
+        "cpu_available_to_workers_s": round(available_s, 3),
+        "worker_cpu_s": round(worker_cpu_s, 3),
+        # the share of the CPU the workers could actually have used (min(workers × wall, available)) that they used:
+        # below 1 = the workers waited while a core was idle (I/O, round trips, fsyncs, locks, polling)
+        "worker_efficiency_of_available_cpu": round(worker_cpu_s / usable_s, 3),
+        "worker_cpu_limited_by_machine": available_s < workers * elapsed,
         "concurrency": int(os.environ.get("COPILOT_QUEUE_CONCURRENCY", "2")),
         "wall_ms_per_msg": round(elapsed / n * 1000, 2),
     }
+
+
+def machine_cpu_s() -> tuple[float, float]:
+    """(all cores' time, idle + iowait time) in seconds since boot, from the `cpu` line of /proc/stat."""
+    import os
+
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    total = sum(fields[:8])  # user nice system idle iowait irq softirq steal (guest time is inside user/nice)
+    return total / hz, (fields[3] + fields[4]) / hz
 
 
 def descendants_cpu_s() -> float:
@@ -572,6 +603,21 @@ def write_md(res: dict[str, Any], path: Path) -> None:
                 for t in res["throughput"]
                 if t.get("worker_efficiency_cpu_ceiling") is not None
             )
+            + ". Measured CPU accounting (/proc/stat over the run, all cores): "
+            + "; ".join(
+                f"{t['workers']} worker(s): machine {t['machine_cpu_s']} s, used by everything else "
+                f"{t['others_cpu_s']} s (API, Redis, Chroma, PostgreSQL, the enqueuer, other users), left for the "
+                f"workers {t['cpu_available_to_workers_s']} s vs {round(t['workers'] * t['seconds'], 2)} s of "
+                f"worker wall; the workers used {t['worker_cpu_s']} s → `worker_efficiency_of_available_cpu` "
+                f"**{t['worker_efficiency_of_available_cpu']}**"
+                + (
+                    " (the machine, not the worker, was the limit)"
+                    if t.get("worker_cpu_limited_by_machine")
+                    else ""
+                )
+                for t in res["throughput"]
+                if "worker_efficiency_of_available_cpu" in t
+            )
             + ". Message loops per worker process (COPILOT_QUEUE_CONCURRENCY): "
             + ", ".join(sorted({str(t.get("concurrency", 1)) for t in res["throughput"]}))
             + ".",
@@ -651,6 +697,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--only", default="throughput,load,crash,fuzz,embedded_crash")
     ap.add_argument("--embedded-messages", type=int, default=24, help="messages in the embedded kill -9 run")
     ap.add_argument("--api-processes", type=int, default=1, help="uvicorn worker processes for the load part")
+    ap.add_argument(
+        "--out", default=str(RESULTS), help="results directory (development runs: e.g. /tmp/bench)"
+    )
     args = ap.parse_args(argv)
     if args.full:
         args.seconds, args.messages = 60.0, 100
@@ -661,7 +710,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "args": vars(args),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
     window = measure_load()  # entered here, left before the results are written: the timed parts only
     load_window = window.__enter__()
     if parts & {"throughput", "load", "crash"}:
@@ -710,12 +760,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     window.__exit__(None, None, None)
     res["machine_load"] = load_window.as_dict()  # "load" holds the callback load part
     # parts run separately are merged into one result file (e.g. fuzz first, then the stack)
-    out = RESULTS / "bench_scale.json"
+    out = out_dir / "bench_scale.json"
     if parts != {"throughput", "load", "crash", "fuzz", "embedded_crash"} and out.is_file():
         previous = json.loads(out.read_text(encoding="utf-8"))
         res = {**previous, **res, "args": {**previous.get("args", {}), **vars(args)}}
     out.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
-    write_md(res, RESULTS / "bench_scale.md")
+    write_md(res, out_dir / "bench_scale.md")
     return res
 
 

@@ -19,6 +19,7 @@ from copilot.api.errors import install_error_handlers
 from copilot.api.hardening import RefuseNul, SecurityHeaders
 from copilot.api.limits import BodySizeLimit, RateLimit
 from copilot.api.plugins import mount_api_plugins
+from copilot.heap import freeze_startup_heap
 from copilot.scale import api_runs_worker
 from copilot.settings import Settings, get_settings
 from copilot.web.pages import mount_pages
@@ -42,6 +43,7 @@ def create_app(
         # scale-out (Redis): `copilot worker` processes consume; the API only acknowledges and enqueues
         consume = start_worker and api_runs_worker(settings)
         worker = app.state.services.start_worker() if consume else None
+        freeze_startup_heap()  # the services and routes are built: keep the collector from walking them (copilot/heap.py)
         try:
             yield
         finally:

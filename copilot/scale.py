@@ -136,7 +136,13 @@ class RedisStreamInbox:
             raise _unavailable(exc) from exc
         return bool(added)
 
-    def claim(self, worker_id: str, limit: int = 10) -> list[tuple[str, InboundMessage]]:
+    # Worker: claim(…, wait_s=) blocks on the stream until an entry arrives, instead of the worker sleeping a poll
+    claim_can_wait = True
+
+    def claim(self, worker_id: str, limit: int = 10, wait_s: float = 0.0) -> list[tuple[str, InboundMessage]]:
+        """Up to `limit` entries: expired leases first, then new ones. `wait_s` > 0 and nothing to take: XREADGROUP
+        BLOCKs up to that long and returns as soon as an entry arrives (an idle worker used to sleep a whole poll
+        interval, 0.1 s, before it looked again: up to 0.1 s added to the first message of every burst)."""
         try:
             stale: list[Any] = []
             now = time.monotonic()
@@ -155,8 +161,9 @@ class RedisStreamInbox:
                 self._next_reclaim = now if stale else now + self._reclaim_every_s
             entries = [e for e in stale if not self._dead_letter(e)]
             if len(entries) < limit:
+                block_ms = int(wait_s * 1000) if wait_s > 0 and not entries else None  # 0 would block forever
                 fresh = self._r.xreadgroup(
-                    self.group, worker_id, {self.stream: ">"}, count=limit - len(entries)
+                    self.group, worker_id, {self.stream: ">"}, count=limit - len(entries), block=block_ms
                 )
                 for _stream, items in fresh or []:
                     entries.extend(items)

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from contract import BackendUnavailable, CopilotError, InboundMessage, Suggestion
 from contract.ports import Actor
+from copilot.heap import freeze_startup_heap
 
 log = logging.getLogger("copilot.worker")
 
@@ -106,6 +107,8 @@ class Worker:
         self.lease_s = float(getattr(inbox, "lease_s", 0.0) or 0.0)
         # a live worker keeps its lease this long at most: a hung graph then frees its conversation
         self.max_hold_s = max_hold_s if max_hold_s is not None else max(self.lease_s * 5, 1.0)
+        # an inbox whose claim can block until work arrives (Redis Streams): the loop waits there, not in a sleep
+        self._claim_waits = bool(getattr(inbox, "claim_can_wait", False))
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._beat: threading.Thread | None = None
@@ -117,10 +120,14 @@ class Worker:
         self.retried = 0
         self.released = 0
 
-    def run_once(self) -> int:
-        """Process what is claimable now; returns how many messages were handled."""
+    def run_once(self, wait_s: float = 0.0) -> int:
+        """Process what is claimable now (with `wait_s`, an inbox that can wait for work waits that long for some);
+        returns how many messages were handled."""
         self._reap_expired()
-        items = self.inbox.claim(self.worker_id, self.batch)
+        if wait_s > 0 and self._claim_waits:
+            items = self.inbox.claim(self.worker_id, self.batch, wait_s=wait_s)  # type: ignore[call-arg]
+        else:
+            items = self.inbox.claim(self.worker_id, self.batch)
         now = time.monotonic()
         with self._hand_lock:  # shared by this process's message loops: each adds and drops its own items
             self._in_hand.update({item_id: now for item_id, _ in items})
@@ -242,7 +249,11 @@ class Worker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                if self.run_once() == 0:
+                handled = self.run_once(self.poll_s)
+                if handled and self.processed:
+                    # the first message loaded the lazy models: their objects leave the collector's walk now
+                    freeze_startup_heap("first_message")
+                if handled == 0 and not self._claim_waits:
                     self._stop.wait(self.poll_s)
             except Exception:  # the queue itself failed (e.g. Redis down): back off and retry
                 log.exception("worker loop error")

@@ -85,6 +85,9 @@ def deliver(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]
         "actor": ctx.actor.id,
     }
     ctx.deps.ledger.record_suggestion(suggestion, inputs=inputs)  # durable before anyone sees it
+    ctx.delivered["model"] = (
+        suggestion  # the caller's copy, as recorded (agents.copilot: no re-validation of its dump)
+    )
     turn = {
         "role": "customer",
         "message_id": msg["message_id"],
