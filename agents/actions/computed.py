@@ -14,6 +14,7 @@ Each link carries the facts it rests on, so the action cites them."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,11 +50,17 @@ def is_approval(spec: ActionSpec) -> bool:
     )
 
 
-def _percent_params(spec: ActionSpec) -> list[str]:
+# a percentage someone already granted («已授权的折扣百分比»): the action carries it, it grants nothing itself
+GRANTED_WORDS = ("已授权", "已批准", "已审批", "适用的", "authorized", "approved", "applicable")
+
+
+def _percent_params(spec: ActionSpec, *, new_only: bool = False) -> list[str]:
     return [
         n
         for n, p in spec.parameters.items()
-        if p.type == "number" and any(w in f"{n} {p.description}".lower() for w in PERCENT_WORDS)
+        if p.type == "number"
+        and any(w in f"{n} {p.description}".lower() for w in PERCENT_WORDS)
+        and not (new_only and any(w in (p.description or "").lower() for w in GRANTED_WORDS))
     ]
 
 
@@ -66,7 +73,7 @@ def _approver_param(spec: ActionSpec) -> str:
 
 def grants(spec: ActionSpec) -> bool:
     """An action that grants a percentage itself (no approver): within one's own authority."""
-    return bool(_percent_params(spec)) and not is_approval(spec)
+    return bool(_percent_params(spec, new_only=True)) and not is_approval(spec)
 
 
 def id_shapes(spec: ActionSpec) -> dict[str, re.Pattern[str]]:
@@ -145,6 +152,7 @@ def links(evidence: list[Evidence], tenant: TenantConfig) -> dict[str, Link]:
         # an answer was computed and nothing in it needs anyone's approval: an approval is not the next step
         for spec in approvals:
             link(spec.name).against = True
+    _rows_answered(facts, evidence, tenant, link)
     for spec in tenant.actions:
         for pname, shape in id_shapes(spec).items():
             eligible: list[tuple[str, Evidence]] = []
@@ -177,3 +185,32 @@ def links(evidence: list[Evidence], tenant: TenantConfig) -> dict[str, Link]:
                 lk.support += [e for _, e in ruled_out]
                 lk.why.append("计算结果：不符合 " + "、".join(dict.fromkeys(v for v, _ in ruled_out)))
     return out
+
+
+def _rows_answered(
+    facts: list[Evidence], evidence: list[Evidence], tenant: TenantConfig, link: Callable[[str], Link]
+) -> None:
+    """An id parameter named after a CRM entity (`order_id`, `contract_id`) is filled with the row the computed
+    answer rests on: the refund computed for order SO-… is the refund of that order. Only when the answer rests on
+    exactly one row of that entity (never a guess between two)."""
+    by_id = {e.id: e for e in evidence}
+    rows: dict[str, set[str]] = {}
+    support: dict[str, list[Evidence]] = {}
+    for fact in facts:
+        for item in fact.lineage.get("inputs") or []:
+            source = by_id.get(str(item.get("evidence_id", ""))) if isinstance(item, dict) else None
+            if source is None or source.kind is not EvidenceKind.CUSTOMER_FACT:
+                continue
+            entity, row = str(source.source_ids.get("entity", "")), str(source.source_ids.get("row_key", ""))
+            if entity and row:
+                rows.setdefault(entity, set()).add(row)
+                support.setdefault(entity, []).append(fact)
+    if not rows:
+        return
+    for spec in tenant.actions:
+        for pname in spec.parameters:
+            entity = pname.removesuffix("_id") if pname.endswith("_id") else ""
+            if entity in rows and len(rows[entity]) == 1:
+                lk = link(spec.name)
+                lk.params.setdefault(pname, next(iter(rows[entity])))
+                lk.support += [e for e in support[entity] if e not in lk.support]

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.actions.computed import Link, computed_facts, grants, links
+from agents.actions.computed import Link, computed_facts, grants, is_approval, links
 from agents.tenant import OUT_OF_SCOPE, FactTest, Playbook, Rule, TenantConfig
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import PolicyQuery, PolicyRetriever
@@ -297,10 +297,18 @@ def propose(
             extra = rank_catalog(
                 d, tenant, model_score, exclude=set(best), limit=1, only={name}, computed=computed
             )
+            # the computed answer's next step rises above the rules (an eligible campaign is an offer whatever was
+            # asked); an approval is the next step only of a negotiation: one computed from a percentage a warranty
+            # question happens to carry («内部备注…7%») joins under the intent's rules, as a background rule does
+            spec = tenant.action(name)
+            off_intent = is_approval(spec) and d.intent.name not in spec.intents
+            priority = COMPUTED_PRIORITY - (PROACTIVE_PENALTY if off_intent else 0)
             for f in extra:
-                best[name] = (COMPUTED_PRIORITY + f.action.score, f)
-                f.action = f.action.model_copy(update={"score": round(COMPUTED_PRIORITY / 100, 4)})
+                best[name] = (priority + f.action.score, f)
+                f.action = f.action.model_copy(update={"score": round(priority / 100, 4)})
     ranked = [f for _, f in sorted(best.values(), key=lambda kv: kv[0], reverse=True)][:limit]
+    if ranked and any(f.missing for f in ranked[:MIN_ACTIONS]):
+        ranked = _prepared_first(d, tenant, model_score, ranked, computed, limit)
     if not ranked:  # nothing written for this case yet: rank the catalog itself
         ranked = rank_catalog(d, tenant, model_score, exclude=set(), limit=min(limit, 3), computed=computed)
     elif (
@@ -312,6 +320,38 @@ def propose(
         )  # fmt: skip
         ranked += extra
     return ranked
+
+
+def _prepared_first(
+    d: DecisionInput,
+    tenant: TenantConfig,
+    model_score: Callable[[str, str], float] | None,
+    ranked: list[RuleFiring],
+    computed: dict[str, Link],
+    limit: int,
+) -> list[RuleFiring]:
+    """A rule's action that still needs a required id from the rep («活动编号» nobody computed) is a weaker first
+    suggestion than one the catalog declares for this intent and the copilot can fully prepare: the best such action
+    goes right before the first incomplete one among the top two."""
+    extra = [
+        f
+        for f in rank_catalog(
+            d,
+            tenant,
+            model_score,
+            exclude={f.action.name for f in ranked},
+            limit=3,
+            declared_only=True,
+            computed=computed,
+        )  # fmt: skip
+        if not f.missing and d.intent.name in tenant.action(f.action.name).intents
+    ]
+    if not extra:
+        return ranked
+    at = next(i for i, f in enumerate(ranked) if f.missing)
+    pick = extra[0]
+    pick.action = pick.action.model_copy(update={"score": ranked[at].action.score})
+    return [*ranked[:at], pick, *ranked[at:]][:limit]
 
 
 # Catalog ranking (no rule fired): cosine(message, description/examples) + these bonuses; below the floor, nothing.
@@ -467,6 +507,23 @@ def answer_source(evidence: list[Evidence]) -> dict[str, Any]:
     if top is None:
         return {}
     ids: dict[str, Any] = dict(top.source_ids)
+    # the first computed fact answers the message's own intent (the reason node runs the intent's tools first); a
+    # document retrieved first because the message also mentions a discount is not what the answer rests on
+    first = next(
+        (e for e in evidence if e.kind is EvidenceKind.COMPUTED_FACT and e.source_ids.get("doc_id")), None
+    )
+    if first is not None and first.source_ids.get("doc_id") != ids.get("doc_id"):
+        same = next(
+            (
+                e
+                for e in evidence
+                if e.kind is EvidenceKind.POLICY_CLAUSE
+                and e.source_ids.get("doc_id") == first.source_ids["doc_id"]
+            ),
+            None,
+        )
+        if same is not None:
+            ids = dict(same.source_ids)
     for e in evidence:
         same_doc = e.source_ids.get("doc_id") == ids.get("doc_id")
         if e.kind is EvidenceKind.COMPUTED_FACT and same_doc and e.source_ids.get("version"):
