@@ -86,9 +86,9 @@ class PlainRedisSaver(BaseCheckpointSaver):
         self._track(pipe, thread, key)
         pipe.execute()
 
-    def _writes(self, thread: str, ns: str, cid: str) -> list[tuple[str, str, Any]]:
+    def _writes(self, raw: dict[bytes, bytes]) -> list[tuple[str, str, Any]]:
         rows = []
-        for field, record in self.r.hgetall(self._k(thread, ns, "w", cid)).items():
+        for field, record in raw.items():
             task_id, channel, vtype, task_path, vbytes = record.split(b"\x1f", 4)
             idx = int(field.decode().rsplit("|", 1)[1])
             rows.append(
@@ -98,7 +98,11 @@ class PlainRedisSaver(BaseCheckpointSaver):
         return [(t, c, self.serde.loads_typed(v)) for t, _, c, v, _ in rows]
 
     def _tuple(self, thread: str, ns: str, cid: str) -> CheckpointTuple | None:
-        h = self.r.hgetall(self._k(thread, ns, "cp", cid))
+        # the checkpoint and its pending writes in one round trip (a worker reads them before every message)
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hgetall(self._k(thread, ns, "cp", cid))
+        pipe.hgetall(self._k(thread, ns, "w", cid))
+        h, writes = pipe.execute()
         if not h:
             return None
         parent = h[b"p"].decode()
@@ -112,7 +116,7 @@ class PlainRedisSaver(BaseCheckpointSaver):
             }
             if parent
             else None,
-            pending_writes=self._writes(thread, ns, cid),
+            pending_writes=self._writes(writes),
         )
 
     def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
