@@ -69,17 +69,19 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         return {"answer": None}
     config = tools_config(deps)
     evidence = state_evidence(runtime.context, state.get("evidence", []))
-    specs = config.for_intent(intent.name)
-    extra = {id(s) for s in config.extra_for(intent.name)}
-    specs += config.extra_for(intent.name)
     # what the message asks for, whatever its intent (a warranty question filed as a trade-in, a ticket named in a
-    # price question, a second question): those tools run too, and what they compute is told
+    # price question, a second question): those tools run too, and what they compute is told; a tool this intent
+    # already runs is ungated when a need asks for it (the need's words are the question)
     text = state.get("masked_text") or state.get("clean_text", "")
+    asked_ids, unasked_ids = config.asked(text)
+    specs = [_ungated(s, asked_ids) for s in config.for_intent(intent.name)]
+    any_intent = [_ungated(s, asked_ids) for s in config.extra_for(intent.name)]
+    extra = {id(s) for s in any_intent}
+    specs += any_intent
     needed = config.needed(intent.name, text)
     needed_ids = {id(s) for s in needed}
     extra |= needed_ids
     specs += needed
-    asked_ids, unasked_ids = config.asked(text)
     own = config.for_intent(intent.name)
     # the intent's own tools all answer needs the tenant lists, none of which this message has, while it has another
     # one: the intent was a neighbour's guess ("要换三元催化器，得我自己掏钱吗" is not a trade-in); its facts are the rep's
@@ -271,6 +273,13 @@ def _llm_tool_results(deps: Any, specs: list[ToolSpec], ctx: ToolContext) -> tup
         return [], f"llm_tools_unavailable:{exc.reason or 'error'}"
     results = function_tools.run_calls(reply.calls, specs, ctx)
     return results, f"llm_tools_called:{len(reply.calls)}"
+
+
+def _ungated(spec: ToolSpec, asked: list[str]) -> ToolSpec:
+    """A tool a need of this message asks for runs without its own word gates (and is told)."""
+    if spec.id not in asked or not (spec.when_words or spec.say_when_words):
+        return spec
+    return spec.model_copy(update={"when_words": [], "say_when_words": []})
 
 
 def _called_by_llm(ev: Evidence, by_llm: bool) -> Evidence:

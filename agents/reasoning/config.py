@@ -28,6 +28,7 @@ ToolKind = Literal[
     "row_tier",
     "volume_tier",
     "clause_quote",
+    "unit_amount",
 ]
 
 

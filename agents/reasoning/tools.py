@@ -590,11 +590,15 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             )
         ]
     out: list[Result] = []
+    col_spec = spec
     for i, column in enumerate(_asked_columns(row, spec, ctx.text)):
         label = spec.label if column == spec.term_column else re.split(r"[（(]", column)[0]
         col_spec = spec.model_copy(update={"term_column": column, "label": label})
         out += _term_in_column(col_spec, ctx, g, row, fv, by, first=i == 0)
-    return out + _coverage(spec, ctx, g, out)
+    if col_spec is not spec and spec.label[-2:] and not col_spec.label.endswith(spec.label[-2:]):
+        # "动力总成" + the configured label's own ending ("整车质保" → 质保): "动力总成质保期内"
+        col_spec = col_spec.model_copy(update={"label": col_spec.label + spec.label[-2:]})
+    return out + _coverage(col_spec, ctx, g, out)  # who pays under the term asked last (动力总成 when named)
 
 
 def _coverage(spec: ToolSpec, ctx: ToolContext, g: Governing, terms: list[Result]) -> list[Result]:
@@ -684,7 +688,7 @@ ASKS_TERM = re.compile(r"保修|质保|保[到几多]|保\S{0,2}(?:年|月|公�
 def _asked_columns(row: RowFact, spec: ToolSpec, text: str) -> list[str]:
     """The configured term column, plus the other term columns a question about the term names ("动力电池保几年",
     "发动机和变速箱保修到什么时候" → their columns); a fault described with the same words ("发动机故障灯") asks nothing."""
-    if not ASKS_TERM.search(text):
+    if not ASKS_TERM.search(text) and not any(w in text for w in spec.covered_words):
         return [spec.term_column]
     asked = [
         h
@@ -1119,6 +1123,8 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         shown = spec.labels.get(key, {}).get(str(v), v)
         if isinstance(shown, float) and shown.is_integer():
             shown = int(shown)
+        if isinstance(shown, int | float) and not isinstance(shown, bool) and abs(shown) >= 1000:
+            shown = _yuan_plain(Decimal(str(shown)))  # 20000 → 20,000, as the other answers write amounts
         if isinstance(shown, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown):
             shown = dates.zh_date(date.fromisoformat(shown))  # dates read as the other answers write them
         values[key] = shown
@@ -1813,6 +1819,76 @@ def clause_quote(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     ]
 
 
+AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*元")
+PER_UNIT_WORD = re.compile(r"每(?:台|辆)")
+
+
+def unit_amount(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """A per-customer-kind amount a clause states ("个人客户整车订单须支付定金5000元，企业客户每台2000元"): the part of
+    the clause naming this customer's kind (tools.yaml kind_words: CRM kind → the clause's word), its figure, and —
+    when it is per unit and the message asks for N units — the total. Nothing is guessed: no part for this kind, or
+    no figure in it, is "can't compute"."""
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    clause = _clause(ctx, g, spec.clause)
+    if clause is None:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")]
+    source = Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+    try:
+        kind = ctx.crm.profile("kind")
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc), source)]
+    word = spec.kind_words.get(str(kind.value), "")
+    body = re.sub(r"^\s*第[一二三四五六七八九十百\d]+条\s*", "", clause.text.strip())
+    parts = [p for p in re.split(r"[，；;。]", body) if word and word in p]
+    if len(parts) != 1:
+        return [
+            CannotCompute(
+                spec.tool,
+                spec.id,
+                f"{spec.clause}里没有（或不止一处）写明「{word or kind.value}」的金额",
+                source,
+            )
+        ]
+    part = parts[0]
+    m = AMOUNT.search(part)
+    if m is None:
+        return [CannotCompute(spec.tool, spec.id, f"「{part}」里读不出金额", source)]
+    per = PER_UNIT_WORD.search(part[: m.start()])
+    per_unit = per is not None
+    amount = Decimal(m.group(1).replace(",", ""))
+    label = spec.label or "金额"
+    inputs: list[Input] = [
+        Input("policy", clause.evidence_id, part),
+        Input("evidence" if kind.evidence_id else "field", kind.evidence_id or kind.path, str(kind.value)),
+        *_version_input(g),
+    ]
+    statement = f"{word}{label}{per.group(0) if per else ''} {_yuan_plain(amount)} 元"
+    slots: tuple[str, ...] = (_yuan_plain(amount),)
+    asked = ASKED_UNITS.search(ctx.text)
+    if per_unit and asked:
+        units = Decimal(asked.group(1))
+        total = money.rounded(amount * units, "0.01")
+        inputs.append(Input("message", "message.units", asked.group(0)))
+        statement += f"，{asked.group(1)} 台共 {_yuan_plain(total)} 元"
+        slots += (_yuan_plain(total),)
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            fmt(amount),
+            "元",
+            statement,
+            slots,
+            tuple(inputs),
+            source,
+            subject=f"{kind.value}/{asked.group(1) if per_unit and asked else ''}",
+            statement_en=f"{label}: CNY {_yuan_plain(amount)}" + (" per unit" if per_unit else ""),
+        )
+    ]
+
+
 TOOLS: dict[str, Any] = {
     "tier_rate": tier_rate,
     "row_lookup": row_lookup,
@@ -1826,6 +1902,7 @@ TOOLS: dict[str, Any] = {
     "row_tier": row_tier,
     "volume_tier": volume_tier,
     "clause_quote": clause_quote,
+    "unit_amount": unit_amount,
 }
 
 

@@ -203,3 +203,152 @@ def test_unless_words_keep_a_tool_off(store: PolicyStore) -> None:
     crm = CrmRecord({"devices": [{"id": "SN-1", "installed_at": "2025-01-01"}]}, [], today=date(2025, 6, 1))
     assert run_tool(spec, ToolContext(store.facts(), crm, {}, "套餐保修到哪天", date(2025, 6, 1))) == []
     assert run_tool(spec, ToolContext(store.facts(), crm, {}, "保修到哪天", date(2025, 6, 1)))
+
+
+DEPOSITS = """---
+doc_id: orders
+title: 订单规定V1.0
+version: "1.0"
+effective_date: 2020-01-01
+---
+# 订单规定V1.0
+
+第一条 个人客户整机订单须支付定金3000元，企业客户每台1500元。
+"""
+DEPOSIT = ToolSpec(
+    id="dep",
+    tool="unit_amount",
+    doc="orders",
+    clause="第一条",
+    label="定金",
+    kind_words={"individual": "个人客户", "fleet": "企业客户"},
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "says", "output"),
+    [
+        ("fleet", "我们再订12台，定金交多少", "企业客户定金每台 1,500 元，12 台共 18,000 元", "1500"),
+        ("fleet", "定金怎么收", "企业客户定金每台 1,500 元", "1500"),  # no units asked: the rate alone
+        ("fleet", "订1台要多少定金", "1 台共 1,500 元", "1500"),
+        (
+            "individual",
+            "我订2台，定金多少",
+            "个人客户定金 3,000 元",
+            "3000",
+        ),  # per order: units do not multiply
+    ],
+)
+def test_a_per_kind_amount_times_the_units_asked(
+    store: PolicyStore, kind: str, text: str, says: str, output: str
+) -> None:
+    store.add_text(DEPOSITS, {})
+    crm = CrmRecord({"customer_id": "C1", "kind": kind}, [], today=date(2026, 11, 20))
+    [r] = run_tool(DEPOSIT, ToolContext(store.facts(), crm, {}, text, date(2026, 11, 20)))
+    assert isinstance(r, Computed) and says in r.statement and r.output == output
+    assert r.source.clause == "第一条" and r.source.evidence_id
+    if kind == "individual":
+        assert "共" not in r.statement
+
+
+@pytest.mark.parametrize(
+    ("crm", "reason"),
+    [
+        ({"customer_id": "C1"}, "kind"),  # the CRM does not say which kind of customer
+        ({"customer_id": "C1", "kind": "dealer"}, "dealer"),  # a kind the clause does not price
+    ],
+)
+def test_a_per_kind_amount_cannot_compute_without_its_kind(
+    store: PolicyStore, crm: dict, reason: str
+) -> None:
+    store.add_text(DEPOSITS, {})
+    record = CrmRecord(crm, [], today=date(2026, 11, 20))
+    [r] = run_tool(DEPOSIT, ToolContext(store.facts(), record, {}, "定金多少", date(2026, 11, 20)))
+    assert isinstance(r, CannotCompute) and reason in r.reason
+
+
+@pytest.mark.parametrize(
+    ("spec", "asked", "ungated"),
+    [
+        (
+            ToolSpec(id="t", tool="crm_record", when_words=["工单"]),
+            ["t"],
+            True,
+        ),  # asked: its words are the need's
+        (ToolSpec(id="t", tool="crm_record", when_words=["工单"]), ["x"], False),
+        (ToolSpec(id="t", tool="term_end", say_when_words=["质保"]), ["t"], True),  # and it is told
+        (ToolSpec(id="t", tool="term_end"), ["t"], False),  # nothing to ungate: the same spec
+    ],
+)
+def test_a_tool_the_intent_runs_is_ungated_when_a_need_asks_it(
+    spec: ToolSpec, asked: list[str], ungated: bool
+) -> None:
+    from agents.nodes.reason import _ungated
+
+    out = _ungated(spec, asked)
+    assert (out is not spec) is ungated
+    if ungated:
+        assert out.when_words == [] and out.say_when_words == []
+
+
+TABLE_WARRANTY = """---
+doc_id: wty2
+title: 整机质量保证政策V2.0
+version: "2.0"
+effective_date: 2020-01-01
+---
+# 整机质量保证政策V2.0
+
+第五条 各类设备的保修期限如下：
+
+| 设备类别 | 整机保修 | 动力总成（电机、减速器） |
+|---|---|---|
+| 自用 | 24个月或5万km | 60个月或10万km |
+
+第八条 在保修期内，因材料或制造缺陷导致的故障，免费维修或更换零部件。
+
+第十条 保修期届满后发生的故障，自费维修。
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "says"),
+    [
+        (
+            "减速器坏了是免费修吗",
+            date(2027, 6, 1),
+            "目前仍在动力总成保修期内",
+        ),  # the term named, its own label
+        (
+            "减速器坏了是免费修吗",
+            date(2030, 6, 1),
+            "目前已超出动力总成保修期",
+        ),  # 2025-01-01 + 60个月 − 1 day passed
+        ("坏了要自己掏钱吗", date(2026, 6, 1), "目前仍在整机保修期内"),  # no part named: the whole-unit term
+        ("坏了要自己掏钱吗", date(2027, 1, 1), "目前已超出整机保修期"),  # the day after 2026-12-31
+    ],
+)
+def test_who_pays_under_the_term_column_the_message_names(
+    store: PolicyStore, text: str, today: date, says: str
+) -> None:
+    store.add_text(TABLE_WARRANTY, {})
+    spec = TERM.model_copy(
+        update={
+            "doc": "wty2",
+            "clause": "第五条",
+            "row_column": "设备类别",
+            "row_by": "device.use_type",
+            "term_column": "整机保修",
+            "label": "整机保修",
+        }
+    )
+    device = {
+        "id": "SN-1",
+        "installed_at": "2025-01-01",
+        "x_use_type": "自用",
+        "evidence_ids": ["customer_fact:d"],
+    }
+    crm = CrmRecord({"customer_id": "C1", "devices": [device]}, [], today=today)
+    results = run_tool(spec, ToolContext(store.facts(), crm, {}, text, today))
+    said = [r for r in results if isinstance(r, Computed) and r.name == "w_cover"]
+    assert len(said) == 1 and says in said[0].statement, [getattr(r, "statement", r) for r in results]

@@ -82,7 +82,11 @@ def order(ordered_on: str, status: str = "pending", deposit: float = 3000.0) -> 
 @pytest.mark.parametrize(
     ("ordered_on", "today", "says"),
     [
-        ("2026-11-13", date(2026, 11, 20), "下单后第 7 天，定金 3000 元全额退还"),  # the 7th day is inside
+        (
+            "2026-11-13",
+            date(2026, 11, 20),
+            "下单后第 7 天，定金 3,000 元全额退还",
+        ),  # the 7th day is inside; amounts as quotes write them
         ("2026-11-12", date(2026, 11, 20), "下单已 8 天，退还一半即 1,500 元"),
         ("2026-11-20", date(2026, 11, 20), "下单后第 0 天"),
         ("2026-01-31", date(2026, 2, 7), "下单后第 7 天"),  # across a month end
