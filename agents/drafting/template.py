@@ -375,7 +375,7 @@ def _customer_statements(
             named = (
                 any(n in c.customer_text for n in names)
                 or any(_shared_bigrams(v, c.customer_text) >= 3 for v in row.values())
-                or _shared_words(" ".join(row.values()), c.customer_text) >= 3
+                or any(_shared_words(v, c.customer_text) >= 3 for v in row.values())
             )
             if not named:
                 continue  # a promotion the customer did not ask about and cannot use: not worth their time
@@ -480,7 +480,8 @@ def _shared_bigrams(a: str, b: str) -> int:
     return len(pairs(a) & pairs(b))
 
 
-CODE_OR_FIGURE = re.compile(r"[A-Za-z]+\d+|\d{3,}")
+# a code or a figure that names an offer ("S7", "8000"); a year ("2026") names every row of a dated table
+CODE_OR_FIGURE = re.compile(r"[A-Za-z]+\d+|(?<![\d,.])(?!(?:19|20)\d\d(?!\d))\d{3,}(?![\d,.])")
 
 
 def _shared_words(a: str, b: str) -> int:

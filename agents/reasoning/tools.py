@@ -1213,7 +1213,8 @@ def _named_rows(rows: list[RowFact], columns: list[str], text: str) -> list[RowF
     grams = {
         text[i : i + 2] for i in range(len(text) - 1) if re.match(r"[\u4e00-\u9fff]{2}", text[i : i + 2])
     }
-    grams |= set(re.findall(r"[A-Za-z]+\d+|\d{3,}", text))  # codes and figures the row also writes (S7, 8000)
+    # codes and figures the row also writes (S7, 8000); a year or a grouped amount's digits name no row
+    grams |= set(re.findall(r"[A-Za-z]+\d+|(?<![\d,.])(?!(?:19|20)\d\d(?!\d))\d{3,}(?![\d,.])", text))
     scored = []
     for r in rows:
         hay = "".join(c.raw for c in r.cells)
