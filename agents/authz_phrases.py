@@ -87,7 +87,8 @@ AT_SELLER = re.compile(
 )
 # a competitor or the market, not another customer: «别人家店里», «别家», «网上», «other dealers»
 COMPETITOR = re.compile(
-    r"店|经销商|代理商|别家|别人家|品牌|厂家|网上|平台|官网|电商|直播|外地|外面|竞品|同类产品"
+    # a store that is someone else's («别的4S店», «外面的店»); «在店里», «你们店», «到店» are this seller's
+    r"(?:别人家|别家|别的|其他|其它|另一家|另外一家|外面的?|外地的?|隔壁|那家|哪家)[\u4e00-\u9fffA-Za-z0-9]{0,3}店|经销商|代理商|别家|别人家|品牌|厂家|网上|平台|官网|电商|直播|外地|外面|竞品|同类产品"
     r"|\b(dealers?|dealerships?|showrooms?|stores?|shops?|brands?|online|websites?|competitors?|elsewhere)\b",
     re.I,
 )
@@ -107,7 +108,12 @@ THEIR_THINGS = re.compile(
     r"质保|保修|保养|维修|到期|套餐|合同|订单|记录|账户|余额|积分|发票|工单|\b(warranty|service|contract|account|invoice)\b",
     re.I,
 )
-SAME = re.compile(r"一样|同样|也要|也能|也按|照着|按照?他们|按那个|\b(same|match)\b", re.I)
+# the same terms («也要一样的价», «我们能一样吗»), not the same product («我想买台一样的», «一样的配置»)
+SAME = re.compile(
+    r"(?<![买订提选挑])(?<![买订提选挑][台辆个款部])(?:一样|同样)(?!的(?:车|型号|配置|款|颜色))"
+    r"|也要|也能|也按|照着|按照?他们|按那个|\b(same|match)\b",
+    re.I,
+)
 
 
 # a clause that opens with «他» / «她» is about the person just mentioned («那位大哥，他最后几折拿的车»)
@@ -119,6 +125,12 @@ BROAD = re.compile(
 )
 
 
+ASKER_SUBJECT = re.compile(r"\s*(?:我|俺|咱|本人|\bI\b)", re.I)
+SHORT_QUESTION = (
+    12  # «最后多少钱成交的？»: a question this short with no subject of its own is about the party
+)
+
+
 def continues(next_clause: str) -> bool:
     """The next clause is still about the party just named: it points back («他们每台多少钱»), asks for the same
     terms («我们能一样吗»), or is a bare short question without a subject of its own («多少钱？»)."""
@@ -127,7 +139,8 @@ def continues(next_clause: str) -> bool:
     if POINTS_BACK.search(next_clause) or SAME.search(next_clause) or LEADS_BACK.match(next_clause):
         return True
     return (
-        len(next_clause.strip()) <= 8
+        len(next_clause.strip()) <= SHORT_QUESTION
+        and not ASKER_SUBJECT.match(next_clause)  # «我想买台…多少钱»: the asker's own question
         and bool(ASKING.search(next_clause))
         and not OWN_SCOPE.search(next_clause)
     )
@@ -153,6 +166,12 @@ class Span:
 # a clause that ends by pointing at the one described («去年提车那位»): the description goes on in the next
 APPOSITIVE = re.compile(r"(?:那位|那个|那家)\s*$")
 _LEADS_BACK_ANY = re.compile(r"[，,]\s*(?:那)?[他她](?!们)|\b(?:he|she|his|her)\b", re.I)
+
+
+def _topic(clause: str, party_words: tuple[str, ...]) -> bool:
+    """The clause is only a party, as a topic («你们杭州那家做出租的大客户，…»): what follows is said of it."""
+    m = other_party(party_words).search(clause)
+    return m is not None and not clause[m.end() :].strip(" 呢啊呀吧的")
 
 
 def joins(party_clause: str, next_clause: str) -> bool:
@@ -244,8 +263,13 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
         piece = text[span.start : span.end]
         for j in range(i + 1, min(i + 3, len(spans))):  # «隔壁那家上个月提了十台，他们每台多少钱？»
             nxt = text[spans[j].start : spans[j].end]
-            if not (joins(piece, nxt) or APPOSITIVE.search(piece) or APPOSITIVE.search(nxt)):  # «…那位，她…»
-                break
+            if not (
+                joins(piece, nxt)
+                or APPOSITIVE.search(piece)
+                or APPOSITIVE.search(nxt)
+                or _topic(piece, party_words)
+            ):
+                break  # «…那位，她…»; «你们杭州那家做出租的大客户，E5合同价多少» (a topic, then what is said of it)
             piece = f"{piece}，{nxt}"
         owned = False
         m = other_party(party_words).search(piece)
