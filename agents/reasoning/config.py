@@ -29,6 +29,7 @@ ToolKind = Literal[
     "volume_tier",
     "clause_quote",
     "unit_amount",
+    "year_total",
 ]
 
 
@@ -95,7 +96,7 @@ class ToolSpec(BaseModel):
     key_column: str = ""  # the row key (产品线)
     model_column: str = ""  # a column listing models (适用型号): a model in the message picks the row
     amount: Literal["quarter_amount"] = "quarter_amount"
-    period: Literal["last_quarter", "this_quarter"] = "last_quarter"
+    period: Literal["last_quarter", "this_quarter", "this_year", "last_year"] = "last_quarter"
     money: bool = False  # also compute the amount (e.g. the rebate in 元)
     rounding: str = "0.01"
     rounding_mode: Literal["half_up", "half_even", "down"] = "half_up"

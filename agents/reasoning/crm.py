@@ -325,6 +325,24 @@ class CrmRecord:
                     row["evidence_by_field"][field_name] = e.id
         return list(rows.values())
 
+    def year_totals(self, category: str, year: int) -> tuple[Decimal, Decimal, list[str]]:
+        """(units, amount 元, fact ids) bought in a calendar year in a category, from the quarterly purchase facts;
+        a quarter without a fact bought nothing (the CRM read covers the year)."""
+        units, amount, ids = Decimal(0), Decimal(0), []
+        for e in self.facts:
+            values = (e.lineage or {}).get("values") or {}
+            if e.title != "季度采购金额" or values.get("category") != category:
+                continue
+            if not str(values.get("quarter", "")).startswith(f"{year}Q"):
+                continue
+            try:
+                units += Decimal(str(values.get("quantity") or 0))
+                amount += Decimal(str(values.get("amount") or 0))
+            except InvalidOperation:
+                continue
+            ids.append(e.id)
+        return units, amount, ids
+
     def year_quantity(self, category: str, year: int) -> tuple[Decimal, list[str]]:
         """Units bought in a calendar year in a category, from the quarterly purchase facts (0 for a quarter with no
         purchases: the CRM read covers the whole of last year)."""

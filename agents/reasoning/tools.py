@@ -1890,6 +1890,45 @@ def unit_amount(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     ]
 
 
+LAST_YEAR_WORDS = ("去年", "上一年", "上年", "last year")
+
+
+def year_total(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """Units and amount this customer bought in a category in a calendar year, summed from the CRM's quarterly
+    purchase facts: this year so far (`period: this_year`), or last year when the message says 去年 (or `last_year`)."""
+    if not ctx.crm.has_quarter_amounts():
+        return [CannotCompute(spec.tool, spec.id, "CRM 没有按季度的采购记录（订单行金额未映射）")]
+    last = spec.period == "last_year" or any(w in ctx.text.lower() for w in LAST_YEAR_WORDS)
+    year = ctx.today.year - 1 if last else ctx.today.year
+    category = spec.category or next(iter(ctx.entities.get("product_line", [])), "")
+    if not category:
+        return [CannotCompute(spec.tool, spec.id, "tools.yaml 未指定品类 category，消息里也没有")]
+    units, amount, ids = ctx.crm.year_totals(category, year)
+    so_far = "" if last or ctx.today.month == 12 and ctx.today.day == 31 else "至今"
+    when = f"{year}年{so_far}"
+    if not ids:
+        statement = f"贵司{when}没有{category}采购记录"
+    else:
+        statement = f"贵司{when}{category}采购 {fmt(units)} 台，金额合计 {_yuan_plain(amount)} 元"
+    inputs = tuple(Input("evidence", i, "quarter") for i in ids) or (
+        Input("field", f"order_line[{category},{year}]", "0"),
+    )
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            str(amount),
+            "元",
+            statement,
+            (f"{fmt(units)} 台", _yuan_plain(amount)) if ids else (),
+            inputs,
+            subject=f"{category}/{year}",
+            statement_en=f"{year}{' to date' if so_far else ''}: {fmt(units)} units, CNY {_yuan_plain(amount)} ({category})",
+            cite_inputs=True,
+        )
+    ]
+
+
 TOOLS: dict[str, Any] = {
     "tier_rate": tier_rate,
     "row_lookup": row_lookup,
@@ -1904,6 +1943,7 @@ TOOLS: dict[str, Any] = {
     "volume_tier": volume_tier,
     "clause_quote": clause_quote,
     "unit_amount": unit_amount,
+    "year_total": year_total,
 }
 
 

@@ -352,3 +352,51 @@ def test_who_pays_under_the_term_column_the_message_names(
     results = run_tool(spec, ToolContext(store.facts(), crm, {}, text, today))
     said = [r for r in results if isinstance(r, Computed) and r.name == "w_cover"]
     assert len(said) == 1 and says in said[0].statement, [getattr(r, "statement", r) for r in results]
+
+
+def quarter_fact(category: str, quarter: str, amount: float, quantity: float) -> object:
+    from contract.evidence import Evidence, EvidenceKind
+
+    return Evidence(
+        id=Evidence.make_id(EvidenceKind.CUSTOMER_FACT, category, quarter),
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="季度采购金额",
+        content=f"{category} {quarter} 采购金额 = {amount}",
+        lineage={
+            "values": {"category": category, "quarter": quarter, "amount": amount, "quantity": quantity}
+        },
+    )
+
+
+YEAR = ToolSpec(id="y", tool="year_total", category="整机", period="this_year")
+QUARTERS = [
+    quarter_fact("整机", "2025Q4", 300000.0, 3.0),  # last year
+    quarter_fact("整机", "2026Q1", 100000.0, 1.0),
+    quarter_fact("整机", "2026Q4", 250000.5, 2.0),
+    quarter_fact("配件", "2026Q2", 999.0, 10.0),  # another category
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "says"),
+    [
+        ("今年一共买了几台", date(2026, 11, 20), "贵司2026年至今整机采购 3 台，金额合计 350,000.50 元"),
+        ("去年买了多少", date(2026, 11, 20), "贵司2025年整机采购 3 台，金额合计 300,000 元"),
+        (
+            "今年买了几台",
+            date(2026, 12, 31),
+            "贵司2026年整机采购 3 台",
+        ),  # the year's last day: the whole year
+        ("今年买了几台", date(2027, 1, 1), "贵司2027年至今没有整机采购记录"),  # a new year: nothing yet
+    ],
+)
+def test_year_totals_sum_the_quarters_of_the_year_asked(text: str, today: date, says: str) -> None:
+    crm = CrmRecord({"customer_id": "C1"}, QUARTERS, today=today)  # type: ignore[arg-type]
+    [r] = run_tool(YEAR, ToolContext(None, crm, {}, text, today))  # type: ignore[arg-type]  # reads no policy
+    assert isinstance(r, Computed) and says in r.statement
+
+
+def test_year_totals_without_purchase_facts_cannot_compute() -> None:
+    crm = CrmRecord({"customer_id": "C1"}, [], today=date(2026, 11, 20))
+    [r] = run_tool(YEAR, ToolContext(None, crm, {}, "今年买了几台", date(2026, 11, 20)))  # type: ignore[arg-type]
+    assert isinstance(r, CannotCompute) and "季度" in r.reason
