@@ -23,8 +23,10 @@ from agents.authz import (
     english_org_mentions,
     generic_other_terms,
     governing_clause,
+    names_current,
     personal_data_lookup,
 )
+from agents.authz_phrases import COMPETITOR
 from agents.context import RunContext
 from agents.deps import AgentDeps
 from agents.nodes.decide import customer_facts
@@ -163,7 +165,7 @@ class RepAsk:
         generic = generic_other_terms(self.text, self.deps.customers)
         if generic:  # «其他车队拿的什么价», «隔壁那家订了几台», «what are other fleets paying»
             return c360, generic, "", flags
-        if asks_other_customer_price(self.text, own_name) or (
+        if (asks_other_customer_price(self.text, own_name) and not COMPETITOR.search(self.text)) or (
             EN_PRICE_OF_OTHERS.search(self.text) and english_org_mentions(self.text, own_name)
         ):
             return c360, "other_customer_prices", "", flags
@@ -172,6 +174,9 @@ class RepAsk:
             for name in other_customer_mentions(self.text, own_name)
             + english_org_mentions(self.text, own_name)
             if asks_about_them(self.text, name)  # «杭州的出租车一般跑多少公里» asks nothing of anyone
+            and not names_current(
+                self.deps.customers, name, self.msg.customer_ref
+            )  # «彭队长那边的车队»: theirs
         ]
         if (
             unresolved

@@ -97,7 +97,8 @@ def owner_text(hit: MentionHit) -> str:
 # and the directory resolves it; four digits after a tail word are a phone's)
 PHONE_MASKED = re.compile(r"(?<!\d)1[3-9]\d[\s-]?[*＊xX]{4}[\s-]?\d{4}(?!\d)")
 PHONE_TAIL = re.compile(
-    r"(?:尾号|后四位|后4位|末四位|末4位|\bending(?:\s+in)?|\blast\s+(?:four|4)(?:\s+digits)?)\s*(?:是|为|[:：])?\s*"
+    r"(?:尾号|后四位|后4位|末四位|末4位|\bend(?:s|ing)?(?:\s+(?:in|with))?|\blast\s+(?:four|4)(?:\s+digits)?)"
+    r"\s*(?:是|为|[:：])?\s*"
     r"\d{4}(?![\dA-Za-z])",
     re.I,
 )
@@ -307,6 +308,12 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
     if asked:
         return _REASON[asked], "generic"
     return "", ""
+
+
+def names_current(customers: object, name: str, current_ref: str) -> bool:
+    """The name (an organisation-shaped phrase) resolves in the directory to the conversation's own customer."""
+    mentions = getattr(customers, "mentions", None)
+    return callable(mentions) and _names_current(mentions, name, current_ref)
 
 
 def _names_current(mentions: Any, name: str, current_ref: str) -> bool:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 # what one customer must never learn about another
 PRICE_TERMS = re.compile(
-    r"价|折扣|几折|打折|让到|让了|降到|便宜|[0-9一二三四五六七八九]折|优惠|多少钱|返点|返利|让利|补贴|合同|条款|账期|付款条件|协议|点数|几个点|多少个点"
+    r"价|折扣|几折|打折|让到|让了|降到|便宜|补了|补多少|每台|每辆|[0-9一二三四五六七八九]折|优惠|多少钱|返点|返利|让利|补贴|合同|条款|账期|付款条件|协议|点数|几个点|多少个点"
     r"|\d+(?:\.\d+)?\s*%|\b(prices?|pricing|priced|discounts?|rebates?|terms|contracts?|paid|pay|paying|deal|quotes?"
     r"|quoted|cost|signed|sign|percent)\b",
     re.I,
@@ -54,7 +54,7 @@ _OTHER_FIXED = (
     r"|\b(?:the\s+)?(?:company|fleet|firm|guys?)\s+next\s+door\b|\bsomeone\s+else\b|\beveryone\s+else\b"
     # «the taxi company in Hangzhou», «the guy who came in yesterday»: someone described, not named
     r"|\bthe\s+(?:[a-z]+\s+){0,2}(?:company|fleet|firm|customer|client|buyer|guy|lady|man|woman|driver|owner)"
-    r"\s+(?:in|from|at|on|who|that)\b"
+    r"\s+(?:in|from|at|on|who|that|got|gets|paid|pays|bought|signed)\b"
 )
 
 
@@ -75,12 +75,13 @@ OTHER_PARTY = other_party()
 SOMEONE = re.compile(
     r"别人|其他人|其它人|别的人|同事|朋友|邻居|亲戚|老乡|熟人|\b(my (?:friend|colleague|neighbou?r))\b"
     # «刚才那位女士», «跟我一起看车的那个大哥»: a person pointed at, tied to this seller by what they did here
-    r"|那[个位][\u4e00-\u9fffA-Za-z0-9]{0,8}?(?:女士|先生|小姐|大哥|大姐|大叔|阿姨|师傅|哥们|车主|老板娘|老板"
-    r"|客人|顾客)",
+    r"|那[个位][\u4e00-\u9fffA-Za-z0-9]{0,8}?(?:女士|先生|小姐|小伙子?|姑娘|大哥|大姐|大叔|大爷|大妈|阿姨|师傅|哥们"
+    r"|小哥|老哥|车主|老板娘|老板|客人|顾客)",
     re.I,
 )
 AT_SELLER = re.compile(
     r"在你们|从你们|你们给|给了?(?:别人|其他人|他们|她们)|你们卖给|你们跟|拿的|拿到|拿了|签的|签了|谈的|谈下|成交|买的|买了|提的"
+    r"|提车|订车|买车"
     r"|订的|订了"
     r"|\b(from you|you gave|you give|you sold|did (?:they|he|she) (?:get|pay))\b",
     re.I,
@@ -101,7 +102,7 @@ ASKING = re.compile(
     re.I,
 )
 POINTS_BACK = re.compile(r"他们|她们|他家|那家|人家|他的|她的|\b(they|their|them|theirs)\b", re.I)
-THEIR_PRONOUN = re.compile(r"[他她]们?的|他家|\btheir\b", re.I)
+THEIR_PRONOUN = re.compile(r"[他她]们?的|他家|[他她]那[台辆个份]|\btheir\b", re.I)
 POSSESSIVE = re.compile(r"\s*(?:的|那台|那个|那份|家的?|那边的?|他们?的?|她们?的?|'s\b)", re.I)
 # what a customer has with a seller, in any industry: warranty, service, contract, account
 THEIR_THINGS = re.compile(
@@ -317,7 +318,7 @@ def unresolved_party_asked(text: str, name_at: int, name_end: int) -> str:
 
 # the asker saying they are someone: «我是迅达物流的韩经理», «I'm the fleet manager at Xunda Logistics»
 SELF_CLAIM = re.compile(
-    r"(?:我|我们|本人|咱们?)(?:就|也|这边|这里)?是[^，,。！？!?]{0,4}$|\b(?:i am|i'm|this is|we are|we're)\b[^.,!?]{0,40}$",
+    r"(?:我|我们|本人|咱们?)(?:就|也|这边|这里)?是[^，,。！？!?]{0,4}$|\b(?:i am|i'm|this is|we are|we're)\b[^,!?]{0,40}$",
     re.I,
 )
 CLAIM_OPEN = re.compile(r"(?:我|我们|本人|咱们?)(?:就|也|这边|这里)?是")
