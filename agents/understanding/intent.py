@@ -113,9 +113,24 @@ def readable(text: str) -> str:
     return _PLACEHOLDER.sub(lambda m: PLACEHOLDER_WORDS.get(m.group(1), ""), text)
 
 
+# Spoken hesitations (a voice transcript's 呃…… / 嗯， / 那个…… / um,): a filler followed by a pause mark says nothing,
+# and in a short clause it outweighs the words that do. Only a filler standing before a pause is dropped, so 那个套餐
+# keeps its 那个.
+_HESITATION = re.compile(
+    r"(?:呃+|额+|嗯+|唔+|啊+|哎+|那个|这个|就是|然后|\b(?:um+|uh+|er+|hmm+)\b)(?:\s*(?:…+|\.{2,}|[，,、~～]))+",
+    re.I,
+)
+
+
+def without_hesitations(text: str) -> str:
+    rest = re.sub(r"\s{2,}", " ", _HESITATION.sub("", text)).strip()
+    return rest if content_ratio(rest) > 0 else text
+
+
 def focus_text(text: str) -> str:
-    """The message without the clauses that carry no request (openings, self-introductions, words to the model); the
-    whole message when nothing would be left (「你好」 alone is a greeting)."""
+    """The message without the clauses that carry no request (openings, self-introductions, words to the model) and
+    without spoken hesitations; the whole message when nothing would be left (「你好」 alone is a greeting)."""
+    text = without_hesitations(text)
     rest = _SALUTATION.sub("", text, count=1)
     if rest != text and content_ratio(rest) > 0:
         text = rest

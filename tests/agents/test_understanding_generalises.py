@@ -307,3 +307,14 @@ def test_a_fully_flagged_message_still_names_its_topic_at_low_confidence(make_de
     assert "injection_suspected" in s.flags and s.kind.value != "autopilot"
     assert s.intent.signals.get("read_flagged_text") == 1.0 and s.intent.confidence <= 0.5
     assert "offer_discount" not in [a.name for a in s.actions]
+
+
+def test_spoken_hesitations_before_a_pause_are_not_read():
+    # written for this test: a voice transcript's fillers (呃…… 嗯， 那个……) stand before a pause mark
+    assert focus_text("呃……那个……我想问一下，呃，保养套餐还剩几次啊") == focus_text(
+        "我想问一下，保养套餐还剩几次啊"
+    )
+    assert focus_text("um, so, uh... my engine light came on") == "so, my engine light came on"
+    # a 那个 that points at something is kept, and a message of fillers only stays as it is
+    assert focus_text("那个套餐还能用吗") == "那个套餐还能用吗"
+    assert focus_text("嗯嗯，") == "嗯嗯，"
