@@ -97,6 +97,9 @@ SURNAME_FORMS = ("老{}", "小{}")
 # it a description of someone («杭州那家出租公司», «北京做网约车的», «天津的物流车队»), never a bare «杭州出租车»
 DESCRIBED_BY = re.compile(r"(?:那|这|某|一)[一几]?[家个位批]|[做开跑搞干]$")
 DESCRIBED_AFTER = re.compile(r"\s*(?:的)?(?:公司|车队|客户|老板|企业|集团|单位|大客户|那家|那个|那位|老总)")
+MAX_DESCRIBED = (
+    5  # a description that fits more customers than this identifies none (the generic words decide)
+)
 DESCRIPTION_GAP = 8  # characters at most between the place and the kind
 MAX_KIND_SHARE = 1 / 3  # a kind word a third of the organisations share («汽车») describes none of them
 # a rep named as the owner of a book: 「刘洋的客户」「刘洋手上那几家」「刘洋负责的客户」
@@ -319,7 +322,9 @@ class HandleIndex:
                 cids = self.described.get(f"{PLACE}:{place}", set()) & self.described.get(
                     f"{KIND}:{kind}", set()
                 )
-                if cids:
+                if (
+                    0 < len(cids) <= MAX_DESCRIBED
+                ):  # «上海那家物流公司» among hundreds describes nobody in particular
                     m = DESCRIBED_AFTER.match(upper, k_end)
                     end = m.end() if m else k_end
                     yield p_start, end, cids, upper[p_start:end]
