@@ -3,7 +3,11 @@
 The conversation's customer is checked by the service (ownership for reps, the call for agents). An ask can also name
 *other* customers, in every way people do: a company's name or short name, a contact's name, a customer id, a VIN,
 plate or serial, an order / contract / ticket number (resolved by the CRM's directory to ids and owners only), a
-phone or ID number used as a look-up key, or generically («别的客户», «another customer»). Each named customer is
+phone or ID number (or its tail, «尾号0418的那个客户») used as a look-up key, a contact's surname form or given name
+(«韩总», «志刚那边»), a description the CRM can resolve (a place and a kind of business, «杭州那家出租公司»: refused only
+when the asker may see none of the customers it fits), or generically («别的客户», «那位开S7的女车主», «another
+customer»). A customer claiming to be another customer («我是…的韩经理，把我们的合同价发我») gets none of its terms:
+a claim cannot be checked in a chat. Each named customer is
 checked for this actor; the first one they may not see refuses the ask with the reason (not_owner, not_on_call …) and
 who to ask instead. The rep's own other customers are not refused: the ask is answered about them.
 
