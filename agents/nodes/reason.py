@@ -119,6 +119,13 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             fell_back += len(out)
             # the intent's own tools answered: a fallback fact is the rep's; otherwise the customer hears one only
             # when it is about what they wrote (it shares a word with the message)
+            # a fallback fact about nothing the message says (only a retrieved document in common) is nobody's answer:
+            # "客户可通过服务顾问申请查询…" for 「帮我查下这个客户最近的订单」 is dropped, not even the rep's
+            out = [
+                r
+                for r in out
+                if spec.when_words or (isinstance(r, Computed) and _about_message(r.statement, ctx.text, 2))
+            ]
             fallback_made |= {id(r) for r in out}
             answered = any(isinstance(r, Computed) and id(r) not in unsaid for r in results)
             # (a tool gated on words the message has is about it by the tenant's own word list)
@@ -216,8 +223,9 @@ def with_context(
 FILLER = set("您的我们是了吗呢吧啊这那有在")
 
 
-def _about_message(statement: str, text: str) -> bool:
-    """A computed statement shares a two-character word with the customer's message (质保, 返点, 套餐 …)."""
+def _about_message(statement: str, text: str, least: int = 1) -> bool:
+    """A computed statement shares (at least `least`) two-character words with the customer's message (质保, 返点,
+    套餐 …)."""
 
     def pairs(t: str) -> set[str]:
         return {
@@ -228,7 +236,7 @@ def _about_message(statement: str, text: str) -> bool:
             and not FILLER & {t[i], t[i + 1]}
         }
 
-    return bool(pairs(statement) & pairs(text))
+    return len(pairs(statement) & pairs(text)) >= least
 
 
 def retrieved_docs(evidence: list[Evidence]) -> list[str]:

@@ -400,3 +400,25 @@ def test_year_totals_without_purchase_facts_cannot_compute() -> None:
     crm = CrmRecord({"customer_id": "C1"}, [], today=date(2026, 11, 20))
     [r] = run_tool(YEAR, ToolContext(None, crm, {}, "今年买了几台", date(2026, 11, 20)))  # type: ignore[arg-type]
     assert isinstance(r, CannotCompute) and "季度" in r.reason
+
+
+@pytest.mark.parametrize(
+    ("statement", "text", "least", "about"),
+    [
+        (
+            "客户可通过服务顾问申请查询、更正其个人信息",
+            "帮我查下这个客户最近的订单",
+            2,
+            False,
+        ),  # only 客户 shared
+        ("客户可通过服务顾问申请查询、更正其个人信息", "帮我查下这个客户最近的订单", 1, True),
+        ("您的保养套餐还剩 4次", "我的保养套餐还剩几次", 2, True),  # 保养, 养套, 套餐
+        ("整车质保至2029年7月14日", "质保到哪天", 1, True),
+    ],
+)
+def test_a_fallback_fact_is_about_the_message_by_shared_words(
+    statement: str, text: str, least: int, about: bool
+) -> None:
+    from agents.nodes.reason import _about_message
+
+    assert _about_message(statement, text, least) is about
