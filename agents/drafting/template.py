@@ -216,7 +216,7 @@ def compose(c: Composition) -> DraftPlan:
     answered_clauses: set[str] = set()
     has_approval_step = any("{approver}" in c.next_steps.get(a.name, "") for a in c.actions)
     said = _customer_statements(c, computed, en=en, approval_step=has_approval_step)
-    for ev, statement in said[:3]:
+    for ev, statement in _first_tools(said, 3):
         clause_id = str(ev.lineage.get("clause_evidence_id") or "")
         marks = nums.mark(ev)
         if clause_id in by_id:
@@ -401,6 +401,21 @@ def _customer_statements(
             statement
         ):  # a rate stays in the sentence that cites it: uncited, the rails read an offer
             statement = re.sub(r"[；;]\s*", "，" if not en else ", ", statement)
+        out.append((ev, statement))
+    return out
+
+
+def _first_tools(said: list[tuple[Evidence, str]], limit: int) -> list[tuple[Evidence, str]]:
+    """The statements of the first `limit` tools (a tool may state several facts: a term per asked column, who pays
+    under it): three answers, however many sentences each takes."""
+    tools: list[str] = []
+    out = []
+    for ev, statement in said:
+        tool = str(ev.source_ids.get("tool_id") or ev.id)
+        if tool not in tools:
+            if len(tools) >= limit:
+                continue
+            tools.append(tool)
         out.append((ev, statement))
     return out
 

@@ -103,6 +103,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     text = with_context(text, list(state.get("history") or []), lambda code: bool(crm.priced_model_in(code)))
     ctx = ToolContext(facts, crm, dict(intent.entities), text, crm.today)
     results: list[Result] = []
+    asked_results: set[int] = set()  # results of the tools the message's needs ask for: said first
     unsaid: set[int] = set()  # ids of computed results the customer is not told (say_when_words not met)
     fell_back = 0
     fallback_made: set[int] = (
@@ -141,6 +142,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             unsaid |= {id(r) for r in out}
         if misfiled and id(spec) not in extra:
             unsaid |= {id(r) for r in out}
+        if spec.id in asked_ids:
+            asked_results |= {id(r) for r in out}
         results += out
     customer_id = str((state.get("customer") or {}).get("customer_id", ""))
     notes: list[str] = []
@@ -154,6 +157,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
                 have.add(eid)
                 by_llm.add(id(r))
                 results.append(r)
+    # what the message asked comes first (stable: the tools.yaml order among the asked and among the rest)
+    results = sorted(results, key=lambda r: id(r) not in asked_results)
     results = _tier_rate_is_not_an_ask(results)
     if not results:
         return {"answer": None, "flags": notes} if notes else {"answer": None}

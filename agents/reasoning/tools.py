@@ -634,7 +634,7 @@ def _coverage(spec: ToolSpec, ctx: ToolContext, g: Governing, terms: list[Result
     return [
         Computed(
             spec.tool,
-            f"{spec.id}_cover",
+            spec.id,  # the same tool's answer (who pays under the term it computed), cited to its own clause
             "ended" if ended else "covered",
             "text",
             statement,
