@@ -53,8 +53,8 @@ _OTHER_FIXED = (
     r"|\b(?:other|another)\s+(?:customers?|clients?|fleets?|compan(?:y|ies)|buyers?|accounts?|firms?)\b"
     r"|\b(?:the\s+)?(?:company|fleet|firm|guys?)\s+next\s+door\b|\bsomeone\s+else\b|\beveryone\s+else\b"
     # «the taxi company in Hangzhou», «the guy who came in yesterday»: someone described, not named
-    r"|\bthe\s+(?:[a-z]+\s+){0,2}(?:company|fleet|firm|customer|client|buyer|guy|lady|man|woman|driver|owner)"
-    r"\s+(?:in|from|at|on|who|that|got|gets|paid|pays|bought|signed)\b"
+    r"|\bthe\s+(?:[a-z][a-z-]*\s+){0,2}(?:company|fleet|firm|customer|client|buyer|guy|lady|man|woman|driver|owner)"
+    r"\s+(?:in|from|at|on|who|that|got|gets?|paid|pays?|bought|buy|signed|sign)\b"
 )
 
 
