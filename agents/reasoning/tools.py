@@ -1644,6 +1644,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             en += f"; the {models[0]} lists at CNY {_yuan_plain(price.value)}, so your net unit price is CNY {_yuan_plain(unit_price)}"
             slots += (_yuan_plain(unit_price),)
     over: tuple[str, str] | None = None
+    said = ""  # what the customer hears when the rep's what-if is added (below): the statement without it
     if asked and models:
         try:
             price = ctx.crm.list_price(models[0])
@@ -1679,6 +1680,13 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             if over is not None:
                 statement += f"；{over[1]}"
                 slots += (over[0],)
+            extra = _extra_on_tier(ctx, rate.value, price.value, count, spec)
+            if (
+                extra is not None
+            ):  # the rep's what-if: never said to the customer (it is a request, not an offer)
+                said = statement
+                statement += extra[0]
+                inputs.append(Input("message", "message.requested_discount", extra[1]))
     return [
         Computed(
             spec.tool,
@@ -1692,8 +1700,34 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             subject=str(year),
             statement_en=en,
             needs_approval=over[0] if over is not None else "",
+            say=said,
         )
     ]
+
+
+EXTRA_WORDS = re.compile(r"再|额外|另外|之外|多让|加|上浮|on top|extra|additional", re.IGNORECASE)
+
+
+def _extra_on_tier(
+    ctx: ToolContext, tier_rate: Decimal, list_price: Decimal, count: Decimal, spec: ToolSpec
+) -> tuple[str, str] | None:
+    """A discount asked on top of the tier ("阶梯之外再让1个点"): the unit price and total if it were granted, added
+    to the tier rate off the list price (5% + 1% = 6%), for the rep to weigh — (text, the ask as written) or None."""
+    asked = requested_discount(ctx.text)
+    if asked is None:
+        return None
+    off, written = asked
+    m = re.search(re.escape(written), ctx.text)
+    if m is None or not EXTRA_WORDS.search(_clause_around(ctx.text, m.start(), m.end())):
+        return None
+    combined = tier_rate + off
+    unit = money.discounted(list_price, combined, spec.rounding, spec.rounding_mode)
+    total = money.rounded(unit * count, spec.rounding, spec.rounding_mode)
+    text = (
+        f"；如阶梯之外再让 {fmt(off)}%（合计 {fmt(combined)}%），单价 {_yuan_plain(unit)} 元，"
+        f"{fmt(count)} 台合计 {_yuan_plain(total)} 元（须按审批权限确认）"
+    )
+    return text, written
 
 
 def _priced_row(spec: ToolSpec, ctx: ToolContext, ref: Any) -> tuple[str, Decimal, str, str] | None:

@@ -422,3 +422,48 @@ def test_a_fallback_fact_is_about_the_message_by_shared_words(
     from agents.nodes.reason import _about_message
 
     assert _about_message(statement, text, least) is about
+
+
+@pytest.mark.parametrize(
+    ("text", "tier", "price", "count", "unit", "total"),
+    [
+        (
+            "阶梯之外再让1个点就签",
+            "5",
+            "225800",
+            "15",
+            "212,252",
+            "3,183,780",
+        ),  # 5% + 1% = 6% off the list price
+        ("能不能再优惠2%", "3", "126000", "5", "119,700", "598,500"),
+        (
+            "额外给0.5个点行不行",
+            "7",
+            "159800",
+            "1",
+            "147,815",
+            "147,815",
+        ),  # 7.5%, rounded half-up to the yuan
+        ("给我1个点", "5", "225800", "15", None, None),  # not on top of the tier: the authority check alone
+        ("再便宜点", "5", "225800", "15", None, None),  # no figure asked
+    ],
+)
+def test_a_discount_asked_on_top_of_the_tier_is_priced_for_the_rep(
+    text: str, tier: str, price: str, count: str, unit: str | None, total: str | None
+) -> None:
+    from agents.reasoning.tools import _extra_on_tier
+
+    spec = ToolSpec(id="f", tool="volume_tier", rounding="1")
+    crm = CrmRecord({}, [], today=date(2026, 11, 20))
+    got = _extra_on_tier(
+        ToolContext(None, crm, {}, text, date(2026, 11, 20)),  # type: ignore[arg-type]
+        Decimal(tier),
+        Decimal(price),
+        Decimal(count),
+        spec,
+    )
+    if unit is None:
+        assert got is None
+        return
+    assert got is not None and f"单价 {unit} 元" in got[0] and f"合计 {total} 元" in got[0]
+    assert "须按审批权限确认" in got[0]  # a what-if, never an offer
