@@ -154,6 +154,9 @@ class ToolSpec(BaseModel):
     tier_column: str = ""
     output_column: str = ""
     stack: StackSpec | None = None  # per-unit offers that stack on the tier price (net price and total)
+    # volume_tier: price the model and units the message names (False: the tier alone — "今年才买了4台L5" in a rep's
+    # ask for talking points is what they bought, not a quote)
+    quote: bool = True
     # volume_tier: the tier's rate applied to a product priced in a policy table row the message names (a package
     # "PKG-F 2200元/台/年"), instead of a CRM list price
     price_row: PriceRow | None = None

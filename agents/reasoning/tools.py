@@ -1629,7 +1629,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             )
         ]
     models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
-    models = _units_model_first(ctx.text, models, asked)
+    models = _units_model_first(ctx.text, models, asked) if spec.quote else []
     if not asked and models and PRICE_WORDS.search(ctx.text):  # "折后单价多少": the unit price alone
         try:
             price = ctx.crm.list_price(models[0])

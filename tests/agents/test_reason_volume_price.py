@@ -128,3 +128,21 @@ any_intent:
     ]  # its own authority tool is not doubled
     assert [t.id for t in cfg.extra_for("complaint")] == ["authority", "tier"]
     assert ToolsConfig().extra_for("complaint") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "quote", "priced"),
+    [
+        ("X7买3台多少钱？", True, True),
+        ("今年才买了3台X7，帮我想想怎么聊", False, False),  # a rep's talking points: the tier alone
+        ("X7折后单价多少？", False, False),
+    ],
+)
+def test_quote_false_states_the_tier_alone(store: PolicyStore, text: str, quote: bool, priced: bool) -> None:
+    today = date(2026, 11, 20)
+    ctx = ToolContext(
+        store.facts(), CrmRecord({"customer_id": "C1"}, facts(21), today=today), {}, text, today
+    )
+    [c] = run_tool(SPEC.model_copy(update={"quote": quote}), ctx)
+    assert isinstance(c, Computed) and "A2阶梯" in c.statement
+    assert ("折后单价" in c.statement) is priced
