@@ -17,6 +17,8 @@ from knowledge.crm.queries import EXTRA_PREFIX, catalog_max
 from knowledge.crm.snapshot import Snapshot, as_date
 
 WINDOWS = (30, 90, 180, 365)
+_WINDOW_ITEMS = tuple((w, f"{w}d") for w in WINDOWS)
+_WINDOW_KEYS = tuple(key for _, key in _WINDOW_ITEMS)
 MAX_ROW_KEYS = 50  # lineage lists at most this many row keys and says how many there were
 PROFILE_LABELS = {
     "name": "客户名称",
@@ -245,15 +247,18 @@ def _profile(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
 
 def _purchases(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:
     sec = snap.sections["order_lines"]
-    qty: dict[str, dict[str, float]] = defaultdict(lambda: {f"{w}d": 0.0 for w in WINDOWS})
+    qty: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(_WINDOW_KEYS, 0.0))
     keys: dict[str, list[str]] = defaultdict(list)
-    for r in sec.rows:
-        age = (snap.today - r["order_date"]).days
-        for w in WINDOWS:
+    longest, today = max(WINDOWS), snap.today
+    for r in sec.rows:  # the same additions in the same order as a per-window loop: bit-identical sums
+        age = (today - r["order_date"]).days
+        if age > longest:
+            continue
+        windows, q = qty[r["category"]], float(r["quantity"] or 0)
+        for w, key in _WINDOW_ITEMS:
             if age <= w:
-                qty[r["category"]][f"{w}d"] += float(r["quantity"] or 0)
-        if age <= max(WINDOWS):
-            keys[r["category"]].append(str(r["line_id"]))
+                windows[key] += q
+        keys[r["category"]].append(str(r["line_id"]))
     last = snap.sections["last_purchase"]
     for r in last.rows:
         qty[r["category"]]  # a category bought long ago still appears, with zeros
@@ -307,9 +312,8 @@ def _quarter_amounts(snap: Snapshot, m: CrmMapping, c360: Customer360, sec: Any)
     wanted = [
         (y, q) for y in (snap.today.year - 1, snap.today.year) for q in (1, 2, 3, 4) if (y, q) <= this_q
     ]
-    sums: dict[tuple[str, tuple[int, int]], float] = defaultdict(float)
-    qty: dict[tuple[str, tuple[int, int]], float] = defaultdict(float)
-    keys: dict[tuple[str, tuple[int, int]], list[str]] = defaultdict(list)
+    # (category, quarter) → [amount, quantity, row keys]: one lookup per row instead of three
+    acc: dict[tuple[str, tuple[int, int]], list[Any]] = {}
     # Per row: one dict lookup instead of quarter_of + a list scan (many lines share a date). The sums are added in
     # row order as before, so every float is bit-identical. Not pushed into a grouped SQL query: the lineage names the
     # order-lines read and its row keys, and a database's SUM (PostgreSQL numeric) would round differently.
@@ -324,14 +328,16 @@ def _quarter_amounts(snap: Snapshot, m: CrmMapping, c360: Customer360, sec: Any)
             yq = quarter_on[day] = q if q in in_window else None
         if yq is not None and (value := r.get("amount")) is not None:
             k = (r["category"], yq)
-            sums[k] += float(value)
-            qty[k] += float(r.get("quantity") or 0)
-            keys[k].append(str(r["line_id"]))
-    for (cat, (yy, qq)), amount in sorted(sums.items()):
+            a = acc.get(k)
+            if a is None:
+                a = acc[k] = [0.0, 0.0, []]
+            a[0] += float(value)
+            a[1] += float(r.get("quantity") or 0)
+            a[2].append(str(r["line_id"]))
+    for (cat, (yy, qq)), (amount, n, row_keys) in sorted(acc.items(), key=_by_key):
         period = f"{yy}Q{qq}"
         start = date(yy, 3 * qq - 2, 1)
         status = "current" if (yy, qq) == this_q else "complete"
-        n = qty[(cat, (yy, qq))]
         text = f"{cat} {yy}年第{qq}季度采购金额 = {amount:,.2f} 元，数量 {n:g}" + (
             "（本季度至今）" if status == "current" else ""
         )
@@ -342,7 +348,7 @@ def _quarter_amounts(snap: Snapshot, m: CrmMapping, c360: Customer360, sec: Any)
             "amount": round(amount, 2),
             "quantity": n,
         }
-        lin = sec.lineage(**capped(keys[(cat, (yy, qq))]), values={**values, "status": status})
+        lin = sec.lineage(**capped(row_keys), values={**values, "status": status})
         c360.facts.append(
             fact(
                 snap,
@@ -355,6 +361,10 @@ def _quarter_amounts(snap: Snapshot, m: CrmMapping, c360: Customer360, sec: Any)
                 aspect=period,
             )
         )
+
+
+def _by_key(item: tuple[tuple[str, tuple[int, int]], list[Any]]) -> tuple[str, tuple[int, int]]:
+    return item[0]  # keys are unique: sorting by them alone is the order sorted(sums.items()) gave
 
 
 def _contracts(snap: Snapshot, m: CrmMapping, c360: Customer360) -> None:

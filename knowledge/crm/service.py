@@ -22,7 +22,7 @@ from knowledge.crm.mapping import CrmMapping
 from knowledge.crm.queries import build_queries
 from knowledge.crm.signal_specs import SignalBook
 from knowledge.crm.signals import evaluate
-from knowledge.crm.snapshot import read_profile, read_snapshot
+from knowledge.crm.snapshot import read_customer, read_profile
 
 log = logging.getLogger(__name__)
 MAX_REF = 200
@@ -66,16 +66,22 @@ class CrmCustomerData:
         if self.cache is not None and (hit := self.cache.get(cache_key)) is not None:
             self._check(ref, hit["owner_rep"], hit["owner_team"], actor)
             return Customer360.model_validate(hit["c360"])
-        profile = read_profile(self.connector, self.queries, ref)
-        if not profile.rows:
-            raise NotFound(f"customer {ref!r} is not in the CRM", reason="unknown_customer", customer_ref=ref)
-        row = profile.rows[0]
-        owner, owner_team = str(row.get("owner_rep") or ""), str(row.get("rep_team") or "")
-        self._check(ref, owner, owner_team, actor)
-        snap = read_snapshot(
+        owner_of: dict[str, str] = {}
+
+        def authorize(
+            row: dict[str, Any],
+        ) -> None:  # on the owner row, before anything else of theirs is read
+            owner_of["owner"], owner_of["team"] = (
+                str(row.get("owner_rep") or ""),
+                str(row.get("rep_team") or ""),
+            )
+            self._check(ref, owner_of["owner"], owner_of["team"], actor)
+
+        snap = read_customer(
             self.connector,
             self.queries,
-            profile,
+            ref,
+            authorize,
             today=today,
             # at least back to 1 January of last year: last calendar year's purchases decide tiers (reasoning tools)
             order_lookback_days=max(
@@ -84,6 +90,10 @@ class CrmCustomerData:
             telemetry_lookback_days=self.telemetry_lookback_days,
             tenant=self.tenant,
         )
+        if snap is None:
+            raise NotFound(f"customer {ref!r} is not in the CRM", reason="unknown_customer", customer_ref=ref)
+        row = snap.profile
+        owner, owner_team = owner_of["owner"], owner_of["team"]
         c360 = build_360(snap, self.mapping)
         kind = str(row.get("kind") or "")
         c360.signals = evaluate(self.signals.for_customer(c360.business_unit, kind), snap, self.mapping)
