@@ -47,6 +47,11 @@ CONTEXT_MAX = 0.8  # weight of "previous turn + this message" for a message with
 # examples removed) sits at the same place; with an out_of_scope intent (and its generic off-topic phrases) the floor
 # rarely decides.
 ZERO_SHOT_FLOOR = 0.05
+# A taught out-of-scope class (one with examples) is a fair rival: a best intent that beats it by less than this (on
+# the reference scale) is as likely off-topic as not, and abstains. In-scope tuning turns of both tenants lead it by
+# ≥ 0.1, everyday off-topic questions written for the check by < 0.07. An untaught out-of-scope class (descriptions
+# only) scores too unevenly to be a rival.
+OOS_MARGIN = 0.06
 
 _EMOJI_CODE = re.compile(r"\[[^\[\]\s]{1,8}\]")
 _FILLER = re.compile(
@@ -425,6 +430,13 @@ class EmbeddingIntentClassifier:
         probs = np.exp((scores - scores.max()) / TEMPERATURE)
         confidence = float(probs[c] / probs.sum())
         signals = {"similarity": round(top, 4), "threshold": round(self.threshold, 4), **info}
+        if OUT_OF_SCOPE in self.classes and self.n_examples[self.classes.index(OUT_OF_SCOPE)]:
+            lead = top - float(scores[self.classes.index(OUT_OF_SCOPE)])
+            signals["oos_lead"] = round(lead, 4)
+            if name != OUT_OF_SCOPE and lead < OOS_MARGIN:
+                return Intent(
+                    name=OUT_OF_SCOPE, confidence=round(confidence, 4), abstained=True, signals=signals
+                )
         if name == OUT_OF_SCOPE or max(top, float(support[c])) < self.threshold:
             return Intent(name=OUT_OF_SCOPE, confidence=round(confidence, 4), abstained=True, signals=signals)
         return Intent(
