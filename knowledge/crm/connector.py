@@ -166,11 +166,11 @@ class _Prepared:
                 for t, c in zip(self.types, coltypes, strict=True)
             ]
         keys = self.keys
-        if not any(procs):
-            return [dict(zip(keys, row, strict=True)) for row in fetched]
-        out = []
-        for row in fetched:
-            out.append({k: (p(v) if p is not None else v) for k, p, v in zip(keys, procs, row, strict=True)})
+        out = [dict(zip(keys, row, strict=True)) for row in fetched]
+        converted = [(k, p) for k, p in zip(keys, procs, strict=True) if p is not None]
+        for r in out:  # the columns whose type converts (SQLite dates …), every value as a Result passes it
+            for k, p in converted:
+                r[k] = p(r[k])
         return out
 
 

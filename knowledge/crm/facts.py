@@ -62,7 +62,7 @@ def fact(
         title=title,
         content=content,
         source_ids=source,
-        version=snap.today.isoformat(),  # facts are as of the day they were read
+        version=snap.day,  # facts are as of the day they were read
         lineage=lineage,
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from knowledge.crm.connector import CrmConnector, CrmSession
@@ -47,6 +48,11 @@ class Snapshot:
     profile: dict[str, Any]
     sections: dict[str, Section] = field(default_factory=dict)
     tenant: str = ""  # stamped on every fact and signal, so two tenants' evidence never share an id
+
+    @cached_property
+    def day(self) -> str:
+        """`today` as ISO text, the version of every fact (~50 a 360): formatted once."""
+        return self.today.isoformat()
 
     def rows(self, name: str) -> list[dict[str, Any]]:
         sec = self.sections.get(name)
@@ -150,10 +156,12 @@ def _read_sections(
         bought = {str(r["category"]) for n in ("order_lines", "last_purchase") for r in snap.rows(n)}
         snap.sections["catalog"] = _run(conn, s, q, {"bought_categories": sorted(bought)})
     for sec in snap.sections.values():  # normalise dates once, here
+        if not sec.rows:
+            continue
+        present = [k for k in DATE_KEYS if k in sec.rows[0]]  # a section's rows share its statement's columns
         for row in sec.rows:
-            for k in DATE_KEYS:
-                if k in row:
-                    row[k] = as_date(row[k])
+            for k in present:
+                row[k] = as_date(row[k])
     return snap
 
 
