@@ -65,7 +65,7 @@ def test_short_questions_keep_the_short_profile_and_long_requests_ramp_to_the_lo
     assert LONG_DENSE_WEIGHT < middle.dense_weight < 1.0 and 0.0 < middle.long_share < 1.0
     assert LONG_K1 < middle.k1 < SHORT_K1 or LONG_K1 == SHORT_K1
     # a Chinese character weighs two: 100 of them are as long as 200 Latin letters
-    assert weighted_length("返" * 100) == 200 and profile("返" * 400).long_share == 1.0
+    assert weighted_length("返" * 100) == 200 and profile("返" * (LONG_AT // 2)).long_share == 1.0
 
 
 @pytest.mark.parametrize(("k1", "b"), [(1.2, 0.4), (0.9, 0.6), (2.0, 0.75)])
