@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -140,18 +140,32 @@ class _Prepared:
         self.compiled = stmt.compile(dialect=dialect)
         self.keys = list(stmt.selected_columns.keys())
         self.types = [c.type for c in stmt.selected_columns]
+        self._fixed: tuple[str, Sequence[str] | None, Mapping[str, Any]] | None = None
         # result processors depend on the driver's type code per column (PostgreSQL: numeric vs float OIDs)
         self._processors: dict[tuple[Any, ...], list[Any]] = {}
 
     def rows(self, dbapi_conn: Any, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        state = self.compiled.construct_expanded_state(dict(params))
-        values = state.parameters
-        if state.processors:
-            values = {k: (state.processors[k](v) if k in state.processors else v) for k, v in values.items()}
-        args: Any = tuple(values[k] for k in state.positiontup or ()) if self.compiled.positional else values
+        values: Mapping[str, Any]
+        if self._fixed is not None:  # the text, parameter order and bind processors of its first expansion
+            statement, positiontup, processors = self._fixed
+            values = self.compiled.construct_params(dict(params), escape_names=True)
+        else:
+            state = self.compiled.construct_expanded_state(dict(params))
+            statement, positiontup, processors, values = (
+                state.statement,
+                state.positiontup,
+                state.processors,
+                state.parameters,
+            )
+            if not self.compiled.post_compile_params and not self.compiled.literal_execute_params:
+                # no list or late-rendered parameter: nothing of the expansion depends on the values
+                self._fixed = (statement, positiontup, processors)
+        if processors:
+            values = {k: (processors[k](v) if k in processors else v) for k, v in values.items()}
+        args: Any = tuple(values[k] for k in positiontup or ()) if self.compiled.positional else values
         cursor = dbapi_conn.cursor()
         try:
-            cursor.execute(state.statement, args)
+            cursor.execute(statement, args)
             description = cursor.description
             fetched = cursor.fetchall()
         finally:
