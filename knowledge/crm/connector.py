@@ -105,13 +105,23 @@ class CrmConnector:
         self.prepared = prepared
         self.timeout_ms = statement_timeout_ms
         self._sql_text: dict[str, str] = {}
-        self._prepared: dict[int, tuple[Any, _Prepared]] = {}  # id(statement) → (statement, compiled form)
+        # id(statement) → (statement, compiled form), for the statements registered with prepare() only: ad-hoc
+        # statements (a readiness ping, the directory's index scan) are built per call and would grow it forever
+        self._prepared: dict[int, tuple[Any, _Prepared]] = {}
 
     def sql_text(self, name: str, stmt: Executable) -> str:
         """The statement's SQL as this dialect sees it (placeholders, no values), for lineage; compiled once."""
         if name not in self._sql_text:
             self._sql_text[name] = str(stmt.compile(dialect=self.engine.dialect))  # type: ignore[attr-defined]
         return self._sql_text[name]
+
+    def prepare(self, stmt: Select[Any] | CompoundSelect[Any]) -> None:
+        """Run this long-lived SELECT (one built once, like the customer-360 statements) on the driver's cursor."""
+        if id(stmt) not in self._prepared:
+            self._prepared[id(stmt)] = (
+                stmt,
+                _Prepared(stmt, self.engine.dialect),
+            )  # pinned: its id stays its own
 
     @contextmanager
     def session(self) -> Iterator[CrmSession]:
@@ -201,8 +211,9 @@ class CrmSession:
         if self._state is not None:
             self._state["deadline"] = time.monotonic() + self.timeout_s
         try:
-            if self._prepared is not None and isinstance(stmt, Select | CompoundSelect):
-                return self._prepared_for(stmt).rows(self.conn.connection.driver_connection, params)
+            hit = self._prepared.get(id(stmt)) if self._prepared is not None else None
+            if hit is not None and hit[0] is stmt:
+                return hit[1].rows(self.conn.connection.driver_connection, params)
             result = self.conn.execute(stmt, dict(params))
             # plain rows zipped with the labels: the same dicts as .mappings(), without a RowMapping per row
             names = list(result.keys())
@@ -214,15 +225,6 @@ class CrmSession:
         finally:
             if self._state is not None:
                 self._state["deadline"] = math.inf
-
-    def _prepared_for(self, stmt: Select[Any] | CompoundSelect[Any]) -> _Prepared:
-        cache = self._prepared if self._prepared is not None else {}
-        hit = cache.get(id(stmt))
-        if hit is not None and hit[0] is stmt:
-            return hit[1]
-        prepared = _Prepared(stmt, self.conn.dialect)
-        cache[id(stmt)] = (stmt, prepared)  # the statement is pinned, so its id is never reused
-        return prepared
 
 
 def _unavailable(e: Exception) -> BackendUnavailable:

@@ -200,13 +200,24 @@ def test_fast_path_timeout_is_backend_unavailable(crm_url: str) -> None:
     conn = CrmConnector(engine, statement_timeout_ms=200)
     n = sa.select(sa.literal(1).label("i")).cte("n", recursive=True)
     n = n.union_all(sa.select((n.c.i + 1).label("i")).where(n.c.i < 300_000_000))
-    slow = sa.select(sa.func.count().label("c")).select_from(n)  # a Select: the prepared path
+    slow = sa.select(sa.func.count().label("c")).select_from(n)
+    conn.prepare(slow)  # the prepared path: the driver's own error
     with pytest.raises(BackendUnavailable) as exc, conn.session() as s:
         s.rows(slow, {})
     assert exc.value.reason == "crm_timeout"
     with conn.session() as s:  # the connection is usable again afterwards
         assert s.rows(sa.select(sa.literal(1).label("one")), {}) == [{"one": 1}]
     conn.dispose()
+
+
+def test_only_registered_statements_are_prepared(make_crm: MakeCrm) -> None:
+    """Ad-hoc statements (a readiness ping per probe) run through SQLAlchemy and are not kept."""
+    cd = make_crm()
+    kept = len(cd.connector._prepared)
+    assert kept == len(cd.queries)
+    for _ in range(3):
+        cd.ping()
+    assert len(cd.connector._prepared) == kept
 
 
 def test_reads_stay_live_across_crm_writes(make_crm: MakeCrm, crm_url: str) -> None:
