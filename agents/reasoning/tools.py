@@ -1225,11 +1225,29 @@ def _named_rows(rows: list[RowFact], columns: list[str], text: str) -> list[RowF
     return []
 
 
+WANT = re.compile(r"(?:换成|换台|换辆|换个|换|想买|买台|买辆|买|订|要)\s*(?:一台|一辆|台|辆)?\s*$")
+
+
+def _wanted_first(text: str, models: list[str]) -> list[str]:
+    """ "我那台L5想换台S7" → S7 first: the model written right after 换/买/订/要 is the one being bought (an offer's
+    price is about it); the others keep their order."""
+
+    def code(m: str) -> str:
+        found = re.findall(r"[A-Za-z]{1,3}\d{1,3}[A-Za-z]?", m)
+        return found[-1] if found else m
+
+    def where(m: str) -> int:
+        return text.find(m) if m in text else text.find(code(m))
+
+    wanted = [m for m in models if (at := where(m)) > 0 and WANT.search(text[max(0, at - 4) : at])]
+    return wanted[:1] + [m for m in models if m not in wanted[:1]]
+
+
 def _net_price(ctx: ToolContext, values: dict[str, str]) -> tuple[str, Decimal, Decimal, str] | None:
     """The model the message names, its CRM list price and the per-unit cut this offer row gives that model
     ("S7每台立减8000元，L5每台立减5000元" → L5: 5000); None when the row gives it no per-unit cut."""
     models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
-    for model in models[:2]:
+    for model in _wanted_first(ctx.text, models)[:2]:
         codes = re.findall(r"[A-Za-z]{1,3}\d{1,3}[A-Za-z]?", model) or [model]
         pattern = rf"{re.escape(codes[-1])}每台(?:补贴|立减|优惠|减)\s*(\d[\d,]*)\s*元"
         m = next((m for v in values.values() if (m := re.search(pattern, v))), None)

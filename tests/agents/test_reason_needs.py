@@ -467,3 +467,20 @@ def test_a_discount_asked_on_top_of_the_tier_is_priced_for_the_rep(
         return
     assert got is not None and f"单价 {unit} 元" in got[0] and f"合计 {total} 元" in got[0]
     assert "须按审批权限确认" in got[0]  # a what-if, never an offer
+
+
+@pytest.mark.parametrize(
+    ("text", "models", "first"),
+    [
+        ("我那台L5想换台S7，旧车能补多少", ["L5", "S7"], "S7"),  # the car being bought
+        ("我那台L5想换成凌越S7", ["凌越L5", "凌越S7"], "凌越S7"),
+        ("想买S7，我现在开的是L5", ["S7", "L5"], "S7"),
+        ("L5和S7哪个便宜", ["L5", "S7"], "L5"),  # nothing bought: the message's order
+        ("", [], None),
+    ],
+)
+def test_the_model_being_bought_comes_first(text: str, models: list[str], first: str | None) -> None:
+    from agents.reasoning.tools import _wanted_first
+
+    out = _wanted_first(text, models)
+    assert (out[0] if out else None) == first and sorted(out) == sorted(models)
