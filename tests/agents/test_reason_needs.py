@@ -484,3 +484,24 @@ def test_the_model_being_bought_comes_first(text: str, models: list[str], first:
 
     out = _wanted_first(text, models)
     assert (out[0] if out else None) == first and sorted(out) == sorted(models)
+
+
+TENANT = Path(__file__).resolve().parents[2] / "copilot" / "tenants" / "autodealer"
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("师傅说要换个零件，这个得我自己掏钱吗", {"warranty_end"}),  # who pays for a repair: the warranty
+        ("买车送免费保养吗", set()),  # 免费 in an offer is not a warranty question
+        ("那台报警的车修得怎么样了", {"open_ticket"}),
+        ("订10台要交多少定金", {"deposit_amount"}),
+        ("我们的保养合同什么时候到期", {"package_renewal"}),
+        ("我的车质保到什么时候？套餐还剩几次", {"warranty_end", "package_visits"}),  # two needs, both asked
+    ],
+)
+def test_the_second_tenants_needs(text: str, asked: set[str]) -> None:
+    config = load_tools(TENANT)
+    assert set(config.asked(text)[0]) >= asked
+    if not asked:
+        assert "warranty_end" not in config.asked(text)[0]
