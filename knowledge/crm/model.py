@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Date, Float, Integer, String
+from sqlalchemy import Date, Float, Integer, String, Text
 from sqlalchemy.types import TypeEngine
 
 ExtraType = Literal["string", "number", "date", "list"]
@@ -107,7 +107,7 @@ def extra_type(kind: ExtraType) -> TypeEngine[Any]:
         return Float()
     if kind == "date":
         return Date()
-    return String(400)
+    return Text()  # unbounded: a list of ids (a fleet's vehicles) easily passes any fixed width
 
 
 def kind_of(sql_type: TypeEngine[Any]) -> str:

@@ -279,3 +279,36 @@ def test_open_schema_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
     assert c.purchases_by_category["vehicle"]["365d"] == 3.0
     codes = next(f for f in c.facts if f.source_ids.get("attribute") == "codes")
     assert codes.lineage["values"] == {"codes": ["W-203", "E-203"]}
+
+
+@pytest.mark.postgres
+def test_second_tenant_pack_imports_into_postgresql(postgres_url: str) -> None:
+    """The shipped second tenant's CSVs on real PostgreSQL: a list extra longer than 400 characters (a fleet's vehicle
+    ids) once failed the import with a VARCHAR overflow; list and text extras are unbounded text on every database."""
+    from sqlalchemy.engine import make_url
+
+    crm_dir = Path(__file__).resolve().parents[2] / "copilot" / "tenants" / "autodealer" / "crm"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE IF EXISTS crm_autodealer"))
+        conn.execute(sa.text("CREATE DATABASE crm_autodealer"))
+    admin.dispose()
+    url = make_url(postgres_url).set(database="crm_autodealer").render_as_string(hide_password=False)
+    import_csv(crm_dir, url, load_mapping(crm_dir / "mapping.yaml"))
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        longest = max(
+            len(str(v or ""))
+            for table in sa.inspect(engine).get_table_names()
+            for row in conn.execute(sa.text(f'SELECT * FROM "{table}"'))
+            for v in row
+        )
+    engine.dispose()
+    assert longest > 400  # the value that overflowed VARCHAR(400) is stored whole
+    cd = build_customer_data(
+        url, crm_dir / "mapping.yaml", crm_dir / "signals.yaml", statement_timeout_ms=5000
+    )
+    cd.clock = lambda: TODAY
+    fleet = cd.customer_360("K001", ADMIN)  # a fleet customer, read back through the product's 360
+    cd.close()
+    assert fleet.facts and all(f.source_ids.get("table") for f in fleet.facts)
