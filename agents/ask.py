@@ -274,12 +274,12 @@ class RepAsk:
             clause = str(e.source_ids.get("clause", ""))
             lines.append(f"- 《{e.title}》{clause}：{clause_excerpt(e.content, clause)} [{len(evidence)}]")
         computed, computed_text = self.compute(intent, c360, clauses)
-        if computed_text:  # the answer the reasoning tools computed (policy × CRM), first, with its citations
-            marks = []
-            for e in computed:
-                evidence.append(e)
-                marks.append(f"[{len(evidence)}]")
-            lines.insert(1 if c360 is not None else 0, f"计算结果：{computed_text} {''.join(marks)}")
+        # the answer the tools computed (policy × CRM) comes first, about the customer, each statement cited
+        if computed_text and c360 is not None:
+            start = len(evidence)
+            evidence += computed
+            marks = [f"[{start + i + 1}]" for i in range(len(computed))]
+            lines[0:1] = rep_answer_lines(computed, marks, computed_text, subject_name(c360.name, self.text))
             flags = [*flags, "answer_computed"]
         d = DecisionInput(
             intent=intent,
@@ -377,6 +377,37 @@ def answer_rep_ask(deps: AgentDeps, msg: InboundMessage, actor: Actor) -> Sugges
         inputs={"masked_text": ask.masked, "sender": "rep_ask", "actor": actor.id, "refused": result.refused},
     )
     return result.suggestion
+
+
+def subject_name(name: str, question: str) -> str:
+    """Who the rep's answer is about: the customer's name on file, else 「该客户」 (「the customer」 for an English ask)."""
+    if name.strip():
+        return name.strip()
+    return "该客户" if re.search(r"[\u4e00-\u9fff]", question) else "the customer"
+
+
+def third_person(statement: str, who: str) -> str:
+    """A computed statement is worded to the customer (「您的…」, 「贵司…」, as drafts say it); the rep reads it about
+    the customer. Only the address changes: every figure, date and citation stays as computed."""
+    # 「您提到的5%」 is the figure the rep asked about, not one the customer named
+    statement = statement.replace("您提到的", "所问的")
+    return statement.replace("贵司", who).replace("您", who)
+
+
+def rep_answer_lines(computed: list[Evidence], marks: list[str], computed_text: str, who: str) -> list[str]:
+    """The answer to the rep, answer first: the first computed statement as one sentence about the customer (third
+    person), then each further statement as a short line with its own citation. When the answer text is not exactly
+    the computed facts' statements joined (the reason node's wording), it stays one sentence citing them all."""
+    statements = [e.content.split("\n")[0] for e in computed]
+    if "；".join(statements) == computed_text and len(statements) == len(marks):
+        pairs = list(zip(statements, marks, strict=True))
+    else:
+        pairs = [(computed_text, "".join(marks))]
+    first, first_mark = pairs[0]
+    sentence = third_person(first, who)
+    if who not in sentence:  # 「距上次采购整车…已 209 天」 names nobody: say whom it is about
+        sentence = f"{who}：{sentence}"
+    return [f"{sentence} {first_mark}", *(f"- {third_person(s, who)} {m}" for s, m in pairs[1:])]
 
 
 def clause_excerpt(content: str, clause: str, limit: int = 80) -> str:
