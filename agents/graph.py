@@ -32,7 +32,7 @@ from langgraph.runtime import Runtime
 
 from agents.context import RunContext
 from agents.nodes.decide import decide
-from agents.nodes.deliver import deliver, human_decision, record
+from agents.nodes.deliver import SUGGESTION_REF, deliver, human_decision, record
 from agents.nodes.draft import draft
 from agents.nodes.ground import ground_customer, ground_policy
 from agents.nodes.guard import guard_input, guard_output
@@ -52,17 +52,6 @@ _REDUCERS: dict[str, Callable[[Any, Any], Any]] = {
 # One long-lived thread for the customer branch of grounding: a pool per run would start a thread per message.
 # Several turns may ground at once (one per conversation in the worker); they queue here for at most one branch.
 DELIVERED_WITH_SUGGESTION = ("evidence", "verdicts")
-# What the thread keeps of a delivered suggestion (agents.copilot.Copilot.decide and human_decision read the id).
-SUGGESTION_REF = (
-    "id",
-    "kind",
-    "tenant",
-    "channel",
-    "conversation_id",
-    "message_id",
-    "customer_ref",
-    "rep_ref",
-)
 _GROUNDING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ground")
 
 

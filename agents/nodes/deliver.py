@@ -9,12 +9,25 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from agents.authz import refusal_draft
-from agents.context import RunContext
+from agents.context import RunContext, state_evidence
 from agents.perception.voice import LOW_CONFIDENCE_FLAG, confirmation_texts, transcript_uncertain
 from agents.state import CopilotState
 from agents.timing import timed
 from contract.decisions import HumanDecision
 from contract.suggestions import Answer, AnswerStatus, Draft, DraftSource, Suggestion, SuggestionKind
+
+# What the thread keeps of a delivered suggestion (agents.copilot.Copilot.decide and human_decision read the id); the
+# whole suggestion goes to the ledger and back to the caller as the recorded object (RunContext.delivered["model"]).
+SUGGESTION_REF = (
+    "id",
+    "kind",
+    "tenant",
+    "channel",
+    "conversation_id",
+    "message_id",
+    "customer_ref",
+    "rep_ref",
+)
 
 
 def choose_kind(state: CopilotState, runtime: Runtime[RunContext]) -> SuggestionKind:
@@ -71,7 +84,9 @@ def deliver(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]
         )
         if kind is SuggestionKind.REFUSAL
         else state.get("draft"),
-        evidence=state.get("evidence", []),
+        # the Evidence the turn's memo already built from these same dicts (reason, decide, draft, guard_output read
+        # them): the same objects Suggestion's own validation of the dicts would give, without validating ~60 again
+        evidence=state_evidence(ctx, state.get("evidence", [])),
         verdicts=state.get("verdicts", []),
         timings_ms=dict(state.get("timings_ms", {})),
         flags=sorted(set(state.get("flags", []))),
@@ -100,7 +115,9 @@ def deliver(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]
         "evidence_ids": [e.id for e in suggestion.evidence][:20],
         "uncertain": confirm is not None,  # the card asked to confirm the transcript: its intent is a guess
     }
-    return {"suggestion": suggestion.model_dump(mode="json"), "history": [turn]}
+    # the state gets the reference only (agents.graph: the checkpoint keeps no more): dumping the whole suggestion to
+    # JSON here, for the graph to cut it down to these fields, was one more full serialisation per message
+    return {"suggestion": suggestion.model_dump(mode="json", include=set(SUGGESTION_REF)), "history": [turn]}
 
 
 def _confirmation(state: CopilotState) -> dict[str, Any] | None:
