@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -95,6 +96,10 @@ class ChunkPositions:
         self, base: dict[str, int], added: dict[str, int] | None = None, removed: frozenset[str] = frozenset()
     ) -> None:
         self.base, self.added, self.removed = base, added or {}, removed
+
+    def lookup(self) -> Callable[[str, int], int]:
+        """`get` for a batch of ids: the base dict's own get when there is no overlay (the common case)."""
+        return self.base.get if not self.added and not self.removed else self.get
 
     def get(self, chunk_id: str, default: int = -1) -> int:
         if chunk_id in self.added:
