@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -29,7 +30,11 @@ from agents.authz import (
 from agents.authz_phrases import COMPETITOR
 from agents.context import RunContext
 from agents.deps import AgentDeps
+from agents.drafting.common import detect_lang
+from agents.drafting.template import _in_english as in_english
 from agents.nodes.decide import customer_facts
+from agents.nodes.draft import tenant_profile
+from agents.nodes.reason import FILLER, tools_config
 from agents.nodes.reason import reason as reason_node
 from agents.tenant import OUT_OF_SCOPE
 from agents.understanding.entities import extract_entities
@@ -253,34 +258,50 @@ class RepAsk:
 
     def answer(self, intent: Intent, c360: Customer360 | None, flags: list[str]) -> AskResult:
         evidence: list[Evidence] = []
-        lines: list[str] = []
+        fact_lines: list[str] = []
         if c360 is not None:
-            head = f"客户：{c360.name}" + (f"（{c360.tier}）" if c360.tier else "")
-            lines.append(head)
             facts = sorted(
                 c360.facts, key=lambda e: _overlap(self.text, f"{e.title} {e.content}"), reverse=True
             )
             for e in [*c360.signals[:MAX_SIGNALS], *facts[:MAX_FACTS]]:
                 evidence.append(e)
-                lines.append(f"- {e.content} [{len(evidence)}]")
+                fact_lines.append(f"- {e.content} [{len(evidence)}]")
         spec = self.deps.tenant.intent(intent.name)
         query = " ".join(p for p in (self.masked, spec.policy_hint if spec else "") if p)
         try:
             clauses = self.deps.policy.search(PolicyQuery(text=query, k=MAX_CLAUSES))[:MAX_CLAUSES]
         except BackendUnavailable:
             clauses, flags = [], [*flags, "policy_unavailable"]
+        clause_lines: list[str] = []
         for e in clauses:
             evidence.append(e)
             clause = str(e.source_ids.get("clause", ""))
-            lines.append(f"- 《{e.title}》{clause}：{clause_excerpt(e.content, clause)} [{len(evidence)}]")
+            clause_lines.append(
+                f"- 《{e.title}》{clause}：{clause_excerpt(e.content, clause)} [{len(evidence)}]"
+            )
         computed, computed_text = self.compute(intent, c360, clauses)
-        # the answer the tools computed (policy × CRM) comes first, about the customer, each statement cited
-        if computed_text and c360 is not None:
-            start = len(evidence)
-            evidence += computed
-            marks = [f"[{start + i + 1}]" for i in range(len(computed))]
-            lines[0:1] = rep_answer_lines(computed, marks, computed_text, subject_name(c360.name, self.text))
-            flags = [*flags, "answer_computed"]
+        lines: list[str] = [*fact_lines, *clause_lines]
+        if c360 is not None:
+            who = subject_name(c360.name, self.text)
+            if computed_text:
+                # the answer the tools computed (policy × CRM) comes first, about the customer, each statement cited
+                start = len(evidence)
+                evidence += computed
+                marks = [f"[{start + i + 1}]" for i in range(len(computed))]
+                asked = tools_config(self.deps).asked(self.masked)[0]
+                head = rep_answer_lines(
+                    computed,
+                    marks,
+                    computed_text,
+                    who,
+                    question=self.masked,
+                    asked=asked,
+                    terms_en=dict(tenant_profile(self.deps).terms_en),
+                )
+                lines = [*head, *fact_lines, *clause_lines]
+                flags = [*flags, "answer_computed"]
+            else:  # nothing computed: the governing clauses are the answer, said about the customer by name
+                lines = name_first(who, [*preamble_last(clauses, clause_lines), *fact_lines], self.text)
         d = DecisionInput(
             intent=intent,
             text=self.masked,
@@ -301,7 +322,7 @@ class RepAsk:
                 "建议切入点 / next steps："
                 + "；".join(f"{a.label or a.name}（{a.rationale}）" for a in actions)
             )
-        if len(lines) <= 1 and not actions:
+        if not lines and not actions:
             lines.append("没有找到相关的客户资料或政策条款。/ Nothing on file answers this.")
         evidence = list({e.id: e for e in evidence}.values())  # one copy of each, first-seen order
         cited = [e.id for e in evidence if e.kind is not EvidenceKind.RULE]
@@ -394,20 +415,192 @@ def third_person(statement: str, who: str) -> str:
     return statement.replace("贵司", who).replace("您", who)
 
 
-def rep_answer_lines(computed: list[Evidence], marks: list[str], computed_text: str, who: str) -> list[str]:
-    """The answer to the rep, answer first: the first computed statement as one sentence about the customer (third
-    person), then each further statement as a short line with its own citation. When the answer text is not exactly
-    the computed facts' statements joined (the reason node's wording), it stays one sentence citing them all."""
+def rep_answer_lines(
+    computed: list[Evidence],
+    marks: list[str],
+    computed_text: str,
+    who: str,
+    *,
+    question: str = "",
+    asked: Sequence[str] = (),
+    terms_en: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The answer to the rep, answer first: the statement that answers what was asked as one sentence about the
+    customer (third person), then each further statement as a short line with its own citation. An English ask reads
+    the tools' own English wording where a tool wrote one (the tenant's words in English, as English drafts say them).
+    When the answer text is not exactly the computed facts' statements joined (the reason node's wording), it stays
+    one sentence citing them all."""
     statements = [e.content.split("\n")[0] for e in computed]
-    if "；".join(statements) == computed_text and len(statements) == len(marks):
-        pairs = list(zip(statements, marks, strict=True))
-    else:
-        pairs = [(computed_text, "".join(marks))]
-    first, first_mark = pairs[0]
-    sentence = third_person(first, who)
-    if who not in sentence:  # 「距上次采购整车…已 209 天」 names nobody: say whom it is about
-        sentence = f"{who}：{sentence}"
-    return [f"{sentence} {first_mark}", *(f"- {third_person(s, who)} {m}" for s, m in pairs[1:])]
+    if "；".join(statements) != computed_text or len(statements) != len(marks):
+        sentence = third_person(computed_text, who)
+        return [(sentence if who in sentence else f"{who}：{sentence}") + f" {''.join(marks)}"]
+    en = detect_lang(question) == "en"
+    order = asked_first(computed, question, asked, en=en)
+    said = [rep_statement(computed[i], who, en=en, terms_en=terms_en or {}) for i in order]
+    first, first_en = said[0]
+    if who not in first:  # 「距上次采购整车…已 209 天」 names nobody: say whom it is about
+        first = f"{who}: {first}" if first_en else f"{who}：{first}"
+    return [
+        f"{first} {marks[order[0]]}",
+        *(f"- {s} {marks[i]}" for (s, _), i in zip(said[1:], order[1:], strict=True)),
+    ]
+
+
+def rep_statement(ev: Evidence, who: str, *, en: bool, terms_en: Mapping[str, str]) -> tuple[str, bool]:
+    """(what the rep reads of one computed fact, whether it is the English wording), in the third person."""
+    wording, english = rep_wording(ev, en=en)
+    if english:
+        return third_person_en(in_english(wording, dict(terms_en)), who), True
+    return third_person(wording, who), False
+
+
+FIGURE = re.compile(r"\d[\d,.]*")
+CITED_LABEL = re.compile(r"（《[^》]*》[^（）]*）$")
+
+
+def rep_wording(ev: Evidence, *, en: bool) -> tuple[str, bool]:
+    """The tool's own English wording (lineage.statement_en, part of the fact's content) for an English ask, when it
+    states every figure the Chinese statement does; else the Chinese statement (a tool that wrote no English, or an
+    English line that leaves figures out, such as the days left on a warranty: the rep is not told less in English)."""
+    chinese = ev.content.split("\n")[0]
+    english = str(ev.lineage.get("statement_en") or "") if en else ""
+    if english and len(FIGURE.findall(english)) >= len(FIGURE.findall(CITED_LABEL.sub("", chinese))):
+        return english, True
+    return chinese, False
+
+
+def asked_first(computed: list[Evidence], question: str, asked: Sequence[str], *, en: bool) -> list[int]:
+    """The order the rep reads the computed statements in: what was asked first. First the tools the ask's needs name
+    (tools.yaml `needs`: the reason step's own order, kept), then a statement that checks a figure the ask itself
+    names (「5%能批吗」: the authority check of that 5%), then the statements sharing more (two or more) of the ask's
+    words; ties keep the tools' order."""
+    wanted = _ask_words(question)
+
+    def key(i: int) -> tuple[bool, bool, int]:
+        ev = computed[i]
+        tool = str(ev.source_ids.get("tool_id") or "")
+        statement = CITED_LABEL.sub("", rep_wording(ev, en=en)[0])
+        shared = len(wanted & _ask_words(statement))
+        # one word in common is chance (「车队」 in a promotion's name); two, as the reason step asks of a fallback fact
+        return (tool not in asked, not _checks_ask_figure(ev, question), -shared if shared >= 2 else 0)
+
+    return sorted(range(len(computed)), key=key)
+
+
+ASK_STOPWORDS = frozenset(
+    [
+        "the",
+        "this",
+        "that",
+        "these",
+        "what",
+        "when",
+        "which",
+        "who",
+        "how",
+        "does",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "is",
+        "are",
+        "was",
+        "were",
+        "for",
+        "with",
+        "and",
+        "our",
+        "his",
+        "her",
+        "their",
+        "they",
+        "them",
+        "customer",
+        "customers",
+        "client",
+        "in",
+        "of",
+        "to",
+        "a",
+        "an",
+        "on",
+        "at",
+        "it",
+        "its",
+        "my",
+        "me",
+        "do",
+        "have",
+        "has",
+        "any",
+    ]
+)
+
+
+def _ask_words(text: str) -> set[str]:
+    """The content words of a question or a statement: English words of three letters or more (no function words),
+    Chinese two-character words (no filler characters; 「客户」 is who the ask is about, not what it asks)."""
+    low = text.lower()
+    words = {w for w in re.findall(r"[a-z]{3,}", low) if w not in ASK_STOPWORDS}
+    pairs = {
+        low[i : i + 2]
+        for i in range(len(low) - 1)
+        if "\u4e00" <= low[i] <= "\u9fff"
+        and "\u4e00" <= low[i + 1] <= "\u9fff"
+        and not FILLER & {low[i], low[i + 1]}
+    }
+    return words | (pairs - {"客户"})
+
+
+def _checks_ask_figure(ev: Evidence, question: str) -> bool:
+    """The fact checks a value read from the message itself (lineage input `message.…`, e.g. the discount asked
+    about) and the ask names that value."""
+    for inp in ev.lineage.get("inputs") or []:
+        if isinstance(inp, dict) and str(inp.get("field", "")).startswith("message."):
+            value = str(inp.get("value", "")).strip()
+            if value and value in question:
+                return True
+    return False
+
+
+def third_person_en(statement: str, who: str) -> str:
+    """The English wording is addressed to the customer (「your 2025 purchases」, 「you are in tier F3」) and speaks as the
+    rep (「what I may grant」); the rep reads it about the customer, and their own limit as theirs. Figures, dates and
+    units stay as computed."""
+    statement = re.sub(r"\byou asked for\b", "asked about", statement)
+    # the name once, then 「they」/「their」: no name said twice in one sentence
+    first = {"you are": f"{who} is", "your": f"{who}'s", "you": who}
+    later = {"you are": "they are", "your": "their", "you": "them"}
+    out: list[str] = []
+    last = 0
+    for n, m in enumerate(re.finditer(r"\byou are\b|\byour\b|\byou\b", statement, flags=re.I)):
+        out += [statement[last : m.start()], (later if n else first)[m.group(0).lower()]]
+        last = m.end()
+    statement = "".join([*out, statement[last:]])
+    statement = re.sub(r"\bI may\b", "you may", statement)
+    return statement[:1].upper() + statement[1:] if statement[:1].isascii() else statement
+
+
+def preamble_last(clauses: list[Evidence], lines: list[str]) -> list[str]:
+    """The clause lines, a document's preamble (「前言」, its title only) after the clauses that say something."""
+    return [line for e, line in sorted(zip(clauses, lines, strict=True), key=lambda p: _is_preamble(p[0]))]
+
+
+def _is_preamble(e: Evidence) -> bool:
+    return str(e.source_ids.get("clause", "")) in ("前言", "")
+
+
+def name_first(who: str, lines: list[str], question: str) -> list[str]:
+    """An answer with nothing computed opens like a computed one: the customer's name, then the first quoted clause
+    (its citation kept), then the other lines as they are. No lines: nothing (the caller says nothing was found)."""
+    if not lines:
+        return []
+    first = lines[0].removeprefix("- ")
+    sep = ": " if detect_lang(question) == "en" else "："
+    return [f"{who}{sep}{first}", *lines[1:]]
 
 
 def clause_excerpt(content: str, clause: str, limit: int = 80) -> str:
