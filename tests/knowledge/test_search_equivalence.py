@@ -188,18 +188,13 @@ def test_lean_fusion_ranks_and_scores_exactly_as_before(
         vector = store.embedder.embed_query(query.text)
         for mode in ("hybrid", "dense", "lexical"):
             for prof in (None, profile(query.text, long_dense_weight=0.5)):
-                got = [
-                    _comparable(e)
-                    for e in S.search(
-                        snap,
-                        store.vectors,
-                        store.embedder,
-                        query,
-                        mode=mode,
-                        vector=vector,
-                        query_profile=prof,
-                    )
-                ]
+                found = S.search(
+                    snap, store.vectors, store.embedder, query, mode=mode, vector=vector, query_profile=prof
+                )
+                for e in found:  # built without validation: the same object validation would give
+                    validated = Evidence.model_validate(e.model_dump())
+                    assert e == validated and e.model_fields_set == validated.model_fields_set
+                got = [_comparable(e) for e in found]
                 want = _reference(snap, store.vectors, store.embedder, query, mode, 50, vector, prof)
                 assert got == want, (which, query.text[:40], mode, prof)
                 compared += len(got)
