@@ -234,22 +234,22 @@ class Bm25Index:
         # float32 adds in posting order, one term after another: the same sums as one `acc[docs] += …` per term
         np.add.at(acc, docs, contribution)
         candidates = np.flatnonzero(acc > 0)  # O(N) in C, cheaper than a unique over long postings
-        if self.has_dead or allowed is not None:
-            keep = np.ones(len(candidates), dtype=bool)
-            if self.has_dead:
-                keep &= self.alive[candidates]
-            if allowed is not None:
-                keep &= allowed[candidates]
-            candidates = candidates[keep]
+        if self.has_dead and allowed is not None:
+            candidates = candidates[self.alive[candidates] & allowed[candidates]]
+        elif self.has_dead:
+            candidates = candidates[self.alive[candidates]]
+        elif allowed is not None:
+            candidates = candidates[allowed[candidates]]
         scores = acc[candidates]
         n = min(n, len(candidates))
         if n <= 0:
             return []
+        negated = -scores
         if n < len(candidates):
-            part = np.argpartition(-scores, n - 1)[:n]
-            candidates, scores = candidates[part], scores[part]
+            part = np.argpartition(negated, n - 1)[:n]
+            candidates, scores, negated = candidates[part], scores[part], negated[part]
         # ties broken by position, as a stable sort over all chunks would
-        order = np.lexsort((candidates, -scores))
+        order = np.lexsort((candidates, negated))
         return list(zip(candidates[order].tolist(), scores[order].tolist(), strict=True))
 
     def _contributions(
