@@ -151,7 +151,7 @@ def _generated(count: int) -> list[SourceDocument]:
 @pytest.fixture(scope="module")
 def big_store(tmp_path_factory: pytest.TempPathFactory, usem3: CachedEmbedder) -> PolicyStore:
     d = tmp_path_factory.mktemp("equivalence")
-    store = PolicyStore(d / "chroma", usem3, d / "catalog.sqlite")
+    store = PolicyStore(d / "chroma", usem3, d / "catalog.sqlite")  # type: ignore[arg-type]  # as in conftest
     store.add(DEMO_POLICIES)
     store.add_documents(_generated(36))
     return store
