@@ -31,7 +31,7 @@ from agents.authz_phrases import COMPETITOR
 from agents.context import RunContext
 from agents.deps import AgentDeps
 from agents.drafting.common import detect_lang
-from agents.drafting.template import _in_english as in_english
+from agents.drafting.template import in_english
 from agents.nodes.decide import customer_facts
 from agents.nodes.draft import tenant_profile
 from agents.nodes.reason import FILLER, tools_config

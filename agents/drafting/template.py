@@ -234,7 +234,7 @@ def compose(c: Composition) -> DraftPlan:
         answer_parts = _merge(answer_parts)
         answer = ("; ".join(answer_parts) + ".") if en else ("；".join(answer_parts) + "。")
         if en:
-            answer = _in_english(answer, c.terms_en)
+            answer = in_english(answer, c.terms_en)
     elif computed:  # computed, but nothing for the customer's ears (the next step says it): no clause pasted
         answer = ""
     elif question := _clarifying_question(c):
@@ -438,7 +438,7 @@ EN_RANGES = (
 )
 
 
-def _in_english(text: str, terms: dict[str, str]) -> str:
+def in_english(text: str, terms: dict[str, str]) -> str:
     """An English answer keeps no Chinese the tenant gave a word for (longest first), nor Chinese range words."""
     for zh in sorted(terms, key=len, reverse=True):  # the tenant's words first (整车质保 before 质保)
         text = text.replace(zh, terms[zh])
