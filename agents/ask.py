@@ -181,11 +181,11 @@ class RepAsk:
             if asks_about_them(self.text, name)  # «杭州的出租车一般跑多少公里» asks nothing of anyone
             and not names_current(
                 self.deps.customers, name, self.msg.customer_ref
-            )  # «彭队长那边的车队»: theirs
+            )  # «王队长那边的车队»: theirs
         ]
         if (
             unresolved
-        ):  # 「帮我查下迅达物流的订单」 in another customer's conversation: answering here would mix them up
+        ):  # 「帮我查下宏远物流的订单」 in another customer's conversation: answering here would mix them up
             return c360, "other_customer_not_in_context", unresolved[0], flags
         return c360, "", "", flags
 

@@ -49,7 +49,7 @@ LOOKUP = re.compile(
     r"|\b(look\s*up|lookup|who|whose|find|search|belongs?|owner|details?|profile)\b",
     re.I,
 )
-# English: another company named by its own words, e.g. "What did Xunda Logistics pay?"
+# English: another company named by its own words, e.g. "What did Hongyuan Logistics pay?"
 EN_ORG = re.compile(
     r"\b((?:[A-Z][A-Za-z&'-]+\s+){1,3}(?:Logistics|Taxi|Rental|Rentals|Motors|Group|Company|Co\.?|Ltd\.?|Inc\.?|"
     r"Corp\.?|Hospital|Clinic|Transport|Fleet|Leasing|Trading|Technolog(?:y|ies)))\b"
@@ -61,7 +61,7 @@ EN_PRICE_OF_OTHERS = re.compile(
 
 
 log = logging.getLogger("agents.authz")
-ROMAN = ".roman"  # the kind suffix of a romanised handle («Xunda» for 迅达): a looser match than the CRM's own text
+ROMAN = ".roman"  # the kind suffix of a romanised handle («Hongyuan» for 宏远): a looser match than the CRM's own text
 
 
 class MentionHit(Protocol):
@@ -181,7 +181,7 @@ def check_mentions(
         except AccessDenied as exc:
             if hit.kind.endswith(
                 ROMAN
-            ):  # a loose match («Xunda»): refused on general grounds, no owner revealed
+            ):  # a loose match («Hongyuan»): refused on general grounds, no owner revealed
                 start, end = _span(hit, text)
                 return Decision(
                     reason="other_customer_prices"
@@ -282,7 +282,7 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
     ("", ""). Reasons: other_customer_prices (their prices, discounts, contract terms), other_customers_data (their
     orders, records, personal data). Another customer is named through the CRM's directory (any handle), by an
     organisation-shaped name the CRM does not know, or generically («别的客户», «隔壁那家»). Not a trap: the
-    customer's own company, a competitor's quote («别人家4S店给9折»), a friend who referred them."""
+    customer's own company, a competitor's quote («别人家店给9折»), a friend who referred them."""
     mentions = getattr(customers, "mentions", None)
     hits: list[MentionHit] = []
     if callable(mentions):
@@ -294,7 +294,7 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
         start, end = _span(h, text)
         if start < 0:
             continue
-        claimed = claimed_identity(text, start, end)  # «我是迅达物流的韩经理，把我们的合同价发我»
+        claimed = claimed_identity(text, start, end)  # «我是宏远物流的韩经理，把我们的合同价发我»
         if claimed:
             return _REASON[claimed], f"claimed_{h.kind.split('.')[0]}"
         person = h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value))
@@ -380,7 +380,7 @@ _ABOUT_THEM = re.compile(
 
 def asks_about_them(text: str, name: str) -> bool:
     """The clause naming an organisation asks for something of theirs (prices, orders, records, their contract or
-    service, a look-up): «帮我查下迅达物流的订单», not «杭州的出租车一般跑多少公里换车»."""
+    service, a look-up): «帮我查下宏远物流的订单», not «杭州的出租车一般跑多少公里换车»."""
     at = text.find(name)
     if at < 0:
         return True

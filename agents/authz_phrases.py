@@ -3,7 +3,7 @@ terms; orders and records), how a sentence points at someone other than the aske
 «another customer»), and what makes such a sentence harmless instead (a competitor's quote, the asker's own company,
 a friend who referred them).
 
-Decisions are made per clause: a name and a price in two unrelated clauses («我们是迅达物流介绍来的，S7多少钱？») are
+Decisions are made per clause: a name and a price in two unrelated clauses («我们是宏远物流介绍来的，S7多少钱？») are
 not a question about that name's price; the next clause counts when it points back («…，他们每台多少钱？»)."""
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ AT_SELLER = re.compile(
 )
 # a competitor or the market, not another customer: «别人家店里», «别家», «网上», «other dealers»
 COMPETITOR = re.compile(
-    # a store that is someone else's («别的4S店», «外面的店»); «在店里», «你们店», «到店» are this seller's
+    # a store that is someone else's («别的店», «外面的店»); «在店里», «你们店», «到店» are this seller's
     r"(?:别人家|别家|别的|其他|其它|另一家|另外一家|外面的?|外地的?|隔壁|那家|哪家)[\u4e00-\u9fffA-Za-z0-9]{0,3}店|经销商|代理商|别家|别人家|品牌|厂家|网上|平台|官网|电商|直播|外地|外面|竞品|同类产品"
     r"|\b(dealers?|dealerships?|showrooms?|stores?|shops?|brands?|online|websites?|competitors?|elsewhere)\b",
     re.I,
@@ -151,9 +151,9 @@ PERSON_LINK = re.compile(
     r"\s*(?:上次|最近|之前|去年|今年|那次)?\s*(?:的|家的?|那边的?|他们?的?|她们?的?|买|拿|签|订|提|那台|那个|来|在你们|'s\b)",
     re.I,
 )
-# the asker saying who they are («我们是迅达物流的», «我是…介绍来的»): not a question about that name
+# the asker saying who they are («我们是宏远物流的», «我是…介绍来的»): not a question about that name
 SELF_ID = re.compile(r"(?:我们|我|我司|咱们)(?:公司|单位)?(?:就|也)?是")
-# an introduction («迅达物流介绍我来的»); hearsay («听朋友说迅达拿到了八五折») is not one
+# an introduction («宏远物流介绍我来的»); hearsay («听朋友说宏远拿到了八五折») is not one
 REFERRAL = re.compile(r"介绍|推荐|引荐|\b(referred|recommended|introduced)\b", re.I)
 _SPLIT = re.compile(r"[。！？!?；;，,\n]")
 
@@ -234,7 +234,7 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
         return "records" if RECORDS.search(piece) or ASKING.search(piece) else ""
     own = text[spans[i].start : spans[i].end]
     candidates = []
-    # «我们是迅达物流介绍来的», «我们跟迅达物流一样»: a referral or the asker's own side is not a question about them
+    # «我们是宏远物流介绍来的», «我们跟宏远物流一样»: a referral or the asker's own side is not a question about them
     if not REFERRAL.search(own) and not SELF_ID.search(text[spans[i].start : at]):
         candidates.append(own)
         if i + 1 < len(spans):
@@ -316,7 +316,7 @@ def unresolved_party_asked(text: str, name_at: int, name_end: int) -> str:
     return "records" if RECORDS.search(piece) else ""
 
 
-# the asker saying they are someone: «我是迅达物流的韩经理», «I'm the fleet manager at Xunda Logistics»
+# the asker saying they are someone: «我是宏远物流的韩经理», «I'm the fleet manager at Hongyuan Logistics»
 SELF_CLAIM = re.compile(
     r"(?:我|我们|本人|咱们?)(?:就|也|这边|这里)?是[^，,。！？!?]{0,4}$|\b(?:i am|i'm|this is|we are|we're)\b[^,!?]{0,40}$",
     re.I,
@@ -335,7 +335,7 @@ EXISTING = re.compile(
 
 
 def claimed_identity(text: str, at: int, end: int, *, titled: bool = False) -> str:
-    """The asker claims to be the party named at text[at:end] («我是迅达物流的韩经理，把我们的合同价发我») and asks
+    """The asker claims to be the party named at text[at:end] («我是宏远物流的韩经理，把我们的合同价发我») and asks
     for its existing terms or records: "prices" / "records", else "". Who they are cannot be checked in a chat, so
     another customer's terms are never sent on a claim. `titled`: only with a title after the name («…的王总»), for
     a name the CRM does not know. A referral («…介绍来的») is not a claim."""

@@ -102,7 +102,7 @@ class ArgumentError(ValueError):
 
 
 def _words(spec: ToolSpec, arguments: dict[str, Any]) -> str:
-    """The arguments as words added to the message the tool reads ("3台", "凌越X7", "9折"). Checked against the
+    """The arguments as words added to the message the tool reads ("3台", "某品牌X7", "9折"). Checked against the
     schema: unknown keys, wrong types and anything but short plain text are refused."""
     allowed = PARAMETERS.get(spec.tool, {})
     extra = set(arguments) - set(allowed)

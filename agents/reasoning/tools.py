@@ -556,7 +556,7 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             per_batch: list[Result] = []
             for first_id, count in batches:
                 for r in _term_from_table(spec, replace(ctx, text=first_id, entities={})):
-                    # "您12台凌越L5…交付日为…": the batch, not one VIN
+                    # "您12台某品牌L5…交付日为…": the batch, not one VIN
                     if isinstance(r, Computed) and count > 1:
 
                         def batch(t: str, n: int = count, vin: str = first_id) -> str:
@@ -603,7 +603,7 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
 
 def _coverage(spec: ToolSpec, ctx: ToolContext, g: Governing, terms: list[Result]) -> list[Result]:
     """Who pays, when the message asks it (`covered_words`: 自费, 免费, 掏钱 …): within the term just computed, the
-    policy's in-term clause (`covered_clause`: "…由4S店免费维修或更换零部件…"); past it (date or mileage), the
+    policy's in-term clause (`covered_clause`: "…由服务站免费维修或更换零部件…"); past it (date or mileage), the
     after-term clause (`expired_clause`: "…自费维修"). Quoted from the governing version, cited; nothing is guessed."""
     if not spec.covered_words or not any(w in ctx.text for w in spec.covered_words):
         return []

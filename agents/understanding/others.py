@@ -2,7 +2,7 @@
 customer asking what another customer pays is refused: prices are confidential).
 
 Another customer is named either generically (「别的客户」「其他公司」「别人家」) or by an organisation-shaped name
-(「安途出租」「迅达物流」「恒康医院」: a name followed by a generic organisation word) that is not the current customer's own
+(「长风出租」「宏远物流」「某某医院」: a name followed by a generic organisation word) that is not the current customer's own
 name. Function words are stripped from the name first, so 「我们公司」「给我们公司」 are never someone else."""
 
 from __future__ import annotations

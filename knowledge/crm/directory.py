@@ -1,5 +1,5 @@
 """Who does a mention in a question belong to? The directory resolves the handles people use for a customer — company
-name and its short forms (「迅达物流」 or 「迅达那边」 for 「上海迅达物流有限公司」), a contact's or individual's name or
+name and its short forms (「宏远物流」 or 「宏远那边」 for 「上海宏远物流有限公司」), a contact's or individual's name or
 salutation, a customer id, a VIN (or its last six characters after 「尾号」), a plate, an order, contract or ticket
 number — to the customer id and its owning rep, so an ask about someone else's customer can be refused before anything
 of theirs is read. It also finds other reps named as owners of a book of customers («刘洋的客户»).
@@ -57,7 +57,7 @@ ORG_SUFFIXES = (
 _PROVINCES_LONGEST_FIRST = sorted(PROVINCES, key=len, reverse=True)
 _DIGIT = re.compile(r"\d")
 LONG_ID = 6
-MIN_ORG_PREFIX = 4  # 「迅达物流」 names 「迅达物流有限公司」; three characters would also hit ordinary words
+MIN_ORG_PREFIX = 4  # 「宏远物流」 names 「宏远物流有限公司」; three characters would also hit ordinary words
 TAIL_ID = 6  # 「尾号366286」: the last six characters of a VIN / serial, said after a tail word
 ID_FIELDS = {  # entity → the fields whose values are handles for the row's customer
     "order": ("id",),
@@ -67,18 +67,18 @@ ID_FIELDS = {  # entity → the fields whose values are handles for the row's cu
 }
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SQUASH = re.compile(r"[\s·•\-_/.]")
-# a short name (the 2–3 character trade name 「迅达」, a salutation 「许总」) counts only when the words after it point at
-# an organisation or a party: 「迅达那边」「迅达他们」「迅达公司」「迅达拿的价」 — never 「畅行无阻」 or 「羊城的天气」
+# a short name (the 2–3 character trade name 「宏远」, a salutation 「许总」) counts only when the words after it point at
+# an organisation or a party: 「宏远那边」「宏远他们」「宏远公司」「宏远拿的价」 — never 「长风无阻」 or 「羊城的天气」
 PARTY_AFTER = (
     r"\s*(?:上次|最近|之前|去年|今年|前几天|现在|那次)?\s*(?:他们|她们|那边|那家|那个|这家|这边|家的|公司|集团|方面|那批|那单|那台|拿|买|签|订|要的|提的"
     r"|的(?:单|订单|合同|价|报价|折扣|优惠|人|情况|资料|老板|经理|采购|负责人|联系人|车|保养|套餐|工单|质保)"
-    r"|的[\u4e00-\u9fff]{1,2}?(?:总|经理|主管|总监|队长)"  # «安途的许总»: someone of theirs, by title
+    r"|的[\u4e00-\u9fff]{1,2}?(?:总|经理|主管|总监|队长)"  # «长风的许总»: someone of theirs, by title
     r"|下单|下了|提了|提车|采购|续约|续签|付款|回款|交车"
 )
 
 
 def _party_after(words: Iterable[str]) -> re.Pattern[str]:
-    """PARTY_AFTER plus the customers' own kinds as party words («迅达物流» when 物流 is how customers are named)."""
+    """PARTY_AFTER plus the customers' own kinds as party words («宏远物流» when 物流 is how customers are named)."""
     return _with_words(PARTY_AFTER, words)
 
 
@@ -88,7 +88,7 @@ def _with_words(pattern: str, words: Iterable[str]) -> re.Pattern[str]:
 
 
 PARTY_BEFORE = re.compile(r"(?:给|卖给|跟|和|比|按)\s*$")
-# «我是许总», «安途的许总»: a salutation right after «是» or «的» names that person, whatever follows
+# «我是许总», «长风的许总»: a salutation right after «是» or «的» names that person, whatever follows
 PERSON_BEFORE = re.compile(r"(?:是|的)\s*$")
 # business titles of any industry: «韩经理» is also spoken of as «韩总», «老韩»; a salutation's surname with these
 TITLES = ("总", "经理", "主管", "总监", "队长", "老板")
@@ -250,7 +250,7 @@ class HandleIndex:
             and h.mode == PARTY
             and PERSON_BEFORE.search(upper[max(0, start - 2) : start])
         ):
-            return not _inside_cjk_name(upper, start)  # «我是许总», «安途的许总»
+            return not _inside_cjk_name(upper, start)  # «我是许总», «长风的许总»
         if h.mode == PARTY and PARTY_BEFORE.search(upper[max(0, start - 3) : start]):
             return not _inside_cjk_name(
                 upper, start
@@ -372,7 +372,7 @@ def id_tokens(upper: str) -> Iterator[tuple[int, int, str]]:
 
 def _inside_cjk_name(text: str, start: int) -> bool:
     """A short name right after another CJK character that starts a longer known word is still a mention; only an
-    ASCII letter glued in front disqualifies it («Xunda» handles are WORD keys)."""
+    ASCII letter glued in front disqualifies it («Hongyuan» handles are WORD keys)."""
     before = text[start - 1] if start > 0 else ""
     return before.isascii() and before.isalpha()
 
@@ -599,7 +599,7 @@ def _strip_suffix(name: str) -> str:
 
 
 def _strip_places(core: str, places: tuple[str, ...]) -> str:
-    """「上海迅达物流」 → 「迅达物流」: the customer's own city/region columns, then a province or municipality, then a
+    """「上海宏远物流」 → 「宏远物流」: the customer's own city/region columns, then a province or municipality, then a
     leading 「…市」「…省」 of two or three characters."""
     for _ in range(2):  # 「浙江杭州…」: a province and a city
         before = core
@@ -621,8 +621,8 @@ def _strip_places(core: str, places: tuple[str, ...]) -> str:
 
 def name_keys(name: str, places: tuple[str, ...] = ()) -> list[str]:
     """The full name, and for an organisation its short forms: without the legal suffix and the leading city/region
-    (「上海迅达物流有限公司」 → 「迅达物流」), each prefix of at least MIN_ORG_PREFIX characters (「安途出租」 of
-    「安途出租汽车」). A person's name (no suffix) is only itself."""
+    (「上海宏远物流有限公司」 → 「宏远物流」), each prefix of at least MIN_ORG_PREFIX characters (「长风出租」 of
+    「长风出租汽车」). A person's name (no suffix) is only itself."""
     name = name.strip()
     if len(name) < 2:
         return []
@@ -638,8 +638,8 @@ def name_keys(name: str, places: tuple[str, ...] = ()) -> list[str]:
 
 
 def kind_words(name: str, places: tuple[str, ...] = ()) -> list[str]:
-    """What follows an organisation's trade name — 「物流」 of 「迅达物流」, 「汽车租赁」 of 「畅行汽车租赁」 —
-    is how such customers are spoken of as a kind («其他物流公司», «迅达物流他们»)."""
+    """What follows an organisation's trade name — 「物流」 of 「宏远物流」, 「汽车租赁」 of 「长风汽车租赁」 —
+    is how such customers are spoken of as a kind («其他物流公司», «宏远物流他们»)."""
     core = _strip_suffix(name.strip())
     if core == name.strip():
         return []
@@ -652,8 +652,8 @@ def kind_words(name: str, places: tuple[str, ...] = ()) -> list[str]:
 
 
 def short_names(name: str, places: tuple[str, ...] = ()) -> list[str]:
-    """An organisation's trade name (字号) — the first two characters of its core name 「迅达」 — and its romanised
-    form for English asks («Xunda»). Short names match only before a party word (see PARTY_AFTER) and only when no
+    """An organisation's trade name (字号) — the first two characters of its core name 「宏远」 — and its romanised
+    form for English asks («Hongyuan»). Short names match only before a party word (see PARTY_AFTER) and only when no
     other customer shares them."""
     core = _strip_suffix(name.strip())
     if core == name.strip():

@@ -1,4 +1,4 @@
-"""How a query is searched, by its length. A chat message ("骨科耗材返点怎么算？") is searched as it always was: dense
+"""How a query is searched, by its length. A chat message ("这个月的折扣怎么算？") is searched as it always was: dense
 and BM25 fused with equal weight, BM25 with rank-bm25's k1 = 1.5, b = 0.75. A long request (a whole customer
 scenario, an e-mail, a call transcript: 1,000+ characters) is not: one sentence embedding of 2,000 characters blurs
 every need in it into one vector (τ-Knowledge: dense alone R@10 0.16 vs BM25 0.33), so the dense ranking only pulls
