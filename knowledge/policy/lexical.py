@@ -8,7 +8,7 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import jieba
 import numpy as np
@@ -188,6 +188,15 @@ class Bm25Index:
         out: list[tuple[np.ndarray, np.ndarray]] = []
         scale = np.float32(k1 * b / self.avgdl)
         base = np.float32(k1 * (1 - b))
+        for weight, docs, tf in self._term_postings(query_tokens, k1):
+            out.append((docs, weight * tf / (tf + base + scale * self.lengths[docs])))
+        return out
+
+    def _term_postings(
+        self, query_tokens: list[str], k1: float
+    ) -> Iterator[tuple[np.float32, np.ndarray, np.ndarray]]:
+        """Each known query term's posting segments (the frozen base, then the delta of later adds) with the term's
+        weight idf × (k1 + 1): the one walk `_postings` and `top` both score from."""
         for t in query_tokens:
             tid = self.vocab.get(t)
             if tid is None or tid >= len(self.df):  # unknown, or added by a later version of the index
@@ -202,8 +211,7 @@ class Bm25Index:
                 continue
             weight = np.float32(self.idf(tid) * (k1 + 1))
             for docs, tf in segments:
-                out.append((docs, weight * tf / (tf + base + scale * self.lengths[docs])))
-        return out
+                yield weight, docs, tf
 
     def scores(self, query_tokens: list[str], k1: float | None = None, b: float | None = None) -> np.ndarray:
         """BM25 score of every chunk; removed ones score 0 (tests and tools; `top` does not build this)."""
@@ -264,24 +272,11 @@ class Bm25Index:
         tf_parts: list[np.ndarray] = []
         weights: list[np.float32] = []
         sizes: list[int] = []
-        for t in query_tokens:
-            tid = self.vocab.get(t)
-            if tid is None or tid >= len(self.df):  # unknown, or added by a later version of the index
-                continue
-            segments: list[tuple[np.ndarray, np.ndarray]] = []
-            if tid < self.base_terms:
-                lo, hi = self.offsets[tid], self.offsets[tid + 1]
-                segments.append((self.post_docs[lo:hi], self.post_tf[lo:hi]))
-            if tid in self.delta:
-                segments.extend(self.delta[tid])
-            if not segments:
-                continue
-            weight = np.float32(self.idf(tid) * (k1 + 1))
-            for d, f in segments:
-                docs_parts.append(d)
-                tf_parts.append(f)
-                weights.append(weight)
-                sizes.append(len(d))
+        for weight, d, f in self._term_postings(query_tokens, k1):
+            docs_parts.append(d)
+            tf_parts.append(f)
+            weights.append(weight)
+            sizes.append(len(d))
         if not docs_parts:
             return None
         docs = np.concatenate(docs_parts)
