@@ -86,6 +86,12 @@ class EvidenceMemo:
         # id(dict) → (the dict itself, pinned so its id can't be reused; its top-level values then; the Evidence)
         self._seen: dict[int, tuple[dict[str, Any], tuple[Any, ...], Evidence]] = {}
 
+    def remember(self, items: Iterable[dict[str, Any]], evidence: Iterable[Evidence]) -> None:
+        """Records `evidence[i]` as what validating `items[i]` gives: for dicts a caller validated once before and
+        keeps with their Evidence (the customer 360's ~50 facts, reused while its CRM rows are unchanged)."""
+        for item, ev in zip(items, evidence, strict=True):
+            self._seen[id(item)] = (item, tuple(item.items()), ev)
+
     def validate(self, items: Iterable[Evidence | dict[str, Any]]) -> list[Evidence]:
         out: list[Evidence] = []
         for item in items:

@@ -14,6 +14,7 @@ from contract.errors import InputError, NotFound
 from contract.evidence import Evidence
 from contract.ports import Actor, Customer360
 from knowledge.crm.access import check_access, check_agent_before_lookup
+from knowledge.crm.built import Built360s, snapshot_key
 from knowledge.crm.cache import RedisCache
 from knowledge.crm.connector import CrmConnector
 from knowledge.crm.directory import CustomerDirectory, Hit, RepHit
@@ -42,7 +43,10 @@ class CrmCustomerData:
         cache: RedisCache | None = None,
         clock: Callable[[], date] = clock_port.today,
         tenant: str = "",
+        reuse_built: int = 256,
     ) -> None:
+        """`reuse_built`: how many customers' last built 360s are kept for reuse when their rows read back unchanged
+        (knowledge/crm/built.py); 0 builds every 360 from its rows."""
         signals.check_mapping(mapping)
         self.connector, self.mapping, self.signals = connector, mapping, signals
         self.queries = build_queries(mapping)
@@ -54,6 +58,7 @@ class CrmCustomerData:
         self.cache = cache
         self.clock = clock  # the clock port: an evaluation or replay pins it to the suite's / message's time
         self.tenant = tenant
+        self.built = Built360s(reuse_built)
         self.telemetry_lookback_days = signals.telemetry_lookback_days(
             int(mapping.option("telemetry", "lookback_days", 30))
         )
@@ -98,9 +103,17 @@ class CrmCustomerData:
             raise NotFound(f"customer {ref!r} is not in the CRM", reason="unknown_customer", customer_ref=ref)
         row = snap.profile
         owner, owner_team = owner_of["owner"], owner_of["team"]
-        c360 = build_360(snap, self.mapping)
-        kind = str(row.get("kind") or "")
-        c360.signals = evaluate(self.signals.for_customer(c360.business_unit, kind), snap, self.mapping)
+        # the rows were read live just now; when they are the rows the last 360 of this customer was built from,
+        # that 360 is what building would give again (before build_360, which normalises the rows in place)
+        key = snapshot_key(snap) if self.built.size > 0 else None
+        reused = self.built.get(snap.customer_id, key)
+        if reused is not None:
+            c360 = reused
+        else:
+            c360 = build_360(snap, self.mapping)
+            kind = str(row.get("kind") or "")
+            c360.signals = evaluate(self.signals.for_customer(c360.business_unit, kind), snap, self.mapping)
+            self.built.put(snap.customer_id, key, c360)
         if self.cache is not None:
             entry = {"owner_rep": owner, "owner_team": owner_team, "c360": c360.model_dump(mode="json")}
             self.cache.put(cache_key, entry)

@@ -51,3 +51,19 @@ def test_bad_dicts_still_fail_and_evidence_objects_pass_through() -> None:
     assert memo.validate([good])[0] is good
     with pytest.raises(ValidationError):
         memo.validate([{**good.model_dump(), "id": ""}])
+
+
+def test_remembered_pairs_are_returned_until_a_dict_changes() -> None:
+    """`remember` (the grounding node's reused customer evidence): a later validate of those dicts returns the
+    remembered Evidence without validating; a dict edited since is validated again."""
+    state = _state()
+    validated = EvidenceMemo().validate(state)  # what another turn's memo built from these dicts
+    memo = EvidenceMemo()
+    memo.remember(state, validated)
+    again = memo.validate(state)
+    assert all(a is b for a, b in zip(again, validated, strict=True))
+    state[1]["content"] = "改过的内容"
+    after = memo.validate(state)
+    assert after[1] is not validated[1] and after[1].content == "改过的内容"
+    with pytest.raises(ValueError):
+        memo.remember(state, validated[:1])  # pairs, or nothing

@@ -5,7 +5,7 @@ and SQLite (autodealer CRM):
   - profile and sections read on one connection, the access check still between the owner row and the rest;
   - per-window purchase quantities equal a plain per-row, per-window sum;
   - a driver error on the fast path (a statement past its timeout) is still a typed BackendUnavailable;
-  - reads stay live: a CRM write shows in the next 360 (nothing is cached across calls)."""
+  - reads stay live: a CRM write shows in the next 360 (rows are read on every call; test_built_reuse.py)."""
 
 from __future__ import annotations
 
