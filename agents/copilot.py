@@ -23,7 +23,7 @@ from langgraph.types import Command
 from agents.ask import answer_rep_ask
 from agents.context import ProgressCallback, RunContext, RunProgress
 from agents.deps import AgentDeps
-from agents.graph import build_graph, inline_graph_writes
+from agents.graph import PAUSE_BEFORE, compile_graph, inline_graph_writes
 from agents.perception.masking import mask_decision
 from agents.tenant import OUT_OF_SCOPE
 from agents.wrapup import summarize
@@ -55,7 +55,7 @@ def thread_id(tenant: str, conversation_id: str) -> str:
 class Copilot:
     def __init__(self, deps: AgentDeps, checkpointer: BaseCheckpointSaver | None = None) -> None:
         self.deps = deps
-        self.graph = build_graph().compile(checkpointer=checkpointer or InMemorySaver())
+        self.graph = compile_graph(checkpointer or InMemorySaver())
         self._threads: dict[
             str, tuple[str, str]
         ] = {}  # suggestion id → (thread, channel): an in-process hint only
@@ -149,7 +149,10 @@ class Copilot:
         if conversation_id or decision.suggestion_id in self._threads:
             state = self.graph.get_state(self._config(thread))
             current = (state.values.get("suggestion") or {}).get("id")
-            waiting = current == decision.suggestion_id and any(t.interrupts for t in state.tasks)
+            # paused before the decision node (agents.graph.PAUSE_BEFORE), or inside it (threads of earlier versions)
+            waiting = current == decision.suggestion_id and any(
+                t.interrupts or t.name in PAUSE_BEFORE for t in state.tasks
+            )
             if waiting:
                 ctx = RunContext(deps=self.deps, actor=actor, tenant=thread.split(":", 1)[0], channel=channel)
                 resume = Command(resume=decision.model_dump(mode="json"))
