@@ -214,6 +214,33 @@ def _reuse_langgraph_threads() -> None:
 _reuse_langgraph_threads()
 
 
+def _remember_put_writes_signature() -> None:
+    """Every run's loop asks `inspect.signature(checkpointer.put_writes)` whether the saver takes `task_path`
+    (langgraph.pregel._checkpoint.put_writes_accepts_task_path): ~50 us of CPU per message for an answer that depends
+    only on the saver's class. Answered once per function (the bound method's __func__), the same answer after."""
+    try:
+        from langgraph.pregel import _loop
+    except ImportError:  # another LangGraph layout: keep its default
+        return
+    original = getattr(_loop, "put_writes_accepts_task_path", None)
+    if original is None or getattr(original, "__wrapped_by_copilot__", False):
+        return
+    answers: dict[Any, bool] = {}
+
+    def remembered(put_writes: Callable[..., Any]) -> bool:
+        key = getattr(put_writes, "__func__", put_writes)
+        answer = answers.get(key)
+        if answer is None:
+            answer = answers[key] = bool(original(put_writes))
+        return answer
+
+    remembered.__wrapped_by_copilot__ = True  # type: ignore[attr-defined]
+    setattr(_loop, "put_writes_accepts_task_path", remembered)  # noqa: B010 - not re-exported by LangGraph
+
+
+_remember_put_writes_signature()
+
+
 def after_turn(state: CopilotState) -> str:
     """A customer's message waits for the rep's decision on its suggestion; anything else ends the run."""
     return "human_decision" if after_perceive(state) != END and state.get("suggestion") else END
