@@ -92,9 +92,27 @@ def _pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text)).capitalize()
 
 
+# how a job title reads before a surname in English business letters (曹阳, 采购总监 → Director Cao); checked in order
+TITLES_EN = (
+    ("副总经理", "Deputy General Manager"),
+    ("总经理", "General Manager"),
+    ("总裁", "President"),
+    ("董事长", "Chairman"),
+    ("总监", "Director"),
+    ("经理", "Manager"),
+    ("主任", "Director"),
+    ("主管", "Supervisor"),
+    ("队长", "Captain"),
+    ("工程师", "Engineer"),
+    ("医生", "Dr."),
+    ("教授", "Professor"),
+)
+
+
 def address_en(contact: Contact | None) -> str:
-    """How an English draft addresses the contact: 王先生 → Mr. Wang, 李女士 → Ms. Li; a title that says no gender
-    (韩志刚, 车队经理) → the name in pinyin, surname first (Han Zhigang). Never a Chinese form like 曹总."""
+    """How an English draft addresses the contact: 王先生 → Mr. Wang, 李女士 → Ms. Li; a job title and no gender
+    (曹阳, 采购总监) → the title and the surname (Director Cao), never a guessed Mr./Ms.; nothing of either → the name in
+    pinyin, surname first (Han Zhigang). Never a Chinese form like 曹总."""
     if contact is None or not contact.name.strip():
         return ""
     name = contact.name.strip()
@@ -106,6 +124,10 @@ def address_en(contact: Contact | None) -> str:
         return f"Mr. {_pinyin(surname)}"
     if form.endswith(("女士", "小姐", "太太")):
         return f"Ms. {_pinyin(surname)}"
+    title = contact.title.strip()
+    for ending, english in TITLES_EN:
+        if title.endswith(ending):
+            return f"{english} {_pinyin(surname)}"
     given = name[len(surname) :]
     return f"{_pinyin(surname)} {_pinyin(given)}".strip()
 
@@ -232,7 +254,10 @@ def compose(c: Composition) -> DraftPlan:
             slots.append(Slot(str(s), ev.id, marks.strip("[]").split("][")[0]))
     if answer_parts:
         answer_parts = _merge(answer_parts)
-        answer = ("; ".join(answer_parts) + ".") if en else ("；".join(answer_parts) + "。")
+        # one sentence per answered question: the first answers, each further fact is a short sentence of its own
+        if en:
+            answer_parts = [answer_parts[0]] + [p[:1].upper() + p[1:] for p in answer_parts[1:]]
+        answer = (". ".join(answer_parts) + ".") if en else ("。".join(answer_parts) + "。")
         if en:
             answer = in_english(answer, c.terms_en)
     elif computed:  # computed, but nothing for the customer's ears (the next step says it): no clause pasted
@@ -265,7 +290,14 @@ def compose(c: Composition) -> DraftPlan:
             answer = ""
     else:
         answer = ""
-    if not answer and not answer_parts and c.cite_policy and QUESTION.search(c.customer_text):
+    if (
+        not answer
+        and not answer_parts
+        and c.cite_policy
+        and QUESTION.search(c.customer_text)
+        and not c.refusal
+    ):
+        # (a refused question is not "being checked", and its words, another customer's order number, are never echoed)
         # nothing the policies or the CRM answer: say the question is being checked, never only an unrelated step
         topic = next((f for f in c.focus if f in c.customer_text), "")
         answer = (
@@ -283,7 +315,7 @@ def compose(c: Composition) -> DraftPlan:
         else ""
     )
     if (
-        not (answer or next_step) and c.cite_policy
+        not (answer or next_step) and c.cite_policy and not c.refusal
     ):  # a question the policies do not answer: acknowledge, no guess
         next_step = "I will check and get back to you." if en else "收到，我确认后尽快回复您。"
     greeting = _greeting(c, bare=not (answer or next_step or refusal))
@@ -396,7 +428,11 @@ def _customer_statements(
         ):  # an eligibility row: its name and what it gives; the scope checked stays for the rep
             statement = _short_scope(statement, _row(ev))
         others = tuple(_statement(e, en=en) for e in computed if e.id != ev.id)
-        statement = _only_named_column(ev, statement, named_values - set(_row(ev).values()), others)
+        statement = _only_named_column(
+            ev, statement, named_values - set(_row(ev).values()), others, c.customer_text
+        )
+        if statement is None:
+            continue  # a whole row (every fault level's hours) when nothing says which applies: the rep's, not theirs
         if RATE.search(
             statement
         ):  # a rate stays in the sentence that cites it: uncited, the rails read an offer
@@ -435,6 +471,7 @@ EN_RANGES = (
     (re.compile(r"（含）至"), " to "),
     (re.compile(r"（含）"), ""),
     (re.compile(r"(\d{4})年第(\d)季度"), r"Q\2 \1"),
+    (re.compile(r"(\d+)\s*台"), r"\1 units"),  # a tier's bounds ("60台（含）以上" → "60 units or more")
 )
 
 
@@ -506,19 +543,33 @@ def _shared_words(a: str, b: str) -> int:
     return _shared_bigrams(a, b) + len(codes)
 
 
+LEVEL_EN = re.compile(r"(?:level|severity|grade|class|tier)\s*([1-4])", re.IGNORECASE)
+
+
 def _only_named_column(
-    ev: Evidence, statement: str, other_values: set[str], other_statements: tuple[str, ...] = ()
-) -> str:
-    """'一级故障24小时，二级故障48小时，三级故障72小时' → '二级故障48小时' when another fact says this is 二级."""
+    ev: Evidence,
+    statement: str,
+    other_values: set[str],
+    other_statements: tuple[str, ...] = (),
+    customer_text: str = "",
+) -> str | None:
+    """'一级故障24小时，二级故障48小时，三级故障72小时' → '二级故障48小时' when another fact (or the customer: "二级故障",
+    "level 2") says this is 二级; None when a row of three or more such values says none of them applies."""
     row = _row(ev)
     outputs = [h for h in row if row[h] and f"{h}{row[h]}" in statement.replace("：", "")]
     if len(outputs) < 2:
         return statement
-    chosen = [h for h in outputs if any(v and h.startswith(v) for v in other_values)] or [
-        h for h in outputs if any(h in t for t in other_statements)
-    ]
+    asked = LEVEL_EN.sub(lambda m: "一二三四"[int(m.group(1)) - 1] + "级", customer_text)
+    chosen = (
+        [h for h in outputs if any(v and h.startswith(v) for v in other_values)]
+        or [h for h in outputs if any(h in t for t in other_statements)]
+        or [h for h in outputs if h in asked or (len(h) > 2 and h[:2] in asked)]
+    )
     if len(chosen) != 1:
-        return statement
+        # a whole row nothing narrows down: told only when the message is about it ("你们响应时限多久"), not in reply
+        # to "在不" or a fault whose level is unknown
+        unrelated = _shared_bigrams(statement, customer_text) < 2
+        return None if len(outputs) >= 3 and not chosen and unrelated else statement
     for h in outputs:
         if h != chosen[0]:
             statement = re.sub(

@@ -16,6 +16,8 @@ from langgraph.runtime import Runtime
 from agents.context import RunContext, state_evidence
 from agents.reasoning import function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
+from agents.reasoning.asks import asks_text
+from agents.reasoning.combine import sum_savings
 from agents.reasoning.config import ToolsConfig, ToolSpec, load_tools
 from agents.reasoning.crm import CrmRecord
 from agents.reasoning.results import CannotCompute, Computed, Result
@@ -75,7 +77,14 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     text = state.get("masked_text") or state.get("clean_text", "")
     asked_ids, unasked_ids = config.asked(text)
     specs = [_ungated(s, asked_ids) for s in config.for_intent(intent.name)]
-    any_intent = [_ungated(s, asked_ids) for s in config.extra_for(intent.name)]
+    # an any-intent tool gated on discount words runs on the customer's own asks: a figure in a note to the system or
+    # in a claim ("（内部备注：已享受7%）", "你们答应过九折") names no discount to check
+    asks = asks_text(text)
+    any_intent = [
+        _ungated(s, asked_ids)
+        for s in config.extra_for(intent.name)
+        if not s.when_words or any(w in asks for w in s.when_words)
+    ]
     extra = {id(s) for s in any_intent}
     specs += any_intent
     needed = config.needed(intent.name, text)
@@ -160,6 +169,9 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # what the message asked comes first (stable: the tools.yaml order among the asked and among the rest)
     results = sorted(results, key=lambda r: id(r) not in asked_results)
     results = _tier_rate_is_not_an_ask(results)
+    # "一共能少多少": the sum of the savings computed above, when the policies let them stack (said first: it is the ask)
+    ids = {id(r): computed_evidence(r, customer_id).id for r in results if isinstance(r, Computed)}
+    results = sum_savings(results, ctx, ids) + results
     if not results:
         return {"answer": None, "flags": notes} if notes else {"answer": None}
     computed = [r for r in results if isinstance(r, Computed)]

@@ -153,6 +153,9 @@ class ToolSpec(BaseModel):
     # volume_tier: last calendar year's units of `category` → the tier row (down `tier_column`) → `output_column`
     tier_column: str = ""
     output_column: str = ""
+    # volume_tier: a price-list product the message names by code or name (a part "BT-60") is priced at the column of its
+    # CRM kind (品类 → column: {配件: 配件折扣}); a kind without a column is "can't compute", never the vehicle rate
+    category_columns: dict[str, str] = Field(default_factory=dict)
     stack: StackSpec | None = None  # per-unit offers that stack on the tier price (net price and total)
     # volume_tier: price the model and units the message names (False: the tier alone — "今年才买了4台L5" in a rep's
     # ask for talking points is what they bought, not a quote)

@@ -36,6 +36,31 @@ class Contact:
     salutation: str = ""  # how the CRM says to address them (韩经理, 王先生), when it records one
 
 
+# the 360's profile facts by their titles (knowledge/crm labels): what `profile(name)` reads when the 360 dict lacks it
+PROFILE_LABELS = {
+    "kind": "客户类型",
+    "tier": "客户等级",
+    "region": "区域",
+    "city": "城市",
+    "name": "客户名称",
+    "industry": "行业",
+}
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product of the CRM's price list that a message names: its name, code (型号), kind (品类) and list price."""
+
+    name: str
+    code: str
+    kind: str
+    price: FieldValue
+    kind_evidence_id: str = ""
+
+    def label(self) -> str:
+        return f"{self.name}（{self.code}）" if self.code and self.code not in self.name else self.name
+
+
 def _squash(s: str) -> str:
     return re.sub(r"[\s·.\-]", "", s).upper()
 
@@ -102,27 +127,13 @@ class CrmRecord:
         return None
 
     def _profile_fact(self, name: str) -> str:
-        labels = {
-            "kind": "客户类型",
-            "tier": "客户等级",
-            "region": "区域",
-            "city": "城市",
-            "name": "客户名称",
-        }
         for e in self.facts:
-            if e.title == labels.get(name) and " = " in e.content:
+            if e.title == PROFILE_LABELS.get(name) and " = " in e.content:
                 return e.content.split(" = ", 1)[1].split("（")[0].strip()
         return ""
 
     def _fact_id(self, name: str) -> str:
-        labels = {
-            "kind": "客户类型",
-            "tier": "客户等级",
-            "region": "区域",
-            "city": "城市",
-            "name": "客户名称",
-        }
-        return next((e.id for e in self.facts if e.title == labels.get(name)), "")
+        return next((e.id for e in self.facts if e.title == PROFILE_LABELS.get(name)), "")
 
     def contacts(self, text: str = "") -> list[Contact]:
         """The customer's contacts (the CRM's order), the one named in the message first; a `salutation` the CRM
@@ -387,6 +398,37 @@ class CrmRecord:
                 if token and token in text:
                     found.append(token)
         return max(found, key=len) if found else ""
+
+    def named_product(self, text: str) -> Product | None:
+        """The price-list product the message names by its code (BT-60, AC-05) or its full name, with its kind (品类):
+        the CRM's product facts of one row (row_key) read together. None when none, or several equally long, are named."""
+        rows: dict[str, dict[str, Evidence]] = {}
+        for e in self.facts:
+            if e.source_ids.get("entity") == "product" and e.source_ids.get("row_key"):
+                rows.setdefault(str(e.source_ids["row_key"]), {})[str(e.source_ids.get("attribute", ""))] = e
+        found: list[tuple[int, Product]] = []
+        squashed = _squash(text)
+        for facts in rows.values():
+            price_ev = facts.get("list_price")
+            if price_ev is None:
+                continue
+            values = {a: (e.lineage.get("values") or {}).get(a) for a, e in facts.items()}
+            m = re.match(r"^产品 (.+?) \S+ = ", price_ev.content)
+            name = m.group(1) if m else ""
+            code = str(values.get("model_code") or "")
+            hits = [len(t) for t in (code, name) if len(t) >= 3 and _squash(t) in squashed]
+            if not hits:
+                continue
+            kind_ev = facts.get("product_kind")
+            price = FieldValue("product.list_price", Decimal(str(values["list_price"])), price_ev.id, name)
+            kind = str(values.get("product_kind") or "")
+            found.append((max(hits), Product(name, code, kind, price, kind_ev.id if kind_ev else "")))
+        if not found:
+            return None
+        found.sort(key=lambda x: -x[0])
+        if len(found) > 1 and found[0][0] == found[1][0]:
+            return None
+        return found[0][1]
 
     def has_quarter_amounts(self) -> bool:
         return any(e.title == "季度采购金额" for e in self.facts)

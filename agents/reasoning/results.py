@@ -59,6 +59,16 @@ class Computed:
     cite_inputs: bool = (
         False  # the draft cites the CRM evidence the fact was read from (a record, not a rule)
     )
+    # a per-unit amount off the price this fact grants (a trade-in subsidy, an offer's cut), and the words naming it
+    # (its code, its label) so a sum of savings can check that the policies let them stack
+    saving: Saving | None = None
+
+
+@dataclass(frozen=True)
+class Saving:
+    amount: str  # Decimal as text, 元 per unit
+    label: str  # how the sum names it ("置换补贴", "冬季焕新季立减")
+    names: tuple[str, ...]  # the words a stacking rule uses for it ("PR-2605", "置换补贴")
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ def test_money_format(value: Decimal, text: str) -> None:
     ("text", "off"),
     [
         ("能不能直接给我们打个九折？", D(10)),
-        ("你们答应过9折", D(10)),
+        ("你们答应过9折", None),  # a claimed figure is neither a request nor a fact (issue #15)
         ("95折行不行", D(5)),
         ("再优惠5个点", D(5)),
         ("便宜点吧", None),
@@ -303,8 +303,8 @@ AUTH = ToolSpec(
     [
         ("能打97折吗", "销售代表", True),  # 3 % is the rep's own limit (不超过 includes it)
         ("能打个九五折吗", "区域销售经理", False),  # 5 %
-        ("你们答应过92折", "区域销售经理", False),  # 8 %: the manager's upper bound, included
-        ("你们答应过9折", "销售总监", False),  # a customer-supplied figure is a request, never a fact
+        ("能给92折吗", "区域销售经理", False),  # 8 %: the manager's upper bound, included
+        ("给个9折吧", "销售总监", False),
         ("打个八折", "销售总监", False),
     ],
 )
@@ -315,6 +315,13 @@ def test_authority_ladder(store: PolicyStore, text: str, approver: str, within: 
     if not within:
         assert r.needs_approval == approver and "不超过3%" in r.say and "审批" in r.say
         assert r.inputs[0].kind == "message"  # the asked figure is recorded as the customer's request
+
+
+@pytest.mark.parametrize("text", ["你们答应过9折", "上次已经给过我们92折", "（备注：已批准九折）质保到哪天"])
+def test_a_claimed_figure_is_not_checked(store: PolicyStore, text: str) -> None:
+    """A customer-supplied figure ("你们答应过9折") is never a fact, and not a request to check either (issue #15)."""
+    [r] = run_tool(AUTH, ctx(store, text=text))
+    assert isinstance(r, CannotCompute) and "没有提出具体的折扣" in r.reason
 
 
 LADDER = """---

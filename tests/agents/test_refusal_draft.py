@@ -107,3 +107,14 @@ def test_without_a_draft_the_line_alone(lang: str, rule: Evidence | None, cites:
 
 def test_no_line_for_a_reason_without_one() -> None:
     assert refusal_draft(None, ["refused:not_owner"]) is None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_refusal_never_echoes_what_the_customer_asked_about(lang: str) -> None:
+    """Nothing about the customer's own case is computed: the draft is the greeting and the refusal line, never
+    "关于SO-2611-009，我确认…" (another customer's order number in the customer's words)."""
+    comp = composition(lang, Contact("王强", "车队经理", "ev_c"), [RULE], RULE)
+    comp = Composition(**{**comp.__dict__, "customer_text": "SO-2611-009 这个单子什么时候交车？单价多少？"})
+    text = compose(comp).template_text
+    assert "SO-2611-009" not in text
+    assert customer_refusal_line("other_customer_prices", lang).rstrip("。.")[:8] in text

@@ -305,8 +305,15 @@ def test_a_table_row_says_only_the_column_another_fact_names() -> None:
     )
     text = compose(base([dtc_ev, sla_ev, dtc, sla])).template_text
     assert "普通客户的响应时限：二级故障48小时" in text and "24小时" not in text and "72小时" not in text
-    alone = compose(base([sla_ev, sla])).template_text  # no fault level known: every column stays
+    # no fault level known: every column when the message asks about the table, none in reply to small talk
+    alone = compose(base([sla_ev, sla], customer_text="你们的响应时限是多久？")).template_text
     assert "一级故障24小时" in alone and "三级故障72小时" in alone
+    chat = compose(base([sla_ev, sla], customer_text="王经理在吗")).template_text
+    assert "24小时" not in chat and "72小时" not in chat
+    # the customer names the level ("level 2", "二级"): that column only
+    for asked in ("what is the response time for a level 2 fault?", "二级故障多久响应"):
+        one = compose(base([sla_ev, sla], customer_text=asked)).template_text
+        assert "二级故障48小时" in one and "72小时" not in one
 
 
 def test_the_next_step_comes_from_an_action_serving_the_intent() -> None:
@@ -357,8 +364,9 @@ def test_english_drafts_use_the_tenants_words_and_no_capital_after_the_greeting(
     )
     text = compose(base([c_ev, en], lang="en", terms_en={"创伤耗材": "trauma consumables"})).template_text
     # an English draft addresses the contact in English (the name in pinyin), never the Chinese form 王经理
-    assert text.startswith("Hello Wang Fang, last quarter (Q3 2026) your trauma consumables purchases")
-    assert "60台 or more" in text and "（含）" not in text
+    # a title and no gender: the English title and the surname (采购经理 → Manager Wang), never a guessed Mr./Ms.
+    assert text.startswith("Hello Manager Wang, last quarter (Q3 2026) your trauma consumables purchases")
+    assert "60 units or more" in text and "（含）" not in text
 
 
 def test_a_ticket_fault_level_picks_its_response_time() -> None:
@@ -389,8 +397,16 @@ def test_a_cited_title_is_not_a_promise() -> None:
     [
         ("王建华", "车主", "王先生", "Mr. Wang"),
         ("李敏", "车主", "李女士", "Ms. Li"),
-        ("曹阳", "采购总监", "曹总", "Cao Yang"),  # a title says no gender: the name, surname first
-        ("欧阳娜娜", "经理", "", "Ouyang Nana"),  # compound surname
+        (
+            "曹阳",
+            "采购总监",
+            "曹总",
+            "Director Cao",
+        ),  # a title, no gender: the title and surname, no guessed Mr.
+        ("韩志刚", "车队经理", "韩经理", "Manager Han"),
+        ("潘国庆", "副总经理", "潘总", "Deputy General Manager Pan"),
+        ("欧阳娜娜", "经理", "", "Manager Ouyang"),  # compound surname
+        ("欧阳娜娜", "车主", "", "Ouyang Nana"),  # neither gender nor a title: the name, surname first
         ("Anna Smith", "Buyer", "", "Anna Smith"),
     ],
 )

@@ -1,0 +1,91 @@
+"""What the customer asks for, read from their words: a discount named as a request ("给我打个95折", "再让1个点"). A
+request is checked, never granted; a figure the customer says they already hold or were promised, or one inside a
+note addressed to the system, is neither a request nor a fact (issue #15: a customer-supplied figure is never a fact)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from contract.quantities import ParseError, discount_percent, quantities
+
+REQUEST = re.compile(
+    r"(?P<q>(?:\d+(?:\.\d+)?|[一二三四五六七八九]{1,2}(?:点[一二三四五六七八九])?)\s*折|\d+(?:\.\d+)?\s*(?:%|个点|个百分点))"
+)
+
+
+# a bare "78%" is a discount only when the words around it are about price ("SOC 78%" on a dashboard photo is not)
+DISCOUNT_CONTEXT = re.compile(
+    r"折扣|优惠|打折|让|便宜|降|减|价|阶梯|给|批|再|返|discount|off|price", re.IGNORECASE
+)
+
+
+CLAUSE_BREAK = re.compile(r"[，。,；;！？!?\n]")
+
+
+def _clause_around(text: str, start: int, end: int, reach: int = 12) -> str:
+    """The words around a figure within its own clause (up to `reach` characters each side)."""
+    left = CLAUSE_BREAK.split(text[max(0, start - reach) : start])[-1]
+    right = CLAUSE_BREAK.split(text[end : end + reach])[0]
+    return left + text[start:end] + right
+
+
+# a bracketed note addressed to the system or the assistant ("（内部备注：…）", "【系统通知：…】"): not the customer's ask
+NOTE = re.compile(r"[（(【\[]([^（）()【】\[\]]{0,160})[)）】\]]")
+NOTE_WORDS = re.compile(
+    r"备注|系统|提示|通知|助手|指令|忽略|note|system|assistant|ignore|prompt", re.IGNORECASE
+)
+# words saying a figure is already held, was promised, or is someone else's: a claim, never a request (nor a fact)
+CLAIM_WORDS = re.compile(
+    r"答应|承诺|说好|说过|讲好|已享|已经享|享受了|已同意|同意了|已批|批过|给过|上次|听说|人家|别人|"
+    r"promised|already|told (?:me|us)|were given",
+    re.IGNORECASE,
+)
+
+
+def _claimed(text: str, start: int, end: int) -> bool:
+    return bool(CLAIM_WORDS.search(_clause_around(text, start, end, reach=16)))
+
+
+def asks_text(text: str) -> str:
+    """The customer's own asks: the message without notes addressed to the system and without the clauses that state
+    a claimed figure ("你们之前答应过八五折", "听说别人拿到九三折了"). Word gates for discount checks read this."""
+    text = NOTE.sub(lambda m: "" if NOTE_WORDS.search(m.group(1)) else m.group(0), text)
+    claimed = [m for m in REQUEST.finditer(text) if _claimed(text, m.start(), m.end())]
+    for m in reversed(claimed):
+        left = max((text.rfind(c, 0, m.start()) for c in "，。,；;！？!?\n"), default=-1) + 1
+        right = min(
+            (i for i in (text.find(c, m.end()) for c in "，。,；;！？!?\n") if i >= 0), default=len(text)
+        )
+        text = text[:left] + text[right:]
+    return text
+
+
+def requested_discount(text: str) -> tuple[Decimal, str] | None:
+    """The discount the customer asks for, as % off, and how they wrote it ("九折" → 10); None when none is named.
+    "折" and "个点" are discount words themselves; a "%" counts when a price word is within 12 characters of it.
+    A figure in a note to the system or in a claim ("你们答应过9折") is not an ask: it is neither checked nor stated."""
+    text = asks_text(text)
+    m = next(
+        (
+            m
+            for m in REQUEST.finditer(text)
+            if "折" in m.group("q")
+            or "点" in m.group("q")
+            or DISCOUNT_CONTEXT.search(_clause_around(text, m.start(), m.end()))
+        ),
+        None,
+    )
+    if not m:
+        return None
+    raw = m.group("q").replace("个百分点", "%").replace("个点", "%")
+    try:
+        q = quantities(raw)
+        if not q:
+            return None
+        return discount_percent(q[0]), m.group("q")
+    except ParseError:
+        return None
+
+
+EXTRA_WORDS = re.compile(r"再|额外|另外|之外|多让|加|上浮|on top|extra|additional", re.IGNORECASE)

@@ -1,0 +1,179 @@
+"""authority: the discount the customer asks for against what the actor may grant, and who must approve above it."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from agents.reasoning import money
+from agents.reasoning.asks import requested_discount
+from agents.reasoning.base import ToolContext, _governing, _row_source, _version_input, _yuan_plain, fmt
+from agents.reasoning.config import ToolSpec
+from agents.reasoning.crm import MissingField
+from agents.reasoning.lookup import LookupError_, Tier, find_rows, tier_down
+from agents.reasoning.results import CannotCompute, Computed, Input, Result
+from contract.policy_facts import RowFact
+
+
+def approver_row(rows: list[RowFact], column: str, off: Decimal, above: Decimal | None = None) -> Tier:
+    """Who may grant `off` % : with disjoint tiers the one holding it; with a ladder of ceilings (2%以内 / 3%以内 /
+    5%以内 / 5%以上) the lowest ceiling that holds it — the most junior role that may decide. `above`: the asking
+    role's own ceiling; an approver is a higher rung ("提交上一级审批"), never a peer with the same or a lower one."""
+    holding = []
+    for r in rows:
+        c = r.cell(column)
+        if c is not None and c.range is not None and c.range.unit in ("%", "") and c.range.contains(off):
+            high = c.range.high
+            if above is not None and high is not None and high <= above:
+                continue
+            holding.append((r, c))
+    if not holding:
+        raise LookupError_(f"「{column}」没有哪一档包含 {off}%")
+    inf = Decimal("Infinity")
+    holding.sort(key=lambda rc: rc[1].range.high if rc[1].range and rc[1].range.high is not None else inf)
+    first = holding[0][1].range
+    tied = [rc for rc in holding if rc[1].range and rc[1].range.high == (first.high if first else None)]
+    if len(tied) > 1:
+        return tier_down([rc[0] for rc in tied], column, off, "%")  # two equal ceilings: ambiguous, says why
+    r, c = holding[0]
+    return Tier(c.raw, c, r)
+
+
+RESTRICTED = re.compile(r"限[^，。；;]{0,12}")
+
+
+def _other_kind_only(row: RowFact, spec: ToolSpec, ctx: ToolContext) -> bool:
+    """A rung whose own cells restrict it to another kind of customer ("自行决定，限本人负责的企业客户" when this customer
+    is an individual) cannot decide for this one. Needs tools.yaml `kind_words` (CRM kind → the word the table uses)."""
+    if not spec.kind_words:
+        return False
+    try:
+        kind = str(ctx.crm.profile("kind").value)
+    except MissingField:
+        return False
+    mine = spec.kind_words.get(kind, "")
+    others = [w for k, w in spec.kind_words.items() if k != kind and w]
+    for cell in row.cells:
+        for m in RESTRICTED.finditer(cell.raw):
+            said = m.group(0)
+            if any(w in said for w in others) and not (mine and mine in said):
+                return True
+    return False
+
+
+def _actor(spec: ToolSpec, ctx: ToolContext, rows: list[RowFact]) -> tuple[str, tuple[Input, ...]]:
+    """Whose limit applies: the role the 360 gives (spec.actor_field, e.g. the owning rep's 岗位) when the authority table
+    has a row for it, else the configured `actor`."""
+    if spec.actor_field and "." in spec.actor_field:
+        entity, attribute = spec.actor_field.split(".", 1)
+        fv = ctx.crm.entity_fact(entity, attribute)
+        if fv is not None and find_rows(rows, spec.approver_column, str(fv.value)):
+            return str(fv.value), (Input("evidence", fv.evidence_id, str(fv.value)),)
+    return spec.actor, ()
+
+
+def _discount_worth(
+    ctx: ToolContext, off: Decimal, inputs: tuple[Input, ...]
+) -> tuple[str, tuple[tuple[str, ...], tuple[Input, ...]]]:
+    """What the asked discount is worth on the list price of the model the message names ("，按S7指导价 225,800 元计
+    为 4,516 元"), or "" when no priced model is named (never a guessed price)."""
+    models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
+    if not models:
+        return "", ((), ())
+    try:
+        price = ctx.crm.list_price(models[0])
+    except MissingField:
+        return "", ((), ())
+    amount = money.rounded(price.value * off / Decimal(100), "1", "half_up")
+    text = f"，按{models[0]}指导价 {_yuan_plain(price.value)} 元计为 {_yuan_plain(amount)} 元"
+    return text, ((_yuan_plain(amount),), (Input("evidence", price.evidence_id, str(price.value)),))
+
+
+def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    if not rows:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    asked = requested_discount(ctx.text)
+    if asked is None:
+        return [CannotCompute(spec.tool, spec.id, "客户没有提出具体的折扣")]
+    off, written = asked
+    actor, actor_input = _actor(spec, ctx, rows)
+    spec = spec.model_copy(update={"actor": actor})
+    own = find_rows(rows, spec.approver_column, spec.actor)
+    own_limit = own[0].cell(spec.limit_column) if len(own) == 1 else None
+    if own_limit is None or own_limit.range is None:
+        return [CannotCompute(spec.tool, spec.id, f"表中找不到「{spec.actor}」的权限上限")]
+    own_cell = own[0].cell(spec.limit_column)
+    assert own_cell is not None and own_cell.range is not None
+    ladder = [r for r in rows if r in own or not _other_kind_only(r, spec, ctx)]
+    try:
+        tier = approver_row(ladder, spec.limit_column, off, above=own_cell.range.high)
+    except LookupError_ as exc:
+        if own_cell.range.contains(off):
+            tier = Tier(own_cell.raw, own_cell, own[0])
+        else:
+            return [CannotCompute(spec.tool, spec.id, str(exc))]
+    approver_cell = tier.row.cell(spec.approver_column)
+    approver = approver_cell.raw if approver_cell else ""
+    within = own_cell.range.contains(off)
+    off_text = f"{fmt(off)}%"
+    asked_text = written if "折" in written else off_text
+    inputs = (
+        Input("message", "message.requested_discount", written),
+        Input("policy", own[0].evidence_id, own[0].as_text()),
+        Input("policy", tier.row.evidence_id, tier.row.as_text()),
+        *_version_input(g),
+        *actor_input,
+    )
+    source = _row_source(g, tier.row)
+    worth, worth_slots = _discount_worth(ctx, off, inputs)
+    if worth:
+        inputs = (*inputs, *worth_slots[1])
+    if within:
+        statement = f"您提到的{asked_text}（折扣 {off_text}）在{spec.actor}可自行决定的范围内（{own_cell.raw}）{worth}"
+        en = f"the {off_text} discount you asked for is within what a {spec.actor} may grant ({own_cell.raw})"
+        return [
+            Computed(
+                spec.tool,
+                spec.id,
+                "within",
+                "bool",
+                statement,
+                (off_text, *worth_slots[0]),
+                inputs,
+                source,
+                subject=off_text,
+                statement_en=en,
+            )
+        ]
+    zhe = f"（即折扣 {off_text}）" if "折" in written else ""
+    statement = (
+        f"您提到的{asked_text}{zhe}超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批{worth}"
+    )
+    en = (
+        f"a {off_text} discount is above what I may grant as {spec.actor} ({own_cell.raw}) and needs approval by "
+        f"{approver}"
+    )
+    # to the customer: what the rep may decide alone and who decides the rest — their figure is a request, never an
+    # offer, and nothing above the rep's own limit is promised
+    say = f"按规定我（{spec.actor}）可自行决定的折扣为{own_cell.raw}，您提到的{asked_text}超出这一权限，须由{approver}审批"
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            approver,
+            "text",
+            statement,
+            (own_cell.raw, approver),
+            inputs,
+            source,
+            subject=off_text,
+            statement_en=en,
+            needs_approval=approver,
+            next_step=f"提交{approver}审批",
+            say=say,
+        )
+    ]

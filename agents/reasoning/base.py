@@ -1,0 +1,130 @@
+"""What every reasoning tool shares: the context it reads (the governing version's facts, this customer's CRM record, the
+message), the governing-version lookup and the small formatting helpers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from agents.reasoning import money
+from agents.reasoning.config import ToolSpec
+from agents.reasoning.crm import CrmRecord, MissingField
+from agents.reasoning.results import CannotCompute, Input, Source
+from contract.numerals import han_to_ascii
+from contract.policy_facts import ClauseFact, Governing, NoGoverningVersion, RowFact
+from contract.ports import FactSource
+
+SPOKEN_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z])([零〇一二三四五六七八九幺两]{3,5})")
+
+
+def spoken_codes(text: str) -> str:
+    """Codes read aloud in a transcript ("P零二一七") written as codes ("P0217") so table cells can match them."""
+    return SPOKEN_CODE.sub(lambda m: m.group(1).upper() + han_to_ascii(m.group(2)), text)
+
+
+@dataclass
+class ToolContext:
+    facts: FactSource
+    crm: CrmRecord
+    entities: dict[str, list[str]]
+    text: str  # the customer's message (masked): requests are read from it, never facts
+    today: date
+    lang: str = "zh"
+
+    def __post_init__(self) -> None:
+        self.text = spoken_codes(self.text)
+
+    def hints(self) -> list[str]:
+        keep = ("serial_number", "product_model", "sku", "vin", "plate", "asset_id", "alarm_code")
+        return [v for k in keep for v in self.entities.get(k, [])]
+
+
+def fmt(value: Decimal) -> str:
+    return money.fmt_number(value)
+
+
+def _governing(ctx: ToolContext, spec: ToolSpec, event: date | None = None) -> Governing | CannotCompute:
+    if not spec.doc:
+        return CannotCompute(spec.tool, spec.id, "tools.yaml 未指定政策文档 doc")
+    field = ctx.facts.event_field(spec.doc)
+    if field and event is None:
+        try:
+            event = ctx.crm.date_field(field, ctx.hints(), ctx.text).value
+        except MissingField as exc:
+            return CannotCompute(spec.tool, spec.id, f"{exc}，无法确定适用哪个版本的《{spec.doc}》")
+    try:
+        return ctx.facts.governing(spec.doc, as_of=ctx.today, event=event)
+    except NoGoverningVersion as exc:
+        return CannotCompute(spec.tool, spec.id, str(exc))
+
+
+def _row_source(g: Governing, row: RowFact) -> Source:
+    return Source(g.doc_id, g.version, g.title, row.clause, str(row.row), row.evidence_id)
+
+
+def _version_input(g: Governing) -> list[Input]:
+    if g.reason == "event_window":
+        return [Input("field", g.event_field, g.event_date)]
+    return []
+
+
+def _match_value(source: str, ctx: ToolContext) -> tuple[str, Input] | None:
+    kind, _, name = source.partition(":")
+    if kind == "entity":
+        values = ctx.entities.get(name, [])
+        return (values[0], Input("message", f"entity.{name}", values[0])) if values else None
+    if kind == "crm":
+        try:
+            fv = ctx.crm.profile(name.split(".")[-1])
+        except MissingField:
+            return None
+        return str(fv.value), Input(
+            "evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value)
+        )
+    if kind == "text":
+        return None  # resolved against the column's own values (below)
+    return source, Input("policy", "tools.yaml", source)
+
+
+def _clause(ctx: ToolContext, g: Governing, label: str) -> ClauseFact | None:
+    return next((c for c in ctx.facts.clauses(g.doc_id, g.version) if c.clause == label), None)
+
+
+def _pick_row(rows: list[RowFact], column: str, value: str) -> RowFact | None:
+    """The row whose `column` names `value`: exact, then the cell starting with it ("营运" → "营运车辆", not
+    "非营运车辆"), then the only cell containing it."""
+    cells: list[tuple[RowFact, str]] = []
+    for r in rows:
+        cell = r.cell(column)
+        cells.append((r, cell.raw if cell is not None else ""))
+    for hit in ([r for r, c in cells if c == value], [r for r, c in cells if c and c.startswith(value)]):
+        if len(hit) == 1:
+            return hit[0]
+    hit = [r for r, c in cells if c and value in c]
+    return hit[0] if len(hit) == 1 else None
+
+
+ASKED_UNITS = re.compile(r"(\d+)\s*(?:台|辆)")
+
+
+def _yuan_plain(value: Decimal) -> str:
+    """117180 → "117,180", 4300.5 → "4,300.50": amounts as a quote writes them."""
+    q = money.rounded(value, "0.01")
+    return f"{q:,.0f}" if q == q.to_integral() else f"{q:,.2f}"
+
+
+def en_range(raw: str) -> str:
+    """A tier's bounds in English, as the English answer states them ("60台（含）以上" → "60 units or more",
+    "10台（含）至30台" → "10 units to 30 units"): the evidence then holds the words the English draft uses."""
+    text = re.sub(r"(\d+)\s*台", r"\1 units", raw)
+    for zh, en in (
+        ("（含）以上", " or more"),
+        ("（含）至", " to "),
+        ("（含）", ""),
+        ("以上", " or more"),
+        ("以下", " or fewer"),
+    ):
+        text = text.replace(zh, en)
+    return re.sub(r"  +", " ", text).strip()

@@ -1,0 +1,346 @@
+"""Table rows matched to this customer or this message: a row stated from its cells, offers checked against the
+customer's scope (period, region, product, customer type), eligibility against a document's scope."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from agents.reasoning import dates
+from agents.reasoning.base import (
+    ToolContext,
+    _governing,
+    _match_value,
+    _row_source,
+    _version_input,
+    _yuan_plain,
+)
+from agents.reasoning.config import ToolSpec
+from agents.reasoning.crm import MissingField
+from agents.reasoning.lookup import find_rows
+from agents.reasoning.results import CannotCompute, Computed, Input, Result, Saving, Source
+from contract.policy_facts import Governing, RowFact
+from contract.quantities import date_windows
+
+
+def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    if not rows:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    inputs: list[Input] = [*_version_input(g)]
+    for column, source in spec.match.items():
+        if source.startswith("text:") or source == "text":
+            # a value of this column that the customer's message names (e.g. an alarm code, a 情形)
+            named = [r for r in rows if (c := r.cell(column)) is not None and c.raw and c.raw in ctx.text]
+            if not named:
+                return [CannotCompute(spec.tool, spec.id, f"消息里没有提到「{column}」中的任何一项")]
+            rows = named
+            inputs.append(Input("message", f"text.{column}", named[0].cell(column).raw))  # type: ignore[union-attr]
+            continue
+        found = _match_value(source, ctx)
+        if found is None:
+            return [CannotCompute(spec.tool, spec.id, f"缺少「{column}」的取值（{source}）")]
+        value, inp = found
+        rows = find_rows(rows, column, value)
+        inputs.append(inp)
+        if not rows:
+            return [CannotCompute(spec.tool, spec.id, f"《{g.title}》表中没有「{column}」为「{value}」的行")]
+    if len(rows) > 1:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》表中有 {len(rows)} 行符合条件，无法确定")]
+    row = rows[0]
+    values = {h: c.raw for h, c in zip(row.headers, row.cells, strict=True)}
+    outputs = spec.outputs or [h for h in row.headers if h not in spec.match]
+    missing = [o for o in outputs if not values.get(o)]
+    if missing:
+        return [CannotCompute(spec.tool, spec.id, f"表中缺少列 {missing}", _row_source(g, row))]
+    if spec.template:
+        try:
+            statement = spec.template.format(**values)
+        except (KeyError, IndexError) as exc:
+            return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了不存在的列 {exc}")]
+    else:
+        statement = "，".join(f"{o}：{values[o]}" for o in outputs)
+    slots = tuple(values[o] for o in outputs if re.search(r"\d", values[o]))
+    inputs.insert(0, Input("policy", row.evidence_id, row.as_text()))
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            "；".join(values[o] for o in outputs),
+            "text",
+            statement,
+            slots,
+            tuple(inputs),
+            _row_source(g, row),
+            subject="/".join(values.get(c, "") for c in spec.match),
+        )
+    ]
+
+
+def eligibility(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    clauses = ctx.facts.clauses(g.doc_id, g.version)
+    meta = ctx.facts.meta(g.doc_id, g.version)
+    failed, passed, inputs = [], [], list(_version_input(g))
+    cite = next((c for c in clauses if c.citable), None)
+    for check in spec.checks:
+        if check == "region":
+            region = str(getattr(meta, "region", "") or "")
+            try:
+                fv = ctx.crm.profile("region")
+            except MissingField as exc:
+                return [CannotCompute(spec.tool, spec.id, str(exc))]
+            inputs.append(
+                Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value))
+            )
+            if region.lower() in ("", "all", "全国", "*") or region == fv.value:
+                passed.append(f"区域{fv.value}")
+            else:
+                failed.append(f"区域{fv.value}不在适用范围（{region}）")
+        elif check == "window":
+            windows = [(c, w) for c in clauses for w in c.date_windows]
+            if not windows:
+                return [CannotCompute(spec.tool, spec.id, f"《{g.title}》里没有写明日期区间")]
+            c, w = windows[0]
+            cite = c
+            start, end = date.fromisoformat(w["start"]), date.fromisoformat(w["end"])
+            inputs.append(Input("policy", c.evidence_id, w["raw"]))
+            label = f"{dates.zh_date(start)}至{dates.zh_date(end)}"
+            (passed if start <= ctx.today <= end else failed).append(
+                f"在活动期内（{label}）" if start <= ctx.today <= end else f"不在活动期内（{label}）"
+            )
+        elif check == "customer_kind":
+            try:
+                fv = ctx.crm.profile("kind")
+            except MissingField as exc:
+                return [CannotCompute(spec.tool, spec.id, str(exc))]
+            inputs.append(
+                Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value))
+            )
+            (passed if str(fv.value) in spec.customer_kinds else failed).append(f"客户类型{fv.value}")
+        elif check == "product_line":
+            lines = list(getattr(meta, "product_lines", []) or [])
+            asked = ctx.entities.get("product_line", []) + ctx.entities.get("product_model", [])
+            if lines and asked and not any(a in lines or any(a in c.text for c in clauses) for a in asked):
+                failed.append(f"产品{'、'.join(asked)}不在适用产品线（{'、'.join(lines)}）")
+            else:
+                passed.append("产品线")
+    source = Source(
+        g.doc_id, g.version, g.title, cite.clause if cite else "", "", cite.evidence_id if cite else ""
+    )
+    ok = not failed
+    what = spec.label or f"《{g.title}》"
+    statement = (
+        f"贵司符合{what}的参与条件（{'，'.join(p for p in passed if p != '产品线')}）"
+        if ok
+        else f"贵司暂不符合{what}的条件：{'；'.join(failed)}"
+    )
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            "true" if ok else "false",
+            "bool",
+            statement,
+            (),
+            tuple(inputs),
+            source,
+            subject=g.doc_id,
+            statement_en=("eligible" if ok else "not eligible: " + "; ".join(failed)),
+        )
+    ]
+
+
+def _named_rows(rows: list[RowFact], columns: list[str], text: str) -> list[RowFact]:
+    """Rows the message names: a name cell written in it, else the row sharing most (≥ 3) two-character words."""
+    exact = [
+        r for r in rows if any((c := r.cell(col)) is not None and c.raw and c.raw in text for col in columns)
+    ]
+    if exact:
+        return exact
+    grams = {
+        text[i : i + 2] for i in range(len(text) - 1) if re.match(r"[\u4e00-\u9fff]{2}", text[i : i + 2])
+    }
+    # codes and figures the row also writes (S7, 8000); a year or a grouped amount's digits name no row
+    grams |= set(re.findall(r"[A-Za-z]+\d+|(?<![\d,.])(?!(?:19|20)\d\d(?!\d))\d{3,}(?![\d,.])", text))
+    scored = []
+    for r in rows:
+        hay = "".join(c.raw for c in r.cells)
+        scored.append((len({g for g in grams if g in hay}), r))
+    scored.sort(key=lambda x: -x[0])
+    if scored and scored[0][0] >= 3 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return [scored[0][1]]
+    return []
+
+
+WANT = re.compile(r"(?:换成|换台|换辆|换个|换|想买|买台|买辆|买|订|要)\s*(?:一台|一辆|台|辆)?\s*$")
+
+
+def _wanted_first(text: str, models: list[str]) -> list[str]:
+    """ "我那台L5想换台S7" → S7 first: the model written right after 换/买/订/要 is the one being bought (an offer's
+    price is about it); the others keep their order."""
+
+    def code(m: str) -> str:
+        found = re.findall(r"[A-Za-z]{1,3}\d{1,3}[A-Za-z]?", m)
+        return found[-1] if found else m
+
+    def where(m: str) -> int:
+        return text.find(m) if m in text else text.find(code(m))
+
+    wanted = [m for m in models if (at := where(m)) > 0 and WANT.search(text[max(0, at - 4) : at])]
+    return wanted[:1] + [m for m in models if m not in wanted[:1]]
+
+
+def _net_price(ctx: ToolContext, values: dict[str, str]) -> tuple[str, Decimal, Decimal, str] | None:
+    """The model the message names, its CRM list price and the per-unit cut this offer row gives that model
+    ("S7每台立减8000元，L5每台立减5000元" → L5: 5000); None when the row gives it no per-unit cut."""
+    models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
+    for model in _wanted_first(ctx.text, models)[:2]:
+        codes = re.findall(r"[A-Za-z]{1,3}\d{1,3}[A-Za-z]?", model) or [model]
+        pattern = rf"{re.escape(codes[-1])}每台(?:补贴|立减|优惠|减)\s*(\d[\d,]*)\s*元"
+        m = next((m for v in values.values() if (m := re.search(pattern, v))), None)
+        if m is None:
+            continue
+        try:
+            price = ctx.crm.list_price(model)
+        except MissingField:
+            continue
+        return codes[-1], price.value, Decimal(m.group(1).replace(",", "")), price.evidence_id
+    return None
+
+
+def _scope_failures(row: RowFact, spec: ToolSpec, ctx: ToolContext, inputs: list[Input]) -> list[str]:
+    """Why this customer is outside the row's scope ([] = inside). Missing CRM data fails the check, never passes it."""
+    fails: list[str] = []
+    every = tuple(spec.all_words)
+    for kind, column in spec.scope.items():
+        cell = row.cell(column)
+        raw = cell.raw if cell else ""
+        if not raw or any(w in raw for w in every):
+            continue
+        if kind == "date":
+            windows = date_windows(raw)
+            if not windows:
+                fails.append(f"{column}「{raw}」读不出日期")
+            elif not windows[0].contains(ctx.today):
+                w = windows[0]
+                fails.append(
+                    f"活动已于{dates.zh_date(w.end)}结束"
+                    if ctx.today > w.end
+                    else f"活动{dates.zh_date(w.start)}才开始"
+                )
+        elif kind == "region":
+            try:
+                fv = ctx.crm.profile("region")
+            except MissingField as exc:
+                fails.append(str(exc))
+                continue
+            inputs.append(
+                Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value))
+            )
+            if str(fv.value) not in raw:
+                fails.append(f"适用区域为{raw}，您在{fv.value}")
+        elif kind == "product":
+            asked = ctx.entities.get("product_model", []) + re.findall(r"[A-Z]{1,3}\d{1,3}", ctx.text)
+            if asked and not any(a in raw for a in asked):
+                fails.append(f"适用车型为{raw}，不含{'、'.join(dict.fromkeys(asked))}")
+        elif kind == "customer":
+            try:
+                fv = ctx.crm.profile("kind")
+            except MissingField as exc:
+                fails.append(str(exc))
+                continue
+            inputs.append(
+                Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value))
+            )
+            word = spec.kind_words.get(str(fv.value), str(fv.value))
+            if word not in raw:
+                fails.append(f"客户类型限{raw}")
+    return fails
+
+
+ROW_CODE = re.compile(r"^[A-Z]{1,4}-\d{2,6}$")
+
+
+def _rule_excludes(ctx: ToolContext, g: Governing, row: RowFact, inputs: list[Input]) -> list[str]:
+    """A sentence of the governing version naming this row's code with 不适用 and this customer's industry
+    ("物流运输企业及商务用车企业不适用PR-2604") excludes them, whatever the row's own scope cells say."""
+    code = next((c.raw for c in row.cells if ROW_CODE.match(c.raw)), "")
+    if not code:
+        return []
+    try:
+        industry = ctx.crm.profile("industry")
+    except MissingField:
+        return []
+    word = str(industry.value)
+    for clause in ctx.facts.clauses(g.doc_id, g.version):
+        for sentence in re.split(r"[。；;]", clause.text):
+            if code in sentence and "不适用" in sentence and word and word in sentence:
+                inputs.append(Input("policy", clause.evidence_id, sentence.strip()))
+                inputs.append(
+                    Input(
+                        "evidence" if industry.evidence_id else "field",
+                        industry.evidence_id or industry.path,
+                        word,
+                    )
+                )
+                return [f"{word}企业按{clause.clause}不适用{code}"]
+    return []
+
+
+def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """Offers (table rows) checked against this customer: the rows the message names, with why they do or do not
+    apply (period, region, product, customer type), plus the rows that do apply to what they asked about."""
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    if not rows:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    named = _named_rows(rows, spec.name_columns, ctx.text) if spec.name_columns else []
+    out: list[Result] = []
+    for row in rows:
+        inputs: list[Input] = [Input("policy", row.evidence_id, row.as_text()), *_version_input(g)]
+        fails = _scope_failures(row, spec, ctx, inputs) + _rule_excludes(ctx, g, row, inputs)
+        if row not in named and fails:
+            continue
+        values = {h: c.raw for h, c in zip(row.headers, row.cells, strict=True)}
+        try:
+            what = spec.template.format(**values) if spec.template else row.as_text()
+        except (KeyError, IndexError) as exc:
+            return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了不存在的列 {exc}")]
+        statement = f"{what}，您不适用：{'；'.join(fails)}" if fails else f"{what}，您符合条件"
+        slots = tuple(v for v in values.values() if re.search(r"\d", v) and v in statement)[:3]
+        net = _net_price(ctx, values) if not fails else None
+        saving: Saving | None = None
+        if net is not None:  # "L5每台立减5000元" and the customer asks about an L5: its price after the offer
+            model, price, cut, price_ev = net
+            code = next((c.raw for c in row.cells if ROW_CODE.match(c.raw)), "")
+            name = values.get(spec.name_columns[0], "") if spec.name_columns else ""
+            saving = Saving(str(cut), f"{name or code}立减", tuple(n for n in (code, name) if n))
+            statement += f"；{model}指导价 {_yuan_plain(price)} 元，立减后 {_yuan_plain(price - cut)} 元"
+            slots += (_yuan_plain(price - cut),)
+            inputs.append(Input("evidence", price_ev, str(price)))
+        out.append(
+            Computed(
+                spec.tool,
+                spec.id,
+                "false" if fails else "true",
+                "bool",
+                statement,
+                slots,
+                tuple(inputs),
+                _row_source(g, row),
+                subject=row.as_text()[:40],
+                saving=saving,
+            )
+        )
+    if not out:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》中没有适用于贵司的项目")]
+    return out[:3]

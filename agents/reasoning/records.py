@@ -1,0 +1,467 @@
+"""The customer's own CRM records stated through the tenant's templates (a ticket, an order, a contract), with simple
+Decimal arithmetic over their fields and the policy's figures; a clause quoted as the answer; per-kind amounts; year
+totals."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from agents.reasoning import dates, money
+from agents.reasoning.base import (
+    ASKED_UNITS,
+    ToolContext,
+    _clause,
+    _governing,
+    _version_input,
+    _yuan_plain,
+    fmt,
+)
+from agents.reasoning.config import ToolSpec
+from agents.reasoning.crm import MissingField
+from agents.reasoning.lookup import find_rows
+from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
+
+ARITH = re.compile(r"^\s*([A-Za-z_][\w]*)\s*([-+*])\s*([A-Za-z_][\w]*|\d+(?:\.\d+)?)\s*$")
+
+
+ARITH = re.compile(r"^\s*([A-Za-z_][\w]*)\s*([-+*])\s*([A-Za-z_][\w]*|\d+(?:\.\d+)?)\s*$")
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    text = str(value or "")
+    return date.fromisoformat(text[:10]) if ISO_DAY.match(text) else None
+
+
+def _arith(expr: str, record: dict[str, Any], today: date | None = None) -> Decimal:
+    """ "a - b" / "a + b" / "a * b" over the record's numeric fields (or a number); "today - a_date" / "date - date"
+    = days between: nothing else is evaluated."""
+    m = ARITH.match(expr)
+    if not m:
+        return _formula(expr, record)
+
+    def raw(name: str) -> Any:
+        if name == "today" and today is not None:
+            return today
+        if re.match(r"^\d", name):
+            return Decimal(name)
+        v = record.get(name, record.get("x_" + name))
+        if v in (None, ""):
+            raise MissingField(f"缺少 CRM 字段 {name}")
+        return v
+
+    left, op, right = raw(m.group(1)), m.group(2), raw(m.group(3))
+    if op == "-" and (d1 := _day(left)) is not None and (d2 := _day(right)) is not None:
+        return Decimal(dates.days_between(d2, d1))
+    a, b = Decimal(str(left)), Decimal(str(right))
+    return a - b if op == "-" else a + b if op == "+" else a * b
+
+
+def _formula(expr: str, record: dict[str, Any]) -> Decimal:
+    """A money formula over the record's numeric fields and the policy's figures, in Decimal: + - * / and brackets
+    only ("price * (visits_total - visits_used) / visits_total * (100 - fee) / 100"); anything else is refused."""
+    import ast
+
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"看不懂的计算式：{expr!r}") from exc
+
+    def ev(node: ast.AST) -> Decimal:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+            a, b = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Div):
+                if b == 0:
+                    raise ValueError("除数为 0")
+                return a / b
+            return a + b if isinstance(node.op, ast.Add) else a - b if isinstance(node.op, ast.Sub) else a * b
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -ev(node.operand)
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, int | float)
+            and not isinstance(node.value, bool)
+        ):
+            return Decimal(str(node.value))
+        if isinstance(node, ast.Name):
+            v = record.get(node.id, record.get("x_" + node.id))
+            if v in (None, ""):
+                raise MissingField(f"缺少 CRM 字段 {node.id}")
+            return Decimal(str(v).replace(",", ""))
+        raise ValueError(f"只支持 + - * / 与括号的计算：{expr!r}")
+
+    return ev(tree)
+
+
+def _row_figures(
+    spec: ToolSpec, ctx: ToolContext, record: dict[str, Any]
+) -> dict[str, Decimal] | CannotCompute:
+    """Figures read from the policy table row this record names (a package's 价格 by its 编码)."""
+    out: dict[str, Decimal] = {}
+    for name, ref in spec.row_values.items():
+        sub = spec.model_copy(update={"doc": ref.doc})
+        g = _governing(ctx, sub)
+        if isinstance(g, CannotCompute):
+            return g
+        key = str(record.get(ref.key_field, record.get("x_" + ref.key_field, "")) or "")
+        rows = (
+            find_rows(ctx.facts.rows(g.doc_id, g.version, table=ref.table), ref.key_column, key)
+            if key
+            else []
+        )
+        if len(rows) != 1:
+            return CannotCompute(
+                spec.tool, spec.id, f"《{g.title}》中找不到「{ref.key_column}」为「{key}」的唯一一行"
+            )
+        cell = rows[0].cell(ref.column)
+        q = cell.quantity if cell is not None else None
+        if q is None:
+            return CannotCompute(
+                spec.tool, spec.id, f"「{ref.column}」不是可读的数：{cell.raw if cell else ''}"
+            )
+        out[name] = q.value
+    return out
+
+
+CONDITION = re.compile(r"^\s*(\w+)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$")
+
+
+def _holds(when: str, values: dict[str, Any]) -> bool:
+    """ "days <= 7 and status == pending": numbers compare as numbers, anything else as text."""
+    for part in re.split(r"\s+and\s+", when.strip()):
+        m = CONDITION.match(part)
+        if not m:
+            raise ValueError(f"看不懂的条件：{part!r}（写成「字段 <= 数字」或「字段 == 取值」）")
+        name, op, want = m.groups()
+        have = values.get(name, values.get("x_" + name))
+        if have is None:
+            return False
+        try:
+            a, b = Decimal(str(have).replace(",", "")), Decimal(want)
+            ok = {"<=": a <= b, ">=": a >= b, "==": a == b, "!=": a != b, "<": a < b, ">": a > b}[op]
+        except ArithmeticError:
+            if op not in ("==", "!="):
+                raise ValueError(f"「{name}」不是数字，只能用 == / !=") from None
+            ok = (str(have) == want) == (op == "==")
+        if not ok:
+            return False
+    return True
+
+
+def _policy_values(
+    spec: ToolSpec, ctx: ToolContext
+) -> tuple[dict[str, Decimal], Source | None] | CannotCompute:
+    """The figures tools.yaml names by unit in the governing clause (续购价 1980 元/台/年), and that clause as the
+    source the answer cites."""
+    if not spec.doc or not spec.clause:
+        return {}, None
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return g
+    clause = _clause(ctx, g, spec.clause)
+    if clause is None:
+        return CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")
+    source = Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+    found: dict[str, Decimal] = {}
+    for name, unit in spec.policy_values.items():
+        m = re.search(rf"(\d[\d,]*(?:\.\d+)?)\s*{re.escape(unit)}", clause.text)
+        if m is None:
+            return CannotCompute(spec.tool, spec.id, f"{spec.clause}里没有以「{unit}」计的数", source)
+        found[name] = Decimal(m.group(1).replace(",", ""))
+    return found, source
+
+
+def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """One of this customer's CRM records stated through the tenant's template, with simple field arithmetic
+    (visits left = total - used). The CRM is the source; no policy row is read."""
+    if spec.records == "orders":  # orders reach the tools as facts, one per field
+        records = ctx.crm.entity_records("order")
+    else:
+        records = [dict(r) for r in ctx.crm.crm.get(spec.records) or []]
+    records = [r for r in records if all(r.get(f, r.get("x_" + f)) not in (None, "") for f in spec.require)]
+    for field_name, allowed in spec.where.items():
+        records = [r for r in records if str(r.get(field_name, r.get("x_" + field_name, ""))) in allowed]
+    policy = _policy_values(spec, ctx)
+    if isinstance(policy, CannotCompute):
+        return [policy]
+    policy_figures, rule_source = policy
+    if not records:
+        return [CannotCompute(spec.tool, spec.id, f"CRM 中没有该客户的相关记录（{spec.records}）")]
+    named = [r for r in records if str(r.get("id", "")) and str(r.get("id")) in ctx.text]
+    if not named and spec.pick == "named":  # words of the record (a subject) in the message
+        named = [
+            r
+            for r in records
+            if any(w in ctx.text for w in re.findall(r"[\u4e00-\u9fff]{2,}", str(r.get("subject", ""))))
+        ]
+    if spec.pick == "only" and len(records) > 1 and len(named) != 1:
+        return [CannotCompute(spec.tool, spec.id, f"有 {len(records)} 条记录，消息里没有指明哪一条")]
+    date_key = next(
+        (k for k in ("opened_at", "order_date", "end_date", "installed_at") if k in records[0]), ""
+    )
+    record = named[0] if len(named) == 1 else max(records, key=lambda r: str(r.get(date_key, "")))
+    values: dict[str, Any] = {}
+    for k, v in record.items():
+        key = k[2:] if k.startswith("x_") else k
+        shown = spec.labels.get(key, {}).get(str(v), v)
+        if isinstance(shown, float) and shown.is_integer():
+            shown = int(shown)
+        if isinstance(shown, int | float) and not isinstance(shown, bool) and abs(shown) >= 1000:
+            shown = _yuan_plain(Decimal(str(shown)))  # 20000 → 20,000, as the other answers write amounts
+        if isinstance(shown, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown):
+            shown = dates.zh_date(date.fromisoformat(shown))  # dates read as the other answers write them
+        values[key] = shown
+        values.setdefault(k, shown)
+    row_figures = _row_figures(spec, ctx, record) if spec.row_values else {}
+    if isinstance(row_figures, CannotCompute):
+        return [row_figures]
+    policy_figures = {**policy_figures, **row_figures}
+    scope = {**record, **{k: v for k, v in policy_figures.items()}}
+    for name, figure in policy_figures.items():
+        values[name] = _yuan_plain(figure) if figure >= 1000 else fmt(figure)
+    for name, expr in spec.compute.items():
+        try:
+            result = _arith(expr, scope, ctx.today)
+        except MissingField as exc:
+            return [CannotCompute(spec.tool, spec.id, str(exc))]
+        if name in spec.round_whole:  # 按元四舍五入取整
+            result = money.rounded(result, "1", "half_up")
+        scope[name] = result
+        values[name] = _yuan_plain(result) if abs(result) >= 1000 else fmt(result)
+    template = spec.template
+    for case in spec.cases:
+        if _holds(case.when, {**values, **scope}):
+            template = case.template
+            break
+    else:
+        if spec.cases and not spec.template:
+            return [CannotCompute(spec.tool, spec.id, "记录不符合 tools.yaml 列出的任何情形")]
+    try:
+        statement = (
+            template.format(**values) if template else "，".join(f"{k}：{v}" for k, v in values.items())
+        )
+    except (KeyError, IndexError) as exc:
+        return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了记录里没有的字段 {exc}")]
+    ev = str(record.get("evidence_id") or (record.get("evidence_ids") or [""])[0])
+    used = set(re.findall(r"\{(\w+)\}", template))
+    by_field = dict(record.get("evidence_by_field") or {})
+    # cite the facts holding the fields the sentence states (an order's confirmed date), else the record's own fact
+    cited = [str(by_field[f]) for f in used if f in by_field][:2] or ([ev] if ev else [])
+    inputs = tuple(
+        Input("evidence" if ev else "field", ev or f"{spec.records}.{k}", str(v))
+        for k, v in record.items()
+        if k in used or "x_" + k in record
+    )
+    policy_inputs = tuple(
+        Input(
+            "policy",
+            rule_source.evidence_id,
+            f"{spec.policy_values[n] if n in spec.policy_values else spec.row_values[n].column}｜{fmt(v)}",
+        )
+        for n, v in policy_figures.items()
+        if rule_source is not None
+    )
+    slots = tuple(str(values[n]) for n in spec.compute if str(values[n]) in statement)
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            statement,
+            "text",
+            statement,
+            slots,
+            (inputs or (Input("evidence" if ev else "field", ev or spec.records, str(record.get("id", ""))),))
+            + tuple(Input("evidence", e, "cited") for e in cited if e != ev)
+            + policy_inputs,
+            rule_source
+            or Source(),  # the clause the rule or the figures come from, when tools.yaml names one
+            subject=str(record.get("id", "")),
+            cite_inputs=True,  # the CRM record itself is the source the customer is told about
+            # an open ticket already exists: the next step follows it up instead of opening another
+            next_step=OPEN_TICKET_STEP if spec.records == "open_tickets" else "",
+        )
+    ]
+
+
+OPEN_TICKET_STEP = "follow_up_open_ticket"
+
+
+QUOTE_UNITS = re.compile(r"\d+(?:\.\d+)?\s*(?:个工作日|个月|小时|天|日|年|元|%|km|万km)")
+
+
+def clause_quote(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """A clause of the governing version said as the answer's next fact ("退款在审核通过后7个工作日内原路退回",
+    "一般配车周期：现车15日内…"): from `term` (the words it starts at) to the end of that sentence, else the clause's
+    first sentence. With `where`, only when one of the customer's `records` matches (an order still pending), and the
+    template may name that record ({id}) beside the quote ({quote})."""
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    clause = _clause(ctx, g, spec.clause)
+    if clause is None:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")]
+    source = Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+    record: dict[str, Any] = {}
+    if spec.where:
+        records = (
+            ctx.crm.entity_records("order")
+            if spec.records == "orders"
+            else [dict(r) for r in ctx.crm.crm.get(spec.records) or []]
+        )
+        for field_name, allowed in spec.where.items():
+            records = [r for r in records if str(r.get(field_name, r.get("x_" + field_name, ""))) in allowed]
+        records = [r for r in records if all(r.get(f, r.get("x_" + f)) in (None, "") for f in spec.require)]
+        if not records:
+            return [CannotCompute(spec.tool, spec.id, f"CRM 中没有符合条件的记录（{spec.records}）", source)]
+        named = [r for r in records if str(r.get("id", "")) and str(r.get("id")) in ctx.text]
+        record = named[0] if named else max(records, key=lambda r: str(r.get("order_date", r.get("id", ""))))
+    body = re.sub(r"^\s*第[一二三四五六七八九十百\d]+条\s*", "", clause.text.strip())
+    at = body.find(spec.term) if spec.term else -1
+    start, ends = (body[at:], r"(?<=[。！？；])") if at >= 0 else (body, r"(?<=[。！？])")
+    quote = re.split(ends, start)[0]
+    quote = quote.strip().rstrip("。；;，,")
+    if not quote:
+        return [CannotCompute(spec.tool, spec.id, f"{spec.clause}没有可引用的文字", source)]
+    values = {**{k[2:] if k.startswith("x_") else k: v for k, v in record.items()}, "quote": quote}
+    try:
+        statement = spec.template.format(**values) if spec.template else quote
+    except (KeyError, IndexError) as exc:
+        return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了不存在的字段 {exc}", source)]
+    inputs: list[Input] = [Input("policy", clause.evidence_id, quote), *_version_input(g)]
+    if record:
+        ev = str((record.get("evidence_ids") or [""])[0] or record.get("evidence_id") or "")
+        inputs.append(
+            Input("evidence" if ev else "field", ev or f"{spec.records}.id", str(record.get("id", "")))
+        )
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            quote,
+            "text",
+            statement,
+            tuple(m.group(0) for m in QUOTE_UNITS.finditer(quote))[:3],
+            tuple(inputs),
+            source,
+            subject=f"{spec.clause}/{record.get('id', '')}",
+        )
+    ]
+
+
+AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*元")
+
+
+AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*元")
+PER_UNIT_WORD = re.compile(r"每(?:台|辆)")
+
+
+def unit_amount(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """A per-customer-kind amount a clause states ("个人客户整车订单须支付定金5000元，企业客户每台2000元"): the part of
+    the clause naming this customer's kind (tools.yaml kind_words: CRM kind → the clause's word), its figure, and —
+    when it is per unit and the message asks for N units — the total. Nothing is guessed: no part for this kind, or
+    no figure in it, is "can't compute"."""
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    clause = _clause(ctx, g, spec.clause)
+    if clause is None:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")]
+    source = Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+    try:
+        kind = ctx.crm.profile("kind")
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc), source)]
+    word = spec.kind_words.get(str(kind.value), "")
+    body = re.sub(r"^\s*第[一二三四五六七八九十百\d]+条\s*", "", clause.text.strip())
+    parts = [p for p in re.split(r"[，；;。]", body) if word and word in p]
+    if len(parts) != 1:
+        return [
+            CannotCompute(
+                spec.tool,
+                spec.id,
+                f"{spec.clause}里没有（或不止一处）写明「{word or kind.value}」的金额",
+                source,
+            )
+        ]
+    part = parts[0]
+    m = AMOUNT.search(part)
+    if m is None:
+        return [CannotCompute(spec.tool, spec.id, f"「{part}」里读不出金额", source)]
+    per = PER_UNIT_WORD.search(part[: m.start()])
+    per_unit = per is not None
+    amount = Decimal(m.group(1).replace(",", ""))
+    label = spec.label or "金额"
+    inputs: list[Input] = [
+        Input("policy", clause.evidence_id, part),
+        Input("evidence" if kind.evidence_id else "field", kind.evidence_id or kind.path, str(kind.value)),
+        *_version_input(g),
+    ]
+    statement = f"{word}{label}{per.group(0) if per else ''} {_yuan_plain(amount)} 元"
+    slots: tuple[str, ...] = (_yuan_plain(amount),)
+    asked = ASKED_UNITS.search(ctx.text)
+    if per_unit and asked:
+        units = Decimal(asked.group(1))
+        total = money.rounded(amount * units, "0.01")
+        inputs.append(Input("message", "message.units", asked.group(0)))
+        statement += f"，{asked.group(1)} 台共 {_yuan_plain(total)} 元"
+        slots += (_yuan_plain(total),)
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            fmt(amount),
+            "元",
+            statement,
+            slots,
+            tuple(inputs),
+            source,
+            subject=f"{kind.value}/{asked.group(1) if per_unit and asked else ''}",
+            statement_en=f"{label}: CNY {_yuan_plain(amount)}" + (" per unit" if per_unit else ""),
+        )
+    ]
+
+
+LAST_YEAR_WORDS = ("去年", "上一年", "上年", "last year")
+
+
+def year_total(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """Units and amount this customer bought in a category in a calendar year, summed from the CRM's quarterly
+    purchase facts: this year so far (`period: this_year`), or last year when the message says 去年 (or `last_year`)."""
+    if not ctx.crm.has_quarter_amounts():
+        return [CannotCompute(spec.tool, spec.id, "CRM 没有按季度的采购记录（订单行金额未映射）")]
+    last = spec.period == "last_year" or any(w in ctx.text.lower() for w in LAST_YEAR_WORDS)
+    year = ctx.today.year - 1 if last else ctx.today.year
+    category = spec.category or next(iter(ctx.entities.get("product_line", [])), "")
+    if not category:
+        return [CannotCompute(spec.tool, spec.id, "tools.yaml 未指定品类 category，消息里也没有")]
+    units, amount, ids = ctx.crm.year_totals(category, year)
+    so_far = "" if last or ctx.today.month == 12 and ctx.today.day == 31 else "至今"
+    when = f"{year}年{so_far}"
+    if not ids:
+        statement = f"贵司{when}没有{category}采购记录"
+    else:
+        statement = f"贵司{when}{category}采购 {fmt(units)} 台，金额合计 {_yuan_plain(amount)} 元"
+    inputs = tuple(Input("evidence", i, "quarter") for i in ids) or (
+        Input("field", f"order_line[{category},{year}]", "0"),
+    )
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            str(amount),
+            "元",
+            statement,
+            (f"{fmt(units)} 台", _yuan_plain(amount)) if ids else (),
+            inputs,
+            subject=f"{category}/{year}",
+            statement_en=f"{year}{' to date' if so_far else ''}: {fmt(units)} units, CNY {_yuan_plain(amount)} ({category})",
+            cite_inputs=True,
+        )
+    ]

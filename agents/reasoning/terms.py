@@ -1,0 +1,396 @@
+"""Terms counted from CRM dates: a term end (warranty, package) by the governing version, who pays under it, a renewal
+window, days since the last purchase."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from agents.reasoning import dates
+from agents.reasoning.base import ToolContext, _clause, _governing, _pick_row, _row_source, _version_input
+from agents.reasoning.config import ToolSpec
+from agents.reasoning.crm import MissingField
+from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
+from contract.policy_facts import ClauseFact, Governing, RowFact
+from contract.quantities import Quantity, quantities
+
+
+def _term(clause: ClauseFact, words: str) -> Quantity | None:
+    """The first period (个月 / 年 / 天) written after `words` in the clause ("整机保修24个月" → 24 个月)."""
+    text = clause.text
+    at = text.find(words) if words else 0
+    if at < 0:
+        return None
+    for q in quantities(text[at : at + len(words) + 16]):
+        if q.unit in ("个月", "年", "天"):
+            return q
+    return None
+
+
+def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    if spec.row_column and spec.term_column:
+        return _term_from_table(spec, ctx)
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    clause = _clause(ctx, g, spec.clause)
+    if clause is None:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")]
+    source = Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+    q = _term(clause, spec.term)
+    if q is None:
+        return [CannotCompute(spec.tool, spec.id, f"{spec.clause}里读不出「{spec.term}」的期限", source)]
+    try:
+        fv = ctx.crm.date_field(spec.start_field, ctx.hints(), ctx.text)
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc), source)]
+    start: date = fv.value
+    if q.value != q.value.to_integral():
+        return [CannotCompute(spec.tool, spec.id, f"期限「{q.raw}」不是整数", source)]
+    end = dates.term_end(start, int(q.value), q.unit, spec.end_rule)
+    left = dates.days_between(ctx.today, end)
+    who = f"您的{fv.label}" if fv.label else "您的设备"
+    status = f"还剩 {left} 天" if left >= 0 else f"已于{dates.zh_date(end)}到期，目前已过保"
+    statement = f"{who}自{dates.zh_date(start)}起{spec.term}{q.raw}，" + (
+        f"至{dates.zh_date(end)}，{status}" if left >= 0 else status
+    )
+    en = f"{who}: {spec.term} {q.raw} from {start.isoformat()} runs to {end.isoformat()}; " + (
+        f"{left} days left" if left >= 0 else f"ended {-left} days ago"
+    )
+    inputs = (
+        Input("policy", clause.evidence_id, q.raw),
+        Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, start.isoformat()),
+        *_version_input(g),
+    )
+    term: list[Result] = [
+        Computed(
+            spec.tool,
+            spec.id,
+            end.isoformat(),
+            "date",
+            statement,
+            (dates.zh_date(end),),
+            inputs,
+            source,
+            subject=fv.label,
+            statement_en=en,
+        )
+    ]
+    return term + _coverage(spec, ctx, g, term)
+
+
+def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """A term read from a table row chosen by a CRM field (车辆类别 by device.use_type), counted from a CRM date; the
+    row's distance limit (km) is checked against the odometer when the CRM has one."""
+    try:
+        ctx.crm.date_field(spec.start_field, ctx.hints(), ctx.text)
+    except MissingField:
+        batches = _batches(ctx, spec)
+        # a fleet's batches (one delivery date each): each batch's own term and version
+        if batches is not None:
+            per_batch: list[Result] = []
+            for first_id, count in batches:
+                for r in _term_from_table(spec, replace(ctx, text=first_id, entities={})):
+                    # "您12台某品牌L5…交付日为…": the batch, not one VIN
+                    if isinstance(r, Computed) and count > 1:
+
+                        def batch(t: str, n: int = count, vin: str = first_id) -> str:
+                            return t.replace("您的", f"您{n}台", 1).replace(f"（{vin}）", "", 1)
+
+                        r = replace(r, statement=batch(r.statement), say=batch(r.say))
+                    per_batch.append(r)
+            return per_batch
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = [r for r in ctx.facts.rows(g.doc_id, g.version) if r.cell(spec.row_column) is not None]
+    if spec.clause:
+        rows = [r for r in rows if r.clause == spec.clause] or rows
+    if not rows:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有「{spec.row_column}」表")]
+    try:
+        by = (
+            ctx.crm.device_field(spec.row_by.partition(".")[2], ctx.hints(), ctx.text)
+            if spec.row_by
+            else None
+        )
+        fv = ctx.crm.date_field(spec.start_field, ctx.hints(), ctx.text)
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc))]
+    row = _pick_row(rows, spec.row_column, str(by.value)) if by else (rows[0] if len(rows) == 1 else None)
+    if row is None:
+        return [
+            CannotCompute(
+                spec.tool, spec.id, f"「{spec.row_column}」里找不到「{by.value if by else ''}」对应的行"
+            )
+        ]
+    out: list[Result] = []
+    col_spec = spec
+    for i, column in enumerate(_asked_columns(row, spec, ctx.text)):
+        label = spec.label if column == spec.term_column else re.split(r"[（(]", column)[0]
+        col_spec = spec.model_copy(update={"term_column": column, "label": label})
+        out += _term_in_column(col_spec, ctx, g, row, fv, by, first=i == 0)
+    if col_spec is not spec and spec.label[-2:] and not col_spec.label.endswith(spec.label[-2:]):
+        # "动力总成" + the configured label's own ending ("整车质保" → 质保): "动力总成质保期内"
+        col_spec = col_spec.model_copy(update={"label": col_spec.label + spec.label[-2:]})
+    return out + _coverage(col_spec, ctx, g, out)  # who pays under the term asked last (动力总成 when named)
+
+
+def _coverage(spec: ToolSpec, ctx: ToolContext, g: Governing, terms: list[Result]) -> list[Result]:
+    """Who pays, when the message asks it (`covered_words`: 自费, 免费, 掏钱 …): within the term just computed, the
+    policy's in-term clause (`covered_clause`: "…由服务站免费维修或更换零部件…"); past it (date or mileage), the
+    after-term clause (`expired_clause`: "…自费维修"). Quoted from the governing version, cited; nothing is guessed."""
+    if not spec.covered_words or not any(w in ctx.text for w in spec.covered_words):
+        return []
+    term = next((r for r in reversed(terms) if isinstance(r, Computed)), None)
+    if term is None:
+        return []
+    ended = "已过保" in term.statement or "已超过" in term.statement
+    label = spec.clause_label_for(ended)
+    if not label:
+        return []
+    clause = _clause(ctx, g, label)
+    if clause is None:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{label}")]
+    body = re.sub(r"^\s*第[一二三四五六七八九十百\d]+条\s*", "", clause.text.strip())
+    quote = re.split(r"(?<=[。！？])", body)[0].strip().rstrip("。；;，,")
+    quote = re.sub(
+        r"^在[^，。]{1,8}[内后]，", "", quote
+    )  # "在质保期内，…" after "目前仍在整车质保期内" says it twice
+    if not quote:
+        return []
+    what = term.name if not term.subject else term.subject
+    statement = (
+        f"目前已超出{spec.label or '期限'}期，{quote}"
+        if ended
+        else f"目前仍在{spec.label or '期限'}期内，{quote}"
+    )
+    en = "the term has ended: " if ended else "still within the term: "
+    return [
+        Computed(
+            spec.tool,
+            spec.id,  # the same tool's answer (who pays under the term it computed), cited to its own clause
+            "ended" if ended else "covered",
+            "text",
+            statement,
+            tuple(w for w in ("免费", "自费", "不向客户收取") if w in quote)[:1],
+            (
+                Input("policy", clause.evidence_id, quote),
+                Input("evidence", term.inputs[1].ref, term.output)
+                if len(term.inputs) > 1
+                else Input("field", "term_end", term.output),
+            ),
+            Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id),
+            subject=f"{what}/{label}",
+            statement_en=en + quote,
+        )
+    ]
+
+
+def _batches(ctx: ToolContext, spec: ToolSpec) -> list[tuple[str, int]] | None:
+    """Several assets match and they came in two or three deliveries (one date each): (first asset id, count) per
+    batch, oldest first; None when one asset is meant or the batches are too many to state (then ask which)."""
+    try:
+        group = ctx.crm.device_group(ctx.hints(), ctx.text)
+    except MissingField:
+        return None
+    field = spec.start_field.partition(".")[2] or "installed_at"
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for d in group:
+        by_day.setdefault(str(d.get(field, ""))[:10], []).append(d)
+    if len(group) < 2 or not 1 <= len(by_day) <= 3 or "" in by_day:
+        return None
+    return [(str(ds[0].get("id", "")), len(ds)) for _, ds in sorted(by_day.items())]
+
+
+def _en_term(raw: str) -> str:
+    """ "24个月或15万km" → "24 months or 150,000 km": an English term carries its own figures (the grounding check
+    reads them in the fact's evidence)."""
+    text = re.sub(r"(\d+(?:\.\d+)?)万\s*km", lambda m: f"{Decimal(m.group(1)) * 10000:,.0f} km", raw)
+    text = re.sub(r"(\d+)\s*个月", r"\1 months", text)
+    text = re.sub(r"(\d+)\s*年", r"\1 years", text)
+    return text.replace("或", " or ")
+
+
+def _column_words(header: str) -> list[str]:
+    """ "动力总成（发动机、变速箱）" → [动力总成, 发动机, 变速箱]: the words a customer would use for a column."""
+    return [w for w in re.split(r"[（）()、/,，\s]|及|和|与", header) if len(w) >= 2]
+
+
+ASKS_TERM = re.compile(r"保修|质保|保[到几多]|保\S{0,2}(?:年|月|公里)|warranty", re.IGNORECASE)
+
+
+def _asked_columns(row: RowFact, spec: ToolSpec, text: str) -> list[str]:
+    """The configured term column, plus the other term columns a question about the term names ("动力电池保几年",
+    "发动机和变速箱保修到什么时候" → their columns); a fault described with the same words ("发动机故障灯") asks nothing."""
+    if not ASKS_TERM.search(text) and not any(w in text for w in spec.covered_words):
+        return [spec.term_column]
+    asked = [
+        h
+        for h in row.headers
+        if h != spec.row_column and h != spec.term_column and any(w in text for w in _column_words(h))
+    ]
+    return [spec.term_column, *asked[:2]]
+
+
+def _term_in_column(
+    spec: ToolSpec, ctx: ToolContext, g: Governing, row: RowFact, fv: Any, by: Any, *, first: bool = True
+) -> list[Result]:
+    source = _row_source(g, row)
+    cell = row.cell(spec.term_column)
+    if cell is None:
+        return [CannotCompute(spec.tool, spec.id, f"表中没有「{spec.term_column}」列", source)]
+    periods = [q for q in quantities(cell.raw) if q.unit in ("个月", "年", "天")]
+    if not periods or periods[0].value != periods[0].value.to_integral():
+        return [CannotCompute(spec.tool, spec.id, f"「{cell.raw}」里读不出整数期限", source)]
+    q = periods[0]
+    start: date = fv.value
+    end = dates.term_end(start, int(q.value), q.unit, spec.end_rule)
+    left = dates.days_between(ctx.today, end)
+    key = row.cell(spec.row_column)
+    kind = key.raw if key else ""
+    who = f"您的{fv.label}" if fv.label else "您的车辆"
+    label = spec.label or spec.term_column
+    # "交付日为…" states a past fact; "于…交付" reads like a delivery promise to the rails
+    lead = f"{who}交付日为{dates.zh_date(start)}，属{kind}，" if first else ""  # the vehicle is said once
+    statement = f"{lead}{label}{cell.raw}，" + (
+        f"至{dates.zh_date(end)}，还剩 {left} 天"
+        if left >= 0
+        else f"已于{dates.zh_date(end)}到期，目前已过保"
+    )
+    # what the customer hears: the term and its end; days left and the mileage only when they matter (below)
+    say = statement.split("，还剩 ")[0] if left >= 0 else statement
+    slots: tuple[str, ...] = (dates.zh_date(end),)
+    inputs = [
+        Input("policy", row.evidence_id, f"{kind}｜{spec.term_column}｜{cell.raw}"),
+        Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, start.isoformat()),
+        *_version_input(g),
+    ]
+    if by is not None:
+        inputs.append(Input("field", by.path, str(by.value)))
+    km = [x for x in quantities(cell.raw) if x.unit == "km"]
+    if km and spec.mileage_field:
+        try:
+            odo = ctx.crm.device_field(spec.mileage_field.partition(".")[2], ctx.hints(), ctx.text)
+            odometer = Decimal(str(odo.value))
+        except (MissingField, ArithmeticError, ValueError):
+            odometer = None
+        if odometer is not None:
+            rest = km[0].value - odometer
+            inputs.append(Input("field", odo.path, str(odometer)))
+            if rest > 0:
+                statement += f"；当前里程 {odometer:,.0f} km，距 {km[0].raw} 上限还剩 {rest:,.0f} km"
+                if rest * 5 < km[0].value:  # within the last fifth of the mileage: the customer should know
+                    say += f"，当前里程距 {km[0].raw} 上限仅剩 {rest:,.0f} km"
+            else:
+                statement += (
+                    f"；当前里程 {odometer:,.0f} km，已超过 {km[0].raw} 上限，按时间与里程先到者为准已过保"
+                )
+                say += f"，当前里程 {odometer:,.0f} km 已超过 {km[0].raw} 上限，按时间与里程先到者为准已过保"
+            slots += (f"{abs(rest):,.0f} km",) if rest > 0 else ()
+    en = (
+        f"your {fv.label} was delivered on {start.isoformat()} ({kind}); its {label} of {_en_term(cell.raw)} "
+        + (f"runs until {end.isoformat()}" if left >= 0 else f"ended on {end.isoformat()}")
+    )
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            end.isoformat(),
+            "date",
+            statement,
+            slots,
+            tuple(inputs),
+            source,
+            subject=fv.label,
+            statement_en=en,
+            say=say if say != statement else "",
+        )
+    ]
+
+
+def renewal_window(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    clause = _clause(ctx, g, spec.clause) if spec.clause else None
+    days = spec.days
+    if clause is not None and days is None:
+        m = re.search(r"前\s*(\d+)\s*[日天]", clause.text)
+        days = int(m.group(1)) if m else None
+    if days is None:
+        return [CannotCompute(spec.tool, spec.id, f"{spec.clause or '条款'}里读不出续约期天数")]
+    source = Source(
+        g.doc_id,
+        g.version,
+        g.title,
+        clause.clause if clause else "",
+        "",
+        clause.evidence_id if clause else "",
+    )
+    try:
+        fv = ctx.crm.date_field(spec.field or "contract.end_date", ctx.hints(), ctx.text)
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc), source)]
+    end: date = fv.value
+    window = dates.window_before(end, days)
+    left = dates.days_between(ctx.today, end)
+    if left < 0:
+        state = f"已过期 {-left} 天"
+    elif window.contains(ctx.today):
+        state = f"还有 {left} 天，已进入期满前{days}日的续约期"
+    else:
+        state = f"还有 {left} 天，{dates.zh_date(window.start)}起进入续约期"
+    ref = f"（{fv.label}）" if fv.label else ""
+    statement = f"您的合同{ref}{'将于' if left >= 0 else '已于'}{dates.zh_date(end)}到期，{state}"
+    en = f"the contract {fv.label} ends on {end.isoformat()}; {left} days left" + (
+        f", inside the {days}-day renewal window" if window.contains(ctx.today) else ""
+    )
+    inputs = (
+        Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, end.isoformat()),
+        Input("policy", source.evidence_id, f"期满前{days}日"),
+    )
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            str(left),
+            "days",
+            statement,
+            (dates.zh_date(end),),
+            inputs,
+            source,
+            subject=fv.label,
+            statement_en=en,
+        )
+    ]
+
+
+def days_since(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    category = spec.category or next((c for c in ctx.entities.get("product_line", [])), "")
+    try:
+        fv = ctx.crm.last_purchase(category)
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc))]
+    try:
+        day = date.fromisoformat(str(fv.value)[:10])
+    except ValueError:
+        return [CannotCompute(spec.tool, spec.id, f"最近采购日期不可读：{fv.value!r}")]
+    n = dates.days_between(day, ctx.today)
+    statement = f"距上次采购{fv.label}（{dates.zh_date(day)}）已 {n} 天"
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            str(n),
+            "days",
+            statement,
+            (f"{n} 天",),
+            (Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, day.isoformat()),),
+            subject=fv.label,
+            statement_en=f"{n} days since the last {fv.label} purchase ({day.isoformat()})",
+        )
+    ]

@@ -1,0 +1,616 @@
+"""Tier tables: a rate by this customer's amount (tiers across), a volume tier by last year's units with the quoted unit
+price and total (stacked offers, order-size approval), a row tier by a value derived from CRM data (a vehicle's age)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from agents.reasoning import dates, money
+from agents.reasoning.asks import EXTRA_WORDS, _clause_around, requested_discount
+from agents.reasoning.base import (
+    ASKED_UNITS,
+    ToolContext,
+    _clause,
+    _governing,
+    _match_value,
+    _row_source,
+    _version_input,
+    _yuan_plain,
+    en_range,
+    fmt,
+)
+from agents.reasoning.config import ToolSpec
+from agents.reasoning.crm import FieldValue, MissingField, Product
+from agents.reasoning.lookup import LookupError_, find_rows, tier_across, tier_down
+from agents.reasoning.offers import _scope_failures
+from agents.reasoning.results import CannotCompute, Computed, Input, Result, Saving, Source
+from contract.policy_facts import Governing, RowFact
+
+
+def tier_rate(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    y, q = dates.previous_quarter(ctx.today) if spec.period == "last_quarter" else dates.quarter_of(ctx.today)
+    period = dates.quarter_label(y, q)
+    start = date(y, 3 * q - 2, 1)
+    g = _governing(ctx, spec, event=start)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    if not rows:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    if not ctx.crm.has_quarter_amounts():
+        return [CannotCompute(spec.tool, spec.id, "CRM 没有按季度的采购金额（订单行金额未映射）")]
+    amounts = ctx.crm.quarter_amounts(period)
+    chosen: list[RowFact] = []
+    models = ctx.entities.get("product_model", []) + ctx.entities.get("sku", [])
+    if spec.model_column:
+        for m in models:
+            chosen += [r for r in find_rows(rows, spec.model_column, m) if r not in chosen]
+    if not chosen:  # a product line named in the message
+        chosen = [
+            r for r in rows if (c := r.cell(spec.key_column)) is not None and c.raw and c.raw in ctx.text
+        ]
+    if not chosen:  # else every line they bought that quarter (largest first)
+        bought = sorted(amounts.items(), key=lambda kv: kv[1].value, reverse=True)
+        for cat, _ in bought:
+            chosen += [r for r in find_rows(rows, spec.key_column, cat) if r not in chosen]
+    if not chosen:
+        return [CannotCompute(spec.tool, spec.id, f"{period} 没有可对应到《{g.title}》表格的采购记录")]
+    label = spec.label or "比例"
+    out: list[Result] = []
+    for row in chosen[:3]:
+        key_cell = row.cell(spec.key_column)
+        key = key_cell.raw if key_cell else ""
+        fv = amounts.get(key)
+        amount = fv.value if fv else Decimal(0)  # a complete quarter without orders bought nothing
+        source = _row_source(g, row)
+        try:
+            tier = tier_across(row, amount, "元")
+        except LookupError_ as exc:
+            out.append(CannotCompute(spec.tool, spec.id, str(exc), source))
+            continue
+        rate = tier.cell.quantity
+        if rate is None or rate.unit != "%":
+            out.append(CannotCompute(spec.tool, spec.id, f"「{tier.cell.raw}」不是可读的百分比", source))
+            continue
+        amount_text = money.fmt_yuan(amount)
+        rate_text = f"{fmt(rate.value)}%"
+        inputs = [
+            Input("policy", row.evidence_id, f"{key}｜{tier.header}｜{tier.cell.raw}"),
+            Input("evidence", fv.evidence_id, str(amount))
+            if fv
+            else Input("field", f"order_line.amount[{key},{period}]", "0"),
+            *_version_input(g),
+        ]
+        when = (
+            f"您上季度（{y}年第{q}季度）"
+            if spec.period == "last_quarter"
+            else f"您本季度（{y}年第{q}季度）至今"
+        )
+        if amount == 0:
+            statement = f"{when}没有{key}采购，对应「{tier.header}」档，{label} {rate_text}"
+            amount_text = tier.header
+        else:
+            statement = f"{when}{key}采购 {amount_text}，适用{label} {rate_text}"
+        en_label = spec.label_en or "rate"
+        en = (
+            f"{'Last quarter' if spec.period == 'last_quarter' else 'This quarter'} (Q{q} {y}) your {key} "
+            f"purchases came to {money.fmt_yuan_en(amount)}, so the {en_label} is {rate_text}"
+        )
+        slots: tuple[str, ...] = (amount_text, rate_text)
+        if spec.money:
+            value = money.percent_of(amount, rate.value, spec.rounding, spec.rounding_mode)
+            statement += f"，按此计{label} {money.fmt_yuan(value)}"
+            slots += (money.fmt_yuan(value),)
+        out.append(
+            Computed(
+                spec.tool,
+                spec.id,
+                fmt(rate.value),
+                "%",
+                statement,
+                slots,
+                tuple(inputs),
+                source,
+                subject=f"{key}/{period}",
+                statement_en=en,
+            )
+        )
+    return out
+
+
+def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """A row chosen like row_lookup (match), then the tier across its header that holds a value derived from this
+    customer's CRM data — e.g. a trade-in subsidy by the vehicle's age (车龄3年（含）以内 | 3年以上至6年（含） | …)."""
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    inputs: list[Input] = [*_version_input(g)]
+    for column, source in spec.match.items():
+        found = _match_value(source, ctx)
+        if found is None:
+            return [CannotCompute(spec.tool, spec.id, f"缺少「{column}」的取值（{source}）")]
+        rows = find_rows(rows, column, found[0])
+        inputs.append(found[1])
+    if len(rows) != 1:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》表中有 {len(rows)} 行符合条件，无法确定")]
+    row = rows[0]
+    try:
+        group = ctx.crm.device_group(ctx.hints(), ctx.text)
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc), _row_source(g, row))]
+    if len({str(d.get("installed_at", ""))[:10] for d in group}) > 1:
+        return [
+            CannotCompute(
+                spec.tool,
+                spec.id,
+                f"有 {len(group)} 台符合「{'、'.join(ctx.hints())}」的设备且交付日不同，无法确定是哪一批",
+                _row_source(g, row),
+            )
+        ]
+    try:
+        # the batch's first asset by its own id (no hints: an open ticket about the model must not pick another)
+        fv = ctx.crm.date_field("device.installed_at", [], str(group[0].get("id", "")))
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc), _row_source(g, row))]
+    start: date = fv.value
+    # age by the calendar: whole years plus the elapsed share of the current year, so "3年（含）以内" holds a vehicle
+    # exactly on its third anniversary and not a day later
+    years = ctx.today.year - start.year - ((ctx.today.month, ctx.today.day) < (start.month, start.day))
+    anniversary = dates.add_years(start, years)
+    following = dates.add_years(start, years + 1)
+    share = Decimal((ctx.today - anniversary).days) / Decimal((following - anniversary).days)
+    age = Decimal(years) + share.quantize(Decimal("0.0001"))
+    months = (
+        years * 12
+        + (ctx.today.year - anniversary.year) * 12
+        + ctx.today.month
+        - anniversary.month
+        - (ctx.today.day < anniversary.day)
+    )
+    age_text = f"{months // 12} 年 {months % 12} 个月" if months % 12 else f"{months // 12} 年"
+    try:
+        tier = tier_across(row, age, "年")
+    except LookupError_ as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc), _row_source(g, row))]
+    inputs.insert(0, Input("policy", row.evidence_id, f"{tier.header}｜{tier.cell.raw}"))
+    inputs.append(
+        Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, start.isoformat())
+    )
+    label = spec.label or "标准"
+    first = row.cells[0].raw if row.cells else ""
+    units_m = ASKED_UNITS.search(ctx.text)
+    units = int(units_m.group(1)) if units_m else len(group)
+    who = f"您的{fv.label}" if units <= 1 else f"您这批{units}台{group[0].get('name') or ''}"
+    statement = f"{who}交付日为{dates.zh_date(start)}，车龄 {age_text}，属「{tier.header}」，{first}{label}为{tier.cell.raw}"
+    slots: tuple[str, ...] = (tier.cell.raw,)
+    per = tier.cell.quantity.value if tier.cell.quantity is not None else None
+    bonus = _batch_bonus(spec, ctx, g, units, inputs)
+    if per is not None and bonus:
+        per += bonus[0]
+        statement += f"；批量{units}台按{spec.bonus_clause}每台另加 {_yuan_plain(bonus[0])} 元，每台合计 {_yuan_plain(per)} 元"
+        slots += (_yuan_plain(per),)
+    if per is not None and units > 1:
+        statement += f"，{units} 台共 {_yuan_plain(per * units)} 元"
+        slots += (_yuan_plain(per * units),)
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            tier.cell.raw,
+            "text",
+            statement,
+            slots,
+            tuple(inputs),
+            _row_source(g, row),
+            subject=fv.label,
+            statement_en=f"{fv.label}: {age_text}, {tier.header}: {tier.cell.raw}",
+            saving=Saving(str(per), label, (label, g.title)) if per is not None else None,
+        )
+    ]
+
+
+def _batch_bonus(
+    spec: ToolSpec, ctx: ToolContext, g: Governing, units: int, inputs: list[Input]
+) -> tuple[Decimal] | None:
+    """The per-unit amount a batch clause adds ("批量置换10台（含）以上的，每台…另加1000元"), when this many units
+    qualify and the clause's customer kind (企业客户 …, by tools.yaml kind_words) is this customer's."""
+    if not spec.bonus_clause:
+        return None
+    clause = _clause(ctx, g, spec.bonus_clause)
+    if clause is None:
+        return None
+    least = re.search(r"(\d+)\s*台[（(]含[)）]以上", clause.text)
+    extra = re.search(r"另加\s*(\d[\d,]*)\s*元", clause.text)
+    if least is None or extra is None or units < int(least.group(1)):
+        return None
+    if spec.kind_words:
+        try:
+            kind = str(ctx.crm.profile("kind").value)
+        except MissingField:
+            return None
+        named = [w for w in spec.kind_words.values() if w and w in clause.text]
+        if named and spec.kind_words.get(kind, "") not in named:
+            return None
+    inputs.append(Input("policy", clause.evidence_id, f"{least.group(0)}｜另加{extra.group(1)}元"))
+    return (Decimal(extra.group(1).replace(",", "")),)
+
+
+PRICE_WORDS = re.compile(
+    r"单价|折后价|折后|到手价|落地价|多少钱|unit price|net price|price after", re.IGNORECASE
+)
+
+
+def _units_model_first(text: str, models: list[str], asked: re.Match[str] | None) -> list[str]:
+    """ "他们的S7和L5多少钱？我们订6台E5" → E5 first: the model written right after (else before) the asked units is
+    the one the units are of; other models the message names are context."""
+    if asked is None or len(models) < 2:
+        return models
+
+    def code(m: str) -> str:
+        found = re.findall(r"[A-Za-z]{1,3}\d{1,3}[A-Za-z]?", m)
+        return found[-1] if found else m
+
+    after = text[asked.end() : asked.end() + 8]
+    before = text[max(0, asked.start() - 8) : asked.start()]
+    near = [m for m in models if code(m) in after] or [m for m in models if code(m) in before]
+    return near[:1] + [m for m in models if m not in near[:1]]
+
+
+PER_UNIT = re.compile(r"每台(?:补贴|立减|优惠|减)\s*(\d[\d,]*)\s*元")
+
+
+PER_UNIT = re.compile(r"每台(?:补贴|立减|优惠|减)\s*(\d[\d,]*)\s*元")
+MIN_UNITS = re.compile(r"(\d+)\s*台[（(]含[)）]以上")
+
+
+def _stacked(
+    spec: ToolSpec, ctx: ToolContext, model: str, count: Decimal
+) -> tuple[Decimal, str, list[Input]] | None:
+    """The per-unit amount of the offer rows the rule clause lets stack on the tier price, for this customer, this
+    model and this many units (None when none applies). A row stacks when a sentence of the rule clause names its id
+    with 同享/叠加 and no 不; a sentence naming it with 不适用 and this customer's industry excludes them."""
+    stack = spec.stack
+    assert stack is not None
+    sub = spec.model_copy(update={"doc": stack.doc, "table": stack.table, "clause": stack.rule_clause})
+    g = _governing(ctx, sub)
+    if isinstance(g, CannotCompute):
+        return None
+    clause = _clause(ctx, g, stack.rule_clause)
+    if clause is None:
+        return None
+    try:
+        industry = str(ctx.crm.profile("industry").value)
+    except MissingField:
+        industry = ""
+    sentences = [x for x in re.split(r"[。；;]", clause.text) if x.strip()]
+    scoped = sub.model_copy(update={"scope": stack.scope, "kind_words": stack.kind_words})
+    for row in ctx.facts.rows(g.doc_id, g.version, table=stack.table):
+        id_cell = row.cell(stack.id_column)
+        rid = id_cell.raw if id_cell is not None else ""
+        about = [x for x in sentences if rid and rid in x]
+        if not any(("同享" in x or "叠加" in x) and "不" not in x for x in about):
+            continue
+        if industry and any("不适用" in x and industry in x for x in about):
+            continue
+        inputs: list[Input] = [Input("policy", clause.evidence_id, f"{rid}｜{stack.rule_clause}")]
+        if _scope_failures(row, scoped, replace(ctx, text=f"{ctx.text} {model}"), inputs):
+            continue
+        amount_cell = row.cell(stack.amount_column)
+        text = amount_cell.raw if amount_cell else ""
+        m = re.search(
+            rf"{re.escape(model)}每台(?:补贴|立减|优惠|减)\s*(\d[\d,]*)\s*元", text
+        ) or PER_UNIT.search(text)
+        least = MIN_UNITS.search(text)
+        if m is None or (least is not None and count < int(least.group(1))):
+            continue
+        name_cell = row.cell(stack.name_column) if stack.name_column else None
+        label = f"{name_cell.raw}（{rid}）" if name_cell is not None and name_cell.raw else rid
+        inputs.insert(0, Input("policy", row.evidence_id, row.as_text()))
+        return Decimal(m.group(1).replace(",", "")), label, inputs
+    return None
+
+
+def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
+    """The volume tier from last calendar year's units in a category (a fleet discount ladder), and — when the
+    message asks for N units of a model the CRM prices — the discounted unit price and the total."""
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return [g]
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    if not rows:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    if not ctx.crm.has_quarter_amounts():
+        return [CannotCompute(spec.tool, spec.id, "CRM 没有按季度的采购记录（订单行金额未映射）")]
+    year = ctx.today.year - 1
+    units, ids = ctx.crm.year_quantity(spec.category, year)
+    inputs: list[Input] = [Input("evidence", i, "quarter") for i in ids] or [
+        Input("field", f"order_line.quantity[{spec.category},{year}]", "0")
+    ]
+    inputs += _version_input(g)
+    n = fmt(units)
+    try:
+        tier = tier_down(rows, spec.tier_column, units, "台")
+    except LookupError_:
+        lowest = min(
+            (r for r in rows if (c := r.cell(spec.tier_column)) is not None and c.range is not None),
+            key=lambda r: r.cell(spec.tier_column).range.low or Decimal(0),  # type: ignore[union-attr]
+            default=None,
+        )
+        need_cell = lowest.cell(spec.tier_column) if lowest is not None else None
+        need = need_cell.raw if need_cell is not None else ""
+        statement = f"贵司{year}年{spec.category}采购 {n} 台，未达到最低阶梯（{need}），不享受阶梯折扣"
+        src = _row_source(g, lowest) if lowest is not None else Source(g.doc_id, g.version, g.title)
+        return [
+            Computed(
+                spec.tool,
+                spec.id,
+                "none",
+                "text",
+                statement,
+                (f"{n} 台",),
+                tuple(inputs),
+                src,
+                subject=str(year),
+                statement_en=f"your {year} purchases came to {n} units ({spec.category}), below the lowest tier ({en_range(need)})",
+            )
+        ]
+    models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
+    # a product of the price list named by its code or name (a part, a package): priced at its own kind's column
+    product = ctx.crm.named_product(ctx.text) if spec.category_columns and spec.quote else None
+    if product is not None and spec.category_columns.get(product.kind) == spec.output_column:
+        product = None  # a vehicle: priced by the model the message names, as before
+    if product is not None:
+        models = []
+    column = spec.output_column
+    if product is not None:
+        column = spec.category_columns.get(product.kind, "")
+        if not column:
+            return [
+                CannotCompute(
+                    spec.tool,
+                    spec.id,
+                    f"《{g.title}》的阶梯表没有「{product.kind or product.name}」类产品的折扣列",
+                    _row_source(g, tier.row),
+                )
+            ]
+    out_cell = tier.row.cell(column)
+    rate = out_cell.quantity if out_cell is not None else None
+    if rate is None or rate.unit != "%":
+        return [CannotCompute(spec.tool, spec.id, f"「{column}」不是可读的百分比", _row_source(g, tier.row))]
+    key_cell = tier.row.cell(spec.key_column) if spec.key_column else None
+    key = key_cell.raw if key_cell is not None else ""
+    inputs.insert(0, Input("policy", tier.row.evidence_id, tier.row.as_text()))
+    rate_text = f"{fmt(rate.value)}%"
+    statement = f"贵司{year}年{spec.category}采购 {n} 台，属{key}阶梯（{tier.header}），{column} {rate_text}"
+    en = (
+        f"your {year} purchases came to {n} units ({spec.category}), so you are in tier {key} ({en_range(tier.header)}) "
+        f"with a {rate_text} discount"
+    )
+    slots: tuple[str, ...] = (rate_text, f"{n} 台")
+    asked = ASKED_UNITS.search(ctx.text)
+    if (
+        spec.price_row is not None
+    ):  # the tier's rate on a product priced in a policy table (a package per unit)
+        return _package_quote(spec, ctx, g, tier.row, rate.value, asked, (statement, en, slots, inputs), year)
+    models = _units_model_first(ctx.text, models, asked) if spec.quote else []
+    price: FieldValue | None = None
+    if product is not None:
+        price, name = product.price, product.label()
+        inputs.append(Input("evidence", product.kind_evidence_id or product.price.evidence_id, product.kind))
+        asked = product_units(ctx.text, product) or asked
+    elif models:
+        name = models[0]
+        try:
+            price = ctx.crm.list_price(name)
+        except MissingField:
+            price = None
+    over: tuple[str, str] | None = None
+    said = ""  # what the customer hears when the rep's what-if is added (below): the statement without it
+    if price is not None and (asked is not None or PRICE_WORDS.search(ctx.text)):
+        # "折后单价多少": the unit price; "再订20台": the unit price and the total, then what stacks and who approves
+        unit_price = money.discounted(price.value, rate.value, spec.rounding, spec.rounding_mode)
+        inputs.append(Input("evidence", price.evidence_id, str(price.value)))
+        statement += f"；{name} 指导价 {_yuan_plain(price.value)} 元，折后单价 {_yuan_plain(unit_price)} 元"
+        en += (
+            f"; the {name} lists at CNY {_yuan_plain(price.value)}, so your net unit price is "
+            f"CNY {_yuan_plain(unit_price)}"
+        )
+        slots += (_yuan_plain(unit_price),)
+        if asked is not None:
+            count = Decimal(asked.group(1))
+            unit_word = asked.group(2) if asked.lastindex and asked.lastindex >= 2 else ""
+            per = unit_word or ("台" if product is None else "件")
+            total = money.rounded(unit_price * count, spec.rounding, spec.rounding_mode)
+            inputs.append(Input("message", "message.units", asked.group(0)))
+            statement += f"，{asked.group(1)} {per}合计 {_yuan_plain(total)} 元"
+            en += f", CNY {_yuan_plain(total)} for {asked.group(1)}"
+            slots += (_yuan_plain(total),)
+            stacked = _stacked(spec, ctx, name, count) if spec.stack and product is None else None
+            order_total = total
+            if stacked is not None:
+                per_unit, label, stack_inputs = stacked
+                net = unit_price - per_unit
+                order_total = money.rounded(net * count, spec.rounding, spec.rounding_mode)
+                statement += (
+                    f"；叠加{label}每台 {_yuan_plain(per_unit)} 元后，单价 {_yuan_plain(net)} 元，"
+                    f"{asked.group(1)} 台合计 {_yuan_plain(order_total)} 元"
+                )
+                inputs += stack_inputs
+                slots += (_yuan_plain(net), _yuan_plain(order_total))
+            over = _order_approval(spec, ctx, order_total, inputs)
+            if over is not None:
+                statement += f"；{over[1]}"
+                slots += (over[0],)
+            extra = _extra_on_tier(ctx, rate.value, price.value, count, spec)
+            if extra is not None:  # the rep's what-if: never said to the customer (a request, not an offer)
+                said = statement
+                statement += extra[0]
+                inputs.append(Input("message", "message.requested_discount", extra[1]))
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            fmt(rate.value),
+            "%",
+            statement,
+            slots,
+            tuple(inputs),
+            _row_source(g, tier.row),
+            subject=f"{year}/{product.code or product.name}" if product is not None else str(year),
+            statement_en=en,
+            needs_approval=over[0] if over is not None else "",
+            say=said,
+        )
+    ]
+
+
+# a count written beside the product it counts: "20个BT-60", "BT-60x20", "50 AC-05"
+UNIT_WORDS = r"台|辆|个(?!点|百分点|月|工作日|小时)|件|套|只|支|块|组|pcs|units?"
+
+
+def product_units(text: str, product: Product) -> re.Match[str] | None:
+    """How many of `product` the message asks for: a number right before its code or name (with or without a unit
+    word), or right after it ("x20"); None when the message gives no count beside it."""
+    for token in (t for t in (product.code, product.name) if t):
+        at = text.find(token)
+        if at < 0:
+            continue
+        before = re.search(
+            rf"(\d+)\s*({UNIT_WORDS})?\s*(?:x\s*)?$", text[max(0, at - 12) : at], re.IGNORECASE
+        )
+        if before is not None:
+            return before
+        after = re.match(r"\s*[x×*]\s*(\d+)()", text[at + len(token) :], re.IGNORECASE)
+        if after is not None:
+            return after
+    return None
+
+
+def _package_quote(
+    spec: ToolSpec,
+    ctx: ToolContext,
+    g: Governing,
+    row: RowFact,
+    rate: Decimal,
+    asked: re.Match[str] | None,
+    said: tuple[str, str, tuple[str, ...], list[Input]],
+    year: int,
+) -> list[Result]:
+    """The tier's rate on a product priced in a policy table row the message names (a package "2200元/台/年")."""
+    statement, en, slots, inputs = said
+    priced = _priced_row(spec, ctx, spec.price_row)
+    if priced is None:
+        return [CannotCompute(spec.tool, spec.id, "消息里没有提到价格表中的产品", _row_source(g, row))]
+    name, row_price, unit, price_ev = priced
+    unit_price = money.discounted(row_price, rate, spec.rounding, spec.rounding_mode)
+    inputs.append(Input("policy", price_ev, f"{name}｜{_yuan_plain(row_price)}{unit}"))
+    statement += f"；{name} {_yuan_plain(row_price)} {unit}，折后 {_yuan_plain(unit_price)} {unit}"
+    slots += (_yuan_plain(unit_price),)
+    if asked:
+        total = money.rounded(unit_price * Decimal(asked.group(1)), spec.rounding, spec.rounding_mode)
+        inputs.append(Input("message", "message.units", asked.group(0)))
+        statement += f"，{asked.group(1)} 台合计 {_yuan_plain(total)} 元"
+        slots += (_yuan_plain(total),)
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            fmt(rate),
+            "%",
+            statement,
+            slots,
+            tuple(inputs),
+            _row_source(g, row),
+            subject=f"{year}/{name}",
+            statement_en=en,
+        )
+    ]
+
+
+def _extra_on_tier(
+    ctx: ToolContext, tier_rate: Decimal, list_price: Decimal, count: Decimal, spec: ToolSpec
+) -> tuple[str, str] | None:
+    """A discount asked on top of the tier ("阶梯之外再让1个点"): the unit price and total if it were granted, added
+    to the tier rate off the list price (5% + 1% = 6%), for the rep to weigh — (text, the ask as written) or None."""
+    asked = requested_discount(ctx.text)
+    if asked is None:
+        return None
+    off, written = asked
+    m = re.search(re.escape(written), ctx.text)
+    if m is None or not EXTRA_WORDS.search(_clause_around(ctx.text, m.start(), m.end())):
+        return None
+    combined = tier_rate + off
+    unit = money.discounted(list_price, combined, spec.rounding, spec.rounding_mode)
+    total = money.rounded(unit * count, spec.rounding, spec.rounding_mode)
+    text = (
+        f"；如阶梯之外再让 {fmt(off)}%（合计 {fmt(combined)}%），单价 {_yuan_plain(unit)} 元，"
+        f"{fmt(count)} 台合计 {_yuan_plain(total)} 元（须按审批权限确认）"
+    )
+    return text, written
+
+
+def _priced_row(spec: ToolSpec, ctx: ToolContext, ref: Any) -> tuple[str, Decimal, str, str] | None:
+    """The row of a price table the message names (by any of its cells: a code such as PKG-F, or a name), with its
+    price and the unit the price is written in ("2200元/台/年" → 2200, "元/台/年")."""
+    sub = spec.model_copy(update={"doc": ref.doc})
+    g = _governing(ctx, sub)
+    if isinstance(g, CannotCompute):
+        return None
+    rows = ctx.facts.rows(g.doc_id, g.version, table=ref.table)
+
+    def names(raw: str) -> bool:  # a name or a code of the row written in the message, not a bare figure
+        return (
+            len(raw) >= 4
+            and raw in ctx.text
+            and (not re.search(r"\d", raw) or bool(re.fullmatch(r"[A-Z]{2,5}-[A-Z0-9]{1,4}", raw)))
+        )
+
+    named = [r for r in rows if any(names(c.raw) for c in r.cells)]
+    if len(named) != 1:
+        return None
+    row = named[0]
+    cell = row.cell(ref.column)
+    if cell is None or cell.quantity is None:
+        return None
+    unit = cell.raw[cell.raw.find("元") :] if "元" in cell.raw else "元"
+    key = row.cell(ref.key_column)
+    name = (
+        f"{row.cells[0].raw}（{key.raw}）"
+        if key is not None and key.raw != row.cells[0].raw
+        else row.cells[0].raw
+    )
+    return name, cell.quantity.value, unit, row.evidence_id
+
+
+def _order_approval(
+    spec: ToolSpec, ctx: ToolContext, total: Decimal, inputs: list[Input]
+) -> tuple[str, str] | None:
+    """An order-size rule of the authority document ("单笔订单金额超过300万元的，无论折扣比例，均须报总经理审批"):
+    (approver, what the customer hears) when the order total is above it, else None."""
+    if not spec.approval_doc or not spec.approval_clause:
+        return None
+    sub = spec.model_copy(update={"doc": spec.approval_doc})
+    g = _governing(ctx, sub)
+    if isinstance(g, CannotCompute):
+        return None
+    clause = _clause(ctx, g, spec.approval_clause)
+    if clause is None:
+        return None
+    limit = re.search(r"金额超过\s*(\d+(?:\.\d+)?)\s*(万元|元)", clause.text)
+    who = re.search(r"(?:报|由)([\u4e00-\u9fff]{2,5}?)审批", clause.text)
+    if limit is None or who is None:
+        return None
+    threshold = Decimal(limit.group(1)) * (10000 if limit.group(2) == "万元" else 1)
+    if total <= threshold:
+        return None
+    inputs.append(Input("policy", clause.evidence_id, limit.group(0)))
+    said = (
+        f"订单金额 {_yuan_plain(total)} 元超过{limit.group(1)}{limit.group(2)}，"
+        f"按《{g.title}》{spec.approval_clause}须报{who.group(1)}审批"
+    )
+    return who.group(1), said
