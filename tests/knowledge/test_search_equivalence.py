@@ -204,8 +204,10 @@ def test_lean_fusion_ranks_and_scores_exactly_as_before(
 def _former_top(
     index: Bm25Index, tokens: list[str], n: int, allowed: np.ndarray | None, k1: float | None, b: float | None
 ) -> list[tuple[int, float]]:
-    """Bm25Index.top as it was: one `acc[docs] += …` per term segment (`_postings`), then the same selection (a tie at
-    the n-th place is cut by argpartition, as before)."""
+    """Bm25Index.top as it was: one `acc[docs] += …` per term segment (`_postings`) over every chunk, no score floor,
+    then the selection by argpartition. One documented change: a tie at the n-th place was cut wherever argpartition
+    left it; the lowest positions now win it (deterministic, whatever the candidates gathered), so the reference
+    takes the tied chunks in position order too."""
     postings = index._postings(tokens, k1, b)
     if not postings:
         return []
@@ -225,7 +227,12 @@ def _former_top(
         return []
     if n < len(candidates):
         part = np.argpartition(-scores, n - 1)[:n]
-        candidates, scores = candidates[part], scores[part]
+        kth = scores[part].min()
+        # the tie at the n-th place, by position: every chunk above it, then the tied ones in position order
+        above = candidates[scores > kth]
+        tied = candidates[scores == kth][: n - len(above)]
+        candidates = np.concatenate([above, tied])
+        scores = acc[candidates]
     order = np.lexsort((candidates, -scores))
     return [(int(candidates[i]), float(scores[i])) for i in order]
 
@@ -254,3 +261,54 @@ def test_vectorised_bm25_top_is_bit_identical_after_adds_and_removes(big_store: 
                 assert all(full[i] == np.float32(s) for i, s in got)
                 checked += len(got)
     assert checked > 1000
+
+
+def _exhaustive_top(
+    index: Bm25Index, tokens: list[str], n: int, allowed: np.ndarray | None, k1: float | None, b: float | None
+) -> list[tuple[int, float]]:
+    """Every chunk's score (`scores`), sorted by score then position: the answer any selection must give."""
+    full = index.scores(tokens, k1, b)
+    if allowed is not None:
+        full = np.where(allowed[: index.n], full, np.float32(0.0))
+    candidates = np.flatnonzero(full > 0)
+    order = np.lexsort((candidates, -full[candidates]))[:n]
+    return [(int(candidates[i]), float(full[candidates[i]])) for i in order]
+
+
+def test_pruned_top_equals_exhaustive_scoring_on_a_large_templated_index() -> None:
+    """Past a few hundred postings `top` keeps only the chunks at or above a floor (the n-th best among a rare term's
+    chunks) and, past 4,096 candidates, narrows them by score bins: on 30k generated chunks made of repeated templates
+    (most scores are ties, as in a corpus of copied clauses), with common and rare terms, delta segments, tombstones
+    and a filter, the answer equals sorting every chunk's full score."""
+    rng = np.random.default_rng(5)
+    vocab = [f"w{i}" for i in range(400)]
+    weights = 1.0 / np.arange(1, len(vocab) + 1)  # Zipf: a few terms in most chunks, most terms rare
+    weights /= weights.sum()
+    templates = [list(rng.choice(vocab, size=int(rng.integers(5, 40)), p=weights)) for _ in range(300)]
+    corpus = [list(templates[int(rng.integers(0, len(templates)))]) for _ in range(30_000)]
+    for doc in corpus[::7]:  # some chunks differ from their template
+        doc.append(vocab[int(rng.integers(0, len(vocab)))])
+    index = Bm25Index(corpus[:24_000])
+    index = index.with_changes(added=corpus[24_000:27_000]).with_changes(added=corpus[27_000:])
+    index = index.with_changes(removed=[(i, corpus[i]) for i in range(0, len(corpus), 11)])
+    allowed = rng.random(index.n) > 0.25
+    queries = [
+        ["w0", "w1"],
+        ["w0", "w3", "w250"],
+        ["w2", "w2", "w17"],
+        ["w5", "w120", "w390", "w0"],
+        ["w399"],
+    ]
+    queries += [list(rng.choice(vocab[:60], size=int(rng.integers(2, 7)))) for _ in range(25)]
+    pruned = binned = 0
+    for tokens in queries:
+        for n in (1, 5, 50, 400):
+            for mask in (None, allowed):
+                for k1, b in ((None, None), (1.5, 0.4)):
+                    got = index.top(tokens, n, mask, k1=k1, b=b)
+                    assert got == _exhaustive_top(index, tokens, n, mask, k1, b), (tokens, n)
+        reached = index._contributions(tokens, None, None)
+        assert reached is not None
+        pruned += len(reached[0]) > 256
+        binned += int((index.scores(tokens) > 0).sum()) > 4096
+    assert pruned > 20 and binned > 10  # both shortcuts ran, not only the plain path
