@@ -74,6 +74,9 @@ class AskResult:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
+RAW_FACT_LINE = re.compile(r"^- (?:客户名称 = .*|[^=\n]+ = [a-z][a-z_]*) \[\d+\]$")
+
+
 def _overlap(question: str, text: str) -> float:
     """Share of the question's characters/words found in a fact: enough to pick the facts an ask is about."""
     q = {c for c in re.sub(r"\s+", "", question.lower()) if c.isalnum()}
@@ -298,7 +301,10 @@ class RepAsk:
                     asked=asked,
                     terms_en=dict(tenant_profile(self.deps).terms_en),
                 )
-                lines = [*head, *fact_lines, *clause_lines]
+                # under a computed answer, CRM lines a rep would read as noise stay evidence only (answers helper, #15):
+                # the customer's name (the answer says it) and raw codes ("客户类型 = individual")
+                shown = [ln for ln in fact_lines if not RAW_FACT_LINE.match(ln)]
+                lines = [*head, *shown, *clause_lines]
                 flags = [*flags, "answer_computed"]
             else:  # nothing computed: the governing clauses are the answer, said about the customer by name
                 lines = name_first(who, [*preamble_last(clauses, clause_lines), *fact_lines], self.text)

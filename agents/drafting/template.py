@@ -210,7 +210,7 @@ class Composition:
         str, ...
     ] = ()  # the intent's policy hint: a clause-only answer must be about one of them
     disclaimer: str = ""  # said after a computed or quoted policy figure (e.g. 具体以协议原文为准。)
-    disclaimer_when: tuple[str, ...] = ()  # … when the answer names one of these words (返点, 折扣 …)
+    disclaimer_when: tuple[str, ...] = ()  # … when the answer names one of these words (补贴, 折扣 …)
     intent_actions: tuple[
         str, ...
     ] = ()  # the catalog's actions that serve this intent: the next step comes from them
@@ -477,7 +477,7 @@ EN_RANGES = (
 
 def in_english(text: str, terms: dict[str, str]) -> str:
     """An English answer keeps no Chinese the tenant gave a word for (longest first), nor Chinese range words."""
-    for zh in sorted(terms, key=len, reverse=True):  # the tenant's words first (整车质保 before 质保)
+    for zh in sorted(terms, key=len, reverse=True):  # the tenant's words first (整机保修 before 保修)
         text = text.replace(zh, terms[zh])
     for pattern, repl in EN_RANGES:
         text = pattern.sub(repl, text)
@@ -489,7 +489,7 @@ SCOPE_PARENS = re.compile(r"（((?:[^（）]|（[^（）]*）)*)）")
 
 
 def _short_scope(statement: str, row: dict[str, str]) -> str:
-    """'冬季焕新季（PR-2605，2026年11月1日至…，华东、华南，…）：…' → '冬季焕新季（PR-2605，2026年11月1日至…）：…'
+    """'冬季直降（WA-01，2026年11月1日至…，华东、华南，…）：…' → '冬季直降（WA-01，2026年11月1日至…）：…'
     (the first bracket listing three or more of the row's own values is its scope; the window is kept)."""
     values = {v for v in row.values() if v}
     m = SCOPE_PARENS.search(statement)
@@ -515,7 +515,7 @@ def _offer_is_about(row: dict[str, str], customer_text: str) -> bool:
     if not asked or not row:
         return True
     values = [v for v in row.values() if v]
-    # the products a row names (its own id cell, "PR-2605", is not a product)
+    # the products a row names (its own id cell, "WA-01", is not a product)
     codes = set(MODEL_CODE.findall(" ".join(v for v in values if not ROW_ID.fullmatch(v))))
     if asked & codes or any(_shared_bigrams(v, customer_text) >= 2 for v in values if len(v) >= 4):
         return True
@@ -532,13 +532,13 @@ def _shared_bigrams(a: str, b: str) -> int:
     return len(pairs(a) & pairs(b))
 
 
-# a code or a figure that names an offer ("S7", "8000"); a year ("2026") names every row of a dated table
+# a code or a figure that names an offer ("X7", "2000"); a year ("2026") names every row of a dated table
 CODE_OR_FIGURE = re.compile(r"[A-Za-z]+\d+|(?<![\d,.])(?!(?:19|20)\d\d(?!\d))\d{3,}(?![\d,.])")
 
 
 def _shared_words(a: str, b: str) -> int:
-    """Chinese character pairs plus codes and figures ("S7", "8000") two texts share: "S7冬季立减8000" names the row
-    "冬季焕新季 … S7每台立减8000元" (冬季, 立减, S7, 8000)."""
+    """Chinese character pairs plus codes and figures ("X7", "2000") two texts share: "X7冬季直降2000" names the row
+    "冬季直降 … X7每台立减2000元" (冬季, 直降, X7, 2000)."""
     codes = set(CODE_OR_FIGURE.findall(a)) & set(CODE_OR_FIGURE.findall(b))
     return _shared_bigrams(a, b) + len(codes)
 

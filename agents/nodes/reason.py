@@ -241,7 +241,7 @@ FILLER = set("您的我们是了吗呢吧啊这那有在")
 
 
 def _about_message(statement: str, text: str, least: int = 1) -> bool:
-    """A computed statement shares (at least `least`) two-character words with the customer's message (质保, 返点,
+    """A computed statement shares (at least `least`) two-character words with the customer's message (保修, 折扣,
     套餐 …)."""
 
     def pairs(t: str) -> set[str]:

@@ -75,8 +75,8 @@ def _actor(spec: ToolSpec, ctx: ToolContext, rows: list[RowFact]) -> tuple[str, 
 def _discount_worth(
     ctx: ToolContext, off: Decimal, inputs: tuple[Input, ...]
 ) -> tuple[str, tuple[tuple[str, ...], tuple[Input, ...]]]:
-    """What the asked discount is worth on the list price of the model the message names ("，按S7指导价 225,800 元计
-    为 4,516 元"), or "" when no priced model is named (never a guessed price)."""
+    """What the asked discount is worth on the list price of the model the message names ("，按X7指导价 199,900 元计
+    为 3,998 元"), or "" when no priced model is named (never a guessed price)."""
     models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
     if not models:
         return "", ((), ())

@@ -1,4 +1,4 @@
-"""Sums the customer asks for across tools: "置换补贴加上冬季立减，一共能少多少" adds the per-unit savings two tools computed,
+"""Sums the customer asks for across tools: "换新补贴加上冬季直降，一共能少多少" adds the per-unit savings two tools computed,
 only when the governing policies say they stack (a sentence naming the other offer with 同享 / 叠加 and no 不). A sum the
 policies do not allow, or do not speak to, is "can't compute" with the reason, never a guessed total."""
 

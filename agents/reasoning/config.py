@@ -54,7 +54,7 @@ class StackSpec(BaseModel):
     rule_clause: str = Field(min_length=1)  # the clause naming which rows stack (by their id)
     id_column: str = Field(min_length=1)  # 活动编号
     name_column: str = ""  # 活动名称
-    amount_column: str = Field(min_length=1)  # 优惠内容: "每台补贴6000元" / "S7每台立减8000元"
+    amount_column: str = Field(min_length=1)  # 优惠内容: "每台补贴3000元" / "X7每台立减2000元"
     scope: dict[Literal["date", "region", "product", "customer"], str] = Field(default_factory=dict)
     kind_words: dict[str, str] = Field(default_factory=dict)
 
@@ -90,7 +90,7 @@ class ToolSpec(BaseModel):
     doc: str = ""  # policy doc_id
     table: int = 1  # table index within the governing version (1-based)
     clause: str = ""  # 第二条, 3.1 …
-    label: str = ""  # what the output is called in the answer (返点, 保修期 …)
+    label: str = ""  # what the output is called in the answer (折扣, 保修期 …)
     label_en: str = ""
     # tier_rate
     key_column: str = ""  # the row key (产品线)
@@ -114,7 +114,7 @@ class ToolSpec(BaseModel):
     end_rule: Literal["same_day", "day_before"] = "same_day"  # how the policy counts the last day of a term
     row_column: str = ""  # term_end from a table: the column naming the row (车辆类别) …
     row_by: str = ""  # … picked by this CRM field's value (device.use_type) …
-    term_column: str = ""  # … and the column holding the term (整车质保: "36个月或10万km")
+    term_column: str = ""  # … and the column holding the term (整机保修: "24个月或5000小时")
     mileage_field: str = ""  # optional: device field with the odometer, checked against the term's km limit
     # who pays, when the message has one of `covered_words`: the clause saying what is free within the term (第八条)
     # and the one saying what applies after it (第十条), quoted from the same document's governing version
@@ -153,15 +153,15 @@ class ToolSpec(BaseModel):
     # volume_tier: last calendar year's units of `category` → the tier row (down `tier_column`) → `output_column`
     tier_column: str = ""
     output_column: str = ""
-    # volume_tier: a price-list product the message names by code or name (a part "BT-60") is priced at the column of its
+    # volume_tier: a price-list product the message names by code or name (a part "FL-9") is priced at the column of its
     # CRM kind (品类 → column: {配件: 配件折扣}); a kind without a column is "can't compute", never the vehicle rate
     category_columns: dict[str, str] = Field(default_factory=dict)
     stack: StackSpec | None = None  # per-unit offers that stack on the tier price (net price and total)
-    # volume_tier: price the model and units the message names (False: the tier alone — "今年才买了4台L5" in a rep's
+    # volume_tier: price the model and units the message names (False: the tier alone — "今年才买了4台X7" in a rep's
     # ask for talking points is what they bought, not a quote)
     quote: bool = True
     # volume_tier: the tier's rate applied to a product priced in a policy table row the message names (a package
-    # "PKG-F 2200元/台/年"), instead of a CRM list price
+    # "PKG-X 1200元/台/年"), instead of a CRM list price
     price_row: PriceRow | None = None
     # an order-size approval rule ("单笔订单金额超过300万元…须报总经理审批") checked against the computed total
     approval_doc: str = ""
@@ -330,7 +330,7 @@ class Profile(BaseModel):
     clarify_which: str = ""
     terms_en: dict[str, str] = Field(
         default_factory=dict
-    )  # the tenant's words in English drafts (创伤耗材 → trauma …)
+    )  # the tenant's words in English drafts (滤芯 → filter …)
     clarify_which_en: str = ""
 
 

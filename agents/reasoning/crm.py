@@ -70,7 +70,7 @@ RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
 
 
 def _dated(devices: list[dict[str, Any]], text: str, today: date | None = None) -> list[dict[str, Any]]:
-    """The devices delivered in the years (and months) the message names ("2020年的L5", "一批去年3月、一批去年11月"),
+    """The devices delivered in the years (and months) the message names ("2020年的X7", "一批去年3月、一批去年11月"),
     when that narrows the list; otherwise all of them (a date about something else must not empty the list)."""
     prefixes = []
     for m in DELIVERY_WHEN.finditer(text or ""):
@@ -156,7 +156,7 @@ class CrmRecord:
     # ---- entities with dates -----------------------------------------------------------------------------------
     def device_group(self, hints: list[str], text: str = "") -> list[dict[str, Any]]:
         """Every asset the message may mean: the one it names, else those matching its hints (a model) and the
-        delivery year/month it names ("2020年的L5", "2024年6月批次") — a batch of one fleet order shares its dates."""
+        delivery year/month it names ("2020年的X7", "2024年6月批次") — a batch of one fleet order shares its dates."""
         try:
             return [self.device(hints, text)]
         except MissingField:
@@ -385,7 +385,7 @@ class CrmRecord:
         return FieldValue("product.list_price", value, hits[0].id, model)
 
     def priced_model_in(self, text: str) -> str:
-        """The model of a CRM-priced product that the message names (its name, or its model code such as T3)."""
+        """The model of a CRM-priced product that the message names (its name, or its model code such as X7)."""
         found = []
         for e in self.facts:
             if e.source_ids.get("entity") != "product" or "list_price" not in (
@@ -400,7 +400,7 @@ class CrmRecord:
         return max(found, key=len) if found else ""
 
     def named_product(self, text: str) -> Product | None:
-        """The price-list product the message names by its code (BT-60, AC-05) or its full name, with its kind (品类):
+        """The price-list product the message names by its code (FL-9, AC-2) or its full name, with its kind (品类):
         the CRM's product facts of one row (row_key) read together. None when none, or several equally long, are named."""
         rows: dict[str, dict[str, Evidence]] = {}
         for e in self.facts:

@@ -167,7 +167,7 @@ def _named_rows(rows: list[RowFact], columns: list[str], text: str) -> list[RowF
     grams = {
         text[i : i + 2] for i in range(len(text) - 1) if re.match(r"[\u4e00-\u9fff]{2}", text[i : i + 2])
     }
-    # codes and figures the row also writes (S7, 8000); a year or a grouped amount's digits name no row
+    # codes and figures the row also writes (X7, 2000); a year or a grouped amount's digits name no row
     grams |= set(re.findall(r"[A-Za-z]+\d+|(?<![\d,.])(?!(?:19|20)\d\d(?!\d))\d{3,}(?![\d,.])", text))
     scored = []
     for r in rows:
@@ -183,7 +183,7 @@ WANT = re.compile(r"(?:换成|换台|换辆|换个|换|想买|买台|买辆|买|
 
 
 def _wanted_first(text: str, models: list[str]) -> list[str]:
-    """ "我那台L5想换台S7" → S7 first: the model written right after 换/买/订/要 is the one being bought (an offer's
+    """ "我那台Q5想换台X7" → X7 first: the model written right after 换/买/订/要 is the one being bought (an offer's
     price is about it); the others keep their order."""
 
     def code(m: str) -> str:
@@ -199,7 +199,7 @@ def _wanted_first(text: str, models: list[str]) -> list[str]:
 
 def _net_price(ctx: ToolContext, values: dict[str, str]) -> tuple[str, Decimal, Decimal, str] | None:
     """The model the message names, its CRM list price and the per-unit cut this offer row gives that model
-    ("S7每台立减8000元，L5每台立减5000元" → L5: 5000); None when the row gives it no per-unit cut."""
+    ("X7每台立减2000元，Q5每台立减1500元" → Q5: 1500); None when the row gives it no per-unit cut."""
     models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
     for model in _wanted_first(ctx.text, models)[:2]:
         codes = re.findall(r"[A-Za-z]{1,3}\d{1,3}[A-Za-z]?", model) or [model]
@@ -270,7 +270,7 @@ ROW_CODE = re.compile(r"^[A-Z]{1,4}-\d{2,6}$")
 
 def _rule_excludes(ctx: ToolContext, g: Governing, row: RowFact, inputs: list[Input]) -> list[str]:
     """A sentence of the governing version naming this row's code with 不适用 and this customer's industry
-    ("物流运输企业及商务用车企业不适用PR-2604") excludes them, whatever the row's own scope cells say."""
+    ("仓储物流企业不适用WA-03") excludes them, whatever the row's own scope cells say."""
     code = next((c.raw for c in row.cells if ROW_CODE.match(c.raw)), "")
     if not code:
         return []
@@ -319,7 +319,7 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         slots = tuple(v for v in values.values() if re.search(r"\d", v) and v in statement)[:3]
         net = _net_price(ctx, values) if not fails else None
         saving: Saving | None = None
-        if net is not None:  # "L5每台立减5000元" and the customer asks about an L5: its price after the offer
+        if net is not None:  # "Q5每台立减1500元" and the customer asks about a Q5: its price after the offer
             model, price, cut, price_ev = net
             code = next((c.raw for c in row.cells if ROW_CODE.match(c.raw)), "")
             name = values.get(spec.name_columns[0], "") if spec.name_columns else ""

@@ -363,7 +363,7 @@ PER_UNIT_WORD = re.compile(r"每(?:台|辆)")
 
 
 def unit_amount(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
-    """A per-customer-kind amount a clause states ("个人客户整车订单须支付定金5000元，企业客户每台2000元"): the part of
+    """A per-customer-kind amount a clause states ("个人客户订单须支付定金3000元，企业客户每台1000元"): the part of
     the clause naming this customer's kind (tools.yaml kind_words: CRM kind → the clause's word), its figure, and —
     when it is per unit and the message asks for N units — the total. Nothing is guessed: no part for this kind, or
     no figure in it, is "can't compute"."""

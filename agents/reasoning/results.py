@@ -44,9 +44,7 @@ class Computed:
     name: str  # the tools.yaml id, e.g. "rebate_rate"
     output: str  # canonical value ("2.5", "2027-03-14", "true")
     unit: str  # "%", "元", "date", "days", "bool", "text"
-    statement: (
-        str  # what the answer says, without the citation: "上季度创伤耗材采购 23.62 万元，适用返点 2.5%"
-    )
+    statement: str  # what the answer says, without the citation: "上季度滤芯采购 23.62 万元，适用折扣 2.5%"
     slots: tuple[str, ...]  # the exact strings the sent text must keep ("2.5%", "23.62 万元")
     inputs: tuple[Input, ...]
     source: Source = field(default_factory=Source)
@@ -67,8 +65,8 @@ class Computed:
 @dataclass(frozen=True)
 class Saving:
     amount: str  # Decimal as text, 元 per unit
-    label: str  # how the sum names it ("置换补贴", "冬季焕新季立减")
-    names: tuple[str, ...]  # the words a stacking rule uses for it ("PR-2605", "置换补贴")
+    label: str  # how the sum names it ("换新补贴", "冬季直降")
+    names: tuple[str, ...]  # the words a stacking rule uses for it ("WA-01", "换新补贴")
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             per_batch: list[Result] = []
             for first_id, count in batches:
                 for r in _term_from_table(spec, replace(ctx, text=first_id, entities={})):
-                    # "您12台某品牌L5…交付日为…": the batch, not one VIN
+                    # "您12台X7…交付日为…": the batch, not one VIN
                     if isinstance(r, Computed) and count > 1:
 
                         def batch(t: str, n: int = count, vin: str = first_id) -> str:
@@ -134,9 +134,9 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         col_spec = spec.model_copy(update={"term_column": column, "label": label})
         out += _term_in_column(col_spec, ctx, g, row, fv, by, first=i == 0)
     if col_spec is not spec and spec.label[-2:] and not col_spec.label.endswith(spec.label[-2:]):
-        # "动力总成" + the configured label's own ending ("整车质保" → 质保): "动力总成质保期内"
+        # "主机" + the configured label's own ending ("整机保修" → 保修): "主机保修期内"
         col_spec = col_spec.model_copy(update={"label": col_spec.label + spec.label[-2:]})
-    return out + _coverage(col_spec, ctx, g, out)  # who pays under the term asked last (动力总成 when named)
+    return out + _coverage(col_spec, ctx, g, out)  # who pays under the term asked last (主机 when named)
 
 
 def _coverage(spec: ToolSpec, ctx: ToolContext, g: Governing, terms: list[Result]) -> list[Result]:
@@ -159,7 +159,7 @@ def _coverage(spec: ToolSpec, ctx: ToolContext, g: Governing, terms: list[Result
     quote = re.split(r"(?<=[。！？])", body)[0].strip().rstrip("。；;，,")
     quote = re.sub(
         r"^在[^，。]{1,8}[内后]，", "", quote
-    )  # "在质保期内，…" after "目前仍在整车质保期内" says it twice
+    )  # "在保修期内，…" after "目前仍在整机保修期内" says it twice
     if not quote:
         return []
     what = term.name if not term.subject else term.subject
@@ -216,7 +216,7 @@ def _en_term(raw: str) -> str:
 
 
 def _column_words(header: str) -> list[str]:
-    """ "动力总成（发动机、变速箱）" → [动力总成, 发动机, 变速箱]: the words a customer would use for a column."""
+    """ "主机（电机、减速器）" → [主机, 电机, 减速器]: the words a customer would use for a column."""
     return [w for w in re.split(r"[（）()、/,，\s]|及|和|与", header) if len(w) >= 2]
 
 

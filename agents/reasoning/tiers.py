@@ -217,7 +217,7 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
 def _batch_bonus(
     spec: ToolSpec, ctx: ToolContext, g: Governing, units: int, inputs: list[Input]
 ) -> tuple[Decimal] | None:
-    """The per-unit amount a batch clause adds ("批量置换10台（含）以上的，每台…另加1000元"), when this many units
+    """The per-unit amount a batch clause adds ("批量换新10台（含）以上的，每台…另加1000元"), when this many units
     qualify and the clause's customer kind (企业客户 …, by tools.yaml kind_words) is this customer's."""
     if not spec.bonus_clause:
         return None
@@ -246,7 +246,7 @@ PRICE_WORDS = re.compile(
 
 
 def _units_model_first(text: str, models: list[str], asked: re.Match[str] | None) -> list[str]:
-    """ "他们的S7和L5多少钱？我们订6台E5" → E5 first: the model written right after (else before) the asked units is
+    """ "他们的X7和Q5多少钱？我们订6台K2" → K2 first: the model written right after (else before) the asked units is
     the one the units are of; other models the message names are context."""
     if asked is None or len(models) < 2:
         return models
@@ -469,7 +469,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     ]
 
 
-# a count written beside the product it counts: "20个BT-60", "BT-60x20", "50 AC-05"
+# a count written beside the product it counts: "20个FL-9", "FL-9x20", "50 AC-2"
 UNIT_WORDS = r"台|辆|个(?!点|百分点|月|工作日|小时)|件|套|只|支|块|组|pcs|units?"
 
 
@@ -555,7 +555,7 @@ def _extra_on_tier(
 
 
 def _priced_row(spec: ToolSpec, ctx: ToolContext, ref: Any) -> tuple[str, Decimal, str, str] | None:
-    """The row of a price table the message names (by any of its cells: a code such as PKG-F, or a name), with its
+    """The row of a price table the message names (by any of its cells: a code such as PKG-X, or a name), with its
     price and the unit the price is written in ("2200元/台/年" → 2200, "元/台/年")."""
     sub = spec.model_copy(update={"doc": ref.doc})
     g = _governing(ctx, sub)
