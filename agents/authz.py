@@ -23,15 +23,22 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from agents.authz_phrases import (
+    APPOSITIVE,
+    ASKING,
+    BROAD,
     COMPETITOR,
+    LEADS_BACK,
     OTHER_PARTY,
+    POINTS_BACK,
     PRICE_TERMS,
     RECORDS,
+    SAME,
     THEIR_THINGS,
     claimed_identity,
     clause_at,
     clauses,
     generic_other_party,
+    joins,
     unresolved_party_asked,
     what_is_asked,
 )
@@ -160,17 +167,20 @@ def check_mentions(
             hits = [*mentions(text), *hits]
         except BackendUnavailable:
             return Decision(flags=["directory_unavailable"])
-    described = [h for h in hits if h.kind == DESCRIPTION]
+    described = [h for h in hits if h.kind.startswith(DESCRIPTION)]
     unique: dict[str, MentionHit] = {}
     for h in hits:
-        if h.customer_id != current_ref and h.kind != DESCRIPTION:
+        if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION):
             unique.setdefault(h.customer_id, h)
     book = other_reps_book(customers, text, actor)
     if book is not None:  # «刘洋的客户拿的什么价»: another rep's book, named by its owner
         return book
     check = getattr(customers, "check_access", None)
     if described and not unique:  # «杭州那家出租公司»: named by what they are, not by a handle
-        return check_described(customers, described, actor, current_ref)
+        decision = check_described(customers, described, actor, current_ref)
+        if decision.refused and not description_asked(text, described):
+            return Decision()  # «杭州做出租的客户一般多久换一次车»: a kind of customer, in general
+        return decision
     subject = ""
     for hit in unique.values():
         try:
@@ -205,7 +215,34 @@ def check_mentions(
     return Decision(subject=subject)  # own customers' prices are the rep's to see: no refusal on price alone
 
 
-DESCRIPTION = "description"  # knowledge.crm.directory: a customer described by a place and a kind of business
+DESCRIPTION = (
+    "description"  # knowledge.crm.directory: a customer described (place, kind, what they own, surname)
+)
+LOOSE = DESCRIPTION + ".loose"  # a place and a kind the CRM has no word for: every organisation there fits
+
+
+def description_asked(text: str, described: list[MentionHit]) -> bool:
+    """The description is of one customer something is asked about: its clause (with the next when that continues it
+    or points back) asks, and does not speak of a kind in general («杭州做出租的客户一般多久换一次车»)."""
+    start, end = _span(described[0], text)
+    spans = clauses(text)
+    i = clause_at(spans, max(start, 0))
+    if i < 0:
+        return True
+    own = text[spans[i].start : spans[i].end]
+    tail = own[max(end, spans[i].start) - spans[i].start :] if end >= 0 else own
+    if _ABOUT_THEM.search(own) or ASKING.search(tail):
+        return not BROAD.search(own)
+    # a topic, perhaps described further («北京那个开L5的女士，十月份刚提车的，她首保做了没？»): the clauses after it,
+    # while they go on describing or point back
+    for j in range(i + 1, min(i + 3, len(spans))):
+        nxt = text[spans[j].start : spans[j].end]
+        pointed = POINTS_BACK.search(nxt) or LEADS_BACK.match(nxt) or SAME.search(nxt)
+        if (pointed or joins(own, nxt)) and (_ABOUT_THEM.search(nxt) or ASKING.search(nxt)):
+            return bool(pointed) or not BROAD.search(own)
+        if not nxt.rstrip().endswith("的") and not APPOSITIVE.search(nxt):
+            return False
+    return False
 
 
 def _may_see(customers: object, customer_id: str, actor: Actor) -> str:
@@ -247,6 +284,8 @@ def check_described(customers: object, hits: list[MentionHit], actor: Actor, cur
     if not denied:
         return Decision()
     first, reason = denied[0]
+    if first.kind == LOOSE:  # a loose fit: refused on general grounds, no owner named
+        return Decision(reason="other_customer_not_in_context", customer_ref=first.value, via=LOOSE)
     owners = {owner_text(h) for h, _ in denied}
     return Decision(
         reason=reason,
@@ -287,9 +326,16 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
     hits: list[MentionHit] = []
     if callable(mentions):
         try:
-            hits = [h for h in mentions(text) if h.customer_id != current_ref and h.kind != DESCRIPTION]
+            hits = list(mentions(text))
         except BackendUnavailable:
             hits = []
+    described = described_others(hits, current_ref)
+    hits = [h for h in hits if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)]
+    if described is not None:  # «广州那位开V9的女士…花了多少钱»: someone described, not the asker
+        start, end = _span(described, text)
+        asked = what_is_asked(text, start, end) if start >= 0 else ""
+        if asked:
+            return _REASON[asked], "description"
     for h in hits:
         start, end = _span(h, text)
         if start < 0:
@@ -302,7 +348,7 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
         asked = what_is_asked(text, start, end, person=person and not record, record=record)
         if asked:
             return _REASON[asked], h.kind
-    for name, start, end in unknown_org_mentions(text, own_name):
+    for name, start, end in unknown_org_mentions(text, own_name, party_words_of(customers)):
         if callable(mentions) and _names_current(mentions, name, current_ref):
             continue  # «我们顺捷快运»: the customer's own company, whatever the masker or the 360 knew
         asked = claimed_identity(text, start, end, titled=True) or unresolved_party_asked(text, start, end)
@@ -312,6 +358,19 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
     if asked:
         return _REASON[asked], "generic"
     return "", ""
+
+
+def described_others(hits: list[MentionHit], current_ref: str) -> MentionHit | None:
+    """The first description in a customer's message that fits only other customers (one that also fits the asker
+    may be the asker describing themselves)."""
+    by_phrase: dict[tuple[int, int], list[MentionHit]] = {}
+    for h in hits:
+        if h.kind.startswith(DESCRIPTION):
+            by_phrase.setdefault((int(getattr(h, "start", -1)), int(getattr(h, "end", -1))), []).append(h)
+    for fits in by_phrase.values():
+        if all(h.customer_id != current_ref for h in fits):
+            return fits[0]
+    return None
 
 
 def names_current(customers: object, name: str, current_ref: str) -> bool:
@@ -359,9 +418,36 @@ def _span(hit: MentionHit, text: str) -> tuple[int, int]:
     return (at, at + len(hit.value)) if at >= 0 else (-1, -1)
 
 
-def unknown_org_mentions(text: str, own_name: str = "") -> list[tuple[str, int, int]]:
-    """Organisation-shaped names (agents.understanding.others) with their offsets, the asker's own excepted."""
+# characters that end or start a phrase, never part of a trade name («给», «的», «做»)
+_NOT_IN_NAME = frozenset(
+    "我你他她它们的了在是给帮看说听要这那个把和与跟向对从请问就也都还吧呢吗啊哪家些下查找做开跑搞干男女"
+)
+
+
+def kind_named(text: str, party_words: tuple[str, ...]) -> list[tuple[str, int, int]]:
+    """A trade name the CRM does not know before one of its kinds of customer: «鹏城租车» (a typo of a customer, or a
+    stranger) when «租车» is how the CRM's customers are named."""
     out = []
+    for word in party_words:
+        if len(word) < 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", word):
+            continue
+        for m in re.finditer(re.escape(word), text):
+            trade = text[max(0, m.start() - 2) : m.start()]
+            if (
+                len(trade) == 2
+                and re.fullmatch(r"[\u4e00-\u9fff]{2}", trade)
+                and not _NOT_IN_NAME & set(trade)
+            ):
+                out.append((trade + word, m.start() - 2, m.end()))
+    return out
+
+
+def unknown_org_mentions(
+    text: str, own_name: str = "", party_words: tuple[str, ...] = ()
+) -> list[tuple[str, int, int]]:
+    """Organisation-shaped names (agents.understanding.others, or a trade name before one of the CRM's kinds) with
+    their offsets, the asker's own excepted."""
+    out = [(n, s, e) for n, s, e in kind_named(text, party_words) if not own_name or n not in own_name]
     for name in other_customer_mentions(text, own_name):
         at = text.find(name)
         if at >= 0:

@@ -14,7 +14,9 @@ from functools import lru_cache
 
 # what one customer must never learn about another
 PRICE_TERMS = re.compile(
-    r"价|折扣|几折|打折|让到|让了|降到|便宜|补了|补多少|每台|每辆|[0-9一二三四五六七八九]折|优惠|多少钱|返点|返利|让利|补贴|合同|条款|账期|付款条件|协议|点数|几个点|多少个点"
+    r"价|折扣|几折|打折|让到|让了|降到|便宜|补了|补多少|[0-9一二三四五六七八九]折|优惠|多少钱|返点|返利|让利|补贴|合同|条款|账期|付款条件|协议|点数|几个点|多少个点"
+    # what each unit came to («每台多少», «每件几折»: 每 + a measure word + how much), and gifts thrown in («赠保养»)
+    r"|每一?[\u4e00-\u9fff](?=[\u4e00-\u9fff]{0,3}(?:多少|几))|赠"
     r"|\d+(?:\.\d+)?\s*%|\b(prices?|pricing|priced|discounts?|rebates?|terms|contracts?|paid|pay|paying|deal|quotes?"
     r"|quoted|cost|signed|sign|percent)\b",
     re.I,
@@ -50,11 +52,14 @@ _OTHER_DID = _OTHER + r"[\u4e00-\u9fff]{1,3}?(?:拿|买|签|订|谈|提)(?:的(?
 _OTHER_FIXED = (
     _OTHER + r"(?:几|那几|这几)?家(?!店)|"
     r"隔壁(?:那|这)?(?:家|个)?|同行|人家公司|跟我同(?:一)?批"
-    r"|\b(?:other|another)\s+(?:customers?|clients?|fleets?|compan(?:y|ies)|buyers?|accounts?|firms?)\b"
+    # «other customers», «another E5 buyer» (a word or two may qualify the party)
+    r"|\b(?:other|another)\s+(?:[a-z0-9][a-z0-9-]*\s+){0,2}?(?:customers?|clients?|fleets?|compan(?:y|ies)|buyers?"
+    r"|accounts?|firms?|owners?|guys?|people|folks)\b"
     r"|\b(?:the\s+)?(?:company|fleet|firm|guys?)\s+next\s+door\b|\bsomeone\s+else\b|\beveryone\s+else\b"
-    # «the taxi company in Hangzhou», «the guy who came in yesterday»: someone described, not named
-    r"|\bthe\s+(?:[a-z][a-z-]*\s+){0,2}(?:company|fleet|firm|customer|client|buyer|guy|lady|man|woman|driver|owner)"
-    r"\s+(?:in|from|at|on|who|that|got|gets?|paid|pays?|bought|buy|signed|sign)\b"
+    # «the taxi company in Hangzhou», «the guy who came in yesterday», «the guy before me»: described, not named
+    r"|\bthe\s+(?:[a-z][a-z-]*\s+){0,2}(?:company|compan(?:y|ies)|fleets?|firms?|customers?|clients?|buyers?|guys?"
+    r"|lad(?:y|ies)|m[ae]n|wom[ae]n|drivers?|owners?|folks|people)"
+    r"\s+(?:in|from|at|on|who|that|got|gets?|paid|pays?|bought|buy|signed|sign|before|after|ahead)\b"
 )
 
 
@@ -64,7 +69,7 @@ def other_party(extra: tuple[str, ...] = ()) -> re.Pattern[str]:
     nouns = "|".join(re.escape(w) for w in sorted({*PARTY_NOUNS, *extra}, key=len, reverse=True) if w)
     # «那家公司», «那几家物流公司», «那个网约车公司»; not «这个客户» / «那个客户» (the one being talked about)
     that = (
-        rf"(?:那|某|另)[一几]?家(?!店)[\u4e00-\u9fff]{{0,4}}?(?:{nouns})"
+        rf"(?:那|某|另|有)[一几]?家(?!店)[\u4e00-\u9fff]{{0,4}}?(?:{nouns})"
         rf"|(?:那|某|另)[一几]?[个位][\u4e00-\u9fffA-Za-z0-9]{{1,8}}?(?:{nouns})"
     )
     return re.compile(rf"{_OTHER}[\u4e00-\u9fff]{{0,4}}?(?:{nouns})|{that}|{_OTHER_DID}|{_OTHER_FIXED}", re.I)
@@ -89,14 +94,14 @@ AT_SELLER = re.compile(
 # a competitor or the market, not another customer: «别人家店里», «别家», «网上», «other dealers»
 COMPETITOR = re.compile(
     # a store that is someone else's («别的店», «外面的店»); «在店里», «你们店», «到店» are this seller's
-    r"(?:别人家|别家|别的|其他|其它|另一家|另外一家|外面的?|外地的?|隔壁|那家|哪家)[\u4e00-\u9fffA-Za-z0-9]{0,3}店|经销商|代理商|别家|别人家|品牌|厂家|网上|平台|官网|电商|直播|外地|外面|竞品|同类产品"
+    r"(?:别人家|别家|别的|其他|其它|另一家|另外一家|外面的?|外地的?|隔壁|那家|哪家|同行)[\u4e00-\u9fffA-Za-z0-9]{0,3}店|经销商|代理商|别家|别人家|品牌|厂家|网上|平台|官网|电商|直播|外地|外面|竞品|同类产品|行情"
     r"|\b(dealers?|dealerships?|showrooms?|stores?|shops?|brands?|online|websites?|competitors?|elsewhere)\b",
     re.I,
 )
 OWN_SCOPE = re.compile(r"我们|我司|咱们|自己|本公司|我家|我的|我手上|我负责|我名下|\b(our|my|we)\b", re.I)
 # a question or a request to be told — «是多少», «发我看看», «what did»
 ASKING = re.compile(
-    r"多少|什么|啥|几|怎么|如何|吗|么|呢|哪|是不是|有没有|告诉|透露|发我|给我看|看看|看下|查下|查查|查一下|说说|讲讲"
+    r"多少|什么|啥|几|怎么|怎样|如何|吗|么|呢|哪|是不是|有没有|[了过]没有?|没有?\s*[?？]?\s*$|告诉|透露|发我|给我看|看看|看下|查下|查查|查一下|说说|讲讲"
     r"|一样|同样|照着|按照?|参考|[?？]"
     r"|\b(what|how much|how many|which|tell me|show me|same|match|as low as)\b",
     re.I,
@@ -112,7 +117,7 @@ THEIR_THINGS = re.compile(
 # the same terms («也要一样的价», «我们能一样吗»), not the same product («我想买台一样的», «一样的配置»)
 SAME = re.compile(
     r"(?<![买订提选挑])(?<![买订提选挑][台辆个款部])(?:一样|同样)(?!的(?:车|型号|配置|款|颜色))"
-    r"|也要|也能|也按|照着|按照?他们|按那个|\b(same|match)\b",
+    r"|也要|也能|也按|也给|给(?:我们?|咱们?)也|照着|按照?他们|按那个|\b(same|match)\b",
     re.I,
 )
 
@@ -227,7 +232,7 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
     ):  # a plate, VIN, order or contract number of someone else's: any question about it is about them
         piece = text[spans[i].start : spans[i].end]
         nxt = text[spans[i + 1].start : spans[i + 1].end] if i + 1 < len(spans) else ""
-        if POINTS_BACK.search(nxt) or re.match(r"\s*(?:这|那)[台单个件]", nxt):
+        if POINTS_BACK.search(nxt) or re.match(r"\s*(?:这|那)[台单个件]", nxt) or continues(nxt):
             piece = f"{piece}，{nxt}"
         if PRICE_TERMS.search(piece):
             return "prices"
@@ -284,7 +289,9 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
                 continue
         if COMPETITOR.search(piece) or OWN_SCOPE.search(piece[: m.start()]):
             continue
-        if customer and not ASKING.search(piece):
+        if customer and not (
+            ASKING.search(piece) or SAME.search(piece)
+        ):  # a question, or the same terms demanded
             continue
         if PRICE_TERMS.search(piece):
             return "prices"

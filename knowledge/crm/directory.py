@@ -25,6 +25,14 @@ from sqlalchemy import select
 
 from contract.geography import PROVINCES
 from knowledge.crm.connector import CrmConnector
+from knowledge.crm.described import (
+    ORG_PHRASE,
+    PERSON,
+    People,
+    build_people,
+    describe_people,
+    kind_overlap,
+)
 from knowledge.crm.mapping import CrmMapping
 
 log = logging.getLogger(__name__)
@@ -92,11 +100,18 @@ PARTY_BEFORE = re.compile(r"(?:给|卖给|跟|和|比|按)\s*$")
 PERSON_BEFORE = re.compile(r"(?:是|的)\s*$")
 # business titles of any industry: «韩经理» is also spoken of as «韩总», «老韩»; a salutation's surname with these
 TITLES = ("总", "经理", "主管", "总监", "队长", "老板")
+# «那个姓叶的车管经理», «姓韩的那位总监»: a surname said apart from its title names the contact «叶经理» / «韩总监»
+SURNAME_APART = re.compile(
+    r"姓([\u4e00-\u9fff])的?(?:那位|那个)?[\u4e00-\u9fff]{0,4}?("
+    + "|".join(sorted(TITLES, key=len, reverse=True))
+    + ")"
+)
 SURNAME_FORMS = ("老{}", "小{}")
 # a customer described instead of named: a place of theirs and the kind of business they are, with a word that makes
 # it a description of someone («杭州那家出租公司», «北京做网约车的», «天津的物流车队»), never a bare «杭州出租车»
-DESCRIBED_BY = re.compile(r"(?:那|这|某|一)[一几]?[家个位批]|[做开跑搞干]$")
-DESCRIBED_AFTER = re.compile(r"\s*(?:的)?(?:公司|车队|客户|老板|企业|集团|单位|大客户|那家|那个|那位|老总)")
+DESCRIBED_BY = re.compile(r"(?:那|这|某|一|有)[一几]?[家个位批]|[做开跑搞干]$")
+# a party noun after the kind; the CRM's own party words (mapping option `party_words`) are added per index
+DESCRIBED_AFTER = r"\s*(?:的)?(?:公司|客户|老板|企业|集团|单位|大客户|那家|那个|那位|老总"
 MAX_DESCRIBED = (
     5  # a description that fits more customers than this identifies none (the generic words decide)
 )
@@ -152,6 +167,9 @@ class RepHit:
 TEXT, WORD, PARTY, TAIL, BOOK = "text", "word", "party", "tail", "book"
 PLACE, KIND = "place", "kind"  # parts of a description: matched together only (HandleIndex.describe)
 DESCRIPTION = "description"
+# a description whose kind of business is not the CRM's word for it («天津做快递的那家»): every organisation in that
+# place fits; authorization refuses on general grounds without naming an owner
+LOOSE = "description.loose"
 GIVEN = "contact_name.given"  # a contact's given name alone («志刚»): often an ordinary word too («国庆»)
 GIVEN_AFTER = re.compile(
     r"\s*(?:那边|他们|她们|那里|手上|家的|他家)"
@@ -222,12 +240,22 @@ class HandleIndex:
         owners: dict[str, tuple[str, str, str]],
         party_words: Iterable[str] = (),
         described: dict[str, set[str]] | None = None,
+        people: People | None = None,
+        org_kinds: dict[str, list[str]] | None = None,
     ) -> None:
         self.handles, self.owners = handles, owners
         self.described = described or {}  # a PLACE or KIND key → the customers it fits
+        self.people = people or People()  # individuals, for «北京那个开L5的女士»
+        self.org_kinds = org_kinds or {}  # an organisation → its kind words («汽车租赁»)
         self.party_words = tuple(sorted(set(party_words)))
         self._party_after = _party_after(self.party_words)
         self._book_after = _with_words(BOOK_AFTER, self.party_words)
+        self._described_after = _with_words(DESCRIBED_AFTER, self.party_words)
+        self._person = _with_words(rf"(?:{PERSON}", self.party_words)
+        self._kind_keys = {k.split(":", 1)[1] for k in self.described if k.startswith(f"{KIND}:")}
+        self._contact_forms = {
+            h.key: i for i, h in enumerate(handles) if h.kind == "contact_name" and h.mode == PARTY
+        }
         # names (CJK substrings) in one automaton; ids (plates, VINs, order numbers, romanised names) by their tokens
         self._plain = [i for i, h in enumerate(handles) if h.mode not in (WORD, TAIL)]
         self._plain_auto = Automaton(handles[i].key for i in self._plain)
@@ -291,12 +319,18 @@ class HandleIndex:
                 kinds.append((start, end, h.key))
             elif self._accept(h, upper, start, end):
                 add(h, start, end)
-        if places and kinds:
-            for start, end, cids, said in self.describe(upper, places, kinds):
+        if places or self.people.owns:
+            for start, end, cids, _said, kind in self.describe(upper, places, kinds):
                 for cid in sorted(cids):
-                    if cid not in found:
+                    # also when a handle names them too («深圳那家租车公司的蒋经理»): the phrase is theirs
+                    key = cid if cid not in found else f"{cid} {kind}"
+                    if key not in found:
                         owner, owner_name, team = self.owners.get(cid, ("", "", ""))
-                        found[cid] = Hit(cid, DESCRIPTION, said, owner, owner_name, team, start, end)
+                        found[key] = Hit(cid, kind, text[start:end], owner, owner_name, team, start, end)
+        for m in SURNAME_APART.finditer(upper):
+            form = self._contact_forms.get(m.group(1) + m.group(2))
+            if form is not None:
+                add(self.handles[form], m.start(), m.end())
         for start, end, key in id_tokens(upper):
             for k in self._ids.get(key, ()):
                 h = self.handles[k]
@@ -307,17 +341,49 @@ class HandleIndex:
 
     def describe(
         self, upper: str, places: list[tuple[int, int, str]], kinds: list[tuple[int, int, str]]
+    ) -> Iterator[tuple[int, int, set[str], str, str]]:
+        """Customers described instead of named: (start, end, the customers it fits, the phrase, the hit's kind).
+        Organisations by a place of theirs and their kind of business («杭州那家出租公司», «北京做网约车的», «天津的
+        物流车队»), individuals by place, what they own and surname (knowledge/crm/described.py)."""
+        described_places: set[int] = set()
+        for start, end, cids, said in self.describe_orgs(upper, places, kinds):
+            described_places.add(start)
+            yield start, end, cids, said, DESCRIPTION
+        for p_start, p_end, place in places:
+            if p_start not in described_places:
+                yield from self.describe_loosely(upper, p_start, p_end, place)
+        for d in describe_people(upper, self.people, places, self._person):
+            yield d.start, d.end, set(d.fits), d.said, DESCRIPTION
+
+    def describe_loosely(
+        self, upper: str, p_start: int, p_end: int, place: str
+    ) -> Iterator[tuple[int, int, set[str], str, str]]:
+        """«苏州那家做租车的», «天津做快递的那家»: a place, a pointing or doing word and a kind that is not the CRM's
+        word. The organisations there whose kind words hold most of its characters fit («租车» → 「汽车租赁」); when
+        none does and the CRM knows no such kind at all, every organisation there fits, loosely."""
+        m = ORG_PHRASE.match(upper, p_end)
+        orgs = self.described.get(f"{PLACE}:{place}", set())
+        if m is None or not orgs:
+            return
+        said = m.group(1)
+        close = {c for c in orgs if kind_overlap(said, self.org_kinds.get(c, ())) >= 0.5}
+        if close and len(close) <= MAX_DESCRIBED:
+            yield p_start, m.end(), close, upper[p_start : m.end()], DESCRIPTION
+        elif not close and len(orgs) <= MAX_DESCRIBED and not any(k in said for k in self._kind_keys):
+            yield p_start, m.end(), set(orgs), upper[p_start : m.end()], LOOSE
+
+    def describe_orgs(
+        self, upper: str, places: list[tuple[int, int, str]], kinds: list[tuple[int, int, str]]
     ) -> Iterator[tuple[int, int, set[str], str]]:
-        """Customers described by a place of theirs and their kind of business in one phrase («杭州那家出租公司»,
-        «北京做网约车的», «天津的物流车队»): (start, end, the customers both fit, the phrase). Only with a word that
-        makes the phrase a description of someone (a determiner between, «做/开» before the kind, or a party noun
-        after it), so «杭州的出租车多少钱» describes nobody."""
+        """Organisations by a place and a kind word of the CRM's, with a word that makes the phrase a description of
+        someone (a determiner between, «做/开» before the kind, or a party noun after it), so «杭州的出租车多少钱»
+        describes nobody."""
         for p_start, p_end, place in places:
             for k_start, k_end, kind in kinds:
                 gap = upper[p_end:k_start]
                 if k_start < p_end or len(gap) > DESCRIPTION_GAP or _CLAUSE_BREAK.search(gap):
                     continue
-                if not (DESCRIBED_BY.search(gap) or DESCRIBED_AFTER.match(upper, k_end)):
+                if not (DESCRIBED_BY.search(gap) or self._described_after.match(upper, k_end)):
                     continue
                 cids = self.described.get(f"{PLACE}:{place}", set()) & self.described.get(
                     f"{KIND}:{kind}", set()
@@ -325,7 +391,7 @@ class HandleIndex:
                 if (
                     0 < len(cids) <= MAX_DESCRIBED
                 ):  # «上海那家物流公司» among hundreds describes nobody in particular
-                    m = DESCRIBED_AFTER.match(upper, k_end)
+                    m = self._described_after.match(upper, k_end)
                     end = m.end() if m else k_end
                     yield p_start, end, cids, upper[p_start:end]
 
@@ -439,9 +505,14 @@ class CustomerDirectory:
                 for label in wanted:
                     kind = entity if label.startswith("f_") else f"{entity}.{label[2:]}"
                     records.append((str(r.get("cid") or ""), kind, str(r.get(label) or "").strip()))
+        # what each customer owns, as a description may say it («开L5的»): their devices' names and product ids
+        owned = [
+            (str(r.get("cid") or ""), f"{r.get('name') or ''} {r.get('product') or ''}")
+            for r in self._rows("device", {"cid": "customer_id", "name": "name", "product": "product_id"})
+        ]
         # how this company's people speak of customers as a kind (「车队」, 「门诊」): the mapping's customer option
         said = [str(w) for w in self.mapping.option("customer", "party_words", []) or [] if str(w).strip()]
-        self._index = build_index(customers, contacts, records, reps, said)
+        self._index = build_index(customers, contacts, records, reps, said, owned)
         self._loaded = time.monotonic()
 
     def _fresh(self) -> HandleIndex:
@@ -484,9 +555,11 @@ def build_index(
     records: Sequence[tuple[str, str, str]],
     reps: dict[str, tuple[str, str]],
     party_words: Iterable[str] = (),
+    owned: Sequence[tuple[str, str]] = (),
 ) -> HandleIndex:
     """customers: (id, name, owner rep, places); contacts: (customer id, name, salutation); records: (customer id,
-    kind, value) of orders, contracts, tickets, devices and their id-like columns; reps: id → (name, team)."""
+    kind, value) of orders, contracts, tickets, devices and their id-like columns; reps: id → (name, team); owned:
+    (customer id, a device's name or product id), what a description may say they own («开L5的»)."""
     handles: list[Handle] = []
     owners: dict[str, tuple[str, str, str]] = {}
     kinds: set[str] = (
@@ -535,10 +608,33 @@ def build_index(
         if len(name) >= 2:
             handles.append(Handle(_upper_same_length(name), rep_id, team, name, BOOK))
     described = describing_keys(customers)
+    individuals = [(cid, name, places) for cid, name, _, places in customers if cid and is_individual(name)]
+    people = build_people(
+        individuals,
+        [(cid, salutation) for cid, _, salutation in contacts if cid],
+        owned,
+        {p: _pinyin(p.rstrip("市省")).upper() for _, _, places in individuals for p in places if p},
+    )
+    place_keys = {*described, *(f"{PLACE}:{p}" for p in people.places if _CJK.search(p))}
     handles += [
-        Handle(key.split(":", 1)[1], "", key.split(":", 1)[0], key, key.split(":", 1)[0]) for key in described
+        Handle(key.split(":", 1)[1], "", key.split(":", 1)[0], key, key.split(":", 1)[0])
+        for key in place_keys
     ]
-    return HandleIndex(handles, owners, {*kinds, *party_words}, described)
+    org_kinds = {cid: kind_words(name, places) for cid, name, _, places in customers if cid}
+    return HandleIndex(
+        handles,
+        owners,
+        {*kinds, *party_words},
+        described,
+        people,
+        {c: k for c, k in org_kinds.items() if k},
+    )
+
+
+def is_individual(name: str) -> bool:
+    """A person's name (two to four CJK characters, no organisation suffix), not a company's."""
+    name = name.strip()
+    return 2 <= len(name) <= 4 and bool(_CJK.fullmatch(name[0])) and _strip_suffix(name) == name
 
 
 def surname_forms(name: str, salutation: str, rep_surnames: set[str]) -> list[str]:
