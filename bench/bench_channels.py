@@ -59,14 +59,17 @@ def make_app() -> Any:
     from fastapi.responses import PlainTextResponse
 
     from channels import CallbackCredentials, CallbackPolicy, ChannelConfig, SqliteInbox, build_channel_router
+    from copilot.api.live import mount_callbacks_first
 
     inbox = SqliteInbox(os.environ["BENCH_INBOX"], synchronous=os.environ.get("BENCH_SYNC", "FULL"))  # type: ignore[arg-type]
     creds = CallbackCredentials(os.environ["BENCH_TOKEN"], os.environ["BENCH_AES_KEY"], CORP_ID)
     app = FastAPI()
     policy = CallbackPolicy(commit_on_loop=os.environ.get("BENCH_COMMIT") == "loop")
-    app.include_router(
+    # mounted as `copilot serve` mounts them (copilot/api/live.py)
+    mount_callbacks_first(
+        app,
         build_channel_router(inbox, ChannelConfig(tenant="demo", wecom=creds, policy=policy)),
-        prefix="/channels",
+        "/channels",
     )
 
     @app.post("/bare", response_class=PlainTextResponse)
