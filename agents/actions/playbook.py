@@ -9,7 +9,11 @@ computed): a rule fired by the customer's background alone ranks under the actio
 the computed answer supports rises (and gets the parameters it computed, e.g. the approver), one it rules out goes.
 When no rule fires, actions rank from the catalog itself (description and examples vs the message, the intents an
 action serves, the entities its parameters take, the customer signals it answers, the computed answer), so a new
-tenant gets sensible actions before anyone writes a rule."""
+tenant gets sensible actions before anyone writes a rule. Beside rules, a catalog action that answers the message
+ranks under every rule about the message and over a background rule whose action does not serve it. What the message
+needs (agents.actions.needs: the tools its words ask for and the tools that answered it, by the intents that own
+them) backs actions whatever intent it was read as: a misread message gets the needed intent's best action second,
+an abstained one gets it beside the hand-off. One card per action."""
 
 from __future__ import annotations
 
@@ -33,12 +37,38 @@ class DecisionInput:
     customer_known: bool = True
     flags: list[str] = field(default_factory=list)
     customer: dict[str, Any] = field(default_factory=dict)  # customer facts by field name (and by label)
+    # intent → how strongly the message's own words (tools.yaml needs) and the computed answer (the tools that
+    # answered) point to it, whatever intent it was read as (agents.actions.needs); empty when the caller does not know
+    needs: dict[str, float] = field(default_factory=dict)
+    answered: dict[str, float] = field(default_factory=dict)
 
     def signal_ids(self) -> dict[str, Evidence]:
         return {e.source_ids.get("signal_id", ""): e for e in self.evidence if e.kind is EvidenceKind.SIGNAL}
 
     def kinds(self) -> set[str]:
         return {e.kind.value for e in self.evidence}
+
+    def abstained(self) -> bool:
+        return self.intent.abstained or self.intent.name == OUT_OF_SCOPE
+
+    def backing(self, spec_intents: list[str]) -> float:
+        """How strongly the message's needs and computed answer point to an intent this action serves (0 … 1)."""
+        return max(
+            (max(self.needs.get(i, 0.0), self.answered.get(i, 0.0)) for i in spec_intents), default=0.0
+        )
+
+    def needed_intents(self) -> set[str]:
+        """The intents the message's own words ask for when they ask for nothing the read intent runs (a misread or
+        abstained message): those backed best (several when the words' tools are shared), ties broken by the computed
+        answer; empty when the words name no need or one the read intent runs."""
+        if not self.needs or (not self.abstained() and self.needs.get(self.intent.name, 0.0) > 0):
+            return set()
+
+        def key(k: str) -> tuple[float, float]:
+            return self.needs[k], self.answered.get(k, 0.0)
+
+        top = max(key(k) for k in self.needs)
+        return {k for k in self.needs if key(k) == top}
 
 
 @dataclass
@@ -265,6 +295,9 @@ def propose(
     message (a rule fired by the customer's background alone ranks under the actions that answer the message)."""
     computed = links(d.evidence, tenant)
     best: dict[str, tuple[float, RuleFiring]] = {}
+    background: set[str] = (
+        set()
+    )  # actions only a background rule (signals, facts) proposed, off the message's intent
     for pb in playbooks_for(tenant, d.business_unit):
         for rule in pb.rules:
             if not rule_matches(rule, d):
@@ -279,7 +312,8 @@ def propose(
                 continue
             ms = model_score(d.text, spec.description) if model_score else 0.0
             key = rule.then.priority + ms  # priority dominates (integers), model score breaks ties
-            if is_proactive(rule) and d.intent.name not in spec.intents:
+            off_message = is_proactive(rule) and d.intent.name not in spec.intents
+            if off_message:
                 key -= PROACTIVE_PENALTY
             if link is not None and link.supported:
                 key += COMPUTED_BONUS
@@ -290,6 +324,10 @@ def propose(
             )
             if firing.action.name not in best or key > best[firing.action.name][0]:
                 best[firing.action.name] = (key, firing)
+                if off_message:
+                    background.add(firing.action.name)
+                else:
+                    background.discard(firing.action.name)
     if best:  # an action the computed answer supports and no rule proposed still joins the rules' actions
         for name, link in computed.items():
             if name in best or not link.supported or link.vetoed:
@@ -306,6 +344,16 @@ def propose(
             for f in extra:
                 best[name] = (priority + f.action.score, f)
                 f.action = f.action.model_copy(update={"score": round(priority / 100, 4)})
+    if (
+        best
+    ):  # what the catalog ties to the message's ask joins the rules: under every rule about the message, over
+        # rules fired by the customer's background alone whose action does not serve it
+        about = [k for name, (k, _) in best.items() if name not in background]
+        ceiling = min([CATALOG_PRIORITY, *[k - 1 for k in about]])
+        for f in rank_catalog(
+            d, tenant, model_score, exclude=set(best), limit=MIN_ACTIONS, answering_only=True, computed=computed
+        ):  # fmt: skip
+            best[f.action.name] = (ceiling + f.action.score, f)
     ranked = [f for _, f in sorted(best.values(), key=lambda kv: kv[0], reverse=True)][:limit]
     if ranked and any(f.missing for f in ranked[:MIN_ACTIONS]):
         ranked = _prepared_first(d, tenant, model_score, ranked, computed, limit)
@@ -319,7 +367,39 @@ def propose(
             declared_only=True, computed=computed,
         )  # fmt: skip
         ranked += extra
-    return ranked
+    ranked = _what_the_message_needs(d, tenant, model_score, ranked, computed, limit)
+    return list({f.action.name: f for f in reversed(ranked)}.values())[
+        ::-1
+    ]  # one card per action, first kept
+
+
+def _what_the_message_needs(
+    d: DecisionInput,
+    tenant: TenantConfig,
+    model_score: Callable[[str, str], float] | None,
+    ranked: list[RuleFiring],
+    computed: dict[str, Link],
+    limit: int,
+) -> list[RuleFiring]:
+    """The message was read as one intent (or abstained) while its own needs and the computed answer point to
+    another: the best action of that intent takes the second place, unless one of the first two already serves it.
+    A misread intent then costs the rep one place, not the right action."""
+    needed = d.needed_intents()
+    if not needed or any(needed & set(tenant.action(f.action.name).intents) for f in ranked[:MIN_ACTIONS]):
+        return ranked
+    # actions of the needed intents that the read one does not already have on the card
+    serving = {a.name for a in tenant.actions if needed & set(a.intents) and d.intent.name not in a.intents}
+    picks = [f for f in ranked if f.action.name in serving]
+    if not picks:
+        picks = rank_catalog(d, tenant, model_score, exclude=set(), limit=1, only=serving, computed=computed)
+    if not picks:
+        return ranked
+    pick = picks[0]
+    rest = [f for f in ranked if f.action.name != pick.action.name]
+    at = min(1, len(rest))
+    if rest:
+        pick.action = pick.action.model_copy(update={"score": min(pick.action.score, rest[0].action.score)})
+    return [*rest[:at], pick, *rest[at:]][:limit]
 
 
 def _prepared_first(
@@ -333,7 +413,14 @@ def _prepared_first(
     """A rule's action that still needs a required id from the rep («活动编号» nobody computed) is a weaker first
     suggestion than one the catalog declares for this intent and the copilot can fully prepare: the best such action
     goes right before the first incomplete one among the top two."""
-    extra = [
+    at = next(i for i, f in enumerate(ranked) if f.missing)
+
+    def prepared(f: RuleFiring) -> bool:
+        return not f.missing and d.intent.name in tenant.action(f.action.name).intents
+
+    # one the catalog already put on the card, further down, or the best the catalog has
+    joined = [f for f in ranked[at + 1 :] if f.rule.id == CATALOG_RULE and prepared(f)]
+    extra = joined or [
         f
         for f in rank_catalog(
             d,
@@ -344,14 +431,14 @@ def _prepared_first(
             declared_only=True,
             computed=computed,
         )  # fmt: skip
-        if not f.missing and d.intent.name in tenant.action(f.action.name).intents
+        if prepared(f)
     ]
     if not extra:
         return ranked
-    at = next(i for i, f in enumerate(ranked) if f.missing)
     pick = extra[0]
     pick.action = pick.action.model_copy(update={"score": ranked[at].action.score})
-    return [*ranked[:at], pick, *ranked[at:]][:limit]
+    rest = [f for f in ranked if f is not pick]
+    return [*rest[:at], pick, *rest[at:]][:limit]
 
 
 # Catalog ranking (no rule fired): cosine(message, description/examples) + these bonuses; below the floor, nothing.
@@ -360,6 +447,12 @@ SIGNAL_BONUS = 0.3
 CATALOG_FLOOR = 0.3
 CATALOG_SCORE_SCALE = 0.5  # catalog actions rank under any rule's action (rule scores are priority / 100)
 MIN_ACTIONS = 2  # when rules propose fewer, the catalog may add one it declares for this intent or signal
+NEEDS_BONUS = 0.3  # × how strongly the message's needs and computed answer back an intent the action serves
+BACKED = 0.999  # serving the best-backed intent answers the message as serving the read intent does
+CATALOG_RULE = "catalog_rank"
+# a catalog action answering the message, beside rules: under every rule about the message (the intent's rules are
+# ≥ 70), over a background rule whose action does not serve the message (priority − PROACTIVE_PENALTY ≤ 65)
+CATALOG_PRIORITY = 66
 ANSWER_SIM_WEIGHT = 0.5  # cosine(computed answer line, action) counts half as much as the message's
 MAX_ANSWER_LINES = 4
 ENTITY_BONUS = 0.1
@@ -385,12 +478,15 @@ def rank_catalog(
     declared_only: bool = False,
     only: set[str] | None = None,
     computed: dict[str, Link] | None = None,
+    answering_only: bool = False,
 ) -> list[RuleFiring]:
     """Actions from the catalog alone: what the action is for (description, taught examples), the intents it serves
-    and the customer signals it answers; preconditions must hold and required parameters are filled from entities
-    of the same name or marked missing. Each pick is explained by a RULE evidence `catalog_rank` with its scores."""
-    if d.intent.abstained or d.intent.name == OUT_OF_SCOPE:
-        return []
+    (the read one, and those the message's needs and computed answer point to), the customer signals it answers and
+    the computed answer; preconditions must hold and required parameters are filled from entities of the same name,
+    the computed answer or the cited clause, or marked missing. `answering_only`: only actions that answer the message
+    (serve its intent or its needs, or the computed answer makes them the next step; when it abstained, the customer's
+    signals too). Each pick is explained by a RULE evidence `catalog_rank` with its scores."""
+    abstained = d.abstained()
     # a suspected injection may still be a real request (the catalog then proposes it), but nothing it wrote may grant
     # anything or fill a parameter: no action that grants a percentage itself, no parameter taken from its entities
     injected = "injection_suspected" in d.flags
@@ -412,11 +508,17 @@ def rank_catalog(
         answer_sim = (
             max((model_score(t, spec.name) for t in answer_lines), default=0.0) if model_score else 0.0
         )
-        serves = d.intent.name in spec.intents
+        serves = (
+            d.intent.name in spec.intents
+        )  # abstained: what the tenant declares for out_of_scope (hand-off)
         answered = [signals[s] for s in spec.signals if s in signals]
         supported = link is not None and link.supported
+        backing = d.backing(spec.intents)
+        answers = serves or supported or backing >= BACKED or (abstained and bool(answered))
+        if answering_only and not answers:
+            continue
         if declared_only and not (
-            serves or answered or supported
+            serves or answered or supported or backing >= BACKED
         ):  # filling up: only actions the catalog ties to the case
             continue
         named = [] if injected else [p for p in spec.parameters if d.intent.entities.get(p)]
@@ -424,6 +526,7 @@ def rank_catalog(
             sim
             + ANSWER_SIM_WEIGHT * answer_sim
             + (INTENT_BONUS if serves else 0.0)
+            + NEEDS_BONUS * backing
             + (SIGNAL_BONUS if answered else 0.0)
             + (ENTITY_BONUS if named else 0.0)
             + (COMPUTED_CATALOG_BONUS if supported else 0.0)
@@ -442,7 +545,7 @@ def rank_catalog(
         total += (FILLED_BONUS if required and not unfilled else 0.0) - MISSING_PENALTY * len(unfilled)
         if spec.signals and not answered:
             total -= SIGNAL_ABSENT_PENALTY
-        if total < CATALOG_FLOOR and not (serves or answered or supported):
+        if total < CATALOG_FLOOR and not (serves or answered or supported or backing >= BACKED):
             continue  # the floor keeps unrelated actions out; what the catalog declares for this case stays eligible
         missing = [n for n, p in spec.parameters.items() if p.required and n not in params]
         for n in missing:
@@ -452,6 +555,9 @@ def rank_catalog(
             why.append(f"与计算结果相似度 {answer_sim:.2f}")
         if serves:
             why.append(f"服务于意图 {d.intent.name}")
+        if backing and not serves:
+            needed = [i for i in spec.intents if d.needs.get(i, 0.0) == backing]
+            why.append(f"消息所需与计算结果指向 {'、'.join(needed)}（{backing:.2f}）")
         if answered:
             why.append(
                 "客户信号 " + "、".join(e.title or e.source_ids.get("signal_id", "") for e in answered)
@@ -474,6 +580,7 @@ def rank_catalog(
                 "similarity": round(sim, 4),
                 "answer_similarity": round(answer_sim, 4),
                 "serves_intent": serves,
+                "needs_backing": round(backing, 4),
                 "signals": [e.source_ids.get("signal_id", "") for e in answered],
                 "support": [e.id for e in answered] + [e.id for e in facts],
                 "computed": supported,
@@ -489,10 +596,11 @@ def rank_catalog(
             rule_id="",
             requires_authority=spec.required_authority,
         )
-        fake = Rule(id="catalog_rank", then={"action": spec.name, "priority": 0})  # type: ignore[arg-type]
+        fake = Rule(id=CATALOG_RULE, then={"action": spec.name, "priority": 0})  # type: ignore[arg-type]
         # the message's own ask first: an action serving the intent (or the computed answer's next step) ranks above
         # one that only answers the customer's background signals (as a proactive rule does, PROACTIVE_PENALTY)
-        tier = 1 if (serves or supported) else 0
+        # what was read, or the computed answer's next step, over what the needs alone back, over the rest
+        tier = 2 if (serves or supported) else 1 if backing >= BACKED else 0
         scored.append(((tier, total), RuleFiring(fake, "catalog", action, ev, [], missing)))
     scored.sort(key=lambda kv: kv[0], reverse=True)
     return [f for _, f in scored[:limit]]

@@ -11,9 +11,11 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
 from agents.authz import SCREEN, customer_trap, governing_clause
 from agents.context import RunContext, state_evidence
+from agents.nodes.reason import tools_config
 from agents.state import CopilotState
 from agents.timing import timed
 from agents.understanding.others import asks_others_data
@@ -79,6 +81,9 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         customer_known=bool(customer.get("name")),
         flags=list(state.get("flags", [])),
         customer=customer_facts(customer, evidence),
+        # what the message needs (tools.yaml needs words) and which tools answered it, whatever intent it was read as
+        needs=asked_intents(tools_config(deps), state.get("masked_text") or state.get("clean_text", "")),
+        answered=answered_intents(tools_config(deps), evidence),
     )
     firings = propose(d, deps.tenant, deps.policy, model_score=action_scorer(deps))
     actions, new_evidence, flags = [], [], []
