@@ -9,10 +9,12 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import jieba
 import numpy as np
 
+from knowledge.policy.segment import lcut_for_search
 from knowledge.policy.stopwords import STOP_WORDS
 
 jieba.setLogLevel(logging.WARNING)
@@ -32,7 +34,7 @@ def tokenize(text: str) -> list[str]:
     for run in SCRIPT_RUN.findall(text):
         if CJK.match(run):
             with _JIEBA_LOCK:  # jieba's lazy dictionary load is not thread-safe
-                words += jieba.lcut_for_search(run)
+                words += lcut_for_search(run)  # jieba's search mode, word for word (segment.py)
         else:
             words += LATIN_WORD.findall(run)
     tokens = [w.lower() for w in words if WORD.fullmatch(w) and w.lower() not in STOP_WORDS and w != "_"]
@@ -327,16 +329,17 @@ class Bm25Index:
                 sizes.append(len(d))
         if not docs_parts:
             return None
+        per_posting: np.floating[Any] | np.ndarray
         if len(docs_parts) == 1:
             docs, tf = docs_parts[0], tf_parts[0]
-            w = np.float32(weights[0])  # the same float32 weight np.repeat would give every posting
+            per_posting = np.float32(weights[0])  # the same float32 weight np.repeat would give every posting
         else:
             docs = np.concatenate(docs_parts)
             tf = np.concatenate(tf_parts)
-            w = np.repeat(np.asarray(weights, dtype=np.float32), sizes)
+            per_posting = np.repeat(np.asarray(weights, dtype=np.float32), sizes)
         scale = np.float32(k1 * b / self.avgdl)
         base = np.float32(k1 * (1 - b))
-        return docs, w * tf / (tf + base + scale * self.lengths[docs]), sizes
+        return docs, per_posting * tf / (tf + base + scale * self.lengths[docs]), sizes
 
     def _score_floor(
         self, acc: np.ndarray, docs: np.ndarray, sizes: list[int], n: int, allowed: np.ndarray | None

@@ -5,7 +5,9 @@ and BM25 saturating sooner (knowledge/policy/query_profile.py); at weight 0 it i
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal, NamedTuple
 
@@ -35,19 +37,25 @@ def _dense(
     # costs several plain ones; it runs only when the shortfall is large.
     share = total / max(eligible.count, 1)
     fetch = min(total, n if eligible.everything else min(n * 3, n + int(n * (share - 1) * 1.25) + 2))
-    hits = _eligible_hits(snap, eligible, vectors.query(vector, fetch))
+    hits = _eligible_hits(snap, eligible, *vectors.query_ids(vector, fetch))
     if len(hits) < (3 * n) // 4 and not eligible.everything and eligible.doc_keys and fetch < total:
-        hits = _eligible_hits(snap, eligible, vectors.query(vector, n, list(eligible.doc_keys)))
+        hits = _eligible_hits(snap, eligible, *vectors.query_ids(vector, n, list(eligible.doc_keys)))
     return hits[:n]
 
 
-def _eligible_hits(snap: Snapshot, eligible: Any, found: list[tuple[str, float]]) -> list[tuple[int, float]]:
-    """Chroma's (chunk id, score) as (row position, score), eligible rows only, in one pass."""
+def _eligible_hits(
+    snap: Snapshot, eligible: Any, ids: list[str], distances: list[float]
+) -> list[tuple[int, float]]:
+    """Chroma's (chunk id, cosine distance) as (row position, cosine similarity), eligible rows only, in one pass."""
     position = snap.index_of.lookup()
+    found = zip(map(position, ids, _MISSING), distances, strict=False)
     if eligible.everything:
-        return [(i, s) for i, s in ((position(cid, -1), s) for cid, s in found) if i >= 0]
+        return [(i, 1.0 - float(d)) for i, d in found if i >= 0]
     mask = eligible.mask
-    return [(i, s) for i, s in ((position(cid, -1), s) for cid, s in found) if i >= 0 and mask[i]]
+    return [(i, 1.0 - float(d)) for i, d in found if i >= 0 and mask[i]]
+
+
+_MISSING = itertools.repeat(-1)  # the default of every position look-up (map stops at the shorter input)
 
 
 def _lexical(
@@ -99,11 +107,13 @@ def search(
             degraded = f"lexical_only: {exc.__class__.__name__}"
     # RRF over plain floats first; the per-candidate detail (ranks, scores) is gathered for the k returned only.
     # The sums are taken in the same order as always (dense, lexical, document), so scores and ties are unchanged.
-    rrf: dict[int, float] = {}
-    for i, (c, _) in enumerate(dense, start=RRF_K + 1):
-        rrf[c] = dense_weight / i
-    for i, (c, _) in enumerate(lexical, start=RRF_K + 1):
-        rrf[c] = rrf.get(c, 0.0) + 1.0 / i
+    dense_ids = [c for c, _ in dense]
+    lexical_ids = [c for c, _ in lexical]
+    # 1.0 / (RRF_K + rank) comes from a table (the same divisions); a dense weight other than 1 divides as before
+    rrf: dict[int, float] = dict(zip(dense_ids, _rrf_terms(dense_weight, len(dense_ids)), strict=False))
+    get = rrf.get
+    for c, v in zip(lexical_ids, _rrf_terms(1.0, len(lexical_ids)), strict=False):
+        rrf[c] = get(c, 0.0) + v
     doc_rank: dict[int, int] = {}
     if prof.doc_weight > 0 and mode != "dense" and rrf:
         # a long request: each candidate clause also gets its document's rank as a whole (Bm25Index.grouped_top)
@@ -122,8 +132,9 @@ def search(
     top = sorted(rrf.items(), key=_by_score)[: query.k]
     if not top:
         return []
-    dense_at = {c: (r, s) for r, (c, s) in enumerate(dense, 1)} if dense else {}
-    lexical_at = {c: (r, s) for r, (c, s) in enumerate(lexical, 1)} if lexical else {}
+    # chunk → its rank (its score: dense[rank - 1])
+    dense_at = dict(zip(dense_ids, _RANKS, strict=False)) if dense else {}
+    lexical_at = dict(zip(lexical_ids, _RANKS, strict=False)) if lexical else {}
     took_ms = round((time.perf_counter() - t0) * 1000, 3)
     # a short question's lineage stays as it was; a long request's says how it was weighed
     weighed = prof.as_lineage() if prof.long_share or query_profile is not None else None
@@ -131,12 +142,12 @@ def search(
     out: list[Evidence] = []
     for c, score in top:
         info: dict[str, Any] = {}
-        hit = dense_at.get(c)
-        if hit is not None:  # rounded for the lineage of the k returned only, not for every candidate
-            info["dense_rank"], info["dense_score"] = hit[0], round(hit[1], 6)
-        hit = lexical_at.get(c)
-        if hit is not None:
-            info["lexical_rank"], info["lexical_score"] = hit[0], round(hit[1], 6)
+        rank = dense_at.get(c)
+        if rank is not None:  # rounded for the lineage of the k returned only, not for every candidate
+            info["dense_rank"], info["dense_score"] = rank, round(dense[rank - 1][1], 6)
+        rank = lexical_at.get(c)
+        if rank is not None:
+            info["lexical_rank"], info["lexical_score"] = rank, round(lexical[rank - 1][1], 6)
         r = doc_rank.get(int(snap.chunk_doc[c])) if doc_rank else None
         if r is not None:
             info["doc_rank"] = r
@@ -146,6 +157,19 @@ def search(
 
 def _by_score(item: tuple[int, float]) -> float:
     return -item[1]
+
+
+_MAX_RANKS = 4096  # ranks in the table (a longer ranking computes its terms)
+_RANKS = range(1, 1 << 30)  # rank 1, 2, … for zip (a range: nothing stored)
+_RECIPROCAL = tuple(1.0 / i for i in range(RRF_K + 1, RRF_K + 1 + _MAX_RANKS))
+
+
+def _rrf_terms(weight: float, count: int) -> Sequence[float]:
+    """`weight / (RRF_K + rank)` for ranks 1…count, divided as always; weight 1 (every short question) reads them
+    from a table."""
+    if weight == 1.0 and count <= _MAX_RANKS:
+        return _RECIPROCAL
+    return [weight / i for i in range(RRF_K + 1, RRF_K + 1 + count)]
 
 
 def lexical_best(snap: Snapshot, query: PolicyQuery) -> str | None:
@@ -167,14 +191,19 @@ def lexical_best(snap: Snapshot, query: PolicyQuery) -> str | None:
 def _base_lineage(
     query: PolicyQuery, as_of: date, mode: str, embedder: str, generation: str, took_ms: float
 ) -> dict[str, Any]:
-    """The lineage every clause of one search shares, built once per query (copied into each evidence)."""
-    return {
+    """The lineage every clause of one search shares, built once per query (copied into each evidence); `_head` holds
+    its leading keys (retriever … as_of) in lineage order, for one dict copy per clause."""
+    head: dict[str, Any] = {
         "retriever": f"policy-{mode}",
         "fusion": "rrf" if mode == "hybrid" else "none",
         "rrf_k": RRF_K,
         "query": query.text,
         **({"query_expansion": query.expansion} if query.expansion else {}),
         "as_of": as_of.isoformat(),
+    }
+    return {
+        **head,
+        "_head": head,
         "filters": {
             k: v
             for k, v in (
@@ -241,13 +270,9 @@ def _evidence(
     weighed: dict[str, float] | None = None,
 ) -> Evidence:
     c = _clause(snap, i)
+    # the query's own keys first (retriever … as_of: `_head`, shared by the query's clauses), then the clause's
     lineage: dict[str, Any] = {
-        "retriever": base["retriever"],
-        "fusion": base["fusion"],
-        "rrf_k": RRF_K,
-        "query": base["query"],
-        **({"query_expansion": base["query_expansion"]} if "query_expansion" in base else {}),
-        "as_of": base["as_of"],
+        **base["_head"],
         "filters": dict(base["filters"]),
         "include_superseded": base["include_superseded"],
         "status": status.get(c.key, ""),
@@ -263,18 +288,44 @@ def _evidence(
         lineage["degraded"] = degraded
     if weighed:
         lineage["query_profile"] = dict(weighed)
-    build = _trusted_evidence if c.content_hash else Evidence  # no stored hash: validation computes it
-    return build(
-        id=c.evidence_id,
-        kind=EvidenceKind.POLICY_CLAUSE,
-        title=c.title,
-        content=c.content,
-        source_ids=dict(c.source_ids),
-        version=c.version,
-        score=round(score, 6),
-        content_hash=c.content_hash,
-        lineage=lineage,
+    if not c.content_hash:  # no stored hash: validation computes it
+        return Evidence(
+            id=c.evidence_id,
+            kind=EvidenceKind.POLICY_CLAUSE,
+            title=c.title,
+            content=c.content,
+            source_ids=dict(c.source_ids),
+            version=c.version,
+            score=round(score, 6),
+            content_hash=c.content_hash,
+            lineage=lineage,
+        )
+    # the Evidence validation would give, built directly (what `Evidence.model_construct` does for a model with no
+    # defaults left to fill, without its per-field alias loop: ~1 µs instead of ~6); values are already of the right
+    # types, every field given in the model's order; tests compare the result with a validated Evidence
+    ev = Evidence.__new__(Evidence)
+    _set(
+        ev,
+        "__dict__",
+        {
+            "id": c.evidence_id,
+            "kind": EvidenceKind.POLICY_CLAUSE,
+            "title": c.title,
+            "content": c.content,
+            "source_ids": dict(c.source_ids),
+            "version": c.version,
+            "score": round(score, 6),
+            "content_hash": c.content_hash,
+            "lineage": lineage,
+        },
     )
+    _set(ev, "__pydantic_fields_set__", set(_EVIDENCE_FIELDS))
+    _set(ev, "__pydantic_extra__", None)
+    _set(ev, "__pydantic_private__", None)
+    return ev
+
+
+_set = object.__setattr__
 
 
 def _source_ids(row: Any) -> dict[str, str]:
@@ -307,15 +358,3 @@ def clause_evidence(row: dict[str, Any], title: str, *, score: float, lineage: d
 
 
 _EVIDENCE_FIELDS = tuple(Evidence.model_fields)
-
-
-def _trusted_evidence(**values: Any) -> Evidence:
-    """Evidence from values already of the right types (what `Evidence.model_construct` does for a model with no
-    defaults left to fill, without its per-field alias loop: ~1 µs instead of ~6). Only for clause_evidence's own
-    fields, every one given; tests compare its result with a validated Evidence."""
-    ev = Evidence.__new__(Evidence)
-    object.__setattr__(ev, "__dict__", {name: values[name] for name in _EVIDENCE_FIELDS})
-    object.__setattr__(ev, "__pydantic_fields_set__", set(_EVIDENCE_FIELDS))
-    object.__setattr__(ev, "__pydantic_extra__", None)
-    object.__setattr__(ev, "__pydantic_private__", None)
-    return ev

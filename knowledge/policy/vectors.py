@@ -96,13 +96,25 @@ class VectorIndex:
 
     def query(self, vector: np.ndarray, n: int, doc_keys: list[str] | None = None) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) best first; `doc_keys` restricts to those document versions."""
+        ids, distances = self.query_ids(vector, n, doc_keys)
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def query_ids(
+        self, vector: np.ndarray, n: int, doc_keys: list[str] | None = None
+    ) -> tuple[list[str], list[float]]:
+        """Chroma's answer as it comes: chunk ids and cosine distances, best first (`query` pairs them). The vector
+        goes in as a float32 array, the type chromadb turns a list of floats into anyway (the same values: our
+        embedders return float32), so neither side builds a 512-float Python list."""
         where = {"doc_key": {"$in": doc_keys}} if doc_keys else None
         if n <= 0:
-            return []
+            return [], []
         try:
             res = self.col.query(
-                query_embeddings=[vector.tolist()], n_results=n, where=where, include=["distances"]
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                n_results=n,
+                where=where,
+                include=["distances"],
             )
         except Exception as exc:
             raise BackendUnavailable(f"Chroma query failed: {exc}", reason="chroma_down") from exc
-        return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+        return res["ids"][0], res["distances"][0]

@@ -84,6 +84,7 @@ def test_dense_down_degrades_to_lexical(demo_store, monkeypatch) -> None:  # typ
         raise ConnectionError("chroma down")
 
     monkeypatch.setattr(demo_store.vectors, "query", down)
+    monkeypatch.setattr(demo_store.vectors, "query_ids", down)  # what search calls
     hits = demo_store.search(PolicyQuery(text="返点阶梯", k=3, as_of=TODAY))
     assert hits and hits[0].source_ids["doc_id"] == "rebate-ortho" and hits[0].version == "3.2"
     assert hits[0].lineage["degraded"].startswith("lexical_only")
