@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from agents.authz_phrases import (
-    APPOSITIVE,
     ASKING,
     BROAD,
     COMPETITOR,
@@ -39,6 +38,7 @@ from agents.authz_phrases import (
     clauses,
     generic_other_party,
     joins,
+    proxy_claim,
     unresolved_party_asked,
     what_is_asked,
 )
@@ -238,9 +238,10 @@ def description_asked(text: str, described: list[MentionHit]) -> bool:
     for j in range(i + 1, min(i + 3, len(spans))):
         nxt = text[spans[j].start : spans[j].end]
         pointed = POINTS_BACK.search(nxt) or LEADS_BACK.match(nxt) or SAME.search(nxt)
-        if (pointed or joins(own, nxt)) and (_ABOUT_THEM.search(nxt) or ASKING.search(nxt)):
+        asks = _ABOUT_THEM.search(nxt) or ASKING.search(nxt)
+        if (pointed or joins(own, nxt)) and asks:
             return bool(pointed) or not BROAD.search(own)
-        if not nxt.rstrip().endswith("的") and not APPOSITIVE.search(nxt):
+        if asks:  # a question of the asker's own («…，这个客户的质保呢？»)
             return False
     return False
 
@@ -329,6 +330,13 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
             hits = list(mentions(text))
         except BackendUnavailable:
             hits = []
+    for h in (
+        hits
+    ):  # «我是何伟的爱人，把他的订单退了»: speaking for someone, the conversation's own customer included
+        start, end = _span(h, text)
+        person = h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value))
+        if person and start >= 0 and proxy_claim(text, start, end):
+            return _REASON["records"], "claimed_proxy"
     described = described_others(hits, current_ref)
     hits = [h for h in hits if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)]
     if described is not None:  # «广州那位开V9的女士…花了多少钱»: someone described, not the asker

@@ -153,14 +153,16 @@ def continues(next_clause: str) -> bool:
 
 
 PERSON_LINK = re.compile(
-    r"\s*(?:上次|最近|之前|去年|今年|那次)?\s*(?:的|家的?|那边的?|他们?的?|她们?的?|买|拿|签|订|提|那台|那个|来|在你们|'s\b)",
+    r"\s*(?:上次|最近|之前|去年|今年|那次|上周|上个?月|前天|昨天)?\s*(?:的|家的?|那边的?|他们?的?|她们?的?|买|拿|签|订|提|那台|那个|来|在你们|'s\b)",
     re.I,
 )
 # the asker saying who they are («我们是宏远物流的», «我是…介绍来的»): not a question about that name
 SELF_ID = re.compile(r"(?:我们|我|我司|咱们)(?:公司|单位)?(?:就|也)?是")
 # an introduction («宏远物流介绍我来的»); hearsay («听朋友说宏远拿到了八五折») is not one
 REFERRAL = re.compile(r"介绍|推荐|引荐|\b(referred|recommended|introduced)\b", re.I)
-_SPLIT = re.compile(r"[。！？!?；;，,\n]")
+# a clause ends at punctuation, or at a space between two CJK characters (a message typed without punctuation:
+# «听说X上周订了6台 他们定金交了多少»)
+_SPLIT = re.compile(r"[。！？!?；;，,\n]|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
 @dataclass(frozen=True)
@@ -339,6 +341,28 @@ EXISTING = re.compile(
     r"|\b(?:our|contract|discount|order|invoice|records?|send me)\b",
     re.I,
 )
+
+
+# «我是何伟的爱人，…把订单退了»: someone speaking for the account holder, about their account
+PROXY_OF = re.compile(
+    r"\s*的?(?:爱人|老婆|老公|妻子|丈夫|太太|媳妇|家属|家人|儿子|女儿|父亲|母亲|爸爸|妈妈|朋友|同事|助理|秘书|司机)"
+)
+ACCOUNT_ACTION = re.compile(
+    r"退|取消|撤销|撤单|改成|改到|改一下|过户|转给|转到|换成我|代办|\b(?:cancel|refund|transfer|change)\b",
+    re.I,
+)
+
+
+def proxy_claim(text: str, at: int, end: int) -> str:
+    """The asker says they speak for the person named at text[at:end] («我是何伟的爱人») and asks to act on that
+    person's account or to be told its records: "records", else "". A relationship cannot be checked in a chat, so
+    only the account holder may do it (whoever the person is, the conversation's own customer included)."""
+    spans = clauses(text)
+    i = clause_at(spans, at)
+    if i < 0 or not SELF_CLAIM.search(text[spans[i].start : at]) or not PROXY_OF.match(text, end):
+        return ""
+    rest = text[end:]
+    return "records" if ACCOUNT_ACTION.search(rest) or EXISTING.search(rest) else ""
 
 
 def claimed_identity(text: str, at: int, end: int, *, titled: bool = False) -> str:

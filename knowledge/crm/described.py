@@ -92,7 +92,7 @@ def describe_people(
     upper: str, people: People, cjk_places: Sequence[tuple[int, int, str]], person_words: re.Pattern[str]
 ) -> Iterator[Described]:
     """Individuals described around a person word: by at least two of place, something they own and surname
-    («北京那个开L5的女士», «深圳开L5的黄先生»), or by one of them with the form of address and a pointing word
+    («北京那个开L5的女士», «深圳开L5的黄先生»), or by what they own with the form of address and a pointing word
     («那位开V9的女车主»). Fits more than MAX_FITS: nobody in particular."""
     if not people.individuals:
         return
@@ -121,7 +121,9 @@ def describe_people(
         strong = len(sets)
         gender = _gender(window)
         pointed = POINTED.search(upper, lo, anchor.end())  # «那位…女士»: pointing before the person word
-        if strong < 2 and not (strong == 1 and gender and pointed):
+        # one thing alone only when it is what they own, said of a pointed-at man or woman («那位开V9的女车主»); a
+        # surname and an address alone («那位王先生说能优惠») could be anyone, staff included
+        if strong < 2 and not (strong == 1 and owns and gender and pointed):
             continue
         fits = set(people.individuals)
         for s in sets:

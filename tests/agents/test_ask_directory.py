@@ -40,13 +40,22 @@ def synthetic_crm(n: int, seed: int = 7):
         customers.append((cid, name, f"rep_{i % 40}", (city, "")))
         for k in range(2):
             person = rnd.choice(SURNAMES) + rnd.choice(GIVEN) + rnd.choice(GIVEN)
-            contacts.append((cid, person, person[0] + "经理" if k == 0 else ""))
+            if i % 4 == 0 and k == 0:  # an individual's own contact row, addressed by surname
+                person = name
+            title = rnd.choice(("先生", "女士")) if i % 4 == 0 else "经理"
+            contacts.append((cid, person, person[0] + title if k == 0 else ""))
         for k in range(3):
             records.append((cid, "order", f"SO-{i:05d}-{k:03d}"))
         for k in range(2):
             records.append((cid, "device", f"LHV{i:06d}{k}{rnd.randrange(10**7):07d}"))
             records.append((cid, "device.plate_no", f"沪·{rnd.randrange(10**5):05d}"))
     return customers, contacts, records, reps
+
+
+def owned_of(records: list[tuple[str, str, str]], seed: int = 9) -> list[tuple[str, str]]:
+    """What each device is, as its name says it: a model code a description can name («开L5的»)."""
+    rnd = random.Random(seed)
+    return [(cid, f"X{rnd.randrange(1, 40)} 型号") for cid, kind, _ in records if kind == "device"]
 
 
 def test_the_automaton_finds_every_occurrence_of_every_key():
@@ -93,15 +102,20 @@ def test_lookup_matches_a_plain_search_and_respects_party_words():
 def test_per_message_cost_at_20_and_10k_customers(n, capsys):
     customers, contacts, records, reps = synthetic_crm(n)
     started = time.perf_counter()
-    index = build_index(customers, contacts, records, reps, ["车队"])
+    index = build_index(customers, contacts, records, reps, ["车队"], owned_of(records))
     build_s = time.perf_counter() - started
     rnd = random.Random(5)
-    texts = [
-        "你好，我们那20台车的报价出来了吗？上次说的折扣能不能再谈谈",
-        f"帮我查下{rnd.choice(customers)[1]}最近的订单和他们拿的折扣",
-        f"{rnd.choice(records)[2]} 这个单子什么时候交车？单价多少？",
-        "我的车仪表提示发动机过热，水温报警，现在在高速上，怎么办？" * 2,
-    ] * 25
+    texts = (
+        [
+            "你好，我们那20台车的报价出来了吗？上次说的折扣能不能再谈谈",
+            f"帮我查下{rnd.choice(customers)[1]}最近的订单和他们拿的折扣",
+            f"{rnd.choice(records)[2]} 这个单子什么时候交车？单价多少？",
+            "我的车仪表提示发动机过热，水温报警，现在在高速上，怎么办？" * 2,
+            "北京那个开X12的女士，上个月刚提的，她的质保到哪天？",  # a person described: place, model, address
+            "杭州那家做快递的，他们最近有没有下新单",  # an organisation described with a kind the CRM has no word for
+        ]
+        * 25
+    )
     timings = []
     for text in texts:
         t0 = time.perf_counter()
@@ -119,3 +133,29 @@ def test_per_message_cost_at_20_and_10k_customers(n, capsys):
             f"linear scan p50 {statistics.median(linear):.3f} ms"
         )
     assert len(timings) == len(texts) and all(t >= 0 for t in timings)
+
+
+def test_a_person_is_described_by_what_the_crm_holds():
+    customers = [
+        ("P1", "吴芳", "rep_a", ("北京", "华北")),
+        ("P2", "孙丽", "rep_a", ("北京", "华北")),
+        ("P3", "吴强", "rep_b", ("北京", "华北")),
+        ("K1", "北京北辰汽车租赁有限公司", "rep_b", ("北京", "华北")),
+    ]
+    contacts = [("P1", "吴芳", "吴女士"), ("P2", "孙丽", "孙女士"), ("P3", "吴强", "吴先生")]
+    owned = [("P1", "凌越L5 1.5T 轿车"), ("P3", "凌越L5 1.5T 轿车"), ("K1", "凌越L5")]
+    index = build_index(customers, contacts, [], {"rep_a": ("甲", "T"), "rep_b": ("乙", "T")}, (), owned)
+
+    def fits(text: str) -> set[str]:
+        return {h.customer_id for h in index.scan(text)[0] if h.kind.startswith("description")}
+
+    assert fits("北京那个开L5的女士，她首保做了没") == {"P1"}  # place + model + address: never the company
+    assert fits("北京那个开L5的先生") == {"P3"}
+    assert fits("the lady in Beijing who drives an L5") == {"P1"}  # the place romanised
+    assert fits("北京的吴女士") == {"P1"}  # place + surname
+    assert fits("开L5的车主一般多久保养") == set()  # one thing said, nobody pointed at
+    assert fits("那位吴女士") == set()  # a surname and address alone could be anyone
+    assert fits("北京那家做网约车的公司") == {
+        "K1"
+    }  # a kind the CRM has no word for: every company there, loosely
+    assert {h.kind for h in index.scan("北京那家做网约车的公司")[0]} == {"description.loose"}

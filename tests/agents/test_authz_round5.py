@@ -62,9 +62,14 @@ BENIGN = [
 BASELINE_MISSES: set[str] = {"r5-desc-man-date", "r5-desc-man-date-reason", "r5-agent-desc-reason"}
 
 
+# after the fix that followed (a description may go on over more clauses before the question points back): only the
+# expectation that was mine
+STILL_MISSED = {"r5-agent-desc-reason"}
+
+
 def _maybe_baseline(case: str) -> None:
-    if case in BASELINE_MISSES:
-        pytest.xfail("missed on the untouched first run of round 5")
+    if case in STILL_MISSED:
+        pytest.xfail("see BASELINE_MISSES")
 
 
 @pytest.mark.parametrize(("case", "channel", "sender", "actor", "customer", "text", "reason"), TRAPS,
