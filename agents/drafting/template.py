@@ -720,6 +720,8 @@ def _next_steps(
                 if not find_tables(clause.content)
                 else _table_summary(clause.content)
             )
+            if en and CJK.search(values["summary"]):
+                continue  # an English draft does not pitch a document in Chinese words
             template = template.rstrip("。.") + nums.mark(clause) + ("." if en else "。")
             values["summary"] = values["summary"].rstrip("。.；;，, ")
             answered.add(clause.id)

@@ -83,7 +83,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     any_intent = [
         _ungated(s, asked_ids)
         for s in config.extra_for(intent.name)
-        if not s.when_words or any(w in asks for w in s.when_words)
+        if s.id in asked_ids or not s.when_words or any(w in asks for w in s.when_words)
     ]
     extra = {id(s) for s in any_intent}
     specs += any_intent

@@ -37,7 +37,7 @@ NOTE_WORDS = re.compile(
 )
 # words saying a figure is already held, was promised, or is someone else's: a claim, never a request (nor a fact)
 CLAIM_WORDS = re.compile(
-    r"答应|承诺|说好|说过|讲好|已享|已经享|享受了|已同意|同意了|已批|批过|给过|上次|听说|人家|别人|"
+    r"答应|承诺|说好|说过|讲好|已享|已经享|享受了|已同意|同意了|已批|批过|给过|拿了|上次|听说|人家|别人|别家|"
     r"promised|already|told (?:me|us)|were given",
     re.IGNORECASE,
 )
@@ -89,3 +89,15 @@ def requested_discount(text: str) -> tuple[Decimal, str] | None:
 
 
 EXTRA_WORDS = re.compile(r"再|额外|另外|之外|多让|加|上浮|on top|extra|additional", re.IGNORECASE)
+
+
+ASKED_UNITS = re.compile(r"(\d+)\s*(?:台|辆)")
+
+
+def asked_units(text: str) -> re.Match[str] | None:
+    """How many units the customer asks about ("再订3台"): the first count not in a claim about someone else's order
+    ("听说鹏程上周订了6台S7，我们也想订3台" → 3); None when the only counts are others'."""
+    for m in ASKED_UNITS.finditer(text):
+        if not _claimed(text, m.start(), m.end()):
+            return m
+    return None

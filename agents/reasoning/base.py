@@ -24,6 +24,66 @@ def spoken_codes(text: str) -> str:
     return SPOKEN_CODE.sub(lambda m: m.group(1).upper() + han_to_ascii(m.group(2)), text)
 
 
+MONTHS_EN = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTH_YEAR_EN = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(?:of\s+)?(20\d{2})\b", re.IGNORECASE
+)
+RELATIVE_EN = (
+    ("last month", "上个月"),
+    ("this month", "这个月"),
+    ("last year", "去年"),
+    ("this year", "今年"),
+)
+NUMBER_WORDS_EN = {
+    w: str(i)
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+    if i
+}
+NUMBER_WORD_EN = re.compile(
+    r"\b(" + "|".join(NUMBER_WORDS_EN) + r")\b(?=\s+[A-Za-z]*\d*[A-Za-z]*\s*[a-z]+)", re.IGNORECASE
+)
+# "6 T3 vans", "8 E5s", "20 units": a count of vehicles written the English way, as the tools read counts (6台T3)
+COUNT_EN = re.compile(
+    r"\b(\d+)\s+(?:([A-Z]{1,3}\d{1,3}[A-Z]?)s?\s+)?(?:vans?|cars?|vehicles?|units?|trucks?|taxis?)\b"
+    r"|\b(\d+)\s+([A-Z]{1,3}\d{1,3})s\b"
+)
+
+
+def english_counts(text: str) -> str:
+    """An English message's dates and counts in the forms the tools read, added beside the English words: "April
+    2025" → "2025年4月", "last month" → "上个月", "the six T3 vans" → "6台T3". Chinese text is returned unchanged."""
+    if not re.search(r"[A-Za-z]{3,}", text):
+        return text
+    out = MONTH_YEAR_EN.sub(
+        lambda m: f"{m.group(0)}（{m.group(2)}年{MONTHS_EN.index(m.group(1).lower()[:3]) + 1}月）", text
+    )
+    for en, zh in RELATIVE_EN:
+        out = re.sub(rf"\b{en}\b", f"{en}（{zh}）", out, flags=re.IGNORECASE)
+    out = NUMBER_WORD_EN.sub(lambda m: NUMBER_WORDS_EN[m.group(1).lower()], out)
+
+    def count(m: re.Match[str]) -> str:
+        n, model = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        return f"{m.group(0)}（{n}台{model or ''}）"
+
+    return COUNT_EN.sub(count, out)
+
+
 @dataclass
 class ToolContext:
     facts: FactSource
@@ -34,7 +94,7 @@ class ToolContext:
     lang: str = "zh"
 
     def __post_init__(self) -> None:
-        self.text = spoken_codes(self.text)
+        self.text = english_counts(spoken_codes(self.text))
 
     def hints(self) -> list[str]:
         keep = ("serial_number", "product_model", "sku", "vin", "plate", "asset_id", "alarm_code")
@@ -104,9 +164,6 @@ def _pick_row(rows: list[RowFact], column: str, value: str) -> RowFact | None:
             return hit[0]
     hit = [r for r, c in cells if c and value in c]
     return hit[0] if len(hit) == 1 else None
-
-
-ASKED_UNITS = re.compile(r"(\d+)\s*(?:台|辆)")
 
 
 def _yuan_plain(value: Decimal) -> str:

@@ -67,6 +67,7 @@ def _squash(s: str) -> str:
 
 DELIVERY_WHEN = re.compile(r"(20\d{2}\s*年|去年|今年|前年)\s*(?:(\d{1,2})\s*月)?")
 RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
+RELATIVE_MONTH = {"上个月": 1, "上月": 1, "这个月": 0, "本月": 0}
 
 
 def _dated(devices: list[dict[str, Any]], text: str, today: date | None = None) -> list[dict[str, Any]]:
@@ -82,6 +83,11 @@ def _dated(devices: list[dict[str, Any]], text: str, today: date | None = None) 
         else:
             year = word.rstrip("年")
         prefixes.append(year + (f"-{int(m.group(2)):02d}" if m.group(2) else ""))
+    if today is not None:  # "上个月新提的那8台" / "这个月交的"
+        for word, back in RELATIVE_MONTH.items():
+            if word in (text or ""):
+                y, m0 = divmod(today.year * 12 + today.month - 1 - back, 12)
+                prefixes.append(f"{y}-{m0 + 1:02d}")
     hit = [d for d in devices if any(str(d.get("installed_at", "")).startswith(p) for p in prefixes)]
     return hit if hit and len(hit) < len(devices) else devices
 

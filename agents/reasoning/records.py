@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from agents.reasoning import dates, money
+from agents.reasoning.asks import asked_units
 from agents.reasoning.base import (
-    ASKED_UNITS,
     ToolContext,
     _clause,
     _governing,
@@ -405,7 +405,7 @@ def unit_amount(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     ]
     statement = f"{word}{label}{per.group(0) if per else ''} {_yuan_plain(amount)} 元"
     slots: tuple[str, ...] = (_yuan_plain(amount),)
-    asked = ASKED_UNITS.search(ctx.text)
+    asked = asked_units(ctx.text)
     if per_unit and asked:
         units = Decimal(asked.group(1))
         total = money.rounded(amount * units, "0.01")

@@ -10,9 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from agents.reasoning import dates, money
-from agents.reasoning.asks import EXTRA_WORDS, _clause_around, requested_discount
+from agents.reasoning.asks import EXTRA_WORDS, _clause_around, asked_units, requested_discount
 from agents.reasoning.base import (
-    ASKED_UNITS,
     ToolContext,
     _clause,
     _governing,
@@ -183,20 +182,28 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     )
     label = spec.label or "标准"
     first = row.cells[0].raw if row.cells else ""
-    units_m = ASKED_UNITS.search(ctx.text)
+    units_m = asked_units(ctx.text)
     units = int(units_m.group(1)) if units_m else len(group)
     who = f"您的{fv.label}" if units <= 1 else f"您这批{units}台{group[0].get('name') or ''}"
     statement = f"{who}交付日为{dates.zh_date(start)}，车龄 {age_text}，属「{tier.header}」，{first}{label}为{tier.cell.raw}"
     slots: tuple[str, ...] = (tier.cell.raw,)
     per = tier.cell.quantity.value if tier.cell.quantity is not None else None
+    y, mo = divmod(months, 12)
+    years_en = f"{y} year{'s' if y != 1 else ''}" + (f" {mo} month{'s' if mo != 1 else ''}" if mo else "")
+    en = f"{fv.label} delivered on {start.isoformat()}: {years_en} old ({tier.header}), {label} {tier.cell.raw}"
     bonus = _batch_bonus(spec, ctx, g, units, inputs)
-    if per is not None and bonus:
+    if per is not None and bonus and bonus[2]:
         per += bonus[0]
         statement += f"；批量{units}台按{spec.bonus_clause}每台另加 {_yuan_plain(bonus[0])} 元，每台合计 {_yuan_plain(per)} 元"
+        en += f"; with the bulk bonus ({bonus[1]} units or more) CNY {_yuan_plain(bonus[0])} more: CNY {_yuan_plain(per)} per unit"
         slots += (_yuan_plain(per),)
     if per is not None and units > 1:
         statement += f"，{units} 台共 {_yuan_plain(per * units)} 元"
+        en += f", CNY {_yuan_plain(per * units)} for {units}"
         slots += (_yuan_plain(per * units),)
+    if bonus and not bonus[2] and units > 1:  # a batch below the bonus threshold: say what it would take
+        statement += f"；{spec.bonus_clause}批量{bonus[1]}台（含）以上每台另加 {_yuan_plain(bonus[0])} 元，本次{units}台未达到"
+        en += f"; the bulk bonus of CNY {_yuan_plain(bonus[0])} per unit starts at {bonus[1]} units ({units} now)"
     return [
         Computed(
             spec.tool,
@@ -208,7 +215,7 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             tuple(inputs),
             _row_source(g, row),
             subject=fv.label,
-            statement_en=f"{fv.label}: {age_text}, {tier.header}: {tier.cell.raw}",
+            statement_en=en,
             saving=Saving(str(per), label, (label, g.title)) if per is not None else None,
         )
     ]
@@ -216,9 +223,10 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
 
 def _batch_bonus(
     spec: ToolSpec, ctx: ToolContext, g: Governing, units: int, inputs: list[Input]
-) -> tuple[Decimal] | None:
-    """The per-unit amount a batch clause adds ("批量换新10台（含）以上的，每台…另加1000元"), when this many units
-    qualify and the clause's customer kind (企业客户 …, by tools.yaml kind_words) is this customer's."""
+) -> tuple[Decimal, int, bool] | None:
+    """The per-unit amount a batch clause adds ("批量换新10台（含）以上的，每台…另加1000元") for this customer's kind
+    (企业客户 …, by tools.yaml kind_words): (amount, the least units, whether this many units qualify); None when the
+    clause does not speak to this customer."""
     if not spec.bonus_clause:
         return None
     clause = _clause(ctx, g, spec.bonus_clause)
@@ -226,7 +234,7 @@ def _batch_bonus(
         return None
     least = re.search(r"(\d+)\s*台[（(]含[)）]以上", clause.text)
     extra = re.search(r"另加\s*(\d[\d,]*)\s*元", clause.text)
-    if least is None or extra is None or units < int(least.group(1)):
+    if least is None or extra is None:
         return None
     if spec.kind_words:
         try:
@@ -237,7 +245,8 @@ def _batch_bonus(
         if named and spec.kind_words.get(kind, "") not in named:
             return None
     inputs.append(Input("policy", clause.evidence_id, f"{least.group(0)}｜另加{extra.group(1)}元"))
-    return (Decimal(extra.group(1).replace(",", "")),)
+    n = int(least.group(1))
+    return Decimal(extra.group(1).replace(",", "")), n, units >= n
 
 
 PRICE_WORDS = re.compile(
@@ -344,7 +353,14 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         need_cell = lowest.cell(spec.tier_column) if lowest is not None else None
         need = need_cell.raw if need_cell is not None else ""
         statement = f"贵司{year}年{spec.category}采购 {n} 台，未达到最低阶梯（{need}），不享受阶梯折扣"
+        en = f"your {year} purchases came to {n} units ({spec.category}), below the lowest tier ({en_range(need)})"
         src = _row_source(g, lowest) if lowest is not None else Source(g.doc_id, g.version, g.title)
+        slots: tuple[str, ...] = (f"{n} 台",)
+        listed = _list_quote(spec, ctx, inputs) if spec.quote else None
+        if (
+            listed is not None
+        ):  # "我们的话单价多少": no tier, so the list price (any discount is a request to approve)
+            statement, en, slots = statement + listed[0], en + listed[1], slots + listed[2]
         return [
             Computed(
                 spec.tool,
@@ -352,11 +368,11 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 "none",
                 "text",
                 statement,
-                (f"{n} 台",),
+                slots,
                 tuple(inputs),
                 src,
                 subject=str(year),
-                statement_en=f"your {year} purchases came to {n} units ({spec.category}), below the lowest tier ({en_range(need)})",
+                statement_en=en,
             )
         ]
     models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
@@ -391,8 +407,8 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         f"your {year} purchases came to {n} units ({spec.category}), so you are in tier {key} ({en_range(tier.header)}) "
         f"with a {rate_text} discount"
     )
-    slots: tuple[str, ...] = (rate_text, f"{n} 台")
-    asked = ASKED_UNITS.search(ctx.text)
+    slots = (rate_text, f"{n} 台")
+    asked = asked_units(ctx.text)
     if (
         spec.price_row is not None
     ):  # the tier's rate on a product priced in a policy table (a package per unit)
@@ -467,6 +483,33 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             say=said,
         )
     ]
+
+
+def _list_quote(
+    spec: ToolSpec, ctx: ToolContext, inputs: list[Input]
+) -> tuple[str, str, tuple[str, ...]] | None:
+    """Below the lowest tier: the model the message prices at its CRM list price, and the total for the units asked
+    ("；S7 指导价 225,800 元，3 台合计 677,400 元"); None when no priced model or no price is asked."""
+    asked = asked_units(ctx.text)
+    models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
+    models = _units_model_first(ctx.text, models, asked)
+    if not models or (asked is None and not PRICE_WORDS.search(ctx.text)):
+        return None
+    try:
+        price = ctx.crm.list_price(models[0])
+    except MissingField:
+        return None
+    inputs.append(Input("evidence", price.evidence_id, str(price.value)))
+    zh = f"；{models[0]} 指导价 {_yuan_plain(price.value)} 元"
+    en = f"; the {models[0]} lists at CNY {_yuan_plain(price.value)}"
+    slots: tuple[str, ...] = (_yuan_plain(price.value),)
+    if asked is not None:
+        total = money.rounded(price.value * Decimal(asked.group(1)), spec.rounding, spec.rounding_mode)
+        inputs.append(Input("message", "message.units", asked.group(0)))
+        zh += f"，{asked.group(1)} 台合计 {_yuan_plain(total)} 元"
+        en += f", CNY {_yuan_plain(total)} for {asked.group(1)}"
+        slots += (_yuan_plain(total),)
+    return zh, en, slots
 
 
 # a count written beside the product it counts: "20个FL-9", "FL-9x20", "50 AC-2"

@@ -8,11 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from agents.reasoning.asks import (
+    ASKED_UNITS,
     CLAUSE_BREAK,
     DISCOUNT_CONTEXT,
     EXTRA_WORDS,
     REQUEST,
     _clause_around,
+    asked_units,
     requested_discount,
 )
 from agents.reasoning.authority import (
@@ -24,7 +26,6 @@ from agents.reasoning.authority import (
     authority,
 )
 from agents.reasoning.base import (
-    ASKED_UNITS,
     SPOKEN_CODE,
     ToolContext,
     _clause,
@@ -101,6 +102,7 @@ from agents.reasoning.tiers import (
 from contract.quantities import ParseError
 
 __all__ = [  # re-exported: callers and tests import the tools and their helpers from here
+    "asked_units",
     "AMOUNT",
     "ARITH",
     "ASKED_UNITS",

@@ -294,3 +294,62 @@ def test_an_offer_a_rule_sentence_excludes_by_industry(store: PolicyStore, indus
     if excluded:
         assert "仓储物流企业按第四条不适用WA-03" in row.statement
         assert any(i.value == "仓储物流" for i in row.inputs)  # the CRM industry is an input
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("再订3台X7多少钱", "3"),
+        ("听说别人上周订了6台X7，我们也想订3台X7", "3"),  # another customer's order is no count of ours
+        ("听说别人订了6台X7", None),
+        ("我们订6台K2，他们的X7多少钱", "6"),
+    ],
+)
+def test_asked_units_skip_claims_about_others(text: str, count: str | None):
+    from agents.reasoning.asks import asked_units
+
+    m = asked_units(text)
+    assert (m.group(1) if m else None) == count
+
+
+@pytest.mark.parametrize(
+    ("text", "has"),
+    [
+        ("trade in the six X7 vans we took in April 2025", ["6 X7 vans（6台X7）", "April 2025（2025年4月）"]),
+        ("the 8 K2s they took delivery of last month", ["8 K2s（8台K2）", "last month（上个月）"]),
+        ("picked up Sept. 2024, 20 units", ["（2024年9月）", "20 units（20台）"]),
+        ("质保到哪天", ["质保到哪天"]),  # Chinese text is left as it is
+    ],
+)
+def test_english_dates_and_counts_read_as_the_tools_read_them(text: str, has: list[str]):
+    from agents.reasoning.base import english_counts
+
+    out = english_counts(text)
+    for h in has:
+        assert h in out, out
+
+
+@pytest.mark.parametrize(
+    ("text", "installed", "picked"),
+    [
+        ("上个月新提的那几台", ["2026-10-16", "2025-05-22"], ["2026-10-16"]),  # today 2026-11-20
+        ("这个月交的车", ["2026-11-02", "2026-10-16"], ["2026-11-02"]),
+        ("去年3月那批", ["2025-03-06", "2025-11-19"], ["2025-03-06"]),
+        ("质保到哪天", ["2025-03-06", "2025-11-19"], ["2025-03-06", "2025-11-19"]),  # no date named: all
+    ],
+)
+def test_relative_delivery_months(text: str, installed: list[str], picked: list[str]):
+    from agents.reasoning.crm import _dated
+
+    devices = [{"id": str(i), "installed_at": d} for i, d in enumerate(installed)]
+    assert [d["installed_at"] for d in _dated(devices, text, TODAY)] == picked
+
+
+def test_below_the_lowest_tier_a_price_asked_is_the_list_price(store: PolicyStore):
+    # 4 units last year: no tier; X7 at its list price 199,900, 3 台 599,700 (no discount without approval)
+    c = run_tool(TIER, ctx(store, "我们的话X7买3台单价多少", units=4))[0]
+    assert isinstance(c, Computed) and c.output == "none"
+    assert "不享受阶梯折扣" in c.statement and "X7 指导价 199,900 元，3 台合计 599,700 元" in c.statement
+    assert "599,700" in c.slots
+    bare = run_tool(TIER, ctx(store, "我们去年买了几台？", units=4))[0]
+    assert isinstance(bare, Computed) and "指导价" not in bare.statement  # no price asked: the tier alone

@@ -956,6 +956,11 @@ def test_trade_in_for_a_batch_named_by_its_delivery_year(
         ),
     )
     assert isinstance(r, Computed) and list(r.slots) == slots
+    if kind == "fleet" and "11,000" not in slots:  # a batch below the threshold is told what it would take
+        assert "第四条批量10台（含）以上每台另加 1,000 元，本次8台未达到" in r.statement
+        assert "starts at 10 units (8 now)" in r.statement_en
+    if kind == "individual":
+        assert "另加" not in r.statement  # the clause is for 企业客户: nothing to say to an individual
 
 
 def test_warranty_for_each_batch_the_message_names(store: PolicyStore) -> None:
