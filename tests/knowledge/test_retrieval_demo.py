@@ -110,3 +110,14 @@ def test_tokenizer_drops_stop_words_and_keeps_codes() -> None:
     tokens = tokenize("请问这个型号的返点政策能再发一遍吗？E-203 is the alarm for the PS-700")
     assert "返点" in tokens and "e203" in tokens and "ps700" in tokens
     assert not {"的", "吗", "请问", "the", "is", "for"} & set(tokens)
+
+
+def test_query_ids_answers_as_chroma_does_for_a_float_list(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """search hands Chroma the query vector as a float32 array (no 512-float Python list): the answer is the one a
+    float list gets, in float32 and in float64 (a remote embedder's vectors), and `query` pairs it the same way."""
+    vector = demo_store.embedder.embed_query("返点阶梯怎么算")
+    for v in (vector, vector.astype(np.float64)):
+        raw = demo_store.vectors.col.query(query_embeddings=[v.tolist()], n_results=20, include=["distances"])
+        ids, distances = demo_store.vectors.query_ids(v, 20)
+        assert (ids, distances) == (raw["ids"][0], raw["distances"][0]) and len(ids) == 20
+        assert demo_store.vectors.query(v, 20) == [(i, 1.0 - d) for i, d in zip(ids, distances, strict=True)]
