@@ -1,12 +1,13 @@
-"""The copilot graph. `build_graph()` returns the uncompiled StateGraph; compile at the edge with a checkpointer
-(`agents.checkpoint.make_checkpointer`), as `agents.Copilot` does.
+"""The copilot graph. `build_graph()` returns the uncompiled StateGraph; `compile_graph(checkpointer)` compiles it as
+`agents.Copilot` does (a checkpointer from `agents.checkpoint.make_checkpointer`; the run pauses before the decision).
 
 One turn is ONE graph step, `turn`, which runs the nodes in order on a local copy of the state:
 
     perceive → guard_input → understand → (ground_policy ∥ ground_customer) → reason → decide → draft → guard_output
     → deliver
 
-then `human_decision` (interrupt: the rep accepts, edits or rejects) → `record`. A rep's own message ends after
+then the run pauses before `human_decision` (PAUSE_BEFORE; resumed with the rep's accept / edit / reject, whose
+interrupt() returns it) → `record`. A rep's own message ends after
 perceive (automation pauses). Each node keeps its own function, its own timing (`timings_ms`) and its own update; the
 state's reducers merge the updates exactly as LangGraph would between steps.
 
