@@ -191,9 +191,14 @@ def capturing(target: Any, into: dict[str, Captured]) -> Iterator[None]:
         target.run_turn = original_turn
 
 
-def run_top2(run: Any, expects: list[TurnExpect], gold_intent_differs: bool = False) -> dict[str, Any]:
+def run_top2(
+    run: Any,
+    expects: list[TurnExpect],
+    gold_intent_differs: bool = False,
+    captured: dict[str, Captured] | None = None,
+) -> dict[str, Any]:
     """top-2 of a run's own suggestions; with `gold_intent_differs` only over turns whose read intent is not the
-    expected one."""
+    expected one. With `captured`, each row says which intents the message's needs pointed to."""
     by_turn = {(c.case_id, t.index): t for c in run.cases for t in c.turns}
     hits, n, rows = 0, 0, []
     for ex in expects:
@@ -213,6 +218,7 @@ def run_top2(run: Any, expects: list[TurnExpect], gold_intent_differs: bool = Fa
                 "expected": ex.action["name"],
                 "got": [a.get("name") for a in acts],
                 "ok": ok,
+                "needs": dict(c.d.needs) if (c := (captured or {}).get(f"{ex.case_id}#t{ex.turn}")) else {},
             }
         )
     return {"n": n, "top2": round(hits / (n or 1), 3), "rows": rows}
@@ -259,7 +265,7 @@ def measure(
         result: dict[str, Any] = {
             "suite": str(suite_path),
             "cases": len(suite.cases),
-            "run": run_top2(base, expects),
+            "run": run_top2(base, expects, captured=captured),
             "offline": offline_scores(captured, expects, real_propose),
         }
     finally:
@@ -267,11 +273,12 @@ def measure(
     for mode in variants:
         target = fresh()
         try:
-            with forced_intent(mode):
+            seen: dict[str, Captured] = {}
+            with forced_intent(mode), capturing(target, seen):
                 run = run_suite(suite, target, workers=1, seed=seed)
         finally:
             close(target)
-        result[mode] = run_top2(run, expects, gold_intent_differs=mode == "misfiled")
+        result[mode] = run_top2(run, expects, gold_intent_differs=mode == "misfiled", captured=seen)
     return result
 
 

@@ -58,17 +58,22 @@ class DecisionInput:
         )
 
     def needed_intents(self) -> set[str]:
-        """The intents the message's own words ask for when they ask for nothing the read intent runs (a misread or
-        abstained message): those backed best (several when the words' tools are shared), ties broken by the computed
-        answer; empty when the words name no need or one the read intent runs."""
-        if not self.needs or (not self.abstained() and self.needs.get(self.intent.name, 0.0) > 0):
+        """The intents the message needs when they are not the one read (a misread or abstained message): what its
+        own words ask for (tools.yaml needs), else what the tools that answered it point to; those backed best
+        (several when their tools are shared), ties broken by the other source. Empty when the read intent is backed
+        as well, or nearly (within NEEDS_MARGIN)."""
+        votes, other = (self.needs, self.answered) if self.needs else (self.answered, self.needs)
+        if not votes:
             return set()
 
         def key(k: str) -> tuple[float, float]:
-            return self.needs[k], self.answered.get(k, 0.0)
+            return votes.get(k, 0.0), other.get(k, 0.0)
 
-        top = max(key(k) for k in self.needs)
-        return {k for k in self.needs if key(k) == top}
+        top = max(key(k) for k in votes)
+        read = 0.0 if self.abstained() else votes.get(self.intent.name, 0.0)
+        if read > 0 and top[0] < read + NEEDS_MARGIN:
+            return set()
+        return {k for k in votes if key(k) == top}
 
 
 @dataclass
@@ -385,11 +390,22 @@ def _what_the_message_needs(
     another: the best action of that intent takes the second place, unless one of the first two already serves it.
     A misread intent then costs the rep one place, not the right action."""
     needed = d.needed_intents()
-    if not needed or any(needed & set(tenant.action(f.action.name).intents) for f in ranked[:MIN_ACTIONS]):
+
+    def serves_needed(
+        name: str,
+    ) -> bool:  # and not merely the read intent (an action serving both is its own)
+        intents = set(tenant.action(name).intents)
+        return bool(needed & intents) and d.intent.name not in intents
+
+    if not needed or any(serves_needed(f.action.name) for f in ranked[:MIN_ACTIONS]):
         return ranked
     # actions of the needed intents that the read one does not already have on the card
-    serving = {a.name for a in tenant.actions if needed & set(a.intents) and d.intent.name not in a.intents}
-    picks = [f for f in ranked if f.action.name in serving]
+    # an action serving a needed intent, other than the first (one the read intent shares with the needed one, as a
+    # document the answer rests on, may be the one)
+    serving = {a.name for a in tenant.actions if needed & set(a.intents)} - {
+        f.action.name for f in ranked[:1]
+    }
+    picks = [f for f in ranked[1:] if f.action.name in serving]
     if not picks:
         picks = rank_catalog(d, tenant, model_score, exclude=set(), limit=1, only=serving, computed=computed)
     if not picks:
@@ -448,6 +464,7 @@ CATALOG_FLOOR = 0.3
 CATALOG_SCORE_SCALE = 0.5  # catalog actions rank under any rule's action (rule scores are priority / 100)
 MIN_ACTIONS = 2  # when rules propose fewer, the catalog may add one it declares for this intent or signal
 NEEDS_BONUS = 0.3  # × how strongly the message's needs and computed answer back an intent the action serves
+NEEDS_MARGIN = 0.5  # the read intent stands unless what the message needs backs another this much more
 BACKED = 0.999  # serving the best-backed intent answers the message as serving the read intent does
 CATALOG_RULE = "catalog_rank"
 # a catalog action answering the message, beside rules: under every rule about the message (the intent's rules are

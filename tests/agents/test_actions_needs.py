@@ -157,6 +157,10 @@ def test_a_misread_message_gets_what_its_words_ask_for_second(tenant):
     assert tied.needed_intents() == set()  # the read intent runs the shared tool too
     tied = _d("repair_request", "物流到哪了")
     assert tied.needed_intents() == {"delivery_status"}
+    # the read intent backed only by a tool three intents share, the words asking for another's own: that one
+    weak = _d("warranty_question", "还保修吗？坏了")
+    assert weak.needed_intents() == {"repair_request"}
+    assert names(weak, tenant)[:2] == ["send_terms", "open_repair"]
 
 
 def test_an_abstained_message_gets_the_action_its_needs_fit_beside_the_hand_off(tenant):
