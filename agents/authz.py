@@ -115,7 +115,7 @@ PHONE_TAIL = re.compile(
 )
 # the tail names a person («尾号0418的那个客户», «尾号2463的李女士»), or is said of the conversation's own customer
 TAIL_NAMES_SOMEONE = re.compile(
-    r"^.{0,6}?(?:客户|车主|先生|女士|小姐|老板|师傅|那位|那个|哪位|是谁|谁的|\b(?:customer|client|who)\b)",
+    r"^.{0,6}?(?:客户|主|先生|女士|小姐|老板|师傅|那位|那个|哪位|是谁|谁的|\b(?:customer|client|who)\b)",
     re.I,
 )
 TAIL_IS_THEIRS = re.compile(

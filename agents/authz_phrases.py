@@ -12,21 +12,24 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+
+def phrases(chinese: str, english: str = "") -> re.Pattern[str]:
+    """The one shape of every word list here: Chinese alternatives anywhere, English ones as whole words, any case."""
+    return re.compile(chinese + (rf"|\b(?:{english})\b" if english else ""), re.I)
+
+
 # what one customer must never learn about another
-PRICE_TERMS = re.compile(
+PRICE_TERMS = phrases(
     r"价|折扣|几折|打折|让到|让了|降到|便宜|补了|补多少|[0-9一二三四五六七八九]折|优惠|多少钱|返点|返利|让利|补贴|合同|条款|账期|付款条件|协议|点数|几个点|多少个点"
     # what each unit came to («每台多少», «每件几折»: 每 + a measure word + how much), and gifts thrown in («赠保养»)
-    r"|每一?[\u4e00-\u9fff](?=[\u4e00-\u9fff]{0,3}(?:多少|几))|赠"
-    r"|\d+(?:\.\d+)?\s*%|\b(prices?|pricing|priced|discounts?|rebates?|terms|contracts?|paid|pay|paying|deal|quotes?"
-    r"|quoted|cost|signed|sign|percent)\b",
-    re.I,
+    r"|每一?[\u4e00-\u9fff](?=[\u4e00-\u9fff]{0,3}(?:多少|几))|赠|\d+(?:\.\d+)?\s*%",
+    r"prices?|pricing|priced|discounts?|rebates?|terms|contracts?|paid|pay|paying|deal|quotes?|quoted|cost|signed|sign"
+    r"|percent",
 )
-RECORDS = re.compile(
+RECORDS = phrases(
     r"订单|下单|订了|买了|采购了|采购量|多少台|几台|多少件|交付|发货|到货|提货|交了|发了|到了没|进度|到哪一步|记录|工单"
-    r"|手机号?|电话|联系方式|微信号?"
-    r"|住址|地址|身份证|证件号?|名下"
-    r"|\b(orders?|ordered|bought|purchases?|records?|phone|mobile|address|contact details)\b",
-    re.I,
+    r"|手机号?|电话|联系方式|微信号?|住址|地址|身份证|证件号?|名下",
+    r"orders?|ordered|bought|purchases?|records?|phone|mobile|address|contact details",
 )
 # «别的客户», «其他公司», «隔壁那家», «另一家单位», «another customer»: a party other than the asker and the seller.
 # Industry-neutral nouns here; the CRM adds its customers' own kinds (the industry part of their names: 「…物流」「…租赁」)
@@ -77,48 +80,58 @@ def other_party(extra: tuple[str, ...] = ()) -> re.Pattern[str]:
 
 OTHER_PARTY = other_party()
 # bare «别人»: a person in general unless tied to this seller («别人在你们这买的», «你们给别人的价»)
-SOMEONE = re.compile(
-    r"别人|其他人|其它人|别的人|同事|朋友|邻居|亲戚|老乡|熟人|\b(my (?:friend|colleague|neighbou?r))\b"
-    # «刚才那位女士», «跟我一起看车的那个大哥»: a person pointed at, tied to this seller by what they did here
-    r"|那[个位][\u4e00-\u9fffA-Za-z0-9]{0,8}?(?:女士|先生|小姐|小伙子?|姑娘|大哥|大姐|大叔|大爷|大妈|阿姨|师傅|哥们"
-    r"|小哥|老哥|车主|老板娘|老板|客人|顾客)",
-    re.I,
+_PERSON_NOUNS = (
+    "女士|先生|小姐|小伙子?|姑娘|大哥|大姐|大叔|大爷|大妈|阿姨|师傅|哥们|小哥|老哥|老板娘|老板|客人|顾客"
 )
-AT_SELLER = re.compile(
-    r"在你们|从你们|你们给|给了?(?:别人|其他人|他们|她们)|你们卖给|你们跟|拿的|拿到|拿了|签的|签了|谈的|谈下|成交|买的|买了|提的"
-    r"|提车|订车|买车"
-    r"|订的|订了"
-    r"|\b(from you|you gave|you give|you sold|did (?:they|he|she) (?:get|pay))\b",
-    re.I,
+
+
+@lru_cache(maxsize=64)
+def someone(extra: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """«别人», «我朋友», and a person pointed at («刚才那位女士», «跟我一起看车的那个大哥»); the CRM's own party words
+    name such persons too («车主» where customers are spoken of so)."""
+    nouns = "|".join([_PERSON_NOUNS, *(re.escape(w) for w in sorted(extra, key=len, reverse=True) if w)])
+    return phrases(
+        rf"别人|其他人|其它人|别的人|同事|朋友|邻居|亲戚|老乡|熟人|那[个位][\u4e00-\u9fffA-Za-z0-9]{{0,8}}?(?:{nouns})",
+        r"my (?:friend|colleague|neighbou?r)",
+    )
+
+
+SOMEONE = someone()
+# tied to this seller: given, sold, signed, taken or bought here («在你们这», «拿的», «提…的», «订了»)
+AT_SELLER = phrases(
+    r"在你们|从你们|你们给|给了?(?:别人|其他人|他们|她们)|你们卖给|你们跟|拿的|拿到|拿了|签的|签了|谈的|谈下|成交"
+    r"|[买订提](?:[\u4e00-\u9fff]?[的了过]|[\u4e00-\u9fff](?=[，,。？?\s]|$))",
+    r"from you|you gave|you give|you sold|did (?:they|he|she) (?:get|pay)",
 )
 # a competitor or the market, not another customer: «别人家店里», «别家», «网上», «other dealers»
-COMPETITOR = re.compile(
+COMPETITOR = phrases(
     # a store that is someone else's («别的店», «外面的店»); «在店里», «你们店», «到店» are this seller's
-    r"(?:别人家|别家|别的|其他|其它|另一家|另外一家|外面的?|外地的?|隔壁|那家|哪家|同行)[\u4e00-\u9fffA-Za-z0-9]{0,3}店|经销商|代理商|别家|别人家|品牌|厂家|网上|平台|官网|电商|直播|外地|外面|竞品|同类产品|行情"
-    r"|\b(dealers?|dealerships?|showrooms?|stores?|shops?|brands?|online|websites?|competitors?|elsewhere)\b",
-    re.I,
+    r"(?:别人家|别家|别的|其他|其它|另一家|另外一家|外面的?|外地的?|隔壁|那家|哪家|同行)[\u4e00-\u9fffA-Za-z0-9]{0,3}店"
+    r"|经销商|代理商|别家|别人家|品牌|厂家|网上|平台|官网|电商|直播|外地|外面|竞品|同类产品|行情",
+    r"dealers?|dealerships?|showrooms?|stores?|shops?|brands?|online|websites?|competitors?|elsewhere",
 )
-OWN_SCOPE = re.compile(r"我们|我司|咱们|自己|本公司|我家|我的|我手上|我负责|我名下|\b(our|my|we)\b", re.I)
+OWN_SCOPE = phrases(r"我们|我司|咱们|自己|本公司|我家|我的|我手上|我负责|我名下", r"our|my|we")
 # a question or a request to be told — «是多少», «发我看看», «what did»
-ASKING = re.compile(
-    r"多少|什么|啥|几|怎么|怎样|如何|吗|么|呢|哪|是不是|有没有|[了过]没有?|没有?\s*[?？]?\s*$|告诉|透露|发我|给我看|看看|看下|查下|查查|查一下|说说|讲讲"
-    r"|一样|同样|照着|按照?|参考|[?？]"
-    r"|\b(what|how much|how many|which|tell me|show me|same|match|as low as)\b",
-    re.I,
+ASKING = phrases(
+    r"多少|什么|啥|几|怎么|怎样|如何|吗|么|呢|哪|是不是|有没有|[了过]没有?|没有?\s*[?？]?\s*$|告诉|透露|发我|给我看|看看|看下"
+    r"|查下|查查|查一下|说说|讲讲|一样|同样|照着|按照?|参考|[?？]",
+    r"what|how much|how many|which|tell me|show me|same|match|as low as",
 )
-POINTS_BACK = re.compile(r"他们|她们|他家|那家|人家|他的|她的|\b(they|their|them|theirs)\b", re.I)
-THEIR_PRONOUN = re.compile(r"[他她]们?的|他家|[他她]那[台辆个份]|\btheir\b", re.I)
+POINTS_BACK = phrases(r"他们|她们|他家|那家|人家|他的|她的", r"they|their|them|theirs")
+THEIR_PRONOUN = phrases(r"[他她]们?的|他家|[他她]那[\u4e00-\u9fff]", r"their")
 POSSESSIVE = re.compile(r"\s*(?:的|那台|那个|那份|家的?|那边的?|他们?的?|她们?的?|'s\b)", re.I)
 # what a customer has with a seller, in any industry: warranty, service, contract, account
-THEIR_THINGS = re.compile(
-    r"质保|保修|保养|维修|到期|套餐|合同|订单|记录|账户|余额|积分|发票|工单|\b(warranty|service|contract|account|invoice)\b",
-    re.I,
+THEIR_THINGS = phrases(
+    r"质保|保修|保养|维修|到期|套餐|合同|订单|记录|账户|余额|积分|发票|工单",
+    r"warranty|service|contract|account|invoice",
 )
-# the same terms («也要一样的价», «我们能一样吗»), not the same product («我想买台一样的», «一样的配置»)
-SAME = re.compile(
-    r"(?<![买订提选挑])(?<![买订提选挑][台辆个款部])(?:一样|同样)(?!的(?:车|型号|配置|款|颜色))"
-    r"|也要|也能|也按|也给|给(?:我们?|咱们?)也|照着|按照?他们|按那个|\b(same|match)\b",
-    re.I,
+# the same terms («也要一样的价», «我们能一样吗»), not the same thing bought («我想买台一样的», «一样的配置»): after
+# 买/订/提/选/挑 (and a measure word), or before a noun other than a terms word
+_TERMS_NOUN = r"价|折|优惠|条件|待遇|政策|合同|条款|返点|点数|账期"
+SAME = phrases(
+    rf"(?<![买订提选挑])(?<![买订提选挑][\u4e00-\u9fff])(?:一样|同样)(?!的(?=[\u4e00-\u9fff])(?!{_TERMS_NOUN}))"
+    r"|也要|也能|也按|也给|给(?:我们?|咱们?)也|照着|按照?他们|按那个",
+    r"same|match",
 )
 
 
@@ -126,8 +139,8 @@ SAME = re.compile(
 LEADS_BACK = re.compile(r"^\s*(?:那)?[他她](?!们)|^\s*(?:he|she)\b", re.I)
 # what a party is said to do in general or to want («做网约车的都在你们这买», «隔壁老王也想买车»): hearsay or a
 # prospect, after which a bare question («E5现在什么价») is the asker's own
-BROAD = re.compile(
-    r"都|大家|一般|普遍|很多|不少|想|打算|准备|考虑|也要|有意|\b(?:all|everyone|want|wants|planning)\b", re.I
+BROAD = phrases(
+    r"都|大家|一般|普遍|很多|不少|想|打算|准备|考虑|也要|有意", r"all|everyone|want|wants|planning"
 )
 
 
@@ -159,7 +172,7 @@ PERSON_LINK = re.compile(
 # the asker saying who they are («我们是宏远物流的», «我是…介绍来的»): not a question about that name
 SELF_ID = re.compile(r"(?:我们|我|我司|咱们)(?:公司|单位)?(?:就|也)?是")
 # an introduction («宏远物流介绍我来的»); hearsay («听朋友说宏远拿到了八五折») is not one
-REFERRAL = re.compile(r"介绍|推荐|引荐|\b(referred|recommended|introduced)\b", re.I)
+REFERRAL = phrases(r"介绍|推荐|引荐", r"referred|recommended|introduced")
 # a clause ends at punctuation, or at a space between two CJK characters (a message typed without punctuation:
 # «听说X上周订了6台 他们定金交了多少»)
 _SPLIT = re.compile(r"[。！？!?；;，,\n]|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
@@ -282,7 +295,7 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
         owned = False
         m = other_party(party_words).search(piece)
         if m is None:
-            m = SOMEONE.search(piece)
+            m = someone(party_words).search(piece)
             if m is None:
                 continue
             theirs = POSSESSIVE.match(piece, m.end()) or THEIR_PRONOUN.search(piece, m.end())
@@ -297,7 +310,7 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
             continue
         if PRICE_TERMS.search(piece):
             return "prices"
-        if RECORDS.search(piece) or (m.re is SOMEONE and owned):
+        if RECORDS.search(piece) or (m.re is someone(party_words) and owned):
             return "records"
         after = piece[m.end() :]  # «那位女车主，她整车质保到哪天»: their own things, pointed back at
         if THEIR_THINGS.search(after) and (THEIR_PRONOUN.search(after) or _LEADS_BACK_ANY.search(after)):
