@@ -349,10 +349,9 @@ def propose(
             for f in extra:
                 best[name] = (priority + f.action.score, f)
                 f.action = f.action.model_copy(update={"score": round(priority / 100, 4)})
-    if (
-        best
-    ):  # what the catalog ties to the message's ask joins the rules: under every rule about the message, over
-        # rules fired by the customer's background alone whose action does not serve it
+    # what the catalog ties to the message's ask joins the rules: under every rule about the message, over rules
+    # fired by the customer's background alone whose action does not serve it
+    if best:
         about = [k for name, (k, _) in best.items() if name not in background]
         ceiling = min([CATALOG_PRIORITY, *[k - 1 for k in about]])
         for f in rank_catalog(
@@ -360,54 +359,57 @@ def propose(
         ):  # fmt: skip
             best[f.action.name] = (ceiling + f.action.score, f)
     ranked = [f for _, f in sorted(best.values(), key=lambda kv: kv[0], reverse=True)][:limit]
+    r = _Ranking(d, tenant, model_score, computed, limit)
     if ranked and any(f.missing for f in ranked[:MIN_ACTIONS]):
-        ranked = _prepared_first(d, tenant, model_score, ranked, computed, limit)
+        ranked = _prepared_first(r, ranked)
     if not ranked:  # nothing written for this case yet: rank the catalog itself
-        ranked = rank_catalog(d, tenant, model_score, exclude=set(), limit=min(limit, 3), computed=computed)
+        ranked = r.catalog(exclude=set(), limit=min(limit, 3))
     elif (
         len(ranked) < MIN_ACTIONS
     ):  # one rule fired: a second option the catalog ties to this intent or signal
-        extra = rank_catalog(
-            d, tenant, model_score, exclude={f.action.name for f in ranked}, limit=MIN_ACTIONS - len(ranked),
-            declared_only=True, computed=computed,
-        )  # fmt: skip
-        ranked += extra
-    ranked = _what_the_message_needs(d, tenant, model_score, ranked, computed, limit)
-    return list({f.action.name: f for f in reversed(ranked)}.values())[
-        ::-1
-    ]  # one card per action, first kept
+        ranked += r.catalog(
+            exclude={f.action.name for f in ranked}, limit=MIN_ACTIONS - len(ranked), declared_only=True
+        )
+    ranked = _what_the_message_needs(r, ranked)
+    # one card per action, the first kept
+    return list({f.action.name: f for f in reversed(ranked)}.values())[::-1]
 
 
-def _what_the_message_needs(
-    d: DecisionInput,
-    tenant: TenantConfig,
-    model_score: Callable[[str, str], float] | None,
-    ranked: list[RuleFiring],
-    computed: dict[str, Link],
-    limit: int,
-) -> list[RuleFiring]:
+@dataclass
+class _Ranking:
+    """What the re-ranking steps after the rules share."""
+
+    d: DecisionInput
+    tenant: TenantConfig
+    model_score: Callable[[str, str], float] | None
+    computed: dict[str, Link]
+    limit: int
+
+    def catalog(self, **kw: Any) -> list[RuleFiring]:
+        return rank_catalog(self.d, self.tenant, self.model_score, computed=self.computed, **kw)
+
+    def intents_of(self, f: RuleFiring) -> set[str]:
+        return set(self.tenant.action(f.action.name).intents)
+
+
+def _what_the_message_needs(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
     """The message was read as one intent (or abstained) while its own needs and the computed answer point to
     another: the best action of that intent takes the second place, unless one of the first two already serves it.
     A misread intent then costs the rep one place, not the right action."""
-    needed = d.needed_intents()
-
-    def serves_needed(
-        name: str,
-    ) -> bool:  # and not merely the read intent (an action serving both is its own)
-        intents = set(tenant.action(name).intents)
-        return bool(needed & intents) and d.intent.name not in intents
-
-    if not needed or any(serves_needed(f.action.name) for f in ranked[:MIN_ACTIONS]):
+    d, needed = r.d, r.d.needed_intents()
+    # already there: an action serving a needed intent and not the read one (an action serving both is the read one's)
+    if not needed or any(
+        needed & r.intents_of(f) and d.intent.name not in r.intents_of(f) for f in ranked[:2]
+    ):
         return ranked
-    # actions of the needed intents that the read one does not already have on the card
-    # an action serving a needed intent, other than the first (one the read intent shares with the needed one, as a
-    # document the answer rests on, may be the one)
-    serving = {a.name for a in tenant.actions if needed & set(a.intents)} - {
+    # an action serving a needed intent, other than the first card (one the read intent shares with the needed one,
+    # as sending the document the answer rests on, may be the one)
+    serving = {a.name for a in r.tenant.actions if needed & set(a.intents)} - {
         f.action.name for f in ranked[:1]
     }
-    picks = [f for f in ranked[1:] if f.action.name in serving]
-    if not picks:
-        picks = rank_catalog(d, tenant, model_score, exclude=set(), limit=1, only=serving, computed=computed)
+    picks = [f for f in ranked[1:] if f.action.name in serving] or r.catalog(
+        exclude=set(), limit=1, only=serving
+    )
     if not picks:
         return ranked
     pick = picks[0]
@@ -415,38 +417,23 @@ def _what_the_message_needs(
     at = min(1, len(rest))
     if rest:
         pick.action = pick.action.model_copy(update={"score": min(pick.action.score, rest[0].action.score)})
-    return [*rest[:at], pick, *rest[at:]][:limit]
+    return [*rest[:at], pick, *rest[at:]][: r.limit]
 
 
-def _prepared_first(
-    d: DecisionInput,
-    tenant: TenantConfig,
-    model_score: Callable[[str, str], float] | None,
-    ranked: list[RuleFiring],
-    computed: dict[str, Link],
-    limit: int,
-) -> list[RuleFiring]:
+def _prepared_first(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
     """A rule's action that still needs a required id from the rep («活动编号» nobody computed) is a weaker first
     suggestion than one the catalog declares for this intent and the copilot can fully prepare: the best such action
     goes right before the first incomplete one among the top two."""
     at = next(i for i, f in enumerate(ranked) if f.missing)
 
     def prepared(f: RuleFiring) -> bool:
-        return not f.missing and d.intent.name in tenant.action(f.action.name).intents
+        return not f.missing and r.d.intent.name in r.intents_of(f)
 
     # one the catalog already put on the card, further down, or the best the catalog has
     joined = [f for f in ranked[at + 1 :] if f.rule.id == CATALOG_RULE and prepared(f)]
     extra = joined or [
         f
-        for f in rank_catalog(
-            d,
-            tenant,
-            model_score,
-            exclude={f.action.name for f in ranked},
-            limit=3,
-            declared_only=True,
-            computed=computed,
-        )  # fmt: skip
+        for f in r.catalog(exclude={f.action.name for f in ranked}, limit=3, declared_only=True)
         if prepared(f)
     ]
     if not extra:
@@ -454,7 +441,7 @@ def _prepared_first(
     pick = extra[0]
     pick.action = pick.action.model_copy(update={"score": ranked[at].action.score})
     rest = [f for f in ranked if f is not pick]
-    return [*rest[:at], pick, *rest[at:]][:limit]
+    return [*rest[:at], pick, *rest[at:]][: r.limit]
 
 
 # Catalog ranking (no rule fired): cosine(message, description/examples) + these bonuses; below the floor, nothing.
