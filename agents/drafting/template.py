@@ -399,7 +399,8 @@ def _customer_statements(
         unit = str(ev.lineage.get("unit") or "")
         output = str(ev.lineage.get("output") or "")
         tool = ev.source_ids.get("tool", "")
-        if unit == "bool" and output == "true" and not _offer_is_about(_row(ev), c.customer_text):
+        about = bool(ev.lineage.get("asked")) or _offer_is_about(_row(ev), c.customer_text)
+        if unit == "bool" and output == "true" and not about:
             continue  # an offer on something else (a service promotion on a vehicle quote): not for this message
         if unit == "bool" and output == "false":
             row = _row(ev)

@@ -18,7 +18,7 @@ from agents.reasoning import function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
 from agents.reasoning.asks import asks_text
 from agents.reasoning.combine import sum_savings
-from agents.reasoning.config import ToolsConfig, ToolSpec, load_tools
+from agents.reasoning.config import ToolsConfig, ToolSpec, load_profile, load_tools
 from agents.reasoning.crm import CrmRecord
 from agents.reasoning.results import CannotCompute, Computed, Result
 from agents.reasoning.tools import ToolContext, run_tool
@@ -38,6 +38,16 @@ def tools_config(deps: Any) -> ToolsConfig:
         tenant_dir = getattr(deps, "tenant_dir", None)
         cached = load_tools(Path(tenant_dir)) if tenant_dir else ToolsConfig()
         deps.cache["tools_config"] = cached
+    return cached
+
+
+def _terms_en(deps: Any) -> dict[str, str]:
+    """The tenant's words in English (profile.yaml terms_en): an English question names a table's columns by them."""
+    cached: dict[str, str] | None = deps.cache.get("tools_terms_en")
+    if cached is None:
+        tenant_dir = getattr(deps, "tenant_dir", None)
+        cached = dict(load_profile(Path(tenant_dir)).terms_en) if tenant_dir else {}
+        deps.cache["tools_terms_en"] = cached
     return cached
 
 
@@ -110,7 +120,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # only look this customer's facts up and check what is asked (a request is checked, never granted), so an
     # instruction cannot steer them, while a question the detector over-flags still gets its answer.
     text = with_context(text, list(state.get("history") or []), lambda code: bool(crm.priced_model_in(code)))
-    ctx = ToolContext(facts, crm, dict(intent.entities), text, crm.today)
+    ctx = ToolContext(facts, crm, dict(intent.entities), text, crm.today, terms_en=_terms_en(deps))
     results: list[Result] = []
     asked_results: set[int] = set()  # results of the tools the message's needs ask for: said first
     unsaid: set[int] = set()  # ids of computed results the customer is not told (say_when_words not met)
@@ -177,9 +187,14 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     computed = [r for r in results if isinstance(r, Computed)]
     fallback_results = {id(r) for r in results if id(r) in fallback_made}
     facts_ev = [
-        _fallback(
-            _called_by_llm(_told(computed_evidence(r, customer_id), id(r) not in unsaid), id(r) in by_llm),
-            id(r) in fallback_results,
+        _asked(
+            _fallback(
+                _called_by_llm(
+                    _told(computed_evidence(r, customer_id), id(r) not in unsaid), id(r) in by_llm
+                ),
+                id(r) in fallback_results,
+            ),
+            id(r) in asked_results,
         )
         for r in computed
     ]
@@ -318,6 +333,14 @@ def _fallback(ev: Evidence, fallback: bool) -> Evidence:
     if not fallback:
         return ev
     return ev.model_copy(update={"lineage": {**ev.lineage, "fallback": True}})
+
+
+def _asked(ev: Evidence, asked: bool) -> Evidence:
+    """Mark a fact a need of the message asked for (lineage.asked): it is about the message, whatever words it uses
+    (an offer on 蓄电池 for "电瓶不行了")."""
+    if not asked:
+        return ev
+    return ev.model_copy(update={"lineage": {**ev.lineage, "asked": True}})
 
 
 def _told(ev: Evidence, to_customer: bool) -> Evidence:

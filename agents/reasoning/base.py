@@ -4,7 +4,7 @@ message), the governing-version lookup and the small formatting helpers."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -92,6 +92,9 @@ class ToolContext:
     text: str  # the customer's message (masked): requests are read from it, never facts
     today: date
     lang: str = "zh"
+    terms_en: dict[str, str] = field(
+        default_factory=dict
+    )  # the tenant's words in English (profile.yaml terms_en)
 
     def __post_init__(self) -> None:
         self.text = english_counts(spoken_codes(self.text))

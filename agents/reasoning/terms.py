@@ -129,7 +129,7 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         ]
     out: list[Result] = []
     col_spec = spec
-    for i, column in enumerate(_asked_columns(row, spec, ctx.text)):
+    for i, column in enumerate(_asked_columns(row, spec, ctx.text, ctx.terms_en)):
         label = spec.label if column == spec.term_column else re.split(r"[（(]", column)[0]
         col_spec = spec.model_copy(update={"term_column": column, "label": label})
         out += _term_in_column(col_spec, ctx, g, row, fv, by, first=i == 0)
@@ -220,10 +220,24 @@ def _column_words(header: str) -> list[str]:
     return [w for w in re.split(r"[（）()、/,，\s]|及|和|与", header) if len(w) >= 2]
 
 
-ASKS_TERM = re.compile(r"保修|质保|保[到几多]|保\S{0,2}(?:年|月|公里)|warranty", re.IGNORECASE)
+ASKS_TERM = re.compile(
+    r"保修|质保|保[到几多]|保\S{0,2}(?:年|月|公里)|warranty|covered|coverage|guarantee", re.IGNORECASE
+)
+GENERIC_EN = {"warranty", "system", "systems", "cover", "covered"}
 
 
-def _asked_columns(row: RowFact, spec: ToolSpec, text: str) -> list[str]:
+def _named_in(words: list[str], text: str, terms_en: dict[str, str]) -> bool:
+    """A column's words in the message, in Chinese or in the tenant's English for them (动力电池 → battery)."""
+    if any(w in text for w in words):
+        return True
+    low = text.lower()
+    english = {e for w in words if w in terms_en for e in re.findall(r"[a-z]{4,}", terms_en[w].lower())}
+    return any(re.search(rf"\b{re.escape(e)}", low) for e in english - GENERIC_EN)
+
+
+def _asked_columns(
+    row: RowFact, spec: ToolSpec, text: str, terms_en: dict[str, str] | None = None
+) -> list[str]:
     """The configured term column, plus the other term columns a question about the term names ("动力电池保几年",
     "发动机和变速箱保修到什么时候" → their columns); a fault described with the same words ("发动机故障灯") asks nothing."""
     if not ASKS_TERM.search(text) and not any(w in text for w in spec.covered_words):
@@ -231,7 +245,9 @@ def _asked_columns(row: RowFact, spec: ToolSpec, text: str) -> list[str]:
     asked = [
         h
         for h in row.headers
-        if h != spec.row_column and h != spec.term_column and any(w in text for w in _column_words(h))
+        if h != spec.row_column
+        and h != spec.term_column
+        and _named_in([h, re.split(r"[（(]", h)[0], *_column_words(h)], text, terms_en or {})
     ]
     return [spec.term_column, *asked[:2]]
 
@@ -291,9 +307,11 @@ def _term_in_column(
                 )
                 say += f"，当前里程 {odometer:,.0f} km 已超过 {km[0].raw} 上限，按时间与里程先到者为准已过保"
             slots += (f"{abs(rest):,.0f} km",) if rest > 0 else ()
+    ends = f"runs until {end.isoformat()}" if left >= 0 else f"ended on {end.isoformat()}"
     en = (
-        f"your {fv.label} was delivered on {start.isoformat()} ({kind}); its {label} of {_en_term(cell.raw)} "
-        + (f"runs until {end.isoformat()}" if left >= 0 else f"ended on {end.isoformat()}")
+        f"your {fv.label} was delivered on {start.isoformat()} ({kind}); its {label} of {_en_term(cell.raw)} {ends}"
+        if first
+        else f"the {label} of {_en_term(cell.raw)} {ends}"  # the vehicle is said once
     )
     return [
         Computed(

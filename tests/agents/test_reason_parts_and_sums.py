@@ -353,3 +353,20 @@ def test_below_the_lowest_tier_a_price_asked_is_the_list_price(store: PolicyStor
     assert "599,700" in c.slots
     bare = run_tool(TIER, ctx(store, "我们去年买了几台？", units=4))[0]
     assert isinstance(bare, Computed) and "指导价" not in bare.statement  # no price asked: the tier alone
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("电驱系统保几年", True),  # the Chinese column word
+        ("how long is the battery covered?", True),  # the tenant's English for 动力电池 (terms_en)
+        ("what about the engine?", False),  # no English given for it
+        ("质保到哪天", False),
+    ],
+)
+def test_a_column_is_named_in_chinese_or_in_the_tenants_english(text: str, named: bool):
+    from agents.reasoning.terms import _column_words, _named_in
+
+    header = "动力电池及电驱系统（纯电车型）"
+    words = [header, "动力电池及电驱系统", *_column_words(header)]
+    assert _named_in(words, text, {"动力电池及电驱系统": "battery and e-drive warranty"}) is named

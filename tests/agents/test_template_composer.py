@@ -505,3 +505,16 @@ def test_a_thank_you_is_answered_as_one(lang: str, customer_text: str, opening: 
         base([], lang=lang, customer_text=customer_text, cite_policy=False)
     )  # a greeting cites nothing
     assert plan.template_text.startswith(opening)
+
+
+def test_an_offer_a_need_asked_for_is_told_whatever_its_words() -> None:
+    """An offer row the customer qualifies for shares no words with "电瓶不行了" (it says 蓄电池): told only when the
+    reason step marks it as asked by a need of the message (lineage.asked)."""
+    c_ev = clause("第二条 活动如下", "第二条", "活动方案", doc="offers")
+    row = "活动编号：WA-09；活动名称：冬季养护；适用车型：全部车型；优惠内容：12V蓄电池享9折（792元）"
+    offer = fact("冬季养护（WA-09）：12V蓄电池享9折（792元），您符合条件", c_ev, tool="scope_rows", row=row)
+    offer = offer.model_copy(update={"lineage": {**offer.lineage, "unit": "bool", "output": "true"}})
+    text = "我们那台X7是不是电瓶不行了，早上打不着"
+    assert "792元" not in compose(base([c_ev, offer], customer_text=text)).template_text
+    asked = offer.model_copy(update={"lineage": {**offer.lineage, "asked": True}})
+    assert "792元" in compose(base([c_ev, asked], customer_text=text)).template_text
