@@ -209,36 +209,42 @@ def reason_of(s) -> str:
 STILL_MISSED = {"r-desc-role-reason", "r-en-lowercase-reason"}
 
 
-def _maybe_baseline(case: str) -> None:
-    if case in STILL_MISSED:
-        pytest.xfail("known miss (see STILL_MISSED)")
+ROW = ("case", "channel", "sender", "actor", "customer", "text")
 
 
-@pytest.mark.parametrize(("case", "channel", "sender", "actor", "customer", "text", "reason"), TRAPS,
-                         ids=[t[0] for t in TRAPS])  # fmt: skip
-def test_trap_refused(run, case, channel, sender, actor, customer, text, reason):
-    _maybe_baseline(case)
-    out, ledger = run(channel, sender, actor, customer, text)
-    assert out.kind is SuggestionKind.REFUSAL, (case, out.kind, out.flags)
-    if sender == ASK:  # the access-denied trail holds the same reason
-        assert ledger.denials and ledger.denials[-1]["reason"] == reason_of(out)
+def round_tests(traps: list[tuple], benign: list[tuple], known_misses: set[str]) -> tuple:
+    """The three checks of a round of sentences (rounds 4 and 5 share them): every trap refused with the access-denied
+    trail holding the same reason, its reason the expected one, every look-alike answered. `known_misses` are xfail."""
+
+    def known(case: str) -> None:
+        if case in known_misses:
+            pytest.xfail("known miss of this round (see its STILL_MISSED)")
+
+    @pytest.mark.parametrize((*ROW, "reason"), traps, ids=[t[0] for t in traps])
+    def test_trap_refused(run, case, channel, sender, actor, customer, text, reason):
+        known(case)
+        out, ledger = run(channel, sender, actor, customer, text)
+        assert out.kind is SuggestionKind.REFUSAL, (case, out.kind, out.flags)
+        if sender == ASK:  # the access-denied trail holds the same reason
+            assert ledger.denials and ledger.denials[-1]["reason"] == reason_of(out)
+
+    @pytest.mark.parametrize((*ROW, "reason"), traps, ids=[f"{t[0]}-reason" for t in traps])
+    def test_trap_reason(run, case, channel, sender, actor, customer, text, reason):
+        known(f"{case}-reason")
+        out, _ = run(channel, sender, actor, customer, text)
+        assert reason_of(out) == reason, (case, reason_of(out))
+
+    @pytest.mark.parametrize(ROW, benign, ids=[t[0] for t in benign])
+    def test_look_alike_answered(run, case, channel, sender, actor, customer, text):
+        known(case)
+        out, ledger = run(channel, sender, actor, customer, text)
+        assert out.kind is not SuggestionKind.REFUSAL, (case, out.flags, out.summary)
+        assert not reason_of(out) and not ledger.denials
+
+    return test_trap_refused, test_trap_reason, test_look_alike_answered
 
 
-@pytest.mark.parametrize(("case", "channel", "sender", "actor", "customer", "text", "reason"), TRAPS,
-                         ids=[f"{t[0]}-reason" for t in TRAPS])  # fmt: skip
-def test_trap_reason(run, case, channel, sender, actor, customer, text, reason):
-    _maybe_baseline(f"{case}-reason")
-    out, _ = run(channel, sender, actor, customer, text)
-    assert reason_of(out) == reason, (case, reason_of(out))
-
-
-@pytest.mark.parametrize(("case", "channel", "sender", "actor", "customer", "text"), BENIGN,
-                         ids=[t[0] for t in BENIGN])  # fmt: skip
-def test_look_alike_answered(run, case, channel, sender, actor, customer, text):
-    _maybe_baseline(case)
-    out, ledger = run(channel, sender, actor, customer, text)
-    assert out.kind is not SuggestionKind.REFUSAL, (case, out.flags, out.summary)
-    assert not reason_of(out) and not ledger.denials
+test_trap_refused, test_trap_reason, test_look_alike_answered = round_tests(TRAPS, BENIGN, STILL_MISSED)
 
 
 def test_the_round_is_big_and_varied_enough():

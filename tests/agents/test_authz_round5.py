@@ -4,9 +4,6 @@ tenant's CRM, customers, reps and agents on wecom_app / wecom_kf / voice."""
 
 from __future__ import annotations
 
-import pytest
-
-from contract.suggestions import SuggestionKind
 from tests.agents.test_ask_authz import crm  # noqa: F401  (the module-scoped CRM fixture)
 from tests.agents.test_authz_round4 import (  # noqa: F401  (the graph fixture)
     APP,
@@ -24,6 +21,7 @@ from tests.agents.test_authz_round4 import (  # noqa: F401  (the graph fixture)
     VOICE,
     ZHOU_ON_P010,
     reason_of,
+    round_tests,
     run,
 )
 
@@ -67,33 +65,4 @@ BASELINE_MISSES: set[str] = {"r5-desc-man-date", "r5-desc-man-date-reason", "r5-
 STILL_MISSED = {"r5-agent-desc-reason"}
 
 
-def _maybe_baseline(case: str) -> None:
-    if case in STILL_MISSED:
-        pytest.xfail("see BASELINE_MISSES")
-
-
-@pytest.mark.parametrize(("case", "channel", "sender", "actor", "customer", "text", "reason"), TRAPS,
-                         ids=[t[0] for t in TRAPS])  # fmt: skip
-def test_trap_refused(run, case, channel, sender, actor, customer, text, reason):  # noqa: F811
-    _maybe_baseline(case)
-    out, ledger = run(channel, sender, actor, customer, text)
-    assert out.kind is SuggestionKind.REFUSAL, (case, out.kind, out.flags)
-    if sender == ASK:
-        assert ledger.denials and ledger.denials[-1]["reason"] == reason_of(out)
-
-
-@pytest.mark.parametrize(("case", "channel", "sender", "actor", "customer", "text", "reason"), TRAPS,
-                         ids=[f"{t[0]}-reason" for t in TRAPS])  # fmt: skip
-def test_trap_reason(run, case, channel, sender, actor, customer, text, reason):  # noqa: F811
-    _maybe_baseline(f"{case}-reason")
-    out, _ = run(channel, sender, actor, customer, text)
-    assert reason_of(out) == reason, (case, reason_of(out))
-
-
-@pytest.mark.parametrize(("case", "channel", "sender", "actor", "customer", "text"), BENIGN,
-                         ids=[t[0] for t in BENIGN])  # fmt: skip
-def test_look_alike_answered(run, case, channel, sender, actor, customer, text):  # noqa: F811
-    _maybe_baseline(case)
-    out, ledger = run(channel, sender, actor, customer, text)
-    assert out.kind is not SuggestionKind.REFUSAL, (case, out.flags, out.summary)
-    assert not reason_of(out) and not ledger.denials
+test_trap_refused, test_trap_reason, test_look_alike_answered = round_tests(TRAPS, BENIGN, STILL_MISSED)
