@@ -42,6 +42,7 @@ from agents.authz_phrases import (
     unresolved_party_asked,
     what_is_asked,
 )
+from agents.drafting.template import refusal_greeting
 from agents.understanding.others import other_customer_mentions
 from contract import clock
 from contract.errors import AccessDenied, BackendUnavailable, InputError, NotFound
@@ -553,7 +554,9 @@ def refusal_draft(
         where = f"《{title}》{src.get('clause', '')}" if lang == "zh" else title
         line = f"{line[:-1]}（{where}）[1]{line[-1]}" if lang == "zh" else f"{line[:-1]} ({where}) [1]."
         citations.append({"marker": "1", "evidence_id": str(rule["id"])})
-    return {"text": line, "citations": citations, "source": "template", "lang": lang}
+    # addressed like every draft (the CRM contact), never a bare line (answers helper, #15)
+    text = refusal_greeting(evidence or [], lang) + line
+    return {"text": text, "citations": citations, "source": "template", "lang": lang}
 
 
 # the tenant's own rule behind a refusal, found by meaning (any company's privacy or data policy says it somehow)

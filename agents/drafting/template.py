@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 from agents.drafting.common import CJK
 from agents.drafting.plan import DraftPlan, Slot, TenantVoice
-from agents.reasoning.crm import Contact
+from agents.reasoning.crm import Contact, CrmRecord
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Citation, Draft, DraftSource
 from contract.tables import find_tables
@@ -635,6 +637,26 @@ def _refusal_line(c: Composition, nums: _Numbering) -> str:
     where = f"《{rule.title}》{rule.source_ids.get('clause', '')}"
     end = line[-1] if line[-1] in "。！." else ""
     return f"{line[: len(line) - len(end)]}（{where}）{mark}{end or '。'}"
+
+
+def refusal_greeting(evidence: list[dict[str, Any]], lang: str) -> str:
+    """The greeting a refusal line said alone opens with (no draft was composed: an unsure intent), addressed to the
+    CRM contact as every draft is ("何先生您好，", "Hello Mr. He, "); "" when the CRM names no contact."""
+    facts = []
+    for e in evidence:
+        if e.get("kind") == EvidenceKind.CUSTOMER_FACT.value:
+            try:
+                facts.append(Evidence.model_validate(e))
+            except ValueError:
+                continue
+    contacts = CrmRecord({}, facts, today=date(2000, 1, 1)).contacts()
+    if not contacts:
+        return ""
+    if lang.startswith("en"):
+        who = address_en(contacts[0])
+        return f"Hello {who}, " if who else ""
+    who = address(contacts[0])
+    return f"{who}您好，" if who else ""
 
 
 THANKS = re.compile(r"谢谢|感谢|多谢|辛苦|\bthx\b|\bthanks\b|thank you", re.I)

@@ -118,3 +118,27 @@ def test_a_refusal_never_echoes_what_the_customer_asked_about(lang: str) -> None
     text = compose(comp).template_text
     assert "SO-2611-009" not in text
     assert customer_refusal_line("other_customer_prices", lang).rstrip("。.")[:8] in text
+
+
+@pytest.mark.parametrize(("lang", "opening"), [("zh", "何先生您好，"), ("en", "Hello Mr. He, ")])
+def test_the_line_alone_is_addressed_to_the_contact(lang: str, opening: str) -> None:
+    """No draft was composed (an unsure intent): the refusal line still opens with the CRM contact's address."""
+    contact = Evidence(
+        id="ev_contact",
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="联系人",
+        content="联系人 = 何伟（车主）",
+        source_ids={"row_key": "CT111", "entity": "contact"},
+    )
+    salutation = Evidence(
+        id="ev_salutation",
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="称呼",
+        content="联系人 何伟 称呼 = 何先生",
+        source_ids={"row_key": "CT111", "entity": "contact", "attribute": "salutation"},
+        lineage={"values": {"salutation": "何先生"}},
+    )
+    evidence = [e.model_dump(mode="json") for e in (contact, salutation)]
+    out = refusal_draft(None, ["refused:other_customers_data"], lang, evidence)
+    assert out is not None and out["text"].startswith(opening)
+    assert customer_refusal_line("other_customers_data", lang)[:6] in out["text"]
