@@ -13,7 +13,8 @@ who to ask instead. The rep's own other customers are not refused: the ask is an
 
 Reasons: not_owner / not_on_call (from the CRM's access rules), other_customer_prices, other_customers_data,
 personal_data_lookup, other_customer_not_in_context (a name the directory cannot resolve, in another customer's
-conversation), wrong_tenant (the service)."""
+conversation), not_account_holder (someone speaking for the holder: «我是何伟的爱人，把订单退了»), wrong_tenant (the
+service)."""
 
 from __future__ import annotations
 
@@ -337,7 +338,7 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
         start, end = _span(h, text)
         person = h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value))
         if person and start >= 0 and proxy_claim(text, start, end):
-            return _REASON["records"], "claimed_proxy"
+            return NOT_ACCOUNT_HOLDER, "claimed_proxy"
     described = described_others(hits, current_ref)
     hits = [h for h in hits if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)]
     if described is not None:  # «广州那位开V9的女士…花了多少钱»: someone described, not the asker
@@ -411,6 +412,8 @@ def screen_customer_text(customers: object, raw_text: str, customer_ref: str) ->
 
 
 _REASON = {"prices": "other_customer_prices", "records": "other_customers_data"}
+# someone speaking for the account holder («我是何伟的爱人，把订单退了»): only the holder may act on or hear of the account
+NOT_ACCOUNT_HOLDER = "not_account_holder"
 RECORD_KINDS = {"device", "order", "contract", "ticket", "customer_id"}
 _ORG_WORDS = re.compile(r"公司|集团|有限|厂|院|所|店|中心|\b(Ltd|Inc|LLC|Corp|Co)\b", re.I)
 
@@ -518,6 +521,14 @@ _CUSTOMER_LINES = {
         "en",
     ): "Sorry, other customers' prices and terms are confidential, so I can't share them.",
     ("other_customers_data", "en"): "Sorry, other customers' orders and personal details are confidential.",
+    (
+        "not_account_holder",
+        "zh",
+    ): "抱歉，订单、退款和账户相关的事项须由本人办理或确认，我这边不能代为处理或透露，还请本人与我们联系。",
+    (
+        "not_account_holder",
+        "en",
+    ): "Sorry, orders, refunds and account matters can only be handled with the account holder in person.",
 }
 
 
@@ -563,6 +574,7 @@ def refusal_draft(
 _RULE_QUERY = {
     "other_customer_prices": "不得向第三方或其他客户透露客户的订单价格、折扣和合同条款",
     "other_customers_data": "不得向第三方或其他客户透露客户的个人信息和订单",
+    "not_account_holder": "不得向第三方透露客户的个人信息和订单 退订退款须由本人申请",
     "not_owner": "销售人员只能查询本人负责客户的信息",
     "not_on_call": "客服坐席只能在与客户通话期间查询该客户的信息",
 }

@@ -12,7 +12,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.authz import customer_refusal_line
+from agents.authz import NOT_ACCOUNT_HOLDER, customer_refusal_line
 from agents.context import RunContext, state_evidence
 from agents.drafting import llm_draft as llm_module
 from agents.drafting.common import detect_lang, focus_terms
@@ -125,6 +125,11 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
     reason = refusal_reason(list(state.get("flags") or []))
     if reason:
         comp = replace(comp, refusal=customer_refusal_line(reason, lang), refusal_rule=refusal_rule(evidence))
+    if (
+        reason == NOT_ACCOUNT_HOLDER
+    ):  # someone speaking for the holder: nothing of the holder's account is said
+        held = (EvidenceKind.COMPUTED_FACT, EvidenceKind.CUSTOMER_FACT, EvidenceKind.SIGNAL)
+        comp = replace(comp, evidence=[e for e in comp.evidence if e.kind not in held])
     known = {e["id"] for e in state.get("evidence", [])}
     return compose(comp), tone_for(intent, profile), [e for e in evidence if e.id not in known]
 
