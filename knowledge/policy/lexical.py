@@ -9,7 +9,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import jieba
 import numpy as np
@@ -45,6 +45,7 @@ def tokenize(text: str) -> list[str]:
 _BIN_SHIFT = 13  # a float32's top 19 bits: sign, exponent and 10 mantissa bits (bins ~0.1 % wide)
 _BINNED_FROM = 4096  # candidates beyond which the selection first narrows them by bins
 _PRUNE_FROM = 256  # postings beyond which a query first bounds the n-th best score (Bm25Index._score_floor)
+_PER_SEGMENT_FROM = 8192  # postings beyond which each segment is added on its own (no concatenated copies)
 
 
 def select_top(candidates: np.ndarray, scores: np.ndarray, n: int) -> list[tuple[int, float]]:
@@ -74,6 +75,21 @@ def select_top(candidates: np.ndarray, scores: np.ndarray, n: int) -> list[tuple
     # tie-heavy arrays it is several times faster than argpartition, whose introselect degrades on ties
     order = np.argsort(-scores, kind="stable")[:n]
     return list(zip(candidates[order].tolist(), scores[order].tolist(), strict=True))
+
+
+class _Segments(NamedTuple):
+    """A query's posting segments in query order: chunk positions (ascending), term counts, the term's weight."""
+
+    docs: list[np.ndarray]
+    tf: list[np.ndarray]
+    weights: list[float]
+    sizes: list[int]
+
+    def add(self, docs: np.ndarray, tf: np.ndarray, weight: float) -> None:
+        self.docs.append(docs)
+        self.tf.append(tf)
+        self.weights.append(weight)
+        self.sizes.append(len(docs))
 
 
 class Bm25Index:
@@ -272,14 +288,24 @@ class Bm25Index:
         first; equal scores in chunk order, also at the n-th place (the lowest positions win a tie there).
         Works on the candidates the query's postings reach, not on all N chunks: the dense accumulator is one calloc,
         and only the candidates are filtered and selected (`select_top`)."""
-        reached = self._contributions(query_tokens, k1, b)
-        if reached is None:
+        k1 = self.k1 if k1 is None else k1
+        b = self.b if b is None else b
+        segments = self._segments(query_tokens, k1)
+        if segments is None:
             return []
-        docs, contribution, sizes = reached
         acc = np.zeros(self.n, dtype=np.float32)
+        scale = np.float32(k1 * b / self.avgdl)
+        base = np.float32(k1 * (1 - b))
+        postings = sum(segments.sizes)
         # float32 adds in posting order, one term after another: the same sums as one `acc[docs] += …` per term
-        np.add.at(acc, docs, contribution)
-        floor = self._score_floor(acc, docs, sizes, n, allowed) if len(docs) > _PRUNE_FROM else 0.0
+        if postings > _PER_SEGMENT_FROM:  # long postings: no concatenated copies (~12 % less at 100k chunks)
+            lengths = self.lengths
+            for d, f, w in zip(segments.docs, segments.tf, segments.weights, strict=True):
+                np.add.at(acc, d, np.float32(w) * f / (f + base + scale * lengths[d]))
+        else:  # a few short postings: one vectorised pass (fewer numpy calls)
+            docs, contribution = self._combine(segments, scale, base)
+            np.add.at(acc, docs, contribution)
+        floor = self._score_floor(acc, segments.docs, n, allowed) if postings > _PRUNE_FROM else 0.0
         # O(N) in C, cheaper than a unique over long postings; past a floor only the chunks that can make the top n
         candidates = np.flatnonzero(acc >= floor) if floor > 0 else np.flatnonzero(acc > 0)
         if self.has_dead and allowed is not None:
@@ -298,16 +324,21 @@ class Bm25Index:
         same float32 operations as `_postings`, so the contributions are bit-identical. Also the segments' sizes."""
         k1 = self.k1 if k1 is None else k1
         b = self.b if b is None else b
-        docs_parts: list[np.ndarray] = []
-        tf_parts: list[np.ndarray] = []
-        weights: list[float] = []
-        sizes: list[int] = []
+        segments = self._segments(query_tokens, k1)
+        if segments is None:
+            return None
+        scale = np.float32(k1 * b / self.avgdl)
+        base = np.float32(k1 * (1 - b))
+        return (*self._combine(segments, scale, base), segments.sizes)
+
+    def _segments(self, query_tokens: list[str], k1: float) -> _Segments | None:
+        """The query's posting segments in order, each with its term's weight idf × (k1 + 1): the walk of
+        `_term_postings`, inlined (this loop is most of a short query's cost)."""
+        out = _Segments([], [], [], [])
         vocab, known, base_terms, delta = self.vocab, len(self.df), self.base_terms, self.delta
         offsets, post_docs, post_tf, idf = self.offsets_list, self.post_docs, self.post_tf, self.idf
         k1_plus = k1 + 1
-        for (
-            t
-        ) in query_tokens:  # the walk of `_term_postings`, inlined: this loop is most of a short query's cost
+        for t in query_tokens:
             tid = vocab.get(t)
             if tid is None or tid >= known:
                 continue
@@ -316,47 +347,39 @@ class Bm25Index:
                 lo, hi = offsets[tid], offsets[tid + 1]
                 if hi > lo:
                     w = idf(tid) * k1_plus
-                    docs_parts.append(post_docs[lo:hi])
-                    tf_parts.append(post_tf[lo:hi])
-                    weights.append(w)
-                    sizes.append(hi - lo)
+                    out.add(post_docs[lo:hi], post_tf[lo:hi], w)
             for d, f in delta.get(tid, ()):
                 if not w:
                     w = idf(tid) * k1_plus
-                docs_parts.append(d)
-                tf_parts.append(f)
-                weights.append(w)
-                sizes.append(len(d))
-        if not docs_parts:
-            return None
+                out.add(d, f, w)
+        return out if out.docs else None
+
+    def _combine(
+        self, segments: _Segments, scale: np.float32, base: np.float32
+    ) -> tuple[np.ndarray, np.ndarray]:
         per_posting: np.floating[Any] | np.ndarray
-        if len(docs_parts) == 1:
-            docs, tf = docs_parts[0], tf_parts[0]
-            per_posting = np.float32(weights[0])  # the same float32 weight np.repeat would give every posting
+        if len(segments.docs) == 1:
+            docs, tf = segments.docs[0], segments.tf[0]
+            per_posting = np.float32(segments.weights[0])  # the float32 weight np.repeat gives every posting
         else:
-            docs = np.concatenate(docs_parts)
-            tf = np.concatenate(tf_parts)
-            per_posting = np.repeat(np.asarray(weights, dtype=np.float32), sizes)
-        scale = np.float32(k1 * b / self.avgdl)
-        base = np.float32(k1 * (1 - b))
-        return docs, per_posting * tf / (tf + base + scale * self.lengths[docs]), sizes
+            docs = np.concatenate(segments.docs)
+            tf = np.concatenate(segments.tf)
+            per_posting = np.repeat(np.asarray(segments.weights, dtype=np.float32), segments.sizes)
+        return docs, per_posting * tf / (tf + base + scale * self.lengths[docs])
 
     def _score_floor(
-        self, acc: np.ndarray, docs: np.ndarray, sizes: list[int], n: int, allowed: np.ndarray | None
+        self, acc: np.ndarray, segment_docs: list[np.ndarray], n: int, allowed: np.ndarray | None
     ) -> float:
         """A score no higher than the n-th best's (0.0 when none is found): the n-th best among the chunks of the
         query's shortest posting segment holding n+ postings, counting only chunks the query may return. Any n of
         the returnable chunks bound the n-th best from below, and a rare term's chunks are the ones that score high,
         so the bound is tight: every chunk at or above it is kept, the rest (most of the candidates of a query made
         of common terms) never reach the selection. Exact, ties included: a chunk tied with the n-th best is kept."""
-        start, best = 0, None
-        for size in sizes:
-            if size >= n and (best is None or size < best[1]):
-                best = (start, size)
-            start += size
-        if best is None or n <= 0:
+        if n <= 0:
             return 0.0
-        sample = docs[best[0] : best[0] + best[1]]
+        sample = min((d for d in segment_docs if len(d) >= n), key=len, default=None)
+        if sample is None:
+            return 0.0
         if self.has_dead:
             sample = sample[self.alive[sample]]
         if allowed is not None:
