@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from agents.perception.emoji import UNICODE_EMOJI, WECHAT_CODE, lookup
 from agents.tenant import OUT_OF_SCOPE, IntentSpec, TenantConfig
 from agents.understanding.embedder import Embedder, IntentVectors, as_vectors
+from agents.understanding.spelling import Spelling, lexicon_words
 from contract.errors import BackendUnavailable
 from contract.ports import ChatModel
 from contract.suggestions import Intent
@@ -89,6 +91,22 @@ IMAGE_KIND_WORDS = {
 }
 
 
+# A follow-up that leaves out what it is about (那新款呢 / 那剩下的呢 / 还有呢 / what about the S7?): short, and closed
+# by 呢, opened by and / what about, or opened by 那 / 那么 / 还有 / 另外 and asked (那就定10台 is no follow-up). It asks
+# the previous turn's question again about something else, so that turn's reading decides it.
+_ELLIPTICAL = re.compile(
+    r"呢\s*[？?。.!！~～]*\s*$|^\s*(?:what about|how about|and)\b|^\s*(?:那|那么|还有|另外)[^，,。]*[？?]\s*$",
+    re.I,
+)
+ELLIPTICAL_MAX_CHARS = 12
+
+
+def elliptical(text: str) -> bool:
+    # length in what is said: a Chinese character or a Latin/digit word counts one
+    size = len(re.findall(r"[\u4e00-\u9fff]|[A-Za-z0-9]+", _EMOJI_CODE.sub("", text)))
+    return 0 < size <= ELLIPTICAL_MAX_CHARS and _ELLIPTICAL.search(text.strip()) is not None
+
+
 def content_ratio(text: str) -> float:
     """0 for a message that says nothing on its own (emoji codes, 好的, 收到), 1 for a sentence with content."""
     rest = _NOISE.sub("", _FILLER.sub("", _EMOJI_CODE.sub("", text)))
@@ -152,7 +170,11 @@ def _strip_meta(text: str) -> str:
 
 def keyword_hit(keyword: str, low: str) -> bool:
     """A taxonomy keyword in the message. A two-character Chinese keyword also matches split by one character
-    (离合词: 打折 in 打九折 / 打个折, 退款 in 退个款), as customers write them."""
+    (离合词: 打折 in 打九折 / 打个折, 退款 in 退个款), as customers write them; an English keyword matches whole
+    words only."""
+    if keyword.isascii():
+        # an English keyword is a word, not a substring: "deal" is not in "dealer", "cancel" is in "cancel it"
+        return re.search(rf"(?<![a-z]){re.escape(keyword)}(?![a-z])", low) is not None
     if keyword in low:
         return True
     if len(keyword) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in keyword):
@@ -173,8 +195,21 @@ class IntentInput:
     sender: str = "customer"  # customer | rep_ask (a rep asking the copilot)
 
 
+def gloss_emoji(text: str) -> str:
+    """WeChat codes and Unicode emoji read as what they mean (👍 → 点赞（认可）, [OK] → OK（同意、收到）): an embedder
+    reads 「[OK][抱拳]」 as brackets and letters, while the taxonomy describes replies by what they say. Used where a
+    reply is read together with the turn before it."""
+
+    def meaning(m: re.Match[str]) -> str:
+        found = lookup(m.group(0))
+        return f" {found.meaning_zh} " if found else m.group(0)
+
+    return WECHAT_CODE.sub(meaning, UNICODE_EMOJI.sub(meaning, text)).strip()
+
+
 def intent_view(text: str, ctx: IntentInput) -> str:
-    """The text intent reads: the message, what kind of image it carried and the file names (without extensions)."""
+    """The text intent reads: the message, what kind of image it carried and the file names
+    (without extensions)."""
     extra = [IMAGE_KIND_WORDS.get(k, "") for k in ctx.image_kinds]
     for name in ctx.file_names:
         stem = name.rsplit(".", 1)[0] if "." in name else name
@@ -185,6 +220,21 @@ def intent_view(text: str, ctx: IntentInput) -> str:
 def description_text(spec: IntentSpec) -> str:
     words = " ".join(spec.keywords)
     return f"{spec.label_zh}：{spec.description} {words}".strip()
+
+
+def spelled_view(spelling: Spelling, text: str) -> str:
+    """What intent reads of an earlier turn: placeholders as words, typos read as the taxonomy's words, the request."""
+    return focus_text(readable(spelling.correct(text)[0]))
+
+
+def taxonomy_words(tenant: TenantConfig) -> list[str]:
+    """The tenant's own words a typo is read against: intent labels, descriptions and keywords, vocabulary terms."""
+    words: list[str] = []
+    for spec in tenant.intents:
+        words += [spec.label_zh, spec.description, *spec.keywords]
+    for terms in tenant.entities.terms.values():
+        words += terms
+    return words
 
 
 # Everyday off-topic requests, as extra phrases of the tenant's out_of_scope intent (when it has one): a zero-shot
@@ -243,11 +293,15 @@ class EmbeddingIntentClassifier:
                 views.append(v)
                 owners.append(c)
         self._view_owner = np.array(owners, dtype=int)
+        self.spelling = Spelling(lexicon_words(taxonomy_words(tenant)))
         labels, texts = [], []
         for c, spec in enumerate(tenant.intents):
             for ex in spec.examples:
                 labels.append(c)
-                texts.append(ex)
+                # an example is read as a message is (salutation, fillers and placeholders out, typos read): examples
+                # learned from reps' corrections are masked messages (<PERSON_1>), and an example embedded with its
+                # wrapper matches other messages by the wrapper, not by what they ask
+                texts.append(spelled_view(self.spelling, ex) or ex)
         self._y = np.array(labels, dtype=int)
         self._spaces = [
             self._space(part, [description_text(self.specs[c]) for c in self.classes], views, texts)
@@ -360,33 +414,53 @@ class EmbeddingIntentClassifier:
         model's score: a message one model reads well (an English question against a Chinese taxonomy, where the
         other model's whole row sits lower) is not abstained on only because the other model reads it worse."""
         ctx = ctx or IntentInput()
-        view = intent_view(focus_text(readable(text)), ctx)
-        s, support, info = self._read(text, view, ctx, 1)
+        spelled, fixes = self.spelling.correct(text)  # placeholders (<PERSON_1>) are ASCII: left as they are
+        view = intent_view(focus_text(readable(spelled)), ctx)
+        # keywords are the customer's words: a masked phone number read as 手机号 is a number in the message, not a
+        # request about one (privacy keywords), so the nudges read the message without the placeholders' words
+        words = intent_view(focus_text(_PLACEHOLDER.sub(" ", spelled)), ctx)
+        s, support, info = self._read(text, view, ctx, 1, words)
         if len(self._spaces) > 1:
             top2 = np.sort(s)[-2:]
             decisive = top2[1] - top2[0] >= CASCADE_MARGIN and top2[1] >= self.threshold + CASCADE_MARGIN
             if not decisive:
-                s, support, info = self._read(text, view, ctx, len(self._spaces))
+                s, support, info = self._read(text, view, ctx, len(self._spaces), words)
             info["models"] = 1 if decisive else len(self._spaces)
+        if fixes:
+            info["spelling_fixes"] = float(len(fixes))
         return s, support, info
 
     def _read(
-        self, text: str, view: str, ctx: IntentInput, models: int
+        self, text: str, view: str, ctx: IntentInput, models: int, words: str
     ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
         rows = self._model_rows(self.encode_query(view, models), models=models)
-        nudges = self._nudges(view, ctx)
+        nudges = self._nudges(words, ctx)
         s = np.asarray(np.mean(rows, axis=0), dtype=np.float32) + nudges
         shift = np.zeros_like(s)
         info: dict[str, float] = {}
         content = content_ratio(text) if not (ctx.image_kinds or ctx.file_names) else 1.0
+        follow_up = bool(ctx.previous) and elliptical(text)
+        if follow_up:
+            content = 0.0
         if ctx.previous and content < 1.0:
-            # say-nothing messages continue the previous turn: read them together with it
+            # say-nothing messages continue the previous turn: read them together with it; an elliptical follow-up
+            # (那新款呢) asks that turn's question again, so that turn's own reading is the prior (read together, the
+            # two dilute each other)
             weight = CONTEXT_MAX * (1.0 - content)
-            joint = f"{ctx.previous[-1][:300]} {view}"
-            s_ctx = self._semantic(self.encode_query(joint, models), models=models) + self._nudges(joint, ctx)
+            prior = (
+                spelled_view(self.spelling, ctx.previous[-1][:300])
+                if follow_up
+                else f"{ctx.previous[-1][:300]} {gloss_emoji(view)}"
+            )
+            s_ctx = self._semantic(self.encode_query(prior, models), models=models) + self._nudges(prior, ctx)
             # the previous turn is a prior over the message's own reading, not a replacement: an 「[OK][抱拳]」 after
-            # a quote continues the quote, unless the taxonomy has an intent for exactly that (确认下单)
+            # a quote continues the quote, unless the taxonomy has an intent for exactly that (确认下单). Read with the
+            # turn before, an emoji says what it means (👍 → 点赞（认可）); alone, its meaning would read as a
+            # greeting's (感谢、收到) whatever came before, so the message's own reading keeps the codes as they are
             shift = weight * (s_ctx - float(s_ctx.mean()))
+            if follow_up:
+                # what the follow-up names (新款, 螺钉) is its object, not its intent: its own reading only tips a tie
+                shift = weight * (s_ctx - s)
             info["context_weight"] = round(weight, 3)
         support = np.max(rows, axis=0) + nudges + shift
         return s + shift, np.asarray(support, dtype=np.float32), info

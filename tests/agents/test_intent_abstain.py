@@ -68,7 +68,13 @@ def test_an_untaught_out_of_scope_class_is_no_rival(joint):
 
 @pytest.mark.models
 def test_one_model_reading_an_english_question_well_keeps_it_in_scope(joint):
-    clf = EmbeddingIntentClassifier(TenantConfig.load(PACK), joint)
+    # the pack's English keyword glosses make this question easy for the first model alone; without them it shows
+    # the mechanism: a question only one model reads well
+    tenant = TenantConfig.load(PACK)
+    chinese_only = [
+        i.model_copy(update={"keywords": [k for k in i.keywords if not k.isascii()]}) for i in tenant.intents
+    ]
+    clf = EmbeddingIntentClassifier(tenant.model_copy(update={"intents": chinese_only}), joint)
     text = "How many services are left on our maintenance plan?"
     fused, support, info = clf.read(text)
     c = clf.classes.index("service_package")

