@@ -20,7 +20,7 @@ def make_checkpointer(
     sqlite_path: str | Path = "var/checkpoints.sqlite",
     redis_url: str = "",
     postgres_url: str = "",
-) -> BaseCheckpointSaver:
+) -> BaseCheckpointSaver[str]:
     if kind == "memory":
         from langgraph.checkpoint.memory import InMemorySaver
 
@@ -56,7 +56,7 @@ def make_checkpointer(
     )
 
 
-def _redis(url: str) -> BaseCheckpointSaver:
+def _redis(url: str) -> BaseCheckpointSaver[str]:
     """langgraph-checkpoint-redis when the server has RediSearch + RedisJSON; the plain-command saver otherwise."""
     import redis
 
@@ -85,7 +85,7 @@ def _redis(url: str) -> BaseCheckpointSaver:
     return PlainRedisSaver(client)
 
 
-def _postgres(url: str) -> BaseCheckpointSaver:
+def _postgres(url: str) -> BaseCheckpointSaver[str]:
     try:
         import psycopg
         from langgraph.checkpoint.postgres import PostgresSaver

@@ -25,7 +25,7 @@ from langgraph.checkpoint.base import (
 )
 
 
-class PlainRedisSaver(BaseCheckpointSaver):
+class PlainRedisSaver(BaseCheckpointSaver[str]):
     def __init__(self, client: Any, *, prefix: str = "copilot:lgcp", ttl_s: int | None = None) -> None:
         super().__init__()
         self.r, self.prefix, self.ttl_s = client, prefix, ttl_s
@@ -106,7 +106,9 @@ class PlainRedisSaver(BaseCheckpointSaver):
         if not h:
             return None
         parent = h[b"p"].decode()
-        cfg = {"configurable": {"thread_id": thread, "checkpoint_ns": ns, "checkpoint_id": cid}}
+        cfg: RunnableConfig = {
+            "configurable": {"thread_id": thread, "checkpoint_ns": ns, "checkpoint_id": cid}
+        }
         return CheckpointTuple(
             config=cfg,
             checkpoint=self.serde.loads_typed((h[b"ct"].decode(), h[b"c"])),

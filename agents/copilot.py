@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
@@ -25,6 +26,7 @@ from agents.context import ProgressCallback, RunContext, RunProgress
 from agents.deps import AgentDeps
 from agents.graph import PAUSE_BEFORE, compile_graph, inline_graph_writes
 from agents.perception.masking import mask_decision
+from agents.state import CopilotState
 from agents.tenant import OUT_OF_SCOPE
 from agents.wrapup import summarize
 from contract.decisions import HumanDecision
@@ -53,14 +55,14 @@ def thread_id(tenant: str, conversation_id: str) -> str:
 
 
 class Copilot:
-    def __init__(self, deps: AgentDeps, checkpointer: BaseCheckpointSaver | None = None) -> None:
+    def __init__(self, deps: AgentDeps, checkpointer: BaseCheckpointSaver[str] | None = None) -> None:
         self.deps = deps
         self.graph = compile_graph(checkpointer or InMemorySaver())
         self._threads: dict[
             str, tuple[str, str]
         ] = {}  # suggestion id → (thread, channel): an in-process hint only
 
-    def _config(self, thread: str) -> dict[str, Any]:
+    def _config(self, thread: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread}}
 
     def handle(
@@ -95,7 +97,7 @@ class Copilot:
         ctx = RunContext(
             deps=self.deps, actor=actor, tenant=msg.tenant, channel=msg.channel.value, progress=sink
         )
-        graph_input = {"message": msg.model_dump(mode="json")}
+        graph_input: CopilotState = {"message": msg.model_dump(mode="json")}
         with inline_graph_writes():
             if sink is None:
                 out = self.graph.invoke(
@@ -119,7 +121,7 @@ class Copilot:
         return suggestion
 
     def _run_with_progress(
-        self, graph_input: dict[str, Any], thread: str, ctx: RunContext, sink: RunProgress
+        self, graph_input: CopilotState, thread: str, ctx: RunContext, sink: RunProgress
     ) -> dict[str, Any]:
         """Same run as `invoke`, streamed step by step: the state after the step in which decide ran is phase 1.
         The sync stream runs the next step only when asked for it, so phase 1 is out before the draft starts."""
@@ -155,7 +157,7 @@ class Copilot:
             )
             if waiting:
                 ctx = RunContext(deps=self.deps, actor=actor, tenant=thread.split(":", 1)[0], channel=channel)
-                resume = Command(resume=decision.model_dump(mode="json"))
+                resume: Command[Any] = Command(resume=decision.model_dump(mode="json"))
                 with inline_graph_writes():
                     out = self.graph.invoke(
                         resume,

@@ -209,7 +209,8 @@ def _reuse_langgraph_threads() -> None:
         yield pool
 
     shared.__wrapped_by_copilot__ = True  # type: ignore[attr-defined]
-    _executor.get_executor_for_config = shared
+    # a private module's name (imported there from langchain_core, not re-exported): patched by name, not typed access
+    setattr(_executor, "get_executor_for_config", shared)  # noqa: B010
 
 
 _reuse_langgraph_threads()

@@ -381,17 +381,19 @@ def run_worker_process(worker_id: str) -> None:
             "copilot worker needs COPILOT_REDIS_URL (embedded mode runs the worker inside `serve`)"
         )
     services = build_services(settings)
+    inbox = services.inbox  # with a Redis URL, open_inbox gives the stream inbox
+    if not isinstance(inbox, RedisStreamInbox):
+        services.close()
+        raise SystemExit(f"copilot worker needs the Redis stream inbox, got {type(inbox).__name__}")
     consumer = f"{worker_id}@{socket.gethostname()}:{os.getpid()}"
     queue = QueueSettings()
-    worker = Worker(
-        services.inbox, services, worker_id=consumer, batch=queue.batch, concurrency=queue.concurrency
-    )
+    worker = Worker(inbox, services, worker_id=consumer, batch=queue.batch, concurrency=queue.concurrency)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    services.inbox.register(consumer)
+    inbox.register(consumer)
     worker.start()
-    log.warning("worker %s consuming %s", consumer, services.inbox.stream)
+    log.warning("worker %s consuming %s", consumer, inbox.stream)
     stop.wait()
     worker.stop()
     services.close()

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from contract.errors import InputError, UserError
 from contract.ports import OcrResult
@@ -28,10 +30,11 @@ class RapidOcrEngine:
     name = "rapidocr-onnxruntime-ppocrv4"
 
     def __init__(self) -> None:
-        self._engine = None
+        # RapidOCR (untyped): called on a decoded image array, returns (lines or None, timings)
+        self._engine: Callable[[Any], tuple[Any, Any]] | None = None
         self._lock = threading.Lock()
 
-    def _load(self):
+    def _load(self) -> Callable[[Any], tuple[Any, Any]]:
         if self._engine is None:
             try:
                 from rapidocr_onnxruntime import RapidOCR

@@ -22,6 +22,7 @@ from contract.messages import (
     LocationPart,
     MenuPart,
     MiniProgramPart,
+    Part,
     TextPart,
     VideoPart,
     VoicePart,
@@ -98,7 +99,9 @@ def perceive_message(msg: InboundMessage, be: PerceptionBackends) -> Perception:
     return out
 
 
-def _voice(msg, idx, part: VoicePart, be, out: Perception, texts: list[str]) -> None:
+def _voice(
+    msg: InboundMessage, idx: int, part: VoicePart, be: PerceptionBackends, out: Perception, texts: list[str]
+) -> None:
     if part.transcript is not None:
         tr = Transcript(text=part.transcript, signals=part.signals, duration_s=(part.duration_ms or 0) / 1000)
     else:
@@ -119,7 +122,9 @@ def _voice(msg, idx, part: VoicePart, be, out: Perception, texts: list[str]) -> 
     out.evidence.append(_evidence(msg, idx, "语音转写", detail, model=tr.model, signals=sig))
 
 
-def _image(msg, idx, part: ImagePart, be, out: Perception, texts: list[str]) -> None:
+def _image(
+    msg: InboundMessage, idx: int, part: ImagePart, be: PerceptionBackends, out: Perception, texts: list[str]
+) -> None:
     from agents.perception.ocr import classify_image_text
 
     if part.ocr_text is not None:
@@ -141,7 +146,9 @@ def _image(msg, idx, part: ImagePart, be, out: Perception, texts: list[str]) -> 
     out.evidence.append(_evidence(msg, idx, f"图片识别（{kind_zh}）", text, model=model, image_kind=kind))
 
 
-def _file(msg, idx, part: FilePart, be, out: Perception, texts: list[str]) -> None:
+def _file(
+    msg: InboundMessage, idx: int, part: FilePart, be: PerceptionBackends, out: Perception, texts: list[str]
+) -> None:
     kind = file_type(part.name, part.mime)
     line = f"文件：{part.name or '未命名'}（{kind}，{part.size or 0} 字节）"
     body = ""
@@ -158,7 +165,7 @@ def _file(msg, idx, part: FilePart, be, out: Perception, texts: list[str]) -> No
     )
 
 
-def _describe(part) -> str:
+def _describe(part: Part) -> str:
     if isinstance(part, LocationPart):
         return f"位置：{part.label or '未命名地点'}（{part.latitude:.5f}, {part.longitude:.5f}）"
     if isinstance(part, LinkPart):

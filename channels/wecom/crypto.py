@@ -70,7 +70,7 @@ class CallbackCrypto:
                 "bad_layout", "declared message length exceeds the plaintext (wrong EncodingAESKey?)"
             )
         try:
-            message = content[4 : 4 + length].decode("utf-8")
+            message: str = content[4 : 4 + length].decode("utf-8")
             receive_id = content[4 + length :].decode("utf-8")
         except UnicodeDecodeError:
             raise malformed("not_utf8", "decrypted message is not UTF-8 (wrong EncodingAESKey?)") from None

@@ -55,10 +55,11 @@ def mount_voice_routes(app: Any, services: Services) -> None:
     from fastapi.concurrency import run_in_threadpool
 
     from channels.voice import build_voice_router
+    from channels.voice.asr_service import AsrService
     from copilot.auth import actor_for_socket, require
 
-    asr = services.asr
-    if asr is None or getattr(app.state, "voice_mounted", False):
+    asr = services.asr  # typed as what the service closes; the socket needs the ASR service itself
+    if not isinstance(asr, AsrService) or getattr(app.state, "voice_mounted", False):
         return
 
     async def authorize(websocket: WebSocket) -> None:
