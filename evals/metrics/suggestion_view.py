@@ -111,10 +111,12 @@ def refusal_reason(s: dict[str, Any]) -> str:
     for key in ("refusal_reason", "reason"):
         if summary.get(key):
             return str(summary[key])
-    answer = s.get("answer") or {}
-    if answer.get("cannot_compute"):
-        return str(answer["cannot_compute"])
+    # the logged access decision before any "can't compute" note: a customer-side refusal carries both, and the
+    # note says why no figure was computed, not why the message was refused
     for flag in s.get("flags") or []:
         if str(flag).startswith(("refused:", "refusal:")):
             return str(flag).split(":", 1)[1]
+    answer = s.get("answer") or {}
+    if answer.get("cannot_compute"):
+        return str(answer["cannot_compute"])
     return ""
