@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
 from agents.authz import (
     EN_PRICE_OF_OTHERS,
@@ -318,6 +319,9 @@ class RepAsk:
             customer=customer_facts(
                 {"name": c360.name, "tier": c360.tier, "region": c360.region} if c360 else {}, evidence
             ),
+            # what the ask needs and which tools answered it, whatever intent it was read as (actions helper, #16)
+            needs=asked_intents(tools_config(self.deps), self.masked),
+            answered=answered_intents(tools_config(self.deps), evidence),
         )
         firings = propose(d, self.deps.tenant, self.deps.policy, model_score=action_scorer(self.deps))
         actions = [f.action for f in firings]

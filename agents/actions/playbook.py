@@ -317,7 +317,10 @@ def propose(
                 continue
             ms = model_score(d.text, spec.description) if model_score else 0.0
             key = rule.then.priority + ms  # priority dominates (integers), model score breaks ties
-            off_message = is_proactive(rule) and d.intent.name not in spec.intents
+            # a background rule whose action serves neither the read intent nor one the message's needs back fully
+            off_message = (
+                is_proactive(rule) and d.intent.name not in spec.intents and d.backing(spec.intents) < BACKED
+            )
             if off_message:
                 key -= PROACTIVE_PENALTY
             if link is not None and link.supported:

@@ -183,6 +183,14 @@ def test_the_intents_catalog_action_outranks_a_background_rule(tenant, tmp_path)
     )
     d = _d("warranty_question", "还在保修吗", [_signal("old_unit")])
     assert names(d, bare)[:2] == ["send_terms", "offer_upgrade"]
+    # the background rule's action is what the message's words ask for: it is about the message after all
+    asks = _d("warranty_question", "还在保修吗？坏了", [_signal("old_unit")])
+    upgrade = tenant.model_copy(
+        update={"actions": [a.model_copy(update={"intents": ["repair_request"]}) if a.name == "offer_upgrade" else a
+                            for a in tenant.actions]}
+    )  # fmt: skip
+    fired = {f.action.name: f for f in propose(asks, upgrade, KeywordPolicy(), lambda t, a: 0.1)}
+    assert fired["offer_upgrade"].action.score >= 0.8  # its rule's priority, not cut as a background rule's
     # a rule about the message still ranks over the catalog
     assert names(_d("repair_request", "坏了", [_signal("old_unit")]), tenant)[0] == "open_repair"
 
