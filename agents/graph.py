@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import importlib
 import os
 import typing
 from collections.abc import Callable, Iterator
@@ -172,6 +173,24 @@ def inline_graph_writes() -> Iterator[None]:
         INLINE_GRAPH_WRITES.reset(token)
 
 
+def _patch_langgraph(
+    module: str, name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
+) -> None:
+    """Replaces `name` in one of LangGraph's private modules by `wrap(original)`, once per process (importing this
+    module again does not wrap twice). Another LangGraph layout, without that module or name, keeps its default.
+    Patched by name: the modules are private and do not re-export what they import."""
+    try:
+        target = importlib.import_module(module)
+    except ImportError:
+        return
+    original = getattr(target, name, None)
+    if original is None or getattr(original, "__wrapped_by_copilot__", False):
+        return
+    wrapped = wrap(original)
+    setattr(wrapped, "__wrapped_by_copilot__", True)  # noqa: B010
+    setattr(target, name, wrapped)  # noqa: B010
+
+
 def _reuse_langgraph_threads() -> None:
     """LangGraph's sync runner opens a new thread pool for every invoke (langchain_core's get_executor_for_config) and
     hands the checkpoint writes to it, so each message started one or two threads and joined them. Measured on the
@@ -183,34 +202,31 @@ def _reuse_langgraph_threads() -> None:
     The runner still waits for its own tasks at the end of the invoke, so durability is unchanged."""
     try:
         from langchain_core.runnables.config import ContextThreadPoolExecutor
-        from langgraph.pregel import _executor
-    except ImportError:  # another LangGraph layout: keep its default
+    except ImportError:  # another layout: keep LangGraph's default
         return
-    original = getattr(_executor, "get_executor_for_config", None)
-    if original is None or getattr(original, "__wrapped_by_copilot__", False):
-        return
-    pools: dict[
-        int, ContextThreadPoolExecutor
-    ] = {}  # by process id: a forked child never reuses its parent's threads
 
-    @contextlib.contextmanager
-    def shared(config: Any) -> Iterator[Any]:
-        if (config or {}).get("max_concurrency") is not None:
-            with original(config) as bounded:
-                yield bounded
-            return
-        if INLINE_GRAPH_WRITES.get():
-            yield _INLINE
-            return
-        pid = os.getpid()
-        pool = pools.get(pid)
-        if pool is None:
-            pool = pools[pid] = ContextThreadPoolExecutor(max_workers=32, thread_name_prefix="graph-bg")
-        yield pool
+    def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
+        # by process id: a forked child never reuses its parent's threads
+        pools: dict[int, ContextThreadPoolExecutor] = {}
 
-    shared.__wrapped_by_copilot__ = True  # type: ignore[attr-defined]
-    # a private module's name (imported there from langchain_core, not re-exported): patched by name, not typed access
-    setattr(_executor, "get_executor_for_config", shared)  # noqa: B010
+        @contextlib.contextmanager
+        def shared(config: Any) -> Iterator[Any]:
+            if (config or {}).get("max_concurrency") is not None:
+                with original(config) as bounded:
+                    yield bounded
+                return
+            if INLINE_GRAPH_WRITES.get():
+                yield _INLINE
+                return
+            pid = os.getpid()
+            pool = pools.get(pid)
+            if pool is None:
+                pool = pools[pid] = ContextThreadPoolExecutor(max_workers=32, thread_name_prefix="graph-bg")
+            yield pool
+
+        return shared
+
+    _patch_langgraph("langgraph.pregel._executor", "get_executor_for_config", wrap)
 
 
 _reuse_langgraph_threads()
@@ -220,24 +236,20 @@ def _remember_put_writes_signature() -> None:
     """Every run's loop asks `inspect.signature(checkpointer.put_writes)` whether the saver takes `task_path`
     (langgraph.pregel._checkpoint.put_writes_accepts_task_path): ~50 us of CPU per message for an answer that depends
     only on the saver's class. Answered once per function (the bound method's __func__), the same answer after."""
-    try:
-        from langgraph.pregel import _loop
-    except ImportError:  # another LangGraph layout: keep its default
-        return
-    original = getattr(_loop, "put_writes_accepts_task_path", None)
-    if original is None or getattr(original, "__wrapped_by_copilot__", False):
-        return
-    answers: dict[Any, bool] = {}
 
-    def remembered(put_writes: Callable[..., Any]) -> bool:
-        key = getattr(put_writes, "__func__", put_writes)
-        answer = answers.get(key)
-        if answer is None:
-            answer = answers[key] = bool(original(put_writes))
-        return answer
+    def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
+        answers: dict[Any, bool] = {}
 
-    remembered.__wrapped_by_copilot__ = True  # type: ignore[attr-defined]
-    setattr(_loop, "put_writes_accepts_task_path", remembered)  # noqa: B010 - not re-exported by LangGraph
+        def remembered(put_writes: Callable[..., Any]) -> bool:
+            key = getattr(put_writes, "__func__", put_writes)
+            answer = answers.get(key)
+            if answer is None:
+                answer = answers[key] = bool(original(put_writes))
+            return answer
+
+        return remembered
+
+    _patch_langgraph("langgraph.pregel._loop", "put_writes_accepts_task_path", wrap)
 
 
 _remember_put_writes_signature()
