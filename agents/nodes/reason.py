@@ -17,7 +17,7 @@ from agents.context import RunContext, state_evidence
 from agents.reasoning import function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
 from agents.reasoning.asks import asks_text
-from agents.reasoning.combine import sum_savings
+from agents.reasoning.combine import price_match, sum_savings
 from agents.reasoning.config import ToolsConfig, ToolSpec, load_profile, load_tools
 from agents.reasoning.crm import CrmRecord
 from agents.reasoning.results import CannotCompute, Computed, Result
@@ -182,6 +182,9 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # "一共能少多少": the sum of the savings computed above, when the policies let them stack (said first: it is the ask)
     ids = {id(r): computed_evidence(r, customer_id).id for r in results if isinstance(r, Computed)}
     results = sum_savings(results, ctx, ids) + results
+    # "别家给到11.8万，能跟吗": the gap to the quoted price as an extra discount, and who may grant it (said first)
+    authority = next((s for s in [*config.any_intent, *own] if s.tool == "authority"), None)
+    results = price_match(results, ctx, authority, ids) + results
     if not results:
         return {"answer": None, "flags": notes} if notes else {"answer": None}
     computed = [r for r in results if isinstance(r, Computed)]

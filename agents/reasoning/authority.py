@@ -7,7 +7,15 @@ from decimal import Decimal
 
 from agents.reasoning import money
 from agents.reasoning.asks import requested_discount
-from agents.reasoning.base import ToolContext, _governing, _row_source, _version_input, _yuan_plain, fmt
+from agents.reasoning.base import (
+    ToolContext,
+    _governing,
+    _row_source,
+    _version_input,
+    _yuan_plain,
+    fmt,
+    priced_models,
+)
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import MissingField
 from agents.reasoning.lookup import LookupError_, Tier, find_rows, tier_down
@@ -77,7 +85,7 @@ def _discount_worth(
 ) -> tuple[str, tuple[tuple[str, ...], tuple[Input, ...]]]:
     """What the asked discount is worth on the list price of the model the message names ("，按X7指导价 199,900 元计
     为 3,998 元"), or "" when no priced model is named (never a guessed price)."""
-    models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
+    models = priced_models(ctx)
     if not models:
         return "", ((), ())
     try:

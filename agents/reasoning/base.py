@@ -188,3 +188,19 @@ def en_range(raw: str) -> str:
     ):
         text = text.replace(zh, en)
     return re.sub(r"  +", " ", text).strip()
+
+
+def priced_models(ctx: ToolContext) -> list[str]:
+    """The models the message names that the CRM prices (a competitor's "XT-3" on a quote photo is not one of ours),
+    else the one priced product it names by name, code or class; [] when none."""
+    named = []
+    for m in ctx.entities.get("product_model", []):
+        try:
+            ctx.crm.list_price(m)
+        except MissingField:
+            continue
+        named.append(m)
+    if named:
+        return named
+    found = ctx.crm.priced_model_in(ctx.text)
+    return [found] if found else []

@@ -10,6 +10,7 @@ from itertools import combinations
 
 from agents.reasoning import money
 from agents.reasoning.base import ToolContext, _yuan_plain
+from agents.reasoning.config import ToolSpec
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
 
 # the customer asks for one figure over several savings
@@ -89,3 +90,102 @@ def sum_savings(results: list[Result], ctx: ToolContext, evidence_id: dict[int, 
             )
         ]
     return []
+
+
+# a price the customer asks us to match: "别家给到11.8万", "118,000元/台 你们能跟吗"
+TARGET = re.compile(r"(\d+(?:\.\d+)?)\s*万(?![km公里])|(\d{1,3}(?:,\d{3})+|\d{5,7})(?:\.\d+)?\s*元")
+MATCH_TOOL = "price_match"
+
+
+def _target_price(text: str, list_price: Decimal) -> tuple[Decimal, str] | None:
+    """The price asked to be matched: the last amount in the message between half and the whole list price (a unit
+    price, not an order total), as written."""
+    found = []
+    for m in TARGET.finditer(text):
+        value = Decimal(m.group(1)) * 10000 if m.group(1) else Decimal(m.group(2).replace(",", ""))
+        if list_price / 2 <= value <= list_price:
+            found.append((value, m.group(0)))
+    return found[-1] if found else None
+
+
+def price_match(
+    results: list[Result], ctx: ToolContext, authority: ToolSpec | None, evidence_id: dict[int, str]
+) -> list[Result]:
+    """ "能跟吗": the price asked against the quoted unit price — what more it takes per unit, as a share of the list
+    price (the extra discount), and who may grant that (the tenant's authority tool); a price at or above ours needs
+    nothing. The customer's figure is a request, never a fact: nothing is granted here."""
+    from agents.reasoning.tiers import MATCH_ASK
+    from agents.reasoning.tools import run_tool
+
+    if not MATCH_ASK.search(ctx.text):
+        return []
+    quoted = next((r for r in results if isinstance(r, Computed) and r.quote is not None), None)
+    if quoted is None or quoted.quote is None:
+        return []
+    model, list_text, unit_text, rate_text = quoted.quote
+    list_price, unit_price = Decimal(list_text), Decimal(unit_text)
+    target = _target_price(ctx.text, list_price)
+    if target is None:
+        return [CannotCompute(MATCH_TOOL, MATCH_TOOL, "消息里没有可比的单价")]
+    price, written = target
+    gap = unit_price - price
+    inputs: list[Input] = [
+        Input("evidence", evidence_id.get(id(quoted), ""), _yuan_plain(unit_price)),
+        Input("message", "message.asked_price", written),
+    ]
+    if gap <= 0:
+        statement = f"您提到的 {_yuan_plain(price)} 元不低于{model}折后单价 {_yuan_plain(unit_price)} 元，按现有报价即可"
+        return [
+            Computed(
+                MATCH_TOOL,
+                MATCH_TOOL,
+                "0",
+                "元",
+                statement,
+                (_yuan_plain(unit_price),),
+                tuple(inputs),
+                quoted.source,
+            )
+        ]
+    extra = money.rounded(gap / list_price * 100, "0.01")
+    approver, auth_inputs, checked_ok = "", [], False
+    if authority is not None:  # the extra share checked like any discount asked ("再让3.35%")
+        checked = run_tool(authority, ToolContext(ctx.facts, ctx.crm, {}, f"再让{extra}%", ctx.today))
+        auth = next((r for r in checked if isinstance(r, Computed)), None)
+        if auth is not None:
+            approver, checked_ok = auth.needs_approval, True
+            auth_inputs = [i for i in auth.inputs if i.kind == "policy"]
+    inputs += auth_inputs
+    gap_text, extra_text = _yuan_plain(gap), f"{money.fmt_number(extra)}%"
+    base = (
+        f"按阶梯{money.fmt_number(Decimal(rate_text))}%，{model}折后单价 {_yuan_plain(unit_price)} 元；"
+        f"跟到 {_yuan_plain(price)} 元须每台再让 {gap_text} 元（占指导价 {extra_text}）"
+    )
+    # who may grant it, only when the authority table said so (never "within my authority" by default)
+    statement = base + (
+        f"，超出本人权限，须由{approver}审批" if approver else "，在本人权限内" if checked_ok else ""
+    )
+    say = base + (
+        f"，这需要{approver}审批" if approver else ""
+    )  # the rep's own limit stays off the customer's text
+    return [
+        Computed(
+            MATCH_TOOL,
+            MATCH_TOOL,
+            str(extra),
+            "%",
+            statement,
+            (_yuan_plain(unit_price), gap_text, extra_text, *((approver,) if approver else ())),
+            tuple(inputs),
+            quoted.source,
+            subject=f"{model}/{price}",
+            statement_en=(
+                f"at your tier the {model} is CNY {_yuan_plain(unit_price)}; matching CNY {_yuan_plain(price)} takes "
+                f"CNY {gap_text} more per unit ({extra_text} of list)"
+                + (f", which needs approval by {approver}" if approver else "")
+            ),
+            say=say,
+            needs_approval=approver,
+            next_step=f"提交{approver}审批" if approver else "",
+        )
+    ]

@@ -391,8 +391,10 @@ class CrmRecord:
         return FieldValue("product.list_price", value, hits[0].id, model)
 
     def priced_model_in(self, text: str) -> str:
-        """The model of a CRM-priced product that the message names (its name, or its model code such as X7)."""
-        found = []
+        """The model of a CRM-priced product that the message names (its name, or its model code such as X7), else the
+        one product whose class the message names (its name's last word: "轻型厢式货车")."""
+        found: list[str] = []
+        classes: list[list[str]] = []
         for e in self.facts:
             if e.source_ids.get("entity") != "product" or "list_price" not in (
                 (e.lineage or {}).get("values") or {}
@@ -403,7 +405,15 @@ class CrmRecord:
             for token in [name, *re.findall(r"[A-Z]{1,3}\d{1,3}[A-Z]?", name)]:
                 if token and token in text:
                     found.append(token)
-        return max(found, key=len) if found else ""
+            kind = (
+                name.split()[-1] if " " in name else ""
+            )  # "凌越T3 轻型厢式货车" → 轻型厢式货车: the class named
+            if len(kind) >= 4 and kind in text:
+                classes.append(re.findall(r"[A-Z]{1,3}\d{1,3}[A-Z]?", name)[:1] or [name])
+        if found:
+            return max(found, key=len)
+        # only the class is named ("同级的轻型厢式货车"): the one product of that class
+        return classes[0][0] if len(classes) == 1 else ""
 
     def named_product(self, text: str) -> Product | None:
         """The price-list product the message names by its code (FL-9, AC-2) or its full name, with its kind (品类):

@@ -15,6 +15,7 @@ from agents.reasoning.base import (
     _row_source,
     _version_input,
     _yuan_plain,
+    priced_models,
 )
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import MissingField
@@ -200,7 +201,7 @@ def _wanted_first(text: str, models: list[str]) -> list[str]:
 def _net_price(ctx: ToolContext, values: dict[str, str]) -> tuple[str, Decimal, Decimal, str] | None:
     """The model the message names, its CRM list price and the per-unit cut this offer row gives that model
     ("X7每台立减2000元，Q5每台立减1500元" → Q5: 1500); None when the row gives it no per-unit cut."""
-    models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
+    models = priced_models(ctx)
     for model in _wanted_first(ctx.text, models)[:2]:
         codes = re.findall(r"[A-Za-z]{1,3}\d{1,3}[A-Za-z]?", model) or [model]
         pattern = rf"{re.escape(codes[-1])}每台(?:补贴|立减|优惠|减)\s*(\d[\d,]*)\s*元"

@@ -60,6 +60,9 @@ class Computed:
     # a per-unit amount off the price this fact grants (a trade-in subsidy, an offer's cut), and the words naming it
     # (its code, its label) so a sum of savings can check that the policies let them stack
     saving: Saving | None = None
+    # a unit price this fact quoted: (model, list price, net unit price, the fact's rate in %) — a price the customer
+    # asks to be matched is weighed against it
+    quote: tuple[str, str, str, str] | None = None
 
 
 @dataclass(frozen=True)

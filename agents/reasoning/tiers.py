@@ -21,6 +21,7 @@ from agents.reasoning.base import (
     _yuan_plain,
     en_range,
     fmt,
+    priced_models,
 )
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import FieldValue, MissingField, Product
@@ -249,6 +250,8 @@ def _batch_bonus(
     return Decimal(extra.group(1).replace(",", "")), n, units >= n
 
 
+# the customer asks us to match a price ("别家给到11.8万，你们能跟吗"): a price is asked for, whatever the words
+MATCH_ASK = re.compile(r"能跟|跟吗|跟不跟|跟得上|能不能跟|也给到|一样的价|同样的价|同价|match", re.IGNORECASE)
 PRICE_WORDS = re.compile(
     r"单价|折后价|折后|到手价|落地价|多少钱|unit price|net price|price after", re.IGNORECASE
 )
@@ -375,7 +378,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 statement_en=en,
             )
         ]
-    models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
+    models = priced_models(ctx)
     # a product of the price list named by its code or name (a part, a package): priced at its own kind's column
     product = ctx.crm.named_product(ctx.text) if spec.category_columns and spec.quote else None
     if product is not None and spec.category_columns.get(product.kind) == spec.output_column:
@@ -427,7 +430,10 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             price = None
     over: tuple[str, str] | None = None
     said = ""  # what the customer hears when the rep's what-if is added (below): the statement without it
-    if price is not None and (asked is not None or PRICE_WORDS.search(ctx.text)):
+    quoted: tuple[str, str, str, str] | None = None
+    if price is not None and (
+        asked is not None or PRICE_WORDS.search(ctx.text) or MATCH_ASK.search(ctx.text)
+    ):
         # "折后单价多少": the unit price; "再订20台": the unit price and the total, then what stacks and who approves
         unit_price = money.discounted(price.value, rate.value, spec.rounding, spec.rounding_mode)
         inputs.append(Input("evidence", price.evidence_id, str(price.value)))
@@ -437,6 +443,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             f"CNY {_yuan_plain(unit_price)}"
         )
         slots += (_yuan_plain(unit_price),)
+        quoted = (name, str(price.value), str(unit_price), str(rate.value))
         if asked is not None:
             count = Decimal(asked.group(1))
             unit_word = asked.group(2) if asked.lastindex and asked.lastindex >= 2 else ""
@@ -481,6 +488,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             statement_en=en,
             needs_approval=over[0] if over is not None else "",
             say=said,
+            quote=quoted,
         )
     ]
 
@@ -491,7 +499,7 @@ def _list_quote(
     """Below the lowest tier: the model the message prices at its CRM list price, and the total for the units asked
     ("；S7 指导价 225,800 元，3 台合计 677,400 元"); None when no priced model or no price is asked."""
     asked = asked_units(ctx.text)
-    models = ctx.entities.get("product_model", []) or [m for m in [ctx.crm.priced_model_in(ctx.text)] if m]
+    models = priced_models(ctx)
     models = _units_model_first(ctx.text, models, asked)
     if not models or (asked is None and not PRICE_WORDS.search(ctx.text)):
         return None

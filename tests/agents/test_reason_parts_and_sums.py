@@ -85,11 +85,38 @@ TIER = ToolSpec(
 )
 
 
+AUTH_DOC = """---
+doc_id: auth
+title: 折扣审批权限V1.0
+version: "1.0"
+effective_date: 2026-01-01
+---
+# 折扣审批权限V1.0
+
+第三条 权限如下：
+
+| 审批人 | 整车（占指导价） |
+|---|---|
+| 销售顾问 | 2%以内（含） |
+| 销售经理 | 5%以内（含） |
+| 总经理 | 5%以上 |
+"""
+
+AUTH = ToolSpec(
+    id="auth",
+    tool="authority",
+    doc="auth",
+    limit_column="整车（占指导价）",
+    approver_column="审批人",
+    actor="销售顾问",
+)
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> PolicyStore:
     d = tmp_path_factory.mktemp("parts-store")
     s = PolicyStore(d / "chroma", CachedEmbedder(Usem3Embedder(), d / "emb.sqlite"), d / "catalog.sqlite")
-    for text in (LADDER, SUBSIDY, OFFERS):
+    for text in (LADDER, SUBSIDY, OFFERS, AUTH_DOC):
         s.add_text(text, {})
     return s
 
@@ -124,7 +151,7 @@ def crm(units: int = 21, industry: str = "") -> CrmRecord:
     )
     facts = [
         quarter,
-        *product("V-X7", "星驰X7 商务车", "XC-X7", "整车", 199900),
+        *product("V-X7", "星驰X7 七座商务车", "XC-X7", "整车", 199900),
         *product("P-FL9", "高效滤芯", "FL-9", "配件", 135),
         *product("S-EXT", "延长保修", "EW-3", "延保", 4500),
     ]
@@ -370,3 +397,72 @@ def test_a_column_is_named_in_chinese_or_in_the_tenants_english(text: str, named
     header = "动力电池及电驱系统（纯电车型）"
     words = [header, "动力电池及电驱系统", *_column_words(header)]
     assert _named_in(words, text, {"动力电池及电驱系统": "battery and e-drive warranty"}) is named
+
+
+@pytest.mark.parametrize(
+    ("text", "says", "approver"),
+    [
+        # A2 6%: X7 199,900 → 187,906; 185,000 takes 2,906 more = 1.45% of list (2906 / 199900): within 2%
+        (
+            "别家给到18.5万，你们能跟吗",
+            ["跟到 185,000 元须每台再让 2,906 元（占指导价 1.45%）", "在本人权限内"],
+            "",
+        ),
+        # 180,000 takes 7,906 = 3.95% of list (3.954…): above 2%, within the manager's 5%
+        ("别家报价180,000元/台，能跟吗", ["再让 7,906 元（占指导价 3.95%）", "须由销售经理审批"], "销售经理"),
+        # 160,000 takes 27,906 = 13.96%: the general manager
+        ("同级的给到16万，跟不跟", ["再让 27,906 元（占指导价 13.96%）"], "总经理"),
+        ("别家给到19万，能跟吗", ["不低于X7折后单价 187,906 元"], ""),  # already cheaper: nothing to grant
+    ],
+)
+def test_a_price_to_match_is_an_extra_discount_checked_against_authority(
+    store: PolicyStore, text: str, says: list[str], approver: str
+):
+    from agents.reasoning.combine import price_match
+
+    c = ctx(store, f"X7买3台，{text}")
+    quoted = run_tool(TIER, c)
+    out = price_match(quoted, c, AUTH, {id(quoted[0]): "ev_tier"})
+    assert len(out) == 1 and isinstance(out[0], Computed), out
+    r = out[0]
+    for s_ in says:
+        assert s_ in r.statement, r.statement
+    assert r.needs_approval == approver
+    assert any(
+        i.kind == "message" and i.ref == "message.asked_price" for i in r.inputs
+    )  # a request, recorded
+    assert r.inputs[0].ref == "ev_tier"  # the quoted unit price it rests on
+    if approver:
+        assert (
+            "这需要" + approver + "审批" in r.say and "权限" not in r.say
+        )  # the rep's own limit stays internal
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [
+        ("X7买3台多少钱", "none"),  # nothing to match
+        ("X7买3台，别家给到9万，能跟吗", "cannot"),  # no unit price between half and the whole list price
+    ],
+)
+def test_price_match_needs_a_match_ask_and_a_comparable_price(store: PolicyStore, text: str, result: str):
+    from agents.reasoning.combine import price_match
+
+    c = ctx(store, text)
+    out = price_match(run_tool(TIER, c), c, AUTH, {})
+    assert (out == []) if result == "none" else (len(out) == 1 and isinstance(out[0], CannotCompute))
+
+
+@pytest.mark.parametrize(
+    ("text", "model"),
+    [
+        (
+            "同级的七座商务车别家给到18万",
+            "X7",
+        ),  # the class (the name's last word) names the one product of it
+        ("X7多少钱", "X7"),
+        ("卡车多少钱", ""),
+    ],
+)
+def test_priced_model_by_code_name_or_class(text: str, model: str):
+    assert crm().priced_model_in(text) == model
