@@ -13,6 +13,8 @@ wrap_up(conversation_id, actor) → a SUMMARY suggestion (summary, disposition c
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -54,13 +56,44 @@ def thread_id(tenant: str, conversation_id: str) -> str:
     return f"{tenant}:{conversation_id}"
 
 
+HINTS_KEPT = 10_000  # suggestions whose thread this process remembers (~0.2 kB each)
+
+
+class _Hints:
+    """suggestion id → (thread, channel), the most recent `size` only; thread-safe (a worker runs several loops)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, suggestion_id: str, hint: tuple[str, str]) -> None:
+        with self._lock:
+            self._entries[suggestion_id] = hint
+            self._entries.move_to_end(suggestion_id)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def get(self, suggestion_id: str) -> tuple[str, str] | None:
+        with self._lock:
+            return self._entries.get(suggestion_id)
+
+    def pop(self, suggestion_id: str) -> None:
+        with self._lock:
+            self._entries.pop(suggestion_id, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class Copilot:
     def __init__(self, deps: AgentDeps, checkpointer: BaseCheckpointSaver[str] | None = None) -> None:
         self.deps = deps
         self.graph = compile_graph(checkpointer or InMemorySaver())
-        self._threads: dict[
-            str, tuple[str, str]
-        ] = {}  # suggestion id → (thread, channel): an in-process hint only
+        # suggestion id → (thread, channel): an in-process hint only, for a decision that names no conversation.
+        # Bounded: most suggestions are never decided here (another process, the ledger directly, none at all), and a
+        # worker runs for weeks; a hint that is gone only means the decision goes to the ledger directly.
+        self._threads = _Hints(HINTS_KEPT)
 
     def _config(self, thread: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread}}
@@ -117,7 +150,7 @@ class Copilot:
             if isinstance(recorded, Suggestion)
             else Suggestion.model_validate(ctx.delivered.get("suggestion") or out["suggestion"])
         )
-        self._threads[suggestion.id] = (thread, msg.channel.value)
+        self._threads.put(suggestion.id, (thread, msg.channel.value))
         return suggestion
 
     def _run_with_progress(
@@ -146,9 +179,10 @@ class Copilot:
         """Records the human decision and returns its ledger entry id. Resumes the thread's interrupt when it still
         waits for this suggestion; otherwise (a newer message advanced the thread, another process, a restart)
         writes to the ledger directly. Ledger errors (NotFound, ConflictError, AccessDenied) propagate unchanged."""
-        thread, channel = self._threads.get(decision.suggestion_id, (thread_id(tenant, conversation_id), ""))
+        hint = self._threads.get(decision.suggestion_id)
+        thread, channel = hint or (thread_id(tenant, conversation_id), "")
         decision = mask_decision(self.deps.pii, decision, thread)  # the ledger keeps a rep's free text masked
-        if conversation_id or decision.suggestion_id in self._threads:
+        if conversation_id or hint is not None:
             state = self.graph.get_state(self._config(thread))
             current = (state.values.get("suggestion") or {}).get("id")
             # paused before the decision node (agents.graph.PAUSE_BEFORE), or inside it (threads of earlier versions)
@@ -165,10 +199,10 @@ class Copilot:
                         context=ctx,
                         durability=self.deps.settings.checkpoint_durability,
                     )
-                self._threads.pop(decision.suggestion_id, None)
+                self._threads.pop(decision.suggestion_id)
                 return str(out.get("decision_entry_id", ""))
         entry_id = self.deps.ledger.record_decision(decision, actor=actor)
-        self._threads.pop(decision.suggestion_id, None)
+        self._threads.pop(decision.suggestion_id)
         return entry_id
 
     def history(self, conversation_id: str, tenant: str) -> list[dict[str, Any]]:
