@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from agents.reasoning import money
 from agents.reasoning.config import ToolSpec
-from agents.reasoning.crm import CrmRecord, MissingField
+from agents.reasoning.crm import CrmRecord, FieldValue, MissingField
 from agents.reasoning.results import CannotCompute, Input, Source
 from contract.numerals import han_to_ascii
 from contract.policy_facts import ClauseFact, Governing, NoGoverningVersion, RowFact
@@ -143,9 +143,7 @@ def _match_value(source: str, ctx: ToolContext) -> tuple[str, Input] | None:
             fv = ctx.crm.profile(name.split(".")[-1])
         except MissingField:
             return None
-        return str(fv.value), Input(
-            "evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value)
-        )
+        return str(fv.value), field_input(fv, str(fv.value))
     if kind == "text":
         return None  # resolved against the column's own values (below)
     return source, Input("policy", "tools.yaml", source)
@@ -204,3 +202,21 @@ def priced_models(ctx: ToolContext) -> list[str]:
         return named
     found = ctx.crm.priced_model_in(ctx.text)
     return [found] if found else []
+
+
+def field_input(fv: FieldValue, value: str) -> Input:
+    """A CRM value as a computation's input: its 360 fact when it has one, else the field path it was read from."""
+    return Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, value)
+
+
+def governing_clause(
+    ctx: ToolContext, spec: ToolSpec
+) -> tuple[Governing, ClauseFact, Source] | CannotCompute:
+    """The governing version of tools.yaml `doc`, its clause `spec.clause` and that clause as the answer's source."""
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return g
+    clause = _clause(ctx, g, spec.clause)
+    if clause is None:
+        return CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")
+    return g, clause, Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)

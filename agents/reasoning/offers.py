@@ -15,6 +15,7 @@ from agents.reasoning.base import (
     _row_source,
     _version_input,
     _yuan_plain,
+    field_input,
     priced_models,
 )
 from agents.reasoning.config import ToolSpec
@@ -97,9 +98,7 @@ def eligibility(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 fv = ctx.crm.profile("region")
             except MissingField as exc:
                 return [CannotCompute(spec.tool, spec.id, str(exc))]
-            inputs.append(
-                Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value))
-            )
+            inputs.append(field_input(fv, str(fv.value)))
             if region.lower() in ("", "all", "全国", "*") or region == fv.value:
                 passed.append(f"区域{fv.value}")
             else:
@@ -121,9 +120,7 @@ def eligibility(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 fv = ctx.crm.profile("kind")
             except MissingField as exc:
                 return [CannotCompute(spec.tool, spec.id, str(exc))]
-            inputs.append(
-                Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value))
-            )
+            inputs.append(field_input(fv, str(fv.value)))
             (passed if str(fv.value) in spec.customer_kinds else failed).append(f"客户类型{fv.value}")
         elif check == "product_line":
             lines = list(getattr(meta, "product_lines", []) or [])
@@ -242,9 +239,7 @@ def _scope_failures(row: RowFact, spec: ToolSpec, ctx: ToolContext, inputs: list
             except MissingField as exc:
                 fails.append(str(exc))
                 continue
-            inputs.append(
-                Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value))
-            )
+            inputs.append(field_input(fv, str(fv.value)))
             if str(fv.value) not in raw:
                 fails.append(f"适用区域为{raw}，您在{fv.value}")
         elif kind == "product":
@@ -257,9 +252,7 @@ def _scope_failures(row: RowFact, spec: ToolSpec, ctx: ToolContext, inputs: list
             except MissingField as exc:
                 fails.append(str(exc))
                 continue
-            inputs.append(
-                Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, str(fv.value))
-            )
+            inputs.append(field_input(fv, str(fv.value)))
             word = spec.kind_words.get(str(fv.value), str(fv.value))
             if word not in raw:
                 fails.append(f"客户类型限{raw}")
@@ -285,9 +278,8 @@ def _rule_excludes(ctx: ToolContext, g: Governing, row: RowFact, inputs: list[In
             if code in sentence and "不适用" in sentence and word and word in sentence:
                 inputs.append(Input("policy", clause.evidence_id, sentence.strip()))
                 inputs.append(
-                    Input(
-                        "evidence" if industry.evidence_id else "field",
-                        industry.evidence_id or industry.path,
+                    field_input(
+                        industry,
                         word,
                     )
                 )

@@ -17,7 +17,9 @@ from agents.reasoning.base import (
     _governing,
     _version_input,
     _yuan_plain,
+    field_input,
     fmt,
+    governing_clause,
 )
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import MissingField
@@ -301,13 +303,10 @@ def clause_quote(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     "一般配车周期：现车15日内…"): from `term` (the words it starts at) to the end of that sentence, else the clause's
     first sentence. With `where`, only when one of the customer's `records` matches (an order still pending), and the
     template may name that record ({id}) beside the quote ({quote})."""
-    g = _governing(ctx, spec)
-    if isinstance(g, CannotCompute):
-        return [g]
-    clause = _clause(ctx, g, spec.clause)
-    if clause is None:
-        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")]
-    source = Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+    found = governing_clause(ctx, spec)
+    if isinstance(found, CannotCompute):
+        return [found]
+    g, clause, source = found
     record: dict[str, Any] = {}
     if spec.where:
         records = (
@@ -367,13 +366,10 @@ def unit_amount(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     the clause naming this customer's kind (tools.yaml kind_words: CRM kind → the clause's word), its figure, and —
     when it is per unit and the message asks for N units — the total. Nothing is guessed: no part for this kind, or
     no figure in it, is "can't compute"."""
-    g = _governing(ctx, spec)
-    if isinstance(g, CannotCompute):
-        return [g]
-    clause = _clause(ctx, g, spec.clause)
-    if clause is None:
-        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")]
-    source = Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+    found = governing_clause(ctx, spec)
+    if isinstance(found, CannotCompute):
+        return [found]
+    g, clause, source = found
     try:
         kind = ctx.crm.profile("kind")
     except MissingField as exc:
@@ -400,7 +396,7 @@ def unit_amount(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     label = spec.label or "金额"
     inputs: list[Input] = [
         Input("policy", clause.evidence_id, part),
-        Input("evidence" if kind.evidence_id else "field", kind.evidence_id or kind.path, str(kind.value)),
+        field_input(kind, str(kind.value)),
         *_version_input(g),
     ]
     statement = f"{word}{label}{per.group(0) if per else ''} {_yuan_plain(amount)} 元"

@@ -10,7 +10,16 @@ from decimal import Decimal
 from typing import Any
 
 from agents.reasoning import dates
-from agents.reasoning.base import ToolContext, _clause, _governing, _pick_row, _row_source, _version_input
+from agents.reasoning.base import (
+    ToolContext,
+    _clause,
+    _governing,
+    _pick_row,
+    _row_source,
+    _version_input,
+    field_input,
+    governing_clause,
+)
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import MissingField
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
@@ -33,13 +42,10 @@ def _term(clause: ClauseFact, words: str) -> Quantity | None:
 def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     if spec.row_column and spec.term_column:
         return _term_from_table(spec, ctx)
-    g = _governing(ctx, spec)
-    if isinstance(g, CannotCompute):
-        return [g]
-    clause = _clause(ctx, g, spec.clause)
-    if clause is None:
-        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")]
-    source = Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+    found = governing_clause(ctx, spec)
+    if isinstance(found, CannotCompute):
+        return [found]
+    g, clause, source = found
     q = _term(clause, spec.term)
     if q is None:
         return [CannotCompute(spec.tool, spec.id, f"{spec.clause}里读不出「{spec.term}」的期限", source)]
@@ -62,7 +68,7 @@ def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     )
     inputs = (
         Input("policy", clause.evidence_id, q.raw),
-        Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, start.isoformat()),
+        field_input(fv, start.isoformat()),
         *_version_input(g),
     )
     term: list[Result] = [
@@ -282,7 +288,7 @@ def _term_in_column(
     slots: tuple[str, ...] = (dates.zh_date(end),)
     inputs = [
         Input("policy", row.evidence_id, f"{kind}｜{spec.term_column}｜{cell.raw}"),
-        Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, start.isoformat()),
+        field_input(fv, start.isoformat()),
         *_version_input(g),
     ]
     if by is not None:
@@ -368,7 +374,7 @@ def renewal_window(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         f", inside the {days}-day renewal window" if window.contains(ctx.today) else ""
     )
     inputs = (
-        Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, end.isoformat()),
+        field_input(fv, end.isoformat()),
         Input("policy", source.evidence_id, f"期满前{days}日"),
     )
     return [
@@ -407,7 +413,7 @@ def days_since(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             "days",
             statement,
             (f"{n} 天",),
-            (Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, day.isoformat()),),
+            (field_input(fv, day.isoformat()),),
             subject=fv.label,
             statement_en=f"{n} days since the last {fv.label} purchase ({day.isoformat()})",
         )

@@ -20,6 +20,7 @@ from agents.reasoning.base import (
     _version_input,
     _yuan_plain,
     en_range,
+    field_input,
     fmt,
     priced_models,
 )
@@ -178,9 +179,7 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     except LookupError_ as exc:
         return [CannotCompute(spec.tool, spec.id, str(exc), _row_source(g, row))]
     inputs.insert(0, Input("policy", row.evidence_id, f"{tier.header}｜{tier.cell.raw}"))
-    inputs.append(
-        Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, start.isoformat())
-    )
+    inputs.append(field_input(fv, start.isoformat()))
     label = spec.label or "标准"
     first = row.cells[0].raw if row.cells else ""
     units_m = asked_units(ctx.text)
