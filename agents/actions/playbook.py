@@ -432,8 +432,10 @@ def _prepared_first(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
     def prepared(f: RuleFiring) -> bool:
         return not f.missing and r.d.intent.name in r.intents_of(f)
 
-    # one the catalog already put on the card, further down, or the best the catalog has
-    joined = [f for f in ranked[at + 1 :] if f.rule.id == CATALOG_RULE and prepared(f)]
+    # one already on the card further down: the catalog's, or a rule's when the incomplete one does not serve the
+    # read intent either (an approval a flag proposed, above the intent's own complete action); else the catalog's best
+    off_intent = r.d.intent.name not in r.intents_of(ranked[at])
+    joined = [f for f in ranked[at + 1 :] if prepared(f) and (f.rule.id == CATALOG_RULE or off_intent)]
     extra = joined or [
         f
         for f in r.catalog(exclude={f.action.name for f in ranked}, limit=3, declared_only=True)

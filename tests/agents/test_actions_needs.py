@@ -200,3 +200,27 @@ def test_no_action_is_suggested_twice(tenant):
         for text in ("设备坏了，报故障码E4，还在保修吗，物流呢", "嗯"):
             got = names(_d(intent, text, [_signal("old_unit"), _fact("fault_level")]), tenant)
             assert len(got) == len(set(got)), got
+
+
+def test_an_incomplete_action_off_the_intent_yields_to_the_intents_complete_rule_action(tmp_path):
+    signoff = """
+  - name: ask_signoff
+    label_zh: 提交审批
+    description: 提交审批
+    parameters: {who: {type: string, required: true, description: 审批人}}
+"""
+    flag_rule = """
+      - {id: flag, when: {flags_any: [odd]}, then: {action: ask_signoff, priority: 96}}
+"""
+    for name, text in (
+        ("intents.yaml", INTENTS),
+        ("actions.yaml", ACTIONS + signoff),
+        ("playbooks.yaml", PLAYBOOKS + flag_rule),
+    ):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    flagged = TenantConfig.load(tmp_path)
+    d = _d("repair_request", "坏了")
+    d.flags.append("odd")
+    fired = propose(d, flagged, KeywordPolicy(), lambda t, a: 0.1)
+    assert [f.action.name for f in fired][:2] == ["open_repair", "ask_signoff"]
+    assert fired[1].missing == ["who"]  # still suggested, marked for the rep
