@@ -9,11 +9,11 @@ from agents.reasoning import money
 from agents.reasoning.asks import requested_discount
 from agents.reasoning.base import (
     ToolContext,
-    _governing,
     _row_source,
     _version_input,
     _yuan_plain,
     fmt,
+    governing_rows,
     priced_models,
 )
 from agents.reasoning.config import ToolSpec
@@ -98,12 +98,10 @@ def _discount_worth(
 
 
 def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
-    g = _governing(ctx, spec)
-    if isinstance(g, CannotCompute):
-        return [g]
-    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
-    if not rows:
-        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    found = governing_rows(ctx, spec)
+    if isinstance(found, CannotCompute):
+        return [found]
+    g, rows = found
     asked = requested_discount(ctx.text)
     if asked is None:
         return [CannotCompute(spec.tool, spec.id, "客户没有提出具体的折扣")]

@@ -220,3 +220,14 @@ def governing_clause(
     if clause is None:
         return CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")
     return g, clause, Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+
+
+def governing_rows(ctx: ToolContext, spec: ToolSpec) -> tuple[Governing, list[RowFact]] | CannotCompute:
+    """The governing version of tools.yaml `doc` and the rows of its table `spec.table` (none is "can't compute")."""
+    g = _governing(ctx, spec)
+    if isinstance(g, CannotCompute):
+        return g
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    if not rows:
+        return CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")
+    return g, rows

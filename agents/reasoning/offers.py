@@ -16,6 +16,7 @@ from agents.reasoning.base import (
     _version_input,
     _yuan_plain,
     field_input,
+    governing_rows,
     priced_models,
 )
 from agents.reasoning.config import ToolSpec
@@ -27,12 +28,10 @@ from contract.quantities import date_windows
 
 
 def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
-    g = _governing(ctx, spec)
-    if isinstance(g, CannotCompute):
-        return [g]
-    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
-    if not rows:
-        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    found = governing_rows(ctx, spec)
+    if isinstance(found, CannotCompute):
+        return [found]
+    g, rows = found
     inputs: list[Input] = [*_version_input(g)]
     for column, source in spec.match.items():
         if source.startswith("text:") or source == "text":
@@ -43,10 +42,10 @@ def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             rows = named
             inputs.append(Input("message", f"text.{column}", named[0].cell(column).raw))  # type: ignore[union-attr]
             continue
-        found = _match_value(source, ctx)
-        if found is None:
+        matched = _match_value(source, ctx)
+        if matched is None:
             return [CannotCompute(spec.tool, spec.id, f"缺少「{column}」的取值（{source}）")]
-        value, inp = found
+        value, inp = matched
         rows = find_rows(rows, column, value)
         inputs.append(inp)
         if not rows:
@@ -290,12 +289,10 @@ def _rule_excludes(ctx: ToolContext, g: Governing, row: RowFact, inputs: list[In
 def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     """Offers (table rows) checked against this customer: the rows the message names, with why they do or do not
     apply (period, region, product, customer type), plus the rows that do apply to what they asked about."""
-    g = _governing(ctx, spec)
-    if isinstance(g, CannotCompute):
-        return [g]
-    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
-    if not rows:
-        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    found = governing_rows(ctx, spec)
+    if isinstance(found, CannotCompute):
+        return [found]
+    g, rows = found
     named = _named_rows(rows, spec.name_columns, ctx.text) if spec.name_columns else []
     out: list[Result] = []
     for row in rows:

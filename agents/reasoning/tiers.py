@@ -22,6 +22,7 @@ from agents.reasoning.base import (
     en_range,
     field_input,
     fmt,
+    governing_rows,
     priced_models,
 )
 from agents.reasoning.config import ToolSpec
@@ -329,12 +330,10 @@ def _stacked(
 def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     """The volume tier from last calendar year's units in a category (a fleet discount ladder), and — when the
     message asks for N units of a model the CRM prices — the discounted unit price and the total."""
-    g = _governing(ctx, spec)
-    if isinstance(g, CannotCompute):
-        return [g]
-    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
-    if not rows:
-        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》没有第 {spec.table} 张表")]
+    found = governing_rows(ctx, spec)
+    if isinstance(found, CannotCompute):
+        return [found]
+    g, rows = found
     if not ctx.crm.has_quarter_amounts():
         return [CannotCompute(spec.tool, spec.id, "CRM 没有按季度的采购记录（订单行金额未映射）")]
     year = ctx.today.year - 1
