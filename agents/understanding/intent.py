@@ -31,6 +31,9 @@ from contract.suggestions import Intent
 TOP_K = 3
 TEMPERATURE = 0.05  # softmax temperature over class scores → a confidence in 0..1
 DESCRIPTION_WEIGHT = 2.0  # the description counts as this many examples once a class has examples
+EXAMPLE_BIAS_SHARE = (
+    1.0  # how much of a class's example bias (`_example_bias`) is taken off its example score
+)
 PHRASE_WEIGHT = 0.5
 KEYWORD_BONUS = 0.08
 CUE_BONUS = 0.05
@@ -273,6 +276,9 @@ class _Space:
     x: np.ndarray  # (examples, d)
     mu: float = 0.0
     sd: float = 1.0
+    # per class: how far its top-k example similarity to OTHER classes' examples sits above the classes' average
+    # (a class taught many examples finds a close one for almost any message; see `_example_bias`)
+    bias: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
 
 
 class EmbeddingIntentClassifier:
@@ -307,6 +313,8 @@ class EmbeddingIntentClassifier:
             self._space(part, [description_text(self.specs[c]) for c in self.classes], views, texts)
             for part in self.vectors.parts()
         ]
+        for sp in self._spaces:
+            sp.bias = self._example_bias(sp)
         self.n_examples = (
             np.bincount(self._y, minlength=len(self.classes))
             if len(labels)
@@ -352,6 +360,33 @@ class EmbeddingIntentClassifier:
         return np.asarray(PHRASE_WEIGHT * best + (1 - PHRASE_WEIGHT) * (sp.desc @ q), dtype=np.float32)
 
     # ---- scoring ------------------------------------------------------------------------------------------------
+    def _example_bias(self, sp: _Space) -> np.ndarray:
+        """Per class, its mean top-k similarity to the examples of the other classes, centred over the classes that
+        have examples. The best few of many examples sit closer to any message than the best few of two: with reps'
+        corrections piling up on the commonest intent (price questions), that class wins messages it never saw.
+        Subtracting what a class scores on messages that are NOT its own takes the count out of the comparison."""
+        bias = np.zeros(len(self.classes), np.float32)
+        if len(self._y) < 2:
+            return bias
+        sims = sp.x @ sp.x.T
+        has = []
+        for c in range(len(self.classes)):
+            own, other = self._y == c, self._y != c
+            if not own.any() or not other.any():
+                continue
+            top = np.sort(sims[np.ix_(other, own)], axis=1)[:, ::-1][:, :TOP_K].mean(axis=1)
+            bias[c] = float(top.mean())
+            has.append(c)
+        if has:
+            bias[has] -= float(bias[has].mean())
+            # only a class taught more examples than is usual in this taxonomy is corrected, by the share of its
+            # examples beyond the usual count: with a handful each, the estimate is noise, and no class is favoured
+            counts = np.bincount(self._y, minlength=len(self.classes)).astype(np.float32)
+            usual = float(np.median(counts[has]))
+            excess = np.clip(1.0 - usual / np.maximum(counts, 1.0), 0.0, 1.0)
+            bias = np.where(bias > 0, bias * excess, 0.0).astype(np.float32)
+        return bias
+
     def _model_rows(
         self, qs: list[np.ndarray], mask: np.ndarray | None = None, *, models: int | None = None
     ) -> list[np.ndarray]:
@@ -366,7 +401,9 @@ class EmbeddingIntentClassifier:
                     sel = self._y == c if mask is None else (self._y == c) & mask
                     n = int(sel.sum())
                     if n:
-                        top = float(np.sort(sims[sel])[::-1][:TOP_K].mean())
+                        top = float(np.sort(sims[sel])[::-1][:TOP_K].mean()) - EXAMPLE_BIAS_SHARE * float(
+                            sp.bias[c]
+                        )
                         out[c] = (n * top + DESCRIPTION_WEIGHT * out[c]) / (n + DESCRIPTION_WEIGHT)
             rows.append(np.asarray(REF_MU + REF_SD * (out - sp.mu) / sp.sd, dtype=np.float32))
         return rows
