@@ -117,7 +117,10 @@ class RedisStreamInbox:
         self._accept = self._r.register_script(_ACCEPT)
         self._release = self._r.register_script(_RELEASE)
         self._extend = self._r.register_script(_EXTEND)
-        self._held: dict[str, str] = {}  # conversation lock key → token, refreshed by touch()
+        # conversation lock key → (token, taken at, monotonic), refreshed by touch() for at most max_hold_s
+        self._held: dict[str, tuple[str, float]] = {}
+        # as long as copilot.worker.Worker renews a lease by default: a hung run stops holding its conversation then
+        self.max_hold_s = max(self.lease_s * 5, 1.0)
         try:
             self._r.xgroup_create(self.stream, self.group, id="0", mkstream=True)
         except redis.ResponseError as exc:
@@ -207,12 +210,16 @@ class RedisStreamInbox:
 
     def touch(self, worker_id: str, item_ids: list[str]) -> None:
         """Heartbeat: keep the lease of entries still being worked on (resets their idle time), and the conversation
-        locks this process holds (so a dead worker's lock lapses after about one lease, a live one's never)."""
+        locks this process holds (so a dead worker's lock lapses after about one lease). A lock held longer than
+        `max_hold_s` is no longer extended: a run hung that long stops blocking its conversation within two leases,
+        as its entry's lease lapses too (the worker stops renewing it), and another worker takes the message over."""
         try:
             if item_ids:
                 self._r.xclaim(self.stream, self.group, worker_id, 0, item_ids, justid=True)
-            for key, token in list(self._held.items()):
-                self._extend(keys=[key], args=[token, self._lock_ttl_ms()])
+            now = time.monotonic()
+            for key, (token, since) in list(self._held.items()):
+                if now - since < self.max_hold_s:
+                    self._extend(keys=[key], args=[token, self._lock_ttl_ms()])
         except redis.RedisError as exc:
             raise _unavailable(exc) from exc
 
@@ -250,7 +257,7 @@ class RedisStreamInbox:
                 time.sleep(0.05)
         except redis.RedisError as exc:
             raise BackendUnavailable(f"redis queue unavailable: {exc}", reason="queue_unavailable") from exc
-        self._held[key] = token
+        self._held[key] = (token, time.monotonic())
         try:
             yield
         finally:
