@@ -524,20 +524,19 @@ UNIT_WORDS = r"台|辆|个(?!点|百分点|月|工作日|小时)|件|套|只|支
 
 def product_units(text: str, product: Product) -> re.Match[str] | None:
     """How many of `product` the message asks for: a number right before its code or name (with or without a unit
-    word), or right after it ("x20"); None when the message gives no count beside it."""
+    word: "20个BT-60"), else right after it ("BT-60x20", a file name); None when the message gives no count beside it."""
+    after_match: re.Match[str] | None = None
     for token in (t for t in (product.code, product.name) if t):
-        at = text.find(token)
-        if at < 0:
-            continue
-        before = re.search(
-            rf"(\d+)\s*({UNIT_WORDS})?\s*(?:x\s*)?$", text[max(0, at - 12) : at], re.IGNORECASE
-        )
-        if before is not None:
-            return before
-        after = re.match(r"\s*[x×*]\s*(\d+)()", text[at + len(token) :], re.IGNORECASE)
-        if after is not None:
-            return after
-    return None
+        for at in (m.start() for m in re.finditer(re.escape(token), text)):
+            before = re.search(
+                rf"(\d+)\s*({UNIT_WORDS})?\s*(?:x\s*)?$", text[max(0, at - 12) : at], re.IGNORECASE
+            )
+            if before is not None:
+                return before
+            after_match = after_match or re.match(
+                r"\s*[x×*]\s*(\d+)()", text[at + len(token) :], re.IGNORECASE
+            )
+    return after_match
 
 
 def _package_quote(

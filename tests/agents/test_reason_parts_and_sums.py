@@ -207,6 +207,7 @@ def test_a_vehicle_keeps_the_vehicle_rate(store: PolicyStore):
     [
         ("要30个FL-9", "30"),
         ("FL-9 x 12", "12"),
+        ("清单_FL-9x20.xlsx 要30个FL-9", "30"),  # a count before the code beats the file name's x20
         ("Need 50 FL-9 filters", "50"),
         ("FL-9多少钱", None),
         ("给5个点，FL-9多少钱", None),  # "5个点" is a discount, not a count of FL-9
