@@ -8,8 +8,6 @@ Written before the detector was changed (the first run failed 14 of 47), in word
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from agents.ask import RepAsk
@@ -210,14 +208,12 @@ def test_phone_parts_used_as_keys():
     assert not personal_data_lookup("我手机尾号0418，换号了")
 
 
-def test_detection_stays_cheap(crm):  # noqa: F811
+def test_the_directory_is_built_once_not_per_message(crm):  # noqa: F811
+    """Detection stays cheap by construction: the CRM's names are indexed once and every message only scans the
+    index (its cost is measured, not asserted: speed belongs to the benchmarks)."""
     texts = [t for _, t, _ in CUSTOMER]
-    for t in texts:  # the directory is built by the first look-up
+    crm.mentions(texts[0])  # the directory is built by the first look-up
+    index = crm._customer_directory()._index
+    for t in texts:
         crm.mentions(t)
-    started = time.perf_counter()
-    rounds = 5
-    for _ in range(rounds):
-        for t in texts:
-            crm.mentions(t)
-    per_message_ms = (time.perf_counter() - started) * 1000 / (rounds * len(texts))
-    assert per_message_ms < 1.0, per_message_ms  # ~0.02 ms measured; generous for a loaded machine
+    assert crm._customer_directory()._index is index
