@@ -94,7 +94,7 @@ IMAGE_KIND_WORDS = {
 }
 
 
-# A follow-up that leaves out what it is about (那新款呢 / 那剩下的呢 / 还有呢 / what about the S7?): short, and closed
+# A follow-up that leaves out what it is about (那新款呢 / 那剩下的呢 / 还有呢 / what about the blue one?): short, and closed
 # by 呢, opened by and / what about, or opened by 那 / 那么 / 还有 / 另外 and asked (那就定10台 is no follow-up). It asks
 # the previous turn's question again about something else, so that turn's reading decides it.
 _ELLIPTICAL = re.compile(
@@ -496,7 +496,7 @@ class EmbeddingIntentClassifier:
             # greeting's (感谢、收到) whatever came before, so the message's own reading keeps the codes as they are
             shift = weight * (s_ctx - float(s_ctx.mean()))
             if follow_up:
-                # what the follow-up names (新款, 螺钉) is its object, not its intent: its own reading only tips a tie
+                # what the follow-up names (新款, 蓝色的) is its object, not its intent: its own reading only tips a tie
                 shift = weight * (s_ctx - s)
             info["context_weight"] = round(weight, 3)
         support = np.max(rows, axis=0) + nudges + shift
