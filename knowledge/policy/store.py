@@ -81,9 +81,12 @@ class PolicyStore:
         vector: np.ndarray | None = None,
         per_need: bool = True,
         query_profile: QueryProfile | None = None,
+        dense_text: str | None = None,
     ) -> list[Evidence]:
         """PolicyRetriever: ranked clauses of the versions in force at `query.as_of` (today when None).
-        `mode` dense|lexical is for evaluation; `vector` skips the query embedding (benchmarks); `per_need`: a question
+        `mode` dense|lexical is for evaluation; `vector` skips the query embedding (benchmarks; the agent passes the
+        vector its intent classifier already made of the message, `dense_text` being that text, which the lineage then
+        records as `dense_query`: the keyword half still reads `query.text`); `per_need`: a question
         asking several things gets a keyword search per need, and a need the top k misses gets a slot when the whole
         request ranks its clause in the top 2k too (knowledge/policy/retrieval_multi.py, `need_slots`).
         `query_profile`: weigh dense vs BM25 this way instead of by the query's length (evaluation only)."""
@@ -101,6 +104,7 @@ class PolicyStore:
             candidates=max(candidates, 2 * query.k) if multi else candidates,
             vector=vector,
             query_profile=query_profile,
+            dense_text=dense_text,
         )
         if not multi or not hits:
             return hits
