@@ -78,6 +78,19 @@ class AskResult:
 RAW_FACT_LINE = re.compile(r"^- (?:客户名称 = .*|[^=\n]+ = [a-z][a-z_]*) \[\d+\]$")
 
 
+LIST_SHOWN = 3  # items of a long listed value the rep reads in the answer (the evidence keeps them all)
+
+
+def listed_briefly(content: str) -> str:
+    """A fact whose value lists many items (a contract covering 48 VINs) in one short line: the first few and how many
+    in all («LHVT…、LHVT…、LHVT… 等48项»). The full value stays in the cited evidence."""
+    field, sep, value = content.partition(" = ")
+    items = value.split("、") if sep else []
+    if len(items) <= LIST_SHOWN + 1:
+        return content
+    return f"{field} = {'、'.join(items[:LIST_SHOWN])} 等{len(items)}项"
+
+
 def _overlap(question: str, text: str) -> float:
     """Share of the question's characters/words found in a fact: enough to pick the facts an ask is about."""
     q = {c for c in re.sub(r"\s+", "", question.lower()) if c.isalnum()}
@@ -269,7 +282,7 @@ class RepAsk:
             )
             for e in [*c360.signals[:MAX_SIGNALS], *facts[:MAX_FACTS]]:
                 evidence.append(e)
-                fact_lines.append(f"- {e.content} [{len(evidence)}]")
+                fact_lines.append(f"- {listed_briefly(e.content)} [{len(evidence)}]")
         spec = self.deps.tenant.intent(intent.name)
         query = " ".join(p for p in (self.masked, spec.policy_hint if spec else "") if p)
         try:

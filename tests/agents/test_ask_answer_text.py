@@ -10,7 +10,7 @@ import re
 import pytest
 
 from agents import Copilot, TenantConfig
-from agents.ask import clause_excerpt, third_person, third_person_en
+from agents.ask import clause_excerpt, listed_briefly, third_person, third_person_en
 from contract.evidence import EvidenceKind
 from contract.suggestions import AnswerStatus, SuggestionKind
 from tests.agents.agent_helpers import msg
@@ -248,3 +248,19 @@ def test_a_refusal_to_the_rep_keeps_its_text(ask):
     out = ask("这位客户的V9保修到哪天", HUANG, "P010")  # P010 is not rep_huang's customer
     assert out.kind is SuggestionKind.REFUSAL
     assert out.answer.text.startswith("抱歉，客户 P010 不在您的负责范围内") and "not_owner" in out.answer.text
+
+
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [
+        ("合同 C-1 覆盖车辆VIN = A1、A2、A3、A4、A5、A6", "合同 C-1 覆盖车辆VIN = A1、A2、A3 等6项"),
+        (
+            "合同 C-1 覆盖车辆VIN = A1、A2、A3、A4",
+            "合同 C-1 覆盖车辆VIN = A1、A2、A3、A4",
+        ),  # short enough to read whole
+        ("客户类型 = 企业", "客户类型 = 企业"),
+        ("备注：A、B、C、D、E", "备注：A、B、C、D、E"),  # not a field = value line: unchanged
+    ],
+)
+def test_a_long_listed_value_is_shown_briefly(content, shown):
+    assert listed_briefly(content) == shown
