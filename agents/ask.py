@@ -461,7 +461,7 @@ def rep_answer_lines(
     order = asked_first(computed, question, asked, en=en)
     said = [rep_statement(computed[i], who, en=en, terms_en=terms_en or {}) for i in order]
     first, first_en = said[0]
-    if who not in first:  # 「距上次采购整车…已 209 天」 names nobody: say whom it is about
+    if who not in first:  # 「距上次采购…已 209 天」 names nobody: say whom it is about
         first = f"{who}: {first}" if first_en else f"{who}：{first}"
     return [
         f"{first} {marks[order[0]]}",

@@ -312,7 +312,7 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
             return "prices"
         if RECORDS.search(piece) or (m.re is someone(party_words) and owned):
             return "records"
-        after = piece[m.end() :]  # «那位女车主，她整车质保到哪天»: their own things, pointed back at
+        after = piece[m.end() :]  # «那位女士，她的保修到哪天»: their own things, pointed back at
         if THEIR_THINGS.search(after) and (THEIR_PRONOUN.search(after) or _LEADS_BACK_ANY.search(after)):
             return "records"
     return ""

@@ -691,7 +691,7 @@ def domain_terms(ref: str, corrector: VocabularyCorrector) -> list[str]:
     terms = [t for t, _ in corrector.terms if t in norm]
     terms = [
         t for t in terms if not any(t != o and t in o for o in terms)
-    ]  # 'C形臂' inside '移动式C形臂': once
+    ]  # 'A型泵' inside '便携式A型泵': once
     return terms + _CODE.findall(norm)
 
 

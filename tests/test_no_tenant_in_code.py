@@ -5,11 +5,8 @@ Tenant specifics live in the tenant folder; code reads them from there."""
 
 from __future__ import annotations
 
-import ast
 import csv
-import io
 import re
-import tokenize
 from pathlib import Path
 
 import yaml
@@ -39,38 +36,10 @@ PENDING: dict[str, set[str]] = {}
 
 
 def code_text(path: Path) -> str:
-    """What the program says, not what its comments and docstrings say: a name in an example comment is not a tenant
-    hard-coded; a name in a string literal or an identifier is."""
-    text = path.read_text(encoding="utf-8", errors="ignore")
-    if path.suffix != ".py":
-        return text
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return text
-    docstrings = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
-            first = node.body[0]
-            if (
-                isinstance(first, ast.Expr)
-                and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str)
-            ):
-                docstrings.add((first.lineno, first.end_lineno))
-    out = []
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type == tokenize.COMMENT:
-                continue
-            if tok.type == tokenize.STRING and any(
-                a <= tok.start[0] and tok.end[0] <= (b or a) for a, b in docstrings
-            ):
-                continue
-            out.append(tok.string)
-    except (tokenize.TokenError, IndentationError):
-        return text
-    return " ".join(out)
+    """The whole file, comments and docstrings included: an example comment that quotes a tenant's customer or product
+    ties the code's explanation to one company just as a literal would, and a reader of another tenant's deployment
+    finds someone else's data in it. Examples in comments are invented and neutral (型号 AB-100, 某物流公司)."""
+    return path.read_text(encoding="utf-8", errors="ignore")
 
 
 def tenant_terms() -> dict[str, set[str]]:
@@ -194,10 +163,17 @@ def test_the_scan_catches_industry_text_next_to_product_models() -> None:
 
 
 def code_text_of(source: str) -> str:
-    """code_text of a snippet (written to a temporary .py file so the same tokenizer path runs)."""
+    """code_text of a snippet (written to a temporary .py file so the same path runs)."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "snippet.py"
         path.write_text(source, encoding="utf-8")
         return code_text(path)
+
+
+def test_the_scan_reads_comments_and_docstrings_too() -> None:
+    """A product model quoted only in a comment or a docstring is still caught."""
+    source = '"""Reads a model such as PS-700."""\nX = 1  # e.g. HJ-200\n'
+    found = {n for n in tenant_terms()["demo"] if mentions(code_text_of(source), n)}
+    assert {"PS-700", "HJ-200"} <= found

@@ -512,7 +512,7 @@ MODEL_CODE = re.compile(r"[A-Z]{1,3}-?\d{1,3}(?:\.\d)?[A-Z]?")
 
 def _offer_is_about(row: dict[str, str], customer_text: str) -> bool:
     """An offer the customer qualifies for is worth saying when the message names no particular product, or when the
-    offer names that product (its model code) or shares words with the message (蓄电池); a blanket offer on another
+    offer names that product (its model code) or shares words with the message (滤芯); a blanket offer on another
     kind of thing is not ("全部车型" service promotion on a vehicle quote)."""
     asked = set(MODEL_CODE.findall(customer_text))
     if not asked or not row:
@@ -527,7 +527,7 @@ def _offer_is_about(row: dict[str, str], customer_text: str) -> bool:
 
 
 def _shared_bigrams(a: str, b: str) -> int:
-    """How many Chinese character pairs two texts share ("送保养套餐" and "赠送基础保养套餐" share 保养, 养套, 套餐)."""
+    """How many Chinese character pairs two texts share ("送服务套餐" and "赠送基础服务套餐" share 服务, 务套, 套餐)."""
 
     def pairs(t: str) -> set[str]:
         return {t[i : i + 2] for i in range(len(t) - 1) if CJK.match(t[i]) and CJK.match(t[i + 1])}
@@ -765,7 +765,7 @@ FOLLOW_UP = "follow_up_open_ticket"  # agents.reasoning.tools.OPEN_TICKET_STEP; 
 
 
 def _table_summary(text: str, limit: int = 3) -> str:
-    """A table clause in one line: each row's cells joined ("首单折扣：首次采购 PS-700，首单货款九折")."""
+    """A table clause in one line: each row's cells joined ("首单折扣：首次采购 AB-100，首单货款九折")."""
     tables = find_tables(text)
     rows = []
     for t in tables:

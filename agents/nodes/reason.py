@@ -103,7 +103,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     specs += needed
     own = config.for_intent(intent.name)
     # the intent's own tools all answer needs the tenant lists, none of which this message has, while it has another
-    # one: the intent was a neighbour's guess ("要换三元催化器，得我自己掏钱吗" is not a trade-in); its facts are the rep's
+    # one: the intent was a neighbour's guess ("要换滤芯，得我自己掏钱吗" is not a trade-in); its facts are the rep's
     misfiled = bool(asked_ids) and bool(own) and all(t.id in unasked_ids for t in own)
     running = {s.id for s in specs}
     fallback = [f for f in config.fallbacks(intent.name, retrieved_docs(evidence)) if f.id not in running]
@@ -340,7 +340,7 @@ def _fallback(ev: Evidence, fallback: bool) -> Evidence:
 
 def _asked(ev: Evidence, asked: bool) -> Evidence:
     """Mark a fact a need of the message asked for (lineage.asked): it is about the message, whatever words it uses
-    (an offer on 蓄电池 for "电瓶不行了")."""
+    (an offer on 滤芯 for "滤网该换了")."""
     if not asked:
         return ev
     return ev.model_copy(update={"lineage": {**ev.lineage, "asked": True}})

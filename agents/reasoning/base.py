@@ -154,8 +154,8 @@ def _clause(ctx: ToolContext, g: Governing, label: str) -> ClauseFact | None:
 
 
 def _pick_row(rows: list[RowFact], column: str, value: str) -> RowFact | None:
-    """The row whose `column` names `value`: exact, then the cell starting with it ("营运" → "营运车辆", not
-    "非营运车辆"), then the only cell containing it."""
+    """The row whose `column` names `value`: exact, then the cell starting with it ("标准" → "标准版", not
+    "非标准版"), then the only cell containing it."""
     cells: list[tuple[RowFact, str]] = []
     for r in rows:
         cell = r.cell(column)

@@ -407,7 +407,7 @@ class CrmRecord:
                     found.append(token)
             kind = (
                 name.split()[-1] if " " in name else ""
-            )  # "凌越T3 轻型厢式货车" → 轻型厢式货车: the class named
+            )  # "XR-3 轻型搬运设备" → 轻型搬运设备: the class named
             if len(kind) >= 4 and kind in text:
                 classes.append(re.findall(r"[A-Z]{1,3}\d{1,3}[A-Z]?", name)[:1] or [name])
         if found:

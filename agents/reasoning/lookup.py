@@ -21,7 +21,7 @@ def _norm(s: str) -> str:
 
 
 def cell_matches(cell: Cell | None, value: str) -> bool:
-    """Exact cell, or the value as a whole token of a cell listing several ("PS-500、PS-700")."""
+    """Exact cell, or the value as a whole token of a cell listing several ("AB-100、AB-200")."""
     if cell is None or not value:
         return False
     raw, v = _norm(cell.raw), _norm(value)

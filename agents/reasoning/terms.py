@@ -245,7 +245,7 @@ def _asked_columns(
     row: RowFact, spec: ToolSpec, text: str, terms_en: dict[str, str] | None = None
 ) -> list[str]:
     """The configured term column, plus the other term columns a question about the term names ("动力电池保几年",
-    "发动机和变速箱保修到什么时候" → their columns); a fault described with the same words ("发动机故障灯") asks nothing."""
+    "主机和控制器保修到什么时候" → their columns); a fault described with the same words ("主机故障灯") asks nothing."""
     if not ASKS_TERM.search(text) and not any(w in text for w in spec.covered_words):
         return [spec.term_column]
     asked = [

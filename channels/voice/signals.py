@@ -23,7 +23,7 @@ def count_fillers(text: str) -> int:
 
 
 def spoken_units(text: str) -> int:
-    """Chinese characters plus Latin words (so "PS-700 的返点" counts 3 + 2)."""
+    """Chinese characters plus Latin words (so "AB-100 的价格" counts 3 + 2)."""
     return len(_CJK_RE.findall(text)) + len(_WORD_RE.findall(text))
 
 

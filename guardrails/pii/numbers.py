@@ -90,7 +90,7 @@ def find_numbers(text: str) -> list[Candidate]:
         if start > 0 and (text[start - 1].isascii() and text[start - 1].isalnum() or text[start - 1] in "_."):
             continue  # part of a code like SO13812345678 or CA-2023-0815's tail, or a decimal
         if start > 1 and text[start - 1] == "-" and text[start - 2].isascii() and text[start - 2].isalpha():
-            continue  # HJ-200, E-203
+            continue  # AB-200, E-203
         end = run.end()
         if end < len(text) and text[end] == "." and end + 1 < len(text) and text[end + 1].isdigit():
             continue  # a decimal amount
