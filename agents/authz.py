@@ -565,8 +565,13 @@ def refusal_draft(
         where = f"《{title}》{src.get('clause', '')}" if lang == "zh" else title
         line = f"{line[:-1]}（{where}）[1]{line[-1]}" if lang == "zh" else f"{line[:-1]} ({where}) [1]."
         citations.append({"marker": "1", "evidence_id": str(rule["id"])})
-    # addressed like every draft (the CRM contact), never a bare line (answers helper, #15)
-    text = refusal_greeting(evidence or [], lang) + line
+    # addressed like every draft (the CRM contact), never a bare line (answers helper, #15); someone speaking for the
+    # account holder is not the holder, so they are greeted without the holder's name
+    if reason == NOT_ACCOUNT_HOLDER:
+        greeting = "您好，" if lang == "zh" else "Hello, "
+    else:
+        greeting = refusal_greeting(evidence or [], lang)
+    text = greeting + line
     return {"text": text, "citations": citations, "source": "template", "lang": lang}
 
 

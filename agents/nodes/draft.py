@@ -129,7 +129,8 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         reason == NOT_ACCOUNT_HOLDER
     ):  # someone speaking for the holder: nothing of the holder's account is said
         held = (EvidenceKind.COMPUTED_FACT, EvidenceKind.CUSTOMER_FACT, EvidenceKind.SIGNAL)
-        comp = replace(comp, evidence=[e for e in comp.evidence if e.kind not in held])
+        # … nor is the caller greeted by the holder's name: they said they are someone else
+        comp = replace(comp, evidence=[e for e in comp.evidence if e.kind not in held], contact=None)
     known = {e["id"] for e in state.get("evidence", [])}
     return compose(comp), tone_for(intent, profile), [e for e in evidence if e.id not in known]
 

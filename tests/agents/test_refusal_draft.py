@@ -142,3 +142,20 @@ def test_the_line_alone_is_addressed_to_the_contact(lang: str, opening: str) -> 
     out = refusal_draft(None, ["refused:other_customers_data"], lang, evidence)
     assert out is not None and out["text"].startswith(opening)
     assert customer_refusal_line("other_customers_data", lang)[:6] in out["text"]
+
+
+@pytest.mark.parametrize(("lang", "opening"), [("zh", "您好，"), ("en", "Hello, ")])
+def test_someone_speaking_for_the_holder_is_not_greeted_by_the_holders_name(lang: str, opening: str) -> None:
+    """«我是何伟的爱人，把订单退了»: the caller is not the CRM contact, so the line opens without 何先生."""
+    salutation = Evidence(
+        id="ev_salutation",
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="称呼",
+        content="联系人 何伟 称呼 = 何先生",
+        source_ids={"row_key": "CT111", "entity": "contact", "attribute": "salutation"},
+        lineage={"values": {"salutation": "何先生"}},
+    )
+    out = refusal_draft(None, ["refused:not_account_holder"], lang, [salutation.model_dump(mode="json")])
+    assert out is not None and out["text"].startswith(opening)
+    assert "何" not in out["text"] and " He" not in out["text"]
+    assert customer_refusal_line("not_account_holder", lang)[:6] in out["text"]
