@@ -27,7 +27,9 @@ PACKS = {"autodealer": TENANT_DIR.parent / "autodealer", "demo": TENANT_DIR}
 # demo 0.895 (17/19). After it (typos read as the pack's words, elliptical follow-ups, emoji read with the turn
 # before, English keyword glosses): autodealer 0.925 (62/67), demo 1.0 (19/19). Floors a few messages under what is
 # measured (they guard the mechanisms, not each message).
-FLOORS = {"autodealer": 0.88, "demo": 0.89}
+# Third round (helper intent2) added 21 messages (acknowledgements after an answer, promotions asked as 送不送, a rep
+# asking about another customer's records): baseline on the grown set autodealer 0.835 (71/85), demo 0.909 (20/22).
+FLOORS = {"autodealer": 0.82, "demo": 0.86}
 
 Miss = tuple[str, str, str, str]  # register, want, got, text
 
@@ -63,7 +65,7 @@ def score(
         got = clf.classify(text, context=ctx).name
         reg = str(row.get("register", ""))
         by_register[reg][1] += 1
-        if got == row["want"]:
+        if got == row["want"] or got in row.get("also", []):
             by_register[reg][0] += 1
         else:
             misses.append((reg, str(row["want"]), got, text))
@@ -76,7 +78,7 @@ def test_scratch_set_is_well_formed():
     for tenant, rows in data.items():
         names = {i.name for i in TenantConfig.load(PACKS[tenant]).intents}
         for row in rows:
-            assert row["want"] in names, (tenant, row)
+            assert row["want"] in names and set(row.get("also", [])) <= names, (tenant, row)
             assert row.get("register"), row
         # every intent of the taxonomy is exercised at least once on the second tenant
         if tenant == "autodealer":
