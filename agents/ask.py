@@ -78,6 +78,8 @@ class AskResult:
 RAW_FACT_LINE = re.compile(r"^- (?:客户名称 = .*|[^=\n]+ = [a-z][a-z_]*) \[\d+\]$")
 
 
+SUPPORT_FACT_LINES = 3  # CRM lines shown under a computed answer to a rep
+SUPPORT_CLAUSE_LINES = 2  # clause lines shown under it
 LIST_SHOWN = 3  # items of a long listed value the rep reads in the answer (the evidence keeps them all)
 
 
@@ -318,7 +320,9 @@ class RepAsk:
                 # under a computed answer, CRM lines a rep would read as noise stay evidence only (answers helper, #15):
                 # the customer's name (the answer says it) and raw codes ("客户类型 = individual")
                 shown = [ln for ln in fact_lines if not RAW_FACT_LINE.match(ln)]
-                lines = [*head, *shown, *clause_lines]
+                # the computed lines answer; a few lines of what they rest on follow, the rest stays in the cited
+                # evidence (a rep reads the answer, not a dump of the customer's file)
+                lines = [*head, *shown[:SUPPORT_FACT_LINES], *clause_lines[:SUPPORT_CLAUSE_LINES]]
                 flags = [*flags, "answer_computed"]
             else:  # nothing computed: the governing clauses are the answer, said about the customer by name
                 lines = name_first(who, [*preamble_last(clauses, clause_lines), *fact_lines], self.text)

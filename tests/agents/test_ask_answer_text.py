@@ -264,3 +264,25 @@ def test_a_refusal_to_the_rep_keeps_its_text(ask):
 )
 def test_a_long_listed_value_is_shown_briefly(content, shown):
     assert listed_briefly(content) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "customer"),
+    [
+        ("这个车队客户好久没下单了，有什么切入点", LIU, "K001"),
+        ("What fleet discount tier is this customer in?", LIU, "K001"),
+    ],
+)
+def test_a_computed_answer_is_followed_by_a_few_supporting_lines_not_the_whole_file(
+    ask, text, actor, customer
+):
+    from agents.ask import SUPPORT_CLAUSE_LINES, SUPPORT_FACT_LINES
+
+    out = ask(text, actor, customer)
+    assert out.answer is not None and out.answer.status is AnswerStatus.COMPUTED, out.answer
+    computed = [e for e in out.evidence if e.kind is EvidenceKind.COMPUTED_FACT]
+    lines = [ln for ln in out.answer.text.split("\n") if MARK.search(ln)]
+    assert len(lines) <= len(computed) + SUPPORT_FACT_LINES + SUPPORT_CLAUSE_LINES, out.answer.text
+    # every line still cites evidence the suggestion carries
+    cited = {int(n) for ln in lines for n in MARK.findall(ln)}
+    assert cited and max(cited) <= len(out.evidence)
