@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from agents.reasoning.asks import asks_text
 from agents.reasoning.combine import price_match, sum_savings
 from agents.reasoning.config import ToolsConfig, ToolSpec, load_profile, load_tools
 from agents.reasoning.crm import CrmRecord
+from agents.reasoning.followup import follow_up_scope, scoped_text
 from agents.reasoning.results import CannotCompute, Computed, Result
 from agents.reasoning.tools import ToolContext, run_tool
 from agents.state import CopilotState
@@ -119,8 +121,15 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # The tools read the whole masked message, sentences the injection guard held back from intent included: they
     # only look this customer's facts up and check what is asked (a request is checked, never granted), so an
     # instruction cannot steer them, while a question the detector over-flags still gets its answer.
-    text = with_context(text, list(state.get("history") or []), lambda code: bool(crm.priced_model_in(code)))
+    history = list(state.get("history") or [])
+    said = text
+    text = with_context(text, history, lambda code: bool(crm.priced_model_in(code)))
     ctx = ToolContext(facts, crm, dict(intent.entities), text, crm.today, terms_en=_terms_en(deps))
+    # a terse follow-up ("什么时候到期") is about the assets / orders an earlier turn narrowed to, not every one
+    scope = follow_up_scope(said, history, crm, ctx.hints())
+    crm.device_scope = scope.device_ids
+    if scope.order_ids:
+        ctx = replace(ctx, text=scoped_text(ctx.text, scope))
     results: list[Result] = []
     asked_results: set[int] = set()  # results of the tools the message's needs ask for: said first
     unsaid: set[int] = set()  # ids of computed results the customer is not told (say_when_words not met)

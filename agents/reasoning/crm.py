@@ -105,6 +105,8 @@ class CrmRecord:
     def __init__(self, crm: dict[str, Any], evidence: list[Evidence], *, today: date) -> None:
         self.crm, self.today = crm, today
         self.facts = [e for e in evidence if e.kind is EvidenceKind.CUSTOMER_FACT]
+        # the assets an earlier turn narrowed the conversation to (agents.reasoning.followup); None = all of them
+        self.device_scope: frozenset[str] | None = None
 
     @property
     def available(self) -> bool:
@@ -181,6 +183,13 @@ class CrmRecord:
         return devices
 
     def _devices(self) -> list[dict[str, Any]]:
+        every = [dict(d) for d in self.crm.get("devices") or []]
+        if self.device_scope is None:
+            return every
+        return [d for d in every if str(d.get("id", "")) in self.device_scope] or every
+
+    def all_devices(self) -> list[dict[str, Any]]:
+        """Every asset of the customer, whatever scope the conversation narrowed to."""
         return [dict(d) for d in self.crm.get("devices") or []]
 
     def device(self, hints: list[str], text: str = "") -> dict[str, Any]:
