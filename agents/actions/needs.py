@@ -15,6 +15,10 @@ from collections.abc import Iterable
 from agents.reasoning.config import ToolsConfig
 from contract.evidence import Evidence, EvidenceKind
 
+# lineage key of a policy clause retrieved for a message the intent abstained on (agents/nodes/ground.py): what the
+# message's words found, not an answer to an asked intent
+UNASKED = "retrieved_without_intent"
+
 FALLBACK_WEIGHT = (
     0.5  # a fact another intent's tool computed from a retrieved document: weaker than a need's word
 )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.actions.computed import Link, computed_facts, grants, is_approval, links
+from agents.actions.needs import UNASKED
 from agents.tenant import OUT_OF_SCOPE, FactTest, Playbook, Rule, TenantConfig
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import PolicyQuery, PolicyRetriever
@@ -208,7 +209,14 @@ def fire(
     for pname, kind in rule.then.parameters_from_entities.items():
         if d.intent.entities.get(kind):
             params[pname] = d.intent.entities[kind][0]
-    clauses = [e for e in d.evidence if e.kind is EvidenceKind.POLICY_CLAUSE]
+    # a clause retrieved for an abstained message (UNASKED) supports a rule only when the rule takes its document from
+    # it: a hand-off does not rest on whatever clause the message's words found
+    takes_policy = bool(rule.then.parameters_from_policy)
+    clauses = [
+        e
+        for e in d.evidence
+        if e.kind is EvidenceKind.POLICY_CLAUSE and (takes_policy or not e.lineage.get(UNASKED))
+    ]
     source = answer_source(d.evidence)
     for pname, key in rule.then.parameters_from_policy.items():
         if source.get(key):
@@ -504,6 +512,7 @@ def rank_catalog(
     # what the computed answer says to do next («处理：7天内预约进店检查») is read like the message itself
     answer_lines = [e.content.split("\n")[0] for e in computed_facts(d.evidence)][:MAX_ANSWER_LINES]
     top_source = answer_source(d.evidence)
+    unasked = any(e.lineage.get(UNASKED) for e in d.evidence if e.kind is EvidenceKind.POLICY_CLAUSE)
     scored: list[tuple[tuple[int, float], RuleFiring]] = []
     for spec in tenant.actions:
         if spec.name in exclude or (only is not None and spec.name not in only):
@@ -550,8 +559,12 @@ def rank_catalog(
         required = [n for n, p in spec.parameters.items() if p.required]
         unfilled = [n for n in required if n not in params]
         # an action the copilot can fully prepare is a better suggestion than one the rep must complete; an action the
-        # catalog ties to customer signals is for customers who show one
-        total += (FILLED_BONUS if required and not unfilled else 0.0) - MISSING_PENALTY * len(unfilled)
+        # catalog ties to customer signals is for customers who show one. A document guessed from the clauses an
+        # abstained message's words found (UNASKED) fills the parameter but is not a prepared action: no bonus, or
+        # the generic «send the document» outranks the specific action the message's needs point to
+        guessed = unasked and any(n not in named and n not in (link.params if link else {}) for n in required)
+        filled = bool(required) and not unfilled and not guessed
+        total += (FILLED_BONUS if filled else 0.0) - MISSING_PENALTY * len(unfilled)
         if spec.signals and not answered:
             total -= SIGNAL_ABSENT_PENALTY
         if total < CATALOG_FLOOR and not (serves or answered or supported or backing >= BACKED):

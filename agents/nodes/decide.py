@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -15,6 +16,7 @@ from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
 from agents.authz import SCREEN, customer_trap, governing_clause
 from agents.context import RunContext, state_evidence
+from agents.nodes.ground import intent_reading
 from agents.nodes.reason import tools_config
 from agents.state import CopilotState
 from agents.timing import timed
@@ -67,6 +69,24 @@ def customer_facts(customer: dict[str, Any], evidence: list[Evidence]) -> dict[s
     return facts
 
 
+def _reading_scorer(
+    state: CopilotState, runtime: Runtime[RunContext], intent: Intent, text: str
+) -> Callable[[str, str], float]:
+    """The action scorer, reading the message as the intent classifier did (greetings, self-introductions and words to
+    the model left out): the classifier embedded that reading moments ago in the scorer's model, so the cached vector
+    answers instead of a second embedding of the raw text. Other texts (the computed answer's lines) as they are."""
+    score = action_scorer(runtime.context.deps)
+    try:
+        reading = intent_reading(state, runtime, intent) or text
+    except Exception:  # the classifier could not be built (no embedder): the raw text, as before
+        reading = text
+
+    def by_reading(t: str, action: str) -> float:
+        return score(reading if t == text else t, action)
+
+    return by_reading
+
+
 @timed("decide")
 def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     deps = runtime.context.deps
@@ -85,7 +105,9 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         needs=asked_intents(tools_config(deps), state.get("masked_text") or state.get("clean_text", "")),
         answered=answered_intents(tools_config(deps), evidence),
     )
-    firings = propose(d, deps.tenant, deps.policy, model_score=action_scorer(deps))
+    firings = propose(
+        d, deps.tenant, deps.policy, model_score=_reading_scorer(state, runtime, intent, d.text)
+    )
     actions, new_evidence, flags = [], [], []
     for f in firings:
         action = f.action
