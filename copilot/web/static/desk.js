@@ -3,10 +3,14 @@
 // next actions as the call goes, and the wrap-up form at hang-up.
 "use strict";
 const desk = { call: new URLSearchParams(location.search).get("call") || "", seen: new Set(), wrap: null, es: null,
-               started: 0, timer: null };
+               started: 0, timer: null, audioS: 0 };
 
 function tick() {
-  const s = Math.floor((Date.now() - desk.started) / 1000);
+  // the call's length: the wall time since the desk heard the call, or the call's own audio clock (a final's end, in
+  // seconds from the call's start) when that is further: a desk that joins late or gets the transcript in a burst
+  // still shows how long the customer has been talking
+  const wall = desk.started ? (Date.now() - desk.started) / 1000 : 0;
+  const s = Math.floor(Math.max(wall, desk.audioS || 0));
   document.getElementById("timer").textContent = `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
 }
 function startTimer() { if (desk.started) return; desk.started = Date.now(); desk.timer = setInterval(tick, 1000); tick(); }
@@ -17,7 +21,7 @@ function addFinal(f) {
   // low_confidence, confidence_reasons}; signals carry pause_before_ms and filler_count
   const key = `${f.utterance_id}:${f.speaker}`;
   if (desk.seen.has(key) || !f.text) return;
-  desk.seen.add(key); startTimer();
+  desk.seen.add(key); desk.audioS = Math.max(desk.audioS || 0, Number(f.end) || 0); startTimer(); tick();
   desk.finals = (desk.finals || []).concat([f]);
   const tr = document.getElementById("transcript");
   tr.append(finalLine(f)); tr.scrollTop = tr.scrollHeight;
@@ -78,7 +82,7 @@ async function setCustomer(ref) {
 }
 
 function showWrapup(s) {
-  desk.wrap = s; stopTimer();
+  desk.wrap = s; tick(); stopTimer();
   const box = document.getElementById("wrapup"); box.hidden = false;
   document.getElementById("wu-summary").value = s.summary.summary || "";
   document.getElementById("wu-disp").value = s.summary.disposition || "";
