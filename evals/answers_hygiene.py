@@ -4,7 +4,8 @@
 - internal_tag: 【摘录草稿】-style tags or "[Extractive draft]" in the sent text;
 - repeated_heading: a clause heading said twice in a row ("第四条：第四条");
 - parrots_customer: character-bigram Jaccard with the customer's message > 0.3;
-- wrong_addressee: the CRM contact's form of address (王经理) missing from the opening, or another one used;
+- wrong_addressee: the CRM contact's form of address (王经理) missing from the opening, or another one used (for a
+  refusal to someone speaking for the account holder: the holder's address used);
 - unsupported_claim: a number, date or approval in the draft that no evidence or computed fact of the suggestion holds.
 """
 
@@ -81,7 +82,12 @@ def check_draft(draft: str, customer_text: str, suggestion: dict[str, Any]) -> d
     evidence = list(suggestion.get("evidence") or [])
     who = expected_addressees(evidence)
     opening = draft[:24]
-    if who and not any(w in opening for w in who):
+    if "refused:not_account_holder" in (suggestion.get("flags") or []):
+        # the sender said they speak for the account holder («我是何伟的爱人»): the CRM contact is not who reads
+        # the draft, so greeting them by the holder's name is the wrong addressee
+        if who and any(w in opening for w in who):
+            found["wrong_addressee"] = [f"greets the account holder, not the sender: {opening}"]
+    elif who and not any(w in opening for w in who):
         found["wrong_addressee"] = [f"expected one of {sorted(who)}: {opening}"]
     elif not who and re.match(r"^\s*尊敬的", draft):
         found["wrong_addressee"] = [opening]

@@ -518,3 +518,23 @@ def test_an_offer_a_need_asked_for_is_told_whatever_its_words() -> None:
     assert "792元" not in compose(base([c_ev, offer], customer_text=text)).template_text
     asked = offer.model_copy(update={"lineage": {**offer.lineage, "asked": True}})
     assert "792元" in compose(base([c_ev, asked], customer_text=text)).template_text
+
+
+def test_hygiene_for_someone_speaking_for_the_account_holder() -> None:
+    """A refusal to a caller who said they speak for the holder («我是何伟的爱人») must not greet them by the holder's
+    name; a bare greeting is right there (and wrong anywhere else)."""
+    from evals.answers_hygiene import check_draft
+
+    contact = Evidence(
+        id="customer_fact:k1",
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="联系人",
+        content="联系人 = 王芳（采购经理）",
+        source_ids={"row_key": "K1"},
+    )
+    refused = {"evidence": [contact.model_dump(mode="json")], "flags": ["refused:not_account_holder"]}
+    bare, named = "您好，抱歉，订单相关事项须由本人办理。", "王经理您好，抱歉，订单相关事项须由本人办理。"
+    assert not check_draft(bare, "我是她同事，帮她把订单退了", refused)["wrong_addressee"]
+    assert check_draft(named, "我是她同事，帮她把订单退了", refused)["wrong_addressee"]
+    answered = {"evidence": [contact.model_dump(mode="json")], "flags": []}
+    assert check_draft(bare, "订单到哪了", answered)["wrong_addressee"]
