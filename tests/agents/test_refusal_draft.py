@@ -120,6 +120,17 @@ def test_a_refusal_never_echoes_what_the_customer_asked_about(lang: str) -> None
     assert customer_refusal_line("other_customer_prices", lang).rstrip("。.")[:8] in text
 
 
+# the CRM contact's form of address (何伟 → 何先生), as the 360 states it
+HOLDER_SALUTATION = Evidence(
+    id="ev_salutation",
+    kind=EvidenceKind.CUSTOMER_FACT,
+    title="称呼",
+    content="联系人 何伟 称呼 = 何先生",
+    source_ids={"row_key": "CT111", "entity": "contact", "attribute": "salutation"},
+    lineage={"values": {"salutation": "何先生"}},
+)
+
+
 @pytest.mark.parametrize(("lang", "opening"), [("zh", "何先生您好，"), ("en", "Hello Mr. He, ")])
 def test_the_line_alone_is_addressed_to_the_contact(lang: str, opening: str) -> None:
     """No draft was composed (an unsure intent): the refusal line still opens with the CRM contact's address."""
@@ -130,14 +141,7 @@ def test_the_line_alone_is_addressed_to_the_contact(lang: str, opening: str) -> 
         content="联系人 = 何伟（车主）",
         source_ids={"row_key": "CT111", "entity": "contact"},
     )
-    salutation = Evidence(
-        id="ev_salutation",
-        kind=EvidenceKind.CUSTOMER_FACT,
-        title="称呼",
-        content="联系人 何伟 称呼 = 何先生",
-        source_ids={"row_key": "CT111", "entity": "contact", "attribute": "salutation"},
-        lineage={"values": {"salutation": "何先生"}},
-    )
+    salutation = HOLDER_SALUTATION
     evidence = [e.model_dump(mode="json") for e in (contact, salutation)]
     out = refusal_draft(None, ["refused:other_customers_data"], lang, evidence)
     assert out is not None and out["text"].startswith(opening)
@@ -147,14 +151,7 @@ def test_the_line_alone_is_addressed_to_the_contact(lang: str, opening: str) -> 
 @pytest.mark.parametrize(("lang", "opening"), [("zh", "您好，"), ("en", "Hello, ")])
 def test_someone_speaking_for_the_holder_is_not_greeted_by_the_holders_name(lang: str, opening: str) -> None:
     """«我是何伟的爱人，把订单退了»: the caller is not the CRM contact, so the line opens without 何先生."""
-    salutation = Evidence(
-        id="ev_salutation",
-        kind=EvidenceKind.CUSTOMER_FACT,
-        title="称呼",
-        content="联系人 何伟 称呼 = 何先生",
-        source_ids={"row_key": "CT111", "entity": "contact", "attribute": "salutation"},
-        lineage={"values": {"salutation": "何先生"}},
-    )
+    salutation = HOLDER_SALUTATION
     out = refusal_draft(None, ["refused:not_account_holder"], lang, [salutation.model_dump(mode="json")])
     assert out is not None and out["text"].startswith(opening)
     assert "何" not in out["text"] and " He" not in out["text"]
