@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from agents.reasoning.crm import CrmRecord
+from contract.numerals import cn_number
 
 LOOK_BACK = 4  # earlier turns read, newest first
 MODEL = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,3}\d{1,3}[A-Z]?)(?![A-Za-z0-9])")
@@ -21,19 +22,6 @@ YEAR_MONTH = re.compile(
 BARE_MONTH = re.compile(r"(?<![\d个年])(\d{1,2})\s*月(?:份)?(?:\s*(\d{1,2})\s*[日号])?")
 RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
 RELATIVE_MONTH = {"上个月": 1, "上月": 1, "这个月": 0, "本月": 0}
-ZH_DIGITS = {
-    "一": 1,
-    "两": 2,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 COUNT = re.compile(r"(?P<pre>[那这批的]?)\s*(?P<n>\d{1,3}|[一两二三四五六七八九十])\s*(?:台|辆)")
 # a tail of an asset's id or plate ("尾号1234", "AB12C"); not a figure with its unit ("119700元", "2026年")
 TAIL = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9]{4,17})(?![A-Za-z0-9])(?!\s*[元万台辆件套年月日号%个天kK])")
@@ -134,7 +122,7 @@ def _count(text: str, dated: bool) -> int | None:
     for m in COUNT.finditer(text):
         if m.group("pre") or dated:
             n = m.group("n")
-            return int(n) if n.isdigit() else ZH_DIGITS[n]
+            return int(n) if n.isdigit() else int(cn_number(n) or 0)
     return None
 
 
