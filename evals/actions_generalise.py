@@ -19,6 +19,10 @@ follow it, as they would in production):
 Never run on a held-out file: the script refuses paths naming one.
 
     python -m evals.actions_generalise evals/suites/autodealer.yaml -o /tmp/actions-gen.json
+
+``--scratch FILE`` instead scores a scratch set of NEW messages (a mapping ``suites: {tenant: <suite body>}``, e.g.
+tests/agents/data/actions_generalisation_r7.yaml): the first expected action in the top 2 of each case's last turn, and
+for cases tagged ``multi`` every expected action in the top 2.
 """
 
 from __future__ import annotations
@@ -282,6 +286,84 @@ def measure(
     return result
 
 
+def scratch(path: Path, config: Path) -> dict[str, Any]:
+    """A scratch set through the real graph, tenant by tenant: top-2 of the gold (first) expected action on each case's
+    last turn, and for `multi` cases whether every expected action is in the top 2."""
+    import yaml
+
+    from evals.all import load_config
+    from evals.runner import run_suite, target_from_config
+    from evals.suite import resolve_tenant_dir
+    from evals.suite.loader import load_yaml_suite
+
+    if "heldout" in path.name.lower():
+        raise SystemExit(f"refusing {path}: held-out splits are measured by the lead only")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    cfg = load_config(config)
+    seed = int(cfg.get("seed", 0))
+    rows: list[dict[str, Any]] = []
+    for tenant_name, body in (data.get("suites") or {}).items():
+        suite = load_yaml_suite(yaml.safe_dump(body, allow_unicode=True), str(path))
+        target = target_from_config(cfg, tenant_dir=resolve_tenant_dir(suite, path), tenant=suite.tenant)
+        try:
+            run = run_suite(suite, target, workers=1, seed=seed)
+        finally:
+            closer = getattr(target, "close", None)
+            if callable(closer):
+                closer()
+        by_case = {c.case_id: c for c in run.cases}
+        for case in suite.cases:
+            last = len(case.turns) - 1
+            exp = case.expectations_by_turn().get(last)
+            if exp is None or not exp.actions:
+                continue
+            wanted = [a.model_dump(mode="json") for a in exp.actions]
+            got_case = by_case.get(case.id)
+            turn = next((t for t in (got_case.turns if got_case else []) if t.index == last), None)
+            sug = (turn.suggestion if turn is not None else None) or {}
+            acts = list(sug.get("actions") or [])
+            rows.append(
+                {
+                    "tenant": tenant_name,
+                    "case_id": case.id,
+                    "tags": list(case.tags),
+                    "intent": str((sug.get("intent") or {}).get("name", "")),
+                    "expected": [w["name"] for w in wanted],
+                    "got": [a.get("name") for a in acts],
+                    "ok": in_top2(wanted[0], acts),
+                    "all_ok": all(in_top2(w, acts) for w in wanted),
+                }
+            )
+
+    def share(rs: list[dict[str, Any]], key: str) -> float:
+        return round(sum(bool(r[key]) for r in rs) / (len(rs) or 1), 3)
+
+    multi = [r for r in rows if "multi" in r["tags"]]
+    tenants = sorted({r["tenant"] for r in rows})
+    return {
+        "scratch": str(path),
+        "n": len(rows),
+        "top2": share(rows, "ok"),
+        "by_tenant": {t: share([r for r in rows if r["tenant"] == t], "ok") for t in tenants},
+        "multi_n": len(multi),
+        "multi_both": share(multi, "all_ok"),
+        "rows": rows,
+    }
+
+
+def scratch_summary(result: dict[str, Any]) -> str:
+    lines = [
+        f"scratch {result['scratch']} ({result['n']} cases)",
+        f"  top-2 {result['top2']:.3f}  " + "  ".join(f"{k} {v:.3f}" for k, v in result["by_tenant"].items()),
+        f"  multi-need, every expected action in the top 2: {result['multi_both']:.3f} (n={result['multi_n']})",
+    ]
+    for r in result["rows"]:
+        if not r["ok"] or not r["all_ok"]:
+            mark = "MISS" if not r["ok"] else "half"
+            lines.append(f"  {mark} {r['case_id']} [{r['intent']}] expected {r['expected']} got {r['got']}")
+    return "\n".join(lines)
+
+
 def summary(result: dict[str, Any]) -> str:
     off = result["offline"]
     lines = [
@@ -303,7 +385,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-c", "--config", type=Path, default=Path("evals/configs/no-llm.yaml"))
     p.add_argument("-o", "--out", type=Path, default=None)
     p.add_argument("--offline-only", action="store_true", help="skip the misfiled and abstained runs")
+    p.add_argument(
+        "--scratch", action="store_true", help="the file is a scratch set (suites: {tenant: suite})"
+    )
     args = p.parse_args(argv)
+    if args.scratch:
+        scored = scratch(args.suite, args.config)
+        if args.out is not None:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(scored, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(scratch_summary(scored))
+        return 0
     result = measure(args.suite, args.config, () if args.offline_only else ("misfiled", "abstained"))
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
