@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -86,6 +87,35 @@ class _Hints:
         return len(self._entries)
 
 
+class _ThreadLocks:
+    """One graph run per conversation thread at a time in this process. A message and a decision (or two messages)
+    on the same thread would otherwise each read the same checkpoint and the later write would drop the other's
+    update (history, the pending suggestion). Locks exist only while someone holds or waits for them."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def hold(self, thread: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(thread, (threading.Lock(), 0))
+            self._locks[thread] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[thread]
+                if users <= 1:
+                    del self._locks[thread]
+                else:
+                    self._locks[thread] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
 class Copilot:
     def __init__(self, deps: AgentDeps, checkpointer: BaseCheckpointSaver[str] | None = None) -> None:
         self.deps = deps
@@ -94,6 +124,7 @@ class Copilot:
         # Bounded: most suggestions are never decided here (another process, the ledger directly, none at all), and a
         # worker runs for weeks; a hint that is gone only means the decision goes to the ledger directly.
         self._threads = _Hints(HINTS_KEPT)
+        self._running = _ThreadLocks()
 
     def _config(self, thread: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread}}
@@ -131,7 +162,7 @@ class Copilot:
             deps=self.deps, actor=actor, tenant=msg.tenant, channel=msg.channel.value, progress=sink
         )
         graph_input: CopilotState = {"message": msg.model_dump(mode="json")}
-        with inline_graph_writes():
+        with self._running.hold(thread), inline_graph_writes():
             if sink is None:
                 out = self.graph.invoke(
                     graph_input,
@@ -182,7 +213,15 @@ class Copilot:
         hint = self._threads.get(decision.suggestion_id)
         thread, channel = hint or (thread_id(tenant, conversation_id), "")
         decision = mask_decision(self.deps.pii, decision, thread)  # the ledger keeps a rep's free text masked
-        if conversation_id or hint is not None:
+        with self._running.hold(thread):
+            return self._decide_on_thread(
+                decision, actor, thread, channel, resumable=bool(conversation_id or hint)
+            )
+
+    def _decide_on_thread(
+        self, decision: HumanDecision, actor: Actor, thread: str, channel: str, *, resumable: bool
+    ) -> str:
+        if resumable:
             state = self.graph.get_state(self._config(thread))
             current = (state.values.get("suggestion") or {}).get("id")
             # paused before the decision node (agents.graph.PAUSE_BEFORE), or inside it (threads of earlier versions)

@@ -20,7 +20,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import redis
@@ -239,19 +239,28 @@ class RedisStreamInbox:
         except redis.RedisError as exc:
             log.warning("could not delete processed queue entries yet: %s", exc)
 
-    @contextmanager
-    def conversation_lock(self, msg: InboundMessage, *, wait_s: float | None = None) -> Iterator[None]:
+    def conversation_lock(
+        self, msg: InboundMessage, *, wait_s: float | None = None
+    ) -> AbstractContextManager[None]:
         """One graph run per conversation at a time across every worker (the SQLite inbox gets this from its claim
         rule). Waits up to `wait_s` (default: the lease), then raises BackendUnavailable so the message is retried
         later. The lock expires by itself if its holder dies."""
-        key = f"{self.stream}:lock:{msg.tenant}:{msg.channel.value}:{msg.conversation_id}"
+        return self.thread_lock(msg.tenant, msg.conversation_id, wait_s=wait_s)
+
+    @contextmanager
+    def thread_lock(
+        self, tenant: str, conversation_id: str, *, wait_s: float | None = None
+    ) -> Iterator[None]:
+        """The same lock by the graph thread's own key (tenant, conversation), for a run that has no message: the
+        rep's decision resuming a thread in the API process while a worker may run the conversation's next message."""
+        key = f"{self.stream}:lock:{tenant}:{conversation_id}"
         token = uuid.uuid4().hex
         deadline = time.monotonic() + (self.lease_s if wait_s is None else wait_s)
         try:
             while not self._r.set(key, token, nx=True, px=self._lock_ttl_ms()):
                 if time.monotonic() >= deadline:
                     raise BackendUnavailable(
-                        f"conversation {msg.conversation_id} is being processed by another worker",
+                        f"conversation {conversation_id} is being processed by another worker",
                         reason="conversation_busy",
                     )
                 time.sleep(0.05)

@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -177,6 +177,16 @@ class WorkQueue(Protocol):
     def ack(self, item_id: object) -> None: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class ThreadLocking(Protocol):
+    """A shared inbox that also serialises graph runs per conversation across processes (copilot.scale's Redis
+    inbox). The embedded inbox has no such lock: its one process serialises runs in agents.copilot."""
+
+    def thread_lock(
+        self, tenant: str, conversation_id: str, *, wait_s: float | None = None
+    ) -> AbstractContextManager[None]: ...
 
 
 class Outbox(Protocol):
@@ -513,9 +523,16 @@ class Services:
             if calls:
                 actor = actor.model_copy(update={"call_customer_ref": calls[0].customer_ref})
         suggestion = self.ledger.get_suggestion(decision.suggestion_id, actor=actor)
-        entry_id = self.copilot.decide(
-            decision, actor, conversation_id=suggestion.conversation_id, tenant=suggestion.tenant
+        # scaled out, a worker in another process may be running this conversation's next message on the same thread
+        across = (
+            self.inbox.thread_lock(suggestion.tenant, suggestion.conversation_id)
+            if isinstance(self.inbox, ThreadLocking)
+            else nullcontext()
         )
+        with across:
+            entry_id = self.copilot.decide(
+                decision, actor, conversation_id=suggestion.conversation_id, tenant=suggestion.tenant
+            )
         self.bus.publish(DecisionRecorded(suggestion, decision, actor, entry_id))
         return entry_id
 
