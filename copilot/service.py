@@ -168,13 +168,12 @@ class ProgressGraph(Protocol):
 
 
 class WorkQueue(Protocol):
-    """The durable inbox (channels.SqliteInbox embedded, copilot.scale.RedisStreamInbox scaled out)."""
+    """The durable inbox (channels.SqliteInbox embedded, copilot.scale.RedisStreamInbox scaled out), as the service
+    uses it: accept and close. Claiming and acknowledging are the worker's (copilot.worker.ClaimingInbox)."""
 
     lease_s: float
 
     def accept(self, msg: InboundMessage) -> bool: ...
-
-    def ack(self, item_id: object) -> None: ...
 
     def close(self) -> None: ...
 

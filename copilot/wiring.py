@@ -11,11 +11,18 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from contract import UserError
 from contract.ports import ChatModel, TextEmbedder
-from copilot.service import Closeable, MessageRefusedError, Services
+from copilot.service import Closeable, MessageRefusedError, Pingable, Services, WorkerHandle
+
+if (
+    TYPE_CHECKING
+):  # the backends import lazily at run time (models, drivers): only what settings choose is loaded
+    from channels import SqliteInbox
+    from channels.voice import AsrService
+    from copilot.scale import RedisStreamInbox
 from copilot.settings import REPO_ROOT, Settings
 
 log = logging.getLogger("copilot.wiring")
@@ -40,7 +47,7 @@ def _lazy_llm(settings: Settings, use_llm: bool) -> ChatModel | None:
     return LazyLocalLlm(Path(path).parent if path else settings.model_cache_dir, n_threads=llm.threads)
 
 
-def _asr(settings: Settings, product_names: list[str]) -> Any:
+def _asr(settings: Settings, product_names: list[str]) -> AsrService:
     """One shared ASR worker for live calls and chat voice messages; the backend (whisper / sherpa / openai) loads
     on first use. The tenant vocabulary corrects transcripts after decoding; it primes the decoder only when
     asr.prompt_vocabulary is set (evals/results/bench_voice.md measures both)."""
@@ -68,7 +75,7 @@ def _asr(settings: Settings, product_names: list[str]) -> Any:
     )
 
 
-def open_inbox(settings: Settings) -> Any:  # SqliteInbox | RedisStreamInbox (their item ids differ: int, str)
+def open_inbox(settings: Settings) -> SqliteInbox | RedisStreamInbox:  # their item ids differ: int, str
     from copilot.scale import QueueSettings, RedisStreamInbox
 
     if settings.redis_url:
@@ -216,7 +223,7 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         bus, hub, channel_rt, metrics, vault=guards.pii.vault, masker=guards.pii
     )  # kf replies: unmasked to send
     ticker = WitnessTicker(ledger, witness_settings.witness_interval_s).start()
-    probes: dict[str, Any] = {"redis": redis_client} if redis_client is not None else {}
+    probes: dict[str, Pingable] = {"redis": redis_client} if redis_client is not None else {}
     return Services(
         settings=settings,
         policy_store=policy_store,
@@ -265,10 +272,17 @@ def build_embedders(settings: Settings) -> tuple[TextEmbedder, TextEmbedder]:
     return policy, JointEmbedder(*(policy if n == emb.backend else make_embedder(n) for n in names))
 
 
-def _embedded_worker(services: Services, worker_id: str) -> Any:
+def _embedded_worker(services: Services, worker_id: str) -> WorkerHandle:
+    from channels import SqliteInbox
+    from copilot.scale import RedisStreamInbox
     from copilot.worker import Worker
 
-    return Worker(services.inbox, services, worker_id=worker_id)  # type: ignore[arg-type]
+    inbox = (
+        services.inbox
+    )  # the service sees only accept/ack; the worker claims, so it needs the inbox itself
+    if not isinstance(inbox, SqliteInbox | RedisStreamInbox):
+        raise TypeError(f"no worker for an inbox of type {type(inbox).__name__}")
+    return Worker(inbox, services, worker_id=worker_id)
 
 
 def _product_names(tenant_dir: Path) -> list[str]:
