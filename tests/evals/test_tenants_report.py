@@ -138,3 +138,23 @@ def test_a_correction_names_the_wrong_intent_first_then_a_missing_action() -> No
     assert (
         correction_for(TurnResult(index=0, message_id="m", expect={"intent": "a"})) is None
     )  # no suggestion
+
+
+def test_batches_are_read_from_case_ids_and_reported_as_aggregates() -> None:
+    from evals.tenants_report import batch_metrics, batch_of
+
+    assert [batch_of(i) for i in ("ad-ho6-03", "ad-t7-11", "ho5-1", "ad-authz-price")] == [
+        "ho6",
+        "t7",
+        "ho5",
+        "earlier",
+    ]
+    run = run_suite(load_yaml_suite(SUITE), RecordingTarget(deny={"B9"}, refuse={"B8"}), seed=0)
+    cases = list(run.cases)
+    renamed = [c.model_copy(update={"case_id": f"x-t9-{c.case_id}"}) for c in cases[:2]] + cases[2:]
+    out = batch_metrics("acme", {"tuning": renamed, "heldout": []})
+    assert out["acme.tuning.batch.t9.cases"] == 2.0
+    assert out["acme.tuning.batch.earlier.cases"] == float(len(cases) - 2)
+    assert not any(".heldout." in k for k in out)  # a split with one batch (or none) adds no rows
+    md = render_markdown({"_meta": {"generated_at": "now", "config": "c"}, **out}, ["acme"])
+    assert "| acme | tuning | t9 | 2 |" in md
