@@ -78,18 +78,25 @@ def select_top(candidates: np.ndarray, scores: np.ndarray, n: int) -> list[tuple
 
 
 class _Segments(NamedTuple):
-    """A query's posting segments in query order: chunk positions (ascending), term counts, the term's weight."""
+    """A query's posting segments in query order: chunk positions (ascending), term counts, the term's weight, and
+    (term id, segment number) naming the segment in the index version's contribution cache."""
 
     docs: list[np.ndarray]
     tf: list[np.ndarray]
     weights: list[float]
     sizes: list[int]
+    keys: list[tuple[int, int]]
 
-    def add(self, docs: np.ndarray, tf: np.ndarray, weight: float) -> None:
+    def add(self, docs: np.ndarray, tf: np.ndarray, weight: float, key: tuple[int, int]) -> None:
         self.docs.append(docs)
         self.tf.append(tf)
         self.weights.append(weight)
         self.sizes.append(len(docs))
+        self.keys.append(key)
+
+
+_CACHED_FROM = 1024  # postings of a segment from which its BM25 contributions are kept per index version
+_CACHE_POSTINGS = 8_000_000  # at most this many contributions kept per index version (32 MB of float32)
 
 
 class Bm25Index:
@@ -142,6 +149,11 @@ class Bm25Index:
         # term id → idf for this index version: a statistic of the live documents, taken once per term and version
         # (the same scalar computation, so scores are bit-identical; a write gives the new version an empty one)
         self._idf: dict[int, float] = {}
+        # (term id, segment) → the segment's BM25 contributions at the index's own k1/b: like idf, a statistic of
+        # this index version (avgdl, idf), computed once per long posting list and version, bit-identical to the
+        # per-query computation (same float32 operations); a write gives the new version an empty one
+        self._contrib: dict[tuple[int, int], np.ndarray] = {}
+        self._contrib_postings = 0
 
     @property
     def has_dead(self) -> bool:
@@ -182,6 +194,8 @@ class Bm25Index:
         new.delta = dict(self.delta)
         new._floor = None
         new._idf = {}
+        new._contrib = {}
+        new._contrib_postings = 0
         for position, tokens in removed:
             if position < new.n and new.alive[position]:
                 new.alive[position] = False
@@ -300,8 +314,19 @@ class Bm25Index:
         # float32 adds in posting order, one term after another: the same sums as one `acc[docs] += …` per term
         if postings > _PER_SEGMENT_FROM:  # long postings: no concatenated copies (~12 % less at 100k chunks)
             lengths = self.lengths
-            for d, f, w in zip(segments.docs, segments.tf, segments.weights, strict=True):
-                np.add.at(acc, d, np.float32(w) * f / (f + base + scale * lengths[d]))
+            cache = self._contrib if (k1, b) == (self.k1, self.b) else None
+            for d, f, w, key in zip(segments.docs, segments.tf, segments.weights, segments.keys, strict=True):
+                contribution = cache.get(key) if cache is not None else None
+                if contribution is None:
+                    contribution = np.float32(w) * f / (f + base + scale * lengths[d])
+                    if (
+                        cache is not None
+                        and len(d) >= _CACHED_FROM
+                        and self._contrib_postings + len(d) <= _CACHE_POSTINGS
+                    ):
+                        cache[key] = contribution
+                        self._contrib_postings += len(d)
+                np.add.at(acc, d, contribution)
         else:  # a few short postings: one vectorised pass (fewer numpy calls)
             docs, contribution = self._combine(segments, scale, base)
             np.add.at(acc, docs, contribution)
@@ -334,7 +359,7 @@ class Bm25Index:
     def _segments(self, query_tokens: list[str], k1: float) -> _Segments | None:
         """The query's posting segments in order, each with its term's weight idf × (k1 + 1): the walk of
         `_term_postings`, inlined (this loop is most of a short query's cost)."""
-        out = _Segments([], [], [], [])
+        out = _Segments([], [], [], [], [])
         vocab, known, base_terms, delta = self.vocab, len(self.df), self.base_terms, self.delta
         offsets, post_docs, post_tf, idf = self.offsets_list, self.post_docs, self.post_tf, self.idf
         k1_plus = k1 + 1
@@ -347,11 +372,11 @@ class Bm25Index:
                 lo, hi = offsets[tid], offsets[tid + 1]
                 if hi > lo:
                     w = idf(tid) * k1_plus
-                    out.add(post_docs[lo:hi], post_tf[lo:hi], w)
-            for d, f in delta.get(tid, ()):
+                    out.add(post_docs[lo:hi], post_tf[lo:hi], w, (tid, 0))
+            for part, (d, f) in enumerate(delta.get(tid, ()), 1):
                 if not w:
                     w = idf(tid) * k1_plus
-                out.add(d, f, w)
+                out.add(d, f, w, (tid, part))
         return out if out.docs else None
 
     def _combine(

@@ -81,25 +81,55 @@ def search(
     """`query_profile` replaces the one the query's length picks (evaluation of other weights). `vector` is the dense
     half's query vector when the caller has it; `dense_text`, the text it embeds, goes into the lineage
     (`dense_query`) when it is not `query.text`."""
+    return search_with_needs(
+        snap,
+        vectors,
+        embedder,
+        query,
+        mode=mode,
+        candidates=candidates,
+        vector=vector,
+        query_profile=query_profile,
+        dense_text=dense_text,
+    )[0]
+
+
+def search_with_needs(
+    snap: Snapshot,
+    vectors: VectorIndex,
+    embedder: Embedder,
+    query: PolicyQuery,
+    *,
+    mode: Mode = "hybrid",
+    candidates: int = 50,
+    vector: np.ndarray | None = None,
+    query_profile: QueryProfile | None = None,
+    dense_text: str | None = None,
+    needs: Sequence[str] = (),
+) -> tuple[list[Evidence], list[str | None]]:
+    """`search`, plus each of `needs`' best BM25 clause among the versions the query may see (what `lexical_best`
+    gives for a need; knowledge/policy/retrieval_multi.py), worked out with the query's own keyword half."""
     t0 = time.perf_counter()
     as_of = query.as_of or clock.today()  # the clock port: an eval/replay runs at the message's date
     eligible = snap.eligible(
         as_of, query.business_unit, query.region, query.product_line, query.include_superseded
     )
     if not eligible.count:
-        return []
+        return [], [None] * len(needs)
     n = max(candidates, query.k)
     degraded = ""
     dense: list[tuple[int, float]] = []
     lexical: list[tuple[int, float]] = []
+    best: list[str | None] = []
     allowed = None if eligible.everything else eligible.mask
     keywords = f"{query.text} {query.expansion}" if query.expansion else query.text
     prof = query_profile or profile(query.text)  # by the message's length, not the keyword expansion's
     dense_weight = prof.dense_weight if mode == "hybrid" else 1.0
-    # BM25 runs inline, before the vector query: chromadb's Rust query holds the GIL (measured: a Python thread
-    # beside it runs after it, not during it), so a worker thread only added its handoff (~0.1 ms at 1k chunks)
+    # The keyword half runs inline, before the vector query. chromadb 1.5's query does release the GIL, and a side
+    # thread running BM25 during it was tried (same-process A/B at 100k chunks, load ~8 on 2 cores): p50 a little
+    # lower, p95 1.7x worse, since on a busy machine the side thread waits for a core while the query waits for it.
     if mode != "dense":
-        lexical = _lexical(snap, keywords, n, allowed, prof)
+        lexical, best = _keyword_half(snap, keywords, n, allowed, prof, needs)
     if mode == "dense" or (mode == "hybrid" and dense_weight > 0):
         try:
             qv = embedder.embed_query(query.text) if vector is None else vector
@@ -134,7 +164,7 @@ def search(
     # a stable sort on -score keeps first-seen order among ties (dense candidates first, then lexical-only ones)
     top = sorted(rrf.items(), key=_by_score)[: query.k]
     if not top:
-        return []
+        return [], best
     # chunk → its rank (its score: dense[rank - 1])
     dense_at = dict(zip(dense_ids, _RANKS, strict=False)) if dense else {}
     lexical_at = dict(zip(lexical_ids, _RANKS, strict=False)) if lexical else {}
@@ -157,7 +187,24 @@ def search(
         if r is not None:
             info["doc_rank"] = r
         out.append(_evidence(snap, c, score, info, base, eligible.status, degraded, weighed))
-    return out
+    return out, best
+
+
+def _keyword_half(
+    snap: Snapshot,
+    keywords: str,
+    n: int,
+    allowed: np.ndarray | None,
+    prof: QueryProfile,
+    needs: Sequence[str],
+) -> tuple[list[tuple[int, float]], list[str | None]]:
+    """The query's BM25 ranking and each need's best clause (its evidence id), the keyword work of one search."""
+    lexical = _lexical(snap, keywords, n, allowed, prof)
+    best: list[str | None] = []
+    for need in needs:
+        top = _lexical(snap, need, 1, allowed, profile(need))
+        best.append(str(snap.rows[top[0][0]]["evidence_id"]) if top else None)
+    return lexical, best
 
 
 def _by_score(item: tuple[int, float]) -> float:

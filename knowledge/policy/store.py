@@ -95,7 +95,9 @@ class PolicyStore:
         snap = self.snapshot()
         needs = split_needs(query.text, max_needs=MAX_NEEDS) if per_need and mode != "dense" else []
         multi = len(needs) > 1
-        hits = _search.search(
+        # BM25's best clause per need (no extra query embedding, no evidence built) comes with the search, from the
+        # keyword half that runs while Chroma answers
+        hits, best = _search.search_with_needs(
             snap,
             self.vectors,
             self.embedder,
@@ -105,11 +107,10 @@ class PolicyStore:
             vector=vector,
             query_profile=query_profile,
             dense_text=dense_text,
+            needs=needs if multi else (),
         )
         if not multi or not hits:
             return hits
-        # BM25's best clause per need (no extra query embedding, no evidence built): ~1 ms each at 10k chunks
-        best = [_search.lexical_best(snap, query.model_copy(update={"text": need})) for need in needs]
         return need_slots(hits, best, query.k)
 
     def list(self, as_of: date | None = None) -> list[dict[str, Any]]:

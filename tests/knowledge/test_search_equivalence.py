@@ -312,3 +312,44 @@ def test_pruned_top_equals_exhaustive_scoring_on_a_large_templated_index() -> No
         pruned += len(reached[0]) > 256
         binned += int((index.scores(tokens) > 0).sum()) > 4096
     assert pruned > 20 and binned > 10  # both shortcuts ran, not only the plain path
+    # the long postings' contributions were kept for this index version (the loops above asked each query 16 times,
+    # so most answers came from the kept ones) ...
+    assert index._contrib and index._contrib_postings == sum(len(c) for c in index._contrib.values())
+    # ... and a write starts the new version without them (its avgdl and idf differ), answering exactly again
+    later = index.with_changes(added=corpus[:500], removed=[(i, corpus[i]) for i in range(1, 3000, 13)])
+    assert not later._contrib and index._contrib
+    allowed_later = np.concatenate([allowed, np.ones(later.n - index.n, dtype=bool)])
+    for tokens in queries:
+        for mask in (None, allowed_later):
+            assert later.top(tokens, 50, mask) == _exhaustive_top(later, tokens, 50, mask, None, None)
+            assert later.top(tokens, 50, mask) == _exhaustive_top(later, tokens, 50, mask, None, None)  # kept
+    assert later._contrib
+
+
+def test_each_needs_best_clause_comes_with_the_search_as_lexical_best_gives_it(
+    big_store: PolicyStore,
+) -> None:
+    """A multi-part question's per-need keyword winners are worked out in the search's own keyword pass
+    (`search_with_needs`): the same evidence ids as `lexical_best` asked need by need, with filters, and the
+    store's need slots therefore unchanged."""
+    snap = big_store.snapshot()
+    needs = [
+        "骨科耗材的返点比例是多少？",
+        "设备保修期内主轴过热怎么办",
+        "价格折扣谁来审批",
+        "完全无关的内容 xyz",
+    ]
+    for query in (
+        PolicyQuery(text=" ".join(needs), k=10, as_of=AS_OF),
+        PolicyQuery(text=" ".join(needs), k=10, as_of=AS_OF, region="华南"),
+        PolicyQuery(text=" ".join(needs), k=10, as_of=date(2024, 6, 1), include_superseded=True),
+    ):
+        for mode in ("hybrid", "lexical"):
+            hits, best = S.search_with_needs(
+                snap, big_store.vectors, big_store.embedder, query, mode=mode, needs=needs
+            )
+            assert hits
+            expected = [S.lexical_best(snap, query.model_copy(update={"text": need})) for need in needs]
+            assert best == expected and any(best)
+            plain = S.search(snap, big_store.vectors, big_store.embedder, query, mode=mode)
+            assert [(e.id, e.score) for e in plain] == [(e.id, e.score) for e in hits]
