@@ -5,10 +5,20 @@ REP_ANSWER suggestion with the answer line and no draft (nothing that could be s
 grounded (the customer's facts and signals, the policy clauses, the actions the playbooks or the catalog propose, each
 cited) and authorization-scoped: a rep asking about another rep's customer, or about another customer's prices, gets a
 REFUSAL suggestion with the reason, recorded in the ledger with an `authorization` verdict (and as an access denial
-where the ledger keeps those)."""
+where the ledger keeps those).
+
+A refusal about someone else's customer confirms nothing (an existence leak is half an IDOR): whether the name,
+handle or description resolved to a customer of another rep (not_owner) or to nobody the CRM knows
+(other_customer_not_in_context), the rep reads the same line — not in your book, nothing about them can be looked up or
+confirmed — with no name, id, owner or way it matched, and is offered the same `request_handoff` action. The customer
+the ask resolved to, its owner, how it was named and the hand-off id are written to the ledger's access-denied entry
+only; a hand-off the rep sends is routed from there to the owner or, failing them, their manager, who see whether it
+resolved. The card keeps the reason code (the logged refusal reason the evaluation reads) and the conversation's own
+customer."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -26,6 +36,7 @@ from agents.authz import (
     generic_other_terms,
     governing_clause,
     names_current,
+    org_words_of,
     personal_data_lookup,
 )
 from agents.authz_phrases import COMPETITOR
@@ -51,6 +62,7 @@ from contract.evidence import Evidence, EvidenceKind
 from contract.messages import InboundMessage
 from contract.ports import Actor, Customer360, PolicyQuery
 from contract.suggestions import (
+    Action,
     Answer,
     AnswerStatus,
     GuardVerdict,
@@ -99,21 +111,33 @@ def _overlap(question: str, text: str) -> float:
     return len(q & set(text.lower())) / max(len(q), 1)
 
 
-def _refusal_text(reason: str, customer_ref: str, owner: str = "", via: str = "") -> str:
-    if via == "rep_book" and reason == "not_owner":
+# A refusal about another customer neither confirms nor denies anything of them: not that the description or handle
+# matched a customer, nor who serves them. Whether the CRM resolved the ask (not_owner) or could not
+# (other_customer_not_in_context), a rep reads the same line and is offered the same hand-off request; the owner and
+# the customer the ask resolved to go to the ledger only, where the request is routed from (see the module docstring).
+NEUTRAL_REASONS = frozenset({"not_owner", "other_customer_not_in_context"})
+HANDOFF_ACTION = "request_handoff"
+_NOT_YOURS = (
+    "抱歉，您问到的客户不在您负责的客户范围内（或不在当前会话中），我不能查询，也不能确认其任何信息，"
+    "包括是否为本公司客户、由谁负责。如需协作，可提交「转交请求」：请求记入台账，由该客户的负责人或其主管处理。"
+    " / Sorry, that customer is not in your book (or not in this conversation): I can't look them up or confirm"
+    " anything about them, including whether or by whom they are served. A hand-off request is logged and goes to"
+    " their owner or manager."
+)
+
+
+def _refusal_text(reason: str, conversation_ref: str = "") -> str:
+    """The rep's refusal line: what was refused and why, never who or whether (no name, no id, no owner). Only the
+    conversation's own customer, whose id the asker already holds, is said by id («客户 P010 不在您的负责范围内»)."""
+    if reason == "not_owner" and conversation_ref:
         return (
-            f"抱歉，{owner or '其他销售'}负责的客户不在您的负责范围内，无法查询其价格、订单或资料（{reason}）。"
-            "如需协作，请联系其负责人或主管。"
-            f" / Sorry, customers owned by {owner or 'another rep'} are not yours to look up ({reason})."
+            f"抱歉，客户 {conversation_ref} 不在您的负责范围内，无法查询其资料（{reason}）。"
+            "如需协作，可提交「转交请求」：请求记入台账，由该客户的负责人或其主管处理。"
+            f" / Sorry, customer {conversation_ref} is not yours to look up ({reason}); a hand-off request is logged"
+            " and goes to their owner or manager."
         )
-    if via == "rep_book":
-        return "抱歉，您只能查询当前通话客户的资料（not_on_call）。 / Sorry, only the caller's data is available."
-    if reason == "other_customer_not_in_context":
-        return (
-            f"这里是当前客户的会话，不能查询「{customer_ref}」的资料。请在该客户的会话中提问；"
-            "若不是您负责的客户，请联系其负责人。"
-            f" / This conversation is about another customer: ask about {customer_ref} in theirs."
-        )
+    if reason in NEUTRAL_REASONS:
+        return _NOT_YOURS
     if reason == "personal_data_lookup":
         return (
             "抱歉，不能按手机号或证件号查找客户（个人信息保护）。请在您负责的客户会话中提问。"
@@ -121,8 +145,8 @@ def _refusal_text(reason: str, customer_ref: str, owner: str = "", via: str = ""
         )
     if reason == "not_on_call":
         return (
-            f"抱歉，您当前的通话不是与客户 {customer_ref}，不能查询其资料（not_on_call）。"
-            f" / Sorry, you may only look up the customer on your current call ({reason})."
+            "抱歉，您只能查询当前通话客户的资料（not_on_call）。"
+            " / Sorry, you may only look up the customer on your current call (not_on_call)."
         )
     if reason == "other_customers_data":
         return "抱歉，其他客户的订单、记录和个人信息不能提供。/ Sorry, other customers' orders and personal data are not shared."
@@ -132,13 +156,20 @@ def _refusal_text(reason: str, customer_ref: str, owner: str = "", via: str = ""
             "如需为当前客户报价，请按价目表和审批权限申请。"
             " / Sorry, another customer's prices are confidential."
         )
-    whom = f"该客户由{owner}负责，" if owner else ""
     return (
-        f"抱歉，客户 {customer_ref} 不在您的负责范围内，无法查询其资料（{reason}）。"
-        f"{whom}如需协作，请联系该客户的负责人或主管。"
-        f" / Sorry, customer {customer_ref} is not yours to look up ({reason})."
-        + (" Please ask its owner." if owner else "")
+        f"抱歉，无法查询该客户的资料（{reason}）。 / Sorry, this customer is not yours to look up ({reason})."
     )
+
+
+def handoff_id(msg: InboundMessage, actor: Actor) -> str:
+    """An opaque id for a hand-off request: nothing of the customer it is about (that stays in the ledger)."""
+    return hashlib.sha256(
+        f"{msg.tenant}:{msg.channel.value}:{msg.message_id}:{actor.id}".encode()
+    ).hexdigest()[:16]
+
+
+# an agent's scope is the caller: an ask about anyone else is refused as not on the call, whatever it asked
+AGENT_OFF_CALL = frozenset({"not_owner", "other_customer_not_in_context", "other_customers_data"})
 
 
 class RepAsk:
@@ -186,17 +217,18 @@ class RepAsk:
             return c360, "", "", flags
         if "described_own" in named.flags:  # «杭州那家出租公司» is one of theirs: not someone else's
             return c360, "", "", flags
+        org_words = org_words_of(self.deps.customers)  # the tenant's English industry words («Logistics»)
         generic = generic_other_terms(self.text, self.deps.customers)
         if generic:  # «其他车队拿的什么价», «隔壁那家订了几台», «what are other fleets paying»
             return c360, generic, "", flags
         if (asks_other_customer_price(self.text, own_name) and not COMPETITOR.search(self.text)) or (
-            EN_PRICE_OF_OTHERS.search(self.text) and english_org_mentions(self.text, own_name)
+            EN_PRICE_OF_OTHERS.search(self.text) and english_org_mentions(self.text, own_name, org_words)
         ):
             return c360, "other_customer_prices", "", flags
         unresolved = [
             name
             for name in other_customer_mentions(self.text, own_name)
-            + english_org_mentions(self.text, own_name)
+            + english_org_mentions(self.text, own_name, org_words)
             if asks_about_them(self.text, name)  # «杭州的出租车一般跑多少公里» asks nothing of anyone
             and not names_current(
                 self.deps.customers, name, self.msg.customer_ref
@@ -223,15 +255,15 @@ class RepAsk:
         )
 
     def refuse(self, intent: Intent, reason: str, ref: str, flags: list[str]) -> AskResult:
+        """The REFUSAL the rep reads and the ledger's access-denied entry. The card holds the reason and the
+        conversation's own customer, never the customer the ask resolved to, its owner or how it was matched; those
+        go to the ledger, with the hand-off request a rep may send (routed to the owner or their manager)."""
+        conversation = self.msg.customer_ref
         verdict = GuardVerdict(
             guard="authorization",
             outcome=VerdictOutcome.BLOCK,
             reasons=[reason],
-            details={
-                "actor": self.actor.id,
-                "role": self.actor.role,
-                "customer_ref": ref or self.msg.customer_ref,
-            },
+            details={"actor": self.actor.id, "role": self.actor.role, "customer_ref": conversation},
         )
         ev = Evidence(
             id=Evidence.make_id(EvidenceKind.GUARDRAIL_VERDICT, self.msg.message_id, "authorization", reason),
@@ -241,10 +273,24 @@ class RepAsk:
             source_ids={"guard": "authorization"},
         )
         verdict = verdict.model_copy(update={"evidence_id": ev.id})
-        text = _refusal_text(reason, ref or self.msg.customer_ref, self.owner, self.via)
+        text = _refusal_text(reason, conversation if ref in ("", conversation) else "")
         rule = governing_clause(self.deps.policy, reason)  # the tenant's own rule, cited
         if rule is not None:
             text += f"\n依据 / per：《{rule.title}》{rule.source_ids.get('clause', '')} [1]"
+        handoff: dict[str, str] = {}
+        actions: list[Action] = []
+        if reason in NEUTRAL_REASONS and self.actor.role == "rep":  # offered whether or not the ask resolved
+            handoff = {"handoff_id": handoff_id(self.msg, self.actor), "handoff_route": "owner_then_manager"}
+            actions.append(
+                Action(
+                    name=HANDOFF_ACTION,
+                    label="提交转交请求 / request a hand-off",
+                    parameters={"handoff_id": handoff["handoff_id"]},
+                    rationale="由该客户的负责人或其主管处理，记入台账 / handled by the owner or their manager, logged",
+                    evidence_ids=[ev.id],
+                    requires_authority="rep",
+                )
+            )
         sug = self._base(
             SuggestionKind.REFUSAL,
             intent,
@@ -253,24 +299,26 @@ class RepAsk:
                 status=AnswerStatus.NONE,
                 evidence_ids=[rule.id] if rule is not None else [],
             ),
+            actions=actions,
             evidence=[ev, *([rule] if rule is not None else [])],
             verdicts=[verdict],
             flags=sorted({"rep_ask", "refused", f"refused:{reason}", *flags}),
-            summary={
-                "refusal_reason": reason,
-                "customer_ref": ref or self.msg.customer_ref,
-                **({"named_by": self.via} if self.via else {}),
-            },
+            summary={"refusal_reason": reason, "customer_ref": conversation},
         )
         record_denial = getattr(self.deps.ledger, "record_denial", None)
-        if callable(record_denial):  # the ledger's access-denied trail, when it keeps one
+        if callable(
+            record_denial
+        ):  # the ledger's access-denied trail, when it keeps one: who and what, for audit
             record_denial(
                 actor=self.actor,
                 reason=reason,
                 details={
                     "attempted": "rep_ask",
-                    "customer_ref": ref or self.msg.customer_ref,
+                    "customer_ref": ref or conversation,
+                    "conversation_customer": conversation,
                     **({"named_by": self.via} if self.via else {}),
+                    **({"owner": self.owner} if self.owner else {}),
+                    **handoff,
                 },
             )
         return AskResult(sug, refused=reason)
@@ -410,6 +458,8 @@ class RepAsk:
         )
         intent = intent.model_copy(update={"entities": ents})
         c360, reason, ref, flags = self.authorize()
+        if reason in AGENT_OFF_CALL and self.actor.role == "agent" and ref != self.msg.customer_ref:
+            reason = "not_on_call"  # «上午那个杭州开S7的王先生…»: whoever it is, not the caller
         if reason:
             log.warning("rep ask refused for %s (%s): %s %s", self.actor.id, self.actor.role, reason, ref)
             return self.refuse(intent, reason, ref, flags)

@@ -8,8 +8,9 @@ phone or ID number (or its tail, «尾号0418的那个客户») used as a look-u
 when the asker may see none of the customers it fits), or generically («别的客户», «那位开S7的女车主», «another
 customer»). A customer claiming to be another customer («我是…的韩经理，把我们的合同价发我») gets none of its terms:
 a claim cannot be checked in a chat. Each named customer is
-checked for this actor; the first one they may not see refuses the ask with the reason (not_owner, not_on_call …) and
-who to ask instead. The rep's own other customers are not refused: the ask is answered about them.
+checked for this actor; the first one they may not see refuses the ask with the reason (not_owner, not_on_call …).
+The owner found here goes to the ledger only: the rep is never told who serves a customer or that it exists
+(agents/ask.py). The rep's own other customers are not refused: the ask is answered about them.
 
 Reasons: not_owner / not_on_call (from the CRM's access rules), other_customer_prices, other_customers_data,
 personal_data_lookup, other_customer_not_in_context (a name the directory cannot resolve, in another customer's
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 from agents.authz_phrases import (
@@ -58,11 +60,21 @@ LOOKUP = re.compile(
     r"|\b(look\s*up|lookup|who|whose|find|search|belongs?|owner|details?|profile)\b",
     re.I,
 )
-# English: another company named by its own words, e.g. "What did Hongyuan Logistics pay?"
-EN_ORG = re.compile(
-    r"\b((?:[A-Z][A-Za-z&'-]+\s+){1,3}(?:Logistics|Taxi|Rental|Rentals|Motors|Group|Company|Co\.?|Ltd\.?|Inc\.?|"
-    r"Corp\.?|Hospital|Clinic|Transport|Fleet|Leasing|Trading|Technolog(?:y|ies)))\b"
-)
+# English: another company named by its own words, e.g. "What did Hongyuan Logistics pay?": capitalised words before
+# a legal form (any company's) or before a word of the tenant's industry (the CRM mapping's `party_words_en`: «Taxi»,
+# «Hospital»), never an industry word of its own
+EN_LEGAL_FORMS = (r"Group", r"Company", r"Co\.?", r"Ltd\.?", r"Inc\.?", r"Corp\.?", r"LLC", r"Holdings")
+
+
+@lru_cache(maxsize=64)
+def en_org(words: tuple[str, ...] = ()) -> re.Pattern[str]:
+    ends = "|".join(
+        [*EN_LEGAL_FORMS, *(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w)]
+    )
+    return re.compile(rf"\b((?:[A-Z][A-Za-z&'-]+\s+){{1,3}}(?:{ends}))(?![A-Za-z])")
+
+
+EN_ORG = en_org()
 EN_PRICE_OF_OTHERS = re.compile(
     r"\b(what|how much)\b.{0,40}\b(did|do|does|are|is)\b.{0,40}\b(pay|paying|get|getting|price|discount)\b",
     re.I,
@@ -140,9 +152,22 @@ def personal_data_lookup(text: str) -> bool:
     return False
 
 
-def english_org_mentions(text: str, own_name: str = "") -> list[str]:
+def english_org_mentions(text: str, own_name: str = "", words: tuple[str, ...] = ()) -> list[str]:
+    """Company-shaped English names in the text (`words`: the tenant's industry words, org_words_of), the asker's own
+    excepted."""
     own = own_name.lower()
-    return [m.group(1) for m in EN_ORG.finditer(text) if not own or m.group(1).lower() not in own]
+    return [m.group(1) for m in en_org(words).finditer(text) if not own or m.group(1).lower() not in own]
+
+
+def org_words_of(customers: object) -> tuple[str, ...]:
+    """The English words that end company names in this tenant's industry (the CRM mapping's `party_words_en`)."""
+    words = getattr(customers, "org_words_en", None)
+    if not callable(words):
+        return ()
+    try:
+        return tuple(words())
+    except BackendUnavailable:
+        return ()
 
 
 @dataclass(frozen=True)
@@ -287,14 +312,14 @@ def check_described(customers: object, hits: list[MentionHit], actor: Actor, cur
     if not denied:
         return Decision()
     first, reason = denied[0]
-    if first.kind == LOOSE:  # a loose fit: refused on general grounds, no owner named
-        return Decision(reason="other_customer_not_in_context", customer_ref=first.value, via=LOOSE)
+    # every customer it may describe is someone else's: the access reason, loose fit or not (no owner is ever shown,
+    # so a loose fit reveals nothing more than a close one); the owner is kept for the ledger when they share one
     owners = {owner_text(h) for h, _ in denied}
     return Decision(
         reason=reason,
-        customer_ref=first.value,
+        customer_ref=first.customer_id if len(denied) == 1 else first.value,
         owner=owners.pop() if len(owners) == 1 and actor.role == "rep" else "",
-        via=DESCRIPTION,
+        via=LOOSE if first.kind == LOOSE else DESCRIPTION,
     )
 
 
@@ -358,7 +383,9 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
         asked = what_is_asked(text, start, end, person=person and not record, record=record)
         if asked:
             return _REASON[asked], h.kind
-    for name, start, end in unknown_org_mentions(text, own_name, party_words_of(customers)):
+    for name, start, end in unknown_org_mentions(
+        text, own_name, party_words_of(customers), org_words_of(customers)
+    ):
         if callable(mentions) and _names_current(mentions, name, current_ref):
             continue  # «我们顺捷快运»: the customer's own company, whatever the masker or the 360 knew
         asked = claimed_identity(text, start, end, titled=True) or unresolved_party_asked(text, start, end)
@@ -455,7 +482,7 @@ def kind_named(text: str, party_words: tuple[str, ...]) -> list[tuple[str, int, 
 
 
 def unknown_org_mentions(
-    text: str, own_name: str = "", party_words: tuple[str, ...] = ()
+    text: str, own_name: str = "", party_words: tuple[str, ...] = (), org_words: tuple[str, ...] = ()
 ) -> list[tuple[str, int, int]]:
     """Organisation-shaped names (agents.understanding.others, or a trade name before one of the CRM's kinds) with
     their offsets, the asker's own excepted."""
@@ -464,7 +491,7 @@ def unknown_org_mentions(
         at = text.find(name)
         if at >= 0:
             out.append((name, at, at + len(name)))
-    for name in english_org_mentions(text, own_name):
+    for name in english_org_mentions(text, own_name, org_words):
         at = text.find(name)
         if at >= 0:
             out.append((name, at, at + len(name)))

@@ -74,6 +74,7 @@ ID_FIELDS = {  # entity → the fields whose values are handles for the row's cu
     "device": ("id",),
 }
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 _SQUASH = re.compile(r"[\s·•\-_/.]")
 # a short name (the 2–3 character trade name 「宏远」, a salutation 「许总」) counts only when the words after it point at
 # an organisation or a party: 「宏远那边」「宏远他们」「宏远公司」「宏远拿的价」 — never 「长风无阻」 or 「羊城的天气」
@@ -448,6 +449,7 @@ class CustomerDirectory:
     def __init__(self, connector: CrmConnector, mapping: CrmMapping, *, ttl_s: float = 300.0) -> None:
         self.connector, self.mapping, self.ttl_s = connector, mapping, ttl_s
         self._index = HandleIndex([], {})
+        self._org_words_en: tuple[str, ...] = ()
         self._loaded = -1.0
         self._refreshing = False
         self._lock = threading.Lock()
@@ -513,6 +515,12 @@ class CustomerDirectory:
         ]
         # how this company's people speak of customers as a kind (「车队」, 「门诊」): the mapping's customer option
         said = [str(w) for w in self.mapping.option("customer", "party_words", []) or [] if str(w).strip()]
+        # the same in English («Logistics», «Taxi», «Hospital»): what ends a company's English name in this industry
+        self._org_words_en = tuple(
+            str(w).strip()
+            for w in self.mapping.option("customer", "party_words_en", []) or []
+            if str(w).strip()
+        )
         self._index = build_index(customers, contacts, records, reps, said, owned)
         self._loaded = time.monotonic()
 
@@ -544,6 +552,12 @@ class CustomerDirectory:
     def party_words(self) -> tuple[str, ...]:
         """How this CRM's organisation customers name their kind («物流», «租赁»): words for «其他…» asks."""
         return self._fresh().party_words
+
+    def org_words_en(self) -> tuple[str, ...]:
+        """The English words that end this industry's company names («Logistics», «Rental»; mapping option
+        `party_words_en`), for «What did Hongyuan Logistics pay?»: none in product code."""
+        self._fresh()
+        return self._org_words_en
 
     def reps_named(self, text: str) -> list[RepHit]:
         """Reps the text names as owners of customers («刘洋的客户», «刘洋手上那几家»)."""
@@ -688,6 +702,21 @@ def _plate_tail(value: str) -> str:
     return tail if len(tail) >= 5 and tail.isalnum() and any(c.isdigit() for c in tail) else ""
 
 
+MIN_BARE_ORG = (
+    5  # 「某某康复医院」: a CJK name this long with no legal suffix is an organisation's, not a person's
+)
+
+
+def _org_core(name: str) -> str:
+    """An organisation's name without its legal suffix (「宏远物流」 of 「宏远物流有限公司」), or the whole name of one
+    that has none (「某某康复医院」, 「某某经销部」); "" for a person's name."""
+    name = name.strip()
+    core = _strip_suffix(name)
+    if core != name:
+        return core
+    return name if len(name) >= MIN_BARE_ORG and _CJK_ONLY.fullmatch(name) else ""
+
+
 def _strip_suffix(name: str) -> str:
     for suffix in ORG_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
@@ -723,8 +752,8 @@ def name_keys(name: str, places: tuple[str, ...] = ()) -> list[str]:
     name = name.strip()
     if len(name) < 2:
         return []
-    core = _strip_suffix(name)
-    if core == name:
+    core = _org_core(name)
+    if not core:
         return [name]
     keys = [name, core]
     core = _strip_places(core, places)
@@ -737,8 +766,8 @@ def name_keys(name: str, places: tuple[str, ...] = ()) -> list[str]:
 def kind_words(name: str, places: tuple[str, ...] = ()) -> list[str]:
     """What follows an organisation's trade name — 「物流」 of 「宏远物流」, 「汽车租赁」 of 「长风汽车租赁」 —
     is how such customers are spoken of as a kind («其他物流公司», «宏远物流他们»)."""
-    core = _strip_suffix(name.strip())
-    if core == name.strip():
+    core = _org_core(name)
+    if not core:
         return []
     rest = _strip_places(core, places)[2:]
     if len(rest) < 2 or not _CJK.fullmatch(rest[0]):
@@ -752,8 +781,8 @@ def short_names(name: str, places: tuple[str, ...] = ()) -> list[str]:
     """An organisation's trade name (字号) — the first two characters of its core name 「宏远」 — and its romanised
     form for English asks («Hongyuan»). Short names match only before a party word (see PARTY_AFTER) and only when no
     other customer shares them."""
-    core = _strip_suffix(name.strip())
-    if core == name.strip():
+    core = _org_core(name)
+    if not core:
         return []
     core = _strip_places(core, places)
     if not _CJK.search(core) or len(core) < 4:

@@ -132,6 +132,10 @@ class CrmCustomerData:
         """How this CRM's organisation customers name their kind («物流», «租赁»), for «其他…» asks."""
         return self._customer_directory().party_words()
 
+    def org_words_en(self) -> tuple[str, ...]:
+        """The English words ending this industry's company names (mapping option `party_words_en`)."""
+        return self._customer_directory().org_words_en()
+
     def _customer_directory(self) -> CustomerDirectory:
         directory = self.__dict__.get("_directory")
         if directory is None:

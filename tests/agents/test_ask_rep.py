@@ -64,9 +64,14 @@ def test_asking_about_another_reps_customer_is_refused_and_logged(make_deps, zha
     assert out.summary["refusal_reason"] == "not_owner" and "refused:not_owner" in out.flags
     assert out.verdicts[0].evidence_id in {e.id for e in out.evidence}
     assert not [e for e in out.evidence if e.kind is EvidenceKind.CUSTOMER_FACT]  # nothing of C1003 leaks
+    assert [a.name for a in out.actions] == [
+        "request_handoff"
+    ]  # a logged hand-off request, never the owner's name
+    handoff = out.actions[0].parameters["handoff_id"]
     assert deps.ledger.denials == [
-        {"actor": "rep_zhang", "reason": "not_owner", "attempted": "rep_ask", "customer_ref": "C1003"}
-    ]
+        {"actor": "rep_zhang", "reason": "not_owner", "attempted": "rep_ask", "customer_ref": "C1003",
+         "conversation_customer": "C1003", "handoff_id": handoff, "handoff_route": "owner_then_manager"}
+    ]  # fmt: skip
     assert deps.ledger.inner.suggestions[out.id].kind is SuggestionKind.REFUSAL
 
 

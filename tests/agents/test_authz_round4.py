@@ -203,10 +203,10 @@ def reason_of(s) -> str:
     return next((f.removeprefix("refused:") for f in s.flags if f.startswith("refused:")), "")
 
 
-# still wrong after the fixes: a kind the CRM has no word for («做快递的» for a 物流 company) fits loosely and is refused
-# without naming an owner; an English kind («rental guys») is not matched to the CRM's Chinese kinds (refused as
-# another customer's prices, not not_owner)
-STILL_MISSED = {"r-desc-role-reason", "r-en-lowercase-reason"}
+# still wrong after the fixes: an English kind («rental guys») is not matched to the CRM's Chinese kinds (refused as
+# another customer's prices, not not_owner). r-desc-role-reason passes since round 6: a loose fit («做快递的» for a 物流
+# company) is refused with the access reason now that no refusal names an owner
+STILL_MISSED = {"r-en-lowercase-reason"}
 
 
 ROW = ("case", "channel", "sender", "actor", "customer", "text")

@@ -64,7 +64,8 @@ BASELINE_MISSES: set[str] = {"r5-desc-man-date", "r5-desc-man-date-reason", "r5-
 # reason of its own, so the draft says only the holder may do it and nothing of the account)
 # after the fix that followed (a description may go on over more clauses before the question points back): only the
 # expectation that was mine
-STILL_MISSED = {"r5-agent-desc-reason"}
+# r5-agent-desc-reason passes since round 6: an agent's ask about anyone other than the caller is refused as not_on_call
+STILL_MISSED: set[str] = set()
 
 
 test_trap_refused, test_trap_reason, test_look_alike_answered = round_tests(TRAPS, BENIGN, STILL_MISSED)
