@@ -9,6 +9,7 @@ import itertools
 import time
 from collections.abc import Sequence
 from datetime import date
+from operator import itemgetter
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -51,8 +52,8 @@ def _eligible_hits(
     found = zip(map(position, ids, _MISSING), distances, strict=False)
     if eligible.everything:
         return [(i, 1.0 - float(d)) for i, d in found if i >= 0]
-    mask = eligible.mask
-    return [(i, 1.0 - float(d)) for i, d in found if i >= 0 and mask[i]]
+    allowed = eligible.mask_bytes  # a byte per row: indexing it is a C lookup, a numpy bool scalar is not
+    return [(i, 1.0 - float(d)) for i, d in found if i >= 0 and allowed[i]]
 
 
 _MISSING = itertools.repeat(-1)  # the default of every position look-up (map stops at the shorter input)
@@ -161,8 +162,10 @@ def search_with_needs(
             r = doc_rank.get(int(chunk_doc[c]))
             if r is not None:
                 rrf[c] += prof.doc_weight / (RRF_K + r)
-    # a stable sort on -score keeps first-seen order among ties (dense candidates first, then lexical-only ones)
-    top = sorted(rrf.items(), key=_by_score)[: query.k]
+    # a stable sort keeps first-seen order among ties (dense candidates first, then lexical-only ones); reverse=True
+    # keeps it too (Python's sort stays stable when reversed), so this is the order `key=-score` gave, with the key
+    # read in C instead of a Python call per candidate
+    top = sorted(rrf.items(), key=_SCORE, reverse=True)[: query.k]
     if not top:
         return [], best
     # chunk → its rank (its score: dense[rank - 1])
@@ -207,8 +210,7 @@ def _keyword_half(
     return lexical, best
 
 
-def _by_score(item: tuple[int, float]) -> float:
-    return -item[1]
+_SCORE = itemgetter(1)
 
 
 _MAX_RANKS = 4096  # ranks in the table (a longer ranking computes its terms)

@@ -34,6 +34,14 @@ class Eligible:
         # weak: a carried Eligible must not keep its (older, bigger) snapshot alive
         self._snap = weakref.ref(snap)
         self._doc_keys: tuple[str, ...] | None = None
+        self._mask_bytes: bytes | None = None
+
+    @property
+    def mask_bytes(self) -> bytes:
+        """The mask as one byte per row (1 = eligible), made on first use: what a per-row check in Python reads."""
+        if self._mask_bytes is None:
+            self._mask_bytes = self.mask.tobytes()
+        return self._mask_bytes
 
     @property
     def doc_keys(self) -> tuple[str, ...]:
