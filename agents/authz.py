@@ -35,6 +35,7 @@ from agents.authz_phrases import (
     PRICE_TERMS,
     RECORDS,
     SAME,
+    SHOWN_TERMS,
     THEIR_THINGS,
     claimed_identity,
     clause_at,
@@ -104,7 +105,9 @@ class MentionHit(Protocol):
 class Decision:
     reason: str = ""  # "" = allowed
     customer_ref: str = ""  # the customer refused (or the own customer the ask is about)
-    owner: str = ""  # 「大客户部 刘洋」: who to ask instead
+    owner: str = (
+        ""  # 「大客户部 刘洋」: who serves them, for the ledger (and a hand-off) only, never the card
+    )
     via: str = ""  # how the ask named them: customer_name, contact_name, order, device.plate_no …
     subject: str = ""  # an own customer the ask is about, other than the conversation's
     flags: list[str] = field(default_factory=list)
@@ -383,6 +386,13 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
         asked = what_is_asked(text, start, end, person=person and not record, record=record)
         if asked:
             return _REASON[asked], h.kind
+    shown = SHOWN_TERMS.search(
+        text
+    )  # «[截图: 宏远物流 报价单 … 9折] 照这个价给我»: their terms, shown, asked for
+    for h in hits if shown else ():
+        start, _ = _span(h, text)
+        if 0 <= start < shown.start() and PRICE_TERMS.search(text, start, shown.start()):  # type: ignore[union-attr]
+            return _REASON["prices"], "shown_terms"
     for name, start, end in unknown_org_mentions(
         text, own_name, party_words_of(customers), org_words_of(customers)
     ):

@@ -15,7 +15,8 @@ from functools import lru_cache
 
 def phrases(chinese: str, english: str = "") -> re.Pattern[str]:
     """The one shape of every word list here: Chinese alternatives anywhere, English ones as whole words, any case."""
-    return re.compile(chinese + (rf"|\b(?:{english})\b" if english else ""), re.I)
+    # not \b: an English word typed against Chinese («给other customers的», «E5 discount一般») has no word boundary
+    return re.compile(chinese + (rf"|(?<![A-Za-z])(?:{english})(?![A-Za-z])" if english else ""), re.I)
 
 
 # what one customer must never learn about another
@@ -56,13 +57,14 @@ _OTHER_FIXED = (
     _OTHER + r"(?:几|那几|这几)?家(?!店)|"
     r"隔壁(?:那|这)?(?:家|个)?|同行|人家公司|跟我同(?:一)?批"
     # «other customers», «another E5 buyer» (a word or two may qualify the party)
-    r"|\b(?:other|another)\s+(?:[a-z0-9][a-z0-9-]*\s+){0,2}?(?:customers?|clients?|fleets?|compan(?:y|ies)|buyers?"
-    r"|accounts?|firms?|owners?|guys?|people|folks)\b"
+    r"|(?<![A-Za-z])(?:other|another)\s+(?:[a-z0-9][a-z0-9-]*\s+){0,2}?(?:customers?|clients?|fleets?|compan(?:y|ies)"
+    r"|buyers?|accounts?|firms?|owners?|guys?|people|folks)(?![A-Za-z])"
     r"|\b(?:the\s+)?(?:company|fleet|firm|guys?)\s+next\s+door\b|\bsomeone\s+else\b|\beveryone\s+else\b"
     # «the taxi company in Hangzhou», «the guy who came in yesterday», «the guy before me»: described, not named
     r"|\bthe\s+(?:[a-z][a-z-]*\s+){0,2}(?:company|compan(?:y|ies)|fleets?|firms?|customers?|clients?|buyers?|guys?"
     r"|lad(?:y|ies)|m[ae]n|wom[ae]n|drivers?|owners?|folks|people)"
-    r"\s+(?:in|from|at|on|who|that|got|gets?|paid|pays?|bought|buy|signed|sign|before|after|ahead)\b"
+    r"\s+(?:in|from|at|on|who|that|got|gets?|paid|pays?|bought|buy|signed|sign|before|after|ahead|across|opposite"
+    r"|near|nearby|down|up|over|behind|beside)\b"
 )
 
 
@@ -114,8 +116,8 @@ OWN_SCOPE = phrases(r"我们|我司|咱们|自己|本公司|我家|我的|我手
 # a question or a request to be told — «是多少», «发我看看», «what did»
 ASKING = phrases(
     r"多少|什么|啥|几|怎么|怎样|如何|吗|么|呢|哪|是不是|有没有|[了过]没有?|没有?\s*[?？]?\s*$|告诉|透露|发我|给我看|看看|看下"
-    r"|查下|查查|查一下|说说|讲讲|一样|同样|照着|按照?|参考|[?？]",
-    r"what|how much|how many|which|tell me|show me|same|match|as low as",
+    r"|查下|查查|查一下|说说|讲讲|一样|同样|照着|按照?|参考|谁|[?？]",
+    r"what|how much|how many|which|who|tell me|show me|same|match|as low as",
 )
 POINTS_BACK = phrases(r"他们|她们|他家|那家|人家|他的|她的", r"they|their|them|theirs")
 THEIR_PRONOUN = phrases(r"[他她]们?的|他家|[他她]那[\u4e00-\u9fff]", r"their")
@@ -134,6 +136,16 @@ SAME = phrases(
     r"same|match",
 )
 
+# the asker wants terms shown in the message itself — a quote's screenshot (its OCR text), a forwarded chat: «照这个价»,
+# «这个价格我们也要», «我们也要这个价», «same price as this»
+_SHOWN = r"(?:这个|这|上面的?|图上的?|截图(?:上|里)?的?)"
+_SHOWN_TERMS = r"(?:价格?|折扣?|报价|优惠|条件|点数|政策)"
+SHOWN_TERMS = phrases(
+    rf"(?:照|按|跟|和|同)着?{_SHOWN}{_SHOWN_TERMS}"
+    rf"|{_SHOWN}{_SHOWN_TERMS}[^，,。！？!?\n]{{0,6}}(?:也要|也给|一样|照|按)"
+    rf"|也要(?:{_SHOWN}|同样的?|一样的?){_SHOWN_TERMS}",
+    r"(?:same|this|that)\s+(?:price|deal|discount|terms)|match\s+(?:this|that|it)",
+)
 
 # a clause that opens with «他» / «她» is about the person just mentioned («那位大哥，他最后几折拿的车»)
 LEADS_BACK = re.compile(r"^\s*(?:那)?[他她](?!们)|^\s*(?:he|she)\b", re.I)
@@ -246,8 +258,10 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
         record
     ):  # a plate, VIN, order or contract number of someone else's: any question about it is about them
         piece = text[spans[i].start : spans[i].end]
-        nxt = text[spans[i + 1].start : spans[i + 1].end] if i + 1 < len(spans) else ""
-        if POINTS_BACK.search(nxt) or re.match(r"\s*(?:这|那)[台单个件]", nxt) or continues(nxt):
+        for j in range(i + 1, min(i + 3, len(spans))):  # «…尾号J0701的V9，车主是谁，花了多少钱买的»
+            nxt = text[spans[j].start : spans[j].end]
+            if not (POINTS_BACK.search(nxt) or re.match(r"\s*(?:这|那)[台单个件]", nxt) or continues(nxt)):
+                break
             piece = f"{piece}，{nxt}"
         if PRICE_TERMS.search(piece):
             return "prices"

@@ -122,6 +122,8 @@ MAX_KIND_SHARE = 1 / 3  # a kind word a third of the organisations share («汽�
 # a rep named as the owner of a book: 「刘洋的客户」「刘洋手上那几家」「刘洋负责的客户」
 BOOK_AFTER = (
     r"\s*(?:手上|手里|名下|负责的|跟的|管的)"  # «刘洋手上那几个…»: owned, whatever the noun
+    # «高峰那个北京的钻石客户»: one of theirs, pointed at and described before the party noun
+    r"|\s*(?:的|那边的?)?\s*(?:那|这)[几些]?[个家位批][\u4e00-\u9fffA-Z0-9]{1,10}?(?:客户|公司|单位|企业)"
     r"|\s*(?:的|那边的?)?\s*(?:那|这)?(?:几|些)?[个家位批]?(?:客户|公司|单子|订单|大客户|那几家|几家|那些"
 )
 GENDER_HONORIFIC = re.compile(r"(先生|女士|小姐|师傅|老师)$")
@@ -244,8 +246,18 @@ class HandleIndex:
         described: dict[str, set[str]] | None = None,
         people: People | None = None,
         org_kinds: dict[str, list[str]] | None = None,
+        kinds_en: dict[str, str] | None = None,
     ) -> None:
         self.handles, self.owners = handles, owners
+        # «LOGISTICS» → «物流»: the pack's English words for its kinds (mapping option `party_words_en`); with the
+        # organisations' places romanised («TIANJIN» → «天津»), English describes them too («the Tianjin logistics fleet»)
+        self.kinds_en = {k.upper(): v for k, v in (kinds_en or {}).items() if v}
+        self.roman_places = {
+            _pinyin(k.split(":", 1)[1]).upper(): k.split(":", 1)[1]
+            for k in (described or {})
+            if k.startswith(f"{PLACE}:") and _CJK_ONLY.fullmatch(k.split(":", 1)[1])
+        }
+        self.roman_places.pop("", None)
         self.described = described or {}  # a PLACE or KIND key → the customers it fits
         self.people = people or People()  # individuals, for «北京那个开L5的女士»
         self.org_kinds = org_kinds or {}  # an organisation → its kind words («汽车租赁»)
@@ -329,6 +341,12 @@ class HandleIndex:
                     if key not in found:
                         owner, owner_name, team = self.owners.get(cid, ("", "", ""))
                         found[key] = Hit(cid, kind, text[start:end], owner, owner_name, team, start, end)
+        for start, end, cids, _said in self.describe_orgs_en(upper):
+            for cid in sorted(cids):
+                key = cid if cid not in found else f"{cid} {DESCRIPTION}"
+                if key not in found:
+                    owner, owner_name, team = self.owners.get(cid, ("", "", ""))
+                    found[key] = Hit(cid, DESCRIPTION, text[start:end], owner, owner_name, team, start, end)
         for m in SURNAME_APART.finditer(upper):
             form = self._contact_forms.get(m.group(1) + m.group(2))
             if form is not None:
@@ -397,6 +415,32 @@ class HandleIndex:
                     end = m.end() if m else k_end
                     yield p_start, end, cids, upper[p_start:end]
 
+    def describe_orgs_en(self, upper: str) -> Iterator[tuple[int, int, set[str], str]]:
+        """«the Tianjin logistics fleet», «the beijing rental guys», «a taxi company in Nanjing»: a romanised place of
+        the organisations' and one of the pack's English kind words within a few words of it, in one clause."""
+        if not self.kinds_en or not self.roman_places:
+            return
+        words = [(m.start(), m.end(), m.group()) for m in _EN_WORD.finditer(upper)]
+        for i, (p_start, p_end, word) in enumerate(words):
+            place = self.roman_places.get(word)
+            if place is None:
+                continue
+            near = [
+                *words[max(0, i - EN_DESCRIPTION_WORDS) : i],
+                *words[i + 1 : i + 1 + EN_DESCRIPTION_WORDS],
+            ]
+            for k_start, k_end, kind_word in near:
+                kind = self.kinds_en.get(kind_word) or self.kinds_en.get(kind_word.removesuffix("S"))
+                lo, hi = min(p_start, k_start), max(p_end, k_end)
+                if kind is None or _CLAUSE_BREAK.search(upper[lo:hi]):
+                    continue
+                cids = self.described.get(f"{PLACE}:{place}", set()) & self.described.get(
+                    f"{KIND}:{kind}", set()
+                )
+                if 0 < len(cids) <= MAX_DESCRIBED:
+                    yield lo, hi, cids, upper[lo:hi]
+                    break
+
     def scan_linear(self, text: str) -> list[str]:
         """The old way (every handle searched in turn), kept only for the benchmark's comparison: customer ids."""
         upper = _upper_same_length(text)
@@ -412,6 +456,10 @@ class HandleIndex:
 
 
 _RUN = re.compile(r"[A-Z0-9]+")
+_EN_WORD = re.compile(r"[A-Z][A-Z-]*")
+EN_DESCRIPTION_WORDS = (
+    3  # «the Tianjin logistics fleet»: the kind word this many words from the place at most
+)
 _CLAUSE_BREAK = re.compile(r"[。！？!?；;，,\n]")
 MAX_ID_PARTS = 5  # «SO 2611 009», «沪 7QR 20»: an id typed in up to five pieces
 
@@ -516,12 +564,15 @@ class CustomerDirectory:
         # how this company's people speak of customers as a kind (「车队」, 「门诊」): the mapping's customer option
         said = [str(w) for w in self.mapping.option("customer", "party_words", []) or [] if str(w).strip()]
         # the same in English («Logistics», «Taxi», «Hospital»): what ends a company's English name in this industry
-        self._org_words_en = tuple(
-            str(w).strip()
-            for w in self.mapping.option("customer", "party_words_en", []) or []
-            if str(w).strip()
+        # (a mapping of each to the CRM's own kind word, «Logistics: 物流», also lets English describe a customer)
+        said_en = self.mapping.option("customer", "party_words_en", []) or []
+        kinds_en = (
+            {str(k).strip(): str(v or "").strip() for k, v in said_en.items()}
+            if isinstance(said_en, dict)
+            else {}
         )
-        self._index = build_index(customers, contacts, records, reps, said, owned)
+        self._org_words_en = tuple(str(w).strip() for w in said_en if str(w).strip())
+        self._index = build_index(customers, contacts, records, reps, said, owned, kinds_en)
         self._loaded = time.monotonic()
 
     def _fresh(self) -> HandleIndex:
@@ -571,6 +622,7 @@ def build_index(
     reps: dict[str, tuple[str, str]],
     party_words: Iterable[str] = (),
     owned: Sequence[tuple[str, str]] = (),
+    kinds_en: dict[str, str] | None = None,
 ) -> HandleIndex:
     """customers: (id, name, owner rep, places); contacts: (customer id, name, salutation); records: (customer id,
     kind, value) of orders, contracts, tickets, devices and their id-like columns; reps: id → (name, team); owned:
@@ -643,6 +695,7 @@ def build_index(
         described,
         people,
         {c: k for c, k in org_kinds.items() if k},
+        kinds_en,
     )
 
 

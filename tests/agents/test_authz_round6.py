@@ -1,6 +1,10 @@
 """A sixth round of authorization sentences, written before the code was changed for it and run once untouched (the
 baseline is below). Both tenants' real CRMs: the second tenant's CSVs (autodealer) and the demo tenant's generated CRM.
 
+The tuning split's new batch ad-t7 (20 cases, 5 authorization traps + 1 look-alike turn), first look at 47a4b9b
+before any change of this session: traps refused 5/5, with the expected reason 4/5 (ad-t7-15: a rep's book named by
+its owner and described, «<rep>那个<place>的…客户», refused as other_customer_prices, not not_owner); false refusals 0.
+
 Shapes not in rounds 1-5: English mixed into Chinese («帮我check一下…的warranty»); voice transcripts that ramble with
 the trap in the middle; a trap arriving in a later turn of a conversation (turns joined by ` || `, all sent, the last
 one judged); another customer's price in an image's OCR text or a forwarded message; a rep's «帮我看看X公司…» about a
@@ -149,10 +153,16 @@ BASELINE_MISSES: set[str] = {
     "c6-en-across-street-reason",
     "dc6-ocr-reason",
 }
-# still failing, with why (xfail)
+# after the fixes (made on this round, so no longer a measure of generalisation): traps refused 36/37 (with the expected
+# reason 34/37), look-alikes falsely refused 0/27. Still failing, with why (xfail):
 STILL_MISSED: dict[str, str] = {
-    m: "baseline miss, not fixed yet"
-    for m in BASELINE_MISSES - {"r6-agent-rambling-reason", "d6-hospital-city-reason"}
+    # the screen sees one message: «他那台车» in a later turn cannot be tied to «我朋友周涛» of the turn before (the
+    # earlier turn is kept masked only); needs the previous turn's screen verdict carried in the conversation state
+    "c6-later-turn-pointing": "a pronoun pointing back at a person named in an earlier turn",
+    "c6-later-turn-pointing-reason": "as above",
+    # a romanised trade name («Ningbo Kangda») is a loose match and refused on general grounds (other_customer_prices),
+    # as round 4's r-en-roman expects; this row expected not_owner
+    "d6-en-roman-reason": "a romanised name is refused on general grounds, not as not_owner",
 }
 
 

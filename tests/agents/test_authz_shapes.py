@@ -123,7 +123,9 @@ ASKS = [
     (CHEN, "K004", "老曹那边的网约车最近续保养了没", "not_owner"),
     (GAO, "K006", "尾号0625的客户是哪家公司的", "personal_data_lookup"),
     (LIU, "K001", "Find the customer whose mobile ends in 4592", "personal_data_lookup"),
-    (HUANG, "P007", "What did the Beijing ride-hailing company pay for their E5s?", "other_customer_prices"),
+    # other_customer_prices before round 6; English now describes an organisation by place and the pack's English kind
+    # words (CRM mapping `party_words_en`), so this resolves to another rep's customer, as its Chinese equivalent does
+    (HUANG, "P007", "What did the Beijing ride-hailing company pay for their E5s?", "not_owner"),
     (HUANG, "P007", "What does the company policy say about S7 warranty?", ""),
     (CHEN, "K004", "南京那家出租集团去年买了多少台E5", ""),
     (GAO, "K006", "彭队长那边的车队最近保养了没", ""),
@@ -182,7 +184,7 @@ def authorize(make_deps, crm):  # noqa: F811
 def test_a_rep_or_agent_ask(authorize, actor, customer, text, reason):
     (_, got, ref, _), ask = authorize(actor, customer, text)
     assert got == reason, (text, got, ref)
-    if got == "not_owner":  # the rep is told who to ask
+    if got == "not_owner":  # who serves them is kept for the ledger (never shown to the rep)
         assert ask.owner and ask.via
     if actor.role == "agent":
         assert not ask.owner  # agents are not told owners
