@@ -95,7 +95,8 @@ def _as_percent(value: Any) -> float | None:
     return v * 100 if 0 < v < 1 else v
 
 
-_SENTENCE = re.compile(r"[^。！？!?\n；;]+[。！？!?\n；;]?(?:\s*\[\d{1,3}\])*")
+# a sentence ends at Chinese or English stops; an English '.' only before a space or the end (3.1, 2.5%, Mr. stay)
+_SENTENCE = re.compile(r"(?:[^。！？!?\n；;.]|\.(?=[\w,%]))+(?:[。！？!?\n；;]|\.(?!\S))?(?:\s*\[\d{1,3}\])*")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?")
 _TITLE = re.compile(r"《([^》]{1,40})》")
 _RELATIVE_DAY = re.compile(

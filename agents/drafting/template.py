@@ -312,7 +312,7 @@ def compose(c: Composition) -> DraftPlan:
             else (f"关于{topic}，我确认最新情况后尽快回复您。" if topic else "您问的情况我确认后尽快回复您。")
         )
     next_step = (
-        _next_steps(c, nums, by_id, answered_clauses, approvals)
+        _next_steps(c, nums, by_id, answered_clauses, approvals, _quiet_docs(computed, said))
         if (c.cite_policy or answer_parts) and not (answer and not answer_parts and _clarifying_question(c))
         else ""
     )
@@ -396,24 +396,23 @@ def _customer_statements(
         for e in computed[:1]
         if not e.lineage.get("fallback")  # another intent's fact is never said by default
     ]
+    told = [e for e in told if not _subsumed(e, told)]
+    answers = [e for e in told if str(e.lineage.get("unit") or "") != "bool"]
     for ev in told:
         statement = _statement(ev, en=en)
         unit = str(ev.lineage.get("unit") or "")
         output = str(ev.lineage.get("output") or "")
         tool = ev.source_ids.get("tool", "")
-        about = bool(ev.lineage.get("asked")) or _offer_is_about(_row(ev), c.customer_text)
-        if unit == "bool" and output == "true" and not about:
-            continue  # an offer on something else (a service promotion on a vehicle quote): not for this message
-        if unit == "bool" and output == "false":
-            row = _row(ev)
-            names = [v for v in row.values() if v and len(v) <= 20]
-            named = (
-                any(n in c.customer_text for n in names)
-                or any(_shared_bigrams(v, c.customer_text) >= 3 for v in row.values())
-                or any(_shared_words(v, c.customer_text) >= 3 for v in row.values())
-            )
-            if not named:
-                continue  # a promotion the customer did not ask about and cannot use: not worth their time
+        if unit == "bool" and output == "true" and not _offer_relevant(ev, c, answers):
+            continue  # an offer on something else (a service promotion on a trade-in answer): not for this message
+        if unit == "bool" and _stated_by_another(ev, answers):
+            continue  # the quote already stacks it ("叠加…（PR-2604）每台 6,000 元后"): said once
+        if (
+            unit == "bool"
+            and output == "false"
+            and not _named_offer(_row(ev), c.customer_text, others=_others_said(ev, answers))
+        ):
+            continue  # a promotion the customer did not ask about and cannot use: not worth their time
         if tool == "authority":
             asked = _asked(ev) or ("the discount" if en else "")
             approver = str(ev.lineage.get("needs_approval") or "")
@@ -444,6 +443,23 @@ def _customer_statements(
     return out
 
 
+def _subsumed(ev: Evidence, told: list[Evidence]) -> bool:
+    """A fact the message asked for only by words that a more specific answer of the same document was asked by
+    ("电瓶还在保修期吗": the battery's term answers it; the whole vehicle's term, asked by 保修 alone, is not what
+    they need). The rep still sees it; the customer hears the answer first and at most what they need."""
+    mine = set(ev.lineage.get("asked_by") or [])
+    if not mine:
+        return False
+    doc = ev.source_ids.get("doc_id", "")
+    return any(
+        e.id != ev.id
+        and e.source_ids.get("doc_id", "") == doc
+        and e.source_ids.get("tool_id") != ev.source_ids.get("tool_id")
+        and mine < set(e.lineage.get("asked_by") or [])
+        for e in told
+    )
+
+
 def _first_tools(said: list[tuple[Evidence, str]], limit: int) -> list[tuple[Evidence, str]]:
     """The statements of the first `limit` tools (a tool may state several facts: a term per asked column, who pays
     under it): three answers, however many sentences each takes."""
@@ -465,25 +481,84 @@ def _cited_label(text: str) -> str:
     return m.group(0) if m else ""
 
 
-EN_RANGES = (
+def _cny(m: re.Match[str]) -> str:
+    """'6000' / '179,800' → 'CNY 6,000' / 'CNY 179,800' (an amount as an English reader writes it)."""
+    raw = m.group("n").replace(",", "")
+    whole, _, frac = raw.partition(".")
+    return f"CNY {int(whole):,}" + (f".{frac}" if frac else "")
+
+
+def _off(m: re.Match[str]) -> str:
+    """'8折' → '20% off', '9折' → '10% off', '8.5折' → '15% off' (what the customer pays, as what they save)."""
+    paid = float(m.group(1))
+    paid = paid * 10 if paid < 10 else paid
+    return f"{100 - paid:g}% off" if 0 < paid < 100 else m.group(0)
+
+
+# A measure word after a count (the tenant's unit of sale among them): a count in English is "N units".
+COUNTED = r"台|辆|件|套|个(?!月|工作日|小时|点)|只|支|块|组|箱|盒"
+AMOUNT = r"(?P<n>\d[\d,]*(?:\.\d+)?)"
+# Chinese wording of amounts, ranges, dates and eligibility in an English draft, in English; what is left in Chinese is a
+# name (a campaign's, a region's, a model's). Checked in order (longer forms first).
+EN_RANGES: tuple[tuple[re.Pattern[str], Any], ...] = (
+    (re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"), lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"),
+    (re.compile(r"(\d{4}-\d{2}-\d{2})\s*至\s*(\d{4}-\d{2}-\d{2})"), r"\1 to \2"),
+    (re.compile(r"(\d{4})年第(\d)季度"), r"Q\2 \1"),
     (re.compile(r"(\d+)个月"), r"\1 months"),
+    (re.compile(r"(\d+)年（含）以内|(\d+)年以内"), lambda m: f"up to {m[1] or m[2]} years"),
+    (re.compile(r"(\d+)年以上至(\d+)年（含）"), r"over \1 and up to \2 years"),
+    (re.compile(r"(\d+)年以上"), r"over \1 years"),
     (re.compile(r"(\d+)年或"), r"\1 years or "),
     (re.compile(r"或"), " or "),
     (re.compile(r"质保"), " warranty"),
+    (re.compile(rf"{AMOUNT}\s*元\s*/\s*(?:{COUNTED})\s*/\s*年"), lambda m: f"{_cny(m)} per unit per year"),
+    (re.compile(rf"{AMOUNT}\s*元\s*/\s*(?:{COUNTED})"), lambda m: f"{_cny(m)} per unit"),
+    (
+        re.compile(
+            rf"(?P<model>[A-Za-z]{{1,3}}\d{{1,3}}[A-Za-z]?)每(?:{COUNTED})(?:立减|减|优惠)\s*{AMOUNT}\s*元"
+        ),
+        lambda m: f"{_cny(m)} off each {m['model']}",
+    ),
+    (re.compile(rf"每(?:{COUNTED})(?:立减|减|优惠)\s*{AMOUNT}\s*元"), lambda m: f"{_cny(m)} off per unit"),
+    (re.compile(rf"每(?:{COUNTED})补贴\s*{AMOUNT}\s*元"), lambda m: f"a {_cny(m)} subsidy per unit"),
+    (re.compile(rf"每(?:{COUNTED})另加\s*{AMOUNT}\s*元"), lambda m: f"{_cny(m)} more per unit"),
+    (re.compile(rf"{AMOUNT}\s*元"), _cny),
+    (re.compile(r"(?<![\d.])(\d(?:\.\d)?)\s*折"), _off),
+    (re.compile(r"单笔订单(?:采购)?"), "an order of "),
     (re.compile(r"（含）以上"), " or more"),
     (re.compile(r"（含）至"), " to "),
     (re.compile(r"（含）"), ""),
-    (re.compile(r"(\d{4})年第(\d)季度"), r"Q\2 \1"),
-    (re.compile(r"(\d+)\s*台"), r"\1 units"),  # a tier's bounds ("60台（含）以上" → "60 units or more")
+    (
+        re.compile(rf"(\d+)\s*(?:{COUNTED})"),
+        r"\1 units",
+    ),  # a tier's bounds ("60台（含）以上" → "60 units or more")
+    (re.compile(r"，?您符合条件"), ", you qualify"),
+    (re.compile(r"，?您不适用[：:]"), "; it does not apply to you: "),
+    (re.compile(r"适用区域为([^，；]+)，您在([^，；。]+)"), r"it runs in \1 and you are in \2"),
+    (re.compile(r"活动已于(\S+?)结束"), r"it ended on \1"),
+    (re.compile(r"客户类型限([^，；。]+)"), r"it is for \1 only"),
+    (re.compile(r"适用车型为([^，；]+)，不含([^，；。]+)"), r"it covers \1, not \2"),
+    (re.compile(r"按规定"), ""),
+    (re.compile(r"指导价"), " list price "),
+    (re.compile(r"立减后"), "after the cut "),
+    (re.compile(r"享(?=\d)"), " "),
+    (re.compile(r"[（(]"), " ("),
+    (re.compile(r"[）)]"), ")"),
+    (re.compile(r"[，、]"), ", "),
+    (re.compile(r"[；]"), "; "),
+    (re.compile(r"[：]"), ": "),
 )
 
 
 def in_english(text: str, terms: dict[str, str]) -> str:
-    """An English answer keeps no Chinese the tenant gave a word for (longest first), nor Chinese range words."""
+    """An English answer keeps no Chinese the tenant gave a word for (longest first), nor Chinese wording of amounts,
+    units, ranges, dates or eligibility; names (a campaign's, a model's, a region's) stay as written."""
     for zh in sorted(terms, key=len, reverse=True):  # the tenant's words first (整机保修 before 保修)
         text = text.replace(zh, terms[zh])
     for pattern, repl in EN_RANGES:
         text = pattern.sub(repl, text)
+    text = re.sub(r"\(\s+", "(", text)
+    text = re.sub(r"\s+([,;:.)])", r"\1", text)
     return re.sub(r"  +", " ", text)
 
 
@@ -524,6 +599,102 @@ def _offer_is_about(row: dict[str, str], customer_text: str) -> bool:
         return True
     # about other products, or a blanket scope ("全部车型") over a kind of offer the message does not mention
     return not codes and not any(v.startswith(BLANKET) for v in values)
+
+
+def _named_offer(row: dict[str, str], text: str, others: str = "") -> bool:
+    """The customer named this offer: its id or name (the row's first cells) written in the message or sharing three
+    words with it ("X7冬季直降2000"); or three words of any of its cells that no other answer of the draft says
+    ("夏天买车送滤芯那个活动" → "赠送滤芯套装…"; a question about a 滤芯 contract, answered by the
+    package quote, names no campaign)."""
+    values = [v for v in row.values() if v]
+    names = values[:2]
+    if any(n in text for n in names) or any(_shared_words(n, text) >= 3 for n in names):
+        return True
+    # words the other answers already say are about them (保养套餐 of a package quote), not about this offer
+    said = {others[i : i + 2] for i in range(len(others) - 1)}
+    own = "".join(ch if ch not in "，。；：" else " " for ch in text)
+    for pair in said:
+        if CJK.match(pair[0]) and CJK.match(pair[-1]):
+            own = own.replace(pair, " ")
+    return any(v in text for v in values if len(v) <= 20) or any(
+        _shared_bigrams(v, own) >= 3 or _shared_words(v, own) >= 3 for v in values
+    )
+
+
+def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bool:
+    """Whether an offer the customer qualifies for is worth saying in this reply. An offer is about what was asked, or
+    it is a pitch the customer notices as noise ("华北冬季保养季…" under a trade-in answer, a refusal, a tier answer):
+    - the customer named it (its id, name or three of its words): yes;
+    - it names the product the message is about (an S7 offer on an S7 price, refused rumour or not): yes;
+    - a refusal (another customer's prices or data): nothing else — its words may be the other customer's terms;
+    - a need of the message asked for offers with words no other answer explains ("有什么活动", "电瓶不行了" → the
+      battery offer): yes; words another answer already explains are not a question about offers ("补贴" of the
+      trade-in subsidy just computed, "立减" of the offer the customer named);
+    - otherwise it must be on the message's subject (its product named, or its own words shared, _offer_is_about),
+      and, when another fact already answers the question, share words with the message (_shared_words ≥ 2)."""
+    row = _row(ev)
+    if _named_offer(row, c.customer_text, others=_others_said(ev, answers)):
+        return True
+    subject = _without_owned(c.customer_text)
+    if _products_of(row) & set(MODEL_CODE.findall(subject)):
+        return True  # it names the product the message is about (an E5 subsidy on an E5 price)
+    if c.refusal:
+        return False  # the words that asked may be the other customer's terms: only their own product's offer
+    others = [e for e in answers if e.id != ev.id]
+    asked_by = [str(w) for w in ev.lineage.get("asked_by") or []]
+    if ev.lineage.get("asked") and not asked_by:
+        asked_by = ["?"]  # asked, the words unknown (an older fact): as asked before
+    explained = [
+        w
+        for w in asked_by
+        if any(w in _statement(e, en=False) or w in e.content for e in others + _told_offers(c, ev))
+    ]
+    if asked_by and len(explained) < len(asked_by):
+        return True
+    if not _offer_is_about(row, subject):
+        return False
+    return not others or any(_shared_words(v, subject) >= 2 for v in row.values() if v)
+
+
+# a product the customer already has ("提的那8台E5", "my L5"): what they trade in or ask about, not what they would buy
+OWNED = re.compile(
+    r"(?:提的|买的|交的|开的|用的|我的|我们的|名下的?|\bmy|\bour)\s*(?:那|这)?\s*(?:\d+|[一两二三四五六七八九十几]+)?\s*"
+    r"(?:台|辆)?\s*[\u4e00-\u9fff]{0,4}?\s*(?P<code>[A-Z]{1,3}\d{1,3}[A-Z]?)",
+    re.IGNORECASE,
+)
+
+
+def _without_owned(text: str) -> str:
+    """The message without the codes of products it says the customer owns: an offer on a new E5 is not about "我们
+    10月份刚提的那8台E5想置换"."""
+    return OWNED.sub(lambda m: m.group(0)[: m.start("code") - m.start()], text)
+
+
+def _others_said(ev: Evidence, answers: list[Evidence]) -> str:
+    return " ".join(_statement(e, en=False) for e in answers if e.id != ev.id)
+
+
+def _stated_by_another(ev: Evidence, answers: list[Evidence]) -> bool:
+    """An offer whose id another answer's statement already names (a quote with the offer stacked in)."""
+    ids = {v for v in _row(ev).values() if v and ROW_ID.fullmatch(v)}
+    return any(i in _statement(e, en=False) for e in answers if e.id != ev.id for i in ids)
+
+
+def _products_of(row: dict[str, str]) -> set[str]:
+    """The product codes a row names (its own id cell, "WA-01", is not a product)."""
+    return set(MODEL_CODE.findall(" ".join(v for v in row.values() if v and not ROW_ID.fullmatch(v))))
+
+
+def _told_offers(c: Composition, ev: Evidence) -> list[Evidence]:
+    """The other offers of this draft the customer named (their words explain an ask: 立减 of the offer named)."""
+    return [
+        e
+        for e in c.evidence
+        if e.kind is EvidenceKind.COMPUTED_FACT
+        and e.id != ev.id
+        and str(e.lineage.get("unit") or "") == "bool"
+        and _named_offer(_row(e), c.customer_text)
+    ]
 
 
 def _shared_bigrams(a: str, b: str) -> int:
@@ -675,8 +846,37 @@ def _greeting(c: Composition, *, bare: bool = False) -> str:
     return hello + ("非常抱歉给您带来不便。" if c.apologetic else "")
 
 
+def _quiet_docs(computed: list[Evidence], said: list[tuple[Evidence, str]]) -> set[str]:
+    """Documents whose offers were computed but none said (not relevant to this message): an action resting only on
+    them is no next step ("我帮您核对活动条件" under a trade-in answer that names no offer)."""
+    # an offer said as not applying ("您不适用：…") leaves nothing to register either
+    told = {
+        e.source_ids.get("doc_id", "")
+        for e, _ in said
+        if not (str(e.lineage.get("unit") or "") == "bool" and str(e.lineage.get("output") or "") == "false")
+    }
+    offers = {e.source_ids.get("doc_id", "") for e in computed if str(e.lineage.get("unit") or "") == "bool"}
+    return {d for d in offers - told if d}
+
+
+def _rests_only_on(action: Action, by_id: dict[str, Evidence], docs: set[str]) -> bool:
+    """Every document the action rests on (its clauses and computed facts; the rule that proposed it names none) is
+    one of `docs`."""
+    found = [
+        by_id[e]
+        for e in action.evidence_ids
+        if e in by_id and by_id[e].kind in (EvidenceKind.POLICY_CLAUSE, EvidenceKind.COMPUTED_FACT)
+    ]
+    return bool(docs) and bool(found) and all(e.source_ids.get("doc_id", "") in docs for e in found)
+
+
 def _next_steps(
-    c: Composition, nums: _Numbering, by_id: dict[str, Evidence], answered: set[str], approvals: list[str]
+    c: Composition,
+    nums: _Numbering,
+    by_id: dict[str, Evidence],
+    answered: set[str],
+    approvals: list[str],
+    quiet_docs: set[str] | None = None,
 ) -> str:
     en = c.lang == "en"
     phrases = dict(c.next_steps)
@@ -699,6 +899,8 @@ def _next_steps(
         asks = [a for a in ordered if "{approver}" in phrases.get(a.name, "")]
         ordered = asks + [a for a in ordered if a not in asks]
     for action in ordered:
+        if quiet_docs and _rests_only_on(action, by_id, quiet_docs):
+            continue  # its offer was not said: registering it is no step of this reply
         template = phrases.get(action.name)
         if mentioned and template is None:
             template = DEFAULT_DOC_NEXT[

@@ -97,9 +97,10 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         for s in config.extra_for(intent.name)
         if s.id in asked_ids or not s.when_words or any(w in asks for w in s.when_words)
     ]
+    needed = config.needed(intent.name, text)
+    any_intent = [s for s in any_intent if s.id not in {n.id for n in needed}]  # the asked entry runs instead
     extra = {id(s) for s in any_intent}
     specs += any_intent
-    needed = config.needed(intent.name, text)
     needed_ids = {id(s) for s in needed}
     extra |= needed_ids
     specs += needed
@@ -132,6 +133,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         ctx = replace(ctx, text=scoped_text(ctx.text, scope))
     results: list[Result] = []
     asked_results: set[int] = set()  # results of the tools the message's needs ask for: said first
+    asked_words = config.asked_by(said)  # the words asked_ids were read from
+    tool_of: dict[int, str] = {}  # id(result) → the asked tool's id
     unsaid: set[int] = set()  # ids of computed results the customer is not told (say_when_words not met)
     fell_back = 0
     fallback_made: set[int] = (
@@ -172,6 +175,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             unsaid |= {id(r) for r in out}
         if spec.id in asked_ids:
             asked_results |= {id(r) for r in out}
+            tool_of.update({id(r): spec.id for r in out})
         results += out
     customer_id = str((state.get("customer") or {}).get("customer_id", ""))
     notes: list[str] = []
@@ -207,6 +211,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
                 id(r) in fallback_results,
             ),
             id(r) in asked_results,
+            asked_words.get(tool_of.get(id(r), ""), []),
         )
         for r in computed
     ]
@@ -347,12 +352,14 @@ def _fallback(ev: Evidence, fallback: bool) -> Evidence:
     return ev.model_copy(update={"lineage": {**ev.lineage, "fallback": True}})
 
 
-def _asked(ev: Evidence, asked: bool) -> Evidence:
+def _asked(ev: Evidence, asked: bool, words: list[str] | None = None) -> Evidence:
     """Mark a fact a need of the message asked for (lineage.asked): it is about the message, whatever words it uses
-    (an offer on 滤芯 for "滤网该换了")."""
+    (an offer on 滤芯 for "滤网该换了"); lineage.asked_by keeps the message's words that asked (the draft tells an offer
+    asked about from one that a word of another answer triggered)."""
     if not asked:
         return ev
-    return ev.model_copy(update={"lineage": {**ev.lineage, "asked": True}})
+    extra = {"asked_by": list(words)} if words else {}
+    return ev.model_copy(update={"lineage": {**ev.lineage, "asked": True, **extra}})
 
 
 def _told(ev: Evidence, to_customer: bool) -> Evidence:

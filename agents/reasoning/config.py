@@ -171,6 +171,9 @@ class ToolSpec(BaseModel):
     bonus_clause: str = (
         ""  # row_tier: a clause adding a per-unit amount for a batch ("10台（含）以上…另加1000元")
     )
+    # row_tier: a clause holding how long the asset must have been held before the row applies ("名下满6个月"):
+    # an asset held less long is told that it does not qualify yet, and from which day it will
+    min_held_clause: str = ""
     # scope_rows: rows of a table (promotions, offers) checked against this customer's scope
     scope: dict[Literal["date", "region", "product", "customer"], str] = Field(
         default_factory=dict
@@ -219,6 +222,13 @@ class Need(BaseModel):
         return any(w.lower() in low for w in self.words) and (
             not self.with_words or any(w.lower() in low for w in self.with_words)
         )
+
+    def matched(self, text: str) -> list[str]:
+        """The need's words (and with-words) the text has, when it asks; [] when it does not."""
+        if not self.asked(text):
+            return []
+        low = text.lower()
+        return [w for w in [*self.words, *self.with_words] if w.lower() in low]
 
 
 class ToolsConfig(BaseModel):
@@ -285,10 +295,22 @@ class ToolsConfig(BaseModel):
                 wanted += [t for t in need.tools if t not in wanted]
         return wanted, listed - set(wanted)
 
+    def asked_by(self, text: str) -> dict[str, list[str]]:
+        """tool id → the words of the message that asked for it (every need that asks; the draft reads them to tell an
+        offer asked about from one a word of another answer triggered: 补贴 of a trade-in subsidy)."""
+        out: dict[str, list[str]] = {}
+        for need in self.needs:
+            words = need.matched(text)
+            for t in need.tools if words else []:
+                out.setdefault(t, [])
+                out[t] += [w for w in words if w not in out[t]]
+        return out
+
     def needed(self, intent: str, text: str) -> list[ToolSpec]:
-        """The tools the message's needs ask for that this intent does not run already (own, any-intent), ungated by
-        words: the need's words are the question."""
-        have = {t.id for t in self.intents.get(intent, [])} | {t.id for t in self.extra_for(intent)}
+        """The tools the message's needs ask for that this intent does not run already, ungated by words: the need's
+        words are the question. An asked tool that is also an any-intent check comes as its fullest entry (the price
+        question's tier with its stacked offers and order-size approval, not the bare discount-word check)."""
+        have = {t.id for t in self.intents.get(intent, [])}
         out: list[ToolSpec] = []
         for tool_id in self.asked(text)[0]:
             spec = self.spec(tool_id)
@@ -331,7 +353,17 @@ class Profile(BaseModel):
     terms_en: dict[str, str] = Field(
         default_factory=dict
     )  # the tenant's words in English drafts (滤芯 → filter …)
+    # plain wording of the tenant's tables in English drafts (regions, table headings, customer types: 华东 → East
+    # China), apart from terms_en, whose keys are the tenant's own product words; merged into terms_en when loaded
+    wording_en: dict[str, str] = Field(default_factory=dict)
     clarify_which_en: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wording_is_english_too(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("wording_en"), dict):
+            data = {**data, "terms_en": {**data["wording_en"], **(data.get("terms_en") or {})}}
+        return data
 
 
 def _load(path: Path) -> dict[str, Any]:

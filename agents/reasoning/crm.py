@@ -65,7 +65,10 @@ def _squash(s: str) -> str:
     return re.sub(r"[\s·.\-]", "", s).upper()
 
 
-DELIVERY_WHEN = re.compile(r"(20\d{2}\s*年|去年|今年|前年)\s*(?:(\d{1,2})\s*月)?")
+# a delivery year (and month): "2024年6月", "去年3月", and a two-digit year only before a month ("24年8月")
+DELIVERY_WHEN = re.compile(
+    r"(20\d{2}\s*年|(?<!\d)\d{2}\s*年(?=\s*\d{1,2}\s*月)|去年|今年|前年)\s*(?:(\d{1,2})\s*月)?"
+)
 RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
 RELATIVE_MONTH = {"上个月": 1, "上月": 1, "这个月": 0, "本月": 0}
 
@@ -82,6 +85,7 @@ def _dated(devices: list[dict[str, Any]], text: str, today: date | None = None) 
             year = str(today.year - RELATIVE_YEAR[word])
         else:
             year = word.rstrip("年")
+            year = f"20{year}" if len(year) == 2 else year
         prefixes.append(year + (f"-{int(m.group(2)):02d}" if m.group(2) else ""))
     if today is not None:  # "上个月新提的那8台" / "这个月交的"
         for word, back in RELATIVE_MONTH.items():

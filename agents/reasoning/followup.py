@@ -17,7 +17,8 @@ LOOK_BACK = 4  # earlier turns read, newest first
 MODEL = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,3}\d{1,3}[A-Z]?)(?![A-Za-z0-9])")
 FULL_DAY = re.compile(r"(20\d{2})-(\d{1,2})-(\d{1,2})")
 YEAR_MONTH = re.compile(
-    r"(20\d{2}|去年|今年|前年)\s*年?\s*(?:(\d{1,2})\s*月(?:份)?(?:\s*(\d{1,2})\s*[日号])?)?"
+    r"(20\d{2}|(?<!\d)\d{2}(?=\s*年\s*\d{1,2}\s*月)|去年|今年|前年)\s*年?\s*"
+    r"(?:(\d{1,2})\s*月(?:份)?(?:\s*(\d{1,2})\s*[日号])?)?"
 )
 BARE_MONTH = re.compile(r"(?<![\d个年])(\d{1,2})\s*月(?:份)?(?:\s*(\d{1,2})\s*[日号])?")
 RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
@@ -63,6 +64,7 @@ def _by_date(devices: list[dict[str, Any]], text: str, today: date) -> list[dict
         if word.isdigit() and "年" not in m.group(0) and not m.group(2):
             continue  # a bare four-digit number is not a year
         year = int(word) if word.isdigit() else today.year - RELATIVE_YEAR[word]
+        year = 2000 + year if year < 100 else year  # "24年8月"
         wanted.append(
             (year, int(m.group(2)) if m.group(2) else None, int(m.group(3)) if m.group(3) else None)
         )

@@ -176,7 +176,10 @@ def _named_rows(rows: list[RowFact], columns: list[str], text: str) -> list[RowF
     return []
 
 
-WANT = re.compile(r"(?:换成|换台|换辆|换个|换|想买|买台|买辆|买|订|要)\s*(?:一台|一辆|台|辆)?\s*$")
+WANT = re.compile(
+    r"(?:换成|换台|换辆|换个|换|想买|买台|买辆|买|订|要|\bfor a new|\bbuy a|\bbuy|\border|\bget a)\s*(?:一台|一辆|台|辆|new)?\s*$",
+    re.IGNORECASE,
+)
 
 
 def _wanted_first(text: str, models: list[str]) -> list[str]:
@@ -190,7 +193,7 @@ def _wanted_first(text: str, models: list[str]) -> list[str]:
     def where(m: str) -> int:
         return text.find(m) if m in text else text.find(code(m))
 
-    wanted = [m for m in models if (at := where(m)) > 0 and WANT.search(text[max(0, at - 4) : at])]
+    wanted = [m for m in models if (at := where(m)) > 0 and WANT.search(text[max(0, at - 12) : at])]
     return wanted[:1] + [m for m in models if m not in wanted[:1]]
 
 

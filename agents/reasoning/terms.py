@@ -98,8 +98,12 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         # a fleet's batches (one delivery date each): each batch's own term and version
         if batches is not None:
             per_batch: list[Result] = []
+            # one batch asked about ("24年8月提的那6台…还免费吗"): who pays under its term is said too; for several
+            # batches that would be a sentence each, so only their terms
+            asks_cover = [w for w in spec.covered_words if w in ctx.text] if len(batches) == 1 else []
             for first_id, count in batches:
-                for r in _term_from_table(spec, replace(ctx, text=first_id, entities={})):
+                asked = " ".join([first_id, *asks_cover])
+                for r in _term_from_table(spec, replace(ctx, text=asked, entities={})):
                     # "您12台X7…交付日为…": the batch, not one VIN
                     if isinstance(r, Computed) and count > 1:
 

@@ -27,6 +27,7 @@ from agents.reasoning.base import (
 )
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import FieldValue, MissingField, Product
+from agents.reasoning.followup import select_devices
 from agents.reasoning.lookup import LookupError_, find_rows, tier_across, tier_down
 from agents.reasoning.offers import _scope_failures
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Saving, Source
@@ -146,6 +147,9 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     except MissingField as exc:
         return [CannotCompute(spec.tool, spec.id, str(exc), _row_source(g, row))]
     if len({str(d.get("installed_at", ""))[:10] for d in group}) > 1:
+        # "10月份刚提的那8台": the batch the message names by its delivery month or size
+        group = select_devices(group, ctx.text, ctx.today) or group
+    if len({str(d.get("installed_at", ""))[:10] for d in group}) > 1:
         return [
             CannotCompute(
                 spec.tool,
@@ -160,6 +164,9 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     except MissingField as exc:
         return [CannotCompute(spec.tool, spec.id, str(exc), _row_source(g, row))]
     start: date = fv.value
+    held = _held_too_briefly(spec, ctx, g, start, fv, group)
+    if held is not None:
+        return [held]
     # age by the calendar: whole years plus the elapsed share of the current year, so "3年（含）以内" holds a vehicle
     # exactly on its third anniversary and not a day later
     years = ctx.today.year - start.year - ((ctx.today.month, ctx.today.day) < (start.month, start.day))
@@ -220,6 +227,58 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             saving=Saving(str(per), label, (label, g.title)) if per is not None else None,
         )
     ]
+
+
+HELD = re.compile(r"满\s*(\d+)\s*(个月|年)")
+
+
+def _held_too_briefly(
+    spec: ToolSpec, ctx: ToolContext, g: Governing, start: date, fv: FieldValue, group: list[dict[str, Any]]
+) -> Computed | None:
+    """The row does not apply yet: the asset has been held for less than the clause's least time ("旧车登记在购车人
+    名下满6个月"), counted from its start date by the calendar (2026-05-25 + 6个月 → 2026-11-25). None when it has, or
+    when the spec names no such clause."""
+    if not spec.min_held_clause:
+        return None
+    clause = _clause(ctx, g, spec.min_held_clause)
+    m = HELD.search(clause.text) if clause is not None else None
+    if clause is None or m is None:
+        return None
+    n = int(m.group(1))
+    months = n * 12 if m.group(2) == "年" else n
+    full = dates.add_months(start, months)
+    if ctx.today >= full:
+        return None
+    label = spec.label or "标准"
+    period = f"{n}{m.group(2)}"
+    units = len(group)
+    who = f"您的{fv.label}" if units <= 1 else f"您这批{units}台{group[0].get('name') or ''}"
+    statement = (
+        f"{who}交付日为{dates.zh_date(start)}，到今天未满{period}（{dates.zh_date(full)}满{period}），"
+        f"按{spec.min_held_clause}「{m.group(0)}」的条件暂不能申请{label}"
+    )
+    en = (
+        f"{fv.label} delivered on {start.isoformat()}: held less than {months} months (the {label} needs "
+        f"{months} months, reached on {full.isoformat()}), so it does not qualify yet"
+    )
+    source = Source(g.doc_id, g.version, g.title, spec.min_held_clause, "", clause.evidence_id)
+    inputs = (
+        Input("policy", clause.evidence_id, m.group(0)),
+        field_input(fv, start.isoformat()),
+        *_version_input(g),
+    )
+    return Computed(
+        spec.tool,
+        spec.id,
+        "false",
+        "text",
+        statement,
+        (period, dates.zh_date(full)),
+        inputs,
+        source,
+        subject=fv.label,
+        statement_en=en,
+    )
 
 
 def _batch_bonus(

@@ -14,7 +14,7 @@ from typing import Literal
 
 from contract.evidence import Evidence
 from contract.suggestions import CITATION_MARKER, Draft, DraftSource, GuardVerdict, VerdictOutcome
-from guardrails.grounding.claims import PROMISE, Claim, canon, extract
+from guardrails.grounding.claims import COUNT_UNITS, PROMISE, Claim, canon, extract
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;\n]|$)(?:\s*\[\d{1,3}\])*")
 FLAG = "【待核实】"
@@ -89,6 +89,16 @@ class _EvidenceIndex:
         if claim.kind == "promise":
             mine = _bigrams(sentence)
             return any(len(mine & theirs) / max(1, len(mine)) >= 0.5 for theirs in self.promises)
+        if claim.kind == "quantity" and isinstance(claim.value, tuple) and claim.value[1] == "count":
+            # "5 units": any count of 5 things the evidence states (5台, 5件), or the same English count
+            n = _key(claim.value[0])
+            return any(
+                k == "quantity"
+                and isinstance(v, tuple)
+                and v[0] == n
+                and (v[1] in COUNT_UNITS or v[1] == "count")
+                for k, v in self.values
+            )
         if (claim.kind, _key(claim.value)) not in self.values:
             return False
         return not (claim.kind in _SUBJECT_KINDS and self.misattributed(claim, sentence))

@@ -104,13 +104,16 @@ _UNIT_CANON = {
     "个": "个",
     "次": "次",
     "箱": "箱",
-    "units": "件",
-    "unit": "件",
-    "pcs": "件",
+    # an English count names no measure word: "5 units" is 5台, 5件 or 5套 of the evidence (COUNT_UNITS)
+    "units": "count",
+    "unit": "count",
+    "pcs": "count",
     "sets": "套",
     "set": "套",
 }
 _TIME_UNITS = {"工作日", "天", "小时", "周", "月", "年"}
+# what an English count ("units") may stand for in Chinese evidence: the measure words of things sold
+COUNT_UNITS = {"件", "台", "套", "盒", "支", "个", "箱", "张", "份", "枚"}
 
 
 def _quantity(amount: str, unit: str) -> tuple[float, str] | None:
