@@ -39,8 +39,12 @@ def intent_input(state: CopilotState, entities: dict[str, list[str]]) -> IntentI
     for part in (state.get("message") or {}).get("parts", []):
         if part.get("kind") == "file" and part.get("name"):
             file_names.append(str(part["name"]))
+    # the rep's message a reply answers, when the rep spoke after the customer's last turn (a quote, then 「[强]」)
+    said = [h for h in state.get("history", []) if h.get("role") in ("customer", "rep") and h.get("text")]
+    replied_to = str(said[-1]["text"]) if said and said[-1].get("role") == "rep" else ""
     return IntentInput(
         previous=[str(h["text"]) for h in recent],
+        replied_to=replied_to,
         previous_intent=str(recent[-1].get("intent", "")) if recent else "",
         entities=entities,
         image_kinds=image_kinds,

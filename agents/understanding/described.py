@@ -1,0 +1,122 @@
+"""Keywords an intent's own description already says, for an intent that lists none (a zero-config taxonomy).
+
+A new company's first taxonomy often has a label and a description per intent and nothing else. The description's
+words are the taxonomy's words: 「退订车辆订单、退定金」 says 退订 and 定金 as plainly as a keyword list would. A word is
+taken as an intent's keyword when it is distinctive: it appears in that intent's label, description or policy hint and
+in no other intent's (询问 / 客户 / 车辆 appear in many and say nothing about which), and it is no everyday word of the
+language (时候, 东西, 一个: inverse document frequency under MIN_IDF in the dictionary's own table). Segmentation is the language's
+dictionary (jieba) with the taxonomy's own runs of 2-4 characters kept whole; English words of 4+ letters count too.
+An intent that lists keywords keeps its own list: the author's words replace the derivation."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from agents.tenant import OUT_OF_SCOPE, IntentSpec
+
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
+MIN_WORD, MAX_WORD = 2, 4
+# jieba's IDF table: everyday words (时候 4.3, 东西 4.8, 公司 3.5) sit under 6, the words that name a topic (保修 10.8,
+# 置换 8.3, 投诉 8.1, 合同 6.5) above; a word the table lacks (延保, 立减) is rare and kept
+MIN_IDF = 6.0
+# Function words a description is written with (what kind of message, not what it is about): never a keyword, even
+# when only one description happens to use them.
+_DESCRIPTION_WORDS = frozenset(
+    [
+        "询问",
+        "咨询",
+        "问题",
+        "要求",
+        "客户",
+        "销售",
+        "或者",
+        "以及",
+        "例如",
+        "比如",
+        "什么",
+        "怎么",
+        "多少",
+        "是否",
+        "能不能",
+        "可以",
+        "这个",
+        "那个",
+        "某个",
+        "自己",
+        "相关",
+        "表示",
+        "情况",
+        "进行",
+        "需要",
+        "提供",
+        "用户",
+        "发给",
+        "助手",
+        "不是",
+        "不含",
+        "包括",
+        "其他",
+        "another",
+        "about",
+        "asks",
+        "asking",
+        "customer",
+        "their",
+        "whether",
+    ]
+)
+
+
+def _words(text: str) -> set[str]:
+    import jieba
+
+    out: set[str] = set()
+    for run in _HAN_RUN.findall(text):
+        if MIN_WORD <= len(run) <= MAX_WORD:
+            out.add(run)
+        out.update(w for w in jieba.lcut(run, HMM=False) if MIN_WORD <= len(w) <= MAX_WORD)
+    out.update(w.lower() for w in _LATIN_WORD.findall(text))
+    idf = _idf()
+    return {w for w in out if w not in _DESCRIPTION_WORDS and idf.get(w, MIN_IDF) >= MIN_IDF}
+
+
+def _idf() -> dict[str, float]:
+    from jieba import analyse
+
+    table: dict[str, float] = analyse.default_tfidf.idf_freq
+    return table
+
+
+def derived_keywords(specs: Sequence[IntentSpec]) -> dict[str, list[str]]:
+    """Per intent without keywords of its own: the words of its label, description and policy hint that no other
+    intent's say (out_of_scope's words are never keywords: it is described by what it is not)."""
+    if all(s.keywords or s.name == OUT_OF_SCOPE for s in specs):
+        return {}  # every intent has its author's words: nothing to derive (and no dictionary to load)
+    words = {s.name: _words(f"{s.label_zh} {s.description} {s.policy_hint}") for s in specs}
+    seen = Counter(w for ws in words.values() for w in ws)
+    out: dict[str, list[str]] = {}
+    for s in specs:
+        if s.keywords or s.name == OUT_OF_SCOPE:
+            continue
+        out[s.name] = sorted(w for w in words[s.name] if seen[w] == 1)
+    return out
+
+
+# A description that says its messages are addressed to the assistant (销售让助手查…（发给助手，不是发给客户） / a rep asks
+# the assistant): a rep's ask, never a customer's. The taxonomy's author says who sends an intent in `cues.senders`;
+# a descriptions-only taxonomy says it in words, and these are read the same way.
+_TO_ASSISTANT = re.compile(
+    r"(?:发给|让|请|问|叫|要)助手|助手帮|(?:asks?|tells?|to) the (?:assistant|copilot)|not (?:sent )?to the customer",
+    re.I,
+)
+
+
+def described_senders(spec: IntentSpec) -> list[str]:
+    """The intent's senders: its cues' when it declares them, else rep_ask when its description addresses the
+    assistant, else none (anyone)."""
+    if spec.cues.senders:
+        return list(spec.cues.senders)
+    return ["rep_ask"] if _TO_ASSISTANT.search(spec.description) else []
