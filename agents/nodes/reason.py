@@ -125,9 +125,12 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     history = list(state.get("history") or [])
     said = text
     text = with_context(text, history, lambda code: bool(crm.priced_model_in(code)))
-    ctx = ToolContext(facts, crm, dict(intent.entities), text, crm.today, terms_en=_terms_en(deps))
+    units = tuple(config.count_units)
+    ctx = ToolContext(
+        facts, crm, dict(intent.entities), text, crm.today, terms_en=_terms_en(deps), count_units=units
+    )
     # a terse follow-up ("什么时候到期") is about the assets / orders an earlier turn narrowed to, not every one
-    scope = follow_up_scope(said, history, crm, ctx.hints())
+    scope = follow_up_scope(said, history, crm, ctx.hints(), units)
     crm.device_scope = scope.device_ids
     if scope.order_ids:
         ctx = replace(ctx, text=scoped_text(ctx.text, scope))

@@ -95,6 +95,9 @@ class ToolContext:
     terms_en: dict[str, str] = field(
         default_factory=dict
     )  # the tenant's words in English (profile.yaml terms_en)
+    count_units: tuple[
+        str, ...
+    ] = ()  # the pack's measure words for a count of assets (tools.yaml count_units)
 
     def __post_init__(self) -> None:
         self.text = english_counts(spoken_codes(self.text))
@@ -207,6 +210,21 @@ def priced_models(ctx: ToolContext) -> list[str]:
 def field_input(fv: FieldValue, value: str) -> Input:
     """A CRM value as a computation's input: its 360 fact when it has one, else the field path it was read from."""
     return Input("evidence" if fv.evidence_id else "field", fv.evidence_id or fv.path, value)
+
+
+def units_total(
+    unit: Decimal,
+    asked: re.Match[str],
+    inputs: list[Input],
+    step: str = "0.01",
+    mode: str = "half_up",
+    said: str = "合计",
+) -> tuple[Decimal, str, str]:
+    """A unit amount times the units the message asks for ("10台" → 10): (total, "，10 台合计 X 元", the total's slot);
+    the asked units are an input of the message."""
+    total = money.rounded(unit * Decimal(asked.group(1)), step, mode)
+    inputs.append(Input("message", "message.units", asked.group(0)))
+    return total, f"，{asked.group(1)} 台{said} {_yuan_plain(total)} 元", _yuan_plain(total)
 
 
 def governing_clause(

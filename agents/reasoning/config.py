@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -247,6 +247,9 @@ class ToolsConfig(BaseModel):
     # answer. 0 turns it off.
     fallback_docs: int = Field(default=2, ge=0, le=5)
     fallback_facts: int = Field(default=2, ge=0, le=5)
+    # the measure words a count of the customer's assets is written with (an industry's: 台, 辆 …): a follow-up
+    # "那4台" or "10月份提的那8台" picks the batch of that size; none listed, a count selects nothing
+    count_units: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _needs_name_tools(self) -> ToolsConfig:
@@ -383,17 +386,20 @@ def _explain(path: Path, exc: ValidationError) -> str:
     return "; ".join(lines)
 
 
-def load_tools(tenant_dir: Path) -> ToolsConfig:
-    path = tenant_dir / "tools.yaml"
+_Pack = TypeVar("_Pack", bound=BaseModel)
+
+
+def _validated(model: type[_Pack], path: Path) -> _Pack:
+    """A pack file as its model, or a UserError naming the file and the fields at fault."""
     try:
-        return ToolsConfig.model_validate(_load(path))
+        return model.model_validate(_load(path))
     except ValidationError as exc:
         raise UserError(f"{path}: {_explain(path, exc)}", reason="tenant_config_invalid") from exc
+
+
+def load_tools(tenant_dir: Path) -> ToolsConfig:
+    return _validated(ToolsConfig, tenant_dir / "tools.yaml")
 
 
 def load_profile(tenant_dir: Path) -> Profile:
-    path = tenant_dir / "profile.yaml"
-    try:
-        return Profile.model_validate(_load(path))
-    except ValidationError as exc:
-        raise UserError(f"{path}: {_explain(path, exc)}", reason="tenant_config_invalid") from exc
+    return _validated(Profile, tenant_dir / "profile.yaml")

@@ -23,7 +23,16 @@ YEAR_MONTH = re.compile(
 BARE_MONTH = re.compile(r"(?<![\d个年])(\d{1,2})\s*月(?:份)?(?:\s*(\d{1,2})\s*[日号])?")
 RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
 RELATIVE_MONTH = {"上个月": 1, "上月": 1, "这个月": 0, "本月": 0}
-COUNT = re.compile(r"(?P<pre>[那这批的]?)\s*(?P<n>\d{1,3}|[一两二三四五六七八九十])\s*(?:台|辆)")
+
+
+def count_pattern(units: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A count of assets in the pack's own measure words ("那3台" with 台 listed); None when the pack lists none."""
+    if not units:
+        return None
+    words = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+    return re.compile(rf"(?P<pre>[那这批的]?)\s*(?P<n>\d{{1,3}}|[一两二三四五六七八九十])\s*(?:{words})")
+
+
 # a tail of an asset's id or plate ("尾号1234", "AB12C"); not a figure with its unit ("119700元", "2026年")
 TAIL = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9]{4,17})(?![A-Za-z0-9])(?!\s*[元万台辆件套年月日号%个天kK])")
 
@@ -119,16 +128,19 @@ def _by_tail(devices: list[dict[str, Any]], text: str) -> list[dict[str, Any]] |
     return hit or None
 
 
-def _count(text: str, dated: bool) -> int | None:
+def _count(text: str, dated: bool, units: tuple[str, ...] = ()) -> int | None:
     """A count that points at a batch: after 那/这 ("那3台"), or beside a delivery date the same text names."""
-    for m in COUNT.finditer(text):
+    pattern = count_pattern(units)
+    for m in pattern.finditer(text) if pattern is not None else ():
         if m.group("pre") or dated:
             n = m.group("n")
             return int(n) if n.isdigit() else int(cn_number(n) or 0)
     return None
 
 
-def select_devices(devices: list[dict[str, Any]], text: str, today: date) -> list[dict[str, Any]] | None:
+def select_devices(
+    devices: list[dict[str, Any]], text: str, today: date, units: tuple[str, ...] = ()
+) -> list[dict[str, Any]] | None:
     """The assets a text selects, or None when it names nothing that matches an asset. Each thing named narrows the
     set (a date and a model: the model's assets of that date); a count keeps the batches (one delivery day each) of
     that size. A name that matches none of the assets is left out (a month that is an invoice's, a model not
@@ -142,7 +154,7 @@ def select_devices(devices: list[dict[str, Any]], text: str, today: date) -> lis
     dated = _by_date(chosen, text, today)
     if dated is not None:
         named, chosen = True, dated
-    n = _count(text, dated is not None)
+    n = _count(text, dated is not None, units)
     if n is not None:
         batches: dict[str, list[dict[str, Any]]] = {}
         for d in chosen:
@@ -163,7 +175,9 @@ def _strip(text: str, ids: list[str]) -> str:
     return text
 
 
-def follow_up_scope(text: str, history: list[dict[str, Any]], crm: CrmRecord, hints: list[str]) -> Scope:
+def follow_up_scope(
+    text: str, history: list[dict[str, Any]], crm: CrmRecord, hints: list[str], units: tuple[str, ...] = ()
+) -> Scope:
     """What the conversation narrowed to, for a message that names no asset or order of its own: the newest earlier
     turn whose names select a non-empty proper subset of the assets (and, apart, the orders an earlier turn
     numbers). A message with its own names (or entity hints) keeps them: Scope() then."""
@@ -171,7 +185,7 @@ def follow_up_scope(text: str, history: list[dict[str, Any]], crm: CrmRecord, hi
     devices = crm.all_devices()
     if hints or any(o in text for o in orders):
         return Scope()
-    if devices and select_devices(devices, _strip(text, orders), crm.today) is not None:
+    if devices and select_devices(devices, _strip(text, orders), crm.today, units) is not None:
         return Scope()
     earlier = [
         str(h.get("text") or "")
@@ -186,7 +200,7 @@ def follow_up_scope(text: str, history: list[dict[str, Any]], crm: CrmRecord, hi
             order_ids = tuple(o for o in orders if o in turn)
             back = back or (i if order_ids else 0)
         if device_ids is None and devices:
-            got = select_devices(devices, _strip(turn, orders), crm.today)
+            got = select_devices(devices, _strip(turn, orders), crm.today, units)
             if got is not None and 0 < len(got) < len(devices):
                 device_ids = frozenset(str(d.get("id", "")) for d in got)
                 back = back or i

@@ -236,29 +236,30 @@ def _scope_failures(row: RowFact, spec: ToolSpec, ctx: ToolContext, inputs: list
                     else f"活动{dates.zh_date(w.start)}才开始"
                 )
         elif kind == "region":
-            try:
-                fv = ctx.crm.profile("region")
-            except MissingField as exc:
-                fails.append(str(exc))
-                continue
-            inputs.append(field_input(fv, str(fv.value)))
-            if str(fv.value) not in raw:
-                fails.append(f"适用区域为{raw}，您在{fv.value}")
+            region = _profile_value(ctx, "region", fails, inputs)
+            if region is not None and region not in raw:
+                fails.append(f"适用区域为{raw}，您在{region}")
         elif kind == "product":
             asked = ctx.entities.get("product_model", []) + re.findall(r"[A-Z]{1,3}\d{1,3}", ctx.text)
             if asked and not any(a in raw for a in asked):
                 fails.append(f"适用车型为{raw}，不含{'、'.join(dict.fromkeys(asked))}")
         elif kind == "customer":
-            try:
-                fv = ctx.crm.profile("kind")
-            except MissingField as exc:
-                fails.append(str(exc))
-                continue
-            inputs.append(field_input(fv, str(fv.value)))
-            word = spec.kind_words.get(str(fv.value), str(fv.value))
-            if word not in raw:
+            kind_value = _profile_value(ctx, "kind", fails, inputs)
+            if kind_value is not None and spec.kind_words.get(kind_value, kind_value) not in raw:
                 fails.append(f"客户类型限{raw}")
     return fails
+
+
+def _profile_value(ctx: ToolContext, name: str, fails: list[str], inputs: list[Input]) -> str | None:
+    """The customer's profile field a scope checks (region, kind), recorded as an input; a missing one is a failure
+    (missing CRM data fails the check, never passes it)."""
+    try:
+        fv = ctx.crm.profile(name)
+    except MissingField as exc:
+        fails.append(str(exc))
+        return None
+    inputs.append(field_input(fv, str(fv.value)))
+    return str(fv.value)
 
 
 ROW_CODE = re.compile(r"^[A-Z]{1,4}-\d{2,6}$")

@@ -13,13 +13,13 @@ from agents.reasoning import dates, money
 from agents.reasoning.asks import asked_units
 from agents.reasoning.base import (
     ToolContext,
-    _clause,
     _governing,
     _version_input,
     _yuan_plain,
     field_input,
     fmt,
     governing_clause,
+    units_total,
 )
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import MissingField
@@ -164,13 +164,10 @@ def _policy_values(
     source the answer cites."""
     if not spec.doc or not spec.clause:
         return {}, None
-    g = _governing(ctx, spec)
-    if isinstance(g, CannotCompute):
-        return g
-    clause = _clause(ctx, g, spec.clause)
-    if clause is None:
-        return CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")
-    source = Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+    found_clause = governing_clause(ctx, spec)
+    if isinstance(found_clause, CannotCompute):
+        return found_clause
+    g, clause, source = found_clause
     found: dict[str, Decimal] = {}
     for name, unit in spec.policy_values.items():
         m = re.search(rf"(\d[\d,]*(?:\.\d+)?)\s*{re.escape(unit)}", clause.text)
@@ -403,11 +400,9 @@ def unit_amount(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     slots: tuple[str, ...] = (_yuan_plain(amount),)
     asked = asked_units(ctx.text)
     if per_unit and asked:
-        units = Decimal(asked.group(1))
-        total = money.rounded(amount * units, "0.01")
-        inputs.append(Input("message", "message.units", asked.group(0)))
-        statement += f"，{asked.group(1)} 台共 {_yuan_plain(total)} 元"
-        slots += (_yuan_plain(total),)
+        said_total, slot = units_total(amount, asked, inputs, said="共")[1:]
+        statement += said_total
+        slots += (slot,)
     return [
         Computed(
             spec.tool,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 InputKind = Literal["evidence", "field", "message", "policy"]
 
@@ -63,6 +63,26 @@ class Computed:
     # a unit price this fact quoted: (model, list price, net unit price, the fact's rate in %) — a price the customer
     # asks to be matched is weighed against it
     quote: tuple[str, str, str, str] | None = None
+
+
+class _Named(Protocol):
+    tool: str
+    id: str
+
+
+def fact_of(
+    spec: _Named,
+    output: str,
+    unit: str,
+    statement: str,
+    slots: tuple[str, ...],
+    inputs: tuple[Input, ...] | list[Input],
+    source: Source,
+    **more: Any,
+) -> Computed:
+    """The fact a tools.yaml entry computed (its tool and id), its inputs as a tuple: the one place a tool's answer is
+    built from its spec."""
+    return Computed(spec.tool, spec.id, output, unit, statement, slots, tuple(inputs), source, **more)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from agents.reasoning.base import (
 )
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import MissingField
-from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
+from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source, fact_of
 from contract.policy_facts import ClauseFact, Governing, RowFact
 from contract.quantities import Quantity, quantities
 
@@ -72,20 +72,33 @@ def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         *_version_input(g),
     )
     term: list[Result] = [
-        Computed(
-            spec.tool,
-            spec.id,
-            end.isoformat(),
-            "date",
-            statement,
-            (dates.zh_date(end),),
-            inputs,
-            source,
-            subject=fv.label,
-            statement_en=en,
-        )
+        _on_date(spec, end.isoformat(), "date", (statement, en), end, inputs, source, fv.label)
     ]
     return term + _coverage(spec, ctx, g, term)
+
+
+def _on_date(
+    spec: ToolSpec,
+    output: str,
+    unit: str,
+    said: tuple[str, str],
+    end: date,
+    inputs: tuple[Input, ...],
+    source: Source,
+    subject: str,
+) -> Computed:
+    """A fact whose answer is a day (a term's end, a window's): that day, as the customer reads it, is its slot."""
+    return fact_of(
+        spec,
+        output,
+        unit,
+        said[0],
+        (dates.zh_date(end),),
+        inputs,
+        source,
+        subject=subject,
+        statement_en=said[1],
+    )
 
 
 def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
@@ -381,20 +394,7 @@ def renewal_window(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         field_input(fv, end.isoformat()),
         Input("policy", source.evidence_id, f"期满前{days}日"),
     )
-    return [
-        Computed(
-            spec.tool,
-            spec.id,
-            str(left),
-            "days",
-            statement,
-            (dates.zh_date(end),),
-            inputs,
-            source,
-            subject=fv.label,
-            statement_en=en,
-        )
-    ]
+    return [_on_date(spec, str(left), "days", (statement, en), end, inputs, source, fv.label)]
 
 
 def days_since(spec: ToolSpec, ctx: ToolContext) -> list[Result]:

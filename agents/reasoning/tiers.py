@@ -24,14 +24,15 @@ from agents.reasoning.base import (
     fmt,
     governing_rows,
     priced_models,
+    units_total,
 )
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import FieldValue, MissingField, Product
 from agents.reasoning.followup import select_devices
 from agents.reasoning.lookup import LookupError_, find_rows, tier_across, tier_down
 from agents.reasoning.offers import _scope_failures
-from agents.reasoning.results import CannotCompute, Computed, Input, Result, Saving, Source
-from contract.policy_facts import Governing, RowFact
+from agents.reasoning.results import CannotCompute, Computed, Input, Result, Saving, Source, fact_of
+from contract.policy_facts import ClauseFact, Governing, RowFact
 
 
 def tier_rate(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
@@ -108,21 +109,24 @@ def tier_rate(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             value = money.percent_of(amount, rate.value, spec.rounding, spec.rounding_mode)
             statement += f"，按此计{label} {money.fmt_yuan(value)}"
             slots += (money.fmt_yuan(value),)
-        out.append(
-            Computed(
-                spec.tool,
-                spec.id,
-                fmt(rate.value),
-                "%",
-                statement,
-                slots,
-                tuple(inputs),
-                source,
-                subject=f"{key}/{period}",
-                statement_en=en,
-            )
-        )
+        out.append(_rate_fact(spec, rate.value, (statement, en), slots, inputs, source, f"{key}/{period}"))
     return out
+
+
+def _rate_fact(
+    spec: ToolSpec,
+    rate: Decimal,
+    said: tuple[str, str],
+    slots: tuple[str, ...],
+    inputs: list[Input],
+    source: Source,
+    subject: str,
+    **more: Any,
+) -> Computed:
+    """A rate read from a tier table (in %), with what the customer hears in Chinese and in English."""
+    return fact_of(
+        spec, fmt(rate), "%", said[0], slots, inputs, source, subject=subject, statement_en=said[1], **more
+    )
 
 
 def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
@@ -148,7 +152,7 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         return [CannotCompute(spec.tool, spec.id, str(exc), _row_source(g, row))]
     if len({str(d.get("installed_at", ""))[:10] for d in group}) > 1:
         # "10月份刚提的那8台": the batch the message names by its delivery month or size
-        group = select_devices(group, ctx.text, ctx.today) or group
+        group = select_devices(group, ctx.text, ctx.today, ctx.count_units) or group
     if len({str(d.get("installed_at", ""))[:10] for d in group}) > 1:
         return [
             CannotCompute(
@@ -281,6 +285,20 @@ def _held_too_briefly(
     )
 
 
+def _clause_says(
+    ctx: ToolContext, g: Governing, label: str, *patterns: str
+) -> tuple[ClauseFact, list[re.Match[str]]] | None:
+    """The clause `label` of the governing version and where each pattern first matches it; None when the clause is
+    missing or a pattern finds nothing (the rule is not written as the tool reads it: it is not applied)."""
+    clause = _clause(ctx, g, label)
+    if clause is None:
+        return None
+    found = [re.search(p, clause.text) for p in patterns]
+    if any(m is None for m in found):
+        return None
+    return clause, [m for m in found if m is not None]
+
+
 def _batch_bonus(
     spec: ToolSpec, ctx: ToolContext, g: Governing, units: int, inputs: list[Input]
 ) -> tuple[Decimal, int, bool] | None:
@@ -289,13 +307,10 @@ def _batch_bonus(
     clause does not speak to this customer."""
     if not spec.bonus_clause:
         return None
-    clause = _clause(ctx, g, spec.bonus_clause)
-    if clause is None:
+    found = _clause_says(ctx, g, spec.bonus_clause, r"(\d+)\s*台[（(]含[)）]以上", r"另加\s*(\d[\d,]*)\s*元")
+    if found is None:
         return None
-    least = re.search(r"(\d+)\s*台[（(]含[)）]以上", clause.text)
-    extra = re.search(r"另加\s*(\d[\d,]*)\s*元", clause.text)
-    if least is None or extra is None:
-        return None
+    clause, (least, extra) = found
     if spec.kind_words:
         try:
             kind = str(ctx.crm.profile("kind").value)
@@ -531,18 +546,16 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 said = statement
                 statement += extra[0]
                 inputs.append(Input("message", "message.requested_discount", extra[1]))
+    subject = f"{year}/{product.code or product.name}" if product is not None else str(year)
     return [
-        Computed(
-            spec.tool,
-            spec.id,
-            fmt(rate.value),
-            "%",
-            statement,
+        _rate_fact(
+            spec,
+            rate.value,
+            (statement, en),
             slots,
-            tuple(inputs),
+            inputs,
             _row_source(g, tier.row),
-            subject=f"{year}/{product.code or product.name}" if product is not None else str(year),
-            statement_en=en,
+            subject,
             needs_approval=over[0] if over is not None else "",
             say=said,
             quote=quoted,
@@ -619,19 +632,17 @@ def _package_quote(
     statement += f"；{name} {_yuan_plain(row_price)} {unit}，折后 {_yuan_plain(unit_price)} {unit}"
     slots += (_yuan_plain(unit_price),)
     if asked:
-        total = money.rounded(unit_price * Decimal(asked.group(1)), spec.rounding, spec.rounding_mode)
-        inputs.append(Input("message", "message.units", asked.group(0)))
-        statement += f"，{asked.group(1)} 台合计 {_yuan_plain(total)} 元"
-        slots += (_yuan_plain(total),)
+        said_total, slot = units_total(unit_price, asked, inputs, spec.rounding, spec.rounding_mode)[1:]
+        statement += said_total
+        slots += (slot,)
     return [
-        Computed(
-            spec.tool,
-            spec.id,
+        fact_of(
+            spec,
             fmt(rate),
             "%",
             statement,
             slots,
-            tuple(inputs),
+            inputs,
             _row_source(g, row),
             subject=f"{year}/{name}",
             statement_en=en,
@@ -705,13 +716,16 @@ def _order_approval(
     g = _governing(ctx, sub)
     if isinstance(g, CannotCompute):
         return None
-    clause = _clause(ctx, g, spec.approval_clause)
-    if clause is None:
+    found = _clause_says(
+        ctx,
+        g,
+        spec.approval_clause,
+        r"金额超过\s*(\d+(?:\.\d+)?)\s*(万元|元)",
+        r"(?:报|由)([\u4e00-\u9fff]{2,5}?)审批",
+    )
+    if found is None:
         return None
-    limit = re.search(r"金额超过\s*(\d+(?:\.\d+)?)\s*(万元|元)", clause.text)
-    who = re.search(r"(?:报|由)([\u4e00-\u9fff]{2,5}?)审批", clause.text)
-    if limit is None or who is None:
-        return None
+    clause, (limit, who) = found
     threshold = Decimal(limit.group(1)) * (10000 if limit.group(2) == "万元" else 1)
     if total <= threshold:
         return None

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from agents import Copilot, TenantConfig
-from agents.reasoning.config import ToolSpec
+from agents.reasoning.config import ToolSpec, load_tools
 from agents.reasoning.crm import CrmRecord
 from agents.reasoning.followup import follow_up_scope, scoped_text, select_devices
 from agents.reasoning.results import Computed
@@ -22,6 +22,8 @@ from tests.agents.test_ask_authz import CRM_DIR, LIU, crm  # noqa: F401  (the mo
 
 TENANT = CRM_DIR.parent
 TODAY = date(2026, 11, 20)
+# the pack's measure words for a count of its assets (tools.yaml count_units): "那4台" picks the batch of 4
+UNITS = tuple(load_tools(TENANT).count_units)
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +175,7 @@ def test_an_order_named_earlier_is_the_order_asked_about(
     history: list[tuple[str, str]], message: str, order: str
 ) -> None:
     crm_record = CrmRecord({"customer_id": "K9"}, order_facts(ORDERS), today=TODAY)
-    scope = follow_up_scope(message, [{"role": r, "text": t} for r, t in history], crm_record, [])
+    scope = follow_up_scope(message, [{"role": r, "text": t} for r, t in history], crm_record, [], UNITS)
     ctx = ToolContext(None, crm_record, {}, scoped_text(message, scope), TODAY)  # type: ignore[arg-type]
     [said] = run_tool(LATEST_ORDER, ctx)
     assert isinstance(said, Computed) and said.statement.startswith(f"订单 {order}"), said
@@ -215,7 +217,7 @@ def test_the_earlier_turn_selects_a_proper_subset_or_nothing(
     customer: str, earlier: str, want: tuple[list[str], int] | None
 ) -> None:
     crm_record = CrmRecord({"customer_id": customer, "devices": devices(customer)}, [], today=TODAY)
-    scope = follow_up_scope("质保？", [{"role": "customer", "text": earlier}], crm_record, [])
+    scope = follow_up_scope("质保？", [{"role": "customer", "text": earlier}], crm_record, [], UNITS)
     if want is None:
         assert scope.device_ids is None
         return
@@ -231,8 +233,20 @@ def test_rep_turns_count_and_hints_of_the_message_win() -> None:
         {"role": "rep", "text": "您2025年3月提的3台V9下周保养"},
         {"role": "customer", "text": "好的 [OK]"},
     ]
-    scope = follow_up_scope("质保呢", history, crm_record, [])
+    scope = follow_up_scope("质保呢", history, crm_record, [], UNITS)
     assert scope.device_ids is not None and len(scope.device_ids) == 3
     # a message with its own entity (a VIN) keeps it: no scope
-    assert follow_up_scope("质保呢", history, crm_record, ["LFV2A11"]).device_ids is None
+    assert follow_up_scope("质保呢", history, crm_record, ["LFV2A11"], UNITS).device_ids is None
     assert select_devices(devices("K010"), "你好", TODAY) is None
+
+
+def test_the_measure_words_of_a_count_come_from_the_pack() -> None:
+    """台/辆 are this pack's words for its assets (tools.yaml count_units), not the product code's: without them a count
+    selects no batch, with them "那4台" picks the batch of four."""
+    assert UNITS == ("台", "辆")
+    crm_record = CrmRecord({"customer_id": "K008", "devices": devices("K008")}, [], today=TODAY)
+    history = [{"role": "customer", "text": "那4台"}]
+    assert follow_up_scope("质保？", history, crm_record, []).device_ids is None
+    scoped = follow_up_scope("质保？", history, crm_record, [], UNITS).device_ids
+    assert scoped is not None and len(scoped) == 4
+    assert select_devices(devices("K008"), "那4辆", TODAY, UNITS) is not None
