@@ -322,10 +322,12 @@ def scratch(path: Path, config: Path) -> dict[str, Any]:
             turn = next((t for t in (got_case.turns if got_case else []) if t.index == last), None)
             sug = (turn.suggestion if turn is not None else None) or {}
             acts = list(sug.get("actions") or [])
+            errors = [e for e in [getattr(got_case, "error", None), getattr(turn, "error", None)] if e]
             rows.append(
                 {
                     "tenant": tenant_name,
                     "case_id": case.id,
+                    "error": str(errors[0])[:300] if errors else "",
                     "tags": list(case.tags),
                     "intent": str((sug.get("intent") or {}).get("name", "")),
                     "expected": [w["name"] for w in wanted],
@@ -347,6 +349,9 @@ def scratch(path: Path, config: Path) -> dict[str, Any]:
         "by_tenant": {t: share([r for r in rows if r["tenant"] == t], "ok") for t in tenants},
         "multi_n": len(multi),
         "multi_both": share(multi, "all_ok"),
+        "errors": sum(
+            1 for r in rows if r["error"]
+        ),  # a case that crashed scores 0: say so, not only a low number
         "rows": rows,
     }
 
@@ -357,6 +362,11 @@ def scratch_summary(result: dict[str, Any]) -> str:
         f"  top-2 {result['top2']:.3f}  " + "  ".join(f"{k} {v:.3f}" for k, v in result["by_tenant"].items()),
         f"  multi-need, every expected action in the top 2: {result['multi_both']:.3f} (n={result['multi_n']})",
     ]
+    if result.get("errors"):
+        first = next(r for r in result["rows"] if r["error"])
+        lines.append(
+            f"  ERRORS: {result['errors']} case(s) crashed, e.g. {first['case_id']}: {first['error']}"
+        )
     for r in result["rows"]:
         if not r["ok"] or not r["all_ok"]:
             mark = "MISS" if not r["ok"] else "half"

@@ -12,8 +12,11 @@ action serves, the entities its parameters take, the customer signals it answers
 tenant gets sensible actions before anyone writes a rule. Beside rules, a catalog action that answers the message
 ranks under every rule about the message and over a background rule whose action does not serve it. What the message
 needs (agents.actions.needs: the tools its words ask for and the tools that answered it, by the intents that own
-them) backs actions whatever intent it was read as: a misread message gets the needed intent's best action second,
-an abstained one gets it beside the hand-off. One card per action."""
+them) backs actions whatever intent it was read as: a misread message gets the needed intent's best action second
+(the one serving most of the needed intents when a shared tool backs several), an abstained one gets it beside the
+hand-off. When the intent is a guess (abstained, or read under WEAK_READING) and no need points elsewhere, the action
+the message itself reads closest to takes the second place when it stands out, and an otherwise empty second place is
+filled with it; a confident reading is left to its rules and catalog. One card per action, the first kept in place."""
 
 from __future__ import annotations
 
@@ -51,6 +54,10 @@ class DecisionInput:
 
     def abstained(self) -> bool:
         return self.intent.abstained or self.intent.name == OUT_OF_SCOPE
+
+    def weakly_read(self) -> bool:
+        """The intent is a guess: abstained, or read under WEAK_READING."""
+        return self.abstained() or self.intent.confidence < WEAK_READING
 
     def backing(self, spec_intents: list[str]) -> float:
         """How strongly the message's needs and computed answer point to an intent this action serves (0 … 1)."""
@@ -353,9 +360,11 @@ def propose(
             )
             # the computed answer's next step rises above the rules (an eligible campaign is an offer whatever was
             # asked); an approval is the next step only of a negotiation: one computed from a percentage a warranty
-            # question happens to carry («内部备注…7%») joins under the intent's rules, as a background rule does
+            # question happens to carry («内部备注…7%») joins under the intent's rules, as a background rule does.
+            # Only when that intent is read with confidence: a guessed reading (under WEAK_READING) is no better
+            # evidence of what was asked than the computed answer is
             spec = tenant.action(name)
-            off_intent = is_approval(spec) and d.intent.name not in spec.intents
+            off_intent = is_approval(spec) and d.intent.name not in spec.intents and not d.weakly_read()
             priority = COMPUTED_PRIORITY - (PROACTIVE_PENALTY if off_intent else 0)
             for f in extra:
                 best[name] = (priority + f.action.score, f)
@@ -378,12 +387,28 @@ def propose(
     elif (
         len(ranked) < MIN_ACTIONS
     ):  # one rule fired: a second option the catalog ties to this intent or signal
-        ranked += r.catalog(
-            exclude={f.action.name for f in ranked}, limit=MIN_ACTIONS - len(ranked), declared_only=True
-        )
+        taken = {f.action.name for f in ranked}
+        ranked += r.catalog(exclude=taken, limit=MIN_ACTIONS - len(ranked), declared_only=True)
+        if len(ranked) < MIN_ACTIONS and r.d.weakly_read():
+            # a guessed intent and nothing the catalog ties to the case: the second place beside the hand-off (or the
+            # guess's rule) goes to the action the message reads closest to, a misread message's own ask more often
+            # than not. A confident reading gets no such filler (an action its playbook keeps off the card stays off)
+            ranked += r.catalog(exclude=taken, limit=MIN_ACTIONS - len(ranked), floor=FILL_FLOOR)
     ranked = _what_the_message_needs(r, ranked)
-    # one card per action, the first kept
-    return list({f.action.name: f for f in reversed(ranked)}.values())[::-1]
+    ranked = _what_the_message_reads(r, ranked)
+    return one_card_per_action(ranked)
+
+
+def one_card_per_action(ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """One card per action, the first (best-ranked) kept in its place: two cards of one action waste a place and
+    read to the rep as two suggestions."""
+    seen: set[str] = set()
+    out: list[RuleFiring] = []
+    for f in ranked:
+        if f.action.name not in seen:
+            seen.add(f.action.name)
+            out.append(f)
+    return out
 
 
 @dataclass
@@ -419,12 +444,51 @@ def _what_the_message_needs(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleF
         f.action.name for f in ranked[:1]
     }
     picks = [f for f in ranked[1:] if f.action.name in serving] or r.catalog(
-        exclude=set(), limit=1, only=serving
+        exclude=set(), limit=3, only=serving
     )
     if not picks:
         return ranked
-    pick = picks[0]
+    # several needed intents (a tool they share): the action serving more of them covers the need better (a quote
+    # serves the price, promotion and purchase intents a shared price tool backs; a contract only the purchase one)
+    pick = max(picks, key=lambda f: sum(1 for i in r.intents_of(f) if i in needed))
     rest = [f for f in ranked if f.action.name != pick.action.name]
+    at = min(1, len(rest))
+    if rest:
+        pick.action = pick.action.model_copy(update={"score": min(pick.action.score, rest[0].action.score)})
+    return [*rest[:at], pick, *rest[at:]][: r.limit]
+
+
+def _what_the_message_reads(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """The intent is a guess (abstained, or read under WEAK_READING) and the message's needs point to no other intent:
+    the action the message itself reads closest to (its words against each action's description and taught examples)
+    takes the second place when it stands out from every other action (DIRECT_MARGIN) and clears DIRECT_FLOOR. A
+    confident reading is left alone: there the intent's rules and catalog already rank what it asks."""
+    d = r.d
+    if r.model_score is None or not d.weakly_read():
+        return ranked
+    if d.needed_intents() or not d.text.strip():
+        return ranked
+    injected = "injection_suspected" in d.flags
+    eligible = [
+        spec
+        for spec in r.tenant.actions
+        if all(PRECONDITIONS.get(p, _always)(d) for p in spec.preconditions)
+        and not (injected and grants(spec))
+        and not (r.computed.get(spec.name) is not None and r.computed[spec.name].vetoed)
+    ]
+    sims = sorted(((r.model_score(d.text, spec.name), spec.name) for spec in eligible), reverse=True)
+    if len(sims) < 2:
+        return ranked
+    (best_sim, best), (runner_up, _) = sims[0], sims[1]
+    if best_sim < DIRECT_FLOOR or best_sim - runner_up < DIRECT_MARGIN:
+        return ranked
+    if best in {f.action.name for f in ranked[:2]}:
+        return ranked
+    picks = [f for f in ranked if f.action.name == best] or r.catalog(exclude=set(), limit=1, only={best})
+    if not picks:
+        return ranked
+    pick = picks[0]
+    rest = [f for f in ranked if f.action.name != best]
     at = min(1, len(rest))
     if rest:
         pick.action = pick.action.model_copy(update={"score": min(pick.action.score, rest[0].action.score)})
@@ -461,10 +525,17 @@ def _prepared_first(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
 INTENT_BONUS = 0.3
 SIGNAL_BONUS = 0.3
 CATALOG_FLOOR = 0.3
+# filling the otherwise empty second place of a guessed intent: a weaker match than CATALOG_FLOOR is worth a look
+FILL_FLOOR = 0.15
 CATALOG_SCORE_SCALE = 0.5  # catalog actions rank under any rule's action (rule scores are priority / 100)
 MIN_ACTIONS = 2  # when rules propose fewer, the catalog may add one it declares for this intent or signal
 NEEDS_BONUS = 0.3  # × how strongly the message's needs and computed answer back an intent the action serves
 NEEDS_MARGIN = 0.5  # the read intent stands unless what the message needs backs another this much more
+# A guessed intent (abstained, or read under WEAK_READING): the action the message reads closest to joins second when
+# its similarity clears DIRECT_FLOOR and leads every other action's by DIRECT_MARGIN (measured on the tuning split)
+WEAK_READING = 0.6
+DIRECT_FLOOR = 0.3
+DIRECT_MARGIN = 0.05
 BACKED = 0.999  # serving the best-backed intent answers the message as serving the read intent does
 CATALOG_RULE = "catalog_rank"
 # a catalog action answering the message, beside rules: under every rule about the message (the intent's rules are
@@ -496,6 +567,7 @@ def rank_catalog(
     only: set[str] | None = None,
     computed: dict[str, Link] | None = None,
     answering_only: bool = False,
+    floor: float = CATALOG_FLOOR,
 ) -> list[RuleFiring]:
     """Actions from the catalog alone: what the action is for (description, taught examples), the intents it serves
     (the read one, and those the message's needs and computed answer point to), the customer signals it answers and
@@ -567,7 +639,7 @@ def rank_catalog(
         total += (FILLED_BONUS if filled else 0.0) - MISSING_PENALTY * len(unfilled)
         if spec.signals and not answered:
             total -= SIGNAL_ABSENT_PENALTY
-        if total < CATALOG_FLOOR and not (serves or answered or supported or backing >= BACKED):
+        if total < floor and not (serves or answered or supported or backing >= BACKED):
             continue  # the floor keeps unrelated actions out; what the catalog declares for this case stays eligible
         missing = [n for n, p in spec.parameters.items() if p.required and n not in params]
         for n in missing:

@@ -16,9 +16,11 @@ from evals.actions_generalise import scratch, scratch_summary
 
 DATA = Path(__file__).parent / "data" / "actions_generalisation_r7.yaml"
 CONFIG = Path(__file__).parents[2] / "evals" / "configs" / "no-llm.yaml"
-FLOOR_TOP2 = 0.78  # measured before this round: 0.816 (31/38)
-FLOOR_BY_TENANT = {"autodealer": 0.71, "demo": 0.9}
-FLOOR_MULTI_BOTH = 0.2  # measured before: 0.222 (2/9)
+# measured before this round 0.816 (31/38), after 0.868 (33/38): the floor allows one case of drift (other helpers'
+# intent changes move readings), not a return to the baseline
+FLOOR_TOP2 = 0.83
+FLOOR_BY_TENANT = {"autodealer": 0.78, "demo": 0.9}  # after: 0.821 (23/28), 1.000 (10/10)
+FLOOR_MULTI_BOTH = 0.2  # before and after: 0.222 (2/9) — not improved this round
 
 
 def test_scratch_set_is_well_formed():
@@ -56,6 +58,7 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_actions_on_new_messages_stay_above_the_floor(result):
     assert result["n"] >= 30
+    assert result["errors"] == 0, scratch_summary(result)
     assert result["top2"] >= FLOOR_TOP2, scratch_summary(result)
     for tenant, floor in FLOOR_BY_TENANT.items():
         assert result["by_tenant"][tenant] >= floor, scratch_summary(result)
