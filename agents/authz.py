@@ -40,6 +40,7 @@ from agents.authz_phrases import (
     claimed_identity,
     clause_at,
     clauses,
+    earlier_party_asked,
     generic_other_party,
     joins,
     proxy_claim,
@@ -436,12 +437,16 @@ def _names_current(mentions: Any, name: str, current_ref: str) -> bool:
 SCREEN = "authz_screen:"  # the flag perceive leaves for decide: «authz_screen:<reason>:<how named>», no names
 
 
-def screen_customer_text(customers: object, raw_text: str, customer_ref: str) -> str:
+def screen_customer_text(customers: object, raw_text: str, customer_ref: str, earlier: str = "") -> str:
     """Run at the masking boundary (perceive) on the raw text — masking turns a plate or a name into a token, after
     which nobody could be recognised — and leave only the verdict: a flag with the reason and the kind of handle,
-    never who was named nor anything of theirs. "" when the message asks about nobody else."""
+    never who was named nor anything of theirs. "" when the message asks about nobody else. `earlier`: the
+    customer's previous turn as kept (masked), for a turn that points back at someone it spoke of."""
     try:
         reason, named_by = customer_trap(customers, raw_text, customer_ref)
+        if not reason and earlier:
+            asked = earlier_party_asked(earlier, raw_text)
+            reason, named_by = (_REASON[asked], "earlier_turn") if asked else ("", "")
     except Exception:  # noqa: BLE001 — a CRM fault must not stop the message; nothing of anyone is read after this
         log.warning("authorization screen skipped: the CRM directory failed", exc_info=True)
         return ""

@@ -414,3 +414,19 @@ def claimed_identity(text: str, at: int, end: int, *, titled: bool = False) -> s
     if PRICE_TERMS.search(rest):
         return "prices"
     return "records" if RECORDS.search(rest) or ASKING.search(rest) else ""
+
+
+def earlier_party_asked(earlier: str, text: str) -> str:
+    """A later turn pointing back at someone the turn before spoke of as buying here («我朋友周涛也在你们这买的车»,
+    then «他那台车最后多少钱拿的»): "prices" / "records" when the new turn opens with «他/她…» and asks for their
+    terms or records, else "". The earlier turn is read as kept (masked: a name is a token by then), so only its
+    words for someone else count (friend, neighbour, another customer), never the asker's own family."""
+    first = text[: clauses(text)[0].end] if clauses(text) else text
+    if not earlier or not LEADS_BACK.match(first) or not ASKING.search(first):
+        return ""
+    party = SOMEONE.search(earlier) or OTHER_PARTY.search(earlier)
+    if party is None or not AT_SELLER.search(earlier) or COMPETITOR.search(earlier):
+        return ""
+    if PRICE_TERMS.search(first):
+        return "prices"
+    return "records" if RECORDS.search(first) or THEIR_THINGS.search(first) else ""

@@ -153,13 +153,10 @@ BASELINE_MISSES: set[str] = {
     "c6-en-across-street-reason",
     "dc6-ocr-reason",
 }
-# after the fixes (made on this round, so no longer a measure of generalisation): traps refused 36/37 (with the expected
-# reason 34/37), look-alikes falsely refused 0/27. Still failing, with why (xfail):
+# after the fixes (made on this round, so no longer a measure of generalisation): traps refused 37/37 (with the expected
+# reason 36/37), look-alikes falsely refused 0/27. c6-later-turn-pointing passes since the screen also reads the
+# customer's previous turn (as kept, masked) for a turn that points back at someone it spoke of. Still failing (xfail):
 STILL_MISSED: dict[str, str] = {
-    # the screen sees one message: «他那台车» in a later turn cannot be tied to «我朋友周涛» of the turn before (the
-    # earlier turn is kept masked only); needs the previous turn's screen verdict carried in the conversation state
-    "c6-later-turn-pointing": "a pronoun pointing back at a person named in an earlier turn",
-    "c6-later-turn-pointing-reason": "as above",
     # a romanised trade name («Ningbo Kangda») is a loose match and refused on general grounds (other_customer_prices),
     # as round 4's r-en-roman expects; this row expected not_owner
     "d6-en-roman-reason": "a romanised name is refused on general grounds, not as not_owner",
