@@ -262,6 +262,8 @@ def compose(c: Composition) -> DraftPlan:
         answer = (". ".join(answer_parts) + ".") if en else ("。".join(answer_parts) + "。")
         if en:
             answer = in_english(answer, c.terms_en)
+            # a sentence that now opens with a tenant's word in English ("vehicles deposit: …") opens in capitals
+            answer = re.sub(r"((?:^|[.!?](?:\[\d{1,3}\])*)\s+)([a-z])", lambda m: m[1] + m[2].upper(), answer)
     elif computed:  # computed, but nothing for the customer's ears (the next step says it): no clause pasted
         answer = ""
     elif question := _clarifying_question(c):
@@ -324,7 +326,13 @@ def compose(c: Composition) -> DraftPlan:
     disclaimer = (
         c.disclaimer if answer and c.disclaimer and any(w in answer for w in c.disclaimer_when) else ""
     )
-    if en and greeting.endswith(",") and re.match(r"[A-Z][a-z]", answer):
+    if en and refusal:
+        # "Hello Director Cao, sorry, …[1]. Your 2025 purchases …": the refusal continues the greeting, the answer is
+        # a sentence of its own
+        if greeting.endswith(",") and re.match(r"[A-Z][a-z]", refusal):
+            refusal = refusal[0].lower() + refusal[1:]
+        answer = answer[:1].upper() + answer[1:]
+    elif en and greeting.endswith(",") and re.match(r"[A-Z][a-z]", answer):
         answer = answer[0].lower() + answer[1:]  # "Hello 黄经理, last quarter …", not ", Last quarter"
     body = [greeting, refusal, answer, disclaimer, next_step, c.voice.sign_off]
     text = " ".join(p for p in body if p) if en else "".join(p for p in body if p)

@@ -165,7 +165,11 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     )
     # to the customer: what the rep may decide alone and who decides the rest — their figure is a request, never an
     # offer, and nothing above the rep's own limit is promised
-    say = f"按规定我（{spec.actor}）可自行决定的折扣为{own_cell.raw}，您提到的{asked_text}超出这一权限，须由{approver}审批"
+    # (what their figure is worth on the model they name is said too: "您提到的5%，按E5指导价 179,800 元计为 8,990 元")
+    say = (
+        f"按规定我（{spec.actor}）可自行决定的折扣为{own_cell.raw}，您提到的{asked_text}{worth}"
+        f"{'，' if worth else ''}超出这一权限，须由{approver}审批"
+    )
     return [
         Computed(
             spec.tool,
@@ -173,7 +177,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             approver,
             "text",
             statement,
-            (own_cell.raw, approver),
+            (own_cell.raw, approver, *worth_slots[0]),
             inputs,
             source,
             subject=off_text,

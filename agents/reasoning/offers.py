@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from agents.reasoning import dates
+from agents.reasoning.asks import asked_units
 from agents.reasoning.base import (
     ToolContext,
     _governing,
@@ -265,6 +266,22 @@ def _profile_value(ctx: ToolContext, name: str, fails: list[str], inputs: list[I
 ROW_CODE = re.compile(r"^[A-Z]{1,4}-\d{2,6}$")
 
 
+def _too_few_units(row: RowFact, ctx: ToolContext, inputs: list[Input]) -> list[str]:
+    """An offer with a least order size ("单笔订单采购5台（含）以上") on an order of fewer units than the message asks
+    for ("就3台") does not apply to it; counted in the pack's measure words (tools.yaml count_units)."""
+    if not ctx.count_units:
+        return []
+    words = "|".join(re.escape(u) for u in ctx.count_units)
+    least = next(
+        (m for c in row.cells if (m := re.search(rf"(\d+)\s*(?:{words})[（(]含[)）]以上", c.raw))), None
+    )
+    asked = asked_units(ctx.text)
+    if least is None or asked is None or int(asked.group(1)) >= int(least.group(1)):
+        return []
+    inputs.append(Input("message", "message.units", asked.group(0)))
+    return [f"须单笔{least.group(0)}，本次{asked.group(1)}{ctx.count_units[0]}"]
+
+
 def _rule_excludes(ctx: ToolContext, g: Governing, row: RowFact, inputs: list[Input]) -> list[str]:
     """A sentence of the governing version naming this row's code with 不适用 and this customer's industry
     ("仓储物流企业不适用WA-03") excludes them, whatever the row's own scope cells say."""
@@ -301,7 +318,11 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     out: list[Result] = []
     for row in rows:
         inputs: list[Input] = [Input("policy", row.evidence_id, row.as_text()), *_version_input(g)]
-        fails = _scope_failures(row, spec, ctx, inputs) + _rule_excludes(ctx, g, row, inputs)
+        fails = (
+            _scope_failures(row, spec, ctx, inputs)
+            + _rule_excludes(ctx, g, row, inputs)
+            + _too_few_units(row, ctx, inputs)
+        )
         if row not in named and fails:
             continue
         values = {h: c.raw for h, c in zip(row.headers, row.cells, strict=True)}

@@ -197,3 +197,23 @@ def test_an_english_draft_says_no_chinese_table_words() -> None:
     ).template_text
     assert not re.search(r"车龄|元/台|置换补贴", text), text
     assert "CNY 6,000 per unit" in text
+
+
+def test_an_english_refusal_goes_on_from_the_greeting_and_the_answer_opens_a_sentence() -> None:
+    rule = clause("第二条 价格保密", "第二条", "隐私声明", doc="privacy")
+    tier = fact(
+        "贵司2025年整车采购 65 台，属F4阶梯，整车折扣 9%",
+        rule,
+        tool="volume_tier",
+        statement_en="your 2025 purchases came to 65 units, so you are in tier F4 with a 9% discount",
+    )
+    text = compose(
+        base(
+            [rule, tier],
+            lang="en",
+            customer_text="What price did they get?",
+            refusal="Sorry, that is confidential.",
+        )
+    ).template_text
+    assert "Hello Manager Wang, sorry, that is confidential." in text
+    assert "Your 2025 purchases came to 65 units" in text

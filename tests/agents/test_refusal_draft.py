@@ -59,6 +59,8 @@ def test_the_line_follows_the_greeting_and_precedes_the_answer(
     lang: str, contact: Contact | None, opening: str
 ) -> None:
     line = customer_refusal_line("other_customer_prices", lang)
+    if lang == "en":  # after "Hello Mr. Wang," the line goes on in lower case ("sorry, …")
+        line = line[:1].lower() + line[1:]
     text = compose(composition(lang, contact, [FACT, RULE], None)).template_text
     assert text.startswith(opening)
     after = text[len(opening) :].lstrip()
@@ -117,7 +119,7 @@ def test_a_refusal_never_echoes_what_the_customer_asked_about(lang: str) -> None
     comp = Composition(**{**comp.__dict__, "customer_text": "SO-2611-009 这个单子什么时候交车？单价多少？"})
     text = compose(comp).template_text
     assert "SO-2611-009" not in text
-    assert customer_refusal_line("other_customer_prices", lang).rstrip("。.")[:8] in text
+    assert customer_refusal_line("other_customer_prices", lang).rstrip("。.")[:8].lower() in text.lower()
 
 
 # the CRM contact's form of address (何伟 → 何先生), as the 360 states it
