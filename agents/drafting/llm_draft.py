@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from agents.drafting.common import CJK, citations_for, draft_evidence, label, numbered
 from agents.drafting.extractive import extractive_draft
 from agents.drafting.plan import DraftPlan, TenantVoice
+from agents.drafting.template import render
 from agents.llm.streaming import drain, open_stream
 from contract.errors import BackendUnavailable
 from contract.evidence import Evidence
@@ -143,7 +144,7 @@ def llm_draft(
 # contains a digit or a Chinese amount of its own, claims an approval or a promise the template does not make, repeats
 # the customer, speaks as the customer or does not address the customer as the plan says.
 
-PHRASE_PROMPT_VERSION = "phrase-v1"
+PHRASE_PROMPT_VERSION = "phrase-v2"  # v2: greeting + answer only; the tenant's lines after it verbatim
 PLACEHOLDER = re.compile(r"\{([A-Z]{1,2})\}")
 MARKER = re.compile(r"\[(\d{1,3})\]")
 CN_NUM = "零一二两三四五六七八九十百千万亿"
@@ -333,12 +334,10 @@ def phrase_messages(plan: DraftPlan, masked: Masked) -> list[dict[str, str]]:
             "each one at least once. 2. Add no fact, number, date, price, discount, approval or promise; write no "
             "digits yourself. 3. Never say something was submitted, approved or arranged unless the draft says so. "
             "4. You are the rep writing to the customer: do not write as the customer. 5. Start with the given "
-            "greeting name. "
-            + (f'6. End with "{voice.sign_off}". ' if voice.sign_off else "")
-            + "Output only the reworded reply.\n"
-            "Example:\nGreeting: Ms. Li\nDraft: Ms. Li, your service fee this month is {A} [1]. Next step: I will "
-            "send you the statement before {B}.\nRewrite: Hello Ms. Li, your service fee for this month comes to "
-            "{A} [1]. I'll send you the statement before {B} so you can check it."
+            "greeting name. 6. Add no next step and no closing line of your own (the draft's own are kept). "
+            "Output only the reworded reply.\n"
+            "Example:\nGreeting: Ms. Li\nDraft: Ms. Li, your service fee this month is {A} [1], billed on {B}.\n"
+            "Rewrite: Hello Ms. Li, your service fee for this month comes to {A} [1], billed on {B}."
         )
         user = f"Greeting: {plan.addressee or 'Hello'}\nDraft: {masked.text}\nRewrite:"
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
@@ -351,11 +350,10 @@ def phrase_messages(plan: DraftPlan, masked: Masked) -> list[dict[str, str]]:
         "2. 不增加任何事实、数字、日期、价格、折扣、审批或承诺，自己不写任何数字。"
         "3. 草稿没说已办成的事，不得说“已提交”“已申请”“已批准”“已安排”。"
         "4. 你是销售代表，对客户说话，不要用客户的口吻，不要复述客户的话。"
-        "5. 以给定的称呼开头。"
-        + (f"6. 以“{voice.sign_off}”结尾。" if voice.sign_off else "")
-        + "只输出改写后的回复正文。\n"
-        "示例：\n【称呼】李经理\n【草稿】李经理您好，您本月的服务费为{A}[1]。下一步：{B}前我把对账单发您确认。\n"
-        "【改写】李经理，您好！您本月的服务费是{A}[1]。我会在{B}前把对账单发给您，请您核对。"
+        "5. 以给定的称呼开头。6. 不要自己添加下一步或结束语（草稿里有的照常保留）。"
+        "只输出改写后的回复正文。\n"
+        "示例：\n【称呼】李经理\n【草稿】李经理您好，您本月的服务费为{A}[1]，账单日是{B}。\n"
+        "【改写】李经理，您好！您本月的服务费是{A}[1]，账单日为{B}。"
     )
     user = f"【称呼】{plan.addressee or '您好'}\n【草稿】{masked.text}\n【改写】"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
@@ -499,6 +497,44 @@ def _parrots(text: str, customer: str, template: str, max_jaccard: float = 0.3, 
     return False
 
 
+@dataclass(frozen=True)
+class PhraseScope:
+    """What the LLM is given to re-word (`plan`: the greeting and the answer) and what follows it verbatim (`tail`:
+    the tenant's own lines after the answer — disclaimer, next step, offer details, sign-off). A plan without an
+    answer sentence is phrased whole (tail '')."""
+
+    plan: DraftPlan
+    tail: str = ""
+
+
+def phrase_scope(plan: DraftPlan) -> PhraseScope:
+    """The answer is what the model can word better for this customer; the lines after it are the tenant's fixed
+    wording (profile.yaml next steps, disclaimer, sign-off, a campaign's table row), which the 1.5B model only copied
+    (measured: its rewording of them changed 发您 to 发给您) at ~30 tokens a second. Kept verbatim, they cost nothing
+    and can never be garbled."""
+    text, answer = plan.template_text, plan.answer.strip()
+    at = text.find(answer) if answer else -1
+    if at == -1:
+        return PhraseScope(plan)
+    cut = at + len(answer)
+    head, tail = text[:cut], text[cut:]
+    if not tail.strip():
+        return PhraseScope(plan)
+    return PhraseScope(replace(plan, template_text=head), tail)
+
+
+def template_by_design(scope: PhraseScope) -> str:
+    """Why the LLM is not asked at all ('' when it is): what it would re-word cites nothing — a holding reply
+    ("我确认后尽快回复您"), a thank-you, an acknowledgement — fixed wording the composer chose, with no fact to phrase."""
+    if not MARKER.search(scope.plan.template_text):
+        return "no_citation"
+    return ""
+
+
+# Where a small model starts the prompt's next example or a label of its own: the reply has ended there.
+STOP_AT = re.compile(r"\n\s*【|【(?:称呼|草稿|改写|回复)】|\n\s*(?:Greeting|Draft|Rewrite):")
+
+
 def phrase(
     plan: DraftPlan,
     llm: ChatModel,
@@ -508,33 +544,51 @@ def phrase(
     outcome: PhraseOutcome | None = None,
     max_tokens: int | None = None,
 ) -> Draft | None:
-    """The LLM re-phrases `plan.template_text` in the rep's voice to `plan.addressee`, keeping every locked slot and
-    [n] marker. Pieces go to `on_token` (placeholders already filled in) as they stream; they are provisional: the
-    caller shows the returned draft, or the template when this returns None (timeout, transport error, garbage, a
-    missing slot, an invented number or approval, parroting …; the reason is in `outcome.reason`)."""
+    """The LLM re-phrases the greeting and answer of `plan.template_text` in the rep's voice to `plan.addressee`,
+    keeping every locked slot and [n] marker; the tenant's lines after the answer follow verbatim (phrase_scope).
+    Pieces go to `on_token` (placeholders already filled in) as they stream; they are provisional: the caller shows
+    the returned draft, or the template when this returns None (timeout, transport error, garbage, a missing slot,
+    an invented number or approval, parroting …; the reason is in `outcome.reason`). A plan whose part to phrase
+    cites nothing is returned as the template itself (source TEMPLATE, no LLM call; outcome.notes says why).
+    One attempt only: a rejected wording is never retried, the template is sent at once."""
     report = outcome if outcome is not None else PhraseOutcome()
     if not plan.template_text.strip():
         report.reason = "empty_template"
         return None
-    masked = mask_template(plan)
-    messages = phrase_messages(plan, masked)
-    # Chinese runs about one token per 1–1.5 characters here; room for a slightly longer wording, never a ramble
-    budget = max_tokens or max(48, min(320, int(len(masked.text) * 1.3) + 32))
+    scope = phrase_scope(plan)
+    fixed = template_by_design(scope)
+    if fixed:
+        report.notes.append(f"template_by_design:{fixed}")
+        return render(plan)
+    head = scope.plan
+    masked = mask_template(head)
+    messages = phrase_messages(head, masked)
+    # Chinese runs about one token per 1–1.5 characters here: room for a slightly longer wording, never a ramble
+    # (the same bound as early_problem's too_long); a smaller cap from the caller wins
+    budget = max(48, min(320, int(len(masked.text) * 1.3) + 32))
+    budget = min(budget, max_tokens) if max_tokens else budget
     unmasker = Unmasker(masked.values, on_token)
     deadline = time.perf_counter() + timeout_s
     stream = open_stream(llm, messages, max_tokens=budget, temperature=0.0, timeout_s=timeout_s)
+    stopped_at: int | None = None
     try:
         for piece in stream:
             unmasker.feed(piece)
             if time.perf_counter() > deadline:
                 report.reason = "llm_timeout"
                 return None
-            doomed = early_problem(plan, masked, unmasker.raw)
+            stop = STOP_AT.search(unmasker.raw, 1)
+            if stop is not None:  # a stop sequence: the reply ended before it; stop generating now
+                stopped_at = stop.start()
+                report.notes.append("stop_sequence")
+                break
+            doomed = early_problem(head, masked, unmasker.raw)
             if doomed:  # stop generating now: the draft will be the template anyway
                 report.reason = doomed
                 report.notes.append("stopped_early")
                 return None
-        unmasker.finish()
+        else:
+            unmasker.finish()
     except BackendUnavailable as exc:
         report.reason = exc.reason or "llm_unavailable"
         return None
@@ -545,14 +599,19 @@ def phrase(
             report.first_token_ms, report.total_ms = result.first_token_ms, result.total_ms
             report.model, report.prompt_tokens = result.model or llm.name, result.prompt_tokens
         report.raw_text = unmasker.raw
-    assert result is not None  # the stream ran to its end
-    raw = LABEL_PREFIX.sub("", result.text.strip(), count=1).strip()
-    raw, report.notes = restore_markers(raw, masked.text)
-    problem = phrase_problem(plan, masked, raw, finish_reason=result.finish_reason)
+    if stopped_at is not None:
+        raw_text, finish_reason = unmasker.raw[:stopped_at], "stop"
+    else:
+        assert result is not None  # the stream ran to its end
+        raw_text, finish_reason = result.text, result.finish_reason
+    raw = LABEL_PREFIX.sub("", raw_text.strip(), count=1).strip()
+    raw, restored = restore_markers(raw, masked.text)
+    report.notes += restored
+    problem = phrase_problem(head, masked, raw, finish_reason=finish_reason)
     if problem:
         report.reason = problem
         return None
-    text = unmask(raw, masked.values)
+    text = unmask(raw, masked.values) + scope.tail
     if plan.voice.sign_off and plan.voice.sign_off in plan.template_text and plan.voice.sign_off not in text:
         text = f"{text}\n{plan.voice.sign_off}"
     missing = plan.missing_slots(text)

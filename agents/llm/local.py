@@ -162,6 +162,12 @@ class LocalLlm:
         return self._client.call_tools(messages, tools, max_tokens=max_tokens, timeout_s=timeout_s)
 
     @property
+    def last_timings(self) -> dict[str, float]:
+        """llama.cpp's timings of the last stream that ran to its end (cache_n, prompt_n, prompt_ms, predicted_n,
+        predicted_ms): how much of the prompt came from the cache, and prefill vs decode time."""
+        return self._client.last_timings
+
+    @property
     def server(self) -> object:
         """The in-process llama.cpp server (benchmarks call it directly to measure raw llama.cpp)."""
         return self._server
@@ -197,6 +203,10 @@ class LazyLocalLlm:
 
     def call_tools(self, messages: list[dict[str, str]], tools: list[dict[str, Any]], **kw: Any) -> Any:
         return self.load().call_tools(messages, tools, **kw)
+
+    @property
+    def last_timings(self) -> dict[str, float]:
+        return self._model.last_timings if self._model is not None else {}
 
     def close(self) -> None:
         if self._model is not None:

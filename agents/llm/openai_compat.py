@@ -121,6 +121,9 @@ class OpenAICompatChat:
         self.name = name or f"openai:{model}"
         self.extra_body = dict(extra_body or {})
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        # llama.cpp's own `timings` of the last finished stream (cache_n, prompt_n, prompt_ms, predicted_n,
+        # predicted_ms): diagnostics for benchmarks and the eval's profile; {} for servers that send none
+        self.last_timings: dict[str, float] = {}
 
     def stream(
         self,
@@ -147,6 +150,7 @@ class OpenAICompatChat:
         first: float | None = None
         chunks: list[str] = []
         usage: dict[str, Any] = {}
+        timings: dict[str, Any] = {}
         finish = ""
         try:
             # httpx's read timeout is per read: it bounds the wait for the first byte (the prefill); the deadline
@@ -179,6 +183,7 @@ class OpenAICompatChat:
                             f"LLM endpoint error: {event['error']}", reason="llm_http_error"
                         )
                     usage = event.get("usage") or usage
+                    timings = event.get("timings") or timings
                     for choice in event.get("choices") or []:
                         finish = choice.get("finish_reason") or finish
                         piece = (choice.get("delta") or {}).get("content") or ""
@@ -191,6 +196,7 @@ class OpenAICompatChat:
         except (httpx.HTTPError, json.JSONDecodeError) as exc:
             raise BackendUnavailable(f"LLM transport failed: {exc}", reason="llm_transport") from exc
         end = time.perf_counter()
+        self.last_timings = {k: v for k, v in timings.items() if isinstance(v, int | float)}
         return ChatResult(
             text="".join(chunks),
             model=self.model,
