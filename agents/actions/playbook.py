@@ -45,6 +45,8 @@ class DecisionInput:
     # answered) point to it, whatever intent it was read as (agents.actions.needs); empty when the caller does not know
     needs: dict[str, float] = field(default_factory=dict)
     answered: dict[str, float] = field(default_factory=dict)
+    # the part of the message raising a second need («…，另外SA-5报个价»), "" when it raises one (agents.nodes.decide)
+    second_ask: str = ""
 
     def signal_ids(self) -> dict[str, Evidence]:
         return {e.source_ids.get("signal_id", ""): e for e in self.evidence if e.kind is EvidenceKind.SIGNAL}
@@ -233,7 +235,7 @@ def fire(
     for n in missing:
         params[n] = {"missing": True, "description": spec.parameters[n].description}
     matched_signals = [d.signal_ids()[s] for s in rule.when.signals_all]
-    support = matched_signals + (extra or clauses[:1])
+    support = matched_signals + (extra or _sent_document(d.evidence, clauses, source if takes_policy else {}))
     rule_ev = Evidence(
         id=Evidence.make_id(
             EvidenceKind.RULE, playbook, rule.id, d.intent.name, *sorted(e.id for e in support)
@@ -262,6 +264,25 @@ def fire(
         requires_authority=spec.required_authority,
     )
     return RuleFiring(rule, playbook, action, rule_ev, extra, missing)
+
+
+def _sent_document(
+    evidence: list[Evidence], clauses: list[Evidence], source: dict[str, Any]
+) -> list[Evidence]:
+    """What a rule's action rests on: the first clause; for an action that sends a document (parameters from policy),
+    a clause of the very version it sends, else the computed fact that chose that version. An action sending V1.0
+    must not cite the V2.0 clause that happened to rank first (a superseded or not-yet-governing version)."""
+    if not source.get("doc_id"):
+        return clauses[:1]
+
+    def same(e: Evidence) -> bool:
+        return e.source_ids.get("doc_id") == source["doc_id"] and str(e.source_ids.get("version", "")) == str(
+            source.get("version", "")
+        )
+
+    return [e for e in clauses if same(e)][:1] or [
+        e for e in evidence if e.kind is EvidenceKind.COMPUTED_FACT and same(e)
+    ][:1]
 
 
 def is_proactive(rule: Rule) -> bool:
@@ -396,6 +417,7 @@ def propose(
             ranked += r.catalog(exclude=taken, limit=MIN_ACTIONS - len(ranked), floor=FILL_FLOOR)
     ranked = _what_the_message_needs(r, ranked)
     ranked = _what_the_message_reads(r, ranked)
+    ranked = _the_second_ask(r, ranked)
     return one_card_per_action(ranked)
 
 
@@ -464,10 +486,20 @@ def _what_the_message_reads(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleF
     takes the second place when it stands out from every other action (DIRECT_MARGIN) and clears DIRECT_FLOOR. A
     confident reading is left alone: there the intent's rules and catalog already rank what it asks."""
     d = r.d
-    if r.model_score is None or not d.weakly_read():
+    if not d.weakly_read() or d.needed_intents():
         return ranked
-    if d.needed_intents() or not d.text.strip():
+    best = _closest_standing_out(r, d.text)
+    if not best or best in {f.action.name for f in ranked[:2]}:
         return ranked
+    return _second_place(r, ranked, best)
+
+
+def _closest_standing_out(r: _Ranking, text: str) -> str:
+    """The action `text` reads closest to when it clears DIRECT_FLOOR and leads every other eligible action by
+    DIRECT_MARGIN; '' otherwise (or without a scorer)."""
+    d = r.d
+    if r.model_score is None or not text.strip():
+        return ""
     injected = "injection_suspected" in d.flags
     eligible = [
         spec
@@ -476,23 +508,34 @@ def _what_the_message_reads(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleF
         and not (injected and grants(spec))
         and not (r.computed.get(spec.name) is not None and r.computed[spec.name].vetoed)
     ]
-    sims = sorted(((r.model_score(d.text, spec.name), spec.name) for spec in eligible), reverse=True)
+    sims = sorted(((r.model_score(text, spec.name), spec.name) for spec in eligible), reverse=True)
     if len(sims) < 2:
-        return ranked
+        return ""
     (best_sim, best), (runner_up, _) = sims[0], sims[1]
-    if best_sim < DIRECT_FLOOR or best_sim - runner_up < DIRECT_MARGIN:
-        return ranked
-    if best in {f.action.name for f in ranked[:2]}:
-        return ranked
-    picks = [f for f in ranked if f.action.name == best] or r.catalog(exclude=set(), limit=1, only={best})
+    return best if best_sim >= DIRECT_FLOOR and best_sim - runner_up >= DIRECT_MARGIN else ""
+
+
+def _second_place(r: _Ranking, ranked: list[RuleFiring], name: str) -> list[RuleFiring]:
+    """`name`'s card (from the ranking, else the catalog) in the second place, the rest after it."""
+    picks = [f for f in ranked if f.action.name == name] or r.catalog(exclude=set(), limit=1, only={name})
     if not picks:
         return ranked
     pick = picks[0]
-    rest = [f for f in ranked if f.action.name != best]
+    rest = [f for f in ranked if f.action.name != name]
     at = min(1, len(rest))
     if rest:
         pick.action = pick.action.model_copy(update={"score": min(pick.action.score, rest[0].action.score)})
     return [*rest[:at], pick, *rest[at:]][: r.limit]
+
+
+def _the_second_ask(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """A message raising a second need («…续的话什么价？另外有台车亮了故障灯»): the first card answers the first need;
+    the action the second need reads closest to takes the second place when it stands out and is not on the top two
+    yet. The first card is never moved."""
+    best = _closest_standing_out(r, r.d.second_ask)
+    if not best or not ranked or best in {f.action.name for f in ranked[:2]}:
+        return ranked
+    return _second_place(r, ranked, best)
 
 
 def _prepared_first(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:

@@ -20,6 +20,7 @@ from agents.nodes.ground import intent_reading
 from agents.nodes.reason import tools_config
 from agents.state import CopilotState
 from agents.timing import timed
+from agents.understanding.intent import first_need
 from agents.understanding.others import asks_others_data
 from agents.understanding.service import action_scorer
 from agents.wrapup import summarize
@@ -69,6 +70,16 @@ def customer_facts(customer: dict[str, Any], evidence: list[Evidence]) -> dict[s
     return facts
 
 
+def second_ask(text: str) -> str:
+    """The part of a message raising a second need («…，另外SA-5麻烦报个价»): what follows the first need intent reads
+    (agents.understanding.intent.first_need); '' when the message raises one."""
+    head = first_need(text)
+    if not head:
+        return ""
+    at = text.find(head)
+    return text[at + len(head) :].strip() if at >= 0 else ""
+
+
 def _reading_scorer(
     state: CopilotState, runtime: Runtime[RunContext], intent: Intent, text: str
 ) -> Callable[[str, str], float]:
@@ -104,6 +115,7 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         # what the message needs (tools.yaml needs words) and which tools answered it, whatever intent it was read as
         needs=asked_intents(tools_config(deps), state.get("masked_text") or state.get("clean_text", "")),
         answered=answered_intents(tools_config(deps), evidence),
+        second_ask=second_ask(state.get("clean_text", "")),
     )
     firings = propose(
         d, deps.tenant, deps.policy, model_score=_reading_scorer(state, runtime, intent, d.text)

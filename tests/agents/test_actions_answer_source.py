@@ -56,3 +56,60 @@ def test_answer_source(evidence: list[Evidence], expected: dict[str, Any]) -> No
     assert {k: got[k] for k in expected} == expected
     if evidence:
         assert got["doc_id"] == "warranty"
+
+
+PACK = {
+    "intents.yaml": """
+intents:
+  - {name: ask_warranty, label_zh: 保修, description: 询问保修期}
+""",
+    "actions.yaml": """
+actions:
+  - name: send_terms
+    label_zh: 发送条款
+    description: 发送适用的条款
+    parameters:
+      doc_id: {type: string, required: true, description: 文件编号}
+      version: {type: string, description: 版本号}
+    intents: [ask_warranty]
+""",
+    "playbooks.yaml": """
+playbooks:
+  - id: default
+    rules:
+      - id: terms
+        when: {intent: [ask_warranty]}
+        then: {action: send_terms, priority: 80, parameters_from_policy: {doc_id: doc_id, version: version}}
+""",
+}
+
+
+def test_a_sent_document_cites_the_version_it_sends(tmp_path):
+    from agents.actions.playbook import DecisionInput, propose
+    from agents.tenant import TenantConfig
+    from contract.suggestions import Intent
+    from tests.agents.agent_ports import KeywordPolicy
+
+    for name, text in PACK.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    tenant = TenantConfig.load(tmp_path)
+
+    def sent(evidence: list[Evidence]) -> tuple[dict[str, Any], set[str]]:
+        d = DecisionInput(
+            intent=Intent(name="ask_warranty", confidence=0.9), text="还在保修吗", evidence=evidence
+        )
+        action = propose(d, tenant, KeywordPolicy())[0].action
+        return action.parameters, set(action.evidence_ids)
+
+    current, governing, older = clause("warranty", "2.0", "第五条"), fact("warranty", "1.0", "第五条"), None
+    # the current version ranked first, the governing one was computed: V1.0 sent, and it rests on the fact, not V2.0
+    params, ids = sent([current, governing])
+    assert params["version"] == "1.0"
+    assert current.id not in ids and governing.id in ids
+    # the governing version's clause was retrieved too: that clause is cited
+    older = clause("warranty", "1.0", "第五条")
+    params, ids = sent([current, older, governing])
+    assert params["version"] == "1.0" and older.id in ids and current.id not in ids
+    # nothing computed: the top clause, as sent
+    params, ids = sent([current])
+    assert params["version"] == "2.0" and current.id in ids

@@ -155,3 +155,21 @@ def test_no_action_is_suggested_twice_whatever_the_reading(tenant):
             for text in ("坏了，物流也没到，预约上门保养", "嗯", "预约上门"):
                 got = names(_d(intent, text, confidence=conf), tenant)
                 assert len(got) == len(set(got)), (intent, conf, text, got)
+
+
+def test_a_second_need_gets_its_action_second_and_the_first_card_stays(tenant):
+    first = "物流到哪了？"
+    second = "另外想预约上门保养一下"
+    d = _d("delivery_status", first + second, confidence=0.95)
+    d.second_ask = second
+    assert names(d, tenant)[:2] == ["track_order", "book_visit"]
+    # the same words without a second need marked: a confident reading keeps its card as it was
+    assert names(_d("delivery_status", first + second, confidence=0.95), tenant) == ["track_order"]
+    # a second need that reads close to nothing in particular moves nothing
+    vague = _d("delivery_status", first + "另外嗯嗯", confidence=0.95)
+    vague.second_ask = "另外嗯嗯"
+    assert names(vague, tenant) == ["track_order"]
+    # a second need naming what the first card already does: the card is unchanged
+    same = _d("repair_request", "坏了。另外物流到哪了", confidence=0.95)
+    same.second_ask = "另外物流到哪了"
+    assert names(same, tenant)[:2] == ["open_repair", "track_order"]

@@ -16,11 +16,11 @@ from evals.actions_generalise import scratch, scratch_summary
 
 DATA = Path(__file__).parent / "data" / "actions_generalisation_r7.yaml"
 CONFIG = Path(__file__).parents[2] / "evals" / "configs" / "no-llm.yaml"
-# measured before this round 0.816 (31/38), after 0.868 (33/38): the floor allows one case of drift (other helpers'
+# measured before this round 0.816 (31/38), after 0.895 (34/38): the floors allow one case of drift (other helpers'
 # intent changes move readings), not a return to the baseline
-FLOOR_TOP2 = 0.83
-FLOOR_BY_TENANT = {"autodealer": 0.78, "demo": 0.9}  # after: 0.821 (23/28), 1.000 (10/10)
-FLOOR_MULTI_BOTH = 0.2  # before and after: 0.222 (2/9) — not improved this round
+FLOOR_TOP2 = 0.86
+FLOOR_BY_TENANT = {"autodealer": 0.82, "demo": 0.9}  # after: 0.857 (24/28), 1.000 (10/10)
+FLOOR_MULTI_BOTH = 0.2  # before and after: 0.222 (2/9): not improved this round
 
 
 def test_scratch_set_is_well_formed():
