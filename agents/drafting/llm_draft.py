@@ -377,6 +377,8 @@ def phrase_problem(plan: DraftPlan, masked: Masked, raw: str, *, finish_reason: 
         return "missing_slot" if _drops_slot(plan, masked, used) else "missing_locked_fact"
     if _reordered(out):
         return "reordered_facts"
+    if _doubled_unit(masked, out):
+        return "doubled_unit"
     markers, template_markers = set(MARKER.findall(out)), set(MARKER.findall(masked.text))
     if markers - template_markers:
         return "unknown_citation"
@@ -397,6 +399,17 @@ def phrase_problem(plan: DraftPlan, masked: Masked, raw: str, *, finish_reason: 
     if re.search(r"(.{6,}?)\1{2,}", out):
         return "repetition"
     return ""
+
+
+def _doubled_unit(masked: Masked, out: str) -> bool:
+    """A unit written right after a fact that already carries one ("顺延{A}天" with {A} = "1至2日" reads "1至2日天"):
+    the model added a word to a locked value. The template's own text after the placeholder is never counted."""
+    for m in PLACEHOLDER.finditer(out):
+        value = masked.values.get(m.group(1), "")
+        after = re.match(UNITS, out[m.end() :])
+        if after and re.search(rf"{UNITS}$", value) and m.group(0) + after.group(0) not in masked.text:
+            return True
+    return False
 
 
 def _reordered(out: str) -> bool:
@@ -442,6 +455,8 @@ def early_problem(plan: DraftPlan, masked: Masked, partial: str) -> str:
         return "unknown_citation"
     if _reordered(out):
         return "reordered_facts"
+    if _doubled_unit(masked, out):
+        return "doubled_unit"
     claim = _claims_problem(plan, masked, out)
     if claim:
         return claim

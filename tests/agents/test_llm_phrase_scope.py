@@ -101,3 +101,23 @@ def test_a_wording_that_drops_a_fact_falls_back_after_one_attempt():
     outcome = PhraseOutcome()
     assert phrase(PLAN, model, None, timeout_s=10, outcome=outcome) is None
     assert outcome.reason in {"missing_slot", "missing_locked_fact"} and len(model.calls) == 1
+
+
+def test_a_unit_added_after_a_fact_that_carries_one_is_rejected():
+    """Seen on the real model: "顺延{A}天" with {A} = "1至2日" read "偏远地区顺延1至2日天"."""
+    plan = DraftPlan(
+        lang="zh",
+        addressee="马经理",
+        voice=VOICE,
+        answer="按《发货规范》第三条：偏远地区顺延1至2日[1]。",
+        next_step="我查一下物流状态。",
+        template_text="马经理您好，按《发货规范》第三条：偏远地区顺延1至2日[1]。我查一下物流状态。",
+        citations=(Citation(marker="1", evidence_id="ev_clause"),),
+    )
+    doubled = Recording("马经理，您好！按{A}：偏远地区顺延{B}天[1]。")
+    outcome = PhraseOutcome()
+    assert phrase(plan, doubled, None, timeout_s=10, outcome=outcome) is None
+    assert outcome.reason == "doubled_unit"
+    fine = Recording("马经理，您好！按{A}，偏远地区会顺延{B}[1]。")
+    draft = phrase(plan, fine, None, timeout_s=10)
+    assert draft is not None and "顺延1至2日[1]。我查一下物流状态。" in draft.text
