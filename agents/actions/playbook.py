@@ -266,14 +266,30 @@ def fire(
     return RuleFiring(rule, playbook, action, rule_ev, extra, missing)
 
 
+def _governing_versions(evidence: list[Evidence]) -> dict[str, str]:
+    """doc_id → the version a computed fact chose for this customer (by the asset's delivery date, say)."""
+    chosen: dict[str, str] = {}
+    for e in evidence:
+        doc, version = e.source_ids.get("doc_id"), e.source_ids.get("version")
+        if e.kind is EvidenceKind.COMPUTED_FACT and doc and version:
+            chosen.setdefault(str(doc), str(version))
+    return chosen
+
+
 def _sent_document(
     evidence: list[Evidence], clauses: list[Evidence], source: dict[str, Any]
 ) -> list[Evidence]:
-    """What a rule's action rests on: the first clause; for an action that sends a document (parameters from policy),
-    a clause of the very version it sends, else the computed fact that chose that version. An action sending V1.0
-    must not cite the V2.0 clause that happened to rank first (a superseded or not-yet-governing version)."""
+    """What a rule's action rests on: the first clause of a version that governs this case (a computed fact that chose
+    V1.0 of a document rules its V2.0 clauses out, however high they ranked); for an action that sends a document
+    (parameters from policy), a clause of the very version it sends, else the computed fact that chose it."""
     if not source.get("doc_id"):
-        return clauses[:1]
+        chosen = _governing_versions(evidence)
+        return [
+            e
+            for e in clauses
+            if chosen.get(str(e.source_ids.get("doc_id", "")), str(e.source_ids.get("version", "")))
+            == str(e.source_ids.get("version", ""))
+        ][:1]
 
     def same(e: Evidence) -> bool:
         return e.source_ids.get("doc_id") == source["doc_id"] and str(e.source_ids.get("version", "")) == str(

@@ -113,3 +113,45 @@ def test_a_sent_document_cites_the_version_it_sends(tmp_path):
     # nothing computed: the top clause, as sent
     params, ids = sent([current])
     assert params["version"] == "2.0" and current.id in ids
+
+
+def test_a_rule_not_sending_a_document_never_rests_on_a_version_ruled_out(tmp_path):
+    from agents.actions.playbook import DecisionInput, propose
+    from agents.tenant import TenantConfig
+    from contract.suggestions import Intent
+    from tests.agents.agent_ports import KeywordPolicy
+
+    pack = dict(PACK)
+    pack["playbooks.yaml"] = """
+playbooks:
+  - id: default
+    rules:
+      - {id: remind, when: {intent: [ask_warranty]}, then: {action: remind, priority: 80}}
+"""
+    pack["actions.yaml"] = (
+        PACK["actions.yaml"]
+        + """
+  - name: remind
+    label_zh: 提醒
+    description: 提醒客户
+    intents: [ask_warranty]
+"""
+    )
+    for name, text in pack.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    tenant = TenantConfig.load(tmp_path)
+    current, governing = clause("warranty", "2.0", "第五条"), fact("warranty", "1.0", "第五条")
+    other = clause("sla", "1.0", "第四条")
+
+    def cited(evidence: list[Evidence]) -> set[str]:
+        d = DecisionInput(
+            intent=Intent(name="ask_warranty", confidence=0.9), text="提醒我", evidence=evidence
+        )
+        got = {f.action.name: f.action for f in propose(d, tenant, KeywordPolicy())}
+        return set(got["remind"].evidence_ids)
+
+    # V1.0 governs (a computed fact chose it): the V2.0 clause that ranked first is not what the rule rests on
+    ids = cited([current, other, governing])
+    assert current.id not in ids and other.id in ids
+    # nothing computed about the document: the first clause, as before
+    assert current.id in cited([current, other])
