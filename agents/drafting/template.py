@@ -241,6 +241,9 @@ def compose(c: Composition) -> DraftPlan:
     has_approval_step = any("{approver}" in c.next_steps.get(a.name, "") for a in c.actions)
     said = _customer_statements(c, computed, en=en, approval_step=has_approval_step)
     for ev, statement in _first_tools(said, 3):
+        if ev.source_ids.get("doc_id") in c.internal_docs:
+            # an internal document informs the answer; the customer's text does not name it (《…》第N条)
+            statement = CITED_LABEL.sub("", statement).rstrip("，,；; ")
         clause_id = str(ev.lineage.get("clause_evidence_id") or "")
         marks = nums.mark(ev)
         if clause_id in by_id:
@@ -426,8 +429,9 @@ def _customer_statements(
             approver = str(ev.lineage.get("needs_approval") or "")
             say = str(ev.lineage.get("say") or "")
             if approver and say and not en:
-                # what the rep may decide alone, and that the ask is above it; who approves is the next step's
-                statement = say.split("，须由")[0] + _cited_label(say) if approval_step else say
+                # that the ask needs approval (never the rep's own limit: an invitation to ask for that much); who
+                # approves is the next step's when it says so
+                statement = re.split(r"，?(?:须由|需要)", say)[0] + "，需要审批" if approval_step else say
             else:
                 phrase = (AUTHORITY_NEEDS if approver else AUTHORITY_OK)["en" if en else "zh"]
                 statement = phrase.format(asked=asked, approver=approver)
@@ -652,6 +656,15 @@ def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bo
     asked_by = [str(w) for w in ev.lineage.get("asked_by") or []]
     if ev.lineage.get("asked") and not asked_by:
         asked_by = ["?"]  # asked, the words unknown (an older fact): as asked before
+    asked_codes = {w for w in asked_by if MODEL_CODE.fullmatch(w)}
+    if (
+        asked_codes
+        and _products_of(row)
+        and not _products_of(row) & asked_codes & set(MODEL_CODE.findall(subject))
+    ):
+        # asked by the products the message names ("买的那台S7想换成V9 … 多少钱"): an offer on other products, or on the
+        # one they own, does not answer it
+        asked_by = []
     explained = [
         w
         for w in asked_by
@@ -666,7 +679,7 @@ def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bo
 
 # a product the customer already has ("提的那8台E5", "my L5"): what they trade in or ask about, not what they would buy
 OWNED = re.compile(
-    r"(?:提的|买的|交的|开的|用的|我的|我们的|名下的?|\bmy|\bour)\s*(?:那|这)?\s*(?:\d+|[一两二三四五六七八九十几]+)?\s*"
+    r"(?:提的|买的|交的|开的|用的|我的|我们的|我那|我这|我家的?|名下的?|\bmy|\bour)\s*(?:那|这)?\s*(?:\d+|[一两二三四五六七八九十几]+)?\s*"
     r"(?:台|辆)?\s*[\u4e00-\u9fff]{0,4}?\s*(?P<code>[A-Z]{1,3}\d{1,3}[A-Z]?)",
     re.IGNORECASE,
 )

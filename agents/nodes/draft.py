@@ -76,6 +76,32 @@ def offer_tables(deps: Any, actions: list[Action], evidence: list[Evidence]) -> 
     return out
 
 
+def confidential_docs(deps: Any, evidence: list[Evidence]) -> tuple[str, ...]:
+    """The documents of this suggestion's evidence that the tenant marks `confidentiality: internal` (front matter):
+    they inform the computation and the rep sees them as evidence, but the customer's text neither names nor quotes
+    them (no 《title》第N条 label, no clause pasted)."""
+    facts_of = getattr(deps.policy, "facts", None)
+    if not callable(facts_of):
+        return ()
+    facts = facts_of()
+    docs = {
+        (str(e.source_ids.get("doc_id") or ""), str(e.source_ids.get("version") or e.version or ""))
+        for e in evidence
+        if e.kind in (EvidenceKind.POLICY_CLAUSE, EvidenceKind.COMPUTED_FACT)
+    }
+    out: list[str] = []
+    for doc_id, version in sorted(docs):
+        if not doc_id or not version:
+            continue
+        try:
+            meta = facts.meta(doc_id, version)
+        except (KeyError, ValueError, LookupError):
+            continue
+        if str(getattr(meta, "confidentiality", "")).lower() == "internal" and doc_id not in out:
+            out.append(doc_id)
+    return tuple(out)
+
+
 def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPlan, str, list[Evidence]]:
     deps = runtime.context.deps
     intent = Intent.model_validate(state["intent"])
@@ -120,7 +146,8 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
             for specs in tools_config(deps).intents.values()
             for t in specs
             if t.tool == "authority" and t.doc
-        ),
+        )
+        + confidential_docs(deps, evidence),
     )
     reason = refusal_reason(list(state.get("flags") or []))
     if reason:

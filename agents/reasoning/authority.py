@@ -163,13 +163,10 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         f"a {off_text} discount is above what I may grant as {spec.actor} ({own_cell.raw}) and needs approval by "
         f"{approver}"
     )
-    # to the customer: what the rep may decide alone and who decides the rest — their figure is a request, never an
-    # offer, and nothing above the rep's own limit is promised
-    # (what their figure is worth on the model they name is said too: "您提到的5%，按E5指导价 179,800 元计为 8,990 元")
-    say = (
-        f"按规定我（{spec.actor}）可自行决定的折扣为{own_cell.raw}，您提到的{asked_text}{worth}"
-        f"{'，' if worth else ''}超出这一权限，须由{approver}审批"
-    )
+    # to the customer: who decides — their figure is a request, never an offer. The rep's own limit is internal (the
+    # authority table): told to the customer it is an invitation to ask for exactly that much, so it stays in the
+    # statement for the rep. What their figure is worth on the model they name is said ("按E5指导价…计为 8,990 元").
+    say = f"您提到的{asked_text}{worth}{'，' if worth else ''}需要{approver}审批"
     return [
         Computed(
             spec.tool,

@@ -217,3 +217,17 @@ def test_an_english_refusal_goes_on_from_the_greeting_and_the_answer_opens_a_sen
     ).template_text
     assert "Hello Manager Wang, sorry, that is confidential." in text
     assert "Your 2025 purchases came to 65 units" in text
+
+
+def test_an_internal_document_informs_the_answer_but_is_not_named_to_the_customer() -> None:
+    tiers = clause("第三条 阶梯如下", "第三条", "大客户折扣阶梯", doc="fleet")
+    tier = fact("贵司2025年采购 32 台，整车折扣 7%（《大客户折扣阶梯》第三条）", tiers, tool="volume_tier")
+    tier.source_ids["doc_id"] = "fleet"
+    public = compose(base([tiers, tier], customer_text="我们几个点？")).template_text
+    internal = compose(
+        base([tiers, tier], customer_text="我们几个点？", internal_docs=("fleet",))
+    ).template_text
+    assert "《大客户折扣阶梯》" in public
+    assert (
+        "《大客户折扣阶梯》" not in internal and "7%" in internal and "[1]" in internal
+    )  # still cited for the rep

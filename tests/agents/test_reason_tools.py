@@ -313,7 +313,9 @@ def test_authority_ladder(store: PolicyStore, text: str, approver: str, within: 
     assert isinstance(r, Computed)
     assert (r.output == "within") is within
     if not within:
-        assert r.needs_approval == approver and "不超过3%" in r.say and "审批" in r.say
+        # the rep's own limit stays in the statement (the rep's); the customer hears who approves, never that limit
+        assert r.needs_approval == approver and "不超过3%" in r.statement and "审批" in r.say
+        assert "不超过3%" not in r.say and approver in r.say
         assert r.inputs[0].kind == "message"  # the asked figure is recorded as the customer's request
 
 
@@ -416,8 +418,10 @@ def test_authority_approver_is_a_higher_rung_that_may_decide_for_this_customer(
         assert r.output == "within"
         return
     assert r.needs_approval == approver
-    # the customer hears the rep's own limit and that the ask is above it, not an offer of their figure
-    assert f"我（{actor}）可自行决定的折扣为" in r.say and "超出这一权限" in r.say
+    # the customer hears that their figure needs approval and by whom — never the rep's own limit (an invitation to ask
+    # for exactly that much) nor an offer of their figure; the limit stays in the statement for the rep
+    assert f"需要{approver}审批" in r.say and "可自行决定" not in r.say and "以内" not in r.say
+    assert actor in r.statement
 
 
 def test_authority_without_a_figure_cannot_compute(store: PolicyStore) -> None:

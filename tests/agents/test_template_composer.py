@@ -253,9 +253,10 @@ def test_a_promotion_that_does_not_apply_is_said_only_when_asked(
     assert "华东" not in text
 
 
-def test_over_authority_the_customer_hears_the_reps_limit_and_who_approves() -> None:
-    """Above the rep's authority the customer hears what the rep may decide alone (a quoted, cited policy limit, never
-    an offer of their figure) and, in the next step, who approves; without an approval step the sentence names them."""
+def test_over_authority_the_customer_hears_who_approves_never_the_reps_limit() -> None:
+    """Above the rep's authority the customer hears that their figure needs approval (never an offer of it, never the
+    rep's own limit: the authority table is internal) and, in the next step, who approves; without an approval step
+    the sentence names them."""
     c_ev = clause("第三条 审批权限如下", "第三条", "折扣审批权限", doc="authority")
     row = "审批人：销售顾问；整车：2%以内（含）"
     asked = {"kind": "message", "field": "message.requested_discount", "value": "5%"}
@@ -266,7 +267,7 @@ def test_over_authority_the_customer_hears_the_reps_limit_and_who_approves() -> 
         row=row,
         inputs=[asked],
         needs_approval="销售经理",
-        say="按规定我（销售顾问）可自行决定的折扣为2%以内（含），您提到的5%超出这一权限，须由销售经理审批",
+        say="您提到的5%需要销售经理审批",
         slots=["2%以内（含）", "销售经理"],
     )
     approve = Action(name="request_discount_approval", label="申请折扣审批")
@@ -276,11 +277,11 @@ def test_over_authority_the_customer_hears_the_reps_limit_and_who_approves() -> 
         "send_quote": "我把报价单发您。",
     }
     text = compose(base([c_ev, over], [quote, approve], next_steps=steps)).template_text
-    assert "可自行决定的折扣为2%以内（含），您提到的5%超出这一权限" in text
-    assert "须由销售经理审批" not in text and "我提交销售经理审批" in text  # said once, as the next step
+    assert "您提到的5%，需要审批" in text and "2%以内" not in text
+    assert "需要销售经理审批" not in text and "我提交销售经理审批" in text  # said once, as the next step
     assert "给您5%" not in text and "可以5%" not in text
     alone = compose(base([c_ev, over], [quote], next_steps=steps)).template_text
-    assert "超出这一权限，须由销售经理审批" in alone
+    assert "您提到的5%需要销售经理审批" in alone and "2%以内" not in alone
     within = fact(
         "您提到的2%在销售顾问可自行决定的范围内",
         c_ev,
