@@ -7,14 +7,18 @@ cited) and authorization-scoped: a rep asking about another rep's customer, or a
 REFUSAL suggestion with the reason, recorded in the ledger with an `authorization` verdict (and as an access denial
 where the ledger keeps those).
 
-A refusal about someone else's customer confirms nothing (an existence leak is half an IDOR): whether the name,
+A refusal about someone else's customer confirms nothing by default (an existence leak is half an IDOR): whether the name,
 handle or description resolved to a customer of another rep (not_owner) or to nobody the CRM knows
 (other_customer_not_in_context), the rep reads the same line — not in your book, nothing about them can be looked up or
 confirmed — with no name, id, owner or way it matched, and is offered the same `request_handoff` action. The customer
 the ask resolved to, its owner, how it was named and the hand-off id are written to the ledger's access-denied entry
 only; a hand-off the rep sends is routed from there to the owner or, failing them, their manager, who see whether it
 resolved. The card keeps the reason code (the logged refusal reason the evaluation reads) and the conversation's own
-customer."""
+customer.
+
+A tenant whose CRM shares account ownership among colleagues (mapping option `owner_visible_to_reps: true`, as many
+sales teams want, to coordinate rather than compete for an account) gets the owner named in a not_owner refusal
+(「该客户由大客户部 刘洋负责…」): who serves the customer, never anything of the customer. Off, nothing is confirmed."""
 
 from __future__ import annotations
 
@@ -161,6 +165,28 @@ def _refusal_text(reason: str, conversation_ref: str = "") -> str:
     )
 
 
+def owner_visible(customers: object) -> bool:
+    """The CRM's sharing rule: whether a rep refused another rep's customer may read who owns it (off by default)."""
+    visible = getattr(customers, "owner_visible_to_reps", None)
+    if not callable(visible):
+        return False
+    try:
+        return bool(visible())
+    except BackendUnavailable:
+        return False
+
+
+def _owner_line(owner: str) -> str:
+    """Where the tenant's sharing rule shows owners: the refusal names who serves the customer, nothing of the
+    customer itself (no data, no id), so the rep can coordinate with the colleague instead of asking the copilot."""
+    return (
+        f"抱歉，该客户由{owner}负责，不在您的客户范围内，我不能查询其订单、价格或资料（not_owner）。"
+        f"如需协作，请直接联系{owner}，或提交「转交请求」，记入台账由其处理。"
+        f" / Sorry, this customer is served by {owner}, not by you: I can't look up their orders, prices or details"
+        " (not_owner). Please contact them, or send a logged hand-off request."
+    )
+
+
 def handoff_id(msg: InboundMessage, actor: Actor) -> str:
     """An opaque id for a hand-off request: nothing of the customer it is about (that stays in the ledger)."""
     return hashlib.sha256(
@@ -274,6 +300,8 @@ class RepAsk:
         )
         verdict = verdict.model_copy(update={"evidence_id": ev.id})
         text = _refusal_text(reason, conversation if ref in ("", conversation) else "")
+        if reason == "not_owner" and self.owner and owner_visible(self.deps.customers):
+            text = _owner_line(self.owner)  # the tenant's CRM shares owners with colleagues (mapping option)
         rule = governing_clause(self.deps.policy, reason)  # the tenant's own rule, cited
         if rule is not None:
             text += f"\n依据 / per：《{rule.title}》{rule.source_ids.get('clause', '')} [1]"

@@ -136,6 +136,12 @@ class CrmCustomerData:
         """The English words ending this industry's company names (mapping option `party_words_en`)."""
         return self._customer_directory().org_words_en()
 
+    def owner_visible_to_reps(self) -> bool:
+        """The CRM's sharing rule (mapping option `owner_visible_to_reps`, default off): may a rep refused another
+        rep's customer be told who owns it? Many sales teams want that (to coordinate instead of competing for the
+        account); off, a refusal confirms nothing, not even that the customer exists."""
+        return bool(self.mapping.option("customer", "owner_visible_to_reps", False))
+
     def _customer_directory(self) -> CustomerDirectory:
         directory = self.__dict__.get("_directory")
         if directory is None:

@@ -83,10 +83,9 @@ def test_another_reps_customer_is_refused_however_named(ask, text, named_by):
     out, ledger = ask(text)
     assert out.kind is SuggestionKind.REFUSAL, out.answer
     assert out.summary["refusal_reason"] == "not_owner" and "named_by" not in out.summary
-    assert (
-        "刘洋" not in out.answer.text and "K00" not in out.answer.text
-    )  # neither who serves them nor who they are
-    assert [a.name for a in out.actions] == ["request_handoff"]  # a logged hand-off request instead of a name
+    # the autodealer CRM shares owners with colleagues (owner_visible_to_reps): who serves them, never who they are
+    assert "刘洋" in out.answer.text and "K00" not in out.answer.text
+    assert [a.name for a in out.actions] == ["request_handoff"]  # and a logged hand-off request
     assert ledger.denials[-1]["named_by"] == named_by and ledger.denials[-1]["owner"] == "大客户部 刘洋"
     assert not [e for e in out.evidence if e.kind is EvidenceKind.CUSTOMER_FACT]  # nothing of theirs
     assert ledger.denials[-1]["reason"] == "not_owner" and ledger.denials[-1]["attempted"] == "rep_ask"

@@ -1,7 +1,10 @@
 """A refusal to a rep confirms nothing about the customer asked for (agents/ask.py, module docstring): an ask about
 another rep's customer (named, described, by a handle) and an ask about a customer the CRM does not know read the same
 line, with no name, id or owner, and offer the same hand-off request; the customer it resolved to, its owner and the
-hand-off id are in the ledger's access-denied entry only. Both tenants' real CRMs."""
+hand-off id are in the ledger's access-denied entry only. Both tenants' real CRMs, with the sharing rule off.
+
+With the CRM's sharing rule on (`owner_visible_to_reps`, as the autodealer pack ships), the refusal names the owner and
+still nothing of the customer."""
 
 from __future__ import annotations
 
@@ -49,9 +52,12 @@ PAIRS = [
 
 
 @pytest.fixture
-def ask(make_deps, crm, demo_crm):  # noqa: F811
-    def go(pack: str, actor: Actor, customer: str, text: str):
-        deps = make_deps(customers=demo_crm if pack == "demo" else crm)
+def ask(make_deps, crm, demo_crm, monkeypatch):  # noqa: F811
+    def go(pack: str, actor: Actor, customer: str, text: str, *, share_owners: bool = False):
+        customers = demo_crm if pack == "demo" else crm
+        # the CRM's sharing rule (mapping option owner_visible_to_reps; the autodealer pack turns it on): off here
+        monkeypatch.setattr(customers, "owner_visible_to_reps", lambda: share_owners)
+        deps = make_deps(customers=customers)
         deps.ledger = DenialLedger(deps.ledger)
         out = Copilot(deps).handle(
             msg(text, customer=customer, sender="rep_ask", rep=actor.id, tenant=pack), actor
@@ -85,3 +91,22 @@ def test_a_refusal_reads_the_same_whether_or_not_the_customer_exists(
     if other.kind is SuggestionKind.REFUSAL:
         assert other.answer.text.split("\n依据")[0] == card
         assert [a.name for a in other.actions] == ["request_handoff"]
+
+
+@pytest.mark.parametrize(
+    ("pack", "actor", "customer", "theirs", "nobody"), PAIRS[:3], ids=[p[3][:12] for p in PAIRS[:3]]
+)
+def test_where_the_crm_shares_owners_the_refusal_names_the_owner_and_nothing_else(
+    ask, pack, actor, customer, theirs, nobody
+):
+    out, ledger = ask(pack, actor, customer, theirs, share_owners=True)
+    assert out.kind is SuggestionKind.REFUSAL and out.summary["refusal_reason"] == "not_owner"
+    card = out.answer.text.split("\n依据")[0]
+    owner = ledger.denials[-1]["owner"]
+    assert owner and owner in card  # who serves the customer, so the rep can coordinate
+    resolved = ledger.denials[-1]["customer_ref"]
+    assert resolved != customer and resolved not in card  # nothing of the customer: not even its id
+    assert [a.name for a in out.actions] == ["request_handoff"]
+    other, _ = ask(pack, actor, customer, nobody, share_owners=True)
+    if other.kind is SuggestionKind.REFUSAL:  # nobody the CRM knows: no owner to name
+        assert owner not in other.answer.text

@@ -2,7 +2,8 @@
 about another rep's customer by a handle that resolves (a plate, an order number, a short name) and about one that
 resolves to nobody. The two refusals read the same to the rep — no owner, no customer id, no way it matched — and both
 offer the same hand-off request; the real ledger's access-denied entry keeps what the card does not (the customer the
-ask resolved to, its owner, the hand-off id), so the request can be routed to the owner or their manager."""
+ask resolved to, its owner, the hand-off id), so the request can be routed to the owner or their manager. Run with
+the CRM's sharing rule off (the product default; the autodealer pack turns it on to name owners to colleagues)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,14 @@ def _line(out: Any) -> str:
     "on the card; the access_denied ledger entry holds the resolved customer, its owner and the hand-off id",
 )
 @pytest.mark.parametrize(("theirs", "nobody"), PAIRS, ids=[f"pair-{i}" for i in range(len(PAIRS))])
-def test_a_refusal_does_not_confirm_the_customer_exists(services: Any, theirs: str, nobody: str) -> None:  # noqa: F811
+def test_a_refusal_does_not_confirm_the_customer_exists(
+    services: Any,  # noqa: F811
+    theirs: str,
+    nobody: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the product's default sharing rule: owners not shown (the autodealer pack turns owner_visible_to_reps on)
+    monkeypatch.setattr(services.customers, "owner_visible_to_reps", lambda: False)
     out = send(services, HUANG, "P007", theirs, channel="wecom_app", sender="rep_ask")
     assert out.kind is SuggestionKind.REFUSAL and out.summary.get("refusal_reason") == "not_owner", (
         out.summary

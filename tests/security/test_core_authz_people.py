@@ -58,7 +58,7 @@ def _no_facts_of_theirs(stack: Any, out: Any) -> None:
     id="rep-or-agent-asks-about-a-described-person",
     sends="rep_ask / an agent's ask about an individual described by city, model and form of address (Chinese and "
     "English), who is another rep's customer or not on the call",
-    expect="kind=refusal with not_owner (no owner named; a hand-off request offered to a rep) / not_on_call, an access_denied ledger entry, no "
+    expect="kind=refusal with not_owner (the owner named, as the tenant's CRM shares owners; a hand-off request offered to a rep) / not_on_call, an access_denied ledger entry, no "
     "draft, nothing of the described person",
 )
 @pytest.mark.parametrize(("channel", "actor", "customer", "text", "reason"), DESCRIBED_ASKS,
@@ -72,8 +72,10 @@ def test_a_described_person_is_refused_to_the_asker(
     assert [e for e in stack.ledger.find(kind="access_denied") if e.payload.get("reason") == reason]
     _no_facts_of_theirs(stack, out)
     if actor.role == "rep":
-        assert "孙浩" not in out.answer.text  # the owner is not named (it would confirm who they are)
-        assert [a.name for a in out.actions] == ["request_handoff"]  # a logged hand-off request instead
+        # the autodealer CRM shares account owners with colleagues (mapping owner_visible_to_reps): the owner is
+        # named so the rep can coordinate, and nothing of the customer (test_core_authz_existence: the rule off)
+        assert "孙浩" in out.answer.text
+        assert [a.name for a in out.actions] == ["request_handoff"]  # and a logged hand-off request
     else:
         assert "孙浩" not in out.answer.text and "黄蕾" not in out.answer.text  # agents are not told owners
 
