@@ -147,7 +147,7 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
             for t in specs
             if t.tool == "authority" and t.doc
         )
-        + confidential_docs(deps, evidence),
+        + (() if profile.name_internal_docs else confidential_docs(deps, evidence)),
     )
     reason = refusal_reason(list(state.get("flags") or []))
     if reason:

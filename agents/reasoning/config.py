@@ -359,6 +359,9 @@ class Profile(BaseModel):
     # plain wording of the tenant's tables in English drafts (regions, table headings, customer types: 华东 → East
     # China), apart from terms_en, whose keys are the tenant's own product words; merged into terms_en when loaded
     wording_en: dict[str, str] = Field(default_factory=dict)
+    # documents marked `confidentiality: internal` inform the answer, but the customer's text neither names nor quotes
+    # them; a tenant whose internal documents are agreements the customer is party to (a rebate agreement) may name them
+    name_internal_docs: bool = False
     clarify_which_en: str = ""
 
     @model_validator(mode="before")

@@ -379,6 +379,27 @@ def renewal_window(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     end: date = fv.value
     window = dates.window_before(end, days)
     left = dates.days_between(ctx.today, end)
+    if not _window_applies(spec, ctx):
+        # the clause's window is for other contracts (a fleet package's): the end date is this contract's fact, the
+        # window would be a promise no clause makes for it
+        ref = f"（{fv.label}）" if fv.label else ""
+        said = f"{'将于' if left >= 0 else '已于'}{dates.zh_date(end)}到期" + (
+            f"，还有 {left} 天" if left >= 0 else ""
+        )
+        plain = Source(g.doc_id, g.version, g.title)
+        ended = f"the contract {fv.label} ends on {end.isoformat()}"
+        return [
+            _on_date(
+                spec,
+                str(left),
+                "days",
+                (f"您的合同{ref}{said}", ended),
+                end,
+                (field_input(fv, end.isoformat()),),
+                plain,
+                fv.label,
+            )
+        ]
     if left < 0:
         state = f"已过期 {-left} 天"
     elif window.contains(ctx.today):
@@ -395,6 +416,18 @@ def renewal_window(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         Input("policy", source.evidence_id, f"期满前{days}日"),
     )
     return [_on_date(spec, str(left), "days", (statement, en), end, inputs, source, fv.label)]
+
+
+def _window_applies(spec: ToolSpec, ctx: ToolContext) -> bool:
+    """tools.yaml `where` on a renewal window: the customer has a contract the window's clause is about (package_code
+    PKG-X); without `where`, every contract."""
+    if not spec.where:
+        return True
+    contracts = [dict(r) for r in ctx.crm.crm.get("contracts") or []]
+    return any(
+        all(str(r.get(f, r.get("x_" + f, ""))) in allowed for f, allowed in spec.where.items())
+        for r in contracts
+    )
 
 
 def days_since(spec: ToolSpec, ctx: ToolContext) -> list[Result]:

@@ -502,6 +502,25 @@ def test_renewal_window_and_days_since(store: PolicyStore) -> None:
     assert isinstance(r, Computed) and r.output == "225"
 
 
+def test_a_renewal_window_for_other_contracts_is_not_promised(store: PolicyStore) -> None:
+    """tools.yaml `where` on a renewal window: a clause about one kind of contract (a fleet package's 到期前30日续购)
+    gives no window to another kind; the end date is still said."""
+    spec = ToolSpec(
+        id="r",
+        tool="renewal_window",
+        doc="authority",
+        field="contract.end_date",
+        days=60,
+        where={"package_code": ["F"]},
+    )
+    contract = {"id": "HT-1", "end_date": "2027-01-09", "status": "active", "evidence_id": "customer_fact:c"}
+    [r] = run_tool(spec, ctx(store, crm={"contracts": [{**contract, "x_package_code": "B"}]}))
+    assert isinstance(r, Computed) and r.output == "35" and "2027年1月9日到期" in r.statement
+    assert "续约期" not in r.statement
+    [r] = run_tool(spec, ctx(store, crm={"contracts": [{**contract, "x_package_code": "F"}]}))
+    assert isinstance(r, Computed) and "续约期" in r.statement
+
+
 def test_computed_fact_evidence_lineage_and_answer(store: PolicyStore) -> None:
     fact = quarter_fact("创伤耗材", "2026Q3", "860000")
     [r] = run_tool(REBATE, ctx(store, entities={"product_model": ["LCP-3.5"]}, facts=[fact]))
