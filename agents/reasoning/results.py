@@ -66,8 +66,11 @@ class Computed:
 
 
 class _Named(Protocol):
-    tool: str
-    id: str
+    @property
+    def tool(self) -> str: ...
+
+    @property
+    def id(self) -> str: ...
 
 
 def fact_of(
