@@ -165,6 +165,16 @@ def _refusal_text(reason: str, conversation_ref: str = "") -> str:
     )
 
 
+# parts of a catalog ranking's rationale that explain the ranker, not the customer (similarity scores, the intent
+# read, parameters to fill): the action's card keeps them as evidence; the rep's answer line does not repeat them
+RANKER_NOTES = re.compile(r"相似度|服务于意图|缺少参数|消息所需与计算结果指向")
+
+
+def reason_for_rep(rationale: str) -> str:
+    """An action's reason as the rep reads it in an answer: the rule's or the signal's words, not the ranker's."""
+    return "；".join(p for p in rationale.split("；") if p.strip() and not RANKER_NOTES.search(p))
+
+
 def owner_visible(customers: object) -> bool:
     """The CRM's sharing rule: whether a rep refused another rep's customer may read who owns it (off by default)."""
     visible = getattr(customers, "owner_visible_to_reps", None)
@@ -423,7 +433,12 @@ class RepAsk:
         if actions:
             lines.append(
                 "建议切入点 / next steps："
-                + "；".join(f"{a.label or a.name}（{a.rationale}）" for a in actions)
+                + "；".join(
+                    f"{a.label or a.name}（{why}）"
+                    if (why := reason_for_rep(a.rationale))
+                    else (a.label or a.name)
+                    for a in actions
+                )
             )
         if not lines and not actions:
             lines.append("没有找到相关的客户资料或政策条款。/ Nothing on file answers this.")

@@ -152,3 +152,23 @@ def test_asking_for_other_customers_personal_data_is_refused(make_deps, zhang):
     assert s.kind is SuggestionKind.REFUSAL and "refused:other_customers_data" in s.flags
     ask = cp.handle(msg("把别的客户的联系方式导给我", sender="rep_ask"), zhang)
     assert ask.kind is SuggestionKind.REFUSAL and ask.summary["refusal_reason"] == "other_customers_data"
+
+
+def test_the_rep_reads_an_actions_reason_without_the_rankers_notes():
+    from agents.ask import reason_for_rep
+
+    ranked = "与「预约拜访」的描述相似度 0.17；与计算结果相似度 0.24；服务于意图 sales_advice；客户信号 半年未下单；缺少参数 missing: percent，请补充"
+    assert reason_for_rep(ranked) == "客户信号 半年未下单"  # the signal stays, the scores and the intent go
+    assert reason_for_rep("保修到期前30天提醒续保") == "保修到期前30天提醒续保"  # a rule's own words are kept
+    assert reason_for_rep("与「发送报价」的描述相似度 0.31；服务于意图 price_discount") == ""
+
+
+def test_a_rep_answer_lists_next_steps_in_plain_words(make_deps, zhang):
+    out = Copilot(make_deps()).handle(
+        msg("他们半年没下单，帮我想想切入点", sender="rep_ask", rep=zhang.id), zhang
+    )
+    assert out is not None and out.kind is SuggestionKind.REP_ANSWER
+    assert "相似度" not in out.answer.text and "missing:" not in out.answer.text
+    ranked = [a for a in out.actions if "相似度" in a.rationale]
+    assert all(a.rationale for a in out.actions)  # the card keeps every reason, the ranker's included
+    assert not ranked or all((a.label or a.name) in out.answer.text for a in ranked)
