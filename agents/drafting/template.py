@@ -316,6 +316,9 @@ def compose(c: Composition) -> DraftPlan:
             if en
             else (f"关于{topic}，我确认最新情况后尽快回复您。" if topic else "您问的情况我确认后尽快回复您。")
         )
+    if en and answer_parts and _unanswered(c.customer_text, answer, said):
+        # a question of several that no fact answers: said honestly, never left out silently
+        answer += " On your other question, I will check and get back to you shortly."
     next_step = (
         _next_steps(c, nums, by_id, answered_clauses, approvals, _quiet_docs(computed, said))
         if (c.cite_policy or answer_parts) and not (answer and not answer_parts and _clarifying_question(c))
@@ -447,12 +450,101 @@ def _customer_statements(
         )
         if statement is None:
             continue  # a whole row (every fault level's hours) when nothing says which applies: the rep's, not theirs
+        if en and _mostly_chinese(in_english(statement, c.terms_en)):
+            continue  # a clause quoted in Chinese is no answer to an English reader (the rep still sees it)
         if RATE.search(
             statement
         ):  # a rate stays in the sentence that cites it: uncited, the rails read an offer
             statement = re.sub(r"[；;]\s*", "，" if not en else ", ", statement)
         out.append((ev, statement))
     return out
+
+
+def _mostly_chinese(text: str) -> bool:
+    """More Chinese characters than Latin letters, citations aside: a sentence an English reader cannot read."""
+    body = CITED_LABEL.sub("", re.sub(r"《[^》]*》", "", text))
+    return len(CJK.findall(body)) > len(re.findall(r"[A-Za-z]", body))
+
+
+STOP_EN = frozenset(
+    [
+        "what",
+        "when",
+        "which",
+        "where",
+        "does",
+        "have",
+        "this",
+        "that",
+        "with",
+        "will",
+        "from",
+        "they",
+        "there",
+        "about",
+        "also",
+        "know",
+        "would",
+        "could",
+        "should",
+        "much",
+        "many",
+        "long",
+        "soon",
+        "then",
+        "into",
+        "just",
+        "like",
+        "here",
+        "your",
+        "mine",
+        "ours",
+        "them",
+        "their",
+        "it's",
+        "been",
+        "were",
+        "than",
+        "some",
+        "more",
+        "most",
+        "well",
+        "very",
+        "need",
+        "want",
+        "tell",
+        "please",
+        "thanks",
+        "thank",
+        "hello",
+        "dear",
+        "things",
+        "questions",
+        "question",
+    ]
+)
+QUESTION_SPLIT = re.compile(r"(?<=[?？])|(?:^|\s)\d\)\s*")
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z][a-z\-]{3,}", text.lower()) if w not in STOP_EN}
+
+
+def _unanswered(customer_text: str, answer: str, said: list[tuple[Evidence, str]]) -> bool:
+    """An English message of several questions has one that no stated fact answers: none of its words is in the
+    answer, nor among the words of the message that asked for a stated fact."""
+    questions = [q.strip() for q in QUESTION_SPLIT.split(customer_text) if q and len(q.strip()) > 8]
+    if len(questions) < 2:
+        return False
+    answered_words = _content_words(answer) | {
+        str(w).lower() for ev, _ in said for w in ev.lineage.get("asked_by") or []
+    }
+    return any(
+        QUESTION.search(q)
+        and not (_content_words(q) & answered_words)
+        and not any(w in q.lower() for w in answered_words if " " in w)
+        for q in questions
+    )
 
 
 def _subsumed(ev: Evidence, told: list[Evidence]) -> bool:
@@ -467,6 +559,9 @@ def _subsumed(ev: Evidence, told: list[Evidence]) -> bool:
         e.id != ev.id
         and e.source_ids.get("doc_id", "") == doc
         and e.source_ids.get("tool_id") != ev.source_ids.get("tool_id")
+        and not e.lineage.get(
+            "alongside"
+        )  # an exclusion qualifies the term, it does not answer instead of it
         and mine < set(e.lineage.get("asked_by") or [])
         for e in told
     )
@@ -474,10 +569,14 @@ def _subsumed(ev: Evidence, told: list[Evidence]) -> bool:
 
 def _first_tools(said: list[tuple[Evidence, str]], limit: int) -> list[tuple[Evidence, str]]:
     """The statements of the first `limit` tools (a tool may state several facts: a term per asked column, who pays
-    under it): three answers, however many sentences each takes."""
+    under it): three answers, however many sentences each takes. An open ticket on the same matter comes first and
+    outside the count: it is what the customer is waiting on, and why no new ticket is opened."""
+    tickets = [(ev, s) for ev, s in said if ev.lineage.get("next_step") == FOLLOW_UP]
     tools: list[str] = []
-    out = []
+    out = list(tickets[:1])
     for ev, statement in said:
+        if (ev, statement) in tickets:
+            continue
         tool = str(ev.source_ids.get("tool_id") or ev.id)
         if tool not in tools:
             if len(tools) >= limit:
@@ -517,6 +616,8 @@ EN_RANGES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"(\d{4}-\d{2}-\d{2})\s*至\s*(\d{4}-\d{2}-\d{2})"), r"\1 to \2"),
     (re.compile(r"(\d{4})年第(\d)季度"), r"Q\2 \1"),
     (re.compile(r"(\d+)个月"), r"\1 months"),
+    (re.compile(r"(\d+)\s*个?小时"), r"\1 hours"),
+    (re.compile(r"([一二三四五])级"), lambda m: f"level {'一二三四五'.index(m[1]) + 1} "),
     (re.compile(r"(\d+)年（含）以内|(\d+)年以内"), lambda m: f"up to {m[1] or m[2]} years"),
     (re.compile(r"(\d+)年以上至(\d+)年（含）"), r"over \1 and up to \2 years"),
     (re.compile(r"(\d+)年以上"), r"over \1 years"),

@@ -156,8 +156,21 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         reason == NOT_ACCOUNT_HOLDER
     ):  # someone speaking for the holder: nothing of the holder's account is said
         held = (EvidenceKind.COMPUTED_FACT, EvidenceKind.CUSTOMER_FACT, EvidenceKind.SIGNAL)
-        # … nor is the caller greeted by the holder's name: they said they are someone else
-        comp = replace(comp, evidence=[e for e in comp.evidence if e.kind not in held], contact=None)
+        rule = comp.refusal_rule
+        # … nor is the caller greeted by the holder's name: they said they are someone else; and nothing follows the
+        # refusal (no clause about the holder's package or warranty, no next step on the holder's account)
+        comp = replace(
+            comp,
+            evidence=[
+                e
+                for e in comp.evidence
+                if e.kind not in held
+                and (e.kind is not EvidenceKind.POLICY_CLAUSE or (rule and e.id == rule.id))
+            ],
+            contact=None,
+            actions=[],
+            cite_policy=False,
+        )
     known = {e["id"] for e in state.get("evidence", [])}
     return compose(comp), tone_for(intent, profile), [e for e in evidence if e.id not in known]
 

@@ -139,6 +139,9 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     asked_words = config.asked_by(said)  # the words asked_ids were read from
     tool_of: dict[int, str] = {}  # id(result) → the asked tool's id
     unsaid: set[int] = set()  # ids of computed results the customer is not told (say_when_words not met)
+    alongside: set[int] = (
+        set()
+    )  # ids of results said beside the answer they qualify (an exclusion), never instead
     fell_back = 0
     fallback_made: set[int] = (
         set()
@@ -176,6 +179,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             unsaid |= {id(r) for r in out}
         if misfiled and id(spec) not in extra:
             unsaid |= {id(r) for r in out}
+        if spec.alongside:
+            alongside |= {id(r) for r in out}
         if spec.id in asked_ids:
             asked_results |= {id(r) for r in out}
             tool_of.update({id(r): spec.id for r in out})
@@ -206,15 +211,18 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     computed = [r for r in results if isinstance(r, Computed)]
     fallback_results = {id(r) for r in results if id(r) in fallback_made}
     facts_ev = [
-        _asked(
-            _fallback(
-                _called_by_llm(
-                    _told(computed_evidence(r, customer_id), id(r) not in unsaid), id(r) in by_llm
+        _beside(
+            _asked(
+                _fallback(
+                    _called_by_llm(
+                        _told(computed_evidence(r, customer_id), id(r) not in unsaid), id(r) in by_llm
+                    ),
+                    id(r) in fallback_results,
                 ),
-                id(r) in fallback_results,
+                id(r) in asked_results,
+                asked_words.get(tool_of.get(id(r), ""), []),
             ),
-            id(r) in asked_results,
-            asked_words.get(tool_of.get(id(r), ""), []),
+            id(r) in alongside,
         )
         for r in computed
     ]
@@ -363,6 +371,13 @@ def _asked(ev: Evidence, asked: bool, words: list[str] | None = None) -> Evidenc
         return ev
     extra = {"asked_by": list(words)} if words else {}
     return ev.model_copy(update={"lineage": {**ev.lineage, "asked": True, **extra}})
+
+
+def _beside(ev: Evidence, alongside: bool) -> Evidence:
+    """Mark a fact said beside the answer it qualifies (lineage.alongside): an exclusion never stands in for the term."""
+    if not alongside:
+        return ev
+    return ev.model_copy(update={"lineage": {**ev.lineage, "alongside": True}})
 
 
 def _told(ev: Evidence, to_customer: bool) -> Evidence:

@@ -233,11 +233,44 @@ def governing_clause(
     """The governing version of tools.yaml `doc`, its clause `spec.clause` and that clause as the answer's source."""
     g = _governing(ctx, spec)
     if isinstance(g, CannotCompute):
+        g = _same_in_every_version(ctx, spec) or g
+    if isinstance(g, CannotCompute):
         return g
     clause = _clause(ctx, g, spec.clause)
     if clause is None:
         return CannotCompute(spec.tool, spec.id, f"《{g.title}》没有{spec.clause}")
     return g, clause, Source(g.doc_id, g.version, g.title, clause.clause, "", clause.evidence_id)
+
+
+def _same_in_every_version(ctx: ToolContext, spec: ToolSpec) -> Governing | None:
+    """The message does not say which asset (a fleet of several, versions chosen by each one's date): when the clause
+    reads the same in the version governing every asset of the customer ("事故、改装…不属于质保范围" in V1.0 and
+    V2.0), that clause is the answer whichever asset is meant (cited from the version of the newest asset)."""
+    field = ctx.facts.event_field(spec.doc)
+    if not field.startswith("device."):
+        return None
+    events = set()
+    for d in ctx.crm.all_devices():
+        day = d.get(field.partition(".")[2])
+        try:
+            events.add(date.fromisoformat(str(day)[:10]))
+        except ValueError:
+            continue
+    versions: dict[str, Governing] = {}
+    for event in sorted(events):
+        try:
+            g = ctx.facts.governing(spec.doc, as_of=ctx.today, event=event)
+        except NoGoverningVersion:
+            return None
+        versions[g.version] = g
+    texts = {re.sub(r"\s+", "", c.text) for g in versions.values() if (c := _clause(ctx, g, spec.clause))}
+    if (
+        not versions
+        or len(texts) != 1
+        or any(_clause(ctx, g, spec.clause) is None for g in versions.values())
+    ):
+        return None
+    return list(versions.values())[-1]
 
 
 def governing_rows(ctx: ToolContext, spec: ToolSpec) -> tuple[Governing, list[RowFact]] | CannotCompute:

@@ -104,6 +104,13 @@ class ToolSpec(BaseModel):
     match: dict[str, str] = Field(default_factory=dict)
     outputs: list[str] = Field(default_factory=list)
     template: str = ""  # e.g. "{报警代码}（{含义}）：{现场处理}"
+    # row_lookup "text:<column>": when the message names no value of the column (a photo with no text, "又是这个灯"),
+    # the values the CRM records on the asset the message is about (device field, e.g. fault_codes), stated through
+    # `device_template` (the customer did not say it: "系统里这台车记录的是…")
+    from_device: str = ""
+    device_template: str = ""
+    # row_lookup: several rows match (two codes at once): the first by this column's order ("按其中最高等级处理")
+    prefer: dict[str, list[str]] = Field(default_factory=dict)
     # authority
     limit_column: str = ""
     approver_column: str = ""
@@ -127,8 +134,9 @@ class ToolSpec(BaseModel):
     category: str = ""  # days_since: a fixed category (else the one in the message)
     # crm_record: one of this customer's CRM records (open_tickets | contracts | devices), stated through `template`
     records: Literal["open_tickets", "contracts", "devices", "orders"] = "open_tickets"
-    pick: Literal["named", "latest", "only"] = (
-        "named"  # named: the one the message names (id, words), else latest
+    pick: Literal["named", "latest", "only", "device"] = (
+        "named"  # named: the one the message names (id, words), else latest; device: the record of the vehicle
+        # (asset) the message is about, none when that asset has no such record
     )
     require: list[str] = Field(default_factory=list)  # fields the record must have (e.g. x_visits_total)
     compute: dict[str, str] = Field(default_factory=dict)  # name → "a - b" over the record's numeric fields
@@ -199,6 +207,9 @@ class ToolSpec(BaseModel):
     # these words: a fault report gets the warranty date only when the customer asks about the warranty
     say_when_words: list[str] = Field(default_factory=list)
     only_kinds: list[str] = Field(default_factory=list)  # run only for these CRM customer kinds (fleet …)
+    # said beside the answer it qualifies, never instead of it: an exclusion ("事故…造成的损坏不属于质保范围") does
+    # not replace the term the way a part's own term (a wear part's 6个月) does
+    alongside: bool = False
 
     def clause_label_for(self, ended: bool) -> str:
         """term_end: the clause saying who pays within the term (or, `ended`, after it)."""

@@ -21,7 +21,7 @@ from agents.reasoning.base import (
     priced_models,
 )
 from agents.reasoning.config import ToolSpec
-from agents.reasoning.crm import MissingField
+from agents.reasoning.crm import FieldValue, MissingField
 from agents.reasoning.lookup import find_rows
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Saving, Source
 from contract.policy_facts import Governing, RowFact
@@ -34,14 +34,26 @@ def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         return [found]
     g, rows = found
     inputs: list[Input] = [*_version_input(g)]
+    template = spec.template
+    device_called = ""
     for column, source in spec.match.items():
         if source.startswith("text:") or source == "text":
             # a value of this column that the customer's message names (e.g. an alarm code, a 情形)
             named = [r for r in rows if (c := r.cell(column)) is not None and c.raw and c.raw in ctx.text]
+            if not named and spec.from_device:
+                # nothing named (a photo with no text): the values the CRM records on the asset the message is about
+                recorded = _device_values(spec.from_device, ctx)
+                if recorded is not None:
+                    values_on, device_input, device_called = recorded
+                    named = [r for r in rows if (c := r.cell(column)) is not None and c.raw in values_on]
+                    if named:
+                        inputs.append(device_input)
+                        template = spec.device_template or template
             if not named:
                 return [CannotCompute(spec.tool, spec.id, f"消息里没有提到「{column}」中的任何一项")]
-            rows = named
-            inputs.append(Input("message", f"text.{column}", named[0].cell(column).raw))  # type: ignore[union-attr]
+            rows = _preferred(named, spec.prefer)
+            if template is spec.template:
+                inputs.append(Input("message", f"text.{column}", rows[0].cell(column).raw))  # type: ignore[union-attr]
             continue
         matched = _match_value(source, ctx)
         if matched is None:
@@ -51,22 +63,27 @@ def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         inputs.append(inp)
         if not rows:
             return [CannotCompute(spec.tool, spec.id, f"《{g.title}》表中没有「{column}」为「{value}」的行")]
+    rows = _preferred(rows, spec.prefer)
     if len(rows) > 1:
         return [CannotCompute(spec.tool, spec.id, f"《{g.title}》表中有 {len(rows)} 行符合条件，无法确定")]
     row = rows[0]
-    values = {h: c.raw for h, c in zip(row.headers, row.cells, strict=True)}
+    cells = {h: c.raw for h, c in zip(row.headers, row.cells, strict=True)}
     outputs = spec.outputs or [h for h in row.headers if h not in spec.match]
-    missing = [o for o in outputs if not values.get(o)]
+    missing = [o for o in outputs if not cells.get(o)]
     if missing:
         return [CannotCompute(spec.tool, spec.id, f"表中缺少列 {missing}", _row_source(g, row))]
-    if spec.template:
+    # a cell in the tenant's spoken words ("否" → "不能继续开"): a sentence, not a form's "能否继续行驶：否"
+    values = {h: spec.labels.get(h, {}).get(v, v) for h, v in cells.items()}
+    if template is not spec.template:
+        values["device"] = device_called
+    if template:
         try:
-            statement = spec.template.format(**values)
+            statement = template.format(**values)
         except (KeyError, IndexError) as exc:
             return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了不存在的列 {exc}")]
     else:
         statement = "，".join(f"{o}：{values[o]}" for o in outputs)
-    slots = tuple(values[o] for o in outputs if re.search(r"\d", values[o]))
+    slots = tuple(values[o] for o in outputs if re.search(r"\d", values[o]) and values[o] in statement)
     inputs.insert(0, Input("policy", row.evidence_id, row.as_text()))
     return [
         Computed(
@@ -81,6 +98,48 @@ def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             subject="/".join(values.get(c, "") for c in spec.match),
         )
     ]
+
+
+def _preferred(rows: list[RowFact], prefer: dict[str, list[str]]) -> list[RowFact]:
+    """Several rows (two codes at once): the ones ranked first by the tenant's order of a column (一级 before 二级)."""
+    for column, order in prefer.items():
+        ranked = [
+            (order.index(c.raw), r) for r in rows if (c := r.cell(column)) is not None and c.raw in order
+        ]
+        if len(ranked) == len(rows) and len(rows) > 1:
+            best = min(rank for rank, _ in ranked)
+            rows = [r for rank, r in ranked if rank == best]
+    return rows
+
+
+def _device_values(field_name: str, ctx: ToolContext) -> tuple[set[str], Input, str] | None:
+    """The values the CRM records in `field_name` on the asset the message is about (named by plate, VIN, model or an
+    open ticket), else on the customer's only asset recording any; None when no asset can be told. With them, how the
+    asset is called (its name and VIN)."""
+
+    def recorded(d: dict[str, object]) -> object:
+        return d.get(field_name) or d.get("x_" + field_name)
+
+    try:
+        device = ctx.crm.device(ctx.hints(), ctx.text)  # the message names an asset: its record or nothing
+    except MissingField:
+        with_values = [d for d in ctx.crm.all_devices() if recorded(d)]
+        if len(with_values) != 1:
+            return None
+        device = with_values[0]
+    raw = recorded(device)
+    if not raw:
+        return None
+    raw_values = raw if isinstance(raw, list) else re.split(r"[;；,，、\s]+", str(raw))
+    values = {str(v).strip() for v in raw_values if str(v).strip()}
+    if not values:
+        return None
+    ev = str((device.get("evidence_ids") or [""])[0])  # type: ignore[index]
+    fv = FieldValue(f"device.{field_name}", "；".join(sorted(values)), ev, str(device.get("id", "")))
+    # called as the other answers call it (name and VIN; a plate is personal data the masking keeps out of drafts)
+    name, vin = str(device.get("name") or ""), str(device.get("id", ""))
+    called = f"{name}（{vin}）" if name and vin else name or vin
+    return values, field_input(fv, fv.value), called
 
 
 def eligibility(spec: ToolSpec, ctx: ToolContext) -> list[Result]:

@@ -194,12 +194,23 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     if not records:
         return [CannotCompute(spec.tool, spec.id, f"CRM 中没有该客户的相关记录（{spec.records}）")]
     named = [r for r in records if str(r.get("id", "")) and str(r.get("id")) in ctx.text]
+    if spec.pick == "device" and not named:
+        # the record of the asset the message is about (its plate, VIN, model, or an open ticket naming it)
+        try:
+            device = str(ctx.crm.device(ctx.hints(), ctx.text).get("id", ""))
+        except MissingField:
+            device = ""
+        named = [r for r in records if device and str(r.get("device_id", "")) == device]
+        if len(named) != 1:
+            named = [r for r in records if _subject_named(str(r.get("subject", "")), ctx.text)]
+        if len(named) != 1 and not device and _thin(ctx.text):
+            # a thin message that does not say which vehicle ("又这样了" under a photo, "还是上不了电"): the customer's
+            # only such record on a vehicle is what it is about
+            named = [r for r in records if r.get("device_id")]
+        if len(named) != 1:
+            return [CannotCompute(spec.tool, spec.id, "消息所指的车辆（资产）没有这类记录")]
     if not named and spec.pick == "named":  # words of the record (a subject) in the message
-        named = [
-            r
-            for r in records
-            if any(w in ctx.text for w in re.findall(r"[\u4e00-\u9fff]{2,}", str(r.get("subject", ""))))
-        ]
+        named = [r for r in records if _subject_named(str(r.get("subject", "")), ctx.text)]
     if spec.pick == "only" and len(records) > 1 and len(named) != 1:
         return [CannotCompute(spec.tool, spec.id, f"有 {len(records)} 条记录，消息里没有指明哪一条")]
     date_key = next(
@@ -290,6 +301,24 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
 
 
 OPEN_TICKET_STEP = "follow_up_open_ticket"
+
+
+THIN_CJK = 20  # a message this short (in Chinese characters) says little beyond "it again"
+
+
+def _thin(text: str) -> bool:
+    """A message that says little of its own: a short text, or a picture whose text could not be read."""
+    return len(re.findall(r"[\u4e00-\u9fff]", text)) <= THIN_CJK or "[image]" in text
+
+
+def _subject_named(subject: str, text: str) -> bool:
+    """The message names a record by its subject: a whole run of its Chinese words ("充电口盖无法打开"), or three of
+    its character pairs in one run of the message ("充电口盖打不开": 充电, 电口, 口盖)."""
+    runs = re.findall(r"[\u4e00-\u9fff]{2,}", subject)
+    if any(w in text for w in runs):
+        return True
+    pairs = {w[i : i + 2] for w in runs for i in range(len(w) - 1)}
+    return any(sum(1 for p in pairs if p in run) >= 3 for run in re.findall(r"[\u4e00-\u9fff]{3,}", text))
 
 
 QUOTE_UNITS = re.compile(r"\d+(?:\.\d+)?\s*(?:个工作日|个月|小时|天|日|年|元|%|km|万km)")

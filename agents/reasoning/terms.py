@@ -59,15 +59,23 @@ def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     end = dates.term_end(start, int(q.value), q.unit, spec.end_rule)
     left = dates.days_between(ctx.today, end)
     who = f"您的{fv.label}" if fv.label else "您的设备"
+    # "易损件6个月或1万km": the mileage limit written with the period is part of the term (先到者为准)
+    km_limit = _km_after(clause.text, q.raw, spec.term)
+    term_text = f"{q.raw}或{km_limit.raw}" if km_limit is not None else q.raw
+    over_km = _over_mileage(spec, ctx, km_limit) if km_limit is not None else None
     status = f"还剩 {left} 天" if left >= 0 else f"已于{dates.zh_date(end)}到期，目前已过保"
-    statement = f"{who}自{dates.zh_date(start)}起{spec.term}{q.raw}，" + (
+    if left >= 0 and over_km is not None:
+        status = f"当前里程 {over_km:,.0f} km 已超过 {km_limit.raw}，按时间与里程先到者为准已过保"  # type: ignore[union-attr]
+    statement = f"{who}自{dates.zh_date(start)}起{spec.term}{term_text}，" + (
         f"至{dates.zh_date(end)}，{status}" if left >= 0 else status
     )
-    en = f"{who}: {spec.term} {q.raw} from {start.isoformat()} runs to {end.isoformat()}; " + (
-        f"{left} days left" if left >= 0 else f"ended {-left} days ago"
+    who_en = f"your {fv.label}" if fv.label else "your vehicle"
+    en = (
+        f"{who_en}: {spec.term} {_en_term(term_text)} from {start.isoformat()} runs to {end.isoformat()}; "
+        + (f"{left} days left" if left >= 0 and over_km is None else "already ended")
     )
     inputs = (
-        Input("policy", clause.evidence_id, q.raw),
+        Input("policy", clause.evidence_id, term_text),
         field_input(fv, start.isoformat()),
         *_version_input(g),
     )
@@ -75,6 +83,35 @@ def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         _on_date(spec, end.isoformat(), "date", (statement, en), end, inputs, source, fv.label)
     ]
     return term + _coverage(spec, ctx, g, term)
+
+
+KM_AFTER = re.compile(r"^\s*或\s*(\d+(?:\.\d+)?\s*万?\s*(?:km|公里|千米))")
+
+
+def _km_after(text: str, period: str, words: str) -> Quantity | None:
+    """The mileage limit written right after a term's period ("6个月或1万km" → 1万km), None when there is none."""
+    at = text.find(words) if words else 0
+    at = text.find(period, max(at, 0))
+    if at < 0:
+        return None
+    m = KM_AFTER.match(text[at + len(period) :])
+    if m is None:
+        return None
+    found = [x for x in quantities(m.group(1)) if x.unit == "km"]
+    return found[0] if found else None
+
+
+def _over_mileage(spec: ToolSpec, ctx: ToolContext, limit: Quantity) -> Decimal | None:
+    """The odometer when it is past the term's mileage limit (the term ended by mileage first), else None."""
+    if not spec.mileage_field:
+        return None
+    try:
+        odo = Decimal(
+            str(ctx.crm.device_field(spec.mileage_field.partition(".")[2], ctx.hints(), ctx.text).value)
+        )
+    except (MissingField, ArithmeticError, ValueError):
+        return None
+    return odo if odo >= limit.value else None
 
 
 def _on_date(

@@ -401,6 +401,13 @@ def _stacked(
     return None
 
 
+def _plain_bounds(header: str) -> str:
+    """A tier's bounds as a person says them: "10台（含）至30台" → "10至30台", "60台（含）以上" → "60台及以上"."""
+    text = re.sub(r"（含）|\(含\)", "", header)
+    text = re.sub(r"(\d+)\s*([^\d\s至]{1,2})\s*至\s*(\d+)\s*\2", r"\1至\3\2", text)
+    return text.replace("以上", "及以上").replace("及及以上", "及以上")
+
+
 def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     """The volume tier from last calendar year's units in a category (a fleet discount ladder), and — when the
     message asks for N units of a model the CRM prices — the discounted unit price and the total."""
@@ -477,7 +484,11 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     key = key_cell.raw if key_cell is not None else ""
     inputs.insert(0, Input("policy", tier.row.evidence_id, tier.row.as_text()))
     rate_text = f"{fmt(rate.value)}%"
-    statement = f"贵司{year}年{spec.category}采购 {n} 台，属{key}阶梯（{tier.header}），{column} {rate_text}"
+    # the tier by its name and its bounds as a person says them ("属F2阶梯（10至30台）"), not the table's cell
+    # ("10台（含）至30台"): how far the next tier is stays readable
+    bounds = _plain_bounds(tier.header)
+    tier_said = f"属{key}阶梯（{bounds}）" if key else f"属{bounds}一档"
+    statement = f"贵司{year}年{spec.category}采购 {n} 台，{tier_said}，{column} {rate_text}"
     en = (
         f"your {year} purchases came to {n} units ({spec.category}), so you are in tier {key} ({en_range(tier.header)}) "
         f"with a {rate_text} discount"
