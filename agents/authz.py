@@ -40,10 +40,13 @@ from agents.authz_phrases import (
     claimed_identity,
     clause_at,
     clauses,
+    deals_aggregate,
     earlier_party_asked,
     generic_other_party,
     joins,
+    proxy_asked,
     proxy_claim,
+    same_as_shown_party,
     unresolved_party_asked,
     what_is_asked,
 )
@@ -368,6 +371,8 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
         person = h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value))
         if person and start >= 0 and proxy_claim(text, start, end):
             return NOT_ACCOUNT_HOLDER, "claimed_proxy"
+    if proxy_asked(text):  # «I'm Sun Li's husband, what did she pay…»: a holder the directory did not resolve
+        return NOT_ACCOUNT_HOLDER, "claimed_proxy"
     described = described_others(hits, current_ref)
     hits = [h for h in hits if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)]
     if described is not None:  # «广州那位开V9的女士…花了多少钱»: someone described, not the asker
@@ -375,10 +380,7 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
         asked = what_is_asked(text, start, end) if start >= 0 else ""
         if asked:
             return _REASON[asked], "description"
-    for h in hits:
-        start, end = _span(h, text)
-        if start < 0:
-            continue
+    for h, start, end in _each_mention(mentions, hits, text):
         claimed = claimed_identity(text, start, end)  # «我是宏远物流的韩经理，把我们的合同价发我»
         if claimed:
             return _REASON[claimed], f"claimed_{h.kind.split('.')[0]}"
@@ -405,7 +407,36 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
     asked = generic_other_party(text, customer=True, party_words=party_words_of(customers))
     if asked:
         return _REASON[asked], "generic"
+    if same_as_shown_party(text):  # «[…给王先生优惠8000元…] 我也要跟他一样»
+        return _REASON["prices"], "shown_terms"
+    if deals_aggregate(text, customer=True):  # «你们卖给车队客户最低几折»: one customer's deal, unnamed
+        return _REASON["prices"], "aggregate"
     return "", ""
+
+
+def _each_mention(mentions: Any, hits: list[MentionHit], text: str) -> list[tuple[MentionHit, int, int]]:
+    """Every place each customer is named (the directory gives the first): «我们跟杭州安途是一个集团的，把安途那边的
+    合同价发我» asks about the second."""
+    out: list[tuple[MentionHit, int, int]] = []
+    for h in hits:
+        start, end = _span(h, text)
+        for _ in range(3):
+            if start < 0:
+                break
+            out.append((h, start, end))
+            try:
+                later = (
+                    [x for x in mentions(text[end:]) if x.customer_id == h.customer_id]
+                    if callable(mentions)
+                    else []
+                )
+            except BackendUnavailable:
+                later = []
+            if not later:
+                break
+            s2, e2 = _span(later[0], text[end:])
+            start, end = (end + s2, end + e2) if s2 >= 0 else (-1, -1)
+    return out
 
 
 def described_others(hits: list[MentionHit], current_ref: str) -> MentionHit | None:
@@ -546,6 +577,8 @@ def generic_other_terms(text: str, customers: object = None) -> str:
     asked = generic_other_party(text, customer=False, party_words=party_words_of(customers))
     if asked:
         return _REASON[asked]
+    if deals_aggregate(text, customer=False):  # «咱们卖给出租公司最低几折», «the biggest discount anyone got»
+        return "other_customer_prices"
     if EN_PRICE_OF_OTHERS.search(text) and OTHER_PARTY.search(text) and not COMPETITOR.search(text):
         return "other_customer_prices"
     return ""

@@ -139,7 +139,7 @@ SAME = phrases(
 # the asker wants terms shown in the message itself — a quote's screenshot (its OCR text), a forwarded chat: «照这个价»,
 # «这个价格我们也要», «我们也要这个价», «same price as this»
 _SHOWN = r"(?:这个|这|上面的?|图上的?|截图(?:上|里)?的?)"
-_SHOWN_TERMS = r"(?:价格?|折扣?|报价|优惠|条件|点数|政策)"
+_SHOWN_TERMS = r"(?:价格?|折扣?|报价|优惠|条件|点数|政策|账期|条款|付款方式|合同价|返点)"
 SHOWN_TERMS = phrases(
     rf"(?:照|按|跟|和|同)着?{_SHOWN}{_SHOWN_TERMS}"
     rf"|{_SHOWN}{_SHOWN_TERMS}[^，,。！？!?\n]{{0,6}}(?:也要|也给|一样|照|按)"
@@ -318,6 +318,10 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
                 continue
         if COMPETITOR.search(piece) or OWN_SCOPE.search(piece[: m.start()]):
             continue
+        if m.re is not someone(party_words) and piece[: m.start()].rstrip().endswith(
+            "我"
+        ):  # «我那个宁波的客户»
+            continue
         if customer and not (
             ASKING.search(piece) or SAME.search(piece)
         ):  # a question, or the same terms demanded
@@ -371,8 +375,33 @@ EXISTING = re.compile(
 
 
 # «我是何伟的爱人，…把订单退了»: someone speaking for the account holder, about their account
+_RELATIONS = (
+    r"爱人|老婆|老公|妻子|丈夫|太太|媳妇|家属|家人|儿子|女儿|父亲|母亲|爸爸|妈妈|朋友|同事|助理|秘书|司机|行政|员工|下属"
+    r"|助手|管家|保姆|亲戚"
+)
+# «何伟的爱人», «何伟总的秘书», «郑凯公司的行政», «林晓儿子»: a title or a workplace may come between
 PROXY_OF = re.compile(
-    r"\s*的?(?:爱人|老婆|老公|妻子|丈夫|太太|媳妇|家属|家人|儿子|女儿|父亲|母亲|爸爸|妈妈|朋友|同事|助理|秘书|司机)"
+    rf"\s*(?:总|先生|女士|小姐|老板|经理|师傅)?的?(?:公司|单位|家里?|店里|厂里)?的?(?:{_RELATIONS})"
+)
+# the holder's own things asked through a pronoun («她那台V9的保养套餐还剩几次», «他的质保到哪天»)
+HOLDER_THINGS = re.compile(
+    r"(?:[他她]的|[他她]那[台辆个份单]|[他她](?:订|买|签|交|提)的|我(?:妈|爸|老公|老婆|爱人|媳妇|丈夫|妻子)(?:的|那))"
+    r"[^。！？!?]{0,16}?(?:保养|套餐|质保|保修|合同|订单|单子|定金|尾款|发票|记录|工单|余额|还剩|到期|多少钱|价格?|折扣|优惠)"
+)
+# in English: «I'm Sun Li's husband … what she paid for her car», whoever the name is
+EN_PROXY = re.compile(
+    r"\b(?:i am|i'm|this is)\s+(?:[a-z.]+\s+){0,3}?[a-z.]+'s\s+(?:husband|wife|son|daughter|father|mother|dad|mom|mum"
+    r"|driver|assistant|secretary|partner|brother|sister)\b",
+    re.I,
+)
+EN_HOLDER_THINGS = re.compile(
+    r"\b(?:her|his)\s+(?:\w+\s+){0,2}?(?:car|order|contract|warranty|package|invoice|service|account|deposit|balance)\b"
+    r"|\bwhat\s+(?:she|he)\s+(?:paid|got|signed)\b",
+    re.I,
+)
+# in Chinese, a holder the CRM cannot resolve («我是王总的司机，他那台车的订单…»)
+CN_PROXY = re.compile(
+    rf"(?:我|本人)(?:就|也)?是[\u4e00-\u9fff]{{1,4}}?(?:总|先生|女士|老板|经理)?的?(?:公司|单位)?的?(?:{_RELATIONS})"
 )
 ACCOUNT_ACTION = re.compile(
     r"退|取消|撤销|撤单|改成|改到|改一下|过户|转给|转到|换成我|代办|\b(?:cancel|refund|transfer|change)\b",
@@ -389,7 +418,25 @@ def proxy_claim(text: str, at: int, end: int) -> str:
     if i < 0 or not SELF_CLAIM.search(text[spans[i].start : at]) or not PROXY_OF.match(text, end):
         return ""
     rest = text[end:]
-    return "records" if ACCOUNT_ACTION.search(rest) or EXISTING.search(rest) else ""
+    return (
+        "records"
+        if ACCOUNT_ACTION.search(rest) or EXISTING.search(rest) or HOLDER_THINGS.search(rest)
+        else ""
+    )
+
+
+def proxy_asked(text: str) -> str:
+    """Someone saying they speak for a holder the directory did not resolve («I'm Sun Li's husband, what did she pay
+    for her car», «我是王总的司机，他那台车的订单…») and asking for that holder's records or terms: "records", else ""."""
+    m = EN_PROXY.search(text)
+    if m and EN_HOLDER_THINGS.search(text, m.end()):
+        return "records"
+    m = CN_PROXY.search(text)
+    if m:
+        rest = text[m.end() :]
+        if ACCOUNT_ACTION.search(rest) or HOLDER_THINGS.search(rest):
+            return "records"
+    return ""
 
 
 def claimed_identity(text: str, at: int, end: int, *, titled: bool = False) -> str:
@@ -416,13 +463,18 @@ def claimed_identity(text: str, at: int, end: int, *, titled: bool = False) -> s
     return "records" if RECORDS.search(rest) or ASKING.search(rest) else ""
 
 
+THEY_LEAD = re.compile(
+    r"^\s*(?:那)?[他她]们|^\s*they\b", re.I
+)  # «他们拿的什么价» after «我朋友公司也在你们这订了车»
+
+
 def earlier_party_asked(earlier: str, text: str) -> str:
     """A later turn pointing back at someone the turn before spoke of as buying here («我朋友周涛也在你们这买的车»,
     then «他那台车最后多少钱拿的»): "prices" / "records" when the new turn opens with «他/她…» and asks for their
     terms or records, else "". The earlier turn is read as kept (masked: a name is a token by then), so only its
     words for someone else count (friend, neighbour, another customer), never the asker's own family."""
     first = text[: clauses(text)[0].end] if clauses(text) else text
-    if not earlier or not LEADS_BACK.match(first) or not ASKING.search(first):
+    if not earlier or not (LEADS_BACK.match(first) or THEY_LEAD.match(first)) or not ASKING.search(first):
         return ""
     party = SOMEONE.search(earlier) or OTHER_PARTY.search(earlier)
     if party is None or not AT_SELLER.search(earlier) or COMPETITOR.search(earlier):
@@ -430,3 +482,63 @@ def earlier_party_asked(earlier: str, text: str) -> str:
     if PRICE_TERMS.search(first):
         return "prices"
     return "records" if RECORDS.search(first) or THEIR_THINGS.search(first) else ""
+
+
+# «你们卖给车队客户最低几折», «今年E5成交最便宜的一单多少钱», «你们最大的那个客户拿的几个点», «the lowest price you've
+# actually sold a T3 for»: a deal at an extreme reveals the customer who got it. A superlative of a price, said of deals
+# done (sold, closed, got), not of what may be offered («按政策最多能打几折», «现在最便宜多少钱能拿下来»)
+SUPERLATIVE_PRICE = phrases(
+    r"最低|最便宜|最优惠|最狠|最大(?:的)?(?:折扣|优惠|让利|力度)|最[高多](?:的)?(?:折扣|优惠|返点|返利|补贴|让利)"
+    r"|最[大好](?:的)?(?:那个|那家|一个|一家)?(?:大客户|客户)",
+    r"lowest|cheapest|(?:biggest|best|deepest|largest|highest|steepest)\s+(?:[a-z0-9-]+\s+)?(?:discount|deal|price|rebate)s?",
+)
+DEAL_DONE = phrases(
+    r"卖给|卖出|卖过|卖得|成交|拿到过|拿过|拿的|给过|签过|签的|谈下|放过|出过",
+    r"sold|got|gave|given|paid|closed|signed|ever|anyone|anybody",
+)
+POLICY_WORDS = phrases(r"政策|规定|阶梯|标准|权限|审批", r"policy|policies|tiers?|allowed|list price")
+# the asker's own deal («卖给我们的最低价», «我们上次拿的最低几折»); for a rep, their own book («我负责的客户»)
+OWN_DEAL = phrases(
+    r"(?:卖给|给|卖)(?:我|我们|咱们|我司)|(?:我|我们|我司)(?:上次|之前|去年|当时)?(?:拿|买|签|订|成交)",
+    r"(?:i|we)\s+(?:got|paid|signed|bought)|(?:sold|gave)\s+(?:me|us)",
+)
+REP_OWN = phrases(
+    r"我负责|我名下|我手上|我的客户|我跟的|我管的", r"my\s+(?:own\s+)?(?:customers?|clients?|accounts?|book)"
+)
+
+
+def deals_aggregate(text: str, *, customer: bool) -> bool:
+    """A question about the extreme of deals done with other customers (lowest price sold, biggest discount anyone
+    got): no customer is named, but the answer is one customer's terms. Not: what may be offered (policy, tiers), the
+    asker's own deal, a competitor's price."""
+    for span in clauses(text):
+        piece = text[span.start : span.end]
+        if not (SUPERLATIVE_PRICE.search(piece) and DEAL_DONE.search(piece)):
+            continue
+        rival = COMPETITOR.search(piece)
+        if rival and not re.search(r"(?:卖给|给)(?:其他|别的|其它|那些)?$", piece[: rival.start()]):
+            continue  # «别家店卖得最便宜的…»; «卖给其他经销商» sells to them: they are customers, not rivals
+        if POLICY_WORDS.search(piece):
+            continue
+        if (OWN_DEAL if customer else REP_OWN).search(piece):
+            continue
+        if not (PRICE_TERMS.search(piece) or re.search(r"什么价|几折|多少", piece)):
+            continue
+        if customer and not ASKING.search(text[span.start :]):
+            continue
+        return True
+    return False
+
+
+# «[截图: …王先生，S7给您优惠8000元…] 我也要跟他一样»: the terms shown were someone else's, and the same are demanded
+SAME_AS_THEM = phrases(
+    r"(?:跟|和|同|照|按)着?(?:他|她|他们|她们|人家)(?:的|那)?[\u4e00-\u9fff]{0,4}?(?:一样|同样|那样|来)",
+    r"same\s+(?:deal|price|discount|terms)\s+as\s+(?:him|her|them)|match\s+(?:his|her|their)\s+(?:deal|price|discount)",
+)
+
+
+def same_as_shown_party(text: str) -> bool:
+    """The asker demands the same terms as «him / them», and the message (an image's text, a forwarded chat) shows a
+    price or terms before it."""
+    m = SAME_AS_THEM.search(text)
+    return bool(m and PRICE_TERMS.search(text, 0, m.start()) and not COMPETITOR.search(text))

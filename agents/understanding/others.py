@@ -24,6 +24,7 @@ ORG = re.compile(
     r"([\u4e00-\u9fff]{2,8}?)(?:有限公司|股份公司|公司|集团|物流|快运|运输|出租|租赁|客运|约车|医院|诊所|科技|贸易|商贸|商行|"
     r"经销部|门店|工厂|车队|酒店|学校)"
 )
+OWN_BOOK = re.compile(r"我(?:们)?(?:负责|名下|手上|跟进?|管)")
 FUNCTION_CHARS = set("我你他她它们的了在是给帮看说听要这那个把和与跟向对从请问就也都还吧呢吗啊哪家些下查找")
 # a person referred to as someone else's customer: 「李敏那个客户」 (「这个客户」 is the current one)
 PERSON = re.compile(r"([\u4e00-\u9fff]{2,5})那(?:个|位)客户")
@@ -51,6 +52,8 @@ def other_customer_mentions(text: str, own_name: str = "") -> list[str]:
     """Organisation-shaped names in the text that are not the current customer (by any shared 2-character piece)."""
     out = []
     for m in ORG.finditer(text):
+        if OWN_BOOK.search(m.group(1)):  # «我负责的车队客户»: the asker's own
+            continue
         core = _core(m.group(1))
         if len(core) < 2:
             continue

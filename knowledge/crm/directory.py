@@ -124,8 +124,18 @@ BOOK_AFTER = (
     r"\s*(?:手上|手里|名下|负责的|跟的|管的)"  # «刘洋手上那几个…»: owned, whatever the noun
     # «高峰那个北京的钻石客户»: one of theirs, pointed at and described before the party noun
     r"|\s*(?:的|那边的?)?\s*(?:那|这)[几些]?[个家位批][\u4e00-\u9fffA-Z0-9]{1,10}?(?:客户|公司|单位|企业)"
+    # «Liu Yang's Ningbo customer» (the text is upper-cased): a romanised colleague's name, then what is theirs
+    r"|'S\s+(?:[A-Z][A-Z-]*\s+){0,2}?(?:CUSTOMERS?|CLIENTS?|ACCOUNTS?|FLEETS?|BOOK|COMPAN(?:Y|IES))\b"
     r"|\s*(?:的|那边的?)?\s*(?:那|这)?(?:几|些)?[个家位批]?(?:客户|公司|单子|订单|大客户|那几家|几家|那些"
 )
+# «帮老刘看看他那个宁波的客户», «老王…他那家康复医院»: a colleague, then what is «his» (a verb of looking between); the
+# CRM's party words end it too (added per index)
+BOOK_HIS = (
+    r"\s*(?:帮忙|帮|替)?\s*(?:看看|看一下|看下|查查|查一下|查下|问问|问一下|盯一下|跟一下)?\s*[他她](?:的|那边的?|手上的?)?"
+    r"\s*(?:那|这)[几些]?[个家位批][\u4e00-\u9fffA-Z0-9]{0,10}?(?:客户|公司|单位|企业"
+)
+# a colleague's nickname: «老刘», «小陈», «孙哥» (the surname of exactly one rep; a shared surname names nobody)
+NICKNAMES = ("老{}", "小{}", "{}哥", "{}姐")
 GENDER_HONORIFIC = re.compile(r"(先生|女士|小姐|师傅|老师)$")
 TAIL_BEFORE = re.compile(r"(?:尾号|后六位|后6位|末六位|末6位|后几位是|tail|ending(?: in)?)\s*$", re.I)
 
@@ -264,6 +274,7 @@ class HandleIndex:
         self.party_words = tuple(sorted(set(party_words)))
         self._party_after = _party_after(self.party_words)
         self._book_after = _with_words(BOOK_AFTER, self.party_words)
+        self._book_his = _with_words(BOOK_HIS, self.party_words)
         self._described_after = _with_words(DESCRIBED_AFTER, self.party_words)
         self._person = _with_words(rf"(?:{PERSON}", self.party_words)
         self._kind_keys = {k.split(":", 1)[1] for k in self.described if k.startswith(f"{KIND}:")}
@@ -297,6 +308,8 @@ class HandleIndex:
             return not _inside_cjk_name(
                 upper, start
             )  # «你们给北辰打的几折», «卖给京畿的»: the object of a sale
+        if h.mode == BOOK and self._book_his.match(upper, end):
+            return not _inside_cjk_name(upper, start)
         if h.mode == PARTY or h.mode == BOOK:
             after = self._party_after if h.mode == PARTY else self._book_after
             return after.match(upper, end) is not None and not _inside_cjk_name(upper, start)
@@ -671,9 +684,19 @@ def build_index(
                 handles.append(Handle(tail, cid, kind, value, WORD))
             if kind.startswith("device") and len(squash(value)) >= 10:  # 「尾号366286」 of a VIN or serial
                 handles.append(Handle(squash(value)[-TAIL_ID:], cid, kind, value, TAIL))
+    rep_surname_count = Counter(
+        name[0] for name, _ in reps.values() if len(name) >= 2 and _CJK.match(name[0])
+    )
     for rep_id, (name, team) in reps.items():
         if len(name) >= 2:
             handles.append(Handle(_upper_same_length(name), rep_id, team, name, BOOK))
+        if len(name) in (2, 3) and _CJK_ONLY.fullmatch(name) and rep_surname_count[name[0]] == 1:
+            for form in NICKNAMES:  # «老刘», «孙哥»: only before a book word (BOOK_AFTER), like the full name
+                handles.append(Handle(form.format(name[0]), rep_id, team, name, BOOK))
+            roman = _pinyin_words(name)
+            if roman:  # «Liu Yang's customer»: the romanised name, said either way round
+                for key in {roman, " ".join(reversed(roman.split(" ", 1)))}:
+                    handles.append(Handle(key.upper(), rep_id, team, name, BOOK))
     described = describing_keys(customers)
     individuals = [(cid, name, places) for cid, name, _, places in customers if cid and is_individual(name)]
     people = build_people(
@@ -837,15 +860,25 @@ def short_names(name: str, places: tuple[str, ...] = ()) -> list[str]:
     core = _org_core(name)
     if not core:
         return []
-    core = _strip_places(core, places)
+    whole, core = core, _strip_places(core, places)
     if not _CJK.search(core) or len(core) < 4:
         return []
     trade = core[:2]
     out = [trade]
+    if whole != core and whole.endswith(
+        core
+    ):  # «宁波康达» of 「宁波康达医疗器械」: the place and the trade name
+        out.append(whole[: len(whole) - len(core)] + trade)
     roman = _pinyin(trade)
     if len(roman) >= 4:
         out.append(roman)
     return out
+
+
+def _pinyin_words(name: str) -> str:
+    """A person's name romanised as people write it: surname, then the given name as one word («Liu Yang»)."""
+    surname, given = _pinyin(name[0]), _pinyin(name[1:])
+    return f"{surname} {given}" if surname and given else ""
 
 
 @lru_cache(maxsize=65536)
