@@ -284,6 +284,8 @@ def compose(c: Composition) -> DraftPlan:
         )
         action_clause_ids = {eid for a in c.actions for eid in a.evidence_ids}
         primary = next((e for e in clauses if e.id not in action_clause_ids), clauses[0] if clauses else None)
+        if primary is not None and en and _mostly_chinese(clean_clause(primary.content, list(c.focus))):
+            primary = None  # a clause in Chinese answers no English reader: the honest "I will check" instead
         if primary is not None:
             answered_clauses.add(primary.id)
             excerpt = clean_clause(primary.content, list(c.focus)).rstrip("。.；;，,：: ")
@@ -316,7 +318,7 @@ def compose(c: Composition) -> DraftPlan:
             if en
             else (f"关于{topic}，我确认最新情况后尽快回复您。" if topic else "您问的情况我确认后尽快回复您。")
         )
-    if en and answer_parts and _unanswered(c.customer_text, answer, said):
+    if en and answer_parts and not c.refusal and _unanswered(c.customer_text, answer, said):
         # a question of several that no fact answers: said honestly, never left out silently
         answer += " On your other question, I will check and get back to you shortly."
     next_step = (

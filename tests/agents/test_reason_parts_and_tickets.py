@@ -236,3 +236,31 @@ def test_an_english_question_no_fact_answers_is_noticed() -> None:
     assert not _unanswered(both, answer + " 120,000 km", [])
     assert _mostly_chinese("不过, 事故, 改装 or 在非授权服务站维修造成的损坏不属于 warranty范围")
     assert not _mostly_chinese("your 凌越S7 (LHVS7A5B2SS500520) warranty runs until 2028-05-19")
+
+
+def test_an_english_reader_gets_no_chinese_clause_but_an_honest_check() -> None:
+    from agents.drafting.plan import TenantVoice
+    from agents.drafting.template import Composition, compose
+    from agents.reasoning.crm import Contact
+
+    chinese = Evidence(
+        id="policy_clause:wty10",
+        kind=EvidenceKind.POLICY_CLAUSE,
+        title="质保政策V2",
+        content="第十条 质保期届满后发生的故障，按4S店当期工时及配件价格自费维修。",
+        source_ids={"doc_id": "wty", "version": "2", "clause": "第十条"},
+        version="2",
+        score=0.6,
+    )
+    plan = compose(
+        Composition(
+            lang="en",
+            evidence=[chinese],
+            actions=[],
+            contact=Contact("孙丽", "车主", "e", "孙女士"),
+            voice=TenantVoice(company="X", persona="rep", tone="", sign_off="Regards."),
+            next_steps={},
+            customer_text="Can I get the winter offer here? And what would it cost?",
+        )
+    )
+    assert "质保" not in plan.template_text and "check" in plan.template_text
