@@ -32,6 +32,7 @@ from typing import Any
 
 from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
+from agents.actions.records import open_ticket_of
 from agents.authz import (
     EN_PRICE_OF_OTHERS,
     asks_about_them,
@@ -425,6 +426,8 @@ class RepAsk:
             # what the ask needs and which tools answered it, whatever intent it was read as (actions helper, #16)
             needs=asked_intents(tools_config(self.deps), self.masked),
             answered=answered_intents(tools_config(self.deps), evidence),
+            # the customer's open ticket the ask is about: followed up, not opened again (actions helper, #16)
+            open_ticket=open_ticket_of(c360, self.text, intent.entities),
         )
         firings = propose(d, self.deps.tenant, self.deps.policy, model_score=action_scorer(self.deps))
         actions = [f.action for f in firings]

@@ -21,12 +21,12 @@ filled with it; a confident reading is left to its rules and catalog. One card p
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agents.actions.computed import Link, computed_facts, grants, is_approval, links
 from agents.actions.needs import UNASKED
-from agents.tenant import OUT_OF_SCOPE, FactTest, Playbook, Rule, TenantConfig
+from agents.tenant import OUT_OF_SCOPE, ActionSpec, FactTest, Playbook, Rule, TenantConfig
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import PolicyQuery, PolicyRetriever
 from contract.suggestions import Action, Intent
@@ -47,6 +47,10 @@ class DecisionInput:
     answered: dict[str, float] = field(default_factory=dict)
     # the part of the message raising a second need («…，另外SA-5报个价»), "" when it raises one (agents.nodes.decide)
     second_ask: str = ""
+    # the customer's open ticket this message is about (agents.actions.records.TicketMatch.as_dict), {} when none
+    open_ticket: dict[str, Any] = field(default_factory=dict)
+    # parts of the message read on their own as another intent ([{text, intent, confidence}], agents.nodes.decide)
+    other_needs: list[dict[str, Any]] = field(default_factory=list)
 
     def signal_ids(self) -> dict[str, Evidence]:
         return {e.source_ids.get("signal_id", ""): e for e in self.evidence if e.kind is EvidenceKind.SIGNAL}
@@ -104,6 +108,8 @@ PRECONDITIONS: dict[str, Callable[[DecisionInput], bool]] = {
         or bool(d.intent.entities.get("serial_number"))
     ),
     "not_injection": lambda d: "injection_suspected" not in d.flags,
+    # following a ticket up needs one: the customer has an open ticket this message is about
+    "open_ticket": lambda d: bool(d.open_ticket),
 }
 
 
@@ -416,7 +422,7 @@ def propose(
         ):  # fmt: skip
             best[f.action.name] = (ceiling + f.action.score, f)
     ranked = [f for _, f in sorted(best.values(), key=lambda kv: kv[0], reverse=True)][:limit]
-    r = _Ranking(d, tenant, model_score, computed, limit)
+    r = _Ranking(d, tenant, model_score, computed, limit, policy)
     if ranked and any(f.missing for f in ranked[:MIN_ACTIONS]):
         ranked = _prepared_first(r, ranked)
     if not ranked:  # nothing written for this case yet: rank the catalog itself
@@ -433,7 +439,9 @@ def propose(
             ranked += r.catalog(exclude=taken, limit=MIN_ACTIONS - len(ranked), floor=FILL_FLOOR)
     ranked = _what_the_message_needs(r, ranked)
     ranked = _what_the_message_reads(r, ranked)
+    ranked = _the_other_needs(r, ranked)
     ranked = _the_second_ask(r, ranked)
+    ranked = _the_open_ticket(r, ranked)
     return one_card_per_action(ranked)
 
 
@@ -458,6 +466,7 @@ class _Ranking:
     model_score: Callable[[str, str], float] | None
     computed: dict[str, Link]
     limit: int
+    policy: PolicyRetriever
 
     def catalog(self, **kw: Any) -> list[RuleFiring]:
         return rank_catalog(self.d, self.tenant, self.model_score, computed=self.computed, **kw)
@@ -502,15 +511,24 @@ def _what_the_message_reads(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleF
     takes the second place when it stands out from every other action (DIRECT_MARGIN) and clears DIRECT_FLOOR. A
     confident reading is left alone: there the intent's rules and catalog already rank what it asks."""
     d = r.d
-    if not d.weakly_read() or d.needed_intents():
+    if d.needed_intents():
         return ranked
-    best = _closest_standing_out(r, d.text)
+    if d.weakly_read():
+        best = _closest_standing_out(r, d.text)
+    else:
+        # a confident reading: only an action of the read intent the words name clearly («再续» → the renewal, where
+        # the intent's rules send the package's terms and a background rule books a service)
+        best = _closest_standing_out(r, d.text, floor=CLEAR_FLOOR, margin=CLEAR_MARGIN)
+        if best and d.intent.name not in r.tenant.action(best).intents:
+            best = ""
     if not best or best in {f.action.name for f in ranked[:2]}:
         return ranked
     return _second_place(r, ranked, best)
 
 
-def _closest_standing_out(r: _Ranking, text: str) -> str:
+def _closest_standing_out(
+    r: _Ranking, text: str, floor: float | None = None, margin: float | None = None
+) -> str:
     """The action `text` reads closest to when it clears DIRECT_FLOOR and leads every other eligible action by
     DIRECT_MARGIN; '' otherwise (or without a scorer)."""
     d = r.d
@@ -528,7 +546,9 @@ def _closest_standing_out(r: _Ranking, text: str) -> str:
     if len(sims) < 2:
         return ""
     (best_sim, best), (runner_up, _) = sims[0], sims[1]
-    return best if best_sim >= DIRECT_FLOOR and best_sim - runner_up >= DIRECT_MARGIN else ""
+    floor = DIRECT_FLOOR if floor is None else floor
+    margin = DIRECT_MARGIN if margin is None else margin
+    return best if best_sim >= floor and best_sim - runner_up >= margin else ""
 
 
 def _second_place(r: _Ranking, ranked: list[RuleFiring], name: str) -> list[RuleFiring]:
@@ -542,6 +562,42 @@ def _second_place(r: _Ranking, ranked: list[RuleFiring], name: str) -> list[Rule
     if rest:
         pick.action = pick.action.model_copy(update={"score": min(pick.action.score, rest[0].action.score)})
     return [*rest[:at], pick, *rest[at:]][: r.limit]
+
+
+def _the_other_needs(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """A part of the message read on its own as another intent («…我很不满意！上周要的报价还没发» → a price ask beside
+    the complaint): the action the pack proposes for that part alone (its rules, else its catalog) takes the second
+    place, unless an action serving that intent is already on the top two. The first card never moves."""
+    d = r.d
+    if not d.other_needs or not ranked:
+        return ranked
+    on_card = {i for f in ranked[:2] for i in r.intents_of(f)} | {d.intent.name}
+    for need in d.other_needs:
+        if need["intent"] in on_card:
+            continue
+        alone = replace(
+            d,
+            intent=d.intent.model_copy(update={"name": need["intent"], "confidence": need["confidence"]}),
+            text=need["text"],
+            second_ask="",
+            other_needs=[],
+            open_ticket={},
+        )
+        picks = [
+            f
+            for f in propose(alone, r.tenant, r.policy, r.model_score, r.limit)
+            if f.rule.id != CATALOG_RULE or need["intent"] in r.intents_of(f)
+        ]
+        picks = [f for f in picks if f.action.name not in {g.action.name for g in ranked[:1]}][:2]
+        if not picks:
+            continue
+        # of the part's first two actions, the one its own words read closest to (a booking ask read as a package
+        # question is a booking, not the package's terms)
+        pick = max(picks, key=lambda f: r.model_score(need["text"], f.action.name) if r.model_score else 0.0)
+        rest = [f for f in ranked if f.action.name != pick.action.name]
+        pick.action = pick.action.model_copy(update={"score": min(pick.action.score, rest[0].action.score)})
+        return [rest[0], pick, *rest[1:]][: r.limit]
+    return ranked
 
 
 def _the_second_ask(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
@@ -595,6 +651,9 @@ NEEDS_MARGIN = 0.5  # the read intent stands unless what the message needs backs
 WEAK_READING = 0.6
 DIRECT_FLOOR = 0.3
 DIRECT_MARGIN = 0.05
+# a confident reading: the action its words name clearly (well above DIRECT_FLOOR, well ahead of the rest)
+CLEAR_FLOOR = 0.45
+CLEAR_MARGIN = 0.08
 BACKED = 0.999  # serving the best-backed intent answers the message as serving the read intent does
 CATALOG_RULE = "catalog_rank"
 # a catalog action answering the message, beside rules: under every rule about the message (the intent's rules are
@@ -791,3 +850,99 @@ def answer_source(evidence: list[Evidence]) -> dict[str, Any]:
             ids.update({k: e.source_ids[k] for k in ("version", "clause") if e.source_ids.get(k)})
             break
     return ids
+
+
+# An open ticket the message is about (agents.actions.records): the catalog's follow-up action (one that takes the
+# ticket's id) replaces any action that would open a new ticket. Told apart by the catalog alone: the follow-up takes a
+# `ticket_id` parameter; an action opening one says so in its name or label (create + ticket words, zh/en).
+FOLLOW_UP_PARAM = "ticket_id"
+CREATE_WORDS = ("创建", "新建", "开单", "create", "open_")
+TICKET_WORDS = ("工单", "ticket", "报修")
+OPEN_TICKET_RULE = "open_ticket"
+
+
+def follows_up_ticket(spec: ActionSpec) -> bool:
+    return FOLLOW_UP_PARAM in spec.parameters
+
+
+def opens_ticket(spec: ActionSpec) -> bool:
+    words = f"{spec.name} {spec.label_zh}".lower()
+    return (
+        not follows_up_ticket(spec)
+        and any(w in words for w in CREATE_WORDS)
+        and any(w in words for w in TICKET_WORDS)
+    )
+
+
+def _about_the_message(f: RuleFiring) -> bool:
+    """A card a rule about the message proposed (not the catalog's ranking, not a background rule)."""
+    return f.rule.id not in (CATALOG_RULE, OPEN_TICKET_RULE) and not is_proactive(f.rule)
+
+
+def _ticket_card(r: _Ranking, spec: ActionSpec, ticket: dict[str, Any], score: float) -> RuleFiring:
+    """The follow-up card: the open ticket's id and status as parameters (the draft says «工单 TK-… 已在处理»), resting on
+    the CRM fact of that ticket."""
+    support = [str(ticket.get("evidence_id") or "")]
+    support = [s for s in support if s and any(e.id == s for e in r.d.evidence)]
+    opened = f"，开单 {ticket['opened_at']}" if ticket.get("opened_at") else ""
+    why = f"客户已有未关闭工单 {ticket['id']}（{ticket.get('subject', '')}，状态 {ticket.get('status', '')}{opened}），跟进该工单，不重复创建"
+    ev = Evidence(
+        id=Evidence.make_id(EvidenceKind.RULE, "crm_state", spec.name, str(ticket["id"]), *support),
+        kind=EvidenceKind.RULE,
+        title=f"已有未关闭工单 {ticket['id']}",
+        content=why,
+        source_ids={"rule_id": OPEN_TICKET_RULE, "playbook": "crm_state"},
+        lineage={"ticket": str(ticket["id"]), "matched_by": ticket.get("how", ""), "support": support},
+    )
+    params: dict[str, Any] = {FOLLOW_UP_PARAM: str(ticket["id"])}
+    for name in spec.parameters:
+        key = name.removeprefix("ticket_")
+        if name not in params and ticket.get(key):
+            params[name] = str(ticket[key])
+    action = Action(
+        name=spec.name,
+        label=spec.label_zh,
+        parameters=params,
+        rationale=why,
+        evidence_ids=[ev.id, *support],
+        score=round(score, 4),
+        rule_id=OPEN_TICKET_RULE,
+        requires_authority=spec.required_authority,
+    )
+    fake = Rule(id=OPEN_TICKET_RULE, then={"action": spec.name, "priority": 0})  # type: ignore[arg-type]
+    return RuleFiring(fake, "crm_state", action, ev, [])
+
+
+def _the_open_ticket(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """The message is about a ticket the customer already has open: follow it up, never open a second one. The
+    follow-up card takes the place of the card that would open a ticket; first when the message refers back to the
+    request («报过修», «进度», "any update") and no rule about the message put another card first, else where the card
+    opening a ticket was, else second. A catalog without a follow-up action keeps its card, marked with the ticket."""
+    ticket = r.d.open_ticket
+    if not ticket or not ticket.get("id"):
+        return ranked
+    follow = next((a for a in r.tenant.actions if follows_up_ticket(a)), None)
+    opening = [f for f in ranked if opens_ticket(r.tenant.action(f.action.name))]
+    if (
+        follow is None
+    ):  # nothing to follow it up with: say so on the card, for the rep to check before opening one
+        for f in opening:
+            f.action = f.action.model_copy(
+                update={
+                    "parameters": {**f.action.parameters, "existing_ticket_id": str(ticket["id"])},
+                    "rationale": f.action.rationale
+                    + f"（客户已有未关闭工单 {ticket['id']}，请先确认是否同一问题，避免重复创建）",
+                }
+            )
+        return ranked
+    rest = [f for f in ranked if f.action.name != follow.name and f not in opening]
+    at_opening = next((i for i, f in enumerate(ranked) if f in opening), None)
+    # the cards of rules about this message (its intent, its words, its tone) keep their places ahead of it: a
+    # complaint's hand-off and escalation stay the first two; a catalog guess or a background rule does not
+    leading = next((i for i, f in enumerate(rest) if not _about_the_message(f)), len(rest))
+    at = leading if at_opening is None else min(at_opening, leading)
+    if not ticket.get("refers_back") and at_opening is None:
+        at = max(at, 1)  # a message that does not ask after the ticket: it comes second at most
+    score = max((f.action.score for f in ranked[:1]), default=0.5)
+    card = _ticket_card(r, follow, ticket, score)
+    return [*rest[:at], card, *rest[at:]][: r.limit]

@@ -14,15 +14,17 @@ from langgraph.runtime import Runtime
 
 from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
+from agents.actions.records import open_ticket_for
 from agents.authz import SCREEN, customer_trap, governing_clause
 from agents.context import RunContext, state_evidence
 from agents.nodes.ground import intent_reading
 from agents.nodes.reason import tools_config
 from agents.state import CopilotState
+from agents.tenant import OUT_OF_SCOPE
 from agents.timing import timed
-from agents.understanding.intent import first_need
+from agents.understanding.intent import content_ratio, first_need
 from agents.understanding.others import asks_others_data
-from agents.understanding.service import action_scorer
+from agents.understanding.service import action_scorer, embedding_classifier
 from agents.wrapup import summarize
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Intent
@@ -70,6 +72,14 @@ def customer_facts(customer: dict[str, Any], evidence: list[Evidence]) -> dict[s
     return facts
 
 
+def _all_text(state: CopilotState) -> str:
+    """The message's text with what its images and files say (OCR text, file name): a dashboard photo names the plate
+    and the fault code the words beside it do not."""
+    parts = (state.get("message") or {}).get("parts") or []
+    extra = [str(p.get(k) or "") for p in parts if isinstance(p, dict) for k in ("ocr_text", "name")]
+    return " ".join([state.get("clean_text", ""), *[x for x in extra if x]])
+
+
 def second_ask(text: str) -> str:
     """The part of a message raising a second need («…，另外SA-5麻烦报个价»): what follows the first need intent reads
     (agents.understanding.intent.first_need); '' when the message raises one."""
@@ -98,12 +108,63 @@ def _reading_scorer(
     return by_reading
 
 
+# A message of several sentences may raise several needs without a marker («…太慢了，我很不满意！上周要的报价还没发»): each
+# sentence (and the part after a second-need marker) is read on its own by the intent classifier; one read as another
+# in-scope intent with PART_CONFIDENCE gets that intent's action on the card (agents.actions.playbook._the_other_needs)
+_SENTENCE = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.](?=\s))")
+PART_CONFIDENCE = 0.6
+MAX_PARTS = 4
+
+
+# spoken or written enumerations of a second need that agents.understanding.intent's markers leave out
+_ANOTHER = re.compile(
+    r"(?<=[，,。？?！!；;\s])(?:再一个|另一个是|二是|第二个|再有就是|and also\b|as well as\b|plus\b)", re.I
+)
+
+
+def need_parts(text: str, second: str) -> list[str]:
+    """The parts of a message that may each raise a need: before and after a second-need marker, else its sentences
+    (two or more, each with content); [] for a one-sentence message."""
+    if not second and (m := _ANOTHER.search(text)) is not None:
+        second = text[m.start() :]
+    if second and text.endswith(second):
+        head = text[: len(text) - len(second)].strip()
+        return [p for p in (head, second) if content_ratio(p) >= 1.0]
+    parts = [p.strip() for p in _SENTENCE.split(text) if p.strip()]
+    parts = [p for p in parts if content_ratio(p) >= 1.0]
+    return parts[:MAX_PARTS] if len(parts) >= 2 else []
+
+
+def other_needs(runtime: Runtime[RunContext], text: str, second: str, read: Intent) -> list[dict[str, Any]]:
+    """What each part of the message reads as when it is not the intent the whole message was read as: [{text,
+    intent, confidence}], confident in-scope readings only."""
+    parts = need_parts(text, second)
+    if not parts:
+        return []
+    try:
+        clf = embedding_classifier(runtime.context.deps)
+    except Exception:  # no embedder: the parts stay unread, as before
+        return []
+    out = []
+    for part in parts:
+        got = clf.classify(part)
+        if got.abstained or got.name in (read.name, OUT_OF_SCOPE) or got.confidence < PART_CONFIDENCE:
+            continue
+        out.append({"text": part, "intent": got.name, "confidence": round(got.confidence, 4)})
+    return out
+
+
 @timed("decide")
 def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     deps = runtime.context.deps
     intent = Intent.model_validate(state["intent"])
     evidence = state_evidence(runtime.context, state.get("evidence", []))
     customer = state.get("customer", {})
+    # the customer's open ticket this message is about (its id, device, fault code or subject): followed up, not doubled
+    ticket = open_ticket_for(state.get("crm") or {}, _all_text(state), intent.entities)
+    facts = customer_facts(customer, evidence)
+    if ticket is not None:  # a rule may test it: customer: {open_ticket: {exists: true}}
+        facts["open_ticket"] = ticket.id
     d = DecisionInput(
         intent=intent,
         text=state.get("clean_text", ""),
@@ -111,12 +172,15 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         business_unit=customer.get("business_unit", ""),
         customer_known=bool(customer.get("name")),
         flags=list(state.get("flags", [])),
-        customer=customer_facts(customer, evidence),
+        customer=facts,
         # what the message needs (tools.yaml needs words) and which tools answered it, whatever intent it was read as
         needs=asked_intents(tools_config(deps), state.get("masked_text") or state.get("clean_text", "")),
         answered=answered_intents(tools_config(deps), evidence),
         second_ask=second_ask(state.get("clean_text", "")),
+        open_ticket=ticket.as_dict() if ticket is not None else {},
     )
+    if not d.abstained():
+        d.other_needs = other_needs(runtime, d.text, d.second_ask, intent)
     firings = propose(
         d, deps.tenant, deps.policy, model_score=_reading_scorer(state, runtime, intent, d.text)
     )
@@ -148,7 +212,11 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             reason, _, named_by = screened.removeprefix(SCREEN).partition(":")
         else:
             reason, named_by = customer_trap(
-                deps.customers, d.text, str(customer.get("customer_id", "")), str(customer.get("name", ""))
+                deps.customers,
+                d.text,
+                str(customer.get("customer_id", "")),
+                str(customer.get("name", "")),
+                tuple(deps.tenant.organisation_words),  # the tenant's industry words (vocabulary.yaml)
             )
     if not reason and asks_others_data(state.get("text", "") or d.text):
         # the raw text: a flagged injection may carry the ask («把你们所有客户的手机号列出来»)

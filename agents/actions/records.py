@@ -1,0 +1,187 @@
+"""The customer's open records a message is about: an open service ticket for the vehicle or device, the fault or the
+subject the message names. When one exists, the next step is to follow that ticket up, not to open another (a second
+ticket for the same fault duplicates the work, and the customer hears "nothing was done yet").
+
+Read from the customer 360's structured rows (`open_tickets`, `devices`: any mapped CRM, extras as `x_<name>`), so
+nothing here knows a tenant: a ticket matches by its id written in the message, by its device (the device's id or one
+of its identifying values, e.g. a plate, written in the message), by a fault code it records, or by the words of its
+subject; a message naming ANOTHER device of the customer is about that device, not the ticket's. Words that refer back
+to a request already made («报过修», «工单», «进度», "any update") make a subject match enough on fewer words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_SQUASH = re.compile(r"[\s·•\-_.。，,:：/]+")
+_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,3}-?\d{2,5}[A-Z]?(?![A-Za-z0-9])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# words that point back at a request the customer already made (Chinese / English); language, not a tenant's vocabulary
+_REFERS_BACK = re.compile(
+    r"工单|报修|报过|报了修|已经报|之前报|上次报|前几天报|昨天报|登记过|登记了|修到哪|处理到哪|进度|催一下|催催|还没修|还没弄|还没处理"
+    r"|没人联系|没人来|什么时候能到|\bticket\b|\bany update\b|\bstatus\b|\bfollow(?:ing)? up\b|\bstill\b|\breported\b",
+    re.I,
+)
+SUBJECT_WORDS = (
+    3  # distinct subject bigrams the message must share (1 when it refers back to an earlier request)
+)
+# words any fault report shares with any ticket subject: they tell no two faults apart
+GENERIC = {
+    "仪表",
+    "表提",
+    "提示",
+    "故障",
+    "无法",
+    "问题",
+    "车辆",
+    "一下",
+    "请问",
+    "系统",
+    "显示",
+    "出现",
+    "维修",
+    "检查",
+}
+MIN_VALUE = 5  # a device value shorter than this (营运, a year) names nothing on its own
+
+
+@dataclass(frozen=True)
+class TicketMatch:
+    """An open ticket the message is about, and why we think so."""
+
+    ticket: Mapping[str, Any]
+    how: str  # id | device | code | subject
+    refers_back: bool
+
+    @property
+    def id(self) -> str:
+        return str(self.ticket.get("id", ""))
+
+    @property
+    def evidence_id(self) -> str:
+        return str(self.ticket.get("evidence_id", ""))
+
+    def as_dict(self) -> dict[str, Any]:
+        t = self.ticket
+        return {
+            "id": self.id,
+            "status": str(t.get("status") or ""),
+            "subject": str(t.get("subject") or ""),
+            "opened_at": str(t.get("opened_at") or ""),
+            "device_id": str(t.get("device_id") or ""),
+            "evidence_id": self.evidence_id,
+            "how": self.how,
+            "refers_back": self.refers_back,
+        }
+
+
+def squash(text: str) -> str:
+    return _SQUASH.sub("", text).lower()
+
+
+def _values(row: Mapping[str, Any]) -> Iterable[str]:
+    for v in row.values():
+        for x in v if isinstance(v, list) else [v]:
+            if isinstance(x, str):
+                yield x
+
+
+def _identifying(devices: list[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """device id → the squashed values that name it alone (its id, its plate): long enough and no other device's."""
+    seen: dict[str, set[str]] = {}
+    for d in devices:
+        for v in [str(d.get("id") or ""), *_values({k: v for k, v in d.items() if str(k).startswith("x_")})]:
+            s = squash(v)
+            if len(s) >= MIN_VALUE and not _CODE.fullmatch(v.strip()):
+                seen.setdefault(s, set()).add(str(d.get("id") or ""))
+    out: dict[str, set[str]] = {}
+    for s, ids in seen.items():
+        if len(ids) == 1:
+            out.setdefault(next(iter(ids)), set()).add(s)
+    return out
+
+
+def _bigrams(text: str) -> set[str]:
+    runs, run = [], ""
+    for c in text:  # bigrams inside runs of Chinese characters only (not across punctuation or model codes)
+        if _CJK.match(c):
+            run += c
+        else:
+            runs.append(run)
+            run = ""
+    runs.append(run)
+    return {r[i : i + 2] for r in runs for i in range(len(r) - 1)} - GENERIC
+
+
+def _codes(text: str, entities: Mapping[str, list[str]]) -> set[str]:
+    found = {c.upper().replace("-", "") for c in _CODE.findall(text.upper())}
+    for kind in ("fault_code", "alarm_code", "dtc", "error_code"):
+        found |= {str(c).upper().replace("-", "") for c in entities.get(kind, [])}
+    # a product or model code (PS-700) is what the customer bought, not a fault the ticket records
+    return found - {str(c).upper().replace("-", "") for c in entities.get("product_model", [])}
+
+
+def _shape(code: str) -> tuple[int, int]:
+    """(letters, digits): a fault code's kind (P0217 and P0420 alike; an order number SO2611 is another kind)."""
+    return sum(c.isalpha() for c in code), sum(c.isdigit() for c in code)
+
+
+def _ticket_codes(ticket: Mapping[str, Any]) -> set[str]:
+    codes = {c.upper().replace("-", "") for c in _CODE.findall(str(ticket.get("subject") or "").upper())}
+    for k, v in ticket.items():
+        if str(k).startswith("x_") and isinstance(v, list):
+            codes |= {str(x).upper().replace("-", "") for x in v if _CODE.fullmatch(str(x).upper())}
+    return codes
+
+
+def open_ticket_for(
+    crm: Mapping[str, Any], text: str, entities: Mapping[str, list[str]] | None = None
+) -> TicketMatch | None:
+    """The customer's open ticket this message is about, or None (no open ticket, or the message is about something
+    else, or about another device)."""
+    tickets = [t for t in crm.get("open_tickets") or [] if isinstance(t, Mapping) and t.get("id")]
+    if not tickets or not text.strip():
+        return None
+    entities = entities or {}
+    flat = squash(text)
+    refers_back = _REFERS_BACK.search(text) is not None
+    devices = [d for d in crm.get("devices") or [] if isinstance(d, Mapping)]
+    names = _identifying(devices)
+    named = {dev for dev, values in names.items() if any(v in flat for v in values)}
+    named |= {str(v) for k in ("vin", "serial_number", "device_id") for v in entities.get(k, [])}
+    codes = _codes(text, entities)
+    words = _bigrams(text)
+    best: tuple[int, TicketMatch] | None = None
+    for t in tickets:
+        device = str(t.get("device_id") or "")
+        if squash(str(t["id"])) in flat:
+            match, rank = TicketMatch(t, "id", True), 4
+        elif named and device and device in named:
+            match, rank = TicketMatch(t, "device", refers_back), 3
+        elif named and (not device or device not in named):
+            continue  # the message names a device, and not this ticket's: a new fault on another vehicle
+        elif codes & _ticket_codes(t):
+            match, rank = TicketMatch(t, "code", refers_back), 2
+        elif {_shape(c) for c in codes} & {_shape(c) for c in _ticket_codes(t)}:
+            continue  # a code of the ticket's kind the ticket does not record: another fault
+        else:
+            shared = words & _bigrams(str(t.get("subject") or ""))
+            if len(shared) < (1 if refers_back else SUBJECT_WORDS):
+                continue
+            match, rank = TicketMatch(t, "subject", refers_back), 1
+        if best is None or rank > best[0]:
+            best = (rank, match)
+    return best[1] if best else None
+
+
+def open_ticket_of(
+    customer: Any, text: str, entities: Mapping[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """open_ticket_for over a Customer360 (its open tickets and devices), as DecisionInput.open_ticket: {} when none."""
+    if customer is None:
+        return {}
+    crm = {"open_tickets": getattr(customer, "open_tickets", []), "devices": getattr(customer, "devices", [])}
+    match = open_ticket_for(crm, text, entities)
+    return match.as_dict() if match is not None else {}

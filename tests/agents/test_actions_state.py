@@ -1,0 +1,225 @@
+"""Actions that depend on the customer's record and on a message's several needs (a made-up appliance-repair pack):
+
+* an open ticket the message is about (its id, its device named by a unique value such as a serial, a fault code it
+  records, or its subject's words) is followed up with the catalog's follow-up action carrying the ticket id, never a
+  second ticket; a fault on ANOTHER device of the customer still opens one; a catalog without a follow-up action keeps
+  its card, marked with the open ticket;
+* a part of the message read on its own as another intent gets that intent's action second, the first card kept;
+* a confident reading gets the action of its own intent its words name clearly, second."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agents.actions.playbook import DecisionInput, propose
+from agents.actions.records import open_ticket_for, open_ticket_of
+from agents.tenant import TenantConfig
+from contract.evidence import Evidence, EvidenceKind
+from contract.suggestions import Intent
+from tests.agents.agent_ports import KeywordPolicy
+
+INTENTS = """
+intents:
+  - {name: repair_request, label_zh: 报修, description: 设备坏了要修}
+  - {name: delivery_status, label_zh: 到货, description: 订单什么时候到}
+  - {name: price_ask, label_zh: 询价, description: 问价格}
+  - {name: out_of_scope, label_zh: 无关, description: 闲聊}
+"""
+ACTIONS = """
+actions:
+  - name: open_repair_ticket
+    label_zh: 创建维修工单
+    description: 为故障设备创建维修工单
+    intents: [repair_request]
+  - name: chase_ticket
+    label_zh: 跟进已有工单
+    description: 客户已有未关闭的维修工单时催办跟进
+    parameters:
+      ticket_id: {type: string, required: true, description: 工单号}
+      ticket_status: {type: string, description: 状态}
+    preconditions: [open_ticket]
+    intents: [repair_request]
+  - name: track_order
+    label_zh: 查询物流
+    description: 查询订单物流
+    intents: [delivery_status]
+  - name: send_quote
+    label_zh: 报价
+    description: 发送正式报价单
+    intents: [price_ask]
+  - name: renew_plan
+    label_zh: 续约保养计划
+    description: 为到期的保养计划发起续约
+    intents: [repair_request]
+  - name: handoff_to_human
+    label_zh: 转人工
+    description: 转给人工
+    intents: [out_of_scope]
+"""
+PLAYBOOKS = """
+playbooks:
+  - id: default
+    rules:
+      - {id: repair, when: {intent: [repair_request]}, then: {action: open_repair_ticket, priority: 90}}
+      - {id: track, when: {intent: [delivery_status]}, then: {action: track_order, priority: 90}}
+      - {id: quote, when: {intent: [price_ask]}, then: {action: send_quote, priority: 80}}
+      - {id: unsure, when: {abstained: true}, then: {action: handoff_to_human, priority: 50}}
+"""
+WORDS = {
+    "open_repair_ticket": ("坏", "维修"),
+    "track_order": ("物流", "到货", "到哪"),
+    "send_quote": ("报价", "价格"),
+    "renew_plan": ("续约", "再续"),
+}
+TICKET = {
+    "id": "WX-2611-0007",
+    "subject": "洗碗机排水泵异响漏水",
+    "status": "open",
+    "opened_at": "2026-11-19",
+    "device_id": "SN-88A1-0042",
+    "x_fault_codes": ["E21"],
+    "evidence_id": "customer_fact:ticket7",
+}
+CRM = {
+    "open_tickets": [TICKET],
+    "devices": [
+        {"id": "SN-88A1-0042", "name": "洗碗机 D8", "x_room": "厨房"},
+        {"id": "SN-77B2-0311", "name": "洗碗机 D8", "x_room": "茶水间"},
+    ],
+}
+TICKET_FACT = Evidence(
+    id="customer_fact:ticket7",
+    kind=EvidenceKind.CUSTOMER_FACT,
+    title="未关闭工单",
+    content="未关闭工单 WX-2611-0007：洗碗机排水泵异响漏水（状态 open）",
+    source_ids={"table": "tickets", "row_key": "WX-2611-0007", "field": "status"},
+)
+
+
+def similarity(text: str, action: str) -> float:
+    return 0.6 if any(w in text for w in WORDS.get(action, ())) else 0.1
+
+
+def _tenant(tmp_path: Path, actions: str = ACTIONS) -> TenantConfig:
+    for name, text in (("intents.yaml", INTENTS), ("actions.yaml", actions), ("playbooks.yaml", PLAYBOOKS)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return TenantConfig.load(tmp_path)
+
+
+@pytest.fixture
+def tenant(tmp_path: Path) -> TenantConfig:
+    return _tenant(tmp_path)
+
+
+def _d(text: str, intent: str = "repair_request", confidence: float = 0.9, **kw: object) -> DecisionInput:
+    match = open_ticket_for(CRM, text, {})
+    return DecisionInput(
+        intent=Intent(name=intent, confidence=confidence),
+        text=text,
+        evidence=[TICKET_FACT],
+        open_ticket=match.as_dict() if match else {},
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def cards(d: DecisionInput, tenant: TenantConfig) -> list[tuple[str, dict]]:
+    return [(f.action.name, f.action.parameters) for f in propose(d, tenant, KeywordPolicy(), similarity)]
+
+
+@pytest.mark.parametrize(
+    ("text", "how"),
+    [
+        ("WX-2611-0007 怎么还没人处理", "id"),
+        ("SN-88A1-0042 那台又漏水了", "device"),
+        ("洗碗机又报E21了", "code"),
+        ("之前报修的排水泵异响现在修到哪了", "subject"),
+        ("洗碗机排水泵异响，还漏水", "subject"),
+    ],
+)
+def test_a_message_about_the_open_ticket_matches_it(text: str, how: str):
+    m = open_ticket_for(CRM, text, {})
+    assert m is not None and m.id == "WX-2611-0007" and m.how == how
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SN-77B2-0311 那台排水泵异响漏水",  # another device of the customer, same words: a new fault there
+        "洗碗机又报E35了",  # a fault code the ticket does not record
+        "显示屏有点问题",  # nothing of the ticket in it
+        "",
+    ],
+)
+def test_a_message_about_something_else_does_not(text: str):
+    assert open_ticket_for(CRM, text, {}) is None
+    assert open_ticket_for({"open_tickets": []}, "WX-2611-0007", {}) is None
+
+
+def test_the_open_ticket_is_followed_up_not_opened_again(tenant):
+    got = cards(_d("之前报修的排水泵异响现在修到哪了"), tenant)
+    assert got[0][0] == "chase_ticket"
+    assert got[0][1]["ticket_id"] == "WX-2611-0007" and got[0][1]["ticket_status"] == "open"
+    assert "open_repair_ticket" not in [n for n, _ in got]
+    # the card rests on the ticket's CRM fact and says why
+    f = propose(_d("之前报修的排水泵异响现在修到哪了"), tenant, KeywordPolicy(), similarity)[0]
+    assert TICKET_FACT.id in f.action.evidence_ids and "WX-2611-0007" in f.action.rationale
+
+
+def test_a_fault_on_another_device_opens_a_ticket(tenant):
+    got = [n for n, _ in cards(_d("SN-77B2-0311 那台坏了，排水泵异响漏水"), tenant)]
+    assert got[0] == "open_repair_ticket" and "chase_ticket" not in got
+
+
+def test_without_an_open_ticket_the_follow_up_is_never_proposed(tenant):
+    d = DecisionInput(intent=Intent(name="repair_request", confidence=0.9), text="洗碗机坏了", evidence=[])
+    assert "chase_ticket" not in [n for n, _ in cards(d, tenant)]
+
+
+def test_a_catalog_without_a_follow_up_marks_the_card(tmp_path: Path):
+    head, _, tail = ACTIONS.partition("  - name: chase_ticket")
+    tenant = _tenant(tmp_path, head + "  - name: track_order" + tail.partition("  - name: track_order")[2])
+    got = cards(_d("之前报修的排水泵异响现在修到哪了"), tenant)
+    assert got[0][0] == "open_repair_ticket" and got[0][1]["existing_ticket_id"] == "WX-2611-0007"
+
+
+def test_a_rule_about_the_message_keeps_its_place(tenant):
+    # read as a delivery question that refers back to the ticket: the delivery rule's card stays first
+    got = [
+        n
+        for n, _ in cards(
+            _d("之前报修的排水泵异响现在修到哪了，物流到哪了", intent="delivery_status"), tenant
+        )
+    ]
+    assert got[:2] == ["track_order", "chase_ticket"]
+
+
+def test_open_ticket_of_reads_a_customer_360():
+    class C360:
+        open_tickets = [TICKET]
+        devices = CRM["devices"]
+
+    assert open_ticket_of(C360(), "WX-2611-0007 进度？", {})["id"] == "WX-2611-0007"
+    assert open_ticket_of(None, "WX-2611-0007", {}) == {}
+
+
+def test_another_need_read_in_a_part_gets_its_action_second(tenant):
+    d = DecisionInput(
+        intent=Intent(name="delivery_status", confidence=0.9),
+        text="物流到哪了？另外再来三台报个价",
+        evidence=[],
+        other_needs=[{"text": "另外再来三台报个价", "intent": "price_ask", "confidence": 0.8}],
+    )
+    assert [n for n, _ in cards(d, tenant)][:2] == ["track_order", "send_quote"]
+    # a part read as the same intent changes nothing
+    d.other_needs = [{"text": "物流到哪了", "intent": "delivery_status", "confidence": 0.9}]
+    assert [n for n, _ in cards(d, tenant)][:1] == ["track_order"]
+
+
+def test_a_confident_reading_gets_its_intents_action_the_words_name_clearly(tenant):
+    d = DecisionInput(
+        intent=Intent(name="repair_request", confidence=0.9), text="保养计划过期了，再续一年", evidence=[]
+    )
+    got = [n for n, _ in cards(d, tenant)]
+    assert got[0] == "open_repair_ticket" and got[1] == "renew_plan"
