@@ -37,11 +37,13 @@ from agents.authz import (
     EN_PRICE_OF_OTHERS,
     asks_about_them,
     check_mentions,
+    english,
     english_org_mentions,
     generic_other_terms,
     governing_clause,
     names_current,
     org_words_of,
+    organisation_words,
     personal_data_lookup,
 )
 from agents.authz_phrases import COMPETITOR
@@ -242,7 +244,9 @@ class RepAsk:
             return c360, named.reason, named.customer_ref, flags
         if personal_data_lookup(self.text):
             return c360, "personal_data_lookup", "", flags
-        if asks_others_data(self.text):
+        if asks_others_data(
+            self.text, organisation_words(self.deps.customers, self.deps.tenant.organisation_words)
+        ):
             return c360, "other_customers_data", "", flags
         if named.subject:  # the rep's own other customer: answered about them
             try:
@@ -254,17 +258,21 @@ class RepAsk:
             return c360, "", "", flags
         if "described_own" in named.flags:  # «杭州那家出租公司» is one of theirs: not someone else's
             return c360, "", "", flags
-        org_words = org_words_of(self.deps.customers)  # the tenant's English industry words («Logistics»)
-        generic = generic_other_terms(self.text, self.deps.customers)
+        # the tenant's industry words (vocabulary.yaml) and its CRM's (the kinds in its customers' names)
+        words = organisation_words(self.deps.customers, self.deps.tenant.organisation_words)
+        # the CRM's English company-name endings («Logistics») and the tenant's English industry words («Fleet»)
+        org_words = (*org_words_of(self.deps.customers), *english(words))
+        generic = generic_other_terms(self.text, self.deps.customers, words)
         if generic:  # «其他车队拿的什么价», «隔壁那家订了几台», «what are other fleets paying»
             return c360, generic, "", flags
-        if (asks_other_customer_price(self.text, own_name) and not COMPETITOR.search(self.text)) or (
-            EN_PRICE_OF_OTHERS.search(self.text) and english_org_mentions(self.text, own_name, org_words)
-        ):
+        if (
+            asks_other_customer_price(self.text, own_name, org_words=words)
+            and not COMPETITOR.search(self.text)
+        ) or (EN_PRICE_OF_OTHERS.search(self.text) and english_org_mentions(self.text, own_name, org_words)):
             return c360, "other_customer_prices", "", flags
         unresolved = [
             name
-            for name in other_customer_mentions(self.text, own_name)
+            for name in other_customer_mentions(self.text, own_name, words)
             + english_org_mentions(self.text, own_name, org_words)
             if asks_about_them(self.text, name)  # «杭州的出租车一般跑多少公里» asks nothing of anyone
             and not names_current(

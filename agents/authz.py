@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
@@ -164,6 +165,19 @@ def english_org_mentions(text: str, own_name: str = "", words: tuple[str, ...] =
     excepted."""
     own = own_name.lower()
     return [m.group(1) for m in en_org(words).finditer(text) if not own or m.group(1).lower() not in own]
+
+
+def organisation_words(customers: object, tenant_words: Sequence[str] = ()) -> tuple[str, ...]:
+    """The words ending a customer's organisation name in this tenant: its vocabulary.yaml `organisation_words`, and
+    what its own CRM says — the kinds in its customers' names («物流» of 「迅达物流」) and its mapping's English name
+    endings (`party_words_en`: «Logistics», «Fleet»). All tenant data; none in product code."""
+    crm = [w for w in party_words_of(customers) if not w.endswith("客户")]
+    return tuple(dict.fromkeys([*tenant_words, *crm, *(w.lower() for w in org_words_of(customers))]))
+
+
+def english(words: Sequence[str]) -> tuple[str, ...]:
+    """The English words of a tenant's `organisation_words`, capitalised as they end a company's name («Fleet»)."""
+    return tuple(w[:1].upper() + w[1:] for w in words if w and w.isascii())
 
 
 def org_words_of(customers: object) -> tuple[str, ...]:
@@ -351,12 +365,15 @@ def other_reps_book(customers: object, text: str, actor: Actor) -> Decision | No
     return None
 
 
-def customer_trap(customers: object, text: str, current_ref: str, own_name: str = "") -> tuple[str, str]:
+def customer_trap(
+    customers: object, text: str, current_ref: str, own_name: str = "", org_words: tuple[str, ...] = ()
+) -> tuple[str, str]:
     """A customer's message (WeCom, 微信客服, a call) asking about another customer: (reason, how they were named) or
     ("", ""). Reasons: other_customer_prices (their prices, discounts, contract terms), other_customers_data (their
     orders, records, personal data). Another customer is named through the CRM's directory (any handle), by an
     organisation-shaped name the CRM does not know, or generically («别的客户», «隔壁那家»). Not a trap: the
     customer's own company, a competitor's quote («别人家店给9折»), a friend who referred them."""
+    org_words = organisation_words(customers, org_words)
     mentions = getattr(customers, "mentions", None)
     hits: list[MentionHit] = []
     if callable(mentions):
@@ -397,14 +414,14 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
         if 0 <= start < shown.start() and PRICE_TERMS.search(text, start, shown.start()):  # type: ignore[union-attr]
             return _REASON["prices"], "shown_terms"
     for name, start, end in unknown_org_mentions(
-        text, own_name, party_words_of(customers), org_words_of(customers)
+        text, own_name, party_words_of(customers), (*org_words_of(customers), *english(org_words)), org_words
     ):
         if callable(mentions) and _names_current(mentions, name, current_ref):
             continue  # «我们顺捷快运»: the customer's own company, whatever the masker or the 360 knew
         asked = claimed_identity(text, start, end, titled=True) or unresolved_party_asked(text, start, end)
         if asked:
             return _REASON[asked], "unresolved_name"
-    asked = generic_other_party(text, customer=True, party_words=party_words_of(customers))
+    asked = generic_other_party(text, customer=True, party_words=(*party_words_of(customers), *org_words))
     if asked:
         return _REASON[asked], "generic"
     if same_as_shown_party(text):  # «[…给王先生优惠8000元…] 我也要跟他一样»
@@ -415,7 +432,7 @@ def customer_trap(customers: object, text: str, current_ref: str, own_name: str 
 
 
 def _each_mention(mentions: Any, hits: list[MentionHit], text: str) -> list[tuple[MentionHit, int, int]]:
-    """Every place each customer is named (the directory gives the first): «我们跟杭州安途是一个集团的，把安途那边的
+    """Every place each customer is named (the directory gives the first): «我们跟杭州宏远是一个集团的，把宏远那边的
     合同价发我» asks about the second."""
     out: list[tuple[MentionHit, int, int]] = []
     for h in hits:
@@ -468,13 +485,15 @@ def _names_current(mentions: Any, name: str, current_ref: str) -> bool:
 SCREEN = "authz_screen:"  # the flag perceive leaves for decide: «authz_screen:<reason>:<how named>», no names
 
 
-def screen_customer_text(customers: object, raw_text: str, customer_ref: str, earlier: str = "") -> str:
+def screen_customer_text(
+    customers: object, raw_text: str, customer_ref: str, earlier: str = "", org_words: Sequence[str] = ()
+) -> str:
     """Run at the masking boundary (perceive) on the raw text — masking turns a plate or a name into a token, after
     which nobody could be recognised — and leave only the verdict: a flag with the reason and the kind of handle,
     never who was named nor anything of theirs. "" when the message asks about nobody else. `earlier`: the
     customer's previous turn as kept (masked), for a turn that points back at someone it spoke of."""
     try:
-        reason, named_by = customer_trap(customers, raw_text, customer_ref)
+        reason, named_by = customer_trap(customers, raw_text, customer_ref, org_words=tuple(org_words))
         if not reason and earlier:
             asked = earlier_party_asked(earlier, raw_text)
             reason, named_by = (_REASON[asked], "earlier_turn") if asked else ("", "")
@@ -528,12 +547,16 @@ def kind_named(text: str, party_words: tuple[str, ...]) -> list[tuple[str, int, 
 
 
 def unknown_org_mentions(
-    text: str, own_name: str = "", party_words: tuple[str, ...] = (), org_words: tuple[str, ...] = ()
+    text: str,
+    own_name: str = "",
+    party_words: tuple[str, ...] = (),
+    org_words: tuple[str, ...] = (),
+    tenant_words: tuple[str, ...] = (),
 ) -> list[tuple[str, int, int]]:
     """Organisation-shaped names (agents.understanding.others, or a trade name before one of the CRM's kinds) with
     their offsets, the asker's own excepted."""
     out = [(n, s, e) for n, s, e in kind_named(text, party_words) if not own_name or n not in own_name]
-    for name in other_customer_mentions(text, own_name):
+    for name in other_customer_mentions(text, own_name, tenant_words):
         at = text.find(name)
         if at >= 0:
             out.append((name, at, at + len(name)))
@@ -571,10 +594,14 @@ def party_words_of(customers: object) -> tuple[str, ...]:
         return ()
 
 
-def generic_other_terms(text: str, customers: object = None) -> str:
+def generic_other_terms(text: str, customers: object = None, org_words: tuple[str, ...] = ()) -> str:
     """A rep's ask about other customers' prices or orders in general («其他车队都拿的什么价», «隔壁那家签的几个点»,
     «what are other fleets paying»): the reason, or ""."""
-    asked = generic_other_party(text, customer=False, party_words=party_words_of(customers))
+    asked = generic_other_party(
+        text,
+        customer=False,
+        party_words=(*party_words_of(customers), *organisation_words(customers, org_words)),
+    )
     if asked:
         return _REASON[asked]
     if deals_aggregate(text, customer=False):  # «咱们卖给出租公司最低几折», «the biggest discount anyone got»

@@ -53,31 +53,50 @@ PARTY_NOUNS = (
 _OTHER = r"(?:别的|其他|其它|另外的?|另一)(?:一)?[个家位批]?"
 # a party word after «其他…» that the lexicon does not know, recognised by what it did: «其他X拿的», «其他X买了»
 _OTHER_DID = _OTHER + r"[\u4e00-\u9fff]{1,3}?(?:拿|买|签|订|谈|提)(?:的(?!话)|了|到)"
-_OTHER_FIXED = (
-    _OTHER + r"(?:几|那几|这几)?家(?!店)|"
-    r"隔壁(?:那|这)?(?:家|个)?|同行|人家公司|跟我同(?:一)?批"
-    # «other customers», «another E5 buyer» (a word or two may qualify the party)
-    r"|(?<![A-Za-z])(?:other|another)\s+(?:[a-z0-9][a-z0-9-]*\s+){0,2}?(?:customers?|clients?|fleets?|compan(?:y|ies)"
-    r"|buyers?|accounts?|firms?|owners?|guys?|people|folks)(?![A-Za-z])"
-    r"|\b(?:the\s+)?(?:company|fleet|firm|guys?)\s+next\s+door\b|\bsomeone\s+else\b|\beveryone\s+else\b"
-    # «the taxi company in Hangzhou», «the guy who came in yesterday», «the guy before me»: described, not named
-    r"|\bthe\s+(?:[a-z][a-z-]*\s+){0,2}(?:company|compan(?:y|ies)|fleets?|firms?|customers?|clients?|buyers?|guys?"
-    r"|lad(?:y|ies)|m[ae]n|wom[ae]n|drivers?|owners?|folks|people)"
-    r"\s+(?:in|from|at|on|who|that|got|gets?|paid|pays?|bought|buy|signed|sign|before|after|ahead|across|opposite"
-    r"|near|nearby|down|up|over|behind|beside)\b"
-)
+# English parties of any industry; a tenant's own («fleet», «hospital») come from its vocabulary.yaml
+# `organisation_words` or its CRM's party words, passed in as `extra`
+_EN_PARTIES = r"customers?|clients?|compan(?:y|ies)|buyers?|accounts?|firms?|owners?|guys?|people|folks"
+
+
+def _other_fixed(en_extra: str = "") -> str:
+    parties = _EN_PARTIES + (f"|{en_extra}" if en_extra else "")
+    return (
+        _OTHER + r"(?:几|那几|这几)?家(?!店)|"
+        r"隔壁(?:那|这)?(?:家|个)?|同行|人家公司|跟我同(?:一)?批"
+        # «other customers», «another E5 buyer» (a word or two may qualify the party)
+        rf"|(?<![A-Za-z])(?:other|another)\s+(?:[a-z0-9][a-z0-9-]*\s+){{0,2}}?(?:{parties})(?![A-Za-z])"
+        rf"|\b(?:the\s+)?(?:company|firm|guys?{'|' + en_extra if en_extra else ''})\s+next\s+door\b"
+        r"|\bsomeone\s+else\b|\beveryone\s+else\b"
+        # «the taxi company in Hangzhou», «the guy who came in yesterday», «the guy before me»: described, not named
+        rf"|\bthe\s+(?:[a-z][a-z-]*\s+){{0,2}}(?:{parties}|lad(?:y|ies)|m[ae]n|wom[ae]n)"
+        r"\s+(?:in|from|at|on|who|that|got|gets?|paid|pays?|bought|buy|signed|sign|before|after|ahead|across|opposite"
+        r"|near|nearby|down|up|over|behind|beside)\b"
+    )
+
+
+def _en_words(words: tuple[str, ...]) -> str:
+    """The ASCII words of a tenant's list, each also as a plural («fleet» → fleets?), for the English patterns."""
+    ascii_words = sorted(
+        {w.lower() for w in words if w and re.fullmatch(r"[A-Za-z][A-Za-z -]*", w)}, key=len, reverse=True
+    )
+    return "|".join(re.escape(w.rstrip("s")) + "s?" for w in ascii_words)
+
+
+_OTHER_FIXED = _other_fixed()
 
 
 @lru_cache(maxsize=64)
 def other_party(extra: tuple[str, ...] = ()) -> re.Pattern[str]:
     """«其他公司», «其他出租公司» (a few words may qualify the noun), «那家网约车公司», the fixed phrasings."""
-    nouns = "|".join(re.escape(w) for w in sorted({*PARTY_NOUNS, *extra}, key=len, reverse=True) if w)
+    chinese = {w for w in extra if w and not w.isascii()}
+    nouns = "|".join(re.escape(w) for w in sorted({*PARTY_NOUNS, *chinese}, key=len, reverse=True) if w)
     # «那家公司», «那几家物流公司», «那个网约车公司»; not «这个客户» / «那个客户» (the one being talked about)
     that = (
         rf"(?:那|某|另|有)[一几]?家(?!店)[\u4e00-\u9fff]{{0,4}}?(?:{nouns})"
         rf"|(?:那|某|另)[一几]?[个位][\u4e00-\u9fffA-Za-z0-9]{{1,8}}?(?:{nouns})"
     )
-    return re.compile(rf"{_OTHER}[\u4e00-\u9fff]{{0,4}}?(?:{nouns})|{that}|{_OTHER_DID}|{_OTHER_FIXED}", re.I)
+    fixed = _other_fixed(_en_words(extra))
+    return re.compile(rf"{_OTHER}[\u4e00-\u9fff]{{0,4}}?(?:{nouns})|{that}|{_OTHER_DID}|{fixed}", re.I)
 
 
 OTHER_PARTY = other_party()
@@ -379,7 +398,7 @@ _RELATIONS = (
     r"爱人|老婆|老公|妻子|丈夫|太太|媳妇|家属|家人|儿子|女儿|父亲|母亲|爸爸|妈妈|朋友|同事|助理|秘书|司机|行政|员工|下属"
     r"|助手|管家|保姆|亲戚"
 )
-# «何伟的爱人», «何伟总的秘书», «郑凯公司的行政», «林晓儿子»: a title or a workplace may come between
+# «王明的爱人», «王明总的秘书», «王明公司的行政», «王明儿子»: a title or a workplace may come between
 PROXY_OF = re.compile(
     rf"\s*(?:总|先生|女士|小姐|老板|经理|师傅)?的?(?:公司|单位|家里?|店里|厂里)?的?(?:{_RELATIONS})"
 )
@@ -425,6 +444,15 @@ def proxy_claim(text: str, at: int, end: int) -> str:
     )
 
 
+# «她让我帮她问问…», «他托我问一下»: asking on someone's behalf; what is asked is theirs when the message speaks of their
+# car or account through a pronoun («她那台», «他的车») — not «她让我问下S7的保养套餐多少钱» (a general question)
+ON_BEHALF = re.compile(
+    r"[他她]们?(?:让|叫|托|请|要)我(?:帮[他她]们?)?(?:问|查|打听|咨询|看)|帮[他她]们?(?:问|查|打听|咨询)"
+)
+IN_COVER = re.compile(r"在保|保内|过保|出保|保修期|质保期")
+THEIR_ASSET = re.compile(r"[他她](?:那台|那辆|的车|家的车|那个(?:车|订单|合同|套餐))")
+
+
 def proxy_asked(text: str) -> str:
     """Someone saying they speak for a holder the directory did not resolve («I'm Sun Li's husband, what did she pay
     for her car», «我是王总的司机，他那台车的订单…») and asking for that holder's records or terms: "records", else ""."""
@@ -436,6 +464,13 @@ def proxy_asked(text: str) -> str:
         rest = text[m.end() :]
         if ACCOUNT_ACTION.search(rest) or HOLDER_THINGS.search(rest):
             return "records"
+    m = ON_BEHALF.search(text)
+    if (
+        m
+        and (THEIR_ASSET.search(text) or HOLDER_THINGS.search(text))
+        and (THEIR_THINGS.search(text, m.start()) or IN_COVER.search(text, m.start()))
+    ):
+        return "records"  # «…她让我帮她问问她那台的质保到哪天»: someone else's, asked for them
     return ""
 
 

@@ -204,6 +204,9 @@ class TenantConfig(BaseModel):
     actions: list[ActionSpec]
     playbooks: list[Playbook]
     entities: EntitiesConfig = Field(default_factory=EntitiesConfig)
+    # vocabulary.yaml `organisation_words`: the words of this tenant's industry that end its customers' company names
+    # («物流», «出租», «医院», «fleet»): «安途出租» is a company, so a question about it is about someone else
+    organisation_words: list[str] = Field(default_factory=list)
     autopilot_intents: list[str] = Field(default_factory=list)
     abstain_thresholds: dict[str, float] = Field(
         default_factory=dict
@@ -293,6 +296,8 @@ def read_tenant_data(root: Path) -> dict[str, Any]:
         v = _yaml(vocab)
         entities["patterns"] = list(v.get("patterns") or [])
         entities["terms"] = dict(v.get("terms") or {})
+        if v.get("organisation_words") is not None:
+            data["organisation_words"] = v["organisation_words"]
     ent = root / "entities.yaml"
     if ent.is_file():
         e = _yaml(ent)

@@ -331,6 +331,17 @@ def validate_tenant_dir(
         d = opt
         if d.data.get("patterns") is not None:
             _check_items(d, "patterns", EntityPattern, problems)
+        words = d.data.get("organisation_words")
+        if words is not None and not (isinstance(words, list) and all(isinstance(w, str) for w in words)):
+            problems.append(
+                Problem(
+                    d.shown,
+                    d.line(("organisation_words",)),
+                    "organisation_words",
+                    "organisation_words must be a list of words",
+                    "write `organisation_words: [物流, 出租, fleet]`",
+                )  # fmt: skip
+            )
         terms = d.data.get("terms")
         if terms is not None:
             try:

@@ -67,7 +67,11 @@ def perceive(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any
     # authorization sees the raw text once, here, and keeps only its verdict (agents/authz.py, decide refuses)
     earlier = [h for h in state.get("history", []) if h.get("role") == "customer" and h.get("text")]
     screen = screen_customer_text(
-        deps.customers, p.text, raw.customer_ref, str(earlier[-1]["text"]) if earlier else ""
+        deps.customers,
+        p.text,
+        raw.customer_ref,
+        str(earlier[-1]["text"]) if earlier else "",
+        org_words=deps.tenant.organisation_words,  # the tenant's industry words (vocabulary.yaml)
     )  # the previous turn too: «他那台车多少钱拿的» after «我朋友也在你们这买的车»
     text = mask_text(deps.pii, p.text, key)
     untrusted = [(src, mask_text(deps.pii, t, key)) for src, t in p.untrusted]

@@ -134,6 +134,10 @@ BOOK_HIS = (
     r"\s*(?:帮忙|帮|替)?\s*(?:看看|看一下|看下|查查|查一下|查下|问问|问一下|盯一下|跟一下)?\s*[他她](?:的|那边的?|手上的?)?"
     r"\s*(?:那|这)[几些]?[个家位批][\u4e00-\u9fffA-Z0-9]{0,10}?(?:客户|公司|单位|企业"
 )
+# «黄蕾这周休年假，她那边客户里有谁…»: the colleague named, their book pointed back at later in the sentence
+BOOK_LATER = re.compile(
+    r"[^。！？!?\n]{0,24}?[他她](?:那边|手上|手里|名下|负责的|跟的)的?\s*(?:的)?(?:客户|那些|那几|几家|几个)"
+)
 # a colleague's nickname: «老刘», «小陈», «孙哥» (the surname of exactly one rep; a shared surname names nobody)
 NICKNAMES = ("老{}", "小{}", "{}哥", "{}姐")
 GENDER_HONORIFIC = re.compile(r"(先生|女士|小姐|师傅|老师)$")
@@ -308,7 +312,7 @@ class HandleIndex:
             return not _inside_cjk_name(
                 upper, start
             )  # «你们给北辰打的几折», «卖给京畿的»: the object of a sale
-        if h.mode == BOOK and self._book_his.match(upper, end):
+        if h.mode == BOOK and (self._book_his.match(upper, end) or BOOK_LATER.match(upper, end)):
             return not _inside_cjk_name(upper, start)
         if h.mode == PARTY or h.mode == BOOK:
             after = self._party_after if h.mode == PARTY else self._book_after
@@ -867,7 +871,7 @@ def short_names(name: str, places: tuple[str, ...] = ()) -> list[str]:
     out = [trade]
     if whole != core and whole.endswith(
         core
-    ):  # «宁波康达» of 「宁波康达医疗器械」: the place and the trade name
+    ):  # «杭州宏远» of 「杭州宏远物流」: the place and the trade name
         out.append(whole[: len(whole) - len(core)] + trade)
     roman = _pinyin(trade)
     if len(roman) >= 4:

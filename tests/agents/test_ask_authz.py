@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from agents import Copilot
+from agents import Copilot, TenantConfig
 from contract.errors import AccessDenied, NotFound
 from contract.evidence import EvidenceKind
 from contract.ports import Actor
@@ -20,6 +20,10 @@ from tests.agents.agent_helpers import msg
 from tests.agents.test_ask_rep import DenialLedger
 
 CRM_DIR = Path(__file__).resolve().parents[2] / "copilot" / "tenants" / "autodealer" / "crm"
+# the autodealer CRM runs with the autodealer pack, as deployed: its vocabulary's organisation_words («物流», «租赁»,
+# «fleet») are how its customers' companies are named
+AUTODEALER = TenantConfig.load(CRM_DIR.parent)
+DEMO = TenantConfig.load(CRM_DIR.parent.parent / "demo")
 HUANG = Actor(id="rep_huang", role="rep", team="RT")  # 零售: P001 P002 P004 P007 P009 P011
 LIU = Actor(id="rep_liu", role="rep", team="KA")  # 大客户: K001 K002 K008 K010
 
@@ -39,7 +43,7 @@ def crm(tmp_path_factory):
 
 @pytest.fixture
 def ask(make_deps, crm):
-    deps = make_deps(customers=crm)
+    deps = make_deps(customers=crm, tenant=AUTODEALER)
     deps.ledger = DenialLedger(deps.ledger)
     cp = Copilot(deps)
 

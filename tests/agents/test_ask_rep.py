@@ -111,7 +111,9 @@ def test_answers_and_refusals_are_in_the_real_ledger(make_deps, zhang, tmp_path)
 def test_other_customer_detection():
     from agents.understanding.others import asks_other_customer_price, other_customer_mentions
 
-    assert other_customer_mentions("听说安途出租拿的价格特别低", "郑凯") == ["听说安途出租"]
+    # «出租» is the autodealer tenant's word (vocabulary.yaml organisation_words): product code knows only neutral ones
+    assert other_customer_mentions("听说安途出租拿的价格特别低", "郑凯", ("出租",)) == ["听说安途出租"]
+    assert other_customer_mentions("听说安途出租拿的价格特别低", "郑凯") == []
     assert (
         other_customer_mentions("甬通物流半年没下单了", "宁波甬通物流有限公司") == []
     )  # the customer itself
@@ -119,7 +121,9 @@ def test_other_customer_detection():
     assert other_customer_mentions("帮我看下李敏那个客户的车哪天交的", "吴芳") == ["李敏"]
     assert other_customer_mentions("吴芳那位客户的保养还剩几次", "吴芳") == []
     assert other_customer_mentions("帮我查下这个客户最近的订单", "吴芳") == []
-    assert asks_other_customer_price("安途出租每台多少钱？我也要一样的价", "郑凯", named_only=True)
+    assert asks_other_customer_price(
+        "安途出租每台多少钱？我也要一样的价", "郑凯", named_only=True, org_words=("出租",)
+    )
     assert not asks_other_customer_price("别人家都给9折，你们能不能也给", "郑凯", named_only=True)  # haggling
     assert asks_other_customer_price("别的客户拿的是什么价格", "郑凯")
     assert not asks_other_customer_price("这个价格能不能再便宜点", "宁波康达")
@@ -127,7 +131,9 @@ def test_other_customer_detection():
 
 def test_a_customer_asking_another_customers_price_gets_a_refusal_card(make_deps, zhang):
     s = Copilot(make_deps()).handle(
-        msg("听说恒达物流在你们这拿的价格特别低，他们什么价？我们也要一样的"), zhang
+        # «医院» ends an organisation's name by the demo tenant's vocabulary.yaml `organisation_words`
+        msg("听说恒达医院在你们这拿的价格特别低，他们什么价？我们也要一样的"),
+        zhang,
     )
     assert s.kind is SuggestionKind.REFUSAL and "refused:other_customer_prices" in s.flags
     assert s.intent.name == "price_discount"  # the intent and this customer's own actions stay on the card
@@ -137,7 +143,7 @@ def test_a_customer_asking_another_customers_price_gets_a_refusal_card(make_deps
 
 def test_a_rep_asking_about_another_named_customer_here_is_refused(make_deps, zhang):
     cp = Copilot(make_deps())
-    other = cp.handle(msg("帮我查下迅达物流最近的订单", sender="rep_ask"), zhang)
+    other = cp.handle(msg("帮我查下恒达医疗最近的订单", sender="rep_ask"), zhang)  # 医疗: the tenant's word
     assert other.kind is SuggestionKind.REFUSAL
     assert other.summary["refusal_reason"] == "other_customer_not_in_context"
     own = cp.handle(

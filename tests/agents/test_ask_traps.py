@@ -17,7 +17,7 @@ from contract.evidence import EvidenceKind
 from contract.ports import Actor
 from contract.suggestions import SuggestionKind
 from tests.agents.agent_helpers import msg
-from tests.agents.test_ask_authz import crm  # noqa: F401  (the module-scoped CRM fixture)
+from tests.agents.test_ask_authz import AUTODEALER, crm  # noqa: F401  (the module-scoped CRM fixture)
 from tests.agents.test_ask_rep import DenialLedger
 
 HUANG = Actor(id="rep_huang", role="rep", team="RT")  # 零售: P001 P002 P004 P007 P009 P011
@@ -104,7 +104,7 @@ NOT_TRAPS = [
 
 @pytest.fixture
 def run(make_deps, crm):  # noqa: F811
-    deps = make_deps(customers=crm)
+    deps = make_deps(customers=crm, tenant=AUTODEALER)
     deps.ledger = DenialLedger(deps.ledger)
     cp = Copilot(deps)
 
@@ -151,7 +151,7 @@ def test_every_trap_is_refused_with_its_reason(
         assert out.draft is not None, out
         # addressed first ("郑先生您好，" / "Hello Mr. Zheng, "), then the refusal
         assert re.match(
-            r"^(?:[^。！!]{0,20}?您好[，！]|Hello [^,]{1,40}, )?(?:抱歉|Sorry)", out.draft.text
+            r"^(?:[^。！!]{0,20}?您好[，！]|Hello [^,]{1,40}, )?(?:抱歉|[Ss]orry)", out.draft.text
         ), out.draft
         assert "保密" in out.draft.text or "confidential" in out.draft.text
 

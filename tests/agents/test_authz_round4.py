@@ -21,7 +21,7 @@ from agents import Copilot
 from contract.ports import Actor
 from contract.suggestions import SuggestionKind
 from tests.agents.agent_helpers import msg
-from tests.agents.test_ask_authz import crm  # noqa: F401  (the module-scoped CRM fixture)
+from tests.agents.test_ask_authz import AUTODEALER, crm  # noqa: F401  (the module-scoped CRM fixture)
 from tests.agents.test_ask_rep import DenialLedger
 
 HUANG = Actor(id="rep_huang", role="rep", team="RT")  # P001 P002 P004 P007 P009 P011
@@ -183,7 +183,7 @@ BASELINE_MISSES: set[str] = {
 
 @pytest.fixture
 def run(make_deps, crm):  # noqa: F811
-    deps = make_deps(customers=crm)
+    deps = make_deps(customers=crm, tenant=AUTODEALER)
     deps.ledger = DenialLedger(deps.ledger)
     cp = Copilot(deps)
 

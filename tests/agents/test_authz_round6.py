@@ -26,7 +26,7 @@ from agents import Copilot
 from contract.messages import ImagePart, TextPart
 from contract.ports import Actor
 from tests.agents.agent_helpers import msg
-from tests.agents.test_ask_authz import crm  # noqa: F401  (the module-scoped CRM fixture)
+from tests.agents.test_ask_authz import AUTODEALER, DEMO, crm  # noqa: F401  (the module-scoped CRM fixture)
 from tests.agents.test_ask_rep import DenialLedger
 from tests.agents.test_authz_round4 import (
     APP,
@@ -197,7 +197,11 @@ def run(make_deps, crm, demo_crm):  # noqa: F811
 
     def go(channel: str, sender: str, actor: Actor, customer: str, text: str):
         demo = customer.startswith("C")
-        deps = make_deps(customers=demo_crm if demo else crm)
+        deps = (
+            make_deps(customers=demo_crm, tenant=DEMO)
+            if demo
+            else make_deps(customers=crm, tenant=AUTODEALER)
+        )
         deps.ledger = DenialLedger(deps.ledger)
         cp = Copilot(deps)
         rep = actor.id if actor.role == "rep" else "rep_sun"

@@ -14,7 +14,7 @@ from agents.ask import RepAsk
 from agents.authz import customer_trap, personal_data_lookup
 from contract.ports import Actor
 from tests.agents.agent_helpers import msg
-from tests.agents.test_ask_authz import crm  # noqa: F401  (the module-scoped CRM fixture)
+from tests.agents.test_ask_authz import AUTODEALER, crm  # noqa: F401  (the module-scoped CRM fixture)
 
 HUANG = Actor(id="rep_huang", role="rep", team="RT")  # P001 P002 P004 P007 P009 P011
 SUN = Actor(id="rep_sun", role="rep", team="RT")  # P003 P005 P006 P008 P010 P012
@@ -167,7 +167,7 @@ def test_a_customers_message(crm, customer, text, reason):  # noqa: F811
 
 @pytest.fixture
 def authorize(make_deps, crm):  # noqa: F811
-    deps = make_deps(customers=crm)
+    deps = make_deps(customers=crm, tenant=AUTODEALER)
 
     def run(actor: Actor, customer: str, text: str):
         ask = RepAsk(
