@@ -15,13 +15,14 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agents.context import RunContext, state_evidence
-from agents.reasoning import function_tools
+from agents.reasoning import dates, function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
 from agents.reasoning.asks import asks_text
 from agents.reasoning.combine import price_match, sum_savings
 from agents.reasoning.config import ToolsConfig, ToolSpec, load_profile, load_tools
-from agents.reasoning.crm import CrmRecord
+from agents.reasoning.crm import CrmRecord, MissingField
 from agents.reasoning.followup import follow_up_scope, scoped_text
+from agents.reasoning.records import PICTURE
 from agents.reasoning.results import CannotCompute, Computed, Result
 from agents.reasoning.tools import ToolContext, run_tool
 from agents.state import CopilotState
@@ -132,6 +133,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # a terse follow-up ("什么时候到期") is about the assets / orders an earlier turn narrowed to, not every one
     scope = follow_up_scope(said, history, crm, ctx.hints(), units)
     crm.device_scope = scope.device_ids
+    if crm.device_scope is None:
+        crm.device_scope = _thin_message_scope(crm, ctx)
     if scope.order_ids:
         ctx = replace(ctx, text=scoped_text(ctx.text, scope))
     results: list[Result] = []
@@ -176,7 +179,11 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
                 )
             }
         if spec.say_when_words and not any(w in ctx.text for w in spec.say_when_words):
-            unsaid |= {id(r) for r in out}
+            briefed = _brief_terms(spec, out, ctx.today) if spec.brief_unasked else None
+            if briefed is not None:
+                out = briefed
+            else:
+                unsaid |= {id(r) for r in out}
         if misfiled and id(spec) not in extra:
             unsaid |= {id(r) for r in out}
         if spec.alongside:
@@ -371,6 +378,49 @@ def _asked(ev: Evidence, asked: bool, words: list[str] | None = None) -> Evidenc
         return ev
     extra = {"asked_by": list(words)} if words else {}
     return ev.model_copy(update={"lineage": {**ev.lineage, "asked": True, **extra}})
+
+
+def _thin_message_scope(crm: CrmRecord, ctx: ToolContext) -> frozenset[str] | None:
+    """A picture that names no vehicle ("[图片] 还能开吗"): the customer's one asset with a fault on record (codes the
+    CRM holds, or an open ticket) is what it shows, for every tool (its term, its ticket). A short text question
+    ("保修到啥时候？") is about what it asks, not about that asset."""
+    if not PICTURE.search(ctx.text):
+        return None
+    try:
+        crm.device(ctx.hints(), ctx.text)
+        return None  # the message names one: the tools find it themselves
+    except MissingField:
+        pass
+    ticketed = {str(t.get("device_id")) for t in crm.crm.get("open_tickets") or [] if t.get("device_id")}
+    faulty = {
+        str(d.get("id"))
+        for d in crm.all_devices()
+        if d.get("x_fault_codes") or d.get("fault_codes") or str(d.get("id")) in ticketed
+    }
+    return frozenset(faulty) if len(faulty) == 1 else None
+
+
+def _brief_terms(spec: ToolSpec, out: list[Result], today: date) -> list[Result] | None:
+    """One asset's term said in one short clause (the customer did not ask about it, yet it says whether the repair is
+    covered): "这台车目前在整车质保期内（至2027年3月25日）" / "这台车的整车质保已于…到期". None when the tool stated
+    several terms (a fleet's batches) or no date: then the customer hears nothing of it."""
+    terms = [r for r in out if isinstance(r, Computed) and r.unit == "date"]
+    if len(terms) != 1:
+        return None
+    try:
+        end = date.fromisoformat(terms[0].output)
+    except ValueError:
+        return None
+    label = spec.label or "质保"
+    said = dates.zh_date(end)
+    brief = f"这台车目前在{label}期内，至{said}" if end >= today else f"这台车的{label}已于{said}到期"
+    if "已过保" in terms[0].statement and end >= today:  # ended by mileage first
+        brief = f"这台车的{label}已按里程到期"
+    return [
+        replace(terms[0], say=brief) if r is terms[0] else r
+        for r in out
+        if not isinstance(r, Computed) or r is terms[0]
+    ]
 
 
 def _beside(ev: Evidence, alongside: bool) -> Evidence:

@@ -206,6 +206,9 @@ class ToolSpec(BaseModel):
     # always computed (answer line and evidence for the rep), told to the customer only when the message has one of
     # these words: a fault report gets the warranty date only when the customer asks about the warranty
     say_when_words: list[str] = Field(default_factory=list)
+    # … unless `brief_unasked`: then the customer hears one short clause instead of nothing (a fault report: "这台车目前在
+    # 整车质保期内（至…）", whether the repair is covered), the full term only when asked
+    brief_unasked: bool = False
     only_kinds: list[str] = Field(default_factory=list)  # run only for these CRM customer kinds (fleet …)
     # said beside the answer it qualifies, never instead of it: an exclusion ("事故…造成的损坏不属于质保范围") does
     # not replace the term the way a part's own term (a wear part's 6个月) does

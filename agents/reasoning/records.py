@@ -203,7 +203,7 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         named = [r for r in records if device and str(r.get("device_id", "")) == device]
         if len(named) != 1:
             named = [r for r in records if _subject_named(str(r.get("subject", "")), ctx.text)]
-        if len(named) != 1 and not device and _thin(ctx.text):
+        if len(named) != 1 and not device and thin_message(ctx.text):
             # a thin message that does not say which vehicle ("又这样了" under a photo, "还是上不了电"): the customer's
             # only such record on a vehicle is what it is about
             named = [r for r in records if r.get("device_id")]
@@ -303,12 +303,13 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
 OPEN_TICKET_STEP = "follow_up_open_ticket"
 
 
+PICTURE = re.compile(r"\[(?:image|图片|照片)\]|🖼")  # a picture part (its text, when OCR read any, follows it)
 THIN_CJK = 20  # a message this short (in Chinese characters) says little beyond "it again"
 
 
-def _thin(text: str) -> bool:
+def thin_message(text: str) -> bool:
     """A message that says little of its own: a short text, or a picture whose text could not be read."""
-    return len(re.findall(r"[\u4e00-\u9fff]", text)) <= THIN_CJK or "[image]" in text
+    return len(re.findall(r"[\u4e00-\u9fff]", text)) <= THIN_CJK or bool(PICTURE.search(text))
 
 
 def _subject_named(subject: str, text: str) -> bool:

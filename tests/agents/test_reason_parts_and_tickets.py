@@ -17,7 +17,7 @@ import pytest
 from agents.drafting.template import _mostly_chinese, _subsumed, _unanswered
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import CrmRecord
-from agents.reasoning.records import _subject_named, _thin
+from agents.reasoning.records import _subject_named, thin_message
 from agents.reasoning.results import CannotCompute, Computed
 from agents.reasoning.tiers import _plain_bounds
 from agents.reasoning.tools import ToolContext, run_tool
@@ -197,7 +197,7 @@ def test_the_open_ticket_of_the_vehicle_the_message_is_about(store: PolicyStore)
 def test_a_record_is_named_by_three_pairs_of_its_subject() -> None:
     assert _subject_named("E5充电口盖无法打开", "上个月报的充电口盖打不开那个事")
     assert not _subject_named("E5充电口盖无法打开", "充电桩打不开")
-    assert _thin("[image] 又这样了，还能开吗") and not _thin("我" * 30)
+    assert thin_message("[image] 又这样了，还能开吗") and not thin_message("我" * 30)
 
 
 @pytest.mark.parametrize(
@@ -264,3 +264,34 @@ def test_an_english_reader_gets_no_chinese_clause_but_an_honest_check() -> None:
         )
     )
     assert "质保" not in plan.template_text and "check" in plan.template_text
+
+
+def test_a_fault_report_hears_the_term_in_one_clause_and_a_thin_one_is_scoped(store: PolicyStore) -> None:
+    from agents.nodes.reason import _brief_terms, _thin_message_scope
+
+    spec = ToolSpec(id="w", tool="term_end", label="整车质保", brief_unasked=True)
+    term = Computed("term_end", "w", "2027-03-25", "date", "您的X5（V1）交付日为…，至2027年3月25日", (), ())
+    [said] = _brief_terms(spec, [term], TODAY) or []
+    assert isinstance(said, Computed) and said.say == "这台车目前在整车质保期内，至2027年3月25日"
+    ended = Computed("term_end", "w", "2026-09-09", "date", "…已于2026年9月9日到期", (), ())
+    assert _brief_terms(spec, [ended], TODAY)[0].say == "这台车的整车质保已于2026年9月9日到期"  # type: ignore[index, union-attr]
+    assert _brief_terms(spec, [term, ended], TODAY) is None  # a fleet's batches: nothing short to say
+    crm = {"devices": [car("V1", "2025-03-18", codes=["P0217"]), car("V2", "2025-03-18")]}
+    c = ctx(store, crm, "[图片]\n仪表上这个灯亮了 还能开吗")
+    assert _thin_message_scope(c.crm, c) == frozenset({"V1"})
+    c = ctx(
+        store, crm, "我们车队今年的保养计划和明年的采购安排麻烦整理一下发给我，顺便看看有什么活动可以参加"
+    )
+    assert _thin_message_scope(c.crm, c) is None
+
+
+def test_the_pack_asks_an_open_ticket_for_a_repair_not_for_a_warranty_question() -> None:
+    from pathlib import Path
+
+    from agents.reasoning.config import load_tools
+
+    pack = load_tools(Path(__file__).parents[2] / "copilot" / "tenants" / "autodealer")
+    assert "open_ticket_vehicle" not in pack.asked("保修到什么时候？")[0]
+    assert "open_ticket_vehicle" in pack.asked("还是上不了电，你们到底多久能处理？")[0]
+    assert "brake_pad_term" in pack.asked("刹车片磨没了，算保修吗")[0]
+    assert "warranty_exclusion" in pack.asked("在路边修理厂修过，还给保修吗")[0]
