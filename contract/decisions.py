@@ -42,11 +42,12 @@ class HumanDecision(BaseModel):
     def _check(self) -> HumanDecision:
         if self.kind is DecisionKind.EDIT and not (self.final_text or "").strip():
             raise ValueError("an edit needs the final text")
-        if self.kind is DecisionKind.REJECT:
-            if not self.reason_code:
-                raise ValueError("a rejection needs a reason_code")
-            if self.reason_code not in REJECT_REASONS:
-                raise ValueError(
-                    f"unknown reason_code {self.reason_code!r}; use one of {', '.join(REJECT_REASONS)}"
-                )
+        if self.kind is DecisionKind.REJECT and not self.reason_code:
+            raise ValueError("a rejection needs a reason_code")
+        # reason_code is a chained ledger column that retention cannot redact: only the fixed codes, for every kind
+        # (free text, which may carry personal data, goes to reason_text, which is masked)
+        if self.reason_code is not None and self.reason_code not in REJECT_REASONS:
+            raise ValueError(
+                f"unknown reason_code {self.reason_code[:40]!r}; use one of {', '.join(REJECT_REASONS)}"
+            )
         return self

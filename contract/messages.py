@@ -108,6 +108,32 @@ class EventPart(_Part):
     event: str
     detail: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("detail")
+    @classmethod
+    def _bounded(cls, detail: dict[str, Any]) -> dict[str, Any]:
+        """Tencent's events are flat; a deeply nested or huge detail is a poison message that would fail later, in
+        the inbox or the ledger, after it was accepted."""
+        if _depth(detail) > MAX_DETAIL_DEPTH:
+            raise ValueError(f"event detail is nested deeper than {MAX_DETAIL_DEPTH} levels")
+        if len(repr(detail)) > MAX_DETAIL_CHARS:
+            raise ValueError(f"event detail is longer than {MAX_DETAIL_CHARS} characters")
+        return detail
+
+
+MAX_DETAIL_DEPTH = 8
+MAX_DETAIL_CHARS = 16_000
+
+
+def _depth(value: object, level: int = 0) -> int:
+    """How deeply a JSON-like value nests (stops counting past the limit, so a hostile value costs little)."""
+    if level > MAX_DETAIL_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list | tuple):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
 
 Part = Annotated[
     TextPart

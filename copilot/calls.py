@@ -53,6 +53,12 @@ class LocalCalls:
                     call.tenant,
                     call.started_at or time.time(),
                 )
+            elif (
+                not held.customer_ref and call.customer_ref
+            ):  # registered at connect, the customer named later
+                self._calls[call.call_id] = ActiveCall(
+                    held.call_id, held.agent_id, call.customer_ref, held.tenant, held.started_at
+                )
 
     def end(self, call_id: str) -> None:
         with self._lock:

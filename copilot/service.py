@@ -30,8 +30,8 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
-from contract.decisions import HumanDecision
-from contract.errors import AccessDenied, BackendUnavailable, ConflictError, NotFound
+from contract.decisions import DecisionKind, HumanDecision
+from contract.errors import AccessDenied, BackendUnavailable, ConflictError, InputError, NotFound
 from contract.evidence import Evidence
 from contract.messages import InboundMessage
 from contract.ports import Actor, Customer360, CustomerData, PolicyQuery, PolicyRetriever
@@ -134,6 +134,8 @@ class LedgerPort(Protocol):
 
     def message_suggestion(self, tenant: str, channel: str, message_id: str) -> tuple[str, str] | None: ...
 
+    def conversation_owner(self, tenant: str, conversation_id: str) -> tuple[str, str] | None: ...
+
     def find(self, **filters: object) -> Sequence[LedgerRow]: ...
 
     def verify(self) -> VerifyResult: ...
@@ -219,6 +221,8 @@ _REFUSAL_LINES = {
     "not_on_call": "抱歉，您当前没有与该客户的通话，不能查询其资料。"
     " / Sorry, you can only look up the customer on your current call.",
     "wrong_tenant": "抱歉，该请求不属于本租户。 / Sorry, this request belongs to another tenant.",
+    "not_your_conversation": "抱歉，该会话属于另一位客户或同事，不能在其中发送或提问。"
+    " / Sorry, this conversation belongs to another customer or colleague.",
 }
 
 
@@ -325,6 +329,24 @@ class Services:
                 log.warning("ownership of %s not checked, CRM unavailable: %s", msg.customer_ref, exc.message)
         return actor
 
+    def check_conversation(self, msg: InboundMessage, actor: Actor) -> None:
+        """A conversation id is bound to its customer (and, for a rep's ask, to its rep) by its first suggestion:
+        a message naming the actor's own customer cannot be posted into someone else's conversation, whose history
+        the graph would read and extend."""
+        held = self.ledger.conversation_owner(msg.tenant, msg.conversation_id)
+        if held is None:
+            return
+        customer, rep = held
+        if customer == msg.customer_ref:
+            return
+        if msg.sender == "rep_ask" and actor.role == "rep" and rep == actor.id:
+            return  # the rep's own ask thread (e.g. the WeCom app chat) asks about one customer after another
+        raise AccessDenied(
+            f"conversation {msg.conversation_id!r} belongs to another customer or rep",
+            reason="not_your_conversation",
+            actor=actor.id,
+        )
+
     # ---- handle a message --------------------------------------------------------------------------------------------
 
     def handle_message(self, msg: InboundMessage, actor: Actor) -> Suggestion | None:
@@ -335,6 +357,7 @@ class Services:
         msg = self.scope_message(msg, actor)
         try:
             actor = self.authorize_customer(msg, actor)
+            self.check_conversation(msg, actor)
         except AccessDenied as exc:
             with self._message_lock(msg):
                 return self._refuse(msg, actor, exc, started)
@@ -522,6 +545,14 @@ class Services:
             if calls:
                 actor = actor.model_copy(update={"call_customer_ref": calls[0].customer_ref})
         suggestion = self.ledger.get_suggestion(decision.suggestion_id, actor=actor)
+        if decision.kind is DecisionKind.ACCEPT and decision.final_text is not None:
+            drafted = suggestion.draft.text if suggestion.draft is not None else None
+            if decision.final_text != drafted:  # the record would say the AI's draft went out when it did not
+                raise InputError(
+                    "an accept sends the draft as suggested; send kind=edit with the new text (recorded with its diff)",
+                    reason="accept_text_differs",
+                )
+        self.check_still_owner(suggestion, actor)
         # scaled out, a worker in another process may be running this conversation's next message on the same thread
         across = (
             self.inbox.thread_lock(suggestion.tenant, suggestion.conversation_id)
@@ -534,6 +565,21 @@ class Services:
             )
         self.bus.publish(DecisionRecorded(suggestion, decision, actor, entry_id))
         return entry_id
+
+    def check_still_owner(self, suggestion: Suggestion, actor: Actor) -> None:
+        """A rep decides only while the customer is theirs: a customer reassigned since the suggestion takes the
+        reply away from the old rep (recorded, AccessDenied). A CRM that is down does not block the decision."""
+        if actor.role != "rep" or not suggestion.customer_ref:
+            return
+        try:
+            self.customers.customer_360(suggestion.customer_ref, actor)
+        except AccessDenied as exc:
+            self.record_denial(actor, exc.reason, {"attempted": "decision", "suggestion_id": suggestion.id})
+            raise
+        except (NotFound, BackendUnavailable) as exc:
+            log.warning(
+                "ownership of %s not re-checked before the decision: %s", suggestion.customer_ref, exc
+            )
 
     # ---- reads ---------------------------------------------------------------------------------------------------
 

@@ -145,7 +145,7 @@ class Worker:
         return len(items)
 
     def _handle(self, msg: InboundMessage) -> bool:
-        """False = leave the message for a retry (a backend is down)."""
+        """False = leave the message for a retry (a backend is down, or the run crashed)."""
         lock: Callable[[InboundMessage], AbstractContextManager[None]] | None = getattr(
             self.inbox, "conversation_lock", None
         )  # Redis queue: one run per conversation at a time
@@ -160,9 +160,14 @@ class Worker:
         except CopilotError as exc:  # refused for a reason (unknown customer, access): recorded, not retried
             log.warning("message %s refused: %s (%s)", msg.dedupe_key, exc.reason, exc.message)
             self.failed += 1
-        except Exception:  # a bug: ack so it cannot poison the queue, but shout
-            log.exception("message %s crashed the graph", msg.dedupe_key)
+        except (
+            Exception
+        ):  # a bug or a passing fault (a locked SQLite, a Chroma blip): never acked as if it succeeded.
+            # Given back for a retry; the inbox parks it as a dead letter, content kept, after its max_attempts, so a
+            # poison message cannot loop forever and an accepted one is never silently dropped.
+            log.exception("message %s crashed the graph: given back for a retry", msg.dedupe_key)
             self.failed += 1
+            return False
         return True
 
     def _reap_expired(self) -> None:

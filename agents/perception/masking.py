@@ -42,6 +42,9 @@ _MASKED_FIELDS: dict[type, tuple[str, ...]] = {
 }
 
 
+COORDINATE_DECIMALS = 2
+
+
 def conversation_vault_key(message: InboundMessage) -> str:
     """One vault key per conversation: a value keeps its token across the conversation's messages, and the rep's
     screen unmasks with this key."""
@@ -90,6 +93,11 @@ def mask_message(
                     update[name] = result.text
         if isinstance(part, EventPart) and part.detail:
             update["detail"] = mask_value(masker, part.detail, key)
+        if isinstance(
+            part, LocationPart
+        ):  # where the customer stands, to ~1 km: enough to route, not to find them
+            update["latitude"] = round(part.latitude, COORDINATE_DECIMALS)
+            update["longitude"] = round(part.longitude, COORDINATE_DECIMALS)
         parts.append(part.model_copy(update=update) if update else part)
     return message.model_copy(update={"parts": parts}), spans
 

@@ -167,13 +167,13 @@ def _file(
 
 def _describe(part: Part) -> str:
     if isinstance(part, LocationPart):
-        return f"位置：{part.label or '未命名地点'}（{part.latitude:.5f}, {part.longitude:.5f}）"
+        return f"位置：{part.label or '未命名地点'}（{part.latitude:.2f}, {part.longitude:.2f}）"
     if isinstance(part, LinkPart):
         return f"链接：{part.title} {part.description} ({part.url})".strip()
     if isinstance(part, MiniProgramPart):
         return f"小程序：{part.title or part.appid} {part.pagepath}".strip()
     if isinstance(part, BusinessCardPart):
-        return f"名片：{part.name or part.userid}（{part.userid}）"
+        return f"名片：{part.name or '未署名'}"  # the userid is an account id: it stays in the part, not in evidence
     if isinstance(part, MenuPart):
         return part.text or f"菜单选项 {part.menu_id}"
     if isinstance(part, EventPart):

@@ -43,6 +43,9 @@ class CallConfig:
     agent_ref: str = ""
     lang: str = "zh"
     vad: str = "silero"
+    # The connection's number within the call (1 = the first): a reconnect's utterances restart at customer-1, so
+    # their message ids carry the leg, or the dedupe key would hand back the first leg's suggestions and drop them.
+    leg: int = 1
     # Partials every 0.45 s of utterance audio: decodes take longer as the utterance grows, so a 0.5 s audio grid
     # shows up at the desk ~0.52 s apart (bench/bench_voice.py). The first once 1.8 s is heard (200 ms pre-roll
     # included; was 1.35 s): whisper-base mostly invents one to four characters on the first second, and each early
@@ -439,7 +442,9 @@ class CallSession:
             tenant=self.cfg.tenant,
             channel=Channel.VOICE,
             conversation_id=self.cfg.call_id,
-            message_id=f"{self.cfg.call_id}:{utt.utt_id}",
+            message_id=f"{self.cfg.call_id}:{utt.utt_id}"
+            if self.cfg.leg <= 1
+            else f"{self.cfg.call_id}:leg{self.cfg.leg}:{utt.utt_id}",
             customer_ref=self.cfg.customer_ref,
             rep_ref=self.cfg.agent_ref,
             parts=[

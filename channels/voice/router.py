@@ -89,6 +89,7 @@ def build_voice_router(
     budget = CallConfig.cpu_budget_per_audio_s if cpu_budget_per_audio_s is None else cpu_budget_per_audio_s
     router = APIRouter()
     sessions: dict[str, CallSession] = {}
+    legs: dict[str, int] = {}  # call id -> connections so far (in this process; bounded below)
     draining: set[asyncio.Task[None]] = set()
 
     @router.get("/voice/calls", dependencies=list(status_dependencies))
@@ -115,7 +116,8 @@ def build_voice_router(
                              customer_ref=start.customer_ref, agent_ref=start.agent_ref,
                              lang=start.lang, vad=vad, partial_interval_s=partial_interval_s,
                              max_silence_s=max_silence_s, silence_notice_s=silence_notice_s,
-                             first_partial_s=first_s, cpu_budget_per_audio_s=budget)  # fmt: skip
+                             first_partial_s=first_s, cpu_budget_per_audio_s=budget,
+                             leg=_next_leg(legs, call_id))  # fmt: skip
             session = CallSession(cfg, asr_service, on_final)  # validates rate/channels before taking a slot
             asr_service.open_call(call_id)
         except CopilotError as exc:
@@ -281,3 +283,15 @@ async def _send_and_close(websocket: WebSocket, frame: dict[str, Any], code: int
     with contextlib.suppress(Exception):
         await websocket.send_json(frame)
         await websocket.close(code=code)
+
+
+MAX_REMEMBERED_CALLS = 10_000
+
+
+def _next_leg(legs: dict[str, int], call_id: str) -> int:
+    """This connection's leg of the call. Only this process's connections are counted: a reconnect that lands on
+    another process starts at leg 1 again (noted in docs/architecture.md)."""
+    if len(legs) >= MAX_REMEMBERED_CALLS and call_id not in legs:
+        legs.pop(next(iter(legs)))  # the oldest call: long over
+    legs[call_id] = legs.get(call_id, 0) + 1
+    return legs[call_id]

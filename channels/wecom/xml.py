@@ -76,4 +76,22 @@ def parse_xml(data: bytes | str) -> dict[str, Any]:
         raise malformed("xml_malformed", f"XML does not parse: {exc}") from None
     if root.tag != "xml":
         raise malformed("xml_malformed", f"root element is <{root.tag}>, expected <xml>")
+    if _deeper_than(
+        root, MAX_XML_DEPTH
+    ):  # Tencent's callbacks nest 3-4 levels; deeper is an attack on the walk below
+        raise malformed("xml_too_deep", f"XML nests deeper than {MAX_XML_DEPTH} levels")
     return {child.tag: _element_value(child) for child in root}
+
+
+MAX_XML_DEPTH = 16
+
+
+def _deeper_than(root: Element, limit: int) -> bool:
+    """Iterative (a recursive walk is what a deep document would break)."""
+    stack = [(root, 1)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in el)
+    return False

@@ -62,12 +62,23 @@ def mount_voice_routes(app: Any, services: Services) -> None:
     if not isinstance(asr, AsrService) or getattr(app.state, "voice_mounted", False):
         return
 
+    # call id -> who authenticated the socket. An agent streams as themselves: the start frame's agent_ref cannot
+    # name another agent (whose scope and ledger identity they would borrow). A gateway (admin key) speaks for the
+    # telephony system and names the call's agent itself.
+    streamers: dict[str, Actor] = {}
+
+    def streamed_by(call_id: str, named_agent: str) -> str:
+        streamer = streamers.get(call_id)
+        return streamer.id if streamer is not None and streamer.role == "agent" else (named_agent or "agent")
+
     async def authorize(websocket: WebSocket) -> None:
         # a gateway sends X-API-Key; a browser ?token= from POST /v1/stream/token; never ?api_key= (access logs)
         actor = actor_for_socket(dict(websocket.headers), dict(websocket.query_params), services.settings)
         if actor.role not in ("agent", "admin"):
             raise AccessDenied(f"role {actor.role!r} may not stream call audio", reason="wrong_role")
         call_id = str(websocket.path_params.get("call_id", ""))
+        if call_id:
+            streamers[call_id] = actor
         if (
             actor.role == "agent" and call_id
         ):  # the call is this agent's from the first frame (desk events, scope)
@@ -93,8 +104,11 @@ def mount_voice_routes(app: Any, services: Services) -> None:
 
     async def on_final(msg: InboundMessage) -> dict[str, Any] | None:
         """The call desk gets the suggestion through the service's events (topic call:<id>); the socket too."""
-        services.call_started(msg.conversation_id, msg.rep_ref or "agent", msg.customer_ref, msg.tenant)
-        actor = Actor(id=msg.rep_ref or "agent", role="agent", call_customer_ref=msg.customer_ref)
+        agent_id = streamed_by(msg.conversation_id, msg.rep_ref)
+        if agent_id != msg.rep_ref:
+            msg = msg.model_copy(update={"rep_ref": agent_id})
+        services.call_started(msg.conversation_id, agent_id, msg.customer_ref, msg.tenant)
+        actor = Actor(id=agent_id, role="agent", call_customer_ref=msg.customer_ref)
         try:
             suggestion = await run_in_threadpool(services.handle_message, msg, actor)
         except MessageRefusedError as refused:
@@ -102,9 +116,9 @@ def mount_voice_routes(app: Any, services: Services) -> None:
         return suggestion.model_dump(mode="json") if suggestion is not None else None
 
     async def on_hangup(summary: dict[str, Any]) -> dict[str, Any] | None:
-        actor = Actor(
-            id=summary.get("agent_ref") or "agent", role="agent", call_customer_ref=summary["customer_ref"]
-        )
+        agent_id = streamed_by(str(summary["call_id"]), str(summary.get("agent_ref") or ""))
+        streamers.pop(str(summary["call_id"]), None)
+        actor = Actor(id=agent_id, role="agent", call_customer_ref=summary["customer_ref"])
         try:
             wrap = await run_in_threadpool(
                 services.wrap_up, summary["call_id"], actor, tenant=services.settings.tenant

@@ -233,6 +233,24 @@ class Ledger:
             ).first()
         return (str(row[0]), str(row[1])) if row is not None else None
 
+    def conversation_owner(self, tenant: str, conversation_id: str) -> tuple[str, str] | None:
+        """(customer, rep) a conversation belongs to: those of its first suggestion that was not a refusal (a refused
+        message cannot claim a conversation), or None for a conversation with none yet. Ids only, never content."""
+        e = entries.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(e.customer_ref, e.rep_ref)
+                .where(
+                    e.tenant == tenant,
+                    e.conversation_id == conversation_id,
+                    e.kind == EntryKind.SUGGESTION.value,
+                    e.suggestion_kind != "refusal",
+                )
+                .order_by(e.seq)
+                .limit(1)
+            ).first()
+        return (str(row[0]), str(row[1])) if row is not None else None
+
     def query(self, **filters: Any) -> list[dict[str, Any]]:
         """`find` as JSON-ready dicts (for the API)."""
         return [e.model_dump(mode="json") for e in self.find(**filters)]

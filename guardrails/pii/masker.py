@@ -34,6 +34,7 @@ ENTITIES = (
     "CN_USCC",
     "CN_PLATE",
     "US_SSN",
+    "IM_ACCOUNT",
     "ADDRESS",
     "PERSON",
 )

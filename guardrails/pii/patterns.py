@@ -1,5 +1,6 @@
 """Pattern recognisers for identifiers with letters or a fixed shape: email, HK / Macau / Taiwan IDs, travel permits,
-passports, 统一社会信用代码, licence plates, US SSN and formatted North American phones. Each pattern has a validator
+passports, 统一社会信用代码, licence plates, US SSN, formatted North American phones, and WeChat / QQ accounts after their
+label. Each pattern has a validator
 (checksum or rule) and a score; a cue word nearby raises the score of the weaker shapes."""
 
 from __future__ import annotations
@@ -108,6 +109,14 @@ PATTERNS: tuple[Pattern, ...] = (
 )
 
 
+# A WeChat id or QQ number only means something after its label ("微信号 zhang_san88", "QQ：123456789", "vx: …"): the
+# label is the cue, the id alone is masked. WeChat ids are 6-20 letters, digits, _ or -, starting with a letter.
+IM_ACCOUNT = re.compile(
+    r"(?:微信号?|微信ID|vx|VX|wx|WX|[Ww]e[Cc]hat(?: ?ID)?|QQ号?|qq号?)\s*(?:号码|账号)?\s*[:：是为]?\s*"
+    r"(?P<id>[A-Za-z][-_A-Za-z0-9]{5,19}|[1-9]\d{4,10})" + _NA
+)
+
+
 def find_patterns(text: str) -> list[Candidate]:
     out: list[Candidate] = []
     for p in PATTERNS:
@@ -118,4 +127,6 @@ def find_patterns(text: str) -> list[Candidate]:
             if p.cue and nearest_cue(text, m.start()) == p.cue:
                 score = max(score, p.cue_score)
             out.append(Candidate(p.entity, m.start(), m.end(), score))
+    for m in IM_ACCOUNT.finditer(text):
+        out.append(Candidate("IM_ACCOUNT", m.start("id"), m.end("id"), 0.9))
     return out

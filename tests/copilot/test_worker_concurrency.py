@@ -111,3 +111,40 @@ def test_one_loop_never_has_two_messages_in_hand(tmp_path: Path) -> None:
     assert handler.broken and handler.met == []
     assert handler.max_parallel == 1 and sorted(handler.done) == ["c0-m0", "c1-m0"]
     inbox.close()
+
+
+class CrashingHandler:
+    """Crashes on the first `crashes` runs of every message, then handles it: a passing fault, then recovery."""
+
+    def __init__(self, crashes: int) -> None:
+        self.crashes = crashes
+        self.runs: dict[str, int] = {}
+        self.done: list[str] = []
+
+    def handle_message(self, msg: InboundMessage, actor: Actor) -> None:
+        self.runs[msg.message_id] = self.runs.get(msg.message_id, 0) + 1
+        if self.runs[msg.message_id] <= self.crashes:
+            raise RuntimeError("database is locked")
+        self.done.append(msg.message_id)
+
+
+def test_a_crashed_run_is_retried_not_acked_and_a_poison_message_is_parked_with_its_content(
+    tmp_path: Path,
+) -> None:
+    inbox = SqliteInbox(tmp_path / "inbox.sqlite", lease_s=3600.0, max_attempts=3)
+    assert inbox.accept(message(0, 0))
+    passing = CrashingHandler(crashes=1)  # one crash, then it works: handled, exactly once
+    worker = Worker(inbox, passing, worker_id="retry", batch=1, poll_s=0.01)
+    for _ in range(3):
+        worker.run_once()
+    assert passing.done == ["c0-m0"] and passing.runs["c0-m0"] == 2 and inbox.stats()["done"] == 1
+
+    assert inbox.accept(message(1, 0))
+    poison = CrashingHandler(crashes=99)  # crashes every time: dead-lettered after max_attempts, not done
+    worker = Worker(inbox, poison, worker_id="poison", batch=1, poll_s=0.01)
+    for _ in range(5):
+        worker.run_once()
+    assert poison.runs["c1-m0"] == 3 and poison.done == []
+    stats = inbox.stats()
+    assert stats["dead"] == 1 and stats["done"] == 1 and stats["claimed"] == 0
+    inbox.close()

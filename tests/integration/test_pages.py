@@ -121,7 +121,7 @@ def browser() -> Iterator[Any]:
 
 def _msg(message_id: str, text: str, customer: str = "C1001") -> dict[str, Any]:
     return {
-        "channel": "wecom_app",
+        "channel": "rest",
         "conversation_id": f"ui-{message_id}",
         "message_id": message_id,
         "customer_ref": customer,

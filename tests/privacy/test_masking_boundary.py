@@ -91,3 +91,29 @@ def test_vault_key_from_settings_or_a_private_key_file(tmp_path: Path) -> None:
     mode = stat.S_IMODE(os.stat(tmp_path / "pii_vault.key").st_mode)
     assert mode == 0o600 and list(tmp_path.iterdir()) == [tmp_path / "pii_vault.key"]
     assert vault_secret("", tmp_path / "prod", env="production") == b""  # settings refuse Redis without a key
+
+
+def test_im_accounts_precise_coordinates_and_card_ids_do_not_pass_the_boundary() -> None:
+    """Found by the session-8 review in the ledger: a WeChat id and a QQ number after their labels, GPS to ~1 m, and a
+    business card's account id in the perception evidence."""
+    from agents.perception.parts import _describe
+
+    msg = InboundMessage(
+        tenant="demo",
+        channel="wecom_kf",
+        conversation_id="kf-2",
+        message_id="m2",
+        customer_ref="C1002",
+        parts=[
+            TextPart(text="加我微信号 zhang_san88，或者QQ：123456789；订单号 SO-2404-053 不变"),
+            LocationPart(latitude=31.234567, longitude=121.456789, label=""),
+            BusinessCardPart(userid="wmABCDEF_zhangsan", name=""),
+        ],
+    )
+    masked, spans = mask_message(RuleMasker(MemoryVault()), msg)
+    text = masked.parts[0].text
+    assert "zhang_san88" not in text and "123456789" not in text and "SO-2404-053" in text
+    assert sum(s.entity == "IM_ACCOUNT" for s in spans) == 2
+    place = masked.parts[1]
+    assert (place.latitude, place.longitude) == (31.23, 121.46)
+    assert "31.2346" not in _describe(place) and "wmABCDEF" not in _describe(masked.parts[2])

@@ -167,6 +167,20 @@ def test_disconnect_mid_utterance_still_delivers_the_turn(client: TestClient, re
     assert rec.hangups[0]["reason"] == "disconnected"
 
 
+def test_a_reconnect_continues_the_call_with_message_ids_of_its_own(
+    client: TestClient, rec: Recorder
+) -> None:
+    """The second leg's first utterance is customer-1 again: its id carries the leg, or the ledger's dedupe key would
+    return the first leg's suggestion and the new words would be lost."""
+    for leg in range(2):
+        with client.websocket_connect("/voice/calls/call-again") as ws:
+            ws.send_json(START)
+            ws.receive_json()
+            stream(ws, np.concatenate([silence(0.4), say(TURN_1)]))
+        wait_until(lambda n=leg: len(rec.hangups) > n, "on_hangup after the disconnect")
+    assert [m.message_id for m in rec.finals] == ["call-again:customer-1", "call-again:leg2:customer-1"]
+
+
 @pytest.mark.parametrize(
     ("first", "reason"),
     [
