@@ -86,6 +86,11 @@ def get_app_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
+# Only what a browser must open by URL takes a token: elsewhere it would be a minute-long credential in a URL (the
+# 360, the ledger), ending up in logs and Referer headers. The call socket reads its token in actor_for_socket.
+TOKEN_PATHS = ("/v1/stream", "/v1/evals/reports/")
+
+
 def current_actor(
     request: Request,
     settings: SettingsDep,
@@ -98,7 +103,7 @@ def current_actor(
     carries ?token=, a signed token from POST /v1/stream/token that names the actor and expires in about a minute;
     it is honoured on GET only."""
     key = x_api_key or (authorization[7:] if authorization.lower().startswith("bearer ") else "")
-    if not key and token and request.method in ("GET", "HEAD"):
+    if not key and token and request.method in ("GET", "HEAD") and request.url.path.startswith(TOKEN_PATHS):
         return actor_for_stream_token(token.strip(), settings)
     return actor_for_key(key.strip(), settings)
 

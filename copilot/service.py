@@ -56,6 +56,7 @@ from copilot.events import (
 from copilot.hub import Hub
 from copilot.metrics import ServiceMetrics
 from copilot.settings import Settings
+from knowledge.crm.access import not_in_scope_message
 
 log = logging.getLogger("copilot.service")
 
@@ -584,11 +585,23 @@ class Services:
     # ---- reads ---------------------------------------------------------------------------------------------------
 
     def customer_360(self, customer_id: str, actor: Actor) -> Customer360:
+        """A rep gets the same 403 for another rep's customer and for an id the CRM does not hold: a 404 would tell
+        them which ids exist."""
         try:
             return self.customers.customer_360(customer_id, self.agent_scope(actor, customer_id))
         except AccessDenied as exc:
             self.record_denial(actor, exc.reason, {"attempted": "customer_360", "customer_ref": customer_id})
             raise
+        except NotFound:
+            if actor.role != "rep":
+                raise
+            self.record_denial(actor, "not_owner", {"attempted": "customer_360", "customer_ref": customer_id})
+            raise AccessDenied(
+                not_in_scope_message(actor.id, customer_id),
+                reason="not_owner",
+                actor=actor.id,
+                customer_ref=customer_id,
+            ) from None
 
     def suggestion_view(self, suggestion_id: str, actor: Actor) -> dict[str, object]:
         if actor.role == "agent" and not actor.call_customer_ref:

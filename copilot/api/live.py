@@ -88,14 +88,14 @@ def mount_voice_routes(app: Any, services: Services) -> None:
         if frame.get("type") in ("partial", "final", "state"):  # state: silence, no_speech, low_confidence …
             try:
                 pii = getattr(services.guardrails, "pii", None)
-                if (
-                    pii is not None
-                ):  # voice engineer: spoken numbers masked before the transcript leaves the call
-                    from agents.perception.masking import mask_text
-                    from channels.voice.router import masked_frame
+                if pii is None:  # fail closed: no masker, no transcript leaves the call
+                    log.warning("call %s: no PII masker configured, the desk mirror is off", call_id)
+                    return
+                from agents.perception.masking import mask_text
+                from channels.voice.router import masked_frame
 
-                    key = f"{services.settings.tenant}:{call_id}"  # the call's vault key, as perceive uses it
-                    frame = masked_frame(frame, lambda text: mask_text(pii, text, key).text)
+                key = f"{services.settings.tenant}:{call_id}"  # the call's vault key, as perceive uses it
+                frame = masked_frame(frame, lambda text: mask_text(pii, text, key).text)
                 services.hub.publish(f"call:{call_id}", frame)
             except Exception:  # the desk mirror is best effort (Redis blip); the socket still gets the frame
                 log.warning(

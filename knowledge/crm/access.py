@@ -35,13 +35,12 @@ def check_access(
         return
     if team_visibility and actor_team and owner_team and actor_team == owner_team:
         return
-    scope = "their team's customers" if team_visibility else "customers they own"
-    _deny(
-        actor,
-        customer_id,
-        f"rep {actor.id} may only see {scope}; {customer_id} is owned by another rep",
-        "not_owner",
-    )
+    # names no owner and reads the same as for an id the CRM does not hold (copilot.service.customer_360)
+    _deny(actor, customer_id, not_in_scope_message(actor.id, customer_id), "not_owner")
+
+
+def not_in_scope_message(actor_id: str, customer_id: str) -> str:
+    return f"rep {actor_id} may not see customer {customer_id}: not in their scope"
 
 
 def _deny(actor: Actor, customer_ref: str, message: str, reason: str) -> None:

@@ -203,3 +203,28 @@ def test_a_call_socket_streams_as_the_authenticated_agent(
     recorded = security_services.ledger.find(conversation="call-borrow", kind="suggestion")
     assert recorded, "the call produced no suggestion"
     assert {e.rep_ref for e in recorded} == {"agent_chen"}, [(e.rep_ref, e.suggestion_kind) for e in recorded]
+
+
+@pytest.mark.probe(
+    id="customer-360-existence",
+    sends="GET /v1/customers/C1004/360 (another rep's) and /v1/customers/C9999999/360 (no such id) as rep_zhang",
+    expect="the same 403 not_owner with the same message shape for both: the answer never says which ids exist",
+)
+def test_the_360_does_not_tell_a_rep_which_customers_exist(security_client: TestClient) -> None:
+    other = security_client.get("/v1/customers/C1004/360", headers=ZHANG)
+    missing = security_client.get("/v1/customers/C9999999/360", headers=ZHANG)
+    assert other.status_code == missing.status_code == 403, (other.text, missing.text)
+    assert other.json()["reason"] == missing.json()["reason"] == "not_owner"
+    assert other.json()["message"].replace("C1004", "X") == missing.json()["message"].replace("C9999999", "X")
+    assert security_client.get("/v1/customers/C1001/360", headers=ZHANG).status_code == 200
+
+
+@pytest.mark.probe(
+    id="stream-token-on-other-routes",
+    sends="a fresh ?token= (POST /v1/stream/token) on GET /v1/customers/C1001/360 instead of a header",
+    expect="401: a token opens only what a browser must open by URL (the stream, eval reports)",
+)
+def test_a_stream_token_is_not_a_credential_for_data_routes(security_client: TestClient) -> None:
+    token = security_client.post("/v1/stream/token", headers=ZHANG).json()["token"]
+    r = security_client.get("/v1/customers/C1001/360", params={"token": token})
+    assert r.status_code == 401, r.text
