@@ -108,6 +108,8 @@ def _ack_rows(db: sqlite3.Connection, item_ids: list[int]) -> list[tuple[int, st
 
 _FAST_RETRY_S = 0.005  # SqliteInbox._begin_immediate polls this long before SQLite's own busy wait
 CHECKPOINT_EVERY_S = 0.5  # the WAL checkpointer's period while the inbox is written to
+CHECKPOINT_RETRY_S = 0.05  # … and while a checkpoint could not catch up with the writers
+WAL_LIMIT_FRAMES = 10_000  # ~40 MB of WAL: past it, a checkpoint that waits for the writers (RESTART)
 
 
 class _Checkpointer:
@@ -116,11 +118,16 @@ class _Checkpointer:
     By default SQLite checkpoints inside the commit that takes the WAL past 1,000 pages: that commit (an accepted
     callback as often as not) then also copies the pages into the database file and fsyncs it (two more fsyncs),
     and every callback queued behind it waits. A PASSIVE checkpoint on another connection takes no write lock, so
-    callbacks keep committing meanwhile. It runs every CHECKPOINT_EVERY_S while there were writes (~1 k frames at
-    300 callbacks/s); checkpoints keep their fsyncs (WAL before, database after), so durability is unchanged."""
+    callbacks keep committing meanwhile. It runs every CHECKPOINT_EVERY_S while there were writes; checkpoints keep
+    their fsyncs (WAL before, database after), so durability is unchanged.
 
-    def __init__(self, db: sqlite3.Connection, every_s: float = CHECKPOINT_EVERY_S) -> None:
-        self._db, self._every_s = db, every_s
+    The WAL file starts over only when a write begins with every frame already copied. A PASSIVE checkpoint during
+    which a callback committed leaves the new frames behind, so it is retried soon (CHECKPOINT_RETRY_S) until one
+    catches up; if writes never pause long enough and the WAL passes WAL_LIMIT_FRAMES, one RESTART checkpoint waits
+    for the writers (a short stall: the PASSIVE ones copied nearly everything) so the file cannot grow without end."""
+
+    def __init__(self, db: sqlite3.Connection, every_s: float | None = None) -> None:
+        self._db, self._every_s = db, CHECKPOINT_EVERY_S if every_s is None else every_s
         self._stop = threading.Event()
         self._dirty = threading.Event()
         self._thread = threading.Thread(target=self._run, name="inbox-wal-checkpoint", daemon=True)
@@ -129,19 +136,31 @@ class _Checkpointer:
     def wrote(self) -> None:
         self._dirty.set()
 
+    def checkpoint(self) -> bool:
+        """One PASSIVE checkpoint, or a RESTART one when the WAL has not started over for WAL_LIMIT_FRAMES frames
+        (its frame count is counted from the last start-over); True when it copied every frame it saw."""
+        _busy, frames, copied = self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if frames >= WAL_LIMIT_FRAMES:
+            _busy, frames, copied = self._db.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        return bool(frames <= copied)
+
     def _run(self) -> None:
-        warned = False
-        while not self._stop.wait(self._every_s):
+        warned, wait_s = False, self._every_s
+        while not self._stop.wait(wait_s):
             if not self._dirty.is_set():
                 continue
             self._dirty.clear()
             try:
-                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                caught_up = self.checkpoint()
                 warned = False
             except sqlite3.Error as exc:  # a busy or broken file: the next period tries again
+                caught_up = True
                 if not warned:
                     _log.warning("inbox WAL checkpoint failed (retrying every %.1fs): %s", self._every_s, exc)
                     warned = True
+            if not caught_up:
+                self._dirty.set()
+            wait_s = self._every_s if caught_up else CHECKPOINT_RETRY_S
 
     def close(self) -> None:
         self._stop.set()
@@ -202,6 +221,7 @@ class SqliteInbox:
         try:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             db.execute(f"PRAGMA synchronous = {self._synchronous}")
+            db.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")  # RESTART waits for the writers
         except sqlite3.Error as exc:
             _log.warning(
                 "inbox %s: no WAL checkpoint thread (%s); SQLite checkpoints in the commits", self.path, exc

@@ -143,3 +143,32 @@ def test_claim_hands_out_full_messages_one_per_conversation(tmp_path: Path) -> N
         assert all(msg.text().startswith("第") for _, msg in claimed)
     finally:
         box.close()
+
+
+def test_wal_starts_over_under_writes_that_never_pause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PASSIVE checkpoint that writers keep overtaking never lets the WAL start over; past the frame limit the
+    checkpointer waits for the writers once (RESTART), so the WAL file stays bounded."""
+    monkeypatch.setattr(inbox_module, "WAL_LIMIT_FRAMES", 300)
+    monkeypatch.setattr(inbox_module, "CHECKPOINT_RETRY_S", 0.02)
+    monkeypatch.setattr(inbox_module, "CHECKPOINT_EVERY_S", 0.05)
+    path = tmp_path / "inbox.sqlite"
+    box = SqliteInbox(path, synchronous="NORMAL")
+    try:
+        deadline = time.monotonic() + 2.5
+        i = 0
+        while (
+            time.monotonic() < deadline
+        ):  # ~1,000 commits a second: a PASSIVE checkpoint is always overtaken
+            box.accept(message(f"w{i}"))
+            i += 1
+            time.sleep(0.0005)
+        wal = Path(f"{path}-wal")
+        # WAL header: checkpoint sequence number at bytes 12-16, +1 each time the WAL starts over
+        restarts = int.from_bytes(wal.read_bytes()[12:16], "big")
+        assert restarts >= 2
+        assert wal.stat().st_size < 25_000_000  # ~5 pages a message: ~20 MB in 2.5 s without the RESTART
+        assert box.stats()["pending"] == i  # nothing lost on the way
+    finally:
+        box.close()
