@@ -204,6 +204,9 @@ def run_top2(
     """top-2 of a run's own suggestions; with `gold_intent_differs` only over turns whose read intent is not the
     expected one. With `captured`, each row says which intents the message's needs pointed to."""
     by_turn = {(c.case_id, t.index): t for c in run.cases for t in c.turns}
+    # a case that crashed has no suggestion to score: count it and keep the first message, never a silent n=0
+    errors = [str(c.error or next((t.error for t in c.turns if t.error), "")) for c in run.cases]
+    errors = [e for e in errors if e]
     hits, n, rows = 0, 0, []
     for ex in expects:
         t = by_turn.get((ex.case_id, ex.turn))
@@ -225,7 +228,13 @@ def run_top2(
                 "needs": dict(c.d.needs) if (c := (captured or {}).get(f"{ex.case_id}#t{ex.turn}")) else {},
             }
         )
-    return {"n": n, "top2": round(hits / (n or 1), 3), "rows": rows}
+    return {
+        "n": n,
+        "top2": round(hits / (n or 1), 3),
+        "errors": len(errors),
+        "first_error": errors[0][:300] if errors else "",
+        "rows": rows,
+    }
 
 
 def expectations(suite: Any) -> list[TurnExpect]:
@@ -385,7 +394,10 @@ def summary(result: dict[str, Any]) -> str:
     ]
     for mode in ("misfiled", "abstained"):
         if mode in result:
-            lines.append(f"  {mode:<24} {result[mode]['top2']:.3f}  (n={result[mode]['n']})")
+            got = result[mode]
+            lines.append(f"  {mode:<24} {got['top2']:.3f}  (n={got['n']})")
+            if got.get("errors"):
+                lines.append(f"    {got['errors']} case(s) crashed, e.g. {got['first_error']}")
     return "\n".join(lines)
 
 

@@ -153,6 +153,7 @@ def links(evidence: list[Evidence], tenant: TenantConfig) -> dict[str, Link]:
         for spec in approvals:
             link(spec.name).against = True
     _rows_answered(facts, evidence, tenant, link)
+    _graded(facts, tenant, link)
     for spec in tenant.actions:
         for pname, shape in id_shapes(spec).items():
             eligible: list[tuple[str, Evidence]] = []
@@ -185,6 +186,34 @@ def links(evidence: list[Evidence], tenant: TenantConfig) -> dict[str, Link]:
                 lk.support += [e for _, e in ruled_out]
                 lk.why.append("计算结果：不符合 " + "、".join(dict.fromkeys(v for v, _ in ruled_out)))
     return out
+
+
+# A grade written as 一级 / 二级 / 3级 / Level 2: an action the catalog conditions on grades («一级故障…时立即安排道路救援»)
+# is not the next step when the computed answer grades the case otherwise («P0420 属三级故障，可以继续行驶»)
+GRADE = re.compile(r"(?<![一二三四五六七八九十\d])([一二三四五]|[1-5])级|\blevel\s*([1-5])\b", re.I)
+_CN_DIGIT = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5"}
+
+
+def grades(text: str) -> set[str]:
+    return {_CN_DIGIT.get(m.group(1) or "", m.group(1) or m.group(2)) for m in GRADE.finditer(text)}
+
+
+def _graded(facts: list[Evidence], tenant: TenantConfig, link: Callable[[str], Link]) -> None:
+    """The case's grade from the facts that state exactly one (a fault code's row; a table listing every grade's
+    response time says none); an action whose description names grades, none of them this one, is vetoed."""
+    stated = [(e, g) for e in facts if len(g := grades(e.content.split("\n")[0])) == 1]
+    case = {next(iter(g)) for _, g in stated}
+    if len(case) != 1:
+        return  # no grade computed, or two faults of different grades: nothing to rule out
+    grade = next(iter(case))
+    for spec in tenant.actions:
+        named = grades(spec.description)
+        if named and grade not in named:
+            lk = link(spec.name)
+            lk.vetoed = True
+            lk.against = True
+            lk.support += [e for e, _ in stated]
+            lk.why.append(f"计算结果：{grade}级，不适用于{'、'.join(sorted(named))}级")
 
 
 def _rows_answered(

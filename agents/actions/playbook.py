@@ -321,6 +321,8 @@ def _blend(firing: RuleFiring, link: Link | None) -> RuleFiring | None:
     on; None when the facts rule out every id the action could carry."""
     if link is None:
         return firing
+    if link.vetoed and not link.ruled_out:
+        return None  # the computed answer rules the action out altogether (a grade it is not for)
     action = firing.action
     params = dict(action.parameters)
     for pname, bad in link.ruled_out.items():
@@ -591,9 +593,12 @@ def _the_other_needs(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
         picks = [f for f in picks if f.action.name not in {g.action.name for g in ranked[:1]}][:2]
         if not picks:
             continue
-        # of the part's first two actions, the one its own words read closest to (a booking ask read as a package
-        # question is a booking, not the package's terms)
-        pick = max(picks, key=lambda f: r.model_score(need["text"], f.action.name) if r.model_score else 0.0)
+        # the part's first action, or its second when the part's own words read clearly closer to it (a booking ask
+        # read as a package question is a booking, not the package's terms)
+        pick = picks[0]
+        if len(picks) > 1 and r.model_score is not None:
+            first, second = (r.model_score(need["text"], f.action.name) for f in picks)
+            pick = picks[1] if second - first >= CLEAR_MARGIN else picks[0]
         rest = [f for f in ranked if f.action.name != pick.action.name]
         pick.action = pick.action.model_copy(update={"score": min(pick.action.score, rest[0].action.score)})
         return [rest[0], pick, *rest[1:]][: r.limit]
@@ -924,6 +929,10 @@ def _the_open_ticket(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
     follow = next((a for a in r.tenant.actions if follows_up_ticket(a)), None)
     opening = [f for f in ranked if opens_ticket(r.tenant.action(f.action.name))]
     if (
+        ticket.get("how") == "signal"
+    ):  # only the background rule's ticket for the signal: the message's own stands
+        opening = [f for f in opening if is_proactive(f.rule)]
+    if (
         follow is None
     ):  # nothing to follow it up with: say so on the card, for the rep to check before opening one
         for f in opening:
@@ -937,12 +946,16 @@ def _the_open_ticket(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
         return ranked
     rest = [f for f in ranked if f.action.name != follow.name and f not in opening]
     at_opening = next((i for i, f in enumerate(ranked) if f in opening), None)
+    if ticket.get("how") == "signal" and at_opening is None:
+        return ranked  # the message is not about it, and nothing would open a second ticket: the card stays as is
     # the cards of rules about this message (its intent, its words, its tone) keep their places ahead of it: a
     # complaint's hand-off and escalation stay the first two; a catalog guess or a background rule does not
     leading = next((i for i, f in enumerate(rest) if not _about_the_message(f)), len(rest))
-    at = leading if at_opening is None else min(at_opening, leading)
-    if not ticket.get("refers_back") and at_opening is None:
-        at = max(at, 1)  # a message that does not ask after the ticket: it comes second at most
+    refers_back = bool(ticket.get("refers_back"))
+    if at_opening is not None:  # in the opening card's place; higher when the message asks after the ticket
+        at = min(at_opening, leading) if refers_back else at_opening
+    else:
+        at = leading if refers_back else max(leading, 1)  # not asked after: second at most
     score = max((f.action.score for f in ranked[:1]), default=0.5)
     card = _ticket_card(r, follow, ticket, score)
     return [*rest[:at], card, *rest[at:]][: r.limit]

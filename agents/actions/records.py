@@ -119,7 +119,7 @@ def _codes(text: str, entities: Mapping[str, list[str]]) -> set[str]:
     found = {c.upper().replace("-", "") for c in _CODE.findall(text.upper())}
     for kind in ("fault_code", "alarm_code", "dtc", "error_code"):
         found |= {str(c).upper().replace("-", "") for c in entities.get(kind, [])}
-    # a product or model code (PS-700) is what the customer bought, not a fault the ticket records
+    # a product or model code (XR-100) is what the customer bought, not a fault the ticket records
     return found - {str(c).upper().replace("-", "") for c in entities.get("product_model", [])}
 
 
@@ -185,3 +185,13 @@ def open_ticket_of(
     crm = {"open_tickets": getattr(customer, "open_tickets", []), "devices": getattr(customer, "devices", [])}
     match = open_ticket_for(crm, text, entities)
     return match.as_dict() if match is not None else {}
+
+
+def open_ticket_on_signals(crm: Mapping[str, Any], signal_devices: Iterable[str]) -> TicketMatch | None:
+    """An open ticket on a device a customer signal is about (telemetry over a threshold on that very vehicle): a
+    background rule would open a ticket for the signal, and there is one already."""
+    devices = {d for d in signal_devices if d}
+    for t in crm.get("open_tickets") or []:
+        if isinstance(t, Mapping) and t.get("id") and str(t.get("device_id") or "") in devices:
+            return TicketMatch(t, "signal", False)
+    return None

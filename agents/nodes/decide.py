@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 
 from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
-from agents.actions.records import open_ticket_for
+from agents.actions.records import open_ticket_for, open_ticket_on_signals
 from agents.authz import SCREEN, customer_trap, governing_clause, organisation_words
 from agents.context import RunContext, state_evidence
 from agents.nodes.ground import intent_reading
@@ -113,6 +113,9 @@ def _reading_scorer(
 # in-scope intent with PART_CONFIDENCE gets that intent's action on the card (agents.actions.playbook._the_other_needs)
 _SENTENCE = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.](?=\s))")
 PART_CONFIDENCE = 0.6
+SURE_PART = 0.9  # a part shorter than SHORT_PART characters of content: read this surely, or left out
+SHORT_PART = 10
+_CONTENT = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]")
 MAX_PARTS = 4
 
 
@@ -150,6 +153,10 @@ def other_needs(runtime: Runtime[RunContext], text: str, second: str, read: Inte
         got = clf.classify(part)
         if got.abstained or got.name in (read.name, OUT_OF_SCOPE) or got.confidence < PART_CONFIDENCE:
             continue
+        # a short part leans on the sentence before it («什么时候过期？» after a package question is no order
+        # question): read near certainly, or left out
+        if len(_CONTENT.sub("", part)) < SHORT_PART and got.confidence < SURE_PART:
+            continue
         out.append({"text": part, "intent": got.name, "confidence": round(got.confidence, 4)})
     return out
 
@@ -161,7 +168,10 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     evidence = state_evidence(runtime.context, state.get("evidence", []))
     customer = state.get("customer", {})
     # the customer's open ticket this message is about (its id, device, fault code or subject): followed up, not doubled
-    ticket = open_ticket_for(state.get("crm") or {}, _all_text(state), intent.entities)
+    crm = state.get("crm") or {}
+    ticket = open_ticket_for(crm, _all_text(state), intent.entities) or open_ticket_on_signals(
+        crm, (str(e.source_ids.get("device_id", "")) for e in evidence if e.kind is EvidenceKind.SIGNAL)
+    )
     facts = customer_facts(customer, evidence)
     if ticket is not None:  # a rule may test it: customer: {open_ticket: {exists: true}}
         facts["open_ticket"] = ticket.id

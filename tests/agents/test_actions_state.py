@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from agents.actions.playbook import DecisionInput, propose
-from agents.actions.records import open_ticket_for, open_ticket_of
+from agents.actions.records import open_ticket_for, open_ticket_of, open_ticket_on_signals
 from agents.tenant import TenantConfig
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Intent
@@ -66,6 +66,7 @@ playbooks:
       - {id: track, when: {intent: [delivery_status]}, then: {action: track_order, priority: 90}}
       - {id: quote, when: {intent: [price_ask]}, then: {action: send_quote, priority: 80}}
       - {id: unsure, when: {abstained: true}, then: {action: handoff_to_human, priority: 50}}
+      - {id: hot, when: {signals_all: [hot_3d]}, then: {action: open_repair_ticket, priority: 85}}
 """
 WORDS = {
     "open_repair_ticket": ("坏", "维修"),
@@ -223,3 +224,74 @@ def test_a_confident_reading_gets_its_intents_action_the_words_name_clearly(tena
     )
     got = [n for n, _ in cards(d, tenant)]
     assert got[0] == "open_repair_ticket" and got[1] == "renew_plan"
+
+
+HOT = Evidence(
+    id="signal:hot",
+    kind=EvidenceKind.SIGNAL,
+    title="温度连续3天超阈值",
+    content="设备 SN-88A1-0042 温度连续 3 天超过阈值",
+    source_ids={"signal_id": "hot_3d", "device_id": "SN-88A1-0042"},
+)
+
+
+def test_a_signal_on_a_device_with_an_open_ticket_does_not_open_another(tenant):
+    match = open_ticket_on_signals(CRM, ["SN-88A1-0042"])
+    assert match is not None and match.how == "signal"
+    assert open_ticket_on_signals(CRM, ["SN-77B2-0311"]) is None
+    d = DecisionInput(
+        intent=Intent(name="price_ask", confidence=0.9),
+        text="再来三台报个价",
+        evidence=[TICKET_FACT, HOT],
+        open_ticket=match.as_dict(),
+    )
+    got = [n for n, _ in cards(d, tenant)]
+    # the background rule's new ticket becomes the follow-up of the open one, under the message's own answer
+    assert got[0] == "send_quote" and "chase_ticket" in got and "open_repair_ticket" not in got
+    # nothing would open a ticket: a message about something else keeps its card as it was
+    d2 = DecisionInput(
+        intent=Intent(name="delivery_status", confidence=0.9),
+        text="物流到哪了",
+        evidence=[TICKET_FACT],
+        open_ticket=match.as_dict(),
+    )
+    assert "chase_ticket" not in [n for n, _ in cards(d2, tenant)]
+
+
+GRADED = (
+    ACTIONS
+    + """  - name: tow_now
+    label_zh: 拖车
+    description: 一级故障（不能行驶）时立即安排拖车
+    intents: [repair_request]
+"""
+)
+
+
+def _graded_fact(content: str) -> Evidence:
+    return Evidence(
+        id=f"computed_fact:{abs(hash(content))}",
+        kind=EvidenceKind.COMPUTED_FACT,
+        title="计算",
+        content=content,
+        source_ids={"tool_id": "fault_row"},
+    )
+
+
+def test_an_action_for_another_grade_is_ruled_out(tmp_path: Path):
+    from agents.actions.computed import grades
+
+    assert grades("一级故障（不能行驶）") == {"1"} and grades("二级、三级故障") == {"2", "3"}
+    assert grades("按故障等级确定时限") == set() and grades("Level 2 fault") == {"2"}
+    tenant = _tenant(tmp_path, GRADED)
+    drivable = [
+        _graded_fact("E21 属三级故障，可以继续使用"),
+        _graded_fact("响应时限：一级故障4小时，二级故障8小时"),  # every grade listed: says no grade
+    ]
+    d = DecisionInput(
+        intent=Intent(name="repair_request", confidence=0.9), text="报E21了，一级急吗", evidence=drivable
+    )
+    got = [n for n, _ in cards(d, tenant)]
+    assert "tow_now" not in got and got[0] == "open_repair_ticket"
+    d.evidence = [_graded_fact("E99 属一级故障，不能继续使用")]
+    assert "tow_now" in [n for n, _ in cards(d, tenant)]

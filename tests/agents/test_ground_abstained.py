@@ -129,7 +129,10 @@ def test_the_action_scorer_reuses_the_intents_reading(make_deps, zhang):
     assert s is not None and s.actions
     ours = [t for t in spy.calls if tag in t]
     assert ours and not any(re.search("李经理|王强", t) for t in ours), ours  # the greeting is never embedded
-    assert len(ours) == 1, ours  # the intent's reading, once: decide's scorer hit its cache
+    # the whole message's reading, once: decide's scorer hit its cache (a sentence of a several-sentence message is
+    # read on its own too, by decide.other_needs: '备注…' here)
+    whole = [t for t in ours if "发货" in t]
+    assert len(whole) == 1, ours
 
 
 def test_a_document_guessed_from_unasked_clauses_earns_no_filled_bonus(tmp_path: Path) -> None:
