@@ -12,9 +12,10 @@ handle or description resolved to a customer of another rep (not_owner) or to no
 (other_customer_not_in_context), the rep reads the same line — not in your book, nothing about them can be looked up or
 confirmed — with no name, id, owner or way it matched, and is offered the same `request_handoff` action. The customer
 the ask resolved to, its owner, how it was named and the hand-off id are written to the ledger's access-denied entry
-only; a hand-off the rep sends is routed from there to the owner or, failing them, their manager, who see whether it
-resolved. The card keeps the reason code (the logged refusal reason the evaluation reads) and the conversation's own
-customer.
+only, with the hand-off request's id. Nothing routes a hand-off further (no notification is sent), and the card says
+so: the rep is told to reach their manager. The card keeps the reason code in its flags and summary (the logged
+refusal reason the evaluation reads) and the conversation's own customer; the text the rep reads gives the reason in
+words, in the ask's language.
 
 A tenant whose CRM shares account ownership among colleagues (mapping option `owner_visible_to_reps: true`, as many
 sales teams want, to coordinate rather than compete for an account) gets the owner named in a not_owner refusal
@@ -112,6 +113,24 @@ def listed_briefly(content: str) -> str:
     return f"{field} = {'、'.join(items[:LIST_SHOWN])} 等{len(items)}项"
 
 
+def fact_sentence(content: str, *, en: bool = False, terms_en: Mapping[str, str] | None = None) -> str:
+    """A CRM fact as the rep reads it: a sentence, not a row. «订单 SO-1 每台补贴 = 0 元» → «订单 SO-1 的每台补贴为 0
+    元»; «联系人 = 邓飞（车管主管）» → «联系人为邓飞（车管主管）». In English the tenant's words are translated
+    (profile.yaml terms_en) and the field is said «label: value» (the CRM's own labels have no English)."""
+    content = listed_briefly(content)
+    field, sep, value = content.partition(" = ")
+    if not sep:
+        return content
+    subject, _, label = field.rpartition(" ")
+    if en:
+        said = in_english(f"{subject} {label}".strip(), dict(terms_en or {}))
+        return f"{said}: {in_english(value, dict(terms_en or {}))}"
+    gap = " " if value[:1].isascii() else ""  # «为 0 元», «为邓飞»
+    if not subject:
+        return f"{label}为{gap}{value}"
+    return f"{subject}{' ' if subject[-1:].isascii() else ''}的{label}为{gap}{value}"
+
+
 def _overlap(question: str, text: str) -> float:
     """Share of the question's characters/words found in a fact: enough to pick the facts an ask is about."""
     q = {c for c in re.sub(r"\s+", "", question.lower()) if c.isalnum()}
@@ -121,51 +140,70 @@ def _overlap(question: str, text: str) -> float:
 # A refusal about another customer neither confirms nor denies anything of them: not that the description or handle
 # matched a customer, nor who serves them. Whether the CRM resolved the ask (not_owner) or could not
 # (other_customer_not_in_context), a rep reads the same line and is offered the same hand-off request; the owner and
-# the customer the ask resolved to go to the ledger only, where the request is routed from (see the module docstring).
+# the customer the ask resolved to go to the ledger only, with the request (see the module docstring).
 NEUTRAL_REASONS = frozenset({"not_owner", "other_customer_not_in_context"})
 HANDOFF_ACTION = "request_handoff"
-_NOT_YOURS = (
-    "抱歉，您问到的客户不在您负责的客户范围内（或不在当前会话中），我不能查询，也不能确认其任何信息，"
-    "包括是否为本公司客户、由谁负责。如需协作，可提交「转交请求」：请求记入台账，由该客户的负责人或其主管处理。"
-    " / Sorry, that customer is not in your book (or not in this conversation): I can't look them up or confirm"
-    " anything about them, including whether or by whom they are served. A hand-off request is logged and goes to"
-    " their owner or manager."
-)
+# What happens to a hand-off request, said as it is: it is written to the audit ledger (with the customer the ask
+# resolved to and its owner); nothing notifies anyone, so the rep is told to reach their manager themselves.
+_HANDOFF = {
+    "zh": "如需协作，可提交「转交请求」：请求会记入审计台账，系统不会自动通知任何人，请同时联系您的主管。",
+    "en": "If you need to work on it together, you can send a hand-off request: it is written to the audit log and"
+    " nobody is notified automatically, so please also tell your manager.",
+}
+# the reason a rep reads, in words (the code stays in the card's flags and summary, where the ledger and evaluation
+# read it)
+_REFUSALS: dict[str, dict[str, str]] = {
+    "neutral": {
+        "zh": "抱歉，您问到的客户不在您负责的客户范围内（或不在当前会话中），我不能查询，也不能确认其任何信息，"
+        "包括是否为本公司客户、由谁负责：客户资料只对其负责人开放。",
+        "en": "Sorry, that customer is not in your book (or not in this conversation). I can't look them up or confirm"
+        " anything about them, including whether or by whom they are served: customer records are open to their"
+        " owner only.",
+    },
+    "not_owner_here": {
+        "zh": "抱歉，客户 {ref} 不在您负责的客户范围内，我不能查询其资料：客户资料只对其负责人开放。",
+        "en": "Sorry, customer {ref} is not in your book, so I can't look up their records: customer records are open"
+        " to their owner only.",
+    },
+    "personal_data_lookup": {
+        "zh": "抱歉，不能按手机号或证件号查找客户：这些是个人信息，只用于联系本人。请在您负责的客户会话中提问。",
+        "en": "Sorry, I can't find a customer by a phone or ID number: those are personal data, used only to reach the"
+        " person. Please ask in the conversation of a customer you serve.",
+    },
+    "not_on_call": {
+        "zh": "抱歉，您只能查询当前通话客户的资料：坐席只在通话期间看到来电客户的信息。",
+        "en": "Sorry, you can only look up the customer on your current call: agents see a caller's records during"
+        " the call only.",
+    },
+    "other_customers_data": {
+        "zh": "抱歉，其他客户的订单、记录和个人信息不能提供：这些只对该客户本人及其负责人开放。",
+        "en": "Sorry, other customers' orders, records and personal data can't be shared: they are open to that"
+        " customer and their owner only.",
+    },
+    "other_customer_prices": {
+        "zh": "抱歉，不能提供其他客户的价格或折扣：每位客户的成交条件都是保密的。如需为当前客户报价，请按价目表和审批权限申请。",
+        "en": "Sorry, I can't share another customer's prices or discounts: every customer's terms are confidential."
+        " To quote this customer, use the price list and your approval limits.",
+    },
+    "other": {
+        "zh": "抱歉，您没有查看该客户资料的权限。",
+        "en": "Sorry, you don't have access to this customer's records.",
+    },
+}
 
 
-def _refusal_text(reason: str, conversation_ref: str = "") -> str:
-    """The rep's refusal line: what was refused and why, never who or whether (no name, no id, no owner). Only the
-    conversation's own customer, whose id the asker already holds, is said by id («客户 P010 不在您的负责范围内»)."""
+def _refusal_text(reason: str, conversation_ref: str = "", lang: str = "zh", handoff: bool = False) -> str:
+    """The rep's refusal line in the ask's language: what was refused and why, in words (never a reason code), and
+    never who or whether (no name, no id, no owner). Only the conversation's own customer, whose id the asker already
+    holds, is said by id («客户 P010 不在您负责的客户范围内»). `handoff`: the hand-off request is offered."""
+    lang = "en" if lang == "en" else "zh"
     if reason == "not_owner" and conversation_ref:
-        return (
-            f"抱歉，客户 {conversation_ref} 不在您的负责范围内，无法查询其资料（{reason}）。"
-            "如需协作，可提交「转交请求」：请求记入台账，由该客户的负责人或其主管处理。"
-            f" / Sorry, customer {conversation_ref} is not yours to look up ({reason}); a hand-off request is logged"
-            " and goes to their owner or manager."
-        )
-    if reason in NEUTRAL_REASONS:
-        return _NOT_YOURS
-    if reason == "personal_data_lookup":
-        return (
-            "抱歉，不能按手机号或证件号查找客户（个人信息保护）。请在您负责的客户会话中提问。"
-            " / Sorry, customers are not looked up by phone or ID number."
-        )
-    if reason == "not_on_call":
-        return (
-            "抱歉，您只能查询当前通话客户的资料（not_on_call）。"
-            " / Sorry, you may only look up the customer on your current call (not_on_call)."
-        )
-    if reason == "other_customers_data":
-        return "抱歉，其他客户的订单、记录和个人信息不能提供。/ Sorry, other customers' orders and personal data are not shared."
-    if reason == "other_customer_prices":
-        return (
-            "抱歉，不能提供其他客户的价格或折扣信息（客户价格保密）。"
-            "如需为当前客户报价，请按价目表和审批权限申请。"
-            " / Sorry, another customer's prices are confidential."
-        )
-    return (
-        f"抱歉，无法查询该客户的资料（{reason}）。 / Sorry, this customer is not yours to look up ({reason})."
-    )
+        text = _REFUSALS["not_owner_here"][lang].format(ref=conversation_ref)
+    elif reason in NEUTRAL_REASONS:
+        text = _REFUSALS["neutral"][lang]
+    else:
+        text = _REFUSALS.get(reason, _REFUSALS["other"])[lang]
+    return f"{text}{' ' if lang == 'en' else ''}{_HANDOFF[lang]}" if handoff else text
 
 
 # parts of a catalog ranking's rationale that explain the ranker, not the customer (similarity scores, the intent
@@ -189,14 +227,18 @@ def owner_visible(customers: object) -> bool:
         return False
 
 
-def _owner_line(owner: str) -> str:
+def _owner_line(owner: str, lang: str = "zh") -> str:
     """Where the tenant's sharing rule shows owners: the refusal names who serves the customer, nothing of the
     customer itself (no data, no id), so the rep can coordinate with the colleague instead of asking the copilot."""
+    if lang == "en":
+        return (
+            f"Sorry, this customer is served by {owner}, not by you, so I can't look up their orders, prices or"
+            f" records. Please contact {owner} directly; a hand-off request you send is written to the audit log"
+            " only (nobody is notified automatically)."
+        )
     return (
-        f"抱歉，该客户由{owner}负责，不在您的客户范围内，我不能查询其订单、价格或资料（not_owner）。"
-        f"如需协作，请直接联系{owner}，或提交「转交请求」，记入台账由其处理。"
-        f" / Sorry, this customer is served by {owner}, not by you: I can't look up their orders, prices or details"
-        " (not_owner). Please contact them, or send a logged hand-off request."
+        f"抱歉，该客户由{owner}负责，不在您的客户范围内，我不能查询其订单、价格或资料。"
+        f"如需协作，请直接联系{owner}；提交的「转交请求」只记入审计台账，系统不会自动通知对方。"
     )
 
 
@@ -217,6 +259,9 @@ class RepAsk:
         self.text = msg.text()
         masked = deps.pii.mask(self.text)
         self.masked = masked.text
+        self.lang = (
+            "en" if detect_lang(self.text) == "en" else "zh"
+        )  # the rep reads the answer in the ask's language
         self.owner, self.via, self.subject = "", "", ""  # set by authorize
 
     # ---- authorization ------------------------------------------------------------------------------------------
@@ -302,7 +347,7 @@ class RepAsk:
     def refuse(self, intent: Intent, reason: str, ref: str, flags: list[str]) -> AskResult:
         """The REFUSAL the rep reads and the ledger's access-denied entry. The card holds the reason and the
         conversation's own customer, never the customer the ask resolved to, its owner or how it was matched; those
-        go to the ledger, with the hand-off request a rep may send (routed to the owner or their manager)."""
+        go to the ledger, with the hand-off request a rep may send."""
         conversation = self.msg.customer_ref
         verdict = GuardVerdict(
             guard="authorization",
@@ -318,22 +363,30 @@ class RepAsk:
             source_ids={"guard": "authorization"},
         )
         verdict = verdict.model_copy(update={"evidence_id": ev.id})
-        text = _refusal_text(reason, conversation if ref in ("", conversation) else "")
+        en = self.lang == "en"
+        offer = reason in NEUTRAL_REASONS and self.actor.role == "rep"  # whether or not the ask resolved
+        text = _refusal_text(reason, conversation if ref in ("", conversation) else "", self.lang, offer)
         if reason == "not_owner" and self.owner and owner_visible(self.deps.customers):
-            text = _owner_line(self.owner)  # the tenant's CRM shares owners with colleagues (mapping option)
+            # the tenant's CRM shares owners with colleagues (mapping option)
+            text = _owner_line(self.owner, self.lang)
         rule = governing_clause(self.deps.policy, reason)  # the tenant's own rule, cited
         if rule is not None:
-            text += f"\n依据 / per：《{rule.title}》{rule.source_ids.get('clause', '')} [1]"
+            clause = rule.source_ids.get("clause", "")
+            text += f"\nPer 《{rule.title}》 {clause} [1]" if en else f"\n依据：《{rule.title}》{clause} [1]"
         handoff: dict[str, str] = {}
         actions: list[Action] = []
-        if reason in NEUTRAL_REASONS and self.actor.role == "rep":  # offered whether or not the ask resolved
-            handoff = {"handoff_id": handoff_id(self.msg, self.actor), "handoff_route": "owner_then_manager"}
+        if offer:
+            # the request is written to the ledger's access-denied entry (with the customer and owner the ask
+            # resolved to); nothing routes it further, and the card says so
+            handoff = {"handoff_id": handoff_id(self.msg, self.actor), "handoff_route": "audit_log_only"}
             actions.append(
                 Action(
                     name=HANDOFF_ACTION,
-                    label="提交转交请求 / request a hand-off",
+                    label="Send a hand-off request" if en else "提交转交请求",
                     parameters={"handoff_id": handoff["handoff_id"]},
-                    rationale="由该客户的负责人或其主管处理，记入台账 / handled by the owner or their manager, logged",
+                    rationale="Written to the audit log; nobody is notified automatically"
+                    if en
+                    else "记入审计台账；系统不会自动通知任何人",
                     evidence_ids=[ev.id],
                     requires_authority="rep",
                 )
@@ -371,15 +424,22 @@ class RepAsk:
         return AskResult(sug, refused=reason)
 
     def answer(self, intent: Intent, c360: Customer360 | None, flags: list[str]) -> AskResult:
+        en = self.lang == "en"
+        terms_en = dict(tenant_profile(self.deps).terms_en)
         evidence: list[Evidence] = []
         fact_lines: list[str] = []
+        asked_lines: list[str] = []  # the facts that share a word with the ask (what the rep asked about)
         if c360 is not None:
             facts = sorted(
                 c360.facts, key=lambda e: _overlap(self.text, f"{e.title} {e.content}"), reverse=True
             )
             for e in [*c360.signals[:MAX_SIGNALS], *facts[:MAX_FACTS]]:
                 evidence.append(e)
-                fact_lines.append(f"- {listed_briefly(e.content)} [{len(evidence)}]")
+                line = f"- {fact_sentence(e.content, en=en, terms_en=terms_en)} [{len(evidence)}]"
+                fact_lines.append(line)
+                raw = f"- {e.content} [{len(evidence)}]"
+                if not RAW_FACT_LINE.match(raw) and _ask_words(self.text) & _ask_words(e.content):
+                    asked_lines.append(line)
         spec = self.deps.tenant.intent(intent.name)
         query = " ".join(p for p in (self.masked, spec.policy_hint if spec else "") if p)
         try:
@@ -390,8 +450,11 @@ class RepAsk:
         for e in clauses:
             evidence.append(e)
             clause = str(e.source_ids.get("clause", ""))
+            excerpt = clause_excerpt(e.content, clause)
             clause_lines.append(
-                f"- 《{e.title}》{clause}：{clause_excerpt(e.content, clause)} [{len(evidence)}]"
+                f"- Per 《{e.title}》 {clause}: {excerpt} [{len(evidence)}]"
+                if en
+                else f"- 《{e.title}》{clause}：{excerpt} [{len(evidence)}]"
             )
         computed, computed_text = self.compute(intent, c360, clauses)
         lines: list[str] = [*fact_lines, *clause_lines]
@@ -410,14 +473,12 @@ class RepAsk:
                     who,
                     question=self.masked,
                     asked=asked,
-                    terms_en=dict(tenant_profile(self.deps).terms_en),
+                    terms_en=terms_en,
                 )
-                # under a computed answer, CRM lines a rep would read as noise stay evidence only (answers helper, #15):
-                # the customer's name (the answer says it) and raw codes ("客户类型 = individual")
-                shown = [ln for ln in fact_lines if not RAW_FACT_LINE.match(ln)]
-                # the computed lines answer; a few lines of what they rest on follow, the rest stays in the cited
-                # evidence (a rep reads the answer, not a dump of the customer's file)
-                lines = [*head, *shown[:SUPPORT_FACT_LINES], *clause_lines[:SUPPORT_CLAUSE_LINES]]
+                # under a computed answer, only the CRM lines about what was asked follow (a word of the ask in
+                # them), as sentences: not the customer's name, raw codes ("客户类型 = individual") or rows nobody
+                # asked for ("订单 … 每台补贴 = 0 元"); the rest stays in the cited evidence
+                lines = [*head, *asked_lines[:SUPPORT_FACT_LINES], *clause_lines[:SUPPORT_CLAUSE_LINES]]
                 flags = [*flags, "answer_computed"]
             else:  # nothing computed: the governing clauses are the answer, said about the customer by name
                 lines = name_first(who, [*preamble_last(clauses, clause_lines), *fact_lines], self.text)
@@ -441,9 +502,15 @@ class RepAsk:
         actions = [f.action for f in firings]
         for f in firings:
             evidence += [f.rule_evidence, *f.extra_evidence]
-        if actions:
+        if (
+            actions and en
+        ):  # the catalog's labels and the rules' reasons are the tenant's Chinese: the action, named
             lines.append(
-                "建议切入点 / next steps："
+                "Suggested next steps: " + "; ".join(a.name.replace("_", " ") for a in actions) + "."
+            )
+        elif actions:
+            lines.append(
+                "建议切入点："
                 + "；".join(
                     f"{a.label or a.name}（{why}）"
                     if (why := reason_for_rep(a.rationale))
@@ -452,7 +519,7 @@ class RepAsk:
                 )
             )
         if not lines and not actions:
-            lines.append("没有找到相关的客户资料或政策条款。/ Nothing on file answers this.")
+            lines.append("Nothing on file answers this." if en else "没有找到相关的客户资料或政策条款。")
         evidence = list({e.id: e for e in evidence}.values())  # one copy of each, first-seen order
         cited = [e.id for e in evidence if e.kind is not EvidenceKind.RULE]
         status = AnswerStatus.CLAUSE_ONLY if cited else AnswerStatus.NONE

@@ -233,21 +233,35 @@ def test_an_answer_without_figures_opens_with_the_name_and_the_clause(ask, text,
     assert out.answer.status is not AnswerStatus.COMPUTED, out.answer.text
     lines = out.answer.text.split("\n")
     assert not any(line.startswith("客户：") for line in lines), out.answer.text
-    assert lines[0].startswith(f"{name}{sep}《"), lines[0]
+    per = "Per " if sep == ": " else ""  # an English ask: «李敏: Per 《…》 第四条: …»
+    assert lines[0].startswith(f"{name}{sep}{per}《"), lines[0]
     clause = out.evidence[int(MARK.findall(lines[0])[-1]) - 1]
     assert clause.kind is EvidenceKind.POLICY_CLAUSE and clause.source_ids.get("clause") not in ("前言", "")
     number = str(clause.source_ids.get("clause", ""))
     # quoted as the store holds it, with its citation
-    assert f"《{clause.title}》{number}：{clause_excerpt(clause.content, number)} [" in lines[0]
+    quoted = clause_excerpt(clause.content, number)
+    assert (
+        f"Per 《{clause.title}》 {number}: {quoted} [" if per else f"《{clause.title}》{number}：{quoted} ["
+    ) in lines[0]
     marks = [int(n) for n in MARK.findall(out.answer.text)]
     assert all(out.evidence[n - 1].id in out.answer.evidence_ids for n in marks)
     assert "您" not in lines[0] and "贵司" not in lines[0]
 
 
-def test_a_refusal_to_the_rep_keeps_its_text(ask):
+def test_a_refusal_to_the_rep_says_why_in_words_in_the_asks_language(ask):
     out = ask("这位客户的V9保修到哪天", HUANG, "P010")  # P010 is not rep_huang's customer
-    assert out.kind is SuggestionKind.REFUSAL
-    assert out.answer.text.startswith("抱歉，客户 P010 不在您的负责范围内") and "not_owner" in out.answer.text
+    assert out.kind is SuggestionKind.REFUSAL and out.summary["refusal_reason"] == "not_owner"
+    text = out.answer.text
+    assert text.startswith("抱歉，客户 P010 不在您负责的客户范围内") and "只对其负责人开放" in text
+    assert "not_owner" not in text and "Sorry" not in text  # no reason code, one language
+    assert "审计台账" in text and "不会自动通知" in text  # what a hand-off request does, truthfully
+    out = ask("When does this customer's V9 warranty end?", HUANG, "P010")
+    assert out.kind is SuggestionKind.REFUSAL and out.summary["refusal_reason"] == "not_owner"
+    said, _, cited = out.answer.text.partition("\nPer ")
+    assert said.startswith("Sorry, customer P010 is not in your book") and "not_owner" not in said
+    assert not re.search(r"[\u4e00-\u9fff]", said), said  # Chinese only in the cited document's title
+    assert "nobody is notified automatically" in said
+    assert [a.label for a in out.actions] == ["Send a hand-off request"]
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,9 @@ def test_asking_about_another_reps_customer_is_refused_and_logged(make_deps, zha
     deps.ledger = DenialLedger(deps.ledger)
     out = Copilot(deps).handle(msg("帮我查下这个客户最近的订单", customer="C1003", sender="rep_ask"), zhang)
     assert out.kind is SuggestionKind.REFUSAL
-    assert "C1003" in out.answer.text and "not_owner" in out.answer.text
+    # the reason in words, never its code; the hand-off said as it is (logged, nobody notified)
+    assert "C1003" in out.answer.text and "not_owner" not in out.answer.text
+    assert "只对其负责人开放" in out.answer.text and "不会自动通知" in out.answer.text
     assert out.verdicts[0].guard == "authorization" and out.verdicts[0].reasons == ["not_owner"]
     assert out.summary["refusal_reason"] == "not_owner" and "refused:not_owner" in out.flags
     assert out.verdicts[0].evidence_id in {e.id for e in out.evidence}
@@ -70,7 +72,7 @@ def test_asking_about_another_reps_customer_is_refused_and_logged(make_deps, zha
     handoff = out.actions[0].parameters["handoff_id"]
     assert deps.ledger.denials == [
         {"actor": "rep_zhang", "reason": "not_owner", "attempted": "rep_ask", "customer_ref": "C1003",
-         "conversation_customer": "C1003", "handoff_id": handoff, "handoff_route": "owner_then_manager"}
+         "conversation_customer": "C1003", "handoff_id": handoff, "handoff_route": "audit_log_only"}
     ]  # fmt: skip
     assert deps.ledger.inner.suggestions[out.id].kind is SuggestionKind.REFUSAL
 

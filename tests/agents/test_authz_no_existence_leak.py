@@ -85,7 +85,7 @@ def test_a_refusal_reads_the_same_whether_or_not_the_customer_exists(
     denial = ledger.denials[-1]
     assert denial["reason"] == "not_owner" and denial["customer_ref"] != customer and denial["owner"]
     assert denial["handoff_id"] == out.actions[0].parameters["handoff_id"]
-    assert denial["handoff_route"] == "owner_then_manager"
+    assert denial["handoff_route"] == "audit_log_only"
 
     other, _ = ask(pack, actor, customer, nobody)  # nobody the CRM knows: same line, same offer, or answered
     if other.kind is SuggestionKind.REFUSAL:
