@@ -140,6 +140,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     results: list[Result] = []
     asked_results: set[int] = set()  # results of the tools the message's needs ask for: said first
     asked_words = config.asked_by(said)  # the words asked_ids were read from
+    narrowed = config.row_words(said)  # tool id → the words its rows must name (a need for particular rows)
+    own_ids = {s.id for s in own}
     tool_of: dict[int, str] = {}  # id(result) → the asked tool's id
     unsaid: set[int] = set()  # ids of computed results the customer is not told (say_when_words not met)
     alongside: set[int] = (
@@ -188,6 +190,13 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             unsaid |= {id(r) for r in out}
         if spec.alongside:
             alongside |= {id(r) for r in out}
+        if spec.id in narrowed and spec.id not in own_ids:
+            # asked by a need for particular rows (the battery offer): the table's other rows are not its answer
+            unsaid |= {
+                id(r)
+                for r in out
+                if isinstance(r, Computed) and not any(w in r.statement for w in narrowed[spec.id])
+            }
         if spec.id in asked_ids:
             asked_results |= {id(r) for r in out}
             tool_of.update({id(r): spec.id for r in out})
@@ -402,7 +411,7 @@ def _thin_message_scope(crm: CrmRecord, ctx: ToolContext) -> frozenset[str] | No
 
 def _brief_terms(spec: ToolSpec, out: list[Result], today: date) -> list[Result] | None:
     """One asset's term said in one short clause (the customer did not ask about it, yet it says whether the repair is
-    covered): "这台车目前在整车质保期内（至2027年3月25日）" / "这台车的整车质保已于…到期". None when the tool stated
+    covered): "这台设备目前在质保期内（至2027年3月25日）" / "这台设备的质保已于…到期". None when the tool stated
     several terms (a fleet's batches) or no date: then the customer hears nothing of it."""
     terms = [r for r in out if isinstance(r, Computed) and r.unit == "date"]
     if len(terms) != 1:

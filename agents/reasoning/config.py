@@ -104,6 +104,9 @@ class ToolSpec(BaseModel):
     match: dict[str, str] = Field(default_factory=dict)
     outputs: list[str] = Field(default_factory=list)
     template: str = ""  # e.g. "{报警代码}（{含义}）：{现场处理}"
+    template_en: str = (
+        ""  # row_lookup: the same row for an English reader (the cells as written in the table)
+    )
     # row_lookup "text:<column>": when the message names no value of the column (a photo with no text, "又是这个灯"),
     # the values the CRM records on the asset the message is about (device field, e.g. fault_codes), stated through
     # `device_template` (the customer did not say it: "系统里这台车记录的是…")
@@ -206,8 +209,8 @@ class ToolSpec(BaseModel):
     # always computed (answer line and evidence for the rep), told to the customer only when the message has one of
     # these words: a fault report gets the warranty date only when the customer asks about the warranty
     say_when_words: list[str] = Field(default_factory=list)
-    # … unless `brief_unasked`: then the customer hears one short clause instead of nothing (a fault report: "这台车目前在
-    # 整车质保期内（至…）", whether the repair is covered), the full term only when asked
+    # … unless `brief_unasked`: then the customer hears one short clause instead of nothing (a fault report: "这台设备目前在
+    # 质保期内（至…）", whether the repair is covered), the full term only when asked
     brief_unasked: bool = False
     only_kinds: list[str] = Field(default_factory=list)  # run only for these CRM customer kinds (fleet …)
     # said beside the answer it qualifies, never instead of it: an exclusion ("事故…造成的损坏不属于质保范围") does
@@ -230,6 +233,9 @@ class Need(BaseModel):
     words: list[str] = Field(min_length=1)
     with_words: list[str] = Field(default_factory=list)
     tools: list[str] = Field(min_length=1)
+    # a tool stating table rows (offers) answers this need only with rows naming one of these words (a battery
+    # that died asks for the battery offer, not for a vehicle promotion of the same table); [] = any row
+    row_words: list[str] = Field(default_factory=list)
 
     def asked(self, text: str) -> bool:
         low = text.lower()
@@ -322,6 +328,21 @@ class ToolsConfig(BaseModel):
                 out.setdefault(t, [])
                 out[t] += [w for w in words if w not in out[t]]
         return out
+
+    def row_words(self, text: str) -> dict[str, list[str]]:
+        """tool id → the words its rows must name, when every need of this message asking for it narrows its rows."""
+        out: dict[str, list[str]] = {}
+        open_ended: set[str] = set()
+        for need in self.needs:
+            if not need.asked(text):
+                continue
+            for t in need.tools:
+                if need.row_words:
+                    out.setdefault(t, [])
+                    out[t] += [w for w in need.row_words if w not in out[t]]
+                else:
+                    open_ended.add(t)
+        return {t: words for t, words in out.items() if t not in open_ended}
 
     def needed(self, intent: str, text: str) -> list[ToolSpec]:
         """The tools the message's needs ask for that this intent does not run already, ungated by words: the need's

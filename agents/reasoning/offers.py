@@ -96,8 +96,17 @@ def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             tuple(inputs),
             _row_source(g, row),
             subject="/".join(values.get(c, "") for c in spec.match),
+            statement_en=_english(spec.template_en, cells),
         )
     ]
+
+
+def _english(template: str, cells: dict[str, str]) -> str:
+    """The row in the tenant's English wording (tools.yaml template_en), "" when it has none or names a missing column."""
+    try:
+        return template.format(**cells) if template else ""
+    except (KeyError, IndexError):
+        return ""
 
 
 def _preferred(rows: list[RowFact], prefer: dict[str, list[str]]) -> list[RowFact]:

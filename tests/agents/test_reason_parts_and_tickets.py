@@ -295,3 +295,23 @@ def test_the_pack_asks_an_open_ticket_for_a_repair_not_for_a_warranty_question()
     assert "open_ticket_vehicle" in pack.asked("还是上不了电，你们到底多久能处理？")[0]
     assert "brake_pad_term" in pack.asked("刹车片磨没了，算保修吗")[0]
     assert "warranty_exclusion" in pack.asked("在路边修理厂修过，还给保修吗")[0]
+
+
+def test_a_need_for_particular_rows_narrows_the_offers_it_asks() -> None:
+    from pathlib import Path
+
+    from agents.reasoning.config import load_tools
+
+    pack = load_tools(Path(__file__).parents[2] / "copilot" / "tenants" / "autodealer")
+    # a battery that died asks the promotions table for its battery rows only …
+    assert pack.row_words("电瓶没电了，搭电才打着")["promotions"]
+    # … while a question about offers asks for any row
+    assert "promotions" not in pack.row_words("电瓶没电了，最近有什么活动吗")
+
+
+def test_a_row_in_the_tenants_english_words(store: PolicyStore) -> None:
+    spec = CODE_ROW.model_copy(update={"template_en": "{故障码}: level {故障等级}, {处理方式}"})
+    [r] = run_tool(spec, ctx(store, {"devices": []}, "P0420"))
+    assert isinstance(r, Computed) and r.statement_en == "P0420: level 三级, 7天内预约进店检查"
+    [r] = run_tool(spec.model_copy(update={"template_en": "{nope}"}), ctx(store, {"devices": []}, "P0420"))
+    assert isinstance(r, Computed) and r.statement_en == ""  # a column the table lacks: no English line
