@@ -869,9 +869,7 @@ def short_names(name: str, places: tuple[str, ...] = ()) -> list[str]:
         return []
     trade = core[:2]
     out = [trade]
-    if whole != core and whole.endswith(
-        core
-    ):  # «杭州宏远» of 「杭州宏远物流」: the place and the trade name
+    if whole != core and whole.endswith(core):  # «杭州宏远» of 「杭州宏远物流」: the place and the trade name
         out.append(whole[: len(whole) - len(core)] + trade)
     roman = _pinyin(trade)
     if len(roman) >= 4:
