@@ -50,6 +50,12 @@ class AccessDenied(CopilotError):
     http_status = 403
 
 
+def not_in_scope_message(actor_id: str, customer_id: str) -> str:
+    """The one refusal text for a customer outside a rep's scope, whether another rep's or not in the CRM at all (a
+    different text would tell the rep which ids exist)."""
+    return f"rep {actor_id} may not see customer {customer_id}: not in their scope"
+
+
 class NotFound(CopilotError):
     code = ErrorCode.NOT_FOUND
     http_status = 404

@@ -31,7 +31,14 @@ from typing import Protocol, runtime_checkable
 from pydantic import BaseModel
 
 from contract.decisions import DecisionKind, HumanDecision
-from contract.errors import AccessDenied, BackendUnavailable, ConflictError, InputError, NotFound
+from contract.errors import (
+    AccessDenied,
+    BackendUnavailable,
+    ConflictError,
+    InputError,
+    NotFound,
+    not_in_scope_message,
+)
 from contract.evidence import Evidence
 from contract.messages import InboundMessage
 from contract.ports import Actor, Customer360, CustomerData, PolicyQuery, PolicyRetriever
@@ -56,7 +63,6 @@ from copilot.events import (
 from copilot.hub import Hub
 from copilot.metrics import ServiceMetrics
 from copilot.settings import Settings
-from knowledge.crm.access import not_in_scope_message
 
 log = logging.getLogger("copilot.service")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from contract.errors import AccessDenied
+from contract.errors import AccessDenied, not_in_scope_message
 from contract.ports import Actor
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,6 @@ def check_access(
         return
     # names no owner and reads the same as for an id the CRM does not hold (copilot.service.customer_360)
     _deny(actor, customer_id, not_in_scope_message(actor.id, customer_id), "not_owner")
-
-
-def not_in_scope_message(actor_id: str, customer_id: str) -> str:
-    return f"rep {actor_id} may not see customer {customer_id}: not in their scope"
 
 
 def _deny(actor: Actor, customer_ref: str, message: str, reason: str) -> None:
