@@ -64,7 +64,7 @@ eval: install system-deps
 
 # every security probe in tests/security → evals/results/security.{json,md} (probes_total, probes_failed)
 security: install system-deps
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/security
+	COPILOT_SECURITY_REPORT=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/security
 
 serve: install system-deps
 	$(BIN)/copilot serve

@@ -114,10 +114,7 @@ class ServicesTarget:
                     self.loaded["crm"] = tenant_loader.prepare_crm(
                         settings, settings.tenant_dir, self.subdirs[1], as_of=self.as_of
                     )
-                try:
-                    services = build_services(settings, use_llm=self.use_llm)
-                except NotImplementedError as exc:
-                    raise UserError(f"copilot.wiring.build_services is not available yet: {exc}") from exc
+                services = build_services(settings, use_llm=self.use_llm)
                 if self.load_tenant:
                     self.loaded["policies"] = tenant_loader.ingest_policies(
                         services, settings.tenant_dir, self.subdirs[0]

@@ -79,8 +79,6 @@ def test_demo_suite_through_the_real_graph(demo_suite: Suite) -> None:
     run = run_suite(headline, target)
     target.close()
     (case,) = run.cases
-    if case.error is not None and "build_services is not available yet" in case.error.message:
-        pytest.skip("copilot.wiring.build_services has not landed yet")
     names = {c["name"]: c["passed"] for t in case.turns for c in t.checks}
     assert case.error is None, case.error
     assert names["intent"] and names["cites rebate-ortho@3.2"] and names["never cites rebate-ortho@3.1"]

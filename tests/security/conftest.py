@@ -4,9 +4,9 @@
 
 After a run, evals/results/security.json + security.md list every probe, what it sends, what it expects and its verdict
 (passed / failed / skipped), with `probes_total` and `probes_failed`. An expected failure (xfail: a defect still open)
-counts as failed. The report is written only when the whole tests/security directory ran with nothing deselected, or
-when COPILOT_SECURITY_REPORT=1, so a partial local run (one file, -k, -x stopping early) never clobbers it.
-`make security` runs the directory and writes it; COPILOT_SECURITY_RESULTS_DIR writes elsewhere (self-checks)."""
+counts as failed. The report is written only when COPILOT_SECURITY_REPORT=1 (`make security` sets it), so `make test`
+and partial local runs never rewrite the tracked results; a forced run that did not cover the whole directory says so.
+COPILOT_SECURITY_RESULTS_DIR writes elsewhere (self-checks)."""
 
 from __future__ import annotations
 
@@ -180,10 +180,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     forced = os.environ.get(FORCE_ENV) == "1"
     complete, why = _whole_directory_ran(session)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if not (complete or forced):
+    if not forced:  # a test run (make test, a helper's run) never rewrites the tracked results
         if reporter is not None:
-            reporter.write_line(f"security report not written: {why} (set {FORCE_ENV}=1 to force)")
+            reporter.write_line(
+                f"security report not written: {FORCE_ENV}=1 writes it (make security sets it)"
+            )
         return
+    if not complete and reporter is not None:
+        reporter.write_line(f"security report written from a partial run: {why}")
     json_path, _ = write_report(probes)
     if reporter is not None:
         failed = sum(p.verdict == "failed" for p in probes)
