@@ -17,11 +17,18 @@ from contract.policy_facts import ClauseFact, Governing, NoGoverningVersion, Row
 from contract.ports import FactSource
 
 SPOKEN_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z])([零〇一二三四五六七八九幺两]{3,5})")
+# a code read aloud with letters among its digits ("P零AA六" → P0AA6): four characters after the letter, one at least a
+# spoken digit, the letters upper case (a transcript keeps the letters the caller spelled)
+SPOKEN_MIXED = re.compile(
+    r"(?<![A-Za-z0-9])([A-Z])((?=[0-9A-F]*[零〇一二三四五六七八九幺两])[零〇一二三四五六七八九幺两0-9A-F]{4})(?![0-9A-Za-z零〇一二三四五六七八九幺两])"
+)
 
 
 def spoken_codes(text: str) -> str:
-    """Codes read aloud in a transcript ("P零二一七") written as codes ("P0217") so table cells can match them."""
-    return SPOKEN_CODE.sub(lambda m: m.group(1).upper() + han_to_ascii(m.group(2)), text)
+    """Codes read aloud in a transcript ("P零二一七", "P零AA六") written as codes ("P0217", "P0AA6") so table cells can
+    match them."""
+    text = SPOKEN_CODE.sub(lambda m: m.group(1).upper() + han_to_ascii(m.group(2)), text)
+    return SPOKEN_MIXED.sub(lambda m: m.group(1) + han_to_ascii(m.group(2)), text)
 
 
 MONTHS_EN = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -98,6 +105,9 @@ class ToolContext:
     count_units: tuple[
         str, ...
     ] = ()  # the pack's measure words for a count of assets (tools.yaml count_units)
+    # the message as asked, when `text` was narrowed to pick one asset of a batch: what was asked about it (which term
+    # column, "动力电池保几年") is still read from the question
+    question: str = ""
 
     def __post_init__(self) -> None:
         self.text = english_counts(spoken_codes(self.text))

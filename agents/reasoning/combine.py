@@ -15,7 +15,7 @@ from agents.reasoning.results import CannotCompute, Computed, Input, Result, Sou
 
 # the customer asks for one figure over several savings
 SUM_WORDS = re.compile(
-    r"加起来|加在一起|一共|总共|合计|共计|总计|一起能|共能|in total|altogether|combined|all together",
+    r"加起来|加在一起|一共|总共|合计|共计|总计|一起能|共能|in total|(?<![A-Za-z])total(?![A-Za-z])|altogether|combined|all together",
     re.IGNORECASE,
 )
 STACK_WORDS = re.compile(r"同享|叠加|同时享受|一并享受")

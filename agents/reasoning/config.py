@@ -82,6 +82,28 @@ class PriceRow(BaseModel):
     column: str = Field(min_length=1)  # 价格
 
 
+class AfterEnd(BaseModel):
+    """term_end: what a clause of another document starts the day after the term ends ("延保自保修到期日的次日起生效"),
+    said when the message has one of `words`; `template` names that day ({date}) and the term's end ({end})."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    doc: str = Field(min_length=1)
+    clause: str = Field(min_length=1)
+    words: list[str] = Field(min_length=1)
+    template: str = Field(min_length=1)
+
+
+class NewAsset(BaseModel):
+    """term_end from a table, for a customer with no asset on record who asks about buying one ("新车保几年"): the
+    version in force today, the row for the customer's kind (`rows`: CRM kind → row key), said from the delivery day."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    words: list[str] = Field(min_length=1)
+    rows: dict[str, str] = Field(min_length=1)
+
+
 class ToolSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -112,6 +134,8 @@ class ToolSpec(BaseModel):
     # `device_template` (the customer did not say it: "系统里这台车记录的是…")
     from_device: str = ""
     device_template: str = ""
+    # row_lookup: the column holding a per-unit price ("5800元"): a count the message asks ("那两台") is priced in total
+    per_unit_column: str = ""
     # row_lookup: several rows match (two codes at once): the first by this column's order ("按其中最高等级处理")
     prefer: dict[str, list[str]] = Field(default_factory=dict)
     # authority
@@ -131,6 +155,8 @@ class ToolSpec(BaseModel):
     covered_clause: str = ""
     expired_clause: str = ""
     covered_words: list[str] = Field(default_factory=list)
+    after_end: AfterEnd | None = None
+    new_asset: NewAsset | None = None
     start_field: str = ""  # device.installed_at, contract.start_date, order.order_date …
     field: str = ""  # contract.end_date …
     days: int | None = None  # renewal window length when the clause does not say
@@ -185,6 +211,11 @@ class ToolSpec(BaseModel):
     # row_tier: a clause holding how long the asset must have been held before the row applies ("名下满6个月"):
     # an asset held less long is told that it does not qualify yet, and from which day it will
     min_held_clause: str = ""
+    # row_tier: an asset the CRM does not hold, described in the message by the month it was first registered
+    # ("2024年3月上牌的…"): one of these words right after a year and month gives its start; the row is then `text_match`
+    # (another maker's car), unless the message names one of the tenant's brands (entity "brand")
+    text_date_words: list[str] = Field(default_factory=list)
+    text_match: dict[str, str] = Field(default_factory=dict)
     # scope_rows: rows of a table (promotions, offers) checked against this customer's scope
     scope: dict[Literal["date", "region", "product", "customer"], str] = Field(
         default_factory=dict

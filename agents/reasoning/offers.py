@@ -24,6 +24,7 @@ from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import FieldValue, MissingField
 from agents.reasoning.lookup import find_rows
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Saving, Source
+from contract.numerals import cn_number
 from contract.policy_facts import Governing, RowFact
 from contract.quantities import date_windows
 
@@ -85,6 +86,12 @@ def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         statement = "，".join(f"{o}：{values[o]}" for o in outputs)
     slots = tuple(values[o] for o in outputs if re.search(r"\d", values[o]) and values[o] in statement)
     inputs.insert(0, Input("policy", row.evidence_id, row.as_text()))
+    priced = _priced_units(spec, ctx, cells)
+    if priced is not None:
+        n, per, total, said = priced
+        statement += f"，{n} 台合计 {total} 元"
+        slots += (total,)
+        inputs.append(Input("message", "message.units", said))
     return [
         Computed(
             spec.tool,
@@ -99,6 +106,28 @@ def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             statement_en=_english(spec.template_en, cells),
         )
     ]
+
+
+UNITS_ASKED = re.compile(r"(\d+|[一二两三四五六七八九十百]+)\s*(?:台|辆)")
+
+
+def _priced_units(
+    spec: ToolSpec, ctx: ToolContext, cells: dict[str, str]
+) -> tuple[int, str, str, str] | None:
+    """row_lookup `per_unit_column`: the row's per-unit price times the count the message asks ("那两台" → 2), as
+    (count, unit price, total, the words read); None without a count above one or a price."""
+    if not spec.per_unit_column:
+        return None
+    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*元", cells.get(spec.per_unit_column, ""))
+    if m is None:
+        return None
+    for u in UNITS_ASKED.finditer(ctx.text):
+        raw = u.group(1)
+        n = int(raw) if raw.isdigit() else cn_number(raw)
+        if n is not None and 1 < int(n) < 1000:
+            per = Decimal(m.group(1).replace(",", ""))
+            return int(n), _yuan_plain(per), _yuan_plain(per * int(n)), u.group(0)
+    return None
 
 
 def _english(template: str, cells: dict[str, str]) -> str:

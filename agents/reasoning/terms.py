@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,7 @@ from agents.reasoning.base import (
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import MissingField
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source, fact_of
-from contract.policy_facts import ClauseFact, Governing, RowFact
+from contract.policy_facts import ClauseFact, Governing, NoGoverningVersion, RowFact
 from contract.quantities import Quantity, quantities
 
 
@@ -41,7 +41,8 @@ def _term(clause: ClauseFact, words: str) -> Quantity | None:
 
 def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     if spec.row_column and spec.term_column:
-        return _term_from_table(spec, ctx)
+        out = _term_from_table(spec, ctx)
+        return out + _after_end(spec, ctx, out)
     found = governing_clause(ctx, spec)
     if isinstance(found, CannotCompute):
         return [found]
@@ -141,6 +142,9 @@ def _on_date(
 def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     """A term read from a table row chosen by a CRM field (车辆类别 by device.use_type), counted from a CRM date; the
     row's distance limit (km) is checked against the odometer when the CRM has one."""
+    new = _new_asset_term(spec, ctx)
+    if new is not None:
+        return new
     try:
         ctx.crm.date_field(spec.start_field, ctx.hints(), ctx.text)
     except MissingField:
@@ -153,7 +157,9 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             asks_cover = [w for w in spec.covered_words if w in ctx.text] if len(batches) == 1 else []
             for first_id, count in batches:
                 asked = " ".join([first_id, *asks_cover])
-                for r in _term_from_table(spec, replace(ctx, text=asked, entities={})):
+                for r in _term_from_table(
+                    spec, replace(ctx, text=asked, entities={}, question=ctx.question or ctx.text)
+                ):
                     # "您12台X7…交付日为…": the batch, not one VIN
                     if isinstance(r, Computed) and count > 1:
 
@@ -189,7 +195,7 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         ]
     out: list[Result] = []
     col_spec = spec
-    for i, column in enumerate(_asked_columns(row, spec, ctx.text, ctx.terms_en)):
+    for i, column in enumerate(_asked_columns(row, spec, ctx.question or ctx.text, ctx.terms_en)):
         label = spec.label if column == spec.term_column else re.split(r"[（(]", column)[0]
         col_spec = spec.model_copy(update={"term_column": column, "label": label})
         out += _term_in_column(col_spec, ctx, g, row, fv, by, first=i == 0)
@@ -248,6 +254,108 @@ def _coverage(spec: ToolSpec, ctx: ToolContext, g: Governing, terms: list[Result
             statement_en=en + quote,
         )
     ]
+
+
+def _new_asset_term(spec: ToolSpec, ctx: ToolContext) -> list[Result] | None:
+    """`new_asset`: no asset on record and the message asks about a new one: the term of the version in force today,
+    in the row for the customer's kind (no end date: it runs from the delivery day). None when it does not apply."""
+    new = spec.new_asset
+    if new is None or ctx.crm.all_devices():
+        return None
+    asked = (ctx.question or ctx.text).lower()
+    if not any(w.lower() in asked for w in new.words):
+        return None
+    try:
+        kind = ctx.crm.profile("kind")
+    except MissingField as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc))]
+    key = new.rows.get(str(kind.value))
+    if not key:
+        return [CannotCompute(spec.tool, spec.id, f"tools.yaml new_asset.rows 没有客户类型「{kind.value}」")]
+    try:
+        g = ctx.facts.governing(spec.doc, as_of=ctx.today, event=ctx.today)
+    except NoGoverningVersion as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc))]
+    rows = [r for r in ctx.facts.rows(g.doc_id, g.version) if r.cell(spec.row_column) is not None]
+    if spec.clause:
+        rows = [r for r in rows if r.clause == spec.clause] or rows
+    row = _pick_row(rows, spec.row_column, key)
+    if row is None:
+        return [CannotCompute(spec.tool, spec.id, f"「{spec.row_column}」里找不到「{key}」对应的行")]
+    out: list[Result] = []
+    for column in _asked_columns(row, spec, ctx.question or ctx.text, ctx.terms_en):
+        cell = row.cell(column)
+        if cell is None or not cell.raw:
+            continue
+        label = spec.label if column == spec.term_column else re.split(r"[（(]", column)[0]
+        label_en = (
+            (spec.label_en or "warranty") if column == spec.term_column else ctx.terms_en.get(label, "")
+        )
+        statement = f"新车按现行《{g.title}》{row.clause}，{key}{label}为{cell.raw}，自交付日起算"
+        en = (
+            f"a new vehicle ({ctx.terms_en.get(key, key)}) gets {label_en + ' of ' if label_en else ''}"
+            f"{_en_term(cell.raw)} from its delivery date"
+        )
+        out.append(
+            Computed(
+                spec.tool,
+                spec.id,
+                cell.raw,
+                "text",
+                statement,
+                (cell.raw,),
+                (
+                    Input("policy", row.evidence_id, f"{key}｜{column}｜{cell.raw}"),
+                    field_input(kind, str(kind.value)),
+                ),
+                _row_source(g, row),
+                subject=f"new/{column}",
+                statement_en=en,
+            )
+        )
+    return out
+
+
+def _after_end(spec: ToolSpec, ctx: ToolContext, terms: list[Result]) -> list[Result]:
+    """The day after each computed term's end, as another document's clause starts something then (an extended
+    warranty "自保修到期日的次日起生效"): one fact per end date still ahead, citing that clause and the term."""
+    after = spec.after_end
+    if after is None or not any(w.lower() in (ctx.question or ctx.text).lower() for w in after.words):
+        return []
+    found = governing_clause(ctx, spec.model_copy(update={"doc": after.doc, "clause": after.clause}))
+    if isinstance(found, CannotCompute):
+        return [found]
+    _, clause, source = found
+    body = re.sub(r"^\s*第[一二三四五六七八九十百\d]+条\s*", "", clause.text.strip())
+    quote = re.split(r"(?<=[。！？；])", body)[0].strip().rstrip("。；;，,")
+    out: list[Result] = []
+    seen: set[str] = set()
+    for r in terms:
+        if not isinstance(r, Computed) or r.name != spec.id or r.unit != "date" or r.output in seen:
+            continue
+        if spec.label and spec.label not in r.statement:
+            continue  # another column's term (动力电池): the clause speaks of the configured term
+        end = date.fromisoformat(r.output)
+        if end < ctx.today:
+            continue
+        seen.add(r.output)
+        nxt = end + timedelta(days=1)
+        statement = after.template.format(date=dates.zh_date(nxt), end=dates.zh_date(end))
+        out.append(
+            Computed(
+                spec.tool,
+                f"{spec.id}_after",
+                nxt.isoformat(),
+                "date",
+                statement,
+                (dates.zh_date(nxt),),
+                (Input("policy", clause.evidence_id, quote), Input("field", spec.id, r.output)),
+                source,
+                subject=f"{r.subject}/{after.clause}",
+                statement_en=f"from {nxt.isoformat()}, the day after the term ends on {end.isoformat()}",
+            )
+        )
+    return out
 
 
 def _batches(ctx: ToolContext, spec: ToolSpec) -> list[tuple[str, int]] | None:
@@ -446,7 +554,11 @@ def renewal_window(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     ref = f"（{fv.label}）" if fv.label else ""
     statement = f"您的合同{ref}{'将于' if left >= 0 else '已于'}{dates.zh_date(end)}到期，{state}"
     en = f"the contract {fv.label} ends on {end.isoformat()}; {left} days left" + (
-        f", inside the {days}-day renewal window" if window.contains(ctx.today) else ""
+        f", inside the {days}-day renewal window"
+        if window.contains(ctx.today)
+        else f"; the {days}-day renewal window opens on {window.start.isoformat()}"
+        if left >= 0
+        else ""
     )
     inputs = (
         field_input(fv, end.isoformat()),

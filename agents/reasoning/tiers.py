@@ -135,6 +135,9 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     g = _governing(ctx, spec)
     if isinstance(g, CannotCompute):
         return [g]
+    described = _described_asset(spec, ctx)
+    if described is not None:
+        return _row_tier_described(spec, ctx, g, *described)
     rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
     inputs: list[Input] = [*_version_input(g)]
     for column, source in spec.match.items():
@@ -227,6 +230,119 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             tuple(inputs),
             _row_source(g, row),
             subject=fv.label,
+            statement_en=en,
+            saving=Saving(str(per), label, (label, g.title)) if per is not None else None,
+        )
+    ]
+
+
+def _age(start: date, today: date) -> tuple[Decimal, int]:
+    """(age in years by the calendar: whole years plus the elapsed share of the current one; whole months)."""
+    years = today.year - start.year - ((today.month, today.day) < (start.month, start.day))
+    anniversary = dates.add_years(start, years)
+    following = dates.add_years(start, years + 1)
+    share = Decimal((today - anniversary).days) / Decimal((following - anniversary).days)
+    months = (
+        years * 12
+        + (today.year - anniversary.year) * 12
+        + today.month
+        - anniversary.month
+        - (today.day < anniversary.day)
+    )
+    return Decimal(years) + share.quantize(Decimal("0.0001")), months
+
+
+YEAR_MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月份?(?:\s*(\d{1,2})\s*[日号])?")
+
+
+def _described_asset(spec: ToolSpec, ctx: ToolContext) -> tuple[date, date, str, str] | None:
+    """An asset only the message describes ("一台2024年3月上牌的大众"): (earliest start, latest start, the words read,
+    the clause they were in), when `text_date_words` follow a year and month and the CRM holds no asset the message
+    names; None otherwise."""
+    if not spec.text_date_words or not spec.text_match:
+        return None
+    found = None
+    for part in re.split(r"[，。！？；,!?;\n]", ctx.text):
+        for m in YEAR_MONTH.finditer(part):
+            after = part[m.end() : m.end() + 6]
+            if any(after.lstrip("的").startswith(w) or w in after[:4] for w in spec.text_date_words):
+                found = (m, part)
+                break
+        if found:
+            break
+    if found is None:
+        return None
+    try:
+        ctx.crm.device_group(ctx.hints(), ctx.text)
+        return None  # the CRM has the asset: its own record counts
+    except MissingField:
+        pass
+    m, part = found
+    y, mo = int(m.group(1)), int(m.group(2))
+    if not 1 <= mo <= 12:
+        return None
+    if m.group(3):
+        day = date(y, mo, int(m.group(3)))
+        return day, day, m.group(0), part
+    last = dates.add_months(date(y, mo, 1), 1).toordinal() - 1
+    return date(y, mo, 1), date.fromordinal(last), m.group(0), part
+
+
+def _row_tier_described(
+    spec: ToolSpec, ctx: ToolContext, g: Governing, first: date, last: date, said: str, part: str
+) -> list[Result]:
+    """row_tier for an asset the message describes: the row of another maker's asset (`text_match`) unless the clause
+    names one of the tenant's brands or models; its age from the month the message gives (both ends of the month must
+    fall in the same tier, else "can't compute" and the exact day is asked for)."""
+    rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
+    own = [w for k in ("brand", "product_model") for w in ctx.entities.get(k, []) if w and w in part]
+    match = spec.match if own else spec.text_match
+    inputs: list[Input] = [*_version_input(g), Input("message", "message", f"{said}（{part.strip()}）")]
+    for column, source in match.items():
+        found = _match_value(source, ctx)
+        if found is None:
+            return [CannotCompute(spec.tool, spec.id, f"缺少「{column}」的取值（{source}）")]
+        rows = find_rows(rows, column, found[0])
+    if len(rows) != 1:
+        return [CannotCompute(spec.tool, spec.id, f"《{g.title}》表中有 {len(rows)} 行符合条件，无法确定")]
+    row = rows[0]
+    if last > ctx.today:
+        return [CannotCompute(spec.tool, spec.id, f"消息里的日期 {said} 晚于今天", _row_source(g, row))]
+    try:
+        tiers = {tier_across(row, _age(d, ctx.today)[0], "年").header for d in (first, last)}
+        tier = tier_across(row, _age(first, ctx.today)[0], "年")
+    except LookupError_ as exc:
+        return [CannotCompute(spec.tool, spec.id, str(exc), _row_source(g, row))]
+    if len(tiers) > 1:
+        return [
+            CannotCompute(
+                spec.tool,
+                spec.id,
+                f"{said}落在两个车龄档位之间，需要具体日期（{'、'.join(sorted(tiers))}）",
+                _row_source(g, row),
+            )
+        ]
+    months = _age(first, ctx.today)[1]
+    age_text = f"{months // 12} 年 {months % 12} 个月" if months % 12 else f"{months // 12} 年"
+    inputs.insert(0, Input("policy", row.evidence_id, f"{tier.header}｜{tier.cell.raw}"))
+    label = spec.label or "标准"
+    first_cell = row.cells[0].raw if row.cells else ""
+    statement = f"按您说的{said}初次登记，旧车到今天车龄约 {age_text}，属「{tier.header}」，{first_cell}{label}为{tier.cell.raw}"
+    y, mo = divmod(months, 12)
+    years_en = f"{y} year{'s' if y != 1 else ''}" + (f" {mo} month{'s' if mo != 1 else ''}" if mo else "")
+    en = f"your car first registered in {first.year}-{first.month:02d}: about {years_en} old ({tier.header}), {label} {tier.cell.raw}"
+    per = tier.cell.quantity.value if tier.cell.quantity is not None else None
+    return [
+        Computed(
+            spec.tool,
+            spec.id,
+            tier.cell.raw,
+            "text",
+            statement,
+            (tier.cell.raw,),
+            tuple(inputs),
+            _row_source(g, row),
+            subject=f"{said}/{first_cell}",
             statement_en=en,
             saving=Saving(str(per), label, (label, g.title)) if per is not None else None,
         )
@@ -499,6 +615,9 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         spec.price_row is not None
     ):  # the tier's rate on a product priced in a policy table (a package per unit)
         return _package_quote(spec, ctx, g, tier.row, rate.value, asked, (statement, en, slots, inputs), year)
+    pairs = _model_counts(ctx.text, models) if spec.quote and product is None else []
+    if len(pairs) >= 2:  # one order of several models ("10台E5、4台L5"): each line, then the order
+        return [_multi_quote(spec, ctx, g, tier.row, rate.value, pairs, (statement, en, slots, inputs), year)]
     models = _units_model_first(ctx.text, models, asked) if spec.quote else []
     price: FieldValue | None = None
     if product is not None:
@@ -572,6 +691,87 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             quote=quoted,
         )
     ]
+
+
+def _model_code(model: str) -> str:
+    found = re.findall(r"[A-Za-z]{1,3}\d{1,3}[A-Za-z]?", model)
+    return found[-1] if found else model
+
+
+def _model_counts(text: str, models: list[str]) -> list[tuple[str, Decimal, str]]:
+    """Each priced model the message counts on its own ("10台E5、4台L5", "E5 10台"): (model, count, the words read),
+    in the message's order; [] unless every pair is unambiguous."""
+    out: list[tuple[str, Decimal, str]] = []
+    for model in dict.fromkeys(models):
+        code = re.escape(_model_code(model))
+        m = re.search(
+            rf"(\d+)\s*(?:台|辆)\s*[\u4e00-\u9fff]{{0,4}}?{code}(?![0-9A-Za-z])", text
+        ) or re.search(rf"(?<![0-9A-Za-z]){code}\s*(\d+)\s*(?:台|辆)", text)
+        if m is None:
+            return []
+        if BOUGHT.search(_clause_around(text, m.start(), m.end())):
+            continue  # what was bought ("去年买了8台L5"), not this order
+        out.append((model, Decimal(m.group(1)), m.group(0)))
+    return sorted(out, key=lambda p: text.find(p[2]))
+
+
+# a count of what the customer already has ("去年买了8台L5", "上次提的3台S7"): not a line of the order asked
+BOUGHT = re.compile(r"[买提订交到采]了|去年|上次|之前|已经|已有|bought|ordered")
+
+
+def _multi_quote(
+    spec: ToolSpec,
+    ctx: ToolContext,
+    g: Governing,
+    row: RowFact,
+    rate: Decimal,
+    pairs: list[tuple[str, Decimal, str]],
+    said: tuple[str, str, tuple[str, ...], list[Input]],
+    year: int,
+) -> Result:
+    """The tier's rate on each model of one order, with the offers that stack on each (per unit, counted on the
+    order), then the order's total and its size rule (approval above a sum)."""
+    statement, en, slots, inputs = said
+    order = Decimal(0)
+    for model, count, written in pairs:
+        try:
+            price = ctx.crm.list_price(model)
+        except MissingField as exc:
+            return CannotCompute(spec.tool, spec.id, str(exc), _row_source(g, row))
+        unit = money.discounted(price.value, rate, spec.rounding, spec.rounding_mode)
+        inputs.append(Input("evidence", price.evidence_id, str(price.value)))
+        inputs.append(Input("message", "message.units", written))
+        line = f"；{model} 指导价 {_yuan_plain(price.value)} 元，折后单价 {_yuan_plain(unit)} 元"
+        net = unit
+        stacked = _stacked(spec, ctx, model, count) if spec.stack else None
+        if stacked is not None:
+            per_unit, label, stack_inputs = stacked
+            net = unit - per_unit
+            line += f"，叠加{label}每台 {_yuan_plain(per_unit)} 元后单价 {_yuan_plain(net)} 元"
+            inputs += stack_inputs
+        total = money.rounded(net * count, spec.rounding, spec.rounding_mode)
+        line += f"，{fmt(count)} 台合计 {_yuan_plain(total)} 元"
+        statement += line
+        en += f"; {model}: CNY {_yuan_plain(net)} per unit, CNY {_yuan_plain(total)} for {fmt(count)}"
+        slots += (_yuan_plain(net), _yuan_plain(total))
+        order += total
+    statement += f"；整单合计 {_yuan_plain(order)} 元"
+    en += f"; the order comes to CNY {_yuan_plain(order)}"
+    slots += (_yuan_plain(order),)
+    over = _order_approval(spec, ctx, order, inputs)
+    if over is not None:
+        statement += f"；{over[1]}"
+        slots += (over[0],)
+    return _rate_fact(
+        spec,
+        rate,
+        (statement, en),
+        slots,
+        inputs,
+        _row_source(g, row),
+        f"{year}/" + "+".join(_model_code(m) for m, _, _ in pairs),
+        needs_approval=over[0] if over is not None else "",
+    )
 
 
 def _list_quote(
