@@ -486,7 +486,15 @@ def id_tokens(upper: str) -> Iterator[tuple[int, int, str]]:
     (spaces, dots, dashes) when the result is at least LONG_ID long (a short id must be typed as it is: «K 001» is not
     K001); each with the CJK character just before it when there is one (a plate's province, 「沪·7QR20」)."""
     runs = [(m.start(), m.end(), m.group()) for m in _RUN.finditer(upper)]
+
+    def glued(a: int, b: int) -> bool:  # runs a and b joined by separators without a space: «SO-02790-001»
+        gap = upper[runs[a][1] : runs[b][0]]
+        return bool(gap) and all(_SQUASH.match(c) and not c.isspace() for c in gap)
+
     for i, (start, _, _) in enumerate(runs):
+        # a run glued to runs on both sides is the middle of one id (an order number's digits): no id starts there
+        # («SO-02790-001» does not name the plate 「沪·02790」)
+        inner = 0 < i < len(runs) - 1 and glued(i - 1, i) and glued(i, i + 1)
         prefix_at = start - 1
         while prefix_at >= 0 and _SQUASH.match(upper[prefix_at]):
             prefix_at -= 1
@@ -497,7 +505,7 @@ def id_tokens(upper: str) -> Iterator[tuple[int, int, str]]:
                 break
             joined += runs[j][2]
             end = runs[j][1]
-            if j == i or len(joined) >= LONG_ID:
+            if not inner and (j == i or len(joined) >= LONG_ID):
                 yield start, end, joined
                 if prefix:
                     yield prefix_at, end, prefix + joined

@@ -5,8 +5,6 @@ word, and the per-message cost at 20 and 10,000 customers (printed, not asserted
 from __future__ import annotations
 
 import random
-import statistics
-import time
 
 import pytest
 
@@ -99,40 +97,19 @@ def test_lookup_matches_a_plain_search_and_respects_party_words():
 
 
 @pytest.mark.parametrize("n", [20, 10_000])
-def test_per_message_cost_at_20_and_10k_customers(n, capsys):
+def test_a_customer_is_found_by_name_or_record_among_20_and_10k(n):
+    """The same handles resolve in a book of 20 and of 10,000 customers: a company by its registered name, an order
+    by its number, and a message that names nobody resolves to nobody. (Its cost per message is a benchmark's
+    business, not a test's.)"""
     customers, contacts, records, reps = synthetic_crm(n)
-    started = time.perf_counter()
     index = build_index(customers, contacts, records, reps, ["车队"], owned_of(records))
-    build_s = time.perf_counter() - started
     rnd = random.Random(5)
-    texts = (
-        [
-            "你好，我们那20台车的报价出来了吗？上次说的折扣能不能再谈谈",
-            f"帮我查下{rnd.choice(customers)[1]}最近的订单和他们拿的折扣",
-            f"{rnd.choice(records)[2]} 这个单子什么时候交车？单价多少？",
-            "我的车仪表提示发动机过热，水温报警，现在在高速上，怎么办？" * 2,
-            "北京那个开X12的女士，上个月刚提的，她的质保到哪天？",  # a person described: place, model, address
-            "杭州那家做快递的，他们最近有没有下新单",  # an organisation described with a kind the CRM has no word for
-        ]
-        * 25
-    )
-    timings = []
-    for text in texts:
-        t0 = time.perf_counter()
-        index.scan(text)
-        timings.append((time.perf_counter() - t0) * 1000)
-    linear = []
-    for text in texts[:8]:
-        t0 = time.perf_counter()
-        index.scan_linear(text)
-        linear.append((time.perf_counter() - t0) * 1000)
-    with capsys.disabled():
-        print(
-            f"\n[directory] {n} customers, {len(index.handles)} handles, build {build_s:.2f} s: automaton p50 "
-            f"{statistics.median(timings):.3f} ms p95 {sorted(timings)[int(len(timings) * 0.95)]:.3f} ms per message; "
-            f"linear scan p50 {statistics.median(linear):.3f} ms"
-        )
-    assert len(timings) == len(texts) and all(t >= 0 for t in timings)
+    for _ in range(5):
+        cid, name, _rep, _places = rnd.choice([c for c in customers if "有限公司" in c[1]])
+        assert cid in [h.customer_id for h in index.scan(f"帮我查下{name}最近的订单和他们拿的折扣")[0]], name
+        owner, _kind, number = rnd.choice([r for r in records if r[1] == "order"])
+        assert [h.customer_id for h in index.scan(f"{number} 这个单子什么时候交车？单价多少？")[0]] == [owner]
+    assert index.scan("我的车仪表提示发动机过热，水温报警，现在在高速上，怎么办？")[0] == []
 
 
 def test_a_person_is_described_by_what_the_crm_holds():
