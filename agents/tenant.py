@@ -205,7 +205,7 @@ class TenantConfig(BaseModel):
     playbooks: list[Playbook]
     entities: EntitiesConfig = Field(default_factory=EntitiesConfig)
     # vocabulary.yaml `organisation_words`: the words of this tenant's industry that end its customers' company names
-    # («物流», «出租», «医院», «fleet»): «安途出租» is a company, so a question about it is about someone else
+    # («物流», «出租», «医院», «fleet»): «某某出租» is a company, so a question about it is about someone else
     organisation_words: list[str] = Field(default_factory=list)
     autopilot_intents: list[str] = Field(default_factory=list)
     abstain_thresholds: dict[str, float] = Field(

@@ -1,8 +1,8 @@
 """A customer described instead of named, for the directory (knowledge/crm/directory.py): which customers a phrase such
-as «北京那个开L5的女士», «深圳开L5的黄先生», «the lady in Guangzhou who drives a V9» or «天津做快递的那家» fits.
+as «北京那个开X5的女士», «深圳开X5的黄先生», «the lady in Guangzhou who drives a Q9» or «天津做快递的那家» fits.
 
 Only what the CRM itself holds is compared: the place columns (city, region; their romanised form for English), what
-the customer owns (the letter-and-digit codes in their devices' names and product ids: «L5», «V9»), and for an
+the customer owns (the letter-and-digit codes in their devices' names and product ids: «X5», «Q9»), and for an
 individual the surname and form of address of their contact's salutation («吴女士»). The words that make a phrase a
 description of one person (a person word, a determiner) are ordinary Chinese and English, no industry's. Nothing here
 reads a fact: the result is customer ids, which the caller turns into ids and owners."""
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 CLAUSE_BREAK = re.compile(r"[。！？!?；;，,\n]")
-# a code in a device or product name that people say: «L5», «V9», «T3», «X200» (letters then digits)
+# a code in a device or product name that people say: «X5», «Q9», «K3», «X200» (letters then digits)
 MODEL_CODE = re.compile(r"(?<![A-Z0-9])[A-Z]{1,3}\d{1,3}[A-Z]?(?![A-Z0-9])")
 RUN = re.compile(r"[A-Z0-9]+")
 # how an individual is addressed, by surname: «吴女士», «黄先生» (the text is upper-cased, CJK is unchanged)
@@ -43,7 +43,7 @@ class People:
     """What the CRM holds of its individual customers that a description can name, as look-up sets."""
 
     places: dict[str, set[str]] = field(default_factory=dict)  # «北京» / «BEIJING» → individuals there
-    owns: dict[str, set[str]] = field(default_factory=dict)  # «L5» → customers owning one (any kind)
+    owns: dict[str, set[str]] = field(default_factory=dict)  # «X5» → customers owning one (any kind)
     surnames: dict[str, set[str]] = field(default_factory=dict)
     genders: dict[str, set[str]] = field(default_factory=dict)  # "f" / "m", from the salutation
     individuals: set[str] = field(default_factory=set)
@@ -92,8 +92,8 @@ def describe_people(
     upper: str, people: People, cjk_places: Sequence[tuple[int, int, str]], person_words: re.Pattern[str]
 ) -> Iterator[Described]:
     """Individuals described around a person word: by at least two of place, something they own and surname
-    («北京那个开L5的女士», «深圳开L5的黄先生»), or by what they own with the form of address and a pointing word
-    («那位开V9的女车主»). Fits more than MAX_FITS: nobody in particular."""
+    («北京那个开X5的女士», «深圳开X5的黄先生»), or by what they own with the form of address and a pointing word
+    («那位开Q9的女车主»). Fits more than MAX_FITS: nobody in particular."""
     if not people.individuals:
         return
     seen: set[tuple[int, int]] = set()
@@ -121,7 +121,7 @@ def describe_people(
         strong = len(sets)
         gender = _gender(window)
         pointed = POINTED.search(upper, lo, anchor.end())  # «那位…女士»: pointing before the person word
-        # one thing alone only when it is what they own, said of a pointed-at man or woman («那位开V9的女车主»); a
+        # one thing alone only when it is what they own, said of a pointed-at man or woman («那位开Q9的女车主»); a
         # surname and an address alone («那位王先生说能优惠») could be anyone, staff included
         if strong < 2 and not (strong == 1 and owns and gender and pointed):
             continue

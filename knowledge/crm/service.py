@@ -125,7 +125,7 @@ class CrmCustomerData:
         return self._customer_directory().lookup(text)
 
     def rep_mentions(self, text: str) -> list[RepHit]:
-        """Reps a question names as owners of customers («刘洋的客户»): the ask is about their book."""
+        """Reps a question names as owners of customers («王某的客户»): the ask is about their book."""
         return self._customer_directory().reps_named(text)
 
     def party_words(self) -> tuple[str, ...]:
