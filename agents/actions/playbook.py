@@ -492,19 +492,46 @@ def _what_the_message_needs(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleF
     serving = {a.name for a in r.tenant.actions if needed & set(a.intents)} - {
         f.action.name for f in ranked[:1]
     }
-    picks = [f for f in ranked[1:] if f.action.name in serving] or r.catalog(
-        exclude=set(), limit=3, only=serving
+    # one needed intent: what the pack's own rules propose for the message read as that intent, in their order (several
+    # tied intents: the rules of one say nothing of the others; the catalog weighs them together)
+    own = [f for f in _as_needed(r, needed) if f.action.name in serving] if len(needed) == 1 else []
+    picks = (
+        own
+        or [f for f in ranked[1:] if f.action.name in serving]
+        or r.catalog(exclude=set(), limit=3, only=serving)
     )
     if not picks:
         return ranked
     # several needed intents (a tool they share): the action serving more of them covers the need better (a quote
-    # serves the price, promotion and purchase intents a shared price tool backs; a contract only the purchase one)
+    # serves the price, promotion and purchase intents a shared price tool backs; a contract only the purchase one);
+    # among equals, the first the pack proposes
     pick = max(picks, key=lambda f: sum(1 for i in r.intents_of(f) if i in needed))
+    pick = next((f for f in ranked if f.action.name == pick.action.name), pick)
     rest = [f for f in ranked if f.action.name != pick.action.name]
     at = min(1, len(rest))
     if rest:
         pick.action = pick.action.model_copy(update={"score": min(pick.action.score, rest[0].action.score)})
     return [*rest[:at], pick, *rest[at:]][: r.limit]
+
+
+def _as_needed(r: _Ranking, needed: set[str]) -> list[RuleFiring]:
+    """The actions the pack's rules about the message propose when it is read as each needed intent (the intent's
+    own rules, not a background rule's or a catalog guess), in the order they rank."""
+    d = r.d
+    out: list[RuleFiring] = []
+    for name in sorted(needed):
+        as_needed = replace(
+            d,
+            intent=d.intent.model_copy(update={"name": name, "abstained": False}),
+            needs={},
+            answered={},
+            second_ask="",
+            other_needs=[],
+        )
+        out += [
+            f for f in propose(as_needed, r.tenant, r.policy, r.model_score, r.limit) if _about_the_message(f)
+        ]
+    return sorted(out, key=lambda f: -f.action.score)
 
 
 def _what_the_message_reads(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
