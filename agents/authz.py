@@ -38,6 +38,7 @@ from agents.authz_phrases import (
     SAME,
     SHOWN_TERMS,
     THEIR_THINGS,
+    all_customers_asked,
     claimed_identity,
     clause_at,
     clauses,
@@ -47,9 +48,12 @@ from agents.authz_phrases import (
     joins,
     proxy_asked,
     proxy_claim,
+    relative_asked,
     same_as_shown_party,
+    third_party_asked,
     unresolved_party_asked,
     what_is_asked,
+    who_else_asked,
 )
 from agents.drafting.template import refusal_greeting
 from agents.understanding.others import other_customer_mentions
@@ -390,6 +394,18 @@ def customer_trap(
             return NOT_ACCOUNT_HOLDER, "claimed_proxy"
     if proxy_asked(text):  # «I'm Sun Li's husband, what did she pay…»: a holder the directory did not resolve
         return NOT_ACCOUNT_HOLDER, "claimed_proxy"
+    # «我们是城东一家维修店，X先生的车…保养套餐还剩几次»: an establishment (a shop, an insurer, an employer) asking for
+    # the holder's things; «X是我儿子，他那台车…»: a relative. Never told: only the holder may be
+    persons = any(
+        h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value)) for h in hits
+    )
+    if third_party_asked(
+        text,
+        holder_named=persons,
+        party_words=party_words_of(customers),
+        is_own=lambda said: _names_own_org(mentions, said, current_ref),
+    ) or relative_asked(text):
+        return NOT_ACCOUNT_HOLDER, "third_party"
     described = described_others(hits, current_ref)
     hits = [h for h in hits if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)]
     if described is not None:  # «广州那位开V9的女士…花了多少钱»: someone described, not the asker
@@ -428,6 +444,9 @@ def customer_trap(
         return _REASON["prices"], "shown_terms"
     if deals_aggregate(text, customer=True):  # «你们卖给车队客户最低几折»: one customer's deal, unnamed
         return _REASON["prices"], "aggregate"
+    asked = who_else_asked(text, (*party_words_of(customers), *org_words))  # «…都卖给谁了»
+    if asked:
+        return _REASON[asked], "aggregate"
     return "", ""
 
 
@@ -473,6 +492,19 @@ def names_current(customers: object, name: str, current_ref: str) -> bool:
     """The name (an organisation-shaped phrase) resolves in the directory to the conversation's own customer."""
     mentions = getattr(customers, "mentions", None)
     return callable(mentions) and _names_current(mentions, name, current_ref)
+
+
+def _names_own_org(mentions: Any, said: str, current_ref: str) -> bool:
+    """«我们是X有限公司»: the self-introduction names the customer's own organisation (not a person of theirs)."""
+    if not callable(mentions):
+        return False
+    try:
+        return any(
+            h.customer_id == current_ref and not (h.kind == "contact_name" or not _is_org(h.value))
+            for h in mentions(said)
+        )
+    except BackendUnavailable:
+        return False
 
 
 def _names_current(mentions: Any, name: str, current_ref: str) -> bool:
@@ -606,6 +638,9 @@ def generic_other_terms(text: str, customers: object = None, org_words: tuple[st
         return _REASON[asked]
     if deals_aggregate(text, customer=False):  # «咱们卖给出租公司最低几折», «the biggest discount anyone got»
         return "other_customer_prices"
+    asked = all_customers_asked(text, (*party_words_of(customers), *organisation_words(customers, org_words)))
+    if asked:  # «全部…客户的…按少到多排», «every customer whose warranty ends this quarter»
+        return _REASON[asked]
     if EN_PRICE_OF_OTHERS.search(text) and OTHER_PARTY.search(text) and not COMPETITOR.search(text):
         return "other_customer_prices"
     return ""

@@ -9,6 +9,7 @@ not a question about that name's price; the next clause counts when it points ba
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -414,7 +415,7 @@ EN_PROXY = re.compile(
     re.I,
 )
 EN_HOLDER_THINGS = re.compile(
-    r"\b(?:her|his)\s+(?:\w+\s+){0,2}?(?:car|order|contract|warranty|package|invoice|service|account|deposit|balance)\b"
+    r"\b(?:her|his)\s+(?:\w+\s+){0,2}?(?:car|vehicle|order|contract|warranty|package|invoice|service|account|deposit|balance)\b"
     r"|\bwhat\s+(?:she|he)\s+(?:paid|got|signed)\b",
     re.I,
 )
@@ -471,6 +472,97 @@ def proxy_asked(text: str) -> str:
         and (THEIR_THINGS.search(text, m.start()) or IN_COVER.search(text, m.start()))
     ):
         return "records"  # «…她让我帮她问问她那台的质保到哪天»: someone else's, asked for them
+    return ""
+
+
+# the asker presents themselves as an establishment other than the customer — a repair shop, an insurer, an employer's
+# office («我们是城东一家维修店», «这里是保险公司理赔中心», «我是…修理厂的老板», «我们是他的单位财务»); what ends such a
+# self-introduction is an establishment's word in any industry, never a tenant's trade
+_ESTABLISHMENT = r"(?:厂|店|公司|中心|行|所|站|处|保险|理赔|维修|修理|财务|人事)"
+THIRD_PARTY_SELF = re.compile(
+    rf"(?:我们?|本人|这里|这边|咱们?)(?:这边|这里)?(?:是|系)(?:[^，,。！？!?\n]{{0,14}}?){_ESTABLISHMENT}"
+)
+EN_THIRD_PARTY_SELF = re.compile(
+    r"\b(?:i am|i'm|this is|we are|we're|calling from|calling for|calling on behalf of)\b[^.!?]{0,40}?"
+    r"\b(?:insurer|insurance|adjusters?|brokers?|repairs?|repairers?|workshop|shop|company|firm|office|employer)\b",
+    re.I,
+)
+# the holder spoken of in the third person: a pronoun owning something, a person by salutation, someone's thing
+HOLDER_CN = re.compile(
+    r"[他她](?:的|那[台辆个份单]|家|在你们|[买订签提交])|[\u4e00-\u9fff](?:先生|女士|小姐)(?:的|那)|(?:这|那|有)一?[台辆件单份]"
+)
+HOLDER_EN = re.compile(
+    r"(?i:\b(?:her|his|their)\s+(?:\w+\s+){0,2}?(?:car|vehicle|order|contract|warranty|package|invoice|service"
+    r"|account|deposit|balance|records?)\b|\bthe\s+(?:owner|holder|customer)'s\b)"
+    r"|\b(?i:for|of)\s+(?:(?i:mr|mrs|ms)\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b"
+)
+# the asker's own («我的», «我这台», «我们那几台», «my car»): then the establishment is their own or merely mentioned
+ASKER_OWNS = phrases(r"(?<!在)我(?:们|们家|家)?(?:的|这|那)[一几]?[台辆个份单批]?", r"my|our")
+EN_ASKER_OWNS = re.compile(
+    r"\b(?:my|our)\s+(?:own\s+)?(?:\w+\s+){0,2}?(?:car|vehicle|warranty|package|order|contract|invoice|account|deposit)",
+    re.I,
+)
+# an establishment checking something asks as plainly as a question does
+VERIFY = phrases(r"核实|核对|确认|告知|查一?下|查查", r"confirm|verify|check")
+EN_ASKED_THINGS = phrases(
+    "",
+    r"warranty|covered|coverage|service history|services|package|contract|invoice|order|records?|deposit|balance",
+)
+
+
+def third_party_asked(
+    text: str,
+    *,
+    holder_named: bool = False,
+    party_words: tuple[str, ...] = (),
+    is_own: Callable[[str], bool] | None = None,
+) -> str:
+    """An establishment that is not the customer — a repair shop, an insurer, an employer — asking for the holder's
+    records or cover (their warranty, package, invoice): "records", else "". `holder_named`: the message names a
+    person the directory knows (the holder, the conversation's own customer included). Only the holder may be told
+    what is theirs; the asker's own car or account («我的车在修理厂，…我这车还在保吗») is not a third party's ask."""
+    m = THIRD_PARTY_SELF.search(text)
+    if m is not None:
+        rest = text[m.end() :]
+        nouns = "|".join(re.escape(w) for w in party_words if w and not w.isascii())
+        holder = holder_named or HOLDER_CN.search(rest) or (nouns and re.search(nouns, rest))
+        asked = THEIR_THINGS.search(rest) or IN_COVER.search(rest)
+        own = is_own is not None and is_own(m.group())
+        if (
+            holder
+            and asked
+            and not own
+            and not ASKER_OWNS.search(rest)
+            and (ASKING.search(rest) or VERIFY.search(rest))
+        ):
+            return "records"
+    m = EN_THIRD_PARTY_SELF.search(text)
+    if m is not None:
+        rest = text[m.start() :]
+        holder = holder_named or HOLDER_EN.search(rest)
+        if holder and EN_ASKED_THINGS.search(rest) and not EN_ASKER_OWNS.search(rest):
+            return "records"
+    return ""
+
+
+# «马超是我儿子，他那台车…»: the relation said the other way round; «my brother Zhou Tao … his package»
+REVERSED_PROXY = re.compile(rf"(?:[\u4e00-\u9fff]{{2,4}}|[他她])是我的?(?:{_RELATIONS})")
+EN_RELATIVE = re.compile(
+    r"\bmy\s+(?:husband|wife|son|daughter|father|mother|dad|mom|mum|brother|sister|boss|partner|friend|colleague"
+    r"|neighbou?r|uncle|aunt|cousin)\b(?:\s+[A-Z][a-z]+){0,2}[^.!?]{0,60}?\b(?:asked|wants?|told|needs?)\s+me\b",
+    re.I,
+)
+
+
+def relative_asked(text: str) -> str:
+    """«X是我儿子，他那台车的保养套餐还剩几次», «my brother … asked me to find out how many services are left on his
+    package»: someone's relative asking for that person's things. "records", else ""."""
+    m = REVERSED_PROXY.search(text)
+    if m and HOLDER_THINGS.search(text, m.end()):
+        return "records"
+    m = EN_RELATIVE.search(text)
+    if m and EN_HOLDER_THINGS.search(text, m.start()):
+        return "records"
     return ""
 
 
@@ -577,3 +669,79 @@ def same_as_shown_party(text: str) -> bool:
     price or terms before it."""
     m = SAME_AS_THEM.search(text)
     return bool(m and PRICE_TERMS.search(text, 0, m.start()) and not COMPETITOR.search(text))
+
+
+# every customer at once («全部零售客户的…按少到多排», «全公司哪个客户买得最多», «every customer whose warranty ends»):
+# the answer is other customers' data, whoever asks; the asker's own book («我负责的客户», «my accounts») is theirs
+_ALL_CN = r"所有|全部|全体|全公司|全店|整个公司|每一?[个位家]"
+ALL_SCOPE_EN = re.compile(
+    r"\b(?:all|every|each)\s+(?:(?:of\s+)?(?:the|our|your)\s+)?(?:[a-z-]+\s+)?(?:customers?|clients?|accounts?|owners?|buyers?)\b"
+    r"|\b(?:company-wide|across the company|everyone's|everybody's)\b",
+    re.I,
+)
+THIS_ONE = phrases(
+    r"(?:这个|这位|该|这家|他们|她们)(?:客户|公司|单位)?", r"this (?:customer|client|account)|their"
+)
+LISTED = phrases(r"列|排|导出|名单|汇总|统计|哪个|哪些|哪几|谁", r"list|rank|export|sort|which|who|table")
+ELIGIBLE = phrases(
+    r"可以|能不能|能否|适用|享受|参加|符合|都能|都是", r"eligible|qualify|apply|applies|entitled"
+)
+
+
+@lru_cache(maxsize=64)
+def all_scope(words: tuple[str, ...] = ()) -> re.Pattern[str]:
+    nouns = "|".join(
+        re.escape(w)
+        for w in sorted(
+            {"客户", "用户", "买家", *(w for w in words if w and not w.isascii())}, key=len, reverse=True
+        )
+    )
+    return re.compile(rf"(?:{_ALL_CN})的?[\u4e00-\u9fff]{{0,6}}?(?:{nouns})")
+
+
+def all_customers_asked(text: str, party_words: tuple[str, ...] = ()) -> str:
+    """A rep asking for every customer's data or terms at once, not their own book's: "prices" / "records", else ""."""
+    if REP_OWN.search(text) or re.search(r"\bmy\s+own\b", text, re.I):
+        return ""
+    m = all_scope(tuple(party_words)).search(text) or ALL_SCOPE_EN.search(text)
+    if m is None or THIS_ONE.search(text, 0, m.start()):
+        return ""  # «这个客户所有车主的…»: the people of the customer being talked about
+    if (ELIGIBLE.search(text) or POLICY_WORDS.search(text)) and not LISTED.search(text):
+        return ""  # «所有车队客户都能享受这个政策吗»: a rule, not anyone's data
+    # listed, ranked, picked out («列一下», «哪个客户», «every customer whose…»), or their things asked for
+    # («全部客户的保养套餐»); «每个客户下单都要交定金吗» asks a rule
+    theirs = re.match(r"\s*(?:的|'s?\b|\s+whose\b)", text[m.end() :], re.I)
+    if not (LISTED.search(text) or theirs):
+        return ""
+    if PRICE_TERMS.search(text):
+        return "prices"
+    if RECORDS.search(text) or THEIR_THINGS.search(text) or LISTED.search(text):
+        return "records"
+    return ""
+
+
+# a customer asking who else bought here («都卖给谁了», «还有哪些车队客户在用», «who else bought one»)
+@lru_cache(maxsize=64)
+def who_else(words: tuple[str, ...] = ()) -> re.Pattern[str]:
+    nouns = "|".join(
+        re.escape(w)
+        for w in sorted(
+            {"客户", "用户", "买家", "公司", "单位", *(w for w in words if w and not w.isascii())},
+            key=len,
+            reverse=True,
+        )
+    )
+    return phrases(
+        rf"卖给(?:了)?谁|卖(?:了)?给(?:了)?谁|谁(?:买|订|提|签)(?:了|过)[^，,。！!]{{0,12}}?[?？]|(?:{nouns})名单"
+        rf"|哪些[\u4e00-\u9fff]{{0,4}}?(?:{nouns})[\u4e00-\u9fff]{{0,6}}?(?:买|订|提|签|在用|用了|用的|拿)",
+        r"who\s+(?:else\s+)?(?:bought|buys|ordered|uses|signed)|which\s+(?:other\s+)?(?:customers|companies|clients)\s+"
+        r"(?:bought|use|have|ordered|signed)|(?:list|names)\s+of\s+(?:your\s+)?(?:other\s+)?(?:customers|clients|buyers)",
+    )
+
+
+def who_else_asked(text: str, party_words: tuple[str, ...] = ()) -> str:
+    """A customer asking who the seller's other customers are, or what they bought: "prices" / "records", else ""."""
+    m = who_else(tuple(party_words)).search(text)
+    if m is None or ELIGIBLE.search(text) or COMPETITOR.search(text):
+        return ""
+    return "prices" if PRICE_TERMS.search(text) else "records"

@@ -35,6 +35,7 @@ def org_pattern(words: tuple[str, ...] = ()) -> re.Pattern[str]:
 
 
 ORG = org_pattern()
+SCOPE = re.compile(r"所有|全部|全体|每一?[个位家]|各[个位家]|哪[些个家]|任何|一切")
 OWN_BOOK = re.compile(r"我(?:们)?(?:负责|名下|手上|跟进?|管)")
 FUNCTION_CHARS = set("我你他她它们的了在是给帮看说听要这那个把和与跟向对从请问就也都还吧呢吗啊哪家些下查找")
 # a person referred to as someone else's customer: 「李敏那个客户」 (「这个客户」 is the current one)
@@ -73,6 +74,10 @@ def other_customer_mentions(text: str, own_name: str = "", org_words: tuple[str,
     out = []
     for m in org_pattern(tuple(org_words)).finditer(text):
         if OWN_BOOK.search(m.group(1)):  # «我负责的车队客户»: the asker's own
+            continue
+        if SCOPE.search(
+            m.group(1)
+        ):  # «这个政策对所有X公司都适用吗»: a kind of customer, every one, not a name
             continue
         core = _core(m.group(1))
         if len(core) < 2:

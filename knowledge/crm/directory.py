@@ -134,12 +134,22 @@ BOOK_HIS = (
     r"\s*(?:帮忙|帮|替)?\s*(?:看看|看一下|看下|查查|查一下|查下|问问|问一下|盯一下|跟一下)?\s*[他她](?:的|那边的?|手上的?)?"
     r"\s*(?:那|这)[几些]?[个家位批][\u4e00-\u9fffA-Z0-9]{0,10}?(?:客户|公司|单位|企业"
 )
-# «黄蕾这周休年假，她那边客户里有谁…»: the colleague named, their book pointed back at later in the sentence
+# «黄蕾这周休年假，她那边客户里有谁…», «…已经离职了，他的客户先转给我»: the colleague named, their book pointed back at
+# later in the sentence; «…is on holiday this week - which of his accounts…» (the text is upper-cased)
 BOOK_LATER = re.compile(
-    r"[^。！？!?\n]{0,24}?[他她](?:那边|手上|手里|名下|负责的|跟的)的?\s*(?:的)?(?:客户|那些|那几|几家|几个)"
+    r"[^。！？!?\n]{0,24}?[他她](?:那边|手上|手里|名下|负责的|跟的|的)的?\s*(?:的)?(?:客户|那些|那几|几家|几个)"
+    r"|[^.!?\n]{0,60}?\b(?:HIS|HER)\s+(?:OWN\s+)?(?:CUSTOMERS?|CLIENTS?|ACCOUNTS?|BOOK)\b"
 )
-# a colleague's nickname: «老刘», «小陈», «孙哥» (the surname of exactly one rep; a shared surname names nobody)
+# «王某这周休假，他那家做X的客户…»: one of theirs pointed back at and described later in the sentence (the CRM's party
+# words end it too, added per index)
+BOOK_LATER_ONE = (
+    r"[^。！？!?\n]{0,24}?[他她](?:的|那边的?|手上的?)?\s*(?:那|这)[几些]?[个家位批][\u4e00-\u9fffA-Z0-9]{0,10}?"
+    r"(?:客户|公司|单位|企业"
+)
+# a colleague's nickname: «老刘», «小陈», «孙哥» (the surname of exactly one rep; a shared surname names nobody), or
+# surname and a title the rep is called by («黄顾问», «刘经理»), unless a customer's contact is called so too
 NICKNAMES = ("老{}", "小{}", "{}哥", "{}姐")
+REP_TITLES = ("{}顾问", "{}经理", "{}总")
 GENDER_HONORIFIC = re.compile(r"(先生|女士|小姐|师傅|老师)$")
 TAIL_BEFORE = re.compile(r"(?:尾号|后六位|后6位|末六位|末6位|后几位是|tail|ending(?: in)?)\s*$", re.I)
 
@@ -279,6 +289,7 @@ class HandleIndex:
         self._party_after = _party_after(self.party_words)
         self._book_after = _with_words(BOOK_AFTER, self.party_words)
         self._book_his = _with_words(BOOK_HIS, self.party_words)
+        self._book_later_one = _with_words(BOOK_LATER_ONE, self.party_words)
         self._described_after = _with_words(DESCRIBED_AFTER, self.party_words)
         self._person = _with_words(rf"(?:{PERSON}", self.party_words)
         self._kind_keys = {k.split(":", 1)[1] for k in self.described if k.startswith(f"{KIND}:")}
@@ -312,7 +323,11 @@ class HandleIndex:
             return not _inside_cjk_name(
                 upper, start
             )  # «你们给北辰打的几折», «卖给京畿的»: the object of a sale
-        if h.mode == BOOK and (self._book_his.match(upper, end) or BOOK_LATER.match(upper, end)):
+        if h.mode == BOOK and (
+            self._book_his.match(upper, end)
+            or BOOK_LATER.match(upper, end)
+            or self._book_later_one.match(upper, end)
+        ):
             return not _inside_cjk_name(upper, start)
         if h.mode == PARTY or h.mode == BOOK:
             after = self._party_after if h.mode == PARTY else self._book_after
@@ -681,6 +696,13 @@ def build_index(
                 short.append((form, cid, "contact_name", name))
         if cid and len(name) == 3 and all(_CJK.match(c) for c in name):  # 「志刚」 of 「韩志刚」
             short.append((name[1:], cid, GIVEN, name))
+    # «Lin Xiao's service history»: a person's full name romanised, either order; shorter than LONG_ID letters
+    # («He Wei») it is ordinary letters too
+    for cid, name, _, _ in customers:
+        roman = _pinyin_words(name) if cid and is_individual(name) and len(name) in (2, 3) else ""
+        if roman and len(roman.replace(" ", "")) >= LONG_ID:
+            for key in {roman, " ".join(reversed(roman.split(" ", 1)))}:
+                short.append((key.replace(" ", ""), cid, "customer_name", name))
     short = list(dict.fromkeys(short))
     customers_of_short = Counter(key for key, *_ in short)
     taken = {h.key for h in handles}
@@ -696,6 +718,7 @@ def build_index(
                 handles.append(Handle(tail, cid, kind, value, WORD))
             if kind.startswith("device") and len(squash(value)) >= 10:  # 「尾号366286」 of a VIN or serial
                 handles.append(Handle(squash(value)[-TAIL_ID:], cid, kind, value, TAIL))
+    salutations = {salutation for _, _, salutation in contacts if salutation}
     rep_surname_count = Counter(
         name[0] for name, _ in reps.values() if len(name) >= 2 and _CJK.match(name[0])
     )
@@ -705,6 +728,9 @@ def build_index(
         if len(name) in (2, 3) and _CJK_ONLY.fullmatch(name) and rep_surname_count[name[0]] == 1:
             for form in NICKNAMES:  # «老刘», «孙哥»: only before a book word (BOOK_AFTER), like the full name
                 handles.append(Handle(form.format(name[0]), rep_id, team, name, BOOK))
+            for form in REP_TITLES:  # «黄顾问»: not when a contact is addressed so («陈经理» of a customer)
+                if form.format(name[0]) not in salutations:
+                    handles.append(Handle(form.format(name[0]), rep_id, team, name, BOOK))
             roman = _pinyin_words(name)
             if roman:  # «Liu Yang's customer»: the romanised name, said either way round
                 for key in {roman, " ".join(reversed(roman.split(" ", 1)))}:
