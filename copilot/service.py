@@ -545,12 +545,24 @@ class Services:
 
     # ---- decisions -----------------------------------------------------------------------------------------------
 
+    def suggestion_scope(self, actor: Actor, suggestion_id: str) -> Actor:
+        """An agent reads and decides a suggestion through the call it belongs to: the active call whose conversation
+        it is in, else a call with its customer (the ledger's rule), never just the agent's latest call. The look-ups
+        are bounded to the agent's own calls (nothing outside them can come back); no match leaves the actor as it is,
+        and the ledger then refuses and records it (unless the agent is the suggestion's own rep)."""
+        if actor.role != "agent" or actor.call_customer_ref:
+            return actor
+        calls = [c for c in self.calls.for_agent(actor.id) if c.customer_ref]
+        for by in ("conversation", "customer"):
+            for call in calls:
+                scope = {by: call.call_id if by == "conversation" else call.customer_ref}
+                if self.ledger.find(kind="suggestion", suggestion=suggestion_id, limit=1, **scope):
+                    return actor.model_copy(update={"call_customer_ref": call.customer_ref})
+        return actor
+
     def decide(self, decision: HumanDecision, actor: Actor) -> str:
         """Record a human decision (NotFound, AccessDenied recorded, ConflictError when already decided)."""
-        if actor.role == "agent" and not actor.call_customer_ref:
-            calls = self.calls.for_agent(actor.id)
-            if calls:
-                actor = actor.model_copy(update={"call_customer_ref": calls[0].customer_ref})
+        actor = self.suggestion_scope(actor, decision.suggestion_id)
         suggestion = self.ledger.get_suggestion(decision.suggestion_id, actor=actor)
         if decision.kind is DecisionKind.ACCEPT and decision.final_text is not None:
             drafted = suggestion.draft.text if suggestion.draft is not None else None
@@ -610,11 +622,10 @@ class Services:
             ) from None
 
     def suggestion_view(self, suggestion_id: str, actor: Actor) -> dict[str, object]:
-        if actor.role == "agent" and not actor.call_customer_ref:
-            calls = self.calls.for_agent(actor.id)
-            if calls:
-                actor = actor.model_copy(update={"call_customer_ref": calls[0].customer_ref})
-        return self.ledger.get_suggestion_view(suggestion_id, actor=actor)
+        """What compliance and the suggestion's own rep or agent see; the ledger checks and records a refusal."""
+        return self.ledger.get_suggestion_view(
+            suggestion_id, actor=self.suggestion_scope(actor, suggestion_id)
+        )
 
     def list_suggestions(
         self, actor: Actor, *, customer: str | None = None, conversation: str | None = None, limit: int = 20

@@ -64,7 +64,11 @@ async def stream(
     """SSE: `event: suggestion|decision|final|partial|wrapup`, `data: <json>`. Reconnecting clients catch up with
     GET /v1/suggestions and drop what they already have (events carry the suggestion id). Authenticated by a header
     key or ?token= from POST /v1/stream/token."""
-    topic = _allowed_topic(actor, topic)
+    try:
+        topic = _allowed_topic(actor, topic)
+    except AccessDenied as exc:  # refused with its reason in the log and the ledger, like any other refusal
+        services.record_denial(actor, exc.reason, {"attempted": "stream", "topic": topic[:120]})
+        raise
 
     async def events() -> AsyncIterator[str]:
         yield f"event: hello\ndata: {json.dumps({'topic': topic})}\n\n"

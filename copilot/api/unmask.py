@@ -67,28 +67,27 @@ class Unmasked(BaseModel):
     )
 
 
-def _scoped_actor(services: Any, actor: Actor, customer_ref: str) -> Actor:
-    """The service's scope checks, refusals recorded: an agent needs an active call with this customer; both roles
-    must be allowed the customer by the CRM (a rep's ownership; a reassigned customer is refused)."""
-    try:
-        scoped: Actor = services.agent_scope(actor, customer_ref)
-    except AccessDenied as exc:
-        services.record_denial(actor, exc.reason, {"attempted": "unmask", "customer_ref": customer_ref})
-        raise
-    services.customer_360(
-        customer_ref, scoped
-    )  # AccessDenied recorded by the service; 503 when the CRM is down
+def _scoped_actor(services: Any, actor: Actor, suggestion_id: str) -> Actor:
+    """The service's scope, before anything of the suggestion is read: an agent needs an active call the suggestion
+    belongs to (its conversation, or a call with its customer); refused and recorded as not_on_call otherwise."""
+    scoped: Actor = services.suggestion_scope(actor, suggestion_id)
+    if scoped.role == "agent" and not scoped.call_customer_ref:
+        reason = "not_on_call"
+        services.record_denial(actor, reason, {"attempted": "unmask", "suggestion_id": suggestion_id})
+        raise AccessDenied(
+            f"agent {actor.id} has no active call this suggestion belongs to", reason=reason, actor=actor.id
+        )
     return scoped
 
 
 def unmask_suggestion(services: Any, suggestion_id: str, actor: Actor) -> Unmasked:
-    header = services.ledger.get_suggestion(
-        suggestion_id
-    )  # NotFound → 404; nothing returned before the checks
-    scoped = _scoped_actor(services, actor, header.customer_ref)
+    scoped = _scoped_actor(services, actor, suggestion_id)
     suggestion = services.ledger.get_suggestion(
         suggestion_id, actor=scoped
-    )  # owner rule; a refusal is recorded
+    )  # the owner rule first (NotFound → 404, a refusal recorded); nothing is read before it
+    # then the CRM, as for a customer's 360: a rep's customer reassigned since is refused (recorded by the service,
+    # 503 when the CRM is down), an agent's call must be with this customer
+    services.customer_360(suggestion.customer_ref, scoped)
     texts: list[tuple[str, str]] = []
     if suggestion.draft is not None:
         texts.append(("draft", suggestion.draft.text))

@@ -390,3 +390,84 @@ def test_readyz_says_not_ready_while_redis_is_down(
         r = c.get("/readyz")
     assert r.status_code == 503
     assert r.json()["checks"]["redis"].startswith("down")
+
+
+# ---- an agent on two calls -----------------------------------------------------------------------------------------
+
+
+def _call_turn(call_id: str, customer: str, taken_by: str) -> InboundMessage:
+    return InboundMessage(
+        tenant="demo",
+        channel=Channel.VOICE,
+        conversation_id=call_id,
+        message_id=f"{call_id}:seg1",
+        customer_ref=customer,
+        rep_ref=taken_by,
+        parts=[TextPart(text="C形臂报警E-203主轴过热怎么处理？")],
+    )
+
+
+@pytest.mark.probe(
+    id="agent-on-two-calls-decides-on-the-older-one",
+    sends="agent_two, on a call with C1004 and then on a second one with C1001, reads and rejects the suggestion made "
+    "on the first call (taken over from a colleague), then reads one of rep_zhang's customer C1002",
+    expect="the first call's suggestion is read and decided (checked against its own call, not the latest one); "
+    "C1002's suggestion is refused and the refusal recorded",
+)
+def test_an_agent_on_two_calls_decides_on_either(services: Services) -> None:
+    from contract import DecisionKind, HumanDecision
+    from contract.errors import AccessDenied
+
+    agent = Actor(id="agent_two", role="agent")  # as the API builds it: no call named
+    services.call_started("call-two-a", "agent_two", "C1004", "demo")
+    first = services.handle_message(
+        _call_turn("call-two-a", "C1004", "agent_colleague"),
+        Actor(id="agent_colleague", role="agent", call_customer_ref="C1004"),
+    )
+    assert first is not None and first.rep_ref != "agent_two"
+    time.sleep(0.02)
+    services.call_started("call-two-b", "agent_two", "C1001", "demo")
+    assert [c.call_id for c in services.calls.for_agent("agent_two")][0] == "call-two-b"
+
+    view = services.suggestion_view(first.id, agent)
+    assert view["suggestion"]["id"] == first.id  # type: ignore[index]
+    decision = HumanDecision(
+        suggestion_id=first.id, kind=DecisionKind.REJECT, actor="agent_two", reason_code="not_needed"
+    )
+    assert services.decide(decision, agent)
+
+    theirs = services.handle_message(
+        InboundMessage(
+            tenant="demo",
+            channel=Channel.REST,
+            conversation_id="two-calls-zhang",
+            message_id="two-calls-zhang-1",
+            customer_ref="C1002",
+            parts=[TextPart(text="返点协议最新版本是哪个？")],
+        ),
+        Actor(id="rep_zhang", role="rep"),
+    )
+    assert theirs is not None
+    with pytest.raises(AccessDenied):
+        services.suggestion_view(theirs.id, agent)
+    with pytest.raises(AccessDenied):
+        services.decide(
+            HumanDecision(
+                suggestion_id=theirs.id, kind=DecisionKind.REJECT, actor="agent_two", reason_code="not_needed"
+            ),
+            agent,
+        )
+    refused = services.ledger.find(kind="access_denied", actor="agent_two")
+    assert len(refused) >= 2 and all(e.suggestion_id == theirs.id for e in refused)
+
+
+@pytest.mark.probe(
+    id="stream-of-another-reps-topic",
+    sends="rep_wang GET /v1/stream?topic=rep:rep_zhang",
+    expect="403 topic_not_allowed, and the refusal is in the ledger with its reason",
+)
+def test_a_refused_stream_topic_is_recorded(client: TestClient, services: Services) -> None:
+    r = client.get("/v1/stream", params={"topic": "rep:rep_zhang"}, headers=WANG)
+    assert r.status_code == 403 and r.json()["reason"] == "topic_not_allowed", r.text
+    denials = services.ledger.find(kind="access_denied", actor="rep_wang")
+    assert any(d.reason_code == "topic_not_allowed" for d in denials)
