@@ -1,5 +1,6 @@
 """Guard a whole `InboundMessage`: mask PII in every part that carries text (typed text, voice transcripts, OCR text,
-link and menu text) and check each for injection with the right source, returning a masked copy of the message."""
+link, menu, file, place and mini-program text, an event's detail, a business card's name) and check what a customer or
+a document says for injection with the right source, returning a masked copy of the message."""
 
 from __future__ import annotations
 
@@ -7,20 +8,49 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contract.evidence import Evidence
-from contract.messages import ImagePart, InboundMessage, LinkPart, MenuPart, TextPart, VoicePart
-from contract.ports import MaskResult
+from contract.messages import (
+    BusinessCardPart,
+    EventPart,
+    FilePart,
+    ImagePart,
+    InboundMessage,
+    LinkPart,
+    LocationPart,
+    MenuPart,
+    MiniProgramPart,
+    TextPart,
+    VoicePart,
+)
+from contract.ports import MaskResult, PiiSpan
 from contract.suggestions import GuardVerdict, VerdictOutcome
 from guardrails.pipeline import Guardrails, pii_verdict
 from guardrails.verdicts import with_evidence
 
-# part kind → (field holding text, injection source)
-_TEXT_FIELDS: dict[type, tuple[str, str]] = {
-    TextPart: ("text", "customer"),
-    VoicePart: ("transcript", "transcript"),
-    ImagePart: ("ocr_text", "ocr"),
-    LinkPart: ("description", "document"),
-    MenuPart: ("text", "customer"),
+# part kind → its text fields, each with the injection source it is checked as ("" = masked, not checked): every field
+# that can carry what a customer wrote or said, as at the masking boundary (agents/perception/masking.py)
+_TEXT_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {
+    TextPart: (("text", "customer"),),
+    VoicePart: (("transcript", "transcript"),),
+    ImagePart: (("ocr_text", "ocr"),),
+    LinkPart: (("title", ""), ("description", "document")),
+    MenuPart: (("text", "customer"),),
+    FilePart: (("name", ""),),
+    LocationPart: (("label", ""),),
+    MiniProgramPart: (("title", ""),),
 }
+
+
+def _mask_value(guards: Guardrails, value: Any, key: str, names: list[str], spans: list[PiiSpan]) -> Any:
+    """Strings inside JSON-like data (an event's detail) masked, other values as they are."""
+    if isinstance(value, str):
+        masked = guards.pii.mask(value, vault_key=key, names=names)
+        spans.extend(masked.spans)
+        return masked.text
+    if isinstance(value, dict):
+        return {k: _mask_value(guards, v, key, names, spans) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_value(guards, v, key, names, spans) for v in value]
+    return value
 
 
 @dataclass
@@ -42,22 +72,32 @@ def run_message_guards(
 ) -> MessageGuardResult:
     """Tokens stay stable across a conversation: the vault key defaults to tenant:conversation_id."""
     key = vault_key or f"{message.tenant}:{message.conversation_id}"
+    # a business card's name is a person's whatever its words: masked whole, and wherever the message repeats it
+    names = [p.name.strip() for p in message.parts if isinstance(p, BusinessCardPart) and p.name.strip()]
     parts: list[Any] = []
-    spans = []
+    spans: list[PiiSpan] = []
     injection: list[GuardVerdict] = []
     for index, part in enumerate(message.parts):
-        field_name, source = _TEXT_FIELDS.get(type(part), ("", ""))
-        text = getattr(part, field_name, None) if field_name else None
-        if not text:
-            parts.append(part)
-            continue
-        masked = guards.pii.mask(text, vault_key=key)
-        spans.extend(masked.spans)
-        parts.append(part.model_copy(update={field_name: masked.text}))
-        v = guards.injection.check(text, source=source)
-        injection.append(
-            v.model_copy(update={"details": {**v.details, "part": index, "part_kind": part.kind}})
-        )
+        update: dict[str, Any] = {}
+        for field_name, source in _TEXT_FIELDS.get(type(part), ()):
+            text = getattr(part, field_name, None)
+            if not isinstance(text, str) or not text:
+                continue
+            masked = guards.pii.mask(text, vault_key=key, names=names)
+            spans.extend(masked.spans)
+            update[field_name] = masked.text
+            if source:
+                v = guards.injection.check(text, source=source)
+                injection.append(
+                    v.model_copy(update={"details": {**v.details, "part": index, "part_kind": part.kind}})
+                )
+        if isinstance(part, BusinessCardPart) and part.name.strip():
+            card = guards.pii.mask_as(part.name, "PERSON", vault_key=key)
+            spans.extend(card.spans)
+            update["name"] = card.text
+        if isinstance(part, EventPart) and part.detail:
+            update["detail"] = _mask_value(guards, part.detail, key, names, spans)
+        parts.append(part.model_copy(update=update) if update else part)
     masked_message = message.model_copy(update={"parts": parts})
     summary = pii_verdict(MaskResult(text="", spans=spans, vault_key=key if spans else ""))
     verdicts, evidence = [], []

@@ -5,6 +5,7 @@ vault key. Built on the `PiiMasker` port only (agents depend on contract, never 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from contract.decisions import HumanDecision
@@ -42,6 +43,9 @@ _MASKED_FIELDS: dict[type, tuple[str, ...]] = {
 }
 
 
+# Fields that are one PII value whatever their words: masked whole, not by recognition.
+_WHOLE_FIELDS: dict[tuple[type, str], str] = {(BusinessCardPart, "name"): "PERSON"}
+
 COORDINATE_DECIMALS = 2
 
 
@@ -51,10 +55,18 @@ def conversation_vault_key(message: InboundMessage) -> str:
     return f"{message.tenant}:{message.conversation_id}"
 
 
-def mask_text(masker: PiiMasker, text: str, vault_key: str) -> MaskResult:
-    """`masker.mask` with the conversation's vault key when the masker takes one (the contract's port does not)."""
+def mask_text(masker: PiiMasker, text: str, vault_key: str, names: Sequence[str] = ()) -> MaskResult:
+    """`masker.mask` with the conversation's vault key when the masker takes one (the contract's port does not).
+    `names`: people's names known for this text (a business card's), masked wherever they occur in it."""
     if not text:
         return MaskResult(text=text, spans=[], vault_key="")
+    if names:
+        try:
+            named: MaskResult = masker.mask(text, vault_key=vault_key, names=names)  # type: ignore[call-arg]
+            return named
+        except TypeError as exc:
+            if "names" not in str(exc) and "vault_key" not in str(exc):
+                raise
     try:
         result: MaskResult = masker.mask(text, vault_key=vault_key)  # type: ignore[call-arg]
     except TypeError as exc:
@@ -62,6 +74,23 @@ def mask_text(masker: PiiMasker, text: str, vault_key: str) -> MaskResult:
             raise
         result = masker.mask(text)
     return result
+
+
+def mask_field_as(masker: PiiMasker, text: str, entity: str, vault_key: str) -> MaskResult:
+    """A field that is a value of `entity` whatever its words (a business card's name): masked whole. A masker without
+    `mask_as` masks what it recognises, and the field is withheld when that leaves the value in place."""
+    if not text.strip():
+        return MaskResult(text=text, spans=[], vault_key="")
+    mask_as = getattr(masker, "mask_as", None)
+    if mask_as is not None:
+        whole: MaskResult = mask_as(text, entity, vault_key=vault_key)
+        return whole
+    result = mask_text(masker, text, vault_key)
+    if result.spans:
+        return result
+    withheld = f"<{entity}>"
+    span = PiiSpan(entity=entity, start=0, end=len(text), token=withheld, score=1.0)
+    return MaskResult(text=withheld, spans=[span], vault_key=vault_key)
 
 
 def mask_value(masker: PiiMasker, value: Any, vault_key: str) -> Any:
@@ -80,6 +109,8 @@ def mask_message(
 ) -> tuple[InboundMessage, list[PiiSpan]]:
     """A copy of `message` with every text-bearing field of every part masked, and the spans found."""
     key = vault_key or conversation_vault_key(message)
+    # a business card says who its person is: that name is masked in the card and wherever the message repeats it
+    card_names = [p.name.strip() for p in message.parts if isinstance(p, BusinessCardPart) and p.name.strip()]
     parts: list[Any] = []
     spans: list[PiiSpan] = []
     for part in message.parts:
@@ -87,7 +118,12 @@ def mask_message(
         for name in _MASKED_FIELDS.get(type(part), ()):
             value = getattr(part, name, None)
             if isinstance(value, str) and value:
-                result = mask_text(masker, value, key)
+                whole = _WHOLE_FIELDS.get((type(part), name))
+                result = (
+                    mask_field_as(masker, value, whole, key)
+                    if whole
+                    else mask_text(masker, value, key, card_names)
+                )
                 spans.extend(result.spans)
                 if result.text != value:
                     update[name] = result.text

@@ -11,7 +11,7 @@ from contract.errors import InputError
 from contract.ports import Actor, MaskResult, PiiSpan
 from guardrails.pii.address import find_addresses
 from guardrails.pii.names import find_names, names_before_numbers
-from guardrails.pii.normalise import normalise
+from guardrails.pii.normalise import normalise, normalise_width
 from guardrails.pii.numbers import find_numbers
 from guardrails.pii.patterns import find_patterns
 from guardrails.pii.types import Candidate, resolve
@@ -47,10 +47,15 @@ def detect(text: str, known_names: re.Pattern[str] | None = None) -> list[Candid
         raise InputError(f"text of {len(text)} chars is over the {MAX_CHARS} limit", reason="text_too_long")
     norm = normalise(text)
     candidates = find_numbers(norm) + find_patterns(norm) + find_addresses(norm) + find_names(norm)
+    written = normalise_width(text)
+    if written != norm:
+        # a Han numeral read as a spoken digit may have joined a written number (张三13817624590 → 张313817624590):
+        # the written digits alone are looked at too, and the resolver keeps the better reading
+        candidates += find_numbers(written)
     if known_names is not None:
         candidates += [Candidate("PERSON", m.start(), m.end(), 0.9) for m in known_names.finditer(norm)]
     first = resolve(candidates, len(norm))
-    pairs = names_before_numbers(norm, first)
+    pairs = names_before_numbers(written, first)
     return resolve(first + pairs, len(norm)) if pairs else first
 
 
@@ -72,12 +77,16 @@ class RuleMasker:
         """`known_names`: contact names from the CRM. Rules find names after cues and titles; a name list is what
         finds 「韩芳说下周来」, where nothing but the name itself says it is one."""
         self.vault: Vault = vault if vault is not None else MemoryVault()
-        self._known = compile_names(known_names)
+        self._names = tuple(known_names)
+        self._known = compile_names(self._names)
 
-    def mask(self, text: str, *, vault_key: str = "") -> MaskResult:
-        """Mask `text`. Pass the conversation's vault_key to keep tokens stable across its messages."""
+    def mask(self, text: str, *, vault_key: str = "", names: Iterable[str] = ()) -> MaskResult:
+        """Mask `text`. Pass the conversation's vault_key to keep tokens stable across its messages; `names`: more
+        names known to be people for this text only (a business card's name, in the rest of its message)."""
         key = vault_key or "v_" + uuid.uuid4().hex[:16]
-        found = detect(text, self._known)
+        extra = [n for n in names if n and n.strip()]
+        known = compile_names([*self._names, *extra]) if extra else self._known
+        found = detect(text, known)
         parts: list[str] = []
         spans: list[PiiSpan] = []
         pos = 0
@@ -90,6 +99,24 @@ class RuleMasker:
             pos = c.end
         parts.append(text[pos:])
         return MaskResult(text="".join(parts), spans=spans, vault_key=key if spans or vault_key else "")
+
+    def mask_as(self, text: str, entity: str, *, vault_key: str = "") -> MaskResult:
+        """The whole of `text` (surrounding blanks kept) is one value of `entity`: a field whose meaning is known, such
+        as a business card's name, is masked from the field, not from what the recognisers make of its words."""
+        if entity not in ENTITIES:
+            raise InputError(f"unknown PII entity {entity!r}", reason="unknown_entity")
+        value = text.strip()
+        if not value:
+            return MaskResult(text=text, spans=[], vault_key="")
+        if len(text) > MAX_CHARS:
+            raise InputError(
+                f"text of {len(text)} chars is over the {MAX_CHARS} limit", reason="text_too_long"
+            )
+        key = vault_key or "v_" + uuid.uuid4().hex[:16]
+        start = text.index(value)
+        token = self.vault.token_for(key, entity, _value_key(entity, value))
+        span = PiiSpan(entity=entity, start=start, end=start + len(value), token=token, score=1.0)
+        return MaskResult(text=text[:start] + token + text[start + len(value) :], spans=[span], vault_key=key)
 
     def unmask(self, text: str, vault_key: str, actor: Actor) -> str:
         """Real values back in place of tokens, for roles rep / agent / admin; AccessDenied for evaluator."""

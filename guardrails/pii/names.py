@@ -4,6 +4,8 @@ comes before it (我叫, 联系人：, 收货人) or a title after it (先生, �
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 
 from guardrails.pii.types import Candidate
@@ -116,6 +118,88 @@ def _cue_names(text: str) -> list[Candidate]:
     return out
 
 
+# A role noun straight before a name, no punctuation between (客户张三说…, 车主欧阳明月问…). Weaker than a cue: the role
+# noun is followed by ordinary words as often (客户明天来, 客户方面), so the name must end at a boundary or a particle
+# and must not be a common word shaped like one (_NOT_NAMES, _ROLE_NOT_NAMES).
+_ROLE = re.compile(
+    r"(?:客户经理|客户|顾客|用户|买家|卖家|车主|业主|房东|租客|家属|家长|同事|领导|老板|司机|销售|店长|代理商|经销商|供应商)"
+)
+_ROLE_STOP = _STOP | set("想问讲称打约")
+# Two-character words after a role noun that start with a surname character: time words, moods, organisations.
+_ROLE_NOT_NAMES = frozenset(
+    {"明天", "明年", "明早", "明晚", "周末", "周一", "周二", "周三", "周四", "周五", "周六", "周日", "方面", "方便",
+     "高兴", "满意", "黄金", "全部", "全体", "全都", "何时", "何日", "何地", "常来", "经常", "向来", "都说", "余下",
+     "时间", "时候", "关系", "关心", "关注", "安全", "安装", "宁愿", "和我", "和他", "和她", "于是", "车上", "车里",
+     "单位", "师傅", "程序", "文件", "金额", "成交", "成功", "花了", "包括", "包邮", "华东", "华南", "华北", "华西",
+     "江苏", "江西", "湖南", "湖北", "山东", "山西", "广东", "广西", "海南", "云南", "贵州", "四川", "福建", "甘肃",
+     "宁夏", "新疆", "西藏", "齐全", "应该", "刚才", "刚刚", "万一", "毛病", "申请", "孔径", "连续", "项目"}
+)  # fmt: skip
+
+
+# What follows a subject's name straight on (用户赵敏反馈…, 客户王芳今天…), and organisation words that say the Han text
+# before them is a place or a company (客户张家港医院).
+_AFTER_NAME = frozenset(
+    {"反馈", "表示", "希望", "觉得", "认为", "需要", "打算", "准备", "已经", "刚才", "今天", "昨天", "明天", "上午",
+     "下午", "晚上", "下周", "上周", "本周", "那边", "这边", "电话", "手机", "微信", "确认", "同意", "想要", "询问"}
+)  # fmt: skip
+_ORG_WORDS = ("医院", "公司", "集团", "大学", "中心", "门店", "药房", "诊所", "银行", "学校", "工厂", "分店")
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> tuple[dict[str, int], dict[str, str]] | None:
+    """jieba's dictionary (frequency, part of speech), loaded on the first role-noun hit; None without jieba."""
+    try:
+        import jieba
+        import jieba.posseg
+    except ImportError:  # pragma: no cover - jieba is a dependency; the hand lists still apply
+        return None
+    jieba.setLogLevel(logging.WARNING)
+    jieba.posseg.dt.initialize()
+    return jieba.dt.FREQ, jieba.posseg.dt.word_tag_tab
+
+
+_FAMOUS_FREQ = 300  # a person's name the dictionary knows this often is a famous one or a word (黎明, 华为)
+
+
+def _a_common_word(word: str) -> bool:
+    """A dictionary word that is not a person's name (车辆, 阳台, 宁波, 周末): after a role noun it is what the role has,
+    not who the role is."""
+    lexicon = _lexicon()
+    if lexicon is None:
+        return False
+    freq, tags = lexicon
+    if not freq.get(word):
+        return False
+    tag = tags.get(word, "")
+    return not tag.startswith("nr") or freq[word] >= _FAMOUS_FREQ
+
+
+def _role_names(text: str) -> list[Candidate]:
+    out = []
+    for m in _ROLE.finditer(text):
+        i = m.end()
+        s = _surname_at(text, i)
+        if not s:
+            continue
+        for n in (2, 1):
+            end = i + s + n
+            word = text[i:end]
+            if end > len(text) or not all(_HAN.match(c) and c not in _ROLE_STOP for c in text[i + s : end]):
+                continue
+            if word in _NOT_NAMES or word in _ROLE_NOT_NAMES or word[:2] in _ROLE_NOT_NAMES:
+                break
+            if _a_common_word(word):
+                continue
+            if any(c in _ORG_SUFFIX for c in text[i + s : end]) or text.startswith(_ORG_WORDS, end):
+                break
+            after = text[end] if end < len(text) else "。"
+            if _HAN.match(after) and after not in _ROLE_STOP and text[end : end + 2] not in _AFTER_NAME:
+                continue  # runs on into other Han text: try the shorter name, else a place or a company
+            out.append(Candidate("PERSON", i, end, 0.75))
+            break
+    return out
+
+
 # Common nouns shaped like surname + given name (司机 = 司 + 机).
 _NOT_NAMES = frozenset(
     "司机老板同事客户领导主任朋友家人老师师傅医生护士方便和平高兴高级金额程序安全文件单位"[i : i + 2]
@@ -156,6 +240,12 @@ _EN_CUE = re.compile(
     r"(?:\b(?:[Mm]y name is|I am|I'm|[Tt]his is|[Cc]ontact(?: person)?:?|[Nn]ame:|[Aa]ttn:?|[Ss]igned by|[Dd]ear)\s+"
     r"|\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+)"
     r"((?:[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?)(?:\s+[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?){0,2})"
+)
+# A role noun before a full name (customer John Smith, our client Mary Jones): two capitalised words at least, as one
+# word after a role noun is as often a team or a company (Customer Service, client Acme).
+_EN_ROLE = re.compile(
+    r"\b(?:[Cc]ustomer|[Cc]lient|[Bb]uyer|[Pp]atient|[Cc]olleague|[Dd]river|[Oo]wner|[Dd]ealer|[Ss]upplier)\s+"
+    r"((?:[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?)(?:\s+[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?){1,2})"
 )
 _EN_NOT_NAME = {
     "Interested",
@@ -203,6 +293,18 @@ _EN_NOT_NAME = {
     "Here",
     "Available",
     "Able",
+    "Service",
+    "Services",
+    "Success",
+    "Care",
+    "Relations",
+    "Experience",
+    "Portal",
+    "Account",
+    "Number",
+    "Center",
+    "Centre",
+    "Feedback",
 }
 
 
@@ -224,8 +326,28 @@ def _english_names(text: str) -> list[Candidate]:
     return out
 
 
+def _english_role_names(text: str) -> list[Candidate]:
+    out = []
+    for m in _EN_ROLE.finditer(text):
+        keep = []
+        for w in m.group(1).split():
+            if w in _EN_NOT_NAME:
+                break
+            keep.append(w)
+        if len(keep) >= 2:
+            start = m.start(1)
+            out.append(Candidate("PERSON", start, start + len(" ".join(keep)), 0.75))
+    return out
+
+
 def find_names(text: str) -> list[Candidate]:
-    return _cue_names(text) + _title_names(text) + _english_names(text)
+    return (
+        _cue_names(text)
+        + _role_names(text)
+        + _title_names(text)
+        + _english_names(text)
+        + _english_role_names(text)
+    )
 
 
 _PAIR_ENTITIES = {"CN_MOBILE", "CN_LANDLINE", "CN_RESIDENT_ID", "BANK_CARD", "PHONE"}

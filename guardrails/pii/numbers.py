@@ -83,21 +83,53 @@ def _international(d: str) -> tuple[str, float] | None:
     return ("PHONE", 0.9) if 8 <= len(d) <= 15 else None
 
 
+# A label glued to the number (TEL138…, mob.138…): the letters before the digits are a phone's, not a code's.
+_PHONE_LABEL = re.compile(r"(?:^|[^A-Za-z])(?:tel|phone|mobile|mob|cell|fax|hp)[.:#]?$", re.IGNORECASE)
+# A mobile in 3-4-4 groups joined by a separator the run does not take (138.1762.4590, 138/1762/4590, 138_1762_4590,
+# 138·1762·4590): the same separator twice, and the exact phone shape, so versions, dates and IPs do not match.
+_SEPARATED_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ .]?)?1[3-9]\d([./_·•])\d{4}\1\d{4}(?![0-9]|[./_·•]\d)")
+
+
+def _glued(text: str, start: int) -> bool:
+    """The digits at `start` continue a code (SO13812345678, CA-2023-0815's tail, AB-200) or a decimal, unless what
+    they are glued to is a phone label."""
+    if start == 0:
+        return False
+    before = text[start - 1]
+    code = (before.isascii() and before.isalnum()) or before in "_."
+    if not code and start > 1 and before == "-" and text[start - 2].isascii() and text[start - 2].isalpha():
+        code = True  # AB-200, E-203
+    return code and not _PHONE_LABEL.search(text[max(0, start - 8) : start])
+
+
 def find_numbers(text: str) -> list[Candidate]:
     out: list[Candidate] = []
     for run in _RUN.finditer(text):
         start = run.start()
-        if start > 0 and (text[start - 1].isascii() and text[start - 1].isalnum() or text[start - 1] in "_."):
-            continue  # part of a code like SO13812345678 or CA-2023-0815's tail, or a decimal
-        if start > 1 and text[start - 1] == "-" and text[start - 2].isascii() and text[start - 2].isalpha():
-            continue  # AB-200, E-203
         end = run.end()
         if end < len(text) and text[end] == "." and end + 1 < len(text) and text[end + 1].isdigit():
-            continue  # a decimal amount
+            continue  # a decimal amount, or a dotted number (handled by _separated below)
         groups = [(m.start(), m.end()) for m in _GROUP.finditer(text, start, end)]
+        if _glued(text, start):
+            # the first group is a code's tail; a phone after a space may still follow (订单SO-1 138 1762 4590)
+            groups = groups[1:]
+            if not groups or text[groups[0][0] - 1] not in " \t":
+                continue
         if _business_line(text[start:end]):
             continue  # 400-800-1234: a company hotline; its parts are not a landline either
         out.extend(_scan_groups(text, groups))
+    return out + _separated(text)
+
+
+def _separated(text: str) -> list[Candidate]:
+    out: list[Candidate] = []
+    for m in _SEPARATED_MOBILE.finditer(text):
+        start = m.start()
+        if _glued(text, start) or money_context(text, start, m.end()):
+            continue
+        if nearest_cue(text, start) == "order":
+            continue  # an order number after its cue keeps its shape (订单号138.1762.4590)
+        out.append(Candidate("CN_MOBILE", start, m.end(), 0.95))
     return out
 
 
