@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import logging
 import mimetypes
 from pathlib import PurePath
+
+log = logging.getLogger("agents.perception.files")
 
 MAX_TEXT = 2000
 DOCUMENT_EXT = {".txt", ".md", ".csv", ".pdf", ".docx", ".json"}
@@ -40,6 +43,9 @@ def document_text(name: str, data: bytes) -> str:
             import docx
 
             return "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)[:MAX_TEXT]
-    except Exception:  # noqa: BLE001 - a malformed customer file must not stop the conversation
+    except Exception as exc:  # noqa: BLE001 - a malformed customer file must not stop the conversation
+        # the reason is logged (the type and the parser's error, never the file's name: it may carry a name or a
+        # number); perception flags the file as unreadable for the rep
+        log.warning("a %s document could not be read: %s", ext.lstrip(".") or "?", type(exc).__name__)
         return ""
     return ""

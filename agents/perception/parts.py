@@ -154,7 +154,12 @@ def _file(
     body = ""
     if kind == "document":
         try:
-            body = document_text(part.name, _fetch(be.media, part.media_ref))
+            data = _fetch(be.media, part.media_ref)
+            body = document_text(part.name, data)
+            if (
+                data.strip() and not body.strip()
+            ):  # bytes there, no text out of them: say so, do not drop it silently
+                out.flags.append("file_unavailable:file_unreadable")
         except CopilotError as exc:
             out.flags.append(f"file_unavailable:{exc.reason}")
     if body:
