@@ -142,6 +142,8 @@ _AFTER_NAME = frozenset(
     {"反馈", "表示", "希望", "觉得", "认为", "需要", "打算", "准备", "已经", "刚才", "今天", "昨天", "明天", "上午",
      "下午", "晚上", "下周", "上周", "本周", "那边", "这边", "电话", "手机", "微信", "确认", "同意", "想要", "询问"}
 )  # fmt: skip
+# Surnames that are far more often a function word straight after a noun (销售和售后, 客户于…, 同事向我…).
+_FUNCTION_SURNAMES = set("和于向及与同对把被从在也都")
 _ORG_WORDS = ("医院", "公司", "集团", "大学", "中心", "门店", "药房", "诊所", "银行", "学校", "工厂", "分店")
 
 
@@ -179,7 +181,7 @@ def _role_names(text: str) -> list[Candidate]:
     for m in _ROLE.finditer(text):
         i = m.end()
         s = _surname_at(text, i)
-        if not s:
+        if not s or text[i] in _FUNCTION_SURNAMES:
             continue
         for n in (2, 1):
             end = i + s + n
@@ -188,8 +190,8 @@ def _role_names(text: str) -> list[Candidate]:
                 continue
             if word in _NOT_NAMES or word in _ROLE_NOT_NAMES or word[:2] in _ROLE_NOT_NAMES:
                 break
-            if _a_common_word(word):
-                continue
+            if _a_common_word(word) or (n == 2 and _a_common_word(text[i : i + s + 1])):
+                continue  # 客户车辆; 客户范围内 (范围 is a word, so 范围内 is no name either)
             if any(c in _ORG_SUFFIX for c in text[i + s : end]) or text.startswith(_ORG_WORDS, end):
                 break
             after = text[end] if end < len(text) else "。"

@@ -53,6 +53,9 @@ def test_a_name_right_after_a_role_noun_is_masked(text: str, name: str) -> None:
         "Customer Service will call back",
         "our client Acme Corp wants a quote",
         "customer ID C1004 asked about the price",
+        "与汽车销售和售后无关的闲聊",  # 和 after a role noun is the conjunction
+        "抱歉，客户 P010 不在您负责的客户范围内",  # 范围 is a word, so 范围内 is no name
+        "客户车辆很多",
     ],
 )
 def test_role_noun_look_alikes_are_not_names(text: str) -> None:
