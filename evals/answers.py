@@ -300,6 +300,12 @@ def to_markdown(result: dict[str, Any]) -> str:
         "`python -m evals.answers` (part of `make eval`). Must-mention coverage per tenant and mode; a `subset` run is "
         "labelled (the local LLM on 2 shared cores is slow). Held-out suites are reported as numbers only.",
         "",
+        "The facts a manager would state are computed by the reasoning tools and are locked slots in both modes: the "
+        "LLM may reword the greeting and the sentence around them, and a draft that changes a slot falls back to the "
+        "template. So must-mention is the same in `llm` and `no_llm` by design: it measures what the copilot computed, "
+        "not the LLM's wording. What the LLM mode adds is measured by the share of attempts it phrased, hygiene over "
+        "its drafts and its time (llm_ttft.md).",
+        "",
         "| 指标 Metric | 值 Value |",
         "|---|---|",
     ]
