@@ -79,7 +79,7 @@ def mask_text(masker: PiiMasker, text: str, vault_key: str, names: Sequence[str]
 def mask_field_as(masker: PiiMasker, text: str, entity: str, vault_key: str) -> MaskResult:
     """A field that is a value of `entity` whatever its words (a business card's name): masked whole. A masker without
     `mask_as` masks what it recognises, and the field is withheld when that leaves the value in place."""
-    if not text.strip():
+    if not text.strip() or TOKEN_RE.fullmatch(text.strip()):  # empty, or masked already
         return MaskResult(text=text, spans=[], vault_key="")
     mask_as = getattr(masker, "mask_as", None)
     if mask_as is not None:
@@ -110,7 +110,11 @@ def mask_message(
     """A copy of `message` with every text-bearing field of every part masked, and the spans found."""
     key = vault_key or conversation_vault_key(message)
     # a business card says who its person is: that name is masked in the card and wherever the message repeats it
-    card_names = [p.name.strip() for p in message.parts if isinstance(p, BusinessCardPart) and p.name.strip()]
+    card_names = [
+        p.name.strip()
+        for p in message.parts
+        if isinstance(p, BusinessCardPart) and p.name.strip() and not TOKEN_RE.fullmatch(p.name.strip())
+    ]
     parts: list[Any] = []
     spans: list[PiiSpan] = []
     for part in message.parts:

@@ -15,7 +15,7 @@ from guardrails.pii.normalise import normalise, normalise_width
 from guardrails.pii.numbers import find_numbers
 from guardrails.pii.patterns import find_patterns
 from guardrails.pii.types import Candidate, resolve
-from guardrails.pii.vault import MemoryVault, Vault, unmask
+from guardrails.pii.vault import TOKEN_RE, MemoryVault, Vault, unmask
 
 MAX_CHARS = 200_000  # ~1 s of CPU on this machine; a longer paste is refused with a typed error, the worker stays responsive
 
@@ -84,7 +84,9 @@ class RuleMasker:
         """Mask `text`. Pass the conversation's vault_key to keep tokens stable across its messages; `names`: more
         names known to be people for this text only (a business card's name, in the rest of its message)."""
         key = vault_key or "v_" + uuid.uuid4().hex[:16]
-        extra = [n for n in names if n and n.strip()]
+        extra = [
+            n for n in names if n and n.strip() and not TOKEN_RE.fullmatch(n.strip())
+        ]  # a token is no name
         known = compile_names([*self._names, *extra]) if extra else self._known
         found = detect(text, known)
         parts: list[str] = []
@@ -106,8 +108,10 @@ class RuleMasker:
         if entity not in ENTITIES:
             raise InputError(f"unknown PII entity {entity!r}", reason="unknown_entity")
         value = text.strip()
-        if not value:
-            return MaskResult(text=text, spans=[], vault_key="")
+        if not value or TOKEN_RE.fullmatch(
+            value
+        ):  # empty, or masked already (a checkpoint masks masked messages)
+            return MaskResult(text=text, spans=[], vault_key=vault_key if value else "")
         if len(text) > MAX_CHARS:
             raise InputError(
                 f"text of {len(text)} chars is over the {MAX_CHARS} limit", reason="text_too_long"

@@ -184,3 +184,15 @@ def test_the_message_guard_masks_every_text_bearing_field_like_the_boundary() ->
     dumped = result.message.model_dump_json()
     assert mobile not in dumped and "韩芳" not in dumped and "王建国" not in dumped
     assert result.message.parts[4].detail["n"] == 3  # type: ignore[union-attr]
+
+
+def test_masking_a_masked_card_again_keeps_its_token() -> None:
+    """The checkpoint serializer masks messages the graph already masked: a card's token is not a new name."""
+    masker = RuleMasker(MemoryVault())
+    once, _ = mask_message(masker, _card_message("韩芳", "这是韩芳的名片"))
+    twice, spans = mask_message(masker, once)
+    assert twice.parts == once.parts and spans == []
+    from contract.ports import Actor
+
+    rep = Actor(id="rep_zhang", role="rep")
+    assert masker.unmask(twice.parts[0].name, "demo:kf-card", rep) == "韩芳"  # type: ignore[union-attr]
