@@ -132,10 +132,32 @@ _STAFF_CLAUSE = re.compile(
 )
 
 
+# A clause after the customer's part in which a rep asks («…，或销售询问某个折扣自己能不能批» / «…, or a rep asks
+# whether…»): the description says the intent is the rep's to ask as well as the customer's. A staff word that is the
+# object of the customer's words («对销售人员表示不满») asks nothing and says no sender.
+_STAFF_ASKS = re.compile(
+    r"(?:或者?|以及|及|[，,；;]\s*|(?<![a-z])(?:and|or) )(?:销售|顾问|业务员|客户经理|坐席|客服人员|员工)(?:人员)?"
+    r"(?:询问|问|想知道|想问|咨询|让助手|请助手)"
+    r"|(?<![a-z])(?:and|or) (?:the |a )?(?:sales ?)?(?:reps?|agents?|salesperson|staff) (?:asks?|wants? to know)\b",
+    re.I,
+)
+
+
+def senders_of(spec: IntentSpec) -> list[str]:
+    """Who says the intent, as its author declared or its description says: `described_senders`, and for an intent
+    declaring none, customers and reps when the description gives a rep's ask a clause of its own after the
+    customer's part (a descriptions-only taxonomy says a shared intent in words)."""
+    said = described_senders(spec)
+    if said:
+        return said
+    m = _STAFF_ASKS.search(spec.description)
+    return ["customer", "rep_ask"] if m and m.start() > 0 else []
+
+
 def staff_clause(spec: IntentSpec) -> str:
     """The part of a shared intent's description (said by customers and reps) that says what the rep asks; '' when
     the intent is not shared or its description has no such part."""
-    senders = set(described_senders(spec))
+    senders = set(senders_of(spec))
     if not {"customer", "rep_ask"} <= senders:
         return ""
     m = _STAFF_CLAUSE.search(spec.description)

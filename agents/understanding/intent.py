@@ -22,7 +22,7 @@ import numpy as np
 
 from agents.perception.emoji import UNICODE_EMOJI, WECHAT_CODE, lookup
 from agents.tenant import OUT_OF_SCOPE, IntentSpec, TenantConfig
-from agents.understanding.described import derived_keywords, described_senders, staff_clause
+from agents.understanding.described import derived_keywords, senders_of, staff_clause
 from agents.understanding.embedder import Embedder, IntentVectors, as_vectors
 from agents.understanding.others import asks_others_data
 from agents.understanding.spelling import Spelling, spelling_for
@@ -495,7 +495,7 @@ class EmbeddingIntentClassifier:
         # a customer's: a rep asking the copilot about a customer's package is looking the customer up, not asking for
         # a package. out_of_scope is anyone's. A taxonomy that names no sender is left as it is.
         # senders as declared in cues, or said in a description (「发给助手」: a descriptions-only taxonomy)
-        self._senders = {c: described_senders(self.specs[c]) for c in self.classes}
+        self._senders = {c: senders_of(self.specs[c]) for c in self.classes}
         declares = any(self._senders.values())
         self._customer_only = [declares and not self._senders[c] and c != OUT_OF_SCOPE for c in self.classes]
         configured = tenant.abstain_thresholds.get(self.vectors.name)
