@@ -124,7 +124,7 @@ def _cue_names(text: str) -> list[Candidate]:
 _ROLE = re.compile(
     r"(?:客户经理|客户|顾客|用户|买家|卖家|车主|业主|房东|租客|家属|家长|同事|领导|老板|司机|销售|店长|代理商|经销商|供应商)"
 )
-_ROLE_STOP = _STOP | set("想问讲称打约")
+_ROLE_STOP = _STOP | set("想问讲称打约内外间边侧")  # 客户范围内: a place word's suffix ends the run
 # Two-character words after a role noun that start with a surname character: time words, moods, organisations.
 _ROLE_NOT_NAMES = frozenset(
     {"明天", "明年", "明早", "明晚", "周末", "周一", "周二", "周三", "周四", "周五", "周六", "周日", "方面", "方便",
@@ -144,6 +144,8 @@ _AFTER_NAME = frozenset(
 )  # fmt: skip
 # Surnames that are far more often a function word straight after a noun (销售和售后, 客户于…, 同事向我…).
 _FUNCTION_SURNAMES = set("和于向及与同对把被从在也都")
+# What ends a place or an organisation and seldom a given name (中 and 行 end names as often: 王建中, 秦天行).
+_ROLE_ORG_END = _ORG_SUFFIX - set("中行长工师员")
 _ORG_WORDS = ("医院", "公司", "集团", "大学", "中心", "门店", "药房", "诊所", "银行", "学校", "工厂", "分店")
 
 
@@ -190,10 +192,10 @@ def _role_names(text: str) -> list[Candidate]:
                 continue
             if word in _NOT_NAMES or word in _ROLE_NOT_NAMES or word[:2] in _ROLE_NOT_NAMES:
                 break
-            if _a_common_word(word) or (n == 2 and _a_common_word(text[i : i + s + 1])):
-                continue  # 客户车辆; 客户范围内 (范围 is a word, so 范围内 is no name either)
-            if any(c in _ORG_SUFFIX for c in text[i + s : end]) or text.startswith(_ORG_WORDS, end):
-                break
+            if _a_common_word(word):
+                continue  # 客户车辆
+            if text[end - 1] in _ROLE_ORG_END or text.startswith(_ORG_WORDS, end):
+                break  # 客户张江路, 客户张家港医院
             after = text[end] if end < len(text) else "。"
             if _HAN.match(after) and after not in _ROLE_STOP and text[end : end + 2] not in _AFTER_NAME:
                 continue  # runs on into other Han text: try the shorter name, else a place or a company
