@@ -449,6 +449,8 @@ def proxy_claim(text: str, at: int, end: int) -> str:
 # car or account through a pronoun («她那台», «他的车») — not «她让我问下S7的保养套餐多少钱» (a general question)
 ON_BEHALF = re.compile(
     r"[他她]们?(?:让|叫|托|请|要)我(?:帮[他她]们?)?(?:问|查|打听|咨询|看)|帮[他她]们?(?:问|查|打听|咨询)"
+    # «车主让我们问一下…» (whoever the sender speaks for, by any word)
+    r"|[\u4e00-\u9fff]{1,3}?(?:让|叫|托)我们(?:帮[他她]们?)?(?:问|查|打听|咨询|确认)"
 )
 IN_COVER = re.compile(r"在保|保内|过保|出保|保修期|质保期")
 THEIR_ASSET = re.compile(r"[他她](?:那台|那辆|的车|家的车|那个(?:车|订单|合同|套餐))")
@@ -560,10 +562,17 @@ def relative_asked(text: str) -> str:
     m = REVERSED_PROXY.search(text)
     if m and HOLDER_THINGS.search(text, m.end()):
         return "records"
-    m = EN_RELATIVE.search(text)
+    m = EN_RELATIVE.search(text) or EN_ON_BEHALF.search(text)
     if m and EN_HOLDER_THINGS.search(text, m.start()):
         return "records"
     return ""
+
+
+# «the owner asked us to check her warranty», «she asked me to find out when his contract ends»
+EN_ON_BEHALF = re.compile(
+    r"\b(?:he|she|the\s+(?:owner|customer|holder|client)|[A-Za-z]+)\s+(?:asked|wants|told|sent)\s+(?:me|us)\s+to\b",
+    re.I,
+)
 
 
 def claimed_identity(text: str, at: int, end: int, *, titled: bool = False) -> str:
