@@ -240,7 +240,14 @@ def compose(c: Composition) -> DraftPlan:
     answered_clauses: set[str] = set()
     has_approval_step = any("{approver}" in c.next_steps.get(a.name, "") for a in c.actions)
     said = _customer_statements(c, computed, en=en, approval_step=has_approval_step)
+    told = ""  # the answer's sentences so far
     for ev, statement in _first_tools(said, 3):
+        figures = [str(s) for s in ev.lineage.get("slots") or [] if str(s).strip()]
+        if answer_parts and figures and all(f in told for f in figures):
+            # every figure it states is said already (a contract's end date after the package's own, a renewal total
+            # the tier sentence gave): a second sentence of the same figures reads as a copy
+            continue
+        told += statement
         if ev.source_ids.get("doc_id") in c.internal_docs:
             # an internal document informs the answer; the customer's text does not name it (《…》第N条)
             statement = CITED_LABEL.sub("", statement).rstrip("，,；; ")
@@ -738,7 +745,7 @@ def _named_offer(row: dict[str, str], text: str, others: str = "") -> bool:
 
 def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bool:
     """Whether an offer the customer qualifies for is worth saying in this reply. An offer is about what was asked, or
-    it is a pitch the customer notices as noise ("华北冬季保养季…" under a trade-in answer, a refusal, a tier answer):
+    it is a pitch the customer notices as noise (a region's maintenance offer under a trade-in answer, a refusal, a tier answer):
     - the customer named it (its id, name or three of its words): yes;
     - it names the product the message is about (an S7 offer on an S7 price, refused rumour or not): yes;
     - a refusal (another customer's prices or data): nothing else — its words may be the other customer's terms;

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from agents.reasoning import money
-from agents.reasoning.asks import requested_discount
+from agents.reasoning.asks import asked_units, requested_discount
 from agents.reasoning.base import (
     ToolContext,
     _row_source,
@@ -94,7 +94,15 @@ def _discount_worth(
         return "", ((), ())
     amount = money.rounded(price.value * off / Decimal(100), "1", "half_up")
     text = f"，按{models[0]}指导价 {_yuan_plain(price.value)} 元计为 {_yuan_plain(amount)} 元"
-    return text, ((_yuan_plain(amount),), (Input("evidence", price.evidence_id, str(price.value)),))
+    slots: tuple[str, ...] = (_yuan_plain(amount),)
+    used: tuple[Input, ...] = (Input("evidence", price.evidence_id, str(price.value)),)
+    units = asked_units(ctx.text)
+    if units is not None and int(units.group(1)) > 1:  # "10台一共少多少": the units asked, at that much each
+        total = amount * Decimal(units.group(1))
+        text += f"，{units.group(1)} 台合计 {_yuan_plain(total)} 元"
+        slots += (_yuan_plain(total),)
+        used += (Input("message", "message.units", units.group(0)),)
+    return text, (slots, used)
 
 
 def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:

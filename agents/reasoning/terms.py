@@ -291,7 +291,7 @@ def _new_asset_term(spec: ToolSpec, ctx: ToolContext) -> list[Result] | None:
         label_en = (
             (spec.label_en or "warranty") if column == spec.term_column else ctx.terms_en.get(label, "")
         )
-        statement = f"新车按现行《{g.title}》{row.clause}，{key}{label}为{cell.raw}，自交付日起算"
+        statement = f"新车按现行政策，{key}{label}为{cell.raw}，自交付日起算"
         en = (
             f"a new vehicle ({ctx.terms_en.get(key, key)}) gets {label_en + ' of ' if label_en else ''}"
             f"{_en_term(cell.raw)} from its delivery date"
