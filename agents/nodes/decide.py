@@ -117,6 +117,10 @@ SURE_PART = 0.9  # a part shorter than SHORT_PART characters of content: read th
 SHORT_PART = 10
 _CONTENT = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]")
 MAX_PARTS = 4
+# a chat message without sentence punctuation separates its clauses with spaces: a space beside a CJK character (an
+# English sentence's spaces separate words, not clauses)
+_CLAUSE = re.compile(r"(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])")
+MAX_CLAUSES = 6
 
 
 # spoken or written enumerations of a second need that agents.understanding.intent's markers leave out
@@ -134,8 +138,14 @@ def need_parts(text: str, second: str) -> list[str]:
         head = text[: len(text) - len(second)].strip()
         return [p for p in (head, second) if content_ratio(p) >= 1.0]
     parts = [p.strip() for p in _SENTENCE.split(text) if p.strip()]
+    # typed without sentence punctuation («上次的货到了没 再来十套 多少钱»): its clauses
+    if len(parts) < 2:
+        parts = [p.strip() for p in _CLAUSE.split(text) if p.strip()]
+        limit = MAX_CLAUSES
+    else:
+        limit = MAX_PARTS
     parts = [p for p in parts if content_ratio(p) >= 1.0]
-    return parts[:MAX_PARTS] if len(parts) >= 2 else []
+    return parts[:limit] if len(parts) >= 2 else []
 
 
 def other_needs(runtime: Runtime[RunContext], text: str, second: str, read: Intent) -> list[dict[str, Any]]:
