@@ -31,7 +31,9 @@ from agents.authz_phrases import (
     BROAD,
     COMPETITOR,
     LEADS_BACK,
+    ON_BEHALF,
     OTHER_PARTY,
+    OWN_TOO,
     POINTS_BACK,
     PRICE_TERMS,
     RECORDS,
@@ -393,6 +395,10 @@ def customer_trap(
         if person and start >= 0 and proxy_claim(text, start, end):
             return NOT_ACCOUNT_HOLDER, "claimed_proxy"
     if proxy_asked(text):  # «I'm Sun Li's husband, what did she pay…»: a holder the directory did not resolve
+        if ON_BEHALF.search(text) and OWN_TOO.search(text):
+            # «她让我帮她问问她那台的质保。还有我自己的套餐…»: the customer themself, asking for someone else as well:
+            # that one's data is refused, their own is answered
+            return _REASON["records"], "on_behalf"
         return NOT_ACCOUNT_HOLDER, "claimed_proxy"
     # «我们是城东一家维修店，X先生的车…保养套餐还剩几次»: an establishment (a shop, an insurer, an employer) asking for
     # the holder's things; «X是我儿子，他那台车…»: a relative. Never told: only the holder may be

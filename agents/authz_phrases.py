@@ -452,6 +452,11 @@ ON_BEHALF = re.compile(
     # «车主让我们问一下…» (whoever the sender speaks for, by any word)
     r"|[\u4e00-\u9fff]{1,3}?(?:让|叫|托)我们(?:帮[他她]们?)?(?:问|查|打听|咨询|确认)"
 )
+# the asker's own things asked as well («还有我自己的保养套餐…», «and my own warranty?»)
+OWN_TOO = phrases(
+    r"我自己的?|我本人的?|(?:还有|另外|顺便|再问下?)[^。！？!?]{0,6}?我(?:的|那|这|家)",
+    r"my own|and mine|as for me|and my",
+)
 IN_COVER = re.compile(r"在保|保内|过保|出保|保修期|质保期")
 THEIR_ASSET = re.compile(r"[他她](?:那台|那辆|的车|家的车|那个(?:车|订单|合同|套餐))")
 
