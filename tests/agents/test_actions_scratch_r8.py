@@ -17,10 +17,14 @@ from evals.actions_generalise import scratch, scratch_summary
 
 DATA = Path(__file__).parent / "data" / "actions_scratch_r8.yaml"
 CONFIG = Path(__file__).parents[2] / "evals" / "configs" / "no-llm.yaml"
-# before this round 0.644 (29/45), after 0.889 (40/45): one case of drift allowed (other helpers' intent changes)
-FLOOR_TOP2 = 0.86
-FLOOR_BY_TENANT = {"autodealer": 0.86, "demo": 0.75}  # after: 0.892 (33/37), 0.875 (7/8)
-FLOOR_MULTI_BOTH = 0.25  # before 0.167 (2/12), after 0.333 (4/12)
+# before this round 0.644 (29/45), after 0.889 (40/45); session 9 (a needed intent's own rules, 6e5432c): 0.933
+# (42/45). One case of drift allowed (other helpers' intent changes)
+FLOOR_TOP2 = 0.91
+FLOOR_BY_TENANT = {
+    "autodealer": 0.91,
+    "demo": 0.75,
+}  # round 8: 0.892 (33/37), 0.875 (7/8); session 9: 0.946 (35/37)
+FLOOR_MULTI_BOTH = 0.4  # before 0.167 (2/12), round 8 0.333 (4/12), session 9 0.500 (6/12)
 FLOOR_STATE = 0.9  # cases tagged `state`: before 9/19, after 19/19
 
 
