@@ -133,6 +133,15 @@ _ASKS = re.compile(
 )
 
 
+# A terse answer checked back with the other side (下午三点可以吗 / 20台行不行 / Saturday ok?): the check asks whether what
+# the answer proposes suits them, not a question of its own, so the answer stays terse.
+_CHECK_BACK = re.compile(
+    r"(?:可以吗|可以不|行吗|行不行|行不|好吗|好不好|方便吗|ok吗|可以么|行么|\bok\s*\?|\bokay\s*\?|\bfine\s*\?)"
+    r"[\s？?~～。.!！]*$",
+    re.I,
+)
+
+
 def said_units(text: str) -> int:
     """Length in what is said: a Chinese character or a Latin/digit word counts one."""
     return len(re.findall(r"[\u4e00-\u9fff]|[A-Za-z0-9]+", _EMOJI_CODE.sub("", text)))
@@ -682,8 +691,9 @@ class EmbeddingIntentClassifier:
         follow_up = bool(ctx.previous) and elliptical(text)
         if follow_up:
             content = 0.0
-        elif ctx.previous and content > 0.0 and self._terse_answer(words):
-            content = min(content, TERSE_CONTENT)
+        terse = False
+        if not follow_up and ctx.previous and content > 0.0 and self._terse_answer(words):
+            content, terse = min(content, TERSE_CONTENT), True
         # a say-nothing reply answers the last turn before it: the rep's, when the rep spoke last (a quote, then 「[强]」)
         answered = ctx.replied_to if content == 0.0 and ctx.replied_to and not follow_up else ""
         answered = answered or (ctx.previous[-1] if ctx.previous else "")
@@ -703,8 +713,10 @@ class EmbeddingIntentClassifier:
             # turn before, an emoji says what it means (👍 → 点赞（认可）); alone, its meaning would read as a
             # greeting's (感谢、收到) whatever came before, so the message's own reading keeps the codes as they are
             shift = weight * (s_ctx - float(s_ctx.mean()))
-            if follow_up:
-                # what the follow-up names (新款, 蓝色的) is its object, not its intent: its own reading only tips a tie
+            if follow_up or terse:
+                # what the follow-up names (新款, 蓝色的) is its object, not its intent: its own reading only tips a tie;
+                # a terse answer (周六上午, 下午三点可以吗) reads as a greeting or as nothing alone, so the turn it answers
+                # is read in its place as much (a mix, not a lift over the answer's own reading)
                 shift = weight * (s_ctx - s)
             elif content == 0.0:
                 shift = self._reply_shift(s, s_ctx, answered[:300], weight, models)
@@ -716,7 +728,7 @@ class EmbeddingIntentClassifier:
         low = words.lower()
         return (
             0 < said_units(words) <= TERSE_MAX
-            and not _ASKS.search(words)
+            and not _ASKS.search(_CHECK_BACK.sub("", words))
             and not any(keyword_hit(k, low) for ks in self._keywords for k in ks)
         )
 

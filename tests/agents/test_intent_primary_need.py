@@ -43,3 +43,13 @@ def test_a_keyword_inside_a_longer_keyword_of_another_class_is_that_class_word()
     assert keyword_classes(keywords, "有没有优惠，价格多少") == [True, True, False, False]
     # a split two-character keyword (离合词) still matches
     assert keyword_classes([["打折"]], "能打个折吗") == [True]
+
+
+def test_a_check_back_after_a_terse_answer_is_no_question_of_its_own() -> None:
+    from agents.understanding.intent import _ASKS, _CHECK_BACK
+
+    for text in ("下午三点可以吗", "20台行不行", "Saturday ok?", "明早九点方便吗？"):
+        assert not _ASKS.search(_CHECK_BACK.sub("", text)), text
+    # a question of its own stays one
+    for text in ("几点可以吗", "能退吗", "what time is ok?"):
+        assert _ASKS.search(_CHECK_BACK.sub("", text)), text
