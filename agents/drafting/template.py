@@ -434,6 +434,7 @@ def _customer_statements(
             unit == "bool"
             and output == "false"
             and not _named_offer(_row(ev), c.customer_text, others=_others_said(ev, answers))
+            and not _asked_offer_out_of_reach(ev, c)
         ):
             continue  # a promotion the customer did not ask about and cannot use: not worth their time
         if tool == "authority":
@@ -741,6 +742,17 @@ def _named_offer(row: dict[str, str], text: str, others: str = "") -> bool:
     return any(v in text for v in values if len(v) <= 20) or any(
         _shared_bigrams(v, own) >= 3 or _shared_words(v, own) >= 3 for v in values
     )
+
+
+def _asked_offer_out_of_reach(ev: Evidence, c: Composition) -> bool:
+    """An offer on the very product the customer asked an offer for ("L5现在有冬季立减吗？我在北京"), which their region or
+    the dates put out of reach: saying so answers them. One closed to their kind of customer (a fleet asking a price)
+    is not their question."""
+    if c.refusal or not ev.lineage.get("asked_by"):
+        return False
+    if not _products_of(_row(ev)) & set(MODEL_CODE.findall(_without_owned(c.customer_text))):
+        return False
+    return "客户类型限" not in _statement(ev, en=False)
 
 
 def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bool:
