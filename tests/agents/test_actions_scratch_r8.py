@@ -9,6 +9,7 @@ Run the table by hand: python -m evals.actions_generalise tests/agents/data/acti
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -28,7 +29,7 @@ FLOOR_MULTI_BOTH = 0.4  # before 0.167 (2/12), round 8 0.333 (4/12), session 9 0
 FLOOR_STATE = 0.9  # cases tagged `state`: before 9/19, after 19/19
 
 
-def test_scratch_set_is_well_formed():
+def test_scratch_set_is_well_formed() -> None:
     data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
     cases = [c for body in data["suites"].values() for c in body["cases"]]
     assert len(cases) >= 40
@@ -39,7 +40,7 @@ def test_scratch_set_is_well_formed():
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     mp = pytest.MonkeyPatch()
     mp.setenv("COPILOT_DATA_DIR", str(tmp_path_factory.mktemp("actions_scratch_r8")))
     try:
@@ -48,7 +49,7 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict:
         mp.undo()
 
 
-def test_actions_on_new_messages_stay_above_the_floor(result):
+def test_actions_on_new_messages_stay_above_the_floor(result: dict[str, Any]) -> None:
     assert result["errors"] == 0, scratch_summary(result)
     assert result["top2"] >= FLOOR_TOP2, scratch_summary(result)
     for tenant, floor in FLOOR_BY_TENANT.items():
@@ -56,7 +57,7 @@ def test_actions_on_new_messages_stay_above_the_floor(result):
     assert result["multi_both"] >= FLOOR_MULTI_BOTH, scratch_summary(result)
 
 
-def test_the_customers_record_decides_the_action(result):
+def test_the_customers_record_decides_the_action(result: dict[str, Any]) -> None:
     state = [r for r in result["rows"] if "state" in r["tags"]]
     assert len(state) >= 12
     assert sum(r["ok"] for r in state) / len(state) >= FLOOR_STATE, scratch_summary(result)
