@@ -91,6 +91,11 @@ _OPENING = re.compile(
     r"[^，,。？?！!]{0,16})?[\s,，。!！]*$",
     re.I,
 )
+# A spoken opening before a pause, in a transcript that has no punctuation: greeting words, then a space.
+_SPOKEN_OPENING = re.compile(
+    r"^\s*(?:(?:喂+|你好|您好|hi|hello|hey|嗨|哈喽)\s*)+\s(?:(?:嗯+|呃+|啊+|那个)\s+)*(?=[\u4e00-\u9fff])",
+    re.I,
+)
 # A form of address opening a chat message (刘经理， / 孙顾问在吗 / Hi 王总): who is addressed, not what is wanted.
 _SALUTATION = re.compile(
     r"^\s*(?:(?:hi|hello|hey|嗨|哈喽|你好|您好)[\s,，!！]*)?[\u4e00-\u9fff]{1,3}"
@@ -286,6 +291,10 @@ def focus_text(text: str) -> str:
     text = without_hesitations(text)
     rest = _SALUTATION.sub("", text, count=1)
     if rest != text and content_ratio(rest) > 0:
+        text = rest
+    # a transcript without punctuation opens with its greeting and a pause (喂你好 那个… / 你好 嗯 我看到…)
+    rest = _SPOKEN_OPENING.sub("", text, count=1)
+    if rest != text and content_ratio(rest) >= 1.0:
         text = rest
     clauses = [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
     if len(clauses) < 2:

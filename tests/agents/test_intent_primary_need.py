@@ -53,3 +53,13 @@ def test_a_check_back_after_a_terse_answer_is_no_question_of_its_own() -> None:
     # a question of its own stays one
     for text in ("几点可以吗", "能退吗", "what time is ok?"):
         assert _ASKS.search(_CHECK_BACK.sub("", text)), text
+
+
+def test_a_spoken_opening_before_a_pause_is_no_request() -> None:
+    from agents.understanding.intent import focus_text
+
+    assert focus_text("你好 嗯 我想问下那个套餐 还能不能用") == "我想问下那个套餐 还能不能用"
+    assert focus_text("喂 喂你好 车子打不着了") == "车子打不着了"
+    # a greeting alone, a greeting with little after it, and English stay as they are
+    assert focus_text("你好") == "你好" and focus_text("你好 在吗") == "你好 在吗"
+    assert focus_text("Hi there, my car is late") == "Hi there, my car is late"
