@@ -243,9 +243,19 @@ def compose(c: Composition) -> DraftPlan:
     told = ""  # the answer's sentences so far
     for ev, statement in _first_tools(said, 3):
         figures = [str(s) for s in ev.lineage.get("slots") or [] if str(s).strip()]
-        if answer_parts and figures and all(f in told for f in figures):
+        if (
+            answer_parts
+            and figures
+            and all(f in told for f in figures)
+            and (
+                len(figures) > 1
+                or re.search(r"\d年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}|\d{2},\d{3}", figures[0])
+            )
+        ):
             # every figure it states is said already (a contract's end date after the package's own, a renewal total
-            # the tier sentence gave): a second sentence of the same figures reads as a copy
+            # the tier sentence gave): a second sentence of the same figures reads as a copy. One lone amount may be
+            # another thing of the same size (a 5,000 deposit after a 5,000 cut): only a date, a sum of five digits or more, or
+            # several figures
             continue
         told += statement
         if ev.source_ids.get("doc_id") in c.internal_docs:

@@ -156,6 +156,9 @@ class ToolSpec(BaseModel):
     expired_clause: str = ""
     covered_words: list[str] = Field(default_factory=list)
     after_end: AfterEnd | None = None
+    # clause_quote: only for a customer with NO record of `records` matching `where` (a prospect asking the refund rule
+    # before any order: the record tool answers the others with their own order's figures)
+    when_no_records: bool = False
     new_asset: NewAsset | None = None
     start_field: str = ""  # device.installed_at, contract.start_date, order.order_date …
     field: str = ""  # contract.end_date …

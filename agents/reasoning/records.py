@@ -335,7 +335,17 @@ def clause_quote(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         return [found]
     g, clause, source = found
     record: dict[str, Any] = {}
-    if spec.where:
+    if spec.when_no_records:
+        held = (
+            ctx.crm.entity_records("order")
+            if spec.records == "orders"
+            else [dict(r) for r in ctx.crm.crm.get(spec.records) or []]
+        )
+        for field_name, allowed in spec.where.items():
+            held = [r for r in held if str(r.get(field_name, r.get("x_" + field_name, ""))) in allowed]
+        if held:
+            return [CannotCompute(spec.tool, spec.id, f"客户有{spec.records}记录，按记录计算", source)]
+    elif spec.where:
         records = (
             ctx.crm.entity_records("order")
             if spec.records == "orders"
@@ -377,8 +387,18 @@ def clause_quote(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             tuple(inputs),
             source,
             subject=f"{spec.clause}/{record.get('id', '')}",
+            statement_en=_english_quote(spec.template_en, values),
         )
     ]
+
+
+def _english_quote(template: str, values: dict[str, Any]) -> str:
+    """clause_quote for an English reader: the tenant's English wording of the clause (tools.yaml template_en), ""
+    when it has none (the English draft then says it will check rather than paste Chinese)."""
+    try:
+        return template.format(**values) if template else ""
+    except (KeyError, IndexError):
+        return ""
 
 
 AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*元")
