@@ -457,6 +457,19 @@ class RepAsk:
                 else f"- 《{e.title}》{clause}：{excerpt} [{len(evidence)}]"
             )
         computed, computed_text = self.compute(intent, c360, clauses)
+        # the clauses the computed figures apply, when the ask's own words found others (an English ask can find a
+        # privacy notice): cited too, and shown first under the figures
+        governing_lines: list[str] = []
+        for e in self.governing_clauses(computed, clauses):
+            evidence.append(e)
+            clause = str(e.source_ids.get("clause", ""))
+            excerpt = clause_excerpt(e.content, clause)
+            governing_lines.append(
+                f"- Per 《{e.title}》 {clause}: {excerpt} [{len(evidence)}]"
+                if en
+                else f"- 《{e.title}》{clause}：{excerpt} [{len(evidence)}]"
+            )
+        clause_lines = [*governing_lines, *clause_lines]
         lines: list[str] = [*fact_lines, *clause_lines]
         if c360 is not None:
             who = subject_name(c360.name, self.text)
@@ -537,6 +550,49 @@ class RepAsk:
             summary={"about_customer": self.subject} if self.subject else {},
         )
         return AskResult(sug)
+
+    def governing_clauses(self, computed: list[Evidence], clauses: list[Evidence]) -> list[Evidence]:
+        """The policy clauses the computed figures cite (document, version, clause in their lineage) that the ask's own
+        search did not return, found by searching with the figures' text; [] when every cited clause was retrieved
+        or nothing was computed."""
+        wanted = {
+            (
+                str(e.source_ids.get("doc_id", "")),
+                str(e.source_ids.get("version", "")),
+                str(e.source_ids.get("clause", "")),
+            )
+            for e in computed
+            if e.source_ids.get("doc_id")
+        }
+        if not wanted:
+            return []
+        have = {
+            (
+                str(e.source_ids.get("doc_id", "")),
+                str(e.source_ids.get("version", "")),
+                str(e.source_ids.get("clause", "")),
+            )
+            for e in clauses
+        }
+        missing = wanted - have
+        if not missing:
+            return []
+        try:
+            found = self.deps.policy.search(
+                PolicyQuery(text=" ".join(e.content for e in computed)[:400], k=10)
+            )
+        except BackendUnavailable:
+            return []
+        out: dict[tuple[str, str, str], Evidence] = {}
+        for hit in found:
+            key = (
+                str(hit.source_ids.get("doc_id", "")),
+                str(hit.source_ids.get("version", "")),
+                str(hit.source_ids.get("clause", "")),
+            )
+            if key in missing and key not in out:
+                out[key] = hit
+        return [out[k] for k in sorted(missing) if k in out]
 
     def compute(
         self, intent: Intent, c360: Customer360 | None, clauses: list[Evidence]

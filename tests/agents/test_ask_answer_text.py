@@ -6,6 +6,7 @@ evidence. Real CRM (the second tenant's CSVs in SQLite), real policy store, real
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -62,7 +63,14 @@ ASKS = [
     ("Is this customer's warranty still valid?", HUANG, "P002", "李敏", "2029年7月14日"),
     ("What fleet discount tier is this customer in?", LIU, "K001", "上海迅达物流有限公司", "7%"),
     # the statement that answers names nobody: the sentence says whom it is about
-    ("帮我想想这个客户怎么跟进", LIU, "K001", "上海迅达物流有限公司", "209 天"),
+    # days since the last purchase on 2026-05-10, counted to today (the ask runs on the wall clock)
+    (
+        "帮我想想这个客户怎么跟进",
+        LIU,
+        "K001",
+        "上海迅达物流有限公司",
+        f"{(date.today() - date(2026, 5, 10)).days} 天",
+    ),
 ]
 ENGLISH = re.compile(r"[A-Za-z]{3,}")
 
