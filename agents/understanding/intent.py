@@ -311,13 +311,14 @@ def _strip_meta(text: str) -> str:
 
 def keyword_spans(keyword: str, low: str) -> list[tuple[int, int]]:
     """Where a taxonomy keyword stands in the message. A two-character Chinese keyword also matches split by one
-    character (离合词: 打折 in 打九折 / 打个折, 退款 in 退个款), as customers write them; an English keyword matches
-    whole words only."""
+    character or a number (离合词: 打折 in 打九折 / 打个折 / 打95折, 退款 in 退个款), as customers write them; an English
+    keyword matches whole words only."""
     if keyword.isascii():
         # an English keyword is a word, not a substring: "deal" is not in "dealer", "cancel" is in "cancel it"
         pattern = rf"(?<![a-z]){re.escape(keyword)}(?![a-z])"
     elif len(keyword) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in keyword):
-        pattern = rf"{re.escape(keyword[0])}[\u4e00-\u9fff\d]?{re.escape(keyword[1])}"
+        # the character between may be a number (打95折, 打9.5折) as well as a word (打个折)
+        pattern = rf"{re.escape(keyword[0])}(?:[\u4e00-\u9fff]|\d{{1,2}}(?:\.\d)?)?{re.escape(keyword[1])}"
     else:
         pattern = re.escape(keyword)
     return [m.span() for m in re.finditer(pattern, low)]

@@ -43,6 +43,11 @@ def test_a_keyword_inside_a_longer_keyword_of_another_class_is_that_class_word()
     assert keyword_classes(keywords, "有没有优惠，价格多少") == [True, True, False, False]
     # a split two-character keyword (离合词) still matches
     assert keyword_classes([["打折"]], "能打个折吗") == [True]
+    # and split by a number (打95折 / 打9.5折), not by a long one
+    assert keyword_classes([["打折"]], "给他打95折行吗") == [True]
+    assert keyword_classes([["打折"]], "打9.5折") == [True] and keyword_classes([["打折"]], "打1234折") == [
+        False
+    ]
 
 
 def test_a_check_back_after_a_terse_answer_is_no_question_of_its_own() -> None:
