@@ -357,7 +357,14 @@ def compose(c: Composition) -> DraftPlan:
         if greeting.endswith(",") and re.match(r"[A-Z][a-z]", refusal):
             refusal = refusal[0].lower() + refusal[1:]
         answer = answer[:1].upper() + answer[1:]
-    elif en and greeting.endswith(",") and re.match(r"[A-Z][a-z]", answer):
+    elif (
+        en
+        and greeting.endswith(",")
+        and re.match(r"[A-Z][a-z]", answer)
+        and not re.match(
+            r"[A-Z][a-z]*\s+[A-Z]", answer
+        )  # a name ("Winter Renewal Sale …") keeps its capitals
+    ):
         answer = answer[0].lower() + answer[1:]  # "Hello 黄经理, last quarter …", not ", Last quarter"
     body = [greeting, refusal, answer, disclaimer, next_step, c.voice.sign_off]
     text = " ".join(p for p in body if p) if en else "".join(p for p in body if p)

@@ -405,7 +405,7 @@ class CrmRecord:
 
     def priced_model_in(self, text: str) -> str:
         """The model of a CRM-priced product that the message names (its name, or its model code such as X7), else the
-        one product whose class the message names (its name's last word: "轻型厢式货车")."""
+        one product whose class the message names (its name's last word, the class after the code)."""
         found: list[str] = []
         classes: list[list[str]] = []
         for e in self.facts:
@@ -425,7 +425,7 @@ class CrmRecord:
                 classes.append(re.findall(r"[A-Z]{1,3}\d{1,3}[A-Z]?", name)[:1] or [name])
         if found:
             return max(found, key=len)
-        # only the class is named ("同级的轻型厢式货车"): the one product of that class
+        # only the class is named («同级的» + the class word): the one product of that class
         return classes[0][0] if len(classes) == 1 else ""
 
     def named_product(self, text: str) -> Product | None:
