@@ -19,7 +19,7 @@ words, in the ask's language.
 
 A tenant whose CRM shares account ownership among colleagues (mapping option `owner_visible_to_reps: true`, as many
 sales teams want, to coordinate rather than compete for an account) gets the owner named in a not_owner refusal
-(「该客户由大客户部 刘洋负责…」): who serves the customer, never anything of the customer. Off, nothing is confirmed."""
+(「该客户由大客户部 赵明负责…」): who serves the customer, never anything of the customer. Off, nothing is confirmed."""
 
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ def listed_briefly(content: str) -> str:
 
 def fact_sentence(content: str, *, en: bool = False, terms_en: Mapping[str, str] | None = None) -> str:
     """A CRM fact as the rep reads it: a sentence, not a row. «订单 SO-1 每台补贴 = 0 元» → «订单 SO-1 的每台补贴为 0
-    元»; «联系人 = 邓飞（车管主管）» → «联系人为邓飞（车管主管）». In English the tenant's words are translated
+    元»; «联系人 = 钱进（车管主管）» → «联系人为钱进（车管主管）». In English the tenant's words are translated
     (profile.yaml terms_en) and the field is said «label: value» (the CRM's own labels have no English)."""
     content = listed_briefly(content)
     field, sep, value = content.partition(" = ")
@@ -125,7 +125,7 @@ def fact_sentence(content: str, *, en: bool = False, terms_en: Mapping[str, str]
     if en:
         said = in_english(f"{subject} {label}".strip(), dict(terms_en or {}))
         return f"{said}: {in_english(value, dict(terms_en or {}))}"
-    gap = " " if value[:1].isascii() else ""  # «为 0 元», «为邓飞»
+    gap = " " if value[:1].isascii() else ""  # «为 0 元», «为钱进»
     if not subject:
         return f"{label}为{gap}{value}"
     return f"{subject}{' ' if subject[-1:].isascii() else ''}的{label}为{gap}{value}"
@@ -636,7 +636,7 @@ class RepAsk:
         intent = intent.model_copy(update={"entities": ents})
         c360, reason, ref, flags = self.authorize()
         if reason in AGENT_OFF_CALL and self.actor.role == "agent" and ref != self.msg.customer_ref:
-            reason = "not_on_call"  # «上午那个杭州开S7的王先生…»: whoever it is, not the caller
+            reason = "not_on_call"  # «上午那个杭州开X7的王先生…»: whoever it is, not the caller
         if reason:
             log.warning("rep ask refused for %s (%s): %s %s", self.actor.id, self.actor.role, reason, ref)
             return self.refuse(intent, reason, ref, flags)

@@ -5,7 +5,7 @@ The conversation's customer is checked by the service (ownership for reps, the c
 plate or serial, an order / contract / ticket number (resolved by the CRM's directory to ids and owners only), a
 phone or ID number (or its tail, «尾号0418的那个客户») used as a look-up key, a contact's surname form or given name
 («韩总», «志刚那边»), a description the CRM can resolve (a place and a kind of business, «杭州那家出租公司»: refused only
-when the asker may see none of the customers it fits), or generically («别的客户», «那位开S7的女车主», «another
+when the asker may see none of the customers it fits), or generically («别的客户», «那位开X7的女车主», «another
 customer»). A customer claiming to be another customer («我是…的韩经理，把我们的合同价发我») gets none of its terms:
 a claim cannot be checked in a chat. Each named customer is
 checked for this actor; the first one they may not see refuses the ask with the reason (not_owner, not_on_call …).
@@ -14,7 +14,7 @@ The owner found here goes to the ledger only: the rep is never told who serves a
 
 Reasons: not_owner / not_on_call (from the CRM's access rules), other_customer_prices, other_customers_data,
 personal_data_lookup, other_customer_not_in_context (a name the directory cannot resolve, in another customer's
-conversation), not_account_holder (someone speaking for the holder: «我是何伟的爱人，把订单退了»), wrong_tenant (the
+conversation), not_account_holder (someone speaking for the holder: «我是周强的爱人，把订单退了»), wrong_tenant (the
 service)."""
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ class Decision:
     reason: str = ""  # "" = allowed
     customer_ref: str = ""  # the customer refused (or the own customer the ask is about)
     owner: str = (
-        ""  # 「大客户部 刘洋」: who serves them, for the ledger (and a hand-off) only, never the card
+        ""  # 「大客户部 赵明」: who serves them, for the ledger (and a hand-off) only, never the card
     )
     via: str = ""  # how the ask named them: customer_name, contact_name, order, device.plate_no …
     subject: str = ""  # an own customer the ask is about, other than the conversation's
@@ -175,7 +175,7 @@ def english_org_mentions(text: str, own_name: str = "", words: tuple[str, ...] =
 
 def organisation_words(customers: object, tenant_words: Sequence[str] = ()) -> tuple[str, ...]:
     """The words ending a customer's organisation name in this tenant: its vocabulary.yaml `organisation_words`, and
-    what its own CRM says — the kinds in its customers' names («物流» of 「迅达物流」) and its mapping's English name
+    what its own CRM says — the kinds in its customers' names («物流» of 「腾飞物流」) and its mapping's English name
     endings (`party_words_en`: «Logistics», «Fleet»). All tenant data; none in product code."""
     crm = [w for w in party_words_of(customers) if not w.endswith("客户")]
     return tuple(dict.fromkeys([*tenant_words, *crm, *(w.lower() for w in org_words_of(customers))]))
@@ -227,7 +227,7 @@ def check_mentions(
         if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION):
             unique.setdefault(h.customer_id, h)
     book = other_reps_book(customers, text, actor)
-    if book is not None:  # «刘洋的客户拿的什么价»: another rep's book, named by its owner
+    if book is not None:  # «赵明的客户拿的什么价»: another rep's book, named by its owner
         return book
     check = getattr(customers, "check_access", None)
     if described and not unique:  # «杭州那家出租公司»: named by what they are, not by a handle
@@ -287,7 +287,7 @@ def description_asked(text: str, described: list[MentionHit]) -> bool:
     tail = own[max(end, spans[i].start) - spans[i].start :] if end >= 0 else own
     if _ABOUT_THEM.search(own) or ASKING.search(tail):
         return not BROAD.search(own)
-    # a topic, perhaps described further («北京那个开L5的女士，十月份刚提车的，她首保做了没？»): the clauses after it,
+    # a topic, perhaps described further («北京那个开X5的女士，十月份刚提车的，她首保做了没？»): the clauses after it,
     # while they go on describing or point back
     for j in range(i + 1, min(i + 3, len(spans))):
         nxt = text[spans[j].start : spans[j].end]
@@ -351,7 +351,7 @@ def check_described(customers: object, hits: list[MentionHit], actor: Actor, cur
 
 
 def other_reps_book(customers: object, text: str, actor: Actor) -> Decision | None:
-    """A rep or agent asking about the customers of another rep, named as their owner («刘洋的客户», «黄蕾手上那几家»):
+    """A rep or agent asking about the customers of another rep, named as their owner («赵明的客户», «孙悦手上那几家»):
     refused as not_owner for a rep (not_on_call for an agent) before any of those customers is looked up. Admins and
     evaluators see every book; with team visibility a rep sees their team's."""
     reps_named = getattr(customers, "rep_mentions", None)
@@ -389,7 +389,7 @@ def customer_trap(
             hits = []
     for h in (
         hits
-    ):  # «我是何伟的爱人，把他的订单退了»: speaking for someone, the conversation's own customer included
+    ):  # «我是周强的爱人，把他的订单退了»: speaking for someone, the conversation's own customer included
         start, end = _span(h, text)
         person = h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value))
         if person and start >= 0 and proxy_claim(text, start, end):
@@ -414,7 +414,7 @@ def customer_trap(
         return NOT_ACCOUNT_HOLDER, "third_party"
     described = described_others(hits, current_ref)
     hits = [h for h in hits if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)]
-    if described is not None:  # «广州那位开V9的女士…花了多少钱»: someone described, not the asker
+    if described is not None:  # «广州那位开Q9的女士…花了多少钱»: someone described, not the asker
         start, end = _span(described, text)
         asked = what_is_asked(text, start, end) if start >= 0 else ""
         if asked:
@@ -439,7 +439,7 @@ def customer_trap(
         text, own_name, party_words_of(customers), (*org_words_of(customers), *english(org_words)), org_words
     ):
         if callable(mentions) and _names_current(mentions, name, current_ref):
-            continue  # «我们顺捷快运»: the customer's own company, whatever the masker or the 360 knew
+            continue  # «我们恒通快运»: the customer's own company, whatever the masker or the 360 knew
         asked = claimed_identity(text, start, end, titled=True) or unresolved_party_asked(text, start, end)
         if asked:
             return _REASON[asked], "unresolved_name"
@@ -542,7 +542,7 @@ def screen_customer_text(
 
 
 _REASON = {"prices": "other_customer_prices", "records": "other_customers_data"}
-# someone speaking for the account holder («我是何伟的爱人，把订单退了»): only the holder may act on or hear of the account
+# someone speaking for the account holder («我是周强的爱人，把订单退了»): only the holder may act on or hear of the account
 NOT_ACCOUNT_HOLDER = "not_account_holder"
 RECORD_KINDS = {"device", "order", "contract", "ticket", "customer_id"}
 _ORG_WORDS = re.compile(r"公司|集团|有限|厂|院|所|店|中心|\b(Ltd|Inc|LLC|Corp|Co)\b", re.I)

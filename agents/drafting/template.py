@@ -94,7 +94,7 @@ def _pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text)).capitalize()
 
 
-# how a job title reads before a surname in English business letters (曹阳, 采购总监 → Director Cao); checked in order
+# how a job title reads before a surname in English business letters (魏然, 采购总监 → Director Wei); checked in order
 TITLES_EN = (
     ("副总经理", "Deputy General Manager"),
     ("总经理", "General Manager"),
@@ -113,7 +113,7 @@ TITLES_EN = (
 
 def address_en(contact: Contact | None) -> str:
     """How an English draft addresses the contact: 王先生 → Mr. Wang, 李女士 → Ms. Li; a job title and no gender
-    (曹阳, 采购总监) → the title and the surname (Director Cao), never a guessed Mr./Ms.; nothing of either → the name in
+    (魏然, 采购总监) → the title and the surname (Director Wei), never a guessed Mr./Ms.; nothing of either → the name in
     pinyin, surname first (Han Zhigang). Never a Chinese form like 曹总."""
     if contact is None or not contact.name.strip():
         return ""
@@ -352,7 +352,7 @@ def compose(c: Composition) -> DraftPlan:
         c.disclaimer if answer and c.disclaimer and any(w in answer for w in c.disclaimer_when) else ""
     )
     if en and refusal:
-        # "Hello Director Cao, sorry, …[1]. Your 2025 purchases …": the refusal continues the greeting, the answer is
+        # "Hello Director Wei, sorry, …[1]. Your 2025 purchases …": the refusal continues the greeting, the answer is
         # a sentence of its own
         if greeting.endswith(",") and re.match(r"[A-Z][a-z]", refusal):
             refusal = refusal[0].lower() + refusal[1:]
@@ -762,7 +762,7 @@ def _named_offer(row: dict[str, str], text: str, others: str = "") -> bool:
 
 
 def _asked_offer_out_of_reach(ev: Evidence, c: Composition) -> bool:
-    """An offer on the very product the customer asked an offer for ("L5现在有冬季立减吗？我在北京"), which their region or
+    """An offer on the very product the customer asked an offer for ("X5现在有冬季立减吗？我在北京"), which their region or
     the dates put out of reach: saying so answers them. One closed to their kind of customer (a fleet asking a price)
     is not their question."""
     if c.refusal or not ev.lineage.get("asked_by"):
@@ -776,7 +776,7 @@ def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bo
     """Whether an offer the customer qualifies for is worth saying in this reply. An offer is about what was asked, or
     it is a pitch the customer notices as noise (a region's maintenance offer under a trade-in answer, a refusal, a tier answer):
     - the customer named it (its id, name or three of its words): yes;
-    - it names the product the message is about (an S7 offer on an S7 price, refused rumour or not): yes;
+    - it names the product the message is about (an X7 offer on an X7 price, refused rumour or not): yes;
     - a refusal (another customer's prices or data): nothing else — its words may be the other customer's terms;
     - a need of the message asked for offers with words no other answer explains ("有什么活动", "电瓶不行了" → the
       battery offer): yes; words another answer already explains are not a question about offers ("补贴" of the
@@ -788,7 +788,7 @@ def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bo
         return True
     subject = _without_owned(c.customer_text)
     if _products_of(row) & set(MODEL_CODE.findall(subject)):
-        return True  # it names the product the message is about (an E5 subsidy on an E5 price)
+        return True  # it names the product the message is about (an Z5 subsidy on an Z5 price)
     if c.refusal:
         return False  # the words that asked may be the other customer's terms: only their own product's offer
     others = [e for e in answers if e.id != ev.id]
@@ -801,7 +801,7 @@ def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bo
         and _products_of(row)
         and not _products_of(row) & asked_codes & set(MODEL_CODE.findall(subject))
     ):
-        # asked by the products the message names ("买的那台S7想换成V9 … 多少钱"): an offer on other products, or on the
+        # asked by the products the message names ("买的那台X7想换成Q9 … 多少钱"): an offer on other products, or on the
         # one they own, does not answer it
         asked_by = []
     explained = [
@@ -816,7 +816,7 @@ def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bo
     return not others or any(_shared_words(v, subject) >= 2 for v in row.values() if v)
 
 
-# a product the customer already has ("提的那8台E5", "my L5"): what they trade in or ask about, not what they would buy
+# a product the customer already has ("提的那8台Z5", "my X5"): what they trade in or ask about, not what they would buy
 OWNED = re.compile(
     r"(?:提的|买的|交的|开的|用的|我的|我们的|我那|我这|我家的?|名下的?|\bmy|\bour)\s*(?:那|这)?\s*(?:\d+|[一两二三四五六七八九十几]+)?\s*"
     r"(?:台|辆)?\s*[\u4e00-\u9fff]{0,4}?\s*(?P<code>[A-Z]{1,3}\d{1,3}[A-Z]?)",
@@ -825,8 +825,8 @@ OWNED = re.compile(
 
 
 def _without_owned(text: str) -> str:
-    """The message without the codes of products it says the customer owns: an offer on a new E5 is not about "我们
-    10月份刚提的那8台E5想置换"."""
+    """The message without the codes of products it says the customer owns: an offer on a new Z5 is not about "我们
+    10月份刚提的那8台Z5想置换"."""
     return OWNED.sub(lambda m: m.group(0)[: m.start("code") - m.start()], text)
 
 

@@ -96,7 +96,7 @@ ASKED_UNITS = re.compile(r"(\d+)\s*(?:台|辆)")
 
 def asked_units(text: str) -> re.Match[str] | None:
     """How many units the customer asks about ("再订3台"): the first count not in a claim about someone else's order
-    ("听说鹏程上周订了6台S7，我们也想订3台" → 3); None when the only counts are others'."""
+    ("听说江华上周订了6台X7，我们也想订3台" → 3); None when the only counts are others'."""
     for m in ASKED_UNITS.finditer(text):
         if not _claimed(text, m.start(), m.end()):
             return m

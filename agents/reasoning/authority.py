@@ -173,7 +173,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     )
     # to the customer: who decides — their figure is a request, never an offer. The rep's own limit is internal (the
     # authority table): told to the customer it is an invitation to ask for exactly that much, so it stays in the
-    # statement for the rep. What their figure is worth on the model they name is said ("按E5指导价…计为 8,990 元").
+    # statement for the rep. What their figure is worth on the model they name is said ("按Z5指导价…计为 8,990 元").
     say = f"您提到的{asked_text}{worth}{'，' if worth else ''}需要{approver}审批"
     return [
         Computed(

@@ -65,7 +65,7 @@ NUMBER_WORDS_EN = {
 NUMBER_WORD_EN = re.compile(
     r"\b(" + "|".join(NUMBER_WORDS_EN) + r")\b(?=\s+[A-Za-z]*\d*[A-Za-z]*\s*[a-z]+)", re.IGNORECASE
 )
-# "6 T3 vans", "8 E5s", "20 units": a count of vehicles written the English way, as the tools read counts (6台T3)
+# "6 K3 vans", "8 Z5s", "20 units": a count of vehicles written the English way, as the tools read counts (6台K3)
 COUNT_EN = re.compile(
     r"\b(\d+)\s+(?:([A-Z]{1,3}\d{1,3}[A-Z]?)s?\s+)?(?:vans?|cars?|vehicles?|units?|trucks?|taxis?)\b"
     r"|\b(\d+)\s+([A-Z]{1,3}\d{1,3})s\b"
@@ -74,7 +74,7 @@ COUNT_EN = re.compile(
 
 def english_counts(text: str) -> str:
     """An English message's dates and counts in the forms the tools read, added beside the English words: "April
-    2025" → "2025年4月", "last month" → "上个月", "the six T3 vans" → "6台T3". Chinese text is returned unchanged."""
+    2025" → "2025年4月", "last month" → "上个月", "the six K3 vans" → "6台K3". Chinese text is returned unchanged."""
     if not re.search(r"[A-Za-z]{3,}", text):
         return text
     out = MONTH_YEAR_EN.sub(

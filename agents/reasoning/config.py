@@ -270,8 +270,8 @@ class Need(BaseModel):
     # a tool stating table rows (offers) answers this need only with rows naming one of these words (a battery
     # that died asks for the battery offer, not for a vehicle promotion of the same table); [] = any row
     row_words: list[str] = Field(default_factory=list)
-    # the need is not this one when the message has one of these (the price of an extended warranty for the E5s is not
-    # a question about the E5's offers)
+    # the need is not this one when the message has one of these (the price of an extended warranty for the Z5s is not
+    # a question about the Z5's offers)
     unless_words: list[str] = Field(default_factory=list)
 
     def asked(self, text: str) -> bool:

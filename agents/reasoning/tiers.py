@@ -616,7 +616,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     ):  # the tier's rate on a product priced in a policy table (a package per unit)
         return _package_quote(spec, ctx, g, tier.row, rate.value, asked, (statement, en, slots, inputs), year)
     pairs = _model_counts(ctx.text, models) if spec.quote and product is None else []
-    if len(pairs) >= 2:  # one order of several models ("10台E5、4台L5"): each line, then the order
+    if len(pairs) >= 2:  # one order of several models ("10台Z5、4台X5"): each line, then the order
         return [_multi_quote(spec, ctx, g, tier.row, rate.value, pairs, (statement, en, slots, inputs), year)]
     models = _units_model_first(ctx.text, models, asked) if spec.quote else []
     price: FieldValue | None = None
@@ -699,7 +699,7 @@ def _model_code(model: str) -> str:
 
 
 def _model_counts(text: str, models: list[str]) -> list[tuple[str, Decimal, str]]:
-    """Each priced model the message counts on its own ("10台E5、4台L5", "E5 10台"): (model, count, the words read),
+    """Each priced model the message counts on its own ("10台Z5、4台X5", "Z5 10台"): (model, count, the words read),
     in the message's order; [] unless every pair is unambiguous."""
     out: list[tuple[str, Decimal, str]] = []
     for model in dict.fromkeys(models):
@@ -710,12 +710,12 @@ def _model_counts(text: str, models: list[str]) -> list[tuple[str, Decimal, str]
         if m is None:
             return []
         if BOUGHT.search(_clause_around(text, m.start(), m.end())):
-            continue  # what was bought ("去年买了8台L5"), not this order
+            continue  # what was bought ("去年买了8台X5"), not this order
         out.append((model, Decimal(m.group(1)), m.group(0)))
     return sorted(out, key=lambda p: text.find(p[2]))
 
 
-# a count of what the customer already has ("去年买了8台L5", "上次提的3台S7"): not a line of the order asked
+# a count of what the customer already has ("去年买了8台X5", "上次提的3台X7"): not a line of the order asked
 BOUGHT = re.compile(r"[买提订交到采]了|去年|上次|之前|已经|已有|bought|ordered")
 
 
@@ -778,7 +778,7 @@ def _list_quote(
     spec: ToolSpec, ctx: ToolContext, inputs: list[Input]
 ) -> tuple[str, str, tuple[str, ...]] | None:
     """Below the lowest tier: the model the message prices at its CRM list price, and the total for the units asked
-    ("；S7 指导价 225,800 元，3 台合计 677,400 元"); None when no priced model or no price is asked."""
+    ("；X7 指导价 225,800 元，3 台合计 677,400 元"); None when no priced model or no price is asked."""
     asked = asked_units(ctx.text)
     models = priced_models(ctx)
     models = _units_model_first(ctx.text, models, asked)
@@ -807,7 +807,7 @@ UNIT_WORDS = r"台|辆|个(?!点|百分点|月|工作日|小时)|件|套|只|支
 
 def product_units(text: str, product: Product) -> re.Match[str] | None:
     """How many of `product` the message asks for: a number right before its code or name (with or without a unit
-    word: "20个BT-60"), else right after it ("BT-60x20", a file name); None when the message gives no count beside it."""
+    word: "20个AB-60"), else right after it ("AB-60x20", a file name); None when the message gives no count beside it."""
     after_match: re.Match[str] | None = None
     for token in (t for t in (product.code, product.name) if t):
         for at in (m.start() for m in re.finditer(re.escape(token), text)):

@@ -38,7 +38,7 @@ ORG = org_pattern()
 SCOPE = re.compile(r"所有|全部|全体|每一?[个位家]|各[个位家]|哪[些个家]|任何|一切")
 OWN_BOOK = re.compile(r"我(?:们)?(?:负责|名下|手上|跟进?|管)")
 FUNCTION_CHARS = set("我你他她它们的了在是给帮看说听要这那个把和与跟向对从请问就也都还吧呢吗啊哪家些下查找")
-# a person referred to as someone else's customer: 「李敏那个客户」 (「这个客户」 is the current one)
+# a person referred to as someone else's customer: 「沈浩那个客户」 (「这个客户」 is the current one)
 PERSON = re.compile(r"([\u4e00-\u9fff]{2,5})那(?:个|位)客户")
 
 

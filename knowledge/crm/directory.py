@@ -2,7 +2,7 @@
 name and its short forms (「宏远物流」 or 「宏远那边」 for 「上海宏远物流有限公司」), a contact's or individual's name or
 salutation, a customer id, a VIN (or its last six characters after 「尾号」), a plate, an order, contract or ticket
 number — to the customer id and its owning rep, so an ask about someone else's customer can be refused before anything
-of theirs is read. It also finds other reps named as owners of a book of customers («刘洋的客户»).
+of theirs is read. It also finds other reps named as owners of a book of customers («赵明的客户»).
 
 It returns ids and owners only (never a fact), reads only mapped columns (never a `never_read` one: a phone number is
 therefore not a handle here; asks that look people up by phone are refused upstream), and is built once per CRM and
@@ -77,12 +77,12 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 _SQUASH = re.compile(r"[\s·•\-_/.]")
 # a short name (the 2–3 character trade name 「宏远」, a salutation 「许总」) counts only when the words after it point at
-# an organisation or a party: 「宏远那边」「宏远他们」「宏远公司」「宏远拿的价」 — never 「长风无阻」 or 「羊城的天气」
+# an organisation or a party: 「宏远那边」「宏远他们」「宏远公司」「宏远拿的价」 — never 「长风无阻」 or 「春城的天气」
 PARTY_AFTER = (
     r"\s*(?:上次|最近|之前|去年|今年|前几天|现在|那次|上周|上个?月|上礼拜|前天|昨天|刚刚?)?\s*(?:他们|她们|那边|那家|那个|这家|这边|家的|公司|集团|方面|那批|那单|那台|拿|买|签|订|要的|提的"
     r"|的(?:单|订单|合同|价|报价|折扣|优惠|人|情况|资料|老板|经理|采购|负责人|联系人|保养|套餐|工单|质保)"
     r"|的[\u4e00-\u9fff]{1,2}?(?:总|经理|主管|总监|队长)"  # «长风的许总»: someone of theirs, by title
-    # what a customer does with the seller: ordered, picked up, bought, renewed, paid («迅达上周提的…»)
+    # what a customer does with the seller: ordered, picked up, bought, renewed, paid («腾飞上周提的…»)
     r"|下单|下了|提了|提[\u4e00-\u9fff]?(?=[了的，,。？?\s]|$)|采购|续约|续签|付款|回款|交付"
 )
 
@@ -119,9 +119,9 @@ MAX_DESCRIBED = (
 )
 DESCRIPTION_GAP = 8  # characters at most between the place and the kind
 MAX_KIND_SHARE = 1 / 3  # a kind word a third of the organisations share («汽车») describes none of them
-# a rep named as the owner of a book: 「刘洋的客户」「刘洋手上那几家」「刘洋负责的客户」
+# a rep named as the owner of a book: 「赵明的客户」「赵明手上那几家」「赵明负责的客户」
 BOOK_AFTER = (
-    r"\s*(?:手上|手里|名下|负责的|跟的|管的)"  # «刘洋手上那几个…»: owned, whatever the noun
+    r"\s*(?:手上|手里|名下|负责的|跟的|管的)"  # «赵明手上那几个…»: owned, whatever the noun
     # «高峰那个北京的钻石客户»: one of theirs, pointed at and described before the party noun
     r"|\s*(?:的|那边的?)?\s*(?:那|这)[几些]?[个家位批][\u4e00-\u9fffA-Z0-9]{1,10}?(?:客户|公司|单位|企业)"
     # «Liu Yang's Ningbo customer» (the text is upper-cased): a romanised colleague's name, then what is theirs
@@ -134,7 +134,7 @@ BOOK_HIS = (
     r"\s*(?:帮忙|帮|替)?\s*(?:看看|看一下|看下|查查|查一下|查下|问问|问一下|盯一下|跟一下)?\s*[他她](?:的|那边的?|手上的?)?"
     r"\s*(?:那|这)[几些]?[个家位批][\u4e00-\u9fffA-Z0-9]{0,10}?(?:客户|公司|单位|企业"
 )
-# «黄蕾这周休年假，她那边客户里有谁…», «…已经离职了，他的客户先转给我»: the colleague named, their book pointed back at
+# «孙悦这周休年假，她那边客户里有谁…», «…已经离职了，他的客户先转给我»: the colleague named, their book pointed back at
 # later in the sentence; «…is on holiday this week - which of his accounts…» (the text is upper-cased)
 BOOK_LATER = re.compile(
     r"[^。！？!?\n]{0,24}?[他她](?:那边|手上|手里|名下|负责的|跟的|的)的?\s*(?:的)?(?:客户|那些|那几|几家|几个)"
@@ -181,7 +181,7 @@ class Hit:
 
 @dataclass(frozen=True)
 class RepHit:
-    """Another rep named as the owner of a book of customers: 「刘洋的客户」."""
+    """Another rep named as the owner of a book of customers: 「赵明的客户」."""
 
     rep_id: str
     name: str
@@ -283,7 +283,7 @@ class HandleIndex:
         }
         self.roman_places.pop("", None)
         self.described = described or {}  # a PLACE or KIND key → the customers it fits
-        self.people = people or People()  # individuals, for «北京那个开L5的女士»
+        self.people = people or People()  # individuals, for «北京那个开X5的女士»
         self.org_kinds = org_kinds or {}  # an organisation → its kind words («汽车租赁»)
         self.party_words = tuple(sorted(set(party_words)))
         self._party_after = _party_after(self.party_words)
@@ -322,7 +322,7 @@ class HandleIndex:
         if h.mode == PARTY and PARTY_BEFORE.search(upper[max(0, start - 3) : start]):
             return not _inside_cjk_name(
                 upper, start
-            )  # «你们给北辰打的几折», «卖给京畿的»: the object of a sale
+            )  # «你们给方舟打的几折», «卖给蓝海的»: the object of a sale
         if h.mode == BOOK and (
             self._book_his.match(upper, end)
             or BOOK_LATER.match(upper, end)
@@ -596,7 +596,7 @@ class CustomerDirectory:
                 for label in wanted:
                     kind = entity if label.startswith("f_") else f"{entity}.{label[2:]}"
                     records.append((str(r.get("cid") or ""), kind, str(r.get(label) or "").strip()))
-        # what each customer owns, as a description may say it («开L5的»): their devices' names and product ids
+        # what each customer owns, as a description may say it («开X5的»): their devices' names and product ids
         owned = [
             (str(r.get("cid") or ""), f"{r.get('name') or ''} {r.get('product') or ''}")
             for r in self._rows("device", {"cid": "customer_id", "name": "name", "product": "product_id"})
@@ -651,7 +651,7 @@ class CustomerDirectory:
         return self._org_words_en
 
     def reps_named(self, text: str) -> list[RepHit]:
-        """Reps the text names as owners of customers («刘洋的客户», «刘洋手上那几家»)."""
+        """Reps the text names as owners of customers («赵明的客户», «赵明手上那几家»)."""
         return self._fresh().scan(text)[1]
 
 
@@ -666,7 +666,7 @@ def build_index(
 ) -> HandleIndex:
     """customers: (id, name, owner rep, places); contacts: (customer id, name, salutation); records: (customer id,
     kind, value) of orders, contracts, tickets, devices and their id-like columns; reps: id → (name, team); owned:
-    (customer id, a device's name or product id), what a description may say they own («开L5的»)."""
+    (customer id, a device's name or product id), what a description may say they own («开X5的»)."""
     handles: list[Handle] = []
     owners: dict[str, tuple[str, str, str]] = {}
     kinds: set[str] = (
@@ -694,7 +694,7 @@ def build_index(
             short.append((salutation, cid, "contact_name", name))
             for form in surname_forms(name, salutation, rep_surnames):
                 short.append((form, cid, "contact_name", name))
-        if cid and len(name) == 3 and all(_CJK.match(c) for c in name):  # 「志刚」 of 「韩志刚」
+        if cid and len(name) == 3 and all(_CJK.match(c) for c in name):  # 「建国」 of 「宋建国」
             short.append((name[1:], cid, GIVEN, name))
     # «Lin Xiao's service history»: a person's full name romanised, either order; shorter than LONG_ID letters
     # («He Wei») it is ordinary letters too
