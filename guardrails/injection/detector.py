@@ -13,8 +13,8 @@ import unicodedata
 
 from contract.errors import InputError
 from contract.suggestions import GuardVerdict, VerdictOutcome
+from guardrails.injection.combos import ADDRESSEE, CLAIMED, OVERRIDE, ROLE, SECRET, TARGET, combo_hits
 from guardrails.injection.combos import WEIGHTS as COMBO_WEIGHTS
-from guardrails.injection.combos import combo_hits
 from guardrails.injection.ngram import score as ngram_score
 from guardrails.injection.rules import RULES
 
@@ -24,12 +24,44 @@ THRESHOLDS = {"customer": 0.5, "transcript": 0.5, "ocr": 0.4, "document": 0.35}
 MODEL_THRESHOLD = (
     0.5  # the n-gram model's probability, the same for every source (fixed before held-out set 3)
 )
+MODEL_ALONE_THRESHOLD = 0.999  # the model on English text with no rule and no cue word (see _CUE)
 
 
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/])")
 _HEX = re.compile(r"(?:\\x[0-9a-fA-F]{2}){8,}|(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}){16,}(?![0-9a-fA-F])")
 _UNICODE_ESC = re.compile(r"(?:\\u[0-9a-fA-F]{4}){4,}")
+# A PII token the masker put in (<PERSON_1>, <BANK_CARD_2>) stands for a name or a number, not for markup: it is read
+# as a plain word, so angle brackets, underscores and capitals do not look like a chat template to the model.
+_PII_TOKEN = re.compile(r"<([A-Z][A-Z_]*?)_(\d+)>")
+# What an injection is about: overriding the rules, a new role, the prompt, claimed authority, the AI itself (the combo
+# categories' acts and objects), or declaring what the assistant was told void, or pledging it to the sender. On
+# mostly-Latin text the n-gram model's probability counts only with one of these in the text: the model learnt English
+# from a few dozen benign rows, so its letter n-grams read plain English questions (a greeting, a discount tier, a
+# deposit refund) at 0.8-0.99. Han text keeps the model alone: that is what it was trained for.
+_CUE = re.compile(
+    r"\bvoid\b|\binvalid\b|\bno longer (?:valid|matters?|counts?|appl)|\b(?:does not|doesn't|do not|don't) apply\b"
+    r"|\btold you\b|\byou (?:got|were given)\b|\bas i say\b|\bagree to everything\b|\bfrom now on\b"
+    r"|\bstop following\b"
+)
+_CUES = (OVERRIDE, TARGET, ROLE, SECRET, CLAIMED, ADDRESSEE)
+_LATIN = re.compile(r"[A-Za-z]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _plain(text: str) -> str:
+    """PII tokens as neutral words (a name, a number): what the masker hid is not the sender's markup."""
+    return _PII_TOKEN.sub(lambda m: "x" if m.group(1) in {"PERSON", "NAME"} else "0", text)
+
+
+def _model_counts(text: str, model_p: float) -> bool:
+    """Whether the n-gram model's probability may flag `text` (canonicalised) without a rule behind it."""
+    if len(_LATIN.findall(text)) <= 2 * len(_HAN.findall(text)):  # Han text, or mixed with much Han
+        return True
+    low = text.lower()
+    return model_p >= MODEL_ALONE_THRESHOLD or bool(_CUE.search(low)) or any(p.search(low) for p in _CUES)
+
+
 MAX_CHARS = 200_000  # ~1 s of CPU on this machine; a longer paste is refused with a typed error, the worker stays responsive
 
 
@@ -103,14 +135,17 @@ class HeuristicInjectionDetector:
             raise InputError(
                 f"text of {len(text)} chars is over the {MAX_CHARS} limit", reason="text_too_long"
             )
-        score, hit_ids = self.score(text)
+        plain = _plain(text)
+        score, hit_ids = self.score(plain)
         threshold = self.thresholds[source]
         flagged = score >= threshold
-        model_p = ngram_score(text) if self.use_model else 0.0
-        if model_p >= MODEL_THRESHOLD:
+        model_p = ngram_score(plain) if self.use_model else 0.0
+        # on English text with no rule hit and no cue word, the model's probability is reported, it neither flags nor scores
+        counted = model_p if hit_ids or _model_counts(_canon(plain), model_p) else 0.0
+        if counted >= MODEL_THRESHOLD:
             flagged = True
             hit_ids.append("ngram_model")
-        score = round(max(score, model_p), 4)
+        score = round(max(score, counted), 4)
         return GuardVerdict(
             guard="injection",
             outcome=VerdictOutcome.WARN if flagged else VerdictOutcome.ALLOW,
