@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
 from agents.actions.records import open_ticket_for, open_ticket_on_signals
-from agents.authz import SCREEN, customer_trap, governing_clause, organisation_words
+from agents.authz import NOT_ACCOUNT_HOLDER, SCREEN, customer_trap, governing_clause, organisation_words
 from agents.context import RunContext, state_evidence
 from agents.nodes.ground import intent_reading
 from agents.nodes.reason import tools_config
@@ -251,6 +251,13 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         new_evidence.append(ev.model_dump(mode="json"))
         log.warning("customer message refused (%s, named by %s)", reason, named_by)
     out: dict[str, Any] = {"actions": actions, "evidence": new_evidence}
+    if reason == NOT_ACCOUNT_HOLDER and state.get("answer"):
+        # someone speaking for the holder: the computed answer is the holder's account (their warranty end, their
+        # package), which the agent could read out to the caller. The card shows none of it: what the card keeps of
+        # the computed facts is evidence only (masked as every evidence), for audit; the draft says the refusal alone
+        # (draft.py).
+        out["answer"] = None
+        flags.append("answer_withheld")
     if flags:
         out["flags"] = sorted(set(flags))
     return out
