@@ -254,8 +254,17 @@ AGENT_OFF_CALL = frozenset({"not_owner", "other_customer_not_in_context", "other
 
 
 class RepAsk:
-    def __init__(self, deps: AgentDeps, msg: InboundMessage, actor: Actor) -> None:
+    def __init__(
+        self,
+        deps: AgentDeps,
+        msg: InboundMessage,
+        actor: Actor,
+        history: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
         self.deps, self.msg, self.actor = deps, msg, actor
+        # the conversation's recent turns as the graph keeps them (masked): an ask inside a customer conversation
+        # («按他刚才说的，每台少多少») refers back to it, as a customer's follow-up does
+        self.history = [dict(h) for h in history]
         self.text = msg.text()
         masked = deps.pii.mask(self.text)
         self.masked = masked.text
@@ -609,6 +618,9 @@ class RepAsk:
             "customer": {"customer_id": c360.customer_id, "name": c360.name},
             "clean_text": self.masked,
             "message": self.msg.model_dump(mode="json"),
+            # the conversation's turns only when the ask is about the conversation's own customer: another customer's
+            # figures never read this conversation's products or quantities
+            "history": self.history if c360.customer_id == self.msg.customer_ref else [],
         }
         try:
             ctx = RunContext(
@@ -643,9 +655,15 @@ class RepAsk:
         return self.answer(intent, c360, flags)
 
 
-def answer_rep_ask(deps: AgentDeps, msg: InboundMessage, actor: Actor) -> Suggestion:
-    """Answers (or refuses) one rep ask and records it in the ledger before returning it."""
-    ask = RepAsk(deps, msg, actor)
+def answer_rep_ask(
+    deps: AgentDeps,
+    msg: InboundMessage,
+    actor: Actor,
+    history: Sequence[Mapping[str, Any]] = (),
+) -> Suggestion:
+    """Answers (or refuses) one rep ask and records it in the ledger before returning it. `history`: the
+    conversation's turns as the graph keeps them (masked), read by the reasoning tools like a customer turn's."""
+    ask = RepAsk(deps, msg, actor, history)
     result = ask.run()
     deps.ledger.record_suggestion(
         result.suggestion,

@@ -145,7 +145,7 @@ class Copilot:
             progress = as_event_callback(on_progress)
         # the rep asks the copilot: answered to the rep, the conversation thread is not touched
         if msg.sender == "rep_ask":
-            return answer_rep_ask(self.deps, msg, actor)
+            return answer_rep_ask(self.deps, msg, actor, self.history(msg.conversation_id, msg.tenant))
         thread = thread_id(msg.tenant, msg.conversation_id)
         sink = None
         if progress is not None:
