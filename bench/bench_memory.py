@@ -133,7 +133,7 @@ def to_markdown(r: dict[str, object]) -> str:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:  # bench.run_all (make bench) calls main([])
     r = run()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench_memory.json").write_text(
@@ -141,6 +141,7 @@ def main() -> None:
     )
     (RESULTS / "bench_memory.md").write_text(to_markdown(r), encoding="utf-8")
     print(to_markdown(r))
+    return 0
 
 
 if __name__ == "__main__":
