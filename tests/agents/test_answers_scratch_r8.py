@@ -11,10 +11,11 @@ breaks 9. After: 47/49 = 0.959, 25/27 cases, 0 breaks (the floors sit a little u
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
+
+from tests.agents.scratch_suite import must_mention_items, must_not_claim_breaks, run_scratch_suite
 
 DATA = Path(__file__).parent / "data" / "answers_scratch_r8.yaml"
 # after this round: items 47/49 (25/27 cases); the misses: an English fleet-package price (the message names no package
@@ -29,31 +30,7 @@ MUST_NOT_CLAIM_BREAKS = 2
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from evals.all import load_config, run_suite_file
-
-    root = tmp_path_factory.mktemp("scratch_r8")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("COPILOT_DATA_DIR", str(root))
-    try:
-        cfg = load_config(Path(__file__).parents[2] / "evals" / "configs" / "no-llm.yaml")
-        cfg = {**cfg, "cache": False, "workers": 1}
-        yield run_suite_file(DATA, cfg, None, root / "results")
-    finally:
-        mp.undo()
-
-
-def _items(run) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    hit = total = 0
-    for case in run.cases:
-        for turn in case.turns:
-            want = len((turn.expect or {}).get("must_mention") or [])
-            for check in turn.checks:
-                if check["name"] == "must mention":
-                    detail = str(check.get("detail") or "")
-                    missing = 0 if check["passed"] else len(re.findall(r"'[^']*'", detail))
-                    hit += want - missing
-                    total += want
-    return hit, total
+    yield from run_scratch_suite(DATA, tmp_path_factory.mktemp("scratch_r8"))
 
 
 def test_scratch_set_is_new_and_hand_computed() -> None:
@@ -63,7 +40,7 @@ def test_scratch_set_is_new_and_hand_computed() -> None:
 
 
 def test_must_mention_generalises(run) -> None:  # type: ignore[no-untyped-def]
-    hit, total = _items(run)
+    hit, total = must_mention_items(run)
     passed = sum(1 for c in run.cases if c.status == "pass")
     assert total >= 40
     assert hit / total >= ITEM_FLOOR, f"{hit}/{total}"
@@ -71,11 +48,5 @@ def test_must_mention_generalises(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_no_new_ticket_nor_form_lines_nor_clauses_after_a_refusal(run) -> None:  # type: ignore[no-untyped-def]
-    broken = [
-        (case.case_id, check.get("detail"))
-        for case in run.cases
-        for turn in case.turns
-        for check in turn.checks
-        if check["name"] == "must not claim" and not check["passed"]
-    ]
+    broken = must_not_claim_breaks(run)
     assert len(broken) <= MUST_NOT_CLAIM_BREAKS, broken

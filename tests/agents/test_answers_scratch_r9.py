@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.agents.test_answers_scratch_r8 import _items
+from tests.agents.scratch_suite import must_mention_items, must_not_claim_breaks, run_scratch_suite
 
 DATA = Path(__file__).parent / "data" / "answers_scratch_r9.yaml"
 ITEM_FLOOR = 0.85
@@ -21,17 +21,7 @@ ITEM_FLOOR = 0.85
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from evals.all import load_config, run_suite_file
-
-    root = tmp_path_factory.mktemp("scratch_r9")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("COPILOT_DATA_DIR", str(root))
-    try:
-        cfg = load_config(Path(__file__).parents[2] / "evals" / "configs" / "no-llm.yaml")
-        cfg = {**cfg, "cache": False, "workers": 1}
-        yield run_suite_file(DATA, cfg, None, root / "results")
-    finally:
-        mp.undo()
+    yield from run_scratch_suite(DATA, tmp_path_factory.mktemp("scratch_r9"))
 
 
 def test_scratch_set_is_new_and_hand_computed() -> None:
@@ -41,17 +31,11 @@ def test_scratch_set_is_new_and_hand_computed() -> None:
 
 
 def test_must_mention_generalises(run) -> None:  # type: ignore[no-untyped-def]
-    hit, total = _items(run)
+    hit, total = must_mention_items(run)
     assert total >= 14
     assert hit / total >= ITEM_FLOOR, f"{hit}/{total}"
 
 
 def test_no_must_not_claim_broken(run) -> None:  # type: ignore[no-untyped-def]
-    broken = [
-        (case.case_id, check.get("detail"))
-        for case in run.cases
-        for turn in case.turns
-        for check in turn.checks
-        if check["name"] == "must not claim" and not check["passed"]
-    ]
+    broken = must_not_claim_breaks(run)
     assert not broken, broken

@@ -1,0 +1,51 @@
+"""What the answers scratch sets (tests/agents/data/answers_scratch_r*.yaml) share: a run of the set through the real
+graph (no LLM), as `copilot eval run … -c evals/configs/no-llm.yaml` does, and the counts their tests assert on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+NO_LLM = Path(__file__).parents[2] / "evals" / "configs" / "no-llm.yaml"
+
+
+def run_scratch_suite(data: Path, root: Path) -> Iterator[Any]:
+    """Yield the run of one scratch set with its own data dir (a module fixture's body)."""
+    from evals.all import load_config, run_suite_file
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("COPILOT_DATA_DIR", str(root))
+    try:
+        cfg = {**load_config(NO_LLM), "cache": False, "workers": 1}
+        yield run_suite_file(data, cfg, None, root / "results")
+    finally:
+        mp.undo()
+
+
+def must_mention_items(run: Any) -> tuple[int, int]:
+    """(items stated, items asked) over every turn's must-mention list."""
+    hit = total = 0
+    for case in run.cases:
+        for turn in case.turns:
+            want = len((turn.expect or {}).get("must_mention") or [])
+            for check in turn.checks:
+                if check["name"] == "must mention":
+                    detail = str(check.get("detail") or "")
+                    missing = 0 if check["passed"] else len(re.findall(r"'[^']*'", detail))
+                    hit += want - missing
+                    total += want
+    return hit, total
+
+
+def must_not_claim_breaks(run: Any) -> list[tuple[str, Any]]:
+    return [
+        (case.case_id, check.get("detail"))
+        for case in run.cases
+        for turn in case.turns
+        for check in turn.checks
+        if check["name"] == "must not claim" and not check["passed"]
+    ]
