@@ -297,9 +297,12 @@ def measure(
 
 def scratch(path: Path, config: Path) -> dict[str, Any]:
     """A scratch set through the real graph, tenant by tenant: top-2 of the gold (first) expected action on each case's
-    last turn, and for `multi` cases whether every expected action is in the top 2."""
+    last turn, and for `multi` cases whether every expected action is in the top 2; whether the card is clean of the
+    case's `forbidden_actions`. The same decide inputs are ranked again with no playbooks (`zero_rule`: catalog
+    descriptions, intent, signals and the computed answer only), the zero-config row of a new tenant."""
     import yaml
 
+    from agents.actions.playbook import propose as real_propose
     from evals.all import load_config
     from evals.runner import run_suite, target_from_config
     from evals.suite import resolve_tenant_dir
@@ -314,8 +317,10 @@ def scratch(path: Path, config: Path) -> dict[str, Any]:
     for tenant_name, body in (data.get("suites") or {}).items():
         suite = load_yaml_suite(yaml.safe_dump(body, allow_unicode=True), str(path))
         target = target_from_config(cfg, tenant_dir=resolve_tenant_dir(suite, path), tenant=suite.tenant)
+        captured: dict[str, Captured] = {}
         try:
-            run = run_suite(suite, target, workers=1, seed=seed)
+            with capturing(target, captured):
+                run = run_suite(suite, target, workers=1, seed=seed)
         finally:
             closer = getattr(target, "close", None)
             if callable(closer):
@@ -332,6 +337,9 @@ def scratch(path: Path, config: Path) -> dict[str, Any]:
             sug = (turn.suggestion if turn is not None else None) or {}
             acts = list(sug.get("actions") or [])
             errors = [e for e in [getattr(got_case, "error", None), getattr(turn, "error", None)] if e]
+            c = captured.get(f"{case.id}#t{last}")
+            zero = rerank(c, real_propose, without_rules(c.tenant)) if c is not None else []
+            forbidden = set(exp.forbidden_actions)
             rows.append(
                 {
                     "tenant": tenant_name,
@@ -343,6 +351,12 @@ def scratch(path: Path, config: Path) -> dict[str, Any]:
                     "got": [a.get("name") for a in acts],
                     "ok": in_top2(wanted[0], acts),
                     "all_ok": all(in_top2(w, acts) for w in wanted),
+                    "forbidden": sorted(forbidden),
+                    "clean": not forbidden & {str(a.get("name")) for a in acts},
+                    "zero_got": [a.get("name") for a in zero],
+                    "zero_ok": in_top2(wanted[0], zero),
+                    "zero_all_ok": all(in_top2(w, zero) for w in wanted),
+                    "zero_clean": not forbidden & {str(a.get("name")) for a in zero},
                 }
             )
 
@@ -350,6 +364,7 @@ def scratch(path: Path, config: Path) -> dict[str, Any]:
         return round(sum(bool(r[key]) for r in rs) / (len(rs) or 1), 3)
 
     multi = [r for r in rows if "multi" in r["tags"]]
+    guarded = [r for r in rows if r["forbidden"]]
     tenants = sorted({r["tenant"] for r in rows})
     return {
         "scratch": str(path),
@@ -358,6 +373,14 @@ def scratch(path: Path, config: Path) -> dict[str, Any]:
         "by_tenant": {t: share([r for r in rows if r["tenant"] == t], "ok") for t in tenants},
         "multi_n": len(multi),
         "multi_both": share(multi, "all_ok"),
+        "forbidden_n": len(guarded),
+        "clean": share(guarded, "clean"),
+        "zero_rule": {
+            "top2": share(rows, "zero_ok"),
+            "by_tenant": {t: share([r for r in rows if r["tenant"] == t], "zero_ok") for t in tenants},
+            "multi_both": share(multi, "zero_all_ok"),
+            "clean": share(guarded, "zero_clean"),
+        },
         "errors": sum(
             1 for r in rows if r["error"]
         ),  # a case that crashed scores 0: say so, not only a low number
@@ -371,15 +394,27 @@ def scratch_summary(result: dict[str, Any]) -> str:
         f"  top-2 {result['top2']:.3f}  " + "  ".join(f"{k} {v:.3f}" for k, v in result["by_tenant"].items()),
         f"  multi-need, every expected action in the top 2: {result['multi_both']:.3f} (n={result['multi_n']})",
     ]
+    if result.get("forbidden_n"):
+        lines.append(f"  no forbidden action on the card: {result['clean']:.3f} (n={result['forbidden_n']})")
+    zero = result.get("zero_rule")
+    if zero:
+        lines.append(
+            f"  zero-rule (no playbooks): top-2 {zero['top2']:.3f}  multi-need both {zero['multi_both']:.3f}"
+            + (f"  no forbidden {zero['clean']:.3f}" if result.get("forbidden_n") else "")
+        )
     if result.get("errors"):
         first = next(r for r in result["rows"] if r["error"])
         lines.append(
             f"  ERRORS: {result['errors']} case(s) crashed, e.g. {first['case_id']}: {first['error']}"
         )
     for r in result["rows"]:
-        if not r["ok"] or not r["all_ok"]:
-            mark = "MISS" if not r["ok"] else "half"
+        if not r["ok"] or not r["all_ok"] or not r.get("clean", True):
+            mark = "MISS" if not r["ok"] else "half" if not r["all_ok"] else "FORBIDDEN"
             lines.append(f"  {mark} {r['case_id']} [{r['intent']}] expected {r['expected']} got {r['got']}")
+    for r in result["rows"]:
+        if "zero_ok" in r and (not r["zero_ok"] or not r["zero_all_ok"] or not r["zero_clean"]):
+            mark = "MISS" if not r["zero_ok"] else "half" if not r["zero_all_ok"] else "FORBIDDEN"
+            lines.append(f"  zero-rule {mark} {r['case_id']} expected {r['expected']} got {r['zero_got']}")
     return "\n".join(lines)
 
 
