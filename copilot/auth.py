@@ -13,12 +13,14 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import time
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from pydantic import SecretStr
 
 from contract import AccessDenied, CopilotError, ErrorCode
 from contract.ports import Actor, Role
@@ -181,3 +183,62 @@ def actor_for_socket(headers: dict[str, str], query: dict[str, str], settings: S
     if not key and query.get("token"):
         return actor_for_stream_token(query["token"].strip(), settings)
     return actor_for_key(key.strip(), settings)
+
+
+# ---- the telephony gateway (registers live calls) -------------------------------------------------------------------
+# Calls are opened by the telephony system, never by the agent's own socket: the gateway signs each registration with
+# a key of its own (HMAC-SHA256), not an API key, so no agent, rep or admin key can register a call. The key comes from
+# settings.call_gateway_key when Settings has it, else COPILOT_CALL_GATEWAY_KEY; in development and test (demo keys on)
+# GATEWAY_DEV_KEY. Without a key in production every registration is refused.
+
+GATEWAY_DEV_KEY = "dev-gateway-key"
+GATEWAY_WINDOW_S = (
+    300  # a signed request is accepted this long either side of its timestamp (replays go stale)
+)
+GATEWAY_TIMESTAMP_HEADER = "X-Gateway-Timestamp"
+GATEWAY_SIGNATURE_HEADER = "X-Gateway-Signature"
+
+
+def gateway_key(settings: Settings) -> bytes:
+    configured = getattr(settings, "call_gateway_key", None)
+    value = configured.get_secret_value() if isinstance(configured, SecretStr) else ""
+    value = value or os.environ.get("COPILOT_CALL_GATEWAY_KEY", "")
+    if not value and settings.dev_api_keys and settings.env != "production":
+        value = GATEWAY_DEV_KEY
+    return value.encode("utf-8")
+
+
+def _gateway_mac(key: bytes, timestamp: str, body: bytes) -> str:
+    return hmac.new(key, timestamp.encode("ascii") + b"." + body, hashlib.sha256).hexdigest()
+
+
+def sign_gateway_body(body: bytes, key: str | bytes, now: float | None = None) -> dict[str, str]:
+    """The headers a gateway sends with `body`: the timestamp and sha256=HMAC(key, "<timestamp>." + body)."""
+    timestamp = str(int(time.time() if now is None else now))
+    raw = key.encode("utf-8") if isinstance(key, str) else key
+    return {
+        GATEWAY_TIMESTAMP_HEADER: timestamp,
+        GATEWAY_SIGNATURE_HEADER: "sha256=" + _gateway_mac(raw, timestamp, body),
+    }
+
+
+def verify_gateway(
+    headers: dict[str, str], body: bytes, settings: Settings, now: float | None = None
+) -> None:
+    """Unauthenticated (401 bad_gateway_signature) unless the body is signed with the gateway's key and its
+    timestamp is within GATEWAY_WINDOW_S; one answer for every failure (missing, stale, wrong)."""
+    key = gateway_key(settings)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    timestamp = lowered.get(GATEWAY_TIMESTAMP_HEADER.lower(), "").strip()
+    signature = lowered.get(GATEWAY_SIGNATURE_HEADER.lower(), "").strip().removeprefix("sha256=")
+    refused = Unauthenticated(
+        f"a call is registered by the telephony gateway only: sign the body with the gateway key "
+        f"({GATEWAY_SIGNATURE_HEADER}: sha256=HMAC(key, timestamp + '.' + body), {GATEWAY_TIMESTAMP_HEADER})",
+        reason="bad_gateway_signature",
+    )
+    if not key or not timestamp.isdigit() or not signature:
+        raise refused
+    if abs((time.time() if now is None else now) - int(timestamp)) > GATEWAY_WINDOW_S:
+        raise refused
+    if not hmac.compare_digest(_gateway_mac(key, timestamp, body), signature):
+        raise refused

@@ -1,6 +1,7 @@
 """Which calls each contact-center agent is on: the scope of what an agent may read (a customer's 360, the call's
-suggestions) and write. Filled by the live-call socket (first final → start, hang-up → end); an ended call stays in
-scope for `grace_s` so the agent can finish the wrap-up.
+suggestions) and write. Filled by the telephony gateway (POST /v1/calls, signed with the gateway's key: the call's
+agent and customer), never by the agent's socket, which only attaches to a call registered for that agent; the
+hang-up ends it, and an ended call stays in scope for `grace_s` so the agent can finish the wrap-up.
 
 In-process by default; Redis when configured, so an API process answering the desk sees calls another one holds.
 """
@@ -30,6 +31,10 @@ class CallRegistry(Protocol):
     def end(self, call_id: str) -> None: ...
 
     def for_agent(self, agent_id: str) -> list[ActiveCall]: ...
+
+    def get(self, call_id: str) -> ActiveCall | None:
+        """The call registered under this id (live or in its grace period), whoever's it is."""
+        ...
 
 
 def _in_scope(call: ActiveCall, now: float, grace_s: float) -> bool:
@@ -75,6 +80,11 @@ class LocalCalls:
                 del self._calls[cid]
             found = [c for c in self._calls.values() if c.agent_id == agent_id]
         return sorted(found, key=lambda c: c.started_at, reverse=True)
+
+    def get(self, call_id: str) -> ActiveCall | None:
+        with self._lock:
+            held = self._calls.get(call_id)
+        return held if held is not None and _in_scope(held, time.time(), self.grace_s) else None
 
 
 class RedisCalls:
@@ -122,3 +132,13 @@ class RedisCalls:
         return sorted(
             (c for c in calls if _in_scope(c, now, self.grace_s)), key=lambda c: c.started_at, reverse=True
         )
+
+    def get(self, call_id: str) -> ActiveCall | None:
+        agent = self._r.get(self.prefix + "call:" + call_id)
+        if agent is None:
+            return None
+        raw = self._r.hget(
+            self.prefix + (agent.decode() if isinstance(agent, bytes) else str(agent)), call_id
+        )
+        call = ActiveCall(**json.loads(raw)) if raw else None
+        return call if call is not None and _in_scope(call, time.time(), self.grace_s) else None

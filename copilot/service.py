@@ -668,6 +668,24 @@ class Services:
     def call_started(self, call_id: str, agent_id: str, customer_ref: str, tenant: str) -> None:
         self.calls.start(ActiveCall(call_id, agent_id, customer_ref, tenant, time.time()))
 
+    def register_call(self, call_id: str, agent_id: str, customer_ref: str) -> ActiveCall:
+        """The telephony gateway opens a call for an agent and a customer (the caller's only way in: the agent's
+        socket attaches to it, never registers it). The same registration again is a no-op; another agent or
+        customer on a live call id is ConflictError call_id_in_use; an ended call id starts a new call."""
+        held = self.calls.get(call_id)
+        if held is not None and not held.ended_at:
+            if (held.agent_id, held.customer_ref) != (agent_id, customer_ref):
+                log.warning("call %s: a registration for another agent or customer was refused", call_id)
+                raise ConflictError(
+                    f"call {call_id!r} is live for another registration", reason="call_id_in_use"
+                )
+            return held
+        self.call_started(call_id, agent_id, customer_ref, self.settings.tenant)
+        registered = self.calls.get(call_id)
+        if registered is None:  # a registry that cannot hold it would open a call no one can attach to
+            raise ConflictError(f"call {call_id!r} could not be registered", reason="call_not_registered")
+        return registered
+
     def wrap_up(self, call_id: str, actor: Actor, *, tenant: str) -> Suggestion:
         """The call's wrap-up (NotFound when no customer turn was heard); the call then leaves the active set after
         the grace period the agent has to decide on it."""

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal
 
@@ -25,6 +26,8 @@ from contract.errors import AccessDenied, CopilotError, InputError
 OnHangup = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
 Authorize = Callable[[WebSocket], Awaitable[None]]
 OnFrame = Callable[[str, dict[str, Any]], None]
+Admit = Callable[[WebSocket, "StartFrame"], "StartFrame"]
+log = logging.getLogger("channels.voice.router")
 _STOP: dict[str, Any] = {"type": "__stop__"}
 
 
@@ -56,6 +59,11 @@ def masked_frame(frame: dict[str, Any], mask: Callable[[str], str]) -> dict[str,
     return out
 
 
+def _peer(websocket: WebSocket) -> str:
+    client = websocket.client
+    return f"{client.host}:{client.port}" if client is not None else "?"
+
+
 def _error(reason: str, message: str, *, fatal: bool) -> dict[str, Any]:
     return {"type": "error", "reason": reason, "message": message, "fatal": fatal}
 
@@ -78,9 +86,14 @@ def build_voice_router(
     authorize: Authorize | None = None,
     on_frame: OnFrame | None = None,
     status_dependencies: Sequence[Any] = (),
+    admit: Admit | None = None,
 ) -> APIRouter:
     """`authorize(websocket)` runs before the start frame and raises a CopilotError to refuse the caller (the socket
-    is closed with 1008); `on_frame(call_id, frame)` sees every frame sent to the client (e.g. to mirror partials to
+    is closed with 1008); `admit(websocket, start)` checks the start frame against what the caller may stream and
+    returns the frame the call runs with (e.g. the registered call's customer and agent), or raises likewise. One
+    socket per call id: a second socket on a call id that has a live socket in this process is refused
+    (`call_id_in_use`, 1008) after `authorize`, before its start frame is read; the live one is untouched. Every
+    refusal is logged with its reason. `on_frame(call_id, frame)` sees every frame sent to the client (e.g. to mirror partials to
     the agent desktop). A call must deliver at least `min_audio_per_idle_s` seconds of audio every `idle_timeout_s`
     seconds of wall-clock time (a live call sends one second per second), or it ends with `no_audio` and frees its
     ASR slot: tiny frames that only keep the socket busy cannot hold a slot forever. `first_partial_s` and
@@ -90,6 +103,7 @@ def build_voice_router(
     router = APIRouter()
     sessions: dict[str, CallSession] = {}
     legs: dict[str, int] = {}  # call id -> connections so far (in this process; bounded below)
+    live: set[str] = set()  # call ids with an admitted socket, from authorize to the end of its wind-down
     draining: set[asyncio.Task[None]] = set()
 
     @router.get("/voice/calls", dependencies=list(status_dependencies))
@@ -102,9 +116,17 @@ def build_voice_router(
     @router.websocket("/voice/calls/{call_id}")
     async def voice_call(websocket: WebSocket, call_id: str) -> None:
         await websocket.accept()
+        claimed = False
         try:
             if authorize is not None:
                 await authorize(websocket)
+            if call_id in live:  # no await between the check and the claim: one socket wins
+                raise AccessDenied(
+                    f"call {call_id!r} already has a live socket; a second one is refused",
+                    reason="call_id_in_use",
+                )
+            live.add(call_id)
+            claimed = True
             start = await _read_start(websocket, start_timeout_s)
             if (
                 start.tenant and start.tenant != tenant
@@ -112,6 +134,8 @@ def build_voice_router(
                 raise AccessDenied(
                     f"this service serves tenant {tenant!r}, not {start.tenant!r}", reason="wrong_tenant"
                 )
+            if admit is not None:
+                start = admit(websocket, start)
             cfg = CallConfig(call_id=call_id, tenant=tenant, sample_rate=start.sample_rate, channels=start.channels,
                              customer_ref=start.customer_ref, agent_ref=start.agent_ref,
                              lang=start.lang, vad=vad, partial_interval_s=partial_interval_s,
@@ -121,9 +145,18 @@ def build_voice_router(
             session = CallSession(cfg, asr_service, on_final)  # validates rate/channels before taking a slot
             asr_service.open_call(call_id)
         except CopilotError as exc:
+            if claimed:
+                live.discard(call_id)
+            log.warning(
+                "call %s: socket from %s refused (%s): %s", call_id, _peer(websocket), exc.reason, exc.message
+            )
             code = 1013 if isinstance(exc, CallLimitExceeded) else 1008
             await _send_and_close(websocket, _error(exc.reason, exc.message, fatal=True), code)
             return
+        except BaseException:
+            if claimed:
+                live.discard(call_id)
+            raise
         sessions[call_id] = session
         tap = functools.partial(on_frame, call_id) if on_frame is not None else None
         sender = asyncio.create_task(_sender(websocket, session.outbox, tap), name=f"voice:{call_id}:sender")
@@ -137,7 +170,7 @@ def build_voice_router(
             # Winding down runs as its own task: if this handler is cancelled at hang-up, the last utterance is still
             # transcribed and handed to on_final, and on_hangup still runs.
             wind_down = asyncio.create_task(
-                _wind_down(websocket, session, sender, reason, on_hangup, sessions),
+                _wind_down(websocket, session, sender, reason, on_hangup, sessions, live),
                 name=f"voice:{call_id}:wind-down",
             )
             draining.add(wind_down)
@@ -154,6 +187,7 @@ async def _wind_down(
     reason: str,
     on_hangup: OnHangup | None,
     sessions: dict[str, CallSession],
+    live: set[str],
 ) -> None:
     cfg = session.cfg
     try:
@@ -180,6 +214,7 @@ async def _wind_down(
         await asyncio.gather(sender, return_exceptions=True)
         await session.aclose()
         sessions.pop(cfg.call_id, None)
+        live.discard(cfg.call_id)
 
 
 async def _read_start(websocket: WebSocket, timeout_s: float) -> StartFrame:

@@ -7,6 +7,8 @@ import copy
 import logging
 from typing import Any
 
+from fastapi import Request
+
 from contract import AccessDenied, InboundMessage, NotFound
 from contract.ports import Actor
 from copilot.service import MessageRefusedError, Services
@@ -49,27 +51,61 @@ def mount_callbacks_first(app: Any, router: Any, prefix: str) -> None:
 def mount_voice_routes(app: Any, services: Services) -> None:
     """Live call audio over WebSocket: each final customer segment runs through the same graph as chat; the
     suggestion streams back on the socket. Partials, finals, suggestions and the wrap-up are mirrored to the agent
-    desktop through the hub (topic call:<call_id>). The socket needs an agent or admin: the X-API-Key header, or
-    ?token= from POST /v1/stream/token."""
+    desktop through the hub (topic call:<call_id>).
+
+    Who opens a call: the telephony gateway, never the agent. `POST /v1/calls` {call_id, agent_ref, customer_ref},
+    signed with the gateway's own key (copilot.auth.verify_gateway: X-Gateway-Timestamp, X-Gateway-Signature
+    sha256=HMAC(key, "<timestamp>." + body); API keys are not accepted there), registers the call: that is what puts
+    the customer in the agent's scope. The socket needs an agent or admin (the X-API-Key header, or ?token= from
+    POST /v1/stream/token) and attaches only to a registered, live call: an agent to a call registered for them
+    (another agent's call and an unregistered id get the same `not_your_call`), an admin (an operator's tool) to any
+    registered call, streaming as the call's agent. The start frame cannot change the call: a `customer_ref` or
+    `agent_ref` other than the registration's is refused (`customer_mismatch` / `agent_mismatch`); left out, they
+    are the registration's. A second socket on a call id with a live socket is refused (`call_id_in_use`); a
+    reconnect after the hang-up needs the gateway to register the call again. Every refusal is logged; the access
+    refusals are recorded in the ledger (access_denied)."""
     from fastapi import Depends, WebSocket
     from fastapi.concurrency import run_in_threadpool
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
     from channels.voice import build_voice_router
     from channels.voice.asr_service import AsrService
-    from copilot.auth import actor_for_socket, require
+    from channels.voice.router import StartFrame
+    from contract import InputError
+    from copilot.auth import actor_for_socket, require, verify_gateway
 
     asr = services.asr  # typed as what the service closes; the socket needs the ASR service itself
     if not isinstance(asr, AsrService) or getattr(app.state, "voice_mounted", False):
         return
 
-    # call id -> who authenticated the socket. An agent streams as themselves: the start frame's agent_ref cannot
-    # name another agent (whose scope and ledger identity they would borrow). A gateway (admin key) speaks for the
-    # telephony system and names the call's agent itself.
-    streamers: dict[str, Actor] = {}
+    class CallRegistration(BaseModel):
+        model_config = ConfigDict(extra="forbid")
 
-    def streamed_by(call_id: str, named_agent: str) -> str:
-        streamer = streamers.get(call_id)
-        return streamer.id if streamer is not None and streamer.role == "agent" else (named_agent or "agent")
+        call_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")
+        agent_ref: str = Field(min_length=1, max_length=200)
+        customer_ref: str = Field(min_length=1, max_length=200)
+
+    async def register_call(request: Request) -> dict[str, str]:
+        """The telephony gateway registers a live call (signed body; see mount_voice_routes)."""
+        body = await request.body()
+        verify_gateway(dict(request.headers), body, services.settings)
+        try:
+            reg = CallRegistration.model_validate_json(body)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            raise InputError(
+                f"bad call registration: {where}: {first['msg']}", reason="invalid_request"
+            ) from exc
+        call = await run_in_threadpool(services.register_call, reg.call_id, reg.agent_ref, reg.customer_ref)
+        log.info("call %s registered by the gateway for agent %s", call.call_id, call.agent_id)
+        return {"call_id": call.call_id, "agent_ref": call.agent_id, "customer_ref": call.customer_ref}
+
+    app.add_api_route("/v1/calls", register_call, methods=["POST"], status_code=201, tags=["calls"])
+
+    def refuse(actor: Actor, call_id: str, reason: str, message: str, **details: str) -> AccessDenied:
+        services.record_denial(actor, reason, {"attempted": "call_socket", "call_id": call_id, **details})
+        return AccessDenied(message, reason=reason)
 
     async def authorize(websocket: WebSocket) -> None:
         # a gateway sends X-API-Key; a browser ?token= from POST /v1/stream/token; never ?api_key= (access logs)
@@ -77,12 +113,31 @@ def mount_voice_routes(app: Any, services: Services) -> None:
         if actor.role not in ("agent", "admin"):
             raise AccessDenied(f"role {actor.role!r} may not stream call audio", reason="wrong_role")
         call_id = str(websocket.path_params.get("call_id", ""))
-        if call_id:
-            streamers[call_id] = actor
-        if (
-            actor.role == "agent" and call_id
-        ):  # the call is this agent's from the first frame (desk events, scope)
-            services.call_started(call_id, actor.id, "", services.settings.tenant)
+        call = await run_in_threadpool(services.calls.get, call_id)
+        live = call is not None and not call.ended_at
+        if not live or (actor.role == "agent" and call is not None and call.agent_id != actor.id):
+            # one answer for an unregistered id and another agent's call: the socket never tells which ids exist
+            why = "not registered" if call is None else "ended" if call.ended_at else "another agent's"
+            raise refuse(
+                actor, call_id, "not_your_call", f"call {call_id!r} is not registered for you", why=why
+            )
+        websocket.state.copilot_actor = actor
+
+    def admit(websocket: WebSocket, start: StartFrame) -> StartFrame:
+        actor: Actor = websocket.state.copilot_actor
+        call_id = str(websocket.path_params.get("call_id", ""))
+        call = services.calls.get(call_id)
+        if call is None or call.ended_at:  # ended between the upgrade and the start frame
+            raise refuse(actor, call_id, "not_your_call", f"call {call_id!r} is not registered for you")
+        if start.customer_ref not in ("unknown", call.customer_ref):
+            raise refuse(actor, call_id, "customer_mismatch",
+                         "the start frame names another customer than the call's registration",
+                         named=start.customer_ref)  # fmt: skip
+        if start.agent_ref not in ("", call.agent_id):
+            raise refuse(actor, call_id, "agent_mismatch",
+                         "the start frame names another agent than the call's registration",
+                         named=start.agent_ref)  # fmt: skip
+        return start.model_copy(update={"customer_ref": call.customer_ref, "agent_ref": call.agent_id})
 
     def on_frame(call_id: str, frame: dict[str, Any]) -> None:
         if frame.get("type") in ("partial", "final", "state"):  # state: silence, no_speech, low_confidence …
@@ -103,12 +158,9 @@ def mount_voice_routes(app: Any, services: Services) -> None:
                 )
 
     async def on_final(msg: InboundMessage) -> dict[str, Any] | None:
-        """The call desk gets the suggestion through the service's events (topic call:<id>); the socket too."""
-        agent_id = streamed_by(msg.conversation_id, msg.rep_ref)
-        if agent_id != msg.rep_ref:
-            msg = msg.model_copy(update={"rep_ref": agent_id})
-        services.call_started(msg.conversation_id, agent_id, msg.customer_ref, msg.tenant)
-        actor = Actor(id=agent_id, role="agent", call_customer_ref=msg.customer_ref)
+        """The call desk gets the suggestion through the service's events (topic call:<id>); the socket too. The
+        message's agent and customer are the registration's (admit put them in the call's config)."""
+        actor = Actor(id=msg.rep_ref, role="agent", call_customer_ref=msg.customer_ref)
         try:
             suggestion = await run_in_threadpool(services.handle_message, msg, actor)
         except MessageRefusedError as refused:
@@ -116,14 +168,12 @@ def mount_voice_routes(app: Any, services: Services) -> None:
         return suggestion.model_dump(mode="json") if suggestion is not None else None
 
     async def on_hangup(summary: dict[str, Any]) -> dict[str, Any] | None:
-        agent_id = streamed_by(str(summary["call_id"]), str(summary.get("agent_ref") or ""))
-        streamers.pop(str(summary["call_id"]), None)
-        actor = Actor(id=agent_id, role="agent", call_customer_ref=summary["customer_ref"])
+        actor = Actor(id=str(summary["agent_ref"]), role="agent", call_customer_ref=summary["customer_ref"])
         try:
             wrap = await run_in_threadpool(
                 services.wrap_up, summary["call_id"], actor, tenant=services.settings.tenant
             )
-        except NotFound:  # a call with no customer turn has nothing to wrap up
+        except NotFound:  # a call with no customer turn has nothing to wrap up (wrap_up ended the call)
             return None
         return wrap.model_dump(mode="json")
 
@@ -135,6 +185,7 @@ def mount_voice_routes(app: Any, services: Services) -> None:
             on_hangup,
             tenant=services.settings.tenant,
             authorize=authorize,
+            admit=admit,
             on_frame=on_frame,
             status_dependencies=status_guard,
         )

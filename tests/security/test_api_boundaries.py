@@ -169,8 +169,9 @@ def test_deeply_nested_callback_xml_is_malformed() -> None:
 
 @pytest.mark.probe(
     id="voice-start-frame-names-another-agent",
-    sends="agent_chen's call socket whose start frame says agent_ref=rep_zhang, then real speech",
-    expect="the call's suggestions are recorded as agent_chen's: a start frame cannot borrow another identity",
+    sends="on call-borrow (registered by the gateway for agent_chen, C1004) agent_chen's start frame says "
+    "agent_ref=rep_zhang; then a start frame naming no one, and real speech",
+    expect="the first is refused (agent_mismatch); the call's suggestions are recorded as agent_chen's",
 )
 def test_a_call_socket_streams_as_the_authenticated_agent(
     security_client: TestClient, security_services: Any
@@ -179,6 +180,9 @@ def test_a_call_socket_streams_as_the_authenticated_agent(
     from faster_whisper import decode_audio
 
     from copilot.settings import REPO_ROOT
+    from tests.security.test_voice_gateway import register
+
+    assert register(security_client, "call-borrow", "agent_chen", "C1004").status_code == 201
 
     audio = decode_audio(str(REPO_ROOT / "copilot/tenants/demo/media/c1004_alarm_voice.wav"))
     audio = np.concatenate([audio, np.zeros(16_000, dtype=np.float32)])
@@ -194,6 +198,12 @@ def test_a_call_socket_streams_as_the_authenticated_agent(
         "/voice/calls/call-borrow", headers={"X-API-Key": "dev-agent-chen"}
     ) as ws:
         ws.send_json(start)
+        refused = ws.receive_json()
+    assert refused["type"] == "error" and refused["reason"] == "agent_mismatch", refused
+    with security_client.websocket_connect(
+        "/voice/calls/call-borrow", headers={"X-API-Key": "dev-agent-chen"}
+    ) as ws:
+        ws.send_json({k: v for k, v in start.items() if k != "agent_ref"})
         assert ws.receive_json()["type"] == "ready"
         for i in range(0, len(pcm), 3200):
             ws.send_bytes(pcm[i : i + 3200])

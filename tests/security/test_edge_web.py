@@ -189,6 +189,9 @@ def test_call_socket_takes_a_token_not_a_key_in_the_url(security_client: TestCli
         frame = ws.receive_json()
     assert frame["type"] == "error" and frame["reason"] == "no_api_key" and frame["fatal"]
     agent = {"X-API-Key": "dev-agent-chen"}
+    from tests.security.test_voice_gateway import register  # calls are opened by the telephony gateway
+
+    assert register(security_client, "ws-probe-2", "agent_chen", "C1004").status_code == 201
     token = security_client.post("/v1/stream/token", headers=agent).json()["token"]
     with security_client.websocket_connect(f"/voice/calls/ws-probe-2?token={token}") as ws:
         ws.send_json({"type": "start", "sample_rate": 16000, "channels": 1, "customer_ref": "C1004"})
