@@ -117,6 +117,55 @@ def _always(_d: DecisionInput) -> bool:
     return True
 
 
+# A precondition the catalog writes over the computed answer (tenant data, not code): `fact:KEY` holds when a computed
+# fact answers to KEY — the tool that computed it (its kind, `authority`, or its tools.yaml id, `warranty_end`), else a
+# field of its lineage that is set (`needs_approval`); `fact:KEY=V1,V2` when such a fact's output is one of the values
+# (`fact:authority=within`, `fact:warranty_end=ended`). `!` negates; alternatives are joined by ` | ` (any holds):
+#   offer_discount:            [fact:authority=within, "!fact:needs_approval"]  — grant only what the facts say is mine
+#   request_discount_approval: ["!fact:authority=within | fact:needs_approval"] — never for what I may grant myself
+#   sell_extended_warranty:    ["!fact:warranty_end=ended"]                      — sold before the term ends only
+# Each list entry must hold (as the named ones in PRECONDITIONS). A fact not computed leaves `fact:` false and `!fact:`
+# true: an action is kept off the card only by what was computed, never by what was not.
+FACT_PREFIX = "fact:"
+
+
+def _fact_test(term: str, d: DecisionInput) -> bool:
+    key, _, wanted = term.removeprefix(FACT_PREFIX).partition("=")
+    key = key.strip()
+    values = {v.strip().lower() for v in wanted.split(",") if v.strip()}
+    for e in d.evidence:
+        if e.kind is not EvidenceKind.COMPUTED_FACT:
+            continue
+        if key in (e.source_ids.get("tool"), e.source_ids.get("tool_id")):
+            value = str(e.lineage.get("output", ""))
+        elif e.lineage.get(key) not in (None, "", [], {}):
+            value = str(e.lineage[key])
+        else:
+            continue
+        if not values or value.strip().lower() in values:
+            return True
+    return False
+
+
+def precondition_holds(name: str, d: DecisionInput) -> bool:
+    """One entry of an action's preconditions: a named one (PRECONDITIONS; unknown names hold), or a test over the
+    computed facts (FACT_PREFIX), alternatives joined by ` | `."""
+    if FACT_PREFIX not in name:
+        return PRECONDITIONS.get(name, _always)(d)
+    for term in name.split("|"):
+        term = term.strip()
+        negated = term.startswith("!")
+        term = term.lstrip("!").strip()
+        held = _fact_test(term, d) if term.startswith(FACT_PREFIX) else PRECONDITIONS.get(term, _always)(d)
+        if held != negated:
+            return True
+    return False
+
+
+def preconditions_hold(spec: ActionSpec, d: DecisionInput) -> bool:
+    return all(precondition_holds(p, d) for p in spec.preconditions)
+
+
 def playbooks_for(tenant: TenantConfig, business_unit: str) -> list[Playbook]:
     bu = business_unit.lower()
     return [
@@ -211,7 +260,7 @@ def fire(
     rule: Rule, playbook: str, d: DecisionInput, tenant: TenantConfig, policy: PolicyRetriever
 ) -> RuleFiring | None:
     spec = tenant.action(rule.then.action)
-    if not all(PRECONDITIONS.get(p, _always)(d) for p in spec.preconditions):
+    if not preconditions_hold(spec, d):
         return None
     extra: list[Evidence] = []
     if rule.then.retrieve is not None:  # e.g. the spine plan's clause, retrieved explicitly for this rule
@@ -567,7 +616,7 @@ def _closest_standing_out(
     eligible = [
         spec
         for spec in r.tenant.actions
-        if all(PRECONDITIONS.get(p, _always)(d) for p in spec.preconditions)
+        if preconditions_hold(spec, d)
         and not (injected and grants(spec))
         and not (r.computed.get(spec.name) is not None and r.computed[spec.name].vetoed)
     ]
@@ -742,7 +791,7 @@ def rank_catalog(
         link = computed.get(spec.name)
         if (link is not None and link.vetoed) or (injected and grants(spec)):
             continue
-        if not all(PRECONDITIONS.get(p, _always)(d) for p in spec.preconditions):
+        if not preconditions_hold(spec, d):
             continue
         sim = model_score(d.text, spec.name) if model_score else 0.0
         answer_sim = (
