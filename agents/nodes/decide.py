@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -27,6 +30,7 @@ from agents.understanding.others import asks_others_data
 from agents.understanding.service import action_scorer, embedding_classifier
 from agents.wrapup import summarize
 from contract.evidence import Evidence, EvidenceKind
+from contract.ports import PolicyQuery, PolicyRetriever
 from contract.suggestions import Intent
 
 log = logging.getLogger("agents.decide")
@@ -159,8 +163,9 @@ def other_needs(runtime: Runtime[RunContext], text: str, second: str, read: Inte
     except Exception:  # no embedder: the parts stay unread, as before
         return []
     out = []
-    for part in parts:
-        got = clf.classify(part)
+    # all parts at once: one batched encoder call for their rows, not one per part (decide p95 5.8 -> 8.3 ms when
+    # the parts were read one by one)
+    for part, got in zip(parts, clf.classify_many(parts), strict=True):
         if got.abstained or got.name in (read.name, OUT_OF_SCOPE) or got.confidence < PART_CONFIDENCE:
             continue
         # a short part leans on the sentence before it («什么时候过期？» after a package question is no order
@@ -169,6 +174,48 @@ def other_needs(runtime: Runtime[RunContext], text: str, second: str, read: Inte
             continue
         out.append({"text": part, "intent": got.name, "confidence": round(got.confidence, 4)})
     return out
+
+
+PACK_QUERIES = 256  # (query, day, generation) answers kept per process
+
+
+class PackQueries:
+    """The policy store as the playbook rules read it (agents.actions.playbook.fire, a rule's `retrieve`). Those queries
+    are the pack's own fixed text, so their clauses change only when the store does (any write advances the catalog's
+    generation, in any process) or the day does (versions come into force by date): each is answered once per (query,
+    day, generation) instead of one query embedding and one vector query for every message that fires the rule. A
+    store without a catalog generation is asked every time, as before."""
+
+    def __init__(self, policy: PolicyRetriever, memo: OrderedDict[Any, tuple[Evidence, ...]]) -> None:
+        self.policy = policy
+        self.memo = memo
+        self._generation: Callable[[], str] | None = getattr(
+            getattr(policy, "catalog", None), "generation", None
+        )
+
+    def search(self, query: PolicyQuery) -> list[Evidence]:
+        generation = self._generation() if self._generation is not None else None
+        if not isinstance(generation, str):  # no catalog generation to tell a write by
+            return self.policy.search(query)
+        key = (query, date.today() if query.as_of is None else None, generation)
+        with _PACK_LOCK:
+            hit = self.memo.get(key)
+        if hit is None:
+            hit = tuple(self.policy.search(query))  # Evidence is frozen: the same clauses serve every message
+            with _PACK_LOCK:
+                self.memo[key] = hit
+                while len(self.memo) > PACK_QUERIES:
+                    self.memo.popitem(last=False)
+        return list(hit)
+
+
+_PACK_LOCK = threading.Lock()
+
+
+def pack_queries(runtime: Runtime[RunContext]) -> PackQueries:
+    deps = runtime.context.deps
+    memo = deps.cache.setdefault("pack_queries", OrderedDict())
+    return PackQueries(deps.policy, memo)
 
 
 @timed("decide")
@@ -202,7 +249,7 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if not d.abstained():
         d.other_needs = other_needs(runtime, d.text, d.second_ask, intent)
     firings = propose(
-        d, deps.tenant, deps.policy, model_score=_reading_scorer(state, runtime, intent, d.text)
+        d, deps.tenant, pack_queries(runtime), model_score=_reading_scorer(state, runtime, intent, d.text)
     )
     actions, new_evidence, flags = [], [], []
     for f in firings:
