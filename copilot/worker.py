@@ -230,6 +230,11 @@ class Worker:
         return recovered
 
     def start(self) -> None:
+        # what the graph loads lazily (jieba's part-of-speech tables, ~1 s) is loaded before the first claim, not
+        # inside the first message that needs it
+        from agents.graph import warm_up
+
+        warm_up()
         self.recover()
         self._threads = [
             threading.Thread(target=self._loop, name=f"{self.worker_id}#{i}", daemon=True)
