@@ -110,9 +110,10 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
     lang = detect_lang(state.get("masked_text", ""), state["message"].get("lang", "zh"))
     profile = tenant_profile(deps)
     spec = deps.tenant.intent(intent.name)
-    contacts = CrmRecord(dict(state.get("crm") or {}), evidence, today=clock.today()).contacts(
-        state.get("masked_text", "")
-    )
+    # the message as written picks among the CRM's contacts (who wrote it, who it speaks of); only the CRM's own
+    # contact data reaches the draft
+    said = state.get("text") or state.get("masked_text", "")
+    contacts = CrmRecord(dict(state.get("crm") or {}), evidence, today=clock.today()).contacts(said)
     labels = {a.name: a.label_zh for a in deps.tenant.actions}
     serving = tuple(a.name for a in deps.tenant.actions if intent.name in a.intents)
     if MISFILED in (state.get("flags") or []):

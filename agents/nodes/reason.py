@@ -151,6 +151,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     fallback_made: set[int] = (
         set()
     )  # ids of the results of fallback tools (another intent's, by retrieved doc)
+    spec_of: dict[int, ToolSpec] = {}  # id(result) → the spec that computed it
     for spec in specs:
         if id(spec) in fallback_ids and fell_back >= config.fallback_facts:
             break
@@ -200,7 +201,16 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         if spec.id in asked_ids:
             asked_results |= {id(r) for r in out}
             tool_of.update({id(r): spec.id for r in out})
+        spec_of.update({id(r): spec for r in out})
         results += out
+    results = _part_decides_coverage(results, spec_of)
+    # the same statement from two entries (an intent's own tool and another's fallback on the same document): once
+    seen: set[str] = set()
+    results = [
+        r
+        for r in results
+        if not isinstance(r, Computed) or not (r.statement in seen or seen.add(r.statement))  # type: ignore[func-returns-value]
+    ]
     customer_id = str((state.get("customer") or {}).get("customer_id", ""))
     notes: list[str] = []
     by_llm: set[int] = set()  # results of the tools the LLM chose to call (lineage.called_by = llm)
@@ -479,3 +489,23 @@ def _tier_rate_is_not_an_ask(results: list[Result]) -> list[Result]:
             continue
         out.append(r)
     return out
+
+
+COVERAGE = ("covered", "ended")
+
+
+def _part_decides_coverage(results: list[Result], spec_of: dict[int, ToolSpec]) -> list[Result]:
+    """Who pays for a part is decided by the part's own term (a battery's 12 months), not by the whole asset's: when a
+    term for a named part (`term:` in tools.yaml) said who pays, the whole asset's who-pays sentence ("目前仍在整机
+    保修期内…免费维修或更换零部件") is dropped — both in one draft read as a contradiction. The asset's term itself
+    stays (its date is still true)."""
+
+    def coverage(r: Result) -> bool:
+        return isinstance(r, Computed) and r.tool == "term_end" and r.output in COVERAGE
+
+    parts = [r for r in results if coverage(r) and (spec := spec_of.get(id(r))) is not None and spec.term]
+    if not parts:
+        return results
+    return [
+        r for r in results if not (coverage(r) and (spec := spec_of.get(id(r))) is not None and not spec.term)
+    ]

@@ -41,6 +41,9 @@ class RecordCase(BaseModel):
 
     when: str = Field(min_length=3)
     template: str = Field(min_length=1)
+    # said for a later day the message names ("这周六去退"、"拖到下周二"): the record's arithmetic redone with that day
+    # as today; {on} is the day as the customer reads it. No template_on: that day is not said in this case.
+    template_on: str = ""
 
 
 class StackSpec(BaseModel):

@@ -162,8 +162,7 @@ class CrmRecord:
                 out.append(
                     Contact(m["name"].strip(), (m["title"] or "").strip(), e.id, salutations.get(row_key, ""))
                 )
-        named = [c for c in out if text and c.name and c.name in text]
-        return named + [c for c in out if c not in named]
+        return _writer_first(out, text)
 
     # ---- entities with dates -----------------------------------------------------------------------------------
     def device_group(self, hints: list[str], text: str = "") -> list[dict[str, Any]]:
@@ -461,3 +460,28 @@ class CrmRecord:
 
     def has_quarter_amounts(self) -> bool:
         return any(e.title == "季度采购金额" for e in self.facts)
+
+
+def _named(c: Contact, text: str) -> bool:
+    """The message names this contact as a person, not as someone's ("孙悦的同事")."""
+    return bool(c.name) and any(
+        not text[m.end() :].startswith("的") for m in re.finditer(re.escape(c.name), text)
+    )
+
+
+def _spoken_of(c: Contact, text: str) -> bool:
+    """The message speaks of this contact in the third person: by their form of address ("赵经理这周休假，我替他问")
+    or as someone's ("孙悦的同事") — nobody calls themselves 赵经理."""
+    if c.name and f"{c.name}的" in text:
+        return True
+    return bool(c.salutation) and c.salutation in text and not _named(c, text)
+
+
+def _writer_first(contacts: list[Contact], text: str) -> list[Contact]:
+    """Who wrote, first: a contact the message names ("我是采购部孙悦") before the others, and a contact it speaks of
+    in the third person last. Only the CRM's own contacts are ranked; the text picks among them."""
+    if not text:
+        return contacts
+    writers = [c for c in contacts if _named(c, text)]
+    others = [c for c in contacts if c not in writers and not _spoken_of(c, text)]
+    return writers + others + [c for c in contacts if c not in writers and c not in others]

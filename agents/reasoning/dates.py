@@ -5,6 +5,7 @@ months ends on the corresponding day of the last month; a month without that day
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -71,3 +72,72 @@ def quarter_label(year: int, q: int) -> str:
 
 def zh_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+WEEKDAYS_ZH = "一二三四五六日天"
+WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_CN_NUM = {c: i for i, c in enumerate("零一二三四五六七八九十", start=0)}
+_WEEK = re.compile(r"(这|本|下下|下)?(?:个)?(?:周|星期|礼拜)([一二三四五六日天末])")
+_REL = {"明天": 1, "明儿": 1, "后天": 2, "大后天": 3, "tomorrow": 1}
+_MONTH_DAY = re.compile(r"(?:(\d{1,2})月)?(\d{1,2})(?:号|日)")
+_EN_WEEK = re.compile(r"\b(this|next)?\s*(" + "|".join(WEEKDAYS_EN) + r"|weekend)\b", re.I)
+
+
+def weekday_zh(day: date) -> str:
+    return "周" + "一二三四五六日"[day.weekday()]
+
+
+def named_days(text: str, today: date) -> list[tuple[str, date]]:
+    """The later days a message names, as (its words, the day), in the order it names them: 明天 / 后天; 这周六,
+    周末 (this week's Sunday: the last day of it), 下周二; 23号 / 12月1日 (this month's, else next month's); "this
+    Saturday", "next Tuesday", "tomorrow". Only days after `today`: a past or present day is the record's own."""
+    found: list[tuple[int, str, date]] = []
+    for m in _WEEK.finditer(text):
+        which, wd = m.group(1) or "", m.group(2)
+        target = 6 if wd in "日天末" else WEEKDAYS_ZH.index(wd)
+        monday = today - timedelta(days=today.weekday())
+        weeks = 2 if which == "下下" else 1 if which == "下" else 0
+        day = monday + timedelta(days=7 * weeks + target)
+        if not which and day <= today:  # a bare "周二" said on a Friday is the coming one
+            day += timedelta(days=7)
+        found.append((m.start(), m.group(0), day))
+    for words, n in _REL.items():
+        for m in re.finditer(re.escape(words), text, re.I):
+            if words == "后天" and text[max(0, m.start() - 1) : m.start()] == "大":
+                continue
+            found.append((m.start(), words, today + timedelta(days=n)))
+    for m in _MONTH_DAY.finditer(text):
+        if m.start() > 0 and text[m.start() - 1].isdigit():
+            continue
+        month = int(m.group(1)) if m.group(1) else today.month
+        year = today.year
+        try:
+            day = date(year, month, int(m.group(2)))
+        except ValueError:
+            continue
+        if not m.group(1) and day <= today:  # "23号" after the 23rd is next month's
+            month = month % 12 + 1
+            year += 1 if month == 1 else 0
+            try:
+                day = date(year, month, int(m.group(2)))
+            except ValueError:
+                continue
+        elif m.group(1) and day < today - timedelta(days=180):
+            day = date(year + 1, month, int(m.group(2)))
+        found.append((m.start(), m.group(0), day))
+    for m in _EN_WEEK.finditer(text):
+        word = m.group(2).lower()
+        target = 6 if word == "weekend" else WEEKDAYS_EN.index(word)
+        monday = today - timedelta(days=today.weekday())
+        day = monday + timedelta(days=7 * (1 if (m.group(1) or "").lower() == "next" else 0) + target)
+        if day <= today:
+            day += timedelta(days=7)
+        found.append((m.start(), m.group(0).strip(), day))
+    out: list[tuple[str, date]] = []
+    for at, words, day in sorted(found, key=lambda f: f[0]):
+        after = text[at + len(words) : at + len(words) + 2]
+        if len(after) == 2 and after[1] == "的" and after[0] != "的":
+            continue  # "周一订的", "16号提的": the day of something done, not a day to come
+        if day > today and day not in {d for _, d in out}:
+            out.append((words, day))
+    return out

@@ -5,7 +5,7 @@ totals."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -177,6 +177,56 @@ def _policy_values(
     return found, source
 
 
+DATE_PLUS = re.compile(r"^\s*(\w+)\s*\+\s*(\d+)\s*$")
+
+
+def _compute(
+    spec: ToolSpec, scope: dict[str, Any], values: dict[str, Any], today: date
+) -> CannotCompute | None:
+    """tools.yaml `compute` over the record as of `today`, into scope (numbers) and values (as said); "a_date + N"
+    is the day N days later (the last day of a window: order_date + 7)."""
+    for name, expr in spec.compute.items():
+        plus = DATE_PLUS.match(expr)
+        if plus and (start := _day(scope.get(plus.group(1)))) is not None:
+            day = start + timedelta(days=int(plus.group(2)))
+            scope[name] = day.isoformat()
+            values[name] = dates.zh_date(day)
+            continue
+        try:
+            result = _arith(expr, scope, today)
+        except MissingField as exc:
+            return CannotCompute(spec.tool, spec.id, str(exc))
+        if name in spec.round_whole:  # 按元四舍五入取整
+            result = money.rounded(result, "1", "half_up")
+        scope[name] = result
+        values[name] = _yuan_plain(result) if abs(result) >= 1000 else fmt(result)
+    return None
+
+
+def _on_days(
+    spec: ToolSpec, ctx: ToolContext, scope: dict[str, Any], values: dict[str, Any], said_today: str
+) -> list[str]:
+    """What the record's cases say for each later day the message names (a date window, then the money it gives):
+    the compute redone with that day as today, the case that holds then, its template_on with {on} the day. Only when
+    the compute counts from today; a day whose case has no template_on, or reads as today's, is not said."""
+    if not any("today" in e for e in spec.compute.values()) or not any(c.template_on for c in spec.cases):
+        return []
+    out: list[str] = []
+    for words, day in dates.named_days(ctx.text, ctx.today):
+        s, v = dict(scope), dict(values)
+        if _compute(spec, s, v, day) is not None:
+            continue
+        case = next((c for c in spec.cases if _holds(c.when, {**v, **s})), None)
+        if case is None or not case.template_on:
+            continue
+        weekday = "" if re.search(r"[周星期礼拜]|week|day", words, re.I) else f"，{dates.weekday_zh(day)}"
+        v["on"] = f"{words}（{dates.zh_date(day)}{weekday}）"
+        line = case.template_on.format(**v)
+        if line not in out and line != said_today:
+            out.append(line)
+    return out
+
+
 def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     """One of this customer's CRM records stated through the tenant's template, with simple field arithmetic
     (visits left = total - used). The CRM is the source; no policy row is read."""
@@ -236,15 +286,10 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     scope = {**record, **{k: v for k, v in policy_figures.items()}}
     for name, figure in policy_figures.items():
         values[name] = _yuan_plain(figure) if figure >= 1000 else fmt(figure)
-    for name, expr in spec.compute.items():
-        try:
-            result = _arith(expr, scope, ctx.today)
-        except MissingField as exc:
-            return [CannotCompute(spec.tool, spec.id, str(exc))]
-        if name in spec.round_whole:  # 按元四舍五入取整
-            result = money.rounded(result, "1", "half_up")
-        scope[name] = result
-        values[name] = _yuan_plain(result) if abs(result) >= 1000 else fmt(result)
+    base_scope, base_values = dict(scope), dict(values)
+    computed = _compute(spec, scope, values, ctx.today)
+    if isinstance(computed, CannotCompute):
+        return [computed]
     template = spec.template
     for case in spec.cases:
         if _holds(case.when, {**values, **scope}):
@@ -257,8 +302,13 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         statement = (
             template.format(**values) if template else "，".join(f"{k}：{v}" for k, v in values.items())
         )
+        # a later day the message names ("要是这周六去退…拖到下周二呢"): the same arithmetic with that day as today
+        # (a date window, then the money it gives), one clause per day whose case has a template_on
+        later = _on_days(spec, ctx, base_scope, base_values, template)
     except (KeyError, IndexError) as exc:
         return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了记录里没有的字段 {exc}")]
+    if later:
+        statement = "；".join([statement, *later])
     ev = str(record.get("evidence_id") or (record.get("evidence_ids") or [""])[0])
     used = set(re.findall(r"\{(\w+)\}", template))
     by_field = dict(record.get("evidence_by_field") or {})

@@ -156,7 +156,16 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     if len({str(d.get("installed_at", ""))[:10] for d in group}) > 1:
         # "10月份刚提的那8台": the batch the message names by its delivery month or size
         group = select_devices(group, ctx.text, ctx.today, ctx.count_units) or group
-    if len({str(d.get("installed_at", ""))[:10] for d in group}) > 1:
+    days = sorted({str(d.get("installed_at", ""))[:10] for d in group})
+    if len(days) > 1:
+        if len(days) <= MAX_BATCHES and "" not in days:
+            # a fleet's few deliveries and no one named ("车队的X7整体换一轮，每批能补多少"): each batch's own age and
+            # subsidy, as a term is stated per batch — not "which one?"
+            out: list[Result] = []
+            for day in days:
+                batch = [d for d in group if str(d.get("installed_at", ""))[:10] == day]
+                out += _row_tier_group(spec, ctx, g, row, list(inputs), batch, units=len(batch))
+            return out
         return [
             CannotCompute(
                 spec.tool,
@@ -165,6 +174,22 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 _row_source(g, row),
             )
         ]
+    return _row_tier_group(spec, ctx, g, row, inputs, group)
+
+
+MAX_BATCHES = 4  # a fleet delivered in up to this many batches is answered batch by batch
+
+
+def _row_tier_group(
+    spec: ToolSpec,
+    ctx: ToolContext,
+    g: Governing,
+    row: RowFact,
+    inputs: list[Input],
+    group: list[dict[str, Any]],
+    units: int | None = None,
+) -> list[Result]:
+    """row_tier for one delivery batch (one date): its age, tier and subsidy, per unit and for the batch."""
     try:
         # the batch's first asset by its own id (no hints: an open ticket about the model must not pick another)
         fv = ctx.crm.date_field("device.installed_at", [], str(group[0].get("id", "")))
@@ -197,8 +222,9 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     inputs.append(field_input(fv, start.isoformat()))
     label = spec.label or "标准"
     first = row.cells[0].raw if row.cells else ""
-    units_m = asked_units(ctx.text)
-    units = int(units_m.group(1)) if units_m else len(group)
+    if units is None:
+        units_m = asked_units(ctx.text)
+        units = int(units_m.group(1)) if units_m else len(group)
     who = f"您的{fv.label}" if units <= 1 else f"您这批{units}台{group[0].get('name') or ''}"
     statement = f"{who}交付日为{dates.zh_date(start)}，车龄 {age_text}，属「{tier.header}」，{first}{label}为{tier.cell.raw}"
     slots: tuple[str, ...] = (tier.cell.raw,)
