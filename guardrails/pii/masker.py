@@ -52,11 +52,30 @@ def detect(text: str, known_names: re.Pattern[str] | None = None) -> list[Candid
         # a Han numeral read as a spoken digit may have joined a written number (张三13817624590 → 张313817624590):
         # the written digits alone are looked at too, and the resolver keeps the better reading
         candidates += find_numbers(written)
+        # ... or a spoken one (我叫张三幺三八… → 我叫张3138…: neither the name nor the mobile is found): read again
+        # with the first numeral of each spoken run that follows other Han text kept as written
+        split = _numeral_kept_after_han(norm, written)
+        if split != norm:
+            candidates += find_numbers(split) + find_names(split)
     if known_names is not None:
         candidates += [Candidate("PERSON", m.start(), m.end(), 0.9) for m in known_names.finditer(norm)]
     first = resolve(candidates, len(norm))
     pairs = names_before_numbers(written, first)
     return resolve(first + pairs, len(norm)) if pairs else first
+
+
+def _numeral_kept_after_han(norm: str, written: str) -> str:
+    """`norm` with the first character of each spoken-digit run that follows a Han character (not a numeral) put back
+    as written: 张三幺三八… → 张三138…, 周七一三八… → 周七138…. Length-preserving like `normalise`."""
+    chars = list(norm)
+    for i in range(1, len(norm)):
+        spoken = norm[i] != written[i]
+        if spoken and norm[i - 1] == written[i - 1] and _HAN.match(written[i - 1]):
+            chars[i] = written[i]
+    return "".join(chars)
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _value_key(entity: str, raw: str) -> str:
@@ -87,6 +106,10 @@ class RuleMasker:
         extra = [
             n for n in names if n and n.strip() and not TOKEN_RE.fullmatch(n.strip())
         ]  # a token is no name
+        if (
+            vault_key
+        ):  # a person named earlier in this conversation (持卡人：张晓东) is one in its later turns too
+            extra += self._conversation_names(vault_key)
         known = compile_names([*self._names, *extra]) if extra else self._known
         found = detect(text, known)
         parts: list[str] = []
@@ -101,6 +124,12 @@ class RuleMasker:
             pos = c.end
         parts.append(text[pos:])
         return MaskResult(text="".join(parts), spans=spans, vault_key=key if spans or vault_key else "")
+
+    def _conversation_names(self, vault_key: str) -> list[str]:
+        """The PERSON values this conversation's vault holds (masked in its earlier turns)."""
+        return [
+            value for token, value in self.vault.values(vault_key).items() if token.startswith("<PERSON_")
+        ]
 
     def mask_as(self, text: str, entity: str, *, vault_key: str = "") -> MaskResult:
         """The whole of `text` (surrounding blanks kept) is one value of `entity`: a field whose meaning is known, such

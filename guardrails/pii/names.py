@@ -175,7 +175,76 @@ def _a_common_word(word: str) -> bool:
     if not freq.get(word):
         return False
     tag = tags.get(word, "")
-    return not tag.startswith("nr") or freq[word] >= _FAMOUS_FREQ
+    if not tag.startswith("nr") or freq[word] >= _FAMOUS_FREQ:
+        return True
+    # the dictionary tags many ordinary words as names (岳母, 马虎, 冷清, 古董): a surname and one character that ends
+    # more of the dictionary's two-character words than it ends its names is read as the word
+    return len(word) == 2 and _ends_words_more_than_names(word[1])
+
+
+@functools.lru_cache(maxsize=1)
+def _given_char_counts() -> tuple[dict[str, int], dict[str, int]]:
+    """From the dictionary: how many of its two-character words (not names) end in each character, and how many of its
+    two- and three-character names (a surname first) carry each character in the given name."""
+    lexicon = _lexicon()
+    in_words: dict[str, int] = {}
+    in_names: dict[str, int] = {}
+    if lexicon is None:
+        return in_words, in_names
+    freq, tags = lexicon
+    for word, tag in tags.items():
+        if not freq.get(word):
+            continue
+        if tag.startswith("nr"):
+            if len(word) in (2, 3) and _surname_at(word, 0) == 1:
+                for ch in word[1:]:
+                    in_names[ch] = in_names.get(ch, 0) + 1
+        elif len(word) == 2:
+            in_words[word[1]] = in_words.get(word[1], 0) + 1
+    return in_words, in_names
+
+
+def _ends_words_more_than_names(ch: str) -> bool:
+    in_words, in_names = _given_char_counts()
+    return in_words.get(ch, 0) > in_names.get(ch, 0)
+
+
+_COMMON_OBJECT_FREQ = 100
+_SAID = set("说讲问称")
+_OBJECT_TAGS = ("n", "v", "r", "m")  # nouns (and verbal nouns: vn), verbs, pronouns, numerals
+
+
+def _function_word_at(text: str, i: int) -> bool:
+    """After a surname that is more often a function word (客户于…, 客户和…), whether it is that word: what follows it
+    starts a dictionary word that is not a person's name (于昨天, 于本周五, 于网上, 和销售), the function character
+    starts a dictionary word itself (和善, 向来), or no Han text follows (于3月). 客户于海涛 and 客户于丽华 stay names.
+    `i`: the position after the surname."""
+    if i >= len(text) or not _HAN.match(text[i]) or text[i] in _ROLE_STOP:
+        return True
+    lexicon = _lexicon()
+    if lexicon is None:
+        return True  # without the dictionary the preposition is the safer reading (the hand rule before)
+    freq, tags = lexicon
+    for n in (3, 2):
+        word = text[i : i + n]
+        tag = tags.get(word, "")
+        # the preposition's object: a time, place or direction word (于昨天, 于网上), or a common noun, number or
+        # pronoun (于门店, 和销售); a rare word, an adjective or an adverb reads as a given name (于浩浩, 于欣然)
+        a_word = len(word) == n and bool(freq.get(word)) and not tag.startswith("nr")
+        if a_word and (
+            tag[:1] in ("t", "s", "f") or (tag[:1] in _OBJECT_TAGS and freq[word] >= _COMMON_OBJECT_FREQ)
+        ):
+            return True
+        # a word the function character starts (和善, 向来, 于是): any tag when common, else not a name's (于思)
+        word = text[i - 1 : i - 1 + n]
+        known = freq.get(word, 0)
+        if (
+            i > 0
+            and len(word) == n
+            and (known >= _COMMON_OBJECT_FREQ or (known and not tags.get(word, "").startswith("nr")))
+        ):
+            return True
+    return False
 
 
 def _role_names(text: str) -> list[Candidate]:
@@ -183,7 +252,7 @@ def _role_names(text: str) -> list[Candidate]:
     for m in _ROLE.finditer(text):
         i = m.end()
         s = _surname_at(text, i)
-        if not s or text[i] in _FUNCTION_SURNAMES:
+        if not s or (text[i] in _FUNCTION_SURNAMES and _function_word_at(text, i + s)):
             continue
         for n in (2, 1):
             end = i + s + n
@@ -199,6 +268,12 @@ def _role_names(text: str) -> list[Candidate]:
             after = text[end] if end < len(text) else "。"
             if _HAN.match(after) and after not in _ROLE_STOP and text[end : end + 2] not in _AFTER_NAME:
                 continue  # runs on into other Han text: try the shorter name, else a place or a company
+            if (
+                text[i] in _FUNCTION_SURNAMES
+                and _HAN.match(after)
+                and not (after in _SAID or text[end : end + 2] in _AFTER_NAME)
+            ):
+                continue  # 客户于… / 销售和售后: after a function character only what a subject does ends the name
             out.append(Candidate("PERSON", i, end, 0.75))
             break
     return out

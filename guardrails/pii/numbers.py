@@ -90,6 +90,14 @@ _PHONE_LABEL = re.compile(r"(?:^|[^A-Za-z])(?:tel|phone|mobile|mob|cell|fax|hp)[
 _SEPARATED_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ .]?)?1[3-9]\d([./_·•])\d{4}\1\d{4}(?![0-9]|[./_·•]\d)")
 
 
+# A landline in groups joined by a separator the run does not take (010.6234.5678, 0571.8888.6666, 021/5888/1234): the
+# area code (0 then 2-3 digits), then 7-8 digits in one or two groups after the same separator. The digits must make
+# a landline (_classify), so versions, dates and IPs (2.10.3, 2024.10.05, 10.62.34.56) do not match.
+_SEPARATED_LANDLINE = re.compile(
+    r"(?<![0-9.])0[1-9]\d{1,2}([./_·•])(?:\d{3,4}\1\d{4}|\d{7,8})(?![0-9]|[./_·•]\d)"
+)
+
+
 def _glued(text: str, start: int) -> bool:
     """The digits at `start` continue a code (SO13812345678, CA-2023-0815's tail, AB-200) or a decimal, unless what
     they are glued to is a phone label."""
@@ -130,6 +138,13 @@ def _separated(text: str) -> list[Candidate]:
         if nearest_cue(text, start) == "order":
             continue  # an order number after its cue keeps its shape (订单号138.1762.4590)
         out.append(Candidate("CN_MOBILE", start, m.end(), 0.95))
+    for m in _SEPARATED_LANDLINE.finditer(text):
+        start = m.start()
+        if _glued(text, start) or money_context(text, start, m.end()):
+            continue
+        digits = "".join(c for c in m.group(0) if c.isdigit())
+        if _classify(digits, nearest_cue(text, start), plus=False) == ("CN_LANDLINE", 0.9):
+            out.append(Candidate("CN_LANDLINE", start, m.end(), 0.9))  # an order cue makes _classify say None
     return out
 
 
