@@ -4,6 +4,7 @@ runs, their reports and comparisons (/v1/evals/*) come from the evaluator plugin
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,12 +12,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 
 from contract import NotFound
-from contract.errors import InputError
 from contract.ports import Actor
 from copilot.api.deps import ServicesDep
 from copilot.auth import SettingsDep, require
 from copilot.settings import REPO_ROOT
 
+log = logging.getLogger("copilot.api.admin")
 router = APIRouter(prefix="/v1", tags=["admin"])
 Anyone = Annotated[Actor, Depends(require("rep", "agent", "evaluator", "admin"))]
 Auditor = Annotated[Actor, Depends(require("evaluator", "admin"))]
@@ -135,14 +136,11 @@ def admin_ledger(
     """The ledger newest first, one page at a time: who, when, what was decided and why (no payloads)."""
     filters = {"kind": kind, "actor": actor_id, "conversation": conversation, "customer": customer, "rep": rep,
                "intent": intent, "doc": doc}  # fmt: skip
-    ledger: Any = services.ledger  # the store's LedgerEntry rows (the Services protocol types them loosely)
-    found: list[Any] = list(ledger.find(**{k: v for k, v in filters.items() if v}))
-    if decision:
-        found = [e for e in found if e.decision == decision]
-    found.reverse()
-    page = found[offset : offset + limit]
+    total, page = _ledger_page(
+        {k: v for k, v in filters.items() if v}, decision, offset, limit, services.ledger
+    )
     return {
-        "total": len(found),
+        "total": total,
         "offset": offset,
         "limit": limit,
         "items": [
@@ -170,6 +168,36 @@ def admin_ledger(
     }
 
 
+def _ledger_page(
+    filters: dict[str, Any], decision: str | None, offset: int, limit: int, ledger: Any
+) -> tuple[int, list[Any]]:
+    """(matching entries, the page newest first), counted and sliced in SQL: one page never loads the ledger. The
+    filters are the ledger's own (copilot.ledger.query.filtered), plus the decision column."""
+    from sqlalchemy import func, select
+
+    from copilot.ledger.models import LedgerEntry
+    from copilot.ledger.query import filtered
+    from copilot.ledger.schema import entries
+
+    def where(stmt: Any) -> Any:
+        stmt = filtered(stmt, **filters)
+        return stmt.where(entries.c.decision == decision) if decision else stmt
+
+    engine = (
+        ledger.engine
+    )  # the SQL ledger (SQLite or PostgreSQL); LedgerStore is the only ledger the app builds
+    with engine.connect() as conn:
+        total = int(conn.execute(where(select(func.count()).select_from(entries))).scalar_one())
+        rows = conn.execute(where(select(entries)).order_by(entries.c.seq.desc()).offset(offset).limit(limit))
+        return total, [LedgerEntry.from_row(row) for row in rows]
+
+
+class Gone(NotFound):
+    """It existed and is no longer here (retention redacted its content): 410, not 404 or a client error."""
+
+    http_status = 410
+
+
 @router.get("/admin/chain/{suggestion_id}")
 def evidence_chain(suggestion_id: str, actor: Auditor, services: ServicesDep) -> dict[str, Any]:
     """One suggestion's whole chain from the ledger: the masked input, the clauses, the computed facts with their
@@ -182,7 +210,7 @@ def evidence_chain(suggestion_id: str, actor: Auditor, services: ServicesDep) ->
     if sug_entry is None:
         raise NotFound(f"no suggestion {suggestion_id} in the ledger", reason="unknown_suggestion")
     if sug_entry.payload is None:
-        raise InputError("this entry was redacted (retention); only its hashes remain", reason="redacted")
+        raise Gone("this entry was redacted (retention); only its hashes remain", reason="redacted")
     payload = sug_entry.payload
     sug: dict[str, Any] = payload.get("suggestion", {})
     evidence: list[dict[str, Any]] = sug.get("evidence", [])
@@ -248,12 +276,17 @@ def admin_tenants(actor: Auditor, services: ServicesDep, settings: SettingsDep) 
     for root in sorted(roots):
         for folder in sorted(p for p in root.iterdir() if p.is_dir() and (p / "intents.yaml").is_file()):
             profile: dict[str, Any] = {}
-            if (folder / "profile.yaml").is_file():
+            problem = ""
+            path = folder / "profile.yaml"
+            if path.is_file():
                 try:
-                    loaded = yaml.safe_load((folder / "profile.yaml").read_text(encoding="utf-8"))
-                    profile = loaded if isinstance(loaded, dict) else {}
-                except (OSError, yaml.YAMLError):
-                    profile = {}
+                    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+                    if isinstance(loaded, dict):
+                        profile = loaded
+                    elif loaded is not None:
+                        problem = f"expected a mapping of fields, found a {type(loaded).__name__}"
+                except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                    problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
             policy_files = (
                 [p for p in (folder / "policies").rglob("*") if p.is_file()]
                 if (folder / "policies").is_dir()
@@ -265,7 +298,11 @@ def admin_tenants(actor: Auditor, services: ServicesDep, settings: SettingsDep) 
                 "industry": str(profile.get("industry", "")),
                 "active": folder.resolve() == active,
                 "policy_files": len(policy_files),
+                "folder": str(folder),
             }
+            if problem:  # shown, not skipped: the page says which file and why
+                log.warning("tenant %s: %s is unreadable: %s", folder.name, path, problem)
+                row["profile_error"] = {"file": str(path), "reason": problem}
             if row["active"]:
                 docs: list[dict[str, Any]] = services.policy_store.list()  # type: ignore[attr-defined]
                 statuses: dict[str, int] = {}
