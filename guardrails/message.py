@@ -40,6 +40,9 @@ _TEXT_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {
 }
 
 
+COORDINATE_DECIMALS = 2  # the masking boundary's own (agents/perception/masking.py)
+
+
 def _mask_value(guards: Guardrails, value: Any, key: str, names: list[str], spans: list[PiiSpan]) -> Any:
     """Strings inside JSON-like data (an event's detail) masked, other values as they are."""
     if isinstance(value, str):
@@ -97,6 +100,11 @@ def run_message_guards(
             update["name"] = card.text
         if isinstance(part, EventPart) and part.detail:
             update["detail"] = _mask_value(guards, part.detail, key, names, spans)
+        if isinstance(
+            part, LocationPart
+        ):  # as at the masking boundary: to ~1 km, enough to route, not to find them
+            update["latitude"] = round(part.latitude, COORDINATE_DECIMALS)
+            update["longitude"] = round(part.longitude, COORDINATE_DECIMALS)
         parts.append(part.model_copy(update=update) if update else part)
     masked_message = message.model_copy(update={"parts": parts})
     summary = pii_verdict(MaskResult(text="", spans=spans, vault_key=key if spans else ""))
