@@ -43,6 +43,11 @@ def create_app(
         # scale-out (Redis): `copilot worker` processes consume; the API only acknowledges and enqueues
         consume = start_worker and api_runs_worker(settings)
         worker = app.state.services.start_worker() if consume else None
+        # an API-only process still masks and answers rep asks: load their lazy tables now, not on a request
+        if worker is None:
+            from agents.graph import warm_up
+
+            warm_up()
         freeze_startup_heap()  # the services and routes are built: keep the collector from walking them (copilot/heap.py)
         try:
             yield

@@ -718,6 +718,13 @@ def _stream_call(base: str, call_id: str, key: str) -> list[dict[str, Any]]:
                             np.zeros(16_000, dtype=np.float32)])  # fmt: skip
     pcm = (audio * 32767).astype("<i2").tobytes()
     frames: list[dict[str, Any]] = []
+    from copilot.auth import GATEWAY_DEV_KEY, sign_gateway_body
+
+    # the telephony gateway registers the call first; the agent's socket only attaches to it
+    body = json.dumps({"call_id": call_id, "agent_ref": "agent_chen", "customer_ref": "C1004"}).encode()
+    gateway = {"Content-Type": "application/json", **sign_gateway_body(body, GATEWAY_DEV_KEY)}
+    registered = httpx.post(base + "/v1/calls", content=body, headers=gateway, timeout=30)
+    assert registered.status_code == 201, registered.text
     url = base.replace("http://", "ws://") + f"/voice/calls/{call_id}"  # the key in a header, never the URL
     with connect(url, open_timeout=20, close_timeout=60, additional_headers={"X-API-Key": key}) as ws:
         ws.send(json.dumps({"type": "start", "sample_rate": 16000, "channels": 1, "customer_ref": "C1004",

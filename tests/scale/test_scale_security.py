@@ -35,6 +35,7 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/metrics"): "open",  # latencies and counts, no customer data (keep it off the public ingress)
     ("GET", "/channels/wecom/callback"): "signature",
     ("POST", "/channels/wecom/callback"): "signature",
+    ("POST", "/v1/calls"): "signature",  # the telephony gateway's HMAC, never an API key (copilot/api/live.py)
     ("POST", "/v1/messages"): HUMAN_SIDE,
     ("POST", "/v1/ask"): HUMAN_SIDE,
     ("POST", "/v1/suggestions/{suggestion_id}/decision"): HUMAN_SIDE,
@@ -163,8 +164,16 @@ def first_voice_frame(stack: Stack, key: str) -> dict[str, Any]:
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
+    from copilot.auth import GATEWAY_DEV_KEY, sign_gateway_body
+
+    call_id = f"sec-{key or 'anon'}"
+    # the telephony gateway registers the call for agent_chen first: the socket may only attach to a registered call
+    body = json.dumps({"call_id": call_id, "agent_ref": "agent_chen", "customer_ref": "C1001"}).encode()
+    gateway = {"Content-Type": "application/json", **sign_gateway_body(body, GATEWAY_DEV_KEY)}
+    registered = httpx.post(stack.api_url + "/v1/calls", content=body, headers=gateway, timeout=30)
+    assert registered.status_code == 201, registered.text
     headers = {"X-API-Key": key} if key else {}  # never the URL: it would land in access logs
-    url = stack.api_url.replace("http://", "ws://") + f"/voice/calls/sec-{key or 'anon'}"
+    url = stack.api_url.replace("http://", "ws://") + f"/voice/calls/{call_id}"
     with connect(url, open_timeout=30, additional_headers=headers) as ws:
         with contextlib.suppress(
             ConnectionClosed
