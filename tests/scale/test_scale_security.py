@@ -35,7 +35,7 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/metrics"): "open",  # latencies and counts, no customer data (keep it off the public ingress)
     ("GET", "/channels/wecom/callback"): "signature",
     ("POST", "/channels/wecom/callback"): "signature",
-    ("POST", "/v1/calls"): "signature",  # the telephony gateway's HMAC, never an API key (copilot/api/live.py)
+    ("POST", "/v1/calls"): "signature",  # the telephony gateway's HMAC, never an API key
     ("POST", "/v1/messages"): HUMAN_SIDE,
     ("POST", "/v1/ask"): HUMAN_SIDE,
     ("POST", "/v1/suggestions/{suggestion_id}/decision"): HUMAN_SIDE,
