@@ -25,6 +25,7 @@ def extractive_draft(
     source: DraftSource = DraftSource.EXTRACTIVE,
     polite: bool = False,
     focus: list[str] | None = None,
+    said: str = "",
 ) -> Draft:
     chosen = [
         e
@@ -35,7 +36,8 @@ def extractive_draft(
     en = lang == "en"
     # the customer is still addressed by the CRM contact (the facts are in the evidence), in a sentence of its own so a
     # guard that drops a sentence never drops the greeting
-    contacts = CrmRecord({}, evidence, today=clock.today()).contacts()
+    # the message as written picks among the CRM's contacts (its writer, not a colleague it speaks of)
+    contacts = CrmRecord({}, evidence, today=clock.today()).contacts(said)
     who = address(contacts[0]) if contacts else ""
     if en:
         parts = [f"Hello {who}. " if who else "Hello. ", "Sorry for the trouble. " if polite else ""]

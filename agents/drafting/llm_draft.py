@@ -112,7 +112,7 @@ def llm_draft(
         result = llm.complete(messages, max_tokens=max_tokens, temperature=0.2, timeout_s=timeout_s)
     except BackendUnavailable as exc:
         return extractive_draft(
-            evidence, actions, lang=lang, source=DraftSource.FALLBACK, polite=polite, focus=focus
+            evidence, actions, lang=lang, source=DraftSource.FALLBACK, polite=polite, focus=focus, said=text
         ), [f"llm_fallback:{exc.reason}"]
     reply = result.text.strip()
     reason = garbage_reason(reply, numbering, lang)
@@ -123,7 +123,7 @@ def llm_draft(
         flags = ["citations_attached"] if not reason else []
     if reason:
         return extractive_draft(
-            evidence, actions, lang=lang, source=DraftSource.FALLBACK, polite=polite, focus=focus
+            evidence, actions, lang=lang, source=DraftSource.FALLBACK, polite=polite, focus=focus, said=text
         ), [f"llm_fallback:{reason}"]
     draft = Draft(
         text=reply,

@@ -204,6 +204,14 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         spec_of.update({id(r): spec for r in out})
         results += out
     results = _part_decides_coverage(results, spec_of)
+    # a fact computed from a clause replaces the tools tools.yaml says it makes redundant (the clause quoted whole)
+    replaced = {
+        name
+        for r in results
+        if isinstance(r, Computed) and (sp := spec_of.get(id(r))) is not None
+        for name in sp.replaces
+    }
+    results = [r for r in results if not (isinstance(r, Computed) and r.name in replaced)]
     # the same statement from two entries (an intent's own tool and another's fallback on the same document): once
     seen: set[str] = set()
     results = [

@@ -30,6 +30,8 @@ ToolKind = Literal[
     "clause_quote",
     "unit_amount",
     "year_total",
+    "record_count",
+    "next_due",
 ]
 
 
@@ -93,7 +95,7 @@ class AfterEnd(BaseModel):
 
     doc: str = Field(min_length=1)
     clause: str = Field(min_length=1)
-    words: list[str] = Field(min_length=1)
+    words: list[str] = Field(default_factory=list)  # [] = always (a rep's talking points: the lead itself)
     template: str = Field(min_length=1)
 
 
@@ -169,6 +171,7 @@ class ToolSpec(BaseModel):
     category: str = ""  # days_since: a fixed category (else the one in the message)
     # crm_record: one of this customer's CRM records (open_tickets | contracts | devices), stated through `template`
     records: Literal["open_tickets", "contracts", "devices", "orders"] = "open_tickets"
+    group_by: str = ""  # record_count: the field whose values the count is told by (a model's name)
     pick: Literal["named", "latest", "only", "device"] = (
         "named"  # named: the one the message names (id, words), else latest; device: the record of the vehicle
         # (asset) the message is about, none when that asset has no such record
@@ -253,6 +256,9 @@ class ToolSpec(BaseModel):
     # said beside the answer it qualifies, never instead of it: an exclusion ("事故…造成的损坏不属于质保范围") does
     # not replace the term the way a part's own term (a wear part's 6个月) does
     alongside: bool = False
+    # tools.yaml ids whose facts this one makes redundant when it computes (the next service day, computed from the
+    # interval clause, replaces that clause quoted whole)
+    replaces: list[str] = Field(default_factory=list)
 
     def clause_label_for(self, ended: bool) -> str:
         """term_end: the clause saying who pays within the term (or, `ended`, after it)."""

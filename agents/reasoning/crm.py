@@ -462,17 +462,40 @@ class CrmRecord:
         return any(e.title == "季度采购金额" for e in self.facts)
 
 
+# who writes introduces themselves ("我是采购部孙悦"); a colleague named in full is spoken of when the words around the
+# name are a third person's ("孙悦让我问", "我替孙悦问", "孙悦出差了"): grammar words, not any tenant's
+SELF_BEFORE = re.compile(
+    r"(?:我是|我叫|本人|这里是|这边是|I'm|I am|this is|my name is)[^，,。！？!?\s]{0,8}$", re.I
+)
+THIRD_AFTER = re.compile(
+    r"^(?:的|让|叫|要我|托|说|讲|出差|休假|请假|不在|在忙|没空|交代|安排|吩咐|那边|他|她|和|跟|也)"
+)
+THIRD_BEFORE = re.compile(r"(?:替|帮|代|给|跟|和|问问|转告|找|联系|通知|告诉)\s*$")
+
+
+def _mentions(c: Contact, text: str) -> list[re.Match[str]]:
+    return list(re.finditer(re.escape(c.name), text)) if c.name else []
+
+
+def _introduced(c: Contact, text: str) -> bool:
+    """The message's writer says who they are: "我是…孙悦", "this is Sun Yue"."""
+    return any(SELF_BEFORE.search(text[: m.start()]) for m in _mentions(c, text))
+
+
 def _named(c: Contact, text: str) -> bool:
-    """The message names this contact as a person, not as someone's ("孙悦的同事")."""
-    return bool(c.name) and any(
-        not text[m.end() :].startswith("的") for m in re.finditer(re.escape(c.name), text)
+    """The message names this contact as its writer (self-introduced, or signed/addressed plainly), not as someone
+    spoken of ("孙悦的同事", "孙悦让我问", "我替孙悦问")."""
+    return any(
+        SELF_BEFORE.search(text[: m.start()])
+        or not (THIRD_AFTER.search(text[m.end() :]) or THIRD_BEFORE.search(text[: m.start()]))
+        for m in _mentions(c, text)
     )
 
 
 def _spoken_of(c: Contact, text: str) -> bool:
-    """The message speaks of this contact in the third person: by their form of address ("赵经理这周休假，我替他问")
-    or as someone's ("孙悦的同事") — nobody calls themselves 赵经理."""
-    if c.name and f"{c.name}的" in text:
+    """The message speaks of this contact in the third person: by their form of address ("赵经理这周休假，我替他问"),
+    as someone's ("孙悦的同事"), or by name with a third person's words around it — nobody calls themselves 赵经理."""
+    if _mentions(c, text) and not _named(c, text):
         return True
     return bool(c.salutation) and c.salutation in text and not _named(c, text)
 
@@ -482,6 +505,7 @@ def _writer_first(contacts: list[Contact], text: str) -> list[Contact]:
     in the third person last. Only the CRM's own contacts are ranked; the text picks among them."""
     if not text:
         return contacts
-    writers = [c for c in contacts if _named(c, text)]
+    writers = [c for c in contacts if _introduced(c, text)]
+    writers += [c for c in contacts if c not in writers and _named(c, text)]
     others = [c for c in contacts if c not in writers and not _spoken_of(c, text)]
     return writers + others + [c for c in contacts if c not in writers and c not in others]

@@ -252,13 +252,48 @@ def eligibility(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     ]
 
 
-def _named_rows(rows: list[RowFact], columns: list[str], text: str) -> list[RowFact]:
-    """Rows the message names: a name cell written in it, else the row sharing most (≥ 3) two-character words."""
+def _to_en(text: str, terms_en: dict[str, str]) -> str:
+    """The tenant's words in a policy cell put in English (profile.yaml terms_en / wording_en, longest first); what
+    has no English stays as written."""
+    for zh in sorted(terms_en, key=len, reverse=True):
+        if zh and zh in text:
+            text = text.replace(zh, terms_en[zh].strip() + " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+LATIN_WORD = re.compile(r"[a-z]+\d*[a-z]?|\d+")
+
+
+def _named_rows_en(rows: list[RowFact], text: str, terms_en: dict[str, str]) -> list[RowFact]:
+    """An English message names the row sharing most (≥ 3) of its words with the row put in English (the offer's
+    English name, a model code, an amount: "the winter 2,000 off on a Z5")."""
+    words = set(LATIN_WORD.findall(re.sub(r"(?<=\d),(?=\d{3})", "", text.lower())))
+    scored = []
+    for r in rows:
+        hay = set(LATIN_WORD.findall(_to_en(" ".join(c.raw for c in r.cells), terms_en).lower()))
+        scored.append((len({w for w in words & hay if len(w) >= 2}), r))
+    scored.sort(key=lambda x: -x[0])
+    if scored and scored[0][0] >= 3 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return [scored[0][1]]
+    return []
+
+
+def _mostly_latin(text: str) -> bool:
+    return len(re.findall(r"[A-Za-z]", text)) > 2 * len(re.findall(r"[\u4e00-\u9fff]", text))
+
+
+def _named_rows(
+    rows: list[RowFact], columns: list[str], text: str, terms_en: dict[str, str] | None = None
+) -> list[RowFact]:
+    """Rows the message names: a name cell written in it, else the row sharing most (≥ 3) two-character words (an
+    English message: words of the row put in the tenant's English)."""
     exact = [
         r for r in rows if any((c := r.cell(col)) is not None and c.raw and c.raw in text for col in columns)
     ]
     if exact:
         return exact
+    if terms_en and _mostly_latin(text):
+        return _named_rows_en(rows, text, terms_en)
     grams = {
         text[i : i + 2] for i in range(len(text) - 1) if re.match(r"[\u4e00-\u9fff]{2}", text[i : i + 2])
     }
@@ -313,9 +348,17 @@ def _net_price(ctx: ToolContext, values: dict[str, str]) -> tuple[str, Decimal, 
     return None
 
 
-def _scope_failures(row: RowFact, spec: ToolSpec, ctx: ToolContext, inputs: list[Input]) -> list[str]:
-    """Why this customer is outside the row's scope ([] = inside). Missing CRM data fails the check, never passes it."""
+def _scope_failures(
+    row: RowFact, spec: ToolSpec, ctx: ToolContext, inputs: list[Input], en: list[str] | None = None
+) -> list[str]:
+    """Why this customer is outside the row's scope ([] = inside). Missing CRM data fails the check, never passes it.
+    `en` gets the same reasons in the tenant's English, where it has the words."""
     fails: list[str] = []
+    en = [] if en is None else en
+
+    def english(zh: str) -> str:
+        return _to_en(zh, ctx.terms_en).replace("、", " and ")
+
     every = tuple(spec.all_words)
     for kind, column in spec.scope.items():
         cell = row.cell(column)
@@ -333,18 +376,26 @@ def _scope_failures(row: RowFact, spec: ToolSpec, ctx: ToolContext, inputs: list
                     if ctx.today > w.end
                     else f"活动{dates.zh_date(w.start)}才开始"
                 )
+                en.append(
+                    f"it ended on {w.end.isoformat()}"
+                    if ctx.today > w.end
+                    else f"it starts on {w.start.isoformat()}"
+                )
         elif kind == "region":
             region = _profile_value(ctx, "region", fails, inputs)
             if region is not None and region not in raw:
                 fails.append(f"适用区域为{raw}，您在{region}")
+                en.append(f"it applies only in {english(raw)}, and you are in {english(region)}")
         elif kind == "product":
             asked = ctx.entities.get("product_model", []) + re.findall(r"[A-Z]{1,3}\d{1,3}", ctx.text)
             if asked and not any(a in raw for a in asked):
                 fails.append(f"适用车型为{raw}，不含{'、'.join(dict.fromkeys(asked))}")
+                en.append(f"it covers {english(raw)} only")
         elif kind == "customer":
             kind_value = _profile_value(ctx, "kind", fails, inputs)
             if kind_value is not None and spec.kind_words.get(kind_value, kind_value) not in raw:
                 fails.append(f"客户类型限{raw}")
+                en.append(f"it is for {english(raw)} only")
     return fails
 
 
@@ -411,15 +462,14 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     if isinstance(found, CannotCompute):
         return [found]
     g, rows = found
-    named = _named_rows(rows, spec.name_columns, ctx.text) if spec.name_columns else []
+    named = _named_rows(rows, spec.name_columns, ctx.text, ctx.terms_en) if spec.name_columns else []
     out: list[Result] = []
     for row in rows:
         inputs: list[Input] = [Input("policy", row.evidence_id, row.as_text()), *_version_input(g)]
-        fails = (
-            _scope_failures(row, spec, ctx, inputs)
-            + _rule_excludes(ctx, g, row, inputs)
-            + _too_few_units(row, ctx, inputs)
-        )
+        fails_en: list[str] = []
+        scope_fails = _scope_failures(row, spec, ctx, inputs, fails_en)
+        other = _rule_excludes(ctx, g, row, inputs) + _too_few_units(row, ctx, inputs)
+        fails = scope_fails + other
         if row not in named and fails:
             continue
         values = {h: c.raw for h, c in zip(row.headers, row.cells, strict=True)}
@@ -429,7 +479,13 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了不存在的列 {exc}")]
         statement = f"{what}，您不适用：{'；'.join(fails)}" if fails else f"{what}，您符合条件"
         slots = tuple(v for v in values.values() if re.search(r"\d", v) and v in statement)[:3]
-        net = _net_price(ctx, values) if not fails else None
+        net = _net_price(ctx, values)
+        listed = net if fails and row in named else None
+        net = None if fails else net
+        if listed is not None:  # a named offer they do not get: the model's list price is still the answer
+            statement += f"；{listed[0]}指导价 {_yuan_plain(listed[1])} 元"
+            slots += (_yuan_plain(listed[1]),)
+            inputs.append(Input("evidence", listed[3], str(listed[1])))
         saving: Saving | None = None
         if net is not None:  # "Q5每台立减1500元" and the customer asks about a Q5: its price after the offer
             model, price, cut, price_ev = net
@@ -439,6 +495,27 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             statement += f"；{model}指导价 {_yuan_plain(price)} 元，立减后 {_yuan_plain(price - cut)} 元"
             slots += (_yuan_plain(price - cut),)
             inputs.append(Input("evidence", price_ev, str(price)))
+        statement_en = ""
+        name_cell = (
+            next((values[c] for c in spec.name_columns if values.get(c)), "") if spec.name_columns else ""
+        )
+        code = next((c.raw for c in row.cells if ROW_CODE.match(c.raw)), "")
+        name_en = _to_en(name_cell, ctx.terms_en) if name_cell else ""
+        # an offer named in English, told in English where the tenant's words cover it (else the draft says it will
+        # check): why it does not apply, and the model's list price
+        if row in named and name_en and not re.search(r"[\u4e00-\u9fff]", name_en) and not other:
+            head = f"the {name_en}{f' ({code})' if code else ''}"
+            if fails and len(fails_en) == len(scope_fails):
+                statement_en = f"{head} does not apply to you: {'; '.join(fails_en)}"
+            elif not fails:
+                statement_en = f"{head} applies to you"
+            if statement_en and listed is not None:
+                statement_en += f"; the {listed[0]} list price is CNY {_yuan_plain(listed[1])}"
+            elif statement_en and net is not None:
+                statement_en += (
+                    f"; the {net[0]} list price is CNY {_yuan_plain(net[1])}, "
+                    f"CNY {_yuan_plain(net[1] - net[2])} after the offer"
+                )
         out.append(
             Computed(
                 spec.tool,
@@ -451,6 +528,7 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 _row_source(g, row),
                 subject=row.as_text()[:40],
                 saving=saving,
+                statement_en=statement_en,
             )
         )
     if not out:

@@ -320,7 +320,8 @@ def _after_end(spec: ToolSpec, ctx: ToolContext, terms: list[Result]) -> list[Re
     """The day after each computed term's end, as another document's clause starts something then (an extended
     warranty "自保修到期日的次日起生效"): one fact per end date still ahead, citing that clause and the term."""
     after = spec.after_end
-    if after is None or not any(w.lower() in (ctx.question or ctx.text).lower() for w in after.words):
+    asked = (ctx.question or ctx.text).lower()
+    if after is None or (after.words and not any(w.lower() in asked for w in after.words)):
         return []
     found = governing_clause(ctx, spec.model_copy(update={"doc": after.doc, "clause": after.clause}))
     if isinstance(found, CannotCompute):
@@ -348,7 +349,7 @@ def _after_end(spec: ToolSpec, ctx: ToolContext, terms: list[Result]) -> list[Re
                 nxt.isoformat(),
                 "date",
                 statement,
-                (dates.zh_date(nxt),),
+                tuple(d for d in (dates.zh_date(nxt), dates.zh_date(end)) if d in statement)[:1],
                 (Input("policy", clause.evidence_id, quote), Input("field", spec.id, r.output)),
                 source,
                 subject=f"{r.subject}/{after.clause}",
@@ -356,6 +357,9 @@ def _after_end(spec: ToolSpec, ctx: ToolContext, terms: list[Result]) -> list[Re
             )
         )
     return out
+
+
+MAX_BATCHES = 4  # a fleet's deliveries said one by one (as row_tier says their trade-ins); more: ask which
 
 
 def _batches(ctx: ToolContext, spec: ToolSpec) -> list[tuple[str, int]] | None:
@@ -369,7 +373,7 @@ def _batches(ctx: ToolContext, spec: ToolSpec) -> list[tuple[str, int]] | None:
     by_day: dict[str, list[dict[str, Any]]] = {}
     for d in group:
         by_day.setdefault(str(d.get(field, ""))[:10], []).append(d)
-    if len(group) < 2 or not 1 <= len(by_day) <= 3 or "" in by_day:
+    if len(group) < 2 or not 1 <= len(by_day) <= MAX_BATCHES or "" in by_day:
         return None
     return [(str(ds[0].get("id", "")), len(ds)) for _, ds in sorted(by_day.items())]
 

@@ -39,6 +39,7 @@ from agents.reasoning.base import (
     spoken_codes,
 )
 from agents.reasoning.config import ToolSpec
+from agents.reasoning.counts import next_due, record_count
 from agents.reasoning.crm import MissingField
 from agents.reasoning.offers import (
     WANT,
@@ -179,6 +180,8 @@ __all__ = [  # re-exported: callers and tests import the tools and their helpers
     "unit_amount",
     "volume_tier",
     "year_total",
+    "record_count",
+    "next_due",
 ]
 
 
@@ -197,6 +200,8 @@ TOOLS: dict[str, Any] = {
     "clause_quote": clause_quote,
     "unit_amount": unit_amount,
     "year_total": year_total,
+    "record_count": record_count,
+    "next_due": next_due,
 }
 
 
