@@ -46,6 +46,8 @@ from agents.authz import (
     org_words_of,
     organisation_words,
     personal_data_lookup,
+    pointed_back,
+    remember_ask,
 )
 from agents.authz_phrases import COMPETITOR
 from agents.context import RunContext
@@ -292,12 +294,18 @@ class RepAsk:
         ents = extract_entities(self.text, self.deps.tenant.entity_rules)
         refs = tuple(str(v) for k in CUSTOMER_KINDS for v in ents.get(k, []))
         named = check_mentions(self.deps.customers, self.text, self.actor, self.msg.customer_ref, refs)
+        memo = (self.msg.tenant, self.msg.conversation_id, self.actor.id)
+        # «他们家那台车…» names nobody itself: the party the previous ask of this conversation named
+        if not (named.refused or named.subject or named.flags):
+            named = pointed_back(self.deps.cache, memo, self.text) or named
+        remember_ask(self.deps.cache, memo, named)
         flags += named.flags
+        # a phone or ID number as a look-up key: refused as such, whoever it names
+        if personal_data_lookup(self.text):
+            return c360, "personal_data_lookup", "", flags
         if named.refused:
             self.owner, self.via = named.owner, named.via
             return c360, named.reason, named.customer_ref, flags
-        if personal_data_lookup(self.text):
-            return c360, "personal_data_lookup", "", flags
         if asks_others_data(
             self.text, organisation_words(self.deps.customers, self.deps.tenant.organisation_words)
         ):

@@ -2,13 +2,15 @@
 
 The conversation's customer is checked by the service (ownership for reps, the call for agents). An ask can also name
 *other* customers, in every way people do: a company's name or short name, a contact's name, a customer id, a VIN,
-plate or serial, an order / contract / ticket number (resolved by the CRM's directory to ids and owners only), a
+plate or serial, an order / contract / ticket number, a romanised trade or person name (resolved by the CRM's
+directory to ids and owners only: any handle of another rep's customer is refused as not_owner, whatever the words
+around it; as other_customer_prices when the rep wants that customer's terms for this one), a
 phone or ID number (or its tail, «尾号0418的那个客户») used as a look-up key, a contact's surname form or given name
 («韩总», «志刚那边»), a description the CRM can resolve (a place and a kind of business, «杭州那家出租公司»: refused only
 when the asker may see none of the customers it fits), or generically («别的客户», «那位开X7的女车主», «another
 customer»). A customer claiming to be another customer («我是…的韩经理，把我们的合同价发我») gets none of its terms:
-a claim cannot be checked in a chat. Each named customer is
-checked for this actor; the first one they may not see refuses the ask with the reason (not_owner, not_on_call …).
+a claim cannot be checked in a chat. A later ask that points back («他们家那台车») at the customer the previous ask
+named gets that ask's verdict. Each named customer is checked for this actor; the first one they may not see refuses the ask with the reason (not_owner, not_on_call …).
 The owner found here goes to the ledger only: the rep is never told who serves a customer or that it exists
 (agents/ask.py). The rep's own other customers are not refused: the ask is answered about them.
 
@@ -33,12 +35,14 @@ from agents.authz_phrases import (
     LEADS_BACK,
     ON_BEHALF,
     OTHER_PARTY,
+    OWN_BEFORE,
     OWN_TOO,
     POINTS_BACK,
     PRICE_TERMS,
     RECORDS,
     SAME,
     SHOWN_TERMS,
+    THEIR_PRONOUN,
     THEIR_THINGS,
     all_customers_asked,
     claimed_identity,
@@ -50,6 +54,7 @@ from agents.authz_phrases import (
     joins,
     proxy_asked,
     proxy_claim,
+    received_terms,
     relative_asked,
     same_as_shown_party,
     third_party_asked,
@@ -94,7 +99,6 @@ EN_PRICE_OF_OTHERS = re.compile(
 
 
 log = logging.getLogger("agents.authz")
-ROMAN = ".roman"  # the kind suffix of a romanised handle («Hongyuan» for 宏远): a looser match than the CRM's own text
 
 
 class MentionHit(Protocol):
@@ -243,19 +247,15 @@ def check_mentions(
             else:  # a CRM port without the owner-row check: the 360 call checks before returning anything
                 customers.customer_360(hit.customer_id, actor)  # type: ignore[attr-defined]
         except AccessDenied as exc:
-            if hit.kind.endswith(
-                ROMAN
-            ):  # a loose match («Hongyuan»): refused on general grounds, no owner revealed
-                start, end = _span(hit, text)
-                return Decision(
-                    reason="other_customer_prices"
-                    if PRICE_TERMS.search(text)
-                    else "other_customer_not_in_context",
-                    customer_ref=text[start:end] if start >= 0 else "",
-                    via=hit.kind,
-                )
+            # any handle, a romanised trade name («Hongyuan») included: the directory keeps only handles that name
+            # one customer, so the access reason stands (the owner goes to the ledger only) — unless the rep wants
+            # that customer's terms for this one («…I want to match it for this client»): what is refused then is
+            # another customer's prices
+            reason = exc.reason or "not_owner"
+            if reason == "not_owner" and PRICE_TERMS.search(text) and SAME.search(text):
+                reason = "other_customer_prices"
             return Decision(
-                reason=exc.reason or "not_owner",
+                reason=reason,
                 customer_ref=hit.customer_id,
                 owner=owner_text(hit) if actor.role == "rep" else "",
                 via=hit.kind,
@@ -267,6 +267,43 @@ def check_mentions(
         if not subject:
             subject = hit.customer_id
     return Decision(subject=subject)  # own customers' prices are the rep's to see: no refusal on price alone
+
+
+# an ask that points back («他们家那台车», «their contract») at the customer the previous ask of this conversation named:
+# that ask's verdict holds (a refusal is refused again, an own customer is the subject). Kept in the deps' cache, per
+# conversation and actor, the previous ask only
+EARLIER_ASKS = "authz.earlier_asks"
+EARLIER_MAX = 4096
+THIS_CUSTOMER = re.compile(
+    r"这个客户|这位客户|该客户|当前客户|本客户|这家客户|\b(?:this|the current)\s+(?:customer|client|account)\b",
+    re.I,
+)
+
+
+def remember_ask(cache: dict[str, Any], key: tuple[str, ...], decision: Decision) -> None:
+    """Keep what this ask named (its refusal, or the own customer it was about) for the next ask to point back at."""
+    memo: dict[tuple[str, ...], Decision] = cache.setdefault(EARLIER_ASKS, {})
+    memo.pop(key, None)
+    if decision.refused or decision.subject:
+        memo[key] = decision
+        while len(memo) > EARLIER_MAX:
+            memo.pop(next(iter(memo)))
+
+
+def pointed_back(cache: dict[str, Any], key: tuple[str, ...], text: str) -> Decision | None:
+    """The previous ask's verdict when this ask names nobody itself and points back at a party («他们家», «她那台»,
+    «their»), not at the conversation's customer («这个客户»)."""
+    earlier = (cache.get(EARLIER_ASKS) or {}).get(key)
+    # «this customer» is the conversation's; «the other company … their» names a party of its own
+    if earlier is None or THIS_CUSTOMER.search(text) or OTHER_PARTY.search(text):
+        return None
+    if not (POINTS_BACK.search(text) or THEIR_PRONOUN.search(text)):
+        return None
+    if earlier.refused:
+        return Decision(
+            reason=earlier.reason, customer_ref=earlier.customer_ref, owner=earlier.owner, via="earlier_ask"
+        )
+    return Decision(subject=earlier.subject)
 
 
 DESCRIPTION = (
@@ -647,7 +684,13 @@ def generic_other_terms(text: str, customers: object = None, org_words: tuple[st
     asked = all_customers_asked(text, (*party_words_of(customers), *organisation_words(customers, org_words)))
     if asked:  # «全部…客户的…按少到多排», «every customer whose warranty ends this quarter»
         return _REASON[asked]
-    if EN_PRICE_OF_OTHERS.search(text) and OTHER_PARTY.search(text) and not COMPETITOR.search(text):
+    other = OTHER_PARTY.search(text)
+    if (
+        EN_PRICE_OF_OTHERS.search(text)
+        and other
+        and not OWN_BEFORE.search(text[: other.start()])  # «my other accounts»: the rep's own book
+        and not (COMPETITOR.search(text) and not received_terms(text, other.start()))
+    ):
         return "other_customer_prices"
     return ""
 

@@ -56,7 +56,9 @@ _OTHER = r"(?:别的|其他|其它|另外的?|另一)(?:一)?[个家位批]?"
 _OTHER_DID = _OTHER + r"[\u4e00-\u9fff]{1,3}?(?:拿|买|签|订|谈|提)(?:的(?!话)|了|到)"
 # English parties of any industry; a tenant's own («fleet», «hospital») come from its vocabulary.yaml
 # `organisation_words` or its CRM's party words, passed in as `extra`
-_EN_PARTIES = r"customers?|clients?|compan(?:y|ies)|buyers?|accounts?|firms?|owners?|guys?|people|folks"
+_EN_PARTIES = (
+    r"customers?|clients?|compan(?:y|ies)|buyers?|accounts?|firms?|groups?|owners?|guys?|people|folks"
+)
 
 
 def _other_fixed(en_extra: str = "") -> str:
@@ -132,6 +134,26 @@ COMPETITOR = phrases(
     r"|经销商|代理商|别家|别人家|品牌|厂家|网上|平台|官网|电商|直播|外地|外面|竞品|同类产品|行情",
     r"dealers?|dealerships?|showrooms?|stores?|shops?|brands?|online|websites?|competitors?|elsewhere",
 )
+# the party *received* the terms (from this seller): «the other dealer group got», «那个集团客户拿的» — a customer of
+# the seller's, whatever it is called; a competitor offers or quotes («another dealer offered us 8% off»)
+RECEIVED = phrases(
+    r"拿的|拿到|拿了|买的|买了|提的|签的|签了|成交的?|享受的?",
+    r"got|get|gets|getting|paid|pay|pays|paying|bought|signed|received",
+)
+OFFERED = phrases(
+    r"给我|给我们|报给|开给",
+    r"offer(?:s|ed)?|quot(?:e|es|ed)\s+(?:me|us)|gave\s+(?:me|us)|gives?\s+(?:me|us)",
+)
+
+
+def received_terms(text: str, party_at: int, span: int = 60) -> bool:
+    """From the party on: it got, paid or signed something (terms received from the seller), and offered nothing."""
+    after = text[party_at : party_at + span]
+    return bool(RECEIVED.search(after)) and not OFFERED.search(after)
+
+
+# «my other accounts», «我其他的客户», «我们另外几家车队»: the asker's own, just before «other»
+OWN_BEFORE = phrases(r"(?:我|我们|咱们)的?\s*$", r"(?:my|our)\s*$")
 OWN_SCOPE = phrases(r"我们|我司|咱们|自己|本公司|我家|我的|我手上|我负责|我名下", r"our|my|we")
 # a question or a request to be told — «是多少», «发我看看», «what did»
 ASKING = phrases(
@@ -269,6 +291,12 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
         return ""
     if person:  # «沈浩的X7保养到哪天», «沈浩买的什么价»: their own things, asked about
         tail = text[end : spans[i].end][:14]
+        if not tail.strip() and i + 1 < len(spans):
+            # a transcript without punctuation: the name alone, then what is theirs pointed back at («沈浩 他那台车
+            # 当时 优惠了多少»)
+            after = text[spans[i + 1].start : spans[min(i + 3, len(spans) - 1)].end]
+            if THEIR_PRONOUN.match(after):
+                tail = after[:24]
         if not PERSON_LINK.match(tail):
             return ""
         if PRICE_TERMS.search(tail):
@@ -336,7 +364,11 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
             owned = bool(theirs and THEIR_THINGS.search(piece, m.end()))
             if not AT_SELLER.search(piece) and not owned:  # «我朋友那台车的质保到哪天»: their things, asked
                 continue
-        if COMPETITOR.search(piece) or OWN_SCOPE.search(piece[: m.start()]):
+        # a competitor's offer is not asked of anyone; «the other dealer group got …» is the seller's customer
+        received = m.re is not someone(party_words) and received_terms(piece, m.start())
+        if COMPETITOR.search(piece) and not received:
+            continue
+        if OWN_SCOPE.search(piece[: m.start()]):
             continue
         if m.re is not someone(party_words) and piece[: m.start()].rstrip().endswith(
             "我"

@@ -64,8 +64,12 @@ def asks_others_data(text: str, words: tuple[str, ...] = ()) -> bool:
     return bool(others_data(tuple(words)).search(text))
 
 
+# words for a party in general, never a trade name: «客户说他们公司» is the customer's own company, not «客户公司»
+GENERIC_PARTY = re.compile(r"客户|用户|顾客|对方|朋友|人家|自己|老板")
+
+
 def _core(name: str) -> str:
-    return "".join(ch for ch in name if ch not in FUNCTION_CHARS)
+    return "".join(ch for ch in GENERIC_PARTY.sub("", name) if ch not in FUNCTION_CHARS)
 
 
 def other_customer_mentions(text: str, own_name: str = "", org_words: tuple[str, ...] = ()) -> list[str]:
@@ -93,8 +97,17 @@ def other_customer_mentions(text: str, own_name: str = "", org_words: tuple[str,
     return list(dict.fromkeys(out))
 
 
+# «my other accounts», «我们其他客户»: the asker's own, not someone else's
+OWN_BEFORE_OTHER = re.compile(r"(?:我|我们|咱们)的?\s*$|(?<![A-Za-z])(?:my|our)\s*$", re.I)
+
+
+def others_said(text: str) -> bool:
+    """«别的客户», «another customer» said of someone not the asker's own."""
+    return any(not OWN_BEFORE_OTHER.search(text[: m.start()]) for m in OTHER_CUSTOMER.finditer(text))
+
+
 def asks_about_other_customer(text: str, own_name: str = "", org_words: tuple[str, ...] = ()) -> bool:
-    return bool(OTHER_CUSTOMER.search(text)) or bool(other_customer_mentions(text, own_name, org_words))
+    return others_said(text) or bool(other_customer_mentions(text, own_name, org_words))
 
 
 def asks_other_customer_price(

@@ -64,6 +64,9 @@ ORG_SUFFIXES = (
 # provinces and municipalities (generic geography, contract/geography.py): a leading one is not part of a company's own name
 _PROVINCES_LONGEST_FIRST = sorted(PROVINCES, key=len, reverse=True)
 _DIGIT = re.compile(r"\d")
+# an identifier without a digit: a plate's region prefix and five or more capitals («沪A·KXQZM»), as the CRM writes it
+# (ordinary words are never written so in an id column)
+_ID_NO_DIGIT = re.compile(r"[\u4e00-\u9fff]{1,2}[A-Z][A-Z0-9]{4,7}")
 LONG_ID = 6
 MIN_ORG_PREFIX = 4  # 「宏远物流」 names 「宏远物流有限公司」; three characters would also hit ordinary words
 TAIL_ID = 6  # 「尾号366286」: the last six characters of a VIN / serial, said after a tail word
@@ -151,16 +154,34 @@ BOOK_LATER_ONE = (
 NICKNAMES = ("老{}", "小{}", "{}哥", "{}姐")
 REP_TITLES = ("{}顾问", "{}经理", "{}总")
 GENDER_HONORIFIC = re.compile(r"(先生|女士|小姐|师傅|老师)$")
-TAIL_BEFORE = re.compile(r"(?:尾号|后六位|后6位|末六位|末6位|后几位是|tail|ending(?: in)?)\s*$", re.I)
+TAIL_BEFORE = re.compile(
+    r"(?:尾号|尾数|末尾|后六位|后6位|末六位|末6位|最后六位|最后6位|后几位是|车架号|tail|ending(?: in)?"
+    r"|last (?:six|6)(?: digits| characters)?(?: of)?)\s*(?:是|为|[:：])?\s*$",
+    re.I,
+)
 
 
 def squash(text: str) -> str:
     """Compare ids and plates the way people type them: no spaces, dots or dashes, upper case."""
-    return _SQUASH.sub("", text).upper()
+    return _SQUASH.sub("", text.translate(_FOLD)).upper()
+
+
+# full-width letters, digits and signs («ＳＯ－２５０２»), the ideographic space and the other middle dots («粤B・…»), as
+# their plain forms: one character for one, so every offset stays
+_FOLD = {
+    **{c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},
+    0x3000: " ",
+    0x30FB: "·",
+    0xFF65: "·",
+    0x2027: "·",
+    0x2022: "·",
+}
 
 
 def _upper_same_length(text: str) -> str:
-    """Upper case that keeps every position (a character whose upper form is longer stays as it is)."""
+    """Upper case that keeps every position (a character whose upper form is longer stays as it is), full-width forms
+    folded to plain ones."""
+    text = text.translate(_FOLD)
     upper = text.upper()
     if len(upper) == len(text):  # nearly always (CJK and ASCII keep their length)
         return upper
@@ -193,6 +214,10 @@ class RepHit:
 # match modes: TEXT a substring (names), WORD an id not inside a longer id, PARTY a short name followed by a party
 # word, TAIL the last characters of a long id after a tail word, BOOK a rep's name followed by a book word
 TEXT, WORD, PARTY, TAIL, BOOK = "text", "word", "party", "tail", "book"
+# a contact's own salutation in the CRM with a business title («葛总», «葛经理»), unique among the contacts and of a
+# surname no rep has: it names that person wherever it stands, unless the asker's own side says it («我们葛总»)
+TITLED = "titled"
+OWN_SIDE_BEFORE = re.compile(r"(?:我们|咱们|我司|我们的|咱们的|我的)\s*$")
 PLACE, KIND = "place", "kind"  # parts of a description: matched together only (HandleIndex.describe)
 DESCRIPTION = "description"
 # a description whose kind of business is not the CRM's word for it («天津做快递的那家»): every organisation in that
@@ -200,7 +225,8 @@ DESCRIPTION = "description"
 LOOSE = "description.loose"
 GIVEN = "contact_name.given"  # a contact's given name alone («志刚»): often an ordinary word too («国庆»)
 GIVEN_AFTER = re.compile(
-    r"\s*(?:那边|他们|她们|那里|手上|家的|他家)"
+    # «志刚那边», and in a transcript the name alone, then pointed back at («建国 他那台X7»)
+    r"\s*(?:那边|他们|她们|那里|手上|家的|他家)|\s+[他她](?:那|的|家)"
 )  # the kind of a Hit found by a description: one hit per customer it fits
 
 
@@ -294,7 +320,7 @@ class HandleIndex:
         self._person = _with_words(rf"(?:{PERSON}", self.party_words)
         self._kind_keys = {k.split(":", 1)[1] for k in self.described if k.startswith(f"{KIND}:")}
         self._contact_forms = {
-            h.key: i for i, h in enumerate(handles) if h.kind == "contact_name" and h.mode == PARTY
+            h.key: i for i, h in enumerate(handles) if h.kind == "contact_name" and h.mode in (PARTY, TITLED)
         }
         # names (CJK substrings) in one automaton; ids (plates, VINs, order numbers, romanised names) by their tokens
         self._plain = [i for i, h in enumerate(handles) if h.mode not in (WORD, TAIL)]
@@ -309,6 +335,10 @@ class HandleIndex:
             return True
         if h.mode == WORD:
             return True  # id tokens are whole tokens by construction
+        if h.mode == TITLED:
+            return not OWN_SIDE_BEFORE.search(upper[max(0, start - 4) : start]) and not _inside_cjk_name(
+                upper, start
+            )
         if h.mode in (PLACE, KIND):
             return False  # only as part of a description (scan pairs them)
         if h.kind == GIVEN:  # only when plainly a person's side: «志刚那边», never «国庆的保养活动»
@@ -469,6 +499,12 @@ class HandleIndex:
                 cids = self.described.get(f"{PLACE}:{place}", set()) & self.described.get(
                     f"{KIND}:{kind}", set()
                 )
+                if not cids:  # a pack's «rental» is 「租赁」, a customer's name says 「租车」: close enough
+                    cids = {
+                        c
+                        for c in self.described.get(f"{PLACE}:{place}", set())
+                        if kind_overlap(kind, self.org_kinds.get(c, ())) >= 0.5
+                    }
                 if 0 < len(cids) <= MAX_DESCRIBED:
                     yield lo, hi, cids, upper[lo:hi]
                     break
@@ -493,7 +529,7 @@ EN_DESCRIPTION_WORDS = (
     3  # «the Tianjin logistics fleet»: the kind word this many words from the place at most
 )
 _CLAUSE_BREAK = re.compile(r"[。！？!?；;，,\n]")
-MAX_ID_PARTS = 5  # «SO 2611 009», «沪 7QR 20»: an id typed in up to five pieces
+MAX_ID_PARTS = 8  # «SO 2611 009», «沪 7QR 20», a plate spoken character by character («沪A K 1 2 3 4»)
 
 
 def id_tokens(upper: str) -> Iterator[tuple[int, int, str]]:
@@ -686,12 +722,15 @@ def build_index(
         for key in short_names(name, places):
             short.append((key, cid, "customer_name" if _CJK.search(key) else "customer_name.roman", name))
     rep_surnames = {name[0] for name, _ in reps.values() if name}
+    titled: set[str] = set()
     for cid, name, salutation in contacts:
         if cid and len(name) >= 2:
             handles.append(_name_handle(name, cid, "contact_name", name))
         # 「韩经理」「许总」 name someone; 「王先生」「李女士」 could be anyone
         if cid and len(salutation) >= 2 and salutation != name and not GENDER_HONORIFIC.search(salutation):
             short.append((salutation, cid, "contact_name", name))
+            if salutation.endswith(TITLES) and name[:1] == salutation[:1] and name[:1] not in rep_surnames:
+                titled.add(salutation)
             for form in surname_forms(name, salutation, rep_surnames):
                 short.append((form, cid, "contact_name", name))
         if cid and len(name) == 3 and all(_CJK.match(c) for c in name):  # 「建国」 of 「宋建国」
@@ -703,15 +742,29 @@ def build_index(
         if roman and len(roman.replace(" ", "")) >= LONG_ID:
             for key in {roman, " ".join(reversed(roman.split(" ", 1)))}:
                 short.append((key.replace(" ", ""), cid, "customer_name", name))
+    # «Ge Lina»: a contact's full name romanised, as for individual customers (not again when the contact is the
+    # individual customer themself)
+    said_of = {(key, cid) for key, cid, *_ in short}
+    for cid, name, _ in contacts:
+        roman = _pinyin_words(name) if cid and is_individual(name) and len(name) in (2, 3) else ""
+        if roman and len(roman.replace(" ", "")) >= LONG_ID:
+            for key in {roman, " ".join(reversed(roman.split(" ", 1)))}:
+                if (key.replace(" ", ""), cid) not in said_of:
+                    short.append((key.replace(" ", ""), cid, "contact_name", name))
     short = list(dict.fromkeys(short))
     customers_of_short = Counter(key for key, *_ in short)
     taken = {h.key for h in handles}
     for key, cid, kind, name in short:
         upper = _upper_same_length(key)
         if customers_of_short[key] == 1 and upper not in taken:  # 「韩经理」 of two customers names neither
-            handles.append(Handle(upper, cid, kind, name, PARTY if _CJK.search(key) else WORD))
+            mode = (TITLED if key in titled else PARTY) if _CJK.search(key) else WORD
+            handles.append(Handle(upper, cid, kind, name, mode))
     for cid, kind, value in records:
-        if cid and len(squash(value)) >= 5 and _DIGIT.search(value):
+        if (
+            cid
+            and len(squash(value)) >= 5
+            and (_DIGIT.search(value) or _ID_NO_DIGIT.fullmatch(_SQUASH.sub("", value)))
+        ):
             handles.append(Handle(squash(value), cid, kind, value, WORD))
             tail = _plate_tail(value)
             if tail:  # 「9C715」 of 「浙A·9C715」

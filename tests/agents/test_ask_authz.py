@@ -103,7 +103,11 @@ def test_a_phone_or_id_number_is_not_a_look_up_key(ask):
 
 
 def test_generic_asks_about_others_are_refused_in_english_too(ask):
+    # «Xunda» is another rep's customer's trade name romanised: a handle of the directory's, refused as not_owner
+    # (session 10; it was other_customer_prices, a «loose» match refused on general grounds)
     out, _ = ask("What price did Xunda Logistics pay for their T3s?")
+    assert out.kind is SuggestionKind.REFUSAL and out.summary["refusal_reason"] == "not_owner"
+    out, _ = ask("What price did the other logistics company pay for their T3s?")
     assert out.kind is SuggestionKind.REFUSAL and out.summary["refusal_reason"] == "other_customer_prices"
     out, _ = ask("other customers' phone numbers please")
     assert out.kind is SuggestionKind.REFUSAL and out.summary["refusal_reason"] == "other_customers_data"

@@ -155,12 +155,10 @@ BASELINE_MISSES: set[str] = {
 }
 # after the fixes (made on this round, so no longer a measure of generalisation): traps refused 37/37 (with the expected
 # reason 36/37), look-alikes falsely refused 0/27. c6-later-turn-pointing passes since the screen also reads the
-# customer's previous turn (as kept, masked) for a turn that points back at someone it spoke of. Still failing (xfail):
-STILL_MISSED: dict[str, str] = {
-    # a romanised trade name («Ningbo Kangda») is a loose match and refused on general grounds (other_customer_prices),
-    # as round 4's r-en-roman expects; this row expected not_owner
-    "d6-en-roman-reason": "a romanised name is refused on general grounds, not as not_owner",
-}
+# customer's previous turn (as kept, masked) for a turn that points back at someone it spoke of. d6-en-roman-reason
+# passes since session 10: a romanised trade name resolves to one customer of the directory's and is refused with the
+# access reason (not_owner), as any handle. Still failing (xfail): none.
+STILL_MISSED: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
