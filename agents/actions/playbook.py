@@ -629,6 +629,25 @@ def _closest_standing_out(
     return best if best_sim >= floor and best_sim - runner_up >= margin else ""
 
 
+KEEP_NEEDED = True
+
+
+def _free_place(r: _Ranking, ranked: list[RuleFiring]) -> int:
+    """Where a later step's pick goes: second, unless the second card is there because the message's own words need
+    it (an action of an intent its needs back fully, BACKED, that the read intent is not: _what_the_message_needs);
+    then third. A clause's reading or a second ask's closest action is weaker evidence than the tools the words ask for."""
+    if not KEEP_NEEDED or len(ranked) < 2:
+        return 1
+    second = r.intents_of(ranked[1])
+    needed = r.d.needed_intents()
+    keep = (
+        bool(needed & second)
+        and r.d.intent.name not in second
+        and r.d.backing(list(second & needed)) >= BACKED
+    )
+    return 2 if keep else 1
+
+
 def _second_place(r: _Ranking, ranked: list[RuleFiring], name: str) -> list[RuleFiring]:
     """`name`'s card (from the ranking, else the catalog) in the second place, the rest after it."""
     picks = [f for f in ranked if f.action.name == name] or r.catalog(exclude=set(), limit=1, only={name})
@@ -636,7 +655,7 @@ def _second_place(r: _Ranking, ranked: list[RuleFiring], name: str) -> list[Rule
         return ranked
     pick = picks[0]
     rest = [f for f in ranked if f.action.name != name]
-    at = min(1, len(rest))
+    at = min(_free_place(r, ranked), len(rest))
     if rest:
         pick.action = pick.action.model_copy(update={"score": min(pick.action.score, rest[0].action.score)})
     return [*rest[:at], pick, *rest[at:]][: r.limit]
@@ -677,7 +696,8 @@ def _the_other_needs(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
             pick = picks[1] if second - first >= CLEAR_MARGIN else picks[0]
         rest = [f for f in ranked if f.action.name != pick.action.name]
         pick.action = pick.action.model_copy(update={"score": min(pick.action.score, rest[0].action.score)})
-        return [rest[0], pick, *rest[1:]][: r.limit]
+        at = min(_free_place(r, ranked), len(rest))
+        return [*rest[:at], pick, *rest[at:]][: r.limit]
     return ranked
 
 
