@@ -255,27 +255,6 @@ def _remember_put_writes_signature() -> None:
 _remember_put_writes_signature()
 
 
-# Role nouns before a name, a function word and a word the dictionary tags as a name: the person-name finder reads
-# jieba's tables (and the counts it derives from them) on each of these
-_WARM_NAMES = "客户王小明说客户于昨天来过，客户马虎了一点"
-
-
-def warm_up() -> None:
-    """Loads now, once per process, what a turn would otherwise load on the first message that needs it: jieba's
-    dictionary and part-of-speech tables and what the PII masker's person-name finder derives from them
-    (guardrails.pii.names, read on the first message naming someone after a role noun: 1-3 s of CPU on the hot path
-    of whichever message that is). Called where a process starts taking messages (copilot.worker.Worker.start); a
-    second call costs microseconds."""
-    try:
-        from guardrails.pii import names
-    except ImportError:  # pragma: no cover - guardrails is part of the product
-        return
-    lexicon = getattr(names, "_lexicon", None)  # lru_cached: loaded once, then the same tables
-    if callable(lexicon):
-        lexicon()
-    names.find_names(_WARM_NAMES)  # through the finder itself: whatever else it loads lazily
-
-
 def after_turn(state: CopilotState) -> str:
     """A customer's message waits for the rep's decision on its suggestion; anything else ends the run."""
     return "human_decision" if after_perceive(state) != END and state.get("suggestion") else END

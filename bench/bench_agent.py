@@ -178,7 +178,7 @@ def suggestions(
     # warm-up: models load, classifier calibrates; its suggestion is what the floor's ledger append records
     # (message ids carry a run tag: the ledger under var/ keeps one suggestion per message id across runs)
     run_tag = f"r{int(time.time())}"
-    from agents.graph import warm_up
+    from guardrails.pii.names import warm_up
 
     warm_up()  # as a worker does when it starts (copilot/worker.py): jieba's tables before any message
     first = to_message(*turns[0], tenant=TENANT.name)

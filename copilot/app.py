@@ -45,7 +45,7 @@ def create_app(
         worker = app.state.services.start_worker() if consume else None
         # an API-only process still masks and answers rep asks: load their lazy tables now, not on a request
         if worker is None:
-            from agents.graph import warm_up
+            from guardrails.pii.names import warm_up
 
             warm_up()
         freeze_startup_heap()  # the services and routes are built: keep the collector from walking them (copilot/heap.py)

@@ -232,7 +232,7 @@ class Worker:
     def start(self) -> None:
         # what the graph loads lazily (jieba's part-of-speech tables, ~1 s) is loaded before the first claim, not
         # inside the first message that needs it
-        from agents.graph import warm_up
+        from guardrails.pii.names import warm_up
 
         warm_up()
         self.recover()
