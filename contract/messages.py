@@ -123,6 +123,26 @@ class EventPart(_Part):
 MAX_DETAIL_DEPTH = 8
 MAX_DETAIL_CHARS = 16_000
 
+# Every part field that can carry what a customer wrote or said (names, numbers, addresses), with the injection source
+# it is checked as ("" = masked only). The one list: the masking boundary (agents/perception/masking.py) masks these
+# fields before anything is stored, and guardrails.run_message_guards masks and checks them. An event's detail
+# (JSON-like) is masked by both beside this list; a business card's name is one person's, masked whole.
+TEXT_FIELDS: dict[type[_Part], tuple[tuple[str, str], ...]] = {
+    TextPart: (("text", "customer"),),
+    VoicePart: (("transcript", "transcript"),),
+    ImagePart: (("ocr_text", "ocr"),),
+    FilePart: (("name", ""),),
+    LinkPart: (("title", ""), ("description", "document")),
+    MenuPart: (("text", "customer"),),
+    LocationPart: (("label", ""),),
+    BusinessCardPart: (("name", ""),),
+    MiniProgramPart: (("title", ""),),
+}
+# a field that is one value of an entity whatever its words: masked whole, not by recognition
+WHOLE_FIELDS: dict[tuple[type[_Part], str], str] = {(BusinessCardPart, "name"): "PERSON"}
+# a location part's coordinates once masked: ~1 km, enough to route, not to find someone
+COORDINATE_DECIMALS = 2
+
 
 def _depth(value: object, level: int = 0) -> int:
     """How deeply a JSON-like value nests (stops counting past the limit, so a hostile value costs little)."""

@@ -9,38 +9,18 @@ from typing import Any
 
 from contract.evidence import Evidence
 from contract.messages import (
+    COORDINATE_DECIMALS,
+    TEXT_FIELDS,
+    WHOLE_FIELDS,
     BusinessCardPart,
     EventPart,
-    FilePart,
-    ImagePart,
     InboundMessage,
-    LinkPart,
     LocationPart,
-    MenuPart,
-    MiniProgramPart,
-    TextPart,
-    VoicePart,
 )
 from contract.ports import MaskResult, PiiSpan
 from contract.suggestions import GuardVerdict, VerdictOutcome
 from guardrails.pipeline import Guardrails, pii_verdict
 from guardrails.verdicts import with_evidence
-
-# part kind → its text fields, each with the injection source it is checked as ("" = masked, not checked): every field
-# that can carry what a customer wrote or said, as at the masking boundary (agents/perception/masking.py)
-_TEXT_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {
-    TextPart: (("text", "customer"),),
-    VoicePart: (("transcript", "transcript"),),
-    ImagePart: (("ocr_text", "ocr"),),
-    LinkPart: (("title", ""), ("description", "document")),
-    MenuPart: (("text", "customer"),),
-    FilePart: (("name", ""),),
-    LocationPart: (("label", ""),),
-    MiniProgramPart: (("title", ""),),
-}
-
-
-COORDINATE_DECIMALS = 2  # the masking boundary's own (agents/perception/masking.py)
 
 
 def _mask_value(guards: Guardrails, value: Any, key: str, names: list[str], spans: list[PiiSpan]) -> Any:
@@ -82,11 +62,16 @@ def run_message_guards(
     injection: list[GuardVerdict] = []
     for index, part in enumerate(message.parts):
         update: dict[str, Any] = {}
-        for field_name, source in _TEXT_FIELDS.get(type(part), ()):
+        for field_name, source in TEXT_FIELDS.get(type(part), ()):  # the one field list (contract.messages)
             text = getattr(part, field_name, None)
-            if not isinstance(text, str) or not text:
+            if not isinstance(text, str) or not text.strip():
                 continue
-            masked = guards.pii.mask(text, vault_key=key, names=names)
+            whole = WHOLE_FIELDS.get((type(part), field_name))
+            masked = (
+                guards.pii.mask_as(text, whole, vault_key=key)
+                if whole
+                else guards.pii.mask(text, vault_key=key, names=names)
+            )
             spans.extend(masked.spans)
             update[field_name] = masked.text
             if source:
@@ -94,10 +79,6 @@ def run_message_guards(
                 injection.append(
                     v.model_copy(update={"details": {**v.details, "part": index, "part_kind": part.kind}})
                 )
-        if isinstance(part, BusinessCardPart) and part.name.strip():
-            card = guards.pii.mask_as(part.name, "PERSON", vault_key=key)
-            spans.extend(card.spans)
-            update["name"] = card.text
         if isinstance(part, EventPart) and part.detail:
             update["detail"] = _mask_value(guards, part.detail, key, names, spans)
         if isinstance(

@@ -10,43 +10,19 @@ from typing import Any
 
 from contract.decisions import HumanDecision
 from contract.messages import (
+    COORDINATE_DECIMALS,
+    TEXT_FIELDS,
+    WHOLE_FIELDS,
     BusinessCardPart,
     EventPart,
-    FilePart,
-    ImagePart,
     InboundMessage,
-    LinkPart,
     LocationPart,
-    MenuPart,
-    MiniProgramPart,
-    TextPart,
-    VoicePart,
 )
 from contract.ports import MaskResult, PiiMasker, PiiSpan
 
 # The masker's placeholders: <CN_MOBILE_1>, <PERSON_2> (guardrails.pii.vault.TOKEN_RE, repeated here so agents only
 # depend on the contract).
 TOKEN_RE = re.compile(r"<([A-Z][A-Z_]*?)_(\d+)>")
-
-# Every part field that can carry what a customer wrote or said (names, numbers, addresses): masked before the message
-# is stored anywhere (graph state, checkpoints, ledger, inbox after processing).
-_MASKED_FIELDS: dict[type, tuple[str, ...]] = {
-    TextPart: ("text",),
-    VoicePart: ("transcript",),
-    ImagePart: ("ocr_text",),
-    FilePart: ("name",),
-    LinkPart: ("title", "description"),
-    MenuPart: ("text",),
-    LocationPart: ("label",),
-    BusinessCardPart: ("name",),
-    MiniProgramPart: ("title",),
-}
-
-
-# Fields that are one PII value whatever their words: masked whole, not by recognition.
-_WHOLE_FIELDS: dict[tuple[type, str], str] = {(BusinessCardPart, "name"): "PERSON"}
-
-COORDINATE_DECIMALS = 2
 
 
 def conversation_vault_key(message: InboundMessage) -> str:
@@ -119,10 +95,10 @@ def mask_message(
     spans: list[PiiSpan] = []
     for part in message.parts:
         update: dict[str, Any] = {}
-        for name in _MASKED_FIELDS.get(type(part), ()):
+        for name, _ in TEXT_FIELDS.get(type(part), ()):  # the fields that carry text (contract.messages)
             value = getattr(part, name, None)
             if isinstance(value, str) and value:
-                whole = _WHOLE_FIELDS.get((type(part), name))
+                whole = WHOLE_FIELDS.get((type(part), name))
                 result = (
                     mask_field_as(masker, value, whole, key)
                     if whole
