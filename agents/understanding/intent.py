@@ -3,8 +3,10 @@
 The hybrid classifier works from the taxonomy alone and improves with examples. A class score blends
 - the similarity of the message to the intent's *description* (label, description, keywords; zero-shot), and
 - the mean of its top-k *example* similarities, weighted up as examples accumulate (few-shot),
-then adds small nudges for the intent's keywords found in the message and its cues (entity kinds, image kinds, file
-kinds). A message that says little on its own ("[OK][抱拳]", "好的", a sticker) gets the customer's previous turn as a
+then, per model, mixes in a learned head (agents/understanding/intent_head.py: logistic regression over the same
+embeddings, trained from the examples and the description views, a share growing with the examples per intent, out of
+scope left to the descriptions and the threshold), and adds small nudges for the intent's keywords found in the message
+and its cues (entity kinds, image kinds, file kinds). A message that says little on its own ("[OK][抱拳]", "好的", a sticker) gets the customer's previous turn as a
 prior (message + previous turn, centred, added to the message's own scores), so it continues that turn's intent
 instead of looking like a greeting — unless the taxonomy has an intent for exactly that reply.
 
@@ -24,6 +26,7 @@ from agents.perception.emoji import UNICODE_EMOJI, WECHAT_CODE, lookup
 from agents.tenant import OUT_OF_SCOPE, IntentSpec, TenantConfig
 from agents.understanding.described import derived_keywords, senders_of, staff_clause
 from agents.understanding.embedder import Embedder, IntentVectors, as_vectors
+from agents.understanding.intent_head import IntentHead, blend, cached_head, head_share
 from agents.understanding.others import asks_others_data
 from agents.understanding.spelling import Spelling, spelling_for
 from contract.errors import BackendUnavailable
@@ -75,6 +78,9 @@ ZERO_SHOT_FLOOR = 0.05
 # ≥ 0.1, everyday off-topic questions written for the check by < 0.07. An untaught out-of-scope class (descriptions
 # only) scores too unevenly to be a rival.
 OOS_MARGIN = 0.06
+# The abstain threshold is calibrated leave-one-out; the learned heads it reads with are trained without the example's
+# fold (this many folds), so a head never scores an example it was trained on.
+HEAD_FOLDS = 5
 
 _EMOJI_CODE = re.compile(r"\[[^\[\]\s]{1,8}\]")
 _FILLER = re.compile(
@@ -504,6 +510,11 @@ class EmbeddingIntentClassifier:
             if len(labels)
             else np.zeros(len(self.classes), dtype=int)
         )
+        # the learned head (agents/understanding/intent_head.py), one per model, from the examples and the
+        # description views; how much it decides grows with the examples per intent
+        self._in_head = np.array([c != OUT_OF_SCOPE for c in self.classes], dtype=bool)
+        self.head_share = head_share(self.n_examples[self._in_head]) if self._in_head.sum() >= 2 else 0.0
+        self._heads: list[IntentHead] = [self._head(sp) for sp in self._spaces] if self.head_share > 0 else []
         # an intent without keywords of its own is nudged by the distinctive words of its description (zero-config)
         derived = derived_keywords(tenant.intents)
         self._keywords = [
@@ -537,6 +548,18 @@ class EmbeddingIntentClassifier:
         sims = rows @ rows.T
         off = sims[~np.eye(len(rows), dtype=bool)] if len(rows) > 1 else np.zeros(1, np.float32)
         return _Space(vectors, desc, view_rows, x, float(off.mean()), max(float(off.std()), 1e-3))
+
+    def _head(self, sp: _Space, keep: np.ndarray | None = None) -> IntentHead:
+        """The head of one model over the in-scope intents, trained on their examples (those `keep` leaves in) and
+        every description view. Out of scope is not a class of the head: what is off-topic is open-ended (a head
+        taught the few generic off-topic phrases, the only English rows of a Chinese pack, learns English as off-topic);
+        it stays the description scores' and the threshold's to say."""
+        keep = np.ones(len(self._y), dtype=bool) if keep is None else keep
+        y = np.concatenate([self._y[keep], self._view_owner, np.arange(len(self.classes))])
+        x = np.vstack([sp.x[keep], sp.views, sp.desc])
+        inside = self._in_head[y]
+        index = np.cumsum(self._in_head) - 1  # class -> column of the head
+        return cached_head(x[inside], index[y[inside]], int(self._in_head.sum()))
 
     def encode_query(self, text: str, models: int | None = None) -> list[np.ndarray]:
         return [sp.vectors.encode([text or " "])[0] for sp in self._spaces[:models]]
@@ -588,11 +611,14 @@ class EmbeddingIntentClassifier:
         *,
         models: int | None = None,
         sender: str = "customer",
+        heads: list[IntentHead] | None = None,
     ) -> list[np.ndarray]:
-        """(n_classes,) description/example blend per model, each put on the reference scale by its own spread;
-        `mask` hides examples (leave-one-out)."""
+        """(n_classes,) description/example blend per model, each put on the reference scale by its own spread, then
+        blended with that model's learned head; `mask` hides examples (leave-one-out), `heads` replaces the heads
+        (ones that never saw the hidden examples)."""
         rows = []
-        for sp, q in zip(self._spaces[:models], qs, strict=True):
+        heads = self._heads if heads is None else heads
+        for i, (sp, q) in enumerate(zip(self._spaces[:models], qs, strict=True)):
             out = self._describe(sp, q, sender)
             if len(self._y):
                 sims = sp.x @ q
@@ -604,9 +630,13 @@ class EmbeddingIntentClassifier:
                             sp.bias[c]
                         )
                         w = min(n, EXAMPLE_CAP)
-                        blend = (w * top + DESCRIPTION_WEIGHT * out[c]) / (w + DESCRIPTION_WEIGHT)
-                        out[c] = blend
-            rows.append(np.asarray(REF_MU + REF_SD * (out - sp.mu) / sp.sd, dtype=np.float32))
+                        out[c] = (w * top + DESCRIPTION_WEIGHT * out[c]) / (w + DESCRIPTION_WEIGHT)
+            row = np.asarray(REF_MU + REF_SD * (out - sp.mu) / sp.sd, dtype=np.float32)
+            if heads:
+                row[self._in_head] = blend(
+                    row[self._in_head], heads[i].log_probs(q), self.head_share, heads[i].spread, REF_SD
+                )
+            rows.append(row)
         return rows
 
     def _semantic(
@@ -616,9 +646,10 @@ class EmbeddingIntentClassifier:
         *,
         models: int | None = None,
         sender: str = "customer",
+        heads: list[IntentHead] | None = None,
     ) -> np.ndarray:
         """The models' rows on the reference scale, averaged."""
-        rows = self._model_rows(qs, mask, models=models, sender=sender)
+        rows = self._model_rows(qs, mask, models=models, sender=sender, heads=heads)
         return np.asarray(np.mean(rows, axis=0), dtype=np.float32)
 
     def _nudges(self, text: str, ctx: IntentInput) -> np.ndarray:
@@ -684,12 +715,26 @@ class EmbeddingIntentClassifier:
     def _read(
         self, text: str, view: str, ctx: IntentInput, models: int, words: str
     ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
-        rows = self._model_rows(self.encode_query(view, models), models=models, sender=ctx.sender)
+        content = content_ratio(text) if not (ctx.image_kinds or ctx.file_names) else 1.0
+        follow_up = bool(ctx.previous) and elliptical(text)
+        if follow_up:
+            content = 0.0
+        terse = False
+        if not follow_up and ctx.previous and content > 0.0 and self._terse_answer(words):
+            content, terse = min(content, TERSE_CONTENT), True
+        # the learned heads read messages with content of their own; a say-little one (an emoji, 好的, a terse
+        # answer, an elliptical follow-up) is outside anything they were trained on, and the turn it answers decides
+        heads: list[IntentHead] | None = None if content >= 1.0 else []
+        rows = self._model_rows(
+            self.encode_query(view, models), models=models, sender=ctx.sender, heads=heads
+        )
         nudges = self._nudges(words, ctx)
         head = primary_need(view)
         if head:
             # the primary need counts as much as the whole message (which still carries its context)
-            head_rows = self._model_rows(self.encode_query(head, models), models=models, sender=ctx.sender)
+            head_rows = self._model_rows(
+                self.encode_query(head, models), models=models, sender=ctx.sender, heads=heads
+            )
             rows = [(1 - PRIMARY_SHARE) * r + PRIMARY_SHARE * h for r, h in zip(rows, head_rows, strict=True)]
             # the words of another party's need (their 提车, their 质保) are no nudge towards this customer's intent
             own = own_need(words)
@@ -702,13 +747,6 @@ class EmbeddingIntentClassifier:
         s = np.asarray(np.mean(rows, axis=0), dtype=np.float32) + nudges
         shift = np.zeros_like(s)
         info: dict[str, float] = {}
-        content = content_ratio(text) if not (ctx.image_kinds or ctx.file_names) else 1.0
-        follow_up = bool(ctx.previous) and elliptical(text)
-        if follow_up:
-            content = 0.0
-        terse = False
-        if not follow_up and ctx.previous and content > 0.0 and self._terse_answer(words):
-            content, terse = min(content, TERSE_CONTENT), True
         # a say-nothing reply answers the last turn before it: the rep's, when the rep spoke last (a quote, then 「[强]」)
         answered = ctx.replied_to if content == 0.0 and ctx.replied_to and not follow_up else ""
         answered = answered or (ctx.previous[-1] if ctx.previous else "")
@@ -722,7 +760,9 @@ class EmbeddingIntentClassifier:
                 if follow_up
                 else f"{answered[:300]} {gloss_emoji(view)}"
             )
-            s_ctx = self._semantic(self.encode_query(prior, models), models=models) + self._nudges(prior, ctx)
+            s_ctx = self._semantic(
+                self.encode_query(prior, models), models=models, heads=heads
+            ) + self._nudges(prior, ctx)
             # the previous turn is a prior over the message's own reading, not a replacement: an 「[OK][抱拳]」 after
             # a quote continues the quote, unless the taxonomy has an intent for exactly that (确认下单). Read with the
             # turn before, an emoji says what it means (👍 → 点赞（认可）); alone, its meaning would read as a
@@ -734,7 +774,7 @@ class EmbeddingIntentClassifier:
                 # is read in its place as much (a mix, not a lift over the answer's own reading)
                 shift = weight * (s_ctx - s)
             elif content == 0.0:
-                shift = self._reply_shift(s, s_ctx, answered[:300], weight, models)
+                shift = self._reply_shift(s, s_ctx, answered[:300], weight, models, heads)
             info["context_weight"] = round(weight, 3)
         support = np.max(rows, axis=0) + nudges + shift
         return s + shift, np.asarray(support, dtype=np.float32), info
@@ -748,7 +788,13 @@ class EmbeddingIntentClassifier:
         )
 
     def _reply_shift(
-        self, own: np.ndarray, with_turn: np.ndarray, previous: str, weight: float, models: int
+        self,
+        own: np.ndarray,
+        with_turn: np.ndarray,
+        previous: str,
+        weight: float,
+        models: int,
+        heads: list[IntentHead] | None = None,
     ) -> np.ndarray:
         """An acknowledgement with nothing of its own (好的👍 / 收到 / [OK][抱拳]) after a question says the conversation
         goes on. Read alone, any such reply looks like a greeting; so the turn it answers (read with what the reply
@@ -756,7 +802,7 @@ class EmbeddingIntentClassifier:
         (REPLY_MARGIN of its best): a taxonomy's intent for exactly that reply to that turn (确认下单 after a quote)
         still wins, a greeting after a warranty answer is not started."""
         answered = self._semantic(
-            self.encode_query(spelled_view(self.spelling, previous), models), models=models
+            self.encode_query(spelled_view(self.spelling, previous), models), models=models, heads=heads
         )
         near = (answered >= float(answered.max()) - REPLY_MARGIN).astype(np.float32)
         final = weight * with_turn + (1 - weight) * own + near * weight * (own - float(own.mean()))
@@ -768,10 +814,16 @@ class EmbeddingIntentClassifier:
         if int((self.n_examples >= 2).sum()) < max(2, len(self.classes) // 2):
             return None
         best_scores, correct, is_oos = [], [], []
+        # the heads are cross-fitted: an example is read by heads trained without its fold
+        fold = np.arange(len(self._y)) % HEAD_FOLDS
+        fold_heads = [
+            [self._head(sp, fold != f) for sp in self._spaces] if self._heads else []
+            for f in range(HEAD_FOLDS)
+        ]
         for i in range(len(self._y)):
             mask = np.ones(len(self._y), dtype=bool)
             mask[i] = False
-            scores = self._semantic([sp.x[i] for sp in self._spaces], mask)
+            scores = self._semantic([sp.x[i] for sp in self._spaces], mask, heads=fold_heads[fold[i]])
             c = int(scores.argmax())
             best_scores.append(float(scores[c]))
             gold = self.classes[self._y[i]]

@@ -1,10 +1,17 @@
 """The copilot's hybrid intent rule (mean of the top-3 example similarities per intent, blended with the similarity to
 the intent's description when one is given — here the label name — as agents/understanding/intent.py does; abstain
-under a threshold), re-implemented over a plain embedding matrix so it scales to benchmark-sized example sets."""
+under a threshold), re-implemented over a plain embedding matrix so it scales to benchmark-sized example sets.
+
+With `head=True` the scores are put on the product's reference scale and blended with the product's learned head
+(agents/understanding/intent_head.py: logistic regression on the examples plus the descriptions, the same share and
+blend as the product), as the classifier does per model."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from agents.understanding.intent import REF_MU, REF_SD
+from agents.understanding.intent_head import SoftmaxHead, blend, cached_head, head_share
 
 TOP_K = 3
 DESCRIPTION_WEIGHT = 2.0  # as agents.understanding.intent: the description counts as two examples
@@ -12,7 +19,12 @@ DESCRIPTION_WEIGHT = 2.0  # as agents.understanding.intent: the description coun
 
 class KnnIntentClassifier:
     def __init__(
-        self, x: np.ndarray, labels: list[str], descriptions: dict[str, np.ndarray] | None = None
+        self,
+        x: np.ndarray,
+        labels: list[str],
+        descriptions: dict[str, np.ndarray] | None = None,
+        *,
+        head: bool = False,
     ) -> None:
         self.classes = sorted(set(labels))
         self.y = np.array([self.classes.index(lbl) for lbl in labels])
@@ -22,6 +34,22 @@ class KnnIntentClassifier:
             if descriptions and all(c in descriptions for c in self.classes)
             else None
         )
+        self.head: SoftmaxHead | None = None
+        self.share = 0.0
+        self.mu, self.sd = 0.0, 1.0
+        if head:
+            n = len(self.classes)
+            # the description as the product gives it: one view (the label) and the description row
+            extra = [self.desc, self.desc] if self.desc is not None else []
+            xs = np.vstack([x, *extra])
+            ys = np.concatenate([self.y, *(np.arange(n) for _ in extra)])
+            self.head = cached_head(xs, ys, n)
+            self.share = head_share(np.bincount(self.y, minlength=n))
+            # the reference scale's spread, from the training rows' pair similarities (a fixed sample of them)
+            sample = xs[:: max(1, len(xs) // 2000)]
+            sims = sample @ sample.T
+            off = sims[~np.eye(len(sample), dtype=bool)]
+            self.mu, self.sd = float(off.mean()), max(float(off.std()), 1e-3)
 
     def scores(self, q: np.ndarray) -> np.ndarray:
         """(n_queries, n_classes) class scores: mean of each class's top-k similarities."""
@@ -37,6 +65,9 @@ class KnnIntentClassifier:
                 out[:, c] = (n * out[:, c] + DESCRIPTION_WEIGHT * (q @ self.desc[c])) / (
                     n + DESCRIPTION_WEIGHT
                 )
+        if self.head is not None:
+            ref = REF_MU + REF_SD * (out - self.mu) / self.sd
+            out = blend(ref, self.head.log_probs(q), self.share, self.head.spread, REF_SD)
         return out
 
     def predict(
