@@ -13,14 +13,12 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
-from pydantic import SecretStr
 
 from contract import AccessDenied, CopilotError, ErrorCode
 from contract.ports import Actor, Role
@@ -200,9 +198,7 @@ GATEWAY_SIGNATURE_HEADER = "X-Gateway-Signature"
 
 
 def gateway_key(settings: Settings) -> bytes:
-    configured = getattr(settings, "call_gateway_key", None)
-    value = configured.get_secret_value() if isinstance(configured, SecretStr) else ""
-    value = value or os.environ.get("COPILOT_CALL_GATEWAY_KEY", "")
+    value = settings.call_gateway_key.get_secret_value()
     if not value and settings.dev_api_keys and settings.env != "production":
         value = GATEWAY_DEV_KEY
     return value.encode("utf-8")

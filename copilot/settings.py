@@ -20,7 +20,18 @@ SHARED_DIR = Path(os.environ.get("COPILOT_SHARED_DIR", str(REPO_ROOT.parent / "s
 # the public benchmarks `make eval` and `make bench` score against; tests that need them in full skip when absent
 BENCHMARKS_DIR = Path(os.environ.get("COPILOT_BENCHMARKS_DIR", str(SHARED_DIR / "benchmarks")))
 
-PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "dev-key", "placeholder", "xxx", "test"}
+PLACEHOLDER_SECRETS = {
+    "",
+    "changeme",
+    "change-me",
+    "secret",
+    "dev",
+    "dev-key",
+    "placeholder",
+    "xxx",
+    "test",
+    "dev-gateway-key",
+}
 
 
 class LLMSettings(BaseModel):
@@ -141,6 +152,10 @@ class Settings(BaseSettings):
     # ledger_checkpoint_key, else random per process (then several API processes need the key set explicitly).
     stream_token_key: SecretStr = SecretStr("")
     stream_token_ttl_s: int = 60
+    # The telephony gateway's HMAC key for POST /v1/calls (who is on which call). Empty: the well-known dev key in
+    # development and test; in production no call can be registered, so the voice desk stays closed (not required:
+    # a deployment without voice must start)
+    call_gateway_key: SecretStr = SecretStr("")
 
     # WeCom / WeChat
     wecom_corp_id: str = ""
@@ -193,6 +208,7 @@ class Settings(BaseSettings):
             "ledger_checkpoint_key",
             "pii_vault_key",
             "stream_token_key",
+            "call_gateway_key",
         ):
             value: SecretStr = getattr(self, name)
             raw = value.get_secret_value()

@@ -47,3 +47,14 @@ def test_production_refuses_demo_keys_and_placeholders() -> None:
         wecom_token="Xq9-real-token-2f7",
     )
     assert ok.env == "production"
+
+
+def test_production_refuses_the_dev_gateway_key_and_registers_no_call_without_one() -> None:
+    from copilot.auth import GATEWAY_DEV_KEY, gateway_key
+
+    prod = {"env": "production", "dev_api_keys": False, "api_keys": {"ab" * 32: "admin:a"}}
+    with pytest.raises(ValidationError, match="CALL_GATEWAY_KEY is a placeholder"):
+        Settings(**prod, call_gateway_key=GATEWAY_DEV_KEY)  # type: ignore[arg-type]
+    assert gateway_key(Settings(**prod)) == b""  # type: ignore[arg-type]  # no key: every registration refused
+    assert gateway_key(Settings(**prod, call_gateway_key="k-7f2c9e")) == b"k-7f2c9e"  # type: ignore[arg-type]
+    assert gateway_key(Settings(env="development")) == GATEWAY_DEV_KEY.encode()
