@@ -70,6 +70,8 @@ DELIVERY_WHEN = re.compile(
     r"(20\d{2}\s*年|(?<!\d)\d{2}\s*年(?=\s*\d{1,2}\s*月)|去年|今年|前年)\s*(?:(\d{1,2})\s*月)?"
 )
 RELATIVE_YEAR = {"今年": 0, "去年": 1, "前年": 2}
+# a limiting word right after the year ("去年就4台", "今年才买了2台", "去年只提了3辆"): a volume, not a batch
+VOLUME_AFTER = re.compile(r"\s*(?:就|才|只|仅|一共|总共|共)")
 RELATIVE_MONTH = {"上个月": 1, "上月": 1, "这个月": 0, "本月": 0}
 
 
@@ -78,6 +80,8 @@ def _dated(devices: list[dict[str, Any]], text: str, today: date | None = None) 
     when that narrows the list; otherwise all of them (a date about something else must not empty the list)."""
     prefixes = []
     for m in DELIVERY_WHEN.finditer(text or ""):
+        if VOLUME_AFTER.match(text[m.end() :]):
+            continue  # "去年就4台" says how much was bought that year, it does not pick that year's batch
         word = m.group(1).replace(" ", "")
         if word in RELATIVE_YEAR:
             if today is None:

@@ -3,10 +3,12 @@ a policy term), a count's wording, an English message naming an offer row throug
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from agents.reasoning.counts import _interval, _km_en, _sep
-from agents.reasoning.crm import Contact, _writer_first
+from agents.reasoning.crm import Contact, _dated, _writer_first
 from agents.reasoning.offers import _mostly_latin, _to_en
 
 CLAUSE = "常规保养间隔：非营运车辆每1万km或12个月，营运车辆每1万km或6个月，以先到者为准。"
@@ -68,3 +70,17 @@ def test_a_colleague_named_in_full_is_not_greeted(text: str, first: Contact, las
     ranked = _writer_first([HAN, QIAN, ZHAO], text)
     assert ranked[0] == first
     assert ranked[-1] == last
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("这两年车买得越来越少，去年就4台", ["a", "b"]),  # a volume said of last year, not a batch picked
+        ("去年才买了4台", ["a", "b"]),
+        ("去年提的那4台质保到哪天", ["b"]),  # last year's batch
+        ("2024年8月那批", ["a"]),
+    ],
+)
+def test_a_year_with_a_volume_picks_no_batch(text: str, want: list[str]) -> None:
+    devices = [{"id": "a", "installed_at": "2024-08-20"}, {"id": "b", "installed_at": "2025-06-03"}]
+    assert [d["id"] for d in _dated(devices, text, date(2026, 11, 20))] == want
