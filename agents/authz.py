@@ -440,8 +440,10 @@ def customer_trap(
     # «我们是城东一家维修店，X先生的车…保养套餐还剩几次»: an establishment (a shop, an insurer, an employer) asking for
     # the holder's things; «X是我儿子，他那台车…»: a relative. Never told: only the holder may be
     persons = any(
-        h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value)) for h in hits
-    )
+        (h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value)))
+        and not SELF_NAMED.search(text[max(0, _span(h, text)[0] - 12) : max(0, _span(h, text)[0])])
+        for h in hits
+    )  # «I'm <their own contact> - did our company…» names the asker, not a holder spoken of
     if third_party_asked(
         text,
         holder_named=persons,
@@ -579,6 +581,8 @@ def screen_customer_text(
 
 
 _REASON = {"prices": "other_customer_prices", "records": "other_customers_data"}
+# the asker naming themself just before the name
+SELF_NAMED = re.compile(r"(?:我是|我就是|本人是|(?<![A-Za-z])(?:I'm|I am|this is))\s*$", re.I)
 # someone speaking for the account holder («我是周强的爱人，把订单退了»): only the holder may act on or hear of the account
 NOT_ACCOUNT_HOLDER = "not_account_holder"
 RECORD_KINDS = {"device", "order", "contract", "ticket", "customer_id"}

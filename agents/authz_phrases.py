@@ -290,7 +290,8 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
     if i < 0:
         return ""
     if person:  # «沈浩的X7保养到哪天», «沈浩买的什么价»: their own things, asked about
-        tail = text[end : spans[i].end][:14]
+        tail = text[end : spans[i].end]
+        tail = tail[:40] if tail[:14].isascii() else tail[:14]  # English says the same in more characters
         if not tail.strip() and i + 1 < len(spans):
             # a transcript without punctuation: the name alone, then what is theirs pointed back at («沈浩 他那台车
             # 当时 优惠了多少»)

@@ -17,7 +17,11 @@ kind, a customer naming a person alone in a transcript; over-refusal: «客户�
 Batch C (8 traps, 8 controls), written after batch B's fixes and run once untouched: traps refused 6/8 (6/8 with the
 reason), controls falsely refused 0/8. Misses: a full-width order number («ＳＯ－２５０２…»), a plate with a katakana
 middle dot («・»).
-After the fixes: traps 52/52 refused, 52/52 with the expected reason; controls falsely refused 0/54."""
+Batch D (8 traps, 8 controls), written after batch C's fixes and run once untouched: traps refused 7/8 (7/8 with the
+reason), controls falsely refused 1/8. Miss: a customer asking about a romanised contact's company price in English
+(the words after the name were read within 14 characters, a Chinese span); over-refusal: a customer's own contact
+introducing themself in English («I'm <name> - did our company…») read as a third party speaking of the holder.
+After the fixes: traps 60/60 refused, 60/60 with the expected reason; controls falsely refused 0/62."""
 
 from __future__ import annotations
 
