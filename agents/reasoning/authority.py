@@ -171,10 +171,11 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         f"a {off_text} discount is above what I may grant as {spec.actor} ({own_cell.raw}) and needs approval by "
         f"{approver}"
     )
-    # to the customer: who decides — their figure is a request, never an offer — and why it goes up: it is beyond what
-    # the rep (the draft's voice) may grant, as a sales manager declining says it ("我这边权限是3%以内（含），5%需要…审批").
-    # What their figure is worth on the model they name is said ("按Z5指导价…计为 8,990 元").
-    say = f"您提到的{asked_text}超出我的权限（{own_cell.raw}）{worth}，需要{approver}审批"
+    # to the customer: who decides — their figure is a request, never an offer. The rep's own limit is internal (the
+    # authority table): told to the customer it is an invitation to ask for exactly that much, so it stays in the
+    # statement (and the slots) for the rep. What their figure is worth on the model they name is said ("按Z5指导价…计为
+    # 8,990 元"). Review S10-B2: round 10 put the limit in the say; reverted.
+    say = f"您提到的{asked_text}{worth}{'，' if worth else ''}需要{approver}审批"
     return [
         Computed(
             spec.tool,

@@ -76,10 +76,13 @@ def zh_date(day: date) -> str:
 
 WEEKDAYS_ZH = "一二三四五六日天"
 WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_CN_NUM = {c: i for i, c in enumerate("零一二三四五六七八九十", start=0)}
-_WEEK = re.compile(r"(这|本|下下|下)?(?:个)?(?:周|星期|礼拜)([一二三四五六日天末])")
+_WEEK = re.compile(r"(这|本|上上|上|下下|下)?(?:个)?(?:周|星期|礼拜)([一二三四五六日天末])")
 _REL = {"明天": 1, "明儿": 1, "后天": 2, "大后天": 3, "tomorrow": 1}
 _MONTH_DAY = re.compile(r"(?:(\d{1,2})月)?(\d{1,2})(?:号|日)")
+# grammar markers only: after a bare "N日" a span word makes it a count of days ("7日内", "3日以后"), not the Nth; after a
+# bare "N号/日" a past-tense verb makes it the day something was done ("15号交了")
+_COUNT_AFTER = re.compile(r"(?:内|以内|之内|后|以后)")
+_PAST_AFTER = re.compile(r"(?:交了|付了|订了|提了|买了)")
 _EN_WEEK = re.compile(r"\b(this|next)?\s*(" + "|".join(WEEKDAYS_EN) + r"|weekend)\b", re.I)
 
 
@@ -90,10 +93,13 @@ def weekday_zh(day: date) -> str:
 def named_days(text: str, today: date) -> list[tuple[str, date]]:
     """The later days a message names, as (its words, the day), in the order it names them: 明天 / 后天; 这周六,
     周末 (this week's Sunday: the last day of it), 下周二; 23号 / 12月1日 (this month's, else next month's); "this
-    Saturday", "next Tuesday", "tomorrow". Only days after `today`: a past or present day is the record's own."""
+    Saturday", "next Tuesday", "tomorrow". Only days after `today`: a past or present day is the record's own, and so are 上周六 /
+    上上周三, a bare day of something done ("15号交了") and a count of days ("7日内" is not the 7th)."""
     found: list[tuple[int, str, date]] = []
     for m in _WEEK.finditer(text):
         which, wd = m.group(1) or "", m.group(2)
+        if which.startswith("上"):
+            continue  # "上周六", "上上周三": a past week's day is the record's own
         target = 6 if wd in "日天末" else WEEKDAYS_ZH.index(wd)
         monday = today - timedelta(days=today.weekday())
         weeks = 2 if which == "下下" else 1 if which == "下" else 0
@@ -109,6 +115,10 @@ def named_days(text: str, today: date) -> list[tuple[str, date]]:
     for m in _MONTH_DAY.finditer(text):
         if m.start() > 0 and text[m.start() - 1].isdigit():
             continue
+        rest = text[m.end() :]
+        counted = m.group(0).endswith("日") and _COUNT_AFTER.match(rest)
+        if not m.group(1) and (counted or _PAST_AFTER.match(rest)):
+            continue  # "7日内" counts days; "15号交了" is a day past
         month = int(m.group(1)) if m.group(1) else today.month
         year = today.year
         try:
@@ -123,7 +133,10 @@ def named_days(text: str, today: date) -> list[tuple[str, date]]:
             except ValueError:
                 continue
         elif m.group(1) and day < today - timedelta(days=180):
-            day = date(year + 1, month, int(m.group(2)))
+            try:
+                day = date(year + 1, month, int(m.group(2)))
+            except ValueError:  # 2月29日 with no 29 February next year
+                continue
         found.append((m.start(), m.group(0), day))
     for m in _EN_WEEK.finditer(text):
         word = m.group(2).lower()

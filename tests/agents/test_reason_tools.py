@@ -313,10 +313,9 @@ def test_authority_ladder(store: PolicyStore, text: str, approver: str, within: 
     assert isinstance(r, Computed)
     assert (r.output == "within") is within
     if not within:
-        # the customer hears why it goes up, in the rep's voice (beyond my limit), and who approves (round 10: a sales
-        # manager declining states their own limit; it was kept from the customer before)
+        # the rep's own limit stays in the statement (the rep's); the customer hears who approves, never that limit
         assert r.needs_approval == approver and "不超过3%" in r.statement and "审批" in r.say
-        assert "超出我的权限（不超过3%）" in r.say and approver in r.say
+        assert "不超过3%" not in r.say and "超出我的权限" not in r.say and approver in r.say
         assert r.inputs[0].kind == "message"  # the asked figure is recorded as the customer's request
 
 
@@ -421,8 +420,8 @@ def test_authority_approver_is_a_higher_rung_that_may_decide_for_this_customer(
     assert r.needs_approval == approver
     # the customer hears that their figure needs approval and by whom — never the rep's own limit (an invitation to ask
     # for exactly that much) nor an offer of their figure; the limit stays in the statement for the rep
-    # round 10: the say gives the rep's own limit as the reason ("超出我的权限（…）"), never a grant
-    assert f"需要{approver}审批" in r.say and "可自行决定" not in r.say and "超出我的权限" in r.say
+    assert f"需要{approver}审批" in r.say and "可自行决定" not in r.say and "以内" not in r.say
+    assert "超出我的权限" not in r.say
     assert actor in r.statement
 
 
