@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -218,23 +219,41 @@ def sign_gateway_body(body: bytes, key: str | bytes, now: float | None = None) -
     }
 
 
+class GatewayRefused(Unauthenticated):
+    """The uniform 401 for a refused gateway registration. `why` is the internal reason, for the server log only
+    (never in the answer): no_key, missing, malformed, stale, bad_signature."""
+
+    def __init__(self, message: str, why: str) -> None:
+        super().__init__(message, reason="bad_gateway_signature")
+        self.why = why
+
+
+_GATEWAY_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_GATEWAY_SIGNATURE = re.compile(r"[0-9a-f]{64}")
+
+
 def verify_gateway(
     headers: dict[str, str], body: bytes, settings: Settings, now: float | None = None
 ) -> None:
-    """Unauthenticated (401 bad_gateway_signature) unless the body is signed with the gateway's key and its
-    timestamp is within GATEWAY_WINDOW_S; one answer for every failure (missing, stale, wrong)."""
+    """Unauthenticated (401 bad_gateway_signature, a GatewayRefused) unless the body is signed with the gateway's
+    key and its timestamp is within GATEWAY_WINDOW_S; one answer for every failure (missing, malformed, stale,
+    wrong). The timestamp must be 1-12 ASCII digits and the signature 64 lowercase hex digits, so no header value
+    reaches int() or the ASCII encoding unchecked (a non-ASCII digit or a 5000-digit timestamp was a 500)."""
     key = gateway_key(settings)
     lowered = {k.lower(): v for k, v in headers.items()}
     timestamp = lowered.get(GATEWAY_TIMESTAMP_HEADER.lower(), "").strip()
     signature = lowered.get(GATEWAY_SIGNATURE_HEADER.lower(), "").strip().removeprefix("sha256=")
-    refused = Unauthenticated(
+    message = (
         f"a call is registered by the telephony gateway only: sign the body with the gateway key "
-        f"({GATEWAY_SIGNATURE_HEADER}: sha256=HMAC(key, timestamp + '.' + body), {GATEWAY_TIMESTAMP_HEADER})",
-        reason="bad_gateway_signature",
+        f"({GATEWAY_SIGNATURE_HEADER}: sha256=HMAC(key, timestamp + '.' + body), {GATEWAY_TIMESTAMP_HEADER})"
     )
-    if not key or not timestamp.isdigit() or not signature:
-        raise refused
+    if not key:
+        raise GatewayRefused(message, "no_key")
+    if not timestamp or not signature:
+        raise GatewayRefused(message, "missing")
+    if not _GATEWAY_TIMESTAMP.fullmatch(timestamp) or not _GATEWAY_SIGNATURE.fullmatch(signature):
+        raise GatewayRefused(message, "malformed")
     if abs((time.time() if now is None else now) - int(timestamp)) > GATEWAY_WINDOW_S:
-        raise refused
+        raise GatewayRefused(message, "stale")
     if not hmac.compare_digest(_gateway_mac(key, timestamp, body), signature):
-        raise refused
+        raise GatewayRefused(message, "bad_signature")

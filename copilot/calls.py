@@ -37,6 +37,10 @@ class CallRegistry(Protocol):
         ...
 
 
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def _in_scope(call: ActiveCall, now: float, grace_s: float) -> bool:
     return not call.ended_at or now - call.ended_at <= grace_s
 
@@ -96,23 +100,46 @@ class RedisCalls:
         self.prefix = prefix
 
     def start(self, call: ActiveCall) -> None:
+        """Read-check-write in one WATCH/MULTI transaction (retried if a watched key changes). A free or ended id is
+        (re-)registered under the new agent: removed from the previous owner's hash, written under `call.agent_id`,
+        and `call:<id>` points at the new agent. A live id keeps its owner (only a missing customer is filled)."""
         stamped = ActiveCall(
             call.call_id, call.agent_id, call.customer_ref, call.tenant, call.started_at or time.time()
         )
-        owner = self._r.get(self.prefix + "call:" + call.call_id)
-        agent = owner.decode() if isinstance(owner, bytes) else (owner or call.agent_id)
-        key = self.prefix + agent
-        raw = self._r.hget(key, call.call_id)
-        held = ActiveCall(**json.loads(raw)) if raw else None
-        if held is None or held.ended_at:
-            self._r.hset(key, call.call_id, json.dumps(asdict(stamped)))
-        elif not held.customer_ref and call.customer_ref:
-            updated = ActiveCall(
-                held.call_id, held.agent_id, call.customer_ref, call.tenant or held.tenant, held.started_at
-            )
-            self._r.hset(key, call.call_id, json.dumps(asdict(updated)))
-        self._r.set(self.prefix + "call:" + call.call_id, agent, ex=86400)
-        self._r.expire(key, 86400)
+        pointer = self.prefix + "call:" + call.call_id
+
+        def write(pipe: Any) -> None:
+            owner = pipe.get(pointer)
+            previous = _text(owner) if owner is not None else ""
+            raw = None
+            if previous:
+                pipe.watch(self.prefix + previous)
+                raw = pipe.hget(self.prefix + previous, call.call_id)
+            held = ActiveCall(**json.loads(raw)) if raw else None
+            if held is None or held.ended_at:
+                key = self.prefix + call.agent_id
+                pipe.multi()
+                if previous and previous != call.agent_id:
+                    pipe.hdel(self.prefix + previous, call.call_id)
+                pipe.hset(key, call.call_id, json.dumps(asdict(stamped)))
+                pipe.set(pointer, call.agent_id, ex=86400)
+                pipe.expire(key, 86400)
+                return
+            key = self.prefix + previous
+            pipe.multi()
+            if not held.customer_ref and call.customer_ref:  # registered at connect, the customer named later
+                updated = ActiveCall(
+                    held.call_id,
+                    held.agent_id,
+                    call.customer_ref,
+                    call.tenant or held.tenant,
+                    held.started_at,
+                )
+                pipe.hset(key, call.call_id, json.dumps(asdict(updated)))
+            pipe.set(pointer, previous, ex=86400)
+            pipe.expire(key, 86400)
+
+        self._r.transaction(write, pointer)
 
     def end(self, call_id: str) -> None:
         agent = self._r.get(self.prefix + "call:" + call_id)
@@ -130,7 +157,9 @@ class RedisCalls:
         now = time.time()
         calls = [ActiveCall(**json.loads(v)) for v in self._r.hvals(self.prefix + agent_id)]
         return sorted(
-            (c for c in calls if _in_scope(c, now, self.grace_s)), key=lambda c: c.started_at, reverse=True
+            (c for c in calls if c.agent_id == agent_id and _in_scope(c, now, self.grace_s)),
+            key=lambda c: c.started_at,
+            reverse=True,
         )
 
     def get(self, call_id: str) -> ActiveCall | None:

@@ -72,7 +72,7 @@ def mount_voice_routes(app: Any, services: Services) -> None:
     from channels.voice.asr_service import AsrService
     from channels.voice.router import StartFrame
     from contract import InputError
-    from copilot.auth import actor_for_socket, require, verify_gateway
+    from copilot.auth import GatewayRefused, actor_for_socket, require, verify_gateway
 
     asr = services.asr  # typed as what the service closes; the socket needs the ASR service itself
     if not isinstance(asr, AsrService) or getattr(app.state, "voice_mounted", False):
@@ -88,7 +88,12 @@ def mount_voice_routes(app: Any, services: Services) -> None:
     async def register_call(request: Request) -> dict[str, str]:
         """The telephony gateway registers a live call (signed body; see mount_voice_routes)."""
         body = await request.body()
-        verify_gateway(dict(request.headers), body, services.settings)
+        try:
+            verify_gateway(dict(request.headers), body, services.settings)
+        except GatewayRefused as exc:  # the answer stays the uniform 401; the reason is for the operator
+            peer = request.client.host if request.client else "unknown"
+            log.warning("call registration refused from %s: %s", peer, exc.why)
+            raise
         try:
             reg = CallRegistration.model_validate_json(body)
         except ValidationError as exc:

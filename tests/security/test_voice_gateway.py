@@ -149,3 +149,76 @@ def test_a_second_socket_on_a_live_call_is_refused(
         frame["reason"] == "stop" and frame["agent_ref"] == "agent_chen" and frame["customer_ref"] == "C1004"
     )
     assert any("call-gw-4" in r.getMessage() and "call_id_in_use" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.probe(
+    id="voice-gateway-malformed-headers",
+    sends="POST /v1/calls with a timestamp of '²' (latin-1), 5000 ASCII digits, 13 digits, a short or upper-case "
+    "signature",
+    expect="the same 401 bad_gateway_signature as any refused signature (it was a 500 with a traceback); no call",
+)
+def test_malformed_gateway_headers_get_the_uniform_401(
+    security_client: TestClient, security_services: Any
+) -> None:
+    body = json.dumps({"call_id": "call-gw-m", "agent_ref": "agent_chen", "customer_ref": "C1004"}).encode()
+    good = sign_gateway_body(body, GATEWAY_DEV_KEY)
+    ts, sig = good["X-Gateway-Timestamp"], good["X-Gateway-Signature"]
+    cases: list[tuple[bytes, bytes]] = [
+        (b"\xb2", sig.encode()),  # a superscript two: str.isdigit() is True, int() raises
+        (b"1" * 5000, sig.encode()),  # longer than Python's int-string limit
+        (b"1" * 13, sig.encode()),
+        (ts.encode(), b"sha256=" + b"0" * 63),
+        (ts.encode(), sig.upper().replace("SHA256=", "sha256=").encode()),
+        (ts.encode(), b"sha256=" + "\u00e9".encode("latin-1") * 64),
+    ]
+    answers = set()
+    for timestamp, signature in cases:
+        r = security_client.post(
+            "/v1/calls",
+            content=body,
+            headers={
+                "Content-Type": b"application/json",
+                "X-Gateway-Timestamp": timestamp,
+                "X-Gateway-Signature": signature,
+            },
+        )
+        assert r.status_code == 401 and r.json()["reason"] == "bad_gateway_signature", (
+            timestamp[:20],
+            r.text,
+        )
+        answers.add(r.text)
+    assert len(answers) == 1  # one answer for every failure
+    assert not [c for c in security_services.calls.for_agent("agent_chen") if c.call_id == "call-gw-m"]
+
+
+@pytest.mark.probe(
+    id="voice-gateway-refusals-logged",
+    sends="POST /v1/calls unsigned, stale, with a wrong key, with a malformed timestamp",
+    expect="each is a warning in the server log naming the peer and the internal reason; the client sees the "
+    "same 401 for all",
+)
+def test_each_refused_registration_is_logged_with_its_reason(
+    security_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    body = {"call_id": "call-gw-log", "agent_ref": "agent_chen", "customer_ref": "C1004"}
+    answers = [
+        security_client.post("/v1/calls", json=body),
+        register(security_client, "call-gw-log", "agent_chen", "C1004", now=time.time() - 3600),
+        register(security_client, "call-gw-log", "agent_chen", "C1004", key="not-the-key"),
+        security_client.post(
+            "/v1/calls", json=body, headers={"X-Gateway-Timestamp": "x1", "X-Gateway-Signature": "sha256=00"}
+        ),
+    ]
+    assert {r.status_code for r in answers} == {401}
+    assert len({json.dumps(r.json(), sort_keys=True) for r in answers}) == 1
+    refused = [
+        r.getMessage() for r in caplog.records if r.getMessage().startswith("call registration refused")
+    ]
+    assert [m.rsplit(": ", 1)[1] for m in refused] == ["missing", "stale", "bad_signature", "malformed"], (
+        refused
+    )
+    assert all("testclient" in m for m in refused), refused  # the peer (TestClient's host)
+    for r in answers:
+        for why in ("missing", "stale", "bad_signature", "malformed"):
+            assert why not in r.json()["message"] and r.json().get("why") is None
