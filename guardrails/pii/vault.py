@@ -32,7 +32,9 @@ class Vault(Protocol):
         """The token of `value` in this vault: the same value gets the same token every time."""
         ...
 
-    def values(self, vault_key: str) -> dict[str, str]: ...
+    def values(self, vault_key: str, entity: str | None = None) -> dict[str, str]:
+        """token → value; with `entity`, only that entity's tokens (the Redis vault then opens no others)."""
+        ...
 
 
 class MemoryVault:
@@ -73,10 +75,13 @@ class MemoryVault:
             tokens[token] = value
             return token
 
-    def values(self, vault_key: str) -> dict[str, str]:
+    def values(self, vault_key: str, entity: str | None = None) -> dict[str, str]:
         with self._lock:
             self._expire(vault_key, time.monotonic())
-            return dict(self._tokens.get(vault_key, {}))
+            tokens = self._tokens.get(vault_key, {})
+            if entity is None:
+                return dict(tokens)
+            return {t: v for t, v in tokens.items() if t.startswith(f"<{entity}_")}
 
     def forget(self, vault_key: str) -> int:
         with self._lock:
@@ -169,7 +174,7 @@ class RedisVault:
         except Exception as exc:  # redis raises its own hierarchy; callers get the contract's error
             raise BackendUnavailable(f"PII vault unreachable: {exc}", reason="pii_vault") from exc
 
-    def values(self, vault_key: str) -> dict[str, str]:
+    def values(self, vault_key: str, entity: str | None = None) -> dict[str, str]:
         try:
             sealed = dict(self._r.hgetall(self._keys(vault_key)[0]))
         except Exception as exc:
@@ -178,6 +183,8 @@ class RedisVault:
         for token, blob in sealed.items():
             name = token.decode() if isinstance(token, bytes) else str(token)
             m = TOKEN_RE.fullmatch(name)
+            if entity is not None and (m is None or m.group(1) != entity):
+                continue  # filtered before decrypting: a turn's name lookup opens no phone or ID
             out[name] = self._cipher.open(str(blob), f"{vault_key}\x1f{m.group(1) if m else ''}")
         return out
 
