@@ -36,6 +36,7 @@ from agents.actions.playbook import DecisionInput, propose
 from agents.actions.records import open_ticket_of
 from agents.authz import (
     EN_PRICE_OF_OTHERS,
+    Decision,
     asks_about_them,
     check_mentions,
     english,
@@ -291,18 +292,21 @@ class RepAsk:
         except BackendUnavailable:
             flags.append("crm_unavailable")
         own_name = c360.name if c360 is not None else ""
+        memo = (self.msg.tenant, self.msg.conversation_id, self.actor.id)
+        # a phone or ID number as a look-up key: refused as such, whoever it names. Checked before the directory
+        # resolves anything, and remembered as that refusal: a pointing-back follow-up («他们家那台车…») repeats it,
+        # so the pair does not tell another rep's customer's number from the rep's own or from nobody's
+        if personal_data_lookup(self.text):
+            remember_ask(self.deps.cache, memo, Decision(reason="personal_data_lookup"))
+            return c360, "personal_data_lookup", "", flags
         ents = extract_entities(self.text, self.deps.tenant.entity_rules)
         refs = tuple(str(v) for k in CUSTOMER_KINDS for v in ents.get(k, []))
         named = check_mentions(self.deps.customers, self.text, self.actor, self.msg.customer_ref, refs)
-        memo = (self.msg.tenant, self.msg.conversation_id, self.actor.id)
         # «他们家那台车…» names nobody itself: the party the previous ask of this conversation named
         if not (named.refused or named.subject or named.flags):
             named = pointed_back(self.deps.cache, memo, self.text) or named
         remember_ask(self.deps.cache, memo, named)
         flags += named.flags
-        # a phone or ID number as a look-up key: refused as such, whoever it names
-        if personal_data_lookup(self.text):
-            return c360, "personal_data_lookup", "", flags
         if named.refused:
             self.owner, self.via = named.owner, named.via
             return c360, named.reason, named.customer_ref, flags

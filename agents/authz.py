@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -271,9 +272,12 @@ def check_mentions(
 
 # an ask that points back («他们家那台车», «their contract») at the customer the previous ask of this conversation named:
 # that ask's verdict holds (a refusal is refused again, an own customer is the subject). Kept in the deps' cache, per
-# conversation and actor, the previous ask only
+# conversation and actor, the previous ask only, and per process: with several worker processes a follow-up is refused
+# again only when it reaches the process that saw the first ask (otherwise it is answered about the conversation's
+# own customer, which tells nothing of the other party). Worker threads share it under _EARLIER_LOCK
 EARLIER_ASKS = "authz.earlier_asks"
 EARLIER_MAX = 4096
+_EARLIER_LOCK = threading.Lock()
 THIS_CUSTOMER = re.compile(
     r"这个客户|这位客户|该客户|当前客户|本客户|这家客户|\b(?:this|the current)\s+(?:customer|client|account)\b",
     re.I,
@@ -282,18 +286,20 @@ THIS_CUSTOMER = re.compile(
 
 def remember_ask(cache: dict[str, Any], key: tuple[str, ...], decision: Decision) -> None:
     """Keep what this ask named (its refusal, or the own customer it was about) for the next ask to point back at."""
-    memo: dict[tuple[str, ...], Decision] = cache.setdefault(EARLIER_ASKS, {})
-    memo.pop(key, None)
-    if decision.refused or decision.subject:
-        memo[key] = decision
-        while len(memo) > EARLIER_MAX:
-            memo.pop(next(iter(memo)))
+    with _EARLIER_LOCK:
+        memo: dict[tuple[str, ...], Decision] = cache.setdefault(EARLIER_ASKS, {})
+        memo.pop(key, None)
+        if decision.refused or decision.subject:
+            memo[key] = decision
+            while len(memo) > EARLIER_MAX:
+                memo.pop(next(iter(memo)))
 
 
 def pointed_back(cache: dict[str, Any], key: tuple[str, ...], text: str) -> Decision | None:
     """The previous ask's verdict when this ask names nobody itself and points back at a party («他们家», «她那台»,
     «their»), not at the conversation's customer («这个客户»)."""
-    earlier = (cache.get(EARLIER_ASKS) or {}).get(key)
+    with _EARLIER_LOCK:
+        earlier = (cache.get(EARLIER_ASKS) or {}).get(key)
     # «this customer» is the conversation's; «the other company … their» names a party of its own
     if earlier is None or THIS_CUSTOMER.search(text) or OTHER_PARTY.search(text):
         return None
