@@ -212,13 +212,18 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         for name in sp.replaces
     }
     results = [r for r in results if not (isinstance(r, Computed) and r.name in replaced)]
-    # the same statement from two entries (an intent's own tool and another's fallback on the same document): once
+    # the same statement from two entries (an intent's own tool and another's fallback on the same document): once,
+    # as the entry the message asked for when one of them is (its tool id is what the answer says it computed)
+    asked_statements = {r.statement for r in results if isinstance(r, Computed) and id(r) in asked_results}
     seen: set[str] = set()
-    results = [
-        r
-        for r in results
-        if not isinstance(r, Computed) or not (r.statement in seen or seen.add(r.statement))  # type: ignore[func-returns-value]
-    ]
+    unique: list[Result] = []
+    for r in results:
+        if isinstance(r, Computed):
+            if r.statement in seen or (r.statement in asked_statements and id(r) not in asked_results):
+                continue
+            seen.add(r.statement)
+        unique.append(r)
+    results = unique
     customer_id = str((state.get("customer") or {}).get("customer_id", ""))
     notes: list[str] = []
     by_llm: set[int] = set()  # results of the tools the LLM chose to call (lineage.called_by = llm)
