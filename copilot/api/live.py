@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
+import time
 from typing import Any
 
 from fastapi import Request
@@ -72,7 +74,14 @@ def mount_voice_routes(app: Any, services: Services) -> None:
     from channels.voice.asr_service import AsrService
     from channels.voice.router import StartFrame
     from contract import InputError
-    from copilot.auth import GatewayRefused, actor_for_socket, require, verify_gateway
+    from copilot.auth import (
+        GATEWAY_SIGNATURE_HEADER,
+        GATEWAY_WINDOW_S,
+        GatewayRefused,
+        actor_for_socket,
+        require,
+        verify_gateway,
+    )
 
     asr = services.asr  # typed as what the service closes; the socket needs the ASR service itself
     if not isinstance(asr, AsrService) or getattr(app.state, "voice_mounted", False):
@@ -85,13 +94,31 @@ def mount_voice_routes(app: Any, services: Services) -> None:
         agent_ref: str = Field(min_length=1, max_length=200)
         customer_ref: str = Field(min_length=1, max_length=200)
 
+    # signatures this process accepted, until their timestamp leaves the window: a signed registration replayed after
+    # the hang-up would otherwise re-open the call (per process, like the one-socket check; a repeat while the call
+    # is live and unchanged stays the idempotent no-op a gateway's retry needs)
+    accepted: dict[str, float] = {}
+    accepted_lock = threading.Lock()
+
+    def replayed(signature: str, call_id: str, agent_ref: str, customer_ref: str) -> bool:
+        now = time.time()
+        with accepted_lock:
+            for old in [k for k, until in accepted.items() if until < now]:
+                del accepted[old]
+            if signature not in accepted:
+                accepted[signature] = now + 2 * GATEWAY_WINDOW_S
+                return False
+        call = services.calls.get(call_id)
+        same = call is not None and (call.agent_id, call.customer_ref) == (agent_ref, customer_ref)
+        return not (same and call is not None and not call.ended_at)
+
     async def register_call(request: Request) -> dict[str, str]:
         """The telephony gateway registers a live call (signed body; see mount_voice_routes)."""
         body = await request.body()
+        peer = request.client.host if request.client else "unknown"
         try:
             verify_gateway(dict(request.headers), body, services.settings)
         except GatewayRefused as exc:  # the answer stays the uniform 401; the reason is for the operator
-            peer = request.client.host if request.client else "unknown"
             log.warning("call registration refused from %s: %s", peer, exc.why)
             raise
         try:
@@ -102,6 +129,10 @@ def mount_voice_routes(app: Any, services: Services) -> None:
             raise InputError(
                 f"bad call registration: {where}: {first['msg']}", reason="invalid_request"
             ) from exc
+        signature = request.headers.get(GATEWAY_SIGNATURE_HEADER, "").strip()
+        if await run_in_threadpool(replayed, signature, reg.call_id, reg.agent_ref, reg.customer_ref):
+            log.warning("call registration refused from %s: replayed (call %s)", peer, reg.call_id)
+            raise GatewayRefused("a signed call registration is accepted once", "replayed")
         call = await run_in_threadpool(services.register_call, reg.call_id, reg.agent_ref, reg.customer_ref)
         log.info("call %s registered by the gateway for agent %s", call.call_id, call.agent_id)
         return {"call_id": call.call_id, "agent_ref": call.agent_id, "customer_ref": call.customer_ref}

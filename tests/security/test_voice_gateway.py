@@ -222,3 +222,35 @@ def test_each_refused_registration_is_logged_with_its_reason(
     for r in answers:
         for why in ("missing", "stale", "bad_signature", "malformed"):
             assert why not in r.json()["message"] and r.json().get("why") is None
+
+
+@pytest.mark.probe(
+    id="voice-gateway-replay-after-hangup",
+    sends="a signed registration of call-gw-9, the agent's call and hang-up, then the very same signed request again",
+    expect="the retry while live is the idempotent 201; the replay after the hang-up is 401 and the call stays ended",
+)
+def test_a_replayed_registration_does_not_reopen_a_hung_up_call(
+    security_client: TestClient, security_services: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = json.dumps({"call_id": "call-gw-9", "agent_ref": "agent_chen", "customer_ref": "C1004"}).encode()
+    headers = {"Content-Type": "application/json", **sign_gateway_body(body, GATEWAY_DEV_KEY)}
+    assert security_client.post("/v1/calls", content=body, headers=headers).status_code == 201
+    assert (
+        security_client.post("/v1/calls", content=body, headers=headers).status_code == 201
+    )  # a retry: no-op
+    with security_client.websocket_connect("/voice/calls/call-gw-9", headers=CHEN) as ws:
+        ws.send_json(START)
+        assert ws.receive_json()["type"] == "ready"
+        ws.send_json({"type": "stop"})
+        while ws.receive_json()["type"] != "wrapup":
+            pass
+    call = security_services.calls.get("call-gw-9")
+    assert call is not None and call.ended_at
+    caplog.set_level(logging.WARNING)
+    replay = security_client.post("/v1/calls", content=body, headers=headers)
+    assert replay.status_code == 401 and replay.json()["reason"] == "bad_gateway_signature", replay.text
+    again = security_services.calls.get("call-gw-9")
+    assert again is not None and again.ended_at  # not re-opened
+    assert any("replayed" in r.getMessage() for r in caplog.records)
+    fresh = register(security_client, "call-gw-9", "agent_chen", "C1004", now=time.time() + 1)
+    assert fresh.status_code == 201, fresh.text  # a new signed registration re-opens it
