@@ -148,7 +148,7 @@ def build_voice_router(
             if claimed:
                 live.discard(call_id)
             log.warning(
-                "call %s: socket from %s refused (%s): %s", call_id, _peer(websocket), exc.reason, exc.message
+                "call %r: socket from %s refused (%s): %s", call_id, _peer(websocket), exc.reason, exc.message
             )
             code = 1013 if isinstance(exc, CallLimitExceeded) else 1008
             await _send_and_close(websocket, _error(exc.reason, exc.message, fatal=True), code)

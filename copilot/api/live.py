@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -15,6 +16,7 @@ from contract import AccessDenied, InboundMessage, NotFound
 from contract.ports import Actor
 from copilot.service import MessageRefusedError, Services
 
+CALL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
 log = logging.getLogger("copilot.api.live")
 
 
@@ -90,7 +92,7 @@ def mount_voice_routes(app: Any, services: Services) -> None:
     class CallRegistration(BaseModel):
         model_config = ConfigDict(extra="forbid")
 
-        call_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")
+        call_id: str = Field(min_length=1, max_length=200, pattern=CALL_ID.pattern)
         agent_ref: str = Field(min_length=1, max_length=200)
         customer_ref: str = Field(min_length=1, max_length=200)
 
@@ -149,6 +151,12 @@ def mount_voice_routes(app: Any, services: Services) -> None:
         if actor.role not in ("agent", "admin"):
             raise AccessDenied(f"role {actor.role!r} may not stream call audio", reason="wrong_role")
         call_id = str(websocket.path_params.get("call_id", ""))
+        if not CALL_ID.fullmatch(
+            call_id
+        ):  # the registration's own shape: nothing else reaches a log line or the ledger
+            raise refuse(
+                actor, "(not a call id)", "not_your_call", "not a registered call id", why="malformed"
+            )
         call = await run_in_threadpool(services.calls.get, call_id)
         live = call is not None and not call.ended_at
         if not live or (actor.role == "agent" and call is not None and call.agent_id != actor.id):

@@ -254,3 +254,21 @@ def test_a_replayed_registration_does_not_reopen_a_hung_up_call(
     assert any("replayed" in r.getMessage() for r in caplog.records)
     fresh = register(security_client, "call-gw-9", "agent_chen", "C1004", now=time.time() + 1)
     assert fresh.status_code == 201, fresh.text  # a new signed registration re-opens it
+
+
+@pytest.mark.probe(
+    id="voice-socket-forged-call-id",
+    sends="an agent's socket on /voice/calls/x%0Aforged-log-line (a newline in the call id)",
+    expect="error not_your_call; the id never reaches a log line or the ledger",
+)
+def test_a_call_id_of_another_shape_is_refused_before_it_is_logged(
+    security_client: TestClient, security_services: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    frame = _first_frame(security_client, "x%0Aforged-log-line", START, CHEN)
+    assert frame["type"] == "error" and frame["reason"] == "not_your_call", frame
+    assert not any(
+        "\nforged-log-line" in r.getMessage() for r in caplog.records
+    )  # no forged line; repr at most
+    denials = _denials(security_services, "not_your_call")
+    assert denials and not any("forged" in json.dumps(d) for d in denials)
