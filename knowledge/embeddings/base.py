@@ -13,8 +13,14 @@ import numpy as np
 
 @runtime_checkable
 class Embedder(Protocol):
-    name: str  # stable slug, part of the Chroma collection name (vectors of different models never mix)
-    dim: int
+    # Read-only properties, so a wrapper (the disk cache) may forward them
+    @property
+    def name(self) -> str:
+        """Stable slug, part of the Chroma collection name (vectors of different models never mix)."""
+        ...
+
+    @property
+    def dim(self) -> int: ...
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         """Passages → (n, dim) normalised float32."""
@@ -31,7 +37,14 @@ def normalise(rows: np.ndarray) -> np.ndarray:
         rows = rows[None, :]
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return rows / norms
+    normalised: np.ndarray = rows / norms
+    return normalised
+
+
+def first_row(rows: np.ndarray) -> np.ndarray:
+    """The one vector of a one-text batch (typed: ndarray indexing is Any to mypy)."""
+    row: np.ndarray = rows[0]
+    return row
 
 
 def batched(texts: list[str], size: int) -> list[list[str]]:

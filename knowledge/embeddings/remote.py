@@ -10,7 +10,7 @@ import httpx
 import numpy as np
 
 from contract.errors import BackendUnavailable, UserError
-from knowledge.embeddings.base import batched, normalise
+from knowledge.embeddings.base import batched, first_row, normalise
 
 
 def _slug(text: str) -> str:
@@ -44,7 +44,7 @@ class SentenceTransformerEmbedder:
         return normalise(rows)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return normalise(self._model.encode([self._qp + text], normalize_embeddings=True))[0]
+        return first_row(normalise(self._model.encode([self._qp + text], normalize_embeddings=True)))
 
 
 class OpenAIEmbedder:
@@ -96,4 +96,4 @@ class OpenAIEmbedder:
         return np.vstack([self._call(b) for b in batched(texts, self._batch)])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._call([text])[0]
+        return first_row(self._call([text]))

@@ -235,7 +235,7 @@ def _pdf_text(raw: bytes, source: str) -> tuple[dict[str, Any], str, list[int]]:
                 f"{source}: the PDF is encrypted; supply an unlocked copy", reason="pdf_encrypted"
             )
         pages = [re.sub(r"\r\n?", "\n", p.extract_text() or "").strip("\n") for p in reader.pages]
-        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+        title = reader.metadata.get("/Title") if reader.metadata else None
     except InputError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:

@@ -6,6 +6,7 @@ and BM25 saturating sooner (knowledge/policy/query_profile.py); at weight 0 it i
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import time
 from collections.abc import Sequence
 from datetime import date
@@ -402,7 +403,9 @@ def _source_ids(row: Any) -> dict[str, str]:
     }
 
 
-def clause_evidence(row: dict[str, Any], title: str, *, score: float, lineage: dict[str, Any]) -> Evidence:
+def clause_evidence(
+    row: dict[str, Any] | sqlite3.Row, title: str, *, score: float, lineage: dict[str, Any]
+) -> Evidence:
     """One clause row of the snapshot as POLICY_CLAUSE evidence: the same shape whether retrieval ranked it or a
     reasoning tool brought it."""
     return Evidence(

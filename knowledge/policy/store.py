@@ -8,6 +8,7 @@ store.search(PolicyQuery(text="代理商返点政策", k=5))   # → list[Eviden
 
 from __future__ import annotations
 
+import builtins
 import logging
 import threading
 from collections.abc import Callable
@@ -181,7 +182,7 @@ class PolicyStore:
         """Structured clauses and table rows for the reasoning tools, with version choice by event date."""
         return PolicyFacts(self.catalog, self.snapshot())
 
-    def history(self, doc_id: str | None = None) -> list[dict[str, Any]]:
+    def history(self, doc_id: str | None = None) -> builtins.list[dict[str, Any]]:
         return self.catalog.history(doc_id)
 
     def ping(self) -> None:
@@ -203,7 +204,7 @@ class PolicyStore:
         meta: dict[str, Any] | None = None,
         replace: bool = False,
         progress: Progress | None = None,
-    ) -> list[IngestResult]:
+    ) -> builtins.list[IngestResult]:
         """Ingest a file or every supported file under a folder. All files are parsed and checked first, so a bad
         file or a duplicate doc_id+version refuses the whole batch before the store changes."""
         paths = list(iter_sources(Path(source)))
@@ -232,12 +233,14 @@ class PolicyStore:
         )
         return self.add_documents([doc], replace=replace)[0]
 
-    def update(self, source: Path | str, *, meta: dict[str, Any] | None = None) -> list[IngestResult]:
+    def update(
+        self, source: Path | str, *, meta: dict[str, Any] | None = None
+    ) -> builtins.list[IngestResult]:
         return self.add(source, meta=meta, replace=True)
 
     def add_documents(
-        self, docs: list[SourceDocument], *, replace: bool = False, progress: Progress | None = None
-    ) -> list[IngestResult]:
+        self, docs: builtins.list[SourceDocument], *, replace: bool = False, progress: Progress | None = None
+    ) -> builtins.list[IngestResult]:
         seen: dict[str, str] = {}
         for d in docs:
             if d.meta.key in seen:
@@ -269,7 +272,7 @@ class PolicyStore:
             progress("done", len(docs), len(docs))
         return results
 
-    def _prefetch(self, docs: list[SourceDocument], progress: Progress | None) -> PrefetchedEmbedder:
+    def _prefetch(self, docs: builtins.list[SourceDocument], progress: Progress | None) -> PrefetchedEmbedder:
         """Embed every new chunk of the batch in one length-sorted pass (far less padding than per-document
         batches); an embedding failure here refuses the batch before anything is written."""
         texts: list[str] = []
