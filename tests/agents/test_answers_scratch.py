@@ -1,0 +1,95 @@
+"""Do the answers generalise to shapes nobody tuned on? One test over every round's answers scratch set
+(tests/agents/data/answers_scratch_r*.yaml): NEW messages written from the autodealer pack's policies and CSVs (never a
+held-out file) with hand-computed must-mention facts and must-not-claim guards, run through the real graph (no LLM), as
+`copilot eval run … -c evals/configs/no-llm.yaml` does. Each round's before/after and what it still misses is in the
+comments of its row in ROUNDS; the floors sit at or a little under what was measured, so they guard the mechanisms.
+
+This file replaces test_answers_scratch_r7/r8/r9/r10/r10b.py (the same three tests per set), same behaviour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.agents.scratch_suite import must_mention_items, must_not_claim_breaks, run_scratch_suite
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Round:
+    data: str  # file under tests/agents/data
+    prefix: str  # every case id starts with it
+    min_cases: int  # cases the set holds at least
+    min_items: int  # must-mention items the set asks at least
+    item_floor: float  # share of must-mention items stated
+    cases_floor: int | None = None  # cases passing every check, where the round measured it
+    breaks_allowed: int = 0  # must-not-claim checks that may break
+
+
+ROUNDS = [
+    # r7: 26 messages — rambling voice calls, English rep asks over mixed warranty versions, trade-ins refused by the
+    # 名下满6个月 rule, multi-need messages, images with and without OCR text, date edges; must-not-claim guards for an
+    # unrelated offer appended, Chinese table words in an English draft, long drafts.
+    # Before (47a4b9b + that round's tree): items 35/46 = 0.761, 14/26 cases. After: 41/46 = 0.891, 22/26 cases; the
+    # misses are the English rep asks' answers (agents/ask.py) and a package renewal price the fleet-tier package quote
+    # crowds out.
+    Round("answers_scratch_r7.yaml", "scr-r7-", 20, 40, 0.84, cases_floor=20),
+    # r8: 27 messages — photos with no text where the CRM holds the fault codes or open ticket, part-level warranty
+    # (brake pads, wipers, tyres, 12V battery, spark plugs) and exclusions (outside shop, accident, modification),
+    # English messages with several questions, open tickets for the same vehicle, refusals to someone speaking for the
+    # holder, fault drafts that read like a form, tier rows pasted.
+    # Before (e217441): items 20/49 = 0.408, 3/27 cases, 9 must-not breaks. After: 47/49 = 0.959, 25/27, 0 breaks; the
+    # misses: an English fleet-package price (no package the price table knows) and the refund rule of an English
+    # two-question message. e1/e2 (a proxy caller) are refused by the authz screen; without it their drafts carry the
+    # holder's package and warranty: at most those two breaks.
+    Round("answers_scratch_r8.yaml", "scr-r8-", 25, 40, 0.9, cases_floor=23, breaks_allowed=2),
+    # r9: 7 messages, one per mechanism — another maker's car dated by the message, one order of two models, a code
+    # read aloud with letters, an extended warranty priced for a count and started the day after the term, an English
+    # renewal window, a new car's warranty for a prospect, an individual's traction-battery term. Written after the
+    # round's first commit (2dcac70): it guards, the numbers are in that commit message.
+    Round("answers_scratch_r9.yaml", "scr-r9-", 7, 14, 0.85),
+    # r10: 8 messages in registers the tuning cases have few of (voice transcript with fillers, WeChat with emoji,
+    # English, a rep's ask), some two tools chained. Before: 8/23 items (0.348), 0/8 cases. After: the rep's own
+    # discount limit, the writer greeted rather than a colleague, a part's own term deciding who pays, a refund
+    # recomputed for the later days named, a fleet's trade-in per delivery batch, a rep's talking points. Still
+    # missing: (a) the voice transcript with fillers reads as out of scope (intent), (h) an English rep ask's dates in
+    # Chinese.
+    Round("answers_scratch_r10.yaml", "scr-r10-", 8, 23, 0.7),
+    # r10b: 7 messages (WeChat with emoji, voice, English, a rep's ask) for other customers than the tuning cases — a
+    # count over the customer's CRM records, last service + the interval → next due, the privacy notice's purpose
+    # clause, the extended-warranty lead among talking points. Before: 1/14 items (0.071), 0/7. After: 14/14, 7/7.
+    Round("answers_scratch_r10b.yaml", "scr-r10b-", 7, 14, 0.85),
+]
+
+
+@pytest.fixture(scope="module", params=ROUNDS, ids=[r.prefix.strip("-") for r in ROUNDS])
+def round_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    rnd: Round = request.param
+    for run in run_scratch_suite(DATA / rnd.data, tmp_path_factory.mktemp(rnd.prefix.strip("-"))):
+        yield rnd, run
+
+
+@pytest.mark.parametrize("rnd", ROUNDS, ids=[r.prefix.strip("-") for r in ROUNDS])
+def test_scratch_set_is_new_and_hand_computed(rnd: Round) -> None:
+    text = (DATA / rnd.data).read_text(encoding="utf-8")
+    assert text.count(f"  - id: {rnd.prefix}") >= rnd.min_cases
+    assert "heldout" not in text.split("cases:")[1]  # never a held-out case
+
+
+def test_must_mention_generalises(round_run) -> None:  # type: ignore[no-untyped-def]
+    rnd, run = round_run
+    hit, total = must_mention_items(run)
+    assert total >= rnd.min_items
+    assert hit / total >= rnd.item_floor, f"{hit}/{total}"
+    if rnd.cases_floor is not None:
+        passed = sum(1 for c in run.cases if c.status == "pass")
+        assert passed >= rnd.cases_floor, f"{passed}/{len(run.cases)} cases"
+
+
+def test_no_must_not_claim_broken(round_run) -> None:  # type: ignore[no-untyped-def]
+    rnd, run = round_run
+    broken = must_not_claim_breaks(run)
+    assert len(broken) <= rnd.breaks_allowed, broken
