@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from datetime import date
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +13,9 @@ from contract.decisions import HumanDecision
 from contract.evidence import Evidence
 from contract.policy_facts import ClauseFact, Governing, RowFact
 from contract.suggestions import Draft, GuardVerdict, Suggestion
+
+if TYPE_CHECKING:  # the contract needs no numpy at run time; the annotations are strings
+    import numpy as np
 
 Role = Literal["rep", "agent", "evaluator", "admin"]
 
@@ -190,11 +193,11 @@ class TextEmbedder(Protocol):
     @property
     def dim(self) -> int: ...
 
-    def embed_documents(self, texts: list[str]) -> Any:
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
         """Passages → (n, dim)."""
         ...
 
-    def embed_query(self, text: str) -> Any:
+    def embed_query(self, text: str) -> np.ndarray:
         """One query → (dim,) (asymmetric models add their query prefix)."""
         ...
 
