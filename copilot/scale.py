@@ -86,6 +86,17 @@ def _unavailable(exc: Exception) -> BackendUnavailable:
     return BackendUnavailable(f"redis queue unavailable: {exc}", reason="queue_unavailable")
 
 
+class HeldLock:
+    """What a conversation lock yields: `ack_on_release(id)` acks a processed entry together with the lock's release
+    (copilot.worker does, once the message's suggestion is in the ledger)."""
+
+    def __init__(self) -> None:
+        self.acks: list[str] = []
+
+    def ack_on_release(self, item_id: str) -> None:
+        self.acks.append(item_id)
+
+
 class RedisStreamInbox:
     def __init__(
         self,
@@ -231,9 +242,12 @@ class RedisStreamInbox:
             self._r.xack(self.stream, self.group, item_id)
         except redis.RedisError as exc:
             raise _unavailable(exc) from exc
+        self._after_ack([item_id])
+
+    def _after_ack(self, item_ids: list[str]) -> None:
         try:  # privacy clean-up: never fails the ack (the next ack or purge catches up)
             if self.redact_after_s <= 0:
-                self._r.xdel(self.stream, item_id)  # no grace period: the raw entry goes with its ack
+                self._r.xdel(self.stream, *item_ids)  # no grace period: the raw entry goes with its ack
             elif time.monotonic() - self._last_purge >= 5.0:
                 self.purge_processed()
         except redis.RedisError as exc:
@@ -241,7 +255,7 @@ class RedisStreamInbox:
 
     def conversation_lock(
         self, msg: InboundMessage, *, wait_s: float | None = None
-    ) -> AbstractContextManager[None]:
+    ) -> AbstractContextManager[HeldLock]:
         """One graph run per conversation at a time across every worker (the SQLite inbox gets this from its claim
         rule). Waits up to `wait_s` (default: the lease), then raises BackendUnavailable so the message is retried
         later. The lock expires by itself if its holder dies."""
@@ -250,7 +264,7 @@ class RedisStreamInbox:
     @contextmanager
     def thread_lock(
         self, tenant: str, conversation_id: str, *, wait_s: float | None = None
-    ) -> Iterator[None]:
+    ) -> Iterator[HeldLock]:
         """The same lock by the graph thread's own key (tenant, conversation), for a run that has no message: the
         rep's decision resuming a thread in the API process while a worker may run the conversation's next message."""
         key = f"{self.stream}:lock:{tenant}:{conversation_id}"
@@ -267,12 +281,32 @@ class RedisStreamInbox:
         except redis.RedisError as exc:
             raise BackendUnavailable(f"redis queue unavailable: {exc}", reason="queue_unavailable") from exc
         self._held[key] = (token, time.monotonic())
+        held = HeldLock()
         try:
-            yield
+            yield held
         finally:
             self._held.pop(key, None)
-            with contextlib.suppress(redis.RedisError):  # expiry releases it if Redis is unreachable now
-                self._release(keys=[key], args=[token])
+            if held.acks:
+                self._release_and_ack(key, token, held.acks)
+            else:
+                with contextlib.suppress(redis.RedisError):  # expiry releases it if Redis is unreachable now
+                    self._release(keys=[key], args=[token])
+
+    def _release_and_ack(self, key: str, token: str, item_ids: list[str]) -> None:
+        """The lock's release and the acks of the entries processed under it in ONE round trip (a pipeline, not a
+        transaction: the same two commands ack() and the release sent one after the other, each a write, so each an
+        AOF fsync with `appendfsync always`). An unreachable Redis fails the ack as ack() does (the lock expires by
+        itself); a failed release alone is ignored, as before."""
+        pipe = self._r.pipeline(transaction=False)
+        self._release(keys=[key], args=[token], client=pipe)
+        pipe.xack(self.stream, self.group, *item_ids)
+        try:
+            results = pipe.execute(raise_on_error=False)
+        except redis.RedisError as exc:
+            raise _unavailable(exc) from exc
+        if isinstance(results[-1], Exception):
+            raise _unavailable(results[-1])
+        self._after_ack(item_ids)
 
     def purge_processed(self, older_than_s: float | None = None) -> int:
         """Privacy: delete entries that were delivered and acknowledged more than `older_than_s` ago (default

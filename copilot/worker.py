@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack
 from typing import Any, Protocol
 
 from contract import BackendUnavailable, CopilotError, InboundMessage, Suggestion
@@ -30,6 +30,7 @@ from contract.ports import Actor
 from copilot.heap import freeze_startup_heap
 
 log = logging.getLogger("copilot.worker")
+_ACKED = "acked"  # Worker._handle: processed and already acked (with the conversation lock's release)
 
 
 class ClaimingInbox(Protocol):
@@ -135,23 +136,49 @@ class Worker:
             if self._stop.is_set():  # shutting down: what was claimed but not started goes back now
                 self._give_back([i for i, _ in items[index:]])
                 break
-            if not self._handle(msg):
+            handled = self._handle(msg, item_id)
+            if not handled:
                 self._call_quietly("nack", item_id)
                 self._drop_from_hand(item_id)
                 self._stop.wait(1.0)  # the backend is down: don't spin through retries
                 continue
-            self.inbox.ack(item_id)
+            if handled is not _ACKED:
+                self.inbox.ack(item_id)
             self._drop_from_hand(item_id)
         return len(items)
 
-    def _handle(self, msg: InboundMessage) -> bool:
-        """False = leave the message for a retry (a backend is down, or the run crashed)."""
-        lock: Callable[[InboundMessage], AbstractContextManager[None]] | None = getattr(
+    def _handle(self, msg: InboundMessage, item_id: Any = None) -> object:
+        """False = leave the message for a retry (a backend is down, or the run crashed); otherwise the message is to
+        be acked, and `_ACKED` says it was, with the conversation lock's release (a lock that can: the Redis queue's
+        HeldLock, one round trip for both; an ack that fails raises as inbox.ack does)."""
+        lock: Callable[[InboundMessage], AbstractContextManager[Any]] | None = getattr(
             self.inbox, "conversation_lock", None
         )  # Redis queue: one run per conversation at a time
+        with ExitStack() as held_for_run:
+            try:
+                held = held_for_run.enter_context(lock(msg)) if lock is not None else None
+            except BackendUnavailable as exc:  # the conversation is busy elsewhere, or the queue is down
+                log.warning("message %s waits for %s: %s", msg.dedupe_key, exc.reason, exc.message)
+                self.retried += 1
+                return False
+            except Exception:  # noqa: BLE001 - as a crash of the run: given back for a retry
+                log.exception(
+                    "message %s: the conversation lock failed: given back for a retry", msg.dedupe_key
+                )
+                self.failed += 1
+                return False
+            if not self._run(msg):
+                return False
+            ack_on_release = getattr(held, "ack_on_release", None)
+            if ack_on_release is None or item_id is None:
+                return True
+            ack_on_release(item_id)  # sent as the lock is released, when this block exits
+        return _ACKED
+
+    def _run(self, msg: InboundMessage) -> bool:
+        """The message through the service; False = leave it for a retry."""
         try:
-            with lock(msg) if lock is not None else nullcontext():
-                self.services.handle_message(msg, actor_for(msg))
+            self.services.handle_message(msg, actor_for(msg))
             self.processed += 1
         except BackendUnavailable as exc:
             log.warning("message %s waits for %s: %s", msg.dedupe_key, exc.reason, exc.message)
