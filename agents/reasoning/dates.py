@@ -79,10 +79,30 @@ WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday
 _WEEK = re.compile(r"(这|本|上上|上|下下|下)?(?:个)?(?:周|星期|礼拜)([一二三四五六日天末])")
 _REL = {"明天": 1, "明儿": 1, "后天": 2, "大后天": 3, "tomorrow": 1}
 _MONTH_DAY = re.compile(r"(?:(\d{1,2})月)?(\d{1,2})(?:号|日)")
-# grammar markers only: after a bare "N日" a span word makes it a count of days ("7日内", "3日以后"), not the Nth; after a
-# bare "N号/日" a past-tense verb makes it the day something was done ("15号交了")
+# grammar markers only: after a bare "N日" a span word makes it a count of days ("7日内", "3日以后"), not the Nth
 _COUNT_AFTER = re.compile(r"(?:内|以内|之内|后|以后)")
-_PAST_AFTER = re.compile(r"(?:交了|付了|订了|提了|买了)")
+# aspect: a day told with 了 / 过 in its own clause ("周一交了", "15号刷了卡", "周三去看过车") or 已 / 已经 right by it
+# ("周一已转账", "已经周一下单") is when something was done, the past occurrence; 过来 / 过去 are directions, not aspect;
+# a conditional ("要是周一退了") keeps it a day to come
+_CLAUSE_END = re.compile(r"[，,。.！!？?；;\n]")
+_PERFECTIVE = re.compile(r"了|过(?![来去])")
+_CONDITIONAL = re.compile(r"要是|如果|假如|假设|万一|若|\bif\b", re.I)
+ASPECT_SPAN = 8  # characters after the day word in which 了 / 过 still belong to its verb
+
+
+def _told_as_done(text: str, start: int, end: int) -> bool:
+    """The day word at text[start:end] names a day something was done: 了 / 过 follow it in its clause, or 已 is by it;
+    never under a conditional of the same clause."""
+    before = text[:start]
+    clause_start = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+    head = before[clause_start:]
+    if _CONDITIONAL.search(head):
+        return False
+    stop = _CLAUSE_END.search(text, end)
+    tail = text[end : stop.start() if stop else len(text)][:ASPECT_SPAN]
+    return bool(_PERFECTIVE.search(tail) or tail.startswith("已") or head.endswith(("已", "已经")))
+
+
 _EN_WEEK = re.compile(r"\b(this|next)?\s*(" + "|".join(WEEKDAYS_EN) + r"|weekend)\b", re.I)
 
 
@@ -100,6 +120,8 @@ def named_days(text: str, today: date) -> list[tuple[str, date]]:
         which, wd = m.group(1) or "", m.group(2)
         if which.startswith("上"):
             continue  # "上周六", "上上周三": a past week's day is the record's own
+        if not which and _told_as_done(text, m.start(), m.end()):
+            continue  # "周一交了定金": the Monday that was
         target = 6 if wd in "日天末" else WEEKDAYS_ZH.index(wd)
         monday = today - timedelta(days=today.weekday())
         weeks = 2 if which == "下下" else 1 if which == "下" else 0
@@ -117,7 +139,7 @@ def named_days(text: str, today: date) -> list[tuple[str, date]]:
             continue
         rest = text[m.end() :]
         counted = m.group(0).endswith("日") and _COUNT_AFTER.match(rest)
-        if not m.group(1) and (counted or _PAST_AFTER.match(rest)):
+        if not m.group(1) and (counted or _told_as_done(text, m.start(), m.end())):
             continue  # "7日内" counts days; "15号交了" is a day past
         month = int(m.group(1)) if m.group(1) else today.month
         year = today.year
