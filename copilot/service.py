@@ -273,6 +273,14 @@ class Services:
     _inflight_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _progress_kw: bool | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        """The ledger records and reads for this service's tenant only (tenants may share its database): every entry
+        it appends without a tenant of its own (denials, refusals, unmasking records, redactions) carries this one,
+        and every look-up, page, export and metric is confined to it (copilot.ledger.store)."""
+        bind = getattr(self.ledger, "bind_tenant", None)
+        if callable(bind):
+            bind(self.settings.tenant)
+
     # ---- scope ---------------------------------------------------------------------------------------------------
 
     def scope_message(self, msg: InboundMessage, actor: Actor) -> InboundMessage:

@@ -55,7 +55,7 @@ def _live_backtests(services: Any) -> dict[str, Any]:
 
     try:
         tenant = TenantConfig.load(Path(services.settings.tenant_dir))
-        cases = cases_from_ledger(services.ledger.query())
+        cases = cases_from_ledger(services.ledger.query(tenant=services.settings.tenant))
         out: dict[str, Any] = {}
         for p in services.tenant_playbooks:
             report = backtest(tenant, p.id, cases)
@@ -133,9 +133,10 @@ def admin_ledger(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
 ) -> dict[str, Any]:
-    """The ledger newest first, one page at a time: who, when, what was decided and why (no payloads)."""
+    """The ledger newest first, one page at a time: who, when, what was decided and why (no payloads). This
+    service's tenant's entries only (tenants may share the ledger's database)."""
     filters = {"kind": kind, "actor": actor_id, "conversation": conversation, "customer": customer, "rep": rep,
-               "intent": intent, "doc": doc}  # fmt: skip
+               "intent": intent, "doc": doc, "tenant": services.settings.tenant}  # fmt: skip
     total, page = _ledger_page(
         {k: v for k, v in filters.items() if v}, decision, offset, limit, services.ledger
     )
@@ -205,7 +206,9 @@ def evidence_chain(suggestion_id: str, actor: Auditor, services: ServicesDep) ->
     import difflib
 
     ledger: Any = services.ledger
-    trail: list[Any] = list(ledger.find(suggestion=suggestion_id))
+    trail: list[Any] = list(
+        ledger.find(suggestion=suggestion_id, tenant=services.settings.tenant)
+    )  # another tenant's suggestion is not found: 404, as an id that never existed
     sug_entry = next((e for e in trail if e.kind.value == "suggestion"), None)
     if sug_entry is None:
         raise NotFound(f"no suggestion {suggestion_id} in the ledger", reason="unknown_suggestion")

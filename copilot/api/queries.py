@@ -34,6 +34,7 @@ def ledger_entries(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = services.ledger.query(
+        tenant=services.settings.tenant,  # this service's tenant's entries only (tenants may share the database)
         conversation=conversation,
         customer=customer,
         rep=rep,

@@ -26,13 +26,21 @@ from copilot.ledger.witness import FileWitness, RedisWitness, Witness, WitnessSe
 
 
 def open_ledger(
-    url: str, *, checkpoint_key: str = "", tracer_provider: Any = None, witness: Witness | None = None
+    url: str,
+    *,
+    checkpoint_key: str = "",
+    tracer_provider: Any = None,
+    witness: Witness | None = None,
+    tenant: str = "",
 ) -> Ledger:
     """Connects, applies any missing migrations, and returns the ledger. `tracer_provider` turns on GenAI spans;
-    `witness` keeps signed heads outside the database (see copilot.ledger.witness)."""
+    `witness` keeps signed heads outside the database (see copilot.ledger.witness); `tenant` binds it to one tenant
+    (appends carry it, reads see only its entries; `copilot.service.Services` binds the service's tenant)."""
     engine = make_engine(url)
     migrate(engine)
-    return Ledger(engine, checkpoint_key=checkpoint_key, tracer_provider=tracer_provider, witness=witness)
+    return Ledger(
+        engine, checkpoint_key=checkpoint_key, tracer_provider=tracer_provider, witness=witness, tenant=tenant
+    )
 
 
 __all__ = [

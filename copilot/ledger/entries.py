@@ -142,7 +142,9 @@ def denial_row(
         "actor": actor.model_dump(mode="json"),
         "details": details or {},
     }
-    ctx = _context(suggestion_entry) if suggestion_entry else {}
+    # about a suggestion: its columns; about anything else: the tenant the actor's key was issued for (the ledger
+    # stamps its own bound tenant on a row that still names none)
+    ctx = _context(suggestion_entry) if suggestion_entry else {"tenant": actor.tenant}
     return _row(EntryKind.ACCESS_DENIED, payload, now_iso(), **ctx, actor=actor.id, reason_code=reason[:40])
 
 

@@ -45,11 +45,14 @@ def _percentile(values: list[int], q: float) -> float:
     return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
 
 
-def compute(engine: Engine, *, since: datetime | None = None, until: datetime | None = None) -> LedgerMetrics:
+def compute(
+    engine: Engine, *, since: datetime | None = None, until: datetime | None = None, tenant: str = ""
+) -> LedgerMetrics:
+    """Over one tenant's entries (`tenant`), or every tenant's with tenant ''."""
     cols = (entries.c.kind, entries.c.suggestion_id, entries.c.intent, entries.c.rep_ref, entries.c.decision,
             entries.c.reason_code, entries.c.time_to_decision_ms)  # fmt: skip
     with engine.connect() as conn:
-        rows = conn.execute(filtered(select(*cols), since=since, until=until)).all()
+        rows = conn.execute(filtered(select(*cols), since=since, until=until, tenant=tenant)).all()
         ref_rows = conn.execute(select(refs)).all()
     shown: dict[str, Any] = {}
     outcome: dict[str, str] = {}
@@ -101,11 +104,14 @@ def compute(engine: Engine, *, since: datetime | None = None, until: datetime | 
     )
 
 
-def feed(engine: Engine, *, since: datetime | None = None, decided_only: bool = True
+def feed(engine: Engine, *, since: datetime | None = None, decided_only: bool = True, tenant: str = ""
          ) -> Iterator[tuple[Suggestion, HumanDecision | None]]:  # fmt: skip
-    """(suggestion, decision) pairs in chain order, for the eval suites; redacted suggestions are skipped."""
+    """(suggestion, decision) pairs in chain order, for the eval suites; redacted suggestions are skipped. One
+    tenant's with `tenant`, every tenant's with ''."""
     kinds = (EntryKind.SUGGESTION.value, EntryKind.DECISION.value)
-    stmt = filtered(select(entries.c.kind, entries.c.suggestion_id, entries.c.payload), since=since)
+    stmt = filtered(
+        select(entries.c.kind, entries.c.suggestion_id, entries.c.payload), since=since, tenant=tenant
+    )
     stmt = stmt.where(entries.c.kind.in_(kinds)).order_by(entries.c.seq)
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()

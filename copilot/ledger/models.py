@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+ALL_TENANTS = "*"  # the tenant of an unbound ledger's redaction: it covered every tenant's entries
+
 
 class EntryKind(StrEnum):
     SUGGESTION = "suggestion"  # any AI intervention: suggestion, autopilot send, summary, blocked, abstain

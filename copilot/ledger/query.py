@@ -24,6 +24,7 @@ _COLUMN_FILTERS = {
     "kind": entries.c.kind,
     "entry_id": entries.c.id,
     "actor": entries.c.actor,
+    "tenant": entries.c.tenant,  # a bound ledger (copilot.ledger.store) always sets it
 }
 _REF_FILTERS = {"action": "action", "rule": "rule", "doc": "doc"}
 CSV_COLUMNS = (
@@ -68,26 +69,31 @@ def find(engine: Engine, **filters: Any) -> list[LedgerEntry]:
         return [LedgerEntry.from_row(row) for row in conn.execute(stmt)]
 
 
-def count(engine: Engine, kind: EntryKind | None = None) -> int:
+def count(engine: Engine, kind: EntryKind | None = None, *, tenant: str = "") -> int:
     stmt = select(func.count()).select_from(entries)
+    if tenant:
+        stmt = stmt.where(entries.c.tenant == tenant)
     if kind is not None:
         stmt = stmt.where(entries.c.kind == kind.value)
     with engine.connect() as conn:
         return int(conn.execute(stmt).scalar_one())
 
 
-def _header(conn: Connection, kind: EntryKind, suggestion_id: str) -> dict[str, Any] | None:
+def _header(conn: Connection, kind: EntryKind, suggestion_id: str, tenant: str = "") -> dict[str, Any] | None:
+    """The entry of this kind for a suggestion; with `tenant`, only that tenant's (another's does not exist)."""
     stmt = select(entries).where(entries.c.kind == kind.value, entries.c.suggestion_id == suggestion_id)
+    if tenant:
+        stmt = stmt.where(entries.c.tenant == tenant)
     row = conn.execute(stmt).first()
     return dict(row._mapping) if row is not None else None
 
 
-def suggestion_header(conn: Connection, suggestion_id: str) -> dict[str, Any] | None:
-    return _header(conn, EntryKind.SUGGESTION, suggestion_id)
+def suggestion_header(conn: Connection, suggestion_id: str, *, tenant: str = "") -> dict[str, Any] | None:
+    return _header(conn, EntryKind.SUGGESTION, suggestion_id, tenant)
 
 
-def decision_header(conn: Connection, suggestion_id: str) -> dict[str, Any] | None:
-    return _header(conn, EntryKind.DECISION, suggestion_id)
+def decision_header(conn: Connection, suggestion_id: str, *, tenant: str = "") -> dict[str, Any] | None:
+    return _header(conn, EntryKind.DECISION, suggestion_id, tenant)
 
 
 def draft_text(conn: Connection, suggestion_entry: dict[str, Any]) -> str | None:

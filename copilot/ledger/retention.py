@@ -22,12 +22,15 @@ if TYPE_CHECKING:
 
 
 def redact(ledger: Ledger, *, before: datetime, actor_id: str = "retention") -> int:
-    """Clears the payload of every entry created before `before` (redaction entries excepted); returns how many."""
+    """Clears the payload of every entry created before `before` (redaction entries excepted); returns how many.
+    A ledger bound to a tenant redacts that tenant's entries only (its redaction entry names the tenant); an unbound
+    one, every tenant's (its entry says "*")."""
     cutoff = iso_utc(before)
     due = (
         entries.c.created_at < cutoff,
         entries.c.payload.is_not(None),
         entries.c.kind != EntryKind.REDACTION.value,
+        *((entries.c.tenant == ledger.tenant,) if ledger.tenant else ()),
     )
     with ledger.engine_write() as conn:
         count, through = conn.execute(select(func.count(), func.max(entries.c.seq)).where(*due)).one()

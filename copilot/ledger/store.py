@@ -3,6 +3,12 @@
 Implements `contract.ports.LedgerSink`. Every append runs in one serialised transaction (engine.write_transaction) that
 reads the chain head, chains the new rows, inserts them and moves the head: it is committed, hence durable, before the
 call returns, and two writers can never fork the chain.
+
+Tenants may share one database. A ledger bound to a tenant (`bind_tenant`, done by `copilot.service.Services` for its
+own tenant) stamps that tenant on every entry it appends that does not name one (denials, redactions, unmasking
+records), and reads only that tenant's entries: find, export, trail, suggestion look-ups, metrics and the decision
+feed. An unbound ledger (the `copilot ledger` CLI, an operator on the whole database) reads every tenant; its own
+redactions cover every tenant and say so (tenant "*"). The chain itself, and so `verify`, is one for all tenants.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from copilot.ledger import metrics as metrics_mod
 from copilot.ledger import query, retention, verify
 from copilot.ledger.canonical import HEADER_FIELDS, chain_digest_values, now_iso
 from copilot.ledger.engine import write_transaction
-from copilot.ledger.models import Checkpoint, EntryKind, LedgerEntry, LedgerMetrics, VerifyReport
+from copilot.ledger.models import ALL_TENANTS, Checkpoint, EntryKind, LedgerEntry, LedgerMetrics, VerifyReport
 from copilot.ledger.schema import ENTRY_COLUMNS, entries, head, message_keys, refs
 from copilot.ledger.witness import Witness
 
@@ -57,13 +63,36 @@ class Ledger:
         checkpoint_key: str = "",
         tracer_provider: Any = None,
         witness: Witness | None = None,
+        tenant: str = "",
     ) -> None:
         self.engine = engine
+        self.tenant = tenant  # "" = unbound: the operator's view of every tenant (see the module's docstring)
         self.checkpoint_key = checkpoint_key
         self.tracer_provider = tracer_provider  # OpenTelemetry export of GenAI spans; None = off
         self.witness = (
             witness  # signed heads kept outside this database (verify checks the chain against them)
         )
+
+    def bind_tenant(self, tenant: str) -> None:
+        """Scope this ledger to `tenant`: its appends carry it, its reads return only its entries. A ledger already
+        bound to another tenant refuses (one service, one tenant; open a second ledger on the same URL instead)."""
+        if not tenant:
+            raise UserError("a ledger is bound to a named tenant", reason="ledger_tenant_missing")
+        if self.tenant and self.tenant != tenant:
+            raise UserError(
+                f"this ledger object records tenant {self.tenant!r}, not {tenant!r}: open one per tenant",
+                reason="ledger_tenant_mismatch",
+            )
+        self.tenant = tenant
+
+    def _scoped(self, filters: dict[str, Any]) -> dict[str, Any] | None:
+        """The caller's filters, confined to the bound tenant; None when they name another tenant (a bound ledger
+        never reads another tenant's rows, whatever tenant a caller names)."""
+        if self.tenant:
+            if filters.get("tenant") not in (None, "", self.tenant):
+                return None
+            filters["tenant"] = self.tenant
+        return filters
 
     # ---- appends ------------------------------------------------------------------------------------------------
 
@@ -78,6 +107,17 @@ class Ledger:
         seq, prev = head_row
         recorded_at = now_iso()
         for row in rows:
+            if not row.get(
+                "tenant"
+            ):  # a denial, redaction or access record naming no tenant: the bound one's
+                row["tenant"] = self.tenant or (
+                    ALL_TENANTS if row.get("kind") == EntryKind.REDACTION.value else ""
+                )
+            elif self.tenant and row["tenant"] != self.tenant:
+                raise UserError(
+                    f"an entry of tenant {row['tenant']!r} cannot be appended by tenant {self.tenant!r}'s ledger",
+                    reason="wrong_tenant",
+                )
             seq += 1
             row.update(seq=seq, prev_hash=prev, recorded_at=recorded_at)
             # the same digest as chain_digest(prev, row): every header field is set on a built row by now
@@ -150,7 +190,7 @@ class Ledger:
         (403, and the denial is itself appended) for an actor who may not decide it; ConflictError (409) if decided."""
         denied: AccessDenied | None = None
         with self.engine_write() as conn:
-            sug = query.suggestion_header(conn, decision.suggestion_id)
+            sug = query.suggestion_header(conn, decision.suggestion_id, tenant=self.tenant)
             if sug is None:
                 raise NotFound(
                     f"no suggestion {decision.suggestion_id} in the ledger", reason="unknown_suggestion"
@@ -163,7 +203,7 @@ class Ledger:
                 entry_id = self._append(conn, [build.denial_row(actor, "decision", reason, message, sug)])[0]
                 denied = AccessDenied(message, reason=reason, ledger_entry=entry_id)
             else:
-                prior = query.decision_header(conn, decision.suggestion_id)
+                prior = query.decision_header(conn, decision.suggestion_id, tenant=self.tenant)
                 if prior is not None:
                     raise ConflictError(
                         f"suggestion {decision.suggestion_id} was already decided ({prior['decision']}) by "
@@ -181,7 +221,7 @@ class Ledger:
     def get_suggestion(self, suggestion_id: str, *, actor: Actor | None = None) -> Suggestion:
         """The suggestion as recorded. With an actor, a refused look-up raises AccessDenied and is recorded."""
         with self.engine.connect() as conn:
-            sug = query.suggestion_header(conn, suggestion_id)
+            sug = query.suggestion_header(conn, suggestion_id, tenant=self.tenant)
         if sug is None:
             raise NotFound(f"no suggestion {suggestion_id} in the ledger", reason="unknown_suggestion")
         if actor is not None and (reason := build.denial_reason(actor, sug, deciding=False)):
@@ -214,7 +254,7 @@ class Ledger:
     ) -> str:
         """Records a refusal decided elsewhere (e.g. the API refusing a message or a customer 360); returns its id."""
         with self.engine_write() as conn:
-            sug = query.suggestion_header(conn, suggestion_id) if suggestion_id else None
+            sug = query.suggestion_header(conn, suggestion_id, tenant=self.tenant) if suggestion_id else None
             message = f"{actor.role} {actor.id} was refused: {reason}"
             row = build.denial_row(
                 actor, str(details.get("attempted", "request")), reason, message, sug, dict(details)
@@ -269,17 +309,21 @@ class Ledger:
         return self.find(suggestion=suggestion_id)
 
     def get_entry(self, entry_id: str) -> LedgerEntry:
-        found = query.find(self.engine, entry_id=entry_id)
+        scoped = self._scoped({"entry_id": entry_id})
+        found = query.find(self.engine, **scoped) if scoped is not None else []
         if not found:
             raise NotFound(f"no ledger entry {entry_id}", reason="unknown_entry")
         return found[0]
 
     def find(self, **filters: Any) -> list[LedgerEntry]:
         """Filters: conversation, customer, rep, intent, action, rule, doc, suggestion, kind, since, until, limit."""
-        return query.find(self.engine, **filters)
+        scoped = self._scoped(filters)
+        return query.find(self.engine, **scoped) if scoped is not None else []
 
     def export(self, out: IO[str], *, fmt: str = "jsonl", **filters: Any) -> int:
-        return query.export(self.engine, out, fmt=fmt, **filters)
+        scoped = self._scoped(filters)
+        # another tenant named: the export is written as for no match (a CSV still gets its header)
+        return query.export(self.engine, out, fmt=fmt, **(scoped if scoped is not None else {"limit": 0}))
 
     # ---- integrity, retention, metrics ----------------------------------------------------------------------------
 
@@ -317,12 +361,12 @@ class Ledger:
         return retention.redact(self, before=before, actor_id=actor_id)
 
     def metrics(self, *, since: datetime | None = None, until: datetime | None = None) -> LedgerMetrics:
-        return metrics_mod.compute(self.engine, since=since, until=until)
+        return metrics_mod.compute(self.engine, since=since, until=until, tenant=self.tenant)
 
     def feed(
         self, *, since: datetime | None = None, decided_only: bool = True
     ) -> Iterator[tuple[Suggestion, HumanDecision | None]]:
-        return metrics_mod.feed(self.engine, since=since, decided_only=decided_only)
+        return metrics_mod.feed(self.engine, since=since, decided_only=decided_only, tenant=self.tenant)
 
     def count(self, kind: EntryKind | None = None) -> int:
-        return query.count(self.engine, kind)
+        return query.count(self.engine, kind, tenant=self.tenant)

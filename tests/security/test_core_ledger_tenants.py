@@ -1,0 +1,93 @@
+"""Probe (issue #16, session 11): two tenants' services share one ledger database. Tenant A's admin, on tenant A's
+service, must not read tenant B's entries, evidence chains, metrics or exports; tenant B's admin key is refused by
+tenant A's service before anything is read. Real FastAPI app, real SQLite ledger, real routes."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from contract import AccessDenied
+from contract.ports import Actor
+from copilot.auth import hash_key
+from tests.copilot.test_ledger_tenants import ALPHA, BETA, make_suggestion, tenant_services
+from tests.ledger.conftest import INPUTS, later
+
+ADMIN_A, ADMIN_B, EVAL_A = "key-admin-alpha", "key-admin-beta", "key-eval-alpha"
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, Any]]]:
+    from copilot.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'shared-ledger.sqlite'}"
+    alpha, beta = tenant_services(url, ALPHA, tmp_path), tenant_services(url, BETA, tmp_path)
+    a = make_suggestion(tenant=ALPHA, conversation="conv-alpha", customer="CA1", created_at=later(0))
+    b = make_suggestion(tenant=BETA, conversation="conv-beta", customer="CB1", created_at=later(1))
+    alpha.ledger.record_suggestion(a, inputs=INPUTS)
+    beta.ledger.record_suggestion(b, inputs=INPUTS)
+    for n in range(3):  # beta's refusals, recorded through beta's service as the API, socket and stream do
+        beta.record_denial(
+            Actor(id=f"agent_b{n}", role="agent"), "not_on_call", {"attempted": "customer_360"}
+        )
+    with pytest.raises(AccessDenied):
+        beta.customer_360("CB9", Actor(id="rep_b", role="rep"))
+    keys = {hash_key(ADMIN_A): f"admin:adm_a:hq:{ALPHA}", hash_key(ADMIN_B): f"admin:adm_b:hq:{BETA}",
+            hash_key(EVAL_A): f"evaluator:ev_a:qa:{ALPHA}"}  # fmt: skip
+    settings = alpha.settings.model_copy(update={"api_keys": keys, "dev_api_keys": False})
+    alpha.settings = settings
+    with TestClient(create_app(settings, services=alpha, start_worker=False)) as client:
+        yield client, {"alpha": alpha, "beta": beta, "a": a, "b": b}
+    alpha.ledger.close()
+    beta.ledger.close()
+
+
+def _get(client: TestClient, path: str, key: str, **params: Any) -> Any:
+    r = client.get(path, params=params, headers={"X-API-Key": key})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+@pytest.mark.probe(
+    id="ledger-cross-tenant-read",
+    sends="tenant A's admin/evaluator on tenant A's service: GET /v1/admin/ledger (all, kind=access_denied, "
+    "conversation=<B's>), /v1/ledger/entries, /v1/ledger/metrics, /v1/admin/chain/<B's suggestion>, an export; "
+    "B's admin key on A's service",
+    expect="only A's entries, 404 for B's chain, A's metrics, export of A's rows only; B's key 403 wrong_tenant",
+)
+def test_tenant_a_reads_none_of_tenant_b_through_the_shared_ledger(
+    shared: tuple[TestClient, dict[str, Any]],
+) -> None:
+    client, s = shared
+    b_ids = {s["b"].id, "conv-beta", "CB1", "CB9"}
+    page = _get(client, "/v1/admin/ledger", ADMIN_A, limit=200)
+    assert page["total"] == 1 and page["items"][0]["suggestion_id"] == s["a"].id, page
+    assert not b_ids & set(json.dumps(page).split('"'))
+    assert _get(client, "/v1/admin/ledger", ADMIN_A, kind="access_denied")["total"] == 0
+    assert _get(client, "/v1/admin/ledger", ADMIN_A, conversation="conv-beta")["total"] == 0
+    for key in (ADMIN_A, EVAL_A):
+        listed = _get(client, "/v1/ledger/entries", key)
+        assert [e["tenant"] for e in listed] == [ALPHA], listed
+        assert _get(client, "/v1/ledger/entries", key, conversation="conv-beta") == []
+        assert _get(client, "/v1/ledger/entries", key, customer="CB1") == []
+    metrics = _get(client, "/v1/ledger/metrics", ADMIN_A)
+    assert metrics["overall"]["shown"] == 1 and metrics["access_denied"] == 0, metrics
+    chain = client.get(f"/v1/admin/chain/{s['b'].id}", headers={"X-API-Key": ADMIN_A})
+    assert chain.status_code == 404 and "conv-beta" not in chain.text, chain.text
+    own = client.get(f"/v1/admin/chain/{s['a'].id}", headers={"X-API-Key": ADMIN_A})
+    assert own.status_code == 200, own.text
+    out = io.StringIO()
+    s["alpha"].ledger.export(out, fmt="jsonl")
+    assert {json.loads(line)["tenant"] for line in out.getvalue().splitlines()} == {ALPHA}
+    for path in ("/v1/admin/ledger", "/v1/ledger/entries", f"/v1/admin/chain/{s['b'].id}"):
+        refused = client.get(path, headers={"X-API-Key": ADMIN_B})
+        assert refused.status_code == 403 and refused.json()["reason"] == "wrong_tenant", refused.text
+    # tenant B's own audit still sees B's refusals: they carry B's tenant (they were recorded with "" before)
+    b_denials = s["beta"].ledger.find(kind="access_denied")
+    assert len(b_denials) == 4 and {e.tenant for e in b_denials} == {BETA}
