@@ -24,11 +24,26 @@ from langgraph.checkpoint.base import (
     writes_sort_key,
 )
 
+# The newest checkpoint of a thread and its pending writes: KEYS[1] the ids zset, ARGV[1] the thread's key base
+# ("<prefix>:<thread>:<ns>"); returns {} or {id, checkpoint hash as field/value list, writes hash as field/value list}.
+_LATEST = """
+local latest = redis.call('ZREVRANGEBYLEX', KEYS[1], '+', '-', 'LIMIT', 0, 1)
+if #latest == 0 then return {} end
+local cid = latest[1]
+return {cid, redis.call('HGETALL', ARGV[1] .. ':cp:' .. cid), redis.call('HGETALL', ARGV[1] .. ':w:' .. cid)}
+"""
+
+
+def _pairs(flat: list[Any]) -> dict[bytes, bytes]:
+    """A Lua HGETALL reply (field, value, field, value, ...) as redis-py's hgetall gives it."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
 
 class PlainRedisSaver(BaseCheckpointSaver[str]):
     def __init__(self, client: Any, *, prefix: str = "copilot:lgcp", ttl_s: int | None = None) -> None:
         super().__init__()
         self.r, self.prefix, self.ttl_s = client, prefix, ttl_s
+        self._read_latest: Any = None  # the _LATEST script, registered on first use
 
     # keys: ids zset (member = checkpoint id, lexical order = time order for uuid6 ids), one hash per checkpoint,
     # one hash of pending writes per checkpoint, and a set of every key of the thread for delete_thread
@@ -103,6 +118,11 @@ class PlainRedisSaver(BaseCheckpointSaver[str]):
         pipe.hgetall(self._k(thread, ns, "cp", cid))
         pipe.hgetall(self._k(thread, ns, "w", cid))
         h, writes = pipe.execute()
+        return self._build(thread, ns, cid, h, writes)
+
+    def _build(
+        self, thread: str, ns: str, cid: str, h: dict[bytes, bytes], writes: dict[bytes, bytes]
+    ) -> CheckpointTuple | None:
         if not h:
             return None
         parent = h[b"p"].decode()
@@ -126,11 +146,20 @@ class PlainRedisSaver(BaseCheckpointSaver[str]):
         ns = config["configurable"].get("checkpoint_ns", "")
         cid = get_checkpoint_id(config)
         if not cid:
-            latest = self.r.zrevrangebylex(self._k(thread, ns, "ids"), "+", "-", start=0, num=1)
-            if not latest:
-                return None
-            cid = latest[0].decode()
+            return self._latest(thread, ns)
         return self._tuple(thread, ns, cid)
+
+    def _latest(self, thread: str, ns: str) -> CheckpointTuple | None:
+        """The thread's newest checkpoint with its pending writes in ONE round trip (a read-only script: the newest id
+        from the ids zset, then the two hashes), where a worker before every message used two (the id, then the
+        hashes). The keys are the ones _tuple reads."""
+        if self._read_latest is None:
+            self._read_latest = self.r.register_script(_LATEST)
+        found = self._read_latest(keys=[self._k(thread, ns, "ids")], args=[self._k(thread, ns)])
+        if not found:
+            return None
+        cid = found[0].decode() if isinstance(found[0], bytes) else str(found[0])
+        return self._build(thread, ns, cid, _pairs(found[1]), _pairs(found[2]))
 
     def list(
         self,
