@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -155,6 +157,11 @@ class ToolSpec(BaseModel):
     row_by: str = ""  # … picked by this CRM field's value (device.use_type) …
     term_column: str = ""  # … and the column holding the term (整机保修: "24个月或5000小时")
     mileage_field: str = ""  # optional: device field with the odometer, checked against the term's km limit
+    # next_due: an interval "every 500小时 or 3个月" is due at whichever comes first. With `usage_since` (the day the
+    # asset's use began: device.installed_at) and `usage_unit` (the canonical unit the `mileage_field` counts in: km,
+    # 小时), the day the usage part is reached is estimated from the average use per day since then; none → time only
+    usage_since: str = ""
+    usage_unit: str = ""
     # who pays, when the message has one of `covered_words`: the clause saying what is free within the term (第八条)
     # and the one saying what applies after it (第十条), quoted from the same document's governing version
     covered_clause: str = ""
@@ -246,6 +253,10 @@ class ToolSpec(BaseModel):
     # never run when the message has one of these words: the question is about another thing the same words price
     # (a package for six new vehicles is not a quote for six vehicles)
     unless_words: list[str] = Field(default_factory=list)
+    # … except where the unless word describes a counted batch in its own clause ("算上今年新到的那6台，总共几台":
+    # 今年 picks the 6 the customer counts in, it does not make the question a period's purchases); counted in the
+    # pack's count_units
+    unless_not_batch: bool = False
     # always computed (answer line and evidence for the rep), told to the customer only when the message has one of
     # these words: a fault report gets the warranty date only when the customer asks about the warranty
     say_when_words: list[str] = Field(default_factory=list)
@@ -265,6 +276,26 @@ class ToolSpec(BaseModel):
         return self.expired_clause if ended else self.covered_clause
 
 
+CLAUSE_END = re.compile(r"[，,。！!？?；;\n]")
+
+
+def unless_hit(
+    words: Sequence[str], text: str, count_units: Sequence[str] = (), not_batch: bool = False
+) -> bool:
+    """`text` has one of `words` (case-insensitive) — with `not_batch`, one that does not just describe a counted
+    batch in its own clause: a number in the pack's `count_units` follows it there ("今年新到的那6台")."""
+    low = text.lower()
+    units = "|".join(re.escape(u) for u in count_units)
+    for word in words:
+        for m in re.finditer(re.escape(word.lower()), low):
+            if not_batch and units:
+                stop = CLAUSE_END.search(low, m.end())
+                if re.search(rf"\d+\s*(?:{units})", low[m.end() : stop.start() if stop else len(low)]):
+                    continue
+            return True
+    return False
+
+
 class Need(BaseModel):
     """What a message asks for, whatever intent it was filed under: when it has one of `words` (and, when `with_words`
     is given, one of those too), the tools named in `tools` (ids of tools.yaml entries) run as well and their facts
@@ -282,18 +313,19 @@ class Need(BaseModel):
     # the need is not this one when the message has one of these (the price of an extended warranty for the Z5s is not
     # a question about the Z5's offers)
     unless_words: list[str] = Field(default_factory=list)
+    unless_not_batch: bool = False  # as ToolSpec.unless_not_batch
 
-    def asked(self, text: str) -> bool:
+    def asked(self, text: str, count_units: Sequence[str] = ()) -> bool:
         low = text.lower()
         return (
             any(w.lower() in low for w in self.words)
             and (not self.with_words or any(w.lower() in low for w in self.with_words))
-            and not any(w.lower() in low for w in self.unless_words)
+            and not unless_hit(self.unless_words, text, count_units, self.unless_not_batch)
         )
 
-    def matched(self, text: str) -> list[str]:
+    def matched(self, text: str, count_units: Sequence[str] = ()) -> list[str]:
         """The need's words (and with-words) the text has, when it asks; [] when it does not."""
-        if not self.asked(text):
+        if not self.asked(text, count_units):
             return []
         low = text.lower()
         return [w for w in [*self.words, *self.with_words] if w.lower() in low]
@@ -362,7 +394,7 @@ class ToolsConfig(BaseModel):
         listed: set[str] = set()
         for need in self.needs:
             listed |= set(need.tools)
-            if need.asked(text):
+            if need.asked(text, self.count_units):
                 wanted += [t for t in need.tools if t not in wanted]
         return wanted, listed - set(wanted)
 
@@ -371,7 +403,7 @@ class ToolsConfig(BaseModel):
         offer asked about from one a word of another answer triggered: 补贴 of a trade-in subsidy)."""
         out: dict[str, list[str]] = {}
         for need in self.needs:
-            words = need.matched(text)
+            words = need.matched(text, self.count_units)
             for t in need.tools if words else []:
                 out.setdefault(t, [])
                 out[t] += [w for w in words if w not in out[t]]
@@ -382,7 +414,7 @@ class ToolsConfig(BaseModel):
         out: dict[str, list[str]] = {}
         open_ended: set[str] = set()
         for need in self.needs:
-            if not need.asked(text):
+            if not need.asked(text, self.count_units):
                 continue
             for t in need.tools:
                 if need.row_words:

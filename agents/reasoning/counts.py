@@ -5,12 +5,19 @@ to the facts it was counted from — "一共几台" is answered from the CRM, ne
 
 next_due: the last time something was done (a CRM date per asset: the last service) plus the interval the governing
 clause sets for that asset's row (a clause part starting with the asset's class: "租用设备每500小时或3个月") → the day
-it is next due, and whether it is already past. Assets of a fleet that share the date and the class are one batch."""
+it is next due, and whether it is already past. Assets of a fleet that share the date and the class are one batch. An
+interval with a usage part as well ("每500小时或3个月，以先到者为准") is due at whichever comes first: the day the usage
+part is reached is estimated from the asset's recorded usage (an odometer) over the days since its use began.
+
+Words of the pack's industry (the unit an asset is counted in, what the due thing is called) come from tools.yaml
+(count_units, label); the defaults here are neutral."""
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from agents.reasoning import dates
@@ -18,6 +25,7 @@ from agents.reasoning.base import ToolContext, _version_input, governing_clause
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import MissingField
 from agents.reasoning.results import CannotCompute, Computed, Input, Result
+from contract.quantities import quantities
 
 MAX_GROUPS = 3  # more batches than this are summed up (how many are past due, the earliest still ahead)
 
@@ -94,7 +102,8 @@ def record_count(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
 
 PART_BREAK = re.compile(r"[：:，,；;。]")
 MONTHS = re.compile(r"(\d+)\s*个月")
-KM = re.compile(r"(\d+(?:\.\d+)?)\s*(万)?\s*(?:km|公里)", re.I)
+TIME_UNITS = {"个月", "年", "天", "工作日", "分钟"}
+NEUTRAL_COUNT_WORD = "个"  # a count of assets when the pack names no measure word (tools.yaml count_units)
 
 
 def _interval(body: str, row: str) -> tuple[str, int, str] | None:
@@ -112,12 +121,47 @@ def _interval(body: str, row: str) -> tuple[str, int, str] | None:
     return mine[0], int(m.group(1)) if m else 0, rule
 
 
-def _km_en(part: str) -> str:
-    m = KM.search(part)
-    if m is None:
-        return ""
-    value = float(m.group(1)) * (10000 if m.group(2) else 1)
-    return f"{value:,.0f} km"
+def _usage_part(part: str, unit: str) -> tuple[Decimal, str] | None:
+    """The usage quantity of an interval part in `unit` ("每500小时或3个月", 小时 → (500, "500小时")); None without one."""
+    if not unit:
+        return None
+    found = [q for q in quantities(part) if q.unit == unit and q.unit not in TIME_UNITS]
+    return (found[0].value, found[0].raw) if found else None
+
+
+def _number(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value).replace(",", "")) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def _daily_use(
+    spec: ToolSpec, ds: list[dict[str, Any]], today: date
+) -> tuple[Decimal, dict[str, Any]] | None:
+    """The highest average use per day of a batch (usage recorded ÷ days since its use began) and its asset: the
+    first of the batch to reach the usage part. None when the CRM has no usage or no start day for them."""
+    if not (spec.mileage_field and spec.usage_since and spec.usage_unit):
+        return None
+    usage_f = spec.mileage_field.partition(".")[2] or spec.mileage_field
+    since_f = spec.usage_since.partition(".")[2] or spec.usage_since
+    best: tuple[Decimal, dict[str, Any]] | None = None
+    for d in ds:
+        used = _number(_get(d, usage_f))
+        since = str(_get(d, since_f) or "")[:10]
+        if used is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
+            continue
+        days = (today - date.fromisoformat(since)).days
+        if days <= 0:
+            continue
+        rate = used / days
+        if best is None or rate > best[0]:
+            best = (rate, d)
+    return best
+
+
+def _en_quantity(value: Decimal, unit: str) -> str:
+    return f"{value:,.0f} {unit}"
 
 
 def next_due(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
@@ -141,37 +185,66 @@ def next_due(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
             batches.setdefault((day, str(_get(d, row_field) or "") if row_field else ""), []).append(d)
     if not batches:
-        return [
-            CannotCompute(spec.tool, spec.id, f"CRM 中没有该客户车辆（资产）的 {spec.start_field}", source)
-        ]
-    label = spec.label or "保养"
-    label_en = spec.label_en or "service"
-    rows: list[tuple[str, int, date, date, str, list[dict[str, Any]], str]] = []
+        return [CannotCompute(spec.tool, spec.id, f"CRM 中没有该客户资产的 {spec.start_field}", source)]
+    label = spec.label
+    label_en = spec.label_en
+    word = ctx.count_units[0] if ctx.count_units else NEUTRAL_COUNT_WORD
+    rows: list[tuple[str, int, date, date, str, list[dict[str, Any]], str, str, str]] = []
+    usage_inputs: dict[str, list[Input]] = {}
     for (last_s, row), ds in sorted(batches.items()):
         interval = _interval(body, row)
         if interval is None:
             return [CannotCompute(spec.tool, spec.id, f"{spec.clause}里读不出「{row}」的间隔月数", source)]
         part, months, rule = interval
         last = date.fromisoformat(last_s)
-        rows.append((part, months, last, dates.add_months(last, months), rule, ds, row))
+        by_time = dates.add_months(last, months)
+        due, said, said_en = by_time, "", ""
+        usage = _usage_part(part, spec.usage_unit)
+        rate = _daily_use(spec, ds, ctx.today) if usage else None
+        if usage and rate and rate[0] > 0:
+            amount, raw = usage
+            by_use = last + timedelta(days=math.ceil(amount / rate[0]))
+            per_day = f"{rate[0]:,.0f}"
+            said = (
+                f"按时间应在{dates.zh_date(by_time)}前，按至今日均约 {per_day} {spec.usage_unit}估算"
+                f"约{dates.zh_date(by_use)}满{raw}"
+            )
+            said_en = (
+                f"by time by {by_time.isoformat()}; at about {per_day} {spec.usage_unit} a day it reaches "
+                f"{_en_quantity(amount, spec.usage_unit)} around {by_use.isoformat()}"
+            )
+            due = min(by_time, by_use)
+            d = rate[1]
+            usage_inputs[last_s + row] = [
+                Input("field", spec.mileage_field, str(_get(d, spec.mileage_field.partition(".")[2]) or "")),
+                Input("field", spec.usage_since, str(_get(d, spec.usage_since.partition(".")[2]) or "")[:10]),
+            ]
+        rows.append((part, months, last, due, rule, ds, row, said, said_en))
     lone = len(devices) == 1
     out: list[Result] = []
     if len(rows) <= MAX_GROUPS:
-        for part, months, last, due, rule, ds, row in rows:
+        for part, months, last, due, rule, ds, row, said, said_en in rows:
             late = dates.days_between(due, ctx.today)
             name = str(ds[0].get("name") or "")
-            who = f"您的{name}" if lone else f"{len(ds)}台{name}" if len(rows) > 1 or len(ds) > 1 else name
+            who = (
+                f"您的{name}" if lone else f"{len(ds)}{word}{name}" if len(rows) > 1 or len(ds) > 1 else name
+            )
             when = f"已超期 {late} 天" if late > 0 else f"还有 {-late} 天" if late < 0 else "就是今天"
             ruled = f"（{rule}）" if rule else ""
+            lead = f"，{said}，取先到者，" if said else "，"
             statement = (
-                f"{who}最近一次{label}为{dates.zh_date(last)}，按{part}{ruled}，"
+                f"{who}最近一次{label}为{dates.zh_date(last)}，按{part}{ruled}{lead}"
                 f"下次{label}应在{dates.zh_date(due)}前完成，{when}"
             )
-            km = _km_en(part)
+            usage = _usage_part(part, spec.usage_unit)
+            what = f" {label_en}" if label_en else ""
             en = (
-                f"{'your ' + name if lone else f'{len(ds)} × {name}'}: last {label_en} on {last.isoformat()}; "
-                f"every {months} months{' or ' + km if km else ''}{' (whichever comes first)' if rule else ''}, "
-                f"so the next {label_en} is due by {due.isoformat()}"
+                f"{'your ' + name if lone else f'{len(ds)} × {name}'}: last{what} on {last.isoformat()}; "
+                f"every {months} months"
+                + (f" or {_en_quantity(usage[0], spec.usage_unit)}" if usage else "")
+                + (" (whichever comes first)" if rule or said_en else "")
+                + (f": {said_en}" if said_en else "")
+                + f", so the next{what} is due by {due.isoformat()}"
                 + (f", {late} days overdue" if late > 0 else "")
             )
             inputs = [
@@ -181,6 +254,7 @@ def next_due(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 ),
                 *_version_input(g),
             ]
+            inputs += usage_inputs.get(last.isoformat() + row, [])
             if row:
                 inputs.append(Input("field", spec.row_by, row))
             if len(ds) > 1:
@@ -192,7 +266,9 @@ def next_due(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                     due.isoformat(),
                     "date",
                     statement,
-                    (dates.zh_date(last), dates.zh_date(due)),
+                    tuple(
+                        dict.fromkeys(x for x in (dates.zh_date(last), dates.zh_date(due)) if x in statement)
+                    ),
                     tuple(inputs),
                     source,
                     subject=f"{last.isoformat()}/{row}/{len(ds)}",
@@ -205,13 +281,14 @@ def next_due(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     ahead = [r for r in rows if r[3] >= ctx.today]
     n_past = sum(len(r[5]) for r in past)
     parts = "；".join(dict.fromkeys(r[0] for r in rows))
-    statement = f"按{parts}，{len(devices)}台中有 {n_past} 台已超过{label}间隔"
+    statement = f"按{parts}，{len(devices)}{word}中有 {n_past} {word}已超过{label}间隔"
     if ahead:
         first = min(ahead, key=lambda r: r[3])
         statement += f"，其余最早一批应在{dates.zh_date(first[3])}前{label}"
-    en = f"{n_past} of {len(devices)} are past their {label_en} interval"
+    what = f" {label_en}" if label_en else ""
+    en = f"{n_past} of {len(devices)} are past their{what} interval"
     if ahead:
-        en += f"; the next {label_en} due is by {min(r[3] for r in ahead).isoformat()}"
+        en += f"; the next{what} due is by {min(r[3] for r in ahead).isoformat()}"
     inputs = [Input("policy", clause.evidence_id, parts), *_version_input(g)]
     inputs += [Input("field", spec.start_field, f"{r[2].isoformat()}｜{len(r[5])}") for r in rows[:10]]
     return [
@@ -221,7 +298,7 @@ def next_due(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             str(n_past),
             "count",
             statement,
-            (f"{n_past} 台",),
+            (f"{n_past} {word}",),
             tuple(inputs),
             source,
             subject=f"{spec.start_field}/all",

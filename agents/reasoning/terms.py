@@ -83,7 +83,7 @@ def term_end(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     term: list[Result] = [
         _on_date(spec, end.isoformat(), "date", (statement, en), end, inputs, source, fv.label)
     ]
-    return term + _coverage(spec, ctx, g, term)
+    return term + _coverage(spec, ctx, g, term) + _after_end(spec, ctx, term)
 
 
 KM_AFTER = re.compile(r"^\s*或\s*(\d+(?:\.\d+)?\s*万?\s*(?:km|公里|千米))")
@@ -341,7 +341,15 @@ def _after_end(spec: ToolSpec, ctx: ToolContext, terms: list[Result]) -> list[Re
             continue
         seen.add(r.output)
         nxt = end + timedelta(days=1)
-        statement = after.template.format(date=dates.zh_date(nxt), end=dates.zh_date(end))
+        # the period the clause gives what starts then ("保障期24个月"): its last day, counted as this term's policy
+        # counts days (end_rule), for a template that names it ({until})
+        span = next((q for q in quantities(body) if q.unit in ("个月", "年")), None)
+        last = dates.term_end(nxt, int(span.value), span.unit, spec.end_rule) if span else None
+        if "{until}" in after.template and last is None:
+            continue  # no period in the clause: never a guessed end
+        statement = after.template.format(
+            date=dates.zh_date(nxt), end=dates.zh_date(end), until=dates.zh_date(last) if last else ""
+        )
         out.append(
             Computed(
                 spec.tool,
@@ -349,11 +357,16 @@ def _after_end(spec: ToolSpec, ctx: ToolContext, terms: list[Result]) -> list[Re
                 nxt.isoformat(),
                 "date",
                 statement,
-                tuple(d for d in (dates.zh_date(nxt), dates.zh_date(end)) if d in statement)[:1],
+                tuple(
+                    d
+                    for d in (dates.zh_date(nxt), dates.zh_date(last) if last else "")
+                    if d and d in statement
+                ),
                 (Input("policy", clause.evidence_id, quote), Input("field", spec.id, r.output)),
                 source,
                 subject=f"{r.subject}/{after.clause}",
-                statement_en=f"from {nxt.isoformat()}, the day after the term ends on {end.isoformat()}",
+                statement_en=f"from {nxt.isoformat()}, the day after the term ends on {end.isoformat()}"
+                + (f", until {last.isoformat()}" if last and "{until}" in after.template else ""),
             )
         )
     return out

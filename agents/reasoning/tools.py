@@ -38,7 +38,7 @@ from agents.reasoning.base import (
     fmt,
     spoken_codes,
 )
-from agents.reasoning.config import ToolSpec
+from agents.reasoning.config import ToolSpec, unless_hit
 from agents.reasoning.counts import next_due, record_count
 from agents.reasoning.crm import MissingField
 from agents.reasoning.offers import (
@@ -210,7 +210,7 @@ def run_tool(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         return []
     if spec.when_words and not any(w in ctx.text for w in spec.when_words):
         return []
-    if spec.unless_words and any(w in ctx.text for w in spec.unless_words):
+    if spec.unless_words and unless_hit(spec.unless_words, ctx.text, ctx.count_units, spec.unless_not_batch):
         return []
     if spec.only_kinds:
         try:
