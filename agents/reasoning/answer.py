@@ -52,6 +52,7 @@ def computed_evidence(c: Computed, customer_id: str) -> Evidence:
             "unit": c.unit,
             "statement_en": c.statement_en,
             "say": (c.say + (f"（{label}）" if label else "")) if c.say else "",
+            "say_en": c.say_en,
             "slots": list(c.slots),
             "needs_approval": c.needs_approval,
             "next_step": c.next_step,

@@ -82,27 +82,30 @@ def _actor(spec: ToolSpec, ctx: ToolContext, rows: list[RowFact]) -> tuple[str, 
 
 def _discount_worth(
     ctx: ToolContext, off: Decimal, inputs: tuple[Input, ...]
-) -> tuple[str, tuple[tuple[str, ...], tuple[Input, ...]]]:
+) -> tuple[str, tuple[tuple[str, ...], tuple[Input, ...]], str]:
     """What the asked discount is worth on the list price of the model the message names ("，按X7指导价 199,900 元计
-    为 3,998 元"), or "" when no priced model is named (never a guessed price)."""
+    为 3,998 元"), or "" when no priced model is named (never a guessed price); and the same for an English reader
+    (" (CNY 3,998 on the X7 list price of CNY 199,900)")."""
     models = priced_models(ctx)
     if not models:
-        return "", ((), ())
+        return "", ((), ()), ""
     try:
         price = ctx.crm.list_price(models[0])
     except MissingField:
-        return "", ((), ())
+        return "", ((), ()), ""
     amount = money.rounded(price.value * off / Decimal(100), "1", "half_up")
     text = f"，按{models[0]}指导价 {_yuan_plain(price.value)} 元计为 {_yuan_plain(amount)} 元"
+    en = f"CNY {_yuan_plain(amount)} on the {models[0]} list price of CNY {_yuan_plain(price.value)}"
     slots: tuple[str, ...] = (_yuan_plain(amount),)
     used: tuple[Input, ...] = (Input("evidence", price.evidence_id, str(price.value)),)
     units = asked_units(ctx.text)
     if units is not None and int(units.group(1)) > 1:  # "10台一共少多少": the units asked, at that much each
         total = amount * Decimal(units.group(1))
         text += f"，{units.group(1)} 台合计 {_yuan_plain(total)} 元"
+        en += f", CNY {_yuan_plain(total)} for {units.group(1)}"
         slots += (_yuan_plain(total),)
         used += (Input("message", "message.units", units.group(0)),)
-    return text, (slots, used)
+    return text, (slots, used), f" ({en})"
 
 
 def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
@@ -143,12 +146,12 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         *actor_input,
     )
     source = _row_source(g, tier.row)
-    worth, worth_slots = _discount_worth(ctx, off, inputs)
+    worth, worth_slots, worth_en = _discount_worth(ctx, off, inputs)
     if worth:
         inputs = (*inputs, *worth_slots[1])
     if within:
         statement = f"您提到的{asked_text}（折扣 {off_text}）在{spec.actor}可自行决定的范围内（{own_cell.raw}）{worth}"
-        en = f"the {off_text} discount you asked for is within what a {spec.actor} may grant ({own_cell.raw})"
+        en = f"the {off_text} discount you asked for is within what a {spec.actor} may grant ({own_cell.raw}){worth_en}"
         return [
             Computed(
                 spec.tool,
@@ -176,6 +179,8 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     # statement (and the slots) for the rep. What their figure is worth on the model they name is said ("按Z5指导价…计为
     # 8,990 元"). Review S10-B2: round 10 put the limit in the say; reverted.
     say = f"您提到的{asked_text}{worth}{'，' if worth else ''}需要{approver}审批"
+    # English: the same, never a promise that it will be approved (the draft's next step says who it goes to)
+    say_en = f"The {off_text} discount you asked for{worth_en} needs approval by {approver}"
     return [
         Computed(
             spec.tool,
@@ -191,5 +196,6 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             needs_approval=approver,
             next_step=f"提交{approver}审批",
             say=say,
+            say_en=say_en,
         )
     ]

@@ -52,6 +52,7 @@ class Computed:
     statement_en: str = ""
     say: str = ""  # how the draft says it to the customer when it differs from the answer line (e.g. without
     # restating the figure they asked for); "" = the statement itself
+    say_en: str = ""  # the same for an English customer ("" = the draft's own English wording)
     needs_approval: str = ""  # who must approve (authority): the draft must not promise it
     next_step: str = ""  # an optional next step the tool implies ("提交销售总监审批")
     cite_inputs: bool = (
