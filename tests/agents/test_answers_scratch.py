@@ -62,6 +62,13 @@ ROUNDS = [
     # count over the customer's CRM records, last service + the interval → next due, the privacy notice's purpose
     # clause, the extended-warranty lead among talking points. Before: 1/14 items (0.071), 0/7. After: 14/14, 7/7.
     Round("answers_scratch_r10b.yaml", "scr-r10b-", 7, 14, 0.85),
+    # r11: 12 messages in registers the earlier sets lack — traditional characters, code-switching, a past weekday with
+    # 了, a self-correcting voice transcript, ①②, typos, a plate number, a period word inside a whole-fleet count, an
+    # English demand to promise an approval. Written before the round's fixes (committed with its baseline).
+    # Before (3aa70cc): items 20/27 = 0.741, 7/12 cases. After: 26/27 = 0.963, 11/12 cases — the next service by
+    # mileage (d), the whole-fleet count past a period word (k), the extended warranty's end (i), the 4% worth in
+    # English (l). Still missing: e (a plate the masker hides, and 下一次 is no need word: next_service never runs).
+    Round("answers_scratch_r11.yaml", "scr-r11-", 12, 27, 0.96, cases_floor=11),
 ]
 
 
