@@ -12,8 +12,11 @@ import contextlib
 import functools
 import json
 import logging
+import threading
+import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -21,7 +24,7 @@ from starlette.websockets import WebSocketState
 
 from channels.voice.asr_service import AsrService, CallLimitExceeded
 from channels.voice.call import CallConfig, CallSession, OnFinal, SilenceTimeout
-from contract.errors import AccessDenied, CopilotError, InputError
+from contract.errors import AccessDenied, BackendUnavailable, CopilotError, InputError
 
 OnHangup = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
 Authorize = Callable[[WebSocket], Awaitable[None]]
@@ -29,6 +32,91 @@ OnFrame = Callable[[str, dict[str, Any]], None]
 Admit = Callable[[WebSocket, "StartFrame"], "StartFrame"]
 log = logging.getLogger("channels.voice.router")
 _STOP: dict[str, Any] = {"type": "__stop__"}
+SOCKET_CLAIM_TTL_S = (
+    60.0  # a live socket's claim on its call id; refreshed every third of it while the socket lives
+)
+
+
+class SocketClaims(Protocol):
+    """Who holds a call id's one live socket (copilot.calls.CallClaims: in this process, or in Redis across API
+    processes). Blocking calls: the router runs them off the event loop."""
+
+    def claim(self, key: str, owner: str, ttl_s: float) -> bool: ...
+
+    def refresh(self, key: str, owner: str, ttl_s: float) -> bool: ...
+
+    def release(self, key: str, owner: str) -> None: ...
+
+
+class ProcessSocketClaims:
+    """The default: claims in this process only (one API process; `claims=` gives the shared ones)."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, key: str, owner: str, ttl_s: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            held = self._held.get(key)
+            if held is not None and held[1] > now:
+                return False
+            self._held[key] = (owner, now + ttl_s)
+            return True
+
+    def refresh(self, key: str, owner: str, ttl_s: float) -> bool:
+        with self._lock:
+            held = self._held.get(key)
+            if held is None or held[0] != owner:
+                return False
+            self._held[key] = (owner, time.monotonic() + ttl_s)
+            return True
+
+    def release(self, key: str, owner: str) -> None:
+        with self._lock:
+            if self._held.get(key, ("",))[0] == owner:
+                del self._held[key]
+
+
+class _SocketClaim:
+    """One socket's claim on its call id: taken before the start frame is read, refreshed by a heartbeat task while
+    the socket lives (a crashed process stops refreshing, so its claim lapses within one TTL), released on close."""
+
+    def __init__(self, claims: SocketClaims, key: str, ttl_s: float) -> None:
+        self.claims, self.key, self.ttl_s = claims, key, ttl_s
+        self.owner = uuid.uuid4().hex
+        self.heartbeat: asyncio.Task[None] | None = None
+
+    async def take(self) -> bool:
+        try:
+            return await asyncio.to_thread(self.claims.claim, self.key, self.owner, self.ttl_s)
+        except Exception as exc:  # Redis down: no second socket can be ruled out, so none is admitted
+            raise BackendUnavailable(
+                "the call's socket claim cannot be checked right now; retry", reason="claims_unavailable"
+            ) from exc
+
+    def start_heartbeat(self, name: str) -> None:
+        self.heartbeat = asyncio.create_task(self._beat(), name=name)
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.ttl_s / 3)
+            try:
+                kept = await asyncio.to_thread(self.claims.refresh, self.key, self.owner, self.ttl_s)
+            except Exception:  # a Redis blip: the next beat tries again, well inside the TTL
+                log.warning("socket claim %s: refresh failed", self.key, exc_info=True)
+                continue
+            if not kept:
+                log.warning("socket claim %s lapsed while its socket was live", self.key)
+
+    async def release(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            await asyncio.gather(self.heartbeat, return_exceptions=True)
+        try:
+            await asyncio.to_thread(self.claims.release, self.key, self.owner)
+        except Exception:  # it lapses by itself within one TTL
+            log.warning("socket claim %s: release failed", self.key, exc_info=True)
 
 
 class StartFrame(BaseModel):
@@ -87,12 +175,16 @@ def build_voice_router(
     on_frame: OnFrame | None = None,
     status_dependencies: Sequence[Any] = (),
     admit: Admit | None = None,
+    claims: SocketClaims | None = None,
+    socket_claim_ttl_s: float = SOCKET_CLAIM_TTL_S,
 ) -> APIRouter:
     """`authorize(websocket)` runs before the start frame and raises a CopilotError to refuse the caller (the socket
     is closed with 1008); `admit(websocket, start)` checks the start frame against what the caller may stream and
     returns the frame the call runs with (e.g. the registered call's customer and agent), or raises likewise. One
-    socket per call id: a second socket on a call id that has a live socket in this process is refused
-    (`call_id_in_use`, 1008) after `authorize`, before its start frame is read; the live one is untouched. Every
+    socket per call id: a second socket on a call id that has a live socket is refused (`call_id_in_use`, 1008)
+    after `authorize`, before its start frame is read; the live one is untouched. "Live" is what `claims` holds
+    (copilot.calls: Redis across API processes when scaled out; this process's by default): the claim is taken with a
+    `socket_claim_ttl_s` TTL, refreshed by a heartbeat and released when the socket closes. Every
     refusal is logged with its reason. `on_frame(call_id, frame)` sees every frame sent to the client (e.g. to mirror partials to
     the agent desktop). A call must deliver at least `min_audio_per_idle_s` seconds of audio every `idle_timeout_s`
     seconds of wall-clock time (a live call sends one second per second), or it ends with `no_audio` and frees its
@@ -103,8 +195,8 @@ def build_voice_router(
     router = APIRouter()
     sessions: dict[str, CallSession] = {}
     legs: dict[str, int] = {}  # call id -> connections so far (in this process; bounded below)
-    live: set[str] = set()  # call ids with an admitted socket, from authorize to the end of its wind-down
-    draining: set[asyncio.Task[None]] = set()
+    held = claims if claims is not None else ProcessSocketClaims()  # call ids with a live socket
+    draining: set[asyncio.Task[None]] = set()  # wind-downs and claim releases still running
 
     @router.get("/voice/calls", dependencies=list(status_dependencies))
     async def voice_status() -> dict[str, Any]:
@@ -116,17 +208,18 @@ def build_voice_router(
     @router.websocket("/voice/calls/{call_id}")
     async def voice_call(websocket: WebSocket, call_id: str) -> None:
         await websocket.accept()
-        claimed = False
+        claim: _SocketClaim | None = None
         try:
             if authorize is not None:
                 await authorize(websocket)
-            if call_id in live:  # no await between the check and the claim: one socket wins
+            wanted = _SocketClaim(held, f"socket:{tenant}:{call_id}", socket_claim_ttl_s)
+            if not await wanted.take():  # atomic in the claims (a lock, or SET NX): one socket wins
                 raise AccessDenied(
                     f"call {call_id!r} already has a live socket; a second one is refused",
                     reason="call_id_in_use",
                 )
-            live.add(call_id)
-            claimed = True
+            claim = wanted
+            claim.start_heartbeat(f"voice:{call_id}:claim")
             start = await _read_start(websocket, start_timeout_s)
             if (
                 start.tenant and start.tenant != tenant
@@ -145,18 +238,21 @@ def build_voice_router(
             session = CallSession(cfg, asr_service, on_final)  # validates rate/channels before taking a slot
             asr_service.open_call(call_id)
         except CopilotError as exc:
-            if claimed:
-                live.discard(call_id)
+            if claim is not None:
+                await claim.release()
             log.warning(
                 "call %r: socket from %s refused (%s): %s", call_id, _peer(websocket), exc.reason, exc.message
             )
-            code = 1013 if isinstance(exc, CallLimitExceeded) else 1008
+            code = 1013 if isinstance(exc, (CallLimitExceeded, BackendUnavailable)) else 1008
             await _send_and_close(websocket, _error(exc.reason, exc.message, fatal=True), code)
             return
         except BaseException:
-            if claimed:
-                live.discard(call_id)
+            if claim is not None:  # cancelled (client gone, shutdown): released in a task of its own
+                releasing = asyncio.create_task(claim.release(), name=f"voice:{call_id}:release")
+                draining.add(releasing)
+                releasing.add_done_callback(draining.discard)
             raise
+        assert claim is not None  # refused above otherwise
         sessions[call_id] = session
         tap = functools.partial(on_frame, call_id) if on_frame is not None else None
         sender = asyncio.create_task(_sender(websocket, session.outbox, tap), name=f"voice:{call_id}:sender")
@@ -170,7 +266,7 @@ def build_voice_router(
             # Winding down runs as its own task: if this handler is cancelled at hang-up, the last utterance is still
             # transcribed and handed to on_final, and on_hangup still runs.
             wind_down = asyncio.create_task(
-                _wind_down(websocket, session, sender, reason, on_hangup, sessions, live),
+                _wind_down(websocket, session, sender, reason, on_hangup, sessions, claim),
                 name=f"voice:{call_id}:wind-down",
             )
             draining.add(wind_down)
@@ -187,7 +283,7 @@ async def _wind_down(
     reason: str,
     on_hangup: OnHangup | None,
     sessions: dict[str, CallSession],
-    live: set[str],
+    claim: _SocketClaim,
 ) -> None:
     cfg = session.cfg
     try:
@@ -214,7 +310,7 @@ async def _wind_down(
         await asyncio.gather(sender, return_exceptions=True)
         await session.aclose()
         sessions.pop(cfg.call_id, None)
-        live.discard(cfg.call_id)
+        await claim.release()
 
 
 async def _read_start(websocket: WebSocket, timeout_s: float) -> StartFrame:

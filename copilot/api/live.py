@@ -6,14 +6,13 @@ from __future__ import annotations
 import copy
 import logging
 import re
-import threading
-import time
 from typing import Any
 
 from fastapi import Request
 
 from contract import AccessDenied, InboundMessage, NotFound
 from contract.ports import Actor
+from copilot.calls import claims_for
 from copilot.service import MessageRefusedError, Services
 
 CALL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
@@ -96,20 +95,16 @@ def mount_voice_routes(app: Any, services: Services) -> None:
         agent_ref: str = Field(min_length=1, max_length=200)
         customer_ref: str = Field(min_length=1, max_length=200)
 
-    # signatures this process accepted, until their timestamp leaves the window: a signed registration replayed after
-    # the hang-up would otherwise re-open the call (per process, like the one-socket check; a repeat while the call
-    # is live and unchanged stays the idempotent no-op a gateway's retry needs)
-    accepted: dict[str, float] = {}
-    accepted_lock = threading.Lock()
+    # signatures accepted, until their timestamp leaves the window: a signed registration replayed after the hang-up
+    # would otherwise re-open the call. Held where the call registry is (copilot.calls.claims_for): in Redis when
+    # scaled out, so a replay to another API process is caught too; in this process when embedded. A repeat while the
+    # call is live and unchanged stays the idempotent no-op a gateway's retry needs. The same claims hold each call
+    # id's one live socket (channels.voice.router).
+    claims = claims_for(services.calls)
 
     def replayed(signature: str, call_id: str, agent_ref: str, customer_ref: str) -> bool:
-        now = time.time()
-        with accepted_lock:
-            for old in [k for k, until in accepted.items() if until < now]:
-                del accepted[old]
-            if signature not in accepted:
-                accepted[signature] = now + 2 * GATEWAY_WINDOW_S
-                return False
+        if claims.claim("gateway-signature:" + signature, "accepted", 2 * GATEWAY_WINDOW_S):
+            return False
         call = services.calls.get(call_id)
         same = call is not None and (call.agent_id, call.customer_ref) == (agent_ref, customer_ref)
         return not (same and call is not None and not call.ended_at)
@@ -232,6 +227,7 @@ def mount_voice_routes(app: Any, services: Services) -> None:
             admit=admit,
             on_frame=on_frame,
             status_dependencies=status_guard,
+            claims=claims,
         )
     )
     app.state.voice_mounted = True
