@@ -32,6 +32,7 @@ OnFrame = Callable[[str, dict[str, Any]], None]
 Admit = Callable[[WebSocket, "StartFrame"], "StartFrame"]
 log = logging.getLogger("channels.voice.router")
 _STOP: dict[str, Any] = {"type": "__stop__"}
+REFUSALS_RATE_LIMITED = "refusals_rate_limited"  # authorize's throttle: it logs these itself, sampled
 SOCKET_CLAIM_TTL_S = (
     60.0  # a live socket's claim on its call id; refreshed every third of it while the socket lives
 )
@@ -179,7 +180,8 @@ def build_voice_router(
     socket_claim_ttl_s: float = SOCKET_CLAIM_TTL_S,
 ) -> APIRouter:
     """`authorize(websocket)` runs before the start frame and raises a CopilotError to refuse the caller (the socket
-    is closed with 1008); `admit(websocket, start)` checks the start frame against what the caller may stream and
+    is closed with 1008; a `refusals_rate_limited` refusal is not logged here, authorize logs those sampled);
+    `admit(websocket, start)`, run in a worker thread (it may read the registry and write the ledger), checks the start frame against what the caller may stream and
     returns the frame the call runs with (e.g. the registered call's customer and agent), or raises likewise. One
     socket per call id: a second socket on a call id that has a live socket is refused (`call_id_in_use`, 1008)
     after `authorize`, before its start frame is read; the live one is untouched. "Live" is what `claims` holds
@@ -228,7 +230,7 @@ def build_voice_router(
                     f"this service serves tenant {tenant!r}, not {start.tenant!r}", reason="wrong_tenant"
                 )
             if admit is not None:
-                start = admit(websocket, start)
+                start = await asyncio.to_thread(admit, websocket, start)  # blocking: registry, ledger
             cfg = CallConfig(call_id=call_id, tenant=tenant, sample_rate=start.sample_rate, channels=start.channels,
                              customer_ref=start.customer_ref, agent_ref=start.agent_ref,
                              lang=start.lang, vad=vad, partial_interval_s=partial_interval_s,
@@ -240,9 +242,14 @@ def build_voice_router(
         except CopilotError as exc:
             if claim is not None:
                 await claim.release()
-            log.warning(
-                "call %r: socket from %s refused (%s): %s", call_id, _peer(websocket), exc.reason, exc.message
-            )
+            if exc.reason != REFUSALS_RATE_LIMITED:
+                log.warning(
+                    "call %r: socket from %s refused (%s): %s",
+                    call_id,
+                    _peer(websocket),
+                    exc.reason,
+                    exc.message,
+                )
             code = 1013 if isinstance(exc, (CallLimitExceeded, BackendUnavailable)) else 1008
             await _send_and_close(websocket, _error(exc.reason, exc.message, fatal=True), code)
             return

@@ -6,9 +6,12 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import threading
+import time
 from typing import Any
 
 from fastapi import Request
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contract import AccessDenied, InboundMessage, NotFound
 from contract.ports import Actor
@@ -17,6 +20,57 @@ from copilot.service import MessageRefusedError, Services
 
 CALL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
 log = logging.getLogger("copilot.api.live")
+
+
+class SocketRefusalLimits(BaseSettings):
+    """COPILOT_RATE_SOCKET_REFUSAL_*: refused call sockets per client (API key identity) per second, and the burst,
+    per API process. Past it, that client's sockets are refused (`refusals_rate_limited`) before any call look-up or
+    ledger write, until its bucket refills."""
+
+    model_config = SettingsConfigDict(env_prefix="COPILOT_RATE_SOCKET_REFUSAL_", extra="ignore")
+
+    rps: float = 0.2
+    burst: int = 10
+
+
+class RefusalBudget:
+    """A small token bucket per client for refused sockets: each refusal spends a token; an empty bucket refuses the
+    client's next sockets at once (no Redis read, no ledger row), logged once per time it runs dry. Bounded: past
+    `max_clients` buckets, the full ones (which say nothing) are dropped, then the oldest."""
+
+    def __init__(self, rate: float, burst: int, max_clients: int = 10_000) -> None:
+        self.rate, self.burst, self.max_clients = rate, float(burst), max_clients
+        self._buckets: dict[str, tuple[float, float, int]] = {}  # client -> (tokens, at, refused while dry)
+        self._lock = threading.Lock()
+
+    def _level(self, client: str, now: float) -> tuple[float, int]:
+        tokens, at, dry = self._buckets.get(client, (self.burst, now, 0))
+        return min(self.burst, tokens + (now - at) * self.rate), dry
+
+    def exhausted(self, client: str) -> int:
+        """0 when the client may be refused normally; else how many sockets were refused unrecorded since it ran dry
+        (this one included)."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, dry = self._level(client, now)
+            if tokens >= 1.0:
+                if dry:
+                    self._buckets[client] = (tokens, now, 0)
+                return 0
+            self._buckets[client] = (tokens, now, dry + 1)
+            return dry + 1
+
+    def spend(self, client: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            tokens, dry = self._level(client, now)
+            self._buckets[client] = (max(0.0, tokens - 1.0), now, dry)
+            if len(self._buckets) > self.max_clients:
+                full = [
+                    c for c, (t, at, _) in self._buckets.items() if t + (now - at) * self.rate >= self.burst
+                ]
+                for c in full or list(self._buckets)[: len(self._buckets) - self.max_clients]:
+                    del self._buckets[c]
 
 
 def mount_channel_routes(app: Any, services: Services) -> None:
@@ -73,7 +127,7 @@ def mount_voice_routes(app: Any, services: Services) -> None:
 
     from channels.voice import build_voice_router
     from channels.voice.asr_service import AsrService
-    from channels.voice.router import StartFrame
+    from channels.voice.router import REFUSALS_RATE_LIMITED, StartFrame
     from contract import InputError
     from copilot.auth import (
         GATEWAY_SIGNATURE_HEADER,
@@ -136,23 +190,24 @@ def mount_voice_routes(app: Any, services: Services) -> None:
 
     app.add_api_route("/v1/calls", register_call, methods=["POST"], status_code=201, tags=["calls"])
 
+    limits = SocketRefusalLimits()
+    refusals = RefusalBudget(limits.rps, limits.burst)
+
     def refuse(actor: Actor, call_id: str, reason: str, message: str, **details: str) -> AccessDenied:
+        """Records the refusal (blocking: call it off the event loop) and spends one of the client's tokens."""
+        refusals.spend(f"{actor.role}:{actor.id}")
         services.record_denial(actor, reason, {"attempted": "call_socket", "call_id": call_id, **details})
         return AccessDenied(message, reason=reason)
 
-    async def authorize(websocket: WebSocket) -> None:
-        # a gateway sends X-API-Key; a browser ?token= from POST /v1/stream/token; never ?api_key= (access logs)
-        actor = actor_for_socket(dict(websocket.headers), dict(websocket.query_params), services.settings)
-        if actor.role not in ("agent", "admin"):
-            raise AccessDenied(f"role {actor.role!r} may not stream call audio", reason="wrong_role")
-        call_id = str(websocket.path_params.get("call_id", ""))
+    def check_call(actor: Actor, call_id: str) -> None:
+        """The registry read and any refusal's ledger row: blocking work, run in the threadpool."""
         if not CALL_ID.fullmatch(
             call_id
         ):  # the registration's own shape: nothing else reaches a log line or the ledger
             raise refuse(
                 actor, "(not a call id)", "not_your_call", "not a registered call id", why="malformed"
             )
-        call = await run_in_threadpool(services.calls.get, call_id)
+        call = services.calls.get(call_id)
         live = call is not None and not call.ended_at
         if not live or (actor.role == "agent" and call is not None and call.agent_id != actor.id):
             # one answer for an unregistered id and another agent's call: the socket never tells which ids exist
@@ -160,9 +215,28 @@ def mount_voice_routes(app: Any, services: Services) -> None:
             raise refuse(
                 actor, call_id, "not_your_call", f"call {call_id!r} is not registered for you", why=why
             )
+
+    async def authorize(websocket: WebSocket) -> None:
+        # a gateway sends X-API-Key; a browser ?token= from POST /v1/stream/token; never ?api_key= (access logs)
+        actor = actor_for_socket(dict(websocket.headers), dict(websocket.query_params), services.settings)
+        client = f"{actor.role}:{actor.id}"
+        dry = refusals.exhausted(client)
+        if (
+            dry
+        ):  # before any look-up or write: a client being refused in a loop costs no Redis read, no ledger row
+            if dry == 1 or dry % 100 == 0:
+                peer = websocket.client.host if websocket.client else "?"
+                log.warning("call sockets of %s from %s: refusals rate-limited (%d unrecorded so far)",
+                            client, peer, dry)  # fmt: skip
+            raise AccessDenied("too many refused call sockets; retry later", reason=REFUSALS_RATE_LIMITED)
+        if actor.role not in ("agent", "admin"):
+            refusals.spend(client)
+            raise AccessDenied(f"role {actor.role!r} may not stream call audio", reason="wrong_role")
+        await run_in_threadpool(check_call, actor, str(websocket.path_params.get("call_id", "")))
         websocket.state.copilot_actor = actor
 
     def admit(websocket: WebSocket, start: StartFrame) -> StartFrame:
+        """Blocking (a registry read, a refusal's ledger row): the router runs it off the event loop."""
         actor: Actor = websocket.state.copilot_actor
         call_id = str(websocket.path_params.get("call_id", ""))
         call = services.calls.get(call_id)
