@@ -34,12 +34,14 @@ def build_guardrails(
     *,
     redis_url: str = "",
     known_names: Iterable[str] = (),
+    known_terms: Iterable[str] = (),
     vault_secret: str | bytes = b"",
     vault_ttl_s: int = DEFAULT_TTL_S,
 ) -> Guardrails:
     """All four guards for a tenant. With `redis_url` the PII vault is shared through Redis, its values sealed with
     `vault_secret` (AES-GCM) and expiring after `vault_ttl_s`; else it is in-process.
-    `known_names`: the tenant's contact names (from the CRM), masked wherever they occur."""
+    `known_names`: the tenant's contact names (from the CRM), masked wherever they stand as a word; `known_terms`: its
+    words that are not people (products, models, companies), inside which a known name is not masked."""
     if redis_url and not vault_secret:
         raise UserError(
             "the Redis PII vault needs a key: set COPILOT_PII_VAULT_KEY (32+ random bytes)",
@@ -51,7 +53,7 @@ def build_guardrails(
         else MemoryVault(ttl_s=vault_ttl_s)
     )
     return Guardrails(
-        pii=RuleMasker(vault, known_names=known_names),
+        pii=RuleMasker(vault, known_names=known_names, known_terms=known_terms),
         injection=HeuristicInjectionDetector(),
         grounding=ClaimGroundingChecker(),
         rails=YamlPolicyRails.from_file(rails_path),

@@ -8,12 +8,12 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from contract.errors import InputError
 from contract.ports import Actor, MaskResult, PiiSpan
 from guardrails.pii.address import find_addresses
-from guardrails.pii.names import find_names, names_before_numbers
+from guardrails.pii.names import a_common_word, find_names, names_before_numbers
 from guardrails.pii.normalise import normalise, normalise_width
 from guardrails.pii.numbers import find_numbers
 from guardrails.pii.patterns import find_patterns
@@ -44,11 +44,15 @@ ENTITIES = (
 
 
 def detect(
-    text: str, known_names: re.Pattern[str] | Sequence[re.Pattern[str] | None] | None = None
+    text: str,
+    known_names: re.Pattern[str] | Sequence[re.Pattern[str] | None] | None = None,
+    *,
+    inside_term: Callable[[str, int, int], bool] | None = None,
 ) -> list[Candidate]:
     """The resolved PII spans of `text` (positions in `text` itself). `known_names`: a compiled alternation of names
-    that are always PERSON (the tenant's CRM contacts), found wherever they occur; or several such patterns (the CRM's
-    and a conversation's own few names), whose overlapping matches the resolver settles (the longer one wins)."""
+    that are always PERSON (the tenant's CRM contacts), found wherever they stand as a word (`standalone`); or several
+    such patterns (the CRM's and a conversation's own few names), whose overlapping matches the resolver settles (the
+    longer one wins). `inside_term(text, start, end)`: whether a match lies inside one of the tenant's own terms."""
     if len(text) > MAX_CHARS:
         raise InputError(f"text of {len(text)} chars is over the {MAX_CHARS} limit", reason="text_too_long")
     norm = normalise(text)
@@ -66,7 +70,12 @@ def detect(
     patterns = [known_names] if isinstance(known_names, re.Pattern) else list(known_names or ())
     for pattern in patterns:
         if pattern is not None:
-            candidates += [Candidate("PERSON", m.start(), m.end(), 0.9) for m in pattern.finditer(norm)]
+            candidates += [
+                Candidate("PERSON", m.start(), m.end(), 0.9, confirmed=True)
+                for m in pattern.finditer(norm)
+                if standalone(norm, m.start(), m.end())
+                and not (inside_term is not None and inside_term(norm, m.start(), m.end()))
+            ]
     first = resolve(candidates, len(norm))
     pairs = names_before_numbers(written, first)
     return resolve(first + pairs, len(norm)) if pairs else first
@@ -84,6 +93,66 @@ def _numeral_kept_after_han(norm: str, written: str) -> str:
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_WIDER = 2  # how many characters either side a longer word around a known name is looked for
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def standalone(text: str, start: int, end: int) -> bool:
+    """Whether the known name at text[start:end] stands as a word. Latin letters: no letter or digit runs on from
+    either end (Li is not in Lisa, Ann not in Annual). Han: it is not part of a longer common dictionary word (a place,
+    a thing, a famous name: 金华 in 金华市, 黄金 in 黄金周); Chinese has no spaces, so the dictionary stands in for
+    them. A name next to words it does not form one with (韩芳说, 联系金华，) stands."""
+    if (_latin(text[start]) and start > 0 and _latin(text[start - 1])) or (
+        _latin(text[end - 1]) and end < len(text) and _latin(text[end])
+    ):
+        return False
+    before = start > 0 and bool(_HAN.match(text[start - 1]))
+    after = end < len(text) and bool(_HAN.match(text[end]))
+    if not (before or after) or not _HAN.match(text[start]):
+        return True
+    for a in range(max(0, start - _WIDER), start + 1):
+        for b in range(end, min(len(text), end + _WIDER) + 1):
+            word = text[a:b]
+            if (a, b) != (start, end) and _HAN.fullmatch(word[0]) and a_common_word(word):
+                return False
+    return True
+
+
+class TermIndex:
+    """The tenant's own words that are not people (product, model and company names): a known name inside one of
+    them (凯美 in a model called 凯美瑞) is not a name there. For each name asked about, the terms holding it and
+    where, computed once (bounded)."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self.terms = tuple(sorted({t.strip() for t in terms if len(t.strip()) >= 2}))
+        self._holding: OrderedDict[str, tuple[tuple[str, int], ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _holders(self, name: str) -> tuple[tuple[str, int], ...]:
+        with self._lock:
+            if name in self._holding:
+                self._holding.move_to_end(name)
+                return self._holding[name]
+        found = tuple(
+            (term, k)
+            for term in self.terms
+            if len(term) > len(name)
+            for k in range(len(term) - len(name) + 1)
+            if term.startswith(name, k)
+        )
+        with self._lock:
+            self._holding[name] = found
+            if len(self._holding) > 4096:
+                self._holding.popitem(last=False)
+        return found
+
+    def __call__(self, text: str, start: int, end: int) -> bool:
+        return any(
+            start - k >= 0 and text.startswith(term, start - k) for term, k in self._holders(text[start:end])
+        )
 
 
 def _value_key(entity: str, raw: str) -> str:
@@ -105,11 +174,20 @@ _SMALL_CACHE = 256
 _SMALL_IDLE_S = 600.0
 
 
+# the vault entity that lists a conversation's confirmed names (the values again, under the same key, TTL and erasure
+# as its PERSON tokens): what later turns match; a guessed PERSON is masked in its own turn only
+CARRIED = "NAMED"
+
+
 class RuleMasker:
-    def __init__(self, vault: Vault | None = None, *, known_names: Iterable[str] = ()) -> None:
+    def __init__(
+        self, vault: Vault | None = None, *, known_names: Iterable[str] = (), known_terms: Iterable[str] = ()
+    ) -> None:
         """`known_names`: contact names from the CRM. Rules find names after cues and titles; a name list is what
-        finds 「韩芳说下周来」, where nothing but the name itself says it is one."""
+        finds 「韩芳说下周来」, where nothing but the name itself says it is one. `known_terms`: the tenant's words
+        that are not people (products, models, companies): a known name inside one is not masked there."""
         self.vault: Vault = vault if vault is not None else MemoryVault()
+        self._terms = TermIndex(known_terms)
         self._names = tuple(known_names)
         self._known = compile_names(self._names)  # compiled once: the CRM list can hold 200k names
         self._small: OrderedDict[frozenset[str], tuple[re.Pattern[str] | None, float]] = OrderedDict()
@@ -142,13 +220,21 @@ class RuleMasker:
             vault_key
         ):  # a person named earlier in this conversation (持卡人：张晓东) is one in its later turns too
             extra += self._conversation_names(vault_key)
-        found = detect(text, [self._known, self._small_pattern(extra)] if extra else self._known)
+        found = detect(
+            text,
+            [self._known, self._small_pattern(extra)] if extra else self._known,
+            inside_term=self._terms if self._terms.terms else None,
+        )
         parts: list[str] = []
         spans: list[PiiSpan] = []
         pos = 0
         for c in found:
             raw = text[c.start : c.end]
             token = self.vault.token_for(key, c.entity, _value_key(c.entity, raw))
+            if (
+                c.entity == "PERSON" and c.confirmed and vault_key
+            ):  # later turns match it (a guess: this turn only)
+                self.vault.token_for(key, CARRIED, _value_key(c.entity, raw))
             parts.append(text[pos : c.start])
             parts.append(token)
             spans.append(PiiSpan(entity=c.entity, start=c.start, end=c.end, token=token, score=c.score))
@@ -157,11 +243,12 @@ class RuleMasker:
         return MaskResult(text="".join(parts), spans=spans, vault_key=key if spans or vault_key else "")
 
     def _conversation_names(self, vault_key: str) -> list[str]:
-        """The PERSON values this conversation's vault holds (masked in its earlier turns)."""
+        """The confirmed names masked in this conversation's earlier turns (cue, title, CRM, a name field); not the
+        guesses, which an ordinary word after a role noun can be (车主周全说… then 考虑得很周全)."""
         return [
             value
-            for token, value in self.vault.values(vault_key, entity="PERSON").items()
-            if token.startswith("<PERSON_")
+            for token, value in self.vault.values(vault_key, entity=CARRIED).items()
+            if token.startswith(f"<{CARRIED}_")
         ]
 
     def mask_as(self, text: str, entity: str, *, vault_key: str = "") -> MaskResult:
@@ -181,6 +268,8 @@ class RuleMasker:
         key = vault_key or "v_" + uuid.uuid4().hex[:16]
         start = text.index(value)
         token = self.vault.token_for(key, entity, _value_key(entity, value))
+        if entity == "PERSON" and vault_key:  # a field that holds a name: confirmed, carried to later turns
+            self.vault.token_for(key, CARRIED, _value_key(entity, value))
         span = PiiSpan(entity=entity, start=start, end=start + len(value), token=token, score=1.0)
         return MaskResult(text=text[:start] + token + text[start + len(value) :], spans=[span], vault_key=key)
 

@@ -100,11 +100,11 @@ def _cue_names(text: str) -> list[Candidate]:
                 and word not in _NOT_NAMES
                 and word[-1] not in _ORG_SUFFIX
             ):
-                out.append(Candidate("PERSON", i, i + n, 0.7))
+                out.append(Candidate("PERSON", i, i + n, 0.7, confirmed=True))
             continue
         g = _given_len(text, i + s, strong_cue=True)
         if g:
-            out.append(Candidate("PERSON", i, i + s + g, 0.85))
+            out.append(Candidate("PERSON", i, i + s + g, 0.85, confirmed=True))
     for m in _WEAK_CUE.finditer(text):
         i = m.end()
         s = _surname_at(text, i)
@@ -165,7 +165,7 @@ def _lexicon() -> tuple[dict[str, int], dict[str, str]] | None:
 _FAMOUS_FREQ = 300  # a person's name the dictionary knows this often is a famous one or a word (黎明, 华为)
 
 
-def _a_common_word(word: str) -> bool:
+def a_common_word(word: str) -> bool:
     """A dictionary word that is not a person's name (车辆, 阳台, 宁波, 周末): after a role noun it is what the role has,
     not who the role is."""
     lexicon = _lexicon()
@@ -261,7 +261,7 @@ def _role_names(text: str) -> list[Candidate]:
                 continue
             if word in _NOT_NAMES or word in _ROLE_NOT_NAMES or word[:2] in _ROLE_NOT_NAMES:
                 break
-            if _a_common_word(word):
+            if a_common_word(word):
                 continue  # 客户车辆
             if text[end - 1] in _ROLE_ORG_END or text.startswith(_ORG_WORDS, end):
                 break  # 客户张江路, 客户张家港医院
@@ -310,7 +310,7 @@ def _title_names(text: str) -> list[Candidate]:
                 and before in "和跟与向给找问叫请让被把对同"
             ):
                 continue  # 请和王经理: 和 is the verb, 王 the surname, no given name
-            out.append(Candidate("PERSON", start, end, 0.8))
+            out.append(Candidate("PERSON", start, end, 0.8, confirmed=True))
             break
     return out
 
@@ -401,7 +401,7 @@ def _english_names(text: str) -> list[Candidate]:
         start = m.start(1)
         end = start + len(" ".join(keep))
         if text[start:end] == " ".join(keep):
-            out.append(Candidate("PERSON", start, end, 0.8))
+            out.append(Candidate("PERSON", start, end, 0.8, confirmed=True))
     return out
 
 

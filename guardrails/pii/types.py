@@ -13,6 +13,9 @@ class Candidate:
     start: int
     end: int
     score: float
+    # a PERSON confirmed by what surrounds it (a strong cue, a title, the CRM's list, a field that holds a name), not
+    # guessed (after a role noun, before a number): only confirmed names are carried to a conversation's later turns
+    confirmed: bool = False
 
     @property
     def length(self) -> int:
