@@ -347,6 +347,9 @@ def scratch(path: Path, config: Path) -> dict[str, Any]:
                     "error": str(errors[0])[:300] if errors else "",
                     "tags": list(case.tags),
                     "intent": str((sug.get("intent") or {}).get("name", "")),
+                    "confidence": float((sug.get("intent") or {}).get("confidence", 0.0) or 0.0),
+                    # p(intent | message) decide marginalised over ({} for a confident reading)
+                    "intent_probs": dict(c.d.intent_probs) if c is not None else {},
                     "expected": [w["name"] for w in wanted],
                     "got": [a.get("name") for a in acts],
                     "ok": in_top2(wanted[0], acts),

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from agents.actions.computed import Link, computed_facts, grants, is_approval, links
+from agents.actions.marginal import marginal_order
 from agents.actions.needs import UNASKED
 from agents.tenant import OUT_OF_SCOPE, ActionSpec, FactTest, Playbook, Rule, TenantConfig
 from contract.evidence import Evidence, EvidenceKind
@@ -51,6 +53,11 @@ class DecisionInput:
     open_ticket: dict[str, Any] = field(default_factory=dict)
     # parts of the message read on their own as another intent ([{text, intent, confidence}], agents.nodes.decide)
     other_needs: list[dict[str, Any]] = field(default_factory=list)
+    # the classifier's distribution over the likely intents, p(intent | message) (agents.actions.marginal), given when
+    # the reading is a guess (abstained or under WEAK_READING); {} otherwise or when the caller does not know
+    intent_probs: dict[str, float] = field(default_factory=dict)
+    # the rep's turn a say-little reply (an emoji, 好的, "ok") answers, when the rep spoke last; "" otherwise
+    replied_to: str = ""
 
     def signal_ids(self) -> dict[str, Evidence]:
         return {e.source_ids.get("signal_id", ""): e for e in self.evidence if e.kind is EvidenceKind.SIGNAL}
@@ -125,8 +132,45 @@ def _always(_d: DecisionInput) -> bool:
 #   request_discount_approval: ["!fact:authority=within | fact:needs_approval"] — never for what I may grant myself
 #   sell_extended_warranty:    ["!fact:warranty_end=ended"]                      — sold before the term ends only
 # Each list entry must hold (as the named ones in PRECONDITIONS). A fact not computed leaves `fact:` false and `!fact:`
-# true: an action is kept off the card only by what was computed, never by what was not.
+# true: an action is kept off the card only by what was computed, never by what was not. A term's end computed as a date
+# (no who-pays words asked for the ended/covered statement) answers `=ended` / `=covered` by the read day (_term_state).
 FACT_PREFIX = "fact:"
+
+
+# A computed term's end (a fact whose output is a date) reads as the state the term tool says in words when asked who
+# pays: ENDED before the day the CRM was read, COVERED from it. Only when every such date of the key agrees: one vehicle
+# still in its term among ended ones leaves the state unsaid (the action may be for that one).
+ENDED, COVERED = "ended", "covered"
+
+
+def _read_day(d: DecisionInput) -> date | None:
+    """The day the customer's records were read (their facts carry it), as the reason node counts dates from."""
+    for e in d.evidence:
+        if e.kind is EvidenceKind.CUSTOMER_FACT and e.version:
+            try:
+                return date.fromisoformat(e.version[:10])
+            except ValueError:
+                return None
+    return None
+
+
+def _term_state(key: str, d: DecisionInput) -> str:
+    """ENDED / COVERED when every computed date answering `key` is before / not before the read day; '' otherwise."""
+    day = _read_day(d)
+    if day is None:
+        return ""
+    states: set[str] = set()
+    for e in d.evidence:
+        if e.kind is not EvidenceKind.COMPUTED_FACT or e.lineage.get("unit") != "date":
+            continue
+        if key not in (e.source_ids.get("tool"), e.source_ids.get("tool_id")):
+            continue
+        try:
+            end = date.fromisoformat(str(e.lineage.get("output", ""))[:10])
+        except ValueError:
+            continue
+        states.add(ENDED if end < day else COVERED)
+    return states.pop() if len(states) == 1 else ""
 
 
 def _fact_test(term: str, d: DecisionInput) -> bool:
@@ -144,7 +188,8 @@ def _fact_test(term: str, d: DecisionInput) -> bool:
             continue
         if not values or value.strip().lower() in values:
             return True
-    return False
+    # the term's end computed without the who-pays words: its date against the read day says the same
+    return bool(values) and _term_state(key, d) in values
 
 
 def precondition_holds(name: str, d: DecisionInput) -> bool:
@@ -488,6 +533,8 @@ def propose(
             # guess's rule) goes to the action the message reads closest to, a misread message's own ask more often
             # than not. A confident reading gets no such filler (an action its playbook keeps off the card stays off)
             ranked += r.catalog(exclude=taken, limit=MIN_ACTIONS - len(ranked), floor=FILL_FLOOR)
+    ranked = _the_likely_intents(r, ranked)
+    ranked = _the_offer_accepted(r, ranked)
     ranked = _what_the_message_needs(r, ranked)
     ranked = _what_the_message_reads(r, ranked)
     ranked = _the_other_needs(r, ranked)
@@ -524,6 +571,106 @@ class _Ranking:
 
     def intents_of(self, f: RuleFiring) -> set[str]:
         return set(self.tenant.action(f.action.name).intents)
+
+
+def _the_likely_intents(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """The reading is a guess (abstained, or under WEAK_READING): the card is the classifier's distribution over the
+    likely intents marginalised, score(action) = Σ p(intent | message) · s(action | intent), s the action's reciprocal
+    rank on the card the pack proposes for the message read as that intent (agents.actions.marginal). The card as read
+    is one of them, weighted by its own probability; an abstained reading's card (the hand-off) keeps ABSTAINED_WEIGHT,
+    so a message nothing reads well still reaches a human while its likely ask takes the next place. An action only
+    another intent's card holds joins when its marginal score reaches MIN_MARGINAL (no tail of unlikely cards)."""
+    d = r.d
+    probs = d.intent_probs
+    if not probs or not d.weakly_read():
+        return ranked
+    read = OUT_OF_SCOPE if d.abstained() else d.intent.name
+    w_read = max(probs.get(read, 0.0), ABSTAINED_WEIGHT if d.abstained() else 0.0)
+    others = {k: v for k, v in probs.items() if k != read}
+    rest = sum(others.values())
+    if not others or rest <= 0:
+        return ranked
+    cards: dict[str, tuple[float, list[str]]] = {read: (w_read, [f.action.name for f in ranked])}
+    firings: dict[str, RuleFiring] = {f.action.name: f for f in reversed(ranked)}
+    alt: dict[str, tuple[str, float]] = {}
+    for name, p in sorted(others.items(), key=lambda kv: -kv[1]):
+        weight = (1.0 - w_read) * p / rest
+        as_that = replace(
+            d,
+            intent=d.intent.model_copy(
+                update={
+                    "name": name,
+                    "abstained": name == OUT_OF_SCOPE,
+                    "confidence": max(d.intent.confidence, WEAK_READING),
+                }
+            ),
+            needs={},
+            answered={},
+            second_ask="",
+            other_needs=[],
+            open_ticket={},
+            intent_probs={},
+            replied_to="",
+        )
+        card = propose(as_that, r.tenant, r.policy, r.model_score, r.limit)
+        cards[name] = (weight, [f.action.name for f in card])
+        for f in card:
+            if f.action.name not in firings:
+                firings[f.action.name] = f
+                alt[f.action.name] = (name, p)
+    out: list[RuleFiring] = []
+    ceiling = 1.0
+    on_read_card = set(cards[read][1])
+    order = [(n, v) for n, v in marginal_order(cards) if n in on_read_card or v >= MIN_MARGINAL]
+    for name, _score in order[: r.limit]:
+        f = firings[name]
+        if name in alt:
+            intent, p = alt[name]
+            f.action = f.action.model_copy(
+                update={"rationale": f.action.rationale + f"（消息可能是 {intent}，概率 {p:.2f}）"}
+            )
+        ceiling = min(ceiling, f.action.score)  # the card's scores never rise down the list
+        f.action = f.action.model_copy(update={"score": round(ceiling, 4)})
+        out.append(f)
+    return out
+
+
+def _the_offer_accepted(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """A reply that says little of its own («👍», «[OK]», «好的») to the rep's turn before it is an answer to what the
+    rep offered there («周四给您安排3台进店，可以吗？»): the action the rep's turn reads closest to (its words against
+    each action's description and taught examples, standing out by DIRECT_MARGIN over DIRECT_FLOOR, preconditions
+    holding) takes the first place; when none stands out, the closest takes the second. A negative reply («👎», «算了») accepts nothing: the card stays."""
+    d = r.d
+    if not d.replied_to or d.intent.sentiment < 0:
+        return ranked
+    best = _closest_standing_out(r, d.replied_to)
+    at = 0
+    if (
+        not best
+    ):  # no action stands out: the closest one still answers the offer, beside the reading's first card
+        best, at = _closest_standing_out(r, d.replied_to, margin=0.0), 1
+        if best in names_of(ranked[:2]):
+            return ranked
+    # the offered action's card: from the ranking, else the catalog's (whatever the reply's own words read as)
+    picks = [f for f in ranked if f.action.name == best] or r.catalog(
+        exclude=set(), limit=1, only={best}, floor=-1.0
+    )
+    if not best or not picks:
+        return ranked
+    pick = picks[0]
+    rest = [f for f in ranked if f.action.name != best]
+    score = max([pick.action.score, *[f.action.score for f in rest[at : at + 1]]])
+    if at and rest:  # second: never over the first card
+        score = min(score, rest[0].action.score)
+    pick.action = pick.action.model_copy(
+        update={"rationale": pick.action.rationale + "（客户回复的是销售刚才提出的这一步）", "score": score}
+    )
+    at = min(at, len(rest))
+    return [*rest[:at], pick, *rest[at:]][: r.limit]
+
+
+def names_of(ranked: list[RuleFiring]) -> set[str]:
+    return {f.action.name for f in ranked}
 
 
 def _what_the_message_needs(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
@@ -576,6 +723,8 @@ def _as_needed(r: _Ranking, needed: set[str]) -> list[RuleFiring]:
             answered={},
             second_ask="",
             other_needs=[],
+            intent_probs={},
+            replied_to="",
         )
         out += [
             f for f in propose(as_needed, r.tenant, r.policy, r.model_score, r.limit) if _about_the_message(f)
@@ -679,6 +828,8 @@ def _the_other_needs(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
             second_ask="",
             other_needs=[],
             open_ticket={},
+            intent_probs={},
+            replied_to="",
         )
         picks = [
             f
@@ -755,6 +906,10 @@ NEEDS_MARGIN = 0.5  # the read intent stands unless what the message needs backs
 # A guessed intent (abstained, or read under WEAK_READING): the action the message reads closest to joins second when
 # its similarity clears DIRECT_FLOOR and leads every other action's by DIRECT_MARGIN (measured on the tuning split)
 WEAK_READING = 0.6
+ABSTAINED_WEIGHT = 0.5  # an abstained reading's own card (the hand-off) in the marginal over likely intents
+MIN_MARGINAL = (
+    0.2  # an action only another likely intent's card holds joins when its marginal score reaches this
+)
 DIRECT_FLOOR = 0.3
 DIRECT_MARGIN = 0.05
 # a confident reading: the action its words name clearly (well above DIRECT_FLOOR, well ahead of the rest)

@@ -15,6 +15,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agents.actions.marginal import enrich
 from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
 from agents.actions.records import open_ticket_for, open_ticket_on_signals
@@ -248,6 +249,7 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     )
     if not d.abstained():
         d.other_needs = other_needs(runtime, d.text, d.second_ask, intent)
+    enrich(d, deps, state)  # likely intents of a guessed reading, the rep's offer a say-little reply answers
     firings = propose(
         d, deps.tenant, pack_queries(runtime), model_score=_reading_scorer(state, runtime, intent, d.text)
     )

@@ -148,3 +148,34 @@ def test_an_ended_term_is_not_extended_a_running_one_may_be(tenant: TenantConfig
     assert "sell_extension" not in names(d("care_ask", "过保了吗，修要自己掏钱吗", ENDED), tenant)
     assert names(d("care_ask", "还在保修吗", COVERED), tenant)[0] == "sell_extension"
     assert names(d("care_ask", "保修到哪天"), tenant)[0] == "sell_extension"
+
+
+def read_on(day: str) -> Evidence:
+    """A customer record read on `day` (the reason node counts dates from the day the CRM was read)."""
+    return Evidence(
+        id=Evidence.make_id(EvidenceKind.CUSTOMER_FACT, "device", day),
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="质保到期日",
+        content="设备 X1 质保到期日",
+        version=day,
+    )
+
+
+def test_a_terms_end_computed_as_a_date_says_ended_or_covered_by_the_read_day(tenant: TenantConfig) -> None:
+    # asked when the term ends, not who pays: the term tool computed its end date only
+    ended_on = fact("term_end", "care_term", "2026-09-09", "date")
+    assert precondition_holds("fact:care_term=ended", d("care_ask", "", ended_on, read_on("2026-11-20")))
+    assert "sell_extension" not in names(
+        d("care_ask", "保修到哪天？想买个延保", ended_on, read_on("2026-11-20")), tenant
+    )
+    # the same date read before it: covered, the extension may be offered
+    assert precondition_holds("fact:care_term=covered", d("care_ask", "", ended_on, read_on("2026-08-01")))
+    assert names(d("care_ask", "保修到哪天？想买个延保", ended_on, read_on("2026-08-01")), tenant)[0] == (
+        "sell_extension"
+    )
+    # no read day known, or one term ended and another still running (a fleet): nothing is said
+    assert precondition_holds("!fact:care_term=ended", d("care_ask", "", ended_on))
+    running = fact("term_end", "care_term", "2027-03-17", "date")
+    assert precondition_holds(
+        "!fact:care_term=ended", d("care_ask", "", ended_on, running, read_on("2026-11-20"))
+    )

@@ -94,6 +94,21 @@ SETS = [
         zero_top2=0.72,
         zero_clean=0.9,
     ),
+    ScratchSet(
+        "actions_scratch_r11.yaml",
+        "vague or abstained readings, emoji replies to a rep's offer, multi-need, voice, English, typos and computed "
+        "facts (autodealer), written before the round's changes; as shipped and with no playbooks",
+        "before (3bba9e0) top-2 0.679 (19/28), multi-need both 0.167 (1/6), no forbidden 0.667 (2/3), zero-rule "
+        "0.714 / no forbidden 0.667; after (likely intents marginalised, the rep's offer a say-little reply accepts, a "
+        "term's end computed as a date read by the read day) top-2 0.750 (21/28), multi-need both 0.167, no "
+        "forbidden 1.000 (3/3), zero-rule 0.786 (22/28) / no forbidden 1.000",
+        min_cases=25,
+        tags=frozenset({"vague", "emoji", "multi", "voice", "english", "computed"}),
+        top2=0.71,
+        clean=0.66,
+        zero_top2=0.75,
+        zero_clean=0.66,
+    ),
 ]
 IDS = [s.file.removesuffix(".yaml") for s in SETS]
 
@@ -119,7 +134,9 @@ def test_scratch_set_is_well_formed(s: ScratchSet) -> None:
 
 
 @pytest.fixture(scope="module", params=SETS, ids=IDS)
-def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[ScratchSet, dict]:
+def run(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[ScratchSet, dict[str, Any]]:
     s: ScratchSet = request.param
     mp = pytest.MonkeyPatch()
     mp.setenv("COPILOT_DATA_DIR", str(tmp_path_factory.mktemp(s.file.removesuffix(".yaml"))))

@@ -1,0 +1,100 @@
+"""Actions over the likely intents, not only the one read (issue #16: actions that generalise).
+
+A message's intent is a guess when the classifier abstained or read it with little confidence; ranking actions from that
+one guess (or from the hand-off alone) throws away what the classifier knows about the others. Here the classifier's own
+distribution over intents, p(intent | message), weighs what each likely intent's rules and catalog would put on the card:
+
+    score(action) = Σ_intent p(intent | message) · s(action | intent)
+
+where s(action | intent) is the action's place on the card the pack proposes for the message read as that intent
+(reciprocal rank), and the card as read keeps the weight of its own reading. Nothing here knows a tenant's intents or
+actions: the distribution is the classifier's (`read`, the public scores, and its softmax temperature), the per-intent
+cards are the pack's own playbooks and catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# intents kept from the distribution: the most likely MAX_INTENTS with at least MIN_SHARE of the mass
+MAX_INTENTS = 3
+MIN_SHARE = 0.1
+
+
+def intent_distribution(clf: Any, text: str, ctx: Any = None) -> dict[str, float]:
+    """p(intent | message) from the classifier's scores (its `read`), softmaxed at its own temperature: the likely
+    intents (MAX_INTENTS with ≥ MIN_SHARE), renormalised; out-of-scope is one of them when the classifier has it.
+    {} when the classifier has no `read` (an LLM classifier) or the text is empty."""
+    read = getattr(clf, "read", None)
+    classes = list(getattr(clf, "classes", []) or [])
+    if read is None or not classes or not text.strip():
+        return {}
+    from agents.understanding.intent import TEMPERATURE
+
+    scores = np.asarray(read(text, ctx)[0], dtype=np.float64)
+    z = np.exp((scores - scores.max()) / TEMPERATURE)
+    p = z / z.sum()
+    order = [int(i) for i in np.argsort(-p)][:MAX_INTENTS]
+    kept = {classes[i]: float(p[i]) for i in order if p[i] >= MIN_SHARE}
+    total = sum(kept.values()) or 1.0
+    return {k: round(v / total, 4) for k, v in kept.items()}
+
+
+def reciprocal_rank(names: list[str]) -> dict[str, float]:
+    """An action's place on a card as a score: 1 for the first, 1/2 for the second, …"""
+    out: dict[str, float] = {}
+    for i, n in enumerate(names):
+        out.setdefault(n, 1.0 / (i + 1))
+    return out
+
+
+def marginal_order(cards: dict[str, tuple[float, list[str]]]) -> list[tuple[str, float]]:
+    """Σ_intent weight · reciprocal rank of the action on that intent's card, best first (ties: the order the cards
+    were given in, then the action's place on its first card)."""
+    total: dict[str, float] = {}
+    first_seen: dict[str, tuple[int, int]] = {}
+    for ci, (weight, names) in enumerate(cards.values()):
+        for name, rr in reciprocal_rank(names).items():
+            total[name] = total.get(name, 0.0) + weight * rr
+            first_seen.setdefault(name, (ci, names.index(name)))
+    return sorted(total.items(), key=lambda kv: (-kv[1], first_seen[kv[0]]))
+
+
+def offer_answered(state: Any) -> str:
+    """The rep's turn a reply that says little of its own (emoji, 好的, "ok": agents.understanding.intent.content_ratio
+    under 1) answers, when the rep spoke after the customer's last turn; "" otherwise."""
+    from agents.nodes.understand import intent_input
+    from agents.understanding.intent import content_ratio
+
+    text = state.get("clean_text", "")
+    if content_ratio(text) >= 1.0:
+        return ""
+    return intent_input(state, {}).replied_to
+
+
+def enrich(d: Any, deps: Any, state: Any) -> None:
+    """What decide's ranking needs beyond the reading (agents.nodes.decide): the likely intents of a guessed reading and
+    the rep's offer a say-little reply answers."""
+    d.intent_probs = likely_intents(deps, state, d.intent)
+    d.replied_to = offer_answered(state)
+
+
+def likely_intents(deps: Any, state: Any, intent: Any) -> dict[str, float]:
+    """The graph's glue (agents.nodes.decide): p(intent | message) for the message in `state` as the understand node
+    read it (the same text and context: earlier turns, the rep's turn a reply answers), by the embedding classifier.
+    Only for a guessed reading (abstained or under the playbook's WEAK_READING): a confident one is not marginalised,
+    so it costs nothing. {} when the classifier cannot be built."""
+    from agents.actions.playbook import WEAK_READING
+    from agents.nodes.understand import intent_input
+    from agents.tenant import OUT_OF_SCOPE
+    from agents.understanding.service import embedding_classifier
+
+    guessed = intent.abstained or intent.name == OUT_OF_SCOPE or intent.confidence < WEAK_READING
+    if not guessed:
+        return {}
+    try:
+        clf = embedding_classifier(deps)
+        return intent_distribution(clf, state.get("clean_text", ""), intent_input(state, intent.entities))
+    except Exception:  # no embedder: the reading stands alone, as before
+        return {}
