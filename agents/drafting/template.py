@@ -270,6 +270,8 @@ def compose(c: Composition) -> DraftPlan:
             # another thing of the same size (a 5,000 deposit after a 5,000 cut): only a date, a sum of five digits or more, or
             # several figures
             continue
+        if answer_parts:
+            statement = _without_said_tail(statement, told)
         told += statement
         if ev.source_ids.get("doc_id") in c.internal_docs:
             # an internal document informs the answer; the customer's text does not name it (《…》第N条)
@@ -608,6 +610,31 @@ def _unanswered(customer_text: str, answer: str, said: list[tuple[Evidence, str]
         and not any(w in q.lower() for w in answered_words if " " in w)
         for q in questions
     )
+
+
+SAID_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{4,}(?:\.\d+)?")
+
+
+def _without_said_tail(statement: str, told: str) -> str:
+    """A later sentence's trailing parts (after ；/ ; ) whose every amount the answer already said are dropped ("…您不
+    适用：客户类型限个人客户；X7指导价 199,900 元" after the tier sentence gave that price): a figure said twice reads as
+    a copy. The first part and its citation label stay; a part with no amount is kept (it says something else)."""
+    sep = "；" if "；" in statement else "; "
+    parts = statement.split(sep)
+    if len(parts) < 2:
+        return statement
+    label = _cited_label(parts[-1])
+    kept = [parts[0]]
+    for part in parts[1:]:
+        body = CITED_LABEL.sub("", part)
+        amounts = SAID_AMOUNT.findall(body)
+        if amounts and all(a in told for a in amounts):
+            continue
+        kept.append(part)
+    if len(kept) == len(parts):
+        return statement
+    out = sep.join(kept)
+    return out if not label or label in out else out + label
 
 
 def _subsumed(ev: Evidence, told: list[Evidence]) -> bool:

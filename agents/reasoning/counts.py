@@ -206,8 +206,8 @@ def next_due(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             by_use = last + timedelta(days=math.ceil(amount / rate[0]))
             per_day = f"{rate[0]:,.0f}"
             said = (
-                f"按时间应在{dates.zh_date(by_time)}前，按至今日均约 {per_day} {spec.usage_unit}估算"
-                f"约{dates.zh_date(by_use)}满{raw}"
+                f"按时间应在{dates.zh_date(by_time)}前，按至今日均约 {per_day} {spec.usage_unit} 估算"
+                f"将于{dates.zh_date(by_use)}前后满{raw}"
             )
             said_en = (
                 f"by time by {by_time.isoformat()}; at about {per_day} {spec.usage_unit} a day it reaches "
