@@ -44,7 +44,7 @@ from agents.nodes.guard import guard_input, guard_output
 from agents.nodes.perceive import after_perceive, perceive
 from agents.nodes.reason import reason
 from agents.nodes.understand import understand
-from agents.state import RESET, CopilotState, keep_last, turn_dict, turn_list
+from agents.state import RESET, CopilotState, extend_unique, ids_of, keep_last, turn_dict, turn_list
 
 Node = Callable[[CopilotState, Runtime[RunContext]], dict[str, Any]]
 
@@ -68,7 +68,8 @@ class _Turn:
         self.touched: set[str] = set()
         self.appended: dict[str, list[Any]] = {}  # keep_last keys: what this turn appended
         # turn_list keys: (the list this turn last stored, the ids of its dict items), so an append does not collect
-        # the ids of the whole list again (evidence: ~60 items, appended to ~20 times per message)
+        # the ids of the whole list again (evidence: ~60 items, appended to ~20 times per message). Keyed on the
+        # list's identity: nodes must not mutate these lists in place (see _append).
         self._ids: dict[str, tuple[list[Any], set[Any]]] = {}
 
     def apply(self, update: dict[str, Any]) -> None:
@@ -84,7 +85,10 @@ class _Turn:
 
     def _append(self, key: str, value: list[Any] | None) -> list[Any]:
         """turn_list(state[key], value), exactly: a new list (the nodes may hold the previous one), RESET starts it
-        again, a dict whose 'id' is already in the list is left out. Only the ids already seen are remembered."""
+        again, a dict whose 'id' is already in the list is left out (state.extend_unique, turn_list's own rule). Only
+        the ids already seen are remembered: the cache is keyed on the identity of the list this turn last stored,
+        which is exact only because nodes must not mutate these lists (evidence, verdicts, flags) in place; a node
+        returns new items in its update instead."""
         right = list(value or [])
         current = self.state.get(key)
         known = self._ids.get(key)
@@ -96,14 +100,8 @@ class _Turn:
             left, seen = list(current or []), known[1]
         else:
             left = list(current or [])
-            seen = {item.get("id") for item in left if isinstance(item, dict) and item.get("id")}
-        for item in right:
-            ident = item.get("id") if isinstance(item, dict) else None
-            if ident and ident in seen:
-                continue
-            if ident:
-                seen.add(ident)
-            left.append(item)
+            seen = ids_of(left)
+        extend_unique(left, seen, right)
         self._ids[key] = (left, seen)
         return left
 

@@ -10,13 +10,14 @@ RESET = "__reset__"
 HISTORY_LIMIT = 30
 
 
-def turn_list(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
-    """Appends (deduplicating dicts by 'id'); an update starting with RESET starts the list again."""
-    left = list(left or [])
-    right = list(right or [])
-    if right and right[0] == RESET:
-        left, right = [], right[1:]
-    seen = {item.get("id") for item in left if isinstance(item, dict) and item.get("id")}
+def ids_of(items: list[Any]) -> set[Any]:
+    """The 'id's of the dict items that have one: what turn_list deduplicates by."""
+    return {item.get("id") for item in items if isinstance(item, dict) and item.get("id")}
+
+
+def extend_unique(left: list[Any], seen: set[Any], right: list[Any]) -> None:
+    """Appends `right` to `left` in place, leaving out a dict whose 'id' is in `seen` (and adding the new ids to it).
+    The one dedup rule of turn_list, shared with the graph's turn step (agents/graph.py _Turn._append)."""
     for item in right:
         key = item.get("id") if isinstance(item, dict) else None
         if key and key in seen:
@@ -24,6 +25,15 @@ def turn_list(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
         if key:
             seen.add(key)
         left.append(item)
+
+
+def turn_list(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
+    """Appends (deduplicating dicts by 'id'); an update starting with RESET starts the list again."""
+    left = list(left or [])
+    right = list(right or [])
+    if right and right[0] == RESET:
+        left, right = [], right[1:]
+    extend_unique(left, ids_of(left), right)
     return left
 
 
