@@ -19,7 +19,13 @@ Mechanisms tried this round, none kept (none lifted a proxy; numbers are whole s
 - a head for descriptions-only packs (HEAD_MIN 0 -> 0.2 / 0.35): descriptions-only scratch 0.674 -> 0.697 but
   zero_config tuning 0.760 -> 0.736 / 0.752;
 - an approving emoji after a rep's proposal checked back (…您看行吗？) read by its own meaning for any intent: no change;
-- a voice transcript's space read as a pause after a filler (嗯 那个 …): 0.888 -> 0.876.
+- a voice transcript's space read as a pause after a filler (嗯 那个 …): 0.888 -> 0.876;
+- the head trained with within-class pair means of its rows (mixup-like augmentation, no extra embedding): the head
+  ALONE (share 1.0) gains (whole set 0.843 -> 0.854, r8 0.918 -> 0.951, first set 0.965 -> 0.976, tuning 0.893 ->
+  0.917) but stays below the blended classifier (0.888 / 0.951 / 0.953 / 0.950), and in the blend (share 0.25 or 0.5)
+  nothing moves by more than a message: whole set 0.888 / 0.899, kfold_corrections 0.934 = 0.934,
+  zero_config_corrections 0.785 -> 0.769 (share 0.25) / 0.785 (share 0.5); it would also multiply head training time
+  (12 heads at start-up: 200 rows 0.3 s -> 1,900 rows 3 s each on the loaded box).
 
 Still missed (0.888): an English cash-back question (refund_cancel), two approving emoji after a rep's offer that
 mentions maintenance (service_package), a train ticket (order_delivery), a government subsidy asked without the pack's
