@@ -612,7 +612,12 @@ def _unanswered(customer_text: str, answer: str, said: list[tuple[Evidence, str]
     )
 
 
-SAID_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{4,}(?:\.\d+)?")
+SAID_AMOUNT = re.compile(r"(?<!\d)(?<!\d[,.])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{4,}(?:\.\d+)?)")
+
+
+def _amounts(text: str) -> set[str]:
+    """The whole amounts a text states, one form each ("5,000" and "5000" alike): 5,000 is not said by 15,000."""
+    return {a.replace(",", "") for a in SAID_AMOUNT.findall(text)}
 
 
 def _without_said_tail(statement: str, told: str) -> str:
@@ -624,11 +629,11 @@ def _without_said_tail(statement: str, told: str) -> str:
     if len(parts) < 2:
         return statement
     label = _cited_label(parts[-1])
+    said = _amounts(told)
     kept = [parts[0]]
     for part in parts[1:]:
-        body = CITED_LABEL.sub("", part)
-        amounts = SAID_AMOUNT.findall(body)
-        if amounts and all(a in told for a in amounts):
+        amounts = _amounts(CITED_LABEL.sub("", part))
+        if amounts and amounts <= said:
             continue
         kept.append(part)
     if len(kept) == len(parts):

@@ -36,3 +36,19 @@ TOLD = "贵司去年采购 8 台，X7 指导价 199,900 元，折后单价 193,9
 def test_a_said_amount_is_not_restated(statement: str, want: str | None) -> None:
     told = TOLD + " CNY 199,900"
     assert _without_said_tail(statement, told) == (statement if want is None else want)
+
+
+@pytest.mark.parametrize(
+    ("statement", "told", "want"),
+    [
+        # a new amount whose digits are part of an earlier one is new: kept (a deposit, a refund)
+        ("您的订单已确认；定金 5,000 元", "两台合计优惠 15,000 元。", None),
+        ("退款规则如下；可退 1809 元", "套餐价 21809 元", None),
+        ("The order is confirmed; the deposit is CNY 2,500", "a saving of CNY 12,500 on two units", None),
+        # the same amount written with or without its thousands separator is the same amount: dropped
+        ("您的订单已确认；定金 5,000 元", "定金 5000 元。", "您的订单已确认"),
+        ("退款规则如下；可退 21809 元", "套餐价 21,809 元", "退款规则如下"),
+    ],
+)
+def test_a_new_amount_inside_a_said_one_is_kept(statement: str, told: str, want: str | None) -> None:
+    assert _without_said_tail(statement, told) == (statement if want is None else want)
