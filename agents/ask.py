@@ -39,6 +39,7 @@ from agents.authz import (
     Decision,
     asks_about_them,
     check_mentions,
+    earlier_turn_named,
     english,
     english_org_mentions,
     generic_other_terms,
@@ -59,6 +60,7 @@ from agents.nodes.decide import customer_facts
 from agents.nodes.draft import tenant_profile
 from agents.nodes.reason import FILLER, tools_config
 from agents.nodes.reason import reason as reason_node
+from agents.perception.parts import PerceptionBackends, perceive_message
 from agents.tenant import OUT_OF_SCOPE
 from agents.understanding.entities import extract_entities
 from agents.understanding.intent import IntentInput
@@ -68,9 +70,9 @@ from agents.understanding.others import (
     other_customer_mentions,
 )
 from agents.understanding.service import action_scorer, embedding_classifier
-from contract.errors import AccessDenied, BackendUnavailable, InputError, NotFound
+from contract.errors import AccessDenied, BackendUnavailable, CopilotError, InputError, NotFound
 from contract.evidence import Evidence, EvidenceKind
-from contract.messages import InboundMessage
+from contract.messages import InboundMessage, TextPart
 from contract.ports import Actor, Customer360, PolicyQuery
 from contract.suggestions import (
     Action,
@@ -256,6 +258,19 @@ def handoff_id(msg: InboundMessage, actor: Actor) -> str:
 AGENT_OFF_CALL = frozenset({"not_owner", "other_customer_not_in_context", "other_customers_data"})
 
 
+def ask_text(deps: AgentDeps, msg: InboundMessage) -> str:
+    """The text of a rep's (or an agent's) ask: typed text as it is; with a voice, image or file part, what perception
+    reads from it (a transcript, OCR text), as for a customer's message (agents/perception). A part perception cannot
+    read adds nothing."""
+    if all(isinstance(p, TextPart) for p in msg.parts):
+        return msg.text()
+    try:
+        seen = perceive_message(msg, PerceptionBackends(deps.transcriber, deps.ocr, deps.media))
+    except CopilotError:  # an unreadable part is no ask; the typed text still is
+        return msg.text()
+    return seen.text or msg.text()
+
+
 class RepAsk:
     def __init__(
         self,
@@ -268,7 +283,10 @@ class RepAsk:
         # the conversation's recent turns as the graph keeps them (masked): an ask inside a customer conversation
         # («按他刚才说的，每台少多少») refers back to it, as a customer's follow-up does
         self.history = [dict(h) for h in history]
-        self.text = msg.text()
+        # the whole ask, whatever carried it: an agent dictating on a call (a voice part's transcript), a screenshot
+        # forwarded to the assistant (its OCR text). Every access check below reads this text, so a handle said or
+        # shown is checked like one typed (msg.text() holds typed text only)
+        self.text = ask_text(deps, msg)
         masked = deps.pii.mask(self.text)
         self.masked = masked.text
         self.lang = (
@@ -305,6 +323,14 @@ class RepAsk:
         # «他们家那台车…» names nobody itself: the party the previous ask of this conversation named
         if not (named.refused or named.subject or named.flags):
             named = pointed_back(self.deps.cache, memo, self.text) or named
+        if not (named.refused or named.subject or named.flags):
+            # «他们实际拿的是几折？» after the customer's «听说宏远物流拿了九折»: the party that turn named
+            named = (
+                earlier_turn_named(
+                    self.deps.customers, self.history, self.text, self.actor, self.msg.customer_ref
+                )
+                or named
+            )
         remember_ask(self.deps.cache, memo, named)
         flags += named.flags
         if named.refused:
@@ -464,7 +490,12 @@ class RepAsk:
         spec = self.deps.tenant.intent(intent.name)
         query = " ".join(p for p in (self.masked, spec.policy_hint if spec else "") if p)
         try:
-            clauses = self.deps.policy.search(PolicyQuery(text=query, k=MAX_CLAUSES))[:MAX_CLAUSES]
+            # an ask with nothing to search by (a sticker, an unreadable image) cites no clause
+            clauses = (
+                self.deps.policy.search(PolicyQuery(text=query, k=MAX_CLAUSES))[:MAX_CLAUSES]
+                if query.strip()
+                else []
+            )
         except BackendUnavailable:
             clauses, flags = [], [*flags, "policy_unavailable"]
         clause_lines: list[str] = []

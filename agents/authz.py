@@ -10,7 +10,9 @@ phone or ID number (or its tail, «尾号0418的那个客户») used as a look-u
 when the asker may see none of the customers it fits), or generically («别的客户», «那位开X7的女车主», «another
 customer»). A customer claiming to be another customer («我是…的韩经理，把我们的合同价发我») gets none of its terms:
 a claim cannot be checked in a chat. A later ask that points back («他们家那台车») at the customer the previous ask
-named gets that ask's verdict. Each named customer is checked for this actor; the first one they may not see refuses the ask with the reason (not_owner, not_on_call …).
+named gets that ask's verdict; so does a rep's ask pointing back at the party a refused customer turn named, and a
+customer's turn taking up the turn before («他们的…多少钱», «照着这个价»). An ask said on a call or shown in a screenshot is
+checked on its transcript / OCR text (agents/ask.py ask_text). Each named customer is checked for this actor; the first one they may not see refuses the ask with the reason (not_owner, not_on_call …).
 The owner found here goes to the ledger only: the rep is never told who serves a customer or that it exists
 (agents/ask.py). The rep's own other customers are not refused: the ask is answered about them.
 
@@ -33,6 +35,7 @@ from agents.authz_phrases import (
     ASKING,
     BROAD,
     COMPETITOR,
+    FOLLOWS_UP,
     LEADS_BACK,
     ON_BEHALF,
     OTHER_PARTY,
@@ -46,6 +49,8 @@ from agents.authz_phrases import (
     THEIR_PRONOUN,
     THEIR_THINGS,
     all_customers_asked,
+    asks_records,
+    asks_terms,
     claimed_identity,
     clause_at,
     clauses,
@@ -171,6 +176,40 @@ def personal_data_lookup(text: str) -> bool:
     return False
 
 
+def number_names_someone(text: str) -> str:
+    """A customer's message using a phone or ID number (or its tail) to ask about whoever it belongs to («1371986xxxx
+    这个号的车主买的什么车», «尾号0435的是谁»): the number is followed by who holds it, not said as the customer's own
+    («我的手机号138…，帮我查下订单»). A customer may give their own number; they may not look anyone up by one.
+    "prices" when their prices are asked after it, "records" otherwise, "" when no number names someone."""
+    found = [
+        *PHONE.finditer(text),
+        *ID_NUMBER.finditer(text),
+        *PHONE_MASKED.finditer(text),
+        *PHONE_TAIL.finditer(text),
+    ]
+    for m in found:
+        before = re.sub(r"手机|电话|号码|号", "", text[max(0, m.start() - 10) : m.start()])
+        after = text[m.end() :]
+        if TAIL_IS_THEIRS.search(before) or NUMBER_IS_MINE.match(after):
+            continue
+        if NUMBER_HOLDER.match(after) or HOLDER_BEFORE.search(text[max(0, m.start() - 30) : m.start()]):
+            return "prices" if asks_terms(after) else "records"
+    return ""
+
+
+# after a number: its holder asked for («…这个号的车主», «…是谁的», «…机主是谁», «…的那位女士», «…who owns it»)
+NUMBER_HOLDER = re.compile(
+    r"^.{0,8}?(?:车主|机主|户主|是谁|谁的|哪位|哪家|是哪个|(?:的|那位|这位)(?:客户|先生|女士|小姐|老板)"
+    r"|\b(?:owner|owns|belongs?|who)\b)",
+    re.I,
+)
+NUMBER_IS_MINE = re.compile(r"^.{0,6}?是我", re.I)
+HOLDER_BEFORE = re.compile(
+    r"(?:\bwho\s+(?:owns|has|uses|is)|\bwhose|\bowner\s+of)\b[^.?!]{0,16}$|(?:谁的|哪位的|哪个客户的)\s*$",
+    re.I,
+)
+
+
 def english_org_mentions(text: str, own_name: str = "", words: tuple[str, ...] = ()) -> list[str]:
     """Company-shaped English names in the text (`words`: the tenant's industry words, org_words_of), the asker's own
     excepted."""
@@ -284,6 +323,35 @@ THIS_CUSTOMER = re.compile(
 )
 
 
+def points_back(text: str) -> bool:
+    """The ask points back at a party spoken of before («他们家那台车», «their contract»), not at the conversation's
+    customer («这个客户») nor at a party it names itself («the other company … their»)."""
+    if THIS_CUSTOMER.search(text) or OTHER_PARTY.search(text):
+        return False
+    return bool(POINTS_BACK.search(text) or THEIR_PRONOUN.search(text))
+
+
+def earlier_turn_named(
+    customers: object, history: Sequence[dict[str, Any]], text: str, actor: Actor, current_ref: str
+) -> Decision | None:
+    """A rep's ask pointing back («他们实际拿的是几折？») at another customer the conversation's last customer turn named
+    («听说宏远物流拿了九折», refused as such): that customer is checked for this actor as if the ask had named them. The
+    turn is read as kept (masked: a person's name is a token by then, an organisation's name is not)."""
+    if not points_back(text):
+        return None
+    last = next((h for h in reversed(history) if h.get("role") == "customer" and h.get("text")), None)
+    # only a turn refused as being about someone else: «他们» after «我们跟宏远合作过…» is the customer themself
+    if last is None or last.get("kind") != "refusal":
+        return None
+    said = str(last["text"])
+    decision = check_mentions(customers, said, actor, current_ref)
+    if not decision.refused:
+        return None
+    return Decision(
+        reason=decision.reason, customer_ref=decision.customer_ref, owner=decision.owner, via="earlier_turn"
+    )
+
+
 def remember_ask(cache: dict[str, Any], key: tuple[str, ...], decision: Decision) -> None:
     """Keep what this ask named (its refusal, or the own customer it was about) for the next ask to point back at."""
     with _EARLIER_LOCK:
@@ -300,10 +368,7 @@ def pointed_back(cache: dict[str, Any], key: tuple[str, ...], text: str) -> Deci
     «their»), not at the conversation's customer («这个客户»)."""
     with _EARLIER_LOCK:
         earlier = (cache.get(EARLIER_ASKS) or {}).get(key)
-    # «this customer» is the conversation's; «the other company … their» names a party of its own
-    if earlier is None or THIS_CUSTOMER.search(text) or OTHER_PARTY.search(text):
-        return None
-    if not (POINTS_BACK.search(text) or THEIR_PRONOUN.search(text)):
+    if earlier is None or not points_back(text):
         return None
     if earlier.refused:
         return Decision(
@@ -457,6 +522,9 @@ def customer_trap(
         is_own=lambda said: _names_own_org(mentions, said, current_ref),
     ) or relative_asked(text):
         return NOT_ACCOUNT_HOLDER, "third_party"
+    by_number = number_names_someone(text)
+    if by_number:  # a phone or ID number as a look-up key: whoever it belongs to is not told
+        return _REASON[by_number], "personal_number"
     described = described_others(hits, current_ref)
     hits = [h for h in hits if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)]
     if described is not None:  # «广州那位开Q9的女士…花了多少钱»: someone described, not the asker
@@ -565,6 +633,38 @@ def _names_current(mentions: Any, name: str, current_ref: str) -> bool:
         return False
 
 
+# a turn opening with what a third party has or got («他们的…», «她那台…», «他当时拿的…», «their…»), not with what they
+# said («她说你们X7有优惠»: hearsay, after which the question is the asker's own)
+THEIRS_LEAD = re.compile(
+    r"^\s*(?:那|那么|所以)?\s*(?:[他她]们?(?:的|家|那|这|当时|之前|上次|实际|到底|拿|买|签|订|提)|(?:they|their)\b)",
+    re.I,
+)
+
+
+def named_then_asked(customers: object, earlier: str, text: str, current_ref: str) -> str:
+    """A customer's turn opening with «他们 / 他 / 她 / they» that asks for terms or records ("prices" / "records"), right
+    after a turn that named another customer by a handle the directory resolves (not the customer's own): the pronoun
+    is that customer. "" otherwise."""
+    if not THEIRS_LEAD.match(text) or not ASKING.search(text):
+        return ""
+    mentions = getattr(customers, "mentions", None)
+    if not callable(mentions):
+        return ""
+    try:
+        hits = [
+            h
+            for h in mentions(earlier)
+            if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)
+        ]
+    except BackendUnavailable:
+        return ""
+    if not hits:
+        return ""
+    if asks_terms(text):
+        return "prices"
+    return "records" if asks_records(text) else ""
+
+
 SCREEN = "authz_screen:"  # the flag perceive leaves for decide: «authz_screen:<reason>:<how named>», no names
 
 
@@ -580,6 +680,17 @@ def screen_customer_text(
         if not reason and earlier:
             asked = earlier_party_asked(earlier, raw_text)
             reason, named_by = (_REASON[asked], "earlier_turn") if asked else ("", "")
+        if not reason and earlier:
+            # «你们是不是也卖车给宏远物流？» then «他们的X7多少钱一台»: the party the turn before named by a handle
+            asked = named_then_asked(customers, earlier, raw_text, customer_ref)
+            reason, named_by = (_REASON[asked], "earlier_turn") if asked else ("", "")
+        if not reason and earlier and FOLLOWS_UP.search(raw_text):
+            # «[their quote] …» then «照着这个价给我报»: the turn before asked about another customer, this one takes
+            # it up — the same verdict, for what this turn asks (their terms, else what the turn before asked)
+            before, _ = customer_trap(customers, earlier, customer_ref, org_words=tuple(org_words))
+            if before in _REASON.values():
+                reason = _REASON["prices"] if asks_terms(raw_text) else before
+                named_by = "earlier_turn"
     except Exception:  # noqa: BLE001 — a CRM fault must not stop the message; nothing of anyone is read after this
         log.warning("authorization screen skipped: the CRM directory failed", exc_info=True)
         return ""

@@ -280,6 +280,69 @@ def clause_at(spans: list[Span], at: int) -> int:
     return -1
 
 
+# a customer's turn taking up what the turn before showed or said («照着这个价», «按那个折扣», «他们呢», «the same deal»)
+FOLLOWS_UP = phrases(
+    r"照着|照这|按这|按那|(?:这|那)个?(?:价|折扣|优惠|条件|报价|点数)|一样|同样|他们|她们|他家|人家",
+    r"same|that\s+(?:price|deal|discount|rate)|this\s+(?:price|deal|discount|rate)|they|their",
+)
+# what a contract's dates, cover or renewal are asked with: a record of theirs, not their terms («合同什么时候到期»)
+CONTRACT_FACTS = phrases(
+    r"到期|期限|起止|哪天|几号|什么时候|多久|覆盖|几台|还剩|剩几|还有几|几次|次数|续约|续签|续保",
+    r"expires?|expiry|ends?|runs? out|covers?|renew(?:al|s)?|when|visits?|left",
+)
+_CONTRACT_WORD = re.compile(r"合同|contracts?", re.I)
+# a person spoken of, then what is theirs asked with a pronoun in a later clause («沈佳跟我说她优惠了不少，她到底
+# 多少钱买的»): the clause's subject is he / she (not «我» nor «你们»)
+_PRONOUN_ASKS = re.compile(r"^\s*(?:那|可|但|就|所以|那么)?\s*(?:[他她](?![们说讲告推介])|[他她]们的)")
+# an English question whose subject or owner is the person named: «When did Shen Jia buy…», «Shen Jia's car»
+_EN_ASKED_OF = r"\b(?:did|does|do|has|have|is|was|were|will|can|could)\s+$"
+
+
+def asks_terms(piece: str) -> bool:
+    """The piece asks for prices or terms. A contract asked about for its dates, cover or renewal only («保养合同什么
+    时候到期», «when does their contract end») is a record of theirs, not its terms."""
+    words = [m.group() for m in PRICE_TERMS.finditer(piece)]
+    if not words:
+        return False
+    return not (all(_CONTRACT_WORD.fullmatch(w) for w in words) and CONTRACT_FACTS.search(piece))
+
+
+def asks_records(piece: str) -> bool:
+    """The piece asks for orders, records or personal data, or for one of the things a customer has with a seller
+    (their warranty, service, contract: THEIR_THINGS) with a question."""
+    return bool(RECORDS.search(piece) or (THEIR_THINGS.search(piece) and ASKING.search(piece)))
+
+
+def _person_asked_en(text: str, at: int, end: int, clause: str) -> str:
+    """An English clause asking about the person named at text[at:end]: the name is the question's subject («When did
+    Shen Jia buy her X7?») or owner («Shen Jia's order»)."""
+    before = text[max(0, at - 12) : at]
+    owned = re.match(r"\s*'s\b", text[end : end + 4]) is not None
+    if not (owned or re.search(_EN_ASKED_OF, before, re.I)) or not ASKING.search(clause):
+        return ""
+    if asks_terms(clause):
+        return "prices"
+    return (
+        "records"
+        if asks_records(clause) or re.search(r"\b(?:buy|car|vehicle|serviced)\b", clause, re.I)
+        else ""
+    )
+
+
+def pauses_after(text: str, spans: list[Span], i: int, most: int = 3) -> list[str]:
+    """The pieces of a transcript after clause i that go on with it: cut only at a pause (a space between Chinese
+    characters, not a comma or a full stop), short, and without a subject of the asker's own («你们是不是给宏远物流 打了
+    很大的折扣啊 他们拿的几折»)."""
+    out = []
+    for j in range(i + 1, min(i + 1 + most, len(spans))):
+        gap = text[spans[j - 1].end : spans[j].start]
+        piece = text[spans[j].start : spans[j].end]
+        if gap.strip() or not gap or len(piece.strip()) > 10 or re.search(r"我|咱", piece):
+            break
+        out.append(piece)
+    return out
+
+
 def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record: bool = False) -> str:
     """For a party named at text[at:end]: "prices" (their prices or terms), "records" (their orders, records or
     personal data) or "" when the sentence does not ask about them. An organisation is asked about when a confidential
@@ -299,20 +362,36 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
             if THEIR_PRONOUN.match(after):
                 tail = after[:24]
         if not PERSON_LINK.match(tail):
+            clause = text[spans[i].start : spans[i].end]
+            if clause.isascii():
+                return _person_asked_en(text, at, end, clause)
+            # «沈佳跟我说她优惠了不少，她到底多少钱买的？»: a later clause about them (he / she its subject) asks
+            for j in range(i + 1, min(i + 3, len(spans))):
+                nxt = text[spans[j].start : spans[j].end]
+                if _PRONOUN_ASKS.match(nxt) and ASKING.search(nxt):
+                    if asks_terms(nxt):
+                        return "prices"
+                    if asks_records(nxt):
+                        return "records"
             return ""
-        if PRICE_TERMS.search(tail):
+        if asks_terms(tail):
             return "prices"
         return "records" if RECORDS.search(tail) or ASKING.search(tail) else ""
     if (
         record
     ):  # a plate, VIN, order or contract number of someone else's: any question about it is about them
         piece = text[spans[i].start : spans[i].end]
-        for j in range(i + 1, min(i + 3, len(spans))):  # «…尾号J0701的Q9，车主是谁，花了多少钱买的»
+        for j in range(i + 1, min(i + 4, len(spans))):  # «…尾号J0701的Q9，车主是谁，花了多少钱买的»
             nxt = text[spans[j].start : spans[j].end]
-            if not (POINTS_BACK.search(nxt) or re.match(r"\s*(?:这|那)[台单个件]", nxt) or continues(nxt)):
+            # a transcript cut at its pauses («浙B Q0812 这台车 是在你们这买的吗 多少钱»): short pieces without a
+            # subject of the asker's own go on asking about it
+            short = len(nxt.strip()) <= 10 and not re.search(r"我|咱", nxt)
+            if not (
+                POINTS_BACK.search(nxt) or re.match(r"\s*(?:这|那)[台单个件]", nxt) or continues(nxt) or short
+            ):
                 break
             piece = f"{piece}，{nxt}"
-        if PRICE_TERMS.search(piece):
+        if asks_terms(piece):
             return "prices"
         return "records" if RECORDS.search(piece) or ASKING.search(piece) else ""
     own = text[spans[i].start : spans[i].end]
@@ -324,15 +403,16 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
             nxt = text[spans[i + 1].start : spans[i + 1].end]
             if joins(own, nxt):
                 candidates.append(nxt)
+        candidates += pauses_after(text, spans, i)
     elif i + 1 < len(spans):
         nxt = text[spans[i + 1].start : spans[i + 1].end]
         if POINTS_BACK.search(nxt):
             candidates.append(nxt)
     for piece in candidates:
-        if PRICE_TERMS.search(piece):
+        if asks_terms(piece):
             return "prices"
     for piece in candidates:
-        if RECORDS.search(piece):
+        if asks_records(piece):
             return "records"
     return ""
 
@@ -779,7 +859,7 @@ def who_else(words: tuple[str, ...] = ()) -> re.Pattern[str]:
         )
     )
     return phrases(
-        rf"卖给(?:了)?谁|卖(?:了)?给(?:了)?谁|谁(?:买|订|提|签)(?:了|过)[^，,。！!]{{0,12}}?[?？]|(?:{nouns})名单"
+        rf"卖给(?:了)?谁|卖(?:了)?给(?:了)?(?:谁|哪些|哪几[家个位]|哪家)|谁(?:买|订|提|签)(?:了|过)[^，,。！!]{{0,12}}?[?？]|(?:{nouns})名单"
         rf"|哪些[\u4e00-\u9fff]{{0,4}}?(?:{nouns})[\u4e00-\u9fff]{{0,6}}?(?:买|订|提|签|在用|用了|用的|拿)",
         r"who\s+(?:else\s+)?(?:bought|buys|ordered|uses|signed)|which\s+(?:other\s+)?(?:customers|companies|clients)\s+"
         r"(?:bought|use|have|ordered|signed)|(?:list|names)\s+of\s+(?:your\s+)?(?:other\s+)?(?:customers|clients|buyers)",

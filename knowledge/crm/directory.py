@@ -217,6 +217,10 @@ TEXT, WORD, PARTY, TAIL, BOOK = "text", "word", "party", "tail", "book"
 # a contact's own salutation in the CRM with a business title («葛总», «葛经理»), unique among the contacts and of a
 # surname no rep has: it names that person wherever it stands, unless the asker's own side says it («我们葛总»)
 TITLED = "titled"
+# a person's romanised name shorter than LONG_ID letters («Xu Bo», «Ge Lan»): ordinary letters inside words, so only as
+# two capitalised words standing alone, surname and given name either way round (ROMAN_PAIR)
+PAIR = "pair"
+ROMAN_PAIR = re.compile(r"(?<![A-Za-z])(?=([A-Z][a-z]{1,5})\s+([A-Z][a-z]{1,6})(?![A-Za-z]))")  # overlapping
 OWN_SIDE_BEFORE = re.compile(r"(?:我们|咱们|我司|我们的|咱们的|我的)\s*$")
 PLACE, KIND = "place", "kind"  # parts of a description: matched together only (HandleIndex.describe)
 DESCRIPTION = "description"
@@ -323,12 +327,15 @@ class HandleIndex:
             h.key: i for i, h in enumerate(handles) if h.kind == "contact_name" and h.mode in (PARTY, TITLED)
         }
         # names (CJK substrings) in one automaton; ids (plates, VINs, order numbers, romanised names) by their tokens
-        self._plain = [i for i, h in enumerate(handles) if h.mode not in (WORD, TAIL)]
+        self._plain = [i for i, h in enumerate(handles) if h.mode not in (WORD, TAIL, PAIR)]
         self._plain_auto = Automaton(handles[i].key for i in self._plain)
         self._ids: dict[str, list[int]] = {}
+        self._pairs: dict[str, list[int]] = {}
         for i, h in enumerate(handles):
             if h.mode in (WORD, TAIL):
                 self._ids.setdefault(h.key, []).append(i)
+            elif h.mode == PAIR:
+                self._pairs.setdefault(h.key, []).append(i)
 
     def _accept(self, h: Handle, upper: str, start: int, end: int) -> bool:
         if h.mode == TEXT:
@@ -413,7 +420,10 @@ class HandleIndex:
             form = self._contact_forms.get(m.group(1) + m.group(2))
             if form is not None:
                 add(self.handles[form], m.start(), m.end())
-        for start, end, key in id_tokens(upper):
+        for m in ROMAN_PAIR.finditer(text) if self._pairs else ():  # «Xu Bo's car», as typed (capitalised)
+            for k in self._pairs.get(f"{m.group(1)} {m.group(2)}".upper(), ()):
+                add(self.handles[k], m.start(1), m.end(2))
+        for start, end, key in id_tokens(spoken_digits(upper)):
             for k in self._ids.get(key, ()):
                 h = self.handles[k]
                 if self._accept(h, upper, start, end):
@@ -530,6 +540,27 @@ EN_DESCRIPTION_WORDS = (
 )
 _CLAUSE_BREAK = re.compile(r"[。！？!?；;，,\n]")
 MAX_ID_PARTS = 8  # «SO 2611 009», «沪 7QR 20», a plate spoken character by character («沪A K 1 2 3 4»)
+
+
+_CN_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
+_CN_DIGIT_RUN = re.compile(r"[零〇一二三四五六七八九幺]+")
+
+
+def spoken_digits(upper: str) -> str:
+    """Digits said or typed as Chinese numerals inside an id («浙B Q零八一二», «K零五零六» in a transcript) as ASCII
+    digits, character for character (offsets unchanged): only a run of two or more next to an id's letters or digits,
+    or a single one between two of them, so «一下», «五六台» elsewhere stay as they are."""
+    out = None
+    for m in _CN_DIGIT_RUN.finditer(upper):
+        before = upper[: m.start()].rstrip(" ·・.-")
+        after = upper[m.end() :].lstrip(" ·・.-")
+        by_before = before[-1:].isascii() and before[-1:].isalnum()
+        by_after = after[:1].isascii() and after[:1].isalnum()
+        # one numeral alone only between two pieces of the id («浙A 九C七一五»)
+        if (by_before or by_after) if len(m.group()) > 1 else (by_before and by_after):
+            out = out if out is not None else list(upper)
+            out[m.start() : m.end()] = m.group().translate(_CN_DIGITS)
+    return "".join(out) if out is not None else upper
 
 
 def id_tokens(upper: str) -> Iterator[tuple[int, int, str]]:
@@ -751,6 +782,21 @@ def build_index(
             for key in {roman, " ".join(reversed(roman.split(" ", 1)))}:
                 if (key.replace(" ", ""), cid) not in said_of:
                     short.append((key.replace(" ", ""), cid, "contact_name", name))
+    # «Xu Bo», «Ge Lan»: shorter than LONG_ID letters, only as two capitalised words (PAIR), when one customer has it
+    # (an individual customer who is also their own contact is said once, as the customer)
+    pairs: dict[tuple[str, str], tuple[str, str]] = {}
+    named = [(c, n, "customer_name") for c, n, _, _ in customers] + [
+        (c, n, "contact_name") for c, n, _ in contacts
+    ]
+    for cid, name, kind in named:
+        roman = _pinyin_words(name) if cid and is_individual(name) and len(name) in (2, 3) else ""
+        if roman and " " in roman and len(roman.replace(" ", "")) < LONG_ID:
+            for key in {roman, " ".join(reversed(roman.split(" ", 1)))}:
+                pairs.setdefault((key.upper(), cid), (kind, name))
+    customers_of_pair = Counter(key for key, _ in pairs)
+    for (key, cid), (kind, name) in pairs.items():
+        if customers_of_pair[key] == 1:
+            handles.append(Handle(key, cid, kind, name, PAIR))
     short = list(dict.fromkeys(short))
     customers_of_short = Counter(key for key, *_ in short)
     taken = {h.key for h in handles}
