@@ -161,3 +161,47 @@ def test_a_second_socket_on_another_process_is_refused_and_the_call_is_freed_on_
         again.send_json({"type": "stop"})
         while again.receive_json()["type"] != "wrapup":
             pass
+
+
+@pytest.mark.parametrize("kind", ["local", pytest.param("redis", marks=pytest.mark.redis)])
+def test_the_heartbeat_keeps_a_live_sockets_claim_past_its_ttl(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    """A socket claim with a 0.3 s TTL: while the socket lives the heartbeat (every 0.1 s) keeps it, so a second socket
+    a second later is still refused; once the socket is closed the claim is free again."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from channels.voice.asr_service import AsrService
+    from channels.voice.router import build_voice_router
+
+    if kind == "local":
+        claims: CallClaims = LocalClaims()
+    else:
+        client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
+        request.addfinalizer(client.close)
+        claims = RedisClaims(client, prefix=f"test:beat:{uuid.uuid4().hex[:8]}:")
+    asr = AsrService(lambda: NoDecoder(), max_calls=4)  # type: ignore[arg-type,return-value]
+
+    async def on_final(msg: Any) -> None:
+        return None
+
+    app = FastAPI()
+    app.include_router(build_voice_router(asr, on_final, tenant="t", claims=claims, socket_claim_ttl_s=0.3))
+    with TestClient(app) as http:
+        with http.websocket_connect("/voice/calls/call-beat") as first:
+            first.send_json(START)
+            assert first.receive_json()["type"] == "ready"
+            time.sleep(1.0)  # three TTLs
+            with http.websocket_connect("/voice/calls/call-beat") as second:
+                refused = second.receive_json()
+            assert refused["reason"] == "call_id_in_use", refused
+            first.send_json({"type": "stop"})
+            while first.receive_json()["type"] != "wrapup":
+                pass
+        # released when the wind-down ends (a claim never released would be kept alive by its heartbeat forever)
+        deadline = time.monotonic() + 3.0
+        while not claims.claim("socket:t:call-beat", "next", 30):
+            assert time.monotonic() < deadline, "the claim was not released after the socket closed"
+            time.sleep(0.02)
+    asr.close()
