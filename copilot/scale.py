@@ -295,10 +295,13 @@ class RedisStreamInbox:
     def _release_and_ack(self, key: str, token: str, item_ids: list[str]) -> None:
         """The lock's release and the acks of the entries processed under it in ONE round trip (a pipeline, not a
         transaction: the same two commands ack() and the release sent one after the other, each a write, so each an
-        AOF fsync with `appendfsync always`). An unreachable Redis fails the ack as ack() does (the lock expires by
-        itself); a failed release alone is ignored, as before."""
+        AOF fsync with `appendfsync always`). The release is queued as a bare EVALSHA: a Script registered on a
+        redis-py pipeline makes execute() send SCRIPT EXISTS first, a round trip of its own. A server that does not
+        know the script (restarted, flushed) answers NOSCRIPT; the release is then sent again through the Script,
+        which loads it. An unreachable Redis fails the ack as ack() does (the lock expires by itself); a failed
+        release alone is ignored, as before."""
         pipe = self._r.pipeline(transaction=False)
-        self._release(keys=[key], args=[token], client=pipe)
+        pipe.evalsha(self._release.sha, 1, key, token)
         pipe.xack(self.stream, self.group, *item_ids)
         try:
             results = pipe.execute(raise_on_error=False)
@@ -306,6 +309,9 @@ class RedisStreamInbox:
             raise _unavailable(exc) from exc
         if isinstance(results[-1], Exception):
             raise _unavailable(results[-1])
+        if isinstance(results[0], redis.exceptions.NoScriptError):
+            with contextlib.suppress(redis.RedisError):  # expiry releases it if Redis is unreachable now
+                self._release(keys=[key], args=[token])
         self._after_ack(item_ids)
 
     def purge_processed(self, older_than_s: float | None = None) -> int:

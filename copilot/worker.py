@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
+from enum import Enum
 from typing import Any, Protocol
 
 from contract import BackendUnavailable, CopilotError, InboundMessage, Suggestion
@@ -30,7 +31,15 @@ from contract.ports import Actor
 from copilot.heap import freeze_startup_heap
 
 log = logging.getLogger("copilot.worker")
-_ACKED = "acked"  # Worker._handle: processed and already acked (with the conversation lock's release)
+ItemId = int | str  # an inbox entry's id: the SQLite inbox's row id, the Redis stream's entry id
+
+
+class Handled(Enum):
+    """What Worker._handle did with a message, so run_once knows what is left to do."""
+
+    RETRY = "retry"  # leave it for a retry (a backend is down, or the run crashed): nacked
+    ACK = "ack"  # processed or refused: run_once acks it
+    ACKED = "acked"  # processed and already acked, with the conversation lock's release
 
 
 class ClaimingInbox(Protocol):
@@ -137,20 +146,20 @@ class Worker:
                 self._give_back([i for i, _ in items[index:]])
                 break
             handled = self._handle(msg, item_id)
-            if not handled:
+            if handled is Handled.RETRY:
                 self._call_quietly("nack", item_id)
                 self._drop_from_hand(item_id)
                 self._stop.wait(1.0)  # the backend is down: don't spin through retries
                 continue
-            if handled is not _ACKED:
+            if handled is Handled.ACK:
                 self.inbox.ack(item_id)
             self._drop_from_hand(item_id)
         return len(items)
 
-    def _handle(self, msg: InboundMessage, item_id: Any = None) -> object:
-        """False = leave the message for a retry (a backend is down, or the run crashed); otherwise the message is to
-        be acked, and `_ACKED` says it was, with the conversation lock's release (a lock that can: the Redis queue's
-        HeldLock, one round trip for both; an ack that fails raises as inbox.ack does)."""
+    def _handle(self, msg: InboundMessage, item_id: ItemId | None = None) -> Handled:
+        """RETRY = leave the message for a retry (a backend is down, or the run crashed); ACK = to be acked; ACKED =
+        acked already, with the conversation lock's release (a lock that can: the Redis queue's HeldLock, one round
+        trip for both; an ack that fails raises as inbox.ack does)."""
         lock: Callable[[InboundMessage], AbstractContextManager[Any]] | None = getattr(
             self.inbox, "conversation_lock", None
         )  # Redis queue: one run per conversation at a time
@@ -160,20 +169,20 @@ class Worker:
             except BackendUnavailable as exc:  # the conversation is busy elsewhere, or the queue is down
                 log.warning("message %s waits for %s: %s", msg.dedupe_key, exc.reason, exc.message)
                 self.retried += 1
-                return False
+                return Handled.RETRY
             except Exception:  # noqa: BLE001 - as a crash of the run: given back for a retry
                 log.exception(
                     "message %s: the conversation lock failed: given back for a retry", msg.dedupe_key
                 )
                 self.failed += 1
-                return False
+                return Handled.RETRY
             if not self._run(msg):
-                return False
+                return Handled.RETRY
             ack_on_release = getattr(held, "ack_on_release", None)
             if ack_on_release is None or item_id is None:
-                return True
+                return Handled.ACK
             ack_on_release(item_id)  # sent as the lock is released, when this block exits
-        return _ACKED
+        return Handled.ACKED
 
     def _run(self, msg: InboundMessage) -> bool:
         """The message through the service; False = leave it for a retry."""

@@ -1,5 +1,6 @@
 """A worker on the Redis queue acks a processed message together with its conversation lock's release (one pipeline,
-copilot.scale.RedisStreamInbox._release_and_ack): the same outcomes as an ack after the release, one round trip less."""
+copilot.scale.RedisStreamInbox._release_and_ack): the same outcomes as an ack after the release, one round trip less
+(counted on the server: INFO commandstats)."""
 
 from __future__ import annotations
 
@@ -106,4 +107,41 @@ def test_a_busy_conversation_waits_unacked(box: RedisStreamInbox, monkeypatch: p
         assert worker.run_once() == 1
     assert worker.retried == 1
     assert _pending(box) == 1
+    assert _locks(box) == []
+
+
+def _commands(box: RedisStreamInbox) -> dict[str, int]:
+    stats = box._r.info("commandstats")
+    return {name.removeprefix("cmdstat_"): int(value["calls"]) for name, value in stats.items()}
+
+
+def test_the_release_and_ack_send_no_script_exists(box: RedisStreamInbox) -> None:
+    """A Script registered on a redis-py pipeline costs a SCRIPT EXISTS round trip before the pipeline; the release
+    goes as a bare EVALSHA instead, so each processed message sends exactly one EVALSHA and one XACK and nothing
+    about scripts."""
+    n = 5
+    for i in range(n + 1):
+        box.accept(_msg(i))
+    worker = Worker(box, _Services(), worker_id="w-ack", batch=1)  # type: ignore[arg-type]
+    assert worker.run_once() == 1  # warm: the script is known to the server after this
+    box._r.config_resetstat()
+    for _ in range(n):
+        assert worker.run_once() == 1
+    calls = _commands(box)
+    assert not {name for name in calls if name.startswith("script")}, calls
+    assert calls.get("evalsha") == n
+    assert calls.get("xack") == n
+    assert _pending(box) == 0
+    assert _locks(box) == []
+
+
+def test_a_server_that_forgot_the_script_still_releases_and_acks(box: RedisStreamInbox) -> None:
+    """NOSCRIPT (a restarted or flushed server) on the pipelined EVALSHA: the ack stands and the release is sent
+    again through the Script, which loads it."""
+    box.accept(_msg(0))
+    box._r.script_flush()
+    worker = Worker(box, _Services(), worker_id="w-ack")  # type: ignore[arg-type]
+    assert worker.run_once() == 1
+    assert worker.processed == 1
+    assert _pending(box) == 0
     assert _locks(box) == []
