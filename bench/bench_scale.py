@@ -196,7 +196,10 @@ def pg_statements(reset: bool = False, top: int = 12, n: int = 1) -> list[dict[s
     ]
 
 
-def throughput(stack: Any, workers: int, n: int, fresh: bool = True) -> dict[str, Any]:
+def throughput(
+    stack: Any, workers: int, n: int, fresh: bool = True, postmaster: int | None = None
+) -> dict[str, Any]:
+    """`postmaster`: the pid of the run's own PostgreSQL, whose processes the CPU split counts (cpu_by_role)."""
     import os
 
     from contract import Channel, InboundMessage, TextPart
@@ -232,7 +235,7 @@ def throughput(stack: Any, workers: int, n: int, fresh: bool = True) -> dict[str
     pids = [proc.popen.pid for proc in stack.workers.values()]
     cpu0 = sum(process_cpu_s(pid) for pid in pids)
     tree0 = descendants_cpu_s()
-    roles0 = cpu_by_role(pids)
+    roles0 = cpu_by_role(pids, postmaster)
     sched0 = [sched_s(pid) for pid in pids]
     machine0 = machine_cpu_s()
     t0 = time.perf_counter()
@@ -254,7 +257,7 @@ def throughput(stack: Any, workers: int, n: int, fresh: bool = True) -> dict[str
     worker_cpu_s = sum(process_cpu_s(pid) for pid in pids) - cpu0
     cpu_per_msg = worker_cpu_s / n
     tree_per_msg = (descendants_cpu_s() - tree0) / n
-    roles1 = cpu_by_role(pids)
+    roles1 = cpu_by_role(pids, postmaster)
     statements = pg_statements(n=n)
     sched1 = [sched_s(pid) for pid in pids]
     # the time the workers' threads were runnable but the scheduler ran something else (other engineers' work, the
@@ -333,10 +336,21 @@ def throughput(stack: Any, workers: int, n: int, fresh: bool = True) -> dict[str
     }
 
 
-def cpu_by_role(worker_pids: list[int]) -> dict[str, float]:
+def postmaster_pid(data: Path) -> int | None:
+    """The pid of the cluster running from `data` (the first line of its postmaster.pid), None when it is not there."""
+    try:
+        return int((data / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return None
+
+
+def cpu_by_role(worker_pids: list[int], postmaster: int | None = None) -> dict[str, float]:
     """utime + stime (s) of every process on the machine, summed by role: `workers`, `bench` (this process: the
     enqueuer and the completion poll), the other processes this benchmark started by what they run (`api`, `redis`,
-    `chroma`, `other_children`) and `postgresql` (it daemonises, so it is no descendant); other users' processes are
+    `chroma`, `other_children`) and `postgresql`: the run's own cluster, the `postmaster` and its backends (it
+    daemonises, so it is no descendant of this process). Other helpers' test clusters on a shared machine are not
+    this run's cost: without a `postmaster` every postgres process is summed as `postgresql_all_clusters`, an upper
+    bound. Other users' processes are
     left out (the caller gets them from /proc/stat: the machine's busy time minus these). A process that starts and ends between two snapshots is counted in none (PostgreSQL's per-connection
     backends live as long as the pools' connections, which outlive a run)."""
     import os
@@ -361,20 +375,22 @@ def cpu_by_role(worker_pids: list[int]) -> dict[str, float]:
     out: dict[str, float] = {}
     for pid, value in cpu.items():
         p = pid
-        while p > 1 and p != me and p not in workers:
+        while p > 1 and p != me and p not in workers and p != postmaster:
             p = parent.get(p, 0)
         what = name[pid]
         if pid == me:
             role = "bench"
         elif p in workers:
             role = "workers"
+        elif postmaster is not None and p == postmaster:
+            role = "postgresql"
         elif p == me:
             role = (
                 "api" if " serve" in what else "redis" if "redis" in what else "chroma" if "chroma" in what
                 else "other_children"
             )  # fmt: skip
-        elif what.startswith("postgres"):
-            role = "postgresql"
+        elif postmaster is None and what.startswith("postgres"):
+            role = "postgresql_all_clusters"
         else:
             continue
         out[role] = out.get(role, 0.0) + value
@@ -909,7 +925,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             if "throughput" in parts:
                 res["queue_floor_msg_per_s"] = round(queue_floor(stack.redis.url), 1)
                 fresh = args.texts == "fresh"
-                res["throughput"] = [throughput(stack, w, args.messages, fresh) for w in (1, 2)]
+                postmaster = postmaster_pid(pg_root / "pg" / "data")
+                res["throughput"] = [throughput(stack, w, args.messages, fresh, postmaster) for w in (1, 2)]
                 print(json.dumps(res["throughput"]), flush=True)
             if "load" in parts:
                 key = "load" if args.api_processes == 1 else f"load_{args.api_processes}_api_processes"

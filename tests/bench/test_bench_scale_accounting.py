@@ -6,10 +6,11 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from bench.bench_scale import cpu_by_role, queue_drained
+from bench.bench_scale import cpu_by_role, postmaster_pid, queue_drained
 from contract import Channel, InboundMessage, TextPart
 from copilot.scale import RedisStreamInbox
 
@@ -43,10 +44,41 @@ def test_cpu_is_split_by_role() -> None:
     try:
         time.sleep(0.2)
         roles = cpu_by_role([child.pid])
-        assert set(roles) <= {"workers", "bench", "api", "redis", "chroma", "other_children", "postgresql"}
+        assert set(roles) <= {
+            "workers", "bench", "api", "redis", "chroma", "other_children", "postgresql_all_clusters"
+        }  # fmt: skip
         assert "workers" in roles and "bench" in roles  # the given pid is a worker, this process the bench
         mine = os.times()
         assert roles["bench"] == pytest.approx(mine.user + mine.system, abs=0.5)
     finally:
         child.kill()
         child.wait()
+
+
+_SPIN = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\ntime.sleep(30)"
+
+
+def test_postgresql_is_the_runs_own_cluster(tmp_path: Path) -> None:
+    """Review 8e44d66: other helpers' PostgreSQL clusters on the machine are not this run's. With the run's postmaster
+    pid, only that process and its descendants (the backends) are `postgresql`; a stand-in postmaster that forks a
+    busy 'backend' shows it."""
+    code = f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {_SPIN!r}])\n{_SPIN}"
+    fake = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        (tmp_path / "postmaster.pid").write_text(f"{fake.pid}\n/data\n")
+        postmaster = postmaster_pid(tmp_path)
+        assert postmaster == fake.pid
+        deadline = time.monotonic() + 20  # both spin 0.3 s of CPU (slower on a loaded machine)
+        roles = cpu_by_role([], postmaster)
+        while roles.get("postgresql", 0.0) < 0.5 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            roles = cpu_by_role([], postmaster)
+        assert "postgresql_all_clusters" not in roles
+        assert roles["postgresql"] >= 0.5  # the postmaster's 0.3 s and its backend's 0.3 s
+        assert (
+            "other_children" not in roles
+        )  # the stand-in is this process's child, but counted as the cluster
+    finally:
+        fake.kill()
+        fake.wait()
+    assert postmaster_pid(tmp_path / "absent") is None
