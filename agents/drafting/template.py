@@ -134,6 +134,18 @@ def address_en(contact: Contact | None) -> str:
     return f"{_pinyin(surname)} {_pinyin(given)}".strip()
 
 
+def approver_en(approver: str, terms: dict[str, str]) -> str:
+    """Who approves, in an English draft: the tenant's word for the role (profile terms_en), else the generic title
+    ending (总经理 → the General Manager), never the Chinese role."""
+    english = in_english(approver, terms)
+    if not CJK.search(english):
+        return english
+    for ending, title in TITLES_EN:
+        if approver.endswith(ending):
+            return f"the {title}"
+    return english
+
+
 def clean_clause(text: str, focus: list[str], limit: int = 90) -> str:
     """A clause as a customer can read it: a focused table row as "列：值" pairs (never `|` markup), else the clause's
     first sentences without its own heading ("第四条 …" → "…")."""
@@ -473,29 +485,30 @@ def _customer_statements(
             asked = _asked(ev) or ("the discount" if en else "")
             approver = str(ev.lineage.get("needs_approval") or "")
             say = str(ev.lineage.get("say") or "")
-            say_en = str(ev.lineage.get("say_en") or "")
-            if approver and c.demanded and (say_en if en else say):
+            # what they asked for and what it is worth, without who decides: the sentence is assembled around it
+            head = str(ev.lineage.get("say_head_en" if en else "say_head") or "")
+            if en:
+                head = in_english(head, c.terms_en)
+            if approver and c.demanded and head:
                 # a demanded figure: that it is beyond what the rep may grant (never the limit itself); who approves
                 # and that nothing is agreed before is the next step (APPROVAL_HOLD)
-                statement = (
-                    in_english(say_en.split(" needs approval by ")[0], c.terms_en)
-                    + " is beyond what I can grant myself"
-                    if en
-                    else re.split(r"，?(?:须由|需要)", say)[0] + "，超出了我可以直接给的范围"
+                statement = head + (
+                    " is beyond what I can grant myself" if en else "，超出了我可以直接给的范围"
                 )
-            elif approver and say and not en:
+            elif approver and head and approval_step:
                 # that the ask needs approval (never the rep's own limit: an invitation to ask for that much); who
-                # approves is the next step's when it says so
-                statement = re.split(r"，?(?:须由|需要)", say)[0] + "，需要审批" if approval_step else say
-            elif approver and say_en and en:
-                # what their figure is worth, and that it needs approval (who approves, in the tenant's English)
-                statement = in_english(
-                    say_en.split(" needs approval by ")[0] + " needs approval" if approval_step else say_en,
-                    c.terms_en,
-                )
+                # approves is the next step's
+                statement = head + (" needs approval" if en else "，需要审批")
+            elif approver and head and en:
+                # what their figure is worth, and who approves (in the tenant's English)
+                statement = f"{head} needs approval by {approver_en(approver, c.terms_en)}"
+            elif approver and say and not en:
+                statement = say
             else:
                 phrase = (AUTHORITY_NEEDS if approver else AUTHORITY_OK)["en" if en else "zh"]
-                statement = phrase.format(asked=asked, approver=approver)
+                statement = phrase.format(
+                    asked=asked, approver=approver_en(approver, c.terms_en) if en else approver
+                )
                 if not en and not asked:
                     statement = statement.replace("您提到的优惠", "这个优惠")
         if (
@@ -1111,7 +1124,7 @@ def _next_steps(
     out: list[str] = []
     mentioned = 0
     if c.demanded and approvals:
-        approver = in_english(approvals[0], c.terms_en) if en else approvals[0]
+        approver = approver_en(approvals[0], c.terms_en) if en else approvals[0]
         return APPROVAL_HOLD["en" if en else "zh"].format(approver=approver)
     if any(
         e.lineage.get("next_step") == FOLLOW_UP for e in c.evidence if e.kind is EvidenceKind.COMPUTED_FACT
@@ -1161,11 +1174,11 @@ def _next_steps(
         clause = tabled[0] if tabled else (candidates[0] if candidates else None)
         values = {
             "label": label,
-            "approver": (in_english(approvals[0], c.terms_en) if en else approvals[0])
+            "approver": (approver_en(approvals[0], c.terms_en) if en else approvals[0])
             if approvals
             else ("my manager" if en else "主管"),
             "approval": (
-                f"submit it to {in_english(approvals[0], c.terms_en)} for approval"
+                f"submit it to {approver_en(approvals[0], c.terms_en)} for approval"
                 if en
                 else f"提交{approvals[0]}审批"
             )

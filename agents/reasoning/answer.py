@@ -53,6 +53,8 @@ def computed_evidence(c: Computed, customer_id: str) -> Evidence:
             "statement_en": c.statement_en,
             "say": (c.say + (f"（{label}）" if label else "")) if c.say else "",
             "say_en": c.say_en,
+            "say_head": c.say_head,
+            "say_head_en": c.say_head_en,
             "slots": list(c.slots),
             "needs_approval": c.needs_approval,
             "next_step": c.next_step,

@@ -178,9 +178,11 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     # authority table): told to the customer it is an invitation to ask for exactly that much, so it stays in the
     # statement (and the slots) for the rep. What their figure is worth on the model they name is said ("按Z5指导价…计为
     # 8,990 元"). Review S10-B2: round 10 put the limit in the say; reverted.
-    say = f"您提到的{asked_text}{worth}{'，' if worth else ''}需要{approver}审批"
+    say_head = f"您提到的{asked_text}{worth}"
+    say = f"{say_head}{'，' if worth else ''}需要{approver}审批"
     # English: the same, never a promise that it will be approved (the draft's next step says who it goes to)
-    say_en = f"The {off_text} discount you asked for{worth_en} needs approval by {approver}"
+    say_head_en = f"The {off_text} discount you asked for{worth_en}"
+    say_en = f"{say_head_en} needs approval by {approver}"
     return [
         Computed(
             spec.tool,
@@ -197,5 +199,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             next_step=f"提交{approver}审批",
             say=say,
             say_en=say_en,
+            say_head=say_head,
+            say_head_en=say_head_en,
         )
     ]

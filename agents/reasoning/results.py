@@ -53,6 +53,10 @@ class Computed:
     say: str = ""  # how the draft says it to the customer when it differs from the answer line (e.g. without
     # restating the figure they asked for); "" = the statement itself
     say_en: str = ""  # the same for an English customer ("" = the draft's own English wording)
+    # the say without who decides (what the customer asked for and what it is worth), Chinese and English: the draft
+    # assembles its own sentence around it (an approval step, a demanded figure) instead of parsing the say back
+    say_head: str = ""
+    say_head_en: str = ""
     needs_approval: str = ""  # who must approve (authority): the draft must not promise it
     next_step: str = ""  # an optional next step the tool implies ("提交销售总监审批")
     cite_inputs: bool = (

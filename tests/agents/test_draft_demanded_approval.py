@@ -24,6 +24,8 @@ AUTHORITY = Evidence(
         "inputs": [{"kind": "message", "field": "message.requested_discount", "value": "五折"}],
         "needs_approval": "销售总监",
         "say": "您提到的五折需要销售总监审批",
+        "say_head": "您提到的五折",
+        "say_head_en": "The 50% discount you asked for (CNY 9,032 on the S7 list price of CNY 225,800)",
         "say_en": "The 50% discount you asked for (CNY 9,032 on the S7 list price of CNY 225,800) needs approval by "
         "销售总监",
         "statement_en": "a 50% discount is above what I may grant as 销售代表 (3%以内（含）) and needs approval by 销售总监",
@@ -34,10 +36,12 @@ STEPS = {"escalate_to_manager": "我这边马上{approval}，有结果第一时�
 STEPS_EN = {"escalate_to_manager": "I will {approval} and let you know the result."}
 
 
-def _draft(lang: str, demanded: bool) -> str:
+def _draft(
+    lang: str, demanded: bool, authority: Evidence = AUTHORITY, terms_en: dict[str, str] | None = None
+) -> str:
     comp = Composition(
         lang=lang,
-        evidence=[AUTHORITY],
+        evidence=[authority],
         actions=[Action(name="escalate_to_manager")],
         contact=Contact("李明", "采购经理", "ev_c"),
         voice=TenantVoice(sign_off=""),
@@ -45,7 +49,7 @@ def _draft(lang: str, demanded: bool) -> str:
         customer_text="直接给我们打五折并确认"
         if lang == "zh"
         else "Give me 50% off and confirm it's approved",
-        terms_en={"销售总监": "sales director", "销售代表": "sales rep"},
+        terms_en={"销售总监": "sales director", "销售代表": "sales rep"} if terms_en is None else terms_en,
         demanded=demanded,
     )
     return compose(comp).template_text
@@ -74,6 +78,72 @@ def _draft(lang: str, demanded: bool) -> str:
 )
 def test_demanded_approval(lang: str, demanded: bool, says: list[str], never: list[str]) -> None:
     text = _draft(lang, demanded)
+    for words in says:
+        assert words in text, text
+    for words in never:
+        assert words not in text, text
+
+
+# review NIT (0ef6d9c): the draft assembles its sentence from the parts the fact carries (what was asked and what it is
+# worth; who approves), never by splitting the fact's own sentence back, so another wording of that sentence changes
+# nothing; and an approver the tenant gave no English for reads through the generic title endings (总经理 → the
+# General Manager), never in Chinese
+REWORDED = Evidence(
+    id=AUTHORITY.id,
+    kind=AUTHORITY.kind,
+    title=AUTHORITY.title,
+    content=AUTHORITY.content,
+    source_ids=AUTHORITY.source_ids,
+    lineage={
+        **AUTHORITY.lineage,
+        "say": "您提到的五折，要由销售总监来批",
+        "say_en": "The 50% discount you asked for (CNY 9,032 on the S7 list price of CNY 225,800) must be approved by "
+        "销售总监",
+    },
+)
+GM = Evidence(
+    id=AUTHORITY.id,
+    kind=AUTHORITY.kind,
+    title=AUTHORITY.title,
+    content=AUTHORITY.content.replace("销售总监", "总经理"),
+    source_ids=AUTHORITY.source_ids,
+    lineage={
+        **AUTHORITY.lineage,
+        "needs_approval": "总经理",
+        "say": "您提到的五折需要总经理审批",
+        "say_en": AUTHORITY.lineage["say_en"].replace("销售总监", "总经理"),
+    },
+)
+
+
+@pytest.mark.parametrize(
+    ("lang", "demanded", "authority", "says", "never"),
+    [
+        ("zh", True, REWORDED, ["您提到的五折，超出了我可以直接给的范围", "这需要销售总监审批"], ["来批"]),
+        # without an approval step the fact's own sentence is said as it is
+        ("zh", False, REWORDED, ["要由销售总监来批", "马上提交销售总监审批"], ["不能先答应"]),
+        (
+            "en",
+            True,
+            REWORDED,
+            ["225,800) is beyond what I can grant myself", "sales director"],
+            ["approved by"],
+        ),
+        ("en", False, REWORDED, ["225,800) needs approval", "sales director"], ["approved by", "销售"]),
+        (
+            "en",
+            True,
+            GM,
+            ["is beyond what I can grant myself", "approval by the General Manager"],
+            ["总经理"],
+        ),
+        ("en", False, GM, ["needs approval", "the General Manager"], ["总经理"]),
+    ],
+)
+def test_parts_assembled_not_parsed(
+    lang: str, demanded: bool, authority: Evidence, says: list[str], never: list[str]
+) -> None:
+    text = _draft(lang, demanded, authority, terms_en={"销售总监": "sales director"})
     for words in says:
         assert words in text, text
     for words in never:

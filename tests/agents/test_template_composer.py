@@ -268,6 +268,7 @@ def test_over_authority_the_customer_hears_who_approves_never_the_reps_limit() -
         inputs=[asked],
         needs_approval="销售经理",
         say="您提到的5%需要销售经理审批",
+        say_head="您提到的5%",
         slots=["2%以内（含）", "销售经理"],
     )
     approve = Action(name="request_discount_approval", label="申请折扣审批")
