@@ -597,8 +597,12 @@ STOP_EN = frozenset(
 QUESTION_SPLIT = re.compile(r"(?<=[?？])|(?:^|\s)\d\)\s*")
 
 
-# a code or model name (X7, PKG-Q, AB-12, SO-1234-567): letters with digits, the thing a question is about
-IDENTIFIER = re.compile(r"\b[a-z]+-?\d[a-z\d\-]*\b|\b\d+[a-z]+\b")
+# a code or model name (X7, PKG-Q, AB-12, SO-1234-567, 320i): letters with digits, the thing a question is about;
+# digits before an ordinal, a clock or a unit suffix (2nd, 5pm, 100km, 3h) say when or how much, not what
+NOT_A_NAME = (
+    r"(?:st|nd|rd|th|am|pm|[kcm]?m|km/?h|mph|kg|g|t|l|ml|h|hrs?|min|mins|s|sec|kw|kwh|hp|k|x|yrs?|mo|days?)"
+)
+IDENTIFIER = re.compile(rf"\b[a-z]+-?\d[a-z\d\-]*\b|\b\d+(?!{NOT_A_NAME}\b)[a-z]+\b")
 
 
 def _content_words(text: str) -> set[str]:

@@ -42,3 +42,35 @@ from agents.drafting.template import _unanswered
 )
 def test_unanswered(text: str, answer: str, want: bool) -> None:
     assert _unanswered(text, answer, []) is want
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "want"),
+    [
+        # review NIT (0ef6d9c): an ordinal, a time or a quantity the other question shares with the answer is no thing
+        # that question is about, so it does not mark it answered
+        (
+            "When is my next service? Is your cafe open on the 2nd?",
+            "Your next service is due on the 2nd.",
+            True,
+        ),
+        (
+            "What time does my service start? Can your driver drop me home after 5pm?",
+            "Your service starts at 5pm on Tuesday.",
+            True,
+        ),
+        (
+            "When is the first check due? Do you lend a courtesy car if I drive 100km to get there?",
+            "The first check is due at 100km or one month.",
+            True,
+        ),
+        # a model code with digits first still names the thing asked about
+        (
+            "What does the 320i cost? And is the 320i in stock?",
+            "The 320i list price is CNY 299,000.",
+            False,
+        ),
+    ],
+)
+def test_units_and_ordinals_name_nothing(text: str, answer: str, want: bool) -> None:
+    assert _unanswered(text, answer, []) is want
