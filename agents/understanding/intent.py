@@ -16,6 +16,7 @@ zero-shot floor measured per model. Scores are not comparable across models."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -315,19 +316,29 @@ def _strip_meta(text: str) -> str:
     return _META.sub(" ", text).strip(" ，,。")
 
 
+@functools.lru_cache(maxsize=4096)
+def _keyword_pattern(keyword: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """`keyword_spans`' compiled pattern, and the texts a match contains (one missing from the message: no match)."""
+    if keyword.isascii():
+        # an English keyword is a word, not a substring: "deal" is not in "dealer", "cancel" is in "cancel it"
+        return re.compile(rf"(?<![a-z]){re.escape(keyword)}(?![a-z])"), (keyword,)
+    if len(keyword) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in keyword):
+        # the character between may be a number (打95折, 打9.5折) as well as a word (打个折)
+        pattern = rf"{re.escape(keyword[0])}(?:[\u4e00-\u9fff]|\d{{1,2}}(?:\.\d)?)?{re.escape(keyword[1])}"
+        return re.compile(pattern), (keyword[0], keyword[1])
+    return re.compile(re.escape(keyword)), (keyword,)
+
+
 def keyword_spans(keyword: str, low: str) -> list[tuple[int, int]]:
     """Where a taxonomy keyword stands in the message. A two-character Chinese keyword also matches split by one
     character or a number (离合词: 打折 in 打九折 / 打个折 / 打95折, 退款 in 退个款), as customers write them; an English
-    keyword matches whole words only."""
-    if keyword.isascii():
-        # an English keyword is a word, not a substring: "deal" is not in "dealer", "cancel" is in "cancel it"
-        pattern = rf"(?<![a-z]){re.escape(keyword)}(?![a-z])"
-    elif len(keyword) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in keyword):
-        # the character between may be a number (打95折, 打9.5折) as well as a word (打个折)
-        pattern = rf"{re.escape(keyword[0])}(?:[\u4e00-\u9fff]|\d{{1,2}}(?:\.\d)?)?{re.escape(keyword[1])}"
-    else:
-        pattern = re.escape(keyword)
-    return [m.span() for m in re.finditer(pattern, low)]
+    keyword matches whole words only. (Patterns compiled once per keyword; a keyword whose text is not in the message
+    is not searched for: its pattern could not match.)"""
+    pattern, needed = _keyword_pattern(keyword)
+    for part in needed:
+        if part not in low:
+            return []
+    return [m.span() for m in pattern.finditer(low)]
 
 
 def keyword_hit(keyword: str, low: str) -> bool:
