@@ -2,6 +2,12 @@
 
 In-process by default; Redis pub/sub when settings.redis_url is set, so an API process pushes what a worker produced.
 Topics are plain strings: "rep:<id>", "conversation:<tenant>:<id>", "agent:<id>".
+
+A publisher that pays for its event (a suggestion's JSON, the customer's words masked through the PII vault) asks
+`listened(hub, topics)` first and builds the event only for topics someone subscribes to, then `publish_all`: the
+Redis hub serialises it once and sends every topic in one round trip. Nobody listening is the common case for a worker
+(pages subscribe in the API process only while open). Exact at the moment of asking, as PUBLISH itself is: a page that
+subscribes a moment later misses the event either way and catches up by id.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import asyncio
 import json
 import threading
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
 
 
@@ -20,6 +26,22 @@ class Hub(Protocol):
     def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]: ...
 
     def close(self) -> None: ...
+
+
+def listened(hub: Hub, topics: Sequence[str]) -> list[str]:
+    """The topics someone subscribes to now (a hub that cannot tell: all of them)."""
+    ask = getattr(hub, "listened", None)
+    return list(topics) if ask is None else list(ask(topics))
+
+
+def publish_all(hub: Hub, topics: Sequence[str], event: dict[str, Any]) -> None:
+    """`event` to every topic: one serialisation and one round trip on Redis, a publish per topic on other hubs."""
+    many = getattr(hub, "publish_many", None)
+    if many is not None:
+        many(topics, event)
+        return
+    for topic in topics:
+        hub.publish(topic, event)
 
 
 class LocalHub:
@@ -37,6 +59,14 @@ class LocalHub:
             targets = list(self._subs.get(topic, ()))
         for loop, queue in targets:
             loop.call_soon_threadsafe(_offer, queue, event)
+
+    def listened(self, topics: Sequence[str]) -> list[str]:
+        with self._lock:
+            return [t for t in topics if self._subs.get(t)]
+
+    def publish_many(self, topics: Sequence[str], event: dict[str, Any]) -> None:
+        for topic in topics:
+            self.publish(topic, event)
 
     async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
         loop = asyncio.get_running_loop()
@@ -73,14 +103,38 @@ class RedisHub:
         self._redis = redis.Redis.from_url(url)
 
     def publish(self, topic: str, event: dict[str, Any]) -> None:
-        self._redis.publish(f"copilot:push:{topic}", json.dumps(event, ensure_ascii=False, default=str))
+        self._redis.publish(_channel(topic), _json(event))
+
+    def listened(self, topics: Sequence[str]) -> list[str]:
+        """PUBSUB NUMSUB: one round trip instead of building, serialising and publishing an event nobody gets. An
+        unreachable Redis answers every topic (the publish then fails as it did)."""
+        import redis
+
+        if not topics:
+            return []
+        try:
+            counts = dict(self._redis.pubsub_numsub(*(_channel(t) for t in topics)))
+        except redis.RedisError:
+            return list(topics)
+        return [
+            t for t in topics if int(counts.get(_channel(t).encode(), counts.get(_channel(t), 0)) or 0) > 0
+        ]
+
+    def publish_many(self, topics: Sequence[str], event: dict[str, Any]) -> None:
+        if not topics:
+            return
+        data = _json(event)
+        pipe = self._redis.pipeline(transaction=False)
+        for topic in topics:
+            pipe.publish(_channel(topic), data)
+        pipe.execute()
 
     async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
         import redis.asyncio as aioredis
 
         client = aioredis.Redis.from_url(self._url)
         pubsub = client.pubsub()
-        await pubsub.subscribe(f"copilot:push:{topic}")
+        await pubsub.subscribe(_channel(topic))
         try:
             async for message in pubsub.listen():
                 if message.get("type") == "message":
@@ -92,6 +146,14 @@ class RedisHub:
 
     def close(self) -> None:
         self._redis.close()
+
+
+def _channel(topic: str) -> str:
+    return f"copilot:push:{topic}"
+
+
+def _json(event: dict[str, Any]) -> str:
+    return json.dumps(event, ensure_ascii=False, default=str)
 
 
 def make_hub(redis_url: str) -> Hub:
