@@ -641,11 +641,17 @@ THEIRS_LEAD = re.compile(
 )
 
 
+# a turn opening with the thing the turn before named by its number («那台车», «这辆», «那个单子», «那份合同»)
+THAT_ONE_LEAD = re.compile(r"^\s*(?:那|那么)?\s*[那这](?:一)?[台辆单份个张](?:车|单子?|合同|工单)?")
+
+
 def named_then_asked(customers: object, earlier: str, text: str, current_ref: str) -> str:
     """A customer's turn opening with «他们 / 他 / 她 / they» that asks for terms or records ("prices" / "records"), right
     after a turn that named another customer by a handle the directory resolves (not the customer's own): the pronoun
     is that customer. "" otherwise."""
-    if not THEIRS_LEAD.match(text) or not ASKING.search(text):
+    pointed = THEIRS_LEAD.match(text)
+    that_one = THAT_ONE_LEAD.match(text)  # «那台车的车主…» after a plate, an order or a contract number
+    if not (pointed or that_one) or not ASKING.search(text):
         return ""
     mentions = getattr(customers, "mentions", None)
     if not callable(mentions):
@@ -658,11 +664,17 @@ def named_then_asked(customers: object, earlier: str, text: str, current_ref: st
         ]
     except BackendUnavailable:
         return ""
+    if not pointed:
+        hits = [h for h in hits if h.kind.split(".")[0] in RECORD_KINDS - {"customer_id"}]
     if not hits:
         return ""
-    if asks_terms(text):
+    if asks_terms(text) or SPENT.search(text):
         return "prices"
-    return "records" if asks_records(text) else ""
+    # a thing of theirs named by its number: any question about it is about them
+    return "records" if asks_records(text) or not pointed else ""
+
+
+SPENT = re.compile(r"花了?多少|花费|落地")  # what it came to («那台车…买花了多少»)
 
 
 SCREEN = "authz_screen:"  # the flag perceive leaves for decide: «authz_screen:<reason>:<how named>», no names

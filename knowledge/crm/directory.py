@@ -552,7 +552,8 @@ def spoken_digits(upper: str) -> str:
     or a single one between two of them, so «一下», «五六台» elsewhere stay as they are."""
     out = None
     for m in _CN_DIGIT_RUN.finditer(upper):
-        before = upper[: m.start()].rstrip(" ·・.-")
+        # read back through what is converted already: «SO 二五零七 零二七» is one id in two runs
+        before = ("".join(out[: m.start()]) if out is not None else upper[: m.start()]).rstrip(" ·・.-")
         after = upper[m.end() :].lstrip(" ·・.-")
         by_before = before[-1:].isascii() and before[-1:].isalnum()
         by_after = after[:1].isascii() and after[:1].isalnum()
