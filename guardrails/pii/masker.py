@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contract.errors import InputError
 from contract.ports import Actor, MaskResult, PiiSpan
 from guardrails.pii.address import find_addresses
-from guardrails.pii.names import a_common_word, find_names, names_before_numbers
+from guardrails.pii.names import a_common_word, a_word_too, find_names, names_before_numbers
 from guardrails.pii.normalise import normalise, normalise_width
 from guardrails.pii.numbers import find_numbers
 from guardrails.pii.patterns import find_patterns
@@ -174,8 +174,8 @@ _SMALL_CACHE = 256
 _SMALL_IDLE_S = 600.0
 
 
-# the vault entity that lists a conversation's confirmed names (the values again, under the same key, TTL and erasure
-# as its PERSON tokens): what later turns match; a guessed PERSON is masked in its own turn only
+# the vault entity that lists a conversation's names (the values again, under the same key, TTL and erasure as its
+# PERSON tokens): what later turns match; a guess that is also an ordinary word (车主周全说…) is masked in its own turn only
 CARRIED = "NAMED"
 
 
@@ -232,8 +232,8 @@ class RuleMasker:
             raw = text[c.start : c.end]
             token = self.vault.token_for(key, c.entity, _value_key(c.entity, raw))
             if (
-                c.entity == "PERSON" and c.confirmed and vault_key
-            ):  # later turns match it (a guess: this turn only)
+                c.entity == "PERSON" and vault_key and (c.confirmed or not a_word_too(raw.strip()))
+            ):  # later turns match it (a guess that is also a word: this turn only)
                 self.vault.token_for(key, CARRIED, _value_key(c.entity, raw))
             parts.append(text[pos : c.start])
             parts.append(token)
@@ -243,8 +243,8 @@ class RuleMasker:
         return MaskResult(text="".join(parts), spans=spans, vault_key=key if spans or vault_key else "")
 
     def _conversation_names(self, vault_key: str) -> list[str]:
-        """The confirmed names masked in this conversation's earlier turns (cue, title, CRM, a name field); not the
-        guesses, which an ordinary word after a role noun can be (车主周全说… then 考虑得很周全)."""
+        """The names masked in this conversation's earlier turns; not the guesses that are also ordinary words, which a
+        word after a role noun can be (车主周全说… then 考虑得很周全)."""
         return [
             value
             for token, value in self.vault.values(vault_key, entity=CARRIED).items()

@@ -182,6 +182,21 @@ def a_common_word(word: str) -> bool:
     return len(word) == 2 and _ends_words_more_than_names(word[1])
 
 
+# a word the dictionary holds this often is read as the word, not a name, when deciding whether to look for it again in
+# a conversation's later turns (周全, 马虎, 雷雨): the guess is masked in its own turn either way
+_WORD_FREQ = 100
+
+
+def a_word_too(word: str) -> bool:
+    """Whether a PERSON found by a guess (after a role noun, before a number) is also an ordinary word (an entry of
+    `_NOT_NAMES`, a common word, or a dictionary entry seen often): such a guess is masked in its own turn only, every
+    other name is looked for again in the conversation's later turns."""
+    if word in _NOT_NAMES or word in _ROLE_NOT_NAMES or a_common_word(word):
+        return True
+    lexicon = _lexicon()
+    return lexicon is not None and lexicon[0].get(word, 0) >= _WORD_FREQ
+
+
 @functools.lru_cache(maxsize=1)
 def _given_char_counts() -> tuple[dict[str, int], dict[str, int]]:
     """From the dictionary: how many of its two-character words (not names) end in each character, and how many of its
@@ -449,7 +464,9 @@ def names_before_numbers(text: str, found: list[Candidate]) -> list[Candidate]:
         s = _surname_at(text, start)
         given = text[start + s : end]
         if s and 1 <= len(given) <= 2 and not any(ch in _STOP for ch in given):
-            out.append(Candidate("PERSON", start, end, 0.7))
+            out.append(
+                Candidate("PERSON", start, end, 0.7, confirmed=True)
+            )  # a contact handed over with its number
     return out
 
 

@@ -13,8 +13,8 @@ class Candidate:
     start: int
     end: int
     score: float
-    # a PERSON confirmed by what surrounds it (a strong cue, a title, the CRM's list, a field that holds a name), not
-    # guessed (after a role noun, before a number): only confirmed names are carried to a conversation's later turns
+    # a PERSON confirmed by what surrounds it (a strong cue, a title, the CRM's list, a name field, a number after it),
+    # not guessed (after a role noun): a guess that is also an ordinary word is not carried to later turns
     confirmed: bool = False
 
     @property

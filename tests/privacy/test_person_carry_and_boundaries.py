@@ -62,6 +62,37 @@ def test_a_business_card_name_is_carried_forward() -> None:
     assert "宓晓岚" not in m.mask("宓晓岚下午到店", vault_key=key).text
 
 
+# review of 675d5d2 (BLOCKER): names handed over with a number or relayed after a role noun, then named again bare
+_CARRIED = [
+    ("张晓东 13912345678 麻烦登记一下", "张晓东明天下午过来提车", "张晓东"),
+    ("我朋友 刘雨桐 138 1234 5678", "刘雨桐到了会给你打电话", "刘雨桐"),
+    ("车主林雪梅反馈空调异响", "林雪梅下午再打过来", "林雪梅"),
+    ("客户 韦思远，15800001111，周六看车", "韦思远说周六改周日了", "韦思远"),
+    ("嗯 销售顾问说 车主欧阳嘉树说 他下午过来", "对 欧阳嘉树 还没到", "欧阳嘉树"),
+    ("Customer Nora Whitfield said the AC is noisy", "Nora Whitfield will call back at 3", "Nora Whitfield"),
+]
+
+
+def test_names_given_with_a_number_or_after_a_role_noun_are_masked_in_later_turns() -> None:
+    leaks = []
+    for i, (first, later, name) in enumerate(_CARRIED):
+        m = _masker()
+        key = f"t:carry-review-{i}"
+        assert name not in m.mask(first, vault_key=key).text, first
+        text = m.mask(later, vault_key=key).text
+        if name in text:
+            leaks.append(text)
+    assert not leaks, leaks
+
+
+def test_a_role_noun_guess_that_is_a_word_stays_in_its_turn_while_a_name_is_carried() -> None:
+    m = _masker()
+    key = "t:carry-review-mixed"
+    m.mask("客户周全说想改时间，车主林雪梅反馈空调异响", vault_key=key)
+    later = m.mask("你考虑得很周全，林雪梅那边我来回", vault_key=key).text
+    assert "周全" in later and "林雪梅" not in later, later
+
+
 # ---- 2. where a known name may match ----------------------------------------------------------------------------------
 
 
