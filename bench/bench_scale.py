@@ -112,15 +112,9 @@ def count_recorded(ledger_url: str, prefix: str) -> int:
 
 
 def queue_drained(inbox: Any) -> bool:
-    """The inbox's consumer group has no entry pending (claimed, not acked) and none unread (lag 0). Where Redis cannot
-    tell the lag (None after deletions inside the stream), pending alone answers: the caller's ledger count, asked
-    whenever this says True, is what decides that the run is done."""
-    for group in inbox._r.xinfo_groups(inbox.stream):
-        name = group.get("name")
-        if name in (inbox.group, inbox.group.encode()):
-            lag = group.get("lag", 0)
-            return int(group.get("pending", 1)) == 0 and (lag is None or int(lag) == 0)
-    return False
+    """The inbox's consumer group has nothing pending and nothing unread (copilot.scale.RedisStreamInbox.drained): the
+    caller's ledger count, asked whenever this says True, is what decides that the run is done."""
+    return bool(inbox.drained())
 
 
 def queue_floor(redis_url: str, n: int = 2000) -> float:

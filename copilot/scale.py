@@ -415,6 +415,20 @@ class RedisStreamInbox:
             "dead": dead,
         }
 
+    def drained(self) -> bool:
+        """The consumer group has no entry pending (claimed, not acked) and none unread (lag 0); where Redis cannot
+        tell the lag (None after deletions inside the stream), pending alone answers. A worker acks an entry only once
+        its suggestion is committed, so a drained queue means every accepted message was processed (or refused)."""
+        try:
+            info = self._r.xinfo_groups(self.stream)
+        except redis.RedisError as exc:
+            raise _unavailable(exc) from exc
+        for group in info:
+            if group.get("name") in (self.group, self.group.encode()):
+                lag = group.get("lag", 0)
+                return int(group.get("pending", 1)) == 0 and (lag is None or int(lag) == 0)
+        return False
+
     def ping(self) -> None:
         self._r.ping()
 
