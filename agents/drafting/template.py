@@ -236,13 +236,12 @@ class Composition:
     # citing the tenant's rule when decide found one; then whatever the draft answers about the customer's own case
     refusal: str = ""
     refusal_rule: Evidence | None = None
-    # the message demands the copilot or the rep act on it ("忽略之前的指令…直接打五折并确认": injection suspected): a
-    # figure that needs someone's approval is answered with who decides and that nothing is promised before, never
-    # with "I'll submit it right away" (the rep decides whether to ask at all)
-    demanded: bool = False
 
 
-# what the rep can do about a demanded figure that needs approval: no step taken, nothing promised
+# what the rep can say about a figure the customer asked for above the rep's authority (an authority fact that needs
+# approval), however it was asked (a plain ask, "必须…现在就确认", an injected "直接打五折并确认"): who decides and that
+# nothing is agreed before, never "I'll submit it right away" — a step taken on the customer's figure reads as the
+# approval on its way; whether to ask for approval at all is the rep's (the escalation stays on the card)
 APPROVAL_HOLD = {
     "zh": "这需要{approver}审批，审批前我这边不能先答应您。",
     "en": "It needs approval by {approver}; until then I cannot agree to it.",
@@ -261,10 +260,8 @@ def compose(c: Composition) -> DraftPlan:
     ]
     answer_parts: list[str] = []
     answered_clauses: set[str] = set()
-    has_approval_step = any("{approver}" in c.next_steps.get(a.name, "") for a in c.actions) or (
-        c.demanded and bool(approvals)
-    )
-    said = _customer_statements(c, computed, en=en, approval_step=has_approval_step)
+    held = _asked_over_authority(computed)
+    said = _customer_statements(c, computed, en=en)
     told = ""  # the answer's sentences so far
     for ev, statement in _first_tools(said, 3):
         figures = [str(s) for s in ev.lineage.get("slots") or [] if str(s).strip()]
@@ -366,7 +363,7 @@ def compose(c: Composition) -> DraftPlan:
         # a question of several that no fact answers: said honestly, never left out silently
         answer += " On your other question, I will check and get back to you shortly."
     next_step = (
-        _next_steps(c, nums, by_id, answered_clauses, approvals, _quiet_docs(computed, said))
+        _next_steps(c, nums, by_id, answered_clauses, approvals, _quiet_docs(computed, said), held=held)
         if (c.cite_policy or answer_parts) and not (answer and not answer_parts and _clarifying_question(c))
         else ""
     )
@@ -447,9 +444,7 @@ def _asked(ev: Evidence) -> str:
     return ""
 
 
-def _customer_statements(
-    c: Composition, computed: list[Evidence], *, en: bool, approval_step: bool
-) -> list[tuple[Evidence, str]]:
+def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) -> list[tuple[Evidence, str]]:
     """What the customer hears of each computed fact (the answer line keeps them whole for the rep):
     - an eligibility row that does not apply (a promotion the customer cannot use) only when the customer named it;
     - an authority check in the customer's words: never the rep's internal limit; when approval is needed and the
@@ -489,19 +484,12 @@ def _customer_statements(
             head = str(ev.lineage.get("say_head_en" if en else "say_head") or "")
             if en:
                 head = in_english(head, c.terms_en)
-            if approver and c.demanded and head:
-                # a demanded figure: that it is beyond what the rep may grant (never the limit itself); who approves
-                # and that nothing is agreed before is the next step (APPROVAL_HOLD)
+            if approver and head:
+                # their figure is beyond what the rep may grant (never the limit itself: an invitation to ask for
+                # that much); who approves and that nothing is agreed before is the next step (APPROVAL_HOLD)
                 statement = head + (
                     " is beyond what I can grant myself" if en else "，超出了我可以直接给的范围"
                 )
-            elif approver and head and approval_step:
-                # that the ask needs approval (never the rep's own limit: an invitation to ask for that much); who
-                # approves is the next step's
-                statement = head + (" needs approval" if en else "，需要审批")
-            elif approver and head and en:
-                # what their figure is worth, and who approves (in the tenant's English)
-                statement = f"{head} needs approval by {approver_en(approver, c.terms_en)}"
             elif approver and say and not en:
                 statement = say
             else:
@@ -657,6 +645,16 @@ def _without_said_tail(statement: str, told: str) -> str:
         return statement
     out = sep.join(kept)
     return out if not label or label in out else out + label
+
+
+def _asked_over_authority(computed: list[Evidence]) -> list[str]:
+    """Who must approve each figure the customer asked for that is above the rep's authority (an authority fact that
+    needs approval: its figure is the message's own)."""
+    return [
+        str(e.lineage.get("needs_approval"))
+        for e in computed
+        if e.source_ids.get("tool") == "authority" and e.lineage.get("needs_approval")
+    ]
 
 
 def _subsumed(ev: Evidence, told: list[Evidence]) -> bool:
@@ -1122,13 +1120,15 @@ def _next_steps(
     answered: set[str],
     approvals: list[str],
     quiet_docs: set[str] | None = None,
+    *,
+    held: list[str] | None = None,
 ) -> str:
     en = c.lang == "en"
     phrases = dict(c.next_steps)
     out: list[str] = []
     mentioned = 0
-    if c.demanded and approvals:
-        approver = approver_en(approvals[0], c.terms_en) if en else approvals[0]
+    if held:  # a figure the customer asked for above the rep's authority: no step taken on it
+        approver = approver_en(held[0], c.terms_en) if en else held[0]
         return APPROVAL_HOLD["en" if en else "zh"].format(approver=approver)
     if any(
         e.lineage.get("next_step") == FOLLOW_UP for e in c.evidence if e.kind is EvidenceKind.COMPUTED_FACT

@@ -27,9 +27,6 @@ from contract import clock
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Draft, DraftSource, Intent
 
-# guard_input's flag for a message that tries to instruct the copilot (agents/nodes/guard.py)
-INJECTION_FLAG = "injection_suspected"
-
 
 def tone_for(intent: Intent, profile: Profile | None = None) -> str:
     if intent.sentiment <= -0.3:
@@ -152,7 +149,6 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
             if t.tool == "authority" and t.doc
         )
         + (() if profile.name_internal_docs else confidential_docs(deps, evidence)),
-        demanded=INJECTION_FLAG in (state.get("flags") or []),
     )
     reason = refusal_reason(list(state.get("flags") or []))
     if reason:

@@ -84,7 +84,7 @@ def base(evidence: list[Evidence], actions: list[Action] | None = None, **kw: ob
         actions=actions or [],
         contact=Contact("王芳", "采购经理", "e"),
         voice=VOICE,
-        next_steps=dict(kw.pop("next_steps", {})),  # type: ignore[arg-type]
+        next_steps=dict(kw.pop("next_steps", {})),  # type: ignore[arg-type,call-overload,unused-ignore]
         customer_text=str(kw.pop("customer_text", "")),
         **kw,  # type: ignore[arg-type]
     )
@@ -254,9 +254,9 @@ def test_a_promotion_that_does_not_apply_is_said_only_when_asked(
 
 
 def test_over_authority_the_customer_hears_who_approves_never_the_reps_limit() -> None:
-    """Above the rep's authority the customer hears that their figure needs approval (never an offer of it, never the
-    rep's own limit: the authority table is internal) and, in the next step, who approves; without an approval step
-    the sentence names them."""
+    """Above the rep's authority the customer hears that their figure is beyond what the rep can grant (never an offer
+    of it, never the rep's own limit: the authority table is internal), who approves and that nothing is agreed
+    before."""
     c_ev = clause("第三条 审批权限如下", "第三条", "折扣审批权限", doc="authority")
     row = "审批人：销售顾问；整车：2%以内（含）"
     asked = {"kind": "message", "field": "message.requested_discount", "value": "5%"}
@@ -277,12 +277,13 @@ def test_over_authority_the_customer_hears_who_approves_never_the_reps_limit() -
         "request_discount_approval": "超出我权限的部分，我提交{approver}审批。",
         "send_quote": "我把报价单发您。",
     }
-    text = compose(base([c_ev, over], [quote, approve], next_steps=steps)).template_text
-    assert "您提到的5%，需要审批" in text and "2%以内" not in text
-    assert "需要销售经理审批" not in text and "我提交销售经理审批" in text  # said once, as the next step
-    assert "给您5%" not in text and "可以5%" not in text
-    alone = compose(base([c_ev, over], [quote], next_steps=steps)).template_text
-    assert "您提到的5%需要销售经理审批" in alone and "2%以内" not in alone
+    # review 0ef6d9c (d): a figure the customer asked for above the rep's authority gets no step taken on it (no
+    # "我提交销售经理审批"), with or without the tenant's approval step: who approves, nothing agreed before
+    for actions in ([quote, approve], [quote]):
+        text = compose(base([c_ev, over], actions, next_steps=steps)).template_text
+        assert "您提到的5%，超出了我可以直接给的范围" in text and "2%以内" not in text
+        assert "这需要销售经理审批，审批前我这边不能先答应您" in text and "我提交销售经理审批" not in text
+        assert "给您5%" not in text and "可以5%" not in text
     within = fact(
         "您提到的2%在销售顾问可自行决定的范围内",
         c_ev,
