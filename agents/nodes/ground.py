@@ -126,41 +126,19 @@ def message_vector(
     return view, part.encode([view])[0]
 
 
-# intent_reading's memo in deps.cache: ground_policy and decide both read the message as the classifier did, with the
-# same text and the same IntentInput; the second read is a lookup (~0.16 ms of CPU per read on the demo suggestion).
-_READING_MEMO = "intent_reading"
-_READING_MEMO_SIZE = 64
-READING_MEMO_ON = True  # off only to measure it (an A/B in one process); the output is the same either way
-
-
 def intent_reading(state: CopilotState, runtime: Runtime[RunContext], intent: Intent) -> str:
     """The message as the embedding intent classifier read it (agents/understanding/intent.py `read`: typos as the
     taxonomy's words, placeholders as words, greetings, self-introductions and words to the model left out). The
     classifier embedded this very text, so a model that shares its vector cache (the policy store's dense half, the
-    action scorer) gets the vector from the cache instead of embedding the message again. Empty when nothing is left.
-    Computed once per turn: a pure function of the text, the classifier's spelling model and the IntentInput, so a
-    second call with equal inputs (decide after ground_policy) answers from a small memo in deps.cache."""
+    action scorer) gets the vector from the cache instead of embedding the message again. Empty when nothing is left."""
     from agents.nodes.understand import intent_input
     from agents.understanding.intent import focus_text, intent_view, readable
     from agents.understanding.service import embedding_classifier
 
-    deps = runtime.context.deps
     text = state.get("clean_text", "").strip()
-    spelling = getattr(embedding_classifier(deps), "spelling", None)
-    ctx = intent_input(state, intent.entities)
-    memo: dict[str, tuple[object, object, str]] | None = None
-    if READING_MEMO_ON:
-        memo = deps.cache.setdefault(_READING_MEMO, {})
-        known = memo.get(text)
-        if known is not None and known[0] is spelling and known[1] == ctx:
-            return known[2]
+    spelling = getattr(embedding_classifier(runtime.context.deps), "spelling", None)
     spelled = spelling.correct(text)[0] if spelling is not None else text
-    reading = intent_view(focus_text(readable(spelled)), ctx)
-    if memo is not None:
-        if len(memo) >= _READING_MEMO_SIZE:
-            memo.clear()  # per message one entry; conversations in flight at once are far fewer
-        memo[text] = (spelling, ctx, reading)
-    return reading
+    return intent_view(focus_text(readable(spelled)), intent_input(state, intent.entities))
 
 
 def _codes(intent: Intent) -> list[str]:
