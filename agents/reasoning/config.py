@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -279,6 +279,23 @@ class ToolSpec(BaseModel):
 CLAUSE_END = re.compile(r"[，,。！!？?；;\n]")
 
 
+ASCII_WORD = re.compile(r"[a-z0-9][a-z0-9 '\-]*")
+
+
+def word_matches(word: str, low: str) -> Iterator[re.Match[str]]:
+    """Where a tenant's word stands in a lower-cased message: an ASCII word where a word starts (ship: ship, ships,
+    shipping; never membership, relationship; a stem such as servic or modif still reads service, modified), any other
+    word (Chinese: no spaces between words) wherever it occurs."""
+    w = word.lower()
+    if not ASCII_WORD.fullmatch(w):
+        return re.finditer(re.escape(w), low)
+    return re.finditer(rf"(?<![a-z0-9]){re.escape(w)}", low)
+
+
+def has_word(word: str, low: str) -> bool:
+    return next(word_matches(word, low), None) is not None
+
+
 def unless_hit(
     words: Sequence[str], text: str, count_units: Sequence[str] = (), not_batch: bool = False
 ) -> bool:
@@ -287,7 +304,7 @@ def unless_hit(
     low = text.lower()
     units = "|".join(re.escape(u) for u in count_units)
     for word in words:
-        for m in re.finditer(re.escape(word.lower()), low):
+        for m in word_matches(word, low):
             if not_batch and units:
                 stop = CLAUSE_END.search(low, m.end())
                 if re.search(rf"\d+\s*(?:{units})", low[m.end() : stop.start() if stop else len(low)]):
@@ -318,8 +335,8 @@ class Need(BaseModel):
     def asked(self, text: str, count_units: Sequence[str] = ()) -> bool:
         low = text.lower()
         return (
-            any(w.lower() in low for w in self.words)
-            and (not self.with_words or any(w.lower() in low for w in self.with_words))
+            any(has_word(w, low) for w in self.words)
+            and (not self.with_words or any(has_word(w, low) for w in self.with_words))
             and not unless_hit(self.unless_words, text, count_units, self.unless_not_batch)
         )
 
@@ -328,7 +345,7 @@ class Need(BaseModel):
         if not self.asked(text, count_units):
             return []
         low = text.lower()
-        return [w for w in [*self.words, *self.with_words] if w.lower() in low]
+        return [w for w in [*self.words, *self.with_words] if has_word(w, low)]
 
 
 class ToolsConfig(BaseModel):
