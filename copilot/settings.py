@@ -156,6 +156,10 @@ class Settings(BaseSettings):
     # development and test; in production no call can be registered, so the voice desk stays closed (not required:
     # a deployment without voice must start)
     call_gateway_key: SecretStr = SecretStr("")
+    # Refused call sockets written to the ledger per client (API key identity), per second and burst, per API process:
+    # past it a client's refusals are still refused (its registered calls still admitted) but only logged, sampled
+    rate_socket_refusal_rps: float = 0.2
+    rate_socket_refusal_burst: int = 10
 
     # WeCom / WeChat
     wecom_corp_id: str = ""

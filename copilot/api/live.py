@@ -11,7 +11,6 @@ import time
 from typing import Any
 
 from fastapi import Request
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contract import AccessDenied, InboundMessage, NotFound
 from contract.ports import Actor
@@ -22,21 +21,11 @@ CALL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
 log = logging.getLogger("copilot.api.live")
 
 
-class SocketRefusalLimits(BaseSettings):
-    """COPILOT_RATE_SOCKET_REFUSAL_*: refused call sockets per client (API key identity) per second, and the burst,
-    per API process. Past it, that client's sockets are refused (`refusals_rate_limited`) before any call look-up or
-    ledger write, until its bucket refills."""
-
-    model_config = SettingsConfigDict(env_prefix="COPILOT_RATE_SOCKET_REFUSAL_", extra="ignore")
-
-    rps: float = 0.2
-    burst: int = 10
-
-
 class RefusalBudget:
-    """A small token bucket per client for refused sockets: each refusal spends a token; an empty bucket refuses the
-    client's next sockets at once (no Redis read, no ledger row), logged once per time it runs dry. Bounded: past
-    `max_clients` buckets, the full ones (which say nothing) are dropped, then the oldest."""
+    """A small token bucket per client for the ledger rows of refused sockets: each recorded refusal spends a token;
+    while the bucket is dry the client's refusals are still refused (and its registered calls still admitted) but not
+    written to the ledger, logged sampled. Bounded: past `max_clients` buckets, the full ones (which say nothing) are
+    dropped, then the oldest."""
 
     def __init__(self, rate: float, burst: int, max_clients: int = 10_000) -> None:
         self.rate, self.burst, self.max_clients = rate, float(burst), max_clients
@@ -48,8 +37,8 @@ class RefusalBudget:
         return min(self.burst, tokens + (now - at) * self.rate), dry
 
     def exhausted(self, client: str) -> int:
-        """0 when the client may be refused normally; else how many sockets were refused unrecorded since it ran dry
-        (this one included)."""
+        """0 when the client's refusal may be recorded; else how many refusals went unrecorded since it ran dry (this
+        one included)."""
         now = time.monotonic()
         with self._lock:
             tokens, dry = self._level(client, now)
@@ -127,7 +116,7 @@ def mount_voice_routes(app: Any, services: Services) -> None:
 
     from channels.voice import build_voice_router
     from channels.voice.asr_service import AsrService
-    from channels.voice.router import REFUSALS_RATE_LIMITED, StartFrame
+    from channels.voice.router import StartFrame
     from contract import InputError
     from copilot.auth import (
         GATEWAY_SIGNATURE_HEADER,
@@ -190,13 +179,23 @@ def mount_voice_routes(app: Any, services: Services) -> None:
 
     app.add_api_route("/v1/calls", register_call, methods=["POST"], status_code=201, tags=["calls"])
 
-    limits = SocketRefusalLimits()
-    refusals = RefusalBudget(limits.rps, limits.burst)
+    # COPILOT_RATE_SOCKET_REFUSAL_RPS / _BURST: how many refused sockets per client are written to the ledger
+    refusals = RefusalBudget(
+        services.settings.rate_socket_refusal_rps, services.settings.rate_socket_refusal_burst
+    )
 
     def refuse(actor: Actor, call_id: str, reason: str, message: str, **details: str) -> AccessDenied:
-        """Records the refusal (blocking: call it off the event loop) and spends one of the client's tokens."""
-        refusals.spend(f"{actor.role}:{actor.id}")
-        services.record_denial(actor, reason, {"attempted": "call_socket", "call_id": call_id, **details})
+        """Records the refusal (blocking: call it off the event loop) while the client's bucket holds a token; a client
+        refused in a loop is still refused, but only a sampled log line says so (no ledger flood)."""
+        client = f"{actor.role}:{actor.id}"
+        dry = refusals.exhausted(client)
+        if dry:
+            if dry == 1 or dry % 100 == 0:
+                log.warning("call sockets of %s: refusals rate-limited, not recorded (%d unrecorded so far)",
+                            client, dry)  # fmt: skip
+        else:
+            refusals.spend(client)
+            services.record_denial(actor, reason, {"attempted": "call_socket", "call_id": call_id, **details})
         return AccessDenied(message, reason=reason)
 
     def check_call(actor: Actor, call_id: str) -> None:
@@ -219,18 +218,7 @@ def mount_voice_routes(app: Any, services: Services) -> None:
     async def authorize(websocket: WebSocket) -> None:
         # a gateway sends X-API-Key; a browser ?token= from POST /v1/stream/token; never ?api_key= (access logs)
         actor = actor_for_socket(dict(websocket.headers), dict(websocket.query_params), services.settings)
-        client = f"{actor.role}:{actor.id}"
-        dry = refusals.exhausted(client)
-        if (
-            dry
-        ):  # before any look-up or write: a client being refused in a loop costs no Redis read, no ledger row
-            if dry == 1 or dry % 100 == 0:
-                peer = websocket.client.host if websocket.client else "?"
-                log.warning("call sockets of %s from %s: refusals rate-limited (%d unrecorded so far)",
-                            client, peer, dry)  # fmt: skip
-            raise AccessDenied("too many refused call sockets; retry later", reason=REFUSALS_RATE_LIMITED)
         if actor.role not in ("agent", "admin"):
-            refusals.spend(client)
             raise AccessDenied(f"role {actor.role!r} may not stream call audio", reason="wrong_role")
         await run_in_threadpool(check_call, actor, str(websocket.path_params.get("call_id", "")))
         websocket.state.copilot_actor = actor
