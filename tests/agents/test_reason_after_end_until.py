@@ -11,22 +11,10 @@ from typing import Any
 import pytest
 
 from agents.reasoning.config import AfterEnd, ToolSpec
-from agents.reasoning.crm import CrmRecord
 from agents.reasoning.results import Computed
-from agents.reasoning.tools import ToolContext, run_tool
-from knowledge.embeddings import CachedEmbedder, Usem3Embedder
 from knowledge.policy import PolicyStore
+from tests.agents.reasoning_fixtures import WARRANTY_TERM, device, devices_crm, policy_store, run_on
 
-TERMS = """---
-doc_id: wty
-title: 设备质量保证政策V1.0
-version: "1.0"
-effective_date: 2020-01-01
----
-# 设备质量保证政策V1.0
-
-第二条 整机保修24个月，自安装日起算，至满约定月数之日的前一日止。
-"""
 CARE = """---
 doc_id: care
 title: 延长保修服务条款V1.0
@@ -41,12 +29,7 @@ TODAY = date(2026, 11, 20)
 
 
 def _store(tmp: Any, span: str) -> PolicyStore:
-    s = PolicyStore(
-        tmp / "chroma", CachedEmbedder(Usem3Embedder(), tmp / "emb.sqlite"), tmp / "catalog.sqlite"
-    )
-    s.add_text(TERMS, {})
-    s.add_text(CARE.replace("{span}", span), {})
-    return s
+    return policy_store(tmp, WARRANTY_TERM, CARE.replace("{span}", span))
 
 
 @pytest.mark.parametrize(
@@ -81,14 +64,8 @@ def test_until(tmp_path: Any, span: str, rule: str, template: str, want: str | N
         label="整机保修",
         after_end=AfterEnd(doc="care", clause="第七条", words=["延保", "延长保修"], template=template),
     )
-    device = {
-        "id": "SN-1",
-        "name": "分析仪",
-        "installed_at": "2025-07-10",
-        "evidence_ids": ["customer_fact:d"],
-    }
-    crm = CrmRecord({"customer_id": "C1", "devices": [device]}, [], today=TODAY)
-    out = run_tool(spec, ToolContext(_store(tmp_path, span).facts(), crm, {}, "延长保修从哪天到哪天", TODAY))
+    crm = devices_crm([device("2025-07-10")], TODAY)
+    out = run_on(spec, _store(tmp_path, span), crm, "延长保修从哪天到哪天", TODAY)
     after = [r for r in out if isinstance(r, Computed) and r.name == "w_after"]
     if want == "none":
         assert after == []

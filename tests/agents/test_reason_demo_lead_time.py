@@ -14,8 +14,8 @@ from agents.reasoning.config import load_tools
 from agents.reasoning.crm import CrmRecord
 from agents.reasoning.results import Computed
 from agents.reasoning.tools import ToolContext, run_tool
-from knowledge.embeddings import CachedEmbedder, Usem3Embedder
 from knowledge.policy import PolicyStore
+from tests.agents.reasoning_fixtures import policy_store
 
 DEMO = Path(__file__).parents[2] / "copilot" / "tenants" / "demo"
 TOOLS = load_tools(DEMO)
@@ -42,9 +42,7 @@ def test_a_lead_time_question_asks_the_delivery_rule(text: str, asked: bool) -> 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> PolicyStore:
     d = tmp_path_factory.mktemp("demo_lead")
-    s = PolicyStore(d / "chroma", CachedEmbedder(Usem3Embedder(), d / "emb.sqlite"), d / "catalog.sqlite")
-    s.add_text((DEMO / "policies" / "delivery-sla-v1.1.md").read_text(encoding="utf-8"), {})
-    return s
+    return policy_store(d, (DEMO / "policies" / "delivery-sla-v1.1.md").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize(

@@ -16,23 +16,17 @@ from agents.reasoning.crm import CrmRecord
 from agents.reasoning.results import CannotCompute, Computed
 from agents.reasoning.tools import ToolContext, requested_discount, run_tool
 from contract.errors import UserError
-from knowledge.embeddings import CachedEmbedder, Usem3Embedder
 from knowledge.policy import PolicyStore
+from tests.agents.reasoning_fixtures import WARRANTY_TERM, device, devices_crm, policy_store, run_on
 
-WARRANTY = """---
-doc_id: wty
-title: 设备质量保证政策V1.0
-version: "1.0"
-effective_date: 2020-01-01
----
-# 设备质量保证政策V1.0
-
-第二条 整机保修24个月，自安装日起算，至满约定月数之日的前一日止。
-
+WARRANTY = (
+    WARRANTY_TERM
+    + """
 第八条 在保修期内，因材料或制造缺陷导致的故障，免费维修或更换零部件，工时费与材料费均不向客户收取。
 
 第十条 保修期届满后发生的故障，按当期工时及配件价格自费维修。
 """
+)
 
 TERM = ToolSpec(
     id="w",
@@ -52,15 +46,11 @@ TERM = ToolSpec(
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> PolicyStore:
     d = tmp_path_factory.mktemp("needs")
-    s = PolicyStore(d / "chroma", CachedEmbedder(Usem3Embedder(), d / "emb.sqlite"), d / "catalog.sqlite")
-    s.add_text(WARRANTY, {})
-    return s
+    return policy_store(d, WARRANTY)
 
 
 def run(store: PolicyStore, text: str, installed: str, today: date) -> list:
-    device = {"id": "SN-1", "name": "分析仪", "installed_at": installed, "evidence_ids": ["customer_fact:d"]}
-    crm = CrmRecord({"customer_id": "C1", "devices": [device]}, [], today=today)
-    return run_tool(TERM, ToolContext(store.facts(), crm, {}, text, today))
+    return run_on(TERM, store, devices_crm([device(installed)], today), text, today)
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,9 @@ import pytest
 
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.counts import _en_quantity, _usage_part
-from agents.reasoning.crm import CrmRecord
 from agents.reasoning.results import Computed
-from agents.reasoning.tools import ToolContext, run_tool
-from knowledge.embeddings import CachedEmbedder, Usem3Embedder
 from knowledge.policy import PolicyStore
+from tests.agents.reasoning_fixtures import device, devices_crm, policy_store, run_on
 
 POLICY = """---
 doc_id: care
@@ -46,31 +44,19 @@ USAGE: dict[str, Any] = dict(
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> PolicyStore:
     d = tmp_path_factory.mktemp("next_due")
-    s = PolicyStore(d / "chroma", CachedEmbedder(Usem3Embedder(), d / "emb.sqlite"), d / "catalog.sqlite")
-    s.add_text(POLICY, {})
-    return s
+    return policy_store(d, POLICY)
 
 
 def _device(i: int, kind: str, last: str, installed: str, hours: int | None) -> dict[str, Any]:
-    d: dict[str, Any] = {
-        "id": f"SN-{i}",
-        "name": "分析仪",
-        "installed_at": installed,
-        "x_owner_kind": kind,
-        "x_last_care": last,
-        "evidence_ids": [f"customer_fact:d{i}"],
-    }
-    if hours is not None:
-        d["x_hours"] = hours
-    return d
+    hours_field = {} if hours is None else {"x_hours": hours}
+    return device(installed, i, f"customer_fact:d{i}", x_owner_kind=kind, x_last_care=last, **hours_field)
 
 
 def _run(
     store: PolicyStore, devices: list[dict[str, Any]], units: tuple[str, ...] = (), **spec: Any
 ) -> list[Computed]:
-    crm = CrmRecord({"customer_id": "C1", "devices": devices}, [], today=TODAY)
-    ctx = ToolContext(store.facts(), crm, {}, "下次维护是哪天", TODAY, count_units=units)
-    out = run_tool(ToolSpec(**{**BASE, **spec}), ctx)  # type: ignore[arg-type]
+    spec_ = ToolSpec(**{**BASE, **spec})  # type: ignore[arg-type]
+    out = run_on(spec_, store, devices_crm(devices, TODAY), "下次维护是哪天", TODAY, count_units=units)
     assert all(isinstance(r, Computed) for r in out), out
     return out  # type: ignore[return-value]
 

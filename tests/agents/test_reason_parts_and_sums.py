@@ -18,8 +18,8 @@ from agents.reasoning.results import CannotCompute, Computed, Input, Saving, Sou
 from agents.reasoning.tiers import product_units
 from agents.reasoning.tools import ToolContext, run_tool
 from contract.evidence import Evidence, EvidenceKind
-from knowledge.embeddings import CachedEmbedder, Usem3Embedder
 from knowledge.policy import PolicyStore
+from tests.agents.reasoning_fixtures import policy_store
 
 TODAY = date(2026, 11, 20)
 
@@ -115,10 +115,7 @@ AUTH = ToolSpec(
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> PolicyStore:
     d = tmp_path_factory.mktemp("parts-store")
-    s = PolicyStore(d / "chroma", CachedEmbedder(Usem3Embedder(), d / "emb.sqlite"), d / "catalog.sqlite")
-    for text in (LADDER, SUBSIDY, OFFERS, AUTH_DOC):
-        s.add_text(text, {})
-    return s
+    return policy_store(d, LADDER, SUBSIDY, OFFERS, AUTH_DOC)
 
 
 def _fact(row: str, attribute: str, content: str, value: object) -> Evidence:

@@ -22,8 +22,8 @@ from agents.reasoning.results import CannotCompute, Computed
 from agents.reasoning.tiers import _plain_bounds
 from agents.reasoning.tools import ToolContext, run_tool
 from contract.evidence import Evidence, EvidenceKind
-from knowledge.embeddings import CachedEmbedder, Usem3Embedder
 from knowledge.policy import PolicyStore
+from tests.agents.reasoning_fixtures import policy_store
 
 OLD = """---
 doc_id: wty
@@ -82,10 +82,7 @@ version: "1"
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> PolicyStore:
     d = tmp_path_factory.mktemp("parts-store")
-    s = PolicyStore(d / "chroma", CachedEmbedder(Usem3Embedder(), d / "emb.sqlite"), d / "catalog.sqlite")
-    for text in (OLD, NEW, CODES):
-        s.add_text(text, {})
-    return s
+    return policy_store(d, OLD, NEW, CODES)
 
 
 TODAY = date(2026, 11, 20)

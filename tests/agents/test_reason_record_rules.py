@@ -12,8 +12,8 @@ from agents.reasoning.config import RecordCase, ToolSpec
 from agents.reasoning.crm import CrmRecord
 from agents.reasoning.results import CannotCompute, Computed
 from agents.reasoning.tools import ToolContext, _holds, run_tool
-from knowledge.embeddings import CachedEmbedder, Usem3Embedder
 from knowledge.policy import PolicyStore
+from tests.agents.reasoning_fixtures import policy_store
 
 RULES = """---
 doc_id: rules
@@ -59,9 +59,7 @@ RENEW = ToolSpec(
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> PolicyStore:
     d = tmp_path_factory.mktemp("record-rules")
-    s = PolicyStore(d / "chroma", CachedEmbedder(Usem3Embedder(), d / "emb.sqlite"), d / "catalog.sqlite")
-    s.add_text(RULES, {})
-    return s
+    return policy_store(d, RULES)
 
 
 def run(store: PolicyStore, spec: ToolSpec, records: list[dict], today: date):

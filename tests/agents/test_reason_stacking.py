@@ -13,8 +13,8 @@ from agents.reasoning.crm import CrmRecord
 from agents.reasoning.results import Computed
 from agents.reasoning.tools import ToolContext, run_tool
 from contract.evidence import Evidence, EvidenceKind
-from knowledge.embeddings import CachedEmbedder, Usem3Embedder
 from knowledge.policy import PolicyStore
+from tests.agents.reasoning_fixtures import policy_store
 
 LADDER = """---
 doc_id: ladder2
@@ -73,10 +73,7 @@ TODAY = date(2026, 11, 20)
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> PolicyStore:
     d = tmp_path_factory.mktemp("stack-store")
-    s = PolicyStore(d / "chroma", CachedEmbedder(Usem3Embedder(), d / "emb.sqlite"), d / "catalog.sqlite")
-    s.add_text(LADDER, {})
-    s.add_text(OFFERS, {})
-    return s
+    return policy_store(d, LADDER, OFFERS)
 
 
 def facts(industry: str) -> list[Evidence]:

@@ -14,8 +14,8 @@ from agents.reasoning.crm import CrmRecord
 from agents.reasoning.results import Computed
 from agents.reasoning.tools import ToolContext, run_tool
 from contract.evidence import Evidence, EvidenceKind
-from knowledge.embeddings import CachedEmbedder, Usem3Embedder
 from knowledge.policy import PolicyStore
+from tests.agents.reasoning_fixtures import policy_store
 
 LADDER = """---
 doc_id: ladder
@@ -48,9 +48,7 @@ SPEC = ToolSpec(
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> PolicyStore:
     d = tmp_path_factory.mktemp("volume-store")
-    s = PolicyStore(d / "chroma", CachedEmbedder(Usem3Embedder(), d / "emb.sqlite"), d / "catalog.sqlite")
-    s.add_text(LADDER, {})
-    return s
+    return policy_store(d, LADDER)
 
 
 def facts(units: int) -> list[Evidence]:
