@@ -73,13 +73,17 @@ class ErasureReport:
 
 
 def erase_ledger(
-    ledger: Any, customer: str, *, actor_id: str = "privacy"
+    ledger: Any, customer: str, *, actor_id: str = "privacy", tenant: str | None = None
 ) -> tuple[int, str, list[tuple[str, str]]]:
     """Clears the payloads about `customer` and appends the chained redaction entry, in one serialised transaction.
-    Returns (entries cleared, the redaction entry id, the (tenant, conversation) pairs touched)."""
+    Returns (entries cleared, the redaction entry id, the (tenant, conversation) pairs touched). Scoped to `tenant`
+    (default: the ledger's bound tenant): a customer id is a tenant's own, and the same id in another tenant of a
+    shared database is another person. Only an unbound ledger with no tenant given erases the id in every tenant."""
     customer = _check_customer(customer)
+    scope = ledger.tenant if tenant is None else tenant
     due = (
         entries.c.customer_ref == customer,
+        *((entries.c.tenant == scope,) if scope else ()),
         entries.c.payload.is_not(None),
         entries.c.kind != EntryKind.REDACTION.value,
     )
@@ -109,6 +113,8 @@ def erase_ledger(
             "subject": subject_ref(customer),
         }
         row = build._row(EntryKind.REDACTION, payload, when, actor=actor_id, reason_code=ERASURE_REASON)
+        if scope:
+            row["tenant"] = scope
         entry_id = ledger._append(conn, [row])[0]
     if ledger.engine.dialect.name == "sqlite":
         with ledger.engine.connect() as conn:  # the WAL still holds the old page images until a checkpoint
@@ -123,14 +129,17 @@ def erase_subject(
     checkpointer: Any = None,
     vault: Any = None,
     actor_id: str = "privacy",
+    tenant: str | None = None,
 ) -> ErasureReport:
-    """Erase `customer` across the ledger, the checkpointer's threads and the PII vault. NotFound when the ledger
-    knows nothing about them (nothing is written then)."""
+    """Erase `customer` across the ledger, the checkpointer's threads and the PII vault, within `tenant` (default:
+    the ledger's bound tenant; see `erase_ledger`). NotFound when the ledger knows nothing about them there (nothing
+    is written then)."""
     customer = _check_customer(customer)
-    if not ledger.find(customer=customer, limit=1):
+    scope = ledger.tenant if tenant is None else tenant
+    if not ledger.find(customer=customer, limit=1, **({"tenant": scope} if scope else {})):
         raise NotFound(f"the ledger holds nothing about customer {customer!r}", reason="subject_unknown")
     report = ErasureReport(customer_ref_hash=subject_ref(customer))
-    count, entry_id, threads = erase_ledger(ledger, customer, actor_id=actor_id)
+    count, entry_id, threads = erase_ledger(ledger, customer, actor_id=actor_id, tenant=scope)
     report.ledger_entries_redacted, report.redaction_entry_id = count, entry_id
     report.conversations = [c for _, c in threads]
     for tenant, conversation in threads:
