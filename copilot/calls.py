@@ -14,12 +14,15 @@ the call within one TTL). `LocalClaims` holds them in this process (the embedded
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
+
+from contract import BackendUnavailable
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,8 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 
 
 class RedisClaims:
-    """Claims every API process sees: SET key owner NX PX ttl; refresh and release check the owner in a script."""
+    """Claims every API process sees: SET key owner NX PX ttl; refresh and release check the owner in a script. A Redis
+    error is raised as BackendUnavailable (503 claims_unavailable), as the rest of the API answers a backend outage."""
 
     def __init__(self, client: Any, prefix: str = "copilot:claims:") -> None:
         self._r = client  # redis.Redis
@@ -255,13 +259,29 @@ class RedisClaims:
         self._release = client.register_script(_RELEASE)
 
     def claim(self, key: str, owner: str, ttl_s: float) -> bool:
-        return bool(self._r.set(self.prefix + key, owner, nx=True, px=max(1, int(ttl_s * 1000))))
+        with _redis_unavailable():
+            return bool(self._r.set(self.prefix + key, owner, nx=True, px=max(1, int(ttl_s * 1000))))
 
     def refresh(self, key: str, owner: str, ttl_s: float) -> bool:
-        return bool(self._refresh(keys=[self.prefix + key], args=[owner, max(1, int(ttl_s * 1000))]))
+        with _redis_unavailable():
+            return bool(self._refresh(keys=[self.prefix + key], args=[owner, max(1, int(ttl_s * 1000))]))
 
     def release(self, key: str, owner: str) -> None:
-        self._release(keys=[self.prefix + key], args=[owner])
+        with _redis_unavailable():
+            self._release(keys=[self.prefix + key], args=[owner])
+
+
+@contextlib.contextmanager
+def _redis_unavailable() -> Iterator[None]:
+    import redis
+
+    try:
+        yield
+    except redis.RedisError as exc:
+        raise BackendUnavailable(
+            f"the call claims cannot be reached right now ({type(exc).__name__}); retry",
+            reason="claims_unavailable",
+        ) from exc
 
 
 def claims_for(registry: object) -> CallClaims:
