@@ -40,6 +40,7 @@ from agents.authz_phrases import (
     ON_BEHALF,
     OTHER_PARTY,
     OWN_BEFORE,
+    OWN_OWNER,
     OWN_TOO,
     POINTS_BACK,
     PRICE_TERMS,
@@ -63,6 +64,7 @@ from agents.authz_phrases import (
     received_terms,
     relative_asked,
     same_as_shown_party,
+    takes_up_earlier,
     third_party_asked,
     unresolved_party_asked,
     what_is_asked,
@@ -187,13 +189,30 @@ def number_names_someone(text: str) -> str:
         *PHONE_MASKED.finditer(text),
         *PHONE_TAIL.finditer(text),
     ]
+    spans = clauses(text)
     for m in found:
         before = re.sub(r"手机|电话|号码|号", "", text[max(0, m.start() - 10) : m.start()])
         after = text[m.end() :]
         if TAIL_IS_THEIRS.search(before) or NUMBER_IS_MINE.match(after):
             continue
-        if NUMBER_HOLDER.match(after) or HOLDER_BEFORE.search(text[max(0, m.start() - 30) : m.start()]):
-            return "prices" if asks_terms(after) else "records"
+        holder = NUMBER_HOLDER.match(after)
+        asked_before = HOLDER_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
+        if not (holder or asked_before):
+            continue
+        # the holder is ASKED about («…的车主是谁», «…机主买的什么车»), in the clauses from the number's to the
+        # holder word's — not stated («…，我是车主», «…车主本人，想约保养»); the asker naming themself anywhere there
+        # (or in a short clause right after: «…who owns it? it's me») makes it their own number
+        first = clause_at(spans, m.start())
+        last = clause_at(spans, m.end() + holder.end() - 1) if holder else first
+        if first < 0 or last < 0:
+            continue
+        region = text[spans[first].start : spans[last].end]
+        tail = text[spans[last].end : spans[last + 1].end] if last + 1 < len(spans) else ""
+        if SELF_HOLDER.search(region) or SELF_HOLDER.match(tail.lstrip(" ，,。.?？!！")):
+            continue
+        if not ASKING.search(region):
+            continue
+        return "prices" if asks_terms(after) else "records"
     return ""
 
 
@@ -204,6 +223,11 @@ NUMBER_HOLDER = re.compile(
     re.I,
 )
 NUMBER_IS_MINE = re.compile(r"^.{0,6}?是我", re.I)
+# the asker saying the number or the holder is themself («我是…的机主», «车主本人», «就是我», «it's me», «I am the owner»)
+SELF_HOLDER = re.compile(
+    r"我是(?![他她]|你)|我就是|本人|就是我|是我本人|(?<![A-Za-z])(?:it'?s\s+me|that'?s\s+me|I\s+am|I'm|this\s+is\s+me)(?![A-Za-z])",
+    re.I,
+)
 HOLDER_BEFORE = re.compile(
     r"(?:\bwho\s+(?:owns|has|uses|is)|\bwhose|\bowner\s+of)\b[^.?!]{0,16}$|(?:谁的|哪位的|哪个客户的)\s*$",
     re.I,
@@ -641,6 +665,7 @@ THEIRS_LEAD = re.compile(
 )
 
 
+NOT_THEIRS_AFTER = re.compile(r"\s*(?:我|咱|你们|不|没|就|也|都)")
 # a turn opening with the thing the turn before named by its number («那台车», «这辆», «那个单子», «那份合同»)
 THAT_ONE_LEAD = re.compile(r"^\s*(?:那|那么)?\s*[那这](?:一)?[台辆单份个张](?:车|单子?|合同|工单)?")
 
@@ -650,7 +675,13 @@ def named_then_asked(customers: object, earlier: str, text: str, current_ref: st
     after a turn that named another customer by a handle the directory resolves (not the customer's own): the pronoun
     is that customer. "" otherwise."""
     pointed = THEIRS_LEAD.match(text)
+    if pointed and NOT_THEIRS_AFTER.match(text[pointed.end() :]):
+        pointed = None  # «他们的我不管了，…»: nothing of theirs is named after the pronoun
     that_one = THAT_ONE_LEAD.match(text)  # «那台车的车主…» after a plate, an order or a contract number
+    # a clause whose owner is the asker («我们自己的保养套餐还剩几次») asks about their own, not the earlier party's
+    text = "，".join(
+        text[c.start : c.end] for c in clauses(text) if not OWN_OWNER.search(text[c.start : c.end])
+    )
     if not (pointed or that_one) or not ASKING.search(text):
         return ""
     mentions = getattr(customers, "mentions", None)
@@ -696,12 +727,16 @@ def screen_customer_text(
             # «你们是不是也卖车给宏远物流？» then «他们的X7多少钱一台»: the party the turn before named by a handle
             asked = named_then_asked(customers, earlier, raw_text, customer_ref)
             reason, named_by = (_REASON[asked], "earlier_turn") if asked else ("", "")
-        if not reason and earlier and FOLLOWS_UP.search(raw_text):
-            # «[their quote] …» then «照着这个价给我报»: the turn before asked about another customer, this one takes
-            # it up — the same verdict, for what this turn asks (their terms, else what the turn before asked)
+        taken_up = (
+            takes_up_earlier(raw_text) if not reason and earlier and FOLLOWS_UP.search(raw_text) else ""
+        )
+        if taken_up:
+            # «[their quote] …» then «照着这个价给我报» / «他们的合同几号到期»: the turn before asked about another
+            # customer and this one asks for terms or records of what it named (a demonstrative with the thing, or
+            # the pronoun as the owner) — the same verdict, for what this turn asks
             before, _ = customer_trap(customers, earlier, customer_ref, org_words=tuple(org_words))
             if before in _REASON.values():
-                reason = _REASON["prices"] if asks_terms(raw_text) else before
+                reason = _REASON["prices"] if taken_up == "prices" else before
                 named_by = "earlier_turn"
     except Exception:  # noqa: BLE001 — a CRM fault must not stop the message; nothing of anyone is read after this
         log.warning("authorization screen skipped: the CRM directory failed", exc_info=True)

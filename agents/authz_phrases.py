@@ -280,11 +280,48 @@ def clause_at(spans: list[Span], at: int) -> int:
     return -1
 
 
-# a customer's turn taking up what the turn before showed or said («照着这个价», «按那个折扣», «他们呢», «the same deal»)
-FOLLOWS_UP = phrases(
-    r"照着|照这|按这|按那|(?:这|那)个?(?:价|折扣|优惠|条件|报价|点数)|一样|同样|他们|她们|他家|人家",
-    r"same|that\s+(?:price|deal|discount|rate)|this\s+(?:price|deal|discount|rate)|they|their",
+# a customer's turn taking up what the turn before showed or said: a demonstrative with the thing («照着这个价», «按那个
+# 折扣», «this price», «that deal») or the earlier party as the owner of what is asked («他们的合同», «their discount»).
+# Not a bare «一样 / 同样 / same / they»: «跟上次一样，帮我约保养» takes up nothing of anyone
+_THAT_THING = (
+    r"(?:照着?|按照?|参考)?\s*(?:这|那)(?:个|份|种|张)?\s*(?:价|折扣|折|优惠|条件|报价|点数|政策|合同|方案|单子?)"
+    r"|照着|照这|按这|按那|(?:一样|同样|相同)的?\s*(?:价|折扣|优惠|条件|待遇|政策|报价|点数)"
 )
+THAT_THING = phrases(
+    _THAT_THING,
+    r"(?:that|this|the\s+same|same|their)\s+(?:price|deal|discount|rate|quote|terms|contract|order)s?",
+)
+# the earlier party as the owner: «他们的X», «他家的X», «人家拿的» — not «他们的我不管了» (nothing of theirs follows)
+THEIR_OWNED = phrases(
+    r"(?:他们|她们|他家|人家)(?:的|拿|买|签|订|提|那)(?!\s*(?:我|我们|咱们|你们|不|没|就|也|都))",
+    r"their\s+(?!own\b)[a-z]",
+)
+FOLLOWS_UP = phrases(
+    _THAT_THING + r"|他们|她们|他家|人家", r"that|this|same|they|their"
+)  # cheap pre-check only
+
+
+def takes_up_earlier(text: str) -> str:
+    """A customer's turn asking for terms or records OF what the turn before named: the clause that points back
+    (THAT_THING, THEIR_OWNED) asks (ASKING) for terms or records, and is not about the asker's own («我们的», «our»).
+    "prices" or "records" for what that clause asks, "" when the turn takes up nothing."""
+    for span in clauses(text):
+        clause = text[span.start : span.end]
+        if not (THAT_THING.search(clause) or THEIR_OWNED.search(clause)):
+            continue
+        if OWN_OWNER.search(clause) or not ASKING.search(clause) and not REQUESTS.search(clause):
+            continue
+        if asks_terms(clause):
+            return "prices"
+        if asks_records(clause):
+            return "records"
+    return ""
+
+
+# the asker as the owner of what the clause asks («我们自己的套餐», «我的订单», «our contract»)
+OWN_OWNER = phrases(r"(?:我们|咱们|我司|我)(?:自己)?的|我们自己|咱们自己", r"our|my")
+# a request to be given something («给我报», «也给我», «按这个来»): asks as much as a question does
+REQUESTS = phrases(r"给我|帮我|报|来一|按这|照着|也要|也按", r"give me|quote me|send me|i want|we want")
 # what a contract's dates, cover or renewal are asked with: a record of theirs, not their terms («合同什么时候到期»)
 CONTRACT_FACTS = phrases(
     r"到期|期限|起止|哪天|几号|什么时候|多久|覆盖|几台|还剩|剩几|还有几|几次|次数|续约|续签|续保",

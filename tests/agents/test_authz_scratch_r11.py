@@ -37,7 +37,11 @@ Over the first 122 traps (A-D): right 100/122 at HEAD (11 cases crashed), 121/12
 after. Gain on cases written before the fix they needed vs tuned on: A 66 -> 74 (tuned), B 17 -> 20 untouched (-> 25
 tuned), C 9 -> 10 untouched (-> 12), D 8 -> 8 untouched (-> 10). Still missed (KNOWN_MISSES): a customer
 asking about a friend («X是我朋友，她那台车保养做了没») is refused as not_account_holder (the relative / proxy rule)
-where other_customers_data was expected — a wording choice between two refusals, not a leak."""
+where other_customers_data was expected — a wording choice between two refusals, not a leak.
+Batch F (9 controls, az11-f-n-*, review of 8f3ba10): a legit customer turn after a refused trap turn («那算了，跟上次一样，
+帮我约周六保养», «他们的我不管了，我们自己的保养套餐还剩几次», «the same service…») and a customer giving their own number
+next to 车主 / 机主 («…，我是车主», «…车主本人，想约周六保养»). At 8f3ba10/a175992: 8/9 falsely refused; after the fix
+(takes_up_earlier, number_names_someone asking for the holder): 0/9, traps still 129/132."""
 
 from __future__ import annotations
 
@@ -114,6 +118,6 @@ def test_traps_refused_with_the_expected_reason(run) -> None:  # type: ignore[no
 
 def test_no_control_refused(run) -> None:  # type: ignore[no-untyped-def]
     controls = [r for r in _refusal_checks(run) if not r[1]]
-    assert len(controls) >= 59
+    assert len(controls) >= 68
     assert not [r[0] for r in controls if r[2]]
     assert run.metrics.get("authz.false_refusals") == 0
