@@ -87,6 +87,9 @@ class _SocketClaim:
         self.claims, self.key, self.ttl_s = claims, key, ttl_s
         self.owner = uuid.uuid4().hex
         self.heartbeat: asyncio.Task[None] | None = None
+        # run once when a refresh finds the claim gone (lapsed, flushed, taken): the socket ends, so that a second
+        # socket admitted on the freed claim is never one of two
+        self.on_lost: Callable[[], Awaitable[None]] | None = None
 
     async def take(self) -> bool:
         try:
@@ -108,7 +111,10 @@ class _SocketClaim:
                 log.warning("socket claim %s: refresh failed", self.key, exc_info=True)
                 continue
             if not kept:
-                log.warning("socket claim %s lapsed while its socket was live", self.key)
+                log.warning("socket claim %s lapsed while its socket was live: ending the socket", self.key)
+                if self.on_lost is not None:
+                    await self.on_lost()
+                return
 
     async def release(self) -> None:
         if self.heartbeat is not None:
@@ -260,6 +266,12 @@ def build_voice_router(
                 releasing.add_done_callback(draining.discard)
             raise
         assert claim is not None  # refused above otherwise
+
+        async def claim_lost() -> None:
+            await _send_and_close(websocket, _error(
+                "claim_lost", "this socket's claim on the call lapsed; reconnect", fatal=True), 1013)  # fmt: skip
+
+        claim.on_lost = claim_lost
         sessions[call_id] = session
         tap = functools.partial(on_frame, call_id) if on_frame is not None else None
         sender = asyncio.create_task(_sender(websocket, session.outbox, tap), name=f"voice:{call_id}:sender")
