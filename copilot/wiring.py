@@ -148,12 +148,15 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
             f"{exc.message} — for the demo tenant run `copilot crm seed-demo` (or `copilot demo`) first",
             reason=exc.reason,
         ) from exc
-    from copilot.privacy.setup import contact_names, guard_checkpoints, vault_secret
+    from copilot.privacy.setup import contact_names, guard_checkpoints, pack_terms, vault_secret
 
     guards = build_guardrails(
         tenant_dir / "rails.yaml",
         redis_url=settings.redis_url,
         known_names=contact_names(settings.crm_database_url, tenant_dir / "crm" / "mapping.yaml"),
+        known_terms=pack_terms(
+            tenant_dir
+        ),  # products, models, the company: a known name inside one is not a person
         vault_secret=vault_secret(
             settings.pii_vault_key.get_secret_value(), settings.data_dir, env=settings.env
         ),

@@ -45,6 +45,35 @@ def vault_secret(configured: str, data_dir: Path, *, env: str) -> bytes:
     return path.read_text().strip().encode()
 
 
+def pack_terms(tenant_dir: Path) -> list[str]:
+    """The tenant's own words that are not people, for the masker's known_terms (a known name inside one is not
+    masked there): the pack's company and short name (profile.yaml), its product names and literal terms
+    (vocabulary.yaml). Empty when the pack has none; an unreadable file is logged and skipped."""
+    out: set[str] = set()
+    for name, read in (("profile.yaml", _profile_terms), ("vocabulary.yaml", _vocabulary_terms)):
+        try:
+            data = yaml.safe_load((tenant_dir / name).read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            continue
+        except (OSError, yaml.YAMLError) as exc:
+            log.warning("tenant terms not loaded from %s: %s", name, exc)
+            continue
+        if isinstance(data, dict):
+            out.update(read(data))
+    return sorted(t.strip() for t in out if isinstance(t, str) and len(t.strip()) >= 2)
+
+
+def _profile_terms(profile: dict[str, Any]) -> list[Any]:
+    return [profile.get(k) for k in ("company", "short_name")]
+
+
+def _vocabulary_terms(vocabulary: dict[str, Any]) -> list[Any]:
+    terms = list(vocabulary.get("product_names") or [])
+    for group in (vocabulary.get("terms") or {}).values():
+        terms += group if isinstance(group, list) else []
+    return terms
+
+
 def contact_names(
     crm_url: str, mapping_path: Path, *, limit: int = MAX_KNOWN_NAMES, timeout_ms: int = 5000
 ) -> list[str]:
