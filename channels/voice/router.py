@@ -32,7 +32,6 @@ OnFrame = Callable[[str, dict[str, Any]], None]
 Admit = Callable[[WebSocket, "StartFrame"], "StartFrame"]
 log = logging.getLogger("channels.voice.router")
 _STOP: dict[str, Any] = {"type": "__stop__"}
-REFUSALS_RATE_LIMITED = "refusals_rate_limited"  # authorize's throttle: it logs these itself, sampled
 SOCKET_CLAIM_TTL_S = (
     60.0  # a live socket's claim on its call id; refreshed every third of it while the socket lives
 )
@@ -186,7 +185,7 @@ def build_voice_router(
     socket_claim_ttl_s: float = SOCKET_CLAIM_TTL_S,
 ) -> APIRouter:
     """`authorize(websocket)` runs before the start frame and raises a CopilotError to refuse the caller (the socket
-    is closed with 1008; a `refusals_rate_limited` refusal is not logged here, authorize logs those sampled);
+    is closed with 1008);
     `admit(websocket, start)`, run in a worker thread (it may read the registry and write the ledger), checks the start frame against what the caller may stream and
     returns the frame the call runs with (e.g. the registered call's customer and agent), or raises likewise. One
     socket per call id: a second socket on a call id that has a live socket is refused (`call_id_in_use`, 1008)
@@ -248,14 +247,13 @@ def build_voice_router(
         except CopilotError as exc:
             if claim is not None:
                 await claim.release()
-            if exc.reason != REFUSALS_RATE_LIMITED:
-                log.warning(
-                    "call %r: socket from %s refused (%s): %s",
-                    call_id,
-                    _peer(websocket),
-                    exc.reason,
-                    exc.message,
-                )
+            log.warning(
+                "call %r: socket from %s refused (%s): %s",
+                call_id,
+                _peer(websocket),
+                exc.reason,
+                exc.message,
+            )
             code = 1013 if isinstance(exc, (CallLimitExceeded, BackendUnavailable)) else 1008
             await _send_and_close(websocket, _error(exc.reason, exc.message, fatal=True), code)
             return
