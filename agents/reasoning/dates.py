@@ -85,7 +85,9 @@ _COUNT_AFTER = re.compile(r"(?:内|以内|之内|后|以后)")
 # ("周一已转账", "已经周一下单") is when something was done, the past occurrence; 过来 / 过去 are directions, not aspect;
 # a conditional ("要是周一退了") keeps it a day to come
 _CLAUSE_END = re.compile(r"[，,。.！!？?；;\n]")
-_PERFECTIVE = re.compile(r"了|过(?![来去])")
+# 了 / 过 are aspect only as a word of their own or a verb's ending (交了, 看过), which jieba's segmentation tells
+# apart from words they begin (过期, 过户, 了解, 过来); a modal before them makes 了 a change still to come (就能提车了)
+_MODALS = frozenset({"能", "会", "可以", "要", "将", "快", "就要", "快要", "打算", "准备"})
 _CONDITIONAL = re.compile(r"要是|如果|假如|假设|万一|若|\bif\b", re.I)
 ASPECT_SPAN = 8  # characters after the day word in which 了 / 过 still belong to its verb
 
@@ -100,7 +102,21 @@ def _told_as_done(text: str, start: int, end: int) -> bool:
         return False
     stop = _CLAUSE_END.search(text, end)
     tail = text[end : stop.start() if stop else len(text)][:ASPECT_SPAN]
-    return bool(_PERFECTIVE.search(tail) or tail.startswith("已") or head.endswith(("已", "已经")))
+    return tail.startswith("已") or head.endswith(("已", "已经")) or _perfective(tail)
+
+
+def _perfective(tail: str) -> bool:
+    """了 / 过 marks a deed done in `tail` (the rest of the day word's clause)."""
+    if "了" not in tail and "过" not in tail:
+        return False
+    import jieba  # loaded once per process; most day words never reach here
+
+    for word in jieba.lcut(tail):
+        if word in _MODALS:
+            return False
+        if word[-1] in "了过" and (len(word) == 1 or word[0] not in "了过"):
+            return True
+    return False
 
 
 _EN_WEEK = re.compile(r"\b(this|next)?\s*(" + "|".join(WEEKDAYS_EN) + r"|weekend)\b", re.I)

@@ -36,6 +36,13 @@ FRIDAY = date(2026, 11, 20)
         ("周日过来提车", [date(2026, 11, 22)]),
         ("25号过去签合同", [date(2026, 11, 25)]),
         ("我周一刚交了定金，要是拖到下周三再退呢", [date(2026, 11, 25)]),
+        # review of 05f0dbf: 过 / 了 that begin a word (过期, 过户, 了解) and 了 after a modal (就能…了) are no aspect
+        ("这张券周日过期吗", [date(2026, 11, 22)]),
+        ("22号过期", [date(2026, 11, 22)]),
+        ("周一去办过户", [date(2026, 11, 23)]),
+        ("周日就能提车了吧", [date(2026, 11, 22)]),
+        ("周三再了解一下", [date(2026, 11, 25)]),
+        ("周二看过车了", []),
     ],
 )
 def test_aspect_marks_a_past_day(text: str, want: list[date]) -> None:
