@@ -350,6 +350,9 @@ def _after_end(spec: ToolSpec, ctx: ToolContext, terms: list[Result]) -> list[Re
         statement = after.template.format(
             date=dates.zh_date(nxt), end=dates.zh_date(end), until=dates.zh_date(last) if last else ""
         )
+        usage = _usage_alternative(body, span.raw) if span and last and "{until}" in after.template else ""
+        if usage:
+            statement += f"（{usage}）"  # the end is not a flat date when the clause also ends it by usage
         out.append(
             Computed(
                 spec.tool,
@@ -366,10 +369,28 @@ def _after_end(spec: ToolSpec, ctx: ToolContext, terms: list[Result]) -> list[Re
                 source,
                 subject=f"{r.subject}/{after.clause}",
                 statement_en=f"from {nxt.isoformat()}, the day after the term ends on {end.isoformat()}"
-                + (f", until {last.isoformat()}" if last and "{until}" in after.template else ""),
+                + (f", until {last.isoformat()}" if last and "{until}" in after.template else "")
+                + (" or the usage limit the clause sets, whichever comes first" if usage else ""),
             )
         )
     return out
+
+
+_CLAUSE_PART = re.compile(r"[，,；;。]")
+_TIME_UNITS = frozenset({"个月", "年", "天", "日", "周", "工作日"})  # 小时 of use is usage, like km
+
+
+def _usage_alternative(body: str, period: str) -> str:
+    """The clause's own words for a usage limit written beside the period ("保障期24个月或至…达到15万km，以先到者为准"
+    → "或至…达到15万km，以先到者为准"), so a cover that ends by usage too is never said as ending on a date alone; "" when
+    the period stands alone."""
+    parts = [p.strip() for p in _CLAUSE_PART.split(body) if p.strip()]
+    mine = next((p for p in parts if period in p), "")
+    rest = mine.split(period, 1)[1] if mine else ""
+    if not rest or not any(q.unit not in _TIME_UNITS for q in quantities(rest)):
+        return ""
+    rule = next((p for p in parts if p != mine and "为准" in p), "")
+    return rest + (f"，{rule}" if rule else "")
 
 
 MAX_BATCHES = 4  # a fleet's deliveries said one by one (as row_tier says their trade-ins); more: ask which

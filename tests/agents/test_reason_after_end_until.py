@@ -78,3 +78,40 @@ def test_until(tmp_path: Any, span: str, rule: str, template: str, want: str | N
     else:
         y, m, d = (int(x) for x in want.split("-"))
         assert f"{y}年{m}月{d}日" in fact.statement and want in fact.statement_en
+
+
+@pytest.mark.parametrize(
+    ("span", "usage"),
+    [
+        (
+            "12个月或2000小时",
+            "（或2000小时，以先到者为准）",
+        ),  # review of 892a888: never a flat date when usage ends it too
+        ("12个月或至累计运行达到3000小时", "（或至累计运行达到3000小时，以先到者为准）"),
+        ("2年", ""),  # the period alone: the date is the whole answer
+    ],
+)
+def test_until_says_the_usage_limit_beside_the_date(tmp_path: Any, span: str, usage: str) -> None:
+    spec = ToolSpec(
+        id="w",
+        tool="term_end",
+        doc="wty",
+        clause="第二条",
+        term="整机保修",
+        end_rule="day_before",
+        start_field="device.installed_at",
+        label="整机保修",
+        after_end=AfterEnd(
+            doc="care",
+            clause="第七条",
+            words=["延保", "延长保修"],
+            template="延长保修自{date}起生效，保障期至{until}",
+        ),
+    )
+    crm = devices_crm([device("2025-07-10")], TODAY)
+    out = run_on(spec, _store(tmp_path, span), crm, "延长保修从哪天到哪天", TODAY)
+    [fact] = [r for r in out if isinstance(r, Computed) and r.name == "w_after"]
+    if usage:
+        assert fact.statement.endswith(usage) and "whichever comes first" in fact.statement_en
+    else:
+        assert "（" not in fact.statement and "whichever" not in fact.statement_en
