@@ -36,8 +36,12 @@ def _ledger(url: str) -> Any:
     from copilot.settings import get_settings
 
     settings = get_settings()
+    # bound to this deployment's tenant (COPILOT_TENANT): on a database several tenants share, a subject's export and
+    # erasure reach only this tenant's entries, never another tenant's customer with the same id
     return open_ledger(
-        url or settings.ledger_url, checkpoint_key=settings.ledger_checkpoint_key.get_secret_value()
+        url or settings.ledger_url,
+        checkpoint_key=settings.ledger_checkpoint_key.get_secret_value(),
+        tenant=settings.tenant,
     )
 
 

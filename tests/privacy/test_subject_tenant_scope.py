@@ -54,3 +54,31 @@ def test_an_unbound_ledger_erases_within_the_tenant_it_is_given(tmp_path: Path) 
     assert operator.verify().ok
     operator.close()
     assert _cleared(url) == {ALPHA: 0, BETA: 2}
+
+
+def test_the_cli_erases_and_exports_within_the_deployments_tenant(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`copilot privacy erase/export` opened the ledger unbound, so the CLI still cleared every tenant's C1002."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from copilot.cli.main import app
+    from copilot.settings import get_settings
+
+    url = _shared(tmp_path)
+    monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("COPILOT_TENANT", ALPHA)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        out = tmp_path / "subject.json"
+        res = runner.invoke(
+            app, ["privacy", "export", "--customer", "C1002", "--url", url, "--out", str(out)]
+        )
+        assert res.exit_code == 0, res.output
+        assert {e["tenant"] for e in json.loads(out.read_text("utf-8"))["entries"]} == {ALPHA}
+        res = runner.invoke(app, ["privacy", "erase", "--customer", "C1002", "--url", url, "--yes"])
+        assert res.exit_code == 0, res.output
+    finally:
+        get_settings.cache_clear()
+    assert _cleared(url) == {ALPHA: 1, BETA: 0}
