@@ -13,16 +13,25 @@ cards are the pack's own playbooks and catalog."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # annotations only: playbook imports this module, and the graph's types import the agents
+    from agents.actions.playbook import DecisionInput
+    from agents.deps import AgentDeps
+    from agents.state import CopilotState
+    from agents.understanding.intent import EmbeddingIntentClassifier, IntentInput
+    from contract.suggestions import Intent
 
 # intents kept from the distribution: the most likely MAX_INTENTS with at least MIN_SHARE of the mass
 MAX_INTENTS = 3
 MIN_SHARE = 0.1
 
 
-def intent_distribution(clf: Any, text: str, ctx: Any = None) -> dict[str, float]:
+def intent_distribution(
+    clf: EmbeddingIntentClassifier, text: str, ctx: IntentInput | None = None
+) -> dict[str, float]:
     """p(intent | message) from the classifier's scores (its `read`), softmaxed at its own temperature: the likely
     intents (MAX_INTENTS with ≥ MIN_SHARE), renormalised; out-of-scope is one of them when the classifier has it.
     {} when the classifier has no `read` (an LLM classifier) or the text is empty."""
@@ -61,7 +70,7 @@ def marginal_order(cards: dict[str, tuple[float, list[str]]]) -> list[tuple[str,
     return sorted(total.items(), key=lambda kv: (-kv[1], first_seen[kv[0]]))
 
 
-def offer_answered(state: Any) -> str:
+def offer_answered(state: CopilotState) -> str:
     """The rep's turn a reply that says little of its own (emoji, 好的, "ok": agents.understanding.intent.content_ratio
     under 1) answers, when the rep spoke after the customer's last turn; "" otherwise."""
     from agents.nodes.understand import intent_input
@@ -73,14 +82,14 @@ def offer_answered(state: Any) -> str:
     return intent_input(state, {}).replied_to
 
 
-def enrich(d: Any, deps: Any, state: Any) -> None:
+def enrich(d: DecisionInput, deps: AgentDeps, state: CopilotState) -> None:
     """What decide's ranking needs beyond the reading (agents.nodes.decide): the likely intents of a guessed reading and
     the rep's offer a say-little reply answers."""
     d.intent_probs = likely_intents(deps, state, d.intent)
     d.replied_to = offer_answered(state)
 
 
-def likely_intents(deps: Any, state: Any, intent: Any) -> dict[str, float]:
+def likely_intents(deps: AgentDeps, state: CopilotState, intent: Intent) -> dict[str, float]:
     """The graph's glue (agents.nodes.decide): p(intent | message) for the message in `state` as the understand node
     read it (the same text and context: earlier turns, the rep's turn a reply answers), by the embedding classifier.
     Only for a guessed reading (abstained or under the playbook's WEAK_READING): a confident one is not marginalised,
