@@ -32,6 +32,24 @@ def _store(tmp: Any, span: str) -> PolicyStore:
     return policy_store(tmp, WARRANTY_TERM, CARE.replace("{span}", span))
 
 
+def _after(tmp_path: Any, span: str, rule: str, template: str) -> list[Computed]:
+    """The after_end facts of a machine delivered 2025-07-10 asked about its extended cover."""
+    spec = ToolSpec(
+        id="w",
+        tool="term_end",
+        doc="wty",
+        clause="第二条",
+        term="整机保修",
+        end_rule=rule,  # type: ignore[arg-type]
+        start_field="device.installed_at",
+        label="整机保修",
+        after_end=AfterEnd(doc="care", clause="第七条", words=["延保", "延长保修"], template=template),
+    )
+    crm = devices_crm([device("2025-07-10")], TODAY)
+    out = run_on(spec, _store(tmp_path, span), crm, "延长保修从哪天到哪天", TODAY)
+    return [r for r in out if isinstance(r, Computed) and r.name == "w_after"]
+
+
 @pytest.mark.parametrize(
     ("span", "rule", "template", "want"),
     [
@@ -53,20 +71,7 @@ def _store(tmp: Any, span: str) -> PolicyStore:
     ],
 )
 def test_until(tmp_path: Any, span: str, rule: str, template: str, want: str | None) -> None:
-    spec = ToolSpec(
-        id="w",
-        tool="term_end",
-        doc="wty",
-        clause="第二条",
-        term="整机保修",
-        end_rule=rule,  # type: ignore[arg-type]
-        start_field="device.installed_at",
-        label="整机保修",
-        after_end=AfterEnd(doc="care", clause="第七条", words=["延保", "延长保修"], template=template),
-    )
-    crm = devices_crm([device("2025-07-10")], TODAY)
-    out = run_on(spec, _store(tmp_path, span), crm, "延长保修从哪天到哪天", TODAY)
-    after = [r for r in out if isinstance(r, Computed) and r.name == "w_after"]
+    after = _after(tmp_path, span, rule, template)
     if want == "none":
         assert after == []
         return
@@ -92,25 +97,7 @@ def test_until(tmp_path: Any, span: str, rule: str, template: str, want: str | N
     ],
 )
 def test_until_says_the_usage_limit_beside_the_date(tmp_path: Any, span: str, usage: str) -> None:
-    spec = ToolSpec(
-        id="w",
-        tool="term_end",
-        doc="wty",
-        clause="第二条",
-        term="整机保修",
-        end_rule="day_before",
-        start_field="device.installed_at",
-        label="整机保修",
-        after_end=AfterEnd(
-            doc="care",
-            clause="第七条",
-            words=["延保", "延长保修"],
-            template="延长保修自{date}起生效，保障期至{until}",
-        ),
-    )
-    crm = devices_crm([device("2025-07-10")], TODAY)
-    out = run_on(spec, _store(tmp_path, span), crm, "延长保修从哪天到哪天", TODAY)
-    [fact] = [r for r in out if isinstance(r, Computed) and r.name == "w_after"]
+    [fact] = _after(tmp_path, span, "day_before", "延长保修自{date}起生效，保障期至{until}")
     if usage:
         assert fact.statement.endswith(usage) and "whichever comes first" in fact.statement_en
     else:
