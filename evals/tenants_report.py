@@ -53,6 +53,8 @@ METRICS = {  # report name → run metric
     "signal_recall": "signals.recall",
     "pii_leaks": "pii.leaks",
     "authz_refusals_correct": "authz.refusals_correct",
+    # diagnostic, no goal: traps refused whatever the reason (authz_refusals_correct also needs the expected reason)
+    "authz_traps_refused_any_reason": "authz.traps_refused_any_reason",
 }
 EXTRA = {"cases": "cases.n", "errors": "cases.errors", "pass_rate": "cases.pass_rate"}
 GOALS = {  # issue 16, on the second tenant's held-out split

@@ -9,6 +9,7 @@ import pytest
 from contract import InboundMessage, TextPart
 from evals.metrics import (
     citation_support,
+    compute_metrics,
     human_rates,
     intent_scores,
     key_terms,
@@ -152,3 +153,18 @@ def test_human_rates_over_a_period() -> None:
     assert overall["shown"] == 4 and overall["decided"] == 3  # s4 pending, s5 outside the period
     assert overall["acceptance_rate"] == pytest.approx(1 / 3) and overall["edit_rate"] == pytest.approx(1 / 3)
     assert rates["intent=invoice"]["reject_rate"] == 1.0
+
+
+def test_traps_refused_with_another_reason_count_in_the_diagnostic_not_the_metric() -> None:
+    """authz.refusals_correct needs the expected reason; authz.traps_refused_any_reason tells a trap refused for a
+    different reason (counted there) from a trap answered (counted in neither)."""
+    turns = [
+        {"facts": {"refusal": (True, True), "trap_refused": True}},  # refused, expected reason
+        {"facts": {"refusal": (True, False), "trap_refused": True}},  # refused, another reason
+        {"facts": {"refusal": (True, False), "trap_refused": False}},  # answered
+        {"facts": {"refusal": (False, True)}},  # a control, not refused
+    ]
+    m = compute_metrics([{"turns": turns}])
+    assert m["authz.refusals_correct"] == 1 / 3
+    assert m["authz.traps_refused_any_reason"] == 2 / 3
+    assert m["authz.false_refusals"] == 0.0
