@@ -12,11 +12,9 @@ import contextlib
 import functools
 import json
 import logging
-import threading
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -24,6 +22,7 @@ from starlette.websockets import WebSocketState
 
 from channels.voice.asr_service import AsrService, CallLimitExceeded
 from channels.voice.call import CallConfig, CallSession, OnFinal, SilenceTimeout
+from contract.claims import Claims, LocalClaims
 from contract.errors import AccessDenied, BackendUnavailable, CopilotError, InputError
 
 OnHangup = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
@@ -37,45 +36,7 @@ SOCKET_CLAIM_TTL_S = (
 )
 
 
-class SocketClaims(Protocol):
-    """Who holds a call id's one live socket (copilot.calls.CallClaims: in this process, or in Redis across API
-    processes). Blocking calls: the router runs them off the event loop."""
-
-    def claim(self, key: str, owner: str, ttl_s: float) -> bool: ...
-
-    def refresh(self, key: str, owner: str, ttl_s: float) -> bool: ...
-
-    def release(self, key: str, owner: str) -> None: ...
-
-
-class ProcessSocketClaims:
-    """The default: claims in this process only (one API process; `claims=` gives the shared ones)."""
-
-    def __init__(self) -> None:
-        self._held: dict[str, tuple[str, float]] = {}
-        self._lock = threading.Lock()
-
-    def claim(self, key: str, owner: str, ttl_s: float) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            held = self._held.get(key)
-            if held is not None and held[1] > now:
-                return False
-            self._held[key] = (owner, now + ttl_s)
-            return True
-
-    def refresh(self, key: str, owner: str, ttl_s: float) -> bool:
-        with self._lock:
-            held = self._held.get(key)
-            if held is None or held[0] != owner:
-                return False
-            self._held[key] = (owner, time.monotonic() + ttl_s)
-            return True
-
-    def release(self, key: str, owner: str) -> None:
-        with self._lock:
-            if self._held.get(key, ("",))[0] == owner:
-                del self._held[key]
+SocketClaims = Claims  # who holds a call id's one live socket (contract.claims: in this process, or in Redis)
 
 
 class _SocketClaim:
@@ -202,7 +163,7 @@ def build_voice_router(
     router = APIRouter()
     sessions: dict[str, CallSession] = {}
     legs: dict[str, int] = {}  # call id -> connections so far (in this process; bounded below)
-    held = claims if claims is not None else ProcessSocketClaims()  # call ids with a live socket
+    held = claims if claims is not None else LocalClaims()  # call ids with a live socket
     draining: set[asyncio.Task[None]] = set()  # wind-downs and claim releases still running
 
     @router.get("/voice/calls", dependencies=list(status_dependencies))

@@ -4,7 +4,9 @@ balancer a replay or a second socket reaching another process went through. Scal
 Redis SET NX claims with a TTL: the signature for twice the ±300 s window, the socket's while it lives (refreshed by a
 heartbeat, released on close, lapsing within one TTL when its process dies). Embedded, the same claims in-process.
 
-One contract, run on LocalClaims and on RedisClaims (the real Redis of the test session); then two apps standing for
+One contract (contract.claims.Claims), run on LocalClaims and on RedisClaims (the real Redis of the test session), which
+the voice router and the live routes both use (session 12: the router had its own copy, ProcessSocketClaims, whose
+refresh revived a lapsed claim where Redis's does not); then two apps standing for
 two API processes over one Redis: the replay after the hang-up sent to the other process, and a second socket on the
 other process, are refused."""
 
@@ -55,6 +57,15 @@ def test_a_claim_lapses_after_its_ttl_unless_its_owner_refreshes_it(claims: Call
     assert not claims.claim("socket:t:beating", "other", 0.3)
     assert claims.claim("socket:t:crashed", "other", 0.3)  # the crashed owner's claim lapsed by itself
     assert not claims.refresh("socket:t:crashed", "dead-process", 0.3)  # and its owner cannot take it back
+
+
+def test_a_lapsed_claim_cannot_be_refreshed_even_by_its_owner(claims: CallClaims) -> None:
+    """Nobody took it meanwhile: the claim is still gone (Redis expired the key), so the socket that missed its
+    heartbeat learns it lost the call instead of silently taking it back."""
+    assert claims.claim("socket:t:stalled", "owner", 0.1)
+    time.sleep(0.25)
+    assert not claims.refresh("socket:t:stalled", "owner", 0.1)
+    assert claims.claim("socket:t:stalled", "other", 30)
 
 
 def test_the_claims_follow_the_call_registry(redis_url: str) -> None:
@@ -204,4 +215,38 @@ def test_the_heartbeat_keeps_a_live_sockets_claim_past_its_ttl(
         while not claims.claim("socket:t:call-beat", "next", 30):
             assert time.monotonic() < deadline, "the claim was not released after the socket closed"
             time.sleep(0.02)
+    asr.close()
+
+
+def test_the_voice_router_holds_its_sockets_in_the_contract_claims(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without `claims=`, the router's one-socket-per-call claims are contract.claims.LocalClaims (the implementation
+    the contract suite above runs on), not a copy of its own."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    import channels.voice.router as router
+    from channels.voice.asr_service import AsrService
+
+    made: list[LocalClaims] = []
+
+    class Recording(LocalClaims):
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(router, "LocalClaims", Recording)
+    asr = AsrService(lambda: NoDecoder(), max_calls=4)  # type: ignore[arg-type,return-value]
+
+    async def on_final(msg: Any) -> None:
+        return None
+
+    app = FastAPI()
+    app.include_router(router.build_voice_router(asr, on_final, tenant="t"))
+    with TestClient(app) as http, http.websocket_connect("/voice/calls/call-default") as first:
+        first.send_json(START)
+        assert first.receive_json()["type"] == "ready"
+        assert len(made) == 1 and not made[0].claim("socket:t:call-default", "other", 30)
+        first.send_json({"type": "stop"})
+        while first.receive_json()["type"] != "wrapup":
+            pass
     asr.close()
