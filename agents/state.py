@@ -63,6 +63,10 @@ class CopilotState(TypedDict, total=False):
     flags: Annotated[list[str], turn_list]
     timings_ms: Annotated[dict[str, float], turn_dict]
     intent: dict[str, Any]  # Intent
+    # the message as the embedding intent classifier read it (agents.nodes.ground.intent_reading), computed once by
+    # understand for the policy search's dense half and decide's action scorer; "" when nothing is left or it could
+    # not be read (both then fall back, as on an exception)
+    intent_reading: str
     customer: dict[str, Any]  # id, name, business_unit, owner_rep, signal_ids
     crm: dict[str, Any]  # the customer 360 without its evidence lists: what the reasoning tools read
     answer: dict[str, Any] | None  # Answer: the computed one-line answer (reason node)
