@@ -79,3 +79,6 @@ class CopilotState(TypedDict, total=False):
     history: Annotated[list[dict[str, Any]], keep_last]
     context_entities: Annotated[dict[str, list[str]], turn_dict]
     automation_paused: bool
+    # what the last customer turn left for the next to take up (agents/authz.py screen_customer_text): its authorization
+    # verdict, the kinds of handle it named someone else by, what it asked — never who, nor any number
+    authz_carry: dict[str, Any]
