@@ -297,8 +297,8 @@ def render_markdown(results: dict[str, Any], tenants: list[str]) -> str:
         "keywords or cues), no action examples and no playbook rules.",
         "",
         "| tenant | split | cases | errors | intent acc | clause R@5 | action top-2 | must-mention | signal recall "
-        "| PII leaks | authz refusals |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| PII leaks | authz refusals | traps refused, any reason |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
     def fmt(v: Any) -> str:
@@ -329,8 +329,8 @@ def render_markdown(results: dict[str, Any], tenants: list[str]) -> str:
             "session's tuning, so the newest batch shows how the product does on wording it has never seen.",
             "",
             "| tenant | split | batch | cases | intent acc | clause R@5 | action top-2 | must-mention | signal recall "
-            "| PII leaks | authz refusals |",
-            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| PII leaks | authz refusals | traps refused, any reason |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for prefix in batched:
             t, split = prefix.rsplit(".", 1)

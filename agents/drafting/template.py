@@ -15,6 +15,7 @@ from typing import Any
 from agents.drafting.common import CJK
 from agents.drafting.plan import DraftPlan, Slot, TenantVoice
 from agents.reasoning.crm import Contact, CrmRecord
+from agents.reasoning.english import TITLES_EN, role_en
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Citation, Draft, DraftSource
 from contract.tables import find_tables
@@ -94,23 +95,6 @@ def _pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text)).capitalize()
 
 
-# how a job title reads before a surname in English business letters (魏然, 采购总监 → Director Wei); checked in order
-TITLES_EN = (
-    ("副总经理", "Deputy General Manager"),
-    ("总经理", "General Manager"),
-    ("总裁", "President"),
-    ("董事长", "Chairman"),
-    ("总监", "Director"),
-    ("经理", "Manager"),
-    ("主任", "Director"),
-    ("主管", "Supervisor"),
-    ("队长", "Captain"),
-    ("工程师", "Engineer"),
-    ("医生", "Dr."),
-    ("教授", "Professor"),
-)
-
-
 def address_en(contact: Contact | None) -> str:
     """How an English draft addresses the contact: 王先生 → Mr. Wang, 李女士 → Ms. Li; a job title and no gender
     (魏然, 采购总监) → the title and the surname (Director Wei), never a guessed Mr./Ms.; nothing of either → the name in
@@ -140,10 +124,7 @@ def approver_en(approver: str, terms: dict[str, str]) -> str:
     english = in_english(approver, terms)
     if not CJK.search(english):
         return english
-    for ending, title in TITLES_EN:
-        if approver.endswith(ending):
-            return f"the {title}"
-    return english
+    return role_en(approver, terms)
 
 
 def clean_clause(text: str, focus: list[str], limit: int = 90) -> str:

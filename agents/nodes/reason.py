@@ -19,7 +19,7 @@ from agents.reasoning import dates, function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
 from agents.reasoning.asks import asks_text
 from agents.reasoning.combine import price_match, sum_savings
-from agents.reasoning.config import ToolsConfig, ToolSpec, load_profile, load_tools
+from agents.reasoning.config import ToolsConfig, ToolSpec, load_profile, load_tools, words_hit
 from agents.reasoning.crm import CrmRecord, MissingField
 from agents.reasoning.followup import follow_up_scope, scoped_text
 from agents.reasoning.records import PICTURE
@@ -96,7 +96,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     any_intent = [
         _ungated(s, asked_ids)
         for s in config.extra_for(intent.name)
-        if s.id in asked_ids or not s.when_words or any(w in asks for w in s.when_words)
+        if s.id in asked_ids or not s.when_words or words_hit(s.when_words, asks)
     ]
     needed = config.needed(intent.name, text)
     any_intent = [s for s in any_intent if s.id not in {n.id for n in needed}]  # the asked entry runs instead
@@ -181,7 +181,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
                     spec.when_words or (isinstance(r, Computed) and _about_message(r.statement, ctx.text))
                 )
             }
-        if spec.say_when_words and not any(w in ctx.text for w in spec.say_when_words):
+        if spec.say_when_words and not words_hit(spec.say_when_words, ctx.text):
             briefed = _brief_terms(spec, out, ctx.today) if spec.brief_unasked else None
             if briefed is not None:
                 out = briefed

@@ -18,6 +18,7 @@ from agents.reasoning.base import (
 )
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import MissingField
+from agents.reasoning.english import role_en
 from agents.reasoning.lookup import LookupError_, Tier, find_rows, tier_down
 from agents.reasoning.results import CannotCompute, Computed, Input, Result
 from contract.policy_facts import RowFact
@@ -151,7 +152,10 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         inputs = (*inputs, *worth_slots[1])
     if within:
         statement = f"您提到的{asked_text}（折扣 {off_text}）在{spec.actor}可自行决定的范围内（{own_cell.raw}）{worth}"
-        en = f"the {off_text} discount you asked for is within what a {spec.actor} may grant ({own_cell.raw}){worth_en}"
+        en = (
+            f"the {off_text} discount you asked for is within what {role_en(spec.actor, ctx.terms_en)} may grant "
+            f"({own_cell.raw}){worth_en}"
+        )
         return [
             Computed(
                 spec.tool,
@@ -171,8 +175,8 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         f"您提到的{asked_text}{zhe}超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批{worth}"
     )
     en = (
-        f"a {off_text} discount is above what I may grant as {spec.actor} ({own_cell.raw}) and needs approval by "
-        f"{approver}"
+        f"a {off_text} discount is above what I may grant as {role_en(spec.actor, ctx.terms_en)} ({own_cell.raw}) "
+        f"and needs approval by {role_en(approver, ctx.terms_en)}"
     )
     # to the customer: who decides — their figure is a request, never an offer. The rep's own limit is internal (the
     # authority table): told to the customer it is an invitation to ask for exactly that much, so it stays in the
@@ -182,7 +186,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     say = f"{say_head}{'，' if worth else ''}需要{approver}审批"
     # English: the same, never a promise that it will be approved (the draft's next step says who it goes to)
     say_head_en = f"The {off_text} discount you asked for{worth_en}"
-    say_en = f"{say_head_en} needs approval by {approver}"
+    say_en = f"{say_head_en} needs approval by {role_en(approver, ctx.terms_en)}"
     return [
         Computed(
             spec.tool,

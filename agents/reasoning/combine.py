@@ -11,6 +11,7 @@ from itertools import combinations
 from agents.reasoning import money
 from agents.reasoning.base import ToolContext, _yuan_plain
 from agents.reasoning.config import ToolSpec
+from agents.reasoning.english import role_en
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
 
 # the customer asks for one figure over several savings
@@ -182,7 +183,7 @@ def price_match(
             statement_en=(
                 f"at your tier the {model} is CNY {_yuan_plain(unit_price)}; matching CNY {_yuan_plain(price)} takes "
                 f"CNY {gap_text} more per unit ({extra_text} of list)"
-                + (f", which needs approval by {approver}" if approver else "")
+                + (f", which needs approval by {role_en(approver, ctx.terms_en)}" if approver else "")
             ),
             say=say,
             needs_approval=approver,

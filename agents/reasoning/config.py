@@ -296,6 +296,13 @@ def has_word(word: str, low: str) -> bool:
     return next(word_matches(word, low), None) is not None
 
 
+def words_hit(words: Sequence[str], text: str) -> bool:
+    """`text` has one of a tenant's `words` (a tool's when_words / say_when_words / covered_words), as a need reads
+    them: case-insensitive, an ASCII word where a word starts ("Brakes" has brake, "Embrake" has not)."""
+    low = text.lower()
+    return any(has_word(w, low) for w in words if w)
+
+
 def unless_hit(
     words: Sequence[str], text: str, count_units: Sequence[str] = (), not_batch: bool = False
 ) -> bool:

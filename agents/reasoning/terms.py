@@ -20,7 +20,7 @@ from agents.reasoning.base import (
     field_input,
     governing_clause,
 )
-from agents.reasoning.config import ToolSpec
+from agents.reasoning.config import ToolSpec, words_hit
 from agents.reasoning.crm import MissingField
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source, fact_of
 from contract.policy_facts import ClauseFact, Governing, NoGoverningVersion, RowFact
@@ -154,7 +154,9 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             per_batch: list[Result] = []
             # one batch asked about ("24年8月提的那6台…还免费吗"): who pays under its term is said too; for several
             # batches that would be a sentence each, so only their terms
-            asks_cover = [w for w in spec.covered_words if w in ctx.text] if len(batches) == 1 else []
+            asks_cover = (
+                [w for w in spec.covered_words if words_hit([w], ctx.text)] if len(batches) == 1 else []
+            )
             for first_id, count in batches:
                 asked = " ".join([first_id, *asks_cover])
                 for r in _term_from_table(
@@ -209,7 +211,7 @@ def _coverage(spec: ToolSpec, ctx: ToolContext, g: Governing, terms: list[Result
     """Who pays, when the message asks it (`covered_words`: 自费, 免费, 掏钱 …): within the term just computed, the
     policy's in-term clause (`covered_clause`: "…由服务站免费维修或更换零部件…"); past it (date or mileage), the
     after-term clause (`expired_clause`: "…自费维修"). Quoted from the governing version, cited; nothing is guessed."""
-    if not spec.covered_words or not any(w in ctx.text for w in spec.covered_words):
+    if not spec.covered_words or not words_hit(spec.covered_words, ctx.text):
         return []
     term = next((r for r in reversed(terms) if isinstance(r, Computed)), None)
     if term is None:
@@ -351,8 +353,11 @@ def _after_end(spec: ToolSpec, ctx: ToolContext, terms: list[Result]) -> list[Re
             date=dates.zh_date(nxt), end=dates.zh_date(end), until=dates.zh_date(last) if last else ""
         )
         usage = _usage_alternative(body, span.raw) if span and last and "{until}" in after.template else ""
-        if usage:
-            statement += f"（{usage}）"  # the end is not a flat date when the clause also ends it by usage
+        if (
+            usage
+        ):  # the end is not a flat date when the clause also ends it by usage: said on in the same sentence,
+            # never in brackets (the citation's own brackets follow: "…至2029年1月9日，或至…15万km，以先到者为准（《…》）")
+            statement = f"{statement.rstrip('。；;，,')}，{usage.rstrip('。；;，,')}"
         out.append(
             Computed(
                 spec.tool,
@@ -446,7 +451,7 @@ def _asked_columns(
 ) -> list[str]:
     """The configured term column, plus the other term columns a question about the term names ("动力电池保几年",
     "主机和控制器保修到什么时候" → their columns); a fault described with the same words ("主机故障灯") asks nothing."""
-    if not ASKS_TERM.search(text) and not any(w in text for w in spec.covered_words):
+    if not ASKS_TERM.search(text) and not words_hit(spec.covered_words, text):
         return [spec.term_column]
     asked = [
         h

@@ -38,7 +38,7 @@ from agents.reasoning.base import (
     fmt,
     spoken_codes,
 )
-from agents.reasoning.config import ToolSpec, unless_hit
+from agents.reasoning.config import ToolSpec, unless_hit, words_hit
 from agents.reasoning.counts import next_due, record_count
 from agents.reasoning.crm import MissingField
 from agents.reasoning.offers import (
@@ -208,7 +208,7 @@ TOOLS: dict[str, Any] = {
 def run_tool(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     if spec.when_entities and not any(ctx.entities.get(k) for k in spec.when_entities):
         return []
-    if spec.when_words and not any(w in ctx.text for w in spec.when_words):
+    if spec.when_words and not words_hit(spec.when_words, ctx.text):
         return []
     if spec.unless_words and unless_hit(spec.unless_words, ctx.text, ctx.count_units, spec.unless_not_batch):
         return []

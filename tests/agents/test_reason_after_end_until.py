@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from agents.reasoning.answer import computed_evidence
 from agents.reasoning.config import AfterEnd, ToolSpec
 from agents.reasoning.results import Computed
 from knowledge.policy import PolicyStore
@@ -90,9 +91,9 @@ def test_until(tmp_path: Any, span: str, rule: str, template: str, want: str | N
     [
         (
             "12个月或2000小时",
-            "（或2000小时，以先到者为准）",
+            "，或2000小时，以先到者为准",
         ),  # review of 892a888: never a flat date when usage ends it too
-        ("12个月或至累计运行达到3000小时", "（或至累计运行达到3000小时，以先到者为准）"),
+        ("12个月或至累计运行达到3000小时", "，或至累计运行达到3000小时，以先到者为准"),
         ("2年", ""),  # the period alone: the date is the whole answer
     ],
 )
@@ -100,5 +101,7 @@ def test_until_says_the_usage_limit_beside_the_date(tmp_path: Any, span: str, us
     [fact] = _after(tmp_path, span, "day_before", "延长保修自{date}起生效，保障期至{until}")
     if usage:
         assert fact.statement.endswith(usage) and "whichever comes first" in fact.statement_en
+        # session 12: one sentence a customer reads, not a bracket right before the citation's bracket
+        assert "）（" not in computed_evidence(fact, "C1").content and "（（" not in fact.statement
     else:
         assert "（" not in fact.statement and "whichever" not in fact.statement_en

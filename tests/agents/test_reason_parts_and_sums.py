@@ -5,6 +5,7 @@ of savings only when the policies let them stack, and an offer a rule sentence e
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -464,3 +465,62 @@ def test_price_match_needs_a_match_ask_and_a_comparable_price(store: PolicyStore
 )
 def test_priced_model_by_code_name_or_class(text: str, model: str):
     assert crm().priced_model_in(text) == model
+
+
+CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "role"),
+    [
+        # session 12: the English answer line named the approver in Chinese ("needs approval by 销售经理")
+        ("别家报价180,000元/台，能跟吗", {}, "the Manager"),  # no tenant word: the title's ending
+        (
+            "别家报价180,000元/台，能跟吗",
+            {"销售经理": "the sales manager"},
+            "the sales manager",
+        ),  # the tenant's word
+        ("同级的给到16万，跟不跟", {}, "the General Manager"),
+    ],
+)
+def test_price_match_english_line_names_the_approver_in_english(
+    store: PolicyStore, text: str, terms: dict[str, str], role: str
+) -> None:
+    from dataclasses import replace
+
+    from agents.reasoning.combine import price_match
+
+    c = replace(ctx(store, f"X7买3台，{text}"), terms_en=terms)
+    quoted = run_tool(TIER, c)
+    [r] = price_match(quoted, c, AUTH, {id(quoted[0]): "ev_tier"})
+    assert isinstance(r, Computed)
+    assert r.statement_en.endswith(f"needs approval by {role}"), r.statement_en
+    assert not CJK_RE.search(r.statement_en)
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "has"),
+    [
+        ("X7能给4%吗", {}, ["as the Advisor", "approval by the Manager"]),
+        (
+            "X7能给4%吗",
+            {"销售顾问": "the sales advisor", "销售经理": "the sales manager"},
+            ["approval by the sales manager"],
+        ),
+        ("X7能给1%吗", {}, ["within what the Advisor may grant"]),
+    ],
+)
+def test_authority_english_line_names_roles_in_english(
+    store: PolicyStore, text: str, terms: dict[str, str], has: list[str]
+) -> None:
+    from dataclasses import replace
+
+    c = replace(ctx(store, text), terms_en=terms)
+    [r] = [x for x in run_tool(AUTH, c) if isinstance(x, Computed)]
+    for h in has:
+        assert h in r.statement_en, r.statement_en
+    assert not CJK_RE.search(r.statement_en.split("(")[0]), (
+        r.statement_en
+    )  # the limit cell stays as the table wrote it
+    if r.say_en:
+        assert not CJK_RE.search(r.say_en), r.say_en

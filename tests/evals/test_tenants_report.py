@@ -36,6 +36,14 @@ def test_keys_per_tenant_split_and_metric() -> None:
     assert out["acme.tuning.authz_refusals_correct"] is None  # no trap in the tuning split
     md = render_markdown({"_meta": {"generated_at": "now", "config": "c"}, **out}, ["acme"])
     assert "| acme | heldout | 2 |" in md and "| acme | tuning | 4 |" in md
+    table = [
+        line
+        for line in md.splitlines()
+        if line.startswith(("| acme | heldout |", "| acme | tuning |", "| tenant | split |"))
+    ]
+    assert (
+        len({line.count("|") for line in table}) == 1
+    )  # every row has the header's columns, none silently dropped
 
 
 def test_zero_config_copy_keeps_descriptions_only(tmp_path: Path) -> None:
