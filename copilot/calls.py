@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from contract.claims import Claims, LocalClaims, RedisClaims
+from contract.errors import UserError
 
 CallClaims = Claims  # the name the live routes and tests have used
 __all__ = [
@@ -63,11 +64,27 @@ def _in_scope(call: ActiveCall, now: float, grace_s: float) -> bool:
     return not call.ended_at or now - call.ended_at <= grace_s
 
 
+def _bind(held: str, tenant: str, what: str) -> str:
+    if not tenant:
+        raise UserError(f"a {what} is bound to a named tenant", reason="calls_tenant_missing")
+    if held and held != tenant:
+        raise UserError(
+            f"this {what} holds tenant {held!r}'s calls, not {tenant!r}: one per tenant",
+            reason="calls_tenant_mismatch",
+        )
+    return tenant
+
+
 class LocalCalls:
     def __init__(self, grace_s: float = 1800.0) -> None:
         self.grace_s = grace_s
+        self.tenant = ""
         self._calls: dict[str, ActiveCall] = {}
         self._lock = threading.Lock()
+
+    def bind_tenant(self, tenant: str) -> None:
+        """One service's registry in this process: nothing is shared, the tenant is only remembered."""
+        self.tenant = _bind(self.tenant, tenant, "call registry")
 
     def start(self, call: ActiveCall) -> None:
         with self._lock:
@@ -110,12 +127,21 @@ class LocalCalls:
 
 
 class RedisCalls:
-    """One hash per agent (call id → JSON), expiring a day after its last change."""
+    """One hash per agent (call id → JSON), expiring a day after its last change. Bound to a tenant (`bind_tenant`,
+    done by `copilot.service.Services` for its own, as it binds the ledger), every key is under `<prefix><tenant>:`:
+    tenants may share the Redis, and their agent and call ids are their own (the same agent or call id in two
+    tenants are two agents, two calls)."""
 
     def __init__(self, client: Any, grace_s: float = 1800.0, prefix: str = "copilot:calls:") -> None:
         self._r = client  # redis.Redis
         self.grace_s = grace_s
-        self.prefix = prefix
+        self.base_prefix = prefix
+        self.prefix = prefix  # + "<tenant>:" once bound
+        self.tenant = ""
+
+    def bind_tenant(self, tenant: str) -> None:
+        self.tenant = _bind(self.tenant, tenant, "call registry")
+        self.prefix = f"{self.base_prefix}{tenant}:"
 
     def start(self, call: ActiveCall) -> None:
         """Read-check-write in one WATCH/MULTI transaction (retried if a watched key changes). A free or ended id is
@@ -195,7 +221,10 @@ class RedisCalls:
 
 
 def claims_for(registry: object) -> CallClaims:
-    """The claims that match the call registry: Redis's when the registry is (scaled out), this process's otherwise."""
+    """The claims that match the call registry: Redis's when the registry is (scaled out; under the registry's tenant,
+    as its keys are), this process's otherwise."""
     if isinstance(registry, RedisCalls):
-        return RedisClaims(registry._r)
+        return RedisClaims(
+            registry._r, prefix=f"copilot:claims:{registry.tenant}:" if registry.tenant else "copilot:claims:"
+        )
     return LocalClaims()

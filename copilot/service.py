@@ -280,6 +280,10 @@ class Services:
         bind = getattr(self.ledger, "bind_tenant", None)
         if callable(bind):
             bind(self.settings.tenant)
+        # the call registry likewise (its Redis keys carry the tenant: tenants may share the Redis)
+        bind_calls = getattr(self.calls, "bind_tenant", None)
+        if callable(bind_calls) and self.settings.tenant:
+            bind_calls(self.settings.tenant)
 
     # ---- scope ---------------------------------------------------------------------------------------------------
 

@@ -1,6 +1,9 @@
 """`copilot ledger …` — verify the chain, show / list / export entries, metrics, retention, signed checkpoints.
 
 Uses `get_settings().ledger_url` unless `--url` is given (`copilot ledger --url sqlite:///x.sqlite verify`).
+Bound to this deployment's tenant (COPILOT_TENANT; tenants may share the database): verify reports that tenant's
+entries (the whole chain is still re-hashed; another tenant's broken entry is not named), and list / show / export /
+metrics / redact reach that tenant's entries only. `--all-tenants` is the operator's view of the whole database.
 Exit codes: 0 ok, 1 the chain is broken (verify), 2 a refused or failed command (one line on stderr).
 """
 
@@ -20,15 +23,23 @@ from copilot.ledger import Ledger, open_ledger
 app = typer.Typer(no_args_is_help=True)
 
 UrlOpt = Annotated[str, typer.Option("--url", help="ledger database URL (default: settings.ledger_url)")]
+AllOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all-tenants",
+        help="the operator's view: every tenant's entries (default: this deployment's tenant)",
+    ),
+]
 
 
 @app.callback()
-def _main(ctx: typer.Context, url: UrlOpt = "") -> None:
-    ctx.obj = {"url": url}
+def _main(ctx: typer.Context, url: UrlOpt = "", all_tenants: AllOpt = False) -> None:
+    ctx.obj = {"url": url, "all_tenants": all_tenants}
 
 
 def _open(ctx: typer.Context) -> Ledger:
-    """The ledger with its checkpoint key and witness (COPILOT_LEDGER_WITNESS; the file in the data dir by default)."""
+    """The ledger with its checkpoint key and witness (COPILOT_LEDGER_WITNESS; the file in the data dir by default),
+    bound to the deployment's tenant unless --all-tenants."""
     from copilot.ledger import WitnessSettings, open_witness
     from copilot.settings import get_settings
 
@@ -43,7 +54,8 @@ def _open(ctx: typer.Context) -> Ledger:
         spec = "none"
     redis_url = str(getattr(settings, "redis_url", "") or "")
     witness = open_witness(spec, data_dir=Path(data_dir or "."), redis_url=redis_url)
-    return open_ledger(url, checkpoint_key=key, witness=witness)
+    tenant = "" if (ctx.obj or {}).get("all_tenants") else str(getattr(settings, "tenant", "") or "")
+    return open_ledger(url, checkpoint_key=key, witness=witness, tenant=tenant)
 
 
 def _fail(exc: CopilotError) -> typer.Exit:
@@ -84,7 +96,13 @@ def verify(
         typer.echo(report.summary())
         if ledger.witness is not None:
             mark = ledger.witness.latest()
-            seen = f"signed head at seq {mark.seq}" if mark is not None else "no signed head yet"
+            seen = (
+                "no signed head yet"
+                if mark is None
+                else "a signed head"
+                if report.tenant
+                else f"signed head at seq {mark.seq}"
+            )
             typer.echo(f"witness {ledger.witness.describe()}: {seen}")
         if not report.ok:
             b = report.first_broken
@@ -92,8 +110,7 @@ def verify(
                 typer.echo(f"  expected {b.expected}\n  found    {b.found}")
             raise typer.Exit(1)
         if checkpoint:
-            mark = ledger.checkpoint()
-            typer.echo(f"checkpoint at seq {mark.seq}: {mark.signature}")
+            typer.echo(_checkpointed(ledger))
     except CopilotError as exc:
         raise _fail(exc) from exc
 
@@ -217,7 +234,18 @@ def checkpoint(ctx: typer.Context) -> None:
     """Sign the current head (HMAC-SHA256 with the ledger checkpoint key from settings), in the database and the
     witness."""
     try:
-        mark = _open(ctx).checkpoint()
-        typer.echo(f"checkpoint at seq {mark.seq} {mark.entry_hash}: {mark.signature}")
+        typer.echo(_checkpointed(_open(ctx), full=True))
     except CopilotError as exc:
         raise _fail(exc) from exc
+
+
+def _checkpointed(ledger: Ledger, *, full: bool = False) -> str:
+    """Signs the shared chain's head; its seq and hash (maybe another tenant's entry) are said to the operator only."""
+    mark = ledger.checkpoint()
+    if ledger.tenant:
+        return "checkpoint signed at the shared chain's head (its seq: `copilot ledger --all-tenants checkpoint`)"
+    return (
+        f"checkpoint at seq {mark.seq} {mark.entry_hash}: {mark.signature}"
+        if full
+        else f"checkpoint at seq {mark.seq}: {mark.signature}"
+    )

@@ -74,15 +74,23 @@ class VerifyReport(BaseModel):
     checkpoints_checked: int = 0
     redacted: int = 0
     first_broken: BrokenEntry | None = None
+    # "" = the operator's report on the whole chain; a tenant = that tenant's report on the same chain-wide check:
+    # entries, head and redacted count its own entries only, and a break elsewhere names none of another tenant's
+    tenant: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
     def summary(self) -> str:
+        if self.ok and self.tenant:
+            return (f"ok: {self.entries} entries of tenant {self.tenant} (the whole shared chain re-hashed), its last "
+                    f"{self.head_seq} {self.head_hash}, {self.checkpoints_checked} checkpoints")  # fmt: skip
         if self.ok:
             return f"ok: {self.entries} entries, head {self.head_seq} {self.head_hash}, {self.checkpoints_checked} checkpoints"
         b = self.first_broken
         assert b is not None
+        if b.seq == 0 and self.tenant:
+            return f"BROKEN {b.id}: {b.problem}: {b.detail}"
         return f"BROKEN at seq {b.seq} (entry {b.id}): {b.problem}: {b.detail}"
 
 

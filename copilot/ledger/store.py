@@ -7,8 +7,9 @@ call returns, and two writers can never fork the chain.
 Tenants may share one database. A ledger bound to a tenant (`bind_tenant`, done by `copilot.service.Services` for its
 own tenant) stamps that tenant on every entry it appends that does not name one (denials, redactions, unmasking
 records), and reads only that tenant's entries: find, export, trail, suggestion look-ups, metrics and the decision
-feed. An unbound ledger (the `copilot ledger` CLI, an operator on the whole database) reads every tenant; its own
-redactions cover every tenant and say so (tenant "*"). The chain itself, and so `verify`, is one for all tenants.
+feed. An unbound ledger (`copilot ledger --all-tenants`, an operator on the whole database) reads every tenant; its own
+redactions cover every tenant and say so (tenant "*"). The chain itself, and so `verify`, is one for all tenants; a
+bound ledger's verify reports it as its tenant may see it (its own entries counted and named, nobody else's).
 """
 
 from __future__ import annotations
@@ -328,7 +329,10 @@ class Ledger:
     # ---- integrity, retention, metrics ----------------------------------------------------------------------------
 
     def verify(self) -> VerifyReport:
-        return verify.verify(self.engine, checkpoint_key=self.checkpoint_key, witness=self.witness)
+        """The whole chain re-hashed; a bound ledger reports it as its tenant may see it (verify.for_tenant: its own
+        entries counted, another tenant's broken entry not named)."""
+        report = verify.verify(self.engine, checkpoint_key=self.checkpoint_key, witness=self.witness)
+        return verify.for_tenant(self.engine, report, self.tenant) if self.tenant else report
 
     def checkpoint(self) -> Checkpoint:
         """Sign the head, keep it in the database and, when configured, in the witness outside it."""

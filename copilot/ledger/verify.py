@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, LargeBinary, Select, cast, func, select, type_coerce
+from sqlalchemy import Connection, LargeBinary, Select, case, cast, func, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from contract.errors import BackendUnavailable, InputError, UserError
@@ -308,6 +308,53 @@ def _check_witness(row: tuple[Any, ...], mark: Checkpoint, stored_hash: str, key
                     mark.entry_hash, stored_hash)  # fmt: skip
     if key and not signature_matches(key, mark.seq, mark.entry_hash, mark.signature):
         raise _fail(row, "witness", "the witnessed head's signature is not valid under the configured key")
+
+
+OTHER_TENANTS_ENTRY = "(another tenant's entry)"
+SHARED_CHAIN = "(the shared chain)"
+
+
+def for_tenant(engine: Engine, report: VerifyReport, tenant: str) -> VerifyReport:
+    """`report` (the chain-wide verify: the chain cannot be checked a tenant at a time) as `tenant` may see it. The
+    verdict is the chain's (a break anywhere means none of the chain can be vouched for). The counts are the tenant's
+    own: its entries among the intact ones (seq 1..report.entries), its redacted payloads among them, its last intact
+    entry as the head. The first broken entry is named only when it is the tenant's own; another tenant's entry, or
+    the chain's head, checkpoints or witness, is said by its problem alone (no seq, id, hash or detail of it: those
+    are the operator's, `copilot ledger --all-tenants verify`)."""
+    own = (entries.c.tenant == tenant, entries.c.seq <= report.entries)
+    with engine.connect() as conn:
+        count, redacted = conn.execute(
+            select(
+                func.count(), func.coalesce(func.sum(case((entries.c.payload.is_(None), 1), else_=0)), 0)
+            ).where(*own)
+        ).one()
+        last = conn.execute(
+            select(entries.c.seq, entries.c.entry_hash).where(*own).order_by(entries.c.seq.desc()).limit(1)
+        ).first()
+        broken = report.first_broken
+        if broken is not None:
+            holder = conn.execute(
+                select(entries.c.tenant).where(entries.c.seq == broken.seq, entries.c.id == broken.id)
+            ).scalar()
+            if holder != tenant:
+                where = OTHER_TENANTS_ENTRY if holder is not None else SHARED_CHAIN
+                broken = BrokenEntry(
+                    seq=0,
+                    id=where,
+                    problem=broken.problem,
+                    detail=f"the chain this tenant shares fails its {broken.problem} check outside this tenant's "
+                    "entries; the operator's `copilot ledger --all-tenants verify` names where",
+                )
+    return report.model_copy(
+        update={
+            "entries": int(count),
+            "head_seq": int(last[0]) if last is not None else 0,
+            "head_hash": str(last[1]) if last is not None else "",
+            "redacted": int(redacted),
+            "first_broken": broken,
+            "tenant": tenant,
+        }
+    )
 
 
 def write_checkpoint(engine: Engine, key: str) -> Checkpoint:

@@ -91,3 +91,33 @@ def test_tenant_a_reads_none_of_tenant_b_through_the_shared_ledger(
     # tenant B's own audit still sees B's refusals: they carry B's tenant (they were recorded with "" before)
     b_denials = s["beta"].ledger.find(kind="access_denied")
     assert len(b_denials) == 4 and {e.tenant for e in b_denials} == {BETA}
+
+
+@pytest.mark.probe(
+    id="ledger-verify-cross-tenant-report",
+    sends="tenant A's admin and evaluator: GET /v1/ledger/verify on tenant A's service over a ledger B shares "
+    "(1 entry of A's, 5 of B's); then B's entry tampered",
+    expect="A's own count (1) and last entry, tenant A; no B entry id or hash; B's broken entry not named",
+)
+def test_the_verify_report_tells_a_tenant_only_its_own_entries(
+    shared: tuple[TestClient, dict[str, Any]],
+) -> None:
+    import sqlite3
+
+    client, s = shared
+    everything = s["beta"].ledger.find() + s["alpha"].ledger.find()
+    b_rows = [e for e in everything if e.tenant == BETA]
+    assert len(b_rows) == 5
+    secret = {e.id for e in b_rows} | {e.entry_hash for e in b_rows}
+    for key in (ADMIN_A, EVAL_A):
+        report = _get(client, "/v1/ledger/verify", key)
+        assert report["ok"] and report["tenant"] == ALPHA and report["entries"] == 1, report
+        assert report["head_hash"] == s["alpha"].ledger.find()[0].entry_hash, report
+        assert not {x for x in secret if x in json.dumps(report)}, report
+    db = str(s["alpha"].ledger.engine.url.database)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE ledger_entries SET payload = replace(payload, 'CB1', 'CB2') WHERE id = ?",
+                     (b_rows[0].id,))  # fmt: skip
+    report = _get(client, "/v1/ledger/verify", ADMIN_A)
+    assert not report["ok"] and report["first_broken"]["seq"] == 0, report
+    assert not {x for x in secret if x in json.dumps(report)}, report
