@@ -21,7 +21,7 @@ from agents.actions.playbook import DecisionInput, propose
 from agents.actions.records import open_ticket_for, open_ticket_on_signals
 from agents.authz import NOT_ACCOUNT_HOLDER, SCREEN, customer_trap, governing_clause, organisation_words
 from agents.context import RunContext, state_evidence
-from agents.nodes.ground import intent_reading
+from agents.nodes.ground import reading_of
 from agents.nodes.reason import tools_config
 from agents.state import CopilotState
 from agents.tenant import OUT_OF_SCOPE
@@ -100,10 +100,11 @@ def _reading_scorer(
 ) -> Callable[[str, str], float]:
     """The action scorer, reading the message as the intent classifier did (greetings, self-introductions and words to
     the model left out): the classifier embedded that reading moments ago in the scorer's model, so the cached vector
-    answers instead of a second embedding of the raw text. Other texts (the computed answer's lines) as they are."""
+    answers instead of a second embedding of the raw text. Other texts (the computed answer's lines) as they are.
+    The reading is the one understand stored for the turn (agents.nodes.ground.reading_of)."""
     score = action_scorer(runtime.context.deps)
     try:
-        reading = intent_reading(state, runtime, intent) or text
+        reading = reading_of(state, runtime, intent) or text
     except Exception:  # the classifier could not be built (no embedder): the raw text, as before
         reading = text
 

@@ -9,7 +9,7 @@ import functools
 import inspect
 import threading
 from collections import OrderedDict
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 from langgraph.runtime import Runtime
@@ -23,6 +23,9 @@ from contract.errors import BackendUnavailable
 from contract.evidence import Evidence
 from contract.ports import Customer360, PolicyQuery
 from contract.suggestions import Intent
+
+if TYPE_CHECKING:
+    from agents.understanding.intent import IntentInput
 
 # One call into pydantic's serializer for a whole evidence list: the same dicts as a model_dump(mode="json") per item
 # (~50 facts and signals per customer), at less than half its CPU (measured ~300 → ~130 µs for 52 items).
@@ -113,7 +116,7 @@ def message_vector(
     part = next((p for p in query_vectors(deps).parts() if p.inner is store_embedder), None)
     if part is None:
         return None
-    view = intent_reading(state, runtime, intent)
+    view = reading_of(state, runtime, intent)
     if not view:
         return None
     # a model or code the message does not spell out (「这个型号」 resolved from an earlier turn, a code read out as
@@ -126,11 +129,15 @@ def message_vector(
     return view, part.encode([view])[0]
 
 
-def intent_reading(state: CopilotState, runtime: Runtime[RunContext], intent: Intent) -> str:
+def intent_reading(
+    state: CopilotState, runtime: Runtime[RunContext], intent: Intent, ctx: IntentInput | None = None
+) -> str:
     """The message as the embedding intent classifier read it (agents/understanding/intent.py `read`: typos as the
     taxonomy's words, placeholders as words, greetings, self-introductions and words to the model left out). The
     classifier embedded this very text, so a model that shares its vector cache (the policy store's dense half, the
-    action scorer) gets the vector from the cache instead of embedding the message again. Empty when nothing is left."""
+    action scorer) gets the vector from the cache instead of embedding the message again. Empty when nothing is left.
+    `ctx`: the message's intent input (agents.nodes.understand.intent_input of the state and the intent's entities),
+    when the caller has it already."""
     from agents.nodes.understand import intent_input
     from agents.understanding.intent import focus_text, intent_view, readable
     from agents.understanding.service import embedding_classifier
@@ -138,7 +145,20 @@ def intent_reading(state: CopilotState, runtime: Runtime[RunContext], intent: In
     text = state.get("clean_text", "").strip()
     spelling = getattr(embedding_classifier(runtime.context.deps), "spelling", None)
     spelled = spelling.correct(text)[0] if spelling is not None else text
-    return intent_view(focus_text(readable(spelled)), intent_input(state, intent.entities))
+    return intent_view(
+        focus_text(readable(spelled)), ctx if ctx is not None else intent_input(state, intent.entities)
+    )
+
+
+def reading_of(state: CopilotState, runtime: Runtime[RunContext], intent: Intent) -> str:
+    """The turn's intent reading as understand stored it (`intent_reading`), or computed here when the state has none
+    (a state built without understand). understand stores "" when the reading is empty or could not be made, and every
+    reader treats an empty reading as it treats a failed one (the store embeds its own query, the scorer reads the raw
+    text), so the stored value changes nothing but the work."""
+    stored = state.get("intent_reading")
+    if stored is not None:
+        return stored
+    return intent_reading(state, runtime, intent)
 
 
 def _codes(intent: Intent) -> list[str]:

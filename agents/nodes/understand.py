@@ -95,4 +95,20 @@ def understand(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, A
         p.kind for p in deps.tenant.entities.patterns
     }  # the pack's ids carry over turns too
     carried = {k: v for k, v in entities.items() if k in kinds}
-    return {"intent": intent.model_dump(mode="json"), "context_entities": carried}
+    return {
+        "intent": intent.model_dump(mode="json"),
+        "context_entities": carried,
+        "intent_reading": turn_reading(state, runtime, intent, ctx),
+    }
+
+
+def turn_reading(state: CopilotState, runtime: Runtime[RunContext], intent: Intent, ctx: IntentInput) -> str:
+    """The message as the embedding classifier read it (agents.nodes.ground.intent_reading), once per turn: ground_policy's
+    dense half and decide's action scorer both read it (each computed it again before: spelling, focus, the intent
+    input). "" when it could not be made: both readers treat that as they treated a failure (their fallback)."""
+    from agents.nodes.ground import intent_reading
+
+    try:
+        return intent_reading(state, runtime, intent, ctx)
+    except Exception:  # the classifier could not be built (no embedder): the readers fall back, as before
+        return ""
