@@ -188,8 +188,10 @@ def suggestions(
     )
     # as a worker process does after its first message (copilot/worker.py): the loaded heap leaves the collector's walk
     from copilot.heap import freeze_startup_heap
+    from copilot.worker import collect_young_less_often
 
     freeze_startup_heap("first_message")
+    collect_young_less_often()  # and collects its youngest generation less often, as the worker then does
     totals, nodes, cpu, fl, fl_cpu = [], {}, [], [], []
     op = floor_op(deps, store, floor_texts, sample) if floor_texts else None
     for i in range(n):
@@ -251,6 +253,9 @@ def llm_bench(deps) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if "--help" in args or "-h" in args:  # (before: --help ran the bench and wrote evals/results)
+        print(__doc__)
+        return 0
     out_dir = RESULTS
     if "--out" in args:  # development runs write elsewhere (e.g. /tmp); evals/results holds the lead's runs
         at = args.index("--out")

@@ -16,6 +16,7 @@ never acked away. A typed refusal (unknown customer, access) or a bug is acked s
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -31,6 +32,27 @@ from contract.ports import Actor
 from copilot.heap import freeze_startup_heap
 
 log = logging.getLogger("copilot.worker")
+
+# CPython collects its youngest generation whenever the tracked objects allocated outnumber those freed by its first
+# threshold (700). One message keeps thousands of containers alive at once (state dicts, evidence, pydantic models)
+# and frees them by reference counting when it ends, so at 700 nearly every message ran a young collection mid-way
+# (which walked its live objects, found ~6 garbage and promoted the rest), and every tenth one an older collection.
+# Measured on bench_agent's no-LLM suggestion, 7000 vs 700 alternating by 14-message blocks in one process (shared
+# machine, load 7-8, two runs of 281 and 421 messages): 130 and 194 collections → 0, their time 0.53 and 0.38 ms per
+# message (up to 12.6 ms on one) → 0; CPU mean 20.54 → 20.03 and 17.75 → 17.65 ms (p95 within the runs' noise). What
+# a message leaves behind (~22 tracked objects, ~6 of them cyclic garbage) still reaches a collection every few
+# hundred messages: memory stays bounded as before.
+YOUNG_COLLECTION_THRESHOLD = 7000
+
+
+def collect_young_less_often() -> None:
+    """The youngest generation's threshold raised to YOUNG_COLLECTION_THRESHOLD (the older generations' unchanged),
+    once the start-up heap is frozen (after the first message: copilot.heap.freeze_startup_heap)."""
+    young, *older = gc.get_threshold()
+    if young < YOUNG_COLLECTION_THRESHOLD:
+        gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *older)
+
+
 ItemId = int | str  # an inbox entry's id: the SQLite inbox's row id, the Redis stream's entry id
 
 
@@ -299,6 +321,7 @@ class Worker:
                 if handled and self.processed:
                     # the first message loaded the lazy models: their objects leave the collector's walk now
                     freeze_startup_heap("first_message")
+                    collect_young_less_often()
                 if handled == 0 and not self._claim_waits:
                     self._stop.wait(self.poll_s)
             except Exception:  # the queue itself failed (e.g. Redis down): back off and retry
