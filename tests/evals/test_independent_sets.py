@@ -1,0 +1,27 @@
+"""evals/independent_sets.py: one row per blind-written suite with the tenants report's metrics, every row as wide as
+the header, and each suite's provenance (its description) printed under the table."""
+
+from __future__ import annotations
+
+from evals.independent_sets import render_markdown
+from evals.tenants_report import METRICS
+
+
+def test_rows_match_the_header_and_provenance_is_printed() -> None:
+    row = {
+        "description": "written blind by helper X",
+        "cases": 3,
+        "errors": 0.0,
+        **dict.fromkeys(METRICS, 0.5),
+    }
+    md = render_markdown(
+        {
+            "_meta": {"generated_at": "now", "config": "c"},
+            "set-a": row,
+            "set-b": {**row, "description": "private"},
+        }
+    )
+    table = [line for line in md.splitlines() if line.startswith("| ")]
+    assert len(table) == 3 and len({line.count("|") for line in table}) == 1
+    assert "| set-a | 3 | 0 | 0.5 |" in md
+    assert "- `set-b`: private" in md
