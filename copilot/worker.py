@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from contract import BackendUnavailable, CopilotError, InboundMessage, Suggestion
 from contract.ports import Actor
 from copilot.heap import freeze_startup_heap
+from guardrails.pii.vault import reads_kept
 
 log = logging.getLogger("copilot.worker")
 
@@ -209,7 +210,10 @@ class Worker:
     def _run(self, msg: InboundMessage) -> bool:
         """The message through the service; False = leave it for a retry."""
         try:
-            self.services.handle_message(msg, actor_for(msg))
+            # the conversation's PII vault is read once per (key, entity) for the run, not at each masking (the
+            # conversation lock keeps other workers off it; guardrails.pii.vault.reads_kept)
+            with reads_kept():
+                self.services.handle_message(msg, actor_for(msg))
             self.processed += 1
         except BackendUnavailable as exc:
             log.warning("message %s waits for %s: %s", msg.dedupe_key, exc.reason, exc.message)

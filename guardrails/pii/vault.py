@@ -9,12 +9,15 @@ the value itself. A dump of Redis therefore holds no personal data without the k
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import hashlib
 import hmac
 import os
 import re
 import threading
 import time
+from collections.abc import Iterator
 from typing import Protocol
 
 from contract.errors import AccessDenied, BackendUnavailable, InputError
@@ -25,6 +28,39 @@ DEFAULT_TTL_S = (
 )  # long enough for a conversation that runs over a weekend, short enough to be a cache
 UNMASK_ROLES = frozenset({"rep", "agent", "admin"})  # an evaluator reads masked transcripts only
 TOKEN_RE = re.compile(r"<([A-Z][A-Z_]*?)_(\d+)>")
+
+
+# One message's reads of the Redis vault, while a `reads_kept()` scope is open: (vault instance, vault key, entity) →
+# the token → value map RedisVault.values returned. Shared by the threads a run copies its context into.
+_READS: contextvars.ContextVar[dict[tuple[int, str, str | None], dict[str, str]] | None] = (
+    contextvars.ContextVar("copilot_vault_reads", default=None)
+)
+
+
+@contextlib.contextmanager
+def reads_kept() -> Iterator[None]:
+    """Within: RedisVault.values answers a (vault key, entity) it has already answered in this scope from what it read
+    then, until a token_for or forget on that vault key in this process (which drops what was kept for the key, so
+    the next read goes to Redis). Opened around one message's run (the worker holds the conversation's lock; the
+    graph's turn): masking reads the conversation's carried names 4-7 times per message (perceive's message, its
+    parts, its evidence, guard_input, the checkpoint's masking), each a Redis round trip and a decryption. Outside a
+    scope every read goes to Redis, as before; a scope already open is shared by the nested one."""
+    if _READS.get() is not None:
+        yield
+        return
+    token = _READS.set({})
+    try:
+        yield
+    finally:
+        _READS.reset(token)
+
+
+def _drop_reads(vault_key: str) -> None:
+    reads = _READS.get()
+    if reads:
+        for key in list(reads):  # list(): another thread of the run may add a read meanwhile
+            if key[1] == vault_key:
+                reads.pop(key, None)
 
 
 class Vault(Protocol):
@@ -173,8 +209,20 @@ class RedisVault:
             )
         except Exception as exc:  # redis raises its own hierarchy; callers get the contract's error
             raise BackendUnavailable(f"PII vault unreachable: {exc}", reason="pii_vault") from exc
+        finally:  # the key may have a new token: its next read goes to Redis
+            _drop_reads(vault_key)
 
     def values(self, vault_key: str, entity: str | None = None) -> dict[str, str]:
+        reads = _READS.get()
+        kept = reads.get((id(self), vault_key, entity)) if reads is not None else None
+        if kept is not None:
+            return dict(kept)
+        out = self._read(vault_key, entity)
+        if reads is not None:
+            reads[(id(self), vault_key, entity)] = dict(out)
+        return out
+
+    def _read(self, vault_key: str, entity: str | None) -> dict[str, str]:
         try:
             sealed = dict(self._r.hgetall(self._keys(vault_key)[0]))
         except Exception as exc:
@@ -190,6 +238,7 @@ class RedisVault:
 
     def forget(self, vault_key: str) -> int:
         """Drop a vault now (a subject's erasure request); returns how many keys went."""
+        _drop_reads(vault_key)
         try:
             return int(self._r.delete(*self._keys(vault_key)))
         except Exception as exc:
