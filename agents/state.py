@@ -67,6 +67,9 @@ class CopilotState(TypedDict, total=False):
     # understand for the policy search's dense half and decide's action scorer; "" when nothing is left or it could
     # not be read (both then fall back, as on an exception)
     intent_reading: str
+    # p(intent | message) of a guessed reading, from understand's own read (agents.actions.marginal), for decide's
+    # marginal ranking; None when understand has none (a confident reading, another classifier): decide reads it then
+    intent_probs: dict[str, float] | None
     customer: dict[str, Any]  # id, name, business_unit, owner_rep, signal_ids
     crm: dict[str, Any]  # the customer 360 without its evidence lists: what the reasoning tools read
     answer: dict[str, Any] | None  # Answer: the computed one-line answer (reason node)
