@@ -13,7 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 from contract.errors import InputError
 from contract.ports import Actor, MaskResult, PiiSpan
 from guardrails.pii.address import find_addresses
-from guardrails.pii.names import a_common_word, a_word_too, find_names, names_before_numbers
+from guardrails.pii.names import (
+    a_common_word,
+    carried,
+    find_names,
+    names_before_numbers,
+    stands_as_a_predicate,
+)
 from guardrails.pii.normalise import normalise, normalise_width
 from guardrails.pii.numbers import find_numbers
 from guardrails.pii.patterns import find_patterns
@@ -75,6 +81,7 @@ def detect(
                 for m in pattern.finditer(norm)
                 if standalone(norm, m.start(), m.end())
                 and not (inside_term is not None and inside_term(norm, m.start(), m.end()))
+                and not stands_as_a_predicate(norm, m.start(), m.end())  # 考虑得很周全: no name stands there
             ]
     first = resolve(candidates, len(norm))
     pairs = names_before_numbers(written, first)
@@ -175,7 +182,8 @@ _SMALL_IDLE_S = 600.0
 
 
 # the vault entity that lists a conversation's names (the values again, under the same key, TTL and erasure as its
-# PERSON tokens): what later turns match; a guess that is also an ordinary word (车主周全说…) is masked in its own turn only
+# PERSON tokens): what later turns match (names.carried); a guess that is only an ordinary word is masked in its own turn
+# only, and a carried name that is also a word is left where it stands as one (names.stands_as_a_predicate)
 CARRIED = "NAMED"
 
 
@@ -220,11 +228,24 @@ class RuleMasker:
             vault_key
         ):  # a person named earlier in this conversation (持卡人：张晓东) is one in its later turns too
             extra += self._conversation_names(vault_key)
+        terms = self._terms if self._terms.terms else None
         found = detect(
-            text,
-            [self._known, self._small_pattern(extra)] if extra else self._known,
-            inside_term=self._terms if self._terms.terms else None,
+            text, [self._known, self._small_pattern(extra)] if extra else self._known, inside_term=terms
         )
+        # a name this turn introduces later on (那个X是…客户X说…) is the same person where it stood before its
+        # cue: looked for again over the whole turn, as a later turn would
+        again = sorted(
+            {
+                raw
+                for c in found
+                if c.entity == "PERSON"
+                and len(raw := text[c.start : c.end].strip()) >= 2
+                and text.count(raw) > 1
+                and carried(raw, c.confirmed)
+            }
+        )
+        if again:
+            found = detect(text, [self._known, self._small_pattern([*extra, *again])], inside_term=terms)
         parts: list[str] = []
         spans: list[PiiSpan] = []
         pos = 0
@@ -232,8 +253,8 @@ class RuleMasker:
             raw = text[c.start : c.end]
             token = self.vault.token_for(key, c.entity, _value_key(c.entity, raw))
             if (
-                c.entity == "PERSON" and vault_key and (c.confirmed or not a_word_too(raw.strip()))
-            ):  # later turns match it (a guess that is also a word: this turn only)
+                c.entity == "PERSON" and vault_key and carried(raw.strip(), c.confirmed)
+            ):  # later turns match it (a guess that is only an ordinary word: this turn only)
                 self.vault.token_for(key, CARRIED, _value_key(c.entity, raw))
             parts.append(text[pos : c.start])
             parts.append(token)

@@ -77,7 +77,7 @@ def _given_len(text: str, i: int, *, strong_cue: bool = False) -> int:
 
 # 我是 introduces a name as often as a company or a team (我是宁波康达的, 我是华东区的): weak, so the name must end at a
 # boundary and must not run into an organisation or place suffix.
-_WEAK_CUE = re.compile(r"(?:我是|我就是|这边是|这里是|本人是)")
+_WEAK_CUE = re.compile(r"(?:我是|我就是|这边是|这里是|本人是)[ \u3000]{0,2}")  # voice transcripts: 我是 李强
 _ORG_SUFFIX = set("区市省县镇部司院科组店厂行局处室楼路街队所中号员长工师")
 
 
@@ -114,7 +114,9 @@ def _cue_names(text: str) -> list[Candidate]:
             continue
         if end < len(text) and _HAN.match(text[end]) and text[end] not in _STOP:
             continue
-        out.append(Candidate("PERSON", i, end, 0.75))
+        # a self-introduction that passed the checks above names the speaker: confirmed, so carried to later turns
+        # however often the name is also a word (我是李强 … 李强明天到); where it stands as a word there, it is left
+        out.append(Candidate("PERSON", i, end, 0.75, confirmed=True))
     return out
 
 
@@ -197,6 +199,57 @@ def a_word_too(word: str) -> bool:
     return lexicon is not None and lexicon[0].get(word, 0) >= _WORD_FREQ
 
 
+def a_dictionary_name(word: str) -> bool:
+    """Whether jieba's dictionary holds `word` as a person's name (nr…), however often (李强 159, 王明 368, 李娜 438),
+    and not as an ordinary word shaped like one (_NOT_NAMES; a surname and a character that ends more of its words than
+    its names: 雷雨, 华为)."""
+    lexicon = _lexicon()
+    if lexicon is None or word in _NOT_NAMES or word in _ROLE_NOT_NAMES:
+        return False
+    freq, tags = lexicon
+    if not freq.get(word) or not tags.get(word, "").startswith("nr"):
+        return False
+    return not (len(word) == 2 and _ends_words_more_than_names(word[1]))
+
+
+def carried(word: str, confirmed: bool) -> bool:
+    """Whether a PERSON masked in one turn is looked for again in the conversation's later turns: a confirmed one (a
+    strong cue, a self-introduction, a title, the CRM's list, a name field, a number after it, a role noun's name that
+    is then the subject: 客户李强说…) however often it is also a word, and any guess that is no ordinary word. Where a
+    carried name stands as a word in a later turn (考虑得很周全), `stands_as_a_predicate` leaves it. A guess that is
+    also an ordinary word and came with no more than a role noun (车主周全的事) is masked in its own turn only."""
+    return confirmed or not a_word_too(word)
+
+
+# What stands straight before a word used as a predicate and never before a name: degree adverbs, negations and the
+# complement 得 (考虑得周全, 服务挺周全的, 可别马虎). A grammatical class, not words of any case.
+_DEGREE_1 = set("很真挺太最更蛮够较极不别甭得")
+_DEGREE_2 = frozenset(
+    {"非常", "十分", "特别", "比较", "相当", "有点", "有些", "极其", "格外", "尤其", "不太", "不够"}
+)
+
+
+def stands_as_a_predicate(text: str, start: int, end: int) -> bool:
+    """Whether the carried name text[start:end], also an ordinary word, is used as one here: a degree adverb, a negation
+    or 得 straight before it (spaces between skipped, as a voice transcript writes them). A single marker character
+    that may end a longer word (觉得, 记得, 要不, 认真: jieba knows the pair) is not counted: the name is masked then,
+    the safe reading."""
+    if not a_word_too(text[start:end]):
+        return False
+    i = start
+    while i > 0 and text[i - 1] in _SPACES:
+        i -= 1
+    if i >= 2 and text[i - 2 : i] in _DEGREE_2:
+        return True
+    if i < 1 or text[i - 1] not in _DEGREE_1:
+        return False
+    lexicon = _lexicon()
+    pair = text[i - 2 : i] if i >= 2 else ""
+    if not pair or lexicon is None or pair not in lexicon[0]:
+        return True
+    return lexicon[1].get(pair, "").startswith("d")  # an adverb itself (真是, 特别): still one
+
+
 @functools.lru_cache(maxsize=1)
 def _given_char_counts() -> tuple[dict[str, int], dict[str, int]]:
     """From the dictionary: how many of its two-character words (not names) end in each character, and how many of its
@@ -262,10 +315,15 @@ def _function_word_at(text: str, i: int) -> bool:
     return False
 
 
+_SPACES = " \u3000"  # a voice transcript's word breaks (客户 李强 说…), full-width ones too
+
+
 def _role_names(text: str) -> list[Candidate]:
     out = []
     for m in _ROLE.finditer(text):
         i = m.end()
+        while i < len(text) and i - m.end() < 2 and text[i] in _SPACES:
+            i += 1
         s = _surname_at(text, i)
         if not s or (text[i] in _FUNCTION_SURNAMES and _function_word_at(text, i + s)):
             continue
@@ -276,8 +334,10 @@ def _role_names(text: str) -> list[Candidate]:
                 continue
             if word in _NOT_NAMES or word in _ROLE_NOT_NAMES or word[:2] in _ROLE_NOT_NAMES:
                 break
-            if a_common_word(word):
-                continue  # 客户车辆
+            acts = _acts_as_subject(text, end)
+            if a_common_word(word) and not (acts and (a_dictionary_name(word) or _seldom(word))):
+                continue  # 客户车辆 (but 客户王明说…, 业主江平想问…: a name the dictionary knows as one or seldom
+                # holds as a word, then what a subject does)
             if text[end - 1] in _ROLE_ORG_END or text.startswith(_ORG_WORDS, end):
                 break  # 客户张江路, 客户张家港医院
             after = text[end] if end < len(text) else "。"
@@ -289,9 +349,28 @@ def _role_names(text: str) -> list[Candidate]:
                 and not (after in _SAID or text[end : end + 2] in _AFTER_NAME)
             ):
                 continue  # 客户于… / 销售和售后: after a function character only what a subject does ends the name
-            out.append(Candidate("PERSON", i, end, 0.75))
+            # the role's name, then what its bearer says or does (客户李强说…, 车主 高强 反馈…): the guess is the
+            # subject of the clause, a person: confirmed, so carried to later turns however often it is also a word
+            out.append(Candidate("PERSON", i, end, 0.75, confirmed=acts))
             break
     return out
+
+
+def _seldom(word: str) -> bool:
+    """A dictionary entry seen fewer than `_WORD_FREQ` times whose last character the dictionary's names carry more
+    than its words end in (江平 2, 方明 4): a common name the dictionary happens to hold as a place or a noun."""
+    lexicon = _lexicon()
+    if lexicon is None or lexicon[0].get(word, 0) >= _WORD_FREQ:
+        return False
+    return not (len(word) == 2 and _ends_words_more_than_names(word[1]))  # 车位, 车险: 位 and 险 end words
+
+
+def _acts_as_subject(text: str, end: int) -> bool:
+    """What follows a guessed name (spaces skipped) is what a subject says or does: a speech verb (说, 问 …) or one of
+    `_AFTER_NAME` (反馈, 表示, 今天 …)."""
+    while end < len(text) and text[end] in _SPACES:
+        end += 1
+    return end < len(text) and (text[end] in _SAID or text[end : end + 2] in _AFTER_NAME)
 
 
 # Common nouns shaped like surname + given name (司机 = 司 + 机).
