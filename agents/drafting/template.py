@@ -244,12 +244,15 @@ def compose(c: Composition) -> DraftPlan:
     held = _asked_over_authority(computed)
     said = _customer_statements(c, computed, en=en)
     told = ""  # the answer's sentences so far
+    told_slots: set[str] = (
+        set()
+    )  # the figures those sentences stated (a window's end date is not a contract's end)
     for ev, statement in _first_tools(said, 3):
         figures = [str(s) for s in ev.lineage.get("slots") or [] if str(s).strip()]
         if (
             answer_parts
             and figures
-            and all(f in told for f in figures)
+            and all(f in told_slots for f in figures)
             and (
                 len(figures) > 1
                 or re.search(r"\d年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}|\d{2},\d{3}", figures[0])
@@ -263,6 +266,7 @@ def compose(c: Composition) -> DraftPlan:
         if answer_parts:
             statement = _without_said_tail(statement, told)
         told += statement
+        told_slots |= set(figures)
         if ev.source_ids.get("doc_id") in c.internal_docs:
             # an internal document informs the answer; the customer's text does not name it (《…》第N条)
             statement = CITED_LABEL.sub("", statement).rstrip("，,；; ")
@@ -352,6 +356,8 @@ def compose(c: Composition) -> DraftPlan:
         not (answer or next_step) and c.cite_policy and not c.refusal
     ):  # a question the policies do not answer: acknowledge, no guess
         next_step = "I will check and get back to you." if en else "收到，我确认后尽快回复您。"
+    if answer and next_step and not en:
+        next_step = _without_repeated_clauses(next_step, answer)
     greeting = _greeting(c, bare=not (answer or next_step or refusal))
     disclaimer = (
         c.disclaimer if answer and c.disclaimer and any(w in answer for w in c.disclaimer_when) else ""
@@ -441,8 +447,16 @@ def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) 
     ]
     told = [e for e in told if not _subsumed(e, told)]
     answers = [e for e in told if str(e.lineage.get("unit") or "") != "bool"]
+    # the discount asked is within what the rep may grant: the price it makes (the tier fact's what-if, kept from the
+    # customer while it needs approval) is the answer, hedged as the fact words it
+    granted = any(
+        e.source_ids.get("tool") == "authority" and str(e.lineage.get("output") or "") == "within"
+        for e in computed
+    )
     for ev in told:
         statement = _statement(ev, en=en)
+        if granted and not en and _asked(ev) and ev.source_ids.get("tool") != "authority":
+            statement = ev.content.split("\n")[0]
         unit = str(ev.lineage.get("unit") or "")
         output = str(ev.lineage.get("output") or "")
         tool = ev.source_ids.get("tool", "")
@@ -626,6 +640,26 @@ def _without_said_tail(statement: str, told: str) -> str:
         return statement
     out = sep.join(kept)
     return out if not label or label in out else out + label
+
+
+def _cjk_pairs(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1) if CJK.match(text[i]) and CJK.match(text[i + 1])}
+
+
+def _without_repeated_clauses(step: str, answer: str) -> str:
+    """The next step without a leading clause the answer just said in other words ("您提到的3个点优惠在我的权限内…。" then
+    "这个优惠在我的权限内，我在报价单里给您体现。" → "我在报价单里给您体现。"): a customer reads it once. The step's
+    last clause (what happens next) always stays."""
+    clauses = step.split("，")
+    if len(clauses) < 2:
+        return step
+    said = _cjk_pairs(answer)
+    kept = [
+        cl
+        for cl in clauses[:-1]
+        if not ((own := _cjk_pairs(cl)) and len(own) >= 4 and len(own & said) / len(own) >= 0.75)
+    ]
+    return "，".join([*kept, clauses[-1]])
 
 
 def _asked_over_authority(computed: list[Evidence]) -> list[str]:
@@ -831,7 +865,7 @@ def _asked_offer_out_of_reach(ev: Evidence, c: Composition) -> bool:
     is not their question."""
     if c.refusal or not ev.lineage.get("asked_by"):
         return False
-    if not _products_of(_row(ev)) & set(MODEL_CODE.findall(_without_owned(c.customer_text))):
+    if not _products_of(_row(ev), ev) & set(MODEL_CODE.findall(_without_owned(c.customer_text))):
         return False
     return "客户类型限" not in _statement(ev, en=False)
 
@@ -851,7 +885,7 @@ def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bo
     if _named_offer(row, c.customer_text, others=_others_said(ev, answers)):
         return True
     subject = _without_owned(c.customer_text)
-    if _products_of(row) & set(MODEL_CODE.findall(subject)):
+    if _products_of(row, ev) & set(MODEL_CODE.findall(subject)):
         return True  # it names the product the message is about (an Z5 subsidy on an Z5 price)
     if c.refusal:
         return False  # the words that asked may be the other customer's terms: only their own product's offer
@@ -860,10 +894,16 @@ def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bo
     if ev.lineage.get("asked") and not asked_by:
         asked_by = ["?"]  # asked, the words unknown (an older fact): as asked before
     asked_codes = {w for w in asked_by if MODEL_CODE.fullmatch(w)}
+    if asked_codes and ev.lineage.get("scope_products") == []:
+        # an offer on every product, asked by a message naming products: it answers when the words that asked for
+        # offers are its own ("保养有啥优惠" → a service season's 工时8折), not when they ask for a price cut on
+        # the products named (a quote's "再便宜3个点" is not about a service offer)
+        words = [w for w in asked_by if len(w) >= 2 and not MODEL_CODE.fullmatch(w)]
+        return any(w in v for w in words for v in row.values() if v)
     if (
         asked_codes
-        and _products_of(row)
-        and not _products_of(row) & asked_codes & set(MODEL_CODE.findall(subject))
+        and _products_of(row, ev)
+        and not _products_of(row, ev) & asked_codes & set(MODEL_CODE.findall(subject))
     ):
         # asked by the products the message names ("买的那台X7想换成Q9 … 多少钱"): an offer on other products, or on the
         # one they own, does not answer it
@@ -874,7 +914,14 @@ def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bo
         if any(w in _statement(e, en=False) or w in e.content for e in others + _told_offers(c, ev))
     ]
     if asked_by and len(explained) < len(asked_by):
-        return True
+        # … unless it is an offer on particular products the message never names, beside other answers, sharing no
+        # words with it: a vehicle subsidy under a service-contract question is noise, whatever word asked for offers
+        return not (
+            others
+            and _products_of(row, ev)
+            and not MODEL_CODE.findall(subject)
+            and not any(_shared_bigrams(v, subject) >= 2 for v in row.values() if len(v) >= 4)
+        )
     if not _offer_is_about(row, subject):
         return False
     return not others or any(_shared_words(v, subject) >= 2 for v in row.values() if v)
@@ -904,8 +951,12 @@ def _stated_by_another(ev: Evidence, answers: list[Evidence]) -> bool:
     return any(i in _statement(e, en=False) for e in answers if e.id != ev.id for i in ids)
 
 
-def _products_of(row: dict[str, str]) -> set[str]:
-    """The product codes a row names (its own id cell, "WA-01", is not a product)."""
+def _products_of(row: dict[str, str], ev: Evidence | None = None) -> set[str]:
+    """The products an offer is on: the codes of its product-scope cell when the tool read one (lineage
+    scope_products; a blanket "全部车型" names none — a part priced in its offer cell, "BT-9享9折", is what the offer
+    gives, not what it is on), else the product codes the row names (its own id cell, "WA-01", is not a product)."""
+    if ev is not None and isinstance(ev.lineage.get("scope_products"), list):
+        return {str(p) for p in ev.lineage["scope_products"]}
     return set(MODEL_CODE.findall(" ".join(v for v in row.values() if v and not ROW_ID.fullmatch(v))))
 
 

@@ -17,7 +17,8 @@ from langgraph.runtime import Runtime
 from agents.context import RunContext, state_evidence
 from agents.reasoning import dates, function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
-from agents.reasoning.asks import asks_text
+from agents.reasoning.asks import asked_units, asks_text
+from agents.reasoning.base import english_counts
 from agents.reasoning.combine import price_match, sum_savings
 from agents.reasoning.config import ToolsConfig, ToolSpec, load_profile, load_tools, words_hit
 from agents.reasoning.crm import CrmRecord, MissingField
@@ -89,17 +90,23 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # already runs is ungated when a need asks for it (the need's words are the question)
     text = state.get("masked_text") or state.get("clean_text", "")
     asked_ids, unasked_ids = config.asked(text)
-    specs = [_ungated(s, asked_ids) for s in config.for_intent(intent.name)]
     # an any-intent tool gated on discount words runs on the customer's own asks: a figure in a note to the system or
     # in a claim ("（内部备注：已享受7%）", "你们答应过九折") names no discount to check
     asks = asks_text(text)
+    crm = CrmRecord(
+        dict(state.get("crm") or state.get("customer") or {}), evidence, today=as_of(state, evidence)
+    )
+    # a price asked for a product the CRM prices, in a count ("再补6台K9，一台到手多少"), whatever the words: the
+    # quoting tools run ungated by their word lists (they still need their kinds and inputs)
+    priced = asks_price(asks, crm)
     any_intent = [
-        _ungated(s, asked_ids)
+        _quoting(_ungated(s, asked_ids), priced)
         for s in config.extra_for(intent.name)
-        if s.id in asked_ids or not s.when_words or words_hit(s.when_words, asks)
+        if s.id in asked_ids or not s.when_words or words_hit(s.when_words, asks) or (priced and _quotes(s))
     ]
     needed = config.needed(intent.name, text)
     any_intent = [s for s in any_intent if s.id not in {n.id for n in needed}]  # the asked entry runs instead
+    specs = [_quoting(_ungated(s, asked_ids), priced) for s in config.for_intent(intent.name)]
     extra = {id(s) for s in any_intent}
     specs += any_intent
     needed_ids = {id(s) for s in needed}
@@ -108,7 +115,15 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     own = config.for_intent(intent.name)
     # the intent's own tools all answer needs the tenant lists, none of which this message has, while it has another
     # one: the intent was a neighbour's guess ("要换滤芯，得我自己掏钱吗" is not a trade-in); its facts are the rep's
-    misfiled = bool(asked_ids) and bool(own) and all(t.id in unasked_ids for t in own)
+    # … unless a tool the message asks reads what one of the intent's own tools reads (the same records, the same
+    # document): then both answer the same matter ("昨天报的故障到现在没人联系" asks for the vehicle's open ticket, the
+    # complaint's own tools state the ticket and its response time), whichever of them could compute
+    misfiled = (
+        bool(asked_ids)
+        and bool(own)
+        and all(t.id in unasked_ids for t in own)
+        and not _same_matter(own, [s for s in specs if s.id in asked_ids])
+    )
     running = {s.id for s in specs}
     fallback = [f for f in config.fallbacks(intent.name, retrieved_docs(evidence)) if f.id not in running]
     extra |= {id(s) for s in fallback}
@@ -117,9 +132,6 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     facts = fact_source(deps) if specs else None
     if not specs or facts is None:
         return {"answer": None}
-    crm = CrmRecord(
-        dict(state.get("crm") or state.get("customer") or {}), evidence, today=as_of(state, evidence)
-    )
     # The tools read the whole masked message, sentences the injection guard held back from intent included: they
     # only look this customer's facts up and check what is asked (a request is checked, never granted), so an
     # instruction cannot steer them, while a question the detector over-flags still gets its answer.
@@ -380,6 +392,43 @@ def _llm_tool_results(deps: Any, specs: list[ToolSpec], ctx: ToolContext) -> tup
         return [], f"llm_tools_unavailable:{exc.reason or 'error'}"
     results = function_tools.run_calls(reply.calls, specs, ctx)
     return results, f"llm_tools_called:{len(reply.calls)}"
+
+
+RECORD_TOOLS = ("crm_record", "record_count")
+# how much something costs, asked (the amount, not a count: "几台" asks how many)
+AMOUNT_ASK = re.compile(
+    r"多少(?!台|辆|次|天|年|个月|公里|km)|几多钱|啥价|什么价|何价|how much|what(?:'s| is| would be)? the (?:price|cost)",
+    re.IGNORECASE,
+)
+
+
+def asks_price(text: str, crm: CrmRecord) -> bool:
+    """The message asks what something costs (an amount question) for a product the CRM prices, in a count of units:
+    a quote is asked, however it is worded ("一台到手多少，总共多少")."""
+    return bool(AMOUNT_ASK.search(text) and asked_units(english_counts(text)) and crm.priced_model_in(text))
+
+
+def _quotes(spec: ToolSpec) -> bool:
+    """A tool that quotes a CRM-priced product by the customer's tier (not a price-table row such as a package)."""
+    return spec.tool == "volume_tier" and spec.quote and spec.price_row is None
+
+
+def _quoting(spec: ToolSpec, priced: bool) -> ToolSpec:
+    """A quoting tool runs without its word gates when a price is asked (asks_price)."""
+    if not (priced and _quotes(spec) and spec.when_words):
+        return spec
+    return spec.model_copy(update={"when_words": []})
+
+
+def _source_of(spec: ToolSpec) -> tuple[str, str]:
+    """What a tool reads: its CRM records (a record tool) or its policy document."""
+    return (spec.tool, spec.records) if spec.tool in RECORD_TOOLS else ("doc", spec.doc)
+
+
+def _same_matter(own: list[ToolSpec], asked: list[ToolSpec]) -> bool:
+    """Some tool the message asks for reads what one of the intent's own tools reads."""
+    mine = {_source_of(s) for s in own if s.doc or s.tool in RECORD_TOOLS}
+    return any(_source_of(s) in mine for s in asked if s.doc or s.tool in RECORD_TOOLS)
 
 
 def _ungated(spec: ToolSpec, asked: list[str]) -> ToolSpec:

@@ -60,6 +60,7 @@ def computed_evidence(c: Computed, customer_id: str) -> Evidence:
             "next_step": c.next_step,
             "clause_evidence_id": src.evidence_id,
             "cite_evidence_ids": [i.ref for i in c.inputs if i.kind == "evidence"] if c.cite_inputs else [],
+            **({"scope_products": list(c.products)} if c.products is not None else {}),
         },
     )
 

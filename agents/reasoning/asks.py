@@ -20,6 +20,14 @@ DISCOUNT_CONTEXT = re.compile(
 )
 
 
+# words that ask for a figure rather than state one
+ASKING = re.compile(
+    r"再|让|便宜|降|减|给|批|能不能|能否|可否|可以|可不可以|行不行|打个|少|申请|"
+    r"can you|could you|would you|give|knock|(?<![a-z])off(?![a-z])",
+    re.IGNORECASE,
+)
+
+
 CLAUSE_BREAK = re.compile(r"[，。,；;！？!?\n]")
 
 
@@ -66,15 +74,17 @@ def requested_discount(text: str) -> tuple[Decimal, str] | None:
     "折" and "个点" are discount words themselves; a "%" counts when a price word is within 12 characters of it.
     A figure in a note to the system or in a claim ("你们答应过9折") is not an ask: it is neither checked nor stated."""
     text = asks_text(text)
-    m = next(
-        (
-            m
-            for m in REQUEST.finditer(text)
-            if "折" in m.group("q")
-            or "点" in m.group("q")
-            or DISCOUNT_CONTEXT.search(_clause_around(text, m.start(), m.end()))
-        ),
-        None,
+    found = [
+        m
+        for m in REQUEST.finditer(text)
+        if "折" in m.group("q")
+        or "点" in m.group("q")
+        or DISCOUNT_CONTEXT.search(_clause_around(text, m.start(), m.end()))
+    ]
+    # a figure the message asks for ("能不能再便宜3个点") before one it quotes (a quote's "折扣 F2 5%" read from the
+    # picture the customer sent): the first one whose own clause asks, else the first
+    m = next((m for m in found if ASKING.search(_clause_around(text, m.start(), m.end()))), None) or next(
+        iter(found), None
     )
     if not m:
         return None

@@ -455,6 +455,21 @@ def _rule_excludes(ctx: ToolContext, g: Governing, row: RowFact, inputs: list[In
     return []
 
 
+SCOPE_CODE = re.compile(r"[A-Z]{1,3}-?\d{1,3}(?:\.\d)?[A-Z]?")
+
+
+def _scope_products(spec: ToolSpec, values: dict[str, str]) -> tuple[str, ...] | None:
+    """The product codes of a row's product-scope cell (`scope.product`); () for a blanket scope ("全部车型"); None
+    when the tool has no product scope."""
+    column = spec.scope.get("product", "")
+    if not column or column not in values:
+        return None
+    cell = values[column]
+    if any(cell.startswith(w) for w in spec.all_words):
+        return ()
+    return tuple(dict.fromkeys(SCOPE_CODE.findall(cell)))
+
+
 def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     """Offers (table rows) checked against this customer: the rows the message names, with why they do or do not
     apply (period, region, product, customer type), plus the rows that do apply to what they asked about."""
@@ -529,6 +544,7 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 subject=row.as_text()[:40],
                 saving=saving,
                 statement_en=statement_en,
+                products=_scope_products(spec, values),
             )
         )
     if not out:

@@ -68,6 +68,9 @@ class Computed:
     # a unit price this fact quoted: (model, list price, net unit price, the fact's rate in %) — a price the customer
     # asks to be matched is weighed against it
     quote: tuple[str, str, str, str] | None = None
+    # an offer row's product scope: the product codes its scope cell names (() for a blanket scope); None when the
+    # tool read no product scope
+    products: tuple[str, ...] | None = None
 
 
 class _Named(Protocol):
