@@ -270,7 +270,9 @@ def evidence_chain(suggestion_id: str, actor: Auditor, services: ServicesDep) ->
 @router.get("/admin/tenants")
 def admin_tenants(actor: Auditor, services: ServicesDep, settings: SettingsDep) -> list[dict[str, Any]]:
     """The tenant packs beside the active one, and what the active one has imported: documents (by status, last
-    ingest) against the policy files in its folder."""
+    ingest) against the policy files in its folder. A key issued for a tenant sees its own pack only: the packs beside
+    it are other tenants' (their company, industry and folders are not its to read); a key that names no tenant (an
+    operator's, development's) sees them all."""
     import yaml
 
     active = Path(settings.tenant_dir).resolve()
@@ -278,6 +280,8 @@ def admin_tenants(actor: Auditor, services: ServicesDep, settings: SettingsDep) 
     out = []
     for root in sorted(roots):
         for folder in sorted(p for p in root.iterdir() if p.is_dir() and (p / "intents.yaml").is_file()):
+            if actor.tenant and folder.resolve() != active:
+                continue
             profile: dict[str, Any] = {}
             problem = ""
             path = folder / "profile.yaml"

@@ -121,3 +121,24 @@ def test_the_verify_report_tells_a_tenant_only_its_own_entries(
     report = _get(client, "/v1/ledger/verify", ADMIN_A)
     assert not report["ok"] and report["first_broken"]["seq"] == 0, report
     assert not {x for x in secret if x in json.dumps(report)}, report
+
+
+@pytest.mark.probe(
+    id="admin-tenants-lists-other-tenants-packs",
+    sends="tenant A's admin and evaluator keys: GET /v1/admin/tenants on tenant A's service, other packs beside A's",
+    expect="only A's own (active) pack; no other pack's id, company, industry or folder",
+)
+def test_a_tenants_key_lists_only_its_own_pack(shared: tuple[TestClient, dict[str, Any]]) -> None:
+    client, s = shared
+    active = s["alpha"].settings.tenant_dir.resolve()
+    beside = [
+        p for p in active.parent.iterdir() if p.is_dir() and (p / "intents.yaml").is_file() and p != active
+    ]
+    assert beside, "the probe needs other packs beside the active one"
+    from types import SimpleNamespace
+
+    s["alpha"].policy_store = SimpleNamespace(list=lambda: [], close=lambda: None)  # the active pack's documents
+    for key in (ADMIN_A, EVAL_A):
+        rows = _get(client, "/v1/admin/tenants", key)
+        assert [r["active"] for r in rows] == [True], rows
+        assert not {p.name for p in beside} & {r["id"] for r in rows}, rows
