@@ -35,20 +35,20 @@ from agents.authz_phrases import (
     ASKING,
     BROAD,
     COMPETITOR,
-    FOLLOWS_UP,
     LEADS_BACK,
     ON_BEHALF,
     OTHER_PARTY,
     OWN_BEFORE,
-    OWN_OWNER,
     OWN_TOO,
     POINTS_BACK,
     PRICE_TERMS,
     RECORDS,
     SAME,
     SHOWN_TERMS,
+    SPENT,
     THEIR_PRONOUN,
     THEIR_THINGS,
+    THIRD_PERSON,
     all_customers_asked,
     asks_records,
     asks_terms,
@@ -64,7 +64,7 @@ from agents.authz_phrases import (
     received_terms,
     relative_asked,
     same_as_shown_party,
-    takes_up_earlier,
+    takes_up,
     third_party_asked,
     unresolved_party_asked,
     what_is_asked,
@@ -107,6 +107,28 @@ EN_PRICE_OF_OTHERS = re.compile(
 
 
 log = logging.getLogger("agents.authz")
+
+# The refusal reasons, a stable public contract: logged with every refusal (the ledger's access denial, the card's
+# `summary.refusal_reason` / `refused:<reason>` flag) and scored by eval suites (`expect.refusal_reason`). One reason
+# per kind of ask, decided in this order: who may see the customer (a rep or an agent), then the handle (a phone or ID
+# number), then what a customer asked of another customer. A new reason is added here, never renamed.
+REASONS: dict[str, str] = {
+    "not_owner": "a rep asking about a customer served by another rep (any handle: name, contact, id, plate, VIN, "
+    "order / contract / ticket number, description), or about another rep's book",
+    "not_on_call": "a contact-center agent asking about a customer other than the one on their call, or with no call",
+    "personal_data_lookup": "anyone (rep, agent or customer) using a phone or ID number, or part of one, as a look-up "
+    "key: «13812345678 是谁», «尾号0418的那个客户», «这个号的车主买的什么车»",
+    "other_customer_prices": "another customer's prices, discounts, quotes or contract terms: asked by a customer, or "
+    "by a rep wanting them for this customer",
+    "other_customers_data": "another customer's orders, vehicles, contracts' dates, service records or contact "
+    "details, asked by a customer; every customer's data at once, asked by anyone",
+    "not_account_holder": "someone speaking for the account holder (a spouse, a driver, a repair shop, an insurer): "
+    "only the holder may act on or hear of the account",
+    "other_customer_not_in_context": "a rep asking, inside one customer's conversation, about an organisation the CRM "
+    "cannot resolve",
+    "wrong_tenant": "a message or an ask crossing tenants (the service)",
+}
+PERSONAL_DATA_LOOKUP = "personal_data_lookup"
 
 
 class MentionHit(Protocol):
@@ -163,9 +185,20 @@ TAIL_IS_THEIRS = re.compile(
 )
 
 
+# numbers said as Chinese numerals in a transcript («一三九一三八零六六四七», «尾号零四一八»): four or more in a run
+_CN_NUMERALS = re.compile(r"[零〇一二三四五六七八九幺]{4,}")
+_TO_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "00123456789" + "1")
+
+
+def said_digits(text: str) -> str:
+    """The text with runs of four or more Chinese numerals as ASCII digits, character for character (offsets kept)."""
+    return _CN_NUMERALS.sub(lambda m: m.group().translate(_TO_DIGITS), text)
+
+
 def personal_data_lookup(text: str) -> bool:
     """A phone or ID number used to look someone up («13812345678是哪个客户», «who owns 138 1234 5678»), or part of
-    one («手机尾号0418的那个客户», «139****0418是谁»)."""
+    one («手机尾号0418的那个客户», «139****0418是谁»), typed or said («一三九…»)."""
+    text = said_digits(text)
     if (PHONE.search(text) or ID_NUMBER.search(text) or PHONE_MASKED.search(text)) and LOOKUP.search(text):
         return True
     for m in PHONE_TAIL.finditer(text):
@@ -178,30 +211,56 @@ def personal_data_lookup(text: str) -> bool:
     return False
 
 
-def number_names_someone(text: str) -> str:
-    """A customer's message using a phone or ID number (or its tail) to ask about whoever it belongs to («1371986xxxx
-    这个号的车主买的什么车», «尾号0435的是谁»): the number is followed by who holds it, not said as the customer's own
-    («我的手机号138…，帮我查下订单»). A customer may give their own number; they may not look anyone up by one.
-    "prices" when their prices are asked after it, "records" otherwise, "" when no number names someone."""
-    found = [
+def _numbers(text: str) -> list[re.Match[str]]:
+    """The phone and ID numbers (or their tails) in the text; said_digits(text) first when they may be spoken."""
+    return [
         *PHONE.finditer(text),
         *ID_NUMBER.finditer(text),
         *PHONE_MASKED.finditer(text),
         *PHONE_TAIL.finditer(text),
     ]
+
+
+def _said_as_own(text: str, m: re.Match[str], spans: list[Any]) -> bool:
+    """The number is the asker's own: «我的手机号…», «…是我», «我是…的机主», «…车主本人», «it's me» in its clause or the
+    short one right after."""
+    before = re.sub(r"手机|电话|号码|号", "", text[max(0, m.start() - 10) : m.start()])
+    if TAIL_IS_THEIRS.search(before) or NUMBER_IS_MINE.match(text[m.end() :]):
+        return True
+    i = clause_at(spans, m.start())
+    if i < 0:
+        return False
+    region = text[spans[i].start : spans[i].end]
+    tail = text[spans[i].end : spans[i + 1].end] if i + 1 < len(spans) else ""
+    return bool(SELF_HOLDER.search(region) or SELF_HOLDER.match(tail.lstrip(" ，,。.?？!！")))
+
+
+def foreign_number(text: str) -> bool:
+    """A phone or ID number (or its tail) in the text that is not said as the asker's own."""
+    text = said_digits(text)
     spans = clauses(text)
-    for m in found:
-        before = re.sub(r"手机|电话|号码|号", "", text[max(0, m.start() - 10) : m.start()])
+    return any(not _said_as_own(text, m, spans) for m in _numbers(text))
+
+
+def number_names_someone(text: str) -> str:
+    """A customer's message using a phone or ID number (or its tail) to ask about whoever it belongs to («1371986xxxx
+    这个号的车主买的什么车», «尾号0435的是谁», «…这个人是不是你们客户»): the number is followed by who holds it, not said
+    as the customer's own («我的手机号138…，帮我查下订单»). A customer may give their own number; they may not look
+    anyone up by one. "prices" when their prices are asked after it, "records" otherwise, "" when no number names
+    someone (customer_trap refuses either as personal_data_lookup: the number is the look-up key)."""
+    text = said_digits(text)
+    spans = clauses(text)
+    for m in _numbers(text):
         after = text[m.end() :]
-        if TAIL_IS_THEIRS.search(before) or NUMBER_IS_MINE.match(after):
+        if _said_as_own(text, m, spans):
             continue
         holder = NUMBER_HOLDER.match(after)
         asked_before = HOLDER_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
         if not (holder or asked_before):
             continue
         # the holder is ASKED about («…的车主是谁», «…机主买的什么车»), in the clauses from the number's to the
-        # holder word's — not stated («…，我是车主», «…车主本人，想约保养»); the asker naming themself anywhere there
-        # (or in a short clause right after: «…who owns it? it's me») makes it their own number
+        # holder word's, or the clause right after (a transcript: «尾号0418的那个韩经理 他们车队的合同到期没有») — not
+        # stated («…，我是车主», «…车主本人，想约保养»); the asker naming themself anywhere there makes it their own
         first = clause_at(spans, m.start())
         last = clause_at(spans, m.end() + holder.end() - 1) if holder else first
         if first < 0 or last < 0:
@@ -210,16 +269,18 @@ def number_names_someone(text: str) -> str:
         tail = text[spans[last].end : spans[last + 1].end] if last + 1 < len(spans) else ""
         if SELF_HOLDER.search(region) or SELF_HOLDER.match(tail.lstrip(" ，,。.?？!！")):
             continue
-        if not ASKING.search(region):
-            continue
+        if not (ASKING.search(region) or (ASKING.search(tail) and THIRD_PERSON.search(tail))):
+            continue  # «…车主，周六能保养吗»: the asker's own question after their number
         return "prices" if asks_terms(after) else "records"
     return ""
 
 
 # after a number: its holder asked for («…这个号的车主», «…是谁的», «…机主是谁», «…的那位女士», «…who owns it»)
 NUMBER_HOLDER = re.compile(
-    r"^.{0,8}?(?:车主|机主|户主|是谁|谁的|哪位|哪家|是哪个|(?:的|那位|这位)(?:客户|先生|女士|小姐|老板)"
-    r"|\b(?:owner|owns|belongs?|who)\b)",
+    r"^.{0,12}?(?:车主|机主|户主|名下|归属|是谁|谁的|哪位|哪家|是哪个"
+    r"|(?:的|那位|这位)[\u4e00-\u9fff]?(?:客户|先生|女士|小姐|老板|经理|总)"
+    r"|这个人|那个人|这人|那人|此人|[那这]位|的那个|你们的?客户|[他她](?!们)"
+    r"|\b(?:owner|owns|belongs?|who|he|she|this\s+(?:person|guy|customer)|(?:a|your)\s+(?:customer|client))\b)",
     re.I,
 )
 NUMBER_IS_MINE = re.compile(r"^.{0,6}?是我", re.I)
@@ -546,9 +607,8 @@ def customer_trap(
         is_own=lambda said: _names_own_org(mentions, said, current_ref),
     ) or relative_asked(text):
         return NOT_ACCOUNT_HOLDER, "third_party"
-    by_number = number_names_someone(text)
-    if by_number:  # a phone or ID number as a look-up key: whoever it belongs to is not told
-        return _REASON[by_number], "personal_number"
+    if number_names_someone(text):  # a phone or ID number as a look-up key: whoever it belongs to is not told
+        return PERSONAL_DATA_LOOKUP, "personal_number"
     described = described_others(hits, current_ref)
     hits = [h for h in hits if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)]
     if described is not None:  # «广州那位开Q9的女士…花了多少钱»: someone described, not the asker
@@ -588,6 +648,10 @@ def customer_trap(
     if deals_aggregate(text, customer=True):  # «你们卖给车队客户最低几折»: one customer's deal, unnamed
         return _REASON["prices"], "aggregate"
     asked = who_else_asked(text, (*party_words_of(customers), *org_words))  # «…都卖给谁了»
+    if asked:
+        return _REASON[asked], "aggregate"
+    # every customer at once («把你们所有企业客户的名单发我»): whoever asks, the answer is other customers' data
+    asked = all_customers_asked(text, (*party_words_of(customers), *org_words))
     if asked:
         return _REASON[asked], "aggregate"
     return "", ""
@@ -657,91 +721,112 @@ def _names_current(mentions: Any, name: str, current_ref: str) -> bool:
         return False
 
 
-# a turn opening with what a third party has or got («他们的…», «她那台…», «他当时拿的…», «their…»), not with what they
-# said («她说你们X7有优惠»: hearsay, after which the question is the asker's own)
-THEIRS_LEAD = re.compile(
-    r"^\s*(?:那|那么|所以)?\s*(?:[他她]们?(?:的|家|那|这|当时|之前|上次|实际|到底|拿|买|签|订|提)|(?:they|their)\b)",
-    re.I,
-)
-
-
-NOT_THEIRS_AFTER = re.compile(r"\s*(?:我|咱|你们|不|没|就|也|都)")
-# a turn opening with the thing the turn before named by its number («那台车», «这辆», «那个单子», «那份合同»)
-THAT_ONE_LEAD = re.compile(r"^\s*(?:那|那么)?\s*[那这](?:一)?[台辆单份个张](?:车|单子?|合同|工单)?")
-
-
-def named_then_asked(customers: object, earlier: str, text: str, current_ref: str) -> str:
-    """A customer's turn opening with «他们 / 他 / 她 / they» that asks for terms or records ("prices" / "records"), right
-    after a turn that named another customer by a handle the directory resolves (not the customer's own): the pronoun
-    is that customer. "" otherwise."""
-    pointed = THEIRS_LEAD.match(text)
-    if pointed and NOT_THEIRS_AFTER.match(text[pointed.end() :]):
-        pointed = None  # «他们的我不管了，…»: nothing of theirs is named after the pronoun
-    that_one = THAT_ONE_LEAD.match(text)  # «那台车的车主…» after a plate, an order or a contract number
-    # a clause whose owner is the asker («我们自己的保养套餐还剩几次») asks about their own, not the earlier party's
-    text = "，".join(
-        text[c.start : c.end] for c in clauses(text) if not OWN_OWNER.search(text[c.start : c.end])
-    )
-    if not (pointed or that_one) or not ASKING.search(text):
-        return ""
-    mentions = getattr(customers, "mentions", None)
-    if not callable(mentions):
-        return ""
-    try:
-        hits = [
-            h
-            for h in mentions(earlier)
-            if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)
-        ]
-    except BackendUnavailable:
-        return ""
-    if not pointed:
-        hits = [h for h in hits if h.kind.split(".")[0] in RECORD_KINDS - {"customer_id"}]
-    if not hits:
-        return ""
-    if asks_terms(text) or SPENT.search(text):
-        return "prices"
-    # a thing of theirs named by its number: any question about it is about them
-    return "records" if asks_records(text) or not pointed else ""
-
-
-SPENT = re.compile(r"花了?多少|花费|落地")  # what it came to («那台车…买花了多少»)
-
-
 SCREEN = "authz_screen:"  # the flag perceive leaves for decide: «authz_screen:<reason>:<how named>», no names
 
 
 def screen_customer_text(
-    customers: object, raw_text: str, customer_ref: str, earlier: str = "", org_words: Sequence[str] = ()
-) -> str:
+    customers: object,
+    raw_text: str,
+    customer_ref: str,
+    earlier: str = "",
+    org_words: Sequence[str] = (),
+    carried: dict[str, Any] | None = None,
+) -> tuple[str, dict[str, Any]]:
     """Run at the masking boundary (perceive) on the raw text — masking turns a plate or a name into a token, after
     which nobody could be recognised — and leave only the verdict: a flag with the reason and the kind of handle,
-    never who was named nor anything of theirs. "" when the message asks about nobody else. `earlier`: the
-    customer's previous turn as kept (masked), for a turn that points back at someone it spoke of."""
+    never who was named nor anything of theirs ("" when the message asks about nobody else), and what the next turn
+    needs to take this one up (the state's `authz_carry`: the verdict, the kinds of handles to other customers this
+    turn named, what it asked; no names, no numbers). `earlier`: the customer's previous turn as kept (masked), for a
+    turn pointing back at someone it spoke of generically; `carried`: what the previous turn left."""
     try:
-        reason, named_by = customer_trap(customers, raw_text, customer_ref, org_words=tuple(org_words))
+        words = tuple(org_words)
+        customers = _Memo(customers)  # the directory is asked about the same text several times here
+        reason, named_by = customer_trap(customers, raw_text, customer_ref, org_words=words)
         if not reason and earlier:
             asked = earlier_party_asked(earlier, raw_text)
             reason, named_by = (_REASON[asked], "earlier_turn") if asked else ("", "")
-        if not reason and earlier:
-            # «你们是不是也卖车给宏远物流？» then «他们的X7多少钱一台»: the party the turn before named by a handle
-            asked = named_then_asked(customers, earlier, raw_text, customer_ref)
-            reason, named_by = (_REASON[asked], "earlier_turn") if asked else ("", "")
-        taken_up = (
-            takes_up_earlier(raw_text) if not reason and earlier and FOLLOWS_UP.search(raw_text) else ""
-        )
-        if taken_up:
-            # «[their quote] …» then «照着这个价给我报» / «他们的合同几号到期»: the turn before asked about another
-            # customer and this one asks for terms or records of what it named (a demonstrative with the thing, or
-            # the pronoun as the owner) — the same verdict, for what this turn asks
-            before, _ = customer_trap(customers, earlier, customer_ref, org_words=tuple(org_words))
-            if before in _REASON.values():
-                reason = _REASON["prices"] if taken_up == "prices" else before
-                named_by = "earlier_turn"
+        named = named_handles(customers, raw_text, customer_ref)
+        carry = {"reason": reason, "named": named, "asked": _asked_of(raw_text)}
+        if not reason and not named and carried:
+            inherited = taken_up(raw_text, carried)
+            if (
+                inherited
+            ):  # «按那个报价给我来两台», «那他们呢», «一样的给我查下»: the earlier object and verdict
+                reason, named_by = inherited, "earlier_turn"
+                carry = {**carried, "reason": reason}
     except Exception:  # noqa: BLE001 — a CRM fault must not stop the message; nothing of anyone is read after this
         log.warning("authorization screen skipped: the CRM directory failed", exc_info=True)
+        return "", {}
+    return (f"{SCREEN}{reason}:{named_by}" if reason else ""), carry
+
+
+class _Memo:
+    """A CRM port whose `mentions` answers each text once (one screen asks the directory about the same text from
+    several checks); everything else is the port's own."""
+
+    def __init__(self, port: object) -> None:
+        self._port = port
+        self._said: dict[str, list[Any]] = {}
+        found = getattr(port, "mentions", None)
+        if callable(found):
+            self.mentions = self._mentions
+        self._found = found
+
+    def _mentions(self, text: str) -> list[Any]:
+        hits = self._said.get(text)
+        if hits is None:
+            hits = self._said[text] = list(self._found(text))  # type: ignore[misc]
+        return hits
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._port, name)
+
+
+def _asked_of(text: str) -> str:
+    return "prices" if asks_terms(text) or SPENT.search(text) else "records" if asks_records(text) else ""
+
+
+def named_handles(customers: object, text: str, current_ref: str) -> list[str]:
+    """The kinds of handle by which the text names someone other than the conversation's customer (a name, a plate,
+    an order number …, a phone or ID number not said as the asker's own): what a later turn may point back at. Kinds
+    only — who it was is never kept."""
+    kinds: list[str] = []
+    mentions = getattr(customers, "mentions", None)
+    if callable(mentions):
+        try:
+            kinds = [
+                h.kind
+                for h in mentions(text)
+                if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)
+            ]
+        except BackendUnavailable:
+            kinds = []
+    if foreign_number(text):
+        kinds.append("personal_number")
+    return sorted(set(kinds))
+
+
+# what a follow-up's verdict keeps of the earlier one: a look-up by number or a proxy stays what it was, whatever is
+# asked next; another customer's terms or records follow what this turn asks
+_KEPT_REASONS = frozenset({"personal_data_lookup", "not_account_holder"})
+
+
+def taken_up(text: str, carried: dict[str, Any]) -> str:
+    """The verdict of a turn that names nobody itself but takes up the previous turn's object (agents.authz_phrases
+    takes_up): the previous verdict, for what this turn asks; after a turn that named someone else without being
+    refused («你们是不是也给X供车？»), a refusal only when this turn asks their terms or records. "" otherwise."""
+    how, asked = takes_up(text)
+    if not how:
         return ""
-    return f"{SCREEN}{reason}:{named_by}" if reason else ""
+    before = str(carried.get("reason") or "")
+    asked = asked or str(carried.get("asked") or "")
+    if before:
+        if before in _KEPT_REASONS or before not in _REASON.values():
+            return before
+        return _REASON[asked] if asked else before
+    if carried.get("named") and asked:
+        return PERSONAL_DATA_LOOKUP if "personal_number" in carried["named"] else _REASON[asked]
+    return ""
 
 
 _REASON = {"prices": "other_customer_prices", "records": "other_customers_data"}
@@ -876,6 +961,14 @@ _CUSTOMER_LINES = {
     ): "Sorry, other customers' prices and terms are confidential, so I can't share them.",
     ("other_customers_data", "en"): "Sorry, other customers' orders and personal details are confidential.",
     (
+        "personal_data_lookup",
+        "zh",
+    ): "抱歉，我们不能按手机号或证件号查询或透露任何人的信息和订单，还请您理解。",
+    (
+        "personal_data_lookup",
+        "en",
+    ): "Sorry, we can't look anyone up or share anyone's details by a phone or ID number.",
+    (
         "not_account_holder",
         "zh",
     ): "抱歉，订单、退款和账户相关的事项须由本人办理或确认，我这边不能代为处理或透露，还请本人与我们联系。",
@@ -934,6 +1027,7 @@ _RULE_QUERY = {
     "other_customer_prices": "不得向第三方或其他客户透露客户的订单价格、折扣和合同条款",
     "other_customers_data": "不得向第三方或其他客户透露客户的个人信息和订单",
     "not_account_holder": "不得向第三方透露客户的个人信息和订单 退订退款须由本人申请",
+    "personal_data_lookup": "不得向第三方透露客户的个人信息，包括手机号码和身份证号",
     "not_owner": "销售人员只能查询本人负责客户的信息",
     "not_on_call": "客服坐席只能在与客户通话期间查询该客户的信息",
 }

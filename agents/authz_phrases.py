@@ -255,7 +255,8 @@ def joins(party_clause: str, next_clause: str) -> bool:
     if not continues(next_clause):
         return False
     pointed = POINTS_BACK.search(next_clause) or SAME.search(next_clause) or LEADS_BACK.match(next_clause)
-    return bool(pointed) or not BROAD.search(party_clause)
+    # «隔壁那家老板推荐的AB-100，能便宜吗»: the party recommended; the question after it is the asker's own
+    return bool(pointed) or not (BROAD.search(party_clause) or REFERRAL.search(party_clause))
 
 
 def clauses(text: str) -> list[Span]:
@@ -280,42 +281,99 @@ def clause_at(spans: list[Span], at: int) -> int:
     return -1
 
 
-# a customer's turn taking up what the turn before showed or said: a demonstrative with the thing («照着这个价», «按那个
-# 折扣», «this price», «that deal») or the earlier party as the owner of what is asked («他们的合同», «their discount»).
-# Not a bare «一样 / 同样 / same / they»: «跟上次一样，帮我约保养» takes up nothing of anyone
-_THAT_THING = (
-    r"(?:照着?|按照?|参考)?\s*(?:这|那)(?:个|份|种|张)?\s*(?:价|折扣|折|优惠|条件|报价|点数|政策|合同|方案|单子?)"
-    r"|照着|照这|按这|按那|(?:一样|同样|相同)的?\s*(?:价|折扣|优惠|条件|待遇|政策|报价|点数)"
+# A customer's turn that takes up the turn before: it leaves its object unsaid and points back at it. Read from the
+# closed classes of the language only (pronouns, demonstratives, «same», particles, light verbs), never from what the
+# earlier turn was about: the earlier object and verdict are carried in the graph's state (agents/nodes/perceive.py).
+# a third person, as subject or owner («他们呢», «他上次订了几台», «their service package»); not «其他», not «它» / «it»
+THIRD_PERSON = phrases(
+    r"(?<!其)(?:他们|她们|他家|人家|对方|[他她])", r"they|them|their|theirs|he|him|his|she|her"
 )
-THAT_THING = phrases(
-    _THAT_THING,
-    r"(?:that|this|the\s+same|same|their)\s+(?:price|deal|discount|rate|quote|terms|contract|order)s?",
+# the third person only as the one who said something («他们说…», «they told me»): hearsay, the question is the asker's
+HEARSAY_AFTER = re.compile(
+    r"^\s*(?:也|都|还|就)?\s*(?:说|讲|告诉|推荐|介绍|觉得|讲的|说的)|^\s*(?:said|say|says|told|tell)", re.I
 )
-# the earlier party as the owner: «他们的X», «他家的X», «人家拿的» — not «他们的我不管了» (nothing of theirs follows)
-THEIR_OWNED = phrases(
-    r"(?:他们|她们|他家|人家)(?:的|拿|买|签|订|提|那)(?!\s*(?:我|我们|咱们|你们|不|没|就|也|都))",
-    r"their\s+(?!own\b)[a-z]",
+# a clause putting the earlier party aside («他们的我不管了», «forget them», «跟我没关系»)
+DISMISSED = phrases(
+    r"不管|别管|不关心|没关系|无所谓|不用管|不问|不提", r"forget|never\s*mind|don'?t care|whatever"
 )
-FOLLOWS_UP = phrases(
-    _THAT_THING + r"|他们|她们|他家|人家", r"that|this|same|they|their"
-)  # cheap pre-check only
+# a demonstrative with what it points at («那个报价», «那台车», «这个价», «that deal»), «same» («一样的», «照旧»), or an
+# elliptical question («…呢», «what about …», «and …?»)
+POINTER = phrases(
+    r"[这那](?:一)?(?:个|份|种|张|台|辆|单|批|位|家|款|次|套)[\u4e00-\u9fff]{0,2}|[这那](?=[\u4e00-\u9fff]{1,2}(?:价|折|单|车|合同))"
+    r"|一样|同样|相同|一模一样|照旧|照着|照这|按这|按那|呢\s*[?？]?\s*$",
+    r"th(?:at|is|ose|ese)\s+(?:[a-z]+\s+)?(?:one|ones|price|deal|discount|quote|rate|terms|order|car|cars|package|contract)s?"
+    r"|(?:the\s+)?same|ditto|what\s+about|how\s+about",
+)
+# what says nothing of its own: pronouns, demonstratives, particles, adverbs, numbers and measure words, light verbs
+# (ask, check, give, buy, take), discourse words («好的», «算了», «ok»), looking back («上次», «刚才», «last time»)
+_CLOSED_ZH = re.compile(
+    r"他们|她们|它们|我们|咱们|你们|自己|本人|人家|对方|一样|同样|相同|一模一样|照旧|上次|之前|刚才|刚刚|那样|这样"
+    r"|多少|什么|为什么|怎么|怎样|如何|哪里|哪儿|好的|算了|然后|所以|但是|不过|那么|可以|一下|情况|问题|东西|照着|按照|参考"
+    r"|[\d０-９]+|[一二两三四五六七八九十百千万几]+[台辆个份张件单批位次家种样套]?"
+    r"|[他她它我你您这那哪个些的地得了过着吗呢吧啊呀哦嘛啦哈嗯呃额哎诶喂么也都还再就才又只先要想能可会给帮替把被跟和与同按照"
+    r"对向从在是有没不查看问说讲告诉发来报弄搞办拿买订定提签交付花算整安排下谁啥行好台辆份张件单批位次家种样套呗]"
+)
+_CLOSED_WORDS_EN = (
+    "ok okay then so and but or what about how the a an same that this those these one ones for me us i "
+    "we you give get send show tell check look up too also please pls plz can could would will do does "
+    "did is are was were be it its as well fine alright sure yes yeah lol haha thanks thx just now of to "
+    "on at in with much many last time again ditto hey hi hmm um uh any anything"
+)
+_CLOSED_EN = frozenset(_CLOSED_WORDS_EN.split())
 
 
-def takes_up_earlier(text: str) -> str:
-    """A customer's turn asking for terms or records OF what the turn before named: the clause that points back
-    (THAT_THING, THEIR_OWNED) asks (ASKING) for terms or records, and is not about the asker's own («我们的», «our»).
-    "prices" or "records" for what that clause asks, "" when the turn takes up nothing."""
-    for span in clauses(text):
-        clause = text[span.start : span.end]
-        if not (THAT_THING.search(clause) or THEIR_OWNED.search(clause)):
-            continue
-        if OWN_OWNER.search(clause) or not ASKING.search(clause) and not REQUESTS.search(clause):
-            continue
-        if asks_terms(clause):
-            return "prices"
-        if asks_records(clause):
-            return "records"
-    return ""
+def _says_its_own(text: str) -> bool:
+    """Something is left once the closed-class words and the words for terms or records are taken out: the turn names
+    an object of its own («跟上次一样，帮我约周六保养»: 约, 周六, 保养; «一样的车我们也想订两台»: 车)."""
+    rest = PRICE_TERMS.sub(" ", RECORDS.sub(" ", text))
+    # the thing pointed at, and what of it follows («那台车的车主»: the owner of that car, not an object of the asker's)
+    rest = re.sub(
+        r"[这那](?:一)?(?:个|份|种|张|台|辆|单|批|位|家|款|次|套)(?:(?!的)[\u4e00-\u9fff]){0,2}"
+        r"(?:的[\u4e00-\u9fff]{1,3}?(?=[在是买拿签订提花多几啥什怎]))?",
+        " ",
+        rest,
+    )
+    if _CLOSED_ZH.sub("", re.sub(r"[^\u4e00-\u9fff\d０-９]", "", rest)):
+        return True
+    # a model or part code («AB-100», «XY-2») is what the terms are for, not an object of the asker's own
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9'-]*", rest) if not _CODE.fullmatch(w)]
+    return any(w.lower().strip("'") not in _CLOSED_EN for w in words)
+
+
+_CODE = re.compile(r"[A-Za-z]{1,4}-?\d[A-Za-z0-9-]*|[A-Z]{2,5}(?:-[A-Z0-9]+)+")
+
+
+SPENT = re.compile(r"花了?多少|花费|落地")  # what it came to («那台车…买花了多少»)
+
+
+def takes_up(text: str) -> tuple[str, str]:
+    """Whether a turn takes up the object of the turn before, and what it asks of it: (how, asked). how = "third" (a
+    third person is its subject or owner: «那他们呢», «他上次订了几台车», «and their service package?»), "pointer"
+    (a demonstrative, «same» or an elliptical question, with no object of its own: «按那个报价给我来两台», «一样的给我
+    查下», «ok then give me the same»), or "" (the turn has an object of its own or is the asker's own: «那我自己的
+    保修呢», «跟上次一样，帮我约周六保养»). asked = "prices" / "records" / "" (nothing named: the earlier ask stands)."""
+    kept = [
+        text[c.start : c.end]
+        for c in clauses(text)
+        if not DISMISSED.search(text[c.start : c.end])  # «他们的我不管了», «forget them»
+    ]
+    asked = ""
+    third = ""
+    for clause in kept:
+        if ASKER_OWNS.search(clause) or OWN_OWNER.search(clause):
+            continue  # the asker's own in this clause («我这台AB-100呢», «给我的那个报价», «our contract»)
+        for m in THIRD_PERSON.finditer(clause):
+            if not HEARSAY_AFTER.match(clause[m.end() :]):
+                third = "third"
+                break
+    own = any(ASKER_OWNS.search(c) or OWN_OWNER.search(c) for c in kept)
+    said = "，".join(kept)
+    asked = "prices" if asks_terms(said) or SPENT.search(said) else "records" if asks_records(said) else ""
+    if third:
+        return third, asked
+    if own or not POINTER.search(said) or _says_its_own(said):
+        return "", ""
+    return "pointer", asked
 
 
 # the asker as the owner of what the clause asks («我们自己的套餐», «我的订单», «our contract»)
@@ -333,6 +391,10 @@ _CONTRACT_WORD = re.compile(r"合同|contracts?", re.I)
 _PRONOUN_ASKS = re.compile(r"^\s*(?:那|可|但|就|所以|那么)?\s*(?:[他她](?![们说讲告推介])|[他她]们的)")
 # an English question whose subject or owner is the person named: «When did Shen Jia buy…», «Shen Jia's car»
 _EN_ASKED_OF = r"\b(?:did|does|do|has|have|is|was|were|will|can|could)\s+$"
+
+
+# a piece of a transcript that says nothing: a hesitation, a filler («呃», «嗯嗯», «那个», «就是», «um»)
+FILLER = re.compile(r"\s*(?:[呃嗯啊额哦唔诶哎呀]+|那个|就是|然后|um+|uh+|er+|like)?\s*[,，.。]?\s*", re.I)
 
 
 def asks_terms(piece: str) -> bool:
@@ -370,13 +432,17 @@ def pauses_after(text: str, spans: list[Span], i: int, most: int = 3) -> list[st
     """The pieces of a transcript after clause i that go on with it: cut only at a pause (a space between Chinese
     characters, not a comma or a full stop), short, and without a subject of the asker's own («你们是不是给宏远物流 打了
     很大的折扣啊 他们拿的几折»)."""
-    out = []
-    for j in range(i + 1, min(i + 1 + most, len(spans))):
+    out: list[str] = []
+    for j in range(i + 1, len(spans)):
         gap = text[spans[j - 1].end : spans[j].start]
         piece = text[spans[j].start : spans[j].end]
         if gap.strip() or not gap or len(piece.strip()) > 10 or re.search(r"我|咱", piece):
             break
+        if FILLER.fullmatch(piece):  # a hesitation («呃», «那个») is not one of the pieces
+            continue
         out.append(piece)
+        if len(out) == most:
+            break
     return out
 
 
@@ -402,9 +468,15 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
             clause = text[spans[i].start : spans[i].end]
             if clause.isascii():
                 return _person_asked_en(text, at, end, clause)
-            # «沈佳跟我说她优惠了不少，她到底多少钱买的？»: a later clause about them (he / she its subject) asks
-            for j in range(i + 1, min(i + 3, len(spans))):
+            # «沈佳跟我说她优惠了不少，她到底多少钱买的？»: a later clause about them (he / she its subject) asks. The
+            # person stays the topic while the clauses after it are about them (he / she their subject) or say nothing
+            # (a transcript's «呃», «嗯»); the first clause with a subject of its own ends it
+            for j in range(i + 1, len(spans)):
                 nxt = text[spans[j].start : spans[j].end]
+                if FILLER.fullmatch(nxt):
+                    continue
+                if j > i + 2 and not _PRONOUN_ASKS.match(nxt):
+                    break
                 if _PRONOUN_ASKS.match(nxt) and ASKING.search(nxt):
                     if asks_terms(nxt):
                         return "prices"
@@ -451,7 +523,22 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
     for piece in candidates:
         if asks_records(piece):
             return "records"
+        if POINTS_BACK.search(piece) and ASKING.search(piece) and AT_SELLER.search(piece):
+            return "records"  # «…他们到底哪天提的车»: when or how they bought, took or signed here is a record of theirs
     return ""
+
+
+# a sum of money («十万出头», «12万», «98,000», «150k»)
+AMOUNT = phrases(
+    r"\d[\d,.]*\s*(?:万|千|元|块)|[一二两三四五六七八九十百千]+\s*(?:万|千|块)|\d{2,3},\d{3}|\d{5,}",
+    r"\d+(?:\.\d+)?k|\$\s*\d[\d,]*|\d[\d,]*\s*(?:yuan|rmb|dollars)",
+)
+
+
+# the seller as the owner, just before the words («你们那个…», «贵司的…», «your …»)
+SELLERS = re.compile(r"(?:你们|您们|贵司|贵公司|贵店)(?:的)?\s*$|\byour\s*$", re.I)
+# what a party does or has, right after it («…拿的», «…他们», «…的»): then it is a party, whoever's it is said to be
+PARTY_DID = re.compile(r"(?:的|拿|买|签|订|提|那边|那里|他|她|也|都|是|在|最近|上次|去年|今年)")
 
 
 def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ...] = ()) -> str:
@@ -488,6 +575,15 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
             continue
         if OWN_SCOPE.search(piece[: m.start()]):
             continue
+        if (
+            m.group().startswith("那")
+            and SELLERS.search(piece[: m.start()])
+            and re.match(r"[\u4e00-\u9fff]", piece[m.end() :])
+            and not PARTY_DID.match(piece[m.end() :])
+        ):
+            # «你们那个以旧换新大客户补贴»: the seller's own programme, named after a kind of customer (the party word is
+            # a modifier of the noun right after it), not a party
+            continue
         if m.re is not someone(party_words) and piece[: m.start()].rstrip().endswith(
             "我"
         ):  # «我那个宁波的客户»
@@ -496,8 +592,8 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
             ASKING.search(piece) or SAME.search(piece)
         ):  # a question, or the same terms demanded
             continue
-        if PRICE_TERMS.search(piece):
-            return "prices"
+        if PRICE_TERMS.search(piece) or (AMOUNT.search(piece, m.end()) and received_terms(piece, m.start())):
+            return "prices"  # «隔壁那家…拿到手才十万出头 真的假的？»: what they got, said as a sum
         if RECORDS.search(piece) or (m.re is someone(party_words) and owned):
             return "records"
         after = piece[m.end() :]  # «那位女士，她的保修到哪天»: their own things, pointed back at
@@ -903,9 +999,26 @@ def who_else(words: tuple[str, ...] = ()) -> re.Pattern[str]:
     )
 
 
+# which party («哪家», «哪个客户», «谁», «which company») did a deal here («订得最多的是哪家公司», «who bought the most»)
+WHICH_PARTY = phrases(
+    r"哪[一几]?家(?!店)|哪[个位些](?:客户|公司|单位|老板)|谁家|是谁",
+    r"which\s+(?:customer|company|client|firm)s?",
+)
+DEALT = phrases(r"订|买|提车|签|拿|成交|采购", r"bought|ordered|purchased|signed|buys|orders")
+
+
+def which_party_dealt(text: str) -> bool:
+    """A clause asking which party did a deal with the seller: its answer names another customer."""
+    for span in clauses(text):
+        piece = text[span.start : span.end]
+        if WHICH_PARTY.search(piece) and DEALT.search(piece) and not OWN_DEAL.search(piece):
+            return True
+    return False
+
+
 def who_else_asked(text: str, party_words: tuple[str, ...] = ()) -> str:
     """A customer asking who the seller's other customers are, or what they bought: "prices" / "records", else ""."""
-    m = who_else(tuple(party_words)).search(text)
+    m = who_else(tuple(party_words)).search(text) or (which_party_dealt(text) or None)
     if m is None or ELIGIBLE.search(text) or COMPETITOR.search(text):
         return ""
     return "prices" if PRICE_TERMS.search(text) else "records"

@@ -66,13 +66,17 @@ def perceive(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any
     p = perceive_message(raw, PerceptionBackends(deps.transcriber, deps.ocr, deps.media))
     # authorization sees the raw text once, here, and keeps only its verdict (agents/authz.py, decide refuses)
     earlier = [h for h in state.get("history", []) if h.get("role") == "customer" and h.get("text")]
-    screen = screen_customer_text(
+    # the previous customer turn too: as kept (masked) for «他那台车多少钱拿的» after «我朋友也在你们这买的车», and what
+    # it left in the state (its verdict, the kinds of handle it named someone by) for a turn that takes up its
+    # object without saying it («按那个报价给我来两台», «那他们呢», «一样的给我查下»)
+    screen, carry = screen_customer_text(
         deps.customers,
         p.text,
         raw.customer_ref,
         str(earlier[-1]["text"]) if earlier else "",
         org_words=deps.tenant.organisation_words,  # the tenant's industry words (vocabulary.yaml)
-    )  # the previous turn too: «他那台车多少钱拿的» after «我朋友也在你们这买的车»
+        carried=state.get("authz_carry") or None,
+    )
     text = mask_text(deps.pii, p.text, key)
     untrusted = [(src, mask_text(deps.pii, t, key)) for src, t in p.untrusted]
     masked_any = bool(text.spans) or any(m.spans for _, m in untrusted)
@@ -85,6 +89,7 @@ def perceive(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any
         "signals": {RESET: 1, **p.signals},
         "evidence": [RESET, *[_masked_evidence(deps.pii, e, key) for e in p.evidence]],
         "flags": [RESET, *p.flags, *(["pii_masked"] if masked_any else []), *([screen] if screen else [])],
+        "authz_carry": carry,
     }
 
 

@@ -326,6 +326,17 @@ class HandleIndex:
         self._contact_forms = {
             h.key: i for i, h in enumerate(handles) if h.kind == "contact_name" and h.mode in (PARTY, TITLED)
         }
+        # an organisation's name typed by its sound with one character wrong («宏远物留» for 「宏远物流」): a pinyin
+        # input method's commonest slip. Names of four or more characters only, by their toneless syllables
+        self._sounds: dict[int, dict[tuple[str, ...], list[int]]] = {}
+        for i, h in enumerate(handles):
+            if (
+                h.kind == "customer_name"
+                and h.mode == TEXT
+                and len(h.key) >= SOUND_MIN
+                and _CJK_ONLY.fullmatch(h.key)
+            ):
+                self._sounds.setdefault(len(h.key), {}).setdefault(_syllables(h.key), []).append(i)
         # names (CJK substrings) in one automaton; ids (plates, VINs, order numbers, romanised names) by their tokens
         self._plain = [i for i, h in enumerate(handles) if h.mode not in (WORD, TAIL, PAIR)]
         self._plain_auto = Automaton(handles[i].key for i in self._plain)
@@ -428,8 +439,30 @@ class HandleIndex:
                 h = self.handles[k]
                 if self._accept(h, upper, start, end):
                     add(h, start, end)
+        for start, end, k in self._sounded(upper):
+            h = self.handles[k]
+            if h.customer_id not in found:
+                owner, owner_name, team = self.owners.get(h.customer_id, ("", "", ""))
+                found[h.customer_id] = Hit(
+                    h.customer_id, f"{h.kind}.sound", h.value, owner, owner_name, team, start, end
+                )
         hits = sorted(found.values(), key=lambda x: x.start)
         return hits, sorted(reps.values(), key=lambda r: r.start)
+
+    def _sounded(self, upper: str) -> Iterator[tuple[int, int, int]]:
+        """Organisation names said by their sound with exactly one character different (a homophone typo)."""
+        if not self._sounds or not _CJK.search(upper):
+            return
+        sounds = [_syllable(c) if _CJK.match(c) else "" for c in upper]
+        for n, by_sound in self._sounds.items():
+            for start in range(len(upper) - n + 1):
+                window = sounds[start : start + n]
+                if not all(window):
+                    continue
+                for k in by_sound.get(tuple(window), ()):
+                    key = self.handles[k].key
+                    if sum(a != b for a, b in zip(key, upper[start : start + n], strict=True)) == 1:
+                        yield start, start + n, k
 
     def describe(
         self, upper: str, places: list[tuple[int, int, str]], kinds: list[tuple[int, int, str]]
@@ -974,6 +1007,10 @@ def name_keys(name: str, places: tuple[str, ...] = ()) -> list[str]:
     keys.append(core)
     if _CJK.search(core):
         keys += [core[:n] for n in range(MIN_ORG_PREFIX, len(core))]
+        # the trade name with the last word of a long kind («长风租赁» of 「长风汽车租赁」): how the name is shortened
+        # in speech, the middle dropped
+        if len(core) >= 6 and _CJK_ONLY.fullmatch(core):
+            keys.append(core[:2] + core[-2:])
     return list(dict.fromkeys(k for k in keys if len(k) >= 2))
 
 
@@ -1009,6 +1046,21 @@ def short_names(name: str, places: tuple[str, ...] = ()) -> list[str]:
     if len(roman) >= 4:
         out.append(roman)
     return out
+
+
+SOUND_MIN = 4  # an organisation name's length from which a one-character homophone still names it
+
+
+@lru_cache(maxsize=8192)
+def _syllable(char: str) -> str:
+    """The toneless pinyin of one Chinese character («流», «留» → «liu»)."""
+    from pypinyin import lazy_pinyin
+
+    return (lazy_pinyin(char) or [""])[0]
+
+
+def _syllables(text: str) -> tuple[str, ...]:
+    return tuple(_syllable(c) for c in text)
 
 
 def _pinyin_words(name: str) -> str:

@@ -1,7 +1,9 @@
 """Review of 8f3ba10 (session 11): two false refusals. (1) After one refused trap turn, a later customer turn with a
 bare «一样 / 他们 / same» was refused with the earlier verdict; a turn now takes the earlier verdict up only when a
 clause of it asks for terms or records OF what the turn before named (a demonstrative with the thing, or the pronoun
-as the owner), and not of the asker's own. (2) A customer giving their own number next to «车主 / 机主» was refused as a
+as the owner), and not of the asker's own. Session 12: the closed-class reader agents.authz_phrases.takes_up replaced
+takes_up_earlier (these rows kept); the earlier object and verdict are carried in the graph state
+(test_authz_follow_up_graph.py). (2) A customer giving their own number next to «车主 / 机主» was refused as a
 look-up; the holder must now be asked about, and «我是 / 本人 / 就是我 / it's me» makes the number the asker's."""
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from agents.authz import number_names_someone
-from agents.authz_phrases import takes_up_earlier
+from agents.authz_phrases import takes_up
 
 
 @pytest.mark.parametrize(
@@ -25,7 +27,7 @@ from agents.authz_phrases import takes_up_earlier
     ],
 )
 def test_a_later_turn_that_takes_up_nothing_of_theirs(text: str) -> None:
-    assert takes_up_earlier(text) == ""
+    assert takes_up(text) == ("", "")
 
 
 @pytest.mark.parametrize(
@@ -43,7 +45,8 @@ def test_a_later_turn_that_takes_up_nothing_of_theirs(text: str) -> None:
     ],
 )
 def test_a_later_turn_asking_of_what_the_earlier_named(text: str, asked: str) -> None:
-    assert takes_up_earlier(text) == asked
+    how, what = takes_up(text)
+    assert how and what == asked, (how, what)
 
 
 @pytest.mark.parametrize(
