@@ -39,9 +39,14 @@ def intent_distribution(
     classes = list(getattr(clf, "classes", []) or [])
     if read is None or not classes or not text.strip():
         return {}
+    return distribution(classes, read(text, ctx)[0])
+
+
+def distribution(classes: list[str], read_scores: np.ndarray) -> dict[str, float]:
+    """`intent_distribution` of the classifier's scores of a read (`read(text, ctx)[0]`, before any boost)."""
     from agents.understanding.intent import TEMPERATURE
 
-    scores = np.asarray(read(text, ctx)[0], dtype=np.float64)
+    scores = np.asarray(read_scores, dtype=np.float64)
     z = np.exp((scores - scores.max()) / TEMPERATURE)
     p = z / z.sum()
     order = [int(i) for i in np.argsort(-p)][:MAX_INTENTS]
@@ -89,19 +94,29 @@ def enrich(d: DecisionInput, deps: AgentDeps, state: CopilotState) -> None:
     d.replied_to = offer_answered(state)
 
 
+def guessed(intent: Intent) -> bool:
+    """A reading decide marginalises: abstained, out of scope or under the playbook's WEAK_READING."""
+    from agents.actions.playbook import WEAK_READING
+    from agents.tenant import OUT_OF_SCOPE
+
+    return intent.abstained or intent.name == OUT_OF_SCOPE or intent.confidence < WEAK_READING
+
+
 def likely_intents(deps: AgentDeps, state: CopilotState, intent: Intent) -> dict[str, float]:
     """The graph's glue (agents.nodes.decide): p(intent | message) for the message in `state` as the understand node
     read it (the same text and context: earlier turns, the rep's turn a reply answers), by the embedding classifier.
     Only for a guessed reading (abstained or under the playbook's WEAK_READING): a confident one is not marginalised,
-    so it costs nothing. {} when the classifier cannot be built."""
-    from agents.actions.playbook import WEAK_READING
+    so it costs nothing. understand keeps the distribution of its own read in the state (`intent_probs`), so the
+    message is not read a second time here; a state without it reads it as before. {} when the classifier cannot be
+    built."""
     from agents.nodes.understand import intent_input
-    from agents.tenant import OUT_OF_SCOPE
     from agents.understanding.service import embedding_classifier
 
-    guessed = intent.abstained or intent.name == OUT_OF_SCOPE or intent.confidence < WEAK_READING
-    if not guessed:
+    if not guessed(intent):
         return {}
+    kept = state.get("intent_probs")
+    if kept is not None:  # understand's own read of the message (agents.nodes.understand.classify_once)
+        return dict(kept)
     try:
         clf = embedding_classifier(deps)
         return intent_distribution(clf, state.get("clean_text", ""), intent_input(state, intent.entities))

@@ -4,16 +4,19 @@ sentiment and urgency from keywords, emoji and voice signals."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+import numpy as np
 from langgraph.runtime import Runtime
 
+from agents.actions.marginal import distribution, guessed
 from agents.context import RunContext
 from agents.state import CopilotState
 from agents.tenant import OUT_OF_SCOPE
 from agents.timing import timed
 from agents.understanding.entities import extract_entities, resolve_references
-from agents.understanding.intent import IntentInput, LlmIntentClassifier
+from agents.understanding.intent import EmbeddingIntentClassifier, IntentInput, LlmIntentClassifier
 from agents.understanding.sentiment import score_sentiment
 from agents.understanding.service import embedding_classifier, intent_classifier
 from contract.suggestions import Intent
@@ -63,13 +66,18 @@ def understand(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, A
         text, extract_entities(text, deps.tenant.entity_rules), state.get("context_entities", {})
     )
     ctx = intent_input(state, entities)
+    scores: np.ndarray | None = None  # the shared embedding classifier's read of `text`, before any boost
     if text or ctx.file_names:
         clf = intent_classifier(deps)
         if isinstance(clf, LlmIntentClassifier):
             intent = clf.classify(text, timeout_s=deps.settings.llm_timeout_s, context=ctx)
         else:  # an angry or tearful emoji tips a borderline message towards complaint (emoji table, perception)
             angry = signals.get("emoji_sentiment", 0.0) <= -0.5
-            intent = clf.classify(text, boosts={"complaint": COMPLAINT_BOOST} if angry else None, context=ctx)
+            intent, scores = classify_once(clf, text, {"complaint": COMPLAINT_BOOST} if angry else None, ctx)
+            if clf is not deps.cache.get(
+                "intent_classifier"
+            ):  # not the one decide's marginal ranking reads with
+                scores = None
     elif state.get("masked_text", "").strip() and "injection_suspected" in state.get("flags", []):
         # every sentence was flagged: still say what the message is about (a human decides; autopilot is off and
         # authority never comes from text), at a confidence no autopilot or confident rule accepts
@@ -95,11 +103,38 @@ def understand(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, A
         p.kind for p in deps.tenant.entities.patterns
     }  # the pack's ids carry over turns too
     carried = {k: v for k, v in entities.items() if k in kinds}
+    probs = None
+    # the distribution decide's marginal ranking reads (agents.actions.marginal.likely_intents) of the text it reads
+    if scores is not None and text and text == state.get("clean_text", "") and guessed(intent):
+        probs = distribution(list(deps.cache["intent_classifier"].classes), scores)
     return {
         "intent": intent.model_dump(mode="json"),
         "context_entities": carried,
         "intent_reading": turn_reading(state, runtime, intent, ctx),
+        "intent_probs": probs,
     }
+
+
+def classify_once(
+    clf: EmbeddingIntentClassifier, text: str, boosts: dict[str, float] | None, ctx: IntentInput
+) -> tuple[Intent, np.ndarray | None]:
+    """clf.classify(text, boosts=boosts, context=ctx), and the scores of the read it made (before the boosts): decide's
+    marginal ranking of a guessed reading needs them, and read them a second time before (0.6 ms of CPU per guessed
+    message on bench_agent, with the message's vectors cached; a third of the autodealer tuning turns are guessed).
+    The classifier reads the message once: classify runs on a shallow copy whose `read` answers with copies of that
+    read (read is deterministic; classify adds the boosts to its copy). (None scores: a classifier without `read`.)"""
+    read = getattr(clf, "read", None)
+    if read is None:
+        return clf.classify(text, boosts=boosts, context=ctx), None
+    scores, support, info = read(text, ctx)
+    kept = np.array(scores, copy=True)
+    once = copy.copy(clf)  # per call: the shared classifier is not touched (worker threads share it)
+    once.read = lambda _text, _ctx=None: (  # type: ignore[method-assign,assignment]
+        np.array(scores, copy=True),
+        np.array(support, copy=True),
+        dict(info),
+    )
+    return once.classify(text, boosts=boosts, context=ctx), kept
 
 
 def turn_reading(state: CopilotState, runtime: Runtime[RunContext], intent: Intent, ctx: IntentInput) -> str:
