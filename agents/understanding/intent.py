@@ -278,6 +278,23 @@ def own_need(text: str) -> str:
     return tail if ok else ""
 
 
+def typed_words(text: str, attached: list[str]) -> str:
+    """The message without the text read off its photos and documents: what the customer typed (or said) beside
+    them; '' when nothing was attached, the attached text is not found in the message, or what is left says nothing
+    on its own (a bare photo, 「看下这个」 reads as the photo)."""
+    # masked apart, the photo's text may number its placeholders otherwise than the message does (<PERSON_1> there,
+    # <PERSON_2> here): both are compared with the numbers left out
+    rest, found = _PLACEHOLDER.sub(r"<\1_0>", text), False
+    for body in attached:
+        body = _PLACEHOLDER.sub(r"<\1_0>", body)
+        for piece in (body, body.replace("\n", " ")):
+            if piece.strip() and piece in rest:
+                rest, found = rest.replace(piece, " "), True
+                break
+    rest = re.sub(r"\s+", " ", rest).strip()
+    return rest if found and content_ratio(rest) >= 1.0 else ""
+
+
 def primary_need(text: str) -> str:
     """What intent reads as the message's primary need besides the whole message: the customer's own need after
     another party's, else the first need before a marked second one, else the first of two questions; '' for a
@@ -373,6 +390,9 @@ class IntentInput:
     sender: str = "customer"  # customer | rep_ask (a rep asking the copilot)
     # the rep's message this one answers, when the rep spoke after the customer's last turn (a quote, then 「[强]」)
     replied_to: str = ""
+    # text read off the message's photos and documents (OCR, a file's body) as perception put it in the message: the
+    # words the customer typed beside it are what they ask, the photo is its evidence (see `typed_words`)
+    attached: list[str] = field(default_factory=list)
 
 
 def gloss_emoji(text: str) -> str:
@@ -740,7 +760,13 @@ class EmbeddingIntentClassifier:
             self.encode_query(view, models), models=models, sender=ctx.sender, heads=heads
         )
         nudges = self._nudges(words, ctx)
-        head = primary_need(view)
+        # a question typed beside a photo or a document is the need; the document's words (a delivery note's 交车, an
+        # invoice's 金额) say what the evidence is, and in another language than the question they outweigh it
+        typed = typed_words(text, ctx.attached) if ctx.attached else ""
+        typed_view, typed_said, _ = (
+            self._views(typed, IntentInput(sender=ctx.sender)) if typed else ("", "", 0)
+        )
+        head = primary_need(view) or typed_view
         if head:
             # the primary need counts as much as the whole message (which still carries its context)
             head_rows = self._model_rows(
@@ -753,7 +779,7 @@ class EmbeddingIntentClassifier:
                 self._nudges(own, ctx)
                 if own
                 else (1 - PRIMARY_SHARE) * nudges
-                + PRIMARY_SHARE * self._nudges(primary_need(words) or words, ctx)
+                + PRIMARY_SHARE * self._nudges(primary_need(words) or typed_said or words, ctx)
             )
         s = np.asarray(np.mean(rows, axis=0), dtype=np.float32) + nudges
         shift = np.zeros_like(s)

