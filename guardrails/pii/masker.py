@@ -74,14 +74,16 @@ def detect(
         if split != norm:
             candidates += find_numbers(split) + find_names(split)
     patterns = [known_names] if isinstance(known_names, re.Pattern) else list(known_names or ())
-    for pattern in patterns:
+    for n, pattern in enumerate(patterns):
         if pattern is not None:
             candidates += [
                 Candidate("PERSON", m.start(), m.end(), 0.9, confirmed=True)
                 for m in pattern.finditer(norm)
                 if standalone(norm, m.start(), m.end())
                 and not (inside_term is not None and inside_term(norm, m.start(), m.end()))
-                and not stands_as_a_predicate(norm, m.start(), m.end())  # 考虑得很周全: no name stands there
+                # 考虑得很周全: no name stands there. Never for the first pattern, the CRM's contacts: masking a
+                # contact's name where it is only a word is the safe side
+                and not (n > 0 and stands_as_a_predicate(norm, m.start(), m.end()))
             ]
     first = resolve(candidates, len(norm))
     pairs = names_before_numbers(written, first)

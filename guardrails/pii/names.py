@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import unicodedata
 
 from guardrails.pii.types import Candidate
 
@@ -229,12 +230,26 @@ _DEGREE_2 = frozenset(
 )
 
 
+# What may follow a predicate that ends its clause (考虑得很周全。/ 挺周全的 / 真马虎啊): a name followed by a verb
+# (得李强签字, 得王明同意) is a subject, and stays masked.
+_CLAUSE_END = set("，。！？、；：,.!?;:…~～的了啊呀吧呢嘛哦哈") | {")", "）", "」", "”", '"'}
+
+
+def _clause_ends_at(text: str, end: int) -> bool:
+    j = end
+    while j < len(text) and text[j] in _SPACES:
+        j += 1
+    # punctuation and symbols (emoji included) end a clause as well as the particles above
+    return j == len(text) or text[j] in _CLAUSE_END or unicodedata.category(text[j])[0] in "PS"
+
+
 def stands_as_a_predicate(text: str, start: int, end: int) -> bool:
     """Whether the carried name text[start:end], also an ordinary word, is used as one here: a degree adverb, a negation
-    or 得 straight before it (spaces between skipped, as a voice transcript writes them). A single marker character
+    or 得 straight before it (spaces between skipped, as a voice transcript writes them) and its clause ending straight
+    after it (这个得李强签字: a subject, not a predicate). A single marker character
     that may end a longer word (觉得, 记得, 要不, 认真: jieba knows the pair) is not counted: the name is masked then,
     the safe reading."""
-    if not a_word_too(text[start:end]):
+    if not a_word_too(text[start:end]) or not _clause_ends_at(text, end):
         return False
     i = start
     while i > 0 and text[i - 1] in _SPACES:

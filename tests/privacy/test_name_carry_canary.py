@@ -22,11 +22,13 @@ CALL = [  # a voice call: the role noun, a space, the name; then the name bare
     "对 李强 下周 来 提车 返点 怎么 算",
     "嗯 那个 马超 是 李强 的 同事 客户 马超 说 也 想 了解",
     "好 让 马超 跟 李强 一起 来",
+    "合同得 李强 签",  # review of ccef4a5: 得 as the modal "must" before a carried name
 ]
 CHAT = [
     "您好，我是王明，上次说的返点政策麻烦再发一下🙏",
     "王明这边想确认下返点什么时候到账",
     "好的，王明明天过来签字",
+    "这个得王明签字才行",
 ]
 PLANTED = ("李强", "马超", "王明")
 

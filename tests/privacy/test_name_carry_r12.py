@@ -33,6 +33,10 @@ CARRIED = [
     (["嗯 顾客 马超 说 想 换 轮胎", "嗯 马超 他 下午 到"], "马超"),
     (["用户 李娜 昨天 打过 电话", "李娜说还要开发票🧾"], "李娜"),
     (["我是 汪洋 上次 来过 店里", "汪洋想约周六上午"], "汪洋"),
+    # review of ccef4a5: a marker character before a carried name whose clause goes on (得 as the modal "must") is a
+    # subject, not a predicate
+    (["我是李强，车是我的", "这个得李强签字才行"], "李强"),
+    (["嗯 客户 李强 说 要 改 合同", "合同得 李强 签"], "李强"),
     pytest.param(
         ["业主江平想问一下交房的事", "江平又打来了，怎么回？"],
         "江平",
@@ -137,3 +141,13 @@ def test_a_space_after_a_role_noun_does_not_make_words_names(text: str) -> None:
 def test_a_name_is_masked_where_it_stands_before_its_cue_in_the_same_turn(text: str, name: str) -> None:
     masked = RuleMasker(MemoryVault()).mask(text, vault_key="t:same-turn").text
     assert name not in masked, masked
+
+
+@pytest.mark.parametrize(
+    "text", ["这个得李强签字才行", "合同得 李强 签", "得王明同意", "这单得周全批", "你们考虑得很周全"]
+)
+def test_a_crm_contact_is_masked_wherever_it_stands(text: str) -> None:
+    """Review of ccef4a5: the predicate reading never applies to the tenant's CRM contacts; masking a contact's name
+    where it is only a word (考虑得很周全 for a contact 周全) is the safe side."""
+    masked = RuleMasker(MemoryVault(), known_names=["李强", "王明", "周全"]).mask(text).text
+    assert not any(n in masked for n in ("李强", "王明", "周全")), masked
