@@ -312,6 +312,14 @@ def _check_witness(row: tuple[Any, ...], mark: Checkpoint, stored_hash: str, key
 
 OTHER_TENANTS_ENTRY = "(another tenant's entry)"
 SHARED_CHAIN = "(the shared chain)"
+# what a tenant reads of a break in the chain as a whole: the problem, said without another entry's seq, id or hashes
+# (a missing head row keeps its own fixed text, which names nothing)
+_SHARED_DETAIL = {
+    "head": "the chain head disagrees with the chain's last entry: entries were removed or the head rewritten",
+    "witness": "the chain does not match the head signed outside the database",
+    "checkpoint": "the chain differs from a signed checkpoint: the chain was rewritten",
+    "seq_gap": "entries of the chain are missing or renumbered",
+}
 
 
 def for_tenant(engine: Engine, report: VerifyReport, tenant: str) -> VerifyReport:
@@ -319,8 +327,9 @@ def for_tenant(engine: Engine, report: VerifyReport, tenant: str) -> VerifyRepor
     verdict is the chain's (a break anywhere means none of the chain can be vouched for). The counts are the tenant's
     own: its entries among the intact ones (seq 1..report.entries), its redacted payloads among them, its last intact
     entry as the head. The first broken entry is named only when it is the tenant's own; another tenant's entry, or
-    the chain's head, checkpoints or witness, is said by its problem alone (no seq, id, hash or detail of it: those
-    are the operator's, `copilot ledger --all-tenants verify`)."""
+    the chain's head, checkpoints or witness, is said by its problem and a fixed sentence (no seq, id, hash or detail of
+    another entry: those are the operator's, `copilot ledger --all-tenants verify`); a break of the chain as a whole is
+    not said to lie outside this tenant's entries, since it concerns them too."""
     own = (entries.c.tenant == tenant, entries.c.seq <= report.entries)
     with engine.connect() as conn:
         count, redacted = conn.execute(
@@ -336,14 +345,22 @@ def for_tenant(engine: Engine, report: VerifyReport, tenant: str) -> VerifyRepor
             holder = conn.execute(
                 select(entries.c.tenant).where(entries.c.seq == broken.seq, entries.c.id == broken.id)
             ).scalar()
-            if holder != tenant:
-                where = OTHER_TENANTS_ENTRY if holder is not None else SHARED_CHAIN
+            if holder is not None and holder != tenant:
                 broken = BrokenEntry(
                     seq=0,
-                    id=where,
+                    id=OTHER_TENANTS_ENTRY,
                     problem=broken.problem,
                     detail=f"the chain this tenant shares fails its {broken.problem} check outside this tenant's "
                     "entries; the operator's `copilot ledger --all-tenants verify` names where",
+                )
+            elif (
+                holder is None
+            ):  # the head, witness or checkpoints: the whole chain, this tenant's entries included
+                broken = BrokenEntry(
+                    seq=0,
+                    id=SHARED_CHAIN,
+                    problem=broken.problem,
+                    detail=broken.detail if broken.id == "(head)" else _SHARED_DETAIL.get(broken.problem, ""),
                 )
     return report.model_copy(
         update={

@@ -79,8 +79,8 @@ def test_verify_with_the_head_row_deleted_is_a_clear_error(
 ) -> None:
     with witnessed.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM ledger_head"))
-    settings = SimpleNamespace(
-        ledger_url=ledger_url, ledger_checkpoint_key=KEY, data_dir=tmp_path, redis_url=""
+    settings = SimpleNamespace(  # a deployment always has its tenant: the CLI takes the tenant-bound path
+        ledger_url=ledger_url, ledger_checkpoint_key=KEY, data_dir=tmp_path, redis_url="", tenant="demo"
     )
     monkeypatch.setattr(copilot.settings, "get_settings", lambda: settings)
     result = CliRunner().invoke(ledger_cli, ["verify"])
@@ -99,7 +99,9 @@ def test_verify_with_the_head_row_deleted_is_a_clear_error(
 )
 def test_cli_verify_reads_the_default_witness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    settings = SimpleNamespace(ledger_url=url, ledger_checkpoint_key=KEY, data_dir=tmp_path, redis_url="")
+    settings = SimpleNamespace(
+        ledger_url=url, ledger_checkpoint_key=KEY, data_dir=tmp_path, redis_url="", tenant="demo"
+    )
     monkeypatch.setattr(copilot.settings, "get_settings", lambda: settings)
     ledger = open_ledger(url, checkpoint_key=KEY, witness=FileWitness(tmp_path / "ledger.witness.jsonl"))
     ledger.append_many([(make_suggestion(created_at=later(i)), INPUTS) for i in range(2)])
