@@ -44,6 +44,23 @@ def test_clinc150_gates_on_the_slice_without_oos_train() -> None:
         assert 0.0 <= res[point]["in_scope_accuracy"] <= 1.0 and 0.0 <= res[point]["oos_recall"] <= 1.0
     assert res["no_threshold"]["in_scope_accuracy"] > 1 / 3  # three intents in the slice
     assert "t_energy" in res["energy_oos_recall_0.90_on_val"]
+    # energy + relative Mahalanobis (class means, shared covariance, minus a background Gaussian)
+    fused = res["fused_oos_recall_0.90_on_val"]
+    assert "t_fused" in fused and 0.0 <= fused["oos_recall"] <= 1.0
+    assert set(res["fused_auroc"]) == {"energy", "relative_mahalanobis", "fused"}
+    assert res["relative_mahalanobis_ms_per_message"]["one_at_a_time"] > 0
+
+
+def test_relative_mahalanobis_prefers_rows_near_a_class() -> None:
+    import numpy as np
+
+    r = np.random.default_rng(0)
+    means = np.eye(4)[:2] * 3.0
+    x = {"train": np.vstack([m + 0.1 * r.standard_normal((40, 4)) for m in means])}
+    y = {"train": np.repeat(np.arange(2), 40)}
+    score = bench.relative_mahalanobis(x, y, 2)
+    near, far = score(means + 0.05), score(np.array([[0.0, 0.0, 3.0, 0.0], [0.0, 0.0, 0.0, 3.0]]))
+    assert near.min() > far.max()
 
 
 def test_markdown_shows_the_energy_gate_and_the_floors() -> None:
@@ -52,6 +69,7 @@ def test_markdown_shows_the_energy_gate_and_the_floors() -> None:
     bench.write(stored)
     md = (bench.RESULTS / "bench_intent.md").read_text(encoding="utf-8")
     assert "energy_oos_recall_0.90_on_val (energy≥" in md
+    assert "fused_oos_recall_0.90_on_val (energy+relMaha≥" in md and "AUROC val/test" in md
     assert "naive best 79.94 / 92.95" in md
 
 
