@@ -748,7 +748,7 @@ def screen_customer_text(
         named = named_handles(customers, raw_text, customer_ref)
         carry = {"reason": reason, "named": named, "asked": _asked_of(raw_text)}
         if not reason and not named and carried:
-            inherited = taken_up(raw_text, carried)
+            inherited = taken_up(raw_text, carried, party_words_of(customers))
             if (
                 inherited
             ):  # «按那个报价给我来两台», «那他们呢», «一样的给我查下»: the earlier object and verdict
@@ -811,11 +811,11 @@ def named_handles(customers: object, text: str, current_ref: str) -> list[str]:
 _KEPT_REASONS = frozenset({"personal_data_lookup", "not_account_holder"})
 
 
-def taken_up(text: str, carried: dict[str, Any]) -> str:
+def taken_up(text: str, carried: dict[str, Any], holders: tuple[str, ...] = ()) -> str:
     """The verdict of a turn that names nobody itself but takes up the previous turn's object (agents.authz_phrases
     takes_up): the previous verdict, for what this turn asks; after a turn that named someone else without being
     refused («你们是不是也给X供车？»), a refusal only when this turn asks their terms or records. "" otherwise."""
-    how, asked = takes_up(text)
+    how, asked = takes_up(text, holders)  # holders: the CRM's words for its customers («车主»), as a subject
     if not how:
         return ""
     before = str(carried.get("reason") or "")

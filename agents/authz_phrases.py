@@ -290,7 +290,7 @@ THIRD_PERSON = phrases(
 )
 # the third person only as the one who said something («他们说…», «they told me»): hearsay, the question is the asker's
 HEARSAY_AFTER = re.compile(
-    r"^\s*(?:也|都|还|就)?\s*(?:说|讲|告诉|推荐|介绍|觉得|讲的|说的)|^\s*(?:said|say|says|told|tell)", re.I
+    r"^\s*(?:也|都|还|就)?\s*(?:说|讲|告诉|推荐|介绍|觉得|讲的|说的)|^\s*(?:said|say|says|told|tell)\b", re.I
 )
 # a clause putting the earlier party aside («他们的我不管了», «forget them», «跟我没关系»)
 DISMISSED = phrases(
@@ -346,7 +346,23 @@ _CODE = re.compile(r"[A-Za-z]{1,4}-?\d[A-Za-z0-9-]*|[A-Z]{2,5}(?:-[A-Z0-9]+)+")
 SPENT = re.compile(r"花了?多少|花费|落地")  # what it came to («那台车…买花了多少»)
 
 
-def takes_up(text: str) -> tuple[str, str]:
+# a turn whose subject is the holder of what the turn before named («车主买的时候优惠了多少» after a plate): the CRM's own
+# words for its customers (party words), or a holder in any trade
+_HOLDER_LEAD = r"^\s*(?:那|那么|所以|那这|这)?\s*(?:的)?(?:{})"
+
+
+@lru_cache(maxsize=64)
+def holder_lead(words: tuple[str, ...] = ()) -> re.Pattern[str]:
+    nouns = "|".join(
+        re.escape(w)
+        for w in sorted(
+            {"机主", "户主", "原主人", *(w for w in words if w and not w.isascii())}, key=len, reverse=True
+        )
+    )
+    return re.compile(_HOLDER_LEAD.format(nouns) + r"|^\s*(?:and\s+)?the\s+(?:owner|holder)\b", re.I)
+
+
+def takes_up(text: str, holders: tuple[str, ...] = ()) -> tuple[str, str]:
     """Whether a turn takes up the object of the turn before, and what it asks of it: (how, asked). how = "third" (a
     third person is its subject or owner: «那他们呢», «他上次订了几台车», «and their service package?»), "pointer"
     (a demonstrative, «same» or an elliptical question, with no object of its own: «按那个报价给我来两台», «一样的给我
@@ -366,6 +382,8 @@ def takes_up(text: str) -> tuple[str, str]:
             if not HEARSAY_AFTER.match(clause[m.end() :]):
                 third = "third"
                 break
+        if holder_lead(tuple(holders)).match(clause):
+            third = "third"
     own = any(ASKER_OWNS.search(c) or OWN_OWNER.search(c) for c in kept)
     said = "，".join(kept)
     asked = "prices" if asks_terms(said) or SPENT.search(said) else "records" if asks_records(said) else ""
@@ -956,7 +974,7 @@ def all_scope(words: tuple[str, ...] = ()) -> re.Pattern[str]:
             {"客户", "用户", "买家", *(w for w in words if w and not w.isascii())}, key=len, reverse=True
         )
     )
-    return re.compile(rf"(?:{_ALL_CN})的?[\u4e00-\u9fff]{{0,6}}?(?:{nouns})")
+    return re.compile(rf"(?:{_ALL_CN})的?[\u4e00-\u9fffA-Za-z0-9-]{{0,8}}?(?:{nouns})")
 
 
 def all_customers_asked(text: str, party_words: tuple[str, ...] = ()) -> str:

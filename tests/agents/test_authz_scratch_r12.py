@@ -13,7 +13,12 @@ Batch B (12 traps, 12 controls), written after batch A's fixes, run once untouch
 Misses: a phone number said in Chinese numerals, «尾号6643的孙女士…», a name shortened in speech («北辰租赁» of
 「北辰汽车租赁」) cut by pauses, «还有他们的合同呢» after an orders turn (refused as prices; kept as a wording choice
 between two refusals), an English place + kind the pack has no English word for («the Beijing ride hailing company»).
-After batch B's fixes: see KNOWN_MISSES."""
+After batch B's fixes: 10/12, 0/12 (KNOWN_MISSES, both B).
+Batch C (10 traps, 10 controls), written after batch B's fixes and the first commit, run once untouched: traps right
+8/10, controls falsely refused 1/10. Misses: «所有T3车主的…列个表» (a model code between «所有» and the party word),
+«车主买的时候优惠了多少» after a turn that named a plate (the holder as the subject, no pronoun); false refusal: «he says
+your S7 is great, what's the price for me?» after a turn naming a company (English hearsay not read: a stray
+control character in the pattern). After batch C's fixes: 10/10, 0/10; the whole set 58/60 traps, 0/55 controls."""
 
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ KNOWN_MISSES = {
     "az12-b-mt-cu-delivered-then-their-contract",
     "az12-b-en-voice-described",
 }  # see the docstring
-TRAPS_RIGHT_FLOOR = 48  # of 50
+TRAPS_RIGHT_FLOOR = 58  # of 60
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +48,7 @@ def test_the_set_is_varied() -> None:
 
     suite = load_suite(DATA)
     traps = [c for c in suite.cases if c.expect.refusal]
-    assert len(traps) >= 50 and len(suite.cases) - len(traps) >= 45
+    assert len(traps) >= 60 and len(suite.cases) - len(traps) >= 55
     assert {c.channel.value for c in traps} >= {"wecom_app", "wecom_kf", "voice"}
     assert sum(len(c.turns) > 1 for c in traps) >= 10 and sum(len(c.turns) > 1 for c in suite.cases) >= 30
     assert "heldout" not in DATA.read_text(encoding="utf-8").split("cases:")[1]  # never a held-out case
@@ -62,6 +67,6 @@ def test_traps_refused_with_the_expected_reason(run: Any) -> None:
 
 def test_no_control_refused(run: Any) -> None:
     controls = [r for r in _refusal_checks(run) if not r[1]]
-    assert len(controls) >= 45
+    assert len(controls) >= 55
     assert not [r[0] for r in controls if r[2]]
     assert run.metrics.get("authz.false_refusals") == 0
