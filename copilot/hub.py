@@ -1,7 +1,13 @@
 """Suggestion push: subscribers (the rep sidebar, the call desktop) get every suggestion for their topic.
 
 In-process by default; Redis pub/sub when settings.redis_url is set, so an API process pushes what a worker produced.
-Topics are plain strings: "rep:<id>", "conversation:<tenant>:<id>", "agent:<id>".
+Topics are plain strings: "rep:<id>", "conversation:<tenant>:<id>", "agent:<id>", "call:<id>".
+
+A hub serves one tenant. Several tenants' deployments may share one Redis (scale-out), and a topic does not say whose
+it is (two tenants may each have a rep "r1"; an admin may listen to any topic; progress events carry no tenant), so
+the Redis hub puts its tenant in every channel, `copilot:push:<tenant>:<topic>`: a publish and a subscription of
+different tenants never meet. The in-process hub is per process and per set of services (`make_hub` builds one for
+each), and a process's services serve one tenant, so it needs no tenant.
 
 A publisher that pays for its event (a suggestion's JSON, the customer's words masked through the PII vault) asks
 `listened(hub, topics)` first and builds the event only for topics someone subscribes to, then `publish_all`: the
@@ -45,7 +51,8 @@ def publish_all(hub: Hub, topics: Sequence[str], event: dict[str, Any]) -> None:
 
 
 class LocalHub:
-    """Thread-safe fan-out to asyncio queues; publish may be called from worker threads."""
+    """Thread-safe fan-out to asyncio queues; publish may be called from worker threads. One per set of services
+    (one tenant): nothing is shared between two LocalHubs, so it needs no tenant in its topics."""
 
     def __init__(self, max_queue: int = 256) -> None:
         self._subs: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]]] = (
@@ -94,16 +101,23 @@ def _offer(queue: asyncio.Queue[dict[str, Any]], event: dict[str, Any]) -> None:
 
 
 class RedisHub:
-    """Redis pub/sub; each subscriber gets its own connection."""
+    """Redis pub/sub for one tenant (channels `copilot:push:<tenant>:<topic>`); each subscriber gets its own
+    connection."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, tenant: str) -> None:
         import redis
 
+        if not tenant:
+            raise ValueError("a Redis hub needs its tenant: channels on a shared Redis are per tenant")
         self._url = url
+        self._prefix = _prefix(tenant)
         self._redis = redis.Redis.from_url(url)
 
+    def _channel(self, topic: str) -> str:
+        return self._prefix + topic
+
     def publish(self, topic: str, event: dict[str, Any]) -> None:
-        self._redis.publish(_channel(topic), _json(event))
+        self._redis.publish(self._channel(topic), _json(event))
 
     def listened(self, topics: Sequence[str]) -> list[str]:
         """PUBSUB NUMSUB: one round trip instead of building, serialising and publishing an event nobody gets. An
@@ -113,11 +127,13 @@ class RedisHub:
         if not topics:
             return []
         try:
-            counts = dict(self._redis.pubsub_numsub(*(_channel(t) for t in topics)))
+            counts = dict(self._redis.pubsub_numsub(*(self._channel(t) for t in topics)))
         except redis.RedisError:
             return list(topics)
         return [
-            t for t in topics if int(counts.get(_channel(t).encode(), counts.get(_channel(t), 0)) or 0) > 0
+            t
+            for t in topics
+            if int(counts.get(self._channel(t).encode(), counts.get(self._channel(t), 0)) or 0) > 0
         ]
 
     def publish_many(self, topics: Sequence[str], event: dict[str, Any]) -> None:
@@ -126,7 +142,7 @@ class RedisHub:
         data = _json(event)
         pipe = self._redis.pipeline(transaction=False)
         for topic in topics:
-            pipe.publish(_channel(topic), data)
+            pipe.publish(self._channel(topic), data)
         pipe.execute()
 
     async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
@@ -134,7 +150,7 @@ class RedisHub:
 
         client = aioredis.Redis.from_url(self._url)
         pubsub = client.pubsub()
-        await pubsub.subscribe(_channel(topic))
+        await pubsub.subscribe(self._channel(topic))
         try:
             async for message in pubsub.listen():
                 if message.get("type") == "message":
@@ -148,13 +164,18 @@ class RedisHub:
         self._redis.close()
 
 
-def _channel(topic: str) -> str:
-    return f"copilot:push:{topic}"
+def _prefix(tenant: str) -> str:
+    """`copilot:push:<tenant>:` with the tenant percent-encoded (no ':' in it), so the first ':' after the tenant ends
+    it: tenant "a:rep" + topic "x" and tenant "a" + topic "rep:x" are different channels."""
+    from urllib.parse import quote
+
+    return f"copilot:push:{quote(tenant, safe='')}:"
 
 
 def _json(event: dict[str, Any]) -> str:
     return json.dumps(event, ensure_ascii=False, default=str)
 
 
-def make_hub(redis_url: str) -> Hub:
-    return RedisHub(redis_url) if redis_url else LocalHub()
+def make_hub(redis_url: str, tenant: str) -> Hub:
+    """The services' hub: Redis pub/sub scoped to `tenant` when `redis_url` is set, else in-process."""
+    return RedisHub(redis_url, tenant) if redis_url else LocalHub()

@@ -217,7 +217,7 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         redis_url=settings.redis_url,
         postgres_url=settings.database_url.replace("postgresql+psycopg://", "postgresql://"),
     )
-    hub = make_hub(settings.redis_url)
+    hub = make_hub(settings.redis_url, settings.tenant)  # channels on a shared Redis are per tenant
     metrics = ServiceMetrics(
         declared_sla_ms(REPO_ROOT / "evals" / "suites" / f"{settings.tenant}.yaml"), tenant=settings.tenant
     )

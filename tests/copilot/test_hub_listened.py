@@ -50,7 +50,7 @@ def test_local_hub_knows_its_subscribers() -> None:
 
 @pytest.mark.redis
 def test_redis_hub_asks_numsub_and_publishes_once_serialised(redis_url: str) -> None:
-    hub = RedisHub(redis_url)
+    hub = RedisHub(redis_url, "t")
     try:
         stamp = time.time_ns()
         topics = [f"rep:a{stamp}", f"conversation:t:c{stamp}"]
@@ -65,7 +65,7 @@ def test_redis_hub_asks_numsub_and_publishes_once_serialised(redis_url: str) -> 
 
 
 def test_an_unreachable_redis_answers_every_topic() -> None:
-    hub = RedisHub("redis://127.0.0.1:1/0")
+    hub = RedisHub("redis://127.0.0.1:1/0", "t")
     try:
         assert hub.listened(["rep:a", "rep:b"]) == ["rep:a", "rep:b"]  # the publish then fails as before
     finally:

@@ -361,7 +361,7 @@ def doomed_redis(tmp_path: Path) -> Iterator[str]:
 def test_push_failure_after_the_ledger_write_is_not_a_500(
     settings: Settings, services: Services, doomed_redis: str
 ) -> None:
-    hub = RedisHub(doomed_redis)
+    hub = RedisHub(doomed_redis, settings.tenant)
     bus = EventBus(on_failure=lambda name: services.metrics.listener_failures.inc(listener=name))
     scaled = dataclasses.replace(services, hub=hub, bus=bus)
     subscribe_all(bus, hub, services.channels, services.metrics)
