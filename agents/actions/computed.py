@@ -14,7 +14,7 @@ Each link carries the facts it rests on, so the action cites them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,8 +98,48 @@ def computed_facts(evidence: list[Evidence]) -> list[Evidence]:
     return [e for e in evidence if e.kind is EvidenceKind.COMPUTED_FACT]
 
 
-def links(evidence: list[Evidence], tenant: TenantConfig) -> dict[str, Link]:
-    """Action name → Link, for every action some computed fact speaks to."""
+# what a message names that a policy row may name too: a model code, a figure (立减1500), an id
+_NAMED = re.compile(r"[A-Za-z]+-?\d+[A-Za-z]*|\d{3,}")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
+
+
+def named_in(text: str, entities: Mapping[str, Iterable[Any]] | None = None) -> set[str]:
+    """The things a message names that a computed fact's row may name too: its entity values and its codes and
+    figures (a model code, an amount of three or more digits, an id), upper-cased."""
+    out = {str(v).strip().upper() for vs in (entities or {}).values() for v in vs if len(str(v).strip()) >= 2}
+    out |= {m.group(0).upper() for m in _NAMED.finditer(_THOUSANDS.sub("", text or ""))}
+    return out
+
+
+def _row_text(e: Evidence) -> str:
+    """A fact's row as the policy and the CRM wrote it: its inputs, slots and first line."""
+    parts = [str(i.get("value", "")) for i in e.lineage.get("inputs") or [] if isinstance(i, dict)]
+    parts += [str(s) for s in e.lineage.get("slots") or []]
+    return _THOUSANDS.sub("", " ".join([*parts, e.content.split("\n")[0]])).upper()
+
+
+def _asked_rows(
+    eligible: list[tuple[str, Evidence]], ruled_out: list[tuple[str, Evidence]], about: set[str]
+) -> tuple[list[tuple[str, Evidence]], list[tuple[str, Evidence]]]:
+    """Of several yes/no rows (one campaign the customer qualifies for, another not), the ones the message is about:
+    those naming most of what the message names (the model, the figure it quotes). When those are all ruled out, an
+    eligible row the message never named is not what was asked («XR-20立减1500 我在北京能参加吗» → the XR-20 campaign, not the
+    region's service campaign): it supports nothing. Nothing named, or a tie: every row stands."""
+    if not about or not eligible or not ruled_out:
+        return eligible, ruled_out
+    hits = {id(e): sum(1 for a in about if a in _row_text(e)) for _, e in [*eligible, *ruled_out]}
+    best = max(hits.values())
+    if best == 0:
+        return eligible, ruled_out
+    asked_eligible = [(v, e) for v, e in eligible if hits[id(e)] == best]
+    if asked_eligible:
+        return asked_eligible + [x for x in eligible if x not in asked_eligible], ruled_out
+    return [], ruled_out
+
+
+def links(evidence: list[Evidence], tenant: TenantConfig, about: set[str] | None = None) -> dict[str, Link]:
+    """Action name → Link, for every action some computed fact speaks to. `about`: what the message names
+    (named_in), to tell the row it asks about from others the same tool decided."""
     facts = computed_facts(evidence)
     out: dict[str, Link] = {}
     if not facts:
@@ -169,6 +209,7 @@ def links(evidence: list[Evidence], tenant: TenantConfig) -> dict[str, Link]:
                 bucket += [(i, e) for i in dict.fromkeys(ids)]
             if not (eligible or ruled_out or mentioned):
                 continue
+            eligible, ruled_out = _asked_rows(eligible, ruled_out, about or set())
             lk = link(spec.name)
             lk.ruled_out.setdefault(pname, set()).update(v for v, _ in ruled_out)
             if eligible:

@@ -20,12 +20,13 @@ filled with it; a confident reading is left to its rules and catalog. One card p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from agents.actions.computed import Link, computed_facts, grants, is_approval, links
+from agents.actions.computed import Link, computed_facts, grants, is_approval, links, named_in
 from agents.actions.marginal import marginal_order
 from agents.actions.needs import UNASKED
 from agents.tenant import OUT_OF_SCOPE, ActionSpec, FactTest, Playbook, Rule, TenantConfig
@@ -173,8 +174,34 @@ def _term_state(key: str, d: DecisionInput) -> str:
     return states.pop() if len(states) == 1 else ""
 
 
+# `fact:KEY>N` / `<N` / `>=N` / `<=N`: a computed number (the days until a term's end, an amount) against a bound the
+# catalog writes, e.g. a renewal action's ["~!fact:renewal_days>60"] (a preference, PREFER): a renewal ranks lower while
+# the contract still runs for months. A fact whose output is not a number does not answer a comparison.
+_COMPARE = re.compile(r"^(?P<key>[^<>=]+?)\s*(?P<op>>=|<=|>|<)\s*(?P<bound>-?\d+(?:\.\d+)?)$")
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+}
+
+
+def _compare_test(key: str, op: str, bound: float, d: DecisionInput) -> bool:
+    for e in d.evidence:
+        if e.kind is not EvidenceKind.COMPUTED_FACT:
+            continue
+        if key in (e.source_ids.get("tool"), e.source_ids.get("tool_id")):
+            value = _number(e.lineage.get("output", ""))
+            if value is not None and _OPS[op](value, bound):
+                return True
+    return False
+
+
 def _fact_test(term: str, d: DecisionInput) -> bool:
-    key, _, wanted = term.removeprefix(FACT_PREFIX).partition("=")
+    body = term.removeprefix(FACT_PREFIX).strip()
+    if (m := _COMPARE.match(body)) is not None:
+        return _compare_test(m.group("key").strip(), m.group("op"), float(m.group("bound")), d)
+    key, _, wanted = body.partition("=")
     key = key.strip()
     values = {v.strip().lower() for v in wanted.split(",") if v.strip()}
     for e in d.evidence:
@@ -207,8 +234,23 @@ def precondition_holds(name: str, d: DecisionInput) -> bool:
     return False
 
 
+# A precondition written with a leading `~` is a preference, not a gate: when it fails the action stays eligible (the
+# customer may still ask for it in so many words) and ranks lower, as one the computed answer argues against:
+#   a renewal action: ["~!fact:renewal_days>60"] — a renewal is the next step near the contract's end
+PREFER = "~"
+
+
 def preconditions_hold(spec: ActionSpec, d: DecisionInput) -> bool:
-    return all(precondition_holds(p, d) for p in spec.preconditions)
+    return all(precondition_holds(p, d) for p in spec.preconditions if not p.startswith(PREFER))
+
+
+def disfavoured(spec: ActionSpec, d: DecisionInput) -> bool:
+    """A preference of the catalog's (PREFER) fails for this case."""
+    return any(
+        not precondition_holds(p.removeprefix(PREFER).strip(), d)
+        for p in spec.preconditions
+        if p.startswith(PREFER)
+    )
 
 
 def playbooks_for(tenant: TenantConfig, business_unit: str) -> list[Playbook]:
@@ -452,7 +494,7 @@ def propose(
     """All firing rules of the matching playbooks, one per action name (highest key wins), ranked; blended with the
     computed answer (an action it supports rises and gets its parameters, one it rules out goes) and with the
     message (a rule fired by the customer's background alone ranks under the actions that answer the message)."""
-    computed = links(d.evidence, tenant)
+    computed = links(d.evidence, tenant, named_in(d.text, d.intent.entities))
     best: dict[str, tuple[float, RuleFiring]] = {}
     background: set[str] = (
         set()
@@ -479,7 +521,7 @@ def propose(
                 key -= PROACTIVE_PENALTY
             if link is not None and link.supported:
                 key += COMPUTED_BONUS
-            elif link is not None and link.against:
+            elif (link is not None and link.against) or disfavoured(spec, d):
                 key -= COMPUTED_PENALTY
             firing.action = firing.action.model_copy(
                 update={"score": round(min(max(key, 0.0), 100.0) / 100, 4)}
@@ -964,7 +1006,9 @@ def rank_catalog(
     # anything or fill a parameter: no action that grants a percentage itself, no parameter taken from its entities
     injected = "injection_suspected" in d.flags
     signals = d.signal_ids()
-    computed = links(d.evidence, tenant) if computed is None else computed
+    computed = (
+        links(d.evidence, tenant, named_in(d.text, d.intent.entities)) if computed is None else computed
+    )
     # what the computed answer says to do next («处理：7天内预约进店检查») is read like the message itself
     answer_lines = [e.content.split("\n")[0] for e in computed_facts(d.evidence)][:MAX_ANSWER_LINES]
     top_source = answer_source(d.evidence)
@@ -1005,7 +1049,11 @@ def rank_catalog(
             + (SIGNAL_BONUS if answered else 0.0)
             + (ENTITY_BONUS if named else 0.0)
             + (COMPUTED_CATALOG_BONUS if supported else 0.0)
-            - (COMPUTED_CATALOG_PENALTY if link is not None and link.against and not supported else 0.0)
+            - (
+                COMPUTED_CATALOG_PENALTY
+                if ((link is not None and link.against) or disfavoured(spec, d)) and not supported
+                else 0.0
+            )
         )
         params: dict[str, Any] = {p: d.intent.entities[p][0] for p in named}
         if link is not None:
