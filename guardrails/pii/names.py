@@ -230,17 +230,25 @@ _DEGREE_2 = frozenset(
 )
 
 
-# What may follow a predicate that ends its clause (考虑得很周全。/ 挺周全的 / 真马虎啊): a name followed by a verb
-# (得李强签字, 得王明同意) is a subject, and stays masked.
-_CLAUSE_END = set("，。！？、；：,.!?;:…~～的了啊呀吧呢嘛哦哈") | {")", "）", "」", "”", '"'}
+# What may follow a predicate that ends its clause (考虑得很周全。/ 挺周全的 / 真马虎啊): punctuation, a symbol (emoji
+# included), the end, or a final particle that itself ends the clause (挺周全的。, not 得李强的签字: a possessive). A name
+# followed by a verb (得李强签字, 得王明同意) is a subject, and stays masked.
+_PARTICLES = set("的了啊呀吧呢嘛哦哈")
+
+
+def _ends_clause(text: str, j: int) -> bool:
+    return j == len(text) or unicodedata.category(text[j])[0] in "PS"
 
 
 def _clause_ends_at(text: str, end: int) -> bool:
     j = end
     while j < len(text) and text[j] in _SPACES:
         j += 1
-    # punctuation and symbols (emoji included) end a clause as well as the particles above
-    return j == len(text) or text[j] in _CLAUSE_END or unicodedata.category(text[j])[0] in "PS"
+    while j < len(text) and text[j] in _PARTICLES:
+        j += 1
+        if _ends_clause(text, j):
+            return True
+    return _ends_clause(text, j)
 
 
 def stands_as_a_predicate(text: str, start: int, end: int) -> bool:
