@@ -35,10 +35,15 @@ def intent_input(state: CopilotState, entities: dict[str, list[str]]) -> IntentI
     signals = state.get("signals", {})
     image_kinds = [k.removeprefix("image_") for k, v in signals.items() if k.startswith("image_") and v]
     file_kinds, file_names = [], []
+    attached: list[
+        str
+    ] = []  # what perception read off the message's photos (its OCR text is in the message too)
     for e in state.get("evidence", []):
         lineage = e.get("lineage") or {}
         if e.get("kind") == "perception" and lineage.get("file_kind"):
             file_kinds.append(str(lineage["file_kind"]))
+        if e.get("kind") == "perception" and lineage.get("image_kind") and e.get("content"):
+            attached.append(str(e["content"]))
     for part in (state.get("message") or {}).get("parts", []):
         if part.get("kind") == "file" and part.get("name"):
             file_names.append(str(part["name"]))
@@ -54,6 +59,7 @@ def intent_input(state: CopilotState, entities: dict[str, list[str]]) -> IntentI
         file_kinds=file_kinds,
         file_names=file_names,
         sender=str((state.get("message") or {}).get("sender", "customer")),
+        attached=attached,
     )
 
 

@@ -119,3 +119,25 @@ if __name__ == "__main__":
     if "-v" in sys.argv:
         for m in misses:
             print("      ", *m)
+
+
+def test_understand_hands_the_photo_text_to_the_classifier() -> None:
+    """The graph's understand node fills IntentInput.attached from the perception evidence of a photo (and of no file),
+    so typed_words can tell the customer's own words from the photo's text."""
+    from agents.nodes.understand import intent_input
+
+    state: Any = {
+        "evidence": [
+            {
+                "kind": "perception",
+                "content": "交车确认单 订单号 SO-1",
+                "lineage": {"image_kind": "document"},
+            },
+            {"kind": "perception", "content": "报价单.pdf", "lineage": {"file_kind": "quote"}},
+            {"kind": "policy_clause", "content": "第三条", "lineage": {}},
+        ],
+        "message": {"parts": [], "sender": "customer"},
+    }
+    got = intent_input(state, {})
+    assert got.attached == ["交车确认单 订单号 SO-1"]
+    assert got.file_kinds == ["quote"]
