@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -108,6 +109,7 @@ class CrmConnector:
         # id(statement) → (statement, compiled form), for the statements registered with prepare() only: ad-hoc
         # statements (a readiness ping, the directory's index scan) are built per call and would grow it forever
         self._prepared: dict[int, tuple[Any, _Prepared]] = {}
+        self._versions = _DataVersions() if engine.dialect.name == "sqlite" else None
 
     def sql_text(self, name: str, stmt: Executable) -> str:
         """The statement's SQL as this dialect sees it (placeholders, no values), for lineage; compiled once."""
@@ -127,7 +129,9 @@ class CrmConnector:
     def session(self) -> Iterator[CrmSession]:
         try:
             with self.engine.connect() as conn:
-                yield CrmSession(conn, self.timeout_ms / 1000, self._prepared if self.prepared else None)
+                yield CrmSession(
+                    conn, self.timeout_ms / 1000, self._prepared if self.prepared else None, self._versions
+                )
         except DBAPIError as e:
             raise _unavailable(e) from e
         except SQLAlchemyError as e:  # pool timeout and friends
@@ -198,14 +202,59 @@ class _Prepared:
         return out
 
 
+class _DataVersions:
+    """A generation number of a SQLite CRM's content, as this process has seen it: it moves on whenever any pooled
+    connection reports (PRAGMA data_version) a commit by another connection — any process — since that connection
+    last asked, and when a connection asks for the first time. Our connections never write (query_only), so every
+    change to the file is another connection's commit.
+
+    Why equal generations mean unchanged rows: take a commit at time t and two checks of this process, one before t
+    (generation g) and one after. The later check's connection either last asked before t — it sees a new data_version
+    now and moves the generation on — or already asked after t, and its first check after t moved it on then (a pooled
+    connection serves one session at a time, so that check finished before this one). Either way the generation read
+    after t is past g. A session reads the generation before any row, so rows read under generation g are at least as
+    new as g."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.generation = 0
+
+    def current(self, conn: Connection) -> int:
+        driver = conn.connection.driver_connection
+        version = driver.execute("PRAGMA data_version").fetchone()[0]  # type: ignore[union-attr]
+        info = conn.info
+        with self._lock:
+            seen = info.get("crm_data_version")
+            if seen is None or seen[0] is not driver or seen[1] != version:
+                self.generation += 1
+                info["crm_data_version"] = (driver, version)
+            return self.generation
+
+
 class CrmSession:
     def __init__(
-        self, conn: Connection, timeout_s: float, prepared: dict[int, tuple[Any, _Prepared]] | None = None
+        self,
+        conn: Connection,
+        timeout_s: float,
+        prepared: dict[int, tuple[Any, _Prepared]] | None = None,
+        versions: _DataVersions | None = None,
     ) -> None:
         self.conn = conn
         self.timeout_s = timeout_s
         self._state: dict[str, float] | None = conn.info.get("deadline")  # type: ignore[assignment]
         self._prepared = prepared
+        self._versions = versions
+
+    def data_version(self) -> int | None:
+        """The CRM's content generation (`_DataVersions`), asked before this session reads any row: equal numbers
+        mean no commit to the database in between. None where the backend has no such counter (PostgreSQL, MySQL) or
+        the question fails: then nothing may be taken as unchanged."""
+        if self._versions is None:
+            return None
+        try:
+            return self._versions.current(self.conn)
+        except Exception:  # noqa: BLE001 - no version only means no reuse without reading
+            return None
 
     def rows(self, stmt: Executable, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         if self._state is not None:

@@ -86,6 +86,15 @@ class CrmCustomerData:
             )
             self._check(ref, owner_of["owner"], owner_of["team"], actor)
 
+        found: list[Customer360] = []
+
+        def unchanged(customer_id: str, version: int) -> bool:
+            # asked after authorize: the 360 whose rows were read with nothing committed to the CRM since
+            c360 = self.built.unchanged(customer_id, version, today)
+            if c360 is not None:
+                found.append(c360)
+            return c360 is not None
+
         snap = read_customer(
             self.connector,
             self.queries,
@@ -98,6 +107,7 @@ class CrmCustomerData:
             ),
             telemetry_lookback_days=self.telemetry_lookback_days,
             tenant=self.tenant,
+            unchanged=unchanged if self.built.size > 0 else None,
         )
         if snap is None:
             raise NotFound(f"customer {ref!r} is not in the CRM", reason="unknown_customer", customer_ref=ref)
@@ -105,15 +115,20 @@ class CrmCustomerData:
         owner, owner_team = owner_of["owner"], owner_of["team"]
         # the rows were read live just now; when they are the rows the last 360 of this customer was built from,
         # that 360 is what building would give again (before build_360, which normalises the rows in place)
-        key = snapshot_key(snap) if self.built.size > 0 else None
-        reused = self.built.get(snap.customer_id, key)
-        if reused is not None:
-            c360 = reused
+        if snap.profile_only:
+            c360 = found[0]
         else:
-            c360 = build_360(snap, self.mapping)
-            kind = str(row.get("kind") or "")
-            c360.signals = evaluate(self.signals.for_customer(c360.business_unit, kind), snap, self.mapping)
-            self.built.put(snap.customer_id, key, c360)
+            key = snapshot_key(snap) if self.built.size > 0 else None
+            reused = self.built.get(snap.customer_id, key, snap.version, today)
+            if reused is not None:
+                c360 = reused
+            else:
+                c360 = build_360(snap, self.mapping)
+                kind = str(row.get("kind") or "")
+                c360.signals = evaluate(
+                    self.signals.for_customer(c360.business_unit, kind), snap, self.mapping
+                )
+                self.built.put(snap.customer_id, key, c360, snap.version, today)
         if self.cache is not None:
             entry = {"owner_rep": owner, "owner_team": owner_team, "c360": c360.model_dump(mode="json")}
             self.cache.put(cache_key, entry)

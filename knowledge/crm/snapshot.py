@@ -48,6 +48,10 @@ class Snapshot:
     profile: dict[str, Any]
     sections: dict[str, Section] = field(default_factory=dict)
     tenant: str = ""  # stamped on every fact and signal, so two tenants' evidence never share an id
+    # the CRM's content generation asked before any row was read (connector.CrmSession.data_version); None: unknown
+    version: int | None = None
+    # True when `read_customer`'s `unchanged` said the rows need not be read again: only the profile is here
+    profile_only: bool = False
 
     @cached_property
     def day(self) -> str:
@@ -74,16 +78,28 @@ def read_customer(
     order_lookback_days: int,
     telemetry_lookback_days: int,
     tenant: str = "",
+    unchanged: Callable[[str, int], bool] | None = None,
 ) -> Snapshot | None:
     """`read_profile` then `read_snapshot` on one connection (one pool checkout and liveness ping, not two): None for
     an unknown customer; `authorize(profile row)` runs before anything beyond the owner row is read and raises to
-    stop the read. The same statements, parameters and rows as the two calls."""
+    stop the read. The same statements, parameters and rows as the two calls.
+
+    `unchanged(customer id, CRM content generation)`, asked after `authorize` when the backend knows its generation:
+    True means the caller holds what these rows would give (built.py), and the snapshot comes back with the profile
+    only (`profile_only`), its other sections unread."""
     with conn.session() as s:
+        version = s.data_version()  # before any row: rows read after it are at least as new
         profile = _run(conn, s, queries["profile"], {"customer_id": customer_id})
         if not profile.rows:
             return None
         authorize(profile.rows[0])
-        return _read_sections(
+        if version is not None and unchanged is not None and unchanged(str(profile.rows[0]["id"]), version):
+            snap = Snapshot(
+                str(profile.rows[0]["id"]), today, profile.rows[0], {"profile": profile}, tenant=tenant
+            )
+            snap.version, snap.profile_only = version, True
+            return snap
+        snap = _read_sections(
             conn,
             s,
             queries,
@@ -93,6 +109,8 @@ def read_customer(
             telemetry_lookback_days=telemetry_lookback_days,
             tenant=tenant,
         )
+        snap.version = version
+        return snap
 
 
 def read_snapshot(
