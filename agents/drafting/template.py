@@ -244,15 +244,15 @@ def compose(c: Composition) -> DraftPlan:
     held = _asked_over_authority(computed)
     said = _customer_statements(c, computed, en=en)
     told = ""  # the answer's sentences so far
-    told_slots: set[str] = (
-        set()
-    )  # the figures those sentences stated (a window's end date is not a contract's end)
+    # the figures those sentences stated: their slots, and what their text states outside a window ("…至2026年12月31日"
+    # of a promotion's period is not a contract ending that day)
+    told_slots: set[str] = set()
     for ev, statement in _first_tools(said, 3):
         figures = [str(s) for s in ev.lineage.get("slots") or [] if str(s).strip()]
         if (
             answer_parts
             and figures
-            and all(f in told_slots for f in figures)
+            and all(f in told_slots or f in DATE_RANGE.sub("", told) for f in figures)
             and (
                 len(figures) > 1
                 or re.search(r"\d年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}|\d{2},\d{3}", figures[0])
@@ -368,6 +368,8 @@ def compose(c: Composition) -> DraftPlan:
         if greeting.endswith(",") and re.match(r"[A-Z][a-z]", refusal):
             refusal = refusal[0].lower() + refusal[1:]
         answer = answer[:1].upper() + answer[1:]
+    elif en and greeting.rstrip().endswith((".", "!", "?")) and answer[:1].islower():
+        answer = answer[0].upper() + answer[1:]  # "Hello Ms. Li, sorry for the trouble. An advisor …"
     elif (
         en
         and greeting.endswith(",")
@@ -399,6 +401,9 @@ def compose(c: Composition) -> DraftPlan:
 
 
 RATE = re.compile(r"\d\s*%|\d\s*折")
+DATE_RANGE = re.compile(
+    r"\d{4}年\d{1,2}月\d{1,2}日\s*(?:至|到|-|~)\s*\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}\s*(?:至|to|-|~)\s*\d{4}-\d{2}-\d{2}"
+)
 QUESTION = re.compile(r"[？?]|吗|怎么|多少|什么|哪|几|能不能|是否|how|what|when|which|can you", re.IGNORECASE)
 ROW_PAIR = re.compile(r"([^；：]+)：([^；]*)")
 AUTHORITY_OK = {
@@ -606,6 +611,7 @@ def _unanswered(customer_text: str, answer: str, said: list[tuple[Evidence, str]
     }
     return any(
         QUESTION.search(q)
+        and _content_words(q)  # a question of no words of its own ("3 yrs or 4?") follows the one before it
         and not (_content_words(q) & answered_words)
         and not any(w in q.lower() for w in answered_words if " " in w)
         for q in questions
@@ -1079,7 +1085,10 @@ def _refusal_line(c: Composition, nums: _Numbering) -> str:
     rule = c.refusal_rule
     mark = nums.mark(rule)
     if c.lang == "en":
-        return f"{line.rstrip('.')} ({rule.title}) {mark}."
+        # the rule's title in the tenant's English where it gives one (never a Chinese title in an English line)
+        title = in_english(rule.title, c.terms_en)
+        title = title if not CJK.search(title) else ""
+        return f"{line.rstrip('.')}{f' ({title})' if title else ''}{mark}."
     where = f"《{rule.title}》{rule.source_ids.get('clause', '')}"
     end = line[-1] if line[-1] in "。！." else ""
     return f"{line[: len(line) - len(end)]}（{where}）{mark}{end or '。'}"

@@ -6,6 +6,7 @@ that cannot compute says why, and the draft then cites the clause without a numb
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
@@ -405,7 +406,23 @@ AMOUNT_ASK = re.compile(
 def asks_price(text: str, crm: CrmRecord) -> bool:
     """The message asks what something costs (an amount question) for a product the CRM prices, in a count of units:
     a quote is asked, however it is worded ("一台到手多少，总共多少")."""
-    return bool(AMOUNT_ASK.search(text) and asked_units(english_counts(text)) and crm.priced_model_in(text))
+    counted = asked_units(english_counts(text))
+    if not (AMOUNT_ASK.search(text) and counted and crm.priced_model_in(text)):
+        return False
+    return not _counts_owned(text, counted, crm)
+
+
+def _counts_owned(text: str, counted: re.Match[str], crm: CrmRecord) -> bool:
+    """The count names units the customer has or has ordered: said with a demonstrative ("订的那6台", "我们这12台"), or
+    as many of the counted model as one of their deliveries, or as all they hold of it. Then the amount asked is about
+    those (a refund, a trade-in), not a quote."""
+    if re.search(r"[那这][一两几]?\s*$", text[max(0, counted.start() - 3) : counted.start()]):
+        return True  # "订的那6台", "我们这12台": units already ordered or held, not a quote asked
+    model = crm.priced_model_in(text[counted.end() : counted.end() + 8]) or crm.priced_model_in(text)
+    held = [d for d in crm.all_devices() if model and model in str(d.get("name", ""))]
+    batches = Counter(str(d.get("installed_at", ""))[:10] for d in held)
+    n = int(counted.group(1))
+    return bool(held) and (n == len(held) or n in batches.values())
 
 
 def _quotes(spec: ToolSpec) -> bool:

@@ -75,6 +75,28 @@ VOLUME_AFTER = re.compile(r"\s*(?:就|才|只|仅|一共|总共|共)")
 RELATIVE_MONTH = {"上个月": 1, "上月": 1, "这个月": 0, "本月": 0}
 
 
+# a year said of an order still to be placed ("今年要是再订两台", "明年打算换"): it picks no delivered batch
+FUTURE_AFTER = re.compile(r"\s*(?:要是|如果|假如|打算|准备|计划|想要?|还要|还想|再[订买补提要])")
+# the first or the last of their deliveries ("最早那批", "头一批", "the earliest batch"; "最近那批", "最新提的")
+FIRST_BATCH = re.compile(
+    r"(?:最早|最老|最先)(?:那|的|一批|提|交|买|到)|头一批|第一批|earliest|oldest|first batch", re.IGNORECASE
+)
+LAST_BATCH = re.compile(
+    r"(?:最近|最新|最晚)(?:那|的那|一批|提|交|买|到)|最后一批|latest batch|newest|most recent batch|last batch",
+    re.IGNORECASE,
+)
+
+
+def _ordinal_batch(devices: list[dict[str, Any]], text: str) -> list[dict[str, Any]] | None:
+    """The devices of the first or the last delivery day, when the message asks for that one batch and not both."""
+    first, last = bool(FIRST_BATCH.search(text)), bool(LAST_BATCH.search(text))
+    days = sorted({str(d.get("installed_at", ""))[:10] for d in devices} - {""})
+    if first == last or len(days) < 2:
+        return None
+    day = days[0] if first else days[-1]
+    return [d for d in devices if str(d.get("installed_at", ""))[:10] == day]
+
+
 def _dated(devices: list[dict[str, Any]], text: str, today: date | None = None) -> list[dict[str, Any]]:
     """The devices delivered in the years (and months) the message names ("2020年的X7", "一批去年3月、一批去年11月"),
     when that narrows the list; otherwise all of them (a date about something else must not empty the list)."""
@@ -82,6 +104,8 @@ def _dated(devices: list[dict[str, Any]], text: str, today: date | None = None) 
     for m in DELIVERY_WHEN.finditer(text or ""):
         if VOLUME_AFTER.match(text[m.end() :]):
             continue  # "去年就4台" says how much was bought that year, it does not pick that year's batch
+        if FUTURE_AFTER.match(text[m.end() :]):
+            continue  # "今年要是再订两台" is an order to come, not the batch delivered this year
         word = m.group(1).replace(" ", "")
         if word in RELATIVE_YEAR:
             if today is None:
@@ -97,6 +121,8 @@ def _dated(devices: list[dict[str, Any]], text: str, today: date | None = None) 
                 y, m0 = divmod(today.year * 12 + today.month - 1 - back, 12)
                 prefixes.append(f"{y}-{m0 + 1:02d}")
     hit = [d for d in devices if any(str(d.get("installed_at", "")).startswith(p) for p in prefixes)]
+    if not prefixes:
+        return _ordinal_batch(devices, text or "") or devices
     return hit if hit and len(hit) < len(devices) else devices
 
 

@@ -50,6 +50,9 @@ class _Crm:
     def priced_model_in(self, text: str) -> str:
         return next((m for m in self.models if m in text), "")
 
+    def all_devices(self) -> list[dict[str, str]]:
+        return []
+
 
 @pytest.mark.parametrize(
     ("text", "asked"),
@@ -232,3 +235,130 @@ def test_price_fixture_dates() -> None:  # the arithmetic the fresh misses rest 
 
     assert money.discounted(Decimal(126000), Decimal(8), "1", "half_up") == Decimal(115920)
     assert date(2026, 11, 20).weekday() == 4
+
+
+class _Fleet(_Crm):
+    def __init__(self, models: tuple[str, ...], devices: list[dict[str, str]]) -> None:
+        super().__init__(models)
+        self.devices = devices
+
+    def all_devices(self) -> list[dict[str, str]]:
+        return self.devices
+
+
+FLEET = [{"name": "凌云K7 轿车", "installed_at": "2020-06-15"}] * 12 + [
+    {"name": "凌云K9 MPV", "installed_at": "2025-03-01"}
+] * 3
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        # the count is one of their deliveries: the amount asked is the trade-in's, not a quote for those cars
+        ("我们那12台K7是2020年提的，打算全换成K9，置换总共能抵多少", False),
+        ("再订12台K9，一台多少钱", True),  # as many as a delivery of another model: an order
+        ("K9再补4台，到手多少", True),
+        ("那3台K9现在值多少", False),  # all they hold of it
+        ("12号订的那6台K9不要了，定金能退多少", False),  # units already ordered: a refund asked, not a quote
+    ],
+)
+def test_a_count_of_their_own_assets_is_not_a_quote(text: str, asked: bool) -> None:
+    from agents.nodes.reason import asks_price
+
+    assert asks_price(text, _Fleet(("K7", "K9"), FLEET)) is asked  # type: ignore[arg-type]
+
+
+def test_a_date_said_outside_a_window_is_still_a_repeat() -> None:
+    pkg = _clause("pkg", "第九条")
+    visits = _fact(
+        "您的套餐（SC-2）共 4 次服务，还剩 3次，有效期至2027年6月27日", pkg, "package_visits", slots=["3次"]
+    )
+    end = _fact(
+        "您的合同（SC-2）将于2027年6月27日到期，还有 219 天",
+        pkg,
+        "package_renewal",
+        slots=["2027年6月27日"],
+    )
+    text = _compose([pkg, visits, end], "套餐还剩几次")
+    assert "还剩 3次" in text and "将于2027年6月27日到期" not in text, text
+
+
+def test_a_question_of_no_words_of_its_own_is_not_left_unanswered() -> None:
+    from agents.drafting.template import _unanswered
+
+    said: list[Any] = []
+    answer = "your vehicle warranty of 48 months runs until 2029-06-30"
+    assert not _unanswered("when exactly does the warranty run out? 3 yrs or 4?", answer, said)
+    assert _unanswered(
+        "when does the warranty run out? and what about the roadside assistance fee?", answer, said
+    )
+
+
+BATCHES = ["2024-09-17"] * 4 + ["2025-03-26"] * 3 + ["2026-03-12"] * 2
+
+
+@pytest.mark.parametrize(
+    ("text", "picked"),
+    [
+        # two needs: the first asks about their earliest batch, the second names this year for an order to come
+        ("两件事 第一个 我们最早那批K9的质保还有没有 第二个 今年要是再订两台K9 一台多少钱", "2024-09-17"),
+        ("the earliest batch - is it still under warranty?", "2024-09-17"),
+        ("最近提的那批质保到哪天", "2026-03-12"),
+        ("今年提的那两台质保到哪天", "2026-03-12"),  # a delivered batch named by its year: as before
+        ("明年打算再买几台，质保到哪天", "all"),  # a year of an order to come picks nothing
+        ("最近一次保养是什么时候", "all"),  # a recent service, not a batch
+        ("续签最早哪天能办", "all"),
+    ],
+)
+def test_the_first_or_last_batch_and_a_year_to_come(text: str, picked: str) -> None:
+    from agents.reasoning.crm import _dated
+
+    devices = [{"id": str(i), "installed_at": d} for i, d in enumerate(BATCHES)]
+    got = _dated(devices, text, date(2026, 11, 20))
+    if picked == "all":
+        assert len(got) == len(devices)
+    else:
+        assert {d["installed_at"] for d in got} == {picked}
+
+
+def _compose_en(evidence: list[Evidence], text: str, **kw: Any) -> str:
+    c = Composition(
+        lang="en",
+        evidence=evidence,
+        actions=[],
+        contact=Contact("李娜", "", "e", "李女士"),
+        voice=TenantVoice(company="", persona="advisor", tone="", sign_off=""),
+        next_steps={},
+        customer_text=text,
+        **kw,
+    )
+    return compose(c).template_text
+
+
+def test_an_english_refusal_names_its_rule_in_english_or_not_at_all() -> None:
+    rule = _clause("privacy")
+    rule = rule.model_copy(update={"title": "客户隐私声明"})
+    line = "Sorry, other customers' prices are confidential, so I can't share them."
+    named = _compose_en(
+        [rule],
+        "what did they pay?",
+        refusal=line,
+        refusal_rule=rule,
+        terms_en={"客户隐私声明": "Privacy Notice"},
+        cite_policy=False,
+    )
+    bare = _compose_en([rule], "what did they pay?", refusal=line, refusal_rule=rule, cite_policy=False)
+    assert "(Privacy Notice)" in named and "客户" not in named, named
+    assert "客户" not in bare and "I can't share them" in bare, bare
+
+
+def test_an_english_answer_after_an_apology_opens_with_a_capital() -> None:
+    sla = _clause("sla")
+    fact = _fact(
+        "an advisor responds within 4 hours",
+        sla,
+        "row_lookup",
+        statement_en="an advisor responds within 4 hours",
+    )
+    text = _compose_en([sla, fact], "really disappointed, nobody came", apologetic=True)
+    assert ". An advisor responds" in text or "Ms. Li, an advisor" in text, text
