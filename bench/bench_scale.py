@@ -28,6 +28,7 @@ from typing import Any
 
 from bench.bench_channels import load_messages
 from bench.machine import machine_load_report, measure_load
+from copilot.scale import inbox_stream
 from copilot.settings import REPO_ROOT
 
 RESULTS = REPO_ROOT / "evals" / "results"
@@ -203,7 +204,7 @@ def throughput(
     stack.stop_workers()
     for i in range(workers):
         stack.start_worker(f"bench{workers}-{i}")
-    inbox = RedisStreamInbox(stack.redis.url)
+    inbox = RedisStreamInbox(stack.redis.url, tenant="demo")
 
     def enqueue(prefix: str, i: int) -> None:
         inbox.accept(
@@ -557,24 +558,24 @@ def load(stack: Any, rate: float, seconds: float) -> dict[str, Any]:
     def sample() -> None:
         t0 = time.perf_counter()
         while not stop.wait(1.0):
-            g = r.xinfo_groups("copilot:inbox")[0]
+            g = r.xinfo_groups(inbox_stream("demo"))[0]
             depth.append(
                 {
                     "t_s": round(time.perf_counter() - t0, 1),
-                    "xlen": r.xlen("copilot:inbox"),
+                    "xlen": r.xlen(inbox_stream("demo")),
                     "pending": int(g["pending"]),
                     "lag": int(g.get("lag") or 0),
                 }
             )
 
-    before = r.xlen("copilot:inbox")
+    before = r.xlen(inbox_stream("demo"))
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     result = asyncio.run(_fire(stack.api_url, reqs, rate))
     stop.set()
     sampler.join()
     unique = n - n // 10
-    enqueued = r.xlen("copilot:inbox") - before
+    enqueued = r.xlen(inbox_stream("demo")) - before
     floor = asyncio.run(
         _fire(stack.api_url, [raw_request("GET", "/healthz")] * int(rate * min(seconds, 10)), rate)
     )
@@ -616,7 +617,7 @@ def crash(stack: Any, n: int = 12) -> dict[str, Any]:
     def held() -> list[str]:
         return [
             p["message_id"].decode()
-            for p in r.xpending_range("copilot:inbox", "workers", "-", "+", 100, consumername=consumer)
+            for p in r.xpending_range(inbox_stream("demo"), "workers", "-", "+", 100, consumername=consumer)
         ]
 
     with httpx.Client(base_url=stack.api_url, timeout=30) as api:

@@ -53,7 +53,9 @@ class QueueSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="COPILOT_QUEUE_", extra="ignore")
 
-    stream: str = "copilot:inbox"
+    # empty: one stream per tenant (`inbox_stream`). A worker serves one tenant and acks its refusal of another's
+    # message, so tenants sharing a stream would take and drop each other's messages
+    stream: str = ""
     group: str = "workers"
     lease_s: float = (
         30.0  # a silent consumer's entries are reclaimed after this; workers heartbeat at lease/3
@@ -69,6 +71,11 @@ class QueueSettings(BaseSettings):
     redact_after_s: float = 300.0  # processed entries are deleted from the stream after this (privacy)
     # dead letters (and the SQLite inbox's dead rows and skipped callbacks) keep their raw content this long
     dead_redact_after_s: float = 72 * 3600
+
+
+def inbox_stream(tenant: str) -> str:
+    """The default stream of a tenant's messages: `copilot:inbox:<tenant>` (`copilot:inbox` when no tenant is named)."""
+    return f"copilot:inbox:{tenant}" if tenant else "copilot:inbox"
 
 
 def _stream_id(value: Any) -> tuple[int, int]:
@@ -103,6 +110,7 @@ class RedisStreamInbox:
         url: str,
         *,
         stream: str | None = None,
+        tenant: str = "",
         group: str | None = None,
         dedupe_ttl_s: int | None = None,
         lease_s: float | None = None,
@@ -111,7 +119,7 @@ class RedisStreamInbox:
     ) -> None:
         q = QueueSettings()
         self.url = url
-        self.stream = stream or q.stream
+        self.stream = stream or q.stream or inbox_stream(tenant)
         self.group = group or q.group
         self.dedupe_ttl_s = dedupe_ttl_s or q.dedupe_ttl_s
         self.lease_s = lease_s if lease_s is not None else q.lease_s

@@ -79,7 +79,7 @@ def open_inbox(settings: Settings) -> SqliteInbox | RedisStreamInbox:  # their i
     from copilot.scale import QueueSettings, RedisStreamInbox
 
     if settings.redis_url:
-        return RedisStreamInbox(settings.redis_url)
+        return RedisStreamInbox(settings.redis_url, tenant=settings.tenant)
     from channels import SqliteInbox
 
     queue = QueueSettings()

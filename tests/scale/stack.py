@@ -18,6 +18,7 @@ from typing import IO, Any
 import httpx
 import redis
 
+from copilot.scale import inbox_stream
 from copilot.settings import REPO_ROOT
 from tests.channels.wecom_fakes import DOC, FakeTencent
 
@@ -253,7 +254,7 @@ class Stack:
     def consumer(self, name: str) -> dict[str, Any] | None:
         """The worker's consumer in the group (name@host:pid), once it has polled the queue."""
         proc = self.workers[name]
-        for c in self.redis.client().xinfo_consumers("copilot:inbox", "workers"):
+        for c in self.redis.client().xinfo_consumers(inbox_stream("demo"), "workers"):
             cname = c["name"].decode()
             if cname.startswith(f"{name}@") and cname.endswith(f":{proc.pid}"):
                 return {**c, "name": cname}

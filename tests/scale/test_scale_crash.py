@@ -9,6 +9,7 @@ import time
 import httpx
 import pytest
 
+from copilot.scale import inbox_stream
 from tests.channels.wecom_fakes import text_xml
 from tests.scale.conftest import post_kf_callback
 from tests.scale.stack import Stack, kf_text, ledger_suggestions, signed_callback, wait_until
@@ -31,7 +32,7 @@ def counts(stack: Stack, ids: list[str]) -> dict[str, int]:
 
 def pending_of(stack: Stack, consumer: str) -> list[str]:
     rows = stack.redis.client().xpending_range(
-        "copilot:inbox", "workers", "-", "+", 100, consumername=consumer
+        inbox_stream("demo"), "workers", "-", "+", 100, consumername=consumer
     )
     return [r["message_id"].decode() for r in rows]
 
@@ -80,14 +81,16 @@ def test_enqueue_is_durable_before_the_200(stack: Stack, api: httpx.Client) -> N
     stack.redis.kill9()
     stack.redis.start()
     client = stack.redis.client()
-    payloads = [f[b"payload"].decode() for _id, f in client.xrange("copilot:inbox")]
+    payloads = [f[b"payload"].decode() for _id, f in client.xrange(inbox_stream("demo"))]
     assert any('"message_id":"9100000001"' in p for p in payloads)
-    assert client.exists("copilot:inbox:dedupe:demo:wecom_app:9100000001")
+    assert client.exists(inbox_stream("demo") + ":dedupe:demo:wecom_app:9100000001")
     # the service is back: Tencent's retry of the same request is answered 200 and not enqueued twice
     wait_until(
         lambda: api.post("/channels/wecom/callback", params=params, content=body).status_code == 200,
         30,
         "API",
     )
-    again = [f for _id, f in client.xrange("copilot:inbox") if b'"message_id":"9100000001"' in f[b"payload"]]
+    again = [
+        f for _id, f in client.xrange(inbox_stream("demo")) if b'"message_id":"9100000001"' in f[b"payload"]
+    ]
     assert len(again) == 1

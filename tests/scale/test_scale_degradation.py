@@ -13,6 +13,7 @@ import pytest
 
 from contract import Channel, InboundMessage, TextPart
 from contract.ports import Actor
+from copilot.scale import inbox_stream
 from copilot.settings import Settings
 from tests.channels.wecom_fakes import text_xml
 from tests.scale.stack import Stack, free_port, ledger_suggestions, signed_callback, wait_until
@@ -59,7 +60,9 @@ def test_redis_down_callback_is_503_with_retry_after_then_accepted_once(
         "200",
     )
     assert api.post("/channels/wecom/callback", params=params, content=body).status_code == 200
-    found = [f for _i, f in stack.redis.client().xrange("copilot:inbox") if b'"9200000001"' in f[b"payload"]]
+    found = [
+        f for _i, f in stack.redis.client().xrange(inbox_stream("demo")) if b'"9200000001"' in f[b"payload"]
+    ]
     assert len(found) == 1
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from copilot.scale import inbox_stream
 from tests.scale.conftest import post_kf_callback
 from tests.scale.stack import KF_ID, Stack, kf_text, ledger_suggestions, wait_until
 
@@ -27,7 +28,7 @@ def sync_calls(stack: Stack, cursor: str) -> int:
 
 
 def queue_idle(stack: Stack) -> bool:
-    group = stack.redis.client().xinfo_groups("copilot:inbox")[0]
+    group = stack.redis.client().xinfo_groups(inbox_stream("demo"))[0]
     return int(group["pending"]) == 0 and int(group.get("lag") or 0) == 0
 
 
@@ -74,7 +75,9 @@ def test_kf_callback_to_one_suggestion_in_postgres_pushed_to_the_page(
     assert [s["suggestion"]["id"] for s in got] == [sug["id"]]  # the worker's push reached the API's SSE
 
     # only worker processes consume: the API process is not a consumer of the group
-    consumers = [c["name"].decode() for c in stack.redis.client().xinfo_consumers("copilot:inbox", "workers")]
+    consumers = [
+        c["name"].decode() for c in stack.redis.client().xinfo_consumers(inbox_stream("demo"), "workers")
+    ]
     assert consumers and all(c.startswith(("w1@", "w2@", "doomed@", "bench")) for c in consumers), consumers
 
 
