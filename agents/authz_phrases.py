@@ -362,6 +362,28 @@ def holder_lead(words: tuple[str, ...] = ()) -> re.Pattern[str]:
     return re.compile(_HOLDER_LEAD.format(nouns) + r"|^\s*(?:and\s+)?the\s+(?:owner|holder)\b", re.I)
 
 
+# the pronoun said to be the asker's own, anywhere in the turn («他是我们的财务», «he is our finance guy»)
+_IS_OWN = re.compile(
+    r"^\s*(?:就|也)?是(?:我们|咱们|我司|我)|^\s*(?:is|'s)\s+(?:one\s+of\s+)?(?:our|my)\b", re.I
+)
+_SINGULAR = re.compile(r"[他她]|he|him|his|she|her", re.I)
+_SINGULAR_WORD = re.compile(rf"(?<![A-Za-z])(?:{_SINGULAR.pattern})(?![A-Za-z])", re.I)
+
+
+def _refers_to_own(said: str, at: int, end: int) -> bool:
+    """A singular third-person pronoun at said[at:end] whose nearest person word earlier in the turn is one the asker
+    owns («那我老婆下周过来提车，她能直接开走吗», «让我们司机过来，他几点到»), or, with no person word before it,
+    which the turn says is the asker's own («send him the invoice, he is our finance guy», «他是我们财务，发票开给他»):
+    the asker's own person, not the party of the turn before. A plural («他们», «they») stays the other party
+    («我老婆也问，他们上次拿的什么价»)."""
+    if not _SINGULAR.fullmatch(said[at:end]):
+        return False
+    before = list(_ANY_PERSON.finditer(said[:at]))
+    if before:
+        return any(m.end() == before[-1].end() for m in _OWN_PERSON.finditer(said[:at]))
+    return any(_IS_OWN.match(said[m.end() :]) for m in _SINGULAR_WORD.finditer(said))
+
+
 def takes_up(text: str, holders: tuple[str, ...] = ()) -> tuple[str, str]:
     """Whether a turn takes up the object of the turn before, and what it asks of it: (how, asked). how = "third" (a
     third person is its subject or owner: «那他们呢», «他上次订了几台车», «and their service package?»), "pointer"
@@ -375,17 +397,22 @@ def takes_up(text: str, holders: tuple[str, ...] = ()) -> tuple[str, str]:
     ]
     asked = ""
     third = ""
+    said = "，".join(kept)
+    at = 0
     for clause in kept:
+        start, at = at, at + len(clause) + 1  # where the clause starts in «said»
         if ASKER_OWNS.search(clause) or OWN_OWNER.search(clause):
             continue  # the asker's own in this clause («我这台AB-100呢», «给我的那个报价», «our contract»)
         for m in THIRD_PERSON.finditer(clause):
-            if not HEARSAY_AFTER.match(clause[m.end() :]):
-                third = "third"
-                break
+            if HEARSAY_AFTER.match(clause[m.end() :]) or _refers_to_own(
+                said, start + m.start(), start + m.end()
+            ):
+                continue
+            third = "third"
+            break
         if holder_lead(tuple(holders)).match(clause):
             third = "third"
     own = any(ASKER_OWNS.search(c) or OWN_OWNER.search(c) for c in kept)
-    said = "，".join(kept)
     asked = "prices" if asks_terms(said) or SPENT.search(said) else "records" if asks_records(said) else ""
     if third:
         return third, asked
@@ -662,6 +689,20 @@ EXISTING = re.compile(
 _RELATIONS = (
     r"爱人|老婆|老公|妻子|丈夫|太太|媳妇|家属|家人|儿子|女儿|父亲|母亲|爸爸|妈妈|朋友|同事|助理|秘书|司机|行政|员工|下属"
     r"|助手|管家|保姆|亲戚"
+)
+# a person the asker owns («我老婆», «我们司机», «我家的保姆», «our finance guy», «my wife»), or any person word at all
+# (the closed class of relations above, the salutations of _PERSON_NOUNS, a customer or holder), for the nearest one
+_EN_RELATIONS = (
+    r"husband|wife|son|daughter|father|mother|dad|mom|mum|driver|assistant|secretary|partner|brother|sister|friend"
+    r"|colleague|guy|man|woman|lady|boss|manager|accountant|staff|employee|person"
+)
+_OWN_PERSON = re.compile(
+    rf"(?:我们|咱们|我司|我)(?:家|公司|单位)?的?(?:{_RELATIONS})|\b(?:my|our)\s+(?:\w+\s+){{0,2}}?(?:{_EN_RELATIONS})s?\b",
+    re.I,
+)
+_ANY_PERSON = re.compile(
+    rf"(?:{_RELATIONS}|{_PERSON_NOUNS}|客户|车主|机主|别人|其他人|对方|人家)|\b(?:{_EN_RELATIONS}|customer|client|owner|buyer)s?\b",
+    re.I,
 )
 # «王明的爱人», «王明总的秘书», «王明公司的行政», «王明儿子»: a title or a workplace may come between
 PROXY_OF = re.compile(

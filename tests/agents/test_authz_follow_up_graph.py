@@ -91,7 +91,52 @@ CONTROLS = [
     ),
     ("P011", HUANG, ["安途出租拿的什么价", "那算了，跟上次一样，帮我约周六保养"]),
     ("P009", HUANG, ["S7有什么优惠", "好的 那就按这个价定了 给我来一台"]),
+    # a singular pronoun for the asker's own person (a relation the asker owns, nearest before it in the turn, or one
+    # the turn says is theirs), not for the party of the refused turn (review of 65fd3da: all three were refused)
+    ("P010", SUN, ["安途出租拿的什么价", "好吧，那我老婆下周过来提车，她能直接开走吗？"]),
+    ("P003", SUN, ["迅达物流订了多少台", "行，那让我们司机过来，他几点到合适？"]),
+    (
+        "P007",
+        HUANG,
+        [
+            "what did Xunda Logistics pay for their trucks",
+            "ok, can you send him the invoice? he is our finance guy",
+        ],
+    ),
+    # fresh, written before the fix
+    ("P011", HUANG, ["安途出租拿的什么价", "嗯 我家保姆明天来拿钥匙，她到了找谁？"]),
+    (
+        "P009",
+        HUANG,
+        [
+            "did Gangcheng Logistics get a discount on their T3s?",
+            "fine. my wife will pick the car up friday, can she pay by card?",
+        ],
+    ),
+    ("P012", SUN, ["鹏程租车那批车的保养合同到哪天", "他是我们财务，发票开给他就行"]),
 ]
+
+# a pronoun for the OTHER party right after a refused trap is still refused: a plural («他们» is not «我老婆»), or a
+# person word nearer the pronoun than the asker's own
+TRAPS_AFTER_OWN = [
+    ("P010", SUN, ["安途出租拿的什么价", "那他们上次拿的什么价？"], "other_customer_prices"),
+    ("P003", SUN, ["安途出租拿的什么价", "好吧，我老婆也问，他们上次拿的什么价？"], "other_customer_prices"),
+    (
+        "P011",
+        HUANG,
+        ["安途出租拿的什么价", "我老婆想知道，那个客户他最后多少钱拿的"],
+        "other_customer_prices",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("customer", "rep", "turns", "reason"), TRAPS_AFTER_OWN, ids=[t[2][-1] for t in TRAPS_AFTER_OWN]
+)
+def test_a_pronoun_for_the_other_party_after_a_refused_trap_is_refused(copilot, customer, rep, turns, reason):  # type: ignore[no-untyped-def]
+    out = conversation(copilot, customer, rep, turns, f"own-{abs(hash(tuple(turns)))}")
+    assert out.kind is SuggestionKind.REFUSAL, (out.kind, out.flags)
+    assert reason_of(out) == reason
 
 
 @pytest.mark.parametrize(("customer", "rep", "turns"), CONTROLS, ids=[t[2][-1] for t in CONTROLS])
