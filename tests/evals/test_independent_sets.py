@@ -25,3 +25,18 @@ def test_rows_match_the_header_and_provenance_is_printed() -> None:
     assert len(table) == 3 and len({line.count("|") for line in table}) == 1
     assert "| set-a | 3 | 0 | 0.5 |" in md
     assert "- `set-b`: private" in md
+
+
+def test_the_blind_sets_load_and_say_where_they_come_from() -> None:
+    from evals.independent_sets import SETS_DIR
+    from evals.suite import load_suite
+
+    paths = sorted(SETS_DIR.glob("*.yaml"))
+    assert len(paths) >= 3
+    for path in paths:
+        suite = load_suite(path)
+        assert len(suite.cases) >= 25, path.name
+        assert not any(c.heldout for c in suite.cases)  # blind sets are their own measure, never a split
+        assert "written blind" in (suite.description or ""), (
+            path.name
+        )  # the report prints who wrote it and what it saw
