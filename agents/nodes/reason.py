@@ -406,17 +406,31 @@ AMOUNT_ASK = re.compile(
 def asks_price(text: str, crm: CrmRecord) -> bool:
     """The message asks what something costs (an amount question) for a product the CRM prices, in a count of units:
     a quote is asked, however it is worded ("一台到手多少，总共多少")."""
-    counted = asked_units(english_counts(text))
+    said = english_counts(text)  # the count's positions are in this text ("another 3 K9s" → "…3台K9…")
+    counted = asked_units(said)
     if not (AMOUNT_ASK.search(text) and counted and crm.priced_model_in(text)):
         return False
-    return not _counts_owned(text, counted, crm)
+    return not _counts_owned(said, counted, crm)
+
+
+# a count said to be more than they have (a closed class of additive adverbs and their verbs): 再补6台, 另外加10台
+_MORE = re.compile(
+    r"(?:再|还|另外?|加|补|多)(?:订|买|补|来|要|提|加|采购)?\s*$|\b(?:another|more|additional|extra)\s*$",
+    re.IGNORECASE,
+)
+_MORE_EN = re.compile(r"\b(?:another|more|additional|extra)\s+\d+\s+[\w-]+\s*$", re.IGNORECASE)
 
 
 def _counts_owned(text: str, counted: re.Match[str], crm: CrmRecord) -> bool:
     """The count names units the customer has or has ordered: said with a demonstrative ("订的那6台", "我们这12台"), or
     as many of the counted model as one of their deliveries, or as all they hold of it. Then the amount asked is about
     those (a refund, a trade-in), not a quote."""
-    if re.search(r"[那这][一两几]?\s*$", text[max(0, counted.start() - 3) : counted.start()]):
+    before = text[max(0, counted.start() - 12) : counted.start()]
+    # an English count is read into "（3台K9）" right after the words that said it ("another 3 K9s")
+    english = text[: counted.start() - 1] if text[counted.start() - 1 : counted.start()] == "（" else ""
+    if _MORE.search(before) or _MORE_EN.search(english[-40:]):
+        return False  # "再补6台", "另外加10台", "another 6": new units, however many of a batch they match
+    if re.search(r"[那这][一两几]?\s*$", before[-3:]):
         return True  # "订的那6台", "我们这12台": units already ordered or held, not a quote asked
     model = crm.priced_model_in(text[counted.end() : counted.end() + 8]) or crm.priced_model_in(text)
     held = [d for d in crm.all_devices() if model and model in str(d.get("name", ""))]

@@ -260,6 +260,11 @@ FLEET = [{"name": "凌云K7 轿车", "installed_at": "2020-06-15"}] * 12 + [
         ("K9再补4台，到手多少", True),
         ("那3台K9现在值多少", False),  # all they hold of it
         ("12号订的那6台K9不要了，定金能退多少", False),  # units already ordered: a refund asked, not a quote
+        # review of 06f2486: units said to be more (再/另外/加/补, more/another) are new, whatever batch they match
+        ("再补3台K9，一台到手多少，总共多少", True),
+        ("K9再来3台多少钱", True),
+        ("另外加12台K7，多少钱", True),
+        ("another 3 K9s, how much in total?", True),
     ],
 )
 def test_a_count_of_their_own_assets_is_not_a_quote(text: str, asked: bool) -> None:
