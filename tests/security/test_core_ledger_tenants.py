@@ -137,7 +137,9 @@ def test_a_tenants_key_lists_only_its_own_pack(shared: tuple[TestClient, dict[st
     assert beside, "the probe needs other packs beside the active one"
     from types import SimpleNamespace
 
-    s["alpha"].policy_store = SimpleNamespace(list=lambda: [], close=lambda: None)  # the active pack's documents
+    s["alpha"].policy_store = SimpleNamespace(
+        list=lambda: [], close=lambda: None
+    )  # the active pack's documents
     for key in (ADMIN_A, EVAL_A):
         rows = _get(client, "/v1/admin/tenants", key)
         assert [r["active"] for r in rows] == [True], rows
