@@ -370,6 +370,11 @@ _SINGULAR = re.compile(r"[他她]|he|him|his|she|her", re.I)
 _SINGULAR_WORD = re.compile(rf"(?<![A-Za-z])(?:{_SINGULAR.pattern})(?![A-Za-z])", re.I)
 
 
+# the asker's relations who may be customers in their own right («我朋友在你们这买了S7，他花了多少»): their pronoun is
+# another party's, as SOMEONE reads 我朋友 (review of 1c11d37)
+_CUSTOMER_IN_OWN_RIGHT = re.compile(r"朋友|同事|亲戚|邻居|friend|colleague|neighbou?r", re.I)
+
+
 def _refers_to_own(said: str, at: int, end: int) -> bool:
     """A singular third-person pronoun at said[at:end] whose nearest person word earlier in the turn is one the asker
     owns («那我老婆下周过来提车，她能直接开走吗», «让我们司机过来，他几点到»), or, with no person word before it,
@@ -380,7 +385,10 @@ def _refers_to_own(said: str, at: int, end: int) -> bool:
         return False
     before = list(_ANY_PERSON.finditer(said[:at]))
     if before:
-        return any(m.end() == before[-1].end() for m in _OWN_PERSON.finditer(said[:at]))
+        return any(
+            m.end() == before[-1].end() and not _CUSTOMER_IN_OWN_RIGHT.search(m.group(0))
+            for m in _OWN_PERSON.finditer(said[:at])
+        )
     return any(_IS_OWN.match(said[m.end() :]) for m in _SINGULAR_WORD.finditer(said))
 
 
