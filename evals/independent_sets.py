@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from evals.all import DEFAULT_CONFIG, load_config
 from evals.metrics import compute_metrics
 from evals.runner import run_suite, target_from_config
 from evals.suite import load_suite, resolve_tenant_dir
-from evals.tenants_report import EXTRA, METRICS, RESULTS_DIR
+from evals.tenants_report import EXTRA, METRICS, RESULTS_DIR, fmt, run_meta
 
 SETS_DIR = REPO_ROOT / "tests" / "agents" / "data" / "fresh_r12"
 
@@ -65,11 +64,6 @@ def render_markdown(results: dict[str, Any]) -> str:
         "|---|" + "---:|" * len(cols),
     ]
 
-    def fmt(v: Any) -> str:
-        if v is None:
-            return "—"
-        return f"{v:.0f}" if float(v).is_integer() and v > 1 else f"{v:.3f}".rstrip("0").rstrip(".") or "0"
-
     for n in names:
         lines.append(f"| {n} | " + " | ".join(fmt(results[n].get(c)) for c in cols) + " |")
     lines += ["", "## What each suite is", ""]
@@ -85,14 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     console = Console()
     config = {**load_config(args.config), "cache": False}
-    results: dict[str, Any] = {
-        "_meta": {
-            "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "config": str(
-                args.config.relative_to(REPO_ROOT) if args.config.is_relative_to(REPO_ROOT) else args.config
-            ),
-        }
-    }
+    results: dict[str, Any] = {"_meta": run_meta(args.config)}
     for path in sorted(args.dir.glob("*.yaml")):
         console.print(f"{path.name} …")
         results[path.stem] = measure(path, config)

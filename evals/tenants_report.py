@@ -284,6 +284,19 @@ def _goal_met(value: float | None, goal: tuple[str, float]) -> str:
     return "✔" if ok else "✘"
 
 
+def fmt(v: Any) -> str:
+    """A metric cell: counts as integers, ratios to three places, — for no value."""
+    if v is None:
+        return "—"
+    return f"{v:.0f}" if float(v).is_integer() and v > 1 else f"{v:.3f}".rstrip("0").rstrip(".") or "0"
+
+
+def run_meta(config_path: Path) -> dict[str, Any]:
+    """When and with which config a report was generated (its `_meta`)."""
+    shown = config_path.relative_to(REPO_ROOT) if config_path.is_relative_to(REPO_ROOT) else config_path
+    return {"generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "config": str(shown)}
+
+
 def render_markdown(results: dict[str, Any], tenants: list[str]) -> str:
     meta = results["_meta"]
     lines = [
@@ -300,11 +313,6 @@ def render_markdown(results: dict[str, Any], tenants: list[str]) -> str:
         "| PII leaks | authz refusals | traps refused, any reason |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-
-    def fmt(v: Any) -> str:
-        if v is None:
-            return "—"
-        return f"{v:.0f}" if float(v).is_integer() and v > 1 else f"{v:.3f}".rstrip("0").rstrip(".") or "0"
 
     for t in tenants:
         for split in SPLITS:
@@ -389,10 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     config = {**load_config(args.config), "cache": False}
     results: dict[str, Any] = {
         "_meta": {
-            "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "config": str(
-                args.config.relative_to(REPO_ROOT) if args.config.is_relative_to(REPO_ROOT) else args.config
-            ),
+            **run_meta(args.config),
             "metrics": METRICS,
             "goals_heldout": {k: f"{op} {bar:g}" for k, (op, bar) in GOALS.items()},
         }
