@@ -58,6 +58,7 @@ eval: install system-deps
 	$(BIN)/copilot eval all
 	$(BIN)/python -m evals.answers  # answers.json/md: must-mention per tenant and mode, draft hygiene (llm mode: a labelled subset)
 	$(BIN)/python -m evals.tenants_report
+	$(BIN)/python -m evals.independent_sets  # suites written blind from the pack (tests/agents/data/fresh_r12), beside held-out
 	$(BIN)/python -m evals.privacy_report
 	$(MAKE) security
 	$(BIN)/python -c "from evals.report.summary import write_benchmarks_doc; print(write_benchmarks_doc())"  # with every report above
