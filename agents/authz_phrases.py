@@ -370,7 +370,7 @@ _SINGULAR = re.compile(r"[他她]|he|him|his|she|her", re.I)
 _SINGULAR_WORD = re.compile(rf"(?<![A-Za-z])(?:{_SINGULAR.pattern})(?![A-Za-z])", re.I)
 
 
-# the asker's relations who may be customers in their own right («我朋友在你们这买了S7，他花了多少»): their pronoun is
+# the asker's relations who may be customers in their own right («我朋友在你们这买了X7，他花了多少»): their pronoun is
 # another party's, as SOMEONE reads 我朋友 (review of 1c11d37)
 _CUSTOMER_IN_OWN_RIGHT = re.compile(r"朋友|同事|亲戚|邻居|friend|colleague|neighbou?r", re.I)
 
