@@ -168,7 +168,10 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         checkpoint_key=checkpoint_key,
         tracer_provider=tracer_provider_from_env(),
         witness=open_witness(
-            witness_settings.witness, data_dir=settings.data_dir, redis_url=settings.redis_url
+            witness_settings.witness,
+            data_dir=settings.data_dir,
+            redis_url=settings.redis_url,
+            tenant=settings.tenant,
         ),
     )
     tenant = TenantConfig.load(tenant_dir)

@@ -32,7 +32,7 @@ class WitnessSettings(BaseSettings):
 
     witness: str = ""
     witness_interval_s: float = 30.0
-    witness_key: str = "copilot:ledger:witness"  # the Redis list
+    witness_key: str = "copilot:ledger:witness"  # the Redis list; the deployment's tenant is appended to it
 
 
 class Witness(Protocol):
@@ -115,8 +115,12 @@ class RedisWitness:
         return None
 
 
-def open_witness(spec: str, *, data_dir: Path, redis_url: str = "", key: str = "") -> Witness | None:
-    """From the setting's value (see the module doc); None = no witness."""
+def open_witness(
+    spec: str, *, data_dir: Path, redis_url: str = "", key: str = "", tenant: str = ""
+) -> Witness | None:
+    """From the setting's value (see the module doc); None = no witness. A Redis witness's list is
+    `<witness_key>:<tenant>`: deployments of different tenants sharing one Redis must not witness each other's heads
+    (each would then read the other's as a truncation of its own chain)."""
     spec = spec.strip()
     if spec == "none":
         return None
@@ -130,7 +134,10 @@ def open_witness(spec: str, *, data_dir: Path, redis_url: str = "", key: str = "
             raise UserError("COPILOT_LEDGER_WITNESS=redis needs COPILOT_REDIS_URL", reason="witness_config")
         import redis
 
-        return RedisWitness(redis.Redis.from_url(url, socket_timeout=5), key or WitnessSettings().witness_key)
+        base = key or WitnessSettings().witness_key
+        return RedisWitness(
+            redis.Redis.from_url(url, socket_timeout=5), f"{base}:{tenant}" if tenant else base
+        )
     raise UserError(
         f"COPILOT_LEDGER_WITNESS={spec!r}: use file:<path>, redis, redis://… or none", reason="witness_config"
     )

@@ -92,3 +92,23 @@ def test_verify_with_a_damaged_witness_is_a_broken_report_not_a_crash(tmp_path: 
     report = ledger.verify()
     assert not report.ok and report.first_broken is not None and report.first_broken.problem == "witness"
     ledger.close()
+
+
+@pytest.mark.redis
+def test_tenants_sharing_a_redis_keep_their_own_witness(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Two deployments (tenants a and b, each with its own ledger) on one Redis: b's verify must never read a's head,
+    which it would take for a truncation of its own chain."""
+    url = request.getfixturevalue("redis_url")
+    base = f"test:witness:{request.node.name}"
+    a = open_witness("redis", data_dir=tmp_path, redis_url=url, key=base, tenant="a")
+    b = open_witness("redis", data_dir=tmp_path, redis_url=url, key=base, tenant="b")
+    assert isinstance(a, RedisWitness) and isinstance(b, RedisWitness)
+    assert (a.key, b.key) == (f"{base}:a", f"{base}:b")
+    ledger = open_ledger(f"sqlite:///{tmp_path / 'a.sqlite'}", checkpoint_key=KEY, witness=a)
+    ledger.append_many([(make_suggestion(created_at=later(i)), INPUTS) for i in range(2)])
+    mark = ledger.witness_head()
+    assert mark is not None and a.latest() == mark
+    assert b.latest() is None
+    ledger.close()
