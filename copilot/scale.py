@@ -6,7 +6,8 @@ neither lose a message nor mark it seen without enqueuing it. Durability before 
 (`appendonly yes`, `appendfsync always` for no loss on power failure — see docs/deployment.md).
 claim() first takes over entries whose consumer went silent (XAUTOCLAIM after `lease_s`), then reads new ones; a
 worker busy on a long message keeps its lease with touch() (XCLAIM JUSTID resets the idle time). An entry delivered
-more than `max_attempts` times (it keeps killing its worker) is moved to `<stream>:dead` and acked.
+more than `max_attempts` times (it keeps killing its worker) is moved to `<stream>:dead` and acked; so is a message no
+worker of this stream may process (dead_letter(): another tenant's message), with its reason.
 
 Queue tuning comes from the environment (COPILOT_QUEUE_LEASE_S, _BATCH, _STREAM, _API_WORKER …), see QueueSettings.
 """
@@ -53,8 +54,8 @@ class QueueSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="COPILOT_QUEUE_", extra="ignore")
 
-    # empty: one stream per tenant (`inbox_stream`). A worker serves one tenant and acks its refusal of another's
-    # message, so tenants sharing a stream would take and drop each other's messages
+    # empty: one stream per tenant (`inbox_stream`). A worker serves one tenant and dead-letters another tenant's
+    # message (RedisStreamInbox.dead_letter), so tenants sharing a stream would park each other's messages
     stream: str = ""
     group: str = "workers"
     lease_s: float = (
@@ -219,6 +220,32 @@ class RedisStreamInbox:
         pipe.xack(self.stream, self.group, entry_id)
         pipe.execute()
         return True
+
+    def dead_letter(self, item_id: str, msg: InboundMessage, reason: str) -> None:
+        """A message no worker of this stream may process (`wrong_tenant`: another tenant's message on this tenant's
+        stream) is parked in `<stream>:dead` with its reason, and acked in the same transaction (MULTI/EXEC): never
+        acked away, never parked without the ack. An unreachable Redis raises BackendUnavailable and leaves the entry
+        pending, so it is reclaimed and parked later."""
+        log.error(
+            "queue entry %s (message %s, tenant %r) moved to the dead stream: %s",
+            item_id,
+            msg.dedupe_key,
+            msg.tenant,
+            reason,
+        )
+        pipe = self._r.pipeline(transaction=True)
+        pipe.xadd(
+            f"{self.stream}:dead",
+            {"payload": msg.model_dump_json(), "reason": reason},
+            maxlen=self.max_len,
+            approximate=True,
+        )
+        pipe.xack(self.stream, self.group, item_id)
+        try:
+            pipe.execute()
+        except redis.RedisError as exc:
+            raise _unavailable(exc) from exc
+        self._after_ack([item_id])
 
     def register(self, worker_id: str) -> None:
         """Make the consumer visible in the group now (XREADGROUP on an empty stream does not create it)."""

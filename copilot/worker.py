@@ -11,7 +11,10 @@ at start-up (where claims of a dead process on this host are given back at once)
 still holds back to the queue.
 
 A backend that is down (BackendUnavailable: ledger, CRM, queue) is not the message's fault: it is nacked and retried,
-never acked away. A typed refusal (unknown customer, access) or a bug is acked so it cannot poison the queue.
+never acked away. A typed refusal (unknown customer, access) is recorded by the service and acked so it cannot poison the
+queue; a bug is given back for a retry (the inbox parks it after its max attempts). A message this worker may never
+process (DEAD_LETTER_REASONS: another tenant's message) is moved to the inbox's dead letters with its reason, where the
+inbox can (`dead_letter`: the Redis queue's `<stream>:dead`), instead of being acked away.
 """
 
 from __future__ import annotations
@@ -56,6 +59,10 @@ def collect_young_less_often() -> None:
 
 ItemId = int | str  # an inbox entry's id: the SQLite inbox's row id, the Redis stream's entry id
 
+# Refusals of the message itself, not of its content: no worker serving this inbox may process it, and acking it would
+# lose it (another tenant's message on this tenant's stream). Parked as a dead letter for an operator, with the reason.
+DEAD_LETTER_REASONS = frozenset({"wrong_tenant"})
+
 
 class Handled(Enum):
     """What Worker._handle did with a message, so run_once knows what is left to do."""
@@ -63,6 +70,7 @@ class Handled(Enum):
     RETRY = "retry"  # leave it for a retry (a backend is down, or the run crashed): nacked
     ACK = "ack"  # processed or refused: run_once acks it
     ACKED = "acked"  # processed and already acked, with the conversation lock's release
+    DEAD = "dead"  # refused for a DEAD_LETTER_REASONS reason: run_once moves it to the dead letters
 
 
 class ClaimingInbox(Protocol):
@@ -152,6 +160,7 @@ class Worker:
         self.failed = 0
         self.retried = 0
         self.released = 0
+        self.dead_lettered = 0
 
     def run_once(self, wait_s: float = 0.0) -> int:
         """Process what is claimable now (with `wait_s`, an inbox that can wait for work waits that long for some);
@@ -168,7 +177,11 @@ class Worker:
             if self._stop.is_set():  # shutting down: what was claimed but not started goes back now
                 self._give_back([i for i, _ in items[index:]])
                 break
-            handled = self._handle(msg, item_id)
+            handled, reason = self._handle(msg, item_id)
+            if handled is Handled.DEAD:
+                self._dead_letter(item_id, msg, reason)
+                self._drop_from_hand(item_id)
+                continue
             if handled is Handled.RETRY:
                 self._call_quietly("nack", item_id)
                 self._drop_from_hand(item_id)
@@ -179,10 +192,11 @@ class Worker:
             self._drop_from_hand(item_id)
         return len(items)
 
-    def _handle(self, msg: InboundMessage, item_id: ItemId | None = None) -> Handled:
+    def _handle(self, msg: InboundMessage, item_id: ItemId | None = None) -> tuple[Handled, str]:
         """RETRY = leave the message for a retry (a backend is down, or the run crashed); ACK = to be acked; ACKED =
         acked already, with the conversation lock's release (a lock that can: the Redis queue's HeldLock, one round
-        trip for both; an ack that fails raises as inbox.ack does)."""
+        trip for both; an ack that fails raises as inbox.ack does); DEAD = to be dead-lettered, with the reason
+        (after the conversation lock's release)."""
         lock: Callable[[InboundMessage], AbstractContextManager[Any]] | None = getattr(
             self.inbox, "conversation_lock", None
         )  # Redis queue: one run per conversation at a time
@@ -192,23 +206,42 @@ class Worker:
             except BackendUnavailable as exc:  # the conversation is busy elsewhere, or the queue is down
                 log.warning("message %s waits for %s: %s", msg.dedupe_key, exc.reason, exc.message)
                 self.retried += 1
-                return Handled.RETRY
+                return Handled.RETRY, exc.reason
             except Exception:  # noqa: BLE001 - as a crash of the run: given back for a retry
                 log.exception(
                     "message %s: the conversation lock failed: given back for a retry", msg.dedupe_key
                 )
                 self.failed += 1
-                return Handled.RETRY
-            if not self._run(msg):
-                return Handled.RETRY
+                return Handled.RETRY, "lock_failed"
+            ran = self._run(msg)
+            if ran is False:
+                return Handled.RETRY, ""
+            if isinstance(ran, str):  # dead-lettered once the lock is released (this block's exit)
+                return Handled.DEAD, ran
             ack_on_release = getattr(held, "ack_on_release", None)
             if ack_on_release is None or item_id is None:
-                return Handled.ACK
+                return Handled.ACK, ""
             ack_on_release(item_id)  # sent as the lock is released, when this block exits
-        return Handled.ACKED
+        return Handled.ACKED, ""
 
-    def _run(self, msg: InboundMessage) -> bool:
-        """The message through the service; False = leave it for a retry."""
+    def _dead_letter(self, item_id: Any, msg: InboundMessage, reason: str) -> None:
+        """Parks the entry as a dead letter with its reason (the inbox's `dead_letter`; it logs and acks). An inbox
+        without `dead_letter` gets it back (nack), logged as an error with the reason: its own max attempts park it as
+        dead (the SQLite inbox's 'dead' rows), never acked away. A queue that is down raises here (as a failed ack
+        does): the entry stays pending and is parked when it is reclaimed."""
+        park = getattr(self.inbox, "dead_letter", None)
+        if park is not None:
+            park(item_id, msg, reason)
+            self.dead_lettered += 1
+            return
+        log.error(
+            "message %s refused (%s): given back until the inbox parks it as dead", msg.dedupe_key, reason
+        )
+        self.inbox.nack(item_id)
+
+    def _run(self, msg: InboundMessage) -> bool | str:
+        """The message through the service; False = leave it for a retry; a reason (DEAD_LETTER_REASONS) = refused
+        for a reason that makes it a dead letter."""
         try:
             # the conversation's PII vault is read once per (key, entity) for the run, not at each masking (the
             # conversation lock keeps other workers off it; guardrails.pii.vault.reads_kept)
@@ -222,6 +255,8 @@ class Worker:
         except CopilotError as exc:  # refused for a reason (unknown customer, access): recorded, not retried
             log.warning("message %s refused: %s (%s)", msg.dedupe_key, exc.reason, exc.message)
             self.failed += 1
+            if exc.reason in DEAD_LETTER_REASONS:
+                return exc.reason
         except (
             Exception
         ):  # a bug or a passing fault (a locked SQLite, a Chroma blip): never acked as if it succeeded.
