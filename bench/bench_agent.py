@@ -46,7 +46,14 @@ def fresh_queries(documents: object) -> object:
     new tag and deletes the rows the last message added, so repeated runs leave the cache as they found it.
 
     (An earlier version kept the message's vectors in a dict and called the model directly: the same hits and misses,
-    but none of the cache's reads, writes and commits, which the product pays on every new message.)"""
+    but none of the cache's reads, writes and commits, which the product pays on every new message.)
+
+    Once the first message has run (`forget()` after the warm-up: the intent taxonomy and the policy passages are
+    embedded by then), batches through `embed_documents` are the message's own texts too: understand reads each clause
+    of a multi-clause message (agents/understanding/intent.py `_clause_votes`) and decide each part (`other_needs`),
+    2-3 texts in one batch. Before session 13 those keys were left untagged, so after their first run ever they were
+    disk-cache hits in every run (11 of the 14 scripted turns embed such a batch), and the suggestion's CPU left out
+    the model's pass over the clauses of a message the product has never seen."""
     from knowledge.embeddings.cache import CachedEmbedder
 
     class FreshQueries(CachedEmbedder):
@@ -54,15 +61,19 @@ def fresh_queries(documents: object) -> object:
             self.__dict__.update(cached.__dict__)
             self._tag = 0
             self._added: list[str] = []
+            self._messages_only = (
+                False  # set by the first forget(): from then on every batch is a message's text
+            )
 
         def _key(self, text: str) -> str:
-            if text.startswith(
-                "query\x1f"
-            ):  # embed_query's keys; passage keys stay as the product makes them
+            # embed_query's keys; after the warm-up every key (a message's clauses and parts, in batches)
+            if text.startswith("query\x1f") or self._messages_only:
                 key = super()._key(f"{text}\x1fbench-message-{self._tag}")
                 self._added.append(key)
                 return key
-            return super()._key(text)
+            return super()._key(
+                text
+            )  # passages and the taxonomy before the first message, as the product keys them
 
         def forget(self) -> None:
             with self._lock:
@@ -70,6 +81,7 @@ def fresh_queries(documents: object) -> object:
                 self._db.commit()
             self._added.clear()
             self._tag += 1
+            self._messages_only = True
 
     return FreshQueries(documents)  # type: ignore[arg-type]
 
