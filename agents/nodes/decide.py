@@ -62,19 +62,56 @@ def customer_facts(customer: dict[str, Any], evidence: list[Evidence]) -> dict[s
     CUSTOMER_FACT (any mapped CRM column, e.g. region, contract tier, warranty end)."""
     facts: dict[str, Any] = {k: customer.get(k) for k in CUSTOMER_FIELDS if customer.get(k) not in (None, "")}
     for e in evidence:
-        if e.kind is not EvidenceKind.CUSTOMER_FACT:
-            continue
-        values = e.lineage.get("values") if isinstance(e.lineage.get("values"), dict) else {}
-        for k, v in (values or {}).items():
-            facts.setdefault(str(k), v)
-        m = _FACT.match(e.content or "")
-        if m is None:
-            continue
-        value = m.group("value").strip()
-        for key in (e.source_ids.get("field", ""), m.group("label").strip(), e.title):
-            if key:
-                facts.setdefault(str(key), value)
+        if e.kind is _CUSTOMER_FACT:
+            for key, value in _FACT_PAIRS.pairs(e):
+                facts.setdefault(key, value)
     return facts
+
+
+def fact_pairs(e: Evidence) -> tuple[tuple[str, Any], ...]:
+    """What one CUSTOMER_FACT offers the rules, in order: its lineage values by column, then its content's value by
+    field, label and title (customer_facts keeps the first offer of each key)."""
+    pairs: list[tuple[str, Any]] = []
+    values = e.lineage.get("values") if isinstance(e.lineage.get("values"), dict) else {}
+    pairs += [(str(k), v) for k, v in (values or {}).items()]
+    m = _FACT.match(e.content or "")
+    if m is not None:
+        value = m.group("value").strip()
+        pairs += [
+            (str(key), value)
+            for key in (e.source_ids.get("field", ""), m.group("label").strip(), e.title)
+            if key
+        ]
+    return tuple(pairs)
+
+
+class _FactPairs:
+    """fact_pairs per Evidence object, kept (bounded) with the object pinned.
+    A customer's ~50 facts are the same Evidence objects from message to message while the CRM service hands back the
+    same 360 (agents.nodes.ground._CustomerEvidence), so their regex and lineage walk ran again on every message
+    (~115 us of decide's ~1.7 ms on bench_agent's turns). Evidence is frozen (pydantic, frozen=True) and pinned here,
+    so an id is never reused while its entry stands; a new object is parsed afresh. The oldest entries go first."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._entries: OrderedDict[int, tuple[Evidence, tuple[tuple[str, Any], ...]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def pairs(self, e: Evidence) -> tuple[tuple[str, Any], ...]:
+        with self._lock:
+            hit = self._entries.get(id(e))
+            if hit is not None and hit[0] is e:
+                return hit[1]
+        pairs = fact_pairs(e)
+        with self._lock:
+            self._entries[id(e)] = (e, pairs)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return pairs
+
+
+_CUSTOMER_FACT = EvidenceKind.CUSTOMER_FACT
+_FACT_PAIRS = _FactPairs()
 
 
 def _all_text(state: CopilotState) -> str:
