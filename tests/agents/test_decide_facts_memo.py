@@ -8,7 +8,7 @@ from agents.nodes.decide import _FACT_PAIRS, customer_facts, fact_pairs
 from contract.evidence import Evidence, EvidenceKind
 
 
-def _fact(field: str, label: str, value: str, values: dict | None = None) -> Evidence:
+def _fact(field: str, label: str, value: str, values: dict[str, str] | None = None) -> Evidence:
     return Evidence(
         id=Evidence.make_id(EvidenceKind.CUSTOMER_FACT, "K1", field, value),
         kind=EvidenceKind.CUSTOMER_FACT,
@@ -19,8 +19,8 @@ def _fact(field: str, label: str, value: str, values: dict | None = None) -> Evi
     )
 
 
-def _uncached(customer: dict, evidence: list[Evidence]) -> dict:
-    facts = {k: v for k, v in customer.items() if v not in (None, "")}
+def _uncached(customer: dict[str, str], evidence: list[Evidence]) -> dict[str, object]:
+    facts: dict[str, object] = {k: v for k, v in customer.items() if v not in (None, "")}
     for e in evidence:
         if e.kind is EvidenceKind.CUSTOMER_FACT:
             for key, value in fact_pairs(e):
