@@ -49,7 +49,9 @@ def fresh_queries(documents: object) -> object:
     but none of the cache's reads, writes and commits, which the product pays on every new message.)
 
     Once the first message has run (`forget()` after the warm-up: the intent taxonomy and the policy passages are
-    embedded by then), batches through `embed_documents` are the message's own texts too: understand reads each clause
+    embedded by then), a text first met in a batch through `embed_documents` is the message's own too (texts batched
+    before it keep their keys: passages, the taxonomy, and the warm-up message's clauses, so the first of the 14
+    scripted turns, which the warm-up repeats, still hits): understand reads each clause
     of a multi-clause message (agents/understanding/intent.py `_clause_votes`) and decide each part (`other_needs`),
     2-3 texts in one batch. Before session 13 those keys were left untagged, so after their first run ever they were
     disk-cache hits in every run (11 of the 14 scripted turns embed such a batch), and the suggestion's CPU left out
@@ -61,19 +63,20 @@ def fresh_queries(documents: object) -> object:
             self.__dict__.update(cached.__dict__)
             self._tag = 0
             self._added: list[str] = []
-            self._messages_only = (
-                False  # set by the first forget(): from then on every batch is a message's text
-            )
+            # set by the first forget(): from then on a batch text not met before is a message's own
+            self._messages_only = False
+            self._known: set[str] = set()  # batch texts met before that: passages, the intent taxonomy
 
         def _key(self, text: str) -> str:
-            # embed_query's keys; after the warm-up every key (a message's clauses and parts, in batches)
-            if text.startswith("query\x1f") or self._messages_only:
+            query = text.startswith("query\x1f")
+            if not query and not self._messages_only:
+                self._known.add(text)
+            # embed_query's keys; after the warm-up, a batch text not met before (a message's clauses and parts)
+            if query or (self._messages_only and text not in self._known):
                 key = super()._key(f"{text}\x1fbench-message-{self._tag}")
                 self._added.append(key)
                 return key
-            return super()._key(
-                text
-            )  # passages and the taxonomy before the first message, as the product keys them
+            return super()._key(text)  # passages and the taxonomy, as the product keys them
 
         def forget(self) -> None:
             with self._lock:
