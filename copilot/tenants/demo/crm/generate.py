@@ -48,8 +48,9 @@ HEADLINE = [  # id, name, kind, tier, owner, bu, city
 RHYTHMS: dict[str, list[tuple[int, int, int, tuple[str, ...]]]] = {
     "C1001": [
         (15, 720, 30, ("LCP-3.5", "HJ-200")),
+        (5, 720, 10, ("LCP-3.5",)),
         (225, 720, 60, ("PS-500",)),
-    ],  # spine last bought 225 days ago
+    ],  # spine last bought 225 days ago; LCP-3.5 every 10 days puts its quarter in the 50万-100万 rebate tier
     "C1002": [(10, 720, 21, ("PS-500", "LCP-3.5")), (10, 200, 63, ("PS-700",))],
     "C1003": [(12, 720, 28, ("LCP-3.5", "PS-500", "SA-5"))],
     "C1004": [(20, 720, 45, ("IMN-10", "HJ-200"))],
