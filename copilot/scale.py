@@ -394,12 +394,16 @@ class RedisStreamInbox:
             raw = fields.get(b"payload", b"")
             text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
             if "content removed" not in text and '"redacted"' not in text:
-                due.append((eid, redacted_payload(text, DEAD_REDACTED_TEXT)))
+                # the reason a message was parked (dead_letter) outlives its content
+                reason = {"reason": fields[b"reason"]} if b"reason" in fields else {}
+                due.append((eid, redacted_payload(text, DEAD_REDACTED_TEXT), reason))
         if not due:
             return 0
         pipe = self._r.pipeline(transaction=True)
-        for eid, stub in due:
-            pipe.xadd(dead, {"payload": stub, "redacted": "1"}, maxlen=self.max_len, approximate=True)
+        for eid, stub, reason in due:
+            pipe.xadd(
+                dead, {"payload": stub, "redacted": "1", **reason}, maxlen=self.max_len, approximate=True
+            )
             pipe.xdel(dead, eid)
         pipe.execute()
         return len(due)

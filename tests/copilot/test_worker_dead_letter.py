@@ -147,3 +147,13 @@ def test_an_inbox_without_dead_letters_gets_it_back(caplog: pytest.LogCaptureFix
         assert worker.run_once() == 1
     assert inbox.acked == [] and inbox.nacked == [1]
     assert any("wrong_tenant" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.redis
+def test_redaction_of_a_dead_letter_keeps_its_reason(box: RedisStreamInbox) -> None:
+    assert box.accept(_msg(6, tenant="other"))
+    Worker(box, _Refusing(tenant="demo"), worker_id="w-dead").run_once()  # type: ignore[arg-type]
+    assert box.redact_dead(older_than_s=0) == 1
+    (stub,) = _dead(box)
+    assert stub[b"reason"] == b"wrong_tenant" and stub[b"redacted"] == b"1"
+    assert "第6条" not in stub[b"payload"].decode()  # the content is gone, the reason and identity stay
