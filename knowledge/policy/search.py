@@ -22,6 +22,7 @@ from knowledge.embeddings.base import Embedder
 from knowledge.policy.lexical import tokenize
 from knowledge.policy.query_profile import QueryProfile, profile
 from knowledge.policy.snapshot import Snapshot
+from knowledge.policy.usage_prior import UsagePrior
 from knowledge.policy.vectors import VectorIndex
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -422,3 +423,56 @@ def clause_evidence(
 
 
 _EVIDENCE_FIELDS = tuple(Evidence.model_fields)
+
+
+def with_usage_prior(
+    snap: Snapshot,
+    query: PolicyQuery,
+    hits: list[Evidence],
+    prior: UsagePrior,
+    *,
+    mode: Mode,
+    embedder: str,
+) -> list[Evidence]:
+    """`hits` re-ranked by document with the evidence-usage prior (knowledge/policy/usage_prior.py): a document scores
+    its vote share among the past requests nearest this one plus its rank here; a document only the prior names joins
+    with its opening clause in the versions this query may see. A document's clauses keep their order; the lineage of
+    a clause whose document the prior voted for records its share (`usage_prior`). The k returned are each document's
+    best clause in that order, then the further clauses. No history or no vote: unchanged."""
+    shares = prior.shares(query.text)
+    if not shares:
+        return hits
+    by_doc: dict[str, list[Evidence]] = {}
+    for h in hits:
+        by_doc.setdefault(h.source_ids.get("doc_id", ""), []).append(h)
+    rank = {d: r for r, d in enumerate(by_doc, 1)}
+    extra = [d for d in sorted(shares, key=lambda d: (-shares[d], d)) if d not in by_doc]
+    if extra:
+        as_of = query.as_of or clock.today()
+        eligible = snap.eligible(
+            as_of, query.business_unit, query.region, query.product_line, query.include_superseded
+        )
+        allowed = eligible.mask_bytes
+        base = _base_lineage(query, as_of, mode, embedder, snap.generation, 0.0)
+        for d in extra:
+            rows = [
+                i
+                for key in snap.by_doc.get(d, ())
+                for i in snap.doc_rows.get(key, ())
+                if eligible.status.get(key) and allowed[i]
+            ]
+            if rows:
+                info = {"usage_prior": round(shares[d], 6)}
+                score = prior.doc_score(shares[d], None)
+                by_doc[d] = [_evidence(snap, min(rows), score, info, base, eligible.status, "")]
+    for d, group in by_doc.items():
+        if d in rank and d in shares:
+            for h in group:
+                h.lineage["usage_prior"] = round(shares[d], 6)
+    order = {d: i for i, d in enumerate(by_doc)}
+    docs = sorted(by_doc, key=lambda d: (-prior.doc_score(shares.get(d, 0.0), rank.get(d)), order[d]))
+    # each document's best clause first, in document order, then their further clauses in the same order: k slots
+    # reach k documents rather than one document's k clauses
+    return [by_doc[d][i] for i in range(max(map(len, by_doc.values()))) for d in docs if i < len(by_doc[d])][
+        : query.k
+    ]

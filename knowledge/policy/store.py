@@ -32,6 +32,7 @@ from knowledge.policy.loaders import MAX_BYTES, iter_sources, load_file, parse_b
 from knowledge.policy.query_profile import QueryProfile
 from knowledge.policy.retrieval_multi import MAX_NEEDS, need_slots, split_needs
 from knowledge.policy.snapshot import Snapshot
+from knowledge.policy.usage_prior import UsagePrior
 from knowledge.policy.vectors import VectorIndex, connect
 from knowledge.policy.versions import statuses
 
@@ -61,6 +62,9 @@ class PolicyStore:
         self.max_chars, self.max_bytes = max_chars, max_bytes
         self._snap: Snapshot | None = None
         self._lock = threading.Lock()
+        # the evidence-usage prior (knowledge/policy/usage_prior.py), fed from the accepted suggestions' evidence; None
+        # or an empty history: off
+        self.usage_prior: UsagePrior | None = None
 
     # ---- reading ------------------------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -83,6 +87,7 @@ class PolicyStore:
         per_need: bool = True,
         query_profile: QueryProfile | None = None,
         dense_text: str | None = None,
+        usage_prior: UsagePrior | None = None,
     ) -> list[Evidence]:
         """PolicyRetriever: ranked clauses of the versions in force at `query.as_of` (today when None).
         `mode` dense|lexical is for evaluation; `vector` skips the query embedding (benchmarks; the agent passes the
@@ -90,7 +95,9 @@ class PolicyStore:
         records as `dense_query`: the keyword half still reads `query.text`); `per_need`: a question
         asking several things gets a keyword search per need, and a need the top k misses gets a slot when the whole
         request ranks its clause in the top 2k too (knowledge/policy/retrieval_multi.py, `need_slots`).
-        `query_profile`: weigh dense vs BM25 this way instead of by the query's length (evaluation only)."""
+        `query_profile`: weigh dense vs BM25 this way instead of by the query's length (evaluation only).
+        `usage_prior` (else `self.usage_prior`): re-rank by document with the accepted-evidence history of requests
+        like this one (knowledge/policy/usage_prior.py); off for dense-only search and with no history."""
         if not query.text.strip():
             raise InputError("empty search query", reason="empty_query")
         snap = self.snapshot()
@@ -110,9 +117,12 @@ class PolicyStore:
             dense_text=dense_text,
             needs=needs if multi else (),
         )
-        if not multi or not hits:
+        if multi and hits:
+            hits = need_slots(hits, best, query.k)
+        prior = usage_prior if usage_prior is not None else self.usage_prior
+        if prior is None or not prior.active or mode == "dense":
             return hits
-        return need_slots(hits, best, query.k)
+        return _search.with_usage_prior(snap, query, hits, prior, mode=mode, embedder=self.embedder.name)
 
     def list(self, as_of: date | None = None) -> list[dict[str, Any]]:
         """Every stored version (history included) with its status on `as_of`."""

@@ -1,0 +1,117 @@
+"""An evidence-usage prior: which documents the humans accepted as evidence for past requests like this one.
+
+The ledger records, for every suggestion a human accepted, the request and the documents cited as its evidence. A new
+request is compared with those past requests (tf-idf cosine over the product's BM25 tokens); the documents accepted
+for its nearest neighbours get a share of the vote (each neighbour weighs its similarity to the power `power`), and
+the search ranks a document by that share plus its own retrieval rank (`base_weight` × (base_k + 1) / (base_k +
+rank): 1 × base_weight for the first document). It brings in the procedures a request never names but that requests
+of its kind always need (looking the customer's accounts up, a product's entry document), which no lexical or dense
+ranking of the request alone finds.
+
+With no history the prior is off and the search is exactly what it was. This is learning to rank from usage logs:
+what it learns is the tenant's own accepted evidence, so an evaluation must build it from a history that excludes the
+requests it is scored on (bench/bench_knowledge.py: the dev half's tasks as history, reported on the test half).
+
+The numbers below were chosen on the dev half of τ-Knowledge (bench_knowledge.py, `tau_prior_dev_grid`); a plateau
+of settings (neighbours 3-10, power 2-4, base weight 0.3-0.8) was within 0.01 of the best there."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from knowledge.policy.lexical import tokenize
+
+NEIGHBOURS = 8
+POWER = 2.0
+BASE_WEIGHT = 0.5
+BASE_K = 5
+
+
+@dataclass(frozen=True)
+class UsageRecord:
+    """One accepted suggestion: the request text and the document ids cited as its accepted evidence."""
+
+    request: str
+    doc_ids: tuple[str, ...]
+
+
+def _vector(tokens: Sequence[str], idf: Mapping[str, float]) -> dict[str, float]:
+    tf = Counter(tokens)
+    v = {w: (1.0 + math.log(c)) * idf.get(w, 0.0) for w, c in tf.items()}
+    v = {w: x for w, x in v.items() if x > 0}
+    norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+    return {w: x / norm for w, x in v.items()}
+
+
+@dataclass
+class UsagePrior:
+    """Built from accepted (request, evidence documents) records; `shares(text)` is each document's vote share for a
+    new request, `rerank(text, ranked)` a document ranking with the prior folded in. Empty history: both are no-ops."""
+
+    records: Sequence[UsageRecord] = ()
+    neighbours: int = NEIGHBOURS
+    power: float = POWER
+    base_weight: float = BASE_WEIGHT
+    base_k: int = BASE_K
+    _vectors: list[dict[str, float]] = field(default_factory=list, init=False, repr=False)
+    _idf: dict[str, float] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.records = tuple(r for r in self.records if r.doc_ids and r.request.strip())
+        toks = [tokenize(r.request) for r in self.records]
+        n = len(toks)
+        df = Counter(w for t in toks for w in set(t))
+        # smoothed idf over the history's requests: a word every past request has (greetings, role-play) weighs ~0
+        self._idf = {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
+        self._vectors = [_vector(t, self._idf) for t in toks]
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, Iterable[str]]], **kw: float) -> UsagePrior:
+        """(request, accepted document ids) pairs, e.g. read from the ledger's accepted suggestions."""
+        records = [UsageRecord(q, tuple(dict.fromkeys(d))) for q, d in pairs]
+        return cls(records, **kw)  # type: ignore[arg-type]
+
+    @property
+    def active(self) -> bool:
+        return bool(self.records)
+
+    def shares(self, text: str) -> dict[str, float]:
+        """Each document's share of the nearest past requests' vote (0..1; 1 = every neighbour accepted it)."""
+        if not self.records:
+            return {}
+        q = _vector(tokenize(text), self._idf)
+        if not q:
+            return {}
+        sims = sorted(
+            ((sum(x * v.get(w, 0.0) for w, x in q.items()), i) for i, v in enumerate(self._vectors)),
+            key=lambda s: (-s[0], s[1]),
+        )[: self.neighbours]
+        sims = [(s, i) for s, i in sims if s > 0]
+        total = sum(s**self.power for s, _ in sims)
+        if total <= 0:
+            return {}
+        votes: dict[str, float] = {}
+        for s, i in sims:
+            for d in self.records[i].doc_ids:
+                votes[d] = votes.get(d, 0.0) + s**self.power / total
+        return votes
+
+    def doc_score(self, share: float, rank: int | None) -> float:
+        """A document's score: its vote share plus its retrieval rank's weight (rank 1 → base_weight; unranked 0)."""
+        if rank is None:
+            return share
+        return share + self.base_weight * (self.base_k + 1) / (self.base_k + rank)
+
+    def rerank(self, text: str, ranked: Sequence[str]) -> list[str]:
+        """`ranked` (document ids, best first, no repeats) with the prior folded in; documents only the prior names
+        join it. Ties keep the retrieval order, then the prior's."""
+        shares = self.shares(text)
+        if not shares:
+            return list(ranked)
+        pos = {d: r for r, d in enumerate(ranked, 1)}
+        docs = list(ranked) + sorted((d for d in shares if d not in pos), key=lambda d: (-shares[d], d))
+        order = {d: i for i, d in enumerate(docs)}
+        return sorted(docs, key=lambda d: (-self.doc_score(shares.get(d, 0.0), pos.get(d)), order[d]))
