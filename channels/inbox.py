@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS inbox (
     claimed_by TEXT,
     claimed_at REAL,
     created_at REAL NOT NULL,
-    done_at REAL
+    done_at REAL,
+    dead_reason TEXT
 );
 CREATE INDEX IF NOT EXISTS inbox_status_id ON inbox (status, id);
 CREATE TABLE IF NOT EXISTS inbox_skipped (
@@ -206,6 +207,10 @@ class SqliteInbox:
             # redacted payloads are overwritten on disk, not just unlinked
             self._db.execute("PRAGMA secure_delete = ON")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(inbox)")}
+            if "dead_reason" not in columns:  # an inbox file from before dead letters carried their reason
+                with suppress(sqlite3.OperationalError):  # another process added it first
+                    self._db.execute("ALTER TABLE inbox ADD COLUMN dead_reason TEXT")
         except sqlite3.Error as exc:
             raise BackendUnavailable(
                 f"cannot open inbox {self.path}: {exc}", reason="inbox_unavailable"
@@ -466,6 +471,18 @@ class SqliteInbox:
                 (self.max_attempts, item_id),
             )
         self._maybe_sweep()
+
+    def dead_letter(self, item_id: int, msg: InboundMessage, reason: str) -> None:
+        """A claimed message no worker of this inbox may process (`wrong_tenant`) is parked as dead with its reason at
+        once, not retried until its attempts run out (each retry would record another refusal). Kept for an operator
+        like any dead row (`redact_stale` clears its content after the retention)."""
+        _log.error("inbox entry %s (message %s) parked as dead: %s", item_id, msg.dedupe_key, reason)
+        with self._tx(durable=False) as db:
+            db.execute(
+                "UPDATE inbox SET status = 'dead', dead_reason = ?, claimed_by = NULL, claimed_at = NULL"
+                " WHERE id = ? AND status = 'claimed'",
+                (reason, item_id),
+            )
 
     # ---- privacy retention ---------------------------------------------------------------------------------------
 

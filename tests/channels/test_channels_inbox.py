@@ -64,6 +64,36 @@ def test_requeue_stale_and_dead_letter(tmp_path: Path) -> None:
     assert box.stats()["dead"] == 1 and box.claim("w3", 1) == []
 
 
+def test_a_message_no_worker_may_process_is_parked_at_once_with_its_reason(tmp_path: Path) -> None:
+    box = SqliteInbox(tmp_path / "i.sqlite", max_attempts=5)
+    box.accept(message("m1"))
+    box.accept(message("m2", conversation="C1002"))
+    [(first, msg), (second, _)] = box.claim("w1", 10)
+    box.dead_letter(first, msg, "wrong_tenant")  # first attempt, not the fifth
+    box.ack(second)
+    assert box.stats() | {} == {"pending": 0, "claimed": 0, "done": 1, "dead": 1, "total": 2, "skipped": 0}
+    assert box.claim("w2", 10) == []
+    with sqlite3.connect(tmp_path / "i.sqlite") as db:
+        rows = db.execute("SELECT status, dead_reason FROM inbox ORDER BY id").fetchall()
+    assert rows == [("dead", "wrong_tenant"), ("done", None)]
+
+
+def test_an_inbox_from_before_dead_reasons_opens_and_parks(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:  # the schema as released before the dead_reason column
+        db.execute(
+            "CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, dedupe_key TEXT NOT NULL UNIQUE,"
+            " conversation_id TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',"
+            " attempts INTEGER NOT NULL DEFAULT 0, claimed_by TEXT, claimed_at REAL, created_at REAL NOT NULL,"
+            " done_at REAL)"
+        )
+    box = SqliteInbox(path)
+    box.accept(message("m1"))
+    [(item_id, msg)] = box.claim("w1", 1)
+    box.dead_letter(item_id, msg, "wrong_tenant")
+    assert box.stats()["dead"] == 1
+
+
 def test_closed_inbox_raises_backend_unavailable(tmp_path: Path) -> None:
     box = SqliteInbox(tmp_path / "i.sqlite")
     box.close()

@@ -1,6 +1,8 @@
 """Several tenants on one Redis: each tenant's deployment reads its own stream by default (`copilot:inbox:<tenant>`).
-A worker serves one tenant and acks its refusal of another tenant's message (`wrong_tenant`), so on a shared stream a
-worker of tenant B took tenant A's message and dropped it (found in session 12)."""
+A worker serves one tenant and refuses another tenant's message (`wrong_tenant`). On a shared stream a worker of tenant B
+took tenant A's message and acked it away (found in session 12); since session 13 it is parked as a dead letter with
+its reason (tests/copilot/test_worker_dead_letter.py), but A's message is still not processed: tenants need their own
+streams."""
 
 from __future__ import annotations
 
