@@ -16,6 +16,7 @@ from agents.drafting.common import CJK
 from agents.drafting.plan import DraftPlan, Slot, TenantVoice
 from agents.reasoning.crm import Contact, CrmRecord
 from agents.reasoning.english import TITLES_EN, role_en
+from agents.reasoning.tiers import WHAT_IF_HEDGE
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Citation, Draft, DraftSource
 from contract.tables import find_tables
@@ -461,7 +462,8 @@ def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) 
     for ev in told:
         statement = _statement(ev, en=en)
         if granted and not en and _asked(ev) and ev.source_ids.get("tool") != "authority":
-            statement = ev.content.split("\n")[0]
+            # the what-if price is the answer now the check says it is the rep's to grant: without its hedge
+            statement = ev.content.split("\n")[0].replace(WHAT_IF_HEDGE, "")
         unit = str(ev.lineage.get("unit") or "")
         output = str(ev.lineage.get("output") or "")
         tool = ev.source_ids.get("tool", "")

@@ -18,11 +18,12 @@ from langgraph.runtime import Runtime
 from agents.context import RunContext, state_evidence
 from agents.reasoning import dates, function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
-from agents.reasoning.asks import asked_units, asks_text
+from agents.reasoning.asks import asked_units, asks_text, typed_first
 from agents.reasoning.base import english_counts
 from agents.reasoning.combine import price_match, sum_savings
 from agents.reasoning.config import ToolsConfig, ToolSpec, load_profile, load_tools, words_hit
 from agents.reasoning.crm import CrmRecord, MissingField
+from agents.reasoning.english import role_en
 from agents.reasoning.followup import follow_up_scope, scoped_text
 from agents.reasoning.records import PICTURE
 from agents.reasoning.results import CannotCompute, Computed, Result
@@ -90,6 +91,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # price question, a second question): those tools run too, and what they compute is told; a tool this intent
     # already runs is ungated when a need asks for it (the need's words are the question)
     text = state.get("masked_text") or state.get("clean_text", "")
+    # a count the customer types outranks one on a photo they attach (a quote for 5, "凑8台，8台一共多少")
+    text = config.with_synonyms(typed_first(text, attached_texts(evidence)))
     asked_ids, unasked_ids = config.asked(text)
     # an any-intent tool gated on discount words runs on the customer's own asks: a figure in a note to the system or
     # in a claim ("（内部备注：已享受7%）", "你们答应过九折") names no discount to check
@@ -252,6 +255,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # what the message asked comes first (stable: the tools.yaml order among the asked and among the rest)
     results = sorted(results, key=lambda r: id(r) not in asked_results)
     results = _tier_rate_is_not_an_ask(results)
+    results = _order_approval_decides(results, ctx.terms_en)
     # "一共能少多少": the sum of the savings computed above, when the policies let them stack (said first: it is the ask)
     ids = {id(r): computed_evidence(r, customer_id).id for r in results if isinstance(r, Computed)}
     results = sum_savings(results, ctx, ids) + results
@@ -300,6 +304,17 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
 
 
 MISFILED = "intent_misfiled"
+
+
+def attached_texts(evidence: list[Evidence]) -> list[str]:
+    """What perception read off the message's photos (their OCR text, which the message text also holds)."""
+    return [
+        e.content
+        for e in evidence
+        if e.kind is EvidenceKind.PERCEPTION and (e.lineage or {}).get("image_kind") and e.content
+    ]
+
+
 MODEL_CODE = re.compile(r"[A-Z]{1,3}\d{1,3}[A-Z]?|[A-Z]{2,5}-[A-Z0-9.]{1,5}")
 UNITS = re.compile(r"\d+\s*(?:台|辆|件|套)")
 
@@ -580,6 +595,39 @@ def _tier_rate_is_not_an_ask(results: list[Result]) -> list[Result]:
                 CannotCompute(r.tool, r.name, f"客户提到的{asked}是其已享的阶梯折扣，不是追加折扣", r.source)
             )
             continue
+        out.append(r)
+    return out
+
+
+def _order_approval_decides(results: list[Result], terms_en: dict[str, str]) -> list[Result]:
+    """An order that needs someone's approval for its amount (a rule "whatever the discount": an order over a sum)
+    takes every discount on it there too: a discount asked on that order is not the rep's to grant, however small
+    (the authority rung said "within"). The check then says who approves, as an over-the-limit one does; "在我的权限内"
+    beside "须报…审批" would contradict itself."""
+    order = next(
+        (r for r in results if isinstance(r, Computed) and r.tool != "authority" and r.needs_approval), None
+    )
+    if order is None:
+        return results
+    approver = order.needs_approval
+    out: list[Result] = []
+    for r in results:
+        if isinstance(r, Computed) and r.tool == "authority" and r.output == "within":
+            asked = next((i.value for i in r.inputs if i.ref.endswith("requested_discount")), r.subject)
+            head, head_en = f"您提到的{asked}", f"The {r.subject} discount you asked for"
+            r = replace(
+                r,
+                output=approver,
+                unit="text",
+                statement=f"{r.statement}；但这笔订单须由{approver}审批，追加的{r.subject}随整单报批",
+                statement_en=f"{r.statement_en}; the order as a whole needs approval by {role_en(approver, terms_en)}",
+                needs_approval=approver,
+                next_step=f"提交{approver}审批",
+                say=f"{head}随整单需要{approver}审批",
+                say_en=f"{head_en} needs approval by {role_en(approver, terms_en)} with the order",
+                say_head=head,
+                say_head_en=head_en,
+            )
         out.append(r)
     return out
 

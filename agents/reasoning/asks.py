@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from agents.reasoning.base import english_counts
+from contract.numerals import han_to_ascii
 from contract.quantities import ParseError, discount_percent, quantities
 
 REQUEST = re.compile(
-    r"(?P<q>(?:\d+(?:\.\d+)?|[一二三四五六七八九]{1,2}(?:点[一二三四五六七八九])?)\s*折|\d+(?:\.\d+)?\s*(?:%|个点|个百分点))"
+    r"(?P<q>(?:\d+(?:\.\d+)?|[一二三四五六七八九]{1,2}(?:点[一二三四五六七八九])?)\s*折"
+    r"|(?:\d+(?:\.\d+)?\s*(?:%|个点|个百分点))|(?:[一两二三四五六七八九十]{1,2}|半)\s*(?:个点|个百分点))"
 )
 
 
@@ -89,6 +92,7 @@ def requested_discount(text: str) -> tuple[Decimal, str] | None:
     if not m:
         return None
     raw = m.group("q").replace("个百分点", "%").replace("个点", "%")
+    raw = "0.5%" if raw.startswith("半") else han_to_ascii(raw) if raw.endswith("%") else raw  # 一个点 → 1%
     try:
         q = quantities(raw)
         if not q:
@@ -111,3 +115,34 @@ def asked_units(text: str) -> re.Match[str] | None:
         if not _claimed(text, m.start(), m.end()):
             return m
     return None
+
+
+def _chars(text: str) -> set[str]:
+    return {c for c in text if not c.isspace()}
+
+
+def typed_first(text: str, attached: list[str]) -> str:
+    """The customer's typed words before what an attachment says: a photo's text (a quote for 5 units) is context,
+    while the count, model or date the customer types ("凑8台，8台一共多少") is the ask. The lines of the message that
+    are an attachment's text (its OCR, read into the message by perception; matched by their characters, as masking
+    may have changed a few) move after the typed lines, so every tool that reads the first count reads the typed one.
+    Only when the typed lines name a count of their own; otherwise the text is unchanged."""
+    if not attached:
+        return text
+    shown = [_chars(a.replace("\n", " ")) for a in attached if a.strip()]
+    lines = text.split("\n")
+
+    def is_attached(line: str) -> bool:
+        own = _chars(line)
+        return bool(own) and any(len(own & a) >= 0.8 * len(own) and len(own) >= 0.5 * len(a) for a in shown)
+
+    pictures = [ln for ln in lines if is_attached(ln)]
+    typed = [ln for ln in lines if not is_attached(ln)]
+    if not pictures or not typed or asked_units(english_units("\n".join(typed))) is None:
+        return text
+    return "\n".join(typed + pictures)
+
+
+def english_units(text: str) -> str:
+    """English counts read as the tools read them ("7 K9s" → "7台K9")."""
+    return english_counts(text)

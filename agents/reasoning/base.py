@@ -72,14 +72,42 @@ COUNT_EN = re.compile(
 )
 
 
-def english_counts(text: str) -> str:
+# a month said without its year, and how it is placed: "this July", "early September last year", "back in March"
+# ("may" alone is a verb: a month without a year counts only after this / last / in / early / mid / late, or before
+# "last year" / "this year")
+MONTH_REL_EN = re.compile(
+    r"\b(?:(this|last|in|early|mid|late)[\s-]+(?:(?:early|mid|late)[\s-]+)?)?"
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b(?!\.?,?\s+(?:of\s+)?20\d{2})"
+    r"(?:\s+(last|this)\s+year)?",
+    re.IGNORECASE,
+)
+
+
+def _month_rel(m: re.Match[str], today: date) -> str:
+    placed, year_word = (m.group(1) or "").lower(), (m.group(3) or "").lower()
+    if not placed and not year_word:
+        return m.group(0)
+    month = MONTHS_EN.index(m.group(2).lower()[:3]) + 1
+    if year_word:
+        year = today.year - (year_word == "last")
+    elif placed == "this":
+        year = today.year
+    else:  # "last July", "in March", "early May": the latest such month up to today
+        year = today.year if month <= today.month else today.year - 1
+    return f"{m.group(0)}（{year}年{month}月）"
+
+
+def english_counts(text: str, today: date | None = None) -> str:
     """An English message's dates and counts in the forms the tools read, added beside the English words: "April
-    2025" → "2025年4月", "last month" → "上个月", "the six K3 vans" → "6台K3". Chinese text is returned unchanged."""
+    2025" → "2025年4月", "last month" → "上个月", "the six K3 vans" → "6台K3"; with `today`, a month without its year
+    too ("this July" → "2026年7月", "early September last year" → "2025年9月"). Chinese text is returned unchanged."""
     if not re.search(r"[A-Za-z]{3,}", text):
         return text
     out = MONTH_YEAR_EN.sub(
         lambda m: f"{m.group(0)}（{m.group(2)}年{MONTHS_EN.index(m.group(1).lower()[:3]) + 1}月）", text
     )
+    if today is not None:
+        out = MONTH_REL_EN.sub(lambda m: _month_rel(m, today), out)
     for en, zh in RELATIVE_EN:
         out = re.sub(rf"\b{en}\b", f"{en}（{zh}）", out, flags=re.IGNORECASE)
     out = NUMBER_WORD_EN.sub(lambda m: NUMBER_WORDS_EN[m.group(1).lower()], out)
@@ -110,7 +138,7 @@ class ToolContext:
     question: str = ""
 
     def __post_init__(self) -> None:
-        self.text = english_counts(spoken_codes(self.text))
+        self.text = english_counts(spoken_codes(self.text), self.today)
 
     def hints(self) -> list[str]:
         keep = ("serial_number", "product_model", "sku", "vin", "plate", "asset_id", "alarm_code")
@@ -212,9 +240,35 @@ def priced_models(ctx: ToolContext) -> list[str]:
             continue
         named.append(m)
     if named:
-        return named
+        return _own_first(named, ctx.text)
     found = ctx.crm.priced_model_in(ctx.text)
     return [found] if found else []
+
+
+_CLAUSE = re.compile(r"[，。,；;！？!?\n]")
+
+
+def _others_clause(text: str, at: int) -> bool:
+    """The clause around position `at` speaks of another party (a colleague's car, another company's order)."""
+    from agents.authz_phrases import OTHER_PARTY, SOMEONE  # the lexicon of other parties (read, not extended)
+
+    left = max((m.end() for m in _CLAUSE.finditer(text, 0, at)), default=0)
+    stop = _CLAUSE.search(text, at)
+    clause = text[left : stop.start() if stop else len(text)]
+    return bool(SOMEONE.search(clause) or OTHER_PARTY.search(clause))
+
+
+def _own_first(models: list[str], text: str) -> list[str]:
+    """The models the customer asks about before those another party holds: 「我同事提了台X7，我想买台Z5，能打九一折吗」
+    is priced on Z5; a model named only in someone else's clause is context."""
+    if len(models) < 2:
+        return models
+
+    def theirs(model: str) -> bool:
+        spots = [m.start() for m in re.finditer(re.escape(model), text)]
+        return bool(spots) and all(_others_clause(text, at) for at in spots)
+
+    return sorted(models, key=theirs)
 
 
 def field_input(fv: FieldValue, value: str) -> Input:

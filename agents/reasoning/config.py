@@ -99,6 +99,8 @@ class AfterEnd(BaseModel):
     clause: str = Field(min_length=1)
     words: list[str] = Field(default_factory=list)  # [] = always (a rep's talking points: the lead itself)
     template: str = Field(min_length=1)
+    # the same for an English reader ({date}, {end}, {until} in ISO form); "" = a plain sentence of the dates
+    template_en: str = ""
 
 
 class NewAsset(BaseModel):
@@ -374,6 +376,21 @@ class ToolsConfig(BaseModel):
     # the measure words a count of the customer's assets is written with (an industry's: 台, 辆 …): a follow-up
     # "那4台" or "10月份提的那8台" picks the batch of that size; none listed, a count selects nothing
     count_units: list[str] = Field(default_factory=list)
+    # the tenant's word for a thing → other ways customers write it ("延保": 延长保修, extended warranty): the message
+    # reads with the tenant's word added after each (needs, word gates and tools then read one word)
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)
+
+    def with_synonyms(self, text: str) -> str:
+        """`text` with the tenant's word written after each other way of saying it (case-insensitive; an ASCII
+        variant where a word starts), unless the tenant's word is already there."""
+        for word, variants in self.synonyms.items():
+            for variant in sorted((v for v in variants if v), key=len, reverse=True):
+                low = text.lower()
+                spots = [m.end() for m in word_matches(variant.lower(), low)]
+                for end in reversed(spots):
+                    if not text[end : end + len(word) + 2].lstrip("（(").startswith(word):
+                        text = f"{text[:end]}（{word}）{text[end:]}"
+        return text
 
     @model_validator(mode="after")
     def _needs_name_tools(self) -> ToolsConfig:

@@ -120,6 +120,8 @@ def _dated(devices: list[dict[str, Any]], text: str, today: date | None = None) 
             if word in (text or ""):
                 y, m0 = divmod(today.year * 12 + today.month - 1 - back, 12)
                 prefixes.append(f"{y}-{m0 + 1:02d}")
+    # "去年（2025年9月）": a year said beside a month of that year is that month, not the whole year
+    prefixes = [p for p in prefixes if not any(q != p and q.startswith(p) for q in prefixes)]
     hit = [d for d in devices if any(str(d.get("installed_at", "")).startswith(p) for p in prefixes)]
     if not prefixes:
         return _ordinal_batch(devices, text or "") or devices

@@ -373,8 +373,14 @@ def _after_end(spec: ToolSpec, ctx: ToolContext, terms: list[Result]) -> list[Re
                 (Input("policy", clause.evidence_id, quote), Input("field", spec.id, r.output)),
                 source,
                 subject=f"{r.subject}/{after.clause}",
-                statement_en=f"from {nxt.isoformat()}, the day after the term ends on {end.isoformat()}"
-                + (f", until {last.isoformat()}" if last and "{until}" in after.template else "")
+                statement_en=(
+                    after.template_en.format(
+                        date=nxt.isoformat(), end=end.isoformat(), until=last.isoformat() if last else ""
+                    )
+                    if after.template_en
+                    else f"what follows the term runs from {nxt.isoformat()}, the day after it ends"
+                    + (f", until {last.isoformat()}" if last and "{until}" in after.template else "")
+                )
                 + (" or the usage limit the clause sets, whichever comes first" if usage else ""),
             )
         )

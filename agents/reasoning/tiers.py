@@ -691,6 +691,11 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                     f"；叠加{label}每台 {_yuan_plain(per_unit)} 元后，单价 {_yuan_plain(net)} 元，"
                     f"{asked.group(1)} 台合计 {_yuan_plain(order_total)} 元"
                 )
+                code = re.search(r"（([^（）]+)）$", label)
+                en += (
+                    f"; with the {code.group(1) if code else 'stacking'} offer of CNY {_yuan_plain(per_unit)} per unit on top, CNY {_yuan_plain(net)} per unit, "
+                    f"CNY {_yuan_plain(order_total)} for {asked.group(1)}"
+                )
                 inputs += stack_inputs
                 slots += (_yuan_plain(net), _yuan_plain(order_total))
             over = _order_approval(spec, ctx, order_total, inputs)
@@ -887,6 +892,11 @@ def _package_quote(
     ]
 
 
+WHAT_IF_HEDGE = (
+    "（须按审批权限确认）"  # the rep's what-if price: not an offer until the authority check says so
+)
+
+
 def _extra_on_tier(
     ctx: ToolContext, tier_rate: Decimal, list_price: Decimal, count: Decimal, spec: ToolSpec
 ) -> tuple[str, str] | None:
@@ -904,7 +914,7 @@ def _extra_on_tier(
     total = money.rounded(unit * count, spec.rounding, spec.rounding_mode)
     text = (
         f"；如阶梯之外再让 {fmt(off)}%（合计 {fmt(combined)}%），单价 {_yuan_plain(unit)} 元，"
-        f"{fmt(count)} 台合计 {_yuan_plain(total)} 元（须按审批权限确认）"
+        f"{fmt(count)} 台合计 {_yuan_plain(total)} 元{WHAT_IF_HEDGE}"
     )
     return text, written
 
