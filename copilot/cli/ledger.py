@@ -53,8 +53,12 @@ def _open(ctx: typer.Context) -> Ledger:
     if (url != settings.ledger_url or data_dir is None) and not spec:
         spec = "none"
     redis_url = str(getattr(settings, "redis_url", "") or "")
-    witness = open_witness(spec, data_dir=Path(data_dir or "."), redis_url=redis_url)
-    tenant = "" if (ctx.obj or {}).get("all_tenants") else str(getattr(settings, "tenant", "") or "")
+    deployment_tenant = str(getattr(settings, "tenant", "") or "")
+    # the witness is the deployment's (the service signs into the same list, copilot/wiring.py), --all-tenants or not
+    witness = open_witness(
+        spec, data_dir=Path(data_dir or "."), redis_url=redis_url, tenant=deployment_tenant
+    )
+    tenant = "" if (ctx.obj or {}).get("all_tenants") else deployment_tenant
     return open_ledger(url, checkpoint_key=key, witness=witness, tenant=tenant)
 
 

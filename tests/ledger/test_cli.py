@@ -97,3 +97,29 @@ def test_bad_input_is_one_line_and_exit_2(url: str) -> None:
     assert code == 2 and "not_found" in out
     code, out = run("export", "--format", "xml")
     assert code == 2 and "export_format" in out
+
+
+def test_the_cli_opens_the_witness_the_service_signs_into(tmp_path, monkeypatch) -> None:
+    """The operator's verify must compare against the deployment's own witness list (copilot/wiring.py passes the
+    tenant), with or without --all-tenants: a shared list would mix two tenants' heads again."""
+    import typer
+
+    from copilot.cli.ledger import _open
+    from copilot.ledger.witness import open_witness
+
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    settings = SimpleNamespace(
+        ledger_url=url,
+        ledger_checkpoint_key="k-cli-test-only",
+        data_dir=tmp_path,
+        redis_url="redis://127.0.0.1:1/0",  # the key is chosen at open; nothing connects
+        tenant="tenant-a",
+    )
+    monkeypatch.setattr(copilot.settings, "get_settings", lambda: settings)
+    monkeypatch.setenv("COPILOT_LEDGER_WITNESS", "redis")
+    service = open_witness("redis", data_dir=tmp_path, redis_url=settings.redis_url, tenant="tenant-a")
+    assert service is not None
+    for obj in ({}, {"all_tenants": True}):
+        ledger = _open(typer.Context(typer.main.get_command(app), obj=obj))
+        assert ledger.witness is not None and ledger.witness.describe() == service.describe()
+        ledger.close()
