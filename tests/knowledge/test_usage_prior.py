@@ -30,7 +30,7 @@ def test_no_history_is_off() -> None:
 
 
 def test_similar_past_requests_vote_for_what_they_accepted() -> None:
-    prior = UsagePrior.from_pairs(HISTORY)
+    prior = UsagePrior.from_pairs(HISTORY, min_records=1)
     shares = prior.shares("there is a duplicate charge on my card, can I dispute it?")
     assert shares["dispute"] > shares.get("open-savings", 0.0)
     assert shares["lookup-accounts"] == pytest.approx(max(shares.values()))
@@ -43,8 +43,21 @@ def test_similar_past_requests_vote_for_what_they_accepted() -> None:
     assert "card-fees" in ranked
 
 
+def test_a_young_history_is_off_until_min_records() -> None:
+    assert not UsagePrior.from_pairs(HISTORY).active  # 4 records, fewer than the default min_records
+    assert UsagePrior.from_pairs(HISTORY).rerank("a duplicate charge on my card", ["x"]) == ["x"]
+    assert UsagePrior.from_pairs(HISTORY * 3).active
+
+
+def test_shrink_keeps_weak_neighbours_small() -> None:
+    loose = UsagePrior.from_pairs(HISTORY, min_records=1, shrink=0.0)
+    shrunk = UsagePrior.from_pairs(HISTORY, min_records=1, shrink=0.5)
+    q = "there is a duplicate charge on my card, can I dispute it?"
+    assert shrunk.shares(q)["dispute"] < loose.shares(q)["dispute"]
+
+
 def test_a_request_unlike_any_past_one_is_unchanged() -> None:
-    prior = UsagePrior.from_pairs(HISTORY)
+    prior = UsagePrior.from_pairs(HISTORY, min_records=1)
     assert prior.shares("zebra giraffe xylophone") == {}
     assert prior.rerank("zebra giraffe xylophone", ["x", "y"]) == ["x", "y"]
 
@@ -62,7 +75,7 @@ def test_store_search_with_the_prior(demo_store: PolicyStore) -> None:
         for d in ("warranty-equipment", "privacy-notice", "delivery-sla", "returns-policy")
         if d not in plain_docs
     )
-    prior = UsagePrior.from_pairs([("代理商返点阶梯 季度返点比例", ["rebate-ortho", unseen])])
+    prior = UsagePrior.from_pairs([("代理商返点阶梯 季度返点比例", ["rebate-ortho", unseen])], min_records=1)
     hits = demo_store.search(q, usage_prior=prior)
     docs = [h.source_ids["doc_id"] for h in hits]
     assert len(hits) <= q.k and unseen in docs
