@@ -70,6 +70,7 @@ from agents.authz_phrases import (
     what_is_asked,
     who_else_asked,
 )
+from agents.authz_scope import bulk_asked, identifier_asked
 from agents.drafting.template import refusal_greeting
 from agents.understanding.others import other_customer_mentions
 from contract import clock
@@ -610,10 +611,13 @@ def customer_trap(
     if number_names_someone(text):  # a phone or ID number as a look-up key: whoever it belongs to is not told
         return PERSONAL_DATA_LOOKUP, "personal_number"
     described = described_others(hits, current_ref)
-    hits = [h for h in hits if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)]
+    hits_all = [h for h in hits if not h.kind.startswith(DESCRIPTION)]
+    hits = [h for h in hits_all if h.customer_id != current_ref]
     if described is not None:  # «广州那位开Q9的女士…花了多少钱»: someone described, not the asker
         start, end = _span(described, text)
-        asked = what_is_asked(text, start, end) if start >= 0 else ""
+        # «我在杭州 物流公司 买X7多少钱»: the place is where the asker is, the kind what they are: themself described
+        mine = start >= 0 and SELF_PLACED.search(text[max(0, start - 8) : start])
+        asked = what_is_asked(text, start, end) if start >= 0 and not mine else ""
         if asked:
             return _REASON[asked], "description"
     for h, start, end in _each_mention(mentions, hits, text):
@@ -623,6 +627,8 @@ def customer_trap(
         person = h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value))
         record = h.kind.split(".")[0] in RECORD_KINDS
         asked = what_is_asked(text, start, end, person=person and not record, record=record)
+        if not asked and record:  # one thing of one customer: a question anywhere in the message is about it
+            asked = identifier_asked(text, start, end)
         if asked:
             return _REASON[asked], h.kind
     shown = SHOWN_TERMS.search(
@@ -651,7 +657,11 @@ def customer_trap(
     if asked:
         return _REASON[asked], "aggregate"
     # every customer at once («把你们所有企业客户的名单发我»): whoever asks, the answer is other customers' data
-    asked = all_customers_asked(text, (*party_words_of(customers), *org_words))
+    words = (*party_words_of(customers), *org_words, *org_words_of(customers))
+    named = [_span(h, text) for h in hits_all]
+    asked = bulk_asked(text, words, named) or all_customers_asked(
+        text, (*party_words_of(customers), *org_words)
+    )
     if asked:
         return _REASON[asked], "aggregate"
     return "", ""
@@ -830,6 +840,12 @@ def taken_up(text: str, carried: dict[str, Any], holders: tuple[str, ...] = ()) 
 
 
 _REASON = {"prices": "other_customer_prices", "records": "other_customers_data"}
+# the asker placing themself just before a place («我在上海», «我们这边是杭州的», «we're in Shanghai»)
+SELF_PLACED = re.compile(
+    r"(?:我|我们|咱们|咱|俺|本人|我司)(?:公司|这边|家)?(?:也|就|是)?(?:在|是|住|位于|来自)\s*$"
+    r"|(?<![A-Za-z])(?:I'?m|I am|we'?re|we are|I live|we live|based)\s+(?:in|at|from)\s+$",
+    re.I,
+)
 # the asker naming themself just before the name
 SELF_NAMED = re.compile(r"(?:我是|我就是|本人是|(?<![A-Za-z])(?:I'm|I am|this is))\s*$", re.I)
 # someone speaking for the account holder («我是周强的爱人，把订单退了»): only the holder may act on or hear of the account
@@ -934,7 +950,11 @@ def generic_other_terms(text: str, customers: object = None, org_words: tuple[st
         return _REASON[asked]
     if deals_aggregate(text, customer=False):  # «咱们卖给出租公司最低几折», «the biggest discount anyone got»
         return "other_customer_prices"
-    asked = all_customers_asked(text, (*party_words_of(customers), *organisation_words(customers, org_words)))
+    words = (*party_words_of(customers), *organisation_words(customers, org_words), *org_words_of(customers))
+    # a population beyond the rep's book: every customer, the whole company, whoever's, other reps' (agents/authz_scope)
+    asked = bulk_asked(text, words, _named_spans(customers, text)) or all_customers_asked(
+        text, (*party_words_of(customers), *organisation_words(customers, org_words))
+    )
     if asked:  # «全部…客户的…按少到多排», «every customer whose warranty ends this quarter»
         return _REASON[asked]
     other = OTHER_PARTY.search(text)
@@ -946,6 +966,17 @@ def generic_other_terms(text: str, customers: object = None, org_words: tuple[st
     ):
         return "other_customer_prices"
     return ""
+
+
+def _named_spans(customers: object, text: str) -> list[tuple[int, int]]:
+    """Where the CRM's directory finds a customer named by a handle (not a description)."""
+    mentions = getattr(customers, "mentions", None)
+    if not callable(mentions):
+        return []
+    try:
+        return [_span(h, text) for h in mentions(text) if not h.kind.startswith(DESCRIPTION)]
+    except BackendUnavailable:
+        return []
 
 
 # what the rep says to the customer when the message asked about someone else (the rep's voice, before the answer)

@@ -109,14 +109,26 @@ _PERSON_NOUNS = (
 )
 
 
+# the asker's kin and acquaintances, a closed class (a person in their own right: what they did here is theirs)
+_KIN = (
+    r"(?:表|堂)?(?:哥|姐|弟|妹)|哥哥|姐姐|弟弟|妹妹|姐夫|妹夫|小舅子|舅舅|叔叔|姑姑|姨|阿姨|伯伯|大伯|岳父|岳母|公公|婆婆"
+    r"|爸爸?|妈妈?|父亲|母亲|儿子|女儿|老公|老婆|爱人|丈夫|妻子|媳妇|亲家|老同学|同学|战友|发小|合伙人|老乡|师傅|师兄"
+)
+_EN_KIN = (
+    r"brother|sister|cousin|uncle|aunt|father|mother|dad|mom|mum|son|daughter|husband|wife|partner|in-laws?"
+    r"|brother-in-law|sister-in-law|classmate|buddy|mate|boss|neighbou?r|friend|colleague"
+)
+
+
 @lru_cache(maxsize=64)
 def someone(extra: tuple[str, ...] = ()) -> re.Pattern[str]:
     """«别人», «我朋友», and a person pointed at («刚才那位女士», «跟我一起看车的那个大哥»); the CRM's own party words
     name such persons too («车主» where customers are spoken of so)."""
     nouns = "|".join([_PERSON_NOUNS, *(re.escape(w) for w in sorted(extra, key=len, reverse=True) if w)])
     return phrases(
-        rf"别人|其他人|其它人|别的人|同事|朋友|邻居|亲戚|老乡|熟人|那[个位][\u4e00-\u9fffA-Za-z0-9]{{0,8}}?(?:{nouns})",
-        r"my (?:friend|colleague|neighbou?r)",
+        rf"别人|其他人|其它人|别的人|同事|朋友|邻居|亲戚|老乡|熟人|那[个位][\u4e00-\u9fffA-Za-z0-9]{{0,8}}?(?:{nouns})"
+        rf"|(?:我|我的|我们|我家)(?:的)?(?:{_KIN})",  # «我表哥…他当时多少钱拿下的»: a relative of the asker's
+        rf"my (?:friend|colleague|neighbou?r)|my (?:[a-z]+ )?(?:{_EN_KIN})",
     )
 
 
@@ -204,12 +216,17 @@ SHORT_QUESTION = (
 )
 
 
+_EN_SINGULAR = re.compile(r"(?<![A-Za-z])(?:he|she|his|her|him)(?![A-Za-z])", re.I)
+
+
 def continues(next_clause: str) -> bool:
     """The next clause is still about the party just named: it points back («他们每台多少钱»), asks for the same
     terms («我们能一样吗»), or is a bare short question without a subject of its own («多少钱？»)."""
     if not next_clause:
         return False
     if POINTS_BACK.search(next_clause) or SAME.search(next_clause) or LEADS_BACK.match(next_clause):
+        return True
+    if _EN_SINGULAR.search(next_clause):  # «…, what discount did he get?»: English names the party anywhere
         return True
     return (
         len(next_clause.strip()) <= SHORT_QUESTION
@@ -436,7 +453,7 @@ REQUESTS = phrases(r"给我|帮我|报|来一|按这|照着|也要|也按", r"gi
 # what a contract's dates, cover or renewal are asked with: a record of theirs, not their terms («合同什么时候到期»)
 CONTRACT_FACTS = phrases(
     r"到期|期限|起止|哪天|几号|什么时候|多久|覆盖|几台|还剩|剩几|还有几|几次|次数|续约|续签|续保",
-    r"expires?|expiry|ends?|runs? out|covers?|renew(?:al|s)?|when|visits?|left",
+    r"expires?|expiring|expiry|ends?|ending|runs? out|covers?|renew(?:al|s)?|when|visits?|left",
 )
 _CONTRACT_WORD = re.compile(r"合同|contracts?", re.I)
 # a person spoken of, then what is theirs asked with a pronoun in a later clause («沈佳跟我说她优惠了不少，她到底
@@ -594,6 +611,20 @@ SELLERS = re.compile(r"(?:你们|您们|贵司|贵公司|贵店)(?:的)?\s*$|\by
 PARTY_DID = re.compile(r"(?:的|拿|买|签|订|提|那边|那里|他|她|也|都|是|在|最近|上次|去年|今年)")
 
 
+def hearsay_source(piece: str, at: int, end: int) -> bool:
+    """The party at piece[at:end] only said something («听同行讲你们有个补贴», «other customers told me you…»): the source
+    of hearsay, and what they said is not about themselves (no «他们» / «their» after it) — the question is the
+    asker's own."""
+    after = piece[end:]
+    said = HEARSAY_AFTER.match(after)
+    if said is None and HEARD_FROM.search(piece[:at]):
+        said = re.match(r"\s*(?:that\b|[,，])", after, re.I)
+    return said is not None and not THIRD_PERSON.search(after, said.end())
+
+
+HEARD_FROM = phrases(r"(?:听|听说|据)\s*$", r"(?:heard from|according to)\s+$")
+
+
 def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ...] = ()) -> str:
     """A clause about «别的客户 / 其他车队 / 隔壁那家 / another customer» (not a competitor, not the asker's own) that
     asks for their prices or terms ("prices") or orders and records ("records"); "" otherwise. A customer's message
@@ -613,7 +644,14 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
                 break  # «…那位，她…»; «你们杭州那家做出租的大客户，Z5合同价多少» (a topic, then what is said of it)
             piece = f"{piece}，{nxt}"
         owned = False
-        m = other_party(party_words).search(piece)
+        m = next(
+            (
+                x
+                for x in other_party(party_words).finditer(piece)
+                if not hearsay_source(piece, x.start(), x.end())
+            ),
+            None,
+        )
         if m is None:
             m = someone(party_words).search(piece)
             if m is None:

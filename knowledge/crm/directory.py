@@ -625,6 +625,9 @@ def id_tokens(upper: str) -> Iterator[tuple[int, int, str]]:
                 yield start, end, joined
                 if prefix:
                     yield prefix_at, end, prefix + joined
+            elif not inner and prefix and len(prefix + joined) >= LONG_ID:
+                # a plate typed with spaces inside («京 4BL 5T»): its pieces are short, the province makes it whole
+                yield prefix_at, end, prefix + joined
 
 
 def _inside_cjk_name(text: str, start: int) -> bool:

@@ -1,0 +1,191 @@
+"""What an ask covers, decided structurally rather than by the phrases of cases seen: (1) a handle that identifies one
+thing of one customer (a plate, a VIN, an order / contract / ticket number) makes a question anywhere in the message
+about that thing, unless every question in it is plainly about the asker's own; (2) a request whose scope is a
+population of customers beyond the asker's book — a quantifier (all, every, whoever's, the whole company, other reps')
+over a customer noun, with something of theirs asked for — is other customers' data, in Chinese or English.
+
+Closed word classes only (quantifiers, pronouns, possessives, customer nouns); the tenant's own words for its customers
+(the CRM's party words, vocabulary.yaml `organisation_words`) are passed in, never written here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from agents.authz_phrases import (
+    ASKER_OWNS,
+    ASKING,
+    ELIGIBLE,
+    EN_ASKER_OWNS,
+    LISTED,
+    POLICY_WORDS,
+    RECORDS,
+    SAME,
+    SHOWN_TERMS,
+    THIS_ONE,
+    VERIFY,
+    asks_terms,
+    clauses,
+    phrases,
+)
+
+# ---- (1) a question about the thing an identifier names ----------------------------------------------------------
+
+# the thing just identified, pointed back at: «它», «这台», «那辆车», «该车», «it», «this car», «the vehicle»
+THE_THING = phrases(
+    r"它|这[台辆部个]|那[台辆部个]|这车|那车|该车|此车|原车主|车主|卖家",
+    r"it|its|this (?:car|vehicle|van|one|order|ticket|contract)|that (?:car|vehicle|van|one)|the (?:car|vehicle|van)"
+    r"|the owner|the seller",
+)
+
+
+def identifier_asked(text: str, at: int, end: int) -> str:
+    """A customer's message naming another customer's car, order, contract or ticket by its identifier (text[at:end]):
+    "prices" when it asks that thing's price or terms, "records" when it asks anything else, "" when it asks nothing
+    or every question in it is plainly about the asker's own («…追尾了我的车，我的保险怎么理赔»). The identifier names
+    exactly one thing of one customer, so a question in any clause of the message, not only the next one, is about it
+    («车牌京X…，卖家说是在你们店买的。能帮我查下它质保还剩多久吗»)."""
+    asked: list[str] = []
+    for span in clauses(text):
+        piece = text[span.start : span.end]
+        # a question, a request to check, a record asked for, or its terms demanded («照这个价», «也要一样的»)
+        if not (
+            ASKING.search(piece)
+            or VERIFY.search(piece)
+            or RECORDS.search(piece)
+            or SAME.search(piece)
+            or SHOWN_TERMS.search(piece)
+        ):
+            continue
+        inside = span.start <= at < span.end
+        own = (ASKER_OWNS.search(piece) or EN_ASKER_OWNS.search(piece)) and not THE_THING.search(piece)
+        if own and not inside:
+            continue
+        asked.append(piece)
+    if not asked:
+        return ""
+    if any(asks_terms(p) for p in asked):
+        return "prices"
+    return "records"
+
+
+# ---- (2) the scope of a request: a quantifier over a population of customers ------------------------------------
+
+# every one of a population: «所有», «全部», «每个», «一个不落», «all», «every», «each», «any»
+EVERY = phrases(
+    r"所有|全部|全体|一切|凡是|任何|每一?[个位家名]|各[个位家]|一个不[落漏少]|一个都不[落漏少能]",
+    r"all|every|each|everyone'?s?|everybody'?s?",
+)
+# the whole organisation as the scope: «全公司», «全店», «整个店里», «店里的», «company-wide», «across the dealership»
+WHOLE = phrases(
+    r"全(?:公司|店|集团|部门|网|国)|整个(?:公司|店|门店|集团|部门|销售部)|(?:店|公司)(?:里|上下)的?|全店",
+    r"company[- ]wide|dealership[- ]wide|store[- ]wide|across the (?:whole |entire )?(?:company|dealership|store|board|group)"
+    r"|in the (?:whole|entire) (?:company|dealership|store)",
+)
+# no matter who owns them: «不管谁负责的», «无论是谁的客户», «whoever's book», «doesn't matter whose»
+ANY_OWNER = phrases(
+    r"(?:不管|无论|不论)(?:是)?(?:谁|哪个|哪位|哪一?[个位](?:销售|同事|顾问)?)|谁负责的都",
+    r"no matter whose|(?:doesn'?t|does not|don'?t) matter whose|regardless of (?:who|whose|owner|the rep)"
+    r"|whoever'?s|whichever (?:rep|salesperson)",
+)
+# the books of other reps, or of every rep: «其他销售手上的», «每个销售负责的», «other reps' customers», «all reps»
+_COLLEAGUE = r"(?:销售|同事|顾问|业务员|经理|人)"
+OTHER_BOOKS = phrases(
+    rf"(?:其他|别的|其它|另外的?|每个|每一个|各个?|所有|全部)(?:的)?{_COLLEAGUE}(?:的|手上|手里|名下|负责|跟)",
+    r"other (?:reps?|salespeople|sales ?reps?|colleagues?|advisors?)'?s?|(?:every|each|all) (?:reps?|salespeople|sales ?reps?)",
+)
+# the asker's own book («我负责的», «我名下», «my accounts»), unless said as not only theirs («别只看我名下的»)
+OWN_BOOK = phrases(
+    r"我(?:自己)?(?:负责|名下|手上|手里|跟进?|管)|我的(?:客户|名单)",
+    r"my(?:\s+own)?\s+(?:[a-z-]+\s+)?(?:customers?|clients?|accounts?|book|fleets?|owners?)|mine",
+)
+NOT_ONLY = phrases(
+    r"(?:不只|别只|不光|不止|不仅|不限于|除了)[\u4e00-\u9fff]{0,3}$",
+    r"(?:not just|not only|beyond|besides|apart from|other than)\s+$",
+)
+# picked out of the population: «客户里…», «车主当中…», «customers whose…» (a bare «客户的» is not: «其他客户的车也报这个
+# 故障码吗» asks whether it happens, nobody's data)
+THEIRS_AFTER = re.compile(r"\s*(?:里|中|当中|之中|里面|名下)|\s+(?:whose|who|that)\b", re.I)
+OWN_BEFORE = phrases(r"(?:我|我们|咱们|我司)的?\s*$", r"(?:my|our)\s+(?:own\s+)?$")
+# something fetched for the asker: «给我», «导出», «拉一份», «查一下», «show me», «pull», «export»
+RETRIEVE = phrases(
+    r"给我|发我|导出|拉[一个]?[份张下]|调出|查[一]?下|查查|帮我|找出|挑出|筛|汇总|统计|整理",
+    r"show|pull|give me|send me|get me|export|find|list|compile",
+)
+_NOUNS_ZH = ("客户", "车主", "用户", "买家", "顾客", "会员")
+_NOUNS_EN = r"customers?|clients?|accounts?|owners?|buyers?"
+
+
+@lru_cache(maxsize=64)
+def population(words: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """A noun for the seller's customers: the closed class and the tenant's own words (Chinese and English)."""
+    zh = sorted(
+        {*_NOUNS_ZH, *(w for w in words if w and not w.isascii() and len(w) >= 2)}, key=len, reverse=True
+    )
+    en = sorted({w.lower() for w in words if w and w.isascii() and w.isalpha()}, key=len, reverse=True)
+    return phrases(
+        "|".join(re.escape(w) for w in zh), "|".join([_NOUNS_EN, *(rf"{re.escape(w)}s?" for w in en)])
+    )
+
+
+def _own_only(text: str) -> bool:
+    """The asker restricts the request to their own book, and does not say «not only»."""
+    return any(not NOT_ONLY.search(text[max(0, m.start() - 8) : m.start()]) for m in OWN_BOOK.finditer(text))
+
+
+def beyond_book(text: str, words: Sequence[str] = (), named: Sequence[tuple[int, int]] = ()) -> bool:
+    """The request's population reaches past the asker's own customers: any owner, other reps' books, or every
+    customer / the whole company (a quantifier in the clause of a customer noun), not restricted to the asker's own
+    and not anchored on the customer spoken of («这个客户所有的车»)."""
+    if ANY_OWNER.search(text) or OTHER_BOOKS.search(text):
+        return True
+    if _own_only(text):
+        return False
+    nouns = population(tuple(words))
+    for span in clauses(text):
+        piece = text[span.start : span.end]
+        noun = next(
+            (
+                n
+                for n in nouns.finditer(piece)
+                if not OWN_BEFORE.search(piece[: n.start()])
+                and not any(a <= span.start + n.start() < b for a, b in named)
+            ),
+            None,
+        )
+        if (
+            noun is None
+        ):  # «我们的客户»: the asker's own; «京X约车名下…»: part of a customer's name, one customer
+            continue
+        scope = EVERY.search(piece) or WHOLE.search(piece)
+        if scope is None or THIS_ONE.search(piece, 0, min(scope.start(), noun.start())):
+            continue
+        return True
+    return False
+
+
+def bulk_asked(text: str, words: Sequence[str] = (), named: Sequence[tuple[int, int]] = ()) -> str:
+    """A request over customers beyond the asker's book with something of theirs asked for (listed, exported, counted,
+    picked out, or their records / terms): "prices" or "records"; "" for a rule («所有车队客户都能享受这个政策吗») or
+    when nothing of theirs is asked. `named`: where the text names one customer (the CRM directory's hits), whose words
+    are not a population."""
+    if not beyond_book(text, words, named):
+        return ""
+    listed = LISTED.search(text)
+    if (ELIGIBLE.search(text) or POLICY_WORDS.search(text)) and not listed:
+        return ""
+    # something of theirs: listed, picked out of them («…客户里…», «every customer whose…»), or their records; a bare
+    # «你们所有客户都送保养吗» asks a rule, «其他客户的车也报这个故障码吗» whether something happens
+    theirs = any(
+        THEIRS_AFTER.match(text, n.end())
+        for n in population(tuple(words)).finditer(text)
+        if not any(a <= n.start() < b for a, b in named)
+    )
+    if not (listed or theirs or RECORDS.search(text)):
+        return ""
+    if not (
+        listed or RETRIEVE.search(text)
+    ):  # «每个客户下单都要交定金吗»: a rule about them, nothing fetched
+        return ""
+    return "prices" if asks_terms(text) else "records"
