@@ -4,13 +4,16 @@ else (the graph, 微信客服 sync) happens after. Mounted by the lead under /ch
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
+from urllib.parse import parse_qsl
 
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.routing import APIRoute
 
 from channels.batching import GroupCommitter, InlineGroupCommitter
 from channels.callback import Opened, check_fresh, check_replay, open_encrypted, open_plain, require
@@ -27,6 +30,35 @@ from contract.errors import BackendUnavailable, CopilotError
 from contract.messages import Channel, InboundMessage
 
 log = logging.getLogger("channels.callback")
+
+
+def query_params(request: Request) -> dict[str, str]:
+    """The query string as a dict, as `dict(request.query_params)` reads it (blank values kept, the last of a repeated
+    name wins), without building Starlette's multi-dict first."""
+    return dict(parse_qsl(request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+
+
+class LeanRoute(APIRoute):
+    """A callback route whose endpoint takes the Request and returns the Response itself: it is called directly,
+    without FastAPI's per-request machinery around it (endpoint-context extraction, dependency solving for the one
+    Request parameter, telemetry, response serialisation), ~0.03-0.05 ms of CPU per callback measured in-process. Still
+    an APIRoute (same path matching, name, OpenAPI entry; copyable by copilot.api.live.mount_callbacks_first). With any
+    dependency, parameter or body declared (a router-level `dependencies=[...]`), FastAPI's own handler as before."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        d = self.dependant
+        lean = (
+            self.body_field is None
+            and d.request_param_name is not None
+            and not (d.dependencies or d.path_params or d.query_params or d.header_params)
+            and not (d.cookie_params or d.body_params)
+            and len(inspect.signature(self.endpoint).parameters) == 1
+            and inspect.iscoroutinefunction(self.endpoint)
+        )
+        if not lean:
+            return super().get_route_handler()
+        endpoint = self.endpoint
+        return endpoint  # type: ignore[no-any-return]
 
 
 class CallbackHandler:
@@ -70,7 +102,7 @@ class CallbackHandler:
         self, request: Request, scope: str, verify: Callable[[dict[str, str]], str]
     ) -> Response:
         try:
-            params = dict(request.query_params)
+            params = query_params(request)
             check_fresh(require(params, "timestamp")[0], self.config.policy)
             return PlainTextResponse(verify(params))  # the bare plaintext: no quotes, no newline
         except CopilotError as exc:
@@ -85,7 +117,7 @@ class CallbackHandler:
     ) -> Response:
         policy = self.config.policy
         try:
-            params = dict(request.query_params)
+            params = query_params(request)
             timestamp, nonce = require(params, "timestamp", "nonce")
             check_fresh(timestamp, policy)
             body = await read_capped(
@@ -160,9 +192,17 @@ def add_wecom_routes(
     async def wecom_verify(request: Request) -> Response:
         return await handler.verify_get(request, scope, verify)
 
-    @router.post(path, response_class=PlainTextResponse, name=f"{scope}.receive")
     async def wecom_receive(request: Request) -> Response:
         return await handler.receive(request, scope, channel, lambda p, b: open_encrypted(crypto, p, b))
+
+    router.add_api_route(
+        path,
+        wecom_receive,
+        methods=["POST"],
+        response_class=PlainTextResponse,
+        name=f"{scope}.receive",
+        route_class_override=LeanRoute,
+    )
 
 
 def add_oa_routes(router: APIRouter, handler: CallbackHandler, path: str, creds: CallbackCredentials) -> None:
@@ -191,6 +231,14 @@ def add_oa_routes(router: APIRouter, handler: CallbackHandler, path: str, creds:
     async def oa_verify(request: Request) -> Response:
         return await handler.verify_get(request, "oa", verify)
 
-    @router.post(path, response_class=PlainTextResponse, name="oa.receive")
     async def oa_receive(request: Request) -> Response:
         return await handler.receive(request, "oa", Channel.WECHAT_OA, opener)
+
+    router.add_api_route(
+        path,
+        oa_receive,
+        methods=["POST"],
+        response_class=PlainTextResponse,
+        name="oa.receive",
+        route_class_override=LeanRoute,
+    )
