@@ -23,6 +23,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from knowledge.policy.lexical import tokenize
 
@@ -124,3 +125,33 @@ class UsagePrior:
         docs = list(ranked) + sorted((d for d in shares if d not in pos), key=lambda d: (-shares[d], d))
         order = {d: i for i, d in enumerate(docs)}
         return sorted(docs, key=lambda d: (-self.doc_score(shares.get(d, 0.0), pos.get(d)), order[d]))
+
+
+def pairs_from_ledger(entries: Iterable[Any]) -> list[tuple[str, tuple[str, ...]]]:
+    """(request, accepted document ids) from ledger entries (objects with `kind`, `suggestion_id`, `decision` and
+    `payload`, as the ledger's `find` returns them, in any order): a suggestion whose human decision was accept or
+    edit (the draft went out) contributes its masked request text and the policy documents its evidence cited. A
+    rejected or undecided suggestion, a redacted payload (None) or one with no policy evidence contributes nothing."""
+    requests: dict[str, tuple[str, tuple[str, ...]]] = {}
+    accepted: set[str] = set()
+    for e in entries:
+        kind = str(getattr(e, "kind", ""))
+        payload = getattr(e, "payload", None)
+        sid = getattr(e, "suggestion_id", "")
+        if kind == "decision" and str(getattr(e, "decision", "")) in ("accept", "edit"):
+            accepted.add(sid)
+        elif kind == "suggestion" and isinstance(payload, dict):
+            text = str((payload.get("inputs") or {}).get("masked_text") or "")
+            evidence = (payload.get("suggestion") or {}).get("evidence") or []
+            docs = tuple(
+                dict.fromkeys(
+                    str(ev["source_ids"]["doc_id"])
+                    for ev in evidence
+                    if isinstance(ev, dict)
+                    and ev.get("kind") == "policy_clause"
+                    and (ev.get("source_ids") or {}).get("doc_id")
+                )
+            )
+            if text.strip() and docs:
+                requests[sid] = (text, docs)
+    return [requests[s] for s in requests if s in accepted]

@@ -92,3 +92,35 @@ def test_store_search_with_the_prior(demo_store: PolicyStore) -> None:
         ]
     finally:
         demo_store.usage_prior = None
+
+
+def test_pairs_from_a_real_ledger(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Accepted and edited suggestions feed the prior with their masked request and cited policy documents; a rejected
+    or undecided one does not."""
+    from contract import HumanDecision
+    from copilot.ledger import open_ledger
+    from knowledge.policy.usage_prior import pairs_from_ledger
+    from tests.ledger.conftest import REP_ZHANG, later, make_suggestion
+
+    ledger = open_ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}", checkpoint_key="k-test-only")
+    try:
+        texts = {"accept": "返点怎么算", "edit": "返点比例多少", "reject": "保修多久", "none": "交期多久"}
+        for i, (kind, text) in enumerate(texts.items()):
+            s = make_suggestion(customer=f"C10{i}", created_at=later(i))
+            ledger.record_suggestion(s, inputs={"masked_text": text})
+            if kind != "none":
+                decision = HumanDecision(
+                    suggestion_id=s.id,
+                    kind=kind,
+                    actor=REP_ZHANG.id,
+                    decided_at=later(i + 0.5),
+                    final_text="改过的草稿" if kind == "edit" else None,
+                    reason_code="wrong_evidence" if kind == "reject" else None,
+                )
+                ledger.record_decision(decision, actor=REP_ZHANG)
+        pairs = pairs_from_ledger(ledger.find())
+    finally:
+        ledger.engine.dispose()
+    assert sorted(pairs) == [("返点怎么算", ("rebate-ortho",)), ("返点比例多少", ("rebate-ortho",))]
+    share = UsagePrior.from_pairs(pairs, min_records=1).shares("返点怎么算")["rebate-ortho"]
+    assert 0.85 < share < 1  # both accepted requests cited it; the shrink keeps it below 1
