@@ -19,6 +19,7 @@ hurt the ranking it re-ranks."""
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -63,7 +64,8 @@ class UsagePrior:
     base_k: int = BASE_K
     shrink: float = SHRINK
     min_records: int = MIN_RECORDS
-    _vectors: list[dict[str, float]] = field(default_factory=list, init=False, repr=False)
+    # word → (record, weight) postings: a request is compared with the past requests sharing a word with it only
+    _postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict, init=False, repr=False)
     _idf: dict[str, float] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -73,7 +75,10 @@ class UsagePrior:
         df = Counter(w for t in toks for w in set(t))
         # smoothed idf over the history's requests: a word every past request has (greetings, role-play) weighs ~0
         self._idf = {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
-        self._vectors = [_vector(t, self._idf) for t in toks]
+        self._postings = {}
+        for i, t in enumerate(toks):
+            for w, x in _vector(t, self._idf).items():
+                self._postings.setdefault(w, []).append((i, x))
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[str, Iterable[str]]], **kw: float) -> UsagePrior:
@@ -95,11 +100,12 @@ class UsagePrior:
         q = _vector(tokenize(text), self._idf)
         if not q:
             return {}
-        sims = sorted(
-            ((sum(x * v.get(w, 0.0) for w, x in q.items()), i) for i, v in enumerate(self._vectors)),
-            key=lambda s: (-s[0], s[1]),
-        )[: self.neighbours]
-        sims = [(s, i) for s, i in sims if s > 0]
+        dots: dict[int, float] = {}
+        for w, x in q.items():
+            for i, v in self._postings.get(w, ()):
+                dots[i] = dots.get(i, 0.0) + x * v
+        top = heapq.nsmallest(self.neighbours, ((-s, i) for i, s in dots.items() if s > 0))
+        sims = [(-s, i) for s, i in top]
         total = sum(s**self.power for s, _ in sims) + self.shrink
         if total <= 0:
             return {}
