@@ -29,6 +29,7 @@ from typing import Any
 from agents.actions.computed import Link, computed_facts, grants, is_approval, links, named_in
 from agents.actions.marginal import marginal_order
 from agents.actions.needs import UNASKED
+from agents.actions.records import ONLY
 from agents.tenant import OUT_OF_SCOPE, ActionSpec, FactTest, Playbook, Rule, TenantConfig
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import PolicyQuery, PolicyRetriever
@@ -186,12 +187,26 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+def _days_left(e: Evidence, d: DecisionInput) -> float | None:
+    """A computed date (a term's end) as the days from the read day to it (negative once it has passed)."""
+    day = _read_day(d)
+    if day is None or e.lineage.get("unit") != "date":
+        return None
+    try:
+        return float((date.fromisoformat(str(e.lineage.get("output", ""))[:10]) - day).days)
+    except ValueError:
+        return None
+
+
 def _compare_test(key: str, op: str, bound: float, d: DecisionInput) -> bool:
+    """A computed number against the bound; a computed DATE compares as the days left until it (`fact:warranty_end>365`:
+    more than a year of the term still to run)."""
     for e in d.evidence:
         if e.kind is not EvidenceKind.COMPUTED_FACT:
             continue
         if key in (e.source_ids.get("tool"), e.source_ids.get("tool_id")):
-            value = _number(e.lineage.get("output", ""))
+            value = _days_left(e, d)
+            value = _number(e.lineage.get("output", "")) if value is None else value
             if value is not None and _OPS[op](value, bound):
                 return True
     return False
@@ -533,6 +548,7 @@ def propose(
                 else:
                     background.discard(firing.action.name)
     if best:  # an action the computed answer supports and no rule proposed still joins the rules' actions
+        asked = [k for name, (k, _) in best.items() if name not in background]
         for name, link in computed.items():
             if name in best or not link.supported or link.vetoed:
                 continue
@@ -546,7 +562,12 @@ def propose(
             # evidence of what was asked than the computed answer is
             spec = tenant.action(name)
             off_intent = is_approval(spec) and d.intent.name not in spec.intents and not d.weakly_read()
-            priority = COMPUTED_PRIORITY - (PROACTIVE_PENALTY if off_intent else 0)
+            priority: float = COMPUTED_PRIORITY - (PROACTIVE_PENALTY if off_intent else 0)
+            # the computed answer's verdict on what was asked (the authority table: approve, or grant it myself) is
+            # the next step; any other step it makes possible (an eligible campaign, a sale the record allows) is an
+            # offer: it joins right under the best rule about the message, never over what the message asked for
+            if asked and not (is_approval(spec) or grants(spec)):
+                priority = min(priority, max(asked) - OFFER_GAP)
             for f in extra:
                 best[name] = (priority + f.action.score, f)
                 f.action = f.action.model_copy(update={"score": round(priority / 100, 4)})
@@ -582,7 +603,27 @@ def propose(
     ranked = _the_other_needs(r, ranked)
     ranked = _the_second_ask(r, ranked)
     ranked = _the_open_ticket(r, ranked)
+    ranked = _for_another(r, ranked)
     return one_card_per_action(ranked)
+
+
+# Refusals and the card (session 13's decision). The access screen (agents.authz, perceive) leaves its verdict in the
+# flags, `authz_screen:<reason>:<how named>`. Two kinds:
+# * the message asks for ANOTHER customer's data (prices, terms, orders): the refusal covers that data only; the
+#   customer's own need stands, and so do its actions (a quote of their own beside «others' prices are confidential»);
+# * the sender is NOT the account holder (someone writing for them): nothing may be done on the account, so the card
+#   holds no business action, only the catalog's hand-off (the actions serving out_of_scope), for a person to verify.
+SCREEN_FLAG = "authz_screen:"
+NOT_THE_HOLDER = frozenset({"not_account_holder"})
+
+
+def _for_another(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    reasons = {f.removeprefix(SCREEN_FLAG).partition(":")[0] for f in r.d.flags if f.startswith(SCREEN_FLAG)}
+    if not reasons & NOT_THE_HOLDER:
+        return ranked
+    safe = {a.name for a in r.tenant.actions if OUT_OF_SCOPE in a.intents}
+    kept = [f for f in ranked if f.action.name in safe]
+    return kept or r.catalog(exclude=set(), limit=1, only=safe, floor=-1.0)
 
 
 def one_card_per_action(ranked: list[RuleFiring]) -> list[RuleFiring]:
@@ -878,7 +919,10 @@ def _the_other_needs(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
             for f in propose(alone, r.tenant, r.policy, r.model_score, r.limit)
             if f.rule.id != CATALOG_RULE or need["intent"] in r.intents_of(f)
         ]
-        picks = [f for f in picks if f.action.name not in {g.action.name for g in ranked[:1]}][:2]
+        picks = [f for f in picks if f.action.name not in {g.action.name for g in ranked[:1]}]
+        # an action the catalog's preference argues against for this customer (`~`: a warranty with years to run is
+        # not extended) is no part's answer while another action serves it
+        picks = ([f for f in picks if not disfavoured(r.tenant.action(f.action.name), d)] or picks)[:2]
         if not picks:
             continue
         # the part's first action, or its second when the part's own words read clearly closer to it (a booking ask
@@ -887,11 +931,39 @@ def _the_other_needs(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
         if len(picks) > 1 and r.model_score is not None:
             first, second = (r.model_score(need["text"], f.action.name) for f in picks)
             pick = picks[1] if second - first >= CLEAR_MARGIN else picks[0]
+        pick = _the_part_names(r, need, pick, {f.action.name for f in ranked[:1]})
+        if pick.action.name in names_of(ranked[:2]):
+            return ranked  # the part's own action is on the top two already
         rest = [f for f in ranked if f.action.name != pick.action.name]
         pick.action = pick.action.model_copy(update={"score": min(pick.action.score, rest[0].action.score)})
         at = min(_free_place(r, ranked), len(rest))
         return [*rest[:at], pick, *rest[at:]][: r.limit]
     return ranked
+
+
+def _the_part_names(r: _Ranking, need: dict[str, Any], pick: RuleFiring, first: set[str]) -> RuleFiring:
+    """Per-need action: a part's own words choose among every action serving the part's intent or the message's
+    (the catalog's, preconditions holding), not only among what the part's intent's rules propose. «…can I still buy
+    the extra cover, what's the price?» reads as a price ask, and its words read clearly closer to selling the
+    extended warranty (an action of the warranty question it follows) than to a quote. The rules' pick stands unless
+    another reads closer by CLEAR_MARGIN."""
+    if r.model_score is None:
+        return pick
+    intents = {need["intent"], r.d.intent.name}
+    serving = (
+        {a.name for a in r.tenant.actions if intents & set(a.intents) and not disfavoured(a, r.d)}
+        - first
+        - {pick.action.name}
+    )
+    if not serving:
+        return pick
+    base = r.model_score(need["text"], pick.action.name)
+    alts = [
+        (r.model_score(need["text"], f.action.name), f)
+        for f in r.catalog(exclude=first, limit=len(serving), only=serving, floor=-1.0)
+    ]
+    best = max(alts, key=lambda sf: sf[0], default=None)
+    return best[1] if best is not None and best[0] - base >= CLEAR_MARGIN else pick
 
 
 def _the_second_ask(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
@@ -980,6 +1052,10 @@ PROACTIVE_PENALTY = 25  # a background-signal rule whose action does not serve t
 COMPUTED_BONUS = 10  # the computed answer supports the rule's action
 COMPUTED_PENALTY = 10  # the computed answer says it is not the next step (e.g. no approval needed)
 COMPUTED_PRIORITY = 85  # an action the computed answer supports, which no rule proposed
+# … an offer (not the authority's verdict on the ask): under the best rule about the message by this many points.
+# Measured on the autodealer tuning split: 10 of 11 turns where an eligible campaign ranked first asked for another
+# action first (a quote, an appraisal, an approval)
+OFFER_GAP = 1
 
 
 def rank_catalog(
@@ -1254,6 +1330,12 @@ def _the_open_ticket(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
                 }
             )
         return ranked
+    refers_back = bool(ticket.get("refers_back"))
+    # the customer's only open ticket, matched on no shared word at all (written in another script than the subject):
+    # only when the message reads as what the follow-up serves
+    unworded = ticket.get("how") == ONLY and not ticket.get("words") and not refers_back
+    if unworded and r.d.intent.name not in follow.intents:
+        return ranked
     rest = [f for f in ranked if f.action.name != follow.name and f not in opening]
     at_opening = next((i for i, f in enumerate(ranked) if f in opening), None)
     if ticket.get("how") == "signal" and at_opening is None:
@@ -1261,7 +1343,6 @@ def _the_open_ticket(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
     # the cards of rules about this message (its intent, its words, its tone) keep their places ahead of it: a
     # complaint's hand-off and escalation stay the first two; a catalog guess or a background rule does not
     leading = next((i for i, f in enumerate(rest) if not _about_the_message(f)), len(rest))
-    refers_back = bool(ticket.get("refers_back"))
     if at_opening is not None:  # in the opening card's place; higher when the message asks after the ticket
         at = min(at_opening, leading) if refers_back else at_opening
     else:

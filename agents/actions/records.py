@@ -44,6 +44,7 @@ GENERIC = {
     "维修",
     "检查",
 }
+ONLY = "only"  # TicketMatch.how of the customer's only open ticket, matched on weaker evidence (_the_only_ticket)
 MIN_VALUE = 5  # a device value shorter than this (营运, a year) names nothing on its own
 
 
@@ -52,8 +53,9 @@ class TicketMatch:
     """An open ticket the message is about, and why we think so."""
 
     ticket: Mapping[str, Any]
-    how: str  # id | device | code | subject
+    how: str  # id | device | code | subject | only (the customer's only open ticket, on weaker evidence)
     refers_back: bool
+    words: int = 0  # subject words the message shares (an `only` match)
 
     @property
     def id(self) -> str:
@@ -74,6 +76,7 @@ class TicketMatch:
             "evidence_id": self.evidence_id,
             "how": self.how,
             "refers_back": self.refers_back,
+            "words": self.words,
         }
 
 
@@ -173,7 +176,37 @@ def open_ticket_for(
             match, rank = TicketMatch(t, "subject", refers_back), 1
         if best is None or rank > best[0]:
             best = (rank, match)
+    if best is None and len(tickets) == 1:
+        return _the_only_ticket(tickets[0], text, named, codes, words, refers_back)
     return best[1] if best else None
+
+
+def _the_only_ticket(
+    ticket: Mapping[str, Any],
+    text: str,
+    named: set[str],
+    codes: set[str],
+    words: set[str],
+    refers_back: bool,
+) -> TicketMatch | None:
+    """The customer's ONLY open ticket, on weaker evidence than a match among several: the fewer tickets there are to
+    tell apart, the less the message must say to name one («早上报过的那台，帮我催一下» has one candidate). It matches
+    when the message refers back to a request already made, or shares one word of its subject, or (`how` "only",
+    words 0) is written in another script than the subject (an English message against a Chinese subject: words
+    cannot be compared, nothing rules the ticket out). Never when the message names another device or a fault code of
+    the ticket's kind it does not record. The ranker follows it up as any match; one on no shared word only when the
+    message reads as what the follow-up serves (agents.actions.playbook._the_open_ticket)."""
+    device = str(ticket.get("device_id") or "")
+    if named and (not device or device not in named):
+        return None
+    recorded = _ticket_codes(ticket)
+    if {_shape(c) for c in codes} & {_shape(c) for c in recorded} and not codes & recorded:
+        return None
+    shared = words & _bigrams(str(ticket.get("subject") or ""))
+    other_script = not _CJK.search(text) and bool(_CJK.search(str(ticket.get("subject") or "")))
+    if refers_back or shared or other_script:
+        return TicketMatch(ticket, ONLY, refers_back, len(shared))
+    return None
 
 
 def open_ticket_of(

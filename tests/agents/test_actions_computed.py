@@ -160,11 +160,13 @@ def test_an_ineligible_campaign_is_not_registered_and_an_eligible_one_joins(tena
     yes = _computed("scope", "CP-2605 适用", output="true", unit="bool", slots=["CP-2605"])
     fired = propose(_d("ask_offer", "有什么活动", [no, yes]), tenant, KeywordPolicy())
     assert fired[0].action.name == "enrol_campaign" and fired[0].action.parameters == {"campaign": "CP-2605"}
-    # an eligible campaign joins even when the intent's rules propose something else
+    # an eligible campaign joins even when the intent's rules propose something else: as an offer, right under the
+    # action the message asked for (session 13: it used to rank over it, and 10 of the 11 autodealer tuning turns where
+    # it did asked for another action first)
     fired = propose(_d("ask_price", "多少钱", [yes]), tenant, KeywordPolicy())
     got = {f.action.name: f for f in fired}
     assert got["enrol_campaign"].action.parameters == {"campaign": "CP-2605"}
-    assert names(fired).index("enrol_campaign") < names(fired).index("send_price_sheet")
+    assert names(fired)[:2] == ["send_price_sheet", "enrol_campaign"]
 
 
 def test_a_background_signal_rule_ranks_under_the_actions_that_answer_the_message(tenant):

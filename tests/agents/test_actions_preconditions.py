@@ -179,3 +179,22 @@ def test_a_terms_end_computed_as_a_date_says_ended_or_covered_by_the_read_day(te
     assert precondition_holds(
         "!fact:care_term=ended", d("care_ask", "", ended_on, running, read_on("2026-11-20"))
     )
+
+
+def test_a_computed_date_compares_as_the_days_left_until_it(tenant: TenantConfig) -> None:
+    # session 13: `fact:KEY>N` on a term's end date counts the days from the read day to it, so the catalog can say
+    # «more than a year of the term still to run: extending it is not the next step» (a preference, `~`)
+    far = fact("term_end", "care_term", "2029-07-14", "date")
+    near = fact("term_end", "care_term", "2027-01-09", "date")
+    day = read_on("2026-11-21")
+    assert precondition_holds("fact:care_term>365", d("care_ask", "", far, day))
+    assert not precondition_holds("fact:care_term>365", d("care_ask", "", near, day))
+    assert precondition_holds("fact:care_term<=60", d("care_ask", "", near, day))
+    # no read day: a date is not a number, nothing compares
+    assert not precondition_holds("fact:care_term>365", d("care_ask", "", far))
+    # the catalog's preference: disfavoured only when every computed end is more than a year away (a fleet with one
+    # term near its end keeps the extension)
+    prefer = "!fact:care_term>365 | fact:care_term<=365"
+    assert not precondition_holds(prefer, d("care_ask", "", far, day))
+    assert precondition_holds(prefer, d("care_ask", "", far, near, day))
+    assert precondition_holds(prefer, d("care_ask", "", day))  # nothing computed: nothing argues against it

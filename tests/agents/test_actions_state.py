@@ -295,3 +295,81 @@ def test_an_action_for_another_grade_is_ruled_out(tmp_path: Path):
     assert "tow_now" not in got and got[0] == "open_repair_ticket"
     d.evidence = [_graded_fact("E99 属一级故障，不能继续使用")]
     assert "tow_now" in [n for n, _ in cards(d, tenant)]
+
+
+# The customer's ONLY open ticket is named on weaker evidence than one among several (session 13): a message that
+# refers back to a request already made, or shares one word of its subject, or is written in another script than the
+# subject (words cannot be compared) — never one naming another device or a fault code the ticket does not record.
+ONLY_CRM = {"open_tickets": [TICKET], "devices": CRM["devices"]}
+TWO_CRM = {
+    "open_tickets": [
+        TICKET,
+        {**TICKET, "id": "WX-2611-0009", "subject": "烘干机不加热", "device_id": "SN-77B2-0311"},
+    ],
+    "devices": CRM["devices"],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "refers_back", "words"),
+    [
+        ("早上打过电话报修了，到现在没人联系，帮我催一下", True, 0),  # refers back, no word of the subject
+        ("上回那个漏水修好没", False, 1),  # one subject word (漏水), the customer's only ticket
+        (
+            "Any news on the dishwasher? Nobody has come round yet",
+            False,
+            0,
+        ),  # another script than the subject
+    ],
+)
+def test_the_customers_only_open_ticket_is_named_on_weaker_evidence(text: str, refers_back: bool, words: int):
+    m = open_ticket_for(ONLY_CRM, text, {})
+    assert m is not None and m.how == "only" and m.refers_back == refers_back and m.words == words
+    # among several open tickets the same words name none of them
+    assert open_ticket_for(TWO_CRM, text, {}) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "显示屏有点问题",  # nothing of the ticket and no reference back
+        "SN-77B2-0311 那台之前报修过，又漏水了",  # another device, even referring back
+        "之前报修过，这回报E35了",  # a fault code of the ticket's kind it does not record
+    ],
+)
+def test_the_only_open_ticket_is_not_matched_against_the_message(text: str):
+    assert open_ticket_for(ONLY_CRM, text, {}) is None
+
+
+def test_the_only_ticket_is_followed_up_as_a_matched_one_is(tenant):
+    # one shared word, no reference back: the follow-up takes the new ticket's place, as for any match
+    got = [n for n, _ in cards(_d("上回那个漏水修好没"), tenant)]
+    assert got[0] == "chase_ticket" and "open_repair_ticket" not in got
+    got = [n for n, _ in cards(_d("早上打过电话报修了，到现在没人联系，帮我催一下"), tenant)]
+    assert got[0] == "chase_ticket" and "open_repair_ticket" not in got
+    # another script than the subject: only when the message reads as what the follow-up serves
+    got = [n for n, _ in cards(_d("Any news on the dishwasher? Nobody has come round yet"), tenant)]
+    assert got[0] == "chase_ticket"
+    got = [n for n, _ in cards(_d("Can you quote three more units?", intent="price_ask"), tenant)]
+    assert "chase_ticket" not in got
+
+
+def test_a_parts_own_words_choose_its_action_among_both_intents(tenant):
+    # the part reads as a price ask, and its words name renewing the plan (an action of the message's own intent)
+    # clearly closer than the price ask's quote: the part's action is the renewal
+    d = DecisionInput(
+        intent=Intent(name="repair_request", confidence=0.9),
+        text="洗碗机坏了。保养计划还能再续吗，多少钱",
+        evidence=[],
+        other_needs=[{"text": "保养计划还能再续吗，多少钱", "intent": "price_ask", "confidence": 0.8}],
+    )
+    assert [n for n, _ in cards(d, tenant)][:2] == ["open_repair_ticket", "renew_plan"]
+
+
+def test_a_sender_who_is_not_the_account_holder_gets_no_business_action(tenant):
+    # session 13: the access screen says the sender writes for someone else's account: only the hand-off stays
+    d = _d("之前报修的排水泵异响现在修到哪了", flags=["authz_screen:not_account_holder:claimed_proxy"])
+    assert [n for n, _ in cards(d, tenant)] == ["handoff_to_human"]
+    # another customer's data asked for: the refusal covers that data; the customer's own need keeps its actions
+    d = _d("之前报修的排水泵异响现在修到哪了", flags=["authz_screen:other_customer_prices:generic"])
+    assert [n for n, _ in cards(d, tenant)][0] == "chase_ticket"
