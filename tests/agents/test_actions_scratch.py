@@ -109,6 +109,39 @@ SETS = [
         zero_top2=0.75,
         zero_clean=0.66,
     ),
+    ScratchSet(
+        "actions_scratch_r12.yaml",
+        "two asks in one message (the first need's action the gold one), colloquial chat, voice, English and mixed, "
+        "typos, emoji, an image and a file, follow-ups and rep asks; as shipped and with no playbooks",
+        "before (0b6c666) top-2 0.833 (25/30), multi-need both 0.429 (9/21), zero-rule 0.767; session 12's commit "
+        "unchanged; session 13 (9f623ee: the customer's only open ticket on weaker evidence, campaigns as offers, a "
+        "part's words choosing its action) top-2 0.867 (26/30), multi-need both 0.500 (10/20; ad-29 untagged: its second "
+        "ask has no catalog action), zero-rule 0.833",
+        min_cases=28,
+        tags=frozenset({"multi", "voice", "english", "image", "file", "state"}),
+        top2=0.83,
+        multi_both=0.45,
+        min_multi=19,
+        zero_top2=0.79,
+    ),
+    ScratchSet(
+        "actions_scratch_r13.yaml",
+        "an existing open ticket chased without its id (voice, English, one subject word), a warranty question with "
+        "an extended-warranty ask behind it, an eligible campaign beside the asked action, discounts above "
+        "authority, two asks; as shipped and with no playbooks",
+        "before (75cf5fa) top-2 0.667 (14/21), multi-need both 0.429 (3/7), no forbidden 1.000 (3/3), zero-rule "
+        "0.762; after (9f623ee) top-2 0.952 (20/21), multi-need both 0.714 (5/7), no forbidden 1.000, zero-rule "
+        "0.952 / 0.429 / 1.000",
+        min_cases=20,
+        tags=frozenset({"state", "multi", "voice", "english", "computed"}),
+        top2=0.9,
+        multi_both=0.57,
+        min_multi=6,
+        clean=0.66,
+        min_computed_forbidding=3,
+        zero_top2=0.9,
+        zero_clean=0.66,
+    ),
 ]
 IDS = [s.file.removesuffix(".yaml") for s in SETS]
 
