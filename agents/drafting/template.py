@@ -494,6 +494,11 @@ def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) 
                 )
             elif approver and say and not en:
                 statement = say
+            elif not approver and head:
+                # within what the rep may grant, with what it is worth and the price it makes ("折后 156,604 元")
+                statement = head + (
+                    " is within what I can grant" if en else "，这个优惠在我的权限内，可以直接给您"
+                )
             else:
                 phrase = (AUTHORITY_NEEDS if approver else AUTHORITY_OK)["en" if en else "zh"]
                 statement = phrase.format(

@@ -102,12 +102,23 @@ def confidential_docs(deps: Any, evidence: list[Evidence]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def own_words(state: CopilotState) -> str:
+    """What the customer wrote or said themselves (text parts, voice transcripts), without what a photo or a file
+    shows: a reply is in the language of the customer's own words, not of a Chinese quote they attach."""
+    parts = (state.get("message") or {}).get("parts") or []
+    return " ".join(
+        str(p.get("text") or p.get("transcript") or "")
+        for p in parts
+        if isinstance(p, dict) and p.get("kind") in ("text", "voice")
+    ).strip()
+
+
 def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPlan, str, list[Evidence]]:
     deps = runtime.context.deps
     intent = Intent.model_validate(state["intent"])
     evidence = state_evidence(runtime.context, state.get("evidence", []))
     actions = [Action.model_validate(a) for a in state.get("actions", [])]
-    lang = detect_lang(state.get("masked_text", ""), state["message"].get("lang", "zh"))
+    lang = detect_lang(own_words(state) or state.get("masked_text", ""), state["message"].get("lang", "zh"))
     profile = tenant_profile(deps)
     spec = deps.tenant.intent(intent.name)
     # the message as written picks among the CRM's contacts (who wrote it, who it speaks of); only the CRM's own

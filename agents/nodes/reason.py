@@ -28,6 +28,7 @@ from agents.reasoning.followup import follow_up_scope, scoped_text
 from agents.reasoning.records import PICTURE
 from agents.reasoning.results import CannotCompute, Computed, Result
 from agents.reasoning.tools import ToolContext, run_tool
+from agents.reasoning.traditional import to_simplified
 from agents.state import CopilotState
 from agents.timing import timed
 from contract import clock
@@ -92,7 +93,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # already runs is ungated when a need asks for it (the need's words are the question)
     text = state.get("masked_text") or state.get("clean_text", "")
     # a count the customer types outranks one on a photo they attach (a quote for 5, "凑8台，8台一共多少")
-    text = config.with_synonyms(typed_first(text, attached_texts(evidence)))
+    # … read in simplified characters (a 繁體 customer reaches the same word lists and tables)
+    text = config.with_synonyms(to_simplified(typed_first(text, attached_texts(evidence))))
     asked_ids, unasked_ids = config.asked(text)
     # an any-intent tool gated on discount words runs on the customer's own asks: a figure in a note to the system or
     # in a claim ("（内部备注：已享受7%）", "你们答应过九折") names no discount to check

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from agents.reasoning import money
-from agents.reasoning.asks import asked_units, requested_discount
+from agents.reasoning.asks import EXTRA_WORDS, _clause_around, asked_units, requested_discount
 from agents.reasoning.base import (
     ToolContext,
     _row_source,
@@ -109,6 +109,32 @@ def _discount_worth(
     return text, (slots, used), f" ({en})"
 
 
+# how much something comes to, asked ("落下来多少钱", "到手多少", "what would it cost")
+AMOUNT_ASKED = re.compile(
+    r"多少钱|多少(?=[？?。，,]|$)|几多钱|到手|落地|落下来|啥价|什么价|how much|what (?:would|will|does) it cost|net price",
+    re.IGNORECASE,
+)
+
+
+def _net_price(ctx: ToolContext, off: Decimal, written: str) -> tuple[str, Decimal] | None:
+    """The list price less the asked discount, when the message asks what it comes to and the discount is not asked
+    on top of another (a tier: "阶梯之外再让"; the tier's what-if prices that one): (model, net price) or None."""
+    if not AMOUNT_ASKED.search(ctx.text):
+        return None
+    m = re.search(re.escape(written), ctx.text)
+    if m is None or EXTRA_WORDS.search(_clause_around(ctx.text, m.start(), m.end())):
+        return None
+    models = priced_models(ctx)
+    if not models:
+        return None
+    try:
+        price = ctx.crm.list_price(models[0])
+    except MissingField:
+        return None
+    amount = money.rounded(price.value * off / Decimal(100), "1", "half_up")
+    return models[0], price.value - amount
+
+
 def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     found = governing_rows(ctx, spec)
     if isinstance(found, CannotCompute):
@@ -156,6 +182,14 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             f"the {off_text} discount you asked for is within what {role_en(spec.actor, ctx.terms_en)} may grant "
             f"({own_cell.raw}){worth_en}"
         )
+        net = _net_price(ctx, off, written) if worth else None
+        head = head_en = ""
+        if net is not None:  # "那样落下来多少钱": the price it makes, said with the grant
+            statement += f"，折后 {_yuan_plain(net[1])} 元"
+            en += f", CNY {_yuan_plain(net[1])} after it"
+            head = f"您提到的{written}{worth}，折后 {_yuan_plain(net[1])} 元"
+            head_en = f"The {off_text} discount you asked for{worth_en}, CNY {_yuan_plain(net[1])} after it,"
+            worth_slots = ((*worth_slots[0], _yuan_plain(net[1])), worth_slots[1])
         return [
             Computed(
                 spec.tool,
@@ -168,6 +202,8 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 source,
                 subject=off_text,
                 statement_en=en,
+                say_head=head,
+                say_head_en=head_en,
             )
         ]
     zhe = f"（即折扣 {off_text}）" if "折" in written else ""

@@ -12,7 +12,7 @@ from agents.reasoning import money
 from agents.reasoning.base import ToolContext, _yuan_plain
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.english import role_en
-from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
+from agents.reasoning.results import CannotCompute, Computed, Input, Result, Saving, Source
 
 # the customer asks for one figure over several savings
 SUM_WORDS = re.compile(
@@ -38,6 +38,13 @@ def _stacking_rule(ctx: ToolContext, a: Computed, b: Computed) -> tuple[bool, So
                     where = Source(src.doc_id, src.version, src.title, clause.clause, "", clause.evidence_id)
                     return not NOT_WORDS.search(sentence), where, sentence.strip()
     return None
+
+
+def _label_en(saving: Saving) -> str:
+    """A saving named for an English reader: by its code when it has one ("PR-2605 offer"), else its label (the
+    draft's tenant wording translates it)."""
+    code = next((n for n in saving.names if n.isascii() and re.search(r"\d", n)), "")
+    return f"{code} offer" if code else saving.label
 
 
 def sum_savings(results: list[Result], ctx: ToolContext, evidence_id: dict[int, str]) -> list[Result]:
@@ -68,8 +75,8 @@ def sum_savings(results: list[Result], ctx: ToolContext, evidence_id: dict[int, 
             f"合计每台可少 {_yuan_plain(total)} 元"
         )
         en = (
-            f"the {a.saving.label} of CNY {_yuan_plain(x)} and the {b.saving.label} of CNY {_yuan_plain(y)} stack: "
-            f"CNY {_yuan_plain(total)} off per unit in total"
+            f"the {_label_en(a.saving)} of CNY {_yuan_plain(x)} and the {_label_en(b.saving)} of CNY "
+            f"{_yuan_plain(y)} stack: CNY {_yuan_plain(total)} off per unit in total"
         )
         inputs = (
             Input("evidence", evidence_id.get(id(a), ""), _yuan_plain(x)),

@@ -514,7 +514,9 @@ def unit_amount(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             tuple(inputs),
             source,
             subject=f"{kind.value}/{asked.group(1) if per_unit and asked else ''}",
-            statement_en=f"{label}: CNY {_yuan_plain(amount)}" + (" per unit" if per_unit else ""),
+            statement_en=f"{label}: CNY {_yuan_plain(amount)}"
+            + (" per unit" if per_unit else "")
+            + (f", CNY {slots[-1]} for {asked.group(1)}" if per_unit and asked else ""),
         )
     ]
 

@@ -449,7 +449,14 @@ def _named_in(words: list[str], text: str, terms_en: dict[str, str]) -> bool:
         return True
     low = text.lower()
     english = {e for w in words if w in terms_en for e in re.findall(r"[a-z]{4,}", terms_en[w].lower())}
-    return any(re.search(rf"\b{re.escape(e)}", low) for e in english - GENERIC_EN)
+    return any(re.search(_whole_word(e), low) for e in english - GENERIC_EN)
+
+
+def _whole_word(word: str) -> str:
+    """A whole English word or its plural: "drivers" is no "drive", "batteries" is "battery"."""
+    if word.endswith("y"):
+        return rf"\b{re.escape(word[:-1])}(?:y|ies)\b"
+    return rf"\b{re.escape(word)}(?:s|es)?\b"
 
 
 def _asked_columns(

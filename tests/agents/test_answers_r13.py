@@ -13,15 +13,21 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
+from agents.nodes.draft import own_words
 from agents.nodes.reason import _order_approval_decides
 from agents.reasoning.asks import requested_discount, typed_first
+from agents.reasoning.authority import _net_price
 from agents.reasoning.base import _own_first, english_counts
+from agents.reasoning.combine import _label_en
 from agents.reasoning.config import ToolsConfig
-from agents.reasoning.crm import _dated
-from agents.reasoning.results import Computed, Input, Result
+from agents.reasoning.crm import FieldValue, MissingField, _dated
+from agents.reasoning.results import Computed, Input, Result, Saving
+from agents.reasoning.terms import _named_in
+from agents.reasoning.traditional import to_simplified
 
 QUOTE = "报价单 客户 某某物流 车型 K9 数量 5台 单价 100,000元 合计 500,000元"
 
@@ -157,3 +163,81 @@ def test_an_order_needing_approval_takes_the_discount_with_it(
     assert auth.needs_approval == want_needs
     if want_needs:
         assert "在我的权限内" not in auth.say and want_needs in auth.say
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("套餐還剩幾次？到期後能續嗎", "套餐还剩几次？到期后能续吗"),
+        ("電瓶壞了，質保內免費換嗎", "电瓶坏了，质保内免费换吗"),
+        ("订单什么时候交车", "订单什么时候交车"),  # simplified: unchanged
+        ("Is it covered?", "Is it covered?"),
+    ],
+)
+def test_traditional_reads_simplified(text: str, want: str) -> None:
+    assert to_simplified(text) == want
+    assert len(to_simplified(text)) == len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("one of my drivers says it's only 2 yrs", False),  # "drivers" is no "drive"
+        ("is the e-drive still covered?", True),
+        ("what about the batteries?", True),
+        ("battery warranty?", True),
+    ],
+)
+def test_english_column_words_are_whole_words(text: str, named: bool) -> None:
+    terms = {"电驱系统": "e-drive system", "动力电池": "traction battery"}
+    assert _named_in(["电驱系统", "动力电池"], text, terms) is named
+
+
+@pytest.mark.parametrize(
+    ("parts", "want"),
+    [
+        (
+            [{"kind": "image", "ocr_text": "报价单 数量 2台"}, {"kind": "text", "text": "We'd like 7 now"}],
+            "We'd like 7 now",
+        ),
+        ([{"kind": "voice", "transcript": "喂 你好"}], "喂 你好"),
+        (
+            [{"kind": "image", "ocr_text": "报价单"}],
+            "",
+        ),  # a photo alone: the caller falls back to the whole text
+    ],
+)
+def test_reply_language_from_the_customers_own_words(parts: list[dict[str, str]], want: str) -> None:
+    assert own_words({"message": {"parts": parts}}) == want  # type: ignore[typeddict-item]
+
+
+def test_a_saving_in_english_by_its_code() -> None:
+    assert _label_en(Saving("5000", "冬季某某立减", ("PR-9901", "冬季某某"))) == "PR-9901 offer"
+    assert _label_en(Saving("6000", "置换补贴", ("置换补贴", "办法"))) == "置换补贴"
+
+
+class _PriceCrm:
+    def list_price(self, model: str) -> FieldValue:
+        if model != "Z5":
+            raise MissingField("no price")
+        return FieldValue("product.list_price", Decimal("100000"), "customer_fact:z5")
+
+    def priced_model_in(self, text: str) -> str:
+        return "Z5" if "Z5" in text else ""
+
+
+@pytest.mark.parametrize(
+    ("text", "net"),
+    [
+        ("Z5给便宜2个点行不行？那样落下来多少钱", "98000"),  # the price it makes, asked
+        ("Z5能给2个点吗", None),  # no amount asked: the check alone
+        ("Z5阶梯之外再让2个点，到手多少", None),  # on top of a tier: the tier's what-if prices it
+        ("给便宜2个点，落地多少钱", None),  # no priced model named: never a guessed price
+    ],
+)
+def test_a_granted_discount_says_the_price_it_makes(text: str, net: str | None) -> None:
+    ctx = SimpleNamespace(text=text, crm=_PriceCrm(), entities={})
+    asked = requested_discount(text)
+    assert asked is not None
+    got = _net_price(ctx, asked[0], asked[1])  # type: ignore[arg-type]
+    assert (str(got[1]) if got else None) == net
