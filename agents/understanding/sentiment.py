@@ -39,6 +39,86 @@ URGENT = (
 )
 
 
+# Affect and escalation, in groups: a complaint is said by several of them at once (anger spelled out, a demand to
+# escalate, a threat to take the business elsewhere, a failure that keeps coming back), whatever topic it is about.
+# Generic language, no taxonomy's words; `affect_groups` counts how many groups a message shows.
+AFFECT_GROUPS: dict[str, tuple[str, ...]] = {
+    "exclaim": ("！！", "!!", "？！", "?!", "！？"),
+    "escalate": (
+        "领导",
+        "负责人",
+        "上级",
+        "店长",
+        "总经理",
+        "投诉",
+        "12315",
+        "消协",
+        "曝光",
+        "媒体",
+        "律师",
+        "起诉",
+        "manager",
+        "supervisor",
+        "your boss",
+        "escalate",
+        "lawyer",
+        "complain",
+    ),
+    "threat": (
+        "再也不",
+        "不会再",
+        "不在你们",
+        "换一家",
+        "别家",
+        "never again",
+        "elsewhere",
+        "take our business",
+        "last time we",
+    ),
+    "again": (
+        "第二次",
+        "第三次",
+        "第三回",
+        "好几次",
+        "又坏",
+        "又出",
+        "还没修好",
+        "都没修好",
+        "没人理",
+        "没人管",
+        "没人回",
+        "没人联系",
+        "again",
+        "nobody",
+        "no one",
+        "third time",
+    ),
+    "anger": (
+        "气死",
+        "太差",
+        "态度",
+        "不像话",
+        "离谱",
+        "无语",
+        "垃圾",
+        "坑人",
+        "受够",
+        "什么玩意",
+        "ridiculous",
+        "unacceptable",
+        "terrible",
+        "fed up",
+        "sick of",
+    ),
+}
+
+
+def affect_groups(text: str) -> int:
+    """How many affect groups (AFFECT_GROUPS) the message shows."""
+    low = text.lower()
+    return sum(1 for words in AFFECT_GROUPS.values() if any(w in low for w in words))
+
+
 def score_sentiment(text: str, signals: dict[str, float]) -> tuple[float, float]:
     low = text.lower()
     neg = sum(low.count(w) for w in NEGATIVE)
