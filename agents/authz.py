@@ -70,7 +70,7 @@ from agents.authz_phrases import (
     what_is_asked,
     who_else_asked,
 )
-from agents.authz_scope import bulk_asked, identifier_asked
+from agents.authz_scope import bulk_asked, identifier_asked, identifier_taken_up
 from agents.drafting.template import refusal_greeting
 from agents.understanding.others import other_customer_mentions
 from contract import clock
@@ -758,7 +758,10 @@ def screen_customer_text(
         named = named_handles(customers, raw_text, customer_ref)
         carry = {"reason": reason, "named": named, "asked": _asked_of(raw_text)}
         if not reason and not named and carried:
-            inherited = taken_up(raw_text, carried, party_words_of(customers))
+            # «这台车是你们店卖的吗» after a turn that gave only a plate: the thing that identifier named
+            inherited = taken_up(raw_text, carried, party_words_of(customers)) or identifier_taken_up(
+                raw_text, [str(k) for k in carried.get("named") or ()]
+            )
             if (
                 inherited
             ):  # «按那个报价给我来两台», «那他们呢», «一样的给我查下»: the earlier object and verdict

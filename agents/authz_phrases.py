@@ -137,14 +137,15 @@ SOMEONE = someone()
 AT_SELLER = phrases(
     r"在你们|从你们|你们给|给了?(?:别人|其他人|他们|她们)|你们卖给|你们跟|拿的|拿到|拿了|签的|签了|谈的|谈下|成交"
     r"|[买订提](?:[\u4e00-\u9fff]?[的了过]|[\u4e00-\u9fff](?=[，,。？?\s]|$))",
-    r"from you|you gave|you give|you sold|did (?:they|he|she) (?:get|pay)",
+    r"from you|from your (?:store|shop|dealership|showroom)|at your (?:store|shop|dealership|showroom)|you gave|you give"
+    r"|you sold|did (?:they|he|she) (?:get|pay)",
 )
 # a competitor or the market, not another customer: «别人家店里», «别家», «网上», «other dealers»
 COMPETITOR = phrases(
     # a store that is someone else's («别的店», «外面的店»); «在店里», «你们店», «到店» are this seller's
     r"(?:别人家|别家|别的|其他|其它|另一家|另外一家|外面的?|外地的?|隔壁|那家|哪家|同行)[\u4e00-\u9fffA-Za-z0-9]{0,3}店"
     r"|经销商|代理商|别家|别人家|品牌|厂家|网上|平台|官网|电商|直播|外地|外面|竞品|同类产品|行情",
-    r"dealers?|dealerships?|showrooms?|stores?|shops?|brands?|online|websites?|competitors?|elsewhere",
+    r"(?<!your )(?:dealers?|dealerships?|showrooms?|stores?|shops?)|brands?|online|websites?|competitors?|elsewhere",
 )
 # the party *received* the terms (from this seller): «the other dealer group got», «那个集团客户拿的» — a customer of
 # the seller's, whatever it is called; a competitor offers or quotes («another dealer offered us 8% off»)
@@ -611,6 +612,13 @@ SELLERS = re.compile(r"(?:你们|您们|贵司|贵公司|贵店)(?:的)?\s*$|\by
 PARTY_DID = re.compile(r"(?:的|拿|买|签|订|提|那边|那里|他|她|也|都|是|在|最近|上次|去年|今年)")
 
 
+# a purchase wished for, not done («也打算买», «想订», «is planning to buy»)
+PROSPECT = phrases(
+    r"(?:想|打算|准备|考虑|计划|有意)(?:在你们这|来你们这|过来)?[\u4e00-\u9fff]{0,2}?(?:买|订|提|换|入手)",
+    r"(?:wants?|planning|plans|thinking of|considering|going)\s+(?:to\s+)?(?:buy|order|get)",
+)
+
+
 def hearsay_source(piece: str, at: int, end: int) -> bool:
     """The party at piece[at:end] only said something («听同行讲你们有个补贴», «other customers told me you…»): the source
     of hearsay, and what they said is not about themselves (no «他们» / «their» after it) — the question is the
@@ -658,6 +666,8 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
                 continue
             theirs = POSSESSIVE.match(piece, m.end()) or THEIR_PRONOUN.search(piece, m.end())
             owned = bool(theirs and THEIR_THINGS.search(piece, m.end()))
+            if PROSPECT.search(piece, m.end()) and not RECEIVED.search(piece, m.end()):
+                continue  # «我哥也打算在你们这买台X7，他能跟我一样拿这个价吗»: a prospect, nothing of theirs yet
             if not AT_SELLER.search(piece) and not owned:  # «我朋友那台车的质保到哪天»: their things, asked
                 continue
         # a competitor's offer is not asked of anyone; «the other dealer group got …» is the seller's customer

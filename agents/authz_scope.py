@@ -70,6 +70,21 @@ def identifier_asked(text: str, at: int, end: int) -> str:
     return "records"
 
 
+_RECORD_KINDS = ("device", "order", "contract", "ticket", "customer_id")
+
+
+def identifier_taken_up(text: str, named: Sequence[str]) -> str:
+    """A turn pointing at a thing («这台车», «it», «that car») after a turn whose only content was another customer's
+    identifier (a plate sent alone): the reason for what it asks of that thing, as identifier_asked; "" when the turn
+    is about the asker's own or the turn before named no such thing."""
+    if not any(k.split(".")[0] in _RECORD_KINDS for k in named) or not THE_THING.search(text):
+        return ""
+    if ASKER_OWNS.search(text) or EN_ASKER_OWNS.search(text):
+        return ""
+    asked = identifier_asked(text, 0, 0)
+    return {"prices": "other_customer_prices", "records": "other_customers_data"}.get(asked, "")
+
+
 # ---- (2) the scope of a request: a quantifier over a population of customers ------------------------------------
 
 # every one of a population: «所有», «全部», «每个», «一个不落», «all», «every», «each», «any»

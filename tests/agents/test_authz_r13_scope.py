@@ -9,7 +9,7 @@ import pytest
 
 from agents.authz import customer_trap, generic_other_terms
 from agents.authz_phrases import generic_other_party, hearsay_source
-from agents.authz_scope import beyond_book, bulk_asked, identifier_asked
+from agents.authz_scope import beyond_book, bulk_asked, identifier_asked, identifier_taken_up
 from knowledge.crm.directory import build_index
 from tests.agents.test_ask_authz import AUTODEALER, crm  # noqa: F401  (the module-scoped CRM fixture)
 
@@ -74,6 +74,19 @@ QUESTIONS = [
 def test_a_question_about_an_identified_thing(text: str, asked: str) -> None:
     at = text.index("闽X1")
     assert identifier_asked(text, at, at + 3) == asked, text
+
+
+TAKEN_UP = [
+    ("这台车是你们店卖的吗？当时落地多少钱", ["device.plate_no"], "other_customer_prices"),
+    ("Is it still under warranty?", ["device"], "other_customers_data"),
+    ("我这台车呢，质保到哪天", ["device.plate_no"], ""),  # the asker's own
+    ("这台车是你们店卖的吗", ["contact_name"], ""),  # the turn before named a person, not a thing
+]
+
+
+@pytest.mark.parametrize(("text", "named", "reason"), TAKEN_UP)
+def test_a_thing_pointed_at_after_an_identifier_sent_alone(text: str, named: list[str], reason: str) -> None:
+    assert identifier_taken_up(text, named) == reason, text
 
 
 # ---- the scope of a request ---------------------------------------------------------------------------------------
@@ -152,6 +165,9 @@ KIN = [
     ("我表哥推荐我来的，他说你们服务好，L5现在有什么优惠", ""),  # a referral
     ("My wife and I want to buy an S7, how much is it?", ""),
     ("我爸也想买一台，给他也报个价吧", ""),
+    # batch C of the scratch set (after the first fixes): a store of the seller's is not a rival's; a prospect
+    ("my uncle picked up an L5 from your store in spring, what price did he end up paying?", "prices"),
+    ("我哥也打算在你们这买台S7，他能跟我一样拿这个价吗", ""),
 ]
 
 
