@@ -333,6 +333,31 @@ def clinc150(model: str) -> dict:
     return res
 
 
+def _gate_read(fin: Any, ein: Any, yin: Any, foos: Any, eoos: Any, te: Any, ts: Any) -> tuple[float, float]:
+    """(in-scope accuracy, OOS recall) of an LR read gated by a score (`ein`/`eoos` >= te) and the nearest-example
+    cosine (>= ts); `fin`/`foos` are (pred, _, says_oos, sim) of the in-scope and OOS rows."""
+    pred, _, says_oos, sim = fin
+    keep = (ein >= te) & ~says_oos & (sim >= ts)
+    return float(((pred == yin) & keep).mean()), float(((eoos < te) | foos[2] | (foos[3] < ts)).mean())
+
+
+def _pick_gates(
+    e: dict[str, Any], y: dict[str, Any], fval: Any, fvoos: Any, ftest: Any, ftoos: Any
+) -> tuple[list[tuple[Any, Any]], tuple[Any, ...], float, float]:
+    """The (score quantile, cosine) gate grid, the gates picked on val (best in-scope accuracy at OOS recall >= 0.90,
+    else best sum) and the test (accuracy, recall) at those gates: one helper for the energy and the fused reads."""
+    grid = [
+        (te, ts)
+        for te in np.quantile(e["val"], np.arange(0.0, 0.3, 0.005))
+        for ts in np.arange(0.0, 0.9, 0.02)
+    ]
+    val = [(te, ts, *_gate_read(fval, e["val"], y["val"], fvoos, e["oos_val"], te, ts)) for te, ts in grid]
+    ok = [v for v in val if v[3] >= 0.90]
+    goal = max(ok, key=lambda v: v[2]) if ok else max(val, key=lambda v: v[2] + v[3])
+    a, r = _gate_read(ftest, e["test"], y["test"], ftoos, e["oos_test"], goal[0], goal[1])
+    return grid, goal, a, r
+
+
 def _energy_points(w, x, y, fval, fvoos, ftest, ftoos) -> dict:
     """The same LR read with an energy gate (log-sum-exp of the in-scope logits, Liu et al. 2020) in place of the
     max probability: the gates (energy quantile of val in-scope, nearest-example cosine) picked on val as above."""
@@ -344,20 +369,7 @@ def _energy_points(w, x, y, fval, fvoos, ftest, ftoos) -> dict:
 
     e = {s: energy(s) for s in ("val", "oos_val", "test", "oos_test")}
 
-    def evaluate(fin, ein, yin, foos, eoos, te, ts):
-        pred, _, says_oos, sim = fin
-        keep = (ein >= te) & ~says_oos & (sim >= ts)
-        return float(((pred == yin) & keep).mean()), float(((eoos < te) | foos[2] | (foos[3] < ts)).mean())
-
-    grid = [
-        (te, ts)
-        for te in np.quantile(e["val"], np.arange(0.0, 0.3, 0.005))
-        for ts in np.arange(0.0, 0.9, 0.02)
-    ]
-    val = [(te, ts, *evaluate(fval, e["val"], y["val"], fvoos, e["oos_val"], te, ts)) for te, ts in grid]
-    ok = [v for v in val if v[3] >= 0.90]
-    goal = max(ok, key=lambda v: v[2]) if ok else max(val, key=lambda v: v[2] + v[3])
-    a, r = evaluate(ftest, e["test"], y["test"], ftoos, e["oos_test"], goal[0], goal[1])
+    grid, goal, a, r = _pick_gates(e, y, fval, fvoos, ftest, ftoos)
     return {"energy_oos_recall_0.90_on_val": {"t_energy": round(float(goal[0]), 3), "t_sim": round(float(goal[1]), 2),
             "in_scope_accuracy": round(a, 4), "oos_recall": round(r, 4)}}  # fmt: skip
 
@@ -437,22 +449,9 @@ def _fused_points(
     auroc = {name: {"val": round(_auroc(v["val"], v["oos_val"]), 4), "test": round(_auroc(v["test"], v["oos_test"]), 4)}
              for name, v in (("energy", en), ("relative_mahalanobis", rm), ("fused", e))}  # fmt: skip
 
-    def evaluate(fin: Any, ein: Any, yin: Any, foos: Any, eoos: Any, te: Any, ts: Any) -> tuple[float, float]:
-        pred, _, says_oos, sim = fin
-        keep = (ein >= te) & ~says_oos & (sim >= ts)
-        return float(((pred == yin) & keep).mean()), float(((eoos < te) | foos[2] | (foos[3] < ts)).mean())
-
-    grid = [
-        (te, ts)
-        for te in np.quantile(e["val"], np.arange(0.0, 0.3, 0.005))
-        for ts in np.arange(0.0, 0.9, 0.02)
-    ]
-    val = [(te, ts, *evaluate(fval, e["val"], y["val"], fvoos, e["oos_val"], te, ts)) for te, ts in grid]
-    ok = [v for v in val if v[3] >= 0.90]
-    goal = max(ok, key=lambda v: v[2]) if ok else max(val, key=lambda v: v[2] + v[3])
-    a, r = evaluate(ftest, e["test"], y["test"], ftoos, e["oos_test"], goal[0], goal[1])
+    grid, goal, a, r = _pick_gates(e, y, fval, fvoos, ftest, ftoos)
     test_curve = [
-        (te, ts, *evaluate(ftest, e["test"], y["test"], ftoos, e["oos_test"], te, ts)) for te, ts in grid
+        (te, ts, *_gate_read(ftest, e["test"], y["test"], ftoos, e["oos_test"], te, ts)) for te, ts in grid
     ]
     reach = [v for v in test_curve if v[3] >= 0.90]
     oracle = max(reach, key=lambda v: v[2]) if reach else max(test_curve, key=lambda v: v[3])

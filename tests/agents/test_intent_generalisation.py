@@ -98,23 +98,37 @@ def score(
         attached: list[str] = []
         if "ocr" in row or (perceive and files):
             text, kinds, files, attached = perceived(row, tenant.tenant)
-        ctx = IntentInput(
-            previous=[str(p) for p in row.get("prev", [])],
-            entities=extract_entities(text, tenant.entity_rules),
-            image_kinds=kinds,
-            file_names=files,
-            sender=str(row.get("sender", "customer")),
-            replied_to=str(row.get("rep", "")),
-            attached=attached,
-        )
-        got = clf.classify(text, context=ctx).name
-        reg = str(row.get("register", ""))
-        by_register[reg][1] += 1
-        if got == row["want"] or got in row.get("also", []):
-            by_register[reg][0] += 1
-        else:
-            misses.append((reg, str(row["want"]), got, text))
+        tally(clf, tenant, row, (text, kinds, files, attached), misses, by_register)
     return 1 - len(misses) / max(1, len(rows)), misses, dict(by_register)
+
+
+def tally(
+    clf: EmbeddingIntentClassifier,
+    tenant: TenantConfig,
+    row: dict,
+    read: tuple[str, list[str], list[str], list[str]],
+    misses: list[Miss],
+    by_register: dict[str, list[int]],
+) -> None:
+    """Classify one scratch row as perceived (`read`: text, image kinds, file names, attached texts) with its turn
+    context, and count it in `by_register` ([right, total]) or `misses`. Shared by the scratch-set runners."""
+    text, kinds, files, attached = read
+    ctx = IntentInput(
+        previous=[str(p) for p in row.get("prev", [])],
+        entities=extract_entities(text, tenant.entity_rules),
+        image_kinds=kinds,
+        file_names=files,
+        sender=str(row.get("sender", "customer")),
+        replied_to=str(row.get("rep", "")),
+        attached=attached,
+    )
+    got = clf.classify(text, context=ctx).name
+    reg = str(row.get("register", ""))
+    by_register[reg][1] += 1
+    if got == row["want"] or got in row.get("also", []):
+        by_register[reg][0] += 1
+    else:
+        misses.append((reg, str(row["want"]), got, text))
 
 
 def test_scratch_set_is_well_formed():

