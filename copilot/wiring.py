@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,9 @@ if (
 ):  # the backends import lazily at run time (models, drivers): only what settings choose is loaded
     from channels import SqliteInbox
     from channels.voice import AsrService
+    from copilot.ledger import Ledger
     from copilot.scale import RedisStreamInbox
+    from knowledge.policy.usage_prior import UsagePrior
 from copilot.settings import REPO_ROOT, Settings
 
 log = logging.getLogger("copilot.wiring")
@@ -175,6 +178,7 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         ),
     )
     tenant = TenantConfig.load(tenant_dir)
+    policy_store.usage_prior = usage_prior_from_ledger(ledger, settings.tenant)
     inbox = open_inbox(settings)
     channel_config = ChannelConfig.from_settings(settings)
     if settings.public_base_url:
@@ -308,3 +312,24 @@ def _product_names(tenant_dir: Path) -> list[str]:
 from copilot.api.live import mount_channel_routes, mount_voice_routes  # noqa: E402  (routes live in copilot/api)
 
 __all__ = ["MessageRefusedError", "Services", "build_services", "mount_channel_routes", "mount_voice_routes"]
+
+
+USAGE_HISTORY_DAYS = (
+    180  # the accepted evidence the search learns from: recent enough to match the policies in force
+)
+
+
+def usage_prior_from_ledger(ledger: Ledger, tenant: str) -> UsagePrior | None:
+    """The evidence-usage prior (knowledge/policy/usage_prior.py) from this tenant's accepted and edited suggestions of
+    the last USAGE_HISTORY_DAYS, read at start-up (a restart picks up newer decisions). Off (None) while the tenant has
+    fewer accepted records than the prior's minimum: the search is then exactly the plain one."""
+    from contract.clock import now
+    from knowledge.policy.usage_prior import UsagePrior, pairs_from_ledger
+
+    since = now() - timedelta(days=USAGE_HISTORY_DAYS)
+    entries = [
+        *ledger.find(tenant=tenant, kind="suggestion", since=since),
+        *ledger.find(tenant=tenant, kind="decision", since=since),
+    ]
+    prior = UsagePrior.from_pairs(pairs_from_ledger(entries))
+    return prior if prior.active else None

@@ -125,8 +125,14 @@ GOALS: tuple[Goal, ...] = (
         1.3,
     ),
     Goal(20, "suggestion p95 vs its floor", "bench_agent", "p95_over_floor_p95", "<=", 2.0),
-    Goal(20, "τ-Knowledge recall@10, product default", "bench_knowledge", f"{TAU}/recall@10", ">=", 0.6),
-    Goal(20, "τ-Knowledge MRR, product default", "bench_knowledge", f"{TAU}/mrr", ">=", 0.8),
+    # the product searches with its tenant's accepted-evidence history (copilot/wiring.py usage_prior_from_ledger);
+    # the bench's history is the dev half's gold documents, the rows are the test half. Cold start beside it.
+    Goal(20, "τ-Knowledge recall@10, with a usage history", "bench_knowledge", f"{TAU}/recall@10", ">=", 0.6),
+    Goal(20, "τ-Knowledge MRR, with a usage history", "bench_knowledge", f"{TAU}/mrr", ">=", 0.8),
+    Goal(
+        20, "τ-Knowledge recall@10, cold start", "bench_knowledge", f"{TAU}_no_history/recall@10", ">=", 0.6
+    ),
+    Goal(20, "τ-Knowledge MRR, cold start", "bench_knowledge", f"{TAU}_no_history/mrr", ">=", 0.8),
     Goal(20, "ledger append vs raw SQLite (CPU)", "bench_ledger", "append_ratio_vs_raw_cpu", ">=", 0.5),
     Goal(20, "ledger verify of 1M entries (s, wall)", "bench_ledger_full", "verify_1m_wall_s", "<=", 30),
     Goal(

