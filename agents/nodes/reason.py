@@ -258,6 +258,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     results = sorted(results, key=lambda r: id(r) not in asked_results)
     results = _tier_rate_is_not_an_ask(results)
     results = _order_approval_decides(results, ctx.terms_en)
+    results = _list_net_only_alone(results)
     # "一共能少多少": the sum of the savings computed above, when the policies let them stack (said first: it is the ask)
     ids = {id(r): computed_evidence(r, customer_id).id for r in results if isinstance(r, Computed)}
     results = sum_savings(results, ctx, ids) + results
@@ -599,6 +600,20 @@ def _tier_rate_is_not_an_ask(results: list[Result]) -> list[Result]:
             continue
         out.append(r)
     return out
+
+
+def _list_net_only_alone(results: list[Result]) -> list[Result]:
+    """A granted discount's price off the list price ("折后 221,284 元") is what the customer hears only when no other
+    saving applies to the price (an offer's cut, a subsidy): beside "立减后 217,800 元" it would read as the price
+    going up. The rep's statement keeps it; the customer hears the grant without it."""
+    if not any(isinstance(r, Computed) and r.saving is not None for r in results):
+        return results
+    return [
+        replace(r, say_head="", say_head_en="")
+        if isinstance(r, Computed) and r.tool == "authority" and r.output == "within" and r.say_head
+        else r
+        for r in results
+    ]
 
 
 def _order_approval_decides(results: list[Result], terms_en: dict[str, str]) -> list[Result]:

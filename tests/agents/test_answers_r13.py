@@ -11,6 +11,7 @@ figures; none of batch C's or the scratch set's wording). Each row failed before
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -18,7 +19,7 @@ from types import SimpleNamespace
 import pytest
 
 from agents.nodes.draft import own_words
-from agents.nodes.reason import _order_approval_decides
+from agents.nodes.reason import _list_net_only_alone, _order_approval_decides
 from agents.reasoning.asks import requested_discount, typed_first
 from agents.reasoning.authority import _net_price
 from agents.reasoning.base import _own_first, english_counts
@@ -241,3 +242,16 @@ def test_a_granted_discount_says_the_price_it_makes(text: str, net: str | None) 
     assert asked is not None
     got = _net_price(ctx, asked[0], asked[1])  # type: ignore[arg-type]
     assert (str(got[1]) if got else None) == net
+
+
+@pytest.mark.parametrize(("other_saves", "kept"), [(False, True), (True, False)])
+def test_a_list_net_price_is_said_only_when_nothing_else_cuts_the_price(
+    other_saves: bool, kept: bool
+) -> None:
+    grant = replace(_fact("authority", "within", asked="2个点"), say_head="您提到的2个点…折后 98,000 元")
+    offer = _fact("scope_rows", "true")
+    if other_saves:
+        offer = replace(offer, saving=Saving("5000", "某活动立减", ("PR-9901",)))
+    got = _list_net_only_alone([offer, grant])[1]
+    assert isinstance(got, Computed)
+    assert bool(got.say_head) is kept
