@@ -70,7 +70,14 @@ from agents.authz_phrases import (
     what_is_asked,
     who_else_asked,
 )
-from agents.authz_scope import bulk_asked, identifier_asked, identifier_taken_up
+from agents.authz_scope import (
+    bulk_asked,
+    explicitly_beyond,
+    explicitly_others,
+    identifier_asked,
+    identifier_taken_up,
+    own_book_only,
+)
 from agents.drafting.template import refusal_greeting
 from agents.understanding.others import other_customer_mentions
 from contract import clock
@@ -656,11 +663,14 @@ def customer_trap(
     asked = who_else_asked(text, (*party_words_of(customers), *org_words))  # «…都卖给谁了»
     if asked:
         return _REASON[asked], "aggregate"
-    # every customer at once («把你们所有企业客户的名单发我»): whoever asks, the answer is other customers' data
-    words = (*party_words_of(customers), *org_words, *org_words_of(customers))
+    # every customer at once («把你们所有企业客户的名单发我»): other customers' data. A customer's own kind of party
+    # («咱车队所有车», «every fleet vehicle for us») is their own fleet: the tenant's party words are a population
+    # only when the message says it is others' («其他车队», «everyone's»); the closed class («客户») always is
+    others = explicitly_others(text)
+    words = (*party_words_of(customers), *org_words, *org_words_of(customers)) if others else ()
     named = [_span(h, text) for h in hits_all]
     asked = bulk_asked(text, words, named) or all_customers_asked(
-        text, (*party_words_of(customers), *org_words)
+        text, (*party_words_of(customers), *org_words) if others else ()
     )
     if asked:
         return _REASON[asked], "aggregate"
@@ -958,6 +968,8 @@ def generic_other_terms(text: str, customers: object = None, org_words: tuple[st
     asked = bulk_asked(text, words, _named_spans(customers, text)) or all_customers_asked(
         text, (*party_words_of(customers), *organisation_words(customers, org_words))
     )
+    if asked and own_book_only(text) and not explicitly_beyond(text):
+        asked = ""  # «我的所有客户里…», «我这边所有车主…», «名下所有客户…»: the rep's own book
     if asked:  # «全部…客户的…按少到多排», «every customer whose warranty ends this quarter»
         return _REASON[asked]
     other = OTHER_PARTY.search(text)

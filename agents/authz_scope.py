@@ -32,11 +32,12 @@ from agents.authz_phrases import (
 
 # ---- (1) a question about the thing an identifier names ----------------------------------------------------------
 
-# the thing just identified, pointed back at: «它», «这台», «那辆车», «该车», «it», «this car», «the vehicle»
+# the thing just identified, pointed back at: «它», «这台», «那辆车», «该车», «it», «this car», «the vehicle», or the one
+# who holds it («车主», «the owner»)
 THE_THING = phrases(
-    r"它|这[台辆部个]|那[台辆部个]|这车|那车|该车|此车|原车主|车主|卖家",
+    r"它|这[台辆部个]|那[台辆部个]|这车|那车|该车|此车|原车主|车主",
     r"it|its|this (?:car|vehicle|van|one|order|ticket|contract)|that (?:car|vehicle|van|one)|the (?:car|vehicle|van)"
-    r"|the owner|the seller",
+    r"|the owner",
 )
 
 
@@ -45,7 +46,7 @@ def identifier_asked(text: str, at: int, end: int) -> str:
     "prices" when it asks that thing's price or terms, "records" when it asks anything else, "" when it asks nothing
     or every question in it is plainly about the asker's own («…追尾了我的车，我的保险怎么理赔»). The identifier names
     exactly one thing of one customer, so a question in any clause of the message, not only the next one, is about it
-    («车牌京X…，卖家说是在你们店买的。能帮我查下它质保还剩多久吗»)."""
+    («订单号 SO-0000-000，朋友转给我的。帮我看看它交付了没有»)."""
     asked: list[str] = []
     for span in clauses(text):
         piece = text[span.start : span.end]
@@ -100,7 +101,7 @@ WHOLE = phrases(
 )
 # no matter who owns them: «不管谁负责的», «无论是谁的客户», «whoever's book», «doesn't matter whose»
 ANY_OWNER = phrases(
-    r"(?:不管|无论|不论)(?:是)?(?:谁|哪个|哪位|哪一?[个位](?:销售|同事|顾问)?)|谁负责的都",
+    r"(?:不管|无论|不论)[\u4e00-\u9fff]{0,2}?(?:谁|哪个|哪位|哪一?[个位](?:销售|同事|顾问)?)|谁负责的都",
     r"no matter whose|(?:doesn'?t|does not|don'?t) matter whose|regardless of (?:who|whose|owner|the rep)"
     r"|whoever'?s|whichever (?:rep|salesperson)",
 )
@@ -112,7 +113,8 @@ OTHER_BOOKS = phrases(
 )
 # the asker's own book («我负责的», «我名下», «my accounts»), unless said as not only theirs («别只看我名下的»)
 OWN_BOOK = phrases(
-    r"我(?:自己)?(?:负责|名下|手上|手里|跟进?|管)|我的(?:客户|名单)",
+    r"我(?:自己)?(?:这边|这儿|这里)?(?:负责|名下|手上|手里|跟进?|管)|我的(?:所有|全部)?的?(?:客户|名单|车主|用户)|我这边"
+    r"|(?:^|(?<=[把从看在，,。\s]))名下",
     r"my(?:\s+own)?\s+(?:[a-z-]+\s+)?(?:customers?|clients?|accounts?|book|fleets?|owners?)|mine",
 )
 NOT_ONLY = phrases(
@@ -142,6 +144,11 @@ def population(words: tuple[str, ...] = ()) -> re.Pattern[str]:
     return phrases(
         "|".join(re.escape(w) for w in zh), "|".join([_NOUNS_EN, *(rf"{re.escape(w)}s?" for w in en)])
     )
+
+
+def own_book_only(text: str) -> bool:
+    """The asker restricts the request to their own book («我的所有客户», «我这边», «名下», "my accounts")."""
+    return _own_only(text)
 
 
 def _own_only(text: str) -> bool:
@@ -178,6 +185,46 @@ def beyond_book(text: str, words: Sequence[str] = (), named: Sequence[tuple[int,
             continue
         return True
     return False
+
+
+# a customer speaking of customers who are not themself: «其他/别的…», «别家», «全公司的客户», «everyone's»
+OTHERS = phrases(
+    r"其他|其它|别的|别家|另外的|旁的|全(?:公司|店|集团)",
+    r"others?|everyone'?s|everybody'?s|anyone'?s|company[- ]wide",
+)
+
+
+def explicitly_others(text: str) -> bool:
+    """The population is said to be other customers, any owner's or another rep's: the tenant's words for kinds of
+    customer («车队», «fleet») then name a population beyond the asker, not the asker's own kind of thing («咱车队所有车»,
+    «every fleet vehicle for us»: the asker's own fleet)."""
+    return bool(OTHERS.search(text) or ANY_OWNER.search(text) or OTHER_BOOKS.search(text))
+
+
+# the seller's whole population named as such: «公司所有客户», «店里全部车主», "the dealership's customers"
+SELLERS_ALL = phrases(
+    r"(?:公司|店里?|门店|集团)的?(?:所有|全部|全体)",
+    r"the (?:company|dealership|store)'?s (?:customers|clients|accounts|owners)",
+)
+# the book of someone else on the staff: «张经理名下», «她手上的», «小李销售负责的», "Wang's accounts", "his clients"
+SOMEONE_ELSES_BOOK = phrases(
+    rf"(?:{_COLLEAGUE}|主管|总|[他她])(?:的)?(?:名下|手上|手里|负责)",
+    r"(?:his|her|their)\s+(?:customers?|clients?|accounts?|book)|(?!my\b)[a-z]+'s\s+(?:customers?|clients?|accounts?|book)",
+)
+
+
+def explicitly_beyond(text: str) -> bool:
+    """A rep's request says it reaches past their book (whole company, any owner, other reps', a colleague's, «not only
+    mine»), whatever own-book words it also has."""
+    return bool(
+        ANY_OWNER.search(text)
+        or OTHER_BOOKS.search(text)
+        or WHOLE.search(text)
+        or OTHERS.search(text)
+        or SOMEONE_ELSES_BOOK.search(text)
+        or SELLERS_ALL.search(text)
+        or (OWN_BOOK.search(text) and not _own_only(text))  # «别只看我名下的»: not only theirs
+    )
 
 
 def bulk_asked(text: str, words: Sequence[str] = (), named: Sequence[tuple[int, int]] = ()) -> str:

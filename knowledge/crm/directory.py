@@ -626,7 +626,7 @@ def id_tokens(upper: str) -> Iterator[tuple[int, int, str]]:
                 if prefix:
                     yield prefix_at, end, prefix + joined
             elif not inner and prefix and len(prefix + joined) >= LONG_ID:
-                # a plate typed with spaces inside («京 4BL 5T»): its pieces are short, the province makes it whole
+                # a plate typed with spaces inside («沪 A12 34X»): its pieces are short, the province makes it whole
                 yield prefix_at, end, prefix + joined
 
 
