@@ -75,10 +75,22 @@ COUNT_EN = re.compile(
 # a month said without its year, and how it is placed: "this July", "early September last year", "back in March"
 # ("may" alone is a verb: a month without a year counts only after this / last / in / early / mid / late, or before
 # "last year" / "this year")
+# a month is its whole name or its exact abbreviation: "in market", "early decision", "this decade" are no months
+MONTH_WORD_EN = (
+    r"(january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?"
+)
 MONTH_REL_EN = re.compile(
     r"\b(?:(this|last|in|early|mid|late)[\s-]+(?:(?:early|mid|late)[\s-]+)?)?"
-    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b(?!\.?,?\s+(?:of\s+)?20\d{2})"
-    r"(?:\s+(last|this)\s+year)?",
+    + MONTH_WORD_EN
+    + r"(?!,?\s+(?:of\s+)?20\d{2})(?:\s+(last|this)\s+year)?",
+    re.IGNORECASE,
+)
+# a sentence about what already happened ("delivered in March", "back in May"): its placed month is the latest one up
+# to today; otherwise ("we want delivery in March") the coming one
+PAST_CUE_EN = re.compile(
+    r"\b(?:back|ago|delivered|bought|purchased|got|received|signed|ordered|registered|collected|picked|took|paid"
+    r"|was|were|did|had)\b",
     re.IGNORECASE,
 )
 
@@ -88,12 +100,19 @@ def _month_rel(m: re.Match[str], today: date) -> str:
     if not placed and not year_word:
         return m.group(0)
     month = MONTHS_EN.index(m.group(2).lower()[:3]) + 1
+    sentence = (
+        re.split(r"[.!?;\n]", m.string[: m.start()])[-1] + re.split(r"[.!?;\n]", m.string[m.end() :])[0]
+    )
     if year_word:
         year = today.year - (year_word == "last")
     elif placed == "this":
         year = today.year
-    else:  # "last July", "in March", "early May": the latest such month up to today
+    elif placed == "last":  # "last July": the latest one before this month
+        year = today.year if month < today.month else today.year - 1
+    elif PAST_CUE_EN.search(sentence):  # "delivered in March": the latest one up to today
         year = today.year if month <= today.month else today.year - 1
+    else:  # "delivery in March", "early May, if possible": the coming one
+        year = today.year if month >= today.month else today.year + 1
     return f"{m.group(0)}（{year}年{month}月）"
 
 

@@ -104,6 +104,16 @@ TODAY = date(2026, 11, 20)
         ("the ones from last March", "2026年3月"),
         ("we got them in March 2025", "2025年3月"),  # with its year: as before
         ("I may come by tomorrow", None),  # "may" the verb is no month
+        # words that begin like a month are none (reviewer R04)
+        ("is it in market yet for the van", None),
+        ("early decision would help, can I get 5%", None),
+        ("best price this decade?", None),
+        ("this novelty is nice", None),
+        # a placed month about what is to come is the coming one, about what happened the latest one
+        ("we want delivery in March", "2027年3月"),
+        ("can we pick it up in early December", "2026年12月"),
+        ("we bought two in December", "2025年12月"),
+        ("the ones from last November", "2025年11月"),
     ],
 )
 def test_english_month_without_year(text: str, want: str | None) -> None:
