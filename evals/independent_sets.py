@@ -6,7 +6,7 @@ Why: the team's own scratch sets stopped predicting the held-out split (they wer
 tuning cases). A batch written blind, and never fixed against, says whether a session's fixes generalise. Each suite's
 `description` says who wrote it, when, and what it was (or was not) fixed against; the report repeats it.
 
-    python -m evals.independent_sets [--dir tests/agents/data/fresh_r12] [--config evals/configs/no-llm.yaml]"""
+    python -m evals.independent_sets [--dir tests/agents/data/fresh_r12 --dir …] [--config evals/configs/no-llm.yaml]"""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ from evals.runner import run_suite, target_from_config
 from evals.suite import load_suite, resolve_tenant_dir
 from evals.tenants_report import EXTRA, METRICS, RESULTS_DIR, fmt, run_meta
 
-SETS_DIR = REPO_ROOT / "tests" / "agents" / "data" / "fresh_r12"
+SETS_DIRS = [
+    REPO_ROOT / "tests" / "agents" / "data" / d for d in ("fresh_r12", "fresh_r13")
+]  # one per session
 
 
 def measure(path: Path, config: dict[str, Any]) -> dict[str, Any]:
@@ -73,14 +75,16 @@ def render_markdown(results: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
-    ap.add_argument("--dir", type=Path, default=SETS_DIR)
+    ap.add_argument(
+        "--dir", type=Path, action="append", help="a folder of suites (repeatable; default: SETS_DIRS)"
+    )
     ap.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     ap.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = ap.parse_args(argv)
     console = Console()
     config = {**load_config(args.config), "cache": False}
     results: dict[str, Any] = {"_meta": run_meta(args.config)}
-    for path in sorted(args.dir.glob("*.yaml")):
+    for path in [p for d in (args.dir or SETS_DIRS) for p in sorted(d.glob("*.yaml"))]:
         console.print(f"{path.name} …")
         results[path.stem] = measure(path, config)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -28,10 +28,10 @@ def test_rows_match_the_header_and_provenance_is_printed() -> None:
 
 
 def test_the_blind_sets_load_and_say_where_they_come_from() -> None:
-    from evals.independent_sets import SETS_DIR
+    from evals.independent_sets import SETS_DIRS
     from evals.suite import load_suite
 
-    paths = sorted(SETS_DIR.glob("*.yaml"))
+    paths = [p for d in SETS_DIRS for p in sorted(d.glob("*.yaml"))]
     assert len(paths) >= 3
     for path in paths:
         suite = load_suite(path)
