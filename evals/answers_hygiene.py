@@ -81,7 +81,9 @@ def check_draft(draft: str, customer_text: str, suggestion: dict[str, Any]) -> d
         found["parrots_customer"] = [f"jaccard {j:.2f}"]
     evidence = list(suggestion.get("evidence") or [])
     who = expected_addressees(evidence)
-    opening = draft[:24]
+    # the greeting up to its first comma or sentence end (an English title runs long: "Hello Deputy General Manager
+    # Pan,"), at most 60 characters
+    opening = re.match(r"[^，,。！!？?\n]{0,60}", draft).group(0)  # type: ignore[union-attr]  # {0,…} always matches
     if "refused:not_account_holder" in (suggestion.get("flags") or []):
         # the sender said they speak for the account holder («我是何伟的爱人»): the CRM contact is not who reads
         # the draft, so greeting them by the holder's name is the wrong addressee

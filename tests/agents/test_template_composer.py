@@ -541,3 +541,22 @@ def test_hygiene_for_someone_speaking_for_the_account_holder() -> None:
     assert check_draft(named, "我是她同事，帮她把订单退了", refused)["wrong_addressee"]
     answered = {"evidence": [contact.model_dump(mode="json")], "flags": []}
     assert check_draft(bare, "订单到哪了", answered)["wrong_addressee"]
+
+
+def test_a_long_english_title_in_the_greeting_is_the_right_addressee() -> None:
+    """The opening the addressee check reads is the greeting up to its comma, not a fixed 24 characters: "Hello
+    Deputy General Manager Pan," was flagged as greeting nobody."""
+    from evals.answers_hygiene import check_draft
+
+    contact = Evidence(
+        id="customer_fact:k1",
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="联系人",
+        content="联系人 = 潘涛（副总经理）",
+        source_ids={"row_key": "K1"},
+    )
+    s = {"evidence": [contact.model_dump(mode="json")]}
+    right = "Hello Deputy General Manager Pan, I will send you the terms."
+    wrong = "Hello Deputy General Manager Wang, I will send you the terms."
+    assert not check_draft(right, "when does the warranty end?", s)["wrong_addressee"]
+    assert check_draft(wrong, "when does the warranty end?", s)["wrong_addressee"]
