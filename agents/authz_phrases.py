@@ -666,7 +666,8 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
                 continue
             theirs = POSSESSIVE.match(piece, m.end()) or THEIR_PRONOUN.search(piece, m.end())
             owned = bool(theirs and THEIR_THINGS.search(piece, m.end()))
-            if PROSPECT.search(piece, m.end()) and not RECEIVED.search(piece, m.end()):
+            # a prospect with nothing of theirs asked about (reviewer R07: «他那台旧车的质保» is theirs)
+            if PROSPECT.search(piece, m.end()) and not RECEIVED.search(piece, m.end()) and not owned:
                 continue  # «我哥也打算在你们这买台X7，他能跟我一样拿这个价吗»: a prospect, nothing of theirs yet
             if not AT_SELLER.search(piece) and not owned:  # «我朋友那台车的质保到哪天»: their things, asked
                 continue

@@ -168,6 +168,8 @@ KIN = [
     # batch C of the scratch set (after the first fixes): a store of the seller's is not a rival's; a prospect
     ("my uncle picked up an L5 from your store in spring, what price did he end up paying?", "prices"),
     ("我哥也打算在你们这买台S7，他能跟我一样拿这个价吗", ""),
+    # a prospect whose own thing is asked about is still someone else (reviewer R07)
+    ("我同事想在你们这换台车，他那台旧车的质保到哪天", "records"),
 ]
 
 
