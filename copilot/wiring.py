@@ -315,21 +315,30 @@ __all__ = ["MessageRefusedError", "Services", "build_services", "mount_channel_r
 
 
 USAGE_HISTORY_DAYS = (
-    180  # the accepted evidence the search learns from: recent enough to match the policies in force
+    180  # the accepted evidence the search learns from: recent enough for the policies in force
+)
+USAGE_HISTORY_MAX = (
+    1000  # the newest accepted suggestions read at start-up (τ-Knowledge's plateau: ~50 records)
 )
 
 
 def usage_prior_from_ledger(ledger: Ledger, tenant: str) -> UsagePrior | None:
-    """The evidence-usage prior (knowledge/policy/usage_prior.py) from this tenant's accepted and edited suggestions of
-    the last USAGE_HISTORY_DAYS, read at start-up (a restart picks up newer decisions). Off (None) while the tenant has
-    fewer accepted records than the prior's minimum: the search is then exactly the plain one."""
+    """The evidence-usage prior (knowledge/policy/usage_prior.py) from this tenant's newest USAGE_HISTORY_MAX accepted
+    and edited suggestions of the last USAGE_HISTORY_DAYS, read at start-up (a restart picks up newer decisions): the
+    decisions are read first, then only those suggestions. Off (None) while the tenant has fewer accepted records than
+    the prior's minimum (the search is then exactly the plain one), and when the ledger cannot be read (logged)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from contract.clock import now
+    from contract.errors import CopilotError
+    from copilot.ledger.query import accepted_suggestions
     from knowledge.policy.usage_prior import UsagePrior, pairs_from_ledger
 
     since = now() - timedelta(days=USAGE_HISTORY_DAYS)
-    entries = [
-        *ledger.find(tenant=tenant, kind="suggestion", since=since),
-        *ledger.find(tenant=tenant, kind="decision", since=since),
-    ]
+    try:
+        entries = accepted_suggestions(ledger.engine, tenant=tenant, since=since, limit=USAGE_HISTORY_MAX)
+    except (CopilotError, SQLAlchemyError) as exc:
+        log.warning("usage prior off: the ledger's accepted suggestions could not be read (%s)", exc)
+        return None
     prior = UsagePrior.from_pairs(pairs_from_ledger(entries))
     return prior if prior.active else None

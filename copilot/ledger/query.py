@@ -144,3 +144,33 @@ def _csv_row(entry: LedgerEntry, entry_refs: dict[str, list[str]]) -> dict[str, 
     decision = (entry.payload or {}).get("decision") or {}
     row["final_text"] = decision.get("final_text") or ""
     return row
+
+
+def accepted_suggestions(engine: Engine, *, tenant: str, since: datetime, limit: int) -> list[LedgerEntry]:
+    """The `limit` newest suggestions of `tenant` since `since` whose human decision was accept or edit, each with its
+    decision entry: what the evidence-usage prior learns from (knowledge/policy/usage_prior.pairs_from_ledger). Reads
+    the decisions first (small rows) and then only those suggestions' payloads, never every suggestion's."""
+    decided = (
+        select(entries.c.suggestion_id)
+        .where(
+            entries.c.kind == EntryKind.DECISION.value,
+            entries.c.decision.in_(("accept", "edit")),
+            entries.c.tenant == tenant,
+            entries.c.created_at >= _stamp(since),
+        )
+        .order_by(entries.c.seq.desc())
+        .limit(int(limit))
+    )
+    with engine.connect() as conn:
+        ids = list(dict.fromkeys(str(r[0]) for r in conn.execute(decided)))
+        found: list[LedgerEntry] = []
+        for start in range(0, len(ids), 500):  # bound the IN list
+            chunk = ids[start : start + 500]
+            stmt = (
+                select(entries)
+                .where(entries.c.tenant == tenant, entries.c.suggestion_id.in_(chunk))
+                .where(entries.c.kind.in_((EntryKind.SUGGESTION.value, EntryKind.DECISION.value)))
+                .order_by(entries.c.seq)
+            )
+            found += [LedgerEntry.from_row(row) for row in conn.execute(stmt)]
+    return found

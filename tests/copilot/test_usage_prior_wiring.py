@@ -53,3 +53,19 @@ def test_off_until_the_tenant_has_enough_accepted_records(tmp_path: Path) -> Non
     with as_of(T0 + timedelta(days=USAGE_HISTORY_DAYS + 1)):  # older than the history window
         assert usage_prior_from_ledger(ledger, "a") is None
     ledger.engine.dispose()
+
+
+def test_only_the_newest_accepted_are_read(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Start-up reads at most USAGE_HISTORY_MAX accepted suggestions (the newest), not every suggestion of the window."""
+    import copilot.wiring
+
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    _record(url, "a", 20)
+    _record(url, "a", 30, start=100, kind="reject")
+    monkeypatch.setattr(copilot.wiring, "USAGE_HISTORY_MAX", 12)
+    ledger = open_ledger(url, checkpoint_key="k-test-only")
+    with as_of(T0 + timedelta(days=1)):
+        prior = usage_prior_from_ledger(ledger, "a")
+    ledger.engine.dispose()
+    assert prior is not None and len(prior.records) == 12
+    assert {r.request for r in prior.records} == {f"第{i}季度的返点怎么算" for i in range(8, 20)}
