@@ -99,7 +99,7 @@ WHOLE = phrases(
     r"company[- ]wide|dealership[- ]wide|store[- ]wide|across the (?:whole |entire )?(?:company|dealership|store|board|group)"
     r"|in the (?:whole|entire) (?:company|dealership|store)",
 )
-# no matter who owns them: «不管谁负责的», «无论是谁的客户», «whoever's book», «doesn't matter whose»
+# no matter who owns them: «不论归谁管», «无论是谁的客户», «whoever's book», «doesn't matter whose»
 ANY_OWNER = phrases(
     r"(?:不管|无论|不论)[\u4e00-\u9fff]{0,2}?(?:谁|哪个|哪位|哪一?[个位](?:销售|同事|顾问)?)|谁负责的都",
     r"no matter whose|(?:doesn'?t|does not|don'?t) matter whose|regardless of (?:who|whose|owner|the rep)"

@@ -109,7 +109,7 @@ def _discount_worth(
     return text, (slots, used), f" ({en})"
 
 
-# how much something comes to, asked ("落下来多少钱", "到手多少", "what would it cost")
+# how much something comes to, asked ("最后到手价多少", "到手多少", "what would it cost")
 AMOUNT_ASKED = re.compile(
     r"多少钱|多少(?=[？?。，,]|$)|几多钱|到手|落地|落下来|啥价|什么价|how much|what (?:would|will|does) it cost|net price",
     re.IGNORECASE,
@@ -118,7 +118,7 @@ AMOUNT_ASKED = re.compile(
 
 def _net_price(ctx: ToolContext, off: Decimal, written: str) -> tuple[str, Decimal] | None:
     """The list price less the asked discount, when the message asks what it comes to and the discount is not asked
-    on top of another (a tier: "阶梯之外再让"; the tier's what-if prices that one): (model, net price) or None."""
+    on top of another (a tier: "在阶梯价上再降一点"; the tier's what-if prices that one): (model, net price) or None."""
     if not AMOUNT_ASKED.search(ctx.text):
         return None
     m = re.search(re.escape(written), ctx.text)
@@ -184,7 +184,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         )
         net = _net_price(ctx, off, written) if worth else None
         head = head_en = ""
-        if net is not None:  # "那样落下来多少钱": the price it makes, said with the grant
+        if net is not None:  # "这样算下来一台多少": the price it makes, said with the grant
             statement += f"，折后 {_yuan_plain(net[1])} 元"
             en += f", CNY {_yuan_plain(net[1])} after it"
             head = f"您提到的{written}{worth}，折后 {_yuan_plain(net[1])} 元"

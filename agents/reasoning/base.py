@@ -72,7 +72,7 @@ COUNT_EN = re.compile(
 )
 
 
-# a month said without its year, and how it is placed: "this July", "early September last year", "back in March"
+# a month said without its year, and how it is placed: "this July", "late May last year", "back in March"
 # ("may" alone is a verb: a month without a year counts only after this / last / in / early / mid / late, or before
 # "last year" / "this year")
 # a month is its whole name or its exact abbreviation: "in market", "early decision", "this decade" are no months
@@ -119,7 +119,7 @@ def _month_rel(m: re.Match[str], today: date) -> str:
 def english_counts(text: str, today: date | None = None) -> str:
     """An English message's dates and counts in the forms the tools read, added beside the English words: "April
     2025" → "2025年4月", "last month" → "上个月", "the six K3 vans" → "6台K3"; with `today`, a month without its year
-    too ("this July" → "2026年7月", "early September last year" → "2025年9月"). Chinese text is returned unchanged."""
+    too ("this July" → "2026年7月", "late May last year" → "2025年5月"). Chinese text is returned unchanged."""
     if not re.search(r"[A-Za-z]{3,}", text):
         return text
     out = MONTH_YEAR_EN.sub(
