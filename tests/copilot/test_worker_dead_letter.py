@@ -13,23 +13,16 @@ from typing import Any
 
 import pytest
 
-from contract import Channel, InboundMessage, TextPart
+from contract import InboundMessage
 from contract.errors import AccessDenied
 from contract.ports import Actor
 from copilot.scale import RedisStreamInbox
 from copilot.worker import Worker
+from tests.copilot.test_worker_ack_with_lock import _msg as _demo_msg
 
 
 def _msg(i: int, tenant: str = "other") -> InboundMessage:
-    return InboundMessage(
-        tenant=tenant,
-        channel=Channel.WECOM_APP,
-        conversation_id=f"conv-{i}",
-        message_id=f"m{i}",
-        customer_ref="C1001",
-        rep_ref="rep_zhang",
-        parts=[TextPart(text=f"第{i}条")],
-    )
+    return _demo_msg(i).model_copy(update={"tenant": tenant})
 
 
 class _Refusing:
