@@ -73,6 +73,8 @@ def wait_until(check: Callable[[], bool], what: str, limit_s: float = 60.0) -> N
 def assert_clean(c: TestClient) -> None:
     """No session, no ASR slot and no voice:* task left in the app's event loop."""
     wait_until(lambda: not c.get("/voice/calls").json()["sessions"], "the session to end")
+    # its wind-down task ends a moment after the session (tests/security/test_edge_voice.py once saw it still running)
+    wait_until(lambda: not c.get("/voice/calls").json()["voice_tasks"], "the call's tasks to end")
     status = c.get("/voice/calls").json()
     assert status["voice_tasks"] == [] and status["active_calls"] == 0
 
