@@ -249,3 +249,54 @@ def test_the_scan_reads_comments_and_docstrings_too() -> None:
     source = '"""Reads a model such as PS-700."""\nX = 1  # e.g. HJ-200\n'
     found = {n for n in tenant_terms()["demo"] if mentions(code_text_of(source), n)}
     assert {"PS-700", "HJ-200"} <= found
+
+
+def crm_identifiers(crm: Path) -> set[str]:
+    """The identifiers a tenant's CRM ships, read through its own mapping: vehicle/device ids (VINs, serials), order,
+    contract and ticket numbers, and a device's plate when the mapping has one. A comment quoting a real plate or order
+    number (「沪·7QR20」, SO-2406-001) is that customer's data in the code. A plate is matched with and without its
+    separator dot, since people (and comments) write 沪7QR20 as often as 沪·7QR20."""
+    mapping = crm / "mapping.yaml"
+    if not mapping.is_file():
+        return set()
+    entities = (yaml.safe_load(mapping.read_text(encoding="utf-8")) or {}).get("entities", {})
+
+    def column(entity: str, col: str | None) -> list[str]:
+        table = (entities.get(entity) or {}).get("table")
+        path = crm / f"{table}.csv"
+        if not (table and col and path.is_file()):
+            return []
+        with path.open(encoding="utf-8", newline="") as f:
+            return [str(row.get(col) or "").strip() for row in csv.DictReader(f)]
+
+    found: set[str] = set()
+    for entity in ("device", "order", "contract", "ticket"):
+        found |= set(column(entity, ((entities.get(entity) or {}).get("columns") or {}).get("id")))
+    plate = (((entities.get("device") or {}).get("extra") or {}).get("plate_no") or {}).get("column")
+    for value in column("device", plate):
+        found |= {value, value.replace("·", "")}
+    return {v for v in found if len(v) >= 6}
+
+
+def test_no_tenant_plates_vins_or_order_numbers_in_product_code() -> None:
+    """Identifiers are a customer's own data: examples in code are invented (沪A·12345 is not in any CRM here)."""
+    found: list[str] = []
+    for tenant_dir in sorted(p.parent for p in (ROOT / "copilot" / "tenants").glob("*/profile.yaml")):
+        ids = crm_identifiers(tenant_dir / "crm")
+        for path in code_files():
+            text = code_text(path)
+            found += [
+                f"{path.relative_to(ROOT).as_posix()}: {tenant_dir.name} 「{i}」"
+                for i in sorted(ids)
+                if i in text
+            ]
+    assert not found, "tenant CRM identifiers in product code (use invented examples):\n" + "\n".join(
+        sorted(found)
+    )
+
+
+def test_the_identifier_scan_reads_plates_vins_and_order_numbers() -> None:
+    ids = crm_identifiers(ROOT / "copilot" / "tenants" / "autodealer" / "crm")
+    assert any(i.startswith("LHV") and len(i) == 17 for i in ids)  # VINs
+    assert any(i.startswith("SO-") for i in ids) and any(i.startswith("TK-") for i in ids)
+    assert "沪·7QR20" in ids and "沪7QR20" in ids  # a plate, with and without its dot

@@ -600,7 +600,7 @@ def spoken_digits(upper: str) -> str:
 def id_tokens(upper: str) -> Iterator[tuple[int, int, str]]:
     """Every way the text can spell an id: each run of letters and digits; runs joined across separators only
     (spaces, dots, dashes) when the result is at least LONG_ID long (a short id must be typed as it is: «K 001» is not
-    K001); each with the CJK character just before it when there is one (a plate's province, 「沪·7QR20」)."""
+    K001); each with the CJK character just before it when there is one (a plate's province, 「沪A·12345」)."""
     runs = [(m.start(), m.end(), m.group()) for m in _RUN.finditer(upper)]
 
     def glued(a: int, b: int) -> bool:  # runs a and b joined by separators without a space: «SO-02790-001»
@@ -850,7 +850,7 @@ def build_index(
         ):
             handles.append(Handle(squash(value), cid, kind, value, WORD))
             tail = _plate_tail(value)
-            if tail:  # 「9C715」 of 「浙A·9C715」
+            if tail:  # 「12345」 of 「浙A·12345」
                 handles.append(Handle(tail, cid, kind, value, WORD))
             if kind.startswith("device") and len(squash(value)) >= 10:  # 「尾号366286」 of a VIN or serial
                 handles.append(Handle(squash(value)[-TAIL_ID:], cid, kind, value, TAIL))
