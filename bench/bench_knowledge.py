@@ -393,6 +393,17 @@ def _row(cells: list[Any]) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
+def _grid_lines(title: str, tasks: str, grid: dict[str, Any]) -> list[str]:
+    """The markdown line of a dev-half grid: its best and shipped rows and its top 5 by R@10, then MRR."""
+    top = sorted(grid["rows"].items(), key=lambda kv: (-kv[1]["recall@10"], -kv[1]["mrr"]))[:5]
+    return [
+        f"{title}, chosen on the dev half ({tasks}): best `{grid['best']}`, shipped `{grid['shipped']}`; the dev"
+        " top 5 (R@10 / MRR): "
+        + "; ".join(f"{k} {v['recall@10']} / {v['mrr']}" for k, v in top)
+        + f" ({len(grid['rows'])} candidates in all, bench_knowledge.json)."
+    ]
+
+
 def markdown(res: dict[str, Any]) -> str:
     lines = [
         "# bench_knowledge — policy store (issue 3)",
@@ -508,26 +519,12 @@ def markdown(res: dict[str, Any]) -> str:
             for backend, t in res["quality"]["tau"].items():
                 grid = t.get("dev_grid") if isinstance(t, dict) else None
                 if grid:
-                    top = sorted(grid["rows"].items(), key=lambda kv: (-kv[1]["recall@10"], -kv[1]["mrr"]))[
-                        :5
-                    ]
-                    lines.append(
-                        f"{backend} long-request profile, chosen on the dev half ({grid['n']} tasks): best"
-                        f" `{grid['best']}`, shipped `{grid['shipped']}`; the dev top 5 (R@10 / MRR): "
-                        + "; ".join(f"{k} {v['recall@10']} / {v['mrr']}" for k, v in top)
-                        + f" ({len(grid['rows'])} candidates in all, bench_knowledge.json)."
-                    )
+                    lines += _grid_lines(f"{backend} long-request profile", f"{grid['n']} tasks", grid)
             for backend, t in res["quality"]["tau"].items():
                 grid = t.get("usage_prior", {}).get("dev_grid") if isinstance(t, dict) else None
                 if grid:
-                    top = sorted(grid["rows"].items(), key=lambda kv: (-kv[1]["recall@10"], -kv[1]["mrr"]))[
-                        :5
-                    ]
-                    lines.append(
-                        f"{backend} evidence-usage prior, chosen on the dev half ({grid['n']} tasks, leave one out):"
-                        f" best `{grid['best']}`, shipped `{grid['shipped']}`; the dev top 5 (R@10 / MRR): "
-                        + "; ".join(f"{k} {v['recall@10']} / {v['mrr']}" for k, v in top)
-                        + f" ({len(grid['rows'])} candidates in all, bench_knowledge.json)."
+                    lines += _grid_lines(
+                        f"{backend} evidence-usage prior", f"{grid['n']} tasks, leave one out", grid
                     )
                 curve = t.get("usage_prior", {}).get("history_curve") if isinstance(t, dict) else None
                 if curve:
