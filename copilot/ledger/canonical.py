@@ -69,12 +69,17 @@ def canonical_json(value: Any) -> str:
     null, which is all a chained header holds; they differ only in the exponent spelling of tiny floats (1e-7 vs
     1e-07), which can occur in payloads. That never matters to verify(), which hashes a payload's stored text as is.
     """
+    return canonical_json_bytes(value).decode("utf-8")
+
+
+def canonical_json_bytes(value: Any) -> bytes:
+    """canonical_json's UTF-8 bytes, as orjson makes them (no str round trip before hashing them)."""
     if orjson is not None:
         try:
-            return orjson.dumps(value, option=_ORJSON_OPTIONS).decode("utf-8")
+            return orjson.dumps(value, option=_ORJSON_OPTIONS)
         except TypeError:  # datetimes, str subclasses, ints beyond 64 bits …: the stdlib decides (or refuses)
             pass
-    return _stdlib_canonical(value)
+    return _stdlib_canonical(value).encode("utf-8")
 
 
 def digest(data: str) -> str:
@@ -84,6 +89,11 @@ def digest(data: str) -> str:
 def payload_digest(payload_json: str) -> str:
     """The payload is stored as its canonical JSON text, so its hash is over exactly the stored bytes."""
     return digest(payload_json)
+
+
+def payload_digest_bytes(payload: bytes) -> str:
+    """payload_digest of the text whose UTF-8 bytes these are."""
+    return ALGORITHM + ":" + hashlib.sha256(payload).hexdigest()
 
 
 def header_json(row: Any) -> str:
@@ -126,7 +136,11 @@ def iso_utc(moment: datetime) -> str:
     """One fixed-width UTC form, so text comparison orders time on SQLite and PostgreSQL alike."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)
+    if utc.year < 1000:  # strftime's %Y does not pad those years; isoformat would
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # the same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), at a quarter of its cost (once per appended entry)
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def now_iso() -> str:

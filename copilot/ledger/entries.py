@@ -7,7 +7,7 @@ its lock. The payload is serialised and hashed here, outside the lock, so the se
 from __future__ import annotations
 
 import difflib
-import uuid
+import os
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from contract.decisions import DecisionKind, HumanDecision
 from contract.errors import InputError
 from contract.ports import Actor
 from contract.suggestions import Suggestion
-from copilot.ledger.canonical import canonical_json, iso_utc, now_iso, payload_digest
+from copilot.ledger.canonical import canonical_json_bytes, iso_utc, now_iso, payload_digest_bytes
 from copilot.ledger.models import EntryKind
 
 Row = dict[str, Any]
@@ -23,12 +23,13 @@ Ref = tuple[str, str, str]  # (suggestion_id, ref_kind, ref_value)
 
 
 def new_entry_id() -> str:
-    return "led_" + uuid.uuid4().hex[:24]
+    """ "led_" and 24 random hex digits (96 bits from the OS), as uuid4().hex[:24] gave, without building a UUID."""
+    return "led_" + os.urandom(12).hex()
 
 
 def _row(kind: EntryKind, payload: dict[str, Any], created_at: str, **columns: Any) -> Row:
     try:
-        payload_json = canonical_json(payload)
+        payload_bytes = canonical_json_bytes(payload)
     except (TypeError, ValueError) as exc:
         raise InputError(f"ledger payload is not plain JSON: {exc}", reason="payload_not_json") from exc
     row: Row = {
@@ -46,8 +47,10 @@ def _row(kind: EntryKind, payload: dict[str, Any], created_at: str, **columns: A
         "reason_code": "",
         "created_at": created_at,
         "time_to_decision_ms": None,
-        "payload": payload_json,
-        "payload_hash": payload_digest(payload_json),
+        "payload": payload_bytes.decode("utf-8"),
+        "payload_hash": payload_digest_bytes(
+            payload_bytes
+        ),  # over the stored text's bytes, as payload_digest
         "redacted_at": None,
     }
     row.update(columns)
@@ -56,13 +59,26 @@ def _row(kind: EntryKind, payload: dict[str, Any], created_at: str, **columns: A
 
 def _context(s: Suggestion | Row) -> dict[str, str]:
     """The suggestion's indexed columns, copied onto decisions and denials so one query finds a whole trail."""
-    get = s.get if isinstance(s, dict) else lambda k: getattr(s, k)
-    ctx = {k: get(k) or "" for k in ("tenant", "conversation_id", "customer_ref", "rep_ref")}
     if isinstance(s, dict):
-        ctx.update(suggestion_id=s["suggestion_id"], intent=s["intent"], suggestion_kind=s["suggestion_kind"])
-    else:
-        ctx.update(suggestion_id=s.id, intent=s.intent.name, suggestion_kind=s.kind.value)
-    return ctx
+        return {
+            "tenant": s.get("tenant") or "",
+            "conversation_id": s.get("conversation_id") or "",
+            "customer_ref": s.get("customer_ref") or "",
+            "rep_ref": s.get("rep_ref") or "",
+            "suggestion_id": s["suggestion_id"],
+            "intent": s["intent"],
+            "suggestion_kind": s["suggestion_kind"],
+        }
+    # a Suggestion (every append): plain attribute reads, no per-key lookup function
+    return {
+        "tenant": s.tenant or "",
+        "conversation_id": s.conversation_id or "",
+        "customer_ref": s.customer_ref or "",
+        "rep_ref": s.rep_ref or "",
+        "suggestion_id": s.id,
+        "intent": s.intent.name,
+        "suggestion_kind": s.kind.value,
+    }
 
 
 def suggestion_row(suggestion: Suggestion, inputs: dict[str, Any]) -> tuple[Row, list[Ref]]:
