@@ -75,7 +75,7 @@ def eval_zh(store: PolicyStore, data: dict[str, Any], modes: Sequence[str] = MOD
             leaks += any(h.lineage.get("status") != "in_force" for h in hits)
             if gold not in ranked[:5]:
                 misses.append(case["id"])
-        m = rank_metrics(clause_runs)
+        m: dict[str, Any] = dict(rank_metrics(clause_runs))
         m["doc_hit@1"] = rank_metrics(doc_runs)["recall@1"]
         m["superseded_leaks"] = leaks
         m["missed_top5"] = misses
