@@ -8,7 +8,7 @@ promises what needs approval, and carries no internal tag: where the text came f
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -218,6 +218,9 @@ class Composition:
     # citing the tenant's rule when decide found one; then whatever the draft answers about the customer's own case
     refusal: str = ""
     refusal_rule: Evidence | None = None
+    not_after_refusal: tuple[
+        str, ...
+    ] = ()  # actions whose step is never said right after a refusal (profile.yaml)
 
 
 # what the rep can say about a figure the customer asked for above the rep's authority (an authority fact that needs
@@ -348,6 +351,10 @@ def compose(c: Composition) -> DraftPlan:
     if en and answer_parts and not c.refusal and _unanswered(c.customer_text, answer, said):
         # a question of several that no fact answers: said honestly, never left out silently
         answer += " On your other question, I will check and get back to you shortly."
+    if c.refusal and c.not_after_refusal:
+        # a refusal is not followed by a pitch or a look-up of what was refused ("我整理一份报价单发您" right after
+        # "不便透露" reads as the refused figure on its way): the tenant's list of such steps; they stay on the card
+        c = replace(c, actions=[a for a in c.actions if a.name not in c.not_after_refusal])
     next_step = (
         _next_steps(c, nums, by_id, answered_clauses, approvals, _quiet_docs(computed, said), held=held)
         if (c.cite_policy or answer_parts) and not (answer and not answer_parts and _clarifying_question(c))
@@ -426,7 +433,11 @@ def _row(ev: Evidence) -> dict[str, str]:
 
 
 def _statement(ev: Evidence, *, en: bool) -> str:
-    statement = str(ev.lineage.get("statement_en") or "") if en else str(ev.lineage.get("say") or "")
+    statement = (
+        str(ev.lineage.get("say_en") or ev.lineage.get("statement_en") or "")
+        if en
+        else str(ev.lineage.get("say") or "")
+    )
     return statement or ev.content.split("\n")[0]
 
 
@@ -590,6 +601,8 @@ STOP_EN = frozenset(
     ]
 )
 QUESTION_SPLIT = re.compile(r"(?<=[?？])|(?:^|\s)\d\)\s*")
+HOW_MUCH = re.compile(r"\bhow much\b|\bcost\b|\bprice\b", re.IGNORECASE)
+STATED_AMOUNT = re.compile(r"CNY\s?\d|\d[\d,]*\s?(?:元|yuan|RMB)", re.IGNORECASE)
 
 
 # a code or model name (X7, PKG-Q, AB-12, SO-1234-567, 320i): letters with digits, the thing a question is about;
@@ -616,8 +629,11 @@ def _unanswered(customer_text: str, answer: str, said: list[tuple[Evidence, str]
     answered_words = _content_words(answer) | {
         str(w).lower() for ev, _ in said for w in ev.lineage.get("asked_by") or []
     }
+    amount_said = bool(STATED_AMOUNT.search(answer))
     return any(
         QUESTION.search(q)
+        # "roughly how much?" asks for a sum: a sum the answer states answers it
+        and not (amount_said and HOW_MUCH.search(q))
         and _content_words(q)  # a question of no words of its own ("3 yrs or 4?") follows the one before it
         and not (_content_words(q) & answered_words)
         and not any(w in q.lower() for w in answered_words if " " in w)
@@ -1132,9 +1148,10 @@ def _greeting(c: Composition, *, bare: bool = False) -> str:
         return f"{who}，不客气！" if who else "不客气！"
     if c.lang == "en":
         hello = f"Hello {who}," if who else "Hello,"
-        return hello + (" sorry for the trouble." if c.apologetic else "")
+        return hello + (" sorry for the trouble." if c.apologetic and not c.refusal else "")
     hello = f"{who}您好{'！' if bare else '，'}" if who else f"您好{'！' if bare else '，'}"
-    return hello + ("非常抱歉给您带来不便。" if c.apologetic else "")
+    # a refusal line says its own "抱歉": one apology, not two in a row
+    return hello + ("非常抱歉给您带来不便。" if c.apologetic and not c.refusal else "")
 
 
 def _quiet_docs(computed: list[Evidence], said: list[tuple[Evidence, str]]) -> set[str]:

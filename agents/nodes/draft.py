@@ -19,7 +19,7 @@ from agents.drafting.common import detect_lang, focus_terms
 from agents.drafting.plan import DraftPlan, TenantVoice
 from agents.drafting.template import Composition, compose, render
 from agents.nodes.reason import MISFILED, tools_config
-from agents.reasoning.config import Profile, load_profile
+from agents.reasoning.config import Profile, load_profile, words_hit
 from agents.reasoning.crm import CrmRecord
 from agents.state import CopilotState
 from agents.timing import timed
@@ -43,6 +43,20 @@ def tenant_profile(deps: Any) -> Profile:
         cached = load_profile(Path(tenant_dir)) if tenant_dir else Profile()
         deps.cache["tenant_profile"] = cached
     return cached
+
+
+def apologetic(intent: Intent, profile: Profile, tenant: Any, text: str) -> bool:
+    """The draft opens with an apology: the message reads upset (sentiment), or it is one the tenant always apologises
+    for (profile `apologize_intents`: a complaint, however calmly put) — by its intent or by one of those intents'
+    keywords in the customer's own words."""
+    if intent.sentiment <= -0.3 or intent.name in profile.apologize_intents:
+        return True
+    low = text.lower()
+    for name in profile.apologize_intents:
+        spec = tenant.intent(name) if tenant is not None else None
+        if spec is not None and words_hit(list(getattr(spec, "keywords", []) or []), low):
+            return True
+    return False
 
 
 def voice_of(profile: Profile, lang: str) -> TenantVoice:
@@ -144,7 +158,7 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         customer_text=state.get("masked_text", ""),
         focus=tuple(focus_terms(intent.entities)),
         cite_policy=bool(spec is not None and spec.policy_hint) or bool(state.get("answer")),
-        apologetic=intent.sentiment <= -0.3,
+        apologetic=apologetic(intent, profile, deps.tenant, own_words(state) or said),
         action_labels=labels,
         policy_words=tuple((spec.policy_hint if spec else "").split()),
         disclaimer=profile.disclaimer_en if lang == "en" else profile.disclaimer,
@@ -163,7 +177,12 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
     )
     reason = refusal_reason(list(state.get("flags") or []))
     if reason:
-        comp = replace(comp, refusal=customer_refusal_line(reason, lang), refusal_rule=refusal_rule(evidence))
+        comp = replace(
+            comp,
+            refusal=customer_refusal_line(reason, lang),
+            refusal_rule=refusal_rule(evidence),
+            not_after_refusal=tuple(profile.not_after_refusal),
+        )
     if (
         reason == NOT_ACCOUNT_HOLDER
     ):  # someone speaking for the holder: nothing of the holder's account is said

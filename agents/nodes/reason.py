@@ -162,6 +162,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     own_ids = {s.id for s in own}
     tool_of: dict[int, str] = {}  # id(result) → the asked tool's id
     unsaid: set[int] = set()  # ids of computed results the customer is not told (say_when_words not met)
+    misfiled_unsaid: set[int] = set()  # … of them, those held back only as a misfiled intent's
     alongside: set[int] = (
         set()
     )  # ids of results said beside the answer they qualify (an exclusion), never instead
@@ -206,7 +207,14 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             else:
                 unsaid |= {id(r) for r in out}
         if misfiled and id(spec) not in extra:
-            unsaid |= {id(r) for r in out}
+            if any(isinstance(r, Computed) and any(i.ref == "message" for i in r.inputs) for r in out):
+                # one of the intent's own tools computed from a thing only the message describes (another maker's
+                # car dated by the customer's words): the intent was no neighbour's guess, its facts are told
+                misfiled = False
+                unsaid -= misfiled_unsaid
+            else:
+                misfiled_unsaid |= {id(r) for r in out}
+                unsaid |= {id(r) for r in out}
         if spec.alongside:
             alongside |= {id(r) for r in out}
         if spec.id in narrowed and spec.id not in own_ids:
@@ -222,13 +230,14 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         spec_of.update({id(r): spec for r in out})
         results += out
     results = _part_decides_coverage(results, spec_of)
+    results = _offer_after_its_term(results, spec_of, ctx.today, asked_results, tool_of)
     # a fact computed from a clause replaces the tools tools.yaml says it makes redundant (the clause quoted whole)
     replaced = {
         name
         for r in results
         if isinstance(r, Computed) and (sp := spec_of.get(id(r))) is not None
         for name in sp.replaces
-    }
+    } | {name for r in results if isinstance(r, Computed) for name in r.replaces}
     results = [r for r in results if not (isinstance(r, Computed) and r.name in replaced)]
     # the same statement from two entries (an intent's own tool and another's fallback on the same document): once,
     # as the entry the message asked for when one of them is (its tool id is what the answer says it computed)
@@ -667,3 +676,61 @@ def _part_decides_coverage(results: list[Result], spec_of: dict[int, ToolSpec]) 
     return [
         r for r in results if not (coverage(r) and (spec := spec_of.get(id(r))) is not None and not spec.term)
     ]
+
+
+def _term_ended(r: Result, today: date) -> bool:
+    """A term_end fact whose term is over: its end day is past, or its mileage ran out first (terms.py says 已过保)."""
+    if not (isinstance(r, Computed) and r.tool == "term_end" and r.unit == "date"):
+        return False
+    try:
+        end = date.fromisoformat(r.output)
+    except ValueError:
+        return False
+    return end < today or "已过保" in r.statement
+
+
+def _offer_after_its_term(
+    results: list[Result],
+    spec_of: dict[int, ToolSpec],
+    today: date,
+    asked: set[int] | None = None,
+    tool_of: dict[int, str] | None = None,
+) -> list[Result]:
+    """An offer open only while a term runs (tools.yaml `while_term`), when that term has ended for every asset it
+    was computed for: the answer is the end date, then that the offer can no longer be taken — never its price first
+    (a price for something the customer cannot buy reads as a pitch). The offer's fact becomes the tenant's sentence,
+    said right after the term."""
+    out = list(results)
+    for r in results:
+        spec = spec_of.get(id(r))
+        if not (isinstance(r, Computed) and spec is not None and spec.while_term is not None):
+            continue
+        cfg = spec.while_term
+        terms = [t for t in out if isinstance(t, Computed) and t.name == cfg.term and t.tool == "term_end"]
+        if not terms or not all(_term_ended(t, today) for t in terms):
+            continue
+        source = replace(
+            r.source, clause=cfg.clause or r.source.clause
+        )  # the answer cites the clause it says
+        closed = replace(
+            r,
+            output="closed",
+            unit="text",
+            statement=cfg.template,
+            statement_en=cfg.template_en,
+            say="",
+            say_en="",
+            slots=(),
+            source=source,
+            quote=None,
+        )
+        spec_of[id(closed)] = spec
+        if (
+            asked is not None and id(r) in asked
+        ):  # still the answer to what the message asked, after the term's end
+            asked |= {id(closed), *(id(t) for t in terms)}
+            if tool_of is not None and id(r) in tool_of:
+                tool_of[id(closed)] = tool_of[id(r)]
+        out.remove(r)
+        out.insert(out.index(terms[-1]) + 1, closed)
+    return out

@@ -48,6 +48,10 @@ class RecordCase(BaseModel):
     # said for a later day the message names ("这周六去退"、"拖到下周二"): the record's arithmetic redone with that day
     # as today; {on} is the day as the customer reads it. No template_on: that day is not said in this case.
     template_on: str = ""
+    template_en: str = ""  # the same case for an English reader ("" = the entry's template_en, if any)
+    # tools.yaml ids this case makes wrong to say beside it: a refusal ("定金不予退还") is not followed by how soon the
+    # refund arrives
+    replaces: list[str] = Field(default_factory=list)
 
 
 class StackSpec(BaseModel):
@@ -100,6 +104,20 @@ class AfterEnd(BaseModel):
     words: list[str] = Field(default_factory=list)  # [] = always (a rep's talking points: the lead itself)
     template: str = Field(min_length=1)
     # the same for an English reader ({date}, {end}, {until} in ISO form); "" = a plain sentence of the dates
+    template_en: str = ""
+
+
+class WhileTerm(BaseModel):
+    """An offer that can only be taken while a term runs ("加长保障须在保修到期前购买"): when the term it rests on
+    (`term`, the tools.yaml id of a term_end) has ended for every asset it was computed for, the offer's price is no
+    answer — `template` (the clause saying it can no longer be done, `clause` of the offer's document) is said instead,
+    right after the term's end date."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    term: str = Field(min_length=1)
+    clause: str = ""
+    template: str = Field(min_length=1)
     template_en: str = ""
 
 
@@ -170,6 +188,7 @@ class ToolSpec(BaseModel):
     expired_clause: str = ""
     covered_words: list[str] = Field(default_factory=list)
     after_end: AfterEnd | None = None
+    while_term: WhileTerm | None = None  # an offer only open while a term runs (see WhileTerm)
     # clause_quote: only for a customer with NO record of `records` matching `where` (a prospect asking the refund rule
     # before any order: the record tool answers the others with their own order's figures)
     when_no_records: bool = False
@@ -519,6 +538,12 @@ class Profile(BaseModel):
     # them; a tenant whose internal documents are agreements the customer is party to (a rebate agreement) may name them
     name_internal_docs: bool = False
     clarify_which_en: str = ""
+    # intents whose draft opens with an apology whatever the words' heat (a calm "想反馈个事…等了三小时" is a complaint
+    # too); a message with one of those intents' keywords gets it as well, whichever intent it was filed under
+    apologize_intents: list[str] = Field(default_factory=list)
+    # catalog actions whose next step is never said right after a refusal (a quote, an offer, a look-up of what was
+    # just refused); they stay on the rep's card
+    not_after_refusal: list[str] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod

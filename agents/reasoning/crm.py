@@ -65,6 +65,30 @@ def _squash(s: str) -> str:
     return re.sub(r"[\s·.\-]", "", s).upper()
 
 
+TAIL = 6  # the characters of a long identifier (a VIN) a customer reads out when asked for "the last few"
+LONG_ID = 12  # an identifier at least this long is named by its tail
+
+
+def _names_device(device: dict[str, Any], text: str) -> bool:
+    """The message writes one of the device's values (its plate, VIN, a code it records; case, spaces and separators
+    aside), or the last characters of a long one (a VIN's tail) standing alone as a token."""
+    squashed = _squash(text)
+    for value in device.values():
+        for v in value if isinstance(value, list) else [value]:
+            if not isinstance(v, str) or len(v) < 5:
+                continue
+            if _squash(v) in squashed:
+                return True
+            tail = _squash(v)[-TAIL:]
+            if (
+                len(_squash(v)) >= LONG_ID
+                and re.search(r"\d", tail)
+                and re.search(rf"(?<![0-9A-Za-z]){re.escape(tail)}(?![0-9A-Za-z])", text.upper())
+            ):
+                return True
+    return False
+
+
 # a delivery year (and month): "2024年6月", "去年3月", and a two-digit year only before a month ("24年8月")
 DELIVERY_WHEN = re.compile(
     r"(20\d{2}\s*年|(?<!\d)\d{2}\s*年(?=\s*\d{1,2}\s*月)|去年|今年|前年)\s*(?:(\d{1,2})\s*月)?"
@@ -232,6 +256,12 @@ class CrmRecord:
         if not devices:
             raise MissingField("CRM 中没有该客户的设备/资产记录")
         devices = _dated(devices, text, self.today)
+        # a value of the device written in the message (its plate, VIN or the VIN's last characters, a fault code it
+        # records) names it — before an open ticket whose subject only shares the model: the customer's own
+        # identifier outranks a guess from another vehicle's ticket
+        by_value = [d for d in devices if text and _names_device(d, text)]
+        if len(by_value) == 1:
+            return by_value[0]
         # an open ticket naming the hint (an alarm code) points at its device
         linked = {
             str(t.get("device_id"))
@@ -241,19 +271,6 @@ class CrmRecord:
         by_ticket = [d for d in devices if str(d.get("id")) in linked]
         if len(by_ticket) == 1:
             return by_ticket[0]
-        # a value of the device written in the message (its plate, VIN, a fault code it records) names it
-        by_value = [
-            d
-            for d in devices
-            if text
-            and any(
-                isinstance(v, str) and len(v) >= 5 and _squash(v) in _squash(text)
-                for value in d.values()
-                for v in (value if isinstance(value, list) else [value])
-            )
-        ]
-        if len(by_value) == 1:
-            return by_value[0]
         # the device's name (without its model code) written in the message
         named = [
             d

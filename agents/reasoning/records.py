@@ -290,10 +290,14 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     computed = _compute(spec, scope, values, ctx.today)
     if isinstance(computed, CannotCompute):
         return [computed]
-    template = spec.template
+    template, template_en, replaces = spec.template, spec.template_en, tuple[str, ...]()
     for case in spec.cases:
         if _holds(case.when, {**values, **scope}):
-            template = case.template
+            template, template_en, replaces = (
+                case.template,
+                case.template_en or template_en,
+                tuple(case.replaces),
+            )
             break
     else:
         if spec.cases and not spec.template:
@@ -305,6 +309,7 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         # a later day the message names ("要是这周六去退…拖到下周二呢"): the same arithmetic with that day as today
         # (a date window, then the money it gives), one clause per day whose case has a template_on
         later = _on_days(spec, ctx, base_scope, base_values, template)
+        statement_en = template_en.format(**values) if template_en else ""
     except (KeyError, IndexError) as exc:
         return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了记录里没有的字段 {exc}")]
     if later:
@@ -343,6 +348,8 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             rule_source
             or Source(),  # the clause the rule or the figures come from, when tools.yaml names one
             subject=str(record.get("id", "")),
+            statement_en=statement_en,
+            replaces=replaces,
             cite_inputs=True,  # the CRM record itself is the source the customer is told about
             # an open ticket already exists: the next step follows it up instead of opening another
             next_step=OPEN_TICKET_STEP if spec.records == "open_tickets" else "",

@@ -71,6 +71,8 @@ class Computed:
     # an offer row's product scope: the product codes its scope cell names (() for a blanket scope); None when the
     # tool read no product scope
     products: tuple[str, ...] | None = None
+    # tools.yaml ids this fact makes wrong to say beside it (a refused refund: not how soon it arrives)
+    replaces: tuple[str, ...] = ()
 
 
 class _Named(Protocol):

@@ -278,7 +278,7 @@ def _age(start: date, today: date) -> tuple[Decimal, int]:
     return Decimal(years) + share.quantize(Decimal("0.0001")), months
 
 
-YEAR_MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月份?(?:\s*(\d{1,2})\s*[日号])?")
+YEAR_MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:(\d{1,2})\s*月份?(?:\s*(\d{1,2})\s*[日号])?)?")
 
 
 def _described_asset(spec: ToolSpec, ctx: ToolContext) -> tuple[date, date, str, str] | None:
@@ -298,13 +298,23 @@ def _described_asset(spec: ToolSpec, ctx: ToolContext) -> tuple[date, date, str,
             break
     if found is None:
         return None
+    m, part = found
+    own = _described_own(ctx, part, m.group(0))
     try:
-        ctx.crm.device_group(ctx.hints(), ctx.text)
-        return None  # the CRM has the asset: its own record counts
+        group = ctx.crm.device_group(ctx.hints(), ctx.text)
+        # the CRM has the asset: its own record counts — unless the clause that dates the car names none of the
+        # tenant's brands or models and the year it says is not the year the CRM's asset was delivered (another car:
+        # "我家还有台2015年上牌的…" beside the customer's own recent one)
+        years = {str(d.get("installed_at") or "")[:4] for d in (group or [])}
+        if own or m.group(1) in years or not years:
+            return None
     except MissingField:
         pass
-    m, part = found
-    y, mo = int(m.group(1)), int(m.group(2))
+    y = int(m.group(1))
+    if not m.group(2):
+        # a year alone ("2016年上牌的"): every day of it; the row holds only when both ends fall in the same tier
+        return date(y, 1, 1), date(y, 12, 31), m.group(0), part
+    mo = int(m.group(2))
     if not 1 <= mo <= 12:
         return None
     if m.group(3):
@@ -314,6 +324,20 @@ def _described_asset(spec: ToolSpec, ctx: ToolContext) -> tuple[date, date, str,
     return date(y, mo, 1), date.fromordinal(last), m.group(0), part
 
 
+def _described_own(ctx: ToolContext, part: str, said: str) -> list[str]:
+    """The tenant's brands or models that describe the dated car in its clause: one the customer's CRM assets are
+    (their own car), or one written right after the date ("2019年买的X7"); a model named elsewhere in the clause is
+    the car they want ("2019年买的别家车想换X7")."""
+    named = [w for k in ("brand", "product_model") for w in ctx.entities.get(k, []) if w and w in part]
+    try:
+        owned = " ".join(str(d.get("name") or "") for d in ctx.crm.all_devices())
+    except (AttributeError, MissingField):
+        owned = ""
+    at = part.find(said)
+    after = part[at + len(said) : at + len(said) + 8] if at >= 0 else ""
+    return [w for w in named if w in owned or w in after]
+
+
 def _row_tier_described(
     spec: ToolSpec, ctx: ToolContext, g: Governing, first: date, last: date, said: str, part: str
 ) -> list[Result]:
@@ -321,7 +345,7 @@ def _row_tier_described(
     names one of the tenant's brands or models; its age from the month the message gives (both ends of the month must
     fall in the same tier, else "can't compute" and the exact day is asked for)."""
     rows = ctx.facts.rows(g.doc_id, g.version, table=spec.table)
-    own = [w for k in ("brand", "product_model") for w in ctx.entities.get(k, []) if w and w in part]
+    own = _described_own(ctx, part, said)
     match = spec.match if own else spec.text_match
     inputs: list[Input] = [*_version_input(g), Input("message", "message", f"{said}（{part.strip()}）")]
     for column, source in match.items():
@@ -350,6 +374,9 @@ def _row_tier_described(
         ]
     months = _age(first, ctx.today)[1]
     age_text = f"{months // 12} 年 {months % 12} 个月" if months % 12 else f"{months // 12} 年"
+    if "月" not in said:  # a year alone: the least the age can be, whatever day of that year it was
+        months = _age(last, ctx.today)[1] // 12 * 12
+        age_text = f"{months // 12} 年以上"
     inputs.insert(0, Input("policy", row.evidence_id, f"{tier.header}｜{tier.cell.raw}"))
     label = spec.label or "标准"
     first_cell = row.cells[0].raw if row.cells else ""
@@ -936,6 +963,16 @@ def _priced_row(spec: ToolSpec, ctx: ToolContext, ref: Any) -> tuple[str, Decima
         )
 
     named = [r for r in rows if any(names(c.raw) for c in r.cells)]
+    if not named and ref.key_column:
+        # the product asked for by its kind only ("保养包多少钱"): the customer's own one, by the code their CRM
+        # contracts hold (a fleet's fleet package), when exactly one row of the table is theirs
+        codes = {
+            str(v)
+            for c in (getattr(ctx.crm, "crm", {}) or {}).get("contracts") or []
+            for v in c.values()
+            if isinstance(v, str) and v
+        }
+        named = [r for r in rows if (k := r.cell(ref.key_column)) is not None and k.raw in codes]
     if len(named) != 1:
         return None
     row = named[0]
