@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.actions.playbook import DecisionInput, propose
+from agents.actions.playbook import DecisionInput, has_own_words, propose
 from agents.actions.records import open_ticket_for, open_ticket_of, open_ticket_on_signals
 from agents.tenant import TenantConfig
 from contract.evidence import Evidence, EvidenceKind
@@ -205,17 +205,40 @@ def test_open_ticket_of_reads_a_customer_360():
     assert open_ticket_of(None, "WX-2611-0007", {}) == {}
 
 
-def test_another_need_read_in_a_part_gets_its_action_second(tenant):
+# A part of the message read on its own (decide's other_needs): (read intent, message, the part, its reading, the card's
+# head). Another need gets its action second; a part read as the same intent changes nothing; a part's own words
+# choose its action among both intents (the part reads as a price ask, and its words name renewing the plan, an action
+# of the message's own intent, clearly closer than the price ask's quote).
+PARTS = [
+    (
+        "delivery_status",
+        "物流到哪了？另外再来三台报个价",
+        "另外再来三台报个价",
+        "price_ask",
+        ["track_order", "send_quote"],
+    ),
+    ("delivery_status", "物流到哪了？另外再来三台报个价", "物流到哪了", "delivery_status", ["track_order"]),
+    (
+        "repair_request",
+        "洗碗机坏了。保养计划还能再续吗，多少钱",
+        "保养计划还能再续吗，多少钱",
+        "price_ask",
+        ["open_repair_ticket", "renew_plan"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("intent", "text", "part", "part_intent", "head"), PARTS)
+def test_a_part_read_on_its_own_gets_its_action(
+    tenant: TenantConfig, intent: str, text: str, part: str, part_intent: str, head: list[str]
+) -> None:
     d = DecisionInput(
-        intent=Intent(name="delivery_status", confidence=0.9),
-        text="物流到哪了？另外再来三台报个价",
+        intent=Intent(name=intent, confidence=0.9),
+        text=text,
         evidence=[],
-        other_needs=[{"text": "另外再来三台报个价", "intent": "price_ask", "confidence": 0.8}],
+        other_needs=[{"text": part, "intent": part_intent, "confidence": 0.8}],
     )
-    assert [n for n, _ in cards(d, tenant)][:2] == ["track_order", "send_quote"]
-    # a part read as the same intent changes nothing
-    d.other_needs = [{"text": "物流到哪了", "intent": "delivery_status", "confidence": 0.9}]
-    assert [n for n, _ in cards(d, tenant)][:1] == ["track_order"]
+    assert [n for n, _ in cards(d, tenant)][: len(head)] == head
 
 
 def test_a_confident_reading_gets_its_intents_action_the_words_name_clearly(tenant):
@@ -354,18 +377,6 @@ def test_the_only_ticket_is_followed_up_as_a_matched_one_is(tenant):
     assert "chase_ticket" not in got
 
 
-def test_a_parts_own_words_choose_its_action_among_both_intents(tenant):
-    # the part reads as a price ask, and its words name renewing the plan (an action of the message's own intent)
-    # clearly closer than the price ask's quote: the part's action is the renewal
-    d = DecisionInput(
-        intent=Intent(name="repair_request", confidence=0.9),
-        text="洗碗机坏了。保养计划还能再续吗，多少钱",
-        evidence=[],
-        other_needs=[{"text": "保养计划还能再续吗，多少钱", "intent": "price_ask", "confidence": 0.8}],
-    )
-    assert [n for n, _ in cards(d, tenant)][:2] == ["open_repair_ticket", "renew_plan"]
-
-
 def test_a_sender_who_is_not_the_account_holder_gets_no_business_action(tenant):
     # session 13: the access screen says the sender writes for someone else's account: only the hand-off stays
     d = _d("之前报修的排水泵异响现在修到哪了", flags=["authz_screen:not_account_holder:claimed_proxy"])
@@ -373,3 +384,30 @@ def test_a_sender_who_is_not_the_account_holder_gets_no_business_action(tenant):
     # another customer's data asked for: the refusal covers that data; the customer's own need keeps its actions
     d = _d("之前报修的排水泵异响现在修到哪了", flags=["authz_screen:other_customer_prices:generic"])
     assert [n for n, _ in cards(d, tenant)][0] == "chase_ticket"
+
+
+def test_a_part_that_is_only_a_masked_value_is_no_need(tenant: TenantConfig) -> None:
+    # session 14: a clause holding nothing but what the PII screen masked (the caller reading out an id number) was
+    # read on its own as another intent and put that intent's action second
+    assert not has_own_words("<CN_RESIDENT_ID_1>") and not has_own_words(" <CN_MOBILE_1>，")
+    assert has_own_words("电话换成 <CN_MOBILE_1>") and has_own_words("call <PERSON_1>")
+    d = DecisionInput(
+        intent=Intent(name="delivery_status", confidence=0.9),
+        text="物流到哪了？<CN_MOBILE_1>",
+        evidence=[],
+        other_needs=[{"text": "<CN_MOBILE_1>", "intent": "price_ask", "confidence": 0.99}],
+    )
+    assert "send_quote" not in [n for n, _ in cards(d, tenant)]
+
+
+def test_a_guessed_reading_that_asks_after_the_ticket_gets_the_follow_up_second(tenant: TenantConfig) -> None:
+    # session 14: the message refers back to its open request while its intent is a guess spread over two readings;
+    # the guessed readings' rule cards held the first two places and the follow-up came third
+    d = _d(
+        "之前报修的排水泵异响现在修到哪了",
+        intent="delivery_status",
+        confidence=0.3,
+        intent_probs={"delivery_status": 0.5, "price_ask": 0.5},
+    )
+    got = [n for n, _ in cards(d, tenant)]
+    assert "chase_ticket" in got[:2] and "open_repair_ticket" not in got
