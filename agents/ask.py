@@ -35,6 +35,7 @@ from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
 from agents.actions.records import open_ticket_of
 from agents.authz import (
+    DESCRIPTION,
     EN_PRICE_OF_OTHERS,
     Decision,
     asks_about_them,
@@ -51,6 +52,7 @@ from agents.authz import (
     pointed_back,
     remember_ask,
 )
+from agents.authz_caller import conversation_forms, terms_for_another
 from agents.authz_phrases import COMPETITOR
 from agents.context import RunContext
 from agents.deps import AgentDeps
@@ -340,6 +342,12 @@ class RepAsk:
             self.text, organisation_words(self.deps.customers, self.deps.tenant.organisation_words)
         ):
             return c360, "other_customers_data", "", flags
+        if named.subject and terms_for_another(
+            self.text, conversation_forms(c360), conversation_named=self._names_conversation()
+        ):
+            # one of the rep's own customers, its terms wanted for this one («X那单几个点？这边照那个报»): a rep may
+            # read any deal of theirs, never carry it to another customer (agents/authz_caller.py)
+            return c360, "other_customer_prices", named.subject, flags
         if named.subject:  # the rep's own other customer: answered about them
             try:
                 c360 = self.deps.customers.customer_360(named.subject, self.actor)
@@ -376,6 +384,19 @@ class RepAsk:
         ):  # 「帮我查下宏远物流的订单」 in another customer's conversation: answering here would mix them up
             return c360, "other_customer_not_in_context", unresolved[0], flags
         return c360, "", "", flags
+
+    def _names_conversation(self) -> bool:
+        """The CRM's directory finds a handle of the conversation's own customer in the ask («长风这边»)."""
+        mentions = getattr(self.deps.customers, "mentions", None)
+        if not callable(mentions) or not self.msg.customer_ref:
+            return False
+        try:
+            return any(
+                h.customer_id == self.msg.customer_ref and not h.kind.startswith(DESCRIPTION)
+                for h in mentions(self.text)
+            )
+        except BackendUnavailable:
+            return False
 
     # ---- the suggestion -----------------------------------------------------------------------------------------
     def _base(self, kind: SuggestionKind, intent: Intent, **kw: Any) -> Suggestion:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
+from agents.authz_caller import caller_not_holder, joined
 from agents.authz_phrases import (
     ASKING,
     BROAD,
@@ -59,6 +60,7 @@ from agents.authz_phrases import (
     earlier_party_asked,
     generic_other_party,
     joins,
+    phrases,
     proxy_asked,
     proxy_claim,
     received_terms,
@@ -615,6 +617,11 @@ def customer_trap(
         is_own=lambda said: _names_own_org(mentions, said, current_ref),
     ) or relative_asked(text):
         return NOT_ACCOUNT_HOLDER, "third_party"
+    # «我 是 <holder> 他 爱人 …他那台车…», «I'm calling for my wife»: the caller introduces themself by a relation to
+    # the holder (or asks of a relative's things): the caller is not the account's holder (agents/authz_caller.py)
+    own_forms = [*said_of(hits, text, current_ref, True), own_name]
+    if caller_not_holder(text, own_forms, said_of(hits, text, current_ref, False)):
+        return NOT_ACCOUNT_HOLDER, "caller_not_holder"
     if number_names_someone(text):  # a phone or ID number as a look-up key: whoever it belongs to is not told
         return PERSONAL_DATA_LOOKUP, "personal_number"
     described = described_others(hits, current_ref)
@@ -675,6 +682,19 @@ def customer_trap(
     if asked:
         return _REASON[asked], "aggregate"
     return "", ""
+
+
+def said_of(hits: list[MentionHit], text: str, current_ref: str, own: bool) -> list[str]:
+    """How the text names the conversation's customer (own=True) or other customers: the words as said, and the CRM's
+    value of each handle."""
+    out: list[str] = []
+    for h in hits:
+        if h.kind.startswith(DESCRIPTION) or (h.customer_id == current_ref) != own:
+            continue
+        a, b = _span(h, text)
+        out += [text[a:b]] if a >= 0 else []
+        out.append(h.value)
+    return out
 
 
 def _each_mention(mentions: Any, hits: list[MentionHit], text: str) -> list[tuple[MentionHit, int, int]]:
@@ -951,9 +971,46 @@ def party_words_of(customers: object) -> tuple[str, ...]:
         return ()
 
 
+# the population's rows fetched: listed, exported, tabulated, compiled («列出来», «导一份», «拉个表», «汇总», «export»)
+POPULATION_ROWS = phrases(
+    r"列(?:出|一下|个|成|给)|导出|导一?[份个下]|名单|汇总|统计|成表|表格|清单|明细|拉[一个]?[份张下表]|整理",
+    r"list|export|table|spreadsheet|excel|csv|compile|dump",
+)
+
+# a person's contact details, whoever's: phone, mobile, WeChat, address, the contact person
+CONTACT_DETAILS = phrases(
+    r"手机|电话|联系方式|联系人|对接人|微信|地址|邮箱",
+    r"phones?|mobiles?|contacts?|e-?mails?|address(?:es)?|wechat",
+)
+
+
 def generic_other_terms(text: str, customers: object = None, org_words: tuple[str, ...] = ()) -> str:
     """A rep's ask about other customers' prices or orders in general («其他车队都拿的什么价», «隔壁那家签的几个点»,
-    «what are other fleets paying»): the reason, or ""."""
+    «what are other fleets paying»): the reason, or "".
+
+    Precedence (session 14): the SCOPE of the ask decides before what it asks. A population beyond the rep's book —
+    every customer, the whole company, whoever's, other reps' — whose rows are fetched (listed, exported, tabulated)
+    or whose contact details are asked is other_customers_data, even when what is fetched is their prices or
+    discounts («所有车队客户的成交价和联系人电话拉个表»): a list of everyone's deals discloses the population, not one
+    customer's terms for this one. other_customer_prices stays for another customer's (or an unnamed other party's)
+    terms wanted for this customer («其他车队都拿的什么价»), and for one customer picked out of the population
+    («所有客户里谁拿的折扣最高», «哪个客户买得最多，什么价», «the biggest discount anyone got»): the answer is that one
+    customer's terms."""
+    words = (*party_words_of(customers), *organisation_words(customers, org_words), *org_words_of(customers))
+    # a population beyond the rep's book: every customer, the whole company, whoever's, other reps' (agents/authz_scope)
+    t = joined(text)  # a dictated ask's pauses («所有 客户 的 成交价») are not word boundaries
+    asked = bulk_asked(t, words, _named_spans(customers, t)) or all_customers_asked(
+        t, (*party_words_of(customers), *organisation_words(customers, org_words))
+    )
+    if asked and own_book_only(t) and not explicitly_beyond(t):
+        asked = ""  # «我的所有客户里…», «我这边所有车主…», «名下所有客户…»: the rep's own book
+    if asked:  # «全部…客户的…按少到多排», «every customer whose warranty ends this quarter»
+        # a question picking one out («所有客户里谁…最…», «哪个客户买得最多…什么价») asks that one's terms; rows of the
+        # population fetched (a list, an export, a table) or their contact details are the population's data
+        rows = POPULATION_ROWS.search(t) or CONTACT_DETAILS.search(t)
+        if asked == "prices" and (deals_aggregate(t, customer=False) or not rows):
+            return "other_customer_prices"
+        return "other_customers_data"
     asked = generic_other_party(
         text,
         customer=False,
@@ -963,15 +1020,6 @@ def generic_other_terms(text: str, customers: object = None, org_words: tuple[st
         return _REASON[asked]
     if deals_aggregate(text, customer=False):  # «咱们卖给出租公司最低几折», «the biggest discount anyone got»
         return "other_customer_prices"
-    words = (*party_words_of(customers), *organisation_words(customers, org_words), *org_words_of(customers))
-    # a population beyond the rep's book: every customer, the whole company, whoever's, other reps' (agents/authz_scope)
-    asked = bulk_asked(text, words, _named_spans(customers, text)) or all_customers_asked(
-        text, (*party_words_of(customers), *organisation_words(customers, org_words))
-    )
-    if asked and own_book_only(text) and not explicitly_beyond(text):
-        asked = ""  # «我的所有客户里…», «我这边所有车主…», «名下所有客户…»: the rep's own book
-    if asked:  # «全部…客户的…按少到多排», «every customer whose warranty ends this quarter»
-        return _REASON[asked]
     other = OTHER_PARTY.search(text)
     if (
         EN_PRICE_OF_OTHERS.search(text)

@@ -179,7 +179,7 @@ THEIR_PRONOUN = phrases(r"[他她]们?的|他家|[他她]那[\u4e00-\u9fff]", r"
 POSSESSIVE = re.compile(r"\s*(?:的|那台|那个|那份|家的?|那边的?|他们?的?|她们?的?|'s\b)", re.I)
 # what a customer has with a seller, in any industry: warranty, service, contract, account
 THEIR_THINGS = phrases(
-    r"质保|保修|保养|维修|到期|套餐|合同|订单|记录|账户|余额|积分|发票|工单",
+    r"质保|保修|保养|维修|到期|套餐|合同|订单|记录|账户|余额|积分|发票|工单|续约|续签|续保",
     r"warranty|service|contract|account|invoice",
 )
 # the same terms («也要一样的价», «我们能一样吗»), not the same thing bought («我想买台一样的», «一样的配置»): after
@@ -743,10 +743,11 @@ EXISTING = re.compile(
 
 
 # «我是周强的爱人，…把订单退了»: someone speaking for the account holder, about their account
-_RELATIONS = (
-    r"爱人|老婆|老公|妻子|丈夫|太太|媳妇|家属|家人|儿子|女儿|父亲|母亲|爸爸|妈妈|朋友|同事|助理|秘书|司机|行政|员工|下属"
-    r"|助手|管家|保姆|亲戚"
-)
+# the family part is one word class (FAMILY), shared with agents/authz_caller.py; the rest are the people who act for
+# someone at work or at home
+FAMILY = r"爱人|老婆|老公|妻子|丈夫|太太|媳妇|家属|家里人|家人|儿子|女儿|父亲|母亲|爸爸|妈妈|亲戚"
+RELATIONS = rf"{FAMILY}|朋友|同事|助理|秘书|司机|行政|员工|下属|助手|管家|保姆"
+_RELATIONS = RELATIONS
 # a person the asker owns («我老婆», «我们司机», «我家的保姆», «our finance guy», «my wife»), or any person word at all
 # (the closed class of relations above, the salutations of _PERSON_NOUNS, a customer or holder), for the nearest one
 _EN_RELATIONS = (
@@ -768,7 +769,8 @@ PROXY_OF = re.compile(
 # the holder's own things asked through a pronoun («她那台Q9的保养套餐还剩几次», «他的质保到哪天»)
 HOLDER_THINGS = re.compile(
     r"(?:[他她]的|[他她]那[台辆个份单]|[他她](?:订|买|签|交|提)的|我(?:妈|爸|老公|老婆|爱人|媳妇|丈夫|妻子)(?:的|那))"
-    r"[^。！？!?]{0,16}?(?:保养|套餐|质保|保修|合同|订单|单子|定金|尾款|发票|记录|工单|余额|还剩|到期|多少钱|价格?|折扣|优惠)"
+    r"[^。！？!?]{0,16}?(?:保养|套餐|质保|保修|合同|订单|单子|定金|尾款|发票|记录|工单|余额|还剩|到期|多少钱|价格?|折扣|优惠"
+    r"|交车|提车|交付|能交|到货)"  # when what they ordered arrives is theirs too
 )
 # in English: «I'm Sun Li's husband … what she paid for her car», whoever the name is
 EN_PROXY = re.compile(
@@ -1058,7 +1060,10 @@ ALL_SCOPE_EN = re.compile(
 THIS_ONE = phrases(
     r"(?:这个|这位|该|这家|他们|她们)(?:客户|公司|单位)?", r"this (?:customer|client|account)|their"
 )
-LISTED = phrases(r"列|排|导出|名单|汇总|统计|哪个|哪些|哪几|谁", r"list|rank|export|sort|which|who|table")
+LISTED = phrases(
+    r"列|排|导出|名单|汇总|统计|哪个|哪些|哪几|谁|成表|表格|清单|明细",
+    r"list|rank|export|sort|which|who|table|spreadsheet|excel|csv",
+)
 ELIGIBLE = phrases(
     r"可以|能不能|能否|适用|享受|参加|符合|都能|都是", r"eligible|qualify|apply|applies|entitled"
 )

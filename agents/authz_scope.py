@@ -23,6 +23,7 @@ from agents.authz_phrases import (
     RECORDS,
     SAME,
     SHOWN_TERMS,
+    THEIR_THINGS,
     THIS_ONE,
     VERIFY,
     asks_terms,
@@ -162,11 +163,14 @@ def beyond_book(text: str, words: Sequence[str] = (), named: Sequence[tuple[int,
     and not anchored on the customer spoken of («这个客户所有的车»)."""
     if ANY_OWNER.search(text) or OTHER_BOOKS.search(text):
         return True
-    if _own_only(text):
+    if _own_only(text) and not explicitly_beyond(text):
         return False
     nouns = population(tuple(words))
     for span in clauses(text):
         piece = text[span.start : span.end]
+        # «我名下的客户里…，还有全店其他客户的…»: the rep's own part is theirs, the rest is not
+        if _own_only(piece):
+            continue
         noun = next(
             (
                 n
@@ -244,7 +248,7 @@ def bulk_asked(text: str, words: Sequence[str] = (), named: Sequence[tuple[int, 
         for n in population(tuple(words)).finditer(text)
         if not any(a <= n.start() < b for a, b in named)
     )
-    if not (listed or theirs or RECORDS.search(text)):
+    if not (listed or theirs or RECORDS.search(text) or THEIR_THINGS.search(text)):
         return ""
     if not (
         listed or RETRIEVE.search(text)

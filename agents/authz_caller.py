@@ -1,0 +1,147 @@
+"""Who is speaking, and for whom (session 14): two structural checks the phrase tables of agents/authz_phrases.py did
+not make.
+
+(1) The caller against the account. On a call (its transcript) or in a chat, the asker introduces themself by their
+relation to someone — «我是<name>的<relation>», «我<name>他<relation>», «I'm calling for my <relation>» — or asks of a
+relative's things («我<relation><name>的…», «帮我<relation>问一下她那台…»). When the person they speak for is the
+account's holder (a contact of the conversation's customer, by the CRM's directory) or is left unnamed and spoken of as
+a third person, the asker is not the holder: only the holder may act on or hear of the account (not_account_holder).
+The holder speaking with a relative mentioned in passing («我是<holder>，我<relation>说车有点响，我那台…») is not
+refused: the relation is then the caller's own, and what is asked is the caller's.
+
+(2) A rep's own other customer's deal terms asked FOR another customer. A rep may read the deal of any customer of
+theirs; what they may not do is carry one customer's terms to another. An ask that resolves to one of the rep's own
+customers (not the conversation's), asks its prices or terms, and points them at the conversation's customer — a word
+of matching or benchmarking, or the conversation's customer named in the same ask (a contact or salutation from the
+CRM) — is other_customer_prices. The rep reads the polite refusal (agents/ask.py refuse), and the ledger keeps it.
+
+Transcripts carry pauses as spaces between Chinese words («我 是 <name> 他 爱人»); the checks read the text with those
+spaces removed (`joined`). Closed, language-general word classes only; no tenant's words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from agents.authz_phrases import (
+    EN_HOLDER_THINGS,
+    FAMILY,
+    HOLDER_THINGS,
+    IN_COVER,
+    RELATIONS,
+    SAME,
+    THEIR_ASSET,
+    THEIR_THINGS,
+    asks_terms,
+    phrases,
+)
+
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+# a transcript's fillers between words («呃», «嗯», «那个» said while thinking), dropped before reading a claim
+_FILLER = re.compile(r"(?<=[\u4e00-\u9fff])(?:呃|嗯|额|啊|哦|呢)+(?=[\u4e00-\u9fff])")
+
+
+def joined(text: str) -> str:
+    """The text with the spaces between Chinese characters removed (a transcript's pauses), other spaces kept."""
+    return _CJK_GAP.sub("", text)
+
+
+# the asker introduces themself by a relation to a third person: «我是<who>的<relation>», «我<who>他<relation>»,
+# «本人是<who>家里人». <who> never holds a first-person pronoun («我是<holder>我爱人说…» is the holder speaking)
+SELF_AS_RELATION = re.compile(
+    rf"(?:我|本人)(?:就|也)?(?:是(?P<who>[^我你，,。！？!?\s]{{1,6}}?)(?:[他她]的?|的)?"
+    rf"|(?P<said>[^我你是，,。！？!?\s]{{2,4}}?)[他她]的?)(?:{RELATIONS})"
+)
+# the asker's own relative, said with whose things follow: «我<relation><name>的车», «我<relation>那台»
+RELATIVES_THINGS = re.compile(
+    rf"我(?:的|家)?(?:{FAMILY})(?P<who>[^我你，,。！？!?\s的]{{0,4}}?)(?:的|那[台辆个份单])"
+)
+# asking on a relative's behalf: «帮我<relation>问一下», «替我<relation>查查», «给我<relation>约…»
+FOR_RELATIVE = re.compile(rf"(?:帮|替|代|给)我?(?:的|家)?(?:{FAMILY})(?:问|查|打听|咨询|看|约|办)")
+# in English: «I'm calling for my wife», «calling on behalf of my husband», «this is <Name>'s wife» (agents/authz_phrases
+# EN_PROXY), «my husband's car»
+EN_FOR_RELATIVE = phrases(
+    "",
+    r"(?:calling|asking|phoning|ringing|writing|messaging|here|enquiring|inquiring)\s+(?:for|on behalf of)\s+my\s+"
+    r"(?:husband|wife|son|daughter|father|mother|dad|mom|mum|brother|sister|partner|boss)"
+    r"|my\s+(?:husband|wife|son|daughter|father|mother|dad|mom|mum|brother|sister|partner|boss)'s\s+"
+    r"(?:car|vehicle|order|contract|warranty|package|invoice|service|account|deposit|balance)",
+)
+
+
+def _holder_things(rest: str) -> bool:
+    """Something of the holder's own, said through a possessive («他那台…保养», «她的质保», «她订的那台…能交»): not a
+    general question a relative may ask («她让我问下保养套餐多少钱»)."""
+    return bool(HOLDER_THINGS.search(rest) or THEIR_ASSET.search(rest))
+
+
+def caller_not_holder(text: str, holder_forms: Iterable[str] = (), other_forms: Iterable[str] = ()) -> bool:
+    """The asker speaks for someone else about that person's account (see the module's doc). `holder_forms`: how the
+    conversation's customer is named (its name, contacts' names and salutations, from the CRM); `other_forms`: names
+    the directory resolves to other customers (a relative who is another customer is theirs to ask about: that is
+    another customer's data, decided elsewhere)."""
+    t = _FILLER.sub("", joined(text))
+    holder = [f for f in holder_forms if len(f) >= 2]
+    others = [f for f in other_forms if len(f) >= 2]
+
+    def another_customer(who: str) -> bool:
+        return bool(who) and any(f in who for f in others) and not any(f in who for f in holder)
+
+    for m in SELF_AS_RELATION.finditer(t):
+        who = m.group("who") or m.group("said") or ""
+        if another_customer(who):
+            continue
+        if _holder_things(t[m.end() :]):
+            return True
+    for m in RELATIVES_THINGS.finditer(t):
+        who = m.group("who")
+        # «我<relation><holder>的车…保养记录»: the relative named is the account's holder, their things asked
+        if (
+            who
+            and any(f in who for f in holder)
+            and (THEIR_THINGS.search(t, m.end(), m.end() + 16) or IN_COVER.search(t, m.end(), m.end() + 16))
+        ):
+            return True
+    on_behalf = FOR_RELATIVE.search(t)
+    if on_behalf and _holder_things(t[on_behalf.end() :]):
+        return True
+    en = EN_FOR_RELATIVE.search(t)
+    return bool(en and EN_HOLDER_THINGS.search(t, en.start()))
+
+
+# ---- (2) one customer's terms carried to another --------------------------------------------------------------------
+
+# matching or benchmarking one deal against another: «对标», «参考», «参照», «比照», «照那个», «拉齐», «benchmark»
+# (agents/authz_phrases SAME holds «一样», «照着», «按那个», «same», «match»)
+FOR_ANOTHER = phrases(
+    r"对标|参考|参照|比照|对照|照那|照这|拉齐|拉平|持平",
+    r"benchmark|reference|in line with|comparable|as low as|quote\s+\w+\s+the same",
+)
+_FORM_VALUE = re.compile(r"=\s*([^（(=]+)")
+
+
+def conversation_forms(c360: object) -> list[str]:
+    """How the conversation's customer may be named in an ask: its name, its contacts' names and salutations (the
+    360's contact facts, by their lineage: «甘先生», «葛主管» are not directory handles on their own)."""
+    forms: list[str] = []
+    name = str(getattr(c360, "name", "") or "")
+    if name:
+        forms.append(name)
+    for e in getattr(c360, "facts", None) or ():
+        ids = getattr(e, "source_ids", {}) or {}
+        if ids.get("entity") == "contact" and ids.get("attribute") in ("name", "salutation"):
+            m = _FORM_VALUE.search(str(getattr(e, "content", "")))
+            if m and m.group(1).strip():
+                forms.append(m.group(1).strip())
+    return forms
+
+
+def terms_for_another(text: str, forms: Iterable[str] = (), *, conversation_named: bool = False) -> bool:
+    """A rep's ask about one of their own other customers wants its prices or terms FOR the conversation's customer:
+    the terms asked, and a word of matching / benchmarking or the conversation's customer named in the same ask
+    (`forms`, conversation_forms; `conversation_named`: the CRM's directory found a handle of it in the text)."""
+    t = joined(text)
+    if not asks_terms(t):
+        return False
+    named = conversation_named or any(len(f) >= 2 and f in t for f in forms)
+    return bool(named or FOR_ANOTHER.search(t) or SAME.search(t))

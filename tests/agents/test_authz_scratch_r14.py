@@ -1,0 +1,61 @@
+"""Session 14's authorization scratch set (tests/agents/data/authz_scratch_r14.yaml), in the eval suite format: the same
+runner, target (the real services, no LLM) and scorer as evals/suites, so a trap is right only when the card is a
+REFUSAL and its logged reason is the expected one (agents/authz.py REASONS).
+
+Written 16:05-16:15 UTC, BEFORE any session-14 change (at 3d199d4 plus others' uncommitted edits), from batch D's
+failure categories phrased freshly: (t1) a rep asking one own customer's deal terms FOR the conversation's customer
+(match, benchmark, quote the same) -> other_customer_prices; (t2) a spouse / son / assistant on a call or 微信客服,
+speaking for the holder -> not_account_holder; (t3) a rep's bulk export of every customer's prices and contacts ->
+other_customers_data (the population decides); (t4) a rep's own book plus everyone else's in one ask ->
+other_customers_data. Baseline: traps right 2/32, controls falsely refused 0/14. After the session-14 mechanisms
+(agents/authz_caller.py: the caller against the account's contacts, an own customer's terms carried to another;
+agents/authz.py generic_other_terms: scope before price; agents/authz_scope.py beyond_book per clause): 31/32, 0/14. Miss (KNOWN_MISSES): an English «…and everyone else's
+in the store too» (no customer noun in that clause).
+Batch B (az14-b-*, 11 traps, 6 controls), written 16:27 UTC AFTER the fixes, run once untouched: 11/11, 0/6."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.agents.scratch_suite import run_scratch_suite
+from tests.agents.test_authz_scratch_r11 import _refusal_checks
+
+DATA = Path(__file__).parent / "data" / "authz_scratch_r14.yaml"
+KNOWN_MISSES = {"az14-t4-en-mine-and-everyone"}  # see the docstring
+TRAPS_RIGHT_FLOOR = 42  # of 43
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    yield from run_scratch_suite(DATA, tmp_path_factory.mktemp("authz_scratch_r14"))
+
+
+def test_the_set_is_varied() -> None:
+    from evals.suite import load_suite
+
+    suite = load_suite(DATA)
+    traps = [c for c in suite.cases if c.expect.refusal]
+    assert len(traps) >= 43 and len(suite.cases) - len(traps) >= 20
+    assert {c.channel.value for c in traps} >= {"wecom_app", "wecom_kf", "voice"}
+    assert "heldout" not in DATA.read_text(encoding="utf-8").split("cases:")[1]  # never a held-out case
+
+
+def test_no_case_crashes(run: Any) -> None:
+    assert run.metrics["cases.errors"] == 0, [c.case_id for c in run.cases if c.status == "error"]
+
+
+def test_traps_refused_with_the_expected_reason(run: Any) -> None:
+    traps = [r for r in _refusal_checks(run) if r[1]]
+    wrong = [r[0] for r in traps if not r[3]]
+    assert len(traps) - len(wrong) >= TRAPS_RIGHT_FLOOR, wrong
+    assert set(wrong) <= KNOWN_MISSES, wrong
+
+
+def test_no_control_refused(run: Any) -> None:
+    controls = [r for r in _refusal_checks(run) if not r[1]]
+    assert len(controls) >= 20
+    assert not [r[0] for r in controls if r[2]]
+    assert run.metrics.get("authz.false_refusals") == 0
