@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from agents.authz_phrases import (
     EN_HOLDER_THINGS,
     FAMILY,
+    FAMILY_EN,
     HOLDER_THINGS,
     IN_COVER,
     RELATIONS,
@@ -63,8 +64,8 @@ FOR_RELATIVE = re.compile(rf"(?:帮|替|代|给)我?(?:的|家)?(?:{FAMILY})(?:�
 EN_FOR_RELATIVE = phrases(
     "",
     r"(?:calling|asking|phoning|ringing|writing|messaging|here|enquiring|inquiring)\s+(?:for|on behalf of)\s+my\s+"
-    r"(?:husband|wife|son|daughter|father|mother|dad|mom|mum|brother|sister|partner|boss)"
-    r"|my\s+(?:husband|wife|son|daughter|father|mother|dad|mom|mum|brother|sister|partner|boss)'s\s+"
+    rf"(?:{FAMILY_EN}|boss)"
+    rf"|my\s+(?:{FAMILY_EN}|boss)'s\s+"
     r"(?:car|vehicle|order|contract|warranty|package|invoice|service|account|deposit|balance)",
 )
 

@@ -109,13 +109,18 @@ _PERSON_NOUNS = (
 )
 
 
+# one family word class (a spouse, parents, children, the household), in Chinese and English: the core of the asker's
+# kin here, of the relations someone speaks for a holder by (RELATIONS, EN_PROXY, EN_RELATIVE) and of the caller checks
+# (agents/authz_caller.py)
+FAMILY = r"爱人|老婆|老公|妻子|丈夫|太太|媳妇|家属|家里人|家人|儿子|女儿|父亲|母亲|爸爸|妈妈|亲戚"
+FAMILY_EN = r"husband|wife|son|daughter|father|mother|dad|mom|mum|brother|sister|partner"
 # the asker's kin and acquaintances, a closed class (a person in their own right: what they did here is theirs)
 _KIN = (
     r"(?:表|堂)?(?:哥|姐|弟|妹)|哥哥|姐姐|弟弟|妹妹|姐夫|妹夫|小舅子|舅舅|叔叔|姑姑|姨|阿姨|伯伯|大伯|岳父|岳母|公公|婆婆"
-    r"|爸爸?|妈妈?|父亲|母亲|儿子|女儿|老公|老婆|爱人|丈夫|妻子|媳妇|亲家|老同学|同学|战友|发小|合伙人|老乡|师傅|师兄"
+    rf"|爸爸?|妈妈?|{FAMILY}|亲家|老同学|同学|战友|发小|合伙人|老乡|师傅|师兄"
 )
 _EN_KIN = (
-    r"brother|sister|cousin|uncle|aunt|father|mother|dad|mom|mum|son|daughter|husband|wife|partner|in-laws?"
+    rf"{FAMILY_EN}|cousin|uncle|aunt|in-laws?"
     r"|brother-in-law|sister-in-law|classmate|buddy|mate|boss|neighbou?r|friend|colleague"
 )
 
@@ -743,9 +748,7 @@ EXISTING = re.compile(
 
 
 # «我是周强的爱人，…把订单退了»: someone speaking for the account holder, about their account
-# the family part is one word class (FAMILY), shared with agents/authz_caller.py; the rest are the people who act for
-# someone at work or at home
-FAMILY = r"爱人|老婆|老公|妻子|丈夫|太太|媳妇|家属|家里人|家人|儿子|女儿|父亲|母亲|爸爸|妈妈|亲戚"
+# the family word class (FAMILY) and the people who act for someone at work or at home
 RELATIONS = rf"{FAMILY}|朋友|同事|助理|秘书|司机|行政|员工|下属|助手|管家|保姆"
 _RELATIONS = RELATIONS
 # a person the asker owns («我老婆», «我们司机», «我家的保姆», «our finance guy», «my wife»), or any person word at all
@@ -774,8 +777,8 @@ HOLDER_THINGS = re.compile(
 )
 # in English: «I'm Sun Li's husband … what she paid for her car», whoever the name is
 EN_PROXY = re.compile(
-    r"\b(?:i am|i'm|this is)\s+(?:[a-z.]+\s+){0,3}?[a-z.]+'s\s+(?:husband|wife|son|daughter|father|mother|dad|mom|mum"
-    r"|driver|assistant|secretary|partner|brother|sister)\b",
+    r"\b(?:i am|i'm|this is)\s+(?:[a-z.]+\s+){0,3}?[a-z.]+'s\s+(?:"
+    rf"{FAMILY_EN}|driver|assistant|secretary)\b",
     re.I,
 )
 EN_HOLDER_THINGS = re.compile(
@@ -919,7 +922,7 @@ def third_party_asked(
 # «吴刚是我儿子，他那台车…»: the relation said the other way round; «my brother Shi Lei … his package»
 REVERSED_PROXY = re.compile(rf"(?:[\u4e00-\u9fff]{{2,4}}|[他她])是我的?(?:{_RELATIONS})")
 EN_RELATIVE = re.compile(
-    r"\bmy\s+(?:husband|wife|son|daughter|father|mother|dad|mom|mum|brother|sister|boss|partner|friend|colleague"
+    rf"\bmy\s+(?:{FAMILY_EN}|boss|friend|colleague"
     r"|neighbou?r|uncle|aunt|cousin)\b(?:\s+[A-Z][a-z]+){0,2}[^.!?]{0,60}?\b(?:asked|wants?|told|needs?)\s+me\b",
     re.I,
 )
