@@ -733,8 +733,9 @@ def _first_tools(said: list[tuple[Evidence, str]], limit: int) -> list[tuple[Evi
             continue
         tool = str(ev.source_ids.get("tool_id") or ev.id)
         if tool not in tools:
-            if len(tools) >= limit:
-                continue
+            held = ev.source_ids.get("tool") == "authority" and ev.lineage.get("needs_approval")
+            if len(tools) >= limit and not held:
+                continue  # (a figure asked above the rep's authority is always said: the next step names who decides)
             tools.append(tool)
         out.append((ev, statement))
     return out

@@ -9,6 +9,7 @@ made-up data; none of batch D's or the scratch set's wording), and a run of the 
   the end date, never its price first;
 - an apology opens the draft of an intent the tenant always apologises for, however calmly put;
 - a refusal is not followed by a pitch (the tenant's list of such steps), nor by a second apology;
+- English renewal words and the renewal price asked with a total (a need: renewing + a sum);
 - another maker's car dated by a year alone is aged when every day of that year falls in the same tier, even beside the
   customer's own car in the CRM, and is told though no trade-in word was used;
 - the next service as the customer reads it: the rule, the day, how late — the daily-use working stays the rep's;
@@ -210,9 +211,9 @@ def test_a_stated_sum_answers_how_much(text: str, answer: str, open_question: bo
     assert _unanswered(text, answer, []) is open_question
 
 
-# the round's scratch set (77 must-mention items, 39 must-not-claim checks over 58 cases), written before the fixes
-# (the pw/ns/tr-g/h rows before their own fixes). Session start (3d199d4): items 40/77 = 0.519, breaks 24/39. After:
-# 67/77 = 0.870, 2/39. Still missing: calm complaints filed under another intent with no complaint keyword (cp a/d/f),
+# the round's scratch set (83 must-mention items, 39 must-not-claim checks over 73 cases), written before the fixes
+# (the pw/ns/rn/tr-g/h rows before their own fixes). Session start (3d199d4): items 44/83 = 0.530, breaks 24/39. After:
+# 73/83 = 0.880, 2/39. Still missing: calm complaints filed under another intent with no complaint keyword (cp a/d/f),
 # refusals the authz screen does not make (rz a/d/h), a fleet package price for a fleet with no package contract
 # (pw b/f/g), one trade-in filed under a price intent (tr h).
 DATA = Path(__file__).parent / "data" / "answers_scratch_r14.yaml"
