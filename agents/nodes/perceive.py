@@ -3,7 +3,12 @@ A message from the rep (sender='rep') is a human reply: it pauses automation for
 
 This node is the masking boundary: everything it writes to the state (the message itself, the perceived text, the
 injection-check texts, the evidence: transcripts, OCR text, file text) is PII-masked with the conversation's vault key,
-so checkpoints, the ledger, the LLM prompt, pushes and pages only ever see tokens. Raw values stay in the vault."""
+so checkpoints, the ledger, the LLM prompt, pushes and pages only ever see tokens. Raw values stay in the vault.
+
+It also reads traditional characters (繁體) as their simplified forms in the texts the later nodes read (the perceived
+text, the injection-check texts), so intent, retrieval, the tools' word lists and authorization reach the pack's
+words whichever script the customer writes; the message itself (what pages and the thread display) keeps the
+customer's own characters, and the vault keeps the raw values."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from agents.authz import screen_customer_text
 from agents.context import RunContext
 from agents.perception.masking import conversation_vault_key, mask_message, mask_text
 from agents.perception.parts import PerceptionBackends, perceive_message
+from agents.reasoning.traditional import to_simplified
 from agents.state import RESET, CopilotState
 from agents.timing import timed
 from contract.evidence import Evidence
@@ -71,7 +77,7 @@ def perceive(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any
     # object without saying it («按那个报价给我来两台», «那他们呢», «一样的给我查下»)
     screen, carry = screen_customer_text(
         deps.customers,
-        p.text,
+        to_simplified(p.text),
         raw.customer_ref,
         str(earlier[-1]["text"]) if earlier else "",
         org_words=deps.tenant.organisation_words,  # the tenant's industry words (vocabulary.yaml)
@@ -80,12 +86,14 @@ def perceive(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any
     text = mask_text(deps.pii, p.text, key)
     untrusted = [(src, mask_text(deps.pii, t, key)) for src, t in p.untrusted]
     masked_any = bool(text.spans) or any(m.spans for _, m in untrusted)
+    # simplified after masking: the placeholders are ASCII, and what the masker found it found in the customer's text
+    said = to_simplified(text.text)
     return {
         **NEW_TURN,
         "message": message,
-        "text": text.text,
-        "masked_text": text.text,
-        "untrusted": [[src, m.text] for src, m in untrusted],
+        "text": said,
+        "masked_text": said,
+        "untrusted": [[src, to_simplified(m.text)] for src, m in untrusted],
         "signals": {RESET: 1, **p.signals},
         "evidence": [RESET, *[_masked_evidence(deps.pii, e, key) for e in p.evidence]],
         "flags": [RESET, *p.flags, *(["pii_masked"] if masked_any else []), *([screen] if screen else [])],

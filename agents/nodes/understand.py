@@ -4,7 +4,6 @@ sentiment and urgency from keywords, emoji and voice signals."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
@@ -16,7 +15,15 @@ from agents.state import CopilotState
 from agents.tenant import OUT_OF_SCOPE
 from agents.timing import timed
 from agents.understanding.entities import extract_entities, resolve_references
-from agents.understanding.intent import EmbeddingIntentClassifier, IntentInput, LlmIntentClassifier
+from agents.understanding.intent import (
+    EmbeddingIntentClassifier,
+    IntentInput,
+    LlmIntentClassifier,
+    content_ratio,
+    focus_text,
+    message_clauses,
+)
+from agents.understanding.questions import asks
 from agents.understanding.sentiment import score_sentiment
 from agents.understanding.service import embedding_classifier, intent_classifier
 from contract.suggestions import Intent
@@ -67,6 +74,8 @@ def intent_input(state: CopilotState, entities: dict[str, list[str]]) -> IntentI
 def understand(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     deps = runtime.context.deps
     text = state.get("clean_text", "").strip()
+    if says_little_of(text, state):
+        text = ""  # read as a message whose every sentence was flagged (below)
     signals = dict(state.get("signals", {}))
     entities = resolve_references(
         text, extract_entities(text, deps.tenant.entity_rules), state.get("context_entities", {})
@@ -121,26 +130,31 @@ def understand(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, A
     }
 
 
+def says_little_of(clean: str, state: CopilotState) -> bool:
+    """Whether the text left after the guard dropped flagged sentences says nothing on its own (an opening, a thanks:
+    「Hello! thx」) while the message did, or asks nothing while the message's question was among what was dropped (a
+    statement of what they want, then the question inside the flagged sentence): the need was in what was dropped (a
+    flag lowers autonomy, it does not say the message asked nothing), so intent reads the message as it reads one whose
+    every sentence was flagged (at a confidence no autopilot or confident rule accepts)."""
+    masked = state.get("masked_text", "").strip()
+    if not clean or clean == masked or "injection_suspected" not in state.get("flags", []):
+        return False
+    if content_ratio(focus_text(clean)) < 1.0 <= content_ratio(focus_text(masked)):
+        return True
+    return not any(asks(c) for c in message_clauses(clean)) and any(asks(c) for c in message_clauses(masked))
+
+
 def classify_once(
     clf: EmbeddingIntentClassifier, text: str, boosts: dict[str, float] | None, ctx: IntentInput
 ) -> tuple[Intent, np.ndarray | None]:
     """clf.classify(text, boosts=boosts, context=ctx), and the scores of the read it made (before the boosts): decide's
-    marginal ranking of a guessed reading needs them, and read them a second time before (0.6 ms of CPU per guessed
-    message on bench_agent, with the message's vectors cached; a third of the autodealer tuning turns are guessed).
-    The classifier reads the message once: classify runs on a shallow copy whose `read` answers with copies of that
-    read (read is deterministic; classify adds the boosts to its copy). (None scores: a classifier without `read`.)"""
+    marginal ranking of a guessed reading needs them. The classifier reads the message once (`read`) and decides from
+    that read (`decide` adds the boosts to copies), as `classify` does. (None scores: a classifier without `read`.)"""
     read = getattr(clf, "read", None)
     if read is None:
         return clf.classify(text, boosts=boosts, context=ctx), None
     scores, support, info = read(text, ctx)
-    kept = np.array(scores, copy=True)
-    once = copy.copy(clf)  # per call: the shared classifier is not touched (worker threads share it)
-    once.read = lambda _text, _ctx=None: (  # type: ignore[method-assign,assignment]
-        np.array(scores, copy=True),
-        np.array(support, copy=True),
-        dict(info),
-    )
-    return once.classify(text, boosts=boosts, context=ctx), kept
+    return clf.decide(scores, support, info, boosts=boosts), np.array(scores, copy=True)
 
 
 def turn_reading(state: CopilotState, runtime: Runtime[RunContext], intent: Intent, ctx: IntentInput) -> str:

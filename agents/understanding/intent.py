@@ -33,6 +33,8 @@ from agents.understanding.described import derived_keywords, senders_of, staff_c
 from agents.understanding.embedder import Embedder, IntentVectors, as_vectors
 from agents.understanding.intent_head import IntentHead, blend, cached_head, head_share
 from agents.understanding.others import asks_others_data
+from agents.understanding.questions import INTERROGATIVE
+from agents.understanding.questions import asks as asks  # read by the clause helpers' callers
 from agents.understanding.sentiment import affect_groups
 from agents.understanding.spelling import Spelling, spelling_for
 from contract.errors import BackendUnavailable
@@ -144,12 +146,6 @@ ELLIPTICAL_MAX_CHARS = 12
 # turn it answers as much as a say-little message does.
 TERSE_MAX = 8
 TERSE_CONTENT = 0.25
-_ASKS = re.compile(
-    r"[？?]|吗|呢|么|嘛|多少|什么|怎么|哪|几|能不能|可不可以|是不是|有没有|\b(?:what|how|when|which|can|could)\b",
-    re.I,
-)
-
-
 # A terse answer checked back with the other side (下午三点可以吗 / 20台行不行 / Saturday ok?): the check asks whether what
 # the answer proposes suits them, not a question of its own, so the answer stays terse.
 _CHECK_BACK = re.compile(
@@ -179,15 +175,6 @@ COMPLAINT_WORDS = ("投诉", "complain")
 # words beside a typed question, counts this share of a keyword.
 BACKGROUND_KEYWORD = 0.5
 _CLAUSE_BREAK = re.compile(r"(?<=[，,。.!！？?；;\n])|\s+-\s+")
-_QUESTION = re.compile(
-    r"[？?]|吗|呢|么|嘛|多少|什么|怎么|哪|几|能不能|可不可以|是不是|有没有|要不要|[没不]\s*$"
-    r"|\b(?:what|how|when|which|where|why|can|could|would|will|is|are|do|does|did)\b",
-    re.I,
-)
-
-
-def asks(clause: str) -> bool:
-    return _QUESTION.search(clause.strip(" ，,。.!！~～")) is not None
 
 
 def message_clauses(view: str) -> list[str]:
@@ -763,6 +750,15 @@ class EmbeddingIntentClassifier:
             own + BACKGROUND_KEYWORD * np.maximum(self._nudges(whole, ctx) - own, 0.0), np.float32
         )
 
+    def _cued(self, name: str, ctx: IntentInput) -> bool:
+        """Whether perception found one of the intent's cues (an entity kind, an image kind, a file kind)."""
+        cues = self.specs[name].cues
+        return bool(
+            any(ctx.entities.get(k) for k in cues.entities)
+            or set(cues.image_kinds) & set(ctx.image_kinds)
+            or set(cues.file_kinds) & set(ctx.file_kinds)
+        )
+
     def _nudges(self, text: str, ctx: IntentInput, *, focus: bool = True) -> np.ndarray:
         """Keyword, cue and sender nudges; `focus`: read keywords by the clause that asks (off for a prior turn)."""
         low = text.lower()
@@ -776,12 +772,7 @@ class EmbeddingIntentClassifier:
         for c, name in enumerate(self.classes):
             if hits[c]:
                 bonus[c] += KEYWORD_BONUS * (1.0 if in_ask[c] else BACKGROUND_KEYWORD)
-            cues = self.specs[name].cues
-            if (
-                any(ctx.entities.get(k) for k in cues.entities)
-                or set(cues.image_kinds) & set(ctx.image_kinds)
-                or set(cues.file_kinds) & set(ctx.file_kinds)
-            ):
+            if self._cued(name, ctx):
                 bonus[c] += CUE_BONUS
             # who says it: a mismatch costs; a match lifts only a message that is not the customer's (a rep's ask
             # finds the intents reps ask), so listing `customer` among an intent's senders is not a bonus for it
@@ -877,7 +868,14 @@ class EmbeddingIntentClassifier:
         s = np.asarray(np.mean(rows, axis=0), dtype=np.float32) + nudges
         if self._complaint is not None:
             # anger and escalation say a complaint whatever fault or order it is about: the more groups, the surer
-            s[self._complaint] += AFFECT_BONUS * min(max(affect_groups(text) - 1, 0), AFFECT_MAX_GROUPS)
+            groups = affect_groups(text)
+            s[self._complaint] += AFFECT_BONUS * min(max(groups - 1, 0), AFFECT_MAX_GROUPS)
+            if groups >= 2 and any(
+                self._cued(n, ctx) for n in self.classes if n != self.classes[self._complaint]
+            ):
+                # what a complaint is about (a fault code, a photo of the dashboard, an order number) cues the intent
+                # of that fault or order; said in anger, it is as much the complaint's evidence
+                s[self._complaint] += CUE_BONUS
         if content >= 1.0 and CLAUSE_SHARE > 0:
             s = s + CLAUSE_SHARE * self._clause_votes(typed_view or view, models, ctx.sender, heads)
         shift = np.zeros_like(s)
@@ -939,7 +937,7 @@ class EmbeddingIntentClassifier:
         low = words.lower()
         return (
             0 < said_units(words) <= TERSE_MAX
-            and not _ASKS.search(_CHECK_BACK.sub("", words))
+            and not INTERROGATIVE.search(_CHECK_BACK.sub("", words))
             and not any(keyword_hit(k, low) for ks in self._keywords for k in ks)
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 NEGATIVE = (
     "投诉",
     "不满",
@@ -113,10 +115,37 @@ AFFECT_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The same groups by shape, in either language: a count of attempts or of waiting (修了三回 / 来了第4趟 / the 3rd time /
+# how many times / waited five days / 等了一周), a fault back again (又亮了 / 又坏了 / keeps coming back / still not
+# fixed), a demand for someone above the person served (找你们老板 / someone senior / who is in charge), a verdict on
+# the business as a whole (worst dealer / useless / 到底行不行).
+AFFECT_SHAPES: dict[str, re.Pattern[str]] = {
+    "again": re.compile(
+        r"[二两三四五六七八九十几\d]\s*(?:次|回|趟|遍)(?:了|都|还)|第[二三四五六七八九十\d]\s*(?:次|回|趟)"
+        r"|又.了|\b(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth|\d+)\s+times?\b|how many times|keeps? coming back"
+        r"|\bstill (?:not|isn't|hasn't|won't|doesn't)|\bnot fixed\b|\bcame back\b|\bwait(?:ed|ing)?\s+(?:for\s+)?"
+        r"(?:\d+|a|two|three|four|five|several)\s+(?:days?|weeks?)|等了\s*[一二两三四五六七八九十几\d半]+\s*(?:天|周|个?星期|个?月)",
+        re.I,
+    ),
+    "escalate": re.compile(
+        r"你们(?:的)?(?:老板|主管|头儿)|总部|\bin charge\b|\bsomeone (?:senior|higher)|\bhigher up|\bhead office\b|\bformal complaint\b",
+        re.I,
+    ),
+    "anger": re.compile(
+        r"\bworst\b|\buseless\b|\brubbish\b|\bjoke\b|\bwaste of (?:my )?time\b|\bfed up\b|到底行不行|什么破|搞什么",
+        re.I,
+    ),
+}
+
+
 def affect_groups(text: str) -> int:
-    """How many affect groups (AFFECT_GROUPS) the message shows."""
+    """How many affect groups (AFFECT_GROUPS, by their words or their shapes) the message shows."""
     low = text.lower()
-    return sum(1 for words in AFFECT_GROUPS.values() if any(w in low for w in words))
+    return sum(
+        1
+        for group, words in AFFECT_GROUPS.items()
+        if any(w in low for w in words) or (group in AFFECT_SHAPES and AFFECT_SHAPES[group].search(text))
+    )
 
 
 def score_sentiment(text: str, signals: dict[str, float]) -> tuple[float, float]:

@@ -51,7 +51,8 @@ def test_a_keyword_inside_a_longer_keyword_of_another_class_is_that_class_word()
 
 
 def test_a_check_back_after_a_terse_answer_is_no_question_of_its_own() -> None:
-    from agents.understanding.intent import _ASKS, _CHECK_BACK
+    from agents.understanding.intent import _CHECK_BACK
+    from agents.understanding.questions import INTERROGATIVE as _ASKS
 
     for text in ("下午三点可以吗", "20台行不行", "Saturday ok?", "明早九点方便吗？"):
         assert not _ASKS.search(_CHECK_BACK.sub("", text)), text
