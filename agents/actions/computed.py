@@ -118,6 +118,12 @@ def _row_text(e: Evidence) -> str:
     return _THOUSANDS.sub("", " ".join([*parts, e.content.split("\n")[0]])).upper()
 
 
+def names_any(e: Evidence, about: set[str]) -> bool:
+    """The fact's row names something the message names (a model code, a figure, an entity value)."""
+    text = _row_text(e)
+    return any(a in text for a in about)
+
+
 def _asked_rows(
     eligible: list[tuple[str, Evidence]], ruled_out: list[tuple[str, Evidence]], about: set[str]
 ) -> tuple[list[tuple[str, Evidence]], list[tuple[str, Evidence]]]:

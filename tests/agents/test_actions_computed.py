@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agents.actions.computed import id_shapes, is_approval, links
-from agents.actions.playbook import DecisionInput, propose
+from agents.actions.playbook import CATALOG_SCORE_SCALE, DecisionInput, propose
 from agents.tenant import TenantConfig
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Intent
@@ -167,6 +167,15 @@ def test_an_ineligible_campaign_is_not_registered_and_an_eligible_one_joins(tena
     got = {f.action.name: f for f in fired}
     assert got["enrol_campaign"].action.parameters == {"campaign": "CP-2605"}
     assert names(fired)[:2] == ["send_price_sheet", "enrol_campaign"]
+    offered = got["enrol_campaign"].action.score
+    # session 14: … only when its row names something the message names: a price ask naming model XR-20 gets no offer
+    # of a campaign whose row names none of it (the campaign keeps only the catalog's own place); one naming XR-20 does
+    fired = propose(_d("ask_price", "XR-20 多少钱", [yes]), tenant, KeywordPolicy())
+    got = {f.action.name: f for f in fired}
+    assert got["enrol_campaign"].action.score < CATALOG_SCORE_SCALE < offered
+    named = _computed("scope", "CP-2605 适用 XR-20", output="true", unit="bool", slots=["CP-2605", "XR-20"])
+    fired = propose(_d("ask_price", "XR-20 多少钱", [named]), tenant, KeywordPolicy())
+    assert names(fired)[:2] == ["send_price_sheet", "enrol_campaign"] and fired[1].action.score == offered
 
 
 def test_a_background_signal_rule_ranks_under_the_actions_that_answer_the_message(tenant):
