@@ -189,7 +189,7 @@ def next_due(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     label = spec.label
     label_en = spec.label_en
     word = ctx.count_units[0] if ctx.count_units else NEUTRAL_COUNT_WORD
-    rows: list[tuple[str, int, date, date, str, list[dict[str, Any]], str, str, str, bool]] = []
+    rows: list[tuple[str, int, date, date, str, list[dict[str, Any]], str, str, str, date]] = []
     usage_inputs: dict[str, list[Input]] = {}
     for (last_s, row), ds in sorted(batches.items()):
         interval = _interval(body, row)
@@ -219,11 +219,12 @@ def next_due(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 Input("field", spec.mileage_field, str(_get(d, spec.mileage_field.partition(".")[2]) or "")),
                 Input("field", spec.usage_since, str(_get(d, spec.usage_since.partition(".")[2]) or "")[:10]),
             ]
-        rows.append((part, months, last, due, rule, ds, row, said, said_en, due < by_time))
+        rows.append((part, months, last, due, rule, ds, row, said, said_en, by_time))
     lone = len(devices) == 1
     out: list[Result] = []
     if len(rows) <= MAX_GROUPS:
-        for part, months, last, due, rule, ds, row, said, said_en, by_use_first in rows:
+        for part, months, last, due, rule, ds, row, said, said_en, by_time in rows:
+            by_use_first = due < by_time
             late = dates.days_between(due, ctx.today)
             name = str(ds[0].get("name") or "")
             who = (
@@ -238,16 +239,21 @@ def next_due(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             )
             # what the customer hears: the rule, the day and how late, without the working (the rep's line keeps the
             # daily-use estimate); a day set by the usage estimate says so in three words
+            both = f"按时间应在{dates.zh_date(by_time)}前，按目前的行驶里程估算，" if by_use_first else ""
             say = (
                 f"{who}最近一次{label}为{dates.zh_date(last)}，按{part}{ruled}，"
-                f"{'按目前的行驶里程估算，' if by_use_first else ''}下次{label}应在{dates.zh_date(due)}前完成，{when}"
+                f"{both}下次{label}应在{dates.zh_date(due)}前完成，{when}"
             )
             usage = _usage_part(part, spec.usage_unit)
             what = f" {label_en}" if label_en else ""
             say_en = (
                 f"{'your ' + name if lone else f'{len(ds)} × {name}'}: last{what} on {last.isoformat()}; "
                 f"the next{what} is due by {due.isoformat()}"
-                + (" (estimated from the mileage so far)" if by_use_first else "")
+                + (
+                    f" (estimated from the mileage so far; by time {by_time.isoformat()})"
+                    if by_use_first
+                    else ""
+                )
                 + (f", {late} days overdue" if late > 0 else "")
             )
             en = (
