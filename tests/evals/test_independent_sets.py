@@ -30,12 +30,15 @@ def test_rows_match_the_header_and_provenance_is_printed() -> None:
 def test_the_blind_sets_load_and_say_where_they_come_from() -> None:
     from evals.independent_sets import SETS_DIRS
     from evals.suite import load_suite
+    from evals.suite.loader import resolve_tenant_dir
 
     paths = [p for d in SETS_DIRS for p in sorted(d.glob("*.yaml"))]
     assert len(paths) >= 3
     for path in paths:
         suite = load_suite(path)
         assert len(suite.cases) >= 25, path.name
+        tenant = resolve_tenant_dir(suite, path)  # a relative tenant path, so a clone elsewhere runs it
+        assert tenant is not None and (tenant / "profile.yaml").is_file(), path.name
         assert not any(c.heldout for c in suite.cases)  # blind sets are their own measure, never a split
         assert "written blind" in (suite.description or ""), (
             path.name
