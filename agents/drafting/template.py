@@ -620,6 +620,19 @@ def _content_words(text: str) -> set[str]:
     )
 
 
+def _sum_answers(question: str, questions: list[str], answer: str) -> bool:
+    """A how-much question a stated sum answers: a sentence stating a sum shares one of its words, or it is the only
+    how-much question and the answer states a sum. A second price question is not answered by the first one's sum."""
+    if not HOW_MUCH.search(question):
+        return False
+    sums = [s for s in re.split(r"(?<=[.!?;])\s+|(?<=[。！？；])", answer) if STATED_AMOUNT.search(s)]
+    if not sums:
+        return False
+    if any(_content_words(question) & _content_words(s) for s in sums):
+        return True
+    return sum(1 for q in questions if QUESTION.search(q) and HOW_MUCH.search(q)) == 1
+
+
 def _unanswered(customer_text: str, answer: str, said: list[tuple[Evidence, str]]) -> bool:
     """An English message of several questions has one that no stated fact answers: none of its words is in the
     answer, nor among the words of the message that asked for a stated fact."""
@@ -629,11 +642,10 @@ def _unanswered(customer_text: str, answer: str, said: list[tuple[Evidence, str]
     answered_words = _content_words(answer) | {
         str(w).lower() for ev, _ in said for w in ev.lineage.get("asked_by") or []
     }
-    amount_said = bool(STATED_AMOUNT.search(answer))
     return any(
         QUESTION.search(q)
         # "roughly how much?" asks for a sum: a sum the answer states answers it
-        and not (amount_said and HOW_MUCH.search(q))
+        and not _sum_answers(q, questions, answer)
         and _content_words(q)  # a question of no words of its own ("3 yrs or 4?") follows the one before it
         and not (_content_words(q) & answered_words)
         and not any(w in q.lower() for w in answered_words if " " in w)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.runtime import Runtime
 
@@ -26,6 +26,9 @@ from agents.timing import timed
 from contract import clock
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Draft, DraftSource, Intent
+
+if TYPE_CHECKING:
+    from agents.tenant import TenantConfig
 
 
 def tone_for(intent: Intent, profile: Profile | None = None) -> str:
@@ -45,7 +48,7 @@ def tenant_profile(deps: Any) -> Profile:
     return cached
 
 
-def apologetic(intent: Intent, profile: Profile, tenant: Any, text: str) -> bool:
+def apologetic(intent: Intent, profile: Profile, tenant: TenantConfig | None, text: str) -> bool:
     """The draft opens with an apology: the message reads upset (sentiment), or it is one the tenant always apologises
     for (profile `apologize_intents`: a complaint, however calmly put) — by its intent or by one of those intents'
     keywords in the customer's own words."""
@@ -54,7 +57,7 @@ def apologetic(intent: Intent, profile: Profile, tenant: Any, text: str) -> bool
     low = text.lower()
     for name in profile.apologize_intents:
         spec = tenant.intent(name) if tenant is not None else None
-        if spec is not None and words_hit(list(getattr(spec, "keywords", []) or []), low):
+        if spec is not None and words_hit(spec.keywords, low):
             return True
     return False
 

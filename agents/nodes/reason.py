@@ -213,7 +213,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
                 misfiled = False
                 unsaid -= misfiled_unsaid
             else:
-                misfiled_unsaid |= {id(r) for r in out}
+                # only what misfiling alone holds back: a result its own say_when_words held back stays unsaid
+                misfiled_unsaid |= {id(r) for r in out} - unsaid
                 unsaid |= {id(r) for r in out}
         if spec.alongside:
             alongside |= {id(r) for r in out}

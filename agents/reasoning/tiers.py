@@ -303,10 +303,12 @@ def _described_asset(spec: ToolSpec, ctx: ToolContext) -> tuple[date, date, str,
     try:
         group = ctx.crm.device_group(ctx.hints(), ctx.text)
         # the CRM has the asset: its own record counts — unless the clause that dates the car names none of the
-        # tenant's brands or models and the year it says is not the year the CRM's asset was delivered (another car:
-        # "我家还有台2015年上牌的…" beside the customer's own recent one)
-        years = {str(d.get("installed_at") or "")[:4] for d in (group or [])}
-        if own or m.group(1) in years or not years:
+        # tenant's brands or models and the year it says is more than a year from every delivery the CRM holds
+        # (another car: "我家还有台2015年上牌的…" beside the customer's own recent one). A year off by one is the
+        # customer's own car read by its order or its registration ("2023年底买的", delivered early the next year).
+        delivered = [str(d.get("installed_at") or "")[:4] for d in (group or [])]
+        years = {int(year) for year in delivered if year.isdigit()}
+        if own or not years or any(abs(int(m.group(1)) - year) <= 1 for year in years):
             return None
     except MissingField:
         pass

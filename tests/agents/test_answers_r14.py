@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -35,6 +35,9 @@ from agents.reasoning.tiers import YEAR_MONTH
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Intent
 from tests.agents.scratch_suite import must_mention_items, must_not_claim_breaks, run_scratch_suite
+
+if TYPE_CHECKING:
+    from agents.tenant import TenantConfig
 
 VAN = {
     "id": "ABCDE12345XY678901",
@@ -135,7 +138,7 @@ def test_an_apology_for_what_the_tenant_always_apologises_for(
 ) -> None:
     intent = Intent(name=name, confidence=0.9, sentiment=sentiment)
     profile = Profile(apologize_intents=["grumble"])
-    assert apologetic(intent, profile, _Tenant(), text) is sorry
+    assert apologetic(intent, profile, cast("TenantConfig", _Tenant()), text) is sorry
 
 
 def _comp(refusal: str) -> Composition:
@@ -233,3 +236,76 @@ def test_scratch_r14_must_mention(scratch_run: Any) -> None:
 def test_scratch_r14_must_not_claim(scratch_run: Any) -> None:
     breaks = must_not_claim_breaks(scratch_run)
     assert len(breaks) <= 3, breaks
+
+
+# review R14-06: a stated sum answers the price question it belongs to, not every price question of the message
+@pytest.mark.parametrize(
+    ("text", "answer", "open_question"),
+    [
+        (
+            "How much is the service package? And what is the price of the extended warranty?",
+            "The service package costs 1980 元 per vehicle per year.",
+            True,
+        ),
+        (
+            "what's the tint film going to cost me?? and the floor mats, how much are those",
+            "Tint film for your model is 2,400 元 installed.",
+            True,
+        ),
+        (
+            "How much is the service package? And what is the price of the extended warranty?",
+            "The service package costs 1980 元 per vehicle per year. The extended warranty is CNY 3,600.",
+            False,
+        ),
+    ],
+)
+def test_a_stated_sum_answers_only_its_own_price_question(
+    text: str, answer: str, open_question: bool
+) -> None:
+    assert _unanswered(text, answer, []) is open_question
+
+
+# review R14-08: the customer's own car dated by its order or registration year (a year off the CRM's delivery) is
+# their own car, not another maker's; a year far from every car of theirs is another car
+class _Crm:
+    def device_group(self, hints: Any, text: str) -> list[dict[str, str]]:
+        return [VAN]
+
+    def all_devices(self) -> list[dict[str, str]]:
+        return [VAN]
+
+
+@pytest.mark.parametrize(
+    ("text", "another"),
+    [
+        ("我那台是2024年底买的，想置换新款，补贴多少", False),  # ordered late 2024, delivered 2025-02
+        ("my car, 2026年提的车? no wait 2026年3月上牌的 - trade-in subsidy?", False),
+        ("家里还有台2016年上牌的老车，能置换吗", True),
+        ("another one of ours, 2019年买的, can it be traded in", True),
+    ],
+)
+def test_the_customers_own_car_is_not_another_makers_by_a_year_off(text: str, another: bool) -> None:
+    from agents.reasoning.tiers import _described_asset
+
+    spec = SimpleNamespace(text_date_words=["买的", "上牌", "提的"], text_match={"品牌": "其他品牌"})
+    ctx = SimpleNamespace(text=text, crm=_Crm(), entities={}, hints=lambda: {}, today=TODAY)
+    assert (_described_asset(spec, ctx) is not None) is another  # type: ignore[arg-type]
+
+
+# review R14-05: the renewal-price need asks for whole renewal words, not 续 inside 续航/手续/继续
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("E5冬天续航掉多少？换电池多少钱", False),
+        ("买套餐要办什么手续，总共多少钱", False),
+        ("继续用这个套餐的话 价格咋算", False),
+        ("车队保养合同明年续签，每台多少钱", True),
+        ("how much to renew our fleet plan?", True),
+        ("保养包再续一年 一共多少", True),
+    ],
+)
+def test_the_renewal_price_need_reads_whole_renewal_words(text: str, asked: bool) -> None:
+    from agents.reasoning.config import load_tools
+
+    tools = load_tools(Path(__file__).parents[2] / "copilot" / "tenants" / "autodealer")
+    assert ("package_renewal_price" in tools.asked(text)[0]) is asked
