@@ -83,17 +83,18 @@ def perceive(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any
         org_words=deps.tenant.organisation_words,  # the tenant's industry words (vocabulary.yaml)
         carried=state.get("authz_carry") or None,
     )
-    text = mask_text(deps.pii, p.text, key)
-    untrusted = [(src, mask_text(deps.pii, t, key)) for src, t in p.untrusted]
+    # simplified before masking: the masker's name rules read simplified characters (張明 is found as 张明), so a name
+    # written in traditional script is masked too; the vault keeps the raw values as found in the simplified text
+    text = mask_text(deps.pii, to_simplified(p.text), key)
+    untrusted = [(src, mask_text(deps.pii, to_simplified(t), key)) for src, t in p.untrusted]
     masked_any = bool(text.spans) or any(m.spans for _, m in untrusted)
-    # simplified after masking: the placeholders are ASCII, and what the masker found it found in the customer's text
-    said = to_simplified(text.text)
+    said = text.text
     return {
         **NEW_TURN,
         "message": message,
         "text": said,
         "masked_text": said,
-        "untrusted": [[src, to_simplified(m.text)] for src, m in untrusted],
+        "untrusted": [[src, m.text] for src, m in untrusted],
         "signals": {RESET: 1, **p.signals},
         "evidence": [RESET, *[_masked_evidence(deps.pii, e, key) for e in p.evidence]],
         "flags": [RESET, *p.flags, *(["pii_masked"] if masked_any else []), *([screen] if screen else [])],

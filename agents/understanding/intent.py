@@ -33,7 +33,7 @@ from agents.understanding.described import derived_keywords, senders_of, staff_c
 from agents.understanding.embedder import Embedder, IntentVectors, as_vectors
 from agents.understanding.intent_head import IntentHead, blend, cached_head, head_share
 from agents.understanding.others import asks_others_data
-from agents.understanding.questions import INTERROGATIVE
+from agents.understanding.questions import TERSE_QUESTION
 from agents.understanding.questions import asks as asks  # read by the clause helpers' callers
 from agents.understanding.sentiment import affect_groups
 from agents.understanding.spelling import Spelling, spelling_for
@@ -937,7 +937,7 @@ class EmbeddingIntentClassifier:
         low = words.lower()
         return (
             0 < said_units(words) <= TERSE_MAX
-            and not INTERROGATIVE.search(_CHECK_BACK.sub("", words))
+            and not TERSE_QUESTION.search(_CHECK_BACK.sub("", words))
             and not any(keyword_hit(k, low) for ks in self._keywords for k in ks)
         )
 

@@ -4,6 +4,8 @@ sentences are written for this test (no eval case's words)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from agents.understanding.intent import keyword_classes, own_need, primary_need
 
 
@@ -52,7 +54,7 @@ def test_a_keyword_inside_a_longer_keyword_of_another_class_is_that_class_word()
 
 def test_a_check_back_after_a_terse_answer_is_no_question_of_its_own() -> None:
     from agents.understanding.intent import _CHECK_BACK
-    from agents.understanding.questions import INTERROGATIVE as _ASKS
+    from agents.understanding.questions import TERSE_QUESTION as _ASKS
 
     for text in ("下午三点可以吗", "20台行不行", "Saturday ok?", "明早九点方便吗？"):
         assert not _ASKS.search(_CHECK_BACK.sub("", text)), text
@@ -69,3 +71,34 @@ def test_a_spoken_opening_before_a_pause_is_no_request() -> None:
     # a greeting alone, a greeting with little after it, and English stay as they are
     assert focus_text("你好") == "你好" and focus_text("你好 在吗") == "你好 在吗"
     assert focus_text("Hi there, my car is late") == "Hi there, my car is late"
+
+
+def test_a_terse_answer_with_an_auxiliary_or_a_trailing_no_stays_terse() -> None:
+    # review R14-03: the terse check keeps its narrower pattern; the wider INTERROGATIVE (is / will / do, 要不要, a
+    # trailing 没 / 不) is for the clause that asks
+    from agents.understanding.intent import _CHECK_BACK
+    from agents.understanding.questions import INTERROGATIVE, TERSE_QUESTION
+
+    replies = (
+        "Saturday is fine",
+        "yes we do",
+        "ok will do",
+        "10 units is fine",
+        "还没",
+        "先不",
+        "暂时不",
+        "周六要不要都行",
+    )
+    for text in replies:
+        assert not TERSE_QUESTION.search(_CHECK_BACK.sub("", text)), text
+    assert all(
+        INTERROGATIVE.search(t) for t in ("Saturday is fine", "还没", "先不")
+    )  # the clause pattern is wider
+
+
+def test_terse_replies_read_as_terse(tenant: Any, embedder: Any) -> None:
+    from agents.understanding.intent import EmbeddingIntentClassifier
+
+    clf = EmbeddingIntentClassifier(tenant, embedder)
+    for text in ("Saturday is fine", "ok will do", "还没", "先不"):
+        assert clf._terse_answer(text), text

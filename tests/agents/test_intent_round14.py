@@ -32,7 +32,10 @@ DATA = Path(__file__).parent / "data" / "intent_scratch_r14.yaml"
 # are near a trade-in example (再…台), and three gift questions read as the gift (延保, a service pack). The greeting
 # openers and the traditional-character rows passed before the change (the models read them). The floor sits one
 # message under what is measured.
-FLOOR = 0.92  # 53/57 = 0.930 passes, 52/57 = 0.912 fails
+# Review R14-04: the promotion description's clause about someone else's gift and the keyword 送了 paraphrased a batch D
+# case; rewritten in general terms (a gift or gifted service the promotion owes and the customer did not get), 送了 and
+# "came with" dropped: 51/57 = 0.895 (someone else's gift 6 -> 4/9), the honest number after the fit was removed.
+FLOOR = 0.88  # 51/57 = 0.895 passes, 50/57 = 0.877 fails
 
 
 def test_affect_shapes_in_either_language() -> None:

@@ -68,3 +68,17 @@ def test_classify_once_reads_once_and_decides(tenant: Any, embedder: Any) -> Non
     want_scores, support, info = read("订单什么时候发货", ctx)
     assert got == clf.decide(want_scores, support, info, boosts=boosts)
     assert scores is not None and np.allclose(scores, want_scores)  # before the boost
+
+
+def test_a_traditional_script_name_and_phone_are_masked(make_deps: Any, zhang: Any) -> None:
+    # the masker's name rules read simplified characters: perceive simplifies first, then masks (review R14-09)
+    from guardrails.pii.masker import RuleMasker
+
+    cp = Copilot(make_deps(pii=RuleMasker()))
+    cp.handle(msg("我是張明先生，電話13912345678，我的訂單發貨了嗎", conv="n"), zhang)
+    state = _state(cp, "n")
+    for field in ("text", "masked_text"):
+        said = state[field]
+        assert "张明" not in said and "張明" not in said, said
+        assert "13912345678" not in said, said
+        assert "订单发货" in said  # still read as simplified
