@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from agents.reasoning.traditional import to_simplified
 from contract.decisions import HumanDecision
 from contract.messages import (
     COORDINATE_DECIMALS,
@@ -33,9 +34,34 @@ def conversation_vault_key(message: InboundMessage) -> str:
 
 def mask_text(masker: PiiMasker, text: str, vault_key: str, names: Sequence[str] = ()) -> MaskResult:
     """`masker.mask` with the conversation's vault key when the masker takes one (the contract's port does not).
-    `names`: people's names known for this text (a business card's), masked wherever they occur in it."""
+    `names`: people's names known for this text (a business card's), masked wherever they occur in it.
+    Text in traditional characters is read as simplified (the masker's name rules and surname lists are simplified:
+    「我是張明」 kept its name), and what was found there is masked at the same positions of the customer's own
+    characters: the conversion keeps every character's position. The vault then holds the simplified form."""
     if not text:
         return MaskResult(text=text, spans=[], vault_key="")
+    simple = to_simplified(text)
+    result = _masked(masker, simple, vault_key, names)
+    if simple == text or not result.spans:
+        return result if simple == text else MaskResult(text=text, spans=[], vault_key=result.vault_key)
+    if (
+        _with_tokens(simple, result.spans) != result.text
+    ):  # spans that do not rebuild the masker's text: keep its own
+        return result
+    return MaskResult(text=_with_tokens(text, result.spans), spans=result.spans, vault_key=result.vault_key)
+
+
+def _with_tokens(text: str, spans: Sequence[PiiSpan]) -> str:
+    out, pos = [], 0
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.start < pos:
+            return ""  # overlapping spans: not a plain replacement
+        out += [text[pos : span.start], span.token]
+        pos = span.end
+    return "".join([*out, text[pos:]])
+
+
+def _masked(masker: PiiMasker, text: str, vault_key: str, names: Sequence[str]) -> MaskResult:
     if names:
         try:
             named: MaskResult = masker.mask(text, vault_key=vault_key, names=names)  # type: ignore[call-arg]
