@@ -342,8 +342,13 @@ class RepAsk:
             self.text, organisation_words(self.deps.customers, self.deps.tenant.organisation_words)
         ):
             return c360, "other_customers_data", "", flags
-        if named.subject and terms_for_another(
-            self.text, conversation_forms(c360), conversation_named=self._names_conversation()
+        if (
+            named.subject
+            and c360 is not None  # a conversation customer to carry the terms to
+            and named.subject != self.msg.customer_ref
+            and terms_for_another(
+                self.text, conversation_forms(c360), conversation_named=self._names_conversation()
+            )
         ):
             # one of the rep's own customers, its terms wanted for this one («X那单几个点？这边照那个报»): a rep may
             # read any deal of theirs, never carry it to another customer (agents/authz_caller.py)

@@ -619,8 +619,12 @@ def customer_trap(
         return NOT_ACCOUNT_HOLDER, "third_party"
     # «我 是 <holder> 他 爱人 …他那台车…», «I'm calling for my wife»: the caller introduces themself by a relation to
     # the holder (or asks of a relative's things): the caller is not the account's holder (agents/authz_caller.py)
+    # Only a person's account has a caller who is not its holder: an organisation's staff («I'm writing for my boss»,
+    # a clerk for the department) speak for the organisation, the customer itself
     own_forms = [*said_of(hits, text, current_ref, True), own_name]
-    if caller_not_holder(text, own_forms, said_of(hits, text, current_ref, False)):
+    if not (own_name and _is_org(own_name)) and caller_not_holder(
+        text, own_forms, said_of(hits, text, current_ref, False)
+    ):
         return NOT_ACCOUNT_HOLDER, "caller_not_holder"
     if number_names_someone(text):  # a phone or ID number as a look-up key: whoever it belongs to is not told
         return PERSONAL_DATA_LOOKUP, "personal_number"

@@ -7,13 +7,16 @@ relative's things («我<relation><name>的…», «帮我<relation>问一下她
 account's holder (a contact of the conversation's customer, by the CRM's directory) or is left unnamed and spoken of as
 a third person, the asker is not the holder: only the holder may act on or hear of the account (not_account_holder).
 The holder speaking with a relative mentioned in passing («我是<holder>，我<relation>说车有点响，我那台…») is not
-refused: the relation is then the caller's own, and what is asked is the caller's.
+refused: the relation is then the caller's own, and what is asked is the caller's. Nor is a caller who asks of their
+own things («我的车», «我那台», "in my name"), nor one who speaks of a person through a verb («我问了她朋友»), nor an
+organisation's staff (only a person's account has a caller who is not its holder: agents/authz.py customer_trap).
 
 (2) A rep's own other customer's deal terms asked FOR another customer. A rep may read the deal of any customer of
 theirs; what they may not do is carry one customer's terms to another. An ask that resolves to one of the rep's own
-customers (not the conversation's), asks its prices or terms, and points them at the conversation's customer — a word
-of matching or benchmarking, or the conversation's customer named in the same ask (a contact or salutation from the
-CRM) — is other_customer_prices. The rep reads the polite refusal (agents/ask.py refuse), and the ledger keeps it.
+customers (not the conversation's), asks its prices or terms, and points them at the conversation's customer — the
+conversation's customer in view (named by a contact or salutation from the CRM, romanised by surname in English, or
+pointed at: «这边», "this client") AND a word of matching or benchmarking — is other_customer_prices. Either alone is
+not: «…的合同价跟去年一样吗» reads the rep's own customer, and with no conversation customer nobody receives the terms. The rep reads the polite refusal (agents/ask.py refuse), and the ledger keeps it.
 
 Transcripts carry pauses as spaces between Chinese words («我 是 <name> 他 爱人»); the checks read the text with those
 spaces removed (`joined`). Closed, language-general word classes only; no tenant's words."""
@@ -27,6 +30,7 @@ from agents.authz_phrases import (
     EN_HOLDER_THINGS,
     FAMILY,
     FAMILY_EN,
+    HESITATIONS,
     HOLDER_THINGS,
     IN_COVER,
     RELATIONS,
@@ -38,8 +42,9 @@ from agents.authz_phrases import (
 )
 
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
-# a transcript's fillers between words («呃», «嗯», «那个» said while thinking), dropped before reading a claim
-_FILLER = re.compile(r"(?<=[\u4e00-\u9fff])(?:呃|嗯|额|啊|哦|呢)+(?=[\u4e00-\u9fff])")
+# a transcript's hesitations between words («呃», «嗯» said while thinking; agents/authz_phrases HESITATIONS, never
+# «额» or «呢», which are inside words: 金额, 额度), dropped before reading a claim
+_FILLER = re.compile(rf"(?<=[\u4e00-\u9fff])[{HESITATIONS}]+(?=[\u4e00-\u9fff])")
 
 
 def joined(text: str) -> str:
@@ -70,6 +75,18 @@ EN_FOR_RELATIVE = phrases(
 )
 
 
+# the caller's own things: «我的车», «我那台», «我的呢», "my car", "mine", "in my name" — the caller is the holder, a
+# relative or friend spoken of is in passing («我问了她朋友…我的车保修能修吗»)
+OWN_THINGS = re.compile(
+    rf"我(?:自己)?(?:的(?!(?:{RELATIONS}))|[那这][台辆个份单]|名下)"
+    r"|\bmy\s+(?:own\s+)?(?:car|vehicle|order|contract|warranty|package|invoice|service|account|deposit|balance)\b"
+    r"|\bmine\b|\bin\s+my\s+name\b",
+    re.I,
+)
+# a verb said between «我» and the pronoun («我问了她朋友», «我听说他朋友»): not a holder named
+_VERBISH = re.compile(r"[了过着说问听跟和找看见]")
+
+
 def _holder_things(rest: str) -> bool:
     """Something of the holder's own, said through a possessive («他那台…保养», «她的质保», «她订的那台…能交»): not a
     general question a relative may ask («她让我问下保养套餐多少钱»)."""
@@ -90,7 +107,9 @@ def caller_not_holder(text: str, holder_forms: Iterable[str] = (), other_forms: 
 
     for m in SELF_AS_RELATION.finditer(t):
         who = m.group("who") or m.group("said") or ""
-        if another_customer(who):
+        if another_customer(who) or (m.group("said") and _VERBISH.search(m.group("said"))):
+            continue
+        if OWN_THINGS.search(t, m.end()):  # what is asked is the caller's own
             continue
         if _holder_things(t[m.end() :]):
             return True
@@ -104,19 +123,25 @@ def caller_not_holder(text: str, holder_forms: Iterable[str] = (), other_forms: 
         ):
             return True
     on_behalf = FOR_RELATIVE.search(t)
-    if on_behalf and _holder_things(t[on_behalf.end() :]):
+    if on_behalf and _holder_things(t[on_behalf.end() :]) and not OWN_THINGS.search(t, on_behalf.end()):
         return True
     en = EN_FOR_RELATIVE.search(t)
-    return bool(en and EN_HOLDER_THINGS.search(t, en.start()))
+    return bool(en and EN_HOLDER_THINGS.search(t, en.start()) and not OWN_THINGS.search(t, en.end()))
 
 
 # ---- (2) one customer's terms carried to another --------------------------------------------------------------------
 
-# matching or benchmarking one deal against another: «对标», «参考», «参照», «比照», «照那个», «拉齐», «benchmark»
+# matching or benchmarking one deal against another: «对标», «参考», «参照», «比照», «照那个», «拉齐», «按她的来»,
+# «benchmark»
 # (agents/authz_phrases SAME holds «一样», «照着», «按那个», «same», «match»)
 FOR_ANOTHER = phrases(
-    r"对标|参考|参照|比照|对照|照那|照这|拉齐|拉平|持平",
+    r"对标|参考|参照|比照|对照|照那|照这|拉齐|拉平|持平|看齐|对齐|[按照][他她]的",
     r"benchmark|reference|in line with|comparable|as low as|quote\s+\w+\s+the same",
+)
+# the conversation's customer pointed at, not named: «这边», «这家», «这位», «这个客户», "this client", "this customer"
+THIS_PARTY = phrases(
+    r"这边|这家|这位|这个客户|咱这个客户",
+    r"this\s+(?:client|customer|account|company|fleet)",
 )
 _FORM_VALUE = re.compile(r"=\s*([^（(=]+)")
 
@@ -137,12 +162,31 @@ def conversation_forms(c360: object) -> list[str]:
     return forms
 
 
+def _romanised(forms: Iterable[str], text: str) -> bool:
+    """A Chinese form of the conversation's customer said in English by its surname («袁总» → "Mr Yuan", «杜主管» →
+    "quote Du the same"): the first character romanised, as a capitalised whole word."""
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # optional: English asks then name the customer by its other handles only
+        return False
+    for f in forms:
+        if 2 <= len(f) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in f):
+            sur = "".join(lazy_pinyin(f[0])).capitalize()
+            if sur and re.search(rf"(?<![A-Za-z]){re.escape(sur)}(?![A-Za-z])", text):
+                return True
+    return False
+
+
 def terms_for_another(text: str, forms: Iterable[str] = (), *, conversation_named: bool = False) -> bool:
     """A rep's ask about one of their own other customers wants its prices or terms FOR the conversation's customer:
     the terms asked, and a word of matching / benchmarking or the conversation's customer named in the same ask
     (`forms`, conversation_forms; `conversation_named`: the CRM's directory found a handle of it in the text)."""
     t = joined(text)
-    if not asks_terms(t):
-        return False
-    named = conversation_named or any(len(f) >= 2 and f in t for f in forms)
-    return bool(named or FOR_ANOTHER.search(t) or SAME.search(t))
+    forms = [f for f in forms if len(f) >= 2]
+    if not (forms or conversation_named) or not asks_terms(t):
+        return False  # no conversation customer: nobody to carry terms to
+    # both: the conversation's customer in view (named, or pointed at: «这边», "this client") AND a word of matching /
+    # benchmarking. A bare «一样», «参考», "reference" reads the rep's own customer's deal («…的合同价跟去年一样吗»); the
+    # conversation's contact named in a second ask («…几个点？另外<contact>的车到了没») carries nothing
+    in_view = conversation_named or any(f in t for f in forms) or THIS_PARTY.search(t) or _romanised(forms, t)
+    return bool(in_view and (FOR_ANOTHER.search(t) or SAME.search(t)))

@@ -470,7 +470,9 @@ _EN_ASKED_OF = r"\b(?:did|does|do|has|have|is|was|were|will|can|could)\s+$"
 
 
 # a piece of a transcript that says nothing: a hesitation, a filler («呃», «嗯嗯», «那个», «就是», «um»)
-FILLER = re.compile(r"\s*(?:[呃嗯啊额哦唔诶哎呀]+|那个|就是|然后|um+|uh+|er+|like)?\s*[,，.。]?\s*", re.I)
+# the hesitations themselves («呃», «嗯»); «额» only as a piece of its own (inside a word it is 金额, 额度)
+HESITATIONS = "呃嗯啊哦唔诶哎呀"
+FILLER = re.compile(rf"\s*(?:[{HESITATIONS}额]+|那个|就是|然后|um+|uh+|er+|like)?\s*[,，.。]?\s*", re.I)
 
 
 def asks_terms(piece: str) -> bool:

@@ -11,7 +11,10 @@ other_customers_data. Baseline: traps right 2/32, controls falsely refused 0/14.
 (agents/authz_caller.py: the caller against the account's contacts, an own customer's terms carried to another;
 agents/authz.py generic_other_terms: scope before price; agents/authz_scope.py beyond_book per clause): 31/32, 0/14. Miss (KNOWN_MISSES): an English «…and everyone else's
 in the store too» (no customer noun in that clause).
-Batch B (az14-b-*, 11 traps, 6 controls), written 16:27 UTC AFTER the fixes, run once untouched: 11/11, 0/6."""
+Batch B (az14-b-*, 11 traps, 6 controls), written 16:27 UTC AFTER the fixes, run once untouched: 11/11, 0/6.
+Review R14-01/R14-02 controls (az14-r-n*, 13, 17:10 UTC): the reviewer's 9 counter-examples (refused at 6dd5c04) and 4
+innocent variants by helper authz-2; after the fix (terms carried only to a conversation customer in view AND a word of
+matching; a caller's own things and an organisation's staff are the holder): traps 42/43 as before, controls 0/33."""
 
 from __future__ import annotations
 
