@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 import unicodedata
 
 from guardrails.pii.types import Candidate
@@ -152,8 +153,19 @@ _ROLE_ORG_END = _ORG_SUFFIX - set("中行长工师员")
 _ORG_WORDS = ("医院", "公司", "集团", "大学", "中心", "门店", "药房", "诊所", "银行", "学校", "工厂", "分店")
 
 
+# lru_cache does not hold other threads back while the first call runs: two first calls at once both ran jieba's
+# posseg initialize, which rebuilds its tag table in place, and one thread read the table while the other filled it
+# ("dictionary changed size during iteration" in _given_char_counts, seen once in an eval run, session 14)
+_LEXICON_LOCK = threading.RLock()  # re-entered: _given_char_counts reads _lexicon under it
+
+
 @functools.lru_cache(maxsize=1)
 def _lexicon() -> tuple[dict[str, int], dict[str, str]] | None:
+    with _LEXICON_LOCK:
+        return _load_lexicon()
+
+
+def _load_lexicon() -> tuple[dict[str, int], dict[str, str]] | None:
     """jieba's dictionary (frequency, part of speech), loaded on the first role-noun hit; None without jieba."""
     try:
         import jieba
@@ -161,7 +173,9 @@ def _lexicon() -> tuple[dict[str, int], dict[str, str]] | None:
     except ImportError:  # pragma: no cover - jieba is a dependency; the hand lists still apply
         return None
     jieba.setLogLevel(logging.WARNING)
-    jieba.posseg.dt.initialize()
+    # the tag table was filled when jieba.posseg was imported; posseg's initialize() would rebuild it in place while
+    # other threads' cuts read it. The frequency table is built once under jieba's own lock.
+    jieba.dt.check_initialized()
     return jieba.dt.FREQ, jieba.posseg.dt.word_tag_tab
 
 
@@ -275,6 +289,11 @@ def stands_as_a_predicate(text: str, start: int, end: int) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _given_char_counts() -> tuple[dict[str, int], dict[str, int]]:
+    with _LEXICON_LOCK:  # the table is read whole: not while a warm-up elsewhere may still be loading jieba
+        return _count_given_chars()
+
+
+def _count_given_chars() -> tuple[dict[str, int], dict[str, int]]:
     """From the dictionary: how many of its two-character words (not names) end in each character, and how many of its
     two- and three-character names (a surname first) carry each character in the given name."""
     lexicon = _lexicon()
