@@ -130,11 +130,11 @@ def offline_scores(
     }
 
 
-def second_reading(clf: Any, text: str, ctx: Any, first: Intent) -> Intent:
-    """The classifier's second-best in-scope reading, at the confidence of its first (a confident wrong reading)."""
+def second_reading(clf: Any, scores: Any, first: Intent) -> Intent:
+    """The classifier's second-best in-scope reading of a read's `scores`, at the confidence of its first decision (a
+    confident wrong reading)."""
     import numpy as np
 
-    scores, _support, _info = clf.read(text, ctx)
     order = [int(i) for i in np.argsort(-np.asarray(scores))]
     in_scope = [clf.classes[i] for i in order if clf.classes[i] != OUT_OF_SCOPE]
     name = in_scope[1] if len(in_scope) > 1 else in_scope[0]
@@ -143,22 +143,24 @@ def second_reading(clf: Any, text: str, ctx: Any, first: Intent) -> Intent:
 
 @contextmanager
 def forced_intent(mode: str) -> Iterator[None]:
-    """Replace the embedding classifier's reading for the whole graph: `misfiled` or `abstained`."""
+    """Replace the embedding classifier's decision for the whole graph: `misfiled` or `abstained`. Patched at `decide`,
+    which every reading goes through (`classify` = read + decide; understand's classify_once reads once and decides):
+    patching `classify` stopped taking effect when understand stopped calling it (session 14)."""
     from agents.understanding.intent import EmbeddingIntentClassifier
 
-    original = EmbeddingIntentClassifier.classify
+    original = EmbeddingIntentClassifier.decide
 
-    def classify(self: Any, text: str, *, boosts: Any = None, context: Any = None) -> Intent:
+    def decide(self: Any, scores: Any, support: Any, info: Any, *, boosts: Any = None) -> Intent:
         if mode == "abstained":
             return Intent(name=OUT_OF_SCOPE, confidence=0.1, abstained=True)
-        first = original(self, text, boosts=boosts, context=context)
-        return second_reading(self, text, context, first)
+        first = original(self, scores, support, info, boosts=boosts)
+        return second_reading(self, scores, first)
 
-    EmbeddingIntentClassifier.classify = classify  # type: ignore[method-assign]
+    EmbeddingIntentClassifier.decide = decide  # type: ignore[method-assign]
     try:
         yield
     finally:
-        EmbeddingIntentClassifier.classify = original  # type: ignore[method-assign]
+        EmbeddingIntentClassifier.decide = original  # type: ignore[method-assign]
 
 
 @contextmanager

@@ -109,13 +109,10 @@ class _Clf:
     classes = ["out_of_scope", "ask_price", "ask_repair", "ask_other"]
     label_zh = {"ask_repair": "报修"}
 
-    def read(self, text, ctx):
-        return np.array([0.9, 0.8, 0.7, 0.1]), None, {}
-
 
 def test_the_misfiled_reading_is_the_second_in_scope_class():
     first = Intent(name="out_of_scope", confidence=0.3, abstained=True)
-    got = second_reading(_Clf(), "x", None, first)
+    got = second_reading(_Clf(), np.array([0.9, 0.8, 0.7, 0.1]), first)
     assert got.name == "ask_repair" and not got.abstained and got.confidence == 0.5
 
 
