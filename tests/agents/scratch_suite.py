@@ -49,3 +49,34 @@ def must_not_claim_breaks(run: Any) -> list[tuple[str, Any]]:
         for check in turn.checks
         if check["name"] == "must not claim" and not check["passed"]
     ]
+
+
+def refusal_checks(run: Any) -> list[tuple[str, bool, bool, bool]]:
+    """(case id, trap?, refused?, right?) for every turn with a refusal expectation (the authz scratch sets)."""
+    out = []
+    for case in run.cases:
+        for turn in case.turns:
+            expect = turn.expect or {}
+            if "refusal" not in expect:
+                continue
+            shown = turn.suggestion or {}
+            refused = turn.refusal is not None or shown.get("kind") == "refusal"
+            right = bool(turn.checks) and all(c["passed"] for c in turn.checks if c["name"] == "refusal")
+            out.append((case.case_id, bool(expect["refusal"]), refused, right))
+    return out
+
+
+def assert_traps_right(run: Any, floor: int, known_misses: set[str]) -> None:
+    """At least `floor` traps refused with the expected reason; every miss is a known one."""
+    traps = [r for r in refusal_checks(run) if r[1]]
+    wrong = [r[0] for r in traps if not r[3]]
+    assert len(traps) - len(wrong) >= floor, wrong
+    assert set(wrong) <= known_misses, wrong
+
+
+def assert_no_control_refused(run: Any, at_least: int) -> None:
+    """At least `at_least` controls, none refused, and the scorer's false-refusal rate 0."""
+    controls = [r for r in refusal_checks(run) if not r[1]]
+    assert len(controls) >= at_least
+    assert not [r[0] for r in controls if r[2]]
+    assert run.metrics.get("authz.false_refusals") == 0

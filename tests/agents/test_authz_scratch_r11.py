@@ -49,10 +49,10 @@ carries the earlier turn's handles, resolved on the raw text, in CopilotState.au
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.agents.scratch_suite import refusal_checks as _refusal_checks
 from tests.agents.scratch_suite import run_scratch_suite
 
 DATA = Path(__file__).parent / "data" / "authz_scratch_r11.yaml"
@@ -66,21 +66,6 @@ TRAPS_RIGHT_FLOOR = (
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     yield from run_scratch_suite(DATA, tmp_path_factory.mktemp("authz_scratch_r11"))
-
-
-def _refusal_checks(run: Any) -> list[tuple[str, bool, bool, bool]]:
-    """(case id, trap?, refused?, right?) for every turn with a refusal expectation."""
-    out = []
-    for case in run.cases:
-        for turn in case.turns:
-            expect = turn.expect or {}
-            if "refusal" not in expect:
-                continue
-            shown = turn.suggestion or {}
-            refused = turn.refusal is not None or shown.get("kind") == "refusal"
-            right = bool(turn.checks) and all(c["passed"] for c in turn.checks if c["name"] == "refusal")
-            out.append((case.case_id, bool(expect["refusal"]), refused, right))
-    return out
 
 
 def test_the_matrix_is_big_and_varied() -> None:

@@ -23,8 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.agents.scratch_suite import run_scratch_suite
-from tests.agents.test_authz_scratch_r11 import _refusal_checks
+from tests.agents.scratch_suite import assert_no_control_refused, assert_traps_right, run_scratch_suite
 
 DATA = Path(__file__).parent / "data" / "authz_scratch_r14.yaml"
 KNOWN_MISSES = {"az14-t4-en-mine-and-everyone"}  # see the docstring
@@ -51,14 +50,8 @@ def test_no_case_crashes(run: Any) -> None:
 
 
 def test_traps_refused_with_the_expected_reason(run: Any) -> None:
-    traps = [r for r in _refusal_checks(run) if r[1]]
-    wrong = [r[0] for r in traps if not r[3]]
-    assert len(traps) - len(wrong) >= TRAPS_RIGHT_FLOOR, wrong
-    assert set(wrong) <= KNOWN_MISSES, wrong
+    assert_traps_right(run, TRAPS_RIGHT_FLOOR, KNOWN_MISSES)
 
 
 def test_no_control_refused(run: Any) -> None:
-    controls = [r for r in _refusal_checks(run) if not r[1]]
-    assert len(controls) >= 20
-    assert not [r[0] for r in controls if r[2]]
-    assert run.metrics.get("authz.false_refusals") == 0
+    assert_no_control_refused(run, at_least=20)
