@@ -20,9 +20,9 @@ from agents.authz import screen_customer_text
 from agents.context import RunContext
 from agents.perception.masking import conversation_vault_key, mask_message, mask_text
 from agents.perception.parts import PerceptionBackends, perceive_message
-from agents.reasoning.traditional import to_simplified
 from agents.state import RESET, CopilotState
 from agents.timing import timed
+from agents.traditional import to_simplified
 from contract.evidence import Evidence
 from contract.messages import InboundMessage
 from contract.ports import PiiMasker

@@ -28,9 +28,9 @@ from agents.reasoning.followup import follow_up_scope, scoped_text
 from agents.reasoning.records import PICTURE
 from agents.reasoning.results import CannotCompute, Computed, Result
 from agents.reasoning.tools import ToolContext, run_tool
-from agents.reasoning.traditional import to_simplified
 from agents.state import CopilotState
 from agents.timing import timed
+from agents.traditional import to_simplified
 from contract import clock
 from contract.errors import BackendUnavailable
 from contract.evidence import Evidence, EvidenceKind

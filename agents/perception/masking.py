@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from agents.reasoning.traditional import to_simplified
+from agents.traditional import to_simplified
 from contract.decisions import HumanDecision
 from contract.messages import (
     COORDINATE_DECIMALS,

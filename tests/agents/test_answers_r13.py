@@ -28,7 +28,7 @@ from agents.reasoning.config import ToolsConfig
 from agents.reasoning.crm import FieldValue, MissingField, _dated
 from agents.reasoning.results import Computed, Input, Result, Saving
 from agents.reasoning.terms import _named_in
-from agents.reasoning.traditional import to_simplified
+from agents.traditional import to_simplified
 
 QUOTE = "报价单 客户 某某物流 车型 K9 数量 5台 单价 100,000元 合计 500,000元"
 
