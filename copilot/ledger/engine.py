@@ -69,6 +69,18 @@ def _sqlite_engine(url: str, database: str) -> Engine:
 
 
 @contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads, ended by COMMIT. A read ends the same way committed or rolled back, but psycopg forgets
+    every statement it prepared on a connection at a ROLLBACK (and DEALLOCATEs them), and the pool ends an unfinished
+    transaction by rolling back: a read per message (the conversation owner's look-up) then cleared the connection's
+    prepared statements, appends included, so PostgreSQL parsed and planned every statement of every append again
+    (pg_stat_statements: plans = calls). An error inside still rolls back (the context's exit)."""
+    with engine.connect() as conn:
+        yield conn
+        conn.commit()
+
+
+@contextmanager
 def write_transaction(engine: Engine, *, lock_head: bool = True) -> Iterator[Connection]:
     """One serialised write transaction: commits on success, rolls back everything on any error."""
     with engine.connect().execution_options(**{_WRITE: True}) as conn, conn.begin():

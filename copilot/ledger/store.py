@@ -34,7 +34,7 @@ from copilot.ledger import entries as build
 from copilot.ledger import metrics as metrics_mod
 from copilot.ledger import query, retention, verify
 from copilot.ledger.canonical import HEADER_FIELDS, chain_digest_values, now_iso
-from copilot.ledger.engine import write_transaction
+from copilot.ledger.engine import read_transaction, write_transaction
 from copilot.ledger.models import ALL_TENANTS, Checkpoint, EntryKind, LedgerEntry, LedgerMetrics, VerifyReport
 from copilot.ledger.schema import ENTRY_COLUMNS, entries, head, message_keys, refs
 from copilot.ledger.witness import Witness
@@ -221,7 +221,7 @@ class Ledger:
 
     def get_suggestion(self, suggestion_id: str, *, actor: Actor | None = None) -> Suggestion:
         """The suggestion as recorded. With an actor, a refused look-up raises AccessDenied and is recorded."""
-        with self.engine.connect() as conn:
+        with read_transaction(self.engine) as conn:
             sug = query.suggestion_header(conn, suggestion_id, tenant=self.tenant)
         if sug is None:
             raise NotFound(f"no suggestion {suggestion_id} in the ledger", reason="unknown_suggestion")
@@ -266,7 +266,7 @@ class Ledger:
         """(conversation id, suggestion id) already recorded for this message, or None. The caller decides whether
         the asker may see it: this returns ids only, never the suggestion."""
         k = message_keys.c
-        with self.engine.connect() as conn:
+        with read_transaction(self.engine) as conn:
             row = conn.execute(
                 select(k.conversation_id, k.suggestion_id).where(
                     k.tenant == tenant, k.channel == channel, k.message_id == message_id
@@ -278,7 +278,7 @@ class Ledger:
         """(customer, rep) a conversation belongs to: those of its first suggestion that was not a refusal (a refused
         message cannot claim a conversation), or None for a conversation with none yet. Ids only, never content."""
         e = entries.c
-        with self.engine.connect() as conn:
+        with read_transaction(self.engine) as conn:
             row = conn.execute(
                 select(e.customer_ref, e.rep_ref)
                 .where(
@@ -297,7 +297,7 @@ class Ledger:
         return [e.model_dump(mode="json") for e in self.find(**filters)]
 
     def ping(self) -> None:
-        with self.engine.connect() as conn:
+        with read_transaction(self.engine) as conn:
             conn.execute(select(head.c.seq)).one()
 
     def close(self) -> None:
@@ -357,7 +357,7 @@ class Ledger:
         return mark
 
     def head(self) -> tuple[int, str]:
-        with self.engine.connect() as conn:
+        with read_transaction(self.engine) as conn:
             row = conn.execute(select(head.c.seq, head.c.entry_hash).where(head.c.id == 1)).first()
         return (int(row[0]), str(row[1])) if row is not None else (0, "")
 

@@ -132,6 +132,16 @@ class CrmConnector:
                 yield CrmSession(
                     conn, self.timeout_ms / 1000, self._prepared if self.prepared else None, self._versions
                 )
+                # A read-only transaction ends the same way committed or rolled back, but psycopg forgets every
+                # statement it prepared on the connection at a ROLLBACK (and DEALLOCATEs them), which is how the pool
+                # used to end each session: the customer 360's ~11 statements were then parsed and planned by
+                # PostgreSQL on every message, never prepared (pg_stat_statements: plans = calls). Ended by COMMIT,
+                # psycopg prepares a statement after its 5th run on a connection and PostgreSQL plans it no more;
+                # the pool's reset then finds the connection idle and sends nothing. A session that failed still
+                # rolls back (the context's exit). Both levels: the prepared statements run on the driver's own
+                # connection (`_Prepared.rows`), whose transaction SQLAlchemy's Connection never saw begin.
+                conn.commit()
+                conn.connection.dbapi_connection.commit()  # type: ignore[union-attr]
         except DBAPIError as e:
             raise _unavailable(e) from e
         except SQLAlchemyError as e:  # pool timeout and friends
