@@ -61,7 +61,7 @@ _GROUNDING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ground")
 
 
 class _Turn:
-    """The state as the nodes see it, and the one update the turn step returns."""
+    """The state as the nodes see it, and the one update the turn step returns (public name: Turn)."""
 
     def __init__(self, state: CopilotState) -> None:
         self.state: dict[str, Any] = dict(state)
@@ -122,6 +122,26 @@ class _Turn:
         return out
 
 
+Turn = _Turn  # what a turn body (turn_body) gets: apply() an update to it, return its update()
+TurnBody = Callable[[Turn, Runtime[RunContext]], dict[str, Any]]
+# The body the turn step runs (run_nodes unless a caller swapped it for its own turns: turn_body()).
+_TURN_BODY: contextvars.ContextVar[TurnBody | None] = contextvars.ContextVar("copilot_turn_body", default=None)
+
+
+@contextlib.contextmanager
+def turn_body(body: TurnBody) -> Iterator[None]:
+    """Inside the block, the turn step of the runs started from this context runs `body(t, runtime)` instead of
+    `run_nodes`: `body` applies what it wants to `t` (Turn.apply) and returns the step's update (Turn.update()). What
+    stays is LangGraph's invoke, the turn's state merge and the thread's checkpoint read and write: bench/bench_agent.py
+    measures that machinery alone by replaying a real turn's update. A context variable, so other threads' and other
+    contexts' turns are not affected; it may wrap the real body (`run_nodes`) to observe a turn."""
+    token = _TURN_BODY.set(body)
+    try:
+        yield
+    finally:
+        _TURN_BODY.reset(token)
+
+
 def turn(state: CopilotState, runtime: Runtime[RunContext]) -> Command[str]:
     """The turn's update, and where the run goes next (after_turn on the turn's merged state, which is the state
     LangGraph's reducers make of the update). Routed by the step's own Command instead of a conditional edge: the
@@ -129,12 +149,13 @@ def turn(state: CopilotState, runtime: Runtime[RunContext]) -> Command[str]:
     two keys. The same graph drawing and routes; measured on bench_agent's suggestion, the two graphs alternating by
     round in one process (280 messages each, shared machine at load ~9): CPU mean 23.01 -> 22.80 ms, p50
     23.55 -> 23.34, the same intents, actions and flags."""
-    t = _Turn(state)
-    update = _turn(t, runtime)
+    t = Turn(state)
+    update = (_TURN_BODY.get() or run_nodes)(t, runtime)
     return Command(update=update, goto=after_turn(t.state))  # type: ignore[arg-type]
 
 
-def _turn(t: _Turn, runtime: Runtime[RunContext]) -> dict[str, Any]:
+def run_nodes(t: Turn, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """The turn's nodes in order on `t` (the module's docstring); returns the step's update."""
     t.apply(perceive(t.state, runtime))  # type: ignore[arg-type]
     if after_perceive(t.state) == END:  # type: ignore[arg-type]
         return t.update()
