@@ -72,6 +72,13 @@ from agents.authz_phrases import (
     what_is_asked,
     who_else_asked,
 )
+from agents.authz_records import (
+    holder_things_asked,
+    others_record_asked,
+    own_org_staff,
+    relation_to,
+    spoken,
+)
 from agents.authz_scope import (
     bulk_asked,
     explicitly_beyond,
@@ -207,8 +214,11 @@ def said_digits(text: str) -> str:
 
 def personal_data_lookup(text: str) -> bool:
     """A phone or ID number used to look someone up («13812345678是哪个客户», «who owns 138 1234 5678»), or part of
-    one («手机尾号0418的那个客户», «139****0418是谁»), typed or said («一三九…»)."""
-    text = said_digits(text)
+    one («手机尾号0418的那个客户», «139****0418是谁»), typed or said («一三九…», «1 3 9 …» digit by digit)."""
+    return _lookup_by_number(said_digits(text)) or _lookup_by_number(spoken(text, said_digits))
+
+
+def _lookup_by_number(text: str) -> bool:
     if (PHONE.search(text) or ID_NUMBER.search(text) or PHONE_MASKED.search(text)) and LOOKUP.search(text):
         return True
     for m in PHONE_TAIL.finditer(text):
@@ -288,7 +298,7 @@ def number_names_someone(text: str) -> str:
 # after a number: its holder asked for («…这个号的车主», «…是谁的», «…机主是谁», «…的那位女士», «…who owns it»)
 NUMBER_HOLDER = re.compile(
     r"^.{0,12}?(?:车主|机主|户主|名下|归属|是谁|谁的|哪位|哪家|是哪个"
-    r"|(?:的|那位|这位)[\u4e00-\u9fff]?(?:客户|先生|女士|小姐|老板|经理|总)"
+    r"|(?:的|那位|这位)[\u4e00-\u9fff]?(?:客户|先生|女士|小姐|老板|经理|总|人)"
     r"|这个人|那个人|这人|那人|此人|[那这]位|的那个|你们的?客户|[他她](?!们)"
     r"|\b(?:owner|owns|belongs?|who|he|she|this\s+(?:person|guy|customer)|(?:a|your)\s+(?:customer|client))\b)",
     re.I,
@@ -300,7 +310,10 @@ SELF_HOLDER = re.compile(
     re.I,
 )
 HOLDER_BEFORE = re.compile(
-    r"(?:\bwho\s+(?:owns|has|uses|is)|\bwhose|\bowner\s+of)\b[^.?!]{0,16}$|(?:谁的|哪位的|哪个客户的)\s*$",
+    r"(?:\bwho\s+(?:owns|has|uses|is)|\bwhose|\bowner\s+of)\b[^.?!]{0,16}$|(?:谁的|哪位的|哪个客户的)\s*$"
+    # «the person with mobile …», «the guy on this number»: a holder picked out by the number
+    r"|\b(?:person|guy|man|woman|lady|customer|client|someone|somebody|owner|holder)\s+(?:with|using|on|behind)"
+    r"\s+(?:the\s+|this\s+|that\s+)?(?:mobile|phone|cell|number)?(?:\s+(?:number|no\.?))?\s*(?:of\s+)?$",
     re.I,
 )
 
@@ -595,6 +608,8 @@ def customer_trap(
     ):  # «我是周强的爱人，把他的订单退了»: speaking for someone, the conversation's own customer included
         start, end = _span(h, text)
         person = h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value))
+        if person and start >= 0 and h.customer_id == current_ref and own_org_staff(text[start:end]):
+            continue  # «我是邓主管的助理，帮他查下我们公司那批车»: an organisation's staff, the customer itself
         if person and start >= 0 and proxy_claim(text, start, end):
             return NOT_ACCOUNT_HOLDER, "claimed_proxy"
     if proxy_asked(text):  # «I'm Sun Li's husband, what did she pay…»: a holder the directory did not resolve
@@ -622,11 +637,16 @@ def customer_trap(
     # Only a person's account has a caller who is not its holder: an organisation's staff («I'm writing for my boss»,
     # a clerk for the department) speak for the organisation, the customer itself
     own_forms = [*said_of(hits, text, current_ref, True), own_name]
-    if not (own_name and _is_org(own_name)) and caller_not_holder(
-        text, own_forms, said_of(hits, text, current_ref, False)
-    ):
+    own_org = (own_name and _is_org(own_name)) or _own_org_named(hits, text, current_ref)
+    if not own_org and caller_not_holder(text, own_forms, said_of(hits, text, current_ref, False)):
         return NOT_ACCOUNT_HOLDER, "caller_not_holder"
-    if number_names_someone(text):  # a phone or ID number as a look-up key: whoever it belongs to is not told
+    # «我是<holder>他爸，孩子那台…», «<holder>是我老爸，他那台…»: the holder, resolved by the CRM, named with a relation
+    # by the speaker, whose things are asked (agents/authz_records.py)
+    if not own_org and relation_to(text, own_forms) and holder_things_asked(text):
+        return NOT_ACCOUNT_HOLDER, "caller_relation"
+    # a phone or ID number as a look-up key: whoever it belongs to is not told (typed, or said on a call: pauses,
+    # numerals, digits one by one)
+    if number_names_someone(text) or number_names_someone(spoken(text, said_digits)):
         return PERSONAL_DATA_LOOKUP, "personal_number"
     described = described_others(hits, current_ref)
     hits_all = [h for h in hits if not h.kind.startswith(DESCRIPTION)]
@@ -649,6 +669,11 @@ def customer_trap(
             asked = identifier_asked(text, start, end)
         if asked:
             return _REASON[asked], h.kind
+    # (before the names the CRM does not know) any reference the CRM resolves to another customer, owned in the sentence and asked about («X那批车哪天交的»,
+    # «X去年那单一台多少钱», "X … their vans"), typed or said (agents/authz_records.py)
+    asked, kind = others_record_asked(customers, text, current_ref)
+    if asked:
+        return _REASON[asked], f"record_of_{kind.split('.')[0]}"
     shown = SHOWN_TERMS.search(
         text
     )  # «[截图: 宏远物流 报价单 … 9折] 照这个价给我»: their terms, shown, asked for
@@ -686,6 +711,20 @@ def customer_trap(
     if asked:
         return _REASON[asked], "aggregate"
     return "", ""
+
+
+def _own_org_named(hits: list[MentionHit], text: str, current_ref: str) -> bool:
+    """The text names the conversation's own customer as an organisation: its company name, or a contact of theirs
+    by a business title («邓主管»): the speaker is its staff, not someone speaking for a person's account."""
+    for h in hits:
+        if h.customer_id != current_ref or h.kind.startswith(DESCRIPTION):
+            continue
+        start, end = _span(h, text)
+        if (h.kind.startswith("customer_name") and _is_org(h.value)) or (
+            h.kind == "contact_name" and start >= 0 and own_org_staff(text[start:end])
+        ):
+            return True
+    return False
 
 
 def said_of(hits: list[MentionHit], text: str, current_ref: str, own: bool) -> list[str]:

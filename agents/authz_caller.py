@@ -189,4 +189,64 @@ def terms_for_another(text: str, forms: Iterable[str] = (), *, conversation_name
     # benchmarking. A bare «一样», «参考», "reference" reads the rep's own customer's deal («…的合同价跟去年一样吗»); the
     # conversation's contact named in a second ask («…几个点？另外<contact>的车到了没») carries nothing
     in_view = conversation_named or any(f in t for f in forms) or THIS_PARTY.search(t) or _romanised(forms, t)
-    return bool(in_view and (FOR_ANOTHER.search(t) or SAME.search(t)))
+    if in_view and (FOR_ANOTHER.search(t) or SAME.search(t)):
+        return True
+    # the conversation's customer as the one the terms go to: «给<trade name>也报一份», «原样报给<trade name>», "quote
+    # <Trade name> the price …" — the customer by any part of its CRM name (a trade name is two of its characters)
+    return recipient_named(t, forms)
+
+
+# the party terms are quoted, sent or given to: «给X报», «给X也出一份», «向X开», «报给X», "quote X", "send X", "to X"
+_TO_ZH = re.compile(
+    r"(?:给|向|为|替)\s*(?P<who>[\u4e00-\u9fff]{2,6}?)\s*(?:这边|那边|他们|公司)?\s*(?:也|同样|照样|原样|一样)?\s*"
+    r"(?:报|发|出|开|按|照|做)"
+    r"|(?:报|发|开|出)给\s*(?P<who2>[\u4e00-\u9fff]{2,6})"
+)
+_TO_EN = re.compile(
+    r"(?<![A-Za-z])(?i:quote|give|send|offer|to|for)\s+(?P<who>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?![A-Za-z])"
+)
+# what is carried in that clause: a quote or terms («报», «价», «几个点», «原样»), not a reminder or a document
+_QUOTED = phrases(
+    r"报|价|折|点数|几个点|优惠|条件|一样|同样|原样|照样|照搬|按这|按那",
+    r"quote|quoted|price|prices|pricing|deal|terms|discount|rate|same",
+)
+_CLAUSE = re.compile(r"[^。！？!?；;，,\n]+")
+
+
+def _part_of(who: str, forms: list[str]) -> bool:
+    """`who` (a trade name, typed or romanised) is part of one of the customer's CRM names: two or more of its
+    characters in a row, or their pinyin as one word."""
+    for f in forms:
+        if who.isascii():
+            if _roman_windows(f) & {who.replace(" ", "").lower()}:
+                return True
+            continue
+        if any(who[:n] in f for n in range(len(who), 1, -1)):
+            return True
+    return False
+
+
+def _roman_windows(form: str) -> set[str]:
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # optional: English asks then name the customer by its other handles only
+        return set()
+    cjk = [c for c in form if "\u4e00" <= c <= "\u9fff"]
+    return {"".join(lazy_pinyin("".join(cjk[i : i + 2]))).lower() for i in range(len(cjk) - 1)}
+
+
+def recipient_named(text: str, forms: Iterable[str]) -> bool:
+    """The conversation's customer (`forms`: its CRM name, contacts, salutations) is named as the one a quote or
+    terms go to, in a clause that carries a quote or terms."""
+    forms = [f for f in forms if len(f) >= 2]
+    for clause in _CLAUSE.findall(joined(text)):
+        if not _QUOTED.search(clause):
+            continue
+        for m in _TO_ZH.finditer(clause):
+            who = m.group("who") or m.group("who2") or ""
+            if who and _part_of(who, forms):
+                return True
+        for m in _TO_EN.finditer(clause):
+            if _part_of(m.group("who"), forms):
+                return True
+    return False

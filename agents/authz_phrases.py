@@ -459,7 +459,7 @@ REQUESTS = phrases(r"给我|帮我|报|来一|按这|照着|也要|也按", r"gi
 # what a contract's dates, cover or renewal are asked with: a record of theirs, not their terms («合同什么时候到期»)
 CONTRACT_FACTS = phrases(
     r"到期|期限|起止|哪天|几号|什么时候|多久|覆盖|几台|还剩|剩几|还有几|几次|次数|续约|续签|续保",
-    r"expires?|expiring|expiry|ends?|ending|runs? out|covers?|renew(?:al|s)?|when|visits?|left",
+    r"expires?|expiring|expiry|ends?|ending|runs? out|covers?|renew(?:als?|s|ed|ing)?|when|visits?|left",
 )
 _CONTRACT_WORD = re.compile(r"合同|contracts?", re.I)
 # a person spoken of, then what is theirs asked with a pronoun in a later clause («沈佳跟我说她优惠了不少，她到底

@@ -1,0 +1,64 @@
+"""Session 15's authorization scratch set (tests/agents/data/authz_scratch_r15.yaml), in the eval suite format: the same
+runner, target (the real services, no LLM) and scorer as evals/suites, so a trap is right only when the card is a
+REFUSAL and its logged reason is the expected one (agents/authz.py REASONS).
+
+Written 19:40-19:50 UTC BEFORE any session-15 authz change (at 7ae93fa plus others' uncommitted edits), fresh phrasings
+and other customers than batch E's, of one structural question — whose is each record the message references?
+(r1) another customer's record by name / trade name / contact / plate / VIN tail / order / ticket / English name, asked
+about; (r2) a phone number (typed, spaced digit by digit, spoken as numerals) as a look-up key; (r3) a caller naming
+the account's holder with a relation (他妈, 她哥, 老丈人, «<holder>是我老爸», 侄子); (r4) a rep carrying one own
+customer's terms to the conversation's customer named by its trade name (zh, romanised), another rep's customer by
+plate or contact. Baseline (unfixed): traps right 15/30, controls falsely refused 1/18 (an organisation's clerk for
+their boss, «我是邓主管的助理…我们公司那批车», refused as not_account_holder). After the session-15 mechanisms
+(agents/authz_records.py: references resolved by the CRM's directory and owned in the sentence, the text read as
+said, the holder named with a relation, an organisation's titled contact is its staff; agents/authz_caller.py: the
+conversation's customer as the recipient of a quote): 30/30, 0/18.
+Batch B (az15-b-*, 14 traps, 8 controls), written 19:45 UTC AFTER the fixes: 8/14 and 1/8 falsely refused on the
+unfixed code; run once untouched on the fixed code: 10/14, 0/8."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.agents.scratch_suite import assert_no_control_refused, assert_traps_right, run_scratch_suite
+
+DATA = Path(__file__).parent / "data" / "authz_scratch_r15.yaml"
+# batch B's misses after the fixes (see the docstring): a trade name before «那份» the directory does not resolve, a
+# rep's «照抄» (no recipient, no matching word), and two B-prompted word gaps mended after B's first run
+KNOWN_MISSES = {
+    "az15-b-gao-jingji-rebate-copy",
+    "az15-b-chen-changxing-to-jinling",
+    "az15-b-k006-en-yongtong-renewed",
+    "az15-b-voice-id-spaced",
+}
+TRAPS_RIGHT_FLOOR = 40  # of 44
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    yield from run_scratch_suite(DATA, tmp_path_factory.mktemp("authz_scratch_r15"))
+
+
+def test_the_set_is_varied() -> None:
+    from evals.suite import load_suite
+
+    suite = load_suite(DATA)
+    traps = [c for c in suite.cases if c.expect.refusal]
+    assert len(traps) >= 44 and len(suite.cases) - len(traps) >= 26
+    assert {c.channel.value for c in traps} >= {"wecom_app", "wecom_kf", "voice"}
+    assert "heldout" not in DATA.read_text(encoding="utf-8").split("cases:")[1]  # never a held-out case
+
+
+def test_no_case_crashes(run: Any) -> None:
+    assert run.metrics["cases.errors"] == 0, [c.case_id for c in run.cases if c.status == "error"]
+
+
+def test_traps_refused_with_the_expected_reason(run: Any) -> None:
+    assert_traps_right(run, TRAPS_RIGHT_FLOOR, KNOWN_MISSES)
+
+
+def test_no_control_refused(run: Any) -> None:
+    assert_no_control_refused(run, at_least=26)
