@@ -454,6 +454,21 @@ class RedisStreamInbox:
             "dead": dead,
         }
 
+    def backlog(self) -> tuple[int, int | None]:
+        """(pending, lag) of the consumer group: entries delivered and not acked, entries not yet delivered (None
+        where Redis cannot tell the lag, after deletions inside the stream). One XINFO GROUPS."""
+        try:
+            info = self._r.xinfo_groups(self.stream)
+        except redis.RedisError as exc:
+            raise _unavailable(exc) from exc
+        for group in info:
+            if group.get("name") in (self.group, self.group.encode()):
+                lag = group.get("lag", 0)
+                return int(group.get("pending", 0)), (None if lag is None else int(lag))
+        raise BackendUnavailable(
+            f"no consumer group {self.group!r} on {self.stream}", reason="queue_unavailable"
+        )
+
     def drained(self) -> bool:
         """The consumer group has no entry pending (claimed, not acked) and none unread (lag 0); where Redis cannot
         tell the lag (None after deletions inside the stream), pending alone answers. A worker acks an entry only once

@@ -19,7 +19,7 @@ from copilot.scale import RedisStreamInbox
 def test_the_queue_is_drained_only_when_nothing_is_unread_or_unacked(redis_url: str) -> None:
     box = RedisStreamInbox(redis_url, stream=f"test:drained:{time.time_ns()}", lease_s=5.0)
     try:
-        assert queue_drained(box)  # an empty group
+        assert queue_drained(box) and box.backlog() == (0, 0)  # an empty group
         box.accept(
             InboundMessage(
                 tenant="demo",
@@ -30,11 +30,11 @@ def test_the_queue_is_drained_only_when_nothing_is_unread_or_unacked(redis_url: 
                 parts=[TextPart(text="返点政策")],
             )
         )
-        assert not queue_drained(box)  # unread
+        assert not queue_drained(box) and box.backlog() == (0, 1)  # unread
         [(item_id, _)] = box.claim("w1", 1)
-        assert not queue_drained(box)  # claimed, not acked
+        assert not queue_drained(box) and box.backlog() == (1, 0)  # claimed, not acked
         box.ack(item_id)
-        assert queue_drained(box) and box.drained()
+        assert queue_drained(box) and box.drained() and box.backlog() == (0, 0)
     finally:
         box.close()
 
