@@ -39,6 +39,10 @@ class IntentSpec(BaseModel):
     name: str
     label_zh: str
     description: str = ""  # enough on its own: intent works zero-shot from label + description + keywords
+    # the description in the other languages customers write in ({en: "…"}): read as the description is, so a message
+    # in that language is matched against words of its own language, not only through the embedder's cross-lingual
+    # alignment with the first description
+    descriptions: dict[str, str] = Field(default_factory=dict)
     policy_hint: str = ""  # words added to the policy query for this intent (e.g. 返点协议)
     keywords: list[str] = Field(default_factory=list)  # taxonomy words; one in the message nudges the intent
     cues: IntentCues = Field(default_factory=IntentCues)
@@ -115,6 +119,9 @@ class RuleWhen(BaseModel):
         default_factory=list
     )  # entity kinds of which at least one must be present
     keywords_any: list[str] = Field(default_factory=list)
+    # words that take their place out of the message before keywords_any is read: a keywords_any word found only inside
+    # one of them does not count («续签» inside «手续签字»); a rule without keywords_any does not fire when one is there
+    keywords_none: list[str] = Field(default_factory=list)
     sentiment_below: float | None = None
     evidence_kinds: list[str] = Field(
         default_factory=list

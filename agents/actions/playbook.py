@@ -26,7 +26,16 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from agents.actions.computed import Link, computed_facts, grants, is_approval, links, named_in, names_any
+from agents.actions.computed import (
+    Link,
+    computed_facts,
+    grants,
+    id_shapes,
+    is_approval,
+    links,
+    named_in,
+    names_any,
+)
 from agents.actions.marginal import marginal_order
 from agents.actions.needs import UNASKED
 from agents.actions.records import ONLY
@@ -253,10 +262,65 @@ def precondition_holds(name: str, d: DecisionInput) -> bool:
 # customer may still ask for it in so many words) and ranks lower, as one the computed answer argues against:
 #   a renewal action: ["~!fact:renewal_days>60"] — a renewal is the next step near the contract's end
 PREFER = "~"
+# A precondition written with a leading `+` says when the computed answer makes the action the NEXT STEP of what was
+# asked (not a gate either): when it holds and the message is about an intent the action serves, the action is
+# supported by the computed facts the test read, as the authority table's verdict supports an approval:
+#   a renewal action: ["+fact:contract_end<=60"] — a contract ending within 60 days, or lapsed (days < 0), is renewed
+NEXT = "+"
 
 
 def preconditions_hold(spec: ActionSpec, d: DecisionInput) -> bool:
-    return all(precondition_holds(p, d) for p in spec.preconditions if not p.startswith(PREFER))
+    return all(precondition_holds(p, d) for p in spec.preconditions if not p.startswith((PREFER, NEXT)))
+
+
+def _facts_read(term: str, d: DecisionInput) -> list[Evidence]:
+    """The computed facts a `fact:` test reads (those answering its key), for the action to cite."""
+    body = term.lstrip("!").strip().removeprefix(FACT_PREFIX).strip()
+    m = _COMPARE.match(body)
+    key = (m.group("key") if m is not None else body.partition("=")[0]).strip()
+    return [
+        e
+        for e in d.evidence
+        if e.kind is EvidenceKind.COMPUTED_FACT and key in (e.source_ids.get("tool"), e.source_ids.get("tool_id"))
+    ]
+
+
+def next_steps(d: DecisionInput, tenant: TenantConfig, computed: dict[str, Link]) -> None:
+    """The catalog's NEXT preconditions over the computed answer: an action whose every `+` test holds (its gates
+    holding, the message about an intent it serves) is supported by the facts those tests read."""
+    for spec in tenant.actions:
+        tests = [p.removeprefix(NEXT).strip() for p in spec.preconditions if p.startswith(NEXT)]
+        if not tests or not preconditions_hold(spec, d):
+            continue
+        if d.intent.name not in spec.intents and d.backing(spec.intents) < BACKED:
+            continue
+        if not all(precondition_holds(t, d) for t in tests):
+            continue
+        facts = [e for t in tests for e in _facts_read(t, d)]
+        lk = computed.setdefault(spec.name, Link(spec.name))
+        if lk.vetoed:
+            continue
+        lk.supported = lk.next_step = True
+        lk.support += [e for e in facts if e not in lk.support]
+        lk.why += [f"计算结果：{e.content.split(chr(10))[0][:60]}" for e in facts[:1]]
+
+
+def decision_links(d: DecisionInput, tenant: TenantConfig, named: set[str]) -> dict[str, Link]:
+    """What the computed answer says about each action (agents.actions.computed.links), with the catalog's NEXT steps,
+    and without the support of an approval computed from the percentage of a message flagged as an injection when the
+    message is not read as an intent the approval serves: the injected words asked for it, the customer did not.
+    (An eligible campaign whose rows name none of what the message names stays supported: it keeps the catalog's own
+    place, under the rules, and is no offer — see OFFER_NAMED; a service campaign for every model answers a question
+    about that service's offers, session 15, batch A.)"""
+    computed = links(d.evidence, tenant, named)
+    if "injection_suspected" in d.flags:
+        for name, lk in computed.items():
+            spec = tenant.action(name)
+            if lk.supported and is_approval(spec) and d.intent.name not in spec.intents:
+                lk.supported = False
+                lk.why.append("消息含可疑指令，审批不是所问之事")
+    next_steps(d, tenant, computed)
+    return computed
 
 
 def disfavoured(spec: ActionSpec, d: DecisionInput) -> bool:
@@ -351,11 +415,24 @@ def rule_matches(rule: Rule, d: DecisionInput) -> bool:
         return False
     if w.entities_any and not any(intent.entities.get(k) for k in w.entities_any):
         return False
-    if w.keywords_any and not any(k.lower() in d.text.lower() for k in w.keywords_any):
+    if (w.keywords_any or w.keywords_none) and not keywords_hold(w.keywords_any, w.keywords_none, d.text):
         return False
     if w.sentiment_below is not None and intent.sentiment >= w.sentiment_below:
         return False
     return all(k in d.kinds() for k in w.evidence_kinds)
+
+
+def keywords_hold(any_of: list[str], none_of: list[str], text: str) -> bool:
+    """keywords_any / keywords_none of a rule: the keywords_none words are taken out of the message first (a longer
+    word holding a keyword, «手续签字» holding «续签», is not that keyword); then one keywords_any word must be left, or,
+    for a rule without keywords_any, no keywords_none word may have been there."""
+    low = text.lower()
+    rest = low
+    for k in sorted((k.lower() for k in none_of if k), key=len, reverse=True):
+        rest = rest.replace(k, "\x00")
+    if not any_of:
+        return rest == low
+    return any(k.lower() in rest for k in any_of)
 
 
 def fire(
@@ -510,7 +587,7 @@ def propose(
     computed answer (an action it supports rises and gets its parameters, one it rules out goes) and with the
     message (a rule fired by the customer's background alone ranks under the actions that answer the message)."""
     named = named_in(d.text, d.intent.entities)
-    computed = links(d.evidence, tenant, named)
+    computed = decision_links(d, tenant, named)
     best: dict[str, tuple[float, RuleFiring]] = {}
     background: set[str] = (
         set()
@@ -567,7 +644,7 @@ def propose(
             # the computed answer's verdict on what was asked (the authority table: approve, or grant it myself) is
             # the next step; any other step it makes possible (an eligible campaign, a sale the record allows) is an
             # offer: it joins right under the best rule about the message, never over what the message asked for
-            if asked and not (is_approval(spec) or grants(spec)):
+            if asked and not (is_approval(spec) or grants(spec) or link.next_step):
                 priority = min(priority, max(asked) - OFFER_GAP)
                 if OFFER_NAMED and named and not any(names_any(e, named) for e in link.support):
                     continue  # an offer whose row names none of what the message names (its model, its figures)
@@ -871,6 +948,8 @@ def _free_place(r: _Ranking, ranked: list[RuleFiring]) -> int:
     """Where a later step's pick goes: second, unless the second card is there because the message's own words need
     it (an action of an intent its needs back fully, BACKED, that the read intent is not: _what_the_message_needs);
     then third. A clause's reading or a second ask's closest action is weaker evidence than the tools the words ask for."""
+    if len(ranked) >= 2 and _read_intent_second(r, ranked):
+        return 2
     if not KEEP_NEEDED or len(ranked) < 2:
         return 1
     second = r.intents_of(ranked[1])
@@ -881,6 +960,20 @@ def _free_place(r: _Ranking, ranked: list[RuleFiring]) -> int:
         and r.d.backing(list(second & needed)) >= BACKED
     )
     return 2 if keep else 1
+
+
+def _read_intent_second(r: _Ranking, ranked: list[RuleFiring]) -> bool:
+    """The first card serves another intent than the one read (a hand-off asked for in so many words, an approval an
+    injection flag proposed) and the second is the read intent's own rule about the message: that one keeps its place
+    (a complaint that also says «我要找你们领导» keeps its escalation in the top two beside the hand-off; a part's
+    fault report goes third). Session 15, batch E."""
+    name = r.d.intent.name
+    return (
+        not r.d.abstained()
+        and name not in r.intents_of(ranked[0])
+        and name in r.intents_of(ranked[1])
+        and _about_the_message(ranked[1])
+    )
 
 
 def _second_place(r: _Ranking, ranked: list[RuleFiring], name: str) -> list[RuleFiring]:
@@ -1109,7 +1202,7 @@ def rank_catalog(
     injected = "injection_suspected" in d.flags
     signals = d.signal_ids()
     computed = (
-        links(d.evidence, tenant, named_in(d.text, d.intent.entities)) if computed is None else computed
+        decision_links(d, tenant, named_in(d.text, d.intent.entities)) if computed is None else computed
     )
     # what the computed answer says to do next («处理：7天内预约进店检查») is read like the message itself
     answer_lines = [e.content.split("\n")[0] for e in computed_facts(d.evidence)][:MAX_ANSWER_LINES]
@@ -1121,6 +1214,10 @@ def rank_catalog(
             continue
         link = computed.get(spec.name)
         if (link is not None and link.vetoed) or (injected and grants(spec)):
+            continue
+        # a message flagged as an injection asks for an approval only when it is read as what the approval serves
+        # (the injected words' percentage is no customer's ask beside an order or warranty question)
+        if injected and is_approval(spec) and d.intent.name not in spec.intents:
             continue
         if not preconditions_hold(spec, d):
             continue
@@ -1165,6 +1262,12 @@ def rank_catalog(
                 params[pname] = top_source[pname]
         required = [n for n, p in spec.parameters.items() if p.required]
         unfilled = [n for n in required if n not in params]
+        # beside rules, an action whose object is an id of a shape the catalog writes («活动编号 PR-xxxx») joins only when
+        # the computed answer supports one (an eligible campaign) or the message names it: which campaign to register
+        # is the computed answer's to say, and without it the card would offer one the customer may not qualify for
+        shaped = [n for n in required if n in id_shapes(spec)]
+        if answering_only and shaped and not supported and not any(n in named for n in shaped):
+            continue
         # an action the copilot can fully prepare is a better suggestion than one the rep must complete; an action the
         # catalog ties to customer signals is for customers who show one. A document guessed from the clauses an
         # abstained message's words found (UNASKED) fills the parameter but is not a prepared action: no bonus, or

@@ -228,3 +228,26 @@ def open_ticket_on_signals(crm: Mapping[str, Any], signal_devices: Iterable[str]
         if isinstance(t, Mapping) and t.get("id") and str(t.get("device_id") or "") in devices:
             return TicketMatch(t, "signal", False)
     return None
+
+
+ANSWER = "answer"  # TicketMatch.how of an open ticket the computed answer rests on
+
+
+def open_ticket_in_answer(crm: Mapping[str, Any], evidence: Iterable[Any]) -> TicketMatch | None:
+    """The customer's open ticket the computed answer rests on: a reasoning tool read that ticket's CRM row as an input
+    («这台设备已有工单 …»: it found the device's open ticket by the device the message is about), so the message is
+    about it even when its words share none of the subject's («开不了机» against «无法启动»). Only an input row, never a
+    guess: None when no computed fact read an open ticket."""
+    read: set[str] = set()
+    for e in evidence:
+        if getattr(getattr(e, "kind", None), "value", "") != "computed_fact":
+            continue
+        for item in (getattr(e, "lineage", None) or {}).get("inputs") or []:
+            if isinstance(item, Mapping) and item.get("evidence_id"):
+                read.add(str(item["evidence_id"]))
+    if not read:
+        return None
+    for t in crm.get("open_tickets") or []:
+        if isinstance(t, Mapping) and t.get("id") and str(t.get("evidence_id") or "") in read:
+            return TicketMatch(t, ANSWER, False)
+    return None

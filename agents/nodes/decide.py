@@ -18,7 +18,7 @@ from langgraph.runtime import Runtime
 from agents.actions.marginal import enrich
 from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
-from agents.actions.records import open_ticket_for, open_ticket_on_signals
+from agents.actions.records import open_ticket_for, open_ticket_in_answer, open_ticket_on_signals
 from agents.authz import NOT_ACCOUNT_HOLDER, SCREEN, customer_trap, governing_clause, organisation_words
 from agents.context import RunContext, state_evidence
 from agents.nodes.ground import reading_of
@@ -265,8 +265,12 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     customer = state.get("customer", {})
     # the customer's open ticket this message is about (its id, device, fault code or subject): followed up, not doubled
     crm = state.get("crm") or {}
-    ticket = open_ticket_for(crm, _all_text(state), intent.entities) or open_ticket_on_signals(
-        crm, (str(e.source_ids.get("device_id", "")) for e in evidence if e.kind is EvidenceKind.SIGNAL)
+    ticket = (
+        open_ticket_for(crm, _all_text(state), intent.entities)
+        or open_ticket_in_answer(crm, evidence)  # the computed answer read the vehicle's open ticket
+        or open_ticket_on_signals(
+            crm, (str(e.source_ids.get("device_id", "")) for e in evidence if e.kind is EvidenceKind.SIGNAL)
+        )
     )
     facts = customer_facts(customer, evidence)
     if ticket is not None:  # a rule may test it: customer: {open_ticket: {exists: true}}

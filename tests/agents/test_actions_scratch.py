@@ -102,6 +102,16 @@ ABOUT: dict[str, tuple[str, str]] = {
         "guessed reading's follow-up second at the latest) top-2 0.811 (30/37), multi-need both 0.333, no forbidden "
         "0.833 (5/6), zero-rule 0.784 / 0.833",
     ),
+    "actions_scratch_r15.yaml": (
+        "a lapsed or ending contract renewed without a renewal word, 手续/签字 that is no renewal, an open ticket chased "
+        "without its number (voice, English), a warranty ending or ended, a price ask with no campaign for this "
+        "customer, injected words beside a non-price ask, two needs, authority computed",
+        "before (7ae93fa, clean clone) top-2 0.688 (22/32), multi-need both 0.250 (1/4), no forbidden 0.500 (7/14), "
+        "zero-rule 0.844 / 0.500; after (session 15: the catalog's NEXT preconditions, the open ticket the computed "
+        "answer read, an injected message's approval only on a reading it serves, a campaign joins beside rules only "
+        "with a computed one, keywords_none, the grade the answer computed) top-2 0.844 (27/32), multi-need both 0.250, "
+        "no forbidden 0.714 (10/14), `state` 10/13, zero-rule 0.875 (28/32) / 0.643",
+    ),
 }
 # The shapes each set must hold (its cases' tags).
 TAGS: dict[str, str] = {
@@ -111,6 +121,7 @@ TAGS: dict[str, str] = {
     "actions_scratch_r12.yaml": "multi voice english image file state",
     "actions_scratch_r13.yaml": "state multi voice english computed",
     "actions_scratch_r14.yaml": "pkg price ticket state inject multi voice english typo emoji file",
+    "actions_scratch_r15.yaml": "pkg state ticket warranty price inject multi voice english computed",
 }
 BY_TENANT: dict[str, dict[str, float]] = {
     "actions_generalisation_r7.yaml": {"autodealer": 0.82, "demo": 0.9},
@@ -127,6 +138,7 @@ FLOORS: list[tuple[str, int, float, float, int, float, float, int, float, float]
     ("actions_scratch_r12.yaml", 28, 0.83, 0.45, 19, 0, 0, 0, 0.79, 0),
     ("actions_scratch_r13.yaml", 20, 0.9, 0.57, 6, 0, 0.66, 3, 0.9, 0.66),
     ("actions_scratch_r14.yaml", 35, 0.78, 0.3, 6, 0, 0.66, 0, 0.75, 0.66),
+    ("actions_scratch_r15.yaml", 30, 0.81, 0, 4, 0.69, 0.64, 6, 0.84, 0.57),
 ]
 SETS = [
     ScratchSet(

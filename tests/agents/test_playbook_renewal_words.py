@@ -41,6 +41,10 @@ NOT_RENEWAL = [
     "Does the service plan cover a battery check? 续航掉得厉害",
     "套餐后续还有别的收费吗",
     "喂 套餐 要 办 什么 手续 续航 会 不会 受 影响",
+    # session 15 (keywords_none: 手续签 is taken out before the renewal words are read; written for this test)
+    "套餐的手续签字是在店里签还是线上签？",
+    "保养包转让的手续签好了没有",
+    "the 手续签字 for the plan, can my assistant do it?",
 ]
 RENEWAL = [
     "套餐下个月到期，想续约一年，怎么弄",
@@ -52,6 +56,7 @@ RENEWAL = [
     "帮我们续一年吧 12台车",
     "套餐怎么续费，网上能办吗",
     "喂 那个 保养 套餐 到期 了 我们 还 想 续 一年",  # a spaced voice transcript: 续 as a word of its own
+    "手续签字那边弄完了，顺便想把套餐续约一年",  # 手续签 taken out, 续约 left: still a renewal
 ]
 
 
@@ -74,3 +79,13 @@ def test_injection_rule_on_a_price_reading_but_not_on_a_complaint_reading(rules:
     # narrowed in eb52387: a complaint reading loses the approval-only rule (it put the approval beside warranty,
     # order and package asks); the discount is still never granted: no rule or catalog action grants one.
     assert not rule_matches(rule, _d("complaint", text, ("injection_suspected",)))
+
+
+def test_keywords_none_takes_its_words_out_before_keywords_any_is_read() -> None:
+    from agents.actions.playbook import keywords_hold
+
+    assert not keywords_hold(["续签"], ["手续签"], "手续签字要本人来吗")
+    assert keywords_hold(["续签"], ["手续签"], "手续签字要本人来吗？另外想续签两年")
+    assert keywords_hold(["续签"], [], "手续签字要本人来吗")  # without keywords_none: the substring test as before
+    # a rule with keywords_none only: it does not fire when one of its words is there
+    assert keywords_hold([], ["人工"], "套餐多少钱") and not keywords_hold([], ["人工"], "转人工")
