@@ -36,7 +36,6 @@ from agents.authz_phrases import (
     THEIR_THINGS,
     VERIFY,
     asks_terms,
-    phrases,
 )
 from contract.errors import BackendUnavailable
 
@@ -112,7 +111,9 @@ _EN_THEIR = re.compile(r"(?<![A-Za-z])(?:their|its)(?![A-Za-z])", re.I)
 _BESIDE = re.compile(r"(?:我们|我|咱们|我司)(?:也)?(?:跟|和|与|同)\s*$")
 # the asker just before the name («我们杭州那家…», «我司…»): themself described or named, not another party
 _SELF_BEFORE = re.compile(r"(?:我们|我|咱们|咱|我司|本公司|俺们?)(?:这边|公司|这家)?(?:也|就|在)?\s*$")
-_CLAUSE_END = re.compile(r"[。！？!?；;\n]|[，,](?=\s*(?:另外|还有|顺便|对了|然后|我们?|咱|and\b|also\b|by the way))", re.I)
+_CLAUSE_END = re.compile(
+    r"[。！？!?；;\n]|[，,](?=\s*(?:另外|还有|顺便|对了|然后|我们?|咱|and\b|also\b|by the way))", re.I
+)
 
 
 def _sentence(text: str, at: int) -> tuple[int, int]:
@@ -132,7 +133,12 @@ def owned_record_asked(text: str, ref: Ref) -> str:
     start, end = _sentence(text, ref.start)
     sentence = text[start:end]
     before = text[start : ref.start]
-    if REFERRAL.search(sentence) or SELF_ID.search(before) or _BESIDE.search(before) or _SELF_BEFORE.search(before):
+    if (
+        REFERRAL.search(sentence)
+        or SELF_ID.search(before)
+        or _BESIDE.search(before)
+        or _SELF_BEFORE.search(before)
+    ):
         return ""
     record = ref.kind.split(".")[0] in _RECORD_KINDS
     owned = record or bool(POSSESSED.match(text, ref.end)) or bool(_EN_THEIR.search(text, ref.end, end))
@@ -174,11 +180,10 @@ KIN = (
     r"|爱人|老婆|老公|妻子|丈夫|太太|媳妇儿?|家属|家里人|家人|亲戚"
     r"|朋友|同事|同学|邻居|助理|秘书|司机|管家|保姆"
 )
-KIN_EN = phrases(
-    "",
+KIN_EN = (
     r"husband|wife|son|daughter|father|mother|dad|mom|mum|brother|sister|partner|uncle|aunt|cousin|nephew|niece"
     r"|grandson|granddaughter|grandfather|grandmother|father-in-law|mother-in-law|son-in-law|daughter-in-law"
-    r"|friend|colleague|neighbou?r|assistant|secretary|driver",
+    r"|friend|colleague|neighbou?r|assistant|secretary|driver"
 )
 
 
@@ -193,9 +198,7 @@ def relation_to(text: str, forms: Sequence[str]) -> bool:
             return True
         if re.search(rf"{e}\s*(?:是|系)\s*我(?:的|家)?\s*(?:{KIN})", t):
             return True
-        if f.isascii() and re.search(
-            rf"\b(?:i am|i'm|this is)\s+{e}'s\s+(?:{KIN_EN.pattern})", t, re.I
-        ):
+        if f.isascii() and re.search(rf"\b(?:i am|i'm|this is)\s+{e}'s\s+(?:{KIN_EN})\b", t, re.I):
             return True
     return False
 

@@ -14,7 +14,11 @@ their boss, «我是邓主管的助理…我们公司那批车», refused as not
 said, the holder named with a relation, an organisation's titled contact is its staff; agents/authz_caller.py: the
 conversation's customer as the recipient of a quote): 30/30, 0/18.
 Batch B (az15-b-*, 14 traps, 8 controls), written 19:45 UTC AFTER the fixes: 8/14 and 1/8 falsely refused on the
-unfixed code; run once untouched on the fixed code: 10/14, 0/8."""
+unfixed code; run once untouched on the fixed code: 10/14, 0/8. Two of its misses were word gaps in closed classes
+and were then mended (a contract «renewed» is a record, not its terms; «…的人» after a number is its holder): 12/14.
+Still missed: «苏州畅行那份合同» (the directory resolves a trade name only before its party words, not «那份»:
+knowledge/crm/directory.py PARTY_AFTER, not this helper's file) and «北辰这边照抄一份» (no recipient, no matching
+word)."""
 
 from __future__ import annotations
 
@@ -26,15 +30,10 @@ import pytest
 from tests.agents.scratch_suite import assert_no_control_refused, assert_traps_right, run_scratch_suite
 
 DATA = Path(__file__).parent / "data" / "authz_scratch_r15.yaml"
-# batch B's misses after the fixes (see the docstring): a trade name before «那份» the directory does not resolve, a
-# rep's «照抄» (no recipient, no matching word), and two B-prompted word gaps mended after B's first run
-KNOWN_MISSES = {
-    "az15-b-gao-jingji-rebate-copy",
-    "az15-b-chen-changxing-to-jinling",
-    "az15-b-k006-en-yongtong-renewed",
-    "az15-b-voice-id-spaced",
-}
-TRAPS_RIGHT_FLOOR = 40  # of 44
+# batch B's misses (see the docstring): a trade name before «那份» the directory does not resolve (畅行那份…), and a
+# rep's «照抄» with the conversation's customer in view but neither a recipient nor a word of matching
+KNOWN_MISSES = {"az15-b-gao-jingji-rebate-copy", "az15-b-chen-changxing-to-jinling"}
+TRAPS_RIGHT_FLOOR = 42  # of 44
 
 
 @pytest.fixture(scope="module")
