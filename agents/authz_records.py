@@ -30,9 +30,12 @@ from agents.authz_phrases import (
     ASKING,
     EN_HOLDER_THINGS,
     IN_COVER,
+    LEADS_BACK,
+    POINTS_BACK,
     RECORDS,
     REFERRAL,
     SELF_ID,
+    THEIR_PRONOUN,
     THEIR_THINGS,
     VERIFY,
     asks_terms,
@@ -128,8 +131,27 @@ def _sentence(text: str, at: int) -> tuple[int, int]:
     return start, len(text)
 
 
+_CLAUSE = re.compile(r"[。！？!?；;，,\n]")
+
+
+def _asked_region(text: str, ref: Ref, start: int, end: int) -> str:
+    """The clause of the reference, and the clauses after it while they point back at its party («…，他们那份续了没
+    有», "… their …"): where a question about it is asked. A clause after it with a subject of its own («…，E5续航多
+    少？») is the asker's own question."""
+    cuts = [start, *(m.end() for m in _CLAUSE.finditer(text, start, end)), end]
+    i = max(k for k in range(len(cuts) - 1) if cuts[k] <= ref.start)
+    last = i
+    for j in range(i + 1, min(i + 3, len(cuts) - 1)):
+        piece = text[cuts[j] : cuts[j + 1]]
+        if not (POINTS_BACK.search(piece) or THEIR_PRONOUN.search(piece) or LEADS_BACK.match(piece)):
+            break
+        last = j
+    return text[cuts[i] : cuts[last + 1]]
+
+
 def owned_record_asked(text: str, ref: Ref) -> str:
-    """The reference is to a record of its customer's that the sentence asks about: "prices" / "records", else ""."""
+    """The reference is to a record of its customer's that its clause (or a clause pointing back at it) asks about:
+    "prices" / "records", else ""."""
     start, end = _sentence(text, ref.start)
     sentence = text[start:end]
     before = text[start : ref.start]
@@ -144,10 +166,10 @@ def owned_record_asked(text: str, ref: Ref) -> str:
     owned = record or bool(POSSESSED.match(text, ref.end)) or bool(_EN_THEIR.search(text, ref.end, end))
     if not owned:
         return ""
-    after = text[ref.end : end]
-    if not (ASKING.search(after) or VERIFY.search(after) or ASKING.search(before)):
+    region = _asked_region(text, ref, start, end)
+    if not (ASKING.search(region) or VERIFY.search(region)):
         return ""
-    return "prices" if asks_terms(sentence) else "records"
+    return "prices" if asks_terms(region) else "records"
 
 
 def others_record_asked(

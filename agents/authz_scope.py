@@ -36,7 +36,7 @@ from agents.authz_phrases import (
 # the thing just identified, pointed back at: «它», «这台», «那辆车», «该车», «it», «this car», «the vehicle», or the one
 # who holds it («车主», «the owner»)
 THE_THING = phrases(
-    r"它|这[台辆部个]|那[台辆部个]|这车|那车|该车|此车|原车主|车主",
+    r"(?<!我)(?<!我们)(?<!咱)(?:它|这[台辆部个]|那[台辆部个]|这车|那车|该车|此车|原车主|车主)",
     r"it|its|this (?:car|vehicle|van|one|order|ticket|contract)|that (?:car|vehicle|van|one)|the (?:car|vehicle|van)"
     r"|the owner",
 )

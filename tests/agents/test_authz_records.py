@@ -65,6 +65,7 @@ ASKED = [
     ("我们跟某甲物流一样也是跑城配的，车载重多少？", "C2", ""),  # the asker beside them
     ("某甲物流的车在你们这修得挺好，我们也想买一台，什么价？", "C2", ""),  # their thing, nothing asked of it
     ("某甲物流最近怎么样", "C2", ""),  # named, nothing of theirs owned
+    ("听说某甲物流那批车也是你们交的，这款车续航多少？", "C2", ""),  # hearsay, then the asker's own question
 ]
 
 
@@ -153,3 +154,14 @@ def test_a_contracts_renewal_is_a_record_not_its_terms() -> None:
 
     assert not asks_terms("Has that company renewed their service contract yet?")
     assert asks_terms("What price is in their service contract?")
+
+
+def test_the_askers_own_pointer_after_another_identifier_is_their_own() -> None:
+    from agents.authz_scope import identifier_asked
+
+    # «我这车»: the asker's car, not the one named
+    text = "昨天被闽7XY2K 蹭了一下，我这车漆面能在你们这修吗？"
+    at = text.index("闽")
+    assert identifier_asked(text, at, at + 7) == ""
+    text = "闽7XY2K 这车漆面能在你们这修吗？"  # «这车» alone: the one named
+    assert identifier_asked(text, 0, 7) == "records"
