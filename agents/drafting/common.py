@@ -20,8 +20,14 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 VERSION_SUFFIX = re.compile(r"\s*[Vv]\d+(?:\.\d+)*\s*$")
 
 
+# an identifier that starts with a Chinese character (a licence plate "京·7QX2K", "沪D8Z3Q"): no Chinese written
+PLATE_LIKE = re.compile(r"[\u4e00-\u9fff][·.\-\s]?[A-Z0-9]{5,7}(?![A-Za-z0-9])")
+
+
 def detect_lang(text: str, declared: str = "zh") -> str:
-    """'en' when the customer wrote (almost) no Chinese characters and some Latin words; else the declared language."""
+    """'en' when the customer wrote (almost) no Chinese characters and some Latin words; else the declared language.
+    A plate's leading character is part of an identifier, not Chinese written ("the van with plate 京·7QX2K")."""
+    text = PLATE_LIKE.sub(" ", text)
     letters = re.findall(r"[A-Za-z]{2,}", text)
     if not CJK.search(text) and len(letters) >= 3:
         return "en"

@@ -221,6 +221,9 @@ class Composition:
     not_after_refusal: tuple[
         str, ...
     ] = ()  # actions whose step is never said right after a refusal (profile.yaml)
+    # the customer names a day to come in (a later day the message names) and these actions book one: the first of
+    # them among the actions is the next step (profile.yaml scheduling_steps)
+    scheduling: tuple[str, ...] = ()
 
 
 # what the rep can say about a figure the customer asked for above the rep's authority (an authority fact that needs
@@ -348,7 +351,10 @@ def compose(c: Composition) -> DraftPlan:
             if en
             else (f"关于{topic}，我确认最新情况后尽快回复您。" if topic else "您问的情况我确认后尽快回复您。")
         )
-    if en and answer_parts and not c.refusal and _unanswered(c.customer_text, answer, said):
+    booked = any(
+        a.name in c.scheduling for a in c.actions
+    )  # the step books the day the other question asks for
+    if en and answer_parts and not c.refusal and not booked and _unanswered(c.customer_text, answer, said):
         # a question of several that no fact answers: said honestly, never left out silently
         answer += " On your other question, I will check and get back to you shortly."
     if c.refusal and c.not_after_refusal:
@@ -1220,6 +1226,9 @@ def _next_steps(
                 phrases[name] = follow
     # the next step comes from an action that serves this intent (a quote, not a service ticket, for a price question)
     serving = [a for a in c.actions if a.name in c.intent_actions] if c.intent_actions else []
+    # a day the customer proposes is answered by booking it ("排得开吗" wants a slot, not the terms)
+    booking = [a for a in c.actions if a.name in c.scheduling][:1]
+    serving = booking + [a for a in serving if a not in booking]
     ordered = serving + [a for a in c.actions if a not in serving]
     if approvals:  # who must approve is the first thing the customer needs to hear
         asks = [a for a in ordered if "{approver}" in phrases.get(a.name, "")]

@@ -18,11 +18,13 @@ from agents.drafting import llm_draft as llm_module
 from agents.drafting.common import detect_lang, focus_terms
 from agents.drafting.plan import DraftPlan, TenantVoice
 from agents.drafting.template import Composition, compose, render
-from agents.nodes.reason import MISFILED, tools_config
+from agents.nodes.reason import MISFILED, as_of, tools_config
+from agents.reasoning import dates
 from agents.reasoning.config import Profile, load_profile, words_hit
 from agents.reasoning.crm import CrmRecord
 from agents.state import CopilotState
 from agents.timing import timed
+from agents.understanding.sentiment import AFFECT_SHAPES, affect_groups
 from contract import clock
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Draft, DraftSource, Intent
@@ -48,11 +50,22 @@ def tenant_profile(deps: Any) -> Profile:
     return cached
 
 
+def complaint_shaped(text: str) -> bool:
+    """The message has the shape of a complaint whatever its topic: a counted attempt or wait, a fault back again, a
+    demand for someone senior, a verdict on the business (one of understanding's affect shapes), or two affect groups
+    at once (anger spelled out and a threat, …)."""
+    return any(p.search(text) for p in AFFECT_SHAPES.values()) or affect_groups(text) >= 2
+
+
 def apologetic(intent: Intent, profile: Profile, tenant: TenantConfig | None, text: str) -> bool:
     """The draft opens with an apology: the message reads upset (sentiment), or it is one the tenant always apologises
     for (profile `apologize_intents`: a complaint, however calmly put) — by its intent or by one of those intents'
     keywords in the customer's own words."""
     if intent.sentiment <= -0.3 or intent.name in profile.apologize_intents:
+        return True
+    if complaint_shaped(
+        text
+    ):  # "third time I'm asking", "修了三回", "找你们领导": a complaint, whatever it was filed as
         return True
     low = text.lower()
     for name in profile.apologize_intents:
@@ -151,6 +164,8 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         actions = [a for a in actions if a.name not in only_theirs]
         serving = ()
     evidence += offer_tables(deps, actions, evidence)
+    today = as_of(state, evidence)
+    names_day = bool(dates.named_days(own_words(state) or said, today))
     comp = Composition(
         lang=lang,
         evidence=evidence,
@@ -167,6 +182,7 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         disclaimer=profile.disclaimer_en if lang == "en" else profile.disclaimer,
         disclaimer_when=tuple(profile.disclaimer_when),
         intent_actions=serving,
+        scheduling=tuple(profile.scheduling_steps) if names_day else (),
         cannot_compute=tuple((state.get("answer") or {}).get("cannot_compute") or ()),
         clarify_which=profile.clarify_which_en if lang == "en" else profile.clarify_which,
         terms_en=dict(profile.terms_en),

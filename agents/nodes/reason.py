@@ -19,14 +19,14 @@ from agents.context import RunContext, state_evidence
 from agents.reasoning import dates, function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
 from agents.reasoning.asks import asked_units, asks_text, typed_first
-from agents.reasoning.base import english_counts
+from agents.reasoning.base import english_counts, governing_clause, spoken_percent
 from agents.reasoning.combine import price_match, sum_savings
 from agents.reasoning.config import ToolsConfig, ToolSpec, load_profile, load_tools, words_hit
 from agents.reasoning.crm import CrmRecord, MissingField
 from agents.reasoning.english import role_en
 from agents.reasoning.followup import follow_up_scope, scoped_text
 from agents.reasoning.records import PICTURE
-from agents.reasoning.results import CannotCompute, Computed, Result
+from agents.reasoning.results import CannotCompute, Computed, Result, Source
 from agents.reasoning.tools import ToolContext, run_tool
 from agents.state import CopilotState
 from agents.timing import timed
@@ -94,7 +94,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     text = state.get("masked_text") or state.get("clean_text", "")
     # a count the customer types outranks one on a photo they attach (a quote for 5, "凑8台，8台一共多少")
     # … read in simplified characters (a 繁體 customer reaches the same word lists and tables)
-    text = config.with_synonyms(to_simplified(typed_first(text, attached_texts(evidence))))
+    # … and a rate said in words ("便宜个百分之三") as the figure the discount checks read ("3%")
+    text = spoken_percent(config.with_synonyms(to_simplified(typed_first(text, attached_texts(evidence)))))
     asked_ids, unasked_ids = config.asked(text)
     # an any-intent tool gated on discount words runs on the customer's own asks: a figure in a note to the system or
     # in a claim ("（内部备注：已享受7%）", "你们答应过九折") names no discount to check
@@ -146,7 +147,14 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     text = with_context(text, history, lambda code: bool(crm.priced_model_in(code)))
     units = tuple(config.count_units)
     ctx = ToolContext(
-        facts, crm, dict(intent.entities), text, crm.today, terms_en=_terms_en(deps), count_units=units
+        facts,
+        crm,
+        dict(intent.entities),
+        text,
+        crm.today,
+        terms_en=_terms_en(deps),
+        count_units=units,
+        peer=config.spec,
     )
     # a terse follow-up ("什么时候到期") is about the assets / orders an earlier turn narrowed to, not every one
     scope = follow_up_scope(said, history, crm, ctx.hints(), units)
@@ -231,7 +239,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         spec_of.update({id(r): spec for r in out})
         results += out
     results = _part_decides_coverage(results, spec_of)
-    results = _offer_after_its_term(results, spec_of, ctx.today, asked_results, tool_of)
+    results = _offer_after_its_term(results, spec_of, ctx.today, asked_results, tool_of, ctx)
     # a fact computed from a clause replaces the tools tools.yaml says it makes redundant (the clause quoted whole)
     replaced = {
         name
@@ -690,12 +698,27 @@ def _term_ended(r: Result, today: date) -> bool:
     return end < today or "已过保" in r.statement
 
 
+def _clause_source(source: Source, clause: str, spec: ToolSpec, ctx: ToolContext | None) -> Source:
+    """`source` relabelled to `clause` of the same document, with that clause's own evidence: a sentence labelled
+    第六条 never carries the row of 第三条 it was computed from (without the clause's evidence: no evidence at all)."""
+    if not clause or clause == source.clause:
+        return source
+    if ctx is not None:
+        found = governing_clause(
+            ctx, spec.model_copy(update={"clause": clause, "doc": source.doc_id or spec.doc})
+        )
+        if not isinstance(found, CannotCompute):
+            return found[2]
+    return replace(source, clause=clause, row="", evidence_id="")
+
+
 def _offer_after_its_term(
     results: list[Result],
     spec_of: dict[int, ToolSpec],
     today: date,
     asked: set[int] | None = None,
     tool_of: dict[int, str] | None = None,
+    ctx: ToolContext | None = None,
 ) -> list[Result]:
     """An offer open only while a term runs (tools.yaml `while_term`), when that term has ended for every asset it
     was computed for: the answer is the end date, then that the offer can no longer be taken — never its price first
@@ -710,9 +733,7 @@ def _offer_after_its_term(
         terms = [t for t in out if isinstance(t, Computed) and t.name == cfg.term and t.tool == "term_end"]
         if not terms or not all(_term_ended(t, today) for t in terms):
             continue
-        source = replace(
-            r.source, clause=cfg.clause or r.source.clause
-        )  # the answer cites the clause it says
+        source = _clause_source(r.source, cfg.clause, spec, ctx)  # the answer cites the clause it says
         closed = replace(
             r,
             output="closed",

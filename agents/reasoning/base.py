@@ -4,6 +4,7 @@ message), the governing-version lookup and the small formatting helpers."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -12,7 +13,7 @@ from agents.reasoning import money
 from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import CrmRecord, FieldValue, MissingField
 from agents.reasoning.results import CannotCompute, Input, Source
-from contract.numerals import han_to_ascii
+from contract.numerals import cn_to_number, han_to_ascii
 from contract.policy_facts import ClauseFact, Governing, NoGoverningVersion, RowFact
 from contract.ports import FactSource
 
@@ -22,6 +23,23 @@ SPOKEN_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z])([零〇一二三四五六七�
 SPOKEN_MIXED = re.compile(
     r"(?<![A-Za-z0-9])([A-Z])((?=[0-9A-F]*[零〇一二三四五六七八九幺两])[零〇一二三四五六七八九幺两0-9A-F]{4})(?![0-9A-Za-z零〇一二三四五六七八九幺两])"
 )
+
+
+SPOKEN_PERCENT = re.compile(r"百分之\s*([零〇一二两三四五六七八九十百点\d.]+)")
+
+
+def spoken_percent(text: str) -> str:
+    """A rate said in words ("便宜个百分之三", "百分之二点五") written as the figure the tools read ("3%", "2.5%")."""
+
+    def figure(m: re.Match[str]) -> str:
+        raw = m.group(1)
+        try:
+            value = Decimal(raw) if re.fullmatch(r"[\d.]+", raw) else Decimal(str(cn_to_number(raw)))
+        except (ArithmeticError, ValueError, TypeError):
+            return m.group(0)
+        return f"{fmt(value)}%"
+
+    return SPOKEN_PERCENT.sub(figure, text)
 
 
 def spoken_codes(text: str) -> str:
@@ -155,9 +173,11 @@ class ToolContext:
     # the message as asked, when `text` was narrowed to pick one asset of a batch: what was asked about it (which term
     # column, "动力电池保几年") is still read from the question
     question: str = ""
+    # the pack's tool entry by its id (tools.yaml), for a tool that reads another one's figure (better_of)
+    peer: Callable[[str], ToolSpec | None] | None = None
 
     def __post_init__(self) -> None:
-        self.text = english_counts(spoken_codes(self.text), self.today)
+        self.text = english_counts(spoken_percent(spoken_codes(self.text)), self.today)
 
     def hints(self) -> list[str]:
         keep = ("serial_number", "product_model", "sku", "vin", "plate", "asset_id", "alarm_code")

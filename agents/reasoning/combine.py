@@ -54,8 +54,13 @@ def sum_savings(results: list[Result], ctx: ToolContext, evidence_id: dict[int, 
         return []
     savings = [r for r in results if isinstance(r, Computed) and r.saving is not None]
     by_tool: dict[str, Computed] = {}
+    kinds: set[str] = set()
     for r in savings:
-        by_tool.setdefault(r.name, r)
+        # one kind of saving counts once: two trade-in subsidies (another maker's cars, the customer's own batch)
+        # are alternatives for different cars, never one car's stacked savings
+        if r.name not in by_tool and r.saving is not None and r.saving.label not in kinds:
+            by_tool[r.name] = r
+            kinds.add(r.saving.label)
     if len(by_tool) < 2:
         return []
     for a, b in combinations(list(by_tool.values())[:2], 2):

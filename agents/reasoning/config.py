@@ -121,6 +121,22 @@ class WhileTerm(BaseModel):
     template_en: str = ""
 
 
+class BetterOf(BaseModel):
+    """crm_record: a policy figure that does not stack with another tool's price for the same thing, the customer
+    getting the better of the two ("续购优惠不与阶梯折扣叠加，两者取其高者"): `tool` (a volume_tier entry with a
+    `price_row`) prices the record's `key_field` row at this customer's tier; when that price is lower than `value`
+    (a policy_values name), it takes its place in the compute and `template` / `template_en` are said instead, with
+    {tier}, {rate} and {instead} (the figure it beat) beside the record's values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tool: str = Field(min_length=1)
+    value: str = Field(min_length=1)
+    key_field: str = Field(min_length=1)
+    template: str = Field(min_length=1)
+    template_en: str = ""
+
+
 class NewAsset(BaseModel):
     """term_end from a table, for a customer with no asset on record who asks about buying one ("新车保几年"): the
     version in force today, the row for the customer's kind (`rows`: CRM kind → row key), said from the delivery day."""
@@ -237,6 +253,9 @@ class ToolSpec(BaseModel):
     # volume_tier: the tier's rate applied to a product priced in a policy table row the message names (a package
     # "PKG-X 1200元/台/年"), instead of a CRM list price
     price_row: PriceRow | None = None
+    better_of: BetterOf | None = (
+        None  # crm_record: a figure that does not stack with a tier price (see BetterOf)
+    )
     # an order-size approval rule ("单笔订单金额超过300万元…须报总经理审批") checked against the computed total
     approval_doc: str = ""
     approval_clause: str = ""
@@ -541,6 +560,9 @@ class Profile(BaseModel):
     # intents whose draft opens with an apology whatever the words' heat (a calm "想反馈个事…等了三小时" is a complaint
     # too); a message with one of those intents' keywords gets it as well, whichever intent it was filed under
     apologize_intents: list[str] = Field(default_factory=list)
+    # actions whose step books a time (a service visit, a call on site): when the customer names a day for it
+    # ("下周六上午去做个保养，排得开吗"), that step is the reply's next step, whatever ranks first
+    scheduling_steps: list[str] = Field(default_factory=list)
     # catalog actions whose next step is never said right after a refusal (a quote, an offer, a look-up of what was
     # just refused); they stay on the rep's card
     not_after_refusal: list[str] = Field(default_factory=list)

@@ -87,9 +87,12 @@ def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     slots = tuple(values[o] for o in outputs if re.search(r"\d", values[o]) and values[o] in statement)
     inputs.insert(0, Input("policy", row.evidence_id, row.as_text()))
     priced = _priced_units(spec, ctx, cells)
+    statement_en = _english(spec.template_en, cells)
     if priced is not None:
         n, per, total, said = priced
         statement += f"，{n} 台合计 {total} 元"
+        # the English line states the same total (the count asked is the answer in either language)
+        statement_en += f"; CNY {total} for the {n}" if statement_en else ""
         slots += (total,)
         inputs.append(Input("message", "message.units", said))
     return [
@@ -103,7 +106,7 @@ def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             tuple(inputs),
             _row_source(g, row),
             subject="/".join(values.get(c, "") for c in spec.match),
-            statement_en=_english(spec.template_en, cells),
+            statement_en=statement_en,
         )
     ]
 
@@ -529,7 +532,7 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             elif statement_en and net is not None:
                 statement_en += (
                     f"; the {net[0]} list price is CNY {_yuan_plain(net[1])}, "
-                    f"CNY {_yuan_plain(net[1] - net[2])} after the offer"
+                    f"CNY {_yuan_plain(net[2])} off makes CNY {_yuan_plain(net[1] - net[2])}"
                 )
         out.append(
             Computed(

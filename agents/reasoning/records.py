@@ -25,6 +25,7 @@ from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import MissingField
 from agents.reasoning.lookup import find_rows
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
+from agents.reasoning.tiers import tier_price
 
 ARITH = re.compile(r"^\s*([A-Za-z_][\w]*)\s*([-+*])\s*([A-Za-z_][\w]*|\d+(?:\.\d+)?)\s*$")
 
@@ -227,6 +228,31 @@ def _on_days(
     return out
 
 
+def _better_of(
+    spec: ToolSpec, ctx: ToolContext, record: dict[str, Any], scope: dict[str, Any], values: dict[str, Any]
+) -> list[Input]:
+    """tools.yaml `better_of`: the record's row priced at this customer's tier by the named volume_tier entry; when
+    that is lower than the policy figure it does not stack with, it replaces the figure in `scope` (the compute then
+    totals it) and `values` gains {tier}, {rate}, {instead}. The inputs it read, [] when the policy figure stands."""
+    cfg = spec.better_of
+    if cfg is None or ctx.peer is None or cfg.value not in scope:
+        return []
+    peer = ctx.peer(cfg.tool)
+    key = str(record.get(cfg.key_field, record.get("x_" + cfg.key_field, "")) or "")
+    found = tier_price(peer, ctx, key) if peer is not None else None
+    if found is None:
+        return []
+    price, tier, rate, inputs = found
+    figure = Decimal(str(scope[cfg.value]))
+    if price >= figure:
+        return []
+    values["instead"] = values.get(cfg.value, fmt(figure))
+    scope[cfg.value] = price
+    values[cfg.value] = _yuan_plain(price) if price >= 1000 else fmt(price)
+    values["tier"], values["rate"] = tier, rate
+    return inputs
+
+
 def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     """One of this customer's CRM records stated through the tenant's template, with simple field arithmetic
     (visits left = total - used). The CRM is the source; no policy row is read."""
@@ -286,11 +312,17 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     scope = {**record, **{k: v for k, v in policy_figures.items()}}
     for name, figure in policy_figures.items():
         values[name] = _yuan_plain(figure) if figure >= 1000 else fmt(figure)
+    better = _better_of(spec, ctx, record, scope, values)
     base_scope, base_values = dict(scope), dict(values)
     computed = _compute(spec, scope, values, ctx.today)
     if isinstance(computed, CannotCompute):
         return [computed]
     template, template_en, replaces = spec.template, spec.template_en, tuple[str, ...]()
+    if better and spec.better_of is not None:
+        # the tier's price beat the policy figure: said as the better one, and the tier price's own sentence is not
+        # said again beside it (the same tier and figure twice)
+        template, template_en = spec.better_of.template, spec.better_of.template_en or template_en
+        replaces = (spec.better_of.tool,)
     for case in spec.cases:
         if _holds(case.when, {**values, **scope}):
             template, template_en, replaces = (
@@ -332,7 +364,7 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         )
         for n, v in policy_figures.items()
         if rule_source is not None
-    )
+    ) + tuple(better)
     slots = tuple(str(values[n]) for n in spec.compute if str(values[n]) in statement)
     return [
         Computed(

@@ -3,9 +3,10 @@ price and total (stacked offers, order-size approval), a row tier by a value der
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,12 +27,13 @@ from agents.reasoning.base import (
     priced_models,
     units_total,
 )
-from agents.reasoning.config import ToolSpec
+from agents.reasoning.config import ToolSpec, has_word
 from agents.reasoning.crm import FieldValue, MissingField, Product
 from agents.reasoning.followup import select_devices
 from agents.reasoning.lookup import LookupError_, find_rows, tier_across, tier_down
 from agents.reasoning.offers import _scope_failures
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Saving, Source, fact_of
+from contract.numerals import cn_number
 from contract.policy_facts import ClauseFact, Governing, RowFact
 
 
@@ -288,7 +290,8 @@ def _described_asset(spec: ToolSpec, ctx: ToolContext) -> tuple[date, date, str,
     if not spec.text_date_words or not spec.text_match:
         return None
     found = None
-    for part in re.split(r"[，。！？；,!?;\n]", ctx.text):
+    parts = re.split(r"[，。！？；,!?;\n]|\.\s", ctx.text)
+    for part in parts:
         for m in YEAR_MONTH.finditer(part):
             after = part[m.end() : m.end() + 6]
             if any(after.lstrip("的").startswith(w) or w in after[:4] for w in spec.text_date_words):
@@ -297,7 +300,9 @@ def _described_asset(spec: ToolSpec, ctx: ToolContext) -> tuple[date, date, str,
         if found:
             break
     if found is None:
-        return None
+        found = _described_en(spec, parts)
+    if found is None:
+        return _described_by_age(spec, ctx, parts)
     m, part = found
     own = _described_own(ctx, part, m.group(0))
     try:
@@ -324,6 +329,80 @@ def _described_asset(spec: ToolSpec, ctx: ToolContext) -> tuple[date, date, str,
         return day, day, m.group(0), part
     last = dates.add_months(date(y, mo, 1), 1).toordinal() - 1
     return date(y, mo, 1), date.fromordinal(last), m.group(0), part
+
+
+# an age said instead of a date ("开了4年多了", "用了五年", "车龄3年半", "a 7-year-old Passat", "it's 4 years old")
+AGE_SAID = re.compile(
+    r"(?:开了|用了|跑了|车龄|买了)\s*(\d+|[一二两三四五六七八九十]+)\s*年(多|半)?"
+    r"|\b(\d+)(?:\s+|-)years?(?:\s+|-)old\b",
+    re.IGNORECASE,
+)
+
+
+def _years_before(day: date, n: int) -> date:
+    """The same day `n` years earlier (29 February → 28 February)."""
+    year = day.year - n
+    return date(year, day.month, min(day.day, calendar.monthrange(year, day.month)[1]))
+
+
+def _described_by_age(
+    spec: ToolSpec, ctx: ToolContext, parts: list[str]
+) -> tuple[date, date, str, str] | None:
+    """A car the message dates by its age ("别的牌子的老出租，开了4年多了"): its first registration between the day
+    that age (and the rest of that year, for 多 or a bare N年) ends and the day it begins — unless the age reads as one
+    of the customer's own CRM assets (a start year within one year of a delivery, or a tenant model named)."""
+    for i, part in enumerate(parts):
+        m = AGE_SAID.search(part)
+        if m is None:
+            continue
+        raw = m.group(1) or m.group(3)
+        n = int(raw) if raw.isdigit() else cn_number(raw)
+        if n is None or not 0 < int(n) < 40:
+            continue
+        n = int(n)
+        around = "，".join(
+            parts[max(0, i - 1) : i + 1]
+        )  # the clause before it says which car ("10台别的牌子的")
+        if _described_own(ctx, around, m.group(0)):
+            return None
+        if m.group(2) == "半":
+            first = last = dates.add_months(_years_before(ctx.today, n + 1), 6)
+        else:
+            last = _years_before(ctx.today, n)
+            first = _years_before(ctx.today, n + 1) + timedelta(days=1)
+        try:
+            group = ctx.crm.device_group(ctx.hints(), ctx.text)
+            years = {int(y) for d in (group or []) if (y := str(d.get("installed_at") or "")[:4]).isdigit()}
+            if any(abs(first.year - y) <= 1 or abs(last.year - y) <= 1 for y in years):
+                return None
+        except MissingField:
+            pass
+        return first, last, m.group(0), around
+    return None
+
+
+YEAR_ALONE = re.compile(r"(?<![\d.,])((?:19|20)\d{2})()()(?![\d年])")
+# an English year used as a car's attribute ("my 2022 Passat", "an old 2018 one"): the car is dated by it
+YEAR_ATTRIBUTE_EN = re.compile(
+    r"\b(?:my|our|an?|the|this|that|old)\s+(?:old\s+)?((?:19|20)\d{2})\s+[A-Za-z]", re.I
+)
+
+
+def _described_en(spec: ToolSpec, parts: list[str]) -> tuple[re.Match[str], str] | None:
+    """The English form of a described asset: a clause with one of the tenant's English `text_date_words` anywhere
+    in it ("bought it in 2024", "is from 2018", "registered in March 2019") and a year (with its month when given),
+    or a year written as the car's attribute ("my 2022 Passat")."""
+    words = [w.lower() for w in spec.text_date_words if w.isascii()]
+    for part in parts:
+        if not re.search(r"[A-Za-z]{3}", part):
+            continue
+        low = part.lower()
+        if not (any(has_word(w, low) for w in words) or YEAR_ATTRIBUTE_EN.search(part)):
+            continue
+        m = YEAR_MONTH.search(part) or YEAR_ALONE.search(part)
+        if m is not None:
+            return m, part
+    return None
 
 
 def _described_own(ctx: ToolContext, part: str, said: str) -> list[str]:
@@ -382,11 +461,35 @@ def _row_tier_described(
     inputs.insert(0, Input("policy", row.evidence_id, f"{tier.header}｜{tier.cell.raw}"))
     label = spec.label or "标准"
     first_cell = row.cells[0].raw if row.cells else ""
-    statement = f"按您说的{said}初次登记，旧车到今天车龄约 {age_text}，属「{tier.header}」，{first_cell}{label}为{tier.cell.raw}"
+    by_age = not re.search(r"(?:19|20)\d{2}", said)  # an age said ("开了4年多"), not a date
+    statement = (
+        f"按您说的{said}，旧车车龄在 {age_text}，属「{tier.header}」，{first_cell}{label}为{tier.cell.raw}"
+        if by_age
+        else f"按您说的{said}初次登记，旧车到今天车龄约 {age_text}，属「{tier.header}」，{first_cell}{label}为{tier.cell.raw}"
+    )
     y, mo = divmod(months, 12)
     years_en = f"{y} year{'s' if y != 1 else ''}" + (f" {mo} month{'s' if mo != 1 else ''}" if mo else "")
-    en = f"your car first registered in {first.year}-{first.month:02d}: about {years_en} old ({tier.header}), {label} {tier.cell.raw}"
+    when_en = f"{first.year}-{first.month:02d}" if "月" in said else str(first.year)
+    if "月" not in said:
+        years_en = f"over {y} year{'s' if y != 1 else ''}"
+    head_en = "your car, as you describe it" if by_age else f"your car first registered in {when_en}"
+    en = f"{head_en}: {'about ' if '月' in said else ''}{years_en} old ({tier.header}), {label} {tier.cell.raw}"
     per = tier.cell.quantity.value if tier.cell.quantity is not None else None
+    slots: tuple[str, ...] = (tier.cell.raw,)
+    # several of them in the clause that names them ("10台别的牌子的老出租"): the batch bonus and the total
+    counted = asked_units(part)
+    units = int(counted.group(1)) if counted else 1
+    bonus = _batch_bonus(spec, ctx, g, units, inputs) if units > 1 and per is not None else None
+    if per is not None and bonus and bonus[2]:
+        per += bonus[0]
+        statement += f"；批量{units}台按{spec.bonus_clause}每台另加 {_yuan_plain(bonus[0])} 元，每台合计 {_yuan_plain(per)} 元"
+        en += f"; with the bulk bonus ({bonus[1]} units or more) CNY {_yuan_plain(bonus[0])} more: CNY {_yuan_plain(per)} per unit"
+        slots += (_yuan_plain(per),)
+    if per is not None and units > 1:
+        inputs.append(Input("message", "message.units", counted.group(0) if counted else str(units)))
+        statement += f"，{units} 台共 {_yuan_plain(per * units)} 元"
+        en += f", CNY {_yuan_plain(per * units)} for {units}"
+        slots += (_yuan_plain(per * units),)
     return [
         Computed(
             spec.tool,
@@ -394,7 +497,7 @@ def _row_tier_described(
             tier.cell.raw,
             "text",
             statement,
-            (tier.cell.raw,),
+            slots,
             tuple(inputs),
             _row_source(g, row),
             subject=f"{said}/{first_cell}",
@@ -609,7 +712,8 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         en = f"your {year} purchases came to {n} units ({spec.category}), below the lowest tier ({en_range(need)})"
         src = _row_source(g, lowest) if lowest is not None else Source(g.doc_id, g.version, g.title)
         slots: tuple[str, ...] = (f"{n} 台",)
-        listed = _list_quote(spec, ctx, inputs) if spec.quote else None
+        # (a tier priced on a policy table's row — a package — is no quote of a vehicle model the message names)
+        listed = _list_quote(spec, ctx, inputs) if spec.quote and spec.price_row is None else None
         if (
             listed is not None
         ):  # "我们的话单价多少": no tier, so the list price (any discount is a request to approve)
@@ -901,10 +1005,18 @@ def _package_quote(
     unit_price = money.discounted(row_price, rate, spec.rounding, spec.rounding_mode)
     inputs.append(Input("policy", price_ev, f"{name}｜{_yuan_plain(row_price)}{unit}"))
     statement += f"；{name} {_yuan_plain(row_price)} {unit}，折后 {_yuan_plain(unit_price)} {unit}"
+    # the same price for an English reader: the row by its code, the unit's measure words in English
+    code = re.search(r"（([^）]+)）", name)
+    per = _per_unit_en(unit)
+    en += (
+        f"; the {code.group(1) if code else 'package'} package costs CNY {_yuan_plain(row_price)}{per}, "
+        f"CNY {_yuan_plain(unit_price)}{per} with the discount"
+    )
     slots += (_yuan_plain(unit_price),)
     if asked:
-        said_total, slot = units_total(unit_price, asked, inputs, spec.rounding, spec.rounding_mode)[1:]
+        _, said_total, slot = units_total(unit_price, asked, inputs, spec.rounding, spec.rounding_mode)
         statement += said_total
+        en += f", CNY {slot} for {asked.group(1)}"
         slots += (slot,)
     return [
         fact_of(
@@ -919,6 +1031,12 @@ def _package_quote(
             statement_en=en,
         )
     ]
+
+
+def _per_unit_en(unit: str) -> str:
+    """ "元/台/年" → " per unit per year": the measure words after the currency, in English ("" when none)."""
+    words = {"台": "unit", "辆": "unit", "件": "item", "年": "year", "月": "month", "次": "visit"}
+    return "".join(f" per {words[p]}" for p in unit.split("/")[1:] if p in words)
 
 
 WHAT_IF_HEDGE = (
@@ -1021,3 +1139,42 @@ def _order_approval(
         f"按《{g.title}》{spec.approval_clause}须报{who.group(1)}审批"
     )
     return who.group(1), said
+
+
+def tier_price(spec: ToolSpec, ctx: ToolContext, key: str) -> tuple[Decimal, str, str, list[Input]] | None:
+    """A volume_tier entry with a `price_row`: the row whose key column is `key` (a contract's package code) priced at
+    this customer's tier — (unit price, the tier's name, its rate as said, the inputs read); None when the customer is
+    below every tier or a figure cannot be read (the other price then stands alone)."""
+    ref = spec.price_row
+    if ref is None or not ref.key_column or not key or not ctx.crm.has_quarter_amounts():
+        return None
+    found = governing_rows(ctx, spec)
+    if isinstance(found, CannotCompute):
+        return None
+    g, rows = found
+    year = ctx.today.year - 1
+    units, ids = ctx.crm.year_quantity(spec.category, year)
+    try:
+        tier = tier_down(rows, spec.tier_column, units, "台")
+    except LookupError_:
+        return None
+    cell = tier.row.cell(spec.output_column)
+    rate = cell.quantity if cell is not None else None
+    if rate is None or rate.unit != "%":
+        return None
+    pg = _governing(ctx, spec.model_copy(update={"doc": ref.doc}))
+    if isinstance(pg, CannotCompute):
+        return None
+    priced = find_rows(ctx.facts.rows(pg.doc_id, pg.version, table=ref.table), ref.key_column, key)
+    price_cell = priced[0].cell(ref.column) if len(priced) == 1 else None
+    if price_cell is None or price_cell.quantity is None:
+        return None
+    unit_price = money.discounted(price_cell.quantity.value, rate.value, spec.rounding, spec.rounding_mode)
+    key_cell = tier.row.cell(spec.key_column) if spec.key_column else None
+    name = key_cell.raw if key_cell is not None else _plain_bounds(tier.header)
+    inputs = [
+        Input("policy", tier.row.evidence_id, tier.row.as_text()),
+        *(Input("evidence", i, "quarter") for i in ids),
+        Input("policy", priced[0].evidence_id, priced[0].as_text()),
+    ]
+    return unit_price, name, f"{fmt(rate.value)}%", inputs
