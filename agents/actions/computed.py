@@ -125,6 +125,19 @@ def names_any(e: Evidence, about: set[str]) -> bool:
     return any(a in text for a in about)
 
 
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def _bigrams(text: str) -> set[str]:
+    return {r[i : i + 2] for r in _CJK_RUN.findall(text) for i in range(len(r) - 1)}
+
+
+def shares_words(e: Evidence, text: str) -> bool:
+    """The fact's row and the message share a two-character word («保养» in a service campaign's row and in «这个月做保养
+    有啥优惠»): the row is about something the message says, even when it names none of its codes or figures."""
+    return bool(_bigrams(_row_text(e)) & _bigrams(text))
+
+
 def _asked_rows(
     eligible: list[tuple[str, Evidence]], ruled_out: list[tuple[str, Evidence]], about: set[str]
 ) -> tuple[list[tuple[str, Evidence]], list[tuple[str, Evidence]]]:

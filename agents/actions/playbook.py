@@ -35,6 +35,7 @@ from agents.actions.computed import (
     links,
     named_in,
     names_any,
+    shares_words,
 )
 from agents.actions.marginal import marginal_order
 from agents.actions.needs import UNASKED
@@ -313,6 +314,12 @@ def decision_links(d: DecisionInput, tenant: TenantConfig, named: set[str]) -> d
     place, under the rules, and is no offer — see OFFER_NAMED; a service campaign for every model answers a question
     about that service's offers, session 15, batch A.)"""
     computed = links(d.evidence, tenant, named)
+    for name, lk in computed.items():
+        spec = tenant.action(name)
+        if not lk.supported or lk.next_step or is_approval(spec) or grants(spec) or not named or not lk.support:
+            continue
+        if not any(names_any(e, named) or shares_words(e, d.text) for e in lk.support):
+            lk.supported = False  # an offer about none of what the message names or says: no support to join on
     if "injection_suspected" in d.flags:
         for name, lk in computed.items():
             spec = tenant.action(name)

@@ -169,8 +169,13 @@ def test_an_ineligible_campaign_is_not_registered_and_an_eligible_one_joins(tena
     assert names(fired)[:2] == ["send_price_sheet", "enrol_campaign"]
     offered = got["enrol_campaign"].action.score
     # session 14: … only when its row names something the message names: a price ask naming model XR-20 gets no offer
-    # of a campaign whose row names none of it (the campaign keeps only the catalog's own place); one naming XR-20 does
+    # of a campaign whose row names none of it; one naming XR-20 does. Session 15: a row that names none of it and
+    # shares no word with the message is no support either, so the catalog's join leaves it off the card (its id is
+    # the computed answer's to give); a row sharing a word with the message («续费» in both) keeps the catalog's place
     fired = propose(_d("ask_price", "XR-20 多少钱", [yes]), tenant, KeywordPolicy())
+    assert "enrol_campaign" not in names(fired)
+    worded = _computed("scope", "CP-2605 续费季 适用", output="true", unit="bool", slots=["CP-2605"])
+    fired = propose(_d("ask_price", "XR-20 续费有优惠吗", [worded]), tenant, KeywordPolicy())
     got = {f.action.name: f for f in fired}
     assert got["enrol_campaign"].action.score < CATALOG_SCORE_SCALE < offered
     named = _computed("scope", "CP-2605 适用 XR-20", output="true", unit="bool", slots=["CP-2605", "XR-20"])
