@@ -133,7 +133,7 @@ def _bigrams(text: str) -> set[str]:
 
 
 def shares_words(e: Evidence, text: str) -> bool:
-    """The fact's row and the message share a two-character word («保养» in a service campaign's row and in «这个月做保养
+    """The fact's row and the message share a two-character word («续费» in a renewal campaign's row and in «这个月续费
     有啥优惠»): the row is about something the message says, even when it names none of its codes or figures."""
     return bool(_bigrams(_row_text(e)) & _bigrams(text))
 
