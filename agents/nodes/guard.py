@@ -20,7 +20,12 @@ from agents.timing import timed
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import CITATION_MARKER, Action, Draft, DraftSource, GuardVerdict, VerdictOutcome
 
-SENTENCE = re.compile(r"[^。！？!?\n；;]+[。！？!?\n；;]?")
+# A sentence ends at its stop; a bracketed aside (【…】, or a [ … ] longer than a WeChat code such as [OK]) is a
+# sentence of its own wherever it stands: an instruction wrapped in brackets does not take the customer's own question
+# before or after it down with it when the detector flags it.
+SENTENCE = re.compile(
+    r"【[^【】\n]*】?|\[[^\[\]\n]{9,}\]|(?:[^。！？!?\n；;【】\[]|\[(?![^\[\]\n]{9,}\]))+[。！？!?\n；;】]?"
+)
 
 
 def verdict_evidence(v: GuardVerdict, scope: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -33,6 +38,15 @@ def verdict_evidence(v: GuardVerdict, scope: str) -> tuple[dict[str, Any], dict[
         source_ids={"guard": v.guard},
     )
     return v.model_copy(update={"evidence_id": ev.id}).model_dump(mode="json"), ev.model_dump(mode="json")
+
+
+def unflagged_text(text: str, detector: Any) -> str:
+    """The message without the sentences the injection detector flags (what understanding reads of a flagged
+    message)."""
+    kept = [s for s in SENTENCE.findall(text) if s.strip()]
+    return "".join(
+        s for s in kept if detector.check(s, source="customer").outcome is VerdictOutcome.ALLOW
+    ).strip()
 
 
 @timed("guard_input")
@@ -65,9 +79,7 @@ def guard_input(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, 
     if flagged:
         flags.append("injection_suspected")
         # keep only the sentences the detector does not flag: an instruction hidden in a message cannot steer intent
-        kept = [s for s in SENTENCE.findall(masked.text) if s.strip()]
-        kept = [s for s in kept if deps.injection.check(s, source="customer").outcome is VerdictOutcome.ALLOW]
-        clean = "".join(kept).strip()
+        clean = unflagged_text(masked.text, deps.injection)
     for v in [pii, *(flagged or injection[:1])]:
         vd, ed = verdict_evidence(v, scope)
         verdicts.append(vd)

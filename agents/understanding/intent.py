@@ -347,10 +347,18 @@ def primary_need(text: str) -> str:
     return head if content_ratio(head) >= 1.0 and content_ratio(tail) >= 1.0 else ""
 
 
+# A bracketed aside (【…】, or a [ … ] longer than a WeChat code such as [OK]): when it holds words to the model, it is
+# dropped whole, so a bracket's leftover (「…已授权】」) is not read as the customer's clause.
+_BRACKETED = re.compile(r"【[^【】\n]*】|\[[^\[\]\n]{9,}\]")
+
+
 def focus_text(text: str) -> str:
     """The message without the clauses that carry no request (openings, self-introductions, words to the model) and
     without spoken hesitations; the whole message when nothing would be left (「你好」 alone is a greeting)."""
     text = without_hesitations(text)
+    rest = _BRACKETED.sub(lambda m: " " if _META.search(m.group(0)) else m.group(0), text).strip()
+    if rest != text and content_ratio(rest) >= 1.0:
+        text = rest
     rest = _SALUTATION.sub("", text, count=1)
     if rest != text and content_ratio(rest) > 0:
         text = rest
@@ -455,6 +463,16 @@ def intent_view(text: str, ctx: IntentInput) -> str:
     return " ".join(p for p in [text[:400], *extra] if p).strip()
 
 
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+
+
+def script_of(text: str) -> int:
+    """0 for a text mostly in Han characters (or neither), 1 for one mostly in Latin letters: the language groups of
+    the learned head's training rows."""
+    return int(len(_LATIN_LETTER.findall(text)) > 2 * len(_HAN_CHAR.findall(text)))
+
+
 def description_text(spec: IntentSpec) -> str:
     words = " ".join(spec.keywords)
     return f"{spec.label_zh}：{spec.description} {words}".strip()
@@ -493,11 +511,19 @@ GENERIC_OFF_TOPIC = (
 _PHRASES = re.compile(r"[、，,；;。/|]+")
 
 
+def other_descriptions(spec: IntentSpec) -> list[str]:
+    """The intent's description in the other languages its pack gives (`descriptions`), each a whole line."""
+    return [d.strip() for d in spec.descriptions.values() if d.strip()]
+
+
 def description_views(spec: IntentSpec) -> list[str]:
     """The ways an intent is described: the whole line, its label, and each phrase of its description and keyword
-    (a short message matches one phrase better than the whole list)."""
+    (a short message matches one phrase better than the whole list); the same of each description in another
+    language (an English message reads English phrases of the intent, not only the cross-lingual echo of Chinese)."""
     phrases = [p.strip() for p in _PHRASES.split(spec.description) if p.strip()]
     views = [description_text(spec), spec.label_zh, *phrases, *spec.keywords]
+    for other in other_descriptions(spec):
+        views += [other, *(p.strip() for p in _PHRASES.split(other) if p.strip())]
     if spec.name == OUT_OF_SCOPE:
         views += GENERIC_OFF_TOPIC
     return list(dict.fromkeys(v for v in views if v.strip()))
@@ -518,6 +544,7 @@ class _Space:
     # (a class taught many examples finds a close one for almost any message; see `_example_bias`)
     bias: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     staff_desc: np.ndarray | None = None  # (classes, d): a shared intent's staff clause, else its description
+    other_desc: np.ndarray | None = None  # (descriptions, d): the intents' descriptions in other languages
 
 
 class EmbeddingIntentClassifier:
@@ -550,6 +577,7 @@ class EmbeddingIntentClassifier:
                     owners.append(c)
                     staff_side.append(True)
         self._view_owner = np.array(owners, dtype=int)
+        self._view_texts = views
         self._view_staff = np.array(staff_side, dtype=bool)
         self._shared = np.array([bool(self._staff[c]) for c in self.classes])
         self.spelling = spelling_for(tuple(taxonomy_words(tenant)))
@@ -562,6 +590,7 @@ class EmbeddingIntentClassifier:
                 # wrapper matches other messages by the wrapper, not by what they ask
                 texts.append(spelled_view(self.spelling, ex) or ex)
         self._y = np.array(labels, dtype=int)
+        self._example_texts = texts
         self._spaces = [
             self._space(part, [description_text(self.specs[c]) for c in self.classes], views, texts)
             for part in self.vectors.parts()
@@ -572,8 +601,14 @@ class EmbeddingIntentClassifier:
                     [f"{self.label_zh[c]}：{self._staff[c]}" if self._staff[c] else " " for c in self.classes]
                 )
                 sp.staff_desc = np.where(self._shared[:, None], staff_desc, sp.desc).astype(np.float32)
+        # an intent's description in another language is a second whole description: a class reads the closer one
+        others = [(c, d) for c, name in enumerate(self.classes) for d in other_descriptions(self.specs[name])]
+        self._other_owner = np.array([c for c, _ in others], dtype=int)
+        self._other_texts = [d for _, d in others]
         for sp in self._spaces:
             sp.bias = self._example_bias(sp)
+            if others:
+                sp.other_desc = sp.vectors.passages([d for _, d in others])
         self.n_examples = (
             np.bincount(self._y, minlength=len(self.classes))
             if len(labels)
@@ -636,9 +671,16 @@ class EmbeddingIntentClassifier:
         keep = np.ones(len(self._y), dtype=bool) if keep is None else keep
         y = np.concatenate([self._y[keep], self._view_owner, np.arange(len(self.classes))])
         x = np.vstack([sp.x[keep], sp.views, sp.desc])
+        texts = [t for t, k in zip(self._example_texts, keep, strict=True) if k] + self._view_texts
+        texts += [description_text(self.specs[c]) for c in self.classes]
+        if sp.other_desc is not None:
+            y, x = np.concatenate([y, self._other_owner]), np.vstack([x, sp.other_desc])
+            texts += self._other_texts
         inside = self._in_head[y]
         index = np.cumsum(self._in_head) - 1  # class -> column of the head
-        return cached_head(x[inside], index[y[inside]], int(self._in_head.sum()))
+        # each class's rows weigh the same in each script they are written in (see train_softmax's groups)
+        groups = np.array([script_of(t) for t in texts], dtype=int)
+        return cached_head(x[inside], index[y[inside]], int(self._in_head.sum()), groups[inside])
 
     def encode_query(self, text: str, models: int | None = None) -> list[np.ndarray]:
         return [sp.vectors.encode([text or " "])[0] for sp in self._spaces[:models]]
@@ -653,7 +695,16 @@ class EmbeddingIntentClassifier:
         keep = ~self._shared[self._view_owner] | self._view_staff if staff is not None else ~self._view_staff
         np.maximum.at(best, self._view_owner[keep], view_sims[keep])
         desc = staff if staff is not None else sp.desc
-        return np.asarray(PHRASE_WEIGHT * best + (1 - PHRASE_WEIGHT) * (desc @ q), dtype=np.float32)
+        whole = desc @ q
+        if sp.other_desc is not None:
+            # the closer of the intent's descriptions (a shared intent read from a rep's ask keeps its staff clause)
+            own = (
+                ~self._shared[self._other_owner]
+                if staff is not None
+                else np.ones(len(self._other_owner), bool)
+            )
+            np.maximum.at(whole, self._other_owner[own], (sp.other_desc @ q)[own])
+        return np.asarray(PHRASE_WEIGHT * best + (1 - PHRASE_WEIGHT) * whole, dtype=np.float32)
 
     # ---- scoring ------------------------------------------------------------------------------------------------
     def _example_bias(self, sp: _Space) -> np.ndarray:

@@ -79,15 +79,24 @@ def train_softmax(
     l2: float = L2,
     iterations: int = ITERATIONS,
     step: float = STEP,
+    groups: np.ndarray | None = None,
 ) -> SoftmaxHead:
     """Multinomial LR, each class weighted equally whatever its number of rows (a class described by twenty phrases
-    is not likelier than one described by five)."""
+    is not likelier than one described by five). `groups` (a language per row): within a class, each group it has
+    rows in weighs the same, so a class described by many English phrases and few Chinese ones does not teach the
+    head that English means that class (the language of a message says nothing about what it asks)."""
     x = np.asarray(x, dtype=np.float32)
     y = np.asarray(y, dtype=int)
     mean = x.mean(axis=0)
     xb = np.hstack([_unit(x - mean), np.ones((len(x), 1), np.float32)])
     counts = np.bincount(y, minlength=n_classes).astype(np.float32)
     weight = (1.0 / np.maximum(counts, 1.0))[y]
+    if groups is not None and len(groups):
+        g = np.asarray(groups, dtype=int)
+        cells = np.zeros((n_classes, int(g.max()) + 1), np.float32)
+        np.add.at(cells, (y, g), 1.0)
+        present = (cells > 0).sum(axis=1)
+        weight = 1.0 / (cells[y, g] * np.maximum(present[y], 1))
     weight = (weight / weight.sum())[:, None].astype(np.float32)
     onehot = np.eye(n_classes, dtype=np.float32)[y]
     w = np.zeros((xb.shape[1], n_classes), dtype=np.float32)
@@ -111,12 +120,15 @@ _CACHE: OrderedDict[str, SoftmaxHead] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def cached_head(x: np.ndarray, y: np.ndarray, n_classes: int) -> SoftmaxHead:
+def cached_head(
+    x: np.ndarray, y: np.ndarray, n_classes: int, groups: np.ndarray | None = None
+) -> SoftmaxHead:
     """`train_softmax`, once per distinct training set in this process."""
     x = np.ascontiguousarray(x, dtype=np.float32)
     y = np.ascontiguousarray(y, dtype=np.int64)
+    g = b"" if groups is None else np.ascontiguousarray(groups, dtype=np.int64).tobytes()
     digest = hashlib.sha256()
-    for part in (x.tobytes(), y.tobytes(), repr((x.shape, n_classes, L2, ITERATIONS, STEP)).encode()):
+    for part in (x.tobytes(), y.tobytes(), g, repr((x.shape, n_classes, L2, ITERATIONS, STEP)).encode()):
         digest.update(part)
     key = digest.hexdigest()
     with _LOCK:
@@ -124,7 +136,7 @@ def cached_head(x: np.ndarray, y: np.ndarray, n_classes: int) -> SoftmaxHead:
         if head is not None:
             _CACHE.move_to_end(key)
             return head
-    head = train_softmax(x, y, n_classes)
+    head = train_softmax(x, y, n_classes, groups=groups)
     with _LOCK:
         _CACHE[key] = head
         while len(_CACHE) > CACHE_SIZE:

@@ -122,13 +122,18 @@ AFFECT_GROUPS: dict[str, tuple[str, ...]] = {
 AFFECT_SHAPES: dict[str, re.Pattern[str]] = {
     "again": re.compile(
         r"[二两三四五六七八九十几\d]\s*(?:次|回|趟|遍)(?:了|都|还)|第[二三四五六七八九十\d]\s*(?:次|回|趟)"
-        r"|又.了|\b(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth|\d+)\s+times?\b|how many times|keeps? coming back"
+        # a fault back again (又亮了 / 又坏了 / 又不行了), not a new order or visit (又订了 / 又来了); a count of times, not
+        # a frequency ("2 times a year")
+        r"|又(?:[坏响亮漏停卡抖熄断掉]|出(?:问题|毛病|故障)?|报|不(?:行|好|灵))了"
+        r"|\b(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth|\d+)\s+times?\b(?!\s+(?:a|an|per|each|every)\s)"
+        r"|how many times|keeps? coming back"
         r"|\bstill (?:not|isn't|hasn't|won't|doesn't)|\bnot fixed\b|\bcame back\b|\bwait(?:ed|ing)?\s+(?:for\s+)?"
         r"(?:\d+|a|two|three|four|five|several)\s+(?:days?|weeks?)|等了\s*[一二两三四五六七八九十几\d半]+\s*(?:天|周|个?星期|个?月)",
         re.I,
     ),
     "escalate": re.compile(
-        r"你们(?:的)?(?:老板|主管|头儿)|总部|\bin charge\b|\bsomeone (?:senior|higher)|\bhigher up|\bhead office\b|\bformal complaint\b",
+        # the business's head office asked for (找你们总部 / 投诉到总部), not the customer's own (我们总部在杭州)
+        r"你们(?:的)?(?:老板|主管|头儿|总部)|(?:找|投诉到|告到|反映到|打到|联系)(?:你们)?总部|\bin charge\b|\bsomeone (?:senior|higher)|\bhigher up|\bhead office\b|\bformal complaint\b",
         re.I,
     ),
     "anger": re.compile(

@@ -45,6 +45,16 @@ _CUE = re.compile(
     r"|\bstop following\b"
 )
 _CUES = (OVERRIDE, TARGET, ROLE, SECRET, CLAIMED, ADDRESSEE)
+# A customer's grievance in their own words (disappointed, let down, the third visit, nobody called back, the worst):
+# an English complaint is long, personal and asks for someone senior, which the model's letter n-grams read as an
+# instruction at 0.999+. Without a rule or a cue word, a text saying the sender's grievance is not flagged by the
+# model alone (a rule or a cue word still flags it, grievance or not).
+_GRIEVANCE = re.compile(
+    r"\b(?:disappointed|unhappy|upset|frustrated|fed up|let down|unacceptable|ridiculous|worst|terrible|rubbish)\b"
+    r"|\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th))\s+(?:time|visit|attempt)\b"
+    r"|\b(?:nobody|no one|no-one)\b[^.!?]{0,40}\b(?:called|came|replied|answered|told|tells|updated|checked)\b"
+    r"|\bstill (?:not|no|hasn't|isn't|waiting)\b|\bwait(?:ed|ing) (?:for )?(?:\d+|a|two|three|several) (?:hrs?|hours?|days?|weeks?)\b"
+)
 _LATIN = re.compile(r"[A-Za-z]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -59,7 +69,9 @@ def _model_counts(text: str, model_p: float) -> bool:
     if len(_LATIN.findall(text)) <= 2 * len(_HAN.findall(text)):  # Han text, or mixed with much Han
         return True
     low = text.lower()
-    return model_p >= MODEL_ALONE_THRESHOLD or bool(_CUE.search(low)) or any(p.search(low) for p in _CUES)
+    if _CUE.search(low) or any(p.search(low) for p in _CUES):
+        return True
+    return model_p >= MODEL_ALONE_THRESHOLD and not _GRIEVANCE.search(low)
 
 
 MAX_CHARS = 200_000  # ~1 s of CPU on this machine; a longer paste is refused with a typed error, the worker stays responsive
