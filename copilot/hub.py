@@ -12,8 +12,15 @@ each), and a process's services serve one tenant, so it needs no tenant.
 A publisher that pays for its event (a suggestion's JSON, the customer's words masked through the PII vault) asks
 `listened(hub, topics)` first and builds the event only for topics someone subscribes to, then `publish_all`: the
 Redis hub serialises it once and sends every topic in one round trip. Nobody listening is the common case for a worker
-(pages subscribe in the API process only while open). Exact at the moment of asking, as PUBLISH itself is: a page that
-subscribes a moment later misses the event either way and catches up by id.
+(pages subscribe in the API process only while open). The in-process hub's answer is exact at the moment of asking, as
+PUBLISH itself is: a page that subscribes a moment later misses the event either way and catches up by id.
+
+The Redis hub remembers each topic's answer for `listened_ttl_s` (1 s): a message pushes its progress phases and its
+suggestion to the same topics within a second, and asking PUBSUB NUMSUB before each cost 3 Redis round trips a
+message. So a page that subscribes in another process gets its topic's pushes at most `listened_ttl_s` later than
+before (it catches up by id, as after any missed event); a subscription made through the same hub object takes effect
+at once (its confirmation forgets the topic's answer), as does one that ends. A remembered "listened" for a page that
+has left costs a PUBLISH to nobody, which is harmless.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
@@ -104,7 +112,9 @@ class RedisHub:
     """Redis pub/sub for one tenant (channels `copilot:push:<tenant>:<topic>`); each subscriber gets its own
     connection."""
 
-    def __init__(self, url: str, tenant: str) -> None:
+    _REMEMBERED_MAX = 4096  # topics whose answer is remembered at once; expired ones are dropped past it
+
+    def __init__(self, url: str, tenant: str, listened_ttl_s: float = 1.0) -> None:
         import redis
 
         if not tenant:
@@ -112,6 +122,12 @@ class RedisHub:
         self._url = url
         self._prefix = _prefix(tenant)
         self._redis = redis.Redis.from_url(url)
+        # topic -> (monotonic time the answer expires, someone subscribed); 0 s remembers nothing (asks every time)
+        self._listened_ttl_s = listened_ttl_s
+        self._remembered: dict[str, tuple[float, bool]] = {}
+        # bumped whenever an answer is forgotten: an answer asked of Redis before that is not remembered
+        self._forgets = 0
+        self._lock = threading.Lock()
 
     def _channel(self, topic: str) -> str:
         return self._prefix + topic
@@ -120,21 +136,51 @@ class RedisHub:
         self._redis.publish(self._channel(topic), _json(event))
 
     def listened(self, topics: Sequence[str]) -> list[str]:
-        """PUBSUB NUMSUB: one round trip instead of building, serialising and publishing an event nobody gets. An
-        unreachable Redis answers every topic (the publish then fails as it did)."""
+        """PUBSUB NUMSUB: one round trip instead of building, serialising and publishing an event nobody gets, asked
+        only for the topics whose answer is not remembered (`listened_ttl_s`). An unreachable Redis answers every
+        topic (the publish then fails as it did), and that answer is not remembered."""
         import redis
 
         if not topics:
             return []
-        try:
-            counts = dict(self._redis.pubsub_numsub(*(self._channel(t) for t in topics)))
-        except redis.RedisError:
-            return list(topics)
-        return [
-            t
-            for t in topics
-            if int(counts.get(self._channel(t).encode(), counts.get(self._channel(t), 0)) or 0) > 0
-        ]
+        now = time.monotonic()
+        with self._lock:
+            known = {
+                t: hit[1] for t in topics if (hit := self._remembered.get(t)) is not None and hit[0] > now
+            }
+            forgets = self._forgets
+        unknown = list(dict.fromkeys(t for t in topics if t not in known))
+        if unknown:
+            try:
+                counts = dict(self._redis.pubsub_numsub(*(self._channel(t) for t in unknown)))
+            except redis.RedisError:
+                return list(topics)
+            asked = {
+                t: int(counts.get(self._channel(t).encode(), counts.get(self._channel(t), 0)) or 0) > 0
+                for t in unknown
+            }
+            known.update(asked)
+            if self._listened_ttl_s > 0:
+                self._remember(asked, now + self._listened_ttl_s, forgets)
+        return [t for t in topics if known[t]]
+
+    def _remember(self, asked: dict[str, bool], expires: float, forgets: int) -> None:
+        with self._lock:
+            if self._forgets != forgets:
+                return  # a subscription began or ended while Redis was asked: the answer may predate it
+            if len(self._remembered) >= self._REMEMBERED_MAX:
+                now = time.monotonic()
+                self._remembered = {t: hit for t, hit in self._remembered.items() if hit[0] > now}
+                if len(self._remembered) >= self._REMEMBERED_MAX:
+                    self._remembered.clear()
+            for topic, heard in asked.items():
+                self._remembered[topic] = (expires, heard)
+
+    def _forget(self, topic: str) -> None:
+        """A subscription through this hub began (confirmed by Redis) or ended: the topic's next `listened` asks."""
+        with self._lock:
+            self._forgets += 1
+            self._remembered.pop(topic, None)
 
     def publish_many(self, topics: Sequence[str], event: dict[str, Any]) -> None:
         if not topics:
@@ -153,10 +199,14 @@ class RedisHub:
         await pubsub.subscribe(self._channel(topic))
         try:
             async for message in pubsub.listen():
-                if message.get("type") == "message":
+                kind = message.get("type")
+                if kind == "message":
                     yield json.loads(message["data"])
+                elif kind == "subscribe":
+                    self._forget(topic)  # Redis counts the subscriber from now on: publishers here ask again
         finally:
             await pubsub.unsubscribe()
+            self._forget(topic)
             await pubsub.aclose()  # type: ignore[no-untyped-call]
             await client.aclose()
 
