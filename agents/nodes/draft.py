@@ -6,6 +6,7 @@ the template text is sent instead (source FALLBACK, the reason in flags). An abs
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,9 +53,16 @@ def tenant_profile(deps: Any) -> Profile:
 
 def complaint_shaped(text: str) -> bool:
     """The message has the shape of a complaint whatever its topic: a counted attempt or wait, a fault back again, a
-    demand for someone senior, a verdict on the business (one of understanding's affect shapes), or two affect groups
-    at once (anger spelled out and a threat, …)."""
-    return any(p.search(text) for p in AFFECT_SHAPES.values()) or affect_groups(text) >= 2
+    demand for someone senior, a verdict on the business (one of understanding's affect shapes), two affect groups at
+    once (anger spelled out and a threat, …), or doubled question / exclamation marks."""
+    return (
+        any(p.search(text) for p in AFFECT_SHAPES.values())
+        or affect_groups(text) >= 2
+        or bool(DOUBLED_MARKS.search(text))  # "跑坏了算谁的？？": exasperation in the punctuation itself
+    )
+
+
+DOUBLED_MARKS = re.compile(r"[？?]{2,}|[！!]{2,}|[？?][！!]|[！!][？?]")
 
 
 def apologetic(intent: Intent, profile: Profile, tenant: TenantConfig | None, text: str) -> bool:

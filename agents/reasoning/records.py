@@ -318,11 +318,11 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     if isinstance(computed, CannotCompute):
         return [computed]
     template, template_en, replaces = spec.template, spec.template_en, tuple[str, ...]()
-    if better and spec.better_of is not None:
-        # the tier's price beat the policy figure: said as the better one, and the tier price's own sentence is not
-        # said again beside it (the same tier and figure twice)
+    if (
+        better and spec.better_of is not None
+    ):  # the tier's price beat the policy figure: said as the better one
+        # (the tier price's own sentence is not replaced: it may be the answer to another ask — new vehicles added)
         template, template_en = spec.better_of.template, spec.better_of.template_en or template_en
-        replaces = (spec.better_of.tool,)
     for case in spec.cases:
         if _holds(case.when, {**values, **scope}):
             template, template_en, replaces = (

@@ -191,3 +191,15 @@ def test_one_kind_of_saving_is_counted_once() -> None:
         saving("fleet_batch_trade_in", "7000", "置换补贴"),
     ]
     assert sum_savings(same, ctx, {}) == []  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "shaped"),
+    [
+        ("车从4月份保养完到现在一次没做过 跑坏了算谁的？？", True),
+        ("到底什么时候能修好?!", True),
+        ("好的！谢谢", False),
+    ],
+)
+def test_doubled_marks_are_a_complaints_shape(text: str, shaped: bool) -> None:
+    assert complaint_shaped(text) is shaped
