@@ -275,13 +275,6 @@ def _graded(facts: list[Evidence], tenant: TenantConfig, link: Callable[[str], L
             lk.against = True
             lk.support += [e for e, _ in stated]
             lk.why.append(f"计算结果：{grade}级，不适用于{'、'.join(sorted(named))}级")
-        elif named:
-            # the catalog writes this step for the grade the answer computed («一级故障时立即上门处理»): it is the
-            # handling the policy prescribes for the case, the next step of what was asked (session 15)
-            lk = link(spec.name)
-            lk.supported = lk.next_step = True
-            lk.support += [e for e, _ in stated if e not in lk.support]
-            lk.why.append(f"计算结果：{grade}级，按目录为此等级的处理")
 
 
 def _rows_answered(

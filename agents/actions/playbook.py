@@ -1222,10 +1222,6 @@ def rank_catalog(
         link = computed.get(spec.name)
         if (link is not None and link.vetoed) or (injected and grants(spec)):
             continue
-        # a message flagged as an injection asks for an approval only when it is read as what the approval serves
-        # (the injected words' percentage is no customer's ask beside an order or warranty question)
-        if injected and is_approval(spec) and d.intent.name not in spec.intents:
-            continue
         if not preconditions_hold(spec, d):
             continue
         sim = model_score(d.text, spec.name) if model_score else 0.0
@@ -1238,6 +1234,10 @@ def rank_catalog(
         answered = [signals[s] for s in spec.signals if s in signals]
         supported = link is not None and link.supported
         backing = d.backing(spec.intents)
+        if injected and is_approval(spec) and not serves:
+            # a message flagged as an injection: what its computed answer backs is no ask of the customer's (the injected
+            # words' percentage computed an approval beside an order question); only the message's own words back it
+            backing = max((d.needs.get(i, 0.0) for i in spec.intents), default=0.0)
         answers = serves or supported or backing >= BACKED or (abstained and bool(answered))
         if answering_only and not answers:
             continue
