@@ -110,7 +110,8 @@ ABOUT: dict[str, tuple[str, str]] = {
         "zero-rule 0.844 / 0.500; after (session 15: the catalog's NEXT preconditions, the open ticket the computed "
         "answer read, an injected message's approval only on a reading it serves, a campaign joins beside rules only "
         "with a computed one, keywords_none, the grade the answer computed) top-2 0.844 (27/32), multi-need both 0.250, "
-        "no forbidden 0.714 (10/14), `state` 10/13, zero-rule 0.875 (28/32) / 0.643",
+        "no forbidden 0.714 (10/14), `state` 10/13, zero-rule 0.875 (28/32) / 0.643; after 3eb418f (grade support "
+        "reverted) top-2 0.844, no forbidden 0.714, zero-rule 0.844 (27/32) / 0.643",
     ),
 }
 # The shapes each set must hold (its cases' tags).
