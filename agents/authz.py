@@ -603,12 +603,20 @@ def customer_trap(
             hits = list(mentions(text))
         except BackendUnavailable:
             hits = []
+    # the conversation's customer an organisation by the CRM (its kind of business), not by the words: its staff (a
+    # driver, a secretary of its contact) speak for it; relation / proxy checks are for a person's account only
+    org_account = account_is_org(customers, current_ref)
     for h in (
         hits
     ):  # «我是周强的爱人，把他的订单退了»: speaking for someone, the conversation's own customer included
         start, end = _span(h, text)
         person = h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value))
-        if person and start >= 0 and h.customer_id == current_ref and own_org_staff(text[start:end]):
+        if (
+            person
+            and start >= 0
+            and h.customer_id == current_ref
+            and (org_account or own_org_staff(text[start:end]))
+        ):
             continue  # «我是邓主管的助理，帮他查下我们公司那批车»: an organisation's staff, the customer itself
         if person and start >= 0 and proxy_claim(text, start, end):
             return NOT_ACCOUNT_HOLDER, "claimed_proxy"
@@ -637,7 +645,7 @@ def customer_trap(
     # Only a person's account has a caller who is not its holder: an organisation's staff («I'm writing for my boss»,
     # a clerk for the department) speak for the organisation, the customer itself
     own_forms = [*said_of(hits, text, current_ref, True), own_name]
-    own_org = (own_name and _is_org(own_name)) or _own_org_named(hits, text, current_ref)
+    own_org = org_account or (own_name and _is_org(own_name)) or _own_org_named(hits, text, current_ref)
     if not own_org and caller_not_holder(text, own_forms, said_of(hits, text, current_ref, False)):
         return NOT_ACCOUNT_HOLDER, "caller_not_holder"
     # «我是<holder>他爸，孩子那台…», «<holder>是我老爸，他那台…»: the holder, resolved by the CRM, named with a relation
@@ -928,6 +936,23 @@ SELF_NAMED = re.compile(r"(?:我是|我就是|本人是|(?<![A-Za-z])(?:I'm|I am
 NOT_ACCOUNT_HOLDER = "not_account_holder"
 RECORD_KINDS = {"device", "order", "contract", "ticket", "customer_id"}
 _ORG_WORDS = re.compile(r"公司|集团|有限|厂|院|所|店|中心|\b(Ltd|Inc|LLC|Corp|Co)\b", re.I)
+
+
+def account_is_org(customers: object, customer_ref: str) -> bool:
+    """The CRM says the customer is an organisation (the directory knows a kind of business for it: «物流», «租赁»),
+    whatever the message says. False when the port cannot tell (then the words decide, as before)."""
+    if not customer_ref:
+        return False
+    asked = getattr(customers, "is_organisation", None)
+    if not callable(asked):  # the CRM service keeps its directory behind _customer_directory
+        directory = getattr(customers, "_customer_directory", None)
+        asked = getattr(directory(), "is_organisation", None) if callable(directory) else None
+    if not callable(asked):
+        return False
+    try:
+        return bool(asked(customer_ref))
+    except BackendUnavailable:
+        return False
 
 
 def _is_org(name: str) -> bool:

@@ -205,23 +205,48 @@ _TO_ZH = re.compile(
 _TO_EN = re.compile(
     r"(?<![A-Za-z])(?i:quote|give|send|offer|to|for)\s+(?P<who>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?![A-Za-z])"
 )
-# what is carried in that clause: a quote or terms («报», «价», «几个点», «原样»), not a reminder or a document
-_QUOTED = phrases(
-    r"报|价|折|点数|几个点|优惠|条件|一样|同样|原样|照样|照搬|按这|按那",
-    r"quote|quoted|price|prices|pricing|deal|terms|discount|rate|same",
+# the recipient's clause pointing back at the other customer's terms: the same terms carried over («给X也开一份»,
+# «原样报给X», «照那个价给X报», "quote X the price Y got", "send X the same deal"), not any quote word (a second ask,
+# «另外给X报个新价», carries nothing of the other customer's)
+_BACK = phrases(
+    r"也|同样|照样|原样|一样|照搬|照着?|按着?(?:这|那)|(?:这|那)个?(?:价|折扣|点数|条件)",
+    r"same|that price|those terms|that deal|the (?:[a-z-]+ )?(?:price|deal|terms|rate|discount)s? (?:[a-z]+ ){1,3}(?:got|had|paid|gets|signed)",
 )
+# a clause that opens a separate ask: what it says is not carried from the clause before
+_SEPARATE = re.compile(r"^\s*(?:另外|还有|顺便|对了|再就是|also\b|and also\b|by the way)", re.I)
 _CLAUSE = re.compile(r"[^。！？!?；;，,\n]+")
+# the parts of an organisation's legal name that are not its own: the legal form («有限公司»), a place before it
+# (two characters, «市»/«省» after), and the kind of business at its end (two characters): a closed class of shape
+_LEGAL_FORM = re.compile(
+    r"(?:股份)?(?:有限)?(?:责任)?(?:公司|集团)$|(?:Co\.?|Ltd\.?|Inc\.?|LLC|Corp\.?)$", re.I
+)
+
+
+def distinctive(form: str) -> str:
+    """The customer's own handle in a CRM form: an organisation's legal name without its place prefix, legal form and
+    kind of business («某市某丙快运有限公司» → «某丙»); a person's name or salutation as it is."""
+    core = _LEGAL_FORM.sub("", form).strip()
+    if core == form.strip() or not all("\u4e00" <= c <= "\u9fff" for c in core):
+        return form.strip()
+    if len(core) >= 6:
+        core = re.sub(r"^..[市省]?", "", core)
+    if len(core) >= 4:
+        core = core[:-2]
+    return core
 
 
 def _part_of(who: str, forms: list[str]) -> bool:
-    """`who` (a trade name, typed or romanised) is part of one of the customer's CRM names: two or more of its
-    characters in a row, or their pinyin as one word."""
+    """`who` (a trade name, typed or romanised) is the customer's own handle (`distinctive`): two or more of its
+    characters in a row, or their pinyin as one word — never a city or «公司»."""
     for f in forms:
+        d = distinctive(f)
+        if len(d) < 2:
+            continue
         if who.isascii():
-            if _roman_windows(f) & {who.replace(" ", "").lower()}:
+            if _roman_windows(d) & {who.replace(" ", "").lower()}:
                 return True
             continue
-        if any(who[:n] in f for n in range(len(who), 1, -1)):
+        if any(who[:n] in d for n in range(len(who), 1, -1)):
             return True
     return False
 
@@ -236,11 +261,11 @@ def _roman_windows(form: str) -> set[str]:
 
 
 def recipient_named(text: str, forms: Iterable[str]) -> bool:
-    """The conversation's customer (`forms`: its CRM name, contacts, salutations) is named as the one a quote or
-    terms go to, in a clause that carries a quote or terms."""
+    """The conversation's customer (`forms`: its CRM name, contacts, salutations) is named as the one the other
+    customer's terms go to: in a clause pointing back at those terms (`_BACK`), not one opening a separate ask."""
     forms = [f for f in forms if len(f) >= 2]
     for clause in _CLAUSE.findall(joined(text)):
-        if not _QUOTED.search(clause):
+        if _SEPARATE.match(clause) or not _BACK.search(clause):
             continue
         for m in _TO_ZH.finditer(clause):
             who = m.group("who") or m.group("who2") or ""

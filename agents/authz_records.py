@@ -32,6 +32,7 @@ from agents.authz_phrases import (
     IN_COVER,
     LEADS_BACK,
     POINTS_BACK,
+    PRICE_TERMS,
     RECORDS,
     REFERRAL,
     SELF_ID,
@@ -134,19 +135,61 @@ def _sentence(text: str, at: int) -> tuple[int, int]:
 _CLAUSE = re.compile(r"[。！？!?；;，,\n]")
 
 
-def _asked_region(text: str, ref: Ref, start: int, end: int) -> str:
-    """The clause of the reference, and the clauses after it while they point back at its party («…，他们那份续了没
-    有», "… their …"): where a question about it is asked. A clause after it with a subject of its own («…，E5续航多
-    少？») is the asker's own question."""
-    cuts = [start, *(m.end() for m in _CLAUSE.finditer(text, start, end)), end]
-    i = max(k for k in range(len(cuts) - 1) if cuts[k] <= ref.start)
-    last = i
-    for j in range(i + 1, min(i + 3, len(cuts) - 1)):
+# a possessive that names a record by itself: an order, a batch, a contract («X那批», «X那单», «X那份»), or what they did
+# here («X订的», «X签了»); «X那台», «X的» need a record noun after them («X那台车的质保», «X的合同»), never a person or a
+# place («X的曹总说…», «X这边的店»)
+_RECORD_POSSESSIVE = re.compile(r"[那这][一几两]?[批单份张]|[订买提签拿交修续付](?:的|了)$")
+RECORD_GAP = 6  # characters at most between the possessive and the record noun
+# English: their / its, then a record within three words ("their last X5 order", "its contract")
+_EN_THEIR_RECORD = re.compile(
+    r"(?<![A-Za-z])(?:their|its)\s+(?:[\w-]+\s+){0,3}?(?:orders?|contracts?|warrant(?:y|ies)|packages?|invoices?"
+    r"|service(?: history)?|accounts?|deals?|prices?|pricing|discounts?|rates?|terms|deliver(?:y|ies|ed)|records?"
+    r"|deposits?|balances?|quotes?|ordered|bought|paid|signed|renewed|serviced)(?![A-Za-z])",
+    re.I,
+)
+# where the asker's own question starts in a clause with no punctuation (a call's transcript): the asker («我也…»,
+# «我们…», «咱…») or the seller as the subject of something not done to that record («你们周末营业吗»)
+_SUBJECT_SWITCH = re.compile(r"我|咱|你们(?![\u4e00-\u9fff]{0,3}?[交给签卖报打发修做开算收])")
+ASKED_SPAN = 16  # characters at most after the record for its question when no punctuation ends the clause
+
+
+def _owned_record(text: str, ref: Ref, end: int) -> int:
+    """Where the reference's own record ends in the text (a record handle itself, a possessive naming a record, a
+    possessive then a record noun, English their/its then a record), or -1 when nothing of theirs is named."""
+    if ref.kind.split(".")[0] in _RECORD_KINDS:
+        return ref.end
+    m = POSSESSED.match(text, ref.end)
+    if m:
+        if _RECORD_POSSESSIVE.search(m.group().strip()):
+            return m.end()
+        window = text[m.end() : m.end() + RECORD_GAP + 4]
+        for noun in (RECORDS, THEIR_THINGS, PRICE_TERMS):
+            n = noun.search(window)
+            if n and n.start() <= RECORD_GAP:
+                return m.end() + n.end()
+        return -1
+    e = _EN_THEIR_RECORD.search(text, ref.end, end)
+    return e.end() if e else -1
+
+
+def _asked_region(text: str, at: int, start: int, end: int) -> str:
+    """The rest of the record's clause from `at` (cut where the asker's own question starts, at most ASKED_SPAN
+    characters of a clause with no punctuation), and the clauses after it while they point back at its party («…，
+    他们那份续了没有», "… their …"). A clause after it with a subject of its own («…，X5续航多少？») is the asker's
+    own question."""
+    cuts = [at, *(m.end() for m in _CLAUSE.finditer(text, at, end)), end]
+    first = text[cuts[0] : cuts[1]]
+    if not first.isascii():
+        switch = _SUBJECT_SWITCH.search(first)
+        first = first[: switch.start()] if switch else first
+        first = first[:ASKED_SPAN] if not _CLAUSE.search(first) else first
+    region = [first]
+    for j in range(1, min(3, len(cuts) - 1)):
         piece = text[cuts[j] : cuts[j + 1]]
         if not (POINTS_BACK.search(piece) or THEIR_PRONOUN.search(piece) or LEADS_BACK.match(piece)):
             break
-        last = j
-    return text[cuts[i] : cuts[last + 1]]
+        region.append(piece)
+    return "".join(region)
 
 
 def owned_record_asked(text: str, ref: Ref) -> str:
@@ -162,14 +205,13 @@ def owned_record_asked(text: str, ref: Ref) -> str:
         or _SELF_BEFORE.search(before)
     ):
         return ""
-    record = ref.kind.split(".")[0] in _RECORD_KINDS
-    owned = record or bool(POSSESSED.match(text, ref.end)) or bool(_EN_THEIR.search(text, ref.end, end))
-    if not owned:
+    at = _owned_record(text, ref, end)
+    if at < 0:
         return ""
-    region = _asked_region(text, ref, start, end)
+    region = _asked_region(text, at, start, end)
     if not (ASKING.search(region) or VERIFY.search(region)):
         return ""
-    return "prices" if asks_terms(region) else "records"
+    return "prices" if asks_terms(text[ref.start : at] + region) else "records"
 
 
 def others_record_asked(

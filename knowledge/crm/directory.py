@@ -315,6 +315,7 @@ class HandleIndex:
         self.described = described or {}  # a PLACE or KIND key → the customers it fits
         self.people = people or People()  # individuals, for «北京那个开X5的女士»
         self.org_kinds = org_kinds or {}  # an organisation → its kind words («汽车租赁»)
+        self.organisations: frozenset[str] = frozenset()  # organisations by their CRM name (build_index)
         self.party_words = tuple(sorted(set(party_words)))
         self._party_after = _party_after(self.party_words)
         self._book_after = _with_words(BOOK_AFTER, self.party_words)
@@ -744,6 +745,10 @@ class CustomerDirectory:
         """Every customer a handle in the text names, once each, in the order first named."""
         return self._fresh().scan(text)[0]
 
+    def is_organisation(self, customer_id: str) -> bool:
+        """The customer is an organisation by its CRM name (a legal form, or the bare name of one): ids only."""
+        return customer_id in self._fresh().organisations
+
     def party_words(self) -> tuple[str, ...]:
         """How this CRM's organisation customers name their kind («物流», «租赁»): words for «其他…» asks."""
         return self._fresh().party_words
@@ -885,7 +890,7 @@ def build_index(
         for key in place_keys
     ]
     org_kinds = {cid: kind_words(name, places) for cid, name, _, places in customers if cid}
-    return HandleIndex(
+    index = HandleIndex(
         handles,
         owners,
         {*kinds, *party_words},
@@ -894,6 +899,9 @@ def build_index(
         {c: k for c, k in org_kinds.items() if k},
         kinds_en,
     )
+    # the customers that are organisations by their CRM name (a legal form, or an organisation's bare name): ids only
+    index.organisations = frozenset(cid for cid, name, _, _ in customers if cid and _org_core(name))
+    return index
 
 
 def is_individual(name: str) -> bool:

@@ -66,6 +66,13 @@ ASKED = [
     ("某甲物流的车在你们这修得挺好，我们也想买一台，什么价？", "C2", ""),  # their thing, nothing asked of it
     ("某甲物流最近怎么样", "C2", ""),  # named, nothing of theirs owned
     ("听说某甲物流那批车也是你们交的，这款车续航多少？", "C2", ""),  # hearsay, then the asker's own question
+    # (R15-01, after the review) a person or a place of theirs, not a record; the asker's own question after it
+    ("某甲物流的某经理说你们车保养做得不错，是真的吗？", "C2", ""),
+    ("某甲物流的某丁让我来问问，车现在有现车吗？", "C2", ""),
+    ("喂 你好 我 朋友 某乙 的 那台 车 开着 挺好 我 也 想 买 一台 现在 多少 钱", "C3", ""),  # one long clause
+    ("某乙的那台车也是你们店买的，他让我问一下你们周末营业吗？", "C3", ""),
+    ("某乙的那台车保养合同什么时候到期？", "C3", "records"),  # a record noun after the possessive
+    ("喂 某乙 那 台 车 的 质保 到 哪天", "C3", "records"),
 ]
 
 
@@ -134,10 +141,30 @@ def test_terms_carried_to_the_conversations_customer(text: str, carried: bool) -
     assert terms_for_another(text, FORMS) is carried, text
 
 
-def test_a_recipient_needs_a_quote_in_its_clause() -> None:
-    assert recipient_named("给某丙报一个", FORMS)
+def test_a_recipient_needs_its_clause_to_point_back_at_the_terms() -> None:
+    assert recipient_named("给某丙也报一个", FORMS) and recipient_named("照那个价给某丙报", FORMS)
+    assert not recipient_named("给某丙报一个", FORMS)  # (R15-02, after the review) a quote of its own
     assert not recipient_named("给某丙发一下保养提醒", FORMS)
-    assert not recipient_named("给某戊报一个", FORMS)  # not the conversation's customer
+    assert not recipient_named("给某戊也报一个", FORMS)  # not the conversation's customer
+    assert not recipient_named("另外给某丙也报个新价", FORMS)  # a separate ask
+
+
+# (R15-02, after the review) the customer's own handle only: never its city, «公司», or the city romanised
+NOT_THE_CUSTOMER = [
+    "我给公司也报个备",
+    "给某市财务也报一份",
+    "Send the same to Moushi management",
+    "给某丁也报一份",
+]
+
+
+@pytest.mark.parametrize("text", NOT_THE_CUSTOMER[:3])
+def test_a_city_or_a_legal_form_is_not_the_customer(text: str) -> None:
+    assert not recipient_named(text, FORMS), text
+
+
+def test_a_contact_is_the_customer() -> None:
+    assert recipient_named(NOT_THE_CUSTOMER[3], FORMS)
 
 
 def test_a_number_said_digit_by_digit_is_a_look_up_key() -> None:
@@ -165,3 +192,19 @@ def test_the_askers_own_pointer_after_another_identifier_is_their_own() -> None:
     assert identifier_asked(text, at, at + 7) == ""
     text = "闽7XY2K 这车漆面能在你们这修吗？"  # «这车» alone: the one named
     assert identifier_asked(text, 0, 7) == "records"
+
+
+# (R15-03, after the review) an organisation account by the CRM (its kind of business), not by the words: its staff
+# speak for it; a person's account keeps the relation checks
+ORG_CRM = SimpleNamespace(
+    mentions=lambda text: INDEX.scan(text)[0], is_organisation=lambda cid: cid in INDEX.organisations
+)
+
+
+def test_an_organisations_staff_is_the_customer() -> None:
+    from agents.authz import account_is_org, customer_trap
+
+    assert account_is_org(ORG_CRM, "C1") and not account_is_org(ORG_CRM, "C2")
+    assert customer_trap(ORG_CRM, "我是某丁的司机，公司那台车该保养了，能约周六吗？", "C1") == ("", "")
+    assert customer_trap(ORG_CRM, "我是某丁的秘书，我们公司那台车的维修单处理到哪了？", "C1") == ("", "")
+    assert customer_trap(ORG_CRM, "我是某乙的邻居，他那台车的订单帮我退了", "C2")[0] == "not_account_holder"
