@@ -25,7 +25,7 @@ from agents.reasoning.config import Profile, load_profile, words_hit
 from agents.reasoning.crm import CrmRecord
 from agents.state import CopilotState
 from agents.timing import timed
-from agents.understanding.sentiment import AFFECT_SHAPES, affect_groups
+from agents.understanding.sentiment import AFFECT_GROUPS, AFFECT_SHAPES, affect_groups
 from contract import clock
 from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Draft, DraftSource, Intent
@@ -51,15 +51,46 @@ def tenant_profile(deps: Any) -> Profile:
     return cached
 
 
-def complaint_shaped(text: str) -> bool:
-    """The message has the shape of a complaint whatever its topic: a counted attempt or wait, a fault back again, a
+def complaint_shaped(text: str, sentiment: float = 0.0) -> bool:
+    """The message has the shape of a complaint whatever its topic — a counted attempt or wait, a fault back again, a
     demand for someone senior, a verdict on the business (one of understanding's affect shapes), two affect groups at
-    once (anger spelled out and a threat, …), or doubled question / exclamation marks."""
-    return (
+    once, or doubled question / exclamation marks — AND reads negative (`negative_reading`). A shape alone is no
+    complaint: «这是我第三次在你们店买车了» or "serviced with you 3 times and it's been great" or "new car!!" is a happy
+    customer (R15-05)."""
+    shaped = (
         any(p.search(text) for p in AFFECT_SHAPES.values())
         or affect_groups(text) >= 2
         or bool(DOUBLED_MARKS.search(text))  # "跑坏了算谁的？？": exasperation in the punctuation itself
     )
+    return shaped and negative_reading(text, sentiment)
+
+
+# A fault, a thing not done or nobody answering, said in the message itself (generic words, no tenant's): what turns a
+# count («第三次», "5 times") or a wait («等了三个星期») into a complaint.
+FAULT_OR_NOT_DONE = re.compile(
+    r"又(?:[坏响亮漏停卡抖熄断掉]|出(?:问题|毛病|故障)?|报|不(?:行|好|灵))了|没(?:修好|解决|人|消息|回音|下文)|还(?:是)?(?:没|不|这样)"
+    r"|修不好|不一样|坏|故障|毛病|异响|到底|凭什么|算谁的"
+    r"|\bstill (?:no|not|nothing|waiting|broken|isn't|hasn't|haven't|won't|doesn't|don't)\b|\bnot fixed\b|\bcame back\b"
+    r"|\bkeeps? coming back\b|\bhow many times\b|\bnobody\b|\bno one\b|\bno (?:word|reply|answer|response|call)\b"
+    r"|\bbroken\b|\bfault|\bwarning\b|\bnoise\b|\bleak|\bproblem\b|\bissue\b",
+    re.I,
+)
+
+
+def negative_reading(text: str, sentiment: float = 0.0) -> bool:
+    """The message reads negative: the sentiment understanding computed is below zero, or it says anger, a demand to
+    escalate or a threat to go elsewhere (understanding's affect groups, by word or shape), or a fault / a thing not
+    done (FAULT_OR_NOT_DONE)."""
+    if sentiment < 0:
+        return True
+    low = text.lower()
+    for group in ("anger", "escalate", "threat"):
+        if any(w in low for w in AFFECT_GROUPS.get(group, ())):
+            return True
+        shape = AFFECT_SHAPES.get(group)
+        if shape is not None and shape.search(text):
+            return True
+    return bool(FAULT_OR_NOT_DONE.search(text))
 
 
 DOUBLED_MARKS = re.compile(r"[？?]{2,}|[！!]{2,}|[？?][！!]|[！!][？?]")
@@ -72,7 +103,7 @@ def apologetic(intent: Intent, profile: Profile, tenant: TenantConfig | None, te
     if intent.sentiment <= -0.3 or intent.name in profile.apologize_intents:
         return True
     if complaint_shaped(
-        text
+        text, intent.sentiment
     ):  # "third time I'm asking", "修了三回", "找你们领导": a complaint, whatever it was filed as
         return True
     low = text.lower()
