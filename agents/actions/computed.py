@@ -213,7 +213,7 @@ def links(evidence: list[Evidence], tenant: TenantConfig, about: set[str] | None
         for spec in approvals:
             link(spec.name).against = True
     _rows_answered(facts, evidence, tenant, link)
-    _graded(facts, tenant, link)
+    _graded(facts, tenant, link, about)
     for spec in tenant.actions:
         for pname, shape in id_shapes(spec).items():
             eligible: list[tuple[str, Evidence]] = []
@@ -259,10 +259,19 @@ def grades(text: str) -> set[str]:
     return {_CN_DIGIT.get(m.group(1) or "", m.group(1) or m.group(2)) for m in GRADE.finditer(text)}
 
 
-def _graded(facts: list[Evidence], tenant: TenantConfig, link: Callable[[str], Link]) -> None:
+_VIN = re.compile(r"(?<![A-Z0-9])[A-HJ-NPR-Z0-9]{17}(?![A-Z0-9])")
+
+
+def _graded(
+    facts: list[Evidence], tenant: TenantConfig, link: Callable[[str], Link], about: set[str] | None = None
+) -> None:
     """The case's grade from the facts that state exactly one (a fault code's row; a table listing every grade's
     response time says none); an action whose description names grades, none of them this one, is vetoed."""
     stated = [(e, g) for e in facts if len(g := grades(e.content.split("\n")[0])) == 1]
+    if about and (vins := {a for a in about if _VIN.fullmatch(a)}):
+        # the message names its vehicle: a fact whose row is another vehicle's (the customer's open ticket on another
+        # VIN) does not grade this case (R15-04)
+        stated = [(e, g) for e, g in stated if not (set(_VIN.findall(_row_text(e))) - vins)]
     case = {next(iter(g)) for _, g in stated}
     if len(case) != 1:
         return  # no grade computed, or two faults of different grades: nothing to rule out

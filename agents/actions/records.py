@@ -176,7 +176,10 @@ def open_ticket_for(
             match, rank = TicketMatch(t, "subject", refers_back), 1
         if best is None or rank > best[0]:
             best = (rank, match)
-    if best is None and len(tickets) == 1:
+    if best is not None and best[0] <= 2 and _ANOTHER.search(text):
+        # «又有一台…不是水温那台»: the message's vehicle is another than the one reported (R15-04)
+        return None
+    if best is None and len(tickets) == 1 and not _ANOTHER.search(text):
         return _the_only_ticket(tickets[0], text, named, codes, words, refers_back)
     return best[1] if best else None
 
@@ -220,9 +223,14 @@ def open_ticket_of(
     return match.as_dict() if match is not None else {}
 
 
-def open_ticket_on_signals(crm: Mapping[str, Any], signal_devices: Iterable[str]) -> TicketMatch | None:
+def open_ticket_on_signals(
+    crm: Mapping[str, Any], signal_devices: Iterable[str], text: str = ""
+) -> TicketMatch | None:
     """An open ticket on a device a customer signal is about (telemetry over a threshold on that very vehicle): a
-    background rule would open a ticket for the signal, and there is one already."""
+    background rule would open a ticket for the signal, and there is one already. Not when the message says its
+    vehicle is another one («不是水温那台», "a different van")."""
+    if text and _ANOTHER.search(text):
+        return None
     devices = {d for d in signal_devices if d}
     for t in crm.get("open_tickets") or []:
         if isinstance(t, Mapping) and t.get("id") and str(t.get("device_id") or "") in devices:
@@ -233,11 +241,39 @@ def open_ticket_on_signals(crm: Mapping[str, Any], signal_devices: Iterable[str]
 ANSWER = "answer"  # TicketMatch.how of an open ticket the computed answer rests on
 
 
-def open_ticket_in_answer(crm: Mapping[str, Any], evidence: Iterable[Any]) -> TicketMatch | None:
+# the message says its vehicle is another one than a ticket already reported («又有一台…不是水温那台», "a different
+# van"), or asks to open a ticket: generic service words, no tenant's
+_ANOTHER = re.compile(
+    r"另(?:外)?一(?:台|辆)|又有一(?:台|辆)|不是(?:同一|那一?|这一?)(?:台|辆)|不是同一"
+    r"|\b(?:another|different|other)\b[\w\s-]{0,12}\b(?:van|car|vehicle|truck|one|unit)s?\b|\bnot the (?:same|one)\b",
+    re.I,
+)
+_OPEN_ASK = re.compile(
+    r"开(?:个|一个|一张|张|新)?(?:维修|服务|售后)?工单|(?<![之上已前次经了])报(?:个|一下|一个)?修(?!的)|登记(?:一下)?维修"
+    r"|新(?:的)?工单|\bopen (?:a|an|another|one|new)\b[\w\s-]{0,20}\bticket\b",
+    re.I,
+)
+
+
+def open_ticket_in_answer(
+    crm: Mapping[str, Any],
+    evidence: Iterable[Any],
+    text: str = "",
+    entities: Mapping[str, list[str]] | None = None,
+) -> TicketMatch | None:
     """The customer's open ticket the computed answer rests on: a reasoning tool read that ticket's CRM row as an input
     («这台设备已有工单 …»: it found the device's open ticket by the device the message is about), so the message is
     about it even when its words share none of the subject's («开不了机» against «无法启动»). Only an input row, never a
-    guess: None when no computed fact read an open ticket."""
+    guess: None when no computed fact read an open ticket, when the message names a device (plate, VIN) that is not
+    the ticket's (a new fault on another vehicle: the tool reads the customer's open ticket whatever vehicle is named),
+    or when it asks to open a ticket / says its vehicle is another one (R15-04)."""
+    if text and (_ANOTHER.search(text) or _OPEN_ASK.search(text)):
+        return None
+    entities = entities or {}
+    devices = [d for d in crm.get("devices") or [] if isinstance(d, Mapping)]
+    flat = squash(text) if text else ""
+    named = {dev for dev, values in _identifying(devices).items() if flat and any(v in flat for v in values)}
+    named |= {str(v) for k in ("vin", "serial_number", "device_id") for v in entities.get(k, [])}
     read: set[str] = set()
     for e in evidence:
         if getattr(getattr(e, "kind", None), "value", "") != "computed_fact":
@@ -249,5 +285,7 @@ def open_ticket_in_answer(crm: Mapping[str, Any], evidence: Iterable[Any]) -> Ti
         return None
     for t in crm.get("open_tickets") or []:
         if isinstance(t, Mapping) and t.get("id") and str(t.get("evidence_id") or "") in read:
+            if named and str(t.get("device_id") or "") not in named:
+                continue  # the message is about another device than the ticket's
             return TicketMatch(t, ANSWER, False)
     return None

@@ -267,9 +267,12 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     crm = state.get("crm") or {}
     ticket = (
         open_ticket_for(crm, _all_text(state), intent.entities)
-        or open_ticket_in_answer(crm, evidence)  # the computed answer read the vehicle's open ticket
+        # the computed answer read the open ticket of the vehicle the message is about
+        or open_ticket_in_answer(crm, evidence, _all_text(state), intent.entities)
         or open_ticket_on_signals(
-            crm, (str(e.source_ids.get("device_id", "")) for e in evidence if e.kind is EvidenceKind.SIGNAL)
+            crm,
+            (str(e.source_ids.get("device_id", "")) for e in evidence if e.kind is EvidenceKind.SIGNAL),
+            _all_text(state),
         )
     )
     facts = customer_facts(customer, evidence)

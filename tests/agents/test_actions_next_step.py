@@ -149,3 +149,23 @@ def test_the_open_ticket_the_computed_answer_read_is_the_one_the_message_is_abou
     other = _fact("sla", "响应时限 4 小时", "4", inputs=[{"evidence_id": "policy_clause:x"}])
     assert open_ticket_in_answer(crm, [other]) is None
     assert open_ticket_in_answer({"open_tickets": []}, [read]) is None
+
+
+def test_the_answers_ticket_is_only_the_messages_device_and_never_a_new_one() -> None:
+    """R15-04: the tool reads the customer's open ticket whatever device the message names. The answer's ticket is the
+    message's only when the message names that ticket's device or none; never when it names another device, says its
+    device is another one, or asks to open a ticket."""
+    crm = {
+        "open_tickets": [
+            {"id": "INC-7", "subject": "过热报警", "status": "open", "device_id": "DEV-A", "evidence_id": "customer_fact:t7"}
+        ],
+        "devices": [{"id": "DEV-A", "x_tag": "TAG-AAA1"}, {"id": "DEV-B", "x_tag": "TAG-BBB2"}],
+    }
+    read = _fact("open_ticket_device", "这台设备已有工单 INC-7", "INC-7", inputs=[{"evidence_id": "customer_fact:t7"}])
+    assert open_ticket_in_answer(crm, [read], "TAG-AAA1 还是开不了机，修到哪了").id == "INC-7"
+    assert open_ticket_in_answer(crm, [read], "还是开不了机，什么时候有人来").id == "INC-7"
+    assert open_ticket_in_answer(crm, [read], "TAG-BBB2 开不了机") is None
+    assert open_ticket_in_answer(crm, [read], "开不了机", {"device_id": ["DEV-B"]}) is None
+    assert open_ticket_in_answer(crm, [read], "又有一台开不了机，不是之前那台") is None
+    assert open_ticket_in_answer(crm, [read], "a different unit won't start, can you open a ticket?") is None
+    assert open_ticket_in_answer(crm, [read], "开不了机，帮我开个工单") is None

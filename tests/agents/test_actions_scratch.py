@@ -113,6 +113,13 @@ ABOUT: dict[str, tuple[str, str]] = {
         "no forbidden 0.714 (10/14), `state` 10/13, zero-rule 0.875 (28/32) / 0.643; after 3eb418f (grade support "
         "reverted) top-2 0.844, no forbidden 0.714, zero-rule 0.844 (27/32) / 0.643",
     ),
+    "actions_scratch_r15_tickets.yaml": (
+        "which open ticket a message is about (review R15-04): a new fault on another vehicle named by plate or said "
+        "to be 'not that one' (zh, en, voice) is a new ticket, not a chase of the other vehicle's ticket the computed "
+        "answer read; a chase by the ticket's own plate or of the only open ticket is still followed up",
+        "before (30ce539 clean copy) top-2 0.667 (6/9), zero-rule 0.333; after (the answer's ticket only on the "
+        "message's device, never beside 'another vehicle' or an ask to open one) top-2 1.000 (9/9), zero-rule 0.444",
+    ),
 }
 # The shapes each set must hold (its cases' tags).
 TAGS: dict[str, str] = {
@@ -123,6 +130,7 @@ TAGS: dict[str, str] = {
     "actions_scratch_r13.yaml": "state multi voice english computed",
     "actions_scratch_r14.yaml": "pkg price ticket state inject multi voice english typo emoji file",
     "actions_scratch_r15.yaml": "pkg state ticket warranty price inject multi voice english computed",
+    "actions_scratch_r15_tickets.yaml": "ticket state voice english",
 }
 BY_TENANT: dict[str, dict[str, float]] = {
     "actions_generalisation_r7.yaml": {"autodealer": 0.82, "demo": 0.9},
@@ -140,6 +148,7 @@ FLOORS: list[tuple[str, int, float, float, int, float, float, int, float, float]
     ("actions_scratch_r13.yaml", 20, 0.9, 0.57, 6, 0, 0.66, 3, 0.9, 0.66),
     ("actions_scratch_r14.yaml", 35, 0.78, 0.3, 6, 0, 0.66, 0, 0.75, 0.66),
     ("actions_scratch_r15.yaml", 30, 0.81, 0, 4, 0.69, 0.64, 6, 0.84, 0.57),
+    ("actions_scratch_r15_tickets.yaml", 9, 0.88, 0, 0, 0, 0, 0, 0.33, 0),
 ]
 SETS = [
     ScratchSet(
