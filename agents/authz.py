@@ -631,6 +631,7 @@ def customer_trap(
     persons = any(
         (h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value)))
         and not SELF_NAMED.search(text[max(0, _span(h, text)[0] - 12) : max(0, _span(h, text)[0])])
+        and not (org_account and h.customer_id == current_ref)  # an organisation's own contact: the customer
         for h in hits
     )  # «I'm <their own contact> - did our company…» names the asker, not a holder spoken of
     if third_party_asked(

@@ -207,4 +207,5 @@ def test_an_organisations_staff_is_the_customer() -> None:
     assert account_is_org(ORG_CRM, "C1") and not account_is_org(ORG_CRM, "C2")
     assert customer_trap(ORG_CRM, "我是某丁的司机，公司那台车该保养了，能约周六吗？", "C1") == ("", "")
     assert customer_trap(ORG_CRM, "我是某丁的秘书，我们公司那台车的维修单处理到哪了？", "C1") == ("", "")
+    assert customer_trap(ORG_CRM, "我是行政，帮某经理问下保养合同什么时候到期", "C1") == ("", "")
     assert customer_trap(ORG_CRM, "我是某乙的邻居，他那台车的订单帮我退了", "C2")[0] == "not_account_holder"
