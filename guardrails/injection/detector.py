@@ -55,8 +55,9 @@ _GRIEVANCE = re.compile(
     r"|\b(?:nobody|no one|no-one)\b[^.!?]{0,40}\b(?:called|came|replied|answered|told|tells|updated|checked)\b"
     r"|\bstill (?:not|no|hasn't|isn't|waiting)\b|\bwait(?:ed|ing) (?:for )?(?:\d+|a|two|three|several) (?:hrs?|hours?|days?|weeks?)\b"
 )
-# Sentence ends (a full stop, ! ? ; or a line break, Latin or CJK) where a grievance's own sentence stops.
-_CLAUSE = re.compile(r"(?<=[.!?;。！？；])\s+|(?<=[。！？；])|\n+")
+# Clause ends (a full stop, ! ? ; a comma, a dash or colon between spaces, a line break; Latin or CJK) where a
+# grievance's own clause stops.
+_CLAUSE = re.compile(r"(?<=[.!?;,。！？；，])\s+|(?<=[。！？；，])|\s+[-–—:]+\s+|\n+")
 _LATIN = re.compile(r"[A-Za-z]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
