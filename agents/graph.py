@@ -125,7 +125,9 @@ class _Turn:
 Turn = _Turn  # what a turn body (turn_body) gets: apply() an update to it, return its update()
 TurnBody = Callable[[Turn, Runtime[RunContext]], dict[str, Any]]
 # The body the turn step runs (run_nodes unless a caller swapped it for its own turns: turn_body()).
-_TURN_BODY: contextvars.ContextVar[TurnBody | None] = contextvars.ContextVar("copilot_turn_body", default=None)
+_TURN_BODY: contextvars.ContextVar[TurnBody | None] = contextvars.ContextVar(
+    "copilot_turn_body", default=None
+)
 
 
 @contextlib.contextmanager

@@ -39,7 +39,9 @@ class Link:
     supported: bool = False  # a fact makes this action the right next step
     against: bool = False  # a fact says the action is not the right step (approval not needed, ineligible id)
     vetoed: bool = False  # every id the facts considered for it is ruled out
-    next_step: bool = False  # the catalog's NEXT test over the facts holds (agents.actions.playbook.next_steps)
+    next_step: bool = (
+        False  # the catalog's NEXT test over the facts holds (agents.actions.playbook.next_steps)
+    )
     ruled_out: dict[str, set[str]] = field(default_factory=dict)  # id parameter → values a fact ruled out
     why: list[str] = field(default_factory=list)
 

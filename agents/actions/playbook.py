@@ -282,7 +282,8 @@ def _facts_read(term: str, d: DecisionInput) -> list[Evidence]:
     return [
         e
         for e in d.evidence
-        if e.kind is EvidenceKind.COMPUTED_FACT and key in (e.source_ids.get("tool"), e.source_ids.get("tool_id"))
+        if e.kind is EvidenceKind.COMPUTED_FACT
+        and key in (e.source_ids.get("tool"), e.source_ids.get("tool_id"))
     ]
 
 
@@ -316,10 +317,19 @@ def decision_links(d: DecisionInput, tenant: TenantConfig, named: set[str]) -> d
     computed = links(d.evidence, tenant, named)
     for name, lk in computed.items():
         spec = tenant.action(name)
-        if not lk.supported or lk.next_step or is_approval(spec) or grants(spec) or not named or not lk.support:
+        if (
+            not lk.supported
+            or lk.next_step
+            or is_approval(spec)
+            or grants(spec)
+            or not named
+            or not lk.support
+        ):
             continue
         if not any(names_any(e, named) or shares_words(e, d.text) for e in lk.support):
-            lk.supported = False  # an offer about none of what the message names or says: no support to join on
+            lk.supported = (
+                False  # an offer about none of what the message names or says: no support to join on
+            )
     if "injection_suspected" in d.flags:
         for name, lk in computed.items():
             spec = tenant.action(name)

@@ -83,7 +83,9 @@ def tenant(tmp_path: Path) -> TenantConfig:
     return TenantConfig.load(tmp_path)
 
 
-def _fact(tool: str, content: str, output: str, *, unit: str = "text", needs: str = "", inputs=()) -> Evidence:
+def _fact(
+    tool: str, content: str, output: str, *, unit: str = "text", needs: str = "", inputs=()
+) -> Evidence:
     return Evidence(
         id=Evidence.make_id(EvidenceKind.COMPUTED_FACT, tool, content),
         kind=EvidenceKind.COMPUTED_FACT,
@@ -95,7 +97,9 @@ def _fact(tool: str, content: str, output: str, *, unit: str = "text", needs: st
 
 
 def _d(intent: str, text: str, evidence: list[Evidence], flags=()) -> DecisionInput:
-    return DecisionInput(intent=Intent(name=intent, confidence=0.9), text=text, evidence=evidence, flags=list(flags))
+    return DecisionInput(
+        intent=Intent(name=intent, confidence=0.9), text=text, evidence=evidence, flags=list(flags)
+    )
 
 
 def names(firings) -> list[str]:
@@ -108,10 +112,14 @@ def test_a_lapsed_or_ending_subscription_makes_the_renewal_the_next_step(tenant)
     assert names(fired)[0] == "renew_plan"
     assert lapsed.id in fired[0].action.evidence_ids  # the card cites the fact that made it the next step
     ending = _fact("sub_end", "您的订阅将于12月31日到期，还有 40 天", "40", unit="days")
-    assert names(propose(_d("ask_plan", "明年的怎么弄", [ending]), tenant, KeywordPolicy()))[0] == "renew_plan"
+    assert (
+        names(propose(_d("ask_plan", "明年的怎么弄", [ending]), tenant, KeywordPolicy()))[0] == "renew_plan"
+    )
     # months still to run: the terms answer the question, the renewal is no next step
     far = _fact("sub_end", "您的订阅将于明年6月30日到期，还有 221 天", "221", unit="days")
-    assert names(propose(_d("ask_plan", "方案包含什么", [far]), tenant, KeywordPolicy()))[0] == "send_plan_terms"
+    assert (
+        names(propose(_d("ask_plan", "方案包含什么", [far]), tenant, KeywordPolicy()))[0] == "send_plan_terms"
+    )
     # nor does a lapsed subscription push a renewal onto a message about something else
     assert "renew_plan" not in names(propose(_d("outage", "服务挂了", [lapsed]), tenant, KeywordPolicy()))[:1]
 
@@ -143,7 +151,12 @@ def test_the_open_ticket_the_computed_answer_read_is_the_one_the_message_is_abou
             {"id": "INC-2", "subject": "账单错误", "status": "open", "evidence_id": "customer_fact:row2"},
         ]
     }
-    read = _fact("open_ticket_service", "这项服务已有工单 INC-1", "INC-1", inputs=[{"evidence_id": "customer_fact:row1"}])
+    read = _fact(
+        "open_ticket_service",
+        "这项服务已有工单 INC-1",
+        "INC-1",
+        inputs=[{"evidence_id": "customer_fact:row1"}],
+    )
     match = open_ticket_in_answer(crm, [read])
     assert match is not None and match.id == "INC-1" and match.how == ANSWER
     other = _fact("sla", "响应时限 4 小时", "4", inputs=[{"evidence_id": "policy_clause:x"}])
@@ -157,11 +170,19 @@ def test_the_answers_ticket_is_only_the_messages_device_and_never_a_new_one() ->
     device is another one, or asks to open a ticket."""
     crm = {
         "open_tickets": [
-            {"id": "INC-7", "subject": "过热报警", "status": "open", "device_id": "DEV-A", "evidence_id": "customer_fact:t7"}
+            {
+                "id": "INC-7",
+                "subject": "过热报警",
+                "status": "open",
+                "device_id": "DEV-A",
+                "evidence_id": "customer_fact:t7",
+            }
         ],
         "devices": [{"id": "DEV-A", "x_tag": "TAG-AAA1"}, {"id": "DEV-B", "x_tag": "TAG-BBB2"}],
     }
-    read = _fact("open_ticket_device", "这台设备已有工单 INC-7", "INC-7", inputs=[{"evidence_id": "customer_fact:t7"}])
+    read = _fact(
+        "open_ticket_device", "这台设备已有工单 INC-7", "INC-7", inputs=[{"evidence_id": "customer_fact:t7"}]
+    )
     assert open_ticket_in_answer(crm, [read], "TAG-AAA1 还是开不了机，修到哪了").id == "INC-7"
     assert open_ticket_in_answer(crm, [read], "还是开不了机，什么时候有人来").id == "INC-7"
     assert open_ticket_in_answer(crm, [read], "TAG-BBB2 开不了机") is None

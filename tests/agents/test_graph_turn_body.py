@@ -34,7 +34,9 @@ def test_a_replayed_update_delivers_the_same_suggestion_without_the_nodes(make_d
     with turn_body(replay):
         again = cp.handle(msg("我的订单发货了吗", conv="conv-2"), zhang)
     assert calls == ["real", "replay"]
-    assert again is not None and first is not None and again.id == first.id  # the captured suggestion, replayed
+    assert (
+        again is not None and first is not None and again.id == first.id
+    )  # the captured suggestion, replayed
     assert len(deps.ledger.suggestions) == appended  # no node ran: nothing new in the ledger
     state = cp.graph.get_state({"configurable": {"thread_id": "demo:conv-2"}})
     assert state.next == ("human_decision",)  # the routing after the turn read the replayed state

@@ -86,6 +86,8 @@ def test_keywords_none_takes_its_words_out_before_keywords_any_is_read() -> None
 
     assert not keywords_hold(["续签"], ["手续签"], "手续签字要本人来吗")
     assert keywords_hold(["续签"], ["手续签"], "手续签字要本人来吗？另外想续签两年")
-    assert keywords_hold(["续签"], [], "手续签字要本人来吗")  # without keywords_none: the substring test as before
+    assert keywords_hold(
+        ["续签"], [], "手续签字要本人来吗"
+    )  # without keywords_none: the substring test as before
     # a rule with keywords_none only: it does not fire when one of its words is there
     assert keywords_hold([], ["人工"], "套餐多少钱") and not keywords_hold([], ["人工"], "转人工")
