@@ -439,14 +439,21 @@ class RedisStreamInbox:
             raise _unavailable(exc) from exc
         return sum(1 for p in pending if p["time_since_delivered"] >= older_than_s * 1000)
 
-    def stats(self) -> dict[str, Any]:
+    def _consumer_group(self) -> dict[str, Any] | None:
+        """This queue's consumer group as XINFO GROUPS reports it (None when it does not exist). One XINFO GROUPS."""
         try:
             info = self._r.xinfo_groups(self.stream)
+        except redis.RedisError as exc:
+            raise _unavailable(exc) from exc
+        return next((g for g in info if g.get("name") in (self.group, self.group.encode())), None)
+
+    def stats(self) -> dict[str, Any]:
+        group = self._consumer_group() or {}
+        try:
             length = int(self._r.xlen(self.stream))
             dead = int(self._r.xlen(f"{self.stream}:dead"))
         except redis.RedisError as exc:
             raise _unavailable(exc) from exc
-        group: dict[str, Any] = next((g for g in info if g["name"] in (self.group, self.group.encode())), {})
         return {
             "length": length,
             "pending": int(group.get("pending", 0)),
@@ -457,31 +464,23 @@ class RedisStreamInbox:
     def backlog(self) -> tuple[int, int | None]:
         """(pending, lag) of the consumer group: entries delivered and not acked, entries not yet delivered (None
         where Redis cannot tell the lag, after deletions inside the stream). One XINFO GROUPS."""
-        try:
-            info = self._r.xinfo_groups(self.stream)
-        except redis.RedisError as exc:
-            raise _unavailable(exc) from exc
-        for group in info:
-            if group.get("name") in (self.group, self.group.encode()):
-                lag = group.get("lag", 0)
-                return int(group.get("pending", 0)), (None if lag is None else int(lag))
-        raise BackendUnavailable(
-            f"no consumer group {self.group!r} on {self.stream}", reason="queue_unavailable"
-        )
+        group = self._consumer_group()
+        if group is None:
+            raise BackendUnavailable(
+                f"no consumer group {self.group!r} on {self.stream}", reason="queue_unavailable"
+            )
+        lag = group.get("lag", 0)
+        return int(group.get("pending", 0)), (None if lag is None else int(lag))
 
     def drained(self) -> bool:
         """The consumer group has no entry pending (claimed, not acked) and none unread (lag 0); where Redis cannot
         tell the lag (None after deletions inside the stream), pending alone answers. A worker acks an entry only once
         its suggestion is committed, so a drained queue means every accepted message was processed (or refused)."""
-        try:
-            info = self._r.xinfo_groups(self.stream)
-        except redis.RedisError as exc:
-            raise _unavailable(exc) from exc
-        for group in info:
-            if group.get("name") in (self.group, self.group.encode()):
-                lag = group.get("lag", 0)
-                return int(group.get("pending", 1)) == 0 and (lag is None or int(lag) == 0)
-        return False
+        group = self._consumer_group()
+        if group is None:
+            return False
+        lag = group.get("lag", 0)
+        return int(group.get("pending", 1)) == 0 and (lag is None or int(lag) == 0)
 
     def ping(self) -> None:
         self._r.ping()
