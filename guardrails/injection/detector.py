@@ -51,7 +51,9 @@ _CUES = (OVERRIDE, TARGET, ROLE, SECRET, CLAIMED, ADDRESSEE)
 # model alone (a rule or a cue word still flags it, grievance or not).
 _GRIEVANCE = re.compile(
     r"\b(?:disappointed|unhappy|upset|frustrated|fed up|let down|unacceptable|ridiculous|worst|terrible|rubbish)\b"
-    r"|\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th))\s+(?:time|visit|attempt)\b"
+    r"|\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th))\s+(?:[a-z]+\s+){0,2}(?:time|visit|attempt)\b"
+    r"|\b(?:put me through|speak (?:to|with)|talk to|connect me)\b[^.!?]{0,30}"
+    r"\b(?:manager|supervisor|boss|whoever runs|someone senior|person in charge)\b"
     r"|\b(?:nobody|no one|no-one)\b[^.!?]{0,40}\b(?:called|came|replied|answered|told|tells|updated|checked)\b"
     r"|\bstill (?:not|no|hasn't|isn't|waiting)\b|\bwait(?:ed|ing) (?:for )?(?:\d+|a|two|three|several) (?:hrs?|hours?|days?|weeks?)\b"
 )
