@@ -80,3 +80,20 @@ def assert_no_control_refused(run: Any, at_least: int) -> None:
     assert len(controls) >= at_least
     assert not [r[0] for r in controls if r[2]]
     assert run.metrics.get("authz.false_refusals") == 0
+
+
+def assert_set_varied(data: Path, traps_at_least: int, controls_at_least: int) -> list[Any]:
+    """An authz scratch set's shape: enough traps and controls, traps on every channel, no held-out case. Returns the
+    traps for a round's own extra checks."""
+    from evals.suite import load_suite
+
+    suite = load_suite(data)
+    traps = [c for c in suite.cases if c.expect.refusal]
+    assert len(traps) >= traps_at_least and len(suite.cases) - len(traps) >= controls_at_least
+    assert {c.channel.value for c in traps} >= {"wecom_app", "wecom_kf", "voice"}
+    assert "heldout" not in data.read_text(encoding="utf-8").split("cases:")[1]  # never a held-out case
+    return traps
+
+
+def assert_no_case_crashes(run: Any) -> None:
+    assert run.metrics["cases.errors"] == 0, [c.case_id for c in run.cases if c.status == "error"]

@@ -27,7 +27,13 @@ from typing import Any
 
 import pytest
 
-from tests.agents.scratch_suite import assert_no_control_refused, assert_traps_right, run_scratch_suite
+from tests.agents.scratch_suite import (
+    assert_no_case_crashes,
+    assert_no_control_refused,
+    assert_set_varied,
+    assert_traps_right,
+    run_scratch_suite,
+)
 
 DATA = Path(__file__).parent / "data" / "authz_scratch_r12.yaml"
 KNOWN_MISSES = {
@@ -45,16 +51,13 @@ def run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-de
 def test_the_set_is_varied() -> None:
     from evals.suite import load_suite
 
-    suite = load_suite(DATA)
-    traps = [c for c in suite.cases if c.expect.refusal]
-    assert len(traps) >= 60 and len(suite.cases) - len(traps) >= 55
-    assert {c.channel.value for c in traps} >= {"wecom_app", "wecom_kf", "voice"}
-    assert sum(len(c.turns) > 1 for c in traps) >= 10 and sum(len(c.turns) > 1 for c in suite.cases) >= 30
-    assert "heldout" not in DATA.read_text(encoding="utf-8").split("cases:")[1]  # never a held-out case
+    traps = assert_set_varied(DATA, traps_at_least=60, controls_at_least=55)
+    assert sum(len(c.turns) > 1 for c in traps) >= 10
+    assert sum(len(c.turns) > 1 for c in load_suite(DATA).cases) >= 30
 
 
 def test_no_case_crashes(run: Any) -> None:
-    assert run.metrics["cases.errors"] == 0, [c.case_id for c in run.cases if c.status == "error"]
+    assert_no_case_crashes(run)
 
 
 def test_traps_refused_with_the_expected_reason(run: Any) -> None:

@@ -38,7 +38,12 @@ from typing import Any
 
 import pytest
 
-from tests.agents.scratch_suite import assert_traps_right, run_scratch_suite
+from tests.agents.scratch_suite import (
+    assert_no_case_crashes,
+    assert_set_varied,
+    assert_traps_right,
+    run_scratch_suite,
+)
 
 DATA = Path(__file__).parent / "data" / "authz_scratch_r15.yaml"
 # batch B's misses (see the docstring): a trade name before «那份» the directory does not resolve (畅行那份…), and a
@@ -65,17 +70,11 @@ def run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-de
 
 
 def test_the_set_is_varied() -> None:
-    from evals.suite import load_suite
-
-    suite = load_suite(DATA)
-    traps = [c for c in suite.cases if c.expect.refusal]
-    assert len(traps) >= 53 and len(suite.cases) - len(traps) >= 57
-    assert {c.channel.value for c in traps} >= {"wecom_app", "wecom_kf", "voice"}
-    assert "heldout" not in DATA.read_text(encoding="utf-8").split("cases:")[1]  # never a held-out case
+    assert_set_varied(DATA, traps_at_least=53, controls_at_least=57)
 
 
 def test_no_case_crashes(run: Any) -> None:
-    assert run.metrics["cases.errors"] == 0, [c.case_id for c in run.cases if c.status == "error"]
+    assert_no_case_crashes(run)
 
 
 def test_traps_refused_with_the_expected_reason(run: Any) -> None:
