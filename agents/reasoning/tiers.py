@@ -235,15 +235,7 @@ def _row_tier_group(
     years_en = f"{y} year{'s' if y != 1 else ''}" + (f" {mo} month{'s' if mo != 1 else ''}" if mo else "")
     en = f"{fv.label} delivered on {start.isoformat()}: {years_en} old ({tier.header}), {label} {tier.cell.raw}"
     bonus = _batch_bonus(spec, ctx, g, units, inputs)
-    if per is not None and bonus and bonus[2]:
-        per += bonus[0]
-        statement += f"；批量{units}台按{spec.bonus_clause}每台另加 {_yuan_plain(bonus[0])} 元，每台合计 {_yuan_plain(per)} 元"
-        en += f"; with the bulk bonus ({bonus[1]} units or more) CNY {_yuan_plain(bonus[0])} more: CNY {_yuan_plain(per)} per unit"
-        slots += (_yuan_plain(per),)
-    if per is not None and units > 1:
-        statement += f"，{units} 台共 {_yuan_plain(per * units)} 元"
-        en += f", CNY {_yuan_plain(per * units)} for {units}"
-        slots += (_yuan_plain(per * units),)
+    per, statement, en, slots = _bonus_and_total(spec, per, bonus, units, statement, en, slots)
     if bonus and not bonus[2] and units > 1:  # a batch below the bonus threshold: say what it would take
         statement += f"；{spec.bonus_clause}批量{bonus[1]}台（含）以上每台另加 {_yuan_plain(bonus[0])} 元，本次{units}台未达到"
         en += f"; the bulk bonus of CNY {_yuan_plain(bonus[0])} per unit starts at {bonus[1]} units ({units} now)"
@@ -480,16 +472,9 @@ def _row_tier_described(
     counted = asked_units(part)
     units = int(counted.group(1)) if counted else 1
     bonus = _batch_bonus(spec, ctx, g, units, inputs) if units > 1 and per is not None else None
-    if per is not None and bonus and bonus[2]:
-        per += bonus[0]
-        statement += f"；批量{units}台按{spec.bonus_clause}每台另加 {_yuan_plain(bonus[0])} 元，每台合计 {_yuan_plain(per)} 元"
-        en += f"; with the bulk bonus ({bonus[1]} units or more) CNY {_yuan_plain(bonus[0])} more: CNY {_yuan_plain(per)} per unit"
-        slots += (_yuan_plain(per),)
     if per is not None and units > 1:
         inputs.append(Input("message", "message.units", counted.group(0) if counted else str(units)))
-        statement += f"，{units} 台共 {_yuan_plain(per * units)} 元"
-        en += f", CNY {_yuan_plain(per * units)} for {units}"
-        slots += (_yuan_plain(per * units),)
+    per, statement, en, slots = _bonus_and_total(spec, per, bonus, units, statement, en, slots)
     return [
         Computed(
             spec.tool,
@@ -571,6 +556,29 @@ def _clause_says(
     if any(m is None for m in found):
         return None
     return clause, [m for m in found if m is not None]
+
+
+def _bonus_and_total(
+    spec: ToolSpec,
+    per: Decimal | None,
+    bonus: tuple[Decimal, int, bool] | None,
+    units: int,
+    statement: str,
+    en: str,
+    slots: tuple[str, ...],
+) -> tuple[Decimal | None, str, str, tuple[str, ...]]:
+    """The batch bonus per unit (when the batch earns it) and the total for several units, said in both languages and
+    locked as slots: one wording for every trade-in tier sentence. Returns the per-unit amount with the bonus."""
+    if per is not None and bonus and bonus[2]:
+        per += bonus[0]
+        statement += f"；批量{units}台按{spec.bonus_clause}每台另加 {_yuan_plain(bonus[0])} 元，每台合计 {_yuan_plain(per)} 元"
+        en += f"; with the bulk bonus ({bonus[1]} units or more) CNY {_yuan_plain(bonus[0])} more: CNY {_yuan_plain(per)} per unit"
+        slots += (_yuan_plain(per),)
+    if per is not None and units > 1:
+        statement += f"，{units} 台共 {_yuan_plain(per * units)} 元"
+        en += f", CNY {_yuan_plain(per * units)} for {units}"
+        slots += (_yuan_plain(per * units),)
+    return per, statement, en, slots
 
 
 def _batch_bonus(
