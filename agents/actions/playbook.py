@@ -40,6 +40,7 @@ from agents.actions.computed import (
 from agents.actions.marginal import marginal_order
 from agents.actions.needs import UNASKED
 from agents.actions.records import ONLY
+from agents.actions.stance import stances
 from agents.tenant import OUT_OF_SCOPE, ActionSpec, FactTest, Playbook, Rule, TenantConfig
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import PolicyQuery, PolicyRetriever
@@ -70,6 +71,9 @@ class DecisionInput:
     intent_probs: dict[str, float] = field(default_factory=dict)
     # the rep's turn a say-little reply (an emoji, 好的, "ok") answers, when the rep spoke last; "" otherwise
     replied_to: str = ""
+    # action → DECLINED / DONE: what the message says of an action (agents.actions.stance), read once by propose for
+    # the whole message (a part's reading keeps it); None until read
+    stance: dict[str, str] | None = None
 
     def signal_ids(self) -> dict[str, Evidence]:
         return {e.source_ids.get("signal_id", ""): e for e in self.evidence if e.kind is EvidenceKind.SIGNAL}
@@ -271,6 +275,10 @@ NEXT = "+"
 
 
 def preconditions_hold(spec: ActionSpec, d: DecisionInput) -> bool:
+    """The catalog's gates (not its preferences or next steps), and the message's stance: an action it declines or says
+    is done already («延保已经买好了», "no need for the extended warranty") holds for no source, rule or catalog."""
+    if d.stance and spec.name in d.stance:
+        return False
     return all(precondition_holds(p, d) for p in spec.preconditions if not p.startswith((PREFER, NEXT)))
 
 
@@ -603,6 +611,9 @@ def propose(
     """All firing rules of the matching playbooks, one per action name (highest key wins), ranked; blended with the
     computed answer (an action it supports rises and gets its parameters, one it rules out goes) and with the
     message (a rule fired by the customer's background alone ranks under the actions that answer the message)."""
+    # what the whole message says of each action, read once (its parts and re-readings keep it)
+    if d.stance is None:
+        d = replace(d, stance=stances(d.text, tenant))
     named = named_in(d.text, d.intent.entities)
     computed = decision_links(d, tenant, named)
     best: dict[str, tuple[float, RuleFiring]] = {}
@@ -1459,6 +1470,8 @@ def _the_open_ticket(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
     if not ticket or not ticket.get("id"):
         return ranked
     follow = next((a for a in r.tenant.actions if follows_up_ticket(a)), None)
+    if follow is not None and r.d.stance and follow.name in r.d.stance:
+        return ranked  # the message declines following it up, or says that is done
     opening = [f for f in ranked if opens_ticket(r.tenant.action(f.action.name))]
     if (
         ticket.get("how") == "signal"

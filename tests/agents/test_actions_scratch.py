@@ -120,6 +120,15 @@ ABOUT: dict[str, tuple[str, str]] = {
         "before (30ce539 clean copy) top-2 0.667 (6/9), zero-rule 0.333; after (the answer's ticket only on the "
         "message's device, never beside 'another vehicle' or an ask to open one) top-2 1.000 (9/9), zero-rule 0.444",
     ),
+    "actions_scratch_r16.yaml": (
+        "by kind of miss (session 16 audit of batches A-F): an action the message declines or says is done already "
+        "(an extended warranty bought/declined, a renewal declined/signed; zh, en, voice) and controls asking for it; "
+        "a package question of a customer whose contract ends or lapsed that is not about renewing; a new fault "
+        "without a plate beside another vehicle's open ticket",
+        "before (0bd19f5 clean copy) top-2 0.750 (27/36), no forbidden 0.292 (7/24), zero-rule 0.722 / 0.292; after "
+        "the message's stance read once for every source (agents.actions.stance) top-2 0.778 (28/36), no forbidden "
+        "0.833 (20/24), zero-rule 0.778 / 0.833",
+    ),
 }
 # The shapes each set must hold (its cases' tags).
 TAGS: dict[str, str] = {
@@ -131,6 +140,7 @@ TAGS: dict[str, str] = {
     "actions_scratch_r14.yaml": "pkg price ticket state inject multi voice english typo emoji file",
     "actions_scratch_r15.yaml": "pkg state ticket warranty price inject multi voice english computed",
     "actions_scratch_r15_tickets.yaml": "ticket state voice english",
+    "actions_scratch_r16.yaml": "stance control precond ticket voice english",
 }
 BY_TENANT: dict[str, dict[str, float]] = {
     "actions_generalisation_r7.yaml": {"autodealer": 0.82, "demo": 0.9},
@@ -149,6 +159,7 @@ FLOORS: list[tuple[str, int, float, float, int, float, float, int, float, float]
     ("actions_scratch_r14.yaml", 35, 0.78, 0.3, 6, 0, 0.66, 0, 0.75, 0.66),
     ("actions_scratch_r15.yaml", 30, 0.81, 0, 4, 0.69, 0.64, 6, 0.84, 0.57),
     ("actions_scratch_r15_tickets.yaml", 9, 0.88, 0, 0, 0, 0, 0, 0.33, 0),
+    ("actions_scratch_r16.yaml", 36, 0.75, 0, 0, 0, 0.79, 0, 0.75, 0.79),
 ]
 SETS = [
     ScratchSet(

@@ -1,0 +1,192 @@
+"""Session 16 (R15-07): what the message says of an action — declined («X就不考虑了», "no need for X") or done already
+(«X已经买好了», "I already bought X") — is read once (agents.actions.stance) and keeps that action off the card whatever
+source would put it there: a keyword rule, a background-signal rule, the catalog's ranking, the computed answer's next
+step. A question about the action («要不要…», «…不用买吗»), a condition («不续的话…»), a negation between the cue and the
+action («买了主机还没买X») and a plain ask keep it. The pack is made up here (a software vendor), so nothing depends on a
+real tenant's words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agents.actions.playbook import DecisionInput, propose
+from agents.actions.stance import DECLINED, DONE, naming_words, stances
+from agents.tenant import TenantConfig
+from contract.evidence import Evidence, EvidenceKind
+from contract.suggestions import Intent
+from tests.agents.agent_ports import KeywordPolicy
+
+INTENTS = """
+intents:
+  - {name: ask_support, label_zh: 支持, description: 询问支持期限}
+  - {name: ask_plan, label_zh: 订阅, description: 询问订阅方案}
+  - {name: out_of_scope, label_zh: 无关, description: 闲聊}
+"""
+ACTIONS = """
+actions:
+  - name: send_terms
+    label_zh: 发送条款
+    description: 发送支持条款
+    intents: [ask_support, ask_plan]
+  - name: sell_premium_support
+    label_zh: 推荐高级支持
+    description: 支持即将到期时推荐高级支持包
+    intents: [ask_support]
+    signals: [support_ending]
+  - name: renew_subscription
+    label_zh: 发起续订
+    description: 为即将到期的订阅发起续订
+    preconditions: ["+fact:sub_end<=60"]
+    intents: [ask_plan]
+  - name: book_training
+    label_zh: 预约培训
+    description: 为客户预约上线培训
+    intents: [ask_plan]
+"""
+PLAYBOOKS = """
+playbooks:
+  - id: default
+    rules:
+      - id: terms
+        when: {intent: [ask_support, ask_plan]}
+        then: {action: send_terms, priority: 70}
+      - id: premium-asked
+        when: {intent: [ask_support], keywords_any: [高级支持, premium support]}
+        then: {action: sell_premium_support, priority: 82}
+      - id: premium-signal
+        when: {signals_all: [support_ending]}
+        then: {action: sell_premium_support, priority: 88}
+"""
+
+
+@pytest.fixture
+def tenant(tmp_path: Path) -> TenantConfig:
+    for name, text in (("intents.yaml", INTENTS), ("actions.yaml", ACTIONS), ("playbooks.yaml", PLAYBOOKS)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return TenantConfig.load(tmp_path)
+
+
+def _signal(sid: str) -> Evidence:
+    return Evidence(
+        id=Evidence.make_id(EvidenceKind.SIGNAL, sid),
+        kind=EvidenceKind.SIGNAL,
+        title=sid,
+        content=sid,
+        source_ids={"signal_id": sid},
+    )
+
+
+def _ending(days_left_date: str) -> list[Evidence]:
+    read = Evidence(
+        id=Evidence.make_id(EvidenceKind.CUSTOMER_FACT, "read"),
+        kind=EvidenceKind.CUSTOMER_FACT,
+        title="客户",
+        content="客户 = 某公司",
+        version="2026-11-21",
+    )
+    end = Evidence(
+        id=Evidence.make_id(EvidenceKind.COMPUTED_FACT, "sub_end"),
+        kind=EvidenceKind.COMPUTED_FACT,
+        title="计算 · sub_end",
+        content=f"订阅到期日 {days_left_date}",
+        source_ids={"tool": "sub_end", "tool_id": "sub_end"},
+        lineage={"output": days_left_date, "unit": "date"},
+    )
+    return [read, end]
+
+
+def _card(
+    tenant: TenantConfig, intent: str, text: str, evidence: list[Evidence], rules: bool = True
+) -> list[str]:
+    d = DecisionInput(intent=Intent(name=intent, confidence=0.9), text=text, evidence=evidence)
+    t = tenant if rules else tenant.model_copy(update={"playbooks": []})
+    return [f.action.name for f in propose(d, t, KeywordPolicy())]
+
+
+def test_names_are_the_packs_own_and_name_one_action(tenant: TenantConfig) -> None:
+    names, verbs = naming_words(tenant)
+    assert names["高级支持"] == "sell_premium_support"  # a rule's keyword
+    assert names["premium support"] == "sell_premium_support"
+    assert names["续订"] == "renew_subscription"  # a label word no other action's text holds
+    assert "支持" not in names  # the terms' description says 支持 too: it names neither
+    assert verbs["续"] == "renew_subscription"
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "stance"),
+    [
+        ("高级支持就不考虑了，我只想问问标准支持到哪天", "sell_premium_support", DECLINED),
+        ("高级支持上个月已经买好了，标准支持到哪天截止？", "sell_premium_support", DONE),
+        ("不买高级支持哈，标准的能保几年", "sell_premium_support", DECLINED),
+        ("喂 你好 高级支持 就 不用 了 我 就 问 一下 到 什么 时候", "sell_premium_support", DECLINED),  # voice
+        (
+            "No need for premium support, thanks. When does the standard support end?",
+            "sell_premium_support",
+            DECLINED,
+        ),
+        (
+            "I already bought the premium support last week, just checking the dates.",
+            "sell_premium_support",
+            DONE,
+        ),
+        (
+            "订阅到期以后我们就不续了，剩下的时间怎么算？",
+            "renew_subscription",
+            DECLINED,
+        ),  # the cue's own verb
+        ("订阅上周已经续订好了，新的条款发我看看", "renew_subscription", DONE),
+        (
+            "We won't be renewing the subscription this year.",
+            "renew_subscription",
+            DECLINED,
+        ),  # the catalog name's verb
+    ],
+)
+def test_a_declined_or_done_action_is_read(tenant: TenantConfig, text: str, action: str, stance: str) -> None:
+    assert stances(text, tenant).get(action) == stance
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "要不要买高级支持？",  # A-not-A: a question
+        "高级支持需不需要买",
+        "高级支持不用买吗",  # a question about declining
+        "不续的话有什么影响",  # a condition
+        "我买了主机还没买高级支持",  # a negation between the cue and the action
+        "高级支持现在还能买吗？多少钱？",
+        "Can I still add premium support before the standard one ends?",
+    ],
+)
+def test_questions_conditions_and_asks_are_no_stance(tenant: TenantConfig, text: str) -> None:
+    assert stances(text, tenant) == {}
+
+
+@pytest.mark.parametrize("rules", [True, False], ids=["rules", "zero-rule"])
+def test_a_declined_action_leaves_the_card_whatever_proposes_it(tenant: TenantConfig, rules: bool) -> None:
+    signal = [_signal("support_ending")]  # the background rule (and the catalog's signal) would sell it first
+    asked = _card(tenant, "ask_support", "高级支持多少钱？标准支持到哪天", signal, rules)
+    assert asked[0] == "sell_premium_support"
+    declined = _card(tenant, "ask_support", "高级支持就不考虑了，标准支持到哪天", signal, rules)
+    assert "sell_premium_support" not in declined
+    assert declined[0] == "send_terms"
+    done = _card(
+        tenant,
+        "ask_support",
+        "I already bought the premium support, when does the standard one end?",
+        signal,
+        rules,
+    )
+    assert "sell_premium_support" not in done
+
+
+def test_a_declined_next_step_is_not_the_next_step(tenant: TenantConfig) -> None:
+    ending = _ending(
+        "2026-12-20"
+    )  # 29 days from the read day: the renewal is the next step of a plan question
+    assert _card(tenant, "ask_plan", "订阅明年怎么弄？", ending)[0] == "renew_subscription"
+    card = _card(tenant, "ask_plan", "订阅到期以后我们就不续了，剩下的时间怎么算？", ending)
+    assert "renew_subscription" not in card
+    assert card[0] == "send_terms"
