@@ -30,3 +30,30 @@ def msg(
         parts=parts,
         **kw,
     )
+
+
+def load_pack(folder: Path, intents: str, actions: str, playbooks: str):
+    """A made-up tenant pack (intents, actions, playbooks YAML) written to `folder` and loaded, for the ranking tests."""
+    from agents.tenant import TenantConfig
+
+    for name, text in (("intents.yaml", intents), ("actions.yaml", actions), ("playbooks.yaml", playbooks)):
+        (folder / name).write_text(text, encoding="utf-8")
+    return TenantConfig.load(folder)
+
+
+def decision(intent: str, text: str, evidence: list, flags=(), **entities: list[str]):
+    """The ranking's input for a message read as `intent` (confidence 0.9) with its evidence, flags and entities."""
+    from agents.actions.playbook import DecisionInput
+    from contract.suggestions import Intent
+
+    return DecisionInput(
+        intent=Intent(name=intent, confidence=0.9, entities=entities),
+        text=text,
+        evidence=evidence,
+        flags=list(flags),
+    )
+
+
+def action_names(firings) -> list[str]:
+    """The action names of a ranking, in order."""
+    return [f.action.name for f in firings]

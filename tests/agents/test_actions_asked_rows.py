@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from agents.actions.computed import links, named_in
-from agents.actions.playbook import DecisionInput, propose
+from agents.actions.playbook import propose
 from agents.tenant import TenantConfig
 from contract.evidence import Evidence, EvidenceKind
-from contract.suggestions import Intent
+from tests.agents.agent_helpers import action_names, decision, load_pack
 from tests.agents.agent_ports import KeywordPolicy
 
 INTENTS = """
@@ -61,9 +61,7 @@ playbooks:
 
 @pytest.fixture
 def tenant(tmp_path: Path) -> TenantConfig:
-    for name, text in (("intents.yaml", INTENTS), ("actions.yaml", ACTIONS), ("playbooks.yaml", PLAYBOOKS)):
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    return TenantConfig.load(tmp_path)
+    return load_pack(tmp_path, INTENTS, ACTIONS, PLAYBOOKS)
 
 
 def _row(campaign: str, row: str, output: str) -> Evidence:
@@ -92,14 +90,10 @@ OTHER_YES = _row(
 )
 
 
-def _d(intent: str, text: str, evidence: list[Evidence], **entities: list[str]) -> DecisionInput:
-    return DecisionInput(
-        intent=Intent(name=intent, confidence=0.9, entities=entities), text=text, evidence=evidence
-    )
+_d = decision
 
 
-def names(firings) -> list[str]:
-    return [f.action.name for f in firings]
+names = action_names
 
 
 def test_what_a_message_names():

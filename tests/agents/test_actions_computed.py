@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from agents.actions.computed import id_shapes, is_approval, links
-from agents.actions.playbook import CATALOG_SCORE_SCALE, DecisionInput, propose
+from agents.actions.playbook import CATALOG_SCORE_SCALE, propose
 from agents.tenant import TenantConfig
 from contract.evidence import Evidence, EvidenceKind
-from contract.suggestions import Intent
+from tests.agents.agent_helpers import action_names, decision, load_pack
 from tests.agents.agent_ports import KeywordPolicy
 
 INTENTS = """
@@ -79,9 +79,7 @@ playbooks:
 
 @pytest.fixture
 def tenant(tmp_path: Path) -> TenantConfig:
-    for name, text in (("intents.yaml", INTENTS), ("actions.yaml", ACTIONS), ("playbooks.yaml", PLAYBOOKS)):
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    return TenantConfig.load(tmp_path)
+    return load_pack(tmp_path, INTENTS, ACTIONS, PLAYBOOKS)
 
 
 def _computed(
@@ -106,12 +104,10 @@ SIGNAL = Evidence(
 )
 
 
-def _d(intent: str, text: str, evidence: list[Evidence]) -> DecisionInput:
-    return DecisionInput(intent=Intent(name=intent, confidence=0.9), text=text, evidence=evidence)
+_d = decision
 
 
-def names(firings) -> list[str]:
-    return [f.action.name for f in firings]
+names = action_names
 
 
 def test_catalog_shapes_are_read_from_descriptions(tenant):

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from agents.actions.computed import grants, links
-from agents.actions.playbook import DecisionInput, answer_source, propose
+from agents.actions.playbook import answer_source, propose
 from agents.tenant import TenantConfig
 from contract.evidence import Evidence, EvidenceKind
-from contract.suggestions import Intent
+from tests.agents.agent_helpers import action_names, decision, load_pack
 from tests.agents.agent_ports import KeywordPolicy
 
 INTENTS = """
@@ -77,9 +77,7 @@ playbooks:
 
 @pytest.fixture
 def tenant(tmp_path: Path) -> TenantConfig:
-    for name, text in (("intents.yaml", INTENTS), ("actions.yaml", ACTIONS), ("playbooks.yaml", PLAYBOOKS)):
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    return TenantConfig.load(tmp_path)
+    return load_pack(tmp_path, INTENTS, ACTIONS, PLAYBOOKS)
 
 
 def _computed(tool: str, content: str, *, doc: str = "", needs: str = "", inputs=()) -> Evidence:
@@ -113,14 +111,10 @@ def _row(entity: str, key: str) -> Evidence:
     )
 
 
-def _d(intent: str, text: str, evidence: list[Evidence], flags=()) -> DecisionInput:
-    return DecisionInput(
-        intent=Intent(name=intent, confidence=0.9), text=text, evidence=evidence, flags=list(flags)
-    )
+_d = decision
 
 
-def names(firings) -> list[str]:
-    return [f.action.name for f in firings]
+names = action_names
 
 
 def test_an_approval_computed_off_the_intent_ranks_under_the_intents_rule(tenant):

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from agents.actions.playbook import DecisionInput, decision_links, propose
+from agents.actions.playbook import decision_links, propose
 from agents.actions.records import ANSWER, open_ticket_in_answer
 from agents.tenant import TenantConfig
 from contract.evidence import Evidence, EvidenceKind
-from contract.suggestions import Intent
+from tests.agents.agent_helpers import action_names, decision, load_pack
 from tests.agents.agent_ports import KeywordPolicy
 
 INTENTS = """
@@ -78,9 +78,7 @@ playbooks:
 
 @pytest.fixture
 def tenant(tmp_path: Path) -> TenantConfig:
-    for name, text in (("intents.yaml", INTENTS), ("actions.yaml", ACTIONS), ("playbooks.yaml", PLAYBOOKS)):
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    return TenantConfig.load(tmp_path)
+    return load_pack(tmp_path, INTENTS, ACTIONS, PLAYBOOKS)
 
 
 def _fact(
@@ -96,14 +94,10 @@ def _fact(
     )
 
 
-def _d(intent: str, text: str, evidence: list[Evidence], flags=()) -> DecisionInput:
-    return DecisionInput(
-        intent=Intent(name=intent, confidence=0.9), text=text, evidence=evidence, flags=list(flags)
-    )
+_d = decision
 
 
-def names(firings) -> list[str]:
-    return [f.action.name for f in firings]
+names = action_names
 
 
 def test_a_lapsed_or_ending_subscription_makes_the_renewal_the_next_step(tenant):
