@@ -1490,10 +1490,12 @@ def _the_open_ticket(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
             )
         return ranked
     refers_back = bool(ticket.get("refers_back"))
-    # the customer's only open ticket, matched on no shared word at all (written in another script than the subject):
-    # only when the message reads as what the follow-up serves
+    # the customer's only open ticket, matched on no shared word at all (written in another script than the subject),
+    # no device and no word referring back to a request: nothing says the message is about it. A fault report in
+    # English beside a Chinese subject is as likely a new fault on another vehicle (a wiper, a door lock) as the
+    # ticket's, and following up the wrong ticket leaves the new fault unreported (session 16, scratch r16)
     unworded = ticket.get("how") == ONLY and not ticket.get("words") and not refers_back
-    if unworded and r.d.intent.name not in follow.intents:
+    if unworded:
         return ranked
     rest = [f for f in ranked if f.action.name != follow.name and f not in opening]
     at_opening = next((i for i, f in enumerate(ranked) if f in opening), None)

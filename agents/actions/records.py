@@ -21,7 +21,9 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # words that point back at a request the customer already made (Chinese / English); language, not a tenant's vocabulary
 _REFERS_BACK = re.compile(
     r"工单|报修|报过|报了修|已经报|之前报|上次报|前几天报|昨天报|登记过|登记了|修到哪|处理到哪|进度|催一下|催催|还没修|还没弄|还没处理"
-    r"|没人联系|没人来|什么时候能到|\bticket\b|\bany update\b|\bstatus\b|\bfollow(?:ing)? up\b|\bstill\b|\breported\b",
+    r"|没人联系|没人来|什么时候能到|\bticket\b|\bany update\b|\bstatus\b|\bfollow(?:ing)? up\b|\bstill\b|\breported\b"
+    r"|\bany news\b|\b(?:nobody|no one|no-one) (?:has |have )?(?:come|called|contacted|got back|turned up|shown up)\b"
+    r"|\bhaven'?t heard\b|\bheard back\b|\bwe (?:asked|called|rang) (?:for|about|you)\b|\bupdate on\b",
     re.I,
 )
 SUBJECT_WORDS = (
@@ -198,7 +200,7 @@ def _the_only_ticket(
     words 0) is written in another script than the subject (an English message against a Chinese subject: words
     cannot be compared, nothing rules the ticket out). Never when the message names another device or a fault code of
     the ticket's kind it does not record. The ranker follows it up as any match; one on no shared word only when the
-    message reads as what the follow-up serves (agents.actions.playbook._the_open_ticket)."""
+    message refers back to the request (agents.actions.playbook._the_open_ticket, session 16)."""
     device = str(ticket.get("device_id") or "")
     if named and (not device or device not in named):
         return None
@@ -245,6 +247,7 @@ ANSWER = "answer"  # TicketMatch.how of an open ticket the computed answer rests
 # van"), or asks to open a ticket: generic service words, no tenant's
 _ANOTHER = re.compile(
     r"另(?:外)?一(?:台|辆)|又有一(?:台|辆)|不是(?:同一|那一?|这一?)(?:台|辆)|不是同一"
+    r"|不是[^，,。.；;！!？?]{0,8}?(?:那|这)一?(?:台|辆)"  # «不是之前过热那台»
     r"|\b(?:another|different|other)\b[\w\s-]{0,12}\b(?:van|car|vehicle|truck|one|unit)s?\b|\bnot the (?:same|one)\b",
     re.I,
 )

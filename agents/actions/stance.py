@@ -60,8 +60,9 @@ EN_WINDOW = 40
 ASK_WINDOW = 6  # a 吗 this close after the cue makes it a question
 
 _MEMO_LOCK = threading.Lock()
-_MEMO: OrderedDict[tuple[int, str], dict[str, str]] = OrderedDict()
-_NAMES: dict[int, tuple[Any, dict[str, str], dict[str, str]]] = {}
+_MEMO: OrderedDict[tuple[int, str], tuple[Any, dict[str, str]]] = OrderedDict()
+_NAMES: OrderedDict[int, tuple[Any, dict[str, str], dict[str, str]]] = OrderedDict()
+NAMES_SIZE = 16  # tenants whose naming words are kept (a process serves a few)
 MEMO_SIZE = 512
 MIN_NAME_WORD = 5  # an action name's verb shorter than this (book, send, sell) names too much
 _CUE_CHARS = re.compile(r"[不已经了好过没]")  # a label word holding a cue's character (已有) names nothing
@@ -116,7 +117,10 @@ def naming_words(tenant: Any) -> tuple[dict[str, str], dict[str, str]]:
         for c in set(_CJK.findall(a.label_zh or "")):
             verbs.setdefault(c, set()).add(a.name)
     verb_of = {c: next(iter(v)) for c, v in verbs.items() if len(v) == 1}
-    _NAMES[id(tenant)] = (tenant, names, verb_of)
+    with _MEMO_LOCK:
+        _NAMES[id(tenant)] = (tenant, names, verb_of)
+        while len(_NAMES) > NAMES_SIZE:
+            _NAMES.popitem(last=False)
     return names, verb_of
 
 
@@ -147,8 +151,10 @@ def stances(text: str, tenant: Any) -> dict[str, str]:
     key = (id(tenant), text)
     with _MEMO_LOCK:
         hit = _MEMO.get(key)
-    if hit is not None:
-        return hit
+    if (
+        hit is not None and hit[0] is tenant
+    ):  # the tenant pinned with its entry: an id is never reused while it stands
+        return hit[1]
     names, verb_of = naming_words(tenant)
     flat = _CJK_SPACE.sub("", text)
     out: dict[str, str] = {}
@@ -178,7 +184,7 @@ def stances(text: str, tenant: Any) -> dict[str, str]:
             for act in named:
                 out.setdefault(act, kind)
     with _MEMO_LOCK:
-        _MEMO[key] = out
+        _MEMO[key] = (tenant, out)
         while len(_MEMO) > MEMO_SIZE:
             _MEMO.popitem(last=False)
     return out
