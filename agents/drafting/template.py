@@ -511,6 +511,9 @@ def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) 
                 )
             elif approver and say and not en:
                 statement = say
+            elif not approver and not head and say:
+                # the most the rep grants, asked with no figure ("最多能给到多少一台"): said as computed
+                statement = str(ev.lineage.get("say_en") or "") if en else say
             elif not approver and head:
                 # within what the rep may grant, with what it is worth and the price it makes ("折后 156,604 元")
                 statement = head + (

@@ -19,12 +19,13 @@ from agents.context import RunContext, state_evidence
 from agents.reasoning import dates, function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
 from agents.reasoning.asks import asked_units, asks_text, typed_first
-from agents.reasoning.base import english_counts, governing_clause, spoken_percent
+from agents.reasoning.base import english_counts, governing_clause, governing_rows, spoken_percent
 from agents.reasoning.combine import price_match, sum_savings
 from agents.reasoning.config import ToolsConfig, ToolSpec, load_profile, load_tools, words_hit
 from agents.reasoning.crm import CrmRecord, MissingField
 from agents.reasoning.english import role_en
 from agents.reasoning.followup import follow_up_scope, scoped_text
+from agents.reasoning.offers import rows_named_exactly
 from agents.reasoning.records import PICTURE
 from agents.reasoning.results import CannotCompute, Computed, Result, Source
 from agents.reasoning.tools import ToolContext, run_tool
@@ -156,6 +157,12 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         count_units=units,
         peer=config.spec,
     )
+    # an offer the message names by its name ("北区冬日保养月的工时费8折那天还能用吗") is checked against this customer
+    # whatever the intent: its table's tool runs too and adds what it computes
+    named = _named_offer_tools(config, specs, ctx)
+    specs = [s for s in specs if s.id not in {n.id for n in named}]  # a gated entry of the intent's: ungated instead
+    extra |= {id(s) for s in named}
+    specs += named
     # a terse follow-up ("什么时候到期") is about the assets / orders an earlier turn narrowed to, not every one
     scope = follow_up_scope(said, history, crm, ctx.hints(), units)
     crm.device_scope = scope.device_ids
@@ -496,6 +503,27 @@ def _same_matter(own: list[ToolSpec], asked: list[ToolSpec]) -> bool:
     """Some tool the message asks for reads what one of the intent's own tools reads."""
     mine = {_source_of(s) for s in own if s.doc or s.tool in RECORD_TOOLS}
     return any(_source_of(s) in mine for s in asked if s.doc or s.tool in RECORD_TOOLS)
+
+
+def _named_offer_tools(config: ToolsConfig, specs: list[ToolSpec], ctx: ToolContext) -> list[ToolSpec]:
+    """The offer tables' tools (scope_rows with name columns) not running yet whose row the message names as the table
+    writes it (活动名称, 活动编号): ungated, once each."""
+    # running already (no gate, or its gate met): nothing to add
+    running = {
+        s.id
+        for s in specs
+        if not (s.when_entities and not any(ctx.entities.get(k) for k in s.when_entities))
+        and not (s.when_words and not words_hit(s.when_words, ctx.text))
+    }
+    out: list[ToolSpec] = []
+    for spec in [t for ts in config.intents.values() for t in ts] + list(config.any_intent):
+        if spec.tool != "scope_rows" or not spec.name_columns or spec.id in running:
+            continue
+        running.add(spec.id)
+        found = governing_rows(ctx, spec)
+        if not isinstance(found, CannotCompute) and rows_named_exactly(found[1], spec.name_columns, ctx.text):
+            out.append(spec.model_copy(update={"when_words": [], "when_entities": [], "say_when_words": []}))
+    return out
 
 
 def _ungated(spec: ToolSpec, asked: list[str]) -> ToolSpec:

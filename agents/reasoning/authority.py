@@ -6,10 +6,11 @@ import re
 from decimal import Decimal
 
 from agents.reasoning import money
-from agents.reasoning.asks import EXTRA_WORDS, _clause_around, asked_units, requested_discount
+from agents.reasoning.asks import EXTRA_WORDS, _clause_around, asked_units, asks_text, requested_discount
 from agents.reasoning.base import (
     ToolContext,
     _row_source,
+    field_input,
     _version_input,
     _yuan_plain,
     fmt,
@@ -20,8 +21,9 @@ from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import MissingField
 from agents.reasoning.english import role_en
 from agents.reasoning.lookup import LookupError_, Tier, find_rows, tier_down
+from agents.reasoning.offers import named_offer_rate
 from agents.reasoning.results import CannotCompute, Computed, Input, Result
-from contract.policy_facts import RowFact
+from contract.policy_facts import Governing, RowFact
 
 
 def approver_row(rows: list[RowFact], column: str, off: Decimal, above: Decimal | None = None) -> Tier:
@@ -81,13 +83,24 @@ def _actor(spec: ToolSpec, ctx: ToolContext, rows: list[RowFact]) -> tuple[str, 
     return spec.actor, ()
 
 
+def _to_buy(ctx: ToolContext) -> list[str]:
+    """The models the message names that the CRM prices, the one being bought first: a model the customer does not
+    own already ("拿他那台Q5置换Z5", "去年买K9…这次订Z5": the Z5), else as named (re-buying a model they own)."""
+    models = priced_models(ctx)
+    if len(models) < 2:
+        return models
+    owned = " ".join(str(d.get("name") or "") for d in ctx.crm.all_devices())
+    new = [m for m in models if m not in owned]
+    return new + [m for m in models if m not in new]
+
+
 def _discount_worth(
     ctx: ToolContext, off: Decimal, inputs: tuple[Input, ...]
 ) -> tuple[str, tuple[tuple[str, ...], tuple[Input, ...]], str]:
     """What the asked discount is worth on the list price of the model the message names ("，按X7指导价 199,900 元计
     为 3,998 元"), or "" when no priced model is named (never a guessed price); and the same for an English reader
     (" (CNY 3,998 on the X7 list price of CNY 199,900)")."""
-    models = priced_models(ctx)
+    models = _to_buy(ctx)
     if not models:
         return "", ((), ()), ""
     try:
@@ -95,14 +108,15 @@ def _discount_worth(
     except MissingField:
         return "", ((), ()), ""
     amount = money.rounded(price.value * off / Decimal(100), "1", "half_up")
-    text = f"，按{models[0]}指导价 {_yuan_plain(price.value)} 元计为 {_yuan_plain(amount)} 元"
+    # said as the amount off, not as a price: "（按Z5指导价 179,800 元计，优惠 8,990 元）"
+    text = f"按{models[0]}指导价 {_yuan_plain(price.value)} 元计，优惠 {_yuan_plain(amount)} 元"
     en = f"CNY {_yuan_plain(amount)} on the {models[0]} list price of CNY {_yuan_plain(price.value)}"
     slots: tuple[str, ...] = (_yuan_plain(amount),)
     used: tuple[Input, ...] = (Input("evidence", price.evidence_id, str(price.value)),)
     units = asked_units(ctx.text)
     if units is not None and int(units.group(1)) > 1:  # "10台一共少多少": the units asked, at that much each
         total = amount * Decimal(units.group(1))
-        text += f"，{units.group(1)} 台合计 {_yuan_plain(total)} 元"
+        text += f"，{units.group(1)} 台合计优惠 {_yuan_plain(total)} 元"
         en += f", CNY {_yuan_plain(total)} for {units.group(1)}"
         slots += (_yuan_plain(total),)
         used += (Input("message", "message.units", units.group(0)),)
@@ -124,7 +138,7 @@ def _net_price(ctx: ToolContext, off: Decimal, written: str) -> tuple[str, Decim
     m = re.search(re.escape(written), ctx.text)
     if m is None or EXTRA_WORDS.search(_clause_around(ctx.text, m.start(), m.end())):
         return None
-    models = priced_models(ctx)
+    models = _to_buy(ctx)
     if not models:
         return None
     try:
@@ -135,6 +149,92 @@ def _net_price(ctx: ToolContext, off: Decimal, written: str) -> tuple[str, Decim
     return models[0], price.value - amount
 
 
+# the most asked for, not a figure ("最多能给到多少一台", "权限内最多能让多少", "what's the best price you can do")
+MOST_ASKED = re.compile(
+    r"最多|最低|最大|底价|最便宜|最优惠|能让多少|能便宜多少|能优惠多少|at most|the most|the lowest|how low|best price|max(?:imum)?\b",
+    re.IGNORECASE,
+)
+
+
+def _tier_rate(spec: ToolSpec, ctx: ToolContext) -> tuple[Decimal, tuple[Input, ...]] | None:
+    """The customer's volume-tier rate (% off the list price) by the tools.yaml `tier_tool` entry: 0 with no tier (an
+    individual, or a fleet below the lowest tier), with the inputs the tier was read from; None when it cannot be told
+    (then no price is said)."""
+    try:
+        kind = ctx.crm.profile("kind")
+        if str(kind.value) != "fleet":
+            return Decimal(0), (field_input(kind, str(kind.value)),)
+    except MissingField:
+        return None
+    peer = ctx.peer(spec.tier_tool) if spec.tier_tool and ctx.peer is not None else None
+    if peer is None:
+        return None
+    from agents.reasoning.tools import run_tool  # the tool registry imports this module
+
+    for r in run_tool(peer.model_copy(update={"when_words": [], "when_entities": [], "unless_words": []}), ctx):
+        if isinstance(r, Computed) and r.output == "none":
+            return Decimal(0), r.inputs
+        if isinstance(r, Computed) and (m := re.fullmatch(r"(\d+(?:\.\d+)?)\s*%?", r.output)) and "%" in (r.unit + r.output):
+            return Decimal(m.group(1)), r.inputs
+    return None
+
+
+def _own_limit(
+    spec: ToolSpec, ctx: ToolContext, g: Governing, rows: list[RowFact], limit: Decimal, own: RowFact, actor: str,
+    actor_input: tuple[Input, ...],
+) -> Computed:
+    """The most the actor may grant on their own (the top of their row), asked with no figure ("我自己最多能让多少"):
+    what it is worth on the model the message names (第七条: list price × rate, to the yuan) and the price it makes
+    after the customer's volume tier (the tier is not counted in this policy's discount, 第二条)."""
+    own_cell = own.cell(spec.limit_column)
+    raw = own_cell.raw if own_cell is not None else ""
+    rate = f"{fmt(limit)}%"
+    inputs: tuple[Input, ...] = (Input("policy", own.evidence_id, own.as_text()), *_version_input(g), *actor_input)
+    statement = f"{actor}可自行决定的追加折扣上限为 {rate}（{raw}）"
+    say = f"我这边最多可以直接给到 {rate}"
+    en = f"the most I can grant myself as {role_en(actor, ctx.terms_en)} is {rate}"
+    slots: tuple[str, ...] = (rate,)
+    models = _to_buy(ctx)
+    price = None
+    if models:
+        try:
+            price = ctx.crm.list_price(models[0])
+        except MissingField:
+            price = None
+    tiered = _tier_rate(spec, ctx) if price is not None else None
+    if price is not None:
+        amount = money.rounded(price.value * limit / Decimal(100), "1", "half_up")
+        worth = f"按{models[0]}指导价 {_yuan_plain(price.value)} 元计，优惠 {_yuan_plain(amount)} 元"
+        worth_en = f"CNY {_yuan_plain(amount)} on the {models[0]} list price of CNY {_yuan_plain(price.value)}"
+        inputs += (Input("evidence", price.evidence_id, str(price.value)),)
+        slots += (_yuan_plain(amount),)
+        if tiered is not None:
+            tier = tiered[0]
+            unit = money.rounded(price.value * (Decimal(100) - tier) / Decimal(100), "1", "half_up")
+            net = unit - amount
+            worth += f"，{'阶梯价 ' + _yuan_plain(unit) + ' 元再减，' if tier else ''}折后 {_yuan_plain(net)} 元"
+            worth_en += f", CNY {_yuan_plain(net)} after it{' and your tier' if tier else ''}"
+            slots += (_yuan_plain(net),)
+            inputs += tiered[1]
+        statement += f"，{worth}"
+        say += f"（{worth}）"
+        en += f" ({worth_en})"
+    return Computed(
+        spec.tool,
+        spec.id,
+        rate,
+        "text",
+        statement,
+        slots,
+        inputs,
+        _row_source(g, own),
+        subject=rate,
+        statement_en=en,
+        say=say,
+        say_en=en[0].upper() + en[1:],
+    )
+
+
 def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     found = governing_rows(ctx, spec)
     if isinstance(found, CannotCompute):
@@ -142,8 +242,21 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     g, rows = found
     asked = requested_discount(ctx.text)
     if asked is None:
+        most = MOST_ASKED.search(asks_text(ctx.text))
+        # "我自己最多能给到多少一台": the actor's own ceiling, what it is worth and makes — asked of a model we price
+        # (the lowest price another customer got is not this question)
+        if most is not None and _to_buy(ctx):
+            actor, actor_input = _actor(spec, ctx, rows)
+            own = find_rows(rows, spec.approver_column, actor)
+            cell = own[0].cell(spec.limit_column) if len(own) == 1 else None
+            if cell is not None and cell.range is not None and cell.range.high is not None:
+                return [_own_limit(spec, ctx, g, rows, cell.range.high, own[0], actor, actor_input)]
         return [CannotCompute(spec.tool, spec.id, "客户没有提出具体的折扣")]
     off, written = asked
+    peer = ctx.peer(spec.offer_rates) if spec.offer_rates and ctx.peer is not None else None
+    offer = named_offer_rate(ctx, peer, off) if peer is not None else ""
+    if offer:  # "北区冬日保养月那个9折": the offer's own rate (its tool checks it), not a discount asked on top
+        return [CannotCompute(spec.tool, spec.id, f"{written}是客户说的{offer}自带的优惠，不是另要的折扣")]
     actor, actor_input = _actor(spec, ctx, rows)
     spec = spec.model_copy(update={"actor": actor})
     own = find_rows(rows, spec.approver_column, spec.actor)
@@ -177,7 +290,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     if worth:
         inputs = (*inputs, *worth_slots[1])
     if within:
-        statement = f"您提到的{asked_text}（折扣 {off_text}）在{spec.actor}可自行决定的范围内（{own_cell.raw}）{worth}"
+        statement = f"您提到的{asked_text}（折扣 {off_text}）在{spec.actor}可自行决定的范围内（{own_cell.raw}）{'，' + worth if worth else ''}"
         en = (
             f"the {off_text} discount you asked for is within what {role_en(spec.actor, ctx.terms_en)} may grant "
             f"({own_cell.raw}){worth_en}"
@@ -187,7 +300,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         if net is not None:  # "这样算下来一台多少": the price it makes, said with the grant
             statement += f"，折后 {_yuan_plain(net[1])} 元"
             en += f", CNY {_yuan_plain(net[1])} after it"
-            head = f"您提到的{written}{worth}，折后 {_yuan_plain(net[1])} 元"
+            head = f"您提到的{written}（{worth}），折后 {_yuan_plain(net[1])} 元"
             head_en = f"The {off_text} discount you asked for{worth_en}, CNY {_yuan_plain(net[1])} after it,"
             worth_slots = ((*worth_slots[0], _yuan_plain(net[1])), worth_slots[1])
         return [
@@ -208,7 +321,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         ]
     zhe = f"（即折扣 {off_text}）" if "折" in written else ""
     statement = (
-        f"您提到的{asked_text}{zhe}超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批{worth}"
+        f"您提到的{asked_text}{zhe}超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批{f'（{worth}）' if worth else ''}"
     )
     en = (
         f"a {off_text} discount is above what I may grant as {role_en(spec.actor, ctx.terms_en)} ({own_cell.raw}) "
@@ -216,13 +329,23 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     )
     # to the customer: who decides — their figure is a request, never an offer. The rep's own limit is internal (the
     # authority table): told to the customer it is an invitation to ask for exactly that much, so it stays in the
-    # statement (and the slots) for the rep. What their figure is worth on the model they name is said ("按Z5指导价…计为
-    # 8,990 元"). Review S10-B2: round 10 put the limit in the say; reverted.
-    say_head = f"您提到的{asked_text}{worth}"
-    say = f"{say_head}{'，' if worth else ''}需要{approver}审批"
+    # statement (and the slots) for the rep. What their figure is worth on the model they name is said ("（按Z5指导价…计，
+    # 优惠 8,990 元）"). Review S10-B2: round 10 put the limit in the say; reverted.
+    say_head = f"您提到的{asked_text}{f'（{worth}）' if worth else ''}"
+    say = f"{say_head}需要{approver}审批"
     # English: the same, never a promise that it will be approved (the draft's next step says who it goes to)
     say_head_en = f"The {off_text} discount you asked for{worth_en}"
     say_en = f"{say_head_en} needs approval by {role_en(approver, ctx.terms_en)}"
+    slots: tuple[str, ...] = (own_cell.raw, approver, *worth_slots[0])
+    high = own_cell.range.high
+    if MOST_ASKED.search(asks_text(ctx.text)) and high is not None:
+        # "最多能便宜多少？给我打个95折": they asked the most too, so the most the rep grants is said before their figure
+        ceiling = _own_limit(spec, ctx, g, rows, high, own[0], spec.actor, actor_input)
+        say_head, say = f"{ceiling.say}；{say_head}", f"{ceiling.say}；{say}"
+        say_head_en = f"{ceiling.say_en}; the {off_text} discount you asked for{worth_en}"
+        say_en = f"{say_head_en} needs approval by {role_en(approver, ctx.terms_en)}"
+        statement += f"；{ceiling.statement}"
+        slots += ceiling.slots
     return [
         Computed(
             spec.tool,
@@ -230,7 +353,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             approver,
             "text",
             statement,
-            (own_cell.raw, approver, *worth_slots[0]),
+            slots,
             inputs,
             source,
             subject=off_text,

@@ -253,6 +253,11 @@ class ToolSpec(BaseModel):
     # volume_tier: the tier's rate applied to a product priced in a policy table row the message names (a package
     # "PKG-X 1200元/台/年"), instead of a CRM list price
     price_row: PriceRow | None = None
+    # authority: the id of a scope_rows tool (promotions) whose named rows' own rates ("工时费8折") are quoted offers,
+    # not discounts asked on top: such a rate gets no approval check
+    offer_rates: str = ""
+    # authority: the id of a volume_tier tool; the most the actor may grant is priced after the customer's tier
+    tier_tool: str = ""
     better_of: BetterOf | None = (
         None  # crm_record: a figure that does not stack with a tier price (see BetterOf)
     )

@@ -78,7 +78,7 @@ WEEKDAYS_ZH = "一二三四五六日天"
 WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEK = re.compile(r"(这|本|上上|上|下下|下)?(?:个)?(?:周|星期|礼拜)([一二三四五六日天末])")
 _REL = {"明天": 1, "明儿": 1, "后天": 2, "大后天": 3, "tomorrow": 1}
-_MONTH_DAY = re.compile(r"(?:(\d{1,2})月)?(\d{1,2})(?:号|日)")
+_MONTH_DAY = re.compile(r"(?:(\d{1,2})月)?(\d{1,2})(?:号|日|號)")
 # grammar markers only: after a bare "N日" a span word makes it a count of days ("7日内", "3日以后"), not the Nth
 _COUNT_AFTER = re.compile(r"(?:内|以内|之内|后|以后)")
 # aspect: a day told with 了 / 过 in its own clause ("周一交了", "15号刷了卡", "周三去看过车") or 已 / 已经 right by it
@@ -192,3 +192,77 @@ def named_days(text: str, today: date) -> list[tuple[str, date]]:
         if day > today and day not in {d for _, d in out}:
             out.append((words, day))
     return out
+
+
+# a month to come named without its day ("明年一月份", "12月初", "2027年1月", "下个月底"): the first day of the part named
+_ZH_MONTH_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11,
+                 "十二": 12}
+_PERIOD_MONTH = re.compile(
+    r"(?:(20\d{2})年|(明年|来年|下一年)(?:的)?)?(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月(?:份)?"
+    r"(?!\s*\d{1,2}\s*[号日號])(初|上旬|中旬|下旬|中|底|末)?"
+)
+_NEXT_MONTH = re.compile(r"(?:下个月|下個月|下月|next month)(初|上旬|中旬|下旬|中|底|末)?", re.I)
+# the year's first day to come: "元旦过后", "元旦以后", "after New Year('s Day)", "明年" said alone
+_NEW_YEAR = re.compile(r"元旦(?:过后|以后|之后|后|過後|以後|之後)|after (?:the )?new year(?:'s day)?|明年(?![\d一二三四五六七八九十]+月)|next year", re.I)
+_PART_DAY = {"初": 1, "上旬": 1, "中旬": 11, "中": 11, "下旬": 21, "底": 21, "末": 21}
+# words of placing an order or coming in, near a day ("12月10号下单", "sign in January"): that day is the proposed one
+_ORDER_NEAR = re.compile(r"下单|下訂|下订|订|訂|签|簽|买|買|定下来|提车|来店|过来|过去|去店|order|sign|buy|purchase", re.I)
+
+
+def proposed_day(text: str, today: date) -> tuple[str, date] | None:
+    """The day a customer says they will act (order, sign, come in), as (its words, the day): a later day named_days
+    reads, else the first day of a later period ("元旦以后" → 1 January; "明年一月份" / "January" (english_counts wrote
+    2027年1月) → its first day; "12月初" / "下个月底" → the part's first day). With several, the one an order word follows
+    or precedes closely, else the first named. None when the message names no day to come (the tools use today)."""
+    found: list[tuple[int, str, date]] = []
+    for words, day in named_days(text, today):
+        at = text.find(words)
+        found.append((at if at >= 0 else len(text), words, day))
+    for m in _PERIOD_MONTH.finditer(text):
+        if m.start() > 0 and text[m.start() - 1].isdigit():
+            continue
+        raw = m.group(3)
+        month = int(raw) if raw.isdigit() else _ZH_MONTH_NUM.get(raw, 0)
+        if not 1 <= month <= 12:
+            continue
+        if not m.group(1) and not m.group(2) and text[max(0, m.start() - 1) : m.start()] == "年":
+            continue  # "24年5月", "去年五月": a year this reading does not place
+        after = text[m.end() : m.end() + 2]
+        if after[:1] == "的" or (len(after) == 2 and after[1] == "的") or _told_as_done(text, m.start(), m.end()):
+            continue  # "10月份提的那8台", "5月提的": a month something was done
+        if m.group(1):
+            year = int(m.group(1))
+        elif m.group(2):
+            year = today.year + 1
+        elif month > today.month:
+            year = today.year
+        elif today.month - month >= 6:
+            year = today.year + 1  # "1月" said in November is the coming January
+        else:
+            continue  # an earlier month of this year is the record's own
+        day = date(year, month, _PART_DAY.get(m.group(4) or "", 1))
+        if day > today:
+            found.append((m.start(), m.group(0), day))
+    for m in _NEXT_MONTH.finditer(text):
+        month, year = today.month % 12 + 1, today.year + (today.month == 12)
+        found.append((m.start(), m.group(0), date(year, month, _PART_DAY.get(m.group(1) or "", 1))))
+    for m in _NEW_YEAR.finditer(text):
+        if _told_as_done(text, m.start(), m.end()):
+            continue
+        found.append((m.start(), m.group(0), date(today.year + 1, 1, 1)))
+    found = [f for f in found if f[2] > today]
+    if not found:
+        return None
+    found.sort(key=lambda f: f[0])
+    def clause(piece: str, tail: bool) -> str:  # the part of `piece` in the day word's own clause
+        parts = _CLAUSE_END.split(piece)
+        return parts[0] if tail else parts[-1]
+
+    near = [
+        f
+        for f in found
+        if _ORDER_NEAR.search(clause(text[max(0, f[0] - 4) : f[0]], False))
+        or _ORDER_NEAR.search(clause(text[f[0] + len(f[1]) : f[0] + len(f[1]) + 8], True))
+    ]
+    at, words, day = (near or found)[0]
+    return words, day

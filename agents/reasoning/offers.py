@@ -26,7 +26,7 @@ from agents.reasoning.lookup import find_rows
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Saving, Source
 from contract.numerals import cn_number
 from contract.policy_facts import Governing, RowFact
-from contract.quantities import date_windows
+from contract.quantities import DateWindow, date_windows
 
 
 def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
@@ -212,6 +212,11 @@ def eligibility(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             start, end = date.fromisoformat(w["start"]), date.fromisoformat(w["end"])
             inputs.append(Input("policy", c.evidence_id, w["raw"]))
             label = f"{dates.zh_date(start)}至{dates.zh_date(end)}"
+            late = _late_order(w["raw"], ctx)
+            if late is not None:  # the day they say they will order is after the window (the order day decides)
+                inputs.append(Input("message", "message.order_day", f"{late[0]}={late[1].isoformat()}"))
+                failed.append(f"按您说的{late[0]}，届时已不在活动期内（{label}）")
+                continue
             (passed if start <= ctx.today <= end else failed).append(
                 f"在活动期内（{label}）" if start <= ctx.today <= end else f"不在活动期内（{label}）"
             )
@@ -285,14 +290,32 @@ def _mostly_latin(text: str) -> bool:
     return len(re.findall(r"[A-Za-z]", text)) > 2 * len(re.findall(r"[\u4e00-\u9fff]", text))
 
 
+def rows_named_exactly(rows: list[RowFact], columns: list[str], text: str) -> list[RowFact]:
+    """Rows whose name cell (活动名称, 活动编号 …) is written in the message as it stands in the table."""
+    return [r for r in rows if any((c := r.cell(col)) is not None and c.raw and c.raw in text for col in columns)]
+
+
+def named_offer_rate(ctx: ToolContext, spec: ToolSpec, off: Decimal) -> str:
+    """The name of an offer row of `spec` (a scope_rows table) the message names whose own cells give the rate `off`
+    % ("北区冬日保养月…工时费8折" → 20): a rate the customer quotes from that offer, not one they ask on top; "" when none."""
+    found = governing_rows(ctx, spec)
+    if isinstance(found, CannotCompute):
+        return ""
+    for row in _named_rows(found[1], spec.name_columns, ctx.text, ctx.terms_en):
+        for cell in row.cells:
+            for m in re.finditer(r"(\d+(?:\.\d+)?)\s*折", cell.raw):
+                n = Decimal(m.group(1))
+                if Decimal(100) - n * (10 if n < 10 else 1) == off:
+                    return next((c.raw for col in spec.name_columns if (c := row.cell(col)) is not None and c.raw), "")
+    return ""
+
+
 def _named_rows(
     rows: list[RowFact], columns: list[str], text: str, terms_en: dict[str, str] | None = None
 ) -> list[RowFact]:
     """Rows the message names: a name cell written in it, else the row sharing most (≥ 3) two-character words (an
     English message: words of the row put in the tenant's English)."""
-    exact = [
-        r for r in rows if any((c := r.cell(col)) is not None and c.raw and c.raw in text for col in columns)
-    ]
+    exact = rows_named_exactly(rows, columns, text)
     if exact:
         return exact
     if terms_en and _mostly_latin(text):
@@ -370,8 +393,15 @@ def _scope_failures(
             continue
         if kind == "date":
             windows = date_windows(raw)
+            late = _late_order(raw, ctx)
             if not windows:
                 fails.append(f"{column}「{raw}」读不出日期")
+            elif late is not None:
+                # the customer names the day they will order (the order day decides): checked at that day, not today
+                words, day, w = late
+                inputs.append(Input("message", "message.order_day", f"{words}={day.isoformat()}"))
+                fails.append(f"{LATE_HEAD}{dates.zh_date(w.end)}结束，您{words}下单届时已不在活动期内")
+                en.append(f"it ends on {w.end.isoformat()}, before the day you plan to order")
             elif not windows[0].contains(ctx.today):
                 w = windows[0]
                 fails.append(
@@ -400,6 +430,21 @@ def _scope_failures(
                 fails.append(f"客户类型限{raw}")
                 en.append(f"it is for {english(raw)} only")
     return fails
+
+
+LATE_HEAD = "活动以下单日为准，至"
+
+
+def _late_order(raw: str, ctx: ToolContext) -> tuple[str, date, DateWindow] | None:
+    """The day the message says the customer will order (dates.proposed_day), when the offer's window (a scope cell)
+    holds today but ends before that day: (its words, the day, the window). None otherwise."""
+    windows = date_windows(raw)
+    if not windows or not windows[0].contains(ctx.today):
+        return None
+    on = dates.proposed_day(ctx.text, ctx.today)
+    if on is None or windows[0].contains(on[1]) or on[1] < windows[0].start:
+        return None
+    return on[0], on[1], windows[0]
 
 
 def _profile_value(ctx: ToolContext, name: str, fails: list[str], inputs: list[Input]) -> str | None:
@@ -488,6 +533,8 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         scope_fails = _scope_failures(row, spec, ctx, inputs, fails_en)
         other = _rule_excludes(ctx, g, row, inputs) + _too_few_units(row, ctx, inputs)
         fails = scope_fails + other
+        # ordered after the window: not theirs then, though it still holds today (said with its last day and price)
+        late = len(fails) == 1 and fails[0].startswith(LATE_HEAD)
         if row not in named and fails:
             continue
         values = {h: c.raw for h, c in zip(row.headers, row.cells, strict=True)}
@@ -496,10 +543,12 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         except (KeyError, IndexError) as exc:
             return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了不存在的列 {exc}")]
         statement = f"{what}，您不适用：{'；'.join(fails)}" if fails else f"{what}，您符合条件"
+        if late:  # "…：Z5每台立减2000元；活动以下单日为准，至…结束，您元旦过后下单届时已不在活动期内"
+            statement = f"{what}；{fails[0]}"
         slots = tuple(v for v in values.values() if re.search(r"\d", v) and v in statement)[:3]
         net = _net_price(ctx, values)
-        listed = net if fails and row in named else None
-        net = None if fails else net
+        listed = net if fails and row in named and not late else None
+        net = None if fails and not late else net
         if listed is not None:  # a named offer they do not get: the model's list price is still the answer
             statement += f"；{listed[0]}指导价 {_yuan_plain(listed[1])} 元"
             slots += (_yuan_plain(listed[1]),)
@@ -510,8 +559,12 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             code = next((c.raw for c in row.cells if ROW_CODE.match(c.raw)), "")
             name = values.get(spec.name_columns[0], "") if spec.name_columns else ""
             saving = Saving(str(cut), f"{name or code}立减", tuple(n for n in (code, name) if n))
-            statement += f"；{model}指导价 {_yuan_plain(price)} 元，立减后 {_yuan_plain(price - cut)} 元"
+            statement += (
+                f"；{'若在此之前下单，' if late else ''}{model}指导价 {_yuan_plain(price)} 元，立减后 {_yuan_plain(price - cut)} 元"
+            )
             slots += (_yuan_plain(price - cut),)
+            if late:
+                saving = None  # not theirs on the day they order
             inputs.append(Input("evidence", price_ev, str(price)))
         statement_en = ""
         name_cell = (
@@ -527,9 +580,14 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 statement_en = f"{head} does not apply to you: {'; '.join(fails_en)}"
             elif not fails:
                 statement_en = f"{head} applies to you"
-            if statement_en and listed is not None:
+            if statement_en and late and net is not None:
+                statement_en += (
+                    f"; ordered by then, the {net[0]} list price of CNY {_yuan_plain(net[1])} less "
+                    f"CNY {_yuan_plain(net[2])} would make CNY {_yuan_plain(net[1] - net[2])}"
+                )
+            elif statement_en and listed is not None:
                 statement_en += f"; the {listed[0]} list price is CNY {_yuan_plain(listed[1])}"
-            elif statement_en and net is not None:
+            elif statement_en and net is not None and not late:
                 statement_en += (
                     f"; the {net[0]} list price is CNY {_yuan_plain(net[1])}, "
                     f"CNY {_yuan_plain(net[2])} off makes CNY {_yuan_plain(net[1] - net[2])}"
@@ -538,7 +596,8 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             Computed(
                 spec.tool,
                 spec.id,
-                "false" if fails else "true",
+                # ordered late it is no longer theirs, ordered by its end it is: still the offer to act on now
+                "false" if fails and not late else "true",
                 "bool",
                 statement,
                 slots,

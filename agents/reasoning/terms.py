@@ -201,10 +201,53 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         label = spec.label if column == spec.term_column else re.split(r"[（(]", column)[0]
         col_spec = spec.model_copy(update={"term_column": column, "label": label})
         out += _term_in_column(col_spec, ctx, g, row, fv, by, first=i == 0)
+    why, why_en = _why_this_version(ctx, g, fv.value)
+    at = next((i for i, r in enumerate(out) if isinstance(r, Computed)), None)
+    if why and at is not None:
+        first = out[at]
+        assert isinstance(first, Computed)
+        out[at] = replace(
+            first,
+            statement=first.statement + why,
+            say=first.say + why if first.say else "",
+            statement_en=first.statement_en + why_en if first.statement_en else "",
+        )
     if col_spec is not spec and spec.label[-2:] and not col_spec.label.endswith(spec.label[-2:]):
         # "主机" + the configured label's own ending ("整机保修" → 保修): "主机保修期内"
         col_spec = col_spec.model_copy(update={"label": col_spec.label + spec.label[-2:]})
     return out + _coverage(col_spec, ctx, g, out)  # who pays under the term asked last (主机 when named)
+
+
+# the message asks about a newer version ("新质保", "按新政策", "the new warranty"): why it does not govern this asset
+NEWER_ASKED = re.compile(
+    r"新(?:的)?(?:质保|政策|规定|版本|版|保修|条款|标准)|新规|按新|new (?:warranty|policy|rules?|terms|version)",
+    re.IGNORECASE,
+)
+
+
+def _why_this_version(ctx: ToolContext, g: Governing, start: date) -> tuple[str, str]:
+    """When the message asks about the newer version and the asset's event date (its delivery) falls before the day
+    that version governs from: why the older one applies, said with both dates (zh, en); ("", "") otherwise."""
+    if g.reason != "event_window" or not NEWER_ASKED.search(ctx.question or ctx.text):
+        return "", ""
+    try:
+        now = ctx.facts.governing(g.doc_id, as_of=ctx.today)
+    except NoGoverningVersion:
+        return "", ""
+    if now.version == g.version:
+        return "", ""
+    meta = ctx.facts.meta(g.doc_id, now.version)
+    since = getattr(meta, "event_from", None) or getattr(meta, "effective_date", None)
+    if not isinstance(since, date) or start >= since:
+        return "", ""
+    zh = (
+        f"；《{now.title}》只适用于{dates.zh_date(since)}及以后交付的车辆，您的车在此之前交付，仍按《{g.title}》"
+    )
+    en = (
+        f"; version {now.version} applies to vehicles delivered from {since.isoformat()}, and yours was delivered on "
+        f"{start.isoformat()}, so version {g.version} applies"
+    )
+    return zh, en
 
 
 def _coverage(spec: ToolSpec, ctx: ToolContext, g: Governing, terms: list[Result]) -> list[Result]:

@@ -79,6 +79,13 @@ ROUNDS = [
     # ti-c (a 2024 BYD beside a 2025 delivery reads as the customer's own car), dr-c (no booking action offered).
     # dr-a's "24个月" is also met by the vehicle term: the battery's own term is not said for a fleet of three batches.
     Round("answers_scratch_r15.yaml", "scr-r15-", 25, 34, 0.9, breaks_allowed=2),
+    # r16: 30 messages (6 English, 3 voice, 3 traditional) for four kinds the A–F audit and note15 found — a campaign
+    # checked at the day the customer says they will order, not today (pd, 12 incl. 5 controls); the most a rep may
+    # grant asked with no figure, priced after the fleet tier (ol, 9); a deletion request answered as a deletion (dl, 4);
+    # why a newer warranty version does not apply (wv, 5 incl. a control). Before (0bd19f5): items 21/44 = 0.477, 6/30
+    # cases, 6 must-not breaks ("您符合条件" for a campaign ending before the order day). After: 42/44 = 0.955, 29/30,
+    # 0 breaks; the miss is ol-c (an English "the most you can knock off" reads as out of scope: intent).
+    Round("answers_scratch_r16.yaml", "scr-r16-", 28, 40, 0.9, cases_floor=27),
 ]
 
 

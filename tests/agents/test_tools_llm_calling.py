@@ -256,6 +256,6 @@ def test_the_asked_discount_is_also_worth_a_sum_on_the_named_models_list_price(s
     ctx_x7 = ToolContext(store.facts(), crm, {"product_model": ["X7"]}, "X7能给2个点吗", TODAY)
     [r] = run_tool(AUTH, ctx_x7)
     assert isinstance(r, Computed) and r.output == "within"
-    assert "按X7指导价 199,900 元计为 3,998 元" in r.statement and "3,998" in r.slots
+    assert "按X7指导价 199,900 元计，优惠 3,998 元" in r.statement and "3,998" in r.slots
     [r] = run_tool(AUTH, ctx(store, "能给2个点吗"))  # no priced model named: no sum, never a guessed price
     assert isinstance(r, Computed) and "指导价" not in r.statement

@@ -1,0 +1,88 @@
+"""Answers round 16 (issue #15): the mechanisms behind tests/agents/data/answers_scratch_r16.yaml, one table each.
+End to end (a campaign checked at the day the customer says they will order, the most a rep may grant asked with no
+figure, a deletion request, why a newer warranty version does not apply) the scratch set measures them:
+tests/agents/test_answers_scratch.py (r16 row)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from agents.reasoning.authority import MOST_ASKED
+from agents.reasoning.base import english_counts
+from agents.reasoning.dates import proposed_day
+from agents.reasoning.terms import NEWER_ASKED
+
+TODAY = date(2026, 11, 20)  # a Friday
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("不过得等元旦过后才能定下来，立减到时候还能享受吗", date(2027, 1, 1)),
+        ("明年一月份吧 想再订十台", date(2027, 1, 1)),
+        ("我下个月初想去店里把蓄电池换了", date(2026, 12, 1)),
+        ("我们下周三就签12台的合同", date(2026, 11, 25)),
+        ("我12月20号过来订一台", date(2026, 12, 20)),
+        ("我打算12月28號再訂一台", date(2026, 12, 28)),  # traditional 號
+        ("我1月15号发年终奖，那天去订", date(2027, 1, 15)),
+        ("12月底下单的话还有吗", date(2026, 12, 21)),
+        ("12月10号交车，1月签合同", date(2027, 1, 1)),  # the day an order word follows
+        ("10月份提的那8台还有补贴吗", None),  # a month something was done
+        ("我们9月份买的车", None),  # an earlier month of this year: the record's own
+        ("想要12台，单价多少", None),
+        ("这周一订的车", None),  # a day past
+        ("我24年5月提的那台L5想换S7", None),  # a year written short: not read as a month to come
+        ("旧车去年五月才提的", None),
+        ("5月提的那台还有补贴吗", None),
+    ],
+)
+def test_the_day_the_customer_says_they_will_act(text: str, want: date | None) -> None:
+    got = proposed_day(text, TODAY)
+    assert (got[1] if got else None) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("I'm thinking of signing for an L5 sometime in January next year", date(2027, 1, 1)),
+        ("I can only place the order after New Year's Day", date(2027, 1, 1)),
+        ("We'd sign next month if the price is right", date(2026, 12, 1)),
+        ("We bought two S7s in March", None),  # a month that was
+    ],
+)
+def test_the_day_said_in_english(text: str, want: date | None) -> None:
+    got = proposed_day(english_counts(text, TODAY), TODAY)
+    assert (got[1] if got else None) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("你那边最多能给到多少钱一台", True),
+        ("我权限内最多能让多少钱", True),
+        ("最低能到多少钱一台啊", True),
+        ("what's the most you can knock off an S7 yourself?", True),
+        ("What's the lowest per-unit price you can do?", True),
+        ("能不能给3个点", False),  # a figure asked: the approval check, not the ceiling
+        ("L5多少钱", False),
+    ],
+)
+def test_the_most_asked_with_no_figure(text: str, asked: bool) -> None:
+    assert bool(MOST_ASKED.search(text)) is asked
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("听说你们新质保政策是4年，我那台能按新的算吗", True),
+        ("新的保修规定出来了", True),
+        ("能不能按新规算", True),
+        ("Does the new warranty policy cover my S7?", True),
+        ("我的L5保到哪天", False),
+        ("新车保几年", False),  # a new car, not a new version
+    ],
+)
+def test_a_newer_version_asked_about(text: str, asked: bool) -> None:
+    assert bool(NEWER_ASKED.search(text)) is asked
