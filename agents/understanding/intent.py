@@ -175,6 +175,40 @@ COMPLAINT_WORDS = ("投诉", "complain")
 # words beside a typed question, counts this share of a keyword.
 BACKGROUND_KEYWORD = 0.5
 _CLAUSE_BREAK = re.compile(r"(?<=[，,。.!！？?；;\n])|\s+-\s+")
+# A concession demanded of the other side (你再让2个点 / 直接给我们打9折 / 比上回多给1个点 / knock another 2% off / match 7%
+# off / approve 12% off), often with an acceptance made conditional on it (行的话下午就签 / and we'll sign today): the
+# customer asks for the amount, they do not accept one. An acceptance refers back to what the other side offered (按你
+# 刚才报的9折 / 5% off works for us). When a clause demands an amount that perception found as an entity (a discount,
+# a percentage), the intents the pack cues on that entity kind get DEMAND_BONUS on top of their cue: the encoders read
+# "give us X off, then we sign" as the signing. Measured 2026-12-06 (intent_scratch_r16.yaml, written before the
+# change; numbers in tests/agents/test_intent_round16.py).
+DEMAND_BONUS = 0.06
+_DEMAND = re.compile(
+    r"再(?:让|给|打|降|便宜|少|优惠)|多(?:给|让|打|优惠)|另外?(?:给|让)|直接(?:给|按|批|同意|打)|给我们(?:打|批|让|便宜)|批了"
+    r"|\b(?:knock|another|extra|additional|match|approve|give us)\b",
+    re.I,
+)
+_BACK_REFERENCE = re.compile(
+    r"你(?:们)?(?:刚才|之前|上次|刚刚)?(?:报|说|给|开)的|按你(?:们)?(?:说|报)的|接受|\bworks for (?:us|me)\b|\byour (?:offer|quote)\b"
+    r"|\byou (?:quoted|offered)\b|\bas you said\b",
+    re.I,
+)
+
+
+def demanded_kinds(text: str, entities: dict[str, list[str]]) -> set[str]:
+    """The entity kinds of the amounts the message demands of the other side (see _DEMAND): found in a clause that
+    demands, in a message that does not refer back to what the other side offered."""
+    if not entities or _BACK_REFERENCE.search(text):
+        return set()
+    low = text.lower()
+    clauses = [c for c in _CLAUSE_BREAK.split(low) if c and c.strip()] or [low]
+    return {
+        kind
+        for c in clauses
+        if _DEMAND.search(c)
+        for kind, values in entities.items()
+        if any(str(v).lower() in c for v in values)
+    }
 
 
 def message_clauses(view: str) -> list[str]:
@@ -820,11 +854,14 @@ class EmbeddingIntentClassifier:
         # a keyword in the clause that asks is what is asked about; one only in a background clause (the errand the
         # car is on, the fault a complaint is about) is context: it counts BACKGROUND_KEYWORD of a keyword
         in_ask = keyword_classes(self._keywords, asked) if len(parts) > 1 and asked else hits
+        demanded = demanded_kinds(text, ctx.entities) if focus else set()
         for c, name in enumerate(self.classes):
             if hits[c]:
                 bonus[c] += KEYWORD_BONUS * (1.0 if in_ask[c] else BACKGROUND_KEYWORD)
             if self._cued(name, ctx):
                 bonus[c] += CUE_BONUS
+                if demanded and set(self.specs[name].cues.entities) & demanded:
+                    bonus[c] += DEMAND_BONUS
             # who says it: a mismatch costs; a match lifts only a message that is not the customer's (a rep's ask
             # finds the intents reps ask), so listing `customer` among an intent's senders is not a bonus for it
             senders = self._senders[name] or (["customer"] if self._customer_only[c] else [])
