@@ -131,9 +131,16 @@ PRECONDITIONS: dict[str, Callable[[DecisionInput], bool]] = {
         or bool(d.intent.entities.get("serial_number"))
     ),
     "not_injection": lambda d: "injection_suspected" not in d.flags,
-    # following a ticket up needs one: the customer has an open ticket this message is about
-    "open_ticket": lambda d: bool(d.open_ticket),
+    # following a ticket up needs one: the customer has an open ticket this message is about (not the only open ticket
+    # matched on nothing but being the only one: unworded)
+    "open_ticket": lambda d: bool(d.open_ticket) and not unworded(d.open_ticket),
 }
+
+
+def unworded(ticket: dict[str, Any]) -> bool:
+    """The customer's only open ticket matched on no shared word (another script than its subject), no device and no
+    word referring back to a request: nothing says the message is about it (session 16)."""
+    return ticket.get("how") == ONLY and not ticket.get("words") and not ticket.get("refers_back")
 
 
 def _always(_d: DecisionInput) -> bool:
@@ -1494,8 +1501,7 @@ def _the_open_ticket(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
     # no device and no word referring back to a request: nothing says the message is about it. A fault report in
     # English beside a Chinese subject is as likely a new fault on another vehicle (a wiper, a door lock) as the
     # ticket's, and following up the wrong ticket leaves the new fault unreported (session 16, scratch r16)
-    unworded = ticket.get("how") == ONLY and not ticket.get("words") and not refers_back
-    if unworded:
+    if unworded(ticket):
         return ranked
     rest = [f for f in ranked if f.action.name != follow.name and f not in opening]
     at_opening = next((i for i, f in enumerate(ranked) if f in opening), None)

@@ -126,8 +126,11 @@ ABOUT: dict[str, tuple[str, str]] = {
         "a package question of a customer whose contract ends or lapsed that is not about renewing; a new fault "
         "without a plate beside another vehicle's open ticket",
         "before (0bd19f5 clean copy) top-2 0.750 (27/36), no forbidden 0.292 (7/24), zero-rule 0.722 / 0.292; after "
-        "the message's stance read once for every source (agents.actions.stance) top-2 0.778 (28/36), no forbidden "
-        "0.833 (20/24), zero-rule 0.778 / 0.833",
+        "the message's stance read once for every source (agents.actions.stance, 045bb90) top-2 0.778 (28/36), no "
+        "forbidden 0.833 (20/24), zero-rule 0.778 / 0.833; after the only open ticket is followed up only when the "
+        "message refers back to it (session 16) top-2 0.861 (31/36), no forbidden 0.958 (23/24), zero-rule 0.861 / "
+        "0.958. Still missed: the precond kind's booking asks and two package questions (renewal first, the asked "
+        "step third) and an English 'already signed the new contract' (no pack word names the renewal)",
     ),
 }
 # The shapes each set must hold (its cases' tags).
@@ -159,7 +162,7 @@ FLOORS: list[tuple[str, int, float, float, int, float, float, int, float, float]
     ("actions_scratch_r14.yaml", 35, 0.78, 0.3, 6, 0, 0.66, 0, 0.75, 0.66),
     ("actions_scratch_r15.yaml", 30, 0.81, 0, 4, 0.69, 0.64, 6, 0.84, 0.57),
     ("actions_scratch_r15_tickets.yaml", 9, 0.88, 0, 0, 0, 0, 0, 0.33, 0),
-    ("actions_scratch_r16.yaml", 36, 0.75, 0, 0, 0, 0.79, 0, 0.75, 0.79),
+    ("actions_scratch_r16.yaml", 36, 0.83, 0, 0, 0, 0.91, 0, 0.83, 0.91),
 ]
 SETS = [
     ScratchSet(
