@@ -96,7 +96,10 @@ def understand(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, A
     elif state.get("masked_text", "").strip() and "injection_suspected" in state.get("flags", []):
         # every sentence was flagged: still say what the message is about (a human decides; autopilot is off and
         # authority never comes from text), at a confidence no autopilot or confident rule accepts
-        read = embedding_classifier(deps).classify(state["masked_text"], context=ctx)
+        # read with the amounts, codes and ids the flagged text names (perception's entities of what is read): the
+        # cues and a demanded concession (intent.demanded_kinds) count as they would in an unflagged message
+        flagged = intent_input(state, extract_entities(state["masked_text"], deps.tenant.entity_rules))
+        read = embedding_classifier(deps).classify(state["masked_text"], context=flagged)
         intent = read.model_copy(
             update={
                 "confidence": min(read.confidence, FLAGGED_TEXT_CONFIDENCE),
