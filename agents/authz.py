@@ -76,7 +76,9 @@ from agents.authz_records import (
     holder_things_asked,
     others_record_asked,
     own_org_staff,
+    party_resumed_asked,
     relation_to,
+    said_numerals,
     spoken,
 )
 from agents.authz_scope import (
@@ -202,14 +204,10 @@ TAIL_IS_THEIRS = re.compile(
 )
 
 
-# numbers said as Chinese numerals in a transcript («一三九一三八零六六四七», «尾号零四一八»): four or more in a run
-_CN_NUMERALS = re.compile(r"[零〇一二三四五六七八九幺]{4,}")
-_TO_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "00123456789" + "1")
-
-
 def said_digits(text: str) -> str:
-    """The text with runs of four or more Chinese numerals as ASCII digits, character for character (offsets kept)."""
-    return _CN_NUMERALS.sub(lambda m: m.group().translate(_TO_DIGITS), text)
+    """The text with runs of four or more Chinese numerals («一三九一三八零六六四七», «尾号零四一八») as ASCII digits,
+    character for character (offsets kept): agents/authz_records.said_numerals."""
+    return said_numerals(text)
 
 
 def personal_data_lookup(text: str) -> bool:
@@ -683,6 +681,10 @@ def customer_trap(
     asked, kind = others_record_asked(customers, text, current_ref)
     if asked:
         return _REASON[asked], f"record_of_{kind.split('.')[0]}"
+    # someone the message itself speaks of as buying here, taken up by «他/她» and asked of (agents/authz_records.py)
+    asked = party_resumed_asked(text)
+    if asked:
+        return _REASON[asked], "party_resumed"
     shown = SHOWN_TERMS.search(
         text
     )  # «[截图: 宏远物流 报价单 … 9折] 照这个价给我»: their terms, shown, asked for

@@ -200,7 +200,7 @@ def terms_for_another(text: str, forms: Iterable[str] = (), *, conversation_name
 _TO_ZH = re.compile(
     r"(?:给|向|为|替)\s*(?P<who>[\u4e00-\u9fff]{2,6}?)\s*(?:这边|那边|他们|公司)?\s*(?:也|同样|照样|原样|一样)?\s*"
     r"(?:报|发|出|开|按|照|做)"
-    r"|(?:报|发|开|出)给\s*(?P<who2>[\u4e00-\u9fff]{2,6})"
+    r"|(?:报|发|开|出|抄|转|递)给\s*(?P<who2>[\u4e00-\u9fff]{2,6})"
 )
 _TO_EN = re.compile(
     r"(?<![A-Za-z])(?i:quote|give|send|offer|to|for)\s+(?P<who>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?![A-Za-z])"

@@ -22,7 +22,7 @@ def phrases(chinese: str, english: str = "") -> re.Pattern[str]:
 
 # what one customer must never learn about another
 PRICE_TERMS = phrases(
-    r"价|折扣|几折|打折|让到|让了|降到|便宜|补了|补多少|[0-9一二三四五六七八九]折|优惠|多少钱|返点|返利|让利|补贴|合同|条款|账期|付款条件|协议|点数|几个点|多少个点"
+    r"价|折扣|几折|打折|让到|让了|降到|便宜|补了|补多少|成交(?:额|[了的]?多少)|[0-9一二三四五六七八九]折|优惠|多少钱|返点|返利|让利|补贴|合同|条款|账期|付款条件|协议|点数|几个点|多少个点"
     # what each unit came to («每台多少», «每件几折»: 每 + a measure word + how much), and gifts thrown in («赠保养»)
     r"|每一?[\u4e00-\u9fff](?=[\u4e00-\u9fff]{0,3}(?:多少|几))|赠|\d+(?:\.\d+)?\s*%",
     r"prices?|pricing|priced|discounts?|rebates?|terms|contracts?|paid|pay|paying|deal|quotes?|quoted|cost|signed|sign"
@@ -1119,7 +1119,10 @@ def who_else(words: tuple[str, ...] = ()) -> re.Pattern[str]:
     )
     return phrases(
         rf"卖给(?:了)?谁|卖(?:了)?给(?:了)?(?:谁|哪些|哪几[家个位]|哪家)|谁(?:买|订|提|签)(?:了|过)[^，,。！!]{{0,12}}?[?？]|(?:{nouns})名单"
-        rf"|哪些[\u4e00-\u9fff]{{0,4}}?(?:{nouns})[\u4e00-\u9fff]{{0,6}}?(?:买|订|提|签|在用|用了|用的|拿)",
+        rf"|哪些[\u4e00-\u9fff]{{0,4}}?(?:{nouns})[\u4e00-\u9fff]{{0,6}}?(?:买|订|提|签|在用|用了|用的|拿)"
+        # the seller's other customers in the recipient's place: «你们给哪些物流公司供过T3», «向哪几家交过车»
+        rf"|(?:给|向)(?:(?:哪些|哪几[个位]?)[\u4e00-\u9fff]{{0,4}}?(?:{nouns})|哪[一几]?家(?!店)|谁)"
+        r"[\u4e00-\u9fff]{0,6}?(?:供|卖|交|签|提供|发过)",
         r"who\s+(?:else\s+)?(?:bought|buys|ordered|uses|signed)|which\s+(?:other\s+)?(?:customers|companies|clients)\s+"
         r"(?:bought|use|have|ordered|signed)|(?:list|names)\s+of\s+(?:your\s+)?(?:other\s+)?(?:customers|clients|buyers)",
     )

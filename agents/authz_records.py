@@ -29,6 +29,7 @@ from agents.authz_phrases import (
     ACCOUNT_ACTION,
     ASKING,
     EN_HOLDER_THINGS,
+    HESITATIONS,
     IN_COVER,
     LEADS_BACK,
     POINTS_BACK,
@@ -40,6 +41,7 @@ from agents.authz_phrases import (
     THEIR_THINGS,
     VERIFY,
     asks_terms,
+    earlier_party_asked,
 )
 from contract.errors import BackendUnavailable
 
@@ -47,10 +49,25 @@ from contract.errors import BackendUnavailable
 _SPACED_DIGITS = re.compile(r"(?<![\dA-Za-z])\d(?:[ \t]\d){6,}(?![\dA-Za-z])")
 
 
-def spoken(text: str, said_digits: Callable[[str], str] = lambda t: t) -> str:
-    """The text as a call's transcript means it: numbers spoken as numerals as digits (`said_digits`), single digits
-    said one by one joined, the pauses between Chinese words removed (agents/authz_caller.joined)."""
-    out = said_digits(text)
+# a hesitation said between two pieces of an identifier («京N 呃 G 一零零八», «SO 嗯 2506»): not part of what is said
+_ID_PIECE = "A-Za-z0-9零〇一二三四五六七八九幺"
+_HESITATION_IN_ID = re.compile(rf"(?<=[{_ID_PIECE}])\s*[{HESITATIONS}]+\s*(?=[{_ID_PIECE}])")
+# numerals said one by one, as the pauses between them are removed («八 零 一 零 零 八» → 801008): four or more
+_NUMERALS = re.compile(r"[零〇一二三四五六七八九幺]{4,}")
+_TO_DIGITS = str.maketrans("零〇一二三四五六七八九幺", "001234567891")
+
+
+def said_numerals(text: str) -> str:
+    """Runs of four or more Chinese numerals as ASCII digits, character for character (offsets kept)."""
+    return _NUMERALS.sub(lambda m: m.group().translate(_TO_DIGITS), text)
+
+
+def spoken(text: str, said_digits: Callable[[str], str] = said_numerals) -> str:
+    """The text as a call's transcript means it: the pauses between Chinese words removed (agents/authz_caller.
+    joined) — numerals said one by one are one number then —, numbers spoken as numerals as digits (`said_digits`),
+    single digits said one by one joined, a hesitation between two pieces of an identifier dropped."""
+    out = joined(_HESITATION_IN_ID.sub(" ", text))
+    out = said_digits(out)
     out = _SPACED_DIGITS.sub(lambda m: re.sub(r"\s", "", m.group()), out)
     return joined(out)
 
@@ -69,6 +86,19 @@ _RECORD_KINDS = ("device", "order", "contract", "ticket", "customer_id")
 _DESCRIPTION = "description"
 
 
+LATER_HANDLES = 3  # later handles of one customer read in a message, at most
+
+
+def _place(hit: object, text: str, offset: int) -> tuple[int, int]:
+    """Where the directory's hit is in `text` (its own offsets, else its value found), shifted by `offset`."""
+    start, end = int(getattr(hit, "start", -1)), int(getattr(hit, "end", -1))
+    if start < 0 or end <= start:
+        value = str(getattr(hit, "value", "") or "")
+        at = text.find(value) if value else -1
+        start, end = (at, at + len(value)) if at >= 0 else (-1, -1)
+    return (start + offset, end + offset) if start >= 0 else (-1, -1)
+
+
 def references(customers: object, text: str) -> list[Ref]:
     """Every reference the CRM's directory resolves in the text, with its place; a description (a place and a kind
     of business, an English company name the CRM reads as one) only when it fits exactly one customer."""
@@ -76,16 +106,24 @@ def references(customers: object, text: str) -> list[Ref]:
     if not callable(mentions):
         return []
     try:
-        hits = list(mentions(text))
+        hits = [(h, *_place(h, text, 0)) for h in mentions(text)]
+        # the directory answers each customer once, where first named; a later handle of the same customer (a
+        # forwarded message's sender, then its order number: «蒋某（X）：…订单SO-…什么时候交车») is a reference too
+        for h, _, end in list(hits):
+            for _ in range(LATER_HANDLES):
+                if end < 0:
+                    break
+                later = [x for x in mentions(text[end:]) if x.customer_id == h.customer_id]
+                if not later:
+                    break
+                s2, e2 = _place(later[0], text[end:], end)
+                hits.append((later[0], s2, e2))
+                end = e2
     except BackendUnavailable:
         return []
     out: list[Ref] = []
     fits: dict[tuple[int, int], set[str]] = {}
-    for h in hits:
-        start, end = int(getattr(h, "start", -1)), int(getattr(h, "end", -1))
-        if start < 0 or end <= start:
-            at = text.find(h.value) if h.value else -1
-            start, end = (at, at + len(h.value)) if at >= 0 else (-1, -1)
+    for h, start, end in hits:
         if start < 0:
             continue
         if h.kind.startswith(_DESCRIPTION):
@@ -140,6 +178,7 @@ _CLAUSE = re.compile(r"[。！？!?；;，,\n]")
 # place («X的曹总说…», «X这边的店»)
 _RECORD_POSSESSIVE = re.compile(r"[那这][一几两]?[批单份张]|[订买提签拿交修续付](?:的|了)$")
 RECORD_GAP = 6  # characters at most between the possessive and the record noun
+_POINTED_UNITS = re.compile(r"[那这][一几两]?[台辆部]$")
 # English: their / its, then a record within three words ("their last X5 order", "its contract")
 _EN_THEIR_RECORD = re.compile(
     r"(?<![A-Za-z])(?:their|its)\s+(?:[\w-]+\s+){0,3}?(?:orders?|contracts?|warrant(?:y|ies)|packages?|invoices?"
@@ -149,15 +188,36 @@ _EN_THEIR_RECORD = re.compile(
 )
 # where the asker's own question starts in a clause with no punctuation (a call's transcript): the asker («我也…»,
 # «我们…», «咱…») or the seller as the subject of something not done to that record («你们周末营业吗»)
-_SUBJECT_SWITCH = re.compile(r"我|咱|你们(?![\u4e00-\u9fff]{0,3}?[交给签卖报打发修做开算收])")
+# «我» after a coverb is the object of a request («帮我查下», «跟我说», «告诉我»), not the asker taking the floor
+_ASKER = r"(?<![帮给替跟让和诉])我|咱"
+_SUBJECT_SWITCH = re.compile(rf"{_ASKER}|你们(?![\u4e00-\u9fff]{{0,3}}?[交给签卖报打发修做开算收])")
 ASKED_SPAN = 16  # characters at most after the record for its question when no punctuation ends the clause
+# a clause with no subject of its own, opening with an adverb of insistence or a question word («…，到底多少一台？»,
+# «…，究竟几折»): it continues the clause before, whose topic it asks about (never a clause with a noun of its own,
+# «…，X5续航多少？», nor one the asker opens, «…，我们…»)
+_NO_SUBJECT = re.compile(r"\s*(?:到底|究竟|具体|实际上?)?\s*(?:多少|几[个折台辆成点]|什么[价时]|哪[天年月])")
+# a tag asking to confirm what the clause before said of their terms or records («…拿了九折，是真的吗？»)
+_CONFIRMS = re.compile(r"\s*(?:是不是|是)?真的(?:吗|假的)|\s*(?:对吗|是吗|对不对|是不是这样|有这回事吗)")
+
+
+# English possession of the party's things: "X's <noun>", "… their / its <noun>" (any noun: English marks possession
+# by the form, not by the thing)
+_EN_OWNS = re.compile(r"'s\s+(?=[A-Za-z0-9])|(?<![A-Za-z])(?:their|its)\s+(?=[A-Za-z0-9])", re.I)
+
+
+def _english(sentence: str) -> bool:
+    return len(re.findall(r"[A-Za-z]", sentence)) > 2 * len(re.findall(r"[\u4e00-\u9fff]", sentence))
 
 
 def _owned_record(text: str, ref: Ref, end: int) -> int:
     """Where the reference's own record ends in the text (a record handle itself, a possessive naming a record, a
-    possessive then a record noun, English their/its then a record), or -1 when nothing of theirs is named."""
+    possessive then a record noun, English 's / their / its then a noun), or -1 when nothing of theirs is named."""
     if ref.kind.split(".")[0] in _RECORD_KINDS:
         return ref.end
+    if _english(text[ref.start : end]):
+        e = _EN_OWNS.search(text, ref.end, end)
+        if e:
+            return e.end()
     m = POSSESSED.match(text, ref.end)
     if m:
         if _RECORD_POSSESSIVE.search(m.group().strip()):
@@ -167,7 +227,9 @@ def _owned_record(text: str, ref: Ref, end: int) -> int:
             n = noun.search(window)
             if n and n.start() <= RECORD_GAP:
                 return m.end() + n.end()
-        return -1
+        # a pointer and a measure word, then a model («X那两台T3», «X这辆E5»): those units of theirs
+        t = _TOKEN_AFTER.match(text, m.end()) if _POINTED_UNITS.search(m.group()) else None
+        return t.end() if t else -1
     e = _EN_THEIR_RECORD.search(text, ref.end, end)
     return e.end() if e else -1
 
@@ -177,6 +239,9 @@ def _asked_region(text: str, at: int, start: int, end: int) -> str:
     characters of a clause with no punctuation), and the clauses after it while they point back at its party («…，
     他们那份续了没有», "… their …"). A clause after it with a subject of its own («…，X5续航多少？») is the asker's
     own question."""
+    # English fronts its question ("Has X …", "Any … on X's …?"): the whole sentence asks
+    if _english(text[start:end]):
+        return text[start:end]
     cuts = [at, *(m.end() for m in _CLAUSE.finditer(text, at, end)), end]
     first = text[cuts[0] : cuts[1]]
     if not first.isascii():
@@ -186,16 +251,77 @@ def _asked_region(text: str, at: int, start: int, end: int) -> str:
     region = [first]
     for j in range(1, min(3, len(cuts) - 1)):
         piece = text[cuts[j] : cuts[j + 1]]
-        if not (POINTS_BACK.search(piece) or THEIR_PRONOUN.search(piece) or LEADS_BACK.match(piece)):
+        said = "".join(region)
+        confirms = _CONFIRMS.match(piece) and (
+            asks_terms(said) or RECORDS.search(said) or THEIR_THINGS.search(said)
+        )
+        if not (
+            POINTS_BACK.search(piece)
+            or THEIR_PRONOUN.search(piece)
+            or LEADS_BACK.match(piece)
+            or _NO_SUBJECT.match(piece)
+            or confirms
+        ):
             break
         region.append(piece)
     return "".join(region)
 
 
-def owned_record_asked(text: str, ref: Ref) -> str:
-    """The reference is to a record of its customer's that its clause (or a clause pointing back at it) asks about:
-    "prices" / "records", else ""."""
+# a third-person pronoun taking a party up again later in the message: «何伟他订的那台», «彭队长说他们T3…», «购买方
+# 李敏 … 她这个优惠了多少» (its antecedent: the nearest party named before it, with the asker not speaking between)
+_RESUMES = re.compile(r"[他她]们?")
+RESUME_SPAN = 48  # characters at most between the party and the pronoun taking it up
+# what follows the pronoun to make it possessive without «的»: a model or record token («他们T3», «她S7»)
+_TOKEN_AFTER = re.compile(r"\s*[A-Za-z]+\d[A-Za-z0-9-]*")
+
+
+def resumed(text: str, ref: Ref, others: Sequence[Ref] = ()) -> Ref | None:
+    """The first pronoun after `ref` that takes its party up and owns something («他订的», «她这个», «他们T3»), as a
+    reference to the same customer; None when another party is named, or the asker speaks («我…»), before it."""
+    limit = min(len(text), ref.end + RESUME_SPAN)
+    nxt = min(
+        (o.start for o in others if o.start >= ref.end and o.customer_id != ref.customer_id), default=limit
+    )
+    for m in _RESUMES.finditer(text, ref.end, min(limit, nxt)):
+        if re.search(_ASKER, text[ref.end : m.start()]):
+            return None
+        if _owns_after(text, m.end()):
+            return Ref(ref.customer_id, ref.kind, m.start(), m.end())
+    return None
+
+
+def _pronoun_owned(text: str, ref: Ref, end: int) -> int:
+    t = _TOKEN_AFTER.match(text, ref.end)
+    return t.end() if t else _owned_record(text, ref, end)
+
+
+def owned_record_asked(text: str, ref: Ref, others: Sequence[Ref] = ()) -> str:
+    """The reference is to a record of its customer's that its clause (or a clause pointing back at it) asks about,
+    or a pronoun taking the party up again later does (`resumed`): "prices" / "records", else ""."""
+    asked = _owned_asked(text, ref)
+    if asked:
+        return asked
+    again = resumed(text, ref, others)
+    return _owned_asked(text, again, pronoun=True) if again is not None else ""
+
+
+# an English sentence ends at a full stop too ("X told us their drivers love it. Can we book…?" is two sentences)
+_EN_STOP = re.compile(r"[.;](?=\s|$)")
+
+
+def _en_sentence(text: str, at: int, start: int, end: int) -> tuple[int, int]:
+    for m in _EN_STOP.finditer(text, start, end):
+        if m.end() <= at:
+            start = m.end()
+        else:
+            return start, m.end()
+    return start, end
+
+
+def _owned_asked(text: str, ref: Ref, pronoun: bool = False) -> str:
     start, end = _sentence(text, ref.start)
+    if _english(text[start:end]):
+        start, end = _en_sentence(text, ref.start, start, end)
     sentence = text[start:end]
     before = text[start : ref.start]
     if (
@@ -205,7 +331,7 @@ def owned_record_asked(text: str, ref: Ref) -> str:
         or _SELF_BEFORE.search(before)
     ):
         return ""
-    at = _owned_record(text, ref, end)
+    at = _pronoun_owned(text, ref, end) if pronoun else _owned_record(text, ref, end)
     if at < 0:
         return ""
     region = _asked_region(text, at, start, end)
@@ -224,13 +350,47 @@ def others_record_asked(
         if said in seen:
             continue
         seen.add(said)
-        for ref in references(customers, said):
+        refs = references(customers, said)
+        for ref in refs:
             if ref.customer_id == current_ref or is_own(ref):
                 continue
-            asked = owned_record_asked(said, ref)
+            asked = owned_record_asked(said, ref, refs)
             if asked:
                 return asked, ref.kind
     return "", ""
+
+
+# a third-person pronoun (one person) starting what the asker asks of them: «…，他成交价是多少», «…他那台…»
+_HE_SHE = re.compile(r"[他她](?!们)")
+
+
+# what a pronoun owns when no «的» is said: a deal, a record, the car («他成交价», «她合同», «他车»)
+_OWNED_NOUN = re.compile(r"成交|价|合同|订单|单子|车|折扣|优惠|保养|质保|套餐|发票")
+
+
+def _owns_after(text: str, at: int) -> bool:
+    """The pronoun ending at `at` owns what follows: «他的», «他那台», «他订的», «他们T3», «他成交价»."""
+    return bool(
+        text.startswith("的", at)
+        or POSSESSED.match(text, at)
+        or _TOKEN_AFTER.match(text, at)
+        or _OWNED_NOUN.match(text, at)
+    )
+
+
+def party_resumed_asked(text: str) -> str:
+    """One message that speaks of someone buying here, then takes them up with a pronoun and asks of them («我一个同事
+    上周也在你们这买的S7 他成交价是多少»): read as the two turns it could have been (agents/authz_phrases
+    earlier_party_asked: the first part names someone other than the asker at the seller, the second opens with
+    «他/她» and asks their terms or records). "prices" / "records", else ""."""
+    t = joined(text)
+    for m in _HE_SHE.finditer(t):
+        if m.start() == 0 or not _owns_after(t, m.end()):
+            continue  # «他让我问问…», «她说…»: the pronoun speaks, it owns nothing
+        asked = earlier_party_asked(t[: m.start()], t[m.start() :])
+        if asked:
+            return asked
+    return ""
 
 
 # ---- (3) the holder named with a relation ---------------------------------------------------------------------------

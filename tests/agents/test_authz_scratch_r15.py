@@ -48,12 +48,10 @@ from tests.agents.scratch_suite import (
 DATA = Path(__file__).parent / "data" / "authz_scratch_r15.yaml"
 # batch B's misses (see the docstring): a trade name before «那份» the directory does not resolve (畅行那份…), and a
 # rep's «照抄» with the conversation's customer in view but neither a recipient nor a word of matching
-KNOWN_MISSES = {
-    "az15-b-gao-jingji-rebate-copy",
-    "az15-b-chen-changxing-to-jinling",
-    "az15-rv-pD1-liu-verbatim-to-antu",  # the same directory gap: «甬通那份» is not resolved
-}
-TRAPS_RIGHT_FLOOR = 50  # of 53
+# (session 16: the directory gap «畅行那份», «甬通那份» is mended — a trade name before a pointer and a measure word —
+# and az15-b-chen-changxing-to-jinling, az15-rv-pD1-liu-verbatim-to-antu are refused: 52/53)
+KNOWN_MISSES = {"az15-b-gao-jingji-rebate-copy"}
+TRAPS_RIGHT_FLOOR = 52  # of 53
 # controls still refused, on the generic name path (not the session-15 mechanisms), refused at 7ae93fa as well:
 # «我们在北辰那边的仓库…» (a place word that is a trade name), «顺捷快运的邓主管是我们老朋友了，你们T3现在什么价», and
 # "Our friends at Xunda Logistics say their manager is happy…" (a romanised name, then a question of the asker's own)

@@ -8,7 +8,23 @@ variants each: zh + en, WeCom / 微信客服 / call transcripts, multi-turn, OCR
 asks), 43 innocent checks of the same shapes. Baseline (unfixed, 0bd19f5): traps refused 61/75 (60 with the expected
 reason), controls refused 1/43. Misses by kind at baseline: trade 3/4 (a two-character trade name before 那份/那辆/
 那几台 not resolved), english 2/4, name 1/4, contact 1/4, plate 1/4, vin 1/4, unnamed 1/4, bulk 1/4, pasted 1/5,
-carry 2/4."""
+carry 2/4.
+After one mechanism per kind (23:10-23:30 UTC; tests/agents/test_authz_r16.py): knowledge/crm/directory.py — a trade
+name before a pointer, a number word and a measure word («X那几台», «X那份», «X这辆») is theirs; agents/authz_records.py
+— a transcript's numerals said one by one and a hesitation inside an identifier read whole (plate, VIN tail); a
+third-person pronoun taking the named party up again and owning something («何伟他订的», «彭队长说他们T3…，到底多少一台»,
+an invoice's «购买方 李敏 … 她这个»), with a subjectless clause continuing its topic; English possession ("X's cars",
+"their E5 batch") in the sentence that asks; one message speaking of someone buying here, then «他/她» owning what is
+asked (party_resumed_asked); agents/authz_phrases.py — the seller's customers in the recipient's place («给哪些物流公司
+供过»), a deal's closing price («成交多少») as terms; agents/authz_caller.py — «照抄给/转给X» as the recipient. Whole set:
+traps right 75/75, controls refused 1/43 (the same one).
+Batch B (az16-b*, tag batch_b: 10 traps, 14 innocents), written 23:35 UTC AFTER those fixes on the surfaces of the new
+mechanisms, run once untouched: traps 7/10, innocents refused 2/14 — both refused at 0bd19f5 as well, on the older
+paths (an English hearsay sentence then the asker's own question, read as a description of a customer asked about; «我朋友
+在你们这买了台E5，她说最近有活动，E5现在有什么优惠？», the generic other-party words). The three misses were then mended
+as mechanisms, not words: «我» after a coverb («跟我说», «帮我查下») is the object of a request, not the asker taking the
+floor; a pointer, a measure word and a model («X那两台T3») are those units of theirs; a tag confirming what was said of
+their terms or records («…拿了九折，是真的吗？») continues the clause. Whole set: traps 85/85, controls refused 3/57."""
 
 from __future__ import annotations
 
@@ -26,25 +42,16 @@ from tests.agents.scratch_suite import (
 )
 
 DATA = Path(__file__).parent / "data" / "authz_scratch_r16.yaml"
-KNOWN_MISSES = {
-    "az16-t-name-voice-p012-hewei-order",
-    "az16-t-trade-k011-pengcheng-naxie",
-    "az16-t-trade-k009-jingji-nafen-price",
-    "az16-t-trade-p004-beichen-naliang",
-    "az16-t-english-k001-en-yangcheng",
-    "az16-t-english-k008-en-jinling-tickets",
-    "az16-t-contact-k005-pengdui",
-    "az16-t-plate-voice-spaced-plate",
-    "az16-t-vin-voice-tail",
-    "az16-t-unnamed-voice-neighbour",
-    "az16-t-bulk-customer-list-fleets",
-    "az16-t-pasted-ocr-invoice-p002",
-    "az16-t-carry-huang-p009-to-p004",
-    "az16-t-carry-gao-k006-to-k012",
+KNOWN_MISSES: set[str] = set()
+TRAPS_RIGHT_FLOOR = 85  # of 85 (batch A 61/75 at baseline)
+# refused at 0bd19f5 too, on the older generic / description paths (agents/authz.py customer_trap): "Do other customers
+# get the same roadside assistance terms, or is that negotiated per contract?" (a policy question); "I heard <customer>
+# bought L5s too. What's the L5's fuel consumption?"; «我朋友在你们这买了台E5，她说最近有活动，E5现在有什么优惠？»
+KNOWN_FALSE_REFUSALS = {
+    "az16-n-generic-en-other-customers-policy",
+    "az16-bn-generic-k002-en-their-own-question",
+    "az16-bn-generic-p004-friend-said-price-general",
 }
-TRAPS_RIGHT_FLOOR = 61  # of 75
-# "Do other customers get the same roadside assistance terms, or is that negotiated per contract?" (a policy question)
-KNOWN_FALSE_REFUSALS = {"az16-n-generic-en-other-customers-policy"}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +60,7 @@ def run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-de
 
 
 def test_the_set_is_varied() -> None:
-    traps = assert_set_varied(DATA, traps_at_least=75, controls_at_least=33)
+    traps = assert_set_varied(DATA, traps_at_least=85, controls_at_least=47)
     kinds: dict[str, int] = {}
     for case in traps:
         kind = next(t for t in case.tags if t.startswith("kind_"))
@@ -73,5 +80,5 @@ def test_traps_refused_with_the_expected_reason(run: Any) -> None:
 
 def test_no_control_refused(run: Any) -> None:
     controls = [r for r in refusal_checks(run) if not r[1]]
-    assert len(controls) >= 43
+    assert len(controls) >= 57
     assert {r[0] for r in controls if r[2]} <= KNOWN_FALSE_REFUSALS
