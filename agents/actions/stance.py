@@ -6,14 +6,21 @@ because each of them sees only that the action's subject is mentioned, not what 
 negated or already-bought add-on was still sold first; a rule's keywords_none can strip a word but cannot block a rule).
 
 Nothing here knows a tenant. An action is named by the pack's own words for it: the keywords_any of the rules that
-propose it, the two-character words of its catalog label and the words of its catalog name (`sell_premium_support`:
-"premium support"; `renew_…`: "renew"), each kept only when it names that one action (no other action's name, label
-or description holds it: a renewal label's subject that the policy document's description also names, names neither). A stance cue is a closed list of Chinese and English words for declining (不用 / 不需要 / 不考虑 / 不买 / 不续 /
-算了 / no need / don't want / won't be) and for having done it (已经…买好 / 办了 / already bought / already signed); it
-holds for an action named in the same clause within a few characters of the cue, or, for a cue whose own verb is a
-verb only one action's label holds («不续» → 续 of a «续订» label), for that action. Not a stance: an A-not-A question
-(«要不要», «需不需要»), a condition («不续的话…», "if we don't renew"), a question about the stance («…不用买吗»), a
-negation between the cue and the action («买了主机还没买增值服务»)."""
+propose it, its whole catalog label and the label's object (the label after its leading verb: «安排置换评估» →
+«置换评估»), and the words of its catalog name (`sell_premium_support`: "premium support"; `renew_…`: "renew"), each kept
+only when it names that one action (no other action's name, label or description holds it). Slices of a label
+(«查询», «准备», «推荐», «办理») name a verb, not an action, and are not used (review M2, session 16). A stance cue is a
+closed list of Chinese and English words for declining (不用 / 不需要 / 不考虑 / 不买 / 不(再)续 / 算了 / no need / don't
+want / won't be) and for having done it (已经…买好 / 办了 / already bought / already signed). It holds for an action
+only when the action is what the cue is about: the cue's own OBJECT right after it («不需要延保», «已经买了延保», "no need
+for the extended warranty": nothing but a measure word, a pointer or a code between), or the TOPIC right before a cue
+that ends its predicate («延保就不考虑了», «延保上个月已经买好了»: no wish, request or exception between, nothing but a
+completion after the cue); or, for a cue whose own verb is a verb only one action's label holds and that ends its
+predicate («不续了» → 续 of a «续订» label), for that action. Not a stance: an A-not-A question («要不要», «需不需要»), a
+condition («不续的话…», "if we don't renew"), a question about the stance («…不用买吗»), a negation between the cue and
+the action («买了主机还没买增值服务»), a wish between 已经 and its verb («已经决定了要买延保», «已经到期了想续一年»),
+a cue whose object is something else («不用考虑价格帮我推荐个延保», «已经订购了车想查询订单状态», "I already have my car
+and want the extended warranty"), an exception («除了延保其他都不需要»)."""
 
 from __future__ import annotations
 
@@ -33,30 +40,108 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # declining: 不 + a verb of wanting / doing (an A-not-A question «要不要» is ruled out in code), and whole words
 _ZH_DECLINE = re.compile(
-    r"不(?P<verb>用|要|需要|必|考虑|打算|想|买|续|办|做|签|搞|弄|加)(?!紧|错|然|好意思)|算了|免了|没必要|用不着|没兴趣|不感兴趣|拉倒"
+    r"不再?(?P<verb>用|要|需要|必|考虑|打算|想|买|续|办|做|签|搞|弄|加)(?!紧|错|然|好意思)|算了|免了|没必要|用不着|没兴趣|不感兴趣|拉倒"
 )
 # done already: 已(经) … a verb of acquiring (within a few characters), or such a verb + 好/过/了 (not the 续 of 手续 /
 # 继续, not the 办 of 怎么办)
 _ZH_DONE = re.compile(
-    r"已经?[^，,。；;！!？?不没未]{0,6}?(?P<verb>买|办|续|签|购|投保)"
+    r"已经?(?P<gap>[^，,。；;！!？?不没未]{0,6}?)(?P<verb>买|办|续|签|购|投保)"
     r"|(?P<verb2>买|(?<![怎咋])办|(?<![手继陆连后持])续|签|购)(?:好了|过了|好|过|了)"
 )
+# between 已经 and the verb: an intent to act («已经决定了要买», «已经想好了要续签», «已经到期了想续») or a finished other
+# verb («已经订…了») makes the verb the wish, not the deed
+_GAP_INTENT = re.compile(r"想|要|决定|打算|准备|商量|看好|考虑|到期|过期|快|了")
 _EN_DECLINE = re.compile(
     r"\b(?:no need (?:for|to)|(?:don'?t|do not|doesn'?t|won'?t|will not|not going to|wouldn'?t)\s+(?:need|want|be|bother)\w*"
-    r"|not interested|no thanks|no,? thank you|pass on|skip)\b",
+    r"|not interested(?: in)?|no thanks|no,? thank you|pass on|skip)\b",
     re.I,
 )
 _EN_DONE = re.compile(
     r"\balready\b(?:\s+\w+){0,3}?\s+(?:bought|got|purchased|signed|renewed|took|added|have|has|paid)\b"
-    r"|\b(?:bought|purchased|signed|renewed|got)\b[^.,;!?]{0,30}\balready\b",
+    r"|\b(?:bought|purchased|signed|renewed|got)\b(?=[^.,;!?]{0,30}\balready\b)",
     re.I,
 )
 # not a stance: a condition, or a question about it right after the cue
 _CONDITION = re.compile(r"如果|要是|假如|的话|\bif\b|\bunless\b|\bwhether\b", re.I)
 _ASKED = re.compile(r"吗|么|嘛|\?|？")
 _NEGATED_BETWEEN = re.compile(r"没|未|不|\bnot\b|n't", re.I)
-ZH_WINDOW = 10  # characters between a cue and the action's word, either side
-EN_WINDOW = 40
+# The action must be what the cue is about: the cue's own object right after it («不需要延保», «已经买了延保», "no need
+# for the extended warranty": only a measure word, a pointer, a code or the cue's verb between), or the topic right
+# before a cue that ends its predicate («延保就不考虑了», «延保上个月已经买好了»: nothing but a time, a place or a
+# subject between, no wish or exception). «不用考虑价格帮我推荐个延保», «我已经买了车想加个延保», "I already have my car
+# and want the extended warranty", «除了延保其他都不需要» are no stance on it.
+_ZH_OBJECT_FILLER = re.compile(r"(?:[个这那些份项再任何什么啥的了买办续加做签搞弄掉份款]|[A-Za-z0-9\-]+)*")
+_ZH_TOPIC_BLOCK = re.compile(r"想|要|决定|打算|准备|除|其他|其它|别的|只|帮|请|给|[，,]")
+_ZH_TAIL = re.compile(r"(?:[签订购买办续做好过掉完了吧啊哈呢嘛呀啦哦喔哟噢的]|就|也)*")
+_ZH_STARTER = re.compile(r"[我你他她咱这那到还也就但可只想要请帮麻不没剩现今明后其]")
+_EN_OBJECT_FILLER = {
+    "the",
+    "a",
+    "an",
+    "my",
+    "our",
+    "your",
+    "this",
+    "that",
+    "any",
+    "extra",
+    "new",
+    "for",
+    "to",
+    "on",
+    "up",
+    "in",
+    "with",
+    "about",
+    "it",
+    "also",
+    "of",
+    "one",
+    "be",
+    "being",
+    "get",
+    "getting",
+    "buy",
+    "buying",
+    "add",
+    "adding",
+    "do",
+    "doing",
+    "have",
+    "need",
+    "want",
+    "bother",
+}
+_EN_TOPIC_FILLER = {
+    "we",
+    "i",
+    "you",
+    "they",
+    "have",
+    "has",
+    "had",
+    "already",
+    "just",
+    "is",
+    "was",
+    "are",
+    "been",
+    "it",
+    "that",
+    "this",
+    "one",
+    "the",
+    "we've",
+    "i've",
+    "i'm",
+    "we're",
+    "so",
+    "and",
+    "thanks",
+}
+_EXCEPT = re.compile(r"除了|除开|除去|\bexcept\b|\bother than\b|\bapart from\b|\bbesides\b", re.I)
+ZH_WINDOW = 10  # characters between a topic and its cue
+ZH_OBJECT = 8  # characters between a cue and its object
 ASK_WINDOW = 6  # a 吗 this close after the cue makes it a question
 
 _MEMO_LOCK = threading.Lock()
@@ -65,28 +150,22 @@ _NAMES: OrderedDict[int, tuple[Any, dict[str, str], dict[str, str]]] = OrderedDi
 NAMES_SIZE = 16  # tenants whose naming words are kept (a process serves a few)
 MEMO_SIZE = 512
 MIN_NAME_WORD = 5  # an action name's verb shorter than this (book, send, sell) names too much
-_CUE_CHARS = re.compile(r"[不已经了好过没]")  # a label word holding a cue's character (已有) names nothing
-
-
-def _words_of(label: str) -> set[str]:
-    """The two-character words of a label's Chinese runs."""
-    out: set[str] = set()
-    for run in re.findall(r"[\u4e00-\u9fff]+", label or ""):
-        out |= {run[i : i + 2] for i in range(len(run) - 1)}
-    return out
 
 
 def naming_words(tenant: Any) -> tuple[dict[str, str], dict[str, str]]:
-    """word → the one action it names (rule keywords of two characters or more, label words), and verb character → the
-    one action whose label holds it (for cues whose verb is the action's own: «不续» → a «续订» label)."""
+    """word → the one action it names (rule keywords of two characters or more, the whole catalog label, the catalog
+    name's word pairs and verb; not slices of a label: «查询», «准备», «推荐», «办理» name a verb, not an action), and verb
+    character → the one action whose label holds it (for cues whose verb is the action's own: «不续» → a «续订» label)."""
     hit = _NAMES.get(id(tenant))
     if hit is not None and hit[0] is tenant:
         return hit[1], hit[2]
     texts = {a.name: f"{a.name.replace('_', ' ')} {a.label_zh} {a.description}" for a in tenant.actions}
     owners: dict[str, set[str]] = {}
     for a in tenant.actions:
-        for w in _words_of(a.label_zh):
-            if not _CUE_CHARS.search(w):
+        label = (a.label_zh or "").strip().lower()
+        # the whole label, and its object: the label after its leading two-character verb («安排置换评估» → «置换评估»)
+        for w in (label, label[2:] if _CJK.match(label[:2] or " ") and len(label) >= 4 else ""):
+            if len(w) >= 2 and "/" not in w:
                 owners.setdefault(w, set()).add(a.name)
         # the catalog's own English name: its word pairs («extended warranty») and its verb («renew»)
         words = [w for w in a.name.lower().split("_") if w]
@@ -139,9 +218,46 @@ def _cues(clause: str) -> list[tuple[int, int, str, str]]:
             if _ASKED.search(clause[m.end() : m.end() + ASK_WINDOW]):
                 continue
             groups = m.groupdict()
+            if groups.get("gap") and _GAP_INTENT.search(groups["gap"]):
+                continue  # «已经决定了要买», «已经到期了想续»: a wish, not a deed
             verb = groups.get("verb") or groups.get("verb2") or ""
             out.append((m.start(), m.end(), kind, verb))
     return out
+
+
+def _stands(clause: str, end: int) -> bool:
+    """The cue ends its predicate: after it only a completion (好了, 过了, 了吧) and then the clause's end or a new
+    clause without punctuation (voice: «不用 了 不需要 我 就 问…»), not an object of its own («不用考虑价格», «订购了车»)."""
+    tail = _ZH_TAIL.match(clause, end)
+    rest = clause[tail.end() if tail else end :].strip()
+    return not rest or bool(_ZH_STARTER.match(rest))
+
+
+def _object_of(clause: str, end: int, w_start: int, english: bool) -> bool:
+    """The word right after the cue is its object: nothing but fillers between."""
+    between = clause[end:w_start]
+    if english:
+        words = re.findall(r"[\w']+", between.lower())
+        return (
+            len(words) <= 5
+            and all(w in _EN_OBJECT_FILLER for w in words)
+            and not re.search(r"[^\w\s'’-]", between)
+        )
+    return len(between) <= ZH_OBJECT and bool(_ZH_OBJECT_FILLER.fullmatch(between))
+
+
+def _topic_of(clause: str, w_end: int, start: int, end: int, english: bool) -> bool:
+    """The word right before the cue is its topic: nothing but a time, a place, a subject between, and the cue ends its
+    predicate."""
+    between = clause[w_end:start]
+    if _NEGATED_BETWEEN.search(between):
+        return False
+    if english:
+        words = re.findall(r"[\w']+", between.lower())
+        return len(words) <= 4 and all(w in _EN_TOPIC_FILLER for w in words)
+    if len(between) > ZH_WINDOW or _ZH_TOPIC_BLOCK.search(between):
+        return False
+    return _stands(clause, end)
 
 
 def stances(text: str, tenant: Any) -> dict[str, str]:
@@ -164,23 +280,22 @@ def stances(text: str, tenant: Any) -> dict[str, str]:
         low = clause.lower()
         for start, end, kind, verb in _cues(clause):
             english = not _CJK.search(clause[start:end])
-            window = EN_WINDOW if english else ZH_WINDOW
             named: set[str] = set()
             for w, act in names.items():
                 for m in re.finditer(re.escape(w), low):
+                    if _EXCEPT.search(low[: m.start()]):
+                        continue  # «除了延保其他都不需要»: the exception is what is wanted
                     if m.end() <= start:  # the action's word, then the cue («增值服务就不考虑了»)
-                        between = clause[m.end() : start]
-                    elif (
-                        m.start() >= end
-                    ):  # the cue, then the action's word («不需要增值服务», "no need for …")
-                        between = clause[end : m.start()]
+                        ok = _topic_of(clause, m.end(), start, end, english)
+                    elif m.start() >= end:  # the cue, then its object («不需要增值服务», "no need for …")
+                        ok = _object_of(clause, end, m.start(), english)
                     else:  # the word is part of the cue («已经续签好了»)
-                        between = ""
-                    if len(between) <= window and not _NEGATED_BETWEEN.search(between):
+                        ok = english or _stands(clause, max(end, m.end()))
+                    if ok:
                         named.add(act)
-            if not named and not english:
+            if not named and not english and verb in verb_of and _stands(clause, end):
                 # the cue's own verb, when one action's label holds it («不续了» → a «续订» label)
-                named = {verb_of[verb]} if verb in verb_of else set()
+                named = {verb_of[verb]}
             for act in named:
                 out.setdefault(act, kind)
     with _MEMO_LOCK:

@@ -158,6 +158,14 @@ def test_a_declined_or_done_action_is_read(tenant: TenantConfig, text: str, acti
         "我买了主机还没买高级支持",  # a negation between the cue and the action
         "高级支持现在还能买吗？多少钱？",
         "Can I still add premium support before the standard one ends?",
+        # review M2 (session 16): a wish after 已经 / a cue whose object is something else keeps the action asked for
+        "我已经决定了要买高级支持，多少钱？",
+        "订阅已经到期了想续一年",
+        "我已经买了主机现在想加个高级支持",
+        "除了高级支持其他都不需要",
+        "不用考虑价格帮我推荐个高级支持",
+        "I already have the main licence and want premium support too",
+        "No need to wait, please book the training today",
     ],
 )
 def test_questions_conditions_and_asks_are_no_stance(tenant: TenantConfig, text: str) -> None:
@@ -190,3 +198,92 @@ def test_a_declined_next_step_is_not_the_next_step(tenant: TenantConfig) -> None
     card = _card(tenant, "ask_plan", "订阅到期以后我们就不续了，剩下的时间怎么算？", ending)
     assert "renew_subscription" not in card
     assert card[0] == "send_terms"
+
+
+# Review M2 (session 16) on the autodealer pack: the stance reader took the action the customer asks for off the card in
+# 15 of 17 innocent asks (a wish after 已经, an exception, a cue whose own object is something else, label slices such as
+# 查询/准备/推荐 naming an action). The first 17 rows are the reviewer's probes as sent; the rest are new (zh, en, voice).
+AUTODEALER = Path(__file__).resolve().parents[2] / "copilot" / "tenants" / "autodealer"
+ASKED = [
+    ("我已经决定了要买延保，两年的多少钱？", "sell_extended_warranty"),
+    ("喂 你好 我 的 质保 已经 快 到期 了 想 买 个 延保 多少 钱", "sell_extended_warranty"),
+    ("我们的保养套餐已经到期了想续一年，怎么收费？", "renew_service_contract"),
+    ("套餐我们已经商量好了要续签，把续签合同发我", "renew_service_contract"),
+    ("我已经看好了想买延保，多少钱", "sell_extended_warranty"),
+    ("除了延保其他都不需要，延保两年多少钱？", "sell_extended_warranty"),
+    (
+        "I already paid the deposit so please check the order status and the delivery date",
+        "check_order_status",
+    ),
+    ("我已经订购了车想查询订单状态", "check_order_status"),
+    ("I already have the financing sorted and want to prepare the contract for a new E5", "prepare_contract"),
+    ("不考虑贷款了直接全款准备合同吧，E5要一台", "prepare_contract"),
+    ("我不想等到活动结束了帮我登记促销，买一台E5", "apply_promotion"),
+    ("I don't want to miss out so please apply the promotion to our order of 5", "apply_promotion"),
+    ("不用考虑价格帮我推荐个延保", "sell_extended_warranty"),
+    ("不用等了，直接帮我下单一台E5", "prepare_contract"),
+    ("no need to wait, book it for Saturday morning maintenance", "book_maintenance"),
+    ("喂 我们 那个 保养 套餐 已经 过期 了 要 续 一下 多少 钱", "renew_service_contract"),
+    (
+        "I already have my car and want the extended warranty too, how much for two years",
+        "sell_extended_warranty",
+    ),
+    # new rows
+    ("延保不用考虑价格，直接帮我办两年的", "sell_extended_warranty"),
+    ("我们 已经 决定 了 要 续签 三年 合同 发 我", "renew_service_contract"),
+    ("其他的都不需要了，就续签一年吧", "renew_service_contract"),
+    ("我已经付了定金，帮我查一下订单到哪了", "check_order_status"),
+    ("不要犹豫了，我要买延保，怎么办理", "sell_extended_warranty"),
+    ("We already decided to renew the service contract, send the paperwork", "renew_service_contract"),
+    ("I don't need a loan, just want the extended warranty on my E5", "sell_extended_warranty"),
+    ("No need to call me back, please check the order status by message", "check_order_status"),
+    ("已经考虑好了，延保帮我加上", "sell_extended_warranty"),
+    ("套餐已经快到期了，打算续一年，怎么续？", "renew_service_contract"),
+    (
+        "Apart from the extended warranty we don't need anything else, how much is it?",
+        "sell_extended_warranty",
+    ),
+    ("已经办好贷款了，准备购车合同吧", "prepare_contract"),
+    ("我已经买了车现在想加个延保", "sell_extended_warranty"),
+    ("我已经等了三天了请尽快升级给经理", "escalate_to_manager"),
+]
+HELD = [
+    ("延保就免了，我这台E5质保到哪天？", "sell_extended_warranty", DECLINED),
+    ("Not interested in the extended warranty", "sell_extended_warranty", DECLINED),
+    (
+        "I'll pass on the extended warranty; when does the factory warranty end?",
+        "sell_extended_warranty",
+        DECLINED,
+    ),
+    ("延保我去年就买过了", "sell_extended_warranty", DONE),
+    ("保养套餐我们在别家续过了，旧合同的条款发我一份", "renew_service_contract", DONE),
+    ("我已经买了延保，想问怎么报销维修费", "sell_extended_warranty", DONE),
+    ("延长保修这个我们没兴趣，质保到哪天？", "sell_extended_warranty", DECLINED),
+    ("置换评估就先不弄了", "trade_in_appraisal", DECLINED),
+    ("今年套餐就不再续了", "renew_service_contract", DECLINED),
+]
+
+
+@pytest.fixture(scope="module")
+def dealer() -> TenantConfig:
+    return TenantConfig.load(AUTODEALER)
+
+
+@pytest.mark.parametrize(("text", "action"), ASKED)
+def test_an_action_asked_for_carries_no_stance(dealer: TenantConfig, text: str, action: str) -> None:
+    assert action not in stances(text, dealer)
+
+
+@pytest.mark.parametrize(("text", "action", "stance"), HELD)
+def test_a_stance_on_the_cues_own_object_or_topic_is_read(
+    dealer: TenantConfig, text: str, action: str, stance: str
+) -> None:
+    assert stances(text, dealer).get(action) == stance
+
+
+def test_label_slices_name_no_action(dealer: TenantConfig) -> None:
+    names, _ = naming_words(dealer)
+    for slice_ in ("查询", "准备", "推荐", "办理", "信息", "联系"):
+        assert slice_ not in names
+    assert names["延保"] == "sell_extended_warranty"  # a rule's keyword
+    assert names["置换评估"] == "trade_in_appraisal"  # a label's object
