@@ -204,9 +204,32 @@ _PERIOD_MONTH = re.compile(
 _NEXT_MONTH = re.compile(r"(?:下个月|下個月|下月|next month)(初|上旬|中旬|下旬|中|底|末)?", re.I)
 # the year's first day to come: "元旦过后", "元旦以后", "after New Year('s Day)", "明年" said alone
 _NEW_YEAR = re.compile(r"元旦(?:过后|以后|之后|后|過後|以後|之後)|after (?:the )?new year(?:'s day)?|明年(?![\d一二三四五六七八九十]+月)|next year", re.I)
+# after the (lunar) new year: "过完年", "过了年", "春节后", "年后": no earlier than the year's first day, which is all a
+# window ending this year needs
+_AFTER_FESTIVAL = re.compile(r"过完年|過完年|过了年|過了年|(?:春节|春節|过年|過年)(?:过后|以后|之后|后|過後|以後|之後)|年后(?!天)")
 _PART_DAY = {"初": 1, "上旬": 1, "中旬": 11, "中": 11, "下旬": 21, "底": 21, "末": 21}
-# words of placing an order or coming in, near a day ("12月10号下单", "sign in January"): that day is the proposed one
-_ORDER_NEAR = re.compile(r"下单|下訂|下订|订|訂|签|簽|买|買|定下来|提车|来店|过来|过去|去店|order|sign|buy|purchase", re.I)
+# words of placing an order (or coming in for a service, a service offer's act) governing a day in its own clause
+# ("12月10号下单", "sign in January", "下个月初想去店里", "12月5号开过去保养"): that day is the proposed one. Taking
+# delivery (提车, 交车), a policy running out (到期) or any other plan ("元旦以后要出差") names no order day; neither
+# does a deed done (订的, 买过) or an order as a thing (订单)
+_ORDER_VERB = re.compile(
+    r"下单|下訂|下订|订(?!单|的|过|了)|訂(?!單|的|過|了)|签(?!的|过|了)|簽(?!的|過|了)|买(?!的|过|了)|買(?!的|過|了)|定下来|定下來"
+    r"|去店|来店|來店|到店|保养|保養|维修|維修|\border|\bsign|\bbuy|\bpurchas",
+    re.I,
+)
+# an order placed now ("现在下单", "今天就想把车订了", "这周想下单", "order today"): the tools' today is its day
+_NOW_ORDER = re.compile(
+    r"(?:现在|現在|今天|今儿|马上|馬上|立刻|这周(?![一二三四五六日天末\d])|這週(?![一二三四五六日天末\d])|本周(?![一二三四五六日天末\d])"
+    r"|这个月|這個月|本月)[^，,。.！!？?；;\n]{0,8}?(?:" + _ORDER_VERB.pattern + r")"
+    r"|(?:order|sign|buy|purchas)\w*[^,.!?;\n]{0,24}?\b(?:today|now|this week|right away)\b"
+    r"|\b(?:today|now|this week|right away)\b[^,.!?;\n]{0,24}?\b(?:order|sign|buy|purchas|want|take|get|go with|lock)",
+    re.I,
+)
+# a clause taking the day up again ("1月15号发年终奖，那天去订"): its order word governs that day
+_THAT_DAY = re.compile(r"^\s*(?:那天|那时候?|到时候?|届时|屆時|then|on that day)")
+ORDER_SPAN = 14  # characters either side of a day word in which an order word of its clause governs it
+_EN_ORDER = re.compile(r"\b(?:order|sign|buy|purchas)", re.I)
+EN_ORDER_SPAN = 40  # English words are longer: "signing for one sometime in January"
 
 
 def proposed_day(text: str, today: date) -> tuple[str, date] | None:
@@ -250,19 +273,28 @@ def proposed_day(text: str, today: date) -> tuple[str, date] | None:
         if _told_as_done(text, m.start(), m.end()):
             continue
         found.append((m.start(), m.group(0), date(today.year + 1, 1, 1)))
+    for m in _AFTER_FESTIVAL.finditer(text):
+        if not _told_as_done(text, m.start(), m.end()):
+            found.append((m.start(), m.group(0), date(today.year + 1, 1, 1)))
     found = [f for f in found if f[2] > today]
-    if not found:
-        return None
+    if not found or _NOW_ORDER.search(text):
+        return None  # no day to come, or an order placed now: the tools use today
     found.sort(key=lambda f: f[0])
-    def clause(piece: str, tail: bool) -> str:  # the part of `piece` in the day word's own clause
-        parts = _CLAUSE_END.split(piece)
-        return parts[0] if tail else parts[-1]
 
-    near = [
-        f
-        for f in found
-        if _ORDER_NEAR.search(clause(text[max(0, f[0] - 4) : f[0]], False))
-        or _ORDER_NEAR.search(clause(text[f[0] + len(f[1]) : f[0] + len(f[1]) + 8], True))
-    ]
-    at, words, day = (near or found)[0]
+    def governed(at: int, words: str) -> bool:  # an order word in the day word's own clause, or one taking it up again
+        head = _CLAUSE_END.split(text[max(0, at - EN_ORDER_SPAN) : at])[-1]
+        rest = text[at + len(words) :]
+        parts = _CLAUSE_END.split(rest, maxsplit=1)
+        tail = parts[0]
+        if _ORDER_VERB.search(head[-ORDER_SPAN:]) or _ORDER_VERB.search(tail[:ORDER_SPAN]):
+            return True
+        if _EN_ORDER.search(head) or _EN_ORDER.search(tail[:EN_ORDER_SPAN]):
+            return True
+        nxt = _CLAUSE_END.split(parts[1], maxsplit=1)[0] if len(parts) > 1 else ""
+        return bool(_THAT_DAY.search(nxt) and _ORDER_VERB.search(nxt[:ORDER_SPAN]))
+
+    near = [f for f in found if governed(f[0], f[1])]
+    if not near:
+        return None  # a day of something else (delivery, a policy running out, a trip): never the order day
+    at, words, day = near[0]
     return words, day

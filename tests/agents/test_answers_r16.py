@@ -36,6 +36,24 @@ TODAY = date(2026, 11, 20)  # a Friday
         ("我24年5月提的那台L5想换S7", None),  # a year written short: not read as a month to come
         ("旧车去年五月才提的", None),
         ("5月提的那台还有补贴吗", None),
+        # review M4: a later day of something else is no order day; an order placed now is today's
+        ("我的车险明年1月到期，这周想下单一台S7，冬季焕新季能享受吗？", None),
+        ("明年一月提车，现在下单S7能享受冬季焕新季立减吗", None),  # delivery, not the order
+        ("元旦以后才提车，但我今天就下单S7，冬季焕新季的立减有吗", None),
+        ("我元旦以后要出差，今天就想把S7订了，冬季焕新季能用吗", None),
+        ("明年1月我们车队要扩编，这个月先下单10台E5，新能源车队焕新补贴能拿吗？", None),
+        ("我的质保明年到期，现在买S7有活动吗", None),
+        ("保险下个月底到期，现在下单有优惠吗", None),
+        ("下个月交车就行，合同我们马上签", None),
+        ("12月15号我去外地，能不能先把L5的定金交了", None),  # a trip's day, no order word by it
+        ("年检下个月到期，顺便问问T3有没有活动", None),
+        # should-catch: the order word governs the later day
+        ("我打算过完年再买S7，冬季焕新季到时候还能用吗", date(2027, 1, 1)),  # review m4
+        ("等到2027年春节后再下单S7，冬季焕新季还有吗", date(2027, 1, 1)),
+        ("明年1月先订5台", date(2027, 1, 1)),
+        ("下个月提车，元旦以后再签合同", date(2027, 1, 1)),  # the signing day, not the delivery day
+        ("下个月交车的话，能不能12月25号再下单", date(2026, 12, 25)),
+        ("過完年再訂兩台E5", date(2027, 1, 1)),  # traditional
     ],
 )
 def test_the_day_the_customer_says_they_will_act(text: str, want: date | None) -> None:
@@ -50,6 +68,12 @@ def test_the_day_the_customer_says_they_will_act(text: str, want: date | None) -
         ("I can only place the order after New Year's Day", date(2027, 1, 1)),
         ("We'd sign next month if the price is right", date(2026, 12, 1)),
         ("We bought two S7s in March", None),  # a month that was
+        ("next year I may buy another one, but today I want the S7", None),  # review M4
+        ("Our insurance expires in January, we want to order the S7 this week", None),
+        ("Delivery in January is fine, but we'll place the order now", None),
+        ("We take delivery next month but will sign the contract today", None),
+        ("If I order the S7 in mid-January, is the promotion still on?", date(2027, 1, 1)),
+        ("We plan to buy three more E5s next month", date(2026, 12, 1)),
     ],
 )
 def test_the_day_said_in_english(text: str, want: date | None) -> None:
