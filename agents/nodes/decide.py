@@ -319,15 +319,12 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     sender = str((state.get("message") or {}).get("sender", "customer"))
     reason, named_by = "", ""
     if sender == "customer":  # another customer's prices, terms, orders or data: the card is a refusal
-        # perceive screened the raw text before masking (a plate or a name is a token by now) and left its verdict:
-        # the flag when it refused, and the state's authz_carry (its "reason", "" when nobody else was asked about)
-        # whenever the screen ran. Read, not run again: the same screen on the masked text found nothing perceive had
-        # not (tuning + batches A-F, session 16). Only a turn perceive could not screen (the CRM directory failed, or
-        # decide run without perceive) is screened here, on the masked text, with the customer's own name known
+        # perceive screened the raw text before masking (a plate or a name is a token by now); the masked text is
+        # checked again with the customer's own name known (an organisation-shaped name that is not theirs)
         screened = next((f for f in state.get("flags", []) if f.startswith(SCREEN)), "")
         if screened:
             reason, _, named_by = screened.removeprefix(SCREEN).partition(":")
-        elif "reason" not in (state.get("authz_carry") or {}):
+        else:
             reason, named_by = customer_trap(
                 deps.customers,
                 d.text,
