@@ -149,11 +149,43 @@ def _net_price(ctx: ToolContext, off: Decimal, written: str) -> tuple[str, Decim
     return models[0], price.value - amount
 
 
-# the most asked for, not a figure ("最多能给到多少一台", "权限内最多能让多少", "what's the best price you can do")
+# the most asked for, not a figure ("最多能给到多少一台", "权限内最多能让多少", "what's the best price you can do"): a
+# superlative with a word of conceding on price in its own clause. The lowest trim or cheapest model ("最低配多少钱",
+# "最便宜的车型", "cheapest trim", "base model") is a product question, not a discount asked
+_MOST = (
+    r"最多|最低(?!配|配置|的配置|档|的(?:车|款|型))|最大|底价|最便宜(?!的(?:车|款|配|型|一款))|最优惠|最少"
+    r"|at most|the most|the lowest|how low|best price|max(?:imum)?\b"
+)
+_CONCEDE = (
+    r"优惠|折|便宜|让|减|降|底价|给到|能到|平[幾几]?多|平多少|少点|少一点|少多少|"
+    r"discount|knock|\boff\b|best price|how low|go down|drop|you can (?:do|give|offer|go|quote)|I can quote|my own authority"
+)
+_CLAUSE = r"[^，,。.！!？?；;\n]"
 MOST_ASKED = re.compile(
-    r"最多|最低|最大|底价|最便宜|最优惠|能让多少|能便宜多少|能优惠多少|at most|the most|the lowest|how low|best price|max(?:imum)?\b",
+    rf"能让多少|能便宜多少|能优惠多少|底价|\bbest price\b|(?:{_MOST}){_CLAUSE}*?(?:{_CONCEDE})|(?:{_CONCEDE}){_CLAUSE}*?(?:{_MOST})",
     re.IGNORECASE,
 )
+
+
+_PER_UNIT_CUT = re.compile(r"每台(?:补贴|立减|优惠|减)\s*\d")
+
+
+def _offer_cut_applies(spec: ToolSpec, ctx: ToolContext, model: str) -> bool:
+    """A campaign that applies cuts the price of the model asked about (its scope tool, `offer_rates` in tools.yaml,
+    gives a per-unit saving): the draft then states that price, so the ceiling is said as its rate and amount off,
+    never as a second final price."""
+    peer = ctx.peer(spec.offer_rates) if spec.offer_rates and ctx.peer is not None else None
+    if peer is None:
+        return False
+    from agents.reasoning.tools import run_tool  # the tool registry imports this module
+
+    results = run_tool(peer.model_copy(update={"when_words": [], "when_entities": [], "unless_words": []}), ctx)
+    return any(
+        isinstance(r, Computed)
+        and r.output == "true"
+        and (r.saving is not None or (model in (r.products or ()) and _PER_UNIT_CUT.search(r.statement) is not None))
+        for r in results
+    )
 
 
 def _tier_rate(spec: ToolSpec, ctx: ToolContext) -> tuple[Decimal, tuple[Input, ...]] | None:
@@ -208,7 +240,9 @@ def _own_limit(
         worth_en = f"CNY {_yuan_plain(amount)} on the {models[0]} list price of CNY {_yuan_plain(price.value)}"
         inputs += (Input("evidence", price.evidence_id, str(price.value)),)
         slots += (_yuan_plain(amount),)
-        if tiered is not None:
+        if tiered is not None and _offer_cut_applies(spec, ctx, models[0]):
+            inputs += tiered[1]  # a campaign's price is the one the draft states: no second final price
+        elif tiered is not None:
             tier = tiered[0]
             unit = money.rounded(price.value * (Decimal(100) - tier) / Decimal(100), "1", "half_up")
             net = unit - amount

@@ -6,15 +6,18 @@ tests/agents/test_answers_scratch.py (r16 row)."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from agents.reasoning.authority import MOST_ASKED
 from agents.reasoning.base import english_counts
+from agents.reasoning.config import load_tools, unless_hit, words_hit
 from agents.reasoning.dates import proposed_day
 from agents.reasoning.terms import NEWER_ASKED
 
 TODAY = date(2026, 11, 20)  # a Friday
+TENANT = Path(__file__).resolve().parents[2] / "copilot" / "tenants" / "autodealer"
 
 
 @pytest.mark.parametrize(
@@ -91,6 +94,20 @@ def test_the_day_said_in_english(text: str, want: date | None) -> None:
         ("What's the lowest per-unit price you can do?", True),
         ("能不能给3个点", False),  # a figure asked: the approval check, not the ceiling
         ("L5多少钱", False),
+        ("你最多能给我优惠多少？S7", True),
+        ("孫顧問，S7你最多可以平幾多？", True),
+        ("What is the best price on the S7 after the winter promotion?", True),
+        ("L5你这边最多能便宜多少？", True),
+        # review M5: the lowest trim, the cheapest model, a most of something else: product questions
+        ("S7最低配多少钱？", False),
+        ("最便宜的车型是哪款？", False),
+        ("What's the cheapest trim of the S7?", False),
+        ("How much is the base model L5?", False),
+        ("我们最多能买多少台？", False),
+        ("E5最低配续航多少", False),
+        ("最多能坐几个人", False),
+        ("What's the maximum range of the E5?", False),
+        ("最低首付多少", False),
     ],
 )
 def test_the_most_asked_with_no_figure(text: str, asked: bool) -> None:
@@ -110,3 +127,34 @@ def test_the_most_asked_with_no_figure(text: str, asked: bool) -> None:
 )
 def test_a_newer_version_asked_about(text: str, asked: bool) -> None:
     assert bool(NEWER_ASKED.search(text)) is asked
+
+
+def _privacy_tool(tool_id: str):  # type: ignore[no-untyped-def]
+    tools = load_tools(TENANT)
+    return next(t for t in tools.intents["privacy_request"] if t.id == tool_id)
+
+
+@pytest.mark.parametrize(
+    ("text", "deletion"),
+    [
+        ("孙顾问，麻烦把我的手机号从你们系统里删掉，别再给我打营销电话了。", True),
+        ("Please delete all my personal data from your system", True),
+        ("我要注销账户", True),
+        ("把我的身份证号从系统里刪除", True),
+        # review M6: an old detail removed and a new one given is a correction, not a deletion request
+        ("请把我登记的旧地址删了，改成朝阳区建国路88号", False),
+        ("我想更正一下我的姓名，顺便把备用电话删掉", False),
+        ("Please remove my old email address and use the new one: a@b.com", False),
+        ("把我旧手机号删掉，换成新的", False),
+        ("旧邮箱删了吧，新邮箱是 x@y.com", False),
+        ("Remove the old number and change it to the one I'm texting from", False),
+        ("Please replace my address on file, remove the old one", False),
+    ],
+)
+def test_an_update_is_no_deletion_request(text: str, deletion: bool) -> None:
+    spec = _privacy_tool("privacy_delete")
+    runs = words_hit(spec.when_words, text) and not unless_hit(spec.unless_words, text)
+    assert runs is deletion
+    # the view/correct clause is the answer to an update (the deletion fact replaces it when it computes)
+    assert "privacy_handling" in spec.replaces
+    assert not _privacy_tool("privacy_handling").unless_words
