@@ -1120,7 +1120,7 @@ def who_else(words: tuple[str, ...] = ()) -> re.Pattern[str]:
     return phrases(
         rf"卖给(?:了)?谁|卖(?:了)?给(?:了)?(?:谁|哪些|哪几[家个位]|哪家)|谁(?:买|订|提|签)(?:了|过)[^，,。！!]{{0,12}}?[?？]|(?:{nouns})名单"
         rf"|哪些[\u4e00-\u9fff]{{0,4}}?(?:{nouns})[\u4e00-\u9fff]{{0,6}}?(?:买|订|提|签|在用|用了|用的|拿)"
-        # the seller's other customers in the recipient's place: «你们给哪些物流公司供过T3», «向哪几家交过车»
+        # the seller's other customers in the recipient's place: «你们给哪些物流公司供过X7», «向哪几家交过车»
         rf"|(?:给|向)(?:(?:哪些|哪几[个位]?)[\u4e00-\u9fff]{{0,4}}?(?:{nouns})|哪[一几]?家(?!店)|谁)"
         r"[\u4e00-\u9fff]{0,6}?(?:供|卖|交|签|提供|发过)",
         r"who\s+(?:else\s+)?(?:bought|buys|ordered|uses|signed)|which\s+(?:other\s+)?(?:customers|companies|clients)\s+"

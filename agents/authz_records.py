@@ -227,7 +227,7 @@ def _owned_record(text: str, ref: Ref, end: int) -> int:
             n = noun.search(window)
             if n and n.start() <= RECORD_GAP:
                 return m.end() + n.end()
-        # a pointer and a measure word, then a model («X那两台T3», «X这辆E5»): those units of theirs
+        # a pointer and a measure word, then a model («X那两台X7», «X这辆Q5»): those units of theirs
         t = _TOKEN_AFTER.match(text, m.end()) if _POINTED_UNITS.search(m.group()) else None
         return t.end() if t else -1
     e = _EN_THEIR_RECORD.search(text, ref.end, end)
@@ -267,16 +267,16 @@ def _asked_region(text: str, at: int, start: int, end: int) -> str:
     return "".join(region)
 
 
-# a third-person pronoun taking a party up again later in the message: «何伟他订的那台», «彭队长说他们T3…», «购买方
-# 李敏 … 她这个优惠了多少» (its antecedent: the nearest party named before it, with the asker not speaking between)
+# a third-person pronoun taking a party up again later in the message: «赵明他订的那台», «王队长说他们X7…», «购买方
+# 钱多多 … 她这个优惠了多少» (its antecedent: the nearest party named before it, with the asker not speaking between)
 _RESUMES = re.compile(r"[他她]们?")
 RESUME_SPAN = 48  # characters at most between the party and the pronoun taking it up
-# what follows the pronoun to make it possessive without «的»: a model or record token («他们T3», «她S7»)
+# what follows the pronoun to make it possessive without «的»: a model or record token («他们X7», «她Q5»)
 _TOKEN_AFTER = re.compile(r"\s*[A-Za-z]+\d[A-Za-z0-9-]*")
 
 
 def resumed(text: str, ref: Ref, others: Sequence[Ref] = ()) -> Ref | None:
-    """The first pronoun after `ref` that takes its party up and owns something («他订的», «她这个», «他们T3»), as a
+    """The first pronoun after `ref` that takes its party up and owns something («他订的», «她这个», «他们X7»), as a
     reference to the same customer; None when another party is named, or the asker speaks («我…»), before it."""
     limit = min(len(text), ref.end + RESUME_SPAN)
     nxt = min(
@@ -369,7 +369,7 @@ _OWNED_NOUN = re.compile(r"成交|价|合同|订单|单子|车|折扣|优惠|保
 
 
 def _owns_after(text: str, at: int) -> bool:
-    """The pronoun ending at `at` owns what follows: «他的», «他那台», «他订的», «他们T3», «他成交价»."""
+    """The pronoun ending at `at` owns what follows: «他的», «他那台», «他订的», «他们X7», «他成交价»."""
     return bool(
         text.startswith("的", at)
         or POSSESSED.match(text, at)
@@ -380,7 +380,7 @@ def _owns_after(text: str, at: int) -> bool:
 
 def party_resumed_asked(text: str) -> str:
     """One message that speaks of someone buying here, then takes them up with a pronoun and asks of them («我一个同事
-    上周也在你们这买的S7 他成交价是多少»): read as the two turns it could have been (agents/authz_phrases
+    上周也在你们这买的X7 他成交价是多少»): read as the two turns it could have been (agents/authz_phrases
     earlier_party_asked: the first part names someone other than the asker at the seller, the second opens with
     «他/她» and asks their terms or records). "prices" / "records", else ""."""
     t = joined(text)
