@@ -139,8 +139,11 @@ PRECONDITIONS: dict[str, Callable[[DecisionInput], bool]] = {
 
 def unworded(ticket: dict[str, Any]) -> bool:
     """The customer's only open ticket matched on no shared word (another script than its subject), no device and no
-    word referring back to a request: nothing says the message is about it (session 16)."""
-    return ticket.get("how") == ONLY and not ticket.get("words") and not ticket.get("refers_back")
+    word referring back to a request in a message about a fault or a repair: nothing says the message is about it
+    (session 16). Words referring back in a message about something else ("any news on the promotion", «审批进度») ask
+    after another request (review M3)."""
+    referred = ticket.get("refers_back") and ticket.get("service", True)
+    return ticket.get("how") == ONLY and not ticket.get("words") and not referred
 
 
 def _always(_d: DecisionInput) -> bool:

@@ -23,7 +23,28 @@ _REFERS_BACK = re.compile(
     r"工单|报修|报过|报了修|已经报|之前报|上次报|前几天报|昨天报|登记过|登记了|修到哪|处理到哪|进度|催一下|催催|还没修|还没弄|还没处理"
     r"|没人联系|没人来|什么时候能到|\bticket\b|\bany update\b|\bstatus\b|\bfollow(?:ing)? up\b|\bstill\b|\breported\b"
     r"|\bany news\b|\b(?:nobody|no one|no-one) (?:has |have )?(?:come|called|contacted|got back|turned up|shown up)\b"
-    r"|\bhaven'?t heard\b|\bheard back\b|\bwe (?:asked|called|rang) (?:for|about|you)\b|\bupdate on\b",
+    r"|\bhaven'?t heard\b|\bheard back\b|\bwe (?:asked|called|rang) (?:for|about|you)\b|\bupdate on\b"
+    # a visit or a repair already waited for (English chasers: "when is your mechanic coming", "on the way", "it's been
+    # weeks", "sitting in our yard for two days"; session 16 review M3)
+    r"|\bwhen (?:is|are|will|'s|does|do)\b[^.?!]{0,40}?\b(?:com(?:e|ing)|arriv\w*|get(?:ting)? here|turn(?:ing)? up"
+    r"|show(?:ing)? up|be (?:fixed|repaired|done|ready|sorted|looked at))\b|\bon (?:the|their|his|her|its) way\b"
+    r"|\bbeen (?:assigned|sent|dispatched|waiting|sitting|parked|stuck)\b|\b(?:it'?s|it has) been (?:days|weeks|ages)\b"
+    r"|\bfor (?:two|three|four|five|several|a few|\d+) (?:days|weeks)\b",
+    re.I,
+)
+# a vehicle or device problem or a service visit (Chinese / English): generic service words, no tenant's. Words referring
+# back («进度», "any news", "heard back") follow up the customer's only open ticket matched on nothing else only in a
+# message about a fault or a repair: «折扣审批进度到哪了», "Any news on the year-end promotion?" ask after another
+# request (session 16 review M3)
+_SERVICE = re.compile(
+    r"修|故障|报警|坏了|坏掉|异响|师傅|技师|上门|工单|报过|报了|救援|抛锚|趴窝|开不了|打不开|关不上|启动不了|不制冷|亮灯|黑屏"
+    r"|不工作|没反应|漏[水油电]|过热|充不上|充不进|不上电|保养|首保|没人来|没人上门|不了电|打不着|动不了|不起来|来人|派人"
+    r"|\b(?:repair\w*|fix(?:ed|ing)?|mechanic|technician|engineer|ticket|reported|fault\w*|broken|broke down|breakdown"
+    r"|won'?t (?:start|power|switch|turn|open|close|lock|move|charge)|(?:not|stopped) working|overheat\w*|warning (?:light|lamp)"
+    r"|leak\w*|noise|servic(?:e|ing)|maintenance|back on the road|running again|up and running"
+    # someone to come: a visit ("nobody has come round", "is anyone coming", "someone on the way")
+    r"|(?:nobody|no one|no-one|someone|somebody|anyone|anybody) (?:has |have |is |been )?(?:come|coming|came|turned up"
+    r"|shown up|on the way|on their way))\b",
     re.I,
 )
 SUBJECT_WORDS = (
@@ -58,6 +79,7 @@ class TicketMatch:
     how: str  # id | device | code | subject | only (the customer's only open ticket, on weaker evidence)
     refers_back: bool
     words: int = 0  # subject words the message shares (an `only` match)
+    service: bool = True  # the message is about a fault or a repair (_SERVICE; an `only` match)
 
     @property
     def id(self) -> str:
@@ -79,6 +101,7 @@ class TicketMatch:
             "how": self.how,
             "refers_back": self.refers_back,
             "words": self.words,
+            "service": self.service,
         }
 
 
@@ -210,7 +233,7 @@ def _the_only_ticket(
     shared = words & _bigrams(str(ticket.get("subject") or ""))
     other_script = not _CJK.search(text) and bool(_CJK.search(str(ticket.get("subject") or "")))
     if refers_back or shared or other_script:
-        return TicketMatch(ticket, ONLY, refers_back, len(shared))
+        return TicketMatch(ticket, ONLY, refers_back, len(shared), _SERVICE.search(text) is not None)
     return None
 
 

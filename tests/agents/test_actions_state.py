@@ -385,6 +385,40 @@ def test_the_only_ticket_is_followed_up_as_a_matched_one_is(tenant):
     assert got[0] == "open_repair_ticket" and "chase_ticket" not in got
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Any news on the spring promotion? We asked for the flyer last week", "price_ask"),
+        ("We haven't heard back about our order of three units", "delivery_status"),
+        ("上次要的三台报价，进度到哪了？催一下", "price_ask"),
+        ("订的那批货还没发，催一下", "delivery_status"),
+    ],
+)
+def test_words_referring_back_to_another_request_do_not_chase_the_only_ticket(tenant, text: str, intent: str):
+    # review M3 (session 16): "any news", «进度», «催一下» ask after a request; in a message about no fault or repair it
+    # is another request than the only open ticket matched on nothing else
+    m = open_ticket_for(ONLY_CRM, text, {})
+    assert m is not None and m.refers_back and not m.service
+    assert "chase_ticket" not in [n for n, _ in cards(_d(text, intent=intent), tenant)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The dishwasher is leaking again, when is your technician coming?",
+        "Is anyone coming to look at it? We've been waiting since Monday",
+        "It has been sitting broken in the kitchen for three days - when will it be fixed?",
+    ],
+)
+def test_an_english_chaser_of_the_fault_follows_up_the_only_ticket_not_a_second_one(tenant, text: str):
+    # review M3 (session 16): a chaser in another script than the subject, no word of it, waiting for the visit or the
+    # repair: the follow-up leads, no duplicate ticket
+    m = open_ticket_for(ONLY_CRM, text, {})
+    assert m is not None and m.how == "only" and m.refers_back and m.service
+    got = [n for n, _ in cards(_d(text), tenant)]
+    assert got[0] == "chase_ticket" and "open_repair_ticket" not in got
+
+
 def test_a_sender_who_is_not_the_account_holder_gets_no_business_action(tenant):
     # session 13: the access screen says the sender writes for someone else's account: only the hand-off stays
     d = _d("之前报修的排水泵异响现在修到哪了", flags=["authz_screen:not_account_holder:claimed_proxy"])
