@@ -25,7 +25,8 @@ from evals.suite import load_suite, resolve_tenant_dir
 from evals.tenants_report import EXTRA, METRICS, RESULTS_DIR, fmt, run_meta
 
 SETS_DIRS = [
-    REPO_ROOT / "tests" / "agents" / "data" / d for d in ("fresh_r12", "fresh_r13", "fresh_r14", "fresh_r15", "fresh_r16")
+    REPO_ROOT / "tests" / "agents" / "data" / d
+    for d in ("fresh_r12", "fresh_r13", "fresh_r14", "fresh_r15", "fresh_r16")
 ]  # one per session
 
 

@@ -160,7 +160,9 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # an offer the message names by its name ("北区冬日保养月的工时费8折那天还能用吗") is checked against this customer
     # whatever the intent: its table's tool runs too and adds what it computes
     named = _named_offer_tools(config, specs, ctx)
-    specs = [s for s in specs if s.id not in {n.id for n in named}]  # a gated entry of the intent's: ungated instead
+    specs = [
+        s for s in specs if s.id not in {n.id for n in named}
+    ]  # a gated entry of the intent's: ungated instead
     extra |= {id(s) for s in named}
     specs += named
     # a terse follow-up ("什么时候到期") is about the assets / orders an earlier turn narrowed to, not every one

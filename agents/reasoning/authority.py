@@ -10,9 +10,9 @@ from agents.reasoning.asks import EXTRA_WORDS, _clause_around, asked_units, asks
 from agents.reasoning.base import (
     ToolContext,
     _row_source,
-    field_input,
     _version_input,
     _yuan_plain,
+    field_input,
     fmt,
     governing_rows,
     priced_models,
@@ -179,11 +179,16 @@ def _offer_cut_applies(spec: ToolSpec, ctx: ToolContext, model: str) -> bool:
         return False
     from agents.reasoning.tools import run_tool  # the tool registry imports this module
 
-    results = run_tool(peer.model_copy(update={"when_words": [], "when_entities": [], "unless_words": []}), ctx)
+    results = run_tool(
+        peer.model_copy(update={"when_words": [], "when_entities": [], "unless_words": []}), ctx
+    )
     return any(
         isinstance(r, Computed)
         and r.output == "true"
-        and (r.saving is not None or (model in (r.products or ()) and _PER_UNIT_CUT.search(r.statement) is not None))
+        and (
+            r.saving is not None
+            or (model in (r.products or ()) and _PER_UNIT_CUT.search(r.statement) is not None)
+        )
         for r in results
     )
 
@@ -203,16 +208,28 @@ def _tier_rate(spec: ToolSpec, ctx: ToolContext) -> tuple[Decimal, tuple[Input, 
         return None
     from agents.reasoning.tools import run_tool  # the tool registry imports this module
 
-    for r in run_tool(peer.model_copy(update={"when_words": [], "when_entities": [], "unless_words": []}), ctx):
+    for r in run_tool(
+        peer.model_copy(update={"when_words": [], "when_entities": [], "unless_words": []}), ctx
+    ):
         if isinstance(r, Computed) and r.output == "none":
             return Decimal(0), r.inputs
-        if isinstance(r, Computed) and (m := re.fullmatch(r"(\d+(?:\.\d+)?)\s*%?", r.output)) and "%" in (r.unit + r.output):
+        if (
+            isinstance(r, Computed)
+            and (m := re.fullmatch(r"(\d+(?:\.\d+)?)\s*%?", r.output))
+            and "%" in (r.unit + r.output)
+        ):
             return Decimal(m.group(1)), r.inputs
     return None
 
 
 def _own_limit(
-    spec: ToolSpec, ctx: ToolContext, g: Governing, rows: list[RowFact], limit: Decimal, own: RowFact, actor: str,
+    spec: ToolSpec,
+    ctx: ToolContext,
+    g: Governing,
+    rows: list[RowFact],
+    limit: Decimal,
+    own: RowFact,
+    actor: str,
     actor_input: tuple[Input, ...],
 ) -> Computed:
     """The most the actor may grant on their own (the top of their row), asked with no figure ("我自己最多能让多少"):
@@ -221,7 +238,11 @@ def _own_limit(
     own_cell = own.cell(spec.limit_column)
     raw = own_cell.raw if own_cell is not None else ""
     rate = f"{fmt(limit)}%"
-    inputs: tuple[Input, ...] = (Input("policy", own.evidence_id, own.as_text()), *_version_input(g), *actor_input)
+    inputs: tuple[Input, ...] = (
+        Input("policy", own.evidence_id, own.as_text()),
+        *_version_input(g),
+        *actor_input,
+    )
     statement = f"{actor}可自行决定的追加折扣上限为 {rate}（{raw}）"
     say = f"我这边最多可以直接给到 {rate}"
     en = f"the most I can grant myself as {role_en(actor, ctx.terms_en)} is {rate}"
@@ -237,7 +258,9 @@ def _own_limit(
     if price is not None:
         amount = money.rounded(price.value * limit / Decimal(100), "1", "half_up")
         worth = f"按{models[0]}指导价 {_yuan_plain(price.value)} 元计，优惠 {_yuan_plain(amount)} 元"
-        worth_en = f"CNY {_yuan_plain(amount)} on the {models[0]} list price of CNY {_yuan_plain(price.value)}"
+        worth_en = (
+            f"CNY {_yuan_plain(amount)} on the {models[0]} list price of CNY {_yuan_plain(price.value)}"
+        )
         inputs += (Input("evidence", price.evidence_id, str(price.value)),)
         slots += (_yuan_plain(amount),)
         if tiered is not None and _offer_cut_applies(spec, ctx, models[0]):
@@ -246,7 +269,9 @@ def _own_limit(
             tier = tiered[0]
             unit = money.rounded(price.value * (Decimal(100) - tier) / Decimal(100), "1", "half_up")
             net = unit - amount
-            worth += f"，{'阶梯价 ' + _yuan_plain(unit) + ' 元再减，' if tier else ''}折后 {_yuan_plain(net)} 元"
+            worth += (
+                f"，{'阶梯价 ' + _yuan_plain(unit) + ' 元再减，' if tier else ''}折后 {_yuan_plain(net)} 元"
+            )
             worth_en += f", CNY {_yuan_plain(net)} after it{' and your tier' if tier else ''}"
             slots += (_yuan_plain(net),)
             inputs += tiered[1]
@@ -289,7 +314,9 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     off, written = asked
     peer = ctx.peer(spec.offer_rates) if spec.offer_rates and ctx.peer is not None else None
     offer = named_offer_rate(ctx, peer, off) if peer is not None else ""
-    if offer:  # "北区冬日保养月那个9折": the offer's own rate (its tool checks it), not a discount asked on top
+    if (
+        offer
+    ):  # "北区冬日保养月那个9折": the offer's own rate (its tool checks it), not a discount asked on top
         return [CannotCompute(spec.tool, spec.id, f"{written}是客户说的{offer}自带的优惠，不是另要的折扣")]
     actor, actor_input = _actor(spec, ctx, rows)
     spec = spec.model_copy(update={"actor": actor})
@@ -354,9 +381,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             )
         ]
     zhe = f"（即折扣 {off_text}）" if "折" in written else ""
-    statement = (
-        f"您提到的{asked_text}{zhe}超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批{f'（{worth}）' if worth else ''}"
-    )
+    statement = f"您提到的{asked_text}{zhe}超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批{f'（{worth}）' if worth else ''}"
     en = (
         f"a {off_text} discount is above what I may grant as {role_en(spec.actor, ctx.terms_en)} ({own_cell.raw}) "
         f"and needs approval by {role_en(approver, ctx.terms_en)}"

@@ -195,18 +195,35 @@ def named_days(text: str, today: date) -> list[tuple[str, date]]:
 
 
 # a month to come named without its day ("明年一月份", "12月初", "2027年1月", "下个月底"): the first day of the part named
-_ZH_MONTH_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11,
-                 "十二": 12}
+_ZH_MONTH_NUM = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "十一": 11,
+    "十二": 12,
+}
 _PERIOD_MONTH = re.compile(
     r"(?:(20\d{2})年|(明年|来年|下一年)(?:的)?)?(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月(?:份)?"
     r"(?!\s*\d{1,2}\s*[号日號])(初|上旬|中旬|下旬|中|底|末)?"
 )
 _NEXT_MONTH = re.compile(r"(?:下个月|下個月|下月|next month)(初|上旬|中旬|下旬|中|底|末)?", re.I)
 # the year's first day to come: "元旦过后", "元旦以后", "after New Year('s Day)", "明年" said alone
-_NEW_YEAR = re.compile(r"元旦(?:过后|以后|之后|后|過後|以後|之後)|after (?:the )?new year(?:'s day)?|明年(?![\d一二三四五六七八九十]+月)|next year", re.I)
+_NEW_YEAR = re.compile(
+    r"元旦(?:过后|以后|之后|后|過後|以後|之後)|after (?:the )?new year(?:'s day)?|明年(?![\d一二三四五六七八九十]+月)|next year",
+    re.I,
+)
 # after the (lunar) new year: "过完年", "过了年", "春节后", "年后": no earlier than the year's first day, which is all a
 # window ending this year needs
-_AFTER_FESTIVAL = re.compile(r"过完年|過完年|过了年|過了年|(?:春节|春節|过年|過年)(?:过后|以后|之后|后|過後|以後|之後)|年后(?!天)")
+_AFTER_FESTIVAL = re.compile(
+    r"过完年|過完年|过了年|過了年|(?:春节|春節|过年|過年)(?:过后|以后|之后|后|過後|以後|之後)|年后(?!天)"
+)
 _PART_DAY = {"初": 1, "上旬": 1, "中旬": 11, "中": 11, "下旬": 21, "底": 21, "末": 21}
 # words of placing an order (or coming in for a service, a service offer's act) governing a day in its own clause
 # ("12月10号下单", "sign in January", "下个月初想去店里", "12月5号开过去保养"): that day is the proposed one. Taking
@@ -251,7 +268,11 @@ def proposed_day(text: str, today: date) -> tuple[str, date] | None:
         if not m.group(1) and not m.group(2) and text[max(0, m.start() - 1) : m.start()] == "年":
             continue  # "24年5月", "去年五月": a year this reading does not place
         after = text[m.end() : m.end() + 2]
-        if after[:1] == "的" or (len(after) == 2 and after[1] == "的") or _told_as_done(text, m.start(), m.end()):
+        if (
+            after[:1] == "的"
+            or (len(after) == 2 and after[1] == "的")
+            or _told_as_done(text, m.start(), m.end())
+        ):
             continue  # "10月份提的那8台", "5月提的": a month something was done
         if m.group(1):
             year = int(m.group(1))
@@ -281,7 +302,9 @@ def proposed_day(text: str, today: date) -> tuple[str, date] | None:
         return None  # no day to come, or an order placed now: the tools use today
     found.sort(key=lambda f: f[0])
 
-    def governed(at: int, words: str) -> bool:  # an order word in the day word's own clause, or one taking it up again
+    def governed(
+        at: int, words: str
+    ) -> bool:  # an order word in the day word's own clause, or one taking it up again
         head = _CLAUSE_END.split(text[max(0, at - EN_ORDER_SPAN) : at])[-1]
         rest = text[at + len(words) :]
         parts = _CLAUSE_END.split(rest, maxsplit=1)

@@ -213,7 +213,9 @@ def eligibility(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             inputs.append(Input("policy", c.evidence_id, w["raw"]))
             label = f"{dates.zh_date(start)}至{dates.zh_date(end)}"
             late = _late_order(w["raw"], ctx)
-            if late is not None:  # the day they say they will order is after the window (the order day decides)
+            if (
+                late is not None
+            ):  # the day they say they will order is after the window (the order day decides)
                 inputs.append(Input("message", "message.order_day", f"{late[0]}={late[1].isoformat()}"))
                 failed.append(f"按您说的{late[0]}，届时已不在活动期内（{label}）")
                 continue
@@ -292,7 +294,9 @@ def _mostly_latin(text: str) -> bool:
 
 def rows_named_exactly(rows: list[RowFact], columns: list[str], text: str) -> list[RowFact]:
     """Rows whose name cell (活动名称, 活动编号 …) is written in the message as it stands in the table."""
-    return [r for r in rows if any((c := r.cell(col)) is not None and c.raw and c.raw in text for col in columns)]
+    return [
+        r for r in rows if any((c := r.cell(col)) is not None and c.raw and c.raw in text for col in columns)
+    ]
 
 
 def named_offer_rate(ctx: ToolContext, spec: ToolSpec, off: Decimal) -> str:
@@ -306,7 +310,9 @@ def named_offer_rate(ctx: ToolContext, spec: ToolSpec, off: Decimal) -> str:
             for m in re.finditer(r"(\d+(?:\.\d+)?)\s*折", cell.raw):
                 n = Decimal(m.group(1))
                 if Decimal(100) - n * (10 if n < 10 else 1) == off:
-                    return next((c.raw for col in spec.name_columns if (c := row.cell(col)) is not None and c.raw), "")
+                    return next(
+                        (c.raw for col in spec.name_columns if (c := row.cell(col)) is not None and c.raw), ""
+                    )
     return ""
 
 
@@ -559,9 +565,7 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             code = next((c.raw for c in row.cells if ROW_CODE.match(c.raw)), "")
             name = values.get(spec.name_columns[0], "") if spec.name_columns else ""
             saving = Saving(str(cut), f"{name or code}立减", tuple(n for n in (code, name) if n))
-            statement += (
-                f"；{'若在此之前下单，' if late else ''}{model}指导价 {_yuan_plain(price)} 元，立减后 {_yuan_plain(price - cut)} 元"
-            )
+            statement += f"；{'若在此之前下单，' if late else ''}{model}指导价 {_yuan_plain(price)} 元，立减后 {_yuan_plain(price - cut)} 元"
             slots += (_yuan_plain(price - cut),)
             if late:
                 saving = None  # not theirs on the day they order

@@ -240,9 +240,7 @@ def _why_this_version(ctx: ToolContext, g: Governing, start: date) -> tuple[str,
     since = getattr(meta, "event_from", None) or getattr(meta, "effective_date", None)
     if not isinstance(since, date) or start >= since:
         return "", ""
-    zh = (
-        f"；《{now.title}》只适用于{dates.zh_date(since)}及以后交付的车辆，您的车在此之前交付，仍按《{g.title}》"
-    )
+    zh = f"；《{now.title}》只适用于{dates.zh_date(since)}及以后交付的车辆，您的车在此之前交付，仍按《{g.title}》"
     en = (
         f"; version {now.version} applies to vehicles delivered from {since.isoformat()}, and yours was delivered on "
         f"{start.isoformat()}, so version {g.version} applies"
