@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from contract.numerals import cn_number
+
 
 def add_months(start: date, months: int) -> date:
     """The corresponding day `months` later, clamped to the month's end (leap years included)."""
@@ -195,20 +197,6 @@ def named_days(text: str, today: date) -> list[tuple[str, date]]:
 
 
 # a month to come named without its day ("明年一月份", "12月初", "2027年1月", "下个月底"): the first day of the part named
-_ZH_MONTH_NUM = {
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-    "十一": 11,
-    "十二": 12,
-}
 _PERIOD_MONTH = re.compile(
     r"(?:(20\d{2})年|(明年|来年|下一年)(?:的)?)?(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月(?:份)?"
     r"(?!\s*\d{1,2}\s*[号日號])(初|上旬|中旬|下旬|中|底|末)?"
@@ -262,7 +250,7 @@ def proposed_day(text: str, today: date) -> tuple[str, date] | None:
         if m.start() > 0 and text[m.start() - 1].isdigit():
             continue
         raw = m.group(3)
-        month = int(raw) if raw.isdigit() else _ZH_MONTH_NUM.get(raw, 0)
+        month = int(raw) if raw.isdigit() else int(cn_number(raw) or 0)  # the regex admits 一…十二 only
         if not 1 <= month <= 12:
             continue
         if not m.group(1) and not m.group(2) and text[max(0, m.start() - 1) : m.start()] == "年":
