@@ -111,13 +111,15 @@ def clinc150_crossfit(model: str, *, target: float = 0.90, iters: int = 600) -> 
                                  np.column_stack([s_oos[c] for c in cols]), target=target,
                                  steps=40 if len(cols) == 2 else 16,
                                  reject_in=s_val["says_oos"], reject_oos=s_oos["says_oos"])  # fmt: skip
-        picked[name] = {"thresholds": [round(float(v), 4) for v in t], "crossfit_in_scope_accuracy": round(acc, 4),
+        # None: that score is not gated (the lowest grid point, -inf, was picked)
+        picked[name] = {"thresholds": [round(float(v), 4) if np.isfinite(v) else None for v in t],
+                        "crossfit_in_scope_accuracy": round(acc, 4),
                         "crossfit_oos_recall": round(rec, 4)}  # fmt: skip
     best = max(picked, key=lambda k: picked[k]["crossfit_in_scope_accuracy"])
     cols = GATE_SETS[best]
     oos_bank = np.vstack([x["oos_train"], x["oos_val"]])
     s_te, s_to = scores(w_f, x["test"], oos_bank), scores(w_f, x["oos_test"], oos_bank)
-    thr = np.array(picked[best]["thresholds"])
+    thr = np.array([-np.inf if v is None else v for v in picked[best]["thresholds"]])
     acc, rec = gate_read(np.column_stack([s_te[c] for c in cols]), s_te["pred"] == y["test"],
                          np.column_stack([s_to[c] for c in cols]), thr, s_te["says_oos"], s_to["says_oos"])  # fmt: skip
     return {

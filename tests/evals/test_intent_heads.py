@@ -147,12 +147,12 @@ def test_markdown_shows_the_extra_rows(monkeypatch: pytest.MonkeyPatch, tmp_path
         {"fewshot8_blend": {"mean": 80.5, "std": 0.4}, "full_blend": 92.1, "full_lda": 91.0}
     )
     stored["clinc150"][0].update({
-        "crossfit_oos_recall_0.90": {"gate": "prob+knn10", "scores": ["prob", "knn10"], "thresholds": [0.4, 0.3],
+        "crossfit_oos_recall_0.90": {"gate": "prob+knn10", "scores": ["prob", "knn10"], "thresholds": [0.4, None],
                                      "in_scope_accuracy": 0.93, "oos_recall": 0.85},
         "crossfit_no_threshold": {"in_scope_accuracy": 0.94, "oos_recall": 0.5},
         "crossfit_gate_candidates_on_crossfit_rows": {"prob+knn10": {"crossfit_in_scope_accuracy": 0.95}}})  # fmt: skip
     bench.write(stored)
     md = (tmp_path / "bench_intent.md").read_text(encoding="utf-8")
-    assert "crossfit_oos_recall_0.90 (prob≥0.4, knn10≥0.3) | 0.93 | 0.85" in md
+    assert "crossfit_oos_recall_0.90 (prob≥0.4, knn10 not gated) | 0.93 | 0.85" in md
     assert "| 80.5 ± 0.4 | 92.1 | 91.0 |" in md and "prob+knn10 chosen among 1 score sets" in md
     assert "energy_oos_recall_0.90_on_val (energy≥" in md  # the stored rows stay
