@@ -72,6 +72,7 @@ from agents.authz_phrases import (
     what_is_asked,
     who_else_asked,
 )
+from agents.authz_reading import reading
 from agents.authz_records import (
     holder_things_asked,
     others_record_asked,
@@ -363,7 +364,22 @@ def check_mentions(
     customers: object, text: str, actor: Actor, current_ref: str, refs: tuple[str, ...] = ()
 ) -> Decision:
     """Every customer the text names (the CRM's directory, plus customer ids the entity extractor found), other than
-    the conversation's: refused at the first this actor may not see."""
+    the conversation's: refused at the first this actor may not see. Read as written, then (when that refuses
+    nothing) as the screens read it (agents/authz_reading.py: Cantonese, the CRM's names by their sound, a terse
+    possessive): «幫我睇下某曉架AB9», «某民的x7» (for 某敏), «某晓ab9» name the customer the CRM spells so."""
+    decision = _check_mentions(customers, text, actor, current_ref, refs)
+    if decision.refused or decision.flags:
+        return decision
+    read = reading(text, customers)
+    if read == text:
+        return decision
+    again = _check_mentions(customers, read, actor, current_ref, refs)
+    return again if again.refused else decision
+
+
+def _check_mentions(
+    customers: object, text: str, actor: Actor, current_ref: str, refs: tuple[str, ...] = ()
+) -> Decision:
     mentions = getattr(customers, "mentions", None)
     hits: list[MentionHit] = [_Ref(r, value=r) for r in refs]
     if callable(mentions):
@@ -836,11 +852,14 @@ def screen_customer_text(
         words = tuple(org_words)
         customers = _Memo(customers)  # the directory is asked about the same text several times here
         reason, named_by = customer_trap(customers, raw_text, customer_ref, org_words=words)
+        read = reading(raw_text, customers)  # Cantonese, the CRM's names by their sound, a terse possessive
+        if not reason and read != raw_text:
+            reason, named_by = customer_trap(customers, read, customer_ref, org_words=words)
         if not reason and earlier:
             asked = earlier_party_asked(earlier, raw_text)
             reason, named_by = (_REASON[asked], "earlier_turn") if asked else ("", "")
-        named = named_handles(customers, raw_text, customer_ref)
-        carry = {"reason": reason, "named": named, "asked": _asked_of(raw_text)}
+        named = named_handles(customers, read, customer_ref)
+        carry = {"reason": reason, "named": named, "asked": _asked_of(read)}
         if not reason and not named and carried:
             # «这台车是你们店卖的吗» after a turn that gave only a plate: the thing that identifier named
             inherited = taken_up(raw_text, carried, party_words_of(customers)) or identifier_taken_up(
