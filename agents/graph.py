@@ -199,12 +199,16 @@ def run_nodes(t: Turn, runtime: Runtime[RunContext]) -> dict[str, Any]:
     return t.update()
 
 
-def _later_reads(state: CopilotState, clf: Any) -> Callable[[str], list[str]]:
+def _later_reads(
+    state: CopilotState, clf: Any, codes_of: Callable[[], list[str]] | None = None
+) -> Callable[[str], list[str]]:
     """The texts of this message that understand and decide embed after understand's first read `view`, worked out
     with their own functions: understand's primary need and, with three clauses or more, its clause votes
     (intent._read: `primary_need(view)`, `message_clauses(view)`), and decide's parts (decide.other_needs:
-    `need_parts(clean, second_ask(clean))`, each read as classify_many reads it, by its view and primary need).
-    A text no reader asks for in the end (decide skips the parts of an abstained intent) costs its share of the
+    `need_parts(clean, second_ask(clean))`, each read as classify_many reads it, by its view and primary need) and,
+    when `codes_of` is given (the store embeds with this model), the dense half's text when the message's product
+    models or alarm codes are not written in it (agents.nodes.ground.message_vector: «这个型号» resolved from an
+    earlier turn). A text no reader asks for in the end (decide skips the parts of an abstained intent) costs its share of the
     batch; a text guessed wrong is embedded again by its reader, so the results never depend on the guess."""
     from agents.nodes.decide import need_parts, second_ask
     from agents.understanding.intent import IntentInput, message_clauses, primary_need
@@ -218,6 +222,9 @@ def _later_reads(state: CopilotState, clf: Any) -> Callable[[str], list[str]]:
         for part in need_parts(clean, second_ask(clean)):
             part_view = clf._views(part, IntentInput())[0]
             out += [part_view or " ", primary_need(part_view)]
+        unsaid = [c for c in (codes_of() if codes_of is not None else []) if c.lower() not in view.lower()]
+        if unsaid:
+            out.append(f"{view} {' '.join(unsaid)}")
         return out
 
     return later
@@ -236,8 +243,28 @@ def _read_together(state: CopilotState, runtime: Runtime[RunContext]) -> Iterato
     if not spaces or not state.get("clean_text", "").strip():
         yield
         return
-    with spaces[0].vectors.companions(_later_reads(state, clf)):
+    vectors = spaces[0].vectors
+    shares_store = (
+        getattr(deps.policy, "embedder", None) is not None and vectors.inner is deps.policy.embedder
+    )
+    with vectors.companions(_later_reads(state, clf, _codes_of(state, deps) if shares_store else None)):
         yield
+
+
+def _codes_of(state: CopilotState, deps: Any) -> Callable[[], list[str]]:
+    """The product models and alarm codes understand gives the intent (its entities of the clean text, references
+    resolved against the conversation's), as ground.policy_query and message_vector read them."""
+
+    def codes() -> list[str]:
+        from agents.understanding.entities import extract_entities, resolve_references
+
+        text = state.get("clean_text", "").strip()
+        entities = resolve_references(
+            text, extract_entities(text, deps.tenant.entity_rules), state.get("context_entities", {})
+        )
+        return [*entities.get("product_model", []), *entities.get("alarm_code", [])]
+
+    return codes
 
 
 # Set by agents.copilot.Copilot around its own runs: LangGraph's background writes then run in the calling thread.

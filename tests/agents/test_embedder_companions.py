@@ -153,3 +153,21 @@ def test_the_graph_reads_a_multi_part_message_in_fewer_calls_with_the_same_sugge
     assert [t[:4] for t in together] == [a[:4] for a in apart]
     assert all(t[4] <= a[4] for t, a in zip(together, apart, strict=True))
     assert sum(t[4] for t in together) < sum(a[4] for a in apart)
+
+
+class _Views:
+    """The classifier's view of a part, as classify_many reads it (here: the part itself)."""
+
+    def _views(self, text, ctx):  # type: ignore[no-untyped-def]
+        return text, text, 0
+
+
+def test_the_dense_half_text_with_an_unsaid_code_is_named_only_when_the_code_is_not_written() -> None:
+    from agents.graph import _later_reads
+
+    later = _later_reads({"clean_text": "这个型号的返点政策能再发一遍吗"}, _Views(), lambda: ["LCP-3.5"])
+    assert "这个型号的返点政策能再发一遍吗 LCP-3.5" in later("这个型号的返点政策能再发一遍吗")
+    written = _later_reads({"clean_text": "LCP-3.5的返点政策"}, _Views(), lambda: ["LCP-3.5"])
+    assert not any(t.endswith(" LCP-3.5") for t in written("LCP-3.5的返点政策"))
+    no_store = _later_reads({"clean_text": "这个型号的返点政策能再发一遍吗"}, _Views())
+    assert not any(t.endswith("LCP-3.5") for t in no_store("这个型号的返点政策能再发一遍吗"))
