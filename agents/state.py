@@ -74,6 +74,10 @@ class CopilotState(TypedDict, total=False):
     crm: dict[str, Any]  # the customer 360 without its evidence lists: what the reasoning tools read
     answer: dict[str, Any] | None  # Answer: the computed one-line answer (reason node)
     actions: list[dict[str, Any]]  # Action
+    # action name → what the message says of it when it declines it or says it is done already (agents.actions.stance:
+    # stance, cue, word, quote, span, evidence_id); the action is off the card and the draft offers it no more. Written
+    # by decide on every turn ({} for most), so a stance never carries into the next turn
+    action_stances: dict[str, dict[str, Any]]
     draft: dict[str, Any] | None  # Draft
     suggestion: dict[str, Any] | None  # Suggestion, as delivered
     decision: dict[str, Any] | None  # HumanDecision

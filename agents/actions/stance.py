@@ -27,9 +27,37 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 DECLINED, DONE = "declined", "done"
+
+
+@dataclass(frozen=True)
+class Stance:
+    """What the message says of one action, and where: the stance (DECLINED / DONE), the cue's words («免了», "won't
+    be"), the word naming the action (the pack's own: «延保», "renew"; the cue's verb when it named it) and the stretch
+    of the message from the first of them to the last, as [start, end) character offsets into the message as read
+    (`quote` is that stretch). The evidence a reader of the card or the ledger sees for an action kept off the card."""
+
+    action: str
+    stance: str
+    cue: str
+    word: str
+    quote: str
+    start: int
+    end: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "stance": self.stance,
+            "cue": self.cue,
+            "word": self.word,
+            "quote": self.quote,
+            "span": [self.start, self.end],
+        }
+
 
 # voice transcripts put spaces between words: taken out between Chinese characters so a cue reads as written
 _CJK_SPACE = re.compile(
@@ -145,7 +173,7 @@ ZH_OBJECT = 8  # characters between a cue and its object
 ASK_WINDOW = 6  # a 吗 this close after the cue makes it a question
 
 _MEMO_LOCK = threading.Lock()
-_MEMO: OrderedDict[tuple[int, str], tuple[Any, dict[str, str]]] = OrderedDict()
+_MEMO: OrderedDict[tuple[int, str], tuple[Any, dict[str, Stance]]] = OrderedDict()
 _NAMES: OrderedDict[int, tuple[Any, dict[str, str], dict[str, str]]] = OrderedDict()
 NAMES_SIZE = 16  # tenants whose naming words are kept (a process serves a few)
 MEMO_SIZE = 512
@@ -260,8 +288,36 @@ def _topic_of(clause: str, w_end: int, start: int, end: int, english: bool) -> b
     return _stands(clause, end)
 
 
+def _flat(text: str) -> tuple[str, list[int]]:
+    """The text with a voice transcript's spaces between words taken out, and where each of its characters stands in
+    the text as read (a span found in the flat text is given in the message's own offsets)."""
+    keep: list[int] = []
+    at = 0
+    for m in _CJK_SPACE.finditer(text):
+        keep += range(at, m.start())
+        at = m.end()
+    keep += range(at, len(text))
+    return "".join(text[i] for i in keep), keep
+
+
+def _clauses(flat: str) -> list[tuple[int, str]]:
+    """(offset, clause) of every clause of the flat text."""
+    out, at = [], 0
+    for m in _CLAUSE.finditer(flat):
+        out.append((at, flat[at : m.start()]))
+        at = m.end()
+    out.append((at, flat[at:]))
+    return out
+
+
 def stances(text: str, tenant: Any) -> dict[str, str]:
     """action name → DECLINED / DONE for every action the message declines or says is done; {} for most messages."""
+    return {a: st.stance for a, st in stance_details(text, tenant).items()}
+
+
+def stance_details(text: str, tenant: Any) -> dict[str, Stance]:
+    """action name → its Stance (the stance, the cue, the word naming the action, where) for every action the message
+    declines or says is done; {} for most messages. Read once per message and tenant (memoised)."""
     if not text or not text.strip():
         return {}
     key = (id(tenant), text)
@@ -272,15 +328,15 @@ def stances(text: str, tenant: Any) -> dict[str, str]:
     ):  # the tenant pinned with its entry: an id is never reused while it stands
         return hit[1]
     names, verb_of = naming_words(tenant)
-    flat = _CJK_SPACE.sub("", text)
-    out: dict[str, str] = {}
-    for clause in _CLAUSE.split(flat):
+    flat, where = _flat(text)
+    out: dict[str, Stance] = {}
+    for offset, clause in _clauses(flat):
         if not clause.strip() or _CONDITION.search(clause):
             continue
         low = clause.lower()
         for start, end, kind, verb in _cues(clause):
             english = not _CJK.search(clause[start:end])
-            named: set[str] = set()
+            named: dict[str, tuple[int, int]] = {}  # action → the span of the word naming it
             for w, act in names.items():
                 for m in re.finditer(re.escape(w), low):
                     if _EXCEPT.search(low[: m.start()]):
@@ -292,12 +348,27 @@ def stances(text: str, tenant: Any) -> dict[str, str]:
                     else:  # the word is part of the cue («已经续签好了»)
                         ok = english or _stands(clause, max(end, m.end()))
                     if ok:
-                        named.add(act)
+                        named.setdefault(act, (m.start(), m.end()))
             if not named and not english and verb in verb_of and _stands(clause, end):
                 # the cue's own verb, when one action's label holds it («不续了» → a «续订» label)
-                named = {verb_of[verb]}
-            for act in named:
-                out.setdefault(act, kind)
+                at = clause.find(verb, start, end)
+                named = {verb_of[verb]: (at, at + 1) if at >= 0 else (start, end)}
+            for act, (ws, we) in named.items():
+                if act in out:
+                    continue
+                lo, hi = min(ws, start), max(we, end)
+                while hi < len(clause) and (clause[hi].isalnum() and not _CJK.match(clause[hi])):
+                    hi += 1  # a whole English word ("renew" of "renewing")
+                first, last = where[offset + lo], where[offset + hi - 1] + 1
+                out[act] = Stance(
+                    action=act,
+                    stance=kind,
+                    cue=clause[start:end],
+                    word=clause[ws:we],
+                    quote=text[first:last],
+                    start=first,
+                    end=last,
+                )
     with _MEMO_LOCK:
         _MEMO[key] = (tenant, out)
         while len(_MEMO) > MEMO_SIZE:

@@ -19,6 +19,7 @@ from agents.actions.marginal import enrich
 from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
 from agents.actions.records import open_ticket_for, open_ticket_in_answer, open_ticket_on_signals
+from agents.actions.stance import DECLINED, Stance, stance_details
 from agents.authz import NOT_ACCOUNT_HOLDER, SCREEN, customer_trap, governing_clause, organisation_words
 from agents.context import RunContext, state_evidence
 from agents.nodes.ground import reading_of
@@ -53,6 +54,35 @@ def refusal_evidence(message_id: str, reason: str, named_by: str, rule: Evidence
             "reason": reason,
             "named_by": named_by,
             **({"clause_evidence": rule.id} if rule is not None else {}),
+        },
+    )
+
+
+STANCE_RULE = "message_stance"  # the rule id of a stance's evidence (agents.actions.stance)
+STANCE_FLAGS = {"declined": "action_declined", "done": "action_already_done"}
+
+
+def stance_evidence(message_id: str, st: Stance, label: str) -> Evidence:
+    """Why an action is not on the card: the message declines it or says it is done already (agents.actions.stance).
+    The action, the stance, the cue's words, the word naming the action and the stretch of the message they stand in
+    ([start, end) into the message as read), for the card and the ledger like any rule's evidence."""
+    said = "客户婉拒" if st.stance == DECLINED else "客户表示已办"
+    return Evidence(
+        id=Evidence.make_id(EvidenceKind.RULE, message_id, STANCE_RULE, st.action, st.stance),
+        kind=EvidenceKind.RULE,
+        title=f"{said}：{label}",
+        content=f"{said}「{label}」，未列入下一步：“{st.quote}”（{st.cue}）",
+        source_ids={
+            "rule_id": STANCE_RULE,
+            "playbook": STANCE_RULE,
+            "action": st.action,
+            "stance": st.stance,
+        },
+        lineage={
+            "inputs": [{"field": "message.clean_text", "value": st.quote, "span": [st.start, st.end]}],
+            "cue": st.cue,
+            "word": st.word,
+            "output": st.stance,
         },
     )
 
@@ -316,6 +346,17 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             f.rule_evidence.model_dump(mode="json"),
             *[e.model_dump(mode="json") for e in f.extra_evidence],
         ]
+    # an action the message declines or says is done is kept off the card by every source (propose): the card and the
+    # ledger say which, on what words, and the draft reads it from the state (action_stances) to offer it no more
+    message_id = str((state.get("message") or {}).get("message_id", ""))
+    action_stances: dict[str, dict[str, Any]] = {}
+    for name, st in stance_details(d.text, deps.tenant).items():
+        spec = next((a for a in deps.tenant.actions if a.name == name), None)
+        ev = stance_evidence(message_id, st, (spec.label_zh if spec is not None else "") or name)
+        new_evidence.append(ev.model_dump(mode="json"))
+        action_stances[name] = {**st.as_dict(), "evidence_id": ev.id}
+        flags.append(STANCE_FLAGS[st.stance])
+        log.info("action %s kept off the card: the message says %s («%s»)", name, st.stance, st.cue)
     sender = str((state.get("message") or {}).get("sender", "customer"))
     reason, named_by = "", ""
     if sender == "customer":  # another customer's prices, terms, orders or data: the card is a refusal
@@ -339,12 +380,12 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if reason:  # the customer's own actions stay on the card; nothing of the other customer was read
         flags.append(f"refused:{reason}")
         rule = governing_clause(deps.policy, reason)  # the tenant's own rule, cited in the refusal line
-        ev = refusal_evidence(str((state.get("message") or {}).get("message_id", "")), reason, named_by, rule)
+        ev = refusal_evidence(message_id, reason, named_by, rule)
         if rule is not None and rule.id not in {e.id for e in evidence}:
             new_evidence.append(rule.model_dump(mode="json"))
         new_evidence.append(ev.model_dump(mode="json"))
         log.warning("customer message refused (%s, named by %s)", reason, named_by)
-    out: dict[str, Any] = {"actions": actions, "evidence": new_evidence}
+    out: dict[str, Any] = {"actions": actions, "evidence": new_evidence, "action_stances": action_stances}
     if reason == NOT_ACCOUNT_HOLDER and state.get("answer"):
         # someone speaking for the holder: the computed answer is the holder's account (their warranty end, their
         # package), which the agent could read out to the caller. The card shows none of it: what the card keeps of

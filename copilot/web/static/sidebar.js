@@ -100,7 +100,9 @@ function paramWords(a, evidence) {
 
 function renderActions(li, actions, evidence) {
   const box = li.querySelector(".actions-box"), ul = li.querySelector(".actions");
-  ul.innerHTML = ""; box.hidden = !actions.length;
+  // an action kept off the card because the customer declined it or has it already: said, with the words that said so
+  const held = evidence.filter(e => e.source_ids && e.source_ids.rule_id === "message_stance");
+  ul.innerHTML = ""; box.hidden = !actions.length && !held.length;
   const ev = Object.fromEntries(evidence.map(e => [e.id, e]));
   actions.forEach((a, i) => {
     const item = document.createElement("li");
@@ -115,6 +117,11 @@ function renderActions(li, actions, evidence) {
     b.onclick = () => { why.hidden = !why.hidden; b.setAttribute("aria-expanded", String(!why.hidden)); };
     item.append(b, why); ul.append(item);
   });
+  for (const e of held) {
+    const item = document.createElement("li"); item.className = "stance muted small";
+    const said = ((e.lineage || {}).inputs || [{}])[0].value || "";
+    item.append(chip(e, evidence), said ? ` “${said}”` : ""); ul.append(item);
+  }
 }
 
 // Drafts carry vault tokens (<CN_MOBILE_1>) instead of personal data; the rep's own screen may show the values, fetched
