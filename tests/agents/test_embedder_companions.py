@@ -171,3 +171,24 @@ def test_the_dense_half_text_with_an_unsaid_code_is_named_only_when_the_code_is_
     assert not any(t.endswith(" LCP-3.5") for t in written("LCP-3.5的返点政策"))
     no_store = _later_reads({"clean_text": "这个型号的返点政策能再发一遍吗"}, _Views())
     assert not any(t.endswith("LCP-3.5") for t in no_store("这个型号的返点政策能再发一遍吗"))
+
+
+def test_a_first_read_made_as_a_batch_carries_the_named_texts_too() -> None:
+    inner = Counting()
+    qv = IntentVectors(inner)
+    with qv.companions(lambda text: ["那这个型号呢 LCP-3.5"]):
+        rows = qv.encode(
+            ["那这个型号呢", "上一条消息 那这个型号呢"]
+        )  # a say-little message read with its context
+        assert inner.calls == [
+            ("documents", ("那这个型号呢", "上一条消息 那这个型号呢", "那这个型号呢 LCP-3.5"))
+        ]
+        qv.encode(["那这个型号呢 LCP-3.5"])  # the dense half's text: no call
+        assert len(inner.calls) == 1
+    alone = IntentVectors(Counting())
+    assert np.allclose(rows, alone.encode(["那这个型号呢", "上一条消息 那这个型号呢"]), atol=1e-6)
+    known = IntentVectors(inner2 := Counting())
+    known.encode(["见过的"])
+    with known.companions(lambda text: ["不该顺带"]):
+        known.encode(["见过的", "新的"])  # not the message's first read: a text of it was met before
+    assert inner2.calls[-1] == ("documents", ("新的",))
