@@ -210,10 +210,12 @@ def _later_reads(
     models or alarm codes are not written in it (agents.nodes.ground.message_vector: «这个型号» resolved from an
     earlier turn). A text no reader asks for in the end (decide skips the parts of an abstained intent) costs its share of the
     batch; a text guessed wrong is embedded again by its reader, so the results never depend on the guess."""
-    from agents.nodes.decide import need_parts, second_ask
-    from agents.understanding.intent import IntentInput, message_clauses, primary_need
 
     def later(view: str) -> list[str]:
+        # imported when called, inside the embedder's guard: a reader renamed or gone costs the guess, not the turn
+        from agents.nodes.decide import need_parts, second_ask
+        from agents.understanding.intent import IntentInput, message_clauses, primary_need
+
         out = [primary_need(view)]
         clauses = message_clauses(view)
         if len(clauses) >= 3:  # intent._clause_votes reads a message of three clauses or more

@@ -192,3 +192,19 @@ def test_a_first_read_made_as_a_batch_carries_the_named_texts_too() -> None:
     with known.companions(lambda text: ["不该顺带"]):
         known.encode(["见过的", "新的"])  # not the message's first read: a text of it was met before
     assert inner2.calls[-1] == ("documents", ("新的",))
+
+
+def test_a_failing_guess_costs_the_guess_not_the_turn(make_deps, zhang, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import agents.nodes.decide as decide_module
+
+    inner = _CountingHashing()
+    cp = Copilot(make_deps(embedder=inner))
+    cp.handle(msg("你好，在吗", conv="warm"), zhang)
+    expected = cp.handle(msg(MULTI[0], conv="before"), zhang)
+
+    # a reader renamed: the guess cannot even import it (decide's own reader, not under test here, is stubbed)
+    monkeypatch.delattr(decide_module, "need_parts")
+    monkeypatch.setattr(decide_module, "other_needs", lambda *a, **k: [])
+    s = cp.handle(msg(MULTI[0], conv="after"), zhang)
+    assert s is not None and expected is not None
+    assert s.intent.name == expected.intent.name
