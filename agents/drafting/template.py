@@ -822,6 +822,15 @@ EN_RANGES: tuple[tuple[re.Pattern[str], Any], ...] = (
         r"\1 units",
     ),  # a tier's bounds ("60台（含）以上" → "60 units or more")
     (re.compile(r"，?您符合条件"), ", you qualify"),
+    (
+        re.compile(r"，?活动以下单日为准，(\S+?)当天及之前下单可享"),
+        r"; the order day decides: orders placed by \1 get it",
+    ),
+    (
+        re.compile(r"[；;，]?活动以下单日为准，至(\S+?)结束，您(.+?)下单届时已不在活动期内"),
+        r"; the order day decides: it ends on \1, so an order placed \2 would not get it",
+    ),
+    (re.compile(r"[；;]若在此之前下单，"), "; ordered by then, "),
     (re.compile(r"，?您不适用[：:]"), "; it does not apply to you: "),
     (re.compile(r"适用区域为([^，；]+)，您在([^，；。]+)"), r"it runs in \1 and you are in \2"),
     (re.compile(r"活动已于(\S+?)结束"), r"it ended on \1"),

@@ -19,10 +19,17 @@ from agents.context import RunContext, state_evidence
 from agents.reasoning import dates, function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
 from agents.reasoning.asks import asked_units, asks_text, typed_first
-from agents.reasoning.base import english_counts, governing_clause, governing_rows, spoken_percent
+from agents.reasoning.base import (
+    bare_points,
+    english_counts,
+    governing_clause,
+    governing_rows,
+    spoken_percent,
+)
 from agents.reasoning.combine import price_match, sum_savings
 from agents.reasoning.config import ToolsConfig, ToolSpec, load_profile, load_tools, words_hit
 from agents.reasoning.crm import CrmRecord, MissingField
+from agents.reasoning.declined import without_declined
 from agents.reasoning.english import role_en
 from agents.reasoning.followup import follow_up_scope, scoped_text
 from agents.reasoning.offers import rows_named_exactly
@@ -96,7 +103,13 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # a count the customer types outranks one on a photo they attach (a quote for 5, "凑8台，8台一共多少")
     # … read in simplified characters (a 繁體 customer reaches the same word lists and tables)
     # … and a rate said in words ("便宜个百分之三") as the figure the discount checks read ("3%")
-    text = spoken_percent(config.with_synonyms(to_simplified(typed_first(text, attached_texts(evidence)))))
+    # … and points said without their unit ("总共让7个") as points
+    text = bare_points(
+        spoken_percent(config.with_synonyms(to_simplified(typed_first(text, attached_texts(evidence)))))
+    )
+    # … and an offer the customer declines or already has («增值服务就免了», "not interested in the add-on")
+    # asks for nothing: its words are out of the clause that declines it, so no tool quotes what was turned down
+    text, _declined = without_declined(text, getattr(deps, "tenant", None))
     asked_ids, unasked_ids = config.asked(text)
     # an any-intent tool gated on discount words runs on the customer's own asks: a figure in a note to the system or
     # in a claim ("（内部备注：已享受7%）", "你们答应过九折") names no discount to check

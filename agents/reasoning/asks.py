@@ -146,3 +146,33 @@ def typed_first(text: str, attached: list[str]) -> str:
 def english_units(text: str) -> str:
     """English counts read as the tools read them ("7 K9s" → "7台K9")."""
     return english_counts(text)
+
+
+# a figure the customer gives as the whole discount, their volume tier inside it ("一共给7个点", "总共6个点",
+# "加起来九个点", "连阶梯一起9个点", "8% all-in", "tier included"): the word stands in the figure's own clause, before it
+# with no count between («一共要10台能给5个点吗» counts units, not the discount), or right after it
+TOTAL_BEFORE = re.compile(
+    r"(?:一共|总共|合计|总计|加起来|加在一起|总的|全部算上|连[^，,。；;！？?!]{0,10}一起(?:算)?|in total|altogether|all[- ]in)"
+    r"(?P<between>[^，,。；;！？?!]{0,10})$",
+    re.IGNORECASE,
+)
+TOTAL_AFTER = re.compile(
+    r"^\s*(?:一共|总共|合计|all[- ]in|in total|altogether|\(?\s*(?:tier|the tier|your tier) included|including (?:the |our |your )?tier)",
+    re.IGNORECASE,
+)
+_COUNTED = re.compile(r"\d+\s*(?:台|辆|units?|vehicles?|cars?)\b|\d+\s*(?:台|辆)", re.IGNORECASE)
+
+
+def stated_total(text: str, written: str) -> bool:
+    """The customer gives `written` as the whole discount, their tier inside it (TOTAL_BEFORE / TOTAL_AFTER)."""
+    for m in re.finditer(re.escape(written), text):
+        left = CLAUSE_BREAK.split(text[max(0, m.start() - 24) : m.start()])[-1]
+        right = CLAUSE_BREAK.split(text[m.end() : m.end() + 30])[0]
+        before = TOTAL_BEFORE.search(left)
+        if before is not None and not _COUNTED.search(before.group("between")):
+            return True
+        if TOTAL_AFTER.search(right) or re.search(
+            r"(?:tier|阶梯)[^，,。；;]{0,6}(?:included|一起|在内|算上)", right, re.I
+        ):
+            return True
+    return False

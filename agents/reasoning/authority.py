@@ -6,7 +6,14 @@ import re
 from decimal import Decimal
 
 from agents.reasoning import money
-from agents.reasoning.asks import EXTRA_WORDS, _clause_around, asked_units, asks_text, requested_discount
+from agents.reasoning.asks import (
+    EXTRA_WORDS,
+    _clause_around,
+    asked_units,
+    asks_text,
+    requested_discount,
+    stated_total,
+)
 from agents.reasoning.base import (
     ToolContext,
     _row_source,
@@ -83,24 +90,43 @@ def _actor(spec: ToolSpec, ctx: ToolContext, rows: list[RowFact]) -> tuple[str, 
     return spec.actor, ()
 
 
-def _to_buy(ctx: ToolContext) -> list[str]:
+def _to_buy(ctx: ToolContext, asked_at: int | None = None) -> list[str]:
     """The models the message names that the CRM prices, the one being bought first: a model the customer does not
-    own already ("拿他那台Q5置换Z5", "去年买K9…这次订Z5": the Z5), else as named (re-buying a model they own)."""
+    own already ("拿他那台Q5置换Z5", "去年买K9…这次订Z5": the Z5), else as named (re-buying a model they own). With the
+    asked figure's place (`asked_at`), the model named last before it is the one the ask is for («朋友买X7打了九五折，
+    我买Z5也九五折呗» → Z5: the figure is asked for the model just named, a friend's model is context)."""
     models = priced_models(ctx)
     if len(models) < 2:
         return models
     owned = " ".join(str(d.get("name") or "") for d in ctx.crm.all_devices())
     new = [m for m in models if m not in owned]
-    return new + [m for m in models if m not in new]
+    ordered = new + [m for m in models if m not in new]
+    if asked_at is not None:
+        before = {m: ctx.text.rfind(_code(m), 0, asked_at) for m in ordered}
+        nearest = max(ordered, key=lambda m: before[m])
+        if before[nearest] >= 0:
+            ordered = [nearest] + [m for m in ordered if m != nearest]
+    return ordered
+
+
+def _code(model: str) -> str:
+    found = re.findall(r"[A-Za-z]{1,3}\d{1,3}[A-Za-z]?", model)
+    return found[-1] if found else model
+
+
+def asked_at(text: str, written: str) -> int | None:
+    """Where the figure the customer asks for stands: its last mention («他拿了九八折…也给我九八折吧»: the one asked)."""
+    at = text.rfind(written)
+    return at if at >= 0 else None
 
 
 def _discount_worth(
-    ctx: ToolContext, off: Decimal, inputs: tuple[Input, ...]
+    ctx: ToolContext, off: Decimal, inputs: tuple[Input, ...], at: int | None = None
 ) -> tuple[str, tuple[tuple[str, ...], tuple[Input, ...]], str]:
     """What the asked discount is worth on the list price of the model the message names ("，按X7指导价 199,900 元计
     为 3,998 元"), or "" when no priced model is named (never a guessed price); and the same for an English reader
     (" (CNY 3,998 on the X7 list price of CNY 199,900)")."""
-    models = _to_buy(ctx)
+    models = _to_buy(ctx, at)
     if not models:
         return "", ((), ()), ""
     try:
@@ -125,7 +151,8 @@ def _discount_worth(
 
 # how much something comes to, asked ("最后到手价多少", "到手多少", "what would it cost")
 AMOUNT_ASKED = re.compile(
-    r"多少钱|多少(?=[？?。，,]|$)|几多钱|到手|落地|落下来|啥价|什么价|how much|what (?:would|will|does) it cost|net price",
+    r"多少钱|多少(?=[？?。，,]|$)|几多钱|到手|落地|落下来|啥价|什么价|单价|报个价|报一下价|how much|what (?:would|will|does) it cost"
+    r"|net price|unit price",
     re.IGNORECASE,
 )
 
@@ -138,7 +165,7 @@ def _net_price(ctx: ToolContext, off: Decimal, written: str) -> tuple[str, Decim
     m = re.search(re.escape(written), ctx.text)
     if m is None or EXTRA_WORDS.search(_clause_around(ctx.text, m.start(), m.end())):
         return None
-    models = _to_buy(ctx)
+    models = _to_buy(ctx, asked_at(ctx.text, written))
     if not models:
         return None
     try:
@@ -294,6 +321,46 @@ def _own_limit(
     )
 
 
+def _tiered_ask(
+    spec: ToolSpec, ctx: ToolContext, off: Decimal, written: str
+) -> tuple[Decimal, Decimal, tuple[Input, ...]] | None:
+    """A whole discount stated with the customer's volume tier inside it: (the tier's rate, the increment asked on
+    top of it, the tier's inputs). The tier is no discount of this policy's (it is granted already): what the rep
+    checks is the increment. None when the figure is no total or the customer has no tier."""
+    if not stated_total(ctx.text, written):
+        return None
+    tiered = _tier_rate(spec, ctx)
+    if tiered is None or tiered[0] <= 0:
+        return None
+    return tiered[0], off - tiered[0], tiered[1]
+
+
+def _tier_net(
+    spec: ToolSpec, ctx: ToolContext, extra: Decimal, tier: Decimal | None, at: int | None = None
+) -> tuple[str, Decimal, Decimal, tuple[Input, ...]] | None:
+    """The unit price a discount on top of the customer's tier makes, when the message asks what it comes to: the
+    tier price (list × (1 − tier), to the yuan) less the extra amount (list × extra, to the yuan; 第七条): (model,
+    tier price, net price, inputs). None without a priced model, a tier or an amount asked."""
+    if not AMOUNT_ASKED.search(ctx.text):
+        return None
+    models = _to_buy(ctx, at)
+    if not models:
+        return None
+    inputs: tuple[Input, ...] = ()
+    if tier is None:
+        tiered = _tier_rate(spec, ctx)
+        if tiered is None or tiered[0] <= 0:
+            return None
+        tier, inputs = tiered
+    try:
+        price = ctx.crm.list_price(models[0])
+    except MissingField:
+        return None
+    unit = money.rounded(price.value * (Decimal(100) - tier) / Decimal(100), "1", "half_up")
+    amount = money.rounded(price.value * extra / Decimal(100), "1", "half_up")
+    return models[0], unit, unit - amount, (*inputs, Input("evidence", price.evidence_id, str(price.value)))
+
+
 def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     found = governing_rows(ctx, spec)
     if isinstance(found, CannotCompute):
@@ -318,6 +385,26 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         offer
     ):  # "北区冬日保养月那个9折": the offer's own rate (its tool checks it), not a discount asked on top
         return [CannotCompute(spec.tool, spec.id, f"{written}是客户说的{offer}自带的优惠，不是另要的折扣")]
+    # "一共给7个点" from a customer whose tier is 5%: the rep checks the 2% on top, never the 7% (the tier is granted)
+    total = _tiered_ask(spec, ctx, off, written)
+    tier_inputs: tuple[Input, ...] = ()
+    if total is not None:
+        tier_rate, off, tier_inputs = total
+        if off <= 0:
+            return [
+                Computed(
+                    spec.tool,
+                    spec.id,
+                    "within",
+                    "bool",
+                    f"您提到的总共{written}已在贵司阶梯折扣 {fmt(tier_rate)}% 之内，无需追加折扣",
+                    (f"{fmt(tier_rate)}%",),
+                    (Input("message", "message.stated_total", written), *tier_inputs, *_version_input(g)),
+                    _row_source(g, rows[0]),
+                    subject=f"{fmt(tier_rate)}%",
+                    statement_en=f"the {written} in total is within your tier's {fmt(tier_rate)}%: nothing on top is needed",
+                )
+            ]
     actor, actor_input = _actor(spec, ctx, rows)
     spec = spec.model_copy(update={"actor": actor})
     own = find_rows(rows, spec.approver_column, spec.actor)
@@ -339,25 +426,50 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     within = own_cell.range.contains(off)
     off_text = f"{fmt(off)}%"
     asked_text = written if "折" in written else off_text
+    if total is not None:  # said as the whole, checked as the increment on the tier
+        asked_text = f"总共{written}（含贵司阶梯折扣 {fmt(total[0])}%），即追加 {off_text}"
     inputs = (
-        Input("message", "message.requested_discount", written),
+        Input(
+            "message", "message.stated_total" if total is not None else "message.requested_discount", written
+        ),
+        *tier_inputs,
         Input("policy", own[0].evidence_id, own[0].as_text()),
         Input("policy", tier.row.evidence_id, tier.row.as_text()),
         *_version_input(g),
         *actor_input,
     )
     source = _row_source(g, tier.row)
-    worth, worth_slots, worth_en = _discount_worth(ctx, off, inputs)
+    worth, worth_slots, worth_en = _discount_worth(ctx, off, inputs, asked_at(ctx.text, written))
     if worth:
         inputs = (*inputs, *worth_slots[1])
+    if total is not None:
+        worth_en = f" (your tier's {fmt(total[0])}% included: {off_text} on top{',' + worth_en[2:-1] if worth_en else ''})"
+    # on top of the tier (the increment of a total, or "在阶梯价上再加3个点"): the price it makes, when asked
+    on_tier = (
+        _tier_net(spec, ctx, off, total[0] if total is not None else None, asked_at(ctx.text, written))
+        if worth
+        and (total is not None or EXTRA_WORDS.search(asks_text(ctx.text)))
+        and asked_units(ctx.text)
+        is None  # with a count the tier's own what-if states it (unit and order total)
+        else None
+    )
+    if on_tier is not None:
+        worth += f"，阶梯单价 {_yuan_plain(on_tier[1])} 元再减，折后单价 {_yuan_plain(on_tier[2])} 元"
+        worth_en = worth_en[:-1] + f", CNY {_yuan_plain(on_tier[2])} after the tier and it)"
+        worth_slots = ((*worth_slots[0], _yuan_plain(on_tier[2])), (*worth_slots[1], *on_tier[3]))
+        inputs = (*inputs, *on_tier[3])
     if within:
         statement = f"您提到的{asked_text}（折扣 {off_text}）在{spec.actor}可自行决定的范围内（{own_cell.raw}）{'，' + worth if worth else ''}"
+        if total is not None:
+            statement = f"您提到的{asked_text}，在{spec.actor}可自行决定的范围内（{own_cell.raw}）{'，' + worth if worth else ''}"
         en = (
             f"the {off_text} discount you asked for is within what {role_en(spec.actor, ctx.terms_en)} may grant "
             f"({own_cell.raw}){worth_en}"
         )
-        net = _net_price(ctx, off, written) if worth else None
-        head = head_en = ""
+        net = _net_price(ctx, off, written) if worth and on_tier is None and total is None else None
+        # what their figure is worth on the model they name is said with the grant (the tier's price it makes too)
+        head = f"您提到的{asked_text}（{worth}）" if worth else ""
+        head_en = f"The {off_text} discount you asked for{worth_en}" if worth else ""
         if net is not None:  # "这样算下来一台多少": the price it makes, said with the grant
             statement += f"，折后 {_yuan_plain(net[1])} 元"
             en += f", CNY {_yuan_plain(net[1])} after it"
@@ -380,7 +492,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 say_head_en=head_en,
             )
         ]
-    zhe = f"（即折扣 {off_text}）" if "折" in written else ""
+    zhe = f"（即折扣 {off_text}）" if "折" in written and total is None else ""
     statement = f"您提到的{asked_text}{zhe}超出{spec.actor}的权限（{own_cell.raw}），须由{approver}审批{f'（{worth}）' if worth else ''}"
     en = (
         f"a {off_text} discount is above what I may grant as {role_en(spec.actor, ctx.terms_en)} ({own_cell.raw}) "

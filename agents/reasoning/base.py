@@ -28,6 +28,20 @@ SPOKEN_MIXED = re.compile(
 SPOKEN_PERCENT = re.compile(r"百分之\s*([零〇一二两三四五六七八九十百点\d.]+)")
 
 
+# points said without their unit after a word of conceding on price («总共让7个», «也便宜3个呗», «优惠个3个吧»): the
+# customer's discount in points, written as the figure the discount checks read («7个点»); a count of things
+# («便宜3个月», «少2个人») keeps its noun
+BARE_POINTS = re.compile(
+    r"((?:让|便宜|优惠|降|少|减|打)(?:了|个|到)?\s*(?:\d{1,2}(?:\.\d)?|[一两二三四五六七八九十]))\s*个"
+    r"(?![点百台辆月人车天周年小工星礼季次块元万千套件只份把])"
+)
+
+
+def bare_points(text: str) -> str:
+    """«让7个» → «让7个点» (BARE_POINTS); the message itself when it has none."""
+    return BARE_POINTS.sub(lambda m: f"{m.group(1)}个点", text)
+
+
 def spoken_percent(text: str) -> str:
     """A rate said in words ("便宜个百分之三", "百分之二点五") written as the figure the tools read ("3%", "2.5%")."""
 
@@ -279,9 +293,22 @@ def priced_models(ctx: ToolContext) -> list[str]:
             continue
         named.append(m)
     if named:
-        return _own_first(named, ctx.text)
+        # a model the entity reader missed («那个 七座的 就Z9»: spoken words around it) is still named
+        more = [c for c in _priced_codes(ctx) if not any(c in n for n in named)]
+        return _own_first(named + more, ctx.text)
+    codes = _priced_codes(ctx)
+    if (
+        len(codes) >= 2
+    ):  # several models written: each is named (which one the ask is for, its reader decides)
+        return _own_first(codes, ctx.text)
     found = ctx.crm.priced_model_in(ctx.text)
     return [found] if found else []
+
+
+def _priced_codes(ctx: ToolContext) -> list[str]:
+    """Every CRM-priced model code the message writes (a CRM reader without the list gives none)."""
+    reader = getattr(ctx.crm, "priced_codes_in", None)
+    return list(reader(ctx.text)) if callable(reader) else []
 
 
 _CLAUSE = re.compile(r"[，。,；;！？!?\n]")
@@ -291,10 +318,15 @@ def _others_clause(text: str, at: int) -> bool:
     """The clause around position `at` speaks of another party (a colleague's car, another company's order)."""
     from agents.authz_phrases import OTHER_PARTY, SOMEONE  # the lexicon of other parties (read, not extended)
 
-    left = max((m.end() for m in _CLAUSE.finditer(text, 0, at)), default=0)
-    stop = _CLAUSE.search(text, at)
+    left = max((m.end() for m in _CHAT_CLAUSE.finditer(text, 0, at)), default=0)
+    stop = _CHAT_CLAUSE.search(text, at)
     clause = text[left : stop.start() if stop else len(text)]
     return bool(SOMEONE.search(clause) or OTHER_PARTY.search(clause))
+
+
+# a clause break in chat: a punctuation mark, or a space between two Chinese characters / a model and a Chinese word
+# («邻居买X7便宜了3个点 我看中的是Z5 也便宜3个呗»: terse chat puts spaces where commas go)
+_CHAT_CLAUSE = re.compile(r"[，。,；;！？!?\n]|(?<=[\u4e00-\u9fff\w])[ \u3000]+(?=[\u4e00-\u9fff])")
 
 
 def _own_first(models: list[str], text: str) -> list[str]:

@@ -476,6 +476,21 @@ class CrmRecord:
         # only the class is named («同级的» + the class word): the one product of that class
         return classes[0][0] if len(classes) == 1 else ""
 
+    def priced_codes_in(self, text: str) -> list[str]:
+        """Every model code of a CRM-priced product the message writes (X7, Z5), in the order it first writes them."""
+        at: dict[str, int] = {}
+        for e in self.facts:
+            if e.source_ids.get("entity") != "product" or "list_price" not in (
+                (e.lineage or {}).get("values") or {}
+            ):
+                continue
+            m = re.match(r"^产品 (.+?) \S+ = ", e.content)
+            for code in re.findall(r"[A-Z]{1,3}\d{1,3}[A-Z]?", m.group(1) if m else ""):
+                hit = re.search(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![0-9])", text)
+                if hit is not None:
+                    at.setdefault(code, hit.start())
+        return sorted(at, key=at.__getitem__)
+
     def named_product(self, text: str) -> Product | None:
         """The price-list product the message names by its code (FL-9, AC-2) or its full name, with its kind (品类):
         the CRM's product facts of one row (row_key) read together. None when none, or several equally long, are named."""

@@ -237,6 +237,61 @@ _EN_ORDER = re.compile(r"\b(?:order|sign|buy|purchas)", re.I)
 EN_ORDER_SPAN = 40  # English words are longer: "signing for one sometime in January"
 
 
+# a month said in English, with the part of it or the day ("mid-January", "end of January", "January 15th", "the
+# 15th of January", "early Feb"): read like 「1月中旬」 / 「1月15号」. "May" alone is a verb: a month stands bare only
+# by its whole name other than May
+_EN_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
+)
+_EN_PERIOD = re.compile(
+    r"\b(?:(early|mid|late|(?:the\s+)?(?:end|beginning|start|middle)\s+of)[\s-]+)?"
+    rf"(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+of\s+)?({_EN_MONTHS})\b\.?(?:\s+(\d{{1,2}})(?:st|nd|rd|th)?\b)?",
+    re.I,
+)
+_EN_PART_DAY = {"early": 1, "beginning": 1, "start": 1, "mid": 11, "middle": 11, "late": 21, "end": 21}
+_EN_DONE = re.compile(
+    r"\b(?:ago|delivered|bought|purchased|got|received|signed|ordered|was|were|did|had)\b", re.I
+)
+
+
+def _english_periods(text: str, today: date) -> list[tuple[int, str, date]]:
+    """The later days an English month names (the part's first day, or the day given), placed like 「1月」 said in
+    November: a later month this year, one six or more months back next year; a sentence telling what was done names
+    no day to come."""
+    out: list[tuple[int, str, date]] = []
+    for m in _EN_PERIOD.finditer(text):
+        part, day_before, name, day_after = m.group(1), m.group(2), m.group(3).lower(), m.group(4)
+        if name == "may" and not (part or day_before or day_after):
+            continue
+        month = MONTH_NAMES_EN.index(name[:3]) + 1
+        sentence = re.split(r"[.!?;\n]", text[: m.start()])[-1] + re.split(r"[.!?;\n]", text[m.end() :])[0]
+        if _EN_DONE.search(sentence):
+            continue
+        if month > today.month or month == today.month and (day_before or day_after):
+            year = today.year
+        elif today.month - month >= 6:
+            year = today.year + 1
+        else:
+            continue
+        raw_day = day_before or day_after
+        key = (
+            (part or "").lower().split()[-2]
+            if part and " of" in (part or "").lower()
+            else (part or "").lower()
+        )
+        try:
+            day = date(year, month, int(raw_day)) if raw_day else date(year, month, _EN_PART_DAY.get(key, 1))
+        except ValueError:
+            continue
+        if day > today:
+            out.append((m.start(), m.group(0).rstrip("."), day))
+    return out
+
+
+MONTH_NAMES_EN = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
 def proposed_day(text: str, today: date) -> tuple[str, date] | None:
     """The day a customer says they will act (order, sign, come in), as (its words, the day): a later day named_days
     reads, else the first day of a later period ("元旦以后" → 1 January; "明年一月份" / "January" (english_counts wrote
@@ -285,6 +340,7 @@ def proposed_day(text: str, today: date) -> tuple[str, date] | None:
     for m in _AFTER_FESTIVAL.finditer(text):
         if not _told_as_done(text, m.start(), m.end()):
             found.append((m.start(), m.group(0), date(today.year + 1, 1, 1)))
+    found += _english_periods(text, today)
     found = [f for f in found if f[2] > today]
     if not found or _NOW_ORDER.search(text):
         return None  # no day to come, or an order placed now: the tools use today

@@ -13,6 +13,7 @@ from agents.reasoning.base import (
     ToolContext,
     _governing,
     _match_value,
+    _others_clause,
     _row_source,
     _version_input,
     _yuan_plain,
@@ -342,7 +343,7 @@ def _named_rows(
 
 
 WANT = re.compile(
-    r"(?:换成|换台|换辆|换个|换|想买|买台|买辆|买|订|要|\bfor a new|\bbuy a|\bbuy|\border|\bget a)\s*(?:一台|一辆|台|辆|new)?\s*$",
+    r"(?:换成|换台|换辆|换个|换|想买|买台|买辆|买|订|要|看中的?是?|看上的?是?|中意的?是?|\bfor a new|\bbuy a|\bbuy|\border|\bget a)\s*(?:一台|一辆|台|辆|new)?\s*$",
     re.IGNORECASE,
 )
 
@@ -358,7 +359,12 @@ def _wanted_first(text: str, models: list[str]) -> list[str]:
     def where(m: str) -> int:
         return text.find(m) if m in text else text.find(code(m))
 
-    wanted = [m for m in models if (at := where(m)) > 0 and WANT.search(text[max(0, at - 12) : at])]
+    # (a model another party bought — «邻居买X7…我看中的是Z5» — is theirs, not the one wanted)
+    wanted = [
+        m
+        for m in models
+        if (at := where(m)) > 0 and WANT.search(text[max(0, at - 12) : at]) and not _others_clause(text, at)
+    ]
     return wanted[:1] + [m for m in models if m not in wanted[:1]]
 
 
@@ -439,6 +445,28 @@ def _scope_failures(
 
 
 LATE_HEAD = "活动以下单日为准，至"
+ORDER_BY = "活动以下单日为准，{end}当天及之前下单可享"  # inside the window, no order day named: the condition, not a promise
+
+
+def _order_by(row: RowFact, spec: ToolSpec, ctx: ToolContext, inputs: list[Input]) -> str:
+    """What an offer inside its window today says when the message names no order day: the order day decides and the
+    window's last day (a scope cell, recorded as an input), never a bare «您符合条件» a customer ordering later would
+    read as a promise. A row with no window (or today outside it, which a scope check already failed) keeps it."""
+    w = _open_window(row, spec, ctx)
+    if w is None:
+        return "您符合条件"
+    inputs.append(Input("policy", row.evidence_id, f"{w[0]}={w[1]}"))
+    return ORDER_BY.format(end=dates.zh_date(w[2].end))
+
+
+def _open_window(row: RowFact, spec: ToolSpec, ctx: ToolContext) -> tuple[str, str, DateWindow] | None:
+    """The row's window (its date scope cell: column, cell, window) when it holds today; None otherwise."""
+    for kind, column in spec.scope.items():
+        cell = row.cell(column) if kind == "date" else None
+        windows = date_windows(cell.raw) if cell is not None else []
+        if cell is not None and windows and windows[0].contains(ctx.today):
+            return column, cell.raw, windows[0]
+    return None
 
 
 def _late_order(raw: str, ctx: ToolContext) -> tuple[str, date, DateWindow] | None:
@@ -541,14 +569,18 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         fails = scope_fails + other
         # ordered after the window: not theirs then, though it still holds today (said with its last day and price)
         late = len(fails) == 1 and fails[0].startswith(LATE_HEAD)
-        if row not in named and fails:
-            continue
+        if row not in named and fails and not late:
+            continue  # (ordered after its end, an offer that holds today is still what they asked about)
         values = {h: c.raw for h, c in zip(row.headers, row.cells, strict=True)}
         try:
             what = spec.template.format(**values) if spec.template else row.as_text()
         except (KeyError, IndexError) as exc:
             return [CannotCompute(spec.tool, spec.id, f"tools.yaml 模板引用了不存在的列 {exc}")]
-        statement = f"{what}，您不适用：{'；'.join(fails)}" if fails else f"{what}，您符合条件"
+        statement = (
+            f"{what}，您不适用：{'；'.join(fails)}"
+            if fails
+            else f"{what}，{_order_by(row, spec, ctx, inputs)}"
+        )
         if late:  # "…：Z5每台立减2000元；活动以下单日为准，至…结束，您元旦过后下单届时已不在活动期内"
             statement = f"{what}；{fails[0]}"
         slots = tuple(v for v in values.values() if re.search(r"\d", v) and v in statement)[:3]
@@ -583,7 +615,12 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             if fails and len(fails_en) == len(scope_fails):
                 statement_en = f"{head} does not apply to you: {'; '.join(fails_en)}"
             elif not fails:
-                statement_en = f"{head} applies to you"
+                open_w = _open_window(row, spec, ctx)
+                statement_en = (
+                    f"{head} applies to orders placed by {open_w[2].end.isoformat()} (the order day decides)"
+                    if open_w is not None
+                    else f"{head} applies to you"
+                )
             if statement_en and late and net is not None:
                 statement_en += (
                     f"; ordered by then, the {net[0]} list price of CNY {_yuan_plain(net[1])} less "

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from agents.reasoning import dates, money
-from agents.reasoning.asks import EXTRA_WORDS, _clause_around, asked_units, requested_discount
+from agents.reasoning.asks import EXTRA_WORDS, _clause_around, asked_units, requested_discount, stated_total
 from agents.reasoning.base import (
     ToolContext,
     _clause,
@@ -1062,14 +1062,18 @@ def _extra_on_tier(
         return None
     off, written = asked
     m = re.search(re.escape(written), ctx.text)
-    if m is None or not EXTRA_WORDS.search(_clause_around(ctx.text, m.start(), m.end())):
+    total = stated_total(ctx.text, written)  # "总共7个点": the tier inside it, the rest on top
+    if m is None or not (total or EXTRA_WORDS.search(_clause_around(ctx.text, m.start(), m.end()))):
         return None
-    combined = tier_rate + off
+    if total and off <= tier_rate:
+        return None  # the tier gives it already (the authority check says so)
+    combined = off if total else tier_rate + off
+    extra = off - tier_rate if total else off
     unit = money.discounted(list_price, combined, spec.rounding, spec.rounding_mode)
-    total = money.rounded(unit * count, spec.rounding, spec.rounding_mode)
+    order = money.rounded(unit * count, spec.rounding, spec.rounding_mode)
     text = (
-        f"；如阶梯之外再让 {fmt(off)}%（合计 {fmt(combined)}%），单价 {_yuan_plain(unit)} 元，"
-        f"{fmt(count)} 台合计 {_yuan_plain(total)} 元{WHAT_IF_HEDGE}"
+        f"；如阶梯之外再让 {fmt(extra)}%（合计 {fmt(combined)}%），单价 {_yuan_plain(unit)} 元，"
+        f"{fmt(count)} 台合计 {_yuan_plain(order)} 元{WHAT_IF_HEDGE}"
     )
     return text, written
 

@@ -75,7 +75,8 @@ def test_the_day_the_customer_says_they_will_act(text: str, want: date | None) -
         ("Our insurance expires in January, we want to order the S7 this week", None),
         ("Delivery in January is fine, but we'll place the order now", None),
         ("We take delivery next month but will sign the contract today", None),
-        ("If I order the S7 in mid-January, is the promotion still on?", date(2027, 1, 1)),
+        # r17: "mid-January" is read like 1月中旬 (the 11th), no longer as the month's first day
+        ("If I order the S7 in mid-January, is the promotion still on?", date(2027, 1, 11)),
         ("We plan to buy three more E5s next month", date(2026, 12, 1)),
     ],
 )

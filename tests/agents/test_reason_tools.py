@@ -675,7 +675,8 @@ def test_scope_rows_check_period_region_product_and_customer_type(store: PolicyS
         ),
     )
     assert [r.statement for r in results if isinstance(r, Computed)] == [
-        "冬季焕新季：每台立减8000元，您符合条件"
+        # r17: inside its window with no order day named, the condition and the last day, never a bare promise
+        "冬季焕新季：每台立减8000元，活动以下单日为准，2026年12月31日当天及之前下单可享"
     ]
     named, *others = run_tool(spec, ctx(store, crm=person, text="夏季购车礼还有吗", today=date(2026, 11, 20)))
     assert isinstance(named, Computed) and named.output == "false" and "2026年8月31日结束" in named.statement

@@ -1,0 +1,165 @@
+"""Answers round 17 (issue #15): the mechanisms behind tests/agents/data/answers_scratch_r17.yaml, one table each.
+End to end the scratch set measures them: tests/agents/test_answers_scratch.py (r17 row)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from agents.drafting.template import in_english
+from agents.reasoning.asks import stated_total
+from agents.reasoning.authority import asked_at
+from agents.reasoning.base import _others_clause, bare_points, english_counts
+from agents.reasoning.dates import proposed_day
+from agents.reasoning.declined import without_declined
+from agents.reasoning.offers import ORDER_BY
+from agents.tenant import TenantConfig
+
+TENANT = Path(__file__).resolve().parents[2] / "copilot" / "tenants" / "autodealer"
+
+
+@pytest.fixture(scope="module")
+def dealer() -> TenantConfig:
+    return TenantConfig.load(TENANT)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # declined / done: the words naming the offer leave the clause that turns it down
+        ("E5质保啥时候到期 延保就免了 不考虑", "E5质保啥时候到期"),
+        (
+            "When does my L5's warranty end? Not interested in the extended warranty btw.",
+            "When does my L5's warranty end?",
+        ),
+        ("孙顾问，V9的质保到哪天？延保我提车的时候就已经买过了，不用再推给我了", "V9的质保到哪天？"),
+        ("就是我那台白色的SUV 它那个质保到哪天啊 然后那个延保啊 算了 不要了", "质保到哪天啊"),
+        # another clause still asking about it keeps its words
+        ("延保就不考虑了，不过延保一般什么时候生效？", "不过延保一般什么时候生效？"),
+    ],
+)
+def test_a_declined_offer_asks_for_nothing(dealer: TenantConfig, text: str, kept: str) -> None:
+    out, found = without_declined(text, dealer)
+    assert found, text
+    assert kept in out
+    declined_clause = out.replace(kept, "")
+    assert "延保" not in declined_clause and "extended warranty" not in declined_clause.lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "E5质保啥时候到期？延保多少钱",
+        "我已经决定了要买延保，L5的延保多少钱",
+        "延保不是免费的吧？S7买延保要多少钱",  # 免费 is no refusal
+        "How much is the extended warranty for my L5? And when does the current warranty end?",
+        "延保要不要买？划算吗",  # an A-not-A question
+        "不买延保的话，坏了怎么办",  # a condition
+    ],
+)
+def test_an_asked_offer_is_untouched(dealer: TenantConfig, text: str) -> None:
+    out, found = without_declined(text, dealer)
+    assert out == text and not found
+
+
+def test_no_tenant_declines_nothing() -> None:
+    assert without_declined("延保就免了", None) == ("延保就免了", {})
+
+
+TODAY = date(2026, 11, 20)  # a Friday
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "I'm planning to sign for an L5 around mid-January. Will the winter deal still be on?",
+            date(2027, 1, 11),
+        ),
+        ("If I sign the L5 contract on January 15th, can I still get the discount?", date(2027, 1, 15)),
+        (
+            "thinking of ordering another S7 end of January, does the 8000 off still work then",
+            date(2027, 1, 21),
+        ),
+        ("so I'd order the S7 in early February", date(2027, 2, 1)),
+        ("sign on Jan 15", date(2027, 1, 15)),
+        ("I'll sign for an L5 on December 15.", date(2026, 12, 15)),
+        ("delivery in January, I will sign on the 15th of December", date(2026, 12, 15)),
+        # no day to come, or none an order word governs
+        ("We bought two in March, want to order more", None),
+        ("we ordered in January", None),
+        ("I may order one", None),  # "may" is a verb
+        ("My insurance expires in January, want to order an S7 now", None),
+        ("The January service was fine", None),
+    ],
+)
+def test_an_english_month_is_an_order_day(text: str, want: date | None) -> None:
+    got = proposed_day(english_counts(text), TODAY)
+    assert (got[1] if got else None) == want, got
+
+
+def test_an_offer_inside_its_window_says_the_condition_not_a_promise() -> None:
+    """No order day named: the window's last day and that the order day decides, never «您符合条件»."""
+    assert "您符合条件" not in ORDER_BY
+    said = ORDER_BY.format(end="2026年12月31日")
+    english = in_english(f"冬季活动：每台立减8000元，{said}", {})
+    assert "2026" in english and "order day decides" in english and "qualify" not in english
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "total"),
+    [
+        # the whole discount, the tier inside it
+        ("陈经理，L5我们要4台，一共给7个点行不行？单价多少", "7个点", True),
+        ("对，总共6个点，能批不？", "6个点", True),
+        ("T3一共打个九折 能做不", "九折", True),
+        ("加起来 九个点 能不能做", "九个点", True),
+        ("Can you do 8% all-in (tier included) on 10 S7s?", "8%", True),
+        ("连阶梯一起算9个点", "9个点", True),
+        # an increment, or a count the total word is about
+        ("我们一共要10台能给5个点吗", "5个点", False),
+        ("L5在阶梯价基础上再加3个点", "3个点", False),
+        ("T3再让2个点吧", "2个点", False),
+        ("能不能给8个点", "8个点", False),
+    ],
+)
+def test_a_stated_total_holds_the_tier(text: str, written: str, total: bool) -> None:
+    assert stated_total(text, written) is total
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("T3再订5台 总共让7个 单价多少", "T3再订5台 总共让7个点 单价多少"),
+        ("也便宜3个呗", "也便宜3个点呗"),
+        ("优惠3个", "优惠3个点"),
+        ("让两个吧", "让两个点吧"),
+        # a count of things keeps its noun
+        ("便宜3个月", "便宜3个月"),
+        ("能不能少2个人", "能不能少2个人"),
+        ("再减1个工时", "再减1个工时"),
+        ("打个9折", "打个9折"),
+    ],
+)
+def test_points_said_without_their_unit(text: str, want: str) -> None:
+    assert bare_points(text) == want
+
+
+def test_the_figure_asked_is_its_last_mention() -> None:
+    text = "我表姐买L5 给她打了九八折 我这回想要V9 也给我九八折吧"
+    assert asked_at(text, "九八折") == text.rfind("九八折")
+    assert asked_at(text, "九五折") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "model", "theirs"),
+    [
+        ("邻居买S7便宜了3个点 我看中的是L5 也便宜3个呗", "S7", True),
+        ("邻居买S7便宜了3个点 我看中的是L5 也便宜3个呗", "L5", False),
+        ("我同事提了台X7，我想买台Z5", "X7", True),
+    ],
+)
+def test_a_space_in_chat_ends_a_clause(text: str, model: str, theirs: bool) -> None:
+    assert _others_clause(text, text.find(model)) is theirs
