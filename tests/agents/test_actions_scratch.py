@@ -136,6 +136,16 @@ ABOUT: dict[str, tuple[str, str]] = {
         "message about a fault or a repair; English chasers of a visit) top-2 0.891 (49/55), no forbidden 0.971 "
         "(33/34), zero-rule 0.873 / 0.971",
     ),
+    "actions_scratch_r17.yaml": (
+        "by author style (session 17): terse chat, typos/homophones, Cantonese and traditional characters, rambling "
+        "voice with fillers and self-corrections, forwarded threads, English mixed with Chinese, vehicles and customers "
+        "described rather than named; an action declined or done already in those styles, and innocents wanting it",
+        "before (59919ea clean copy) top-2 0.853 (64/75), no forbidden 0.348 (8/23), innocents 18/22, zero-rule 0.827 / "
+        "0.348; after the stance reader's under-reach forms (a topic clause before the cue, Cantonese 唔/咗, English "
+        "negated verbs, homophones of the pack's words, chat clauses ended by a space after a completion; reported words, "
+        "a must, a request and a question are no stance) top-2 0.920 (69/75), no forbidden 0.783 (18/23), innocents "
+        "22/22, zero-rule 0.893 / 0.739",
+    ),
 }
 # The shapes each set must hold (its cases' tags).
 TAGS: dict[str, str] = {
@@ -148,6 +158,7 @@ TAGS: dict[str, str] = {
     "actions_scratch_r15.yaml": "pkg state ticket warranty price inject multi voice english computed",
     "actions_scratch_r15_tickets.yaml": "ticket state voice english",
     "actions_scratch_r16.yaml": "stance control precond ticket voice english",
+    "actions_scratch_r17.yaml": "stance innocent style terse typo cantonese trad ramble forwarded mixed described voice english",
 }
 BY_TENANT: dict[str, dict[str, float]] = {
     "actions_generalisation_r7.yaml": {"autodealer": 0.82, "demo": 0.9},
@@ -167,6 +178,7 @@ FLOORS: list[tuple[str, int, float, float, int, float, float, int, float, float]
     ("actions_scratch_r15.yaml", 30, 0.81, 0, 4, 0.69, 0.64, 6, 0.84, 0.57),
     ("actions_scratch_r15_tickets.yaml", 9, 0.88, 0, 0, 0, 0, 0, 0.33, 0),
     ("actions_scratch_r16.yaml", 55, 0.87, 0, 0, 0, 0.97, 0, 0.85, 0.97),
+    ("actions_scratch_r17.yaml", 70, 0.9, 0, 0, 0, 0.73, 0, 0.87, 0.69),
 ]
 SETS = [
     ScratchSet(
@@ -265,3 +277,11 @@ def test_clauses_of_an_unpunctuated_message_are_its_parts() -> None:
         "另外再来二十套，麻烦报个价。",
     ]
     assert need_parts("Where is my order from last week and can you quote twenty more sets", "") == []
+
+
+def test_innocents_keep_the_action_they_ask_for(run: tuple[ScratchSet, dict[str, Any]]) -> None:
+    """A set's `innocent` cases want the action a cue word stands beside («延保不是不要», «不续不行吧», reported words):
+    it stays in the top 2 (r17: 22/22 measured, one case of drift allowed)."""
+    rows = [r for r in run[1]["rows"] if "innocent" in r["tags"]]
+    if rows:
+        assert sum(r["ok"] for r in rows) >= len(rows) - 1, scratch_summary(run[1])

@@ -246,6 +246,17 @@ ASKED = [
     ("已经办好贷款了，准备购车合同吧", "prepare_contract"),
     ("我已经买了车现在想加个延保", "sell_extended_warranty"),
     ("我已经等了三天了请尽快升级给经理", "escalate_to_manager"),
+    # session 17 (over-reach checks of the new forms): reported words, a must, a request, a question, a wish
+    ("我老婆说延保没必要，我觉得有必要，帮我算下两年多少钱", "sell_extended_warranty"),
+    ("上次说延保不要，回去想了想还是买吧", "sell_extended_warranty"),
+    ("不续不行吧？那续一年几多钱", "renew_service_contract"),
+    ("没必要等到期再说，延保现在就办了吧", "sell_extended_warranty"),
+    ("We're not sure about renewing yet - what would another year cost?", "renew_service_contract"),
+    ("Is there no renewal discount for fleets?", "renew_service_contract"),
+    ("延保冇问题，帮我办埋啦", "sell_extended_warranty"),
+    ("延保不是不要，就是想先问清楚，两年多少钱", "sell_extended_warranty"),
+    ("喂 我 想 了 想 延保 还是 要 的 帮 我 办 一下", "sell_extended_warranty"),
+    ("We're not going anywhere, please renew the service contract", "renew_service_contract"),
 ]
 HELD = [
     ("延保就免了，我这台E5质保到哪天？", "sell_extended_warranty", DECLINED),
@@ -261,6 +272,20 @@ HELD = [
     ("延长保修这个我们没兴趣，质保到哪天？", "sell_extended_warranty", DECLINED),
     ("置换评估就先不弄了", "trade_in_appraisal", DECLINED),
     ("今年套餐就不再续了", "renew_service_contract", DECLINED),
+    # session 17 (under-reach): a topic in a clause of its own, Cantonese, English negated verbs, homophones, chat
+    # clauses separated by a space after a completion, a filler after the cue in a transcript
+    ("延保嘛，算了吧", "sell_extended_warranty", DECLINED),
+    ("那个延保的话呢，就免了，质保到几号？", "sell_extended_warranty", DECLINED),
+    ("We're not renewing this year.", "renew_service_contract", DECLINED),
+    ("we won't renew the service contract, thanks", "renew_service_contract", DECLINED),
+    ("no renewal for us thx. need the old terms", "renew_service_contract", DECLINED),
+    ("唔使续保喇", "renew_service_contract", DECLINED),
+    ("套餐唔续喇，下个礼拜约个保养", "renew_service_contract", DECLINED),
+    ("延保我上个月已经买咗喇", "sell_extended_warranty", DONE),
+    ("延宝就不要了哈，质保到啥时候", "sell_extended_warranty", DECLINED),
+    ("不续了 车都卖了一半 剩下的想约个保养", "renew_service_contract", DECLINED),
+    ("喂 那个 延保 我 想了 一下 还是 算了 吧 就是 问 下 质保", "sell_extended_warranty", DECLINED),
+    ("延保 我 上 个 月 已经 办 好 了 嗯 就是 问 一下 保养", "sell_extended_warranty", DONE),
 ]
 
 
