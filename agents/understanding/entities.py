@@ -19,10 +19,15 @@ ORDER_ID = re.compile(r"(?:订单号?|单号|order\s*(?:no\.?|id|#)?)\s*[:：#]?
 AMOUNT = re.compile(
     r"(?:[¥￥]\s*\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s*(?:万元|元|块钱|块|万|RMB|rmb|yuan))"
 )
+# an amount said digit by digit (a voice transcript: «两 个 点», «八 八 折») or in English words is the same amount
 PERCENT = re.compile(
-    r"(?:\d+(?:\.\d+)?\s*[%％]|百分之[零一二三四五六七八九十百\d.]+|[一二三四五六七八九]\s*个点|\d+\s*个点)"
+    r"(?:\d+(?:\.\d+)?\s*[%％]|百分之[零一二三四五六七八九十百\d.]+|[一二两三四五六七八九十]\s*个\s*点|\d+(?:\.\d+)?\s*个\s*点"
+    r"|\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten)\s*(?:percent|per cent)\b)",
+    re.I,
 )
-DISCOUNT = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d)?\s*折|[一二三四五六七八九][五]?折)")
+DISCOUNT = re.compile(
+    r"(?<![\d.])(\d{1,2}(?:\.\d)?\s*折|[一二三四五六七八九](?:\s*[一二三四五六七八九])?\s*折)"
+)
 DATE = re.compile(
     r"(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}[日号]?|\d{1,2}月\d{1,2}[日号]|\d{4}年\d{1,2}月"
     r"|今天|明天|后天|昨天|本周[一二三四五六日天]?|下周[一二三四五六日天]?|月底|月初|年底)"

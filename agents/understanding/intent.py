@@ -32,6 +32,7 @@ from agents.tenant import OUT_OF_SCOPE, IntentSpec, TenantConfig
 from agents.understanding.described import derived_keywords, senders_of, staff_clause
 from agents.understanding.embedder import Embedder, IntentVectors, as_vectors
 from agents.understanding.intent_head import IntentHead, blend, cached_head, head_share
+from agents.understanding.offers import object_classes, offer_asked, offer_class, offer_frame
 from agents.understanding.others import asks_others_data
 from agents.understanding.questions import TERSE_QUESTION
 from agents.understanding.questions import asks as asks  # read by the clause helpers' callers
@@ -174,7 +175,7 @@ COMPLAINT_WORDS = ("投诉", "complain")
 # A keyword standing only in a background clause of a message that asks elsewhere, or only in a photo's or a file's
 # words beside a typed question, counts this share of a keyword.
 BACKGROUND_KEYWORD = 0.5
-_CLAUSE_BREAK = re.compile(r"(?<=[，,。.!！？?；;\n])|\s+-\s+")
+_CLAUSE_BREAK = re.compile(r"(?<=[，,。!！？?；;\n])|(?<=\.)(?!\d)|\s+-\s+")  # 1.5个点 is one amount
 # A concession demanded of the other side (你再让2个点 / 直接给我们打9折 / 比上回多给1个点 / knock another 2% off / match 7%
 # off / approve 12% off), often with an acceptance made conditional on it (行的话下午就签 / and we'll sign today): the
 # customer asks for the amount, they do not accept one. An acceptance refers back to what the other side offered (按你
@@ -182,12 +183,14 @@ _CLAUSE_BREAK = re.compile(r"(?<=[，,。.!！？?；;\n])|\s+-\s+")
 # a percentage), the intents the pack cues on that entity kind get DEMAND_BONUS on top of their cue: the encoders read
 # "give us X off, then we sign" as the signing. Measured 2026-12-06 (intent_scratch_r16.yaml, written before the
 # change; numbers in tests/agents/test_intent_round16.py).
-DEMAND_BONUS = 0.06
+DEMAND_BONUS = 0.1
 _DEMAND = re.compile(
     r"再(?:让|给|打|降|便宜|少|优惠)|多(?:给|让|打|优惠)|另外?(?:给|让)|直接(?:给|按|批|同意|打)|给我们(?:打|批|让|便宜)|批了"
-    r"|\b(?:knock|another|extra|additional|match|approve|give us)\b",
+    r"|\b(?:knock|another|extra|additional|match|approve|give us)\b|\b(?:take|shave|cut|drop)\b.{0,40}\boff\b",
     re.I,
 )
+# a voice transcript spaced between its characters («再 让 两 个 点») is read with those spaces out
+_CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _BACK_REFERENCE = re.compile(
     r"你(?:们)?(?:刚才|之前|上次|刚刚)?(?:报|说|给|开)的|按你(?:们)?(?:说|报)的|接受|\bworks for (?:us|me)\b|\byour (?:offer|quote)\b"
     r"|\byou (?:quoted|offered)\b|\bas you said\b",
@@ -195,9 +198,20 @@ _BACK_REFERENCE = re.compile(
 )
 
 
+# An offer asked about through its object (agents/understanding/offers.py: a gift or an amount off, heard of, got by
+# someone else, or asked for too: «听说做这项服务送券，我能领吗»; or whether there is an offer on another intent's
+# object: «这个月做这项服务有啥优惠没有»): the pack's offer intent gets FRAME_BONUS and the
+# object's intents keep only BACKGROUND_KEYWORD of their keyword nudge (the service there is what is offered, not the
+# need).
+# Measured 2026-12-07 on tests/agents/data/intent_scratch_r17.yaml (written before the change; numbers in
+# tests/agents/test_intent_round17.py).
+FRAME_BONUS = 0.12
+
+
 def demanded_kinds(text: str, entities: dict[str, list[str]]) -> set[str]:
     """The entity kinds of the amounts the message demands of the other side (see _DEMAND): found in a clause that
     demands, in a message that does not refer back to what the other side offered."""
+    text = _CJK_SPACE.sub("", text)
     if not entities or _BACK_REFERENCE.search(text):
         return set()
     low = text.lower()
@@ -207,7 +221,7 @@ def demanded_kinds(text: str, entities: dict[str, list[str]]) -> set[str]:
         for c in clauses
         if _DEMAND.search(c)
         for kind, values in entities.items()
-        if any(str(v).lower() in c for v in values)
+        if any(_CJK_SPACE.sub("", str(v).lower()) in c for v in values)
     }
 
 
@@ -659,6 +673,9 @@ class EmbeddingIntentClassifier:
             [k.lower() for k in (self.specs[c].keywords or derived.get(c, [])) if k.strip()]
             for c in self.classes
         ]
+        # the pack's offer intent (the one whose keywords hold the most words of giving), for the offer frame
+        self._offer: int | None = offer_class(self._keywords)
+        self._objects = object_classes(self._keywords, self._offer)
         # Who says each intent. Once a taxonomy names a sender anywhere (rep_ask intents), an intent that names none is
         # a customer's: a rep asking the copilot about a customer's package is looking the customer up, not asking for
         # a package. out_of_scope is anyone's. A taxonomy that names no sender is left as it is.
@@ -855,9 +872,24 @@ class EmbeddingIntentClassifier:
         # car is on, the fault a complaint is about) is context: it counts BACKGROUND_KEYWORD of a keyword
         in_ask = keyword_classes(self._keywords, asked) if len(parts) > 1 and asked else hits
         demanded = demanded_kinds(text, ctx.entities) if focus else set()
+        framed = (
+            focus
+            and self._offer is not None
+            and (
+                offer_frame(low, self._other_spans)
+                # a customer asking whether there is an offer on another intent's object (a rep's «查下有没有活动»
+                # looks records up)
+                or (ctx.sender == "customer" and offer_asked(low, self._object_spans))
+            )
+        )
         for c, name in enumerate(self.classes):
             if hits[c]:
-                bonus[c] += KEYWORD_BONUS * (1.0 if in_ask[c] else BACKGROUND_KEYWORD)
+                weight = 1.0 if in_ask[c] else BACKGROUND_KEYWORD
+                bonus[c] += KEYWORD_BONUS * (
+                    weight if not framed or c == self._offer else BACKGROUND_KEYWORD * weight
+                )
+            if framed and c == self._offer:
+                bonus[c] += FRAME_BONUS
             if self._cued(name, ctx):
                 bonus[c] += CUE_BONUS
                 if demanded and set(self.specs[name].cues.entities) & demanded:
@@ -871,6 +903,20 @@ class EmbeddingIntentClassifier:
                 # an intent only this sender says is a likelier reading than one anyone says
                 bonus[c] += SENDER_BONUS * (1.0 if len(senders) == 1 else SHARED_SENDER_SHARE)
         return bonus
+
+    def _other_spans(self, low: str) -> list[tuple[int, int]]:
+        """Spans of the keywords of every intent but the offer intent in a lower-cased message."""
+        return [
+            span
+            for c, ks in enumerate(self._keywords)
+            if c != self._offer
+            for k in ks
+            for span in keyword_spans(k, low)
+        ]
+
+    def _object_spans(self, low: str) -> list[tuple[int, int]]:
+        """Spans of the keywords of the intents that can be an offer's object (offers.object_classes)."""
+        return [span for c in self._objects for k in self._keywords[c] for span in keyword_spans(k, low)]
 
     def scores(self, text: str, ctx: IntentInput | None = None) -> tuple[np.ndarray, dict[str, float]]:
         """Class scores on the reference scale (see `read`)."""
