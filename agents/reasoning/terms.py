@@ -272,11 +272,9 @@ def _coverage(spec: ToolSpec, ctx: ToolContext, g: Governing, terms: list[Result
     if not quote:
         return []
     what = term.name if not term.subject else term.subject
-    statement = (
-        f"目前已超出{spec.label or '期限'}期，{quote}"
-        if ended
-        else f"目前仍在{spec.label or '期限'}期内，{quote}"
-    )
+    # past the term: the term's own line just said it ended («已于…到期，目前已过保»), so who pays is the clause alone
+    # (saying «已超出…期» again made two sentences running say the same, note16 ad-t8-02)
+    statement = quote if ended else f"目前仍在{spec.label or '期限'}期内，{quote}"
     en = "the term has ended: " if ended else "still within the term: "
     return [
         Computed(

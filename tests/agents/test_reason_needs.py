@@ -312,10 +312,14 @@ effective_date: 2020-01-01
         (
             "减速器坏了是免费修吗",
             date(2030, 6, 1),
-            "目前已超出动力总成保修期",
-        ),  # 2025-01-01 + 60个月 − 1 day passed
+            "保修期届满后发生的故障，自费维修",
+        ),  # 2025-01-01 + 60个月 − 1 day passed (the term's line says it ended; r17: said once)
         ("坏了要自己掏钱吗", date(2026, 6, 1), "目前仍在整机保修期内"),  # no part named: the whole-unit term
-        ("坏了要自己掏钱吗", date(2027, 1, 1), "目前已超出整机保修期"),  # the day after 2026-12-31
+        (
+            "坏了要自己掏钱吗",
+            date(2027, 1, 1),
+            "保修期届满后发生的故障，自费维修",
+        ),  # the day after 2026-12-31
     ],
 )
 def test_who_pays_under_the_term_column_the_message_names(
