@@ -72,7 +72,7 @@ from agents.authz_phrases import (
     what_is_asked,
     who_else_asked,
 )
-from agents.authz_reading import reading
+from agents.authz_reading import described_people, reading
 from agents.authz_records import (
     holder_things_asked,
     others_record_asked,
@@ -375,6 +375,24 @@ def check_mentions(
         return decision
     again = _check_mentions(customers, read, actor, current_ref, refs)
     return again if again.refused else decision
+
+
+def described_asked(customers: object, text: str, current_ref: str) -> str:
+    """The reason when the text describes over several clauses one of the CRM's individuals other than the
+    conversation's customer (agents/authz_reading.py described_people) and asks, of him or her («她的…», «他…多少»),
+    their terms or records; "" otherwise."""
+    fits = described_people(text, customers)
+    if not fits or current_ref in fits:
+        return ""
+    for span in clauses(text):
+        piece = text[span.start : span.end]
+        if not re.search(r"[他她](?!们)", piece) or not ASKING.search(piece):
+            continue
+        if asks_terms(piece):
+            return _REASON["prices"]
+        if asks_records(piece):
+            return _REASON["records"]
+    return ""
 
 
 def _check_mentions(
@@ -855,6 +873,8 @@ def screen_customer_text(
         read = reading(raw_text, customers)  # Cantonese, the CRM's names by their sound, a terse possessive
         if not reason and read != raw_text:
             reason, named_by = customer_trap(customers, read, customer_ref, org_words=words)
+        if not reason:  # «她姓X，北京的，开X5，帮我查下她的保养记录»: someone described over several clauses
+            reason, named_by = described_asked(customers, read, customer_ref), "described_person"
         if not reason and earlier:
             asked = earlier_party_asked(earlier, raw_text)
             reason, named_by = (_REASON[asked], "earlier_turn") if asked else ("", "")
@@ -910,13 +930,14 @@ def named_handles(customers: object, text: str, current_ref: str) -> list[str]:
     mentions = getattr(customers, "mentions", None)
     if callable(mentions):
         try:
-            kinds = [
-                h.kind
-                for h in mentions(text)
-                if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)
-            ]
+            hits = list(mentions(text))
         except BackendUnavailable:
-            kinds = []
+            hits = []
+        kinds = [h.kind for h in hits if h.customer_id != current_ref and not h.kind.startswith(DESCRIPTION)]
+        # «宁波那家做物流的，你们熟吧»: a description that fits only other customers is someone a later turn may take
+        # up («他们拿的几个点») as well as a name
+        if described_others(hits, current_ref) is not None:
+            kinds.append(DESCRIPTION)
     if foreign_number(text):
         kinds.append("personal_number")
     return sorted(set(kinds))

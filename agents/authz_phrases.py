@@ -24,7 +24,7 @@ def phrases(chinese: str, english: str = "") -> re.Pattern[str]:
 PRICE_TERMS = phrases(
     r"价|折扣|几折|打折|让到|让了|降到|便宜|补了|补多少|成交(?:额|[了的]?多少)|[0-9一二三四五六七八九]折|优惠|多少钱|返点|返利|让利|补贴|合同|条款|账期|付款条件|协议|点数|几个点|多少个点"
     # what each unit came to («每台多少», «每件几折»: 每 + a measure word + how much), and gifts thrown in («赠保养»)
-    r"|每一?[\u4e00-\u9fff](?=[\u4e00-\u9fff]{0,3}(?:多少|几))|赠|\d+(?:\.\d+)?\s*%",
+    r"|每一?[\u4e00-\u9fff](?=[\u4e00-\u9fff]{0,3}(?:多少|几))|多少钱?一[台辆件个单]|赠|\d+(?:\.\d+)?\s*%",
     r"prices?|pricing|priced|discounts?|rebates?|terms|contracts?|paid|pay|paying|deal|quotes?|quoted|cost|signed|sign"
     r"|percent",
 )
@@ -184,7 +184,7 @@ THEIR_PRONOUN = phrases(r"[他她]们?的|他家|[他她]那[\u4e00-\u9fff]", r"
 POSSESSIVE = re.compile(r"\s*(?:的|那台|那个|那份|家的?|那边的?|他们?的?|她们?的?|'s\b)", re.I)
 # what a customer has with a seller, in any industry: warranty, service, contract, account
 THEIR_THINGS = phrases(
-    r"质保|保修|保养|维修|到期|套餐|合同|订单|记录|账户|余额|积分|发票|工单|续约|续签|续保",
+    r"质保|保修|保养|维修|到期|套餐|合同|订单|记录|账户|余额|积分|发票|工单|续约|续签|续保|修(?:好|完|了|过)|修车",
     r"warranty|service|contract|account|invoice",
 )
 # the same terms («也要一样的价», «我们能一样吗»), not the same thing bought («我想买台一样的», «一样的配置»): after
@@ -243,7 +243,7 @@ def continues(next_clause: str) -> bool:
 
 
 PERSON_LINK = re.compile(
-    r"\s*(?:上次|最近|之前|去年|今年|那次|上周|上个?月|前天|昨天)?\s*(?:的|家的?|那边的?|他们?的?|她们?的?|买|拿|签|订|提|那台|那个|来|在你们|'s\b)",
+    r"\s*(?:上次|最近|之前|去年|今年|那次|上周|上个?月|前天|昨天)?\s*(?:的|家的?|那边的?|他们?的?|她们?的?|买|拿|签|订|提|那台|那个|那[次回单]|来|在你们|'s\b)",
     re.I,
 )
 # the asker saying who they are («我们是宏远物流的», «我是…介绍来的»): not a question about that name
@@ -640,6 +640,18 @@ def hearsay_source(piece: str, at: int, end: int) -> bool:
 HEARD_FROM = phrases(r"(?:听|听说|据)\s*$", r"(?:heard from|according to)\s+$")
 
 
+_NOW = phrases(r"现在|目前|眼下|这会儿|当前", r"now|currently|today")
+
+
+def _asked_now_of_nobody(piece: str, later: list[str]) -> bool:
+    """The terms asked only in a later clause that points back at nobody and asks about now («…，X5现在有什么优惠？»):
+    the friend's purchase was the occasion, the question is the asker's own."""
+    asking = [c for c in later if PRICE_TERMS.search(c)]
+    if not asking or PRICE_TERMS.search(piece[: len(piece) - len("，".join(later))]):
+        return False
+    return all(_NOW.search(c) and not re.search(r"[他她]|人家", c) for c in asking)
+
+
 def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ...] = ()) -> str:
     """A clause about «别的客户 / 其他车队 / 隔壁那家 / another customer» (not a competitor, not the asker's own) that
     asks for their prices or terms ("prices") or orders and records ("records"); "" otherwise. A customer's message
@@ -648,6 +660,7 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
     spans = clauses(text)
     for i, span in enumerate(spans):
         piece = text[span.start : span.end]
+        later: list[str] = []  # the clauses joined to the party's own
         for j in range(i + 1, min(i + 3, len(spans))):  # «隔壁那家上个月提了十台，他们每台多少钱？»
             nxt = text[spans[j].start : spans[j].end]
             if not (
@@ -658,6 +671,7 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
             ):
                 break  # «…那位，她…»; «你们杭州那家做出租的大客户，Z5合同价多少» (a topic, then what is said of it)
             piece = f"{piece}，{nxt}"
+            later.append(nxt)
         owned = False
         m = next(
             (
@@ -701,6 +715,8 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
             ASKING.search(piece) or SAME.search(piece)
         ):  # a question, or the same terms demanded
             continue
+        if m.re is someone(party_words) and _asked_now_of_nobody(piece, later):
+            continue  # «我朋友在你们这买了台X5，她说最近有活动，X5现在有什么优惠？»: today's offer, asked for the asker
         if PRICE_TERMS.search(piece) or (AMOUNT.search(piece, m.end()) and received_terms(piece, m.start())):
             return "prices"  # «隔壁那家…拿到手才十万出头 真的假的？»: what they got, said as a sum
         if RECORDS.search(piece) or (m.re is someone(party_words) and owned):

@@ -37,6 +37,8 @@ _YUE_WORDS = (
     ("我哋", "我们"),
     ("你哋", "你们"),
     ("幾多錢", "多少钱"),
+    ("幾錢", "多少钱"),
+    ("几钱", "多少钱"),
     ("幾多折", "几折"),
     ("几多折", "几折"),
     ("几多钱", "多少钱"),
@@ -145,7 +147,10 @@ class Names:
     """The CRM's names as the reading needs them: person names (a customer who is a person, a contact) and trade names
     (the short name of an organisation, 2-4 characters), by their toneless syllables; romanised person names."""
 
-    def __init__(self, people: Iterable[str], trades: Iterable[str]) -> None:
+    def __init__(self, people: Iterable[str], trades: Iterable[str], profile: Any = None) -> None:
+        # the individuals' places, models owned, surnames and genders (knowledge/crm/described.py People)
+        self.profile = profile
+        self.surnames = frozenset(getattr(profile, "surnames", {}) or ())
         self.people = sorted({p for p in people if 2 <= len(p) <= 4 and _CJK.fullmatch(p[0])}, key=len, reverse=True)
         self.trades = sorted({t for t in trades if 2 <= len(t) <= 4}, key=len, reverse=True)
         self._by_sound: dict[tuple[str, ...], list[tuple[str, str]]] = {}
@@ -225,7 +230,25 @@ class Names:
             else:
                 out.append(text[i])
                 i += 1
-        return self.romanised("".join(out))
+        return self.addressed(self.romanised("".join(out)))
+
+    def addressed(self, text: str) -> str:
+        """«林姐», «王哥», «陈阿姨»: a surname of the CRM's individuals with a familiar address, read as the CRM's
+        salutation form («…女士», «…先生») the directory's descriptions know."""
+        if not self.surnames:
+            return text
+
+        def put(m: re.Match[str]) -> str:
+            if m.group(1) not in self.surnames:
+                return m.group(0)
+            return m.group(1) + ("先生" if m.group(2) in _MALE_ADDRESS else "女士")
+
+        return _ADDRESS.sub(put, text)
+
+
+# a familiar address after a surname (not a title: «…经理», «…总» are the directory's own handles)
+_MALE_ADDRESS = frozenset({"哥", "大哥", "叔", "大叔", "伯"})
+_ADDRESS = re.compile(r"([\u4e00-\u9fff])(大姐|阿姨|大哥|大叔|姐|姨|哥|叔|伯)(?![\u4e00-\u9fff]?夫)")
 
 
 def names_of(customers: object) -> Names | None:
@@ -258,7 +281,7 @@ def names_for(index: Any) -> Names:
                 people.append(h.value)
         elif h.kind == "customer_name" and h.mode == "party" and len(h.key) == 2:
             trades.append(h.key)
-    names = Names(people, trades)
+    names = Names(people, trades, getattr(index, "people", None))
     _NAMES.clear()  # one index at a time (the directory rebuilds it when stale)
     _NAMES[id(index)] = (index, names)
     return names
@@ -320,13 +343,96 @@ def terse(text: str) -> str:
     return "".join(out) + text[last:] if out else text
 
 
+def transcript(text: str) -> str:
+    """A transcript (a pause between most words) read whole: «我 朋友 何 伟 的 就是 他 订 的 那 台 到 了 没» reads as
+    one sentence, as the phrase tables expect (the screens read the pauses of the text as written first)."""
+    gaps = len(_GAP.findall(text))
+    words = len(re.findall(r"[\u4e00-\u9fff]+", text))
+    if gaps < 4 or gaps < words // 2:
+        return text
+    return _GAP.sub("", text)
+
+
+# a forwarded line said by someone: «韩经理：我们…», «【韩经理】：…», «- 韩经理: …»
+_SPEAKER_LINE = re.compile(
+    r"^([ \t]*(?:[-—>*][ \t]*)?(?:[^\n]{0,12}?【)?)([^\s：:【】\[\]]{2,8})(】?[ \t]*[：:][ \t]*)([^\n]+)$", re.M
+)
+_FIRST_PERSON = re.compile(r"我们|咱们|我司|我(?![们])")
+
+
+def speakers(text: str, customers: object) -> str:
+    """A forwarded thread read speaker by speaker: in a line said by someone the CRM's directory resolves (a customer or
+    a contact of one), «我们» / «我» is that speaker («崔经理：我们X5合同每台优惠一万二» → «崔经理他们X5合同…»). Whose
+    «我们» it is then decides, as for any named party (the conversation's own contact stays its own)."""
+    mentions = getattr(customers, "mentions", None)
+    if not callable(mentions) or ("：" not in text and ":" not in text):
+        return text
+
+    def put(m: re.Match[str]) -> str:
+        who, said = m.group(2), m.group(4)
+        try:
+            named = [h for h in mentions(who) if not str(h.kind).startswith("description")]
+        except Exception:  # noqa: BLE001 — a directory fault: the line as written
+            return m.group(0)
+        if not named or not _FIRST_PERSON.search(said):
+            return m.group(0)
+        said = _FIRST_PERSON.sub(lambda f: who + ("他们" if f.group(0) != "我" else ""), said)
+        return m.group(1) + who + m.group(3) + said
+
+    return _SPEAKER_LINE.sub(put, text)
+
+
 def reading(text: str, customers: object) -> str:
-    """The text as the screens read it: Cantonese as Mandarin, the CRM's names as the CRM spells them, a terse ask's
-    possessive put back. The text itself when nothing is read otherwise."""
+    """The text as the screens read it: Cantonese as Mandarin, the CRM's names as the CRM spells them, a transcript
+    read whole, a forwarded thread speaker by speaker, a terse ask's possessive put back. The text itself when nothing
+    is read otherwise."""
     if not text:
         return text
-    out = cantonese(to_simplified(text))
+    out = speakers(transcript(cantonese(to_simplified(text))), customers)
     names = names_of(customers)
     if names is not None:
         out = names.read(out)
     return terse(possessive(out, customers))
+
+
+# ---- a person described over several clauses ----------------------------------------------------------------------
+_SURNAME_SAID = re.compile(r"姓([\u4e00-\u9fff])|([\u4e00-\u9fff])(?:女士|小姐|先生|太太)")
+_FEMALE = re.compile(r"女士|小姐|太太|她|女的|大姐|阿姨")
+_MALE = re.compile(r"先生|他(?!们)|男的|大哥|师傅")
+_MODEL = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\d{1,2})(?![A-Za-z0-9])")
+_OWN_MODEL = re.compile(r"(?:我|我们|咱)(?:的|家|那台|这台)?\s*$")
+MAX_DESCRIBED = 3
+
+
+def described_people(text: str, customers: object) -> set[str]:
+    """The CRM's individuals a message describes over several clauses («她姓X，北京的，开X5»): a surname, a place and a
+    model the CRM holds of them, at least two of the three, together fitting at most MAX_DESCRIBED; a gender said
+    narrows it. Empty when the description fits nobody or too many, or when the model is the asker's own («我那台X5»)."""
+    names = names_of(customers)
+    profile = getattr(names, "profile", None)
+    if profile is None:
+        return set()
+    fits: list[set[str]] = []
+    said = {m.group(1) or m.group(2) for m in _SURNAME_SAID.finditer(text)}
+    said = {s for s in said if s in profile.surnames}
+    if len(said) == 1:
+        fits.append(set(profile.surnames[said.pop()]))
+    upper = text.upper()
+    places = [set(ids) for place, ids in profile.places.items() if len(place) >= 2 and place in upper]
+    if places:
+        fits.append(set().union(*places))
+    models = {
+        m.group(1).upper()
+        for m in _MODEL.finditer(text)
+        if not _OWN_MODEL.search(text[max(0, m.start() - 6) : m.start()])
+    }
+    owned = [set(profile.owns[c]) & set(profile.individuals) for c in models if c in profile.owns]
+    if owned:
+        fits.append(set().union(*owned))
+    if len(fits) < 2:
+        return set()
+    found = set.intersection(*fits)
+    female, male = bool(_FEMALE.search(text)), bool(_MALE.search(text))
+    if female != male:
+        found &= set(profile.genders.get("f" if female else "m", found))
+    return found if 0 < len(found) <= MAX_DESCRIBED else set()

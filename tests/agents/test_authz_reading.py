@@ -9,7 +9,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from agents.authz_reading import cantonese, names_for, reading, terse
+from agents.authz_reading import (
+    Names,
+    cantonese,
+    described_people,
+    names_for,
+    reading,
+    speakers,
+    terse,
+    transcript,
+)
 from agents.traditional import to_simplified
 from knowledge.crm.directory import build_index
 
@@ -88,3 +97,54 @@ def test_a_terse_pause_joins_a_short_predicate_but_not_a_transcript() -> None:
     said = "喂 我 想 问 一下 方晓 的 车 修 了 吗"
     assert terse(said) == said
     assert terse("听说他们上周订了6台 我们定金交了多少") == "听说他们上周订了6台 我们定金交了多少"
+
+
+# ---- session 17, second mechanism: a transcript read whole, a thread speaker by speaker, a person described over
+# several clauses, a familiar address after a surname -------------------------------------------------------------
+def test_a_transcript_is_read_whole_and_typed_text_is_not() -> None:
+    assert transcript("我 是 问 我 朋友 何伟 的 就是 他 订 的 那 台 到 了 没") == "我是问我朋友何伟的就是他订的那台到了没"
+    assert transcript("听说他们上周订了6台 我们定金交了多少") == "听说他们上周订了6台 我们定金交了多少"
+
+
+def test_a_forwarded_line_is_read_as_its_speaker_s() -> None:
+    said = speakers("转自群聊【崔经理】：我们AB9合同每台优惠一万二\n这个优惠是真的吗？", CRM)
+    assert "崔经理他们AB9合同" in said and "这个优惠是真的吗" in said
+    # a speaker the CRM does not know keeps their «我们»
+    assert speakers("张三：我们也想买", CRM) == "张三：我们也想买"
+
+
+PROFILE = SimpleNamespace(
+    surnames={"方": {"C2"}, "何": {"C3"}},
+    places={"广州": {"C2"}, "上海": {"C3"}},
+    owns={"AB9": {"C2"}, "X5": {"C3"}},
+    genders={"f": {"C2"}, "m": {"C3"}},
+    individuals={"C2", "C3"},
+)
+PEOPLE_CRM = SimpleNamespace(
+    mentions=lambda text: INDEX.scan(text)[0], authz_names=Names(["方晓", "何伟"], [], PROFILE)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "fits"),
+    [
+        ("她姓方，广州的，开AB9，帮我查下她的保养记录", {"C2"}),
+        ("那位方女士，开AB9的", {"C2"}),
+        ("上海的，开X5的那位", {"C3"}),
+        ("她姓方，广州的", {"C2"}),
+        ("我姓方，广州的，我那台AB9", {"C2"}),  # fits: the screen then sees the asker themself (described_asked)
+        ("广州的，开X5", set()),  # nobody both
+        ("她姓方", set()),  # one feature: too many may fit
+        ("我在广州，我的AB9保养", set()),  # the model is the asker's own
+    ],
+)
+def test_a_person_described_over_several_clauses(text: str, fits: set[str]) -> None:
+    assert described_people(text, PEOPLE_CRM) == fits
+
+
+def test_a_familiar_address_after_the_crms_surname_reads_as_its_salutation() -> None:
+    names = PEOPLE_CRM.authz_names
+    assert names.addressed("广州开AB9那位方姐") == "广州开AB9那位方女士"
+    assert names.addressed("何哥那台X5") == "何先生那台X5"
+    assert names.addressed("我表姐说的") == "我表姐说的"  # 表 is no surname here
+    assert names.addressed("空姐") == "空姐"

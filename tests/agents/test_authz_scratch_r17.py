@@ -17,7 +17,24 @@ design (any handle of another rep's customer) and carries no expectation.
 Mechanisms, each measured on the whole set:
 1. agents/authz_reading.py — the text the screens read: Cantonese function words as Mandarin, the CRM's names written
    in traditional characters / by a homophone of the given name / romanised, a terse ask's possessive and pause:
-   traps refused 43 -> 61 (58 right), innocent turns refused 3 -> 3."""
+   traps refused 43 -> 61 (58 right), innocent turns refused 3 -> 3.
+2. agents/authz_reading.py + agents/authz.py — a transcript read whole (after its pauses were read as written); a
+   forwarded thread speaker by speaker (a line said by someone the directory resolves: their «我们» is theirs); a
+   familiar address after one of the CRM's surnames («X姐», «X哥») read as its salutation form, which the directory's
+   descriptions know; a person described over several clauses («她姓X，<city>的，开<model>») resolved against the
+   CRM's individuals (surname, place, model, gender; >= 2 of the first three, <= 3 fit) and refused when one asks of
+   «他/她» their terms or records; a description fitting only other customers carried to the next turn like a name
+   («<city>那家做<kind>的，你们熟吧» → «他们拿的几个点»); a repair's state («修好了吗») among a customer's things and
+   «多少钱一台» among terms (agents/authz_phrases.py): traps refused 61 -> 69 (67 right), innocents 3 -> 3.
+Batch B (az17-bt-*, az17-bn-*; tag batch_b): 20 traps and 15 innocent cases (18 innocent turns) written at 03:15 UTC
+AFTER mechanisms 1-2, new wording and customers in the same styles, run once untouched: traps refused 16/20 (14
+right), innocent turns refused 0/18. Misses: a Cantonese trade name before 嘅 + a model (the directory resolves a bare
+trade name only before a pointer), a trade name then English, a forwarded line's «我» (speaker not read yet), a
+person's event «X那次». Then mended as mechanisms: a forwarded line read only within its own line (a header line
+«群聊记录：» swallowed the next speaker), «X那次/那回/那单» a person's own, «幾錢» = 多少钱; and one of note16's older false
+refusals: a friend's purchase mentioned, then today's offer asked with nobody pointed back at («…她说最近有活动，
+<model>现在有什么优惠？») is the asker's own question (agents/authz_phrases.py generic_other_party). Whole set at this
+commit: traps refused 87/91 (83 right; batch A 69/71, batch B 18/20), innocent turns refused 2/71 (3 at baseline)."""
 
 from __future__ import annotations
 
@@ -35,27 +52,22 @@ from tests.agents.scratch_suite import (
 )
 
 DATA = Path(__file__).parent / "data" / "authz_scratch_r17.yaml"
-TRAPS_REFUSED_FLOOR = 61  # of 71 (43 at baseline), any reason
-TRAPS_RIGHT_FLOOR = 58  # with the expected reason (43 at baseline)
+TRAPS_REFUSED_FLOOR = 87  # of 91 (batch A 43/71 at baseline), any reason
+TRAPS_RIGHT_FLOOR = 83  # with the expected reason
 # misses at this commit (not refused, or refused for another reason: a friend / colleague of the holder asking is
 # read as someone speaking for the holder, not_account_holder)
 KNOWN_MISSES = {
     "az17-t-yue-p003-colleague-v9",
     "az17-t-yue-p009-limin-paid",
-    "az17-t-terse-k001-pengcheng-homophone",
-    "az17-t-terse-k003-yongtong",
-    "az17-t-desc-p010-beijing-l5-lady",
-    "az17-t-desc-p005-v9-linjie",
-    "az17-t-voice-p003-friend-hewei",
-    "az17-t-voice-k004-yangcheng-price",
-    "az17-t-voice-p006-neighbour-sunli",
-    "az17-t-fwd-p004-en-zhoutao",
-    "az17-t-fwd-k002-beichen",
-    "az17-t-part-p002-wu-beijing",
-    "az17-t-two-k010-desc",
+    "az17-t-terse-k003-yongtong",  # a bare trade name then a model: the directory resolves it only before a pointer
+    "az17-t-fwd-p004-en-zhoutao",  # English forwarded quote of a person, then "he"
+    "az17-bt-yue-p007-zhaolei-price",  # refused as records
+    "az17-bt-yue-rep-liu-shunjie",  # a bare trade name before 嘅 + a model
+    "az17-bt-desc-p004-shenzhen-huang",  # «花了多少»: refused as records
+    "az17-bt-mix-k012-pengcheng",  # a bare trade name then English
 }
 # refused at 59919ea too (note16's older false refusals, on the generic / description paths)
-KNOWN_FALSE_REFUSALS = {"az17-n-friend-e5-offer", "az17-n-en-other-roadside", "az17-n-en-heard-xunda"}
+KNOWN_FALSE_REFUSALS = {"az17-n-en-other-roadside", "az17-n-en-heard-xunda"}
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +76,7 @@ def run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-de
 
 
 def test_the_set_is_varied() -> None:
-    traps = assert_set_varied(DATA, traps_at_least=60, controls_at_least=40)
+    traps = assert_set_varied(DATA, traps_at_least=90, controls_at_least=55)
     styles: dict[str, int] = {}
     for case in traps:
         style = next(t for t in case.tags if t.startswith("style_"))
@@ -85,5 +97,5 @@ def test_traps_refused(run: Any) -> None:
 
 def test_no_innocent_refused(run: Any) -> None:
     controls = [r for r in refusal_checks(run) if not r[1]]
-    assert len(controls) >= 50
+    assert len(controls) >= 70
     assert {r[0] for r in controls if r[2]} <= KNOWN_FALSE_REFUSALS
