@@ -28,6 +28,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as _with
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -72,7 +73,7 @@ from agents.authz_phrases import (
     what_is_asked,
     who_else_asked,
 )
-from agents.authz_reading import described_people, reading
+from agents.authz_reading import described_people, read_as, reading
 from agents.authz_records import (
     holder_things_asked,
     others_record_asked,
@@ -370,11 +371,16 @@ def check_mentions(
     decision = _check_mentions(customers, text, actor, current_ref, refs)
     if decision.refused or decision.flags:
         return decision
-    read = reading(text, customers)
+    notes: list[str] = []
+    read = reading(text, customers, notes)
     if read == text:
         return decision
     again = _check_mentions(customers, read, actor, current_ref, refs)
-    return again if again.refused else decision
+    if not again.refused:
+        return decision
+    # what was read otherwise goes with the refusal's evidence («方小 read as 方晓»), so a rep or an auditor sees why
+    said = read_as(text, read, notes)
+    return _with(again, via=f"{again.via}; {said}" if again.via else said)
 
 
 def described_asked(customers: object, text: str, current_ref: str) -> str:

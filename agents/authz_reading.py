@@ -18,6 +18,7 @@ reading is used only when the text as written is not refused. Every name comes f
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -91,6 +92,7 @@ _YUE_IS = re.compile(r"(?<![联關关体體派直院世])[係系](?![统統列�
 _YUE_CAR = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)(?:呢|嗰)?架(?=\s*(?:[A-Za-z]{1,3}\d|车|車))")
 _YUE_NOT_YET = re.compile(r"未(?=\s*(?:[呀啊呢啦吖]?\s*(?:[?？。!！，,]|$)))")
 _YUE_SOME = re.compile(r"(?<=[我你他们們])啲")  # «我哋啲X3»: our X3s
+_YUE_SAY = re.compile(r"(?<![电電对對说說讲講会會])[話话](?=\s*[佢他她我你])")  # «我老公話佢…»: 話 = 说 (not 电话)
 
 
 def cantonese(text: str) -> str:
@@ -105,6 +107,7 @@ def cantonese(text: str) -> str:
         out = _YUE_IS.sub("是", out)
         out = _YUE_NOT_YET.sub("没", out)
         out = _YUE_SOME.sub("的", out)
+        out = _YUE_SAY.sub("说", out)
         out = out.replace("啲", "些")
         out = out.replace("仲", "还")
     return "".join(_YUE_CHARS.get(c, c) for c in out)
@@ -114,11 +117,35 @@ def cantonese(text: str) -> str:
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # after a homophone of a person's name: an address or a word that makes it another word («某小姐» is not «某晓姐»)
 _NOT_A_NAME_AFTER = re.compile(r"[姐哥弟妹叔姨伯爷妈爸时候心间组区学理管长监板师傅生士总]")
-# after a homophone of a person's name: what follows a name spoken of (their things, a pointer, a verb of buying, a
-# pause) — «何为…» is a word, «何维订的车» a name
-_NAME_AFTER = re.compile(r"\s*(?:的|那|这|他|她|订|买|提|拿|签|家|也|说|呢|吗|[A-Za-z]{1,3}\d|[，,。？?！!\s]|$)")
+# after a homophone of a person's name: what points at that person's records — their things («的», not «的朋友»), a
+# pointer to their vehicle or order, a purchase of theirs done («订的», «买的»), a model code. A name followed by
+# anything else (a pause, «也想买», «说») may be someone the CRM does not have: «何为…» is a word, «何维订的车» a name
+_NAME_AFTER = re.compile(
+    r"\s*(?:的(?!朋友|同事|老公|老婆|爱人|家人|亲戚|介绍)|那[台批辆单份次回笔]|这[台批辆单份]|[订买提拿签]的|[A-Za-z]{1,3}\d)"
+)
+# before a person's name: a new person introduced — a friend, a spouse, the asker themself («我是X»), a name given
+# («叫X»). Someone the CRM lacks is not a misspelling of someone it has
+_NEW_PERSON_BEFORE = re.compile(
+    r"(?:朋友|同事|亲戚|介绍了?|老公|老婆|爱人|丈夫|妻子|太太|先生|儿子|女儿|我是|我叫|叫做?|名叫|姓名)\s*[:：]?\s*$"
+)
 # after a homophone of a trade name: a pointer or a possessive, as the directory's own trade-name rule reads it
 _TRADE_AFTER = re.compile(r"\s*(?:那|这|的|家|他们|她们|边|\s*[A-Za-z]{1,3}\d)")
+
+
+_WORDS_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=8192)
+def a_word(said: str) -> bool:
+    """`said` is a word of the language in its own right (jieba's dictionary knows it: a city's nickname, a noun), so
+    a trade name it sounds like is not what the writer meant — only a form no dictionary has reads as a misspelling."""
+    try:
+        import jieba
+    except ImportError:  # optional: then no homophone is taken for a word
+        return False
+    with _WORDS_LOCK:
+        jieba.dt.check_initialized()
+    return bool(jieba.dt.FREQ.get(said))
 
 
 def _simplified_form(ch: str) -> bool:
@@ -197,9 +224,10 @@ class Names:
                 and said[0] == name[0]
                 and not _NOT_A_NAME_AFTER.match(after)
                 and _NAME_AFTER.match(text, at + n)
+                and not _NEW_PERSON_BEFORE.search(text, 0, at)
             ):
                 return name  # a homophone of the given name, the surname as the CRM has it
-            if kind == "trade" and _TRADE_AFTER.match(after):
+            if kind == "trade" and _TRADE_AFTER.match(after) and not a_word(said):
                 return name  # a homophone of a trade name before a pointer («X那批», «X的»)
         return ""
 
@@ -217,13 +245,15 @@ class Names:
 
         return self._roman_re.sub(put, text)
 
-    def read(self, text: str) -> str:
+    def read(self, text: str, notes: list[str] | None = None) -> str:
         out: list[str] = []
         i = 0
         while i < len(text):
             for n in self.lengths:
                 name = self.match(text, i, n) if i + n <= len(text) else ""
                 if name:
+                    if notes is not None:
+                        notes.append(f"{text[i : i + n]} read as {name}")
                     out.append(name)
                     i += n
                     break
@@ -294,6 +324,8 @@ _THEIRS_NEXT = re.compile(
     re.I,
 )
 _CJK_RUN_END = re.compile(r"[\u4e00-\u9fff]{2,6}$")
+# after the thing: how to do it, where it is, or a word the thing begins («保养点», «合同模板») — the asker's own errand
+_OWN_ACTION_NEXT = re.compile(r"\s*(?:怎么|怎样|如何|咋|在哪|哪里|哪儿|哪个|去哪|要什么|需要什么|流程|模板|范本|点|网点|站)")
 
 
 def possessive(text: str, customers: object) -> str:
@@ -306,6 +338,8 @@ def possessive(text: str, customers: object) -> str:
         nxt = _THEIRS_NEXT.match(text, m.end())
         if nxt is None or text[m.end() : m.end() + 1] in ("那", "这") and not m.group(0):
             continue
+        if _OWN_ACTION_NEXT.match(text, nxt.end()):
+            continue  # «X 合同 怎么签», «X 保养点在哪»: the asker's own action, or a place, not X's thing
         run = _CJK_RUN_END.search(text, 0, m.start())
         if run is None:
             continue
@@ -382,7 +416,22 @@ def speakers(text: str, customers: object) -> str:
     return _SPEAKER_LINE.sub(put, text)
 
 
-def reading(text: str, customers: object) -> str:
+def read_as(text: str, read: str, notes: list[str] | None = None) -> str:
+    """What the reading changed, for a refusal's evidence: «方小 read as 方晓; 的 put after 某乙» (the names read by
+    their sound as the reading noted them, the rest from the difference of the two texts)."""
+    from difflib import SequenceMatcher
+
+    notes = list(notes or ())
+    named = "".join(notes)
+    for op, a0, a1, b0, b1 in SequenceMatcher(None, text, read, autojunk=False).get_opcodes():
+        if op == "replace" and text[a0:a1].strip() and text[a0:a1] not in named:
+            notes.append(f"{text[a0:a1].strip()} read as {read[b0:b1]}")
+        elif op in ("insert", "replace") and read[b0:b1].strip() and not text[a0:a1].strip():
+            notes.append(f"{read[b0:b1]} put after {text[max(0, a0 - 4) : a0].strip()}")
+    return "; ".join(notes[:4]) or "read otherwise"
+
+
+def reading(text: str, customers: object, notes: list[str] | None = None) -> str:
     """The text as the screens read it: Cantonese as Mandarin, the CRM's names as the CRM spells them, a transcript
     read whole, a forwarded thread speaker by speaker, a terse ask's possessive put back. The text itself when nothing
     is read otherwise."""
@@ -391,7 +440,7 @@ def reading(text: str, customers: object) -> str:
     out = speakers(transcript(cantonese(to_simplified(text))), customers)
     names = names_of(customers)
     if names is not None:
-        out = names.read(out)
+        out = names.read(out, notes)
     return terse(possessive(out, customers))
 
 

@@ -14,6 +14,7 @@ from agents.authz_reading import (
     cantonese,
     described_people,
     names_for,
+    read_as,
     reading,
     speakers,
     terse,
@@ -21,6 +22,7 @@ from agents.authz_reading import (
 )
 from agents.traditional import to_simplified
 from knowledge.crm.directory import build_index
+from tests.agents.test_ask_authz import crm  # noqa: F401  (the module-scoped autodealer CRM fixture)
 
 INDEX = build_index(
     [
@@ -148,3 +150,79 @@ def test_a_familiar_address_after_the_crms_surname_reads_as_its_salutation() -> 
     assert names.addressed("何哥那台X5") == "何先生那台X5"
     assert names.addressed("我表姐说的") == "我表姐说的"  # 表 is no surname here
     assert names.addressed("空姐") == "空姐"
+
+
+# ---- the reviewer's finding (session 17): someone the CRM lacks is not a misspelling of someone it has ---------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "张三的朋友何维也想买AB9，报个价给他",  # a new lead introduced, not 何伟's records
+        "客户说她老公何维也想买一台AB9",
+        "王先生介绍了朋友方小，她想看AB9",
+        "我是方小，上次留过电话",  # the asker themself
+        "何维说想看看AB9",  # a name then a pause or a verb: nothing of theirs pointed at
+    ],
+)
+def test_a_name_sounding_like_a_crm_name_is_read_so_only_when_its_records_are_pointed_at(text: str) -> None:
+    assert named(text) == [], (text, reading(text, CRM))
+
+
+def test_a_homophone_pointing_at_records_is_still_read_and_says_so() -> None:
+    notes: list[str] = []
+    assert reading("何维订的车到了没", CRM, notes) == "何伟订的车到了没"
+    assert notes == ["何维 read as 何伟"]
+    assert read_as("何维订的车到了没", "何伟订的车到了没", notes) == "何维 read as 何伟"
+    assert "的 put after" in read_as("某乙 合同价", "某乙的合同价")
+
+
+def test_a_word_of_the_language_is_not_a_trade_names_misspelling() -> None:
+    names = Names([], ["京畿", "迅达"])
+    assert names.read("经济那批的价格多少") == "经济那批的价格多少"  # «经济» is a word
+    assert names.read("迅大那批T3啥价") == "迅达那批T3啥价"  # «迅大» is no word: a typo
+
+
+@pytest.mark.parametrize("text", ["方晓 合同 怎么签？我想订台AB9", "方晓 保养点在哪？"])
+def test_no_possessive_before_the_askers_own_errand(text: str) -> None:
+    assert "方晓的" not in reading(text, CRM), reading(text, CRM)
+
+
+# the reviewer's probes of session 17 on the autodealer CRM (refused after the first reading, not at 59919ea): a new
+# lead, a spouse, the asker themself, a city's nickname or a common word sounding like a trade name, a how-to ask
+@pytest.mark.parametrize(
+    ("actor", "current", "text"),
+    [
+        ("rep_huang", "P009", "马超的朋友赵雷也想买L5，报个价给他"),
+        ("rep_huang", "P004", "客户说她老公叶家豪也想买一台S7，帮我报个价"),
+        ("rep_huang", "P001", "王先生介绍了朋友冯小燕，她想看E5，下周约试驾"),
+        ("rep_sun", "P005", "客户说鹏城那批E5降价了，真的吗？给他报个价"),
+        ("rep_huang", "P001", "客户要经济那批的价格，E5最低多少"),
+    ],
+)
+def test_a_reps_new_lead_or_a_word_is_not_another_customer(crm, actor: str, current: str, text: str) -> None:  # noqa: F811
+    from agents.authz import Actor, check_mentions
+
+    got = check_mentions(crm, text, Actor(id=actor, role="rep", team="RT"), current)
+    assert not got.refused, (text, got)
+
+
+@pytest.mark.parametrize(
+    ("current", "text"),
+    [
+        ("P003", "鹏城那批新到的E5还有现车吗"),
+        ("P003", "我是李民，赵磊是我老公，他让我问下L5保养多少钱"),
+        ("P008", "北辰 合同 怎么签？我想订台S7"),
+        ("P001", "浦江 保养点在哪？我的L5该保养了"),
+    ],
+)
+def test_a_customers_own_errand_is_not_another_customers(crm, current: str, text: str) -> None:  # noqa: F811
+    from agents.authz import customer_trap
+    from tests.agents.test_ask_authz import AUTODEALER
+
+    assert customer_trap(crm, text, current, org_words=tuple(AUTODEALER.organisation_words)) == ("", ""), text
+
+
+def test_a_homophone_of_a_crm_name_pointing_at_records_is_refused_with_what_was_read(crm) -> None:  # noqa: F811
+    from agents.authz import Actor, check_mentions
+
+    got = check_mentions(crm, "赵雷的L5啥价买的", Actor(id="rep_huang", role="rep", team="RT"), "P011")
+    assert got.refused and got.customer_ref == "P003" and "赵雷 read as 赵磊" in got.via, got

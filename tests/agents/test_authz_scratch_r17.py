@@ -34,7 +34,14 @@ person's event «X那次». Then mended as mechanisms: a forwarded line read onl
 «群聊记录：» swallowed the next speaker), «X那次/那回/那单» a person's own, «幾錢» = 多少钱; and one of note16's older false
 refusals: a friend's purchase mentioned, then today's offer asked with nobody pointed back at («…她说最近有活动，
 <model>现在有什么优惠？») is the asker's own question (agents/authz_phrases.py generic_other_party). Whole set at this
-commit: traps refused 87/91 (83 right; batch A 69/71, batch B 18/20), innocent turns refused 2/71 (3 at baseline)."""
+commit: traps refused 87/91 (83 right; batch A 69/71, batch B 18/20), innocent turns refused 2/71 (3 at baseline).
+Then the reviewer's finding (76 innocent probes by another hand, /tmp/review/s17 az*: refused 8 at 59919ea, 20 after
+mechanism 1): a name sounding like one of the CRM's read so only when the ask points at that person's records (their
+things, a pointer to their vehicle, a purchase of theirs done, a model code) and nobody new is being introduced («朋友X也
+想买», «我是X»); a trade name's homophone only when the written form is no word of the language (jieba's dictionary:
+«鹏城», «经济» are words); no possessive put before the asker's own errand («X 合同 怎么签»); the refusal's evidence says
+what was read as whom. Reviewer probes refused 20 -> 7 of 77 turns; this set: traps refused 87 -> 86 (the one lost,
+«鹏城那批l5», writes a dictionary word — a city's nickname — for the trade name), innocent turns 3 -> 3."""
 
 from __future__ import annotations
 
@@ -52,8 +59,8 @@ from tests.agents.scratch_suite import (
 )
 
 DATA = Path(__file__).parent / "data" / "authz_scratch_r17.yaml"
-TRAPS_REFUSED_FLOOR = 87  # of 91 (batch A 43/71 at baseline), any reason
-TRAPS_RIGHT_FLOOR = 83  # with the expected reason
+TRAPS_REFUSED_FLOOR = 86  # of 91 (batch A 43/71 at baseline), any reason
+TRAPS_RIGHT_FLOOR = 82  # with the expected reason
 # misses at this commit (not refused, or refused for another reason: a friend / colleague of the holder asking is
 # read as someone speaking for the holder, not_account_holder)
 KNOWN_MISSES = {
@@ -65,6 +72,7 @@ KNOWN_MISSES = {
     "az17-bt-yue-rep-liu-shunjie",  # a bare trade name before 嘅 + a model
     "az17-bt-desc-p004-shenzhen-huang",  # «花了多少»: refused as records
     "az17-bt-mix-k012-pengcheng",  # a bare trade name then English
+    "az17-t-terse-k001-pengcheng-homophone",  # a word of the language (a city's nickname) written for a trade name
 }
 # refused at 59919ea too (note16's older false refusals, on the generic / description paths)
 KNOWN_FALSE_REFUSALS = {"az17-n-en-other-roadside", "az17-n-en-heard-xunda"}
