@@ -111,6 +111,11 @@ _REPORTED = re.compile(r"说|讲|觉得|认为|以为|\bsaid\b|\bsays\b|\bthinks
 _URGED = re.compile(r"吧")
 # not a stance: «不续不行» (must renew), «唔买唔得»
 _DOUBLE_NEGATION = re.compile(r"[不唔](?:行|可以|成|得)")
+# not a stance: a negation denied right before the cue («我不是不想买延保», «并不是不要», «也不是说不要», «唔係唔要»,
+# "it's not that I don't want …", "not saying we won't …"): the customer says they do NOT decline
+_DENIED_BEFORE = re.compile(
+    r"(?:不|唔|冇|没)(?:是|係|系)(?:说|講|讲)?\s*$|\bnot\s+(?:that|saying|because)\b[^,.;!?，。；！？]{0,16}$", re.I
+)
 # a clause that is nothing but a topic, taken up by a cue in the next clause («延保嘛，算了吧», «续约的话呢，就算了»):
 # the action's word with only fillers and particles around it
 _BARE_TOPIC_FILLER = re.compile(
@@ -279,6 +284,8 @@ def _cues(clause: str, stop: str = "") -> list[tuple[int, int, str, str]]:
                 continue  # «延保现在就办了吧»: a request
             if kind == DECLINED and _DOUBLE_NEGATION.match(clause, m.end()):
                 continue  # «不续不行»: a must, not a refusal
+            if kind == DECLINED and _DENIED_BEFORE.search(clause[max(0, m.start() - 24) : m.start()]):
+                continue  # «我不是不想买延保»: a decline denied
             if pat is _EN_DECLINE and stop in "?？" and stop:
                 continue  # an English clause asking ("Is there no renewal discount?")
             groups = m.groupdict()

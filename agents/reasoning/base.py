@@ -37,9 +37,39 @@ BARE_POINTS = re.compile(
 )
 
 
+def _counts_a_noun(text: str, at: int) -> bool:
+    """What follows the measure word at `at` is a noun it counts («让7个司机一起来», «让3个师傅上门», «两个客户经理»):
+    a count of people or things, not points. Read by the first word jieba's tagger finds after 个 (a noun, a person's
+    or place's name, a Latin word); a pronoun, an adverb, a verb or a particle («让7个我就签», «让1个就签», «便宜3个呗»,
+    «让7个行不行») leaves the figure as points."""
+    tail = text[at : at + 12]
+    if not tail or not _CJK_OR_LATIN.match(tail):
+        return False
+    try:
+        import jieba.posseg as posseg  # loaded once per process; only a bare «N个» after a concession word reaches here
+    except ImportError:  # pragma: no cover — without the tagger the figure stays as before
+        return False
+    for word in posseg.cut(tail):
+        if not word.word.strip():
+            return False
+        flag = word.flag or ""
+        return flag.startswith("n") or flag == "eng"
+    return False
+
+
+_CJK_OR_LATIN = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+
+
 def bare_points(text: str) -> str:
-    """«让7个» → «让7个点» (BARE_POINTS); the message itself when it has none."""
-    return BARE_POINTS.sub(lambda m: f"{m.group(1)}个点", text)
+    """«让7个» → «让7个点» (BARE_POINTS); the message itself when it has none. A noun after the measure word is what
+    the figure counts («让7个司机»): no points."""
+
+    def points(m: re.Match[str]) -> str:
+        if _counts_a_noun(text, m.end()):
+            return m.group(0)
+        return f"{m.group(1)}个点"
+
+    return BARE_POINTS.sub(points, text)
 
 
 def spoken_percent(text: str) -> str:

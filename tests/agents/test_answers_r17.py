@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agents.actions.stance import stances
 from agents.drafting.template import in_english
 from agents.reasoning.asks import stated_total
 from agents.reasoning.authority import asked_at
@@ -62,6 +63,55 @@ def test_a_declined_offer_asks_for_nothing(dealer: TenantConfig, text: str, kept
 def test_an_asked_offer_is_untouched(dealer: TenantConfig, text: str) -> None:
     out, found = without_declined(text, dealer)
     assert out == text and not found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # r17b: a decline denied is no decline («不是不…», «并不是不…», «也不是说不…», Cantonese, English)
+        "我不是不想买延保，就是想问下多少钱",
+        "我不是不要延保，就是觉得贵，能便宜点吗",
+        "并不是不考虑延保，想先知道价格",
+        "延保也不是说不要，多少钱来着",
+        "我唔係唔要延保，想問下幾多錢",
+        "喂 那个 延保啊 我也不是 不想买 就是 想问一下 多少钱",
+        "It's not that I don't want the extended warranty, how much is it?",
+    ],
+)
+def test_a_denied_decline_declines_nothing(dealer: TenantConfig, text: str) -> None:
+    assert stances(text, dealer) == {}
+    assert without_declined(text, dealer) == (text, {})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # declined, but another clause asks the price of nothing else: the price is told
+        "延保先不要了，不过想问下多少钱",
+        "I don't need the extended warranty now, how much is it though?",
+        "延保暂时不考虑，价格是多少？",
+    ],
+)
+def test_a_price_asked_back_keeps_the_declined_offer(dealer: TenantConfig, text: str) -> None:
+    out, found = without_declined(text, dealer)
+    assert found == {"sell_extended_warranty": "declined"}
+    assert out == text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # a price clause naming another thing, a negated one, or no price asked: the offer still leaves
+        ("延保就免了，E5质保到哪天", "E5质保到哪天"),
+        ("延保不要了，E5多少钱", "E5多少钱"),
+        ("延保不要了，E5质保到哪天，保养一次多少钱", "保养一次多少钱"),
+        ("延保不要了 多少钱都不要", "多少钱都不要"),
+        ("不是不想，延保真不需要", "不是不想"),
+    ],
+)
+def test_a_price_of_something_else_drops_the_declined_offer(dealer: TenantConfig, text: str, kept: str) -> None:
+    out, found = without_declined(text, dealer)
+    assert found and kept in out and "延保" not in out
 
 
 def test_no_tenant_declines_nothing() -> None:
@@ -141,6 +191,19 @@ def test_a_stated_total_holds_the_tier(text: str, written: str, total: bool) -> 
         ("能不能少2个人", "能不能少2个人"),
         ("再减1个工时", "再减1个工时"),
         ("打个9折", "打个9折"),
+        # r17b: a noun after the measure word is what the figure counts (people, roles, vehicles), read by its tag
+        ("周六能让7个司机一起来店里试驾T3吗", "周六能让7个司机一起来店里试驾T3吗"),
+        ("让3个师傅上门保养可以吗，多少钱", "让3个师傅上门保养可以吗，多少钱"),
+        ("让2个驾驶员先来提车行不行", "让2个驾驶员先来提车行不行"),
+        ("让两个客户经理来对接一下", "让两个客户经理来对接一下"),
+        ("T3能让3个新手司机开吗", "T3能让3个新手司机开吗"),
+        # … a pronoun, an adverb, a verb, a particle or a space after it leaves points
+        ("L5再让3个我马上定", "L5再让3个点我马上定"),
+        ("L5再让3个就签", "L5再让3个点就签"),
+        ("总共让7个行不行", "总共让7个点行不行"),
+        ("能便宜3个不", "能便宜3个点不"),
+        ("再让2个 T3我就签", "再让2个点 T3我就签"),
+        ("让5个，今天就签", "让5个点，今天就签"),
     ],
 )
 def test_points_said_without_their_unit(text: str, want: str) -> None:

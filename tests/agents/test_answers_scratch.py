@@ -98,6 +98,13 @@ ROUNDS = [
     # service beside the battery (sq f), English "8% all-in" (no price word by the figure), mn-c and en-b read as out of
     # scope (intent), the fleet subsidy line without its last day (cw-d).
     Round("answers_scratch_r17.yaml", "scr-r17-", 50, 80, 0.87, cases_floor=40, breaks_allowed=3),
+    # r17b (reviewer M2/M3 on d3513df): 35 messages written and measured before the fix (c31d9ae) — bare points vs. a
+    # count of people after the measure word (11 innocents, 7 intended: zh, voice, Cantonese, English) and a denied
+    # decline / a price asked back beside a decline (10 intended, 7 innocents that must still drop the offer).
+    # Before: 23/35 cases (bp innocents 7/11: «您提到的N个点» for 司机/驾驶员/客户经理/新手司机; dn intended 2/10),
+    # must-mention 16/24. After (jieba's tag of the word after 个; _DENIED_BEFORE in the stance reader; a price clause
+    # naming nothing else keeps the offer): 35/35, 24/24, 0 breaks.
+    Round("answers_scratch_r17b.yaml", "scr-r17b-", 35, 24, 1.0, cases_floor=35, breaks_allowed=0),
 ]
 
 
