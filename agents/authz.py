@@ -879,6 +879,8 @@ def screen_customer_text(
         read = reading(raw_text, customers)  # Cantonese, the CRM's names by their sound, a terse possessive
         if not reason and read != raw_text:
             reason, named_by = customer_trap(customers, read, customer_ref, org_words=words)
+            if reason:  # the evidence says the text was read otherwise (no names cross the masking boundary)
+                named_by = f"{named_by}+second_reading"
         if not reason:  # «她姓X，北京的，开X5，帮我查下她的保养记录»: someone described over several clauses
             reason, named_by = described_asked(customers, read, customer_ref), "described_person"
         if not reason and earlier:

@@ -226,3 +226,13 @@ def test_a_homophone_of_a_crm_name_pointing_at_records_is_refused_with_what_was_
 
     got = check_mentions(crm, "赵雷的L5啥价买的", Actor(id="rep_huang", role="rep", team="RT"), "P011")
     assert got.refused and got.customer_ref == "P003" and "赵雷 read as 赵磊" in got.via, got
+
+
+def test_a_customers_refusal_from_the_second_reading_says_so_without_names(crm) -> None:  # noqa: F811
+    from agents.authz import SCREEN, screen_customer_text
+
+    flag, _ = screen_customer_text(crm, "李民的s7套餐剩几次", "P001")
+    assert flag.startswith(SCREEN) and flag.endswith("+second_reading"), flag
+    assert "李" not in flag
+    plain, _ = screen_customer_text(crm, "李敏的s7套餐剩几次", "P001")
+    assert plain.startswith(SCREEN) and "second_reading" not in plain, plain
