@@ -189,6 +189,21 @@ _DEMAND = re.compile(
     r"|\b(?:knock|another|extra|additional|match|approve|give us)\b|\b(?:take|shave|cut|drop)\b.{0,40}\boff\b",
     re.I,
 )
+# An acceptance made conditional on the amount («你再给我让两个点我就签», «给到九折我马上签合同», "… and I'll sign"):
+# the amount before it is demanded even without a verb of demanding, and the demand counts CONDITIONAL_BONUS more
+# (the encoders read the signing words as the signing). Measured 2026-12-07 (round 17b probes in
+# tests/agents/data/intent_scratch_r17.yaml, rows `conditional*`).
+CONDITIONAL_BONUS = 0.1
+_CONDITIONAL = re.compile(
+    r"(?:我|我们|咱|咱们)?(?:就|马上|立马|立刻|当场|今天就|现在就|下午就)(?:签|定|订|交定金|转定金|下单|成交|付)"
+    r"|\b(?:and|then)\s+(?:i'?ll|we'?ll|i will|we will)\s+(?:sign|order|take (?:it|them))\b"
+    r"|\band (?:we have a deal|the order is yours|it'?s a deal)\b",
+    re.I,
+)
+# an amount asked to be reached («给到九折», «降到…»), and an amount accepted («九折可以», «也行», «那就按…»): only the
+# first is demanded by the acceptance that follows it
+_TARGET = re.compile(r"(?:给|让|降|打|做|算|谈)到")
+_ACCEPTED = re.compile(r"可以|也行|行吧|好的|那就|就按|没问题|\b(?:ok|okay|fine|works)\b", re.I)
 # a voice transcript spaced between its characters («再 让 两 个 点») is read with those spaces out
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _BACK_REFERENCE = re.compile(
@@ -216,13 +231,28 @@ def demanded_kinds(text: str, entities: dict[str, list[str]]) -> set[str]:
         return set()
     low = text.lower()
     clauses = [c for c in _CLAUSE_BREAK.split(low) if c and c.strip()] or [low]
-    return {
+    found = {
         kind
         for c in clauses
         if _DEMAND.search(c)
         for kind, values in entities.items()
         if any(_CJK_SPACE.sub("", str(v).lower()) in c for v in values)
     }
+    cond = _CONDITIONAL.search(low)
+    before = low[: cond.start()] if cond is not None else ""
+    if cond is not None and (_TARGET.search(before) or _DEMAND.search(before)) and not _ACCEPTED.search(before):
+        # the amount the acceptance is conditional on, asked for before it
+        found |= {
+            kind
+            for kind, values in entities.items()
+            if any(0 <= low.find(_CJK_SPACE.sub("", str(v).lower())) < cond.start() for v in values)
+        }
+    return found
+
+
+def conditional_acceptance(text: str) -> bool:
+    """Whether the message makes its acceptance conditional («…我就签», "… and I'll sign")."""
+    return _CONDITIONAL.search(_CJK_SPACE.sub("", text).lower()) is not None
 
 
 def message_clauses(view: str) -> list[str]:
@@ -893,7 +923,7 @@ class EmbeddingIntentClassifier:
             if self._cued(name, ctx):
                 bonus[c] += CUE_BONUS
                 if demanded and set(self.specs[name].cues.entities) & demanded:
-                    bonus[c] += DEMAND_BONUS
+                    bonus[c] += DEMAND_BONUS + (CONDITIONAL_BONUS if conditional_acceptance(text) else 0.0)
             # who says it: a mismatch costs; a match lifts only a message that is not the customer's (a rep's ask
             # finds the intents reps ask), so listing `customer` among an intent's senders is not a bonus for it
             senders = self._senders[name] or (["customer"] if self._customer_only[c] else [])

@@ -68,6 +68,28 @@ OFFER_ASKED = re.compile(
     re.I,
 )
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+# the customer's own thing, named after the gift («我的…», «我这台…», «我家…», «我嗰…», "mine", "my …")
+OWN = re.compile(r"我(?:的|这|這|那|家|自己|嗰|哋的)|\b(?:mine|my)\b", re.I)
+# what is wrong with it or how to have it seen to: broken, not working, a light on, to repair, replace, use or set up
+SERVICE = re.compile(
+    r"坏|壞|破了|烂|爛|裂|断了|掉了|脱落|起泡|漏|异响|不(?:录|亮|转|响|工作|充|灵)|充不|没反应|没电|亮.{0,3}灯|卡(?!券|劵)"
+    r"|修|换(?!车|新|购|电车)|重新|怎么(?:用|设置|弄|调|看|装)|咋(?:用|弄|办)|要不要紧"
+    r"|\b(?:broken|broke|torn|cracked|stopped|not working|doesn'?t work|won'?t|fix|fixed|repair|replace|set (?:it )?up|how (?:do|to) (?:i )?use)\b",
+    re.I,
+)
+# asked again for the offer after the trouble («…坏了，我下个月买有吗», "… any chance of the same deal")
+ASKED_AGAIN = re.compile(r"有吗|有没有|有冇|一样|一樣|也送|也给|送|赠|\b(?:deal|same|free)\b", re.I)
+
+
+def own_service_ask(low: str, last_gift: int) -> bool:
+    """Whether, after the last word of giving, the customer asks about their own thing's trouble, repair or use and
+    not the offer again: «朋友买的时候送了一件，我的那件坏了能换吗» (the gift is background, the ask is service)."""
+    tail = low[last_gift:]
+    own = OWN.search(tail)
+    if own is None:
+        return False
+    service = [m for m in SERVICE.finditer(tail) if m.start() >= own.start()]
+    return bool(service) and ASKED_AGAIN.search(tail[service[-1].end():]) is None
 
 
 def offer_class(keywords: list[list[str]]) -> int | None:
@@ -109,6 +131,8 @@ def offer_frame(low: str, other_spans: Callable[[str], list[tuple[int, int]]]) -
     def free(m: re.Match[str]) -> bool:
         return not any(s <= m.start() and m.end() <= e for s, e in taken)
 
+    if own_service_ask(low, max(m.end() for m in gifts + offs)):
+        return False
     heard = HEARSAY.search(low) is not None or OTHERS.search(low) is not None
     if any(free(m) for m in gifts):
         return heard or MINE_TOO.search(low) is not None

@@ -12,7 +12,7 @@ import pytest
 
 from agents.tenant import TenantConfig
 from agents.understanding.entities import extract_entities
-from agents.understanding.intent import EmbeddingIntentClassifier, demanded_kinds
+from agents.understanding.intent import EmbeddingIntentClassifier, conditional_acceptance, demanded_kinds
 from agents.understanding.offers import offer_class, offer_frame
 from tests.agents.test_intent_generalisation import PACKS, cases, vectors
 from tests.agents.test_intent_round15 import score_r15
@@ -22,9 +22,14 @@ DATA = Path(__file__).parent / "data" / "intent_scratch_r17.yaml"
 # 64/89 / 30/33 before (offer kinds 10/25, spaced or English amounts 4/9), 77/89 / 30/33 after the offer frame and the
 # spaced / English amounts (offer kinds 20/25, amounts 7/9). Then 8 variants + 4 controls written AFTER the frame (rows
 # `asked_late*`, "is there an offer on <object>" in words not seen): 5/8 / 4/4 on the code before any change, 6/8 / 4/4
-# after. Whole set: 69/97 / 34/37 before -> 83/97 / 34/37 after. Floors are what was measured at this commit.
-VARIANT_FLOOR = 83
-CONTROL_FLOOR = 34
+# after. Whole set: 69/97 / 34/37 before -> 83/97 / 34/37 after.
+# Then (helper intent-2, 03:50, a reviewer finding) 13 controls `own_service_control` (someone else's gift as the
+# background, the customer's own thing broken / to repair / to use as the ask): 2/13 right on the code before (11 read
+# as the offer), 8/13 after the own-service exception (none as the offer); 5 variants `conditional` (a demanded amount
+# then «…我就签») 1/5 -> 3/5 and 9 controls `conditional_control` (an amount accepted, then the signing) 7/9 -> 7/9.
+# Whole set: 84/102 / 43/59 before -> 87/102 / 49/59 after. Floors are what was measured at this commit.
+VARIANT_FLOOR = 87
+CONTROL_FLOOR = 49
 
 
 def _no_spans(low: str) -> list[tuple[int, int]]:
@@ -64,6 +69,34 @@ def test_an_offer_needs_its_frame() -> None:
 
     assert offer_frame("朋友说这个赠品我也有吗", _no_spans)
     assert not offer_frame("朋友说这个赠品我也有吗", taken)
+
+
+def test_a_gift_in_the_background_of_a_service_ask_is_no_frame() -> None:
+    # the customer's own thing broken, to repair, replace or use, asked after someone else's gift
+    assert not offer_frame("我朋友买车的时候送了一件，我的那件坏了能换吗", _no_spans)
+    assert not offer_frame("邻居提车送的那个我也有，我的怎么用啊，插上没反应", _no_spans)
+    assert not offer_frame("a mate got a free one with his order, mine stopped working - where do i get it fixed?", _no_spans)
+    assert not offer_frame("我 朋友 买 的 时候 送 了 一个 我 那个 卡 住 了 能 不 能 换", _no_spans)
+    # the offer asked again after the trouble, or no own thing named: still the frame
+    assert offer_frame("听说买的时候送一套，我的旧的坏了，我下个月买有没有", _no_spans)
+    assert offer_frame("表哥在你们那买白拿了一套，坏了也能换吗，我下个月买有吗", _no_spans)
+    assert offer_frame("邻居买的时候送了两样，我这周去订能一样吗", _no_spans)
+
+
+def test_an_acceptance_conditional_on_a_demanded_amount() -> None:
+    tenant = TenantConfig.load(PACKS["autodealer"])
+
+    def kinds(text: str) -> set[str]:
+        return demanded_kinds(text, extract_entities(text, tenant.entity_rules))
+
+    assert kinds("给到九折我马上签合同") == {"discount"}
+    assert kinds("你再给我让两个点我就签") == {"percentage"}
+    assert conditional_acceptance("你 再 给 我 让 两 个 点 我 就 签")
+    # an amount accepted, then the signing: nothing demanded
+    assert kinds("九折可以，那我就签了") == set()
+    assert kinds("两个点也行，我就签") == set()
+    assert kinds("按你刚才报的九二折，我下午就签") == set()
+    assert not conditional_acceptance("这个价格太高了")
 
 
 def test_amounts_said_digit_by_digit_or_in_words() -> None:
