@@ -92,7 +92,9 @@ _YUE_IS = re.compile(r"(?<![联關关体體派直院世])[係系](?![统統列�
 _YUE_CAR = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)(?:呢|嗰)?架(?=\s*(?:[A-Za-z]{1,3}\d|车|車))")
 _YUE_NOT_YET = re.compile(r"未(?=\s*(?:[呀啊呢啦吖]?\s*(?:[?？。!！，,]|$)))")
 _YUE_SOME = re.compile(r"(?<=[我你他们們])啲")  # «我哋啲X3»: our X3s
-_YUE_SAY = re.compile(r"(?<![电電对對说說讲講会會])[話话](?=\s*[佢他她我你])")  # «我老公話佢…»: 話 = 说 (not 电话)
+_YUE_SAY = re.compile(
+    r"(?<![电電对對说說讲講会會])[話话](?=\s*[佢他她我你])"
+)  # «我老公話佢…»: 話 = 说 (not 电话)
 
 
 def cantonese(text: str) -> str:
@@ -178,7 +180,9 @@ class Names:
         # the individuals' places, models owned, surnames and genders (knowledge/crm/described.py People)
         self.profile = profile
         self.surnames = frozenset(getattr(profile, "surnames", {}) or ())
-        self.people = sorted({p for p in people if 2 <= len(p) <= 4 and _CJK.fullmatch(p[0])}, key=len, reverse=True)
+        self.people = sorted(
+            {p for p in people if 2 <= len(p) <= 4 and _CJK.fullmatch(p[0])}, key=len, reverse=True
+        )
         self.trades = sorted({t for t in trades if 2 <= len(t) <= 4}, key=len, reverse=True)
         self._by_sound: dict[tuple[str, ...], list[tuple[str, str]]] = {}
         for p in self.people:
@@ -200,7 +204,8 @@ class Names:
             re.compile(
                 r"(?<![A-Za-z])("
                 + "|".join(
-                    r"\s*".join(re.escape(w) for w in k.split()) for k in sorted(self._roman, key=len, reverse=True)
+                    r"\s*".join(re.escape(w) for w in k.split())
+                    for k in sorted(self._roman, key=len, reverse=True)
                 )
                 + r")(?![A-Za-z])",
                 re.I,
@@ -325,7 +330,9 @@ _THEIRS_NEXT = re.compile(
 )
 _CJK_RUN_END = re.compile(r"[\u4e00-\u9fff]{2,6}$")
 # after the thing: how to do it, where it is, or a word the thing begins («保养点», «合同模板») — the asker's own errand
-_OWN_ACTION_NEXT = re.compile(r"\s*(?:怎么|怎样|如何|咋|在哪|哪里|哪儿|哪个|去哪|要什么|需要什么|流程|模板|范本|点|网点|站)")
+_OWN_ACTION_NEXT = re.compile(
+    r"\s*(?:怎么|怎样|如何|咋|在哪|哪里|哪儿|哪个|去哪|要什么|需要什么|流程|模板|范本|点|网点|站)"
+)
 
 
 def possessive(text: str, customers: object) -> str:
@@ -389,7 +396,8 @@ def transcript(text: str) -> str:
 
 # a forwarded line said by someone: «韩经理：我们…», «【韩经理】：…», «- 韩经理: …»
 _SPEAKER_LINE = re.compile(
-    r"^([ \t]*(?:[-—>*][ \t]*)?(?:[^\n]{0,12}?【)?)([^\s：:【】\[\]]{2,8})(】?[ \t]*[：:][ \t]*)([^\n]+)$", re.M
+    r"^([ \t]*(?:[-—>*][ \t]*)?(?:[^\n]{0,12}?【)?)([^\s：:【】\[\]]{2,8})(】?[ \t]*[：:][ \t]*)([^\n]+)$",
+    re.M,
 )
 _FIRST_PERSON = re.compile(r"我们|咱们|我司|我(?![们])")
 

@@ -114,7 +114,8 @@ _DOUBLE_NEGATION = re.compile(r"[不唔](?:行|可以|成|得)")
 # not a stance: a negation denied right before the cue («我不是不想买延保», «并不是不要», «也不是说不要», «唔係唔要»,
 # "it's not that I don't want …", "not saying we won't …"): the customer says they do NOT decline
 _DENIED_BEFORE = re.compile(
-    r"(?:不|唔|冇|没)(?:是|係|系)(?:说|講|讲)?\s*$|\bnot\s+(?:that|saying|because)\b[^,.;!?，。；！？]{0,16}$", re.I
+    r"(?:不|唔|冇|没)(?:是|係|系)(?:说|講|讲)?\s*$|\bnot\s+(?:that|saying|because)\b[^,.;!?，。；！？]{0,16}$",
+    re.I,
 )
 # a clause that is nothing but a topic, taken up by a cue in the next clause («延保嘛，算了吧», «续约的话呢，就算了»):
 # the action's word with only fillers and particles around it

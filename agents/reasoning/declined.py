@@ -29,14 +29,70 @@ def declined_actions(text: str, tenant: Any) -> dict[str, str]:
 
 # a price asked: how much, the price, the cost («就是想问下多少钱», "how much is it though")
 _PRICE_ASKED = re.compile(
-    r"多少钱|几多钱|几钱|多少银子|价格|价钱|价位|报价|怎么卖|咋卖|贵不贵|\bhow much\b|\bprice\b|\bcosts?\b", re.I
+    r"多少钱|几多钱|几钱|多少银子|价格|价钱|价位|报价|怎么卖|咋卖|贵不贵|\bhow much\b|\bprice\b|\bcosts?\b",
+    re.I,
 )
 _NEGATED = re.compile(r"不(?!过)|没|唔|冇|别|\bno\b|\bnot\b|n't", re.I)
 # what an English price question holds besides its price words when it names nothing else ("how much is it though")
 _EN_PRICE_FILLER = frozenset(
-    "how much is it that this those these though then so but and still anyway just i i'm we was am are be would will "
-    "does do did to know wondering asking curious about for of the a what 's it's its tell me us could can you please "
-    "roughly approximately exactly again ok okay well".split()
+    [
+        "how",
+        "much",
+        "is",
+        "it",
+        "that",
+        "this",
+        "those",
+        "these",
+        "though",
+        "then",
+        "so",
+        "but",
+        "and",
+        "still",
+        "anyway",
+        "just",
+        "i",
+        "i'm",
+        "we",
+        "was",
+        "am",
+        "are",
+        "be",
+        "would",
+        "will",
+        "does",
+        "do",
+        "did",
+        "to",
+        "know",
+        "wondering",
+        "asking",
+        "curious",
+        "about",
+        "for",
+        "of",
+        "the",
+        "a",
+        "what",
+        "'s",
+        "it's",
+        "its",
+        "tell",
+        "me",
+        "us",
+        "could",
+        "can",
+        "you",
+        "please",
+        "roughly",
+        "approximately",
+        "exactly",
+        "again",
+        "ok",
+        "okay",
+        "well",
+    ]
 )
 
 
@@ -67,7 +123,38 @@ def _names_nothing(rest: str) -> bool:
 _FUNCTION_TAGS = frozenset("dcprmqftuyeoxz")
 # verbs that only ask or tell («就是想问下多少钱», «想先知道价格», «多少钱来着»)
 _ASKING_VERBS = frozenset(
-    "问 问问 问下 请问 想 想问 知道 了解 请教 打听 咨询 说 讲 是 来 要 卖 算 看 看看 告诉 报 报个 能 会 得 查 查查 有 麻烦".split()
+    [
+        "问",
+        "问问",
+        "问下",
+        "请问",
+        "想",
+        "想问",
+        "知道",
+        "了解",
+        "请教",
+        "打听",
+        "咨询",
+        "说",
+        "讲",
+        "是",
+        "来",
+        "要",
+        "卖",
+        "算",
+        "看",
+        "看看",
+        "告诉",
+        "报",
+        "报个",
+        "能",
+        "会",
+        "得",
+        "查",
+        "查查",
+        "有",
+        "麻烦",
+    ]
 )
 
 

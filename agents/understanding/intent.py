@@ -240,7 +240,11 @@ def demanded_kinds(text: str, entities: dict[str, list[str]]) -> set[str]:
     }
     cond = _CONDITIONAL.search(low)
     before = low[: cond.start()] if cond is not None else ""
-    if cond is not None and (_TARGET.search(before) or _DEMAND.search(before)) and not _ACCEPTED.search(before):
+    if (
+        cond is not None
+        and (_TARGET.search(before) or _DEMAND.search(before))
+        and not _ACCEPTED.search(before)
+    ):
         # the amount the acceptance is conditional on, asked for before it
         found |= {
             kind

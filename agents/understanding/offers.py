@@ -89,7 +89,7 @@ def own_service_ask(low: str, last_gift: int) -> bool:
     if own is None:
         return False
     service = [m for m in SERVICE.finditer(tail) if m.start() >= own.start()]
-    return bool(service) and ASKED_AGAIN.search(tail[service[-1].end():]) is None
+    return bool(service) and ASKED_AGAIN.search(tail[service[-1].end() :]) is None
 
 
 def offer_class(keywords: list[list[str]]) -> int | None:

@@ -109,7 +109,9 @@ def test_a_price_asked_back_keeps_the_declined_offer(dealer: TenantConfig, text:
         ("不是不想，延保真不需要", "不是不想"),
     ],
 )
-def test_a_price_of_something_else_drops_the_declined_offer(dealer: TenantConfig, text: str, kept: str) -> None:
+def test_a_price_of_something_else_drops_the_declined_offer(
+    dealer: TenantConfig, text: str, kept: str
+) -> None:
     out, found = without_declined(text, dealer)
     assert found and kept in out and "延保" not in out
 

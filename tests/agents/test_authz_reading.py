@@ -73,7 +73,7 @@ def test_mandarin_words_with_the_same_characters_are_kept(text: str) -> None:
     ],
 )
 def test_the_crms_names_written_otherwise_are_read_as_the_crm_spells_them(text: str) -> None:
-    want = {"某乙": []}.get(text.split()[0], None)
+    want = {"某乙": []}.get(text.split()[0])
     got = named(text)
     if want is not None:
         assert got == want
@@ -104,7 +104,10 @@ def test_a_terse_pause_joins_a_short_predicate_but_not_a_transcript() -> None:
 # ---- session 17, second mechanism: a transcript read whole, a thread speaker by speaker, a person described over
 # several clauses, a familiar address after a surname -------------------------------------------------------------
 def test_a_transcript_is_read_whole_and_typed_text_is_not() -> None:
-    assert transcript("我 是 问 我 朋友 何伟 的 就是 他 订 的 那 台 到 了 没") == "我是问我朋友何伟的就是他订的那台到了没"
+    assert (
+        transcript("我 是 问 我 朋友 何伟 的 就是 他 订 的 那 台 到 了 没")
+        == "我是问我朋友何伟的就是他订的那台到了没"
+    )
     assert transcript("听说他们上周订了6台 我们定金交了多少") == "听说他们上周订了6台 我们定金交了多少"
 
 
@@ -134,7 +137,10 @@ PEOPLE_CRM = SimpleNamespace(
         ("那位方女士，开AB9的", {"C2"}),
         ("上海的，开X5的那位", {"C3"}),
         ("她姓方，广州的", {"C2"}),
-        ("我姓方，广州的，我那台AB9", {"C2"}),  # fits: the screen then sees the asker themself (described_asked)
+        (
+            "我姓方，广州的，我那台AB9",
+            {"C2"},
+        ),  # fits: the screen then sees the asker themself (described_asked)
         ("广州的，开X5", set()),  # nobody both
         ("她姓方", set()),  # one feature: too many may fit
         ("我在广州，我的AB9保养", set()),  # the model is the asker's own

@@ -75,7 +75,9 @@ def test_a_gift_in_the_background_of_a_service_ask_is_no_frame() -> None:
     # the customer's own thing broken, to repair, replace or use, asked after someone else's gift
     assert not offer_frame("我朋友买车的时候送了一件，我的那件坏了能换吗", _no_spans)
     assert not offer_frame("邻居提车送的那个我也有，我的怎么用啊，插上没反应", _no_spans)
-    assert not offer_frame("a mate got a free one with his order, mine stopped working - where do i get it fixed?", _no_spans)
+    assert not offer_frame(
+        "a mate got a free one with his order, mine stopped working - where do i get it fixed?", _no_spans
+    )
     assert not offer_frame("我 朋友 买 的 时候 送 了 一个 我 那个 卡 住 了 能 不 能 换", _no_spans)
     # the offer asked again after the trouble, or no own thing named: still the frame
     assert offer_frame("听说买的时候送一套，我的旧的坏了，我下个月买有没有", _no_spans)
