@@ -36,6 +36,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from agents.context import RunContext
+from agents.deps import AgentDeps
 from agents.nodes.decide import decide
 from agents.nodes.deliver import SUGGESTION_REF, deliver, human_decision, record
 from agents.nodes.draft import draft
@@ -162,7 +163,7 @@ def run_nodes(t: Turn, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if after_perceive(t.state) == END:  # type: ignore[arg-type]
         return t.update()
     t.apply(guard_input(t.state, runtime))  # type: ignore[arg-type]
-    with _read_together(t.state, runtime):
+    with _read_together(t.state, runtime):  # type: ignore[arg-type]
         t.apply(understand(t.state, runtime))  # type: ignore[arg-type]
     snapshot: CopilotState = dict(t.state)  # type: ignore[assignment]
     # (Starting the customer branch right after perceive was measured and is slower: its fact building is Python and
@@ -246,14 +247,14 @@ def _read_together(state: CopilotState, runtime: Runtime[RunContext]) -> Iterato
         yield
         return
     vectors = spaces[0].vectors
-    shares_store = (
-        getattr(deps.policy, "embedder", None) is not None and vectors.inner is deps.policy.embedder
-    )
+    # `embedder` is not on the PolicyRetriever port: a store may lack it
+    store_embedder = getattr(deps.policy, "embedder", None)
+    shares_store = store_embedder is not None and vectors.inner is store_embedder
     with vectors.companions(_later_reads(state, clf, _codes_of(state, deps) if shares_store else None)):
         yield
 
 
-def _codes_of(state: CopilotState, deps: Any) -> Callable[[], list[str]]:
+def _codes_of(state: CopilotState, deps: AgentDeps) -> Callable[[], list[str]]:
     """The product models and alarm codes understand gives the intent (its entities of the clean text, references
     resolved against the conversation's), as ground.policy_query and message_vector read them."""
 
