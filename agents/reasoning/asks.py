@@ -160,7 +160,8 @@ TOTAL_AFTER = re.compile(
     r"^\s*(?:一共|总共|合计|all[- ]in|in total|altogether|\(?\s*(?:tier|the tier|your tier) included|including (?:the |our |your )?tier)",
     re.IGNORECASE,
 )
-_COUNTED = re.compile(r"\d+\s*(?:台|辆|units?|vehicles?|cars?)\b|\d+\s*(?:台|辆)", re.IGNORECASE)
+# 台/辆 with no word boundary after them (a CJK character follows), English counts as whole words
+_COUNTED = re.compile(r"\d+\s*(?:台|辆|(?:units?|vehicles?|cars?)\b)", re.IGNORECASE)
 
 
 def stated_total(text: str, written: str) -> bool:
