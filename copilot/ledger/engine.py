@@ -4,6 +4,7 @@ Reads use ordinary (deferred / READ COMMITTED) transactions and never wait for w
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,9 +16,12 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from contract.errors import UserError
+from copilot.ledger.wal import BACKSTOP_PAGES, WalCheckpointer
 
 ADVISORY_LOCK_KEY = 0x1ED6E4  # "ledger": any fixed 64-bit number private to this table set
 _WRITE = "ledger_write"
+# A file SQLite engine's WAL checkpointer (copilot/ledger/wal.py): checkpoints leave the appends for a thread.
+_CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, WalCheckpointer] = weakref.WeakKeyDictionary()
 
 
 def make_engine(url: str) -> Engine:
@@ -53,6 +57,8 @@ def _sqlite_engine(url: str, database: str) -> Engine:
         cur = dbapi_conn.cursor()
         if not in_memory:
             cur.execute("PRAGMA journal_mode=WAL")  # readers (verify, queries) never block the appender
+            # SQLite's own checkpoint (inside a commit) only as a backstop: wal_checkpointer(engine) checkpoints
+            cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
         cur.execute("PRAGMA synchronous=FULL")  # committed means on disk: an entry is durable before delivery
         cur.execute("PRAGMA busy_timeout=60000")
         cur.execute(
@@ -65,7 +71,14 @@ def _sqlite_engine(url: str, database: str) -> Engine:
         immediate = conn.get_execution_options().get(_WRITE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    if not in_memory:
+        _CHECKPOINTERS[engine] = WalCheckpointer(str(Path(database).resolve()))
     return engine
+
+
+def wal_checkpointer(engine: Engine) -> WalCheckpointer | None:
+    """The engine's WAL checkpointer (a SQLite file), or None (memory, PostgreSQL)."""
+    return _CHECKPOINTERS.get(engine)
 
 
 @contextmanager
@@ -89,3 +102,7 @@ def write_transaction(engine: Engine, *, lock_head: bool = True) -> Iterator[Con
             if lock_head:
                 conn.execute(text("SELECT seq FROM ledger_head WHERE id = 1 FOR UPDATE"))
         yield conn
+    # committed: the log's checkpoint is the thread's, soon (copilot/ledger/wal.py)
+    checkpointer = _CHECKPOINTERS.get(engine)
+    if checkpointer is not None:
+        checkpointer.wrote()

@@ -1,0 +1,157 @@
+"""WAL checkpoints of a SQLite ledger on a thread of their own, not inside an append.
+
+In WAL mode SQLite copies the log back into the database file (a checkpoint) from inside the commit that takes the log
+past `wal_autocheckpoint` pages (1000 by default). A suggestion's append writes ~28 pages (the entry, its payload's
+overflow pages, one leaf page of each random-keyed index, its evidence refs), so every ~36th append did that copy of
+~1000 pages into the database file and its fsync: measured on a copy of the bench ledger (0.5 GB, 400 appends in a row,
+load ~7), appends with a checkpoint took 5-26 ms of CPU and up to 206 ms of wall instead of ~1.8 ms CPU, and without
+them the p99 of the append's CPU was 3.4 ms instead of 4.7 and its longest wall 28 ms instead of 316.
+
+Here the appending connections keep SQLite's own checkpoint only as a backstop (`BACKSTOP_PAGES`), and a thread of the
+process checkpoints on its own connection soon after appends (every EVERY_S while there are some): first PASSIVE,
+which takes no write lock, so appends go on while it copies the bulk of the log; then, once the log holds
+RESTART_PAGES, a RESTART, which copies what was appended meanwhile (a few appends' pages) and makes the next append
+start the log over. The RESTART holds appends back for that short copy and its fsync, and waits at most
+RESTART_WAIT_MS for an append in flight or a reader (a long verify) before it gives up and tries again RETRY_S later:
+without it, under a steady stream of appends the log never started over (a PASSIVE checkpoint is never complete when
+the next append begins) and grew to the backstop. Nothing about durability changes: every append still
+commits with synchronous=FULL (its WAL frames are fsynced before the append returns), and the checkpoint fsyncs the
+log before and the database file after its copy, exactly as SQLite's own did. If the thread cannot run (its connection
+does not open) or falls behind, SQLite's own checkpoint in the commit takes over at BACKSTOP_PAGES, so the log stays
+bounded. The thread stops after IDLE_EXIT_S without appends (a short-lived ledger, e.g. a test's, leaves no thread
+behind) and starts again with the next append; a forked process starts its own.
+
+The inbox runs the same scheme (channels/inbox.py `_Checkpointer`, its RESTART limit instead of a backstop)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+from contextlib import suppress
+
+# the checkpointer's period while the ledger is appended to, and while a RESTART could not run
+EVERY_S = 0.5
+RETRY_S = 0.05
+# no append for this long: the thread closes its connection and ends (the next append starts it again)
+IDLE_EXIT_S = 30.0
+# ~40 MB of log: past it, SQLite's own checkpoint runs in the commit, as it did at 1,000 pages before
+BACKSTOP_PAGES = 10_000
+# a log this long starts over (a RESTART after the PASSIVE copy): SQLite's own default threshold
+RESTART_PAGES = 1_000
+# how long the RESTART waits for an append in flight or a reader before it gives up and is retried
+RESTART_WAIT_MS = 20
+
+_log = logging.getLogger("copilot.ledger")
+
+
+class WalCheckpointer:
+    """PASSIVE checkpoints of one SQLite database file, on a daemon thread started by the first `wrote()`."""
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        every_s: float | None = None,
+        retry_s: float | None = None,
+        idle_exit_s: float | None = None,
+    ) -> None:
+        self.path = path
+        self.every_s = EVERY_S if every_s is None else every_s
+        self.retry_s = RETRY_S if retry_s is None else retry_s
+        self.idle_exit_s = IDLE_EXIT_S if idle_exit_s is None else idle_exit_s
+        self._lock = threading.Lock()
+        self._dirty = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
+        self._failed = False  # the thread's connection did not open: SQLite's backstop checkpoints alone
+        self.checkpoints = 0  # checkpoints run (tests and benchmarks read them)
+        self.restarts = 0
+
+    def wrote(self) -> None:
+        """After a committed append: a checkpoint is due soon. Starts the thread when none runs in this process."""
+        self._dirty.set()
+        thread = self._thread
+        if thread is not None and thread.is_alive() and self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid != os.getpid():  # forked: the parent's thread does not exist here
+                self._pid, self._thread, self._failed = os.getpid(), None, False
+                self._stop = threading.Event()
+            if self._failed or self._stop.is_set():
+                return
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="ledger-wal-checkpoint", daemon=True)
+                self._thread.start()
+
+    def _connect(self) -> sqlite3.Connection | None:
+        try:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            # the checkpoint fsyncs as the ledger's own connections would
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")  # the RESTART's wait (PASSIVE never waits)
+            return db
+        except sqlite3.Error as exc:
+            _log.warning(
+                "ledger %s: no WAL checkpoint thread (%s); SQLite checkpoints in commits", self.path, exc
+            )
+            self._failed = True
+            return None
+
+    def checkpoint(self, db: sqlite3.Connection) -> bool:
+        """A PASSIVE checkpoint, then a RESTART when the log holds RESTART_PAGES; False when the RESTART could not
+        run (an append in flight, a reader on an older snapshot): retried RETRY_S later."""
+        _busy, frames, _copied = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        self.checkpoints += 1
+        if frames < RESTART_PAGES:
+            return True
+        busy, _frames, _copied = db.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        self.restarts += 0 if busy else 1
+        return not busy
+
+    def _run(self) -> None:
+        db = self._connect()
+        if db is None:
+            return
+        try:
+            wait_s, idle_s = self.every_s, 0.0
+            while not self._stop.wait(wait_s):
+                if not self._dirty.is_set():
+                    idle_s += wait_s
+                    if idle_s >= self.idle_exit_s:
+                        return
+                    wait_s = self.every_s
+                    continue
+                idle_s = 0.0
+                self._dirty.clear()
+                try:
+                    caught_up = self.checkpoint(db)
+                # busy or gone: the next period tries again, the backstop holds meanwhile
+                except sqlite3.Error as exc:
+                    _log.debug("ledger WAL checkpoint failed: %s", exc)
+                    caught_up = True
+                if not caught_up:  # the log did not start over: again soon
+                    self._dirty.set()
+                wait_s = self.every_s if caught_up else self.retry_s
+        finally:
+            with suppress(sqlite3.Error):
+                db.close()
+            with self._lock:  # an append that came in while this thread was ending starts the next one
+                if self._thread is threading.current_thread():
+                    self._thread = None
+            if self._dirty.is_set() and not self._stop.is_set():
+                self.wrote()
+
+    @property
+    def running(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stops the thread (no last checkpoint: SQLite checkpoints at the last connection's close)."""
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)

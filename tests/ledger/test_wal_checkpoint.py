@@ -1,0 +1,108 @@
+"""The ledger's WAL checkpoints run on a thread of their own, not inside an append (issue 20: the durable append's
+tail). Appends stay durable (synchronous=FULL commits), the log is copied into the database file soon after appends
+and starts over, and the thread ends when appends stop. Real SQLite files, real threads."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+import copilot.ledger.wal as wal_module
+from copilot.ledger import open_ledger
+from copilot.ledger.engine import wal_checkpointer
+from copilot.ledger.wal import BACKSTOP_PAGES, WalCheckpointer
+
+from .conftest import make_suggestion
+
+
+def entries_in_database_file(path: Path) -> int:
+    """Entries already copied from the WAL into the database file: `immutable=1` makes SQLite ignore the WAL."""
+    db = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return int(db.execute("SELECT COUNT(*) FROM ledger_entries").fetchone()[0])
+    except sqlite3.OperationalError:  # the schema itself is still only in the WAL
+        return 0
+    finally:
+        db.close()
+
+
+def wait_for(predicate, seconds: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return bool(predicate())
+
+
+def test_appends_leave_the_checkpoint_to_the_thread(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    ledger = open_ledger(f"sqlite:///{path}")
+    for _ in range(20):
+        ledger.record_suggestion(make_suggestion(), inputs={"masked_text": "返点政策能再发一遍吗？"})
+    with ledger.engine.connect() as conn:
+        # the appending connections checkpoint only past the backstop (SQLite's default: at 1,000 pages, in a commit)
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == BACKSTOP_PAGES
+        # FULL: each append is on disk when it returns
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    checkpointer = wal_checkpointer(ledger.engine)
+    assert checkpointer is not None and checkpointer.running
+    # 20 appends stay far below 1,000 WAL pages: only the checkpoint thread copies them into the database file this soon
+    assert wait_for(lambda: entries_in_database_file(path) == 20)
+    assert checkpointer.checkpoints >= 1
+    report = ledger.verify()
+    assert report.ok and report.entries == 20
+    checkpointer.close()
+    assert not checkpointer.running
+
+
+def test_a_long_log_starts_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under steady appends a PASSIVE checkpoint is rarely complete when the next append begins, so the log would only
+    grow: past RESTART_PAGES the thread also runs a RESTART, and the append after it writes the log from its start."""
+    monkeypatch.setattr(wal_module, "RESTART_PAGES", 1)
+    path = tmp_path / "ledger.sqlite"
+    ledger = open_ledger(f"sqlite:///{path}")
+    for _ in range(5):
+        ledger.record_suggestion(make_suggestion(), inputs={})
+    checkpointer = wal_checkpointer(ledger.engine)
+    assert checkpointer is not None
+    assert wait_for(lambda: checkpointer.restarts >= 1)
+    log_bytes = (tmp_path / "ledger.sqlite-wal").stat().st_size
+    ledger.record_suggestion(make_suggestion(), inputs={})
+    probe = sqlite3.connect(path)
+    try:  # a PASSIVE checkpoint reports the frames in the log: only the last append's
+        _busy, frames, _copied = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        probe.close()
+    assert 0 < frames * 4096 < log_bytes
+    report = ledger.verify()
+    assert report.ok and report.entries == 6
+    checkpointer.close()
+
+
+def test_the_thread_ends_when_appends_stop_and_the_next_append_starts_it(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    ledger = open_ledger(f"sqlite:///{path}")
+    ledger.record_suggestion(make_suggestion(), inputs={})
+    checkpointer = WalCheckpointer(str(path), every_s=0.01, idle_exit_s=0.1)
+    checkpointer.wrote()
+    assert checkpointer.running
+    assert wait_for(lambda: not checkpointer.running, 5.0)
+    ran = checkpointer.checkpoints
+    assert ran >= 1
+    checkpointer.wrote()  # an append after the thread ended
+    assert wait_for(lambda: checkpointer.checkpoints > ran, 5.0)
+    checkpointer.close()
+
+
+def test_no_thread_without_a_file(tmp_path: Path) -> None:
+    assert wal_checkpointer(open_ledger("sqlite://").engine) is None
+    # a database the thread cannot open: no thread, no error; SQLite's backstop checkpoint stays in the commits
+    broken = WalCheckpointer(str(tmp_path / "missing-dir" / "ledger.sqlite"), every_s=0.01)
+    broken.wrote()
+    assert wait_for(lambda: not broken.running, 5.0)
+    broken.wrote()
+    assert not broken.running and broken.checkpoints == 0
