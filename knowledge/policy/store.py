@@ -61,6 +61,7 @@ class PolicyStore:
         )
         self.max_chars, self.max_bytes = max_chars, max_bytes
         self._snap: Snapshot | None = None
+        self._facts: PolicyFacts | None = None  # the current snapshot's facts (facts())
         self._lock = threading.Lock()
         # the evidence-usage prior (knowledge/policy/usage_prior.py), fed from the accepted suggestions' evidence; None
         # or an empty history: off
@@ -189,8 +190,16 @@ class PolicyStore:
         }
 
     def facts(self) -> PolicyFacts:
-        """Structured clauses and table rows for the reasoning tools, with version choice by event date."""
-        return PolicyFacts(self.catalog, self.snapshot())
+        """Structured clauses and table rows for the reasoning tools, with version choice by event date. One
+        PolicyFacts per snapshot: it parses a version's facts (catalog rows -> ClauseFact / RowFact) once and keeps
+        them, so the messages of one generation share them (a new one per call parsed them again for every message
+        that reasoned over a table: catalog read + JSON + dataclasses each time). A write makes a new snapshot, hence
+        new facts. The facts are read-only to their users."""
+        snap = self.snapshot()
+        facts = self._facts
+        if facts is None or facts.snap is not snap:
+            facts = self._facts = PolicyFacts(self.catalog, snap)
+        return facts
 
     def history(self, doc_id: str | None = None) -> builtins.list[dict[str, Any]]:
         return self.catalog.history(doc_id)

