@@ -8,18 +8,18 @@ load ~7), appends with a checkpoint took 5-26 ms of CPU and up to 206 ms of wall
 them the p99 of the append's CPU was 3.4 ms instead of 4.7 and its longest wall 28 ms instead of 316.
 
 Here the appending connections keep SQLite's own checkpoint only as a backstop (`BACKSTOP_PAGES`), and a thread of the
-process checkpoints on its own connection soon after appends (every EVERY_S while there are some): first PASSIVE,
-which takes no write lock, so appends go on while it copies the bulk of the log; then, once the log holds
-RESTART_PAGES, a RESTART, which copies what was appended meanwhile (a few appends' pages) and makes the next append
-start the log over. The RESTART holds appends back for that short copy and its fsync, and waits at most
-RESTART_WAIT_MS for an append in flight or a reader (a long verify) before it gives up and tries again RETRY_S later:
-without it, under a steady stream of appends the log never started over (a PASSIVE checkpoint is never complete when
-the next append begins) and grew to the backstop. Nothing about durability changes: every append still
-commits with synchronous=FULL (its WAL frames are fsynced before the append returns), and the checkpoint fsyncs the
-log before and the database file after its copy, exactly as SQLite's own did. If the thread cannot run (its connection
-does not open) or falls behind, SQLite's own checkpoint in the commit takes over at BACKSTOP_PAGES, so the log stays
-bounded. The thread stops after IDLE_EXIT_S without appends (a short-lived ledger, e.g. a test's, leaves no thread
-behind) and starts again with the next append; a forked process starts its own.
+process checkpoints PASSIVE on its own connection soon after appends (every EVERY_S while there are some): a PASSIVE
+checkpoint takes no write lock, so appends go on while it copies, and the log starts over at the first append after a
+checkpoint that copied every frame. Under a steady stream of appends a PASSIVE checkpoint is rarely complete when the
+next append begins, so the log can grow to the backstop; SQLite's checkpoint in that commit then copies only what the
+thread had not copied yet (at most EVERY_S of appends), completes (the commit holds the write lock) and the next
+append starts the log over. A RESTART checkpoint from the thread (which holds appends back while it waits for readers
+and copies) was tried: under load (~13 on 2 cores) an append then waited up to 287 ms behind it. Nothing about
+durability changes: every append still commits with synchronous=FULL (its WAL frames are fsynced before the append
+returns), and a checkpoint fsyncs the log before and the database file after its copy, exactly as SQLite's own did.
+If the thread cannot run (its connection does not open), SQLite's own checkpoint in the commit takes over at
+BACKSTOP_PAGES, so the log stays bounded. The thread stops after IDLE_EXIT_S without appends (a short-lived ledger,
+e.g. a test's, leaves no thread behind) and starts again with the next append; a forked process starts its own.
 
 The inbox runs the same scheme (channels/inbox.py `_Checkpointer`, its RESTART limit instead of a backstop)."""
 
@@ -31,17 +31,12 @@ import sqlite3
 import threading
 from contextlib import suppress
 
-# the checkpointer's period while the ledger is appended to, and while a RESTART could not run
+# the checkpointer's period while the ledger is appended to
 EVERY_S = 0.5
-RETRY_S = 0.05
 # no append for this long: the thread closes its connection and ends (the next append starts it again)
 IDLE_EXIT_S = 30.0
 # ~40 MB of log: past it, SQLite's own checkpoint runs in the commit, as it did at 1,000 pages before
 BACKSTOP_PAGES = 10_000
-# a log this long starts over (a RESTART after the PASSIVE copy): SQLite's own default threshold
-RESTART_PAGES = 1_000
-# how long the RESTART waits for an append in flight or a reader before it gives up and is retried
-RESTART_WAIT_MS = 20
 
 _log = logging.getLogger("copilot.ledger")
 
@@ -54,12 +49,10 @@ class WalCheckpointer:
         path: str,
         *,
         every_s: float | None = None,
-        retry_s: float | None = None,
         idle_exit_s: float | None = None,
     ) -> None:
         self.path = path
         self.every_s = EVERY_S if every_s is None else every_s
-        self.retry_s = RETRY_S if retry_s is None else retry_s
         self.idle_exit_s = IDLE_EXIT_S if idle_exit_s is None else idle_exit_s
         self._lock = threading.Lock()
         self._dirty = threading.Event()
@@ -67,8 +60,7 @@ class WalCheckpointer:
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
         self._failed = False  # the thread's connection did not open: SQLite's backstop checkpoints alone
-        self.checkpoints = 0  # checkpoints run (tests and benchmarks read them)
-        self.restarts = 0
+        self.checkpoints = 0  # checkpoints run (tests and benchmarks read it)
 
     def wrote(self) -> None:
         """After a committed append: a checkpoint is due soon. Starts the thread when none runs in this process."""
@@ -91,7 +83,6 @@ class WalCheckpointer:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             # the checkpoint fsyncs as the ledger's own connections would
             db.execute("PRAGMA synchronous=FULL")
-            db.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")  # the RESTART's wait (PASSIVE never waits)
             return db
         except sqlite3.Error as exc:
             _log.warning(
@@ -100,41 +91,30 @@ class WalCheckpointer:
             self._failed = True
             return None
 
-    def checkpoint(self, db: sqlite3.Connection) -> bool:
-        """A PASSIVE checkpoint, then a RESTART when the log holds RESTART_PAGES; False when the RESTART could not
-        run (an append in flight, a reader on an older snapshot): retried RETRY_S later."""
-        _busy, frames, _copied = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    def checkpoint(self, db: sqlite3.Connection) -> None:
+        """One PASSIVE checkpoint: copies the frames no reader still needs, waits for nobody."""
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         self.checkpoints += 1
-        if frames < RESTART_PAGES:
-            return True
-        busy, _frames, _copied = db.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
-        self.restarts += 0 if busy else 1
-        return not busy
 
     def _run(self) -> None:
         db = self._connect()
         if db is None:
             return
         try:
-            wait_s, idle_s = self.every_s, 0.0
-            while not self._stop.wait(wait_s):
+            idle_s = 0.0
+            while not self._stop.wait(self.every_s):
                 if not self._dirty.is_set():
-                    idle_s += wait_s
+                    idle_s += self.every_s
                     if idle_s >= self.idle_exit_s:
                         return
-                    wait_s = self.every_s
                     continue
                 idle_s = 0.0
                 self._dirty.clear()
                 try:
-                    caught_up = self.checkpoint(db)
+                    self.checkpoint(db)
                 # busy or gone: the next period tries again, the backstop holds meanwhile
                 except sqlite3.Error as exc:
                     _log.debug("ledger WAL checkpoint failed: %s", exc)
-                    caught_up = True
-                if not caught_up:  # the log did not start over: again soon
-                    self._dirty.set()
-                wait_s = self.every_s if caught_up else self.retry_s
         finally:
             with suppress(sqlite3.Error):
                 db.close()

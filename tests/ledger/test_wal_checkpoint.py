@@ -8,9 +8,6 @@ import sqlite3
 import time
 from pathlib import Path
 
-import pytest
-
-import copilot.ledger.wal as wal_module
 from copilot.ledger import open_ledger
 from copilot.ledger.engine import wal_checkpointer
 from copilot.ledger.wal import BACKSTOP_PAGES, WalCheckpointer
@@ -59,17 +56,15 @@ def test_appends_leave_the_checkpoint_to_the_thread(tmp_path: Path) -> None:
     assert not checkpointer.running
 
 
-def test_a_long_log_starts_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Under steady appends a PASSIVE checkpoint is rarely complete when the next append begins, so the log would only
-    grow: past RESTART_PAGES the thread also runs a RESTART, and the append after it writes the log from its start."""
-    monkeypatch.setattr(wal_module, "RESTART_PAGES", 1)
+def test_the_log_starts_over_after_a_checkpoint(tmp_path: Path) -> None:
+    """The append after a complete checkpoint writes the log from its start: the log does not grow with the ledger."""
     path = tmp_path / "ledger.sqlite"
     ledger = open_ledger(f"sqlite:///{path}")
     for _ in range(5):
         ledger.record_suggestion(make_suggestion(), inputs={})
     checkpointer = wal_checkpointer(ledger.engine)
     assert checkpointer is not None
-    assert wait_for(lambda: checkpointer.restarts >= 1)
+    assert wait_for(lambda: entries_in_database_file(path) == 5)
     log_bytes = (tmp_path / "ledger.sqlite-wal").stat().st_size
     ledger.record_suggestion(make_suggestion(), inputs={})
     probe = sqlite3.connect(path)
