@@ -106,6 +106,36 @@ def forget_message_vectors(deps) -> None:  # type: ignore[no-untyped-def]
             cache.clear()
 
 
+def thread_sched() -> tuple[float, float] | None:
+    """(ms on a CPU, ms waiting on a run queue) of the calling thread so far, from the kernel's schedstat (Linux); None
+    elsewhere. Around a suggestion, wall − on-CPU − run-queue wait is the time it was blocked (I/O such as the ledger's
+    fsync, locks, the GIL held by the grounding thread, the process's other threads waiting for a core); the run-queue
+    wait is the time other processes had this thread's core."""
+    try:
+        with open("/proc/thread-self/schedstat", encoding="ascii") as f:
+            on_cpu_ns, queued_ns, *_ = f.read().split()
+        return int(on_cpu_ns) / 1e6, int(queued_ns) / 1e6
+    except (OSError, ValueError):
+        return None
+
+
+def wall_split(
+    walls: list[float], scheds: list[tuple[float, float] | None]
+) -> dict[str, dict[str, float]] | None:
+    """p50/p95 of each message's wall time split into on-CPU, run-queue wait and blocked (the rest); None without
+    schedstat."""
+    if not scheds or any(x is None for x in scheds):
+        return None
+    on = [x[0] for x in scheds if x is not None]
+    rq = [x[1] for x in scheds if x is not None]
+    blocked = [max(w - a - b, 0.0) for w, a, b in zip(walls, on, rq, strict=True)]
+    return {
+        name: {"p50": pct(v, 0.5), "p95": pct(v, 0.95)}
+        for name, v in (("on_cpu", on), ("runqueue_wait", rq), ("blocked", blocked), ("wall_minus_runqueue",
+                        [w - b for w, b in zip(walls, rq, strict=True)]))
+    }  # fmt: skip
+
+
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return round(s[min(len(s) - 1, int(round(q * (len(s) - 1))))], 2) if s else 0.0
@@ -157,9 +187,12 @@ def floor_op(deps, store, texts: list[str], sample):
     conn = sqlite3.connect(WORK / "crm.sqlite")
     inputs = {"text": texts[0], "channel": "wecom_app", "history_turns": 0}
 
-    def op(i: int, text: str = "") -> tuple[float, float]:
+    def op(
+        i: int, text: str = "", sched: list[tuple[float, float] | None] | None = None
+    ) -> tuple[float, float]:
         record = sample.model_copy(update={"id": f"sug_floor_{uuid.uuid4().hex[:16]}",
                                            "message_id": f"floor-{uuid.uuid4().hex[:16]}"})  # fmt: skip
+        s0 = thread_sched() if sched is not None else None
         t0, c0 = time.perf_counter(), time.process_time()
         # fresh: the model itself (a new message's one embedding); --cached-embeddings: the disk cache, as before
         embed = store.embedder if CACHED_QUERIES else store.embedder.inner
@@ -170,7 +203,11 @@ def floor_op(deps, store, texts: list[str], sample):
             ("C1001",),
         ).fetchall()
         deps.ledger.record_suggestion(record, inputs=inputs)
-        return (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
+        out = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
+        if sched is not None:
+            s1 = thread_sched()
+            sched.append((s1[0] - s0[0], s1[1] - s0[1]) if s0 is not None and s1 is not None else None)
+        return out
 
     return op
 
@@ -217,12 +254,18 @@ def graph_machinery(cp, msg_for, actor, n: int = MACHINERY_MESSAGES) -> list[flo
 
 
 def suggestions(
-    deps, n: int, floor_texts: list[str] | None = None, store=None, machinery: list[float] | None = None
+    deps,
+    n: int,
+    floor_texts: list[str] | None = None,
+    store=None,
+    machinery: list[float] | None = None,
+    sched: dict[str, list[tuple[float, float] | None]] | None = None,
 ) -> tuple[list[float], dict[str, list[float]], object, list[float], list[float], list[float]]:
     """n suggestions; with `floor_texts`, one floor operation right after each suggestion, so the suggestion and its
     floor are sampled alternately under the same machine load (run one after the other, a load change between the
     two phases moved their ratio by 2-3x on this shared machine). `machinery`, when given, receives the graph's own
-    CPU per message (graph_machinery), measured after the suggestions on the same Copilot."""
+    CPU per message (graph_machinery), measured after the suggestions on the same Copilot. `sched`, when given,
+    receives each suggestion's and floor operation's (on-CPU ms, run-queue ms) of the calling thread (thread_sched)."""
     from agents import Copilot, make_checkpointer
     from agents.script import load_conversations, to_message
     from contract.ports import Actor
@@ -261,14 +304,21 @@ def suggestions(
             }
         )
         forget_message_vectors(deps)
+        s0 = thread_sched() if sched is not None else None
         t0, c0 = time.perf_counter(), time.process_time()
         s = cp.handle(msg, actors.get(conv.rep_ref, actors["rep_zhang"]))
         totals.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
+        if sched is not None:
+            s1 = thread_sched()
+            sched.setdefault("suggestion", []).append(
+                (s1[0] - s0[0], s1[1] - s0[1]) if s0 is not None and s1 is not None else None
+            )
         for k, v in (s.timings_ms if s else {}).items():
             nodes.setdefault(k, []).append(v)
         if op is not None:  # the floor embeds this same message's text
-            wall_ms, cpu_ms = op(i, " ".join(str(p.get("text") or "") for p in turn.parts).strip())
+            text = " ".join(str(p.get("text") or "") for p in turn.parts).strip()
+            wall_ms, cpu_ms = op(i, text, sched.setdefault("floor", []) if sched is not None else None)
             fl.append(wall_ms)
             fl_cpu.append(cpu_ms)
     forget_message_vectors(deps)  # the last message's tagged query rows leave the disk cache too
@@ -337,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     with measure_load() as load:
         texts = ["这个型号的代理商返点政策能再发一遍吗?", "设备显示报警代码E-203", "我的订单发货了吗"]
         machinery: list[float] = []
-        totals, nodes, sample, cpu, fl, fl_cpu = suggestions(deps, n, texts, store, machinery)
+        sched: dict[str, list[tuple[float, float] | None]] = {}
+        totals, nodes, sample, cpu, fl, fl_cpu = suggestions(deps, n, texts, store, machinery, sched)
         # the previous method beside it, for comparison: the same floor operation n times in a row after the
         # suggestions (hot caches, and whatever load the machine has by then)
         sequential_op = floor_op(deps, store, texts, sample)
@@ -375,6 +426,16 @@ def main(argv: list[str] | None = None) -> int:
     res["cpu_p95_over_floor_cpu_p95"] = round(
         res["suggestion_no_llm_cpu_ms"]["p95"] / max(res["floor_cpu_ms"]["p95"], 1e-6), 2
     )
+    # each message's wall split by the kernel's schedstat (the calling thread's): on a CPU, waiting on a run queue
+    # (other processes had the core) and blocked (fsync, locks, the GIL; also this process's other threads — Chroma's,
+    # the grounding thread — waiting for a core, so it is not free of the machine's load either). A diagnostic of the
+    # tail beside the ratios above, not a ratio of its own.
+    split = {
+        "suggestion": wall_split(totals, sched.get("suggestion", [])),
+        "floor": wall_split(fl, sched.get("floor", [])),
+    }
+    if split["suggestion"] and split["floor"]:
+        res["wall_split_ms"] = split
     overhead = [t - sum(v[i] for v in nodes.values() if i < len(v)) for i, t in enumerate(totals)]
     res["graph_and_durable_writes_ms"] = {"p50": pct(overhead, 0.5), "p95": pct(overhead, 0.95)}
     # the graph's own CPU (LangGraph's invoke, the turn's state merge, the checkpoint read + write), nodes replayed
@@ -456,6 +517,17 @@ def write(res: dict, out_dir: Path = RESULTS) -> None:
                 f"{m['p95']} | |"
             ]
             if (m := res.get("graph_machinery_cpu_ms"))
+            else []
+        ),
+        *(
+            [
+                f"| {side}'s wall split (this thread's schedstat): on CPU / run-queue wait / blocked (I/O, locks, GIL, "
+                f"the process's other threads) | "
+                f"{ws[side]['on_cpu']['p50']} / {ws[side]['runqueue_wait']['p50']} / {ws[side]['blocked']['p50']} | "
+                f"{ws[side]['on_cpu']['p95']} / {ws[side]['runqueue_wait']['p95']} / {ws[side]['blocked']['p95']} | |"
+                for side in ("suggestion", "floor")
+            ]
+            if (ws := res.get("wall_split_ms"))
             else []
         ),
         "",
