@@ -4,6 +4,7 @@ Reads use ordinary (deferred / READ COMMITTED) transactions and never wait for w
 
 from __future__ import annotations
 
+import logging
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from sqlalchemy.pool import StaticPool
 from contract.errors import UserError
 from copilot.ledger.wal import BACKSTOP_PAGES, WalCheckpointer
 
+_log = logging.getLogger("copilot.ledger")
 ADVISORY_LOCK_KEY = 0x1ED6E4  # "ledger": any fixed 64-bit number private to this table set
 _WRITE = "ledger_write"
 # A file SQLite engine's WAL checkpointer (copilot/ledger/wal.py): checkpoints leave the appends for a thread.
@@ -102,7 +104,11 @@ def write_transaction(engine: Engine, *, lock_head: bool = True) -> Iterator[Con
             if lock_head:
                 conn.execute(text("SELECT seq FROM ledger_head WHERE id = 1 FOR UPDATE"))
         yield conn
-    # committed: the log's checkpoint is the thread's, soon (copilot/ledger/wal.py)
+    # committed: the log's checkpoint is the thread's, soon (copilot/ledger/wal.py). Housekeeping after a commit
+    # never fails the append it follows: without the thread, SQLite's backstop checkpoint in the commits holds
     checkpointer = _CHECKPOINTERS.get(engine)
     if checkpointer is not None:
-        checkpointer.wrote()
+        try:
+            checkpointer.wrote()
+        except Exception:  # noqa: BLE001 - logged; the entry is committed
+            _log.exception("ledger WAL checkpointer could not be woken")

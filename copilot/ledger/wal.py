@@ -79,8 +79,19 @@ class WalCheckpointer:
             if self._failed or self._stop.is_set():
                 return
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="ledger-wal-checkpoint", daemon=True)
-                self._thread.start()
+                thread = threading.Thread(target=self._run, name="ledger-wal-checkpoint", daemon=True)
+                try:
+                    thread.start()
+                except RuntimeError as exc:  # no thread to be had (limits, interpreter shutdown): the append
+                    # it follows is committed and must not fail; SQLite's backstop checkpoint keeps the log bounded
+                    _log.warning(
+                        "ledger %s: no WAL checkpoint thread (%s); SQLite checkpoints in commits",
+                        self.path,
+                        exc,
+                    )
+                    self._failed = True
+                    return
+                self._thread = thread
 
     def _connect(self) -> sqlite3.Connection | None:
         try:
