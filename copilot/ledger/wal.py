@@ -62,9 +62,8 @@ class WalCheckpointer:
         self._pid = os.getpid()
         self._failed = False  # the thread's connection did not open: SQLite's backstop checkpoints alone
         self.checkpoints = 0  # checkpoints run (tests and benchmarks read it)
-        self.cpu_s = (
-            0.0  # the thread's CPU time in checkpoints (bench/bench_ledger.py counts it as the appends')
-        )
+        # the thread's CPU time in checkpoints (bench/bench_ledger.py counts it as the appends')
+        self.cpu_s = 0.0
 
     def wrote(self) -> None:
         """After a committed append: a checkpoint is due soon. Starts the thread when none runs in this process."""
