@@ -21,17 +21,23 @@ VERSION_SUFFIX = re.compile(r"\s*[Vv]\d+(?:\.\d+)*\s*$")
 
 
 # an identifier that starts with a Chinese character (a licence plate "京·7QX2K", "沪D8Z3Q"): no Chinese written
-PLATE_LIKE = re.compile(r"[\u4e00-\u9fff][·.\-\s]?[A-Z0-9]{5,7}(?![A-Za-z0-9])")
+PLATE_LIKE = re.compile(r"[\u4e00-\u9fff][A-Z]?[·.\-\s]?[A-Z0-9]{4,7}(?![A-Za-z0-9])")
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def detect_lang(text: str, declared: str = "zh") -> str:
-    """'en' when the customer wrote (almost) no Chinese characters and some Latin words; else the declared language.
-    A plate's leading character is part of an identifier, not Chinese written ("the van with plate 京·7QX2K")."""
+    """'en' when the customer wrote in English: no Chinese characters and some Latin words, or English sentences with
+    one Chinese word in them ("What is the unit price after the 补贴?", "…end? 谢谢": six Latin words or more, two
+    Chinese characters at most); else the declared language. A Chinese sentence with English words in it («我的X5 那个
+    12V battery 的 warranty 还有多久») is Chinese, and so is a message addressing someone by a Chinese name and title
+    ("Hi 王经理 when does it end"). A plate's leading characters are part of an identifier, not Chinese written ("the
+    van with plate 京·7QX2K", "沪Z·QX7K2", "苏N·Q1209")."""
     text = PLATE_LIKE.sub(" ", text)
-    letters = re.findall(r"[A-Za-z]{2,}", text)
-    if not CJK.search(text) and len(letters) >= 3:
+    letters = LATIN_WORD.findall(text)
+    chinese = len(CJK.findall(text))
+    if len(letters) >= 3 and (not chinese or (len(letters) >= 6 and chinese <= 2)):
         return "en"
-    return "zh" if CJK.search(text) else declared
+    return "zh" if chinese else declared
 
 
 def citable(evidence: list[Evidence], limit: int = 6) -> list[Evidence]:

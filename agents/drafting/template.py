@@ -213,6 +213,9 @@ class Composition:
     cannot_compute: tuple[str, ...] = ()  # why a tool could not compute (the reason step's answer)
     terms_en: dict[str, str] = field(default_factory=dict)  # the tenant's words in English (profile.yaml)
     internal_docs: tuple[str, ...] = ()  # documents of the rep's own limits (authority tables): never pasted
+    # … and their titles: a computed sentence that names one inside it («按《…》第五条须报总经理审批») says who decides,
+    # not the rule book it is in
+    internal_titles: tuple[str, ...] = ()
     clarify_which: str = ""  # the tenant's question when several of the customer's assets match ("{count}")
     # a customer-facing refusal (another customer's prices, data): the polite line said right after the greeting,
     # citing the tenant's rule when decide found one; then whatever the draft answers about the customer's own case
@@ -254,7 +257,9 @@ def compose(c: Composition) -> DraftPlan:
     # the figures those sentences stated: their slots, and what their text states outside a window ("…至2026年12月31日"
     # of a promotion's period is not a contract ending that day)
     told_slots: set[str] = set()
-    for ev, statement in _first_tools(said, 3):
+    earlier: list[tuple[str, str]] = []  # the answer's statements so far, one by one, with their tool
+    stated: list[tuple[Evidence, str]] = []  # the facts the answer states, as stated
+    for ev, statement in _asked_order_after_tickets(_first_tools(said, 3), c.customer_text):
         figures = [str(s) for s in ev.lineage.get("slots") or [] if str(s).strip()]
         if (
             answer_parts
@@ -272,11 +277,18 @@ def compose(c: Composition) -> DraftPlan:
             continue
         if answer_parts:
             statement = _without_said_tail(statement, told)
+            # (a subject is shared with another tool's sentence only: the same tool's sentences are about different
+            # things of the same kind, each batch's or part's term, and keep their openings)
+            tool = str(ev.source_ids.get("tool_id") or ev.id)
+            others = [prev for prev_tool, prev in earlier if prev_tool != tool]
+            statement = _without_told_parts(_without_told_subject(statement, others), told)
+        earlier.append((str(ev.source_ids.get("tool_id") or ev.id), statement))
         told += statement
         told_slots |= set(figures)
         if ev.source_ids.get("doc_id") in c.internal_docs:
             # an internal document informs the answer; the customer's text does not name it (《…》第N条)
             statement = CITED_LABEL.sub("", statement).rstrip("，,；; ")
+        statement = _without_internal_titles(statement, c.internal_titles)
         clause_id = str(ev.lineage.get("clause_evidence_id") or "")
         marks = nums.mark(ev)
         if clause_id in by_id:
@@ -288,6 +300,7 @@ def compose(c: Composition) -> DraftPlan:
             if eid in by_id and f"{nums.mark(by_id[eid])}" not in marks:
                 marks += nums.mark(by_id[eid])
         answer_parts.append(statement + marks)
+        stated.append((ev, statement))
         for s in ev.lineage.get("slots") or []:
             slots.append(Slot(str(s), ev.id, marks.strip("[]").split("][")[0]))
     if answer_parts:
@@ -357,6 +370,9 @@ def compose(c: Composition) -> DraftPlan:
     if en and answer_parts and not c.refusal and not booked and _unanswered(c.customer_text, answer, said):
         # a question of several that no fact answers: said honestly, never left out silently
         answer += " On your other question, I will check and get back to you shortly."
+    elif not en and answer_parts and not c.refusal and not booked and _unanswered_zh(c.customer_text, stated):
+        # the same in Chinese: a question of several that nothing stated answers is said to be checked
+        answer += OTHER_QUESTION_ZH
     if c.refusal and c.not_after_refusal:
         # a refusal is not followed by a pitch or a look-up of what was refused ("我整理一份报价单发您" right after
         # "不便透露" reads as the refused figure on its way): the tenant's list of such steps; they stay on the card
@@ -468,7 +484,7 @@ def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) 
         for e in computed[:1]
         if not e.lineage.get("fallback")  # another intent's fact is never said by default
     ]
-    told = [e for e in told if not _subsumed(e, told)]
+    told = [e for e in told if not _subsumed(e, told, c.customer_text)]
     answers = [e for e in told if str(e.lineage.get("unit") or "") != "bool"]
     # the discount asked is within what the rep may grant: the price it makes (the tier fact's what-if, kept from the
     # customer while it needs approval) is the answer, hedged as the fact words it
@@ -692,6 +708,237 @@ def _without_said_tail(statement: str, told: str) -> str:
     return out if not label or label in out else out + label
 
 
+PART_SEP = "，,:：；;"
+
+
+def _without_told_subject(statement: str, earlier: list[str]) -> str:
+    """A later sentence without the thing an earlier one opened with, named by its record («您的X5 轿车（VIN）…»
+    twice, «您的保养套餐 PKG-Q（SC-…）…» twice, "your … sedan (VIN)" twice): the customer reads which car or which
+    contract it is about once. Only an opening that ends with a bracketed record id (a VIN, a contract or order
+    number) is cut, and only when something of 6 characters or more is left to say; an opening of other words («贵司
+    去年采购 5 台，…») may be what the rest of the sentence needs to mean anything."""
+    low = statement.lower()
+    best = 0
+    for prev in earlier:
+        prev_low = prev.lower()
+        n = 0
+        while n < min(len(low), len(prev_low)) and low[n] == prev_low[n]:
+            n += 1
+        for m in RECORD_BRACKET.finditer(statement[:n]):
+            best = max(best, m.end())
+    if not best:
+        return statement
+    rest = statement[best:].lstrip(PART_SEP + " ")
+    return rest if len(CITED_LABEL.sub("", rest)) >= 6 else statement
+
+
+RECORD_BRACKET = re.compile(r"[（(][A-Z0-9][A-Z0-9\-]{4,}[）)]")
+
+
+# a part that only says one amount under a short name («折后单价 122,220 元», "net unit price CNY 122,220")
+NAMED_AMOUNT = re.compile(r"^\s*[^\d，,；;]{0,10}?\s*(?:CNY\s?)?\d[\d,]*(?:\.\d+)?\s*(?:元|yuan)?\s*$", re.I)
+
+
+def _without_told_parts(statement: str, told: str) -> str:
+    """A later sentence without a part («折后单价 122,220 元») that only names a sum (five digits or more) the answer
+    already gave: said once, the figure reads as one fact. The first part always stays; a part with any other content
+    stays, and so does a smaller amount (a 6,000 subsidy after a 6,000 trade-in bonus is another thing)."""
+    sep = "，" if "，" in statement else ", "
+    parts = statement.split(sep)
+    if len(parts) < 2:
+        return statement
+    said = _amounts(told)
+    kept = [parts[0]]
+    for part in parts[1:]:
+        body = CITED_LABEL.sub("", part)
+        amounts = _amounts(body)
+        # (a sum of five digits or more: a lone 6,000 may be another offer of the same size)
+        if (
+            amounts
+            and amounts <= said
+            and all(len(a.split(".")[0]) >= 5 for a in amounts)
+            and NAMED_AMOUNT.match(body)
+        ):
+            if part != body:  # the part carried the citation label: it moves to the part before
+                kept[-1] += _cited_label(part)
+            continue
+        kept.append(part)
+    return sep.join(kept)
+
+
+# What a question asks for, by its words, and what a stated fact gives, by its figures: a question is matched to the
+# fact that answers it by these types first, then by the words they share (the words that asked for the fact, the
+# statement's own). Generic words of any tenant.
+ASK_TYPES: dict[str, re.Pattern[str]] = {
+    "amount": re.compile(
+        r"多少钱|多钱|几钱|几钿|啥价|什么价|嘛价|几多|幾多|多少|退多少|几个?.{0,2}[扣点折]|打几|\bhow much\b|\bcost\b|\bprice\b|\bpay\b",
+        re.I,
+    ),
+    "date": re.compile(
+        r"哪天|几号|幾號|什么时候|啥时候|啥时侯|几时|幾時|到哪|哪年|哪月|几月|过期|到期|截止|月底前|年底前|\bwhen\b|\buntil\b|\btill\b|\bexpire|\bend\b",
+        re.I,
+    ),
+    "duration": re.compile(
+        r"多久|多长时间|多長時間|几个小时|幾個鐘|幾耐|几天|\bhow (?:long|soon|fast|many hours|many days)\b",
+        re.I,
+    ),
+    "drive": re.compile(
+        r"能开|能不能开|还能开|可以开|继续开|开过去|开回|揸|拖车|救援|停下|停车|停驶|\bdriv(?:e|ing)\b|\bkeep (?:working|going)\b",
+        re.I,
+    ),
+    "covered": re.compile(
+        r"在保|保修期|保不保|保吗|过保|还保|保修里|保多久|保几年|保多长|保幾耐|\bunder warranty\b|\bcovered\b|\bin warranty\b",
+        re.I,
+    ),
+    "count": re.compile(r"几次|几台|几辆|多少台|多少次|剩几|\bhow many\b", re.I),
+    "severity": re.compile(r"要紧|严重|危险|大问题|没事吧|\bserious\b|\bdangerous\b|\bsafe\b", re.I),
+}
+GIVE_TYPES: dict[str, re.Pattern[str]] = {
+    "amount": re.compile(r"\d[\d,]*(?:\.\d+)?\s*元|CNY\s?\d|\d\s*%|\d\s*折"),
+    "date": re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}|\d+\s*日内|日期"),
+    # how long until someone acts (a response time, a processing time); a warranty's months are what "covered" asks
+    "duration": re.compile(r"\d+\s*(?:个?小时|个?工作日)|\d+\s*(?:hours?|working days?)\b", re.I),
+    "drive": re.compile(r"行驶|救援|\bdriv(?:e|ing)\b|\broadside\b", re.I),
+    "covered": re.compile(r"过保|质保|到期|至\d{4}年|\bwarranty\b|\bruns (?:until|to)\b", re.I),
+    "count": re.compile(r"\d+\s*(?:次|台|辆)|\d+\s*(?:visits?|services?|units?)\b", re.I),
+    "severity": re.compile(r"[一二三]级故障|\blevel [1-3]\b", re.I),
+}
+# where a question ends: a question or full stop mark, a line, or a question particle before a pause (voice, chat)
+QUESTION_CUT = re.compile(
+    r"[？?。！!\n；;…]+|(?<=[吗呢啊么嘛呀])\s+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"
+)
+# a question in Chinese: a mark, a question word, an A-not-A («管不管», «保不保», «有没有»)
+QUESTION_ZH = re.compile(
+    r"[？?]|吗|嗎|呢|多少|几|幾|哪|什么|什麼|啥|怎么|怎麼|多久|多长|多長|能不能|可不可以|有没有|有冇|未呀|咩|"
+    r"([\u4e00-\u9fff])[不没冇]\1|[不没冇](?:呀|啊)?$"
+)
+VAGUE = re.compile(r"什么的|啥的|之类的?|什麼的")
+OTHER_QUESTION_ZH = "您提到的其他问题，我确认后尽快回复您。"
+TYPE_WEIGHT = (
+    3  # what a question asks for (a sum, a day) says more about which fact answers it than a shared word
+)
+
+
+def _clauses(text: str) -> list[str]:
+    return [q for q, _ in _marked_clauses(text)]
+
+
+def _marked_clauses(text: str) -> list[tuple[str, bool]]:
+    """The message's parts, each with whether a question mark ends it (the last part counts as ended)."""
+    out: list[tuple[str, bool]] = []
+    start = 0
+    for m in QUESTION_CUT.finditer(text):
+        part = text[start : m.start()].strip()
+        if part:
+            out.append((part, bool(re.search(r"[？?]", m.group(0)))))
+        start = m.end()
+    if text[start:].strip():
+        out.append((text[start:].strip(), True))
+    return out
+
+
+EN_QUESTION = re.compile(
+    r"^\W*(?:how|what|when|which|where|who|why|can|could|is|are|do|does|did|will|would|should)\b", re.I
+)
+
+
+def _is_question(clause: str) -> bool:
+    """A question by its mark, word or A-not-A form, or by asking a sum, a time or a count («多钱», «多久», «几次»)."""
+    return bool(
+        QUESTION_ZH.search(clause)
+        or EN_QUESTION.search(clause)
+        or any(ASK_TYPES[t].search(clause) for t in ("amount", "duration", "count"))
+    )
+
+
+def _cues(ev: Evidence, statement: str, others: list[Evidence]) -> tuple[set[str], set[str], set[str]]:
+    """(the words that asked for this fact and for no other, the statement's own character pairs and English words, the
+    types of what it gives)."""
+    mine = {str(w) for w in ev.lineage.get("asked_by") or [] if len(str(w)) >= 2}
+    theirs = {str(w) for e in others if e.id != ev.id for w in e.lineage.get("asked_by") or []}
+    body = CITED_LABEL.sub("", statement)
+    words = _cjk_pairs(body) | _content_words(body)
+    gives = {t for t, pat in GIVE_TYPES.items() if pat.search(body)}
+    return (mine - theirs) or mine, words, gives
+
+
+def _asks_for(clause: str, cues: tuple[set[str], set[str], set[str]]) -> bool:
+    """The question asks for a kind of thing this fact gives (a sum, a day, a response time …)."""
+    return any(ASK_TYPES[t].search(clause) for t in cues[2] if t in ASK_TYPES)
+
+
+def _clause_score(clause: str, cues: tuple[set[str], set[str], set[str]]) -> int:
+    asked, words, gives = cues
+    low = clause.lower()
+    shared = {w for w in asked if w.lower() in low} | (words & (_cjk_pairs(clause) | _content_words(clause)))
+    wants = {t for t, pat in ASK_TYPES.items() if pat.search(clause)}
+    return len(shared) + TYPE_WEIGHT * len(wants & gives)
+
+
+def _in_asked_order(said: list[tuple[Evidence, str]], customer_text: str) -> list[tuple[Evidence, str]]:
+    """The facts to state in the order the message asked its questions: a fact goes with the one question (a part of
+    the message up to a question mark, a full stop, a question particle or a pause) that asks for what it gives (a
+    sum, a day, a response time, whether one may drive, whether it is covered, how many), the words they share
+    breaking a tie; a fact no question clearly asks for stays right after the fact before it. One question, or facts
+    all for one question: the order the tools gave."""
+    questions = _clauses(customer_text)
+    if len(said) < 2 or len(questions) < 2:
+        return said
+    evs = [ev for ev, _ in said]
+    keys: list[float] = []
+    last = -1.0
+    for ev, statement in said:
+        cues = _cues(ev, statement, evs)
+        scores = [_clause_score(q, cues) for q in questions]
+        best = max(scores)
+        # only a question asking for what this fact gives (a sum, a day, a response time, whether one may drive or is
+        # covered, a count) places it, and only one question clearly: shared words alone are too often chance (a
+        # rep's title, a model name), and a fact for no particular question stays where the tools put it
+        where = questions[scores.index(best)]
+        if best >= TYPE_WEIGHT and scores.count(best) == 1 and _asks_for(where, cues) and _is_question(where):
+            last = float(scores.index(best))
+        keys.append(last)
+    if len({k for k in keys if k >= 0}) < 2:
+        return said
+    order = sorted(range(len(said)), key=lambda i: (keys[i], i))
+    return [said[i] for i in order]
+
+
+def _asked_order_after_tickets(
+    said: list[tuple[Evidence, str]], customer_text: str
+) -> list[tuple[Evidence, str]]:
+    """The facts chosen (the first tools', in the tools' priority) in the order asked; an open ticket the customer waits
+    on stays first."""
+    tickets = [(ev, s) for ev, s in said if ev.lineage.get("next_step") == FOLLOW_UP]
+    return tickets + _in_asked_order([(ev, s) for ev, s in said if (ev, s) not in tickets], customer_text)
+
+
+def _unanswered_zh(customer_text: str, stated: list[tuple[Evidence, str]]) -> bool:
+    """A Chinese message of several questions has one (five characters or more, a question by its mark, word or
+    A-not-A form) that no stated fact answers — nothing it asks for is what a fact gives, and it shares no word with
+    any fact or with the words that asked for them — beside another question a stated fact does answer."""
+    marked = _marked_clauses(customer_text)
+    if len(marked) < 2 or not stated:
+        return False
+    # where the customer punctuates, a question is a part a question mark ends («能不能……就是说先交3台» is one)
+    punctuated = bool(re.search(r"[？?]", customer_text))
+    questions = [q for q, ended in marked if ended or not punctuated]
+    evs = [ev for ev, _ in stated]
+    cues = [_cues(ev, statement, evs) for ev, statement in stated]
+    all_asked = {str(w) for ev in evs for w in ev.lineage.get("asked_by") or [] if len(str(w)) >= 2}
+    answered = unanswered = 0
+    for q in questions:
+        q = VAGUE.sub("", q)  # «一缸什么的»: a vague word, no question
+        if not QUESTION_ZH.search(q):
+            continue
+        if any(w in q for w in all_asked) or any(_clause_score(q, cue) > 0 for cue in cues):
+            answered += 1
+        elif len(_cjk_pairs(q)) >= 4:
+            unanswered += 1
+    # a question of several: one answered beside it («你们能跟不» alone is what the one answer answers)
+    return bool(answered and unanswered)
+
+
 def _cjk_pairs(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1) if CJK.match(text[i]) and CJK.match(text[i + 1])}
 
@@ -722,24 +969,67 @@ def _asked_over_authority(computed: list[Evidence]) -> list[str]:
     ]
 
 
-def _subsumed(ev: Evidence, told: list[Evidence]) -> bool:
+def _without_internal_titles(statement: str, titles: tuple[str, ...]) -> str:
+    """A sentence without an internal document it names inside it («…超过300万元，按《审批规定V3.0》第五条须报总经理审批»
+    → «…超过300万元，须报总经理审批»; "under 《…》 Article 5"): who decides stays, the rule book does not."""
+    for title in titles:
+        base = VERSION_TAIL.sub("", title).strip()
+        if not base:
+            continue
+        statement = re.sub(
+            rf"(?:\b(?:under|per|by)\s+|按(?:照)?|依据|根据)?《{re.escape(base)}[^》]*》\s*"
+            rf"(?:第[{CN}\d]+条|(?:Article|Clause|Section)\s+\d+)?\s*",
+            "",
+            statement,
+        )
+    return statement
+
+
+VERSION_TAIL = re.compile(r"\s*[Vv]\d+(?:\.\d+)*\s*$")
+
+
+def _subsumed(ev: Evidence, told: list[Evidence], customer_text: str = "") -> bool:
     """A fact the message asked for only by words that a more specific answer of the same document was asked by
     ("电瓶还在保修期吗": the battery's term answers it; the whole vehicle's term, asked by 保修 alone, is not what
-    they need). The rep still sees it; the customer hears the answer first and at most what they need."""
+    they need). The rep still sees it; the customer hears the answer first and at most what they need. Not when the
+    message names this fact's own subject in words the other answer does not say («那整台车的保修呢» beside «小电瓶保到哪天»,
+    "and the vehicle warranty?"): then it was asked for itself."""
     mine = set(ev.lineage.get("asked_by") or [])
     if not mine:
         return False
     doc = ev.source_ids.get("doc_id", "")
-    return any(
-        e.id != ev.id
+    wider = [
+        e
+        for e in told
+        if e.id != ev.id
         and e.source_ids.get("doc_id", "") == doc
         and e.source_ids.get("tool_id") != ev.source_ids.get("tool_id")
         and not e.lineage.get(
             "alongside"
         )  # an exclusion qualifies the term, it does not answer instead of it
         and mine < set(e.lineage.get("asked_by") or [])
-        for e in told
-    )
+    ]
+    return bool(wider) and not any(_names_own_subject(ev, e, customer_text) for e in wider)
+
+
+UNIT_WORDS = frozenset(["months", "month", "years", "year", "days", "until", "runs", "left"])
+
+
+def _names_own_subject(ev: Evidence, other: Evidence, customer_text: str) -> bool:
+    """The message shares with this fact's statement a word (a Chinese character pair; an English word of four letters
+    or more) that the other fact's statement and the words that asked for the other fact do not have."""
+    if not customer_text:
+        return False
+    asked_other = " ".join(str(w) for w in other.lineage.get("asked_by") or [])
+    for en in (False, True):
+        own, theirs = _statement(ev, en=en), _statement(other, en=en) + " " + asked_other
+        if _cjk_pairs(customer_text) & (_cjk_pairs(own) - _cjk_pairs(theirs)):
+            return True
+        if en and (
+            _content_words(customer_text) & (_content_words(own) - _content_words(theirs)) - UNIT_WORDS
+        ):
+            return True
+    return False
 
 
 def _first_tools(said: list[tuple[Evidence, str]], limit: int) -> list[tuple[Evidence, str]]:
@@ -1077,7 +1367,9 @@ def _only_named_column(
     if len(chosen) != 1:
         # a whole row nothing narrows down: told only when the message is about it ("你们响应时限多久"), not in reply
         # to "在不" or a fault whose level is unknown
-        unrelated = _shared_bigrams(statement, customer_text) < 2
+        unrelated = _shared_bigrams(statement, customer_text) < 2 and not _asked_for_itself(
+            ev, statement, customer_text
+        )
         return None if len(outputs) >= 3 and not chosen and unrelated else statement
     for h in outputs:
         if h != chosen[0]:
@@ -1085,6 +1377,20 @@ def _only_named_column(
                 rf"[，,；;]?\s*{re.escape(h)}[：:]?\s*{re.escape(row[h])}", "", statement, count=1
             )
     return re.sub(r"([：:])[，,；;]\s*", r"\1", statement)
+
+
+def _asked_for_itself(ev: Evidence, statement: str, customer_text: str) -> bool:
+    """The message asks for this fact: a word that asked for it, not a bare question word, is in the message («多久能
+    来人»: 来人), or the question holding a question word that asked for it shares a word with the statement («多久能
+    有人联系我们» and «…与您联系»; not «多久能改好» beside a response-time row)."""
+    asked = [str(w) for w in ev.lineage.get("asked_by") or [] if len(str(w)) >= 2]
+    plain = [w for w in asked if not any(p.fullmatch(w) for p in ASK_TYPES.values())]
+    if any(w in customer_text for w in plain):
+        return True
+    own = _cjk_pairs(CITED_LABEL.sub("", statement))
+    return any(
+        w in q and _cjk_pairs(q) & own for q in _clauses(customer_text) for w in asked if w not in plain
+    )
 
 
 def _clarifying_question(c: Composition) -> str:

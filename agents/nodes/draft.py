@@ -233,6 +233,14 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         )
         + (() if profile.name_internal_docs else confidential_docs(deps, evidence)),
     )
+    # the rep's own limits (the authority tool's documents) are never named inside a sentence either
+    authority_docs = tuple(
+        t.doc
+        for specs in tools_config(deps).intents.values()
+        for t in specs
+        if t.tool == "authority" and t.doc
+    )
+    comp = replace(comp, internal_titles=internal_titles(deps, authority_docs, evidence, today))
     reason = refusal_reason(list(state.get("flags") or []))
     if reason:
         comp = replace(
@@ -262,6 +270,23 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         )
     known = {e["id"] for e in state.get("evidence", [])}
     return compose(comp), tone_for(intent, profile), [e for e in evidence if e.id not in known]
+
+
+def internal_titles(
+    deps: Any, docs: tuple[str, ...], evidence: list[Evidence], today: Any
+) -> tuple[str, ...]:
+    """The titles of the internal documents (the evidence's, else the version governing today), for the composer to
+    keep out of the customer's text."""
+    out = {e.title for e in evidence if e.title and e.source_ids.get("doc_id") in docs}
+    facts_of = getattr(deps.policy, "facts", None)
+    if callable(facts_of):
+        facts = facts_of()
+        for doc in docs:
+            try:
+                out.add(str(facts.governing(doc, as_of=today).title))
+            except (LookupError, ValueError):  # no governing version: nothing to keep out
+                continue
+    return tuple(sorted(t for t in out if t))
 
 
 def refusal_reason(flags: list[str]) -> str:
