@@ -42,6 +42,9 @@ class Link:
     next_step: bool = (
         False  # the catalog's NEXT test over the facts holds (agents.actions.playbook.next_steps)
     )
+    # the computed answer IS this action's content for what the message asked (a rate the policy applies, computed for
+    # the quantity the message names): the action ranks as the computed answer's verdict does, whatever intent was read
+    answers_ask: bool = False
     ruled_out: dict[str, set[str]] = field(default_factory=dict)  # id parameter → values a fact ruled out
     why: list[str] = field(default_factory=list)
 
@@ -72,6 +75,49 @@ def _approver_param(spec: ActionSpec) -> str:
         if n == "approver" or any(w in (p.description or "").lower() for w in APPROVER_WORDS):
             return n
     return ""
+
+
+QUANTITY_WORDS = ("数量", "台数", "件数", "quantity", "units")
+_COUNT = re.compile(r"\d+")
+
+
+def _quantity_param(spec: ActionSpec) -> str:
+    for n, p in spec.parameters.items():
+        if p.type == "number" and any(w in f"{n} {p.description}".lower() for w in QUANTITY_WORDS):
+            return n
+    return ""
+
+
+def carries_rate(spec: ActionSpec) -> bool:
+    """An action that carries a rate someone already set (its percentage parameters are all «已授权的/适用的» ones: a
+    quote at the customer's applicable discount), neither granting one itself nor asking anyone's approval."""
+    return bool(_percent_params(spec)) and not _percent_params(spec, new_only=True) and not is_approval(spec)
+
+
+def _from_message(e: Evidence) -> list[str]:
+    """The values a fact read off the message (its quantity, «40台»)."""
+    return [
+        str(i.get("value", ""))
+        for i in e.lineage.get("inputs") or []
+        if isinstance(i, dict)
+        and (i.get("kind") == "message" or str(i.get("field", "")).startswith("message."))
+    ]
+
+
+def priced_for_message(facts: list[Evidence]) -> list[Evidence]:
+    """Facts that price a quantity the message names: a rate the policy applies (unit %) with an input read off the
+    message (its quantity) — not the authority table's verdict."""
+    return [
+        e
+        for e in facts
+        if e.lineage.get("unit") == "%" and e.source_ids.get("tool") != AUTHORITY_TOOL and _from_message(e)
+    ]
+
+
+def priced_asks(facts: list[Evidence]) -> list[Evidence]:
+    """Facts that price what the message asked: priced for a quantity the message names (priced_for_message), computed
+    because the message asked for it (lineage `asked`)."""
+    return [e for e in priced_for_message(facts) if e.lineage.get("asked")]
 
 
 def grants(spec: ActionSpec) -> bool:
@@ -214,6 +260,23 @@ def links(evidence: list[Evidence], tenant: TenantConfig, about: set[str] | None
         # an answer was computed and nothing in it needs anyone's approval: an approval is not the next step
         for spec in approvals:
             link(spec.name).against = True
+    # a rate computed for the quantity the message asks about (the tier's discount on 40 units, priced): the action
+    # carrying such a rate (the quote) is what the message asked for, filled from the fact
+    for e in priced_asks(facts):
+        pct = _number(f"{e.lineage.get('output', '')}%")
+        counts = [int(m.group(0)) for v in _from_message(e) for m in _COUNT.finditer(v)]
+        for spec in tenant.actions:
+            if not carries_rate(spec):
+                continue
+            lk = link(spec.name)
+            lk.supported = lk.answers_ask = True
+            lk.support.append(e)
+            for p in _percent_params(spec):
+                if pct is not None:
+                    lk.params.setdefault(p, pct)
+            if (q := _quantity_param(spec)) and len(set(counts)) == 1:
+                lk.params.setdefault(q, counts[0])
+            lk.why.append(f"计算结果：所问数量按 {pct}% 算出价格")
     _rows_answered(facts, evidence, tenant, link)
     _graded(facts, tenant, link, about)
     for spec in tenant.actions:

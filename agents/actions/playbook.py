@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any
 
 from agents.actions.computed import (
+    AUTHORITY_TOOL,
     Link,
     computed_facts,
     grants,
@@ -254,8 +255,22 @@ def _fact_test(term: str, d: DecisionInput) -> bool:
             continue
         if not values or value.strip().lower() in values:
             return True
+        if WITHIN in values and within_authority(e):
+            return True  # the authority table's ceiling («本人可自行决定的上限为 3%»): granting up to it is within
     # the term's end computed without the who-pays words: its date against the read day says the same
     return bool(values) and _term_state(key, d) in values
+
+
+WITHIN = "within"
+
+
+def within_authority(e: Evidence) -> bool:
+    """A fact of the authority tool that asks nobody's approval: the ask is within the rep's own authority, or the tool
+    stated the rep's ceiling («最多能给多少» → «本人可自行决定的追加折扣上限为 3%»), which the rep may grant up to. The
+    same reading as agents.actions.computed.links, which supports the granting action on either, so the catalog's
+    `fact:authority=within` gate and the computed answer's support agree (batch D d-price-k004-below-tier, tuning
+    ad-t7-08: the ceiling was computed, the grant supported, and the gate kept it off the card)."""
+    return e.source_ids.get("tool") == AUTHORITY_TOOL and not str(e.lineage.get("needs_approval") or "")
 
 
 def precondition_holds(name: str, d: DecisionInput) -> bool:
@@ -325,6 +340,24 @@ def next_steps(d: DecisionInput, tenant: TenantConfig, computed: dict[str, Link]
         lk.why += [f"计算结果：{e.content.split(chr(10))[0][:60]}" for e in facts[:1]]
 
 
+# agents.nodes.reason's flag: the read intent's own tools answered none of the message's needs
+MISFILED = "intent_misfiled"
+
+
+def _the_price_is_the_answer(d: DecisionInput, spec: ActionSpec, lk: Link) -> bool:
+    """A quote priced for the quantity asked (Link.answers_ask) is the answer to the message when the message was read
+    as an intent the quote serves, when reason found the read intent's own tools answering none of the message's needs
+    (MISFILED: a price ask read as a trade-in), or when no other tool answered anything the message asked (a yes/no
+    offer or a rate aside). A trade-in's subsidy computed for «每台补贴多少？一共能抵多少钱？» is the answer there, and the
+    tier price computed beside it is an offer (tuning ad-t4-tradein-file-k001)."""
+    if d.intent.name in spec.intents or MISFILED in d.flags:
+        return True
+    return not any(
+        e.lineage.get("asked") and e.lineage.get("unit") not in ("%", "bool") and e not in lk.support
+        for e in computed_facts(d.evidence)
+    )
+
+
 def decision_links(d: DecisionInput, tenant: TenantConfig, named: set[str]) -> dict[str, Link]:
     """What the computed answer says about each action (agents.actions.computed.links), with the catalog's NEXT steps,
     and without the support of an approval computed from the percentage of a message flagged as an injection when the
@@ -334,10 +367,15 @@ def decision_links(d: DecisionInput, tenant: TenantConfig, named: set[str]) -> d
     about that service's offers, session 15, batch A.)"""
     computed = links(d.evidence, tenant, named)
     for name, lk in computed.items():
+        # another tool answered what was asked: the priced quote is an offer beside it
+        if lk.answers_ask and not _the_price_is_the_answer(d, tenant.action(name), lk):
+            lk.answers_ask = False
+    for name, lk in computed.items():
         spec = tenant.action(name)
         if (
             not lk.supported
             or lk.next_step
+            or lk.answers_ask
             or is_approval(spec)
             or grants(spec)
             or not named
@@ -650,7 +688,11 @@ def propose(
             )
             if off_message:
                 key -= PROACTIVE_PENALTY
-            if link is not None and link.supported:
+            if link is not None and link.answers_ask:
+                # the computed answer is this action's content for what was asked (a quote priced for the quantity
+                # asked): it ranks as the computed answer's verdict does, whatever intent the message was read as
+                key = max(key + COMPUTED_BONUS, COMPUTED_PRIORITY + ms)
+            elif link is not None and link.supported:
                 key += COMPUTED_BONUS
             elif (link is not None and link.against) or disfavoured(spec, d):
                 key -= COMPUTED_PENALTY
@@ -682,7 +724,7 @@ def propose(
             # the computed answer's verdict on what was asked (the authority table: approve, or grant it myself) is
             # the next step; any other step it makes possible (an eligible campaign, a sale the record allows) is an
             # offer: it joins right under the best rule about the message, never over what the message asked for
-            if asked and not (is_approval(spec) or grants(spec) or link.next_step):
+            if asked and not (is_approval(spec) or grants(spec) or link.next_step or link.answers_ask):
                 priority = min(priority, max(asked) - OFFER_GAP)
                 if OFFER_NAMED and named and not any(names_any(e, named) for e in link.support):
                     continue  # an offer whose row names none of what the message names (its model, its figures)
@@ -729,6 +771,8 @@ def propose(
 # flags, `authz_screen:<reason>:<how named>`. Two kinds:
 # * the message asks for ANOTHER customer's data (prices, terms, orders): the refusal covers that data only; the
 #   customer's own need stands, and so do its actions (a quote of their own beside «others' prices are confidential»);
+#   since session 18 a quote or a grant only when the computed answer priced a quantity the message names for itself
+#   (agents.nodes.decide.price_actions_kept: «他们拿了9个点 一台到手多少 我们也照那个来» asks their price, not one's own);
 # * the sender is NOT the account holder (someone writing for them): nothing may be done on the account, so the card
 #   holds no business action, only the catalog's hand-off (the actions serving out_of_scope), for a person to verify.
 SCREEN_FLAG = "authz_screen:"
@@ -823,6 +867,13 @@ def _the_likely_intents(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFirin
     ceiling = 1.0
     on_read_card = set(cards[read][1])
     order = [(n, v) for n, v in marginal_order(cards) if n in on_read_card or v >= MIN_MARGINAL]
+    # the computed answer's verdict on what was asked (a quote priced for the quantity asked: Link.answers_ask) is no
+    # guess: where the card as read holds it in the top 2, the likely intents' cards do not push it out
+    for name in [f.action.name for f in ranked[:2]]:
+        lk = r.computed.get(name)
+        at = next((i for i, (n, _) in enumerate(order) if n == name), None)
+        if lk is not None and lk.answers_ask and at is not None and at > 1:
+            order.insert(1, order.pop(at))
     for name, _score in order[: r.limit]:
         f = firings[name]
         if name in alt:
@@ -987,6 +1038,11 @@ def _free_place(r: _Ranking, ranked: list[RuleFiring]) -> int:
     it (an action of an intent its needs back fully, BACKED, that the read intent is not: _what_the_message_needs);
     then third. A clause's reading or a second ask's closest action is weaker evidence than the tools the words ask for."""
     if len(ranked) >= 2 and _read_intent_second(r, ranked):
+        return 2
+    # the second card is the computed answer's verdict on the ask (a quote priced for the quantity asked): a clause's
+    # reading or a second ask's closest action goes under it
+    verdict = r.computed.get(ranked[1].action.name) if len(ranked) >= 2 else None
+    if verdict is not None and verdict.answers_ask:
         return 2
     if not KEEP_NEEDED or len(ranked) < 2:
         return 1

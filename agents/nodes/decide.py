@@ -15,6 +15,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agents.actions.computed import carries_rate, computed_facts, grants, priced_for_message
 from agents.actions.marginal import enrich
 from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
@@ -85,6 +86,44 @@ def stance_evidence(message_id: str, st: Stance, label: str) -> Evidence:
             "output": st.stance,
         },
     )
+
+
+PRICE_WITHHELD = "price_actions_withheld"
+WITHHELD_RULE = "other_customer_price_withheld"
+
+
+def price_actions_kept(
+    actions: list[dict[str, Any]], evidence: list[Evidence], tenant: Any, message_id: str
+) -> tuple[list[dict[str, Any]], Evidence | None]:
+    """A message refused for asking another customer's prices: the actions that would put a price or a rate in front of
+    the customer (one carrying an applicable rate, a quote; one granting a rate) are not suggested, since the price the
+    message asks for is the other customer's («他们XR-20拿了9个点 一台到手多少 我们也照那个来», batch H) — unless the
+    computed answer priced a quantity the message names for itself (agents.actions.computed.priced_for_message: "We're
+    looking at 10 XR-20s and expect at least the same deal", tuning ad-t7-14: their own quote stays). The customer's
+    other actions stay. Returns the kept actions and the evidence saying which were withheld and why (None when none
+    was)."""
+    if priced_for_message(computed_facts(evidence)):
+        return actions, None
+    specs = {a.name: a for a in tenant.actions}
+    withheld = [
+        a
+        for a in actions
+        if (spec := specs.get(str(a.get("name")))) is not None and (carries_rate(spec) or grants(spec))
+    ]
+    if not withheld:
+        return actions, None
+    labels = "、".join(specs[str(a["name"])].label_zh or str(a["name"]) for a in withheld)
+    ev = Evidence(
+        id=Evidence.make_id(
+            EvidenceKind.RULE, message_id, WITHHELD_RULE, *[str(a["name"]) for a in withheld]
+        ),
+        kind=EvidenceKind.RULE,
+        title=f"他人价格：{labels}未列入下一步",
+        content=f"客户所问的是其他客户的价格（已拒绝），消息没有说自己要的数量，计算结果也没有为它报价，{labels}未列入下一步",
+        source_ids={"rule_id": WITHHELD_RULE, "playbook": WITHHELD_RULE},
+        lineage={"withheld": [str(a["name"]) for a in withheld], "reason": OTHER_CUSTOMER_PRICES},
+    )
+    return [a for a in actions if a not in withheld], ev
 
 
 def customer_facts(customer: dict[str, Any], evidence: list[Evidence]) -> dict[str, Any]:
@@ -385,6 +424,11 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             new_evidence.append(rule.model_dump(mode="json"))
         new_evidence.append(ev.model_dump(mode="json"))
         log.warning("customer message refused (%s, named by %s)", reason, named_by)
+        if reason == OTHER_CUSTOMER_PRICES:
+            actions, withheld = price_actions_kept(actions, evidence, deps.tenant, message_id)
+            if withheld is not None:
+                new_evidence.append(withheld.model_dump(mode="json"))
+                flags.append(PRICE_WITHHELD)
     out: dict[str, Any] = {"actions": actions, "evidence": new_evidence, "action_stances": action_stances}
     if reason == NOT_ACCOUNT_HOLDER and state.get("answer"):
         # someone speaking for the holder: the computed answer is the holder's account (their warranty end, their

@@ -198,3 +198,23 @@ def test_a_computed_date_compares_as_the_days_left_until_it(tenant: TenantConfig
     assert not precondition_holds(prefer, d("care_ask", "", far, day))
     assert precondition_holds(prefer, d("care_ask", "", far, near, day))
     assert precondition_holds(prefer, d("care_ask", "", day))  # nothing computed: nothing argues against it
+
+
+# session 18: the authority table's ceiling («本人可自行决定的追加折扣上限为 3%», asked «你最多能给到多少») asks nobody's
+# approval: granting up to it is within the rep's authority, as agents.actions.computed.links already read it (it
+# supported the grant while the gate kept the grant off the card: batch D d-price-k004-below-tier, tuning ad-t7-08)
+CEILING = fact("authority", "cut_authority", "3%")
+
+
+def test_the_authority_ceiling_reads_as_within(tenant: TenantConfig) -> None:
+    assert precondition_holds("fact:authority=within", d("price_ask", "", CEILING))
+    assert not precondition_holds("!fact:authority=within | fact:needs_approval", d("price_ask", "", CEILING))
+    # a ceiling with an approval computed beside it (the order's total) still asks that approval
+    assert precondition_holds(
+        "!fact:authority=within | fact:needs_approval", d("price_ask", "", CEILING, ORDER_NEEDS_GM)
+    )
+    # another tool's percentage is no ceiling of the rep's; an approval computed is never within
+    assert not precondition_holds("fact:authority=within", d("price_ask", "", ORDER_NEEDS_GM))
+    assert not precondition_holds("fact:authority=within", d("price_ask", "", ABOVE))
+    got = names(d("price_ask", "你最多能给到几个点", CEILING), tenant)
+    assert got[0] == "grant_cut" and "ask_approval" not in got

@@ -146,6 +146,18 @@ ABOUT: dict[str, tuple[str, str]] = {
         "a must, a request and a question are no stance) top-2 0.920 (69/75), no forbidden 0.783 (18/23), innocents "
         "22/22, zero-rule 0.893 / 0.739",
     ),
+    "actions_scratch_r18.yaml": (
+        "by kind of batch A-H's action misses (session 18): a price asked for a number of vehicles that the intent "
+        "reader takes for a trade-in (subsidy words, forwarded threads, voice, English); the most the rep may grant "
+        "asked for (customer or rep); a discount made the condition of signing; a quote accepted; stance words the "
+        "pack lacks; innocents whose read intent and action stand (real trade-ins, set amounts above authority)",
+        "before (fb104de clean copy) top-2 0.717 (38/53), no forbidden 0.769 (10/13), innocents 16/16, zero-rule "
+        "0.736 / 0.769; after the quote priced for the quantity asked (agents.actions.computed.priced_asks) and the "
+        "authority's ceiling read as within (agents.actions.playbook.within_authority) top-2 0.868 (46/53: quote "
+        "12/12, ceiling 5/8), no forbidden 0.769, innocents 16/16, zero-rule 0.887 / 0.769. Still missed: English "
+        "acceptances read as a price ask, a ceiling asked in words the authority tool does not read (3), stance "
+        "words the pack lacks («续约…签完了», «先放一放», 'signed the new maintenance contract')",
+    ),
 }
 # The shapes each set must hold (its cases' tags).
 TAGS: dict[str, str] = {
@@ -159,6 +171,7 @@ TAGS: dict[str, str] = {
     "actions_scratch_r15_tickets.yaml": "ticket state voice english",
     "actions_scratch_r16.yaml": "stance control precond ticket voice english",
     "actions_scratch_r17.yaml": "stance innocent style terse typo cantonese trad ramble forwarded mixed described voice english",
+    "actions_scratch_r18.yaml": "quote ceiling conditional accept stance innocent forwarded voice english terse",
 }
 BY_TENANT: dict[str, dict[str, float]] = {
     "actions_generalisation_r7.yaml": {"autodealer": 0.82, "demo": 0.9},
@@ -179,6 +192,7 @@ FLOORS: list[tuple[str, int, float, float, int, float, float, int, float, float]
     ("actions_scratch_r15_tickets.yaml", 9, 0.88, 0, 0, 0, 0, 0, 0.33, 0),
     ("actions_scratch_r16.yaml", 55, 0.87, 0, 0, 0, 0.97, 0, 0.85, 0.97),
     ("actions_scratch_r17.yaml", 70, 0.9, 0, 0, 0, 0.73, 0, 0.87, 0.69),
+    ("actions_scratch_r18.yaml", 53, 0.84, 0, 0, 0, 0.69, 0, 0.86, 0.69),
 ]
 SETS = [
     ScratchSet(
