@@ -113,6 +113,8 @@ CHECKPOINT_RETRY_S = 0.05  # … and while a checkpoint could not catch up with 
 WAL_LIMIT_FRAMES = 10_000  # ~40 MB of WAL: past it, a checkpoint that waits for the writers (RESTART)
 
 
+# not copilot/ledger/wal.py's WalCheckpointer: that one checkpoints PASSIVE only, behind SQLite's backstop checkpoint
+# (the inbox turns it off, so it needs the RESTART below to bound its log), and its thread comes and goes with appends
 class _Checkpointer:
     """Checkpoints the inbox's WAL on a thread and connection of its own, so no callback's commit runs one.
 

@@ -21,7 +21,11 @@ If the thread cannot run (its connection does not open), SQLite's own checkpoint
 BACKSTOP_PAGES, so the log stays bounded. The thread stops after IDLE_EXIT_S without appends (a short-lived ledger,
 e.g. a test's, leaves no thread behind) and starts again with the next append; a forked process starts its own.
 
-The inbox runs the same scheme (channels/inbox.py `_Checkpointer`, its RESTART limit instead of a backstop)."""
+The inbox moves its checkpoints to a thread too (channels/inbox.py `_Checkpointer`) but differs on purpose, so the
+two are separate classes: it turns SQLite's checkpoint off (wal_autocheckpoint=0, no backstop in a callback's commit),
+so its thread runs a RESTART checkpoint (which waits for the writers) when the log passes WAL_LIMIT_FRAMES; its thread
+lives as long as the inbox on a connection the inbox opens, where this one starts with appends, ends when idle and
+counts its CPU for bench_ledger."""
 
 from __future__ import annotations
 
