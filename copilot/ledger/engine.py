@@ -24,6 +24,10 @@ ADVISORY_LOCK_KEY = 0x1ED6E4  # "ledger": any fixed 64-bit number private to thi
 _WRITE = "ledger_write"
 # A file SQLite engine's WAL checkpointer (copilot/ledger/wal.py): checkpoints leave the appends for a thread.
 _CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, WalCheckpointer] = weakref.WeakKeyDictionary()
+# The -wal file's size once the log starts over. SQLite reuses the file rather than shrinking it, so a burst that took
+# the log to the backstop (~40 MB) would leave a file that size for good; with this limit the append that starts the
+# log over truncates it back (a normal interval's log, ~2,000 frames, stays below it and is never truncated).
+JOURNAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024
 
 
 def make_engine(url: str) -> Engine:
@@ -61,6 +65,8 @@ def _sqlite_engine(url: str, database: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")  # readers (verify, queries) never block the appender
             # SQLite's own checkpoint (inside a commit) only as a backstop: wal_checkpointer(engine) checkpoints
             cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+            # the limit acts in the commit that starts the log over (an append's)
+            cur.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT_BYTES}")
         cur.execute("PRAGMA synchronous=FULL")  # committed means on disk: an entry is durable before delivery
         cur.execute("PRAGMA busy_timeout=60000")
         cur.execute(

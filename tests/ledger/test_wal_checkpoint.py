@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import copilot.ledger.engine as engine_module
 import copilot.ledger.wal as wal_module
 from copilot.ledger import open_ledger
 from copilot.ledger.engine import wal_checkpointer
@@ -88,6 +89,37 @@ def test_the_log_starts_over_after_a_checkpoint(tmp_path: Path) -> None:
     assert 0 < frames * 4096 < log_bytes
     report = ledger.verify()
     assert report.ok and report.entries == 6
+
+
+def test_the_log_file_shrinks_when_the_log_starts_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite reuses the -wal file without shrinking it: after a burst the file would keep its largest size. With the
+    ledger's journal_size_limit the append that starts the log over truncates it (entries stay durable: FULL)."""
+    limit = 64 * 1024
+    monkeypatch.setattr(engine_module, "JOURNAL_SIZE_LIMIT_BYTES", limit)
+    path, log = tmp_path / "ledger.sqlite", tmp_path / "ledger.sqlite-wal"
+    ledger = open_ledger(f"sqlite:///{path}")
+    checkpointer = wal_checkpointer(ledger.engine)
+    assert checkpointer is not None
+    checkpointer.close()  # this test checkpoints itself
+    with ledger.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_size_limit").scalar() == limit
+    for _ in range(12):  # a burst: ~28 pages an append, no checkpoint in between
+        ledger.record_suggestion(make_suggestion(), inputs={"masked_text": "返点政策能再发一遍吗？"})
+    burst_bytes = log.stat().st_size
+    assert burst_bytes > 4 * limit
+    other = sqlite3.connect(path)
+    try:
+        checkpointer.checkpoint(other)  # copies every frame: the next append starts the log over
+        ledger.record_suggestion(make_suggestion(), inputs={})
+        _busy, frames, _copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        other.close()
+    # truncated to the limit, or to the last append's frames if they are more
+    assert log.stat().st_size <= max(limit, 32 + frames * (4096 + 24)) < burst_bytes
+    report = ledger.verify()
+    assert report.ok and report.entries == 13
 
 
 def test_the_thread_ends_when_appends_stop_and_the_next_append_starts_it(tmp_path: Path) -> None:
