@@ -73,13 +73,14 @@ from agents.authz_phrases import (
     what_is_asked,
     who_else_asked,
 )
-from agents.authz_reading import described_people, read_as, reading
+from agents.authz_reading import described_people, directory_of, read_as, reading, transcript
 from agents.authz_records import (
     holder_things_asked,
     others_record_asked,
     own_org_staff,
     party_resumed_asked,
     relation_to,
+    relative_named,
     said_numerals,
     spoken,
 )
@@ -658,6 +659,16 @@ def customer_trap(
             continue  # «我是邓主管的助理，帮他查下我们公司那批车»: an organisation's staff, the customer itself
         if person and start >= 0 and proxy_claim(text, start, end):
             return NOT_ACCOUNT_HOLDER, "claimed_proxy"
+        if (
+            person
+            and start >= 0
+            and h.customer_id != current_ref
+            and relative_named(text, start, end)
+            and holder_things_asked(text[end:])
+        ):
+            # «我妹<holder>那台X7的套餐还剩几次 她让我帮她问的»: a relative speaking for a holder who is another customer
+            # (the CRM resolves them): only the holder may hear of or act on their account
+            return NOT_ACCOUNT_HOLDER, "relative_of_holder"
     if proxy_asked(text):  # «I'm Sun Li's husband, what did she pay…»: a holder the directory did not resolve
         if ON_BEHALF.search(text) and OWN_TOO.search(text):
             # «她让我帮她问问她那台的质保。还有我自己的套餐…»: the customer themself, asking for someone else as well:
@@ -1070,14 +1081,128 @@ _ABOUT_THEM = re.compile(
 
 def asks_about_them(text: str, name: str) -> bool:
     """The clause naming an organisation asks for something of theirs (prices, orders, records, their contract or
-    service, a look-up): «帮我查下宏远物流的订单», not «杭州的出租车一般跑多少公里换车»."""
+    service, a look-up): «帮我查下宏远物流的订单», not «杭州的出租车一般跑多少公里换车». A name said as the topic of
+    its own clause (terse chat, a forwarded line: «宏远物流 去年拿了几台 啥折扣», «btw 宏远物流 上次 quote 给了多少»)
+    is asked about by the clauses after it, while they go on (a pause, no new subject) or point back at it («他们»)."""
     at = text.find(name)
     if at < 0:
         return True
     spans = clauses(text)
     i = clause_at(spans, at)
-    piece = text[spans[i].start : spans[i].end] if i >= 0 else text
-    return bool(_ABOUT_THEM.search(piece))
+    if i < 0:
+        return bool(_ABOUT_THEM.search(text))
+    piece = text[spans[i].start : spans[i].end]
+    at -= spans[i].start
+    before, after = piece[:at], piece[at + len(name) :]
+    # their things after the name («宏远物流的订单», «宏远物流 上次拿了几台»), a look-up before it («帮我查下宏远物流»),
+    # or a pronoun after it taking them up and asking («顺风出租他们的X5交车了没»); not a thing before the name that is
+    # not theirs («合同让顺丰快运寄过去了»: a courier)
+    if (
+        _ABOUT_THEM.search(after)
+        or LOOKUP.search(before)
+        or ((POINTS_BACK.search(after) or THEIR_PRONOUN.search(after)) and ASKING.search(after))
+    ):
+        return True
+    rest = before + after
+    topic = not _TOPIC_REST.sub("", rest)  # the clause is the name (and a pointer, «btw», «另外»)
+    for j in range(i + 1, min(i + 4, len(spans))):
+        nxt = text[spans[j].start : spans[j].end]
+        pointed = POINTS_BACK.search(nxt) or THEIR_PRONOUN.search(nxt)
+        if not (topic or pointed) or _OTHER_SUBJECT.match(nxt):
+            return False
+        if _ABOUT_THEM.search(nxt) or (pointed and ASKING.search(nxt)):
+            return True
+        if not topic and not pointed:
+            return False
+    return False
+
+
+# what may stand beside a name said as a topic: punctuation, brackets, a pointer, «btw», «另外», a particle
+_TOPIC_REST = re.compile(
+    r"[\s\W_]|那边|这边|他们|她们|那家|这家|的|呢|啊|吧|另外|还有|顺便|对了|有限|公司|集团|车队"
+    r"|btw|by the way|also|and",
+    re.I,
+)
+# a clause opening with another subject: the asker, the seller, the conversation's customer
+_OTHER_SUBJECT = re.compile(r"^\s*(?:我|咱|这个客户|这家客户|本客户|\b(?:I|we|my|our)\b)", re.I)
+
+
+def own_forms(customers: object, current_ref: str, own_name: str) -> str:
+    """How the conversation's own customer is told apart from an organisation a message names: its trade names
+    (the CRM directory's short names, «宏远» of 「上海宏远物流有限公司」), not the whole legal name, whose city and
+    industry words any stranger in the same city and trade shares («杭州飞驰网约车» is not 「杭州某乙出租汽车」's). A
+    person's name, or a port without a directory: the name itself."""
+    directory = directory_of(customers)
+    if directory is None or not current_ref:
+        return own_name
+    try:
+        trades = directory.trade_names(current_ref)
+    except Exception:  # noqa: BLE001 — the directory failed: the name as the CRM gives it
+        return own_name
+    cjk = [t for t in trades if re.fullmatch(r"[\u4e00-\u9fff]{2}", t)]  # the trade name, not place + trade
+    return " ".join(cjk) if cjk else own_name
+
+
+def unresolved_orgs(
+    customers: object,
+    text: str,
+    current_ref: str,
+    own_name: str,
+    words: tuple[str, ...],
+    org_words: tuple[str, ...],
+) -> list[str]:
+    """Organisations a rep's ask names and asks about that the CRM's directory cannot resolve (in another customer's
+    conversation: other_customer_not_in_context): organisation-shaped names (agents.understanding.others, a trade
+    name before one of the CRM's kinds, English company names), not the conversation's own customer (its trade names,
+    or the directory resolving the name to it)."""
+    own = own_forms(customers, current_ref, own_name)
+    text = transcript(text)  # a dictated ask («帮我 查 一下 上海 某某 物流 …») read whole
+    tight = [n for n, _, _ in kind_named(text, party_words_of(customers))]
+    found = [*other_customer_mentions(text, own, words), *english_org_mentions(text, own_name, org_words)]
+    out: list[str] = []
+    for said in dict.fromkeys(found):
+        name = _named_part(said)
+        if not name or any(name in kept or kept in name for kept in out):
+            continue
+        if not asks_about_them(text, name) or names_current(customers, name, current_ref):
+            continue
+        if _names_someone(customers, name):  # the directory resolves it: ownership decides (check_mentions)
+            continue
+        # the tightest form for the ledger: a trade name before a kind («宏远物流» of «帮我查下宏远物流»)
+        out.append(next((t for t in tight if t in name), name))
+    return out
+
+
+# a pointer or a quantifier inside an organisation-shaped phrase: what follows it is the name, if anything is
+_POINTED = re.compile(
+    r"[这那哪某][一几]?[家个位些]|所有|全部|全体|每一?[个位家]|各[个位家]|任何|一切|其他|其它|别的"
+    r"|(?:全|整个|本|贵|我们|咱们|你们)(?=公司|集团|单位)"  # «全公司…的客户名单»: the seller itself
+)
+_NOT_NAME_CHARS = re.compile(r"^[\s的做搞开跑干叫是呃嗯啊额哦]+")
+
+
+def _named_part(said: str) -> str:
+    """The name in an organisation-shaped phrase: what follows its last pointer or quantifier, hesitations dropped
+    («那个呃广州顺风出租» → «广州顺风出租»); "" when only a kind is left («这家医院», «所有车队», «那家做物流»: a kind
+    pointed at or quantified, not a name)."""
+    last = max((m.end() for m in _POINTED.finditer(said)), default=-1)
+    rest = said[last:] if last >= 0 else said
+    rest = _NOT_NAME_CHARS.sub("", rest)
+    return rest if len(rest) > 3 or (last < 0 and len(rest) >= 2) else ""
+
+
+def _shares(name: str, own: str) -> bool:
+    return any(name[i : i + 2] in own for i in range(len(name) - 1))
+
+
+def _names_someone(customers: object, name: str) -> bool:
+    mentions = getattr(customers, "mentions", None)
+    if not callable(mentions):
+        return False
+    try:
+        return any(not h.kind.startswith(DESCRIPTION) for h in mentions(name))
+    except BackendUnavailable:
+        return False
 
 
 def party_words_of(customers: object) -> tuple[str, ...]:
@@ -1116,6 +1241,7 @@ def generic_other_terms(text: str, customers: object = None, org_words: tuple[st
     («所有客户里谁拿的折扣最高», «哪个客户买得最多，什么价», «the biggest discount anyone got»): the answer is that one
     customer's terms."""
     words = (*party_words_of(customers), *organisation_words(customers, org_words), *org_words_of(customers))
+    text = _named_pointer_dropped(customers, text)  # «X那家做X业务的…»: X's pointer, not another party
     # a population beyond the rep's book: every customer, the whole company, whoever's, other reps' (agents/authz_scope)
     t = joined(text)  # a dictated ask's pauses («所有 客户 的 成交价») are not word boundaries
     asked = bulk_asked(t, words, _named_spans(customers, t)) or all_customers_asked(
@@ -1148,6 +1274,32 @@ def generic_other_terms(text: str, customers: object = None, org_words: tuple[st
     ):
         return "other_customer_prices"
     return ""
+
+
+# a pointer right after a customer's handle («X那家», «X这个», «X那边»): it points at X
+_POINTER_AFTER = re.compile(r"\s*(?:那|这)[一几]?(?:家|个|位|边)")
+
+
+def _named_pointer_dropped(customers: object, text: str) -> str:
+    """The text without the pointer that follows a customer the directory resolves by a handle («某甲那家做X业务的，
+    他们手上…» reads «某甲做X业务的，…»): that «那家» points at the customer named, never at another party. Called
+    once the ask's handles passed the owner check, so every customer named here is one the asker may see."""
+    mentions = getattr(customers, "mentions", None)
+    if not callable(mentions):
+        return text
+    try:
+        hits = [h for h in mentions(text) if not h.kind.startswith(DESCRIPTION)]
+    except BackendUnavailable:
+        return text
+    cuts = []
+    for h in hits:
+        _, end = _span(h, text)
+        m = _POINTER_AFTER.match(text, end) if end >= 0 else None
+        if m:
+            cuts.append((m.start(), m.end()))
+    for start, end in sorted(cuts, reverse=True):
+        text = text[:start] + text[end:]
+    return text
 
 
 def _named_spans(customers: object, text: str) -> list[tuple[int, int]]:

@@ -24,7 +24,9 @@ def phrases(chinese: str, english: str = "") -> re.Pattern[str]:
 PRICE_TERMS = phrases(
     r"价|折扣|几折|打折|让到|让了|降到|便宜|补了|补多少|成交(?:额|[了的]?多少)|[0-9一二三四五六七八九]折|优惠|多少钱|返点|返利|让利|补贴|合同|条款|账期|付款条件|协议|点数|几个点|多少个点"
     # what each unit came to («每台多少», «每件几折»: 每 + a measure word + how much), and gifts thrown in («赠保养»)
-    r"|每一?[\u4e00-\u9fff](?=[\u4e00-\u9fff]{0,3}(?:多少|几))|多少钱?一[台辆件个单]|赠|\d+(?:\.\d+)?\s*%",
+    r"|每一?[\u4e00-\u9fff](?=[\u4e00-\u9fff]{0,3}(?:多少|几))|多少钱?一[台辆件个单]|赠|\d+(?:\.\d+)?\s*%"
+    # points of discount said as a number («九个点», «12个点»; never a time of day, «九点»)
+    r"|(?:\d{1,2}|[一二两三四五六七八九十]{1,3})\s*个\s*点",
     r"prices?|pricing|priced|discounts?|rebates?|terms|contracts?|paid|pay|paying|deal|quotes?|quoted|cost|signed|sign"
     r"|percent",
 )
@@ -199,7 +201,7 @@ SAME = phrases(
 # the asker wants terms shown in the message itself — a quote's screenshot (its OCR text), a forwarded chat: «照这个价»,
 # «这个价格我们也要», «我们也要这个价», «same price as this»
 _SHOWN = r"(?:这个|这|上面的?|图上的?|截图(?:上|里)?的?)"
-_SHOWN_TERMS = r"(?:价格?|折扣?|报价|优惠|条件|点数|政策|账期|条款|付款方式|合同价|返点)"
+_SHOWN_TERMS = r"(?:(?:单|底|成交|到手|落地|拿货|合同)?价(?:格|钱)?|折扣?|报价|优惠|条件|点数|政策|账期|条款|付款方式|返点)"
 SHOWN_TERMS = phrases(
     rf"(?:照|按|跟|和|同)着?{_SHOWN}{_SHOWN_TERMS}"
     rf"|{_SHOWN}{_SHOWN_TERMS}[^，,。！？!?\n]{{0,6}}(?:也要|也给|一样|照|按)"
@@ -643,9 +645,21 @@ HEARD_FROM = phrases(r"(?:听|听说|据)\s*$", r"(?:heard from|according to)\s+
 _NOW = phrases(r"现在|目前|眼下|这会儿|当前", r"now|currently|today")
 
 
-def _asked_now_of_nobody(piece: str, later: list[str]) -> bool:
+def _asked_now_of_nobody(piece: str, later: list[str], party_end: int = -1) -> bool:
     """The terms asked only in a later clause that points back at nobody and asks about now («…，X5现在有什么优惠？»):
-    the friend's purchase was the occasion, the question is the asker's own."""
+    the friend's purchase was the occasion, the question is the asker's own. Terse chat leaves the clause unmarked
+    («…也在你们这买X3 现在X3的车队政策是几个点»): then the question starts at «现在» after the party."""
+    if not later and party_end >= 0:
+        now = _NOW.search(piece, party_end)
+        if now is None:
+            return False
+        head, tail = piece[: now.start()], piece[now.start() :]
+        return (
+            bool(PRICE_TERMS.search(tail))
+            and not PRICE_TERMS.search(head)
+            and not RECEIVED.search(tail)  # «…现在拿的几个点»: what they got
+            and not re.search(r"[他她]|人家", piece[party_end:])
+        )
     asking = [c for c in later if PRICE_TERMS.search(c)]
     if not asking or PRICE_TERMS.search(piece[: len(piece) - len("，".join(later))]):
         return False
@@ -715,8 +729,10 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
             ASKING.search(piece) or SAME.search(piece)
         ):  # a question, or the same terms demanded
             continue
-        if m.re is someone(party_words) and _asked_now_of_nobody(piece, later):
-            continue  # «我朋友在你们这买了台X5，她说最近有活动，X5现在有什么优惠？»: today's offer, asked for the asker
+        if _asked_now_of_nobody(piece, later, m.end()):
+            # «我朋友在你们这买了台X5，她说最近有活动，X5现在有什么优惠？», «听说别的物流公司也在你们这买X3 现在X3的
+            # 车队政策是几个点？»: someone's purchase was the occasion; today's offer is asked for the asker
+            continue
         if PRICE_TERMS.search(piece) or (AMOUNT.search(piece, m.end()) and received_terms(piece, m.start())):
             return "prices"  # «隔壁那家…拿到手才十万出头 真的假的？»: what they got, said as a sum
         if RECORDS.search(piece) or (m.re is someone(party_words) and owned):
@@ -742,6 +758,9 @@ def unresolved_party_asked(text: str, name_at: int, name_end: int) -> str:
         piece = f"{piece}，{nxt}"
     if not (AT_SELLER.search(piece) or POINTS_BACK.search(piece)) or not ASKING.search(piece):
         return ""
+    after = piece[name_end - spans[i].start :] if name_end > spans[i].start else piece
+    if PROSPECT.search(after) and not RECEIVED.search(after):
+        return ""  # «…新开了家X物流，他们也想买Q5，你们车队价怎么算»: a prospect, nothing of theirs yet; the price asked is yours
     if PRICE_TERMS.search(piece):
         return "prices"
     return "records" if RECORDS.search(piece) else ""
@@ -833,7 +852,7 @@ def proxy_claim(text: str, at: int, end: int) -> str:
 # «她让我帮她问问…», «他托我问一下»: asking on someone's behalf; what is asked is theirs when the message speaks of their
 # car or account through a pronoun («她那台», «他的车») — not «她让我问下X7的保养套餐多少钱» (a general question)
 ON_BEHALF = re.compile(
-    r"[他她]们?(?:让|叫|托|请|要)我(?:帮[他她]们?)?(?:问|查|打听|咨询|看)|帮[他她]们?(?:问|查|打听|咨询)"
+    r"[他她]们?(?:让|叫|托|请|要)我(?:帮[他她]们?|帮忙)?(?:问|查|打听|咨询|看)|帮[他她]们?(?:问|查|打听|咨询)"
     # «车主让我们问一下…» (whoever the sender speaks for, by any word)
     r"|[\u4e00-\u9fff]{1,3}?(?:让|叫|托)我们(?:帮[他她]们?)?(?:问|查|打听|咨询|确认)"
 )

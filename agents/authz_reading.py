@@ -59,6 +59,17 @@ _YUE_WORDS = (
     ("尋日", "昨天"),
     ("點樣", "怎么样"),
     ("点样", "怎么样"),
+    ("細佬", "弟弟"),
+    ("细佬", "弟弟"),
+    ("家姐", "姐姐"),
+    ("細妹", "妹妹"),
+    ("细妹", "妹妹"),
+    ("老豆", "爸爸"),
+    ("老竇", "爸爸"),
+    ("阿媽", "妈妈"),
+    ("幫手", "帮忙"),
+    ("帮手", "帮忙"),
+    ("整好", "修好"),
     ("查埋", "也查"),
     ("睇埋", "也看"),
 )
@@ -90,6 +101,10 @@ _YUE_MARK = re.compile("[嘅佢咗啲嗰喺哋冇咩睇嚟攞畀嘢噉咁㗎喎�
 _YUE_IS = re.compile(r"(?<![联關关体體派直院世])[係系](?![统統列数數])")  # 係 «is»; 联系 / 系统 stay
 # «佢架AB9», «我架X5», «某曉架車»: 架, the measure word of a car, after its owner
 _YUE_CAR = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)(?:呢|嗰)?架(?=\s*(?:[A-Za-z]{1,3}\d|车|車))")
+# «佢部Q5», «周濤部車»: 部, the other measure word of a car, after its owner (a Cantonese text only: «全部», «内部» stay)
+_YUE_CAR_BU = re.compile(
+    r"(?<=[\u4e00-\u9fff])(?<![全内外总本局部东西南北干])(\s*)部(?=\s*(?:[A-Za-z]{1,3}\d|车|車))"
+)
 _YUE_NOT_YET = re.compile(r"未(?=\s*(?:[呀啊呢啦吖]?\s*(?:[?？。!！，,]|$)))")
 _YUE_SOME = re.compile(r"(?<=[我你他们們])啲")  # «我哋啲X3»: our X3s
 _YUE_SAY = re.compile(
@@ -106,6 +121,7 @@ def cantonese(text: str) -> str:
         out = out.replace(yue, zh)
     out = _YUE_CAR.sub(r"\1那台", out)
     if _YUE_MARK.search(text):
+        out = _YUE_CAR_BU.sub(r"\1那台", out)
         out = _YUE_IS.sub("是", out)
         out = _YUE_NOT_YET.sub("没", out)
         out = _YUE_SOME.sub("的", out)
@@ -292,14 +308,32 @@ def names_of(customers: object) -> Names | None:
     names = getattr(port, "authz_names", None)
     if isinstance(names, Names):
         return names
-    directory = getattr(port, "_customer_directory", None)
+    directory = directory_of(port)
     try:
-        index = directory()._fresh() if callable(directory) else None  # noqa: SLF001 — the port's own index
+        index = (
+            directory.index() if directory is not None else None
+        )  # the directory's public, read-only index
     except Exception:  # noqa: BLE001 — no directory: the text is read as written
         return None
     if index is None:
         return None
     return names_for(index)
+
+
+def directory_of(customers: object) -> Any:
+    """The CRM's directory behind a port (knowledge.crm.directory.CustomerDirectory: ids, owners and names only), or
+    None. The CRM service keeps it behind `_customer_directory`; a port may also be the directory itself."""
+    port = getattr(customers, "_port", customers)  # agents.authz._Memo wraps the port
+    if callable(getattr(port, "index", None)) and callable(getattr(port, "trade_names", None)):
+        return port
+    get = getattr(port, "_customer_directory", None)
+    if not callable(get):
+        return None
+    try:
+        directory = get()
+    except Exception:  # noqa: BLE001 — no directory: the caller reads the text as written
+        return None
+    return directory if callable(getattr(directory, "index", None)) else None
 
 
 _NAMES: dict[int, tuple[Any, Names]] = {}

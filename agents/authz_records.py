@@ -307,6 +307,22 @@ def owned_record_asked(text: str, ref: Ref, others: Sequence[Ref] = ()) -> str:
 
 # an English sentence ends at a full stop too ("X told us their drivers love it. Can we book…?" is two sentences)
 _EN_STOP = re.compile(r"[.;](?=\s|$)")
+# a dash between two clauses ("I heard X bought one too - what's the price now?"): what follows is about X only when it
+# points back at them ("- what did he pay?")
+_EN_DASH = re.compile(r"\s[-–—]+\s")
+_EN_BACK = re.compile(r"(?<![A-Za-z])(?:he|she|his|her|him|they|their|them|theirs)(?![A-Za-z])", re.I)
+
+
+def _en_dash_end(text: str, at: int, start: int, end: int) -> int:
+    """The end of an English sentence's part that holds text[at], with the dash-joined parts after it that point back
+    at the party."""
+    cut = end
+    for m in _EN_DASH.finditer(text, at, end):
+        rest_end = next((n.start() for n in _EN_DASH.finditer(text, m.end(), end)), end)
+        if not _EN_BACK.search(text, m.end(), rest_end):
+            return m.start()
+        cut = end
+    return cut
 
 
 def _en_sentence(text: str, at: int, start: int, end: int) -> tuple[int, int]:
@@ -322,6 +338,7 @@ def _owned_asked(text: str, ref: Ref, pronoun: bool = False) -> str:
     start, end = _sentence(text, ref.start)
     if _english(text[start:end]):
         start, end = _en_sentence(text, ref.start, start, end)
+        end = _en_dash_end(text, ref.end, start, end)
     sentence = text[start:end]
     before = text[start : ref.start]
     if (
@@ -395,15 +412,16 @@ def party_resumed_asked(text: str) -> str:
 
 # ---- (3) the holder named with a relation ---------------------------------------------------------------------------
 
-# kin and the people who act for someone, a closed class of the language (any of them is not the holder)
-KIN = (
+# family: the holder's household and kin, a closed class of the language (partners included)
+FAMILY_KIN = (
     r"老?(?:爸|妈|爹|娘)|父亲|母亲|爸爸|妈妈|爷爷|奶奶|外公|外婆|姥姥|姥爷|老丈人|丈母娘|岳父|岳母|公公|婆婆"
-    r"|(?:表|堂)?(?:哥|姐|弟|妹)|哥哥|姐姐|弟弟|妹妹|嫂子|弟媳|姐夫|妹夫|小舅子|大舅子"
+    r"|(?:表|堂|亲)?(?:哥|姐|弟|妹)|哥哥|姐姐|弟弟|妹妹|兄弟|嫂子|弟媳|姐夫|妹夫|小舅子|大舅子"
     r"|叔叔?|婶婶?|伯伯?|舅舅?|舅妈|姑姑?|姑父|姨妈?|姨父|阿姨"
     r"|侄子|侄女|外甥女?|孙子|孙女|外孙女?|女婿|儿媳妇?|儿子|女儿|孩子"
-    r"|爱人|老婆|老公|妻子|丈夫|太太|媳妇儿?|家属|家里人|家人|亲戚"
-    r"|朋友|同事|同学|邻居|助理|秘书|司机|管家|保姆"
+    r"|爱人|老婆|老公|妻子|丈夫|太太|媳妇儿?|对象|男朋友|女朋友|未婚夫|未婚妻|家属|家里人|家人|亲戚"
 )
+# kin and the people who act for someone (any of them is not the holder)
+KIN = FAMILY_KIN + r"|朋友|同事|同学|邻居|助理|秘书|司机|管家|保姆"
 KIN_EN = (
     r"husband|wife|son|daughter|father|mother|dad|mom|mum|brother|sister|partner|uncle|aunt|cousin|nephew|niece"
     r"|grandson|granddaughter|grandfather|grandmother|father-in-law|mother-in-law|son-in-law|daughter-in-law"
@@ -425,6 +443,21 @@ def relation_to(text: str, forms: Sequence[str]) -> bool:
         if f.isascii() and re.search(rf"\b(?:i am|i'm|this is)\s+{e}'s\s+(?:{KIN_EN})\b", t, re.I):
             return True
     return False
+
+
+def relative_named(text: str, start: int, end: int) -> bool:
+    """The person named at text[start:end] is introduced as the speaker's family: «我<kin><name>» («我妹<name>那台…»),
+    «<name>是我<kin>», «我是<name>的<kin>» (FAMILY_KIN: household and kin, not a friend or a colleague)."""
+    before = joined(text[max(0, start - 8) : start])
+    if re.search(rf"我(?:的|家)?(?:{FAMILY_KIN})\s*$", before):
+        return True
+    said = text[start:end]
+    t = joined(text)
+    e = re.escape(said)
+    return bool(
+        re.search(rf"{e}\s*(?:是|系)\s*我(?:的|家)?\s*(?:{FAMILY_KIN})", t)
+        or re.search(rf"(?:我|本人)(?:就|也)?是\s*{e}\s*(?:的|他|她|家的?)?\s*(?:{FAMILY_KIN})", t)
+    )
 
 
 def own_org_staff(said: str) -> bool:

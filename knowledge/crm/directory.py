@@ -164,6 +164,11 @@ TAIL_BEFORE = re.compile(
 )
 
 
+# after a trade name: the model code of what it holds, possibly after a possessive («的», Cantonese «嘅»), a pause or an
+# English article (the text is upper-cased)
+MODEL_AFTER = re.compile(r"\s*(?:的|嘅)?\s*(?:THE\s+)?([A-Z]{1,3}\d{1,3}[A-Z]?)(?![A-Z0-9])")
+
+
 def squash(text: str) -> str:
     """Compare ids and plates the way people type them: no spaces, dots or dashes, upper case."""
     return _SQUASH.sub("", text.translate(_FOLD)).upper()
@@ -381,12 +386,34 @@ class HandleIndex:
             or self._book_later_one.match(upper, end)
         ):
             return not _inside_cjk_name(upper, start)
+        if (
+            h.mode == PARTY
+            and h.kind == "customer_name"
+            and self._holds_model_after(h.customer_id, upper, end)
+        ):
+            # «某甲的X3», «某乙 the Q5», «X嘅X5»: a trade name, then a model the CRM says that customer holds
+            return not _inside_cjk_name(upper, start)
         if h.mode == PARTY or h.mode == BOOK:
             after = self._party_after if h.mode == PARTY else self._book_after
             return after.match(upper, end) is not None and not _inside_cjk_name(upper, start)
         if h.mode == TAIL:
             return TAIL_BEFORE.search(upper[max(0, start - 12) : start]) is not None
         return False
+
+    def _holds_model_after(self, customer_id: str, upper: str, end: int) -> bool:
+        """Right after a trade name: (a possessive, a pause, an English article, then) a model code the customer holds
+        in the CRM («的X3», « the Q5», «嘅X5»). Another model, or none, is no sign the name is theirs."""
+        m = MODEL_AFTER.match(upper, end)
+        return m is not None and customer_id in self.people.owns.get(m.group(1), ())
+
+    def trade_names(self, customer_id: str) -> tuple[str, ...]:
+        """The short names (trade names) by which the text may name this customer («宏远» of 「上海宏远物流有限公司」),
+        as the CRM's names give them; () for a customer without one (a person)."""
+        return tuple(
+            h.value if h.mode != PARTY else h.key
+            for h in self.handles
+            if h.customer_id == customer_id and h.kind == "customer_name" and h.mode == PARTY
+        )
 
     def scan(self, text: str) -> tuple[list[Hit], list[RepHit]]:
         upper = _upper_same_length(text)
@@ -744,6 +771,15 @@ class CustomerDirectory:
             self._refreshing = False
 
     # ---- lookup -----------------------------------------------------------------------------------------------------
+    def index(self) -> HandleIndex:
+        """The compiled handles as they are now (read-only: ids, owners and the names the CRM gives, never a fact);
+        for readers that need the names themselves (agents/authz_reading.py)."""
+        return self._fresh()
+
+    def trade_names(self, customer_id: str) -> tuple[str, ...]:
+        """The trade names by which a text may name this customer («宏远»): HandleIndex.trade_names."""
+        return self._fresh().trade_names(customer_id)
+
     def lookup(self, text: str) -> list[Hit]:
         """Every customer a handle in the text names, once each, in the order first named."""
         return self._fresh().scan(text)[0]
@@ -863,6 +899,9 @@ def build_index(
             if kind.startswith("device") and len(squash(value)) >= 10:  # 「尾号366286」 of a VIN or serial
                 handles.append(Handle(squash(value)[-TAIL_ID:], cid, kind, value, TAIL))
     salutations = {salutation for _, _, salutation in contacts if salutation}
+    contact_given = {name[1:] for _, name, _ in contacts if len(name) == 3} | {
+        name[1:] for _, name, _, _ in customers if is_individual(name) and len(name) == 3
+    }
     rep_surname_count = Counter(
         name[0] for name, _ in reps.values() if len(name) >= 2 and _CJK.match(name[0])
     )
@@ -875,6 +914,15 @@ def build_index(
             for form in REP_TITLES:  # «黄顾问»: not when a contact is addressed so («陈经理» of a customer)
                 if form.format(name[0]) not in salutations:
                     handles.append(Handle(form.format(name[0]), rep_id, team, name, BOOK))
+            # «思远手上那个…», «建国那边的客户»: colleagues call one another by the given name; only before a book word,
+            # like the full name, and not when a customer's contact has that given name too
+            if len(name) == 3 and name[1:] not in contact_given:
+                handles.append(Handle(name[1:], rep_id, team, name, BOOK))
+            if (
+                len(name) == 2
+            ):  # «浩哥手里那个…», «蕾姐那边的客户»: a one-character given name with a familiar address
+                for form in ("{}哥", "{}姐"):
+                    handles.append(Handle(form.format(name[1]), rep_id, team, name, BOOK))
             roman = _pinyin_words(name)
             if roman:  # «Liu Yang's customer»: the romanised name, said either way round
                 for key in {roman, " ".join(reversed(roman.split(" ", 1)))}:
