@@ -783,7 +783,7 @@ ASK_TYPES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "drive": re.compile(
-        r"能开|能不能开|还能开|可以开|继续开|开过去|开回|揸|拖车|救援|停下|停车|停驶|\bdriv(?:e|ing)\b|\bkeep (?:working|going)\b",
+        r"能开|能不能开|还能开|可以开|继续开|开过去|开回|往回开|开走|揸|拖车|救援|停下|停车|停驶|\bdriv(?:e|ing)\b|\bkeep (?:working|going)\b",
         re.I,
     ),
     "covered": re.compile(
@@ -812,7 +812,9 @@ QUESTION_ZH = re.compile(
     r"[？?]|吗|嗎|呢|多少|几|幾|哪|什么|什麼|啥|怎么|怎麼|多久|多长|多長|能不能|可不可以|有没有|有冇|未呀|咩|"
     r"([\u4e00-\u9fff])[不没冇]\1|[不没冇](?:呀|啊)?$"
 )
-VAGUE = re.compile(r"什么的|啥的|之类的?|什麼的")
+# a vague word or a tag asking to confirm what was said before it («一缸什么的», «电瓶就保一年 是不是真的啊»): no question
+# of its own
+VAGUE = re.compile(r"什么的|啥的|之类的?|什麼的|是不是真的[啊呀吗]?|是真的吗|对吧|对不对")
 OTHER_QUESTION_ZH = "您提到的其他问题，我确认后尽快回复您。"
 TYPE_WEIGHT = (
     3  # what a question asks for (a sum, a day) says more about which fact answers it than a shared word

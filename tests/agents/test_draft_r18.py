@@ -87,6 +87,9 @@ QUOTE = fact(
         ("T3再来3台 单价多少？一共多少？", [QUOTE], False),
         ("别家T3给我们报12万一台 你们能跟不 能跟这3台就在你们这订", [QUOTE], False),
         ("在吗 我V9质保到哪天", [TERM], False),
+        # a tag asking to confirm, and a voice «往回开», are no unanswered questions (G, read after the first commit)
+        ("那个小电瓶 它保多久啊 我朋友说电瓶就保一年 是不是真的啊", [BATTERY], False),
+        ("现在还能不能往回开啊 大概三十来公里 你们多长时间能给个回复", [DTC, SLA], False),
     ],
 )
 def test_a_chinese_question_nothing_answers(text: str, facts: list[tuple[Evidence, str]], want: bool) -> None:
