@@ -21,12 +21,13 @@ from agents.reasoning.answer import build_answer, computed_evidence
 from agents.reasoning.asks import asked_units, asks_text, typed_first
 from agents.reasoning.base import (
     bare_points,
+    bare_units,
     english_counts,
     governing_clause,
     governing_rows,
     spoken_percent,
 )
-from agents.reasoning.combine import price_match, sum_savings
+from agents.reasoning.combine import final_price, price_match, sum_savings
 from agents.reasoning.config import ToolsConfig, ToolSpec, load_profile, load_tools, words_hit
 from agents.reasoning.crm import CrmRecord, MissingField
 from agents.reasoning.declined import without_declined
@@ -104,8 +105,12 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # … read in simplified characters (a 繁體 customer reaches the same word lists and tables)
     # … and a rate said in words ("便宜个百分之三") as the figure the discount checks read ("3%")
     # … and points said without their unit ("总共让7个") as points
-    text = bare_points(
-        spoken_percent(config.with_synonyms(to_simplified(typed_first(text, attached_texts(evidence)))))
+    # … and a count said with the general measure word after a word of ordering ("AB-100来6个") as units ("来6台")
+    text = bare_units(
+        bare_points(
+            spoken_percent(config.with_synonyms(to_simplified(typed_first(text, attached_texts(evidence)))))
+        ),
+        config.count_units,
     )
     # … and an offer the customer declines or already has («增值服务就免了», "not interested in the add-on")
     # asks for nothing: its words are out of the clause that declines it, so no tool quotes what was turned down
@@ -117,6 +122,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     crm = CrmRecord(
         dict(state.get("crm") or state.get("customer") or {}), evidence, today=as_of(state, evidence)
     )
+    crm.described = tuple(config.described_assets)  # "跑得最多那台": an asset described by a field's extreme
     # a price asked for a product the CRM prices, in a count ("再补6台K9，一台到手多少"), whatever the words: the
     # quoting tools run ungated by their word lists (they still need their kinds and inputs)
     priced = asks_price(asks, crm)
@@ -302,6 +308,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # "一共能少多少": the sum of the savings computed above, when the policies let them stack (said first: it is the ask)
     ids = {id(r): computed_evidence(r, customer_id).id for r in results if isinstance(r, Computed)}
     results = sum_savings(results, ctx, ids) + results
+    # "落地多少": the offer's model at list price less every saving that stacks with it (said first: it is the ask)
+    results = final_price(results, ctx, ids) + results
     # "别家给到11.8万，能跟吗": the gap to the quoted price as an extra discount, and who may grant it (said first)
     authority = next((s for s in [*config.any_intent, *own] if s.tool == "authority"), None)
     results = price_match(results, ctx, authority, ids) + results

@@ -29,7 +29,7 @@ from agents.reasoning.crm import MissingField
 from agents.reasoning.english import role_en
 from agents.reasoning.lookup import LookupError_, Tier, find_rows, tier_down
 from agents.reasoning.offers import named_offer_rate
-from agents.reasoning.results import CannotCompute, Computed, Input, Result
+from agents.reasoning.results import CannotCompute, Computed, Input, Result, Saving
 from contract.policy_facts import Governing, RowFact
 
 
@@ -147,6 +147,19 @@ def _discount_worth(
         slots += (_yuan_plain(total),)
         used += (Input("message", "message.units", units.group(0)),)
     return text, (slots, used), f" ({en})"
+
+
+def _own_saving(spec: ToolSpec, ctx: ToolContext, off: Decimal, at: int | None) -> Saving | None:
+    """The discount granted within the actor's own authority as a per-unit saving on the model it is worth on."""
+    models = _to_buy(ctx, at)
+    if not models or not spec.actor:
+        return None
+    try:
+        price = ctx.crm.list_price(models[0])
+    except MissingField:
+        return None
+    amount = money.rounded(price.value * off / Decimal(100), "1", "half_up")
+    return Saving(str(amount), f"{spec.actor}权限内折扣 {fmt(off)}%", (spec.actor,), models[0])
 
 
 # how much something comes to, asked ("最后到手价多少", "到手多少", "what would it cost")
@@ -490,6 +503,11 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 statement_en=en,
                 say_head=head,
                 say_head_en=head_en,
+                # off the list price of the model named, granted by the actor: a final price takes it off with the
+                # offers a policy lets it stack with (the actor's role is how a stacking sentence names it)
+                saving=_own_saving(spec, ctx, off, asked_at(ctx.text, written))
+                if worth and total is None and on_tier is None
+                else None,
             )
         ]
     zhe = f"（即折扣 {off_text}）" if "折" in written and total is None else ""

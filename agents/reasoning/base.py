@@ -72,6 +72,35 @@ def bare_points(text: str) -> str:
     return BARE_POINTS.sub(points, text)
 
 
+# a count said with the general measure word after a word of ordering («X7来6个», «这次只续8个», «再上 八个», «Z5要两个»):
+# the units ordered, written with the pack's own measure word so the count readers find it («来6台»); a noun after 个
+# is what it counts («来4个司机», «订两个车位»), a time word keeps its own unit («上2个月»)
+BARE_UNITS = re.compile(
+    r"((?:来|要|订|定|续|买|提|拿|购|采购|下单|补|上)(?:了)?\s*(?:再|只|先|就|共|总共|一共)?\s*)"
+    r"(\d{1,3}|[一两二三四五六七八九十]{1,3})\s*个"
+    r"(?![点百台辆月人车天周年小工星礼季次块元万千套件只份把钟])"
+)
+
+
+def bare_units(text: str, units: tuple[str, ...] | list[str]) -> str:
+    """«来6个» → «来6台» (BARE_UNITS) with the pack's first measure word for its assets (tools.yaml count_units); the
+    message itself when the pack counts no assets or names none."""
+    if not units:
+        return text
+
+    def counted(m: re.Match[str]) -> str:
+        if _counts_a_noun(text, m.end()):
+            return m.group(0)
+        raw = m.group(2)
+        try:
+            n = int(raw) if raw.isdigit() else int(cn_to_number(raw))
+        except (ArithmeticError, ValueError, TypeError):
+            return m.group(0)
+        return f"{m.group(1)}{n}{units[0]}"
+
+    return BARE_UNITS.sub(counted, text)
+
+
 def spoken_percent(text: str) -> str:
     """A rate said in words ("便宜个百分之三", "百分之二点五") written as the figure the tools read ("3%", "2.5%")."""
 

@@ -105,6 +105,92 @@ def sum_savings(results: list[Result], ctx: ToolContext, evidence_id: dict[int, 
     return []
 
 
+# the price the customer ends up paying, asked ("到手多少", "落地价", "最后多少钱", "埋单几多钱", "the final price")
+FINAL_ASKED = re.compile(
+    r"到手|落地|最后(?:多少|价|要|得|是)|最终(?:多少|价|要)|埋单|成交价|实付|一共(?:要|得)?付|"
+    r"final price|out[- ]the[- ]door|bottom line|(?:pay|cost)\s+(?:me\s+)?in the end|all in all",
+    re.IGNORECASE,
+)
+FINAL_TOOL, FINAL_NAME = "final_price", "final_price"
+CLAUSE_NO = re.compile(r"^第[一二三四五六七八九十百]+条\s*")  # the sentence's own clause number (said by the label)
+
+
+def final_price(results: list[Result], ctx: ToolContext, evidence_id: dict[int, str]) -> list[Result]:
+    """ "旧机补贴加年末直降，落地多少": an offer's model at its list price less the offer's cut and every other saving
+    computed for this message that the governing policy lets stack with the offer (its 同享 sentence names it: a
+    trade-in subsidy, the discount within the rep's own authority). Only when the message asks for the price paid and
+    at least one other saving stacks (the offer's own price after its cut is said already); a saving the policy does
+    not speak to, or forbids, is left out and said so."""
+    if not FINAL_ASKED.search(ctx.text):
+        return []
+    offer = next(
+        (r for r in results if isinstance(r, Computed) and r.listed is not None and r.saving is not None), None
+    )
+    if offer is None or offer.listed is None or offer.saving is None:
+        return []
+    model, list_text, list_ev = offer.listed
+    stacked: list[tuple[Computed, Source, str]] = []
+    left_out: list[str] = []
+    kinds = {offer.saving.label}
+    for r in results:
+        if not isinstance(r, Computed) or r is offer or r.saving is None or r.saving.label in kinds:
+            continue
+        if r.saving.model and r.saving.model != model:
+            continue  # worked out on another model's price
+        kinds.add(r.saving.label)
+        rule = _stacking_rule(ctx, offer, r)
+        if rule is None or not rule[0]:
+            left_out.append(r.saving.label)
+            continue
+        stacked.append((r, rule[1], rule[2]))
+    if not stacked:
+        return []
+    price = Decimal(list_text)
+    cuts = [(offer.saving.label, Decimal(offer.saving.amount))] + [
+        (r.saving.label, Decimal(r.saving.amount)) for r, _, _ in stacked if r.saving is not None
+    ]
+    net = price - sum(c for _, c in cuts)
+    parts = "、".join(f"{label} {_yuan_plain(c)} 元" for label, c in cuts)
+    rules = "；".join(
+        dict.fromkeys(f"{where.label()}：{CLAUSE_NO.sub('', sentence)}" for _, where, sentence in stacked)
+    )
+    statement = f"{model}指导价 {_yuan_plain(price)} 元，减去可同享的{parts}，到手价 {_yuan_plain(net)} 元（{rules}）"
+    if left_out:
+        statement += f"；{'、'.join(left_out)}政策未写明可与{offer.saving.label}同享，未计入"
+    en = (
+        f"the {model} lists at CNY {_yuan_plain(price)}; less "
+        + ", ".join(f"CNY {_yuan_plain(c)}" for _, c in cuts)
+        + f" (savings that stack), the final price is CNY {_yuan_plain(net)}"
+    )
+    inputs = (
+        Input("evidence", list_ev, list_text),
+        Input("evidence", evidence_id.get(id(offer), ""), offer.saving.amount),
+        *(Input("evidence", evidence_id.get(id(r), ""), r.saving.amount) for r, _, _ in stacked if r.saving),
+        *(Input("policy", where.evidence_id, sentence) for _, where, sentence in stacked),
+    )
+    # the clauses each stacked saving rests on (the trade-in table's row, the authority table's row) are cited too
+    cited = tuple(
+        Input("evidence", r.source.evidence_id, r.source.label())
+        for r, where, _ in stacked
+        if r.source.evidence_id and r.source.evidence_id != where.evidence_id
+    )
+    return [
+        Computed(
+            FINAL_TOOL,
+            FINAL_NAME,
+            str(net),
+            "元",
+            statement,
+            (_yuan_plain(net),),
+            inputs + cited,
+            stacked[0][1],
+            subject=f"{model}/{'+'.join(label for label, _ in cuts)}",
+            statement_en=en,
+            cite_inputs=bool(cited),
+        )
+    ]
+
+
 # a price the customer asks us to match: "别家给到11.8万", "118,000元/台 你们能跟吗"
 TARGET = re.compile(r"(\d+(?:\.\d+)?)\s*万(?![km公里])|(\d{1,3}(?:,\d{3})+|\d{5,7})(?:\.\d+)?\s*元")
 MATCH_TOOL = "price_match"

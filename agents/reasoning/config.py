@@ -221,6 +221,9 @@ class ToolSpec(BaseModel):
         # (asset) the message is about, none when that asset has no such record
     )
     require: list[str] = Field(default_factory=list)  # fields the record must have (e.g. x_visits_total)
+    # crm_record: the record's count field a count the customer names replaces ("这次只续8台" of a contract for 12:
+    # the renewal priced for 8); the message's count is an input of the fact
+    units_field: str = ""
     compute: dict[str, str] = Field(default_factory=dict)  # name → "a - b" over the record's numeric fields
     # (dates too: "today - order_date" = days since), and the `policy_values` below
     where: dict[str, list[str]] = Field(
@@ -400,6 +403,16 @@ class Need(BaseModel):
         return [w for w in [*self.words, *self.with_words] if has_word(w, low)]
 
 
+class DescribedBy(BaseModel):
+    """tools.yaml `described_assets`: one asset picked by the extreme of a numeric CRM field."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: str = Field(min_length=1)  # the asset's field (device.mileage_km → mileage_km)
+    most: list[str] = Field(default_factory=list)  # words asking for the highest value
+    least: list[str] = Field(default_factory=list)  # words asking for the lowest value
+
+
 class ToolsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -419,6 +432,9 @@ class ToolsConfig(BaseModel):
     # the measure words a count of the customer's assets is written with (an industry's: 台, 辆 …): a follow-up
     # "那4台" or "10月份提的那8台" picks the batch of that size; none listed, a count selects nothing
     count_units: list[str] = Field(default_factory=list)
+    # an asset described by a CRM field rather than named ("跑得最多那台", "the one with the lowest mileage"): the
+    # words that pick the one with the highest / lowest value of that field among the assets the message means
+    described_assets: list[DescribedBy] = Field(default_factory=list)
     # the tenant's word for a thing → other ways customers write it ("延保": 延长保修, extended warranty): the message
     # reads with the tenant's word added after each (needs, word gates and tools then read one word)
     synonyms: dict[str, list[str]] = Field(default_factory=dict)

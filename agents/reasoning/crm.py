@@ -79,6 +79,19 @@ def _names_device(device: dict[str, Any], text: str) -> bool:
                 continue
             if _squash(v) in squashed:
                 return True
+            # a registration said without its region prefix ("AB12C那台" for 沪Z·AB12C): the part after the
+            # separator, at least 5 characters, standing alone (all letters: as written, in capitals, so an English
+            # word is never read as one)
+            _, sep, local = v.rpartition("·")
+            digits = bool(re.search(r"\d", local))
+            if (
+                sep
+                and len(local) >= 5
+                and re.search(
+                    rf"(?<![0-9A-Za-z]){re.escape(local.upper())}(?![0-9A-Za-z])", text.upper() if digits else text
+                )
+            ):
+                return True
             tail = _squash(v)[-TAIL:]
             if (
                 len(_squash(v)) >= LONG_ID
@@ -167,6 +180,32 @@ class CrmRecord:
         self.facts = [e for e in evidence if e.kind is EvidenceKind.CUSTOMER_FACT]
         # the assets an earlier turn narrowed the conversation to (agents.reasoning.followup); None = all of them
         self.device_scope: frozenset[str] | None = None
+        # the pack's words for an asset described by a field's extreme (tools.yaml described_assets): objects with
+        # `field`, `most`, `least`
+        self.described: tuple[Any, ...] = ()
+
+    def _described(self, devices: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
+        """The one asset the message describes by a field's extreme ("跑得最多那台": the highest odometer among
+        `devices`), or None when it describes none, or the extreme is shared."""
+        low = (text or "").lower()
+        for d in self.described:
+            most = any(w.lower() in low for w in d.most)
+            least = any(w.lower() in low for w in d.least)
+            if most == least:
+                continue
+            valued = []
+            for dev in devices:
+                raw = dev.get(d.field, dev.get(EXTRA + d.field))
+                try:
+                    valued.append((Decimal(str(raw)), dev))
+                except (InvalidOperation, ValueError):
+                    continue
+            if not valued:
+                continue
+            pick = max(v for v, _ in valued) if most else min(v for v, _ in valued)
+            found = [dev for v, dev in valued if v == pick]
+            return found[0] if len(found) == 1 else None
+        return None
 
     @property
     def available(self) -> bool:
@@ -262,6 +301,35 @@ class CrmRecord:
         by_value = [d for d in devices if text and _names_device(d, text)]
         if len(by_value) == 1:
             return by_value[0]
+        hit = [
+            d
+            for d in devices
+            if any(
+                h
+                and (
+                    h in str(d.get("id", ""))
+                    or h in str(d.get("name", ""))
+                    or h == str(d.get("product_id", ""))
+                )
+                for h in hints
+            )
+        ]
+        # described rather than named ("X7里跑得最多那台"): the extreme among those the hints name, else among
+        # those of the model the message writes, else all — the customer's description before a ticket's guess
+        if self.described:
+            # (a short model hint is matched on the name: "Z5" may sit inside a serial number)
+            pool = [
+                d
+                for d in hit
+                if any(h and (h in str(d.get("name", "")) or h == str(d.get("product_id", ""))) for h in hints)
+            ] or [
+                d
+                for d in devices
+                if any(c in text for c in re.findall(r"[A-Z]{1,3}\d{1,3}[A-Z]?", str(d.get("name", ""))))
+            ]
+            described = self._described(pool or devices, text)
+            if described is not None:
+                return described
         # an open ticket naming the hint (an alarm code) points at its device
         linked = {
             str(t.get("device_id"))
@@ -278,19 +346,6 @@ class CrmRecord:
             if text and (n := re.sub(r"\s*[A-Z]{1,4}-?\d[\w.-]*$", "", str(d.get("name", "")))) and n in text
         ]
         if hints:
-            hit = [
-                d
-                for d in devices
-                if any(
-                    h
-                    and (
-                        h in str(d.get("id", ""))
-                        or h in str(d.get("name", ""))
-                        or h == str(d.get("product_id", ""))
-                    )
-                    for h in hints
-                )
-            ]
             if len(hit) == 1:
                 return hit[0]
             if len(hit) > 1:

@@ -343,7 +343,7 @@ def _named_rows(
 
 
 WANT = re.compile(
-    r"(?:换成|换台|换辆|换个|换|想买|买台|买辆|买|订|要|看中的?是?|看上的?是?|中意的?是?|\bfor a new|\bbuy a|\bbuy|\border|\bget a)\s*(?:一台|一辆|台|辆|new)?\s*$",
+    r"(?:换成|换台|换辆|换个|换|想买|买台|买辆|买|订|要|看中的?是?|看上的?是?|中意的?是?|\bfor a new|\bfor an?|\bbuy a|\bbuy|\border|\bget a)\s*(?:一台|一辆|台|辆|new)?\s*$",
     re.IGNORECASE,
 )
 
@@ -592,15 +592,17 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             slots += (_yuan_plain(listed[1]),)
             inputs.append(Input("evidence", listed[3], str(listed[1])))
         saving: Saving | None = None
+        listed_at: tuple[str, str, str] | None = None
         if net is not None:  # "Q5每台立减1500元" and the customer asks about a Q5: its price after the offer
             model, price, cut, price_ev = net
             code = next((c.raw for c in row.cells if ROW_CODE.match(c.raw)), "")
             name = values.get(spec.name_columns[0], "") if spec.name_columns else ""
-            saving = Saving(str(cut), f"{name or code}立减", tuple(n for n in (code, name) if n))
+            saving = Saving(str(cut), f"{name or code}立减", tuple(n for n in (code, name) if n), model)
+            listed_at = (model, str(price), price_ev)
             statement += f"；{'若在此之前下单，' if late else ''}{model}指导价 {_yuan_plain(price)} 元，立减后 {_yuan_plain(price - cut)} 元"
             slots += (_yuan_plain(price - cut),)
             if late:
-                saving = None  # not theirs on the day they order
+                saving, listed_at = None, None  # not theirs on the day they order
             inputs.append(Input("evidence", price_ev, str(price)))
         statement_en = ""
         name_cell = (
@@ -646,6 +648,7 @@ def scope_rows(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                 _row_source(g, row),
                 subject=row.as_text()[:40],
                 saving=saving,
+                listed=listed_at,
                 statement_en=statement_en,
                 products=_scope_products(spec, values),
             )

@@ -22,7 +22,7 @@ from agents.reasoning.base import (
     units_total,
 )
 from agents.reasoning.config import ToolSpec
-from agents.reasoning.crm import MissingField
+from agents.reasoning.crm import EXTRA, MissingField
 from agents.reasoning.lookup import find_rows
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
 from agents.reasoning.tiers import tier_price
@@ -312,6 +312,11 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     scope = {**record, **{k: v for k, v in policy_figures.items()}}
     for name, figure in policy_figures.items():
         values[name] = _yuan_plain(figure) if figure >= 1000 else fmt(figure)
+    counted = asked_units(ctx.text) if spec.units_field else None
+    if counted is not None:  # the units the customer names, not the record's («只续8台» of a contract for 12)
+        key = spec.units_field if spec.units_field in record else EXTRA + spec.units_field
+        scope[key] = scope[spec.units_field] = int(counted.group(1))
+        values[spec.units_field] = values[key] = int(counted.group(1))
     better = _better_of(spec, ctx, record, scope, values)
     base_scope, base_values = dict(scope), dict(values)
     computed = _compute(spec, scope, values, ctx.today)
@@ -366,6 +371,7 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         if rule_source is not None
     ) + tuple(better)
     slots = tuple(str(values[n]) for n in spec.compute if str(values[n]) in statement)
+    asked_count = (Input("message", "message.units", counted.group(0)),) if counted is not None else ()
     return [
         Computed(
             spec.tool,
@@ -376,7 +382,8 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             slots,
             (inputs or (Input("evidence" if ev else "field", ev or spec.records, str(record.get("id", ""))),))
             + tuple(Input("evidence", e, "cited") for e in cited if e != ev)
-            + policy_inputs,
+            + policy_inputs
+            + asked_count,
             rule_source
             or Source(),  # the clause the rule or the figures come from, when tools.yaml names one
             subject=str(record.get("id", "")),

@@ -68,6 +68,9 @@ class Computed:
     # a unit price this fact quoted: (model, list price, net unit price, the fact's rate in %) — a price the customer
     # asks to be matched is weighed against it
     quote: tuple[str, str, str, str] | None = None
+    # the model and its list price an offer's cut is taken from: (model, list price, the price's evidence id) — a
+    # final price asked ("到手多少") starts from it and takes off every saving that stacks with the offer
+    listed: tuple[str, str, str] | None = None
     # an offer row's product scope: the product codes its scope cell names (() for a blanket scope); None when the
     # tool read no product scope
     products: tuple[str, ...] | None = None
@@ -103,6 +106,7 @@ class Saving:
     amount: str  # Decimal as text, 元 per unit
     label: str  # how the sum names it ("换新补贴", "冬季直降")
     names: tuple[str, ...]  # the words a stacking rule uses for it ("WA-01", "换新补贴")
+    model: str = ""  # the model the amount was computed on ("" = whichever is bought: a trade-in subsidy)
 
 
 @dataclass(frozen=True)

@@ -197,7 +197,10 @@ def _term_from_table(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         ]
     out: list[Result] = []
     col_spec = spec
-    for i, column in enumerate(_asked_columns(row, spec, ctx.question or ctx.text, ctx.terms_en)):
+    columns = _asked_columns(row, spec, ctx.question or ctx.text, ctx.terms_en)
+    # a column for another kind of asset (（电动机型） beside a combustion model) is no term of this one
+    columns = [c for c in columns if c == spec.term_column or _holds_for(qualifier(c), fv.label, ctx)]
+    for i, column in enumerate(columns):
         label = spec.label if column == spec.term_column else re.split(r"[（(]", column)[0]
         col_spec = spec.model_copy(update={"term_column": column, "label": label})
         out += _term_in_column(col_spec, ctx, g, row, fv, by, first=i == 0)
@@ -476,15 +479,59 @@ def _column_words(header: str) -> list[str]:
     return [w for w in re.split(r"[（）()、/,，\s]|及|和|与", header) if len(w) >= 2]
 
 
+# the message asks how far the asset may still go under the term ("还能跑多少公里", "how many km are left")
+KM_ASKED = re.compile(r"公里|里程|(?<![a-z])km(?![a-z])|kilomet|mileage|还能跑|能跑多少", re.IGNORECASE)
 ASKS_TERM = re.compile(
     r"保修|质保|保[到几多]|保\S{0,2}(?:年|月|公里)|warranty|covered|coverage|guarantee", re.IGNORECASE
 )
 GENERIC_EN = {"warranty", "system", "systems", "cover", "covered"}
 
 
+def _head_word(header: str) -> str:
+    """The head noun of a column's first word: its last two characters when the word has four or more (a Chinese
+    compound puts the thing last: 动力电池 → 电池, 传动总成 → 总成). Customers name the thing, not the compound; the
+    tenant's English for the column reads the same way ("battery")."""
+    first = re.split(r"[（()）、/,，\s]|及|和|与", header)[0]
+    return first[-2:] if len(first) >= 4 and all("\u4e00" <= c <= "\u9fff" for c in first[-2:]) else ""
+
+
+def _head_alone(head: str, text: str) -> bool:
+    """The head word stands as a word of its own in the message (X7电池, 大电池), not inside a longer one the
+    dictionary knows (储电池 is another part with its own term)."""
+    if not head or head not in text:
+        return False
+    import jieba
+
+    return head in jieba.lcut(text, HMM=False)
+
+
+def qualifier(header: str) -> str:
+    """A column's condition in brackets, when it is one condition and not a list of parts: 「动力电池及驱动单元（电动机型）」
+    → 电动 (the kind word without its generic ending: 车型/类型), 「主机（电机、减速器）」 → "" (parts). A column with a
+    qualifier holds only for an asset whose name carries it (an asset of another kind has no such term)."""
+    m = re.search(r"[（(]([^（）()]+)[）)]", header)
+    if m is None or re.search(r"[、,，/]|及|和|与", m.group(1)):
+        return ""
+    q = m.group(1)
+    return q[:-2] if len(q) >= 4 else q
+
+
+def _holds_for(qual: str, label: str, ctx: ToolContext) -> bool:
+    """A qualified column holds for this asset unless the qualifier marks a kind of asset in the CRM (the customer's
+    assets or the price list name some with it) and this asset's name does not carry it."""
+    if not qual or qual in label:
+        return True
+    marked = any(qual in str(d.get("name", "")) for d in ctx.crm.all_devices()) or any(
+        e.source_ids.get("entity") == "product" and qual in e.content for e in ctx.crm.facts
+    )
+    return not marked
+
+
 def _named_in(words: list[str], text: str, terms_en: dict[str, str]) -> bool:
     """A column's words in the message, in Chinese or in the tenant's English for them (动力电池 → battery)."""
     if any(w in text for w in words):
+        return True
+    if words and _head_alone(_head_word(words[0]), text):
         return True
     low = text.lower()
     english = {e for w in words if w in terms_en for e in re.findall(r"[a-z]{4,}", terms_en[w].lower())}
@@ -551,6 +598,7 @@ def _term_in_column(
     if by is not None:
         inputs.append(Input("field", by.path, str(by.value)))
     km = [x for x in quantities(cell.raw) if x.unit == "km"]
+    en_km = ""
     if km and spec.mileage_field:
         try:
             odo = ctx.crm.device_field(spec.mileage_field.partition(".")[2], ctx.hints(), ctx.text)
@@ -564,6 +612,10 @@ def _term_in_column(
                 statement += f"；当前里程 {odometer:,.0f} km，距 {km[0].raw} 上限还剩 {rest:,.0f} km"
                 if rest * 5 < km[0].value:  # within the last fifth of the mileage: the customer should know
                     say += f"，当前里程距 {km[0].raw} 上限仅剩 {rest:,.0f} km"
+                    en_km = f"; {rest:,.0f} km left before the {km[0].value:,.0f} km limit"
+                elif KM_ASKED.search(ctx.question or ctx.text):  # asked how far it may still go
+                    say += f"，当前里程距 {km[0].raw} 上限还剩 {rest:,.0f} km"
+                    en_km = f"; {rest:,.0f} km left before the {km[0].value:,.0f} km limit"
             else:
                 statement += (
                     f"；当前里程 {odometer:,.0f} km，已超过 {km[0].raw} 上限，按时间与里程先到者为准已过保"
@@ -575,7 +627,7 @@ def _term_in_column(
         f"your {fv.label} was delivered on {start.isoformat()} ({kind}); its {label} of {_en_term(cell.raw)} {ends}"
         if first
         else f"the {label} of {_en_term(cell.raw)} {ends}"  # the vehicle is said once
-    )
+    ) + en_km
     return [
         Computed(
             spec.tool,

@@ -105,6 +105,15 @@ ROUNDS = [
     # must-mention 16/24. After (jieba's tag of the word after 个; _DENIED_BEFORE in the stance reader; a price clause
     # naming nothing else keeps the offer): 35/35, 24/24, 0 breaks.
     Round("answers_scratch_r17b.yaml", "scr-r17b-", 35, 24, 1.0, cases_floor=35, breaks_allowed=0),
+    # r18: 34 messages for the kinds of batch H's must-mention misses (tests/agents/test_answers_r18.py), written and
+    # measured before the fixes (fb104de): the traction battery said as plain 电池 (bt, 6 + 3 innocents: a petrol
+    # car's 电瓶 / "battery"), pack words typed as homophones (hp, 6 + 1), a count said with 个 (ct, 5 + 1), the final
+    # price with every offer that stacks (fp, 5 + 1), a vehicle described by its odometer (dv, 4), a plate without its
+    # region (pl, 2). Before: items 19/42, 12/34 cases, 1 break (bt-i: the traction battery told for a petrol car).
+    # After the battery head word and the column's qualifier (（纯电车型）), the plate's local part, «来6个» as units
+    # (and a renewal priced for the units asked), the final price over the savings a policy lets stack, a vehicle
+    # picked by its odometer's extreme: 38/42, 31/34, 0 breaks (the misses: hp c/d/e, homophones).
+    Round("answers_scratch_r18.yaml", "scr-r18-", 34, 42, 0.9, cases_floor=31, breaks_allowed=0),
 ]
 
 
