@@ -23,12 +23,14 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from agents.perception.emoji import UNICODE_EMOJI, WECHAT_CODE, lookup
+from agents.perception.reading import reading
 from agents.tenant import OUT_OF_SCOPE, IntentSpec, TenantConfig
+from agents.understanding.amounts import unitless_amounts
 from agents.understanding.described import derived_keywords, senders_of, staff_clause
 from agents.understanding.embedder import Embedder, IntentVectors, as_vectors
 from agents.understanding.intent_head import IntentHead, blend, cached_head, head_share
@@ -38,6 +40,7 @@ from agents.understanding.questions import TERSE_QUESTION
 from agents.understanding.questions import asks as asks  # read by the clause helpers' callers
 from agents.understanding.sentiment import affect_groups
 from agents.understanding.spelling import Spelling, spelling_for
+from agents.understanding.threads import thread_ask
 from contract.errors import BackendUnavailable
 from contract.ports import ChatModel
 from contract.suggestions import Intent
@@ -195,8 +198,9 @@ _DEMAND = re.compile(
 # tests/agents/data/intent_scratch_r17.yaml, rows `conditional*`).
 CONDITIONAL_BONUS = 0.1
 _CONDITIONAL = re.compile(
-    r"(?:我|我们|咱|咱们)?(?:就|马上|立马|立刻|当场|今天就|现在就|下午就)(?:签|定|订|交定金|转定金|下单|成交|付)"
-    r"|\b(?:and|then)\s+(?:i'?ll|we'?ll|i will|we will)\s+(?:sign|order|take (?:it|them))\b"
+    r"(?:我|我们|咱|咱们)?(?:就|马上|立马|立刻|当场|今天就|现在就|下午就)(?:今天|当场|现在|马上|下午|明天)?"
+    r"(?:签|定|订|交定金|转定金|下单|成交|付)"
+    r"|\b(?:and|then)\s+(?:i'?ll|we'?ll|i will|we will|we|i)\s+(?:sign|order|take (?:it|them))\b"
     r"|\band (?:we have a deal|the order is yours|it'?s a deal)\b",
     re.I,
 )
@@ -252,6 +256,38 @@ def demanded_kinds(text: str, entities: dict[str, list[str]]) -> set[str]:
             if any(0 <= low.find(_CJK_SPACE.sub("", str(v).lower())) < cond.start() for v in values)
         }
     return found
+
+
+# A rep asking the copilot whether they may give an amount («客户要4个点 这个我说了算吗», «邓主管要5 我能直接给吗», "can I
+# approve that?"): the amount is the concession asked about, as a customer's demand is.
+_AUTHORITY = re.compile(
+    r"(?:能|可以|可不可以|能不能)(?:直接|自己)?(?:给|批|答应|同意|签|让|拍板)|权限|说了算|批得了|做得了主|找谁批|谁(?:来)?批|要不要(?:报|找)"
+    r"|\b(?:approve|sign (?:that |it |this )?off|authori[sz]e|allowed to|my call|within my|on my own)\b",
+    re.I,
+)
+
+
+def with_unitless(ctx: IntentInput, words: str) -> IntentInput:
+    """`ctx` with the amounts `words` says without their unit (agents/understanding/amounts.py) added to its entities
+    (as the kind each stands for) and kept apart in `unitless`; `ctx` itself when there are none."""
+    found = unitless_amounts(words, [*ctx.entities.get("product_model", []), *ctx.entities.get("model", [])])
+    if not found:
+        return ctx
+    merged = {k: list(dict.fromkeys([*ctx.entities.get(k, []), *v])) for k, v in found.items()}
+    return replace(ctx, entities={**ctx.entities, **merged}, unitless=found)
+
+
+def asked_unitless(text: str, ctx: IntentInput) -> set[str]:
+    """The kinds of the amounts asked for that `demanded_kinds` does not see: an amount said without its unit is asked
+    for by the words it stands by («给个5», «打个9», «能到19吗»), unless the message refers back to what the other side
+    offered; a rep asking whether they may give an amount asks about it (`_AUTHORITY`)."""
+    low = _CJK_SPACE.sub("", text).lower()
+    if _BACK_REFERENCE.search(low):
+        return set()
+    kinds = set(ctx.unitless)
+    if ctx.sender != "customer" and _AUTHORITY.search(low):
+        kinds |= {k for k in ("discount", "percentage") if ctx.entities.get(k)}
+    return kinds
 
 
 def conditional_acceptance(text: str) -> bool:
@@ -345,6 +381,15 @@ _SECOND_NEED = re.compile(
     re.I,
 )
 PRIMARY_SHARE = 0.5
+# A message that says at most this many units besides the pack's ids is about the id: the id is read with what its kind
+# is (`EmbeddingIntentClassifier._glossed`). Measured 2026-12-07 on tests/agents/data/intent_scratch_r18.yaml rows
+# `contract*` (numbers in tests/agents/test_intent_round18.py).
+ID_SUBJECT_MAX = 8
+# A forwarded thread (agents/understanding/threads.py): the line that turns to the rep counts this share, the thread
+# as a whole (the other speakers' reasons, the subsidy they mention) the rest, when that line names what it asks
+# (one of the taxonomy's keywords); else PRIMARY_SHARE. Measured 2026-12-07 on
+# tests/agents/data/intent_scratch_r18.yaml rows `fwd*` (numbers in tests/agents/test_intent_round18.py).
+THREAD_SHARE = 0.75
 
 
 def first_need(text: str) -> str:
@@ -416,9 +461,12 @@ def without_files(text: str, names: list[str]) -> str:
 
 
 def primary_need(text: str) -> str:
-    """What intent reads as the message's primary need besides the whole message: the customer's own need after
-    another party's, else the first need before a marked second one, else the first of two questions; '' for a
-    message with one need."""
+    """What intent reads as the message's primary need besides the whole message: in a forwarded thread, the line
+    that turns to the rep (agents/understanding/threads.py); else the customer's own need after another party's, else
+    the first need before a marked second one, else the first of two questions; '' for a message with one need."""
+    asked = thread_ask(text)
+    if asked:
+        return asked
     own = own_need(text) or first_need(text)
     if own:
         return own
@@ -521,6 +569,9 @@ class IntentInput:
     # text read off the message's photos and documents (OCR, a file's body) as perception put it in the message: the
     # words the customer typed beside it are what they ask, the photo is its evidence (see `typed_words`)
     attached: list[str] = field(default_factory=list)
+    # amounts the message says without their unit («给个5», «打个9», «X5能到19吗»; agents/understanding/amounts.py), by
+    # the entity kind they stand for: set by `read`, counted as that kind's entities and as asked for (demanded)
+    unitless: dict[str, list[str]] = field(default_factory=dict)
 
 
 def gloss_emoji(text: str) -> str:
@@ -706,6 +757,12 @@ class EmbeddingIntentClassifier:
         self._keywords = [
             [k.lower() for k in (self.specs[c].keywords or derived.get(c, [])) if k.strip()]
             for c in self.classes
+        ]
+        # the pack's id shapes with what each is (its description up to a bracket), for a terse message about an id
+        self._glosses = [
+            (re.compile(p.regex, re.I if p.ignore_case else 0), re.split(r"[（(]", p.description)[0].strip())
+            for p in tenant.entities.patterns
+            if re.split(r"[（(]", p.description)[0].strip()
         ]
         # the pack's offer intent (the one whose keywords hold the most words of giving), for the offer frame
         self._offer: int | None = offer_class(self._keywords)
@@ -906,6 +963,8 @@ class EmbeddingIntentClassifier:
         # car is on, the fault a complaint is about) is context: it counts BACKGROUND_KEYWORD of a keyword
         in_ask = keyword_classes(self._keywords, asked) if len(parts) > 1 and asked else hits
         demanded = demanded_kinds(text, ctx.entities) if focus else set()
+        if focus and (ctx.unitless or ctx.sender != "customer"):
+            demanded |= asked_unitless(text, ctx)
         framed = (
             focus
             and self._offer is not None
@@ -952,6 +1011,28 @@ class EmbeddingIntentClassifier:
         """Spans of the keywords of the intents that can be an offer's object (offers.object_classes)."""
         return [span for c in self._objects for k in self._keywords[c] for span in keyword_spans(k, low)]
 
+    def _glossed(self, text: str) -> str:
+        """A terse message whose subject is one of the pack's ids («AB-K001-2601 到哪天», "When does TK-0001 close?")
+        with each id followed by what its kind is (the pack pattern's description: 服务合同编号, 订单号): the encoders
+        cannot tell a contract number from an order number by its letters, and the few other words («到哪天») read as
+        whatever they resemble. A message with more to say than ID_SUBJECT_MAX units besides its ids is left as it is."""
+        spans: list[tuple[int, int, str]] = []
+        for rx, gloss in self._glosses:
+            for m in rx.finditer(text):
+                if m.end() > m.start() and not any(a < m.end() and m.start() < b for a, b, _ in spans):
+                    spans.append((m.start(), m.end(), gloss))
+        if not spans:
+            return text
+        spans.sort()
+        rest = "".join(text[b:e] for b, e in zip([0, *(e for _, e, _ in spans)], [*(a for a, _, _ in spans), len(text)], strict=True))
+        if said_units(rest) > ID_SUBJECT_MAX:
+            return text
+        out, at = [], 0
+        for a, b, gloss in spans:
+            out += [text[at:b], f"（{gloss}）"]
+            at = b
+        return "".join(out) + text[at:]
+
     def scores(self, text: str, ctx: IntentInput | None = None) -> tuple[np.ndarray, dict[str, float]]:
         """Class scores on the reference scale (see `read`)."""
         s, _, info = self.read(text, ctx)
@@ -967,6 +1048,7 @@ class EmbeddingIntentClassifier:
         other model's whole row sits lower) is not abstained on only because the other model reads it worse."""
         ctx = ctx or IntentInput()
         view, words, fixes = self._views(text, ctx)
+        ctx = with_unitless(ctx, words)
         s, support, info = self._read(text, view, ctx, 1, words)
         if len(self._spaces) > 1:
             top2 = np.sort(s)[-2:]
@@ -979,10 +1061,13 @@ class EmbeddingIntentClassifier:
         return s, support, info
 
     def _views(self, text: str, ctx: IntentInput) -> tuple[str, str, int]:
-        """(what the models read, what the keyword nudges read, how many typos were read as taxonomy words)."""
-        spelled, fixes = self.spelling.correct(text)  # placeholders (<PERSON_1>) are ASCII: left as they are
+        """(what the models read, what the keyword nudges read, how many typos were read as taxonomy words). The message
+        is read as perception reads it (agents/perception/reading.py: simplified, Cantonese and Shanghainese as
+        Mandarin; a no-op on a text perceive already read), so a caller that passes the customer's words as written
+        reads what the graph reads."""
+        spelled, fixes = self.spelling.correct(reading(text))  # placeholders (<PERSON_1>) are ASCII: left as they are
         spelled = without_identification(spelled)
-        view = intent_view(focus_text(readable(spelled)), ctx)
+        view = intent_view(focus_text(readable(self._glossed(spelled))), ctx)
         # keywords are the customer's words: a masked phone number read as 手机号 is a number in the message, not a
         # request about one (privacy keywords), so the nudges read the message without the placeholders' words
         words = intent_view(focus_text(_PLACEHOLDER.sub(" ", spelled)), ctx)
@@ -1015,12 +1100,17 @@ class EmbeddingIntentClassifier:
             self._views(typed, IntentInput(sender=ctx.sender)) if typed else ("", "", 0)
         )
         head = primary_need(view) or typed_view
+        # a forwarded thread's line that turns to the rep is the ask; the other speakers' lines are its background
+        thread = thread_ask(view)
+        # ... when it names what it asks (one of the taxonomy's words); a line that only points back at the thread
+        # («我们这种有没有») leans on the thread as any primary need does
+        share = THREAD_SHARE if thread and any(keyword_classes(self._keywords, thread.lower())) else PRIMARY_SHARE
         if head:
             # the primary need counts as much as the whole message (which still carries its context)
             head_rows = self._model_rows(
                 self.encode_query(head, models), models=models, sender=ctx.sender, heads=heads
             )
-            rows = [(1 - PRIMARY_SHARE) * r + PRIMARY_SHARE * h for r, h in zip(rows, head_rows, strict=True)]
+            rows = [(1 - share) * r + share * h for r, h in zip(rows, head_rows, strict=True)]
             # the words of another party's need (their 提车, their 质保) are no nudge towards this customer's intent
             own = own_need(words)
             nudges = (
@@ -1030,8 +1120,7 @@ class EmbeddingIntentClassifier:
                 # keywords are read in the words typed beside it
                 else self._typed_nudges(typed_said, words, ctx)
                 if typed_said
-                else (1 - PRIMARY_SHARE) * nudges
-                + PRIMARY_SHARE * self._nudges(primary_need(words) or words, ctx)
+                else (1 - share) * nudges + share * self._nudges(primary_need(words) or words, ctx)
             )
         s = np.asarray(np.mean(rows, axis=0), dtype=np.float32) + nudges
         if self._complaint is not None:
@@ -1045,7 +1134,7 @@ class EmbeddingIntentClassifier:
                 # of that fault or order; said in anger, it is as much the complaint's evidence
                 s[self._complaint] += CUE_BONUS
         if content >= 1.0 and CLAUSE_SHARE > 0:
-            s = s + CLAUSE_SHARE * self._clause_votes(typed_view or view, models, ctx.sender, heads)
+            s = s + CLAUSE_SHARE * self._clause_votes(thread or typed_view or view, models, ctx.sender, heads)
         shift = np.zeros_like(s)
         info: dict[str, float] = {}
         # a say-nothing reply answers the last turn before it: the rep's, when the rep spoke last (a quote, then 「[强]」)

@@ -15,6 +15,8 @@ The words here are the language of giving and hearsay, not a tenant's nouns. Whi
 the pack: the intent whose keywords hold the most words of giving (`offer_class`); a pack without one reads no frame.
 An offer word inside another intent's keyword (a repair intent's «免费修») is that intent's word, not an offer. A voice
 transcript spaced between its characters («补 一笔», «邻居 说») is read with the spaces between Chinese characters out.
+The words are Mandarin in simplified characters: the message is read so before it gets here (agents/perception/
+reading.py: traditional characters, Cantonese and Shanghainese as Mandarin: «聽講…有冇份» reads «听说…有没有份»).
 """
 
 from __future__ import annotations
@@ -37,21 +39,21 @@ AMOUNT_OFF = re.compile(
 )
 # the customer heard of it (from a person, a post, an ad)
 HEARSAY = re.compile(
-    r"听.{0,4}?(?:说|讲|講|話|话)|聽.{0,4}?(?:講|說|話)|有人说|人家说|说是|据说|刷到|看到|看见|見到|群里|網上|网上|广告|廣告|公众号|朋友圈|抖音|小红书"
-    r"|(?:那边|他|她|佢|他们|她们)(?:说|講|讲|話|话)|話佢|话佢"
+    r"听.{0,4}?(?:说|讲)|有人说|人家说|说是|据说|刷到|看到|看见|群里|网上|广告|公众号|朋友圈|抖音|小红书"
+    r"|(?:那边|他|她|他们|她们)(?:说|讲)"
     r"|\b(?:heard|hear|saw|says|said|told (?:me|us)|apparently|word is)\b",
     re.I,
 )
 # someone else (a friend, a relative, a neighbour) — who got it
 OTHERS = re.compile(
-    r"朋友|同事|邻居|鄰居|隔壁|亲戚|親戚|家人|别人|別人|人家|老乡|[表堂][哥姐弟妹]|我(?:哥|姐|嫂|舅|姨|姑|叔|爸|妈|老婆|老公|媳妇)"
+    r"朋友|同事|邻居|隔壁|亲戚|家人|别人|人家|老乡|[表堂][哥姐弟妹]|我(?:哥|姐|嫂|舅|姨|姑|叔|爸|妈|老婆|老公|媳妇)"
     r"|\b(?:friends?|mates?|colleagues?|neighbou?rs?|brother|sister|cousin|uncle|aunt|buddy|someone|others)\b",
     re.I,
 )
 # the customer asks whether they get it too (or whether it is real, still on, applies to them)
 MINE_TOO = re.compile(
-    r"我(?:们|這|这|的|哋)?[^，,。？?！!]{0,8}(?:也|能|可以|有没有|有冇|算|一样|一樣)|能不能也|也能|也有|也给|一样吗|一樣嗎|有份|有冇份"
-    r"|能(?:领|領|拿|补|享受|参加|參加)|还能补|真的假的|真係定假|定假|是不是真|有这回事|有這回事|是不是有|有没有|有冇"
+    r"我(?:们|这|的)?[^，,。？?！!]{0,8}(?:也|能|可以|有没有|算|一样)|能不能也|也能|也有|也给|一样吗|有份"
+    r"|能(?:领|拿|补|享受|参加)|还能补|真的假的|是不是真|有这回事|是不是有|有没有"
     r"|\b(?:apply|applies|same (?:deal|offer)|the same|too|as well|still (?:a thing|running|on|valid)|any chance|"
     r"do (?:i|we) get|can (?:i|we) get|eligible|qualify)\b",
     re.I,
@@ -61,24 +63,24 @@ MINE_TOO = re.compile(
 # whether there is an offer at all, asked of an object («做这项服务有啥优惠没有», «这个的活动到哪天结束», "any offer on …")
 OFFER_NOUN = re.compile(r"优惠|活动|促销|\b(?:offers?|deals?|promos?|promotions?|campaigns?)\b", re.I)
 OFFER_ASKED = re.compile(
-    r"有(?:没有|没|啥|什么|冇|无|咩)?(?:什么|啥|些|咩)?(?:优惠|活动|促销)"
-    r"|(?:优惠|活动|促销)(?:吗|没|不|么|呢|冇)"
+    r"有(?:没有|没|啥|什么|无)?(?:什么|啥|些)?(?:优惠|活动|促销)"
+    r"|(?:优惠|活动|促销)(?:吗|没|不|么|呢)"
     r"|(?:优惠|活动|促销).{0,6}(?:到哪天|到几号|截止|结束|还有|还在)"
     r"|\b(?:any|is there an?|are there(?: any)?)\s+(?:\w+\s+){0,2}(?:offers?|deals?|promos?|promotions?|campaigns?)\b",
     re.I,
 )
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
-# the customer's own thing, named after the gift («我的…», «我这台…», «我家…», «我嗰…», "mine", "my …")
-OWN = re.compile(r"我(?:的|这|這|那|家|自己|嗰|哋的)|\b(?:mine|my)\b", re.I)
+# the customer's own thing, named after the gift («我的…», «我这台…», «我家…», "mine", "my …")
+OWN = re.compile(r"我(?:的|这|那|家|自己|们的)|\b(?:mine|my)\b", re.I)
 # what is wrong with it or how to have it seen to: broken, not working, a light on, to repair, replace, use or set up
 SERVICE = re.compile(
-    r"坏|壞|破了|烂|爛|裂|断了|掉了|脱落|起泡|漏|异响|不(?:录|亮|转|响|工作|充|灵)|充不|没反应|没电|亮.{0,3}灯|卡(?!券|劵)"
+    r"坏|破了|烂|裂|断了|掉了|脱落|起泡|漏|异响|不(?:录|亮|转|响|工作|充|灵)|充不|没反应|没电|亮.{0,3}灯|卡(?!券|劵)"
     r"|修|换(?!车|新|购|电车)|重新|怎么(?:用|设置|弄|调|看|装)|咋(?:用|弄|办)|要不要紧"
     r"|\b(?:broken|broke|torn|cracked|stopped|not working|doesn'?t work|won'?t|fix|fixed|repair|replace|set (?:it )?up|how (?:do|to) (?:i )?use)\b",
     re.I,
 )
 # asked again for the offer after the trouble («…坏了，我下个月买有吗», "… any chance of the same deal")
-ASKED_AGAIN = re.compile(r"有吗|有没有|有冇|一样|一樣|也送|也给|送|赠|\b(?:deal|same|free)\b", re.I)
+ASKED_AGAIN = re.compile(r"有吗|有没有|一样|也送|也给|送|赠|\b(?:deal|same|free)\b", re.I)
 
 
 def own_service_ask(low: str, last_gift: int) -> bool:
