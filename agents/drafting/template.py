@@ -892,13 +892,12 @@ def _in_asked_order(said: list[tuple[Evidence, str]], customer_text: str) -> lis
     for ev, statement in said:
         cues = _cues(ev, statement, evs)
         scores = [_clause_score(q, cues) for q in questions]
-        best = max(scores)
-        # only a question asking for what this fact gives (a sum, a day, a response time, whether one may drive or is
-        # covered, a count) places it, and only one question clearly: shared words alone are too often chance (a
-        # rep's title, a model name), and a fact for no particular question stays where the tools put it
-        where = questions[scores.index(best)]
-        if best >= TYPE_WEIGHT and scores.count(best) == 1 and _asks_for(where, cues) and _is_question(where):
-            last = float(scores.index(best))
+        # only a question asking for what this fact gives places it (shared words alone are too often chance: a
+        # rep's title, a model name, the code read out before the question), the best of them if it is one
+        typed = [k for k, q in enumerate(questions) if _asks_for(q, cues) and _is_question(q)]
+        top = max((scores[k] for k in typed), default=0)
+        if typed and [scores[k] for k in typed].count(top) == 1:
+            last = float(next(k for k in typed if scores[k] == top))
         keys.append(last)
     if len({k for k in keys if k >= 0}) < 2:
         return said

@@ -61,6 +61,12 @@ PRICE = fact("price", "到期前30日起续购价为 1,980 元/台/年，30 台�
         ),
         ("30台那个保养合同续一年多少钱？最早哪天能按续购价办？", [WINDOW, PRICE], ["price", "window"]),
         ("包养合同明年最早几号能续 续30台一年多钱", [WINDOW, PRICE], ["window", "price"]),
+        # the code read out before the questions is no question: the DTC goes with «还能开吗» (H, after f7197ce)
+        (
+            "那个我V9仪表报了个 P0562 说电压低 还能开吗 你们几个小时能回我 这个电瓶在保修里吗",
+            [BATTERY, DTC, SLA],
+            ["dtc", "sla", "battery"],
+        ),
         # one question: the tools' order
         ("电瓶还在保吗", [SLA, BATTERY], ["sla", "battery"]),
         ("P0562 多久能联系我 电瓶在保吗", [SLA, DTC], ["sla", "dtc"]),
