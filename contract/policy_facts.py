@@ -10,7 +10,7 @@ from typing import Any
 from contract.tables import Cell
 
 
-@dataclass
+@dataclass(frozen=True)  # frozen: one PolicyFacts per snapshot hands the same facts to every message
 class ClauseFact:
     doc_id: str
     version: str
@@ -31,7 +31,7 @@ class ClauseFact:
         return self.kind != "preamble"
 
 
-@dataclass
+@dataclass(frozen=True)  # frozen: shared like ClauseFact
 class RowFact:
     doc_id: str
     version: str

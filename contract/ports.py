@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -89,7 +89,9 @@ class FactSource(Protocol):
 
     def rows(self, doc_id: str, version: str, *, table: int | None = None) -> list[RowFact]: ...
 
-    def clauses(self, doc_id: str, version: str) -> list[ClauseFact]: ...
+    def clauses(self, doc_id: str, version: str) -> Sequence[ClauseFact]:
+        """Shared by every message of the snapshot: read-only (a tuple of frozen facts)."""
+        ...
 
     def chunk_evidence(self, ref: str, governing: Governing | None = None) -> Evidence | None:
         """POLICY_CLAUSE evidence for a chunk or evidence id, so a computed fact can cite a clause retrieval missed."""

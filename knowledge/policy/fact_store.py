@@ -9,6 +9,7 @@ A document version ingested before facts existed gets its facts derived from its
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -30,7 +31,9 @@ from knowledge.policy.versions import IN_FORCE, statuses
 class PolicyFacts:
     def __init__(self, catalog: Catalog, snapshot: Snapshot) -> None:
         self.catalog, self.snap = catalog, snapshot
-        self._cache: dict[str, tuple[list[ClauseFact], list[RowFact]]] = {}
+        # shared by every message of the snapshot (PolicyStore.facts): tuples of frozen facts, so no caller can change
+        # them for the next
+        self._cache: dict[str, tuple[tuple[ClauseFact, ...], tuple[RowFact, ...]]] = {}
 
     def doc_ids(self) -> list[str]:
         return sorted({v.doc_id for v in self.snap.versions.values()})
@@ -83,18 +86,21 @@ class PolicyFacts:
             doc_id, v.version, v.title, "in_force", IN_FORCE, "", event.isoformat() if event else ""
         )
 
-    def _load(self, doc_id: str, version: str) -> tuple[list[ClauseFact], list[RowFact]]:
+    def _load(self, doc_id: str, version: str) -> tuple[tuple[ClauseFact, ...], tuple[RowFact, ...]]:
         key = f"{doc_id}@{version}"
         if key not in self._cache:
             rows = self.catalog.facts_of(doc_id, version)
             if rows:
-                clauses = [
+                clauses = tuple(
                     clause_from_json(json.loads(r["data_json"])) for r in rows if r["kind"] == "clause"
-                ]
-                table_rows = [row_from_json(json.loads(r["data_json"])) for r in rows if r["kind"] == "row"]
+                )
+                table_rows = tuple(
+                    row_from_json(json.loads(r["data_json"])) for r in rows if r["kind"] == "row"
+                )
                 self._cache[key] = (clauses, table_rows)
             else:  # ingested before facts existed: derive from the stored chunks (they tile the document)
-                self._cache[key] = self._derive(doc_id, version)
+                derived = self._derive(doc_id, version)
+                self._cache[key] = (tuple(derived[0]), tuple(derived[1]))
         return self._cache[key]
 
     def _derive(self, doc_id: str, version: str) -> tuple[list[ClauseFact], list[RowFact]]:
@@ -109,10 +115,12 @@ class PolicyFacts:
         doc = SourceDocument(DocumentMeta(**d["meta"]), "".join(buf), d.get("source_path") or "", "md", "")
         return extract_facts(doc, chunks)
 
-    def clauses(self, doc_id: str, version: str) -> list[ClauseFact]:
+    def clauses(self, doc_id: str, version: str) -> Sequence[ClauseFact]:
+        """The version's clauses: the shared tuple itself (read-only)."""
         return self._load(doc_id, version)[0]
 
     def rows(self, doc_id: str, version: str, *, table: int | None = None) -> list[RowFact]:
+        """The version's rows (of one table): a new list each call, of the shared frozen rows."""
         return [r for r in self._load(doc_id, version)[1] if table is None or r.table == table]
 
     def tables(self, doc_id: str, version: str) -> dict[int, list[RowFact]]:

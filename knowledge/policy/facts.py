@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -137,10 +137,10 @@ def extract_facts(
     def chunk_at(offset: int) -> dict[str, Any] | None:
         return next((c for c in chunks if c["char_start"] <= offset < c["char_end"]), None)
 
-    for c in clauses:
+    for i, c in enumerate(clauses):
         ch = chunk_at(c.char_start) or chunk_at(c.char_start + len(c.text) // 2)
         if ch:
-            c.chunk_id, c.evidence_id = ch["chunk_id"], ch["evidence_id"]
+            clauses[i] = replace(c, chunk_id=ch["chunk_id"], evidence_id=ch["evidence_id"])
     rows: list[RowFact] = []
     for t_i, table in enumerate(find_tables(doc.text), start=1):
         owner = _innermost([c for c in clauses if c.kind != "item"], table.char_start)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import date
 from decimal import Decimal
@@ -270,3 +271,27 @@ def test_facts_are_parsed_once_per_generation(versioned_store: PolicyStore) -> N
     assert g.version == "3.0"
     months = [q for c in after_write.clauses("warranty", "3.0") for q in c.quantities if q["unit"] == "个月"]
     assert months[0]["value"] == "36"
+
+
+def test_shared_facts_are_read_only(versioned_store: PolicyStore) -> None:
+    """The facts of a generation are shared by every message: no caller can empty or edit them for the next one."""
+    versioned_store.add_text(
+        '---\ndoc_id: rates\ntitle: 费率\nversion: "1"\neffective_date: 2024-01-01\n---\n# 费率\n\n'
+        "第一条 费率如下。\n\n| 等级 | 费率 |\n|---|---|\n| A | 2% |\n| B | 1% |\n",
+        {},
+    )
+    facts = versioned_store.facts()
+    clauses = facts.clauses("warranty", "2.0")
+    assert clauses
+    with pytest.raises(AttributeError):
+        clauses.clear()  # type: ignore[attr-defined]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        clauses[0].text = ""  # type: ignore[misc]
+    rows = facts.rows("rates", "1")
+    assert len(rows) == 2
+    rows.clear()  # the caller's own list
+    assert len(facts.rows("rates", "1")) == 2
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        facts.rows("rates", "1")[0].cells = []  # type: ignore[misc]
+    assert versioned_store.facts() is facts and facts.clauses("warranty", "2.0") is clauses
+    assert any("24个月" in c.text for c in versioned_store.facts().clauses("warranty", "2.0"))
