@@ -28,8 +28,9 @@ _REFERS_BACK = re.compile(
     # weeks", "sitting in our yard for two days"; session 16 review M3)
     r"|\bwhen (?:is|are|will|'s|does|do)\b[^.?!]{0,40}?\b(?:com(?:e|ing)|arriv\w*|get(?:ting)? here|turn(?:ing)? up"
     r"|show(?:ing)? up|be (?:fixed|repaired|done|ready|sorted|looked at))\b|\bon (?:the|their|his|her|its) way\b"
-    r"|\bbeen (?:assigned|sent|dispatched|waiting|sitting|parked|stuck)\b|\b(?:it'?s|it has) been (?:days|weeks|ages)\b"
-    r"|\bfor (?:two|three|four|five|several|a few|\d+) (?:days|weeks)\b",
+    r"|\bbeen (?:assigned|sent|dispatched|waiting|sitting|parked|stuck)\b"
+    r"|\b(?:it'?s|it has) been (?:(?:almost|nearly|over|more than|about) )?(?:days|weeks|months|ages|a (?:week|month))\b"
+    r"|\bfor (?:two|three|four|five|several|a few|\d+) (?:days|weeks|months)\b",
     re.I,
 )
 # a vehicle or device problem or a service visit (Chinese / English): generic service words, no tenant's. Words referring
@@ -42,6 +43,8 @@ _SERVICE = re.compile(
     r"|\b(?:repair\w*|fix(?:ed|ing)?|mechanic|technician|engineer|ticket|reported|fault\w*|broken|broke down|breakdown"
     r"|won'?t (?:start|power|switch|turn|open|close|lock|move|charge)|(?:not|stopped) working|overheat\w*|warning (?:light|lamp)"
     r"|leak\w*|noise|servic(?:e|ing)|maintenance|back on the road|running again|up and running"
+    # a repair spoken of as work in hand ("any update on the charging flap job", "how is the work on my van going")
+    r"|\b(?:the|this|that|my|our) (?:[\w-]+ ){0,3}job(?! (?:offer|title|interview))|\bthe work on\b"
     # someone to come: a visit ("nobody has come round", "is anyone coming", "someone on the way")
     r"|(?:nobody|no one|no-one|someone|somebody|anyone|anybody) (?:has |have |is |been )?(?:come|coming|came|turned up"
     r"|shown up|on the way|on their way))\b",
