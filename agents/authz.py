@@ -1079,7 +1079,7 @@ _ABOUT_THEM = re.compile(
 )
 
 
-def asks_about_them(text: str, name: str) -> bool:
+def asks_about_them(text: str, name: str, own_at: tuple[int, ...] = ()) -> bool:
     """The clause naming an organisation asks for something of theirs (prices, orders, records, their contract or
     service, a look-up): «帮我查下宏远物流的订单», not «杭州的出租车一般跑多少公里换车». A name said as the topic of
     its own clause (terse chat, a forwarded line: «宏远物流 去年拿了几台 啥折扣», «btw 宏远物流 上次 quote 给了多少»)
@@ -1091,24 +1091,37 @@ def asks_about_them(text: str, name: str) -> bool:
     i = clause_at(spans, at)
     if i < 0:
         return bool(_ABOUT_THEM.search(text))
+    # the conversation's own customer named before the organisation: it is the subject, and a pronoun after it
+    # («他们的», "their") is its own, not the organisation's («顺X最近在跟Y物流比，他们的保修…»)
+    own_first = any(p < at for p in own_at)
     piece = text[spans[i].start : spans[i].end]
+    # the own customer named in the same clause: the clause tells of the two («顺X在跟Y物流比价», «Y物流也在找顺X谈
+    # 合作»); it asks about the organisation only when it asks («顺X想知道Y物流的报价多少»)
+    with_own = any(spans[i].start <= p < spans[i].end and not at <= p < at + len(name) for p in own_at)
     at -= spans[i].start
     before, after = piece[:at], piece[at + len(name) :]
     # their things after the name («宏远物流的订单», «宏远物流 上次拿了几台»), a look-up before it («帮我查下宏远物流»),
     # or a pronoun after it taking them up and asking («顺风出租他们的X5交车了没»); not a thing before the name that is
     # not theirs («合同让顺丰快运寄过去了»: a courier)
-    if (
+    if (not with_own or ASKING.search(after)) and (
         _ABOUT_THEM.search(after)
         or LOOKUP.search(before)
-        or ((POINTS_BACK.search(after) or THEIR_PRONOUN.search(after)) and ASKING.search(after))
+        or (
+            not own_first
+            and (POINTS_BACK.search(after) or THEIR_PRONOUN.search(after))
+            and ASKING.search(after)
+        )
     ):
         return True
     rest = before + after
     topic = not _TOPIC_REST.sub("", rest)  # the clause is the name (and a pointer, «btw», «另外»)
     for j in range(i + 1, min(i + 4, len(spans))):
         nxt = text[spans[j].start : spans[j].end]
-        pointed = POINTS_BACK.search(nxt) or THEIR_PRONOUN.search(nxt)
-        if not (topic or pointed) or _OTHER_SUBJECT.match(nxt):
+        pointed = not own_first and (POINTS_BACK.search(nxt) or THEIR_PRONOUN.search(nxt))
+        opens_own = any(
+            spans[j].start <= p <= spans[j].start + len(nxt) - len(nxt.lstrip()) + 6 for p in own_at
+        )
+        if not (topic or pointed) or _OTHER_SUBJECT.match(nxt) or opens_own:
             return False
         if _ABOUT_THEM.search(nxt) or (pointed and ASKING.search(nxt)):
             return True
@@ -1159,18 +1172,43 @@ def unresolved_orgs(
     text = transcript(text)  # a dictated ask («帮我 查 一下 上海 某某 物流 …») read whole
     tight = [n for n, _, _ in kind_named(text, party_words_of(customers))]
     found = [*other_customer_mentions(text, own, words), *english_org_mentions(text, own_name, org_words)]
+    own_at = _own_at(customers, text, current_ref, own)
     out: list[str] = []
     for said in dict.fromkeys(found):
         name = _named_part(said)
         if not name or any(name in kept or kept in name for kept in out):
             continue
-        if not asks_about_them(text, name) or names_current(customers, name, current_ref):
+        if not asks_about_them(text, name, own_at) or names_current(customers, name, current_ref):
             continue
         if _names_someone(customers, name):  # the directory resolves it: ownership decides (check_mentions)
             continue
         # the tightest form for the ledger: a trade name before a kind («宏远物流» of «帮我查下宏远物流»)
         out.append(next((t for t in tight if t in name), name))
     return out
+
+
+def _own_at(customers: object, text: str, current_ref: str, own: str) -> tuple[int, ...]:
+    """Where the message names the conversation's own customer: its trade names, or a handle the directory resolves
+    to it (an English or pinyin name)."""
+    out: list[int] = []
+    for form in (f for f in own.split() if len(f) >= 2):
+        at = text.find(form)
+        while at >= 0:
+            out.append(at)
+            at = text.find(form, at + 1)
+    mentions = getattr(customers, "mentions", None)
+    try:
+        hits = mentions(text) if callable(mentions) and current_ref else []
+    except BackendUnavailable:
+        hits = []
+    out += [
+        h.start
+        for h in hits
+        if h.customer_id == current_ref
+        and not h.kind.startswith(DESCRIPTION)
+        and getattr(h, "start", -1) >= 0
+    ]
+    return tuple(sorted(set(out)))
 
 
 # a pointer or a quantifier inside an organisation-shaped phrase: what follows it is the name, if anything is

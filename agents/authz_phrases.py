@@ -863,6 +863,13 @@ OWN_TOO = phrases(
 )
 IN_COVER = re.compile(r"在保|保内|过保|出保|保修期|质保期")
 THEIR_ASSET = re.compile(r"[他她](?:那台|那辆|的车|家的车|那个(?:车|订单|合同|套餐))")
+# the asker's relation named with their car («我弟弟<name>那台», «我朋友<name>的车»): whether or not the CRM knows the
+# name, asked for on their behalf it is someone else's (the answer must not tell whether the name is a customer)
+NAMED_ASSET = re.compile(
+    rf"我的?(?:{_KIN}|{RELATIONS})[\u4e00-\u9fff]{{2,3}}?(?:那台|那辆|的车|家的车|那个(?:车|订单|合同|套餐))"
+)
+# «替我朋友<name>问下», «帮我弟弟<name>查查»: asking for a named relation
+FOR_NAMED = re.compile(rf"(?:替|帮|代)我的?(?:{_KIN}|{RELATIONS})[\u4e00-\u9fff]{{0,3}}?(?:问|查|打听|咨询)")
 
 
 def proxy_asked(text: str) -> str:
@@ -883,6 +890,12 @@ def proxy_asked(text: str) -> str:
         and (THEIR_THINGS.search(text, m.start()) or IN_COVER.search(text, m.start()))
     ):
         return "records"  # «…她让我帮她问问她那台的质保到哪天»: someone else's, asked for them
+    if (
+        (m or FOR_NAMED.search(text))
+        and NAMED_ASSET.search(text)
+        and (THEIR_THINGS.search(text) or IN_COVER.search(text))
+    ):
+        return "records"  # «我弟弟<name>那台的保养套餐还剩几次？他让我帮忙问下»: the same, the CRM knowing <name> or not
     return ""
 
 
