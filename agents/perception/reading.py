@@ -172,8 +172,10 @@ def cantonese(text: str) -> str:
 
 
 # ---- Shanghainese (Wu) ------------------------------------------------------------------------------------------------
+# 阿拉 / 伊拉 are words only where no proper name goes on from them: 阿拉伯, 阿拉善, 阿拉斯加, 阿拉木图, 阿拉丁, 伊拉克 …
+_WU_NAME_TAIL = "伯善斯丁木贡蕾巴克"
+_WU_PRONOUN = re.compile(rf"([阿伊])拉(?![{_WU_NAME_TAIL}])")  # 阿拉 = 我们, 伊拉 = 他们 (a word, not a name's head)
 _WU_WORDS = (
-    ("阿拉", "我们"),
     ("屋里厢", "家里"),
     ("啥辰光", "什么时候"),
     ("辰光", "时候"),
@@ -187,11 +189,10 @@ _WU_WORDS = (
     ("物事", "东西"),
     ("覅", "不要"),
     ("侬", "你"),
-    ("伊拉", "他们"),
 )
 # a Shanghainese text: one of its own words (阿拉伯 is Arabic; 伐 only at a clause's end, not 步伐 / 征伐)
 _WU_MARK = re.compile(
-    r"阿拉(?!伯)|侬|几钿|啥辰光|覅|屋里厢|哪能|今朝|明朝|交关|伊拉|迭[只部个辆台趟]|搿[只部个辆台]"
+    rf"[阿伊]拉(?![{_WU_NAME_TAIL}])|侬|几钿|啥辰光|覅|屋里厢|哪能|今朝|明朝|交关|迭[只部个辆台趟]|搿[只部个辆台]"
     r"|(?<![步征讨砍杀])伐(?=\s|[?？。!！，,~～]|$)"
 )
 _WU_THIS = re.compile(r"[迭搿](?=[只部个辆台趟种])")  # 迭只 / 搿部 = 这个 / 这部
@@ -208,6 +209,7 @@ def shanghainese(text: str) -> str:
     if _WU_MARK.search(text) is None:
         return text
     out = _WU_Q.sub("吗", text)
+    out = _WU_PRONOUN.sub(lambda m: "我们" if m.group(1) == "阿" else "他们", out)
     for wu, zh in _WU_WORDS:
         out = out.replace(wu, zh)
     out = _WU_THIS.sub("这", out)

@@ -55,6 +55,14 @@ def test_reading_leaves_mandarin_alone() -> None:
     ):
         assert reading(text) == text, text
         assert not is_dialect(text), text
+    # a Shanghainese word is a word, not the head of a longer proper name, even in a Shanghainese text
+    assert reading("阿拉善的路况侬晓得伐") == "阿拉善的路况你晓得吗"
+    assert reading("伊拉克回来的朋友讲 侬迭部车几钿") == "伊拉克回来的朋友讲 你这部车多少钱"
+    assert reading("阿拉下个月去阿拉斯加 侬帮阿拉看看保养") == "我们下个月去阿拉斯加 你帮我们看看保养"
+    assert reading("伊拉讲阿拉伯那边热 车子要检查伐") == "他们讲阿拉伯那边热 车子要检查吗"
+    for text in ("阿拉善的路况怎么样", "伊拉克那边能开吗", "阿拉斯加回来 保养能提前做吗"):
+        assert reading(text) == text, text
+        assert not is_dialect(text), text
     # idempotent
     for text in ("部車仲喺唔喺保養期入面㗎？", "阿拉订的车啥辰光好提"):
         assert reading(reading(text)) == reading(text)
