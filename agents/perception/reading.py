@@ -34,6 +34,7 @@ def to_simplified(text: str) -> str:
     """`text` with traditional characters in their simplified form (agents/traditional.py's table, then `_MORE`)."""
     return _table_simplified(text).translate(_MORE)
 
+
 # ---- Cantonese -------------------------------------------------------------------------------------------------------
 # words written only in Cantonese (none of them is a Mandarin word), longest first; simplified forms (the table has run)
 _YUE_WORDS = (
@@ -141,7 +142,9 @@ _YUE_IS = re.compile(r"(?<![联聯關关体體派直院世维維])[係系](?![�
 _YUE_CAR = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)(?:呢|嗰)?架(?=\s*(?:[A-Za-z]{1,3}\d|车|車))")
 _YUE_NOT_YET = re.compile(r"未(?=\s*(?:[呀啊呢啦吖]?\s*(?:[?？。!！，,]|$)))")
 _YUE_SOME = re.compile(r"(?<=[我你他们們])啲")  # «我哋啲X3»: our X3s
-_YUE_SAY = re.compile(r"(?<![电電对對说說讲講会會])[話话](?=\s*[佢他她我你])")  # «我老公話佢…»: 話 = 说 (not 电话)
+_YUE_SAY = re.compile(
+    r"(?<![电電对對说說讲講会會])[話话](?=\s*[佢他她我你])"
+)  # «我老公話佢…»: 話 = 说 (not 电话)
 _YUE_NOT = re.compile(r"唔(?=[\u4e00-\u9fff])")  # 唔 before a word = 不 (唔， alone is a hesitation)
 # 仲 = 还 before what it qualifies (仲有, 仲喺, 仲未, 仲要 …); 仲裁 and a name's 仲 stay
 _YUE_STILL = re.compile(r"仲(?=[有要想是系喺在未可能会得不没好揸开使用])")
@@ -174,7 +177,9 @@ def cantonese(text: str) -> str:
 # ---- Shanghainese (Wu) ------------------------------------------------------------------------------------------------
 # 阿拉 / 伊拉 are words only where no proper name goes on from them: 阿拉伯, 阿拉善, 阿拉斯加, 阿拉木图, 阿拉丁, 伊拉克 …
 _WU_NAME_TAIL = "伯善斯丁木贡蕾巴克"
-_WU_PRONOUN = re.compile(rf"([阿伊])拉(?![{_WU_NAME_TAIL}])")  # 阿拉 = 我们, 伊拉 = 他们 (a word, not a name's head)
+_WU_PRONOUN = re.compile(
+    rf"([阿伊])拉(?![{_WU_NAME_TAIL}])"
+)  # 阿拉 = 我们, 伊拉 = 他们 (a word, not a name's head)
 _WU_WORDS = (
     ("屋里厢", "家里"),
     ("啥辰光", "什么时候"),

@@ -112,7 +112,9 @@ FINAL_ASKED = re.compile(
     re.IGNORECASE,
 )
 FINAL_TOOL, FINAL_NAME = "final_price", "final_price"
-CLAUSE_NO = re.compile(r"^第[一二三四五六七八九十百]+条\s*")  # the sentence's own clause number (said by the label)
+CLAUSE_NO = re.compile(
+    r"^第[一二三四五六七八九十百]+条\s*"
+)  # the sentence's own clause number (said by the label)
 
 
 def final_price(results: list[Result], ctx: ToolContext, evidence_id: dict[int, str]) -> list[Result]:
@@ -124,7 +126,8 @@ def final_price(results: list[Result], ctx: ToolContext, evidence_id: dict[int, 
     if not FINAL_ASKED.search(ctx.text):
         return []
     offer = next(
-        (r for r in results if isinstance(r, Computed) and r.listed is not None and r.saving is not None), None
+        (r for r in results if isinstance(r, Computed) and r.listed is not None and r.saving is not None),
+        None,
     )
     if offer is None or offer.listed is None or offer.saving is None:
         return []
@@ -154,7 +157,9 @@ def final_price(results: list[Result], ctx: ToolContext, evidence_id: dict[int, 
     rules = "；".join(
         dict.fromkeys(f"{where.label()}：{CLAUSE_NO.sub('', sentence)}" for _, where, sentence in stacked)
     )
-    statement = f"{model}指导价 {_yuan_plain(price)} 元，减去可同享的{parts}，到手价 {_yuan_plain(net)} 元（{rules}）"
+    statement = (
+        f"{model}指导价 {_yuan_plain(price)} 元，减去可同享的{parts}，到手价 {_yuan_plain(net)} 元（{rules}）"
+    )
     if left_out:
         statement += f"；{'、'.join(left_out)}政策未写明可与{offer.saving.label}同享，未计入"
     en = (

@@ -88,7 +88,8 @@ def _names_device(device: dict[str, Any], text: str) -> bool:
                 sep
                 and len(local) >= 5
                 and re.search(
-                    rf"(?<![0-9A-Za-z]){re.escape(local.upper())}(?![0-9A-Za-z])", text.upper() if digits else text
+                    rf"(?<![0-9A-Za-z]){re.escape(local.upper())}(?![0-9A-Za-z])",
+                    text.upper() if digits else text,
                 )
             ):
                 return True
@@ -321,7 +322,9 @@ class CrmRecord:
             pool = [
                 d
                 for d in hit
-                if any(h and (h in str(d.get("name", "")) or h == str(d.get("product_id", ""))) for h in hints)
+                if any(
+                    h and (h in str(d.get("name", "")) or h == str(d.get("product_id", ""))) for h in hints
+                )
             ] or [
                 d
                 for d in devices

@@ -27,12 +27,18 @@ _UNIT = r"[折台辆万千元块号月日年次点天岁度%％周批个]|公里
 POINTS = re.compile(
     rf"(?:给|让|要|降|(?<![多至最])少|加|减|多给|再给|再让|再要|再降|再少)(?:个|到)?\s*(?P<n>{_NUM})\s*(?:个)?{_END}"
 )
-RATE = re.compile(rf"(?:打(?:个|到)?|压到|给到)\s*(?P<n>(?:[5-9]|[5-9]\d|[五六七八九]{{1,2}})(?:\.\d)?)(?!{_UNIT}){_END}")
+RATE = re.compile(
+    rf"(?:打(?:个|到)?|压到|给到)\s*(?P<n>(?:[5-9]|[5-9]\d|[五六七八九]{{1,2}})(?:\.\d)?)(?!{_UNIT}){_END}"
+)
 # a price figure after a model code (the codes are passed in: the message's product models)
 _PRICE_AFTER = rf"[^，,。；;！!？?\n]{{0,8}}?(?<![\d.])(?P<n>\d{{2}}(?:\.\d)?|[一二三四五六七八九]?十[一二三四五六七八九]?)(?:\s*(?:万|w|k|出头|左右))?(?!\s*(?:{_UNIT}))(?!\d)"
 # an amount off in thousands / ten-thousands without 元 («再少三千», «便宜5千»)
-MONEY_OFF = re.compile(rf"(?:(?<![多至最])少|降|便宜|让|优惠|减)(?:个)?\s*(?P<n>{_NUM})\s*(?:千|k|万)(?:块|元)?{_END}", re.I)
-EN_PRICE = re.compile(r"\b(?:at|for|do)\s+\$?(?P<n>\d{2,3}(?:\.\d)?)\s*(?:k\b|each\b|apiece\b|a (?:car|unit|piece)\b)", re.I)
+MONEY_OFF = re.compile(
+    rf"(?:(?<![多至最])少|降|便宜|让|优惠|减)(?:个)?\s*(?P<n>{_NUM})\s*(?:千|k|万)(?:块|元)?{_END}", re.I
+)
+EN_PRICE = re.compile(
+    r"\b(?:at|for|do)\s+\$?(?P<n>\d{2,3}(?:\.\d)?)\s*(?:k\b|each\b|apiece\b|a (?:car|unit|piece)\b)", re.I
+)
 EN_POINTS = re.compile(
     r"\b(?P<n>\d{1,2}(?:\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+|extra\s+)?points?\b"
     r"(?!\s*(?::|about\b|to (?:raise|make|discuss)\b|of\b))",

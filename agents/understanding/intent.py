@@ -1024,11 +1024,16 @@ class EmbeddingIntentClassifier:
         if not spans:
             return text
         spans.sort()
-        rest = "".join(text[b:e] for b, e in zip([0, *(e for _, e, _ in spans)], [*(a for a, _, _ in spans), len(text)], strict=True))
+        rest = "".join(
+            text[b:e]
+            for b, e in zip(
+                [0, *(e for _, e, _ in spans)], [*(a for a, _, _ in spans), len(text)], strict=True
+            )
+        )
         if said_units(rest) > ID_SUBJECT_MAX:
             return text
         out, at = [], 0
-        for a, b, gloss in spans:
+        for _a, b, gloss in spans:
             out += [text[at:b], f"（{gloss}）"]
             at = b
         return "".join(out) + text[at:]
@@ -1065,7 +1070,9 @@ class EmbeddingIntentClassifier:
         is read as perception reads it (agents/perception/reading.py: simplified, Cantonese and Shanghainese as
         Mandarin; a no-op on a text perceive already read), so a caller that passes the customer's words as written
         reads what the graph reads."""
-        spelled, fixes = self.spelling.correct(reading(text))  # placeholders (<PERSON_1>) are ASCII: left as they are
+        spelled, fixes = self.spelling.correct(
+            reading(text)
+        )  # placeholders (<PERSON_1>) are ASCII: left as they are
         spelled = without_identification(spelled)
         view = intent_view(focus_text(readable(self._glossed(spelled))), ctx)
         # keywords are the customer's words: a masked phone number read as 手机号 is a number in the message, not a
@@ -1104,7 +1111,9 @@ class EmbeddingIntentClassifier:
         thread = thread_ask(view)
         # ... when it names what it asks (one of the taxonomy's words); a line that only points back at the thread
         # («我们这种有没有») leans on the thread as any primary need does
-        share = THREAD_SHARE if thread and any(keyword_classes(self._keywords, thread.lower())) else PRIMARY_SHARE
+        share = (
+            THREAD_SHARE if thread and any(keyword_classes(self._keywords, thread.lower())) else PRIMARY_SHARE
+        )
         if head:
             # the primary need counts as much as the whole message (which still carries its context)
             head_rows = self._model_rows(

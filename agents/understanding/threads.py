@@ -23,13 +23,17 @@ _FORWARDED = re.compile(
     r"转发|转一下|转给你|转自|聊天记录|群聊|群里的|截图如下|以下为|\b(?:fwd?|forwarded|fw)\b\s*:?", re.I
 )
 # a line's speaker: a short name before a full-width or ASCII colon (小张： / 财务小王： / 老周（车队）： / Mike:)
-_SPEAKER = re.compile(r"^\s*(?:[-*•>]\s*)?(?P<who>[^\s：:，,。？?！!@]{1,14}(?:（[^）]{0,8}）|\([^)]{0,8}\))?)\s*[：:]\s*")
+_SPEAKER = re.compile(
+    r"^\s*(?:[-*•>]\s*)?(?P<who>[^\s：:，,。？?！!@]{1,14}(?:（[^）]{0,8}）|\([^)]{0,8}\))?)\s*[：:]\s*"
+)
 _LINE_BREAK = re.compile(r"\n+|\s+/\s+|(?=——)|(?=--\s)|(?<=[】\]])")
 _DASHES = re.compile(r"^\s*(?:——|--)+\s*")
 _ADDRESS = re.compile(r"@\s*[^\s，,。？?！!：:]{1,8}\s*")
 _MIN_UNITS = 3
 # a list's numbering, not a speaker (问题1： / Q2: / 第二： / 2：)
-_ENUMERATION = re.compile(r"^(?:\d+|[一二三四五六七八九十]+|第.{1,2}|问题.{0,2}|q\d*|question.{0,2}|点?\d)$", re.I)
+_ENUMERATION = re.compile(
+    r"^(?:\d+|[一二三四五六七八九十]+|第.{1,2}|问题.{0,2}|q\d*|question.{0,2}|点?\d)$", re.I
+)
 
 
 def _units(text: str) -> int:
@@ -41,7 +45,9 @@ def thread_lines(text: str) -> list[str]:
     lines = [ln.strip() for ln in _LINE_BREAK.split(text) if ln and ln.strip()]
     if len(lines) < 2:
         return []
-    who = [m.group("who") for ln in lines if (m := _SPEAKER.match(ln)) and not _ENUMERATION.match(m.group("who"))]
+    who = [
+        m.group("who") for ln in lines if (m := _SPEAKER.match(ln)) and not _ENUMERATION.match(m.group("who"))
+    ]
     if _FORWARDED.search(text) is not None or ("@" in text and who) or (len(who) >= 3 and len(set(who)) >= 2):
         return lines
     return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.reasoning.crm import _names_device
+from agents.reasoning.crm import MissingField, _names_device
 from agents.reasoning.terms import _head_alone, _head_word, qualifier
 
 BATTERY = "动力电池及电驱系统（纯电车型）"
@@ -96,10 +96,12 @@ def test_an_asset_described_by_its_odometer_is_the_one_with_the_extreme() -> Non
         {"id": "VIN004", "name": "乙型 S7 越野", "x_mileage_km": 80100},
     ]
     crm = CrmRecord({"devices": devices}, [], today=date(2026, 11, 20))
-    crm.described = (SimpleNamespace(field="mileage_km", most=["跑得最多", "highest mileage"], least=["里程最少"]),)
+    crm.described = (
+        SimpleNamespace(field="mileage_km", most=["跑得最多", "highest mileage"], least=["里程最少"]),
+    )
     assert crm.device(["S7"], "S7跑得最多的那台 保到啥时候")["id"] == "VIN002"
     assert crm.device([], "S7里程最少的那台")["id"] == "VIN003"
     assert crm.device([], "the S7 with the highest mileage")["id"] == "VIN002"
     assert crm.device([], "跑得最多那台")["id"] == "VIN7S001"  # no model: among all
-    with pytest.raises(Exception):
+    with pytest.raises(MissingField):
         crm.device(["S7"], "S7那台保到哪天")  # not described: still three S7s

@@ -38,7 +38,10 @@ def test_reading_reads_dialects_as_mandarin() -> None:
     assert reading("黄小姐 阿拉迭只保养套餐还剩一趟 侬帮我退脱伐 好退几钿") == (
         "黄小姐 我们这个保养套餐还剩一趟 你帮我退掉吗 能退多少钱"
     )
-    assert reading("我架車嘅保養套餐唔想要喇 可唔可以退錢 退幾多") == "我那台车的保养套餐不想要了 可不可以退钱 退多少"
+    assert (
+        reading("我架車嘅保養套餐唔想要喇 可唔可以退錢 退幾多")
+        == "我那台车的保养套餐不想要了 可不可以退钱 退多少"
+    )
     assert reading("E5而家幾多錢 有冇得平啲") == "E5现在多少钱 有没有得便宜点"
     assert reading("聽講你哋而家買V9送保養") == "听说你们现在买V9送保养"
     assert reading("車到咗未") == "车到了没"
@@ -98,8 +101,14 @@ def test_a_forwarded_thread_is_asked_by_the_line_to_the_rep() -> None:
     assert thread_ask(thread) == "就按上面 E5 5台 到手一台多少 总共多少"
     assert primary_need(thread) == "就按上面 E5 5台 到手一台多少 总共多少"
     # the line with the @, not the thanks after it
-    assert thread_ask("转发\n王总：@高经理 E5 10台 多少钱一台\n高经理：稍等我算一下\n王总：好的谢谢") == "E5 10台 多少钱一台"
-    assert thread_ask("转一下群里的 老王说旧车抵价太低 —— 高经理 我就问一句 T3那档是几个点") == "高经理 我就问一句 T3那档是几个点"
+    assert (
+        thread_ask("转发\n王总：@高经理 E5 10台 多少钱一台\n高经理：稍等我算一下\n王总：好的谢谢")
+        == "E5 10台 多少钱一台"
+    )
+    assert (
+        thread_ask("转一下群里的 老王说旧车抵价太低 —— 高经理 我就问一句 T3那档是几个点")
+        == "高经理 我就问一句 T3那档是几个点"
+    )
     # no thread: a numbered list, one line
     assert thread_ask("问题1：车什么时候到？\n问题2：保养怎么算？\n问题3：能退吗") == ""
     assert thread_ask("我想问下E5多少钱") == ""
