@@ -92,9 +92,12 @@ def bare_units(text: str, units: tuple[str, ...] | list[str]) -> str:
         if _counts_a_noun(text, m.end()):
             return m.group(0)
         raw = m.group(2)
+        value = float(raw) if raw.isdigit() else cn_to_number(raw)
+        if value is None:
+            return m.group(0)
         try:
-            n = int(raw) if raw.isdigit() else int(cn_to_number(raw))
-        except (ArithmeticError, ValueError, TypeError):
+            n = int(value)
+        except (ArithmeticError, ValueError):
             return m.group(0)
         return f"{m.group(1)}{n}{units[0]}"
 
