@@ -4,14 +4,21 @@ memory for tests. The same graph runs on each; a conversation is a thread (threa
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from contract.errors import BackendUnavailable, UserError
 
+if TYPE_CHECKING:
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
 Kind = Literal["sqlite", "redis", "postgres", "memory"]
+# the -wal file's size once the log starts over, when SQLite's own checkpoint is a backstop only (as the ledger's)
+JOURNAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024
 
 
 def make_checkpointer(
@@ -20,14 +27,18 @@ def make_checkpointer(
     sqlite_path: str | Path = "var/checkpoints.sqlite",
     redis_url: str = "",
     postgres_url: str = "",
+    sqlite_after_commit: Callable[[], None] | None = None,
+    sqlite_wal_autocheckpoint: int | None = None,
 ) -> BaseCheckpointSaver[str]:
+    """`sqlite_after_commit` runs after each committed write of the SQLite saver (outside its lock) and
+    `sqlite_wal_autocheckpoint` replaces SQLite's 1,000 pages: copilot/wiring.py passes a WAL checkpoint thread's
+    `wrote` and its backstop (copilot/ledger/wal.py), so a checkpoint write does not copy the log into the database
+    file inside its commit."""
     if kind == "memory":
         from langgraph.checkpoint.memory import InMemorySaver
 
         return InMemorySaver()
     if kind == "sqlite":
-        from langgraph.checkpoint.sqlite import SqliteSaver
-
         path = Path(sqlite_path)
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(
@@ -37,10 +48,16 @@ def make_checkpointer(
         # file per commit (the default journal cost two fsyncs per checkpoint write). Committed checkpoints survive a
         # process crash; a power cut can lose the last ones, which only means a decision is recorded straight to the
         # ledger instead of resuming the interrupt (Copilot.decide) — the ledger, not the checkpoint, is the durable
-        # record (synchronous=FULL there).
+        # record (synchronous=FULL there). Where the log is copied into the database file (a WAL checkpoint: SQLite's
+        # own inside the commit that passes `wal_autocheckpoint` pages, or copilot/wiring.py's thread) changes none of
+        # this: either fsyncs the log before its copy and the database file after, in NORMAL as in FULL.
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        saver = SqliteSaver(conn)
+        if sqlite_wal_autocheckpoint is not None:
+            conn.execute(f"PRAGMA wal_autocheckpoint={int(sqlite_wal_autocheckpoint)}")
+            # a log that grew to the backstop is truncated back when it starts over, not kept at that size
+            conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT_BYTES}")
+        saver = _sqlite_saver(conn, sqlite_after_commit)
         saver.setup()
         return saver
     if kind == "redis":
@@ -54,6 +71,27 @@ def make_checkpointer(
     raise UserError(
         f"unknown checkpointer {kind!r}; use sqlite, redis, postgres or memory", reason="checkpointer_config"
     )
+
+
+def _sqlite_saver(conn: sqlite3.Connection, after_commit: Callable[[], None] | None) -> SqliteSaver:
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    if after_commit is None:
+        return SqliteSaver(conn)
+    notify = after_commit
+
+    class _NotifyingSqliteSaver(SqliteSaver):
+        """SqliteSaver whose writes (put, put_writes, delete_thread: every `cursor()` that commits) call
+        `after_commit` once committed, after the saver's lock is released."""
+
+        @contextmanager
+        def cursor(self, transaction: bool = True) -> Iterator[sqlite3.Cursor]:
+            with super().cursor(transaction) as cur:
+                yield cur
+            if transaction:
+                notify()
+
+    return _NotifyingSqliteSaver(conn)
 
 
 def _redis(url: str) -> BaseCheckpointSaver[str]:

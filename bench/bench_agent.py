@@ -266,14 +266,15 @@ def suggestions(
     two phases moved their ratio by 2-3x on this shared machine). `machinery`, when given, receives the graph's own
     CPU per message (graph_machinery), measured after the suggestions on the same Copilot. `sched`, when given,
     receives each suggestion's and floor operation's (on-CPU ms, run-queue ms) of the calling thread (thread_sched)."""
-    from agents import Copilot, make_checkpointer
+    from agents import Copilot
     from agents.script import load_conversations, to_message
     from contract.ports import Actor
+    from copilot.wiring import open_checkpointer  # the product's: on SQLite, with its WAL checkpoint thread
 
     convs = [c for c in load_conversations(TENANT) if c.channel.value != "voice"]
     turns = [(c, t) for c in convs for t in c.turns if all(p["kind"] in ("text", "emoji") for p in t.parts)]
     cp = Copilot(
-        deps, make_checkpointer("sqlite", sqlite_path=WORK / f"checkpoints-{int(time.time())}.sqlite")
+        deps, open_checkpointer("sqlite", sqlite_path=WORK / f"checkpoints-{int(time.time())}.sqlite")
     )
     actors = {r: Actor(id=r, role="rep") for r in ("rep_zhang", "rep_li", "rep_wang")}
     # warm-up: models load, classifier calibrates; its suggestion is what the floor's ledger append records

@@ -166,3 +166,39 @@ def test_an_append_does_not_fail_when_no_thread_can_start(
     assert checkpointer is not None and not checkpointer.running
     report = ledger.verify()
     assert report.ok and report.entries == 2
+
+
+def test_the_graph_checkpoint_database_gets_the_same_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """copilot/wiring.py's checkpointer (the graph's, on SQLite): the saver's commits wake a WalCheckpointer on the
+    checkpoint file, SQLite's own checkpoint stays as the backstop only, and the commits keep synchronous=NORMAL."""
+    from langgraph.checkpoint.base import empty_checkpoint
+
+    from agents import make_checkpointer
+    from copilot.wiring import open_checkpointer
+
+    monkeypatch.setattr(wal_module, "EVERY_S", 0.01)
+    path = tmp_path / "checkpoints.sqlite"
+    saver = open_checkpointer("sqlite", sqlite_path=path)
+    conn = saver.conn  # type: ignore[attr-defined]
+    assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == BACKSTOP_PAGES
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL, as before the thread
+
+    def rows_in_database_file() -> int:
+        db = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+        try:
+            return int(db.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0])
+        except sqlite3.DatabaseError:  # the schema still only in the WAL, or read during a copy
+            return -1
+        finally:
+            db.close()
+
+    config = {"configurable": {"thread_id": "t1", "checkpoint_ns": ""}}
+    saved = saver.put(config, empty_checkpoint(), {}, {})  # type: ignore[arg-type]
+    assert saver.get_tuple(saved) is not None  # committed and readable at once
+    assert wait_for(lambda: rows_in_database_file() == 1)  # and copied into the database file by the thread
+    assert any(t.name == "ledger-wal-checkpoint" for t in threading.enumerate())
+    # the agents' own factory without the hooks is SQLite's default, as before
+    plain = make_checkpointer("sqlite", sqlite_path=tmp_path / "plain.sqlite")
+    assert plain.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000  # type: ignore[attr-defined]
