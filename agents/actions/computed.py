@@ -114,6 +114,31 @@ def priced_for_message(facts: list[Evidence]) -> list[Evidence]:
     ]
 
 
+UNITS_FIELD = "message.units"  # the count of units a reasoning tool read off the message («40台», "15 T3s")
+
+
+def message_counts(e: Evidence) -> list[tuple[str, int]]:
+    """The counts of units a fact read off the message, as written and as a number («1台» → ("1台", 1))."""
+    out: list[tuple[str, int]] = []
+    for i in e.lineage.get("inputs") or []:
+        if isinstance(i, dict) and i.get("kind") == "message" and i.get("field") == UNITS_FIELD:
+            written = str(i.get("value", ""))
+            out += [(written, int(m.group(0))) for m in _COUNT.finditer(written)][:1]
+    return out
+
+
+def priced_for_order(facts: list[Evidence]) -> list[Evidence]:
+    """Facts that price an ORDER the message names for itself: a computed answer (a tier's rate, or the list price of a
+    customer below every tier: any unit) that read off the message a count of more than one unit. A count of one
+    («这款1台多少», «每台», «单台», "per unit") is the unit a price is quoted per: it says how the customer wants the
+    price, not that it orders anything. Not the authority table's verdict (a rate asked for, not an order priced)."""
+    return [
+        e
+        for e in facts
+        if e.source_ids.get("tool") != AUTHORITY_TOOL and any(n > 1 for _, n in message_counts(e))
+    ]
+
+
 def priced_asks(facts: list[Evidence]) -> list[Evidence]:
     """Facts that price what the message asked: priced for a quantity the message names (priced_for_message), computed
     because the message asked for it (lineage `asked`)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.actions.computed import carries_rate, computed_facts, grants, priced_for_message
+from agents.actions.computed import carries_rate, computed_facts, grants, message_counts, priced_for_order
 from agents.actions.marginal import enrich
 from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
@@ -98,11 +98,14 @@ def price_actions_kept(
     """A message refused for asking another customer's prices: the actions that would put a price or a rate in front of
     the customer (one carrying an applicable rate, a quote; one granting a rate) are not suggested, since the price the
     message asks for is the other customer's («他们XR-20拿了9个点 一台到手多少 我们也照那个来», batch H) — unless the
-    computed answer priced a quantity the message names for itself (agents.actions.computed.priced_for_message: "We're
-    looking at 10 XR-20s and expect at least the same deal", tuning ad-t7-14: their own quote stays). The customer's
-    other actions stay. Returns the kept actions and the evidence saying which were withheld and why (None when none
-    was)."""
-    if priced_for_message(computed_facts(evidence)):
+    computed answer priced an order the message names for itself (agents.actions.computed.priced_for_order: "We're
+    looking at 10 XR-20s and expect at least the same deal", tuning ad-t7-14: their own quote stays; a customer below
+    every tier priced at list price for the units it names, too). A count of one beside a price («我们这款1台能拿多少»)
+    is a unit of pricing, not an order: the quote is withheld, and the evidence says which count was read and why it is
+    no order. The customer's other actions stay. Returns the kept actions and the evidence saying which were withheld
+    and why (None when none was)."""
+    facts = computed_facts(evidence)
+    if priced_for_order(facts):
         return actions, None
     specs = {a.name: a for a in tenant.actions}
     withheld = [
@@ -113,15 +116,27 @@ def price_actions_kept(
     if not withheld:
         return actions, None
     labels = "、".join(specs[str(a["name"])].label_zh or str(a["name"]) for a in withheld)
+    # what the message said of its own units, as the computed answer read it (every count here is one: a larger one
+    # would have kept the actions above)
+    per_unit = list(dict.fromkeys(w for e in facts for w, _ in message_counts(e)))
+    said = (
+        f"消息所说的「{'、'.join(per_unit)}」是计价单位（单价），不是自己要订的数量"
+        if per_unit
+        else "消息没有说自己要订的数量"
+    )
     ev = Evidence(
         id=Evidence.make_id(
             EvidenceKind.RULE, message_id, WITHHELD_RULE, *[str(a["name"]) for a in withheld]
         ),
         kind=EvidenceKind.RULE,
         title=f"他人价格：{labels}未列入下一步",
-        content=f"客户所问的是其他客户的价格（已拒绝），消息没有说自己要的数量，计算结果也没有为它报价，{labels}未列入下一步",
+        content=f"客户所问的是其他客户的价格（已拒绝），{said}，{labels}未列入下一步",
         source_ids={"rule_id": WITHHELD_RULE, "playbook": WITHHELD_RULE},
-        lineage={"withheld": [str(a["name"]) for a in withheld], "reason": OTHER_CUSTOMER_PRICES},
+        lineage={
+            "inputs": [{"field": "message.units", "value": w, "kind": "message"} for w in per_unit],
+            "withheld": [str(a["name"]) for a in withheld],
+            "reason": OTHER_CUSTOMER_PRICES,
+        },
     )
     return [a for a in actions if a not in withheld], ev
 

@@ -175,3 +175,59 @@ def test_another_tool_answering_the_ask_keeps_the_read_intent_first(tenant):
     assert action_names(fired)[0] == "appraise_old"
     misfiled = decision("swap_old", text, [_tier(), subsidy], flags=["intent_misfiled"])
     assert "send_price_sheet" in action_names(propose(misfiled, tenant, KeywordPolicy()))[:2]
+
+
+def _below_tier(units: str) -> Evidence:
+    """A customer below every tier: the tool prices the units it names at list price (unit text, no rate)."""
+    content = f"贵司上年度采购 3 套，未达到最低档，不享受档位折扣；指导价 30,000 元，{units}合计 …"
+    return Evidence(
+        id=Evidence.make_id(EvidenceKind.COMPUTED_FACT, "volume_tier", content),
+        kind=EvidenceKind.COMPUTED_FACT,
+        title="计算 · volume_tier",
+        content=content,
+        source_ids={"tool": "volume_tier", "tool_id": "tier"},
+        lineage={
+            "output": "none",
+            "unit": "text",
+            "inputs": [{"field": "message.units", "value": units, "kind": "message"}],
+            "asked": True,
+            "needs_approval": "",
+        },
+    )
+
+
+@pytest.mark.parametrize("one", ["1台", "1辆", "1套"])
+def test_a_count_of_one_beside_a_price_is_no_order(tenant, one):
+    """Session 19: «金陵出租的…拿了几个点？我们 1台多少钱» was refused and still kept the quote, the «1台» read as the
+    customer's own order. A count of one is the unit a price is quoted per: the quote is withheld, and the evidence
+    names the count it read and says it is no order (it no longer says no quantity was named)."""
+    from agents.actions.computed import priced_for_order
+    from agents.nodes.decide import price_actions_kept
+
+    cards = [{"name": "send_price_sheet"}, {"name": "give_rebate"}, {"name": "appraise_old"}]
+    fact = _tier(units=one)
+    assert priced_for_order([fact]) == []
+    kept, ev = price_actions_kept(cards, [fact], tenant, "m1")
+    assert [a["name"] for a in kept] == ["appraise_old"]
+    assert ev is not None and f"「{one}」是计价单位" in ev.content and "没有说" not in ev.content
+    assert ev.lineage["inputs"] == [{"field": "message.units", "value": one, "kind": "message"}]
+    # nothing counted at all: the evidence says the message named no quantity of its own
+    kept, ev = price_actions_kept(cards, [_tier(units=None)], tenant, "m1")
+    assert ev is not None and "没有说自己要订的数量" in ev.content and ev.lineage["inputs"] == []
+
+
+def test_an_order_below_every_tier_keeps_its_quote(tenant):
+    """The exemption once needed a rate (unit %): a customer below every tier who names its own order («我们准备订4台»)
+    is priced at list price (unit text) and lost its quote, the evidence saying no quantity was named. Any computed
+    price for more than one unit the message names is an order of its own; the authority table's verdict is not."""
+    from agents.actions.computed import priced_for_order
+    from agents.nodes.decide import price_actions_kept
+
+    cards = [{"name": "send_price_sheet"}, {"name": "appraise_old"}]
+    fact = _below_tier("4台")
+    assert priced_for_order([fact]) == [fact]
+    kept, ev = price_actions_kept(cards, [fact], tenant, "m1")
+    assert kept == cards and ev is None
+    kept, ev = price_actions_kept(cards, [_below_tier("1台")], tenant, "m1")
+    assert [a["name"] for a in kept] == ["appraise_old"] and ev is not None
+    assert priced_for_order([_tier(units="40套", tool="authority")]) == []
