@@ -114,7 +114,7 @@ def open_checkpointer(
     from copilot.ledger.wal import BACKSTOP_PAGES, WalCheckpointer
 
     Path(sqlite_path).parent.mkdir(parents=True, exist_ok=True)
-    wal = WalCheckpointer(str(Path(sqlite_path).resolve()))
+    wal = WalCheckpointer(str(Path(sqlite_path).resolve()), name="checkpoints")
     return make_checkpointer(
         "sqlite",
         sqlite_path=sqlite_path,

@@ -55,8 +55,11 @@ class WalCheckpointer:
         *,
         every_s: float | None = None,
         idle_exit_s: float | None = None,
+        name: str = "ledger",
     ) -> None:
         self.path = path
+        # what the file is, in the thread's name and the log (the graph's checkpoint database has one too)
+        self.name = name
         self.every_s = EVERY_S if every_s is None else every_s
         self.idle_exit_s = IDLE_EXIT_S if idle_exit_s is None else idle_exit_s
         self._lock = threading.Lock()
@@ -82,13 +85,14 @@ class WalCheckpointer:
             if self._failed or self._stop.is_set():
                 return
             if self._thread is None or not self._thread.is_alive():
-                thread = threading.Thread(target=self._run, name="ledger-wal-checkpoint", daemon=True)
+                thread = threading.Thread(target=self._run, name=f"{self.name}-wal-checkpoint", daemon=True)
                 try:
                     thread.start()
                 except RuntimeError as exc:  # no thread to be had (limits, interpreter shutdown): the append
                     # it follows is committed and must not fail; SQLite's backstop checkpoint keeps the log bounded
                     _log.warning(
-                        "ledger %s: no WAL checkpoint thread (%s); SQLite checkpoints in commits",
+                        "%s %s: no WAL checkpoint thread (%s); SQLite checkpoints in commits",
+                        self.name,
                         self.path,
                         exc,
                     )
@@ -104,7 +108,10 @@ class WalCheckpointer:
             return db
         except sqlite3.Error as exc:
             _log.warning(
-                "ledger %s: no WAL checkpoint thread (%s); SQLite checkpoints in commits", self.path, exc
+                "%s %s: no WAL checkpoint thread (%s); SQLite checkpoints in commits",
+                self.name,
+                self.path,
+                exc,
             )
             self._failed = True
             return None
@@ -136,7 +143,7 @@ class WalCheckpointer:
                     self.checkpoint(db)
                 # busy or gone: the next period tries again, the backstop holds meanwhile
                 except sqlite3.Error as exc:
-                    _log.debug("ledger WAL checkpoint failed: %s", exc)
+                    _log.debug("%s WAL checkpoint failed: %s", self.name, exc)
         finally:
             with suppress(sqlite3.Error):
                 db.close()

@@ -198,7 +198,7 @@ def test_the_graph_checkpoint_database_gets_the_same_thread(
     saved = saver.put(config, empty_checkpoint(), {}, {})  # type: ignore[arg-type]
     assert saver.get_tuple(saved) is not None  # committed and readable at once
     assert wait_for(lambda: rows_in_database_file() == 1)  # and copied into the database file by the thread
-    assert any(t.name == "ledger-wal-checkpoint" for t in threading.enumerate())
+    assert any(t.name == "checkpoints-wal-checkpoint" for t in threading.enumerate())
     # the agents' own factory without the hooks is SQLite's default, as before
     plain = make_checkpointer("sqlite", sqlite_path=tmp_path / "plain.sqlite")
     assert plain.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000  # type: ignore[attr-defined]
