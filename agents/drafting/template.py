@@ -217,6 +217,10 @@ class Composition:
     # not the rule book it is in
     internal_titles: tuple[str, ...] = ()
     clarify_which: str = ""  # the tenant's question when several of the customer's assets match ("{count}")
+    # the columns of an offer table that say WHO and WHEN it is for (its scope's region, customer kind and period, from
+    # the tenant's tools.yaml): checked for eligibility, they are no sign the customer asked about the offer — a rental
+    # company's service-contract question shares 租赁 with an offer "for 商户（餐饮、零售、租赁）" without being about it
+    offer_audience: tuple[str, ...] = ()
     # a customer-facing refusal (another customer's prices, data): the polite line said right after the greeting,
     # citing the tenant's rule when decide found one; then whatever the draft answers about the customer's own case
     refusal: str = ""
@@ -253,6 +257,7 @@ def compose(c: Composition) -> DraftPlan:
     answered_clauses: set[str] = set()
     held = _asked_over_authority(computed)
     said = _customer_statements(c, computed, en=en)
+    said = _without_quoted(_named_first(said, c.customer_text, c.terms_en), c.customer_text)
     told = ""  # the answer's sentences so far
     # the figures those sentences stated: their slots, and what their text states outside a window ("…至2026年12月31日"
     # of a promotion's period is not a contract ending that day)
@@ -261,10 +266,13 @@ def compose(c: Composition) -> DraftPlan:
     stated: list[tuple[Evidence, str]] = []  # the facts the answer states, as stated
     for ev, statement in _asked_order_after_tickets(_first_tools(said, 3), c.customer_text):
         figures = [str(s) for s in ev.lineage.get("slots") or [] if str(s).strip()]
+        # … and every day its own sentence names: a contract ending the day an offer ends («2026年12月31日当天及之前下单可享»)
+        # still says when its renewal opens (2026年12月1日), which nothing said
+        own_days = [d for d in DAY.findall(CITED_LABEL.sub("", statement)) if d not in figures]
         if (
             answer_parts
             and figures
-            and all(f in told_slots or f in DATE_RANGE.sub("", told) for f in figures)
+            and all(f in told_slots or f in DATE_RANGE.sub("", told) for f in figures + own_days)
             and (
                 len(figures) > 1
                 or re.search(r"\d年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}|\d{2},\d{3}", figures[0])
@@ -431,6 +439,7 @@ def compose(c: Composition) -> DraftPlan:
 
 
 RATE = re.compile(r"\d\s*%|\d\s*折")
+DAY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}")
 DATE_RANGE = re.compile(
     r"\d{4}年\d{1,2}月\d{1,2}日\s*(?:至|到|-|~)\s*\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}\s*(?:至|to|-|~)\s*\d{4}-\d{2}-\d{2}"
 )
@@ -559,7 +568,159 @@ def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) 
         ):  # a rate stays in the sentence that cites it: uncited, the rails read an offer
             statement = re.sub(r"[；;]\s*", "，" if not en else ", ", statement)
         out.append((ev, statement))
+    return _picked_offers(out, c)
+
+
+def _offer_row(ev: Evidence, c: Composition) -> dict[str, str]:
+    """The offer's row without its audience columns (who and when it is for: c.offer_audience): what it is on and what
+    it gives, the words a customer asking about it would use."""
+    return {h: v for h, v in _row(ev).items() if h not in c.offer_audience}
+
+
+def _code_key(code: str) -> str:
+    return re.sub(r"[\s\-·]", "", code).upper()
+
+
+def _offer_picked(ev: Evidence, c: Composition) -> int:
+    """How much of the message points at this offer: the Chinese word pairs and the codes («Z5», "ab12" for AB-12) it
+    shares with the offer's own cells (its name, products, what it gives; never its audience), and the products it
+    names that the offer is on."""
+    row = _offer_row(ev, c)
+    text = _without_owned(c.customer_text)
+    said_codes = {_code_key(m) for m in re.findall(r"[A-Za-z]{1,4}[\-·]?\d{1,4}[A-Za-z]?", text)}
+    cells = " ".join(v for v in row.values() if v)
+    cell_codes = {_code_key(m) for m in re.findall(r"[A-Za-z]{1,4}[\-·]?\d{1,4}[A-Za-z]?", cells)}
+    products = {_code_key(p) for p in _products_of(row, ev)}
+    return (
+        sum(_shared_bigrams(v, text) for v in row.values() if v)
+        + len(said_codes & cell_codes)
+        + len(said_codes & products)
+    )
+
+
+def _picked_offers(out: list[tuple[Evidence, str]], c: Composition) -> list[tuple[Evidence, str]]:
+    """Of several offers the customer qualifies for, asked by one general word («补贴», «活动», "subsidy"), the ones the
+    message points at (_offer_picked: «Z5的补贴» → the Z5 subsidy; «维修工时» → the service offer); the others
+    are pitches beside the answer. When the message points at none («都有哪些活动») or at each, all are said."""
+    offers = [
+        ev
+        for ev, _ in out
+        if str(ev.lineage.get("unit") or "") == "bool" and str(ev.lineage.get("output") or "") == "true"
+    ]
+    if len(offers) < 2 or c.refusal:
+        return out
+    picked = {ev.id: _offer_picked(ev, c) for ev in offers}
+    if not any(picked.values()) or all(picked.values()):
+        return out
+    return [(ev, s) for ev, s in out if picked.get(ev.id, 1) > 0]
+
+
+def _subject(ev: Evidence, terms: dict[str, str]) -> tuple[set[str], set[str]]:
+    """What a fact is about, as words: the Chinese word pairs of its statement and of the policy row it read (a column
+    «主机（压缩机、电机）» names the parts its term covers), and the English words of both, the tenant's words in
+    English (profile terms_en: 主机 → "main unit warranty"); its citation label and the documents' titles aside."""
+    inputs = " ".join(
+        str(i.get("value") or "")
+        for i in ev.lineage.get("inputs") or []
+        if isinstance(i, dict) and i.get("kind") == "policy"
+    )
+    zh = re.sub(r"《[^》]*》", "", CITED_LABEL.sub("", _statement(ev, en=False)) + " " + inputs)
+    en = in_english(re.sub(r"《[^》]*》", "", _statement(ev, en=True)) + " " + zh, terms).lower()
+    return _cjk_pairs(zh), {w for w in re.findall(r"[a-z][a-z\-]{3,}", en) if w not in STOP_EN}
+
+
+def _named_first(
+    said: list[tuple[Evidence, str]], customer_text: str, terms: dict[str, str] | None = None
+) -> list[tuple[Evidence, str]]:
+    """Of several facts of one document (a warranty's terms: the whole machine's, its filter's, its main unit's),
+    the ones the message names — it shares words with them that the others do not have («压缩机» → 主机（压缩机、电机）,
+    "filter") — come first: the part asked about is the answer, the whole machine's term
+    beside it is context. When the message names each (or none), the order stays (the order asked decides)."""
+    if len(said) < 2 or not customer_text:
+        return said
+    msg_pairs = _cjk_pairs(customer_text)
+    msg_words = {w for w in re.findall(r"[a-z][a-z\-]{3,}", customer_text.lower()) if w not in STOP_EN}
+    subjects = {ev.id: _subject(ev, terms or {}) for ev, _ in said}
+    out = list(said)
+    docs = {str(ev.source_ids.get("doc_id") or "") for ev, _ in said}
+    for doc in sorted(d for d in docs if d):
+        slots = [i for i, (ev, _) in enumerate(out) if str(ev.source_ids.get("doc_id") or "") == doc]
+        if len(slots) < 2:
+            continue
+        group = [out[i] for i in slots]
+
+        def own(ev: Evidence, group: list[tuple[Evidence, str]] = group) -> tuple[set[str], set[str]]:
+            """The words the message shares with this fact and with no other of the group."""
+            pairs, words = subjects[ev.id]
+            other_pairs = set().union(*(subjects[e.id][0] for e, _ in group if e.id != ev.id))
+            other_words = set().union(*(subjects[e.id][1] for e, _ in group if e.id != ev.id))
+            return msg_pairs & (pairs - other_pairs), msg_words & (words - other_words) - UNIT_WORDS
+
+        owns = [own(ev) for ev, _ in group]
+        named = [bool(p or w) for p, w in owns]
+        if not any(named) or all(named):
+            continue
+        if _asked_before_named(customer_text, [o for o, n in zip(owns, named, strict=True) if n]):
+            continue  # «保修到几时？滤网又保多久？»: the whole term answers the first question, asked first
+        ordered = [g for g, n in zip(group, named, strict=True) if n] + [
+            g for g, n in zip(group, named, strict=True) if not n
+        ]
+        for i, g in zip(slots, ordered, strict=True):
+            out[i] = g
     return out
+
+
+def _asked_before_named(customer_text: str, named: list[tuple[set[str], set[str]]]) -> bool:
+    """A question comes before the first part of the message that names one of these facts, and names none of them
+    itself: a general question («保修到几时？») asked first, answered by the fact the message does not name."""
+    parts = _clauses(customer_text)
+    for i, part in enumerate(parts):
+        pairs, words = _cjk_pairs(part), {w for w in re.findall(r"[a-z][a-z\-]{3,}", part.lower())}
+        if any(pairs & p or words & w for p, w in named):
+            return any(_is_question(q) for q in parts[:i])
+    return False
+
+
+# what a customer quotes back (a WeChat quoted reply, a copied line): a span in quotation marks, a line opening with
+# ">", or everything above a line of dashes that separates the quote from the reply
+QUOTE_SPAN = re.compile(r"“[^”]{6,}”|「[^」]{6,}」|『[^』]{6,}』|\"[^\"]{6,}\"")
+QUOTE_LINE = re.compile(r"^\s*>.*$", re.M)
+QUOTE_RULE = re.compile(r"^\s*(?:[-—–_=]\s*){4,}$", re.M)
+FULL_DATE = re.compile(r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})")
+
+
+def _quoted(text: str) -> str:
+    parts = [m.group(0) for m in QUOTE_SPAN.finditer(text)] + QUOTE_LINE.findall(text)
+    rules = list(QUOTE_RULE.finditer(text))
+    if rules:
+        parts.append(text[: rules[-1].start()])
+    return "\n".join(parts)
+
+
+def _figures(text: str) -> set[str]:
+    """The dates (as y-m-d) and the amounts of 1,000 or more a text states."""
+    dates = {f"{int(y)}-{int(m)}-{int(d)}" for y, m, d in FULL_DATE.findall(text)}
+    return dates | {a for a in _amounts(FULL_DATE.sub(" ", text)) if len(a.split(".")[0]) >= 4}
+
+
+def _without_quoted(said: list[tuple[Evidence, str]], customer_text: str) -> list[tuple[Evidence, str]]:
+    """The facts without those the customer quotes back (every date and sum the fact rests on is in the quote: the
+    rep's earlier reply «您的X7整机保修至2029年10月7日»), when another fact answers what they ask now («那滤网呢？»): what
+    they quote they have read; said again it reads as not having listened."""
+    quote = _quoted(customer_text)
+    if not quote or len(said) < 2:
+        return said
+    in_quote = _figures(quote)
+
+    def quoted(ev: Evidence) -> bool:
+        # its dates when it rests on any (the km left beside a warranty's end is worked out from it), else its sums
+        figures = _figures(" ".join(str(s) for s in ev.lineage.get("slots") or []))
+        dates = {f for f in figures if "-" in f}
+        figures = dates or figures
+        return bool(figures) and figures <= in_quote
+
+    kept = [(ev, s) for ev, s in said if not quoted(ev)]
+    return kept if kept else said
 
 
 def _mostly_chinese(text: str) -> bool:
@@ -729,6 +890,8 @@ def _without_told_subject(statement: str, earlier: list[str]) -> str:
     if not best:
         return statement
     rest = statement[best:].lstrip(PART_SEP + " ")
+    if re.match(r"(?:was|is|has|had|were|are)\b", rest):
+        rest = "it " + rest  # "your … sedan (VIN) was delivered …" without its subject still needs one
     return rest if len(CITED_LABEL.sub("", rest)) >= 6 else statement
 
 
@@ -1232,7 +1395,7 @@ def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bo
       trade-in subsidy just computed, "立减" of the offer the customer named);
     - otherwise it must be on the message's subject (its product named, or its own words shared, _offer_is_about),
       and, when another fact already answers the question, share words with the message (_shared_words ≥ 2)."""
-    row = _row(ev)
+    row = _offer_row(ev, c)  # (its audience cells are no sign the message is about it)
     if _named_offer(row, c.customer_text, others=_others_said(ev, answers)):
         return True
     subject = _without_owned(c.customer_text)

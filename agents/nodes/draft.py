@@ -240,7 +240,11 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         for t in specs
         if t.tool == "authority" and t.doc
     )
-    comp = replace(comp, internal_titles=internal_titles(deps, authority_docs, evidence, today))
+    comp = replace(
+        comp,
+        internal_titles=internal_titles(deps, authority_docs, evidence, today),
+        offer_audience=offer_audience(deps),
+    )
     reason = refusal_reason(list(state.get("flags") or []))
     if reason:
         comp = replace(
@@ -270,6 +274,21 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         )
     known = {e["id"] for e in state.get("evidence", [])}
     return compose(comp), tone_for(intent, profile), [e for e in evidence if e.id not in known]
+
+
+def offer_audience(deps: Any) -> tuple[str, ...]:
+    """The columns of the tenant's offer tables that say who and when an offer is for (every tool's eligibility scope
+    but its product: region, customer kind, period), from tools.yaml."""
+    cached: tuple[str, ...] | None = deps.cache.get("offer_audience")
+    if cached is None:
+        config = tools_config(deps)
+        specs = [t for ts in config.intents.values() for t in ts] + list(config.any_intent)
+        scopes = [dict(t.scope) for t in specs] + [dict(t.stack.scope) for t in specs if t.stack is not None]
+        cached = tuple(
+            sorted({col for scope in scopes for key, col in scope.items() if key != "product" and col})
+        )
+        deps.cache["offer_audience"] = cached
+    return cached
 
 
 def internal_titles(
