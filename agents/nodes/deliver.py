@@ -10,6 +10,7 @@ from langgraph.types import interrupt
 
 from agents.authz import refusal_draft
 from agents.context import RunContext, state_evidence
+from agents.nodes.draft import refusal_reason
 from agents.perception.voice import LOW_CONFIDENCE_FLAG, confirmation_texts, transcript_uncertain
 from agents.state import CopilotState
 from agents.timing import timed
@@ -92,6 +93,13 @@ def deliver(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]
         flags=sorted(set(state.get("flags", []))),
         model=(state.get("draft") or {}).get("model", ""),
     )
+    if kind is SuggestionKind.REFUSAL:
+        # the reason code in the card's summary too, as a rep ask's refusal has it (agents/ask.py): the ledger and the
+        # evaluation read it there; no name of whoever was asked about, only the asking customer's own reference
+        fields["summary"] = {
+            "refusal_reason": refusal_reason(state.get("flags", [])),
+            "customer_ref": msg["customer_ref"],
+        }
     suggestion = Suggestion(**{**fields, **(confirm or {})})
     inputs = {
         "masked_text": state.get("masked_text", ""),
