@@ -56,9 +56,12 @@ from agents.authz_phrases import (
     asks_terms,
     claimed_identity,
     clause_at,
+    contact_of_others_asked,
+    existence_asked,
     clauses,
     deals_aggregate,
     earlier_party_asked,
+    former_staff_asked,
     generic_other_party,
     joins,
     phrases,
@@ -91,6 +94,7 @@ from agents.authz_scope import (
     identifier_asked,
     identifier_taken_up,
     own_book_only,
+    population_asked,
 )
 from agents.drafting.template import refusal_greeting
 from agents.understanding.others import other_customer_mentions
@@ -197,6 +201,13 @@ PHONE_TAIL = re.compile(
     r"\d{4}(?![\dA-Za-z])",
     re.I,
 )
+# part of an ID number: «身份证后六位是03121X», «证件尾号441X», "ID ending in 441X" (a phone's tail never ends in X;
+# an ID's tail is a look-up key whatever its length)
+ID_TAIL = re.compile(
+    r"(?:身份证|证件)(?:号码?|号)?(?:的)?(?:后|尾号|末尾?)(?:[二三四五六七八2-8几]位)?(?:数?字?)?(?:是|为|[:：])?\s*\d{2,7}[\dXx](?![\dA-Za-z])"
+    r"|\bID(?:\s+(?:card|number|no\.?))?\b[^.?!]{0,12}?\b(?:ends?|ending)\s+(?:in|with)\s+\d{2,7}[\dXx](?![\dA-Za-z])",
+    re.I,
+)
 # the tail names a person («尾号0418的那个客户», «尾号2463的李女士»), or is said of the conversation's own customer
 TAIL_NAMES_SOMEONE = re.compile(
     r"^.{0,6}?(?:客户|主|先生|女士|小姐|老板|师傅|那位|那个|哪位|是谁|谁的|\b(?:customer|client|who)\b)",
@@ -222,9 +233,12 @@ def personal_data_lookup(text: str) -> bool:
 def _lookup_by_number(text: str) -> bool:
     if (PHONE.search(text) or ID_NUMBER.search(text) or PHONE_MASKED.search(text)) and LOOKUP.search(text):
         return True
+    for m in ID_TAIL.finditer(text):  # «身份证后六位是03121X的那个车主…»: unless said as the asker's own
+        if not TAIL_IS_THEIRS.search(text[max(0, m.start() - 10) : m.start()]):
+            return True
     for m in PHONE_TAIL.finditer(text):
         if TAIL_IS_THEIRS.search(
-            text[max(0, m.start() - 10) : m.start()].replace("手机", "").replace("电话", "")
+            re.sub(r"手机|电话|身份证|证件", "", text[max(0, m.start() - 10) : m.start()])
         ):
             continue
         if TAIL_NAMES_SOMEONE.match(text[m.end() :]) or LOOKUP.search(text):
@@ -239,6 +253,7 @@ def _numbers(text: str) -> list[re.Match[str]]:
         *ID_NUMBER.finditer(text),
         *PHONE_MASKED.finditer(text),
         *PHONE_TAIL.finditer(text),
+        *ID_TAIL.finditer(text),
     ]
 
 
@@ -623,6 +638,54 @@ def other_reps_book(customers: object, text: str, actor: Actor) -> Decision | No
         reason = "not_on_call" if actor.role == "agent" else "not_owner"
         owner = " ".join(p for p in (rep.team, rep.name) if p) if actor.role == "rep" else ""
         return Decision(reason=reason, customer_ref=f"{rep.name}的客户", owner=owner, via="rep_book")
+    return colleague_figures(customers, text, actor, team_visible)
+
+
+# what a colleague's book came to: their commission, results, deals («提成», «业绩», «签了多少单», "commission", "quota")
+COLLEAGUE_FIGURES = phrases(
+    r"提成|佣金|奖金|业绩|销量|销售额|(?:签|卖|成交|开|做|谈)了?(?:多少|几)单?|多少单|几单|KPI|指标|完成率|排名"
+    r"|(?:手上|名下|手里)(?:有)?(?:多少|几)",
+    r"commissions?|bonus(?:es)?|quotas?|targets?|numbers|sales|deals|pipeline|revenue|made\s+on",
+)
+_BOOK_KEYS: dict[int, tuple[Any, tuple[Any, ...]]] = {}
+
+
+def _colleague_keys(index: Any) -> tuple[Any, ...]:
+    """The directory's handles for reps (name, given name, nickname, romanised: mode "book"), once per index."""
+    kept = _BOOK_KEYS.get(id(index))
+    if kept is None or kept[0] is not index:
+        keys = tuple(h for h in getattr(index, "handles", ()) if getattr(h, "mode", "") == "book")
+        if len(_BOOK_KEYS) > 8:
+            _BOOK_KEYS.clear()
+        kept = _BOOK_KEYS[id(index)] = (index, keys)
+    return kept[1]
+
+
+def colleague_figures(customers: object, text: str, actor: Actor, team_visible: bool = False) -> Decision | None:
+    """A rep or agent asking what another rep's book came to — their commission, results, how many deals they signed
+    («孙某这个月提成多少», «思远今年签了多少单», "How much commission did Gao make?"): the figures of that rep's
+    customers, refused as not_owner (not_on_call for an agent) before anything is read. The colleague is found by the
+    directory's names for reps (full, given, nickname, romanised); their figures asked in the clause that names them."""
+    directory = directory_of(customers)
+    if directory is None:
+        return None
+    try:
+        keys = _colleague_keys(directory.index())
+    except Exception:  # noqa: BLE001 — no directory: nothing is read either way
+        return None
+    upper = text.upper()
+    spans = clauses(text)
+    for h in keys:
+        at = upper.find(h.key)
+        if at < 0 or h.customer_id == actor.id or (team_visible and actor.team and h.kind in (actor.team, "")):
+            continue
+        i = clause_at(spans, at)
+        piece = text[at : spans[i].end] if i >= 0 else text[at : at + 30]
+        if not COLLEAGUE_FIGURES.search(piece):
+            continue
+        reason = "not_on_call" if actor.role == "agent" else "not_owner"
+        owner = " ".join(p for p in (h.kind, h.value) if p) if actor.role == "rep" else ""
+        return Decision(reason=reason, customer_ref=f"{h.value}的客户", owner=owner, via="rep_figures")
     return None
 
 
@@ -669,6 +732,8 @@ def customer_trap(
             # «我妹<holder>那台X7的套餐还剩几次 她让我帮她问的»: a relative speaking for a holder who is another customer
             # (the CRM resolves them): only the holder may hear of or act on their account
             return NOT_ACCOUNT_HOLDER, "relative_of_holder"
+    if former_staff_asked(text):  # «我以前是X的行政主管 上个月离职了 …合同能发我吗»: not the account now
+        return NOT_ACCOUNT_HOLDER, "former_staff"
     if proxy_asked(text):  # «I'm Sun Li's husband, what did she pay…»: a holder the directory did not resolve
         if ON_BEHALF.search(text) and OWN_TOO.search(text):
             # «她让我帮她问问她那台的质保。还有我自己的套餐…»: the customer themself, asking for someone else as well:
@@ -725,6 +790,8 @@ def customer_trap(
         asked = what_is_asked(text, start, end, person=person and not record, record=record)
         if not asked and record:  # one thing of one customer: a question anywhere in the message is about it
             asked = identifier_asked(text, start, end)
+        if not asked and not record:  # «X是不是也在你们这买的车», "Is X one of your customers?"
+            asked = existence_asked(text, start, end)
         if asked:
             return _REASON[asked], h.kind
     # (before the names the CRM does not know) any reference the CRM resolves to another customer, owned in the sentence and asked about («X那批车哪天交的»,
@@ -761,6 +828,10 @@ def customer_trap(
     asked = who_else_asked(text, (*party_words_of(customers), *org_words))  # «…都卖给谁了»
     if asked:
         return _REASON[asked], "aggregate"
+    # «介绍一个你们的老客户 给个电话», «买了X7的车主 把他微信推给我»: another customer's contact
+    asked = contact_of_others_asked(joined(text))
+    if asked:
+        return _REASON[asked], "contact_of_others"
     # every customer at once («把你们所有企业客户的名单发我»): other customers' data. A customer's own kind of party
     # («咱车队所有车», «every fleet vehicle for us») is their own fleet: the tenant's party words are a population
     # only when the message says it is others' («其他车队», «everyone's»); the closed class («客户») always is
@@ -1053,6 +1124,22 @@ def kind_named(text: str, party_words: tuple[str, ...]) -> list[tuple[str, int, 
     return out
 
 
+# a possessive of the asker or the seller inside an organisation-shaped phrase
+_SPEAKERS_OWN = re.compile(r"我们|咱们|我司|我的|你们|贵司")
+
+
+def _speakers_own(name: str) -> bool:
+    """The phrase is the asker's (or the seller's) own kind of thing: a possessive, then a bare kind («能加进我们的
+    车组», «我们的X业务公司»), not other parties pointed at after it («我们同行那几家X业务公司»)."""
+    m = None
+    for m in _SPEAKERS_OWN.finditer(name):
+        pass
+    if m is None:
+        return False
+    rest = name[m.end() :].lstrip("的")
+    return len(rest) <= 4 and not re.search(r"[那这哪几某]", rest)
+
+
 def unknown_org_mentions(
     text: str,
     own_name: str = "",
@@ -1065,7 +1152,7 @@ def unknown_org_mentions(
     out = [(n, s, e) for n, s, e in kind_named(text, party_words) if not own_name or n not in own_name]
     for name in other_customer_mentions(text, own_name, tenant_words):
         at = text.find(name)
-        if at >= 0:
+        if at >= 0 and not _speakers_own(name):  # «能加进我们的车组»: the asker's own, not a name
             out.append((name, at, at + len(name)))
     for name in english_org_mentions(text, own_name, org_words):
         at = text.find(name)
@@ -1311,6 +1398,11 @@ def generic_other_terms(text: str, customers: object = None, org_words: tuple[st
         and not (COMPETITOR.search(text) and not received_terms(text, other.start()))
     ):
         return "other_customer_prices"
+    # a question over the customers as a class, naming nobody and quantifying nothing: which of them, how much was
+    # sold to them, the terms they got («今年买了X7的客户都有谁», "top 10 customers by volume"): agents/authz_scope.py
+    asked = population_asked(t, words, _named_spans(customers, t))
+    if asked:
+        return _REASON[asked]
     return ""
 
 

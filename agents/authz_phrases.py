@@ -477,12 +477,16 @@ HESITATIONS = "呃嗯啊哦唔诶哎呀"
 FILLER = re.compile(rf"\s*(?:[{HESITATIONS}额]+|那个|就是|然后|um+|uh+|er+|like)?\s*[,，.。]?\s*", re.I)
 
 
+# what one unit came to, said without a price word («他们一台多少», «那边一辆多少»): not a count, a distance or a visit
+UNIT_PRICE = re.compile(r"一[台辆件个单](?:车)?(?:要|是|算|大概|能|得)?多少(?:钱)?(?![台辆件个单公里次天])")
+
+
 def asks_terms(piece: str) -> bool:
     """The piece asks for prices or terms. A contract asked about for its dates, cover or renewal only («保养合同什么
     时候到期», «when does their contract end») is a record of theirs, not its terms."""
     words = [m.group() for m in PRICE_TERMS.finditer(piece)]
     if not words:
-        return False
+        return bool(UNIT_PRICE.search(piece))
     return not (all(_CONTRACT_WORD.fullmatch(w) for w in words) and CONTRACT_FACTS.search(piece))
 
 
@@ -492,12 +496,26 @@ def asks_records(piece: str) -> bool:
     return bool(RECORDS.search(piece) or (THEIR_THINGS.search(piece) and ASKING.search(piece)))
 
 
+# a question whose subject or owner is he / she: «what did he pay», «how much did she get it for», «when was his delivered»
+EN_PRONOUN_ASKED = re.compile(
+    r"\b(?:what|how\s+much|how\s+many|when|which|did|does|was|is)\b[^.?!]{0,20}?\b(?:he|she|his|her|him)\b"
+    r"[^.?!]{0,30}?(?:\?|\b(?:pay|paid|get|got|cost|price|discount|deal|delivered|order|contract|warranty|service)\b)",
+    re.I,
+)
+
+
 def _person_asked_en(text: str, at: int, end: int, clause: str) -> str:
     """An English clause asking about the person named at text[at:end]: the name is the question's subject («When did
     Shen Jia buy her X7?») or owner («Shen Jia's order»)."""
     before = text[max(0, at - 12) : at]
     owned = re.match(r"\s*'s\b", text[end : end + 4]) is not None
-    if not (owned or re.search(_EN_ASKED_OF, before, re.I)) or not ASKING.search(clause):
+    if not (owned or re.search(_EN_ASKED_OF, before, re.I)):
+        # «I heard Shen Hao bought a Q5 too - what did he pay?»: the person taken up by he / she in a question
+        later = text[end:]
+        if EN_PRONOUN_ASKED.search(later):
+            return "prices" if asks_terms(later) else "records" if asks_records(later) else ""
+        return ""
+    if not ASKING.search(clause):
         return ""
     if asks_terms(clause):
         return "prices"
@@ -550,7 +568,15 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
                 return _person_asked_en(text, at, end, clause)
             # «沈佳跟我说她优惠了不少，她到底多少钱买的？»: a later clause about them (he / she its subject) asks. The
             # person stays the topic while the clauses after it are about them (he / she their subject) or say nothing
-            # (a transcript's «呃», «嗯»); the first clause with a subject of its own ends it
+            # (a transcript's «呃», «嗯»); the first clause with a subject of its own ends it. Typed without punctuation
+            # after a model code («…买了M9 她花了多少»), the pronoun opens a piece of the same clause
+            inner = re.search(r"\s(?=\s*(?:那)?[他她](?![们说讲告推介]))", text[end : spans[i].end])
+            if inner is not None:
+                rest = text[end + inner.end() : spans[i].end]
+                if ASKING.search(rest) and (asks_terms(rest) or SPENT.search(rest)):
+                    return "prices"
+                if ASKING.search(rest) and asks_records(rest):
+                    return "records"
             for j in range(i + 1, len(spans)):
                 nxt = text[spans[j].start : spans[j].end]
                 if FILLER.fullmatch(nxt):
@@ -558,12 +584,12 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
                 if j > i + 2 and not _PRONOUN_ASKS.match(nxt):
                     break
                 if _PRONOUN_ASKS.match(nxt) and ASKING.search(nxt):
-                    if asks_terms(nxt):
+                    if asks_terms(nxt) or SPENT.search(nxt):  # «…也买了M9 她花了多少»: what it came to
                         return "prices"
                     if asks_records(nxt):
                         return "records"
             return ""
-        if asks_terms(tail):
+        if asks_terms(tail) or SPENT.search(tail):
             return "prices"
         return "records" if RECORDS.search(tail) or ASKING.search(tail) else ""
     if (
@@ -655,12 +681,12 @@ def _asked_now_of_nobody(piece: str, later: list[str], party_end: int = -1) -> b
             return False
         head, tail = piece[: now.start()], piece[now.start() :]
         return (
-            bool(PRICE_TERMS.search(tail))
+            bool(PRICE_TERMS.search(tail) or UNIT_PRICE.search(tail))
             and not PRICE_TERMS.search(head)
             and not RECEIVED.search(tail)  # «…现在拿的几个点»: what they got
             and not re.search(r"[他她]|人家", piece[party_end:])
         )
-    asking = [c for c in later if PRICE_TERMS.search(c)]
+    asking = [c for c in later if PRICE_TERMS.search(c) or UNIT_PRICE.search(c)]
     if not asking or PRICE_TERMS.search(piece[: len(piece) - len("，".join(later))]):
         return False
     return all(_NOW.search(c) and not re.search(r"[他她]|人家", c) for c in asking)
@@ -756,7 +782,11 @@ def unresolved_party_asked(text: str, name_at: int, name_end: int) -> str:
     nxt = text[spans[i + 1].start : spans[i + 1].end] if i + 1 < len(spans) else ""
     if joins(piece, nxt) and not COMPETITOR.search(nxt):  # «…，他们什么价？» continues the clause
         piece = f"{piece}，{nxt}"
-    if not (AT_SELLER.search(piece) or POINTS_BACK.search(piece)) or not ASKING.search(piece):
+    # «How much did X Motors pay per X7?»: what they paid, asked — a deal done, whoever with
+    paid = re.match(r"\s+(?:pay|paid|get|got|spend|spent)\b", text[name_end:], re.I) and re.search(
+        r"\b(?:did|does|do)\s+$", text[max(0, name_at - 8) : name_at], re.I
+    )
+    if not (AT_SELLER.search(piece) or POINTS_BACK.search(piece) or paid) or not ASKING.search(piece):
         return ""
     after = piece[name_end - spans[i].start :] if name_end > spans[i].start else piece
     if PROSPECT.search(after) and not RECEIVED.search(after):
@@ -853,6 +883,9 @@ def proxy_claim(text: str, at: int, end: int) -> str:
 # car or account through a pronoun («她那台», «他的车») — not «她让我问下X7的保养套餐多少钱» (a general question)
 ON_BEHALF = re.compile(
     r"[他她]们?(?:让|叫|托|请|要)我(?:帮[他她]们?|帮忙)?(?:问|查|打听|咨询|看)|帮[他她]们?(?:问|查|打听|咨询)"
+    # «林某让我帮忙问下», «周某让我打电话问一下», «他让我来拿»: a person by name or pronoun sending the asker
+    r"|(?:[\u4e00-\u9fff]{2,3}|[他她])(?:让|叫|托|请)我(?:帮[他她]|帮忙)?(?:来|过来|打个?电话|跑一趟)?"
+    r"(?:问|查|打听|咨询|看|拿|取|办|确认|退)"
     # «车主让我们问一下…» (whoever the sender speaks for, by any word)
     r"|[\u4e00-\u9fff]{1,3}?(?:让|叫|托)我们(?:帮[他她]们?)?(?:问|查|打听|咨询|确认)"
 )
@@ -883,11 +916,20 @@ def proxy_asked(text: str) -> str:
         rest = text[m.end() :]
         if ACCOUNT_ACTION.search(rest) or HOLDER_THINGS.search(rest):
             return "records"
+        # «我是某老板的司机 他让我来拿一下那台Q5的保养记录»: sent by the holder, their thing pointed at
+        sent = re.search(r"[他她](?:让|叫|托|请)我", rest)
+        if sent and re.search(r"(?:那|这)[台辆个份单]", rest[sent.end() :]) and THEIR_THINGS.search(rest):
+            return "records"
     m = ON_BEHALF.search(text)
     if (
         m
         and (THEIR_ASSET.search(text) or HOLDER_THINGS.search(text))
-        and (THEIR_THINGS.search(text, m.start()) or IN_COVER.search(text, m.start()))
+        and (
+            THEIR_THINGS.search(text, m.start())
+            or IN_COVER.search(text, m.start())
+            # «王某叫我过来问一下 他那台X7的延保还能不能买»: their car asked about, whatever about it
+            or (THEIR_ASSET.search(text, m.start()) and (ASKING.search(text, m.start()) or REQUEST.search(text, m.start())))
+        )
     ):
         return "records"  # «…她让我帮她问问她那台的质保到哪天»: someone else's, asked for them
     if (
@@ -928,6 +970,11 @@ EN_ASKER_OWNS = re.compile(
 )
 # an establishment checking something asks as plainly as a question does
 VERIFY = phrases(r"核实|核对|确认|告知|查一?下|查查", r"confirm|verify|check")
+# a request or a polite question («麻烦把…发一下», «想问一下», «还在不在质保», «能不能走保修»)
+REQUEST = phrases(
+    r"问一?下|想问|请问|能不能|能否|可不可以|[在是有能]不[在是有能]|麻烦|发(?:一下|下|过来|给我|我)|提供|帮忙|想要|要一?[份下个]",
+    r"please|could you|can you|would you|need|send",
+)
 EN_ASKED_THINGS = phrases(
     "",
     r"warranty|covered|coverage|service history|services|package|contract|invoice|order|records?|deposit|balance",
@@ -957,7 +1004,7 @@ def third_party_asked(
             and asked
             and not own
             and not ASKER_OWNS.search(rest)
-            and (ASKING.search(rest) or VERIFY.search(rest))
+            and (ASKING.search(rest) or VERIFY.search(rest) or REQUEST.search(rest))
         ):
             return "records"
     m = EN_THIRD_PARTY_SELF.search(text)
@@ -1199,3 +1246,73 @@ def who_else_asked(text: str, party_words: tuple[str, ...] = ()) -> str:
     if m is None or ELIGIBLE.search(text) or COMPETITOR.search(text):
         return ""
     return "prices" if PRICE_TERMS.search(text) else "records"
+
+
+# the asker saying they no longer work for the customer («我以前是X的行政主管 上个月离职了», "I used to run the office at
+# X, left in September"): whoever they were, they are not the account now
+FORMER_STAFF = phrases(
+    r"我(?:已经|早就|上个?月|去年|之前|前阵子)?[\u4e00-\u9fff]{0,4}?(?:离职|辞职)|我(?:已经)?不在[\u4e00-\u9fff]{0,6}?(?:干|做|上班|工作)了"
+    r"|我(?:以前|之前|原来)(?:是|在)[\u4e00-\u9fff]{1,10}?(?:员工|主管|经理|司机|负责人|采购|行政|队长|上班|工作|做|干)",
+    r"I\s+used\s+to\s+(?:work|run|manage|be)|I(?:'m|\s+am)?\s+no\s+longer|I\s+(?:left|quit)\s+(?:the\s+company|the\s+firm|them"
+    r"|in\s+[A-Z]\w+|last\s+\w+)|(?:I'm|I\s+am)\s+(?:a\s+)?former\s+(?:employee|staff|manager)",
+)
+
+
+def former_staff_asked(text: str) -> str:
+    """Someone who says they have left the customer asking for its records or terms: "records", else ""."""
+    m = FORMER_STAFF.search(text)
+    if m is None:
+        return ""
+    rest = text[m.start() :]
+    wants = THEIR_THINGS.search(rest) or RECORDS.search(rest) or PRICE_TERMS.search(rest)
+    return "records" if wants and (ASKING.search(rest) or REQUEST.search(rest)) else ""
+
+
+# ---- another customer's contact, or whether someone is a customer at all --------------------------------------------
+# a customer of this seller spoken of as such: «老客户», «买了X7的车主», «还有谁在你们这买了», "another customer"
+REFERENCE_PARTY = phrases(
+    r"老客户|老车主|其他客户|别的客户|其他车主|别的车主|你们的?(?:老)?(?:客户|车主|用户)"
+    r"|买了[\u4e00-\u9fffA-Za-z0-9]{1,6}的(?:车主|客户|人)|开[A-Za-z0-9\u4e00-\u9fff]{1,4}的(?:老)?(?:车主|客户)"
+    r"|(?:有|还有)谁[^，,。！？!?]{0,8}?(?:买|订|提|用)",
+    r"(?:another|other|existing|a|one of your)\s+(?:\w+\s+)?(?:customers?|clients?|owners?|buyers?)|someone who (?:bought|owns|drives)",
+)
+# their contact asked for, or an introduction to them
+CONTACT_ASKED = phrases(
+    r"电话|手机|微信|联系方式|联系人|号码|推给我|推一下|介绍(?:一个|个|几个)?|认识一下|拉个群|加个",
+    r"contacts?|numbers?|phone|wechat|introduce|connect me|put me in touch|references?",
+)
+
+
+def contact_of_others_asked(text: str) -> str:
+    """A customer asking for another customer's contact or to be put in touch with one («介绍一个你们的老客户 给个电话»,
+    «买了X7的车主 把他微信推给我», "the contact of another customer as a reference"): "records", else "". Not the
+    seller's own numbers («你们售后的电话», «孙顾问 你的微信») nor the asker's own contact."""
+    party = REFERENCE_PARTY.search(text)
+    if party is None:
+        return ""
+    contact = CONTACT_ASKED.search(text)
+    if contact is None or not (ASKING.search(text) or REQUEST.search(text) or re.search(r"给我|推给我|让我", text)):
+        return ""
+    return "records"
+
+
+# whether someone is this seller's customer at all («X是不是也在你们这买的车», «X是不是你们的客户», "Is X one of your
+# customers?", "Did she buy her Q5 from you?"): the answer tells that they are
+IS_CUSTOMER = phrases(
+    r"(?:是不是|是否|有没有|也)?[^，,。！？!?]{0,4}?(?:你们的?(?:老)?(?:客户|车主|用户)|在你们(?:这|这里|店里?|那)?[^，,。！？!?]{0,4}?(?:买|订|提|签))",
+    r"(?:one of )?your\s+(?:customers?|clients?)|(?:buy|bought|get|got|order|ordered)\b[^.?!]{0,24}\bfrom\s+you",
+)
+YES_NO = phrases(r"是不是|是否|有没有|吗|嘛|[?？]", r"is|are|did|does|do")
+
+
+def existence_asked(text: str, at: int, end: int) -> str:
+    """The clause naming a party (text[at:end]) asks whether they are this seller's customer: "records", else ""."""
+    spans = clauses(text)
+    i = clause_at(spans, at)
+    if i < 0:
+        return ""
+    piece = text[spans[i].start : min(len(text), spans[i].end + 40)]
+    rest = text[end : min(len(text), spans[i].end + 40)]
+    if REFERRAL.search(piece) or SELF_ID.search(text[spans[i].start : at]):
+        return ""
+    return "records" if IS_CUSTOMER.search(rest) and YES_NO.search(piece) else ""

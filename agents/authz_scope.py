@@ -255,3 +255,106 @@ def bulk_asked(text: str, words: Sequence[str] = (), named: Sequence[tuple[int, 
     ):  # «每个客户下单都要交定金吗»: a rule about them, nothing fetched
         return ""
     return "prices" if asks_terms(text) else "records"
+
+
+# ---- (3) a question whose answer is a set of customers, or an aggregate of the seller's deals with them ------------
+# Nothing in it is quantified («所有», "every"), nobody is named: «今年买了X7的客户都有谁», «华东X业务客户都什么折扣»,
+# "top 10 customers by volume", "how many X5s did we sell to <a kind of firm>". The answer is other customers' identities,
+# records or terms, whoever asks — unless the asker scopes it to their own book («我名下…», "my accounts").
+
+# which of them: «都有谁», «哪些», «哪几家», «是哪家», «前十名», «排名», "which", "who", "top 10", "biggest"
+WHICH_ONES = phrases(
+    r"都有谁|都是谁|有谁|是谁|哪些|哪几[家个位]|哪[一]?家(?![店里])|哪个(?=[\u4e00-\u9fff]{0,4}(?:客户|车主|公司))|谁家"
+    r"|前[一二三四五六七八九十\d]+(?:名|家|位)?|排名|排行|排前|最大的?客户|(?:买|订|拿)得?最多",
+    r"which|who|top\s*\d+|top\s+(?:ten|five|three|twenty)|ranked|ranking|biggest|largest|by\s+volume",
+)
+# how much the seller sold them: «卖了多少台», «卖给…几台», «一共卖了», "how many … did we sell", "sold to"
+SOLD_COUNT = phrases(
+    r"卖了?(?:出去)?(?:多少|几)|卖(?:出|掉)了?(?:多少|几)|卖给[\u4e00-\u9fff]{1,8}?(?:多少|几)|[一总]共卖|销量"
+    # what was delivered or supplied to a class («给X业务公司一共交了多少台»)
+    r"|(?:给|向)[\u4e00-\u9fff]{1,8}?(?:交|供|提供|发)(?:了|付了|过)?(?:多少|几)",
+    r"how\s+many\b[^.?!]{0,40}?\b(?:did|have|do)\s+we\s+(?:sell|sold|deliver|delivered)|sold\s+to|sales\s+to",
+)
+# deals done with them (not what may be offered): bought, took, signed, the real price
+DEALT_WITH = phrases(
+    r"买了|买过|订了|提了|签了|成交|拿了|拿的|拿到|采购|实际|卖(?:出去)?的|给的",
+    r"bought|ordered|got|paid|paying|signed|sold|closed|purchased|going\s+rate",
+)
+# over the class: «都», «平均», «一般», «各家», «那几家», «同类», «同行», «其他», "on average", "typically", "other"
+OVER_CLASS = phrases(
+    r"都|平均|一般|通常|各家|各个|那几家|这几家|同类|同行|其他|别的|其它",
+    r"average|typically|usually|other|going\s+rate",
+)
+# what may be offered, not what was done: a rule, a tier, a condition («买20台以上能拿几个点», «最多能打几折»)
+OFFERED_IF = phrases(
+    r"能|可以|可不可以|按政策|政策|规定|标准|阶梯|档|以上|以下|起步|够[\u4e00-\u9fff]{0,3}台",
+    r"can|could|eligible|qualify|policy|tiers?|allowed|list\s+price",
+)
+EN_TERMS = re.compile(r"(?<![A-Za-z])(?:rates?|prices?|discounts?|paid|pay|paying|deals?|terms)(?![A-Za-z])", re.I)
+# the one customer spoken of, not the class: «这个客户», «这家公司», «他们», "this account", "their"
+ONE_OF_THEM = phrases(
+    r"(?:这个|这位|该|这家|那家|那个)(?:客户|公司|单位|车主)|他们|她们", r"this (?:customer|client|account)|their"
+)
+
+
+def population_asked(text: str, words: Sequence[str] = (), named: Sequence[tuple[int, int]] = ()) -> str:
+    """A question over the seller's customers as a class, not quantified and naming nobody, whose answer is which of
+    them (their identities or records), how much was sold to them, or the terms they got: "records" / "prices", "" when
+    the asker keeps it to their own book, asks a rule or an offer («X业务客户买20台以上能拿几个点»), or speaks of one
+    customer named in the text (`named`: the directory's hits, whose words are not a population)."""
+    if _own_only(text) and not explicitly_beyond(text):
+        return ""
+    nouns = population(tuple(words))
+    for span in clauses(text):
+        piece = text[span.start : span.end]
+        if _own_only(piece) or ONE_OF_THEM.search(piece):
+            continue
+        if not ASKING.search(piece):
+            continue  # «X Motors signed with Y Express, …»: a statement
+        # a customer noun, not inside a name the directory found, and in English not capitalised («Some Motors» is
+        # a name; «motor firms» a class)
+        noun = next(
+            (
+                n
+                for n in nouns.finditer(piece)
+                if not any(a <= span.start + n.start() < b for a, b in named)
+                and not (n.group()[:1].isascii() and n.group()[:1].isupper())
+            ),
+            None,
+        )
+        if noun is not None and re.search(r"(?:这个|这位|该|这家|那家|那个|本)\s*$", piece[: noun.start()]):
+            continue  # «这个X队哪些车快到保养了»: the one customer pointed at
+        sold = SOLD_COUNT.search(piece)
+        if noun is None and not (sold and WHICH_ONES.search(text)) and not _which_of(piece, None):
+            continue
+        if ELIGIBLE.search(piece) and not (sold or DEALT_WITH.search(piece)):
+            continue  # «哪些客户能享受这个政策»: a rule
+        terms = asks_terms(piece) or (piece.isascii() and EN_TERMS.search(piece))
+        if terms and (DEALT_WITH.search(piece) or OVER_CLASS.search(piece)) and not OFFERED_IF.search(piece):
+            return "prices"  # «华东X业务客户都什么折扣», «同类型客户实际成交在什么价位», "what others got"
+        if _which_of(piece, noun) and not POLICY_WORDS.search(piece):
+            return "prices" if terms and not OFFERED_IF.search(piece) else "records"
+        if sold and (noun or re.search(r"卖给|sold\s+to|sell\s+to", piece, re.I)):
+            return "records"  # «卖给X业务公司多少台», "how many X5s did we sell to <a kind of firm>"
+    return ""
+
+
+def _which_of(piece: str, noun: re.Match[str] | None) -> bool:
+    """The clause asks which of them: a which-word next to the customer noun («哪些客户», «客户都有谁», «最大的X业务
+    客户是哪家», "which customers", "top 10 customers", "customers by volume"), or who did a deal ("who bought")."""
+    if re.search(r"\bwho\b[^.?!]{0,30}?\b(?:bought|ordered|signed|purchased|buys)\b", piece, re.I):
+        return True
+    # «最近谁在咱们这买了M9», «都是谁订的»: who did a deal here
+    if re.search(r"谁(?:在[\u4e00-\u9fff]{0,6})?(?:买|订|提|签|采购)了?|(?:买|订|提|签)的?(?:都)?是谁", piece):
+        return True
+    if noun is None:
+        # «今年提了Z5的都是哪几家公司»: a which-word before an organisation noun, of a deal done
+        return bool(DEALT_WITH.search(piece) and re.search(r"(?:哪些|哪几|哪一?)[家个]?(?:公司|单位|企业)", piece))
+    if piece.isascii():
+        before = piece[: noun.start()]
+        return bool(
+            re.search(r"\b(?:which|top\s*\d+|top\s+\w+|biggest|largest)\s+(?:[\w-]+\s+){0,2}$", before, re.I)
+            or re.match(r"\s+by\s+(?:volume|units|spend|revenue)", piece[noun.end() :], re.I)
+        )
+    window = piece[max(0, noun.start() - 8) : noun.end() + 10]
+    return bool(WHICH_ONES.search(window))
