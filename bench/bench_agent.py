@@ -9,6 +9,7 @@ Run: python -m bench.bench_agent [--llm] [--full] [--cached-embeddings] [--out D
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import statistics
 import sys
@@ -279,9 +280,9 @@ def suggestions(
 
     convs = [c for c in load_conversations(TENANT) if c.channel.value != "voice"]
     turns = [(c, t) for c in convs for t in c.turns if all(p["kind"] in ("text", "emoji") for p in t.parts)]
-    cp = Copilot(
-        deps, open_checkpointer("sqlite", sqlite_path=WORK / f"checkpoints-{int(time.time())}.sqlite")
-    )
+    # a file of this run's own (the pid too: two runs in one second shared one), removed when the run ends
+    checkpoints = WORK / f"checkpoints-{int(time.time())}-{os.getpid()}.sqlite"
+    cp = Copilot(deps, open_checkpointer("sqlite", sqlite_path=checkpoints))
     actors = {r: Actor(id=r, role="rep") for r in ("rep_zhang", "rep_li", "rep_wang")}
     # warm-up: models load, classifier calibrates; its suggestion is what the floor's ledger append records
     # (message ids carry a run tag: the ledger under var/ keeps one suggestion per message id across runs)
@@ -347,7 +348,19 @@ def suggestions(
             )  # fmt: skip
 
         machinery += graph_machinery(cp, msg_for, actors.get(conv.rep_ref, actors["rep_zhang"]))
+    drop_checkpoints(cp, checkpoints)
     return totals, nodes, sample, cpu, fl, fl_cpu
+
+
+def drop_checkpoints(cp, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The run's checkpoint database and its -wal / -shm files: each run used to leave them under var/bench_agent (120
+    files, 163 MB after one session of runs). Its saver's connection is closed first; a WAL checkpoint thread still
+    holding the file ends on its own when idle."""
+    conn = getattr(cp.graph.checkpointer, "conn", None)
+    if conn is not None:
+        conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def llm_bench(deps) -> dict:
