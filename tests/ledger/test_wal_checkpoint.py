@@ -179,6 +179,8 @@ def test_the_graph_checkpoint_database_gets_the_same_thread(
     from copilot.wiring import open_checkpointer
 
     monkeypatch.setattr(wal_module, "EVERY_S", 0.01)
+    # the thread ends soon after the test, not after 30 s of polls every 10 ms
+    monkeypatch.setattr(wal_module, "IDLE_EXIT_S", 0.5)
     path = tmp_path / "checkpoints.sqlite"
     saver = open_checkpointer("sqlite", sqlite_path=path)
     conn = saver.conn  # type: ignore[attr-defined]
