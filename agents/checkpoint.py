@@ -29,11 +29,14 @@ def make_checkpointer(
     postgres_url: str = "",
     sqlite_after_commit: Callable[[], None] | None = None,
     sqlite_wal_autocheckpoint: int | None = None,
+    sqlite_on_close: Callable[[], None] | None = None,
 ) -> BaseCheckpointSaver[str]:
     """`sqlite_after_commit` runs after each committed write of the SQLite saver (outside its lock) and
     `sqlite_wal_autocheckpoint` replaces SQLite's 1,000 pages: copilot/wiring.py passes a WAL checkpoint thread's
     `wrote` and its backstop (copilot/ledger/wal.py), so a checkpoint write does not copy the log into the database
-    file inside its commit."""
+    file inside its commit. With either hook or `sqlite_on_close` the saver has a `close()` (copilot.service.Closeable,
+    so Services.close closes it): `sqlite_on_close` (the WAL thread's close) runs first, then the saver's connection
+    closes."""
     if kind == "memory":
         from langgraph.checkpoint.memory import InMemorySaver
 
@@ -57,7 +60,7 @@ def make_checkpointer(
             conn.execute(f"PRAGMA wal_autocheckpoint={int(sqlite_wal_autocheckpoint)}")
             # a log that grew to the backstop is truncated back when it starts over, not kept at that size
             conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT_BYTES}")
-        saver = _sqlite_saver(conn, sqlite_after_commit)
+        saver = _sqlite_saver(conn, sqlite_after_commit, sqlite_on_close)
         saver.setup()
         return saver
     if kind == "redis":
@@ -73,23 +76,36 @@ def make_checkpointer(
     )
 
 
-def _sqlite_saver(conn: sqlite3.Connection, after_commit: Callable[[], None] | None) -> SqliteSaver:
+def _sqlite_saver(
+    conn: sqlite3.Connection,
+    after_commit: Callable[[], None] | None,
+    on_close: Callable[[], None] | None = None,
+) -> SqliteSaver:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    if after_commit is None:
+    if after_commit is None and on_close is None:
         return SqliteSaver(conn)
     notify = after_commit
 
     class _NotifyingSqliteSaver(SqliteSaver):
         """SqliteSaver whose writes (put, put_writes, delete_thread: every `cursor()` that commits) call
-        `after_commit` once committed, after the saver's lock is released."""
+        `after_commit` once committed, after the saver's lock is released, and whose `close()` runs `on_close`
+        (e.g. stops the WAL checkpoint thread that `after_commit` wakes) and closes its connection."""
 
         @contextmanager
         def cursor(self, transaction: bool = True) -> Iterator[sqlite3.Cursor]:
             with super().cursor(transaction) as cur:
                 yield cur
-            if transaction:
+            if transaction and notify is not None:
                 notify()
+
+        def close(self) -> None:
+            try:
+                if on_close is not None:
+                    on_close()
+            finally:
+                with self.lock:  # not in the middle of a write
+                    self.conn.close()
 
     return _NotifyingSqliteSaver(conn)
 

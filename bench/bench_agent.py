@@ -354,10 +354,13 @@ def suggestions(
 
 def drop_checkpoints(cp, path: Path) -> None:  # type: ignore[no-untyped-def]
     """The run's checkpoint database and its -wal / -shm files: each run used to leave them under var/bench_agent (120
-    files, 163 MB after one session of runs). Its saver's connection is closed first; a WAL checkpoint thread still
-    holding the file ends on its own when idle."""
-    conn = getattr(cp.graph.checkpointer, "conn", None)
-    if conn is not None:
+    files, 163 MB after one session of runs). Its saver is closed first: open_checkpointer's saver stops its WAL
+    checkpoint thread (and that thread's connection) and closes its own connection."""
+    saver = cp.graph.checkpointer
+    close = getattr(saver, "close", None)
+    if callable(close):
+        close()
+    elif (conn := getattr(saver, "conn", None)) is not None:
         conn.close()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -104,7 +104,8 @@ def open_checkpointer(
     own commit (11-27 ms of wall in bench_agent). SQLite's own checkpoint stays as the backstop (BACKSTOP_PAGES).
     Durability is unchanged: a checkpoint write commits with synchronous=NORMAL as before (agents/checkpoint.py says
     what that keeps), and the thread's PASSIVE checkpoint fsyncs the log before its copy and the database file after,
-    as SQLite's own did."""
+    as SQLite's own did. That saver has a `close()` (a copilot.service.Closeable: build_services puts it in the
+    services' closers) which stops the thread, closing the thread's connection, then closes the saver's."""
     from agents import make_checkpointer
 
     if kind != "sqlite":
@@ -120,6 +121,7 @@ def open_checkpointer(
         sqlite_path=sqlite_path,
         sqlite_after_commit=wal.wrote,
         sqlite_wal_autocheckpoint=BACKSTOP_PAGES,
+        sqlite_on_close=wal.close,
     )
 
 
@@ -282,7 +284,8 @@ def build_services(settings: Settings, *, use_llm: bool | None = None) -> Servic
         asr=asr,
         tenant_playbooks=list(tenant.playbooks),
         readiness_probes=probes,
-        closers=[ticker, *(c for c in (deps.llm, redis_client) if isinstance(c, Closeable))],
+        # the graph's checkpointer too: on SQLite its WAL thread and connections (open_checkpointer)
+        closers=[ticker, *(c for c in (deps.llm, redis_client, checkpointer) if isinstance(c, Closeable))],
         worker_factory=_embedded_worker,
     )
 

@@ -204,3 +204,64 @@ def test_the_graph_checkpoint_database_gets_the_same_thread(
     # the agents' own factory without the hooks is SQLite's default, as before
     plain = make_checkpointer("sqlite", sqlite_path=tmp_path / "plain.sqlite")
     assert plain.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000  # type: ignore[attr-defined]
+
+
+def test_services_close_ends_the_graph_checkpoint_thread_and_closes_its_connections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review MINOR on caace6b: open_checkpointer's WalCheckpointer was never closed, so Services.close left its thread
+    and that thread's SQLite connection open (for up to IDLE_EXIT_S). The SQLite saver is now a Closeable that
+    build_services puts in the services' closers: closing the services joins the thread and closes both the thread's
+    connection and the saver's. IDLE_EXIT_S stays 30 s here, so only the close can have ended the thread."""
+    from types import SimpleNamespace
+
+    from langgraph.checkpoint.base import empty_checkpoint
+
+    from copilot.calls import LocalCalls
+    from copilot.events import EventBus
+    from copilot.metrics import ServiceMetrics
+    from copilot.service import Closeable, Services
+    from copilot.settings import Settings
+    from copilot.wiring import open_checkpointer
+
+    monkeypatch.setattr(wal_module, "EVERY_S", 0.01)
+    opened: list[tuple[threading.Thread, sqlite3.Connection]] = []  # (the thread, its connection)
+    real_connect = WalCheckpointer._connect
+
+    def connect(self: WalCheckpointer) -> sqlite3.Connection | None:
+        db = real_connect(self)
+        if db is not None:
+            opened.append((threading.current_thread(), db))
+        return db
+
+    monkeypatch.setattr(WalCheckpointer, "_connect", connect)
+    saver = open_checkpointer("sqlite", sqlite_path=tmp_path / "checkpoints.sqlite")
+    assert isinstance(saver, Closeable)
+    config = {"configurable": {"thread_id": "t1", "checkpoint_ns": ""}}
+    saver.put(config, empty_checkpoint(), {}, {})  # type: ignore[arg-type]
+    assert wait_for(lambda: len(opened) == 1)  # the thread started and opened its own connection
+    ((thread, thread_db),) = opened
+    assert thread.name == "checkpoints-wal-checkpoint" and thread.is_alive()
+    thread_db.execute("SELECT 1")  # open
+
+    stub = SimpleNamespace(close=lambda: None)
+    services = Services(
+        settings=Settings(env="test", tenant="t", data_dir=tmp_path / "data"),
+        policy_store=stub,  # type: ignore[arg-type]
+        customers=stub,  # type: ignore[arg-type]
+        ledger=stub,  # type: ignore[arg-type]
+        copilot=stub,  # type: ignore[arg-type]
+        hub=stub,  # type: ignore[arg-type]
+        inbox=stub,  # type: ignore[arg-type]
+        calls=LocalCalls(),
+        bus=EventBus(),
+        metrics=ServiceMetrics(tenant="t"),
+        closers=[saver],
+    )
+    services.close()
+
+    assert not thread.is_alive()  # joined by the close
+    with pytest.raises(sqlite3.ProgrammingError):  # the thread's connection is closed
+        thread_db.execute("SELECT 1")
+    with pytest.raises(sqlite3.ProgrammingError):  # and the saver's
+        saver.conn.execute("SELECT 1")  # type: ignore[attr-defined]
