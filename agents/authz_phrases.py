@@ -1315,4 +1315,7 @@ def existence_asked(text: str, at: int, end: int) -> str:
     rest = text[end : min(len(text), spans[i].end + 40)]
     if REFERRAL.search(piece) or SELF_ID.search(text[spans[i].start : at]):
         return ""
-    return "records" if IS_CUSTOMER.search(rest) and YES_NO.search(piece) else ""
+    if not (IS_CUSTOMER.search(rest) and YES_NO.search(piece)):
+        return ""
+    # «我同事X去年在你们这买的X7，他拿了多少优惠？»: what they got is asked as well
+    return "prices" if asks_terms(rest) or SPENT.search(rest) else "records"
