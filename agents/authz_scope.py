@@ -345,7 +345,8 @@ def _which_of(piece: str, noun: re.Match[str] | None) -> bool:
     if re.search(r"\bwho\b[^.?!]{0,30}?\b(?:bought|ordered|signed|purchased|buys)\b", piece, re.I):
         return True
     # «最近谁在咱们这买了M9», «都是谁订的»: who did a deal here
-    if re.search(r"谁(?:在[\u4e00-\u9fff]{0,6})?(?:买|订|提|签|采购)了?|(?:买|订|提|签)的?(?:都)?是谁", piece):
+    # (a deal done: «谁买了», «谁订的»; not who signs something off, «剩下的要谁签字»)
+    if re.search(r"谁(?:在[\u4e00-\u9fff]{0,6})?(?:买|订|提车|签约|采购)(?:了|过|的)|(?:买|订|提车|签约)的?(?:都)?是谁", piece):
         return True
     if noun is None:
         # «今年提了Z5的都是哪几家公司»: a which-word before an organisation noun, of a deal done
@@ -356,5 +357,15 @@ def _which_of(piece: str, noun: re.Match[str] | None) -> bool:
             re.search(r"\b(?:which|top\s*\d+|top\s+\w+|biggest|largest)\s+(?:[\w-]+\s+){0,2}$", before, re.I)
             or re.match(r"\s+by\s+(?:volume|units|spend|revenue)", piece[noun.end() :], re.I)
         )
-    window = piece[max(0, noun.start() - 8) : noun.end() + 10]
-    return bool(WHICH_ONES.search(window))
+    # which-words before the noun («哪些客户», «哪几家X业务», «最大的…客户», «前十名客户»), or after it («客户都有谁»,
+    # «…客户是哪家», «客户里排名…»): «客户问谁负责售后» asks no such thing
+    before = piece[max(0, noun.start() - 8) : noun.start()]
+    after = piece[noun.end() : noun.end() + 10]
+    return bool(
+        re.search(r"(?:哪些|哪几[家个位]?|哪[一]?家|哪个|谁家|前[一二三四五六七八九十\d]+[名家位]?|最大的?|排名)[\u4e00-\u9fff]{0,4}$", before)
+        or re.match(
+            r"[^，,。？?！!]{0,8}?(?:都有谁|都是谁|是谁|有谁|是哪[一几]?[家个位]|有哪些|是哪些|哪几[家个位]|排名|排行|排前|前[一二三四五六七八九十\d]+)",
+            after,
+        )
+        or re.search(r"(?:买|订|拿)得?最多", piece)
+    )

@@ -52,6 +52,8 @@ def test_a_question_over_the_customers_as_a_class_is_others_data(text: str, aske
         "他们车队哪些车质保到期",
         "这个月卖得怎么样 有活动吗",  # no count, no class
         "车队客户一般怎么付款",
+        "马先生想加钱换台车，开口就要让4个点。我自己最多能放几个？剩下的要谁签字？",  # who signs off (fresh D)
+        "客户问谁负责售后 电话多少",
     ],
 )
 def test_own_book_rules_and_one_customer_are_not_a_population(text: str) -> None:
