@@ -45,7 +45,10 @@ def fresh_queries(documents: object) -> object:
     new message meets it: passages through the disk cache; a query's key carries the current message's tag, so the
     message's first use of a text misses (SELECT, the model, INSERT + commit) and a second use hits (SELECT), exactly
     the product's costs for a message it has never seen. `forget()` between messages (outside the timing) moves to a
-    new tag and deletes the rows the last message added, so repeated runs leave the cache as they found it.
+    new tag and deletes the rows the last message added, so repeated runs leave the cache as they found it. Since
+    session 19 the product embeds a message's texts inside knowledge.embeddings.cache.message_texts() (the search
+    query, the agent's message and clauses): a miss is then a memory look-up, a SELECT and the model, with no INSERT;
+    the tag keys the memory LRU too, so each message still misses once.
 
     (An earlier version kept the message's vectors in a dict and called the model directly: the same hits and misses,
     but none of the cache's reads, writes and commits, which the product pays on every new message.)

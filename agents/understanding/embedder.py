@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -67,6 +67,21 @@ class JointEmbedder:
         rows = [_normalise(np.asarray(m.embed_query(text))) for m in self.members]
         out: np.ndarray = np.hstack(rows)[0] / np.sqrt(len(rows))
         return out
+
+    @contextmanager
+    def message_scope(self) -> Iterator[None]:
+        """Every member's `message_scope` (see `message_scope` below)."""
+        with ExitStack() as stack:
+            for m in self.members:
+                stack.enter_context(message_scope(m))
+            yield
+
+
+def message_scope(embedder: object) -> AbstractContextManager[object]:
+    """The embedder's block for a customer's message texts, if it has one (knowledge.embeddings.CachedEmbedder: kept
+    in memory, never written to its disk cache); a no-op otherwise. Duck-typed: agents import only contract."""
+    scope = getattr(embedder, "message_scope", None)
+    return scope() if callable(scope) else nullcontext()
 
 
 class IntentVectors:
@@ -131,10 +146,15 @@ class IntentVectors:
         """Query-side rows for messages and examples."""
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
-        if len(texts) != 1:
-            if len(texts) > CACHED_BATCH:
-                return self._raw(texts)
-            return self._encode_batch(texts)
+        # a taxonomy, a catalog: the tenant's texts (a disk cache may keep them)
+        if len(texts) > CACHED_BATCH:
+            return self._raw(texts)
+        with message_scope(self.inner):  # a message and its clauses or parts: never written to a disk cache
+            if len(texts) != 1:
+                return self._encode_batch(texts)
+            return self._encode_one(texts)
+
+    def _encode_one(self, texts: list[str]) -> np.ndarray:
         key = texts[0]
         pinned: dict[str, np.ndarray] = getattr(self._local, "rows", {})
         if key in pinned:
@@ -251,7 +271,8 @@ class IntentVectors:
         keys = list(dict.fromkeys(t for t in texts if t and t not in self._cache))
         rows: dict[str, np.ndarray] = {}
         if keys and not self.asymmetric:
-            rows = dict(zip(keys, self._raw(keys) if len(keys) > 1 else self.encode(keys), strict=True))
+            with message_scope(self.inner):  # messages: never written to a disk cache
+                rows = dict(zip(keys, self._raw(keys) if len(keys) > 1 else self.encode(keys), strict=True))
         before: dict[str, np.ndarray] = getattr(self._local, "rows", {})
         self._local.rows = {**before, **rows}
         try:

@@ -19,6 +19,7 @@ from contract import clock
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import PolicyQuery
 from knowledge.embeddings.base import Embedder
+from knowledge.embeddings.cache import message_texts
 from knowledge.policy.lexical import tokenize
 from knowledge.policy.query_profile import QueryProfile, profile
 from knowledge.policy.snapshot import Snapshot
@@ -135,7 +136,11 @@ def search_with_needs(
         lexical, best = _keyword_half(snap, keywords, n, allowed, prof, needs)
     if mode == "dense" or (mode == "hybrid" and dense_weight > 0):
         try:
-            qv = embedder.embed_query(query.text) if vector is None else vector
+            if vector is None:
+                with message_texts():  # the customer's words: not written to the embedding cache's file
+                    qv = embedder.embed_query(query.text)
+            else:
+                qv = vector
             dense = _dense(vectors, snap, qv, n, eligible, len(snap.rows) - snap.dead)
         except Exception as exc:  # Chroma or the embedder is down: answer from BM25 alone and say so
             if mode == "dense":
