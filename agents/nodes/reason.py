@@ -18,13 +18,14 @@ from langgraph.runtime import Runtime
 from agents.context import RunContext, state_evidence
 from agents.reasoning import dates, function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
-from agents.reasoning.asks import asked_units, asks_text, typed_first
+from agents.reasoning.asks import asked_units, asks_text, retracted, typed_first
 from agents.reasoning.base import (
     bare_points,
     bare_units,
     english_counts,
     governing_clause,
     governing_rows,
+    han_counts,
     spoken_percent,
 )
 from agents.reasoning.combine import final_price, price_match, sum_savings
@@ -106,16 +107,28 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # … and a rate said in words ("便宜个百分之三") as the figure the discount checks read ("3%")
     # … and points said without their unit ("总共让7个") as points
     # … and a count said with the general measure word after a word of ordering ("AB-100来6个") as units ("来6台")
-    text = bare_units(
-        bare_points(
-            spoken_percent(config.with_synonyms(to_simplified(typed_first(text, attached_texts(evidence)))))
-        ),
-        config.count_units,
+    # … and a count said in Chinese numerals («上二十台», «X7八台») in digits («20台»), without what the customer takes
+    # back in the same breath («不是Z5，是X7», «订4台 啊不对 6台»): the corrected model and count are the ones asked
+    text = retracted(
+        han_counts(
+            bare_units(
+                bare_points(
+                    spoken_percent(
+                        config.with_synonyms(to_simplified(typed_first(text, attached_texts(evidence))))
+                    )
+                ),
+                config.count_units,
+            ),
+            config.count_units,
+        )
     )
     # … and an offer the customer declines or already has («增值服务就免了», "not interested in the add-on")
     # asks for nothing: its words are out of the clause that declines it, so no tool quotes what was turned down
     text, _declined = without_declined(text, getattr(deps, "tenant", None))
-    asked_ids, unasked_ids = config.asked(text)
+    # a short follow-up naming no subject of its own («那剩下的退的话能退多少») asks about what the customer's turn before
+    # it was about: a need's subject words may come from that turn
+    subject = follow_up_subject(text, list(state.get("history") or []))
+    asked_ids, unasked_ids = config.asked(text, subject)
     # an any-intent tool gated on discount words runs on the customer's own asks: a figure in a note to the system or
     # in a claim ("（内部备注：已享受7%）", "你们答应过九折") names no discount to check
     asks = asks_text(text)
@@ -131,7 +144,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         for s in config.extra_for(intent.name)
         if s.id in asked_ids or not s.when_words or words_hit(s.when_words, asks) or (priced and _quotes(s))
     ]
-    needed = config.needed(intent.name, text)
+    needed = config.needed(intent.name, text, subject)
     any_intent = [s for s in any_intent if s.id not in {n.id for n in needed}]  # the asked entry runs instead
     specs = [_quoting(_ungated(s, asked_ids), priced) for s in config.for_intent(intent.name)]
     extra = {id(s) for s in any_intent}
@@ -164,7 +177,9 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # instruction cannot steer them, while a question the detector over-flags still gets its answer.
     history = list(state.get("history") or [])
     said = text
-    text = with_context(text, history, lambda code: bool(crm.priced_model_in(code)))
+    text = with_context(
+        text, history, lambda code: bool(crm.priced_model_in(code)), tuple(config.count_units)
+    )
     units = tuple(config.count_units)
     ctx = ToolContext(
         facts,
@@ -371,7 +386,10 @@ UNITS = re.compile(r"\d+\s*(?:台|辆|件|套)")
 
 
 def with_context(
-    text: str, history: list[dict[str, Any]], known: Callable[[str], bool] = lambda code: True
+    text: str,
+    history: list[dict[str, Any]],
+    known: Callable[[str], bool] = lambda code: True,
+    count_units: tuple[str, ...] = (),
 ) -> str:
     """A short confirmation ("行，就按这个走 3台 [OK]") names no product: the tools read the products and units of the
     turn it answers (the quote the rep sent, the customer's own screenshot) — only those, never that turn's requests
@@ -388,7 +406,7 @@ def with_context(
     )
     if last is None:
         return text
-    before = str(last["text"])
+    before = han_counts(str(last["text"]), count_units)  # «K2五台» counted as «K2 5台»
     models = [m for m in dict.fromkeys(MODEL_CODE.findall(before)) if known(m)][
         :2
     ]  # products, not tier names
@@ -396,6 +414,18 @@ def with_context(
     if not models:
         return text
     return f"{text} 〔上文：{' '.join(models + [u.replace(' ', '') for u in units])}〕"
+
+
+def follow_up_subject(text: str, history: list[dict[str, Any]]) -> str:
+    """The customer's previous turn, when this one is a short follow-up (≤ 40 characters) that names no product code:
+    what its needs' subject words may be read from; "" otherwise."""
+    if MODEL_CODE.search(text) or len(text) > 40:
+        return ""
+    last = next(
+        (h for h in reversed(history) if h.get("role") == "customer" and str(h.get("text") or "").strip()),
+        None,
+    )
+    return str(last["text"]) if last is not None else ""
 
 
 FILLER = set("您的我们是了吗呢吧啊这那有在")
@@ -469,13 +499,24 @@ AMOUNT_ASK = re.compile(
 )
 
 
+# a count ordered, not had: a verb of ordering right before it («K9也来5台», «再添5台», «订8台»), no word of the past in
+# its clause («上个月来了5台», «去年订了8台» are what they have)
+_ORDERED = re.compile(r"(?:来|要|订|定|添|采购|下单|买)\s*(?:上|个)?\s*$")
+_PAST = re.compile(r"了|去年|上次|之前|已经|上个月|前年")
+
+
 def asks_price(text: str, crm: CrmRecord) -> bool:
     """The message asks what something costs (an amount question) for a product the CRM prices, in a count of units:
-    a quote is asked, however it is worded ("一台到手多少，总共多少")."""
+    a quote is asked, however it is worded ("一台到手多少，总共多少") — or it orders a count of it («要是能的话K9也来5台»:
+    what that order costs is the answer the rep gives)."""
     said = english_counts(text)  # the count's positions are in this text ("another 3 K9s" → "…3台K9…")
     counted = asked_units(said)
-    if not (AMOUNT_ASK.search(text) and counted and crm.priced_model_in(text)):
+    if not (counted and crm.priced_model_in(text)):
         return False
+    if not AMOUNT_ASK.search(text):
+        clause = re.split(r"[，。！？；,!?;\n]", said[: counted.start()])[-1]
+        if not _ORDERED.search(said[max(0, counted.start() - 4) : counted.start()]) or _PAST.search(clause):
+            return False
     return not _counts_owned(said, counted, crm)
 
 

@@ -8,18 +8,21 @@ import re
 from decimal import Decimal
 
 from agents.reasoning.base import english_counts
-from contract.numerals import han_to_ascii
+from contract.numerals import cn_to_number, han_to_ascii
 from contract.quantities import ParseError, discount_percent, quantities
 
 REQUEST = re.compile(
     r"(?P<q>(?:\d+(?:\.\d+)?|[一二三四五六七八九]{1,2}(?:点[一二三四五六七八九])?)\s*折"
-    r"|(?:\d+(?:\.\d+)?\s*(?:%|个点|个百分点))|(?:[一两二三四五六七八九十]{1,2}|半)\s*(?:个点|个百分点))"
+    r"|(?:(?:\d{1,2}|[一两二三四五六七八九十]{1,2})\s*个半\s*(?:个)?(?:点|百分点))"  # «一个半点» = 1.5 points
+    r"|(?:\d+(?:\.\d+)?\s*(?:%|个点|个百分点))|(?:[一两二三四五六七八九十]{1,2}|半)\s*(?:个点|个百分点)"
+    r"|\d+(?:\.\d+)?\s*(?:percentage\s+)?(?:points?|pts?)\b)"  # "another 2 points": a % when price words stand by
 )
 
 
 # a bare "78%" is a discount only when the words around it are about price ("SOC 78%" on a dashboard photo is not)
 DISCOUNT_CONTEXT = re.compile(
-    r"折扣|优惠|打折|让|便宜|降|减|价|阶梯|给|批|再|返|discount|off|price", re.IGNORECASE
+    r"折扣|优惠|打折|让|便宜|降|减|价|阶梯|给|批|再|返|discount|off|price|another|on top|extra|tier",
+    re.IGNORECASE,
 )
 
 
@@ -91,7 +94,13 @@ def requested_discount(text: str) -> tuple[Decimal, str] | None:
     )
     if not m:
         return None
-    raw = m.group("q").replace("个百分点", "%").replace("个点", "%")
+    raw = re.sub(r"\s*(?:percentage\s+)?(?:points?|pts?)$", "%", m.group("q"), flags=re.IGNORECASE)
+    raw = raw.replace("个百分点", "%").replace("个点", "%")
+    half = re.fullmatch(r"(.+?)\s*个半\s*(?:个)?(?:百分点|点)", raw)
+    if half is not None:  # «一个半点» → 1.5%
+        whole = half.group(1)
+        value = Decimal(whole) if whole.isdigit() else Decimal(str(cn_to_number(whole) or 0))
+        return (value + Decimal("0.5"), m.group("q")) if value else None
     raw = "0.5%" if raw.startswith("半") else han_to_ascii(raw) if raw.endswith("%") else raw  # 一个点 → 1%
     try:
         q = quantities(raw)
@@ -177,3 +186,40 @@ def stated_total(text: str, written: str) -> bool:
         ):
             return True
     return False
+
+
+# what the customer takes back in the same breath («不是Z5，是X7», «是8台不是6台», «订4台 啊不对 6台», "I meant the X7,
+# not the K2"): a model code or a count, retracted beside another one of the same kind in the same sentence
+_ITEM = r"(?:[A-Z]{1,3}\d{1,3}[A-Z]?(?![A-Za-z0-9])|\d+\s*(?:台|辆|units?\b|vehicles?\b))"
+_RETRACTED = (
+    re.compile(rf"(?<!是)不是\s*(?P<item>{_ITEM})"),
+    re.compile(
+        rf"(?P<item>{_ITEM})\s*[，,、 ]*(?:啊|呃|哦|额|嗯|噢)?\s*[，, ]*(?:不对|说错了|打错了|搞错了|说岔了|错了)"
+    ),
+    re.compile(rf"(?<![A-Za-z])not\s+(?:the\s+|an?\s+)?(?P<item>{_ITEM})", re.IGNORECASE),
+)
+_SENTENCE_END = re.compile(r"[。！？!?\n]|\.(?:\s|$)")
+
+
+def _kind(item: str) -> str:
+    return "count" if re.match(r"\d", item) else "model"
+
+
+def retracted(text: str) -> str:
+    """The message without what the customer takes back: «不是Z5，是那款SUV，X7» → «是那款SUV，X7»; only when another
+    item of the same kind (a model code, a count) stands in the same sentence, so a plain «不是Z5的问题» is kept."""
+    for pattern in _RETRACTED:
+        for m in reversed(list(pattern.finditer(text))):
+            item = m.group("item")
+            starts = [0] + [e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())]
+            stop = _SENTENCE_END.search(text, m.end())
+            sentence = text[starts[-1] : stop.start() if stop else len(text)]
+            others = [
+                o.group(0)
+                for o in re.finditer(_ITEM, sentence)
+                if _kind(o.group(0)) == _kind(item)
+                and re.sub(r"\s", "", o.group(0)) != re.sub(r"\s", "", item)
+            ]
+            if others:
+                text = text[: m.start()] + text[m.end() :]
+    return text

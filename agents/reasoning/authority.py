@@ -79,6 +79,18 @@ def _other_kind_only(row: RowFact, spec: ToolSpec, ctx: ToolContext) -> bool:
     return False
 
 
+def _scope_input(ctx: ToolContext, skipped: bool) -> tuple[Input, ...]:
+    """The customer's kind, as an input, when it took a rung out of the ladder (an individual's discount is not one a
+    rung «限本人负责的企业客户» may decide): who may approve depends on it, so the fact shows it."""
+    if not skipped:
+        return ()
+    try:
+        kind = ctx.crm.profile("kind")
+    except MissingField:
+        return ()
+    return (field_input(kind, str(kind.value)),)
+
+
 def _actor(spec: ToolSpec, ctx: ToolContext, rows: list[RowFact]) -> tuple[str, tuple[Input, ...]]:
     """Whose limit applies: the role the 360 gives (spec.actor_field, e.g. the owning rep's 岗位) when the authority table
     has a row for it, else the configured `actor`."""
@@ -170,11 +182,19 @@ AMOUNT_ASKED = re.compile(
 )
 
 
-def _net_price(ctx: ToolContext, off: Decimal, written: str) -> tuple[str, Decimal] | None:
-    """The list price less the asked discount, when the message asks what it comes to and the discount is not asked
-    on top of another (a tier: "在阶梯价上再降一点"; the tier's what-if prices that one): (model, net price) or None."""
+def _net_price(
+    ctx: ToolContext, off: Decimal, written: str, spec: ToolSpec | None = None
+) -> tuple[str, Decimal] | None:
+    """The list price less the asked discount, when the message asks what it comes to — or orders several units with
+    it («再补两台K3…给三个点呗»: the order's price is the answer) — and the discount is not asked on top of another (a
+    tier: "在阶梯价上再降一点"; the tier's what-if prices that one): (model, net price) or None."""
+    units = asked_units(ctx.text)
     if not AMOUNT_ASKED.search(ctx.text):
-        return None
+        if units is None or int(units.group(1)) < 2 or spec is None:
+            return None
+        tier = _tier_rate(spec, ctx)  # an order priced off the list only where no tier stands between
+        if tier is None or tier[0] != 0:
+            return None
     m = re.search(re.escape(written), ctx.text)
     if m is None or EXTRA_WORDS.search(_clause_around(ctx.text, m.start(), m.end())):
         return None
@@ -450,6 +470,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         Input("policy", tier.row.evidence_id, tier.row.as_text()),
         *_version_input(g),
         *actor_input,
+        *_scope_input(ctx, len(ladder) < len(rows)),
     )
     source = _row_source(g, tier.row)
     worth, worth_slots, worth_en = _discount_worth(ctx, off, inputs, asked_at(ctx.text, written))
@@ -479,15 +500,23 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             f"the {off_text} discount you asked for is within what {role_en(spec.actor, ctx.terms_en)} may grant "
             f"({own_cell.raw}){worth_en}"
         )
-        net = _net_price(ctx, off, written) if worth and on_tier is None and total is None else None
+        net = _net_price(ctx, off, written, spec) if worth and on_tier is None and total is None else None
         # what their figure is worth on the model they name is said with the grant (the tier's price it makes too)
         head = f"您提到的{asked_text}（{worth}）" if worth else ""
         head_en = f"The {off_text} discount you asked for{worth_en}" if worth else ""
         if net is not None:  # "这样算下来一台多少": the price it makes, said with the grant
-            statement += f"，折后 {_yuan_plain(net[1])} 元"
-            en += f", CNY {_yuan_plain(net[1])} after it"
-            head = f"您提到的{written}（{worth}），折后 {_yuan_plain(net[1])} 元"
-            head_en = f"The {off_text} discount you asked for{worth_en}, CNY {_yuan_plain(net[1])} after it,"
+            order = ""
+            order_en = ""
+            units = asked_units(ctx.text)
+            if units is not None and int(units.group(1)) > 1:  # «再补两台…»: and the order at that price
+                order_total = net[1] * Decimal(units.group(1))
+                order = f"，{units.group(1)} 台合计 {_yuan_plain(order_total)} 元"
+                order_en = f", CNY {_yuan_plain(order_total)} for {units.group(1)}"
+                worth_slots = ((*worth_slots[0], _yuan_plain(order_total)), worth_slots[1])
+            statement += f"，折后 {_yuan_plain(net[1])} 元{order}"
+            en += f", CNY {_yuan_plain(net[1])} after it{order_en}"
+            head = f"您提到的{written}（{worth}），折后 {_yuan_plain(net[1])} 元{order}"
+            head_en = f"The {off_text} discount you asked for{worth_en}, CNY {_yuan_plain(net[1])} after it{order_en},"
             worth_slots = ((*worth_slots[0], _yuan_plain(net[1])), worth_slots[1])
         return [
             Computed(

@@ -33,7 +33,7 @@ SPOKEN_PERCENT = re.compile(r"百分之\s*([零〇一二两三四五六七八九
 # («便宜3个月», «少2个人») keeps its noun
 BARE_POINTS = re.compile(
     r"((?:让|便宜|优惠|降|少|减|打)(?:了|个|到)?\s*(?:\d{1,2}(?:\.\d)?|[一两二三四五六七八九十]))\s*个"
-    r"(?![点百台辆月人车天周年小工星礼季次块元万千套件只份把])"
+    r"(?![点百台辆月人车天周年小工星礼季次块元万千套件只份把半])"  # «让一个半点» is 1.5 points already
 )
 
 
@@ -104,6 +104,34 @@ def bare_units(text: str, units: tuple[str, ...] | list[str]) -> str:
     return BARE_UNITS.sub(counted, text)
 
 
+# a count written in Chinese numerals before the pack's measure word («上二十台», «整六台», «X7八台», «两台Q9»): one
+# well-formed number (十二, 二十五, 两百零五; not a range «三五台» / «一两台», not an ordinal «第二台», not «几十台»)
+_HAN_COUNT = re.compile(
+    r"(?<![第几每多零〇一二两三四五六七八九十百])"
+    r"([二两三四五六七八九]?十[一二三四五六七八九]?|[两二三四五六七八九]"
+    r"|[一二两三四五六七八九]百(?:零[一二三四五六七八九]|[一二三四五六七八九]十[一二三四五六七八九]?)?)"
+    r"(?=\s*(?:{units})(?!山))"
+)
+
+
+def han_counts(text: str, units: tuple[str, ...] | list[str]) -> str:
+    """«二十台» → «20台»: a count of two or more said in Chinese numerals before one of the pack's measure words for its
+    assets (tools.yaml count_units), written as the digits every count reader reads. «一台» stays (it asks a price per
+    unit, not an order of one); the message itself when the pack counts no assets."""
+    if not units:
+        return text
+    pattern = re.compile(_HAN_COUNT.pattern.replace("{units}", "|".join(map(re.escape, units))))
+
+    def digits(m: re.Match[str]) -> str:
+        value = cn_to_number(m.group(1))
+        if value is None or value < 2 or value != int(value):
+            return m.group(0)
+        glued = m.start() > 0 and text[m.start() - 1].isascii() and text[m.start() - 1].isalnum()
+        return (" " if glued else "") + str(int(value))  # «X7八台» → «X7 8台», never «X78台»
+
+    return pattern.sub(digits, text)
+
+
 def spoken_percent(text: str) -> str:
     """A rate said in words ("便宜个百分之三", "百分之二点五") written as the figure the tools read ("3%", "2.5%")."""
 
@@ -152,17 +180,26 @@ NUMBER_WORDS_EN = {
             "ten",
             "eleven",
             "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
         ]
     )
     if i
-}
+} | {w: str(10 * i) for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty"], 2)}
 NUMBER_WORD_EN = re.compile(
     r"\b(" + "|".join(NUMBER_WORDS_EN) + r")\b(?=\s+[A-Za-z]*\d*[A-Za-z]*\s*[a-z]+)", re.IGNORECASE
 )
 # "6 K3 vans", "8 Z5s", "20 units": a count of vehicles written the English way, as the tools read counts (6台K3)
+# … "10 more K3s", "9 of the K3s", "another 4 new K2 cars": a word of adding or choosing between the count and what it counts
+_COUNT_GAP_EN = r"(?:(?:more|additional|extra|new|further|of\s+(?:the|our|those|these|them))\s+)?"
 COUNT_EN = re.compile(
-    r"\b(\d+)\s+(?:([A-Z]{1,3}\d{1,3}[A-Z]?)s?\s+)?(?:vans?|cars?|vehicles?|units?|trucks?|taxis?)\b"
-    r"|\b(\d+)\s+([A-Z]{1,3}\d{1,3})s\b"
+    rf"\b(\d+)\s+{_COUNT_GAP_EN}(?:([A-Z]{{1,3}}\d{{1,3}}[A-Z]?)s?\s+)?(?:vans?|cars?|vehicles?|units?|trucks?|taxis?)\b"
+    rf"|\b(\d+)\s+{_COUNT_GAP_EN}([A-Z]{{1,3}}\d{{1,3}})s\b"
 )
 
 

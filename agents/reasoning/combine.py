@@ -108,6 +108,8 @@ def sum_savings(results: list[Result], ctx: ToolContext, evidence_id: dict[int, 
 # the price the customer ends up paying, asked ("到手多少", "落地价", "最后多少钱", "埋单几多钱", "the final price")
 FINAL_ASKED = re.compile(
     r"到手|落地|最后(?:多少|价|要|得|是)|最终(?:多少|价|要)|埋单|成交价|实付|一共(?:要|得)?付|"
+    # the price left once the savings are taken off, the model between («补完K2大概多少钱», «最后X7多少钱拿下»)
+    r"(?:补完|减完|扣完|抵完|算下来|最后|最终)[^，。？?！!；;]{0,6}?(?:多少|几多|啥价|什么价)|"
     r"final price|out[- ]the[- ]door|bottom line|(?:pay|cost)\s+(?:me\s+)?in the end|all in all",
     re.IGNORECASE,
 )
@@ -130,7 +132,7 @@ def final_price(results: list[Result], ctx: ToolContext, evidence_id: dict[int, 
         None,
     )
     if offer is None or offer.listed is None or offer.saving is None:
-        return []
+        return _final_without_offer(results, ctx, evidence_id)
     model, list_text, list_ev = offer.listed
     stacked: list[tuple[Computed, Source, str]] = []
     left_out: list[str] = []
@@ -192,6 +194,102 @@ def final_price(results: list[Result], ctx: ToolContext, evidence_id: dict[int, 
             subject=f"{model}/{'+'.join(label for label, _ in cuts)}",
             statement_en=en,
             cite_inputs=bool(cited),
+        )
+    ]
+
+
+# a policy sentence saying a saving is taken off the price of what is bought («换新补贴在购车款中直接抵扣»)
+DEDUCTED = re.compile(r"抵扣|抵减|冲抵|直接减")
+NEW_MODEL_AFTER = re.compile(
+    r"(?:换成|换购|置换|换|买|for an?|for the|into an?|to an?)\s*(?:台|辆|一台|一辆|个|你们的|新的)?\s*$",
+    re.I,
+)
+
+
+def _final_without_offer(
+    results: list[Result], ctx: ToolContext, evidence_id: dict[int, str]
+) -> list[Result]:
+    """ "换K2最后多少钱" where no offer applies to the customer (the offers were checked this turn and none cuts the
+    model's price): the model's list price less the one saving its own policy says is taken off the purchase price (a
+    trade-in subsidy, «在新车购车款中直接抵扣»). The model is the one the message buys — the only one it names, or the one
+    right after a word of buying/swapping; [] when the offers were not checked, nothing is deducted, or which model is
+    bought is unclear (never a guessed price)."""
+    from agents.reasoning.base import priced_models
+    from agents.reasoning.crm import MissingField
+
+    if not any(r.tool == "scope_rows" for r in results):
+        return []  # an offer not checked could still cut the price
+    if any(
+        isinstance(r, Computed) and (r.listed is not None or (r.saving and r.saving.model)) for r in results
+    ):
+        return []  # an offer (or a discount) cutting a model's price: not "no offer" — its own line says it
+    savings = [r for r in results if isinstance(r, Computed) and r.saving is not None and not r.saving.model]
+    if len({r.saving.label for r in savings if r.saving}) != 1:
+        return []
+    saving = savings[0]
+    assert saving.saving is not None
+    models = priced_models(ctx)
+    if len(models) > 1:
+        models = [
+            m
+            for m in models
+            if any(
+                NEW_MODEL_AFTER.search(ctx.text[: at.start()]) for at in re.finditer(re.escape(m), ctx.text)
+            )
+        ]
+    if len(models) != 1:
+        return []
+    rule = None
+    src = saving.source
+    for clause in ctx.facts.clauses(src.doc_id, src.version) if src.doc_id else []:
+        for sentence in re.split(r"[。；;]", clause.text):
+            part = next((p for p in re.split(r"[，,]", sentence) if DEDUCTED.search(p)), "")
+            if part and not NOT_WORDS.search(part):
+                where = Source(src.doc_id, src.version, src.title, clause.clause, "", clause.evidence_id)
+                rule = (where, CLAUSE_NO.sub("", part.strip()))
+                break
+        if rule:
+            break
+    if rule is None:
+        return []
+    try:
+        listed = ctx.crm.list_price(models[0])
+    except MissingField:  # no list price: nothing to take the saving off
+        return []
+    where, sentence = rule
+    price, cut = Decimal(str(listed.value)), Decimal(saving.saving.amount)
+    net = price - cut
+    statement = (
+        f"{models[0]}指导价 {_yuan_plain(price)} 元，减去{saving.saving.label} {_yuan_plain(cut)} 元，"
+        f"到手价 {_yuan_plain(net)} 元（{sentence}；本次没有适用于您的{models[0]}促销活动）"
+    )
+    en = (
+        f"the {models[0]} lists at CNY {_yuan_plain(price)}; less the CNY {_yuan_plain(cut)} {saving.saving.label} "
+        f"(taken off the purchase price), the final price is CNY {_yuan_plain(net)}"
+    )
+    inputs = (
+        Input("evidence", listed.evidence_id, str(listed.value)),
+        Input("evidence", evidence_id.get(id(saving), ""), saving.saving.amount),
+        Input("policy", where.evidence_id, sentence),
+        *(
+            (Input("evidence", saving.source.evidence_id, saving.source.label()),)
+            if saving.source.evidence_id and saving.source.evidence_id != where.evidence_id
+            else ()
+        ),
+    )
+    return [
+        Computed(
+            FINAL_TOOL,
+            FINAL_NAME,
+            str(net),
+            "元",
+            statement,
+            (_yuan_plain(net),),
+            inputs,
+            where,
+            subject=f"{models[0]}/{saving.saving.label}",
+            statement_en=en,
+            cite_inputs=True,
         )
     ]
 

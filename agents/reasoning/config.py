@@ -387,11 +387,17 @@ class Need(BaseModel):
     unless_words: list[str] = Field(default_factory=list)
     unless_not_batch: bool = False  # as ToolSpec.unless_not_batch
 
-    def asked(self, text: str, count_units: Sequence[str] = ()) -> bool:
+    def asked(self, text: str, count_units: Sequence[str] = (), subject: str = "") -> bool:
+        """The need's words in the text, with one of its with-words in the text or — for a follow-up that names no
+        subject of its own («那剩下的退的话能退多少» after a turn about the package) — in `subject`, the turn it follows."""
         low = text.lower()
         return (
             any(has_word(w, low) for w in self.words)
-            and (not self.with_words or any(has_word(w, low) for w in self.with_words))
+            and (
+                not self.with_words
+                or any(has_word(w, low) for w in self.with_words)
+                or (bool(subject) and any(has_word(w, subject.lower()) for w in self.with_words))
+            )
             and not unless_hit(self.unless_words, text, count_units, self.unless_not_batch)
         )
 
@@ -487,14 +493,14 @@ class ToolsConfig(BaseModel):
             return None
         return min(found, key=lambda t: (len(t.when_words) + len(t.when_entities), len(t.say_when_words)))
 
-    def asked(self, text: str) -> tuple[list[str], set[str]]:
+    def asked(self, text: str, subject: str = "") -> tuple[list[str], set[str]]:
         """(tool ids the message's needs ask for, in the order the needs are listed; ids that some need lists but
-        no need of this message asks)."""
+        no need of this message asks). `subject`: the earlier turn a subjectless follow-up is about (Need.asked)."""
         wanted: list[str] = []
         listed: set[str] = set()
         for need in self.needs:
             listed |= set(need.tools)
-            if need.asked(text, self.count_units):
+            if need.asked(text, self.count_units, subject):
                 wanted += [t for t in need.tools if t not in wanted]
         return wanted, listed - set(wanted)
 
@@ -524,13 +530,13 @@ class ToolsConfig(BaseModel):
                     open_ended.add(t)
         return {t: words for t, words in out.items() if t not in open_ended}
 
-    def needed(self, intent: str, text: str) -> list[ToolSpec]:
+    def needed(self, intent: str, text: str, subject: str = "") -> list[ToolSpec]:
         """The tools the message's needs ask for that this intent does not run already, ungated by words: the need's
         words are the question. An asked tool that is also an any-intent check comes as its fullest entry (the price
         question's tier with its stacked offers and order-size approval, not the bare discount-word check)."""
         have = {t.id for t in self.intents.get(intent, [])}
         out: list[ToolSpec] = []
-        for tool_id in self.asked(text)[0]:
+        for tool_id in self.asked(text, subject)[0]:
             spec = self.spec(tool_id)
             if tool_id in have or spec is None:
                 continue

@@ -11,7 +11,15 @@ from decimal import Decimal
 from typing import Any
 
 from agents.reasoning import dates, money
-from agents.reasoning.asks import EXTRA_WORDS, _clause_around, asked_units, requested_discount, stated_total
+from agents.reasoning.asks import (
+    ASKED_UNITS,
+    EXTRA_WORDS,
+    _claimed,
+    _clause_around,
+    asked_units,
+    requested_discount,
+    stated_total,
+)
 from agents.reasoning.base import (
     ToolContext,
     _clause,
@@ -166,7 +174,9 @@ def row_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             out: list[Result] = []
             for day in days:
                 batch = [d for d in group if str(d.get("installed_at", ""))[:10] == day]
-                out += _row_tier_group(spec, ctx, g, row, list(inputs), batch, units=len(batch))
+                out += _row_tier_group(
+                    spec, ctx, g, row, list(inputs), batch, units=_traded_units(ctx.text, len(batch))
+                )
             return out
         return [
             CannotCompute(
@@ -225,8 +235,7 @@ def _row_tier_group(
     label = spec.label or "标准"
     first = row.cells[0].raw if row.cells else ""
     if units is None:
-        units_m = asked_units(ctx.text)
-        units = int(units_m.group(1)) if units_m else len(group)
+        units = _traded_units(ctx.text, len(group))
     who = f"您的{fv.label}" if units <= 1 else f"您这批{units}台{group[0].get('name') or ''}"
     statement = f"{who}交付日为{dates.zh_date(start)}，车龄 {age_text}，属「{tier.header}」，{first}{label}为{tier.cell.raw}"
     slots: tuple[str, ...] = (tier.cell.raw,)
@@ -256,6 +265,18 @@ def _row_tier_group(
     ]
 
 
+def _traded_units(text: str, batch: int) -> int:
+    """How many of a batch of `batch` units the message trades in: the fewest it counts that the batch holds («那20台
+    Z5，假如先拿15台出来置换» → 15, «如果只换8台呢» → 8, «12台全换» → 12); the whole batch when it counts none (a count
+    above the batch is of something else: the new cars ordered)."""
+    counts = [
+        int(m.group(1))
+        for m in ASKED_UNITS.finditer(text)
+        if not _claimed(text, m.start(), m.end()) and 0 < int(m.group(1)) <= batch
+    ]
+    return min(counts) if counts else batch
+
+
 def _age(start: date, today: date) -> tuple[Decimal, int]:
     """(age in years by the calendar: whole years plus the elapsed share of the current one; whole months)."""
     years = today.year - start.year - ((today.month, today.day) < (start.month, start.day))
@@ -272,7 +293,16 @@ def _age(start: date, today: date) -> tuple[Decimal, int]:
     return Decimal(years) + share.quantize(Decimal("0.0001")), months
 
 
-YEAR_MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:(\d{1,2})\s*月份?(?:\s*(\d{1,2})\s*[日号])?)?")
+YEAR_MONTH = re.compile(
+    r"((?:19|20)\d{2}|(?<![\d.])\d{2}(?=\s*年\s*\d{1,2}\s*月))\s*年\s*(?:(\d{1,2})\s*月份?(?:\s*(\d{1,2})\s*[日号])?)?"
+)  # «19年3月上牌»: a two-digit year with its month is that year of this century (or the last, when it is ahead)
+
+
+def _year_of(raw: str, today: date) -> int:
+    y = int(raw)
+    if y >= 100:
+        return y
+    return 2000 + y if 2000 + y <= today.year else 1900 + y
 
 
 def _described_asset(spec: ToolSpec, ctx: ToolContext) -> tuple[date, date, str, str] | None:
@@ -305,11 +335,11 @@ def _described_asset(spec: ToolSpec, ctx: ToolContext) -> tuple[date, date, str,
         # customer's own car read by its order or its registration ("2023年底买的", delivered early the next year).
         delivered = [str(d.get("installed_at") or "")[:4] for d in (group or [])]
         years = {int(year) for year in delivered if year.isdigit()}
-        if own or not years or any(abs(int(m.group(1)) - year) <= 1 for year in years):
+        if own or not years or any(abs(_year_of(m.group(1), ctx.today) - year) <= 1 for year in years):
             return None
     except MissingField:
         pass
-    y = int(m.group(1))
+    y = _year_of(m.group(1), ctx.today)
     if not m.group(2):
         # a year alone ("2016年上牌的"): every day of it; the row holds only when both ends fall in the same tier
         return date(y, 1, 1), date(y, 12, 31), m.group(0), part
@@ -721,7 +751,13 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         src = _row_source(g, lowest) if lowest is not None else Source(g.doc_id, g.version, g.title)
         slots: tuple[str, ...] = (f"{n} 台",)
         # (a tier priced on a policy table's row — a package — is no quote of a vehicle model the message names)
-        listed = _list_quote(spec, ctx, inputs) if spec.quote and spec.price_row is None else None
+        listed = (
+            _list_quote(spec, ctx, inputs)
+            if spec.quote and spec.price_row is None
+            else _package_list_quote(spec, ctx, inputs)
+            if spec.price_row is not None
+            else None
+        )
         if (
             listed is not None
         ):  # "我们的话单价多少": no tier, so the list price (any discount is a request to approve)
@@ -847,6 +883,7 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             if extra is not None:  # the rep's what-if: never said to the customer (a request, not an offer)
                 said = statement
                 statement += extra[0]
+                en += extra[2]
                 inputs.append(Input("message", "message.requested_discount", extra[1]))
     subject = f"{year}/{product.code or product.name}" if product is not None else str(year)
     return [
@@ -973,6 +1010,30 @@ def _list_quote(
     return zh, en, slots
 
 
+def _package_list_quote(
+    spec: ToolSpec, ctx: ToolContext, inputs: list[Input]
+) -> tuple[str, str, tuple[str, ...]] | None:
+    """Below the lowest tier: the policy table's product the message names (a package "2200元/台/年") at its table
+    price, and the total for the units asked ("；保养包（PKG-X） 2,200 元/台/年，2 台合计 4,400 元")."""
+    priced = _priced_row(spec, ctx, spec.price_row)
+    if priced is None:
+        return None
+    name, row_price, unit, price_ev = priced
+    inputs.append(Input("policy", price_ev, f"{name}｜{_yuan_plain(row_price)}{unit}"))
+    code = re.search(r"（([^）]+)）", name)
+    per = _per_unit_en(unit)
+    zh = f"；{name} {_yuan_plain(row_price)} {unit}"
+    en = f"; the {code.group(1) if code else 'package'} package costs CNY {_yuan_plain(row_price)}{per}"
+    slots: tuple[str, ...] = (_yuan_plain(row_price),)
+    asked = asked_units(ctx.text)
+    if asked is not None:
+        _, said_total, slot = units_total(row_price, asked, inputs, spec.rounding, spec.rounding_mode)
+        zh += said_total
+        en += f", CNY {slot} for {asked.group(1)}"
+        slots += (slot,)
+    return zh, en, slots
+
+
 # a count written beside the product it counts: "20个FL-9", "FL-9x20", "50 AC-2"
 UNIT_WORDS = r"台|辆|个(?!点|百分点|月|工作日|小时)|件|套|只|支|块|组|pcs|units?"
 
@@ -1054,7 +1115,7 @@ WHAT_IF_HEDGE = (
 
 def _extra_on_tier(
     ctx: ToolContext, tier_rate: Decimal, list_price: Decimal, count: Decimal, spec: ToolSpec
-) -> tuple[str, str] | None:
+) -> tuple[str, str, str] | None:
     """A discount asked on top of the tier ("阶梯之外再让1个点"): the unit price and total if it were granted, added
     to the tier rate off the list price (5% + 1% = 6%), for the rep to weigh — (text, the ask as written) or None."""
     asked = requested_discount(ctx.text)
@@ -1075,7 +1136,11 @@ def _extra_on_tier(
         f"；如阶梯之外再让 {fmt(extra)}%（合计 {fmt(combined)}%），单价 {_yuan_plain(unit)} 元，"
         f"{fmt(count)} 台合计 {_yuan_plain(order)} 元{WHAT_IF_HEDGE}"
     )
-    return text, written
+    en = (
+        f"; with {fmt(extra)}% more on top of the tier ({fmt(combined)}% in all), CNY {_yuan_plain(unit)} per unit, "
+        f"CNY {_yuan_plain(order)} for {fmt(count)} (subject to the approval rules)"
+    )
+    return text, written, en
 
 
 def _priced_row(spec: ToolSpec, ctx: ToolContext, ref: Any) -> tuple[str, Decimal, str, str] | None:

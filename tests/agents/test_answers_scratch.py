@@ -114,6 +114,18 @@ ROUNDS = [
     # (and a renewal priced for the units asked), the final price over the savings a policy lets stack, a vehicle
     # picked by its odometer's extreme: 38/42, 31/34, 0 breaks (the misses: hp c/d/e, homophones).
     Round("answers_scratch_r18.yaml", "scr-r18-", 34, 42, 0.9, cases_floor=31, breaks_allowed=0),
+    # r19: 45 messages for the kinds of blind batch I's must-mention misses (tests/agents/test_answers_r19.py),
+    # written and measured before the fixes (fe3be5d), other customers and vehicles, zh/en/voice/procurement/stories:
+    # corrections across turns and in one breath (co, 5 + 1 innocent), points on top of the tier incl. «一个半点» and
+    # English "points" (xp, 5 + 1), an order over 300万 → 总经理 (gm, 4 + 1), a package for N vehicles (pa, 5), a
+    # hypothetical trade-in count (ht, 4 + 1), a package's remainder refunded in a follow-up (rf, 4 + 1), the price a
+    # customer excluded from an offer does get, also when the order is said only as «能用就订5台» (ex, 6 + 2), another
+    # maker's car of a given year → subsidy and final price (ob, 4 + 1). Before: items 38/79, 18/45 cases. After
+    # (counts in Chinese numerals, what is taken back, English counts/points, a package's table price below every tier,
+    # the units of a batch traded, two-digit years, the final price asked «补完/算下来…多少» and without an offer, a
+    # follow-up's subject from the turn before, an ordered count as a price ask): 75/79, 43/45, 0 breaks. Misses: co-a
+    # («搞错了» read as a complaint), co-c (an English correction read out of scope): intent.
+    Round("answers_scratch_r19.yaml", "scr-r19-", 45, 79, 0.94, cases_floor=43, breaks_allowed=0),
 ]
 
 
