@@ -90,8 +90,10 @@ def offer_answered(state: CopilotState) -> str:
 def enrich(d: DecisionInput, deps: AgentDeps, state: CopilotState) -> None:
     """What decide's ranking needs beyond the reading (agents.nodes.decide): the likely intents of a guessed reading and
     the rep's offer a say-little reply answers."""
-    d.intent_probs = likely_intents(deps, state, d.intent)
     d.replied_to = offer_answered(state)
+    # a say-little reply to the rep's offer is read with that offer: its own words («[OK][抱拳]», a thanks) may read as
+    # an intent nothing on the catalog serves, so the likely intents are kept for the ranking to fall back on
+    d.intent_probs = likely_intents(deps, state, d.intent, reply=bool(d.replied_to))
 
 
 def guessed(intent: Intent) -> bool:
@@ -102,17 +104,20 @@ def guessed(intent: Intent) -> bool:
     return intent.abstained or intent.name == OUT_OF_SCOPE or intent.confidence < WEAK_READING
 
 
-def likely_intents(deps: AgentDeps, state: CopilotState, intent: Intent) -> dict[str, float]:
+def likely_intents(
+    deps: AgentDeps, state: CopilotState, intent: Intent, *, reply: bool = False
+) -> dict[str, float]:
     """The graph's glue (agents.nodes.decide): p(intent | message) for the message in `state` as the understand node
     read it (the same text and context: earlier turns, the rep's turn a reply answers), by the embedding classifier.
     Only for a guessed reading (abstained or under the playbook's WEAK_READING): a confident one is not marginalised,
-    so it costs nothing. understand keeps the distribution of its own read in the state (`intent_probs`), so the
+    so it costs nothing (unless `reply`: a say-little reply to the rep's offer, whose reading alone may leave the card
+    empty). understand keeps the distribution of its own read in the state (`intent_probs`), so the
     message is not read a second time here; a state without it reads it as before. {} when the classifier cannot be
     built."""
     from agents.nodes.understand import intent_input
     from agents.understanding.service import embedding_classifier
 
-    if not guessed(intent):
+    if not guessed(intent) and not reply:
         return {}
     kept = state.get("intent_probs")
     if kept is not None:  # understand's own read of the message (agents.nodes.understand.classify_once)

@@ -824,10 +824,12 @@ def _the_likely_intents(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFirin
     rank on the card the pack proposes for the message read as that intent (agents.actions.marginal). The card as read
     is one of them, weighted by its own probability; an abstained reading's card (the hand-off) keeps ABSTAINED_WEIGHT,
     so the likely ask leads and the hand-off stays on the card. An action only
-    another intent's card holds joins when its marginal score reaches MIN_MARGINAL (no tail of unlikely cards)."""
+    another intent's card holds joins when its marginal score reaches MIN_MARGINAL (no tail of unlikely cards).
+    A confident reading that leaves the card EMPTY while the message answers the rep's offer («[OK][抱拳]» read as a
+    thanks: no action serves it) is no better than a guess about that exchange: it is marginalised too."""
     d = r.d
     probs = d.intent_probs
-    if not probs or not d.weakly_read():
+    if not probs or not (d.weakly_read() or (d.replied_to and not ranked)):
         return ranked
     read = OUT_OF_SCOPE if d.abstained() else d.intent.name
     w_read = max(probs.get(read, 0.0), ABSTAINED_WEIGHT if d.abstained() else 0.0)
@@ -1488,6 +1490,11 @@ def opens_ticket(spec: ActionSpec) -> bool:
     )
 
 
+def _own_card(r: _Ranking, f: RuleFiring) -> bool:
+    """A card the read intent's own rule proposed about the message (not another intent's, not the catalog's)."""
+    return _about_the_message(f) and r.d.intent.name in r.intents_of(f) and r.d.intent.name in (f.rule.when.intent or [])
+
+
 def _about_the_message(f: RuleFiring) -> bool:
     """A card a rule about the message proposed (not the catalog's ranking, not a background rule)."""
     return f.rule.id not in (CATALOG_RULE, OPEN_TICKET_RULE) and not is_proactive(f.rule)
@@ -1579,4 +1586,14 @@ def _the_open_ticket(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
         at = min(at, 1)
     score = max((f.action.score for f in ranked[:1]), default=0.5)
     card = _ticket_card(r, follow, ticket, score)
-    return [*rest[:at], card, *rest[at:]][: r.limit]
+    out = [*rest[:at], card, *rest[at:]]
+    # the follow-up takes the top-two place of the card the reading supports least: the read intent (even a guess:
+    # still the likeliest one) keeps its own rule's card (a complaint's escalation) in the top two over a card the
+    # catalog or a less likely intent brought in (the document the likely intents' cards share), which goes third
+    if len(out) >= 3 and _own_card(r, out[2]):
+        weaker = next((i for i in (0, 1) if out[i] is not card and not _own_card(r, out[i])), None)
+        if weaker is not None:
+            up, down = out[2], out[weaker]
+            out[weaker] = replace(up, action=up.action.model_copy(update={"score": down.action.score}))
+            out[2] = replace(down, action=down.action.model_copy(update={"score": up.action.score}))
+    return out[: r.limit]

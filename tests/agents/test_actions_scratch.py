@@ -158,6 +158,14 @@ ABOUT: dict[str, tuple[str, str]] = {
         "acceptances read as a price ask, a ceiling asked in words the authority tool does not read (3), stance "
         "words the pack lacks («续约…签完了», «先放一放», 'signed the new maintenance contract')",
     ),
+    "actions_scratch_r19.yaml": (
+        "by kind of batch A-H's top-2 misses (session 19): complaints about the service whose topic the reader takes "
+        "for the intent or that ask a question beside the grievance, often on an open ticket; the same topics asked "
+        "calmly; a say-little reply (emoji, a few words, English) to the rep's quote",
+        "before (fe3be5d clean copy) top-2 0.778 (21/27), zero-rule 0.704; after (an empty card answering the rep's "
+        "offer marginalised over the likely intents; the open ticket's follow-up displacing the card the reading "
+        "supports least) top-2 0.852 (23/27: accept 5/5, complaint 8/12 + late 4/4, innocents 6/6), zero-rule 0.741",
+    ),
 }
 # The shapes each set must hold (its cases' tags).
 TAGS: dict[str, str] = {
@@ -172,6 +180,7 @@ TAGS: dict[str, str] = {
     "actions_scratch_r16.yaml": "stance control precond ticket voice english",
     "actions_scratch_r17.yaml": "stance innocent style terse typo cantonese trad ramble forwarded mixed described voice english",
     "actions_scratch_r18.yaml": "quote ceiling conditional accept stance innocent forwarded voice english terse",
+    "actions_scratch_r19.yaml": "complaint complaint_innocent accept late voice english ticket",
 }
 BY_TENANT: dict[str, dict[str, float]] = {
     "actions_generalisation_r7.yaml": {"autodealer": 0.82, "demo": 0.9},
@@ -185,10 +194,10 @@ FLOORS: list[tuple[str, int, float, float, int, float, float, int, float, float]
     ("actions_scratch_r9.yaml", 10, 0.81, 0.4, 0, 0, 0, 0, 0, 0),
     ("actions_scratch_r10.yaml", 15, 0.72, 0, 0, 0, 0.9, 8, 0.72, 0.9),
     ("actions_scratch_r11.yaml", 25, 0.71, 0, 0, 0, 0.66, 0, 0.75, 0.66),
-    # multi-need both 0.45 -> 0.40 measured at 1205997: c11d9f6 (intent r18) read the English «third time I'm asking!!
-    # …when is my S7 being delivered?» with complaint at 0.28, under the alternative intent's bar, and English upset is
-    # not read as sentiment (agents/understanding/sentiment.py), so the escalation fell to third (session 18 note)
-    ("actions_scratch_r12.yaml", 28, 0.83, 0.4, 19, 0, 0, 0, 0.79, 0),
+    # multi-need both 0.45 -> 0.40 measured at 1205997 (c11d9f6 flattened the complaint probability and English upset
+    # was not read as sentiment), back to 0.45 measured in session 19: upset said two ways at once («third time I'm
+    # asking!! Nobody gets back to me») reads below the escalation bar (agents/understanding/sentiment.upset)
+    ("actions_scratch_r12.yaml", 28, 0.83, 0.45, 19, 0, 0, 0, 0.79, 0),
     ("actions_scratch_r13.yaml", 20, 0.9, 0.57, 6, 0, 0.66, 3, 0.9, 0.66),
     ("actions_scratch_r14.yaml", 35, 0.78, 0.3, 6, 0, 0.66, 0, 0.75, 0.66),
     ("actions_scratch_r15.yaml", 30, 0.81, 0, 4, 0.69, 0.64, 6, 0.84, 0.57),
@@ -196,6 +205,7 @@ FLOORS: list[tuple[str, int, float, float, int, float, float, int, float, float]
     ("actions_scratch_r16.yaml", 55, 0.87, 0, 0, 0, 0.97, 0, 0.85, 0.97),
     ("actions_scratch_r17.yaml", 70, 0.9, 0, 0, 0, 0.73, 0, 0.87, 0.69),
     ("actions_scratch_r18.yaml", 53, 0.84, 0, 0, 0, 0.69, 0, 0.86, 0.69),
+    ("actions_scratch_r19.yaml", 27, 0.81, 0, 0, 0, 0, 0, 0.70, 0),
 ]
 SETS = [
     ScratchSet(
