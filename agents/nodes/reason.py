@@ -29,7 +29,7 @@ from agents.reasoning.base import (
     spoken_percent,
 )
 from agents.reasoning.combine import final_price, price_match, sum_savings
-from agents.reasoning.config import ToolsConfig, ToolSpec, load_profile, load_tools, words_hit
+from agents.reasoning.config import AUTHORITY_TOOL, ToolsConfig, ToolSpec, load_profile, load_tools, words_hit
 from agents.reasoning.crm import CrmRecord, MissingField
 from agents.reasoning.declined import without_declined
 from agents.reasoning.english import role_en
@@ -326,7 +326,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # "落地多少": the offer's model at list price less every saving that stacks with it (said first: it is the ask)
     results = final_price(results, ctx, ids) + results
     # "别家给到11.8万，能跟吗": the gap to the quoted price as an extra discount, and who may grant it (said first)
-    authority = next((s for s in [*config.any_intent, *own] if s.tool == "authority"), None)
+    authority = next((s for s in [*config.any_intent, *own] if s.tool == AUTHORITY_TOOL), None)
     results = price_match(results, ctx, authority, ids) + results
     if not results:
         return {"answer": None, "flags": notes} if notes else {"answer": None}
@@ -703,7 +703,7 @@ def _tier_rate_is_not_an_ask(results: list[Result]) -> list[Result]:
             if isinstance(r, Computed)
             else ""
         )
-        if isinstance(r, Computed) and r.tool == "authority" and asked and _percent(asked) in rates:
+        if isinstance(r, Computed) and r.tool == AUTHORITY_TOOL and asked and _percent(asked) in rates:
             out.append(
                 CannotCompute(r.tool, r.name, f"客户提到的{asked}是其已享的阶梯折扣，不是追加折扣", r.source)
             )
@@ -720,7 +720,7 @@ def _list_net_only_alone(results: list[Result]) -> list[Result]:
         return results
     return [
         replace(r, say_head="", say_head_en="")
-        if isinstance(r, Computed) and r.tool == "authority" and r.output == "within" and r.say_head
+        if isinstance(r, Computed) and r.tool == AUTHORITY_TOOL and r.output == "within" and r.say_head
         else r
         for r in results
     ]
@@ -732,14 +732,15 @@ def _order_approval_decides(results: list[Result], terms_en: dict[str, str]) -> 
     (the authority rung said "within"). The check then says who approves, as an over-the-limit one does; "在我的权限内"
     beside "须报…审批" would contradict itself."""
     order = next(
-        (r for r in results if isinstance(r, Computed) and r.tool != "authority" and r.needs_approval), None
+        (r for r in results if isinstance(r, Computed) and r.tool != AUTHORITY_TOOL and r.needs_approval),
+        None,
     )
     if order is None:
         return results
     approver = order.needs_approval
     out: list[Result] = []
     for r in results:
-        if isinstance(r, Computed) and r.tool == "authority" and r.output == "within":
+        if isinstance(r, Computed) and r.tool == AUTHORITY_TOOL and r.output == "within":
             asked = next((i.value for i in r.inputs if i.ref.endswith("requested_discount")), r.subject)
             head, head_en = f"您提到的{asked}", f"The {r.subject} discount you asked for"
             r = replace(

@@ -35,6 +35,8 @@ ToolKind = Literal[
     "record_count",
     "next_due",
 ]
+# the tool kind that checks a discount asked against the approval ladder: one name other layers compare with
+AUTHORITY_TOOL = "authority"
 
 
 class RecordCase(BaseModel):

@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from agents.reasoning.config import ToolSpec
+from agents.reasoning.config import AUTHORITY_TOOL, ToolSpec
 from agents.reasoning.results import CannotCompute, Result
 from agents.reasoning.tools import ToolContext, run_tool
 
 # what each tool kind can use from the message, as typed parameters (JSON schema); every one is optional
 PARAMETERS: dict[str, dict[str, dict[str, Any]]] = {
-    "authority": {
+    AUTHORITY_TOOL: {
         "requested_discount": {
             "type": "string",
             "description": "the discount the customer asks for, as they wrote it (e.g. 9折, 5%, 3个点)",
@@ -54,7 +54,7 @@ def function_name(spec: ToolSpec) -> str:
 
 def describe(spec: ToolSpec) -> str:
     what = {
-        "authority": "Check whether a discount the customer asks for is within the rep's authority, and who approves",
+        AUTHORITY_TOOL: "Check whether a discount the customer asks for is within the rep's authority, and who approves",
         "volume_tier": "The customer's volume tier and discount from last year's purchases; unit price for a model",
         "tier_rate": "The rate of a tier table for this customer's purchase amount",
         "row_lookup": "Look up the policy table row for this customer or the code they name",

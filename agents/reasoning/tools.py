@@ -38,7 +38,7 @@ from agents.reasoning.base import (
     fmt,
     spoken_codes,
 )
-from agents.reasoning.config import ToolSpec, unless_hit, words_hit
+from agents.reasoning.config import AUTHORITY_TOOL, ToolSpec, unless_hit, words_hit
 from agents.reasoning.counts import next_due, record_count
 from agents.reasoning.crm import MissingField
 from agents.reasoning.offers import (
@@ -188,7 +188,7 @@ __all__ = [  # re-exported: callers and tests import the tools and their helpers
 TOOLS: dict[str, Any] = {
     "tier_rate": tier_rate,
     "row_lookup": row_lookup,
-    "authority": authority,
+    AUTHORITY_TOOL: authority,
     "term_end": term_end,
     "renewal_window": renewal_window,
     "eligibility": eligibility,
