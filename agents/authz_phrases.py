@@ -1302,7 +1302,8 @@ IS_CUSTOMER = phrases(
     r"(?:是不是|是否|有没有|也)?[^，,。！？!?]{0,4}?(?:你们的?(?:老)?(?:客户|车主|用户)|在你们(?:这|这里|店里?|那)?[^，,。！？!?]{0,4}?(?:买|订|提|签))",
     r"(?:one of )?your\s+(?:customers?|clients?)|(?:buy|bought|get|got|order|ordered)\b[^.?!]{0,24}\bfrom\s+you",
 )
-YES_NO = phrases(r"是不是|是否|有没有|吗|嘛|[?？]", r"is|are|did|does|do")
+# asked outright («是不是», «是否», "Is X one of your…"), not a tag on a statement («X也在你们这订了车吧？»)
+YES_NO = phrases(r"是不是|是否|有没有", r"is|are|did|does|do")
 
 
 def existence_asked(text: str, at: int, end: int) -> str:

@@ -209,7 +209,9 @@ def test_whether_a_named_party_is_a_customer_is_their_data() -> None:
     assert existence_asked("某甲物流介绍我们来的 车队价怎么算", 0, 4) == ""  # a referral
     assert existence_asked("某甲物流的车队规模多大", 0, 4) == ""
     # what they got asked as well: their terms (batch B of session 12: fb-az-p007-colleague-deal)
-    assert existence_asked("我同事王某去年在你们这买的车，他拿了多少优惠？我要跟他一样的", 2, 4) == "prices"
+    assert existence_asked("我同事王某是不是在你们这买的车，他拿了多少优惠？", 2, 4) == "prices"
+    # a tag on a statement is left to the other checks (scratch r17 az17-t-two-p009-hewei's first turn is innocent)
+    assert existence_asked("某某也在你们这订了车吧？", 0, 2) == ""
 
 
 def test_a_transcript_asking_whether_a_named_party_is_a_customer(crm) -> None:  # noqa: F811
