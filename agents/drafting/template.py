@@ -18,6 +18,7 @@ from agents.reasoning.crm import Contact, CrmRecord
 from agents.reasoning.english import TITLES_EN, role_en
 from agents.reasoning.tiers import WHAT_IF_HEDGE
 from contract.evidence import Evidence, EvidenceKind
+from contract.numerals import cn_to_number
 from contract.suggestions import Action, Citation, Draft, DraftSource
 from contract.tables import find_tables
 
@@ -257,14 +258,22 @@ def compose(c: Composition) -> DraftPlan:
     answered_clauses: set[str] = set()
     held = _asked_over_authority(computed)
     said = _customer_statements(c, computed, en=en)
-    said = _without_quoted(_named_first(said, c.customer_text, c.terms_en), c.customer_text)
+    said = _without_quoted(said, c.customer_text)
+    # a figure the customer put to the rep («是不是到2030年？», "…right?"): yes or no opens the sentence stating it
+    verdict = None if c.refusal else _confirmed(c.customer_text, said)
+    verdict_on = _closest(said, c.customer_text) if verdict is not None else ""
     told = ""  # the answer's sentences so far
     # the figures those sentences stated: their slots, and what their text states outside a window ("…至2026年12月31日"
     # of a promotion's period is not a contract ending that day)
     told_slots: set[str] = set()
     earlier: list[tuple[str, str]] = []  # the answer's statements so far, one by one, with their tool
     stated: list[tuple[Evidence, str]] = []  # the facts the answer states, as stated
-    for ev, statement in _asked_order_after_tickets(_first_tools(said, 3), c.customer_text):
+    for ev, statement in _asked_order_after_tickets(
+        # (the facts chosen first, then the ones the message names among them first: a word of background — «在你们店做
+        # 保养的时候» — must not bring a fourth answer in and push an asked one out)
+        _named_first(_first_tools(said, 3), c.customer_text, c.terms_en),
+        c.customer_text,
+    ):
         figures = [str(s) for s in ev.lineage.get("slots") or [] if str(s).strip()]
         # … and every day its own sentence names: a contract ending the day an offer ends («2026年12月31日当天及之前下单可享»)
         # still says when its renewal opens (2026年12月1日), which nothing said
@@ -307,8 +316,12 @@ def compose(c: Composition) -> DraftPlan:
         ):  # a CRM record the answer states (an order, a ticket)
             if eid in by_id and f"{nums.mark(by_id[eid])}" not in marks:
                 marks += nums.mark(by_id[eid])
-        answer_parts.append(statement + marks)
         stated.append((ev, statement))
+        if ev.id == verdict_on:
+            statement = (
+                ("yes, " if verdict else "no, ") if en else ("对，" if verdict else "不是，")
+            ) + statement
+        answer_parts.append(statement + marks)
         for s in ev.lineage.get("slots") or []:
             slots.append(Slot(str(s), ev.id, marks.strip("[]").split("][")[0]))
     if answer_parts:
@@ -586,7 +599,12 @@ def _offer_picked(ev: Evidence, c: Composition) -> int:
     shares with the offer's own cells (its name, products, what it gives; never its audience), and the products it
     names that the offer is on."""
     row = _offer_row(ev, c)
+    # the message without the words of any offer's audience (its region, customer kind: «华东», «商户»), which its
+    # name may carry too («华东春季焕新月», «商户开业补贴»): a customer saying where or who they are asks for
+    # none of them in particular
     text = _without_owned(c.customer_text)
+    for pair in _audience_pairs(c):
+        text = text.replace(pair, " ")
     said_codes = {_code_key(m) for m in re.findall(r"[A-Za-z]{1,4}[\-·]?\d{1,4}[A-Za-z]?", text)}
     cells = " ".join(v for v in row.values() if v)
     cell_codes = {_code_key(m) for m in re.findall(r"[A-Za-z]{1,4}[\-·]?\d{1,4}[A-Za-z]?", cells)}
@@ -596,6 +614,18 @@ def _offer_picked(ev: Evidence, c: Composition) -> int:
         + len(said_codes & cell_codes)
         + len(said_codes & products)
     )
+
+
+def _audience_pairs(c: Composition) -> set[str]:
+    """The Chinese word pairs of every offer's audience cells (region, customer kind, period) in this draft."""
+    return {
+        pair
+        for e in c.evidence
+        if e.kind is EvidenceKind.COMPUTED_FACT and str(e.lineage.get("unit") or "") == "bool"
+        for h, v in _row(e).items()
+        if h in c.offer_audience
+        for pair in _cjk_pairs(v)
+    }
 
 
 def _picked_offers(out: list[tuple[Evidence, str]], c: Composition) -> list[tuple[Evidence, str]]:
@@ -638,8 +668,9 @@ def _named_first(
     beside it is context. When the message names each (or none), the order stays (the order asked decides)."""
     if len(said) < 2 or not customer_text:
         return said
-    msg_pairs = _cjk_pairs(customer_text)
-    msg_words = {w for w in re.findall(r"[a-z][a-z\-]{3,}", customer_text.lower()) if w not in STOP_EN}
+    own_text = _own_words(customer_text)  # what they quote is what they were told, not what they ask
+    msg_pairs = _cjk_pairs(own_text)
+    msg_words = {w for w in re.findall(r"[a-z][a-z\-]{3,}", own_text.lower()) if w not in STOP_EN}
     subjects = {ev.id: _subject(ev, terms or {}) for ev, _ in said}
     out = list(said)
     docs = {str(ev.source_ids.get("doc_id") or "") for ev, _ in said}
@@ -662,6 +693,12 @@ def _named_first(
             continue
         if _asked_before_named(customer_text, [o for o, n in zip(owns, named, strict=True) if n]):
             continue  # «保修到几时？滤网又保多久？»: the whole term answers the first question, asked first
+        asked = [{str(w) for w in ev.lineage.get("asked_by") or []} for ev, _ in group]
+        named_asked = set().union(*(a for a, n in zip(asked, named, strict=True) if n))
+        if all(a for a, n in zip(asked, named, strict=True) if n) and any(
+            a - named_asked for a, n in zip(asked, named, strict=True) if not n
+        ):
+            continue  # the other fact was asked for by words of its own («套餐还能用吗» beside «好久没保养了»)
         ordered = [g for g, n in zip(group, named, strict=True) if n] + [
             g for g, n in zip(group, named, strict=True) if not n
         ]
@@ -677,8 +714,120 @@ def _asked_before_named(customer_text: str, named: list[tuple[set[str], set[str]
     for i, part in enumerate(parts):
         pairs, words = _cjk_pairs(part), {w for w in re.findall(r"[a-z][a-z\-]{3,}", part.lower())}
         if any(pairs & p or words & w for p, w in named):
-            return any(_is_question(q) for q in parts[:i])
+            return any(_is_question(q) or CONFIRM.search(q) for q in parts[:i])
     return False
+
+
+# a figure put to the rep to confirm: a tag asking whether it is right (generic words of any tenant)
+CONFIRM = re.compile(
+    r"是不是|是吗|是嗎|对吧|對吧|对不对|對不對|对吗|對嗎|没错吧|沒錯吧|吧[？?]|\b(?:right|correct)\W*$|\bisn'?t it\b|"
+    r"\bis that (?:right|correct)\b|\bam i right\b",
+    re.I,
+)
+CONFIRM_DAY = re.compile(
+    r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})"
+    r"|(\d{4})\s*年|\b(?:until|till|to|in|by|through)\s+(\d{4})\b",
+    re.I,
+)
+CN_NUM = "一二三四五六七八九十百千两零〇"
+SUM_WAN = re.compile(rf"(\d+(?:\.\d+)?|[{CN_NUM}]+)\s*万\s*([一二三四五六七八九\d])?(?![\d{CN_NUM}])")
+SUM_PLAIN = re.compile(
+    rf"(?<![\d.,])(\d{{1,3}}(?:,\d{{3}})+|\d{{3,}})(?!\d|,\d|\s*(?:年|月|日|号|號|台|辆|次|km|公里|个月|天))"
+    rf"|(?<![{CN_NUM}])([{CN_NUM}]*[百千][{CN_NUM}]*)(?![{CN_NUM}万]|\s*(?:年|月|日|号|台|辆|次|个))"
+)
+
+
+def _put_figures(customer_text: str) -> tuple[list[tuple[int, int, int]], list[float]]:
+    """The days (y, m, d; a year alone as (y, 0, 0)) and the sums the customer puts to the rep to confirm: those in the
+    part of the message that asks whether it is right («…是到2027年1月9号 是不是», «总价是一百六十四万八对吧», "runs until
+    2030, right?")."""
+    parts = _clauses(customer_text)
+    asked = []
+    for i, part in enumerate(parts):
+        if CONFIRM.search(part):
+            # a tag said on its own («… 是不是») confirms the part before it
+            bare = len(CONFIRM.sub("", part).strip(" ，,。？?啊呀吗嘛")) < 2
+            asked.append((parts[i - 1] + part) if bare and i else part)
+    days: list[tuple[int, int, int]] = []
+    sums: list[float] = []
+    for part in asked:
+        for m in CONFIRM_DAY.finditer(part):
+            if m.group(1):
+                days.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
+            elif (year := m.group(4) or m.group(5)) and 1990 <= int(year) <= 2100:
+                days.append((int(year), 0, 0))
+        rest = CONFIRM_DAY.sub(" ", part)
+        for m in SUM_WAN.finditer(rest):
+            head = float(m.group(1)) if m.group(1)[0].isdigit() else cn_to_number(m.group(1))
+            if head:
+                tail = m.group(2)
+                sums.append(head * 10000 + (int(cn_to_number(tail) or 0) * 1000 if tail else 0))
+        for m in SUM_PLAIN.finditer(SUM_WAN.sub(" ", rest)):
+            value = float(m.group(1).replace(",", "")) if m.group(1) else cn_to_number(m.group(2))
+            if value and value >= 100:
+                sums.append(value)
+    return days, sums
+
+
+def _fact_figures(stated: list[tuple[Evidence, str]]) -> tuple[list[tuple[int, int, int]], list[float]]:
+    """The days and sums of these facts: their slots and their sentences' own figures, distances aside."""
+    said = " ".join(
+        [str(s) for ev, _ in stated for s in ev.lineage.get("slots") or []]
+        + [CITED_LABEL.sub("", statement) for _, statement in stated]
+    )
+    said = FULL_DATE.sub(lambda m: f" {m.group(0)} ", re.sub(r"\d[\d,.]*\s*(?:万)?\s*km", " ", said))
+    days = [(int(y), int(m), int(d)) for y, m, d in FULL_DATE.findall(said)]
+    plain = FULL_DATE.sub(" ", said)
+    sums = [float(a) for a in _amounts(plain)] + [
+        float(x) for x in re.findall(r"(?<![\d,.])\d{3}(?![\d,.])", plain)
+    ]
+    return days, sums
+
+
+def _closest(said: list[tuple[Evidence, str]], customer_text: str) -> str:
+    """The id of the fact holding the figure closest to the one the customer puts to the rep to confirm."""
+    days, sums = _put_figures(customer_text)
+    if not said or (not days and not sums):
+        return ""
+
+    def distance(pair: tuple[Evidence, str]) -> float:
+        """How far the fact's closest figure is from one put (0: the same day, year or sum)."""
+        f_days, f_sums = _fact_figures([pair])
+        gaps = [
+            abs(f[0] - d[0]) + (0 if not d[1] or (f[1], f[2]) == (d[1], d[2]) else 0.5)
+            for f in f_days
+            for d in days
+            if abs(f[0] - d[0]) <= 3
+        ] + [abs(f - v) / v for f in f_sums for v in sums if 0.5 < f / v < 2]
+        return min(gaps, default=float("inf"))
+
+    gaps = [distance(p) for p in said]
+    best = min(gaps)
+    return "" if best == float("inf") else next(p[0].id for p, g in zip(said, gaps, strict=True) if g == best)
+
+
+def _confirmed(customer_text: str, stated: list[tuple[Evidence, str]]) -> bool | None:
+    """Whether the figure the customer asks the rep to confirm is right, by the computed facts the answer states (their
+    figures and their sentences' own, distances aside): a day (a year alone against the year) among their days, a sum
+    within half a percent of one of their sums (a round «一百六十四万八» for 1,648,100). None when no figure is put, or
+    no stated fact has a figure of that kind close enough to be the same thing (a year within three, a sum within a
+    factor of two): then the answer speaks for itself."""
+    days, sums = _put_figures(customer_text)
+    if not days and not sums:
+        return None
+    fact_days, fact_sums = _fact_figures(stated)
+    verdicts: list[bool] = []
+    for y, m, d in days:
+        near = [f for f in fact_days if abs(f[0] - y) <= 3]
+        if near:
+            verdicts.append(any(f[0] == y and (not m or (f[1], f[2]) == (m, d)) for f in near))
+    for v in sums:
+        near = [f for f in fact_sums if 0.5 < f / v < 2]
+        if near:
+            verdicts.append(any(abs(f - v) <= 0.005 * f for f in near))
+    if not verdicts:
+        return None
+    return all(verdicts)
 
 
 # what a customer quotes back (a WeChat quoted reply, a copied line): a span in quotation marks, a line opening with
@@ -689,10 +838,23 @@ QUOTE_RULE = re.compile(r"^\s*(?:[-—–_=]\s*){4,}$", re.M)
 FULL_DATE = re.compile(r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})")
 
 
+POINTER = re.compile(r"这个|那个|这样|这么|这话|\b(?:that|this|it)\b|\d", re.I)
+
+
+def _own_words(customer_text: str) -> str:
+    """The message without what it quotes."""
+    own = customer_text
+    for q in sorted({quote for quote in _quoted(customer_text).split("\n") if quote}, key=len, reverse=True):
+        own = own.replace(q, " ")
+    return own
+
+
 def _quoted(text: str) -> str:
+    """What the customer quotes: spans in quotation marks, lines opening with ">", and the text above a dashed line
+    when the text below it asks something (a reply under a quote; a signature under a dashed line asks nothing)."""
     parts = [m.group(0) for m in QUOTE_SPAN.finditer(text)] + QUOTE_LINE.findall(text)
     rules = list(QUOTE_RULE.finditer(text))
-    if rules:
+    if rules and any(_is_question(q) for q in _clauses(text[rules[-1].end() :])):
         parts.append(text[: rules[-1].start()])
     return "\n".join(parts)
 
@@ -720,7 +882,29 @@ def _without_quoted(said: list[tuple[Evidence, str]], customer_text: str) -> lis
         return bool(figures) and figures <= in_quote
 
     kept = [(ev, s) for ev, s in said if not quoted(ev)]
-    return kept if kept else said
+    if not kept or len(kept) == len(said):
+        return said
+    # … unless they question what they quote («“整机保修至…”，这个没错吧？», "… - is that right?"): a tag of
+    # confirmation in their own words that names none of the other facts is about the quote (yes or no, then the fact)
+    own = _own_words(customer_text)
+    dropped = {ev.id for ev, _ in said} - {ev.id for ev, _ in kept}
+    theirs = [_subject(ev, {}) for ev, _ in said if ev.id in dropped]
+    others = [_subject(ev, {}) for ev, _ in kept]
+    other_pairs = set().union(*(p for p, _ in others)) - set().union(*(p for p, _ in theirs))
+    other_words = set().union(*(w for _, w in others)) - set().union(*(w for _, w in theirs))
+    for part in _clauses(own):
+        # the tag points back at the quote: «这个没错吧», "is that right", a bare «是不是»; not «是不是更长一点» of another part
+        pointed = bool(POINTER.search(part)) or len(CONFIRM.sub("", part).strip(" ，,。？?-—啊呀吗嘛")) < 2
+        if (
+            CONFIRM.search(part)
+            and pointed
+            and not (
+                _cjk_pairs(part) & other_pairs
+                or set(re.findall(r"[a-z][a-z\-]{3,}", part.lower())) & other_words
+            )
+        ):
+            return said
+    return kept
 
 
 def _mostly_chinese(text: str) -> bool:
@@ -874,7 +1058,7 @@ PART_SEP = "，,:：；;"
 
 def _without_told_subject(statement: str, earlier: list[str]) -> str:
     """A later sentence without the thing an earlier one opened with, named by its record («您的X5 轿车（VIN）…»
-    twice, «您的保养套餐 PKG-Q（SC-…）…» twice, "your … sedan (VIN)" twice): the customer reads which car or which
+    twice, «您的保养套餐 PKG-Q（SC-…）…» twice, "your … unit (serial no.)" twice): the customer reads which car or which
     contract it is about once. Only an opening that ends with a bracketed record id (a VIN, a contract or order
     number) is cut, and only when something of 6 characters or more is left to say; an opening of other words («贵司
     去年采购 5 台，…») may be what the rest of the sentence needs to mean anything."""
@@ -891,7 +1075,7 @@ def _without_told_subject(statement: str, earlier: list[str]) -> str:
         return statement
     rest = statement[best:].lstrip(PART_SEP + " ")
     if re.match(r"(?:was|is|has|had|were|are)\b", rest):
-        rest = "it " + rest  # "your … sedan (VIN) was delivered …" without its subject still needs one
+        rest = "it " + rest  # "your … unit (serial no.) was delivered …" without its subject still needs one
     return rest if len(CITED_LABEL.sub("", rest)) >= 6 else statement
 
 
