@@ -14,6 +14,7 @@ from typing import Any
 
 from agents.drafting.common import CJK
 from agents.drafting.plan import DraftPlan, Slot, TenantVoice
+from agents.reasoning.config import AUTHORITY_TOOL
 from agents.reasoning.crm import Contact, CrmRecord
 from agents.reasoning.english import TITLES_EN, role_en
 from agents.reasoning.tiers import WHAT_IF_HEDGE
@@ -511,12 +512,12 @@ def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) 
     # the discount asked is within what the rep may grant: the price it makes (the tier fact's what-if, kept from the
     # customer while it needs approval) is the answer, hedged as the fact words it
     granted = any(
-        e.source_ids.get("tool") == "authority" and str(e.lineage.get("output") or "") == "within"
+        e.source_ids.get("tool") == AUTHORITY_TOOL and str(e.lineage.get("output") or "") == "within"
         for e in computed
     )
     for ev in told:
         statement = _statement(ev, en=en)
-        if granted and not en and _asked(ev) and ev.source_ids.get("tool") != "authority":
+        if granted and not en and _asked(ev) and ev.source_ids.get("tool") != AUTHORITY_TOOL:
             # the what-if price is the answer now the check says it is the rep's to grant: without its hedge
             statement = ev.content.split("\n")[0].replace(WHAT_IF_HEDGE, "")
         unit = str(ev.lineage.get("unit") or "")
@@ -533,7 +534,7 @@ def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) 
             and not _asked_offer_out_of_reach(ev, c)
         ):
             continue  # a promotion the customer did not ask about and cannot use: not worth their time
-        if tool == "authority":
+        if tool == AUTHORITY_TOOL:
             asked = _asked(ev) or ("the discount" if en else "")
             approver = str(ev.lineage.get("needs_approval") or "")
             say = str(ev.lineage.get("say") or "")
@@ -1313,7 +1314,7 @@ def _asked_over_authority(computed: list[Evidence]) -> list[str]:
     return [
         str(e.lineage.get("needs_approval"))
         for e in computed
-        if e.source_ids.get("tool") == "authority" and e.lineage.get("needs_approval")
+        if e.source_ids.get("tool") == AUTHORITY_TOOL and e.lineage.get("needs_approval")
     ]
 
 
@@ -1392,7 +1393,7 @@ def _first_tools(said: list[tuple[Evidence, str]], limit: int) -> list[tuple[Evi
             continue
         tool = str(ev.source_ids.get("tool_id") or ev.id)
         if tool not in tools:
-            held = ev.source_ids.get("tool") == "authority" and ev.lineage.get("needs_approval")
+            held = ev.source_ids.get("tool") == AUTHORITY_TOOL and ev.lineage.get("needs_approval")
             if len(tools) >= limit and not held:
                 continue  # (a figure asked above the rep's authority is always said: the next step names who decides)
             tools.append(tool)

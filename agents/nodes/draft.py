@@ -21,7 +21,7 @@ from agents.drafting.plan import DraftPlan, TenantVoice
 from agents.drafting.template import Composition, compose, render
 from agents.nodes.reason import MISFILED, as_of, tools_config
 from agents.reasoning import dates
-from agents.reasoning.config import Profile, load_profile, words_hit
+from agents.reasoning.config import AUTHORITY_TOOL, Profile, load_profile, words_hit
 from agents.reasoning.crm import CrmRecord
 from agents.state import CopilotState
 from agents.timing import timed
@@ -229,7 +229,7 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
             t.doc
             for specs in tools_config(deps).intents.values()
             for t in specs
-            if t.tool == "authority" and t.doc
+            if t.tool == AUTHORITY_TOOL and t.doc
         )
         + (() if profile.name_internal_docs else confidential_docs(deps, evidence)),
     )
@@ -238,7 +238,7 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         t.doc
         for specs in tools_config(deps).intents.values()
         for t in specs
-        if t.tool == "authority" and t.doc
+        if t.tool == AUTHORITY_TOOL and t.doc
     )
     comp = replace(
         comp,
