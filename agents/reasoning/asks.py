@@ -193,6 +193,12 @@ def stated_total(text: str, written: str) -> bool:
 _ITEM = r"(?:[A-Z]{1,3}\d{1,3}[A-Z]?(?![A-Za-z0-9])|\d+\s*(?:台|辆|units?\b|vehicles?\b))"
 _RETRACTED = (
     re.compile(rf"(?<!是)不是\s*(?P<item>{_ITEM})"),
+    # a count said before its model code («订6台T3 啊不对 9台», the usual word order): the count is taken back, the model
+    # stays (only the `item` span is dropped)
+    re.compile(
+        r"(?P<item>\d+\s*(?:台|辆|units?\b|vehicles?\b))\s*(?P<model>[A-Z]{1,3}\d{1,3}[A-Z]?)(?![A-Za-z0-9])"
+        r"\s*[，,、 ]*(?:啊|呃|哦|额|嗯|噢)?\s*[，, ]*(?:不对|说错了|打错了|搞错了|说岔了|错了)"
+    ),
     re.compile(
         rf"(?P<item>{_ITEM})\s*[，,、 ]*(?:啊|呃|哦|额|嗯|噢)?\s*[，, ]*(?:不对|说错了|打错了|搞错了|说岔了|错了)"
     ),
@@ -221,5 +227,7 @@ def retracted(text: str) -> str:
                 and re.sub(r"\s", "", o.group(0)) != re.sub(r"\s", "", item)
             ]
             if others:
-                text = text[: m.start()] + text[m.end() :]
+                # with a model code after the count, only the count goes: the model is still what is asked for
+                end = m.end("item") if "model" in pattern.groupindex else m.end()
+                text = text[: m.start()] + text[end:]
     return text

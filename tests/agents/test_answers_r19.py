@@ -44,6 +44,10 @@ def test_a_count_in_chinese_numerals_is_read_in_digits(text: str, read: str) -> 
         ("我说岔了，不是E5，是那款SUV，S7。整6台得多少钱", "我说岔了，，是那款SUV，S7。整6台得多少钱"),
         ("更正一下，是8台不是6台，总价再算一下", "更正一下，是8台，总价再算一下"),
         ("L5 我们想订4台 啊不对 6台 一共多少钱", "L5 我们想订 6台 一共多少钱"),
+        # the count before its model code (review r2 M1): the count is taken back, the model stays
+        ("订6台T3 啊不对 9台，按我们的阶梯折扣总价多少", "订T3 啊不对 9台，按我们的阶梯折扣总价多少"),
+        ("要3辆V9，说错了，5辆", "要V9，说错了，5辆"),
+        ("订6台T3，下个月再订4台", "订6台T3，下个月再订4台"),  # two orders, nothing taken back
         ("Sorry - I meant the S7, not the L5. Same quantity.", "Sorry - I meant the S7, . Same quantity."),
         # innocents: no second item of the same kind in the sentence, a question «是不是», no item after «不是»
         ("不是急着要，就是先了解下", "不是急着要，就是先了解下"),
