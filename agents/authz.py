@@ -1400,13 +1400,13 @@ def generic_other_terms(text: str, customers: object = None, org_words: tuple[st
         return "other_customer_prices"
     # a question over the customers as a class, naming nobody and quantifying nothing: which of them, how much was
     # sold to them, the terms they got («今年买了X7的客户都有谁», "top 10 customers by volume"): agents/authz_scope.py
-    asked = population_asked(t, words, [*_named_spans(customers, t), *_trade_named_spans(customers, t)])
+    asked = population_asked(t, words, [*_named_spans(customers, t), *_trade_named_spans(customers, t, words)])
     if asked:
         return _REASON[asked]
     return ""
 
 
-def _trade_named_spans(customers: object, text: str) -> list[tuple[int, int]]:
+def _trade_named_spans(customers: object, text: str, words: Sequence[str] = ()) -> list[tuple[int, int]]:
     """Where a trade name the CRM does not know stands before one of its kinds («顺X物流»: one organisation, decided
     as such later), not a place before it («华东X业务»: a class of customers). Places are the directory's own."""
     directory = directory_of(customers)
@@ -1415,7 +1415,8 @@ def _trade_named_spans(customers: object, text: str) -> list[tuple[int, int]]:
     except Exception:  # noqa: BLE001 — no directory: every such phrase reads as a name
         described = {}
     places = {str(k).split(":", 1)[1] for k in described if str(k).startswith("place:")}
-    return [(a, b) for n, a, b in kind_named(text, party_words_of(customers)) if n[:2] not in places]
+    kinds = tuple(dict.fromkeys([*party_words_of(customers), *(w for w in words if w and not w.isascii())]))
+    return [(a, b) for n, a, b in kind_named(text, kinds) if n[:2] not in places]
 
 
 # a pointer right after a customer's handle («X那家», «X这个», «X那边»): it points at X
