@@ -56,11 +56,11 @@ from agents.authz_phrases import (
     asks_terms,
     claimed_identity,
     clause_at,
-    contact_of_others_asked,
-    existence_asked,
     clauses,
+    contact_of_others_asked,
     deals_aggregate,
     earlier_party_asked,
+    existence_asked,
     former_staff_asked,
     generic_other_party,
     joins,
@@ -661,7 +661,9 @@ def _colleague_keys(index: Any) -> tuple[Any, ...]:
     return kept[1]
 
 
-def colleague_figures(customers: object, text: str, actor: Actor, team_visible: bool = False) -> Decision | None:
+def colleague_figures(
+    customers: object, text: str, actor: Actor, team_visible: bool = False
+) -> Decision | None:
     """A rep or agent asking what another rep's book came to — their commission, results, how many deals they signed
     («孙某这个月提成多少», «思远今年签了多少单», "How much commission did Gao make?"): the figures of that rep's
     customers, refused as not_owner (not_on_call for an agent) before anything is read. The colleague is found by the
@@ -677,7 +679,11 @@ def colleague_figures(customers: object, text: str, actor: Actor, team_visible: 
     spans = clauses(text)
     for h in keys:
         at = upper.find(h.key)
-        if at < 0 or h.customer_id == actor.id or (team_visible and actor.team and h.kind in (actor.team, "")):
+        if (
+            at < 0
+            or h.customer_id == actor.id
+            or (team_visible and actor.team and h.kind in (actor.team, ""))
+        ):
             continue
         i = clause_at(spans, at)
         piece = text[at : spans[i].end] if i >= 0 else text[at : at + 30]
@@ -1131,11 +1137,10 @@ _SPEAKERS_OWN = re.compile(r"我们|咱们|我司|我的|你们|贵司")
 def _speakers_own(name: str) -> bool:
     """The phrase is the asker's (or the seller's) own kind of thing: a possessive, then a bare kind («能加进我们的
     车组», «我们的X业务公司»), not other parties pointed at after it («我们同行那几家X业务公司»)."""
-    m = None
-    for m in _SPEAKERS_OWN.finditer(name):
-        pass
-    if m is None:
+    found = list(_SPEAKERS_OWN.finditer(name))
+    if not found:
         return False
+    m = found[-1]  # the last possessive: what follows it is the phrase's kind
     rest = name[m.end() :].lstrip("的")
     return len(rest) <= 4 and not re.search(r"[那这哪几某]", rest)
 
@@ -1400,7 +1405,9 @@ def generic_other_terms(text: str, customers: object = None, org_words: tuple[st
         return "other_customer_prices"
     # a question over the customers as a class, naming nobody and quantifying nothing: which of them, how much was
     # sold to them, the terms they got («今年买了X7的客户都有谁», "top 10 customers by volume"): agents/authz_scope.py
-    asked = population_asked(t, words, [*_named_spans(customers, t), *_trade_named_spans(customers, t, words)])
+    asked = population_asked(
+        t, words, [*_named_spans(customers, t), *_trade_named_spans(customers, t, words)]
+    )
     if asked:
         return _REASON[asked]
     return ""

@@ -928,7 +928,10 @@ def proxy_asked(text: str) -> str:
             THEIR_THINGS.search(text, m.start())
             or IN_COVER.search(text, m.start())
             # «王某叫我过来问一下 他那台X7的延保还能不能买»: their car asked about, whatever about it
-            or (THEIR_ASSET.search(text, m.start()) and (ASKING.search(text, m.start()) or REQUEST.search(text, m.start())))
+            or (
+                THEIR_ASSET.search(text, m.start())
+                and (ASKING.search(text, m.start()) or REQUEST.search(text, m.start()))
+            )
         )
     ):
         return "records"  # «…她让我帮她问问她那台的质保到哪天»: someone else's, asked for them
@@ -1291,7 +1294,9 @@ def contact_of_others_asked(text: str) -> str:
     if party is None:
         return ""
     contact = CONTACT_ASKED.search(text)
-    if contact is None or not (ASKING.search(text) or REQUEST.search(text) or re.search(r"给我|推给我|让我", text)):
+    if contact is None or not (
+        ASKING.search(text) or REQUEST.search(text) or re.search(r"给我|推给我|让我", text)
+    ):
         return ""
     return "records"
 

@@ -290,10 +290,13 @@ OFFERED_IF = phrases(
     r"能|可以|可不可以|按政策|政策|规定|标准|阶梯|档|以上|以下|起步|够[\u4e00-\u9fff]{0,3}台",
     r"can|could|eligible|qualify|policy|tiers?|allowed|list\s+price",
 )
-EN_TERMS = re.compile(r"(?<![A-Za-z])(?:rates?|prices?|discounts?|paid|pay|paying|deals?|terms)(?![A-Za-z])", re.I)
+EN_TERMS = re.compile(
+    r"(?<![A-Za-z])(?:rates?|prices?|discounts?|paid|pay|paying|deals?|terms)(?![A-Za-z])", re.I
+)
 # the one customer spoken of, not the class: «这个客户», «这家公司», «他们», "this account", "their"
 ONE_OF_THEM = phrases(
-    r"(?:这个|这位|该|这家|那家|那个)(?:客户|公司|单位|车主)|他们|她们", r"this (?:customer|client|account)|their"
+    r"(?:这个|这位|该|这家|那家|那个)(?:客户|公司|单位|车主)|他们|她们",
+    r"this (?:customer|client|account)|their",
 )
 
 
@@ -346,11 +349,16 @@ def _which_of(piece: str, noun: re.Match[str] | None) -> bool:
         return True
     # «最近谁在咱们这买了M9», «都是谁订的»: who did a deal here
     # (a deal done: «谁买了», «谁订的»; not who signs something off, «剩下的要谁签字»)
-    if re.search(r"谁(?:在[\u4e00-\u9fff]{0,6})?(?:买|订|提车|签约|采购)(?:了|过|的)|(?:买|订|提车|签约)的?(?:都)?是谁", piece):
+    if re.search(
+        r"谁(?:在[\u4e00-\u9fff]{0,6})?(?:买|订|提车|签约|采购)(?:了|过|的)|(?:买|订|提车|签约)的?(?:都)?是谁",
+        piece,
+    ):
         return True
     if noun is None:
         # «今年提了Z5的都是哪几家公司»: a which-word before an organisation noun, of a deal done
-        return bool(DEALT_WITH.search(piece) and re.search(r"(?:哪些|哪几|哪一?)[家个]?(?:公司|单位|企业)", piece))
+        return bool(
+            DEALT_WITH.search(piece) and re.search(r"(?:哪些|哪几|哪一?)[家个]?(?:公司|单位|企业)", piece)
+        )
     if piece.isascii():
         before = piece[: noun.start()]
         return bool(
@@ -362,7 +370,10 @@ def _which_of(piece: str, noun: re.Match[str] | None) -> bool:
     before = piece[max(0, noun.start() - 8) : noun.start()]
     after = piece[noun.end() : noun.end() + 10]
     return bool(
-        re.search(r"(?:哪些|哪几[家个位]?|哪[一]?家|哪个|谁家|前[一二三四五六七八九十\d]+[名家位]?|最大的?|排名)[\u4e00-\u9fff]{0,4}$", before)
+        re.search(
+            r"(?:哪些|哪几[家个位]?|哪[一]?家|哪个|谁家|前[一二三四五六七八九十\d]+[名家位]?|最大的?|排名)[\u4e00-\u9fff]{0,4}$",
+            before,
+        )
         or re.match(
             r"[^，,。？?！!]{0,8}?(?:都有谁|都是谁|是谁|有谁|是哪[一几]?[家个位]|有哪些|是哪些|哪几[家个位]|排名|排行|排前|前[一二三四五六七八九十\d]+)",
             after,

@@ -26,7 +26,16 @@ from evals.tenants_report import EXTRA, METRICS, RESULTS_DIR, fmt, run_meta
 
 SETS_DIRS = [
     REPO_ROOT / "tests" / "agents" / "data" / d
-    for d in ("fresh_r12", "fresh_r13", "fresh_r14", "fresh_r15", "fresh_r16", "fresh_r17", "fresh_r18", "fresh_r19")
+    for d in (
+        "fresh_r12",
+        "fresh_r13",
+        "fresh_r14",
+        "fresh_r15",
+        "fresh_r16",
+        "fresh_r17",
+        "fresh_r18",
+        "fresh_r19",
+    )
 ]  # one per session
 
 

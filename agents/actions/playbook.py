@@ -1492,7 +1492,11 @@ def opens_ticket(spec: ActionSpec) -> bool:
 
 def _own_card(r: _Ranking, f: RuleFiring) -> bool:
     """A card the read intent's own rule proposed about the message (not another intent's, not the catalog's)."""
-    return _about_the_message(f) and r.d.intent.name in r.intents_of(f) and r.d.intent.name in (f.rule.when.intent or [])
+    return (
+        _about_the_message(f)
+        and r.d.intent.name in r.intents_of(f)
+        and r.d.intent.name in (f.rule.when.intent or [])
+    )
 
 
 def _about_the_message(f: RuleFiring) -> bool:

@@ -193,7 +193,7 @@ def stated_total(text: str, written: str) -> bool:
 _ITEM = r"(?:[A-Z]{1,3}\d{1,3}[A-Z]?(?![A-Za-z0-9])|\d+\s*(?:台|辆|units?\b|vehicles?\b))"
 _RETRACTED = (
     re.compile(rf"(?<!是)不是\s*(?P<item>{_ITEM})"),
-    # a count said before its model code («订6台T3 啊不对 9台», the usual word order): the count is taken back, the model
+    # a count said before its model code («订6台K2 啊不对 9台», the usual word order): the count is taken back, the model
     # stays (only the `item` span is dropped)
     re.compile(
         r"(?P<item>\d+\s*(?:台|辆|units?\b|vehicles?\b))\s*(?P<model>[A-Z]{1,3}\d{1,3}[A-Z]?)(?![A-Za-z0-9])"

@@ -42,7 +42,9 @@ def names(d: DecisionInput, t: TenantConfig) -> list[str]:
 
 def test_a_reply_to_the_reps_offer_read_as_a_thanks_is_not_an_empty_card(pack: TenantConfig) -> None:
     probs = {"thanks": 0.6, "delivery_status": 0.4}
-    d = DecisionInput(intent=Intent(name="thanks", confidence=0.8), text="[OK][抱拳]", evidence=[], intent_probs=probs)
+    d = DecisionInput(
+        intent=Intent(name="thanks", confidence=0.8), text="[OK][抱拳]", evidence=[], intent_probs=probs
+    )
     assert names(d, pack) == []  # no rep's offer answered: a thanks gets no business action
     # the same words answering the rep's offer (which reads close to no action): the exchange's likely intents
     d.replied_to = "这批货周四发出，单号发您，您看行吗？"
@@ -63,7 +65,9 @@ def test_the_follow_up_second_keeps_the_read_intents_own_card(tmp_path: Path) ->
         return next(f for f in fired if f.action.name == name)
 
     own = card("物流到哪了", "delivery_status", "track_order")  # the read intent's own rule
-    other = card("报价多少", "price_ask", "send_quote")  # another intent's rule, brought in by the likely intents
+    other = card(
+        "报价多少", "price_ask", "send_quote"
+    )  # another intent's rule, brought in by the likely intents
     d = _d("之前报修的排水泵异响现在修到哪了", intent="delivery_status", confidence=0.3)
     r = _Ranking(d, tenant, state_similarity, {}, 4, KeywordPolicy())
     got = [f.action.name for f in _the_open_ticket(r, [other, own])]

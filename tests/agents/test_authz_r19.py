@@ -70,7 +70,12 @@ def test_the_rep_ask_reads_the_population_question(crm) -> None:  # noqa: F811
 # ---- a colleague's figures ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "text",
-    ["孙浩这个月提成拿了多少", "思远今年签了多少单 业绩多少", "刘洋这季度卖了几台", "what's Chen Siyuan's sales number this quarter?"],
+    [
+        "孙浩这个月提成拿了多少",
+        "思远今年签了多少单 业绩多少",
+        "刘洋这季度卖了几台",
+        "what's Chen Siyuan's sales number this quarter?",
+    ],
 )
 def test_a_colleagues_figures_are_their_book(crm, text: str) -> None:  # noqa: F811
     from agents.authz import colleague_figures
@@ -81,7 +86,13 @@ def test_a_colleagues_figures_are_their_book(crm, text: str) -> None:  # noqa: F
 
 
 @pytest.mark.parametrize(
-    "text", ["孙浩说S7下个月要调价 是真的吗", "我这个月业绩还差几台", "这单L5成交了提成怎么算", "高峰这个月业绩怎么样"]
+    "text",
+    [
+        "孙浩说S7下个月要调价 是真的吗",
+        "我这个月业绩还差几台",
+        "这单L5成交了提成怎么算",
+        "高峰这个月业绩怎么样",
+    ],
 )
 def test_a_colleague_in_passing_or_ones_own_figures_are_not(crm, text: str) -> None:  # noqa: F811
     from agents.authz import colleague_figures
@@ -105,7 +116,11 @@ def test_someone_who_left_the_customer_is_not_the_account(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["我们车队主管离职了 以后由我对接 合同续签怎么办", "I left my car at your shop, when is it ready?", "我以前是开出租的 现在想买台车 多少钱"],
+    [
+        "我们车队主管离职了 以后由我对接 合同续签怎么办",
+        "I left my car at your shop, when is it ready?",
+        "我以前是开出租的 现在想买台车 多少钱",
+    ],
 )
 def test_a_new_contact_or_ones_own_past_is_not(text: str) -> None:
     assert former_staff_asked(text) == "", text
@@ -132,9 +147,12 @@ def test_staff_of_the_customer_or_a_general_question_is_not(text: str) -> None:
 
 
 def test_a_shop_or_insurer_asking_politely_is_a_third_party() -> None:
-    assert third_party_asked("你好 我们是城西一家汽修厂 某某那台车在我们这修 麻烦把他的保养记录发一下", holder_named=True)
     assert third_party_asked(
-        "你好我这边是某区一家汽修厂某先生的车放在我们这里修想问一下他这台车发动机还在不在质保", holder_named=True
+        "你好 我们是城西一家汽修厂 某某那台车在我们这修 麻烦把他的保养记录发一下", holder_named=True
+    )
+    assert third_party_asked(
+        "你好我这边是某区一家汽修厂某先生的车放在我们这里修想问一下他这台车发动机还在不在质保",
+        holder_named=True,
     )
     assert not third_party_asked("我是车主 我的车在外面修理厂修 修理厂问还在不在质保")
 
@@ -148,8 +166,13 @@ def test_a_person_taken_up_by_a_pronoun_after_a_model_code_or_in_english() -> No
 
 
 def test_the_whole_customer_screen(crm) -> None:  # noqa: F811
-    assert customer_trap(crm, "I heard Zhao Lei bought an L5 too - what did he pay?", "P001")[0] == "other_customer_prices"
-    assert customer_trap(crm, "我以前是迅达的车队主管 上个月离职了 之前经手的那批T3的合同能发我一份吗", "K001") == (
+    assert (
+        customer_trap(crm, "I heard Zhao Lei bought an L5 too - what did he pay?", "P001")[0]
+        == "other_customer_prices"
+    )
+    assert customer_trap(
+        crm, "我以前是迅达的车队主管 上个月离职了 之前经手的那批T3的合同能发我一份吗", "K001"
+    ) == (
         "not_account_holder",
         "former_staff",
     )
@@ -159,7 +182,11 @@ def test_the_whole_customer_screen(crm) -> None:  # noqa: F811
 # ---- an ID number's tail ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "text",
-    ["身份证后六位是03121X的那个车主，他的车质保到哪天", "证件尾号032X那位先生 他订的车到了没", "the customer whose ID ends in 441X - what did they order?"],
+    [
+        "身份证后六位是03121X的那个车主，他的车质保到哪天",
+        "证件尾号032X那位先生 他订的车到了没",
+        "the customer whose ID ends in 441X - what did they order?",
+    ],
 )
 def test_an_id_numbers_tail_is_a_look_up_key(text: str) -> None:
     assert personal_data_lookup(text), text
@@ -205,7 +232,9 @@ def test_whether_a_named_party_is_a_customer_is_their_data() -> None:
     from agents.authz_phrases import existence_asked
 
     assert existence_asked("某甲物流是不是也在你们这买的车", 0, 4) == "records"
-    assert existence_asked("Is Wu Fang one of your customers? Did she buy her car from you?", 3, 10) == "records"
+    assert (
+        existence_asked("Is Wu Fang one of your customers? Did she buy her car from you?", 3, 10) == "records"
+    )
     assert existence_asked("某甲物流介绍我们来的 车队价怎么算", 0, 4) == ""  # a referral
     assert existence_asked("某甲物流的车队规模多大", 0, 4) == ""
     # what they got asked as well: their terms (batch B of session 12: fb-az-p007-colleague-deal)
