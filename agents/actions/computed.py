@@ -114,7 +114,7 @@ def priced_for_message(facts: list[Evidence]) -> list[Evidence]:
     ]
 
 
-UNITS_FIELD = "message.units"  # the count of units a reasoning tool read off the message («40台», "15 T3s")
+UNITS_FIELD = "message.units"  # the count of units a reasoning tool read off the message («40台», "15 K9s")
 
 
 def message_counts(e: Evidence) -> list[tuple[str, int]]:

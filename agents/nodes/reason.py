@@ -34,6 +34,7 @@ from agents.reasoning.crm import CrmRecord, MissingField
 from agents.reasoning.declined import without_declined
 from agents.reasoning.english import role_en
 from agents.reasoning.followup import follow_up_scope, scoped_text
+from agents.reasoning.homophones import heard_terms
 from agents.reasoning.offers import rows_named_exactly
 from agents.reasoning.records import PICTURE
 from agents.reasoning.results import CannotCompute, Computed, Result, Source
@@ -65,6 +66,19 @@ def _terms_en(deps: Any) -> dict[str, str]:
         tenant_dir = getattr(deps, "tenant_dir", None)
         cached = dict(load_profile(Path(tenant_dir)).terms_en) if tenant_dir else {}
         deps.cache["tools_terms_en"] = cached
+    return cached
+
+
+def pack_terms(deps: Any, config: ToolsConfig) -> tuple[str, ...]:
+    """The pack's own terms a homophone is heard as (tools.yaml synonyms' words, vocabulary terms)."""
+    cached: tuple[str, ...] | None = deps.cache.get("tools_pack_terms")
+    if cached is None:
+        tenant = getattr(deps, "tenant", None)
+        vocab = [
+            w for words in getattr(getattr(tenant, "entities", None), "terms", {}).values() for w in words
+        ]
+        cached = tuple(dict.fromkeys([*config.synonyms, *vocab]))
+        deps.cache["tools_pack_terms"] = cached
     return cached
 
 
@@ -114,7 +128,12 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
             bare_units(
                 bare_points(
                     spoken_percent(
-                        config.with_synonyms(to_simplified(typed_first(text, attached_texts(evidence))))
+                        config.with_synonyms(
+                            heard_terms(
+                                to_simplified(typed_first(text, attached_texts(evidence))),
+                                pack_terms(deps, config),
+                            )
+                        )
                     )
                 ),
                 config.count_units,
@@ -138,7 +157,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     crm.described = tuple(config.described_assets)  # "跑得最多那台": an asset described by a field's extreme
     # a price asked for a product the CRM prices, in a count ("再补6台K9，一台到手多少"), whatever the words: the
     # quoting tools run ungated by their word lists (they still need their kinds and inputs)
-    priced = asks_price(asks, crm)
+    priced = asks_price(asks, crm, tuple(config.count_units_en))
     any_intent = [
         _quoting(_ungated(s, asked_ids), priced)
         for s in config.extra_for(intent.name)
@@ -189,6 +208,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         crm.today,
         terms_en=_terms_en(deps),
         count_units=units,
+        count_units_en=tuple(config.count_units_en),
         peer=config.spec,
     )
     # an offer the message names by its name ("北区冬日保养月的工时费8折那天还能用吗") is checked against this customer
@@ -393,8 +413,9 @@ def with_context(
 ) -> str:
     """A short confirmation ("行，就按这个走 3台 [OK]") names no product: the tools read the products and units of the
     turn it answers (the quote the rep sent, the customer's own screenshot) — only those, never that turn's requests
-    (a rep's "3%" is not the customer asking for 3%)."""
-    if MODEL_CODE.search(text) or len(text) > 40:
+    (a rep's "3%" is not the customer asking for 3%). A longer turn naming no product reads them too when it prices a
+    count («领导说一次性上20台…总价多少»: the count changed, the product is the one quoted before)."""
+    if MODEL_CODE.search(text) or (len(text) > 40 and not (UNITS.search(text) and AMOUNT_ASK.search(text))):
         return text
     last = next(
         (
@@ -505,11 +526,13 @@ _ORDERED = re.compile(r"(?:来|要|订|定|添|采购|下单|买)\s*(?:上|个)?
 _PAST = re.compile(r"了|去年|上次|之前|已经|上个月|前年")
 
 
-def asks_price(text: str, crm: CrmRecord) -> bool:
+def asks_price(text: str, crm: CrmRecord, nouns: tuple[str, ...] = ()) -> bool:
     """The message asks what something costs (an amount question) for a product the CRM prices, in a count of units:
     a quote is asked, however it is worded ("一台到手多少，总共多少") — or it orders a count of it («要是能的话K9也来5台»:
     what that order costs is the answer the rep gives)."""
-    said = english_counts(text)  # the count's positions are in this text ("another 3 K9s" → "…3台K9…")
+    said = english_counts(
+        text, nouns=nouns
+    )  # the count's positions are in this text ("another 3 K9s" → "…3台K9…")
     counted = asked_units(said)
     if not (counted and crm.priced_model_in(text)):
         return False

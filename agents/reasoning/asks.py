@@ -117,13 +117,21 @@ EXTRA_WORDS = re.compile(r"再|额外|另外|之外|多让|加|上浮|on top|ext
 ASKED_UNITS = re.compile(r"(\d+)\s*(?:台|辆)")
 
 
+# the count the customer says to work by, among others («再加两台，按14台算», «数量改成20台», "make it 11 units"): a word
+# of basis or change right before it (an English count's reading «11 units（11台）» after its words)
+BASIS_BEFORE = re.compile(
+    r"(?:按|按照|改成|改为|改到|调整为|调整到|调成|变成|定成|make it|change it to|go with)\s*(?:\d+[^（(\d]{0,14}[（(])?$",
+    re.IGNORECASE,
+)
+
+
 def asked_units(text: str) -> re.Match[str] | None:
     """How many units the customer asks about ("再订3台"): the first count not in a claim about someone else's order
-    ("听说江华上周订了6台X7，我们也想订3台" → 3); None when the only counts are others'."""
-    for m in ASKED_UNITS.finditer(text):
-        if not _claimed(text, m.start(), m.end()):
-            return m
-    return None
+    ("听说江华上周订了6台X7，我们也想订3台" → 3), unless another is said as the count to work by («再加两台，按14台算» → 14);
+    None when the only counts are others'."""
+    own = [m for m in ASKED_UNITS.finditer(text) if not _claimed(text, m.start(), m.end())]
+    basis = [m for m in own if BASIS_BEFORE.search(text[max(0, m.start() - 24) : m.start()])]
+    return basis[-1] if basis and len(own) > 1 else own[0] if own else None
 
 
 def _chars(text: str) -> set[str]:

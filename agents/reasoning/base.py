@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from agents.reasoning import money
 from agents.reasoning.config import ToolSpec
@@ -194,13 +195,36 @@ NUMBER_WORDS_EN = {
 NUMBER_WORD_EN = re.compile(
     r"\b(" + "|".join(NUMBER_WORDS_EN) + r")\b(?=\s+[A-Za-z]*\d*[A-Za-z]*\s*[a-z]+)", re.IGNORECASE
 )
-# "6 K3 vans", "8 Z5s", "20 units": a count of vehicles written the English way, as the tools read counts (6台K3)
-# … "10 more K3s", "9 of the K3s", "another 4 new K2 cars": a word of adding or choosing between the count and what it counts
-_COUNT_GAP_EN = r"(?:(?:more|additional|extra|new|further|of\s+(?:the|our|those|these|them))\s+)?"
-COUNT_EN = re.compile(
-    rf"\b(\d+)\s+{_COUNT_GAP_EN}(?:([A-Z]{{1,3}}\d{{1,3}}[A-Z]?)s?\s+)?(?:vans?|cars?|vehicles?|units?|trucks?|taxis?)\b"
-    rf"|\b(\d+)\s+{_COUNT_GAP_EN}([A-Z]{{1,3}}\d{{1,3}})s\b"
+# "6 K3 vans", "8 Z5s", "20 units": a count of assets written the English way, as the tools read counts (6台K3)
+# … "10 more K3s", "9 of the K3s", "6 of the 12 old K3s", "another 4 new K2 cars": a word of adding or choosing between
+# the count and what it counts
+_COUNT_GAP_EN = r"(?:(?:more|additional|extra|new|further|of\s+(?:the|our|those|these|them)(?:\s+\d+)?)\s+)?"
+_MODEL_EN = r"[A-Z]{1,3}\d{1,3}[A-Z]?"
+# words that end a count before a model code: a measure of time, distance or rate, or a word of relation ("in 2 weeks
+# the K3", "3 points off the K3", "2 for the K3") — the count is of those, not of the model
+_NOT_COUNTED_EN = (
+    r"(?:days?|weeks?|months?|years?|hours?|minutes?|km|kms|kilomet(?:re|er)s?|miles?|points?|percent|per|off|of|the|a"
+    r"|an|for|to|in|on|at|by|with|from|and|or|than|is|are|was|were|times?)"
 )
+# words ending in s that are no plural noun after a model code ("6 K2s this round")
+_NOT_PLURAL_EN = r"(?:this|is|was|has|as|us|his|its|does|yes|plus|less|across|always|perhaps|thus)"
+# the neutral measure word of English; a pack names its own (tools.yaml count_units_en: what its assets are called)
+NEUTRAL_COUNT_EN = ("units",)
+
+
+@lru_cache(maxsize=32)
+def count_pattern_en(nouns: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """Counts in English over the pack's measure words for its assets (`nouns`, "vans", "sedans"; singular or plural)
+    and over model codes: "6 K3 vans", "20 units", "7 X7 SUVs" (up to two words between the count and the code),
+    "K3 x 12" / "12 x K3"."""
+    words = sorted({re.sub(r"(?<=[^s])s$", "", n.strip()) for n in (*NEUTRAL_COUNT_EN, *nouns) if n.strip()})
+    noun = "|".join(re.escape(w) + "s?" for w in sorted(words, key=len, reverse=True))
+    return re.compile(
+        rf"\b(\d+)\s+{_COUNT_GAP_EN}(?:({_MODEL_EN})s?\s+)?(?i:{noun})\b"
+        rf"|\b(\d+)\s+{_COUNT_GAP_EN}(?:(?!{_NOT_COUNTED_EN}\b)[a-z]+\s+){{0,2}}({_MODEL_EN})(?:s|'s)?(?:\s+(?!{_NOT_PLURAL_EN}\b)[a-z]{{2,}}s\b)?(?![A-Za-z0-9])"
+        rf"|\b({_MODEL_EN})\s*[x×]\s*(\d+)\b"
+        rf"|(?<![\w.])(\d+)\s*[x×]\s*({_MODEL_EN})\b"
+    )
 
 
 # a month said without its year, and how it is placed: "this July", "late May last year", "back in March"
@@ -247,7 +271,7 @@ def _month_rel(m: re.Match[str], today: date) -> str:
     return f"{m.group(0)}（{year}年{month}月）"
 
 
-def english_counts(text: str, today: date | None = None) -> str:
+def english_counts(text: str, today: date | None = None, nouns: tuple[str, ...] = ()) -> str:
     """An English message's dates and counts in the forms the tools read, added beside the English words: "April
     2025" → "2025年4月", "last month" → "上个月", "the six K3 vans" → "6台K3"; with `today`, a month without its year
     too ("this July" → "2026年7月", "late May last year" → "2025年5月"). Chinese text is returned unchanged."""
@@ -263,10 +287,11 @@ def english_counts(text: str, today: date | None = None) -> str:
     out = NUMBER_WORD_EN.sub(lambda m: NUMBER_WORDS_EN[m.group(1).lower()], out)
 
     def count(m: re.Match[str]) -> str:
-        n, model = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        g = m.groups()
+        n, model = (g[0], g[1]) if g[0] else (g[2], g[3]) if g[2] else (g[5], g[4]) if g[4] else (g[6], g[7])
         return f"{m.group(0)}（{n}台{model or ''}）"
 
-    return COUNT_EN.sub(count, out)
+    return count_pattern_en(tuple(nouns)).sub(count, out)
 
 
 @dataclass
@@ -283,6 +308,8 @@ class ToolContext:
     count_units: tuple[
         str, ...
     ] = ()  # the pack's measure words for a count of assets (tools.yaml count_units)
+    # the pack's English words for its assets, counted the English way ("6 vans"; tools.yaml count_units_en)
+    count_units_en: tuple[str, ...] = ()
     # the message as asked, when `text` was narrowed to pick one asset of a batch: what was asked about it (which term
     # column, "动力电池保几年") is still read from the question
     question: str = ""
@@ -290,7 +317,7 @@ class ToolContext:
     peer: Callable[[str], ToolSpec | None] | None = None
 
     def __post_init__(self) -> None:
-        self.text = english_counts(spoken_percent(spoken_codes(self.text)), self.today)
+        self.text = english_counts(spoken_percent(spoken_codes(self.text)), self.today, self.count_units_en)
 
     def hints(self) -> list[str]:
         keep = ("serial_number", "product_model", "sku", "vin", "plate", "asset_id", "alarm_code")

@@ -113,7 +113,28 @@ FINAL_ASKED = re.compile(
     r"final price|out[- ]the[- ]door|bottom line|(?:pay|cost)\s+(?:me\s+)?in the end|all in all",
     re.IGNORECASE,
 )
+# … or the price of the model bought, asked in the clause that names it while savings were computed for it («加上活动，
+# K2这边要付多少», «补贴完X7多少钱», "what would the X7 cost me after the offer"): what the customer pays for that model
+PRICE_OF = re.compile(
+    r"付|多少钱|几多钱|价格|啥价|什么价|how much|(?<![A-Za-z])(?:cost|pay|paying|price)(?![A-Za-z])", re.I
+)
+CLAUSE = re.compile(r"[，,。？?！!；;\n]|\.(?:\s|$)")
 FINAL_TOOL, FINAL_NAME = "final_price", "final_price"
+
+
+def final_asked(ctx: ToolContext) -> bool:
+    """The message asks for the price paid: in words (FINAL_ASKED), or as the price of a model the CRM prices, in the
+    clause naming that model (PRICE_OF)."""
+    if FINAL_ASKED.search(ctx.text):
+        return True
+    from agents.reasoning.base import priced_models
+
+    models = priced_models(ctx)
+    return any(
+        PRICE_OF.search(clause) and any(m in clause for m in models) for clause in CLAUSE.split(ctx.text)
+    )
+
+
 CLAUSE_NO = re.compile(
     r"^第[一二三四五六七八九十百]+条\s*"
 )  # the sentence's own clause number (said by the label)
@@ -125,7 +146,7 @@ def final_price(results: list[Result], ctx: ToolContext, evidence_id: dict[int, 
     trade-in subsidy, the discount within the rep's own authority). Only when the message asks for the price paid and
     at least one other saving stacks (the offer's own price after its cut is said already); a saving the policy does
     not speak to, or forbids, is left out and said so."""
-    if not FINAL_ASKED.search(ctx.text):
+    if not final_asked(ctx):
         return []
     offer = next(
         (r for r in results if isinstance(r, Computed) and r.listed is not None and r.saving is not None),
@@ -181,21 +202,35 @@ def final_price(results: list[Result], ctx: ToolContext, evidence_id: dict[int, 
         for r, where, _ in stacked
         if r.source.evidence_id and r.source.evidence_id != where.evidence_id
     )
-    return [
-        Computed(
-            FINAL_TOOL,
-            FINAL_NAME,
-            str(net),
-            "元",
-            statement,
-            (_yuan_plain(net),),
-            inputs + cited,
-            stacked[0][1],
-            subject=f"{model}/{'+'.join(label for label, _ in cuts)}",
-            statement_en=en,
-            cite_inputs=bool(cited),
-        )
-    ]
+    subject = f"{model}/{'+'.join(label for label, _ in cuts)}"
+    return [_final(net, statement, en, inputs + cited, stacked[0][1], subject, cite=bool(cited))]
+
+
+def _final(
+    net: Decimal,
+    statement: str,
+    en: str,
+    inputs: tuple[Input, ...],
+    where: Source,
+    subject: str,
+    *,
+    cite: bool,
+) -> Computed:
+    """The final-price fact both paths state (savings stacked on an offer, one saving with no offer): the net price
+    as its one slot; `cite`: the clauses its savings rest on are among the inputs and are cited too."""
+    return Computed(
+        FINAL_TOOL,
+        FINAL_NAME,
+        str(net),
+        "元",
+        statement,
+        (_yuan_plain(net),),
+        inputs,
+        where,
+        subject=subject,
+        statement_en=en,
+        cite_inputs=cite,
+    )
 
 
 # a policy sentence saying a saving is taken off the price of what is bought («换新补贴在购车款中直接抵扣»)
@@ -277,21 +312,7 @@ def _final_without_offer(
             else ()
         ),
     )
-    return [
-        Computed(
-            FINAL_TOOL,
-            FINAL_NAME,
-            str(net),
-            "元",
-            statement,
-            (_yuan_plain(net),),
-            inputs,
-            where,
-            subject=f"{models[0]}/{saving.saving.label}",
-            statement_en=en,
-            cite_inputs=True,
-        )
-    ]
+    return [_final(net, statement, en, inputs, where, f"{models[0]}/{saving.saving.label}", cite=True)]
 
 
 # a price the customer asks us to match: "别家给到11.8万", "118,000元/台 你们能跟吗"

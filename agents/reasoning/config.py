@@ -245,6 +245,9 @@ class ToolSpec(BaseModel):
     labels: dict[str, dict[str, str]] = Field(
         default_factory=dict
     )  # field → value → wording (in_progress → 处理中)
+    # … and for the English line (template_en): a table's cells in the tenant's English ("7天内预约进店检查" → "book a
+    # workshop check within 7 days"); a cell without one is left out of the English line rather than said in Chinese
+    labels_en: dict[str, dict[str, str]] = Field(default_factory=dict)
     # volume_tier: last calendar year's units of `category` → the tier row (down `tier_column`) → `output_column`
     tier_column: str = ""
     output_column: str = ""
@@ -392,16 +395,24 @@ class Need(BaseModel):
     def asked(self, text: str, count_units: Sequence[str] = (), subject: str = "") -> bool:
         """The need's words in the text, with one of its with-words in the text or — for a follow-up that names no
         subject of its own («那剩下的退的话能退多少» after a turn about the package) — in `subject`, the turn it follows."""
-        low = text.lower()
+        low, before = text.lower(), subject.lower()
+        with_here = any(has_word(w, low) for w in self.with_words)
         return (
             any(has_word(w, low) for w in self.words)
             and (
                 not self.with_words
-                or any(has_word(w, low) for w in self.with_words)
-                or (bool(subject) and any(has_word(w, subject.lower()) for w in self.with_words))
+                or with_here
+                or (bool(before) and any(has_word(w, before) for w in self.with_words))
             )
-            and not unless_hit(self.unless_words, text, count_units, self.unless_not_batch)
-        )
+            # … or the follow-up asks the with-word's question («一台多少，总共多少») of the matter the turn before
+            # named («保养合同快到期了»)
+            or (
+                with_here
+                and bool(before)
+                and any(has_word(w, before) for w in self.words)
+                and not unless_hit(self.unless_words, subject, count_units, self.unless_not_batch)
+            )
+        ) and not unless_hit(self.unless_words, text, count_units, self.unless_not_batch)
 
     def matched(self, text: str, count_units: Sequence[str] = ()) -> list[str]:
         """The need's words (and with-words) the text has, when it asks; [] when it does not."""
@@ -440,6 +451,9 @@ class ToolsConfig(BaseModel):
     # the measure words a count of the customer's assets is written with (an industry's: 台, 辆 …): a follow-up
     # "那4台" or "10月份提的那8台" picks the batch of that size; none listed, a count selects nothing
     count_units: list[str] = Field(default_factory=list)
+    # … and in English: what the assets are called, counted the English way ("6 vans", "9 sedans"); a count before a
+    # model code ("7 X7 SUVs") or the neutral "units" is read without them
+    count_units_en: list[str] = Field(default_factory=list)
     # an asset described by a CRM field rather than named ("跑得最多那台", "the one with the lowest mileage"): the
     # words that pick the one with the highest / lowest value of that field among the assets the message means
     described_assets: list[DescribedBy] = Field(default_factory=list)

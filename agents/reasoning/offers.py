@@ -88,7 +88,7 @@ def row_lookup(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     slots = tuple(values[o] for o in outputs if re.search(r"\d", values[o]) and values[o] in statement)
     inputs.insert(0, Input("policy", row.evidence_id, row.as_text()))
     priced = _priced_units(spec, ctx, cells)
-    statement_en = _english(spec.template_en, cells)
+    statement_en = _english(spec.template_en, _cells_en(spec, cells))
     if priced is not None:
         n, per, total, said = priced
         statement += f"，{n} 台合计 {total} 元"
@@ -132,6 +132,19 @@ def _priced_units(
             per = Decimal(m.group(1).replace(",", ""))
             return int(n), _yuan_plain(per), _yuan_plain(per * int(n)), u.group(0)
     return None
+
+
+def _cells_en(spec: ToolSpec, cells: dict[str, str]) -> dict[str, str]:
+    """The row's cells for the English line: a column the tenant words in English (labels_en) by that wording; such a
+    column's cell it has no English for is missing (the English line is then not written, never half Chinese)."""
+    out = dict(cells)
+    for column, wording in spec.labels_en.items():
+        if column in out:
+            if out[column] in wording:
+                out[column] = wording[out[column]]
+            else:
+                del out[column]
+    return out
 
 
 def _english(template: str, cells: dict[str, str]) -> str:

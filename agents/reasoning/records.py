@@ -178,18 +178,19 @@ def _policy_values(
     return found, source
 
 
-DATE_PLUS = re.compile(r"^\s*(\w+)\s*\+\s*(\d+)\s*$")
+DATE_PLUS = re.compile(r"^\s*(\w+)\s*([+-])\s*(\d+)\s*$")
 
 
 def _compute(
     spec: ToolSpec, scope: dict[str, Any], values: dict[str, Any], today: date
 ) -> CannotCompute | None:
     """tools.yaml `compute` over the record as of `today`, into scope (numbers) and values (as said); "a_date + N"
-    is the day N days later (the last day of a window: order_date + 7)."""
+    is the day N days later (the last day of a window: order_date + 7), "a_date - N" the day N days before (a window
+    opening before an end: end_date - 30)."""
     for name, expr in spec.compute.items():
         plus = DATE_PLUS.match(expr)
         if plus and (start := _day(scope.get(plus.group(1)))) is not None:
-            day = start + timedelta(days=int(plus.group(2)))
+            day = start + timedelta(days=int(plus.group(3)) * (1 if plus.group(2) == "+" else -1))
             scope[name] = day.isoformat()
             values[name] = dates.zh_date(day)
             continue

@@ -272,9 +272,18 @@ def _traded_units(text: str, batch: int) -> int:
     counts = [
         int(m.group(1))
         for m in ASKED_UNITS.finditer(text)
-        if not _claimed(text, m.start(), m.end()) and 0 < int(m.group(1)) <= batch
+        if not _claimed(text, m.start(), m.end())
+        and 0 < int(m.group(1)) <= batch
+        and not REST_BEFORE.search(text[max(0, m.start() - 24) : m.start()])
     ]
     return min(counts) if counts else batch
+
+
+# a count said as the rest of the batch, kept for later («先换8台，剩下4台明年再说», «另外7台», "the other 6"): not traded
+REST_BEFORE = re.compile(
+    r"(?:剩下|剩余|其余|余下|另外|其他|rest of(?: the)?|remaining|the other)\s*(?:的|那)?\s*(?:\d+[^（(\d]{0,12}[（(])?$",
+    re.I,
+)
 
 
 def _age(start: date, today: date) -> tuple[Decimal, int]:
