@@ -17,6 +17,7 @@ import yaml
 
 from agents.nodes.decide import need_parts
 from evals.actions_generalise import scratch, scratch_summary
+from tests.agents.scratch_suite import shared_models
 
 DATA = Path(__file__).parent / "data"
 CONFIG = Path(__file__).parents[2] / "evals" / "configs" / "no-llm.yaml"
@@ -258,7 +259,8 @@ def run(
     mp = pytest.MonkeyPatch()
     mp.setenv("COPILOT_DATA_DIR", str(tmp_path_factory.mktemp(s.file.removesuffix(".yaml"))))
     try:
-        return s, scratch(DATA / s.file, CONFIG)
+        with shared_models():  # the session's embedding models, loaded once (tests/agents/scratch_suite.py)
+            return s, scratch(DATA / s.file, CONFIG)
     finally:
         mp.undo()
 
