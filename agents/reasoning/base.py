@@ -216,13 +216,14 @@ NEUTRAL_COUNT_EN = ("units",)
 def count_pattern_en(nouns: tuple[str, ...] = ()) -> re.Pattern[str]:
     """Counts in English over the pack's measure words for its assets (`nouns`, "vans", "sedans"; singular or plural)
     and over model codes: "6 K3 vans", "20 units", "7 X7 SUVs" (up to two words between the count and the code),
-    "K3 x 12" / "12 x K3"."""
+    "K3 x 12" / "12 x K3"; "8 of them" counts the assets just named."""
     words = sorted({re.sub(r"(?<=[^s])s$", "", n.strip()) for n in (*NEUTRAL_COUNT_EN, *nouns) if n.strip()})
     noun = "|".join(re.escape(w) + "s?" for w in sorted(words, key=len, reverse=True))
     return re.compile(
         rf"\b(\d+)\s+{_COUNT_GAP_EN}(?:({_MODEL_EN})s?\s+)?(?i:{noun})\b"
         rf"|\b(\d+)\s+{_COUNT_GAP_EN}(?:(?!{_NOT_COUNTED_EN}\b)[a-z]+\s+){{0,2}}({_MODEL_EN})(?:s|'s)?(?:\s+(?!{_NOT_PLURAL_EN}\b)[a-z]{{2,}}s\b)?(?![A-Za-z0-9])"
         rf"|\b({_MODEL_EN})\s*[x×]\s*(\d+)\b"
+        rf"|\b(\d+)\s+of\s+(them|those|these)\b"
         rf"|(?<![\w.])(\d+)\s*[x×]\s*({_MODEL_EN})\b"
     )
 
@@ -288,7 +289,17 @@ def english_counts(text: str, today: date | None = None, nouns: tuple[str, ...] 
 
     def count(m: re.Match[str]) -> str:
         g = m.groups()
-        n, model = (g[0], g[1]) if g[0] else (g[2], g[3]) if g[2] else (g[5], g[4]) if g[4] else (g[6], g[7])
+        n, model = (
+            (g[0], g[1])
+            if g[0]
+            else (g[2], g[3])
+            if g[2]
+            else (g[5], g[4])
+            if g[4]
+            else (g[6], "")  # "8 of them": of the assets just named
+            if g[6]
+            else (g[8], g[9])
+        )
         return f"{m.group(0)}（{n}台{model or ''}）"
 
     return count_pattern_en(tuple(nouns)).sub(count, out)

@@ -1,12 +1,12 @@
 """Answers round 20: the mechanisms behind tests/agents/data/answers_scratch_r20.yaml (the kinds of blind batch J's
 must-mention misses), one table each, and the scratch set run end to end through the real graph (no LLM).
 
-Scratch r20 (33 messages, 7 innocents among them), measured on the session-start code (04d7dfd) before any fix:
-items 31/59, 13/33 cases, 0 must-not-claim breaks. After this round's fixes (the pack's English measure words and
+Scratch r20 (36 messages, 9 innocents among them), measured on the session-start code (04d7dfd) before any fix:
+items 32/61, 15/36 cases, 1 must-not-claim break (tp-e: an English "8 of them" priced the whole batch). After this round's fixes (the pack's English measure words and
 model codes in English counts, the count said to work by, the rest of a batch not traded, a pack term heard through a
 homophone, a deposit asked as the first payment, a fact's table cells in the tenant's English, a renewal window's
 opening day, a follow-up asking its question of the matter before, the model of the turn before for a longer turn that
-prices a count, the price of the model bought as the final price): items 55/59, 31/33 cases, 0 breaks. Misses:
+prices a count, the price of the model bought as the final price, "8 of them"): items 57/61, 34/36 cases, 0 breaks. Misses:
 ec-d (the English draft does not say the in-authority price the fact states: drafting, board), cr-c (an English
 correction turn read as out of scope: intent)."""
 
@@ -36,6 +36,7 @@ TERMS = ("延保", "保养套餐", "蓄电池")  # a pack's terms (tools.yaml sy
         ("quote for Z5 x 12 please", "12台Z5"),
         ("make it 11 units", "11台"),  # the neutral measure word
         ("another 4 new vans", "4台"),
+        ("We have 12 old K2s. What if we only trade in 8 of them?", "8台"),  # of the assets just named
     ],
 )
 def test_an_english_count_reads_the_packs_words_and_model_codes(text: str, read: str) -> None:
@@ -149,7 +150,7 @@ def test_a_window_opens_days_before_an_end() -> None:
 
 
 # ------------------------------------------------------------------ the scratch set end to end
-ITEMS_FLOOR, CASES_FLOOR = 0.93, 31  # measured at this commit: 55/59 items, 31/33 cases (docstring)
+ITEMS_FLOOR, CASES_FLOOR = 0.93, 34  # measured at this commit: 57/61 items, 34/36 cases (docstring)
 
 
 @pytest.fixture(scope="module")
@@ -159,13 +160,13 @@ def scratch_run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
 
 def test_scratch_set_is_new_and_hand_computed() -> None:
     text = DATA.read_text(encoding="utf-8")
-    assert text.count("  - id: scr-r20-") >= 33
+    assert text.count("  - id: scr-r20-") >= 36
     assert "heldout" not in text.split("cases:")[1]  # never a held-out case
 
 
 def test_scratch_must_mention(scratch_run) -> None:  # type: ignore[no-untyped-def]
     hit, total = must_mention_items(scratch_run)
-    assert total >= 59
+    assert total >= 61
     assert hit / total >= ITEMS_FLOOR, f"{hit}/{total}"
     passed = sum(1 for c in scratch_run.cases if c.status == "pass")
     assert passed >= CASES_FLOOR, f"{passed}/{len(scratch_run.cases)} cases"
