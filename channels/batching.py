@@ -3,11 +3,12 @@ synchronous=FULL takes 0.5–10 ms) are written together in its next transaction
 behind a lock. One writer thread; each request awaits its own result.
 
 With an inbox that can split its commit from its fsync (`PipelinedInbox`: SqliteInbox on a WAL file, synchronous=FULL)
-the fsyncs run on SYNC_THREADS threads of their own: the writer commits a batch without the fsync and hands it on, a
-sync thread fdatasyncs the log and only then answers the batch's requests. A batch that arrives while the last one's
-fsync is under way commits at once and its own fsync starts beside it (this disk serves concurrent flushes in
-parallel), so an acknowledgement waits for one fsync instead of the end of another's and then its own: the tail of
-the callback's latency. Each request is still answered only after an fsync that began after its batch committed."""
+SYNC_THREADS writer threads take batches from the queue: each commits its batch without the fsync, fdatasyncs the log
+and only then answers the batch's requests. A batch that arrives while one writer is in its fsync is taken by another,
+which commits at once (the SQLite write lock is free: the fsync no longer runs under it) and starts its own fsync beside
+the first (this disk serves concurrent flushes in parallel), so an acknowledgement waits for one fsync instead of the
+end of another's and then its own: the tail of the callback's latency. Each request is still answered only after an
+fsync that began after its batch committed; a duplicate's too (the row it met committed before its own commit)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from contract.errors import BackendUnavailable
 from contract.messages import InboundMessage
 
 Item = tuple[InboundMessage, asyncio.AbstractEventLoop, asyncio.Future[bool]]
-# fdatasyncs in flight at once for a pipelined inbox: a batch committed while one runs starts its own beside it; when
-# all are busy, the batches committed meanwhile share the next one (group commit again, one fsync for them all)
+# writer threads of a pipelined inbox, i.e. fsyncs in flight at once: a batch that arrives while one runs is committed
+# and fsynced by the other; when all are busy, the requests queued meanwhile form the next batch (one fsync for them all)
 SYNC_THREADS = 2
 
 
@@ -64,7 +65,8 @@ class InlineGroupCommitter:
 
 
 class GroupCommitter:
-    """Group commit on a writer thread: the loop keeps serving while the batch is fsynced."""
+    """Group commit on writer threads (one, or SYNC_THREADS for a pipelined inbox): the loop keeps serving while a
+    batch is fsynced."""
 
     def __init__(self, inbox: BatchInbox, max_batch: int = 256, sync_threads: int = SYNC_THREADS) -> None:
         self.inbox = inbox
@@ -72,27 +74,23 @@ class GroupCommitter:
         self._queue: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
-        # commit and fsync apart (see the module's docstring); otherwise accept_many's own fsync, as before
+        # commit and fsync apart, on several writers (see the module's docstring); otherwise one writer whose
+        # accept_many fsyncs inside the commit, as before
         self._pipelined = isinstance(inbox, PipelinedInbox) and inbox.pipelined and sync_threads > 0
-        self._sync_threads = sync_threads
-        self._committed: list[tuple[list[Item], list[bool]]] = []  # committed, not yet fsynced
-        self._synced = threading.Condition()
-        self._stopping = False
-        self._syncers: list[threading.Thread] = []
+        self._count = sync_threads if self._pipelined else 1
+        self._writers: list[threading.Thread] = []
 
     def _ensure_started(self) -> None:
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None:
-                    if self._pipelined:
-                        self._syncers = [
-                            threading.Thread(target=self._sync_loop, name=f"inbox-fsync-{i}", daemon=True)
-                            for i in range(self._sync_threads)
-                        ]
-                        for t in self._syncers:
-                            t.start()
-                    self._thread = threading.Thread(target=self._run, name="inbox-group-commit", daemon=True)
-                    self._thread.start()
+                    self._writers = [
+                        threading.Thread(target=self._run, name=f"inbox-group-commit-{i}", daemon=True)
+                        for i in range(self._count)
+                    ]
+                    for t in self._writers:
+                        t.start()
+                    self._thread = self._writers[0]
 
     async def accept(self, msg: InboundMessage) -> bool:
         """Durably enqueue; True = new, False = duplicate. Raises BackendUnavailable like Inbox.accept."""
@@ -106,6 +104,7 @@ class GroupCommitter:
         while True:
             first = self._queue.get()
             if first is None:
+                self._queue.put(None)  # for the next writer
                 return
             batch = [first]
             while len(batch) < self.max_batch:
@@ -124,12 +123,11 @@ class GroupCommitter:
         try:
             if self._pipelined:
                 assert isinstance(self.inbox, PipelinedInbox)
-                committed = self.inbox.commit_many(msgs)
-                with self._synced:  # answered by a sync thread, after an fsync that begins after this commit
-                    self._committed.append((batch, committed))
-                    self._synced.notify()
-                return
-            results: list[bool] | None = self.inbox.accept_many(msgs)
+                results: list[bool] | None = self.inbox.commit_many(msgs)
+                # answered only after an fsync that begins after this commit (another writer may commit meanwhile)
+                self.inbox.sync_committed()
+            else:
+                results = self.inbox.accept_many(msgs)
             error: BaseException | None = None
         except BackendUnavailable as exc:
             results, error = None, exc
@@ -139,26 +137,6 @@ class GroupCommitter:
                 BackendUnavailable(f"inbox write failed: {exc}", reason="inbox_unavailable"),
             )
         self._answer(batch, results, error)
-
-    def _sync_loop(self) -> None:
-        """Take every batch committed so far, fdatasync once, answer them all; until close() and nothing is left."""
-        assert isinstance(self.inbox, PipelinedInbox)
-        while True:
-            with self._synced:
-                while not self._committed and not self._stopping:
-                    self._synced.wait()
-                if not self._committed:
-                    return
-                taken, self._committed = self._committed, []
-            error: BaseException | None = None
-            try:
-                self.inbox.sync_committed()
-            except BackendUnavailable as exc:
-                error = exc
-            except Exception as exc:  # not known to be durable: the callers get a 503 and Tencent retries
-                error = BackendUnavailable(f"inbox fsync failed: {exc}", reason="inbox_unavailable")
-            for batch, results in taken:
-                self._answer(batch, results if error is None else None, error)
 
     def _answer(self, batch: list[Item], results: list[bool] | None, error: BaseException | None) -> None:
         # One wake-up per loop for the whole batch, not one per message: each call_soon_threadsafe writes the loop's
@@ -171,13 +149,9 @@ class GroupCommitter:
 
     def close(self) -> None:
         if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(5)
-        with self._synced:  # the sync threads answer what was committed, then stop
-            self._stopping = True
-            self._synced.notify_all()
-        for t in self._syncers:
-            t.join(5)
+            self._queue.put(None)  # each writer puts it back for the next one as it stops
+            for t in self._writers:
+                t.join(5)
 
 
 def _settle_all(settled: list[tuple[asyncio.Future[bool], bool]], error: BaseException | None) -> None:
