@@ -142,6 +142,14 @@ def build_requests(
     return out
 
 
+def fsync_writers(synchronous: str, commit: str) -> int:
+    """Writer threads the server's group committer runs (channels.batching): SYNC_THREADS for a pipelined inbox (a
+    WAL file with synchronous=FULL committed on a thread), else one."""
+    from channels.batching import SYNC_THREADS
+
+    return SYNC_THREADS if synchronous == "FULL" and commit == "thread" else 1
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2) if ordered else float("nan")
@@ -450,6 +458,9 @@ def main(argv: list[str] | None = None) -> int:
             "retry_ratio": args.retry_ratio,
             "sqlite_synchronous": args.synchronous,
             "group_commit": args.commit,
+            # how a FULL inbox makes a batch durable (channels/batching.py): commit, then fdatasync of the WAL outside
+            # SQLite's write lock on this many writer threads (fsyncs in flight at once); 1 = fsync inside the commit
+            "fsync_writers": fsync_writers(args.synchronous, args.commit),
             "server": f"uvicorn {args.workers} worker(s), uvloop, httptools",
             "blocks": args.blocks,
         },
@@ -500,7 +511,13 @@ def render_md(r: dict[str, Any]) -> str:
             "# Channels load benchmark (issue 7)",
             "",
             f"{r['config']['seconds']:.0f} s at {r['config']['rate']:.0f} req/s on loopback, {r['config']['retry_ratio']:.0%} retries "
-            f"(half byte-identical, half re-encrypted), SqliteInbox synchronous={r['config']['sqlite_synchronous']}, "
+            f"(half byte-identical, half re-encrypted), SqliteInbox synchronous={r['config']['sqlite_synchronous']}"
+            + (
+                f" (commit, then fdatasync of the WAL on {r['config']['fsync_writers']} writer threads: pipelined)"
+                if r["config"].get("fsync_writers", 1) > 1
+                else ""
+            )
+            + ", "
             f"{r['config']['server']}; a worker process claims/acks during the run. {r['when']}."
             + (
                 f" The bare endpoint and the callback alternate in {r['config']['blocks']} blocks each, so both see the "
