@@ -44,7 +44,7 @@ from agents.nodes.ground import ground_customer, ground_policy
 from agents.nodes.guard import guard_input, guard_output
 from agents.nodes.perceive import after_perceive, perceive
 from agents.nodes.reason import reason
-from agents.nodes.understand import understand
+from agents.nodes.understand import reread, understand
 from agents.state import RESET, CopilotState, extend_unique, ids_of, keep_last, turn_dict, turn_list
 
 Node = Callable[[CopilotState, Runtime[RunContext]], dict[str, Any]]
@@ -178,6 +178,7 @@ def run_nodes(t: Turn, runtime: Runtime[RunContext]) -> dict[str, Any]:
         crm
     )  # in the order LangGraph applied the two branches' writes (by node name): evidence order matters
     t.apply(policy)
+    t.apply(reread(t.state, runtime))  # type: ignore[arg-type]  # the intent read again with the customer's records
     t.apply(reason(t.state, runtime))  # type: ignore[arg-type]
     t.apply(decide(t.state, runtime))  # type: ignore[arg-type]
     if runtime.context.progress is not None:  # phase 1: intent, evidence, answer and actions exist

@@ -11,6 +11,7 @@ from langgraph.runtime import Runtime
 
 from agents.actions.marginal import distribution, guessed
 from agents.context import RunContext
+from agents.perception.reading import reading
 from agents.state import CopilotState
 from agents.tenant import OUT_OF_SCOPE
 from agents.timing import timed
@@ -24,6 +25,7 @@ from agents.understanding.intent import (
     message_clauses,
 )
 from agents.understanding.questions import asks
+from agents.understanding.records import RecordPack, record_lifts, record_pack
 from agents.understanding.sentiment import score_sentiment
 from agents.understanding.service import embedding_classifier, intent_classifier
 from contract.suggestions import Intent
@@ -170,3 +172,72 @@ def turn_reading(state: CopilotState, runtime: Runtime[RunContext], intent: Inte
         return intent_reading(state, runtime, intent, ctx)
     except Exception:  # the classifier could not be built (no embedder): the readers fall back, as before
         return ""
+
+
+def reread(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """After ground: the intent read again with the customer's CRM records (agents.understanding.records): an open ticket
+    whose handling the message says has not come lifts the complaint intent; a service contract the customer holds or
+    held, named in a message read as an intent whose tools read no contract, lifts the intent its id cues. The read is
+    decided again with those lifts (a strong other reading survives); {} when nothing changes. The embedding
+    classifier only (an LLM's reading is its own), and only when a record applies, so most turns pay nothing."""
+    crm = state.get("crm") or {}
+    intent = Intent.model_validate(state["intent"]) if state.get("intent") else None
+    text = state.get("clean_text", "").strip()
+    if (
+        intent is None
+        or intent.abstained
+        or not text
+        or not (crm.get("open_tickets") or crm.get("contracts"))
+    ):
+        return {}
+    if says_little_of(text, state):
+        return {}
+    deps = runtime.context.deps
+    clf = intent_classifier(deps)
+    if not isinstance(clf, EmbeddingIntentClassifier):
+        return {}
+    pack = _record_pack(deps, clf)
+    own = extract_entities(text, deps.tenant.entity_rules)
+    ctx = intent_input(state, state.get("intent", {}).get("entities") or own)
+    lifts, why = record_lifts(pack, intent.name, reading(text), ctx.previous, crm, own)
+    if not lifts:
+        return {}
+    angry = state.get("signals", {}).get("emoji_sentiment", 0.0) <= -0.5
+    boosts = dict(lifts)
+    if angry:  # as understand read it: an angry or tearful emoji tips a borderline message towards complaint
+        boosts["complaint"] = boosts.get("complaint", 0.0) + COMPLAINT_BOOST
+    again, scores = classify_once(clf, text, boosts, ctx)
+    if again.name == intent.name or again.abstained:
+        return {}
+    signals = {
+        **intent.signals,
+        **again.signals,
+        # which record lifted which intent, and by how much (the record's id is in the key: the reading's input)
+        **{f"records:{name}:{why[name]}": float(bonus) for name, bonus in lifts.items()},
+        "records_reread": 1.0,
+    }
+    changed = intent.model_copy(
+        update={
+            "name": again.name,
+            "confidence": again.confidence,
+            "label_zh": again.label_zh,
+            "signals": signals,
+        }
+    )
+    probs = None
+    if scores is not None and clf is deps.cache.get("intent_classifier") and guessed(changed):
+        probs = distribution(list(clf.classes), scores)
+    return {"intent": changed.model_dump(mode="json"), "intent_probs": probs}
+
+
+def _record_pack(deps: Any, clf: EmbeddingIntentClassifier) -> RecordPack:
+    """The pack's part the re-read reads (complaint intent, cues, record-reading tools), once per deps."""
+    cached: RecordPack | None = deps.cache.get("intent_record_pack")
+    if cached is None:
+        from agents.nodes.reason import tools_config
+
+        complaint = clf.classes[clf._complaint] if clf._complaint is not None else ""
+        offer = clf.classes[clf._offer] if clf._offer is not None else ""
+        cached = record_pack(deps.tenant, tools_config(deps), complaint, offer)
+        deps.cache["intent_record_pack"] = cached
+    return cached
