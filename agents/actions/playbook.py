@@ -43,6 +43,7 @@ from agents.actions.needs import UNASKED
 from agents.actions.records import ONLY
 from agents.actions.stance import stances
 from agents.tenant import OUT_OF_SCOPE, ActionSpec, FactTest, Playbook, Rule, TenantConfig
+from agents.traditional import to_simplified
 from contract.evidence import Evidence, EvidenceKind
 from contract.ports import PolicyQuery, PolicyRetriever
 from contract.suggestions import Action, Intent
@@ -762,6 +763,7 @@ def propose(
     ranked = _what_the_message_reads(r, ranked)
     ranked = _the_other_needs(r, ranked)
     ranked = _the_second_ask(r, ranked)
+    ranked = _the_named_step(r, ranked)
     ranked = _the_open_ticket(r, ranked)
     ranked = _for_another(r, ranked)
     return one_card_per_action(ranked)
@@ -1177,6 +1179,118 @@ def _the_second_ask(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
     if not best or not ranked or best in {f.action.name for f in ranked[:2]}:
         return ranked
     return _second_place(r, ranked, best)
+
+
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def label_words(tenant: TenantConfig) -> dict[str, set[str]]:
+    """Per action, what its catalog label names: the label's object (the label after its leading two-character verb,
+    «安排上门评估» → 上门评估; «预约巡检/上门» → 巡检, 上门), each kept only when no other action's label holds it. A
+    slice of a label («预约», «查询») names a verb, not a step, and is not used (as agents.actions.stance reads labels).
+    Read once per tenant object (kept pinned beside its words)."""
+    hit = _LABEL_WORDS.get(id(tenant))
+    if hit is not None and hit[0] is tenant:
+        return hit[1]
+    labels = {a.name: (a.label_zh or "").strip() for a in tenant.actions}
+    out: dict[str, set[str]] = {}
+    for name, label in labels.items():
+        obj = label[2:] if len(label) >= 4 and _CJK_WORD.match(label[:2]) else label
+        words = {w for w in _CJK_WORD.findall(obj) if len(w) >= 2}
+        out[name] = {w for w in words if not any(w in other for n, other in labels.items() if n != name)}
+    if len(_LABEL_WORDS) >= 16:  # a process serves a few tenants
+        _LABEL_WORDS.clear()
+    _LABEL_WORDS[id(tenant)] = (tenant, out)
+    return out
+
+
+_LABEL_WORDS: dict[int, tuple[TenantConfig, dict[str, set[str]]]] = {}
+
+
+def _backs_a_step(e: Evidence, d: DecisionInput) -> bool:
+    """A computed fact that makes a step the customer's to take: a yes/no row answered yes (a campaign the customer
+    qualifies for), or a date that has come (a service or a term due, days left ≤ 0)."""
+    if e.lineage.get("to_customer") is False:
+        return False
+    if e.lineage.get("unit") == "bool":
+        return str(e.lineage.get("output", "")).strip().lower() == "true"
+    days = _days_left(e, d)
+    return days is not None and days <= 0
+
+
+_DOC_TITLE = re.compile(r"《[^》]*》")
+
+
+def _row_names(e: Evidence, word: str) -> bool:
+    """The fact's own row (its inputs, slots and first line, without the titles of the documents it cites: a
+    document's name is not what the row is about) holds `word`."""
+    parts = [str(i.get("value", "")) for i in e.lineage.get("inputs") or [] if isinstance(i, dict)]
+    parts += [str(x) for x in e.lineage.get("slots") or []]
+    return word in _DOC_TITLE.sub("", " ".join([*parts, e.content.split("\n")[0]]))
+
+
+def _rests_on(r: _Ranking, f: RuleFiring, ids: set[str]) -> bool:
+    """The card's action is supported by one of these facts (the computed answer's link to it)."""
+    lk = r.computed.get(f.action.name)
+    return lk is not None and lk.supported and any(e.id in ids for e in lk.support)
+
+
+def _the_named_step(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """The message names a step by its catalog label's own word («月底前想安排一次巡检» → 预约巡检) and the customer's
+    record or the computed answer backs that step: a signal the catalog ties to it (超过180天未巡检), or a computed fact
+    that makes it the customer's to take whose row names the same word (a campaign the customer qualifies for whose
+    offer is «巡检工时费8折»; a due date that has come). That step takes the second place when it is not on the top two:
+    the customer asking about a service's offer means to come in for the service (batches A, D, J: a service-season
+    question got the campaign, its document and a quote). The word in the message alone (a story: «上次巡检的时候师傅
+    说…») or in the record alone backs nothing; the first card never moves."""
+    d = r.d
+    if not ranked or d.abstained():
+        return ranked
+    text = to_simplified(d.text)
+    said = {n: {w for w in ws if w in text} for n, ws in label_words(r.tenant).items()}
+    if not any(said.values()):
+        return ranked
+    signals = d.signal_ids()
+    rows = [e for e in computed_facts(d.evidence) if _backs_a_step(e, d)]
+    top = names_of(ranked[:2])
+    for spec in r.tenant.actions:
+        words = said.get(spec.name) or set()
+        if not words or spec.name in top or not preconditions_hold(spec, d):
+            continue
+        lk = r.computed.get(spec.name)
+        if lk is not None and lk.vetoed:
+            continue
+        backing = [signals[s] for s in spec.signals if s in signals] or [
+            e for e in rows if any(_row_names(e, w) for w in words)
+        ]
+        if not backing:
+            continue
+        picks = [f for f in ranked if f.action.name == spec.name] or r.catalog(
+            exclude=set(), limit=1, only={spec.name}, floor=-1.0
+        )
+        if not picks:
+            continue
+        pick = picks[0]
+        rest = [f for f in ranked if f.action.name != spec.name]
+        # second, under a card the read intent keeps or the computed verdict on the ask — unless the step serves the
+        # read intent itself (a booking read as a question about the plan it books under: the booking is its own step)
+        at = 1 if d.intent.name in spec.intents else _free_place(r, ranked)
+        # … and under the action the same fact supports (the campaign's own registration): the step follows the offer
+        ids_backing = {e.id for e in backing}
+        while at < len(rest) and at < MIN_ACTIONS and _rests_on(r, rest[at], ids_backing):
+            at += 1
+        at = min(at, len(rest))
+        why = "、".join(dict.fromkeys(e.title or e.content.split("\n")[0][:40] for e in backing[:2]))
+        ids = [*pick.action.evidence_ids, *[e.id for e in backing if e.id not in pick.action.evidence_ids]]
+        pick.action = pick.action.model_copy(
+            update={
+                "rationale": pick.action.rationale + f"（消息说到「{'、'.join(sorted(words))}」，{why}）",
+                "evidence_ids": ids,
+                "score": min(pick.action.score, rest[0].action.score) if rest else pick.action.score,
+            }
+        )
+        return [*rest[:at], pick, *rest[at:]][: r.limit]
+    return ranked
 
 
 def _prepared_first(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
