@@ -32,7 +32,7 @@ from dataclasses import replace as _with
 from functools import lru_cache
 from typing import Any, Protocol
 
-from agents.authz_caller import caller_not_holder, joined
+from agents.authz_caller import caller_not_holder, holder_disowned, joined
 from agents.authz_phrases import (
     ASKING,
     BROAD,
@@ -64,6 +64,7 @@ from agents.authz_phrases import (
     former_staff_asked,
     generic_other_party,
     joins,
+    peers_typical_terms,
     phrases,
     proxy_asked,
     proxy_claim,
@@ -647,14 +648,32 @@ COLLEAGUE_FIGURES = phrases(
     r"|(?:手上|名下|手里)(?:有)?(?:多少|几)",
     r"commissions?|bonus(?:es)?|quotas?|targets?|numbers|sales|deals|pipeline|revenue|made\s+on",
 )
-_BOOK_KEYS: dict[int, tuple[Any, tuple[Any, ...]]] = {}
 
 
-def _colleague_keys(index: Any) -> tuple[Any, ...]:
+class RepHandle(Protocol):
+    """One of the directory's handles (a rep's, in mode "book": customer_id is the rep id, kind their team)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def mode(self) -> str: ...
+
+
+_BOOK_KEYS: dict[int, tuple[object, tuple[RepHandle, ...]]] = {}
+
+
+def _colleague_keys(index: object) -> tuple[RepHandle, ...]:
     """The directory's handles for reps (name, given name, nickname, romanised: mode "book"), once per index."""
     kept = _BOOK_KEYS.get(id(index))
     if kept is None or kept[0] is not index:
-        keys = tuple(h for h in getattr(index, "handles", ()) if getattr(h, "mode", "") == "book")
+        handles: Sequence[RepHandle] = getattr(index, "handles", ())
+        keys = tuple(h for h in handles if h.mode == "book")
         if len(_BOOK_KEYS) > 8:
             _BOOK_KEYS.clear()
         kept = _BOOK_KEYS[id(index)] = (index, keys)
@@ -769,6 +788,10 @@ def customer_trap(
     own_org = org_account or (own_name and _is_org(own_name)) or _own_org_named(hits, text, current_ref)
     if not own_org and caller_not_holder(text, own_forms, said_of(hits, text, current_ref, False)):
         return NOT_ACCOUNT_HOLDER, "caller_not_holder"
+    # «车主是我老板…把手机号改成我的», «我是给王总开车的…发票发我», "the car isn't in my name": a person's account asked of
+    # by someone who says it is not theirs (agents/authz_caller.py holder_disowned)
+    if not own_org and holder_disowned(text):
+        return NOT_ACCOUNT_HOLDER, "holder_disowned"
     # «我是<holder>他爸，孩子那台…», «<holder>是我老爸，他那台…»: the holder, resolved by the CRM, named with a relation
     # by the speaker, whose things are asked (agents/authz_records.py)
     if not own_org and relation_to(text, own_forms) and holder_things_asked(text):
@@ -831,6 +854,8 @@ def customer_trap(
         return _REASON["prices"], "shown_terms"
     if deals_aggregate(text, customer=True):  # «你们卖给车队客户最低几折»: one customer's deal, unnamed
         return _REASON["prices"], "aggregate"
+    if peers_typical_terms(text):  # «跟我们体量差不多的车队一般能谈到多少个点»: others' usual terms, unnamed
+        return _REASON["prices"], "aggregate"
     asked = who_else_asked(text, (*party_words_of(customers), *org_words))  # «…都卖给谁了»
     if asked:
         return _REASON[asked], "aggregate"
@@ -847,6 +872,13 @@ def customer_trap(
     asked = bulk_asked(text, words, named) or all_customers_asked(
         text, (*party_words_of(customers), *org_words) if others else ()
     )
+    # every customer's rows fetched (a list, a table): the population's data, as for a rep
+    if (
+        asked == "prices"
+        and not deals_aggregate(text, customer=True)
+        and (POPULATION_ROWS.search(text) or CONTACT_DETAILS.search(text))
+    ):
+        asked = "records"
     if asked:
         return _REASON[asked], "aggregate"
     return "", ""
@@ -1248,6 +1280,10 @@ def own_forms(customers: object, current_ref: str, own_name: str) -> str:
     return " ".join(cjk) if cjk else own_name
 
 
+# a kind of customer said as a class: «出租公司这类客户», «租赁公司这种», «物流公司之类的»
+A_CLASS_AFTER = re.compile(r"\s*(?:(?:这|那)一?[类种]|这样的|那样的|之类|一类)")
+
+
 def unresolved_orgs(
     customers: object,
     text: str,
@@ -1274,6 +1310,9 @@ def unresolved_orgs(
             continue
         if _names_someone(customers, name):  # the directory resolves it: ownership decides (check_mentions)
             continue
+        at = text.find(name)
+        if at >= 0 and A_CLASS_AFTER.match(text, at + len(name)):
+            continue  # «出租公司这类客户…»: a kind of customer, not one organisation
         # the tightest form for the ledger: a trade name before a kind («宏远物流» of «帮我查下宏远物流»)
         out.append(next((t for t in tight if t in name), name))
     return out
@@ -1347,7 +1386,8 @@ def party_words_of(customers: object) -> tuple[str, ...]:
 
 # the population's rows fetched: listed, exported, tabulated, compiled («列出来», «导一份», «拉个表», «汇总», «export»)
 POPULATION_ROWS = phrases(
-    r"列(?:出|一下|个|成|给)|导出|导一?[份个下]|名单|汇总|统计|成表|表格|清单|明细|拉[一个]?[份张下表]|整理",
+    r"列(?:出|一下|个|成|给)|导出|导一?[份个下]|名单|汇总|统计|成表|表格|清单|明细|拉[一个]?[份张下表]|整理"
+    r"|[做出制]一?[个张份]?(?:对比)?表|对比表|[价扣]表",
     r"list|export|table|spreadsheet|excel|csv|compile|dump",
 )
 

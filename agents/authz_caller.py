@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable
 
 from agents.authz_phrases import (
+    ACCOUNT_ACTION,
     EN_HOLDER_THINGS,
     FAMILY,
     FAMILY_EN,
@@ -127,6 +128,30 @@ def caller_not_holder(text: str, holder_forms: Iterable[str] = (), other_forms: 
         return True
     en = EN_FOR_RELATIVE.search(t)
     return bool(en and EN_HOLDER_THINGS.search(t, en.start()) and not OWN_THINGS.search(t, en.end()))
+
+
+# the asker says the account or the vehicle is another person's: «车主是我老板», «车不在我名下», «我是给王总开车的»,
+# "the car isn't in my name", "I drive the K2 for Ms Chen". «车主是我(本人)» is the holder; «给乘客开车» is their work
+DISOWNED = phrases(
+    r"车主(?:是|为)(?!我(?:自己|本人|我|[，,。！？!?\s]|$))|车主不是我|不(?:在|是)我(?:的)?名下|(?:不是|并非)我的车"
+    r"|(?:给|帮|替)(?!乘客|客人|顾客)[^我你，,。！？!?\s]{1,5}?开车",
+    r"(?:isn'?t|is\s+not|not)\s+(?:in\s+|under\s+)?my\s+name|i'?m\s+not\s+the\s+(?:owner|holder|account\s+holder)"
+    r"|i\s+drive\s+(?:\w+\s+){0,3}?for\b|(?:registered|belongs)\s+to\s+my\s+(?:boss|employer|company)"
+    r"|the\s+owner\s+is\s+(?:my|someone)",
+)
+# what only the holder may have, be told or change: the account's papers, details and records
+ACCOUNT_ASK = phrases(
+    r"发票|开票|抬头|手机号|联系人|联系方式|预留|过户|合同|订单|记录|还剩|到期|余额|定金|尾款|保修|质保",
+    r"invoice|contact|phone|number|account|records?|contract|order|warranty|package|deposit|balance",
+)
+
+
+def holder_disowned(text: str) -> bool:
+    """A person's account, asked about by someone who says the account or its vehicle is not theirs (the owner is their
+    boss, a relative, someone they drive for) and asks for its papers, details or records, or to change it: only the
+    holder may (not_account_holder). The caller decides only for a person's account (agents/authz.py customer_trap)."""
+    t = _FILLER.sub("", joined(text))
+    return bool(DISOWNED.search(t) and (ACCOUNT_ACTION.search(t) or ACCOUNT_ASK.search(t)))
 
 
 # ---- (2) one customer's terms carried to another --------------------------------------------------------------------

@@ -31,7 +31,7 @@ PRICE_TERMS = phrases(
     r"|percent",
 )
 RECORDS = phrases(
-    r"订单|下单|订了|买了|采购了|采购量|多少台|几台|多少件|交付|发货|到货|提货|交了|发了|到了没|进度|到哪一步|记录|工单"
+    r"订单|下单|订了|买了|采购了|采购量|多少台|几台|多少件|交付|交车|发货|到货|提货|交了|发了|到了没|进度|到哪一步|记录|工单"
     r"|手机号?|电话|联系方式|微信号?|住址|地址|身份证|证件号?|名下",
     r"orders?|ordered|bought|purchases?|records?|phone|mobile|address|contact details",
 )
@@ -544,6 +544,9 @@ def pauses_after(text: str, spans: list[Span], i: int, most: int = 3) -> list[st
     return out
 
 
+ASKER_TURN = re.compile(r"\s+(?=我们|我|咱们|咱)")
+
+
 def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record: bool = False) -> str:
     """For a party named at text[at:end]: "prices" (their prices or terms), "records" (their orders, records or
     personal data) or "" when the sentence does not ask about them. An organisation is asked about when a confidential
@@ -610,6 +613,11 @@ def what_is_asked(text: str, at: int, end: int, *, person: bool = False, record:
             return "prices"
         return "records" if RECORDS.search(piece) or ASKING.search(piece) else ""
     own = text[spans[i].start : spans[i].end]
+    # «X用的都是K2 我们也想试试 K2车队价多少»: after a pause the asker speaks of themself — what follows is theirs,
+    # unless it wants the same as the party («…我们也要一样的价»)
+    turn = ASKER_TURN.search(text, end, spans[i].end)
+    if turn is not None and not SAME.search(text, turn.start(), spans[i].end):
+        own = text[spans[i].start : turn.start()]
     candidates = []
     # «我们是宏远物流介绍来的», «我们跟宏远物流一样»: a referral or the asker's own side is not a question about them
     if not REFERRAL.search(own) and not SELF_ID.search(text[spans[i].start : at]):
@@ -798,7 +806,7 @@ def unresolved_party_asked(text: str, name_at: int, name_end: int) -> str:
 
 # the asker saying they are someone: «我是宏远物流的韩经理», «I'm the fleet manager at Hongyuan Logistics»
 SELF_CLAIM = re.compile(
-    r"(?:我|我们|本人|咱们?)(?:就|也|这边|这里)?是[^，,。！？!?]{0,4}$|\b(?:i am|i'm|this is|we are|we're)\b[^,!?]{0,40}$",
+    r"(?:我|我们|本人|咱们?)(?:就|也|这边|这里)?是[^，,。！？!?]{0,4}$|(?:^|[\s，,。！!])我$|\b(?:i am|i'm|this is|we are|we're)\b[^,!?]{0,40}$",
     re.I,
 )
 CLAIM_OPEN = re.compile(r"(?:我|我们|本人|咱们?)(?:就|也|这边|这里)?是")
@@ -806,6 +814,11 @@ TITLE_AFTER = re.compile(
     r"^[^，,。！？!?]{0,6}?(?:总|经理|主管|总监|队长|老板|负责人|采购|\b(?:manager|director|owner|head)\b)",
     re.I,
 )
+# the name first, then the claim: «Cao Yang here», «Cao Yang speaking»; «It's Cao Yang»
+NAME_FIRST_CLAIM = re.compile(r"\s*(?:here|speaking)\b", re.I)
+EN_ITS = re.compile(r"\b(?:it's|it is)\s*$", re.I)
+# the message opens with the name, set off as a signature: «蒋某，某公司采购。…»
+SIGNED = re.compile(r"\s*[，,、]")
 # what only the party itself may be told: its existing terms and records, not a new quote
 EXISTING = re.compile(
     r"合同|协议|条款|折扣|几个点|点数|返点|返利|订单|单子|发票|记录|账期|那批|上次|之前|拿的|签的|订的|提的|发我|发一下|发过来|发给我"
@@ -818,6 +831,10 @@ EXISTING = re.compile(
 # the family word class (FAMILY) and the people who act for someone at work or at home
 RELATIONS = rf"{FAMILY}|朋友|同事|助理|秘书|司机|行政|员工|下属|助手|管家|保姆"
 _RELATIONS = RELATIONS
+# a relation or a referral after a name: the asker is not that party («我是X的司机», «X的爱人», «X介绍来的», "X's wife")
+SPEAKS_FOR = re.compile(
+    rf"\s*(?:'s\b|的?(?:{RELATIONS})|[\u4e00-\u9fff]{{0,4}}?(?:介绍|推荐|引荐|让|叫|托))", re.I
+)
 # a person the asker owns («我老婆», «我们司机», «我家的保姆», «our finance guy», «my wife»), or any person word at all
 # (the closed class of relations above, the salutations of _PERSON_NOUNS, a customer or holder), for the nearest one
 _EN_RELATIONS = (
@@ -951,6 +968,8 @@ _ESTABLISHMENT = r"(?:厂|店|公司|中心|行|所|站|处|保险|理赔|维修
 THIRD_PARTY_SELF = re.compile(
     rf"(?:我们?|本人|这里|这边|咱们?)(?:这边|这里)?(?:是|系)(?:[^，,。！？!?\n]{{0,14}}?){_ESTABLISHMENT}"
 )
+# the establishment word owned by the asker themself («我们公司», «我司», «本单位»): their own organisation
+OWN_ESTABLISHMENT = re.compile(r"(?:我们|咱们|我|本)的?\s*(?:公司|单位|厂|店)$|我司$")
 EN_THIRD_PARTY_SELF = re.compile(
     r"\b(?:i am|i'm|this is|we are|we're|calling from|calling for|calling on behalf of)\b[^.!?]{0,40}?"
     r"\b(?:insurer|insurance|adjusters?|brokers?|repairs?|repairers?|workshop|shop|company|firm|office|employer)\b",
@@ -996,6 +1015,8 @@ def third_party_asked(
     person the directory knows (the holder, the conversation's own customer included). Only the holder may be told
     what is theirs; the asker's own car or account («我的车在修理厂，…我这车还在保吗») is not a third party's ask."""
     m = THIRD_PARTY_SELF.search(text)
+    if m is not None and OWN_ESTABLISHMENT.search(m.group()):
+        m = None  # «我是X的司机 我们公司那台…»: the establishment reached is the asker's own company, not a third party
     if m is not None:
         rest = text[m.end() :]
         nouns = "|".join(re.escape(w) for w in party_words if w and not w.isascii())
@@ -1057,16 +1078,39 @@ def claimed_identity(text: str, at: int, end: int, *, titled: bool = False) -> s
     if i < 0:
         return ""
     own = text[spans[i].start : spans[i].end]
-    # an organisation-shaped match may have swallowed the claim's opening («我是杭州华通物流»)
-    claim = SELF_CLAIM.search(text[spans[i].start : at]) or (titled and CLAIM_OPEN.match(text, at))
+    # an organisation-shaped match may have swallowed the claim's opening («我是杭州华通物流»); in English the name
+    # may come first («Cao Yang here from …», «It's Cao Yang»)
+    claim = (
+        SELF_CLAIM.search(text[spans[i].start : at])
+        or (titled and CLAIM_OPEN.match(text, at))
+        or (
+            not titled
+            and (
+                NAME_FIRST_CLAIM.match(text, end)
+                or EN_ITS.search(text[spans[i].start : at])
+                or (not text[:at].strip() and SIGNED.match(text, end))
+            )
+        )
+    )
     if REFERRAL.search(own) or not claim:
         return ""
     if titled and not TITLE_AFTER.match(text[end : spans[i].end]):
         return ""
     rest = text[end:]
     if not EXISTING.search(rest):
-        return ""
-    if PRICE_TERMS.search(rest):
+        # a party the CRM resolves, claimed as the asker themself («我是<another customer> … 我那台…还剩几次»,
+        # "… here - when are our vans due"), then the asker's own things asked: those are that customer's records,
+        # and who writes cannot be checked in a chat. Not a relation or a referral («我是X的司机», «X介绍来的»)
+        if (
+            titled
+            or SPEAKS_FOR.match(text, end)
+            or not (ASKER_OWNS.search(rest) or EN_ASKER_OWNS.search(rest))
+        ):
+            return ""
+        if not (ASKING.search(rest) or REQUEST.search(rest) or VERIFY.search(rest)):
+            return ""
+        return "prices" if asks_terms(rest) else "records"
+    if asks_terms(rest):
         return "prices"
     return "records" if RECORDS.search(rest) or ASKING.search(rest) else ""
 
@@ -1138,6 +1182,39 @@ def deals_aggregate(text: str, *, customer: bool) -> bool:
     return False
 
 
+# «跟我们体量差不多的车队一般能谈到多少个点», "what do fleets of our size usually end up paying": the asker's peers —
+# parties like them — and what such deals usually come to. No one is named, but the answer is other customers' terms
+PEERS = phrases(
+    r"(?:跟|和|像|同)(?:我们|咱们|我司|我)[^，,。！？!?]{0,8}?(?:差不多|一样|类似|这样|这种|那样|相当|相近)"
+    r"|同(?:等|样)?(?:规模|体量|级别)|同类|同行",
+    r"(?:of|at)\s+(?:our|my)\s+(?:size|scale)|similar\s+(?:size|scale)|(?:fleets?|compan(?:y|ies)|firms?|businesses)\s+like\s+(?:us|ours|mine)|similar(?:-sized|\s+sized)?\s+(?:\w+\s+)?"
+    r"(?:fleets?|compan(?:y|ies)|firms?|customers?|clients?|businesses)|(?:our|my)\s+size",
+)
+TYPICAL = phrases(
+    r"一般|通常|平均|普遍|大多|大概|基本",
+    r"usually|typically|normally|on average|generally|tend to|end up|average",
+)
+TYPICAL_DEAL = phrases(
+    r"谈到|谈下|拿到|拿的|能拿|拿(?=[几多什])|成交|签[的到]|给到|给的|买的|落地|到手",
+    r"pay(?:ing)?|paid|get(?:ting)?|got|end\s+up|sign(?:ed)?|negotiat\w*",
+)
+
+
+def peers_typical_terms(text: str) -> bool:
+    """The asker's peers' usual terms: parties like the asker (the same size, the same trade, «同行») and what their
+    deals here usually come to — a price, a discount. Not what the policy offers («按政策…哪个档»), not a question with
+    no terms (how often they service)."""
+    peer = PEERS.search(text)
+    if peer is None or POLICY_WORDS.search(text):
+        return False
+    rest = text[peer.start() :]
+    return bool(
+        TYPICAL.search(rest)
+        and TYPICAL_DEAL.search(rest)
+        and (PRICE_TERMS.search(rest) or re.search(r"什么价|几折|多少个?点|how\s+much", rest, re.I))
+    )
+
+
 # «[截图: …王先生，X7给您优惠8000元…] 我也要跟他一样»: the terms shown were someone else's, and the same are demanded
 SAME_AS_THEM = phrases(
     r"(?:跟|和|同|照|按)着?(?:他|她|他们|她们|人家)(?:的|那)?[\u4e00-\u9fff]{0,4}?(?:一样|同样|那样|来)",
@@ -1164,7 +1241,7 @@ THIS_ONE = phrases(
     r"(?:这个|这位|该|这家|他们|她们)(?:客户|公司|单位)?", r"this (?:customer|client|account)|their"
 )
 LISTED = phrases(
-    r"列|排|导出|名单|汇总|统计|哪个|哪些|哪几|谁|成表|表格|清单|明细",
+    r"列|排|导出|名单|汇总|统计|哪个|哪些|哪几|谁|成表|表格|清单|明细|拉[一个]?[份张下]?表|[做出制]一?[个张份]?表",
     r"list|rank|export|sort|which|who|table|spreadsheet|excel|csv",
 )
 ELIGIBLE = phrases(

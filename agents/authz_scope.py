@@ -42,6 +42,10 @@ THE_THING = phrases(
 )
 
 
+# how long, or when: «保修还有多久», «什么时候», «何时» — a question about the thing identified too
+HOW_LONG = phrases(r"多久|多长时间|何时|几时", r"how long|when")
+
+
 def identifier_asked(text: str, at: int, end: int) -> str:
     """A customer's message naming another customer's car, order, contract or ticket by its identifier (text[at:end]):
     "prices" when it asks that thing's price or terms, "records" when it asks anything else, "" when it asks nothing
@@ -54,6 +58,7 @@ def identifier_asked(text: str, at: int, end: int) -> str:
         # a question, a request to check, a record asked for, or its terms demanded («照这个价», «也要一样的»)
         if not (
             ASKING.search(piece)
+            or HOW_LONG.search(piece)
             or VERIFY.search(piece)
             or RECORDS.search(piece)
             or SAME.search(piece)

@@ -85,7 +85,7 @@ PARTY_AFTER = (
     r"\s*(?:上次|最近|之前|去年|今年|前几天|现在|那次|上周|上个?月|上礼拜|前天|昨天|刚刚?)?\s*(?:他们|她们|那边|那家|那个|这家|这边|家的|公司|集团|方面|拿|买|签|订|要的|提的"
     # a pointer, a number word and a measure word: what is theirs («X那批», «X那份», «X那几台», «X这辆») — the closed
     # class of measure words for things owned, never «那个» alone («那个» above) nor a place («那里»)
-    r"|[那这][一几两些]?[批单台辆份张部套]"
+    r"|[那这](?:[一二三四五六七八九十两几些]{1,3}|\d{1,4})?\s*[批单台辆份张部套]"
     r"|的(?:单|订单|合同|价|报价|折扣|优惠|人|情况|资料|老板|经理|采购|负责人|联系人|保养|套餐|工单|质保)"
     r"|的[\u4e00-\u9fff]{1,2}?(?:总|经理|主管|总监|队长)"  # «长风的许总»: someone of theirs, by title
     # what a customer does with the seller: ordered, picked up, bought, renewed, paid («腾飞上周提的…»)
