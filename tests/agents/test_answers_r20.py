@@ -1,7 +1,7 @@
 """Answers round 20: the mechanisms behind tests/agents/data/answers_scratch_r20.yaml (the kinds of blind batch J's
 must-mention misses), one table each, and the scratch set run end to end through the real graph (no LLM).
 
-Scratch r20 (36 messages, 9 innocents among them), measured on the session-start code (04d7dfd) before any fix:
+Scratch r20 (36 messages, 5 of them innocents that must not change: dp-e, dp-f, dp-g, cr-d, hp-d), measured on the session-start code (04d7dfd) before any fix:
 items 32/61, 15/36 cases, 1 must-not-claim break (tp-e: an English "8 of them" priced the whole batch). After this round's fixes (the pack's English measure words and
 model codes in English counts, the count said to work by, the rest of a batch not traded, a pack term heard through a
 homophone, a deposit asked as the first payment, a fact's table cells in the tenant's English, a renewal window's
