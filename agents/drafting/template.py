@@ -312,6 +312,11 @@ def compose(c: Composition) -> DraftPlan:
         if clause_id in by_id:
             marks += nums.mark(by_id[clause_id])
             answered_clauses.add(clause_id)
+        for eid in _input_clauses(ev, statement, by_id):
+            # a clause the fact read besides its own (the offer a tier price stacks): its source is cited too
+            if nums.mark(by_id[eid]) not in marks:
+                marks += nums.mark(by_id[eid])
+            answered_clauses.add(eid)
         for eid in (
             ev.lineage.get("cite_evidence_ids") or []
         ):  # a CRM record the answer states (an order, a ticket)
@@ -333,7 +338,7 @@ def compose(c: Composition) -> DraftPlan:
         answer = (". ".join(answer_parts) + ".") if en else ("。".join(answer_parts) + "。")
         if en:
             answer = in_english(answer, c.terms_en)
-            # a sentence that now opens with a tenant's word in English ("vehicles deposit: …") opens in capitals
+            # a sentence that now opens with a tenant's word in English ("units deposit: …") opens in capitals
             answer = re.sub(r"((?:^|[.!?](?:\[\d{1,3}\])*)\s+)([a-z])", lambda m: m[1] + m[2].upper(), answer)
     elif computed:  # computed, but nothing for the customer's ears (the next step says it): no clause pasted
         answer = ""
@@ -452,6 +457,35 @@ def compose(c: Composition) -> DraftPlan:
     )
 
 
+def _input_clauses(ev: Evidence, statement: str, by_id: dict[str, Evidence]) -> list[str]:
+    """The policy clauses a computed fact read besides its own clause, that the sentence says something of: a row of
+    another document it applied (an offer stacked on a tier price: «叠加…（AB-12）每台 6,000 元后»), named in the
+    sentence by its id (AB-12) or by a cell of four characters or more (its name). A computed fact's inputs are its
+    explanation: what the sentence states from them is cited to them, as its own clause is."""
+    own = str(ev.lineage.get("clause_evidence_id") or "")
+    said = CITED_LABEL.sub("", statement)
+    out: list[str] = []
+    for inp in ev.lineage.get("inputs") or []:
+        if not isinstance(inp, dict) or inp.get("kind") != "policy":
+            continue
+        eid = str(inp.get("evidence_id") or "")
+        if not eid or eid == own or eid in out or eid not in by_id:
+            continue
+        if by_id[eid].kind is not EvidenceKind.POLICY_CLAUSE:
+            continue
+        if input_named(str(inp.get("value") or ""), said):
+            out.append(eid)
+    return out
+
+
+def input_named(value: str, said: str) -> bool:
+    """A policy input of a computed fact (a row «活动编号：AB-12；活动名称：…», a clause «AB-12｜第四条») is named in
+    what the fact says: by an id of its own (AB-12) or by a cell of four characters or more with no figure (a name)."""
+    cells = [c.split("：", 1)[-1].strip() for c in re.split(r"[；;｜|]", value)]
+    names = [c for c in cells if len(c) >= 4 and CJK.search(c) and not re.search(r"\d", c)]
+    return bool(set(ROW_ID.findall(value)) & set(ROW_ID.findall(said))) or any(n in said for n in names)
+
+
 RATE = re.compile(r"\d\s*%|\d\s*折")
 DAY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}")
 DATE_RANGE = re.compile(
@@ -526,7 +560,7 @@ def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) 
         if unit == "bool" and output == "true" and not _offer_relevant(ev, c, answers):
             continue  # an offer on something else (a service promotion on a trade-in answer): not for this message
         if unit == "bool" and _stated_by_another(ev, answers):
-            continue  # the quote already stacks it ("叠加…（PR-2604）每台 6,000 元后"): said once
+            continue  # the quote already stacks it ("叠加…（AB-12）每台 6,000 元后"): said once
         if (
             unit == "bool"
             and output == "false"
@@ -577,12 +611,49 @@ def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) 
             continue  # a whole row (every fault level's hours) when nothing says which applies: the rep's, not theirs
         if en and _mostly_chinese(in_english(statement, c.terms_en)):
             continue  # a clause quoted in Chinese is no answer to an English reader (the rep still sees it)
+        if _asked_in_aside_only(ev, c.customer_text):
+            # asked for only by a bracketed note (to the rep, to "the assistant"), in a message asking no sum: what it
+            # says of the customer's own case answers the note; a price × the count of the message is nobody's question
+            statement = _without_sums(statement, en=en)
         if RATE.search(
             statement
         ):  # a rate stays in the sentence that cites it: uncited, the rails read an offer
             statement = re.sub(r"[；;]\s*", "，" if not en else ", ", statement)
         out.append((ev, statement))
     return _picked_offers(out, c)
+
+
+# an aside the message puts in brackets (a note «（内部备注：…）», "[note to assistant: …]", «【备注：…】»)
+ASIDE = re.compile(r"（[^（）]*）|\([^()]*\)|【[^】]*】|\[[^\]]*\]")
+MONEY = re.compile(r"\d[\d,]*(?:\.\d+)?\s*元|CNY\s?\d")
+
+
+def _asked_in_aside_only(ev: Evidence, text: str) -> bool:
+    """Every word that asked for this fact (reasoning's `asked_by`) is inside a bracketed aside of the message, none is
+    outside it, and nothing in the message asks a sum («多少钱», "how much"): the fact was brought in by the note, not
+    by the customer's question."""
+    asked = [str(w).strip().lower() for w in ev.lineage.get("asked_by") or [] if len(str(w).strip()) >= 2]
+    asides = " ".join(m.group(0) for m in ASIDE.finditer(text)).lower()
+    rest = ASIDE.sub(" ", text).lower()
+    if not asked or not asides.strip() or ASK_TYPES["amount"].search(text):
+        return False
+    return not any(_holds_word(rest, w) for w in asked) and any(_holds_word(asides, w) for w in asked)
+
+
+def _without_sums(statement: str, *, en: bool) -> str:
+    """The fact's statement up to its first part (between ；/; ) stating a sum of money, its citation label kept:
+    «…未达到最低档，不享受档位折扣；X7 指导价 26,000 元，2 台合计 52,000 元（《…》第三条）» → «…不享受档位折扣（《…》第三条）»."""
+    label = _cited_label(statement)
+    body = statement[: len(statement) - len(label)] if label else statement
+    parts = re.split(r"；|;\s*", body)
+    kept: list[str] = []
+    for part in parts:
+        if MONEY.search(part):
+            break
+        kept.append(part)
+    if not kept or len(kept) == len(parts):
+        return statement
+    return ("; " if en else "；").join(kept) + label
 
 
 def _offer_row(ev: Evidence, c: Composition) -> dict[str, str]:
@@ -646,17 +717,27 @@ def _picked_offers(out: list[tuple[Evidence, str]], c: Composition) -> list[tupl
     return [(ev, s) for ev, s in out if picked.get(ev.id, 1) > 0]
 
 
-def _subject(ev: Evidence, terms: dict[str, str]) -> tuple[set[str], set[str]]:
+def _subject(
+    ev: Evidence, terms: dict[str, str], *, with_inputs: bool = True, with_statement: bool = True
+) -> tuple[set[str], set[str]]:
     """What a fact is about, as words: the Chinese word pairs of its statement and of the policy row it read (a column
     «主机（压缩机、电机）» names the parts its term covers), and the English words of both, the tenant's words in
-    English (profile terms_en: 主机 → "main unit warranty"); its citation label and the documents' titles aside."""
-    inputs = " ".join(
-        str(i.get("value") or "")
-        for i in ev.lineage.get("inputs") or []
-        if isinstance(i, dict) and i.get("kind") == "policy"
+    English (profile terms_en: 主机 → "main unit warranty"); its citation label and the documents' titles aside.
+    Without the statement: the policy cells it read alone (a term's «…｜压缩机｜5年…», not the unit's name its sentence
+    opens with, which every term of that unit is about); without inputs: its statement alone."""
+    inputs = (
+        " ".join(
+            str(i.get("value") or "")
+            for i in ev.lineage.get("inputs") or []
+            if isinstance(i, dict) and i.get("kind") == "policy"
+        )
+        if with_inputs
+        else ""
     )
-    zh = re.sub(r"《[^》]*》", "", CITED_LABEL.sub("", _statement(ev, en=False)) + " " + inputs)
-    en = in_english(re.sub(r"《[^》]*》", "", _statement(ev, en=True)) + " " + zh, terms).lower()
+    said_zh = CITED_LABEL.sub("", _statement(ev, en=False)) if with_statement else ""
+    zh = re.sub(r"《[^》]*》", "", said_zh + " " + inputs)
+    said_en = re.sub(r"《[^》]*》", "", _statement(ev, en=True)) if with_statement else ""
+    en = in_english(said_en + " " + zh, terms).lower()
     return _cjk_pairs(zh), {w for w in re.findall(r"[a-z][a-z\-]{3,}", en) if w not in STOP_EN}
 
 
@@ -672,7 +753,8 @@ def _named_first(
     own_text = _own_words(customer_text)  # what they quote is what they were told, not what they ask
     msg_pairs = _cjk_pairs(own_text)
     msg_words = {w for w in re.findall(r"[a-z][a-z\-]{3,}", own_text.lower()) if w not in STOP_EN}
-    subjects = {ev.id: _subject(ev, terms or {}) for ev, _ in said}
+    read = {ev.id: _subject(ev, terms or {}, with_statement=False) for ev, _ in said}
+    full = {ev.id: _subject(ev, terms or {}) for ev, _ in said}
     out = list(said)
     docs = {str(ev.source_ids.get("doc_id") or "") for ev, _ in said}
     for doc in sorted(d for d in docs if d):
@@ -681,15 +763,26 @@ def _named_first(
             continue
         group = [out[i] for i in slots]
 
-        def own(ev: Evidence, group: list[tuple[Evidence, str]] = group) -> tuple[set[str], set[str]]:
+        def own(
+            ev: Evidence,
+            subjects: dict[str, tuple[set[str], set[str]]],
+            group: list[tuple[Evidence, str]] = group,
+        ) -> tuple[set[str], set[str]]:
             """The words the message shares with this fact and with no other of the group."""
             pairs, words = subjects[ev.id]
             other_pairs = set().union(*(subjects[e.id][0] for e, _ in group if e.id != ev.id))
             other_words = set().union(*(subjects[e.id][1] for e, _ in group if e.id != ev.id))
             return msg_pairs & (pairs - other_pairs), msg_words & (words - other_words) - UNIT_WORDS
 
-        owns = [own(ev) for ev, _ in group]
-        named = [bool(p or w) for p, w in owns]
+        # the terms one tool read (a part's and the whole unit's): the policy cells each read first (a term's own
+        # column: «压缩机» names that part, the whole machine's «整机保修» does not, though both sentences name the
+        # unit the message names too), then what each says and read («压缩机» → 主机（压缩机、电机）)
+        one_tool = len({str(ev.source_ids.get("tool_id") or ev.id) for ev, _ in group}) == 1
+        for subjects in (read, full) if one_tool else (full,):
+            owns = [own(ev, subjects) for ev, _ in group]
+            named = [bool(p or w) for p, w in owns]
+            if any(named) and not all(named):
+                break
         if not any(named) or all(named):
             continue
         if _asked_before_named(customer_text, [o for o, n in zip(owns, named, strict=True) if n]):
@@ -1058,8 +1151,8 @@ PART_SEP = "，,:：；;"
 
 
 def _without_told_subject(statement: str, earlier: list[str]) -> str:
-    """A later sentence without the thing an earlier one opened with, named by its record («您的X5 轿车（VIN）…»
-    twice, «您的保养套餐 PKG-Q（SC-…）…» twice, "your … unit (serial no.)" twice): the customer reads which car or which
+    """A later sentence without the thing an earlier one opened with, named by its record («您的X5 主机（序列号）…»
+    twice, «您的保养套餐 PKG-Q（SC-…）…» twice, "your … unit (serial no.)" twice): the customer reads which unit or which
     contract it is about once. Only an opening that ends with a bracketed record id (a VIN, a contract or order
     number) is cut, and only when something of 6 characters or more is left to say; an opening of other words («贵司
     去年采购 5 台，…») may be what the rest of the sentence needs to mean anything."""
@@ -1231,7 +1324,8 @@ def _in_asked_order(said: list[tuple[Evidence, str]], customer_text: str) -> lis
     sum, a day, a response time, whether one may drive, whether it is covered, how many), the words they share
     breaking a tie; a fact no question clearly asks for stays right after the fact before it. One question, or facts
     all for one question: the order the tools gave."""
-    questions = _clauses(customer_text)
+    marked = _marked_clauses(customer_text)
+    questions = [q for q, _ in marked]
     if len(said) < 2 or len(questions) < 2:
         return said
     evs = [ev for ev, _ in said]
@@ -1246,11 +1340,48 @@ def _in_asked_order(said: list[tuple[Evidence, str]], customer_text: str) -> lis
         top = max((scores[k] for k in typed), default=0)
         if typed and [scores[k] for k in typed].count(top) == 1:
             last = float(next(k for k in typed if scores[k] == top))
+        elif not typed and (at := _asked_only_in(ev, statement, evs, marked)) is not None:
+            last = float(
+                at
+            )  # "First, does the winter sale cover the X7?": the part its own asking words are in
         keys.append(last)
     if len({k for k in keys if k >= 0}) < 2:
         return said
     order = sorted(range(len(said)), key=lambda i: (keys[i], i))
     return [said[i] for i in order]
+
+
+def _asked_only_in(
+    ev: Evidence, statement: str, evs: list[Evidence], marked: list[tuple[str, bool]]
+) -> int | None:
+    """The one question of the message holding a word that asked for this fact and for no other fact (reasoning's
+    `asked_by`) and that the fact's own sentence says (its name: "First, does the winter sale cover the X7?" asks for
+    the «Winter …» offer, and no other part says «winter»). For a fact no question asks by the type of what it gives;
+    a word in several parts (the model code asked about in each) places nothing; None when no part is singled out."""
+    said = statement.lower()
+    mine = {str(w).strip().lower() for w in ev.lineage.get("asked_by") or [] if len(str(w).strip()) >= 2}
+    theirs = {str(w).strip().lower() for e in evs if e.id != ev.id for w in e.lineage.get("asked_by") or []}
+    found: set[int] = set()
+    for word in mine - theirs:
+        if not _holds_word(said, word):
+            continue
+        # (a part the customer asks: a question mark ends it or it reads as a question — «还剩一趟» said before
+        # «好退几钿» asks nothing)
+        hits = [
+            k
+            for k, (q, ended) in enumerate(marked)
+            if (ended or _is_question(q)) and _holds_word(q.lower(), word)
+        ]
+        if len(hits) == 1:
+            found.add(hits[0])
+    return found.pop() if len(found) == 1 else None
+
+
+def _holds_word(text: str, word: str) -> bool:
+    """A Chinese word anywhere, an English word as a whole word ("off" is not in "office")."""
+    if CJK.search(word):
+        return word in text
+    return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text) is not None
 
 
 def _asked_order_after_tickets(
@@ -1339,10 +1470,10 @@ VERSION_TAIL = re.compile(r"\s*[Vv]\d+(?:\.\d+)*\s*$")
 
 def _subsumed(ev: Evidence, told: list[Evidence], customer_text: str = "") -> bool:
     """A fact the message asked for only by words that a more specific answer of the same document was asked by
-    ("电瓶还在保修期吗": the battery's term answers it; the whole vehicle's term, asked by 保修 alone, is not what
+    ("滤网还在保修期吗": the filter's term answers it; the whole machine's term, asked by 保修 alone, is not what
     they need). The rep still sees it; the customer hears the answer first and at most what they need. Not when the
-    message names this fact's own subject in words the other answer does not say («那整台车的保修呢» beside «小电瓶保到哪天»,
-    "and the vehicle warranty?"): then it was asked for itself."""
+    message names this fact's own subject in words the other answer does not say («那整机的保修呢» beside «滤网保到哪天»,
+    "and the whole unit's warranty?"): then it was asked for itself."""
     mine = set(ev.lineage.get("asked_by") or [])
     if not mine:
         return False
@@ -1491,7 +1622,16 @@ def in_english(text: str, terms: dict[str, str]) -> str:
     """An English answer keeps no Chinese the tenant gave a word for (longest first), nor Chinese wording of amounts,
     units, ranges, dates or eligibility; names (a campaign's, a model's, a region's) stay as written."""
     for zh in sorted(terms, key=len, reverse=True):  # the tenant's words first (整机保修 before 保修)
-        text = text.replace(zh, terms[zh])
+        en = terms[zh]
+        # an English word never runs into the code or word written right after it ("…warrantyAB-60": a reader, and
+        # the grounding check, no longer see the code AB-60 and read a bare 60)
+        text = re.sub(
+            re.escape(zh),
+            lambda m, en=en: (
+                en + (" " if en[-1:].isalnum() and m.string[m.end() : m.end() + 1].isalnum() else "")
+            ),
+            text,
+        )
     for pattern, repl in EN_RANGES:
         text = pattern.sub(repl, text)
     text = re.sub(r"\(\s+", "(", text)
@@ -1525,7 +1665,7 @@ MODEL_CODE = re.compile(r"[A-Z]{1,3}-?\d{1,3}(?:\.\d)?[A-Z]?")
 def _offer_is_about(row: dict[str, str], customer_text: str) -> bool:
     """An offer the customer qualifies for is worth saying when the message names no particular product, or when the
     offer names that product (its model code) or shares words with the message (滤芯); a blanket offer on another
-    kind of thing is not ("全部车型" service promotion on a vehicle quote)."""
+    kind of thing is not (a blanket service promotion on a product quote)."""
     asked = set(MODEL_CODE.findall(customer_text))
     if not asked or not row:
         return True
@@ -1614,7 +1754,7 @@ def _offer_relevant(ev: Evidence, c: Composition, answers: list[Evidence]) -> bo
     ]
     if asked_by and len(explained) < len(asked_by):
         # … unless it is an offer on particular products the message never names, beside other answers, sharing no
-        # words with it: a vehicle subsidy under a service-contract question is noise, whatever word asked for offers
+        # words with it: a product subsidy under a service-contract question is noise, whatever word asked for offers
         return not (
             others
             and _products_of(row, ev)

@@ -18,7 +18,7 @@ from agents.context import RunContext, state_evidence
 from agents.drafting import llm_draft as llm_module
 from agents.drafting.common import detect_lang, focus_terms
 from agents.drafting.plan import DraftPlan, TenantVoice
-from agents.drafting.template import Composition, compose, render
+from agents.drafting.template import Composition, compose, input_named, render
 from agents.nodes.reason import MISFILED, as_of, tools_config
 from agents.reasoning import dates
 from agents.reasoning.config import AUTHORITY_TOOL, Profile, load_profile, words_hit
@@ -31,6 +31,7 @@ from contract.evidence import Evidence, EvidenceKind
 from contract.suggestions import Action, Draft, DraftSource, Intent
 
 if TYPE_CHECKING:
+    from agents.deps import AgentDeps
     from agents.tenant import TenantConfig
 
 
@@ -145,6 +146,37 @@ def offer_tables(deps: Any, actions: list[Action], evidence: list[Evidence]) -> 
     return out
 
 
+def input_clauses(deps: AgentDeps, evidence: list[Evidence]) -> list[Evidence]:
+    """The policy clauses computed facts read and name in what they say (an offer stacked on a tier price: its row and
+    its stacking rule), when retrieval did not bring them: a computed fact's inputs are cited beside it, so they must
+    be in the suggestion's evidence (read from the structured facts, not ranked by retrieval)."""
+    facts_of = getattr(deps.policy, "facts", None)
+    if not callable(facts_of):
+        return []
+    have = {e.id for e in evidence}
+    wanted: list[str] = []
+    for e in evidence:
+        if e.kind is not EvidenceKind.COMPUTED_FACT or e.lineage.get("to_customer") is False:
+            continue
+        for inp in e.lineage.get("inputs") or []:
+            eid = (
+                str(inp.get("evidence_id") or "")
+                if isinstance(inp, dict) and inp.get("kind") == "policy"
+                else ""
+            )
+            if (
+                eid
+                and eid not in have
+                and eid not in wanted
+                and input_named(str(inp.get("value") or ""), e.content)
+            ):
+                wanted.append(eid)
+    if not wanted:
+        return []
+    facts = facts_of()
+    return [ev for eid in wanted if (ev := facts.chunk_evidence(eid)) is not None]
+
+
 def confidential_docs(deps: Any, evidence: list[Evidence]) -> tuple[str, ...]:
     """The documents of this suggestion's evidence that the tenant marks `confidentiality: internal` (front matter):
     they inform the computation and the rep sees them as evidence, but the customer's text neither names nor quotes
@@ -203,6 +235,7 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         actions = [a for a in actions if a.name not in only_theirs]
         serving = ()
     evidence += offer_tables(deps, actions, evidence)
+    evidence += input_clauses(deps, evidence)
     today = as_of(state, evidence)
     names_day = bool(dates.named_days(own_words(state) or said, today))
     comp = Composition(
@@ -276,7 +309,7 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
     return compose(comp), tone_for(intent, profile), [e for e in evidence if e.id not in known]
 
 
-def offer_audience(deps: Any) -> tuple[str, ...]:
+def offer_audience(deps: AgentDeps) -> tuple[str, ...]:
     """The columns of the tenant's offer tables that say who and when an offer is for (every tool's eligibility scope
     but its product: region, customer kind, period), from tools.yaml."""
     cached: tuple[str, ...] | None = deps.cache.get("offer_audience")

@@ -16,7 +16,14 @@ from contract.evidence import Evidence
 from contract.suggestions import CITATION_MARKER, Draft, DraftSource, GuardVerdict, VerdictOutcome
 from guardrails.grounding.claims import COUNT_UNITS, PROMISE, Claim, canon, extract
 
-_SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;\n]|$)(?:\s*\[\d{1,3}\])*")
+# A sentence ends at a Chinese stop or semicolon (。！？；), ! ?, a line end, or an English full stop before a space
+# (not a title's "Ms. " nor a decimal's "1.5"), its citation markers kept with it. An English sentence is removed
+# whole: never a span from the middle of one to the middle of the next (one offer's head joined to the next offer's
+# tail, with the next one's dates), nor a clause after its "; " left standing without the words it belongs to.
+_SENTENCE = re.compile(
+    r"(?:[^。！？!?；\n.]|\.(?!\s)|(?<=\bMr|\bMs|\bDr|\bNo|\bSt|\bvs)\.|(?<=\bMrs)\.)*"
+    r"(?:[。！？!?；\n]|\.(?=\s|$)|$)(?:\s*\[\d{1,3}\])*"
+)
 FLAG = "【待核实】"
 
 
