@@ -48,6 +48,7 @@ THEIR_FACTS = [
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from evals.runner.target import ServicesTarget
+    from tests.agents.scratch_suite import shared_models
 
     target = ServicesTarget(
         {"tenant": "autodealer", "tenant_dir": str(TENANT), "llm": {"backend": "none"},
@@ -55,7 +56,9 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
          "model_cache_dir": str(REPO_ROOT / "var" / "models")},
         use_llm=False, as_of=date(2026, 11, 20),
     )  # fmt: skip
-    yield target.services()
+    # the test session's embedding models (loaded once, each call's rows remembered: the same rows)
+    with shared_models():
+        yield target.services()
     target.close()
 
 
