@@ -8,13 +8,19 @@ and only then answers the batch's requests. A batch that arrives while one write
 which commits at once (the SQLite write lock is free: the fsync no longer runs under it) and starts its own fsync beside
 the first (this disk serves concurrent flushes in parallel), so an acknowledgement waits for one fsync instead of the
 end of another's and then its own: the tail of the callback's latency. Each request is still answered only after an
-fsync that began after its batch committed; a duplicate's too (the row it met committed before its own commit)."""
+fsync that began after its batch committed; a duplicate's too (the row it met committed before its own commit).
+
+Batches commit in the order they were taken from the queue (arrival order): a writer takes its batch and commits it
+under one lock (`_commit_lock`), and only its fsync runs outside it. Otherwise a writer descheduled between taking a
+batch and committing it lets the next batch commit first, and the worker, which claims by row id, would see a
+conversation's second message before its first."""
 
 from __future__ import annotations
 
 import asyncio
 import queue
 import threading
+from collections.abc import Callable
 
 from channels.inbox import BatchInbox, PipelinedInbox
 from contract.errors import BackendUnavailable
@@ -79,6 +85,8 @@ class GroupCommitter:
         self._pipelined = isinstance(inbox, PipelinedInbox) and inbox.pipelined and sync_threads > 0
         self._count = sync_threads if self._pipelined else 1
         self._writers: list[threading.Thread] = []
+        # held from taking a batch off the queue to the end of its commit: commits in take (arrival) order
+        self._commit_lock = threading.Lock()
 
     def _ensure_started(self) -> None:
         if self._thread is None:
@@ -102,41 +110,55 @@ class GroupCommitter:
 
     def _run(self) -> None:
         while True:
-            first = self._queue.get()
-            if first is None:
-                self._queue.put(None)  # for the next writer
-                return
-            batch = [first]
-            while len(batch) < self.max_batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._queue.put(None)  # finish this batch, then stop
-                    break
-                batch.append(item)
-            self._write(batch)
-
-    def _write(self, batch: list[Item]) -> None:
-        msgs = [msg for msg, _, _ in batch]
-        try:
-            if self._pipelined:
+            with self._commit_lock:  # take and commit together: batch i commits before batch i+1 is taken
+                batch = self._take()
+                if batch is None:
+                    return
+                results, error = self._commit(batch)
+            if error is None and self._pipelined:
+                # answered only after an fsync that begins after this commit; the other writer may meanwhile take
+                # and commit the next batch and start its own fsync beside this one
                 assert isinstance(self.inbox, PipelinedInbox)
-                results: list[bool] | None = self.inbox.commit_many(msgs)
-                # answered only after an fsync that begins after this commit (another writer may commit meanwhile)
-                self.inbox.sync_committed()
-            else:
-                results = self.inbox.accept_many(msgs)
-            error: BaseException | None = None
+                results, error = self._guard(self.inbox.sync_committed, results)
+            self._answer(batch, results, error)
+
+    def _take(self) -> list[Item] | None:
+        first = self._queue.get()
+        if first is None:
+            self._queue.put(None)  # for the next writer
+            return None
+        batch = [first]
+        while len(batch) < self.max_batch:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                self._queue.put(None)  # finish this batch, then stop
+                break
+            batch.append(item)
+        return batch
+
+    def _commit(self, batch: list[Item]) -> tuple[list[bool] | None, BaseException | None]:
+        msgs = [msg for msg, _, _ in batch]
+        inbox = self.inbox
+        if self._pipelined:
+            assert isinstance(inbox, PipelinedInbox)
+            return self._guard(lambda: inbox.commit_many(msgs))
+        return self._guard(lambda: inbox.accept_many(msgs))
+
+    @staticmethod
+    def _guard(
+        step: Callable[[], list[bool] | None], results: list[bool] | None = None
+    ) -> tuple[list[bool] | None, BaseException | None]:
+        """Run one write step; its results (or the ones passed through), or the error the callers get."""
+        try:
+            out = step()
+            return (out if out is not None else results), None
         except BackendUnavailable as exc:
-            results, error = None, exc
+            return None, exc
         except Exception as exc:  # anything else is also "the queue is down" for the callers
-            results, error = (
-                None,
-                BackendUnavailable(f"inbox write failed: {exc}", reason="inbox_unavailable"),
-            )
-        self._answer(batch, results, error)
+            return None, BackendUnavailable(f"inbox write failed: {exc}", reason="inbox_unavailable")
 
     def _answer(self, batch: list[Item], results: list[bool] | None, error: BaseException | None) -> None:
         # One wake-up per loop for the whole batch, not one per message: each call_soon_threadsafe writes the loop's

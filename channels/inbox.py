@@ -656,7 +656,9 @@ class SqliteInbox:
         return [{"channel": c, "message_id": m, "reason": r, "raw": json.loads(raw)} for c, m, r, raw in rows]
 
     def ping(self) -> None:
-        """Readiness: one trivial read; raises BackendUnavailable when the file cannot be read."""
+        """Readiness: one trivial read; raises BackendUnavailable when the file cannot be read, or after a failed
+        fdatasync (every accept is refused until restart, so the balancer should stop sending callbacks here)."""
+        self._refuse_if_unsynced()
         with self._lock:
             try:
                 self._db.execute("SELECT 1 FROM inbox LIMIT 1").fetchall()

@@ -4,7 +4,9 @@ the next batch commits and its own fsync runs beside the first. What these tests
 - every answer (a new message's True, a duplicate's False) follows an fsync begun after its batch committed, under
   concurrent requests and slow fsyncs, and the pipeline really overlaps (commits during an fsync, two fsyncs at once);
 - the fsync is an fdatasync of the inbox's own WAL file;
-- a failed fsync answers its batch with BackendUnavailable (503) and refuses every later accept until restart;
+- batches commit in the order they were taken off the queue (a conversation's messages keep their order);
+- a failed fsync answers its batch with BackendUnavailable (503) and refuses every later accept (and readiness) until
+  restart;
 - only a WAL file with synchronous=FULL is pipelined (NORMAL and :memory: keep accept_many as before)."""
 
 from __future__ import annotations
@@ -143,9 +145,53 @@ def test_a_failed_fsync_refuses_its_batch_and_every_later_accept(
             inbox.accept(message("f4"))
         with pytest.raises(BackendUnavailable):
             inbox.accept_many([message("f5")])
+        # readiness says so too: the balancer stops sending callbacks here
+        with pytest.raises(BackendUnavailable):
+            inbox.ping()
     finally:
         committer.close()
         inbox.close()
+
+
+def test_batches_commit_in_the_order_they_were_taken(tmp_path: Path) -> None:
+    """One conversation's m1 then m2 (m2 queued while m1's batch is being committed). The writer committing m1 is held
+    inside its commit until another writer starts a commit (or HOLD_S passes): were the second writer free to take m2
+    and commit it meanwhile, m2 would get the lower row id and the worker, claiming by id, would see it first."""
+    HOLD_S = 1.0
+    inbox = SqliteInbox(tmp_path / "inbox.sqlite")
+    commit_many = inbox.commit_many
+    first_entered, other_started = threading.Event(), threading.Event()
+    calls = itertools.count()
+
+    def held_commit(msgs):  # type: ignore[no-untyped-def]
+        if next(calls) == 0:
+            first_entered.set()
+            other_started.wait(HOLD_S)  # the first writer loses the CPU here
+        else:
+            other_started.set()
+        return commit_many(msgs)
+
+    inbox.commit_many = held_commit  # type: ignore[method-assign]
+    committer = GroupCommitter(inbox)
+
+    async def both() -> list[bool]:
+        loop = asyncio.get_running_loop()
+        t1 = asyncio.create_task(committer.accept(message("m1", "conv-1")))
+        assert await loop.run_in_executor(None, first_entered.wait, 5.0)
+        t2 = asyncio.create_task(committer.accept(message("m2", "conv-1")))
+        return [await t1, await t2]
+
+    try:
+        assert asyncio.run(both()) == [True, True]
+        claimed = []
+        for _ in range(2):  # the worker: one message of a conversation at a time, acked before the next
+            for item_id, msg in inbox.claim("w", limit=1):
+                claimed.append(msg.message_id)
+                inbox.ack(item_id)
+    finally:
+        committer.close()
+        inbox.close()
+    assert claimed == ["m1", "m2"]
 
 
 def test_only_a_wal_file_with_full_sync_is_pipelined(tmp_path: Path) -> None:
