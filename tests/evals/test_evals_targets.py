@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,16 @@ from evals.runner import RunResult, ServicesTarget, run_suite, services_target, 
 from evals.suite import Suite, resolve_tenant_dir
 
 DEMO = Path(__file__).resolve().parents[2] / "evals" / "suites" / "demo.yaml"
+
+
+@pytest.fixture
+def shared_embedders() -> Iterator[None]:
+    """Services built in the test take the session's embedding models (tests/agents/scratch_suite.shared_models:
+    loaded once, each call's rows remembered, so the same rows): the second build skips the weights and the taxonomy."""
+    from tests.agents.scratch_suite import shared_models
+
+    with shared_models():
+        yield
 
 
 def test_services_target_records_its_settings_with_secrets_masked(demo_suite: Suite) -> None:
@@ -68,6 +79,7 @@ def test_judge_comes_from_the_run_config() -> None:
 
 @pytest.mark.models
 @pytest.mark.slow
+@pytest.mark.usefixtures("shared_embedders")
 def test_demo_suite_through_the_real_graph(demo_suite: Suite) -> None:
     """The headline case through copilot.wiring (extractive drafts, real stores and embedder)."""
     target = services_target(
@@ -108,6 +120,7 @@ def _export_crm_csvs(db_url: str, mapping_path: Path, out_dir: Path) -> None:
 
 @pytest.mark.models
 @pytest.mark.slow
+@pytest.mark.usefixtures("shared_embedders")
 def test_a_tenant_folder_the_developers_never_saw(demo_suite: Suite, tmp_path: Path) -> None:
     """A copied tenant with its CRM as CSVs: the runner imports the CSVs and ingests the policies into fresh stores."""
     import shutil
