@@ -1324,8 +1324,7 @@ def _in_asked_order(said: list[tuple[Evidence, str]], customer_text: str) -> lis
     sum, a day, a response time, whether one may drive, whether it is covered, how many), the words they share
     breaking a tie; a fact no question clearly asks for stays right after the fact before it. One question, or facts
     all for one question: the order the tools gave."""
-    marked = _marked_clauses(customer_text)
-    questions = [q for q, _ in marked]
+    questions = _clauses(customer_text)
     if len(said) < 2 or len(questions) < 2:
         return said
     evs = [ev for ev, _ in said]
@@ -1340,41 +1339,11 @@ def _in_asked_order(said: list[tuple[Evidence, str]], customer_text: str) -> lis
         top = max((scores[k] for k in typed), default=0)
         if typed and [scores[k] for k in typed].count(top) == 1:
             last = float(next(k for k in typed if scores[k] == top))
-        elif not typed and (at := _asked_only_in(ev, statement, evs, marked)) is not None:
-            last = float(
-                at
-            )  # "First, does the winter sale cover the X7?": the part its own asking words are in
         keys.append(last)
     if len({k for k in keys if k >= 0}) < 2:
         return said
     order = sorted(range(len(said)), key=lambda i: (keys[i], i))
     return [said[i] for i in order]
-
-
-def _asked_only_in(
-    ev: Evidence, statement: str, evs: list[Evidence], marked: list[tuple[str, bool]]
-) -> int | None:
-    """The one question of the message holding a word that asked for this fact and for no other fact (reasoning's
-    `asked_by`) and that the fact's own sentence says (its name: "First, does the winter sale cover the X7?" asks for
-    the «Winter …» offer, and no other part says «winter»). For a fact no question asks by the type of what it gives;
-    a word in several parts (the model code asked about in each) places nothing; None when no part is singled out."""
-    said = statement.lower()
-    mine = {str(w).strip().lower() for w in ev.lineage.get("asked_by") or [] if len(str(w).strip()) >= 2}
-    theirs = {str(w).strip().lower() for e in evs if e.id != ev.id for w in e.lineage.get("asked_by") or []}
-    found: set[int] = set()
-    for word in mine - theirs:
-        if not _holds_word(said, word):
-            continue
-        # (a part the customer asks: a question mark ends it or it reads as a question — «还剩一趟» said before
-        # «好退几钿» asks nothing)
-        hits = [
-            k
-            for k, (q, ended) in enumerate(marked)
-            if (ended or _is_question(q)) and _holds_word(q.lower(), word)
-        ]
-        if len(hits) == 1:
-            found.add(hits[0])
-    return found.pop() if len(found) == 1 else None
 
 
 def _holds_word(text: str, word: str) -> bool:
