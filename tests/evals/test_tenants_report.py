@@ -106,7 +106,11 @@ def test_learning_gain_from_tuning_corrections_on_an_unseen_pack(tmp_path: Path,
     monkeypatch.setattr(tenants_report, "SUITES_DIR", pack / "evals")
     monkeypatch.setenv("COPILOT_DATA_DIR", str(tmp_path / "data"))
     out = tmp_path / "results"
-    assert tenants_report.main(["--no-zero-config", "--out", str(out)]) == 0
+    from tests.agents.scratch_suite import shared_models
+
+    # the session's embedding models, each call's rows remembered: the same rows, the models built once
+    with shared_models():
+        assert tenants_report.main(["--no-zero-config", "--out", str(out)]) == 0
     results = json.loads((out / "tenants.json").read_text(encoding="utf-8"))
     assert not results["_meta"]["errors"]
     before_tuning = results["liftcare.tuning.intent_accuracy"]
