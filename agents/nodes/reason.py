@@ -403,6 +403,15 @@ def attached_texts(evidence: list[Evidence]) -> list[str]:
 
 MODEL_CODE = re.compile(r"[A-Z]{1,3}\d{1,3}[A-Z]?|[A-Z]{2,5}-[A-Z0-9.]{1,5}")
 UNITS = re.compile(r"\d+\s*(?:台|辆|件|套)")
+# a turn that turns away from what was quoted: a change to something that is not a count («换成另一种», "switch to
+# something else", «改成10台» is a count and keeps the product), or what was quoted said not to suit — the product of
+# the turn before is not the one this turn prices
+SWITCHED = re.compile(
+    r"(?:换成|改成|改为|换为|换个|换一|换别|改买|改订|改用|换用)(?!\s*(?:\d|[一二两三四五六七八九十]+\s*(?:台|辆|件|套)))"
+    r"|不(?:太|是很|大)?(?:合适|适合|考虑|要了)|\binstead\b|\bswitch(?:ing)?\s+to\b|\brather\s+than\b"
+    r"|\bnot\s+(?:right|suitable)\b",
+    re.IGNORECASE,
+)
 
 
 def with_context(
@@ -415,7 +424,9 @@ def with_context(
     turn it answers (the quote the rep sent, the customer's own screenshot) — only those, never that turn's requests
     (a rep's "3%" is not the customer asking for 3%). A longer turn naming no product reads them too when it prices a
     count («领导说一次性上20台…总价多少»: the count changed, the product is the one quoted before)."""
-    if MODEL_CODE.search(text) or (len(text) > 40 and not (UNITS.search(text) and AMOUNT_ASK.search(text))):
+    if MODEL_CODE.search(text) or (
+        len(text) > 40 and not (UNITS.search(text) and AMOUNT_ASK.search(text) and not SWITCHED.search(text))
+    ):
         return text
     last = next(
         (

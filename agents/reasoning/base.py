@@ -206,6 +206,20 @@ _NOT_COUNTED_EN = (
     r"(?:days?|weeks?|months?|years?|hours?|minutes?|km|kms|kilomet(?:re|er)s?|miles?|points?|percent|per|off|of|the|a"
     r"|an|for|to|in|on|at|by|with|from|and|or|than|is|are|was|were|times?)"
 )
+# the only words that may stand between a count and the model code it counts: a word of the asset's age or state
+# ("6 old K2s", "4 new K9s"). Any other word makes the count another noun's ("12 people using K2s", "20 staff use
+# K2s", "3 faults with K2s"): the code is not the noun of that count
+_STATE_EN = r"(?:old|older|new|newer|used|existing|current|other|spare|second-hand|brand-new|identical|same)"
+# "2 of them were…", "3 of those have…": a clause whose subject is part of a batch describes that part; only a count
+# of them that is the object of a verb or preposition ("trade in 8 of them") is a count asked
+_OF_THEM_SUBJECT_EN = re.compile(
+    r"^\s+(?:are|were|is|was|have|has|had|show|showed|shows|need|needs|needed|got|get|run|runs|ran|do|did|"
+    r"still|already|also|each|all|both|being|been)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_START_EN = re.compile(
+    r"(?:^|[,;:.!?\n(]|\b(?:and|but|while|where|whereas|though|although|since|because))\s*$", re.IGNORECASE
+)
 # words ending in s that are no plural noun after a model code ("6 K2s this round")
 _NOT_PLURAL_EN = r"(?:this|is|was|has|as|us|his|its|does|yes|plus|less|across|always|perhaps|thus)"
 # the neutral measure word of English; a pack names its own (tools.yaml count_units_en: what its assets are called)
@@ -215,13 +229,13 @@ NEUTRAL_COUNT_EN = ("units",)
 @lru_cache(maxsize=32)
 def count_pattern_en(nouns: tuple[str, ...] = ()) -> re.Pattern[str]:
     """Counts in English over the pack's measure words for its assets (`nouns`, "vans", "sedans"; singular or plural)
-    and over model codes: "6 K3 vans", "20 units", "7 X7 SUVs" (up to two words between the count and the code),
+    and over model codes: "6 K3 vans", "20 units", "7 X7 SUVs" (only a word of age or state between the count and the code: "6 old X7s"),
     "K3 x 12" / "12 x K3"; "8 of them" counts the assets just named."""
     words = sorted({re.sub(r"(?<=[^s])s$", "", n.strip()) for n in (*NEUTRAL_COUNT_EN, *nouns) if n.strip()})
     noun = "|".join(re.escape(w) + "s?" for w in sorted(words, key=len, reverse=True))
     return re.compile(
         rf"\b(\d+)\s+{_COUNT_GAP_EN}(?:({_MODEL_EN})s?\s+)?(?i:{noun})\b"
-        rf"|\b(\d+)\s+{_COUNT_GAP_EN}(?:(?!{_NOT_COUNTED_EN}\b)[a-z]+\s+){{0,2}}({_MODEL_EN})(?:s|'s)?(?:\s+(?!{_NOT_PLURAL_EN}\b)[a-z]{{2,}}s\b)?(?![A-Za-z0-9])"
+        rf"|\b(\d+)\s+{_COUNT_GAP_EN}(?:{_STATE_EN}\s+)?({_MODEL_EN})(?:s|'s)?(?:\s+(?!{_NOT_PLURAL_EN}\b)[a-z]{{2,}}s\b)?(?![A-Za-z0-9])"
         rf"|\b({_MODEL_EN})\s*[x×]\s*(\d+)\b"
         rf"|\b(\d+)\s+of\s+(them|those|these)\b"
         rf"|(?<![\w.])(\d+)\s*[x×]\s*({_MODEL_EN})\b"
@@ -300,6 +314,12 @@ def english_counts(text: str, today: date | None = None, nouns: tuple[str, ...] 
             if g[6]
             else (g[8], g[9])
         )
+        if g[6] and (
+            _OF_THEM_SUBJECT_EN.match(m.string[m.end() :]) or _CLAUSE_START_EN.search(m.string[: m.start()])
+        ):
+            return m.group(
+                0
+            )  # "…, 2 of them were in accidents": describes part of the batch, not a count asked
         return f"{m.group(0)}（{n}台{model or ''}）"
 
     return count_pattern_en(tuple(nouns)).sub(count, out)

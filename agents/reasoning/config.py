@@ -391,6 +391,33 @@ class Need(BaseModel):
     # a question about the Z5's offers)
     unless_words: list[str] = Field(default_factory=list)
     unless_not_batch: bool = False  # as ToolSpec.unless_not_batch
+    # the need's word counts only with one of these in its own clause: what the word is said of must be the thing the
+    # need's tools read (an end date said of the customer's contract, not of anything else that ends)
+    near_words: list[str] = Field(default_factory=list)
+
+    def _said(self, low: str) -> bool:
+        """One of the need's words in `low` — with `near_words`, in a clause that has one of those too."""
+        for word in self.words:
+            for m in word_matches(word, low):
+                if not self.near_words:
+                    return True
+                starts = [c.end() for c in CLAUSE_END.finditer(low, 0, m.start())]
+                stop = CLAUSE_END.search(low, m.end())
+                clause = low[starts[-1] if starts else 0 : stop.start() if stop else len(low)]
+                if any(has_word(n.lower(), clause) for n in self.near_words):
+                    return True
+        return False
+
+    def _asks_bare(self, low: str) -> bool:
+        """A with-word's question that opens its own clause («一台多少，总共多少»): the question names no subject of
+        its own, so it may be asked of the matter the turn before named (a clause naming something first — «另外你们
+        那个X一台多少» — asks of that)."""
+        for word in self.with_words:
+            for m in word_matches(word, low):
+                starts = [c.end() for c in CLAUSE_END.finditer(low, 0, m.start())]
+                if len(low[starts[-1] if starts else 0 : m.start()].strip()) <= 2:
+                    return True
+        return False
 
     def asked(self, text: str, count_units: Sequence[str] = (), subject: str = "") -> bool:
         """The need's words in the text, with one of its with-words in the text or — for a follow-up that names no
@@ -398,7 +425,7 @@ class Need(BaseModel):
         low, before = text.lower(), subject.lower()
         with_here = any(has_word(w, low) for w in self.with_words)
         return (
-            any(has_word(w, low) for w in self.words)
+            self._said(low)
             and (
                 not self.with_words
                 or with_here
@@ -409,7 +436,8 @@ class Need(BaseModel):
             or (
                 with_here
                 and bool(before)
-                and any(has_word(w, before) for w in self.words)
+                and self._asks_bare(low)
+                and self._said(before)
                 and not unless_hit(self.unless_words, subject, count_units, self.unless_not_batch)
             )
         ) and not unless_hit(self.unless_words, text, count_units, self.unless_not_batch)
