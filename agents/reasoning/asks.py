@@ -131,7 +131,22 @@ def asked_units(text: str) -> re.Match[str] | None:
     None when the only counts are others'."""
     own = [m for m in ASKED_UNITS.finditer(text) if not _claimed(text, m.start(), m.end())]
     basis = [m for m in own if BASIS_BEFORE.search(text[max(0, m.start() - 24) : m.start()])]
+    # a basis said as the past one («原来说改成10台», «上次按5台算的») is not the count to work by; a count said after
+    # it is («…现在还是按原计划6台» → 6)
+    past = [m for m in basis if PAST_BASIS.search(_clause_before(text, m.start()))]
+    basis = [m for m in basis if m not in past]
+    if past and not basis:
+        later = [m for m in own if m.start() > past[-1].end()]
+        return later[-1] if later else own[0]
     return basis[-1] if basis and len(own) > 1 else own[0] if own else None
+
+
+PAST_BASIS = re.compile(r"原来|本来|原先|之前|当初|上次|previously|originally|last time", re.IGNORECASE)
+
+
+def _clause_before(text: str, at: int) -> str:
+    """The words of the clause up to `at`."""
+    return re.split(r"[，,。；;！!？?\n]", text[:at])[-1]
 
 
 def _chars(text: str) -> set[str]:

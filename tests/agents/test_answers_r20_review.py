@@ -161,3 +161,20 @@ def test_other_payments_after_ordering_are_not_the_deposit(text: str) -> None:
 )
 def test_innocents_the_first_payment_at_ordering_is_the_deposit(text: str) -> None:
     assert _deposit_asked(text)
+
+
+# ------------------------------------------------------------------ MINOR 7
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("原来说改成10台，现在还是按原计划6台", "6台"),  # the change taken back
+        ("之前说好按12台算，领导又压了预算，最后定8台", "8台"),
+        # innocents: a past basis and the count asked now; a basis with no past word
+        ("上次报价按5台算的，这次改成8台", "8台"),
+        ("这次要8台S7，上次是按5台的价格给的，单价总价多少", "8台"),
+        ("老板说再加2台，按14台算，总价多少", "14台"),
+    ],
+)
+def test_a_basis_taken_back_is_not_the_count(text: str, count: str) -> None:
+    m = asked_units(text)
+    assert m is not None and m.group(0) == count
