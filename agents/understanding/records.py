@@ -142,6 +142,61 @@ def _names_other(pack: RecordPack, text: str, read: str) -> bool:
     return any(_keyword_in(k, low) for name, ks in pack.keywords.items() if name != read for k in ks)
 
 
+def _contract_mentions(pack: RecordPack, contract: Mapping[str, Any], intent: str, text: str) -> int:
+    """Where the text last names the contract (its id, package code, a word of its title, a keyword of the intent its
+    id cues); -1 when it does not."""
+    low = text.lower()
+    last = -1
+    for key in ("id", "x_package_code", "package_code"):
+        v = str(contract.get(key) or "").lower().strip()
+        if len(v) >= 4:
+            last = max(last, low.rfind(v))
+    for word in _bigrams(str(contract.get("title") or "")):
+        last = max(last, low.rfind(word))
+    for k in pack.keywords.get(intent, []):
+        if _CJK.search(k):
+            last = max(last, low.rfind(k))
+        else:
+            for m in re.finditer(rf"(?<![a-z]){re.escape(k)}(?![a-z])", low):
+                last = max(last, m.start())
+    return last
+
+
+def _asks_other_model(
+    pack: RecordPack,
+    contract: Mapping[str, Any],
+    intent: str,
+    text: str,
+    crm: Mapping[str, Any],
+    entities: Mapping[str, list[str]],
+) -> bool:
+    """Whether the message names a model of the pack's catalog (the product_model entity) AFTER its last naming of the
+    contract, and the model is not the contract's own (in its title or package code, or the model of a vehicle the CRM
+    says it covers): the contract was context and the
+    question asks about another object («套餐还剩4次，朋友想买台X，多少钱»). A model named before the contract is the vehicle the package is for («X那个套餐续一次多少钱») and keeps the lift."""
+    models = [m for m in entities.get("product_model") or [] if m.strip()]
+    if not models:
+        return False
+    own = _squash(" ".join(str(contract.get(k) or "") for k in ("title", "x_package_code", "package_code")))
+    # the vehicles the CRM says the contract covers: their model is the package's vehicle («12台X想重新办一年»)
+    covered = contract.get("x_covered_vins") or contract.get("covered_vins") or []
+    covered = set(re.split(r"[;,\s]+", covered) if isinstance(covered, str) else map(str, covered))
+    for device in crm.get("devices") or []:
+        if isinstance(device, Mapping) and str(device.get("id") or "") in covered:
+            own += _squash(str(device.get("name") or ""))
+    low = text.lower()
+    at = _contract_mentions(pack, contract, intent, text)
+    for model in models:
+        if _squash(model) and _squash(model) in own:
+            continue
+        # where it is named: the value as read, else its code (a brand word before it may be spaced or missing)
+        code = re.findall(r"[a-z0-9][a-z0-9-]*", model.lower())
+        where = max(low.rfind(model.lower().strip()), low.rfind(code[-1]) if code else -1)
+        if where > at:
+            return True
+    return False
+
+
 def record_lifts(
     pack: RecordPack,
     read: str,
@@ -181,6 +236,12 @@ def record_lifts(
                     # a follow-up naming no other object of its own asks about the turn before's
                     how = _names_contract(pack, contract, target, earlier[-1])
                     how = f"previous_{how}" if how else ""
+                if (
+                    how
+                    and not how.startswith("previous_")
+                    and _asks_other_model(pack, contract, target, text, crm, entities)
+                ):
+                    how = ""  # the contract named as context; the question asks about a catalog model
                 if how and target not in lifts:
                     lifts[target] = RECORD_BONUS
                     why[target] = f"{contract.get('id', '')}:{how}"
