@@ -64,7 +64,10 @@ def make_app() -> Any:
     inbox = SqliteInbox(os.environ["BENCH_INBOX"], synchronous=os.environ.get("BENCH_SYNC", "FULL"))  # type: ignore[arg-type]
     creds = CallbackCredentials(os.environ["BENCH_TOKEN"], os.environ["BENCH_AES_KEY"], CORP_ID)
     app = FastAPI()
-    policy = CallbackPolicy(commit_on_loop=os.environ.get("BENCH_COMMIT") == "loop")
+    policy = CallbackPolicy(
+        commit_on_loop=os.environ.get("BENCH_COMMIT") == "loop",
+        fsync_writers=int(os.environ.get("BENCH_FSYNC_WRITERS", "0")),
+    )
     # mounted as `copilot serve` mounts them (copilot/api/live.py)
     mount_callbacks_first(
         app,
@@ -142,12 +145,10 @@ def build_requests(
     return out
 
 
-def fsync_writers(synchronous: str, commit: str) -> int:
-    """Writer threads the server's group committer runs (channels.batching): SYNC_THREADS for a pipelined inbox (a
-    WAL file with synchronous=FULL committed on a thread), else one."""
-    from channels.batching import SYNC_THREADS
-
-    return SYNC_THREADS if synchronous == "FULL" and commit == "thread" else 1
+def fsync_writers(synchronous: str, commit: str, pipelined: int = 0) -> int:
+    """Writer threads the server's group committer runs (channels.batching): `pipelined` (CallbackPolicy.fsync_writers)
+    for a pipelined inbox (a WAL file with synchronous=FULL committed on a thread) when set, else one."""
+    return pipelined if pipelined > 0 and synchronous == "FULL" and commit == "thread" else 1
 
 
 def pct(values: list[float], q: float) -> float:
@@ -354,6 +355,12 @@ def main(argv: list[str] | None = None) -> int:
         "--commit", choices=["thread", "loop"], default="thread", help="group commit on a thread / the loop"
     )
     parser.add_argument(
+        "--fsync-writers",
+        type=int,
+        default=0,
+        help="CallbackPolicy.fsync_writers: 0 one writer (commit with its fsync), N pipelined writers",
+    )
+    parser.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes (bare and ours alike)"
     )
     parser.add_argument(
@@ -384,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         "BENCH_AES_KEY": aes_key,
         "BENCH_SYNC": args.synchronous,
         "BENCH_COMMIT": args.commit,
+        "BENCH_FSYNC_WRITERS": str(args.fsync_writers),
     }
     proc, base = start_server(server_env, work / "server.log", args.workers)
     worker = multiprocessing.get_context("spawn").Process(
@@ -460,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
             "group_commit": args.commit,
             # how a FULL inbox makes a batch durable (channels/batching.py): commit, then fdatasync of the WAL outside
             # SQLite's write lock on this many writer threads (fsyncs in flight at once); 1 = fsync inside the commit
-            "fsync_writers": fsync_writers(args.synchronous, args.commit),
+            "fsync_writers": fsync_writers(args.synchronous, args.commit, args.fsync_writers),
             "server": f"uvicorn {args.workers} worker(s), uvloop, httptools",
             "blocks": args.blocks,
         },

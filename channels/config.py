@@ -45,6 +45,12 @@ class CallbackPolicy:
     commit_on_loop: bool = (
         False  # group-commit on the event loop instead of a writer thread (see channels.batching)
     )
+    # Writer threads that commit a batch and then fdatasync the inbox's WAL apart (channels.batching, pipelined), for
+    # a WAL inbox with synchronous=FULL. 0: one writer whose commit carries the fsync. Measured (bench_channels,
+    # session 20): pipelined cut the callback p99 under CPU contention (load ~23: 454 -> 206 ms) but costs ~0.4 ms of
+    # server CPU per request and lost on an idle host (interleaved A/B at load < 1: p99/bare 1.73, 1.84 with one
+    # writer vs 1.94, 2.43 pipelined) — so one writer by default; set 2 on a host whose cores are shared.
+    fsync_writers: int = 0
     clock: Callable[[], float] = field(default=time.time, compare=False)
 
 
@@ -94,6 +100,7 @@ class ChannelConfig:
         policy = CallbackPolicy(
             max_age_s=int(getattr(settings, "callback_max_age_s", 300)),
             max_body_bytes=int(getattr(settings, "max_body_bytes", 1_000_000)),
+            fsync_writers=int(getattr(settings, "callback_fsync_writers", 0)),
         )
         prefixes = tuple(getattr(settings, "rep_ask_prefixes", None) or cls.ask_prefixes)
         return cls(

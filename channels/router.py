@@ -83,7 +83,11 @@ class CallbackHandler:
         self.committer: GroupCommitter | InlineGroupCommitter | None = None
         if isinstance(inbox, BatchInbox):
             inline = config.policy.commit_on_loop
-            self.committer = InlineGroupCommitter(inbox) if inline else GroupCommitter(inbox)
+            self.committer = (
+                InlineGroupCommitter(inbox)
+                if inline
+                else GroupCommitter(inbox, sync_threads=config.policy.fsync_writers)
+            )
 
     async def enqueue(self, msg: InboundMessage) -> bool:
         if self.committer is not None:

@@ -174,6 +174,8 @@ class Settings(BaseSettings):
     oa_token: SecretStr = SecretStr("")
     oa_aes_key: SecretStr = SecretStr("")
     callback_max_age_s: int = 300
+    # channels.config.CallbackPolicy.fsync_writers: 0 one inbox writer (commit with its fsync); 2 pipelined (shared cores)
+    callback_fsync_writers: int = 0
     public_base_url: str = ""  # e.g. https://copilot.example.com — enables text-card accept links to the rep
 
     # agent behaviour

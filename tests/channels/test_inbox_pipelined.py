@@ -212,3 +212,21 @@ def test_only_a_wal_file_with_full_sync_is_pipelined(tmp_path: Path) -> None:
     finally:
         normal.close()
         memory.close()
+
+
+def test_the_router_pipelines_only_when_the_policy_asks(tmp_path: Path) -> None:
+    """CallbackPolicy.fsync_writers (settings.callback_fsync_writers): 0, the default, keeps one writer whose commit
+    carries the fsync (the lower-CPU path, and the better tail on an idle host); N pipelines on N writers."""
+    from channels import CallbackPolicy, ChannelConfig
+    from channels.dedupe import InMemoryNonceCache
+    from channels.router import CallbackHandler
+    from copilot.settings import Settings
+
+    for writers, pipelined, count in ((0, False, 1), (2, True, 2)):
+        inbox = SqliteInbox(tmp_path / f"inbox{writers}.sqlite")
+        config = ChannelConfig(tenant="demo", policy=CallbackPolicy(fsync_writers=writers))
+        committer = CallbackHandler(inbox, config, InMemoryNonceCache(), None, None).committer
+        assert isinstance(committer, GroupCommitter)
+        assert (committer._pipelined, committer._count) == (pipelined, count)
+    assert Settings().callback_fsync_writers == 0
+    assert ChannelConfig.from_settings(Settings(callback_fsync_writers=2)).policy.fsync_writers == 2
