@@ -35,6 +35,7 @@ SETS_DIRS = [
         "fresh_r17",
         "fresh_r18",
         "fresh_r19",
+        "fresh_r20",
     )
 ]  # one per session
 
