@@ -216,7 +216,10 @@ def record_lifts(
         match = open_ticket_for(crm, text, entities) or (
             open_ticket_for(crm, " ".join([*earlier[-2:], text]), entities) if earlier else None
         )
-        if match is not None:
+        # the customer's only ticket matched on no evidence of its own (another script, nothing shared) is what the
+        # message is about only when the message is about a fault or a repair: «haven't heard back» about a quote is
+        # not a grievance about the ticket (actions_scratch_r16 act16-ad-tkt-37)
+        if match is not None and (match.how != "only" or match.words or match.service):
             lifts[pack.complaint] = RECORD_BONUS
             why[pack.complaint] = f"{match.id}:{match.how}"
     # (b) a service contract the customer holds or held, named, read as an intent whose own tools read no record of the
