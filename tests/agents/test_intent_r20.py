@@ -49,7 +49,10 @@ CONTRACT = {"id": "CT-0001", "title": "车队保养套餐（12台）", "status":
         ("no update for three weeks", False),
         # innocents: a progress question, a symptom, a thanks
         ("那张单子现在处理到哪一步了", True),
-        ("上个月报的那个工单还没弄完吗", True),  # a chase about progress (tuning ad-t6-13's first turn), not "nobody came"
+        (
+            "上个月报的那个工单还没弄完吗",
+            True,
+        ),  # a chase about progress (tuning ad-t6-13's first turn), not "nobody came"
         ("今天发现底下还在漏冷却液，要不要叫拖车", True),
         ("谢谢你们上次修得快", True),
         ("can we drive it slowly to your workshop?", True),
