@@ -134,7 +134,9 @@ def _identifying(devices: list[Mapping[str, Any]]) -> dict[str, set[str]]:
     return out
 
 
-def _bigrams(text: str) -> set[str]:
+def _bigrams(text: str, generic: set[str] = GENERIC) -> set[str]:
+    """Two-character words inside runs of Chinese characters, less `generic` (agents.understanding.records reads
+    contract titles with its own generic set)."""
     runs, run = [], ""
     for c in text:  # bigrams inside runs of Chinese characters only (not across punctuation or model codes)
         if _CJK.match(c):
@@ -143,7 +145,7 @@ def _bigrams(text: str) -> set[str]:
             runs.append(run)
             run = ""
     runs.append(run)
-    return {r[i : i + 2] for r in runs for i in range(len(r) - 1)} - GENERIC
+    return {r[i : i + 2] for r in runs for i in range(len(r) - 1)} - generic
 
 
 def _codes(text: str, entities: Mapping[str, list[str]]) -> set[str]:

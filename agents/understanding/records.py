@@ -57,15 +57,10 @@ def handling_not_done(text: str) -> bool:
 
 
 def _bigrams(text: str) -> set[str]:
-    runs, run = [], ""
-    for c in text:
-        if _CJK.match(c):
-            run += c
-        else:
-            runs.append(run)
-            run = ""
-    runs.append(run)
-    return {r[i : i + 2] for r in runs for i in range(len(r) - 1)} - _GENERIC_BIGRAMS
+    """The ticket matcher's two-character words (agents.actions.records), less this module's generic words."""
+    from agents.actions.records import _bigrams as cjk_bigrams
+
+    return cjk_bigrams(text, _GENERIC_BIGRAMS)
 
 
 def _squash(text: str) -> str:
