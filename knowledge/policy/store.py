@@ -57,7 +57,9 @@ class PolicyStore:
         self.embedder = embedder
         self.catalog = Catalog(sqlite_path)
         self.vectors = VectorIndex(
-            connect(url, None if url else Path(chroma)), f"{collection_prefix}-{embedder.name}-{embedder.dim}"
+            connect(url, None if url else Path(chroma)),
+            f"{collection_prefix}-{embedder.name}-{embedder.dim}",
+            remote=bool(url),
         )
         self.max_chars, self.max_bytes = max_chars, max_bytes
         self._snap: Snapshot | None = None

@@ -4,7 +4,9 @@ own vectors and create collections with `embedding_function=None`, so chromadb n
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -14,6 +16,7 @@ import numpy as np
 from contract.errors import BackendUnavailable, UserError
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+log = logging.getLogger(__name__)
 
 
 def connect(chroma_url: str = "", chroma_dir: Path | None = None) -> Any:
@@ -49,9 +52,15 @@ def connect(chroma_url: str = "", chroma_dir: Path | None = None) -> Any:
 class VectorIndex:
     """One collection per embedding model (vectors of different models never mix)."""
 
-    def __init__(self, client: Any, name: str) -> None:
+    def __init__(
+        self, client: Any, name: str, *, remote: bool = False, visible_within_s: float = 5.0
+    ) -> None:
+        """`remote`: a Chroma server, whose acknowledged write may not be in the answer of the next query yet (CI
+        once saw an updated clause missing from a query right after its upsert, on a loaded 2-core runner); the
+        writer then waits, at most `visible_within_s`, until the server answers with a sample of the new vectors."""
         self.client = client
         self.name = name
+        self.remote, self.visible_within_s = remote, visible_within_s
         self.col = self._open()
 
     def _open(self) -> Any:
@@ -89,6 +98,38 @@ class VectorIndex:
                 embeddings=vectors[i : i + batch].tolist(),
                 metadatas=metadatas[i : i + batch],
             )
+        if self.remote and ids:
+            self._await_searchable(ids, vectors)
+
+    def _await_searchable(self, ids: list[str], vectors: np.ndarray, sample: int = 4) -> None:
+        """Read-your-writes for every process: an update returns once its clauses are searchable. Policy writes are
+        rare, so a few queries per write cost nothing that matters; past the deadline it logs and goes on (the
+        write is durable; only its dense half may answer late)."""
+        picks = sorted({0, len(ids) - 1, *range(0, len(ids), max(1, len(ids) // sample))})[: sample + 1]
+        deadline = time.monotonic() + self.visible_within_s
+        pending = picks
+        while True:
+            try:
+                got = self.col.query(
+                    query_embeddings=np.asarray(vectors[pending], dtype=np.float32),
+                    n_results=min(10, max(1, self.count())),
+                    include=[],
+                )["ids"]
+            except Exception as exc:  # the write itself succeeded: a failed check must not roll it back
+                log.warning("chroma %s: could not check the new vectors are searchable: %s", self.name, exc)
+                return
+            pending = [i for i, found in zip(pending, got, strict=True) if ids[i] not in found]
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                log.warning(
+                    "chroma %s: %d new vectors not searchable after %.1f s",
+                    self.name,
+                    len(pending),
+                    self.visible_within_s,
+                )
+                return
+            time.sleep(0.05)
 
     def delete(self, ids: list[str], batch: int = 2000) -> None:
         for i in range(0, len(ids), batch):
