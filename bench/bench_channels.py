@@ -79,6 +79,16 @@ def make_app() -> Any:
     async def bare() -> str:
         return ""
 
+    # the inbox's durable writes (the COMMIT that fsyncs the WAL, or the pipelined fdatasync), timed by the inbox's
+    # own hook; the bench reads and empties them between load blocks, outside the measured requests
+    writes: list[tuple[float, float]] = []
+    inbox.on_durable_write = lambda wall_ms, cpu_ms: writes.append((wall_ms, cpu_ms))
+
+    @app.get("/bench/durable_writes")
+    async def durable_writes() -> dict[str, list[tuple[float, float]]]:
+        out, writes[:] = list(writes), []
+        return {"writes": out}
+
     # as `copilot serve` does once its app is built (copilot/app.py lifespan): the start-up heap leaves the collector's
     # walk, so an oldest-generation collection no longer stalls the event loop (both endpoints share this process)
     from copilot.heap import freeze_startup_heap
@@ -261,6 +271,49 @@ def summarise(parts: list[tuple[int, float, list[float], Counter[str], set[str]]
     }
 
 
+# Log-2 buckets of a durable write's wall time (ms): the disk's fsync is most of it (wall − CPU is the wait).
+DISK_BUCKETS_MS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+
+
+def durable_writes(base: str) -> list[tuple[float, float]]:
+    """The server's durable writes since the last call: (wall ms, thread CPU ms) each (make_app's hook)."""
+    return [
+        (float(w), float(c))
+        for w, c in httpx.get(base + "/bench/durable_writes", timeout=30).json()["writes"]
+    ]
+
+
+def disk_report(
+    writes: list[tuple[float, float]], requests: int, p99_ms: float, bare_p99_ms: float
+) -> dict[str, Any]:
+    """What the callback's durable writes cost: their count, requests per write (the group commit's batch), the
+    wall time and its disk wait (wall − CPU) at p50/p95/p99/max, a histogram of the wall time, and the p99 gap to the
+    bare endpoint beside the slowest writes (a request that arrives during a write waits for it, then for its own)."""
+    if not writes:
+        return {"writes": 0}
+    walls = [w for w, _ in writes]
+    waits = [max(w - c, 0.0) for w, c in writes]
+    edges = [0.0, *DISK_BUCKETS_MS, float("inf")]
+    hist = {
+        (f"<{hi:g}" if lo == 0 else f"≥{lo:g}" if hi == float("inf") else f"{lo:g}-{hi:g}"): sum(
+            1 for w in walls if lo <= w < hi
+        )
+        for lo, hi in zip(edges, edges[1:], strict=False)
+    }
+    return {
+        "writes": len(writes),
+        "requests_per_write": round(requests / len(writes), 2),
+        "wall_ms": {q: pct(walls, x) for q, x in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))}
+        | {"max": round(max(walls), 2), "mean": round(sum(walls) / len(walls), 3)},
+        "disk_wait_ms": {q: pct(waits, x) for q, x in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))}
+        | {"max": round(max(waits), 2)},
+        "cpu_ms_mean": round(sum(c for _, c in writes) / len(writes), 3),
+        "histogram_wall_ms": hist,
+        "share_over_5ms": round(sum(1 for w in walls if w >= 5.0) / len(walls), 4),
+        "p99_gap_to_bare_ms": round(p99_ms - bare_p99_ms, 2),
+    }
+
+
 def run(coro: Any) -> Any:
     import uvloop
 
@@ -413,6 +466,8 @@ def main(argv: list[str] | None = None) -> int:
         ours_parts: list[dict[str, Any]] = []
         cpu = {"bare": 0.0, "ours": 0.0}
         wait = {"bare": 0.0, "ours": 0.0}
+        durable_writes(base)  # the warm-up's writes are not the blocks'
+        disk: dict[str, list[tuple[float, float]]] = {"bare": [], "ours": []}
         ours_requests = requests[warm:]
         for b in range(blocks):
             lo, hi = b * n // blocks, (b + 1) * n // blocks
@@ -424,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
                 parts.append(run(load(base, path, reqs[lo:hi], args.rate)))
                 cpu[name] += cpu_seconds(proc.pid) - c0
                 wait[name] += runqueue_wait_s(proc.pid) - w0
+                disk[name] += durable_writes(base)  # after the block's CPU and wait are read
         bare = summarise([p for part in bare_parts for p in part.pop("_parts")])
         ours = summarise([p for part in ours_parts for p in part.pop("_parts")])
         for name, res in (("bare", bare), ("ours", ours)):
@@ -481,6 +537,8 @@ def main(argv: list[str] | None = None) -> int:
         "bare": bare,
         "channels": ours,
         "p99_ratio_vs_bare": round(ours["p99_ms"] / max(bare["p99_ms"], 0.01), 2),
+        # the inbox's durable writes during the callback's blocks (none happen in the bare ones): what is the disk
+        "durable_writes": disk_report(disk["ours"], n, ours["p99_ms"], bare["p99_ms"]),
         # what a request costs the server, whatever the machine's load: the p99 ratio above is queueing behind other
         # processes when the machine is busy (see "load")
         "server_cpu_ratio_vs_bare": round(
@@ -510,6 +568,23 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "bench_channels.md").write_text(render_md(result))
     print(render_md(result))
     return 0
+
+
+def disk_lines(d: dict[str, Any] | None) -> list[str]:
+    """The durable writes' lines of the report (none for a result from before they were measured)."""
+    if not d or not d.get("writes"):
+        return []
+    w, dw = d["wall_ms"], d["disk_wait_ms"]
+    return [
+        f"- Durable writes of the inbox during the callback's blocks (the COMMIT that fsyncs the WAL; pipelined: the "
+        f"fdatasync): {d['writes']}, {d['requests_per_write']} requests each (group commit). Wall p50 {w['p50']} / p95 "
+        f"{w['p95']} / p99 {w['p99']} / max {w['max']} ms, of which waiting on the disk (wall − CPU) p50 {dw['p50']} / "
+        f"p99 {dw['p99']} / max {dw['max']} ms; CPU {d['cpu_ms_mean']} ms each. A request arriving during a write "
+        f"waits for it and then for its own: the callback's p99 is {d['p99_gap_to_bare_ms']} ms over the bare one's.",
+        "- Durable write wall time, histogram (ms: count): "
+        + ", ".join(f"{k}: {v}" for k, v in d["histogram_wall_ms"].items())
+        + f" ({d['share_over_5ms']:.1%} at 5 ms or more).",
+    ]
 
 
 def render_md(r: dict[str, Any]) -> str:
@@ -557,6 +632,7 @@ def render_md(r: dict[str, Any]) -> str:
                 if "server_runqueue_wait_ms_per_request" in c
                 else []
             ),
+            *disk_lines(r.get("durable_writes")),
             f"- not acknowledged within 5 s on the first try: {r['first_try_unacked']}; Tencent-style retry rounds "
             f"(up to 3, for those only): {[x['sent'] for x in r['tencent_retry_rounds']]}",
             f"- unique messages {r['unique_messages']}, inbox rows {r['inbox_rows']}, duplicate rows {r['duplicate_rows']}, "
