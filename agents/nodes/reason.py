@@ -157,7 +157,24 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     crm.described = tuple(config.described_assets)  # "跑得最多那台": an asset described by a field's extreme
     # a price asked for a product the CRM prices, in a count ("再补6台K9，一台到手多少"), whatever the words: the
     # quoting tools run ungated by their word lists (they still need their kinds and inputs)
-    priced = asks_price(asks, crm, tuple(config.count_units_en))
+    # … or a price asked over several turns: the product and count of the turns before (a need split over short
+    # messages), or a quote the turn before asked that nobody has answered yet (pending_quote)
+    history = list(state.get("history") or [])
+    units = tuple(config.count_units)
+    nouns = tuple(config.count_units_en)
+    quoting_ids = {s.id for s in [*config.any_intent, *config.for_intent(intent.name)] if _quotes(s)}
+    pending = pending_quote(history, crm, nouns, lambda said: bool(quoting_ids & set(config.asked(said)[0])))
+    known = lambda code: bool(crm.priced_model_in(code))  # noqa: E731
+    carried = with_context(asks, history, known, units, pending, nouns)
+    priced = asks_price(asks, crm, nouns) or (
+        carried != asks
+        and (
+            pending
+            or asks_price(carried, crm, nouns)
+            # «按最低的价给我算个总数», "the fleet price each and the total" of the product and count said before
+            or bool(PRICE_ASK.search(asks) and asked_units(carried) and crm.priced_model_in(carried))
+        )
+    )
     any_intent = [
         _quoting(_ungated(s, asked_ids), priced)
         for s in config.extra_for(intent.name)
@@ -194,12 +211,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # The tools read the whole masked message, sentences the injection guard held back from intent included: they
     # only look this customer's facts up and check what is asked (a request is checked, never granted), so an
     # instruction cannot steer them, while a question the detector over-flags still gets its answer.
-    history = list(state.get("history") or [])
     said = text
-    text = with_context(
-        text, history, lambda code: bool(crm.priced_model_in(code)), tuple(config.count_units)
-    )
-    units = tuple(config.count_units)
+    text = with_context(text, history, known, units, pending, nouns)
     ctx = ToolContext(
         facts,
         crm,
@@ -414,38 +427,98 @@ SWITCHED = re.compile(
 )
 
 
+# the turns a need may be split over («X7» / «要6台» / «最低多少，算个总数»): a turn between the one naming the product
+# and this one is a fragment (a count, a greeting, the agent's «请讲») at most this long
+FRAGMENT_CHARS = 20
+SPLIT_TURNS = 4  # … and the product is looked for this many turns back at most
+
+
 def with_context(
     text: str,
     history: list[dict[str, Any]],
     known: Callable[[str], bool] = lambda code: True,
     count_units: tuple[str, ...] = (),
+    pending: bool = False,
+    nouns: tuple[str, ...] = (),
 ) -> str:
     """A short confirmation ("行，就按这个走 3台 [OK]") names no product: the tools read the products and units of the
     turn it answers (the quote the rep sent, the customer's own screenshot) — only those, never that turn's requests
     (a rep's "3%" is not the customer asking for 3%). A longer turn naming no product reads them too when it prices a
-    count («领导说一次性上20台…总价多少»: the count changed, the product is the one quoted before)."""
+    count («领导说一次性上20台…总价多少»: the count changed, the product is the one quoted before), or when the turn
+    before asked a price nobody has answered yet (`pending`, pending_quote).
+    A need split over several short turns («X7» / «要6台» / «按最低的价算个总数») is read whole: past fragments naming
+    no product (≤ FRAGMENT_CHARS, the count among them), back to the turn that names the product (SPLIT_TURNS at
+    most); a fragment that turns away (SWITCHED) ends the walk."""
+    turns = [h for h in history if h.get("role") in ("rep", "customer") and str(h.get("text") or "").strip()][
+        -SPLIT_TURNS:
+    ]
+    # the turn before is a fragment of a split need ("6 units this time"): this one's amount ask is of it
+    fragment = bool(turns) and len(str(turns[-1]["text"]).strip()) <= FRAGMENT_CHARS
     if MODEL_CODE.search(text) or (
-        len(text) > 40 and not (UNITS.search(text) and AMOUNT_ASK.search(text) and not SWITCHED.search(text))
+        not pending
+        and len(text) > 40
+        and not (
+            (UNITS.search(text) or fragment)
+            and (AMOUNT_ASK.search(text) or PRICE_ASK.search(text))
+            and not SWITCHED.search(text)
+        )
     ):
         return text
-    last = next(
-        (
-            h
-            for h in reversed(history)
-            if h.get("role") in ("rep", "customer") and str(h.get("text") or "").strip()
-        ),
-        None,
-    )
-    if last is None:
-        return text
-    before = han_counts(str(last["text"]), count_units)  # «K2五台» counted as «K2 5台»
-    models = [m for m in dict.fromkeys(MODEL_CODE.findall(before)) if known(m)][
-        :2
-    ]  # products, not tier names
-    units = [] if UNITS.search(text) else UNITS.findall(before)[:1]
+    models: list[str] = []
+    units: list[str] = []
+    counted = bool(UNITS.search(text))
+    for i, h in enumerate(reversed(turns)):
+        # «K2五台» counted as «K2 5台», "6 units this time" as «6台»
+        before = han_counts(english_counts(str(h["text"]), nouns=nouns), count_units)
+        if i and SWITCHED.search(before):
+            break
+        models = [m for m in dict.fromkeys(MODEL_CODE.findall(before)) if known(m)][
+            :2
+        ]  # products, not tier names
+        if not models and SWITCHED.search(before):
+            break  # «算了换个型号»: what came before it is not this need's
+        if not counted and not units:
+            units = UNITS.findall(before)[:1]
+        if models or len(str(h["text"]).strip()) > FRAGMENT_CHARS:
+            break
     if not models:
         return text
     return f"{text} 〔上文：{' '.join(models + [u.replace(' ', '') for u in units])}〕"
+
+
+# an amount asked, in the words of a quote («单价和总价报一下», "unit price and total"): a turn that asked one
+PRICE_ASK = re.compile(
+    r"单价|总价|报价|报个价|报一下价|\bquote\b|unit price|per[- ](?:unit|car|vehicle)|\btotal\b",
+    re.IGNORECASE,
+)
+
+
+def pending_quote(
+    history: list[dict[str, Any]],
+    crm: CrmRecord,
+    nouns: tuple[str, ...] = (),
+    asked: Callable[[str], bool] | None = None,
+) -> bool:
+    """The customer's turn before this one asked what a count of a product costs, and nobody has answered since (no
+    rep turn and no decision on the card after it): the customer sent two messages before any reply, so the reply
+    answers both — the quote is still asked («K9再要8台，单价和总价报一下» / «还有，补贴最晚哪天下单？»).
+    `asked`: the tenant's needs asking a quoting tool of that text."""
+    for h in reversed(history):
+        role = h.get("role")
+        if role in ("rep", "decision"):
+            return False  # answered
+        if role != "customer" or not str(h.get("text") or "").strip():
+            continue
+        said = asks_text(str(h["text"]))
+        if asks_price(said, crm, nouns):
+            return True
+        counted = asked_units(english_counts(said, nouns=nouns))
+        return bool(
+            counted
+            and crm.priced_model_in(said)
+            and (PRICE_ASK.search(said) or (asked is not None and asked(said)))
+        )
+    return False
 
 
 def follow_up_subject(text: str, history: list[dict[str, Any]]) -> str:

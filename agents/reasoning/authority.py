@@ -335,6 +335,13 @@ def _own_limit(
             worth_en += f", CNY {_yuan_plain(net)} after it{' and your tier' if tier else ''}"
             slots += (_yuan_plain(net),)
             inputs += tiered[1]
+            units = asked_units(ctx.text)
+            if units is not None and int(units.group(1)) > 1:  # «按最低的价算个总数»: the order at that price
+                order_total = net * Decimal(units.group(1))
+                worth += f"，{units.group(1)} 台合计 {_yuan_plain(order_total)} 元"
+                worth_en += f", CNY {_yuan_plain(order_total)} for {units.group(1)}"
+                slots += (_yuan_plain(order_total),)
+                inputs += (Input("message", "message.units", units.group(0)),)
         statement += f"，{worth}"
         say += f"（{worth}）"
         en += f" ({worth_en})"
