@@ -159,6 +159,30 @@ _CHECK_BACK = re.compile(
 )
 
 
+# The conversation's subject (round 21): a customer who raised something in an earlier turn (a fault a caller reported,
+# with its code), was asked about it by the rep or the agent on the call, and answers with what follows from it («能开
+# 就是抖，这个还在保修吗，多久能有人弄», «刹车还行，还能不能接着跑»), is still on that subject: the turn alone reads as its
+# last words (a warranty question, a delivery's «多久来人»). So when the rep's last turn asked something and the
+# customer's turn says something of its own without turning to another need (`_TURN_SHIFT`: 另外 / 顺便 / 对了 / by the
+# way …), the reading of the customer's turn before it counts SUBJECT_WEIGHT (centred, as a prior over the turn's own
+# reading). A turn that opens another need, a rep who only stated something, or no earlier turn: read as before.
+# Measured 2026-12-07 on tests/agents/data/intent_scratch_r21.yaml (written before the change; numbers in
+# tests/agents/test_intent_r21.py).
+SUBJECT_WEIGHT = 0.7
+_TURN_SHIFT = re.compile(
+    r"(?:^|(?<=[，,。？?！!；;\s]))(?:还有(?!吗|没|呢)|另外|顺便|其次|再就是|对了|换个话题|also\b|another thing|by the way|\bbtw\b"
+    r"|and one more|on another note|separately)",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"(?<=[。！？!?.])\s*")
+
+
+def rep_asked(replied_to: str) -> bool:
+    """Whether the rep's (or the agent's) last turn ends by asking the customer something."""
+    said = [x for x in _SENTENCE_END.split(replied_to.strip()) if x.strip()]
+    return bool(said) and asks(said[-1])
+
+
 # Clause votes (see `_clause_votes`): a message of several clauses is also read clause by clause, each clause a vote
 # (a softmax over its own scores at CLAUSE_TEMPERATURE), a clause that asks counting QUESTION_WEIGHT; the votes' share
 # of the score is CLAUSE_SHARE times (clauses - 2) / clauses, so two clauses are read together as before and a long
@@ -1146,6 +1170,20 @@ class EmbeddingIntentClassifier:
             s = s + CLAUSE_SHARE * self._clause_votes(thread or typed_view or view, models, ctx.sender, heads)
         shift = np.zeros_like(s)
         info: dict[str, float] = {}
+        if (
+            content >= 1.0
+            and ctx.previous
+            and ctx.replied_to
+            and rep_asked(ctx.replied_to)
+            and not _TURN_SHIFT.search(view)
+        ):
+            # the customer answers the rep's question about what they raised before: that turn's subject goes on
+            before = spelled_view(self.spelling, ctx.previous[-1][:300])
+            s_prev = self._semantic(
+                self.encode_query(before, models), models=models, heads=heads
+            ) + self._nudges(before, ctx, focus=False)
+            shift = SUBJECT_WEIGHT * (s_prev - float(s_prev.mean()))
+            info["subject_weight"] = SUBJECT_WEIGHT
         # a say-nothing reply answers the last turn before it: the rep's, when the rep spoke last (a quote, then 「[强]」)
         answered = ctx.replied_to if content == 0.0 and ctx.replied_to and not follow_up else ""
         answered = answered or (ctx.previous[-1] if ctx.previous else "")
