@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -27,6 +28,7 @@ from knowledge.crm.snapshot import read_customer, read_profile
 
 log = logging.getLogger(__name__)
 MAX_REF = 200
+_SCANS_KEPT = 256  # texts whose directory scans are remembered (CrmCustomerData._scan)
 
 
 class CrmCustomerData:
@@ -59,6 +61,9 @@ class CrmCustomerData:
         self.clock = clock  # the clock port: an evaluation or replay pins it to the suite's / message's time
         self.tenant = tenant
         self.built = Built360s(reuse_built)
+        self._scan_lock = threading.Lock()
+        # (the directory index the scans were made on, {text: its scan}): see _scan
+        self._scans: tuple[object, dict[str, tuple[tuple[Hit, ...], tuple[RepHit, ...]]]] = (None, {})
         self.telemetry_lookback_days = signals.telemetry_lookback_days(
             int(mapping.option("telemetry", "lookback_days", 30))
         )
@@ -137,11 +142,34 @@ class CrmCustomerData:
     def mentions(self, text: str) -> list[Hit]:
         """Customers a question names (by name, contact, id, VIN/plate, order/contract/ticket number): ids and owners
         only, for authorization before anything of theirs is read (knowledge/crm/directory.py)."""
-        return self._customer_directory().lookup(text)
+        return list(self._scan(text)[0])
 
     def rep_mentions(self, text: str) -> list[RepHit]:
         """Reps a question names as owners of customers («王某的客户»): the ask is about their book."""
-        return self._customer_directory().reps_named(text)
+        return list(self._scan(text)[1])
+
+    def _scan(self, text: str) -> tuple[tuple[Hit, ...], tuple[RepHit, ...]]:
+        """The directory's scan of `text` (CustomerDirectory.lookup / reps_named: `index().scan(text)`), remembered
+        for the index it was made on. A message's text is scanned by several readers of one turn (the customer-side
+        trap check, the named-handle check, the records reference check: 3-4 scans of the same text per message on
+        bench_agent's turns, ~60 % of them repeats); the index is pure and replaced whole when the directory reloads,
+        so a scan remembered for the current index object is the scan the directory would make again. Hits are
+        frozen; each caller gets its own list."""
+        index = self._customer_directory().index()
+        with self._scan_lock:
+            memo = self._scans
+            if memo[0] is not index:
+                memo = self._scans = (index, {})
+            found = memo[1].get(text)
+        if found is None:
+            hits, reps = index.scan(text)
+            found = (tuple(hits), tuple(reps))
+            with self._scan_lock:
+                scans = memo[1]
+                if len(scans) >= _SCANS_KEPT:
+                    scans.pop(next(iter(scans)))  # the oldest text
+                scans[text] = found
+        return found
 
     def party_words(self) -> tuple[str, ...]:
         """How this CRM's organisation customers name their kind («物流», «租赁»), for «其他…» asks."""
