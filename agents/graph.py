@@ -46,6 +46,7 @@ from agents.nodes.perceive import after_perceive, perceive
 from agents.nodes.reason import reason
 from agents.nodes.understand import reread, understand
 from agents.state import RESET, CopilotState, extend_unique, ids_of, keep_last, turn_dict, turn_list
+from agents.timing import cpu_span
 
 Node = Callable[[CopilotState, Runtime[RunContext]], dict[str, Any]]
 
@@ -173,12 +174,14 @@ def run_nodes(t: Turn, runtime: Runtime[RunContext]) -> dict[str, Any]:
     try:
         policy = ground_policy(snapshot, runtime)
     finally:
-        crm = customer.result()  # an error of either branch propagates, as from parallel graph branches
+        with cpu_span("ground_join"):  # what this thread spends waiting for the customer branch's result
+            crm = customer.result()  # an error of either branch propagates, as from parallel graph branches
     t.apply(
         crm
     )  # in the order LangGraph applied the two branches' writes (by node name): evidence order matters
     t.apply(policy)
-    t.apply(reread(t.state, runtime))  # type: ignore[arg-type]  # the intent read again with the customer's records
+    with cpu_span("reread"):  # (bench_agent's per-step CPU; nothing outside a benchmark's node_cpu block)
+        t.apply(reread(t.state, runtime))  # type: ignore[arg-type]  # the intent read again with the customer's records
     t.apply(reason(t.state, runtime))  # type: ignore[arg-type]
     t.apply(decide(t.state, runtime))  # type: ignore[arg-type]
     if runtime.context.progress is not None:  # phase 1: intent, evidence, answer and actions exist

@@ -29,6 +29,22 @@ def node_cpu() -> Iterator[dict[str, float]]:
         _CPU.reset(token)
 
 
+@contextlib.contextmanager
+def cpu_span(name: str) -> Iterator[None]:
+    """Inside an open `node_cpu()` block, adds the CPU this thread spends in the `with` body to the block's dict under
+    `name` (a step of the turn that is not a node: the intent's re-read, the grounding hand-off); outside one, nothing
+    is read but the context variable. Never part of the suggestion's `timings_ms`."""
+    sink = _CPU.get()
+    if sink is None:
+        yield
+        return
+    c0 = time.thread_time()
+    try:
+        yield
+    finally:
+        sink[name] = sink.get(name, 0.0) + (time.thread_time() - c0) * 1000
+
+
 def timed(name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     def wrap(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         @functools.wraps(fn)

@@ -22,3 +22,27 @@ def test_node_cpu_collects_every_node_that_ran_and_nothing_outside_the_block(mak
     again = cp.handle(msg("我的订单发货了吗", conv="conv-2"), zhang)  # after the block: not collected
     assert again is not None and cpu == before
     assert set(again.timings_ms) == set(s.timings_ms)  # the suggestion's own timings unchanged by the block
+
+
+def test_the_turns_steps_that_are_not_nodes_report_cpu_only(make_deps, zhang):
+    """The intent's re-read and the wait for the customer branch (agents.graph.run_nodes, agents.timing.cpu_span) are
+    in the block's dict, never in the suggestion's timings_ms."""
+    cp = Copilot(make_deps())
+    with node_cpu() as cpu:
+        s = cp.handle(msg("这个型号的代理商返点政策能再发一遍吗?"), zhang)
+    assert s is not None
+    assert {"reread", "ground_join"} <= set(cpu)
+    assert not {"reread", "ground_join"} & set(s.timings_ms)
+
+
+def test_cpu_span_outside_a_block_collects_nothing():
+    from agents.timing import cpu_span
+
+    with cpu_span("x"):
+        pass
+    with node_cpu() as cpu:
+        with cpu_span("x"):
+            sum(range(1000))
+        with cpu_span("x"):
+            pass
+    assert set(cpu) == {"x"} and cpu["x"] >= 0.0
