@@ -322,7 +322,20 @@ def english_counts(text: str, today: date | None = None, nouns: tuple[str, ...] 
             )  # "…, 2 of them were in accidents": describes part of the batch, not a count asked
         return f"{m.group(0)}（{n}台{model or ''}）"
 
-    return count_pattern_en(tuple(nouns)).sub(count, out)
+    out = count_pattern_en(tuple(nouns)).sub(count, out)
+    # "we love the K3s, so we'd like five more before year end": "N more" with no noun of its own counts the model the
+    # message names (only where the message names one, and only before a clause's end or a function word)
+    if re.search(rf"\b{_MODEL_EN}", out):
+        out = MORE_EN.sub(lambda m: f"{m.group(0)}（{m.group(1) or m.group(2)}台）", out)
+    return out
+
+
+# "N more" / "another N" ending its phrase: the count of the model named (a closed class of function words may follow)
+MORE_EN = re.compile(
+    r"\b(?:(\d+)\s+more|another\s+(\d+))\b(?!（)"
+    r"(?=\s*(?:[,.;:!?)]|$|(?:before|by|for|please|this|next|in|to|if|at|and|so|of\s+(?:them|those|these))\b))",
+    re.IGNORECASE,
+)
 
 
 @dataclass

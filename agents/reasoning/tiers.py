@@ -716,10 +716,23 @@ def _stacked(
         if m is None or (least is not None and count < int(least.group(1))):
             continue
         name_cell = row.cell(stack.name_column) if stack.name_column else None
-        label = f"{name_cell.raw}（{rid}）" if name_cell is not None and name_cell.raw else rid
+        # the last day of the offer's period (its date column): a quote it is stacked on holds till then
+        date_cell = row.cell(stack.scope["date"]) if "date" in stack.scope else None
+        ends = ZH_DAY.findall(date_cell.raw) if date_cell is not None else []
+        until = f"，{ends[-1]}及之前下单" if ends else ""
+        label = f"{name_cell.raw}（{rid}{until}）" if name_cell is not None and name_cell.raw else rid
         inputs.insert(0, Input("policy", row.evidence_id, row.as_text()))
         return Decimal(m.group(1).replace(",", "")), label, inputs
     return None
+
+
+ZH_DAY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+
+
+def _iso(zh: str) -> str:
+    """«2026年12月31日» → "2026-12-31"."""
+    y, mo, d = (int(x) for x in re.findall(r"\d+", zh))
+    return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
 def _plain_bounds(header: str) -> str:
@@ -877,9 +890,11 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
                     f"；叠加{label}每台 {_yuan_plain(per_unit)} 元后，单价 {_yuan_plain(net)} 元，"
                     f"{asked.group(1)} 台合计 {_yuan_plain(order_total)} 元"
                 )
-                code = re.search(r"（([^（）]+)）$", label)
+                code = re.search(r"（([^（），]+)(?:，([^（）]*))?）$", label)
+                by = ZH_DAY.search(code.group(2) or "") if code else None
+                until_en = f" (orders by {_iso(by.group(0))})" if by else ""
                 en += (
-                    f"; with the {code.group(1) if code else 'stacking'} offer of CNY {_yuan_plain(per_unit)} per unit on top, CNY {_yuan_plain(net)} per unit, "
+                    f"; with the {code.group(1) if code else 'stacking'} offer{until_en} of CNY {_yuan_plain(per_unit)} per unit on top, CNY {_yuan_plain(net)} per unit, "
                     f"CNY {_yuan_plain(order_total)} for {asked.group(1)}"
                 )
                 inputs += stack_inputs

@@ -106,7 +106,11 @@ def test_a_stacking_offer_gives_the_net_price_and_total(store: PolicyStore):
     # 199,900 × 94% = 187,906; − 3,000 = 184,906; × 6 = 1,109,436
     r = run(store, "X7要6台，单价和总价多少？")
     assert "折后单价 187,906 元，6 台合计 1,127,436 元" in r.statement
-    assert "叠加电动换新（AC-1）每台 3,000 元后，单价 184,906 元，6 台合计 1,109,436 元" in r.statement
+    # … and the offer's last order day (its period's end): the quote stacked on it holds till then
+    assert (
+        "叠加电动换新（AC-1，2026年12月31日及之前下单）每台 3,000 元后，单价 184,906 元，6 台合计 1,109,436 元"
+        in r.statement
+    )
     assert {"184,906", "1,109,436"} <= set(r.slots)
     assert "AC-2" not in r.statement  # the clause says it does not stack
 
