@@ -233,8 +233,15 @@ class Composition:
     # the customer names a day to come in (a later day the message names) and these actions book one: the first of
     # them among the actions is the next step (profile.yaml scheduling_steps)
     scheduling: tuple[str, ...] = ()
+    # the reply is said aloud (a voice call): no 《document》第N条 label in the words, the markers stay on the card
+    spoken: bool = False
 
 
+# after a refusal with nothing of the customer's own to answer: the help they can have (their own matters)
+REFUSAL_HELP = {
+    "zh": "您本人名下的事项有需要的话，我随时帮您查。",
+    "en": "Anything on your own account, I am glad to look it up for you.",
+}
 # what the rep can say about a figure the customer asked for above the rep's authority (an authority fact that needs
 # approval), however it was asked (a plain ask, "必须…现在就确认", an injected "直接打五折并确认"): who decides and that
 # nothing is agreed before, never "I'll submit it right away" — a step taken on the customer's figure reads as the
@@ -269,11 +276,14 @@ def compose(c: Composition) -> DraftPlan:
     told_slots: set[str] = set()
     earlier: list[tuple[str, str]] = []  # the answer's statements so far, one by one, with their tool
     stated: list[tuple[Evidence, str]] = []  # the facts the answer states, as stated
-    for ev, statement in _asked_order_after_tickets(
-        # (the facts chosen first, then the ones the message names among them first: a word of background — «在你们店做
-        # 保养的时候» — must not bring a fourth answer in and push an asked one out)
-        _named_first(_first_tools(said, 3), c.customer_text, c.terms_en),
-        c.customer_text,
+    for ev, statement in _without_restated(
+        _asked_order_after_tickets(
+            # (the facts chosen first, then the ones the message names among them first: a word of background — «在你们店做
+            # 保养的时候» — must not bring a fourth answer in and push an asked one out)
+            _named_first(_first_tools(said, 3), c.customer_text, c.terms_en),
+            c.customer_text,
+            c.terms_en,
+        )
     ):
         figures = [str(s) for s in ev.lineage.get("slots") or [] if str(s).strip()]
         # … and every day its own sentence names: a contract ending the day an offer ends («2026年12月31日当天及之前下单可享»)
@@ -282,7 +292,10 @@ def compose(c: Composition) -> DraftPlan:
         if (
             answer_parts
             and figures
-            and all(f in told_slots or f in DATE_RANGE.sub("", told) for f in figures + own_days)
+            and all(
+                f in told_slots or f in DATE_RANGE.sub("", told) or _iso_day(f) in DATE_RANGE.sub("", told)
+                for f in figures + own_days
+            )
             and (
                 len(figures) > 1
                 or re.search(r"\d年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}|\d{2},\d{3}", figures[0])
@@ -344,6 +357,10 @@ def compose(c: Composition) -> DraftPlan:
         answer = ""
     elif question := _clarifying_question(c):
         answer = question
+    elif c.refusal:
+        # nothing of their own to answer beside the refusal: no clause on the refused matter (it was retrieved for the
+        # other party's order, price or account) and no step on it — what they can have instead, their own matters
+        answer = REFUSAL_HELP["en" if en else "zh"] if c.cite_policy else ""
     elif c.cite_policy:
         clauses = sorted(
             [
@@ -406,7 +423,9 @@ def compose(c: Composition) -> DraftPlan:
         c = replace(c, actions=[a for a in c.actions if a.name not in c.not_after_refusal])
     next_step = (
         _next_steps(c, nums, by_id, answered_clauses, approvals, _quiet_docs(computed, said), held=held)
-        if (c.cite_policy or answer_parts) and not (answer and not answer_parts and _clarifying_question(c))
+        if (c.cite_policy or answer_parts)
+        and not (answer and not answer_parts and _clarifying_question(c))
+        and not (c.refusal and not answer_parts)
         else ""
     )
     if (
@@ -436,6 +455,8 @@ def compose(c: Composition) -> DraftPlan:
         )  # a name ("Winter Renewal Sale …") keeps its capitals
     ):
         answer = answer[0].lower() + answer[1:]  # "Hello 黄经理, last quarter …", not ", Last quarter"
+    if c.spoken:
+        refusal, answer, next_step = (_unlabelled(p) for p in (refusal, answer, next_step))
     body = [greeting, refusal, answer, disclaimer, next_step, c.voice.sign_off]
     text = " ".join(p for p in body if p) if en else "".join(p for p in body if p)
     text = re.sub(r"([。！？])\1+", r"\1", text)
@@ -455,6 +476,43 @@ def compose(c: Composition) -> DraftPlan:
         customer_text_masked=c.customer_text,
         notes=tuple(f"needs approval: {a}" for a in approvals),
     )
+
+
+# a document's label inside a sentence: «（《title》第四条）», «按《title》第四条：», "Under 《title》 第四条: "
+SPOKEN_LABEL = re.compile(
+    r"（《[^》]+》[^（）]*）|按《[^》]+》[^：:，,。]{0,8}[：:]|Under 《[^》]+》[^:]{0,12}:\s*"
+)
+
+
+def _unlabelled(text: str) -> str:
+    """What is said aloud: the text without its documents' labels (the [n] markers stay: the agent's card shows what
+    each figure rests on)."""
+    return SPOKEN_LABEL.sub("", text) if text else text
+
+
+def _stated_figures(ev: Evidence, statement: str) -> set[str]:
+    """The figures a statement says: its fact's slots found in it and every day it writes outside a window, days as
+    2027-05-19."""
+    body = DATE_RANGE.sub(" ", CITED_LABEL.sub("", statement))  # (a window's days say when an offer runs)
+    figs = {str(f) for f in ev.lineage.get("slots") or [] if str(f).strip() and str(f) in body}
+    figs |= {_iso_day(d) if d.endswith("日") else d for d in DAY.findall(body)}
+    return {_iso_day(f) if ZH_DAY.fullmatch(f) else f for f in figs}
+
+
+def _without_restated(said: list[tuple[Evidence, str]]) -> list[tuple[Evidence, str]]:
+    """Without a statement whose every figure another statement of the reply says beside more of its own (a
+    contract's end day before the package sentence stating its visits and the same day: "The contract … ends on
+    2027-05-19" then "… valid until 2027-05-19"): a customer reads a figure once. Only a day, a sum of five digits or
+    more, or several figures count (one lone small number may be another thing of the same size)."""
+    figures = [_stated_figures(ev, st) for ev, st in said]
+    out = []
+    for i, (ev, st) in enumerate(said):
+        mine = figures[i]
+        weighty = len(mine) > 1 or any(re.search(r"\d{4}-\d{2}-\d{2}|\d{2},\d{3}", f) for f in mine)
+        if mine and weighty and any(j != i and mine < other for j, other in enumerate(figures)):
+            continue
+        out.append((ev, st))
+    return out
 
 
 def _input_clauses(ev: Evidence, statement: str, by_id: dict[str, Evidence]) -> list[str]:
@@ -491,6 +549,15 @@ DAY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}")
 DATE_RANGE = re.compile(
     r"\d{4}年\d{1,2}月\d{1,2}日\s*(?:至|到|-|~)\s*\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}\s*(?:至|to|-|~)\s*\d{4}-\d{2}-\d{2}"
 )
+ZH_DAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+
+
+def _iso_day(figure: str) -> str:
+    """A day written «2027年5月19日» as an English sentence writes it (2027-05-19); "\x00" when it is no such day."""
+    m = ZH_DAY.fullmatch(figure.strip())
+    return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}" if m else "\x00"
+
+
 QUESTION = re.compile(r"[？?]|吗|怎么|多少|什么|哪|几|能不能|是否|how|what|when|which|can you", re.IGNORECASE)
 ROW_PAIR = re.compile(r"([^；：]+)：([^；]*)")
 AUTHORITY_OK = {
@@ -603,6 +670,8 @@ def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) 
             unit == "bool"
         ):  # an eligibility row: its name and what it gives; the scope checked stays for the rep
             statement = _short_scope(statement, _row(ev))
+            if output == "false" and not en:
+                statement = _not_theirs_first(statement, _row(ev))
         others = tuple(_statement(e, en=en) for e in computed if e.id != ev.id)
         statement = _only_named_column(
             ev, statement, named_values - set(_row(ev).values()), others, c.customer_text
@@ -1228,7 +1297,8 @@ ASK_TYPES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "covered": re.compile(
-        r"在保|保修期|保不保|保吗|过保|还保|保修里|保多久|保几年|保多长|保幾耐|\bunder warranty\b|\bcovered\b|\bin warranty\b",
+        r"在保|保修期|保不保|保吗|过保|还保|保修里|保多久|保几年|保多长|保幾耐|\bunder warranty\b|\bcovered\b|\bin warranty\b"
+        r"|\bhow long\b.{0,30}\bwarrant|\bwarrant\w*\b.{0,20}\bhow long\b",
         re.I,
     ),
     "count": re.compile(r"几次|几台|几辆|多少台|多少次|剩几|\bhow many\b", re.I),
@@ -1318,7 +1388,9 @@ def _clause_score(clause: str, cues: tuple[set[str], set[str], set[str]]) -> int
     return len(shared) + TYPE_WEIGHT * len(wants & gives)
 
 
-def _in_asked_order(said: list[tuple[Evidence, str]], customer_text: str) -> list[tuple[Evidence, str]]:
+def _in_asked_order(
+    said: list[tuple[Evidence, str]], customer_text: str, terms: dict[str, str] | None = None
+) -> list[tuple[Evidence, str]]:
     """The facts to state in the order the message asked its questions: a fact goes with the one question (a part of
     the message up to a question mark, a full stop, a question particle or a pause) that asks for what it gives (a
     sum, a day, a response time, whether one may drive, whether it is covered, how many), the words they share
@@ -1331,6 +1403,13 @@ def _in_asked_order(said: list[tuple[Evidence, str]], customer_text: str) -> lis
     keys: list[float] = []
     last = -1.0
     for ev, statement in said:
+        named = _offer_named_at(ev, statement, questions, terms or {})
+        if named is not None:
+            # an offer goes with the question that names it («X7冬季立减2000能参加不？», "can I get the winter 2,000
+            # off?"), asked first or last: the first question from the part naming it on
+            last = float(next((k for k in range(named, len(questions)) if _is_question(questions[k])), named))
+            keys.append(last)
+            continue
         cues = _cues(ev, statement, evs)
         scores = [_clause_score(q, cues) for q in questions]
         # only a question asking for what this fact gives places it (shared words alone are too often chance: a
@@ -1346,6 +1425,35 @@ def _in_asked_order(said: list[tuple[Evidence, str]], customer_text: str) -> lis
     return [said[i] for i in order]
 
 
+def _offer_named_at(ev: Evidence, statement: str, questions: list[str], terms: dict[str, str]) -> int | None:
+    """The one part of the message that names this offer most (an eligibility fact: the codes, figures and Chinese word
+    pairs it shares with the offer's row, read figures and all, plus the English words it shares with the fact's English
+    statement; the products it is on count half), when that part shares two or more and no other part as many; None
+    for any other fact."""
+    if str(ev.lineage.get("unit") or "") != "bool":
+        return None
+    cells = " ".join(v for v in _row(ev).values() if v)
+    if not cells:
+        return None
+    english = _content_words(
+        str(ev.lineage.get("say_en") or ev.lineage.get("statement_en") or "")
+    ) | _content_words(in_english(CITED_LABEL.sub("", statement), terms))
+    # a product the offer is on names it by half: «我那台Q5想换台X7» is about the cars, not about the offer on them
+    products = {m.upper() for p in _products_of(_row(ev), ev) for m in MODEL_CODE.findall(str(p).upper())}
+
+    def weight(token: str) -> float:
+        return 0.5 if token.upper() in products else 1.0
+
+    scores = [
+        _shared_bigrams(cells, read)
+        + sum(weight(t) for t in set(CODE_OR_FIGURE.findall(cells)) & set(CODE_OR_FIGURE.findall(read)))
+        + sum(weight(w) for w in _content_words(read) & english)
+        for read in (_read_figures(q) for q in questions)
+    ]
+    top = max(scores, default=0.0)
+    return scores.index(top) if top >= 2 and scores.count(top) == 1 else None
+
+
 def _holds_word(text: str, word: str) -> bool:
     """A Chinese word anywhere, an English word as a whole word ("off" is not in "office")."""
     if CJK.search(word):
@@ -1354,12 +1462,14 @@ def _holds_word(text: str, word: str) -> bool:
 
 
 def _asked_order_after_tickets(
-    said: list[tuple[Evidence, str]], customer_text: str
+    said: list[tuple[Evidence, str]], customer_text: str, terms: dict[str, str] | None = None
 ) -> list[tuple[Evidence, str]]:
     """The facts chosen (the first tools', in the tools' priority) in the order asked; an open ticket the customer waits
     on stays first."""
     tickets = [(ev, s) for ev, s in said if ev.lineage.get("next_step") == FOLLOW_UP]
-    return tickets + _in_asked_order([(ev, s) for ev, s in said if (ev, s) not in tickets], customer_text)
+    return tickets + _in_asked_order(
+        [(ev, s) for ev, s in said if (ev, s) not in tickets], customer_text, terms
+    )
 
 
 def _unanswered_zh(customer_text: str, stated: list[tuple[Evidence, str]]) -> bool:
@@ -1626,6 +1736,34 @@ def _short_scope(statement: str, row: dict[str, str]) -> str:
     return statement[: m.start()] + f"（{'，'.join(kept)}）" + statement[m.end() :]
 
 
+NOT_THEIRS = "，您不适用："  # how reasoning's offer check says an offer is not the customer's (agents/reasoning/offers.py)
+OFFER_HEAD = re.compile(r"(?P<head>[^（：；]*（(?:[^（）]|（[^（）]*）)*）)：(?P<gives>.+)$", re.S)
+
+
+def _not_theirs_first(statement: str, row: dict[str, str]) -> str:
+    """An offer the customer cannot have says so before what it gives: «冬季季（AB-12，…）：X7每台立减2000元，您不适用：
+    客户类型限个人客户；X7指导价 26,000 元» reads as the customer's 2,000 → «冬季季（AB-12，…）您不适用：客户类型限个人客户
+    （优惠内容：X7每台立减2000元）；X7指导价 26,000 元». What it gives stays, named by its own column (the row's header),
+    after why it is not theirs; the price they do pay stays last."""
+    label = _cited_label(statement)
+    body = statement[: len(statement) - len(label)] if label else statement
+    if NOT_THEIRS not in body:
+        return statement
+    what, why = body.split(NOT_THEIRS, 1)
+    m = OFFER_HEAD.match(what)
+    if m is None:
+        return statement
+    parts = why.split("；")
+    k = next((i for i, part in enumerate(parts) if MONEY.search(part)), len(parts))
+    if k == 0:
+        return statement
+    gives = m["gives"].strip()
+    header = next((h for h, v in row.items() if v and v == gives), "")
+    reasons = "；".join(parts[:k])
+    rest = "".join("；" + part for part in parts[k:])
+    return f"{m['head']}您不适用：{reasons}（{header + '：' if header else ''}{gives}）{rest}{label}"
+
+
 BLANKET = ("全部", "所有", "不限")
 ROW_ID = re.compile(r"[A-Z]{1,4}-\d{1,6}")
 MODEL_CODE = re.compile(r"[A-Z]{1,3}-?\d{1,3}(?:\.\d)?[A-Z]?")
@@ -1647,6 +1785,24 @@ def _offer_is_about(row: dict[str, str], customer_text: str) -> bool:
     return not codes and not any(v.startswith(BLANKET) for v in values)
 
 
+CN_FIGURE = re.compile(rf"(\d+(?:\.\d+)?|[{CN_NUM}]+)\s*([千万])(?![{CN_NUM}\d])")
+THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def _read_figures(text: str) -> str:
+    """The message with its round sums written as figures, as an offer's cells write them: «立减五千» → 立减5000, «补六千»
+    → 补6000, «1万» → 10000, "5,000 off" → 5000 off (a sum with a tail, «二十一万七八», is left as written)."""
+
+    def figure(m: re.Match[str]) -> str:
+        n = float(m[1]) if m[1][0].isdigit() else cn_to_number(m[1])
+        if n is None:
+            return m[0]
+        value = n * (1000 if m[2] == "千" else 10000)
+        return str(int(value)) if value == int(value) else m[0]
+
+    return CN_FIGURE.sub(figure, THOUSANDS.sub("", text))
+
+
 def _named_offer(row: dict[str, str], text: str, others: str = "") -> bool:
     """The customer named this offer: its id or name (the row's first cells) written in the message or sharing three
     words with it ("X7冬季直降2000"); or three words of any of its cells that no other answer of the draft says
@@ -1654,6 +1810,7 @@ def _named_offer(row: dict[str, str], text: str, others: str = "") -> bool:
     package quote, names no campaign)."""
     values = [v for v in row.values() if v]
     names = values[:2]
+    text = _read_figures(text)
     if any(n in text for n in names) or any(_shared_words(n, text) >= 3 for n in names):
         return True
     # words the other answers already say are about them (保养套餐 of a package quote), not about this offer

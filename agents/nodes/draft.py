@@ -258,6 +258,7 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         cannot_compute=tuple((state.get("answer") or {}).get("cannot_compute") or ()),
         clarify_which=profile.clarify_which_en if lang == "en" else profile.clarify_which,
         terms_en=dict(profile.terms_en),
+        spoken=str((state.get("message") or {}).get("channel") or "") == "voice",
         internal_docs=tuple(
             t.doc
             for specs in tools_config(deps).intents.values()

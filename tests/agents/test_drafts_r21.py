@@ -1,0 +1,145 @@
+"""Drafts as the customer reads them, round 21 (tests/agents/data/drafts_scratch_r21.yaml): NEW messages in many author
+styles (zh, traditional, English, voice, 微信客服), written and measured on a clean copy of b0ecc07 BEFORE the
+fixes, one block per KIND of defect (see the yaml's header):
+- first: the offer asked first is answered first (before the price or the warranty asked after it);
+- cond: an offer the customer cannot have says «不适用» before the amounts it gives;
+- repeat: one full date is not written twice in one draft;
+- voice: a voice reply carries no 《document》第N条 label (said aloud; the markers stay).
+Innocent look-alikes of each kind must keep their behaviour. Floors are the counts measured at each commit.
+Run through the real graph (no LLM), as `copilot eval run … -c evals/configs/no-llm.yaml` does."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.agents.scratch_suite import must_mention_items, must_not_claim_breaks, run_scratch_suite
+
+DATA = Path(__file__).parent / "data" / "drafts_scratch_r21.yaml"
+
+FULL_DAY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}年\d{1,2}月\d{1,2}日")
+
+
+def drafts(run: Any) -> Iterator[tuple[Any, Any, str]]:
+    for case in run.cases:
+        for turn in case.turns:
+            shown = turn.suggestion or {}
+            yield case, turn, str((shown.get("draft") or {}).get("text") or "")
+
+
+def first_at(text: str, words: list[str]) -> int:
+    """Where the first of these words is written in the text (-1: none is)."""
+    spots = [text.find(w) for w in words if w in text]
+    return min(spots) if spots else -1
+
+
+def in_order(text: str, groups: list[list[str]]) -> bool:
+    """Each must-mention group is written, the first one before the second."""
+    if len(groups) < 2:
+        return True
+    a, b = first_at(text, groups[0]), first_at(text, groups[1])
+    return a >= 0 and b >= 0 and a < b
+
+
+def repeated_days(text: str) -> list[str]:
+    days = FULL_DAY.findall(text)
+    return sorted({d for d in days if days.count(d) > 1})
+
+
+def wrong(run: Any, tag: str) -> list[str]:
+    """The cases of a block whose draft breaks the block's kind."""
+    out = []
+    for c, turn, text in drafts(run):
+        tags = c.tags or []
+        if tag not in tags:
+            continue
+        groups = (turn.expect or {}).get("must_mention") or []
+        broken = {
+            "first": not in_order(text, groups),
+            "cond": not in_order(text, groups),
+            "repeat": not text or bool(repeated_days(text)),
+            "voice": not text or "《" in text,
+            "labelled": "《" not in text,
+        }
+        if broken.get(tag):
+            out.append(c.case_id)
+    return out
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    yield from run_scratch_suite(DATA, tmp_path_factory.mktemp("drafts_r21"))
+
+
+def test_set_shape(run: Any) -> None:
+    assert len(run.cases) >= 24
+    assert all(c.case_id.startswith("dr21-") for c in run.cases)
+    assert all(not c.error for c in run.cases), [c.case_id for c in run.cases if c.error]
+    assert sum("innocent" in (c.tags or []) for c in run.cases) >= 7
+
+
+def test_report(run: Any) -> None:
+    """Prints each draft with the kinds it breaks (read with -s); asserts nothing beyond the floors below."""
+    for c, _, text in drafts(run):
+        broken = [t for t in ("first", "cond", "repeat", "voice", "labelled") if c.case_id in wrong(run, t)]
+        print(c.case_id, broken, text)
+
+
+def test_the_offer_asked_first_comes_first(run: Any) -> None:
+    bad = wrong(run, "first")
+    # measured: before (b0ecc07, clean copy) 7 of 7 wrong (an offer named in the first question was said after the
+    # price or the warranty, or not at all); after 6, every one for a fact: a (the offer now first, but the tier
+    # sentence gives no L5 price: reasoning), b (no fact computed: board → reasoning), c (English "winter deal … S7?"
+    # not read as a question: the next commit), d (refused: board → authz), e (traditional 立減: board → intent),
+    # g (no warranty fact: reasoning); the innocent f now passes
+    assert len(bad) <= 6, bad
+
+
+def test_not_applicable_before_the_amount(run: Any) -> None:
+    bad = wrong(run, "cond")
+    # measured: before (b0ecc07) 5 of 7 wrong («…每台立减8000元，您不适用» read as the customer's 8,000); after 2: b and d
+    # get no offer fact at all (board → reasoning)
+    assert len(bad) <= 2, bad
+
+
+def test_a_day_is_written_once(run: Any) -> None:
+    bad = wrong(run, "repeat")
+    # measured: before (b0ecc07) 3 of 4 (English: the package's "valid until" and the contract's "ends on" the same
+    # day); after 0
+    assert not bad, bad
+
+
+def test_voice_says_no_document_label(run: Any) -> None:
+    bad = wrong(run, "voice")
+    # measured: before (b0ecc07) 4 of 6 voice replies read a 《document》第N条 label; after 0
+    assert not bad, bad
+
+
+def test_typed_replies_keep_their_labels(run: Any) -> None:
+    assert not wrong(run, "labelled"), wrong(run, "labelled")
+
+
+def test_must_mention_floor(run: Any) -> None:
+    hit, total = must_mention_items(run)
+    assert total >= 30
+    # measured: before (b0ecc07) 25/36, after 27/36 (the two K003 «不适用» now said)
+    assert hit >= 27, (hit, total)
+
+
+def test_must_not_claim(run: Any) -> None:
+    assert not must_not_claim_breaks(run), must_not_claim_breaks(run)
+
+
+def test_innocents_unchanged(run: Any) -> None:
+    bad = [
+        c.case_id
+        for c, turn, _ in drafts(run)
+        if "innocent" in (c.tags or []) and not all(ch["passed"] for ch in turn.checks)
+    ]
+    # measured: before (b0ecc07) 2 of 9 failing (first-f: the S7 offer asked second never said; first-g: no warranty
+    # fact, reasoning); after 1 (first-g)
+    assert len(bad) <= 1, bad
