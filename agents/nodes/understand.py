@@ -4,6 +4,7 @@ sentiment and urgency from keywords, emoji and voice signals."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from agents.understanding.intent import (
     focus_text,
     message_clauses,
 )
+from agents.understanding.offer_records import asked_offer, pack_offer_rows
 from agents.understanding.questions import asks
 from agents.understanding.records import RecordPack, record_lifts, record_pack
 from agents.understanding.sentiment import score_sentiment
@@ -31,6 +33,9 @@ from agents.understanding.service import embedding_classifier, intent_classifier
 from contract.suggestions import Intent
 
 COMPLAINT_BOOST = 0.06
+# an offer of the pack's own table named by what it gives: a record the message is about, as the records re-read's
+# (agents/understanding/records.py RECORD_BONUS); measured on tests/agents/data/intent_scratch_r21.yaml (promo_named)
+OFFER_RECORD_BONUS = 0.2
 FLAGGED_TEXT_CONFIDENCE = 0.5
 CARRIED = ("product_model", "serial_number", "order_id", "sku", "alarm_code")
 RECENT_TURNS = 3
@@ -90,7 +95,16 @@ def understand(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, A
             intent = clf.classify(text, timeout_s=deps.settings.llm_timeout_s, context=ctx)
         else:  # an angry or tearful emoji tips a borderline message towards complaint (emoji table, perception)
             angry = signals.get("emoji_sentiment", 0.0) <= -0.5
-            intent, scores = classify_once(clf, text, {"complaint": COMPLAINT_BOOST} if angry else None, ctx)
+            boosts = {"complaint": COMPLAINT_BOOST} if angry else {}
+            # an offer of the pack's own table named by what it gives (agents/understanding/offer_records.py)
+            offer, why = offer_lift(deps, clf, text, state)
+            if offer:
+                boosts[offer] = boosts.get(offer, 0.0) + OFFER_RECORD_BONUS
+            intent, scores = classify_once(clf, text, boosts or None, ctx)
+            if offer:
+                intent = intent.model_copy(
+                    update={"signals": {**intent.signals, f"offer_record:{offer}:{why}": OFFER_RECORD_BONUS}}
+                )
             if clf is not deps.cache.get(
                 "intent_classifier"
             ):  # not the one decide's marginal ranking reads with
@@ -133,6 +147,35 @@ def understand(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, A
         "intent_reading": turn_reading(state, runtime, intent, ctx),
         "intent_probs": probs,
     }
+
+
+def offer_lift(deps: Any, clf: EmbeddingIntentClassifier, text: str, state: CopilotState) -> tuple[str, str]:
+    """(the pack's offer intent, «row id:amount») when a sentence of the message that asks (in its primary need) names
+    one of the offers of the table that intent's scope tool reads by an amount it gives and a word of that benefit
+    (agents/understanding/offer_records.py); ("", "") otherwise, or when the pack has no such table."""
+    offer = clf.classes[clf._offer] if clf._offer is not None else ""
+    if not offer or not text:
+        return "", ""
+    rows = deps.cache.get("intent_offer_rows")
+    if rows is None:
+        from agents.nodes.reason import fact_source, tools_config
+
+        sent = str((state.get("message") or {}).get("sent_at") or "")[:10]
+        days = [d for d in (_day(sent), date.today()) if d is not None]
+        try:
+            rows = pack_offer_rows(fact_source(deps), tools_config(deps), offer, days)
+        except Exception:  # the pack's tools or facts cannot be read: no offer is named
+            rows = []
+        deps.cache["intent_offer_rows"] = rows
+    named = asked_offer(rows, text)
+    return (offer, f"{named[0]}:{named[1]}") if named else ("", "")
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def says_little_of(clean: str, state: CopilotState) -> bool:

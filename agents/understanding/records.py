@@ -50,6 +50,26 @@ _GENERIC_BIGRAMS = {"一下", "请问", "问题", "服务"}
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
+# a time slot ahead (a day, a part of the day, an hour), asked for: «这周六上午能不能排进去», «明天下午有没有空位», "could you
+# fit us in this Friday morning?" — a wait counted before it is the reason for asking a slot, not a grievance
+_SLOT = re.compile(
+    r"(?<![到至])今天|明天|后天|这周|本周|下周|下个?(?:礼拜|星期)|这个?(?:礼拜|星期)|周[一二三四五六日天末]|星期[一二三四五六日天]"
+    r"|礼拜[一二三四五六日天]|\d{1,2}\s*[号日](?!子)|[上下]午|晚上|几点|\d{1,2}\s*点(?!钟?前)"
+    r"|\b(?:today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend"
+    r"|morning|afternoon|evening|next week|this week)\b",
+    re.I,
+)
+_SLOT_CLAUSE = re.compile(r"[^，,。？?！!；;\n]+[？?]?")
+
+
+def asks_for_slot(text: str) -> bool:
+    """Whether a clause of the message asks for a time slot ahead (see _SLOT): a booking asked, not a grievance."""
+    from agents.understanding.questions import asks
+
+    flat = _CJK_SPACE.sub("", text)
+    return any(_SLOT.search(c) and asks(c) and not _NOT_DONE.search(c) for c in _SLOT_CLAUSE.findall(flat))
+
+
 def handling_not_done(text: str) -> bool:
     """Whether the message says the handling of something already asked has not come (see _NOT_DONE). A voice
     transcript's spaces between Chinese words («没 动静») are read as one word."""
@@ -207,7 +227,15 @@ def record_lifts(
     why: dict[str, str] = {}
     earlier = [p for p in previous if p]
     # (a) an open ticket the message (or the turns it continues) is about, its handling said not to have come
-    if pack.complaint and read != pack.complaint and crm.get("open_tickets") and handling_not_done(text):
+    if (
+        pack.complaint
+        and read != pack.complaint
+        and crm.get("open_tickets")
+        and handling_not_done(text)
+        and not asks_for_slot(
+            text
+        )  # «等了几天了，这周六上午能不能排进去»: a slot asked, read as the classifier read it
+    ):
         match = open_ticket_for(crm, text, entities) or (
             open_ticket_for(crm, " ".join([*earlier[-2:], text]), entities) if earlier else None
         )
