@@ -148,6 +148,11 @@ FLOORS = {
     "threat_control": 2,
     "schedule": 1,
     "schedule_control": 1,
+    # added 17:55 (9 rows), measured at 6add47e: 6/6 and 3/3 — the classifier already reads the need after a marker;
+    # a reading of «answer, then 另外 …» as the tail's need was tried and not landed (it moved only the call_subject
+    # control it was written from)
+    "answer_then_need": 6,
+    "answer_then_need_control": 3,
 }
 
 
