@@ -345,6 +345,13 @@ def _own_limit(
         statement += f"，{worth}"
         say += f"（{worth}）"
         en += f" ({worth_en})"
+    # the whole ceiling as a per-unit saving on the model it is worth on, where no volume tier stands between (an
+    # offer that stacks with the actor's discount then gives the lowest price: «你这边最低能给到多少»)
+    saving = (
+        Saving(str(amount), f"{actor}权限内折扣 {rate}", (actor,), models[0])
+        if price is not None and tiered is not None and tiered[0] == 0 and spec.actor
+        else None
+    )
     return Computed(
         spec.tool,
         spec.id,
@@ -358,6 +365,7 @@ def _own_limit(
         statement_en=en,
         say=say,
         say_en=en[0].upper() + en[1:],
+        saving=saving,
     )
 
 

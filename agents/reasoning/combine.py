@@ -110,6 +110,12 @@ FINAL_ASKED = re.compile(
     r"到手|落地|最后(?:多少|价|要|得|是)|最终(?:多少|价|要)|埋单|成交价|实付|一共(?:要|得)?付|"
     # the price left once the savings are taken off, the model between («补完K2大概多少钱», «最后X7多少钱拿下»)
     r"(?:补完|减完|扣完|抵完|算下来|最后|最终)[^，。？?！!；;]{0,6}?(?:多少|几多|啥价|什么价)|"
+    # the price with the savings counted in («活动一起算的话新车要多少钱», «计埋优惠要几多钱»), the lowest it can go
+    # («你这边最低能给到多少»)
+    r"(?:加上|算上|一起算|计埋|算埋|连同)[^，。？?！!；;]{0,12}?(?:多少|几多|几钱|啥价|什么价)|"
+    r"最低(?:能|可以)?(?:给|做|卖|算|到|报)[^，。？?！!；;]{0,6}?(?:多少|几多|几钱|啥价|什么价)|"
+    r"\blowest\b[^.?!]{0,30}?\b(?:price|do|go|offer)\b|"
+    r"\b(?:cost|pay)\b[^.?!]{0,30}?\bafter\b[^.?!]{0,25}?\b(?:offers?|discounts?|subsid(?:y|ies)|promotions?|savings?|deals?)\b|"
     r"final price|out[- ]the[- ]door|bottom line|(?:pay|cost)\s+(?:me\s+)?in the end|all in all",
     re.IGNORECASE,
 )
@@ -155,6 +161,24 @@ def final_price(results: list[Result], ctx: ToolContext, evidence_id: dict[int, 
     if offer is None or offer.listed is None or offer.saving is None:
         return _final_without_offer(results, ctx, evidence_id)
     model, list_text, list_ev = offer.listed
+    bought = _bought(ctx)
+    if bought is not None and bought != model:
+        # «我部K3…想换部X7»: the offer's line priced the model they have, not the one they buy — another offer's
+        # line for the one bought, else no final price (never the traded model's)
+        offer = next(
+            (
+                r
+                for r in results
+                if isinstance(r, Computed)
+                and r.listed is not None
+                and r.saving is not None
+                and r.listed[0] == bought
+            ),
+            None,
+        )
+        if offer is None or offer.listed is None or offer.saving is None:
+            return []
+        model, list_text, list_ev = offer.listed
     stacked: list[tuple[Computed, Source, str]] = []
     left_out: list[str] = []
     kinds = {offer.saving.label}
@@ -236,9 +260,25 @@ def _final(
 # a policy sentence saying a saving is taken off the price of what is bought («换新补贴在购车款中直接抵扣»)
 DEDUCTED = re.compile(r"抵扣|抵减|冲抵|直接减")
 NEW_MODEL_AFTER = re.compile(
-    r"(?:换成|换购|置换|换|买|for an?|for the|into an?|to an?)\s*(?:台|辆|一台|一辆|个|你们的|新的)?\s*$",
+    r"(?:换成|换购|置换|换|买|for an?|for the|into an?|to an?)\s*(?:台|辆|一台|一辆|个|部|一部|你们的|新的)?\s*$",
     re.I,
 )
+
+
+def _bought(ctx: ToolContext) -> str | None:
+    """The model the message buys when it names more than one priced model: the one right after a word of
+    buying/swapping (NEW_MODEL_AFTER); None when it names one, or the bought one is unclear."""
+    from agents.reasoning.base import priced_models
+
+    models = priced_models(ctx)
+    if len(models) < 2:
+        return None
+    after = [
+        m
+        for m in models
+        if any(NEW_MODEL_AFTER.search(ctx.text[: at.start()]) for at in re.finditer(re.escape(m), ctx.text))
+    ]
+    return after[0] if len(after) == 1 else None
 
 
 def _final_without_offer(
