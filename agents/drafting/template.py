@@ -235,6 +235,9 @@ class Composition:
     scheduling: tuple[str, ...] = ()
     # the reply is said aloud (a voice call): no 《document》第N条 label in the words, the markers stay on the card
     spoken: bool = False
+    # what the rep (or the agent on the call) said to the customer since the customer's previous message: a reply to it
+    # («好的», "OK go ahead") is not read the same sums back
+    rep_told: str = ""
 
 
 # after a refusal with nothing of the customer's own to answer: the help they can have (their own matters)
@@ -306,6 +309,8 @@ def compose(c: Composition) -> DraftPlan:
             # another thing of the same size (a 5,000 deposit after a 5,000 cut): only a date, a sum of five digits or more, or
             # several figures
             continue
+        if _rep_told_it(c, figures):
+            continue  # the rep has just told them this sum; they reply to it, they did not ask it again
         if answer_parts:
             statement = _without_said_tail(statement, told)
             # (a subject is shared with another tool's sentence only: the same tool's sentences are about different
@@ -488,6 +493,20 @@ def _unlabelled(text: str) -> str:
     """What is said aloud: the text without its documents' labels (the [n] markers stay: the agent's card shows what
     each figure rests on)."""
     return SPOKEN_LABEL.sub("", text) if text else text
+
+
+SUM_FIGURE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def _rep_told_it(c: Composition, figures: list[str]) -> bool:
+    """The rep's last words to the customer (c.rep_told) already gave this fact's answer: two or more of its sums of
+    four digits or more, its last one among them (the total the sentence ends on), and the customer does not ask a sum
+    again («刚才单价多少来着？» gets it again)."""
+    if not c.rep_told or (ASK_TYPES["amount"].search(c.customer_text) and _is_question(c.customer_text)):
+        return False
+    sums = [f for f in figures if SUM_FIGURE.fullmatch(f)]
+    told = [f for f in sums if f in c.rep_told]
+    return len(told) >= 2 and sums[-1] in told
 
 
 def _stated_figures(ev: Evidence, statement: str) -> set[str]:
@@ -1396,7 +1415,11 @@ def _in_asked_order(
     sum, a day, a response time, whether one may drive, whether it is covered, how many), the words they share
     breaking a tie; a fact no question clearly asks for stays right after the fact before it. One question, or facts
     all for one question: the order the tools gave."""
-    questions = _clauses(customer_text)
+    marked = _marked_clauses(customer_text)
+    questions = [q for q, _ in marked]
+    asked = [
+        ended for _, ended in marked
+    ]  # (a question mark ends it: "Am I still in time for the winter deal?")
     if len(said) < 2 or len(questions) < 2:
         return said
     evs = [ev for ev, _ in said]
@@ -1407,7 +1430,11 @@ def _in_asked_order(
         if named is not None:
             # an offer goes with the question that names it («X7冬季立减2000能参加不？», "can I get the winter 2,000
             # off?"), asked first or last: the first question from the part naming it on
-            last = float(next((k for k in range(named, len(questions)) if _is_question(questions[k])), named))
+            last = float(
+                next(
+                    (k for k in range(named, len(questions)) if asked[k] or _is_question(questions[k])), named
+                )
+            )
             keys.append(last)
             continue
         cues = _cues(ev, statement, evs)

@@ -259,6 +259,7 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         clarify_which=profile.clarify_which_en if lang == "en" else profile.clarify_which,
         terms_en=dict(profile.terms_en),
         spoken=str((state.get("message") or {}).get("channel") or "") == "voice",
+        rep_told=rep_told(list(state.get("history") or [])),
         internal_docs=tuple(
             t.doc
             for specs in tools_config(deps).intents.values()
@@ -308,6 +309,18 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         )
     known = {e["id"] for e in state.get("evidence", [])}
     return compose(comp), tone_for(intent, profile), [e for e in evidence if e.id not in known]
+
+
+def rep_told(history: list[dict[str, Any]]) -> str:
+    """What the rep or the agent on the call said since the customer's previous message (the conversation's notes,
+    masked), newest last; "" when the customer spoke last."""
+    said: list[str] = []
+    for turn in reversed(history):
+        if turn.get("role") == "customer":
+            break
+        if turn.get("role") in ("rep", "agent"):
+            said.insert(0, str(turn.get("text") or ""))
+    return "\n".join(said)
 
 
 def offer_audience(deps: AgentDeps) -> tuple[str, ...]:
