@@ -5,7 +5,8 @@ the question. The message reads with the pack's term written after such a window
 A window of 2–4 Chinese characters is heard as a term when its toneless reading equals the term's (near sounds folded,
 as agents.understanding.spelling reads them), it shares at least one character at the same place and differs in at most
 half of them, it is no word of the language's dictionary, and neither of its edges makes a dictionary word with the
-character beside it («抽烟保养» is 抽烟 + 保养, not a term). The terms come from the pack (tools.yaml synonyms, the
+character beside it («抽烟保养» is 抽烟 + 保养, not a term), nor is it inside a longer word the segmenter reads (a
+place's name «延宝路»). The terms come from the pack (tools.yaml synonyms, the
 vocabulary's terms and product names); nothing here names a tenant."""
 
 from __future__ import annotations
@@ -25,6 +26,25 @@ def _word(text: str) -> bool:
 
     jieba.dt.check_initialized()
     return bool(jieba.get_FREQ(text))
+
+
+@lru_cache(maxsize=256)
+def _segments(run: str) -> tuple[tuple[int, int], ...]:
+    """The spans of the words the segmenter reads in a run of Chinese characters (new words found by its HMM too)."""
+    import jieba
+
+    out: list[tuple[int, int]] = []
+    at = 0
+    for token in jieba.lcut(run):
+        out.append((at, at + len(token)))
+        at += len(token)
+    return tuple(out)
+
+
+def _inside_longer_word(run: str, i: int, n: int) -> bool:
+    """The window run[i:i+n] is part of a word that reaches beyond it («延宝路» is a place's name, read as one word:
+    its «延宝» is no term heard)."""
+    return any(a < i + n and b > i and (a < i or b > i + n) for a, b in _segments(run))
 
 
 @lru_cache(maxsize=8)
@@ -64,6 +84,8 @@ def heard_terms(text: str, terms: tuple[str, ...]) -> str:
                 same = sum(a == b for a, b in zip(term, window, strict=True))
                 edges = (s[i - 1 : i + 1] if i else "", s[i + n - 1 : i + n + 1] if i + n < len(s) else "")
                 if same < 1 or n - same > n // 2 or _word(window) or any(e and _word(e) for e in edges):
+                    continue
+                if _inside_longer_word(s, i, n):
                     continue
                 out.append(f"{window}（{term}）")
                 i += n

@@ -173,3 +173,19 @@ def test_scratch_must_mention(scratch_run) -> None:  # type: ignore[no-untyped-d
 
 def test_scratch_no_must_not_claim_broken(scratch_run) -> None:  # type: ignore[no-untyped-def]
     assert not must_not_claim_breaks(scratch_run)
+
+
+@pytest.mark.parametrize(
+    ("text", "heard"),
+    [
+        ("我住在延宝路那边，离你们店远吗", False),  # a road's name: «延宝路» is one word
+        ("上海延宝路店能做保养吗", False),
+        ("我想问下烟保多少钱", True),
+        ("喂 那个沿保还能买吗", True),
+        ("车队宝养套餐我们10台", True),
+    ],
+)
+def test_a_term_heard_is_no_part_of_a_longer_word(text: str, heard: bool) -> None:
+    from agents.reasoning.homophones import heard_terms
+
+    assert (heard_terms(text, ("延保", "保养套餐")) != text) is heard
