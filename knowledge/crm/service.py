@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable
@@ -62,8 +63,8 @@ class CrmCustomerData:
         self.tenant = tenant
         self.built = Built360s(reuse_built)
         self._scan_lock = threading.Lock()
-        # (the directory index the scans were made on, {text: its scan}): see _scan
-        self._scans: tuple[object, dict[str, tuple[tuple[Hit, ...], tuple[RepHit, ...]]]] = (None, {})
+        # (the directory index the scans were made on, {digest of a text: its scan}): see _scan
+        self._scans: tuple[object, dict[bytes, tuple[tuple[Hit, ...], tuple[RepHit, ...]]]] = (None, {})
         self.telemetry_lookback_days = signals.telemetry_lookback_days(
             int(mapping.option("telemetry", "lookback_days", 30))
         )
@@ -154,13 +155,15 @@ class CrmCustomerData:
         trap check, the named-handle check, the records reference check: 3-4 scans of the same text per message on
         bench_agent's turns, ~60 % of them repeats); the index is pure and replaced whole when the directory reloads,
         so a scan remembered for the current index object is the scan the directory would make again. Hits are
-        frozen; each caller gets its own list."""
+        frozen; each caller gets its own list. The memo is keyed by a digest of the text, never the text: a message
+        reaches this unmasked, and its phone or ID numbers must not outlive the turn in process memory."""
         index = self._customer_directory().index()
+        key = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
         with self._scan_lock:
             memo = self._scans
             if memo[0] is not index:
                 memo = self._scans = (index, {})
-            found = memo[1].get(text)
+            found = memo[1].get(key)
         if found is None:
             hits, reps = index.scan(text)
             found = (tuple(hits), tuple(reps))
@@ -168,7 +171,7 @@ class CrmCustomerData:
                 scans = memo[1]
                 if len(scans) >= _SCANS_KEPT:
                     scans.pop(next(iter(scans)))  # the oldest text
-                scans[text] = found
+                scans[key] = found
         return found
 
     def party_words(self) -> tuple[str, ...]:

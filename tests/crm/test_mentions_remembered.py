@@ -45,3 +45,14 @@ def test_a_new_index_is_scanned_again(make_crm: MakeCrm) -> None:
     assert calls == [TEXTS[0]]
     assert crm.mentions(TEXTS[0]) == before
     assert calls == [TEXTS[0]]  # remembered for the new index
+
+
+@pytest.mark.parametrize("crm_url", ["sqlite"], indirect=True)
+def test_the_memo_keeps_no_message_text(make_crm: MakeCrm) -> None:
+    """Messages reach the scan unmasked: the memo holds digests, so a phone number asked about is not kept."""
+    crm = make_crm()
+    asked = "13812345678 这个号是谁的客户"
+    crm.mentions(asked)
+    kept = crm._scans[1]
+    assert kept and all(isinstance(k, bytes) and len(k) == 16 for k in kept)
+    assert not any(b"13812345678" in k for k in kept) and asked not in kept  # type: ignore[comparison-overlap]
