@@ -42,8 +42,10 @@ from agents.authz_phrases import (
     OTHER_PARTY,
     OWN_BEFORE,
     OWN_TOO,
+    PARTY_NOUNS,
     POINTS_BACK,
     PRICE_TERMS,
+    RECEIVED,
     RECORDS,
     SAME,
     SHOWN_TERMS,
@@ -418,6 +420,87 @@ def described_asked(customers: object, text: str, current_ref: str) -> str:
     return ""
 
 
+# a capitalised word inside an English description's span, between its place and its kind («Hangzhou Bluesky Trading»)
+_EN_NAME_WORD = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[A-Z][a-z]+)*(?![A-Za-z])")
+_EN_NOT_NAME = frozenset(
+    {"The", "A", "An", "In", "From", "Of", "And", "That", "This", "Our", "Their", "Your"}
+)
+
+
+def _names_inside(text: str, hit: MentionHit) -> str:
+    """The name a description's span carries between its first and last word: «Hangzhou Bluesky Trading» is a company
+    called Bluesky, not «the Hangzhou trading company» (a place and a kind the directory reads as a description); "" when
+    the span is a place and a kind only («the Tianjin trading firm»)."""
+    start, end = getattr(hit, "start", -1), getattr(hit, "end", -1)
+    # an organisation's description opens with its place («Hangzhou … Trading»); a person's with the person («the lady
+    # in Guangzhou who drives …»), whose place is inside it
+    if start < 0 or end <= start or not _EN_NAME_WORD.match(text, start):
+        return ""
+    words = list(_EN_NAME_WORD.finditer(text, start, end))
+    inner = [
+        m.group() for m in words if m.start() > start and m.end() < end and m.group() not in _EN_NOT_NAME
+    ]
+    return " ".join(inner)
+
+
+def named_mentions(mentions: Any, text: str) -> list[MentionHit]:
+    """The directory's hits in the text, a description that carries a name of its own read as that name: the
+    customer it names when the directory resolves it («Xiamen Hengda Trading» → the customer trading as
+    Hengda), else nobody (an organisation the CRM does not know, decided as such by the unknown-org check)."""
+    out: list[MentionHit] = []
+    for h in mentions(text):
+        name = _names_inside(text, h) if h.kind.startswith(DESCRIPTION) else ""
+        if not name:
+            out.append(h)
+            continue
+        at = text.find(name, h.start)
+        for n in mentions(name):
+            if not n.kind.startswith(DESCRIPTION):
+                try:
+                    out.append(_with(n, start=at + max(n.start, 0), end=at + max(n.end, 0)))  # type: ignore[type-var]
+                except TypeError:
+                    out.append(n)
+    return out
+
+
+# a customer named as the measure of a class: «X那种规模的公司», «X这样体量的客户», «像X一样大的单位»
+_MEASURE = r"规模|体量|大小|量级|级别|类型|size|scale"
+_CLASS_AFTER = re.compile(
+    r"\s*(?:的)?\s*(?:那|这)(?:种|样|类|么大)(?:的)?|\s*(?:一样|似的|差不多)(?:大|规模)?(?:的)?"
+)
+_CLASS_BEFORE_EN = re.compile(
+    r"\b(?:the size of|as big as|as large as|similar (?:in size )?to|comparable to)\s*$", re.I
+)
+_CLASS_AFTER_EN = re.compile(r"(?:'s)?\s*(?:size|scale)\b", re.I)
+# what the class-by-example asks is the named customer's own deal («像X那样拿的价»): then X is asked about
+_THEIR_DEAL = re.compile(RECEIVED.pattern + r"|给(?:了)?(?:他们|她|他)|给的", re.I)
+
+
+def example_of_class(text: str, hit: MentionHit, party_words: Sequence[str] = ()) -> bool:
+    """The customer is named only as the measure of a class of customers («像X那种规模的公司，一般能给到哪一档»,
+    «X这样体量的客户按政策走哪档», "a fleet the size of X"): nothing of theirs is asked, the class's general terms
+    are, unless the clause asks what that customer got («像X那样拿的价»)."""
+    start, end = getattr(hit, "start", -1), getattr(hit, "end", -1)
+    if start < 0 or end <= start or hit.kind.startswith(DESCRIPTION):
+        return False
+    nouns = "|".join(re.escape(w) for w in sorted({*PARTY_NOUNS, *party_words}, key=len, reverse=True) if w)
+    m = _CLASS_AFTER.match(text, end)
+    measured = bool(
+        m and re.match(rf"[\u4e00-\u9fff]{{0,4}}?(?:{_MEASURE}|{nouns})", text[m.end() : m.end() + 12], re.I)
+    )
+    if not measured:
+        measured = bool(_CLASS_BEFORE_EN.search(text[max(0, start - 24) : start])) or bool(
+            re.search(r"\blike\s*$", text[max(0, start - 12) : start], re.I)
+            and _CLASS_AFTER_EN.match(text, end)
+        )
+    if not measured:
+        return False
+    spans = clauses(text)
+    i = clause_at(spans, start)
+    rest = text[end : spans[i].end] if i >= 0 else text[end:]
+    return not _THEIR_DEAL.search(rest)
+
+
 def _check_mentions(
     customers: object, text: str, actor: Actor, current_ref: str, refs: tuple[str, ...] = ()
 ) -> Decision:
@@ -425,9 +508,11 @@ def _check_mentions(
     hits: list[MentionHit] = [_Ref(r, value=r) for r in refs]
     if callable(mentions):
         try:
-            hits = [*mentions(text), *hits]
+            hits = [*named_mentions(mentions, text), *hits]
         except BackendUnavailable:
             return Decision(flags=["directory_unavailable"])
+    # «像X那种规模的公司一般给几个点», "firms the size of X": X only measures a class; what is asked is the class
+    hits = [h for h in hits if not example_of_class(text, h, party_words_of(customers))]
     described = [h for h in hits if h.kind.startswith(DESCRIPTION)]
     unique: dict[str, MentionHit] = {}
     for h in hits:
@@ -970,7 +1055,7 @@ def _names_own_org(mentions: Any, said: str, current_ref: str) -> bool:
 
 def _names_current(mentions: Any, name: str, current_ref: str) -> bool:
     try:
-        return any(h.customer_id == current_ref for h in mentions(name))
+        return any(h.customer_id == current_ref for h in named_mentions(mentions, name))
     except BackendUnavailable:
         return False
 
@@ -1227,13 +1312,16 @@ def asks_about_them(text: str, name: str, own_at: tuple[int, ...] = ()) -> bool:
     # their things after the name («宏远物流的订单», «宏远物流 上次拿了几台»), a look-up before it («帮我查下宏远物流»),
     # or a pronoun after it taking them up and asking («顺风出租他们的X5交车了没»); not a thing before the name that is
     # not theirs («合同让顺丰快运寄过去了»: a courier)
+    # the question a pronoun after the name opens may end in the next clause ("Did they ever buy from us, and at
+    # what discount?")
+    asked_on = after + (text[spans[i + 1].start : spans[i + 1].end] if i + 1 < len(spans) else "")
     if (not with_own or ASKING.search(after)) and (
         _ABOUT_THEM.search(after)
         or LOOKUP.search(before)
         or (
             not own_first
             and (POINTS_BACK.search(after) or THEIR_PRONOUN.search(after))
-            and ASKING.search(after)
+            and ASKING.search(asked_on)
         )
     ):
         return True
@@ -1299,7 +1387,10 @@ def unresolved_orgs(
     own = own_forms(customers, current_ref, own_name)
     text = transcript(text)  # a dictated ask («帮我 查 一下 上海 某某 物流 …») read whole
     tight = [n for n, _, _ in kind_named(text, party_words_of(customers))]
-    found = [*other_customer_mentions(text, own, words), *english_org_mentions(text, own_name, org_words)]
+    found = [
+        *other_customer_mentions(text, own, words),
+        *english_org_mentions(text, own_name, org_words),
+    ]
     own_at = _own_at(customers, text, current_ref, own)
     out: list[str] = []
     for said in dict.fromkeys(found):
@@ -1329,17 +1420,26 @@ def _own_at(customers: object, text: str, current_ref: str, own: str) -> tuple[i
             at = text.find(form, at + 1)
     mentions = getattr(customers, "mentions", None)
     try:
-        hits = mentions(text) if callable(mentions) and current_ref else []
+        hits = named_mentions(mentions, text) if callable(mentions) and current_ref else []
     except BackendUnavailable:
         hits = []
     out += [
-        h.start
+        _span(h, text)[0]
         for h in hits
         if h.customer_id == current_ref
         and not h.kind.startswith(DESCRIPTION)
         and getattr(h, "start", -1) >= 0
+        # the own contact as the one who reports («李经理说X公司也在比价，他们…»): the report's subject is X, so
+        # a pronoun after it is X's, not the own customer's
+        and not REPORTS.match(text, max(_span(h, text)))
     ]
     return tuple(sorted(set(out)))
+
+
+# a report's verb right after its speaker: «…说», «…提到», «…跟我讲», "… mentioned", "… said"
+REPORTS = re.compile(
+    r"\s*(?:刚才|刚|也|还|跟我|和我|同我)?\s*(?:说|讲|提到|提起|提了|告诉我|透露|表示)|\s+(?:mentioned|said|says|told me)\b"
+)
 
 
 # a pointer or a quantifier inside an organisation-shaped phrase: what follows it is the name, if anything is
@@ -1347,6 +1447,7 @@ _POINTED = re.compile(
     r"[这那哪某][一几]?[家个位些]|所有|全部|全体|每一?[个位家]|各[个位家]|任何|一切|其他|其它|别的"
     r"|(?:全|整个|本|贵|我们|咱们|你们)(?=公司|集团|单位)"  # «全公司…的客户名单»: the seller itself
 )
+_REPORTED = re.compile(r"说|讲|提到|提起|告诉我|透露|表示")
 _NOT_NAME_CHARS = re.compile(r"^[\s的做搞开跑干叫是呃嗯啊额哦]+")
 
 
@@ -1354,6 +1455,7 @@ def _named_part(said: str) -> str:
     """The name in an organisation-shaped phrase: what follows its last pointer or quantifier, hesitations dropped
     («那个呃广州顺风出租» → «广州顺风出租»); "" when only a kind is left («这家医院», «所有车队», «那家做物流»: a kind
     pointed at or quantified, not a name)."""
+    said = _REPORTED.split(said)[-1]  # «经理说上海某某公司»: the name is what is reported
     last = max((m.end() for m in _POINTED.finditer(said)), default=-1)
     rest = said[last:] if last >= 0 else said
     rest = _NOT_NAME_CHARS.sub("", rest)
@@ -1369,7 +1471,7 @@ def _names_someone(customers: object, name: str) -> bool:
     if not callable(mentions):
         return False
     try:
-        return any(not h.kind.startswith(DESCRIPTION) for h in mentions(name))
+        return any(not h.kind.startswith(DESCRIPTION) for h in named_mentions(mentions, name))
     except BackendUnavailable:
         return False
 

@@ -26,8 +26,10 @@ PRICE_TERMS = phrases(
     # what each unit came to («每台多少», «每件几折»: 每 + a measure word + how much), and gifts thrown in («赠保养»)
     r"|每一?[\u4e00-\u9fff](?=[\u4e00-\u9fff]{0,3}(?:多少|几))|多少钱?一[台辆件个单]|赠|\d+(?:\.\d+)?\s*%"
     # points of discount said as a number («九个点», «12个点»; never a time of day, «九点»)
-    r"|(?:\d{1,2}|[一二两三四五六七八九十]{1,3})\s*个\s*点",
-    r"prices?|pricing|priced|discounts?|rebates?|terms|contracts?|paid|pay|paying|deal|quotes?|quoted|cost|signed|sign"
+    r"|(?:\d{1,2}|[一二两三四五六七八九十]{1,3})\s*个\s*点"
+    # a discount tier asked for («签的什么档», «拿的哪一档»)
+    r"|(?:什么|哪一?|几)档|档位",
+    r"prices?|tiers?|pricing|priced|discounts?|rebates?|terms|contracts?|paid|pay|paying|deal|quotes?|quoted|cost|signed|sign"
     r"|percent",
 )
 RECORDS = phrases(
@@ -72,6 +74,8 @@ def _other_fixed(en_extra: str = "") -> str:
         rf"|(?<![A-Za-z])(?:other|another)\s+(?:[a-z0-9][a-z0-9-]*\s+){{0,2}}?(?:{parties})(?![A-Za-z])"
         rf"|\b(?:the\s+)?(?:company|firm|guys?{'|' + en_extra if en_extra else ''})\s+next\s+door\b"
         r"|\bsomeone\s+else\b|\beveryone\s+else\b"
+        # «the previous caller», «the last customer»: the one before the current one
+        r"|\bthe\s+(?:previous|last|earlier|other)\s+(?:caller|customer|client)\b(?!\s+(?:service|support|care|survey))"
         # «the taxi company in Hangzhou», «the guy who came in yesterday», «the guy before me»: described, not named
         rf"|\bthe\s+(?:[a-z][a-z-]*\s+){{0,2}}(?:{parties}|lad(?:y|ies)|m[ae]n|wom[ae]n)"
         r"\s+(?:in|from|at|on|who|that|got|gets?|paid|pays?|bought|buy|signed|sign|before|after|ahead|across|opposite"
@@ -99,6 +103,10 @@ def other_party(extra: tuple[str, ...] = ()) -> re.Pattern[str]:
     that = (
         rf"(?:那|某|另|有)[一几]?家(?!店)[\u4e00-\u9fff]{{0,4}}?(?:{nouns})"
         rf"|(?:那|某|另)[一几]?[个位][\u4e00-\u9fffA-Za-z0-9]{{1,8}}?(?:{nouns})"
+        # a bare «那家» taken up at once by their pronoun («一起来谈的那家他们订了几单»)
+        r"|那家(?=\s*(?:他们|她们))"
+        # the one before the current one: «上一个来电的客户», «前一位打电话的客户»
+        rf"|(?:上|前)一?[个位](?!月|周|星期|礼拜)[\u4e00-\u9fffA-Za-z0-9]{{0,5}}?(?:{nouns})"
     )
     fixed = _other_fixed(_en_words(extra))
     return re.compile(rf"{_OTHER}[\u4e00-\u9fff]{{0,4}}?(?:{nouns})|{that}|{_OTHER_DID}|{fixed}", re.I)
@@ -114,8 +122,8 @@ _PERSON_NOUNS = (
 # one family word class (a spouse, parents, children, the household), in Chinese and English: the core of the asker's
 # kin here, of the relations someone speaks for a holder by (RELATIONS, EN_PROXY, EN_RELATIVE) and of the caller checks
 # (agents/authz_caller.py)
-FAMILY = r"爱人|老婆|老公|妻子|丈夫|太太|媳妇|家属|家里人|家人|儿子|女儿|父亲|母亲|爸爸|妈妈|亲戚"
-FAMILY_EN = r"husband|wife|son|daughter|father|mother|dad|mom|mum|brother|sister|partner"
+FAMILY = r"爱人|老婆|老公|妻子|丈夫|太太|媳妇|前夫|前妻|家属|家里人|家人|儿子|女儿|父亲|母亲|爸爸|妈妈|亲戚"
+FAMILY_EN = r"husband|wife|ex-husband|ex-wife|son|daughter|father|mother|dad|mom|mum|brother|sister|partner"
 # the asker's kin and acquaintances, a closed class (a person in their own right: what they did here is theirs)
 _KIN = (
     r"(?:表|堂)?(?:哥|姐|弟|妹)|哥哥|姐姐|弟弟|妹妹|姐夫|妹夫|小舅子|舅舅|叔叔|姑姑|姨|阿姨|伯伯|大伯|岳父|岳母|公公|婆婆"
@@ -174,6 +182,8 @@ def received_terms(text: str, party_at: int, span: int = 60) -> bool:
 
 # «my other accounts», «我其他的客户», «我们另外几家车队»: the asker's own, just before «other»
 OWN_BEFORE = phrases(r"(?:我|我们|咱们)的?\s*$", r"(?:my|our)\s*$")
+# «跟我们一起…», "with us": the asker as a companion of someone else, not the asker's own scope
+WITH_US_BEFORE = re.compile(r"(?:跟|和|同|与|比)\s*$|\bwith\s*$", re.I)
 OWN_SCOPE = phrases(r"我们|我司|咱们|自己|本公司|我家|我的|我手上|我负责|我名下", r"our|my|we")
 # a question or a request to be told — «是多少», «发我看看», «what did»
 ASKING = phrases(
@@ -744,7 +754,9 @@ def generic_other_party(text: str, *, customer: bool, party_words: tuple[str, ..
         received = m.re is not someone(party_words) and received_terms(piece, m.start())
         if COMPETITOR.search(piece) and not received:
             continue
-        if OWN_SCOPE.search(piece[: m.start()]):
+        if any(
+            not WITH_US_BEFORE.search(piece, 0, o.start()) for o in OWN_SCOPE.finditer(piece[: m.start()])
+        ):  # «我们另外几家…»: the asker's own; «跟我们一起来谈的那家» is someone else, with the asker
             continue
         if (
             m.group().startswith("那")
@@ -806,7 +818,10 @@ def unresolved_party_asked(text: str, name_at: int, name_end: int) -> str:
 
 # the asker saying they are someone: «我是宏远物流的韩经理», «I'm the fleet manager at Hongyuan Logistics»
 SELF_CLAIM = re.compile(
-    r"(?:我|我们|本人|咱们?)(?:就|也|这边|这里)?是[^，,。！？!?]{0,4}$|(?:^|[\s，,。！!])我$|\b(?:i am|i'm|this is|we are|we're)\b[^,!?]{0,40}$",
+    r"(?:我|我们|本人|咱们?)(?:就|也|这边|这里)?(?:是|叫|名叫)[^，,。！？!?]{0,4}$|(?:^|[\s，,。！!])我$"
+    # the first person opening the clause after a greeting or a filler («喂我X啊», «你好我X»)
+    r"|^[^，,。！？!?\s我]{0,3}我$"
+    r"|\b(?:i am|i'm|this is|we are|we're|my name is|my name's)\b[^,!?]{0,40}$",
     re.I,
 )
 CLAIM_OPEN = re.compile(r"(?:我|我们|本人|咱们?)(?:就|也|这边|这里)?是")
@@ -1331,8 +1346,10 @@ def who_else_asked(text: str, party_words: tuple[str, ...] = ()) -> str:
 # the asker saying they no longer work for the customer («我以前是X的行政主管 上个月离职了», "I used to run the office at
 # X, left in September"): whoever they were, they are not the account now
 FORMER_STAFF = phrases(
-    r"我(?:已经|早就|上个?月|去年|之前|前阵子)?[\u4e00-\u9fff]{0,4}?(?:离职|辞职)|我(?:已经)?不在[\u4e00-\u9fff]{0,6}?(?:干|做|上班|工作)了"
-    r"|我(?:以前|之前|原来)(?:是|在)[\u4e00-\u9fff]{1,10}?(?:员工|主管|经理|司机|负责人|采购|行政|队长|上班|工作|做|干)",
+    r"我(?:已经|早就|上个?月|去年|之前|前阵子)?[\u4e00-\u9fff]{0,4}?(?:离职|辞职)"
+    # «我…上个月已经不在那干了»: a time said between the asker and the leaving
+    r"|我(?![们们])[，,]?\s*(?:上个?月|去年|今年|之前|前阵子|年初|年底|早就|早|已经|现在|都){0,3}不在[\u4e00-\u9fff]{0,6}?(?:干|做|上班|工作|待)了"
+    r"|我(?:以前|之前|原来)(?:是|在)[\u4e00-\u9fff]{1,10}?(?:员工|主管|经理|司机|负责人|采购|行政|队长|上班|工作|做|干|管)",
     r"I\s+used\s+to\s+(?:work|run|manage|be)|I(?:'m|\s+am)?\s+no\s+longer|I\s+(?:left|quit)\s+(?:the\s+company|the\s+firm|them"
     r"|in\s+[A-Z]\w+|last\s+\w+)|(?:I'm|I\s+am)\s+(?:a\s+)?former\s+(?:employee|staff|manager)",
 )
