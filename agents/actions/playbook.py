@@ -41,7 +41,7 @@ from agents.actions.computed import (
 from agents.actions.marginal import marginal_order
 from agents.actions.needs import UNASKED
 from agents.actions.records import ONLY
-from agents.actions.stance import stances
+from agents.actions.stance import bare_decline, stances
 from agents.tenant import OUT_OF_SCOPE, ActionSpec, FactTest, Playbook, Rule, TenantConfig
 from agents.traditional import to_simplified
 from contract.evidence import Evidence, EvidenceKind
@@ -76,6 +76,9 @@ class DecisionInput:
     # action → DECLINED / DONE: what the message says of an action (agents.actions.stance), read once by propose for
     # the whole message (a part's reading keeps it); None until read
     stance: dict[str, str] | None = None
+    # the step an earlier customer turn of the thread asked for and nobody took since (agents.actions.thread.
+    # earlier_ask: {action, intent, text, message_id}); {} when none, and in every re-reading of the message
+    earlier: dict[str, Any] = field(default_factory=dict)
 
     def signal_ids(self) -> dict[str, Evidence]:
         return {e.source_ids.get("signal_id", ""): e for e in self.evidence if e.kind is EvidenceKind.SIGNAL}
@@ -765,6 +768,7 @@ def propose(
     ranked = _the_second_ask(r, ranked)
     ranked = _the_named_step(r, ranked)
     ranked = _the_open_ticket(r, ranked)
+    ranked = _the_earlier_ask(r, ranked)
     ranked = _for_another(r, ranked)
     return one_card_per_action(ranked)
 
@@ -860,6 +864,7 @@ def _the_likely_intents(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFirin
             open_ticket={},
             intent_probs={},
             replied_to="",
+            earlier={},
         )
         card = propose(as_that, r.tenant, r.policy, r.model_score, r.limit)
         cards[name] = (weight, [f.action.name for f in card])
@@ -981,6 +986,7 @@ def _as_needed(r: _Ranking, needed: set[str]) -> list[RuleFiring]:
             other_needs=[],
             intent_probs={},
             replied_to="",
+            earlier={},
         )
         out += [
             f for f in propose(as_needed, r.tenant, r.policy, r.model_score, r.limit) if _about_the_message(f)
@@ -1107,6 +1113,7 @@ def _the_other_needs(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
             open_ticket={},
             intent_probs={},
             replied_to="",
+            earlier={},
         )
         picks = [
             f
@@ -1291,6 +1298,68 @@ def _the_named_step(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
         )
         return [*rest[:at], pick, *rest[at:]][: r.limit]
     return ranked
+
+
+EARLIER_RULE = "conversation_ask"
+
+
+def _the_earlier_ask(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """The conversation asked for a step in an earlier turn and nobody has taken it since (agents.actions.thread): a
+    fault reported before the agent's question, a quote asked for before a question about the promotion's deadline.
+    The latest message, read alone, asks about a side of that need («保修吗 / 多久来人 / 到哪天截止»); the step it
+    belongs to takes the second place when it is not on the top two. Not when a say-little reply answers the rep's
+    turn (the step offered there is on the table: agents.actions.marginal.offer_answered), nor when the latest message
+    declines it or turns down what was on the table («算了，这批先不买了»), when its preconditions fail or the computed
+    answer rules it out; the first card never moves. The card cites the earlier turn (a RULE evidence `conversation_ask` with its words)."""
+    d = r.d
+    name = str(d.earlier.get("action") or "")
+    if not name or not ranked or name in names_of(ranked[:2]) or d.replied_to:
+        return ranked  # a say-little reply answers the rep's turn: the step offered there is on the table now
+    spec = next((a for a in r.tenant.actions if a.name == name), None)
+    if spec is None or not preconditions_hold(spec, d) or bare_decline(d.text):
+        return ranked
+    if opens_ticket(spec) and any(follows_up_ticket(r.tenant.action(f.action.name)) for f in ranked):
+        return ranked  # the open ticket the message is about is followed up on the card: no second one
+    lk = r.computed.get(name)
+    if lk is not None and lk.vetoed:
+        return ranked
+    picks = [f for f in ranked if f.action.name == name] or r.catalog(
+        exclude=set(), limit=1, only={name}, floor=-1.0
+    )
+    if not picks:
+        return ranked
+    pick = picks[0]
+    said = str(d.earlier.get("text") or "")
+    ev = Evidence(
+        id=Evidence.make_id(EvidenceKind.RULE, EARLIER_RULE, name, str(d.earlier.get("message_id") or said)),
+        kind=EvidenceKind.RULE,
+        title=f"对话前文的需求：{spec.label_zh or name}",
+        content=f"客户在前面的消息里提出的需求尚未办理：“{said[:60]}”（识别为 {d.earlier.get('intent', '')}）",
+        source_ids={"rule_id": EARLIER_RULE, "playbook": EARLIER_RULE},
+        lineage={
+            "inputs": [
+                {
+                    "field": "history.customer.text",
+                    "value": said,
+                    "message_id": str(d.earlier.get("message_id") or ""),
+                    "suggestion_id": str(d.earlier.get("suggestion_id") or ""),
+                }
+            ],
+            "earlier_intent": str(d.earlier.get("intent") or ""),
+            "output": name,
+        },
+    )
+    rest = [f for f in ranked if f.action.name != name]
+    pick.extra_evidence = [*pick.extra_evidence, ev]
+    pick.action = pick.action.model_copy(
+        update={
+            "rationale": pick.action.rationale + f"（客户前面已提出：“{said[:30]}”，尚未办理）",
+            "evidence_ids": [*pick.action.evidence_ids, ev.id],
+            "score": min(pick.action.score, rest[0].action.score) if rest else pick.action.score,
+        }
+    )
+    at = min(1, len(rest))
+    return [*rest[:at], pick, *rest[at:]][: r.limit]
 
 
 def _prepared_first(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:

@@ -531,3 +531,22 @@ def stance_details(text: str, tenant: Any) -> dict[str, Stance]:
         while len(_MEMO) > MEMO_SIZE:
             _MEMO.popitem(last=False)
     return out
+
+
+def bare_decline(text: str) -> str:
+    """The cue of a decline that ends its predicate and names nothing of its own («算了，这批先不买了», «不要了»,
+    "we won't be needing it"): the message turns down what was on the table before it, whatever that was. '' when the
+    message has none (a condition, a question, someone's reported words or a cue with an object of its own are none)."""
+    if not text or not text.strip():
+        return ""
+    flat, _ = _flat(text)
+    for _, clause, stop in _clauses(flat):
+        if not clause.strip() or _CONDITION.search(clause):
+            continue
+        for start, end, kind, _verb in _cues(clause, stop):
+            if kind != DECLINED or _REPORTED.search(clause[:start].lower()):
+                continue
+            english = not _CJK.search(clause[start:end])
+            if english or _stands(clause, end):
+                return clause[start:end]
+    return ""

@@ -21,6 +21,7 @@ from agents.actions.needs import answered_intents, asked_intents
 from agents.actions.playbook import DecisionInput, propose
 from agents.actions.records import open_ticket_for, open_ticket_in_answer, open_ticket_on_signals
 from agents.actions.stance import DECLINED, Stance, stance_details
+from agents.actions.thread import earlier_ask
 from agents.authz import NOT_ACCOUNT_HOLDER, SCREEN, customer_trap, governing_clause, organisation_words
 from agents.context import RunContext, state_evidence
 from agents.nodes.ground import reading_of
@@ -375,6 +376,10 @@ def decide(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         answered=answered_intents(tools_config(deps), evidence),
         second_ask=second_ask(state.get("clean_text", "")),
         open_ticket=ticket.as_dict() if ticket is not None else {},
+        # the step an earlier turn of the conversation asked for and nobody took since
+        earlier=earlier_ask(
+            list(state.get("history") or []), {a.name: list(a.intents) for a in deps.tenant.actions}
+        ),
     )
     if not d.abstained():
         d.other_needs = other_needs(runtime, d.text, d.second_ask, intent)
