@@ -648,7 +648,9 @@ def _batch_bonus(
 # the customer asks us to match a price ("别家给到11.8万，你们能跟吗"): a price is asked for, whatever the words
 MATCH_ASK = re.compile(r"能跟|跟吗|跟不跟|跟得上|能不能跟|也给到|一样的价|同样的价|同价|match", re.IGNORECASE)
 PRICE_WORDS = re.compile(
-    r"单价|折后价|折后|到手价|落地价|多少钱|unit price|net price|price after", re.IGNORECASE
+    r"单价|折后价|折后|到手价|落地价|多少钱|什么价|啥价|几多钱|unit price|net price|price after"
+    r"|what(?:'s| is) the price|how much (?:is|for|would)",
+    re.IGNORECASE,
 )
 
 
