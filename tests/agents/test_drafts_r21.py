@@ -80,10 +80,10 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def test_set_shape(run: Any) -> None:
-    assert len(run.cases) >= 29
+    assert len(run.cases) >= 33
     assert all(c.case_id.startswith("dr21-") for c in run.cases)
     assert all(not c.error for c in run.cases), [c.case_id for c in run.cases if c.error]
-    assert sum("innocent" in (c.tags or []) for c in run.cases) >= 9
+    assert sum("innocent" in (c.tags or []) for c in run.cases) >= 10
 
 
 def test_report(run: Any) -> None:
@@ -99,8 +99,12 @@ def test_the_offer_asked_first_comes_first(run: Any) -> None:
     # price or the warranty, or not at all); after 455bbbd 6, then 5 (c: a part a question mark ends is a question,
     # "Am I still in time for the winter deal on the S7?"), every one left for a fact: a (the offer now first, but the
     # tier sentence gives no L5 price: reasoning), b (no fact computed: board → reasoning), d (refused: board → authz),
-    # e (traditional 立減: board → intent), g (no warranty fact: reasoning); the innocent f now passes
-    assert len(bad) <= 5, bad
+    # e (traditional 立減: board → intent), g (no warranty fact: reasoning); the innocent f now passes.
+    # The cost block (added after 36ac409: a fault code, «严重不？» then «要自己掏钱吗？»): 2 of 3 wrong (the warranty
+    # said first), its innocent right. Reading «花钱/掏钱/要钱» as asking whether it is covered took it to 1 of 3, but
+    # moved the SLA before the warranty in two K voice calls («还在保修吗 修要不要钱 多久能有人弄»: two parts then ask
+    # the same and the warranty is placed by neither) — taken back out, not committed; open for the next round
+    assert len(bad) <= 7, bad
 
 
 def test_not_applicable_before_the_amount(run: Any) -> None:
@@ -130,8 +134,9 @@ def test_typed_replies_keep_their_labels(run: Any) -> None:
 def test_must_mention_floor(run: Any) -> None:
     hit, total = must_mention_items(run)
     assert total >= 30
-    # measured: before (b0ecc07) 25/36, after 27/36 (the two K003 «不适用» now said)
-    assert hit >= 27, (hit, total)
+    # measured: before (b0ecc07) 25/36, after 27/36 (the two K003 «不适用» now said); told block 2/2 before and after;
+    # cost block 8/8 before and after: 37/46
+    assert hit >= 37, (hit, total)
 
 
 def test_must_not_claim(run: Any) -> None:
