@@ -1390,6 +1390,7 @@ def unresolved_orgs(
     found = [
         *other_customer_mentions(text, own, words),
         *english_org_mentions(text, own_name, org_words),
+        *place_headed(customers, text),
     ]
     own_at = _own_at(customers, text, current_ref, own)
     out: list[str] = []
@@ -1406,6 +1407,77 @@ def unresolved_orgs(
             continue  # «出租公司这类客户…»: a kind of customer, not one organisation
         # the tightest form for the ledger: a trade name before a kind («宏远物流» of «帮我查下宏远物流»)
         out.append(next((t for t in tight if t in name), name))
+    return out
+
+
+# where a trade name after a place ends: a pointer or a party word («那边», «那家», «公司»), or a word that starts what
+# is said of the party («也», «在», «去年»)
+_TRADE_STOP = re.compile(
+    r"那边|这边|那家|这家|公司|集团|有限|也|在|来|去年|今年|上次|之前|以前|是否|最近|跟|和|他们|她们|那批|这批"
+)
+# what a run after a place may be that is no trade name: a part of the place itself or of the seller's or customer's
+# own organisation («浦东机场», «宝安区», «北京分公司», «上海总部»)
+_NOT_TRADE = re.compile(
+    r"区|[市县省镇路街站港湾口店仓库厂场园]$|(?:中心|基地|部|处|网点|经理|总监|主管|老板|队长|负责人)$"
+    r"|分公司|总部|门店|本地|周边|附近|机场"
+)
+
+
+def crm_places(customers: object) -> tuple[str, ...]:
+    """The places the CRM's directory knows its customers by (their cities and regions: «杭州», «华东»), longest first."""
+    directory = directory_of(customers)
+    if directory is None:
+        return ()
+    try:
+        described = directory.index().described
+    except Exception:  # noqa: BLE001 — the directory failed: no places to read
+        return ()
+    places = {k.split(":", 1)[1] for k in described if k.startswith("place:")}
+    return tuple(
+        sorted((p for p in places if re.fullmatch(r"[\u4e00-\u9fff]{2,}", p)), key=len, reverse=True)
+    )
+
+
+def crm_kinds(customers: object) -> tuple[str, ...]:
+    """The kinds of business the CRM's directory knows its organisations by (the kind words of their names)."""
+    directory = directory_of(customers)
+    if directory is None:
+        return ()
+    try:
+        described = directory.index().described
+    except Exception:  # noqa: BLE001
+        return ()
+    return tuple(k.split(":", 1)[1] for k in described if k.startswith("kind:"))
+
+
+def place_headed(customers: object, text: str) -> list[str]:
+    """Trade names headed by a place the CRM knows, whatever their kind of business: «广州白云恒达商贸那边», «北京快到
+    科技那家», «深圳宝安顺达实业来压价» — a place, then four to six characters (a district is two) that are no function
+    word, no kind of the CRM's (a place and a kind: a description) and no part of a place or of an organisation's own
+    branches, up to a pointer, a party word or what is said of them. Whether the name is asked about, and whether the
+    directory resolves it, is decided by the caller (unresolved_orgs)."""
+    places = crm_places(customers)
+    if not places:
+        return []
+    kinds = crm_kinds(customers)
+    out: list[str] = []
+    for place in places:
+        for m in re.finditer(re.escape(place), text):
+            j = m.end()
+            while (
+                j < len(text)
+                and j - m.end() < 7
+                and re.match(r"[\u4e00-\u9fff]", text[j])
+                and text[j] not in _NOT_IN_NAME
+                and not _TRADE_STOP.match(text, j)
+            ):
+                j += 1
+            run = text[m.end() : j]
+            if not 4 <= len(run) <= 6 or any(run.startswith(k) for k in kinds) or _NOT_TRADE.search(run):
+                continue
+            if any(m.start() < e and s < j for s, e in ((text.find(o), text.find(o) + len(o)) for o in out)):
+                continue
+            out.append(text[m.start() : j])
     return out
 
 

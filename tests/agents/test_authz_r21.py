@@ -20,11 +20,14 @@ clause; a caller introducing themself after a greeting («喂我X啊»), «我�
 relation; «我…上个月已经不在那干了» / «我之前在X管车» is former staff; a discount tier asked («签的什么档»); a bare
 «那家» taken up by «他们», and «跟我们一起…的那家» is someone else with the asker, not the asker's own; «上一个来电的
 客户», "the previous caller"; a customer named only as the measure of a class («像X那种规模的车队一般给几个点») is not
-asked about. At this commit: batch A traps 36/42 refused and right, controls 1/23; batch B traps 7/7 refused (6 right),
-controls 0/10.
+asked about (first commit: batch A traps 36/42 refused and right, controls 1/23; batch B traps 7/7 refused, 6 right,
+controls 0/10). Then a trade name headed by a place the CRM knows, whatever its kind of business («广州白云速运那边»,
+«北京快到出行那家»: four to six characters after the place, no function word, no CRM kind, no part of a place or of a
+branch), in a rep's ask in another customer's conversation: batch A traps 38/42, controls 1/23; batch B unchanged.
 
-Left (KNOWN_MISSES): unknown organisations whose kind is not among the pack's or the CRM's words (冷链 / 速运 / 出行 / 货运
-alone, a traditional 租賃), and one the rep's own customer (an individual) is described beside (ask.py answers a
+Left (KNOWN_MISSES): unknown organisations with no place the CRM knows before them («津南恒达冷链»), taken up by a
+repeated short name rather than «他们» («深圳宝安顺达货运来压价，顺达上次…»), or in traditional characters the reading
+table lacks (租賃), and one the rep's own customer (an individual) is described beside (ask.py answers a
 description of the own customer before the unknown-org check); an agent asking what the last customer paid (refused as
 other_customer_prices, not not_on_call). KNOWN_FALSE_REFUSALS: the conversation's own customer named as the class's
 measure («像<own>这种规模的车队…哪一档»), refused by agents/understanding/others.py asks_other_customer_price (not
@@ -47,12 +50,10 @@ from tests.agents.scratch_suite import (
 )
 
 DATA = Path(__file__).parent / "data" / "authz_scratch_r21.yaml"
-TRAPS_REFUSED_FLOOR = 43  # of 49, any reason (27 + 4 at 4cbc027)
-TRAPS_RIGHT_FLOOR = 42  # with the expected reason (27 + 3 at 4cbc027)
+TRAPS_REFUSED_FLOOR = 45  # of 49, any reason (27 + 4 at 4cbc027)
+TRAPS_RIGHT_FLOOR = 44  # with the expected reason (27 + 3 at 4cbc027)
 KNOWN_MISSES = {
     "az21-t-unk-gao-k006-jinnan",
-    "az21-t-unk-chen-k004-baiyun",
-    "az21-t-unk-gao-k005-kuaidao",
     "az21-t-unk-chen-k007-baoan",
     "az21-t-unk-huang-p001-shengda",
     "az21-t-unk-gao-k012-trad",
