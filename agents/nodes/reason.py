@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.runtime import Runtime
 
@@ -48,6 +48,9 @@ from contract.evidence import Evidence, EvidenceKind
 from contract.ports import FactSource, PolicyFactsProvider
 from contract.suggestions import Intent
 
+if TYPE_CHECKING:
+    from agents.deps import AgentDeps
+
 
 def tools_config(deps: Any) -> ToolsConfig:
     """tools.yaml of the tenant (cached on the deps); an empty config when the tenant has none."""
@@ -69,7 +72,7 @@ def _terms_en(deps: Any) -> dict[str, str]:
     return cached
 
 
-def pack_terms(deps: Any, config: ToolsConfig) -> tuple[str, ...]:
+def pack_terms(deps: AgentDeps, config: ToolsConfig) -> tuple[str, ...]:
     """The pack's own terms a homophone is heard as (tools.yaml synonyms' words, vocabulary terms)."""
     cached: tuple[str, ...] | None = deps.cache.get("tools_pack_terms")
     if cached is None:
@@ -164,8 +167,8 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     nouns = tuple(config.count_units_en)
     quoting_ids = {s.id for s in [*config.any_intent, *config.for_intent(intent.name)] if _quotes(s)}
     pending = pending_quote(history, crm, nouns, lambda said: bool(quoting_ids & set(config.asked(said)[0])))
-    known = lambda code: bool(crm.priced_model_in(code))  # noqa: E731
-    carried = with_context(asks, history, known, units, pending, nouns)
+    priced_code = lambda code: bool(crm.priced_model_in(code))  # noqa: E731
+    carried = with_context(asks, history, priced_code, units, pending, nouns)
     priced = asks_price(asks, crm, nouns) or (
         carried != asks
         and (
@@ -212,7 +215,7 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # only look this customer's facts up and check what is asked (a request is checked, never granted), so an
     # instruction cannot steer them, while a question the detector over-flags still gets its answer.
     said = text
-    text = with_context(text, history, known, units, pending, nouns)
+    text = with_context(text, history, priced_code, units, pending, nouns)
     ctx = ToolContext(
         facts,
         crm,

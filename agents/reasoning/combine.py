@@ -179,6 +179,7 @@ def final_price(results: list[Result], ctx: ToolContext, evidence_id: dict[int, 
         if offer is None or offer.listed is None or offer.saving is None:
             return []
         model, list_text, list_ev = offer.listed
+    assert offer.saving is not None  # checked above for whichever offer prices the model bought
     stacked: list[tuple[Computed, Source, str]] = []
     left_out: list[str] = []
     kinds = {offer.saving.label}
