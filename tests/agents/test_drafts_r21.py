@@ -86,8 +86,8 @@ def test_set_shape(run: Any) -> None:
     assert sum("innocent" in (c.tags or []) for c in run.cases) >= 10
 
 
-def test_report(run: Any) -> None:
-    """Prints each draft with the kinds it breaks (read with -s); asserts nothing beyond the floors below."""
+def report(run: Any) -> None:
+    """Prints each draft with the kinds it breaks (call it by hand with a run; not a test: it asserts nothing)."""
     for c, _, text in drafts(run):
         broken = [t for t in ("first", "cond", "repeat", "voice", "labelled") if c.case_id in wrong(run, t)]
         print(c.case_id, broken, text)
@@ -104,7 +104,7 @@ def test_the_offer_asked_first_comes_first(run: Any) -> None:
     # said first), its innocent right. Reading «花钱/掏钱/要钱» as asking whether it is covered took it to 1 of 3, but
     # moved the SLA before the warranty in two K voice calls («还在保修吗 修要不要钱 多久能有人弄»: two parts then ask
     # the same and the warranty is placed by neither) — taken back out, not committed; open for the next round
-    assert len(bad) <= 7, bad
+    assert len(bad) <= 6, bad  # 6 of 10 at e6a0ab3 (7 first + 3 cost cases)
 
 
 def test_not_applicable_before_the_amount(run: Any) -> None:
