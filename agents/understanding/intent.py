@@ -161,11 +161,16 @@ _CHECK_BACK = re.compile(
 
 # The conversation's subject (round 21): a customer who raised something in an earlier turn (a fault a caller reported,
 # with its code), was asked about it by the rep or the agent on the call, and answers with what follows from it («能开
-# 就是抖，这个还在保修吗，多久能有人弄», «刹车还行，还能不能接着跑»), is still on that subject: the turn alone reads as its
+# 就是抖，这个还在保修吗，多久能有人弄», «没什么变化，还能不能接着用»), is still on that subject: the turn alone reads as its
 # last words (a warranty question, a delivery's «多久来人»). So when the rep's last turn asked something and the
 # customer's turn says something of its own without turning to another need (`_TURN_SHIFT`: 另外 / 顺便 / 对了 / by the
 # way …), the reading of the customer's turn before it counts SUBJECT_WEIGHT (centred, as a prior over the turn's own
 # reading). A turn that opens another need, a rep who only stated something, or no earlier turn: read as before.
+# A turn that names ANOTHER object of a kind the earlier turn named (another model code than the one the package was
+# about, another order: the pack's id shapes, `another_object`) asks about that object: a rep's closing question
+# («还有什么可以帮您的吗？», "anything else?") is answered with a new question, not with the old subject (review r1 M4:
+# another model's price asked after a package's count read as the package). An id the earlier turn had no kind of
+# (the fault code the rep asked for) is an answer, not another object.
 # Measured 2026-12-07 on tests/agents/data/intent_scratch_r21.yaml (written before the change; numbers in
 # tests/agents/test_intent_r21.py).
 SUBJECT_WEIGHT = 0.7
@@ -175,6 +180,25 @@ _TURN_SHIFT = re.compile(
     re.I,
 )
 _SENTENCE_END = re.compile(r"(?<=[。！？!?.])\s*")
+
+
+def _object_key(value: str) -> str:
+    """An id as said, without what may stand before it (a brand's name, a prefix): its last run of letters and digits."""
+    runs = re.findall(r"[A-Za-z0-9]+", value)
+    return runs[-1].upper() if runs else ""
+
+
+def another_object(shapes: list[tuple[re.Pattern[str], int]], text: str, before: str) -> bool:
+    """Whether `text` names another object of a kind the turn `before` named (a model code after another model's
+    question, another order than the one asked about): a new question about another thing, not the same subject
+    answered on. An id of a kind `before` did not name (the fault code the rep asked for) is no other object.
+    `shapes`: the pack's id shapes (regex, group)."""
+    for rx, group in shapes:
+        said = {_object_key(m.group(group) or "") for m in rx.finditer(text)} - {""}
+        named = {_object_key(m.group(group) or "") for m in rx.finditer(before)} - {""}
+        if said and named and said - named:
+            return True
+    return False
 
 
 def rep_asked(replied_to: str) -> bool:
@@ -788,6 +812,10 @@ class EmbeddingIntentClassifier:
             for p in tenant.entities.patterns
             if re.split(r"[（(]", p.description)[0].strip()
         ]
+        # every id shape of the pack (a model code, an order or a contract number), for another object of a subject
+        self._shapes = [
+            (re.compile(p.regex, re.I if p.ignore_case else 0), p.group) for p in tenant.entities.patterns
+        ]
         # the pack's offer intent (the one whose keywords hold the most words of giving), for the offer frame
         self._offer: int | None = offer_class(self._keywords)
         self._objects = object_classes(self._keywords, self._offer)
@@ -1176,6 +1204,7 @@ class EmbeddingIntentClassifier:
             and ctx.replied_to
             and rep_asked(ctx.replied_to)
             and not _TURN_SHIFT.search(view)
+            and not another_object(self._shapes, text, ctx.previous[-1])
         ):
             # the customer answers the rep's question about what they raised before: that turn's subject goes on
             before = spelled_view(self.spelling, ctx.previous[-1][:300])
