@@ -5,7 +5,7 @@ sentiment and urgency from keywords, emoji and voice signals."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from langgraph.runtime import Runtime
@@ -31,6 +31,9 @@ from agents.understanding.records import RecordPack, record_lifts, record_pack
 from agents.understanding.sentiment import score_sentiment
 from agents.understanding.service import embedding_classifier, intent_classifier
 from contract.suggestions import Intent
+
+if TYPE_CHECKING:
+    from agents.deps import AgentDeps
 
 COMPLAINT_BOOST = 0.06
 # an offer of the pack's own table named by what it gives: a record the message is about, as the records re-read's
@@ -149,11 +152,13 @@ def understand(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, A
     }
 
 
-def offer_lift(deps: Any, clf: EmbeddingIntentClassifier, text: str, state: CopilotState) -> tuple[str, str]:
+def offer_lift(
+    deps: AgentDeps, clf: EmbeddingIntentClassifier, text: str, state: CopilotState
+) -> tuple[str, str]:
     """(the pack's offer intent, «row id:amount») when a sentence of the message that asks (in its primary need) names
     one of the offers of the table that intent's scope tool reads by an amount it gives and a word of that benefit
     (agents/understanding/offer_records.py); ("", "") otherwise, or when the pack has no such table."""
-    offer = clf.classes[clf._offer] if clf._offer is not None else ""
+    offer = clf.offer_intent
     if not offer or not text:
         return "", ""
     rows = deps.cache.get("intent_offer_rows")
@@ -273,14 +278,12 @@ def reread(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     return {"intent": changed.model_dump(mode="json"), "intent_probs": probs}
 
 
-def _record_pack(deps: Any, clf: EmbeddingIntentClassifier) -> RecordPack:
+def _record_pack(deps: AgentDeps, clf: EmbeddingIntentClassifier) -> RecordPack:
     """The pack's part the re-read reads (complaint intent, cues, record-reading tools), once per deps."""
     cached: RecordPack | None = deps.cache.get("intent_record_pack")
     if cached is None:
         from agents.nodes.reason import tools_config
 
-        complaint = clf.classes[clf._complaint] if clf._complaint is not None else ""
-        offer = clf.classes[clf._offer] if clf._offer is not None else ""
-        cached = record_pack(deps.tenant, tools_config(deps), complaint, offer)
+        cached = record_pack(deps.tenant, tools_config(deps), clf.complaint_intent, clf.offer_intent)
         deps.cache["intent_record_pack"] = cached
     return cached

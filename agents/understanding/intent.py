@@ -732,6 +732,16 @@ class EmbeddingIntentClassifier:
     """The hybrid classifier (name kept for callers). `embedder`: any TextEmbedder or IntentVectors, or a
     JointEmbedder whose models are scored apart and fused on one calibrated scale."""
 
+    @property
+    def offer_intent(self) -> str:
+        """The pack's offer intent (the one whose keywords hold the most words of giving), "" when it has none."""
+        return self.classes[self._offer] if self._offer is not None else ""
+
+    @property
+    def complaint_intent(self) -> str:
+        """The taxonomy's complaint intent (its description or keywords say 投诉 / complain), "" when it has none."""
+        return self.classes[self._complaint] if self._complaint is not None else ""
+
     def __init__(
         self, tenant: TenantConfig, embedder: Embedder | IntentVectors, *, threshold: float | None = None
     ) -> None:

@@ -6,14 +6,13 @@ LLM) against the counts measured when it was written and fixed."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-
-import re
 
 from agents.understanding.intent import _TURN_SHIFT, another_object, rep_asked
 from agents.understanding.offer_records import amounts, named_offer, offer_row
