@@ -433,6 +433,17 @@ SWITCHED = re.compile(
 # the turns a need may be split over («X7» / «要6台» / «最低多少，算个总数»): a turn between the one naming the product
 # and this one is a fragment (a count, a greeting, the agent's «请讲») at most this long
 FRAGMENT_CHARS = 20
+# a rep's prompt to continue a need being told («您说», «请讲», «几台？», "go ahead", "how many?")
+REP_PROMPT = re.compile(
+    r"您说|你说|请讲|请说|请继续|然后呢|还有呢|几台|多少台|哪款|哪个型号|go ahead|go on|how many|which model",
+    re.IGNORECASE,
+)
+# words opening another matter than the one being told
+TURN_SHIFT = re.compile(
+    r"(?:^|(?<=[，,。？?！!；;\s]))(?:另外|顺便|其次|再就是|对了|换个话题|another thing|by the way|\bbtw\b"
+    r"|on another note|separately)",
+    re.IGNORECASE,
+)
 SPLIT_TURNS = 4  # … and the product is looked for this many turns back at most
 
 
@@ -455,8 +466,18 @@ def with_context(
     turns = [h for h in history if h.get("role") in ("rep", "customer") and str(h.get("text") or "").strip()][
         -SPLIT_TURNS:
     ]
-    # the turn before is a fragment of a split need ("6 units this time"): this one's amount ask is of it
-    fragment = bool(turns) and len(str(turns[-1]["text"]).strip()) <= FRAGMENT_CHARS
+    # the turn before is a fragment of a split need ("6 units this time"): this one's amount ask is of it. A rep's
+    # short turn is one only when it prompts the customer to go on («您说», "go ahead"); an acknowledgement that takes
+    # the ask away («好的，稍等我算一下») closes it, and what follows is a turn of its own
+    fragment = (
+        bool(turns)
+        and len(str(turns[-1]["text"]).strip()) <= FRAGMENT_CHARS
+        and (turns[-1].get("role") != "rep" or bool(REP_PROMPT.search(str(turns[-1]["text"]))))
+    )
+    # a turn opening another matter («顺便问下…», «另外…», "by the way …") asks of its own: it inherits nothing — unless
+    # the quote asked before is still unanswered (`pending`: «另外那个补贴到哪天截止？» still wants that quote)
+    if not pending and TURN_SHIFT.search(text[:12]):
+        return text
     if MODEL_CODE.search(text) or (
         not pending
         and len(text) > 40

@@ -141,6 +141,39 @@ def asked_units(text: str) -> re.Match[str] | None:
     return basis[-1] if basis and len(own) > 1 else own[0] if own else None
 
 
+# a count said of assets already held or running («手上已经有20台», «有15台在跑», "we run 12"): a fleet, not an order
+HELD_COUNT = re.compile(
+    r"已经有|已有|手上有|手里有|手头有|(?:现在|目前|现)有\s*\d|在跑|在用|跑着|we (?:have|run|own|operate)|already (?:have|run|own)",
+    re.IGNORECASE,
+)
+_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,3}\d{1,3}[A-Z]?(?![A-Za-z0-9])")
+
+
+def order_units(text: str, model: str) -> re.Match[str] | None:
+    """The count asked (asked_units) when it is an order of `model`: None when the count is said of assets held
+    («我们手上已经有20台Z5了，这次再买一台Q3» → no count of the Q3) or its clause names another model and not `model`.
+    A total is stated only for such a count: a count of something else is no order of the model priced."""
+    code = model.split()[-1] if model else ""
+
+    def of_model(m: re.Match[str]) -> bool:
+        clause = _clause_around(text, m.start(), m.end(), reach=24)
+        named = set(_CODE.findall(clause))
+        return not HELD_COUNT.search(clause) and (not named or any(code and code in n for n in named))
+
+    m = asked_units(text)
+    if m is None or of_model(m):
+        return m
+    # the count asked was a fleet held or another model's: a later count that is this model's order
+    return next(
+        (
+            n
+            for n in ASKED_UNITS.finditer(text)
+            if n.start() > m.start() and not _claimed(text, n.start(), n.end()) and of_model(n)
+        ),
+        None,
+    )
+
+
 PAST_BASIS = re.compile(r"原来|本来|原先|之前|当初|上次|previously|originally|last time", re.IGNORECASE)
 
 

@@ -11,6 +11,7 @@ from agents.reasoning.asks import (
     _clause_around,
     asked_units,
     asks_text,
+    order_units,
     requested_discount,
     stated_total,
 )
@@ -151,7 +152,7 @@ def _discount_worth(
     en = f"CNY {_yuan_plain(amount)} on the {models[0]} list price of CNY {_yuan_plain(price.value)}"
     slots: tuple[str, ...] = (_yuan_plain(amount),)
     used: tuple[Input, ...] = (Input("evidence", price.evidence_id, str(price.value)),)
-    units = asked_units(ctx.text)
+    units = order_units(ctx.text, models[0])
     if units is not None and int(units.group(1)) > 1:  # "10台一共少多少": the units asked, at that much each
         total = amount * Decimal(units.group(1))
         text += f"，{units.group(1)} 台合计优惠 {_yuan_plain(total)} 元"
@@ -335,7 +336,8 @@ def _own_limit(
             worth_en += f", CNY {_yuan_plain(net)} after it{' and your tier' if tier else ''}"
             slots += (_yuan_plain(net),)
             inputs += tiered[1]
-            units = asked_units(ctx.text)
+            # the order of the model priced, never a fleet held nor a count of another model
+            units = order_units(ctx.text, models[0])
             if units is not None and int(units.group(1)) > 1:  # «按最低的价算个总数»: the order at that price
                 order_total = net * Decimal(units.group(1))
                 worth += f"，{units.group(1)} 台合计 {_yuan_plain(order_total)} 元"
@@ -522,7 +524,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         if net is not None:  # "这样算下来一台多少": the price it makes, said with the grant
             order = ""
             order_en = ""
-            units = asked_units(ctx.text)
+            units = order_units(ctx.text, net[0])
             if units is not None and int(units.group(1)) > 1:  # «再补两台…»: and the order at that price
                 order_total = net[1] * Decimal(units.group(1))
                 order = f"，{units.group(1)} 台合计 {_yuan_plain(order_total)} 元"

@@ -325,14 +325,18 @@ def english_counts(text: str, today: date | None = None, nouns: tuple[str, ...] 
     out = count_pattern_en(tuple(nouns)).sub(count, out)
     # "we love the K3s, so we'd like five more before year end": "N more" with no noun of its own counts the model the
     # message names (only where the message names one, and only before a clause's end or a function word)
-    if re.search(rf"\b{_MODEL_EN}", out):
+    # A count the message says of its own ("if we order 8 Z5") wins: "N more" is then said in passing ("we may add 2
+    # more, … if we order 8 Z5" → 8), so it is read only when no other count was.
+    if re.search(rf"\b{_MODEL_EN}", out) and not re.search(r"（\d+台", out):
         out = MORE_EN.sub(lambda m: f"{m.group(0)}（{m.group(1) or m.group(2)}台）", out)
     return out
 
 
 # "N more" / "another N" ending its phrase: the count of the model named (a closed class of function words may follow)
 MORE_EN = re.compile(
-    r"\b(?:(\d+)\s+more|another\s+(\d+))\b(?!（)"
+    # never a part of an amount: a thousands group or decimal ("another 8,000", "8,000 more", "2.5 more") nor a number
+    # after a currency sign or word ("CNY 8 more")
+    r"(?<![\d,.$¥￥])(?<!(?:CNY|RMB|USD|EUR)\s)\b(?:(\d+)(?![,.]\d)\s+more|another\s+(\d+)(?![,.]\d))\b(?!（)"
     r"(?=\s*(?:[,.;:!?)]|$|(?:before|by|for|please|this|next|in|to|if|at|and|so|of\s+(?:them|those|these))\b))",
     re.IGNORECASE,
 )

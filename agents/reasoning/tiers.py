@@ -17,6 +17,7 @@ from agents.reasoning.asks import (
     _claimed,
     _clause_around,
     asked_units,
+    order_units,
     requested_discount,
     stated_total,
 )
@@ -677,6 +678,9 @@ PER_UNIT = re.compile(r"每台(?:补贴|立减|优惠|减)\s*(\d[\d,]*)\s*元")
 MIN_UNITS = re.compile(r"(\d+)\s*台[（(]含[)）]以上")
 
 
+_OTHER_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,3}\d{1,3}[A-Z]?(?![A-Za-z0-9])")
+
+
 def _stacked(
     spec: ToolSpec, ctx: ToolContext, model: str, count: Decimal
 ) -> tuple[Decimal, str, list[Input]] | None:
@@ -707,7 +711,11 @@ def _stacked(
         if industry and any("不适用" in x and industry in x for x in about):
             continue
         inputs: list[Input] = [Input("policy", clause.evidence_id, f"{rid}｜{stack.rule_clause}")]
-        if _scope_failures(row, scoped, replace(ctx, text=f"{ctx.text} {model}"), inputs):
+        # the offer's model scope is checked against the model priced alone: another model the message names (a fleet
+        # already running, one looked at before) is no model of this quote; the rest of the message (its dates) stays
+        own = _OTHER_CODE.sub(lambda c: c.group(0) if c.group(0) == model else "", ctx.text)
+        alone = replace(ctx, text=f"{own} {model}", entities={**ctx.entities, "product_model": [model]})
+        if _scope_failures(row, scoped, alone, inputs):
             continue
         amount_cell = row.cell(stack.amount_column)
         text = amount_cell.raw if amount_cell else ""
@@ -853,6 +861,8 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         asked = product_units(ctx.text, product) or asked
     elif models:
         name = models[0]
+        if asked is not None and order_units(ctx.text, name) is None:
+            asked = None  # a fleet held («15台在跑») or another model's count: no order of this one to total
         try:
             price = ctx.crm.list_price(name)
         except MissingField:
@@ -905,7 +915,10 @@ def volume_tier(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             if over is not None:
                 statement += f"；{over[1]}"
                 slots += (over[0],)
-            extra = _extra_on_tier(ctx, rate.value, price.value, count, spec)
+            # the what-if price is after the stacked offer too: else the extra point reads as a higher price
+            extra = _extra_on_tier(
+                ctx, rate.value, price.value, count, spec, stacked[0] if stacked else Decimal(0)
+            )
             if extra is not None:  # the rep's what-if: never said to the customer (a request, not an offer)
                 said = statement
                 statement += extra[0]
@@ -1023,6 +1036,8 @@ def _list_quote(
         price = ctx.crm.list_price(models[0])
     except MissingField:
         return None
+    if asked is not None and order_units(ctx.text, models[0]) is None:
+        asked = None  # a fleet held or another model's count: no order of this one to total
     inputs.append(Input("evidence", price.evidence_id, str(price.value)))
     zh = f"；{models[0]} 指导价 {_yuan_plain(price.value)} 元"
     en = f"; the {models[0]} lists at CNY {_yuan_plain(price.value)}"
@@ -1140,7 +1155,12 @@ WHAT_IF_HEDGE = (
 
 
 def _extra_on_tier(
-    ctx: ToolContext, tier_rate: Decimal, list_price: Decimal, count: Decimal, spec: ToolSpec
+    ctx: ToolContext,
+    tier_rate: Decimal,
+    list_price: Decimal,
+    count: Decimal,
+    spec: ToolSpec,
+    stacked: Decimal = Decimal(0),
 ) -> tuple[str, str, str] | None:
     """A discount asked on top of the tier ("阶梯之外再让1个点"): the unit price and total if it were granted, added
     to the tier rate off the list price (5% + 1% = 6%), for the rep to weigh — (text, the ask as written) or None."""
@@ -1156,14 +1176,17 @@ def _extra_on_tier(
         return None  # the tier gives it already (the authority check says so)
     combined = off if total else tier_rate + off
     extra = off - tier_rate if total else off
-    unit = money.discounted(list_price, combined, spec.rounding, spec.rounding_mode)
+    # `stacked`: an offer's per-unit amount stacked on the tier price, taken off this price as well
+    unit = money.discounted(list_price, combined, spec.rounding, spec.rounding_mode) - stacked
     order = money.rounded(unit * count, spec.rounding, spec.rounding_mode)
     text = (
-        f"；如阶梯之外再让 {fmt(extra)}%（合计 {fmt(combined)}%），单价 {_yuan_plain(unit)} 元，"
+        f"；如阶梯之外再让 {fmt(extra)}%（合计 {fmt(combined)}%{'，再叠加上述补贴' if stacked else ''}），"
+        f"单价 {_yuan_plain(unit)} 元，"
         f"{fmt(count)} 台合计 {_yuan_plain(order)} 元{WHAT_IF_HEDGE}"
     )
     en = (
-        f"; with {fmt(extra)}% more on top of the tier ({fmt(combined)}% in all), CNY {_yuan_plain(unit)} per unit, "
+        f"; with {fmt(extra)}% more on top of the tier ({fmt(combined)}% in all"
+        f"{', the offer above stacked too' if stacked else ''}), CNY {_yuan_plain(unit)} per unit, "
         f"CNY {_yuan_plain(order)} for {fmt(count)} (subject to the approval rules)"
     )
     return text, written, en
