@@ -36,6 +36,7 @@ SETS_DIRS = [
         "fresh_r18",
         "fresh_r19",
         "fresh_r20",
+        "fresh_r21",
     )
 ]  # one per session
 
