@@ -17,20 +17,9 @@ from datetime import date
 from typing import Any
 
 from agents.understanding.records import _bigrams
+from contract.numerals import CN_DIGITS
 
-_CN_DIGIT = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+_CN_DIGIT = CN_DIGITS  # one table of written digits (contract/numerals.py)
 _CN_UNIT = {"千": 1000, "万": 10000, "k": 1000, "K": 1000}
 # a figure followed by a unit of its own (a distance, a count, a weight) or standing in a compound with one (3万8千公里)
 # is that unit's, not an amount of money
