@@ -30,6 +30,7 @@ from agents.understanding.questions import asks
 from agents.understanding.records import RecordPack, record_lifts, record_pack
 from agents.understanding.sentiment import score_sentiment
 from agents.understanding.service import embedding_classifier, intent_classifier
+from contract import clock
 from contract.suggestions import Intent
 
 if TYPE_CHECKING:
@@ -161,17 +162,20 @@ def offer_lift(
     offer = clf.offer_intent
     if not offer or not text:
         return "", ""
-    rows = deps.cache.get("intent_offer_rows")
+    # the offers governing on the message's day and the clock's (an eval or a replay pins the clock), read once per
+    # pair of days: a cache filled by the first message alone would name another day's offers for every later one
+    sent = str((state.get("message") or {}).get("sent_at") or "")[:10]
+    days = tuple(d for d in (_day(sent), clock.today()) if d is not None)
+    key = f"intent_offer_rows:{','.join(d.isoformat() for d in days)}"
+    rows = deps.cache.get(key)
     if rows is None:
         from agents.nodes.reason import fact_source, tools_config
 
-        sent = str((state.get("message") or {}).get("sent_at") or "")[:10]
-        days = [d for d in (_day(sent), date.today()) if d is not None]
         try:
             rows = pack_offer_rows(fact_source(deps), tools_config(deps), offer, days)
         except Exception:  # the pack's tools or facts cannot be read: no offer is named
             rows = []
-        deps.cache["intent_offer_rows"] = rows
+        deps.cache[key] = rows
     named = asked_offer(rows, text)
     return (offer, f"{named[0]}:{named[1]}") if named else ("", "")
 
