@@ -158,7 +158,10 @@ def order_units(text: str, model: str) -> re.Match[str] | None:
     def of_model(m: re.Match[str]) -> bool:
         clause = _clause_around(text, m.start(), m.end(), reach=24)
         named = set(_CODE.findall(clause))
-        return not HELD_COUNT.search(clause) and (not named or any(code and code in n for n in named))
+        # a code said alone («Z5») names the model priced under its full name («远航Z5») as well
+        return not HELD_COUNT.search(clause) and (
+            not named or any(code and (code in n or n in code) for n in named)
+        )
 
     m = asked_units(text)
     if m is None or of_model(m):

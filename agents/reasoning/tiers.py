@@ -713,7 +713,7 @@ def _stacked(
         inputs: list[Input] = [Input("policy", clause.evidence_id, f"{rid}｜{stack.rule_clause}")]
         # the offer's model scope is checked against the model priced alone: another model the message names (a fleet
         # already running, one looked at before) is no model of this quote; the rest of the message (its dates) stays
-        own = _OTHER_CODE.sub(lambda c: c.group(0) if c.group(0) == model else "", ctx.text)
+        own = _OTHER_CODE.sub(lambda c: c.group(0) if c.group(0) in model else "", ctx.text)
         alone = replace(ctx, text=f"{own} {model}", entities={**ctx.entities, "product_model": [model]})
         if _scope_failures(row, scoped, alone, inputs):
             continue

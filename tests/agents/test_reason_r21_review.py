@@ -162,6 +162,10 @@ def test_a_split_need_still_read_whole(history, text, carried) -> None:  # type:
         ("我们现在有15台Q3在跑，再买6台Q3你最多能给几个点？", "Q3", "6"),
         # innocent: «现在有» not before a count
         ("现在有个需求，想订8台Z5，单价总价多少？", "Z5", "8"),
+        # the model priced under its full name (a brand word before the code), the message naming either (CI failure of
+        # session 21's submission: answers_scratch_r20 dp-d lost its quote total and stacked offer)
+        ("我司拟采购远航Z5 20台，请提供含补贴单价、总价。", "远航Z5", "20"),
+        ("Z5 12台报个价", "远航Z5", "12"),
     ],
 )
 def test_the_order_after_a_fleet_held(text: str, model: str, count: str) -> None:
