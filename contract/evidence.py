@@ -80,30 +80,33 @@ class EvidenceMemo:
     memo per turn pays that once per item: a dict seen before, still the same object with the same top-level values,
     returns the Evidence built from it. Ids and content hashes are whatever validation gives (nothing is recomputed
     differently). State evidence dicts are write-once (nodes append `model_dump()`s and never edit one in place); a
-    dict whose top-level values were replaced is validated again."""
+    dict whose top-level values were replaced is validated again. The check compares the dict with a shallow copy taken
+    when it was validated (dict ==, in C: the same keys, each value identical or equal), not a tuple of its items
+    rebuilt on every look-up: a hit pass over 60 items 36.8 -> ~17 µs, ~5 passes a message."""
 
     def __init__(self) -> None:
-        # id(dict) → (the dict itself, pinned so its id can't be reused; its top-level values then; the Evidence)
-        self._seen: dict[int, tuple[dict[str, Any], tuple[Any, ...], Evidence]] = {}
+        # id(dict) → (the dict itself, pinned so its id can't be reused; a shallow copy of it then; the Evidence)
+        self._seen: dict[int, tuple[dict[str, Any], dict[str, Any], Evidence]] = {}
 
     def remember(self, items: Iterable[dict[str, Any]], evidence: Iterable[Evidence]) -> None:
         """Records `evidence[i]` as what validating `items[i]` gives: for dicts a caller validated once before and
         keeps with their Evidence (the customer 360's ~50 facts, reused while its CRM rows are unchanged)."""
         for item, ev in zip(items, evidence, strict=True):
-            self._seen[id(item)] = (item, tuple(item.items()), ev)
+            self._seen[id(item)] = (item, dict(item), ev)
 
     def validate(self, items: Iterable[Evidence | dict[str, Any]]) -> list[Evidence]:
         out: list[Evidence] = []
+        seen = self._seen
         for item in items:
             if isinstance(item, Evidence):
                 out.append(item)
                 continue
-            values = tuple(item.items())
-            hit = self._seen.get(id(item))
-            if hit is not None and hit[0] is item and hit[1] == values:
+            hit = seen.get(id(item))
+            if hit is not None and hit[0] is item and hit[1] == item:
                 out.append(hit[2])
                 continue
+            then = dict(item)
             evidence = Evidence.model_validate(item)
-            self._seen[id(item)] = (item, values, evidence)
+            seen[id(item)] = (item, then, evidence)
             out.append(evidence)
         return out

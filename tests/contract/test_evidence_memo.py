@@ -67,3 +67,17 @@ def test_remembered_pairs_are_returned_until_a_dict_changes() -> None:
     assert after[1] is not validated[1] and after[1].content == "改过的内容"
     with pytest.raises(ValueError):
         memo.remember(state, validated[:1])  # pairs, or nothing
+
+
+def test_a_key_added_or_removed_is_validated_again() -> None:
+    """The memo compares a dict with the copy taken when it was validated: a key added since (refused: the model
+    forbids extras) or removed (its default then) is no hit."""
+    state, memo = _state(), EvidenceMemo()
+    before = memo.validate(state)
+    state[0]["extra_field"] = "x"
+    with pytest.raises(ValidationError):
+        memo.validate(state[:1])
+    del state[1]["score"]
+    after = memo.validate(state[1:3])
+    assert after[0] is not before[1] and after[0] == before[1]  # validated again, the same evidence
+    assert after[1] is before[2]
