@@ -238,6 +238,9 @@ class Composition:
     # what the rep (or the agent on the call) said to the customer since the customer's previous message: a reply to it
     # («好的», "OK go ahead") is not read the same sums back
     rep_told: str = ""
+    # the day the answer is computed for (the draft node's as_of): a day of the customer's own record that is before it
+    # and that the customer is still waiting on is said to have passed
+    today: date | None = None
 
 
 # after a refusal with nothing of the customer's own to answer: the help they can have (their own matters)
@@ -270,6 +273,19 @@ def compose(c: Composition) -> DraftPlan:
     held = _asked_over_authority(computed)
     said = _customer_statements(c, computed, en=en)
     said = _without_quoted(said, c.customer_text)
+    # a rate the customer quoted from the policy is no discount asked of the rep: nobody approves it
+    quoted = {ev.id for ev, _ in said if ev.lineage.get("quoted_clause")} | {
+        e.id
+        for e in computed
+        if e.source_ids.get("tool") == AUTHORITY_TOOL and _policy_rate_quoted(e, c) is not None
+    }
+    if quoted:
+        approvals = [
+            str(e.lineage.get("needs_approval"))
+            for e in computed
+            if e.id not in quoted and e.lineage.get("needs_approval")
+        ]
+        held = _asked_over_authority([e for e in computed if e.id not in quoted])
     # a figure the customer put to the rep («是不是到2030年？», "…right?"): yes or no opens the sentence stating it
     verdict = None if c.refusal else _confirmed(c.customer_text, said)
     verdict_on = _closest(said, c.customer_text) if verdict is not None else ""
@@ -416,16 +432,36 @@ def compose(c: Composition) -> DraftPlan:
     booked = any(
         a.name in c.scheduling for a in c.actions
     )  # the step books the day the other question asks for
-    if en and answer_parts and not c.refusal and not booked and _unanswered(c.customer_text, answer, said):
-        # a question of several that no fact answers: said honestly, never left out silently
-        answer += " On your other question, I will check and get back to you shortly."
-    elif not en and answer_parts and not c.refusal and not booked and _unanswered_zh(c.customer_text, stated):
-        # the same in Chinese: a question of several that nothing stated answers is said to be checked
-        answer += OTHER_QUESTION_ZH
-    if c.refusal and c.not_after_refusal:
+    if (
+        en
+        and answer_parts
+        and not c.refusal
+        and not booked
+        and (asked := _unanswered_parts(c.customer_text, answer, said))
+    ):
+        # a question of several that no fact answers: said honestly, never left out silently, by its words
+        answer += _other_question_en(asked)
+    elif (
+        not en
+        and answer_parts
+        and not c.refusal
+        and not booked
+        and (left := _unanswered_parts_zh(c.customer_text, stated))
+    ):
+        # the same in Chinese: a question of several that nothing stated answers is said to be checked, by its words
+        answer += _other_question_zh(left)
+    # every fact said is an offer the customer cannot have (ended, another region): a quote or a registration of it
+    # next reads as the offer on its way, as after a refusal
+    not_theirs_only = bool(stated) and all(
+        str(e.lineage.get("unit") or "") == "bool" and str(e.lineage.get("output") or "") == "false"
+        for e, _ in stated
+    )
+    if (c.refusal or not_theirs_only) and c.not_after_refusal:
         # a refusal is not followed by a pitch or a look-up of what was refused ("我整理一份报价单发您" right after
         # "不便透露" reads as the refused figure on its way): the tenant's list of such steps; they stay on the card
         c = replace(c, actions=[a for a in c.actions if a.name not in c.not_after_refusal])
+    if not c.apologetic and any(_past_record_day(e, "", c) for e in computed):
+        c = replace(c, apologetic=True)  # a day they were promised has passed: sorry first, whatever the tone
     next_step = (
         _next_steps(c, nums, by_id, answered_clauses, approvals, _quiet_docs(computed, said), held=held)
         if (c.cite_policy or answer_parts)
@@ -613,6 +649,139 @@ def _asked(ev: Evidence) -> str:
     return ""
 
 
+# the customer asks how many days are left («还剩多少天», «还有几天到期», "how many days are left")
+DAYS_ASKED = re.compile(
+    r"(?:剩|还有|还差|离[^，。？?]{0,8}有)\s*(?:多少|几)\s*天|(?:多少|几)\s*天\s*(?:就)?(?:到期|过期|结束|过保)"
+    r"|\bhow many days\b|\bdays (?:are )?(?:left|remaining)\b",
+    re.I,
+)
+DAYS_LEFT = re.compile(r"，还剩 (\d+) 天")
+
+
+def _with_asked_days(ev: Evidence, statement: str, customer_text: str, *, en: bool) -> str:
+    """A term's statement with the days left, when the customer asked how many: the fact computed them (its full
+    statement «…至2027年1月9日，还剩 31 天；…») but the sentence the customer hears keeps only the end day."""
+    if not DAYS_ASKED.search(customer_text):
+        return statement
+    full = ev.content.split("\n")[0]
+    m = DAYS_LEFT.search(full)
+    if not m or m.group(0) in statement:
+        return statement
+    if en:
+        end = re.search(r"\bruns until \d{4}-\d{2}-\d{2}", statement)
+        if end is None or re.search(rf"\b{m[1]} days\b", statement):
+            return statement
+        return f"{statement[: end.end()]}, {m[1]} days from today{statement[end.end() :]}"
+    head = full[: m.start()]
+    if not statement.startswith(head):
+        return statement
+    return head + m.group(0) + statement[len(head) :]
+
+
+# the customer is still waiting on something («还没», «没动静», «连车影子都没见着», "heard nothing", "still not")
+WAITING = re.compile(
+    r"还没|还未|没(?:有)?(?:动静|消息|音信|下文|通知|见着|见到|收到|到)|(?:动静|消息|音信|下文|影子)[^，。？?]{0,3}没"
+    r"|连[^，。？?]{0,6}影子|到现在|都过了|过了[^，。？?]{0,4}天"
+    r"|\bstill (?:no|not|nothing|waiting|haven't|hasn't)\b|\bheard nothing\b|\bnothing (?:yet|so far)\b"
+    r"|\bnot (?:yet )?(?:arrived|delivered|received|here)\b|\bsupposed to\b|\bwas due\b|\boverdue\b|\blate\b",
+    re.I,
+)
+DAY_PASSED = {"zh": "，这个日期已经过了", "en": ", and that date has passed"}
+# … on a day they were promised («说好8号交车», «不是定的12月8号吗», «交车日子都过了», "supposed to be … on the 8th"): a
+# ticket's or an order's own past day (when it was reported or placed) is no promise
+PROMISED = re.compile(
+    r"说好|约好|定好|定的|约定|答应|承诺|保证|不是说|不是[^，。？?]{0,12}[号日]|应该[^，。？?]{0,6}[号日交到]"
+    r"|(?:日子|日期|时间)[^，。？?]{0,2}过了|[号日](?:就)?(?:交|到|提)"
+    r"|\bsupposed to\b|\bpromised\b|\b(?:was|were|is|are) due\b|\bdue on\b|\bscheduled\b",
+    re.I,
+)
+
+
+def _past_record_day(ev: Evidence, statement: str, c: Composition) -> bool:
+    """The fact states one day of the customer's own record (a CRM record it cites, not a policy's window) that is
+    before today, and the message says they are still waiting on a day they were promised («说好8号交车…还没动静»,
+    "supposed to be delivered on the 8th … heard nothing"): the day has passed. A record's own past day (a ticket
+    reported on the 19th, «报修到现在还没个说法») is no promise."""
+    if c.today is None or not ev.lineage.get("cite_evidence_ids") or ev.source_ids.get("doc_id"):
+        return False
+    if not (WAITING.search(c.customer_text) and PROMISED.search(c.customer_text)):
+        return False
+    body = DATE_RANGE.sub(" ", CITED_LABEL.sub("", ev.content.split("\n")[0]))
+    days = {d for d in DAY.findall(body)}
+    if len(days) != 1:
+        return False
+    day = days.pop()
+    iso = _iso_day(day) if ZH_DAY.fullmatch(day) else day
+    try:
+        return date.fromisoformat(iso) < c.today
+    except ValueError:
+        return False
+
+
+RECORD_ID = re.compile(r"\b[A-Z]{1,4}-\d{2,}(?:-\d+)*\b")
+
+
+def _with_day_passed(ev: Evidence, statement: str, c: Composition, *, en: bool) -> str:
+    if not _past_record_day(ev, statement, c):
+        return statement
+    if en and CJK.search(CITED_LABEL.sub("", statement)):
+        # the record's sentence has no English wording: what matters to an English reader, said in English — which
+        # record, its day, and that the day has passed
+        body = DATE_RANGE.sub(" ", ev.content.split("\n")[0])
+        day = DAY.findall(body)[0]
+        iso = _iso_day(day) if ZH_DAY.fullmatch(day) else day
+        record = RECORD_ID.search(body)
+        return f"the date on record{f' for {record[0]}' if record else ''}, {iso}, has passed"
+    label = _cited_label(statement)
+    body = statement[: len(statement) - len(label)] if label else statement
+    return body.rstrip("。.，, ") + DAY_PASSED["en" if en else "zh"] + label
+
+
+# the message takes a figure as the policy's («条款写了», «你们规定», «不是说…吗», "your terms say")
+POLICY_SAID = re.compile(
+    r"条款|规定|政策|章程|写着|写了|写的|上面说|不是说|不是[^，。？?]{0,24}吗|按你们|你们[^，。？?]{0,4}(?:说|讲)的"
+    r"|\b(?:terms|policy|rules?)\b|\bit says\b",
+    re.I,
+)
+
+
+def _rate_forms(asked: str) -> list[str]:
+    """The ways a rate is written in a clause: «9折» also as «九折», «10%» also as «10 %»."""
+    cn = "零一二三四五六七八九"
+    m = re.fullmatch(rf"\s*(\d+(?:\.\d+)?|[{cn}])\s*折\s*", asked)
+    if m:
+        digit = str(cn.index(m[1])) if m[1] in cn else m[1]
+        forms = [f"{digit}折"]
+        if digit.isdigit() and len(digit) == 1:
+            forms.append(f"{cn[int(digit)]}折")
+        return forms
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", asked)
+    return [f"{m[1]}%", f"{m[1]} %"] if m else []
+
+
+def _policy_rate_quoted(ev: Evidence, c: Composition) -> tuple[Evidence, str] | None:
+    """An authority fact (a discount asked of the rep) whose figure the customer takes from the policy itself («条款写
+    了续购打9折», «你们规定续购9折对吧»): a clause of a document the customer may read (not the rep's own limits) states
+    that very rate, and the message says it is the policy's. The clause and its sentence stating the rate; None for a
+    discount asked of the rep («能不能给到8个点»)."""
+    asked = _asked(ev)
+    forms = _rate_forms(asked) if asked else []
+    if not forms or not POLICY_SAID.search(c.customer_text):
+        return None
+    for e in c.evidence:
+        if not _citable_clause(e) or e.source_ids.get("doc_id") in c.internal_docs:
+            continue
+        if e.source_ids.get("doc_id") == ev.source_ids.get("doc_id"):
+            continue
+        for sentence in re.split(r"(?<=[。；;])", e.content):
+            if any(f in sentence for f in forms) and not find_tables(sentence):
+                said = ASIDE.sub(
+                    "", re.sub(r"^\s*第[一二三四五六七八九十百零\d]+条\s*", "", sentence.strip())
+                )
+                return e, said.rstrip("。；; ")
+    return None
+
+
 def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) -> list[tuple[Evidence, str]]:
     """What the customer hears of each computed fact (the answer line keeps them whole for the rep):
     - an eligibility row that does not apply (a promotion the customer cannot use) only when the customer named it;
@@ -636,7 +805,8 @@ def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) 
         for e in computed
     )
     for ev in told:
-        statement = _statement(ev, en=en)
+        statement = _with_asked_days(ev, _statement(ev, en=en), c.customer_text, en=en)
+        statement = _with_day_passed(ev, statement, c, en=en)
         if granted and not en and _asked(ev) and ev.source_ids.get("tool") != AUTHORITY_TOOL:
             # the what-if price is the answer now the check says it is the rep's to grant: without its hedge
             statement = ev.content.split("\n")[0].replace(WHAT_IF_HEDGE, "")
@@ -654,6 +824,20 @@ def _customer_statements(c: Composition, computed: list[Evidence], *, en: bool) 
             and not _asked_offer_out_of_reach(ev, c)
         ):
             continue  # a promotion the customer did not ask about and cannot use: not worth their time
+        if tool == AUTHORITY_TOOL and (quoted := _policy_rate_quoted(ev, c)) is not None:
+            # the customer quotes the policy's own rate («条款写了续购9折»): not a discount asked of the rep, so no
+            # approval; the clause that says when it applies is quoted (the other facts say whether it does now)
+            if en:
+                continue  # the clause is in Chinese: the English reader has the facts that apply
+            statement = f"您提到的{_asked(ev)}，条款原文是：{quoted[1]}"
+            lineage = {
+                **ev.lineage,
+                "needs_approval": "",
+                "quoted_clause": True,
+                "clause_evidence_id": quoted[0].id,
+            }
+            out.append((ev.model_copy(update={"lineage": lineage}), statement))
+            continue
         if tool == AUTHORITY_TOOL:
             asked = _asked(ev) or ("the discount" if en else "")
             approver = str(ev.lineage.get("needs_approval") or "")
@@ -1185,24 +1369,92 @@ def _sum_answers(question: str, questions: list[str], answer: str) -> bool:
     return sum(1 for q in questions if QUESTION.search(q) and HOW_MUCH.search(q)) == 1
 
 
+HOW_MANY = re.compile(r"\bhow many\b", re.I)
+STATED_COUNT = re.compile(r"\b\d+\s+(?:unused|left|remaining|visits?|services?|times?|units?)\b", re.I)
+
+
+def _day_answers(question: str, questions: list[str], answer: str) -> bool:
+    """A when / last-day question the answer's day answers ("is there a last day we have to order by?" and "…orders
+    by 2026-12-31"): the only question of the message asking a day (a price question naming "year end" asks a sum),
+    and the answer states one."""
+    days = [q for q in questions if ASK_TYPES["date"].search(q) and not HOW_MUCH.search(q)]
+    return bool(question in days and len(days) == 1 and GIVE_TYPES["date"].search(answer))
+
+
+def _count_answers(question: str, questions: list[str], answer: str) -> bool:
+    """A how-many question the answer's count answers ("how many time I still have left?" and "… 2 used and 4
+    unused"): the only how-many question of the message, and the answer states a count."""
+    return bool(
+        HOW_MANY.search(question)
+        and STATED_COUNT.search(answer)
+        and sum(1 for q in questions if HOW_MANY.search(q)) == 1
+    )
+
+
 def _unanswered(customer_text: str, answer: str, said: list[tuple[Evidence, str]]) -> bool:
     """An English message of several questions has one that no stated fact answers: none of its words is in the
     answer, nor among the words of the message that asked for a stated fact."""
+    return bool(_unanswered_parts(customer_text, answer, said))
+
+
+def _unanswered_parts(customer_text: str, answer: str, said: list[tuple[Evidence, str]]) -> list[str]:
+    """The questions of an English message of several that no stated fact answers (see `_unanswered`), as written."""
     questions = [q.strip() for q in QUESTION_SPLIT.split(customer_text) if q and len(q.strip()) > 8]
     if len(questions) < 2:
-        return False
+        return []
     answered_words = _content_words(answer) | {
         str(w).lower() for ev, _ in said for w in ev.lineage.get("asked_by") or []
     }
-    return any(
-        QUESTION.search(q)
-        # "roughly how much?" asks for a sum: a sum the answer states answers it
+    return [
+        q
+        for q in questions
+        if QUESTION.search(q)
+        # "roughly how much?" asks for a sum: a sum the answer states answers it (and a count a how-many)
         and not _sum_answers(q, questions, answer)
+        and not _count_answers(q, questions, answer)
+        and not _day_answers(q, questions, answer)
         and _content_words(q)  # a question of no words of its own ("3 yrs or 4?") follows the one before it
         and not (_content_words(q) & answered_words)
         and not any(w in q.lower() for w in answered_words if " " in w)
-        for q in questions
+    ]
+
+
+# the customer's words said back by the rep: their "my" is the rep's "your"
+EN_PERSON = {
+    "i": "you",
+    "me": "you",
+    "my": "your",
+    "mine": "yours",
+    "we": "you",
+    "us": "you",
+    "our": "your",
+    "ours": "yours",
+    "am": "are",
+    "i'm": "you're",
+    "we're": "you're",
+    "you": "we",
+    "your": "our",
+}
+EN_OPENER = re.compile(
+    r"^(?:and|also|plus|oh|btw|by the way|one more thing|another thing|and also)[,:\s]+", re.I
+)
+
+
+def _other_question_en(parts: list[str]) -> str:
+    """'On your question "can your husband use it for his car too?", I will check …': the question no fact answers,
+    in the customer's words said back (my → your, I → you); the generic line when it is too long to say back."""
+    words = EN_OPENER.sub("", parts[0].strip()).strip()
+    if not words or len(words) > 90 or CJK.search(words):
+        return " On your other question, I will check and get back to you shortly."
+    said = re.sub(
+        r"\b(i'm|we're|i|me|my|mine|we|us|our|ours|am|you|your)\b",
+        lambda m: EN_PERSON[m[1].lower()],
+        words,
+        flags=re.I,
     )
+    said = said[0].lower() + said[1:] if len(said) > 1 and said[1:2].islower() else said
+    said = said if said.endswith("?") else said.rstrip(".!") + "?"
+    return f' On your question "{said}", I will check and get back to you shortly.'
 
 
 SAID_AMOUNT = re.compile(r"(?<!\d)(?<!\d[,.])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{4,}(?:\.\d+)?)")
@@ -1304,7 +1556,8 @@ ASK_TYPES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "date": re.compile(
-        r"哪天|几号|幾號|什么时候|啥时候|啥时侯|几时|幾時|到哪|哪年|哪月|几月|过期|到期|截止|月底前|年底前|\bwhen\b|\buntil\b|\btill\b|\bexpire|\bend\b",
+        r"哪天|几号|幾號|什么时候|啥时候|啥时侯|几时|幾時|到哪|哪年|哪月|几月|过期|到期|截止|月底前|年底前|最晚|最后一天"
+        r"|\bwhen\b|\buntil\b|\btill\b|\bexpire|\bend\b|\blast day\b|\bdeadline\b|\bby when\b",
         re.I,
     ),
     "duration": re.compile(
@@ -1312,11 +1565,11 @@ ASK_TYPES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "drive": re.compile(
-        r"能开|能不能开|还能开|可以开|继续开|开过去|开回|往回开|开走|揸|拖车|救援|停下|停车|停驶|\bdriv(?:e|ing)\b|\bkeep (?:working|going)\b",
+        r"能开|能不能开|还能开|可以开|继续开|开过去|开回|往回开|开走|揸|(?:接着|继续|还能|能不能|可以)跑|拖车|救援|停下|停车|停驶|\bdriv(?:e|ing)\b|\bkeep (?:working|going)\b",
         re.I,
     ),
     "covered": re.compile(
-        r"在保|保修期|保不保|保吗|过保|还保|保修里|保多久|保几年|保多长|保幾耐|\bunder warranty\b|\bcovered\b|\bin warranty\b"
+        r"在保|保修期|保不保|保吗|过保|出保|还保|保修里|保多久|保几年|保多长|保幾耐|\bunder warranty\b|\bcovered\b|\bin warranty\b"
         r"|\bhow long\b.{0,30}\bwarrant|\bwarrant\w*\b.{0,20}\bhow long\b",
         re.I,
     ),
@@ -1344,7 +1597,10 @@ QUESTION_ZH = re.compile(
 )
 # a vague word or a tag asking to confirm what was said before it («一缸什么的», «电瓶就保一年 是不是真的啊»): no question
 # of its own
-VAGUE = re.compile(r"什么的|啥的|之类的?|什麼的|是不是真的[啊呀吗]?|是真的吗|对吧|对不对")
+VAGUE = re.compile(
+    r"什么的|啥的|之类的?|什麼的|是不是真的[啊呀吗]?|是真的吗|对吧|对不对"
+    r"|(?:刚才|刚刚)?(?:我)?(?:说|讲)到哪(?:儿|里)?了?"  # «刚才说到哪了»: the speaker finding their place
+)
 OTHER_QUESTION_ZH = "您提到的其他问题，我确认后尽快回复您。"
 TYPE_WEIGHT = (
     3  # what a question asks for (a sum, a day) says more about which fact answers it than a shared word
@@ -1503,26 +1759,75 @@ def _unanswered_zh(customer_text: str, stated: list[tuple[Evidence, str]]) -> bo
     """A Chinese message of several questions has one (five characters or more, a question by its mark, word or
     A-not-A form) that no stated fact answers — nothing it asks for is what a fact gives, and it shares no word with
     any fact or with the words that asked for them — beside another question a stated fact does answer."""
+    return bool(_unanswered_parts_zh(customer_text, stated))
+
+
+# what opens a part of the message and is no part of what it asks («另外», «还有就是», «顺便问下», «第三，»)
+PART_OPENER = re.compile(
+    r"^(?:(?:另外|还有(?:就是|一个)?|以及|再(?:问|说)(?:一)?下|顺便(?:问(?:一)?下|说(?:一)?下)?|对了|哦对了?|那个?|就是|然后|"
+    r"(?:我)?(?:还)?想问(?:一)?下|请问|麻烦问(?:一)?下|第[一二三四五六七八九十\d]+)[，,、：:\s]*)+"
+)
+QUOTED_PART_MAX = 24
+MASKED = re.compile(r"<[A-Z_]+\d*>|\[[A-Z_]+\d*\]")  # the masker's placeholders (<CN_PLATE_1>)
+# a part that asks nothing of the rep though a question mark ends it («亏大了吧？», «太贵了吧？»): a tag or a sigh
+RHETORICAL = re.compile(r"吧[？?!！。]*$")
+ASKS_WHAT = re.compile(r"多少|哪|什么|什麼|啥|怎么|怎麼|几[点号次台辆个]|多久|能不能|可不可以|有没有")
+
+
+def _other_question_zh(parts: list[str]) -> str:
+    """«关于“开票抬头能不能改成分公司”，我确认后尽快回复您。»: the part no fact answers, named in the customer's words
+    (without its opener; a long part cut at a pause); the generic line when nothing is left to name."""
+    named = []
+    for part in parts:
+        pieces = [p.strip() for p in re.split(r"[，,、]", part) if p.strip()]
+        # the last piece that asks (its question word or form), with the pieces before it while it is short
+        asks = max((k for k, p in enumerate(pieces) if QUESTION_ZH.search(p)), default=len(pieces) - 1)
+        start = asks
+        while (
+            start > 0
+            and len(PART_OPENER.sub("", "，".join(pieces[start : asks + 1])))
+            < 8  # «能办吗» needs what it is of
+            and len("，".join(pieces[start - 1 : asks + 1])) <= QUOTED_PART_MAX
+        ):
+            start -= 1
+        words = PART_OPENER.sub("", "，".join(pieces[start : asks + 1])).rstrip("？?。！!，,；; 呢啊呀吧")
+        if MASKED.search(words) or len(words) > QUOTED_PART_MAX:
+            return (
+                OTHER_QUESTION_ZH  # (a masked name or number is never said back; a long part is not quoted)
+            )
+        if len(words) >= 4 and words not in named:
+            named.append(words)
+    if not named:
+        return OTHER_QUESTION_ZH
+    return "关于" + "和".join(f"“{w}”" for w in named[:2]) + "，我确认后尽快回复您。"
+
+
+def _unanswered_parts_zh(customer_text: str, stated: list[tuple[Evidence, str]]) -> list[str]:
+    """The questions of a Chinese message of several that no stated fact answers (see `_unanswered_zh`), as written,
+    when another question is answered; [] otherwise."""
     marked = _marked_clauses(customer_text)
     if len(marked) < 2 or not stated:
-        return False
+        return []
     # where the customer punctuates, a question is a part a question mark ends («能不能……就是说先交3台» is one)
     punctuated = bool(re.search(r"[？?]", customer_text))
     questions = [q for q, ended in marked if ended or not punctuated]
     evs = [ev for ev, _ in stated]
     cues = [_cues(ev, statement, evs) for ev, statement in stated]
     all_asked = {str(w) for ev in evs for w in ev.lineage.get("asked_by") or [] if len(str(w)) >= 2}
-    answered = unanswered = 0
+    answered = 0
+    unanswered: list[str] = []
     for q in questions:
         q = VAGUE.sub("", q)  # «一缸什么的»: a vague word, no question
         if not QUESTION_ZH.search(q):
             continue
         if any(w in q for w in all_asked) or any(_clause_score(q, cue) > 0 for cue in cues):
             answered += 1
+        elif RHETORICAL.search(q) and not ASKS_WHAT.search(q):
+            continue  # «就差几天提车，亏大了吧？»: said, not asked
         elif len(_cjk_pairs(q)) >= 4:
-            unanswered += 1
+            unanswered.append(q)
     # a question of several: one answered beside it («你们能跟不» alone is what the one answer answers)
-    return bool(answered and unanswered)
+    return unanswered if answered else []
 
 
 def _cjk_pairs(text: str) -> set[str]:

@@ -260,6 +260,9 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         terms_en=dict(profile.terms_en),
         spoken=str((state.get("message") or {}).get("channel") or "") == "voice",
         rep_told=rep_told(list(state.get("history") or [])),
+        today=today,
+        # steps never said after a refusal, nor after an answer that only says an offer is not theirs (template)
+        not_after_refusal=tuple(profile.not_after_refusal),
         internal_docs=tuple(
             t.doc
             for specs in tools_config(deps).intents.values()
