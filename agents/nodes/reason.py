@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from agents.reasoning import dates, function_tools
 from agents.reasoning.answer import build_answer, computed_evidence
 from agents.reasoning.asks import asked_units, asks_text, retracted, typed_first
 from agents.reasoning.base import (
+    _yuan_plain,
     bare_points,
     bare_units,
     english_counts,
@@ -28,7 +30,7 @@ from agents.reasoning.base import (
     han_counts,
     spoken_percent,
 )
-from agents.reasoning.combine import final_price, price_match, sum_savings
+from agents.reasoning.combine import final_asked, final_price, price_match, sum_savings
 from agents.reasoning.config import AUTHORITY_TOOL, ToolsConfig, ToolSpec, load_profile, load_tools, words_hit
 from agents.reasoning.crm import CrmRecord, MissingField
 from agents.reasoning.declined import without_declined
@@ -36,8 +38,9 @@ from agents.reasoning.english import role_en
 from agents.reasoning.followup import follow_up_scope, scoped_text
 from agents.reasoning.homophones import heard_terms
 from agents.reasoning.offers import rows_named_exactly
+from agents.reasoning.options import Option, asks_difference, count_options, model_options
 from agents.reasoning.records import PICTURE
-from agents.reasoning.results import CannotCompute, Computed, Result, Source
+from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
 from agents.reasoning.tools import ToolContext, run_tool
 from agents.state import CopilotState
 from agents.timing import timed
@@ -318,6 +321,12 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         spec_of.update({id(r): spec for r in out})
         results += out
     results = _part_decides_coverage(results, spec_of)
+    # «4台还是5台», «新Z5和X7之间», «先按25台…假如再加两台凑27台»: the same tools run for every option the message weighs
+    told_tools = {spec_of[id(r)].id for r in results if isinstance(r, Computed) and id(r) not in unsaid}
+    optional = option_results(specs, ctx, results, told_tools)
+    for r in optional:
+        asked_results.add(id(r))
+    results += optional
     results = _offer_after_its_term(results, spec_of, ctx.today, asked_results, tool_of, ctx)
     # a fact computed from a clause replaces the tools tools.yaml says it makes redundant (the clause quoted whole)
     replaced = {
@@ -361,6 +370,16 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     results = sum_savings(results, ctx, ids) + results
     # "落地多少": the offer's model at list price less every saving that stacks with it (said first: it is the ask)
     results = final_price(results, ctx, ids) + results
+    # (an option's final price, when the message weighs models, may be the one the whole message makes: said once)
+    once: set[str] = set()
+    kept: list[Result] = []
+    for r in results:
+        if isinstance(r, Computed):
+            if r.statement in once:
+                continue
+            once.add(r.statement)
+        kept.append(r)
+    results = kept
     # "别家给到11.8万，能跟吗": the gap to the quoted price as an extra discount, and who may grant it (said first)
     authority = next((s for s in [*config.any_intent, *own] if s.tool == AUTHORITY_TOOL), None)
     results = price_match(results, ctx, authority, ids) + results
@@ -979,4 +998,154 @@ def _offer_after_its_term(
                 tool_of[id(closed)] = tool_of[id(r)]
         out.remove(r)
         out.insert(out.index(terms[-1]) + 1, closed)
+    return out
+
+
+OPTION_TOOL = "option_difference"
+
+
+def _option_fact(r: Computed, option: Option, results: list[Result]) -> Computed:
+    """An option's fact said as what differs from the answer already given by the same tool: the leading parts the
+    answer says already (the tier, the offer's row) are not repeated; the option is named first («按20台：…»).
+    Its subject names the option (its own evidence)."""
+    same = [m for m in results if isinstance(m, Computed) and m.name == r.name and m.statement != r.statement]
+    if not same:
+        return replace(r, subject=f"{r.subject}#{option.label}")
+    head = {"count": f"按{option.label}：", "added": f"新增的{option.label}："}.get(option.kind, "")
+    if option.kind == "count" and (r.quote is not None or "合计" in r.statement):
+        brief = _brief_quote(r, head)
+        if brief is not None:
+            return replace(
+                r,
+                statement=brief[0],
+                statement_en=brief[1],
+                say="",
+                slots=tuple(x for x in r.slots if x in brief[0]) or r.slots,
+                subject=f"{r.subject}#{option.label}",
+            )
+
+    def trimmed(text: str, sep: str, said: list[str]) -> str:
+        parts = text.split(sep)
+        while len(parts) > 1 and any(parts[0] in m for m in said):
+            parts = parts[1:]
+        return sep.join(parts)
+
+    statement = head + trimmed(r.statement, "；", [m.statement for m in same])
+    say = head + trimmed(r.say, "；", [m.say or m.statement for m in same]) if r.say else ""
+    head_en = {
+        "count": f"for {option.label[:-1]} units: ",
+        "added": f"for the {option.label[:-1]} added: ",
+    }.get(option.kind, "")
+    en = head_en + trimmed(r.statement_en, "; ", [m.statement_en for m in same]) if r.statement_en else ""
+    return replace(
+        r,
+        statement=statement,
+        statement_en=en,
+        say=say,
+        slots=tuple(x for x in r.slots if x in statement) or r.slots,
+        subject=f"{r.subject}#{option.label}",
+    )
+
+
+_TOTAL_SAID = re.compile(r"合计\s*([\d,]+)\s*元")
+_UNIT_SAID = re.compile(r"(?:单价|指导价)\s*([\d,]+)\s*元")
+_COUNT_TOTAL = re.compile(r"(\d+)\s*台合计\s*([\d,]+)\s*元")
+
+
+def _brief_quote(r: Computed, head: str) -> tuple[str, str] | None:
+    """A quote at another count said briefly: the unit price it comes to (after every offer stacked), the total, and
+    the order's approval when its size needs one («按27台：单价 117,180 元，27 台合计 3,163,860 元；订单金额…须报…审批»)."""
+    units, totals = _UNIT_SAID.findall(r.statement), _COUNT_TOTAL.findall(r.statement)
+    if not units or not totals:
+        return None
+    model = f"{r.quote[0]} " if r.quote is not None else ""
+    said = f"{head}{model}单价 {units[-1]} 元，{totals[-1][0]} 台合计 {totals[-1][1]} 元"
+    approval = [p for p in r.statement.split("；") if "审批" in p and "须" in p and "如" not in p[:2]]
+    n, total = totals[-1]
+    en = f"for {n} units: CNY {units[-1]} per unit, CNY {total} in total"
+    return said + (f"；{approval[-1]}" if approval else ""), en
+
+
+def _option_ctx(ctx: ToolContext, option: Option) -> ToolContext:
+    """The tools' context for one option: its text, and the models the message names that this text still names."""
+    entities = dict(ctx.entities)
+    if (
+        option.kind == "model"
+    ):  # the model of this option is the one asked about (the other may be the traded car)
+        entities["product_model"] = [m for m in entities.get("product_model", []) if option.label in m] or [
+            option.label
+        ]
+    # a count option is said as the count to work by too («（按12台）»): a count the tools read again from the
+    # message's own words (an English "10 Z5s" the context re-reads) does not stand in for it
+    text = option.text + (f"（按{option.label}）" if option.kind in ("count", "added") else "")
+    return replace(ctx, text=text, entities=entities)
+
+
+def option_results(
+    specs: list[ToolSpec], ctx: ToolContext, results: list[Result], told: set[str] | None = None
+) -> list[Result]:
+    """The message weighs options of its own (options.py): the tools that answered it run again for each option,
+    on the message as if it named that option alone, and what they compute that was not said yet is added (each
+    fact's subject names its option). Counts: the quoting tools that quoted (the order's total at each count) and,
+    for the units added to an order, the per-unit amounts (the deposit of those units); models: every tool, and the
+    final price of each model. With two counts quoted and a difference asked, the difference of the two totals."""
+    said = {r.statement for r in results if isinstance(r, Computed)}
+    answered = {r.name for r in results if isinstance(r, Computed)}
+    # a quote of a count (at the tier's price, or at the list price below every tier)
+    quoted = {
+        r.name
+        for r in results
+        if isinstance(r, Computed)
+        and r.tool == "volume_tier"
+        and (r.quote is not None or "合计" in r.statement)
+    }
+    options = count_options(ctx.text) if quoted else []
+    if not options and (AMOUNT_ASK.search(ctx.text) or PRICE_ASK.search(ctx.text) or final_asked(ctx)):
+        options = model_options(ctx.text, lambda code: bool(ctx.crm.priced_model_in(code)))
+    out: list[Result] = []
+    totals: list[tuple[str, str, Computed]] = []
+    for option in options:
+        octx = _option_ctx(ctx, option)
+        if option.kind == "count":
+            run = [s.model_copy(update={"when_words": []}) for s in specs if _quotes(s) and s.id in quoted]
+        elif option.kind == "added":
+            run = [s for s in specs if s.tool == "unit_amount" and s.id in answered]
+        else:
+            # the tools whose answers the customer was told (a trade-in subsidy nobody asked about is not priced in)
+            run = [s for s in specs if s.tool != AUTHORITY_TOOL and (told is None or s.id in told)]
+        got: list[Result] = [r for s in run for r in run_tool(s, octx) if isinstance(r, Computed)]
+        if option.kind == "model":
+            got = final_price(got, octx, {}) + got
+            got = [r for r in got if isinstance(r, Computed) and option.label in r.statement]
+        for r in got:
+            if not isinstance(r, Computed):
+                continue
+            if option.kind == "count" and r.quote is not None and (t := _TOTAL_SAID.findall(r.statement)):
+                totals.append((option.label, t[-1], r))
+            if r.statement in said:
+                continue
+            said.add(r.statement)
+            out.append(_option_fact(r, option, results))
+    if len(totals) >= 2 and asks_difference(ctx.text):
+        (la, ta, ra), (lb, tb, _) = totals[0], totals[1]
+        a, b = Decimal(ta.replace(",", "")), Decimal(tb.replace(",", ""))
+        diff = _yuan_plain(abs(a - b))
+        out.append(
+            Computed(
+                OPTION_TOOL,
+                ra.name,
+                str(abs(a - b)),
+                "元",
+                f"{la}与{lb}两种方案总价相差 {diff} 元（{ta} 元与 {tb} 元）",
+                (diff,),
+                (
+                    Input("message", "message.options", f"{la}/{lb}"),
+                    Input("field", "option.total", ta),
+                    Input("field", "option.total", tb),
+                ),
+                ra.source,
+                subject=f"{la}/{lb}",
+                statement_en=f"the two options differ by CNY {diff} in total (CNY {ta} and CNY {tb})",
+            )
+        )
     return out

@@ -52,7 +52,9 @@ NOTE_WORDS = re.compile(
 # words saying a figure is already held, was promised, or is someone else's: a claim, never a request (nor a fact)
 CLAIM_WORDS = re.compile(
     r"答应|承诺|说好|说过|讲好|已享|已经享|享受了|已同意|同意了|已批|批过|给过|拿了|上次|听说|人家|别人|别家|"
-    r"promised|already|told (?:me|us)|were given",
+    # a figure read out of the policy («你们条款写了续购打9折», «按规定里的9折»): the policy's own rate, quoted
+    r"条款|规定里|规定上|规定写|政策上|政策里|政策写|章程|写着|写了|写的是|"
+    r"promised|already|told (?:me|us)|were given|your (?:terms|policy|rules) (?:say|said|state)|according to your",
     re.IGNORECASE,
 )
 

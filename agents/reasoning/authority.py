@@ -573,6 +573,7 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     say_en = f"{say_head_en} needs approval by {role_en(approver, ctx.terms_en)}"
     slots: tuple[str, ...] = (own_cell.raw, approver, *worth_slots[0])
     high = own_cell.range.high
+    most_saving: Saving | None = None
     if MOST_ASKED.search(asks_text(ctx.text)) and high is not None:
         # "最多能便宜多少？给我打个95折": they asked the most too, so the most the rep grants is said before their figure
         ceiling = _own_limit(spec, ctx, g, rows, high, own[0], spec.actor, actor_input)
@@ -581,6 +582,9 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         say_en = f"{say_head_en} needs approval by {role_en(approver, ctx.terms_en)}"
         statement += f"；{ceiling.statement}"
         slots += ceiling.slots
+        # the ceiling is the rep's to grant: a final price asked («让不了的话最多能让多少») takes it off with the
+        # offers it stacks with (combine.final_price), never the figure that needs approval
+        most_saving = ceiling.saving
     return [
         Computed(
             spec.tool,
@@ -599,5 +603,6 @@ def authority(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
             say_en=say_en,
             say_head=say_head,
             say_head_en=say_head_en,
+            saving=most_saving,
         )
     ]

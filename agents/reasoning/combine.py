@@ -110,6 +110,8 @@ FINAL_ASKED = re.compile(
     r"到手|落地|最后(?:多少|价|要|得|是)|最终(?:多少|价|要)|埋单|成交价|实付|一共(?:要|得)?付|"
     # the price left once the savings are taken off, the model between («补完K2大概多少钱», «最后X7多少钱拿下»)
     r"(?:补完|减完|扣完|抵完|算下来|最后|最终)[^，。？?！!；;]{0,6}?(?:多少|几多|啥价|什么价)|"
+    # the savings named between («扣掉补贴和立减各要付多少», «扣完补贴和活动分别多少钱»)
+    r"(?:扣掉|扣完|扣除|减掉|减去|抵掉)[^，。？?！!；;]{0,10}?(?:多少|几多|啥价|什么价|要付|得付)|"
     # the price with the savings counted in («活动一起算的话新车要多少钱», «计埋优惠要几多钱»), the lowest it can go
     # («你这边最低能给到多少»)
     r"(?:加上|算上|一起算|计埋|算埋|连同)[^，。？?！!；;]{0,12}?(?:多少|几多|几钱|啥价|什么价)|"
@@ -146,13 +148,23 @@ CLAUSE_NO = re.compile(
 )  # the sentence's own clause number (said by the label)
 
 
+def _ceiling_asked(results: list[Result]) -> bool:
+    """The most the rep may grant was asked beside a figure that needs approval («让不了的话你最多能让多少»): the
+    authority check carries the ceiling as a saving, and the price it makes with the offers it stacks with is the
+    answer (the figure asked is said as needing approval)."""
+    return any(
+        isinstance(r, Computed) and r.tool == "authority" and r.needs_approval and r.saving is not None
+        for r in results
+    )
+
+
 def final_price(results: list[Result], ctx: ToolContext, evidence_id: dict[int, str]) -> list[Result]:
     """ "旧机补贴加年末直降，落地多少": an offer's model at its list price less the offer's cut and every other saving
     computed for this message that the governing policy lets stack with the offer (its 同享 sentence names it: a
     trade-in subsidy, the discount within the rep's own authority). Only when the message asks for the price paid and
     at least one other saving stacks (the offer's own price after its cut is said already); a saving the policy does
     not speak to, or forbids, is left out and said so."""
-    if not final_asked(ctx):
+    if not final_asked(ctx) and not _ceiling_asked(results):
         return []
     offer = next(
         (r for r in results if isinstance(r, Computed) and r.listed is not None and r.saving is not None),

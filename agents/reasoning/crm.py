@@ -65,6 +65,20 @@ def _squash(s: str) -> str:
     return re.sub(r"[\s·.\-]", "", s).upper()
 
 
+def _code_written(code: str, text: str) -> bool:
+    """A product code («AB-10») written as a code: on its own (no letter or digit next to it), its letters and digits
+    joined or split by a hyphen or dot in any case, or by a space only in capitals (English "order of 10" is no «AB-10»)."""
+    m = re.fullmatch(r"([A-Za-z]+)[\s·.\-]*(\d+[A-Za-z]?)", code)
+    if m is None:
+        return True
+    letters, digits = re.escape(m.group(1)), re.escape(m.group(2))
+    edge = r"(?<![A-Za-z0-9]){}(?!\d)(?![A-Za-z](?!\d))"  # («FL-9x40»: a count after it is no part of it)
+    return bool(
+        re.search(edge.format(rf"{letters}[·.\-]?{digits}"), text, re.IGNORECASE)
+        or re.search(edge.format(rf"{letters}\s+{digits}"), text)
+    )
+
+
 TAIL = 6  # the characters of a long identifier (a VIN) a customer reads out when asked for "the last few"
 LONG_ID = 12  # an identifier at least this long is named by its tail
 
@@ -566,7 +580,11 @@ class CrmRecord:
             m = re.match(r"^产品 (.+?) \S+ = ", price_ev.content)
             name = m.group(1) if m else ""
             code = str(values.get("model_code") or "")
-            hits = [len(t) for t in (code, name) if len(t) >= 3 and _squash(t) in squashed]
+            hits = [
+                len(t)
+                for t in (code, name)
+                if len(t) >= 3 and _squash(t) in squashed and (t != code or _code_written(code, text))
+            ]
             if not hits:
                 continue
             kind_ev = facts.get("product_kind")

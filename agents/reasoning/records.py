@@ -25,7 +25,7 @@ from agents.reasoning.config import ToolSpec
 from agents.reasoning.crm import EXTRA, MissingField
 from agents.reasoning.lookup import find_rows
 from agents.reasoning.results import CannotCompute, Computed, Input, Result, Source
-from agents.reasoning.tiers import tier_price
+from agents.reasoning.tiers import tier_price, tier_price_at
 
 ARITH = re.compile(r"^\s*([A-Za-z_][\w]*)\s*([-+*])\s*([A-Za-z_][\w]*|\d+(?:\.\d+)?)\s*$")
 
@@ -262,6 +262,7 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
     else:
         records = [dict(r) for r in ctx.crm.crm.get(spec.records) or []]
     records = [r for r in records if all(r.get(f, r.get("x_" + f)) not in (None, "") for f in spec.require)]
+    every = list(records)
     for field_name, allowed in spec.where.items():
         records = [r for r in records if str(r.get(field_name, r.get("x_" + field_name, ""))) in allowed]
     policy = _policy_values(spec, ctx)
@@ -269,6 +270,9 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
         return [policy]
     policy_figures, rule_source = policy
     if not records:
+        lapsed = _lapsed_price(spec, ctx, every, rule_source)
+        if lapsed is not None:
+            return [lapsed]
         return [CannotCompute(spec.tool, spec.id, f"CRM 中没有该客户的相关记录（{spec.records}）")]
     named = [r for r in records if str(r.get("id", "")) and str(r.get("id")) in ctx.text]
     if spec.pick == "device" and not named:
@@ -398,6 +402,77 @@ def crm_record(spec: ToolSpec, ctx: ToolContext) -> list[Result]:
 
 
 OPEN_TICKET_STEP = "follow_up_open_ticket"
+
+
+def _lapsed_price(
+    spec: ToolSpec, ctx: ToolContext, records: list[dict[str, Any]], rule_source: Source | None
+) -> Computed | None:
+    """A price for a record in a state the policy figure needs (a renewal price for a contract still running), when
+    the customer's record has ended (its end date is past): the policy figure does not apply — said with why — and the
+    price that does is the `better_of` tool's price at this customer's tier, for the units asked (else the record's).
+    «条款写了续购1980，按1980续上» on a contract that lapsed: corrected, not sent for approval. None when no record
+    ended, no `better_of` is set, or the customer has no tier."""
+    cfg = spec.better_of
+    if cfg is None or ctx.peer is None or not records:
+        return None
+    ended = [r for r in records if (d := _date_of(r.get("end_date", r.get("x_end_date")))) and d < ctx.today]
+    if not ended:
+        return None
+    record = max(ended, key=lambda r: str(r.get("end_date", r.get("x_end_date", ""))))
+    peer = ctx.peer(cfg.tool)
+    key = str(record.get(cfg.key_field, record.get("x_" + cfg.key_field, "")) or "")
+    found = tier_price_at(peer, ctx, key) if peer is not None else None
+    if found is None:
+        return None
+    price, tier, rate, tier_inputs, tier_source = found
+    counted = asked_units(ctx.text) if spec.units_field else None
+    raw_units = (
+        record.get(spec.units_field, record.get("x_" + spec.units_field)) if spec.units_field else None
+    )
+    units = (
+        int(counted.group(1)) if counted is not None else int(raw_units) if raw_units not in (None, "") else 1
+    )
+    end = _date_of(record.get("end_date", record.get("x_end_date")))
+    assert end is not None
+    total = price * units
+    rule = rule_source.label() if rule_source is not None else ""
+    statement = (
+        f"您的{record.get('title') or ''}（{record.get('id', '')}）已于{dates.zh_date(end)}到期，"
+        f"{rule + '的' if rule else ''}续购价只适用于到期前的续购期，现在不适用；"
+        f"按贵司{tier}阶梯的折扣 {rate} 重新购买，每台 {_yuan_plain(price) if price >= 1000 else fmt(price)} 元，"
+        f"{units} 台合计 {_yuan_plain(total)} 元"
+    )
+    en = (
+        f"your contract {record.get('id', '')} ended on {end.isoformat()}, so the renewal price no longer applies; "
+        f"bought again at your tier {tier} discount of {rate}: CNY {_yuan_plain(price)} per unit, CNY "
+        f"{_yuan_plain(total)} for {units}"
+    )
+    ev = str(record.get("evidence_id") or (record.get("evidence_ids") or [""])[0])
+    inputs = (
+        Input("evidence" if ev else "field", ev or f"{spec.records}.end_date", end.isoformat()),
+        *tier_inputs,
+        *((Input("message", "message.units", counted.group(0)),) if counted is not None else ()),
+    )
+    return Computed(
+        spec.tool,
+        spec.id,
+        str(total),
+        "元",
+        statement,
+        (dates.zh_date(end), _yuan_plain(price) if price >= 1000 else fmt(price), _yuan_plain(total)),
+        inputs,
+        tier_source,  # the price is the tier's (the renewal clause is why the renewal price does not apply)
+        subject=f"{record.get('id', '')}/lapsed",
+        statement_en=en,
+        cite_inputs=True,
+    )
+
+
+def _date_of(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value not in (None, "") else None
+    except ValueError:
+        return None
 
 
 PICTURE = re.compile(r"\[(?:image|图片|照片)\]|🖼")  # a picture part (its text, when OCR read any, follows it)

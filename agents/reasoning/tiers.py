@@ -1268,6 +1268,13 @@ def _order_approval(
 
 
 def tier_price(spec: ToolSpec, ctx: ToolContext, key: str) -> tuple[Decimal, str, str, list[Input]] | None:
+    found = tier_price_at(spec, ctx, key)
+    return found[:4] if found is not None else None
+
+
+def tier_price_at(
+    spec: ToolSpec, ctx: ToolContext, key: str
+) -> tuple[Decimal, str, str, list[Input], Source] | None:
     """A volume_tier entry with a `price_row`: the row whose key column is `key` (a contract's package code) priced at
     this customer's tier — (unit price, the tier's name, its rate as said, the inputs read); None when the customer is
     below every tier or a figure cannot be read (the other price then stands alone)."""
@@ -1303,4 +1310,4 @@ def tier_price(spec: ToolSpec, ctx: ToolContext, key: str) -> tuple[Decimal, str
         *(Input("evidence", i, "quarter") for i in ids),
         Input("policy", priced[0].evidence_id, priced[0].as_text()),
     ]
-    return unit_price, name, f"{fmt(rate.value)}%", inputs
+    return unit_price, name, f"{fmt(rate.value)}%", inputs, _row_source(g, tier.row)
