@@ -87,10 +87,23 @@ def offer_answered(state: CopilotState) -> str:
     return intent_input(state, {}).replied_to
 
 
+def offer_taken(state: CopilotState) -> str:
+    """The rep's turn offering a step in a question, when the message opens by taking it and goes on to say more
+    («周六上午可以的。另外想问下…»: agents.actions.plans.opening_accept); "" otherwise."""
+    from agents.actions.plans import offers, opening_accept
+    from agents.nodes.understand import intent_input
+
+    if not opening_accept(state.get("clean_text", "")):
+        return ""
+    rep = intent_input(state, {}).replied_to
+    return rep if offers(rep) else ""
+
+
 def enrich(d: DecisionInput, deps: AgentDeps, state: CopilotState) -> None:
-    """What decide's ranking needs beyond the reading (agents.nodes.decide): the likely intents of a guessed reading and
-    the rep's offer a say-little reply answers."""
+    """What decide's ranking needs beyond the reading (agents.nodes.decide): the likely intents of a guessed reading,
+    the rep's offer a say-little reply answers, and the rep's offer a longer reply takes in its opening words."""
     d.replied_to = offer_answered(state)
+    d.taken = "" if d.replied_to else offer_taken(state)
     # a say-little reply to the rep's offer is read with that offer: its own words («[OK][抱拳]», a thanks) may read as
     # an intent nothing on the catalog serves, so the likely intents are kept for the ranking to fall back on
     d.intent_probs = likely_intents(deps, state, d.intent, reply=bool(d.replied_to))

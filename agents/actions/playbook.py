@@ -40,6 +40,7 @@ from agents.actions.computed import (
 )
 from agents.actions.marginal import marginal_order
 from agents.actions.needs import UNASKED
+from agents.actions.plans import planned, told_as_past
 from agents.actions.records import ONLY
 from agents.actions.stance import bare_decline, stances
 from agents.tenant import OUT_OF_SCOPE, ActionSpec, FactTest, Playbook, Rule, TenantConfig
@@ -79,6 +80,9 @@ class DecisionInput:
     # the step an earlier customer turn of the thread asked for and nobody took since (agents.actions.thread.
     # earlier_ask: {action, intent, text, message_id}); {} when none, and in every re-reading of the message
     earlier: dict[str, Any] = field(default_factory=dict)
+    # the rep's turn whose offer the message takes in its opening words before asking something else («周六上午可以的。
+    # 另外…»: agents.actions.plans.opening_accept), "" otherwise and in every re-reading of the message
+    taken: str = ""
 
     def signal_ids(self) -> dict[str, Evidence]:
         return {e.source_ids.get("signal_id", ""): e for e in self.evidence if e.kind is EvidenceKind.SIGNAL}
@@ -767,8 +771,10 @@ def propose(
     ranked = _the_other_needs(r, ranked)
     ranked = _the_second_ask(r, ranked)
     ranked = _the_named_step(r, ranked)
+    ranked = _the_named_value(r, ranked)
     ranked = _the_open_ticket(r, ranked)
     ranked = _the_earlier_ask(r, ranked)
+    ranked = _the_offer_taken(r, ranked)
     ranked = _for_another(r, ranked)
     return one_card_per_action(ranked)
 
@@ -865,6 +871,7 @@ def _the_likely_intents(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFirin
             intent_probs={},
             replied_to="",
             earlier={},
+            taken="",
         )
         card = propose(as_that, r.tenant, r.policy, r.model_score, r.limit)
         cards[name] = (weight, [f.action.name for f in card])
@@ -987,6 +994,7 @@ def _as_needed(r: _Ranking, needed: set[str]) -> list[RuleFiring]:
             intent_probs={},
             replied_to="",
             earlier={},
+            taken="",
         )
         out += [
             f for f in propose(as_needed, r.tenant, r.policy, r.model_score, r.limit) if _about_the_message(f)
@@ -1114,6 +1122,7 @@ def _the_other_needs(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
             intent_probs={},
             replied_to="",
             earlier={},
+            taken="",
         )
         picks = [
             f
@@ -1270,6 +1279,10 @@ def _the_named_step(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
         backing = [signals[s] for s in spec.signals if s in signals] or [
             e for e in rows if any(_row_names(e, w) for w in words)
         ]
+        # … or the customer's own words state the plan to take it («打算下周把设备送过来做个巡检»: plans.planned)
+        plan = "" if backing else next((p for w in sorted(words) if (p := planned(d.text, w))), "")
+        if plan:
+            backing = [_plan_evidence(spec, plan)]
         if not backing:
             continue
         picks = [f for f in ranked if f.action.name == spec.name] or r.catalog(
@@ -1278,6 +1291,8 @@ def _the_named_step(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
         if not picks:
             continue
         pick = picks[0]
+        if plan:
+            pick.extra_evidence = [*pick.extra_evidence, *backing]
         rest = [f for f in ranked if f.action.name != spec.name]
         # second, under a card the read intent keeps or the computed verdict on the ask — unless the step serves the
         # read intent itself (a booking read as a question about the plan it books under: the booking is its own step)
@@ -1298,6 +1313,118 @@ def _the_named_step(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
         )
         return [*rest[:at], pick, *rest[at:]][: r.limit]
     return ranked
+
+
+def _the_named_value(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """The message names a value of a kind (an entity) that only actions serving ONE intent take as a parameter — a
+    fault code, which only the fault intent's steps take (a ticket, a roadside dispatch) — while it was read as another
+    intent («面板上出来个E-203，这个在保修范围里吧？» read as a warranty question): the step the pack's own rules propose
+    for that intent, among the actions taking the value, takes the second place when none of them is on the top two (a
+    booking serving the fault intent among others is no fault step of this code). Only the pack's own id shapes (tenant patterns), not generic values (an amount a refund takes); a kind several
+    intents' actions take (a model code: a quote, a contract, an appraisal) says nothing of the ask; an open ticket
+    followed up on the card is the fault's step already; a value told of as past («上个月报E-203那次已经修好了») asks
+    nothing now. The first card never moves."""
+    d = r.d
+    if not ranked or any(follows_up_ticket(r.tenant.action(f.action.name)) for f in ranked):
+        return ranked
+    # the pack's own id shapes (a fault code, an order number), not the generic values (an amount, a percentage)
+    shapes = {p.kind for p in r.tenant.entity_rules.patterns}
+    for kind, values in sorted(d.intent.entities.items()):
+        if kind not in shapes:
+            continue
+        takers = {a.name: a for a in r.tenant.actions if values and kind in a.parameters}
+        served = {frozenset(a.intents) for a in takers.values()}
+        if len(served) != 1:
+            continue
+        intents = set(next(iter(served)))
+        if len(intents) != 1 or d.intent.name in intents:
+            continue
+        if names_of(ranked[:2]) & set(takers) or all(told_as_past(d.text, v) for v in values):
+            continue
+        picks = [f for f in _as_needed(r, intents) if f.action.name in takers]
+        if not picks:
+            continue
+        pick = picks[0]
+        pick.action = pick.action.model_copy(
+            update={"rationale": pick.action.rationale + f"（消息说到{kind}「{values[0]}」）"}
+        )
+        rest = [f for f in ranked if f.action.name != pick.action.name]
+        at = min(_free_place(r, ranked), len(rest))
+        if rest:
+            pick.action = pick.action.model_copy(
+                update={"score": min(pick.action.score, rest[0].action.score)}
+            )
+        return [*rest[:at], pick, *rest[at:]][: r.limit]
+    return ranked
+
+
+PLAN_RULE = "customer_plan"
+
+
+def _plan_evidence(spec: ActionSpec, plan: str) -> Evidence:
+    """The customer's stated plan to take a step, as the RULE evidence the card cites (its words)."""
+    return Evidence(
+        id=Evidence.make_id(EvidenceKind.RULE, PLAN_RULE, spec.name, plan),
+        kind=EvidenceKind.RULE,
+        title=f"客户打算：{spec.label_zh or spec.name}",
+        content=f"客户说打算办理：“{plan[:40]}”",
+        source_ids={"rule_id": PLAN_RULE, "playbook": PLAN_RULE},
+        lineage={"inputs": [{"field": "message.clean_text", "value": plan}], "output": spec.name},
+    )
+
+
+TAKEN_RULE = "offer_taken"
+_REP_CLAUSE = re.compile(r"[，,。！!？?；;\n]")
+_CONTENT_CHARS = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]")
+_SALUTATION = re.compile(r"您好|你好|^\s*(?:hi|hello|dear)\b", re.I)
+MAX_SALUTATION = 4  # content characters of a bare name and title opening the turn («李工，», «王总，»)
+
+
+def _the_offer_taken(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """The rep's turn offered a step in a question («这周六上午给您约在门店可以吗？») and the message opens by taking it
+    («周六上午可以的。另外想问下…»: agents.actions.plans.opening_accept) before asking something else: the message's own
+    ask keeps the first card, and the step the rep's turn reads closest to (its words against each eligible action,
+    as a say-little reply's offer is read: _the_offer_accepted) takes the second place when it is not on the top two.
+    Not when the message declines it or turns down what was on the table; the card cites the rep's turn."""
+    d = r.d
+    if not d.taken or not ranked or d.replied_to or bare_decline(d.text):
+        return ranked
+    # the offer is read without the salutation opening the rep's turn («林女士您好，», «王先生，», "Hi Ms Lin,"): a name
+    # and a greeting dilute «…这周六上午给您约在门店可以吗？»
+    clauses = [c for c in _REP_CLAUSE.split(d.taken) if c.strip()]
+    if len(clauses) > 1 and (
+        _SALUTATION.search(clauses[0]) or len(_CONTENT_CHARS.sub("", clauses[0])) <= MAX_SALUTATION
+    ):
+        clauses = clauses[1:]
+    best = _closest_standing_out(r, "，".join(clauses), margin=0.0)
+    if not best or best in names_of(ranked[:2]):
+        return ranked
+    picks = [f for f in ranked if f.action.name == best] or r.catalog(
+        exclude=set(), limit=1, only={best}, floor=-1.0
+    )
+    if not picks:
+        return ranked
+    pick = picks[0]
+    spec = r.tenant.action(best)
+    ev = Evidence(
+        id=Evidence.make_id(EvidenceKind.RULE, TAKEN_RULE, best, d.taken),
+        kind=EvidenceKind.RULE,
+        title=f"客户已答应：{spec.label_zh or best}",
+        content=f"销售提出：“{d.taken[:60]}”，客户开头已答应",
+        source_ids={"rule_id": TAKEN_RULE, "playbook": TAKEN_RULE},
+        lineage={"inputs": [{"field": "history.rep.text", "value": d.taken}], "output": best},
+    )
+    rest = [f for f in ranked if f.action.name != best]
+    pick.extra_evidence = [*pick.extra_evidence, ev]
+    pick.action = pick.action.model_copy(
+        update={
+            "rationale": pick.action.rationale + "（客户已答应销售提出的这一步）",
+            "evidence_ids": [*pick.action.evidence_ids, ev.id],
+            "score": min(pick.action.score, rest[0].action.score) if rest else pick.action.score,
+        }
+    )
+    at = min(1, len(rest))
+    return [*rest[:at], pick, *rest[at:]][: r.limit]
 
 
 EARLIER_RULE = "conversation_ask"

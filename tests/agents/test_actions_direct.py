@@ -114,8 +114,14 @@ def test_the_words_action_displaces_the_second_rule_of_a_guessed_intent_only(ten
         "open_repair",
         "book_visit",
     ]
-    # read with confidence: the intent's own rules stand
-    assert names(_d("repair_request", text, confidence=0.95), tenant)[:2] == ["open_repair", "track_order"]
+    # read with confidence: the intent's own rules stand (the words alone: no plan stated)
+    assert names(_d("repair_request", "预约上门保养", confidence=0.95), tenant)[:2] == [
+        "open_repair",
+        "track_order",
+    ]
+    # session 22: «想预约上门保养» states the customer's plan to take the step its label names (上门 of 预约上门):
+    # the named step takes the second place under a confident reading too (playbook._the_named_step, plans.planned)
+    assert names(_d("repair_request", text, confidence=0.95), tenant)[:2] == ["open_repair", "book_visit"]
 
 
 def test_a_confident_reading_is_left_as_the_rules_and_catalog_made_it(tenant):
@@ -159,12 +165,15 @@ def test_no_action_is_suggested_twice_whatever_the_reading(tenant):
 
 def test_a_second_need_gets_its_action_second_and_the_first_card_stays(tenant):
     first = "物流到哪了？"
-    second = "另外想预约上门保养一下"
+    second = "另外预约上门保养一下"
     d = _d("delivery_status", first + second, confidence=0.95)
     d.second_ask = second
     assert names(d, tenant)[:2] == ["track_order", "book_visit"]
     # the same words without a second need marked: a confident reading keeps its card as it was
     assert names(_d("delivery_status", first + second, confidence=0.95), tenant) == ["track_order"]
+    # … unless the words state the customer's plan to take the step (session 22: «想预约上门保养», plans.planned)
+    planned = _d("delivery_status", first + "另外想预约上门保养一下", confidence=0.95)
+    assert names(planned, tenant)[:2] == ["track_order", "book_visit"]
     # a second need that reads close to nothing in particular moves nothing
     vague = _d("delivery_status", first + "另外嗯嗯", confidence=0.95)
     vague.second_ask = "另外嗯嗯"
