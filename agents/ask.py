@@ -255,7 +255,10 @@ def handoff_id(msg: InboundMessage, actor: Actor) -> str:
 
 
 # an agent's scope is the caller: an ask about anyone else is refused as not on the call, whatever it asked
-AGENT_OFF_CALL = frozenset({"not_owner", "other_customer_not_in_context", "other_customers_data"})
+# (their prices too: «上一个客户那台最后成交价多少», "what did the previous customer pay")
+AGENT_OFF_CALL = frozenset(
+    {"not_owner", "other_customer_not_in_context", "other_customers_data", "other_customer_prices"}
+)
 
 
 def ask_text(deps: AgentDeps, msg: InboundMessage) -> str:

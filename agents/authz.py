@@ -37,6 +37,7 @@ from agents.authz_phrases import (
     ASKING,
     BROAD,
     COMPETITOR,
+    FAMILY,
     LEADS_BACK,
     ON_BEHALF,
     OTHER_PARTY,
@@ -100,6 +101,7 @@ from agents.authz_scope import (
     population_asked,
 )
 from agents.drafting.template import refusal_greeting
+from agents.traditional import to_simplified
 from agents.understanding.others import other_customer_mentions
 from contract import clock
 from contract.errors import AccessDenied, BackendUnavailable, InputError, NotFound
@@ -236,6 +238,8 @@ def personal_data_lookup(text: str) -> bool:
 def _lookup_by_number(text: str) -> bool:
     if (PHONE.search(text) or ID_NUMBER.search(text) or PHONE_MASKED.search(text)) and LOOKUP.search(text):
         return True
+    if any(number_asked_of(text, m) for p in (PHONE, ID_NUMBER, PHONE_MASKED) for m in p.finditer(text)):
+        return True
     for m in ID_TAIL.finditer(text):  # «身份证后六位是03121X的那个车主…»: unless said as the asker's own
         if not TAIL_IS_THEIRS.search(text[max(0, m.start() - 10) : m.start()]):
             return True
@@ -247,6 +251,39 @@ def _lookup_by_number(text: str) -> bool:
         if TAIL_NAMES_SOMEONE.match(text[m.end() :]) or LOOKUP.search(text):
             return True
     return False
+
+
+# a number said as a known person's contact («王先生手机 137…», «他的新号 138…», «客户电话是…»): the person is who is
+# spoken of, the number is theirs; not «有人留了个号 136…», «朋友的号码 137…», «号码 138…»
+NUMBER_OF_PERSON = re.compile(
+    r"(?:[他她]|客户|本人|车主本人|[\u4e00-\u9fff](?:先生|女士|小姐|总|经理|主管|师傅|队长))"
+    r"的?\s*(?:新|常用|备用|办公)?(?:手机|电话|号码|号)(?:号码?|号)?\s*(?:是|为|[:：])?\s*$"
+)
+# what is asked of a number's holder when the number opens the question: whether they are a customer, what they bought
+# or ordered, who they are («…是不是咱们老客户», «…买过啥车», «…有没有在咱们这订过车», "is that one of our accounts")
+HOLDER_ASKED = re.compile(
+    r"是不是[^，,。？?]{0,8}(?:客户|车主|会员)|是谁|谁的|哪位|哪个客户|名下|车主|机主"
+    r"|(?:买|订|提|来|修|保养)过|有没有[^，,。？?]{0,10}(?:买|订|提|车|记录|单)|(?:什么|啥|哪款|几台)车"
+    r"|\b(?:one of (?:our|your)|(?:our|your) (?:customer|client|account)s?|who|bought|buy|ordered|owns?)\b",
+    re.I,
+)
+
+
+def number_asked_of(text: str, m: re.Match[str]) -> bool:
+    """A rep's (or an agent's) ask that makes a phone or ID number the subject of a question about its holder, with no
+    look-up verb at all («有人留了个号 136 7182 5590，帮我看下是不是咱们的客户», «13757130926 买过啥车？»): the clause of
+    the number or the one after it asks whether the holder is a customer, what they bought, who they are. Not a number
+    said as a known person's contact («发到王先生手机 137… 上»), unless who holds it is asked («…是谁»)."""
+    spans = clauses(text)
+    i = clause_at(spans, m.start())
+    if i < 0:
+        return False
+    asked = text[m.end() : spans[i + 1].end if i + 1 < len(spans) else spans[i].end]
+    if not HOLDER_ASKED.search(asked):
+        return False
+    if NUMBER_OF_PERSON.search(text[max(0, m.start() - 12) : m.start()]):
+        return bool(re.search(r"是谁|谁的|哪位|哪个客户|名下|\bwho\b", asked, re.I))
+    return True
 
 
 def _numbers(text: str) -> list[re.Match[str]]:
@@ -862,7 +899,8 @@ def customer_trap(
         text,
         holder_named=persons,
         party_words=party_words_of(customers),
-        is_own=lambda said: _names_own_org(mentions, said, current_ref),
+        is_own=lambda said, head: _names_own_org(mentions, said, current_ref, head),
+        org_account=org_account,
     ) or relative_asked(text):
         return NOT_ACCOUNT_HOLDER, "third_party"
     # «我 是 <holder> 他 爱人 …他那台车…», «I'm calling for my wife»: the caller introduces themself by a relation to
@@ -1040,13 +1078,17 @@ def names_current(customers: object, name: str, current_ref: str) -> bool:
     return callable(mentions) and _names_current(mentions, name, current_ref)
 
 
-def _names_own_org(mentions: Any, said: str, current_ref: str) -> bool:
-    """«我们是X有限公司»: the self-introduction names the customer's own organisation (not a person of theirs)."""
+def _names_own_org(mentions: Any, said: str, current_ref: str, head: int = -1) -> bool:
+    """«我们是X有限公司»: the self-introduction names the customer's own organisation (not a person of theirs); with
+    `head`, a name starting within its first `head` characters (the establishment the introduction reached is part of
+    that name: «我是恒行租赁…», not «我是维修店的 帮恒行租赁查下…»)."""
     if not callable(mentions):
         return False
     try:
         return any(
-            h.customer_id == current_ref and not (h.kind == "contact_name" or not _is_org(h.value))
+            h.customer_id == current_ref
+            and not (h.kind == "contact_name" or not _is_org(h.value))
+            and (head < 0 or 0 <= int(getattr(h, "start", 0)) < head)
             for h in mentions(said)
         )
     except BackendUnavailable:
@@ -1070,13 +1112,16 @@ def screen_customer_text(
     earlier: str = "",
     org_words: Sequence[str] = (),
     carried: dict[str, Any] | None = None,
+    channel: str = "",
 ) -> tuple[str, dict[str, Any]]:
     """Run at the masking boundary (perceive) on the raw text — masking turns a plate or a name into a token, after
     which nobody could be recognised — and leave only the verdict: a flag with the reason and the kind of handle,
     never who was named nor anything of theirs ("" when the message asks about nobody else), and what the next turn
     needs to take this one up (the state's `authz_carry`: the verdict, the kinds of handles to other customers this
     turn named, what it asked; no names, no numbers). `earlier`: the customer's previous turn as kept (masked), for a
-    turn pointing back at someone it spoke of generically; `carried`: what the previous turn left."""
+    turn pointing back at someone it spoke of generically; `carried`: what the previous turn left. `channel`: on a
+    call (voice, an agent on the line with the customer the caller's number maps to), a caller introducing themself as
+    another customer is refused as not_on_call (on_call_reason): the agent would be serving someone not on the call."""
     try:
         words = tuple(org_words)
         customers = _Memo(customers)  # the directory is asked about the same text several times here
@@ -1091,6 +1136,7 @@ def screen_customer_text(
         if not reason and earlier:
             asked = earlier_party_asked(earlier, raw_text)
             reason, named_by = (_REASON[asked], "earlier_turn") if asked else ("", "")
+        reason = on_call_reason(reason, named_by, channel, read)
         named = named_handles(customers, read, customer_ref)
         carry = {"reason": reason, "named": named, "asked": _asked_of(read)}
         if not reason and not named and carried:
@@ -1107,6 +1153,25 @@ def screen_customer_text(
         log.warning("authorization screen skipped: the CRM directory failed", exc_info=True)
         return "", {}
     return (f"{SCREEN}{reason}:{named_by}" if reason else ""), carry
+
+
+# how a customer's message named someone when the asker claimed to BE that customer («我是<another>…我那台…»)
+CLAIMED = "claimed_"
+VOICE = "voice"
+
+
+# someone else the caller speaks of («我是问我朋友X的…»): the name is theirs, not a claim of the caller's own identity
+SPOKEN_OF = re.compile(rf"朋友|邻居|同学|亲戚|{FAMILY}")
+
+
+def on_call_reason(reason: str, named_by: str, channel: str, text: str = "") -> str:
+    """The reason for a caller, on a call, introducing themself as another customer than the one the call is with
+    («喂 我是<another customer> 我那台车质保到什么时候»): not_on_call — the agent on the line would look up a customer
+    not on the call. Their prices or records asked of a third party they speak of («我邻居那台…») keep their reason,
+    as do relations and look-ups by number («我是问我朋友X的…» is no claim); so does any claim written in a chat."""
+    claimed_other = reason in (_REASON["prices"], _REASON["records"]) and named_by.startswith(CLAIMED)
+    claimed_other = claimed_other and not SPOKEN_OF.search(text)
+    return "not_on_call" if channel == VOICE and claimed_other else reason
 
 
 class _Memo:
@@ -1329,7 +1394,10 @@ def asks_about_them(text: str, name: str, own_at: tuple[int, ...] = ()) -> bool:
     topic = not _TOPIC_REST.sub("", rest)  # the clause is the name (and a pointer, «btw», «另外»)
     for j in range(i + 1, min(i + 4, len(spans))):
         nxt = text[spans[j].start : spans[j].end]
-        pointed = not own_first and (POINTS_BACK.search(nxt) or THEIR_PRONOUN.search(nxt))
+        # a pronoun after the own customer named first is theirs; a short form of the name is the organisation's
+        pointed = short_name_opens(nxt, name) or (
+            not own_first and (POINTS_BACK.search(nxt) or THEIR_PRONOUN.search(nxt))
+        )
         opens_own = any(
             spans[j].start <= p <= spans[j].start + len(nxt) - len(nxt.lstrip()) + 6 for p in own_at
         )
@@ -1339,6 +1407,20 @@ def asks_about_them(text: str, name: str, own_at: tuple[int, ...] = ()) -> bool:
             return True
         if not topic and not pointed:
             return False
+    return False
+
+
+def short_name_opens(clause: str, name: str) -> bool:
+    """The clause opens by taking the organisation up again by a short form of its name, as a pronoun would
+    («…某区长运货运来压价，长运上次在我们这成交价多少», «某区远帆物流也在谈，远帆之前…»): two or more characters
+    of the name, not its last two (its kind: «物流这块…» speaks of the trade)."""
+    head = clause.lstrip(" ，,、")
+    if len(name) < 4:
+        return False
+    for n in (4, 3, 2):
+        part = head[:n]
+        if len(part) == n and re.fullmatch(r"[\u4e00-\u9fff]+", part) and part in name[:-2]:
+            return True
     return False
 
 
@@ -1385,12 +1467,14 @@ def unresolved_orgs(
     name before one of the CRM's kinds, English company names), not the conversation's own customer (its trade names,
     or the directory resolving the name to it)."""
     own = own_forms(customers, current_ref, own_name)
-    text = transcript(text)  # a dictated ask («帮我 查 一下 上海 某某 物流 …») read whole
+    # a dictated ask («帮我 查 一下 上海 某某 物流 …») read whole, in simplified characters («…汽車租賃» is a 租赁)
+    text = transcript(to_simplified(text))
     tight = [n for n, _, _ in kind_named(text, party_words_of(customers))]
     found = [
         *other_customer_mentions(text, own, words),
         *english_org_mentions(text, own_name, org_words),
         *place_headed(customers, text),
+        *reported_parties(text),
     ]
     own_at = _own_at(customers, text, current_ref, own)
     out: list[str] = []
@@ -1421,6 +1505,46 @@ _NOT_TRADE = re.compile(
     r"区|[市县省镇路街站港湾口店仓库厂场园]$|(?:中心|基地|部|处|网点|经理|总监|主管|老板|队长|负责人)$"
     r"|分公司|总部|门店|本地|周边|附近|机场"
 )
+
+
+# a party reported by someone as doing business too: «王队长提到某地安捷冷链也打算换车», «李总说X也在跟我们谈»
+_REPORT_VERB = re.compile(r"说|讲|提到|提起|提了一嘴|告诉我|透露")
+_ALSO_ACTS = re.compile(r"也(?:在|想|打算|要|准备|有意|考虑)")
+# people and parts of the own organisation, never another party's name («运营部门», «领导班子», «几个司机»)
+_NOT_PARTY = re.compile(r"部门|团队|领导|班子|同事|司机|师傅|员工|老板|财务|行政|人事|采购|我|咱")
+_TIME_HEAD = re.compile(
+    r"[今明昨去前后上下本这那每]?(?:天|年|月|周|个月|礼拜|星期|季度|次|回)|年底|月底|年初|月初"
+)
+
+
+def reported_parties(text: str) -> list[str]:
+    """A party someone reports as doing business too, named right after the report's verb and before «也在 / 也打算 /
+    也想…»: «王队长提到某地安捷冷链也打算换车» (a name the CRM's places and kinds do not head: four to eight characters,
+    no function word, no time, nothing of the asked-about things). Whether it is asked about, and whether the directory
+    resolves it, is decided by the caller (unresolved_orgs): a later «他们…几台» or its short name («安捷上次…»)."""
+    out: list[str] = []
+    for v in _REPORT_VERB.finditer(text):
+        j = v.end()
+        while (
+            j < len(text)
+            and j - v.end() < 9
+            and re.match(r"[\u4e00-\u9fff]", text[j])
+            and text[j] not in _NOT_IN_NAME
+            and not _TRADE_STOP.match(text, j)
+        ):
+            j += 1
+        run = text[v.end() : j]
+        if not 4 <= len(run) <= 8 or not _ALSO_ACTS.match(text, j):
+            continue
+        if (
+            _TIME_HEAD.match(run)
+            or _ABOUT_THEM.search(run)
+            or _NOT_TRADE.search(run)
+            or _NOT_PARTY.search(run)
+        ):
+            continue
+        out.append(run)
+    return out
 
 
 def crm_places(customers: object) -> tuple[str, ...]:
@@ -1519,7 +1643,8 @@ _POINTED = re.compile(
     r"[这那哪某][一几]?[家个位些]|所有|全部|全体|每一?[个位家]|各[个位家]|任何|一切|其他|其它|别的"
     r"|(?:全|整个|本|贵|我们|咱们|你们)(?=公司|集团|单位)"  # «全公司…的客户名单»: the seller itself
 )
-_REPORTED = re.compile(r"说|讲|提到|提起|告诉我|透露|表示")
+# (or a verb taking the organisation as its object: «李经理拿X物流来压价», «把X物流的单子…»)
+_REPORTED = re.compile(r"说|讲|提到|提起|告诉我|透露|表示|拿|把")
 _NOT_NAME_CHARS = re.compile(r"^[\s的做搞开跑干叫是呃嗯啊额哦]+")
 
 
@@ -1527,11 +1652,16 @@ def _named_part(said: str) -> str:
     """The name in an organisation-shaped phrase: what follows its last pointer or quantifier, hesitations dropped
     («那个呃广州顺风出租» → «广州顺风出租»); "" when only a kind is left («这家医院», «所有车队», «那家做物流»: a kind
     pointed at or quantified, not a name)."""
-    said = _REPORTED.split(said)[-1]  # «经理说上海某某公司»: the name is what is reported
+    said = _REPORTED.split(said)[-1]  # «经理说上海某某公司», «经理拿某某物流»: the name is what is reported
     last = max((m.end() for m in _POINTED.finditer(said)), default=-1)
     rest = said[last:] if last >= 0 else said
     rest = _NOT_NAME_CHARS.sub("", rest)
+    if _BARE_KIND.fullmatch(rest):  # «王主管说公司领导也同意了»: the word for an organisation, no name
+        return ""
     return rest if len(rest) > 3 or (last < 0 and len(rest) >= 2) else ""
+
+
+_BARE_KIND = re.compile(r"(?:本|总|分)?(?:公司|集团|单位|企业|工厂|总部|车队|部门)")
 
 
 def _shares(name: str, own: str) -> bool:

@@ -55,7 +55,8 @@ PARTY_NOUNS = (
     "团队",
     "厂",
 )
-_OTHER = r"(?:别的|其他|其它|另外的?|另一)(?:一)?[个家位批]?"
+# («另外» opening what is said next — «另外假如老板再加两台», «另外，…» — is «besides», no other party)
+_OTHER = r"(?:别的|其他|其它|另外(?:的|(?![假如要再还我咱你帮想问顺就也呢，,、\s]))|另一)(?:一)?[个家位批]?"
 # a party word after «其他…» that the lexicon does not know, recognised by what it did: «其他X拿的», «其他X买了»
 _OTHER_DID = _OTHER + r"[\u4e00-\u9fff]{1,3}?(?:拿|买|签|订|谈|提)(?:的(?!话)|了|到)"
 # English parties of any industry; a tenant's own («fleet», «hospital») come from its vocabulary.yaml
@@ -122,7 +123,10 @@ _PERSON_NOUNS = (
 # one family word class (a spouse, parents, children, the household), in Chinese and English: the core of the asker's
 # kin here, of the relations someone speaks for a holder by (RELATIONS, EN_PROXY, EN_RELATIVE) and of the caller checks
 # (agents/authz_caller.py)
-FAMILY = r"爱人|老婆|老公|妻子|丈夫|太太|媳妇|前夫|前妻|家属|家里人|家人|儿子|女儿|父亲|母亲|爸爸|妈妈|亲戚"
+FAMILY = (
+    r"爱人|老婆|老公|妻子|丈夫|太太|媳妇|前夫|前妻|家属|家里人|家人|儿子|女儿|闺女|女婿|儿媳|孙子|孙女|外孙女?"
+    r"|父亲|母亲|爸爸|妈妈|亲戚"
+)
 FAMILY_EN = r"husband|wife|ex-husband|ex-wife|son|daughter|father|mother|dad|mom|mum|brother|sister|partner"
 # the asker's kin and acquaintances, a closed class (a person in their own right: what they did here is theirs)
 _KIN = (
@@ -979,10 +983,13 @@ def proxy_asked(text: str) -> str:
 # the asker presents themselves as an establishment other than the customer — a repair shop, an insurer, an employer's
 # office («我们是城东一家维修店», «这里是保险公司理赔中心», «我是…修理厂的老板», «我们是他的单位财务»); what ends such a
 # self-introduction is an establishment's word in any industry, never a tenant's trade
-_ESTABLISHMENT = r"(?:厂|店|公司|中心|行|所|站|处|保险|理赔|维修|修理|财务|人事)"
+# (行 of a shop or a bank, not of 行政: an office of the asker's own organisation)
+_ESTABLISHMENT = r"(?:厂|店|公司|中心|行(?!政)|所|站|处|保险|理赔|维修|修理|财务|人事)"
 THIRD_PARTY_SELF = re.compile(
     rf"(?:我们?|本人|这里|这边|咱们?)(?:这边|这里)?(?:是|系)(?:[^，,。！？!?\n]{{0,14}}?){_ESTABLISHMENT}"
 )
+# an office of an organisation, said by its staff as where they work («我是财务的», «我这边是人事»)
+OWN_OFFICE = re.compile(r"(?:财务|人事)$")
 # the establishment word owned by the asker themself («我们公司», «我司», «本单位»): their own organisation
 OWN_ESTABLISHMENT = re.compile(r"(?:我们|咱们|我|本)的?\s*(?:公司|单位|厂|店)$|我司$")
 EN_THIRD_PARTY_SELF = re.compile(
@@ -992,7 +999,7 @@ EN_THIRD_PARTY_SELF = re.compile(
 )
 # the holder spoken of in the third person: a pronoun owning something, a person by salutation, someone's thing
 HOLDER_CN = re.compile(
-    r"[他她](?:的|那[台辆个份单]|家|在你们|[买订签提交])|[\u4e00-\u9fff](?:先生|女士|小姐)(?:的|那)|(?:这|那|有)一?[台辆件单份]"
+    r"[他她](?:的|那[台辆个份单]|家|在你们|[买订签提交])|[他她]们(?:的|那[台辆个份单批]|车)|[\u4e00-\u9fff](?:先生|女士|小姐)(?:的|那)|(?:这|那|有)一?[台辆件单份]"
 )
 HOLDER_EN = re.compile(
     r"(?i:\b(?:her|his|their)\s+(?:\w+\s+){0,2}?(?:car|vehicle|order|contract|warranty|package|invoice|service"
@@ -1023,21 +1030,31 @@ def third_party_asked(
     *,
     holder_named: bool = False,
     party_words: tuple[str, ...] = (),
-    is_own: Callable[[str], bool] | None = None,
+    is_own: Callable[[str, int], bool] | None = None,
+    org_account: bool = False,
 ) -> str:
     """An establishment that is not the customer — a repair shop, an insurer, an employer — asking for the holder's
     records or cover (their warranty, package, invoice): "records", else "". `holder_named`: the message names a
     person the directory knows (the holder, the conversation's own customer included). Only the holder may be told
-    what is theirs; the asker's own car or account («我的车在修理厂，…我这车还在保吗») is not a third party's ask."""
+    what is theirs; the asker's own car or account («我的车在修理厂，…我这车还在保吗») is not a third party's ask.
+    `is_own(said, head)`: the self-introduction from its opening to its clause's end names the customer's own
+    organisation starting within its first `head` characters — the establishment word reached may be inside the
+    company's own name («我是恒行租赁王经理的助理»: 行 of 恒行). `org_account`: the conversation's customer is an
+    organisation, whose own offices (财务, 人事) speak for it («我是财务的，李总让我核对下我们那单的发票»)."""
     m = THIRD_PARTY_SELF.search(text)
     if m is not None and OWN_ESTABLISHMENT.search(m.group()):
         m = None  # «我是X的司机 我们公司那台…»: the establishment reached is the asker's own company, not a third party
+    if m is not None and org_account and OWN_OFFICE.search(m.group()):
+        m = None  # «我是财务的小张»: an office of the organisation that is the customer
     if m is not None:
         rest = text[m.end() :]
         nouns = "|".join(re.escape(w) for w in party_words if w and not w.isascii())
         holder = holder_named or HOLDER_CN.search(rest) or (nouns and re.search(nouns, rest))
         asked = THEIR_THINGS.search(rest) or IN_COVER.search(rest)
-        own = is_own is not None and is_own(m.group())
+        spans = clauses(text)
+        i = clause_at(spans, m.start())
+        said = text[m.start() : spans[i].end] if i >= 0 else m.group()
+        own = is_own is not None and is_own(said, len(m.group()))
         if (
             holder
             and asked
@@ -1119,15 +1136,23 @@ def claimed_identity(text: str, at: int, end: int, *, titled: bool = False) -> s
         if (
             titled
             or SPEAKS_FOR.match(text, end)
-            or not (ASKER_OWNS.search(rest) or EN_ASKER_OWNS.search(rest))
+            or not (ASKER_OWNS.search(rest) or EN_ASKER_OWNS.search(rest) or OUR_THING.search(rest))
         ):
             return ""
-        if not (ASKING.search(rest) or REQUEST.search(rest) or VERIFY.search(rest)):
+        if not (ASKING.search(rest) or REQUEST.search(rest) or VERIFY.search(rest) or HOW_LONG.search(rest)):
             return ""
         return "prices" if asks_terms(rest) else "records"
     if asks_terms(rest):
         return "prices"
     return "records" if RECORDS.search(rest) or ASKING.search(rest) else ""
+
+
+# how long something of theirs has left («我那台X7保修还有多久»): a question of the claimed party's records
+HOW_LONG = re.compile(r"多久|多长时间|还剩多少天")
+# «我们Q3的保养套餐», «咱们车队那单», «我司两台车»: the asker's own thing said with a bare possessive (no 的 / 那)
+OUR_THING = re.compile(
+    r"(?:我们|咱们|我司)(?:公司|车队|单位)?\s*(?:[A-Za-z]{1,2}\d|[一两二三四五六七八九十几\d]+\s*[台辆]|车|订单|合同|套餐|质保|保修|工单|发票)"
+)
 
 
 THEY_LEAD = re.compile(

@@ -82,6 +82,7 @@ def perceive(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any
         str(earlier[-1]["text"]) if earlier else "",
         org_words=deps.tenant.organisation_words,  # the tenant's industry words (vocabulary.yaml)
         carried=state.get("authz_carry") or None,
+        channel=raw.channel.value,  # a caller claiming to be another customer is off the call (not_on_call)
     )
     # simplified before masking: the masker's name rules read simplified characters (張明 is found as 张明), so a name
     # written in traditional script is masked too; the vault keeps the raw values as found in the simplified text

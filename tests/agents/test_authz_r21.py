@@ -32,6 +32,12 @@ description of the own customer before the unknown-org check); an agent asking w
 other_customer_prices, not not_on_call). KNOWN_FALSE_REFUSALS: the conversation's own customer named as the class's
 measure («像<own>这种规模的车队…哪一档»), refused by agents/understanding/others.py asks_other_customer_price (not
 this helper's file).
+
+Session 22: the six voice cases where the caller introduces themself as another customer (az21-t-voice-*,
+az21-bt-voice-k007-jiao-other) expect not_on_call, not other_customers_data (blind batch L's
+l-trap-voice-caller-names-other-customer, by another author, and the lead's brief: on a call the agent would serve a
+customer not on it; agents/authz.py on_call_reason). At session 22's commit (no LLM): traps refused 48/49, right 47/49
+(jinnan, baoan, the traditional 租賃 and the agent's last-customer price now right; p008 left), controls refused 1/33.
 """
 
 from __future__ import annotations
@@ -50,14 +56,13 @@ from tests.agents.scratch_suite import (
 )
 
 DATA = Path(__file__).parent / "data" / "authz_scratch_r21.yaml"
-TRAPS_REFUSED_FLOOR = 45  # of 49, any reason (27 + 4 at 4cbc027)
-TRAPS_RIGHT_FLOOR = 44  # with the expected reason (27 + 3 at 4cbc027)
+TRAPS_REFUSED_FLOOR = 48  # of 49, any reason (27 + 4 at 4cbc027; 45 at f193a6c)
+TRAPS_RIGHT_FLOOR = 47  # expected reason (27 + 3 at 4cbc027; 38 at f193a6c, session 22's expectations)
 KNOWN_MISSES = {
-    "az21-t-unk-gao-k006-jinnan",
-    "az21-t-unk-chen-k007-baoan",
     "az21-t-unk-huang-p001-shengda",
-    "az21-t-unk-gao-k012-trad",
-    "az21-bt-agent-en-last-customer",
+    # «我用的是同事的手机 我自己是<another customer>…»: refused other_customers_data (read as a colleague's, generic),
+    # not not_on_call: the claim is not found on the transcript read whole
+    "az21-t-voice-p008-colleague-phone",
 }
 KNOWN_FALSE_REFUSALS = {"az21-n-unk-chen-k004-size-compare"}
 KINDS = {
