@@ -38,7 +38,7 @@ from agents.understanding.offers import object_classes, offer_asked, offer_class
 from agents.understanding.others import asks_others_data
 from agents.understanding.questions import TERSE_QUESTION
 from agents.understanding.questions import asks as asks  # read by the clause helpers' callers
-from agents.understanding.sentiment import affect_groups
+from agents.understanding.sentiment import affect_groups, broken_promise
 from agents.understanding.spelling import Spelling, spelling_for
 from agents.understanding.threads import thread_ask
 from contract.errors import BackendUnavailable
@@ -223,6 +223,14 @@ CLAUSE_MIN_UNITS = 3
 AFFECT_BONUS = 0.05
 AFFECT_MAX_GROUPS = 2
 COMPLAINT_WORDS = ("投诉", "complain")
+# A promise of the business said to have lapsed (sentiment.broken_promise: «说好8号交车…今天都9号了», "you promised …
+# it's Wednesday now"), unless the message calmly asks for the new date: the complaint intent gets PROMISE_BONUS (as a
+# record the message is about, records.RECORD_BONUS). Measured 2026-12-07 on tests/agents/data/intent_scratch_r22.yaml
+# (kind delivery_complaint; numbers in tests/agents/test_intent_r22.py).
+PROMISE_BONUS = 0.2
+_WHEN_ASKED = re.compile(
+    r"哪天|几号|什么时候|啥时候|多久|几时|\bwhen\b|\bwhat date\b|\bnew date\b|\bwhich day\b", re.I
+)
 # A keyword standing only in a background clause of a message that asks elsewhere, or only in a photo's or a file's
 # words beside a typed question, counts this share of a keyword.
 BACKGROUND_KEYWORD = 0.5
@@ -424,8 +432,11 @@ def without_identification(text: str) -> str:
 # answered first (the suite's and the scratch sets' rule), so intent also reads the part before the first marker of a
 # second need, and counts it as much as the whole message. A marker starts a clause (after punctuation or a space):
 # 补贴还有吗 has no second need.
+# An enumerated list of asks marks its second item the same way: «2.» / «2、» / «（2）» / «二、» / «第二个，» / «再一个，» /
+# "second," / "secondly" (round 22: a numbered message's first item is its first need, not the list's last words).
 _SECOND_NEED = re.compile(
-    r"(?<=[，,。？?！!；;\s])(?:还有(?!吗|没|呢)|另外|顺便|其次|再就是|also\b|another thing|and one more|2[)）]|②|第二[，,、])",
+    r"(?<=[，,。？?！!；;\s])(?:还有(?!吗|没|呢|点|些|一点)|另外|顺便|其次|再就是|再一个|再有就是|also\b|another thing|and one more"
+    r"|2[)）]|2[.、](?!\d)|[(（]2[)）]|②|二、|第二(?:个|点|件|条|项)?[，,、：:]|secondly\b|second[,:])",
     re.I,
 )
 PRIMARY_SHARE = 0.5
@@ -482,6 +493,91 @@ def own_need(text: str) -> str:
     return tail if ok else ""
 
 
+# The ask the customer calls their main one («…不过这个不急，我主要是想问…», «最要紧的是…», "mainly I want to know …"): what
+# comes from that marker on is the primary need, whatever was asked before it (round 22: a side ask raised first).
+_MAIN_ASK = re.compile(
+    r"(?<=[，,。？?！!；;\s])(?:不过|但是?|其实)?\s*(?:我|我们)?(?:最)?(?:主要|重点|关键|要紧|着急|急)(?:的|就)?(?:是|还是)"
+    r"(?:想|要)?(?:问|确认|了解|说)?"
+    r"|(?<=[，,。？?！!；;\s])(?:but\s+)?(?:what i (?:really|mainly) (?:want|need) to know|mainly,?\s+i|my main question"
+    r"|most importantly)\b",
+    re.I,
+)
+# A turn that comes back to the subject an earlier turn raised after a side matter («活动的事回头再说。还是说回我的套餐，…»,
+# «回到我的质保，…», "anyway, back to my order"): what comes from the marker on is the turn's need; the side matter it
+# dismisses before the marker is no ask, and the customer's turn before the side one is the subject (`returned_subject`).
+_RETURN = re.compile(
+    r"(?:说回|回到|拉回|转回|言归正传|话说回来|back to|going back to|returning to|coming back to)",
+    re.I,
+)
+
+
+# A message laid out as a list of asks («第一，…；第二，…», «1. … 2. …», «头一个…再一个…», "first, … second, …"): its first
+# item counts LIST_SHARE against the whole message's words (the other items are what the customer asks besides it).
+LIST_SHARE = 0.75
+_LIST_START = re.compile(
+    r"第一(?:个|点|件|条|项)?[，,、：:]|头一(?:个|件)|首先|一、|(?<![\d.])1[.、)）](?!\d)|[(（]1[)）]|①|\bfirst(?:ly)?\b[,:]?",
+    re.I,
+)
+
+
+def listed(text: str) -> bool:
+    """Whether the message lays out its asks as a list (a first item's marker, and a second need after it)."""
+    m = _LIST_START.search(text)
+    return m is not None and _SECOND_NEED.search(text, m.end()) is not None
+
+
+def main_need(text: str) -> str:
+    """The part of the message from the marker of its main ask on (see _MAIN_ASK), when something was said before it;
+    ''."""
+    m = _MAIN_ASK.search(text)
+    if m is None:
+        return ""
+    head, tail = text[: m.start()], text[m.start() :].strip()
+    return tail if content_ratio(head) >= 1.0 and content_ratio(tail) >= 1.0 and asks(tail) else ""
+
+
+def returned_need(text: str) -> str:
+    """The part of a turn from its marker of coming back to an earlier subject on (see _RETURN); ''."""
+    m = _RETURN.search(text)
+    if m is None:
+        return ""
+    tail = text[m.start() :].strip()
+    return tail if content_ratio(tail) >= 1.0 else ""
+
+
+def answered_then_asked(text: str, replied_to: str) -> str:
+    """When the rep's last turn asked something and the message first answers it (a part that asks nothing) and then,
+    after a marker of another need, asks: the part that asks (round 22: «大概五六台吧。还有你们那个补贴每台补多少？» is
+    about the subsidy, not the count it answers). '' otherwise."""
+    if not replied_to or not rep_asked(replied_to):
+        return ""
+    m = _SECOND_NEED.search(text)
+    if m is None:
+        return ""
+    head, tail = text[: m.start()].strip(), text[m.start() :].strip()
+    if content_ratio(tail) < 1.0 or any(asks(c) for c in message_clauses(head) or [head]) or not asks(tail):
+        return ""
+    return tail
+
+
+_PUNCTUATED = re.compile(r"[，,。？?！!；;]")
+
+
+def spoken_first_ask(text: str) -> str:
+    """A transcript without punctuation (a voice call: its pauses are spaces) that reports something and asks more than
+    one thing: the report up to the first segment that asks is the first need, as the first of two typed questions is
+    (`_NEXT_QUESTION`). '' for a punctuated message, one that asks at its end only, or says nothing before its ask."""
+    if _PUNCTUATED.search(text):
+        return ""
+    segments = text.split()
+    at = next((i for i, seg in enumerate(segments) if asks(seg)), -1)
+    if at < 1 or at >= len(segments) - 1:
+        return ""
+    head, tail = " ".join(segments[: at + 1]), " ".join(segments[at + 1 :])
+    before = " ".join(segments[:at])
+    return head if content_ratio(before) >= 1.0 and content_ratio(tail) >= 1.0 else ""
+
+
 def typed_words(text: str, attached: list[str]) -> str:
     """The message without the text read off its photos and documents: what the customer typed (or said) beside
     them; '' when nothing was attached, the attached text is not found in the message, or what is left says nothing
@@ -515,7 +611,7 @@ def primary_need(text: str) -> str:
     asked = thread_ask(text)
     if asked:
         return asked
-    own = own_need(text) or first_need(text)
+    own = returned_need(text) or main_need(text) or own_need(text) or first_need(text)
     if own:
         return own
     m = _NEXT_QUESTION.search(text)
@@ -1168,7 +1264,13 @@ class EmbeddingIntentClassifier:
         typed_view, typed_said, _ = (
             self._views(typed, IntentInput(sender=ctx.sender)) if typed else ("", "", 0)
         )
-        head = primary_need(view) or typed_view
+        subject_goes_on = bool(ctx.previous and ctx.replied_to and rep_asked(ctx.replied_to))
+        head = (
+            answered_then_asked(view, ctx.replied_to)
+            or primary_need(view)
+            or typed_view
+            or ("" if subject_goes_on else spoken_first_ask(view))
+        )
         # a forwarded thread's line that turns to the rep is the ask; the other speakers' lines are its background
         thread = thread_ask(view)
         # ... when it names what it asks (one of the taxonomy's words); a line that only points back at the thread
@@ -1176,6 +1278,10 @@ class EmbeddingIntentClassifier:
         share = (
             THREAD_SHARE if thread and any(keyword_classes(self._keywords, thread.lower())) else PRIMARY_SHARE
         )
+        answered = answered_then_asked(words, ctx.replied_to)
+        if not thread and (head and listed(view) or answered):
+            # a list's first item, or the ask after an answer to the rep: the lead of the message, its rest background
+            share = LIST_SHARE
         if head:
             # the primary need counts as much as the whole message (which still carries its context)
             head_rows = self._model_rows(
@@ -1191,9 +1297,11 @@ class EmbeddingIntentClassifier:
                 # keywords are read in the words typed beside it
                 else self._typed_nudges(typed_said, words, ctx)
                 if typed_said
-                else (1 - share) * nudges + share * self._nudges(primary_need(words) or words, ctx)
+                else (1 - share) * nudges
+                + share * self._nudges(answered or primary_need(words) or words, ctx)
             )
         s = np.asarray(np.mean(rows, axis=0), dtype=np.float32) + nudges
+        info: dict[str, float] = {}
         if self._complaint is not None:
             # anger and escalation say a complaint whatever fault or order it is about: the more groups, the surer
             groups = affect_groups(text)
@@ -1204,11 +1312,16 @@ class EmbeddingIntentClassifier:
                 # what a complaint is about (a fault code, a photo of the dashboard, an order number) cues the intent
                 # of that fault or order; said in anger, it is as much the complaint's evidence
                 s[self._complaint] += CUE_BONUS
+            if broken_promise(text) and (groups >= 1 or not _WHEN_ASKED.search(text)):
+                # a lapsed promise held against the business (not a calm «改期了吗？新的日期是哪天？»): a grievance about
+                # what was promised, whatever it was (a delivery, a call back)
+                s[self._complaint] += PROMISE_BONUS
+                info["broken_promise"] = PROMISE_BONUS
         if content >= 1.0 and CLAUSE_SHARE > 0:
             s = s + CLAUSE_SHARE * self._clause_votes(thread or typed_view or view, models, ctx.sender, heads)
         shift = np.zeros_like(s)
-        info: dict[str, float] = {}
-        if (
+        returned = content >= 1.0 and len(ctx.previous) >= 2 and bool(returned_need(view))
+        if returned or (
             content >= 1.0
             and ctx.previous
             and ctx.replied_to
@@ -1216,8 +1329,10 @@ class EmbeddingIntentClassifier:
             and not _TURN_SHIFT.search(view)
             and not another_object(self._shapes, text, ctx.previous[-1])
         ):
-            # the customer answers the rep's question about what they raised before: that turn's subject goes on
-            before = spelled_view(self.spelling, ctx.previous[-1][:300])
+            # the customer answers the rep's question about what they raised before: that turn's subject goes on; a
+            # turn coming back from a side matter («说回我的套餐») goes on with the subject of the turn before the side one
+            said = ctx.previous[-2] if returned else ctx.previous[-1]
+            before = spelled_view(self.spelling, said[:300])
             s_prev = self._semantic(
                 self.encode_query(before, models), models=models, heads=heads
             ) + self._nudges(before, ctx, focus=False)
