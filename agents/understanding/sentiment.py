@@ -145,7 +145,7 @@ AFFECT_SHAPES: dict[str, re.Pattern[str]] = {
 
 # A commitment of the other side said to have lapsed (round 22): what was promised («说好/答应/承诺/保证/拍胸脯/合同上写的/
 # 不是说», "you promised", "was supposed to") and that the time has passed without it («都过了», «今天都9号了», «过去4天了»,
-# «到今天还没», «结果», «连…都没», "it's Wednesday now", "nobody has even called"). Said together, the customer holds the
+# «到今天还没», «结果…还没» (结果 alone is a connective; the customer's own side after it is no lapse), «连…都没», "it's Wednesday now", "nobody has even called"). Said together, the customer holds the
 # business to its word: a grievance about whatever was promised (a delivery, a call back), not a question about it.
 # Generic language, no taxonomy's words.
 _PROMISED = re.compile(
@@ -155,7 +155,7 @@ _PROMISED = re.compile(
 )
 _LAPSED = re.compile(
     r"(?:都|已经|早就?)过了|过去\s*[一二两三四五六七八九十几\d]+\s*(?:天|周|个?星期|个?月)|都\s*(?:\d{1,2}\s*月)?\s*\d{1,2}\s*[号日]了"
-    r"|(?:到|直到)(?:今天|现在|目前)[^，。？！,.?!\n]{0,8}?(?:还|都|也)?(?:没|不)|结果|连[^，。？！,.?!\n]{0,8}?都没"
+    r"|(?:到|直到)(?:今天|现在|目前)[^，。？！,.?!\n]{0,8}?(?:还|都|也)?(?:没|不)|结果(?!我|咱)[^，。？！,.?!\n]{0,8}?(?:还|又|没|不|根本|压根)|连[^，。？！,.?!\n]{0,8}?都没"
     r"|没见着|没见到|没影|影子都|没(?:有)?(?:人来|人联系|人管|动静|消息|下文|准信|音讯)"
     r"|\b(?:it'?s|now it'?s|today is)\s+\w+day\b|\bnow\b[^.?!]{0,30}\b(?:nobody|no one|nothing|still|not)\b"
     r"|\bnobody has\b|\bstill (?:no|not|nothing)\b|\bhas(?:n't| not) (?:come|arrived|happened)\b",

@@ -153,6 +153,10 @@ def test_spoken_first_ask_is_the_report_up_to_its_first_question(text: str, head
         ("说好的9折还算数吧？", False),
         ("系统上写的交车日是8号，我们还没收到车，是不是改期了？", False),
         ("Delivery was set for Friday, has it been moved?", False),
+        # review r1 M6: 结果 is a connective; the customer's own change of plan after a promise is no lapse
+        ("说好的8号交车，结果我们这边临时有事，能不能改到15号来提？", False),
+        ("说好的这周六去做保养，结果天气预报说有大雨，能改到下周六吗？", False),
+        ("答应我们月底前交车，结果又说要推迟", True),
     ],
 )
 def test_broken_promise_is_a_promise_and_a_lapse_after_it(text: str, broken: bool) -> None:
