@@ -157,6 +157,11 @@ def test_spoken_first_ask_is_the_report_up_to_its_first_question(text: str, head
         ("说好的8号交车，结果我们这边临时有事，能不能改到15号来提？", False),
         ("说好的这周六去做保养，结果天气预报说有大雨，能改到下周六吗？", False),
         ("答应我们月底前交车，结果又说要推迟", True),
+        (
+            "说好周六做保养，结果那天我不在家，能改个时间吗？",
+            False,
+        ),  # review r1: the own side anywhere before the negation
+        ("说好三天内回电，结果到今天还没给我们回电", True),
     ],
 )
 def test_broken_promise_is_a_promise_and_a_lapse_after_it(text: str, broken: bool) -> None:
