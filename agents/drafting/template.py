@@ -697,6 +697,32 @@ PROMISED = re.compile(
 )
 
 
+# a record's day that was promised to the customer («确认的…日期为», «约定», «预计», "confirmed", "due") …
+PROMISED_DAY = re.compile(
+    r"确认的|已确认|约定|承诺|预计|计划|应于|到期|截止|\b(?:confirmed|due|promised|scheduled|expected)\b",
+    re.I,
+)
+# … and the day something was reported, opened, placed or created (no promise)
+REPORTED_DAY = re.compile(
+    r"报修|报的|提交|创建|下单|受理|登记|\b(?:opened|placed|reported|created|submitted)\b", re.I
+)
+MONTH_DAY = re.compile(
+    r"(?<![\d.])(\d{1,2})\s*[号日](?!\s*[前后内])|\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b"
+    r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2})\b",
+    re.I,
+)
+
+
+def _days_of_month(text: str) -> set[int]:
+    """The days of the month a message names («8号», «12月8日», "the 8th", "December 8")."""
+    out = set()
+    for m in MONTH_DAY.finditer(text):
+        d = int(next(g for g in m.groups() if g))
+        if 1 <= d <= 31:
+            out.add(d)
+    return out
+
+
 def _past_record_day(ev: Evidence, statement: str, c: Composition) -> bool:
     """The fact states one day of the customer's own record (a CRM record it cites, not a policy's window) that is
     before today, and the message says they are still waiting on a day they were promised («说好8号交车…还没动静»,
@@ -713,9 +739,18 @@ def _past_record_day(ev: Evidence, statement: str, c: Composition) -> bool:
     day = days.pop()
     iso = _iso_day(day) if ZH_DAY.fullmatch(day) else day
     try:
-        return date.fromisoformat(iso) < c.today
+        when = date.fromisoformat(iso)
     except ValueError:
         return False
+    if when >= c.today:
+        return False
+    said = _days_of_month(c.customer_text)
+    if said:
+        # the message names the day it was promised («说好8号», "on the 8th"): it must be this record's day
+        return when.day in said
+    # no day named: the record's day must be one promised to the customer (a confirmed / agreed / due day), never
+    # the day a ticket was reported or an order placed
+    return bool(PROMISED_DAY.search(body)) and not REPORTED_DAY.search(body)
 
 
 RECORD_ID = re.compile(r"\b[A-Z]{1,4}-\d{2,}(?:-\d+)*\b")
@@ -759,6 +794,36 @@ def _rate_forms(asked: str) -> list[str]:
     return [f"{m[1]}%", f"{m[1]} %"] if m else []
 
 
+SENTENCE_END = re.compile(r"[。？?！!；;\n]")
+
+
+def _rate_said_of_policy(text: str, forms: list[str]) -> bool:
+    """The rate is said to be the policy's in one sentence («条款写了续购打9折», «你们规定不是说续购9折吗»); a policy
+    word or a rhetorical «不是…吗» in another sentence («你们不是说老客户有优惠吗？X7给我打9折») does not make it so."""
+    return any(
+        POLICY_SAID.search(part) and any(f in part for f in forms) for part in SENTENCE_END.split(text)
+    )
+
+
+def _clauses_used(c: Composition, authority: Evidence) -> set[str]:
+    """The clauses another computed fact of this answer was computed from or cites (a renewal price's own clause): the
+    only clauses that are about the thing the rate is asked on. A clause that merely contains the same rate (another
+    package's renewal 9折 for a car discount) is not."""
+    out: set[str] = set()
+    for e in c.evidence:
+        if (
+            e.kind is not EvidenceKind.COMPUTED_FACT
+            or e is authority
+            or e.source_ids.get("tool") == AUTHORITY_TOOL
+        ):
+            continue
+        out.update(str(i) for i in e.lineage.get("cite_evidence_ids") or [])
+        for inp in e.lineage.get("inputs") or []:
+            if isinstance(inp, dict) and inp.get("evidence_id"):
+                out.add(str(inp["evidence_id"]))
+    return out
+
+
 def _policy_rate_quoted(ev: Evidence, c: Composition) -> tuple[Evidence, str] | None:
     """An authority fact (a discount asked of the rep) whose figure the customer takes from the policy itself («条款写
     了续购打9折», «你们规定续购9折对吧»): a clause of a document the customer may read (not the rep's own limits) states
@@ -766,10 +831,11 @@ def _policy_rate_quoted(ev: Evidence, c: Composition) -> tuple[Evidence, str] | 
     discount asked of the rep («能不能给到8个点»)."""
     asked = _asked(ev)
     forms = _rate_forms(asked) if asked else []
-    if not forms or not POLICY_SAID.search(c.customer_text):
+    if not forms or not _rate_said_of_policy(c.customer_text, forms):
         return None
+    used = _clauses_used(c, ev)
     for e in c.evidence:
-        if not _citable_clause(e) or e.source_ids.get("doc_id") in c.internal_docs:
+        if not _citable_clause(e) or e.source_ids.get("doc_id") in c.internal_docs or e.id not in used:
             continue
         if e.source_ids.get("doc_id") == ev.source_ids.get("doc_id"):
             continue
