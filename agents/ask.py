@@ -44,6 +44,7 @@ from agents.authz import (
     english_org_mentions,
     generic_other_terms,
     governing_clause,
+    names_current,
     org_words_of,
     organisation_words,
     personal_data_lookup,
@@ -317,7 +318,10 @@ class RepAsk:
         # a phone or ID number as a look-up key: refused as such, whoever it names. Checked before the directory
         # resolves anything, and remembered as that refusal: a pointing-back follow-up («他们家那台车…») repeats it,
         # so the pair does not tell another rep's customer's number from the rep's own or from nobody's
-        if personal_data_lookup(self.text):
+        customers, ref = self.deps.customers, self.msg.customer_ref
+        if personal_data_lookup(  # «<number> 是<own customer's contact>的号，…»: the holder named, his own customer
+            self.text, (lambda name: names_current(customers, name, ref)) if c360 is not None else None
+        ):
             remember_ask(self.deps.cache, memo, Decision(reason="personal_data_lookup"))
             return c360, "personal_data_lookup", "", flags
         ents = extract_entities(self.text, self.deps.tenant.entity_rules)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as _with
 from functools import lru_cache
@@ -63,6 +63,7 @@ from agents.authz_phrases import (
     contact_of_others_asked,
     deals_aggregate,
     earlier_party_asked,
+    establishment_after_name,
     existence_asked,
     former_staff_asked,
     generic_other_party,
@@ -229,16 +230,50 @@ def said_digits(text: str) -> str:
     return said_numerals(text)
 
 
-def personal_data_lookup(text: str) -> bool:
+def personal_data_lookup(text: str, own_holder: Callable[[str], bool] | None = None) -> bool:
     """A phone or ID number used to look someone up («13812345678是哪个客户», «who owns 138 1234 5678»), or part of
-    one («手机尾号0418的那个客户», «139****0418是谁»), typed or said («一三九…», «1 3 9 …» digit by digit)."""
-    return _lookup_by_number(said_digits(text)) or _lookup_by_number(spoken(text, said_digits))
+    one («手机尾号0418的那个客户», «139****0418是谁»), typed or said («一三九…», «1 3 9 …» digit by digit).
+    `own_holder(name)`: the name resolves to the conversation's own customer (the asker owns it) — a number said as
+    that customer's contact, its holder named right after it, is no look-up (holder_named_after)."""
+    return _lookup_by_number(said_digits(text), own_holder) or _lookup_by_number(
+        spoken(text, said_digits), own_holder
+    )
 
 
-def _lookup_by_number(text: str) -> bool:
-    if (PHONE.search(text) or ID_NUMBER.search(text) or PHONE_MASKED.search(text)) and LOOKUP.search(text):
+# the number's holder named right after it, as a statement: «13862155307 是X冯经理的号，…», «… 为X物流韩经理的手机»
+HOLDER_AFTER = re.compile(
+    r"\s*(?:是|为)\s*([^，,。？?！!\s]{2,16}?)的?(?:手机|电话|号码|号|微信)(?:号码?|号)?(?![吗么嘛])"
+)
+HOLDER_QUESTIONED = re.compile(r"是谁|谁的|哪位|哪个客户|名下|机主|[吗么]|不是|[?？]")
+
+
+def holder_named_after(text: str, m: re.Match[str], own_holder: Callable[[str], bool] | None) -> bool:
+    """The number's clause names its holder right after it («13862155307 是X冯经理的号，她们公司去年…») and
+    `own_holder` says that holder is the conversation's own customer: the rep speaks of his own customer's contact,
+    the number is no look-up key. Not when the clause asks whose it is («…是谁的号», «…的号吗»)."""
+    if own_holder is None:
+        return False
+    h = HOLDER_AFTER.match(text, m.end())
+    if h is None:
+        return False
+    spans = clauses(text)
+    i = clause_at(spans, m.start())
+    end = spans[i].end if i >= 0 else h.end()
+    if HOLDER_QUESTIONED.search(text[m.end() : max(end, h.end()) + 1]):
+        return False
+    return own_holder(h.group(1))
+
+
+def _lookup_by_number(text: str, own_holder: Callable[[str], bool] | None = None) -> bool:
+    nums = [
+        m
+        for p in (PHONE, ID_NUMBER, PHONE_MASKED)
+        for m in p.finditer(text)
+        if not holder_named_after(text, m, own_holder)
+    ]
+    if nums and LOOKUP.search(text):
         return True
-    if any(number_asked_of(text, m) for p in (PHONE, ID_NUMBER, PHONE_MASKED) for m in p.finditer(text)):
+    if any(number_asked_of(text, m) for m in nums):
         return True
     for m in ID_TAIL.finditer(text):  # «身份证后六位是03121X的那个车主…»: unless said as the asker's own
         if not TAIL_IS_THEIRS.search(text[max(0, m.start() - 10) : m.start()]):
@@ -1089,6 +1124,7 @@ def _names_own_org(mentions: Any, said: str, current_ref: str, head: int = -1) -
             h.customer_id == current_ref
             and not (h.kind == "contact_name" or not _is_org(h.value))
             and (head < 0 or 0 <= int(getattr(h, "start", 0)) < head)
+            and (head < 0 or not establishment_after_name(said[max(int(getattr(h, "end", 0)), 0) :]))
             for h in mentions(said)
         )
     except BackendUnavailable:

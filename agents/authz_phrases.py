@@ -988,6 +988,25 @@ _ESTABLISHMENT = r"(?:厂|店|公司|中心|行(?!政)|所|站|处|保险|理赔
 THIRD_PARTY_SELF = re.compile(
     rf"(?:我们?|本人|这里|这边|咱们?)(?:这边|这里)?(?:是|系)(?:[^，,。！？!?\n]{{0,14}}?){_ESTABLISHMENT}"
 )
+# after the customer's own name in a self-introduction, another establishment the speaker belongs to: a neighbour or a
+# partner of theirs («我是X租赁隔壁维修店的», «…合作的维修厂», «…投保的保险公司», «…对面的轮胎店»). Only an establishment
+# word of the name itself is excused («X物流公司的», «X租赁有限公司», a branch «X租车深圳分公司»), and the asker's own
+# («我们公司»), offices (财务部) and departments (维修部) are staff of the customer
+_NAME_FORM = re.compile(r"^(?:汽车)?(?:有限)?(?:责任)?(?:公司|集团)?")
+_OWN_PLACE = re.compile(r"(?:我们|咱们|我|本)的?\s*(?:公司|单位|厂|店)|我司|[分子总]公司")
+_PLACE_AFTER = re.compile(
+    r"隔壁|旁边|楼[下上]|对面|附近|合作|投保|外包"
+    r"|店|厂|公司|保险|理赔|修理|汽修|修车|维修(?![部组班科]|主管|经理|师傅|专员)|行(?![政业程驶李])"
+)
+
+
+def establishment_after_name(tail: str) -> bool:
+    """`tail`: the self-introduction after the customer's own name. True when it names another establishment the
+    speaker belongs to within its first words (see _PLACE_AFTER): a third party that named the customer first."""
+    tail = _NAME_FORM.sub("", tail, count=1)
+    return bool(_PLACE_AFTER.search(_OWN_PLACE.sub("", tail[:14])))
+
+
 # an office of an organisation, said by its staff as where they work («我是财务的», «我这边是人事»)
 OWN_OFFICE = re.compile(r"(?:财务|人事)$")
 # the establishment word owned by the asker themself («我们公司», «我司», «本单位»): their own organisation
@@ -999,7 +1018,7 @@ EN_THIRD_PARTY_SELF = re.compile(
 )
 # the holder spoken of in the third person: a pronoun owning something, a person by salutation, someone's thing
 HOLDER_CN = re.compile(
-    r"[他她](?:的|那[台辆个份单]|家|在你们|[买订签提交])|[他她]们(?:的|那[台辆个份单批]|车)|[\u4e00-\u9fff](?:先生|女士|小姐)(?:的|那)|(?:这|那|有)一?[台辆件单份]"
+    r"[他她](?:的|那几?[台辆个份单]|家|在你们|[买订签提交])|[他她]们(?:的|那几?[台辆个份单批]|车)|[\u4e00-\u9fff](?:先生|女士|小姐)(?:的|那)|(?:这|那|有)一?[台辆件单份]"
 )
 HOLDER_EN = re.compile(
     r"(?i:\b(?:her|his|their)\s+(?:\w+\s+){0,2}?(?:car|vehicle|order|contract|warranty|package|invoice|service"
@@ -1060,7 +1079,7 @@ def third_party_asked(
             and asked
             and not own
             and not ASKER_OWNS.search(rest)
-            and (ASKING.search(rest) or VERIFY.search(rest) or REQUEST.search(rest))
+            and (ASKING.search(rest) or VERIFY.search(rest) or REQUEST.search(rest) or HOW_LONG.search(rest))
         ):
             return "records"
     m = EN_THIRD_PARTY_SELF.search(text)
