@@ -1078,6 +1078,11 @@ def _option_ctx(ctx: ToolContext, option: Option) -> ToolContext:
     # a count option is said as the count to work by too («（按12台）»): a count the tools read again from the
     # message's own words (an English "10 Z5s" the context re-reads) does not stand in for it
     text = option.text + (f"（按{option.label}）" if option.kind in ("count", "added") else "")
+    # the option is priced under the main quote's conditions: the day the message orders on (an offer ending before
+    # it does not apply) stays the option's order day, though the words cut for the option («明年再买10台») held it
+    day = dates.proposed_day(ctx.text, ctx.today)
+    if day is not None and dates.proposed_day(text, ctx.today) != day:
+        text += f" (to order {day[0]})" if day[0].isascii() else f"（{day[0]}下单）"
     return replace(ctx, text=text, entities=entities)
 
 

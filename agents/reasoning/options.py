@@ -36,11 +36,27 @@ TO_TOTAL = re.compile(
     r"(?:凑到|凑成|凑|加到|追加到|增加到|增到|补到|变成|变为|变|改成|改为|一共|总共|up to|to a total of|making it)\s*(\d+)\s*(?:台|辆)",
     re.IGNORECASE,
 )
-# the base said of a fleet held or bought in the past: not an order an increment adds to
+# the base said of a fleet held or units taken/bought in the past: not an order an increment adds to («车队现在18台车»,
+# «今年已经提了20台», «上个月刚提了5台»); an order placed and still pending («已经订了6台», «上个月订的那10台») is one
 NOT_AN_ORDER = re.compile(
-    r"去年|前年|已经有|已有|手上|手里|手头|在跑|在用|跑着|现有|现在有|目前有|we (?:have|run|own|operate)|bought",
+    r"去年|前年|之前买|以前买|已经(?!订|定|下单|下了单)|已有|手上|手里|手头|在跑|在用|跑着|现有"
+    r"|(?:车队|现在|目前)(?:现在|目前)?(?:有|是|共|一共|总共)?\s*\d|提了|买了|交了|提过|买过|交过"
+    r"|we (?:have|run|own|operate|bought|got|took)|bought|delivered|already (?!ordered|placed|booked)|fleet (?:of|is|has)",
     re.IGNORECASE,
 )
+# a past time said of the base («上个月», "last month"): units taken then, unless the clause says an order placed then
+PAST = re.compile(r"上个月|上月|上次|上回|上周|last (?:month|time|year|week)", re.IGNORECASE)
+PENDING = re.compile(
+    r"订的|订了|定的|下的单|下了单|订单|那单|这单|那笔|单子|\border\b|\bordered\b", re.IGNORECASE
+)
+# what a count added counts, read from the words right after its measure word: the same asset (nothing, a model code,
+# a vehicle word) or a function word; any other noun («再加2台充电桩») counts something else
+_SAME_THING = re.compile(
+    r"\s*(?:$|[^\u4e00-\u9fffA-Za-z]|[A-Z]{1,3}\d|车|的话|的时候|的|呢|吧|啊|呀|嘛|吗|凑|变|改|一共|总共|共|合计|总|多少|"
+    r"也|就|要|能|可|怎|是|价|单价|报|算|给|行|好|那|这|会|还|么|一起|同|一样|左右|上下|以上|以下|[A-Za-z])"
+)
+# a bare total («一共10台») is no option without a word adding to the order or a what-if
+_ADDING = re.compile(r"再|加|凑|变成|变为|补|追加|add|more|making", re.IGNORECASE)
 # a what-if said of the count («假如», «如果», «要是», «万一», «假设», "if", "what if")
 WHAT_IF = re.compile(r"假如|如果|要是|万一|假设|若是|倘若|\bif\b|\bsuppose\b|\bwhat if\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
@@ -102,11 +118,23 @@ def _added_counts(text: str) -> list[Option]:
     if not counts:
         return []
     base = counts[0]
-    if NOT_AN_ORDER.search(_clause(text, base.start(), base.end())):
+    clause = _clause(text, base.start(), base.end())
+    if NOT_AN_ORDER.search(clause) or (PAST.search(clause) and not PENDING.search(clause)):
+        return []
+    # two models each carrying a count («Z5要5台、X7要3台，一共8台»): one order of several models, no option of one
+    if len(_counted_codes(text, counts)) >= 2:
         return []
     after = text[base.end() :]
     total = TO_TOTAL.search(after)
+    if (
+        total is not None
+        and total.group(0)[:2] in {"一共", "总共"}
+        and not (_ADDING.search(after[: total.start()]) or WHAT_IF.search(text))
+    ):
+        total = None
     more = MORE.search(after)
+    if more is not None and not _SAME_THING.match(after, more.end()):
+        return []  # «再加2台充电桩»: the units added are not the asset priced
     if total is None and more is None:
         return []
     if (
@@ -149,6 +177,20 @@ def _added_counts(text: str) -> list[Option]:
     if added is not None:
         options.append(Option(f"{added}台", said(added), "added"))
     return options
+
+
+def _counted_codes(text: str, counts: list[re.Match[str]]) -> set[str]:
+    """The model codes a count is said of: a code within a few characters before a count («X7要3台») or right after
+    its measure word («3台X7»)."""
+    out: set[str] = set()
+    for m in counts:
+        before = list(re.finditer(_CODE, text[max(0, m.start() - 5) : m.start()]))
+        if before:
+            out.add(before[-1].group(0))
+        after = re.match(r"\s*(" + _CODE + ")", text[m.end() : m.end() + 6])
+        if after:
+            out.add(after.group(1))
+    return out
 
 
 def model_options(text: str, priced: Callable[[str], bool]) -> list[Option]:
