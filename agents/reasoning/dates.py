@@ -302,9 +302,9 @@ def proposed_day(text: str, today: date) -> tuple[str, date] | None:
         at = text.find(words)
         found.append((at if at >= 0 else len(text), words, day))
     for m in _PERIOD_MONTH.finditer(text):
-        if m.start() > 0 and text[m.start() - 1].isdigit():
-            continue
         raw = m.group(3)
+        if m.start() == m.start(3) and raw.isdigit() and m.start() > 0 and text[m.start() - 1].isdigit():
+            continue  # the month's digits are the tail of a longer number; a code's digit before 明年/一月 is not
         month = int(raw) if raw.isdigit() else int(cn_number(raw) or 0)  # the regex admits 一…十二 only
         if not 1 <= month <= 12:
             continue

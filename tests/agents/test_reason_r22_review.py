@@ -101,3 +101,20 @@ def test_an_option_keeps_the_order_day(text: str) -> None:
         ctx = ToolContext(facts=None, crm=None, entities={}, text=text, today=today)  # type: ignore[arg-type]
         said = dates.proposed_day(_option_ctx(ctx, option).text, today)
         assert said is not None and said[1] == day[1], option.label
+
+
+# reasoning-2's finding (lead's fix): a model code's digit right before «明年一月份» / «一月份» hid the order day, so a
+# January order got the year-end offer (before: None for the first three rows; the last two rows are innocents).
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Z5明年一月份下单，8台还是10台", "明年一月份"),
+        ("Q3明年1月下单", "明年1月"),
+        ("X7一月份下单", "一月份"),
+        ("我们3月份下的单", None),  # a month something was done
+        ("编号115月", None),  # the month's digits are the tail of a longer number
+    ],
+)
+def test_a_code_before_the_month_does_not_hide_the_order_day(text: str, words: str | None) -> None:
+    found = dates.proposed_day(text, date(2026, 12, 10))
+    assert (found[0] if found else None) == words
