@@ -37,6 +37,7 @@ SETS_DIRS = [
         "fresh_r19",
         "fresh_r20",
         "fresh_r21",
+        "fresh_r22",
     )
 ]  # one per session
 
