@@ -161,7 +161,7 @@ def _holds(when: str, values: dict[str, Any]) -> bool:
 def _policy_values(
     spec: ToolSpec, ctx: ToolContext
 ) -> tuple[dict[str, Decimal], Source | None] | CannotCompute:
-    """The figures tools.yaml names by unit in the governing clause (续购价 1980 元/台/年), and that clause as the
+    """The figures tools.yaml names by unit in the governing clause (续购价 1500 元/台/年), and that clause as the
     source the answer cites."""
     if not spec.doc or not spec.clause:
         return {}, None
@@ -410,7 +410,7 @@ def _lapsed_price(
     """A price for a record in a state the policy figure needs (a renewal price for a contract still running), when
     the customer's record has ended (its end date is past): the policy figure does not apply — said with why — and the
     price that does is the `better_of` tool's price at this customer's tier, for the units asked (else the record's).
-    «条款写了续购1980，按1980续上» on a contract that lapsed: corrected, not sent for approval. None when no record
+    «条款写了续购1500，按1500续上» on a contract that lapsed: corrected, not sent for approval. None when no record
     ended, no `better_of` is set, or the customer has no tier."""
     cfg = spec.better_of
     if cfg is None or ctx.peer is None or not records:
