@@ -32,7 +32,7 @@ from dataclasses import replace as _with
 from functools import lru_cache
 from typing import Any, Protocol
 
-from agents.authz_caller import caller_not_holder, holder_disowned, joined
+from agents.authz_caller import caller_not_holder, holder_disowned, holder_speaks, joined
 from agents.authz_phrases import (
     ASKING,
     BROAD,
@@ -887,73 +887,17 @@ def customer_trap(
             hits = list(mentions(text))
         except BackendUnavailable:
             hits = []
-    # the conversation's customer an organisation by the CRM (its kind of business), not by the words: its staff (a
-    # driver, a secretary of its contact) speak for it; relation / proxy checks are for a person's account only
-    org_account = account_is_org(customers, current_ref)
-    for h in (
-        hits
-    ):  # «我是周强的爱人，把他的订单退了»: speaking for someone, the conversation's own customer included
-        start, end = _span(h, text)
-        person = h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value))
-        if (
-            person
-            and start >= 0
-            and h.customer_id == current_ref
-            and (org_account or own_org_staff(text[start:end]))
-        ):
-            continue  # «我是邓主管的助理，帮他查下我们公司那批车»: an organisation's staff, the customer itself
-        if person and start >= 0 and proxy_claim(text, start, end):
-            return NOT_ACCOUNT_HOLDER, "claimed_proxy"
-        if (
-            person
-            and start >= 0
-            and h.customer_id != current_ref
-            and relative_named(text, start, end)
-            and holder_things_asked(text[end:])
-        ):
-            # «我妹<holder>那台X7的套餐还剩几次 她让我帮她问的»: a relative speaking for a holder who is another customer
-            # (the CRM resolves them): only the holder may hear of or act on their account
-            return NOT_ACCOUNT_HOLDER, "relative_of_holder"
-    if former_staff_asked(text):  # «我以前是X的行政主管 上个月离职了 …合同能发我吗»: not the account now
-        return NOT_ACCOUNT_HOLDER, "former_staff"
-    if proxy_asked(text):  # «I'm Sun Li's husband, what did she pay…»: a holder the directory did not resolve
-        if ON_BEHALF.search(text) and OWN_TOO.search(text):
-            # «她让我帮她问问她那台的质保。还有我自己的套餐…»: the customer themself, asking for someone else as well:
-            # that one's data is refused, their own is answered
-            return _REASON["records"], "on_behalf"
-        return NOT_ACCOUNT_HOLDER, "claimed_proxy"
-    # «我们是城东一家维修店，X先生的车…保养套餐还剩几次»: an establishment (a shop, an insurer, an employer) asking for
-    # the holder's things; «X是我儿子，他那台车…»: a relative. Never told: only the holder may be
-    persons = any(
-        (h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value)))
-        and not SELF_NAMED.search(text[max(0, _span(h, text)[0] - 12) : max(0, _span(h, text)[0])])
-        and not (org_account and h.customer_id == current_ref)  # an organisation's own contact: the customer
-        for h in hits
-    )  # «I'm <their own contact> - did our company…» names the asker, not a holder spoken of
-    if third_party_asked(
-        text,
-        holder_named=persons,
-        party_words=party_words_of(customers),
-        is_own=lambda said, head: _names_own_org(mentions, said, current_ref, head),
-        org_account=org_account,
-    ) or relative_asked(text):
-        return NOT_ACCOUNT_HOLDER, "third_party"
-    # «我 是 <holder> 他 爱人 …他那台车…», «I'm calling for my wife»: the caller introduces themself by a relation to
-    # the holder (or asks of a relative's things): the caller is not the account's holder (agents/authz_caller.py)
-    # Only a person's account has a caller who is not its holder: an organisation's staff («I'm writing for my boss»,
-    # a clerk for the department) speak for the organisation, the customer itself
-    own_forms = [*said_of(hits, text, current_ref, True), own_name]
-    own_org = org_account or (own_name and _is_org(own_name)) or _own_org_named(hits, text, current_ref)
-    if not own_org and caller_not_holder(text, own_forms, said_of(hits, text, current_ref, False)):
-        return NOT_ACCOUNT_HOLDER, "caller_not_holder"
-    # «车主是我老板…把手机号改成我的», «我是给王总开车的…发票发我», "the car isn't in my name": a person's account asked of
-    # by someone who says it is not theirs (agents/authz_caller.py holder_disowned)
-    if not own_org and holder_disowned(text):
-        return NOT_ACCOUNT_HOLDER, "holder_disowned"
-    # «我是<holder>他爸，孩子那台…», «<holder>是我老爸，他那台…»: the holder, resolved by the CRM, named with a relation
-    # by the speaker, whose things are asked (agents/authz_records.py)
-    if not own_org and relation_to(text, own_forms) and holder_things_asked(text):
-        return NOT_ACCOUNT_HOLDER, "caller_relation"
+    # WHO asks, ABOUT WHOM: someone other than the holder speaking for a person's account (a relative, a proxy, a shop,
+    # a former employee …). Refused only when the third person the message speaks of is the ASKER or the one whose
+    # things are asked: a holder who says so («车主是我 平时主要是我老公在开 …我那个套餐还剩几次», «我是<holder>…»,
+    # "the car is mine, my husband drives it") asks of their own account, whoever else they mention (holder_speaks)
+    proxy = _holder_proxy(customers, text, current_ref, own_name, hits, mentions)
+    if proxy and (
+        proxy[0] != NOT_ACCOUNT_HOLDER
+        or proxy[1] in _SUBJECT_NAMED  # a named relative's things asked: they are whose data is asked
+        or not holder_speaks(text, [*said_of(hits, text, current_ref, True), own_name])
+    ):
+        return proxy
     # a phone or ID number as a look-up key: whoever it belongs to is not told (typed, or said on a call: pauses,
     # numerals, digits one by one)
     if number_names_someone(text) or number_names_someone(spoken(text, said_digits)):
@@ -1040,6 +984,86 @@ def customer_trap(
     if asked:
         return _REASON[asked], "aggregate"
     return "", ""
+
+
+# the proxy verdicts that name the one whose things are asked (a relative the CRM resolves, the holder named with a
+# relation by the speaker): a speaker who says they are a holder still asks of that other person
+_SUBJECT_NAMED = frozenset({"relative_of_holder", "caller_relation"})
+
+
+def _holder_proxy(
+    customers: object, text: str, current_ref: str, own_name: str, hits: list[MentionHit], mentions: Any
+) -> tuple[str, str] | None:
+    """The checks of someone speaking for a person's account (customer_trap): (reason, how named) or None. Every
+    verdict here is not_account_holder but a customer asking for someone else as well as themself (their records)."""
+    # the conversation's customer an organisation by the CRM (its kind of business), not by the words: its staff (a
+    # driver, a secretary of its contact) speak for it; relation / proxy checks are for a person's account only
+    org_account = account_is_org(customers, current_ref)
+    for h in (
+        hits
+    ):  # «我是周强的爱人，把他的订单退了»: speaking for someone, the conversation's own customer included
+        start, end = _span(h, text)
+        person = h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value))
+        if (
+            person
+            and start >= 0
+            and h.customer_id == current_ref
+            and (org_account or own_org_staff(text[start:end]))
+        ):
+            continue  # «我是邓主管的助理，帮他查下我们公司那批车»: an organisation's staff, the customer itself
+        if person and start >= 0 and proxy_claim(text, start, end):
+            return NOT_ACCOUNT_HOLDER, "claimed_proxy"
+        if (
+            person
+            and start >= 0
+            and h.customer_id != current_ref
+            and relative_named(text, start, end)
+            and holder_things_asked(text[end:])
+        ):
+            # «我妹<holder>那台X7的套餐还剩几次 她让我帮她问的»: a relative speaking for a holder who is another customer
+            # (the CRM resolves them): only the holder may hear of or act on their account
+            return NOT_ACCOUNT_HOLDER, "relative_of_holder"
+    if former_staff_asked(text):  # «我以前是X的行政主管 上个月离职了 …合同能发我吗»: not the account now
+        return NOT_ACCOUNT_HOLDER, "former_staff"
+    if proxy_asked(text):  # «I'm Sun Li's husband, what did she pay…»: a holder the directory did not resolve
+        if ON_BEHALF.search(text) and OWN_TOO.search(text):
+            # «她让我帮她问问她那台的质保。还有我自己的套餐…»: the customer themself, asking for someone else as well:
+            # that one's data is refused, their own is answered
+            return _REASON["records"], "on_behalf"
+        return NOT_ACCOUNT_HOLDER, "claimed_proxy"
+    # «我们是城东一家维修店，X先生的车…保养套餐还剩几次»: an establishment (a shop, an insurer, an employer) asking for
+    # the holder's things; «X是我儿子，他那台车…»: a relative. Never told: only the holder may be
+    persons = any(
+        (h.kind == "contact_name" or (h.kind == "customer_name" and not _is_org(h.value)))
+        and not SELF_NAMED.search(text[max(0, _span(h, text)[0] - 12) : max(0, _span(h, text)[0])])
+        and not (org_account and h.customer_id == current_ref)  # an organisation's own contact: the customer
+        for h in hits
+    )  # «I'm <their own contact> - did our company…» names the asker, not a holder spoken of
+    if third_party_asked(
+        text,
+        holder_named=persons,
+        party_words=party_words_of(customers),
+        is_own=lambda said, head: _names_own_org(mentions, said, current_ref, head),
+        org_account=org_account,
+    ) or relative_asked(text):
+        return NOT_ACCOUNT_HOLDER, "third_party"
+    # «我 是 <holder> 他 爱人 …他那台车…», «I'm calling for my wife»: the caller introduces themself by a relation to
+    # the holder (or asks of a relative's things): the caller is not the account's holder (agents/authz_caller.py)
+    # Only a person's account has a caller who is not its holder: an organisation's staff («I'm writing for my boss»,
+    # a clerk for the department) speak for the organisation, the customer itself
+    own_forms = [*said_of(hits, text, current_ref, True), own_name]
+    own_org = org_account or (own_name and _is_org(own_name)) or _own_org_named(hits, text, current_ref)
+    if not own_org and caller_not_holder(text, own_forms, said_of(hits, text, current_ref, False)):
+        return NOT_ACCOUNT_HOLDER, "caller_not_holder"
+    # «车主是我老板…把手机号改成我的», «我是给王总开车的…发票发我», "the car isn't in my name": a person's account asked of
+    # by someone who says it is not theirs (agents/authz_caller.py holder_disowned)
+    if not own_org and holder_disowned(text):
+        return NOT_ACCOUNT_HOLDER, "holder_disowned"
+    # «我是<holder>他爸，孩子那台…», «<holder>是我老爸，他那台…»: the holder, resolved by the CRM, named with a relation
+    # by the speaker, whose things are asked (agents/authz_records.py)
+    if not own_org and relation_to(text, own_forms) and holder_things_asked(text):
+        return NOT_ACCOUNT_HOLDER, "caller_relation"
+    return None
 
 
 def _own_org_named(hits: list[MentionHit], text: str, current_ref: str) -> bool:
@@ -1426,6 +1450,16 @@ def asks_about_them(text: str, name: str, own_at: tuple[int, ...] = ()) -> bool:
         )
     ):
         return True
+    # the organisation as the SUBJECT of a question whether it dealt with this seller («X之前在我们这买过车吗», «X以前是
+    # 不是我们的客户», "Has X ever bought from us?"): asked about, whatever else the clause says — not only a question
+    # of its prices (the reason is then the organisation's, not the prices')
+    if (
+        not with_own
+        and not _TOPIC_REST.sub("", before)
+        and DEALT_WITH_US.search(after)
+        and ASKING.search(after)
+    ):
+        return True
     rest = before + after
     topic = not _TOPIC_REST.sub("", rest)  # the clause is the name (and a pointer, «btw», «另外»)
     for j in range(i + 1, min(i + 4, len(spans))):
@@ -1444,6 +1478,15 @@ def asks_about_them(text: str, name: str, own_at: tuple[int, ...] = ()) -> bool:
         if not topic and not pointed:
             return False
     return False
+
+
+# having dealt with this seller, said by the seller's side: bought / ordered / signed here, been a customer here
+DEALT_WITH_US = phrases(
+    r"(?:我们|咱们|咱|我司|本店|店里|这边|这里|我们这)[^，,。！？!?]{0,6}?(?:买|订|提|签|下单|下过单|成交|合作)"
+    r"|(?:我们|咱们|咱|本店|我司)的?(?:老)?(?:客户|车主|用户)|(?:买|订|提|签)过(?:我们|咱们|咱|车|单)",
+    r"(?:bought|ordered|purchased|leased)\b[^.?!]{0,24}\bfrom\s+us|(?:one of )?our\s+(?:customers?|clients?)"
+    r"|(?:dealt|done business)\s+with\s+us",
+)
 
 
 def short_name_opens(clause: str, name: str) -> bool:
@@ -1521,6 +1564,10 @@ def unresolved_orgs(
         if not asks_about_them(text, name, own_at) or names_current(customers, name, current_ref):
             continue
         if _names_someone(customers, name):  # the directory resolves it: ownership decides (check_mentions)
+            continue
+        if not _NO_NAME.sub(
+            "", name
+        ):  # «…集团下面的分公司»: bare words for a part of an organisation, no name of one
             continue
         at = text.find(name)
         if at >= 0 and A_CLASS_AFTER.match(text, at + len(name)):
@@ -1698,6 +1745,13 @@ def _named_part(said: str) -> str:
 
 
 _BARE_KIND = re.compile(r"(?:本|总|分)?(?:公司|集团|单位|企业|工厂|总部|车队|部门)")
+
+
+# what an organisation's name is not made of alone: the bare words for an organisation or a part of it, and words
+# placing it under another («集团下面的分公司», «公司底下新成立的车队»): with nothing else, no organisation is named
+_NO_NAME = re.compile(
+    rf"{_BARE_KIND.pattern}|分?子?公司|下面|下属|旗下|底下|名下|新成立|新开|新注册|刚成立|的|那个|这个|一家|一个|\s"
+)
 
 
 def _shares(name: str, own: str) -> bool:

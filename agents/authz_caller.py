@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable
 
 from agents.authz_phrases import (
+    _KIN,
     ACCOUNT_ACTION,
     EN_HOLDER_THINGS,
     FAMILY,
@@ -130,10 +131,14 @@ def caller_not_holder(text: str, holder_forms: Iterable[str] = (), other_forms: 
     return bool(en and EN_HOLDER_THINGS.search(t, en.start()) and not OWN_THINGS.search(t, en.end()))
 
 
+_OTHER_OF_MINE = (
+    rf"(?:的)?(?:{FAMILY}|{RELATIONS}|老板|领导|上司|老总|东家|单位|公司|"
+    r"哥|姐|弟|妹|爸|妈|叔|舅|姨|姑|伯|岳父|岳母|公公|婆婆|表|堂|朋友|同学|邻居|亲戚)"
+)
 # the asker says the account or the vehicle is another person's: «车主是我老板», «车不在我名下», «我是给王总开车的»,
 # "the car isn't in my name", "I drive the K2 for Ms Chen". «车主是我(本人)» is the holder; «给乘客开车» is their work
 DISOWNED = phrases(
-    r"车主(?:是|为)(?!我(?:自己|本人|我|[，,。！？!?\s]|$))|车主不是我|不(?:在|是)我(?:的)?名下|(?:不是|并非)我的车"
+    rf"车主(?:是|为)(?:(?!我|本人)|我(?=们|{_OTHER_OF_MINE}))|车主不是我|不(?:在|是)我(?:的)?名下|(?:不是|并非)我的车"
     r"|(?:给|帮|替)(?!乘客|客人|顾客)[^我你，,。！？!?\s]{1,5}?开车",
     r"(?:isn'?t|is\s+not|not)\s+(?:in\s+|under\s+)?my\s+name|i'?m\s+not\s+the\s+(?:owner|holder|account\s+holder)"
     r"|i\s+drive\s+(?:\w+\s+){0,3}?for\b|(?:registered|belongs)\s+to\s+my\s+(?:boss|employer|company)"
@@ -144,6 +149,59 @@ ACCOUNT_ASK = phrases(
     r"发票|开票|抬头|手机号|联系人|联系方式|预留|过户|合同|订单|记录|还剩|到期|余额|定金|尾款|保修|质保",
     r"invoice|contact|phone|number|account|records?|contract|order|warranty|package|deposit|balance",
 )
+
+
+# WHO asks, read structurally: the asker says they ARE the account's holder — «车主是我», «我是车主», «车是我的», «车在我
+# 名下», «本人», "the car is mine", "registered to me", "in my name", "I'm the owner" — or names themself by a form of
+# the conversation's customer («我是<holder>», «我<holder>», «this is <holder>») with no relation after it («我是<holder>
+# 的爱人», «我是<holder>她老公», «I'm <holder>'s husband»: someone else). A relation, a boss or a company right after
+# «车主是我» makes it another's («车主是我老板», «车主是我爸»); «我是车主的…» is a relation of the holder.
+HOLDER_SELF = phrases(
+    rf"车主(?:就|也)?(?:是|为)(?:我|本人)(?:自己|本人)?(?![们家]|{_OTHER_OF_MINE})"
+    rf"|我(?:就|才)?是车主(?:本人)?(?!的|{_OTHER_OF_MINE})|车主本人|(?<![他她])本人就是|"
+    rf"车(?:子)?(?:就)?(?:是我(?:自己)?的|在我(?:的)?名下|登记在我)(?!{_OTHER_OF_MINE})|(?:落|挂|登记)在我名下",
+    r"\b(?:is|it'?s)\s+mine\b|registered\s+(?:to|in the name of)\s+me\b|\bin\s+my\s+(?:own\s+)?name\b"
+    r"|\bi'?\s*a?m\s+the\s+(?:registered\s+)?(?:owner|holder|account\s+holder)\b|\bi\s+own\s+(?:it|the\s+car)\b",
+)
+# after a self-naming: a relation or a referral makes the name someone else's («我是<holder>她老公», «<holder>的司机»)
+_NAME_THEN_RELATION = re.compile(
+    rf"\s*(?:的|'s\b|[他她](?:的)?\s*(?:{RELATIONS}|{_OTHER_OF_MINE})|(?:{RELATIONS}|{_OTHER_OF_MINE})"
+    rf"|介绍|推荐|(?:{FAMILY_EN}|friend|colleague|assistant|driver|secretary)\b)",
+    re.I,
+)
+_SELF_NAMING = re.compile(
+    r"(?:我是|我就是|本人是|我叫|(?<![给帮替和跟找问叫让])我|(?<![A-Za-z])(?:I'?m|I am|this is|it'?s|my name is))\s*$",
+    re.I,
+)
+# the asker asks of a third person's things («她那台», «他的质保», "her warranty"): not the holder's own ask
+_THIRD_THINGS = re.compile(
+    r"[他她佢](?:的|嘅|那[台辆个份单]|[订买签交提]的)"
+    # a relative's things, named or not: «我叔那台», «我老公的保养», «我妹<name>的车» (not «我老公开的»: a verb between)
+    rf"|我(?:的|家)?(?:{_KIN}|{RELATIONS})(?![开用说在跑让叫想要问])[\u4e00-\u9fff]{{0,3}}?(?:的|嘅|那[台辆个份单]|[部架])"
+    r"|\b(?:his|her)\s+(?:\w+\s+){0,2}?(?:car|vehicle|order|contract|warranty|package|invoice|service|account"
+    rf"|deposit|balance|records?)\b|\bmy\s+(?:{FAMILY_EN}|friend|colleague|boss)'s\b",
+    re.I,
+)
+
+
+def holder_speaks(text: str, holder_forms: Iterable[str] = ()) -> bool:
+    """WHO asks: the asker says they are the account's holder (HOLDER_SELF), or names themself by a form of the
+    conversation's customer (`holder_forms`: its name, contacts, salutations from the CRM) with no relation after the
+    name; and no third person's things are asked («…她那台X7…»). A third person mentioned in passing («平时主要是我老公
+    在开», «我爱人说该保养了», "my husband mostly drives it") is then neither the asker nor the one whose data is asked:
+    a holder's ask is never refused as not_account_holder (customer_trap)."""
+    t = _FILLER.sub("", joined(text))
+    if _THIRD_THINGS.search(t) or DISOWNED.search(t):  # «车主是我老板», "isn't in my name": not the holder's
+        return False
+    if HOLDER_SELF.search(t):
+        return True
+    for form in (f for f in holder_forms if len(f) >= 2):
+        for m in re.finditer(re.escape(form), t):
+            if _SELF_NAMING.search(t[max(0, m.start() - 12) : m.start()]) and not _NAME_THEN_RELATION.match(
+                t, m.end()
+            ):
+                return True
+    return False
 
 
 def holder_disowned(text: str) -> bool:
