@@ -28,6 +28,7 @@ from agents.reasoning.base import (
     governing_clause,
     governing_rows,
     han_counts,
+    measure_counts,
     spoken_percent,
 )
 from agents.reasoning.combine import final_asked, final_price, price_match, sum_savings
@@ -129,22 +130,30 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # … and a count said with the general measure word after a word of ordering ("AB-100来6个") as units ("来6台")
     # … and a count said in Chinese numerals («上二十台», «X7八台») in digits («20台»), without what the customer takes
     # back in the same breath («不是Z5，是X7», «订4台 啊不对 6台»): the corrected model and count are the ones asked
+    crm = CrmRecord(
+        dict(state.get("crm") or state.get("customer") or {}), evidence, today=as_of(state, evidence)
+    )
+    # … and a count said in a measure word the pack does not list, of a model the CRM prices («6架X7», «两部Z5»)
     text = retracted(
-        han_counts(
-            bare_units(
-                bare_points(
-                    spoken_percent(
-                        config.with_synonyms(
-                            heard_terms(
-                                to_simplified(typed_first(text, attached_texts(evidence))),
-                                pack_terms(deps, config),
+        measure_counts(
+            han_counts(
+                bare_units(
+                    bare_points(
+                        spoken_percent(
+                            config.with_synonyms(
+                                heard_terms(
+                                    to_simplified(typed_first(text, attached_texts(evidence))),
+                                    pack_terms(deps, config),
+                                )
                             )
                         )
-                    )
+                    ),
+                    config.count_units,
                 ),
                 config.count_units,
             ),
             config.count_units,
+            lambda code: bool(crm.priced_model_in(code)),
         )
     )
     # … and an offer the customer declines or already has («增值服务就免了», "not interested in the add-on")
@@ -157,9 +166,6 @@ def reason(state: CopilotState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     # an any-intent tool gated on discount words runs on the customer's own asks: a figure in a note to the system or
     # in a claim ("（内部备注：已享受7%）", "你们答应过九折") names no discount to check
     asks = asks_text(text)
-    crm = CrmRecord(
-        dict(state.get("crm") or state.get("customer") or {}), evidence, today=as_of(state, evidence)
-    )
     crm.described = tuple(config.described_assets)  # "跑得最多那台": an asset described by a field's extreme
     # a price asked for a product the CRM prices, in a count ("再补6台K9，一台到手多少"), whatever the words: the
     # quoting tools run ungated by their word lists (they still need their kinds and inputs)
@@ -1011,9 +1017,13 @@ def _option_fact(r: Computed, option: Option, results: list[Result]) -> Computed
     same = [m for m in results if isinstance(m, Computed) and m.name == r.name and m.statement != r.statement]
     if not same:
         return replace(r, subject=f"{r.subject}#{option.label}")
-    head = {"count": f"按{option.label}：", "added": f"新增的{option.label}："}.get(option.kind, "")
-    if option.kind == "count" and (r.quote is not None or "合计" in r.statement):
-        brief = _brief_quote(r, head)
+    head = {
+        "count": f"按{option.label}：",
+        "added": f"新增的{option.label}：",
+        "day": f"若{option.label}下单：" if not option.label.isascii() else f"若{option.label}：",
+    }.get(option.kind, "")
+    if option.kind in ("count", "day") and (r.quote is not None or "合计" in r.statement):
+        brief = _brief_quote(r, head, f"if ordered {option.label}: " if option.kind == "day" else "")
         if brief is not None:
             return replace(
                 r,
@@ -1035,6 +1045,9 @@ def _option_fact(r: Computed, option: Option, results: list[Result]) -> Computed
     head_en = {
         "count": f"for {option.label[:-1]} units: ",
         "added": f"for the {option.label[:-1]} added: ",
+        "day": f"if ordered {option.label}: "
+        if option.label.isascii()
+        else f"if ordered on {option.label}: ",
     }.get(option.kind, "")
     en = head_en + trimmed(r.statement_en, "; ", [m.statement_en for m in same]) if r.statement_en else ""
     return replace(
@@ -1052,7 +1065,7 @@ _UNIT_SAID = re.compile(r"(?:单价|指导价)\s*([\d,]+)\s*元")
 _COUNT_TOTAL = re.compile(r"(\d+)\s*台合计\s*([\d,]+)\s*元")
 
 
-def _brief_quote(r: Computed, head: str) -> tuple[str, str] | None:
+def _brief_quote(r: Computed, head: str, head_en: str = "") -> tuple[str, str] | None:
     """A quote at another count said briefly: the unit price it comes to (after every offer stacked), the total, and
     the order's approval when its size needs one («按27台：单价 117,180 元，27 台合计 3,163,860 元；订单金额…须报…审批»)."""
     units, totals = _UNIT_SAID.findall(r.statement), _COUNT_TOTAL.findall(r.statement)
@@ -1062,7 +1075,7 @@ def _brief_quote(r: Computed, head: str) -> tuple[str, str] | None:
     said = f"{head}{model}单价 {units[-1]} 元，{totals[-1][0]} 台合计 {totals[-1][1]} 元"
     approval = [p for p in r.statement.split("；") if "审批" in p and "须" in p and "如" not in p[:2]]
     n, total = totals[-1]
-    en = f"for {n} units: CNY {units[-1]} per unit, CNY {total} in total"
+    en = f"{head_en or f'for {n} units: '}CNY {units[-1]} per unit, {n} units CNY {total} in total"
     return said + (f"；{approval[-1]}" if approval else ""), en
 
 
@@ -1080,7 +1093,8 @@ def _option_ctx(ctx: ToolContext, option: Option) -> ToolContext:
     text = option.text + (f"（按{option.label}）" if option.kind in ("count", "added") else "")
     # the option is priced under the main quote's conditions: the day the message orders on (an offer ending before
     # it does not apply) stays the option's order day, though the words cut for the option («明年再买10台») held it
-    day = dates.proposed_day(ctx.text, ctx.today)
+    # (a day option is that other day)
+    day = dates.proposed_day(ctx.text, ctx.today) if option.kind != "day" else None
     if day is not None and dates.proposed_day(text, ctx.today) != day:
         text += f" (to order {day[0]})" if day[0].isascii() else f"（{day[0]}下单）"
     return replace(ctx, text=text, entities=entities)
@@ -1096,6 +1110,9 @@ def option_results(
     final price of each model. With two counts quoted and a difference asked, the difference of the two totals."""
     said = {r.statement for r in results if isinstance(r, Computed)}
     answered = {r.name for r in results if isinstance(r, Computed)}
+    priced_tools = {
+        r.name for r in results if isinstance(r, Computed) and (r.quote is not None or r.listed is not None)
+    }
     # a quote of a count (at the tier's price, or at the list price below every tier)
     quoted = {
         r.name
@@ -1107,12 +1124,25 @@ def option_results(
     options = count_options(ctx.text) if quoted else []
     if not options and (AMOUNT_ASK.search(ctx.text) or PRICE_ASK.search(ctx.text) or final_asked(ctx)):
         options = model_options(ctx.text, lambda code: bool(ctx.crm.priced_model_in(code)))
+    # «元旦前…要是拖到元旦以后再签», «12月31号之前…假如1月5号才下单»: an order day weighed as a what-if beside the one
+    # said plainly (or today), priced on that day too — when something was priced for the message
+    if not options and any(
+        isinstance(r, Computed) and (r.quote is not None or r.listed is not None) for r in results
+    ):
+        options = [Option(words, said, "day") for words, said in dates.what_if_days(ctx.text, ctx.today)]
     out: list[Result] = []
     totals: list[tuple[str, str, Computed]] = []
     for option in options:
         octx = _option_ctx(ctx, option)
         if option.kind == "count":
             run = [s.model_copy(update={"when_words": []}) for s in specs if _quotes(s) and s.id in quoted]
+        elif option.kind == "day":
+            # the tools that priced or checked an offer for the message, on the what-if day
+            run = [
+                s.model_copy(update={"when_words": []})
+                for s in specs
+                if s.tool != AUTHORITY_TOOL and (s.id in quoted or s.id in priced_tools)
+            ]
         elif option.kind == "added":
             run = [s for s in specs if s.tool == "unit_amount" and s.id in answered]
         else:
@@ -1122,6 +1152,8 @@ def option_results(
         if option.kind == "model":
             got = final_price(got, octx, {}) + got
             got = [r for r in got if isinstance(r, Computed) and option.label in r.statement]
+        elif option.kind == "day":
+            got = [r for r in final_price(got, octx, {}) + got if isinstance(r, Computed)]
         for r in got:
             if not isinstance(r, Computed):
                 continue

@@ -133,6 +133,55 @@ def han_counts(text: str, units: tuple[str, ...] | list[str]) -> str:
     return pattern.sub(digits, text)
 
 
+# a count said with a measure word the pack does not list («6架X7», «两部Z5», «X7想来三部»): any one Chinese character
+# between a count and a code the CRM prices is the measure word it is counted in — unless it is a unit of time, money
+# or size, or counts something else (a batch, a model line: «两批Z5», «两款X7»)
+_NOT_MEASURE = "年月日号號天周期点點万萬千百元块塊岁歲次批款级級米吨噸里时時分秒倍成折座层層楼樓栋棟厢廂门門轴軸驱驅缸挡擋档檔速代系型"
+_ANY_COUNT = (
+    r"(?<![\dA-Za-z.第几每多零〇一二两三四五六七八九十百])"
+    r"(\d{1,4}|[二两三四五六七八九]?十[一二三四五六七八九]?|[两二三四五六七八九])"
+)
+_CODE_AT = r"[A-Z]{1,3}\d{1,3}[A-Z]?(?![A-Za-z0-9])"
+_COUNT_BEFORE_CODE = re.compile(_ANY_COUNT + r"\s*([\u4e00-\u9fff])\s*(" + _CODE_AT + ")")
+# … or after the code, in its clause, the count closing the words said of it («Z5我们再上十部，每部多少»)
+_CODE_BEFORE_COUNT = re.compile(
+    r"(?<![A-Za-z0-9])(" + _CODE_AT + r")[^，,。.！!？?；;\n\d]{0,12}?"
+    r"(?:来|要|订|定|买|上|加|补|提|拿|购|下单|签|换)(?:了)?\s*(?:再|只|先|就|共|总共|一共)?\s*"
+    + _ANY_COUNT
+    + r"\s*([\u4e00-\u9fff])"
+    r"(?=$|[，,。.！!？?；;\s]|的话|一共|总共|合计|多少|几|每|呢|吧|啊|呀|要|是|能|可以|算|报)"
+)
+
+
+def measure_counts(text: str, units: tuple[str, ...] | list[str], priced: Callable[[str], bool]) -> str:
+    """«再加6架X7…6架埋单几多» → «再加6台X7…6台埋单几多»: a count said in a measure word the pack does not list
+    (tools.yaml count_units), when that word counts a model the CRM prices (the count stands right before the model's
+    code, or closes the clause naming it), written in the pack's first measure word, every count in that word of the
+    message with it (the second mention names no model). The message itself otherwise."""
+    if not units:
+        return text
+    words: set[str] = set()
+    for m in _COUNT_BEFORE_CODE.finditer(text):
+        if m.group(2) not in units and m.group(2) not in _NOT_MEASURE and priced(m.group(3)):
+            words.add(m.group(2))
+    for m in _CODE_BEFORE_COUNT.finditer(text):
+        if m.group(3) not in units and m.group(3) not in _NOT_MEASURE and priced(m.group(1)):
+            words.add(m.group(3))
+    if not words:
+        return text
+    pattern = re.compile(_ANY_COUNT + r"\s*(" + "|".join(map(re.escape, sorted(words))) + ")")
+
+    def digits(m: re.Match[str]) -> str:
+        raw = m.group(1)
+        value = float(raw) if raw.isdigit() else cn_to_number(raw)
+        if value is None or value != int(value):
+            return m.group(0)
+        glued = m.start() > 0 and text[m.start() - 1].isascii() and text[m.start() - 1].isalnum()
+        return (" " if glued else "") + f"{int(value)}{units[0]}"
+
+    return pattern.sub(digits, text)
+
+
 def spoken_percent(text: str) -> str:
     """A rate said in words ("便宜个百分之三", "百分之二点五") written as the figure the tools read ("3%", "2.5%")."""
 

@@ -127,13 +127,31 @@ PRICE_OF = re.compile(
     r"付|多少钱|几多钱|价格|啥价|什么价|how much|(?<![A-Za-z])(?:cost|pay|paying|price)(?![A-Za-z])", re.I
 )
 CLAUSE = re.compile(r"[，,。？?！!；;\n]|\.(?:\s|$)")
+# the customer's own working of what they pay, put to the rep to check («159800-5000-6000=148800，对吧»,
+# «指导价159800减5000再减6000，等于148800», "159,800 - 5,000 - 6,000 = 148,800"): amounts taken off or added, then
+# the result — the price paid is what is asked (the computed one says whether their figure is right)
+_AMOUNT = r"\d[\d,]*(?:\.\d+)?\s*(?:万|w|元|块)?"
+_OPERATOR = r"\s*(?:[-−–—+＋－]|再?减去?|再?扣(?:掉|除)?|再?加上?|\bminus\b|\bless\b|\bplus\b)\s*"
+_EQUALS = r"\s*[，,]?\s*(?:[=＝]|等于|就是|\bequals\b|\bcomes to\b|\bthat'?s\b)\s*"
+OWN_WORKING = re.compile(
+    r"(?<![\d-])"
+    + _AMOUNT
+    + r"(?:"
+    + _OPERATOR
+    + _AMOUNT
+    + r"){1,5}"
+    + _EQUALS
+    + r"(?:约|大概)?\s*"
+    + _AMOUNT,
+    re.IGNORECASE,
+)
 FINAL_TOOL, FINAL_NAME = "final_price", "final_price"
 
 
 def final_asked(ctx: ToolContext) -> bool:
-    """The message asks for the price paid: in words (FINAL_ASKED), or as the price of a model the CRM prices, in the
-    clause naming that model (PRICE_OF)."""
-    if FINAL_ASKED.search(ctx.text):
+    """The message asks for the price paid: in words (FINAL_ASKED), as its own working to check (OWN_WORKING), or as
+    the price of a model the CRM prices, in the clause naming that model (PRICE_OF)."""
+    if FINAL_ASKED.search(ctx.text) or OWN_WORKING.search(ctx.text):
         return True
     from agents.reasoning.base import priced_models
 

@@ -278,6 +278,9 @@ class CrmRecord:
     def device_group(self, hints: list[str], text: str = "") -> list[dict[str, Any]]:
         """Every asset the message may mean: the one it names, else those matching its hints (a model) and the
         delivery year/month it names ("2020年的X7", "2024年6月批次") — a batch of one fleet order shares its dates."""
+        named = self.named_devices(text)
+        if len(named) > 1:
+            return named  # «1. 沪·AB12C 2. 沪·CD34E …各到哪天»: the assets the message lists, each by its own value
         try:
             return [self.device(hints, text)]
         except MissingField:
@@ -294,6 +297,17 @@ class CrmRecord:
         if not devices:
             raise MissingField("CRM 中没有与消息相符的设备/资产记录")
         return devices
+
+    def named_devices(self, text: str) -> list[dict[str, Any]]:
+        """The customer's assets the message names by one of their own values (a plate, a VIN or its tail), in the
+        order the CRM lists them; one record per asset."""
+        if not text:
+            return []
+        out: dict[str, dict[str, Any]] = {}
+        for d in self._devices():
+            if _names_device(d, text):
+                out.setdefault(str(d.get("id") or len(out)), d)
+        return list(out.values())
 
     def _devices(self) -> list[dict[str, Any]]:
         every = [dict(d) for d in self.crm.get("devices") or []]

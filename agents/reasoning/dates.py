@@ -297,6 +297,16 @@ def proposed_day(text: str, today: date) -> tuple[str, date] | None:
     reads, else the first day of a later period ("元旦以后" → 1 January; "明年一月份" / "January" (english_counts wrote
     2027年1月) → its first day; "12月初" / "下个月底" → the part's first day). With several, the one an order word follows
     or precedes closely, else the first named. None when the message names no day to come (the tools use today)."""
+    if _NOW_ORDER.search(text):
+        return None  # an order placed now: the tools use today
+    near = _governed_days(text, today)
+    if not near:
+        return None  # no day to come, or a day of something else (delivery, a policy running out, a trip)
+    return _pick_day(text, near)
+
+
+def _governed_days(text: str, today: date) -> list[tuple[int, str, date]]:
+    """Every day to come the message names that an order word governs (position, words, day), in the message's order."""
     found: list[tuple[int, str, date]] = []
     for words, day in named_days(text, today):
         at = text.find(words)
@@ -342,8 +352,8 @@ def proposed_day(text: str, today: date) -> tuple[str, date] | None:
             found.append((m.start(), m.group(0), date(today.year + 1, 1, 1)))
     found += _english_periods(text, today)
     found = [f for f in found if f[2] > today]
-    if not found or _NOW_ORDER.search(text):
-        return None  # no day to come, or an order placed now: the tools use today
+    if not found:
+        return []
     found.sort(key=lambda f: f[0])
 
     def governed(
@@ -360,8 +370,52 @@ def proposed_day(text: str, today: date) -> tuple[str, date] | None:
         nxt = _CLAUSE_END.split(parts[1], maxsplit=1)[0] if len(parts) > 1 else ""
         return bool(_THAT_DAY.search(nxt) and _ORDER_VERB.search(nxt[:ORDER_SPAN]))
 
-    near = [f for f in found if governed(f[0], f[1])]
-    if not near:
-        return None  # a day of something else (delivery, a policy running out, a trip): never the order day
+    return [f for f in found if governed(f[0], f[1])]
+
+
+def _pick_day(text: str, near: list[tuple[int, str, date]]) -> tuple[str, date] | None:
+    # a day under a what-if («要是拖到元旦以后再签», «假如1月5号才下单») beside an order day said plainly («12月31号之前下
+    # 单», «元旦前…补5台»): the plain one is the order day; the what-if is an option priced on its own (what_if_days)
+    plain = [f for f in near if not _under_condition(text, f[0])]
+    if plain:
+        return plain[0][1], plain[0][2]
+    if _BEFORE_DAY.search(text):
+        return None  # «元旦前…要是拖到元旦以后»: ordering before the day, priced today
     at, words, day = near[0]
     return words, day
+
+
+# an order day said as before a day to come («元旦前», «12月31号之前», «月底前», «年内», "before New Year"): today's
+# prices apply, the day itself being no later than the window the customer has in mind
+_BEFORE_DAY = re.compile(
+    r"(?:元旦|春节|过年|年底|年末|月底|月末|\d{1,2}月\d{1,2}[号日號]?|\d{1,2}[号日號])\s*(?:之前|以前|前)|年内|今年内|本月内|这个月内"
+    r"|\bbefore (?:the )?(?:new year|end of|holiday|christmas|\d)|\bthis year\b|\bby the end of\b",
+    re.I,
+)
+
+
+def _under_condition(text: str, at: int) -> bool:
+    """The day word at `at` is said under a what-if of its own clause («要是拖到元旦以后», "what if I only order in
+    January")."""
+    head = _CLAUSE_END.split(text[:at])[-1]
+    return bool(_CONDITIONAL.search(head))
+
+
+def what_if_days(text: str, today: date) -> list[tuple[str, str]]:
+    """The order days the message weighs as a what-if beside the order day it says plainly (or today): (the day's words,
+    the message as if it ordered on that day alone — the what-if word and the other order days cut). Empty when the
+    message names no what-if day, or no other order day to weigh it against."""
+    main = proposed_day(text, today)
+    out: list[tuple[str, str]] = []
+    for at, words, day in _governed_days(text, today):
+        if not _under_condition(text, at) or (main is not None and main[1] == day):
+            continue
+        start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, at)), default=0)
+        said = text[:start] + _CONDITIONAL.sub("", text[start:at]) + text[at:]
+        if main is not None:
+            said = said.replace(main[0], "", 1)
+        said = _NOW_ORDER.sub("", _BEFORE_DAY.sub("", said))
+        got = proposed_day(said, today)
+        if got is not None and got[1] == day:
+            out.append((words, said))
+    return out[:1]

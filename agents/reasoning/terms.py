@@ -457,6 +457,11 @@ def _batches(ctx: ToolContext, spec: ToolSpec) -> list[tuple[str, int]] | None:
     except MissingField:
         return None
     field = spec.start_field.partition(".")[2] or "installed_at"
+    named = ctx.crm.named_devices(ctx.text)
+    if 1 < len(named) <= MAX_BATCHES and len(group) == len(named):
+        # the assets the message lists one by one (by plate or VIN) are answered one by one, each its own term and
+        # usage left, never as the delivery batch they share
+        return [(str(d.get("id", "")), 1) for d in sorted(named, key=lambda d: str(d.get(field, "")))]
     by_day: dict[str, list[dict[str, Any]]] = {}
     for d in group:
         by_day.setdefault(str(d.get(field, ""))[:10], []).append(d)
