@@ -24,6 +24,7 @@ import functools
 import json
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -233,6 +234,29 @@ PROMISE_BONUS = 0.2
 _WHEN_ASKED = re.compile(
     r"哪天|几号|什么时候|啥时候|多久|几时|\bwhen\b|\bwhat date\b|\bnew date\b|\bwhich day\b", re.I
 )
+# An ask for someone to come or to answer (派个人来 / 多久能有人来看 / 能不能上门 / how soon can someone come out / get
+# back to us), in a clause that asks (round 23): the customer asks for the business to act on what the message names,
+# so the intent that thing cues (a fault code -> the fault intent, an order number -> the order intent: the pack's
+# cues) is what is asked, not a coverage or a cost question asked beside it («…报P0562，这车还在质保里吗？多久能有人来
+# 看？»). A coverage question with no such ask («要换的话还要自己掏钱不？还在保修里没») is read as before. Measured
+# 2026-12-07 on tests/agents/data/intent_scratch_r23.yaml (kind fault_dispatch; numbers in
+# tests/agents/test_intent_r23.py).
+HELP_BONUS = 0.1
+_HELP_ASKED = re.compile(
+    r"派(?:个|名|一个)?(?:人|师傅|技师|车)|来(?:个)?人|有人(?:来|过来|上门|联系|回|管|处理)|(?:过来|上门|来)(?:看|修|处理|检查|救援)"
+    r"|救援|拖(?:车|走|回)"
+    r"|\b(?:send (?:someone|somebody|a (?:technician|mechanic|tech|tow))|someone (?:to )?(?:come|get back|look)"
+    r"|come (?:out|over|round|around)|get back to (?:us|me)|tow)\b",
+    re.I,
+)
+
+
+def help_asked(text: str) -> bool:
+    """Whether a clause that asks asks for someone to come or to answer (see _HELP_ASKED)."""
+    flat = _CJK_SPACE.sub("", text)
+    return any(asks(c) and _HELP_ASKED.search(c) for c in _CLAUSE_BREAK.split(flat) if c and c.strip())
+
+
 # A keyword standing only in a background clause of a message that asks elsewhere, or only in a photo's or a file's
 # words beside a typed question, counts this share of a keyword.
 BACKGROUND_KEYWORD = 0.5
@@ -325,10 +349,29 @@ _AUTHORITY = re.compile(
 )
 
 
+# A sum of money demanded off the price (round 23: «你再给我让5000», «每台再便宜1500», «再少两千块», "take another 3000
+# off"): perception's entity shapes know rates and points, not a sum off, so the demand (`demanded_kinds`) found no
+# amount and the deposit or the pick-up it is made conditional on («今天就交定金，不然我就去别家提车») decided the reading.
+# A figure of three digits or more (or in thousands) right after a word of conceding that follows 再 / 多 / 另外 is a
+# sum off demanded: it counts as a discount said without its unit. «定金交了5000», «那2000定金» concede nothing.
+# Measured 2026-12-07 on tests/agents/data/intent_scratch_r23.yaml (kind money_demand).
+_MONEY_DEMANDED = re.compile(
+    r"(?:再|多|另外)(?:给(?:我|我们)?)?(?:让|便宜|少|优惠|降|减)(?:个|点)?\s*"
+    r"(?:\d{3,6}|\d{1,3}(?:\.\d)?\s*(?:千|k|万)|[一二两三四五六七八九十]{1,3}\s*(?:千|万))(?:块钱?|元)?"
+    r"(?!\s*(?:台|辆|号|月|日|年|次|公里|km|%|个点))"
+    r"|\b(?:take|knock|shave|cut)\s+(?:another|an extra|a further)\s+(?:rmb\s*|cny\s*|¥\s*)?\d[\d,]{2,}(?:\s*(?:yuan|rmb|k))?\s+off\b",
+    re.I,
+)
+
+
 def with_unitless(ctx: IntentInput, words: str) -> IntentInput:
-    """`ctx` with the amounts `words` says without their unit (agents/understanding/amounts.py) added to its entities
-    (as the kind each stands for) and kept apart in `unitless`; `ctx` itself when there are none."""
+    """`ctx` with the amounts `words` says without their unit (agents/understanding/amounts.py) and the sums of money it
+    demands off (`_MONEY_DEMANDED`) added to its entities (as the kind each stands for) and kept apart in `unitless`;
+    `ctx` itself when there are none."""
     found = unitless_amounts(words, [*ctx.entities.get("product_model", []), *ctx.entities.get("model", [])])
+    sums = [m.group(0).strip() for m in _MONEY_DEMANDED.finditer(_CJK_SPACE.sub("", words))]
+    if sums:
+        found = {**found, "discount": list(dict.fromkeys([*found.get("discount", []), *sums]))}
     if not found:
         return ctx
     merged = {k: list(dict.fromkeys([*ctx.entities.get(k, []), *v])) for k, v in found.items()}
@@ -621,6 +664,37 @@ def primary_need(text: str) -> str:
         return ""
     head, tail = text[: m.start()].strip(), text[m.start() :]
     return head if content_ratio(head) >= 1.0 and content_ratio(tail) >= 1.0 else ""
+
+
+# Two asks one after the other, with no marker of a second need between them (round 23): «补贴还有吗？我们订10台，每台
+# 多少钱？» asks first whether the offer applies, «一台落多少、一共多少？要是拖到年后，补贴还有没有？» first the price,
+# «置换能补多少？现在有没有活动？» first the trade-in. Read whole, the words of both asks weigh the same and the one the
+# encoders or the keywords favour wins whichever came first; the first ask is the first need (the rule a marked second
+# need and `_NEXT_QUESTION` follow). The part up to the end of the first sentence that asks (its background statements
+# with it) is the first need when that sentence names what it asks (`named`: one of the taxonomy's words or an entity the
+# message names; «能帮我查个事吗？», «在吗？», «你们这是什么服务？» name nothing and are no first need) and what follows asks
+# again. An entity alone names the ask only when the sentence asks for a number (`_NUMBER_ASKED`: what the customer
+# asks for is a figure of it). Measured 2026-12-07 on tests/agents/data/intent_scratch_r23.yaml (written before the
+# change; numbers in tests/agents/test_intent_r23.py) and on every open batch (fresh_r12 .. fresh_r22).
+_ASK_END = re.compile(r"(?<=[？?])")
+_NUMBER_ASKED = re.compile(
+    r"多少|几(?:台|辆|个|万|千|块|钱|折|点|次|天|号)|\bhow (?:much|many|long)\b|\bwhat (?:price|total|would)",
+    re.I,
+)
+_STATEMENT_END = re.compile(r"(?<=[。！!；;\n])")
+
+
+def first_ask(text: str, named: Callable[[str], bool]) -> str:
+    """The part of the message up to the end of its first sentence that asks, when that sentence names what it asks
+    (`named`) and a later part asks too; '' otherwise (one ask, an ask that names nothing, nothing after it)."""
+    parts = [p for p in _ASK_END.split(text) if p.strip()]
+    if len(parts) < 2 or not parts[0].rstrip().endswith(("？", "?")):
+        return ""
+    head, tail = parts[0].strip(), "".join(parts[1:]).strip()
+    asked = [s for s in _STATEMENT_END.split(head) if s.strip()][-1]
+    if content_ratio(head) < 1.0 or content_ratio(tail) < 1.0 or not named(asked):
+        return ""
+    return head if any(asks(c) for c in message_clauses(tail) or [tail]) else ""
 
 
 # A bracketed aside (【…】, or a [ … ] longer than a WeChat code such as [OK]): when it holds words to the model, it is
@@ -1197,6 +1271,26 @@ class EmbeddingIntentClassifier:
                 bonus[c] += SENDER_BONUS * (1.0 if len(senders) == 1 else SHARED_SENDER_SHARE)
         return bonus
 
+    def _names_ask(self, sentence: str, ctx: IntentInput) -> bool:
+        """Whether a sentence names what it asks about: one of the taxonomy's keywords, or an entity of the message
+        (a model code, a fault code, an order number, a count) in it (see `first_ask`)."""
+        low = sentence.lower()
+        # a keyword of an intent this sender does not say (a rep's «帮我查» in a customer's «能帮我查个事吗？») names nothing
+        if any(
+            hit
+            and (not self._senders[name] or ctx.sender in self._senders[name])
+            and not (self._customer_only[c] and ctx.sender != "customer")
+            for c, (name, hit) in enumerate(
+                zip(self.classes, keyword_classes(self._keywords, low), strict=True)
+            )
+        ):
+            return True
+        # an entity names what is asked when the sentence asks for a number of it («Z5一台落多少、5台一共多少？»); «那10台
+        # Z5，单价怎么算出来的？» asks how a price came about, not for one
+        return _NUMBER_ASKED.search(low) is not None and any(
+            str(v).strip() and str(v).lower() in low for vs in ctx.entities.values() for v in vs
+        )
+
     def _other_spans(self, low: str) -> list[tuple[int, int]]:
         """Spans of the keywords of every intent but the offer intent in a lower-cased message."""
         return [
@@ -1327,6 +1421,7 @@ class EmbeddingIntentClassifier:
             or primary_need(view)
             or typed_view
             or ("" if subject_goes_on else spoken_first_ask(view))
+            or first_ask(view, lambda said: self._names_ask(said, ctx))
         )
         # a forwarded thread's line that turns to the rep is the ask; the other speakers' lines are its background
         thread = thread_ask(view)
@@ -1355,7 +1450,14 @@ class EmbeddingIntentClassifier:
                 else self._typed_nudges(typed_said, words, ctx)
                 if typed_said
                 else (1 - share) * nudges
-                + share * self._nudges(answered or primary_need(words) or words, ctx)
+                + share
+                * self._nudges(
+                    answered
+                    or primary_need(words)
+                    or first_ask(words, lambda said: self._names_ask(said, ctx))
+                    or words,
+                    ctx,
+                )
             )
         s = np.asarray(np.mean(rows, axis=0), dtype=np.float32) + nudges
         info: dict[str, float] = {}
@@ -1374,6 +1476,12 @@ class EmbeddingIntentClassifier:
                 # what was promised, whatever it was (a delivery, a call back)
                 s[self._complaint] += PROMISE_BONUS
                 info["broken_promise"] = PROMISE_BONUS
+        if content >= 1.0 and help_asked(words):
+            # the business asked to act on what the message names: the intents its cues (a fault code) point to
+            for c, name in enumerate(self.classes):
+                if self._cued(name, ctx):
+                    s[c] += HELP_BONUS
+                    info["help_asked"] = HELP_BONUS
         if content >= 1.0 and CLAUSE_SHARE > 0:
             s = s + CLAUSE_SHARE * self._clause_votes(thread or typed_view or view, models, ctx.sender, heads)
         shift = np.zeros_like(s)
