@@ -241,6 +241,9 @@ class Composition:
     # the day the answer is computed for (the draft node's as_of): a day of the customer's own record that is before it
     # and that the customer is still waiting on is said to have passed
     today: date | None = None
+    # the tenant's taxonomy words (its intents' keywords, its product names): what a part of the message no fact answers
+    # is named by, never the customer's own sentence
+    subject_words: tuple[str, ...] = ()
 
 
 # after a refusal with nothing of the customer's own to answer: the help they can have (their own matters)
@@ -289,6 +292,14 @@ def compose(c: Composition) -> DraftPlan:
     # a figure the customer put to the rep («是不是到2030年？», "…right?"): yes or no opens the sentence stating it
     verdict = None if c.refusal else _confirmed(c.customer_text, said)
     verdict_on = _closest(said, c.customer_text) if verdict is not None else ""
+    # a complaint about a promised day that has passed, answered by facts that do not state it (a repair ticket read
+    # instead of the late order): the record's day, and that it has passed, is said first (and numbered first)
+    awaited = None if c.refusal else _awaited_record_day(c)
+    awaited_said = (
+        _awaited_day_sentence(awaited, en=en) + nums.mark(awaited[0])
+        if awaited is not None and not any(awaited[2] in st or _past_record_day(ev, st, c) for ev, st in said)
+        else ""
+    )
     told = ""  # the answer's sentences so far
     # the figures those sentences stated: their slots, and what their text states outside a window ("…至2026年12月31日"
     # of a promotion's period is not a contract ending that day)
@@ -296,12 +307,20 @@ def compose(c: Composition) -> DraftPlan:
     earlier: list[tuple[str, str]] = []  # the answer's statements so far, one by one, with their tool
     stated: list[tuple[Evidence, str]] = []  # the facts the answer states, as stated
     for ev, statement in _without_restated(
-        _asked_order_after_tickets(
-            # (the facts chosen first, then the ones the message names among them first: a word of background — «在你们店做
-            # 保养的时候» — must not bring a fourth answer in and push an asked one out)
-            _named_first(_first_tools(said, 3), c.customer_text, c.terms_en),
-            c.customer_text,
-            c.terms_en,
+        _options_after_main(
+            _without_same_result(
+                _asked_order_after_tickets(
+                    # (the facts chosen first, then the ones the message names among them first: a word of background —
+                    # «在你们店做保养的时候» — must not bring a fourth answer in and push an asked one out)
+                    _named_first(
+                        _first_tools(_without_unasked_options(said, c.customer_text), 3),
+                        c.customer_text,
+                        c.terms_en,
+                    ),
+                    c.customer_text,
+                    c.terms_en,
+                )
+            )
         )
     ):
         figures = [str(s) for s in ev.lineage.get("slots") or [] if str(s).strip()]
@@ -325,6 +344,8 @@ def compose(c: Composition) -> DraftPlan:
             # another thing of the same size (a 5,000 deposit after a 5,000 cut): only a date, a sum of five digits or more, or
             # several figures
             continue
+        if answer_parts and _result_restated(statement, told):
+            continue  # its result (the total it ends on) and all but one of its amounts were said: one figure, once
         if _rep_told_it(c, figures):
             continue  # the rep has just told them this sum; they reply to it, they did not ask it again
         if answer_parts:
@@ -334,6 +355,8 @@ def compose(c: Composition) -> DraftPlan:
             tool = str(ev.source_ids.get("tool_id") or ev.id)
             others = [prev for prev_tool, prev in earlier if prev_tool != tool]
             statement = _without_told_parts(_without_told_subject(statement, others), told)
+            statement = _without_told_base(statement, told)
+        statement = _without_amount_echo(statement)
         earlier.append((str(ev.source_ids.get("tool_id") or ev.id), statement))
         told += statement
         told_slots |= set(figures)
@@ -364,6 +387,10 @@ def compose(c: Composition) -> DraftPlan:
         answer_parts.append(statement + marks)
         for s in ev.lineage.get("slots") or []:
             slots.append(Slot(str(s), ev.id, marks.strip("[]").split("][")[0]))
+    if awaited_said:
+        answer_parts.insert(0, awaited_said)
+        if not c.apologetic:
+            c = replace(c, apologetic=True)
     if answer_parts:
         answer_parts = _merge(answer_parts)
         # one sentence per answered question: the first answers, each further fact is a short sentence of its own
@@ -440,7 +467,7 @@ def compose(c: Composition) -> DraftPlan:
         and (asked := _unanswered_parts(c.customer_text, answer, said))
     ):
         # a question of several that no fact answers: said honestly, never left out silently, by its words
-        answer += _other_question_en(asked)
+        answer += _other_question_en(asked, c.subject_words)
     elif (
         not en
         and answer_parts
@@ -449,7 +476,7 @@ def compose(c: Composition) -> DraftPlan:
         and (left := _unanswered_parts_zh(c.customer_text, stated))
     ):
         # the same in Chinese: a question of several that nothing stated answers is said to be checked, by its words
-        answer += _other_question_zh(left)
+        answer += _other_question_zh(left, c.subject_words)
     # every fact said is an offer the customer cannot have (ended, another region): a quote or a registration of it
     # next reads as the offer on its way, as after a refusal
     not_theirs_only = bool(stated) and all(
@@ -568,6 +595,115 @@ def _without_restated(said: list[tuple[Evidence, str]]) -> list[tuple[Evidence, 
             continue
         out.append((ev, st))
     return out
+
+
+def _result_restated(statement: str, told: str) -> bool:
+    """A sentence that ends on a sum the reply has said already, with at most one amount of its own besides (a list
+    price it starts from): the same total said twice in one draft reads as a copy («…重新购买，每台 Y 元，N 台合计 Z 元»
+    then the tier's «…X 元/台/年，折后 Y 元/台/年，N 台合计 Z 元»). Only sums of four digits or more count, and the
+    result must be one of five digits or more (a lone 6,000 may be another offer of the same size)."""
+    mine = SAID_AMOUNT.findall(YEAR_OR_DAY.sub(" ", CITED_LABEL.sub("", statement)))
+    if len(mine) < 2:
+        return False
+    said = _amounts(YEAR_OR_DAY.sub(" ", told))
+    result = _amounts(mine[-1])
+    if not result or not result <= said or any(len(a.split(".")[0]) < 5 for a in result):
+        return False
+    own = _amounts(" ".join(mine))
+    # (one amount said before is a base it starts from — a list price — not the same statement: two at least)
+    return len(own & said) >= 2 and len(own - said) <= 1
+
+
+# an amount said again right after it, under another name («20 台合计 X 元，金额 X 元超过…», "CNY X in total, an order of
+# CNY X, above …"): the second naming goes, what it says of the amount stays
+AMOUNT_ECHO = re.compile(
+    r"(?P<amt>\d{1,3}(?:,\d{3})+)(?P<unit>\s*元)(?P<sep>[，,]\s*)[^\d，,。；;（）()]{1,8}?\s*(?P=amt)\s*元\s*"
+    r"|(?P<amt_en>CNY\s?\d{1,3}(?:,\d{3})+)(?P<rest>[^,.;]{0,20}),\s+(?:an? |the )?[a-z ]{1,20}?(?:of )?(?P=amt_en)\s*"
+)
+
+
+def _without_amount_echo(statement: str) -> str:
+    """A sentence without an amount named twice in a row («…合计 3,152,360 元，总额 3,152,360 元超过300万元» →
+    «…合计 3,152,360 元，超过300万元»): a customer reads a figure once."""
+
+    def keep(m: re.Match[str]) -> str:
+        if m["amt"]:
+            return f"{m['amt']}{m['unit']}{m['sep']}"
+        return f"{m['amt_en']}{m['rest']}, "
+
+    return AMOUNT_ECHO.sub(keep, statement)
+
+
+# the base an amount is worked out from, said as an aside («按X7指导价 225,800 元计，», "on the X7 list price of CNY
+# 225,800"): said again after a sentence that stated that very amount, it goes (the amount worked out stays)
+TOLD_BASE = re.compile(
+    r"按[^，,（）()。]{0,12}?(?P<amt>\d{1,3}(?:,\d{3})+)\s*元计[，,]\s*"
+    r"|\s+on the [A-Za-z0-9 ]{0,20}?list price of CNY\s?(?P<amt_en>\d{1,3}(?:,\d{3})+)"
+)
+
+
+def _without_told_base(statement: str, told: str) -> str:
+    said = _amounts(told)
+    return TOLD_BASE.sub(lambda m: "" if _amounts(m["amt"] or m["amt_en"]) <= said else m[0], statement)
+
+
+# a year or a day written in digits (2025年, 2026-05-31, 2026年5月31日): no amount
+YEAR_OR_DAY = re.compile(r"\d{4}\s*年|\d{4}-\d{2}-\d{2}|\b\d{4}\b(?=\s*(?:purchases|年度))")
+
+
+def _without_same_result(said: list[tuple[Evidence, str]]) -> list[tuple[Evidence, str]]:
+    """Of two statements ending on the same sum with the same amounts but one (`_result_restated`: a lapsed package's
+    re-purchase and the tier's package price of the same units), the one that says more of the customer's case (the
+    days it states: when the term ended) is kept, whichever came first; on a tie the first."""
+    out = list(said)
+    i = 0
+    while i < len(out):
+        j = i + 1
+        while j < len(out):
+            a, b = out[i][1], out[j][1]
+            if _result_restated(b, a) or _result_restated(a, b):
+                days_a, days_b = len(DAY.findall(a)), len(DAY.findall(b))
+                if days_b > days_a:
+                    out[i] = out[j]
+                del out[j]
+                continue
+            j += 1
+        i += 1
+    return out
+
+
+# an option's fact of the reasoning step (its head names the option: «按N台：», «新增的N台：», "for N units: ")
+OPTION_HEAD = re.compile(
+    r"^\s*(?:按(\d+)\s*台[：:]|新增的(\d+)\s*台[：:]|for (?:the )?(\d+) (?:units?|added)\b)", re.I
+)
+# the count the customer asks the price of, pointed at («这3台», «现在这6台», «眼下这6台», "these 4", "this 4")
+ASKED_THESE = re.compile(r"(?:这|這)\s*(\d+)\s*[台辆部架]|\bthese (\d+)\b", re.I)
+# the message weighs counts itself («6台还是8台», "6 or 8"): every option is asked
+WEIGHS = re.compile(r"还是|或者|或是|\bor\b|假如|如果|要是|万一|假设|\bif\b|\bwhat if\b", re.I)
+
+
+def _option_count(statement: str) -> str:
+    m = OPTION_HEAD.match(statement)
+    return next((g for g in m.groups() if g), "") if m else ""
+
+
+def _without_unasked_options(
+    said: list[tuple[Evidence, str]], customer_text: str
+) -> list[tuple[Evidence, str]]:
+    """Without the options for a count the customer did not ask a price of: a message asking the price of the units it
+    points at («这4台多少钱», "the price for these 4") names other counts only as background (what they ordered before,
+    what the order comes to with it: «加上之前订的6台一共10台»), unless it weighs them («还是», a what-if, "or")."""
+    asked = {g for m in ASKED_THESE.finditer(customer_text) for g in m.groups() if g}
+    if not asked or WEIGHS.search(customer_text):
+        return said
+    return [(ev, st) for ev, st in said if not (n := _option_count(st)) or n in asked]
+
+
+def _options_after_main(said: list[tuple[Evidence, str]]) -> list[tuple[Evidence, str]]:
+    """The main answer before the options weighed beside it («按10台：…» after the quote for the units asked): an option
+    said first would state the unit price, and the main quote would then lose it as said already."""
+    main = [(ev, st) for ev, st in said if not _option_count(st)]
+    return main + [(ev, st) for ev, st in said if _option_count(st)] if main else said
 
 
 def _input_clauses(ev: Evidence, statement: str, by_id: dict[str, Evidence]) -> list[str]:
@@ -754,6 +890,64 @@ def _past_record_day(ev: Evidence, statement: str, c: Composition) -> bool:
 
 
 RECORD_ID = re.compile(r"\b[A-Z]{1,4}-\d{2,}(?:-\d+)*\b")
+# a CRM record's field as the customer facts carry it: «<record kind> <ID> <field> = <YYYY-MM-DD>»
+RECORD_DAY_FACT = re.compile(
+    r"^\s*(?P<kind>[^\s=]{1,8})\s+(?P<rid>[A-Z]{1,4}-\d{2,}(?:-\d+)*)\s+(?P<field>[^=\n]{1,16}?)\s*=\s*"
+    r"(?P<day>\d{4}-\d{2}-\d{2})\s*$"
+)
+RECORD_STATUS_FACT = re.compile(
+    r"^\s*[^\s=]{1,8}\s+(?P<rid>[A-Z]{1,4}-\d{2,}(?:-\d+)*)\s+(?:状态|status)\s*=\s*(?P<v>\S+)", re.I
+)
+# a record's field that is a day promised to the customer (not a term's end: a contract that ended is no wait)
+AWAITED_FIELD = re.compile(
+    r"确认|约定|承诺|预计|计划|应于|\b(?:confirmed|due|promised|scheduled|expected)\b", re.I
+)
+# a record that is finished: its promised day is no longer awaited
+RECORD_DONE = re.compile(
+    r"deliver|closed|complete|cancel|done|resolved|finish|已交|已完成|已关闭|已取消|已结", re.I
+)
+
+
+def _awaited_record_day(c: Composition) -> tuple[Evidence, str, str, str] | None:
+    """The customer complains that a promised day has passed and they are still waiting («定好的时间早过了，东西还是没
+    见着», "promised for last week … still no sign"), and no fact computed for the answer states that record: the day
+    of their own open record (a CRM field that is a promised day — confirmed / agreed / due — never a reported or
+    placed day) that is before today, the latest of them (the one the message names, when it names a day of the
+    month). (evidence, record kind, record id, ISO day); None otherwise."""
+    if c.today is None or not (WAITING.search(c.customer_text) and PROMISED.search(c.customer_text)):
+        return None
+    done = set()
+    for e in c.evidence:
+        m = RECORD_STATUS_FACT.match(e.content) if e.kind is EvidenceKind.CUSTOMER_FACT else None
+        if m and RECORD_DONE.search(m["v"]):
+            done.add(m["rid"])
+    said = _days_of_month(c.customer_text)
+    found: list[tuple[date, Evidence, str, str]] = []
+    for e in c.evidence:
+        if e.kind is not EvidenceKind.CUSTOMER_FACT or not (m := RECORD_DAY_FACT.match(e.content)):
+            continue
+        if m["rid"] in done or not AWAITED_FIELD.search(m["field"]) or REPORTED_DAY.search(m["field"]):
+            continue
+        try:
+            when = date.fromisoformat(m["day"])
+        except ValueError:
+            continue
+        if when < c.today and (not said or when.day in said):
+            found.append((when, e, m["kind"], m["rid"]))
+    if not found:
+        return None
+    when, e, kind, rid = max(found, key=lambda f: f[0])
+    return e, kind, rid, when.isoformat()
+
+
+def _awaited_day_sentence(record: tuple[Evidence, str, str, str], *, en: bool) -> str:
+    ev, kind, rid, iso = record
+    if en:
+        return f"the date on record for {rid}, {iso}, has passed"
+    m = RECORD_DAY_FACT.match(ev.content)
+    field = m["field"].strip() if m else ""
+    y, mo, d = (int(x) for x in iso.split("-"))
+    return f"您的{kind} {rid} {field}为{y}年{mo}月{d}日{DAY_PASSED['zh']}"
 
 
 def _with_day_passed(ev: Evidence, statement: str, c: Composition, *, en: bool) -> str:
@@ -791,7 +985,17 @@ def _rate_forms(asked: str) -> list[str]:
             forms.append(f"{cn[int(digit)]}折")
         return forms
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", asked)
-    return [f"{m[1]}%", f"{m[1]} %"] if m else []
+    if not m:
+        return []
+    forms = [f"{m[1]}%", f"{m[1]} %", f"{m[1]} percent", f"{m[1]} per cent"]
+    # "10% off" is what a clause writes as «9折» («九折»): a rate taken off is the price's tenth left
+    left = round((100 - float(m[1])) / 10, 1)
+    if 0 < left < 10:
+        digit = str(int(left)) if left == int(left) else str(left)
+        forms.append(f"{digit}折")
+        if digit.isdigit():
+            forms.append(f"{cn[int(digit)]}折")
+    return forms
 
 
 SENTENCE_END = re.compile(r"[。？?！!；;\n]")
@@ -1443,8 +1647,18 @@ def _day_answers(question: str, questions: list[str], answer: str) -> bool:
     """A when / last-day question the answer's day answers ("is there a last day we have to order by?" and "…orders
     by 2026-12-31"): the only question of the message asking a day (a price question naming "year end" asks a sum),
     and the answer states one."""
-    days = [q for q in questions if ASK_TYPES["date"].search(q) and not HOW_MUCH.search(q)]
+    days = [q for q in questions if DAY_ASKED_EN.search(q) and not HOW_MUCH.search(q)]
     return bool(question in days and len(days) == 1 and GIVE_TYPES["date"].search(answer))
+
+
+# an English question whose ask IS a day: a when / what-date / last-day / expiry question. "until" or "end" inside a
+# request ("can you hold one for me until my bonus comes in?", "sign at the end of the month?") asks for no day: a date
+# the answer states elsewhere does not answer it
+DAY_ASKED_EN = re.compile(
+    r"\bwhen\b|\bwhat (?:day|date|month)\b|\bwhich (?:day|date|month)\b|\blast day\b|\bdeadline\b|\bexpir\w*"
+    r"|\brun(?:s|ning)? out\b|\bend date\b|\bhow long\b|\bvalid (?:until|till|through)\b\W*$",
+    re.I,
+)
 
 
 def _count_answers(question: str, questions: list[str], answer: str) -> bool:
@@ -1485,42 +1699,32 @@ def _unanswered_parts(customer_text: str, answer: str, said: list[tuple[Evidence
     ]
 
 
-# the customer's words said back by the rep: their "my" is the rep's "your"
-EN_PERSON = {
-    "i": "you",
-    "me": "you",
-    "my": "your",
-    "mine": "yours",
-    "we": "you",
-    "us": "you",
-    "our": "your",
-    "ours": "yours",
-    "am": "are",
-    "i'm": "you're",
-    "we're": "you're",
-    "you": "we",
-    "your": "our",
-}
-EN_OPENER = re.compile(
-    r"^(?:and|also|plus|oh|btw|by the way|one more thing|another thing|and also)[,:\s]+", re.I
-)
+def _subject_of(part: str, subjects: tuple[str, ...], *, en: bool) -> str:
+    """What a part of the message is about, in the product's own words: the longest of the tenant's taxonomy words
+    (its intents' keywords, its product names) the part contains, that is a thing and not a way of asking («多少钱»,
+    «送不送», "how much"); "" when it names none. The customer's sentence itself is never said back: it may be rude,
+    a judgement on a person, or broken English ("do you guys" said back as "do we guys")."""
+    low = part.lower()
+    found = ""
+    for word in subjects:
+        w = word.strip()
+        if len(w) < 2 or len(w) <= len(found) or bool(CJK.search(w)) is en:
+            continue
+        if QUESTION_ZH.search(w) or EN_QUESTION.search(w) or any(t.search(w) for t in ASK_TYPES.values()):
+            continue
+        hit = re.search(rf"(?<![a-z]){re.escape(w.lower())}(?![a-z])", low) if en else (w.lower() in low)
+        if hit and not MASKED.search(w):
+            found = w
+    return found
 
 
-def _other_question_en(parts: list[str]) -> str:
-    """'On your question "can your husband use it for his car too?", I will check …': the question no fact answers,
-    in the customer's words said back (my → your, I → you); the generic line when it is too long to say back."""
-    words = EN_OPENER.sub("", parts[0].strip()).strip()
-    if not words or len(words) > 90 or CJK.search(words):
+def _other_question_en(parts: list[str], subjects: tuple[str, ...] = ()) -> str:
+    """'On your question about installation, I will check …': the question no fact answers, named by what it is
+    about in the product's own words (`_subject_of`); the generic line when it names none of them."""
+    named = [w for w in dict.fromkeys(_subject_of(p, subjects, en=True) for p in parts) if w]
+    if not named:
         return " On your other question, I will check and get back to you shortly."
-    said = re.sub(
-        r"\b(i'm|we're|i|me|my|mine|we|us|our|ours|am|you|your)\b",
-        lambda m: EN_PERSON[m[1].lower()],
-        words,
-        flags=re.I,
-    )
-    said = said[0].lower() + said[1:] if len(said) > 1 and said[1:2].islower() else said
-    said = said if said.endswith("?") else said.rstrip(".!") + "?"
-    return f' On your question "{said}", I will check and get back to you shortly.'
+    return f" On your question about {' and '.join(named[:2])}, I will check and get back to you shortly."
 
 
 SAID_AMOUNT = re.compile(r"(?<!\d)(?<!\d[,.])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{4,}(?:\.\d+)?)")
@@ -1828,44 +2032,20 @@ def _unanswered_zh(customer_text: str, stated: list[tuple[Evidence, str]]) -> bo
     return bool(_unanswered_parts_zh(customer_text, stated))
 
 
-# what opens a part of the message and is no part of what it asks («另外», «还有就是», «顺便问下», «第三，»)
-PART_OPENER = re.compile(
-    r"^(?:(?:另外|还有(?:就是|一个)?|以及|再(?:问|说)(?:一)?下|顺便(?:问(?:一)?下|说(?:一)?下)?|对了|哦对了?|那个?|就是|然后|"
-    r"(?:我)?(?:还)?想问(?:一)?下|请问|麻烦问(?:一)?下|第[一二三四五六七八九十\d]+)[，,、：:\s]*)+"
-)
-QUOTED_PART_MAX = 24
 MASKED = re.compile(r"<[A-Z_]+\d*>|\[[A-Z_]+\d*\]")  # the masker's placeholders (<CN_PLATE_1>)
 # a part that asks nothing of the rep though a question mark ends it («亏大了吧？», «太贵了吧？»): a tag or a sigh
 RHETORICAL = re.compile(r"吧[？?!！。]*$")
 ASKS_WHAT = re.compile(r"多少|哪|什么|什麼|啥|怎么|怎麼|几[点号次台辆个]|多久|能不能|可不可以|有没有")
 
 
-def _other_question_zh(parts: list[str]) -> str:
-    """«关于“开票抬头能不能改成分公司”，我确认后尽快回复您。»: the part no fact answers, named in the customer's words
-    (without its opener; a long part cut at a pause); the generic line when nothing is left to name."""
-    named = []
-    for part in parts:
-        pieces = [p.strip() for p in re.split(r"[，,、]", part) if p.strip()]
-        # the last piece that asks (its question word or form), with the pieces before it while it is short
-        asks = max((k for k, p in enumerate(pieces) if QUESTION_ZH.search(p)), default=len(pieces) - 1)
-        start = asks
-        while (
-            start > 0
-            and len(PART_OPENER.sub("", "，".join(pieces[start : asks + 1])))
-            < 8  # «能办吗» needs what it is of
-            and len("，".join(pieces[start - 1 : asks + 1])) <= QUOTED_PART_MAX
-        ):
-            start -= 1
-        words = PART_OPENER.sub("", "，".join(pieces[start : asks + 1])).rstrip("？?。！!，,；; 呢啊呀吧")
-        if MASKED.search(words) or len(words) > QUOTED_PART_MAX:
-            return (
-                OTHER_QUESTION_ZH  # (a masked name or number is never said back; a long part is not quoted)
-            )
-        if len(words) >= 4 and words not in named:
-            named.append(words)
+def _other_question_zh(parts: list[str], subjects: tuple[str, ...] = ()) -> str:
+    """«关于开票的问题，我确认后尽快回复您。»: the part no fact answers, named by what it is about in the product's own words
+    (`_subject_of`: the tenant's taxonomy words, never the customer's sentence said back — it may be a judgement on a
+    person or rude); the generic line when it names none of them."""
+    named = [w for w in dict.fromkeys(_subject_of(p, subjects, en=False) for p in parts) if w]
     if not named:
         return OTHER_QUESTION_ZH
-    return "关于" + "和".join(f"“{w}”" for w in named[:2]) + "，我确认后尽快回复您。"
+    return "关于" + "和".join(named[:2]) + "的问题，我确认后尽快回复您。"
 
 
 def _unanswered_parts_zh(customer_text: str, stated: list[tuple[Evidence, str]]) -> list[str]:

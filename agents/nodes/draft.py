@@ -261,6 +261,7 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         spoken=str((state.get("message") or {}).get("channel") or "") == "voice",
         rep_told=rep_told(list(state.get("history") or [])),
         today=today,
+        subject_words=subject_words(deps),
         # steps never said after a refusal, nor after an answer that only says an offer is not theirs (template)
         not_after_refusal=tuple(profile.not_after_refusal),
         internal_docs=tuple(
@@ -287,13 +288,18 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
     if reason:
         comp = replace(
             comp,
-            refusal=customer_refusal_line(reason, lang),
+            refusal=customer_refusal_line(reason, lang) or ON_CALL_LINES.get((reason, lang), ""),
             refusal_rule=refusal_rule(evidence),
             not_after_refusal=tuple(profile.not_after_refusal),
         )
     if (
-        reason == NOT_ACCOUNT_HOLDER
-    ):  # someone speaking for the holder: nothing of the holder's account is said
+        reason
+        in (
+            NOT_ACCOUNT_HOLDER,
+            NOT_ON_CALL,
+        )
+    ):  # someone speaking for the holder, or a caller who says they are another customer than the call's: nothing of
+        # the account is said
         held = (EvidenceKind.COMPUTED_FACT, EvidenceKind.CUSTOMER_FACT, EvidenceKind.SIGNAL)
         rule = comp.refusal_rule
         # … nor is the caller greeted by the holder's name: they said they are someone else; and nothing follows the
@@ -312,6 +318,52 @@ def plan_for(state: CopilotState, runtime: Runtime[RunContext]) -> tuple[DraftPl
         )
     known = {e["id"] for e in state.get("evidence", [])}
     return compose(comp), tone_for(intent, profile), [e for e in evidence if e.id not in known]
+
+
+# a word of a person («帮我查», «找你们领导», "your manager", "thank you") or a function word («不要了», «就按这个», «送的»,
+# «可以签», "go ahead", "what price did", "in yet", "it's a deal"): a way of speaking, no subject of a question
+PERSON_WORD = re.compile(
+    r"[我你您咱他她了吗呢吧没就这那个么下几多少什哪怎还的不]|可以|失望|'"
+    r"|\b(?:i|me|my|we|our|us|you|your|they|their|the|this|to|what|how|did|up|ahead|over|in|yet|down|any|is|a|of|go|do"
+    r"|let|not)\b",
+    re.I,
+)
+
+
+NOT_ON_CALL = "not_on_call"
+# a caller who says they are someone other than the customer the call is for: the line said to them (authorization's
+# customer-facing lines have none for this reason; it is the agent's own limit, said the way the customer can act on)
+ON_CALL_LINES = {
+    (
+        NOT_ON_CALL,
+        "zh",
+    ): "抱歉，这通来电登记的是另一位客户的账户，我这边不能查询或透露其他账户的信息，还请您理解。",
+    (
+        NOT_ON_CALL,
+        "en",
+    ): "Sorry, this call is registered to another customer's account, so I can't look up or share "
+    "that account's details.",
+}
+
+
+def subject_words(deps: Any) -> tuple[str, ...]:
+    """The tenant's taxonomy words (the keywords of every intent with a policy to answer from), once per tenant: what
+    a part of a message the facts do not answer is named by in the draft («关于…的问题»), never the customer's own
+    sentence. Not a word of a person (`PERSON_WORD`) nor one that reads negative (a complaint's «太差了», "terrible")."""
+    cached: tuple[str, ...] | None = deps.cache.get("subject_words")
+    if cached is None:
+        tenant = getattr(deps, "tenant", None)
+        words = [
+            str(w).strip()
+            for spec in (getattr(tenant, "intents", None) or [])
+            if spec.policy_hint
+            for w in spec.keywords
+        ]
+        cached = tuple(
+            dict.fromkeys(w for w in words if w and not PERSON_WORD.search(w) and not negative_reading(w))
+        )
+        deps.cache["subject_words"] = cached
+    return cached
 
 
 def rep_told(history: list[dict[str, Any]]) -> str:

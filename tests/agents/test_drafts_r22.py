@@ -87,7 +87,17 @@ def test_the_part_not_answered_is_named(run: Any) -> None:
     # measured: before 4 of 4 wrong («您提到的其他问题» twice, nothing said of the on-site ask, a refusal); after 2: c (the
     # on-site ask shares «保养» with the package facts, so it reads answered) and d (refused not_account_holder:
     # "can my husband use it" — authorization)
-    assert len(bad) <= 2, bad
+    assert len(bad) <= 2 + 2, bad
+    # Session 23 (review r1 m5, tests/agents/test_drafts_r23.py): the customer's sentence is no longer said back — it
+    # echoed judgements on staff, rude words and broken English. The part is named by a taxonomy word of the tenant
+    # («关于交车的问题»), else the generic line: a (invoice title) and b (opening hours) name no such word, so their
+    # «抬头» / «营业» items now fail: 2 → 4 wrong, by those two alone.
+    assert set(bad) <= {
+        "dr22-partly-a-k007-invoice",
+        "dr22-partly-b-p009-hours",
+        "dr22-partly-c-k003-voice-onsite",
+        "dr22-partly-d-p002-english-husband",
+    }, bad
     assert not failing(run, "partly", innocent=True)  # all answered, «刚才说到哪了»: nothing of the kind
 
 
@@ -128,7 +138,8 @@ def test_must_mention_floor(run: Any) -> None:
     assert total >= 40
     # measured: before (f193a6c) 22/41, after 35/41; review r1 M3 fix (drafting-2): 34/41 (late-a's «过了» was the
     # ticket report day said to have passed, see test_a_passed_delivery_day_is_apologised_for)
-    assert hit >= 34, (hit, total)
+    # Session 23: 34 → 32 (partly a / b: «抬头» / «营业» were the customer's words said back; no longer, see above)
+    assert hit >= 32, (hit, total)
 
 
 # ---------------------------------------------------------------------------------------------------- the mechanisms
@@ -203,23 +214,23 @@ def test_a_record_day_passed(text: str, today: date, passed: bool) -> None:
 
 
 def test_the_part_not_answered_in_their_words() -> None:
+    # Session 23 (review r1 m5): the customer's sentence is no longer said back (a judgement on a person, rude words or
+    # broken English were echoed); the part is named by a taxonomy word of the tenant, else the generic line
+    # (tests/agents/test_drafts_r23.py). This round's rows, re-stated under that rule:
     from agents.drafting.template import OTHER_QUESTION_ZH, _other_question_en, _other_question_zh
 
+    words = ("开票", "交车", "warranty")
     assert (
-        _other_question_zh(["另外，开票抬头能不能改成分公司？"])
-        == "关于“开票抬头能不能改成分公司”，我确认后尽快回复您。"
+        _other_question_zh(["另外，开票抬头能不能改成分公司？"], words)
+        == "关于开票的问题，我确认后尽快回复您。"
     )
-    assert _other_question_zh(["还有就是那个呢"]) == OTHER_QUESTION_ZH  # nothing left to name
+    assert _other_question_zh(["还有就是那个呢"], words) == OTHER_QUESTION_ZH  # nothing left to name
     # a masked name or number is never said back
-    assert _other_question_zh(["这边问下，<CN_PLATE_1>那台X7是不是已经出保了"]) == OTHER_QUESTION_ZH
-    # the piece that asks, not the greeting or the background before it
-    said = _other_question_zh(["刘经理，准备换掉第一批车，想一次性全换，能不能直接给现金"])
-    assert said == "关于“能不能直接给现金”，我确认后尽快回复您。"
-    out = _other_question_en(["And can my husband use it for his car too?"])
-    assert (
-        out
-        == ' On your question "can your husband use it for his car too?", I will check and get back to you shortly.'
-    )
+    assert _other_question_zh(["这边问下，<CN_PLATE_1>那台X7是不是已经出保了"], words) == OTHER_QUESTION_ZH
+    said = _other_question_zh(["刘经理，准备换掉第一批车，想一次性全换，能不能直接给现金"], words)
+    assert said == OTHER_QUESTION_ZH
+    out = _other_question_en(["And can my husband use it for his car too?"], words)
+    assert out == " On your other question, I will check and get back to you shortly."
 
 
 def test_where_was_i_is_no_question() -> None:
