@@ -90,21 +90,110 @@ def planned(text: str, word: str) -> str:
     '' when there is none (a question about it, a story, a condition)."""
     simple = to_simplified(text or "")
     for clause in _CLAUSE_END.split(simple):
-        at = clause.find(word)
-        if at < 0:
-            continue
-        before = clause[max(0, at - PLAN_SPAN) : at]
-        for m in _PLAN.finditer(before):
-            tail = before[m.end() :]
-            if _NOT_A_PLAN.match(tail) or _NOT_AHEAD.search(clause):
-                continue
-            if before[m.start() - 1 : m.start()] == "上":
-                continue  # a day past («上周六过去做巡检的时候…»): a story
-            if m.group() == "要" and (not _DO.search(tail[:4]) or before[m.start() - 1 : m.start()] in _NEED):
-                continue  # «要» alone («要多少»), «需要» / «要不要» plan nothing; «要送过来做» does
-            if _DO.search(tail):
-                return before[m.start() :] + word
+        # every place the word stands («保养工时打8折的活动还有没有呀 这周六想去做个保养»: the first is the offer's, the
+        # second the plan's; session 23, batch M)
+        for found in re.finditer(re.escape(word), clause):
+            at = found.start()
+            before = clause[max(0, at - PLAN_SPAN) : at]
+            for m in _PLAN.finditer(before):
+                tail = before[m.end() :]
+                if _NOT_A_PLAN.match(tail) or _NOT_AHEAD.search(clause):
+                    continue
+                if before[m.start() - 1 : m.start()] == "上":
+                    continue  # a day past («上周六过去做巡检的时候…»): a story
+                if m.group() == "要" and (
+                    not _DO.search(tail[:4]) or before[m.start() - 1 : m.start()] in _NEED
+                ):
+                    continue  # «要» alone («要多少»), «需要» / «要不要» plan nothing; «要送过来做» does
+                if _DO.search(tail):
+                    return before[m.start() :] + word
     return ""
+
+
+# A time asked for (session 23: the misses of every open batch by kind, the booking asked without the catalog label's
+# word): the customer asks whether they may come in / have something done at a time ahead («下周二上午能开过去吗»,
+# «周六上午店里有空位没», «下周一能不能先排两台进来», "Is there a slot on Thursday afternoon?"), or asks for a time as such
+# («想跟你约个时间过去», "can I book it in"). What is booked is the catalog's (agents.actions.playbook._the_asked_slot).
+_SLOT_CLAUSE = re.compile(r"[，,。！!？?；;\n]|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+_AHEAD = re.compile(
+    r"今天|明天|后天|大后天|这周|下周|这礼拜|下礼拜|这星期|下星期|周[一二三四五六日末]|礼拜[一二三四五六天日]"
+    r"|星期[一二三四五六天日]|上午|下午|晚上|改天|\d{1,2}[号日点]"
+)
+_CAN_ASK = re.compile(
+    r"能不能|能否|可不可以|可以不|行不行|方便|有空|空位|位置|名额|能.{0,10}[吗么嘛没]|可以.{0,8}[吗么嘛]"
+    r"|[吗么嘛][？?]?$|有没有|[？?]"
+)
+_COME_IN = re.compile(
+    r"[开送拿带]过[来去]|[开送拿带]到|[开送]进|过[来去]|进[来去]|来店|到店|进店|去店|来一趟|排|安排|约|检查|看看|看一下|估"
+    r"|空位|有位|名额|工位"
+)
+_BOOK_TIME = re.compile(r"约个?时间|约一下|排个?时间|安排个?时间|约个号|排个号")
+_PAST_SLOT = re.compile(
+    r"上周|上个|上礼拜|上星期|上次|那次|以前|之前|去年|已经|做完|做过|的时候|如果|要是|假如|的话"
+)
+_NO_BOOK = re.compile(r"(?:不|别|先不|不用|没空)(?:约|用约|去|过去|来|安排)")
+_EN_SENT = re.compile(r"(?<=[.!?])\s+|\n")
+_EN_AHEAD = re.compile(
+    r"\b(?:today|tomorrow|tonight|(?:this|next) (?:week|weekend|month)|monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|morning|afternoon|evening|\d{1,2}(?::\d\d)?\s?(?:am|pm))\b",
+    re.I,
+)
+_EN_SLOT = re.compile(
+    r"\b(?:slot|appointment|bring (?:it|her|him|the \w+|my \w+) in|come in|drop (?:it|the \w+|my \w+) off"
+    r"|book (?:it|me|us|the \w+|my \w+) in|fit (?:me|us|it) in)\b",
+    re.I,
+)
+_EN_PAST = re.compile(r"\b(?:last|ago|already|was|were|did|had)\b", re.I)
+
+
+def asked_slot(text: str) -> str:
+    """The clause of `text` asking for a time to come in or have something done ('' when none): a time ahead, a verb of
+    coming in / arranging / having it seen, asked («能…吗», «能不能», «有空位没», a question mark) — or a time asked for
+    as such («约个时间»). A story («上周六过去做的»), a condition, a refusal («先不约了») or a plan told without asking
+    (agents.actions.plans.planned reads those) is none."""
+    simple = to_simplified(text or "")
+    for clause in _SLOT_CLAUSE.split(simple):
+        clause = clause.strip()
+        if not clause or _PAST_SLOT.search(clause) or _NO_BOOK.search(clause):
+            continue
+        if _BOOK_TIME.search(clause):
+            return clause
+        if _AHEAD.search(clause) and _CAN_ASK.search(clause) and _COME_IN.search(clause):
+            return clause
+    for sent in _EN_SENT.split(text or ""):
+        if _EN_SLOT.search(sent) and not _EN_PAST.search(sent) and ("?" in sent or _EN_AHEAD.search(sent)):
+            return sent.strip()
+    return ""
+
+
+# A reduction asked for (session 23: a negotiation read as a promotion, a refund or an order): the customer asks the
+# rep to take more off («你再给我让5000», «再便宜8000我今天就签», «能再降五个点», «Q3 打个9呗», "knock another 6,000 off")
+# — an amount or points after a verb of giving way, asked of the rep (再 / 能不能 / 给我). A campaign's own cut told
+# («活动立减5000我知道»), a past reduction, or whether a rate still applies («现在补上还能打9折吗») is none.
+_OFF_VERB = r"(?:让|便宜|少|降|压|优惠|减|打)"
+_AMOUNT = r"(?:\d[\d,.]*|[一二两三四五六七八九十百千万]+)\s*(?:万|千|块|元|个点|点|%|折|w|k)?"
+_ZH_OFF = re.compile(
+    rf"(?:再|能不能|能否|可不可以|可以|给我|帮我|你)[^，,。！!？?\s]{{0,4}}{_OFF_VERB}(?:我|个|点|一下)?"
+    rf"\s*{_AMOUNT}"
+    r"|打个?\s*[5-9](?:\.\d)?\s*折?\s*(?:呗|吧|嘛|行不|行吗|呀|啊|$)"
+)
+_NOT_OFF = re.compile(r"立减|直减|已经|上次|之前|活动减|补贴|还能|还可以|还有")
+_EN_OFF = re.compile(
+    r"\b(?:knock|take|shave|give me|cut)\b[^.?!]{0,20}?\b(?:another|an extra|extra|a further)?\s*"
+    r"(?:[\d,.]+\s*(?:%|per ?cent|k)?|\w+ (?:per ?cent|points?))\s*(?:more\s*)?off\b"
+    r"|\banother\s+[\d,.]+\s*(?:%|per ?cent|k)?\s*off\b",
+    re.I,
+)
+
+
+def asked_off(text: str) -> str:
+    """The stretch of `text` asking the rep to take a further amount or rate off; '' when none."""
+    simple = to_simplified(text or "")
+    for m in _ZH_OFF.finditer(simple):
+        if not _NOT_OFF.search(simple[max(0, m.start() - 4) : m.end()]):
+            return m.group(0)
+    m2 = _EN_OFF.search(text or "")
+    return m2.group(0) if m2 else ""
 
 
 # a clause telling of something past or settled («上个月报E-203那次已经修好了»): the value named in it is no ask now

@@ -29,6 +29,7 @@ from typing import Any
 from agents.actions.computed import (
     AUTHORITY_TOOL,
     Link,
+    carries_rate,
     computed_facts,
     grants,
     id_shapes,
@@ -36,11 +37,12 @@ from agents.actions.computed import (
     links,
     named_in,
     names_any,
+    priced_for_order,
     shares_words,
 )
 from agents.actions.marginal import marginal_order
 from agents.actions.needs import UNASKED
-from agents.actions.plans import planned, told_as_past
+from agents.actions.plans import asked_off, asked_slot, planned, told_as_past
 from agents.actions.records import ONLY
 from agents.actions.stance import bare_decline, stances
 from agents.tenant import OUT_OF_SCOPE, ActionSpec, FactTest, Playbook, Rule, TenantConfig
@@ -772,9 +774,15 @@ def propose(
     ranked = _the_second_ask(r, ranked)
     ranked = _the_named_step(r, ranked)
     ranked = _the_named_value(r, ranked)
+    ranked = _the_asked_off(r, ranked)
+    ranked = _the_asked_fact(r, ranked)
     ranked = _the_open_ticket(r, ranked)
+    # after the open ticket's follow-up: the time the message asks for is its own ask («首保的单子…排上了没有？下周三能不能
+    # 先安排4台？»: the booking second, the ticket's follow-up third)
+    ranked = _the_asked_slot(r, ranked)
     ranked = _the_earlier_ask(r, ranked)
     ranked = _the_offer_taken(r, ranked)
+    ranked = _the_priced_order(r, ranked)
     ranked = _for_another(r, ranked)
     return one_card_per_action(ranked)
 
@@ -1356,6 +1364,213 @@ def _the_named_value(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
             )
         return [*rest[:at], pick, *rest[at:]][: r.limit]
     return ranked
+
+
+# Session 23 (the misses of every open batch, fresh_r12 … fresh_r22 + tuning, listed by kind): what the message ASKS
+# the rep to do, read from its structure, whatever intent it was read as — a time to come in, a further reduction, a
+# figure the catalog ties to a step — and an order the computed answer priced. Each puts the step on the card with a
+# RULE evidence quoting the words; the first card never moves.
+SLOT_RULE = "asked_slot"
+OFF_RULE = "asked_reduction"
+ASKED_FACT_RULE = "asked_fact"
+PRICED_RULE = "priced_order"
+# a catalog label opening with one of these verbs names a step taken at a time (language words, not the tenant's)
+BOOKING_VERBS = ("预约", "安排")
+
+
+def _asked_evidence(rule: str, spec: ActionSpec, said: str, title: str) -> Evidence:
+    return Evidence(
+        id=Evidence.make_id(EvidenceKind.RULE, rule, spec.name, said),
+        kind=EvidenceKind.RULE,
+        title=f"{title}：{spec.label_zh or spec.name}",
+        content=f"{title}：“{said[:60]}”",
+        source_ids={"rule_id": rule, "playbook": rule},
+        lineage={"inputs": [{"field": "message.clean_text", "value": said}], "output": spec.name},
+    )
+
+
+def _eligible(r: _Ranking, spec: ActionSpec) -> bool:
+    lk = r.computed.get(spec.name)
+    return preconditions_hold(spec, r.d) and not (lk is not None and lk.vetoed)
+
+
+def _put(
+    r: _Ranking, ranked: list[RuleFiring], spec: ActionSpec, at: int, ev: Evidence, why: str
+) -> list[RuleFiring]:
+    """`spec`'s card (from the ranking, else the catalog's) at place `at`, citing `ev`; never over the first card."""
+    picks = [f for f in ranked if f.action.name == spec.name] or r.catalog(
+        exclude=set(), limit=1, only={spec.name}, floor=-1.0
+    )
+    if not picks:
+        return ranked
+    pick = picks[0]
+    rest = [f for f in ranked if f.action.name != spec.name]
+    pick.extra_evidence = [*pick.extra_evidence, ev]
+    pick.action = pick.action.model_copy(
+        update={
+            "rationale": pick.action.rationale + f"（{why}）",
+            "evidence_ids": [*pick.action.evidence_ids, ev.id],
+            "score": min(pick.action.score, rest[0].action.score) if rest else pick.action.score,
+        }
+    )
+    at = max(min(at, len(rest)), 1 if rest else 0)
+    return [*rest[:at], pick, *rest[at:]][: r.limit]
+
+
+# an urgent step (its description says it is taken at once) is no step booked for a time ahead (language words)
+_AT_ONCE = ("立即", "立刻", "马上", "immediately", "urgently")
+
+
+def _urgent(spec: ActionSpec) -> bool:
+    return any(w in (spec.description or "").lower() for w in _AT_ONCE)
+
+
+def _booked(spec: ActionSpec) -> bool:
+    """A step taken at a time the customer may ask for: its label opens with a booking verb and it is not urgent."""
+    return (spec.label_zh or "").startswith(BOOKING_VERBS) and not _urgent(spec)
+
+
+_AFTER_VERB = re.compile(r"(?:安排|排|约|过来|过去|进来|到店|进店|来店)(?P<obj>[\u4e00-\u9fff]*)")
+
+
+def _names_other_step(tenant: TenantConfig, clause: str, booking: set[str]) -> bool:
+    """What the asking clause arranges («安排交车»: the words after the arranging verb) is written in the description of
+    a step that is no booking and in no booking step's («交车» is the order look-up's): the time is asked for that."""
+    objs = [m.group("obj") for m in _AFTER_VERB.finditer(to_simplified(clause))]
+    grams = {o[i : i + 2] for o in objs for i in range(len(o) - 1)}
+    if not grams:
+        return False
+
+    def text(a: ActionSpec) -> str:
+        return f"{a.label_zh or ''}{a.description or ''}"
+
+    booked = "".join(text(a) for a in tenant.actions if a.name in booking)
+    return any(
+        g in text(a) and g not in booked for a in tenant.actions if a.name not in booking for g in grams
+    )
+
+
+def _the_asked_slot(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """The message asks for a time to come in or have something done («下周二上午能开过去吗», «下周一能不能先排两台
+    进来», "Is there a slot on Thursday?": agents.actions.plans.asked_slot), often without the label's word and read as
+    another intent (a delivery, a fault): the step taken at a time (a catalog label opening with a booking verb) the
+    message reads closest to takes the second place when no such step is on the top two. Not when what the asking
+    clause arranges is written in another step's description and no booking's («下周三能不能安排交车» → the order's)."""
+    d = r.d
+    if not ranked or r.model_score is None:
+        return ranked
+    clause = asked_slot(d.text)
+    # an urgent step leads the card (a fault that stops the car: «过热那台车，师傅今天能过来吗»): no time is booked ahead
+    if not clause or _urgent(r.tenant.action(ranked[0].action.name)):
+        return ranked
+    booking = [a for a in r.tenant.actions if _booked(a) and _eligible(r, a)]
+    if not booking or {a.name for a in booking} & names_of(ranked[:2]):
+        return ranked
+    if _names_other_step(r.tenant, clause, {a.name for a in booking}):
+        return ranked
+    score = r.model_score
+    # one serving the read intent first (a package question's time is its service's), then the closest to the message
+    spec = max(booking, key=lambda a: (d.intent.name in a.intents, score(d.text, a.name)))
+    ev = _asked_evidence(SLOT_RULE, spec, clause, "客户约时间")
+    return _put(r, ranked, spec, 1, ev, f"客户问能否约时间：“{clause[:30]}”")
+
+
+def _the_asked_off(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """The message asks the rep to take a further amount or rate off («你再给我让5000», «能再降五个点», "knock another
+    6,000 off": agents.actions.plans.asked_off), often read as a promotion, an order or a refund (a deposit, a
+    threat): the step over a reduction the catalog's gates allow (the approval, or the grant when the authority
+    table computed it within the rep's own authority) takes the second place when neither is on the top two."""
+    d = r.d
+    said = asked_off(d.text) if ranked else ""
+    if not said:
+        return ranked
+    injected = "injection_suspected" in d.flags
+    specs = [
+        a for a in r.tenant.actions if (is_approval(a) or (grants(a) and not injected)) and _eligible(r, a)
+    ]
+    if not specs or {a.name for a in specs} & names_of(ranked[:2]):
+        return ranked
+
+    def key(a: ActionSpec) -> tuple[bool, bool]:
+        lk = r.computed.get(a.name)
+        return (lk is not None and lk.supported, is_approval(a))
+
+    spec = max(specs, key=key)
+    ev = _asked_evidence(OFF_RULE, spec, said, "客户要求再让价")
+    return _put(r, ranked, spec, 1, ev, f"客户要求再让：“{said[:20]}”")
+
+
+def _preferred_facts(spec: ActionSpec) -> set[str]:
+    """The computed facts the catalog names as making the action the step (a PREFER or NEXT term testing a fact's
+    presence, «fact:package_renewal_price»), not negated and not a comparison or a value test."""
+    keys: set[str] = set()
+    for p in spec.preconditions:
+        if not p.startswith((PREFER, NEXT)):
+            continue
+        for term in p[1:].split("|"):
+            term = term.strip()
+            if term.startswith("!") or not term.startswith(FACT_PREFIX):
+                continue
+            body = term.removeprefix(FACT_PREFIX).strip()
+            if body and not _COMPARE.match(body) and "=" not in body:
+                keys.add(body)
+    return keys
+
+
+def _the_asked_fact(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """The computed answer holds a figure the message asked for (lineage `asked`) that the catalog names as making an
+    action the step (its preference or next-step term, «fact:package_renewal_price» for the renewal): the message asked
+    what taking that step costs while read as an intent the action does not serve (a renewal letter in English read as
+    a price ask), so the action takes the second place when it is not on the top two."""
+    d = r.d
+    if not ranked:
+        return ranked
+    asked = [e for e in computed_facts(d.evidence) if e.lineage.get("asked")]
+    if not asked:
+        return ranked
+    top = names_of(ranked[:2])
+    for spec in r.tenant.actions:
+        keys = _preferred_facts(spec)
+        # read as an intent the action serves, its own rules and the catalog's preference placed it already
+        if not keys or spec.name in top or d.intent.name in spec.intents or not _eligible(r, spec):
+            continue
+        facts = [e for e in asked if keys & {e.source_ids.get("tool"), e.source_ids.get("tool_id")}]
+        if not facts:
+            continue
+        line = facts[0].content.split("\n")[0]
+        ev = _asked_evidence(ASKED_FACT_RULE, spec, line, "客户所问的计算结果")
+        return _put(r, ranked, spec, _free_place(r, ranked), ev, f"所问的是这一步的计算结果：{line[:30]}")
+    return ranked
+
+
+def _lapsed(e: Evidence, d: DecisionInput) -> bool:
+    """A computed term that has run out: days left below 0, or an end date before the read day."""
+    if e.lineage.get("unit") == "days":
+        days = _number(e.lineage.get("output", ""))
+        return days is not None and days < 0
+    left = _days_left(e, d)
+    return left is not None and left < 0
+
+
+def _the_priced_order(r: _Ranking, ranked: list[RuleFiring]) -> list[RuleFiring]:
+    """The computed answer priced an order of more than one unit the message names for itself (agents.actions.computed.
+    priced_for_order: «现在补买10台一年的…一共多少») while the term the message asked about has lapsed (a computed
+    days-left below 0, or a passed end date: the package is bought anew, not renewed) and no action carrying a rate
+    (the quote) is on the card: the quote joins the card in its last place (the price computed is what it carries)."""
+    d = r.d
+    if not ranked:
+        return ranked
+    facts = priced_for_order(computed_facts(d.evidence))
+    if not facts or not any(_lapsed(e, d) for e in computed_facts(d.evidence) if e.lineage.get("asked")):
+        return ranked
+    on_card = names_of(ranked)
+    carriers = [a for a in r.tenant.actions if carries_rate(a) and _eligible(r, a)]
+    if not carriers or {a.name for a in carriers} & on_card:
+        return ranked
+    spec = carriers[0]
+    line = facts[0].content.split("\n")[0]
+    ev = _asked_evidence(PRICED_RULE, spec, line, "算出了所问数量的价格")
+    return _put(r, ranked, spec, min(len(ranked), r.limit - 1), ev, f"算出了所问数量的价格：{line[:30]}")
 
 
 PLAN_RULE = "customer_plan"
