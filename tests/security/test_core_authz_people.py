@@ -17,6 +17,7 @@ from tests.security.test_core_authz_traps import (  # noqa: F401  (the module-sc
     HUANG,
     SUN,
     ZHOU_ON_P010,
+    card_text,
     ledger_text,
     send,
     services,
@@ -48,7 +49,7 @@ def stack(services: Any) -> Any:  # noqa: F811
 
 
 def _no_facts_of_theirs(stack: Any, out: Any) -> None:
-    card, recorded = out.model_dump_json(), ledger_text(stack, out.id)
+    card, recorded = card_text(out), ledger_text(stack, out.id)
     assert recorded and out.id in recorded
     for fact in THEIR_FACTS:
         assert fact not in card and fact not in recorded, fact

@@ -21,6 +21,7 @@ from tests.security.test_core_authz_traps import (  # noqa: F401  (the module-sc
     SUN,
     THEIR_FACTS,
     ZHOU_ON_P010,
+    card_text,
     ledger_text,
     send,
     services,
@@ -83,7 +84,7 @@ def test_a_claimed_identity_gets_no_terms(
     assert out.kind is SuggestionKind.REFUSAL, (out.kind, out.flags)
     assert {"refused:other_customer_prices", "refused:other_customers_data"} & set(out.flags)
     assert out.draft is not None and _cites_a_policy_rule(out), out.draft
-    card, recorded = out.model_dump_json(), ledger_text(stack, out.id)
+    card, recorded = card_text(out), ledger_text(stack, out.id)
     assert recorded and out.id in recorded
     for fact in THEIR_FACTS:
         assert fact not in card and fact not in recorded, fact
@@ -122,7 +123,7 @@ def test_an_indirect_name_is_refused_to_the_rep(
     assert out.draft is None and out.answer is not None and out.answer.text
     denials = [e for e in stack.ledger.find(kind="access_denied") if e.payload.get("reason") == reason]
     assert denials, "the denial is in the ledger"
-    card, recorded = out.model_dump_json(), ledger_text(stack, out.id)
+    card, recorded = card_text(out), ledger_text(stack, out.id)
     for fact in THEIR_FACTS:
         assert fact not in card and fact not in recorded, fact
     if actor.role == "agent":

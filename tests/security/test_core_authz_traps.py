@@ -11,13 +11,14 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from contract import InboundMessage, TextPart
+from contract.clock import as_of
 from contract.errors import AccessDenied
 from contract.ports import Actor
 from contract.suggestions import Suggestion, SuggestionKind
@@ -62,23 +63,42 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     target.close()
 
 
+# the messages are sent and handled on the services' day (as_of): the records read for them carry that day, not the
+# real one (the ledger's own append time stays the wall clock's, see without_timestamps)
+SENT_AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
 def send(services: Any, actor: Actor, customer: str, text: str, *, channel: str, sender: str) -> Suggestion:
     rep = actor.id if actor.role == "rep" else "rep_sun"
     msg = InboundMessage(
         tenant="autodealer", channel=channel, conversation_id=f"trap-{uuid.uuid4().hex[:8]}",
         message_id=f"trap-{uuid.uuid4().hex[:12]}", customer_ref=customer, rep_ref=rep, sender=sender,
-        parts=[TextPart(text=text)],
+        parts=[TextPart(text=text)], sent_at=SENT_AT,
     )  # fmt: skip
     try:
-        out = services.handle_message(msg, actor)
+        with as_of(SENT_AT):
+            out = services.handle_message(msg, actor)
     except AccessDenied as refused:  # MessageRefusedError carries the recorded REFUSAL suggestion
         out = getattr(refused, "suggestion", None)
     assert out is not None
     return out  # type: ignore[no-any-return]
 
 
+# a record's own timestamps (created_at, …) carry today's date, which may be any date a fact of theirs also is
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+
+
+def without_timestamps(text: str) -> str:
+    return _TIMESTAMP.sub("<timestamp>", text)
+
+
+def card_text(out: Suggestion) -> str:
+    return without_timestamps(out.model_dump_json())
+
+
 def ledger_text(services: Any, suggestion_id: str) -> str:
-    return json.dumps([e.payload for e in services.ledger.find(suggestion=suggestion_id)], ensure_ascii=False)
+    entries = [e.payload for e in services.ledger.find(suggestion=suggestion_id)]
+    return without_timestamps(json.dumps(entries, ensure_ascii=False))
 
 
 CUSTOMER_TRAPS = [
@@ -113,7 +133,7 @@ def test_a_customer_asking_another_customers_terms_is_refused(
     assert out.draft is not None and re.match(
         r"^(?:[^。！!]{0,20}?您好[，！])?抱歉", out.draft.text
     )  # after the greeting
-    card = out.model_dump_json()
+    card = card_text(out)
     recorded = ledger_text(services, out.id)
     assert recorded and out.id in recorded
     for fact in THEIR_FACTS:
@@ -137,7 +157,7 @@ def test_a_rep_asking_about_another_reps_book_is_refused(
     assert out.draft is None
     denials = [e for e in services.ledger.find(kind="access_denied") if e.payload.get("reason") == reason]
     assert denials, "the denial is in the ledger"
-    card, recorded = out.model_dump_json(), ledger_text(services, out.id)
+    card, recorded = card_text(out), ledger_text(services, out.id)
     for fact in THEIR_FACTS:
         assert fact not in card and fact not in recorded, fact
 
