@@ -84,9 +84,10 @@ def check_draft(draft: str, customer_text: str, suggestion: dict[str, Any]) -> d
     # the greeting up to its first comma or sentence end (an English title runs long: "Hello Deputy General Manager
     # Pan,"), at most 60 characters
     opening = re.match(r"[^，,。！!？?\n]{0,60}", draft).group(0)  # type: ignore[union-attr]  # {0,…} always matches
-    if "refused:not_account_holder" in (suggestion.get("flags") or []):
-        # the sender said they speak for the account holder («我是何伟的爱人»): the CRM contact is not who reads
-        # the draft, so greeting them by the holder's name is the wrong addressee
+    if {"refused:not_account_holder", "refused:not_on_call"} & set(suggestion.get("flags") or []):
+        # the sender said they speak for the account holder («我是何伟的爱人»), or the caller on a call asked about
+        # another account: the CRM contact is not who reads the draft, so greeting them by the holder's name is
+        # the wrong addressee (a plain 您好 is right)
         if who and any(w in opening for w in who):
             found["wrong_addressee"] = [f"greets the account holder, not the sender: {opening}"]
     elif who and not any(w in opening for w in who):

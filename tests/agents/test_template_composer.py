@@ -541,6 +541,10 @@ def test_hygiene_for_someone_speaking_for_the_account_holder() -> None:
     assert check_draft(named, "我是她同事，帮她把订单退了", refused)["wrong_addressee"]
     answered = {"evidence": [contact.model_dump(mode="json")], "flags": []}
     assert check_draft(bare, "订单到哪了", answered)["wrong_addressee"]
+    # a caller on a call asking about another account (not_on_call): the same, the call's holder is not greeted
+    on_call = {"evidence": [contact.model_dump(mode="json")], "flags": ["refused:not_on_call"]}
+    assert not check_draft(bare, "帮我查下另一家公司的订单", on_call)["wrong_addressee"]
+    assert check_draft(named, "帮我查下另一家公司的订单", on_call)["wrong_addressee"]
 
 
 def test_a_long_english_title_in_the_greeting_is_the_right_addressee() -> None:
