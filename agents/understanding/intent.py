@@ -237,7 +237,7 @@ _WHEN_ASKED = re.compile(
 # An ask for someone to come or to answer (派个人来 / 多久能有人来看 / 能不能上门 / how soon can someone come out / get
 # back to us), in a clause that asks (round 23): the customer asks for the business to act on what the message names,
 # so the intent that thing cues (a fault code -> the fault intent, an order number -> the order intent: the pack's
-# cues) is what is asked, not a coverage or a cost question asked beside it («…报P0562，这车还在质保里吗？多久能有人来
+# cues) is what is asked, not a coverage or a cost question asked beside it («…报P1234，这台还在质保里吗？多久能有人来
 # 看？»). A coverage question with no such ask («要换的话还要自己掏钱不？还在保修里没») is read as before. Measured
 # 2026-12-07 on tests/agents/data/intent_scratch_r23.yaml (kind fault_dispatch; numbers in
 # tests/agents/test_intent_r23.py).
