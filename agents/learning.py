@@ -3,6 +3,18 @@ the right intent / action (「应为 price_discount」, "intent: price_discount"
 example; an admin reviews the candidates file (status: pending → approved / rejected) and applies it, which appends
 the approved texts to the intent's (intents.yaml) or the action's (actions.yaml) `examples`.
 
+A suggestion the rep accepted, or edited and sent, confirms the copilot's reading of the message: its intent becomes a
+candidate example too (`source: accepted` / `edited`), reviewed the same way. Corrections alone teach only the hard
+turns, which then pull in their neighbours' messages; confirmed typical turns keep each intent's examples balanced
+(evals/learning_curve.py measures both on authors the pack never learned from). Confirmed examples are capped per
+intent (CONFIRMED_CAP, the pack's own examples and this run's corrections counted first), so a busy intent cannot
+crowd the others out.
+
+No candidate (correction or confirmation) is taken from a message the injection guard flagged, from a text with the
+masker's placeholders (<PERSON_1>) or personal data the masker missed (a plate, a phone or ID number), or from a text
+already an example in the pack; a confirmation is not taken from a refused suggestion (accepting a refusal confirms
+the refusal, not a reading of the message).
+
 `copilot tenant learn` calls `collect_candidates` + `write_candidates`, then `apply_candidates`. Applying is idempotent
 (an example already present is not added twice), keeps the files' comments (lines are inserted, not re-dumped), and
 writes nothing when the result would not load."""
@@ -23,10 +35,29 @@ from agents.tenant import TenantConfig
 from contract.errors import UserError
 
 LEARNABLE = {"wrong_intent": "intent_example", "wrong_action": "action_example"}
+CONFIRMING = {"accept": "accepted", "edit": "edited"}  # decision kinds that confirm the suggestion's intent
+# At most this many examples per intent after confirmations (the pack's own and the corrections counted first).
+CONFIRMED_CAP = 60
+# The masker's placeholders (<CN_MOBILE_1>, <PERSON_2>), as agents.perception.masking.TOKEN_RE.
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
+# Personal data the masker may have missed: a plate (province character, then 5-7 letters/digits, separators and
+# transcript spaces allowed: 粤X·ABK12, 津 Q7JKL, 沪15XYZ, 粤A 7 X Y Z W), a plate's tail said alone (5-6 capitals and digits, two
+# letters or more: QKL52; a fault code such as P0AA6 is not one), a vehicle identification number (17), a mobile /
+# landline / ID / card / contract number (7+ digits; not a date 2026-11-18), an e-mail address.
+PERSONAL_DATA = re.compile(
+    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]\s?[·.\-]?\s?[A-Z0-9](?:\s?[·.\-]?\s?[A-Z0-9]){4,6}"
+    r"(?![A-Za-z0-9])"
+    r"|(?<![A-Za-z0-9\-])(?=[A-Z0-9]*\d)(?=(?:\d*[A-Z]){2})(?![PCBU]\d[0-9A-F]{3}(?![A-Za-z0-9]))[A-Z0-9]{5,6}"
+    r"(?![A-Za-z0-9\-])"
+    r"|(?<![A-Za-z0-9])(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-HJ-NPR-Z0-9]{17}(?![A-Za-z0-9])"
+    r"|(?<![\d\-])(?!\d{4}-\d{1,2}-\d{1,2})\d(?:[\s\-]?\d){6,}[0-9Xx]?(?!\d)"
+    r"|[\w.+\-]+@[\w\-]+\.[\w.\-]+"
+)
 Status = Literal["pending", "approved", "rejected", "applied"]
 STATUSES = ("pending", "approved", "rejected", "applied")
 HEADER = (
-    "# Candidate examples learned from reps' rejections (wrong intent / wrong action + the corrected value).\n"
+    "# Candidate examples learned from reps' rejections (wrong intent / wrong action + the corrected value) and from\n"
+    "# suggestions they accepted or edited and sent (source: accepted / edited: the intent read was confirmed).\n"
     "# Review each one: set `status: approved` to teach it, `status: rejected` to drop it, then apply\n"
     "# (`copilot tenant learn --apply`). Applied candidates are kept here with `status: applied`.\n"
 )
@@ -58,6 +89,7 @@ class Candidate:
     decided_at: str = ""
     reason_text: str = ""
     status: str = "pending"
+    source: str = "correction"  # correction | accepted | edited
 
 
 @dataclass
@@ -90,31 +122,69 @@ def _value(entry: Any, name: str) -> Any:
     return entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
 
 
+def injection_flagged(suggestion: dict[str, Any]) -> bool:
+    """The injection guard flagged the message (the suggestion's flag, or its guard verdict other than allow)."""
+    if "injection_suspected" in (suggestion.get("flags") or []):
+        return True
+    return any(
+        ev.get("kind") == "guardrail_verdict"
+        and (ev.get("source_ids") or {}).get("guard") == "injection"
+        and str(ev.get("content", "allow")) != "allow"
+        for ev in suggestion.get("evidence") or []
+        if isinstance(ev, dict)
+    )
+
+
+def unteachable(text: str) -> str:
+    """Why a message text must not become an example ("" when it may): personal data stays out of tenant files."""
+    if PLACEHOLDER.search(text):
+        return "masked personal data (placeholder) in the text"
+    if PERSONAL_DATA.search(text):
+        return "personal data (plate / number / e-mail) in the text"
+    return ""
+
+
 def collect_candidates(
-    ledger: LedgerReader, tenant: TenantConfig, *, since: str | None = None
+    ledger: LedgerReader,
+    tenant: TenantConfig,
+    *,
+    since: str | None = None,
+    confirmed: bool = True,
+    cap: int = CONFIRMED_CAP,
+    queued: Iterable[Candidate] = (),
 ) -> CollectReport:
-    """Candidate examples from the ledger's `wrong_intent` / `wrong_action` rejections for this tenant. The text is the
-    masked message the suggestion was made for (PII never reaches the tenant files)."""
+    """Candidate examples from the ledger's decisions for this tenant: `wrong_intent` / `wrong_action` rejections
+    (corrections) and, with `confirmed`, accepted or edited-then-sent suggestions (their intent confirmed), at most
+    `cap` examples per intent counting the pack's own, the candidates already `queued` for review (pending or
+    approved, e.g. from another ledger) and the corrections first. The text is the masked message the suggestion was
+    made for; see the module docstring for what is skipped."""
     report = CollectReport()
     intents = {i.name: i.label_zh for i in tenant.intents}
     actions = {a.name: a.label_zh for a in tenant.actions}
+    present = {
+        "intent_example": {x for i in tenant.intents for x in i.examples},
+        "action_example": {x for a in tenant.actions for x in a.examples},
+    }
     seen: set[str] = set()
+    confirmations: list[Candidate] = []
     for entry in ledger.find(kind="decision", since=since):
         reason = str(_value(entry, "reason_code") or "")
         entry_tenant = str(_value(entry, "tenant") or "")
-        if reason not in LEARNABLE or (entry_tenant and entry_tenant != tenant.tenant):
-            continue
         payload = _value(entry, "payload") or {}
         decision = payload.get("decision") or {}
+        source = CONFIRMING.get(str(decision.get("kind", ""))) if confirmed else None
+        if (reason not in LEARNABLE and not source) or (entry_tenant and entry_tenant != tenant.tenant):
+            continue
         sid = str(_value(entry, "suggestion_id") or decision.get("suggestion_id", ""))
         reason_text = str(decision.get("reason_text", ""))
-        kind = LEARNABLE[reason]
-        corrected = corrected_value(reason_text, intents if kind == "intent_example" else actions)
-        if not corrected:
-            report.skipped.append(
-                {"suggestion_id": sid, "why": f"reason text names no known value: {reason_text!r}"}
-            )
-            continue
+        kind = LEARNABLE.get(reason, "intent_example")
+        if not source:
+            corrected = corrected_value(reason_text, intents if kind == "intent_example" else actions)
+            if not corrected:
+                report.skipped.append(
+                    {"suggestion_id": sid, "why": f"reason text names no known value: {reason_text!r}"}
+                )
+                continue
         found = ledger.find(kind="suggestion", suggestion=sid)
         sug_payload = (_value(found[0], "payload") or {}) if found else {}
         text = str((sug_payload.get("inputs") or {}).get("masked_text", "")).strip()
@@ -124,8 +194,26 @@ def collect_candidates(
             )
             continue
         sug = sug_payload.get("suggestion") or {}
+        intent_name = str((sug.get("intent") or {}).get("name", ""))
+        if source:
+            if "refused" in (sug.get("flags") or []):
+                report.skipped.append({"suggestion_id": sid, "why": "a refusal confirms no reading"})
+                continue
+            if intent_name not in intents:
+                report.skipped.append({"suggestion_id": sid, "why": f"no known intent: {intent_name!r}"})
+                continue
+            corrected = intent_name
+        why = (
+            "the injection guard flagged the message"
+            if injection_flagged(sug)
+            else unteachable(text)
+            or ("already an example in the pack" if text[:300] in present[kind] else "")
+        )
+        if why:
+            report.skipped.append({"suggestion_id": sid, "why": why})
+            continue
         predicted = (
-            str((sug.get("intent") or {}).get("name", ""))
+            intent_name
             if kind == "intent_example"
             else ",".join(a.get("name", "") for a in sug.get("actions", []))
         )
@@ -133,19 +221,35 @@ def collect_candidates(
         if cid in seen:
             continue
         seen.add(cid)
-        report.candidates.append(
-            Candidate(
-                id=cid,
-                kind=kind,
-                text=text[:300],
-                corrected=corrected,
-                predicted=predicted,
-                suggestion_id=sid,
-                decided_by=str(_value(entry, "actor") or ""),
-                decided_at=str(_value(entry, "created_at") or ""),
-                reason_text=reason_text[:200],
-            )
+        cand = Candidate(
+            id=cid,
+            kind=kind,
+            text=text[:300],
+            corrected=corrected,
+            predicted=predicted,
+            suggestion_id=sid,
+            decided_by=str(_value(entry, "actor") or ""),
+            decided_at=str(_value(entry, "created_at") or ""),
+            reason_text=reason_text[:200],
+            source=source or "correction",
         )
+        (confirmations if source else report.candidates).append(cand)
+    count = {i.name: len(i.examples) for i in tenant.intents}
+    waiting = [c for c in queued if c.status in ("pending", "approved")]
+    for c in [*waiting, *report.candidates]:
+        if c.kind == "intent_example":
+            count[c.corrected] = count.get(c.corrected, 0) + 1
+    queued_ids = {c.id for c in waiting}
+    for c in confirmations:
+        if c.id in queued_ids:
+            continue
+        if count.get(c.corrected, 0) >= cap:
+            report.skipped.append(
+                {"suggestion_id": c.suggestion_id, "why": f"{c.corrected} has {cap} examples (the cap)"}
+            )
+            continue
+        count[c.corrected] = count.get(c.corrected, 0) + 1
+        report.candidates.append(c)
     return report
 
 

@@ -44,7 +44,12 @@ TUNING = (
 )  # the tuning split; the held-out file is never read
 DEMO = REPO_ROOT / "evals" / "suites" / "demo.yaml"
 RESULT = REPO_ROOT / "evals" / "results" / "learning_curve.json"
-METRICS = {"intent": "intent.accuracy", "top2": "action.top2", "cases": "cases.n"}
+METRICS = {
+    "intent": "intent.accuracy",
+    "top2": "action.top2",
+    "must_mention": "must_mention.coverage",
+    "cases": "cases.n",
+}
 
 
 def batches() -> dict[str, Path]:
@@ -136,7 +141,7 @@ def teach(suite: Any, run: Any, target: Any, tenant: str, mode: str) -> dict[str
 
     services = target.services()
     cases = {c.id: c for c in suite.cases}
-    counts = {"wrong_intent": 0, "wrong_action": 0, "taught_right": 0, "not_decided": 0}
+    counts = {"wrong_intent": 0, "wrong_action": 0, "taught_right": 0, "accepted": 0, "not_decided": 0}
     for case in run.cases:
         spec = cases.get(case.case_id)
         if spec is None:
@@ -156,19 +161,23 @@ def teach(suite: Any, run: Any, target: Any, tenant: str, mode: str) -> dict[str
                 reason, value = "wrong_action", want_action
             elif mode == "all":
                 reason, value = "wrong_intent", exp["intent"]
+            elif mode == "accept":
+                reason, value = "accepted", ""
             else:
                 continue
-            try:
-                services.decide(
-                    HumanDecision(
-                        suggestion_id=s["id"],
-                        kind=DecisionKind.REJECT,
-                        actor=actor.id,
-                        reason_code=reason,
-                        reason_text=f"应为 {value}",
-                    ),
-                    actor,
+            decision = (
+                HumanDecision(suggestion_id=s["id"], kind=DecisionKind.ACCEPT, actor=actor.id)
+                if reason == "accepted"
+                else HumanDecision(
+                    suggestion_id=s["id"],
+                    kind=DecisionKind.REJECT,
+                    actor=actor.id,
+                    reason_code=reason,
+                    reason_text=f"应为 {value}",
                 )
+            )
+            try:
+                services.decide(decision, actor)
             except Exception:  # a suggestion the actor may not decide (a call's caller) is not taught
                 counts["not_decided"] += 1
                 continue
@@ -191,33 +200,55 @@ def open_batch_ledger(data_dir: Path) -> Any:
     return open_ledger(Settings(data_dir=data_dir).ledger_url)
 
 
-def learn(ledger_dirs: list[Path], pack: Path, file: Path, mode: str) -> dict[str, Any]:
+def learn(
+    ledger_dirs: list[Path], pack: Path, file: Path, mode: str, cap: int | None = None
+) -> dict[str, Any]:
     """collect (from each batch's ledger, merged into one reviewable file) → approve → apply on the copy
     (agents/learning.py, as `copilot tenant learn` does it)."""
-    from agents.learning import apply_candidates, collect_candidates, read_candidates, write_candidates
+    from agents.learning import (
+        CONFIRMED_CAP,
+        apply_candidates,
+        collect_candidates,
+        read_candidates,
+        write_candidates,
+    )
     from agents.tenant import TenantConfig
 
     tenant = TenantConfig.load(pack)
     collected = skipped = 0
+    skip_why: dict[str, int] = {}
     for d in ledger_dirs:
         ledger = open_batch_ledger(d)
         try:
-            found = collect_candidates(ledger, tenant)
+            found = collect_candidates(
+                ledger,
+                tenant,
+                confirmed=mode == "accept",
+                queued=read_candidates(file),
+                cap=CONFIRMED_CAP if cap is None else cap,
+            )
         finally:
             ledger.close()
         collected += len(found.candidates)
         skipped += len(found.skipped)
+        for row in found.skipped:
+            why = row["why"].split(":")[0].split(" has ")[-1]
+            skip_why[why] = skip_why.get(why, 0) + 1
         write_candidates(found.candidates, file, tenant=tenant.tenant)
     rows = read_candidates(file)
-    for c in rows:  # the admin's review
-        c.status = "approved" if mode == "all" or _is_miss(c) else "rejected"
+    # the admin's review: every correction of a miss; with `accept`, every confirmation as well
+    for c in rows:
+        confirmed = mode == "accept" and c.source in ("accepted", "edited")
+        c.status = "approved" if mode == "all" or confirmed or _is_miss(c) else "rejected"
     write_candidates(rows, file, tenant=tenant.tenant, replace=True)
     rep = apply_candidates(file, pack)
     kinds = {k: sum(1 for c in rep.applied if c.kind == k) for k in ("intent_example", "action_example")}
     return {
         "candidates": collected,
         "skipped": skipped,
+        "skipped_why": skip_why,
         "approved": sum(1 for c in rows if c.status != "rejected"),
+        "approved_confirmed": sum(1 for c in rows if c.status != "rejected" and c.source != "correction"),
         "applied": kinds,
         "already_present": len(rep.already_present),
     }
@@ -292,7 +323,7 @@ def variant(args: argparse.Namespace) -> dict[str, Any]:
         if file.exists():
             file.unlink()
         dirs = [Path(args.ledger_dir) / x for x in letters(args.train)]
-        res["learned"] = learn(dirs, pack, file, mode)
+        res["learned"] = learn(dirs, pack, file, mode, args.confirmed_cap)
         if args.kinds != "both":  # keep only one kind: put the other file back as shipped
             other = "actions.yaml" if args.kinds == "intent" else "intents.yaml"
             shutil.copy(PACK / other, pack / other)
@@ -323,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cap", type=int, default=3)
     p.add_argument("--kinds", default="both", choices=("both", "intent", "action"))
     p.add_argument("--ledger-dir", default="")
+    p.add_argument("--confirmed-cap", type=int, default=None, help="examples per intent after confirmations")
     p.add_argument("--result", default="")
     args = p.parse_args(argv)
     if args.variant:
@@ -340,7 +372,11 @@ def main(argv: list[str] | None = None) -> int:
         check_split(train, test)
     t0 = time.monotonic()
     gathered = gather(
-        train, "all" if "all" in teach_modes else "wrong", ledger_dir, config, work / "embed-cache"
+        train,
+        "accept" if "accept" in teach_modes else "all" if "all" in teach_modes else "wrong",
+        ledger_dir,
+        config,
+        work / "embed-cache",
     )
     (work / "gathered.json").write_text(json.dumps(gathered, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.gather_only:

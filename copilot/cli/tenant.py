@@ -221,10 +221,18 @@ def learn(
         bool, typer.Option("--apply", help="merge the approved candidates into the pack")
     ] = False,
     since: Annotated[str | None, typer.Option(help="only decisions since this ISO date")] = None,
+    confirmed: Annotated[
+        bool,
+        typer.Option(
+            "--confirmed/--corrections-only",
+            help="also take accepted / edited-then-sent suggestions as confirmed intent examples",
+        ),
+    ] = True,
 ) -> None:
-    """Collect candidate examples from reps' "wrong intent" / "wrong action" rejections in the ledger; an admin marks
+    """Collect candidate examples from reps' "wrong intent" / "wrong action" rejections in the ledger, and from the
+    suggestions they accepted or edited and sent (the intent read was confirmed; capped per intent); an admin marks
     them approved, then `--apply` adds them to intents.yaml / actions.yaml (agents/learning.py)."""
-    from agents.learning import apply_candidates, collect_candidates, write_candidates
+    from agents.learning import apply_candidates, collect_candidates, read_candidates, write_candidates
     from agents.tenant import TenantConfig
     from copilot.ledger import open_ledger
     from copilot.settings import Settings
@@ -244,7 +252,9 @@ def learn(
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         ledger = open_ledger(settings.ledger_url)
         try:
-            found = collect_candidates(ledger, tenant, since=since)
+            found = collect_candidates(
+                ledger, tenant, since=since, confirmed=confirmed, queued=read_candidates(file)
+            )
         finally:
             close = getattr(ledger, "close", None)
             if callable(close):
