@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from agents.reasoning.combine import OWN_WORKING
 from agents.traditional import to_simplified
 
 # the first clause of a reply: up to the first sentence or clause mark, or «另外/顺便/对了» starting another matter
@@ -189,10 +190,12 @@ _EN_OFF = re.compile(
 def asked_off(text: str) -> str:
     """The stretch of `text` asking the rep to take a further amount or rate off; '' when none."""
     simple = to_simplified(text or "")
+    # (the customer's own working of a sum — «159800减5000再减6000，等于149800» — checks a figure; it asks nothing off)
+    simple = OWN_WORKING.sub(" ", simple)
     for m in _ZH_OFF.finditer(simple):
         if not _NOT_OFF.search(simple[max(0, m.start() - 4) : m.end()]):
             return m.group(0)
-    m2 = _EN_OFF.search(text or "")
+    m2 = _EN_OFF.search(OWN_WORKING.sub(" ", text or ""))
     return m2.group(0) if m2 else ""
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from agents.drafting.common import CJK
 from agents.drafting.plan import DraftPlan, Slot, TenantVoice
+from agents.reasoning.combine import OWN_WORKING
 from agents.reasoning.config import AUTHORITY_TOOL
 from agents.reasoning.crm import Contact, CrmRecord
 from agents.reasoning.english import TITLES_EN, role_en
@@ -330,6 +331,9 @@ def compose(c: Composition) -> DraftPlan:
         if (
             answer_parts
             and figures
+            and not WHAT_IF_OPTION.search(
+                statement
+            )  # (a what-if day's answer: its day differs, see _without_restated)
             and all(
                 f in told_slots or f in DATE_RANGE.sub("", told) or _iso_day(f) in DATE_RANGE.sub("", told)
                 for f in figures + own_days
@@ -344,7 +348,7 @@ def compose(c: Composition) -> DraftPlan:
             # another thing of the same size (a 5,000 deposit after a 5,000 cut): only a date, a sum of five digits or more, or
             # several figures
             continue
-        if answer_parts and _result_restated(statement, told):
+        if answer_parts and not WHAT_IF_OPTION.search(statement) and _result_restated(statement, told):
             continue  # its result (the total it ends on) and all but one of its amounts were said: one figure, once
         if _rep_told_it(c, figures):
             continue  # the rep has just told them this sum; they reply to it, they did not ask it again
@@ -581,6 +585,10 @@ def _stated_figures(ev: Evidence, statement: str) -> set[str]:
     return {_iso_day(f) if ZH_DAY.fullmatch(f) else f for f in figs}
 
 
+# an option priced for another order day than the main quote's (reason's option head «若…下单：», "if ordered …: ")
+WHAT_IF_OPTION = re.compile(r"若[^：:，,。]{1,20}下单[：:]|\bif ordered\b", re.IGNORECASE)
+
+
 def _without_restated(said: list[tuple[Evidence, str]]) -> list[tuple[Evidence, str]]:
     """Without a statement whose every figure another statement of the reply says beside more of its own (a
     contract's end day before the package sentence stating its visits and the same day: "The contract … ends on
@@ -591,7 +599,15 @@ def _without_restated(said: list[tuple[Evidence, str]]) -> list[tuple[Evidence, 
     for i, (ev, st) in enumerate(said):
         mine = figures[i]
         weighty = len(mine) > 1 or any(re.search(r"\d{4}-\d{2}-\d{2}|\d{2},\d{3}", f) for f in mine)
-        if mine and weighty and any(j != i and mine < other for j, other in enumerate(figures)):
+        # (an option priced for another order day — «若…下单：» / "if ordered …" — answers a what-if the customer asked:
+        # its day differs from the main quote's, so it stays even when its figures were said)
+        what_if = bool(WHAT_IF_OPTION.search(st))
+        if (
+            mine
+            and weighty
+            and not what_if
+            and any(j != i and mine < other for j, other in enumerate(figures))
+        ):
             continue
         out.append((ev, st))
     return out
@@ -661,6 +677,9 @@ def _without_same_result(said: list[tuple[Evidence, str]]) -> list[tuple[Evidenc
         j = i + 1
         while j < len(out):
             a, b = out[i][1], out[j][1]
+            if WHAT_IF_OPTION.search(a) or WHAT_IF_OPTION.search(b):
+                j += 1  # (a what-if day's option is another day's answer, not the same result)
+                continue
             if _result_restated(b, a) or _result_restated(a, b):
                 days_a, days_b = len(DAY.findall(a)), len(DAY.findall(b))
                 if days_b > days_a:
@@ -702,8 +721,12 @@ def _without_unasked_options(
 def _options_after_main(said: list[tuple[Evidence, str]]) -> list[tuple[Evidence, str]]:
     """The main answer before the options weighed beside it («按10台：…» after the quote for the units asked): an option
     said first would state the unit price, and the main quote would then lose it as said already."""
-    main = [(ev, st) for ev, st in said if not _option_count(st)]
-    return main + [(ev, st) for ev, st in said if _option_count(st)] if main else said
+
+    def option(st: str) -> bool:  # (a count's option, or a what-if day's: «若元旦以后下单：…»)
+        return bool(_option_count(st) or WHAT_IF_OPTION.search(st))
+
+    main = [(ev, st) for ev, st in said if not option(st)]
+    return main + [(ev, st) for ev, st in said if option(st)] if main else said
 
 
 def _input_clauses(ev: Evidence, statement: str, by_id: dict[str, Evidence]) -> list[str]:
@@ -1373,11 +1396,20 @@ SUM_PLAIN = re.compile(
 )
 
 
+def _working_result(working: str) -> str:
+    """The result of the customer's own working: the amount after its equals sign («…=147800» → «147800»)."""
+    amounts = re.findall(r"\d[\d,]*(?:\.\d+)?\s*(?:万|w|元|块)?", working)
+    return amounts[-1] if amounts else working
+
+
 def _put_figures(customer_text: str) -> tuple[list[tuple[int, int, int]], list[float]]:
     """The days (y, m, d; a year alone as (y, 0, 0)) and the sums the customer puts to the rep to confirm: those in the
     part of the message that asks whether it is right («…是到2027年1月9号 是不是», «总价是一百六十四万八对吧», "runs until
     2030, right?")."""
-    parts = _clauses(customer_text)
+    # the customer's own working («159800-5000-6000=147800») puts its result only: the amounts worked from are no
+    # figure to confirm (and a clause pointing back at it — «…等于149800，是这个价吧» — puts that result)
+    worked = OWN_WORKING.sub(lambda m: " 等于" + _working_result(m.group(0)) + " ", customer_text)
+    parts = _clauses(worked)
     asked = []
     for i, part in enumerate(parts):
         if CONFIRM.search(part):
@@ -1402,6 +1434,9 @@ def _put_figures(customer_text: str) -> tuple[list[tuple[int, int, int]], list[f
             value = float(m.group(1).replace(",", "")) if m.group(1) else cn_to_number(m.group(2))
             if value and value >= 100:
                 sums.append(value)
+    if not sums and worked != customer_text and CONFIRM.search(customer_text):
+        # the working's result put back by a tag after it («…等于149800，今天下单是这个价吧？»)
+        sums = [float(r.replace(",", "")) for r in re.findall(r"等于(\d[\d,]*(?:\.\d+)?)\s", worked)]
     return days, sums
 
 

@@ -136,7 +136,18 @@ def han_counts(text: str, units: tuple[str, ...] | list[str]) -> str:
 # a count said with a measure word the pack does not list («6架X7», «两部Z5», «X7想来三部»): any one Chinese character
 # between a count and a code the CRM prices is the measure word it is counted in — unless it is a unit of time, money
 # or size, or counts something else (a batch, a model line: «两批Z5», «两款X7»)
-_NOT_MEASURE = "年月日号號天周期点點万萬千百元块塊岁歲次批款级級米吨噸里时時分秒倍成折座层層楼樓栋棟厢廂门門轴軸驱驅缸挡擋档檔速代系型"
+_NOT_MEASURE = (
+    "年月日号號天周期点點万萬千百元块塊岁歲次批款级級米吨噸里时時分秒倍成折座层層楼樓栋棟厢廂门門轴軸驱驅缸挡擋档檔速代系型"
+    # … or a hand (second-hand «二手X7»), people («两位», «3名»), documents («两份报价», «3张单», «2本证»)
+    "手位名口人份张張页頁本封证證"
+)
+# … nor when the code is not the thing counted: «2套X7的坐垫» (the code names whose part is counted), and after the
+# code, the words before the verb are more than who orders and when («X7前灯换2套»: the part is counted)
+_ORDER_GAP = set(
+    "我们們咱你您他她公司再还還先就想要准準备備打算计計划劃这這次回批里裏也都给給今明年下个個月底前后後 "
+)
+# … and a count in that word elsewhere is rewritten only when it counts nothing else («2个月后», «3个人», «2个报价»)
+_COUNTED_AFTER = "月人钟鐘小星礼禮报報合单單文件票位名份张張次天周年后後前"
 _ANY_COUNT = (
     r"(?<![\dA-Za-z.第几每多零〇一二两三四五六七八九十百])"
     r"(\d{1,4}|[二两三四五六七八九]?十[一二三四五六七八九]?|[两二三四五六七八九])"
@@ -162,14 +173,32 @@ def measure_counts(text: str, units: tuple[str, ...] | list[str], priced: Callab
         return text
     words: set[str] = set()
     for m in _COUNT_BEFORE_CODE.finditer(text):
+        after = text[m.end() :]
+        if after.startswith("的") and not after.startswith("的话"):
+            continue  # «2套X7的坐垫»: what is counted is said after 的
         if m.group(2) not in units and m.group(2) not in _NOT_MEASURE and priced(m.group(3)):
             words.add(m.group(2))
     for m in _CODE_BEFORE_COUNT.finditer(text):
+        gap = text[m.end(1) : m.start(2)]
+        gap = re.sub(
+            r"(?:来|要|订|定|买|上|加|补|提|拿|购|下单|签|换)(?:了)?\s*(?:再|只|先|就|共|总共|一共)?\s*$",
+            "",
+            gap,
+        )
+        if any(ch not in _ORDER_GAP for ch in gap):
+            continue  # «X7前灯换2套», «X7的滤芯要换3个»: another noun stands between the code and the count
         if m.group(3) not in units and m.group(3) not in _NOT_MEASURE and priced(m.group(1)):
             words.add(m.group(3))
     if not words:
         return text
-    pattern = re.compile(_ANY_COUNT + r"\s*(" + "|".join(map(re.escape, sorted(words))) + ")")
+    pattern = re.compile(
+        _ANY_COUNT
+        + r"\s*("
+        + "|".join(map(re.escape, sorted(words)))
+        + r")(?!["
+        + _COUNTED_AFTER
+        + r"])(?!\s*的(?!话))"
+    )
 
     def digits(m: re.Match[str]) -> str:
         raw = m.group(1)
