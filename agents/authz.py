@@ -32,7 +32,7 @@ from dataclasses import replace as _with
 from functools import lru_cache
 from typing import Any, Protocol
 
-from agents.authz_caller import caller_not_holder, holder_disowned, holder_speaks, joined
+from agents.authz_caller import caller_not_holder, claims_over_role, holder_disowned, holder_speaks, joined
 from agents.authz_phrases import (
     ASKING,
     BROAD,
@@ -898,6 +898,9 @@ def customer_trap(
         or not holder_speaks(text, [*said_of(hits, text, current_ref, True), own_name])
     ):
         return proxy
+    # «我是<holder>老公，车是我的…», «我是车主<name>的老公»: a relation stated, then the account claimed or its holder named
+    if not proxy and claims_over_role(text):
+        return NOT_ACCOUNT_HOLDER, "claimed_proxy"
     # a phone or ID number as a look-up key: whoever it belongs to is not told (typed, or said on a call: pauses,
     # numerals, digits one by one)
     if number_names_someone(text) or number_names_someone(spoken(text, said_digits)):

@@ -184,6 +184,65 @@ _THIRD_THINGS = re.compile(
 )
 
 
+# WHO the asker says they are, when it is not the holder: a relation or role of their own to a named person, the holder
+# («车主») or a party («我是<who>的<relation>», «我以前是<who>的司机», «<who>是我儿子», «我是<who>单位的»), an
+# establishment speaking («我们是…», "we're a …"), or asking on a relative's behalf («替我老婆问», "calling for my wife").
+# Whoever says so is not the holder, whatever they claim after («…车主是我», "the car is mine"); «我老公让我问问我的…» (a
+# relative who sent the holder) states no role of the asker's own
+_ROLE = (
+    rf"{RELATIONS}|哥哥|姐姐|弟弟|妹妹|姐夫|妹夫|舅舅|叔叔|姑姑|阿姨|(?:表|堂)(?:哥|姐|弟|妹)|爸爸?|妈妈?|岳父|岳母|公公|婆婆"
+    r"|前台|会计|财务|出纳|店员|业务员"
+)
+SPEAKER_OTHER = phrases(
+    rf"(?:我|本人)(?:以前|之前|原来|曾经|过去|现在|目前|就|也|其实|只)*是(?P<who>[^我你，,。！？!?\s]{{1,8}}?)"
+    rf"(?:[他她]的?|的)?(?:{_ROLE})"
+    rf"|(?:我|本人)(?P<said>[^我你是，,。！？!?\s]{{2,4}}?)[他她]的?(?:{RELATIONS})"
+    r"|(?:我|本人)(?:以前|之前|原来|就|也)?是[^我你，,。！？!?\s]{1,8}?(?:单位|公司|店|厂|家)(?:里)?的"
+    rf"|(?:^|[，,。！？!?\s])[^，,。！？!?\s我你]{{2,4}}是我的?(?:{FAMILY})(?=[，,。！？!?\s车]|$)"
+    r"|我们(?:这边|这里|这儿)?(?:是|属于)"
+    rf"|(?:帮|替|代)我?(?:的|家)?(?:{FAMILY})(?:问|查|打听|咨询|看|约|办)",
+    rf"\b(?:i'?\s*a?m|this\s+is|it'?s|here\s+is)\s+(?:\w+\s+){{0,3}}?\w+'s\s+(?:{FAMILY_EN}|friend|colleague|assistant"
+    r"|driver|secretary|employee|staff|pa)\b"
+    rf"|\bi'?\s*a?m\s+(?:his|her|their)\s+(?:{FAMILY_EN}|friend|colleague|assistant|driver|secretary)\b"
+    rf"|\b(?:calling|asking|phoning|ringing|writing|messaging|here|enquiring|inquiring)\s+(?:for|on\s+behalf\s+of)\s+"
+    rf"(?:my|his|her|their|the\s+owner)\b|\bwe(?:'re|\s+are)\s+(?:a|an|the|from)\b"
+    r"|\bi\s+(?:used\s+to|previously)\s+(?:work|drive)",
+)
+
+
+def speaker_is_other(text: str) -> bool:
+    """The asker states a relation or role of their own to someone (SPEAKER_OTHER): they are not the holder."""
+    return bool(SPEAKER_OTHER.search(_FILLER.sub("", joined(text))))
+
+
+# the asker names the holder by the word for the role and says they are that holder's relation: «我是车主<name>的老公»,
+# «车主他爱人», "I'm the owner's husband" (never «我是车主»: HOLDER_SELF)
+_OF_THE_HOLDER = phrases(
+    rf"车主[^我你，,。！？!?\s]{{0,5}}?(?:[他她]的?|的)?(?:{_ROLE})",
+    rf"\bthe\s+(?:registered\s+)?(?:owner|holder)'s\s+(?:{FAMILY_EN}|friend|colleague|assistant|driver|secretary)\b",
+)
+# a claim of the vehicle said looser than HOLDER_SELF («其实是我买的», «在我名下»), read only after a stated relation
+_MINE = phrases(r"在我(?:的|自己)?名下|(?:是|归)我(?:自己)?(?:的|买的|付的|出的钱)")
+# what an account's holder alone is told: its papers and records (ACCOUNT_ASK), what is left on a package, what was paid
+_HOLDERS_OWN = phrases(
+    r"发票|开票|抬头|手机号|联系方式|过户|合同|订单|记录|还剩|剩几|剩多少|到期|到哪|到什么时候|余额|定金|尾款|保修|质保|套餐|付了",
+    r"invoice|contact|records?|contract|order|warranty|package|deposit|balance|paid|pay|left",
+)
+
+
+def claims_over_role(text: str) -> bool:
+    """Someone who says who they are to the holder (SPEAKER_OTHER: «我是<holder>老公», «我以前是<holder>的司机», «我们是
+    保险公司理赔的») and then claims the account as theirs («车主是我», «车是我的», "the car is mine") or names the holder
+    as «车主» («我是车主<name>的老公»), asking what only the holder is told: not the holder (not_account_holder). The claim
+    does not make them the holder; the relation they stated does make them someone else."""
+    t = _FILLER.sub("", joined(text))
+    return bool(
+        SPEAKER_OTHER.search(t)
+        and (HOLDER_SELF.search(t) or _MINE.search(t) or _OF_THE_HOLDER.search(t))
+        and _HOLDERS_OWN.search(t)
+    )
+
+
 def holder_speaks(text: str, holder_forms: Iterable[str] = ()) -> bool:
     """WHO asks: the asker says they are the account's holder (HOLDER_SELF), or names themself by a form of the
     conversation's customer (`holder_forms`: its name, contacts, salutations from the CRM) with no relation after the
@@ -192,6 +251,8 @@ def holder_speaks(text: str, holder_forms: Iterable[str] = ()) -> bool:
     a holder's ask is never refused as not_account_holder (customer_trap)."""
     t = _FILLER.sub("", joined(text))
     if _THIRD_THINGS.search(t) or DISOWNED.search(t):  # «车主是我老板», "isn't in my name": not the holder's
+        return False
+    if SPEAKER_OTHER.search(t):  # «我是<holder>老公，车主是我»: someone else, whatever they claim after
         return False
     if HOLDER_SELF.search(t):
         return True
