@@ -12,7 +12,9 @@ crowd the others out.
 
 No candidate (correction or confirmation) is taken from a message the injection guard flagged, from a text with the
 masker's placeholders (<PERSON_1>) or personal data the masker missed (a plate, a phone or ID number), or from a text
-already an example in the pack; a confirmation is not taken from a refused suggestion (accepting a refusal confirms
+already an example in the pack, nor from a message carrying an attached document's text (an image's OCR, a file:
+the document's words would dominate the example; a quote sheet taught that way pulled the confirmations that follow
+a quote to the price intent); a confirmation is not taken from a refused suggestion (accepting a refusal confirms
 the refusal, not a reading of the message).
 
 `copilot tenant learn` calls `collect_candidates` + `write_candidates`, then `apply_candidates`. Applying is idempotent
@@ -38,6 +40,8 @@ LEARNABLE = {"wrong_intent": "intent_example", "wrong_action": "action_example"}
 CONFIRMING = {"accept": "accepted", "edit": "edited"}  # decision kinds that confirm the suggestion's intent
 # At most this many examples per intent after confirmations (the pack's own and the corrections counted first).
 CONFIRMED_CAP = 60
+# Parts whose text is a document's (an image's OCR, a file's contents): it would dominate the example's meaning.
+DOCUMENT_PARTS = frozenset({"image", "file"})
 # The masker's placeholders (<CN_MOBILE_1>, <PERSON_2>), as agents.perception.masking.TOKEN_RE.
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 # Personal data the masker may have missed: a plate (province character, then 5-7 letters/digits, separators and
@@ -203,9 +207,12 @@ def collect_candidates(
                 report.skipped.append({"suggestion_id": sid, "why": f"no known intent: {intent_name!r}"})
                 continue
             corrected = intent_name
+        kinds = set((sug_payload.get("inputs") or {}).get("part_kinds") or [])
         why = (
             "the injection guard flagged the message"
             if injection_flagged(sug)
+            else "an attached document's text (image / file) in the message"
+            if kinds & DOCUMENT_PARTS
             else unteachable(text)
             or ("already an example in the pack" if text[:300] in present[kind] else "")
         )

@@ -210,3 +210,24 @@ def test_confirmations_stop_at_the_per_intent_cap(copilot, zhang, ledger, pack):
     assert [c for c in again.candidates if c.corrected == busiest] == []
     assert len(collect_candidates(ledger, tenant).candidates) == 4  # under the shipped cap all four
     assert max(len(i.examples) for i in tenant.intents) + 4 <= CONFIRMED_CAP
+
+
+def test_a_message_with_an_attached_documents_text_is_not_taught(copilot, zhang, ledger, pack):
+    """A quote sheet's OCR text dominates the example's meaning: learned, it pulled the confirmations that follow a
+    quote to the price intent (tuning suite, 2 turns). The customer's own words alone are taught when sent alone."""
+    from contract.messages import ImagePart, TextPart
+
+    tenant = TenantConfig.load(pack)
+    sheet = ImagePart(
+        media_ref="media:quote-sheet.png",
+        ocr_text="远航·报价单 车型 远航Z5 数量 3 台 指导价 126,000 元 折后单价 119,700 元",
+    )
+    with_sheet = copilot.handle(
+        msg("", conv="d-1", parts=[sheet, TextPart(text="报价收到了，就按这个定吧")]), zhang
+    )
+    _decide(copilot, zhang, with_sheet, "d-1", DecisionKind.ACCEPT)
+    alone = copilot.handle(msg("报价收到了，就按这个定吧", conv="d-2"), zhang)
+    _decide(copilot, zhang, alone, "d-2", DecisionKind.ACCEPT)
+    report = collect_candidates(ledger, tenant)
+    assert [c.text for c in report.candidates] == ["报价收到了，就按这个定吧"]
+    assert [s["why"] for s in report.skipped] == ["an attached document's text (image / file) in the message"]
