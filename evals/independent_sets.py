@@ -38,6 +38,7 @@ SETS_DIRS = [
         "fresh_r20",
         "fresh_r21",
         "fresh_r22",
+        "fresh_r23",
     )
 ]  # one per session
 
