@@ -163,10 +163,13 @@ HOLDER_SELF = phrases(
     r"\b(?:is|it'?s)\s+mine\b|registered\s+(?:to|in the name of)\s+me\b|\bin\s+my\s+(?:own\s+)?name\b"
     r"|\bi'?\s*a?m\s+the\s+(?:registered\s+)?(?:owner|holder|account\s+holder)\b|\bi\s+own\s+(?:it|the\s+car)\b",
 )
-# after a self-naming: a relation or a referral makes the name someone else's («我是<holder>她老公», «<holder>的司机»)
+# after a self-naming: a relation, a referral or a place beside it makes the name someone else's («我是<holder>她老公»,
+# «<holder>的司机», «<holder>隔壁…的»)
 _NAME_THEN_RELATION = re.compile(
     rf"\s*(?:的|'s\b|[他她](?:的)?\s*(?:{RELATIONS}|{_OTHER_OF_MINE})|(?:{RELATIONS}|{_OTHER_OF_MINE})"
-    rf"|介绍|推荐|(?:{FAMILY_EN}|friend|colleague|assistant|driver|secretary)\b)",
+    rf"|介绍|推荐|(?:{FAMILY_EN}|friend|colleague|assistant|driver|secretary)\b"
+    # another establishment placed by the name («我是<holder>旁边那家修理厂的», "from the shop next door to <holder>")
+    r"|(?:那边的?)?(?:旁边|隔壁|对面|对门|斜对面|楼下|楼上|附近|边上)|\s*(?:next\s+door|opposite|across))",
     re.I,
 )
 _SELF_NAMING = re.compile(
