@@ -215,3 +215,17 @@ def assert_set_varied(data: Path, traps_at_least: int, controls_at_least: int) -
 
 def assert_no_case_crashes(run: Any) -> None:
     assert run.metrics["cases.errors"] == 0, [c.case_id for c in run.cases if c.status == "error"]
+
+
+def intent_by_kind(run: Any) -> dict[str, list[int]]:
+    """{kind: [right, total]} over the cases' intent checks."""
+    out: dict[str, list[int]] = {}
+    for case in run.cases:
+        kind = next(t for t in case.tags if t.startswith("kind:"))[5:]
+        for turn in case.turns:
+            for check in turn.checks:
+                if check["name"] == "intent":
+                    row = out.setdefault(kind, [0, 0])
+                    row[0] += bool(check["passed"])
+                    row[1] += 1
+    return out

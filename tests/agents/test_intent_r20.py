@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from agents.understanding.records import RecordPack, handling_not_done, record_lifts
+from tests.agents.scratch_suite import intent_by_kind
 
 DATA = Path(__file__).parent / "data" / "intent_scratch_r20.yaml"
 
@@ -124,20 +125,6 @@ def test_scratch_r20_is_well_formed() -> None:
     assert kinds["ticket_control"] >= 5 and kinds["package_control"] >= 4
     for c in data["cases"]:
         assert c["expect"]["intent"] and c["customer_ref"]
-
-
-def intent_by_kind(run: Any) -> dict[str, list[int]]:
-    """{kind: [right, total]} over the cases' intent checks."""
-    out: dict[str, list[int]] = {}
-    for case in run.cases:
-        kind = next(t for t in case.tags if t.startswith("kind:"))[5:]
-        for turn in case.turns:
-            for check in turn.checks:
-                if check["name"] == "intent":
-                    row = out.setdefault(kind, [0, 0])
-                    row[0] += bool(check["passed"])
-                    row[1] += 1
-    return out
 
 
 @pytest.fixture(scope="module")

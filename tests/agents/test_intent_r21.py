@@ -17,6 +17,7 @@ import yaml
 from agents.understanding.intent import _TURN_SHIFT, another_object, rep_asked
 from agents.understanding.offer_records import amounts, named_offer, offer_row
 from agents.understanding.records import asks_for_slot
+from tests.agents.scratch_suite import intent_by_kind
 
 DATA = Path(__file__).parent / "data" / "intent_scratch_r21.yaml"
 
@@ -194,20 +195,6 @@ def test_scratch_r21_is_well_formed() -> None:
     for c in data["cases"]:
         assert c["expect"]["intent"] and c["customer_ref"]
         assert not c.get("heldout")
-
-
-def intent_by_kind(run: Any) -> dict[str, list[int]]:
-    """{kind: [right, total]} over the cases' intent checks."""
-    out: dict[str, list[int]] = {}
-    for case in run.cases:
-        kind = next(t for t in case.tags if t.startswith("kind:"))[5:]
-        for turn in case.turns:
-            for check in turn.checks:
-                if check["name"] == "intent":
-                    row = out.setdefault(kind, [0, 0])
-                    row[0] += bool(check["passed"])
-                    row[1] += 1
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from agents.understanding.intent import (
     spoken_first_ask,
 )
 from agents.understanding.sentiment import broken_promise
+from tests.agents.scratch_suite import intent_by_kind
 
 DATA = Path(__file__).parent / "data" / "intent_scratch_r22.yaml"
 
@@ -198,20 +199,6 @@ def test_scratch_r22_is_well_formed() -> None:
     for c in data["cases"]:
         assert c["expect"]["intent"] and c["customer_ref"]
         assert not c.get("heldout")
-
-
-def intent_by_kind(run: Any) -> dict[str, list[int]]:
-    """{kind: [right, total]} over the cases' intent checks."""
-    out: dict[str, list[int]] = {}
-    for case in run.cases:
-        kind = next(t for t in case.tags if t.startswith("kind:"))[5:]
-        for turn in case.turns:
-            for check in turn.checks:
-                if check["name"] == "intent":
-                    row = out.setdefault(kind, [0, 0])
-                    row[0] += bool(check["passed"])
-                    row[1] += 1
-    return out
 
 
 @pytest.fixture(scope="module")
